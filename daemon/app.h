@@ -1,0 +1,22 @@
+/* app.h: what the running daemon shares between its threads. */
+#ifndef ACDL_APP_H
+#define ACDL_APP_H
+#include <stdint.h>
+
+#include "config/config.h"
+#include "core/embedded.h"
+
+struct store;
+struct throttle;
+
+struct app {
+    const struct acdl_config *cfg; /* borrowed, read-only after start */
+    struct store *store;
+    struct throttle *login_throttle;
+    int64_t started_at; /* plat_now() at start */
+    const struct embedded_file *web; /* console assets (may be NULL in tests) */
+    size_t web_count;
+    int tls; /* 1 when serving HTTPS */
+};
+
+#endif

@@ -1,0 +1,471 @@
+/* config.c: the bootstrap settings table and its parsers (file, environment, flags). */
+#include "config/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/log.h"
+
+enum cfg_type { CFG_STR, CFG_PATH, CFG_BOOL, CFG_INT, CFG_LEVEL, CFG_LISTEN };
+
+struct config_key {
+    const char *name;
+    enum cfg_type type;
+    const char *def;
+    int min, max;
+    size_t offset;
+    size_t size; /* for strings: buffer size */
+    const char *doc;
+};
+
+#define S(field) offsetof(struct acdl_config, field), sizeof(((struct acdl_config *)0)->field)
+
+static const struct config_key config_keys[] = {
+    {"config", CFG_PATH, "", 0, 0, S(config_file),
+     "Config file with key = value lines (read before environment and flags)"},
+    {"data_dir", CFG_PATH, "acdlink-data", 0, 0, S(data_dir),
+     "Folder for the database, the secrets key, the TLS certificate"},
+    {"listen", CFG_LISTEN, "127.0.0.1:8443", 0, 0, S(listen),
+     "Address and port of the console and API: ADDR:PORT, [::1]:PORT for IPv6"},
+    {"plain_http", CFG_BOOL, "false", 0, 0, S(plain_http),
+     "Serve plain HTTP instead of HTTPS (only behind a TLS-terminating proxy)"},
+    {"tls_cert", CFG_PATH, "", 0, 0, S(tls_cert),
+     "PEM certificate chain of the operator; empty: a self-signed one in DATA/tls"},
+    {"tls_key", CFG_PATH, "", 0, 0, S(tls_key), "PEM private key that belongs to tls_cert"},
+    {"log_level", CFG_LEVEL, "info", 0, 0, S(log_level), "error, warn, info, debug or trace"},
+    {"log_file", CFG_PATH, "", 0, 0, S(log_file),
+     "Also log to this file (rotated); empty: standard error only"},
+    {"log_file_max_kb", CFG_INT, "10240", 16, 1048576, S(log_file_max_kb),
+     "Size in KiB at which the log file is rotated"},
+    {"log_file_keep", CFG_INT, "5", 1, 50, S(log_file_keep), "Rotated log files kept"},
+    {"http_threads", CFG_INT, "16", 2, 256, S(http_threads),
+     "HTTP worker threads (one connection each)"},
+    {"session_idle_timeout", CFG_INT, "1800", 60, 86400, S(session_idle_timeout),
+     "Seconds of inactivity after which a console session ends"},
+    {"session_absolute_timeout", CFG_INT, "43200", 300, 604800, S(session_absolute_timeout),
+     "Seconds after login at which a console session ends in any case"},
+    {"max_sessions_per_user", CFG_INT, "10", 1, 1000, S(max_sessions_per_user),
+     "Console sessions one user may hold; the oldest ends first"},
+    {"login_max_failures", CFG_INT, "5", 1, 100, S(login_max_failures),
+     "Failed logins (per account and per client) before logins are locked"},
+    {"login_lockout_base", CFG_INT, "15", 1, 3600, S(login_lockout_base),
+     "Seconds of the first login lock; each further failure doubles it"},
+    {"login_lockout_max", CFG_INT, "900", 1, 86400, S(login_lockout_max),
+     "Longest login lock in seconds"},
+};
+#define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+static const struct config_key *key_find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (strlen(config_keys[i].name) == len && strncmp(config_keys[i].name, name, len) == 0) {
+            return &config_keys[i];
+        }
+    }
+    return NULL;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+    if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1")) {
+        *out = 1;
+        return 0;
+    }
+    if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0")) {
+        *out = 0;
+        return 0;
+    }
+    return -1;
+}
+
+int config_parse_listen(const char *s, char *host, size_t hostsz, int *port)
+{
+    const char *colon;
+    size_t hl;
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+        if (!end || end[1] != ':') {
+            return ACDL_EINVAL;
+        }
+        hl = (size_t)(end - s + 1);
+        colon = end + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon || strchr(s, ':') != colon) {
+            return ACDL_EINVAL;
+        }
+        hl = (size_t)(colon - s);
+    }
+    if (hl == 0 || hl >= hostsz) {
+        return ACDL_EINVAL;
+    }
+    for (size_t i = 0; i < hl; i++) {
+        char c = s[i];
+        if (!(isalnum((unsigned char)c) || c == '.' || c == ':' || c == '[' || c == ']' ||
+              c == '-')) {
+            return ACDL_EINVAL;
+        }
+    }
+    char *end = NULL;
+    errno = 0;
+    long p = strtol(colon + 1, &end, 10);
+    if (errno || !end || *end || colon[1] == '\0' || p < 1 || p > 65535) {
+        return ACDL_EINVAL;
+    }
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    *port = (int)p;
+    return ACDL_OK;
+}
+
+static int set_key(struct acdl_config *cfg, const struct config_key *k, const char *v,
+                   const char *where, char *err, size_t errsz)
+{
+    char *field = (char *)cfg + k->offset;
+    switch (k->type) {
+    case CFG_STR:
+    case CFG_PATH:
+    case CFG_LISTEN:
+        if (strlen(v) >= k->size) {
+            snprintf(err, errsz, "%s: value of '%s' is too long (at most %zu characters)", where,
+                     k->name, k->size - 1);
+            return ACDL_EINVAL;
+        }
+        for (const char *p = v; *p; p++) {
+            if ((unsigned char)*p < 0x20) {
+                snprintf(err, errsz, "%s: value of '%s' contains a control character", where,
+                         k->name);
+                return ACDL_EINVAL;
+            }
+        }
+        if (k->type == CFG_LISTEN) {
+            char host[256];
+            int port;
+            if (config_parse_listen(v, host, sizeof(host), &port) != 0) {
+                snprintf(err, errsz,
+                         "%s: '%s' is not ADDR:PORT for '%s' (examples: 127.0.0.1:8443, "
+                         "0.0.0.0:443, [::1]:8443)",
+                         where, v, k->name);
+                return ACDL_EINVAL;
+            }
+        }
+        memcpy(field, v, strlen(v) + 1);
+        return ACDL_OK;
+    case CFG_BOOL:
+        if (parse_bool(v, (int *)(void *)field) != 0) {
+            snprintf(err, errsz, "%s: '%s' is not a boolean for '%s' (use true or false)", where,
+                     v, k->name);
+            return ACDL_EINVAL;
+        }
+        return ACDL_OK;
+    case CFG_LEVEL: {
+        int l = log_level_parse(v);
+        if (l < 0) {
+            snprintf(err, errsz,
+                     "%s: '%s' is not a log level for '%s' (use error, warn, info, debug or "
+                     "trace)",
+                     where, v, k->name);
+            return ACDL_EINVAL;
+        }
+        *(int *)(void *)field = l;
+        return ACDL_OK;
+    }
+    case CFG_INT: {
+        char *end = NULL;
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (errno || !end || *end || !*v || n < k->min || n > k->max) {
+            snprintf(err, errsz, "%s: '%s' is not a whole number from %d to %d for '%s'", where,
+                     v, k->min, k->max, k->name);
+            return ACDL_EINVAL;
+        }
+        *(int *)(void *)field = (int)n;
+        return ACDL_OK;
+    }
+    }
+    return ACDL_EINVAL;
+}
+
+void config_defaults(struct acdl_config *cfg)
+{
+    char err[256];
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < NKEYS; i++) {
+        set_key(cfg, &config_keys[i], config_keys[i].def, "default", err, sizeof(err));
+    }
+}
+
+int config_set(struct acdl_config *cfg, const char *key, const char *value, char *err,
+               size_t errsz)
+{
+    const struct config_key *k = key_find(key, strlen(key));
+    if (!k || k->offset == offsetof(struct acdl_config, config_file)) {
+        snprintf(err, errsz, "unknown key '%s' (see 'acdlink config keys')", key);
+        return ACDL_EINVAL;
+    }
+    return set_key(cfg, k, value, key, err, errsz);
+}
+
+static void trim(char **s, char **e)
+{
+    while (*s < *e && isspace((unsigned char)**s)) {
+        (*s)++;
+    }
+    while (*e > *s && isspace((unsigned char)(*e)[-1])) {
+        (*e)--;
+    }
+}
+
+int config_parse_text(struct acdl_config *cfg, const char *name, const char *text, char *err,
+                      size_t errsz)
+{
+    int lineno = 0;
+    const char *p = text;
+    if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF) {
+        p += 3;
+    }
+    while (*p) {
+        char line[2048];
+        char where[1200];
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        lineno++;
+        snprintf(where, sizeof(where), "%s:%d", name, lineno);
+        if (len >= sizeof(line)) {
+            snprintf(err, errsz, "%s: line longer than %zu characters", where, sizeof(line) - 1);
+            return ACDL_EINVAL;
+        }
+        memcpy(line, p, len);
+        line[len] = '\0';
+        p = nl ? nl + 1 : p + len;
+        char *s = line, *e = line + len;
+        trim(&s, &e);
+        *e = '\0';
+        if (s == e || *s == '#' || *s == ';') {
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            snprintf(err, errsz, "%s: expected 'key = value', found '%.60s'", where, s);
+            return ACDL_EINVAL;
+        }
+        char *ks = s, *ke = eq, *vs = eq + 1, *ve = e;
+        trim(&ks, &ke);
+        trim(&vs, &ve);
+        *ve = '\0';
+        if (ve - vs >= 2 && ((*vs == '"' && ve[-1] == '"') || (*vs == '\'' && ve[-1] == '\''))) {
+            vs++;
+            *--ve = '\0';
+        }
+        const struct config_key *k = key_find(ks, (size_t)(ke - ks));
+        if (!k || k->offset == offsetof(struct acdl_config, config_file)) {
+            snprintf(err, errsz, "%s: unknown key '%.*s' (see 'acdlink config keys')", where,
+                     (int)(ke - ks > 64 ? 64 : ke - ks), ks);
+            return ACDL_EINVAL;
+        }
+        if (set_key(cfg, k, vs, where, err, errsz) != 0) {
+            return ACDL_EINVAL;
+        }
+    }
+    return ACDL_OK;
+}
+
+static int load_file(struct acdl_config *cfg, const char *path, char *err, size_t errsz)
+{
+    int rc = ACDL_EINVAL;
+    char *buf = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errsz, "%s: cannot open the config file: %s", path, strerror(errno));
+        return ACDL_EINVAL;
+    }
+    buf = malloc(1024 * 1024 + 1);
+    if (!buf) {
+        rc = ACDL_ENOMEM;
+        goto out;
+    }
+    size_t n = fread(buf, 1, 1024 * 1024 + 1, f);
+    if (n > 1024 * 1024) {
+        snprintf(err, errsz, "%s: config file larger than 1 MiB", path);
+        goto out;
+    }
+    if (memchr(buf, '\0', n)) {
+        snprintf(err, errsz, "%s: config file contains a NUL byte", path);
+        goto out;
+    }
+    buf[n] = '\0';
+    rc = config_parse_text(cfg, path, buf, err, errsz);
+out:
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+/* "--log-level" -> key "log_level". Returns the key or NULL. */
+static const struct config_key *flag_key(const char *arg, const char **value)
+{
+    char name[64];
+    size_t n = 0;
+    if (strncmp(arg, "--", 2) != 0) {
+        return NULL;
+    }
+    arg += 2;
+    *value = NULL;
+    while (*arg && *arg != '=' && n + 1 < sizeof(name)) {
+        name[n++] = *arg == '-' ? '_' : *arg;
+        arg++;
+    }
+    name[n] = '\0';
+    if (*arg == '=') {
+        *value = arg + 1;
+    }
+    return key_find(name, n);
+}
+
+int config_is_flag(const char *arg)
+{
+    const char *v;
+    return flag_key(arg, &v) != NULL;
+}
+
+int config_validate(struct acdl_config *cfg, char *err, size_t errsz)
+{
+    if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
+        snprintf(err, errsz, "tls_cert and tls_key go together: set both or neither");
+        return ACDL_EINVAL;
+    }
+    if (cfg->data_dir[0] == '\0') {
+        snprintf(err, errsz, "data_dir must not be empty");
+        return ACDL_EINVAL;
+    }
+    if (cfg->login_lockout_max < cfg->login_lockout_base) {
+        snprintf(err, errsz, "login_lockout_max (%d) is below login_lockout_base (%d)",
+                 cfg->login_lockout_max, cfg->login_lockout_base);
+        return ACDL_EINVAL;
+    }
+    if (cfg->session_absolute_timeout < cfg->session_idle_timeout) {
+        snprintf(err, errsz, "session_absolute_timeout is below session_idle_timeout");
+        return ACDL_EINVAL;
+    }
+    if (config_parse_listen(cfg->listen, cfg->listen_host, sizeof(cfg->listen_host),
+                            &cfg->listen_port) != 0) {
+        snprintf(err, errsz, "listen: '%s' is not ADDR:PORT", cfg->listen);
+        return ACDL_EINVAL;
+    }
+    return ACDL_OK;
+}
+
+int config_load(struct acdl_config *cfg, int argc, char **argv, char **envp, char *err,
+                size_t errsz)
+{
+    const char *file = NULL;
+    const char *v;
+    /* Which file: a --config flag wins over ACDLINK_CONFIG, which wins over the preset. */
+    for (int i = 0; i < argc; i++) {
+        const struct config_key *k = flag_key(argv[i], &v);
+        if (k && !strcmp(k->name, "config")) {
+            file = v ? v : (i + 1 < argc ? argv[i + 1] : NULL);
+        }
+    }
+    for (char **e = envp; !file && e && *e; e++) {
+        if (!strncmp(*e, "ACDLINK_CONFIG=", 15)) {
+            file = *e + 15;
+        }
+    }
+    if (!file && cfg->config_file[0]) {
+        file = cfg->config_file;
+    }
+    if (file && *file) {
+        snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", file);
+        if (load_file(cfg, cfg->config_file, err, errsz) != 0) {
+            return ACDL_EINVAL;
+        }
+    }
+    /* Environment: every ACDLINK_* variable must be a known key. */
+    for (char **e = envp; e && *e; e++) {
+        char key[64];
+        const char *eq;
+        size_t n;
+        if (strncmp(*e, "ACDLINK_", 8) != 0 || !(eq = strchr(*e, '='))) {
+            continue;
+        }
+        n = (size_t)(eq - (*e + 8));
+        if (n >= sizeof(key)) {
+            snprintf(err, errsz, "environment: unknown variable %.40s...", *e);
+            return ACDL_EINVAL;
+        }
+        for (size_t i = 0; i < n; i++) {
+            key[i] = (char)tolower((unsigned char)(*e)[8 + i]);
+        }
+        key[n] = '\0';
+        if (!strcmp(key, "config") || !strcmp(key, "bin")) {
+            continue;
+        }
+        const struct config_key *k = key_find(key, n);
+        char where[96];
+        snprintf(where, sizeof(where), "environment variable ACDLINK_%.*s", (int)n, *e + 8);
+        if (!k) {
+            snprintf(err, errsz, "%s: unknown setting (see 'acdlink config keys')", where);
+            return ACDL_EINVAL;
+        }
+        if (set_key(cfg, k, eq + 1, where, err, errsz) != 0) {
+            return ACDL_EINVAL;
+        }
+    }
+    for (int i = 0; i < argc; i++) {
+        const struct config_key *k = flag_key(argv[i], &v);
+        char where[96];
+        if (!k) {
+            snprintf(err, errsz, "unknown option '%.60s' (see 'acdlink help')", argv[i]);
+            return ACDL_EINVAL;
+        }
+        snprintf(where, sizeof(where), "option --%s", argv[i] + 2);
+        if (strchr(where, '=')) {
+            *strchr(where, '=') = '\0';
+        }
+        if (!v) {
+            if (k->type == CFG_BOOL && (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0 ||
+                                        parse_bool(argv[i + 1], &(int){0}) != 0)) {
+                v = "true";
+            } else if (i + 1 < argc) {
+                v = argv[++i];
+            } else {
+                snprintf(err, errsz, "%s needs a value", where);
+                return ACDL_EINVAL;
+            }
+        }
+        if (!strcmp(k->name, "config")) {
+            continue;
+        }
+        if (set_key(cfg, k, v, where, err, errsz) != 0) {
+            return ACDL_EINVAL;
+        }
+    }
+    return config_validate(cfg, err, errsz);
+}
+
+void config_print_keys(void *out_file)
+{
+    FILE *out = out_file;
+    fprintf(out, "Bootstrap settings (file key = value, environment ACDLINK_KEY, flag --key):\n\n");
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct config_key *k = &config_keys[i];
+        char flag[64], env[64];
+        size_t j;
+        for (j = 0; k->name[j] && j + 1 < sizeof(flag); j++) {
+            flag[j] = k->name[j] == '_' ? '-' : k->name[j];
+            env[j] = (char)toupper((unsigned char)k->name[j]);
+        }
+        flag[j] = env[j] = '\0';
+        fprintf(out, "  %-26s --%-26s ACDLINK_%s\n", k->name, flag, env);
+        fprintf(out, "      %s", k->doc);
+        if (k->type == CFG_INT) {
+            fprintf(out, " (%d to %d)", k->min, k->max);
+        }
+        fprintf(out, "; default: %s\n", *k->def ? k->def : "(empty)");
+    }
+}

@@ -1,0 +1,41 @@
+/* err.c: text and HTTP status for ACDL_E* codes. */
+#include "core/err.h"
+
+const char *acdl_strerror(int rc)
+{
+    switch (rc) {
+    case ACDL_OK: return "success";
+    case ACDL_ENOMEM: return "out of memory";
+    case ACDL_EINVAL: return "invalid input";
+    case ACDL_ENOTFOUND: return "not found";
+    case ACDL_EEXIST: return "already exists";
+    case ACDL_EIO: return "input/output error";
+    case ACDL_EDB: return "database error";
+    case ACDL_EAGAIN: return "temporarily unavailable, retry later";
+    case ACDL_EPERM: return "not permitted";
+    case ACDL_EAUTH: return "authentication failed";
+    case ACDL_ETOOBIG: return "too large";
+    case ACDL_ECONFLICT: return "conflicts with the current state";
+    case ACDL_ECRYPTO: return "cryptographic operation failed";
+    case ACDL_ENEWER: return "written by a newer version of acdlink";
+    case ACDL_ESTOP: return "shutting down";
+    default: return "unknown error";
+    }
+}
+
+int acdl_err_http_status(int rc)
+{
+    switch (rc) {
+    case ACDL_OK: return 200;
+    case ACDL_EINVAL: return 422;
+    case ACDL_ENOTFOUND: return 404;
+    case ACDL_EEXIST: return 409;
+    case ACDL_ECONFLICT: return 409;
+    case ACDL_EPERM: return 403;
+    case ACDL_EAUTH: return 401;
+    case ACDL_ETOOBIG: return 413;
+    case ACDL_EAGAIN: return 503;
+    case ACDL_ESTOP: return 503;
+    default: return 500;
+    }
+}

@@ -1,0 +1,41 @@
+/* crypto.h: password hashing, random tokens, digests and the self-signed certificate.
+ * All functions are thread-safe (OpenSSL 3 is). */
+#ifndef ACDL_CRYPTO_H
+#define ACDL_CRYPTO_H
+#include <stddef.h>
+
+/* scrypt parameters: N = 2^15, r = 8, p = 3 (32 MiB, ~100 ms on one core). */
+#define CRYPTO_SCRYPT_LN 15
+#define CRYPTO_SCRYPT_R 8
+#define CRYPTO_SCRYPT_P 3
+#define CRYPTO_PHC_MAX 160
+
+/* Hashes a password with a fresh 16-byte salt into PHC form
+ * "$scrypt$ln=15,r=8,p=3$<salt>$<hash>" (base64 without padding). Returns 0 or ACDL_ECRYPTO. */
+int crypto_password_hash(const char *password, char *out, size_t outsz);
+
+/* 0 when password matches phc, ACDL_EAUTH when not, ACDL_EINVAL when phc is malformed.
+ * Compares in constant time. Accepts ln 10..20, r 1..32, p 1..16. */
+int crypto_password_verify(const char *password, const char *phc);
+
+/* Spends the time of one verification, for unknown users (no user enumeration by timing). */
+void crypto_password_dummy(const char *password);
+
+/* Fills buf with len bytes from the OS CSPRNG. Returns 0 or ACDL_ECRYPTO. */
+int crypto_random(void *buf, size_t len);
+
+/* base64url without padding; out needs 4*ceil(len/3)+1 bytes. Returns the text length. */
+size_t crypto_b64url(const unsigned char *in, size_t len, char *out, size_t outsz);
+
+/* SHA-256 of data. */
+void crypto_sha256(const void *data, size_t len, unsigned char out[32]);
+
+/* A new random secret: prefix followed by 43 base64url characters (32 bytes). */
+int crypto_secret_new(const char *prefix, char *out, size_t outsz);
+
+/* Makes sure dir/cert.pem and dir/key.pem hold a usable self-signed certificate (EC P-256,
+ * SAN localhost, 127.0.0.1, ::1 and the host name), creating or renewing it when missing or
+ * expiring within 30 days. Returns 0 or an ACDL_E* code with err. */
+int crypto_cert_ensure(const char *dir, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,55 @@
+/* random.c: CSPRNG bytes, secrets, base64url and SHA-256. */
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "crypto/crypto.h"
+
+int crypto_random(void *buf, size_t len)
+{
+    return RAND_bytes(buf, (int)len) == 1 ? ACDL_OK : ACDL_ECRYPTO;
+}
+
+size_t crypto_b64url(const unsigned char *in, size_t len, char *out, size_t outsz)
+{
+    static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    size_t n = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        acc = (acc << 8) | in[i];
+        bits += 8;
+        while (bits >= 6 && n + 1 < outsz) {
+            bits -= 6;
+            out[n++] = alpha[(acc >> bits) & 63];
+        }
+    }
+    if (bits > 0 && n + 1 < outsz) {
+        out[n++] = alpha[(acc << (6 - bits)) & 63];
+    }
+    if (outsz) {
+        out[n] = '\0';
+    }
+    return n;
+}
+
+void crypto_sha256(const void *data, size_t len, unsigned char out[32])
+{
+    unsigned int n = 32;
+    EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
+}
+
+int crypto_secret_new(const char *prefix, char *out, size_t outsz)
+{
+    unsigned char raw[32];
+    char enc[48];
+    int rc = crypto_random(raw, sizeof(raw));
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    crypto_b64url(raw, sizeof(raw), enc, sizeof(enc));
+    int n = snprintf(out, outsz, "%s%s", prefix, enc);
+    return n > 0 && (size_t)n < outsz ? ACDL_OK : ACDL_ETOOBIG;
+}

@@ -1,0 +1,145 @@
+/* auth.c: resolving credentials (session cookie or Bearer token) and the CSRF checks. */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "crypto/crypto.h"
+#include "http/http.h"
+#include "platform/platform.h"
+#include "store/tokens.h"
+#include "store/users.h"
+
+const char *http_cookie_name(const struct app *app)
+{
+    /* Browsers accept the __Host- prefix only with Secure, which needs HTTPS. */
+    return app->tls ? "__Host-acdlink_session" : "acdlink_session";
+}
+
+static int prefix_nocase(const char *s, const char *prefix)
+{
+    for (; *prefix; s++, prefix++) {
+        char a = *s, b = *prefix;
+        if (a >= 'A' && a <= 'Z') {
+            a = (char)(a - 'A' + 'a');
+        }
+        if (b >= 'A' && b <= 'Z') {
+            b = (char)(b - 'A' + 'a');
+        }
+        if (a != b) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int resolve_token(struct req *r, const char *value)
+{
+    unsigned char hash[32];
+    struct store_token t;
+    size_t len = strlen(value);
+    if (len < 16 || len > 128) {
+        return ACDL_EAUTH;
+    }
+    crypto_sha256(value, len, hash);
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_token_find(c, hash, &t);
+    if (rc == ACDL_OK) {
+        r->auth.kind = AUTH_TOKEN;
+        r->auth.token_id = t.id;
+        snprintf(r->auth.name, sizeof(r->auth.name), "%s", t.name);
+        snprintf(r->auth.role, sizeof(r->auth.role), "%s", t.role);
+        store_token_touch(c, t.id, plat_now());
+    }
+    store_release(r->app->store, c);
+    return rc == ACDL_OK ? ACDL_OK : ACDL_EAUTH;
+}
+
+static int resolve_session(struct req *r, const char *value)
+{
+    unsigned char hash[32];
+    struct store_session s;
+    int64_t now = plat_now();
+    crypto_sha256(value, strlen(value), hash);
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_session_find(c, hash, now, r->app->cfg->session_idle_timeout, &s);
+    if (rc == ACDL_OK) {
+        r->auth.kind = AUTH_SESSION;
+        r->auth.user_id = s.user_id;
+        r->auth.session_id = s.id;
+        r->auth.expires_at = s.expires_at;
+        snprintf(r->auth.name, sizeof(r->auth.name), "%s", s.user_name);
+        snprintf(r->auth.role, sizeof(r->auth.role), "%s", s.role);
+        snprintf(r->auth.csrf, sizeof(r->auth.csrf), "%s", s.csrf);
+        /* write last_seen at most every 30 s: reads stay cheap */
+        if (now - s.last_seen >= 30) {
+            store_session_touch(c, s.id, now);
+        }
+    }
+    store_release(r->app->store, c);
+    return rc == ACDL_OK ? ACDL_OK : ACDL_EAUTH;
+}
+
+int http_auth_resolve(struct req *r)
+{
+    char value[160];
+    const char *authz = mg_get_header(r->conn, "Authorization");
+    memset(&r->auth, 0, sizeof(r->auth));
+    if (authz) {
+        if (!prefix_nocase(authz, "Bearer ")) {
+            return ACDL_EAUTH;
+        }
+        return resolve_token(r, authz + 7);
+    }
+    const char *cookies = mg_get_header(r->conn, "Cookie");
+    if (cookies) {
+        int n = mg_get_cookie(cookies, http_cookie_name(r->app), value, sizeof(value));
+        if (n > 0) {
+            return resolve_session(r, value);
+        }
+        if (n == -2 || n == -3) {
+            return ACDL_EAUTH;
+        }
+    }
+    return ACDL_OK;
+}
+
+int http_csrf_check(struct req *r, const char **why)
+{
+    const char *origin = mg_get_header(r->conn, "Origin");
+    const char *site = mg_get_header(r->conn, "Sec-Fetch-Site");
+    const char *host = mg_get_header(r->conn, "Host");
+    char expect[300];
+
+    if (r->auth.kind == AUTH_TOKEN) {
+        return ACDL_OK; /* no ambient credential: a cross-site page cannot send the header */
+    }
+    if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0) {
+        *why = "cross-site request";
+        return ACDL_EPERM;
+    }
+    if (origin && strcmp(origin, "null") != 0) {
+        snprintf(expect, sizeof(expect), "%s://%s", r->app->tls ? "https" : "http",
+                 host ? host : "");
+        if (!host || strcmp(origin, expect) != 0) {
+            *why = "the Origin header names another site";
+            return ACDL_EPERM;
+        }
+    } else if (origin) {
+        *why = "opaque Origin";
+        return ACDL_EPERM;
+    }
+    if (r->auth.kind == AUTH_SESSION) {
+        const char *tok = mg_get_header(r->conn, "X-CSRF-Token");
+        size_t want = strlen(r->auth.csrf);
+        if (!tok) {
+            *why = "the X-CSRF-Token header is missing";
+            return ACDL_EPERM;
+        }
+        if (strlen(tok) != want || CRYPTO_memcmp(tok, r->auth.csrf, want) != 0) {
+            *why = "the X-CSRF-Token header does not match the session";
+            return ACDL_EPERM;
+        }
+    }
+    return ACDL_OK;
+}

@@ -1,0 +1,119 @@
+/* http.h: what route handlers see: the request, the route table, reply and audit helpers.
+ *
+ * Design: civetweb calls one handler for every request (http/server.c). Paths under /api/v1
+ * go through the route table (http/routes/table.c): exact match by segment, then
+ * authentication, role check, CSRF check and body parsing happen in http/router.c before the
+ * handler runs, so a handler only validates its input, calls the store and serialises.
+ * Everything else is the console (http/assets.c). Handlers run on civetweb's worker threads. */
+#ifndef ACDL_HTTP_H
+#define ACDL_HTTP_H
+#include <civetweb.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "core/log.h"
+
+enum role_rank { ROLE_PUBLIC = 0, ROLE_VIEWER = 1, ROLE_OPERATOR = 2, ROLE_ADMIN = 3 };
+enum auth_kind { AUTH_NONE = 0, AUTH_SESSION, AUTH_TOKEN };
+
+struct auth_ctx {
+    enum auth_kind kind;
+    int64_t user_id;    /* AUTH_SESSION */
+    int64_t session_id; /* AUTH_SESSION */
+    int64_t token_id;   /* AUTH_TOKEN */
+    char name[80];      /* user name, or the token's name */
+    char role[16];
+    char csrf[64];
+    int64_t expires_at;
+};
+
+#define REQ_MAX_PARAMS 3
+#define REQ_MAX_HEADERS 6
+
+struct req {
+    struct mg_connection *conn;
+    const struct mg_request_info *ri;
+    struct app *app;
+    const struct route *route;
+    const char *params[REQ_MAX_PARAMS]; /* {id} segments, pointing into param_buf */
+    char param_buf[256];
+    struct auth_ctx auth;
+    json_t *body; /* parsed JSON body of POST/PUT/PATCH, owned by the router */
+    char client[64];
+    struct {
+        char name[32];
+        char value[512];
+    } headers[REQ_MAX_HEADERS]; /* extra response headers set by the handler */
+    int nheaders;
+};
+
+/* A handler answers the request and returns the HTTP status it sent. */
+typedef int (*route_fn)(struct req *r);
+
+struct route {
+    const char *method;
+    const char *path; /* "/api/v1/users/{id}" */
+    route_fn fn;
+    int role;          /* enum role_rank: the minimum role */
+    size_t body_limit; /* bytes; 0 = no body accepted */
+};
+
+extern const struct route http_routes[];
+extern const size_t http_route_count;
+
+/* Finds the route for method + path. Returns 0 and fills params (into r), ACDL_ENOTFOUND when
+ * no route has the path, ACDL_EPERM when the path exists with other methods (then allow holds
+ * them, comma-separated). */
+int http_route_find(const char *method, const char *path, struct req *r, char *allow,
+                    size_t allowsz);
+
+/* Answers a request for any path (API and console). Returns the status sent. */
+int http_dispatch(struct mg_connection *conn, struct app *app);
+
+/* --- replies (http/reply.c); each returns the status it sent --- */
+int reply_json(struct req *r, int status, json_t *body); /* steals body */
+int reply_empty(struct req *r, int status);
+int reply_error(struct req *r, int status, const char *code, const char *hint, const char *fmt,
+                ...) ACDL_PRINTF(5, 6);
+/* Answers with the status and envelope that fit an ACDL_E* code. */
+int reply_rc(struct req *r, int rc, const char *what);
+/* Adds a response header for the next reply (ignored when full). */
+void reply_header(struct req *r, const char *name, const char *value);
+/* Writes the status line and the common security headers (used by the console handler too). */
+void reply_start(struct mg_connection *conn, int status, const char *content_type, size_t len,
+                 int api);
+
+/* --- request helpers (http/router.c) --- */
+/* Parses ?limit= (default 50, 1..500) and ?cursor= (an id; 0 when absent). On bad input
+ * answers 400 and returns the status (> 0); returns 0 when fine. */
+int req_page(struct req *r, int *limit, int64_t *cursor);
+/* Copies query parameter name into out; returns its length, or -1 when absent. */
+int req_query(struct req *r, const char *name, char *out, size_t outsz);
+/* Parses path parameter i as a positive id; answers 404 and returns the status when bad. */
+int req_id(struct req *r, int i, int64_t *id);
+/* Emits {"items": items, "next_cursor": ...}: next_cursor is last_id when more is true. */
+int reply_page(struct req *r, json_t *items, int more, int64_t last_id);
+
+/* --- authentication (http/auth.c) --- */
+/* Resolves the request's credentials into r->auth. Returns 0, or ACDL_EAUTH when credentials
+ * were presented but are invalid (a revoked token, an expired session). */
+int http_auth_resolve(struct req *r);
+/* 0 when a state-changing request passes the CSRF checks, ACDL_EPERM otherwise. */
+int http_csrf_check(struct req *r, const char **why);
+/* The name of the session cookie ("__Host-acdlink_session", or without prefix on plain HTTP). */
+const char *http_cookie_name(const struct app *app);
+
+/* --- audit (http/routes/audit.c) --- */
+/* Appends an audit entry for the current actor. detail is stolen (may be NULL). */
+void http_audit(struct req *r, const char *action, const char *target, const char *outcome,
+                json_t *detail);
+
+/* ISO-8601 UTC text for t, or JSON null when t is 0. New reference. */
+json_t *json_time(int64_t t);
+
+/* --- the console (http/assets.c) --- */
+int http_assets_serve(struct mg_connection *conn, struct app *app);
+
+#endif

@@ -1,0 +1,135 @@
+/* reply.c: writing responses: the JSON envelope, errors and the common security headers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "http/http.h"
+#include "platform/platform.h"
+
+static const char CSP[] = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                          "form-action 'self'; object-src 'none'";
+
+void reply_start(struct mg_connection *conn, int status, const char *content_type, size_t len,
+                 int api)
+{
+    char num[32];
+    mg_response_header_start(conn, status);
+    if (content_type) {
+        mg_response_header_add(conn, "Content-Type", content_type, -1);
+    }
+    snprintf(num, sizeof(num), "%zu", len);
+    mg_response_header_add(conn, "Content-Length", num, -1);
+    mg_response_header_add(conn, "X-Content-Type-Options", "nosniff", -1);
+    mg_response_header_add(conn, "Referrer-Policy", "no-referrer", -1);
+    mg_response_header_add(conn, "Content-Security-Policy", CSP, -1);
+    mg_response_header_add(conn, "X-Frame-Options", "DENY", -1);
+    mg_response_header_add(conn, "Cross-Origin-Opener-Policy", "same-origin", -1);
+    mg_response_header_add(conn, "Cross-Origin-Resource-Policy", "same-origin", -1);
+    if (api) {
+        mg_response_header_add(conn, "Cache-Control", "no-store", -1);
+    }
+}
+
+void reply_header(struct req *r, const char *name, const char *value)
+{
+    if (r->nheaders >= REQ_MAX_HEADERS) {
+        log_error("http", "too many response headers; dropped %s", name);
+        return;
+    }
+    snprintf(r->headers[r->nheaders].name, sizeof(r->headers[0].name), "%s", name);
+    snprintf(r->headers[r->nheaders].value, sizeof(r->headers[0].value), "%s", value);
+    r->nheaders++;
+}
+
+static int send_body(struct req *r, int status, const char *ctype, const char *body, size_t len)
+{
+    reply_start(r->conn, status, ctype, len, 1);
+    for (int i = 0; i < r->nheaders; i++) {
+        mg_response_header_add(r->conn, r->headers[i].name, r->headers[i].value, -1);
+    }
+    mg_response_header_send(r->conn);
+    if (len > 0 && strcmp(r->ri->request_method, "HEAD") != 0) {
+        mg_write(r->conn, body, len);
+    }
+    return status;
+}
+
+int reply_json(struct req *r, int status, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(body);
+    if (!text) {
+        static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of "
+                                  "memory\",\"hint\":\"retry later\"}}";
+        return send_body(r, 500, "application/json", oom, sizeof(oom) - 1);
+    }
+    int rc = send_body(r, status, "application/json", text, strlen(text));
+    free(text);
+    return rc;
+}
+
+int reply_empty(struct req *r, int status)
+{
+    return send_body(r, status, NULL, "", 0);
+}
+
+int reply_error(struct req *r, int status, const char *code, const char *hint, const char *fmt,
+                ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    json_t *e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", code, "message", msg, "hint",
+                          hint ? hint : "");
+    if (status >= 500) {
+        log_error("http", "%s %s -> %d %s", r->ri->request_method, r->ri->local_uri, status, msg);
+    }
+    return reply_json(r, status, e);
+}
+
+int reply_rc(struct req *r, int rc, const char *what)
+{
+    switch (rc) {
+    case ACDL_ENOTFOUND:
+        return reply_error(r, 404, "not_found", "check the id; list the collection to find it",
+                           "%s not found", what);
+    case ACDL_EEXIST:
+        return reply_error(r, 409, "conflict", "choose another name", "%s exists already", what);
+    case ACDL_ECONFLICT:
+        return reply_error(r, 409, "conflict", NULL, "%s conflicts with the current state", what);
+    case ACDL_ENOMEM:
+    case ACDL_EAGAIN:
+    case ACDL_EDB:
+        return reply_error(r, rc == ACDL_EAGAIN ? 503 : 500, "internal",
+                           "retry; if it persists, look at the daemon's log", "%s: %s", what,
+                           acdl_strerror(rc));
+    default:
+        return reply_error(r, acdl_err_http_status(rc), "internal",
+                           "look at the daemon's log", "%s: %s", what, acdl_strerror(rc));
+    }
+}
+
+json_t *json_time(int64_t t)
+{
+    char buf[32];
+    if (t == 0) {
+        return json_null();
+    }
+    plat_time_iso(t, buf, sizeof(buf));
+    return json_string(buf);
+}
+
+int reply_page(struct req *r, json_t *items, int more, int64_t last_id)
+{
+    char cur[32];
+    json_t *next = json_null();
+    if (more) {
+        snprintf(cur, sizeof(cur), "%lld", (long long)last_id);
+        json_decref(next);
+        next = json_string(cur);
+    }
+    return reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+}

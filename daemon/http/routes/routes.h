@@ -1,0 +1,28 @@
+/* routes.h: the handlers named in the route table. */
+#ifndef ACDL_HTTP_ROUTES_H
+#define ACDL_HTTP_ROUTES_H
+#include "http/http.h"
+
+int route_health_get(struct req *r);
+int route_endpoints_list(struct req *r);
+int route_auth_login(struct req *r);
+int route_auth_logout(struct req *r);
+int route_auth_session(struct req *r);
+int route_auth_password(struct req *r);
+int route_users_list(struct req *r);
+int route_users_create(struct req *r);
+int route_users_get(struct req *r);
+int route_users_update(struct req *r);
+int route_users_delete(struct req *r);
+int route_tokens_list(struct req *r);
+int route_tokens_create(struct req *r);
+int route_tokens_revoke(struct req *r);
+int route_audit_list(struct req *r);
+
+/* Shared validation of users and tokens (routes/users.c). Return NULL when fine, else the
+ * reason. */
+const char *route_check_name(const char *name);
+const char *route_check_role(const char *role);
+const char *route_check_password(const char *pw);
+
+#endif

@@ -1,0 +1,28 @@
+/* table.c: the route table: every API endpoint, its handler, minimum role and body limit.
+ * GET /api/v1/endpoints serves this table, and a test compares it with docs/openapi.yaml. */
+#include "http/routes/routes.h"
+
+#define KB 1024
+
+const struct route http_routes[] = {
+    {"GET", "/api/v1/health", route_health_get, ROLE_PUBLIC, 0},
+    {"GET", "/api/v1/endpoints", route_endpoints_list, ROLE_VIEWER, 0},
+
+    {"POST", "/api/v1/auth/login", route_auth_login, ROLE_PUBLIC, 4 * KB},
+    {"POST", "/api/v1/auth/logout", route_auth_logout, ROLE_VIEWER, 0},
+    {"GET", "/api/v1/auth/session", route_auth_session, ROLE_VIEWER, 0},
+    {"POST", "/api/v1/auth/password", route_auth_password, ROLE_VIEWER, 4 * KB},
+
+    {"GET", "/api/v1/users", route_users_list, ROLE_ADMIN, 0},
+    {"POST", "/api/v1/users", route_users_create, ROLE_ADMIN, 64 * KB},
+    {"GET", "/api/v1/users/{id}", route_users_get, ROLE_ADMIN, 0},
+    {"PATCH", "/api/v1/users/{id}", route_users_update, ROLE_ADMIN, 64 * KB},
+    {"DELETE", "/api/v1/users/{id}", route_users_delete, ROLE_ADMIN, 0},
+
+    {"GET", "/api/v1/tokens", route_tokens_list, ROLE_ADMIN, 0},
+    {"POST", "/api/v1/tokens", route_tokens_create, ROLE_ADMIN, 64 * KB},
+    {"DELETE", "/api/v1/tokens/{id}", route_tokens_revoke, ROLE_ADMIN, 0},
+
+    {"GET", "/api/v1/audit", route_audit_list, ROLE_ADMIN, 0},
+};
+const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -1,0 +1,133 @@
+/* server.c: civetweb configuration: TLS, threads, timeouts; no file serving, no CGI. */
+#include "http/server.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "crypto/crypto.h"
+#include "http/http.h"
+
+struct http_server {
+    struct mg_context *ctx;
+    struct app *app;
+    char cert[1100];
+    char key[1100];
+    char tls_error[256];
+};
+
+static int on_request(struct mg_connection *conn, void *cbdata)
+{
+    return http_dispatch(conn, cbdata);
+}
+
+static int on_log(const struct mg_connection *conn, const char *msg)
+{
+    (void)conn;
+    log_warn("http", "civetweb: %s", msg);
+    return 1;
+}
+
+/* Called by civetweb with its fresh SSL_CTX: we load the certificate and set the policy. */
+static int on_init_ssl(void *ssl_ctx, void *user_data)
+{
+    struct http_server *srv = user_data;
+    SSL_CTX *ctx = ssl_ctx;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+    if (SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1 ||
+        SSL_CTX_use_certificate_chain_file(ctx, srv->cert) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, srv->key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+        snprintf(srv->tls_error, sizeof(srv->tls_error), "%s",
+                 ERR_reason_error_string(ERR_get_error()));
+        return -1;
+    }
+    return 1;
+}
+
+int http_server_start(struct app *app, struct http_server **out, char *err, size_t errsz)
+{
+    const struct acdl_config *cfg = app->cfg;
+    char ports[320], threads[16];
+    char errtext[256] = "";
+    unsigned errcode = 0;
+    struct mg_callbacks cb;
+    struct mg_init_data init;
+    struct mg_error_data error;
+    int rc;
+    struct http_server *srv = calloc(1, sizeof(*srv));
+    if (!srv) {
+        return ACDL_ENOMEM;
+    }
+    srv->app = app;
+    app->tls = !cfg->plain_http;
+    if (app->tls) {
+        if (cfg->tls_cert[0]) {
+            snprintf(srv->cert, sizeof(srv->cert), "%s", cfg->tls_cert);
+            snprintf(srv->key, sizeof(srv->key), "%s", cfg->tls_key);
+        } else {
+            char dir[1100];
+            snprintf(dir, sizeof(dir), "%s/tls", cfg->data_dir);
+            rc = crypto_cert_ensure(dir, err, errsz);
+            if (rc != ACDL_OK) {
+                free(srv);
+                return rc;
+            }
+            snprintf(srv->cert, sizeof(srv->cert), "%s/cert.pem", dir);
+            snprintf(srv->key, sizeof(srv->key), "%s/key.pem", dir);
+        }
+    }
+    snprintf(ports, sizeof(ports), "%s:%d%s", cfg->listen_host, cfg->listen_port,
+             app->tls ? "s" : "");
+    snprintf(threads, sizeof(threads), "%d", cfg->http_threads);
+    const char *options[] = {
+        "listening_ports", ports,
+        "num_threads", threads,
+        "tcp_nodelay", "1", /* without it keep-alive requests stall ~40 ms */
+        "enable_keep_alive", "yes",
+        "keep_alive_timeout_ms", "15000",
+        "request_timeout_ms", "30000",
+        "max_request_size", "16384",
+        "linger_timeout_ms", "1000",
+        "access_control_allow_origin", "",
+        "enable_directory_listing", "no",
+        "enable_auth_domain_check", "no",
+        "ssl_protocol_version", "4",
+        NULL, NULL,
+    };
+    memset(&cb, 0, sizeof(cb));
+    cb.log_message = on_log;
+    if (app->tls) {
+        cb.init_ssl = on_init_ssl;
+    }
+    init.callbacks = &cb;
+    init.user_data = srv;
+    init.configuration_options = options;
+    error.code = &errcode;
+    error.text = errtext;
+    error.text_buffer_size = sizeof(errtext);
+    srv->ctx = mg_start2(&init, &error);
+    if (!srv->ctx) {
+        snprintf(err, errsz, "cannot serve on %s: %s%s%s", cfg->listen, errtext,
+                 srv->tls_error[0] ? "; TLS: " : "", srv->tls_error);
+        free(srv);
+        return ACDL_EIO;
+    }
+    mg_set_request_handler(srv->ctx, "**", on_request, app);
+    *out = srv;
+    return ACDL_OK;
+}
+
+void http_server_stop(struct http_server *srv)
+{
+    if (!srv) {
+        return;
+    }
+    mg_stop(srv->ctx);
+    free(srv);
+}

@@ -1,0 +1,135 @@
+/* throttle.c: a bounded table of failure counters with growing locks. */
+#include "http/throttle.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+
+#define SLOTS 4096
+#define WINDOW 900
+
+struct entry {
+    char key[112];
+    int failures;
+    int64_t last_failure;
+    int64_t locked_until;
+};
+
+struct throttle {
+    pthread_mutex_t mu;
+    int max_failures, base, max;
+    struct entry e[SLOTS];
+};
+
+struct throttle *throttle_new(int max_failures, int base, int max)
+{
+    struct throttle *t = calloc(1, sizeof(*t));
+    if (!t) {
+        return NULL;
+    }
+    pthread_mutex_init(&t->mu, NULL);
+    t->max_failures = max_failures;
+    t->base = base;
+    t->max = max;
+    return t;
+}
+
+void throttle_free(struct throttle *t)
+{
+    if (t) {
+        pthread_mutex_destroy(&t->mu);
+        free(t);
+    }
+}
+
+static struct entry *lookup(struct throttle *t, const char *key)
+{
+    for (int i = 0; i < SLOTS; i++) {
+        if (t->e[i].key[0] && strcmp(t->e[i].key, key) == 0) {
+            return &t->e[i];
+        }
+    }
+    return NULL;
+}
+
+/* Forget failures that are old and no longer locked. */
+static void decay(struct entry *e, int64_t now)
+{
+    if (e && e->locked_until <= now && now - e->last_failure > WINDOW) {
+        e->failures = 0;
+    }
+}
+
+int throttle_check(struct throttle *t, const char *key, int64_t now, int *retry_after)
+{
+    int rc = ACDL_OK;
+    pthread_mutex_lock(&t->mu);
+    struct entry *e = lookup(t, key);
+    decay(e, now);
+    if (e && e->locked_until > now) {
+        *retry_after = (int)(e->locked_until - now);
+        rc = ACDL_EAGAIN;
+    }
+    pthread_mutex_unlock(&t->mu);
+    return rc;
+}
+
+void throttle_fail(struct throttle *t, const char *key, int64_t now)
+{
+    pthread_mutex_lock(&t->mu);
+    struct entry *e = lookup(t, key);
+    if (!e) {
+        struct entry *victim = NULL;
+        for (int i = 0; i < SLOTS; i++) {
+            struct entry *c = &t->e[i];
+            if (!c->key[0]) {
+                victim = c;
+                break;
+            }
+            if (c->locked_until <= now &&
+                (!victim || c->last_failure < victim->last_failure)) {
+                victim = c;
+            }
+        }
+        if (!victim) {
+            /* every slot is locked: replace the one whose lock ends first */
+            victim = &t->e[0];
+            for (int i = 1; i < SLOTS; i++) {
+                if (t->e[i].locked_until < victim->locked_until) {
+                    victim = &t->e[i];
+                }
+            }
+        }
+        memset(victim, 0, sizeof(*victim));
+        snprintf(victim->key, sizeof(victim->key), "%s", key);
+        e = victim;
+    }
+    decay(e, now);
+    e->failures++;
+    e->last_failure = now;
+    if (e->failures >= t->max_failures) {
+        int shift = e->failures - t->max_failures;
+        int64_t lock = t->base;
+        while (shift-- > 0 && lock < t->max) {
+            lock *= 2;
+        }
+        if (lock > t->max) {
+            lock = t->max;
+        }
+        e->locked_until = now + lock;
+    }
+    pthread_mutex_unlock(&t->mu);
+}
+
+void throttle_reset(struct throttle *t, const char *key)
+{
+    pthread_mutex_lock(&t->mu);
+    struct entry *e = lookup(t, key);
+    if (e) {
+        memset(e, 0, sizeof(*e));
+    }
+    pthread_mutex_unlock(&t->mu);
+}

@@ -1,0 +1,318 @@
+/* main.c: the acdlink command line: serve, user, config keys, version.
+ *
+ * Start-up order of `serve`: settings (file, environment, flags) -> logging -> data folder ->
+ * database (migrations) -> first admin if there is no user -> TLS certificate -> HTTP server.
+ * Bad settings stop the start with exit code 2 and a message that names the setting.
+ * SIGTERM/SIGINT set a flag; the main thread then stops the HTTP server (which waits for
+ * running requests) and closes the database, well within 5 seconds. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "config/config.h"
+#include "core/embedded.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "crypto/crypto.h"
+#include "http/routes/routes.h"
+#include "http/server.h"
+#include "http/throttle.h"
+#include "platform/platform.h"
+#include "store/store.h"
+#include "store/audit.h"
+#include "store/users.h"
+
+#define EXIT_USAGE 2
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(void)
+{
+    stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "acdlink %s: moves contact-centre data from ACD systems into a WFM system.\n\n"
+            "Usage:\n"
+            "  acdlink serve [--config FILE] [--data-dir DIR] [--listen ADDR:PORT] [SETTINGS]\n"
+            "      run the daemon: console and REST API on HTTPS (self-signed certificate in\n"
+            "      DIR/tls unless --tls-cert/--tls-key), or HTTP with --plain-http\n"
+            "  acdlink user add NAME --role admin|operator|viewer --password-stdin [SETTINGS]\n"
+            "  acdlink user passwd NAME --password-stdin [SETTINGS]\n"
+            "      create a user / set a password (first admin, recovery); the password is the\n"
+            "      first line of standard input\n"
+            "  acdlink config keys      list every setting with its flag and variable\n"
+            "  acdlink version\n\n"
+            "SETTINGS are --key value flags, ACDLINK_KEY variables or key = value lines in the\n"
+            "config file; see 'acdlink config keys'.\n",
+            ACDLINK_VERSION);
+}
+
+static int load_settings(struct acdl_config *cfg, int argc, char **argv)
+{
+    char err[1400];
+    config_defaults(cfg);
+    if (config_load(cfg, argc, argv, plat_environ(), err, sizeof(err)) != ACDL_OK) {
+        fprintf(stderr, "acdlink: %s\n", err);
+        return EXIT_USAGE;
+    }
+    log_set_level(cfg->log_level);
+    if (cfg->log_file[0] && log_set_file(cfg->log_file, (long long)cfg->log_file_max_kb * 1024,
+                                         cfg->log_file_keep) != ACDL_OK) {
+        fprintf(stderr, "acdlink: log_file: cannot open '%s' for writing\n", cfg->log_file);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int open_store(const struct acdl_config *cfg, int pool, struct store **st)
+{
+    char path[1100], err[1400];
+    if (plat_mkdir_p(cfg->data_dir, 1) != ACDL_OK) {
+        log_error("store", "cannot create the data folder %s", cfg->data_dir);
+        return 1;
+    }
+    snprintf(path, sizeof(path), "%s/acdlink.db", cfg->data_dir);
+    int rc = store_open(path, pool, st, err, sizeof(err));
+    if (rc != ACDL_OK) {
+        log_error("store", "%s", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* With no user at all, creates "admin" with a random password written to a private file. */
+static int bootstrap_admin(const struct acdl_config *cfg, struct store *st)
+{
+    int64_t n = 0;
+    char pw[64], phc[CRYPTO_PHC_MAX], path[1100], text[128];
+    struct store_conn *c = store_acquire(st);
+    int rc = store_user_count(c, &n);
+    if (rc != ACDL_OK || n > 0) {
+        goto out;
+    }
+    if ((rc = crypto_secret_new("", pw, sizeof(pw))) != ACDL_OK ||
+        (rc = crypto_password_hash(pw, phc, sizeof(phc))) != ACDL_OK) {
+        goto out;
+    }
+    snprintf(path, sizeof(path), "%s/initial-admin-password", cfg->data_dir);
+    snprintf(text, sizeof(text), "%s\n", pw);
+    if ((rc = plat_file_write_atomic(path, text, strlen(text), 1)) != ACDL_OK) {
+        log_error("auth", "cannot write %s", path);
+        goto out;
+    }
+    rc = store_user_add(c, "admin", "admin", phc, 0, plat_now(), NULL);
+    if (rc == ACDL_OK) {
+        log_warn("auth",
+                 "first start: created user 'admin'; its password is in %s (readable only by "
+                 "this service's user). Log in and change it, then delete that file.",
+                 path);
+    }
+out:
+    memset(pw, 0, sizeof(pw));
+    store_release(st, c);
+    return rc;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    struct acdl_config cfg;
+    struct app app;
+    struct store *st = NULL;
+    struct http_server *srv = NULL;
+    char err[1400];
+    int rc = load_settings(&cfg, argc, argv);
+    if (rc != 0) {
+        return rc;
+    }
+    memset(&app, 0, sizeof(app));
+    app.cfg = &cfg;
+    app.started_at = plat_now();
+    app.web = web_files;
+    app.web_count = web_count;
+    log_info("main", "acdlink %s starting; data in %s", ACDLINK_VERSION, cfg.data_dir);
+    if (open_store(&cfg, cfg.http_threads + 2, &st) != 0) {
+        return 1;
+    }
+    app.store = st;
+    rc = 1;
+    if (bootstrap_admin(&cfg, st) != ACDL_OK) {
+        goto out;
+    }
+    app.login_throttle =
+        throttle_new(cfg.login_max_failures, cfg.login_lockout_base, cfg.login_lockout_max);
+    if (!app.login_throttle || plat_signals_install(on_stop) != ACDL_OK) {
+        goto out;
+    }
+    if (http_server_start(&app, &srv, err, sizeof(err)) != ACDL_OK) {
+        log_error("http", "%s", err);
+        goto out;
+    }
+    log_info("http", "listening on %s://%s:%d/ (%d threads)", app.tls ? "https" : "http",
+             cfg.listen_host, cfg.listen_port, cfg.http_threads);
+    if (!app.tls) {
+        log_warn("http", "plain HTTP: passwords and sessions cross the network unencrypted; "
+                         "use this only behind a TLS-terminating proxy");
+    }
+    int64_t last_purge = plat_monotonic_ms();
+    while (!stop_requested) {
+        plat_sleep_ms(100);
+        if (plat_monotonic_ms() - last_purge > 600000) {
+            struct store_conn *c = store_acquire(st);
+            store_session_purge(c, plat_now(), cfg.session_idle_timeout);
+            store_release(st, c);
+            last_purge = plat_monotonic_ms();
+        }
+    }
+    log_info("main", "stopping");
+    rc = 0;
+out:
+    http_server_stop(srv);
+    throttle_free(app.login_throttle);
+    store_close(st);
+    log_info("main", "stopped");
+    log_shutdown();
+    return rc;
+}
+
+static int read_password(char *out, size_t outsz)
+{
+    if (!fgets(out, (int)outsz, stdin)) {
+        fprintf(stderr, "acdlink: no password on standard input\n");
+        return EXIT_USAGE;
+    }
+    size_t n = strlen(out);
+    if (n == outsz - 1 && out[n - 1] != '\n') {
+        fprintf(stderr, "acdlink: the password is longer than 1024 bytes\n");
+        return EXIT_USAGE;
+    }
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r')) {
+        out[--n] = '\0';
+    }
+    const char *why = route_check_password(out);
+    if (why) {
+        fprintf(stderr, "acdlink: the password %s\n", why);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+    const char *verb = argc > 0 ? argv[0] : "";
+    const char *name = argc > 1 ? argv[1] : NULL;
+    const char *role = NULL, *why;
+    int from_stdin = 0, rest = 0, rc;
+    char **settings = calloc((size_t)argc + 1, sizeof(char *));
+    char pw[1030], phc[CRYPTO_PHC_MAX];
+    struct acdl_config cfg;
+    struct store *st = NULL;
+
+    if (!settings) {
+        return 1;
+    }
+    rc = EXIT_USAGE;
+    if ((strcmp(verb, "add") != 0 && strcmp(verb, "passwd") != 0) || !name ||
+        strncmp(name, "--", 2) == 0) {
+        fprintf(stderr, "acdlink: usage: acdlink user add NAME --role ROLE --password-stdin\n"
+                        "                acdlink user passwd NAME --password-stdin\n");
+        goto out;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--role") == 0 && i + 1 < argc) {
+            role = argv[++i];
+        } else if (strcmp(argv[i], "--password-stdin") == 0) {
+            from_stdin = 1;
+        } else {
+            settings[rest++] = argv[i];
+        }
+    }
+    if ((why = route_check_name(name)) != NULL) {
+        fprintf(stderr, "acdlink: user name '%s' %s\n", name, why);
+        goto out;
+    }
+    if (!strcmp(verb, "add") && (!role || (why = route_check_role(role)) != NULL)) {
+        fprintf(stderr, "acdlink: --role is required and must be admin, operator or viewer\n");
+        goto out;
+    }
+    if (!from_stdin) {
+        fprintf(stderr, "acdlink: pass --password-stdin and the password on standard input "
+                        "(passwords are never taken from the command line)\n");
+        goto out;
+    }
+    if ((rc = load_settings(&cfg, rest, settings)) != 0 || (rc = read_password(pw, sizeof(pw)))) {
+        goto out;
+    }
+    rc = 1;
+    if (open_store(&cfg, 1, &st) != 0) {
+        goto out;
+    }
+    if (crypto_password_hash(pw, phc, sizeof(phc)) != ACDL_OK) {
+        fprintf(stderr, "acdlink: hashing the password failed\n");
+        goto out;
+    }
+    struct store_conn *c = store_acquire(st);
+    struct store_user u;
+    int src;
+    if (!strcmp(verb, "add")) {
+        src = store_user_add(c, name, role, phc, 0, plat_now(), NULL);
+    } else {
+        src = store_user_get_by_name(c, name, &u);
+        if (src == ACDL_OK) {
+            /* recovery: also re-enables the account */
+            src = store_user_update(c, u.id, NULL, phc, 0, plat_now());
+        }
+    }
+    if (src == ACDL_OK) {
+        store_audit_add(c, plat_now(), "acdlink user", "system", "local",
+                        !strcmp(verb, "add") ? "user.create" : "user.update", name, "ok",
+                        !strcmp(verb, "add") ? NULL : "{\"password\":\"changed\"}");
+    }
+    store_release(st, c);
+    if (src == ACDL_EEXIST) {
+        fprintf(stderr, "acdlink: a user named '%s' exists already; use 'acdlink user passwd'\n",
+                name);
+    } else if (src == ACDL_ENOTFOUND) {
+        fprintf(stderr, "acdlink: no user named '%s'\n", name);
+    } else if (src != ACDL_OK) {
+        fprintf(stderr, "acdlink: %s\n", acdl_strerror(src));
+    } else {
+        printf("%s user '%s'\n", !strcmp(verb, "add") ? "created" : "changed the password of",
+               name);
+        rc = 0;
+    }
+out:
+    memset(pw, 0, sizeof(pw));
+    store_close(st);
+    free(settings);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : "";
+    if (!strcmp(cmd, "serve")) {
+        return cmd_serve(argc - 2, argv + 2);
+    }
+    if (!strcmp(cmd, "user")) {
+        return cmd_user(argc - 2, argv + 2);
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("acdlink %s (schema %d)\n", ACDLINK_VERSION, store_schema_version());
+        return 0;
+    }
+    if (!strcmp(cmd, "config") && argc > 2 && !strcmp(argv[2], "keys")) {
+        config_print_keys(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,62 @@
+/* platform.h: the operating-system seam. Only platform/ knows about POSIX or Win32.
+ *
+ * Threads use the pthreads API on both systems (mingw-w64 ships winpthreads). Everything else
+ * that differs between Linux and Windows (signals, file modes, directories, clocks) is a
+ * plat_* function implemented once in posix.c and once in win32.c. */
+#ifndef ACDL_PLATFORM_H
+#define ACDL_PLATFORM_H
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Calls on_stop (from a signal or console-control context: it must only set a flag) when the
+ * process is asked to stop (SIGTERM, SIGINT; Ctrl-C or close on Windows). Ignores SIGPIPE. */
+int plat_signals_install(void (*on_stop)(void));
+
+/* Creates dir and its parents; existing directories are fine. private_mode: 0700 on POSIX. */
+int plat_mkdir_p(const char *dir, int private_mode);
+
+/* Writes data to path atomically (temporary file, flush, rename), readable only by the owner
+ * when private_mode is set. Returns 0 or ACDL_EIO. */
+int plat_file_write_atomic(const char *path, const void *data, size_t len, int private_mode);
+
+/* 1 when path exists, 0 otherwise. */
+int plat_path_exists(const char *path);
+
+/* Removes a file; a missing file is not an error. */
+int plat_file_remove(const char *path);
+
+/* Renames, replacing the target. */
+int plat_file_rename(const char *from, const char *to);
+
+/* Size of the file in bytes, or -1. */
+long long plat_file_size(const char *path);
+
+/* Milliseconds from an arbitrary start; never goes backwards. */
+int64_t plat_monotonic_ms(void);
+
+/* Seconds since the epoch (UTC wall clock). */
+int64_t plat_now(void);
+
+void plat_sleep_ms(int ms);
+
+/* Formats a UTC epoch time as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
+void plat_time_iso(int64_t t, char *out, size_t outsz);
+
+/* Parses "YYYY-MM-DDTHH:MM:SSZ" (or a bare date) into epoch seconds. Returns 0 or ACDL_EINVAL. */
+int plat_time_parse_iso(const char *s, int64_t *out);
+
+/* The host's name (for the certificate's SAN); "" when unknown. */
+void plat_hostname(char *out, size_t outsz);
+
+/* The process environment as NULL-terminated "NAME=value" strings (borrowed). */
+char **plat_environ(void);
+
+/* Path separator of the host. */
+#ifdef _WIN32
+#define PLAT_PATH_SEP '\\'
+#else
+#define PLAT_PATH_SEP '/'
+#endif
+
+#endif

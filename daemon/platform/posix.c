@@ -1,0 +1,184 @@
+/* posix.c: platform functions for Linux and other POSIX systems. */
+#include "platform/platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/err.h"
+
+static void (*stop_cb)(void);
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (stop_cb) {
+        stop_cb();
+    }
+}
+
+int plat_signals_install(void (*on_stop)(void))
+{
+    struct sigaction sa;
+    stop_cb = on_stop;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0) {
+        return ACDL_EIO;
+    }
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    return ACDL_OK;
+}
+
+int plat_mkdir_p(const char *dir, int private_mode)
+{
+    char buf[4096];
+    size_t n = strlen(dir);
+    mode_t mode = private_mode ? 0700 : 0755;
+    if (n == 0 || n >= sizeof(buf)) {
+        return ACDL_EINVAL;
+    }
+    memcpy(buf, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] == '/' || buf[i] == '\0') {
+            char c = buf[i];
+            buf[i] = '\0';
+            if (mkdir(buf, mode) != 0 && errno != EEXIST) {
+                return ACDL_EIO;
+            }
+            buf[i] = c;
+        }
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return ACDL_EIO;
+    }
+    return ACDL_OK;
+}
+
+int plat_file_write_atomic(const char *path, const void *data, size_t len, int private_mode)
+{
+    char tmp[4096];
+    int rc = ACDL_EIO;
+    int fd = -1;
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+        return ACDL_EINVAL;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, private_mode ? 0600 : 0644);
+    if (fd < 0) {
+        goto out;
+    }
+    if (private_mode && fchmod(fd, 0600) != 0) {
+        goto out;
+    }
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            goto out;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) != 0) {
+        goto out;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        goto out;
+    }
+    rc = ACDL_OK;
+out:
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (rc != ACDL_OK) {
+        unlink(tmp);
+    }
+    return rc;
+}
+
+int plat_path_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int plat_file_remove(const char *path)
+{
+    if (unlink(path) != 0 && errno != ENOENT) {
+        return ACDL_EIO;
+    }
+    return ACDL_OK;
+}
+
+int plat_file_rename(const char *from, const char *to)
+{
+    return rename(from, to) == 0 ? ACDL_OK : ACDL_EIO;
+}
+
+long long plat_file_size(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        return -1;
+    }
+    return (long long)st.st_size;
+}
+
+int64_t plat_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t plat_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+void plat_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+void plat_time_iso(int64_t t, char *out, size_t outsz)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    gmtime_r(&tt, &tm);
+    strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void plat_hostname(char *out, size_t outsz)
+{
+    if (gethostname(out, outsz) != 0) {
+        out[0] = '\0';
+    }
+    out[outsz - 1] = '\0';
+}
+
+extern char **environ;
+
+char **plat_environ(void)
+{
+    return environ;
+}

@@ -1,0 +1,65 @@
+/* store.h: the SQLite store: a bounded pool of connections, cached statements, migrations.
+ *
+ * Design: every connection gets busy_timeout, WAL, foreign_keys=ON and synchronous=NORMAL.
+ * Threads borrow a connection with store_acquire() and give it back with store_release();
+ * statements prepared with store_prepare() stay cached on that connection. All SQL binds its
+ * parameters. Migrations are the numbered files of schema/, embedded into the binary, each
+ * applied in one transaction that also sets PRAGMA user_version. */
+#ifndef ACDL_STORE_H
+#define ACDL_STORE_H
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/embedded.h"
+
+struct store;
+struct store_conn;
+
+/* Opens (creating if needed) the database at path, migrates it to the newest schema and makes
+ * a pool of pool_size connections. Refuses a database written by a newer version
+ * (ACDL_ENEWER). On error writes a message to err. *out is new: free with store_close(). */
+int store_open(const char *path, int pool_size, struct store **out, char *err, size_t errsz);
+
+/* Closes every connection. Accepts NULL. All connections must have been released. */
+void store_close(struct store *st);
+
+/* Borrows a connection, waiting while all are in use. Thread-safe. Never NULL. */
+struct store_conn *store_acquire(struct store *st);
+
+/* Gives a connection back; rolls back a transaction left open by mistake. Accepts NULL. */
+void store_release(struct store *st, struct store_conn *c);
+
+/* The raw handle, borrowed while c is held. */
+sqlite3 *store_db(struct store_conn *c);
+
+/* Returns a cached prepared statement for sql, which must be a string literal (the cache is
+ * keyed by its address). Borrowed: call store_done() when finished with it. NULL on error. */
+sqlite3_stmt *store_prepare(struct store_conn *c, const char *sql);
+
+/* Resets a statement from store_prepare() and clears its bindings. Accepts NULL. */
+void store_done(sqlite3_stmt *stmt);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0 or ACDL_EDB. */
+int store_begin(struct store_conn *c);
+int store_commit(struct store_conn *c);
+void store_rollback(struct store_conn *c);
+
+/* Applies the migrations in files[0..n) (named NNNN_*.sql) that are newer than the database's
+ * user_version. Returns 0, ACDL_ENEWER or ACDL_EDB (with err). */
+int store_migrate(sqlite3 *db, const struct embedded_file *files, size_t n, char *err,
+                  size_t errsz);
+
+/* The schema version this binary knows (the highest migration number). */
+int store_schema_version(void);
+
+/* A cheap health check: 0 when the database answers. */
+int store_ping(struct store *st);
+
+/* Binds a text parameter (copied) or NULL when s is NULL. */
+int store_bind_text(sqlite3_stmt *st, int idx, const char *s);
+
+/* Copies column col as text into out (empty string for NULL), truncating to outsz-1. */
+void store_column_text(sqlite3_stmt *st, int col, char *out, size_t outsz);
+
+#endif

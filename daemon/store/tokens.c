@@ -1,0 +1,146 @@
+/* tokens.c: the api_tokens table. */
+#include "store/tokens.h"
+
+#include <stdlib.h>
+
+#include "core/err.h"
+#include "core/log.h"
+
+#define TOKEN_COLS "id, name, role, prefix, created_by, created_at, last_used_at, revoked_at"
+
+static void row_to_token(sqlite3_stmt *s, struct store_token *t)
+{
+    t->id = sqlite3_column_int64(s, 0);
+    store_column_text(s, 1, t->name, sizeof(t->name));
+    store_column_text(s, 2, t->role, sizeof(t->role));
+    store_column_text(s, 3, t->prefix, sizeof(t->prefix));
+    store_column_text(s, 4, t->created_by, sizeof(t->created_by));
+    t->created_at = sqlite3_column_int64(s, 5);
+    t->last_used_at = sqlite3_column_int64(s, 6);
+    t->revoked_at = sqlite3_column_int64(s, 7);
+}
+
+int store_token_add(struct store_conn *c, const char *name, const char *role, const char *prefix,
+                    const unsigned char hash[32], const char *created_by, int64_t now,
+                    int64_t *id_out)
+{
+    sqlite3_stmt *s = store_prepare(c, "INSERT INTO api_tokens (name, role, prefix, token_hash, "
+                                       "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+    int rc = ACDL_EDB;
+    if (!s) {
+        return rc;
+    }
+    store_bind_text(s, 1, name);
+    store_bind_text(s, 2, role);
+    store_bind_text(s, 3, prefix);
+    sqlite3_bind_blob(s, 4, hash, 32, SQLITE_TRANSIENT);
+    store_bind_text(s, 5, created_by);
+    sqlite3_bind_int64(s, 6, now);
+    if (sqlite3_step(s) == SQLITE_DONE) {
+        rc = ACDL_OK;
+        *id_out = sqlite3_last_insert_rowid(store_db(c));
+    } else {
+        log_error("store", "adding a token failed: %s", sqlite3_errmsg(store_db(c)));
+    }
+    store_done(s);
+    return rc;
+}
+
+static int get_one(sqlite3_stmt *s, struct store_token *out)
+{
+    int rc = ACDL_ENOTFOUND;
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        row_to_token(s, out);
+        rc = ACDL_OK;
+    } else if (r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    store_done(s);
+    return rc;
+}
+
+int store_token_find(struct store_conn *c, const unsigned char hash[32], struct store_token *out)
+{
+    sqlite3_stmt *s = store_prepare(c, "SELECT " TOKEN_COLS " FROM api_tokens "
+                                       "WHERE token_hash = ? AND revoked_at IS NULL");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
+    return get_one(s, out);
+}
+
+int store_token_get(struct store_conn *c, int64_t id, struct store_token *out)
+{
+    sqlite3_stmt *s = store_prepare(c, "SELECT " TOKEN_COLS " FROM api_tokens WHERE id = ?");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    return get_one(s, out);
+}
+
+int store_token_list(struct store_conn *c, int64_t after_id, int limit, struct store_token **out,
+                     int *n)
+{
+    sqlite3_stmt *s = store_prepare(
+        c, "SELECT " TOKEN_COLS " FROM api_tokens WHERE id > ? ORDER BY id LIMIT ?");
+    struct store_token *arr;
+    int cnt = 0, r;
+    if (!s) {
+        return ACDL_EDB;
+    }
+    arr = calloc((size_t)(limit > 0 ? limit : 1), sizeof(*arr));
+    if (!arr) {
+        store_done(s);
+        return ACDL_ENOMEM;
+    }
+    sqlite3_bind_int64(s, 1, after_id);
+    sqlite3_bind_int(s, 2, limit);
+    while ((r = sqlite3_step(s)) == SQLITE_ROW && cnt < limit) {
+        row_to_token(s, &arr[cnt++]);
+    }
+    store_done(s);
+    if (r != SQLITE_DONE && r != SQLITE_ROW) {
+        free(arr);
+        return ACDL_EDB;
+    }
+    *out = arr;
+    *n = cnt;
+    return ACDL_OK;
+}
+
+int store_token_touch(struct store_conn *c, int64_t id, int64_t now)
+{
+    sqlite3_stmt *s = store_prepare(c, "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2 "
+                                       "AND (last_used_at IS NULL OR last_used_at < ?1 - 60)");
+    int rc = ACDL_EDB;
+    if (!s) {
+        return rc;
+    }
+    sqlite3_bind_int64(s, 1, now);
+    sqlite3_bind_int64(s, 2, id);
+    if (sqlite3_step(s) == SQLITE_DONE) {
+        rc = ACDL_OK;
+    }
+    store_done(s);
+    return rc;
+}
+
+int store_token_revoke(struct store_conn *c, int64_t id, int64_t now)
+{
+    sqlite3_stmt *s = store_prepare(
+        c, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL");
+    int rc = ACDL_EDB;
+    if (!s) {
+        return rc;
+    }
+    sqlite3_bind_int64(s, 1, now);
+    sqlite3_bind_int64(s, 2, id);
+    if (sqlite3_step(s) == SQLITE_DONE) {
+        rc = sqlite3_changes(store_db(c)) ? ACDL_OK : ACDL_ENOTFOUND;
+    }
+    store_done(s);
+    return rc;
+}
