@@ -1,0 +1,119 @@
+// The console's only way to the daemon: JSON over fetch to /api/v1, with CSRF and error handling.
+//
+// The CSRF token lives in memory only (never in storage or URLs); it comes from the login
+// response or from GET /auth/session after a reload.
+
+const BASE = '/api/v1';
+
+let csrfToken = null;
+let onUnauthorized = null;
+
+export function setCsrfToken(token) {
+  csrfToken = token || null;
+}
+
+/** Called with no arguments whenever an authenticated request comes back 401. */
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
+}
+
+/** An API failure: HTTP status plus the envelope {"error":{"code","message","hint"}}. */
+export class ApiError extends Error {
+  constructor(status, code, message, hint, retryAfter) {
+    super(message || code || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code || '';
+    this.hint = hint || '';
+    this.retryAfter = retryAfter; // seconds, only for 429
+  }
+}
+
+function buildUrl(path, query) {
+  let url = BASE + path;
+  if (query) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined && value !== null && value !== '') {
+        params.set(key, String(value));
+      }
+    }
+    const qs = params.toString();
+    if (qs) {
+      url += '?' + qs;
+    }
+  }
+  return url;
+}
+
+function parseRetryAfter(value) {
+  if (!value) {
+    return undefined;
+  }
+  const seconds = Number.parseInt(value, 10);
+  if (Number.isFinite(seconds) && seconds >= 0) {
+    return seconds;
+  }
+  const date = Date.parse(value);
+  if (!Number.isNaN(date)) {
+    return Math.max(0, Math.ceil((date - Date.now()) / 1000));
+  }
+  return undefined;
+}
+
+/**
+ * Sends one request. Resolves with the parsed JSON body (null for 204), rejects with ApiError.
+ * options: { query, body, skipAuthRedirect }
+ */
+export async function request(method, path, options = {}) {
+  const headers = { Accept: 'application/json' };
+  const init = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (options.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(options.body);
+  }
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) {
+    headers['X-CSRF-Token'] = csrfToken;
+  }
+
+  let response;
+  try {
+    response = await fetch(buildUrl(path, options.query), init);
+  } catch (err) {
+    throw new ApiError(0, 'network', err && err.message ? err.message : 'network error', '');
+  }
+
+  let data = null;
+  const type = response.headers.get('Content-Type') || '';
+  if (response.status !== 204 && type.includes('application/json')) {
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+  }
+
+  if (response.ok) {
+    return data;
+  }
+
+  const envelope = data && data.error ? data.error : {};
+  const error = new ApiError(
+    response.status,
+    envelope.code || '',
+    envelope.message || response.statusText,
+    envelope.hint || '',
+    response.status === 429 ? parseRetryAfter(response.headers.get('Retry-After')) : undefined,
+  );
+  if (response.status === 401 && !options.skipAuthRedirect && onUnauthorized) {
+    onUnauthorized();
+  }
+  throw error;
+}
+
+export const api = {
+  get: (path, query, options = {}) => request('GET', path, { ...options, query }),
+  post: (path, body, options = {}) => request('POST', path, { ...options, body }),
+  patch: (path, body, options = {}) => request('PATCH', path, { ...options, body }),
+  del: (path, options = {}) => request('DELETE', path, options),
+};

@@ -1,0 +1,192 @@
+// The console shell: session state, hash routing, language, header and navigation.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { html } from './html.js';
+import { api, setCsrfToken, setUnauthorizedHandler } from './api.js';
+import { I18n, initialLanguage, languages, storeLanguage, translator, useI18n } from './i18n/index.js';
+import { RoleBadge } from './components.js';
+import { LoginPage } from './pages/login.js';
+import { UsersPage } from './pages/users.js';
+import { TokensPage } from './pages/tokens.js';
+import { AuditPage } from './pages/audit.js';
+import { AccountPage } from './pages/account.js';
+
+const PAGES = {
+  users: { component: UsersPage, admin: true },
+  tokens: { component: TokensPage, admin: true },
+  audit: { component: AuditPage, admin: true },
+  account: { component: AccountPage, admin: false },
+};
+
+function currentRoute() {
+  const match = /^#\/([a-z]+)/.exec(window.location.hash);
+  return match ? match[1] : '';
+}
+
+function go(route) {
+  const hash = `#/${route}`;
+  if (window.location.hash !== hash) {
+    window.location.hash = hash;
+  }
+}
+
+function defaultRoute(user) {
+  return user && user.role === 'admin' ? 'users' : 'account';
+}
+
+function LanguageSelect() {
+  const { lang, setLang, t } = useI18n();
+  return html`
+    <label class="lang">
+      <span class="visually-hidden">${t('header.language')}</span>
+      <select id="lang-select" data-testid="lang-select" value=${lang}
+              aria-label=${t('header.language')}
+              onChange=${(e) => setLang(e.currentTarget.value)}>
+        ${languages.map((l) => html`<option value=${l.code}>${l.label}</option>`)}
+      </select>
+    </label>`;
+}
+
+function Header({ session, route, onLogout }) {
+  const { t } = useI18n();
+  const user = session && session.user;
+  const links = user
+    ? Object.entries(PAGES).filter(([, page]) => !page.admin || user.role === 'admin')
+    : [];
+  return html`
+    <header class=${user ? 'app-header signed-in' : 'app-header'}>
+      <div class="brand"><span class="brand-name">acdlink</span>
+        <span class="brand-sub">${t('app.subtitle')}</span></div>
+      ${user && html`
+        <nav class="nav" aria-label=${t('nav.label')}>
+          ${links.map(([name]) => html`
+            <a href=${`#/${name}`} id=${`nav-${name}`}
+               class=${route === name ? 'nav-link active' : 'nav-link'}
+               aria-current=${route === name ? 'page' : undefined}>${t(`nav.${name}`)}</a>`)}
+        </nav>`}
+      <div class="header-right">
+        ${user && html`
+          <span class="whoami" data-testid="whoami">
+            <span class="muted">${t('header.signed_in_as')}</span>
+            <strong id="current-user">${user.name}</strong>
+            <span id="current-role"><${RoleBadge} role=${user.role} /></span>
+          </span>`}
+        <${LanguageSelect} />
+        ${user && html`
+          <button type="button" class="btn" id="logout" onClick=${onLogout}>${t('header.logout')}</button>`}
+      </div>
+    </header>`;
+}
+
+export function App() {
+  const [lang, setLangState] = useState(initialLanguage);
+  const [session, setSession] = useState(undefined); // undefined: still asking the daemon
+  const [route, setRoute] = useState(currentRoute);
+  const [notice, setNotice] = useState('');
+  const sessionRef = useRef(session);
+  sessionRef.current = session;
+
+  const setLang = useCallback((code) => {
+    storeLanguage(code);
+    setLangState(code);
+  }, []);
+  const i18n = useMemo(() => ({ lang, setLang, t: translator(lang) }), [lang, setLang]);
+  const t = i18n.t;
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+    document.title = `acdlink – ${t('app.subtitle')}`;
+  }, [lang]);
+
+  useEffect(() => {
+    const onHash = () => setRoute(currentRoute());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  // Any 401 from an authenticated call means the session is gone: back to the login page.
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      setCsrfToken(null);
+      if (sessionRef.current) {
+        setNotice('login.session_ended');
+      }
+      setSession(null);
+      go('login');
+    });
+    return () => setUnauthorizedHandler(null);
+  }, []);
+
+  useEffect(() => {
+    api.get('/auth/session', undefined, { skipAuthRedirect: true })
+      .then((data) => {
+        setCsrfToken(data.csrf_token);
+        setSession(data);
+      })
+      .catch(() => {
+        setCsrfToken(null);
+        setSession(null);
+      });
+  }, []);
+
+  // Keep the URL in line with the session: signed out -> #/login, signed in -> a real page.
+  useEffect(() => {
+    if (session === undefined) {
+      return;
+    }
+    if (!session) {
+      if (route !== 'login') {
+        go('login');
+      }
+    } else if (route === 'login' || !PAGES[route]
+               || (PAGES[route].admin && session.user.role !== 'admin')) {
+      go(defaultRoute(session.user));
+    }
+  }, [session, route]);
+
+  const onLogin = (data) => {
+    setCsrfToken(data.csrf_token);
+    setNotice('');
+    setSession({ user: data.user, auth: 'session', csrf_token: data.csrf_token,
+      expires_at: data.expires_at });
+    go(defaultRoute(data.user));
+  };
+
+  const onLogout = async () => {
+    try {
+      await api.post('/auth/logout', undefined, { skipAuthRedirect: true });
+    } catch {
+      // the session is dropped on our side whatever the daemon answered
+    }
+    setCsrfToken(null);
+    setNotice('login.logged_out');
+    setSession(null);
+    go('login');
+  };
+
+  // A page saw the session end on purpose (e.g. after a password change): back to login.
+  const onSessionEnded = (noticeKey) => {
+    setCsrfToken(null);
+    setNotice(noticeKey);
+    setSession(null);
+    go('login');
+  };
+
+  let body;
+  if (session === undefined) {
+    body = html`<p class="loading" data-testid="loading">${t('common.loading')}</p>`;
+  } else if (!session) {
+    body = html`<${LoginPage} onLogin=${onLogin} notice=${notice && t(notice)} />`;
+  } else {
+    const page = PAGES[route];
+    const allowed = page && (!page.admin || session.user.role === 'admin');
+    body = allowed
+      ? html`<${page.component} session=${session} onSessionEnded=${onSessionEnded} />`
+      : html`<p class="loading">${t('common.loading')}</p>`;
+  }
+
+  return html`
+    <${I18n.Provider} value=${i18n}>
+      <${Header} session=${session} route=${route} onLogout=${onLogout} />
+      <main class="content" id="main">${body}</main>
+    </${I18n.Provider}>`;
+}
