@@ -33,7 +33,29 @@ else()
 endif()
 message(STATUS "civetweb source: ${ACDLINK_CIVETWEB_DIR}")
 
-add_library(civetweb STATIC "${ACDLINK_CIVETWEB_DIR}/src/civetweb.c")
+# Our own hardening of civetweb's source, applied to a copy next to the original (so its
+# #include "*.inl" still resolve). Each replacement must apply, so a new civetweb version that
+# changed the code stops the build instead of silently losing the fix.
+set(_cw_in "${ACDLINK_CIVETWEB_DIR}/src/civetweb.c")
+set(_cw_out "${ACDLINK_CIVETWEB_DIR}/src/civetweb_acdlink.c")
+file(READ "${_cw_in}" _cw_text)
+# 1. A Content-Length near INT64_MAX made the keep-alive arithmetic after the handler overflow
+#    (signed overflow, found by the UBSan probe test): refuse lengths above 2^53.
+set(_old "conn->content_len = strtoll(cl, &endptr, 10);\n\t\tif ((endptr == cl) || (conn->content_len < 0)) {")
+set(_new "conn->content_len = strtoll(cl, &endptr, 10);\n\t\tif ((endptr == cl) || (conn->content_len < 0) || (conn->content_len > ((int64_t)1 << 53))) {")
+string(FIND "${_cw_text}" "${_old}" _pos)
+if(_pos EQUAL -1)
+  message(FATAL_ERROR "civetweb source changed: the Content-Length hardening no longer applies")
+endif()
+string(REPLACE "${_old}" "${_new}" _cw_text "${_cw_text}")
+set(_cw_old_out "")
+if(EXISTS "${_cw_out}")
+  file(READ "${_cw_out}" _cw_old_out)
+endif()
+if(NOT _cw_old_out STREQUAL _cw_text)
+  file(WRITE "${_cw_out}" "${_cw_text}")
+endif()
+add_library(civetweb STATIC "${_cw_out}")
 target_include_directories(civetweb SYSTEM PUBLIC "${ACDLINK_CIVETWEB_DIR}/include")
 # OpenSSL 3 API linked directly, IPv6 on; CGI, file-system features we never use, off.
 target_compile_definitions(civetweb PRIVATE OPENSSL_API_3_0 NO_SSL_DL USE_IPV6 NO_CGI
