@@ -1,0 +1,148 @@
+/* win32.c: platform functions for Windows (mingw-w64). Threads come from winpthreads. */
+#include <windows.h>
+#include <direct.h>
+#include <errno.h>
+#include <io.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "platform/platform.h"
+
+static void (*stop_cb)(void);
+
+static BOOL WINAPI on_console(DWORD type)
+{
+    if (type == CTRL_C_EVENT || type == CTRL_BREAK_EVENT || type == CTRL_CLOSE_EVENT ||
+        type == CTRL_SHUTDOWN_EVENT) {
+        if (stop_cb) {
+            stop_cb();
+        }
+        return TRUE;
+    }
+    return FALSE;
+}
+
+int plat_signals_install(void (*on_stop)(void))
+{
+    stop_cb = on_stop;
+    return SetConsoleCtrlHandler(on_console, TRUE) ? ACDL_OK : ACDL_EIO;
+}
+
+int plat_mkdir_p(const char *dir, int private_mode)
+{
+    char buf[4096];
+    size_t n = strlen(dir);
+    (void)private_mode; /* the ProgramData folder's ACL is set by the installer */
+    if (n == 0 || n >= sizeof(buf)) {
+        return ACDL_EINVAL;
+    }
+    memcpy(buf, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] == '/' || buf[i] == '\\' || buf[i] == '\0') {
+            char c = buf[i];
+            if (i == 2 && buf[1] == ':') {
+                continue; /* "C:" */
+            }
+            buf[i] = '\0';
+            if (_mkdir(buf) != 0 && errno != EEXIST) {
+                return ACDL_EIO;
+            }
+            buf[i] = c;
+        }
+    }
+    DWORD attr = GetFileAttributesA(dir);
+    return attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_DIRECTORY) ? ACDL_OK
+                                                                               : ACDL_EIO;
+}
+
+int plat_file_write_atomic(const char *path, const void *data, size_t len, int private_mode)
+{
+    char tmp[4096];
+    FILE *f;
+    (void)private_mode;
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+        return ACDL_EINVAL;
+    }
+    f = fopen(tmp, "wb");
+    if (!f) {
+        return ACDL_EIO;
+    }
+    if (fwrite(data, 1, len, f) != len || fflush(f) != 0 || _commit(_fileno(f)) != 0) {
+        fclose(f);
+        DeleteFileA(tmp);
+        return ACDL_EIO;
+    }
+    fclose(f);
+    if (!MoveFileExA(tmp, path, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
+        DeleteFileA(tmp);
+        return ACDL_EIO;
+    }
+    return ACDL_OK;
+}
+
+int plat_path_exists(const char *path)
+{
+    return GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES;
+}
+
+int plat_file_remove(const char *path)
+{
+    if (!DeleteFileA(path) && GetLastError() != ERROR_FILE_NOT_FOUND) {
+        return ACDL_EIO;
+    }
+    return ACDL_OK;
+}
+
+int plat_file_rename(const char *from, const char *to)
+{
+    return MoveFileExA(from, to, MOVEFILE_REPLACE_EXISTING) ? ACDL_OK : ACDL_EIO;
+}
+
+long long plat_file_size(const char *path)
+{
+    WIN32_FILE_ATTRIBUTE_DATA a;
+    if (!GetFileAttributesExA(path, GetFileExInfoStandard, &a)) {
+        return -1;
+    }
+    return ((long long)a.nFileSizeHigh << 32) | a.nFileSizeLow;
+}
+
+int64_t plat_monotonic_ms(void)
+{
+    return (int64_t)GetTickCount64();
+}
+
+int64_t plat_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+void plat_sleep_ms(int ms)
+{
+    Sleep((DWORD)ms);
+}
+
+void plat_time_iso(int64_t t, char *out, size_t outsz)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    gmtime_s(&tm, &tt);
+    strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void plat_hostname(char *out, size_t outsz)
+{
+    DWORD n = (DWORD)outsz;
+    if (!GetComputerNameExA(ComputerNameDnsHostname, out, &n)) {
+        out[0] = '\0';
+    }
+}
+
+char **plat_environ(void)
+{
+    return _environ;
+}
