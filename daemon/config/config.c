@@ -88,8 +88,13 @@ int config_parse_listen(const char *s, char *host, size_t hostsz, int *port)
     size_t hl;
     if (s[0] == '[') {
         const char *end = strchr(s, ']');
-        if (!end || end[1] != ':') {
+        if (!end || end[1] != ':' || end == s + 1) {
             return ACDL_EINVAL;
+        }
+        for (const char *p = s + 1; p < end; p++) {
+            if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.') {
+                return ACDL_EINVAL;
+            }
         }
         hl = (size_t)(end - s + 1);
         colon = end + 1;
@@ -107,6 +112,11 @@ int config_parse_listen(const char *s, char *host, size_t hostsz, int *port)
         char c = s[i];
         if (!(isalnum((unsigned char)c) || c == '.' || c == ':' || c == '[' || c == ']' ||
               c == '-')) {
+            return ACDL_EINVAL;
+        }
+    }
+    for (const char *d = colon + 1; *d; d++) {
+        if (*d < '0' || *d > '9') {
             return ACDL_EINVAL;
         }
     }
@@ -380,7 +390,9 @@ int config_load(struct acdl_config *cfg, int argc, char **argv, char **envp, cha
         file = cfg->config_file;
     }
     if (file && *file) {
-        snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", file);
+        if (file != cfg->config_file) {
+            snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", file);
+        }
         if (load_file(cfg, cfg->config_file, err, errsz) != 0) {
             return ACDL_EINVAL;
         }

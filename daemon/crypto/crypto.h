@@ -15,7 +15,7 @@
 int crypto_password_hash(const char *password, char *out, size_t outsz);
 
 /* 0 when password matches phc, ACDL_EAUTH when not, ACDL_EINVAL when phc is malformed.
- * Compares in constant time. Accepts ln 10..20, r 1..32, p 1..16. */
+ * Compares in constant time. Accepts ln 10..17, r 1..16, p 1..8 within 128 MiB of memory. */
 int crypto_password_verify(const char *password, const char *phc);
 
 /* Spends the time of one verification, for unknown users (no user enumeration by timing). */

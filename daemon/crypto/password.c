@@ -120,19 +120,46 @@ int crypto_password_hash(const char *password, char *out, size_t outsz)
     return n > 0 && (size_t)n < outsz ? ACDL_OK : ACDL_ETOOBIG;
 }
 
+/* Reads "name=<1-3 digits>" followed by sep; advances *p. */
+static int phc_param(const char **p, const char *name, char sep, int *out)
+{
+    size_t nl = strlen(name);
+    const char *s = *p;
+    int v = 0, digits = 0;
+    if (strncmp(s, name, nl) != 0 || s[nl] != '=') {
+        return ACDL_EINVAL;
+    }
+    s += nl + 1;
+    while (*s >= '0' && *s <= '9' && digits < 3) {
+        v = v * 10 + (*s++ - '0');
+        digits++;
+    }
+    if (digits == 0 || *s != sep) {
+        return ACDL_EINVAL;
+    }
+    *p = s + 1;
+    *out = v;
+    return ACDL_OK;
+}
+
 int crypto_password_verify(const char *password, const char *phc)
 {
-    int ln, r, p, used = 0;
+    int ln, r, p;
     unsigned char salt[64], want[64], got[64];
     size_t saltlen, wantlen;
-    if (strncmp(phc, "$scrypt$", 8) != 0 ||
-        sscanf(phc + 8, "ln=%d,r=%d,p=%d$%n", &ln, &r, &p, &used) != 3 || used == 0) {
+    const char *cur = phc + 8;
+    if (strncmp(phc, "$scrypt$", 8) != 0 || phc_param(&cur, "ln", ',', &ln) != ACDL_OK ||
+        phc_param(&cur, "r", ',', &r) != ACDL_OK || phc_param(&cur, "p", '$', &p) != ACDL_OK) {
         return ACDL_EINVAL;
     }
-    if (ln < 10 || ln > 20 || r < 1 || r > 32 || p < 1 || p > 16) {
+    /* Bounded so that a damaged or planted hash cannot cost minutes and gigabytes:
+     * at most 128 MiB (2^17 * 8 * 128) and 2^22 block mixes. */
+    if (ln < 10 || ln > 17 || r < 1 || r > 16 || p < 1 || p > 8 ||
+        ((uint64_t)1 << ln) * (uint64_t)r > ((uint64_t)1 << 20) ||
+        ((uint64_t)1 << ln) * (uint64_t)r * (uint64_t)p > ((uint64_t)1 << 22)) {
         return ACDL_EINVAL;
     }
-    const char *s = phc + 8 + used;
+    const char *s = cur;
     const char *d = strchr(s, '$');
     if (!d || b64_decode_nopad(s, (size_t)(d - s), salt, sizeof(salt), &saltlen) != 0 ||
         b64_decode_nopad(d + 1, strlen(d + 1), want, sizeof(want), &wantlen) != 0 ||

@@ -45,6 +45,9 @@ void throttle_free(struct throttle *t)
     }
 }
 
+/* Keys are cut to the slot size before any comparison, so lookups and inserts agree. */
+#define KEY_NORM(buf, key) snprintf(buf, sizeof(buf), "%s", key)
+
 static struct entry *lookup(struct throttle *t, const char *key)
 {
     for (int i = 0; i < SLOTS; i++) {
@@ -63,9 +66,11 @@ static void decay(struct entry *e, int64_t now)
     }
 }
 
-int throttle_check(struct throttle *t, const char *key, int64_t now, int *retry_after)
+int throttle_check(struct throttle *t, const char *key_in, int64_t now, int *retry_after)
 {
     int rc = ACDL_OK;
+    char key[sizeof(((struct entry *)0)->key)];
+    KEY_NORM(key, key_in);
     pthread_mutex_lock(&t->mu);
     struct entry *e = lookup(t, key);
     decay(e, now);
@@ -77,8 +82,10 @@ int throttle_check(struct throttle *t, const char *key, int64_t now, int *retry_
     return rc;
 }
 
-void throttle_fail(struct throttle *t, const char *key, int64_t now)
+void throttle_fail(struct throttle *t, const char *key_in, int64_t now)
 {
+    char key[sizeof(((struct entry *)0)->key)];
+    KEY_NORM(key, key_in);
     pthread_mutex_lock(&t->mu);
     struct entry *e = lookup(t, key);
     if (!e) {
@@ -124,8 +131,10 @@ void throttle_fail(struct throttle *t, const char *key, int64_t now)
     pthread_mutex_unlock(&t->mu);
 }
 
-void throttle_reset(struct throttle *t, const char *key)
+void throttle_reset(struct throttle *t, const char *key_in)
 {
+    char key[sizeof(((struct entry *)0)->key)];
+    KEY_NORM(key, key_in);
     pthread_mutex_lock(&t->mu);
     struct entry *e = lookup(t, key);
     if (e) {

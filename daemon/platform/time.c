@@ -16,10 +16,24 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* 1 when s matches the pattern, where '9' stands for any digit. */
+static int shape(const char *s, const char *pattern)
+{
+    for (; *pattern; s++, pattern++) {
+        if (*pattern == '9' ? (*s < '0' || *s > '9') : *s != *pattern) {
+            return 0;
+        }
+    }
+    return *s == '\0';
+}
+
 int plat_time_parse_iso(const char *s, int64_t *out)
 {
     int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
     size_t len = strlen(s);
+    if (!shape(s, "9999-99-99") && !shape(s, "9999-99-99T99:99:99Z")) {
+        return ACDL_EINVAL;
+    }
     if (len == 10) {
         if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) {
             return ACDL_EINVAL;

@@ -65,6 +65,11 @@ int store_migrate(sqlite3 *db, const struct embedded_file *files, size_t n, char
     }
     current = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
+    if (current < 0) {
+        snprintf(err, errsz, "the database has an invalid schema version %d: it was not written "
+                             "by acdlink; restore a backup", current);
+        return ACDL_EINVAL;
+    }
     if (current > known) {
         snprintf(err, errsz,
                  "the database has schema version %d but this acdlink knows only up to %d: it "

@@ -176,12 +176,15 @@ int store_user_update(struct store_conn *c, int64_t id, const char *role, const 
                       int disabled, int64_t now)
 {
     struct store_user before;
-    int64_t admins = 0;
+    int64_t admins_before = 0, admins = 0;
     int rc = store_begin(c);
     if (rc != ACDL_OK) {
         return rc;
     }
     rc = store_user_get(c, id, &before);
+    if (rc == ACDL_OK) {
+        rc = enabled_admins(c, &admins_before);
+    }
     if (rc != ACDL_OK) {
         goto out;
     }
@@ -208,7 +211,7 @@ int store_user_update(struct store_conn *c, int64_t id, const char *role, const 
     if (rc != ACDL_OK) {
         goto out;
     }
-    if (admins == 0) {
+    if (admins_before > 0 && admins == 0) {
         rc = ACDL_ECONFLICT;
         goto out;
     }
@@ -229,10 +232,14 @@ out:
 
 int store_user_delete(struct store_conn *c, int64_t id)
 {
-    int64_t admins = 0;
+    int64_t admins_before = 0, admins = 0;
     int rc = store_begin(c);
     if (rc != ACDL_OK) {
         return rc;
+    }
+    rc = enabled_admins(c, &admins_before);
+    if (rc != ACDL_OK) {
+        goto out;
     }
     rc = exec_id(c, "DELETE FROM users WHERE id = ?", id);
     if (rc != ACDL_OK) {
@@ -243,7 +250,7 @@ int store_user_delete(struct store_conn *c, int64_t id)
         goto out;
     }
     rc = enabled_admins(c, &admins);
-    if (rc == ACDL_OK && admins == 0) {
+    if (rc == ACDL_OK && admins_before > 0 && admins == 0) {
         rc = ACDL_ECONFLICT;
     }
     if (rc == ACDL_OK) {

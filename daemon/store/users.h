@@ -30,12 +30,12 @@ int store_user_list(struct store_conn *c, int64_t after_id, int limit, struct st
 int store_user_count(struct store_conn *c, int64_t *n);
 
 /* Changes role (NULL: keep), hash (NULL: keep), disabled (-1: keep). Refuses with
- * ACDL_ECONFLICT when no enabled admin would remain. A changed hash, a disabled account or a
+ * ACDL_ECONFLICT when the change would remove the last enabled admin. A changed hash, a disabled account or a
  * lowered role end the user's sessions. ACDL_ENOTFOUND for an unknown id. */
 int store_user_update(struct store_conn *c, int64_t id, const char *role, const char *hash,
                       int disabled, int64_t now);
 
-/* Deletes a user (and its sessions); ACDL_ECONFLICT for the last enabled admin. */
+/* Deletes a user (and its sessions); ACDL_ECONFLICT when that removes the last enabled admin. */
 int store_user_delete(struct store_conn *c, int64_t id);
 int store_user_set_login(struct store_conn *c, int64_t id, int64_t now);
 

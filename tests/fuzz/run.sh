@@ -1,0 +1,102 @@
+#!/bin/sh
+# run.sh: builds the libFuzzer targets (if needed) and runs each for FUZZ_SECONDS seconds.
+#
+#   tests/fuzz/run.sh [TARGET...]      default: config listen route phc time
+#
+# Environment: FUZZ_SECONDS (default 20) per target, FUZZ_BUILD_DIR (default build-fuzz in the
+# repository), FUZZ_CC (default clang-14), ACDLINK_CIVETWEB_SOURCE_DIR (passed to CMake when
+# set). Ends with "N passed, M failed" counting targets, like the other suites.
+# The seeds in tests/fuzz/corpus/<target>/ are copied into the build folder, so runs never
+# write into the repository; crashes land in $FUZZ_BUILD_DIR/artifacts/. Exits non-zero when
+# any target crashes, leaks, times out or fails to build.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
+SECONDS_PER=${FUZZ_SECONDS:-20}
+TARGETS=${*:-config listen route phc time}
+FUZZ_CC=${FUZZ_CC:-clang-14}
+
+if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then
+    echo "run.sh: $FUZZ_CC not found; install clang-14 libclang-rt-14-dev llvm-14" >&2
+    exit 2
+fi
+
+mkdir -p "$BUILD"
+if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+    set -- -DACDLINK_FUZZ=ON -DACDLINK_TESTS=OFF -DACDLINK_WERROR=ON \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo
+    if [ -n "${ACDLINK_CIVETWEB_SOURCE_DIR:-}" ]; then
+        set -- "$@" "-DACDLINK_CIVETWEB_SOURCE_DIR=$ACDLINK_CIVETWEB_SOURCE_DIR"
+    elif ! ls "$BUILD"/_deps/civetweb/civetweb-*/src/civetweb.c >/dev/null 2>&1; then
+        # copy a civetweb source tree another build folder has fetched (saves an apt-get
+        # source; a copy, so removing that folder later does not break this one)
+        for d in "$ROOT"/build*/_deps/civetweb/civetweb-*/src/civetweb.c; do
+            if [ -f "$d" ]; then
+                mkdir -p "$BUILD/_deps/civetweb"
+                cp -R "$(dirname "$(dirname "$d")")" "$BUILD/_deps/civetweb/"
+                break
+            fi
+        done
+    fi
+    CC=$FUZZ_CC cmake -S "$ROOT" -B "$BUILD" "$@" >"$BUILD/configure.log" 2>&1 || {
+        cat "$BUILD/configure.log" >&2
+        rm -f "$BUILD/CMakeCache.txt"
+        exit 2
+    }
+fi
+build_targets=""
+for t in $TARGETS; do
+    build_targets="$build_targets fuzz_$t"
+done
+# shellcheck disable=SC2086 # word splitting of the target list is intended
+cmake --build "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" --target $build_targets >"$BUILD/build.log" 2>&1 || {
+    tail -n 40 "$BUILD/build.log" >&2
+    echo "run.sh: build failed (see $BUILD/build.log)" >&2
+    exit 2
+}
+
+failed=""
+npassed=0
+nfailed=0
+mkdir -p "$BUILD/artifacts"
+printf '%-8s %12s %8s  %s\n' target executions seconds result
+for t in $TARGETS; do
+    bin="$BUILD/tests/fuzz/fuzz_$t"
+    corpus="$BUILD/corpus/$t"
+    log="$BUILD/fuzz_$t.log"
+    mkdir -p "$corpus"
+    if [ -d "$ROOT/tests/fuzz/corpus/$t" ]; then
+        cp -n "$ROOT/tests/fuzz/corpus/$t"/* "$corpus"/ 2>/dev/null || true
+    fi
+    rc=0
+    # -timeout: one input slower than 10 s is a finding too; leaks are reported at exit.
+    "$bin" -max_total_time="$SECONDS_PER" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+        -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/$t-" "$corpus" >"$log" 2>&1 ||
+        rc=$?
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    if [ -z "$execs" ]; then
+        execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n 1)
+    fi
+    if [ "$rc" -eq 0 ]; then
+        result=ok
+        npassed=$((npassed + 1))
+    else
+        result="FAILED (exit $rc, see $log)"
+        failed="$failed $t"
+        nfailed=$((nfailed + 1))
+    fi
+    printf '%-8s %12s %8s  %s\n' "$t" "${execs:-?}" "$SECONDS_PER" "$result"
+done
+
+if [ -n "$failed" ]; then
+    echo "run.sh: failing targets:$failed" >&2
+    for t in $failed; do
+        grep -m 5 -E "ERROR|invariant failed|runtime error|Test unit written" \
+            "$BUILD/fuzz_$t.log" >&2 || true
+    done
+    echo "$npassed passed, $nfailed failed"
+    exit 1
+fi
+echo "run.sh: every target ran for ${SECONDS_PER}s without a crash"
+echo "$npassed passed, $nfailed failed"
