@@ -248,7 +248,9 @@ static int api_dispatch(struct req *r)
                            "%s is not allowed on %.100s", method, path);
     }
     const struct route *rt = r->route;
-    if (http_auth_resolve(r) != ACDL_OK && rt->role != ROLE_PUBLIC) {
+    /* Public routes (health, login) ignore credentials: a stale or foreign cookie must not
+     * get in the way of logging in again. */
+    if (rt->role != ROLE_PUBLIC && http_auth_resolve(r) != ACDL_OK) {
         return reply_error(r, 401, "unauthorized", "log in again or use a valid API token",
                            "your session has ended or the token is not valid");
     }

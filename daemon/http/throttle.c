@@ -9,7 +9,7 @@
 #include "core/err.h"
 
 #define SLOTS 4096
-#define WINDOW 900
+#define WINDOW_MS 900000
 
 struct entry {
     char key[112];
@@ -61,7 +61,7 @@ static struct entry *lookup(struct throttle *t, const char *key)
 /* Forget failures that are old and no longer locked. */
 static void decay(struct entry *e, int64_t now)
 {
-    if (e && e->locked_until <= now && now - e->last_failure > WINDOW) {
+    if (e && e->locked_until <= now && now - e->last_failure > WINDOW_MS) {
         e->failures = 0;
     }
 }
@@ -75,7 +75,7 @@ int throttle_check(struct throttle *t, const char *key_in, int64_t now, int *ret
     struct entry *e = lookup(t, key);
     decay(e, now);
     if (e && e->locked_until > now) {
-        *retry_after = (int)(e->locked_until - now);
+        *retry_after = (int)((e->locked_until - now + 999) / 1000); /* whole seconds, rounded up */
         rc = ACDL_EAGAIN;
     }
     pthread_mutex_unlock(&t->mu);
@@ -119,12 +119,12 @@ void throttle_fail(struct throttle *t, const char *key_in, int64_t now)
     e->last_failure = now;
     if (e->failures >= t->max_failures) {
         int shift = e->failures - t->max_failures;
-        int64_t lock = t->base;
-        while (shift-- > 0 && lock < t->max) {
+        int64_t lock = (int64_t)t->base * 1000;
+        while (shift-- > 0 && lock < (int64_t)t->max * 1000) {
             lock *= 2;
         }
-        if (lock > t->max) {
-            lock = t->max;
+        if (lock > (int64_t)t->max * 1000) {
+            lock = (int64_t)t->max * 1000;
         }
         e->locked_until = now + lock;
     }

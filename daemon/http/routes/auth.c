@@ -40,6 +40,7 @@ int route_auth_login(struct req *r)
     int retry = 0, retry2 = 0;
     struct store_user u;
     int64_t now = plat_now();
+    int64_t now_ms = plat_monotonic_ms();
     const struct acdl_config *cfg = r->app->cfg;
 
     if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:s, s:s}", "username", &username,
@@ -47,17 +48,19 @@ int route_auth_login(struct req *r)
         return reply_error(r, 422, "invalid_field", "send {\"username\": ..., \"password\": ...}",
                            "%s", jerr.text);
     }
+    snprintf(kclient, sizeof(kclient), "client:%s", r->client);
     if (strlen(username) > USER_NAME_MAX || strlen(password) > 1024) {
+        /* cannot match any account; still a failure of this client */
+        throttle_fail(r->app->login_throttle, kclient, now_ms);
         return reply_error(r, 401, "invalid_credentials", "check the user name and password",
                            "wrong user name or password");
     }
-    snprintf(kclient, sizeof(kclient), "client:%s", r->client);
     char lowered[USER_NAME_MAX + 1];
     lower_copy(lowered, sizeof(lowered), username);
     snprintf(kaccount, sizeof(kaccount), "account:%s", lowered);
 
-    int locked_c = throttle_check(r->app->login_throttle, kclient, now, &retry);
-    int locked_a = throttle_check(r->app->login_throttle, kaccount, now, &retry2);
+    int locked_c = throttle_check(r->app->login_throttle, kclient, now_ms, &retry);
+    int locked_a = throttle_check(r->app->login_throttle, kaccount, now_ms, &retry2);
     if (locked_c != ACDL_OK || locked_a != ACDL_OK) {
         int wait = retry > retry2 ? retry : retry2;
         snprintf(num, sizeof(num), "%d", wait);
@@ -78,8 +81,8 @@ int route_auth_login(struct req *r)
     int found = rc == ACDL_OK && !u.disabled;
     rc = verify_password(found ? &u : NULL, password);
     if (rc != ACDL_OK) {
-        throttle_fail(r->app->login_throttle, kclient, now);
-        throttle_fail(r->app->login_throttle, kaccount, now);
+        throttle_fail(r->app->login_throttle, kclient, plat_monotonic_ms());
+        throttle_fail(r->app->login_throttle, kaccount, plat_monotonic_ms());
         http_audit(r, "auth.login_failed", username, "denied",
                    json_pack("{s:s}", "reason", rc == ACDL_EINVAL ? "bad stored hash"
                                                                   : "wrong name or password"));
@@ -181,7 +184,7 @@ int route_auth_password(struct req *r)
                            "new_password: %s", why);
     }
     snprintf(kaccount, sizeof(kaccount), "password:%lld", (long long)r->auth.user_id);
-    if (throttle_check(r->app->login_throttle, kaccount, now, &retry) != ACDL_OK) {
+    if (throttle_check(r->app->login_throttle, kaccount, plat_monotonic_ms(), &retry) != ACDL_OK) {
         char num[16];
         snprintf(num, sizeof(num), "%d", retry);
         reply_header(r, "Retry-After", num);
@@ -195,7 +198,7 @@ int route_auth_password(struct req *r)
         return reply_rc(r, rc, "user");
     }
     if (verify_password(&u, cur) != ACDL_OK) {
-        throttle_fail(r->app->login_throttle, kaccount, now);
+        throttle_fail(r->app->login_throttle, kaccount, plat_monotonic_ms());
         http_audit(r, "auth.password", u.name, "denied",
                    json_pack("{s:s}", "reason", "wrong current password"));
         return reply_error(r, 422, "invalid_field", "type your current password again",
