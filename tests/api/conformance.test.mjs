@@ -1,0 +1,114 @@
+// Every answer of a scripted session matches docs/openapi.yaml: status documented, body schema.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { bearer, client, login } from '../lib/daemon.mjs';
+import { ROOT, loadSpec, pw, routeTable, startWithAdmin } from '../lib/api.mjs';
+import { checkAnswer, validate } from '../lib/schema.mjs';
+
+const spec = loadSpec();
+const record = [];
+let d;
+let admin;
+let table;
+
+before(async () => {
+  ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
+  table = await routeTable(admin);
+});
+
+after(async () => {
+  if (d) {
+    await d.stop();
+  }
+});
+
+/** The route-table pattern of a concrete request path, or null. */
+function patternOf(method, urlPath) {
+  const segs = urlPath.split('?')[0].split('/');
+  for (const e of table) {
+    const p = e.path.split('/');
+    if (e.method === method && p.length === segs.length &&
+      p.every((s, i) => (s.startsWith('{') && s.endsWith('}')) || s === segs[i])) {
+      return e.path;
+    }
+  }
+  return null;
+}
+
+test('the validator itself catches wrong answers', () => {
+  const user = { $ref: '#/components/schemas/User' };
+  const good = { id: 1, name: 'a', role: 'viewer', disabled: false, created_at: '2026-11-23T17:42:25Z',
+    updated_at: '2026-11-23T17:42:25Z', last_login_at: null };
+  assert.deepEqual(validate(spec, user, good), []);
+  assert.ok(validate(spec, user, { ...good, password_hash: 'x' }).length > 0);
+  assert.ok(validate(spec, user, { ...good, role: 'root' }).length > 0);
+  assert.ok(validate(spec, user, { ...good, created_at: 'yesterday' }).length > 0);
+  const { id, ...noId } = good;
+  assert.ok(validate(spec, user, noId).length > 0);
+  const tok = { id: 1, name: 't', role: 'viewer', prefix: 'acdl_x', created_at: good.created_at,
+    created_by: 'root', last_used_at: null, revoked_at: null };
+  assert.deepEqual(validate(spec, { $ref: '#/components/schemas/Token' }, tok), []);
+  assert.ok(validate(spec, { $ref: '#/components/schemas/Token' }, { ...tok, token: 'acdl_secret' }).length > 0);
+  assert.deepEqual(validate(spec, { $ref: '#/components/schemas/TokenCreated' }, { ...tok, token: 'acdl_s' }), []);
+});
+
+test('answers of every route (success and typical errors) match the spec', async () => {
+  const anon = client(d, { record });
+  const a = await login(d, ROOT.name, ROOT.password, { record });
+  await anon.get('/api/v1/health');
+  await a.get('/api/v1/endpoints');
+  await anon.get('/api/v1/endpoints');
+  await anon.post('/api/v1/auth/login', { username: ROOT.name, password: 'wrong-password-conf' });
+  await anon.request('POST', '/api/v1/auth/login', { body: 'x', contentType: 'text/plain' });
+  await a.get('/api/v1/auth/session');
+
+  const u = await a.post('/api/v1/users', { name: 'conf', role: 'viewer', password: pw('conf') });
+  await a.post('/api/v1/users', { name: 'conf', role: 'viewer', password: pw('conf') });
+  await a.post('/api/v1/users', { name: 'bad name', role: 'viewer', password: pw('conf') });
+  await a.post('/api/v1/users', { name: 'big', role: 'viewer', password: 'x'.repeat(70 * 1024) });
+  await a.get('/api/v1/users?limit=1');
+  await a.get('/api/v1/users?limit=0');
+  await a.get(`/api/v1/users/${u.body.id}`);
+  await a.get('/api/v1/users/999999');
+  await a.patch(`/api/v1/users/${u.body.id}`, { role: 'operator' });
+  await a.patch(`/api/v1/users/${u.body.id}`, { role: 'nope' });
+  await a.patch(`/api/v1/users/${a.loginResponse.body.user.id}`, { role: 'viewer' });
+
+  const viewer = await login(d, 'conf', pw('conf'), { record });
+  await viewer.get('/api/v1/users');
+  await viewer.post('/api/v1/auth/password', { current_password: pw('conf'), new_password: 'short' });
+  await viewer.post('/api/v1/auth/password', { current_password: pw('conf'), new_password: pw('conf2') });
+  await login(d, 'conf', pw('conf2'), { record }).then((s) => s.post('/api/v1/auth/logout'));
+
+  const t = await a.post('/api/v1/tokens', { name: 'conf-token', role: 'viewer' });
+  await a.post('/api/v1/tokens', { name: 'conf-token2', role: 'boss' });
+  await a.get('/api/v1/tokens?limit=10');
+  const b = bearer(d, t.body.token, { record });
+  await b.get('/api/v1/auth/session');
+  await b.post('/api/v1/auth/password', { current_password: 'x'.repeat(12), new_password: pw('conf3') });
+  await a.delete(`/api/v1/tokens/${t.body.id}`);
+  await a.delete('/api/v1/tokens/999999');
+  await a.get('/api/v1/audit?limit=20');
+  await a.get('/api/v1/audit?limit=abc');
+  await a.delete(`/api/v1/users/${u.body.id}`);
+  await a.delete(`/api/v1/users/${a.loginResponse.body.user.id}`);
+  await a.post('/api/v1/auth/logout');
+
+  const problems = [];
+  const statuses = new Set();
+  for (const r of record) {
+    const pattern = patternOf(r.method, r.path);
+    if (!pattern) {
+      problems.push(`${r.method} ${r.path}: no route`);
+      continue;
+    }
+    statuses.add(`${r.method} ${pattern} ${r.status}`);
+    problems.push(...checkAnswer(spec, r.method, pattern, r));
+  }
+  assert.deepEqual(problems, [], `answers that do not match docs/openapi.yaml:\n  ${problems.join('\n  ')}`);
+  // The script covered every route.
+  for (const e of table) {
+    assert.ok([...statuses].some((s) => s.startsWith(`${e.method} ${e.path} `)), `${e.method} ${e.path} not exercised`);
+  }
+});
