@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "bootstrap.h"
 #include "config/config.h"
 #include "core/embedded.h"
 #include "core/err.h"
@@ -85,39 +86,6 @@ static int open_store(const struct acdl_config *cfg, int pool, struct store **st
     return 0;
 }
 
-/* With no user at all, creates "admin" with a random password written to a private file. */
-static int bootstrap_admin(const struct acdl_config *cfg, struct store *st)
-{
-    int64_t n = 0;
-    char pw[64], phc[CRYPTO_PHC_MAX], path[1100], text[128];
-    struct store_conn *c = store_acquire(st);
-    int rc = store_user_count(c, &n);
-    if (rc != ACDL_OK || n > 0) {
-        goto out;
-    }
-    if ((rc = crypto_secret_new("", pw, sizeof(pw))) != ACDL_OK ||
-        (rc = crypto_password_hash(pw, phc, sizeof(phc))) != ACDL_OK) {
-        goto out;
-    }
-    snprintf(path, sizeof(path), "%s/initial-admin-password", cfg->data_dir);
-    snprintf(text, sizeof(text), "%s\n", pw);
-    if ((rc = plat_file_write_atomic(path, text, strlen(text), 1)) != ACDL_OK) {
-        log_error("auth", "cannot write %s", path);
-        goto out;
-    }
-    rc = store_user_add(c, "admin", "admin", phc, 0, plat_now(), NULL);
-    if (rc == ACDL_OK) {
-        log_warn("auth",
-                 "first start: created user 'admin'; its password is in %s (readable only by "
-                 "this service's user). Log in and change it, then delete that file.",
-                 path);
-    }
-out:
-    memset(pw, 0, sizeof(pw));
-    store_release(st, c);
-    return rc;
-}
-
 static int cmd_serve(int argc, char **argv)
 {
     struct acdl_config cfg;
@@ -140,7 +108,7 @@ static int cmd_serve(int argc, char **argv)
     }
     app.store = st;
     rc = 1;
-    if (bootstrap_admin(&cfg, st) != ACDL_OK) {
+    if (bootstrap_first_admin(cfg.data_dir, st) != ACDL_OK) {
         goto out;
     }
     app.login_throttle =
@@ -265,6 +233,9 @@ static int cmd_user(int argc, char **argv)
         if (src == ACDL_OK) {
             /* recovery: also re-enables the account */
             src = store_user_update(c, u.id, NULL, phc, 0, plat_now());
+        }
+        if (src == ACDL_OK) {
+            bootstrap_password_changed(cfg.data_dir, name);
         }
     }
     if (src == ACDL_OK) {

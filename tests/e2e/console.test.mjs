@@ -118,7 +118,8 @@ test('the console is served with its CSP and opens on the login page', async () 
   const csp = response.headers()['content-security-policy'] || '';
   assert.match(csp, /default-src 'self'/, 'index.html carries the CSP');
   await page.locator('[data-testid="login-page"]').waitFor();
-  assert.match(page.url(), /#\/login$/);
+  // the page shows the login form first, then puts #/login into the address
+  await page.waitForURL(/#\/login$/);
   await waitText('#login-submit', dict.en['login.submit']);
   assert.equal(await htmlLang(), 'en', 'default language from navigator.language (en-US)');
   await shot('login');
@@ -272,7 +273,8 @@ test('a lost session (401) sends the console back to the login page', async () =
   await context.clearCookies();
   await page.click('#nav-tokens');
   await page.locator('[data-testid="login-page"]').waitFor();
-  assert.match(page.url(), /#\/login$/);
+  // the page shows the login form first, then puts #/login into the address
+  await page.waitForURL(/#\/login$/);
   await waitText('[data-testid="login-notice"]', dict.en['login.session_ended']);
 
   await page.fill('#login-username', ADMIN.name);
@@ -284,7 +286,8 @@ test('a lost session (401) sends the console back to the login page', async () =
 test('logging out returns to the login page and ends the session', async () => {
   await page.click('#logout');
   await page.locator('[data-testid="login-page"]').waitFor();
-  assert.match(page.url(), /#\/login$/);
+  // the page shows the login form first, then puts #/login into the address
+  await page.waitForURL(/#\/login$/);
   await waitText('[data-testid="login-notice"]', dict.en['login.logged_out']);
   assert.equal(await page.locator('#logout').count(), 0);
   await shot('logged-out');
@@ -292,7 +295,8 @@ test('logging out returns to the login page and ends the session', async () => {
   // The cookie no longer opens a session: a reload stays on the login page.
   await page.goto(`${daemon.url}/#/users`);
   await page.locator('[data-testid="login-page"]').waitFor();
-  assert.match(page.url(), /#\/login$/);
+  // the page shows the login form first, then puts #/login into the address
+  await page.waitForURL(/#\/login$/);
 });
 
 test('throttled sign-ins show the Retry-After wait', async () => {

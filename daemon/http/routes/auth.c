@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bootstrap.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
 #include "http/routes/routes.h"
@@ -214,6 +215,7 @@ int route_auth_password(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "password");
     }
+    bootstrap_password_changed(r->app->cfg->data_dir, u.name);
     http_audit(r, "auth.password", u.name, "ok", NULL);
     return reply_empty(r, 204);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bootstrap.h"
 #include "core/err.h"
 #include "crypto/crypto.h"
 #include "http/routes/routes.h"
@@ -218,6 +219,7 @@ int route_users_update(struct req *r)
     }
     if (pw) {
         json_object_set_new(detail, "password", json_string("changed"));
+        bootstrap_password_changed(r->app->cfg->data_dir, after.name);
     }
     http_audit(r, "user.update", after.name, "ok", detail);
     return reply_json(r, 200, user_json(&after));
