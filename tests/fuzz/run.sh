@@ -14,7 +14,8 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 SECONDS_PER=${FUZZ_SECONDS:-20}
-TARGETS=${*:-config listen route phc time}
+all_targets=$(cd "$(dirname "$0")" && ls fuzz_*.c | sed -e 's/^fuzz_//' -e 's/\.c$//' | grep -v '^stubs$' | tr '\n' ' ')
+TARGETS=${*:-$all_targets}
 FUZZ_CC=${FUZZ_CC:-clang-14}
 
 if ! command -v "$FUZZ_CC" >/dev/null 2>&1; then
