@@ -122,6 +122,7 @@ static int cmd_serve(int argc, char **argv)
     }
     log_info("http", "listening on %s://%s:%d/ (%d threads)", app.tls ? "https" : "http",
              cfg.listen_host, cfg.listen_port, cfg.http_threads);
+    plat_notify("READY=1\nSTATUS=serving the console and API");
     if (!app.tls) {
         log_warn("http", "plain HTTP: passwords and sessions cross the network unencrypted; "
                          "use this only behind a TLS-terminating proxy");
@@ -137,6 +138,7 @@ static int cmd_serve(int argc, char **argv)
         }
     }
     log_info("main", "stopping");
+    plat_notify("STOPPING=1");
     rc = 0;
 out:
     http_server_stop(srv);

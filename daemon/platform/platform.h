@@ -49,6 +49,11 @@ int plat_time_parse_iso(const char *s, int64_t *out);
 /* The host's name (for the certificate's SAN); "" when unknown. */
 void plat_hostname(char *out, size_t outsz);
 
+/* Tells the service manager about the daemon's state ("READY=1", "STOPPING=1",
+ * "STATUS=..."): systemd's notify protocol on $NOTIFY_SOCKET on Linux, nothing elsewhere.
+ * Does nothing when not started by a service manager. */
+void plat_notify(const char *state);
+
 /* The process environment as NULL-terminated "NAME=value" strings (borrowed). */
 char **plat_environ(void);
 

@@ -146,3 +146,8 @@ char **plat_environ(void)
 {
     return _environ;
 }
+
+void plat_notify(const char *state)
+{
+    (void)state; /* the Windows service reports its state through the service control manager */
+}
