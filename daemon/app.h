@@ -8,11 +8,13 @@
 
 struct store;
 struct throttle;
+struct secret_key;
 
 struct app {
     const struct acdl_config *cfg; /* borrowed, read-only after start */
     struct store *store;
     struct throttle *login_throttle;
+    struct secret_key *secrets; /* seals stored passwords and API keys */
     int64_t started_at; /* plat_now() at start */
     const struct embedded_file *web; /* console assets (may be NULL in tests) */
     size_t web_count;

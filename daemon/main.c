@@ -17,6 +17,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "crypto/secret.h"
 #include "http/routes/routes.h"
 #include "http/server.h"
 #include "http/throttle.h"
@@ -111,6 +112,16 @@ static int cmd_serve(int argc, char **argv)
     if (bootstrap_first_admin(cfg.data_dir, st) != ACDL_OK) {
         goto out;
     }
+    char keypath[1100];
+    if (cfg.secret_key_file[0]) {
+        snprintf(keypath, sizeof(keypath), "%s", cfg.secret_key_file);
+    } else {
+        snprintf(keypath, sizeof(keypath), "%s/secret.key", cfg.data_dir);
+    }
+    if (secret_key_load(keypath, &app.secrets, err, sizeof(err)) != ACDL_OK) {
+        log_error("crypto", "%s", err);
+        goto out;
+    }
     app.login_throttle =
         throttle_new(cfg.login_max_failures, cfg.login_lockout_base, cfg.login_lockout_max);
     if (!app.login_throttle || plat_signals_install(on_stop) != ACDL_OK) {
@@ -143,6 +154,7 @@ static int cmd_serve(int argc, char **argv)
 out:
     http_server_stop(srv);
     throttle_free(app.login_throttle);
+    secret_key_free(app.secrets);
     store_close(st);
     log_info("main", "stopped");
     log_shutdown();

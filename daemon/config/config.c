@@ -36,6 +36,8 @@ static const struct config_key config_keys[] = {
     {"tls_cert", CFG_PATH, "", 0, 0, S(tls_cert),
      "PEM certificate chain of the operator; empty: a self-signed one in DATA/tls"},
     {"tls_key", CFG_PATH, "", 0, 0, S(tls_key), "PEM private key that belongs to tls_cert"},
+    {"secret_key_file", CFG_PATH, "", 0, 0, S(secret_key_file),
+     "Key file that encrypts stored passwords (made at first start); empty: DATA/secret.key"},
     {"log_level", CFG_LEVEL, "info", 0, 0, S(log_level), "error, warn, info, debug or trace"},
     {"log_file", CFG_PATH, "", 0, 0, S(log_file),
      "Also log to this file (rotated); empty: standard error only"},

@@ -15,6 +15,7 @@ struct acdl_config {
     int plain_http;
     char tls_cert[1024];
     char tls_key[1024];
+    char secret_key_file[1024];
     int log_level;
     char log_file[1024];
     int log_file_max_kb;
