@@ -93,6 +93,22 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.get('/api/v1/audit?limit=abc');
   await a.delete(`/api/v1/users/${u.body.id}`);
   await a.delete(`/api/v1/users/${a.loginResponse.body.user.id}`);
+  const q = await a.post('/api/v1/queues', { identifier: 'conf-q', name: 'Conf', time_zone: 'Europe/Berlin' });
+  await a.post('/api/v1/queues', { identifier: 'conf-q', name: 'Conf', time_zone: 'Europe/Berlin' });
+  await a.post('/api/v1/queues', { identifier: 'conf-q2', name: 'Conf', time_zone: 'Nowhere/Atlantis' });
+  await a.get('/api/v1/queues?limit=5');
+  await a.get(`/api/v1/queues/${q.body.id}`);
+  await a.get('/api/v1/queues/999999');
+  await a.patch(`/api/v1/queues/${q.body.id}`, { interval_minutes: 60 });
+  await a.patch(`/api/v1/queues/${q.body.id}`, { interval_minutes: 7 });
+  await a.delete(`/api/v1/queues/${q.body.id}`);
+  const vt = await a.post('/api/v1/value-types', { key: 'conf_vt', name: 'Conf', unit: 'seconds' });
+  await a.post('/api/v1/value-types', { key: 'conf_vt', name: 'Conf' });
+  await a.post('/api/v1/value-types', { key: 'Conf VT', name: 'Conf' });
+  await a.get('/api/v1/value-types');
+  await a.patch(`/api/v1/value-types/${vt.body.id}`, { combine: 'weighted', weight_key: 'handled' });
+  await a.delete(`/api/v1/value-types/${vt.body.id}`);
+  await a.delete('/api/v1/value-types/1');
   await a.post('/api/v1/auth/logout');
 
   const problems = [];

@@ -14,6 +14,8 @@ let table;
 const tokens = {}; // role -> token body (with .token)
 let victimUser;
 let victimToken;
+let victimQueue;
+let victimValueType;
 
 before(async () => {
   ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
@@ -23,6 +25,8 @@ before(async () => {
   }
   victimUser = await createUser(admin, 'matrix-victim', 'viewer');
   victimToken = await createToken(admin, 'matrix-victim-token', 'viewer');
+  victimQueue = (await admin.post('/api/v1/queues', { identifier: 'matrix-victim', name: 'Victim', time_zone: 'UTC' })).body;
+  victimValueType = (await admin.post('/api/v1/value-types', { key: 'matrix_victim', name: 'Victim' })).body;
 });
 
 after(async () => {
@@ -32,7 +36,12 @@ after(async () => {
 });
 
 function ids() {
-  return { '/api/v1/users/': victimUser.id, '/api/v1/tokens/': victimToken.id };
+  return {
+    '/api/v1/users/': victimUser.id,
+    '/api/v1/tokens/': victimToken.id,
+    '/api/v1/queues/': victimQueue.id,
+    '/api/v1/value-types/': victimValueType.id,
+  };
 }
 
 test('every route answers 403 forbidden to each token role below its role (from GET /api/v1/endpoints)', async () => {

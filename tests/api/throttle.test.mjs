@@ -1,7 +1,7 @@
 // Login throttling per account and per client, growing lockouts, kept-alive connections.
 //
-// The daemon runs with --login-max-failures 3 --login-lockout-base 1, so a lock lasts 1 s, then
-// 2 s, 4 s ... Different clients are simulated by connecting from different loopback source
+// The daemon runs with --login-max-failures 3 --login-lockout-base 3, so a lock lasts 3 s, then
+// 6 s, 12 s ... Different clients are simulated by connecting from different loopback source
 // addresses (127.0.0.x); each test uses its own addresses and accounts so they do not interact.
 
 import assert from 'node:assert/strict';
@@ -10,6 +10,9 @@ import { client, startDaemon } from '../lib/daemon.mjs';
 import { ROOT, assertError, assertStatus, pw, show, sleep } from '../lib/api.mjs';
 
 const MAX = 3;
+// Long enough that a lock is still on when the next request arrives on a loaded machine
+// (each failed login costs a scrypt verification first), short enough to wait out.
+const BASE = 3;
 const accounts = ['acct-a', 'acct-b', 'grow', 'keep', 'client-target', 'other'].map((name) => ({
   name, role: 'viewer', password: pw(name),
 }));
@@ -19,7 +22,7 @@ let d;
 
 before(async () => {
   d = await startDaemon({
-    args: ['--login-lockout-base', '1', '--login-max-failures', String(MAX)],
+    args: ['--login-lockout-base', String(BASE), '--login-max-failures', String(MAX)],
     users: [ROOT, ...accounts],
   });
 });
@@ -101,7 +104,7 @@ test('lockouts grow: base, 2*base, 4*base (Retry-After grows)', async () => {
     await sleep(ra * 1000 + 300);
   }
   assert.ok(seen[1] > seen[0] && seen[2] > seen[1], `Retry-After did not grow: ${seen.join(', ')}`);
-  assert.ok(seen[0] <= 2, `first lock should be about login_lockout_base=1 s, Retry-After ${seen[0]}`);
+  assert.ok(seen[0] <= BASE, `first lock should be about login_lockout_base=${BASE} s, Retry-After ${seen[0]}`);
   // After the last lock ended, the right password works.
   assertStatus(await from(`127.0.0.${addr++}`).login('grow', PW.grow), 200);
 });

@@ -97,6 +97,14 @@ export function sampleBody(method, pattern, tag = 'x') {
       return { role: 'viewer' };
     case 'POST /api/v1/tokens':
       return { name: `probe-${tag}`, role: 'admin' };
+    case 'POST /api/v1/queues':
+      return { identifier: `probe-${tag}`, name: 'Probe', time_zone: 'Europe/Berlin' };
+    case 'PATCH /api/v1/queues/{id}':
+      return { name: `Probe ${tag}` };
+    case 'POST /api/v1/value-types':
+      return { key: `probe_${tag}`.replace(/[^a-z0-9_]/g, '_').slice(0, 64), name: 'Probe' };
+    case 'PATCH /api/v1/value-types/{id}':
+      return { name: `Probe ${tag}` };
     default:
       return {};
   }

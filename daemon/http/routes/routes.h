@@ -18,11 +18,22 @@ int route_tokens_list(struct req *r);
 int route_tokens_create(struct req *r);
 int route_tokens_revoke(struct req *r);
 int route_audit_list(struct req *r);
+int route_queues_list(struct req *r);
+int route_queues_create(struct req *r);
+int route_queues_get(struct req *r);
+int route_queues_update(struct req *r);
+int route_queues_delete(struct req *r);
+int route_value_types_list(struct req *r);
+int route_value_types_create(struct req *r);
+int route_value_types_update(struct req *r);
+int route_value_types_delete(struct req *r);
 
 /* Shared validation of users and tokens (routes/users.c). Return NULL when fine, else the
  * reason. */
 const char *route_check_name(const char *name);
 const char *route_check_role(const char *role);
 const char *route_check_password(const char *pw);
+/* Non-empty, at most max bytes, no control characters (routes/queues.c). */
+const char *route_check_text(const char *s, size_t max);
 
 #endif

@@ -24,5 +24,16 @@ const struct route http_routes[] = {
     {"DELETE", "/api/v1/tokens/{id}", route_tokens_revoke, ROLE_ADMIN, 0},
 
     {"GET", "/api/v1/audit", route_audit_list, ROLE_ADMIN, 0},
+
+    {"GET", "/api/v1/queues", route_queues_list, ROLE_VIEWER, 0},
+    {"POST", "/api/v1/queues", route_queues_create, ROLE_OPERATOR, 16 * KB},
+    {"GET", "/api/v1/queues/{id}", route_queues_get, ROLE_VIEWER, 0},
+    {"PATCH", "/api/v1/queues/{id}", route_queues_update, ROLE_OPERATOR, 16 * KB},
+    {"DELETE", "/api/v1/queues/{id}", route_queues_delete, ROLE_OPERATOR, 0},
+
+    {"GET", "/api/v1/value-types", route_value_types_list, ROLE_VIEWER, 0},
+    {"POST", "/api/v1/value-types", route_value_types_create, ROLE_OPERATOR, 16 * KB},
+    {"PATCH", "/api/v1/value-types/{id}", route_value_types_update, ROLE_OPERATOR, 16 * KB},
+    {"DELETE", "/api/v1/value-types/{id}", route_value_types_delete, ROLE_OPERATOR, 0},
 };
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -85,6 +85,9 @@ int route_tokens_create(struct req *r)
     http_audit(r, "token.create", t.name, "ok",
                json_pack("{s:I, s:s, s:s}", "id", (json_int_t)t.id, "role", t.role, "prefix",
                          t.prefix));
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/api/v1/tokens/%lld", (long long)t.id);
+    reply_header(r, "Location", loc);
     json_t *body = token_json(&t);
     json_object_set_new(body, "token", json_string(secret));
     return reply_json(r, 201, body);

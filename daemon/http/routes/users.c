@@ -132,6 +132,9 @@ int route_users_create(struct req *r)
     }
     http_audit(r, "user.create", u.name, "ok",
                json_pack("{s:s, s:b}", "role", u.role, "disabled", u.disabled));
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/api/v1/users/%lld", (long long)u.id);
+    reply_header(r, "Location", loc);
     return reply_json(r, 201, user_json(&u));
 }
 

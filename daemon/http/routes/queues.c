@@ -1,0 +1,236 @@
+/* queues.c (routes): /api/v1/queues: the WFM queues that mappings fill. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/tz.h"
+#include "http/routes/routes.h"
+#include "platform/platform.h"
+#include "store/catalog.h"
+
+static const char *const channels[] = {"calls",  "chats", "emails", "messages",
+                                       "social", "tasks", "other"};
+
+const char *route_check_text(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0) {
+        return "must not be empty";
+    }
+    if (n > max) {
+        return "is too long";
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+            return "must not contain control characters";
+        }
+    }
+    return NULL;
+}
+
+static json_t *queue_json(const struct store_queue *q)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:i, s:s, s:o, s:o}", "id", (json_int_t)q->id,
+                     "identifier", q->identifier, "name", q->name, "channel", q->channel,
+                     "interval_minutes", q->interval_minutes, "time_zone", q->time_zone,
+                     "created_at", json_time(q->created_at), "updated_at",
+                     json_time(q->updated_at));
+}
+
+/* Validates q (filled from the body); answers 422 and returns the status when it is bad. */
+static int check_queue(struct req *r, struct store_queue *q)
+{
+    const char *why;
+    int ok_channel = 0;
+    if ((why = route_check_text(q->identifier, 128)) != NULL) {
+        return reply_error(r, 422, "invalid_field", "use the queue's identifier in the WFM",
+                           "identifier: %s", why);
+    }
+    if ((why = route_check_text(q->name, 256)) != NULL) {
+        return reply_error(r, 422, "invalid_field", "give the queue a readable name",
+                           "name: %s", why);
+    }
+    for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++) {
+        ok_channel |= strcmp(q->channel, channels[i]) == 0;
+    }
+    if (!ok_channel) {
+        return reply_error(r, 422, "invalid_field",
+                           "use calls, chats, emails, messages, social, tasks or other",
+                           "channel: '%.40s' is not a channel", q->channel);
+    }
+    if (q->interval_minutes != 15 && q->interval_minutes != 30 && q->interval_minutes != 60) {
+        return reply_error(r, 422, "invalid_field", "use 15, 30 or 60",
+                           "interval_minutes: must be 15, 30 or 60");
+    }
+    char canonical[sizeof(q->time_zone)];
+    if (tz_check(q->time_zone, canonical, sizeof(canonical)) != ACDL_OK) {
+        return reply_error(r, 422, "invalid_field",
+                           "use an IANA time zone such as Europe/Berlin or America/New_York",
+                           "time_zone: '%.64s' is not a known time zone", q->time_zone);
+    }
+    snprintf(q->time_zone, sizeof(q->time_zone), "%s", canonical);
+    return 0;
+}
+
+/* Copies s into a fixed field; answers 422 when it does not fit. */
+static int copy_field(struct req *r, const char *field, char *dst, size_t dstsz, const char *s)
+{
+    if (strlen(s) >= dstsz) {
+        return reply_error(r, 422, "invalid_field", "use a shorter value", "%s: is too long",
+                           field);
+    }
+    memcpy(dst, s, strlen(s) + 1);
+    return 0;
+}
+
+static int fill_queue(struct req *r, struct store_queue *q, int partial)
+{
+    const char *identifier = NULL, *name = NULL, *channel = NULL, *tzname = NULL;
+    int interval = -1, st;
+    json_error_t jerr;
+    const char *fmt = partial ? "{s?s, s?s, s?s, s?i, s?s}" : "{s:s, s:s, s?s, s?i, s:s}";
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, fmt, "identifier", &identifier, "name",
+                       &name, "channel", &channel, "interval_minutes", &interval, "time_zone",
+                       &tzname) != 0) {
+        return reply_error(r, 422, "invalid_field",
+                           "send identifier, name and time_zone, optionally channel and "
+                           "interval_minutes",
+                           "%s", jerr.text);
+    }
+    if ((identifier && (st = copy_field(r, "identifier", q->identifier, sizeof(q->identifier),
+                                        identifier)) != 0) ||
+        (name && (st = copy_field(r, "name", q->name, sizeof(q->name), name)) != 0) ||
+        (channel && (st = copy_field(r, "channel", q->channel, sizeof(q->channel), channel)) != 0) ||
+        (tzname && (st = copy_field(r, "time_zone", q->time_zone, sizeof(q->time_zone), tzname)) != 0)) {
+        return st;
+    }
+    if (interval != -1) {
+        q->interval_minutes = interval;
+    }
+    return check_queue(r, q);
+}
+
+int route_queues_list(struct req *r)
+{
+    int limit, n = 0, st;
+    int64_t cursor;
+    struct store_queue *arr = NULL;
+    if ((st = req_page(r, &limit, &cursor)) != 0) {
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_queue_list(c, cursor, limit + 1, &arr, &n);
+    store_release(r->app->store, c);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "queues");
+    }
+    json_t *items = json_array();
+    int shown = n > limit ? limit : n;
+    for (int i = 0; i < shown; i++) {
+        json_array_append_new(items, queue_json(&arr[i]));
+    }
+    int64_t last = shown ? arr[shown - 1].id : 0;
+    free(arr);
+    return reply_page(r, items, n > limit, last);
+}
+
+int route_queues_get(struct req *r)
+{
+    int64_t id;
+    int st;
+    struct store_queue q;
+    if ((st = req_id(r, 0, &id)) != 0) {
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_queue_get(c, id, &q);
+    store_release(r->app->store, c);
+    return rc == ACDL_OK ? reply_json(r, 200, queue_json(&q)) : reply_rc(r, rc, "queue");
+}
+
+int route_queues_create(struct req *r)
+{
+    struct store_queue q;
+    int64_t id;
+    int st;
+    memset(&q, 0, sizeof(q));
+    snprintf(q.channel, sizeof(q.channel), "calls");
+    q.interval_minutes = 15;
+    if ((st = fill_queue(r, &q, 0)) != 0) {
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_queue_add(c, &q, plat_now(), &id);
+    if (rc == ACDL_OK) {
+        rc = store_queue_get(c, id, &q);
+    }
+    store_release(r->app->store, c);
+    if (rc == ACDL_EEXIST) {
+        return reply_error(r, 409, "conflict", "each WFM queue identifier is used once",
+                           "a queue with identifier '%.128s' exists already", q.identifier);
+    }
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "queue");
+    }
+    http_audit(r, "queue.create", q.identifier, "ok", json_pack("{s:I}", "id", (json_int_t)q.id));
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/api/v1/queues/%lld", (long long)q.id);
+    reply_header(r, "Location", loc);
+    return reply_json(r, 201, queue_json(&q));
+}
+
+int route_queues_update(struct req *r)
+{
+    struct store_queue q;
+    int64_t id;
+    int st;
+    if ((st = req_id(r, 0, &id)) != 0) {
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_queue_get(c, id, &q);
+    store_release(r->app->store, c);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "queue");
+    }
+    if ((st = fill_queue(r, &q, 1)) != 0) {
+        return st;
+    }
+    c = store_acquire(r->app->store);
+    rc = store_queue_update(c, &q, plat_now());
+    if (rc == ACDL_OK) {
+        rc = store_queue_get(c, id, &q);
+    }
+    store_release(r->app->store, c);
+    if (rc == ACDL_EEXIST) {
+        return reply_error(r, 409, "conflict", "each WFM queue identifier is used once",
+                           "a queue with identifier '%.128s' exists already", q.identifier);
+    }
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "queue");
+    }
+    http_audit(r, "queue.update", q.identifier, "ok", json_pack("{s:I}", "id", (json_int_t)id));
+    return reply_json(r, 200, queue_json(&q));
+}
+
+int route_queues_delete(struct req *r)
+{
+    struct store_queue q;
+    int64_t id;
+    int st;
+    if ((st = req_id(r, 0, &id)) != 0) {
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_queue_get(c, id, &q);
+    if (rc == ACDL_OK) {
+        rc = store_queue_delete(c, id);
+    }
+    store_release(r->app->store, c);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "queue");
+    }
+    http_audit(r, "queue.delete", q.identifier, "ok", json_pack("{s:I}", "id", (json_int_t)id));
+    return reply_empty(r, 204);
+}

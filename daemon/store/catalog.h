@@ -1,0 +1,52 @@
+/* catalog.h: the WFM side's catalogue: WFM queues and value types. All functions borrow a held
+ * connection. */
+#ifndef ACDL_STORE_CATALOG_H
+#define ACDL_STORE_CATALOG_H
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct store_queue {
+    int64_t id;
+    char identifier[129];
+    char name[257];
+    char channel[16];
+    int interval_minutes;
+    char time_zone[65];
+    int64_t created_at, updated_at;
+};
+
+/* ACDL_EEXIST when the identifier is taken. */
+int store_queue_add(struct store_conn *c, const struct store_queue *q, int64_t now, int64_t *id);
+int store_queue_get(struct store_conn *c, int64_t id, struct store_queue *out);
+/* Up to limit queues with id > after_id. *out is new (free()). */
+int store_queue_list(struct store_conn *c, int64_t after_id, int limit, struct store_queue **out,
+                     int *n);
+/* Replaces every field but id and created_at. ACDL_ENOTFOUND, ACDL_EEXIST. */
+int store_queue_update(struct store_conn *c, const struct store_queue *q, int64_t now);
+/* Deletes the queue with its mappings and results. */
+int store_queue_delete(struct store_conn *c, int64_t id);
+
+struct store_value_type {
+    int64_t id;
+    char key[65];
+    char name[129];
+    char unit[16];
+    char combine[16];
+    char weight_key[65]; /* "" unless combine is "weighted" */
+    int builtin;
+};
+
+int store_value_type_add(struct store_conn *c, const struct store_value_type *v, int64_t *id);
+int store_value_type_get(struct store_conn *c, int64_t id, struct store_value_type *out);
+int store_value_type_get_by_key(struct store_conn *c, const char *key,
+                                struct store_value_type *out);
+int store_value_type_list(struct store_conn *c, int64_t after_id, int limit,
+                          struct store_value_type **out, int *n);
+/* Changes name, unit, combine, weight_key (not key). */
+int store_value_type_update(struct store_conn *c, const struct store_value_type *v);
+/* ACDL_ECONFLICT when it is built in, the weight of another type, or (by foreign key) used by
+ * a mapping. */
+int store_value_type_delete(struct store_conn *c, int64_t id);
+
+#endif
