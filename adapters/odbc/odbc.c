@@ -1,0 +1,530 @@
+/* odbc.c: ODBC connections: connection string, driver streaming settings, diagnostics, cancel.
+ *
+ * Design note (see odbc.h for the contract). Connecting is the only place that sees the
+ * password: it is merged into a stack buffer with the rest of the connection string, handed to
+ * SQLDriverConnect, and the buffer is wiped before returning. Diagnostics are masked with the
+ * password (raw and braced), the secret values of the caller's string and the strings
+ * themselves. psqlODBC reads UseDeclareFetch only at connect time, so when the driver was not
+ * known before connecting (a DSN that SQLDataSources does not list, a file DSN) and turns out
+ * to be psqlODBC, we disconnect and connect once more with the setting. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapters/odbc/odbc.h"
+#include "adapters/odbc/odbc_int.h"
+#include "core/err.h"
+#include "core/log.h"
+
+#define DEFAULT_LOGIN_TIMEOUT_S 15
+#define DEFAULT_STREAM_ROWS 10000u
+
+void odbc_set_err(char *err, size_t errsz, const char *fmt, ...)
+{
+    va_list ap;
+    if (!err || errsz == 0) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(err, errsz, fmt, ap);
+    va_end(ap);
+}
+
+void odbc_diag(SQLSMALLINT type, SQLHANDLE h, const struct odbc_secrets *sec, char *msg,
+               size_t msgsz, char state[6])
+{
+    SQLSMALLINT rec;
+    size_t used = 0;
+
+    state[0] = '\0';
+    if (msgsz == 0) {
+        return;
+    }
+    msg[0] = '\0';
+    for (rec = 1; rec <= 3; rec++) {
+        SQLCHAR st[6] = {0};
+        SQLCHAR text[ODBC_MSG_MAX];
+        SQLINTEGER native = 0;
+        SQLSMALLINT tlen = 0;
+        SQLRETURN r = SQLGetDiagRec(type, h, rec, st, &native, text, sizeof(text), &tlen);
+        size_t n;
+        if (!SQL_SUCCEEDED(r)) {
+            break;
+        }
+        text[sizeof(text) - 1] = '\0';
+        /* drivers put newlines into messages; the log would escape them, but one line reads
+         * better: turn them into spaces and drop trailing ones */
+        n = strlen((char *)text);
+        for (size_t k = 0; k < n; k++) {
+            if (text[k] == '\n' || text[k] == '\r' || text[k] == '\t') {
+                text[k] = ' ';
+            }
+        }
+        while (n > 0 && text[n - 1] == ' ') {
+            text[--n] = '\0';
+        }
+        if (rec == 1) {
+            memcpy(state, st, 6);
+            state[5] = '\0';
+        }
+        if (used + 4 >= msgsz) {
+            break;
+        }
+        used += (size_t)snprintf(msg + used, msgsz - used, "%s[%s] %s", rec > 1 ? "; " : "",
+                                 (char *)st, (char *)text);
+        if (used >= msgsz) {
+            used = msgsz - 1;
+            break;
+        }
+    }
+    if (msg[0] == '\0') {
+        snprintf(msg, msgsz, "no diagnostics from the driver");
+    }
+    odbc_redact(msg, msgsz, sec);
+}
+
+int odbc_classify(const char *state, const char *msg, int cancelled)
+{
+    if (cancelled) {
+        return ACDL_ESTOP;
+    }
+    if (strncmp(state, "28", 2) == 0 || odbc_ascii_contains(msg, "password authentication") ||
+        odbc_ascii_contains(msg, "authentication failed") ||
+        odbc_ascii_contains(msg, "login failed")) {
+        return ACDL_EAUTH;
+    }
+    /* timeouts, lost or refused connections, a cancel by someone else: retry later */
+    if (strcmp(state, "HYT00") == 0 || strcmp(state, "HYT01") == 0 ||
+        strcmp(state, "HY008") == 0 || strncmp(state, "08", 2) == 0 ||
+        strcmp(state, "57014") == 0 || odbc_ascii_contains(msg, "statement timeout") ||
+        odbc_ascii_contains(msg, "timeout expired") ||
+        odbc_ascii_contains(msg, "canceling statement")) {
+        return ACDL_EAGAIN;
+    }
+    if (strcmp(state, "42501") == 0 || strcmp(state, "25006") == 0 ||
+        odbc_ascii_contains(msg, "read-only") || odbc_ascii_contains(msg, "readonly")) {
+        return ACDL_EPERM;
+    }
+    /* unknown DSN or driver, syntax, parameter or conversion errors: the source's configuration
+     * is wrong, and retrying will not help */
+    if (strncmp(state, "IM", 2) == 0 || strncmp(state, "42", 2) == 0 ||
+        strncmp(state, "07", 2) == 0 || strcmp(state, "22007") == 0 ||
+        strcmp(state, "22008") == 0 || strcmp(state, "22018") == 0) {
+        return ACDL_EINVAL;
+    }
+    return ACDL_EDB;
+}
+
+/* Which family a driver description, path or SQL_DRIVER_NAME belongs to. */
+static enum odbc_driver_kind kind_of(const char *driver)
+{
+    if (odbc_ascii_contains(driver, "psqlodbc") || odbc_ascii_contains(driver, "postgresql")) {
+        return ODBC_DRV_PSQL;
+    }
+    if (odbc_ascii_contains(driver, "sqlite")) {
+        return ODBC_DRV_SQLITE;
+    }
+    return ODBC_DRV_OTHER;
+}
+
+/* The driver of a DSN as the driver manager lists it (unixODBC: the ini's Driver= value). */
+static int dsn_driver(SQLHENV env, const char *dsn, char *out, size_t outsz)
+{
+    SQLCHAR name[SQL_MAX_DSN_LENGTH + 1];
+    SQLCHAR desc[256];
+    SQLSMALLINT nl = 0, dl = 0;
+    SQLUSMALLINT dir = SQL_FETCH_FIRST;
+    int found = 0;
+
+    while (SQL_SUCCEEDED(SQLDataSources(env, dir, name, sizeof(name), &nl, desc, sizeof(desc),
+                                        &dl))) {
+        dir = SQL_FETCH_NEXT;
+        const char *n = (const char *)name;
+        if (!found && odbc_ascii_casecmp_n(n, strlen(n), dsn) == 0) {
+            snprintf(out, outsz, "%s", (const char *)desc);
+            found = 1; /* keep going to the end, so the next enumeration starts fresh */
+        }
+    }
+    return found;
+}
+
+static const char *stream_settings(enum odbc_driver_kind kind, unsigned rows, char *buf,
+                                   size_t bufsz)
+{
+    switch (kind) {
+    case ODBC_DRV_PSQL:
+        snprintf(buf, bufsz, "UseDeclareFetch=1;Fetch=%u", rows);
+        return buf;
+    case ODBC_DRV_SQLITE:
+        /* without it the driver reads the whole result into memory (sqlite3_get_table) */
+        snprintf(buf, bufsz, "StepAPI=1");
+        return buf;
+    default:
+        buf[0] = '\0';
+        return buf;
+    }
+}
+
+/* Builds the connection string into cs. Returns 0 or an ACDL_E* code with err set. */
+static int build_connstr(const struct odbc_conn_opts *o, enum odbc_driver_kind kind,
+                         struct odbc_conn *c, char *cs, size_t cssz, char *err, size_t errsz)
+{
+    int rc = ACDL_OK;
+    char extra[64];
+    const char *user_cs = o->connstr;
+
+    cs[0] = '\0';
+    c->streaming[0] = '\0';
+    if (o->dsn && *o->dsn) {
+        rc = odbc_connstr_append(cs, cssz, "DSN", o->dsn);
+    } else {
+        size_t n = strlen(user_cs);
+        if (n + 2 > cssz) {
+            rc = ACDL_ETOOBIG;
+        } else {
+            memcpy(cs, user_cs, n + 1);
+            if (n > 0 && cs[n - 1] != ';') {
+                cs[n] = ';';
+                cs[n + 1] = '\0';
+            }
+        }
+    }
+    if (rc == ACDL_OK && o->user && *o->user) {
+        rc = odbc_connstr_append(cs, cssz, "UID", o->user);
+    }
+    if (rc == ACDL_OK && o->password) {
+        rc = odbc_connstr_append(cs, cssz, "PWD", o->password);
+    }
+    if (rc == ACDL_OK && !o->no_streaming &&
+        !(user_cs && (odbc_connstr_get(user_cs, "UseDeclareFetch", NULL, 0) ||
+                      odbc_connstr_get(user_cs, "StepAPI", NULL, 0)))) {
+        stream_settings(kind, o->stream_rows ? o->stream_rows : DEFAULT_STREAM_ROWS, extra,
+                        sizeof(extra));
+        if (extra[0]) {
+            size_t n = strlen(cs);
+            if (n + strlen(extra) + 2 > cssz) {
+                rc = ACDL_ETOOBIG;
+            } else {
+                snprintf(cs + n, cssz - n, "%s;", extra);
+                snprintf(c->streaming, sizeof(c->streaming), "%s", extra);
+            }
+        }
+    }
+    if (rc == ACDL_OK && kind == ODBC_DRV_PSQL &&
+        !(user_cs && odbc_connstr_get(user_cs, "ReadOnly", NULL, 0))) {
+        /* psqlODBC then refuses INSERT/UPDATE/DELETE/DDL itself */
+        size_t n = strlen(cs);
+        if (n + sizeof("ReadOnly=1;") > cssz) {
+            rc = ACDL_ETOOBIG;
+        } else {
+            snprintf(cs + n, cssz - n, "ReadOnly=1;");
+        }
+    }
+    if (rc == ACDL_ETOOBIG) {
+        odbc_set_err(err, errsz, "connection string longer than %d bytes", ODBC_CONNSTR_MAX);
+    } else if (rc != ACDL_OK) {
+        odbc_set_err(err, errsz, "DSN, user or password holds control characters");
+    }
+    return rc;
+}
+
+static void wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = p;
+    while (n--) {
+        *v++ = 0;
+    }
+}
+
+static void get_info_str(SQLHDBC dbc, SQLUSMALLINT what, char *out, size_t outsz)
+{
+    SQLSMALLINT len = 0;
+    out[0] = '\0';
+    if (!SQL_SUCCEEDED(SQLGetInfo(dbc, what, out, (SQLSMALLINT)outsz, &len))) {
+        out[0] = '\0';
+    }
+    out[outsz - 1] = '\0';
+}
+
+/* One SQLDriverConnect with cs; on failure fills err (masked) and returns the code. */
+static int connect_once(struct odbc_conn *c, char *cs, const struct odbc_secrets *sec,
+                        char *err, size_t errsz)
+{
+    SQLRETURN r;
+    SQLSMALLINT outlen = 0;
+    char msg[ODBC_MSG_MAX];
+    char state[6];
+
+    r = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)cs, SQL_NTS, NULL, 0, &outlen,
+                         SQL_DRIVER_NOPROMPT);
+    if (SQL_SUCCEEDED(r)) {
+        c->connected = 1;
+        return ACDL_OK;
+    }
+    odbc_diag(SQL_HANDLE_DBC, c->dbc, sec, msg, sizeof(msg), state);
+    odbc_set_err(err, errsz, "connect to %s failed: %s", c->label, msg);
+    return odbc_classify(state, msg, 0);
+}
+
+/* Everything that must never show up in a message, except the built string (added later). */
+static void collect_secrets(const struct odbc_conn_opts *o, const char *pw_braced,
+                            struct odbc_secrets *sec)
+{
+    memset(sec, 0, sizeof(*sec));
+    if (o->password && *o->password) {
+        odbc_secrets_add(sec, o->password, strlen(o->password));
+        if (pw_braced[0]) {
+            /* "PWD={...}};": the value as it appears in the string */
+            odbc_secrets_add(sec, pw_braced + 4, strlen(pw_braced + 4) - 1);
+        }
+    }
+    if (o->connstr && *o->connstr) {
+        size_t pos = 0;
+        struct odbc_cs_pair p;
+        odbc_secrets_add(sec, o->connstr, strlen(o->connstr));
+        while (odbc_connstr_next(o->connstr, &pos, &p)) {
+            if (odbc_connstr_is_secret_key(p.key, p.key_len)) {
+                odbc_secrets_add(sec, p.val, p.val_len);
+            }
+        }
+    }
+}
+
+static int validate_opts(const struct odbc_conn_opts *o, char *err, size_t errsz)
+{
+    int has_dsn = o->dsn && *o->dsn, has_cs = o->connstr && *o->connstr;
+    if (has_dsn == has_cs) {
+        odbc_set_err(err, errsz, "give either a DSN or a connection string");
+        return ACDL_EINVAL;
+    }
+    if (has_cs && strlen(o->connstr) >= ODBC_CONNSTR_MAX - 512) {
+        odbc_set_err(err, errsz, "connection string longer than %d bytes",
+                     ODBC_CONNSTR_MAX - 512);
+        return ACDL_ETOOBIG;
+    }
+    if (has_cs && o->user && *o->user &&
+        (odbc_connstr_get(o->connstr, "UID", NULL, 0) ||
+         odbc_connstr_get(o->connstr, "User", NULL, 0) ||
+         odbc_connstr_get(o->connstr, "Username", NULL, 0))) {
+        odbc_set_err(err, errsz, "the user is given twice: in the connection string and apart");
+        return ACDL_EINVAL;
+    }
+    if (has_cs && o->password &&
+        (odbc_connstr_get(o->connstr, "PWD", NULL, 0) ||
+         odbc_connstr_get(o->connstr, "Password", NULL, 0))) {
+        odbc_set_err(err, errsz,
+                     "the password is given twice: in the connection string and apart");
+        return ACDL_EINVAL;
+    }
+    if (o->login_timeout_s < 0 || o->query_timeout_s < 0 || o->stream_rows > 1000000u) {
+        odbc_set_err(err, errsz, "timeouts must not be negative; Fetch rows at most 1000000");
+        return ACDL_EINVAL;
+    }
+    return ACDL_OK;
+}
+
+int odbc_conn_open(const struct odbc_conn_opts *o, struct odbc_conn **out, char *err,
+                   size_t errsz)
+{
+    struct odbc_conn *c = NULL;
+    struct odbc_secrets sec;
+    char cs[ODBC_CONNSTR_MAX];
+    char pw_braced[ODBC_CONNSTR_MAX];
+    char drv[256] = "";
+    enum odbc_driver_kind kind = ODBC_DRV_OTHER, seen;
+    int rc = ACDL_OK, mutex_ok = 0;
+    SQLRETURN r;
+
+    cs[0] = '\0';
+    pw_braced[0] = '\0';
+    if (err && errsz) {
+        err[0] = '\0';
+    }
+    if (!o || !out) {
+        return ACDL_EINVAL;
+    }
+    *out = NULL;
+    rc = validate_opts(o, err, errsz);
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+
+    if (o->password && *o->password &&
+        odbc_connstr_append(pw_braced, sizeof(pw_braced), "PWD", o->password) != ACDL_OK) {
+        pw_braced[0] = '\0';
+    }
+    collect_secrets(o, pw_braced, &sec);
+
+    c = calloc(1, sizeof(*c));
+    if (!c) {
+        rc = ACDL_ENOMEM;
+        goto out;
+    }
+    atomic_init(&c->cancelled, 0);
+    if (pthread_mutex_init(&c->mu, NULL) != 0) {
+        rc = ACDL_ENOMEM;
+        goto out;
+    }
+    mutex_ok = 1;
+    c->query_timeout_s = o->query_timeout_s;
+
+    r = SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &c->env);
+    if (!SQL_SUCCEEDED(r)) {
+        c->env = NULL;
+        odbc_set_err(err, errsz, "no ODBC driver manager environment");
+        rc = ACDL_EDB;
+        goto out;
+    }
+    SQLSetEnvAttr(c->env, SQL_ATTR_ODBC_VERSION, (SQLPOINTER)SQL_OV_ODBC3, 0);
+    r = SQLAllocHandle(SQL_HANDLE_DBC, c->env, &c->dbc);
+    if (!SQL_SUCCEEDED(r)) {
+        c->dbc = NULL;
+        odbc_set_err(err, errsz, "no ODBC connection handle");
+        rc = ACDL_EDB;
+        goto out;
+    }
+    SQLSetConnectAttr(c->dbc, SQL_ATTR_LOGIN_TIMEOUT,
+                      (SQLPOINTER)(intptr_t)(o->login_timeout_s ? o->login_timeout_s
+                                                                : DEFAULT_LOGIN_TIMEOUT_S),
+                      0);
+
+    /* the driver, when it can be known before connecting */
+    if (o->dsn && *o->dsn) {
+        snprintf(c->label, sizeof(c->label), "DSN '%.100s'", o->dsn);
+        if (dsn_driver(c->env, o->dsn, drv, sizeof(drv))) {
+            kind = kind_of(drv);
+        }
+    } else {
+        char dsn[128];
+        if (odbc_connstr_get(o->connstr, "Driver", drv, sizeof(drv))) {
+            kind = kind_of(drv);
+            snprintf(c->label, sizeof(c->label), "driver '%.100s'", drv);
+        } else if (odbc_connstr_get(o->connstr, "DSN", dsn, sizeof(dsn))) {
+            snprintf(c->label, sizeof(c->label), "DSN '%.100s'", dsn);
+            if (dsn_driver(c->env, dsn, drv, sizeof(drv))) {
+                kind = kind_of(drv);
+            }
+        } else {
+            snprintf(c->label, sizeof(c->label), "the connection string's data source");
+        }
+    }
+
+    rc = build_connstr(o, kind, c, cs, sizeof(cs), err, errsz);
+    if (rc != ACDL_OK) {
+        goto out;
+    }
+    odbc_secrets_add(&sec, cs, strlen(cs));
+    rc = connect_once(c, cs, &sec, err, errsz);
+    if (rc != ACDL_OK) {
+        goto out;
+    }
+    get_info_str(c->dbc, SQL_DRIVER_NAME, c->driver_name, sizeof(c->driver_name));
+    get_info_str(c->dbc, SQL_DBMS_NAME, c->dbms_name, sizeof(c->dbms_name));
+    get_info_str(c->dbc, SQL_DBMS_VER, c->dbms_version, sizeof(c->dbms_version));
+    seen = kind_of(c->driver_name);
+    if (seen != kind && seen != ODBC_DRV_OTHER && !o->no_streaming) {
+        /* known only now: psqlODBC takes UseDeclareFetch at connect time, so connect again */
+        log_debug("odbc", "%s: driver %s known after connecting; reconnecting to stream",
+                  c->label, c->driver_name);
+        SQLDisconnect(c->dbc);
+        c->connected = 0;
+        wipe(cs, sizeof(cs));
+        kind = seen;
+        collect_secrets(o, pw_braced, &sec);
+        rc = build_connstr(o, kind, c, cs, sizeof(cs), err, errsz);
+        if (rc != ACDL_OK) {
+            goto out;
+        }
+        odbc_secrets_add(&sec, cs, strlen(cs));
+        rc = connect_once(c, cs, &sec, err, errsz);
+        if (rc != ACDL_OK) {
+            goto out;
+        }
+    }
+    /* what the driver says it is wins (it decides how SQLite's period is bound) */
+    c->kind = seen != ODBC_DRV_OTHER ? seen : kind;
+    /* read-only where the driver allows it; a refusal is not an error */
+    r = SQLSetConnectAttr(c->dbc, SQL_ATTR_ACCESS_MODE, (SQLPOINTER)SQL_MODE_READ_ONLY, 0);
+    if (!SQL_SUCCEEDED(r)) {
+        log_debug("odbc", "%s: driver %s does not take SQL_ATTR_ACCESS_MODE read-only", c->label,
+                  c->driver_name);
+    }
+    log_info("odbc", "connected to %s: %s %s through %s%s%s", c->label, c->dbms_name,
+             c->dbms_version, c->driver_name, c->streaming[0] ? ", streaming " : "",
+             c->streaming);
+    *out = c;
+    c = NULL;
+
+out:
+    wipe(cs, sizeof(cs));
+    wipe(pw_braced, sizeof(pw_braced));
+    if (c) {
+        if (c->connected) {
+            SQLDisconnect(c->dbc);
+        }
+        if (c->dbc) {
+            SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
+        }
+        if (c->env) {
+            SQLFreeHandle(SQL_HANDLE_ENV, c->env);
+        }
+        if (mutex_ok) {
+            pthread_mutex_destroy(&c->mu);
+        }
+        free(c);
+    }
+    return rc;
+}
+
+void odbc_conn_close(struct odbc_conn *c)
+{
+    if (!c) {
+        return;
+    }
+    if (c->connected) {
+        SQLDisconnect(c->dbc);
+    }
+    if (c->dbc) {
+        SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
+    }
+    if (c->env) {
+        SQLFreeHandle(SQL_HANDLE_ENV, c->env);
+    }
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+const char *odbc_conn_dbms_name(const struct odbc_conn *c)
+{
+    return c ? c->dbms_name : "";
+}
+
+const char *odbc_conn_dbms_version(const struct odbc_conn *c)
+{
+    return c ? c->dbms_version : "";
+}
+
+const char *odbc_conn_driver_name(const struct odbc_conn *c)
+{
+    return c ? c->driver_name : "";
+}
+
+const char *odbc_conn_streaming(const struct odbc_conn *c)
+{
+    return c ? c->streaming : "";
+}
+
+int odbc_conn_cancel(struct odbc_conn *c)
+{
+    if (!c) {
+        return ACDL_EINVAL;
+    }
+    atomic_store(&c->cancelled, 1);
+    pthread_mutex_lock(&c->mu);
+    if (c->active) {
+        SQLCancel(c->active);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return ACDL_OK;
+}

@@ -1,0 +1,515 @@
+/* query.c: one period query: bind the period, run it, fetch blocks of rows, hand out text rows.
+ *
+ * Every column is bound as SQL_C_CHAR into its own array of rowset x (field_max + 1) bytes plus
+ * an indicator array (column-wise binding), so one SQLFetchScroll fills a whole block and the
+ * per-row work is pointer arithmetic. A value that did not fit shows as an indicator larger
+ * than field_max (or SQL_NO_TOTAL): that row is reported as an error naming the column, and the
+ * next call goes on with the next row. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapters/odbc/odbc.h"
+#include "adapters/odbc/odbc_int.h"
+#include "core/err.h"
+#include "core/log.h"
+
+#define DEFAULT_ROWSET 1000u
+#define MAX_ROWSET 100000u
+#define DEFAULT_FIELD_MAX 255u
+#define MAX_FIELD (1024u * 1024u)
+#define DEFAULT_BUFFER_BYTES (32u * 1024u * 1024u)
+#define MAX_COLUMNS 1024
+
+struct odbc_query {
+    struct odbc_conn *conn;
+    SQLHSTMT stmt;
+    struct odbc_sql sql;
+    SQL_TIMESTAMP_STRUCT ts[2]; /* by enum odbc_param_id */
+    char ts_text[2][24];        /* the same as "YYYY-MM-DD HH:MM:SS", for SQLite */
+    SQLLEN ts_ind[ODBC_SQL_MAX_PARAMS];
+
+    size_t ncols;
+    struct odbc_column *cols;
+    char **data;        /* per column: rowset x width bytes */
+    SQLLEN **ind;       /* per column: rowset indicators */
+    struct odbc_field *fields;
+    size_t width;       /* field_max + 1 */
+    size_t field_max;
+    SQLULEN rowset;
+    SQLUSMALLINT *status;
+    SQLULEN fetched;    /* rows in the current block */
+    SQLULEN pos;        /* next row of the block to hand out */
+    uint64_t rownum;    /* rows handed out (or reported) so far */
+    int eof;
+    int fatal;          /* sticky error code after a failed fetch */
+    char fatal_msg[512];
+};
+
+static const char *type_name(SQLSMALLINT t, char *buf, size_t bufsz)
+{
+    switch (t) {
+    case SQL_CHAR: return "CHAR";
+    case SQL_VARCHAR: return "VARCHAR";
+    case SQL_LONGVARCHAR: return "LONGVARCHAR";
+    case SQL_WCHAR: return "WCHAR";
+    case SQL_WVARCHAR: return "WVARCHAR";
+    case SQL_WLONGVARCHAR: return "WLONGVARCHAR";
+    case SQL_DECIMAL: return "DECIMAL";
+    case SQL_NUMERIC: return "NUMERIC";
+    case SQL_SMALLINT: return "SMALLINT";
+    case SQL_INTEGER: return "INTEGER";
+    case SQL_REAL: return "REAL";
+    case SQL_FLOAT: return "FLOAT";
+    case SQL_DOUBLE: return "DOUBLE";
+    case SQL_BIT: return "BIT";
+    case SQL_TINYINT: return "TINYINT";
+    case SQL_BIGINT: return "BIGINT";
+    case SQL_BINARY: return "BINARY";
+    case SQL_VARBINARY: return "VARBINARY";
+    case SQL_LONGVARBINARY: return "LONGVARBINARY";
+    case SQL_TYPE_DATE: case SQL_DATE: return "DATE";
+    case SQL_TYPE_TIME: case SQL_TIME: return "TIME";
+    case SQL_TYPE_TIMESTAMP: case SQL_TIMESTAMP: return "TIMESTAMP";
+    case SQL_GUID: return "GUID";
+    default:
+        snprintf(buf, bufsz, "TYPE %d", (int)t);
+        return buf;
+    }
+}
+
+static int valid_datetime(const struct odbc_datetime *d)
+{
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap;
+    if (d->year < 1 || d->year > 9999 || d->month < 1 || d->month > 12 || d->day < 1 ||
+        d->hour < 0 || d->hour > 23 || d->minute < 0 || d->minute > 59 || d->second < 0 ||
+        d->second > 59) {
+        return 0;
+    }
+    leap = (d->year % 4 == 0 && d->year % 100 != 0) || d->year % 400 == 0;
+    if (d->day > mdays[d->month - 1] || (d->month == 2 && d->day == 29 && !leap)) {
+        return 0;
+    }
+    return 1;
+}
+
+static void to_ts(const struct odbc_datetime *d, SQL_TIMESTAMP_STRUCT *ts, char *text,
+                  size_t textsz)
+{
+    snprintf(text, textsz, "%04d-%02d-%02d %02d:%02d:%02d", d->year, d->month, d->day, d->hour,
+             d->minute, d->second);
+    memset(ts, 0, sizeof(*ts));
+    ts->year = (SQLSMALLINT)d->year;
+    ts->month = (SQLUSMALLINT)d->month;
+    ts->day = (SQLUSMALLINT)d->day;
+    ts->hour = (SQLUSMALLINT)d->hour;
+    ts->minute = (SQLUSMALLINT)d->minute;
+    ts->second = (SQLUSMALLINT)d->second;
+    ts->fraction = 0;
+}
+
+/* The error of a failed call on the statement: message into err, code returned. */
+static int stmt_error(struct odbc_query *q, const char *what, char *err, size_t errsz)
+{
+    char msg[ODBC_MSG_MAX];
+    char state[6];
+    int cancelled = atomic_load(&q->conn->cancelled);
+    odbc_diag(SQL_HANDLE_STMT, q->stmt, NULL, msg, sizeof(msg), state);
+    if (cancelled) {
+        odbc_set_err(err, errsz, "%s: cancelled (%s)", what, msg);
+    } else {
+        odbc_set_err(err, errsz, "%s: %s", what, msg);
+    }
+    return odbc_classify(state, msg, cancelled);
+}
+
+static void free_buffers(struct odbc_query *q)
+{
+    size_t i;
+    if (q->data) {
+        for (i = 0; i < q->ncols; i++) {
+            free(q->data[i]);
+        }
+    }
+    if (q->ind) {
+        for (i = 0; i < q->ncols; i++) {
+            free(q->ind[i]);
+        }
+    }
+    free(q->data);
+    free(q->ind);
+    free(q->cols);
+    free(q->fields);
+    free(q->status);
+    q->data = NULL;
+    q->ind = NULL;
+    q->cols = NULL;
+    q->fields = NULL;
+    q->status = NULL;
+}
+
+void odbc_query_close(struct odbc_query *q)
+{
+    if (!q) {
+        return;
+    }
+    if (q->stmt) {
+        pthread_mutex_lock(&q->conn->mu);
+        q->conn->active = NULL;
+        pthread_mutex_unlock(&q->conn->mu);
+        SQLFreeStmt(q->stmt, SQL_CLOSE);
+        SQLFreeHandle(SQL_HANDLE_STMT, q->stmt);
+    }
+    q->conn->busy = 0;
+    free_buffers(q);
+    odbc_sql_free(&q->sql);
+    free(q);
+}
+
+/* Describes the result's columns into q->cols. */
+static int describe(struct odbc_query *q, char *err, size_t errsz)
+{
+    SQLSMALLINT n = 0, i;
+    if (!SQL_SUCCEEDED(SQLNumResultCols(q->stmt, &n))) {
+        return stmt_error(q, "counting the result's columns", err, errsz);
+    }
+    if (n <= 0) {
+        odbc_set_err(err, errsz, "the SQL returns no result set (it must be a SELECT)");
+        return ACDL_EINVAL;
+    }
+    if (n > MAX_COLUMNS) {
+        odbc_set_err(err, errsz, "the result has %d columns, more than %d", (int)n, MAX_COLUMNS);
+        return ACDL_ETOOBIG;
+    }
+    q->ncols = (size_t)n;
+    q->cols = calloc(q->ncols, sizeof(*q->cols));
+    if (!q->cols) {
+        return ACDL_ENOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        struct odbc_column *col = &q->cols[i];
+        SQLSMALLINT nlen = 0, type = 0, digits = 0, nullable = SQL_NULLABLE_UNKNOWN;
+        SQLULEN size = 0;
+        char tbuf[16];
+        if (!SQL_SUCCEEDED(SQLDescribeCol(q->stmt, (SQLUSMALLINT)(i + 1), (SQLCHAR *)col->name,
+                                          sizeof(col->name), &nlen, &type, &size, &digits,
+                                          &nullable))) {
+            return stmt_error(q, "describing the result's columns", err, errsz);
+        }
+        col->name[sizeof(col->name) - 1] = '\0';
+        col->sql_type = type;
+        snprintf(col->type_name, sizeof(col->type_name), "%s",
+                 type_name(type, tbuf, sizeof(tbuf)));
+        col->size = (unsigned long)size;
+        col->nullable = nullable == SQL_NULLABLE ? 1 : nullable == SQL_NO_NULLS ? 0 : -1;
+    }
+    return ACDL_OK;
+}
+
+/* Sets up the block cursor and binds every column as text. */
+static int bind_columns(struct odbc_query *q, const struct odbc_query_opts *opts, char *err,
+                        size_t errsz)
+{
+    size_t i, budget, per_row;
+    SQLULEN want, got = 0;
+    SQLRETURN r;
+
+    q->field_max = opts && opts->field_max ? opts->field_max : DEFAULT_FIELD_MAX;
+    if (q->field_max > MAX_FIELD) {
+        odbc_set_err(err, errsz, "field_max is at most %u bytes", MAX_FIELD);
+        return ACDL_EINVAL;
+    }
+    q->width = q->field_max + 1;
+    budget = opts && opts->max_buffer_bytes ? opts->max_buffer_bytes : DEFAULT_BUFFER_BYTES;
+    want = opts && opts->rowset_rows ? opts->rowset_rows : DEFAULT_ROWSET;
+    if (want > MAX_ROWSET) {
+        want = MAX_ROWSET;
+    }
+    per_row = q->ncols * (q->width + sizeof(SQLLEN));
+    if (want * per_row > budget) {
+        want = budget / per_row;
+        if (want < 1) {
+            want = 1;
+        }
+    }
+
+    r = SQLSetStmtAttr(q->stmt, SQL_ATTR_ROW_BIND_TYPE, (SQLPOINTER)SQL_BIND_BY_COLUMN, 0);
+    if (SQL_SUCCEEDED(r)) {
+        r = SQLSetStmtAttr(q->stmt, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)(uintptr_t)want, 0);
+    }
+    if (!SQL_SUCCEEDED(r) ||
+        !SQL_SUCCEEDED(SQLGetStmtAttr(q->stmt, SQL_ATTR_ROW_ARRAY_SIZE, &got, 0, NULL)) ||
+        got < 1 || got > want) {
+        /* no block cursors: one row per fetch still works */
+        got = 1;
+        SQLSetStmtAttr(q->stmt, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)1, 0);
+    }
+    q->rowset = got;
+
+    q->status = calloc(q->rowset, sizeof(*q->status));
+    q->data = calloc(q->ncols, sizeof(*q->data));
+    q->ind = calloc(q->ncols, sizeof(*q->ind));
+    q->fields = calloc(q->ncols, sizeof(*q->fields));
+    if (!q->status || !q->data || !q->ind || !q->fields) {
+        return ACDL_ENOMEM;
+    }
+    if (!SQL_SUCCEEDED(SQLSetStmtAttr(q->stmt, SQL_ATTR_ROW_STATUS_PTR, q->status, 0)) ||
+        !SQL_SUCCEEDED(SQLSetStmtAttr(q->stmt, SQL_ATTR_ROWS_FETCHED_PTR, &q->fetched, 0))) {
+        return stmt_error(q, "setting up the block cursor", err, errsz);
+    }
+    for (i = 0; i < q->ncols; i++) {
+        q->data[i] = malloc(q->rowset * q->width);
+        q->ind[i] = malloc(q->rowset * sizeof(SQLLEN));
+        if (!q->data[i] || !q->ind[i]) {
+            return ACDL_ENOMEM;
+        }
+        if (!SQL_SUCCEEDED(SQLBindCol(q->stmt, (SQLUSMALLINT)(i + 1), SQL_C_CHAR, q->data[i],
+                                      (SQLLEN)q->width, q->ind[i]))) {
+            return stmt_error(q, "binding the result's columns", err, errsz);
+        }
+    }
+    return ACDL_OK;
+}
+
+int odbc_query_open(struct odbc_conn *c, const char *sql, const struct odbc_period *period,
+                    const struct odbc_query_opts *opts, struct odbc_query **out, char *err,
+                    size_t errsz)
+{
+    struct odbc_query *q = NULL;
+    int rc = ACDL_OK;
+    size_t i;
+    SQLRETURN r;
+
+    if (err && errsz) {
+        err[0] = '\0';
+    }
+    if (!c || !sql || !out) {
+        return ACDL_EINVAL;
+    }
+    *out = NULL;
+    if (atomic_load(&c->cancelled)) {
+        odbc_set_err(err, errsz, "the connection was cancelled");
+        return ACDL_ESTOP;
+    }
+    if (c->busy) {
+        odbc_set_err(err, errsz, "another query is open on this connection");
+        return ACDL_ECONFLICT;
+    }
+    q = calloc(1, sizeof(*q));
+    if (!q) {
+        return ACDL_ENOMEM;
+    }
+    q->conn = c;
+    c->busy = 1;
+
+    rc = odbc_sql_rewrite(sql, &q->sql, err, errsz);
+    if (rc != ACDL_OK) {
+        goto out;
+    }
+    if (q->sql.nparams > 0) {
+        if (!period) {
+            odbc_set_err(err, errsz, "the SQL uses :period_start/:period_end but no period given");
+            rc = ACDL_EINVAL;
+            goto out;
+        }
+        if (!valid_datetime(&period->start) || !valid_datetime(&period->end)) {
+            odbc_set_err(err, errsz, "the period's start or end is not a valid date and time");
+            rc = ACDL_EINVAL;
+            goto out;
+        }
+        to_ts(&period->start, &q->ts[ODBC_PARAM_PERIOD_START],
+              q->ts_text[ODBC_PARAM_PERIOD_START], sizeof(q->ts_text[0]));
+        to_ts(&period->end, &q->ts[ODBC_PARAM_PERIOD_END], q->ts_text[ODBC_PARAM_PERIOD_END],
+              sizeof(q->ts_text[0]));
+    }
+
+    r = SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &q->stmt);
+    if (!SQL_SUCCEEDED(r)) {
+        char msg[ODBC_MSG_MAX];
+        char state[6];
+        q->stmt = NULL;
+        odbc_diag(SQL_HANDLE_DBC, c->dbc, NULL, msg, sizeof(msg), state);
+        odbc_set_err(err, errsz, "no statement handle: %s", msg);
+        rc = odbc_classify(state, msg, 0);
+        goto out;
+    }
+    pthread_mutex_lock(&c->mu);
+    c->active = q->stmt;
+    pthread_mutex_unlock(&c->mu);
+    /* a cancel that came in before the handle was visible */
+    if (atomic_load(&c->cancelled)) {
+        odbc_set_err(err, errsz, "the connection was cancelled");
+        rc = ACDL_ESTOP;
+        goto out;
+    }
+    if (c->query_timeout_s > 0) {
+        r = SQLSetStmtAttr(q->stmt, SQL_ATTR_QUERY_TIMEOUT,
+                           (SQLPOINTER)(uintptr_t)c->query_timeout_s, 0);
+        if (!SQL_SUCCEEDED(r)) {
+            log_warn("odbc", "%s: driver %s ignores the query timeout", c->label,
+                     c->driver_name);
+        }
+    }
+    SQLSetStmtAttr(q->stmt, SQL_ATTR_CONCURRENCY, (SQLPOINTER)SQL_CONCUR_READ_ONLY, 0);
+
+    for (i = 0; i < q->sql.nparams; i++) {
+        if (c->kind == ODBC_DRV_SQLITE) {
+            /* SQLite has no timestamp type: times are stored as ISO text and compared as text,
+             * but the driver turns a bound timestamp into "...:00.000", which sorts after
+             * "...:00". So SQLite gets the same value as text in the stored form. */
+            q->ts_ind[i] = SQL_NTS;
+            r = SQLBindParameter(q->stmt, (SQLUSMALLINT)(i + 1), SQL_PARAM_INPUT, SQL_C_CHAR,
+                                 SQL_VARCHAR, 19, 0, q->ts_text[q->sql.params[i]],
+                                 sizeof(q->ts_text[0]), &q->ts_ind[i]);
+        } else {
+            q->ts_ind[i] = 0;
+            r = SQLBindParameter(q->stmt, (SQLUSMALLINT)(i + 1), SQL_PARAM_INPUT,
+                                 SQL_C_TYPE_TIMESTAMP, SQL_TYPE_TIMESTAMP, 19, 0,
+                                 &q->ts[q->sql.params[i]], sizeof(SQL_TIMESTAMP_STRUCT),
+                                 &q->ts_ind[i]);
+        }
+        if (!SQL_SUCCEEDED(r)) {
+            rc = stmt_error(q, "binding the period", err, errsz);
+            goto out;
+        }
+    }
+    r = SQLExecDirect(q->stmt, (SQLCHAR *)q->sql.text, SQL_NTS);
+    if (r == SQL_NO_DATA) {
+        odbc_set_err(err, errsz, "the SQL returns no result set (it must be a SELECT)");
+        rc = ACDL_EINVAL;
+        goto out;
+    }
+    if (!SQL_SUCCEEDED(r)) {
+        rc = stmt_error(q, "the query failed", err, errsz);
+        goto out;
+    }
+    rc = describe(q, err, errsz);
+    if (rc == ACDL_OK) {
+        rc = bind_columns(q, opts, err, errsz);
+    }
+    if (rc == ACDL_ENOMEM) {
+        odbc_set_err(err, errsz, "out of memory for the column buffers");
+    }
+
+out:
+    if (rc != ACDL_OK) {
+        odbc_query_close(q);
+        return rc;
+    }
+    log_debug("odbc", "%s: query runs: %lu columns, %lu rows per block, %lu parameters",
+              c->label, (unsigned long)q->ncols, (unsigned long)q->rowset,
+              (unsigned long)q->sql.nparams);
+    *out = q;
+    return ACDL_OK;
+}
+
+size_t odbc_query_ncols(const struct odbc_query *q)
+{
+    return q ? q->ncols : 0;
+}
+
+const struct odbc_column *odbc_query_column(const struct odbc_query *q, size_t i)
+{
+    return q && i < q->ncols ? &q->cols[i] : NULL;
+}
+
+/* Fetches the next block. Returns 1 (rows), 0 (end) or an error code (sticky). */
+static int fetch_block(struct odbc_query *q, char *err, size_t errsz)
+{
+    SQLRETURN r;
+    q->fetched = 0;
+    q->pos = 0;
+    r = SQLFetchScroll(q->stmt, SQL_FETCH_NEXT, 0);
+    if (r == SQL_NO_DATA) {
+        q->eof = 1;
+        return 0;
+    }
+    if (!SQL_SUCCEEDED(r)) {
+        q->fatal = stmt_error(q, "fetching rows failed", q->fatal_msg, sizeof(q->fatal_msg));
+        odbc_set_err(err, errsz, "%s", q->fatal_msg);
+        return q->fatal;
+    }
+    if (q->fetched == 0) {
+        q->eof = 1;
+        return 0;
+    }
+    return 1;
+}
+
+int odbc_query_next(struct odbc_query *q, struct odbc_row *row, char *err, size_t errsz)
+{
+    if (err && errsz) {
+        err[0] = '\0';
+    }
+    if (!q || !row) {
+        return ACDL_EINVAL;
+    }
+    memset(row, 0, sizeof(*row));
+    if (q->fatal) {
+        odbc_set_err(err, errsz, "%s", q->fatal_msg);
+        return q->fatal;
+    }
+    if (atomic_load(&q->conn->cancelled)) {
+        q->fatal = ACDL_ESTOP;
+        snprintf(q->fatal_msg, sizeof(q->fatal_msg), "the query was cancelled");
+        odbc_set_err(err, errsz, "%s", q->fatal_msg);
+        return q->fatal;
+    }
+    for (;;) {
+        SQLULEN r;
+        size_t i;
+        if (q->eof) {
+            return 0;
+        }
+        if (q->pos >= q->fetched) {
+            int frc = fetch_block(q, err, errsz);
+            if (frc <= 0) {
+                return frc;
+            }
+        }
+        r = q->pos++;
+        if (q->status[r] == SQL_ROW_NOROW || q->status[r] == SQL_ROW_DELETED) {
+            continue;
+        }
+        row->number = ++q->rownum;
+        if (q->status[r] == SQL_ROW_ERROR) {
+            odbc_set_err(err, errsz, "row %llu: the driver could not read this row",
+                         (unsigned long long)row->number);
+            return ACDL_EDB;
+        }
+        for (i = 0; i < q->ncols; i++) {
+            SQLLEN ind = q->ind[i][r];
+            struct odbc_field *f = &q->fields[i];
+            char *p = q->data[i] + r * q->width;
+            if (ind == SQL_NULL_DATA) {
+                f->ptr = "";
+                f->len = 0;
+                f->is_null = 1;
+                continue;
+            }
+            if (ind == SQL_NO_TOTAL || ind < 0 || (size_t)ind > q->field_max) {
+                if (ind == SQL_NO_TOTAL || ind < 0) {
+                    odbc_set_err(err, errsz,
+                                 "row %llu, column %lu (%s): value longer than %lu bytes",
+                                 (unsigned long long)row->number, (unsigned long)(i + 1),
+                                 q->cols[i].name, (unsigned long)q->field_max);
+                } else {
+                    odbc_set_err(err, errsz,
+                                 "row %llu, column %lu (%s): value of %lld bytes is longer "
+                                 "than %lu bytes",
+                                 (unsigned long long)row->number, (unsigned long)(i + 1),
+                                 q->cols[i].name, (long long)ind, (unsigned long)q->field_max);
+                }
+                return ACDL_ETOOBIG;
+            }
+            p[ind] = '\0';
+            f->ptr = p;
+            f->len = (size_t)ind;
+            f->is_null = 0;
+        }
+        row->nfields = q->ncols;
+        row->fields = q->fields;
+        return 1;
+    }
+}

@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE ts >= :period_start AND ts < :period_end
