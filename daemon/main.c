@@ -21,6 +21,7 @@
 #include "http/routes/routes.h"
 #include "http/server.h"
 #include "http/throttle.h"
+#include "sched/runner.h"
 #include "platform/platform.h"
 #include "store/store.h"
 #include "store/audit.h"
@@ -127,6 +128,10 @@ static int cmd_serve(int argc, char **argv)
     if (!app.login_throttle || plat_signals_install(on_stop) != ACDL_OK) {
         goto out;
     }
+    if (runner_start(&app, 2, &app.runner) != ACDL_OK) {
+        log_error("sched", "cannot start the import workers");
+        goto out;
+    }
     if (http_server_start(&app, &srv, err, sizeof(err)) != ACDL_OK) {
         log_error("http", "%s", err);
         goto out;
@@ -153,6 +158,7 @@ static int cmd_serve(int argc, char **argv)
     rc = 0;
 out:
     http_server_stop(srv);
+    runner_stop(app.runner);
     throttle_free(app.login_throttle);
     secret_key_free(app.secrets);
     store_close(st);

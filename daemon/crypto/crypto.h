@@ -30,6 +30,10 @@ size_t crypto_b64url(const unsigned char *in, size_t len, char *out, size_t outs
 /* SHA-256 of data. */
 void crypto_sha256(const void *data, size_t len, unsigned char out[32]);
 
+/* SHA-256 of a file's content as 64 hex digits (out: 65 bytes); *size gets its length.
+ * Returns 0, ACDL_ENOTFOUND or ACDL_EIO. */
+int crypto_sha256_file(const char *path, char out[65], long long *size);
+
 /* A new random secret: prefix followed by 43 base64url characters (32 bytes). */
 int crypto_secret_new(const char *prefix, char *out, size_t outsz);
 

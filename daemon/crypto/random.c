@@ -53,3 +53,38 @@ int crypto_secret_new(const char *prefix, char *out, size_t outsz)
     int n = snprintf(out, outsz, "%s%s", prefix, enc);
     return n > 0 && (size_t)n < outsz ? ACDL_OK : ACDL_ETOOBIG;
 }
+
+int crypto_sha256_file(const char *path, char out[65], long long *size)
+{
+    unsigned char buf[65536], md[32];
+    unsigned int mdlen = 32;
+    size_t n;
+    long long total = 0;
+    int rc = ACDL_OK;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return ACDL_ENOTFOUND;
+    }
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        rc = ACDL_ECRYPTO;
+        goto out;
+    }
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        EVP_DigestUpdate(ctx, buf, n);
+        total += (long long)n;
+    }
+    if (ferror(f)) {
+        rc = ACDL_EIO;
+        goto out;
+    }
+    EVP_DigestFinal_ex(ctx, md, &mdlen);
+    for (int i = 0; i < 32; i++) {
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    }
+    *size = total;
+out:
+    EVP_MD_CTX_free(ctx);
+    fclose(f);
+    return rc;
+}

@@ -57,6 +57,12 @@ void plat_notify(const char *state);
 /* The process environment as NULL-terminated "NAME=value" strings (borrowed). */
 char **plat_environ(void);
 
+/* Calls fn(name, ctx) for every regular file directly in dir whose name matches the shell
+ * pattern (*, ?, [..]), in name order. Stops early when fn returns non-zero and returns that.
+ * Returns 0, or ACDL_ENOTFOUND / ACDL_EIO when dir cannot be read. */
+int plat_dir_files(const char *dir, const char *pattern,
+                   int (*fn)(const char *name, void *ctx), void *ctx);
+
 /* Path separator of the host. */
 #ifdef _WIN32
 #define PLAT_PATH_SEP '\\'

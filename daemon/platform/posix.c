@@ -1,7 +1,9 @@
 /* posix.c: platform functions for Linux and other POSIX systems. */
 #include "platform/platform.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -208,4 +210,61 @@ void plat_notify(const char *state)
     sendto(fd, state, strlen(state), 0, (struct sockaddr *)&sa,
            (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
     close(fd);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int plat_dir_files(const char *dir, const char *pattern,
+                   int (*fn)(const char *name, void *ctx), void *ctx)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = ACDL_OK;
+    if (!d) {
+        return errno == ENOENT || errno == ENOTDIR ? ACDL_ENOTFOUND : ACDL_EIO;
+    }
+    while ((e = readdir(d)) != NULL) {
+        char path[4096];
+        struct stat st;
+        if (e->d_name[0] == '.' || fnmatch(pattern, e->d_name, FNM_PERIOD) != 0) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+            continue;
+        }
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            char **nn = realloc(names, ncap * sizeof(*names));
+            if (!nn) {
+                rc = ACDL_ENOMEM;
+                break;
+            }
+            names = nn;
+            cap = ncap;
+        }
+        names[n] = strdup(e->d_name);
+        if (!names[n]) {
+            rc = ACDL_ENOMEM;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (rc == ACDL_OK && n > 1) {
+        qsort(names, n, sizeof(*names), cmp_names);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (rc == ACDL_OK) {
+            rc = fn(names[i], ctx);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
 }

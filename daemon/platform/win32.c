@@ -151,3 +151,58 @@ void plat_notify(const char *state)
 {
     (void)state; /* the Windows service reports its state through the service control manager */
 }
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int plat_dir_files(const char *dir, const char *pattern,
+                   int (*fn)(const char *name, void *ctx), void *ctx)
+{
+    char spec[4096];
+    WIN32_FIND_DATAA fd;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = ACDL_OK;
+    snprintf(spec, sizeof(spec), "%s\\%s", dir, pattern);
+    HANDLE h = FindFirstFileA(spec, &fd);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        return e == ERROR_FILE_NOT_FOUND ? ACDL_OK
+               : e == ERROR_PATH_NOT_FOUND ? ACDL_ENOTFOUND : ACDL_EIO;
+    }
+    do {
+        if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) || fd.cFileName[0] == '.') {
+            continue;
+        }
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            char **nn = realloc(names, ncap * sizeof(*names));
+            if (!nn) {
+                rc = ACDL_ENOMEM;
+                break;
+            }
+            names = nn;
+            cap = ncap;
+        }
+        names[n] = _strdup(fd.cFileName);
+        if (!names[n]) {
+            rc = ACDL_ENOMEM;
+            break;
+        }
+        n++;
+    } while (FindNextFileA(h, &fd));
+    FindClose(h);
+    if (rc == ACDL_OK && n > 1) {
+        qsort(names, n, sizeof(*names), cmp_names);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (rc == ACDL_OK) {
+            rc = fn(names[i], ctx);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { bearer, client, login } from '../lib/daemon.mjs';
-import { ROOT, loadSpec, pw, routeTable, startWithAdmin } from '../lib/api.mjs';
+import { ROOT, SAMPLE_SOURCE, loadSpec, pw, routeTable, startWithAdmin } from '../lib/api.mjs';
 import { checkAnswer, validate } from '../lib/schema.mjs';
 
 const spec = loadSpec();
@@ -109,6 +109,34 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.patch(`/api/v1/value-types/${vt.body.id}`, { combine: 'weighted', weight_key: 'handled' });
   await a.delete(`/api/v1/value-types/${vt.body.id}`);
   await a.delete('/api/v1/value-types/1');
+  const src = await a.post('/api/v1/sources', SAMPLE_SOURCE('conf-src'));
+  await a.post('/api/v1/sources', SAMPLE_SOURCE('conf-src'));
+  await a.post('/api/v1/sources', { ...SAMPLE_SOURCE('conf-src2'), settings: { csv: { folder: 'x' } } });
+  await a.post('/api/v1/sources', {
+    name: 'conf-odbc', kind: 'odbc', time_zone: 'UTC', password: 'secret-conf',
+    settings: { odbc: { dsn: 'cms', preset: 'avaya_cms_hsplit' } },
+  });
+  await a.get('/api/v1/sources?limit=5');
+  await a.get(`/api/v1/sources/${src.body.id}`);
+  await a.get('/api/v1/sources/999999');
+  await a.patch(`/api/v1/sources/${src.body.id}`, { enabled: false });
+  await a.patch(`/api/v1/sources/${src.body.id}`, { interval_minutes: 45 });
+  await a.get('/api/v1/source-presets');
+  const run = await a.post('/api/v1/runs', { source_id: src.body.id, from: '2026-11-24', to: '2026-11-24' });
+  await a.post('/api/v1/runs', { source_id: src.body.id, from: '2026-11-24', to: '2026-11-01' });
+  await a.get('/api/v1/runs?limit=5');
+  await a.get(`/api/v1/runs/${run.body.id}`);
+  await a.get('/api/v1/runs/999999');
+  await a.get(`/api/v1/runs/${run.body.id}/log`);
+  for (let i = 0; i < 100; i++) {
+    const st = await a.get(`/api/v1/runs/${run.body.id}`);
+    if (!['queued', 'running'].includes(st.body.state)) {
+      break;
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  await a.post(`/api/v1/runs/${run.body.id}/cancel`);
+  await a.delete(`/api/v1/sources/${src.body.id}`);
   await a.post('/api/v1/auth/logout');
 
   const problems = [];

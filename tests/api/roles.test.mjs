@@ -6,6 +6,7 @@ import { bearer, client, login } from '../lib/daemon.mjs';
 import {
   ISO_UTC, ROLE_RANK, USER_ROLES, assertError, assertStatus, createToken, createUser, fillPath,
   pw, routeTable, sampleBody, show, startWithAdmin,
+  SAMPLE_SOURCE,
 } from '../lib/api.mjs';
 
 let d;
@@ -16,6 +17,8 @@ let victimUser;
 let victimToken;
 let victimQueue;
 let victimValueType;
+let victimSource;
+let victimRun;
 
 before(async () => {
   ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
@@ -27,6 +30,8 @@ before(async () => {
   victimToken = await createToken(admin, 'matrix-victim-token', 'viewer');
   victimQueue = (await admin.post('/api/v1/queues', { identifier: 'matrix-victim', name: 'Victim', time_zone: 'UTC' })).body;
   victimValueType = (await admin.post('/api/v1/value-types', { key: 'matrix_victim', name: 'Victim' })).body;
+  victimSource = (await admin.post('/api/v1/sources', SAMPLE_SOURCE('matrix-victim'))).body;
+  victimRun = (await admin.post('/api/v1/runs', { source_id: victimSource.id, from: '2026-11-24', to: '2026-11-24' })).body;
 });
 
 after(async () => {
@@ -41,6 +46,8 @@ function ids() {
     '/api/v1/tokens/': victimToken.id,
     '/api/v1/queues/': victimQueue.id,
     '/api/v1/value-types/': victimValueType.id,
+    '/api/v1/sources/': victimSource.id,
+    '/api/v1/runs/': victimRun.id,
   };
 }
 

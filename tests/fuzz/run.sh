@@ -45,6 +45,12 @@ if [ ! -f "$BUILD/CMakeCache.txt" ]; then
         rm -f "$BUILD/CMakeCache.txt"
         exit 2
     }
+else
+    # pick up fuzz targets added since the folder was configured
+    cmake "$BUILD" >"$BUILD/configure.log" 2>&1 || {
+        cat "$BUILD/configure.log" >&2
+        exit 2
+    }
 fi
 build_targets=""
 for t in $TARGETS; do

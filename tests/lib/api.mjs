@@ -81,6 +81,20 @@ export function fillPath(pattern, ids = {}) {
   });
 }
 
+/** A valid CSV source named `name`. */
+export function SAMPLE_SOURCE(name) {
+  return {
+    name,
+    kind: 'csv',
+    time_zone: 'Europe/Berlin',
+    settings: {
+      csv: { folder: '/srv/acd/export', separator: ';' },
+      columns: { queue: 'Split', date: 'Date', time: 'Time' },
+      metrics: { offered: 'Offered', handled: 'Handled' },
+    },
+  };
+}
+
 /** A plausible valid JSON body for a state-changing route (so a missing check would succeed). */
 export function sampleBody(method, pattern, tag = 'x') {
   if (!STATE_CHANGING.has(method) || method === 'DELETE') {
@@ -105,6 +119,12 @@ export function sampleBody(method, pattern, tag = 'x') {
       return { key: `probe_${tag}`.replace(/[^a-z0-9_]/g, '_').slice(0, 64), name: 'Probe' };
     case 'PATCH /api/v1/value-types/{id}':
       return { name: `Probe ${tag}` };
+    case 'POST /api/v1/sources':
+      return SAMPLE_SOURCE(`probe-${tag}`);
+    case 'PATCH /api/v1/sources/{id}':
+      return { enabled: false };
+    case 'POST /api/v1/runs':
+      return { source_id: 1, from: '2026-11-24', to: '2026-11-24' };
     default:
       return {};
   }

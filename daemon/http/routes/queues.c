@@ -86,13 +86,13 @@ static int copy_field(struct req *r, const char *field, char *dst, size_t dstsz,
 
 static int fill_queue(struct req *r, struct store_queue *q, int partial)
 {
-    const char *identifier = NULL, *name = NULL, *channel = NULL, *tzname = NULL;
+    const char *identifier = NULL, *name = NULL, *channel = NULL, *zone_name = NULL;
     int interval = -1, st;
     json_error_t jerr;
     const char *fmt = partial ? "{s?s, s?s, s?s, s?i, s?s}" : "{s:s, s:s, s?s, s?i, s:s}";
     if (json_unpack_ex(r->body, &jerr, JSON_STRICT, fmt, "identifier", &identifier, "name",
                        &name, "channel", &channel, "interval_minutes", &interval, "time_zone",
-                       &tzname) != 0) {
+                       &zone_name) != 0) {
         return reply_error(r, 422, "invalid_field",
                            "send identifier, name and time_zone, optionally channel and "
                            "interval_minutes",
@@ -102,7 +102,7 @@ static int fill_queue(struct req *r, struct store_queue *q, int partial)
                                         identifier)) != 0) ||
         (name && (st = copy_field(r, "name", q->name, sizeof(q->name), name)) != 0) ||
         (channel && (st = copy_field(r, "channel", q->channel, sizeof(q->channel), channel)) != 0) ||
-        (tzname && (st = copy_field(r, "time_zone", q->time_zone, sizeof(q->time_zone), tzname)) != 0)) {
+        (zone_name && (st = copy_field(r, "time_zone", q->time_zone, sizeof(q->time_zone), zone_name)) != 0)) {
         return st;
     }
     if (interval != -1) {

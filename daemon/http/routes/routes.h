@@ -27,6 +27,17 @@ int route_value_types_list(struct req *r);
 int route_value_types_create(struct req *r);
 int route_value_types_update(struct req *r);
 int route_value_types_delete(struct req *r);
+int route_sources_list(struct req *r);
+int route_sources_create(struct req *r);
+int route_sources_get(struct req *r);
+int route_sources_update(struct req *r);
+int route_sources_delete(struct req *r);
+int route_source_presets_list(struct req *r);
+int route_runs_create(struct req *r);
+int route_runs_list(struct req *r);
+int route_runs_get(struct req *r);
+int route_runs_log(struct req *r);
+int route_runs_cancel(struct req *r);
 
 /* Shared validation of users and tokens (routes/users.c). Return NULL when fine, else the
  * reason. */

@@ -35,5 +35,18 @@ const struct route http_routes[] = {
     {"POST", "/api/v1/value-types", route_value_types_create, ROLE_OPERATOR, 16 * KB},
     {"PATCH", "/api/v1/value-types/{id}", route_value_types_update, ROLE_OPERATOR, 16 * KB},
     {"DELETE", "/api/v1/value-types/{id}", route_value_types_delete, ROLE_OPERATOR, 0},
+
+    {"GET", "/api/v1/sources", route_sources_list, ROLE_VIEWER, 0},
+    {"POST", "/api/v1/sources", route_sources_create, ROLE_OPERATOR, 256 * KB},
+    {"GET", "/api/v1/sources/{id}", route_sources_get, ROLE_VIEWER, 0},
+    {"PATCH", "/api/v1/sources/{id}", route_sources_update, ROLE_OPERATOR, 256 * KB},
+    {"DELETE", "/api/v1/sources/{id}", route_sources_delete, ROLE_OPERATOR, 0},
+    {"GET", "/api/v1/source-presets", route_source_presets_list, ROLE_VIEWER, 0},
+
+    {"GET", "/api/v1/runs", route_runs_list, ROLE_VIEWER, 0},
+    {"POST", "/api/v1/runs", route_runs_create, ROLE_OPERATOR, 4 * KB},
+    {"GET", "/api/v1/runs/{id}", route_runs_get, ROLE_VIEWER, 0},
+    {"GET", "/api/v1/runs/{id}/log", route_runs_log, ROLE_VIEWER, 0},
+    {"POST", "/api/v1/runs/{id}/cancel", route_runs_cancel, ROLE_OPERATOR, 0},
 };
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);

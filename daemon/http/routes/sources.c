@@ -1,0 +1,405 @@
+/* sources.c (routes): /api/v1/sources: the ACD exports acdlink reads, and the ODBC presets.
+ * Settings are validated by pipeline/source_cfg.c, so what is stored is what an import runs.
+ * The ODBC password is write-only: sealed at rest, reported only as password_set. Setting it
+ * needs the admin role (operators configure, admins hold secrets). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapters/odbc/odbc.h"
+#include "core/err.h"
+#include "core/tz.h"
+#include "crypto/secret.h"
+#include "http/routes/routes.h"
+#include "pipeline/source_cfg.h"
+#include "platform/platform.h"
+#include "store/sources.h"
+#include "store/users.h"
+
+static json_t *source_json(const struct store_source *s)
+{
+    json_t *settings = json_loads(s->settings, 0, NULL);
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:o, s:b, s:o, s:o}", "id",
+                     (json_int_t)s->id, "name", s->name, "kind", s->kind, "product", s->product,
+                     "layout", s->layout, "time_zone", s->time_zone, "interval_minutes",
+                     s->interval_minutes, "enabled", s->enabled, "settings",
+                     settings ? settings : json_object(), "password_set",
+                     s->password_sealed != NULL, "created_at", json_time(s->created_at),
+                     "updated_at", json_time(s->updated_at));
+}
+
+/* Validates settings for s (kind, layout, time zone, interval already in s) and replaces
+ * s->settings by the normalised JSON. Answers 422 and returns the status when bad. */
+static int check_settings(struct req *r, struct store_source *s, const json_t *settings)
+{
+    char err[512];
+    enum source_kind kind;
+    enum source_layout layout;
+    struct source_cfg *cfg = malloc(sizeof(*cfg));
+    int st = 0;
+    if (!cfg) {
+        return reply_rc(r, ACDL_ENOMEM, "source");
+    }
+    source_kind_parse(s->kind, &kind);
+    source_layout_parse(s->layout, &layout);
+    if (source_cfg_parse(settings, kind, layout, s->time_zone, s->interval_minutes, cfg, err,
+                         sizeof(err)) != ACDL_OK) {
+        st = reply_error(r, 422, "invalid_field",
+                         "see the source settings in docs/openapi.yaml (schema SourceSettings)",
+                         "%s", err);
+    } else {
+        json_t *norm = source_cfg_settings_json(cfg);
+        char *text = json_dumps(norm, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(norm);
+        free(s->settings);
+        s->settings = text;
+        if (!text) {
+            st = reply_rc(r, ACDL_ENOMEM, "source");
+        }
+    }
+    free(cfg);
+    return st;
+}
+
+static int check_common(struct req *r, struct store_source *s)
+{
+    const char *why;
+    char canonical[sizeof(s->time_zone)];
+    if ((why = route_check_text(s->name, 64)) != NULL) {
+        return reply_error(r, 422, "invalid_field", "name the source after the ACD it reads",
+                           "name: %s", why);
+    }
+    if (s->interval_minutes != 15 && s->interval_minutes != 30 && s->interval_minutes != 60) {
+        return reply_error(r, 422, "invalid_field", "use 15, 30 or 60",
+                           "interval_minutes: must be 15, 30 or 60");
+    }
+    if (tz_check(s->time_zone, canonical, sizeof(canonical)) != ACDL_OK) {
+        return reply_error(r, 422, "invalid_field",
+                           "use the IANA time zone the ACD writes its times in, e.g. "
+                           "Europe/Berlin",
+                           "time_zone: '%.64s' is not a known time zone", s->time_zone);
+    }
+    snprintf(s->time_zone, sizeof(s->time_zone), "%s", canonical);
+    return 0;
+}
+
+/* Seals and stores the password of source id (NULL clears it). */
+static int set_password(struct req *r, struct store_conn *c, int64_t id, const char *pw)
+{
+    char aad[64], *sealed = NULL;
+    int rc;
+    if (pw) {
+        snprintf(aad, sizeof(aad), "sources/%lld/password", (long long)id);
+        rc = secret_seal(r->app->secrets, aad, pw, strlen(pw), &sealed);
+        if (rc != ACDL_OK) {
+            return rc;
+        }
+    }
+    rc = store_source_set_password(c, id, sealed, plat_now());
+    free(sealed);
+    return rc;
+}
+
+/* The password member: absent (keep), null (clear) or a string (set; admins only). */
+static int password_member(struct req *r, const json_t *v, int *present, const char **pw)
+{
+    *present = v != NULL;
+    *pw = NULL;
+    if (!v) {
+        return 0;
+    }
+    if (store_role_rank(r->auth.role) < ROLE_ADMIN) {
+        return reply_error(r, 403, "forbidden", "ask an admin to set the password",
+                           "stored passwords are set by admins only");
+    }
+    if (json_is_null(v)) {
+        return 0;
+    }
+    if (!json_is_string(v) || json_string_length(v) > 1024 ||
+        json_string_length(v) != strlen(json_string_value(v))) {
+        return reply_error(r, 422, "invalid_field", "send the password as text or null",
+                           "password: must be text of at most 1024 bytes, or null");
+    }
+    *pw = json_string_value(v);
+    return 0;
+}
+
+int route_sources_list(struct req *r)
+{
+    int limit, n = 0, st;
+    int64_t cursor;
+    struct store_source *arr = NULL;
+    if ((st = req_page(r, &limit, &cursor)) != 0) {
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_source_list(c, cursor, limit + 1, &arr, &n);
+    store_release(r->app->store, c);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "sources");
+    }
+    json_t *items = json_array();
+    int shown = n > limit ? limit : n;
+    for (int i = 0; i < shown; i++) {
+        json_array_append_new(items, source_json(&arr[i]));
+    }
+    int64_t last = shown ? arr[shown - 1].id : 0;
+    for (int i = 0; i < n; i++) {
+        store_source_clear(&arr[i]);
+    }
+    free(arr);
+    return reply_page(r, items, n > limit, last);
+}
+
+int route_sources_get(struct req *r)
+{
+    int64_t id;
+    int st;
+    struct store_source s;
+    if ((st = req_id(r, 0, &id)) != 0) {
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_source_get(c, id, &s);
+    store_release(r->app->store, c);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "source");
+    }
+    st = reply_json(r, 200, source_json(&s));
+    store_source_clear(&s);
+    return st;
+}
+
+int route_sources_create(struct req *r)
+{
+    const char *name, *kind, *product = "contacts", *layout = "interval", *zone_name;
+    int interval = 15, enabled = 1, st, pw_present;
+    json_t *settings = NULL, *jpw = NULL;
+    json_error_t jerr;
+    const char *pw;
+    struct store_source s;
+    int64_t id;
+    enum source_kind k;
+    enum source_layout l;
+
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:s, s:s, s?s, s?s, s:s, s?i, s?b, s:o, s?o}",
+                       "name", &name, "kind", &kind, "product", &product, "layout", &layout,
+                       "time_zone", &zone_name, "interval_minutes", &interval, "enabled", &enabled,
+                       "settings", &settings, "password", &jpw) != 0) {
+        return reply_error(r, 422, "invalid_field",
+                           "send name, kind, time_zone and settings; optionally product, layout, "
+                           "interval_minutes, enabled, password",
+                           "%s", jerr.text);
+    }
+    if (source_kind_parse(kind, &k) != ACDL_OK) {
+        return reply_error(r, 422, "invalid_field", "use csv or odbc",
+                           "kind: '%.20s' is not csv or odbc", kind);
+    }
+    if (strcmp(product, "contacts") != 0) {
+        return reply_error(r, 422, "invalid_field",
+                           "contact statistics are imported today; agent states come with the "
+                           "agent-state sources",
+                           "product: only 'contacts' is supported");
+    }
+    if (source_layout_parse(layout, &l) != ACDL_OK) {
+        return reply_error(r, 422, "invalid_field", "use interval or contact",
+                           "layout: '%.20s' is not interval or contact", layout);
+    }
+    if ((st = password_member(r, jpw, &pw_present, &pw)) != 0) {
+        return st;
+    }
+    if (pw_present && k != SOURCE_ODBC) {
+        return reply_error(r, 422, "invalid_field", "only ODBC sources have a password",
+                           "password: CSV sources have none");
+    }
+    memset(&s, 0, sizeof(s));
+    snprintf(s.name, sizeof(s.name), "%.64s", name);
+    if (strlen(name) > 64) {
+        return reply_error(r, 422, "invalid_field", "use a shorter name", "name: is too long");
+    }
+    snprintf(s.kind, sizeof(s.kind), "%s", kind);
+    snprintf(s.product, sizeof(s.product), "%s", product);
+    snprintf(s.layout, sizeof(s.layout), "%s", layout);
+    snprintf(s.time_zone, sizeof(s.time_zone), "%.64s", zone_name);
+    s.interval_minutes = interval;
+    s.enabled = enabled;
+    if ((st = check_common(r, &s)) != 0 || (st = check_settings(r, &s, settings)) != 0) {
+        store_source_clear(&s);
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_begin(c);
+    if (rc == ACDL_OK) {
+        rc = store_source_add(c, &s, plat_now(), &id);
+    }
+    if (rc == ACDL_OK && pw) {
+        rc = set_password(r, c, id, pw);
+    }
+    if (rc == ACDL_OK) {
+        rc = store_commit(c);
+    } else {
+        store_rollback(c);
+    }
+    store_source_clear(&s);
+    if (rc == ACDL_OK) {
+        rc = store_source_get(c, id, &s);
+    }
+    store_release(r->app->store, c);
+    if (rc == ACDL_EEXIST) {
+        return reply_error(r, 409, "conflict", "choose another name",
+                           "a source named '%.64s' exists already", name);
+    }
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "source");
+    }
+    http_audit(r, "source.create", s.name, "ok",
+               json_pack("{s:I, s:s, s:b}", "id", (json_int_t)id, "kind", s.kind, "password_set",
+                         s.password_sealed != NULL));
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/api/v1/sources/%lld", (long long)id);
+    reply_header(r, "Location", loc);
+    st = reply_json(r, 201, source_json(&s));
+    store_source_clear(&s);
+    return st;
+}
+
+int route_sources_update(struct req *r)
+{
+    const char *name = NULL, *zone_name = NULL, *pw;
+    int interval = -1, enabled = -1, st, pw_present;
+    json_t *settings = NULL, *jpw = NULL, *jenabled = NULL;
+    json_error_t jerr;
+    int64_t id;
+    struct store_source s;
+
+    if ((st = req_id(r, 0, &id)) != 0) {
+        return st;
+    }
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s?s, s?s, s?i, s?o, s?o, s?o}", "name",
+                       &name, "time_zone", &zone_name, "interval_minutes", &interval, "enabled",
+                       &jenabled, "settings", &settings, "password", &jpw) != 0) {
+        return reply_error(r, 422, "invalid_field",
+                           "send any of name, time_zone, interval_minutes, enabled, settings, "
+                           "password (kind, product and layout are fixed)",
+                           "%s", jerr.text);
+    }
+    if (jenabled) {
+        if (!json_is_boolean(jenabled)) {
+            return reply_error(r, 422, "invalid_field", "use true or false",
+                               "enabled: must be a boolean");
+        }
+        enabled = json_is_true(jenabled);
+    }
+    if ((st = password_member(r, jpw, &pw_present, &pw)) != 0) {
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_source_get(c, id, &s);
+    store_release(r->app->store, c);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "source");
+    }
+    if (pw_present && strcmp(s.kind, "odbc") != 0) {
+        store_source_clear(&s);
+        return reply_error(r, 422, "invalid_field", "only ODBC sources have a password",
+                           "password: CSV sources have none");
+    }
+    if (name) {
+        if (strlen(name) > 64) {
+            store_source_clear(&s);
+            return reply_error(r, 422, "invalid_field", "use a shorter name", "name: is too long");
+        }
+        snprintf(s.name, sizeof(s.name), "%s", name);
+    }
+    if (zone_name) {
+        snprintf(s.time_zone, sizeof(s.time_zone), "%.64s", zone_name);
+    }
+    if (interval != -1) {
+        s.interval_minutes = interval;
+    }
+    if (enabled != -1) {
+        s.enabled = enabled;
+    }
+    json_t *current = settings ? NULL : json_loads(s.settings, 0, NULL);
+    st = check_common(r, &s);
+    if (st == 0) {
+        st = check_settings(r, &s, settings ? settings : current);
+    }
+    json_decref(current);
+    if (st != 0) {
+        store_source_clear(&s);
+        return st;
+    }
+    c = store_acquire(r->app->store);
+    rc = store_begin(c);
+    if (rc == ACDL_OK) {
+        rc = store_source_update(c, &s, plat_now());
+    }
+    if (rc == ACDL_OK && pw_present) {
+        rc = set_password(r, c, id, pw);
+    }
+    if (rc == ACDL_OK) {
+        rc = store_commit(c);
+    } else {
+        store_rollback(c);
+    }
+    store_source_clear(&s);
+    if (rc == ACDL_OK) {
+        rc = store_source_get(c, id, &s);
+    }
+    store_release(r->app->store, c);
+    if (rc == ACDL_EEXIST) {
+        return reply_error(r, 409, "conflict", "choose another name",
+                           "a source named '%.64s' exists already", name ? name : "");
+    }
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "source");
+    }
+    json_t *detail = json_pack("{s:I}", "id", (json_int_t)id);
+    if (pw_present) {
+        json_object_set_new(detail, "password", json_string(pw ? "changed" : "cleared"));
+    }
+    if (settings) {
+        json_object_set_new(detail, "settings", json_string("changed"));
+    }
+    http_audit(r, "source.update", s.name, "ok", detail);
+    st = reply_json(r, 200, source_json(&s));
+    store_source_clear(&s);
+    return st;
+}
+
+int route_sources_delete(struct req *r)
+{
+    int64_t id;
+    int st;
+    struct store_source s;
+    if ((st = req_id(r, 0, &id)) != 0) {
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_source_get(c, id, &s);
+    if (rc == ACDL_OK) {
+        rc = store_source_delete(c, id);
+    }
+    store_release(r->app->store, c);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "source");
+    }
+    http_audit(r, "source.delete", s.name, "ok", json_pack("{s:I}", "id", (json_int_t)id));
+    store_source_clear(&s);
+    return reply_empty(r, 204);
+}
+
+int route_source_presets_list(struct req *r)
+{
+    size_t n = 0;
+    const struct odbc_preset *p = odbc_presets(&n);
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(
+            items, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", p[i].id, "title", p[i].title,
+                             "layout", p[i].layout == ODBC_LAYOUT_CONTACT ? "contact" : "interval",
+                             "sql", p[i].sql, "notes", p[i].notes));
+    }
+    return reply_json(r, 200, json_pack("{s:o}", "items", items));
+}

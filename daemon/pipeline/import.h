@@ -1,0 +1,43 @@
+/* import.h: one import run: read a source for a period of local days, turn its rows into
+ * values per interval (UTC), external queue and metric, and stage them.
+ *
+ * Design: rows are first accumulated in a temporary table of the run's own connection
+ * (batched, no lock on the database), then staged in one transaction, so a failed or cancelled
+ * run leaves the staged data as it was. ODBC runs replace the staged days of their period
+ * (the query returns whole days); CSV runs replace the values their files hold, key by key
+ * (day, interval, queue, metric), so files that each hold part of a day add up and a file
+ * imported twice gives the same result. CSV files already imported (same SHA-256) are skipped;
+ * after staging a file is kept, moved or deleted as the source says.
+ * Contact-layout rows are aggregated: offered = contacts, handled = answered contacts,
+ * abandoned = unanswered contacts, handle_time = sum of the durations of answered contacts.
+ * Every rejected row is reported with file, line, column and reason (the first 200 in the run
+ * log, all counted). */
+#ifndef ACDL_PIPELINE_IMPORT_H
+#define ACDL_PIPELINE_IMPORT_H
+#include <stdint.h>
+
+#include "app.h"
+#include "store/runs.h"
+
+#include <pthread.h>
+
+struct odbc_conn;
+
+/* How another thread cancels a run: import_cancel() sets the flag and cancels an ODBC
+ * statement under way. Initialise with import_cancel_init(). */
+struct import_cancel {
+    pthread_mutex_t mu;
+    volatile int flag;
+    struct odbc_conn *conn; /* set by the import while a query runs */
+};
+
+void import_cancel_init(struct import_cancel *c);
+void import_cancel_destroy(struct import_cancel *c);
+void import_cancel(struct import_cancel *c);
+
+/* Runs the import of run (already marked running) to its end and records the outcome (done,
+ * failed, cancelled) and its log in the store. Returns 0 when the run is done, else the
+ * ACDL_E* code it failed with (ACDL_ESTOP when cancelled). */
+int import_run(struct app *app, const struct store_run *run, struct import_cancel *cancel);
+
+#endif

@@ -1,0 +1,570 @@
+/* source_cfg.c: validation of a source's settings JSON, field by field. */
+#include "pipeline/source_cfg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "adapters/odbc/odbc.h"
+#include "core/err.h"
+#include "pipeline/expr.h"
+
+const char *source_kind_name(enum source_kind k)
+{
+    return k == SOURCE_ODBC ? "odbc" : "csv";
+}
+
+const char *source_layout_name(enum source_layout l)
+{
+    return l == LAYOUT_CONTACT ? "contact" : "interval";
+}
+
+int source_kind_parse(const char *s, enum source_kind *out)
+{
+    if (!strcmp(s, "csv")) {
+        *out = SOURCE_CSV;
+    } else if (!strcmp(s, "odbc")) {
+        *out = SOURCE_ODBC;
+    } else {
+        return ACDL_EINVAL;
+    }
+    return ACDL_OK;
+}
+
+int source_layout_parse(const char *s, enum source_layout *out)
+{
+    if (!strcmp(s, "interval")) {
+        *out = LAYOUT_INTERVAL;
+    } else if (!strcmp(s, "contact")) {
+        *out = LAYOUT_CONTACT;
+    } else {
+        return ACDL_EINVAL;
+    }
+    return ACDL_OK;
+}
+
+static int fail(char *err, size_t errsz, const char *field, const char *why)
+{
+    snprintf(err, errsz, "%s: %s", field, why);
+    return ACDL_EINVAL;
+}
+
+static int has_ctl(const char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Copies an optional string member; absent or null leaves dst as it is. */
+static int get_str(const json_t *obj, const char *key, const char *field, char *dst, size_t dstsz,
+                   int allow_ctl, char *err, size_t errsz)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v)) {
+        return ACDL_OK;
+    }
+    if (!json_is_string(v)) {
+        return fail(err, errsz, field, "must be a string");
+    }
+    const char *s = json_string_value(v);
+    if (strlen(s) >= dstsz || json_string_length(v) != strlen(s)) {
+        return fail(err, errsz, field, "is too long or contains a NUL character");
+    }
+    if (!allow_ctl && has_ctl(s)) {
+        return fail(err, errsz, field, "must not contain control characters");
+    }
+    memcpy(dst, s, strlen(s) + 1);
+    return ACDL_OK;
+}
+
+static int get_int(const json_t *obj, const char *key, const char *field, int lo, int hi,
+                   int *dst, char *err, size_t errsz)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v)) {
+        return ACDL_OK;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
+        char why[64];
+        snprintf(why, sizeof(why), "must be a whole number from %d to %d", lo, hi);
+        return fail(err, errsz, field, why);
+    }
+    *dst = (int)json_integer_value(v);
+    return ACDL_OK;
+}
+
+static int get_bool(const json_t *obj, const char *key, const char *field, int *dst, char *err,
+                    size_t errsz)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!v || json_is_null(v)) {
+        return ACDL_OK;
+    }
+    if (!json_is_boolean(v)) {
+        return fail(err, errsz, field, "must be true or false");
+    }
+    *dst = json_is_true(v);
+    return ACDL_OK;
+}
+
+/* Every member of obj must be one of the allowed keys. */
+static int only_keys(const json_t *obj, const char *where, const char *const *keys, char *err,
+                     size_t errsz)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)obj, k, v)
+    {
+        int ok = 0;
+        for (const char *const *p = keys; *p; p++) {
+            ok |= strcmp(k, *p) == 0;
+        }
+        if (!ok) {
+            char field[160];
+            snprintf(field, sizeof(field), "%s%s%.64s", where, *where ? "." : "", k);
+            return fail(err, errsz, field, "is not a known setting");
+        }
+    }
+    return ACDL_OK;
+}
+
+/* A column: a header name (string) or a 1-based number (integer). */
+static int get_column(const json_t *obj, const char *key, const char *field,
+                      struct source_column *dst, char *err, size_t errsz)
+{
+    json_t *v = json_object_get(obj, key);
+    dst->spec[0] = '\0';
+    if (!v || json_is_null(v)) {
+        return ACDL_OK;
+    }
+    if (json_is_integer(v)) {
+        if (json_integer_value(v) < 1 || json_integer_value(v) > 100000) {
+            return fail(err, errsz, field, "a column number must be from 1 to 100000");
+        }
+        snprintf(dst->spec, sizeof(dst->spec), "%lld", (long long)json_integer_value(v));
+        return ACDL_OK;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0 ||
+        json_string_length(v) >= sizeof(dst->spec) || has_ctl(json_string_value(v))) {
+        return fail(err, errsz, field, "must be a column name (text) or a column number");
+    }
+    snprintf(dst->spec, sizeof(dst->spec), "%s", json_string_value(v));
+    return ACDL_OK;
+}
+
+static int check_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 64) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-' || c == '.' || c == ' ')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Checks that text is a valid, allowed expression, whatever names it uses (the names are only
+ * known from the data's header at import time). */
+static int check_expression(const char *field, const char *text, char *err, size_t errsz)
+{
+    char names_buf[32][129];
+    const char *names[32];
+    int n = 0;
+    char why[300];
+    for (;;) {
+        struct expr *e = NULL;
+        if (expr_compile(text, names, n, &e, why, sizeof(why)) == ACDL_OK) {
+            expr_free(e);
+            return ACDL_OK;
+        }
+        const char *p = strstr(why, "unknown name '");
+        if (!p || n == 32) {
+            return fail(err, errsz, field, why);
+        }
+        p += 14;
+        const char *q = strchr(p, '\'');
+        size_t len = q ? (size_t)(q - p) : strlen(p);
+        if (len == 0 || len >= sizeof(names_buf[0])) {
+            return fail(err, errsz, field, why);
+        }
+        memcpy(names_buf[n], p, len);
+        names_buf[n][len] = '\0';
+        names[n] = names_buf[n];
+        n++;
+    }
+}
+
+static int parse_csv(const json_t *o, struct source_cfg *cfg, char *err, size_t errsz)
+{
+    static const char *const keys[] = {"folder", "pattern", "separator", "quote", "encoding",
+                                       "skip_lines", "header", "date_order", "date_format",
+                                       "time_format", "timestamp_format", "after_import",
+                                       "archive_folder", "strict", NULL};
+    char sep[8] = ",", quote[8] = "\"", enc[16] = "utf-8", order[8] = "dmy", after[8] = "keep";
+    int skip = 0, header = 1;
+    char why[200];
+    struct datetime_format f;
+    int rc;
+    if (!json_is_object(o)) {
+        return fail(err, errsz, "csv", "must be an object with the folder and file settings");
+    }
+    if ((rc = only_keys(o, "csv", keys, err, errsz)) != 0 ||
+        (rc = get_str(o, "folder", "csv.folder", cfg->folder, sizeof(cfg->folder), 0, err, errsz)) ||
+        (rc = get_str(o, "pattern", "csv.pattern", cfg->pattern, sizeof(cfg->pattern), 0, err, errsz)) ||
+        (rc = get_str(o, "separator", "csv.separator", sep, sizeof(sep), 1, err, errsz)) ||
+        (rc = get_str(o, "quote", "csv.quote", quote, sizeof(quote), 0, err, errsz)) ||
+        (rc = get_str(o, "encoding", "csv.encoding", enc, sizeof(enc), 0, err, errsz)) ||
+        (rc = get_int(o, "skip_lines", "csv.skip_lines", 0, 1000, &skip, err, errsz)) ||
+        (rc = get_bool(o, "header", "csv.header", &header, err, errsz)) ||
+        (rc = get_str(o, "date_order", "csv.date_order", order, sizeof(order), 0, err, errsz)) ||
+        (rc = get_str(o, "date_format", "csv.date_format", cfg->date_format, sizeof(cfg->date_format), 0, err, errsz)) ||
+        (rc = get_str(o, "time_format", "csv.time_format", cfg->time_format, sizeof(cfg->time_format), 0, err, errsz)) ||
+        (rc = get_str(o, "timestamp_format", "csv.timestamp_format", cfg->timestamp_format, sizeof(cfg->timestamp_format), 0, err, errsz)) ||
+        (rc = get_str(o, "after_import", "csv.after_import", after, sizeof(after), 0, err, errsz)) ||
+        (rc = get_str(o, "archive_folder", "csv.archive_folder", cfg->archive_folder, sizeof(cfg->archive_folder), 0, err, errsz)) ||
+        (rc = get_bool(o, "strict", "csv.strict", &cfg->strict, err, errsz))) {
+        return rc;
+    }
+    if (!cfg->folder[0]) {
+        return fail(err, errsz, "csv.folder", "is required: the folder the ACD writes its files to");
+    }
+    if (cfg->folder[0] != '/' && !(cfg->folder[1] == ':' && (cfg->folder[2] == '\\' || cfg->folder[2] == '/'))) {
+        return fail(err, errsz, "csv.folder", "must be an absolute path");
+    }
+    if (!cfg->pattern[0]) {
+        snprintf(cfg->pattern, sizeof(cfg->pattern), "*.csv");
+    }
+    if (strchr(cfg->pattern, '/') || strchr(cfg->pattern, '\\')) {
+        return fail(err, errsz, "csv.pattern", "is a file-name pattern like *.csv, without folders");
+    }
+    if (strlen(sep) != 1 || sep[0] == '\r' || sep[0] == '\n' || sep[0] == '\0' || sep[0] == '"') {
+        return fail(err, errsz, "csv.separator", "must be one character such as , ; | or a tab");
+    }
+    csv_options_init(&cfg->csv);
+    cfg->csv.separator = sep[0];
+    if (strlen(quote) > 1 || (quote[0] && quote[0] == sep[0])) {
+        return fail(err, errsz, "csv.quote", "must be one character other than the separator, or \"\" for none");
+    }
+    cfg->csv.quote = quote[0] ? quote[0] : CSV_QUOTE_NONE;
+    if (!strcmp(enc, "utf-8")) {
+        cfg->csv.encoding = CSV_ENC_UTF8;
+    } else if (!strcmp(enc, "windows-1252")) {
+        cfg->csv.encoding = CSV_ENC_CP1252;
+    } else if (!strcmp(enc, "iso-8859-1")) {
+        cfg->csv.encoding = CSV_ENC_LATIN1;
+    } else {
+        return fail(err, errsz, "csv.encoding", "must be utf-8, windows-1252 or iso-8859-1");
+    }
+    cfg->csv.skip_lines = (unsigned long)skip;
+    cfg->csv.header = header;
+    if (datetime_order_parse(order, &cfg->date_order) != ACDL_OK) {
+        return fail(err, errsz, "csv.date_order", "must be dmy, mdy or ymd");
+    }
+    if (cfg->date_format[0] &&
+        (datetime_format_compile(&f, cfg->date_format, why, sizeof(why)) != ACDL_OK || !f.has_date || f.has_time)) {
+        return fail(err, errsz, "csv.date_format", f.has_time ? "must hold a date only" : why);
+    }
+    if (cfg->time_format[0] &&
+        (datetime_format_compile(&f, cfg->time_format, why, sizeof(why)) != ACDL_OK || !f.has_time || f.has_date)) {
+        return fail(err, errsz, "csv.time_format", f.has_date ? "must hold a time only" : why);
+    }
+    if (cfg->timestamp_format[0] &&
+        (datetime_format_compile(&f, cfg->timestamp_format, why, sizeof(why)) != ACDL_OK || !f.has_time || !f.has_date)) {
+        return fail(err, errsz, "csv.timestamp_format", "must hold a date and a time (e.g. dd.mm.yyyy HH:MM)");
+    }
+    if (!strcmp(after, "keep")) {
+        cfg->after_import = AFTER_KEEP;
+    } else if (!strcmp(after, "move")) {
+        cfg->after_import = AFTER_MOVE;
+    } else if (!strcmp(after, "delete")) {
+        cfg->after_import = AFTER_DELETE;
+    } else {
+        return fail(err, errsz, "csv.after_import", "must be keep, move or delete");
+    }
+    if (cfg->after_import == AFTER_MOVE && cfg->archive_folder[0] != '/' &&
+        !(cfg->archive_folder[0] && cfg->archive_folder[1] == ':')) {
+        return fail(err, errsz, "csv.archive_folder", "is required as an absolute path when after_import is move");
+    }
+    return ACDL_OK;
+}
+
+static int parse_odbc(const json_t *o, struct source_cfg *cfg, char *err, size_t errsz)
+{
+    static const char *const keys[] = {"dsn", "connection_string", "user", "sql", "preset",
+                                       "timeout_s", NULL};
+    struct odbc_sql rewritten;
+    int rc;
+    if (!json_is_object(o)) {
+        return fail(err, errsz, "odbc", "must be an object with the connection and the SQL");
+    }
+    cfg->timeout_s = 300;
+    if ((rc = only_keys(o, "odbc", keys, err, errsz)) != 0 ||
+        (rc = get_str(o, "dsn", "odbc.dsn", cfg->dsn, sizeof(cfg->dsn), 0, err, errsz)) ||
+        (rc = get_str(o, "connection_string", "odbc.connection_string", cfg->connection_string, sizeof(cfg->connection_string), 0, err, errsz)) ||
+        (rc = get_str(o, "user", "odbc.user", cfg->user, sizeof(cfg->user), 0, err, errsz)) ||
+        (rc = get_str(o, "sql", "odbc.sql", cfg->sql, sizeof(cfg->sql), 1, err, errsz)) ||
+        (rc = get_str(o, "preset", "odbc.preset", cfg->preset, sizeof(cfg->preset), 0, err, errsz)) ||
+        (rc = get_int(o, "timeout_s", "odbc.timeout_s", 1, 86400, &cfg->timeout_s, err, errsz))) {
+        return rc;
+    }
+    if (!cfg->dsn[0] == !cfg->connection_string[0]) {
+        return fail(err, errsz, "odbc.dsn", "give either a DSN name or a connection string");
+    }
+    if (!cfg->sql[0] == !cfg->preset[0]) {
+        return fail(err, errsz, "odbc.sql", "give either SQL or a preset");
+    }
+    if (cfg->preset[0]) {
+        const struct odbc_preset *p = odbc_preset_find(cfg->preset);
+        if (!p) {
+            return fail(err, errsz, "odbc.preset", "is not a known preset (see GET /api/v1/presets)");
+        }
+        if ((p->layout == ODBC_LAYOUT_CONTACT) != (cfg->layout == LAYOUT_CONTACT)) {
+            return fail(err, errsz, "odbc.preset", "reads another layout than the source's");
+        }
+        return ACDL_OK;
+    }
+    char why[300];
+    if (odbc_sql_rewrite(cfg->sql, &rewritten, why, sizeof(why)) != ACDL_OK) {
+        return fail(err, errsz, "odbc.sql", why);
+    }
+    odbc_sql_free(&rewritten);
+    return ACDL_OK;
+}
+
+int source_cfg_parse(const json_t *settings, enum source_kind kind, enum source_layout layout,
+                     const char *time_zone, int interval_minutes, struct source_cfg *cfg,
+                     char *err, size_t errsz)
+{
+    static const char *const keys[] = {"csv", "odbc", "columns", "metrics", "derived", "filter",
+                                       NULL};
+    static const char *const colkeys[] = {"queue", "queue_name", "date", "time", "timestamp",
+                                          "answered", "duration", NULL};
+    int rc;
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->kind = kind;
+    cfg->layout = layout;
+    cfg->interval_minutes = interval_minutes;
+    snprintf(cfg->time_zone, sizeof(cfg->time_zone), "%s", time_zone);
+    if (!json_is_object(settings)) {
+        return fail(err, errsz, "settings", "must be an object");
+    }
+    if ((rc = only_keys(settings, "settings", keys, err, errsz)) != 0) {
+        return rc;
+    }
+    json_t *csv = json_object_get(settings, "csv");
+    json_t *odbc = json_object_get(settings, "odbc");
+    if (kind == SOURCE_CSV) {
+        if (odbc) {
+            return fail(err, errsz, "settings.odbc", "belongs to ODBC sources; this one is csv");
+        }
+        if ((rc = parse_csv(csv, cfg, err, errsz)) != 0) {
+            return rc;
+        }
+    } else {
+        if (csv) {
+            return fail(err, errsz, "settings.csv", "belongs to CSV sources; this one is odbc");
+        }
+        if ((rc = parse_odbc(odbc, cfg, err, errsz)) != 0) {
+            return rc;
+        }
+    }
+
+    json_t *cols = json_object_get(settings, "columns");
+    if (cols && !json_is_null(cols)) {
+        if (kind == SOURCE_ODBC) {
+            return fail(err, errsz, "settings.columns",
+                        "ODBC results follow the column contract; columns are for CSV sources");
+        }
+        if (!json_is_object(cols)) {
+            return fail(err, errsz, "settings.columns", "must be an object of column roles");
+        }
+        if ((rc = only_keys(cols, "settings.columns", colkeys, err, errsz)) ||
+            (rc = get_column(cols, "queue", "settings.columns.queue", &cfg->queue, err, errsz)) ||
+            (rc = get_column(cols, "queue_name", "settings.columns.queue_name", &cfg->queue_name, err, errsz)) ||
+            (rc = get_column(cols, "date", "settings.columns.date", &cfg->date, err, errsz)) ||
+            (rc = get_column(cols, "time", "settings.columns.time", &cfg->time, err, errsz)) ||
+            (rc = get_column(cols, "timestamp", "settings.columns.timestamp", &cfg->timestamp, err, errsz)) ||
+            (rc = get_column(cols, "answered", "settings.columns.answered", &cfg->answered, err, errsz)) ||
+            (rc = get_column(cols, "duration", "settings.columns.duration", &cfg->duration, err, errsz))) {
+            return rc;
+        }
+    }
+    if (kind == SOURCE_CSV) {
+        if (!cfg->queue.spec[0]) {
+            return fail(err, errsz, "settings.columns.queue", "is required: the column with the queue (split, skill, call type)");
+        }
+        if (!cfg->timestamp.spec[0] && (!cfg->date.spec[0] || !cfg->time.spec[0])) {
+            return fail(err, errsz, "settings.columns.timestamp", "give a timestamp column, or both a date and a time column");
+        }
+        if (cfg->timestamp.spec[0] && (cfg->date.spec[0] || cfg->time.spec[0])) {
+            return fail(err, errsz, "settings.columns.timestamp", "give a timestamp column or date and time columns, not both");
+        }
+        if (layout == LAYOUT_CONTACT && (!cfg->answered.spec[0] || !cfg->duration.spec[0])) {
+            return fail(err, errsz, "settings.columns.answered", "contact layout needs answered and duration columns");
+        }
+        if (layout == LAYOUT_INTERVAL && (cfg->answered.spec[0] || cfg->duration.spec[0])) {
+            return fail(err, errsz, "settings.columns.answered", "answered and duration belong to the contact layout");
+        }
+    }
+
+    json_t *metrics = json_object_get(settings, "metrics");
+    if (metrics && !json_is_null(metrics)) {
+        const char *k;
+        json_t *v;
+        if (kind == SOURCE_ODBC || layout == LAYOUT_CONTACT) {
+            return fail(err, errsz, "settings.metrics",
+                        kind == SOURCE_ODBC ? "ODBC metrics are the result columns after the interval start"
+                                            : "the contact layout has fixed metrics (offered, handled, handle_time)");
+        }
+        if (!json_is_object(metrics)) {
+            return fail(err, errsz, "settings.metrics", "must map metric names to columns");
+        }
+        json_object_foreach(metrics, k, v)
+        {
+            char field[128];
+            snprintf(field, sizeof(field), "settings.metrics.%.64s", k);
+            if (cfg->nmetrics == SOURCE_MAX_METRICS) {
+                return fail(err, errsz, "settings.metrics", "has more than 64 metrics");
+            }
+            if (!check_name(k)) {
+                return fail(err, errsz, field, "metric names are 1-64 letters, digits, space, _ - .");
+            }
+            struct source_metric *m = &cfg->metrics[cfg->nmetrics];
+            snprintf(m->name, sizeof(m->name), "%s", k);
+            json_t *wrap = json_pack("{s:O}", "c", v);
+            rc = get_column(wrap, "c", field, &m->col, err, errsz);
+            json_decref(wrap);
+            if (rc != ACDL_OK) {
+                return rc;
+            }
+            if (!m->col.spec[0]) {
+                return fail(err, errsz, field, "needs a column");
+            }
+            cfg->nmetrics++;
+        }
+    }
+    if (kind == SOURCE_CSV && layout == LAYOUT_INTERVAL && cfg->nmetrics == 0) {
+        return fail(err, errsz, "settings.metrics", "name at least one metric column, e.g. {\"offered\": \"Calls\"}");
+    }
+
+    json_t *derived = json_object_get(settings, "derived");
+    if (derived && !json_is_null(derived)) {
+        size_t i;
+        json_t *d;
+        if (!json_is_array(derived) || json_array_size(derived) > SOURCE_MAX_DERIVED) {
+            return fail(err, errsz, "settings.derived", "must be a list of at most 32 {name, expression}");
+        }
+        json_array_foreach(derived, i, d)
+        {
+            const char *name = NULL, *text = NULL;
+            char field[64];
+            snprintf(field, sizeof(field), "settings.derived[%zu]", i);
+            if (json_unpack(d, "{s:s, s:s !}", "name", &name, "expression", &text) != 0) {
+                return fail(err, errsz, field, "must be {\"name\": ..., \"expression\": ...}");
+            }
+            if (!check_name(name)) {
+                return fail(err, errsz, field, "name: 1-64 letters, digits, space, _ - .");
+            }
+            for (int j = 0; j < cfg->nderived; j++) {
+                if (!strcmp(cfg->derived[j].name, name)) {
+                    return fail(err, errsz, field, "name is used twice");
+                }
+            }
+            if (strlen(text) >= sizeof(cfg->derived[0].expression)) {
+                return fail(err, errsz, field, "expression is longer than 1023 characters");
+            }
+            if ((rc = check_expression(field, text, err, errsz)) != ACDL_OK) {
+                return rc;
+            }
+            snprintf(cfg->derived[cfg->nderived].name, sizeof(cfg->derived[0].name), "%s", name);
+            snprintf(cfg->derived[cfg->nderived].expression, sizeof(cfg->derived[0].expression), "%s", text);
+            cfg->nderived++;
+        }
+    }
+    if ((rc = get_str(settings, "filter", "settings.filter", cfg->filter, sizeof(cfg->filter), 0, err, errsz)) != 0) {
+        return rc;
+    }
+    if (cfg->filter[0] && (rc = check_expression("settings.filter", cfg->filter, err, errsz)) != 0) {
+        return rc;
+    }
+    return ACDL_OK;
+}
+
+static json_t *column_json(const struct source_column *c)
+{
+    long long n = 0;
+    if (!c->spec[0]) {
+        return json_null();
+    }
+    for (const char *p = c->spec; *p; p++) {
+        if (*p < '0' || *p > '9' || n > 100000) {
+            return json_string(c->spec);
+        }
+        n = n * 10 + (*p - '0');
+    }
+    return json_integer(n);
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s[0] ? json_string(s) : json_null();
+}
+
+json_t *source_cfg_settings_json(const struct source_cfg *cfg)
+{
+    json_t *out = json_object();
+    if (cfg->kind == SOURCE_CSV) {
+        static const char *const enc[] = {"utf-8", "windows-1252", "iso-8859-1"};
+        static const char *const order[] = {"dmy", "mdy", "ymd"};
+        static const char *const after[] = {"keep", "move", "delete"};
+        char sep[2] = {cfg->csv.separator, 0};
+        char quote[2] = {cfg->csv.quote == CSV_QUOTE_NONE ? 0 : (char)cfg->csv.quote, 0};
+        json_object_set_new(
+            out, "csv",
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:s, s:o, s:o, s:o, s:s, s:o, s:b}",
+                      "folder", cfg->folder, "pattern", cfg->pattern, "separator", sep, "quote",
+                      quote, "encoding", enc[cfg->csv.encoding], "skip_lines",
+                      (int)cfg->csv.skip_lines, "header", cfg->csv.header, "date_order",
+                      order[cfg->date_order], "date_format", str_or_null(cfg->date_format),
+                      "time_format", str_or_null(cfg->time_format), "timestamp_format",
+                      str_or_null(cfg->timestamp_format), "after_import",
+                      after[cfg->after_import], "archive_folder",
+                      str_or_null(cfg->archive_folder), "strict", cfg->strict));
+        json_object_set_new(
+            out, "columns",
+            json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "queue", column_json(&cfg->queue),
+                      "queue_name", column_json(&cfg->queue_name), "date",
+                      column_json(&cfg->date), "time", column_json(&cfg->time), "timestamp",
+                      column_json(&cfg->timestamp), "answered", column_json(&cfg->answered),
+                      "duration", column_json(&cfg->duration)));
+        json_t *m = json_object();
+        for (int i = 0; i < cfg->nmetrics; i++) {
+            json_object_set_new(m, cfg->metrics[i].name, column_json(&cfg->metrics[i].col));
+        }
+        json_object_set_new(out, "metrics", m);
+    } else {
+        json_object_set_new(out, "odbc",
+                            json_pack("{s:o, s:o, s:o, s:o, s:o, s:i}", "dsn",
+                                      str_or_null(cfg->dsn), "connection_string",
+                                      str_or_null(cfg->connection_string), "user",
+                                      str_or_null(cfg->user), "sql", str_or_null(cfg->sql),
+                                      "preset", str_or_null(cfg->preset), "timeout_s",
+                                      cfg->timeout_s));
+    }
+    json_t *d = json_array();
+    for (int i = 0; i < cfg->nderived; i++) {
+        json_array_append_new(d, json_pack("{s:s, s:s}", "name", cfg->derived[i].name,
+                                           "expression", cfg->derived[i].expression));
+    }
+    json_object_set_new(out, "derived", d);
+    json_object_set_new(out, "filter", str_or_null(cfg->filter));
+    return out;
+}

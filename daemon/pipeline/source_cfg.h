@@ -1,0 +1,88 @@
+/* source_cfg.h: a source's settings: parsed from the API's JSON, validated, and turned back
+ * into the JSON stored in sources.settings.
+ *
+ * One function validates for the API (every error names the field, e.g. "csv.separator:
+ * must be one character") and for the importer (which re-reads the stored JSON), so what was
+ * accepted is what runs. The ODBC password is not part of the settings: it is sealed
+ * separately and never returned. */
+#ifndef ACDL_PIPELINE_SOURCE_CFG_H
+#define ACDL_PIPELINE_SOURCE_CFG_H
+#include <jansson.h>
+#include <stddef.h>
+
+#include "adapters/csv/csv.h"
+#include "core/datetime.h"
+
+#define SOURCE_MAX_METRICS 64
+#define SOURCE_MAX_DERIVED 32
+#define SOURCE_PATH_MAX 1024
+
+enum source_kind { SOURCE_CSV = 0, SOURCE_ODBC };
+enum source_layout { LAYOUT_INTERVAL = 0, LAYOUT_CONTACT };
+enum after_import { AFTER_KEEP = 0, AFTER_MOVE, AFTER_DELETE };
+
+struct source_column {
+    char spec[129]; /* a header name, or digits for a 1-based column number; "" = not used */
+};
+
+struct source_metric {
+    char name[65];           /* the external metric name used by mappings */
+    struct source_column col; /* CSV: where it is; ODBC: the result column (by name) */
+};
+
+struct source_derived {
+    char name[65];
+    char expression[1024];
+};
+
+struct source_cfg {
+    enum source_kind kind;
+    enum source_layout layout;
+    char time_zone[65];
+    int interval_minutes;
+
+    /* CSV */
+    char folder[SOURCE_PATH_MAX];
+    char pattern[256];
+    struct csv_options csv; /* separator, quote, encoding, skip_lines, header */
+    enum datetime_order date_order;
+    char date_format[64], time_format[64], timestamp_format[64]; /* "" = by date_order */
+    enum after_import after_import;
+    char archive_folder[SOURCE_PATH_MAX];
+    int strict; /* 1: a bad row fails the file */
+
+    /* column roles (CSV by name/number; ODBC results follow the documented contract) */
+    struct source_column queue, queue_name, date, time, timestamp, answered, duration;
+    struct source_metric metrics[SOURCE_MAX_METRICS];
+    int nmetrics;
+
+    /* ODBC */
+    char dsn[256];
+    char connection_string[1024];
+    char user[129];
+    char sql[65536];
+    char preset[64];
+    int timeout_s;
+
+    /* both */
+    struct source_derived derived[SOURCE_MAX_DERIVED];
+    int nderived;
+    char filter[1024];
+};
+
+/* Fills cfg from the JSON object of a source's "settings" for the given kind and layout.
+ * Returns 0, or ACDL_EINVAL with a message naming the field in err. cfg is large: allocate it
+ * on the heap. */
+int source_cfg_parse(const json_t *settings, enum source_kind kind, enum source_layout layout,
+                     const char *time_zone, int interval_minutes, struct source_cfg *cfg,
+                     char *err, size_t errsz);
+
+/* The settings as JSON, with every default written out (new reference). */
+json_t *source_cfg_settings_json(const struct source_cfg *cfg);
+
+const char *source_kind_name(enum source_kind k);
+const char *source_layout_name(enum source_layout l);
+int source_kind_parse(const char *s, enum source_kind *out);
+int source_layout_parse(const char *s, enum source_layout *out);
+
+#endif

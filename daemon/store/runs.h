@@ -1,0 +1,61 @@
+/* runs.h: import runs, their progress counters and their logs. All functions borrow a held
+ * connection. */
+#ifndef ACDL_STORE_RUNS_H
+#define ACDL_STORE_RUNS_H
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct store_run {
+    int64_t id, source_id;
+    char source_name[65];
+    char trigger[16];
+    char period_from[11], period_to[11];
+    char state[16];
+    int days_total, days_done, files_read, files_skipped;
+    int64_t rows_read, rows_staged, rows_rejected, rows_filtered;
+    char error[512];
+    char created_by[96];
+    int64_t created_at, started_at, finished_at;
+};
+
+struct store_run_counts {
+    int days_total, days_done, files_read, files_skipped;
+    int64_t rows_read, rows_staged, rows_rejected, rows_filtered;
+};
+
+int store_run_add(struct store_conn *c, int64_t source_id, const char *trigger,
+                  const char *from, const char *to, const char *created_by, int64_t now,
+                  int64_t *id);
+int store_run_get(struct store_conn *c, int64_t id, struct store_run *out);
+/* Newest first: up to limit runs with id < before_id (0: from the newest), of one source when
+ * source_id > 0, in one state when state is not NULL. *out is new (free()). */
+int store_run_list(struct store_conn *c, int64_t before_id, int64_t source_id, const char *state,
+                   int limit, struct store_run **out, int *n);
+/* The oldest queued run whose source has no running run; ACDL_ENOTFOUND when none. Marks it
+ * running (started_at = now) in the same transaction. */
+int store_run_claim(struct store_conn *c, int64_t now, struct store_run *out);
+int store_run_progress(struct store_conn *c, int64_t id, const struct store_run_counts *k);
+/* Ends a run: state done, failed or cancelled, with an error text or NULL. */
+int store_run_finish(struct store_conn *c, int64_t id, const char *state, const char *error,
+                     const struct store_run_counts *k, int64_t now);
+/* A queued run is cancelled at once (returns 0); a running one gets ACDL_EAGAIN (the caller
+ * signals the worker); a finished one ACDL_ECONFLICT. */
+int store_run_cancel_queued(struct store_conn *c, int64_t id, int64_t now);
+/* After a restart: runs left "running" are queued again (their work is redone from the start;
+ * staging replaces, so nothing is doubled). Returns how many. */
+int store_run_requeue_interrupted(struct store_conn *c, int *n);
+
+int store_run_log(struct store_conn *c, int64_t run_id, const char *level, const char *message,
+                  int64_t now);
+
+struct store_run_log_line {
+    int64_t seq, ts;
+    char level[8];
+    char message[1024];
+};
+/* Lines with seq > after_seq, oldest first. *out is new (free()). */
+int store_run_log_list(struct store_conn *c, int64_t run_id, int64_t after_seq, int limit,
+                       struct store_run_log_line **out, int *n);
+
+#endif

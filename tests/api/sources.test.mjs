@@ -1,0 +1,176 @@
+// Sources: CSV and ODBC settings validated field by field, normalised with defaults, the ODBC
+// password write-only (sealed at rest, set by admins only), presets listed.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { login } from '../lib/daemon.mjs';
+import {
+  assertError, assertInvalidField, assertStatus, createUser, pw, show, startWithAdmin,
+} from '../lib/api.mjs';
+
+let d;
+let admin;
+let operator;
+let viewer;
+
+before(async () => {
+  ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
+  await createUser(admin, 'op', 'operator');
+  await createUser(admin, 'view', 'viewer');
+  operator = await login(d, 'op', pw('op'));
+  viewer = await login(d, 'view', pw('view'));
+});
+
+after(async () => {
+  if (d) {
+    await d.stop();
+  }
+});
+
+const csvSource = (over = {}) => ({
+  name: 'Avaya CSV',
+  kind: 'csv',
+  layout: 'interval',
+  time_zone: 'Europe/Berlin',
+  interval_minutes: 15,
+  settings: {
+    csv: { folder: '/var/lib/acdlink/import/avaya', pattern: '*.csv', separator: ';', encoding: 'windows-1252', date_order: 'dmy' },
+    columns: { queue: 'Split', date: 'Date', time: 'Time' },
+    metrics: { offered: 'CallsOffered', handled: 'ACDCalls', handle_time: 5 },
+  },
+  ...over,
+});
+
+const CANARY = 'canary-Odbc-Pa55word';
+
+test('a CSV source is created with its settings normalised', async () => {
+  const r = await operator.post('/api/v1/sources', csvSource());
+  assertStatus(r, 201);
+  assert.equal(r.headers.location, `/api/v1/sources/${r.body.id}`);
+  const s = r.body;
+  assert.equal(s.kind, 'csv');
+  assert.equal(s.product, 'contacts');
+  assert.equal(s.enabled, true);
+  assert.equal(s.password_set, false);
+  assert.equal(s.settings.csv.separator, ';');
+  assert.equal(s.settings.csv.quote, '"');
+  assert.equal(s.settings.csv.header, true);
+  assert.equal(s.settings.csv.after_import, 'keep');
+  assert.equal(s.settings.columns.queue, 'Split');
+  assert.equal(s.settings.metrics.handle_time, 5);
+  assert.deepEqual(s.settings.derived, []);
+  const g = await viewer.get(`/api/v1/sources/${s.id}`);
+  assertStatus(g, 200);
+  assert.deepEqual(g.body, s);
+  assertError(await operator.post('/api/v1/sources', csvSource()), 409, 'conflict');
+});
+
+test('CSV settings errors name the field', async () => {
+  const bad = async (mut, field) => {
+    const body = csvSource({ name: `bad-${field}` });
+    mut(body.settings);
+    assertInvalidField(await operator.post('/api/v1/sources', body), field);
+  };
+  await bad((s) => { s.csv.separator = ';;'; }, 'csv.separator');
+  await bad((s) => { s.csv.folder = 'relative/path'; }, 'csv.folder');
+  await bad((s) => { s.csv.encoding = 'ebcdic'; }, 'csv.encoding');
+  await bad((s) => { s.csv.date_format = 'dd.qq.yyyy'; }, 'csv.date_format');
+  await bad((s) => { s.csv.after_import = 'move'; }, 'csv.archive_folder');
+  await bad((s) => { s.csv.pattern = '../*.csv'; }, 'csv.pattern');
+  await bad((s) => { s.csv.colour = 'blue'; }, 'csv.colour');
+  await bad((s) => { delete s.columns.queue; }, 'settings.columns.queue');
+  await bad((s) => { delete s.columns.time; }, 'settings.columns.timestamp');
+  await bad((s) => { s.metrics = {}; }, 'settings.metrics');
+  await bad((s) => { s.metrics = { 'bad/name': 'x' }; }, 'settings.metrics.bad/name');
+  await bad((s) => { s.derived = [{ name: 'x', expression: 'random()' }]; }, 'settings.derived[0]');
+  await bad((s) => { s.derived = [{ name: 'x', expression: 'a +' }]; }, 'settings.derived[0]');
+  await bad((s) => { s.filter = '(SELECT 1 FROM sqlite_master)'; }, 'settings.filter');
+  await bad((s) => { s.odbc = { dsn: 'x', sql: 'select 1' }; }, 'settings.odbc');
+  assertInvalidField(await operator.post('/api/v1/sources', csvSource({ name: 'tz', time_zone: 'Europe/Berlinn' })), 'time_zone');
+  assertInvalidField(await operator.post('/api/v1/sources', csvSource({ name: 'iv', interval_minutes: 45 })), 'interval_minutes');
+  assertInvalidField(await operator.post('/api/v1/sources', csvSource({ name: 'kd', kind: 'ftp' })), 'kind');
+  assertInvalidField(await operator.post('/api/v1/sources', csvSource({ name: 'pr', product: 'agent_states' })), 'product');
+  const list = await viewer.get('/api/v1/sources?limit=500');
+  assert.ok(!list.body.items.some((x) => x.name.startsWith('bad-')), 'a refused source was stored');
+});
+
+test('derived fields and a row filter are accepted with any field names', async () => {
+  const body = csvSource({ name: 'Contacts CSV', layout: 'contact' });
+  body.settings.metrics = undefined;
+  delete body.settings.metrics;
+  body.settings.columns = { queue: 'Queue', timestamp: 'Start', answered: 'answered', duration: 'Talk' };
+  body.settings.derived = [{ name: 'answered', expression: "outcome = 'AGENT'" }];
+  body.settings.filter = "Queue NOT LIKE 'TEST%'";
+  const r = await operator.post('/api/v1/sources', body);
+  assertStatus(r, 201);
+  assert.deepEqual(r.body.settings.derived, body.settings.derived);
+  assert.equal(r.body.settings.filter, body.settings.filter);
+});
+
+test('ODBC source: the password is write-only, sealed at rest and set by admins only', async () => {
+  const body = {
+    name: 'CMS ODBC', kind: 'odbc', time_zone: 'America/New_York',
+    settings: { odbc: { dsn: 'cms', user: 'reader', preset: 'avaya_cms_hsplit' } },
+  };
+  assertError(await operator.post('/api/v1/sources', { ...body, password: CANARY }), 403, 'forbidden');
+  const r = await admin.post('/api/v1/sources', { ...body, password: CANARY });
+  assertStatus(r, 201);
+  assert.equal(r.body.password_set, true);
+  assert.ok(!JSON.stringify(r.body).includes(CANARY));
+  const id = r.body.id;
+  // operators may change everything but the password
+  const p = await operator.patch(`/api/v1/sources/${id}`, { enabled: false });
+  assertStatus(p, 200);
+  assert.equal(p.body.enabled, false);
+  assert.equal(p.body.password_set, true);
+  assertError(await operator.patch(`/api/v1/sources/${id}`, { password: 'x' }), 403, 'forbidden');
+  const c = await admin.patch(`/api/v1/sources/${id}`, { password: null });
+  assertStatus(c, 200);
+  assert.equal(c.body.password_set, false);
+  assertStatus(await admin.patch(`/api/v1/sources/${id}`, { password: CANARY }), 200);
+  // never in plain text in the database files, the audit log or any answer
+  for (const f of fs.readdirSync(d.dataDir)) {
+    const full = path.join(d.dataDir, f);
+    if (fs.statSync(full).isFile()) {
+      assert.ok(!fs.readFileSync(full).includes(Buffer.from(CANARY)), `password in clear in ${f}`);
+    }
+  }
+  const audit = await admin.get('/api/v1/audit?limit=500');
+  assert.ok(!JSON.stringify(audit.body).includes(CANARY));
+  assert.ok(audit.body.items.some((e) => e.action === 'source.update' && e.detail.password === 'changed'), show(audit));
+  // SQL with an unknown parameter is refused naming it
+  const sql = await operator.patch(`/api/v1/sources/${id}`, {
+    settings: { odbc: { dsn: 'cms', sql: 'SELECT * FROM hsplit WHERE row_date = :day' } },
+  });
+  assertInvalidField(sql, 'odbc.sql');
+  assert.match(sql.body.error.message, /:day/);
+  const ok = await operator.patch(`/api/v1/sources/${id}`, {
+    settings: { odbc: { dsn: 'cms', sql: 'SELECT split, NULL, starttime, acdcalls FROM hsplit WHERE row_date >= :period_start AND row_date < :period_end' } },
+  });
+  assertStatus(ok, 200);
+  assert.equal(ok.body.settings.odbc.preset, null);
+  assertInvalidField(await operator.patch(`/api/v1/sources/${id}`, { settings: { odbc: { dsn: 'a', connection_string: 'Driver=x', sql: 'select 1' } } }), 'odbc.dsn');
+  assertInvalidField(await operator.patch(`/api/v1/sources/${id}`, { settings: { odbc: { dsn: 'a', preset: 'nope' } } }), 'odbc.preset');
+  assertError(await operator.patch(`/api/v1/sources/${id}`, { kind: 'csv' }), 422, 'invalid_field');
+});
+
+test('presets are listed for the console', async () => {
+  const r = await viewer.get('/api/v1/source-presets');
+  assertStatus(r, 200);
+  const ids = r.body.items.map((p) => p.id);
+  for (const id of ['avaya_cms_hsplit', 'cisco_ucce_call_type_interval', 'asterisk_queue_log']) {
+    assert.ok(ids.includes(id), `preset ${id} missing: ${ids}`);
+  }
+  assert.match(r.body.items[0].sql, /:period_start/);
+});
+
+test('viewers cannot change sources; delete removes', async () => {
+  const l = await viewer.get('/api/v1/sources');
+  const id = l.body.items[0].id;
+  assertError(await viewer.patch(`/api/v1/sources/${id}`, { enabled: false }), 403, 'forbidden');
+  assertError(await viewer.delete(`/api/v1/sources/${id}`), 403, 'forbidden');
+  assertStatus(await operator.delete(`/api/v1/sources/${id}`), 204);
+  assertError(await viewer.get(`/api/v1/sources/${id}`), 404, 'not_found');
+});
