@@ -545,11 +545,14 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
                       column_json(&cfg->date), "time", column_json(&cfg->time), "timestamp",
                       column_json(&cfg->timestamp), "answered", column_json(&cfg->answered),
                       "duration", column_json(&cfg->duration)));
-        json_t *m = json_object();
-        for (int i = 0; i < cfg->nmetrics; i++) {
-            json_object_set_new(m, cfg->metrics[i].name, column_json(&cfg->metrics[i].col));
+        if (cfg->layout == LAYOUT_INTERVAL) {
+            /* the contact layout has fixed metrics and takes none */
+            json_t *m = json_object();
+            for (int i = 0; i < cfg->nmetrics; i++) {
+                json_object_set_new(m, cfg->metrics[i].name, column_json(&cfg->metrics[i].col));
+            }
+            json_object_set_new(out, "metrics", m);
         }
-        json_object_set_new(out, "metrics", m);
     } else {
         json_object_set_new(out, "odbc",
                             json_pack("{s:o, s:o, s:o, s:o, s:o, s:i}", "dsn",

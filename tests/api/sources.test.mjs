@@ -107,6 +107,11 @@ test('derived fields and a row filter are accepted with any field names', async 
   assertStatus(r, 201);
   assert.deepEqual(r.body.settings.derived, body.settings.derived);
   assert.equal(r.body.settings.filter, body.settings.filter);
+  assert.ok(!('metrics' in r.body.settings), 'the contact layout has fixed metrics');
+  // the stored settings are read again on every change (and by every import)
+  const p = await operator.patch(`/api/v1/sources/${r.body.id}`, { enabled: false });
+  assertStatus(p, 200);
+  assert.deepEqual(p.body.settings, r.body.settings);
 });
 
 test('ODBC source: the password is write-only, sealed at rest and set by admins only', async () => {
