@@ -16,6 +16,7 @@
 #include "crypto/crypto.h"
 #include "crypto/secret.h"
 #include "pipeline/expr.h"
+#include "pipeline/mapping.h"
 #include "pipeline/source_cfg.h"
 #include "platform/platform.h"
 #include "store/sources.h"
@@ -1219,8 +1220,15 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
         }
         rc = stage(m);
         if (rc == ACDL_OK) {
+            int64_t results = 0;
+            int failed = 0;
+            char merr[400] = "";
             after_files(m);
             m->k.days_done = m->k.days_total;
+            mapping_apply_source(m->c, run->source_id, run->period_from, run->period_to,
+                                 &results, &failed, merr, sizeof(merr));
+            run_log(m, failed ? "warn" : "info", "mapping: %lld results computed%s%s",
+                    (long long)results, failed ? "; " : "", merr);
         } else {
             snprintf(err, sizeof(err), "staging failed: %s", acdl_strerror(rc));
         }

@@ -136,6 +136,20 @@ test('answers of every route (success and typical errors) match the spec', async
     await new Promise((res) => setTimeout(res, 50));
   }
   await a.post(`/api/v1/runs/${run.body.id}/cancel`);
+  const mq = await a.post('/api/v1/queues', { identifier: 'conf-mq', name: 'Conf', time_zone: 'Europe/Berlin' });
+  const mp = await a.post('/api/v1/mappings', {
+    queue_id: mq.body.id, value_type: 'offered', inputs: [{ source_id: src.body.id, ext_queue: '1', metric: 'offered' }],
+  });
+  await a.post('/api/v1/mappings', { queue_id: mq.body.id, value_type: 'nope', inputs: [] });
+  await a.get('/api/v1/mappings?limit=5');
+  await a.get(`/api/v1/mappings/${mp.body.id}`);
+  await a.get('/api/v1/mappings/999999');
+  await a.patch(`/api/v1/mappings/${mp.body.id}`, { formula: 'p1 * 2' });
+  await a.patch(`/api/v1/mappings/${mp.body.id}`, { formula: 'p9' });
+  await a.get('/api/v1/unmapped-queues');
+  await a.get(`/api/v1/results?queue=conf-mq&from=2026-11-24&to=2026-11-25`);
+  await a.get('/api/v1/results?queue=conf-mq');
+  await a.delete(`/api/v1/mappings/${mp.body.id}`);
   await a.delete(`/api/v1/sources/${src.body.id}`);
   await a.post('/api/v1/auth/logout');
 

@@ -19,6 +19,7 @@ let victimQueue;
 let victimValueType;
 let victimSource;
 let victimRun;
+let victimMapping;
 
 before(async () => {
   ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
@@ -32,6 +33,10 @@ before(async () => {
   victimValueType = (await admin.post('/api/v1/value-types', { key: 'matrix_victim', name: 'Victim' })).body;
   victimSource = (await admin.post('/api/v1/sources', SAMPLE_SOURCE('matrix-victim'))).body;
   victimRun = (await admin.post('/api/v1/runs', { source_id: victimSource.id, from: '2026-11-24', to: '2026-11-24' })).body;
+  victimMapping = (await admin.post('/api/v1/mappings', {
+    queue_id: victimQueue.id, value_type: 'offered',
+    inputs: [{ source_id: victimSource.id, ext_queue: 'victim', metric: 'offered' }],
+  })).body;
 });
 
 after(async () => {
@@ -39,6 +44,9 @@ after(async () => {
     await d.stop();
   }
 });
+
+// GET routes that need query parameters to answer 200
+const QUERIES = { '/api/v1/results': '?queue=matrix-victim&from=2026-11-24&to=2026-11-24' };
 
 function ids() {
   return {
@@ -48,6 +56,7 @@ function ids() {
     '/api/v1/value-types/': victimValueType.id,
     '/api/v1/sources/': victimSource.id,
     '/api/v1/runs/': victimRun.id,
+    '/api/v1/mappings/': victimMapping.id,
   };
 }
 
@@ -92,7 +101,7 @@ test('every GET route is allowed for each token role at or above its role', asyn
       if (ROLE_RANK[role] < ROLE_RANK[route.role]) {
         continue;
       }
-      const r = await bearer(d, tokens[role].token).get(fillPath(route.path, ids()));
+      const r = await bearer(d, tokens[role].token).get(fillPath(route.path, ids()) + (QUERIES[route.path] || ''));
       if (r.status !== 200) {
         failures.push(`[${role} token] ${show(r)}`);
       }

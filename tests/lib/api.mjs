@@ -125,6 +125,10 @@ export function sampleBody(method, pattern, tag = 'x') {
       return { enabled: false };
     case 'POST /api/v1/runs':
       return { source_id: 1, from: '2026-11-24', to: '2026-11-24' };
+    case 'POST /api/v1/mappings':
+      return { queue_id: 1, value_type: 'abandoned', inputs: [{ source_id: 1, ext_queue: `probe-${tag}`, metric: 'x' }] };
+    case 'PATCH /api/v1/mappings/{id}':
+      return { formula: 'p1 + 0' };
     default:
       return {};
   }

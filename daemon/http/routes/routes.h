@@ -38,6 +38,13 @@ int route_runs_list(struct req *r);
 int route_runs_get(struct req *r);
 int route_runs_log(struct req *r);
 int route_runs_cancel(struct req *r);
+int route_mappings_list(struct req *r);
+int route_mappings_create(struct req *r);
+int route_mappings_get(struct req *r);
+int route_mappings_update(struct req *r);
+int route_mappings_delete(struct req *r);
+int route_results_list(struct req *r);
+int route_unmapped_list(struct req *r);
 
 /* Shared validation of users and tokens (routes/users.c). Return NULL when fine, else the
  * reason. */

@@ -48,5 +48,13 @@ const struct route http_routes[] = {
     {"GET", "/api/v1/runs/{id}", route_runs_get, ROLE_VIEWER, 0},
     {"GET", "/api/v1/runs/{id}/log", route_runs_log, ROLE_VIEWER, 0},
     {"POST", "/api/v1/runs/{id}/cancel", route_runs_cancel, ROLE_OPERATOR, 0},
+
+    {"GET", "/api/v1/mappings", route_mappings_list, ROLE_VIEWER, 0},
+    {"POST", "/api/v1/mappings", route_mappings_create, ROLE_OPERATOR, 64 * KB},
+    {"GET", "/api/v1/mappings/{id}", route_mappings_get, ROLE_VIEWER, 0},
+    {"PATCH", "/api/v1/mappings/{id}", route_mappings_update, ROLE_OPERATOR, 64 * KB},
+    {"DELETE", "/api/v1/mappings/{id}", route_mappings_delete, ROLE_OPERATOR, 0},
+    {"GET", "/api/v1/unmapped-queues", route_unmapped_list, ROLE_VIEWER, 0},
+    {"GET", "/api/v1/results", route_results_list, ROLE_VIEWER, 0},
 };
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -1,0 +1,512 @@
+/* mappings.c (routes): /api/v1/mappings, /api/v1/results and /api/v1/unmapped-queues. Saving a
+ * mapping recomputes its results over everything staged, so the console shows them at once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/tz.h"
+#include "http/routes/routes.h"
+#include "pipeline/expr.h"
+#include "pipeline/mapping.h"
+#include "platform/platform.h"
+#include "store/catalog.h"
+#include "store/mappings.h"
+#include "store/sources.h"
+
+#define RESULTS_MAX_DAYS 62
+
+static json_t *mapping_json(const struct store_mapping *m)
+{
+    json_t *inputs = json_array();
+    for (int i = 0; i < m->n; i++) {
+        char pn[8];
+        snprintf(pn, sizeof(pn), "p%d", i + 1);
+        json_array_append_new(inputs, json_pack("{s:s, s:I, s:s, s:s, s:s}", "name", pn,
+                                                "source_id", (json_int_t)m->in[i].source_id,
+                                                "source", m->in[i].source_name, "ext_queue",
+                                                m->in[i].ext_queue, "metric", m->in[i].metric));
+    }
+    return json_pack("{s:I, s:{s:I, s:s}, s:s, s:o, s:o, s:o, s:o}", "id", (json_int_t)m->id,
+                     "queue", "id", (json_int_t)m->queue_id, "identifier", m->queue_identifier,
+                     "value_type", m->value_type_key, "formula",
+                     m->has_formula ? json_string(m->formula) : json_null(), "inputs", inputs,
+                     "created_at", json_time(m->created_at), "updated_at",
+                     json_time(m->updated_at));
+}
+
+/* Reads inputs and formula from the body into m and checks them against the store. */
+static int fill_mapping(struct req *r, struct store_conn *c, const struct store_queue *q,
+                        json_t *inputs, json_t *formula, struct store_mapping *m)
+{
+    size_t i;
+    json_t *in;
+    if (!json_is_array(inputs) || json_array_size(inputs) < 1 ||
+        json_array_size(inputs) > MAPPING_MAX_INPUTS) {
+        return reply_error(r, 422, "invalid_field", "list 1 to 32 inputs p1, p2 ...",
+                           "inputs: must be a list of 1 to %d inputs", MAPPING_MAX_INPUTS);
+    }
+    m->n = 0;
+    json_array_foreach(inputs, i, in)
+    {
+        json_int_t source_id;
+        const char *queue, *metric, *why;
+        struct store_source src;
+        if (json_unpack(in, "{s:I, s:s, s:s !}", "source_id", &source_id, "ext_queue", &queue,
+                        "metric", &metric) != 0) {
+            return reply_error(r, 422, "invalid_field",
+                               "each input is {\"source_id\", \"ext_queue\", \"metric\"}",
+                               "inputs[%zu]: must be {source_id, ext_queue, metric}", i);
+        }
+        if ((why = route_check_text(queue, 128)) != NULL) {
+            return reply_error(r, 422, "invalid_field", "use the queue id as the ACD writes it",
+                               "inputs[%zu].ext_queue: %s", i, why);
+        }
+        if ((why = route_check_text(metric, 64)) != NULL) {
+            return reply_error(r, 422, "invalid_field", "use a metric name of the source",
+                               "inputs[%zu].metric: %s", i, why);
+        }
+        int rc = store_source_get(c, source_id, &src);
+        if (rc != ACDL_OK) {
+            return rc == ACDL_ENOTFOUND
+                       ? reply_error(r, 422, "invalid_field", "list the sources to find the id",
+                                     "inputs[%zu].source_id: no source %lld", i,
+                                     (long long)source_id)
+                       : reply_rc(r, rc, "source");
+        }
+        int interval = src.interval_minutes;
+        store_source_clear(&src);
+        if (interval != q->interval_minutes) {
+            return reply_error(r, 422, "invalid_field",
+                               "map sources with the queue's interval length",
+                               "inputs[%zu].source_id: the source delivers %d-minute intervals, "
+                               "the queue plans %d-minute ones",
+                               i, interval, q->interval_minutes);
+        }
+        m->in[m->n].source_id = source_id;
+        snprintf(m->in[m->n].ext_queue, sizeof(m->in[0].ext_queue), "%s", queue);
+        snprintf(m->in[m->n].metric, sizeof(m->in[0].metric), "%s", metric);
+        m->n++;
+    }
+    m->has_formula = 0;
+    m->formula[0] = '\0';
+    if (formula && !json_is_null(formula)) {
+        const char *names[MAPPING_MAX_INPUTS + 2];
+        char pn[MAPPING_MAX_INPUTS][8], err[300];
+        struct expr *e = NULL;
+        if (!json_is_string(formula) || json_string_length(formula) >= sizeof(m->formula)) {
+            return reply_error(r, 422, "invalid_field", "send the formula as text, or null",
+                               "formula: must be text of at most 4096 characters, or null");
+        }
+        for (int k = 0; k < m->n; k++) {
+            snprintf(pn[k], sizeof(pn[k]), "p%d", k + 1);
+            names[k] = pn[k];
+        }
+        names[m->n] = "weekday";
+        names[m->n + 1] = "minute_of_day";
+        if (expr_compile(json_string_value(formula), names, m->n + 2, &e, err, sizeof(err)) !=
+            ACDL_OK) {
+            return reply_error(r, 422, "invalid_field",
+                               "use p1 .. pn, weekday, minute_of_day and functions such as "
+                               "iif, round, min, max",
+                               "formula: %s", err);
+        }
+        expr_free(e);
+        m->has_formula = 1;
+        snprintf(m->formula, sizeof(m->formula), "%s", json_string_value(formula));
+    }
+    return 0;
+}
+
+/* Recomputes and answers; a weighted mapping whose weights are not mapped is refused. */
+static int save_and_answer(struct req *r, struct store_conn *c, int64_t id, int created,
+                           const char *action)
+{
+    char err[400];
+    int64_t written = 0;
+    struct store_mapping m;
+    int rc = mapping_compute(c, id, NULL, NULL, &written, err, sizeof(err));
+    if (rc != ACDL_OK) {
+        log_warn("mapping", "mapping %lld saved, but computing its results failed: %s",
+                 (long long)id, err);
+    }
+    rc = store_mapping_get(c, id, &m);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "mapping");
+    }
+    http_audit(r, action, m.queue_identifier, "ok",
+               json_pack("{s:I, s:s, s:I}", "id", (json_int_t)id, "value_type", m.value_type_key,
+                         "results", (json_int_t)written));
+    if (created) {
+        char loc[64];
+        snprintf(loc, sizeof(loc), "/api/v1/mappings/%lld", (long long)id);
+        reply_header(r, "Location", loc);
+    }
+    return reply_json(r, created ? 201 : 200, mapping_json(&m));
+}
+
+int route_mappings_create(struct req *r)
+{
+    json_int_t queue_id;
+    const char *vt_key;
+    json_t *inputs = NULL, *formula = NULL;
+    json_error_t jerr;
+    struct store_queue q;
+    struct store_value_type vt;
+    struct store_mapping *m = calloc(1, sizeof(*m));
+    int64_t id;
+    int st = 0;
+    if (!m) {
+        return reply_rc(r, ACDL_ENOMEM, "mapping");
+    }
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:I, s:s, s:o, s?o}", "queue_id",
+                       &queue_id, "value_type", &vt_key, "inputs", &inputs, "formula",
+                       &formula) != 0) {
+        free(m);
+        return reply_error(r, 422, "invalid_field",
+                           "send queue_id, value_type (a key such as offered) and inputs; "
+                           "optionally formula",
+                           "%s", jerr.text);
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_queue_get(c, queue_id, &q);
+    if (rc != ACDL_OK) {
+        st = rc == ACDL_ENOTFOUND ? reply_error(r, 422, "invalid_field", "list the queues",
+                                                "queue_id: no queue %lld", (long long)queue_id)
+                                  : reply_rc(r, rc, "queue");
+        goto out;
+    }
+    rc = store_value_type_get_by_key(c, vt_key, &vt);
+    if (rc != ACDL_OK) {
+        st = rc == ACDL_ENOTFOUND
+                 ? reply_error(r, 422, "invalid_field", "list the value types",
+                               "value_type: no value type '%.64s'", vt_key)
+                 : reply_rc(r, rc, "value type");
+        goto out;
+    }
+    m->queue_id = q.id;
+    m->value_type_id = vt.id;
+    if ((st = fill_mapping(r, c, &q, inputs, formula, m)) != 0) {
+        goto out;
+    }
+    rc = store_mapping_add(c, m, plat_now(), &id);
+    if (rc == ACDL_EEXIST) {
+        st = reply_error(r, 409, "conflict", "change the existing mapping instead",
+                         "queue '%s' has a mapping for '%s' already", q.identifier, vt.key);
+        goto out;
+    }
+    if (rc != ACDL_OK) {
+        st = reply_rc(r, rc, "mapping");
+        goto out;
+    }
+    char err[400];
+    if (mapping_check_weights(c, id, err, sizeof(err)) != ACDL_OK) {
+        store_mapping_delete(c, id);
+        st = reply_error(r, 422, "invalid_field", "map the weight (e.g. handled) first",
+                         "inputs: %s", err);
+        goto out;
+    }
+    st = save_and_answer(r, c, id, 1, "mapping.create");
+out:
+    store_release(r->app->store, c);
+    free(m);
+    return st;
+}
+
+int route_mappings_update(struct req *r)
+{
+    json_t *inputs = NULL, *formula = NULL;
+    json_error_t jerr;
+    struct store_queue q;
+    int64_t id;
+    int st;
+    struct store_mapping *m = calloc(1, sizeof(*m)), *before = calloc(1, sizeof(*before));
+    if (!m || !before) {
+        free(m);
+        free(before);
+        return reply_rc(r, ACDL_ENOMEM, "mapping");
+    }
+    if ((st = req_id(r, 0, &id)) != 0) {
+        goto done;
+    }
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s?o, s?o}", "inputs", &inputs, "formula",
+                       &formula) != 0) {
+        st = reply_error(r, 422, "invalid_field",
+                         "send inputs and/or formula (queue and value type are fixed)", "%s",
+                         jerr.text);
+        goto done;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_mapping_get(c, id, before);
+    if (rc == ACDL_OK) {
+        rc = store_queue_get(c, before->queue_id, &q);
+    }
+    if (rc != ACDL_OK) {
+        st = reply_rc(r, rc, "mapping");
+        goto out;
+    }
+    *m = *before;
+    json_t *cur_inputs = NULL;
+    if (!inputs) {
+        cur_inputs = json_array();
+        for (int i = 0; i < before->n; i++) {
+            json_array_append_new(cur_inputs,
+                                  json_pack("{s:I, s:s, s:s}", "source_id",
+                                            (json_int_t)before->in[i].source_id, "ext_queue",
+                                            before->in[i].ext_queue, "metric",
+                                            before->in[i].metric));
+        }
+    }
+    json_t *keep_formula = !formula && before->has_formula ? json_string(before->formula) : NULL;
+    st = fill_mapping(r, c, &q, inputs ? inputs : cur_inputs,
+                      formula ? formula : keep_formula, m);
+    json_decref(cur_inputs);
+    json_decref(keep_formula);
+    if (st != 0) {
+        goto out;
+    }
+    rc = store_mapping_update(c, m, plat_now());
+    if (rc != ACDL_OK) {
+        st = reply_rc(r, rc, "mapping");
+        goto out;
+    }
+    char err[400];
+    if (mapping_check_weights(c, id, err, sizeof(err)) != ACDL_OK) {
+        store_mapping_update(c, before, plat_now());
+        st = reply_error(r, 422, "invalid_field", "map the weight (e.g. handled) first",
+                         "inputs: %s", err);
+        goto out;
+    }
+    st = save_and_answer(r, c, id, 0, "mapping.update");
+out:
+    store_release(r->app->store, c);
+done:
+    free(m);
+    free(before);
+    return st;
+}
+
+int route_mappings_get(struct req *r)
+{
+    int64_t id;
+    int st;
+    struct store_mapping *m = malloc(sizeof(*m));
+    if (!m) {
+        return reply_rc(r, ACDL_ENOMEM, "mapping");
+    }
+    if ((st = req_id(r, 0, &id)) == 0) {
+        struct store_conn *c = store_acquire(r->app->store);
+        int rc = store_mapping_get(c, id, m);
+        store_release(r->app->store, c);
+        st = rc == ACDL_OK ? reply_json(r, 200, mapping_json(m)) : reply_rc(r, rc, "mapping");
+    }
+    free(m);
+    return st;
+}
+
+int route_mappings_list(struct req *r)
+{
+    int limit, n = 0, st;
+    int64_t cursor, queue_id = 0;
+    char buf[32];
+    struct store_mapping *arr = NULL;
+    if ((st = req_page(r, &limit, &cursor)) != 0) {
+        return st;
+    }
+    if (req_query(r, "queue_id", buf, sizeof(buf)) >= 0) {
+        char *end = NULL;
+        queue_id = strtoll(buf, &end, 10);
+        if (!end || *end || queue_id < 1) {
+            return reply_error(r, 400, "invalid_parameter", "use a queue id",
+                               "parameter 'queue_id' is invalid");
+        }
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_mapping_list(c, cursor, queue_id, limit + 1, &arr, &n);
+    store_release(r->app->store, c);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "mappings");
+    }
+    json_t *items = json_array();
+    int shown = n > limit ? limit : n;
+    for (int i = 0; i < shown; i++) {
+        json_array_append_new(items, mapping_json(&arr[i]));
+    }
+    int64_t last = shown ? arr[shown - 1].id : 0;
+    free(arr);
+    return reply_page(r, items, n > limit, last);
+}
+
+int route_mappings_delete(struct req *r)
+{
+    int64_t id;
+    int st;
+    struct store_mapping *m = malloc(sizeof(*m));
+    if (!m) {
+        return reply_rc(r, ACDL_ENOMEM, "mapping");
+    }
+    if ((st = req_id(r, 0, &id)) == 0) {
+        struct store_conn *c = store_acquire(r->app->store);
+        int rc = store_mapping_get(c, id, m);
+        if (rc == ACDL_OK) {
+            rc = store_mapping_delete(c, id);
+        }
+        store_release(r->app->store, c);
+        if (rc != ACDL_OK) {
+            st = reply_rc(r, rc, "mapping");
+        } else {
+            http_audit(r, "mapping.delete", m->queue_identifier, "ok",
+                       json_pack("{s:I, s:s}", "id", (json_int_t)id, "value_type",
+                                 m->value_type_key));
+            st = reply_empty(r, 204);
+        }
+    }
+    free(m);
+    return st;
+}
+
+int route_results_list(struct req *r)
+{
+    char qbuf[160], from_s[16], to_s[16], vt_key[70];
+    struct store_queue q;
+    struct tz_date from, to;
+    struct tz *tz = NULL;
+    int64_t lo, hi, tmp;
+    int have_vt = 0;
+    if (req_query(r, "queue", qbuf, sizeof(qbuf)) < 0) {
+        return reply_error(r, 400, "invalid_parameter",
+                           "name the WFM queue by id or identifier: ?queue=...",
+                           "parameter 'queue' is required");
+    }
+    if (req_query(r, "from", from_s, sizeof(from_s)) < 0 || tz_date_parse(from_s, &from) ||
+        req_query(r, "to", to_s, sizeof(to_s)) < 0 || tz_date_parse(to_s, &to)) {
+        return reply_error(r, 400, "invalid_parameter",
+                           "give from and to as YYYY-MM-DD (local days of the queue)",
+                           "parameters 'from' and 'to' are required dates");
+    }
+    if (tz_date_cmp(from, to) > 0 || tz_date_diff(to, from) + 1 > RESULTS_MAX_DAYS) {
+        return reply_error(r, 400, "invalid_parameter", "ask for at most 62 days at a time",
+                           "parameter 'to' must be from 'from' to 62 days later");
+    }
+    int vl = req_query(r, "value_type", vt_key, sizeof(vt_key));
+    if (vl == -2) {
+        return reply_error(r, 400, "invalid_parameter", "use a value type key",
+                           "parameter 'value_type' is too long");
+    }
+    have_vt = vl >= 0;
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = ACDL_ENOTFOUND;
+    char *end = NULL;
+    long long qid = strtoll(qbuf, &end, 10);
+    if (end && !*end && qid > 0) {
+        rc = store_queue_get(c, qid, &q);
+    }
+    if (rc == ACDL_ENOTFOUND) {
+        sqlite3_stmt *s = store_prepare(c, "SELECT id FROM wfm_queues WHERE identifier = ?");
+        if (s) {
+            store_bind_text(s, 1, qbuf);
+            if (sqlite3_step(s) == SQLITE_ROW) {
+                qid = sqlite3_column_int64(s, 0);
+                store_done(s);
+                rc = store_queue_get(c, qid, &q);
+            } else {
+                store_done(s);
+            }
+        }
+    }
+    if (rc != ACDL_OK) {
+        store_release(r->app->store, c);
+        return reply_rc(r, rc, "queue");
+    }
+    if (tz_open(q.time_zone, &tz) != ACDL_OK) {
+        store_release(r->app->store, c);
+        return reply_rc(r, ACDL_EINVAL, "queue time zone");
+    }
+    tz_day_bounds(tz, from, &lo, &tmp);
+    tz_day_bounds(tz, to, &tmp, &hi);
+    sqlite3_stmt *s = store_prepare(
+        c, "SELECT r.interval_start, v.key, r.value FROM results r JOIN value_types v ON v.id = "
+           "r.value_type_id WHERE r.queue_id = ? AND r.interval_start >= ? AND r.interval_start "
+           "< ? AND (?4 IS NULL OR v.key = ?4) ORDER BY r.interval_start, v.key LIMIT 100000");
+    json_t *items = json_array();
+    if (s) {
+        sqlite3_bind_int64(s, 1, q.id);
+        sqlite3_bind_int64(s, 2, lo);
+        sqlite3_bind_int64(s, 3, hi);
+        store_bind_text(s, 4, have_vt ? vt_key : NULL);
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            int64_t t = sqlite3_column_int64(s, 0);
+            struct tz_date day;
+            int minute, second, off;
+            char local[32], ds[11];
+            tz_utc_to_local(tz, t, &day, &minute, &second, &off);
+            tz_date_format(day, ds);
+            snprintf(local, sizeof(local), "%sT%02d:%02d%c%02d:%02d", ds, minute / 60, minute % 60,
+                     off < 0 ? '-' : '+', abs(off) / 3600, abs(off) % 3600 / 60);
+            json_array_append_new(items,
+                                  json_pack("{s:o, s:s, s:s, s:f}", "interval_start",
+                                            json_time(t), "local", local, "value_type",
+                                            (const char *)sqlite3_column_text(s, 1), "value",
+                                            sqlite3_column_double(s, 2)));
+        }
+        store_done(s);
+    }
+    store_release(r->app->store, c);
+    tz_close(tz);
+    return reply_json(r, 200,
+                      json_pack("{s:{s:I, s:s, s:s, s:i}, s:s, s:s, s:o}", "queue", "id",
+                                (json_int_t)q.id, "identifier", q.identifier, "time_zone",
+                                q.time_zone, "interval_minutes", q.interval_minutes, "from",
+                                from_s, "to", to_s, "items", items));
+}
+
+int route_unmapped_list(struct req *r)
+{
+    int limit, st;
+    int64_t cursor;
+    if ((st = req_page(r, &limit, &cursor)) != 0) {
+        return st;
+    }
+    /* the cursor is a row number here: unmapped queues have no id of their own */
+    struct store_conn *c = store_acquire(r->app->store);
+    sqlite3_stmt *s = store_prepare(
+        c, "SELECT e.source_id, s.name, e.ext_queue, e.name, e.first_seen, e.last_seen FROM "
+           "ext_queues e JOIN sources s ON s.id = e.source_id WHERE NOT EXISTS (SELECT 1 FROM "
+           "mapping_inputs i WHERE i.source_id = e.source_id AND i.ext_queue = e.ext_queue) "
+           "ORDER BY e.source_id, e.ext_queue LIMIT ? OFFSET ?");
+    sqlite3_stmt *mq = store_prepare(c, "SELECT DISTINCT metric FROM staged WHERE source_id = ? "
+                                        "AND ext_queue = ? ORDER BY metric LIMIT 64");
+    json_t *items = json_array();
+    int n = 0;
+    if (s && mq) {
+        sqlite3_bind_int(s, 1, limit + 1);
+        sqlite3_bind_int64(s, 2, cursor);
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            if (++n > limit) {
+                break;
+            }
+            json_t *metrics = json_array();
+            sqlite3_bind_int64(mq, 1, sqlite3_column_int64(s, 0));
+            sqlite3_bind_text(mq, 2, (const char *)sqlite3_column_text(s, 2), -1,
+                              SQLITE_TRANSIENT);
+            while (sqlite3_step(mq) == SQLITE_ROW) {
+                json_array_append_new(metrics,
+                                      json_string((const char *)sqlite3_column_text(mq, 0)));
+            }
+            store_done(mq);
+            const unsigned char *name = sqlite3_column_text(s, 3);
+            json_array_append_new(
+                items, json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o}", "source_id",
+                                 (json_int_t)sqlite3_column_int64(s, 0), "source",
+                                 (const char *)sqlite3_column_text(s, 1), "ext_queue",
+                                 (const char *)sqlite3_column_text(s, 2), "name",
+                                 name ? json_string((const char *)name) : json_null(),
+                                 "metrics", metrics, "first_seen",
+                                 json_time(sqlite3_column_int64(s, 4)), "last_seen",
+                                 json_time(sqlite3_column_int64(s, 5))));
+        }
+    }
+    store_done(s);
+    store_release(r->app->store, c);
+    return reply_page(r, items, n > limit, cursor + limit);
+}

@@ -1,0 +1,390 @@
+/* mapping.c: results from staged values (see mapping.h). */
+#include "pipeline/mapping.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "core/tz.h"
+#include "pipeline/expr.h"
+#include "platform/platform.h"
+
+struct input {
+    int64_t source_id;
+    char ext_queue[129];
+    char metric[65];
+    char weight_metric[65]; /* weighted types: the weight's metric for this input */
+    char time_zone[65];     /* the source's */
+};
+
+struct mapping {
+    int64_t id, queue_id, value_type_id;
+    char queue_tz[65];
+    char combine[16];
+    char weight_key[65];
+    char formula[4097];
+    int has_formula;
+    struct input in[MAPPING_MAX_INPUTS];
+    int n;
+};
+
+struct cell {
+    int64_t interval;
+    int input;
+    int is_weight;
+    double value;
+};
+
+static int load(struct store_conn *c, int64_t id, struct mapping *m, char *err, size_t errsz)
+{
+    memset(m, 0, sizeof(*m));
+    sqlite3_stmt *s = store_prepare(
+        c, "SELECT m.id, m.queue_id, m.value_type_id, q.time_zone, v.combine, "
+           "coalesce(v.weight_key, ''), m.formula FROM mappings m JOIN wfm_queues q ON q.id = "
+           "m.queue_id JOIN value_types v ON v.id = m.value_type_id WHERE m.id = ?");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        m->id = sqlite3_column_int64(s, 0);
+        m->queue_id = sqlite3_column_int64(s, 1);
+        m->value_type_id = sqlite3_column_int64(s, 2);
+        store_column_text(s, 3, m->queue_tz, sizeof(m->queue_tz));
+        store_column_text(s, 4, m->combine, sizeof(m->combine));
+        store_column_text(s, 5, m->weight_key, sizeof(m->weight_key));
+        m->has_formula = sqlite3_column_type(s, 6) != SQLITE_NULL;
+        store_column_text(s, 6, m->formula, sizeof(m->formula));
+    }
+    store_done(s);
+    if (r != SQLITE_ROW) {
+        return r == SQLITE_DONE ? ACDL_ENOTFOUND : ACDL_EDB;
+    }
+    s = store_prepare(c, "SELECT i.source_id, i.ext_queue, i.metric, s.time_zone FROM "
+                         "mapping_inputs i JOIN sources s ON s.id = i.source_id WHERE "
+                         "i.mapping_id = ? ORDER BY i.position");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    while (sqlite3_step(s) == SQLITE_ROW && m->n < MAPPING_MAX_INPUTS) {
+        struct input *in = &m->in[m->n++];
+        in->source_id = sqlite3_column_int64(s, 0);
+        store_column_text(s, 1, in->ext_queue, sizeof(in->ext_queue));
+        store_column_text(s, 2, in->metric, sizeof(in->metric));
+        store_column_text(s, 3, in->time_zone, sizeof(in->time_zone));
+    }
+    store_done(s);
+    if (!m->has_formula && !strcmp(m->combine, "weighted") && m->n > 1) {
+        /* each input's weight: the weight type's mapping of this WFM queue, same source and
+         * external queue */
+        s = store_prepare(c, "SELECT i.metric FROM mappings m JOIN value_types v ON v.id = "
+                             "m.value_type_id JOIN mapping_inputs i ON i.mapping_id = m.id WHERE "
+                             "m.queue_id = ? AND v.key = ? AND i.source_id = ? AND i.ext_queue = "
+                             "? ORDER BY i.position LIMIT 1");
+        if (!s) {
+            return ACDL_EDB;
+        }
+        for (int i = 0; i < m->n; i++) {
+            sqlite3_bind_int64(s, 1, m->queue_id);
+            sqlite3_bind_text(s, 2, m->weight_key, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(s, 3, m->in[i].source_id);
+            sqlite3_bind_text(s, 4, m->in[i].ext_queue, -1, SQLITE_STATIC);
+            if (sqlite3_step(s) == SQLITE_ROW) {
+                store_column_text(s, 0, m->in[i].weight_metric, sizeof(m->in[i].weight_metric));
+            }
+            store_done(s);
+            if (!m->in[i].weight_metric[0]) {
+                snprintf(err, errsz,
+                         "input p%d (queue '%s'): a weighted average over several queues needs "
+                         "the '%s' mapping of this WFM queue to include that queue",
+                         i + 1, m->in[i].ext_queue, m->weight_key);
+                return ACDL_EINVAL;
+            }
+        }
+    }
+    return ACDL_OK;
+}
+
+int mapping_check_weights(struct store_conn *c, int64_t id, char *err, size_t errsz)
+{
+    struct mapping *m = malloc(sizeof(*m));
+    if (!m) {
+        return ACDL_ENOMEM;
+    }
+    int rc = load(c, id, m, err, errsz);
+    free(m);
+    return rc;
+}
+
+static int cmp_cells(const void *a, const void *b)
+{
+    const struct cell *x = a, *y = b;
+    if (x->interval != y->interval) {
+        return x->interval < y->interval ? -1 : 1;
+    }
+    return x->input - y->input;
+}
+
+/* Appends the staged values of (source, queue, metric) in the day window to cells. */
+static int collect(struct store_conn *c, const struct input *in, const char *metric, int index,
+                   int is_weight, const char *from, const char *to, struct cell **cells,
+                   size_t *n, size_t *cap)
+{
+    sqlite3_stmt *s = store_prepare(
+        c, "SELECT interval_start, value FROM staged WHERE source_id = ? AND (?2 IS NULL OR day "
+           ">= ?2) AND (?3 IS NULL OR day <= ?3) AND ext_queue = ?4 AND metric = ?5");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, in->source_id);
+    store_bind_text(s, 2, from);
+    store_bind_text(s, 3, to);
+    sqlite3_bind_text(s, 4, in->ext_queue, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, metric, -1, SQLITE_STATIC);
+    int rc = ACDL_OK;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (*n == *cap) {
+            size_t ncap = *cap ? *cap * 2 : 1024;
+            struct cell *nc = realloc(*cells, ncap * sizeof(**cells));
+            if (!nc) {
+                rc = ACDL_ENOMEM;
+                break;
+            }
+            *cells = nc;
+            *cap = ncap;
+        }
+        struct cell *x = &(*cells)[(*n)++];
+        x->interval = sqlite3_column_int64(s, 0);
+        x->value = sqlite3_column_double(s, 1);
+        x->input = index;
+        x->is_weight = is_weight;
+    }
+    store_done(s);
+    return rc;
+}
+
+/* The UTC window of the local days from..to over the inputs' time zones. */
+static int window(const struct mapping *m, const char *from, const char *to, int64_t *lo,
+                  int64_t *hi)
+{
+    struct tz_date a, b;
+    *lo = INT64_MAX;
+    *hi = INT64_MIN;
+    if (tz_date_parse(from, &a) != ACDL_OK || tz_date_parse(to, &b) != ACDL_OK) {
+        return ACDL_EINVAL;
+    }
+    for (int i = 0; i < m->n; i++) {
+        struct tz *tz = NULL;
+        int64_t s0, e0, s1, e1;
+        if (tz_open(m->in[i].time_zone, &tz) != ACDL_OK) {
+            return ACDL_EINVAL;
+        }
+        tz_day_bounds(tz, a, &s0, &e0);
+        tz_day_bounds(tz, b, &s1, &e1);
+        tz_close(tz);
+        if (s0 < *lo) {
+            *lo = s0;
+        }
+        if (e1 > *hi) {
+            *hi = e1;
+        }
+    }
+    return ACDL_OK;
+}
+
+int mapping_compute(struct store_conn *c, int64_t id, const char *from, const char *to,
+                    int64_t *written, char *err, size_t errsz)
+{
+    struct mapping *m = malloc(sizeof(*m));
+    struct cell *cells = NULL;
+    size_t n = 0, cap = 0;
+    struct expr *e = NULL;
+    struct tz *qtz = NULL;
+    int rc;
+    *written = 0;
+    if (!m) {
+        return ACDL_ENOMEM;
+    }
+    rc = load(c, id, m, err, errsz);
+    if (rc != ACDL_OK) {
+        goto out;
+    }
+    if (m->has_formula) {
+        const char *names[MAPPING_MAX_INPUTS + 2];
+        char pn[MAPPING_MAX_INPUTS][8];
+        for (int i = 0; i < m->n; i++) {
+            snprintf(pn[i], sizeof(pn[i]), "p%d", i + 1);
+            names[i] = pn[i];
+        }
+        names[m->n] = "weekday";
+        names[m->n + 1] = "minute_of_day";
+        if ((rc = expr_compile(m->formula, names, m->n + 2, &e, err, errsz)) != ACDL_OK) {
+            goto out;
+        }
+        if ((rc = tz_open(m->queue_tz, &qtz)) != ACDL_OK) {
+            snprintf(err, errsz, "the queue's time zone %s cannot be used", m->queue_tz);
+            goto out;
+        }
+    }
+    for (int i = 0; i < m->n && rc == ACDL_OK; i++) {
+        rc = collect(c, &m->in[i], m->in[i].metric, i, 0, from, to, &cells, &n, &cap);
+        if (rc == ACDL_OK && m->in[i].weight_metric[0]) {
+            rc = collect(c, &m->in[i], m->in[i].weight_metric, i, 1, from, to, &cells, &n, &cap);
+        }
+    }
+    if (rc != ACDL_OK) {
+        goto out;
+    }
+    qsort(cells, n, sizeof(*cells), cmp_cells);
+
+    if ((rc = store_begin(c)) != ACDL_OK) {
+        goto out;
+    }
+    sqlite3_stmt *del;
+    if (from && to) {
+        int64_t lo, hi;
+        if ((rc = window(m, from, to, &lo, &hi)) != ACDL_OK) {
+            snprintf(err, errsz, "bad period %s .. %s", from, to);
+            store_rollback(c);
+            goto out;
+        }
+        del = store_prepare(c, "DELETE FROM results WHERE queue_id = ? AND value_type_id = ? "
+                               "AND interval_start >= ? AND interval_start < ?");
+        if (del) {
+            sqlite3_bind_int64(del, 3, lo);
+            sqlite3_bind_int64(del, 4, hi);
+        }
+    } else {
+        del = store_prepare(c, "DELETE FROM results WHERE queue_id = ? AND value_type_id = ?");
+    }
+    if (!del) {
+        rc = ACDL_EDB;
+        store_rollback(c);
+        goto out;
+    }
+    sqlite3_bind_int64(del, 1, m->queue_id);
+    sqlite3_bind_int64(del, 2, m->value_type_id);
+    rc = sqlite3_step(del) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+    store_done(del);
+    sqlite3_stmt *ins = store_prepare(c, "INSERT INTO results (queue_id, value_type_id, "
+                                         "interval_start, value, updated_at) VALUES (?, ?, ?, ?, "
+                                         "?)");
+    if (!ins) {
+        rc = ACDL_EDB;
+    }
+    int64_t now = plat_now();
+    for (size_t k = 0; k < n && rc == ACDL_OK;) {
+        int64_t interval = cells[k].interval;
+        double v[MAPPING_MAX_INPUTS], w[MAPPING_MAX_INPUTS];
+        int hv[MAPPING_MAX_INPUTS] = {0}, hw[MAPPING_MAX_INPUTS] = {0};
+        for (; k < n && cells[k].interval == interval; k++) {
+            if (cells[k].is_weight) {
+                w[cells[k].input] = cells[k].value;
+                hw[cells[k].input] = 1;
+            } else {
+                v[cells[k].input] = cells[k].value;
+                hv[cells[k].input] = 1;
+            }
+        }
+        double value = 0;
+        int has = 0;
+        if (m->has_formula) {
+            struct tz_date day;
+            int minute, second, off, is_null;
+            char why[200];
+            for (int i = 0; i < m->n; i++) {
+                if (hv[i]) {
+                    expr_bind_double(e, i, v[i]);
+                } else {
+                    expr_bind_null(e, i);
+                }
+            }
+            tz_utc_to_local(qtz, interval, &day, &minute, &second, &off);
+            expr_bind_double(e, m->n, tz_date_weekday(day));
+            expr_bind_double(e, m->n + 1, minute);
+            if (expr_eval(e, &value, &is_null, why, sizeof(why)) == ACDL_OK && !is_null) {
+                has = 1;
+            }
+        } else if (!strcmp(m->combine, "weighted") && m->n > 1) {
+            double num = 0, den = 0;
+            for (int i = 0; i < m->n; i++) {
+                if (hv[i] && hw[i]) {
+                    num += v[i] * w[i];
+                    den += w[i];
+                }
+            }
+            if (den > 0) {
+                value = num / den;
+                has = 1;
+            }
+        } else {
+            for (int i = 0; i < m->n; i++) {
+                if (hv[i]) {
+                    value += v[i];
+                    has = 1;
+                }
+            }
+        }
+        if (!has) {
+            continue;
+        }
+        sqlite3_bind_int64(ins, 1, m->queue_id);
+        sqlite3_bind_int64(ins, 2, m->value_type_id);
+        sqlite3_bind_int64(ins, 3, interval);
+        sqlite3_bind_double(ins, 4, value);
+        sqlite3_bind_int64(ins, 5, now);
+        rc = sqlite3_step(ins) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+        store_done(ins);
+        (*written)++;
+    }
+    if (rc == ACDL_OK) {
+        rc = store_commit(c);
+    } else {
+        store_rollback(c);
+        snprintf(err, errsz, "writing results failed");
+    }
+out:
+    expr_free(e);
+    tz_close(qtz);
+    free(cells);
+    free(m);
+    return rc;
+}
+
+int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *from,
+                         const char *to, int64_t *written, int *failed, char *err,
+                         size_t errsz)
+{
+    int64_t ids[4096];
+    int n = 0;
+    *written = 0;
+    *failed = 0;
+    sqlite3_stmt *s = store_prepare(c, "SELECT DISTINCT mapping_id FROM mapping_inputs WHERE "
+                                       "source_id = ? ORDER BY mapping_id");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, source_id);
+    while (sqlite3_step(s) == SQLITE_ROW && n < 4096) {
+        ids[n++] = sqlite3_column_int64(s, 0);
+    }
+    store_done(s);
+    for (int i = 0; i < n; i++) {
+        int64_t w = 0;
+        char e[300];
+        int rc = mapping_compute(c, ids[i], from, to, &w, e, sizeof(e));
+        if (rc != ACDL_OK) {
+            if (*failed == 0) {
+                snprintf(err, errsz, "mapping %lld: %s", (long long)ids[i], e);
+            }
+            (*failed)++;
+            continue;
+        }
+        *written += w;
+    }
+    return ACDL_OK;
+}

@@ -1,0 +1,37 @@
+/* mapping.h: computing results (per WFM queue, value type and interval) from staged values.
+ *
+ * A mapping's inputs p1 .. pn are staged values (source, external queue, metric) of the same
+ * interval. Without a formula the value type decides: "sum" adds the inputs that have a value;
+ * "weighted" (AHT, ASA, service level) is the average weighted by the value type's weight
+ * (e.g. handled) of each input's external queue, taken from the mapping of the weight type of
+ * the same WFM queue. A formula is a safe SQLite expression over p1 .. pn, weekday (Monday =
+ * 1) and minute_of_day (local to the WFM queue); a missing input is NULL and a division by
+ * zero gives no value. Intervals where nothing has a value get no result. */
+#ifndef ACDL_PIPELINE_MAPPING_H
+#define ACDL_PIPELINE_MAPPING_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define MAPPING_MAX_INPUTS 32
+
+/* Recomputes the results of mapping id for the staged local days from..to of its sources
+ * (both NULL: every staged day), replacing the results of that window in one transaction.
+ * *written gets the number of results. Returns 0, or ACDL_EINVAL with err (e.g. a weighted
+ * mapping whose weights are not mapped). */
+int mapping_compute(struct store_conn *c, int64_t id, const char *from, const char *to,
+                    int64_t *written, char *err, size_t errsz);
+
+/* Recomputes every mapping with an input from source_id for from..to. Errors of single
+ * mappings are written to err (the first) and counted in *failed; the others still run. */
+int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *from,
+                         const char *to, int64_t *written, int *failed, char *err,
+                         size_t errsz);
+
+/* Checks a weighted mapping's weights: for each input, the weight type's mapping of the same
+ * WFM queue must have an input with the same source and external queue. Returns 0 or
+ * ACDL_EINVAL with err naming the input. */
+int mapping_check_weights(struct store_conn *c, int64_t id, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,39 @@
+/* mappings.h: the mappings and mapping_inputs tables. All functions borrow a held connection. */
+#ifndef ACDL_STORE_MAPPINGS_H
+#define ACDL_STORE_MAPPINGS_H
+#include <stdint.h>
+
+#include "pipeline/mapping.h"
+#include "store/store.h"
+
+struct store_mapping_input {
+    int64_t source_id;
+    char source_name[65];
+    char ext_queue[129];
+    char metric[65];
+};
+
+struct store_mapping {
+    int64_t id, queue_id, value_type_id;
+    char queue_identifier[129];
+    char value_type_key[65];
+    char formula[4097]; /* "" = none */
+    int has_formula;
+    struct store_mapping_input in[MAPPING_MAX_INPUTS];
+    int n;
+    int64_t created_at, updated_at;
+};
+
+/* ACDL_EEXIST when the queue has a mapping for that value type; ACDL_ECONFLICT when a
+ * referenced queue, value type or source does not exist. */
+int store_mapping_add(struct store_conn *c, const struct store_mapping *m, int64_t now,
+                      int64_t *id);
+int store_mapping_get(struct store_conn *c, int64_t id, struct store_mapping *out);
+/* Up to limit mappings with id > after_id (of one queue when queue_id > 0). *out is new. */
+int store_mapping_list(struct store_conn *c, int64_t after_id, int64_t queue_id, int limit,
+                       struct store_mapping **out, int *n);
+/* Replaces formula and inputs. */
+int store_mapping_update(struct store_conn *c, const struct store_mapping *m, int64_t now);
+int store_mapping_delete(struct store_conn *c, int64_t id);
+
+#endif
