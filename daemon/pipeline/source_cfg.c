@@ -324,7 +324,7 @@ static int parse_odbc(const json_t *o, struct source_cfg *cfg, char *err, size_t
     if (cfg->preset[0]) {
         const struct odbc_preset *p = odbc_preset_find(cfg->preset);
         if (!p) {
-            return fail(err, errsz, "odbc.preset", "is not a known preset (see GET /api/v1/presets)");
+            return fail(err, errsz, "odbc.preset", "is not a known preset (see GET /api/v1/source-presets)");
         }
         if ((p->layout == ODBC_LAYOUT_CONTACT) != (cfg->layout == LAYOUT_CONTACT)) {
             return fail(err, errsz, "odbc.preset", "reads another layout than the source's");

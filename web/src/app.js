@@ -9,16 +9,28 @@ import { UsersPage } from './pages/users.js';
 import { TokensPage } from './pages/tokens.js';
 import { AuditPage } from './pages/audit.js';
 import { AccountPage } from './pages/account.js';
+import { QueuesPage } from './pages/queues.js';
+import { ValueTypesPage } from './pages/value_types.js';
+import { SourcesPage } from './pages/sources.js';
 
+// Route -> page. admin: only admins see it; everyone else's pages are read-only for viewers.
 const PAGES = {
-  users: { component: UsersPage, admin: true },
-  tokens: { component: TokensPage, admin: true },
-  audit: { component: AuditPage, admin: true },
-  account: { component: AccountPage, admin: false },
+  sources: { component: SourcesPage, admin: false, label: 'nav.sources' },
+  queues: { component: QueuesPage, admin: false, label: 'nav.queues' },
+  'value-types': { component: ValueTypesPage, admin: false, label: 'nav.value_types' },
+  users: { component: UsersPage, admin: true, label: 'nav.users' },
+  tokens: { component: TokensPage, admin: true, label: 'nav.tokens' },
+  audit: { component: AuditPage, admin: true, label: 'nav.audit' },
+  account: { component: AccountPage, admin: false, label: 'nav.account' },
 };
 
+/** The page of a route, or null (own properties only: "#/constructor" is no page). */
+function pageOf(route) {
+  return Object.prototype.hasOwnProperty.call(PAGES, route) ? PAGES[route] : null;
+}
+
 function currentRoute() {
-  const match = /^#\/([a-z]+)/.exec(window.location.hash);
+  const match = /^#\/([a-z-]+)/.exec(window.location.hash);
   return match ? match[1] : '';
 }
 
@@ -30,7 +42,7 @@ function go(route) {
 }
 
 function defaultRoute(user) {
-  return user && user.role === 'admin' ? 'users' : 'account';
+  return user && user.role === 'admin' ? 'users' : 'sources';
 }
 
 function LanguageSelect() {
@@ -58,10 +70,10 @@ function Header({ session, route, onLogout }) {
         <span class="brand-sub">${t('app.subtitle')}</span></div>
       ${user && html`
         <nav class="nav" aria-label=${t('nav.label')}>
-          ${links.map(([name]) => html`
+          ${links.map(([name, page]) => html`
             <a href=${`#/${name}`} id=${`nav-${name}`}
                class=${route === name ? 'nav-link active' : 'nav-link'}
-               aria-current=${route === name ? 'page' : undefined}>${t(`nav.${name}`)}</a>`)}
+               aria-current=${route === name ? 'page' : undefined}>${t(page.label)}</a>`)}
         </nav>`}
       <div class="header-right">
         ${user && html`
@@ -137,8 +149,8 @@ export function App() {
       if (route !== 'login') {
         go('login');
       }
-    } else if (route === 'login' || !PAGES[route]
-               || (PAGES[route].admin && session.user.role !== 'admin')) {
+    } else if (route === 'login' || !pageOf(route)
+               || (pageOf(route).admin && session.user.role !== 'admin')) {
       go(defaultRoute(session.user));
     }
   }, [session, route]);
@@ -177,7 +189,7 @@ export function App() {
   } else if (!session) {
     body = html`<${LoginPage} onLogin=${onLogin} notice=${notice && t(notice)} />`;
   } else {
-    const page = PAGES[route];
+    const page = pageOf(route);
     const allowed = page && (!page.admin || session.user.role === 'admin');
     body = allowed
       ? html`<${page.component} session=${session} onSessionEnded=${onSessionEnded} />`

@@ -1,13 +1,15 @@
-// Small shared pieces: error display with Retry-After countdown, two-step confirm, time cells.
+// Small shared pieces: error display with Retry-After countdown, errors placed at their form
+// field, two-step confirm, time cells, the time-zone input.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { useI18n } from './i18n/index.js';
+import { api } from './api.js';
 
 /**
  * Shows an ApiError (or any {code, message, hint}) next to the form it belongs to:
  * a translated title for known codes, then the server's message and hint verbatim.
  */
-export function ErrorBox({ error, id, testid }) {
+export function ErrorBox({ error, id, testid, title: titleOverride, compact, field }) {
   const { t } = useI18n();
   const [left, setLeft] = useState(error && error.retryAfter);
 
@@ -33,7 +35,11 @@ export function ErrorBox({ error, id, testid }) {
   const codeKey = error.code ? `error.${error.code}` : '';
   const known = codeKey && t(codeKey) !== codeKey;
   let title;
-  if (known) {
+  if (titleOverride) {
+    title = titleOverride;
+  } else if (compact && error.message) {
+    title = ''; // next to its field the server's message says it all
+  } else if (known) {
     title = t(codeKey);
   } else if (error.status) {
     title = t('error.generic', { status: error.status });
@@ -43,8 +49,8 @@ export function ErrorBox({ error, id, testid }) {
   const message = error.message && error.message !== title ? error.message : '';
 
   return html`
-    <div class="error-box" role="alert" id=${id} data-testid=${testid || 'error'}
-         data-code=${error.code || ''}>
+    <div class=${compact ? 'error-box error-field' : 'error-box'} role="alert" id=${id}
+         data-testid=${testid || 'error'} data-code=${error.code || ''} data-field=${field}>
       ${title && html`<strong class="error-title">${title}</strong>`}
       ${message && html`<span class="error-message">${message}</span>`}
       ${error.hint && html`<span class="error-hint">${t('error.hint')} ${error.hint}</span>`}
@@ -122,4 +128,138 @@ export function LoadMore({ cursor, loading, onClick, id }) {
         ${loading ? t('common.loading') : t('common.load_more')}
       </button>
     </div>`;
+}
+
+/**
+ * The field an API error names: its message starts with "field: ..." (e.g. "csv.separator: must
+ * be one character", "settings.metrics.Calls: needs a column", "settings.derived[0]: ...").
+ * The "settings." prefix is dropped, so forms use the short names. '' when no field is named.
+ */
+export function errorField(error) {
+  if (!error || typeof error.message !== 'string') {
+    return '';
+  }
+  const at = error.message.indexOf(': ');
+  if (at <= 0) {
+    return '';
+  }
+  const name = error.message.slice(0, at);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\]|\.[^\s:][^:]*)*$/.test(name)) {
+    return '';
+  }
+  return name.replace(/^settings\./, '');
+}
+
+/**
+ * Splits one API error between a form's fields: resolve(field) returns the key of the place
+ * that shows it (a field the form is showing right now) or '' for "the form as a whole";
+ * a 409 conflict (a name taken) goes to conflictSlot when given.
+ * at(key) is the error for that place (or null); rest is what the form-level box shows.
+ */
+export function fieldErrors(error, resolve, conflictSlot = '') {
+  const field = errorField(error);
+  let slot = field ? resolve(field) || '' : '';
+  if (!field && conflictSlot && error && error.code === 'conflict') {
+    slot = conflictSlot; // "... exists already": the unique field (name, key, identifier)
+  }
+  return {
+    slot,
+    at: (key) => (slot && slot === key ? error : null),
+    rest: slot ? null : error,
+  };
+}
+
+/** An API error shown right under the field it names: message and hint, no generic title. */
+export function FieldError({ error, id, field }) {
+  if (!error) {
+    return null;
+  }
+  return html`<${ErrorBox} error=${error} id=${id} testid="field-error" field=${field} compact />`;
+}
+
+/** Scrolls the first field error of a form into view after a failed save. */
+export function useScrollToError(ref, error) {
+  useEffect(() => {
+    if (!error || !ref.current) {
+      return;
+    }
+    const box = ref.current.querySelector('[data-testid="field-error"], .error-box');
+    if (box && typeof box.scrollIntoView === 'function') {
+      box.scrollIntoView({ block: 'center' });
+    }
+  }, [error]);
+}
+
+/** Common IANA zones for the time-zone datalist; the browser's own zone is added in front. */
+export const COMMON_TIME_ZONES = [
+  'UTC', 'Europe/London', 'Europe/Dublin', 'Europe/Lisbon', 'Europe/Berlin', 'Europe/Vienna',
+  'Europe/Zurich', 'Europe/Paris', 'Europe/Brussels', 'Europe/Amsterdam', 'Europe/Luxembourg',
+  'Europe/Madrid', 'Europe/Rome', 'Europe/Stockholm', 'Europe/Oslo', 'Europe/Copenhagen',
+  'Europe/Helsinki', 'Europe/Warsaw', 'Europe/Prague', 'Europe/Budapest', 'Europe/Athens',
+  'Europe/Bucharest', 'Europe/Istanbul', 'Europe/Kyiv', 'Europe/Moscow', 'Africa/Casablanca',
+  'Africa/Lagos', 'Africa/Cairo', 'Africa/Johannesburg', 'Africa/Nairobi', 'Asia/Dubai',
+  'Asia/Karachi', 'Asia/Kolkata', 'Asia/Dhaka', 'Asia/Bangkok', 'Asia/Jakarta', 'Asia/Manila',
+  'Asia/Singapore', 'Asia/Kuala_Lumpur', 'Asia/Hong_Kong', 'Asia/Shanghai', 'Asia/Taipei',
+  'Asia/Seoul', 'Asia/Tokyo', 'Australia/Perth', 'Australia/Adelaide', 'Australia/Brisbane',
+  'Australia/Sydney', 'Australia/Melbourne', 'Pacific/Auckland', 'America/St_Johns',
+  'America/Halifax', 'America/New_York', 'America/Toronto', 'America/Chicago',
+  'America/Mexico_City', 'America/Denver', 'America/Phoenix', 'America/Los_Angeles',
+  'America/Vancouver', 'America/Anchorage', 'Pacific/Honolulu', 'America/Bogota',
+  'America/Lima', 'America/Santiago', 'America/Sao_Paulo', 'America/Argentina/Buenos_Aires',
+];
+
+/** The browser's IANA time zone, or UTC when it cannot tell. */
+export function browserTimeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+/** A text input for an IANA zone name with a datalist of common zones (free text allowed). */
+export function TimeZoneInput({ id, value, onInput, disabled, invalid, testid, small, label }) {
+  const own = browserTimeZone();
+  const zones = COMMON_TIME_ZONES.includes(own) ? COMMON_TIME_ZONES : [own, ...COMMON_TIME_ZONES];
+  const listId = `${id}-zones`;
+  return html`
+    <input id=${id} type="text" list=${listId} autocomplete="off" autocapitalize="none"
+           class=${small ? 'input-small' : undefined} aria-label=${label}
+           spellcheck="false" maxlength="64" value=${value} disabled=${disabled}
+           data-testid=${testid} aria-invalid=${invalid ? 'true' : undefined}
+           onInput=${(e) => onInput(e.currentTarget.value)} />
+    <datalist id=${listId}>
+      ${zones.map((zone) => html`<option value=${zone} />`)}
+    </datalist>`;
+}
+
+/** The signed-in role may change catalog and source settings (operators and admins). */
+export function canChange(session) {
+  const role = session && session.user && session.user.role;
+  return role === 'admin' || role === 'operator';
+}
+
+export function isAdmin(session) {
+  return Boolean(session && session.user && session.user.role === 'admin');
+}
+
+/** Reads every page of a paginated list (for short catalogs such as value types). */
+export async function loadAll(path) {
+  let cursor;
+  let items = [];
+  for (let i = 0; i < 100; i++) {
+    const data = await api.get(path, { limit: 500, cursor });
+    items = items.concat(data.items);
+    if (!data.next_cursor) {
+      break;
+    }
+    cursor = data.next_cursor;
+  }
+  return items;
+}
+
+/** A note for viewers: the page is read-only for their role. */
+export function ReadOnlyNote() {
+  const { t } = useI18n();
+  return html`<p class="read-only-note" data-testid="read-only-note">${t('common.read_only')}</p>`;
 }

@@ -231,9 +231,10 @@ int route_value_types_delete(struct req *r)
     if (rc == ACDL_ECONFLICT) {
         return reply_error(r, 409, "conflict",
                            v.builtin ? "built-in value types stay"
-                                     : "remove the mappings that use it first",
+                                     : "remove the mappings that use it, and change the value "
+                                       "types that are weighted by it, first",
                            v.builtin ? "'%s' is built in" : "'%s' is in use by a mapping or as "
-                                                            "a weight",
+                                                            "the weight of another value type",
                            v.key);
     }
     if (rc != ACDL_OK) {
