@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "bootstrap.h"
+#include "cmd_run.h"
 #include "config/config.h"
 #include "core/embedded.h"
 #include "core/err.h"
@@ -48,6 +49,8 @@ static void usage(FILE *out)
             "  acdlink user passwd NAME --password-stdin [SETTINGS]\n"
             "      create a user / set a password (first admin, recovery); the password is the\n"
             "      first line of standard input\n"
+            "  acdlink run --source NAME --from YYYY-MM-DD --to YYYY-MM-DD [SETTINGS]\n"
+            "      import a source for a period of its local days in this process\n"
             "  acdlink config keys      list every setting with its flag and variable\n"
             "  acdlink version\n\n"
             "SETTINGS are --key value flags, ACDLINK_KEY variables or key = value lines in the\n"
@@ -283,11 +286,48 @@ out:
     return rc;
 }
 
+static int cmd_run_args(int argc, char **argv)
+{
+    const char *source = NULL, *from = NULL, *to = NULL;
+    char **settings = calloc((size_t)argc + 1, sizeof(char *));
+    int rest = 0, rc;
+    struct acdl_config cfg;
+    if (!settings) {
+        return 1;
+    }
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--source") && i + 1 < argc) {
+            source = argv[++i];
+        } else if (!strcmp(argv[i], "--from") && i + 1 < argc) {
+            from = argv[++i];
+        } else if (!strcmp(argv[i], "--to") && i + 1 < argc) {
+            to = argv[++i];
+        } else {
+            settings[rest++] = argv[i];
+        }
+    }
+    if (!source || !from || !to) {
+        fprintf(stderr, "acdlink: usage: acdlink run --source NAME --from YYYY-MM-DD --to "
+                        "YYYY-MM-DD [--data-dir DIR]\n");
+        free(settings);
+        return EXIT_USAGE;
+    }
+    rc = load_settings(&cfg, rest, settings);
+    if (rc == 0) {
+        rc = cmd_run(&cfg, source, from, to);
+    }
+    free(settings);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
     if (!strcmp(cmd, "serve")) {
         return cmd_serve(argc - 2, argv + 2);
+    }
+    if (!strcmp(cmd, "run")) {
+        return cmd_run_args(argc - 2, argv + 2);
     }
     if (!strcmp(cmd, "user")) {
         return cmd_user(argc - 2, argv + 2);

@@ -73,6 +73,51 @@ int store_run_add(struct store_conn *c, int64_t source_id, const char *trigger,
     return rc;
 }
 
+int store_run_add_started(struct store_conn *c, int64_t source_id, const char *trigger,
+                          const char *from, const char *to, const char *created_by,
+                          int64_t now, int64_t *id)
+{
+    int rc = store_begin(c);
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    sqlite3_stmt *s = store_prepare(c, "SELECT count(*) FROM runs WHERE source_id = ? AND state "
+                                       "= 'running'");
+    int busy = 0;
+    if (s) {
+        sqlite3_bind_int64(s, 1, source_id);
+        busy = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) > 0;
+        store_done(s);
+    }
+    if (busy) {
+        rc = ACDL_ECONFLICT;
+        goto out;
+    }
+    s = store_prepare(c, "INSERT INTO runs (source_id, trigger, period_from, period_to, state, "
+                         "created_by, created_at, started_at) VALUES (?, ?, ?, ?, 'running', ?, "
+                         "?6, ?6)");
+    if (!s) {
+        rc = ACDL_EDB;
+        goto out;
+    }
+    sqlite3_bind_int64(s, 1, source_id);
+    store_bind_text(s, 2, trigger);
+    store_bind_text(s, 3, from);
+    store_bind_text(s, 4, to);
+    store_bind_text(s, 5, created_by);
+    sqlite3_bind_int64(s, 6, now);
+    rc = step_done(c, s, "starting a run");
+    if (rc == ACDL_OK) {
+        *id = sqlite3_last_insert_rowid(store_db(c));
+        rc = store_commit(c);
+    }
+out:
+    if (rc != ACDL_OK) {
+        store_rollback(c);
+    }
+    return rc;
+}
+
 int store_run_get(struct store_conn *c, int64_t id, struct store_run *out)
 {
     sqlite3_stmt *s = store_prepare(c, "SELECT " RUN_COLS RUN_FROM "WHERE r.id = ?");
