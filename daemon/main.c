@@ -23,6 +23,7 @@
 #include "http/server.h"
 #include "http/throttle.h"
 #include "sched/runner.h"
+#include "sched/scheduler.h"
 #include "platform/platform.h"
 #include "store/store.h"
 #include "store/audit.h"
@@ -97,6 +98,7 @@ static int cmd_serve(int argc, char **argv)
     struct app app;
     struct store *st = NULL;
     struct http_server *srv = NULL;
+    struct scheduler *sched = NULL;
     char err[1400];
     int rc = load_settings(&cfg, argc, argv);
     if (rc != 0) {
@@ -135,6 +137,10 @@ static int cmd_serve(int argc, char **argv)
         log_error("sched", "cannot start the import workers");
         goto out;
     }
+    if (scheduler_start(&app, &sched) != ACDL_OK) {
+        log_error("sched", "cannot start the scheduler");
+        goto out;
+    }
     if (http_server_start(&app, &srv, err, sizeof(err)) != ACDL_OK) {
         log_error("http", "%s", err);
         goto out;
@@ -161,6 +167,7 @@ static int cmd_serve(int argc, char **argv)
     rc = 0;
 out:
     http_server_stop(srv);
+    scheduler_stop(sched);
     runner_stop(app.runner);
     throttle_free(app.login_throttle);
     secret_key_free(app.secrets);

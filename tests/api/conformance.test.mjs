@@ -150,6 +150,13 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.get(`/api/v1/results?queue=conf-mq&from=2026-11-24&to=2026-11-25`);
   await a.get('/api/v1/results?queue=conf-mq');
   await a.delete(`/api/v1/mappings/${mp.body.id}`);
+  const sc = await a.post('/api/v1/schedules', { source_id: src.body.id, kind: 'every', every_minutes: 15 });
+  await a.post('/api/v1/schedules', { source_id: src.body.id, kind: 'every', every_minutes: 1 });
+  await a.get('/api/v1/schedules');
+  await a.get(`/api/v1/schedules/${sc.body.id}`);
+  await a.patch(`/api/v1/schedules/${sc.body.id}`, { kind: 'daily', daily_at: '05:00', days_back: 2 });
+  await a.patch(`/api/v1/schedules/${sc.body.id}`, { daily_at: '5' });
+  await a.delete(`/api/v1/schedules/${sc.body.id}`);
   await a.delete(`/api/v1/sources/${src.body.id}`);
   await a.post('/api/v1/auth/logout');
 

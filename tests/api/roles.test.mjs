@@ -20,6 +20,7 @@ let victimValueType;
 let victimSource;
 let victimRun;
 let victimMapping;
+let victimSchedule;
 
 before(async () => {
   ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
@@ -33,6 +34,7 @@ before(async () => {
   victimValueType = (await admin.post('/api/v1/value-types', { key: 'matrix_victim', name: 'Victim' })).body;
   victimSource = (await admin.post('/api/v1/sources', SAMPLE_SOURCE('matrix-victim'))).body;
   victimRun = (await admin.post('/api/v1/runs', { source_id: victimSource.id, from: '2026-11-24', to: '2026-11-24' })).body;
+  victimSchedule = (await admin.post('/api/v1/schedules', { source_id: victimSource.id, kind: 'daily', daily_at: '06:00' })).body;
   victimMapping = (await admin.post('/api/v1/mappings', {
     queue_id: victimQueue.id, value_type: 'offered',
     inputs: [{ source_id: victimSource.id, ext_queue: 'victim', metric: 'offered' }],
@@ -57,6 +59,7 @@ function ids() {
     '/api/v1/sources/': victimSource.id,
     '/api/v1/runs/': victimRun.id,
     '/api/v1/mappings/': victimMapping.id,
+    '/api/v1/schedules/': victimSchedule.id,
   };
 }
 

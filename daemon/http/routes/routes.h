@@ -45,6 +45,11 @@ int route_mappings_update(struct req *r);
 int route_mappings_delete(struct req *r);
 int route_results_list(struct req *r);
 int route_unmapped_list(struct req *r);
+int route_schedules_list(struct req *r);
+int route_schedules_create(struct req *r);
+int route_schedules_get(struct req *r);
+int route_schedules_update(struct req *r);
+int route_schedules_delete(struct req *r);
 
 /* Shared validation of users and tokens (routes/users.c). Return NULL when fine, else the
  * reason. */

@@ -56,5 +56,11 @@ const struct route http_routes[] = {
     {"DELETE", "/api/v1/mappings/{id}", route_mappings_delete, ROLE_OPERATOR, 0},
     {"GET", "/api/v1/unmapped-queues", route_unmapped_list, ROLE_VIEWER, 0},
     {"GET", "/api/v1/results", route_results_list, ROLE_VIEWER, 0},
+
+    {"GET", "/api/v1/schedules", route_schedules_list, ROLE_VIEWER, 0},
+    {"POST", "/api/v1/schedules", route_schedules_create, ROLE_OPERATOR, 4 * KB},
+    {"GET", "/api/v1/schedules/{id}", route_schedules_get, ROLE_VIEWER, 0},
+    {"PATCH", "/api/v1/schedules/{id}", route_schedules_update, ROLE_OPERATOR, 4 * KB},
+    {"DELETE", "/api/v1/schedules/{id}", route_schedules_delete, ROLE_OPERATOR, 0},
 };
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -1,0 +1,25 @@
+/* scheduler.h: the scheduler thread: queues the runs of due schedules.
+ *
+ * Every few seconds it reads the schedules whose next_run_at has come, queues one run each
+ * (not when a run of that source for the same period is still queued: an outage must not
+ * pile up work), plans the next firing and wakes the workers. State lives in the table, so a
+ * restart loses nothing: a firing missed while stopped happens right after the start. */
+#ifndef ACDL_SCHED_SCHEDULER_H
+#define ACDL_SCHED_SCHEDULER_H
+
+#include "app.h"
+#include "sched/schedule.h"
+#include "store/schedules.h"
+
+struct scheduler;
+
+int scheduler_start(struct app *app, struct scheduler **out);
+void scheduler_stop(struct scheduler *s); /* accepts NULL */
+
+/* The rule of a stored schedule. Returns 0 or ACDL_EINVAL. */
+int scheduler_rule(const struct store_schedule *s, struct schedule_rule *rule);
+
+/* Queues due schedules' runs now (the thread calls it; tests may too). Returns how many. */
+int scheduler_tick(struct app *app, int64_t now);
+
+#endif
