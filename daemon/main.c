@@ -23,6 +23,7 @@
 #include "http/server.h"
 #include "http/throttle.h"
 #include "sched/runner.h"
+#include "sched/jobs.h"
 #include "sched/scheduler.h"
 #include "platform/platform.h"
 #include "store/store.h"
@@ -167,6 +168,7 @@ static int cmd_serve(int argc, char **argv)
     rc = 0;
 out:
     http_server_stop(srv);
+    jobs_shutdown();
     scheduler_stop(sched);
     runner_stop(app.runner);
     throttle_free(app.login_throttle);

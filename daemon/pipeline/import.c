@@ -86,6 +86,9 @@ struct imp {
     /* where the row came from, for messages */
     char where[300];
     uint64_t line;
+    /* preview: nothing is written; rows and messages are collected here instead */
+    json_t *preview_rows, *preview_msgs, *preview_row;
+    int preview_max;
     int64_t day_intervals[TZ_DAY_INTERVALS_MAX];
     int nday_intervals;
     struct tz_date intervals_day;
@@ -100,6 +103,11 @@ static void run_log(struct imp *m, const char *level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    if (m->preview_msgs) {
+        json_array_append_new(m->preview_msgs,
+                              json_pack("{s:s, s:s}", "level", level, "message", msg));
+        return;
+    }
     store_run_log(m->c, m->run->id, level, msg, plat_now());
 }
 
@@ -109,6 +117,13 @@ static void row_error(struct imp *m, const char *fmt, ...)
     char msg[700];
     va_list ap;
     m->k.rows_rejected++;
+    if (m->preview_row) {
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        json_object_set_new(m->preview_row, "error", json_string(msg));
+        return;
+    }
     if (m->row_errors++ >= LOG_ROW_ERRORS) {
         return;
     }
@@ -131,7 +146,7 @@ static int cancelled(struct imp *m)
 static void progress(struct imp *m, int force)
 {
     int64_t now = plat_monotonic_ms();
-    if (!force && now - m->last_progress_ms < 1000) {
+    if (m->preview_rows || (!force && now - m->last_progress_ms < 1000)) {
         return;
     }
     m->last_progress_ms = now;
@@ -368,6 +383,27 @@ static int acc_add(struct imp *m, struct tz_date day, int64_t interval, const ch
 {
     char ds[11];
     sqlite3 *db = store_db(m->c);
+    if (m->preview_row) {
+        char local[40];
+        int minute, second, off;
+        struct tz_date lday;
+        json_t *values = json_object_get(m->preview_row, "values");
+        if (!values) {
+            tz_utc_to_local(m->tz, interval, &lday, &minute, &second, &off);
+            tz_date_format(lday, ds);
+            snprintf(local, sizeof(local), "%sT%02d:%02d", ds, minute / 60, minute % 60);
+            json_object_set_new(m->preview_row, "ext_queue", json_stringn(queue, qlen));
+            char iso[32];
+            plat_time_iso(interval, iso, sizeof(iso));
+            json_object_set_new(m->preview_row, "interval_start", json_string(iso));
+            json_object_set_new(m->preview_row, "local", json_string(local));
+            values = json_object();
+            json_object_set_new(m->preview_row, "values", values);
+        }
+        json_object_set_new(values, metric, json_real(value));
+        (void)day;
+        return ACDL_OK;
+    }
     if (!m->in_batch) {
         if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
             return ACDL_EDB;
@@ -405,6 +441,10 @@ static int acc_add(struct imp *m, struct tz_date day, int64_t interval, const ch
 static int note_queue_name(struct imp *m, const char *queue, size_t qlen, const char *name,
                            size_t nlen)
 {
+    if (m->preview_row) {
+        json_object_set_new(m->preview_row, "queue_name", json_stringn(name, nlen));
+        return ACDL_OK;
+    }
     sqlite3_stmt *s = store_prepare(m->c, "INSERT OR REPLACE INTO temp.import_names (ext_queue, "
                                           "name) VALUES (?, ?)");
     if (!s) {
@@ -464,7 +504,35 @@ static int eval_derived(struct imp *m)
     return 0;
 }
 
+static int process_row_inner(struct imp *m);
+
+/* In preview mode each row becomes one JSON object: its raw fields, then either its parsed
+ * queue, interval and values, an error, or filtered: true. */
 static int process_row(struct imp *m)
+{
+    if (!m->preview_rows) {
+        return process_row_inner(m);
+    }
+    if ((int)json_array_size(m->preview_rows) >= m->preview_max) {
+        return ACDL_ESTOP;
+    }
+    json_t *fields = json_array();
+    for (int i = 0; i < m->nraw; i++) {
+        json_array_append_new(fields, m->null[i] ? json_null() : json_stringn(m->val[i], m->len[i]));
+    }
+    m->preview_row = json_pack("{s:s, s:I, s:o}", "where", m->where, "line",
+                               (json_int_t)m->line, "fields", fields);
+    int64_t filtered = m->k.rows_filtered;
+    int rc = process_row_inner(m);
+    if (m->k.rows_filtered > filtered) {
+        json_object_set_new(m->preview_row, "filtered", json_true());
+    }
+    json_array_append_new(m->preview_rows, m->preview_row);
+    m->preview_row = NULL;
+    return rc;
+}
+
+static int process_row_inner(struct imp *m)
 {
     struct tz_date day;
     int64_t utc;
@@ -782,7 +850,7 @@ static int import_file(const char *name, void *ctx)
         m->k.files_skipped++;
         return 0;
     }
-    if (file_done_before(m, sha)) {
+    if (!m->preview_rows && file_done_before(m, sha)) {
         run_log(m, "info", "%s: imported before (same content); skipped", name);
         m->k.files_skipped++;
         return 0;
@@ -876,6 +944,9 @@ static int import_file(const char *name, void *ctx)
         return 0;
     }
     m->k.files_read++;
+    if (m->preview_rows) {
+        return (int)json_array_size(m->preview_rows) >= m->preview_max ? ACDL_ESTOP : 0;
+    }
     if (note_file(m, name, sha, size) != ACDL_OK) {
         return ACDL_EDB;
     }
@@ -1136,6 +1207,59 @@ static int prepare_temp(struct imp *m)
     return sqlite3_exec(store_db(m->c), sql, NULL, NULL, NULL) == SQLITE_OK ? ACDL_OK : ACDL_EDB;
 }
 
+/* Loads the source, its settings, formats and time zone into m. Returns 0 or an ACDL_E* with
+ * err. On success *src is filled (clear it with store_source_clear). */
+static int imp_setup(struct imp *m, int64_t source_id, struct store_source *src, char *err,
+                     size_t errsz)
+{
+    char why[200];
+    enum source_kind kind;
+    enum source_layout layout;
+    m->cfg = malloc(sizeof(*m->cfg));
+    m->seq = calloc(SEQ_SLOTS, sizeof(*m->seq));
+    if (!m->cfg || !m->seq) {
+        snprintf(err, errsz, "out of memory");
+        return ACDL_ENOMEM;
+    }
+    int rc = store_source_get(m->c, source_id, src);
+    if (rc != ACDL_OK) {
+        snprintf(err, errsz, "the source is gone");
+        return rc;
+    }
+    json_t *settings = json_loads(src->settings, 0, NULL);
+    source_kind_parse(src->kind, &kind);
+    source_layout_parse(src->layout, &layout);
+    rc = source_cfg_parse(settings, kind, layout, src->time_zone, src->interval_minutes, m->cfg,
+                          err, errsz);
+    json_decref(settings);
+    if (rc == ACDL_OK &&
+        ((m->cfg->date_format[0] &&
+          datetime_format_compile(&m->fmt_date, m->cfg->date_format, why, sizeof(why))) ||
+         (m->cfg->time_format[0] &&
+          datetime_format_compile(&m->fmt_time, m->cfg->time_format, why, sizeof(why))) ||
+         (m->cfg->timestamp_format[0] &&
+          datetime_format_compile(&m->fmt_stamp, m->cfg->timestamp_format, why, sizeof(why))))) {
+        rc = ACDL_EINVAL;
+        snprintf(err, errsz, "%s", why);
+    }
+    if (rc == ACDL_OK && (rc = tz_open(src->time_zone, &m->tz)) != ACDL_OK) {
+        snprintf(err, errsz, "time zone %s cannot be used", src->time_zone);
+    }
+    if (rc != ACDL_OK) {
+        store_source_clear(src);
+    }
+    return rc;
+}
+
+static void imp_free(struct imp *m)
+{
+    free_names(m);
+    tz_close(m->tz);
+    free(m->seq);
+    free(m->cfg);
+    free(m);
+}
+
 int import_run(struct app *app, const struct store_run *run, struct import_cancel *cancel)
 {
     struct imp *m = calloc(1, sizeof(*m));
@@ -1152,46 +1276,13 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
     m->run = run;
     m->cancel = cancel;
     m->c = store_acquire(app->store);
-    m->cfg = malloc(sizeof(*m->cfg));
-    m->seq = calloc(SEQ_SLOTS, sizeof(*m->seq));
-    if (!m->cfg || !m->seq) {
-        rc = ACDL_ENOMEM;
-        snprintf(err, sizeof(err), "out of memory");
-        goto out;
-    }
-    rc = store_source_get(m->c, run->source_id, &src);
+    rc = imp_setup(m, run->source_id, &src, err, sizeof(err));
     if (rc != ACDL_OK) {
-        snprintf(err, sizeof(err), "the source is gone");
         goto out;
     }
     have_src = 1;
-    json_t *settings = json_loads(src.settings, 0, NULL);
-    enum source_kind kind;
-    enum source_layout layout;
-    source_kind_parse(src.kind, &kind);
-    source_layout_parse(src.layout, &layout);
-    rc = source_cfg_parse(settings, kind, layout, src.time_zone, src.interval_minutes, m->cfg,
-                          err, sizeof(err));
-    json_decref(settings);
-    char why[200];
-    if (rc == ACDL_OK) {
-        if ((m->cfg->date_format[0] &&
-             datetime_format_compile(&m->fmt_date, m->cfg->date_format, why, sizeof(why))) ||
-            (m->cfg->time_format[0] &&
-             datetime_format_compile(&m->fmt_time, m->cfg->time_format, why, sizeof(why))) ||
-            (m->cfg->timestamp_format[0] &&
-             datetime_format_compile(&m->fmt_stamp, m->cfg->timestamp_format, why, sizeof(why)))) {
-            rc = ACDL_EINVAL;
-            snprintf(err, sizeof(err), "%s", why);
-        }
-    }
-    if (rc != ACDL_OK) {
-        goto out;
-    }
-    if ((rc = tz_open(src.time_zone, &m->tz)) != ACDL_OK) {
-        snprintf(err, sizeof(err), "time zone %s cannot be used", src.time_zone);
-        goto out;
-    }
+    enum source_kind kind = m->cfg->kind;
+    enum source_layout layout = m->cfg->layout;
     if (tz_date_parse(run->period_from, &m->from) != ACDL_OK ||
         tz_date_parse(run->period_to, &m->to) != ACDL_OK) {
         rc = ACDL_EINVAL;
@@ -1246,32 +1337,84 @@ out:
         sqlite3_exec(store_db(m->c), "ROLLBACK", NULL, NULL, NULL);
         m->in_batch = 0;
     }
-    if (m->c) {
-        if (rc != ACDL_OK && err[0] && strcmp(state, "cancelled") != 0) {
-            run_log(m, "error", "%s", err);
-        }
-        run_log(m, "info",
-                "%s: %lld rows read, %lld staged, %lld rejected, %lld filtered; %d files read, "
-                "%d skipped",
-                state, (long long)m->k.rows_read, (long long)m->k.rows_staged,
-                (long long)m->k.rows_rejected, (long long)m->k.rows_filtered, m->k.files_read,
-                m->k.files_skipped);
-        if (m->row_errors > LOG_ROW_ERRORS) {
-            run_log(m, "warn", "%d more rejected rows are not listed here",
-                    m->row_errors - LOG_ROW_ERRORS);
-        }
-        store_run_finish(m->c, run->id, state, rc == ACDL_OK ? NULL : err, &m->k, plat_now());
-        log_info("import", "run %lld of source %lld: %s", (long long)run->id,
-                 (long long)run->source_id, state);
-        store_release(app->store, m->c);
+    if (rc != ACDL_OK && err[0] && strcmp(state, "cancelled") != 0) {
+        run_log(m, "error", "%s", err);
     }
-    free_names(m);
+    run_log(m, "info",
+            "%s: %lld rows read, %lld staged, %lld rejected, %lld filtered; %d files read, "
+            "%d skipped",
+            state, (long long)m->k.rows_read, (long long)m->k.rows_staged,
+            (long long)m->k.rows_rejected, (long long)m->k.rows_filtered, m->k.files_read,
+            m->k.files_skipped);
+    if (m->row_errors > LOG_ROW_ERRORS) {
+        run_log(m, "warn", "%d more rejected rows are not listed here",
+                m->row_errors - LOG_ROW_ERRORS);
+    }
+    store_run_finish(m->c, run->id, state, rc == ACDL_OK ? NULL : err, &m->k, plat_now());
+    log_info("import", "run %lld of source %lld: %s", (long long)run->id,
+             (long long)run->source_id, state);
+    store_release(app->store, m->c);
     if (have_src) {
         store_source_clear(&src);
     }
-    tz_close(m->tz);
-    free(m->seq);
-    free(m->cfg);
-    free(m);
+    imp_free(m);
+    return rc;
+}
+
+int import_preview(struct app *app, int64_t source_id, const char *day, int max_rows,
+                   json_t **out, char *err, size_t errsz)
+{
+    struct imp *m = calloc(1, sizeof(*m));
+    struct store_source src;
+    struct store_run run;
+    struct import_cancel cancel;
+    int rc;
+    if (!m) {
+        return ACDL_ENOMEM;
+    }
+    memset(&run, 0, sizeof(run));
+    run.source_id = source_id;
+    snprintf(run.period_from, sizeof(run.period_from), "%.10s", day);
+    snprintf(run.period_to, sizeof(run.period_to), "%.10s", day);
+    import_cancel_init(&cancel);
+    m->app = app;
+    m->run = &run;
+    m->cancel = &cancel;
+    m->preview_max = max_rows;
+    m->preview_rows = json_array();
+    m->preview_msgs = json_array();
+    m->c = store_acquire(app->store);
+    rc = imp_setup(m, source_id, &src, err, errsz);
+    if (rc == ACDL_OK) {
+        if (tz_date_parse(day, &m->from) != ACDL_OK) {
+            snprintf(err, errsz, "day: '%.20s' is not YYYY-MM-DD", day);
+            rc = ACDL_EINVAL;
+        } else {
+            m->to = m->from;
+            rc = m->cfg->kind == SOURCE_CSV ? read_csv(m) : read_odbc(m, &src);
+            if (rc == ACDL_ESTOP) {
+                rc = ACDL_OK; /* enough rows */
+            }
+            json_t *cols = json_array();
+            for (int i = 0; i < m->nnames; i++) {
+                json_array_append_new(cols, json_string(m->names[i]));
+            }
+            *out = json_pack("{s:I, s:s, s:o, s:O, s:O, s:{s:I, s:I, s:I, s:I}}", "source_id",
+                             (json_int_t)source_id, "day", day, "columns", cols, "rows",
+                             m->preview_rows, "messages", m->preview_msgs, "counts", "rows_read",
+                             (json_int_t)m->k.rows_read, "rows_ok",
+                             (json_int_t)(m->k.rows_read - m->k.rows_rejected -
+                                          m->k.rows_filtered),
+                             "rows_rejected", (json_int_t)m->k.rows_rejected, "rows_filtered",
+                             (json_int_t)m->k.rows_filtered);
+            rc = ACDL_OK;
+        }
+        store_source_clear(&src);
+    }
+    store_release(app->store, m->c);
+    json_decref(m->preview_rows);
+    json_decref(m->preview_msgs);
+    import_cancel_destroy(&cancel);
+    imp_free(m);
     return rc;
 }

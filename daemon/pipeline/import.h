@@ -40,4 +40,13 @@ void import_cancel(struct import_cancel *c);
  * ACDL_E* code it failed with (ACDL_ESTOP when cancelled). */
 int import_run(struct app *app, const struct store_run *run, struct import_cancel *cancel);
 
+/* Reads the first max_rows rows of source_id for the local day (YYYY-MM-DD) the way an import
+ * would, without writing anything: *out (new) holds the columns, each row's raw fields and
+ * either its parsed queue, interval and values, its error (with file and line) or that the
+ * filter skipped it, plus the messages an import would log. CSV previews read the matching
+ * files in name order, imported before or not. Returns 0 or an ACDL_E* code with err. */
+#include <jansson.h>
+int import_preview(struct app *app, int64_t source_id, const char *day, int max_rows,
+                   json_t **out, char *err, size_t errsz);
+
 #endif

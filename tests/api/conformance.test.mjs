@@ -122,6 +122,16 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.patch(`/api/v1/sources/${src.body.id}`, { enabled: false });
   await a.patch(`/api/v1/sources/${src.body.id}`, { interval_minutes: 45 });
   await a.get('/api/v1/source-presets');
+  const pv = await a.post(`/api/v1/sources/${src.body.id}/preview`, { day: '2026-11-24' });
+  await a.post(`/api/v1/sources/${src.body.id}/preview`, { day: 'x' });
+  for (let i = 0; i < 100; i++) {
+    const j = await a.get(pv.headers.location);
+    if (j.body.state !== 'running') {
+      break;
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  await a.get('/api/v1/jobs/999999');
   const run = await a.post('/api/v1/runs', { source_id: src.body.id, from: '2026-11-24', to: '2026-11-24' });
   await a.post('/api/v1/runs', { source_id: src.body.id, from: '2026-11-24', to: '2026-11-01' });
   await a.get('/api/v1/runs?limit=5');

@@ -21,6 +21,7 @@ let victimSource;
 let victimRun;
 let victimMapping;
 let victimSchedule;
+let victimJob;
 
 before(async () => {
   ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
@@ -34,6 +35,7 @@ before(async () => {
   victimValueType = (await admin.post('/api/v1/value-types', { key: 'matrix_victim', name: 'Victim' })).body;
   victimSource = (await admin.post('/api/v1/sources', SAMPLE_SOURCE('matrix-victim'))).body;
   victimRun = (await admin.post('/api/v1/runs', { source_id: victimSource.id, from: '2026-11-24', to: '2026-11-24' })).body;
+  victimJob = (await admin.post(`/api/v1/sources/${victimSource.id}/preview`, { day: '2026-11-24' })).body;
   victimSchedule = (await admin.post('/api/v1/schedules', { source_id: victimSource.id, kind: 'daily', daily_at: '06:00' })).body;
   victimMapping = (await admin.post('/api/v1/mappings', {
     queue_id: victimQueue.id, value_type: 'offered',
@@ -60,6 +62,7 @@ function ids() {
     '/api/v1/runs/': victimRun.id,
     '/api/v1/mappings/': victimMapping.id,
     '/api/v1/schedules/': victimSchedule.id,
+    '/api/v1/jobs/': victimJob.id,
   };
 }
 

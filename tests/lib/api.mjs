@@ -129,6 +129,8 @@ export function sampleBody(method, pattern, tag = 'x') {
       return { queue_id: 1, value_type: 'abandoned', inputs: [{ source_id: 1, ext_queue: `probe-${tag}`, metric: 'x' }] };
     case 'PATCH /api/v1/mappings/{id}':
       return { formula: 'p1 + 0' };
+    case 'POST /api/v1/sources/{id}/preview':
+      return { day: '2026-11-24' };
     case 'POST /api/v1/schedules':
       return { source_id: 1, kind: 'daily', daily_at: '06:00' };
     case 'PATCH /api/v1/schedules/{id}':

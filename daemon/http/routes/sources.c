@@ -11,7 +11,9 @@
 #include "core/tz.h"
 #include "crypto/secret.h"
 #include "http/routes/routes.h"
+#include "pipeline/import.h"
 #include "pipeline/source_cfg.h"
+#include "sched/jobs.h"
 #include "platform/platform.h"
 #include "store/sources.h"
 #include "store/users.h"
@@ -402,4 +404,83 @@ int route_source_presets_list(struct req *r)
                              "sql", p[i].sql, "notes", p[i].notes));
     }
     return reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+struct preview_arg {
+    int64_t source_id;
+    char day[11];
+    int rows;
+};
+
+static int run_preview(struct app *app, void *p, json_t **result, char *err, size_t errsz)
+{
+    struct preview_arg *a = p;
+    return import_preview(app, a->source_id, a->day, a->rows, result, err, errsz);
+}
+
+int route_sources_preview(struct req *r)
+{
+    const char *day;
+    int rows = 50, st;
+    int64_t id, job;
+    json_error_t jerr;
+    struct tz_date d;
+    struct store_source s;
+    char who[96];
+    if ((st = req_id(r, 0, &id)) != 0) {
+        return st;
+    }
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:s, s?i}", "day", &day, "rows", &rows) !=
+        0) {
+        return reply_error(r, 422, "invalid_field", "send {\"day\": \"YYYY-MM-DD\"}", "%s",
+                           jerr.text);
+    }
+    if (tz_date_parse(day, &d) != ACDL_OK) {
+        return reply_error(r, 422, "invalid_field", "use YYYY-MM-DD",
+                           "day: '%.20s' is not a date", day);
+    }
+    if (rows < 1 || rows > 200) {
+        return reply_error(r, 422, "invalid_field", "ask for 1 to 200 rows",
+                           "rows: must be from 1 to 200");
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_source_get(c, id, &s);
+    store_release(r->app->store, c);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "source");
+    }
+    store_source_clear(&s);
+    struct preview_arg *a = calloc(1, sizeof(*a));
+    if (!a) {
+        return reply_rc(r, ACDL_ENOMEM, "preview");
+    }
+    a->source_id = id;
+    snprintf(a->day, sizeof(a->day), "%s", day);
+    a->rows = rows;
+    snprintf(who, sizeof(who), "%s%s", r->auth.kind == AUTH_TOKEN ? "token:" : "", r->auth.name);
+    if (jobs_submit(r->app, "source.preview", who, run_preview, a, &job) != ACDL_OK) {
+        reply_header(r, "Retry-After", "2");
+        return reply_error(r, 503, "unavailable", "wait a moment, then ask again",
+                           "other previews are running");
+    }
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/api/v1/jobs/%lld", (long long)job);
+    reply_header(r, "Location", loc);
+    json_t *body = jobs_get(job);
+    return reply_json(r, 202, body ? body : json_pack("{s:I}", "id", (json_int_t)job));
+}
+
+int route_jobs_get(struct req *r)
+{
+    int64_t id;
+    int st;
+    if ((st = req_id(r, 0, &id)) != 0) {
+        return st;
+    }
+    json_t *j = jobs_get(id);
+    if (!j) {
+        return reply_error(r, 404, "not_found", "jobs are kept for a while, then forgotten",
+                           "no job %lld", (long long)id);
+    }
+    return reply_json(r, 200, j);
 }

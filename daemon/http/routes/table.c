@@ -42,6 +42,8 @@ const struct route http_routes[] = {
     {"PATCH", "/api/v1/sources/{id}", route_sources_update, ROLE_OPERATOR, 256 * KB},
     {"DELETE", "/api/v1/sources/{id}", route_sources_delete, ROLE_OPERATOR, 0},
     {"GET", "/api/v1/source-presets", route_source_presets_list, ROLE_VIEWER, 0},
+    {"POST", "/api/v1/sources/{id}/preview", route_sources_preview, ROLE_OPERATOR, 4 * KB},
+    {"GET", "/api/v1/jobs/{id}", route_jobs_get, ROLE_VIEWER, 0},
 
     {"GET", "/api/v1/runs", route_runs_list, ROLE_VIEWER, 0},
     {"POST", "/api/v1/runs", route_runs_create, ROLE_OPERATOR, 4 * KB},
