@@ -1290,6 +1290,7 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
         goto out;
     }
     m->k.days_total = tz_date_diff(m->to, m->from) + 1;
+    store_run_progress(m->c, run->id, &m->k);
     if ((rc = prepare_temp(m)) != ACDL_OK) {
         snprintf(err, sizeof(err), "cannot prepare the staging area");
         goto out;
@@ -1323,6 +1324,9 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
         } else {
             snprintf(err, sizeof(err), "staging failed: %s", acdl_strerror(rc));
         }
+    }
+    if (rc != ACDL_OK) {
+        m->k.rows_staged = 0; /* the staging transaction never ran or was rolled back */
     }
     if (rc == ACDL_ESTOP) {
         state = "cancelled";

@@ -386,7 +386,7 @@ int route_results_list(struct req *r)
     }
     if (tz_date_cmp(from, to) > 0 || tz_date_diff(to, from) + 1 > RESULTS_MAX_DAYS) {
         return reply_error(r, 400, "invalid_parameter", "ask for at most 62 days at a time",
-                           "parameter 'to' must be from 'from' to 62 days later");
+                           "to: must be from 'from' to 62 days later");
     }
     int vl = req_query(r, "value_type", vt_key, sizeof(vt_key));
     if (vl == -2) {
@@ -427,7 +427,7 @@ int route_results_list(struct req *r)
     sqlite3_stmt *s = store_prepare(
         c, "SELECT r.interval_start, v.key, r.value FROM results r JOIN value_types v ON v.id = "
            "r.value_type_id WHERE r.queue_id = ? AND r.interval_start >= ? AND r.interval_start "
-           "< ? AND (?4 IS NULL OR v.key = ?4) ORDER BY r.interval_start, v.key LIMIT 100000");
+           "< ? AND (?4 IS NULL OR v.key = ?4) ORDER BY r.interval_start, v.key LIMIT 100001");
     json_t *items = json_array();
     if (s) {
         sqlite3_bind_int64(s, 1, q.id);
@@ -435,6 +435,15 @@ int route_results_list(struct req *r)
         sqlite3_bind_int64(s, 3, hi);
         store_bind_text(s, 4, have_vt ? vt_key : NULL);
         while (sqlite3_step(s) == SQLITE_ROW) {
+            if (json_array_size(items) == 100000) {
+                store_done(s);
+                store_release(r->app->store, c);
+                tz_close(tz);
+                json_decref(items);
+                return reply_error(r, 400, "invalid_parameter",
+                                   "ask for fewer days or one value_type",
+                                   "the answer would hold more than 100000 results");
+            }
             int64_t t = sqlite3_column_int64(s, 0);
             struct tz_date day;
             int minute, second, off;
