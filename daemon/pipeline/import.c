@@ -86,6 +86,8 @@ struct imp {
     /* where the row came from, for messages */
     char where[300];
     uint64_t line;
+    struct tz_date seen_from, seen_to; /* CSV: the days the files held */
+    int seen_any;
     /* preview: nothing is written; rows and messages are collected here instead */
     json_t *preview_rows, *preview_msgs, *preview_row;
     int preview_max;
@@ -230,8 +232,21 @@ static int truthy(const char *s, size_t n)
 
 /* --- time --- */
 
+/* ODBC rows must lie in the queried period. CSV files are imported once (by checksum), so
+ * every day a file holds is staged, whatever the run's period: dropping rows of other days
+ * would lose them for good. The days seen are tracked for recomputing the mappings. */
 static int day_in_period(struct imp *m, struct tz_date d)
 {
+    if (m->cfg->kind == SOURCE_CSV) {
+        if (!m->seen_any || tz_date_cmp(d, m->seen_from) < 0) {
+            m->seen_from = d;
+        }
+        if (!m->seen_any || tz_date_cmp(d, m->seen_to) > 0) {
+            m->seen_to = d;
+        }
+        m->seen_any = 1;
+        return 1;
+    }
     return tz_date_cmp(d, m->from) >= 0 && tz_date_cmp(d, m->to) <= 0;
 }
 
@@ -1317,8 +1332,17 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
             char merr[400] = "";
             after_files(m);
             m->k.days_done = m->k.days_total;
-            mapping_apply_source(m->c, run->source_id, run->period_from, run->period_to,
-                                 &results, &failed, merr, sizeof(merr));
+            char mfrom[11], mto[11];
+            snprintf(mfrom, sizeof(mfrom), "%s", run->period_from);
+            snprintf(mto, sizeof(mto), "%s", run->period_to);
+            if (kind == SOURCE_CSV && m->seen_any) {
+                tz_date_format(m->seen_from, mfrom);
+                tz_date_format(m->seen_to, mto);
+            }
+            if (kind == SOURCE_ODBC || m->seen_any) {
+                mapping_apply_source(m->c, run->source_id, mfrom, mto, &results, &failed, merr,
+                                     sizeof(merr));
+            }
             run_log(m, failed ? "warn" : "info", "mapping: %lld results computed%s%s",
                     (long long)results, failed ? "; " : "", merr);
         } else {

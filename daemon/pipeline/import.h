@@ -6,7 +6,8 @@
  * run leaves the staged data as it was. ODBC runs replace the staged days of their period
  * (the query returns whole days); CSV runs replace the values their files hold, key by key
  * (day, interval, queue, metric), so files that each hold part of a day add up and a file
- * imported twice gives the same result. CSV files already imported (same SHA-256) are skipped;
+ * imported twice gives the same result. A CSV file is read once, so every day it holds is
+ * staged, whatever the run's period. CSV files already imported (same SHA-256) are skipped;
  * after staging a file is kept, moved or deleted as the source says.
  * Contact-layout rows are aggregated: offered = contacts, handled = answered contacts,
  * abandoned = unanswered contacts, handle_time = sum of the durations of answered contacts.

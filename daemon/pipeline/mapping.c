@@ -134,9 +134,15 @@ static int collect(struct store_conn *c, const struct input *in, const char *met
                    int is_weight, const char *from, const char *to, struct cell **cells,
                    size_t *n, size_t *cap)
 {
-    sqlite3_stmt *s = store_prepare(
-        c, "SELECT interval_start, value FROM staged WHERE source_id = ? AND (?2 IS NULL OR day "
-           ">= ?2) AND (?3 IS NULL OR day <= ?3) AND ext_queue = ?4 AND metric = ?5");
+    /* Two statements, so that with a period SQLite seeks by the key (source_id, day, ...)
+     * instead of scanning the source's whole history once per input. */
+    sqlite3_stmt *s =
+        from && to ? store_prepare(c, "SELECT interval_start, value FROM staged WHERE source_id "
+                                      "= ?1 AND day BETWEEN ?2 AND ?3 AND ext_queue = ?4 AND "
+                                      "metric = ?5")
+                   : store_prepare(c, "SELECT interval_start, value FROM staged WHERE source_id "
+                                      "= ?1 AND ext_queue = ?4 AND metric = ?5 AND ?2 IS NULL "
+                                      "AND ?3 IS NULL");
     if (!s) {
         return ACDL_EDB;
     }
@@ -239,7 +245,9 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
     if (rc != ACDL_OK) {
         goto out;
     }
-    qsort(cells, n, sizeof(*cells), cmp_cells);
+    if (n > 1) {
+        qsort(cells, n, sizeof(*cells), cmp_cells);
+    }
 
     if ((rc = store_begin(c)) != ACDL_OK) {
         goto out;
