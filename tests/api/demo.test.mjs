@@ -50,12 +50,14 @@ async function snapshot() {
     const st = fs.statSync(path.join(folder, f));
     return `${f} ${st.size} ${st.mtimeMs}`;
   });
+  // a schedule may fire meanwhile: its runs and next firing are not the demo's doing
   return {
     sources: await list('/api/v1/sources'),
     queues: await list('/api/v1/queues'),
     mappings: await list('/api/v1/mappings'),
-    runs: await list('/api/v1/runs'),
-    tokens: await list('/api/v1/tokens'),
+    runs: (await list('/api/v1/runs')).filter((r) => r.trigger !== 'schedule'),
+    schedules: (await list('/api/v1/schedules')).map(({ next_run_at: _n, last_run_id: _l, ...rest }) => rest),
+    tokens: (await list('/api/v1/tokens')).map(({ last_used_at: _u, ...rest }) => rest),
     files,
   };
 }
@@ -131,7 +133,15 @@ test('the demo sets up source, queues, mappings and a run, and says where to loo
     }
   }
 
-  const runs = await list(`/api/v1/runs?source_id=${src.id}`);
+  const schedules = (await list('/api/v1/schedules')).filter((x) => x.source.id === src.id);
+  assert.equal(schedules.length, 1, JSON.stringify(schedules));
+  assert.equal(schedules[0].kind, 'every');
+  assert.equal(schedules[0].every_minutes, 15);
+  assert.equal(schedules[0].offset_minutes, 1);
+  assert.equal(schedules[0].enabled, true);
+  assert.ok(Date.parse(schedules[0].next_run_at) <= Date.now() + 16 * 60 * 1000, JSON.stringify(schedules));
+
+  const runs = (await list(`/api/v1/runs?source_id=${src.id}`)).filter((r) => r.trigger === 'manual');
   assert.equal(runs.length, 1, JSON.stringify(runs));
   const [run] = runs;
   assert.equal(run.state, 'done', JSON.stringify(run));
@@ -190,32 +200,42 @@ test('a second demo run changes nothing', async () => {
   const before1 = await snapshot();
   const again = await node(DEMO, demoArgs());
   assert.equal(again.code, 0, again.text);
-  assert.match(again.out, /set up already; nothing to do/, again.text);
+  assert.match(again.out, /set up already on .*demo-setup\.json.*nothing to do/, again.text);
+  assert.deepEqual(await snapshot(), before1);
+  // without the marker it is the source "Demo ACD" that says so
+  const marker = path.join(d.dataDir, 'demo-setup.json');
+  const saved = fs.readFileSync(marker);
+  fs.rmSync(marker);
+  const third = await node(DEMO, demoArgs());
+  fs.writeFileSync(marker, saved);
+  assert.equal(third.code, 0, third.text);
+  assert.match(third.out, /source "Demo ACD" \(#\d+\) exists: the demo is set up already; nothing to do/, third.text);
   assert.deepEqual(await snapshot(), before1);
 });
 
-test('the feed rewrites a missing day file, imports it with the token, and stops on its own', async () => {
+test('the feed rewrites a missing day file and imports it with its operator token', async () => {
   const tokenFile = path.join(d.dataDir, 'demo-feed-token');
   assert.equal(fs.statSync(tokenFile).mode & 0o777, 0o600);
-  const newest = fs.readdirSync(folder).filter((f) => f.endsWith('.csv')).sort().pop();
-  const content = fs.readFileSync(path.join(folder, newest), 'utf8');
-  fs.rmSync(path.join(folder, newest));
-  const runsBefore = await list('/api/v1/runs');
+  const feedRuns = async () => (await list('/api/v1/runs')).filter((r) => /demo-feed/.test(r.created_by));
+  // a past day: the schedule imports only today, so the feed starts this run itself
+  const oldest = fs.readdirSync(folder).filter((f) => f.endsWith('.csv')).sort()[0];
+  const content = fs.readFileSync(path.join(folder, oldest), 'utf8');
+  fs.rmSync(path.join(folder, oldest));
   const r = await node(FEED, ['--url', d.url, '--data-dir', d.dataDir, '--once']);
   assert.equal(r.code, 0, r.text);
-  // the same seeded values come back (the last interval may have completed meanwhile)
-  const now = fs.readFileSync(path.join(folder, newest), 'utf8');
-  assert.ok(now.startsWith(content), r.text);
-  const runs = await list('/api/v1/runs');
-  assert.equal(runs.length, runsBefore.length + 1, r.text);
+  assert.match(r.out, /its schedule imports them/, r.text);
+  assert.equal(fs.readFileSync(path.join(folder, oldest), 'utf8'), content, 'the same seeded values');
+  const runs = await feedRuns();
+  assert.equal(runs.length, 1, `${r.text}\n${JSON.stringify(runs)}`);
   assert.equal(runs[0].state, 'done', JSON.stringify(runs[0]));
+  assert.equal(runs[0].trigger, 'manual');
   assert.equal(runs[0].counts.rows_rejected, 0);
-  assert.match(runs[0].created_by, /demo-feed/);
+  assert.equal(runs[0].counts.files_skipped > 0, true, 'same content: skipped by checksum');
   assert.match(r.out, new RegExp(`run #${runs[0].id} .* done`), r.text);
-  // nothing changed since: no run
+  // nothing changed since (or only today's file, which the schedule imports): no run
   const idle = await node(FEED, ['--url', d.url, '--data-dir', d.dataDir, '--once']);
   assert.equal(idle.code, 0, idle.text);
-  assert.equal((await list('/api/v1/runs')).length, runs.length + (idle.out.includes('run #') ? 1 : 0));
+  assert.equal((await feedRuns()).length, 1, idle.text);
 });
 
 test('without the initial password file the demo explains --user/--password-file and exits 0', async () => {
@@ -232,14 +252,17 @@ test('without the initial password file the demo explains --user/--password-file
 
 test('the running feed stops with Ctrl-C, and by itself when the daemon process is gone', async () => {
   const args = ['--url', d.url, '--data-dir', d.dataDir];
-  const waitFor = (p, re) => new Promise((resolve) => {
+  const waitFor = (p, re) => new Promise((resolve, reject) => {
     let out = '';
+    const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`no ${re} in: ${out}`)); }, 10000);
     p.stdout.setEncoding('utf8').on('data', (s) => {
       out += s;
       if (re.test(out)) {
+        clearTimeout(timer);
         resolve(out);
       }
     });
+    p.on('close', () => { clearTimeout(timer); reject(new Error(`exited early: ${out}`)); });
   });
   const started = Date.now();
   const interactive = spawn(process.execPath, [FEED, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -250,10 +273,8 @@ test('the running feed stops with Ctrl-C, and by itself when the daemon process 
 
   // --pid: a stand-in "daemon" process that ends after a moment
   const standIn = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 1500)'], { stdio: 'ignore' });
-  const bounded = spawn(process.execPath, [FEED, ...args, '--pid', String(standIn.pid)], { cwd: tmp, stdio: ['ignore', 'pipe', 'inherit'] });
-  const gone = waitFor(bounded, /the daemon has stopped/);
-  const code = await new Promise((resolve) => bounded.on('close', resolve));
-  assert.equal(code, 0);
-  await gone;
+  const r = await node(FEED, [...args, '--pid', String(standIn.pid)], { timeoutMs: 12000 });
+  assert.equal(r.code, 0, r.text);
+  assert.match(r.out, /the daemon has stopped; so does the feed/, r.text);
   assert.ok(Date.now() - started < 15000);
 });
