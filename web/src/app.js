@@ -12,12 +12,18 @@ import { AccountPage } from './pages/account.js';
 import { QueuesPage } from './pages/queues.js';
 import { ValueTypesPage } from './pages/value_types.js';
 import { SourcesPage } from './pages/sources.js';
+import { RunsPage } from './pages/runs.js';
+import { MappingsPage } from './pages/mappings.js';
+import { ResultsPage } from './pages/results.js';
 
 // Route -> page. admin: only admins see it; everyone else's pages are read-only for viewers.
 const PAGES = {
   sources: { component: SourcesPage, admin: false, label: 'nav.sources' },
+  runs: { component: RunsPage, admin: false, label: 'nav.runs' },
   queues: { component: QueuesPage, admin: false, label: 'nav.queues' },
   'value-types': { component: ValueTypesPage, admin: false, label: 'nav.value_types' },
+  mappings: { component: MappingsPage, admin: false, label: 'nav.mappings' },
+  results: { component: ResultsPage, admin: false, label: 'nav.results' },
   users: { component: UsersPage, admin: true, label: 'nav.users' },
   tokens: { component: TokensPage, admin: true, label: 'nav.tokens' },
   audit: { component: AuditPage, admin: true, label: 'nav.audit' },

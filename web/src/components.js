@@ -244,11 +244,11 @@ export function isAdmin(session) {
 }
 
 /** Reads every page of a paginated list (for short catalogs such as value types). */
-export async function loadAll(path) {
+export async function loadAll(path, query = {}) {
   let cursor;
   let items = [];
   for (let i = 0; i < 100; i++) {
-    const data = await api.get(path, { limit: 500, cursor });
+    const data = await api.get(path, { ...query, limit: 500, cursor });
     items = items.concat(data.items);
     if (!data.next_cursor) {
       break;
@@ -262,4 +262,80 @@ export async function loadAll(path) {
 export function ReadOnlyNote() {
   const { t } = useI18n();
   return html`<p class="read-only-note" data-testid="read-only-note">${t('common.read_only')}</p>`;
+}
+
+/** A calendar day as YYYY-MM-DD in the browser's zone. */
+export function isoDay(date) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** Today plus `days` (negative: earlier) as YYYY-MM-DD in the browser's zone. */
+export function dayFromToday(days = 0) {
+  const date = new Date();
+  date.setHours(12, 0, 0, 0); // noon: a DST change never moves the day
+  date.setDate(date.getDate() + days);
+  return isoDay(date);
+}
+
+/** Days from `from` to `to` counting both (YYYY-MM-DD each); NaN when one is no date. */
+export function daysInclusive(from, to) {
+  const re = /^\d{4}-\d{2}-\d{2}$/;
+  if (!re.test(from || '') || !re.test(to || '')) {
+    return Number.NaN;
+  }
+  const a = Date.parse(`${from}T00:00:00Z`);
+  const b = Date.parse(`${to}T00:00:00Z`);
+  if (Number.isNaN(a) || Number.isNaN(b)) {
+    return Number.NaN;
+  }
+  return Math.round((b - a) / 86400000) + 1;
+}
+
+/** A number in the reader's language, at most `digits` decimals ('' for null). */
+export function formatNumber(lang, value, digits = 2) {
+  if (value === null || value === undefined || Number.isNaN(value)) {
+    return '';
+  }
+  return new Intl.NumberFormat(lang, { maximumFractionDigits: digits }).format(value);
+}
+
+/**
+ * The part of the hash after "#/<route>/" (e.g. the run id in "#/runs/12"), kept in sync with
+ * the address bar: set(value) pushes a history entry, set(value, true) replaces the current one.
+ */
+export function useRouteParam(route) {
+  const read = () => {
+    const prefix = `#/${route}/`;
+    const hash = window.location.hash;
+    if (!hash.startsWith(prefix)) {
+      return '';
+    }
+    try {
+      return decodeURIComponent(hash.slice(prefix.length).split(/[/?]/)[0]);
+    } catch {
+      return '';
+    }
+  };
+  const [value, setValue] = useState(read);
+  useEffect(() => {
+    const onHash = () => setValue(read());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const set = (next, replace = false) => {
+    const text = next === null || next === undefined ? '' : String(next);
+    const hash = text ? `#/${route}/${encodeURIComponent(text)}` : `#/${route}`;
+    if (window.location.hash === hash) {
+      setValue(text);
+      return;
+    }
+    if (replace) {
+      window.history.replaceState(null, '', hash);
+      setValue(text);
+    } else {
+      window.location.hash = hash; // hashchange updates the value
+    }
+  };
+  return [value, set];
 }
