@@ -25,8 +25,9 @@ static int step_done(struct store_conn *c, sqlite3_stmt *s, const char *what)
     return rc;
 }
 
-static void row_to_queue(sqlite3_stmt *s, struct store_queue *q)
+static void row_to_queue(sqlite3_stmt *s, void *elem)
 {
+    struct store_queue *q = elem;
     q->id = sqlite3_column_int64(s, 0);
     store_column_text(s, 1, q->identifier, sizeof(q->identifier));
     store_column_text(s, 2, q->name, sizeof(q->name));
@@ -87,29 +88,12 @@ int store_queue_list(struct store_conn *c, int64_t after_id, int limit, struct s
 {
     sqlite3_stmt *s = store_prepare(
         c, "SELECT " QUEUE_COLS " FROM wfm_queues WHERE id > ? ORDER BY id LIMIT ?");
-    struct store_queue *arr;
-    int cnt = 0, r;
     if (!s) {
         return ACDL_EDB;
     }
-    arr = calloc((size_t)(limit > 0 ? limit : 1), sizeof(*arr));
-    if (!arr) {
-        store_done(s);
-        return ACDL_ENOMEM;
-    }
     sqlite3_bind_int64(s, 1, after_id);
     sqlite3_bind_int(s, 2, limit);
-    while ((r = sqlite3_step(s)) == SQLITE_ROW && cnt < limit) {
-        row_to_queue(s, &arr[cnt++]);
-    }
-    store_done(s);
-    if (r != SQLITE_DONE && r != SQLITE_ROW) {
-        free(arr);
-        return ACDL_EDB;
-    }
-    *out = arr;
-    *n = cnt;
-    return ACDL_OK;
+    return store_collect(s, sizeof(struct store_queue), limit, row_to_queue, (void **)out, n);
 }
 
 int store_queue_update(struct store_conn *c, const struct store_queue *q, int64_t now)
@@ -144,8 +128,9 @@ int store_queue_delete(struct store_conn *c, int64_t id)
     return rc;
 }
 
-static void row_to_vt(sqlite3_stmt *s, struct store_value_type *v)
+static void row_to_vt(sqlite3_stmt *s, void *elem)
 {
+    struct store_value_type *v = elem;
     v->id = sqlite3_column_int64(s, 0);
     store_column_text(s, 1, v->key, sizeof(v->key));
     store_column_text(s, 2, v->name, sizeof(v->name));
@@ -214,29 +199,12 @@ int store_value_type_list(struct store_conn *c, int64_t after_id, int limit,
 {
     sqlite3_stmt *s = store_prepare(
         c, "SELECT " VT_COLS " FROM value_types WHERE id > ? ORDER BY id LIMIT ?");
-    struct store_value_type *arr;
-    int cnt = 0, r;
     if (!s) {
         return ACDL_EDB;
     }
-    arr = calloc((size_t)(limit > 0 ? limit : 1), sizeof(*arr));
-    if (!arr) {
-        store_done(s);
-        return ACDL_ENOMEM;
-    }
     sqlite3_bind_int64(s, 1, after_id);
     sqlite3_bind_int(s, 2, limit);
-    while ((r = sqlite3_step(s)) == SQLITE_ROW && cnt < limit) {
-        row_to_vt(s, &arr[cnt++]);
-    }
-    store_done(s);
-    if (r != SQLITE_DONE && r != SQLITE_ROW) {
-        free(arr);
-        return ACDL_EDB;
-    }
-    *out = arr;
-    *n = cnt;
-    return ACDL_OK;
+    return store_collect(s, sizeof(struct store_value_type), limit, row_to_vt, (void **)out, n);
 }
 
 int store_value_type_update(struct store_conn *c, const struct store_value_type *v)

@@ -239,3 +239,27 @@ void store_column_text(sqlite3_stmt *st, int col, char *out, size_t outsz)
     const unsigned char *t = sqlite3_column_text(st, col);
     snprintf(out, outsz, "%s", t ? (const char *)t : "");
 }
+
+int store_collect(sqlite3_stmt *st, size_t elem_size, int limit,
+                  void (*row)(sqlite3_stmt *st, void *elem), void **out, int *n)
+{
+    int cnt = 0, r;
+    char *arr = calloc((size_t)(limit > 0 ? limit : 1), elem_size);
+    if (!arr) {
+        store_done(st);
+        return ACDL_ENOMEM;
+    }
+    while (cnt < limit && (r = sqlite3_step(st)) == SQLITE_ROW) {
+        row(st, arr + (size_t)cnt * elem_size);
+        cnt++;
+    }
+    if (cnt < limit && r != SQLITE_DONE) {
+        store_done(st);
+        free(arr);
+        return ACDL_EDB;
+    }
+    store_done(st);
+    *out = arr;
+    *n = cnt;
+    return ACDL_OK;
+}

@@ -15,8 +15,9 @@
     "coalesce(r.started_at, 0), coalesce(r.finished_at, 0)"
 #define RUN_FROM " FROM runs r JOIN sources s ON s.id = r.source_id "
 
-static void row_to_run(sqlite3_stmt *s, struct store_run *r)
+static void row_to_run(sqlite3_stmt *s, void *elem)
 {
+    struct store_run *r = elem;
     r->id = sqlite3_column_int64(s, 0);
     r->source_id = sqlite3_column_int64(s, 1);
     store_column_text(s, 2, r->source_name, sizeof(r->source_name));
@@ -143,31 +144,14 @@ int store_run_list(struct store_conn *c, int64_t before_id, int64_t source_id, c
     sqlite3_stmt *s = store_prepare(
         c, "SELECT " RUN_COLS RUN_FROM "WHERE (?1 = 0 OR r.id < ?1) AND (?2 = 0 OR "
            "r.source_id = ?2) AND (?3 IS NULL OR r.state = ?3) ORDER BY r.id DESC LIMIT ?4");
-    struct store_run *arr;
-    int cnt = 0, r;
     if (!s) {
         return ACDL_EDB;
-    }
-    arr = calloc((size_t)(limit > 0 ? limit : 1), sizeof(*arr));
-    if (!arr) {
-        store_done(s);
-        return ACDL_ENOMEM;
     }
     sqlite3_bind_int64(s, 1, before_id);
     sqlite3_bind_int64(s, 2, source_id);
     store_bind_text(s, 3, state);
     sqlite3_bind_int(s, 4, limit);
-    while ((r = sqlite3_step(s)) == SQLITE_ROW && cnt < limit) {
-        row_to_run(s, &arr[cnt++]);
-    }
-    store_done(s);
-    if (r != SQLITE_DONE && r != SQLITE_ROW) {
-        free(arr);
-        return ACDL_EDB;
-    }
-    *out = arr;
-    *n = cnt;
-    return ACDL_OK;
+    return store_collect(s, sizeof(struct store_run), limit, row_to_run, (void **)out, n);
 }
 
 int store_run_claim(struct store_conn *c, int64_t now, struct store_run *out)

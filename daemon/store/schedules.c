@@ -13,8 +13,9 @@
     "coalesce(x.next_run_at, 0), coalesce(x.last_run_id, 0), x.created_at, x.updated_at "       \
     "FROM schedules x JOIN sources s ON s.id = x.source_id "
 
-static void row(sqlite3_stmt *st, struct store_schedule *s)
+static void row(sqlite3_stmt *st, void *elem)
 {
+    struct store_schedule *s = elem;
     memset(s, 0, sizeof(*s));
     s->id = sqlite3_column_int64(st, 0);
     s->source_id = sqlite3_column_int64(st, 1);
@@ -104,24 +105,6 @@ int store_schedule_get(struct store_conn *c, int64_t id, struct store_schedule *
     return rc;
 }
 
-static int list(struct store_conn *c, sqlite3_stmt *st, int limit, struct store_schedule **out,
-                int *n)
-{
-    struct store_schedule *arr = calloc((size_t)(limit > 0 ? limit : 1), sizeof(*arr));
-    int cnt = 0;
-    if (!arr) {
-        store_done(st);
-        return ACDL_ENOMEM;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW && cnt < limit) {
-        row(st, &arr[cnt++]);
-    }
-    store_done(st);
-    *out = arr;
-    *n = cnt;
-    return ACDL_OK;
-}
-
 int store_schedule_list(struct store_conn *c, int64_t after_id, int limit,
                         struct store_schedule **out, int *n)
 {
@@ -132,7 +115,7 @@ int store_schedule_list(struct store_conn *c, int64_t after_id, int limit,
     }
     sqlite3_bind_int64(st, 1, after_id);
     sqlite3_bind_int(st, 2, limit);
-    return list(c, st, limit, out, n);
+    return store_collect(st, sizeof(struct store_schedule), limit, row, (void **)out, n);
 }
 
 int store_schedule_due(struct store_conn *c, int64_t now, int limit, struct store_schedule **out,
@@ -146,7 +129,7 @@ int store_schedule_due(struct store_conn *c, int64_t now, int limit, struct stor
     }
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int(st, 2, limit);
-    return list(c, st, limit, out, n);
+    return store_collect(st, sizeof(struct store_schedule), limit, row, (void **)out, n);
 }
 
 int store_schedule_update(struct store_conn *c, const struct store_schedule *s, int64_t now)

@@ -56,6 +56,12 @@ int store_schema_version(void);
 /* A cheap health check: 0 when the database answers. */
 int store_ping(struct store *st);
 
+/* Steps a prepared, bound statement and turns up to limit rows into an array of elements of
+ * elem_size bytes with row(). *out is new (free()); *n gets the count. Resets the statement.
+ * Returns 0, ACDL_ENOMEM or ACDL_EDB. */
+int store_collect(sqlite3_stmt *st, size_t elem_size, int limit,
+                  void (*row)(sqlite3_stmt *st, void *elem), void **out, int *n);
+
 /* Binds a text parameter (copied) or NULL when s is NULL. */
 int store_bind_text(sqlite3_stmt *st, int idx, const char *s);
 

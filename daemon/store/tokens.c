@@ -8,8 +8,9 @@
 
 #define TOKEN_COLS "id, name, role, prefix, created_by, created_at, last_used_at, revoked_at"
 
-static void row_to_token(sqlite3_stmt *s, struct store_token *t)
+static void row_to_token(sqlite3_stmt *s, void *elem)
 {
+    struct store_token *t = elem;
     t->id = sqlite3_column_int64(s, 0);
     store_column_text(s, 1, t->name, sizeof(t->name));
     store_column_text(s, 2, t->role, sizeof(t->role));
@@ -86,29 +87,12 @@ int store_token_list(struct store_conn *c, int64_t after_id, int limit, struct s
 {
     sqlite3_stmt *s = store_prepare(
         c, "SELECT " TOKEN_COLS " FROM api_tokens WHERE id > ? ORDER BY id LIMIT ?");
-    struct store_token *arr;
-    int cnt = 0, r;
     if (!s) {
         return ACDL_EDB;
     }
-    arr = calloc((size_t)(limit > 0 ? limit : 1), sizeof(*arr));
-    if (!arr) {
-        store_done(s);
-        return ACDL_ENOMEM;
-    }
     sqlite3_bind_int64(s, 1, after_id);
     sqlite3_bind_int(s, 2, limit);
-    while ((r = sqlite3_step(s)) == SQLITE_ROW && cnt < limit) {
-        row_to_token(s, &arr[cnt++]);
-    }
-    store_done(s);
-    if (r != SQLITE_DONE && r != SQLITE_ROW) {
-        free(arr);
-        return ACDL_EDB;
-    }
-    *out = arr;
-    *n = cnt;
-    return ACDL_OK;
+    return store_collect(s, sizeof(struct store_token), limit, row_to_token, (void **)out, n);
 }
 
 int store_token_touch(struct store_conn *c, int64_t id, int64_t now)

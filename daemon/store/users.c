@@ -26,8 +26,9 @@ int store_role_rank(const char *role)
 
 #define USER_COLS "id, name, role, password_hash, disabled, created_at, updated_at, last_login_at"
 
-static void row_to_user(sqlite3_stmt *s, struct store_user *u)
+static void row_to_user(sqlite3_stmt *s, void *elem)
 {
+    struct store_user *u = elem;
     u->id = sqlite3_column_int64(s, 0);
     store_column_text(s, 1, u->name, sizeof(u->name));
     store_column_text(s, 2, u->role, sizeof(u->role));
@@ -107,29 +108,12 @@ int store_user_list(struct store_conn *c, int64_t after_id, int limit, struct st
 {
     sqlite3_stmt *s =
         store_prepare(c, "SELECT " USER_COLS " FROM users WHERE id > ? ORDER BY id LIMIT ?");
-    struct store_user *arr = NULL;
-    int cnt = 0, r;
     if (!s) {
         return ACDL_EDB;
     }
-    arr = calloc((size_t)(limit > 0 ? limit : 1), sizeof(*arr));
-    if (!arr) {
-        store_done(s);
-        return ACDL_ENOMEM;
-    }
     sqlite3_bind_int64(s, 1, after_id);
     sqlite3_bind_int(s, 2, limit);
-    while ((r = sqlite3_step(s)) == SQLITE_ROW && cnt < limit) {
-        row_to_user(s, &arr[cnt++]);
-    }
-    store_done(s);
-    if (r != SQLITE_DONE && r != SQLITE_ROW) {
-        free(arr);
-        return ACDL_EDB;
-    }
-    *out = arr;
-    *n = cnt;
-    return ACDL_OK;
+    return store_collect(s, sizeof(struct store_user), limit, row_to_user, (void **)out, n);
 }
 
 int store_user_count(struct store_conn *c, int64_t *n)
