@@ -118,9 +118,9 @@ def find_daemon_pid(launcher_pid, bin_path):
     """The acdlink process: the launcher itself, or its descendant when wrapped (perf,
     valgrind)."""
     base = os.path.basename(bin_path)
-    todo = [launcher_pid]
-    while todo:
-        pid = todo.pop()
+    pending = [launcher_pid]
+    while pending:
+        pid = pending.pop()
         try:
             with open("/proc/%d/cmdline" % pid, "rb") as f:
                 argv0 = f.read().split(b"\0")[0].decode()
@@ -132,7 +132,7 @@ def find_daemon_pid(launcher_pid, bin_path):
             return pid
         try:
             with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-                todo.extend(int(x) for x in f.read().split())
+                pending.extend(int(x) for x in f.read().split())
         except OSError:
             pass
     return launcher_pid
