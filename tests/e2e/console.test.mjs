@@ -7,20 +7,13 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { exact, launchBrowser } from '../lib/browser.mjs';
 import { REPO_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic',
-];
 const SHOTS = process.env.ACDL_E2E_SHOTS || path.join(os.tmpdir(), 'acdl');
 const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
 const ALICE = { name: 'alice', role: 'operator', password: 'alice-Passw0rd-e2e-long' };
@@ -40,15 +33,6 @@ const pageErrors = [];
 const cspViolations = [];
 
 /** base64 SHA-256 of the certificate's SubjectPublicKeyInfo, the form Chromium's pin list wants. */
-function spkiHash(pem) {
-  const der = new crypto.X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
-  return crypto.createHash('sha256').update(der).digest('base64');
-}
-
-function exact(text) {
-  return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
-}
-
 /** Waits until an element matching `selector` shows exactly `text`. */
 async function waitText(selector, text) {
   await page.locator(selector).filter({ hasText: exact(text) }).first().waitFor({ state: 'visible' });
@@ -76,28 +60,12 @@ async function checkLanguage(lang) {
 }
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: install Debian's chromium package (the browser test needs it)`);
   daemon = await startDaemon({ users: [ADMIN] });
   assert.ok(daemon.ca && daemon.ca.includes('BEGIN CERTIFICATE'), 'daemon wrote tls/cert.pem');
 
-  profileDir = await makeTempDir('acdlink-e2e-chromium-');
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${spkiHash(daemon.ca)}`],
-    viewport: { width: 1280, height: 720 },
-    locale: 'en-US',
-    timezoneId: 'UTC',
-  });
-  context.setDefaultTimeout(15000);
-  page = context.pages()[0] || await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) {
-      cspViolations.push(msg.text());
-    }
-  });
+  ({ context, page, profileDir } = await launchBrowser(daemon, {
+    timezoneId: 'UTC', pageErrors, cspViolations,
+  }));
 });
 
 after(async () => {

@@ -10,20 +10,14 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { exact, launchBrowser } from '../lib/browser.mjs';
 import { REPO_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic',
-];
 const SHOTS = process.env.ACDL_E2E_SHOTS || path.join(os.tmpdir(), 'acdl');
 const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
 const OPERATOR = { name: 'otto', role: 'operator', password: 'otto-Passw0rd-e2e-long' };
@@ -66,15 +60,6 @@ const pageErrors = [];
 const cspViolations = [];
 const sent = []; // {method, url, body} of every state-changing API request the console made
 const reads = []; // paths (with query) of every GET to /api/v1
-
-function spkiHash(pem) {
-  const der = new crypto.X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
-  return crypto.createHash('sha256').update(der).digest('base64');
-}
-
-function exact(text) {
-  return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
-}
 
 async function waitText(selector, text) {
   await page.locator(selector).filter({ hasText: exact(text) }).first().waitFor({ state: 'visible' });
@@ -121,8 +106,6 @@ async function noOverflow(what) {
 }
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: install Debian's chromium package (the browser test needs it)`);
   daemon = await startDaemon({ users: [ADMIN, OPERATOR, VIEWER] });
   api = await login(daemon, ADMIN.name, ADMIN.password);
 
@@ -145,23 +128,9 @@ before(async () => {
   assert.equal(q.status, 201, q.text);
   queue = q.body;
 
-  profileDir = await makeTempDir('acdlink-e2e-chromium-');
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${spkiHash(daemon.ca)}`],
-    viewport: { width: 1280, height: 720 },
-    locale: 'en-US',
-    timezoneId: 'Europe/Berlin',
-  });
-  context.setDefaultTimeout(15000);
-  page = context.pages()[0] || await context.newPage();
-  page.on('pageerror', (err) => pageErrors.push(String(err)));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) {
-      cspViolations.push(msg.text());
-    }
-  });
+  ({ context, page, profileDir } = await launchBrowser(daemon, {
+    timezoneId: 'Europe/Berlin', pageErrors, cspViolations,
+  }));
   page.on('request', (req) => {
     if (!req.url().includes('/api/v1/')) {
       return;

@@ -1,0 +1,54 @@
+// Browser-test helpers: Debian's chromium driven by playwright-core against the real daemon,
+// trusting only the daemon's own certificate (pinned by its public key). Page errors and CSP
+// violations go into arrays the tests assert on.
+
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { chromium } from 'playwright-core';
+import { makeTempDir } from './daemon.mjs';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic',
+];
+
+/** base64 SHA-256 of a certificate's public key, for --ignore-certificate-errors-spki-list. */
+export function spkiHash(pem) {
+  const der = new crypto.X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
+  return crypto.createHash('sha256').update(der).digest('base64');
+}
+
+/** A regular expression that matches exactly text (blanks around it allowed). */
+export function exact(text) {
+  return new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+}
+
+/**
+ * Launches chromium with a fresh profile for daemon (1280x720, en-US, the given time zone);
+ * page errors and CSP violations are pushed into the given arrays. Fails, never skips, when
+ * chromium is missing. Returns {context, page, profileDir}.
+ */
+export async function launchBrowser(daemon, { timezoneId, pageErrors, cspViolations }) {
+  assert.ok(fs.existsSync(CHROMIUM),
+    `${CHROMIUM} is missing: install Debian's chromium package (the browser test needs it)`);
+  const profileDir = await makeTempDir('acdlink-e2e-chromium-');
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${spkiHash(daemon.ca)}`],
+    viewport: { width: 1280, height: 720 },
+    locale: 'en-US',
+    timezoneId,
+  });
+  context.setDefaultTimeout(15000);
+  const page = context.pages()[0] || await context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(String(err)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) {
+      cspViolations.push(msg.text());
+    }
+  });
+  return { context, page, profileDir };
+}
