@@ -1,7 +1,8 @@
 /* import.h: one import run: read a source for a period of local days, turn its rows into
  * values per interval (UTC), external queue and metric, and stage them.
  *
- * Design: rows are first accumulated in a temporary table of the run's own connection
+ * The rows come from pipeline/rows.h (files, query, fields, filter, time); this file stages
+ * them. Design: rows are first accumulated in a temporary table of the run's own connection
  * (batched, no lock on the database), then staged in one transaction, so a failed or cancelled
  * run leaves the staged data as it was. ODBC runs replace the staged days of their period
  * (the query returns whole days); CSV runs replace the values their files hold, key by key
@@ -18,23 +19,8 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "pipeline/rows.h" /* struct import_cancel */
 #include "store/runs.h"
-
-#include <pthread.h>
-
-struct odbc_conn;
-
-/* How another thread cancels a run: import_cancel() sets the flag and cancels an ODBC
- * statement under way. Initialise with import_cancel_init(). */
-struct import_cancel {
-    pthread_mutex_t mu;
-    volatile int flag;
-    struct odbc_conn *conn; /* set by the import while a query runs */
-};
-
-void import_cancel_init(struct import_cancel *c);
-void import_cancel_destroy(struct import_cancel *c);
-void import_cancel(struct import_cancel *c);
 
 /* Runs the import of run (already marked running) to its end and records the outcome (done,
  * failed, cancelled) and its log in the store. Returns 0 when the run is done, else the
@@ -47,7 +33,7 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
  * filter skipped it, plus the messages an import would log. CSV previews read the matching
  * files in name order, imported before or not. Returns 0 or an ACDL_E* code with err. */
 #include <jansson.h>
-int import_preview(struct app *app, int64_t source_id, const char *day, int max_rows,
-                   json_t **out, char *err, size_t errsz);
+int import_preview(struct app *app, int64_t source_id, const char *day, int max_rows, json_t **out,
+                   char *err, size_t errsz);
 
 #endif

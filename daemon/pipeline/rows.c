@@ -1,0 +1,1038 @@
+/* rows.c: a source's rows for every data product (see rows.h). */
+#include "pipeline/rows.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapters/csv/csv.h"
+#include "adapters/odbc/odbc.h"
+#include "core/datetime.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/tz.h"
+#include "crypto/crypto.h"
+#include "crypto/secret.h"
+#include "pipeline/expr.h"
+#include "pipeline/source_cfg.h"
+#include "platform/platform.h"
+#include "store/sources.h"
+
+#define SEQ_SLOTS 4096
+
+void import_cancel_init(struct import_cancel *c)
+{
+    pthread_mutex_init(&c->mu, NULL);
+    c->flag = 0;
+    c->conn = NULL;
+}
+
+void import_cancel_destroy(struct import_cancel *c)
+{
+    pthread_mutex_destroy(&c->mu);
+}
+
+void import_cancel(struct import_cancel *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->flag = 1;
+    if (c->conn) {
+        odbc_conn_cancel(c->conn);
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* A wall-time sequencer per (queue, day): tells the repeated autumn hour apart by row order. */
+struct rows_seq_slot {
+    char key[160];
+    struct tz_sequencer seq;
+};
+
+static void pause_sink(struct rows *r)
+{
+    if (r->sink && r->sink->pause) {
+        r->sink->pause(r->sink->ctx);
+    }
+}
+
+void rows_log(struct rows *r, const char *level, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (r->preview_msgs) {
+        json_array_append_new(r->preview_msgs,
+                              json_pack("{s:s, s:s}", "level", level, "message", msg));
+        return;
+    }
+    pause_sink(r);
+    store_run_log(r->c, r->run->id, level, msg, plat_now());
+}
+
+void rows_error(struct rows *r, const char *fmt, ...)
+{
+    char msg[700];
+    va_list ap;
+    r->k.rows_rejected++;
+    if (r->preview_row) {
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        json_object_set_new(r->preview_row, "error", json_string(msg));
+        return;
+    }
+    if (r->row_errors++ >= ROWS_LOG_ERRORS) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    rows_log(r, "warn", "%s:%llu: %s", r->where, (unsigned long long)r->line, msg);
+}
+
+int rows_cancelled(const struct rows *r)
+{
+    return r->cancel && r->cancel->flag;
+}
+
+void rows_progress(struct rows *r, int force)
+{
+    int64_t now = plat_monotonic_ms();
+    if (r->preview_rows || (!force && now - r->last_progress_ms < 1000)) {
+        return;
+    }
+    r->last_progress_ms = now;
+    pause_sink(r);
+    store_run_progress(r->c, r->run->id, &r->k);
+}
+
+/* --- values --- */
+
+int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out, char *why,
+                      size_t whysz)
+{
+    char buf[64];
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+        n--;
+    }
+    if (n == 0) {
+        return 1;
+    }
+    if (memchr(s, ':', n)) {
+        int64_t ms;
+        if (datetime_parse_duration(s, n, &ms, why, whysz) != ACDL_OK) {
+            return ACDL_EINVAL;
+        }
+        *out = (double)ms / 1000.0;
+        return 0;
+    }
+    if (n >= sizeof(buf)) {
+        snprintf(why, whysz, "a number longer than %zu characters", sizeof(buf) - 1);
+        return ACDL_EINVAL;
+    }
+    int dots = 0, digits = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch == ',' && (r->cfg->kind == SOURCE_ODBC || r->cfg->csv.separator != ',')) {
+            ch = '.';
+        }
+        if (ch >= '0' && ch <= '9') {
+            digits++;
+        } else if (ch == '.') {
+            dots++;
+        } else if (!(i == 0 && (ch == '-' || ch == '+'))) {
+            snprintf(why, whysz, "'%.*s' is not a number", (int)(n > 40 ? 40 : n), s);
+            return ACDL_EINVAL;
+        }
+        buf[i] = ch;
+    }
+    buf[n] = '\0';
+    if (digits == 0 || dots > 1) {
+        snprintf(why, whysz, "'%s' is not a number", buf);
+        return ACDL_EINVAL;
+    }
+    *out = strtod(buf, NULL);
+    if (!isfinite(*out)) {
+        snprintf(why, whysz, "'%s' is out of range", buf);
+        return ACDL_EINVAL;
+    }
+    return 0;
+}
+
+int rows_truthy(const char *s, size_t n)
+{
+    if (n == 0) {
+        return 0;
+    }
+    if ((n == 1 && (*s == '0' || *s == 'n' || *s == 'N' || *s == 'f' || *s == 'F')) ||
+        (n == 2 && !strncmp(s, "no", 2)) || (n == 5 && !strncmp(s, "false", 5))) {
+        return 0;
+    }
+    return 1;
+}
+
+/* --- time --- */
+
+/* ODBC rows must lie in the queried period. CSV files are imported once (by checksum), so
+ * every day a file holds is staged, whatever the run's period: dropping rows of other days
+ * would lose them for good. The days seen are tracked for recomputing the mappings. */
+static int day_in_period(struct rows *r, struct tz_date d)
+{
+    if (r->cfg->kind == SOURCE_CSV) {
+        if (!r->seen_any || tz_date_cmp(d, r->seen_from) < 0) {
+            r->seen_from = d;
+        }
+        if (!r->seen_any || tz_date_cmp(d, r->seen_to) > 0) {
+            r->seen_to = d;
+        }
+        r->seen_any = 1;
+        return 1;
+    }
+    return tz_date_cmp(d, r->from) >= 0 && tz_date_cmp(d, r->to) <= 0;
+}
+
+static struct tz_sequencer *sequencer_for(struct rows *r, const char *queue, size_t qlen,
+                                          struct tz_date day)
+{
+    char key[160];
+    char ds[11];
+    tz_date_format(day, ds);
+    snprintf(key, sizeof(key), "%.*s|%s", (int)(qlen > 140 ? 140 : qlen), queue, ds);
+    unsigned h = 2166136261u;
+    for (const char *p = key; *p; p++) {
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    }
+    for (unsigned i = 0; i < SEQ_SLOTS; i++) {
+        struct rows_seq_slot *s = &r->seq[(h + i) % SEQ_SLOTS];
+        if (!s->key[0]) {
+            snprintf(s->key, sizeof(s->key), "%s", key);
+            tz_sequencer_init(&s->seq, r->tz, day);
+            return &s->seq;
+        }
+        if (!strcmp(s->key, key)) {
+            return &s->seq;
+        }
+    }
+    /* full: start over (only matters on a day with a repeated hour and > 4096 queues) */
+    memset(r->seq, 0, sizeof(struct rows_seq_slot) * SEQ_SLOTS);
+    return sequencer_for(r, queue, qlen, day);
+}
+
+int rows_interval(struct rows *r, struct tz_date day, int64_t utc, int64_t *start, int *slot)
+{
+    if (r->nday_intervals == 0 || tz_date_cmp(day, r->intervals_day) != 0) {
+        if (tz_day_intervals(r->tz, day, r->cfg->interval_minutes, r->day_intervals,
+                             TZ_DAY_INTERVALS_MAX, &r->nday_intervals) != ACDL_OK) {
+            r->nday_intervals = 0;
+            return -1;
+        }
+        r->intervals_day = day;
+    }
+    int lo = 0, hi = r->nday_intervals - 1, best = -1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (r->day_intervals[mid] <= utc) {
+            best = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    if (best < 0) {
+        return -1;
+    }
+    *start = r->day_intervals[best];
+    if (slot) {
+        *slot = best;
+    }
+    return 0;
+}
+
+int rows_time(struct rows *r, const char *queue, size_t qlen, struct tz_date *day, int64_t *utc,
+              int *minute_of_day, int *second)
+{
+    struct datetime_stamp st;
+    char why[160];
+    memset(&st, 0, sizeof(st));
+    if (r->i_stamp >= 0) {
+        const char *s = r->val[r->i_stamp];
+        size_t n = r->len[r->i_stamp];
+        int rc = r->cfg->timestamp_format[0]
+                     ? datetime_parse_format(&r->fmt_stamp, s, n, &st, why, sizeof(why))
+                     : datetime_parse_stamp(
+                           s, n, r->cfg->kind == SOURCE_ODBC ? DATETIME_YMD : r->cfg->date_order, 0,
+                           &st, why, sizeof(why));
+        if (rc != ACDL_OK || r->null[r->i_stamp]) {
+            rows_error(r, "column '%s': %s", r->names[r->i_stamp],
+                       r->null[r->i_stamp] ? "no timestamp" : why);
+            return ACDL_EINVAL;
+        }
+    } else {
+        int rc = r->cfg->date_format[0]
+                     ? datetime_parse_format(&r->fmt_date, r->val[r->i_date], r->len[r->i_date],
+                                             &st, why, sizeof(why))
+                     : datetime_parse_date(r->val[r->i_date], r->len[r->i_date], r->cfg->date_order,
+                                           &st.date, why, sizeof(why));
+        if (rc != ACDL_OK) {
+            rows_error(r, "column '%s': %s", r->names[r->i_date], why);
+            return ACDL_EINVAL;
+        }
+        struct datetime_stamp t;
+        memset(&t, 0, sizeof(t));
+        rc = r->cfg->time_format[0] ? datetime_parse_format(&r->fmt_time, r->val[r->i_time],
+                                                            r->len[r->i_time], &t, why, sizeof(why))
+                                    : datetime_parse_time(r->val[r->i_time], r->len[r->i_time], 0,
+                                                          &t.time, why, sizeof(why));
+        if (rc != ACDL_OK) {
+            rows_error(r, "column '%s': %s", r->names[r->i_time], why);
+            return ACDL_EINVAL;
+        }
+        st.time = t.time;
+    }
+    day->y = st.date.year;
+    day->m = st.date.month;
+    day->d = st.date.day;
+    *minute_of_day = st.time.minute_of_day;
+    *second = st.time.second;
+    if (st.has_offset) {
+        /* an explicit offset names the instant: the local day follows from it */
+        int64_t t = datetime_days_from_civil(day->y, day->m, day->d) * 86400 +
+                    (int64_t)*minute_of_day * 60 + *second - (int64_t)st.offset_minutes * 60;
+        int utc_off;
+        tz_utc_to_local(r->tz, t, day, minute_of_day, second, &utc_off);
+        *utc = t;
+        return day_in_period(r, *day) ? 0 : 1;
+    }
+    if (*minute_of_day == 1440) {
+        if (r->cfg->layout == LAYOUT_INTERVAL) {
+            rows_error(r, "24:00 is the end of a day, not the start of an interval");
+            return ACDL_EINVAL;
+        }
+        tz_date_add_days(day, 1);
+        *minute_of_day = 0;
+    }
+    if (!day_in_period(r, *day)) {
+        return 1;
+    }
+    if (r->cfg->layout == LAYOUT_INTERVAL &&
+        (*minute_of_day % r->cfg->interval_minutes != 0 || *second != 0)) {
+        rows_error(r, "%02d:%02d:%02d is not the start of a %d-minute interval",
+                   *minute_of_day / 60, *minute_of_day % 60, *second, r->cfg->interval_minutes);
+        return ACDL_EINVAL;
+    }
+    struct tz_sequencer *seq = sequencer_for(r, queue, qlen, *day);
+    if (tz_sequencer_next(seq, *minute_of_day, *second, utc) != ACDL_OK) {
+        char ds[11];
+        tz_date_format(*day, ds);
+        rows_error(r, "%s %02d:%02d does not exist in %s (the clocks skip that hour)", ds,
+                   *minute_of_day / 60, *minute_of_day % 60, r->cfg->time_zone);
+        return ACDL_EINVAL;
+    }
+    return 0;
+}
+/* --- one row --- */
+
+static int eval_derived(struct rows *r)
+{
+    char err[256];
+    for (int d = 0; d < r->cfg->nderived; d++) {
+        struct expr *e = r->derived[d];
+        int nb = r->nraw + d;
+        for (int i = 0; i < nb; i++) {
+            if (r->null[i]) {
+                expr_bind_null(e, i);
+            } else {
+                expr_bind_text(e, i, r->val[i], (int)r->len[i]);
+            }
+        }
+        int is_null;
+        if (expr_eval_text(e, r->derived_buf[d], sizeof(r->derived_buf[d]), &is_null, err,
+                           sizeof(err)) != ACDL_OK) {
+            rows_error(r, "derived field '%s': %s", r->cfg->derived[d].name, err);
+            return ACDL_EINVAL;
+        }
+        int slot = r->nraw + d;
+        r->val[slot] = r->derived_buf[d];
+        r->len[slot] = strlen(r->derived_buf[d]);
+        r->null[slot] = is_null;
+    }
+    if (r->filter) {
+        int truth;
+        for (int i = 0; i < r->nnames; i++) {
+            if (r->null[i]) {
+                expr_bind_null(r->filter, i);
+            } else {
+                expr_bind_text(r->filter, i, r->val[i], (int)r->len[i]);
+            }
+        }
+        if (expr_eval_bool(r->filter, &truth, err, sizeof(err)) != ACDL_OK) {
+            rows_error(r, "row filter: %s", err);
+            return ACDL_EINVAL;
+        }
+        if (!truth) {
+            r->k.rows_filtered++;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int process_row_inner(struct rows *r)
+{
+    r->k.rows_read++;
+    if (eval_derived(r) != 0) {
+        return ACDL_OK; /* filtered or rejected: counted, go on with the next row */
+    }
+    return r->sink->row(r, r->sink->ctx);
+}
+
+/* In preview mode each row becomes one JSON object: its raw fields, then either its parsed
+ * queue, interval and values, an error, or filtered: true. */
+static int process_row(struct rows *r)
+{
+    if (!r->preview_rows) {
+        return process_row_inner(r);
+    }
+    if ((int)json_array_size(r->preview_rows) >= r->preview_max) {
+        return ACDL_ESTOP;
+    }
+    json_t *fields = json_array();
+    for (int i = 0; i < r->nraw; i++) {
+        json_array_append_new(fields,
+                              r->null[i] ? json_null() : json_stringn(r->val[i], r->len[i]));
+    }
+    r->preview_row = json_pack("{s:s, s:I, s:o}", "where", r->where, "line", (json_int_t)r->line,
+                               "fields", fields);
+    int64_t filtered = r->k.rows_filtered;
+    int rc = process_row_inner(r);
+    if (r->k.rows_filtered > filtered) {
+        json_object_set_new(r->preview_row, "filtered", json_true());
+    }
+    json_array_append_new(r->preview_rows, r->preview_row);
+    r->preview_row = NULL;
+    return rc;
+}
+
+/* --- names and roles --- */
+
+static int add_name(struct rows *r, const char *s, size_t n)
+{
+    if (r->nnames >= ROWS_MAX_COLS) {
+        return ACDL_ETOOBIG;
+    }
+    char *copy = malloc(n + 1);
+    if (!copy) {
+        return ACDL_ENOMEM;
+    }
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    r->name_store[r->nnames] = copy;
+    r->names[r->nnames++] = copy;
+    return ACDL_OK;
+}
+
+static void free_names(struct rows *r)
+{
+    for (int i = 0; i < r->nnames; i++) {
+        free(r->name_store[i]);
+        r->name_store[i] = NULL;
+    }
+    for (int d = 0; d < SOURCE_MAX_DERIVED; d++) {
+        expr_free(r->derived[d]);
+        r->derived[d] = NULL;
+    }
+    expr_free(r->filter);
+    r->filter = NULL;
+    r->nnames = r->nraw = 0;
+}
+
+/* ASCII case-insensitive comparison with surrounding blanks ignored on a (header names). */
+static int strcasecmp_ascii(const char *a, const char *b)
+{
+    while (*a == ' ' || *a == '\t') {
+        a++;
+    }
+    size_t al = strlen(a);
+    while (al > 0 && (a[al - 1] == ' ' || a[al - 1] == '\t')) {
+        al--;
+    }
+    size_t bl = strlen(b);
+    if (al != bl) {
+        return 1;
+    }
+    for (size_t i = 0; i < al; i++) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') {
+            x = (char)(x - 'A' + 'a');
+        }
+        if (y >= 'A' && y <= 'Z') {
+            y = (char)(y - 'A' + 'a');
+        }
+        if (x != y) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Index of a column given by spec (a name, or digits for a 1-based number) among the raw and
+ * derived names; -1 when absent. */
+static int find_column(struct rows *r, const char *spec)
+{
+    int digits = spec[0] != '\0';
+    long n = 0;
+    for (const char *p = spec; *p; p++) {
+        if (*p < '0' || *p > '9') {
+            digits = 0;
+            break;
+        }
+        n = n * 10 + (*p - '0');
+        if (n > 100000) {
+            return -1;
+        }
+    }
+    if (digits) {
+        return n >= 1 && n <= r->nraw ? (int)n - 1 : -1;
+    }
+    for (int i = 0; i < r->nnames; i++) {
+        if (!strcasecmp_ascii(r->names[i], spec)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Compiles derived fields and the filter over the current raw names and resolves the column
+ * roles. Returns 0, or ACDL_EINVAL after logging why (the whole input is unusable). */
+static int prepare_columns(struct rows *r)
+{
+    char err[300];
+    const struct source_cfg *cfg = r->cfg;
+    for (int d = 0; d < cfg->nderived; d++) {
+        if (expr_compile(cfg->derived[d].expression, r->names, r->nnames, &r->derived[d], err,
+                         sizeof(err)) != ACDL_OK) {
+            rows_log(r, "error", "%s: derived field '%s': %s", r->where, cfg->derived[d].name, err);
+            return ACDL_EINVAL;
+        }
+        if (add_name(r, cfg->derived[d].name, strlen(cfg->derived[d].name)) != ACDL_OK) {
+            return ACDL_ENOMEM;
+        }
+    }
+    if (cfg->filter[0] &&
+        expr_compile(cfg->filter, r->names, r->nnames, &r->filter, err, sizeof(err)) != ACDL_OK) {
+        rows_log(r, "error", "%s: row filter: %s", r->where, err);
+        return ACDL_EINVAL;
+    }
+    r->i_queue = r->i_qname = r->i_date = r->i_time = r->i_stamp = r->i_answered = r->i_duration =
+        -1;
+    r->nmetric_cols = 0;
+    if (cfg->kind == SOURCE_ODBC) {
+        /* the documented result contract */
+        if (r->nraw < 4) {
+            rows_log(r, "error", "the query returns %d columns; the %s layout needs %s", r->nraw,
+                     source_layout_name(cfg->layout),
+                     cfg->layout == LAYOUT_CONTACT
+                         ? "queue id, timestamp, answered (0/1), duration seconds"
+                         : "queue id, queue name, interval start, then one column per metric");
+            return ACDL_EINVAL;
+        }
+        r->i_queue = 0;
+        if (cfg->layout == LAYOUT_CONTACT) {
+            r->i_stamp = 1;
+            r->i_answered = 2;
+            r->i_duration = 3;
+        } else {
+            r->i_qname = 1;
+            r->i_stamp = 2;
+            for (int i = 3; i < r->nraw; i++) {
+                r->i_metric[r->nmetric_cols] = i;
+                snprintf(r->metric_names[r->nmetric_cols], sizeof(r->metric_names[0]), "%s",
+                         r->names[i]);
+                r->nmetric_cols++;
+            }
+        }
+        return ACDL_OK;
+    }
+    struct {
+        const struct source_column *col;
+        int *idx;
+        const char *role;
+    } roles[] = {
+        {&cfg->queue, &r->i_queue, "queue"},
+        {&cfg->queue_name, &r->i_qname, "queue_name"},
+        {&cfg->date, &r->i_date, "date"},
+        {&cfg->time, &r->i_time, "time"},
+        {&cfg->timestamp, &r->i_stamp, "timestamp"},
+        {&cfg->answered, &r->i_answered, "answered"},
+        {&cfg->duration, &r->i_duration, "duration"},
+    };
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+        if (!roles[i].col->spec[0]) {
+            continue;
+        }
+        *roles[i].idx = find_column(r, roles[i].col->spec);
+        if (*roles[i].idx < 0) {
+            rows_log(r, "error", "%s: no column '%s' for %s (the header has %d columns)", r->where,
+                     roles[i].col->spec, roles[i].role, r->nraw);
+            return ACDL_EINVAL;
+        }
+    }
+    for (int i = 0; i < cfg->nmetrics; i++) {
+        int idx = find_column(r, cfg->metrics[i].col.spec);
+        if (idx < 0) {
+            rows_log(r, "error", "%s: no column '%s' for metric '%s'", r->where,
+                     cfg->metrics[i].col.spec, cfg->metrics[i].name);
+            return ACDL_EINVAL;
+        }
+        r->i_metric[r->nmetric_cols] = idx;
+        snprintf(r->metric_names[r->nmetric_cols], sizeof(r->metric_names[0]), "%s",
+                 cfg->metrics[i].name);
+        r->nmetric_cols++;
+    }
+    return ACDL_OK;
+}
+
+/* --- CSV --- */
+
+struct csv_walk {
+    struct rows *r;
+    int rc;
+};
+
+static int file_done_before(struct rows *r, const char *sha)
+{
+    sqlite3_stmt *s = store_prepare(r->c, "SELECT 1 FROM imported_files WHERE source_id = ? AND "
+                                          "sha256 = ?");
+    int found = 0;
+    if (s) {
+        sqlite3_bind_int64(s, 1, r->run->source_id);
+        sqlite3_bind_text(s, 2, sha, -1, SQLITE_STATIC);
+        found = sqlite3_step(s) == SQLITE_ROW;
+        store_done(s);
+    }
+    return found;
+}
+
+static int note_file(struct rows *r, const char *name, const char *sha, long long size)
+{
+    if (r->nfiles == r->files_cap) {
+        int ncap = r->files_cap ? r->files_cap * 2 : 64;
+        struct rows_file *nf = realloc(r->files, (size_t)ncap * sizeof(*nf));
+        if (!nf) {
+            return ACDL_ENOMEM;
+        }
+        r->files = nf;
+        r->files_cap = ncap;
+    }
+    struct rows_file *f = &r->files[r->nfiles];
+    size_t n = strlen(name);
+    f->name = malloc(n + 1);
+    if (!f->name) {
+        return ACDL_ENOMEM;
+    }
+    memcpy(f->name, name, n + 1);
+    snprintf(f->sha256, sizeof(f->sha256), "%s", sha);
+    f->size = size;
+    r->nfiles++;
+    return ACDL_OK;
+}
+
+static int import_file(const char *name, void *ctx)
+{
+    struct csv_walk *w = ctx;
+    struct rows *r = w->r;
+    char path[SOURCE_PATH_MAX + 300], sha[65];
+    long long size = 0;
+    struct csv_reader *rd = NULL;
+    struct csv_record rec;
+    struct csv_error cerr;
+    struct csv_options o = r->cfg->csv;
+    int rc;
+
+    if (rows_cancelled(r)) {
+        return ACDL_ESTOP;
+    }
+    snprintf(path, sizeof(path), "%s/%s", r->cfg->folder, name);
+    snprintf(r->where, sizeof(r->where), "%s", name);
+    if (crypto_sha256_file(path, sha, &size) != ACDL_OK) {
+        rows_log(r, "warn", "%s: cannot read the file; skipped", name);
+        r->k.files_skipped++;
+        return 0;
+    }
+    if (!r->preview_rows && file_done_before(r, sha)) {
+        rows_log(r, "info", "%s: imported before (same content); skipped", name);
+        r->k.files_skipped++;
+        return 0;
+    }
+    o.name = name;
+    o.allow_ragged = 1;
+    rc = csv_open_file(&rd, path, &o);
+    if (rc != ACDL_OK) {
+        rows_log(r, "warn", "%s: cannot open: %s", name, acdl_strerror(rc));
+        r->k.files_skipped++;
+        return 0;
+    }
+    rc = csv_header_read(rd, &cerr);
+    if (rc != ACDL_OK) {
+        rows_log(r, "error", "%s", rc == ACDL_ENOTFOUND ? "the file has no header" : cerr.message);
+        csv_close(rd);
+        r->k.files_skipped++;
+        return 0;
+    }
+    free_names(r);
+    size_t nh = 0;
+    const struct csv_field *hdr = csv_header(rd, &nh);
+    if (hdr) {
+        for (size_t i = 0; i < nh && (int)i < ROWS_MAX_COLS - SOURCE_MAX_DERIVED; i++) {
+            add_name(r, hdr[i].ptr, hdr[i].len);
+        }
+    } else {
+        /* no header: columns are known by number; name them "1", "2", ... */
+        for (int i = 0; i < ROWS_MAX_COLS - SOURCE_MAX_DERIVED && i < 256; i++) {
+            char num[8];
+            int n = snprintf(num, sizeof(num), "%d", i + 1);
+            add_name(r, num, (size_t)n);
+        }
+    }
+    r->nraw = r->nnames;
+    if (prepare_columns(r) != ACDL_OK) {
+        csv_close(rd);
+        r->k.files_skipped++;
+        return 0;
+    }
+    int64_t rejected_before = r->k.rows_rejected;
+    int strict_fail = 0;
+    for (;;) {
+        rc = csv_next(rd, &rec, &cerr);
+        if (rc == CSV_END) {
+            break;
+        }
+        if (rc < 0) {
+            if (!csv_error_recoverable(rc)) {
+                rows_log(r, "error", "%s", cerr.message);
+                strict_fail = 1;
+                break;
+            }
+            r->line = cerr.line;
+            r->k.rows_read++;
+            r->k.rows_rejected++;
+            if (r->row_errors++ < ROWS_LOG_ERRORS) {
+                rows_log(r, "warn", "%s", cerr.message);
+            }
+            continue;
+        }
+        r->line = rec.line;
+        int n = (int)rec.nfields < r->nraw ? (int)rec.nfields : r->nraw;
+        for (int i = 0; i < r->nraw; i++) {
+            r->val[i] = i < n ? rec.fields[i].ptr : "";
+            r->len[i] = i < n ? rec.fields[i].len : 0;
+            r->null[i] = i >= n;
+        }
+        rc = process_row(r);
+        if (rc != ACDL_OK) {
+            csv_close(rd);
+            return rc;
+        }
+        if (rows_cancelled(r)) {
+            csv_close(rd);
+            return ACDL_ESTOP;
+        }
+        rows_progress(r, 0);
+    }
+    csv_close(rd);
+    if (!strict_fail && r->sink->end_input && (rc = r->sink->end_input(r, r->sink->ctx))) {
+        return rc;
+    }
+    if (r->cfg->strict && (strict_fail || r->k.rows_rejected > rejected_before)) {
+        rows_log(r, "error", "%s: rejected rows and the source is strict: the run stops", name);
+        return ACDL_EINVAL;
+    }
+    if (strict_fail) {
+        r->k.files_skipped++;
+        return 0;
+    }
+    r->k.files_read++;
+    if (r->preview_rows) {
+        return (int)json_array_size(r->preview_rows) >= r->preview_max ? ACDL_ESTOP : 0;
+    }
+    if ((rc = note_file(r, name, sha, size)) != ACDL_OK) {
+        return rc;
+    }
+    rows_log(r, "info", "%s: read (%lld bytes)", name, size);
+    return 0;
+}
+
+static int read_csv(struct rows *r)
+{
+    struct csv_walk w = {r, 0};
+    int rc = plat_dir_files(r->cfg->folder, r->cfg->pattern, import_file, &w);
+    if (rc == ACDL_ENOTFOUND) {
+        rows_log(r, "error", "the folder %s does not exist or cannot be read", r->cfg->folder);
+        return ACDL_ENOTFOUND;
+    }
+    if (rc == ACDL_EIO) {
+        rows_log(r, "error", "the folder %s cannot be read", r->cfg->folder);
+    }
+    return rc;
+}
+
+int rows_files_commit(struct rows *r)
+{
+    int rc = ACDL_OK;
+    if (r->nfiles == 0) {
+        return ACDL_OK;
+    }
+    sqlite3_stmt *s = store_prepare(r->c, "INSERT OR REPLACE INTO imported_files (source_id, "
+                                          "sha256, name, size, imported_at, run_id) VALUES (?, ?, "
+                                          "?, ?, ?, ?)");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    int64_t now = plat_now();
+    for (int i = 0; i < r->nfiles && rc == ACDL_OK; i++) {
+        sqlite3_bind_int64(s, 1, r->run->source_id);
+        sqlite3_bind_text(s, 2, r->files[i].sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, r->files[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 4, r->files[i].size);
+        sqlite3_bind_int64(s, 5, now);
+        sqlite3_bind_int64(s, 6, r->run->id);
+        rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+        sqlite3_reset(s);
+    }
+    store_done(s);
+    return rc;
+}
+
+void rows_files_after(struct rows *r)
+{
+    if (r->cfg->kind != SOURCE_CSV || r->cfg->after_import == AFTER_KEEP) {
+        return;
+    }
+    for (int i = 0; i < r->nfiles; i++) {
+        const char *name = r->files[i].name;
+        char from[SOURCE_PATH_MAX + 300], to[SOURCE_PATH_MAX + 300];
+        snprintf(from, sizeof(from), "%s/%s", r->cfg->folder, name);
+        if (r->cfg->after_import == AFTER_DELETE) {
+            if (plat_file_remove(from) != ACDL_OK) {
+                rows_log(r, "warn", "%s: imported, but could not be deleted", name);
+            }
+        } else {
+            plat_mkdir_p(r->cfg->archive_folder, 0);
+            snprintf(to, sizeof(to), "%s/%s", r->cfg->archive_folder, name);
+            if (plat_file_rename(from, to) != ACDL_OK) {
+                rows_log(r, "warn", "%s: imported, but could not be moved to %s", name,
+                         r->cfg->archive_folder);
+            }
+        }
+    }
+}
+
+/* --- ODBC --- */
+
+static int read_odbc(struct rows *r, const struct store_source *src)
+{
+    char err[600], aad[64];
+    char *password = NULL;
+    size_t pwlen = 0;
+    struct odbc_conn *conn = NULL;
+    struct odbc_query *q = NULL;
+    struct odbc_row row;
+    int rc;
+
+    if (src->password_sealed) {
+        snprintf(aad, sizeof(aad), "sources/%lld/password", (long long)src->id);
+        rc = secret_open(r->app->secrets, aad, src->password_sealed, &password, &pwlen);
+        if (rc != ACDL_OK) {
+            rows_log(r, "error",
+                     "the stored password cannot be decrypted (was the key file "
+                     "replaced?); set it again");
+            return rc;
+        }
+    }
+    struct odbc_conn_opts co;
+    memset(&co, 0, sizeof(co));
+    co.dsn = r->cfg->dsn[0] ? r->cfg->dsn : NULL;
+    co.connstr = r->cfg->connection_string[0] ? r->cfg->connection_string : NULL;
+    co.user = r->cfg->user;
+    co.password = password;
+    co.query_timeout_s = r->cfg->timeout_s;
+    rc = odbc_conn_open(&co, &conn, err, sizeof(err));
+    secret_wipe(password, pwlen);
+    if (rc != ACDL_OK) {
+        rows_log(r, "error", "connecting failed: %s", err);
+        return rc;
+    }
+    pthread_mutex_lock(&r->cancel->mu);
+    r->cancel->conn = conn;
+    int was_cancelled = r->cancel->flag;
+    pthread_mutex_unlock(&r->cancel->mu);
+    if (was_cancelled) {
+        rc = ACDL_ESTOP;
+        goto out;
+    }
+    const char *sql = r->cfg->sql;
+    if (r->cfg->preset[0]) {
+        const struct odbc_preset *p = odbc_preset_find(r->cfg->preset);
+        sql = p ? p->sql : "";
+    }
+    /* the period: local midnight of the first day to local midnight after the last */
+    struct odbc_period period;
+    struct tz_date end = r->to;
+    tz_date_add_days(&end, 1);
+    period.start = (struct odbc_datetime){r->from.y, r->from.m, r->from.d, 0, 0, 0};
+    period.end = (struct odbc_datetime){end.y, end.m, end.d, 0, 0, 0};
+    rows_log(r, "info", "querying %s (%s) for %s .. %s", odbc_conn_dbms_name(conn),
+             odbc_conn_driver_name(conn), r->run->period_from, r->run->period_to);
+    rc = odbc_query_open(conn, sql, &period, NULL, &q, err, sizeof(err));
+    if (rc != ACDL_OK) {
+        rows_log(r, "error", "the query failed: %s", err);
+        goto out;
+    }
+    free_names(r);
+    for (size_t i = 0; i < odbc_query_ncols(q) && i < ROWS_MAX_COLS - SOURCE_MAX_DERIVED; i++) {
+        const struct odbc_column *col = odbc_query_column(q, i);
+        add_name(r, col->name, strlen(col->name));
+    }
+    r->nraw = r->nnames;
+    snprintf(r->where, sizeof(r->where), "query row");
+    if ((rc = prepare_columns(r)) != ACDL_OK) {
+        goto out;
+    }
+    for (;;) {
+        rc = odbc_query_next(q, &row, err, sizeof(err));
+        if (rc == 0) {
+            break;
+        }
+        r->line = row.number;
+        if (rc == ACDL_ETOOBIG || (rc == ACDL_EDB && row.number > 0)) {
+            r->k.rows_read++;
+            rows_error(r, "%s", err);
+            continue;
+        }
+        if (rc < 0) {
+            rows_log(r, "error", "reading the result failed: %s", err);
+            goto out;
+        }
+        int n = (int)row.nfields < r->nraw ? (int)row.nfields : r->nraw;
+        for (int i = 0; i < n; i++) {
+            r->val[i] = row.fields[i].ptr;
+            r->len[i] = row.fields[i].len;
+            r->null[i] = row.fields[i].is_null;
+        }
+        rc = process_row(r);
+        if (rc != ACDL_OK) {
+            goto out;
+        }
+        if (rows_cancelled(r)) {
+            rc = ACDL_ESTOP;
+            goto out;
+        }
+        rows_progress(r, 0);
+    }
+    rc = r->sink->end_input ? r->sink->end_input(r, r->sink->ctx) : ACDL_OK;
+out:
+    odbc_query_close(q);
+    pthread_mutex_lock(&r->cancel->mu);
+    r->cancel->conn = NULL;
+    pthread_mutex_unlock(&r->cancel->mu);
+    odbc_conn_close(conn);
+    if (rc == ACDL_ESTOP || rows_cancelled(r)) {
+        rc = ACDL_ESTOP;
+    }
+    return rc;
+}
+
+int rows_open(struct rows *r, struct app *app, const struct store_run *run,
+              struct import_cancel *cancel, int preview_max, char *err, size_t errsz)
+{
+    char why[200];
+    enum source_kind kind;
+    enum source_layout layout;
+    memset(r, 0, sizeof(*r));
+    r->app = app;
+    r->run = run;
+    r->cancel = cancel;
+    r->preview_max = preview_max;
+    if (preview_max > 0) {
+        r->preview_rows = json_array();
+        r->preview_msgs = json_array();
+    }
+    r->c = store_acquire(app->store);
+    r->cfg = malloc(sizeof(*r->cfg));
+    r->seq = calloc(SEQ_SLOTS, sizeof(*r->seq));
+    if (!r->cfg || !r->seq) {
+        snprintf(err, errsz, "out of memory");
+        return ACDL_ENOMEM;
+    }
+    int rc = store_source_get(r->c, run->source_id, &r->src);
+    if (rc != ACDL_OK) {
+        snprintf(err, errsz, "the source is gone");
+        return rc;
+    }
+    r->have_src = 1;
+    json_t *settings = json_loads(r->src.settings, 0, NULL);
+    source_kind_parse(r->src.kind, &kind);
+    source_layout_parse(r->src.layout, &layout);
+    rc = source_cfg_parse(settings, kind, layout, r->src.time_zone, r->src.interval_minutes, r->cfg,
+                          err, errsz);
+    json_decref(settings);
+    if (rc == ACDL_OK &&
+        ((r->cfg->date_format[0] &&
+          datetime_format_compile(&r->fmt_date, r->cfg->date_format, why, sizeof(why))) ||
+         (r->cfg->time_format[0] &&
+          datetime_format_compile(&r->fmt_time, r->cfg->time_format, why, sizeof(why))) ||
+         (r->cfg->timestamp_format[0] &&
+          datetime_format_compile(&r->fmt_stamp, r->cfg->timestamp_format, why, sizeof(why))))) {
+        rc = ACDL_EINVAL;
+        snprintf(err, errsz, "%s", why);
+    }
+    if (rc == ACDL_OK && (rc = tz_open(r->src.time_zone, &r->tz)) != ACDL_OK) {
+        snprintf(err, errsz, "time zone %s cannot be used", r->src.time_zone);
+    }
+    if (rc == ACDL_OK && (tz_date_parse(run->period_from, &r->from) != ACDL_OK ||
+                          tz_date_parse(run->period_to, &r->to) != ACDL_OK)) {
+        rc = ACDL_EINVAL;
+        snprintf(err, errsz, "bad period %s .. %s", run->period_from, run->period_to);
+    }
+    return rc;
+}
+
+void rows_close(struct rows *r)
+{
+    free_names(r);
+    tz_close(r->tz);
+    free(r->seq);
+    free(r->cfg);
+    for (int i = 0; i < r->nfiles; i++) {
+        free(r->files[i].name);
+    }
+    free(r->files);
+    json_decref(r->preview_rows);
+    json_decref(r->preview_msgs);
+    if (r->have_src) {
+        store_source_clear(&r->src);
+    }
+    if (r->c) {
+        store_release(r->app->store, r->c);
+    }
+    memset(r, 0, sizeof(*r));
+}
+
+int rows_read(struct rows *r, const struct rows_sink *sink)
+{
+    r->sink = sink;
+    r->last_progress_ms = plat_monotonic_ms();
+    int rc = r->cfg->kind == SOURCE_CSV ? read_csv(r) : read_odbc(r, &r->src);
+    if (rc == ACDL_OK && rows_cancelled(r)) {
+        rc = ACDL_ESTOP;
+    }
+    return rc;
+}

@@ -1,0 +1,191 @@
+/* rows.h: a source's rows, the same for every data product: the CSV files of a CSV source
+ * (checksum skip, header names, keep/move/delete afterwards) or the result rows of an ODBC
+ * source's query, with derived fields, the row filter, column roles, time parsing into local
+ * days and UTC instants, the run log and row errors.
+ *
+ * Use: rows_open() loads the source and the run's period; rows_read() walks every input and
+ * calls sink->row once per row that passed the filter, with the row's fields in r->val[],
+ * r->len[] and r->null[] (raw columns first, then the derived fields) and the columns of the
+ * roles in r->i_* (-1: not used). The sink turns the row into its product's values (calling
+ * rows_time(), rows_interval(), rows_parse_number() and rows_error() as it needs) and counts
+ * what it kept in r->k.rows_staged. After each input (one CSV file, one query) sink->end_input
+ * is called: a point where the sink may write what it accumulated. Nothing in here writes
+ * product data: the sink stages, and inside its staging transaction calls rows_files_commit()
+ * so that the files of the run count as imported exactly when their data is staged; after the
+ * commit rows_files_after() keeps, moves or deletes them.
+ *
+ * Preview (preview_max > 0 in rows_open): CSV files already imported are read too, nothing
+ * is written, each row becomes a JSON object in r->preview_rows (its raw fields, then whatever
+ * the sink adds to r->preview_row, or its error, or filtered: true) and the log lines go to
+ * r->preview_msgs; reading stops (ACDL_ESTOP) after preview_max rows.
+ *
+ * A struct rows is used by one thread; only import_cancel() may be called from another. */
+#ifndef ACDL_PIPELINE_ROWS_H
+#define ACDL_PIPELINE_ROWS_H
+#include <jansson.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "core/datetime.h"
+#include "core/log.h"
+#include "core/tz.h"
+#include "pipeline/source_cfg.h"
+#include "store/runs.h"
+#include "store/sources.h"
+
+#define ROWS_MAX_COLS 512
+#define ROWS_LOG_ERRORS 200 /* row errors written to the run log; the rest are counted */
+
+struct odbc_conn;
+struct expr;
+
+/* How another thread cancels a run: import_cancel() sets the flag and cancels an ODBC
+ * statement under way. Initialise with import_cancel_init(). */
+struct import_cancel {
+    pthread_mutex_t mu;
+    volatile int flag;
+    struct odbc_conn *conn; /* set by rows_read while a query runs */
+};
+
+void import_cancel_init(struct import_cancel *c);
+void import_cancel_destroy(struct import_cancel *c);
+void import_cancel(struct import_cancel *c);
+
+struct rows_seq_slot;
+struct rows_sink;
+
+/* A CSV file read by this run, staged with the run's data. */
+struct rows_file {
+    char *name; /* owned */
+    char sha256[65];
+    long long size;
+};
+
+/* Every field is read-only for a sink unless said otherwise. */
+struct rows {
+    struct app *app;
+    const struct store_run *run; /* borrowed; a preview's is a stand-in with id 0 */
+    struct import_cancel *cancel;
+    struct store_conn *c; /* held from rows_open to rows_close */
+    struct store_source src;
+    struct source_cfg *cfg;
+    struct tz *tz;
+    struct tz_date from, to;   /* the run's local days */
+    struct store_run_counts k; /* the sink counts rows_staged; everything else is counted here */
+    int row_errors;
+    int64_t last_progress_ms;
+
+    /* the current row: raw fields 0..nraw-1, then the derived fields up to nnames-1 */
+    const char *names[ROWS_MAX_COLS];
+    char *name_store[ROWS_MAX_COLS];
+    int nraw, nnames;
+    const char *val[ROWS_MAX_COLS]; /* not NUL-terminated */
+    size_t len[ROWS_MAX_COLS];
+    int null[ROWS_MAX_COLS];
+    char derived_buf[SOURCE_MAX_DERIVED][512];
+    struct expr *derived[SOURCE_MAX_DERIVED];
+    struct expr *filter;
+
+    /* role -> index into val[] (-1: none); the metrics in the order of the source's config
+     * (ODBC interval results: every column after the third, named by the column) */
+    int i_queue, i_qname, i_date, i_time, i_stamp, i_answered, i_duration;
+    int i_metric[ROWS_MAX_COLS];
+    char metric_names[ROWS_MAX_COLS][65];
+    int nmetric_cols;
+    struct datetime_format fmt_date, fmt_time, fmt_stamp;
+    struct rows_seq_slot *seq;
+
+    /* where the row came from, for messages: a file name or "query row", and its line */
+    char where[300];
+    uint64_t line;
+    struct tz_date seen_from, seen_to; /* CSV: the days the files held */
+    int seen_any;
+
+    /* preview */
+    json_t *preview_rows, *preview_msgs, *preview_row;
+    int preview_max;
+
+    /* the intervals of the last day asked about (rows_interval) */
+    int64_t day_intervals[TZ_DAY_INTERVALS_MAX];
+    int nday_intervals;
+    struct tz_date intervals_day;
+
+    /* the CSV files read (not skipped) so far */
+    struct rows_file *files;
+    int nfiles, files_cap;
+
+    const struct rows_sink *sink; /* during rows_read */
+    int have_src;
+};
+
+/* What rows_read() feeds. row and end_input return 0 to go on, or an ACDL_E* code that ends
+ * the read with that code (ACDL_ESTOP: stop quietly). pause (may be NULL) is called before
+ * rows writes to the database (run log, progress), so that a sink can end a write batch it
+ * keeps open. */
+struct rows_sink {
+    int (*row)(struct rows *r, void *ctx);
+    int (*end_input)(struct rows *r, void *ctx);
+    void (*pause)(void *ctx);
+    void *ctx;
+};
+
+/* Prepares r (caller's memory, zeroed or not) for run: holds a connection, loads the source,
+ * its settings and time zone, and the run's period. preview_max > 0: preview mode (see
+ * above). Returns 0, or an ACDL_E* code with err; rows_close() must be called either way. */
+int rows_open(struct rows *r, struct app *app, const struct store_run *run,
+              struct import_cancel *cancel, int preview_max, char *err, size_t errsz);
+
+/* Releases everything of r (the connection too). Safe after a failed rows_open(). */
+void rows_close(struct rows *r);
+
+/* Reads every input of the source (see above). Returns 0 when everything was read, ACDL_ESTOP
+ * when cancelled (or, in preview, when enough rows were read), else an ACDL_E* code (the run
+ * log says why). */
+int rows_read(struct rows *r, const struct rows_sink *sink);
+
+/* A line in the run log (or the preview's messages). */
+void rows_log(struct rows *r, const char *level, const char *fmt, ...) ACDL_PRINTF(3, 4);
+
+/* Rejects the current row with a reason: counted, and the first ROWS_LOG_ERRORS are logged
+ * with file and line (preview: the row's "error"). */
+void rows_error(struct rows *r, const char *fmt, ...) ACDL_PRINTF(2, 3);
+
+/* Reads the current row's time (timestamp role, or date + time roles) into its local day,
+ * UTC instant, minute of day and second. key (e.g. the queue) tells apart the wall-time
+ * sequences of a repeated autumn hour: rows of one key and day are taken in row order.
+ * Interval layout: the time must start an interval. Returns 0, 1 when the day is outside
+ * the run's period (ODBC only; the caller counts it as filtered), or ACDL_EINVAL after
+ * rows_error(). */
+int rows_time(struct rows *r, const char *key, size_t keylen, struct tz_date *day, int64_t *utc,
+              int *minute_of_day, int *second);
+
+/* The UTC start of the interval of the local day that holds utc into *start, and its index
+ * among the day's intervals into *slot (may be NULL). Returns 0, or -1 when utc is outside
+ * the day. */
+int rows_interval(struct rows *r, struct tz_date day, int64_t utc, int64_t *start, int *slot);
+
+/* A number as exports write it: "12", "-3.5", "12,5" (decimal comma unless ',' separates
+ * fields), or a duration "hh:mm:ss" / "mm:ss" in seconds. Returns 0, 1 when empty (no
+ * value), or ACDL_EINVAL with why. */
+int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out, char *why,
+                      size_t whysz);
+
+/* 0 for "", "0", "n", "N", "f", "F", "no", "false"; 1 otherwise. */
+int rows_truthy(const char *s, size_t n);
+
+/* 1 when the run was cancelled. */
+int rows_cancelled(const struct rows *r);
+
+/* Writes the run's counters to the store, at most once a second unless force. */
+void rows_progress(struct rows *r, int force);
+
+/* Records the files read as imported (by checksum): call it inside the staging transaction.
+ * Returns 0 or ACDL_EDB. */
+int rows_files_commit(struct rows *r);
+
+/* After the staging commit: keeps, moves or deletes the files read, as the source says. */
+void rows_files_after(struct rows *r);
+
+#endif
