@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include "app.h"
+#include "cli.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/tz.h"
-#include "crypto/secret.h"
 #include "pipeline/import.h"
 #include "platform/platform.h"
 #include "store/runs.h"
@@ -48,7 +48,7 @@ int cmd_run(const struct acdl_config *cfg, const char *source, const char *from,
     struct tz_date a, b;
     struct app app;
     struct import_cancel cancel;
-    char path[1100], err[1400];
+    char err[1400];
     int64_t source_id = 0, run_id = 0;
     int rc, exit_code = 1;
 
@@ -57,26 +57,9 @@ int cmd_run(const struct acdl_config *cfg, const char *source, const char *from,
         fprintf(stderr, "acdlink: --from and --to must be dates YYYY-MM-DD, from <= to\n");
         return 2;
     }
-    memset(&app, 0, sizeof(app));
-    app.cfg = cfg;
-    snprintf(path, sizeof(path), "%s/acdlink.db", cfg->data_dir);
-    if (!plat_path_exists(path)) {
-        fprintf(stderr, "acdlink: no database in %s (start the daemon once, or pass --data-dir)\n",
-                cfg->data_dir);
-        return 1;
-    }
-    if (store_open(path, 2, &app.store, err, sizeof(err)) != ACDL_OK) {
+    if (cli_app_open(cfg, &app, err, sizeof(err)) != ACDL_OK) {
         fprintf(stderr, "acdlink: %s\n", err);
         return 1;
-    }
-    if (cfg->secret_key_file[0]) {
-        snprintf(path, sizeof(path), "%s", cfg->secret_key_file);
-    } else {
-        snprintf(path, sizeof(path), "%s/secret.key", cfg->data_dir);
-    }
-    if (secret_key_load(path, &app.secrets, err, sizeof(err)) != ACDL_OK) {
-        fprintf(stderr, "acdlink: %s\n", err);
-        goto out;
     }
     struct store_conn *c = store_acquire(app.store);
     rc = find_source(c, source, &source_id);
@@ -128,7 +111,6 @@ int cmd_run(const struct acdl_config *cfg, const char *source, const char *from,
            (long long)run.rows_rejected, (long long)run.rows_filtered);
     exit_code = rc == ACDL_OK ? 0 : 1;
 out:
-    secret_key_free(app.secrets);
-    store_close(app.store);
+    cli_app_close(&app);
     return exit_code;
 }

@@ -1,4 +1,4 @@
-/* main.c: the acdlink command line: serve, user, config keys, version.
+/* main.c: the acdlink command line: serve, user, run, config, version.
  *
  * Start-up order of `serve`: settings (file, environment, flags) -> logging -> data folder ->
  * database (migrations) -> first admin if there is no user -> TLS certificate -> HTTP server.
@@ -12,8 +12,10 @@
 
 #include "app.h"
 #include "bootstrap.h"
+#include "cmd_config.h"
 #include "cmd_run.h"
 #include "config/config.h"
+#include "http/setup.h"
 #include "core/embedded.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -53,6 +55,11 @@ static void usage(FILE *out)
             "      first line of standard input\n"
             "  acdlink run --source NAME --from YYYY-MM-DD --to YYYY-MM-DD [SETTINGS]\n"
             "      import a source for a period of its local days in this process\n"
+            "  acdlink config export [--output FILE] [SETTINGS]\n"
+            "  acdlink config apply FILE|- [--dry-run] [--prune] [SETTINGS]\n"
+            "      the whole setup (value types, queues, sources, mappings, schedules) as JSON,\n"
+            "      the same shapes as the API with names instead of ids; apply creates and\n"
+            "      updates what differs (--prune also deletes what the file does not name)\n"
             "  acdlink config keys      list every setting with its flag and variable\n"
             "  acdlink version\n\n"
             "SETTINGS are --key value flags, ACDLINK_KEY variables or key = value lines in the\n"
@@ -329,6 +336,43 @@ static int cmd_run_args(int argc, char **argv)
     return rc;
 }
 
+/* acdlink config export|apply ... */
+static int cmd_config_args(int argc, char **argv)
+{
+    const char *output = NULL, *file = NULL;
+    int export = !strcmp(argv[0], "export"), flags = 0, rest = 0, rc;
+    char **settings = calloc((size_t)argc + 1, sizeof(char *));
+    struct acdl_config cfg;
+    if (!settings) {
+        return 1;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (export && !strcmp(argv[i], "--output") && i + 1 < argc) {
+            output = argv[++i];
+        } else if (!export && !strcmp(argv[i], "--dry-run")) {
+            flags |= SETUP_DRY_RUN;
+        } else if (!export && !strcmp(argv[i], "--prune")) {
+            flags |= SETUP_PRUNE;
+        } else if (!export && !file && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
+            file = argv[i];
+        } else {
+            settings[rest++] = argv[i];
+        }
+    }
+    if (!export && !file) {
+        fprintf(stderr, "acdlink: usage: acdlink config apply FILE|- [--dry-run] [--prune] "
+                        "[--data-dir DIR]\n");
+        free(settings);
+        return EXIT_USAGE;
+    }
+    rc = load_settings(&cfg, rest, settings);
+    if (rc == 0) {
+        rc = export ? cmd_config_export(&cfg, output) : cmd_config_apply(&cfg, file, flags);
+    }
+    free(settings);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
@@ -348,6 +392,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "config") && argc > 2 && !strcmp(argv[2], "keys")) {
         config_print_keys(stdout);
         return 0;
+    }
+    if (!strcmp(cmd, "config") && argc > 2 &&
+        (!strcmp(argv[2], "export") || !strcmp(argv[2], "apply"))) {
+        return cmd_config_args(argc - 2, argv + 2);
     }
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         usage(stdout);

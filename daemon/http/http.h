@@ -47,6 +47,9 @@ struct req {
         char value[512];
     } headers[REQ_MAX_HEADERS]; /* extra response headers set by the handler */
     int nheaders;
+    /* in-process calls (http_call): conn is NULL and the answer lands here */
+    json_t *captured;    /* new: the JSON answered, or NULL for an empty answer */
+    int captured_status;
 };
 
 /* A handler answers the request and returns the HTTP status it sent. */
@@ -71,6 +74,16 @@ int http_route_find(const char *method, const char *path, struct req *r, char *a
 
 /* Answers a request for any path (API and console). Returns the status sent. */
 int http_dispatch(struct mg_connection *conn, struct app *app);
+
+/* --- in-process calls (http/router.c) --- */
+/* Calls the route for method and target ("/api/v1/queues?limit=500") in this thread, acting as
+ * actor (borrowed; its role is checked against the route's like for a request, CSRF is not:
+ * the caller is either a request that passed it or the local command line). body is borrowed
+ * and may be NULL. *answer (new, may be NULL) gets what the route answered: its JSON, or an
+ * error envelope when no route matches (404) or the role is too low (403). Returns the HTTP
+ * status. Thread-safe as the routes are. */
+int http_call(struct app *app, const struct auth_ctx *actor, const char *method,
+              const char *target, json_t *body, json_t **answer);
 
 /* --- replies (http/reply.c); each returns the status it sent --- */
 int reply_json(struct req *r, int status, json_t *body); /* steals body */

@@ -317,3 +317,43 @@ int route_endpoints_list(struct req *r)
     }
     return reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
+
+int http_call(struct app *app, const struct auth_ctx *actor, const char *method,
+              const char *target, json_t *body, json_t **answer)
+{
+    struct mg_request_info ri;
+    struct req r;
+    char path[512], allow[128];
+    const char *q = strchr(target, '?');
+    size_t plen = q ? (size_t)(q - target) : strlen(target);
+    int status;
+
+    *answer = NULL;
+    memset(&ri, 0, sizeof(ri));
+    memset(&r, 0, sizeof(r));
+    snprintf(path, sizeof(path), "%.*s", (int)(plen < sizeof(path) ? plen : sizeof(path) - 1),
+             target);
+    ri.request_method = method;
+    ri.local_uri = path;
+    ri.request_uri = path;
+    ri.query_string = q ? q + 1 : NULL;
+    ri.remote_addr[0] = '\0';
+    r.ri = &ri;
+    r.app = app;
+    r.auth = *actor;
+    snprintf(r.client, sizeof(r.client), "local");
+    int rc = http_route_find(method, path, &r, allow, sizeof(allow));
+    if (rc != ACDL_OK) {
+        status = reply_error(&r, 404, "not_found", "GET /api/v1/endpoints lists every route",
+                             "no endpoint %s %.100s", method, path);
+    } else if (store_role_rank(actor->role) < r.route->role) {
+        status = reply_error(&r, 403, "forbidden", "ask an administrator for the role",
+                             "this needs the %s role; you have %s", role_name(r.route->role),
+                             actor->role);
+    } else {
+        r.body = body;
+        status = r.route->fn(&r);
+    }
+    *answer = r.captured;
+    return status;
+}

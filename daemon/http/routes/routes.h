@@ -61,4 +61,7 @@ const char *route_check_password(const char *pw);
 /* Non-empty, at most max bytes, no control characters (routes/queues.c). */
 const char *route_check_text(const char *s, size_t max);
 
+int route_config_get(struct req *r);
+int route_config_apply(struct req *r);
+
 #endif

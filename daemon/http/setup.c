@@ -1,0 +1,685 @@
+/* setup.c: export and apply of the whole setup as one document (see setup.h for the design). */
+#include "http/setup.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+
+enum kind_id { K_VALUE_TYPES, K_QUEUES, K_SOURCES, K_MAPPINGS, K_SCHEDULES, K_COUNT };
+
+struct kind {
+    const char *name;     /* member of the document */
+    const char *path;     /* the API collection */
+    const char *what;     /* singular, for messages */
+    const char *fixed[4]; /* members that cannot change once the object exists */
+};
+
+/* In the order references need: a mapping names queues and sources, a schedule a source. */
+static const struct kind kinds[K_COUNT] = {
+    {"value_types", "/api/v1/value-types", "value type", {NULL}},
+    {"queues", "/api/v1/queues", "queue", {NULL}},
+    {"sources", "/api/v1/sources", "source", {"kind", "product", "layout", NULL}},
+    {"mappings", "/api/v1/mappings", "mapping", {NULL}},
+    {"schedules", "/api/v1/schedules", "schedule", {NULL}},
+};
+
+struct setup {
+    struct app *app;
+    const struct auth_ctx *actor;
+    int flags;
+    /* per kind, what is there: [{"id", "key", "doc"}] */
+    json_t *cur[K_COUNT];
+    json_t *value_types; /* every value type as listed, built-in ones too */
+    json_t *changes;
+    int unchanged;
+    json_t *error; /* {"path", "status", "message", "hint"} */
+};
+
+static void set_error(struct setup *s, const char *path, int status, const char *hint,
+                      const char *fmt, ...) ACDL_PRINTF(5, 6);
+static void set_error(struct setup *s, const char *path, int status, const char *hint,
+                      const char *fmt, ...)
+{
+    char msg[700];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    json_decref(s->error);
+    s->error = json_pack("{s:s, s:i, s:s, s:s}", "path", path, "status", status, "message", msg,
+                         "hint", hint ? hint : "");
+}
+
+/* Takes the message of an API error envelope for the report. */
+static void set_api_error(struct setup *s, const char *path, int status, const json_t *answer)
+{
+    const char *msg = "the API refused the change", *hint = "";
+    json_t *e = json_object_get(answer, "error");
+    if (json_is_string(json_object_get(e, "message"))) {
+        msg = json_string_value(json_object_get(e, "message"));
+    }
+    if (json_is_string(json_object_get(e, "hint"))) {
+        hint = json_string_value(json_object_get(e, "hint"));
+    }
+    set_error(s, path, status, hint, "%s", msg);
+}
+
+static const char *str_member(const json_t *o, const char *name)
+{
+    return json_string_value(json_object_get(o, name));
+}
+
+/* Reads a whole collection, page by page, into *items (new). */
+static int list_all(struct setup *s, int k, json_t **items)
+{
+    char target[160];
+    json_int_t cursor = 0;
+    *items = json_array();
+    for (;;) {
+        json_t *answer = NULL;
+        if (cursor) {
+            snprintf(target, sizeof(target), "%s?limit=500&cursor=%lld", kinds[k].path,
+                     (long long)cursor);
+        } else {
+            snprintf(target, sizeof(target), "%s?limit=500", kinds[k].path);
+        }
+        int st = http_call(s->app, s->actor, "GET", target, NULL, &answer);
+        if (st != 200) {
+            set_api_error(s, kinds[k].name, st, answer);
+            json_decref(answer);
+            return ACDL_EPERM;
+        }
+        json_array_extend(*items, json_object_get(answer, "items"));
+        json_t *next = json_object_get(answer, "next_cursor");
+        cursor = json_is_integer(next) ? json_integer_value(next) : 0;
+        if (json_is_string(next)) {
+            cursor = strtoll(json_string_value(next), NULL, 10);
+        }
+        json_decref(answer);
+        if (cursor <= 0) {
+            return ACDL_OK;
+        }
+    }
+}
+
+static json_t *strip(const json_t *item, const char *const *drop)
+{
+    json_t *o = json_deep_copy(item);
+    for (; *drop; drop++) {
+        json_object_del(o, *drop);
+    }
+    return o;
+}
+
+/* The document shape of an API item (new), or NULL when it is not part of a document. */
+static json_t *doc_of(int k, const json_t *it)
+{
+    static const char *const plain[] = {"id", "created_at", "updated_at", "builtin",
+                                        "password_set", NULL};
+    static const char *const sched[] = {"id", "created_at", "next_run_at", "last_run_id",
+                                        "source", NULL};
+    size_t i;
+    json_t *in, *o;
+    switch (k) {
+    case K_VALUE_TYPES:
+        return json_is_true(json_object_get(it, "builtin")) ? NULL : strip(it, plain);
+    case K_QUEUES:
+    case K_SOURCES:
+        return strip(it, plain);
+    case K_MAPPINGS: {
+        json_t *inputs = json_array();
+        json_array_foreach(json_object_get(it, "inputs"), i, in)
+        {
+            json_array_append_new(inputs, json_pack("{s:O, s:O, s:O}", "source",
+                                                    json_object_get(in, "source"), "ext_queue",
+                                                    json_object_get(in, "ext_queue"), "metric",
+                                                    json_object_get(in, "metric")));
+        }
+        json_t *f = json_object_get(it, "formula");
+        return json_pack("{s:O, s:O, s:O, s:o}", "queue",
+                         json_object_get(json_object_get(it, "queue"), "identifier"),
+                         "value_type", json_object_get(it, "value_type"), "formula",
+                         f ? f : json_null(), "inputs", inputs);
+    }
+    default:
+        o = strip(it, sched);
+        json_object_set(o, "source", json_object_get(json_object_get(it, "source"), "name"));
+        return o;
+    }
+}
+
+/* The key of document item i of list (the schedules' position counts among their source's). */
+static int key_of(int k, const json_t *list, size_t i, char *out, size_t outsz,
+                  const char **missing)
+{
+    const json_t *o = json_array_get(list, i);
+    const char *a = NULL, *b = NULL;
+    switch (k) {
+    case K_VALUE_TYPES:
+        a = str_member(o, *missing = "key");
+        break;
+    case K_QUEUES:
+        a = str_member(o, *missing = "identifier");
+        break;
+    case K_SOURCES:
+        a = str_member(o, *missing = "name");
+        break;
+    case K_MAPPINGS:
+        a = str_member(o, *missing = "queue");
+        b = a ? str_member(o, *missing = "value_type") : NULL;
+        if (!b) {
+            return ACDL_EINVAL;
+        }
+        snprintf(out, outsz, "%s %s", a, b);
+        return ACDL_OK;
+    default: {
+        a = str_member(o, *missing = "source");
+        if (!a) {
+            return ACDL_EINVAL;
+        }
+        size_t nth = 1;
+        for (size_t j = 0; j < i; j++) {
+            const char *src = str_member(json_array_get(list, j), "source");
+            nth += src && !strcmp(src, a);
+        }
+        snprintf(out, outsz, "%s #%zu", a, nth);
+        return ACDL_OK;
+    }
+    }
+    if (!a) {
+        return ACDL_EINVAL;
+    }
+    snprintf(out, outsz, "%s", a);
+    return ACDL_OK;
+}
+
+/* Loads what is there of kind k into s->cur[k]. */
+static int load(struct setup *s, int k)
+{
+    json_t *items, *docs = json_array(), *it;
+    size_t i;
+    int rc = list_all(s, k, &items);
+    json_decref(s->cur[k]);
+    s->cur[k] = json_array();
+    if (rc != ACDL_OK) {
+        json_decref(items);
+        json_decref(docs);
+        return rc;
+    }
+    if (k == K_VALUE_TYPES) {
+        json_decref(s->value_types);
+        s->value_types = json_incref(items);
+    }
+    json_t *ids = json_array();
+    json_array_foreach(items, i, it)
+    {
+        json_t *d = doc_of(k, it);
+        if (d) {
+            json_array_append_new(docs, d);
+            json_array_append(ids, json_object_get(it, "id"));
+        }
+    }
+    for (i = 0; i < json_array_size(docs); i++) {
+        char key[300];
+        const char *missing;
+        if (key_of(k, docs, i, key, sizeof(key), &missing) == ACDL_OK) {
+            json_array_append_new(s->cur[k], json_pack("{s:O, s:s, s:O}", "id",
+                                                       json_array_get(ids, i), "key", key,
+                                                       "doc", json_array_get(docs, i)));
+        }
+    }
+    json_decref(ids);
+    json_decref(docs);
+    json_decref(items);
+    return ACDL_OK;
+}
+
+static json_t *find(json_t *entries, const char *key)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(entries, i, e)
+    {
+        if (!strcmp(str_member(e, "key"), key)) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* 1 when every member want names has the same value in have (objects: recursively; arrays:
+ * same length, element by element), so that defaults the API fills in do not count. */
+static int subset_equal(const json_t *want, const json_t *have)
+{
+    const char *name;
+    json_t *v;
+    size_t i;
+    if (!have) {
+        return json_is_null(want);
+    }
+    if (json_is_object(want) && json_is_object(have)) {
+        json_object_foreach((json_t *)want, name, v)
+        {
+            if (!subset_equal(v, json_object_get(have, name))) {
+                return 0;
+            }
+        }
+        return 1;
+    }
+    if (json_is_array(want) && json_is_array(have)) {
+        if (json_array_size(want) != json_array_size(have)) {
+            return 0;
+        }
+        json_array_foreach(want, i, v)
+        {
+            if (!subset_equal(v, json_array_get(have, i))) {
+                return 0;
+            }
+        }
+        return 1;
+    }
+    if (json_is_number(want) && json_is_number(have)) {
+        return json_number_value(want) == json_number_value(have);
+    }
+    return json_equal(want, have);
+}
+
+/* The id of the object of kind k named key into *id; in a dry run an object the document
+ * creates resolves to 0. */
+static int resolve(struct setup *s, const json_t *doc, int k, const char *key, const char *path,
+                   json_int_t *id)
+{
+    json_t *e = key ? find(s->cur[k], key) : NULL;
+    if (e) {
+        *id = json_integer_value(json_object_get(e, "id"));
+        return ACDL_OK;
+    }
+    if (key && (s->flags & SETUP_DRY_RUN)) {
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(doc, kinds[k].name), i, it)
+        {
+            char other[300];
+            const char *missing;
+            if (key_of(k, json_object_get(doc, kinds[k].name), i, other, sizeof(other),
+                       &missing) == ACDL_OK &&
+                !strcmp(other, key)) {
+                *id = 0;
+                return ACDL_OK;
+            }
+        }
+    }
+    set_error(s, path, 422, "define it in the file or create it first", "no %s '%s'",
+              kinds[k].what, key ? key : "");
+    return ACDL_EINVAL;
+}
+
+/* The request body that makes the object like item (new); NULL with s->error when a
+ * reference does not resolve. changed lists the members to send on an update. */
+static json_t *body_of(struct setup *s, const json_t *doc, int k, const json_t *item,
+                       const json_t *changed, const char *path)
+{
+    char at[200];
+    json_int_t id;
+    json_t *body, *v;
+    size_t i;
+    if (k == K_MAPPINGS) {
+        json_t *inputs = json_array();
+        json_array_foreach(json_object_get(item, "inputs"), i, v)
+        {
+            snprintf(at, sizeof(at), "%s.inputs[%zu].source", path, i);
+            if (!json_is_object(v) || resolve(s, doc, K_SOURCES, str_member(v, "source"), at,
+                                              &id) != ACDL_OK) {
+                if (!s->error) {
+                    set_error(s, at, 422, "each input is {source, ext_queue, metric}",
+                              "must name a source");
+                }
+                json_decref(inputs);
+                return NULL;
+            }
+            json_t *in = json_deep_copy(v);
+            json_object_del(in, "source");
+            json_object_set_new(in, "source_id", json_integer(id));
+            json_array_append_new(inputs, in);
+        }
+        json_t *f = json_object_get(item, "formula");
+        body = json_pack("{s:o, s:O}", "inputs", inputs, "formula", f ? f : json_null());
+        if (!changed) {
+            snprintf(at, sizeof(at), "%s.queue", path);
+            if (resolve(s, doc, K_QUEUES, str_member(item, "queue"), at, &id) != ACDL_OK) {
+                json_decref(body);
+                return NULL;
+            }
+            json_object_set_new(body, "queue_id", json_integer(id));
+            json_object_set(body, "value_type", json_object_get(item, "value_type"));
+        }
+        return body;
+    }
+    if (changed) {
+        body = json_object();
+        json_array_foreach(changed, i, v)
+        {
+            json_object_set(body, json_string_value(v),
+                            json_object_get(item, json_string_value(v)));
+        }
+    } else {
+        body = json_deep_copy(item);
+    }
+    if (k == K_SCHEDULES) {
+        json_object_del(body, "source");
+        if (!changed) {
+            snprintf(at, sizeof(at), "%s.source", path);
+            if (resolve(s, doc, K_SOURCES, str_member(item, "source"), at, &id) != ACDL_OK) {
+                json_decref(body);
+                return NULL;
+            }
+            json_object_set_new(body, "source_id", json_integer(id));
+        }
+    }
+    return body;
+}
+
+static void note(struct setup *s, int k, const char *key, const char *action, json_t *fields)
+{
+    json_t *c = json_pack("{s:s, s:s, s:s}", "kind", kinds[k].name, "key", key, "action", action);
+    if (fields) {
+        json_object_set(c, "fields", fields);
+    }
+    json_array_append_new(s->changes, c);
+}
+
+/* Sends one change unless this is a dry run; 0 when the API took it. */
+static int send(struct setup *s, const char *method, const char *target, json_t *body,
+                const char *path)
+{
+    json_t *answer = NULL;
+    if (s->flags & SETUP_DRY_RUN) {
+        return ACDL_OK;
+    }
+    int st = http_call(s->app, s->actor, method, target, body, &answer);
+    if (st < 200 || st > 299) {
+        set_api_error(s, path, st, answer);
+        json_decref(answer);
+        return ACDL_ECONFLICT;
+    }
+    json_decref(answer);
+    return ACDL_OK;
+}
+
+/* 1 when mapping item's value type is an average weighted by another type's mapping, which
+ * must then exist first. */
+static int weighted(const struct setup *s, const json_t *doc, const json_t *item)
+{
+    const char *key = str_member(item, "value_type");
+    json_t *v;
+    size_t i;
+    json_array_foreach(s->value_types, i, v)
+    {
+        if (key && !strcmp(key, str_member(v, "key") ? str_member(v, "key") : "")) {
+            return json_is_string(json_object_get(v, "weight_key"));
+        }
+    }
+    json_array_foreach(json_object_get(doc, "value_types"), i, v)
+    {
+        if (key && !strcmp(key, str_member(v, "key") ? str_member(v, "key") : "")) {
+            return json_is_string(json_object_get(v, "weight_key"));
+        }
+    }
+    return 0;
+}
+
+/* Creates or updates every item of kind k the document has; mappings of weighted value types
+ * come after the others, since their weights must be mapped first. */
+static int apply_kind(struct setup *s, const json_t *doc, int k)
+{
+    json_t *list = json_object_get(doc, kinds[k].name), *item;
+    size_t n = json_array_size(list);
+    for (size_t step = 0; step < 2 * n; step++) {
+        size_t i = step % n;
+        item = json_array_get(list, i);
+        if ((k == K_MAPPINGS ? weighted(s, doc, item) : 0) != (step >= n) ||
+            (k != K_MAPPINGS && step >= n)) {
+            continue;
+        }
+        char key[300], path[200], target[200];
+        const char *missing;
+        snprintf(path, sizeof(path), "%s[%zu]", kinds[k].name, i);
+        key_of(k, list, i, key, sizeof(key), &missing);
+        json_t *want = json_deep_copy(item), *e = find(s->cur[k], key), *body;
+        if (k == K_MAPPINGS && !json_object_get(want, "formula")) {
+            json_object_set_new(want, "formula", json_null()); /* absent = the default */
+        }
+        int rc = ACDL_OK;
+        if (!e) {
+            body = body_of(s, doc, k, want, NULL, path);
+            rc = body ? send(s, "POST", kinds[k].path, body, path) : ACDL_EINVAL;
+            if (rc == ACDL_OK) {
+                note(s, k, key, "create", NULL);
+            }
+            json_decref(body);
+            json_decref(want);
+            if (rc != ACDL_OK) {
+                return rc;
+            }
+            continue;
+        }
+        json_t *have = json_object_get(e, "doc"), *changed = json_array(), *v;
+        const char *name;
+        json_object_foreach(want, name, v)
+        {
+            if (!subset_equal(v, json_object_get(have, name))) {
+                json_array_append_new(changed, json_string(name));
+            }
+        }
+        for (const char *const *f = kinds[k].fixed; *f && rc == ACDL_OK; f++) {
+            if (!subset_equal(json_object_get(want, *f), json_object_get(have, *f)) &&
+                json_object_get(want, *f)) {
+                set_error(s, path, 422,
+                          "delete the object first, or give the new one another name",
+                          "%s '%s': %s cannot change once it exists", kinds[k].what, key, *f);
+                rc = ACDL_EINVAL;
+            }
+        }
+        if (rc == ACDL_OK && json_array_size(changed) == 0) {
+            s->unchanged++;
+        } else if (rc == ACDL_OK) {
+            snprintf(target, sizeof(target), "%s/%lld", kinds[k].path,
+                     (long long)json_integer_value(json_object_get(e, "id")));
+            body = body_of(s, doc, k, want, changed, path);
+            rc = body ? send(s, "PATCH", target, body, path) : ACDL_EINVAL;
+            if (rc == ACDL_OK) {
+                note(s, k, key, "update", changed);
+            }
+            json_decref(body);
+        }
+        json_decref(changed);
+        json_decref(want);
+        if (rc != ACDL_OK) {
+            return rc;
+        }
+    }
+    return (s->flags & SETUP_DRY_RUN) ? ACDL_OK : load(s, k);
+}
+
+/* Deletes what is there of kind k and not in the document. */
+static int prune_kind(struct setup *s, const json_t *doc, int k)
+{
+    json_t *list = json_object_get(doc, kinds[k].name), *e;
+    size_t i;
+    json_array_foreach(s->cur[k], i, e)
+    {
+        int named = 0;
+        for (size_t j = 0; j < json_array_size(list) && !named; j++) {
+            char key[300];
+            const char *missing;
+            named = key_of(k, list, j, key, sizeof(key), &missing) == ACDL_OK &&
+                    !strcmp(key, str_member(e, "key"));
+        }
+        if (named) {
+            continue;
+        }
+        char target[200], path[200];
+        snprintf(target, sizeof(target), "%s/%lld", kinds[k].path,
+                 (long long)json_integer_value(json_object_get(e, "id")));
+        snprintf(path, sizeof(path), "%s '%s'", kinds[k].name, str_member(e, "key"));
+        int rc = send(s, "DELETE", target, NULL, path);
+        if (rc != ACDL_OK) {
+            return rc;
+        }
+        note(s, k, str_member(e, "key"), "delete", NULL);
+    }
+    return ACDL_OK;
+}
+
+/* Checks the document's shape: known members, lists of objects with their keys, no key twice. */
+static int check_doc(struct setup *s, const json_t *doc)
+{
+    const char *name;
+    json_t *v;
+    if (!json_is_object(doc)) {
+        set_error(s, "$", 422, "export a setup with 'acdlink config export' to see the shape",
+                  "the document must be a JSON object");
+        return ACDL_EINVAL;
+    }
+    v = json_object_get(doc, "acdlink_config");
+    if (!json_is_integer(v) || json_integer_value(v) != SETUP_VERSION) {
+        set_error(s, "acdlink_config", 422, "start the file with \"acdlink_config\": 1",
+                  "must be %d, the document version this acdlink reads", SETUP_VERSION);
+        return ACDL_EINVAL;
+    }
+    json_object_foreach((json_t *)doc, name, v)
+    {
+        int k = -1;
+        for (int i = 0; i < K_COUNT; i++) {
+            k = strcmp(kinds[i].name, name) == 0 ? i : k;
+        }
+        if (k < 0) {
+            if (strcmp(name, "acdlink_config") != 0 && strcmp(name, "exported_by") != 0) {
+                set_error(s, name, 422,
+                          "known members: value_types, queues, sources, mappings, schedules",
+                          "unknown member '%.60s'", name);
+                return ACDL_EINVAL;
+            }
+            continue;
+        }
+        if (!json_is_array(v)) {
+            set_error(s, name, 422, "give a list, e.g. []", "must be a list");
+            return ACDL_EINVAL;
+        }
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            char key[300], path[200], other[300];
+            const char *missing = "";
+            snprintf(path, sizeof(path), "%s[%zu]", name, i);
+            if (!json_is_object(json_array_get(v, i)) ||
+                key_of(k, v, i, key, sizeof(key), &missing) != ACDL_OK) {
+                set_error(s, path, 422, "every item names itself",
+                          "must be an object with the text member '%s'", missing);
+                return ACDL_EINVAL;
+            }
+            for (size_t j = 0; j < i; j++) {
+                if (key_of(k, v, j, other, sizeof(other), &missing) == ACDL_OK &&
+                    !strcmp(other, key)) {
+                    set_error(s, path, 422, "name every object once",
+                              "'%s' is also %s[%zu]", key, name, j);
+                    return ACDL_EINVAL;
+                }
+            }
+        }
+    }
+    return ACDL_OK;
+}
+
+static void setup_clear(struct setup *s)
+{
+    for (int k = 0; k < K_COUNT; k++) {
+        json_decref(s->cur[k]);
+    }
+    json_decref(s->value_types);
+    json_decref(s->changes);
+    json_decref(s->error);
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    return strcmp(str_member(x, "key"), str_member(y, "key"));
+}
+
+int setup_export(struct app *app, const struct auth_ctx *actor, json_t **out, char *err,
+                 size_t errsz)
+{
+    struct setup s;
+    int rc = ACDL_OK;
+    memset(&s, 0, sizeof(s));
+    s.app = app;
+    s.actor = actor;
+    *out = json_pack("{s:i, s:s}", "acdlink_config", SETUP_VERSION, "exported_by",
+                     "acdlink " ACDLINK_VERSION);
+    for (int k = 0; k < K_COUNT && rc == ACDL_OK; k++) {
+        rc = load(&s, k);
+        if (rc != ACDL_OK) {
+            snprintf(err, errsz, "%s: %s", kinds[k].name,
+                     str_member(s.error, "message") ? str_member(s.error, "message") : "");
+            break;
+        }
+        size_t n = json_array_size(s.cur[k]);
+        json_t **v = calloc(n + 1, sizeof(*v)), *list = json_array();
+        for (size_t i = 0; i < n; i++) {
+            v[i] = json_array_get(s.cur[k], i);
+        }
+        if (k != K_SCHEDULES) { /* schedules keep their order: it is part of their key */
+            qsort(v, n, sizeof(*v), cmp_key);
+        }
+        for (size_t i = 0; i < n; i++) {
+            json_array_append(list, json_object_get(v[i], "doc"));
+        }
+        free(v);
+        json_object_set_new(*out, kinds[k].name, list);
+    }
+    if (rc != ACDL_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    setup_clear(&s);
+    return rc;
+}
+
+int setup_apply(struct app *app, const struct auth_ctx *actor, const json_t *doc, int flags,
+                json_t **report)
+{
+    struct setup s;
+    int rc;
+    memset(&s, 0, sizeof(s));
+    s.app = app;
+    s.actor = actor;
+    s.flags = flags;
+    s.changes = json_array();
+    rc = check_doc(&s, doc);
+    for (int k = 0; k < K_COUNT && rc == ACDL_OK; k++) {
+        rc = load(&s, k) == ACDL_OK ? ACDL_OK : ACDL_ECONFLICT;
+    }
+    for (int k = 0; k < K_COUNT && rc == ACDL_OK; k++) {
+        if (json_object_get(doc, kinds[k].name)) {
+            rc = apply_kind(&s, doc, k);
+        }
+    }
+    for (int k = K_COUNT - 1; k >= 0 && rc == ACDL_OK && (flags & SETUP_PRUNE); k--) {
+        if (json_object_get(doc, kinds[k].name)) {
+            rc = prune_kind(&s, doc, k);
+        }
+    }
+    if (rc == ACDL_EINVAL && json_array_size(s.changes) > 0) {
+        rc = ACDL_ECONFLICT; /* refused after changes were made */
+    }
+    *report = json_pack("{s:b, s:b, s:O, s:i}", "dry_run", (flags & SETUP_DRY_RUN) != 0,
+                        "prune", (flags & SETUP_PRUNE) != 0, "changes", s.changes, "unchanged",
+                        s.unchanged);
+    if (s.error) {
+        json_object_set(*report, "error", s.error);
+    }
+    setup_clear(&s);
+    return rc;
+}
