@@ -1,5 +1,5 @@
-// Browser test of the data pipeline in the console: a CSV export on disk is imported on the Runs
-// page (watched to "done", its log naming the bad row by file and line), its two external queues
+// Browser test of the data pipeline in the console: a CSV export on disk is previewed on the
+// Sources page, imported on the Runs page (watched to "done", its log naming the bad row by file and line), its two external queues
 // are mapped to a WFM queue's "offered" from the unmapped panel on the Mappings page, and the
 // summed values appear on the Results page with the chart. Real daemon, real files, no mocks.
 //
@@ -174,6 +174,36 @@ test('the operator sees Runs, Mappings and Results in the navigation', async () 
     ['results', 'nav.results']]) {
     await waitText(`#nav-${route}`, en[key]);
   }
+});
+
+test('the source is previewed on the Sources page: parsed rows beside raw fields, the bad row by line, nothing staged', async () => {
+  await gotoPage('sources', 'sources-page');
+  await page.click(`[data-testid="source-row"][data-name="${source.name}"] [data-testid="source-preview-open"]`);
+  await page.locator('[data-testid="source-preview"]').waitFor();
+  await page.fill('#preview-day', DAY);
+  const from = sent.length;
+  await page.click('#preview-read');
+  await page.locator('[data-testid="preview-table"]').waitFor({ timeout: 20000 });
+  assert.deepEqual(sentSince(from, 'POST', /\/preview$/).map((r) => r.body), [{ day: DAY, rows: 50 }]);
+  const rows = page.locator('[data-testid="preview-row"]');
+  assert.equal(await rows.count(), 6);
+  const first = rows.first();
+  assert.equal(await first.getAttribute('data-outcome'), 'ok');
+  assert.equal((await first.locator('[data-testid="preview-queue"]').textContent()).trim(), '101');
+  assert.equal((await first.locator('[data-testid="preview-local"]').textContent()).trim(), `${DAY} 08:00`);
+  assert.match(await first.locator('[data-testid="preview-values"]').textContent(), /offered\s*10/);
+  const bad = page.locator(`[data-testid="preview-row"][data-line="${BAD_LINE}"]`);
+  assert.equal(await bad.getAttribute('data-outcome'), 'error');
+  assert.match(await bad.locator('[data-testid="preview-error"]').textContent(), /Offered|column 4/);
+  assert.equal((await page.locator('[data-testid="preview-counts"]').textContent()).trim(),
+    en['preview.counts'].replace('{read}', '6').replace('{ok}', '5').replace('{rejected}', '1')
+      .replace('{filtered}', '0'));
+  await shot('preview');
+  // a preview writes nothing: no external queue is known yet and no run exists
+  assert.deepEqual((await apiGet('/api/v1/unmapped-queues')).items, []);
+  assert.deepEqual((await apiGet('/api/v1/runs')).items, []);
+  await page.click('[data-testid="preview-close"]');
+  assert.equal(await page.locator('[data-testid="source-preview"]').count(), 0);
 });
 
 test('a run is started on the Runs page, followed to "done", and its log names the bad row', async () => {

@@ -14,6 +14,7 @@ import {
   browserTimeZone, canChange, fieldErrors, isAdmin, useScrollToError,
 } from '../components.js';
 import { IntervalOptions } from './queues.js';
+import { SourcePreview } from './preview.js';
 
 const PAGE_SIZE = 50;
 
@@ -804,6 +805,8 @@ function SourceRow({ source, editable, onOpen, onChanged, onDeleted }) {
           ? html`
             <button type="button" class="btn btn-small" disabled=${busy} data-testid="source-toggle"
                     onClick=${toggle}>${source.enabled ? t('sources.disable') : t('sources.enable')}</button>
+            <button type="button" class="btn btn-small" disabled=${busy} data-testid="source-preview-open"
+                    onClick=${() => onOpen('preview', source)}>${t('preview.open')}</button>
             <button type="button" class="btn btn-small" disabled=${busy} data-testid="source-edit"
                     onClick=${() => onOpen('edit', source)}>${t('common.edit')}</button>
             <${ConfirmButton} label=${t('common.delete')} disabled=${busy}
@@ -899,7 +902,9 @@ export function SourcesPage({ session }) {
       <p class="muted">${t('sources.intro')}</p>
       ${!editable && html`<${ReadOnlyNote} />`}
       <${ErrorBox} error=${presetError} id="presets-error" />
-      ${open && html`
+      ${open && open.mode === 'preview' && html`
+        <${SourcePreview} key=${open.key} source=${open.source} onClose=${() => setOpen(null)} />`}
+      ${open && open.mode !== 'preview' && html`
         <${SourceForm} key=${open.key} mode=${open.mode} source=${open.source} presets=${presets}
                        session=${session} onCancel=${() => setOpen(null)} onSaved=${onSaved} />`}
       <${Notice} text=${notice} testid="sources-notice" />
