@@ -13,6 +13,7 @@
 #include "app.h"
 #include "bootstrap.h"
 #include "cmd_config.h"
+#include "cmd_backup.h"
 #include "cmd_run.h"
 #include "config/config.h"
 #include "http/setup.h"
@@ -21,6 +22,7 @@
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "crypto/secret.h"
+#include "ops/backup.h"
 #include "http/routes/routes.h"
 #include "http/server.h"
 #include "http/throttle.h"
@@ -55,6 +57,12 @@ static void usage(FILE *out)
             "      first line of standard input\n"
             "  acdlink run --source NAME --from YYYY-MM-DD --to YYYY-MM-DD [SETTINGS]\n"
             "      import a source for a period of its local days in this process\n"
+            "  acdlink backup FILE [SETTINGS]\n"
+            "      write a consistent backup (database, key file, certificate) to FILE, also\n"
+            "      while the daemon runs; - writes to standard output\n"
+            "  acdlink restore FILE --data-dir DIR [--force] [SETTINGS]\n"
+            "      restore a backup into an empty data folder (--force: replace what is there);\n"
+            "      the daemon must not run on DIR; older backups are migrated\n"
             "  acdlink config export [--output FILE] [SETTINGS]\n"
             "  acdlink config apply FILE|- [--dry-run] [--prune] [SETTINGS]\n"
             "      the whole setup (value types, queues, sources, mappings, schedules) as JSON,\n"
@@ -107,7 +115,8 @@ static int cmd_serve(int argc, char **argv)
     struct store *st = NULL;
     struct http_server *srv = NULL;
     struct scheduler *sched = NULL;
-    char err[1400];
+    struct plat_lock *lock = NULL;
+    char err[1400], lock_path[1100];
     int rc = load_settings(&cfg, argc, argv);
     if (rc != 0) {
         return rc;
@@ -118,7 +127,18 @@ static int cmd_serve(int argc, char **argv)
     app.web = web_files;
     app.web_count = web_count;
     log_info("main", "acdlink %s starting; data in %s", ACDLINK_VERSION, cfg.data_dir);
+    /* held while serving: a restore refuses to replace the data under a running daemon */
+    snprintf(lock_path, sizeof(lock_path), "%s/%s", cfg.data_dir, BACKUP_LOCK_NAME);
+    if (plat_mkdir_p(cfg.data_dir, 1) != ACDL_OK ||
+        (rc = plat_lock_acquire(lock_path, &lock)) != ACDL_OK) {
+        log_error("main", "%s: %s", cfg.data_dir,
+                  rc == ACDL_EAGAIN ? "another acdlink daemon (or a restore) is using this data "
+                                      "folder"
+                                    : "cannot create or lock the data folder");
+        return 1;
+    }
     if (open_store(&cfg, cfg.http_threads + 2, &st) != 0) {
+        plat_lock_release(lock);
         return 1;
     }
     app.store = st;
@@ -181,6 +201,7 @@ out:
     throttle_free(app.login_throttle);
     secret_key_free(app.secrets);
     store_close(st);
+    plat_lock_release(lock);
     log_info("main", "stopped");
     log_shutdown();
     return rc;
@@ -373,6 +394,37 @@ static int cmd_config_args(int argc, char **argv)
     return rc;
 }
 
+/* backup FILE [SETTINGS] / restore FILE [--force] [SETTINGS] */
+static int cmd_backup_args(int restore, int argc, char **argv)
+{
+    const char *file = argc > 0 ? argv[0] : NULL;
+    char **settings = calloc((size_t)argc + 1, sizeof(char *));
+    int rest = 0, force = 0, rc;
+    struct acdl_config cfg;
+    if (!settings) {
+        return 1;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (restore && !strcmp(argv[i], "--force")) {
+            force = 1;
+        } else {
+            settings[rest++] = argv[i];
+        }
+    }
+    if (!file || (strncmp(file, "--", 2) == 0)) {
+        fprintf(stderr, restore ? "acdlink: usage: acdlink restore FILE --data-dir DIR [--force]\n"
+                                : "acdlink: usage: acdlink backup FILE [--data-dir DIR]\n");
+        free(settings);
+        return EXIT_USAGE;
+    }
+    rc = load_settings(&cfg, rest, settings);
+    if (rc == 0) {
+        rc = restore ? cmd_restore(&cfg, file, force) : cmd_backup(&cfg, file);
+    }
+    free(settings);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
@@ -381,6 +433,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run")) {
         return cmd_run_args(argc - 2, argv + 2);
+    }
+    if (!strcmp(cmd, "backup") || !strcmp(cmd, "restore")) {
+        return cmd_backup_args(!strcmp(cmd, "restore"), argc - 2, argv + 2);
     }
     if (!strcmp(cmd, "user")) {
         return cmd_user(argc - 2, argv + 2);

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Calls on_stop (from a signal or console-control context: it must only set a flag) when the
  * process is asked to stop (SIGTERM, SIGINT; Ctrl-C or close on Windows). Ignores SIGPIPE. */
@@ -62,6 +63,33 @@ char **plat_environ(void);
  * Returns 0, or ACDL_ENOTFOUND / ACDL_EIO when dir cannot be read. */
 int plat_dir_files(const char *dir, const char *pattern,
                    int (*fn)(const char *name, void *ctx), void *ctx);
+
+/* Creates (or truncates) path for writing, readable only by the owner (mode 0600 on POSIX).
+ * New: fclose() it. NULL on error. */
+FILE *plat_fopen_private(const char *path);
+
+/* Flushes f and forces its data to the disk. Returns 0 or ACDL_EIO. */
+int plat_file_sync(FILE *f);
+
+/* 1 when dir holds nothing but (optionally) a file named ignore (NULL: nothing ignored) or does
+ * not exist; 0 when it holds anything else; ACDL_EIO when it cannot be read. */
+int plat_dir_is_empty(const char *dir, const char *ignore);
+
+/* Removes an empty directory; a missing one is not an error. */
+int plat_dir_remove(const char *dir);
+
+/* An exclusive lock on a file, held until released or the process ends (also when it
+ * crashes). Only one process at a time can hold it: `serve` holds DATA/acdlink.lock so that
+ * `restore` can tell a running daemon and refuse. */
+struct plat_lock;
+
+/* Takes the lock on path (created, mode 0600, if missing) without waiting. *out is new: give
+ * it back with plat_lock_release(). Returns 0, ACDL_EAGAIN when another process holds it, or
+ * ACDL_EIO. */
+int plat_lock_acquire(const char *path, struct plat_lock **out);
+
+/* Releases and frees the lock. Accepts NULL. */
+void plat_lock_release(struct plat_lock *l);
 
 /* Path separator of the host. */
 #ifdef _WIN32

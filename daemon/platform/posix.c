@@ -268,3 +268,91 @@ int plat_dir_files(const char *dir, const char *pattern,
     free(names);
     return rc;
 }
+
+int plat_dir_is_empty(const char *dir, const char *ignore)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int empty = 1;
+    if (!d) {
+        return errno == ENOENT ? 1 : ACDL_EIO;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+            (ignore && !strcmp(e->d_name, ignore))) {
+            continue;
+        }
+        empty = 0;
+        break;
+    }
+    closedir(d);
+    return empty;
+}
+
+int plat_dir_remove(const char *dir)
+{
+    if (rmdir(dir) != 0 && errno != ENOENT) {
+        return ACDL_EIO;
+    }
+    return ACDL_OK;
+}
+
+struct plat_lock {
+    int fd;
+};
+
+int plat_lock_acquire(const char *path, struct plat_lock **out)
+{
+    struct flock fl;
+    struct plat_lock *l;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return ACDL_EIO;
+    }
+    memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    /* fcntl locks belong to the process; nothing else here opens this file, so no other close
+     * can drop the lock early */
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
+        int busy = errno == EACCES || errno == EAGAIN;
+        close(fd);
+        return busy ? ACDL_EAGAIN : ACDL_EIO;
+    }
+    l = malloc(sizeof(*l));
+    if (!l) {
+        close(fd);
+        return ACDL_ENOMEM;
+    }
+    l->fd = fd;
+    *out = l;
+    return ACDL_OK;
+}
+
+void plat_lock_release(struct plat_lock *l)
+{
+    if (!l) {
+        return;
+    }
+    close(l->fd);
+    free(l);
+}
+
+FILE *plat_fopen_private(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *f;
+    if (fd < 0) {
+        return NULL;
+    }
+    if (fchmod(fd, 0600) != 0 || (f = fdopen(fd, "wb")) == NULL) {
+        close(fd);
+        return NULL;
+    }
+    return f;
+}
+
+int plat_file_sync(FILE *f)
+{
+    return fflush(f) == 0 && fsync(fileno(f)) == 0 ? ACDL_OK : ACDL_EIO;
+}

@@ -206,3 +206,80 @@ int plat_dir_files(const char *dir, const char *pattern,
     free(names);
     return rc;
 }
+
+int plat_dir_is_empty(const char *dir, const char *ignore)
+{
+    char pattern[4096];
+    WIN32_FIND_DATAA fd;
+    int empty = 1;
+    if (snprintf(pattern, sizeof(pattern), "%s\\*", dir) >= (int)sizeof(pattern)) {
+        return ACDL_EINVAL;
+    }
+    HANDLE h = FindFirstFileA(pattern, &fd);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? 1 : ACDL_EIO;
+    }
+    do {
+        if (!strcmp(fd.cFileName, ".") || !strcmp(fd.cFileName, "..") ||
+            (ignore && !_stricmp(fd.cFileName, ignore))) {
+            continue;
+        }
+        empty = 0;
+        break;
+    } while (FindNextFileA(h, &fd));
+    FindClose(h);
+    return empty;
+}
+
+int plat_dir_remove(const char *dir)
+{
+    if (!RemoveDirectoryA(dir) && GetLastError() != ERROR_FILE_NOT_FOUND &&
+        GetLastError() != ERROR_PATH_NOT_FOUND) {
+        return ACDL_EIO;
+    }
+    return ACDL_OK;
+}
+
+struct plat_lock {
+    HANDLE h;
+};
+
+int plat_lock_acquire(const char *path, struct plat_lock **out)
+{
+    /* no sharing: a second open fails while this handle lives */
+    HANDLE h = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_ALWAYS,
+                           FILE_ATTRIBUTE_NORMAL, NULL);
+    struct plat_lock *l;
+    if (h == INVALID_HANDLE_VALUE) {
+        return GetLastError() == ERROR_SHARING_VIOLATION ? ACDL_EAGAIN : ACDL_EIO;
+    }
+    l = malloc(sizeof(*l));
+    if (!l) {
+        CloseHandle(h);
+        return ACDL_ENOMEM;
+    }
+    l->h = h;
+    *out = l;
+    return ACDL_OK;
+}
+
+void plat_lock_release(struct plat_lock *l)
+{
+    if (!l) {
+        return;
+    }
+    CloseHandle(l->h);
+    free(l);
+}
+
+FILE *plat_fopen_private(const char *path)
+{
+    /* the data folder's ACL (set by the installer) keeps others out */
+    return fopen(path, "wb");
+}
+
+int plat_file_sync(FILE *f)
+{
+    return fflush(f) == 0 && _commit(_fileno(f)) == 0 ? ACDL_OK : ACDL_EIO;
+}

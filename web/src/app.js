@@ -15,6 +15,7 @@ import { SourcesPage } from './pages/sources.js';
 import { RunsPage } from './pages/runs.js';
 import { MappingsPage } from './pages/mappings.js';
 import { ResultsPage } from './pages/results.js';
+import { BackupPage } from './pages/backup.js';
 
 // Route -> page. admin: only admins see it; everyone else's pages are read-only for viewers.
 const PAGES = {
@@ -27,6 +28,7 @@ const PAGES = {
   users: { component: UsersPage, admin: true, label: 'nav.users' },
   tokens: { component: TokensPage, admin: true, label: 'nav.tokens' },
   audit: { component: AuditPage, admin: true, label: 'nav.audit' },
+  backup: { component: BackupPage, admin: true, label: 'nav.backup' },
   account: { component: AccountPage, admin: false, label: 'nav.account' },
 };
 

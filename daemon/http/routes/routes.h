@@ -52,6 +52,7 @@ int route_schedules_create(struct req *r);
 int route_schedules_get(struct req *r);
 int route_schedules_update(struct req *r);
 int route_schedules_delete(struct req *r);
+int route_backup_get(struct req *r);
 
 /* Shared validation of users and tokens (routes/users.c). Return NULL when fine, else the
  * reason. */

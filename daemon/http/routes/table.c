@@ -67,5 +67,6 @@ const struct route http_routes[] = {
 
     {"GET", "/api/v1/config", route_config_get, ROLE_VIEWER, 0},
     {"POST", "/api/v1/config/apply", route_config_apply, ROLE_OPERATOR, 8 * KB * KB},
+    {"GET", "/api/v1/backup", route_backup_get, ROLE_ADMIN, 0},
 };
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -1,0 +1,84 @@
+// Browser test of the appliance pages of the console: Backup (download a real archive, see it
+// listed) in English, German and French. Real daemon, real TLS, Debian's headless Chromium.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { exact, launchBrowser } from '../lib/browser.mjs';
+import { REPO_ROOT, startDaemon } from '../lib/daemon.mjs';
+
+const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
+const i18nDir = path.join(REPO_ROOT, 'web', 'src', 'i18n');
+const dict = {};
+for (const lang of ['en', 'de', 'fr']) {
+  dict[lang] = (await import(pathToFileURL(path.join(i18nDir, `${lang}.js`)).href)).default;
+}
+
+let daemon;
+let context;
+let page;
+let profileDir;
+const pageErrors = [];
+const cspViolations = [];
+
+async function waitText(selector, text) {
+  await page.locator(selector).filter({ hasText: exact(text) }).first().waitFor({ state: 'visible' });
+}
+
+before(async () => {
+  daemon = await startDaemon({ users: [ADMIN] });
+  ({ context, page, profileDir } = await launchBrowser(daemon, {
+    timezoneId: 'Europe/Berlin', pageErrors, cspViolations,
+  }));
+  await page.goto(`${daemon.url}/`);
+  await page.fill('#login-username', ADMIN.name);
+  await page.fill('#login-password', ADMIN.password);
+  await page.click('#login-submit');
+  await page.locator('[data-testid="users-page"]').waitFor();
+});
+
+after(async () => {
+  if (context) {
+    await context.close().catch(() => {});
+  }
+  if (profileDir) {
+    await fsp.rm(profileDir, { recursive: true, force: true });
+  }
+  if (daemon) {
+    await daemon.stop();
+  }
+});
+
+test('the backup page downloads an archive that tar lists, then lists the backup', async () => {
+  await page.click('#nav-backup');
+  await page.locator('[data-testid="backup-page"]').waitFor();
+  await waitText('h1', dict.en['backup.title']);
+  await waitText('#backup-table .empty', dict.en['backup.none']);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('#backup-download'),
+  ]);
+  assert.match(download.suggestedFilename(), /^acdlink-backup-\d{8}-\d{6}\.tar$/);
+  const file = await download.path();
+  const listing = execFileSync('tar', ['tf', file], { encoding: 'utf8' }).trim().split('\n');
+  assert.deepEqual(listing, ['manifest.json', 'acdlink.db', 'secret.key', 'tls/cert.pem', 'tls/key.pem']);
+  assert.ok(fs.statSync(file).size > 4096);
+  // the page reloads the list a moment after the click
+  await page.locator('[data-testid="backup-row"]').first().waitFor({ timeout: 10000 });
+  assert.equal(await page.locator('[data-testid="backup-row"]').count(), 1);
+});
+
+test('the backup page follows the language', async () => {
+  for (const lang of ['de', 'fr', 'en']) {
+    await page.selectOption('#lang-select', lang);
+    await waitText('h1', dict[lang]['backup.title']);
+    await waitText('#backup-download', dict[lang]['backup.download']);
+    await waitText('#nav-backup', dict[lang]['nav.backup']);
+  }
+  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(cspViolations, []);
+});
