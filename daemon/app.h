@@ -10,6 +10,7 @@ struct store;
 struct throttle;
 struct secret_key;
 struct runner;
+struct uploader;
 
 struct app {
     const struct acdl_config *cfg; /* borrowed, read-only after start */
@@ -17,6 +18,7 @@ struct app {
     struct throttle *login_throttle;
     struct secret_key *secrets; /* seals stored passwords and API keys */
     struct runner *runner;      /* the import workers */
+    struct uploader *uploader;  /* delivers batches to the targets */
     int64_t started_at; /* plat_now() at start */
     const struct embedded_file *web; /* console assets (may be NULL in tests) */
     size_t web_count;

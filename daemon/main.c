@@ -29,6 +29,7 @@
 #include "sched/runner.h"
 #include "sched/jobs.h"
 #include "sched/scheduler.h"
+#include "upload/uploader.h"
 #include "platform/platform.h"
 #include "store/store.h"
 #include "store/audit.h"
@@ -137,6 +138,13 @@ static int cmd_serve(int argc, char **argv)
                                     : "cannot create or lock the data folder");
         return 1;
     }
+#ifdef ACDLINK_TEST_CLOCK
+    if (getenv("ACDL_TEST_CLOCK_FILE")) {
+        log_warn("main", "TEST CLOCK: the wall clock is moved by the offset in %s (a test "
+                         "build; never use it for real data)",
+                 getenv("ACDL_TEST_CLOCK_FILE"));
+    }
+#endif
     if (open_store(&cfg, cfg.http_threads + 2, &st) != 0) {
         plat_lock_release(lock);
         return 1;
@@ -163,6 +171,10 @@ static int cmd_serve(int argc, char **argv)
     }
     if (runner_start(&app, 2, &app.runner) != ACDL_OK) {
         log_error("sched", "cannot start the import workers");
+        goto out;
+    }
+    if (uploader_start(&app, &app.uploader) != ACDL_OK) {
+        log_error("upload", "cannot start the uploader");
         goto out;
     }
     if (scheduler_start(&app, &sched) != ACDL_OK) {
@@ -198,6 +210,7 @@ out:
     jobs_shutdown();
     scheduler_stop(sched);
     runner_stop(app.runner);
+    uploader_stop(app.uploader);
     throttle_free(app.login_throttle);
     secret_key_free(app.secrets);
     store_close(st);

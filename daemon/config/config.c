@@ -58,6 +58,10 @@ static const struct config_key config_keys[] = {
      "Seconds of the first login lock; each further failure doubles it"},
     {"login_lockout_max", CFG_INT, "900", 1, 86400, S(login_lockout_max),
      "Longest login lock in seconds"},
+    {"upload_backoff_base", CFG_INT, "2", 1, 3600, S(upload_backoff_base),
+     "Seconds: a failed delivery waits a random time up to base * 2^(attempt-1)"},
+    {"upload_backoff_cap", CFG_INT, "900", 1, 86400, S(upload_backoff_cap),
+     "Longest wait in seconds between two attempts to deliver a batch"},
 };
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 

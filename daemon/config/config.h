@@ -27,6 +27,8 @@ struct acdl_config {
     int login_max_failures;
     int login_lockout_base;
     int login_lockout_max;
+    int upload_backoff_base;
+    int upload_backoff_cap;
     /* derived by config_load from listen */
     char listen_host[256];
     int listen_port;

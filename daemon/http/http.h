@@ -88,6 +88,9 @@ int http_call(struct app *app, const struct auth_ctx *actor, const char *method,
 /* --- replies (http/reply.c); each returns the status it sent --- */
 int reply_json(struct req *r, int status, json_t *body); /* steals body */
 int reply_empty(struct req *r, int status);
+/* A non-JSON body (e.g. Prometheus text), copied. */
+int reply_text(struct req *r, int status, const char *content_type, const char *body,
+               size_t len);
 int reply_error(struct req *r, int status, const char *code, const char *hint, const char *fmt,
                 ...) ACDL_PRINTF(5, 6);
 /* Answers with the status and envelope that fit an ACDL_E* code. */

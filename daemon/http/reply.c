@@ -76,6 +76,12 @@ int reply_json(struct req *r, int status, json_t *body)
     return rc;
 }
 
+int reply_text(struct req *r, int status, const char *content_type, const char *body,
+               size_t len)
+{
+    return send_body(r, status, content_type, body, len);
+}
+
 int reply_empty(struct req *r, int status)
 {
     return send_body(r, status, NULL, "", 0);

@@ -10,6 +10,7 @@
 #include "core/tz.h"
 #include "pipeline/expr.h"
 #include "platform/platform.h"
+#include "upload/outbox.h"
 
 struct input {
     int64_t source_id;
@@ -253,8 +254,8 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
         goto out;
     }
     sqlite3_stmt *del;
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
     if (from && to) {
-        int64_t lo, hi;
         if ((rc = window(m, from, to, &lo, &hi)) != ACDL_OK) {
             snprintf(err, errsz, "bad period %s .. %s", from, to);
             store_rollback(c);
@@ -350,6 +351,9 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
         (*written)++;
     }
     if (rc == ACDL_OK) {
+        rc = outbox_mark(c, m->queue_id, m->value_type_id, lo, hi, now); /* same transaction */
+    }
+    if (rc == ACDL_OK) {
         rc = store_commit(c);
     } else {
         store_rollback(c);
@@ -394,5 +398,7 @@ int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *fr
         }
         *written += w;
     }
+    /* every mapping of the source is computed: queued results become whole-row batches */
+    outbox_flush(c, plat_now(), 0, NULL);
     return ACDL_OK;
 }

@@ -2,6 +2,7 @@
 #include "platform/platform.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <fcntl.h>
@@ -154,10 +155,52 @@ int64_t plat_monotonic_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+#ifdef ACDLINK_TEST_CLOCK
+/* The test clock (docs/testing.md): only in builds with ACDLINK_TESTS=ON (never in the
+ * packages, which build with ACDLINK_TESTS=OFF), and only when ACDL_TEST_CLOCK_FILE names a
+ * file holding an offset in seconds. The offset is read again when the file changes, so a
+ * test moves the daemon's wall clock forward by rewriting the file. */
+static pthread_mutex_t clock_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int64_t test_clock_offset(void)
+{
+    static int64_t offset;
+    static struct timespec seen;
+    static off_t seen_size = -1;
+    const char *path = getenv("ACDL_TEST_CLOCK_FILE");
+    struct stat sb;
+    if (!path || !*path || stat(path, &sb) != 0) {
+        return 0;
+    }
+    pthread_mutex_lock(&clock_mu);
+    if (sb.st_mtim.tv_sec != seen.tv_sec || sb.st_mtim.tv_nsec != seen.tv_nsec ||
+        sb.st_size != seen_size) {
+        FILE *f = fopen(path, "r");
+        long long v = 0;
+        if (f) {
+            if (fscanf(f, "%lld", &v) == 1) {
+                offset = (int64_t)v;
+            }
+            fclose(f);
+        }
+        seen = sb.st_mtim;
+        seen_size = sb.st_size;
+    }
+    int64_t o = offset;
+    pthread_mutex_unlock(&clock_mu);
+    return o;
+}
+
+int64_t plat_now(void)
+{
+    return (int64_t)time(NULL) + test_clock_offset();
+}
+#else
 int64_t plat_now(void)
 {
     return (int64_t)time(NULL);
 }
+#endif
 
 void plat_sleep_ms(int ms)
 {

@@ -53,6 +53,17 @@ int route_schedules_get(struct req *r);
 int route_schedules_update(struct req *r);
 int route_schedules_delete(struct req *r);
 int route_backup_get(struct req *r);
+int route_targets_list(struct req *r);
+int route_targets_create(struct req *r);
+int route_targets_get(struct req *r);
+int route_targets_update(struct req *r);
+int route_targets_delete(struct req *r);
+int route_targets_test(struct req *r);
+int route_deliveries_list(struct req *r);
+int route_deliveries_get(struct req *r);
+int route_deliveries_retry(struct req *r);
+int route_backlog_get(struct req *r);
+int route_metrics_get(struct req *r);
 
 /* Shared validation of users and tokens (routes/users.c). Return NULL when fine, else the
  * reason. */

@@ -68,5 +68,16 @@ const struct route http_routes[] = {
     {"GET", "/api/v1/config", route_config_get, ROLE_VIEWER, 0},
     {"POST", "/api/v1/config/apply", route_config_apply, ROLE_OPERATOR, 8 * KB * KB},
     {"GET", "/api/v1/backup", route_backup_get, ROLE_ADMIN, 0},
+    {"GET", "/api/v1/targets", route_targets_list, ROLE_VIEWER, 0},
+    {"POST", "/api/v1/targets", route_targets_create, ROLE_OPERATOR, 64 * KB},
+    {"GET", "/api/v1/targets/{id}", route_targets_get, ROLE_VIEWER, 0},
+    {"PATCH", "/api/v1/targets/{id}", route_targets_update, ROLE_OPERATOR, 64 * KB},
+    {"DELETE", "/api/v1/targets/{id}", route_targets_delete, ROLE_OPERATOR, 0},
+    {"POST", "/api/v1/targets/{id}/test", route_targets_test, ROLE_OPERATOR, 0},
+    {"GET", "/api/v1/deliveries", route_deliveries_list, ROLE_VIEWER, 0},
+    {"GET", "/api/v1/deliveries/{id}", route_deliveries_get, ROLE_VIEWER, 0},
+    {"POST", "/api/v1/deliveries/{id}/retry", route_deliveries_retry, ROLE_OPERATOR, 0},
+    {"GET", "/api/v1/backlog", route_backlog_get, ROLE_VIEWER, 0},
+    {"GET", "/api/v1/metrics", route_metrics_get, ROLE_VIEWER, 0},
 };
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);

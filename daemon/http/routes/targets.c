@@ -1,0 +1,380 @@
+/* targets.c (routes): /api/v1/targets: the WFM connections, and their connection test.
+ * Settings are validated by the target's connector (daemon/upload/), so what is stored is what
+ * the uploader uses. The secret (API key or bearer token) is write-only: sealed at rest,
+ * reported only as secret_set, and set by admins only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "crypto/secret.h"
+#include "http/routes/routes.h"
+#include "platform/platform.h"
+#include "sched/jobs.h"
+#include "store/targets.h"
+#include "store/users.h"
+#include "upload/connector.h"
+#include "upload/uploader.h"
+
+static json_t *target_json(const struct store_target *t)
+{
+    json_t *settings = json_loads(t->settings, 0, NULL);
+    return json_pack("{s:I, s:s, s:s, s:b, s:o, s:b, s:o, s:o}", "id", (json_int_t)t->id,
+                     "name", t->name, "connector", t->connector, "enabled", t->enabled,
+                     "settings", settings ? settings : json_object(), "secret_set",
+                     t->secret_sealed != NULL, "created_at", json_time(t->created_at),
+                     "updated_at", json_time(t->updated_at));
+}
+
+/* Validates settings for connector and stores the normalised text in t->settings. */
+static int check_settings(struct req *r, struct store_target *t, const json_t *settings)
+{
+    const struct upload_connector *con = upload_connector_find(t->connector);
+    char err[512];
+    json_t *copy = json_deep_copy(settings);
+    if (!copy) {
+        return reply_rc(r, ACDL_ENOMEM, "target");
+    }
+    if (!json_is_object(copy) || con->check(&copy, err, sizeof(err)) != ACDL_OK) {
+        json_decref(copy);
+        return reply_error(r, 422, "invalid_field",
+                           "see the target settings in docs/openapi.yaml (schema "
+                           "TargetSettings)",
+                           "%s", json_is_object(settings) ? err : "settings: must be an object");
+    }
+    free(t->settings);
+    t->settings = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(copy);
+    return t->settings ? 0 : reply_rc(r, ACDL_ENOMEM, "target");
+}
+
+static int set_secret(struct req *r, struct store_conn *c, int64_t id, const char *secret)
+{
+    char aad[64], *sealed = NULL;
+    int rc;
+    if (secret) {
+        snprintf(aad, sizeof(aad), "targets/%lld/secret", (long long)id);
+        if ((rc = secret_seal(r->app->secrets, aad, secret, strlen(secret), &sealed)) !=
+            ACDL_OK) {
+            return rc;
+        }
+    }
+    rc = store_target_set_secret(c, id, sealed, plat_now());
+    free(sealed);
+    return rc;
+}
+
+/* The secret member: absent (keep), null (clear) or a string (set; admins only). */
+static int secret_member(struct req *r, const json_t *v, const char **secret)
+{
+    *secret = NULL;
+    if (!v) {
+        return 0;
+    }
+    if (store_role_rank(r->auth.role) < ROLE_ADMIN) {
+        return reply_error(r, 403, "forbidden", "ask an admin to set the secret",
+                           "stored secrets are set by admins only");
+    }
+    if (json_is_null(v)) {
+        return 0;
+    }
+    if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 4096 ||
+        json_string_length(v) != strlen(json_string_value(v)) ||
+        strpbrk(json_string_value(v), "\r\n")) {
+        return reply_error(r, 422, "invalid_field", "send the API key as text or null",
+                           "secret: must be text of 1..4096 bytes without line breaks, or null");
+    }
+    *secret = json_string_value(v);
+    return 0;
+}
+
+static int check_name(struct req *r, const char *name)
+{
+    const char *why = route_check_text(name, 64);
+    return why ? reply_error(r, 422, "invalid_field", "name the target after the WFM it feeds",
+                             "name: %s", why)
+               : 0;
+}
+
+int route_targets_list(struct req *r)
+{
+    int limit, n = 0, st;
+    int64_t cursor;
+    struct store_target *arr = NULL;
+    if ((st = req_page(r, &limit, &cursor)) != 0) {
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_target_list(c, cursor, limit + 1, &arr, &n);
+    store_release(r->app->store, c);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "targets");
+    }
+    json_t *items = json_array();
+    int shown = n > limit ? limit : n;
+    for (int i = 0; i < shown; i++) {
+        json_array_append_new(items, target_json(&arr[i]));
+    }
+    int64_t last = shown ? arr[shown - 1].id : 0;
+    for (int i = 0; i < n; i++) {
+        store_target_clear(&arr[i]);
+    }
+    free(arr);
+    return reply_page(r, items, n > limit, last);
+}
+
+int route_targets_get(struct req *r)
+{
+    int64_t id;
+    int st;
+    struct store_target t;
+    if ((st = req_id(r, 0, &id)) != 0) {
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_target_get(c, id, &t);
+    store_release(r->app->store, c);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "target");
+    }
+    st = reply_json(r, 200, target_json(&t));
+    store_target_clear(&t);
+    return st;
+}
+
+int route_targets_create(struct req *r)
+{
+    const char *name, *connector, *secret;
+    int enabled = 1, st;
+    json_t *settings = NULL, *jsecret = NULL;
+    json_error_t jerr;
+    struct store_target t;
+    int64_t id = 0;
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:s, s:s, s?b, s:o, s?o}", "name", &name,
+                       "connector", &connector, "enabled", &enabled, "settings", &settings,
+                       "secret", &jsecret) != 0) {
+        return reply_error(r, 422, "invalid_field",
+                           "send name, connector and settings; optionally enabled and secret",
+                           "%s", jerr.text);
+    }
+    if (!upload_connector_find(connector)) {
+        return reply_error(r, 422, "invalid_field", "use injixo-api, csv-export or https-json",
+                           "connector: '%.20s' is not a connector", connector);
+    }
+    if ((st = check_name(r, name)) != 0 || (st = secret_member(r, jsecret, &secret)) != 0) {
+        return st;
+    }
+    memset(&t, 0, sizeof(t));
+    snprintf(t.name, sizeof(t.name), "%s", name);
+    snprintf(t.connector, sizeof(t.connector), "%s", connector);
+    t.enabled = enabled;
+    if ((st = check_settings(r, &t, settings)) != 0) {
+        store_target_clear(&t);
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_begin(c);
+    if (rc == ACDL_OK) {
+        rc = store_target_add(c, &t, plat_now(), &id);
+    }
+    if (rc == ACDL_OK && secret) {
+        rc = set_secret(r, c, id, secret);
+    }
+    if (rc == ACDL_OK) {
+        rc = store_commit(c);
+    } else {
+        store_rollback(c);
+    }
+    store_target_clear(&t);
+    if (rc == ACDL_OK) {
+        rc = store_target_get(c, id, &t);
+    }
+    store_release(r->app->store, c);
+    if (rc == ACDL_EEXIST) {
+        return reply_error(r, 409, "conflict", "choose another name",
+                           "a target named '%.64s' exists already", name);
+    }
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "target");
+    }
+    http_audit(r, "target.create", t.name, "ok",
+               json_pack("{s:I, s:s, s:b}", "id", (json_int_t)id, "connector", t.connector,
+                         "secret_set", t.secret_sealed != NULL));
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/api/v1/targets/%lld", (long long)id);
+    reply_header(r, "Location", loc);
+    st = reply_json(r, 201, target_json(&t));
+    store_target_clear(&t);
+    return st;
+}
+
+int route_targets_update(struct req *r)
+{
+    const char *name = NULL, *secret = NULL;
+    int enabled = -1, st;
+    json_t *settings = NULL, *jsecret = NULL;
+    json_error_t jerr;
+    struct store_target t;
+    int64_t id;
+    if ((st = req_id(r, 0, &id)) != 0) {
+        return st;
+    }
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s?s, s?b, s?o, s?o}", "name", &name,
+                       "enabled", &enabled, "settings", &settings, "secret", &jsecret) != 0) {
+        return reply_error(r, 422, "invalid_field",
+                           "send any of name, enabled, settings, secret (the connector is "
+                           "fixed)",
+                           "%s", jerr.text);
+    }
+    if ((name && (st = check_name(r, name)) != 0) ||
+        (st = secret_member(r, jsecret, &secret)) != 0) {
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_target_get(c, id, &t);
+    store_release(r->app->store, c);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "target");
+    }
+    if (name) {
+        snprintf(t.name, sizeof(t.name), "%s", name);
+    }
+    if (enabled != -1) {
+        t.enabled = enabled;
+    }
+    if (settings && (st = check_settings(r, &t, settings)) != 0) {
+        store_target_clear(&t);
+        return st;
+    }
+    c = store_acquire(r->app->store);
+    rc = store_begin(c);
+    if (rc == ACDL_OK) {
+        rc = store_target_update(c, &t, plat_now());
+    }
+    store_target_clear(&t);
+    if (rc == ACDL_OK && jsecret) {
+        rc = set_secret(r, c, id, secret);
+    }
+    if (rc == ACDL_OK) {
+        rc = store_commit(c);
+    } else {
+        store_rollback(c);
+    }
+    if (rc == ACDL_OK) {
+        rc = store_target_get(c, id, &t);
+    }
+    store_release(r->app->store, c);
+    if (rc == ACDL_EEXIST) {
+        return reply_error(r, 409, "conflict", "choose another name",
+                           "a target named '%.64s' exists already", name ? name : "");
+    }
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "target");
+    }
+    json_t *detail = json_pack("{s:I}", "id", (json_int_t)id);
+    if (jsecret) {
+        json_object_set_new(detail, "secret", json_string(secret ? "changed" : "cleared"));
+    }
+    http_audit(r, "target.update", t.name, "ok", detail);
+    uploader_wake(r->app->uploader);
+    st = reply_json(r, 200, target_json(&t));
+    store_target_clear(&t);
+    return st;
+}
+
+int route_targets_delete(struct req *r)
+{
+    int64_t id;
+    int st;
+    struct store_target t;
+    if ((st = req_id(r, 0, &id)) != 0) {
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_target_get(c, id, &t);
+    if (rc == ACDL_OK) {
+        rc = store_target_delete(c, id);
+    }
+    store_release(r->app->store, c);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "target");
+    }
+    http_audit(r, "target.delete", t.name, "ok", json_pack("{s:I}", "id", (json_int_t)id));
+    store_target_clear(&t);
+    return reply_empty(r, 204);
+}
+
+static const char *fail_name(enum upload_fail f)
+{
+    static const char *const names[] = {"none", "dns",     "tcp",  "proxy", "tls",
+                                        "timeout", "connection", "file", "settings"};
+    return (size_t)f < sizeof(names) / sizeof(names[0]) ? names[f] : "connection";
+}
+
+static int run_test(struct app *app, void *p, json_t **result, char *err, size_t errsz)
+{
+    int64_t id = *(int64_t *)p;
+    struct upload_target t;
+    struct upload_answer a;
+    char msg[800];
+    struct store_conn *c = store_acquire(app->store);
+    int rc = uploader_target_load(app, c, id, &t);
+    store_release(app->store, c);
+    if (rc != ACDL_OK) {
+        snprintf(err, errsz, "target %lld cannot be loaded: %s", (long long)id,
+                 acdl_strerror(rc));
+        return rc;
+    }
+    memset(&a, 0, sizeof(a));
+    rc = upload_connector_find(t.connector)->probe(&t, &a);
+    uploader_target_free(&t);
+    if (rc != ACDL_OK) {
+        snprintf(err, errsz, "the test could not run: %s", acdl_strerror(rc));
+        return rc;
+    }
+    upload_explain(&a, msg, sizeof(msg));
+    const char *failure = a.fail != UPLOAD_FAIL_NONE ? fail_name(a.fail)
+                          : a.status == 401 || a.status == 403 ? "auth"
+                          : a.status == 404                    ? "not_found"
+                          : a.status >= 200 && a.status < 300  ? NULL
+                          : a.status >= 500                    ? "server"
+                                                               : "refused";
+    *result = json_pack("{s:b, s:o, s:o, s:s}", "ok", failure == NULL, "failure",
+                        failure ? json_string(failure) : json_null(), "status",
+                        a.status ? json_integer(a.status) : json_null(), "message", msg);
+    return *result ? ACDL_OK : ACDL_ENOMEM;
+}
+
+int route_targets_test(struct req *r)
+{
+    int64_t id, job;
+    int st;
+    struct store_target t;
+    char who[96];
+    if ((st = req_id(r, 0, &id)) != 0) {
+        return st;
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_target_get(c, id, &t);
+    store_release(r->app->store, c);
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "target");
+    }
+    store_target_clear(&t);
+    int64_t *arg = malloc(sizeof(*arg));
+    if (!arg) {
+        return reply_rc(r, ACDL_ENOMEM, "test");
+    }
+    *arg = id;
+    snprintf(who, sizeof(who), "%s%s", r->auth.kind == AUTH_TOKEN ? "token:" : "", r->auth.name);
+    if (jobs_submit(r->app, "target.test", who, run_test, arg, &job) != ACDL_OK) {
+        reply_header(r, "Retry-After", "2");
+        return reply_error(r, 503, "unavailable", "wait a moment, then ask again",
+                           "other tests or previews are running");
+    }
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/api/v1/jobs/%lld", (long long)job);
+    reply_header(r, "Location", loc);
+    json_t *body = jobs_get(job);
+    return reply_json(r, 202, body ? body : json_pack("{s:I}", "id", (json_int_t)job));
+}

@@ -1,0 +1,198 @@
+/* connector.c: what the connectors share: lookup, the HTTP verdict, explanations for people,
+ * and the validation of the HTTPS settings (url, ca_file, pin_sha256, timeout_seconds). */
+#include "upload/connector.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "platform/platform.h"
+#include "upload/https.h"
+#include "upload/settings.h"
+
+const struct upload_connector *upload_connector_find(const char *name)
+{
+    static const struct upload_connector *const all[] = {&upload_injixo, &upload_csv_export,
+                                                         &upload_https_json};
+    for (size_t i = 0; name && i < sizeof(all) / sizeof(all[0]); i++) {
+        if (!strcmp(all[i]->name, name)) {
+            return all[i];
+        }
+    }
+    return NULL;
+}
+
+int upload_row_value(const struct upload_row *row, const char *key, double *out)
+{
+    for (int i = 0; i < row->nvalues; i++) {
+        if (!strcmp(row->values[i].key, key)) {
+            *out = row->values[i].value;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void upload_payload_clear(struct upload_payload *p)
+{
+    if (p) {
+        free(p->body);
+        p->body = NULL;
+        p->len = 0;
+    }
+}
+
+enum upload_verdict upload_classify(const struct upload_answer *a)
+{
+    if (a->fail == UPLOAD_FAIL_CONFIG) {
+        return UPLOAD_RETRY; /* settings can be fixed; the data must wait, not be dropped */
+    }
+    if (a->fail != UPLOAD_FAIL_NONE) {
+        return UPLOAD_RETRY;
+    }
+    if (a->status >= 200 && a->status < 300) {
+        return UPLOAD_ACKED;
+    }
+    if (a->status == 408 || a->status == 429 || a->status >= 500) {
+        return UPLOAD_RETRY;
+    }
+    return UPLOAD_FAILED;
+}
+
+void upload_explain(const struct upload_answer *a, char *out, size_t outsz)
+{
+    switch (a->fail) {
+    case UPLOAD_FAIL_DNS:
+        snprintf(out, outsz, "DNS: %s. Check the host name in the URL and the DNS settings.",
+                 a->error);
+        return;
+    case UPLOAD_FAIL_TCP:
+        snprintf(out, outsz,
+                 "TCP: %s. Check the port and that a firewall allows outgoing connections.",
+                 a->error);
+        return;
+    case UPLOAD_FAIL_PROXY:
+        snprintf(out, outsz, "Proxy: %s. Check https_proxy (http://[user:pass@]host:port).",
+                 a->error);
+        return;
+    case UPLOAD_FAIL_TLS:
+        snprintf(out, outsz,
+                 "TLS: %s. If the server uses a private CA, set ca_file to its certificate.",
+                 a->error);
+        return;
+    case UPLOAD_FAIL_TIMEOUT:
+        snprintf(out, outsz, "Timeout: %s. The server is slow or unreachable.", a->error);
+        return;
+    case UPLOAD_FAIL_IO:
+        snprintf(out, outsz, "Connection: %s.", a->error);
+        return;
+    case UPLOAD_FAIL_FILE:
+        snprintf(out, outsz, "Folder: %s.", a->error);
+        return;
+    case UPLOAD_FAIL_CONFIG:
+        snprintf(out, outsz, "Settings: %s.", a->error);
+        return;
+    case UPLOAD_FAIL_NONE:
+        break;
+    }
+    if (a->status == 401 || a->status == 403) {
+        snprintf(out, outsz,
+                 "Authentication: the server answered %d. Check the API key (set it again as "
+                 "an admin; it is shown only once by the WFM).",
+                 a->status);
+    } else if (a->status == 404) {
+        snprintf(out, outsz,
+                 "Not found: the server answered 404. Check the base URL or URL path.");
+    } else if (a->status >= 200 && a->status < 300) {
+        snprintf(out, outsz, "Connected: the server answered %d.", a->status);
+    } else {
+        snprintf(out, outsz, "The server answered %d: %.300s", a->status, a->answer);
+    }
+}
+
+/* --- settings shared by the HTTPS connectors --- */
+
+static int is_hex64(const char *s)
+{
+    if (strlen(s) != 64) {
+        return 0;
+    }
+    for (int i = 0; i < 64; i++) {
+        if (!isxdigit((unsigned char)s[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int settings_https_check(const char *field, const char *url, const char *ca_file,
+                         const char *pin, int timeout, char *err, size_t errsz)
+{
+    char host[256], path[1024];
+    int port;
+    const char *why = NULL;
+    if (https_url_parse(url, host, sizeof(host), &port, path, sizeof(path), &why) != ACDL_OK) {
+        snprintf(err, errsz, "%s: %s", field, why);
+        return ACDL_EINVAL;
+    }
+    if (strlen(url) > 200) {
+        snprintf(err, errsz, "%s: is longer than 200 characters", field);
+        return ACDL_EINVAL;
+    }
+    if (ca_file && *ca_file && (strlen(ca_file) > 1000 || !plat_path_exists(ca_file))) {
+        snprintf(err, errsz, "ca_file: %.200s does not exist (give the PEM file of the CA)",
+                 ca_file);
+        return ACDL_EINVAL;
+    }
+    if (pin && *pin && !is_hex64(pin)) {
+        snprintf(err, errsz, "pin_sha256: must be the 64 hex digits of the SHA-256 of the "
+                             "server certificate (DER)");
+        return ACDL_EINVAL;
+    }
+    if (timeout < 1 || timeout > 300) {
+        snprintf(err, errsz, "timeout_seconds: must be 1..300");
+        return ACDL_EINVAL;
+    }
+    return ACDL_OK;
+}
+
+int settings_limit(const char *field, int v, int max, char *err, size_t errsz)
+{
+    if (v < 1 || v > max) {
+        snprintf(err, errsz, "%s: must be 1..%d", field, max);
+        return ACDL_EINVAL;
+    }
+    return ACDL_OK;
+}
+
+const char *settings_str(const json_t *settings, const char *key, const char *def)
+{
+    const char *s = json_string_value(json_object_get(settings, key));
+    return s ? s : def;
+}
+
+int settings_int(const json_t *settings, const char *key, int def)
+{
+    json_t *v = json_object_get(settings, key);
+    return json_is_integer(v) ? (int)json_integer_value(v) : def;
+}
+
+int settings_post(const struct upload_target *t, const char *url, const struct upload_payload *p,
+                  const char *key, struct upload_answer *a)
+{
+    struct https_request rq;
+    memset(&rq, 0, sizeof(rq));
+    rq.url = url;
+    rq.method = "POST";
+    rq.content_type = p->content_type;
+    rq.body = p->body;
+    rq.len = p->len;
+    rq.bearer = t->secret;
+    rq.idempotency_key = key;
+    rq.ca_file = settings_str(t->settings, "ca_file", "");
+    rq.pin_sha256 = settings_str(t->settings, "pin_sha256", "");
+    rq.timeout_s = settings_int(t->settings, "timeout_seconds", 30);
+    return https_send(&rq, a);
+}

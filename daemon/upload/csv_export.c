@@ -1,0 +1,359 @@
+/* csv_export.c: the csv-export connector: one file per batch in a folder that a WFM's own
+ * file collector watches, written as NAME.tmp and renamed, so a collector never sees half a
+ * file. Columns, their order, the separator and the date and time formats are settings; the
+ * defaults are the WFM's interval-based CSV import: Queue;Date;Time;IncomingCalls;
+ * AnsweredCalls;AHT with dd/mm/yyyy, hh:mm and whole seconds, in the WFM queue's time zone. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/tz.h"
+#include "platform/platform.h"
+#include "upload/connector.h"
+#include "upload/settings.h"
+
+#define MAX_COLUMNS 32
+
+static const char *const default_columns[][2] = {
+    {"Queue", "queue"},          {"Date", "date"},       {"Time", "time"},
+    {"IncomingCalls", "offered"}, {"AnsweredCalls", "handled"}, {"AHT", "aht"}};
+
+/* Formats d (date: y m d) or t (time: h m s) by fmt into out. Tokens: date yyyy yy mm dd;
+ * time hh mm ss; any character that is not a letter is copied. Returns 0 or ACDL_EINVAL when
+ * fmt has another letter or is empty. */
+static int format_fields(const char *fmt, int is_time, int a, int b, int c, char *out,
+                         size_t outsz)
+{
+    size_t o = 0;
+    if (!*fmt || strlen(fmt) > 32) {
+        return ACDL_EINVAL;
+    }
+    out[0] = '\0';
+    for (const char *p = fmt; *p;) {
+        char piece[8];
+        if (!is_time && !strncmp(p, "yyyy", 4)) {
+            snprintf(piece, sizeof(piece), "%04d", a);
+            p += 4;
+        } else if (!is_time && !strncmp(p, "yy", 2)) {
+            snprintf(piece, sizeof(piece), "%02d", a % 100);
+            p += 2;
+        } else if (!strncmp(p, is_time ? "hh" : "mm", 2)) {
+            snprintf(piece, sizeof(piece), "%02d", is_time ? a : b);
+            p += 2;
+        } else if (!strncmp(p, is_time ? "mm" : "dd", 2)) {
+            snprintf(piece, sizeof(piece), "%02d", is_time ? b : c);
+            p += 2;
+        } else if (is_time && !strncmp(p, "ss", 2)) {
+            snprintf(piece, sizeof(piece), "%02d", c);
+            p += 2;
+        } else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '"' ||
+                   *p == '\n' || *p == '\r') {
+            return ACDL_EINVAL;
+        } else {
+            piece[0] = *p++;
+            piece[1] = '\0';
+        }
+        size_t pl = strlen(piece);
+        if (o + pl >= outsz) {
+            return ACDL_EINVAL;
+        }
+        memcpy(out + o, piece, pl + 1);
+        o += pl;
+    }
+    return ACDL_OK;
+}
+
+static int check_key(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int check(json_t **settings, char *err, size_t errsz)
+{
+    const char *folder = NULL, *prefix = "acdlink-intervals", *sep = ";",
+               *date_fmt = "dd/mm/yyyy", *time_fmt = "hh:mm";
+    json_t *columns = NULL;
+    int header = 1, decimals = 0, max_intervals = 10000;
+    json_error_t je;
+    char probe[64];
+    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:s, s?s, s?s, s?s, s?s, s?o, s?b, s?i, s?i}",
+                       "folder", &folder, "file_prefix", &prefix, "separator", &sep,
+                       "date_format", &date_fmt, "time_format", &time_fmt, "columns", &columns,
+                       "header", &header, "decimals", &decimals, "max_intervals",
+                       &max_intervals) != 0) {
+        snprintf(err, errsz,
+                 "settings: %s (csv-export takes folder, file_prefix, separator, date_format, "
+                 "time_format, columns, header, decimals, max_intervals)",
+                 je.text);
+        return ACDL_EINVAL;
+    }
+    if (!*folder || strlen(folder) > 900) {
+        snprintf(err, errsz, "folder: give the folder the WFM's file collector watches");
+        return ACDL_EINVAL;
+    }
+    if (!*prefix || strlen(prefix) > 64 || strpbrk(prefix, "/\\:*?\"<>|") ||
+        prefix[0] == '.') {
+        snprintf(err, errsz, "file_prefix: 1..64 characters without / \\ : * ? \" < > | and not "
+                             "starting with '.'");
+        return ACDL_EINVAL;
+    }
+    if (strlen(sep) != 1 || strchr("\"\r\n", sep[0]) || (sep[0] >= 'a' && sep[0] <= 'z') ||
+        (sep[0] >= '0' && sep[0] <= '9')) {
+        snprintf(err, errsz, "separator: one character such as ; , | or a tab");
+        return ACDL_EINVAL;
+    }
+    if (format_fields(date_fmt, 0, 2026, 12, 31, probe, sizeof(probe)) != ACDL_OK) {
+        snprintf(err, errsz, "date_format: use dd, mm, yy or yyyy and separators, e.g. "
+                             "dd/mm/yyyy or yyyy-mm-dd");
+        return ACDL_EINVAL;
+    }
+    if (format_fields(time_fmt, 1, 23, 59, 0, probe, sizeof(probe)) != ACDL_OK) {
+        snprintf(err, errsz, "time_format: use hh, mm and ss and separators, e.g. hh:mm");
+        return ACDL_EINVAL;
+    }
+    if (decimals < 0 || decimals > 6) {
+        snprintf(err, errsz, "decimals: must be 0..6");
+        return ACDL_EINVAL;
+    }
+    if (settings_limit("max_intervals", max_intervals, 100000, err, errsz) != ACDL_OK) {
+        return ACDL_EINVAL;
+    }
+    json_t *cols = json_array();
+    if (columns) {
+        if (!json_is_array(columns) || json_array_size(columns) == 0 ||
+            json_array_size(columns) > MAX_COLUMNS) {
+            json_decref(cols);
+            snprintf(err, errsz, "columns: a list of 1..%d {\"header\", \"value\"} objects",
+                     MAX_COLUMNS);
+            return ACDL_EINVAL;
+        }
+        size_t i;
+        json_t *c;
+        json_array_foreach(columns, i, c) {
+            const char *h = NULL, *v = NULL;
+            if (json_unpack_ex(c, &je, JSON_STRICT, "{s:s, s:s}", "header", &h, "value", &v) !=
+                    0 ||
+                strlen(h) > 64 || strpbrk(h, "\"\r\n") || strchr(h, sep[0]) || !check_key(v)) {
+                json_decref(cols);
+                snprintf(err, errsz,
+                         "columns[%zu]: needs header (at most 64 characters, no quotes, line "
+                         "breaks or separator) and value (queue, queue_name, channel, date, "
+                         "time or a value type key such as offered)",
+                         i);
+                return ACDL_EINVAL;
+            }
+            json_array_append_new(cols, json_pack("{s:s, s:s}", "header", h, "value", v));
+        }
+    } else {
+        for (size_t i = 0; i < sizeof(default_columns) / sizeof(default_columns[0]); i++) {
+            json_array_append_new(cols, json_pack("{s:s, s:s}", "header", default_columns[i][0],
+                                                  "value", default_columns[i][1]));
+        }
+    }
+    json_t *n = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:i, s:i}", "folder", folder,
+                          "file_prefix", prefix, "separator", sep, "date_format", date_fmt,
+                          "time_format", time_fmt, "columns", cols, "header", header, "decimals",
+                          decimals, "max_intervals", max_intervals);
+    if (!n) {
+        return ACDL_ENOMEM;
+    }
+    json_decref(*settings);
+    *settings = n;
+    return ACDL_OK;
+}
+
+static int max_rows(const json_t *settings)
+{
+    return settings_int(settings, "max_intervals", 10000);
+}
+
+struct out {
+    char *b;
+    size_t n, cap;
+    int oom;
+};
+
+static void put(struct out *o, const char *s)
+{
+    size_t l = strlen(s);
+    if (o->oom) {
+        return;
+    }
+    if (o->n + l + 1 > o->cap) {
+        size_t nc = (o->cap ? o->cap * 2 : 4096) + l;
+        char *nb = realloc(o->b, nc);
+        if (!nb) {
+            o->oom = 1;
+            return;
+        }
+        o->b = nb;
+        o->cap = nc;
+    }
+    memcpy(o->b + o->n, s, l + 1);
+    o->n += l;
+}
+
+/* A text field, quoted when it holds the separator or a quote. */
+static void put_text(struct out *o, const char *s, char sep)
+{
+    if (!strchr(s, sep) && !strchr(s, '"')) {
+        put(o, s);
+        return;
+    }
+    put(o, "\"");
+    for (const char *p = s; *p; p++) {
+        char ch[3] = {*p, *p == '"' ? '"' : '\0', '\0'};
+        put(o, ch);
+    }
+    put(o, "\"");
+}
+
+static int build(const struct upload_target *t, const struct upload_row *rows, size_t n,
+                 const char *key, struct upload_payload *out)
+{
+    const json_t *cols = json_object_get(t->settings, "columns");
+    const char *sepstr = settings_str(t->settings, "separator", ";");
+    const char *date_fmt = settings_str(t->settings, "date_format", "dd/mm/yyyy");
+    const char *time_fmt = settings_str(t->settings, "time_format", "hh:mm");
+    int decimals = settings_int(t->settings, "decimals", 0);
+    char sep[2] = {sepstr[0], '\0'};
+    struct out o = {NULL, 0, 0, 0};
+    size_t i;
+    json_t *c;
+    if (json_is_true(json_object_get(t->settings, "header"))) {
+        json_array_foreach(cols, i, c) {
+            put(&o, i ? sep : "");
+            put(&o, json_string_value(json_object_get(c, "header")));
+        }
+        put(&o, "\r\n");
+    }
+    struct tz *tz = NULL;
+    char tzname[65] = "";
+    for (size_t k = 0; k < n; k++) {
+        const struct upload_row *r = &rows[k];
+        struct tz_date day;
+        int minute = 0, second = 0;
+        if (strcmp(tzname, r->time_zone) != 0) {
+            tz_close(tz);
+            tz = NULL;
+            snprintf(tzname, sizeof(tzname), "%s", r->time_zone);
+            if (tz_open(r->time_zone, &tz) != ACDL_OK) {
+                free(o.b);
+                return ACDL_EINVAL;
+            }
+        }
+        tz_utc_to_local(tz, r->interval_start, &day, &minute, &second, NULL);
+        json_array_foreach(cols, i, c) {
+            const char *v = json_string_value(json_object_get(c, "value"));
+            char cell[96];
+            double x;
+            cell[0] = '\0';
+            put(&o, i ? sep : "");
+            if (!strcmp(v, "queue")) {
+                put_text(&o, r->queue_identifier, sep[0]);
+                continue;
+            }
+            if (!strcmp(v, "queue_name")) {
+                put_text(&o, r->queue_name, sep[0]);
+                continue;
+            }
+            if (!strcmp(v, "channel")) {
+                snprintf(cell, sizeof(cell), "%s", r->channel);
+            } else if (!strcmp(v, "date")) {
+                format_fields(date_fmt, 0, day.y, day.m, day.d, cell, sizeof(cell));
+            } else if (!strcmp(v, "time")) {
+                format_fields(time_fmt, 1, minute / 60, minute % 60, second, cell, sizeof(cell));
+            } else if (upload_row_value(r, v, &x)) {
+                if (decimals == 0) {
+                    snprintf(cell, sizeof(cell), "%lld", (long long)llround(x));
+                } else {
+                    snprintf(cell, sizeof(cell), "%.*f", decimals, x);
+                }
+            }
+            put(&o, cell);
+        }
+        put(&o, "\r\n");
+    }
+    tz_close(tz);
+    if (o.oom || !o.b) {
+        free(o.b);
+        return ACDL_ENOMEM;
+    }
+    char stamp[32];
+    plat_time_iso(plat_now(), stamp, sizeof(stamp));
+    /* 2026-05-04T10:15:00Z -> 20260504T101500Z: file names sort in delivery order */
+    char compact[24];
+    size_t w = 0;
+    for (const char *p = stamp; *p && w < sizeof(compact) - 1; p++) {
+        if (*p != '-' && *p != ':') {
+            compact[w++] = *p;
+        }
+    }
+    compact[w] = '\0';
+    snprintf(out->endpoint, sizeof(out->endpoint), "%s-%s-%.16s.csv",
+             settings_str(t->settings, "file_prefix", "acdlink-intervals"), compact, key);
+    snprintf(out->content_type, sizeof(out->content_type), "text/csv");
+    out->body = o.b;
+    out->len = o.n;
+    return ACDL_OK;
+}
+
+static int send_payload(const struct upload_target *t, const struct upload_payload *p,
+                        const char *key, struct upload_answer *a)
+{
+    char path[1200];
+    const char *folder = settings_str(t->settings, "folder", "");
+    memset(a, 0, sizeof(*a));
+    a->retry_after = -1;
+    if (strchr(p->endpoint, '/') || strchr(p->endpoint, '\\') || p->endpoint[0] == '.') {
+        a->fail = UPLOAD_FAIL_CONFIG;
+        snprintf(a->error, sizeof(a->error), "bad file name");
+        return ACDL_OK;
+    }
+    snprintf(path, sizeof(path), "%s%c%s", folder, PLAT_PATH_SEP, p->endpoint);
+    if (plat_mkdir_p(folder, 0) != ACDL_OK ||
+        plat_file_write_atomic(path, p->body, p->len, 0) != ACDL_OK) {
+        a->fail = UPLOAD_FAIL_FILE;
+        snprintf(a->error, sizeof(a->error), "cannot write %.900s (check that the folder exists "
+                 "and the daemon's user may write there)", path);
+        return ACDL_OK;
+    }
+    a->status = 201;
+    snprintf(a->answer, sizeof(a->answer), "wrote %.900s", path);
+    return ACDL_OK;
+}
+
+/* Writes and removes a probe file in the folder. */
+static int probe(const struct upload_target *t, struct upload_answer *a)
+{
+    struct upload_payload p;
+    memset(&p, 0, sizeof(p));
+    p.body = (char *)"";
+    snprintf(p.endpoint, sizeof(p.endpoint), "acdlink-connection-test.tmp-probe");
+    int rc = send_payload(t, &p, NULL, a);
+    if (a->fail == UPLOAD_FAIL_NONE) {
+        char path[1200];
+        snprintf(path, sizeof(path), "%s%c%s", settings_str(t->settings, "folder", ""),
+                 PLAT_PATH_SEP, p.endpoint);
+        plat_file_remove(path);
+        snprintf(a->answer, sizeof(a->answer), "the folder is writable");
+        a->status = 200;
+    }
+    return rc;
+}
+
+const struct upload_connector upload_csv_export = {
+    "csv-export", check, max_rows, build, send_payload, probe,
+};

@@ -1,0 +1,99 @@
+/* https_json.c: the https-json connector: acdlink's own batch format (docs/https-json.md)
+ * POSTed to any HTTPS URL, with the batch id in the Idempotency-Key header and in the body. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "platform/platform.h"
+#include "upload/connector.h"
+#include "upload/settings.h"
+
+static int check(json_t **settings, char *err, size_t errsz)
+{
+    const char *url = NULL, *ca = "", *pin = "";
+    int timeout = 30, max_intervals = 1000;
+    json_error_t je;
+    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:s, s?s, s?s, s?i, s?i}", "url", &url,
+                       "ca_file", &ca, "pin_sha256", &pin, "timeout_seconds", &timeout,
+                       "max_intervals", &max_intervals) != 0) {
+        snprintf(err, errsz,
+                 "settings: %s (https-json takes url, ca_file, pin_sha256, timeout_seconds, "
+                 "max_intervals)",
+                 je.text);
+        return ACDL_EINVAL;
+    }
+    if (settings_https_check("url", url, ca, pin, timeout, err, errsz) != ACDL_OK ||
+        settings_limit("max_intervals", max_intervals, 10000, err, errsz) != ACDL_OK) {
+        return ACDL_EINVAL;
+    }
+    json_t *n = json_pack("{s:s, s:s, s:s, s:i, s:i}", "url", url, "ca_file", ca, "pin_sha256",
+                          pin, "timeout_seconds", timeout, "max_intervals", max_intervals);
+    if (!n) {
+        return ACDL_ENOMEM;
+    }
+    json_decref(*settings);
+    *settings = n;
+    return ACDL_OK;
+}
+
+static int max_rows(const json_t *settings)
+{
+    return settings_int(settings, "max_intervals", 1000);
+}
+
+static int build(const struct upload_target *t, const struct upload_row *rows, size_t n,
+                 const char *key, struct upload_payload *out)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const struct upload_row *r = &rows[i];
+        char ts[32];
+        json_t *values = json_object();
+        for (int k = 0; k < r->nvalues; k++) {
+            json_object_set_new(values, r->values[k].key, json_real(r->values[k].value));
+        }
+        plat_time_iso(r->interval_start, ts, sizeof(ts));
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "queue",
+                                               r->queue_identifier, "queueName", r->queue_name,
+                                               "channel", r->channel, "start", ts, "minutes",
+                                               r->interval_minutes, "values", values));
+    }
+    json_t *body = json_pack("{s:i, s:s, s:s, s:o}", "version", 1, "batchId", key, "kind",
+                             "intervals", "intervals", items);
+    out->body = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    json_decref(body);
+    if (!out->body) {
+        return ACDL_ENOMEM;
+    }
+    out->len = strlen(out->body);
+    out->endpoint[0] = '\0';
+    snprintf(out->content_type, sizeof(out->content_type), "application/json");
+    return ACDL_OK;
+}
+
+static int send_payload(const struct upload_target *t, const struct upload_payload *p,
+                        const char *key, struct upload_answer *a)
+{
+    return settings_post(t, settings_str(t->settings, "url", ""), p, key, a);
+}
+
+/* A connection-test batch: receivers answer 2xx and store nothing (docs/https-json.md). */
+static int probe(const struct upload_target *t, struct upload_answer *a)
+{
+    struct upload_payload p;
+    memset(&p, 0, sizeof(p));
+    p.body = strdup("{\"version\":1,\"kind\":\"connection-test\",\"intervals\":[]}");
+    if (!p.body) {
+        return ACDL_ENOMEM;
+    }
+    p.len = strlen(p.body);
+    snprintf(p.content_type, sizeof(p.content_type), "application/json");
+    int rc = send_payload(t, &p, NULL, a);
+    upload_payload_clear(&p);
+    return rc;
+}
+
+const struct upload_connector upload_https_json = {
+    "https-json", check, max_rows, build, send_payload, probe,
+};

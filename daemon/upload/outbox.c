@@ -1,0 +1,321 @@
+/* outbox.c: changed results into batches (see outbox.h). */
+#include "upload/outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "crypto/crypto.h"
+#include "store/targets.h"
+#include "upload/connector.h"
+
+int outbox_mark(struct store_conn *c, int64_t queue_id, int64_t value_type_id, int64_t lo,
+                int64_t hi, int64_t now)
+{
+    /* The upsert changes a target's cell only when the value differs; RETURNING gives
+     * exactly the changed ones (inserted or updated). */
+    sqlite3_stmt *up = store_prepare(
+        c, "INSERT INTO target_cells (target_id, queue_id, value_type_id, interval_start, "
+           "value, revision) SELECT t.id, r.queue_id, r.value_type_id, r.interval_start, "
+           "r.value, 1 FROM results r, targets t WHERE r.queue_id = ?1 AND r.value_type_id = "
+           "?2 AND r.interval_start >= ?3 AND r.interval_start < ?4 ON CONFLICT DO UPDATE SET "
+           "value = excluded.value, revision = revision + 1 WHERE value <> excluded.value "
+           "RETURNING target_id, interval_start");
+    sqlite3_stmt *q = store_prepare(c, "INSERT INTO outbox_cells (target_id, queue_id, "
+                                       "interval_start, revision, queued_at) VALUES (?, ?, ?, "
+                                       "0, ?) ON CONFLICT DO NOTHING");
+    int rc = ACDL_OK, r;
+    if (!up || !q) {
+        store_done(up);
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(up, 1, queue_id);
+    sqlite3_bind_int64(up, 2, value_type_id);
+    sqlite3_bind_int64(up, 3, lo);
+    sqlite3_bind_int64(up, 4, hi);
+    while ((r = sqlite3_step(up)) == SQLITE_ROW) {
+        sqlite3_bind_int64(q, 1, sqlite3_column_int64(up, 0));
+        sqlite3_bind_int64(q, 2, queue_id);
+        sqlite3_bind_int64(q, 3, sqlite3_column_int64(up, 1));
+        sqlite3_bind_int64(q, 4, now);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            rc = ACDL_EDB;
+        }
+        store_done(q);
+        if (rc != ACDL_OK) {
+            break;
+        }
+    }
+    if (rc == ACDL_OK && r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    if (rc != ACDL_OK) {
+        log_error("upload", "queueing changed results failed: %s", sqlite3_errmsg(store_db(c)));
+    }
+    store_done(up);
+    return rc;
+}
+
+struct pair {
+    int64_t target_id, queue_id, interval_start;
+};
+
+struct qcache {
+    int64_t id;
+    struct upload_row proto; /* queue fields only */
+    int ok;
+};
+
+static int load_queue(struct store_conn *c, int64_t id, struct qcache *qc)
+{
+    sqlite3_stmt *st = store_prepare(c, "SELECT identifier, name, channel, interval_minutes, "
+                                        "time_zone FROM wfm_queues WHERE id = ?");
+    if (!st) {
+        return ACDL_EDB;
+    }
+    memset(qc, 0, sizeof(*qc));
+    qc->id = id;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        store_column_text(st, 0, qc->proto.queue_identifier, sizeof(qc->proto.queue_identifier));
+        store_column_text(st, 1, qc->proto.queue_name, sizeof(qc->proto.queue_name));
+        store_column_text(st, 2, qc->proto.channel, sizeof(qc->proto.channel));
+        qc->proto.interval_minutes = sqlite3_column_int(st, 3);
+        store_column_text(st, 4, qc->proto.time_zone, sizeof(qc->proto.time_zone));
+        qc->ok = 1;
+    }
+    store_done(st);
+    return ACDL_OK;
+}
+
+/* Fills row's values and the revision sum of (target, queue, interval). */
+static int load_row(struct store_conn *c, const struct pair *p, struct upload_row *row,
+                    int64_t *revision)
+{
+    sqlite3_stmt *v = store_prepare(c, "SELECT t.key, r.value FROM results r JOIN value_types "
+                                       "t ON t.id = r.value_type_id WHERE r.queue_id = ? AND "
+                                       "r.interval_start = ? ORDER BY t.key");
+    sqlite3_stmt *rv = store_prepare(c, "SELECT coalesce(sum(revision), 0) FROM target_cells "
+                                        "WHERE target_id = ? AND queue_id = ? AND "
+                                        "interval_start = ?");
+    if (!v || !rv) {
+        store_done(v);
+        return ACDL_EDB;
+    }
+    row->interval_start = p->interval_start;
+    row->nvalues = 0;
+    sqlite3_bind_int64(v, 1, p->queue_id);
+    sqlite3_bind_int64(v, 2, p->interval_start);
+    while (sqlite3_step(v) == SQLITE_ROW && row->nvalues < UPLOAD_MAX_VALUES) {
+        store_column_text(v, 0, row->values[row->nvalues].key, sizeof(row->values[0].key));
+        row->values[row->nvalues].value = sqlite3_column_double(v, 1);
+        row->nvalues++;
+    }
+    store_done(v);
+    sqlite3_bind_int64(rv, 1, p->target_id);
+    sqlite3_bind_int64(rv, 2, p->queue_id);
+    sqlite3_bind_int64(rv, 3, p->interval_start);
+    *revision = sqlite3_step(rv) == SQLITE_ROW ? sqlite3_column_int64(rv, 0) : 0;
+    store_done(rv);
+    return ACDL_OK;
+}
+
+/* The batch id: SHA-256 over the target and every row with its revision. */
+static void batch_key(int64_t target_id, const struct upload_row *rows, const int64_t *revs,
+                      size_t n, char key[65])
+{
+    unsigned char md[32];
+    size_t cap = 64 + n * 512, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        memset(key, '0', 64);
+        key[64] = '\0';
+        return;
+    }
+    len += (size_t)snprintf(buf, cap, "acdlink-batch-v1\ntarget %lld\n", (long long)target_id);
+    for (size_t i = 0; i < n; i++) {
+        const struct upload_row *r = &rows[i];
+        len += (size_t)snprintf(buf + len, cap - len, "%s\t%lld\t%lld", r->queue_identifier,
+                                (long long)r->interval_start, (long long)revs[i]);
+        for (int k = 0; k < r->nvalues && len < cap - 100; k++) {
+            len += (size_t)snprintf(buf + len, cap - len, "\t%s=%.17g", r->values[k].key,
+                                    r->values[k].value);
+        }
+        if (len < cap - 1) {
+            buf[len++] = '\n';
+        }
+    }
+    crypto_sha256(buf, len, md);
+    free(buf);
+    for (int i = 0; i < 32; i++) {
+        snprintf(key + 2 * i, 3, "%02x", md[i]);
+    }
+}
+
+static int insert_batch(struct store_conn *c, const struct upload_target *t,
+                        const struct upload_connector *con, const struct upload_row *rows,
+                        const int64_t *revs, size_t n, int64_t now, int *made)
+{
+    char key[65];
+    struct upload_payload p;
+    memset(&p, 0, sizeof(p));
+    batch_key(t->id, rows, revs, n, key);
+    int rc = con->build(t, rows, n, key, &p);
+    if (rc != ACDL_OK) {
+        log_error("upload", "target %lld: building a batch of %zu intervals failed: %s",
+                  (long long)t->id, n, acdl_strerror(rc));
+        return rc;
+    }
+    int64_t first = rows[0].interval_start, last = rows[0].interval_start;
+    for (size_t i = 1; i < n; i++) {
+        first = rows[i].interval_start < first ? rows[i].interval_start : first;
+        last = rows[i].interval_start > last ? rows[i].interval_start : last;
+    }
+    sqlite3_stmt *st = store_prepare(
+        c, "INSERT INTO batches (target_id, batch_key, kind, endpoint, content_type, body, "
+           "items, first_interval, last_interval, state, next_attempt_at, created_at, "
+           "updated_at) VALUES (?1, ?2, 'intervals', ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, "
+           "?9, ?9) ON CONFLICT (target_id, batch_key) DO NOTHING");
+    if (!st) {
+        upload_payload_clear(&p);
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(st, 1, t->id);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, p.endpoint, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, p.content_type, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, p.body, (int)p.len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, (int64_t)n);
+    sqlite3_bind_int64(st, 7, first);
+    sqlite3_bind_int64(st, 8, last);
+    sqlite3_bind_int64(st, 9, now);
+    rc = sqlite3_step(st) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+    if (rc == ACDL_OK && sqlite3_changes(store_db(c)) > 0 && made) {
+        (*made)++;
+    }
+    store_done(st);
+    upload_payload_clear(&p);
+    return rc;
+}
+
+/* Packs the pairs of one target, pairs[0..n), into batches. */
+static int flush_target(struct store_conn *c, const struct pair *pairs, size_t n, int64_t now,
+                        int *made)
+{
+    struct store_target st;
+    struct upload_target t;
+    struct qcache qc;
+    int rc = store_target_get(c, pairs[0].target_id, &st);
+    if (rc != ACDL_OK) {
+        return rc == ACDL_ENOTFOUND ? ACDL_OK : rc;
+    }
+    memset(&t, 0, sizeof(t));
+    t.id = st.id;
+    snprintf(t.name, sizeof(t.name), "%s", st.name);
+    snprintf(t.connector, sizeof(t.connector), "%s", st.connector);
+    t.settings = json_loads(st.settings, 0, NULL);
+    store_target_clear(&st);
+    const struct upload_connector *con = upload_connector_find(t.connector);
+    if (!con || !t.settings) {
+        json_decref(t.settings);
+        return ACDL_EINVAL;
+    }
+    size_t max = (size_t)con->max_rows(t.settings);
+    struct upload_row *rows = malloc(max * sizeof(*rows));
+    int64_t *revs = malloc(max * sizeof(*revs));
+    size_t k = 0;
+    memset(&qc, 0, sizeof(qc));
+    if (!rows || !revs) {
+        rc = ACDL_ENOMEM;
+    }
+    for (size_t i = 0; i < n && rc == ACDL_OK; i++) {
+        if (qc.id != pairs[i].queue_id) {
+            rc = load_queue(c, pairs[i].queue_id, &qc);
+        }
+        if (rc != ACDL_OK || !qc.ok) {
+            continue;
+        }
+        rows[k] = qc.proto;
+        rc = load_row(c, &pairs[i], &rows[k], &revs[k]);
+        if (rc == ACDL_OK && rows[k].nvalues > 0) {
+            k++;
+        }
+        if (rc == ACDL_OK && (k == max || (i + 1 == n && k > 0))) {
+            rc = insert_batch(c, &t, con, rows, revs, k, now, made);
+            k = 0;
+        }
+    }
+    if (rc == ACDL_OK && k > 0) {
+        rc = insert_batch(c, &t, con, rows, revs, k, now, made);
+    }
+    free(rows);
+    free(revs);
+    json_decref(t.settings);
+    return rc;
+}
+
+int outbox_flush(struct store_conn *c, int64_t now, int64_t min_age, int *made)
+{
+    struct pair *pairs = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    if (made) {
+        *made = 0;
+    }
+    if ((rc = store_begin(c)) != ACDL_OK) {
+        return rc;
+    }
+    sqlite3_stmt *sel = store_prepare(c, "SELECT target_id, queue_id, interval_start FROM "
+                                         "outbox_cells WHERE queued_at <= ? ORDER BY target_id, "
+                                         "queue_id, interval_start");
+    if (!sel) {
+        store_rollback(c);
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(sel, 1, now - min_age);
+    while (rc == ACDL_OK && sqlite3_step(sel) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            struct pair *np = realloc(pairs, nc * sizeof(*pairs));
+            if (!np) {
+                rc = ACDL_ENOMEM;
+                break;
+            }
+            pairs = np;
+            cap = nc;
+        }
+        pairs[n].target_id = sqlite3_column_int64(sel, 0);
+        pairs[n].queue_id = sqlite3_column_int64(sel, 1);
+        pairs[n].interval_start = sqlite3_column_int64(sel, 2);
+        n++;
+    }
+    store_done(sel);
+    for (size_t i = 0; i < n && rc == ACDL_OK;) {
+        size_t j = i;
+        while (j < n && pairs[j].target_id == pairs[i].target_id) {
+            j++;
+        }
+        rc = flush_target(c, pairs + i, j - i, now, made);
+        i = j;
+    }
+    if (rc == ACDL_OK && n > 0) {
+        sqlite3_stmt *del = store_prepare(c, "DELETE FROM outbox_cells WHERE queued_at <= ?");
+        if (!del) {
+            rc = ACDL_EDB;
+        } else {
+            sqlite3_bind_int64(del, 1, now - min_age);
+            rc = sqlite3_step(del) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+            store_done(del);
+        }
+    }
+    free(pairs);
+    if (rc != ACDL_OK) {
+        store_rollback(c);
+        log_error("upload", "packing queued results into batches failed: %s",
+                  acdl_strerror(rc));
+        return rc;
+    }
+    return store_commit(c);
+}

@@ -1,0 +1,28 @@
+/* outbox.h: from changed results to batches.
+ *
+ * Design: outbox_mark() runs inside the transaction that writes results (pipeline/mapping.c):
+ * for every target it compares each result of the window with the value that target was last
+ * given (target_cells) and records the changed (queue, interval) pairs in outbox_cells, so no
+ * moment exists where a result is stored but not queued. outbox_flush() then packs the queued
+ * pairs into batches, in one transaction that also removes them: each row carries the current
+ * values of every value type of that queue and interval, a batch carries at most the
+ * connector's limit of rows, and its id is the SHA-256 of the target, the rows and their
+ * revisions (how often the target's cells changed), so rebuilding after a crash gives the
+ * same id while a value that changes back is still sent. Batches of one target are delivered
+ * in id order. */
+#ifndef ACDL_UPLOAD_OUTBOX_H
+#define ACDL_UPLOAD_OUTBOX_H
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* Queues the results of (queue_id, value_type_id) with lo <= interval_start < hi that differ
+ * from what each target was last given. Must run inside the caller's transaction. */
+int outbox_mark(struct store_conn *c, int64_t queue_id, int64_t value_type_id, int64_t lo,
+                int64_t hi, int64_t now);
+
+/* Packs queued pairs older than min_age seconds into batches (own transaction). *made gets the
+ * number of batches written (may be NULL). */
+int outbox_flush(struct store_conn *c, int64_t now, int64_t min_age, int *made);
+
+#endif

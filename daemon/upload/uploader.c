@@ -1,0 +1,307 @@
+/* uploader.c: the uploader thread (see uploader.h). */
+#include "upload/uploader.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "crypto/crypto.h"
+#include "crypto/secret.h"
+#include "platform/platform.h"
+#include "store/targets.h"
+#include "upload/connector.h"
+#include "upload/outbox.h"
+
+#define ROUND_MS 250
+#define LEFTOVER_AGE_S 30
+#define MAX_TARGETS 256
+
+struct uploader {
+    struct app *app;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    atomic_int stop;
+    int woken;
+    uint64_t rng;
+};
+
+int64_t uploader_backoff(int attempt, int64_t base, int64_t cap, int64_t retry_after, double r)
+{
+    int64_t ceiling = base;
+    for (int i = 1; i < attempt && ceiling < cap; i++) {
+        ceiling *= 2;
+    }
+    if (ceiling > cap) {
+        ceiling = cap;
+    }
+    int64_t d = (int64_t)(r * (double)(ceiling + 1));
+    if (d > ceiling) {
+        d = ceiling;
+    }
+    /* the clock counts whole seconds: one more makes "not before Retry-After" certain */
+    if (retry_after >= 0 && d < retry_after + 1) {
+        d = retry_after + 1;
+    }
+    return d;
+}
+
+static double next_random(struct uploader *u)
+{
+    /* xorshift64*: the jitter needs spread, not secrecy */
+    u->rng ^= u->rng >> 12;
+    u->rng ^= u->rng << 25;
+    u->rng ^= u->rng >> 27;
+    return (double)((u->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+/* Loads target id for sending: settings parsed, secret opened. */
+int uploader_target_load(struct app *app, struct store_conn *c, int64_t id,
+                         struct upload_target *t)
+{
+    struct store_target st;
+    int rc = store_target_get(c, id, &st);
+    memset(t, 0, sizeof(*t));
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    t->id = st.id;
+    snprintf(t->name, sizeof(t->name), "%s", st.name);
+    snprintf(t->connector, sizeof(t->connector), "%s", st.connector);
+    t->settings = json_loads(st.settings, 0, NULL);
+    if (st.secret_sealed && app->secrets) {
+        char aad[64];
+        size_t len = 0;
+        snprintf(aad, sizeof(aad), "targets/%lld/secret", (long long)id);
+        if (secret_open(app->secrets, aad, st.secret_sealed, &t->secret, &len) != ACDL_OK) {
+            log_error("upload", "target %lld: the stored secret cannot be opened (another key "
+                                "file?); set it again", (long long)id);
+            t->secret = NULL;
+        }
+    }
+    store_target_clear(&st);
+    return t->settings ? ACDL_OK : ACDL_EINVAL;
+}
+
+void uploader_target_free(struct upload_target *t)
+{
+    if (t) {
+        json_decref(t->settings);
+        if (t->secret) {
+            secret_wipe(t->secret, strlen(t->secret));
+        }
+        t->settings = NULL;
+        t->secret = NULL;
+    }
+}
+
+/* Sends batch b of target t; returns 1 when it was acked. */
+static int deliver(struct uploader *u, struct upload_target *t, const struct store_batch *b)
+{
+    struct store *st = u->app->store;
+    const struct upload_connector *con = upload_connector_find(t->connector);
+    struct upload_payload p;
+    struct upload_answer a;
+    struct store_attempt at;
+    int64_t now = plat_now();
+    memset(&p, 0, sizeof(p));
+    memset(&at, 0, sizeof(at));
+    if (!con) {
+        return 0;
+    }
+    struct store_conn *c = store_acquire(st);
+    int rc = store_batch_body(c, b->id, &p.body, &p.len);
+    if (rc == ACDL_OK) {
+        rc = store_batch_mark_sending(c, b->id, now);
+    }
+    store_release(st, c);
+    if (rc != ACDL_OK) {
+        upload_payload_clear(&p);
+        return 0;
+    }
+    snprintf(p.endpoint, sizeof(p.endpoint), "%s", b->endpoint);
+    snprintf(p.content_type, sizeof(p.content_type), "%s", b->content_type);
+    int64_t t0 = plat_monotonic_ms();
+    rc = con->send(t, &p, b->key, &a);
+    upload_payload_clear(&p);
+    if (rc != ACDL_OK) {
+        memset(&a, 0, sizeof(a));
+        a.fail = UPLOAD_FAIL_IO;
+        a.retry_after = -1;
+        snprintf(a.error, sizeof(a.error), "%s", acdl_strerror(rc));
+    }
+    enum upload_verdict v = upload_classify(&a);
+    now = plat_now();
+    at.n = b->attempts + 1;
+    at.started_at = now;
+    at.duration_ms = (int)(plat_monotonic_ms() - t0);
+    at.http_status = a.status;
+    snprintf(at.answer, sizeof(at.answer), "%s", a.answer);
+    if (a.fail != UPLOAD_FAIL_NONE) {
+        upload_explain(&a, at.error, sizeof(at.error));
+    } else if (v != UPLOAD_ACKED) {
+        snprintf(at.error, sizeof(at.error), "the server answered %d", a.status);
+    }
+    const char *state;
+    int64_t next = now;
+    if (v == UPLOAD_ACKED) {
+        state = "acked";
+        snprintf(at.outcome, sizeof(at.outcome), "acked");
+    } else if (v == UPLOAD_RETRY) {
+        const struct acdl_config *cfg = u->app->cfg;
+        state = "pending";
+        snprintf(at.outcome, sizeof(at.outcome), "retry");
+        next = now + uploader_backoff(at.n, cfg->upload_backoff_base, cfg->upload_backoff_cap,
+                                      a.retry_after, next_random(u));
+    } else {
+        state = "failed";
+        snprintf(at.outcome, sizeof(at.outcome), "failed");
+    }
+    c = store_acquire(st);
+    if (v == UPLOAD_ACKED) {
+        sqlite3_exec(store_db(c), "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+    }
+    rc = store_batch_finish(c, b->id, state, next, &at, now);
+    if (v == UPLOAD_ACKED) {
+        sqlite3_exec(store_db(c), "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    }
+    store_release(st, c);
+    if (rc != ACDL_OK) {
+        log_error("upload", "target %s: recording the answer of batch %lld failed",
+                  t->name, (long long)b->id);
+    } else if (v == UPLOAD_FAILED) {
+        log_error("upload", "target %s: batch %lld failed for good: %s", t->name,
+                  (long long)b->id, at.error);
+    } else if (v == UPLOAD_RETRY) {
+        log_warn("upload", "target %s: batch %lld attempt %d: %s; next try in %lld s", t->name,
+                 (long long)b->id, at.n, at.error, (long long)(next - now));
+    } else {
+        log_debug("upload", "target %s: batch %lld delivered", t->name, (long long)b->id);
+    }
+    return v == UPLOAD_ACKED && rc == ACDL_OK;
+}
+
+/* One round over the enabled targets; returns how many batches were acked. */
+static int round_once(struct uploader *u)
+{
+    struct store *st = u->app->store;
+    struct store_target *targets = NULL;
+    int n = 0, acked = 0;
+    struct store_conn *c = store_acquire(st);
+    outbox_flush(c, plat_now(), LEFTOVER_AGE_S, NULL);
+    int rc = store_target_list(c, 0, MAX_TARGETS, &targets, &n);
+    store_release(st, c);
+    if (rc != ACDL_OK) {
+        return 0;
+    }
+    for (int i = 0; i < n && !atomic_load(&u->stop); i++) {
+        struct store_batch b;
+        struct upload_target t;
+        if (!targets[i].enabled) {
+            continue;
+        }
+        c = store_acquire(st);
+        rc = store_batch_next(c, targets[i].id, plat_now(), &b);
+        if (rc == ACDL_OK) {
+            rc = uploader_target_load(u->app, c, targets[i].id, &t);
+        }
+        store_release(st, c);
+        if (rc != ACDL_OK) {
+            continue;
+        }
+        acked += deliver(u, &t, &b);
+        uploader_target_free(&t);
+    }
+    for (int i = 0; i < n; i++) {
+        store_target_clear(&targets[i]);
+    }
+    free(targets);
+    return acked;
+}
+
+static void *uploader_main(void *p)
+{
+    struct uploader *u = p;
+    struct store_conn *c = store_acquire(u->app->store);
+    int reset = store_batch_reset_sending(c);
+    store_release(u->app->store, c);
+    if (reset > 0) {
+        log_info("upload", "%d batches were being sent when the daemon stopped; they are sent "
+                           "again with the same Idempotency-Key", reset);
+    }
+    while (!atomic_load(&u->stop)) {
+        int acked = round_once(u);
+        if (acked > 0) {
+            continue; /* drain a backlog without pausing */
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += ROUND_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&u->mu);
+        while (!u->woken && !atomic_load(&u->stop)) {
+            if (pthread_cond_timedwait(&u->cv, &u->mu, &ts) != 0) {
+                break;
+            }
+        }
+        u->woken = 0;
+        pthread_mutex_unlock(&u->mu);
+    }
+    return NULL;
+}
+
+int uploader_start(struct app *app, struct uploader **out)
+{
+    struct uploader *u = calloc(1, sizeof(*u));
+    *out = NULL;
+    if (!u) {
+        return ACDL_ENOMEM;
+    }
+    u->app = app;
+    pthread_mutex_init(&u->mu, NULL);
+    pthread_cond_init(&u->cv, NULL);
+    atomic_init(&u->stop, 0);
+    if (crypto_random(&u->rng, sizeof(u->rng)) != ACDL_OK || u->rng == 0) {
+        u->rng = 0x9e3779b97f4a7c15ULL ^ (uint64_t)plat_monotonic_ms();
+    }
+    if (pthread_create(&u->thread, NULL, uploader_main, u) != 0) {
+        pthread_mutex_destroy(&u->mu);
+        pthread_cond_destroy(&u->cv);
+        free(u);
+        return ACDL_EAGAIN;
+    }
+    *out = u;
+    return ACDL_OK;
+}
+
+void uploader_wake(struct uploader *u)
+{
+    if (!u) {
+        return;
+    }
+    pthread_mutex_lock(&u->mu);
+    u->woken = 1;
+    pthread_cond_broadcast(&u->cv);
+    pthread_mutex_unlock(&u->mu);
+}
+
+void uploader_stop(struct uploader *u)
+{
+    if (!u) {
+        return;
+    }
+    atomic_store(&u->stop, 1);
+    uploader_wake(u);
+    pthread_join(u->thread, NULL);
+    pthread_mutex_destroy(&u->mu);
+    pthread_cond_destroy(&u->cv);
+    free(u);
+}

@@ -1,0 +1,125 @@
+// Helpers for delivery tests: a CSV source with one WFM queue per external queue, mapped for
+// offered, handled and AHT, runs, waiting for deliveries, and the expected WFM view of a CSV.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { show, sleep } from './api.mjs';
+
+export const HEADER = 'Split,Name,Date,Time,Offered,Handled,AHT';
+
+/** One CSV line of the interval layout. */
+export function line(q, day, hhmm, offered, handled, aht) {
+  return `${q},Queue ${q},${day},${hhmm},${offered},${handled},${aht}`;
+}
+
+/** Writes rows (from line()) as file name in folder. */
+export function writeCsv(folder, name, rows) {
+  fs.writeFileSync(path.join(folder, name), [HEADER, ...rows, ''].join('\n'));
+}
+
+/**
+ * A CSV source reading folder (time zone UTC, so local = UTC) and, for each external queue,
+ * a WFM queue "Q<ext>" with offered, handled and aht mappings. Resolves {source, queues}.
+ */
+export async function contactPipeline(admin, folder, extQueues, { name = 'ACD', zone = 'UTC' } = {}) {
+  const source = await admin.post('/api/v1/sources', {
+    name, kind: 'csv', time_zone: zone,
+    settings: {
+      csv: { folder, date_order: 'ymd' },
+      columns: { queue: 'Split', queue_name: 'Name', date: 'Date', time: 'Time' },
+      metrics: { offered: 'Offered', handled: 'Handled', aht: 'AHT' },
+    },
+  });
+  assert.equal(source.status, 201, show(source));
+  const queues = {};
+  for (const q of extQueues) {
+    const wq = await admin.post('/api/v1/queues', { identifier: `Q${q}`, name: `WFM ${q}`, time_zone: zone });
+    assert.equal(wq.status, 201, show(wq));
+    queues[q] = wq.body;
+    for (const vt of ['offered', 'handled', 'aht']) {
+      const m = await admin.post('/api/v1/mappings', {
+        queue_id: wq.body.id, value_type: vt,
+        inputs: [{ source_id: source.body.id, ext_queue: q, metric: vt }],
+      });
+      assert.equal(m.status, 201, show(m));
+    }
+  }
+  return { source: source.body, queues };
+}
+
+/** Starts a run and waits for its end; resolves the run. */
+export async function runDays(admin, sourceId, from, to = from, timeoutMs = 30000) {
+  const r = await admin.post('/api/v1/runs', { source_id: sourceId, from, to });
+  assert.equal(r.status, 202, show(r));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const g = await admin.get(`/api/v1/runs/${r.body.id}`);
+    if (['done', 'failed', 'cancelled'].includes(g.body.state)) {
+      return g.body;
+    }
+    await sleep(50);
+  }
+  throw new Error(`run ${r.body.id} did not finish`);
+}
+
+/** Waits until cond() is truthy (polling); throws with what() after timeoutMs. */
+export async function waitFor(cond, what, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await cond();
+    if (v) {
+      return v;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${typeof what === 'function' ? await what() : what}`);
+    }
+    await sleep(100);
+  }
+}
+
+/** The backlog answer. */
+export async function backlog(admin) {
+  const r = await admin.get('/api/v1/backlog');
+  assert.equal(r.status, 200, show(r));
+  return r.body;
+}
+
+/** Waits until nothing is pending or sending. */
+export async function drained(admin, timeoutMs = 30000) {
+  return waitFor(async () => {
+    const b = await backlog(admin);
+    return b.pending === 0 && b.sending === 0 ? b : null;
+  }, async () => `an empty backlog: ${JSON.stringify(await backlog(admin))}`, timeoutMs);
+}
+
+/**
+ * What an injixo receiver should hold for CSV rows (later rows of the same queue and interval
+ * replace earlier ones): Map 'Q<ext>|ISO' -> {offered, handled, duration_ms}.
+ */
+export function expectedInjixo(rows) {
+  const out = new Map();
+  for (const r of rows) {
+    const [q, , day, hhmm, offered, handled, aht] = r.split(',');
+    const id = `Q${q}|${day}T${hhmm}:00Z`;
+    out.set(id, { offered: Number(offered), handled: Number(handled), duration_ms: Math.round(Number(aht) * Number(handled) * 1000) });
+  }
+  return out;
+}
+
+/** Compares a receiver's applied map with the expected one; returns a list of differences. */
+export function diffApplied(applied, expected) {
+  const diffs = [];
+  for (const [k, v] of expected) {
+    const got = applied.get(k);
+    if (!got || JSON.stringify(got) !== JSON.stringify(v)) {
+      diffs.push(`${k}: expected ${JSON.stringify(v)}, got ${JSON.stringify(got)}`);
+    }
+  }
+  for (const k of applied.keys()) {
+    if (!expected.has(k)) {
+      diffs.push(`${k}: not expected, got ${JSON.stringify(applied.get(k))}`);
+    }
+  }
+  return diffs;
+}
