@@ -50,8 +50,10 @@ static int check(json_t **settings, char *err, size_t errsz)
     }
     size_t bl = strlen(base);
     char trimmed[256];
-    snprintf(trimmed, sizeof(trimmed), "%.*s", (int)(bl && base[bl - 1] == '/' ? bl - 1 : bl),
-             base);
+    while (bl > 8 && base[bl - 1] == '/') { /* paths are appended to it */
+        bl--;
+    }
+    snprintf(trimmed, sizeof(trimmed), "%.*s", (int)bl, base);
     json_t *n = json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:i}", "integration_configuration_id",
                           icid, "base_url", trimmed, "external_system", ext, "ca_file", ca,
                           "pin_sha256", pin, "timeout_seconds", timeout, "max_intervals",

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { assertError, assertStatus, createToken, show, startWithAdmin } from '../lib/api.mjs';
+import { assertError, assertStatus, createToken, loadSpec, show, startWithAdmin } from '../lib/api.mjs';
+import { checkAnswer } from '../lib/schema.mjs';
 import { bearer, client } from '../lib/daemon.mjs';
 import {
   backlog, contactPipeline, diffApplied, drained, expectedInjixo, line, runDays, waitFor, writeCsv,
@@ -197,4 +198,22 @@ test('metrics in Prometheus text need a token or session', async () => {
   }
   assert.ok(!text.includes(wfm.apiKey));
   void show;
+});
+
+test('answers match docs/openapi.yaml', async () => {
+  const spec = loadSpec();
+  const id = (await deliveries())[0].id;
+  const checks = [
+    ['GET', '/api/v1/targets', '/api/v1/targets'],
+    ['GET', '/api/v1/targets/{id}', `/api/v1/targets/${target.id}`],
+    ['GET', '/api/v1/deliveries', '/api/v1/deliveries?state=acked'],
+    ['GET', '/api/v1/deliveries/{id}', `/api/v1/deliveries/${id}`],
+    ['GET', '/api/v1/backlog', '/api/v1/backlog'],
+  ];
+  for (const [method, pattern, url] of checks) {
+    const r = await admin.request(method, url);
+    assert.deepEqual(checkAnswer(spec, method, pattern, r), [], `${method} ${url}: ${show(r)}`);
+  }
+  const job = await admin.post(`/api/v1/targets/${target.id}/test`);
+  assert.deepEqual(checkAnswer(spec, 'POST', '/api/v1/targets/{id}/test', job), []);
 });

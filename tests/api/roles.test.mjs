@@ -1,6 +1,9 @@
 // Authorisation matrix from the route table, API tokens (auth, revoke, secret never listed).
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { bearer, client, login } from '../lib/daemon.mjs';
 import {
@@ -8,6 +11,7 @@ import {
   pw, routeTable, sampleBody, show, startWithAdmin,
   SAMPLE_SOURCE,
 } from '../lib/api.mjs';
+import { contactPipeline, line, runDays, waitFor, writeCsv } from '../lib/pipeline.mjs';
 
 let d;
 let admin;
@@ -22,6 +26,9 @@ let victimRun;
 let victimMapping;
 let victimSchedule;
 let victimJob;
+let victimTarget;
+let victimDelivery;
+let folder;
 
 before(async () => {
   ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
@@ -41,11 +48,21 @@ before(async () => {
     queue_id: victimQueue.id, value_type: 'offered',
     inputs: [{ source_id: victimSource.id, ext_queue: 'victim', metric: 'offered' }],
   })).body;
+  // a target and a delivered batch (a csv-export into a temporary folder)
+  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-roles-'));
+  victimTarget = (await admin.post('/api/v1/targets', { name: 'matrix-victim', connector: 'csv-export', settings: { folder: path.join(folder, 'out') } })).body;
+  const { source } = await contactPipeline(admin, folder, ['901'], { name: 'matrix-acd' });
+  writeCsv(folder, 'a.csv', [line('901', '2026-11-24', '08:00', 3, 2, 10)]);
+  await runDays(admin, source.id, '2026-11-24');
+  victimDelivery = await waitFor(async () => (await admin.get('/api/v1/deliveries')).body.items[0], 'a batch');
 });
 
 after(async () => {
   if (d) {
     await d.stop();
+  }
+  if (folder) {
+    fs.rmSync(folder, { recursive: true, force: true });
   }
 });
 
@@ -63,6 +80,8 @@ function ids() {
     '/api/v1/mappings/': victimMapping.id,
     '/api/v1/schedules/': victimSchedule.id,
     '/api/v1/jobs/': victimJob.id,
+    '/api/v1/targets/': victimTarget.id,
+    '/api/v1/deliveries/': victimDelivery.id,
   };
 }
 

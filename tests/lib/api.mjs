@@ -135,6 +135,10 @@ export function sampleBody(method, pattern, tag = 'x') {
       return { source_id: 1, kind: 'daily', daily_at: '06:00' };
     case 'PATCH /api/v1/schedules/{id}':
       return { enabled: false };
+    case 'POST /api/v1/targets':
+      return { name: `probe-${tag}`, connector: 'csv-export', settings: { folder: '/tmp/acdlink-probe' } };
+    case 'PATCH /api/v1/targets/{id}':
+      return { enabled: false };
     default:
       return {};
   }
