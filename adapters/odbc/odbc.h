@@ -207,7 +207,10 @@ void odbc_query_close(struct odbc_query *q);
 /* ---------------------------------------------------------------------------------------- */
 /* Presets: ready SQL for common ACD schemas                                                  */
 
-enum odbc_layout { ODBC_LAYOUT_INTERVAL = 1, ODBC_LAYOUT_CONTACT = 2 };
+/* Agent-state presets return agent id, activity id, start, then the end or the duration
+ * (seconds) as their span form says (nothing more for start-only), and optionally a column
+ * named activity_name. */
+enum odbc_layout { ODBC_LAYOUT_INTERVAL = 1, ODBC_LAYOUT_CONTACT = 2, ODBC_LAYOUT_AGENT_STATES = 3 };
 
 struct odbc_preset {
     const char *id;     /* "avaya_cms_hsplit", "cisco_ucce_call_type_interval", ... */
@@ -215,6 +218,8 @@ struct odbc_preset {
     int layout;         /* enum odbc_layout */
     const char *sql;    /* uses :period_start and :period_end */
     const char *notes;  /* one paragraph: tables read, time zone, assumptions */
+    const char *span;   /* agent states: "start_end", "start_duration" or "start_only" */
+    const char *logout; /* agent states, start-only: default logout codes, ';'-separated */
 };
 
 /* All presets (static, thread-safe); *count receives their number. */

@@ -35,6 +35,8 @@ static const struct odbc_preset presets[] = {
         "row_date plus starttime (HHMM, local time of the ACD). Filters on row_date, so the "
         "period must be whole local days. Split names are not in hsplit: the queue name is "
         "NULL. With several ACDs on one CMS, add a condition on acd.",
+        NULL,
+        NULL,
     },
     {
         "cisco_ucce_call_type_interval",
@@ -53,6 +55,8 @@ static const struct odbc_preset presets[] = {
         "type's EnterpriseName from Call_Type. DateTime is the interval start in the central "
         "controller's time zone: give the source that zone. HandleTime counts talk, hold and "
         "wrap-up and is booked when wrap-up ends.",
+        NULL,
+        NULL,
     },
     {
         "asterisk_queue_log",
@@ -78,6 +82,8 @@ static const struct odbc_preset presets[] = {
         "the time it was answered, with the talk time (data2 of its COMPLETEAGENT or "
         "COMPLETECALLER event) as duration, NULL while the call is still going. An abandoned "
         "contact is an ABANDON event, with the waiting time (data3) as duration.",
+        NULL,
+        NULL,
     },
     {
         "mitel_micc_queue_performance",
@@ -96,6 +102,76 @@ static const struct odbc_preset presets[] = {
         "Reads the CCMData view QueuePerformanceByPeriodStats (15-minute slots TimeIntervalID "
         "0-95 after MidnightStartDate). Version 7/8 databases name the talk time "
         "QueueTalkTimeTotal instead of QueueTotalTalkTime: edit the SQL there.",
+        NULL,
+        NULL,
+    },
+    {
+        "avaya_cms_agent_trace",
+        "Avaya CMS: agent trace (ag_actv), one row per agent state",
+        ODBC_LAYOUT_AGENT_STATES,
+        "SELECT logid AS agent_id,\n"
+        "       CASE WHEN workmode = 'AUX'\n"
+        "            THEN {fn CONCAT('AUX', CAST(auxreason AS VARCHAR(6)))}\n"
+        "            ELSE workmode END AS activity_id,\n"
+        "       {fn TIMESTAMPADD(SQL_TSI_SECOND,\n"
+        "            (act_time - {fn MOD(act_time, 10000)}) * 36 / 100\n"
+        "            + ({fn MOD(act_time, 10000)} - {fn MOD(act_time, 100)}) * 60 / 100\n"
+        "            + {fn MOD(act_time, 100)}, row_date)} AS start_time,\n"
+        "       duration\n"
+        "  FROM ag_actv\n"
+        " WHERE row_date >= :period_start AND row_date < :period_end\n"
+        " ORDER BY logid, row_date, act_time",
+        "Reads the CMS agent trace table ag_actv (agent trace must be switched on for the "
+        "agents): row_date plus act_time (HHMMSS, local time of the ACD) is the start, duration "
+        "the seconds in the state. The activity is the work mode (AVAIL, ACD, ACW, DACD, "
+        "DACW, RING, OTHER), for AUX with its reason code (AUX0 .. AUX99). The agent id is the "
+        "login id as CMS writes it. Filters on row_date: the period must be whole local days.",
+        "start_duration",
+        NULL,
+    },
+    {
+        "cisco_ucce_agent_event_detail",
+        "Cisco UCCE/ICM: agent events (Agent_Event_Detail)",
+        ODBC_LAYOUT_AGENT_STATES,
+        "SELECT a.PeripheralNumber AS agent_id,\n"
+        "       CASE aed.Event WHEN 1 THEN 'LOGIN' WHEN 2 THEN 'LOGOUT'\n"
+        "            ELSE {fn CONCAT('NR', CAST(aed.ReasonCode AS VARCHAR(12)))} END\n"
+        "           AS activity_id,\n"
+        "       aed.DateTime AS start_time,\n"
+        "       rc.ReasonText AS activity_name\n"
+        "  FROM Agent_Event_Detail aed\n"
+        "  JOIN Agent a ON a.SkillTargetID = aed.SkillTargetID\n"
+        "  LEFT JOIN Reason_Code rc ON rc.ReasonCode = aed.ReasonCode AND aed.Event = 3\n"
+        " WHERE aed.DateTime >= :period_start AND aed.DateTime < :period_end\n"
+        " ORDER BY a.PeripheralNumber, aed.DateTime",
+        "Reads the HDS table Agent_Event_Detail (Event 1 login, 2 logout, 3 not ready with a "
+        "reason code) with the agent's PeripheralNumber (the ACD login id) from Agent and the "
+        "reason text from Reason_Code. Each state lasts until the agent's next event; LOGOUT "
+        "closes the day. DateTime is in the central controller's time zone: give the source "
+        "that zone. With several media routing domains, add a condition on MRDomainID.",
+        "start_only",
+        "LOGOUT",
+    },
+    {
+        "asterisk_queue_log_agents",
+        "Asterisk: queue_log table (realtime/ODBC logging), agent membership and pauses",
+        ODBC_LAYOUT_AGENT_STATES,
+        "SELECT DISTINCT RTRIM(agent) AS agent_id,\n"
+        "       CASE WHEN event = 'PAUSE' AND RTRIM(data1) <> ''\n"
+        "            THEN {fn CONCAT('PAUSE:', RTRIM(data1))}\n"
+        "            ELSE RTRIM(event) END AS activity_id,\n"
+        "       time AS start_time\n"
+        "  FROM queue_log\n"
+        " WHERE event IN ('ADDMEMBER', 'REMOVEMEMBER', 'PAUSE', 'UNPAUSE')\n"
+        "   AND time >= :period_start AND time < :period_end\n"
+        " ORDER BY 1, 3",
+        "Reads Asterisk's queue_log table: ADDMEMBER (log in), PAUSE with its reason (data1) as "
+        "PAUSE:<reason>, UNPAUSE and REMOVEMEMBER (log out, which closes the day). Each state "
+        "lasts until the agent's next event. The agent id is the member interface (e.g. "
+        "PJSIP/201). Assumes an agent joins, pauses and leaves all of its queues together "
+        "(the same event for several queues at one time counts once).",
+        "start_only",
+        "REMOVEMEMBER",
     },
 };
 

@@ -326,7 +326,13 @@ static int parse_odbc(const json_t *o, struct source_cfg *cfg, char *err, size_t
         if (!p) {
             return fail(err, errsz, "odbc.preset", "is not a known preset (see GET /api/v1/source-presets)");
         }
-        if ((p->layout == ODBC_LAYOUT_CONTACT) != (cfg->layout == LAYOUT_CONTACT)) {
+        if ((p->layout == ODBC_LAYOUT_AGENT_STATES) != (cfg->product == PRODUCT_AGENT_STATES)) {
+            return fail(err, errsz, "odbc.preset",
+                        cfg->product == PRODUCT_AGENT_STATES ? "reads contact statistics, not agent states"
+                                                             : "reads agent states, not contact statistics");
+        }
+        if (p->layout != ODBC_LAYOUT_AGENT_STATES &&
+            (p->layout == ODBC_LAYOUT_CONTACT) != (cfg->layout == LAYOUT_CONTACT)) {
             return fail(err, errsz, "odbc.preset", "reads another layout than the source's");
         }
         return ACDL_OK;
@@ -339,16 +345,31 @@ static int parse_odbc(const json_t *o, struct source_cfg *cfg, char *err, size_t
     return ACDL_OK;
 }
 
+static int parse_common(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz);
+static int parse_states(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz);
+
 int source_cfg_parse(const json_t *settings, enum source_kind kind, enum source_layout layout,
                      const char *time_zone, int interval_minutes, struct source_cfg *cfg,
                      char *err, size_t errsz)
 {
+    return source_cfg_parse_product(settings, PRODUCT_CONTACTS, kind, layout, time_zone,
+                                    interval_minutes, cfg, err, errsz);
+}
+
+int source_cfg_parse_product(const json_t *settings, enum source_product product,
+                             enum source_kind kind, enum source_layout layout,
+                             const char *time_zone, int interval_minutes, struct source_cfg *cfg,
+                             char *err, size_t errsz)
+{
     static const char *const keys[] = {"csv", "odbc", "columns", "metrics", "derived", "filter",
                                        NULL};
+    static const char *const state_keys[] = {"csv", "odbc", "columns", "agent_states",
+                                             "derived", "filter", NULL};
     static const char *const colkeys[] = {"queue", "queue_name", "date", "time", "timestamp",
                                           "answered", "duration", NULL};
     int rc;
     memset(cfg, 0, sizeof(*cfg));
+    cfg->product = product;
     cfg->kind = kind;
     cfg->layout = layout;
     cfg->interval_minutes = interval_minutes;
@@ -356,7 +377,8 @@ int source_cfg_parse(const json_t *settings, enum source_kind kind, enum source_
     if (!json_is_object(settings)) {
         return fail(err, errsz, "settings", "must be an object");
     }
-    if ((rc = only_keys(settings, "settings", keys, err, errsz)) != 0) {
+    if ((rc = only_keys(settings, "settings",
+                        product == PRODUCT_AGENT_STATES ? state_keys : keys, err, errsz)) != 0) {
         return rc;
     }
     json_t *csv = json_object_get(settings, "csv");
@@ -377,6 +399,12 @@ int source_cfg_parse(const json_t *settings, enum source_kind kind, enum source_
         }
     }
 
+    if (product == PRODUCT_AGENT_STATES) {
+        if ((rc = parse_states(settings, cfg, err, errsz)) != ACDL_OK) {
+            return rc;
+        }
+        return parse_common(settings, cfg, err, errsz);
+    }
     json_t *cols = json_object_get(settings, "columns");
     if (cols && !json_is_null(cols)) {
         if (kind == SOURCE_ODBC) {
@@ -455,6 +483,13 @@ int source_cfg_parse(const json_t *settings, enum source_kind kind, enum source_
         return fail(err, errsz, "settings.metrics", "name at least one metric column, e.g. {\"offered\": \"Calls\"}");
     }
 
+    return parse_common(settings, cfg, err, errsz);
+}
+
+/* Derived fields and the row filter (both products). */
+static int parse_common(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz)
+{
+    int rc;
     json_t *derived = json_object_get(settings, "derived");
     if (derived && !json_is_null(derived)) {
         size_t i;
@@ -494,6 +529,195 @@ int source_cfg_parse(const json_t *settings, enum source_kind kind, enum source_
     }
     if (cfg->filter[0] && (rc = check_expression("settings.filter", cfg->filter, err, errsz)) != 0) {
         return rc;
+    }
+    return ACDL_OK;
+}
+
+const char *source_product_name(enum source_product p)
+{
+    return p == PRODUCT_AGENT_STATES ? "agent_states" : "contacts";
+}
+
+int source_product_parse(const char *s, enum source_product *out)
+{
+    if (!strcmp(s, "contacts")) {
+        *out = PRODUCT_CONTACTS;
+    } else if (!strcmp(s, "agent_states")) {
+        *out = PRODUCT_AGENT_STATES;
+    } else {
+        return ACDL_EINVAL;
+    }
+    return ACDL_OK;
+}
+
+static const char *const span_names[] = {"start_end", "start_duration", "start_only"};
+
+const char *source_span_name(enum agent_span_form f)
+{
+    return span_names[f];
+}
+
+static int span_parse(const char *s, enum agent_span_form *out)
+{
+    for (int i = 0; i < 3; i++) {
+        if (!strcmp(s, span_names[i])) {
+            *out = (enum agent_span_form)i;
+            return ACDL_OK;
+        }
+    }
+    return ACDL_EINVAL;
+}
+
+int source_cfg_is_logout(const struct source_cfg *cfg, const char *code, size_t len)
+{
+    for (int i = 0; i < cfg->states.nlogout; i++) {
+        if (strlen(cfg->states.logout[i]) == len && !memcmp(cfg->states.logout[i], code, len)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Adds a logout code (field names where it came from). */
+static int add_logout(struct source_cfg *cfg, const char *code, size_t len, const char *field,
+                      char *err, size_t errsz)
+{
+    if (len == 0 || len >= sizeof(cfg->states.logout[0])) {
+        return fail(err, errsz, field, "activity codes are 1-64 characters");
+    }
+    if (cfg->states.nlogout == SOURCE_MAX_LOGOUT) {
+        return fail(err, errsz, field, "has more than 32 codes");
+    }
+    if (!source_cfg_is_logout(cfg, code, len)) {
+        memcpy(cfg->states.logout[cfg->states.nlogout], code, len);
+        cfg->states.logout[cfg->states.nlogout][len] = '\0';
+        cfg->states.nlogout++;
+    }
+    return ACDL_OK;
+}
+
+/* The "agent_states" options and the column roles of an agent-state source. */
+static int parse_states(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz)
+{
+    static const char *const keys[] = {"span", "logout_activities", "min_duration_s",
+                                       "split_at_midnight", NULL};
+    static const char *const colkeys[] = {"agent", "activity", "activity_name", "date", "start",
+                                          "end", "duration", NULL};
+    char span[32] = "";
+    int rc;
+    const struct odbc_preset *p = cfg->preset[0] ? odbc_preset_find(cfg->preset) : NULL;
+    json_t *o = json_object_get(settings, "agent_states");
+    cfg->states.split_at_midnight = 1;
+    if (o && !json_is_null(o)) {
+        if (!json_is_object(o)) {
+            return fail(err, errsz, "settings.agent_states",
+                        "must be an object {span, logout_activities, min_duration_s, "
+                        "split_at_midnight}");
+        }
+        if ((rc = only_keys(o, "settings.agent_states", keys, err, errsz)) ||
+            (rc = get_str(o, "span", "settings.agent_states.span", span, sizeof(span), 0, err, errsz)) ||
+            (rc = get_int(o, "min_duration_s", "settings.agent_states.min_duration_s", 0, 86400, &cfg->states.min_duration_s, err, errsz)) ||
+            (rc = get_bool(o, "split_at_midnight", "settings.agent_states.split_at_midnight", &cfg->states.split_at_midnight, err, errsz))) {
+            return rc;
+        }
+    }
+    if (!span[0]) {
+        if (!p) {
+            return fail(err, errsz, "settings.agent_states.span",
+                        "is required: start_end, start_duration or start_only");
+        }
+        snprintf(span, sizeof(span), "%s", p->span);
+    }
+    if (span_parse(span, &cfg->states.span) != ACDL_OK) {
+        return fail(err, errsz, "settings.agent_states.span",
+                    "must be start_end, start_duration or start_only");
+    }
+    if (p && strcmp(p->span, span) != 0) {
+        return fail(err, errsz, "settings.agent_states.span", "differs from the preset's span form");
+    }
+    json_t *lo = o ? json_object_get(o, "logout_activities") : NULL;
+    if (lo && !json_is_null(lo)) {
+        size_t i;
+        json_t *v;
+        if (!json_is_array(lo)) {
+            return fail(err, errsz, "settings.agent_states.logout_activities",
+                        "must be a list of activity codes");
+        }
+        json_array_foreach(lo, i, v)
+        {
+            char field[80];
+            snprintf(field, sizeof(field), "settings.agent_states.logout_activities[%zu]", i);
+            if (!json_is_string(v) || has_ctl(json_string_value(v))) {
+                return fail(err, errsz, field, "must be an activity code (text)");
+            }
+            if ((rc = add_logout(cfg, json_string_value(v), json_string_length(v), field, err,
+                                 errsz)) != ACDL_OK) {
+                return rc;
+            }
+        }
+    } else if (p && p->logout) {
+        for (const char *a = p->logout; *a;) {
+            const char *b = strchr(a, ';');
+            size_t n = b ? (size_t)(b - a) : strlen(a);
+            add_logout(cfg, a, n, "odbc.preset", err, errsz);
+            a += n + (b != NULL);
+        }
+    }
+    if (cfg->states.nlogout > 0 && cfg->states.span != SPAN_START_ONLY) {
+        return fail(err, errsz, "settings.agent_states.logout_activities",
+                    "belong to the start_only span form (the others give each state's end)");
+    }
+
+    json_t *cols = json_object_get(settings, "columns");
+    if (json_object_get(settings, "metrics")) {
+        return fail(err, errsz, "settings.metrics", "agent-state sources have no metrics");
+    }
+    if (cfg->kind == SOURCE_ODBC) {
+        if (cols && !json_is_null(cols)) {
+            return fail(err, errsz, "settings.columns",
+                        "ODBC results follow the column contract: agent id, activity id, start, "
+                        "then end or duration");
+        }
+        return ACDL_OK;
+    }
+    if (!json_is_object(cols)) {
+        return fail(err, errsz, "settings.columns",
+                    "is required: an object of column roles (agent, activity, start, ...)");
+    }
+    if ((rc = only_keys(cols, "settings.columns", colkeys, err, errsz)) ||
+        (rc = get_column(cols, "agent", "settings.columns.agent", &cfg->agent, err, errsz)) ||
+        (rc = get_column(cols, "activity", "settings.columns.activity", &cfg->activity, err, errsz)) ||
+        (rc = get_column(cols, "activity_name", "settings.columns.activity_name", &cfg->activity_name, err, errsz)) ||
+        (rc = get_column(cols, "date", "settings.columns.date", &cfg->date, err, errsz)) ||
+        (rc = get_column(cols, "start", "settings.columns.start", &cfg->start, err, errsz)) ||
+        (rc = get_column(cols, "end", "settings.columns.end", &cfg->end, err, errsz)) ||
+        (rc = get_column(cols, "duration", "settings.columns.duration", &cfg->duration, err, errsz))) {
+        return rc;
+    }
+    if (!cfg->agent.spec[0]) {
+        return fail(err, errsz, "settings.columns.agent", "is required: the column with the agent id");
+    }
+    if (!cfg->activity.spec[0]) {
+        return fail(err, errsz, "settings.columns.activity",
+                    "is required: the column with the activity (state or reason) code");
+    }
+    if (!cfg->start.spec[0]) {
+        return fail(err, errsz, "settings.columns.start",
+                    "is required: the start timestamp (or the start time, with a date column)");
+    }
+    if (cfg->states.span == SPAN_START_END && !cfg->end.spec[0]) {
+        return fail(err, errsz, "settings.columns.end", "is required by the start_end span form");
+    }
+    if (cfg->states.span == SPAN_START_DURATION && !cfg->duration.spec[0]) {
+        return fail(err, errsz, "settings.columns.duration",
+                    "is required by the start_duration span form");
+    }
+    if (cfg->states.span != SPAN_START_END && cfg->end.spec[0]) {
+        return fail(err, errsz, "settings.columns.end", "belongs to the start_end span form");
+    }
+    if (cfg->states.span != SPAN_START_DURATION && cfg->duration.spec[0]) {
+        return fail(err, errsz, "settings.columns.duration",
+                    "belongs to the start_duration span form");
     }
     return ACDL_OK;
 }
@@ -538,6 +762,15 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
                       str_or_null(cfg->timestamp_format), "after_import",
                       after[cfg->after_import], "archive_folder",
                       str_or_null(cfg->archive_folder), "strict", cfg->strict));
+        if (cfg->product == PRODUCT_AGENT_STATES) {
+            json_object_set_new(
+                out, "columns",
+                json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "agent", column_json(&cfg->agent),
+                          "activity", column_json(&cfg->activity), "activity_name",
+                          column_json(&cfg->activity_name), "date", column_json(&cfg->date),
+                          "start", column_json(&cfg->start), "end", column_json(&cfg->end),
+                          "duration", column_json(&cfg->duration)));
+        } else {
         json_object_set_new(
             out, "columns",
             json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "queue", column_json(&cfg->queue),
@@ -553,6 +786,7 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
             }
             json_object_set_new(out, "metrics", m);
         }
+        }
     } else {
         json_object_set_new(out, "odbc",
                             json_pack("{s:o, s:o, s:o, s:o, s:o, s:i}", "dsn",
@@ -561,6 +795,17 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
                                       str_or_null(cfg->user), "sql", str_or_null(cfg->sql),
                                       "preset", str_or_null(cfg->preset), "timeout_s",
                                       cfg->timeout_s));
+    }
+    if (cfg->product == PRODUCT_AGENT_STATES) {
+        json_t *lo = json_array();
+        for (int i = 0; i < cfg->states.nlogout; i++) {
+            json_array_append_new(lo, json_string(cfg->states.logout[i]));
+        }
+        json_object_set_new(out, "agent_states",
+                            json_pack("{s:s, s:o, s:i, s:b}", "span",
+                                      source_span_name(cfg->states.span), "logout_activities", lo,
+                                      "min_duration_s", cfg->states.min_duration_s,
+                                      "split_at_midnight", cfg->states.split_at_midnight));
     }
     json_t *d = json_array();
     for (int i = 0; i < cfg->nderived; i++) {

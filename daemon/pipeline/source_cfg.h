@@ -20,6 +20,11 @@
 enum source_kind { SOURCE_CSV = 0, SOURCE_ODBC };
 enum source_layout { LAYOUT_INTERVAL = 0, LAYOUT_CONTACT };
 enum after_import { AFTER_KEEP = 0, AFTER_MOVE, AFTER_DELETE };
+enum source_product { PRODUCT_CONTACTS = 0, PRODUCT_AGENT_STATES };
+/* How an agent-state row gives its time span. */
+enum agent_span_form { SPAN_START_END = 0, SPAN_START_DURATION, SPAN_START_ONLY };
+
+#define SOURCE_MAX_LOGOUT 32
 
 struct source_column {
     char spec[129]; /* a header name, or digits for a 1-based column number; "" = not used */
@@ -35,7 +40,17 @@ struct source_derived {
     char expression[1024];
 };
 
+/* The agent-state options of a source (product agent_states). */
+struct source_states {
+    enum agent_span_form span;
+    char logout[SOURCE_MAX_LOGOUT][65]; /* activity codes that mean logout (start-only) */
+    int nlogout;
+    int min_duration_s;    /* states shorter than this are dropped (0: keep all) */
+    int split_at_midnight; /* 1: a state crossing midnight is cut at the day boundary */
+};
+
 struct source_cfg {
+    enum source_product product;
     enum source_kind kind;
     enum source_layout layout;
     char time_zone[65];
@@ -55,6 +70,11 @@ struct source_cfg {
     struct source_column queue, queue_name, date, time, timestamp, answered, duration;
     struct source_metric metrics[SOURCE_MAX_METRICS];
     int nmetrics;
+
+    /* agent states: column roles (CSV), with date/start/end/duration as above: start and end
+     * are timestamps, or times of the date column when one is given */
+    struct source_column agent, activity, activity_name, start, end;
+    struct source_states states;
 
     /* ODBC */
     char dsn[256];
@@ -76,6 +96,21 @@ struct source_cfg {
 int source_cfg_parse(const json_t *settings, enum source_kind kind, enum source_layout layout,
                      const char *time_zone, int interval_minutes, struct source_cfg *cfg,
                      char *err, size_t errsz);
+
+/* As source_cfg_parse() for a source of the given product: agent_states sources take the
+ * columns agent, activity, activity_name, date, start, end, duration and an "agent_states"
+ * object {span, logout_activities, min_duration_s, split_at_midnight}. */
+int source_cfg_parse_product(const json_t *settings, enum source_product product,
+                             enum source_kind kind, enum source_layout layout,
+                             const char *time_zone, int interval_minutes, struct source_cfg *cfg,
+                             char *err, size_t errsz);
+
+/* 1 when code is one of the source's logout activity codes. */
+int source_cfg_is_logout(const struct source_cfg *cfg, const char *code, size_t len);
+
+const char *source_product_name(enum source_product p);
+int source_product_parse(const char *s, enum source_product *out);
+const char *source_span_name(enum agent_span_form f);
 
 /* The settings as JSON, with every default written out (new reference). */
 json_t *source_cfg_settings_json(const struct source_cfg *cfg);

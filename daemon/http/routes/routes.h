@@ -2,6 +2,7 @@
 #ifndef ACDL_HTTP_ROUTES_H
 #define ACDL_HTTP_ROUTES_H
 #include "http/http.h"
+#include "store/store.h"
 
 int route_health_get(struct req *r);
 int route_endpoints_list(struct req *r);
@@ -64,6 +65,21 @@ int route_deliveries_get(struct req *r);
 int route_deliveries_retry(struct req *r);
 int route_backlog_get(struct req *r);
 int route_metrics_get(struct req *r);
+int route_activities_list(struct req *r);
+int route_activities_create(struct req *r);
+int route_activities_get(struct req *r);
+int route_activities_update(struct req *r);
+int route_activities_delete(struct req *r);
+int route_activity_codes_list(struct req *r);
+int route_activity_codes_map(struct req *r);
+int route_agents_list(struct req *r);
+int route_agents_create(struct req *r);
+int route_agents_get(struct req *r);
+int route_agents_update(struct req *r);
+int route_agents_delete(struct req *r);
+int route_unknown_agents_list(struct req *r);
+int route_agent_ids_map(struct req *r);
+int route_agent_states_list(struct req *r);
 
 /* Shared validation of users and tokens (routes/users.c). Return NULL when fine, else the
  * reason. */
@@ -75,5 +91,10 @@ const char *route_check_text(const char *s, size_t max);
 
 int route_config_get(struct req *r);
 int route_config_apply(struct req *r);
+
+/* Agent-state helpers (routes/activities.c): ?source= (0 when absent; answers 400 when bad),
+ * and a check that a source id names an agent-state source (answers 422 when not). */
+int route_agent_source_param(struct req *r, int64_t *source_id);
+int route_agent_source_check(struct req *r, struct store_conn *c, int64_t source_id);
 
 #endif

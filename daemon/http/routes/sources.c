@@ -42,10 +42,12 @@ static int check_settings(struct req *r, struct store_source *s, const json_t *s
     if (!cfg) {
         return reply_rc(r, ACDL_ENOMEM, "source");
     }
+    enum source_product product = PRODUCT_CONTACTS;
     source_kind_parse(s->kind, &kind);
     source_layout_parse(s->layout, &layout);
-    if (source_cfg_parse(settings, kind, layout, s->time_zone, s->interval_minutes, cfg, err,
-                         sizeof(err)) != ACDL_OK) {
+    source_product_parse(s->product, &product);
+    if (source_cfg_parse_product(settings, product, kind, layout, s->time_zone,
+                                 s->interval_minutes, cfg, err, sizeof(err)) != ACDL_OK) {
         st = reply_error(r, 422, "invalid_field",
                          "see the source settings in docs/openapi.yaml (schema SourceSettings)",
                          "%s", err);
@@ -197,11 +199,15 @@ int route_sources_create(struct req *r)
         return reply_error(r, 422, "invalid_field", "use csv or odbc",
                            "kind: '%.20s' is not csv or odbc", kind);
     }
-    if (strcmp(product, "contacts") != 0) {
+    enum source_product prod;
+    if (source_product_parse(product, &prod) != ACDL_OK) {
+        return reply_error(r, 422, "invalid_field", "use contacts or agent_states",
+                           "product: '%.20s' is not contacts or agent_states", product);
+    }
+    if (prod == PRODUCT_AGENT_STATES && strcmp(layout, "interval") != 0) {
         return reply_error(r, 422, "invalid_field",
-                           "contact statistics are imported today; agent states come with the "
-                           "agent-state sources",
-                           "product: only 'contacts' is supported");
+                           "leave layout out: the span form is settings.agent_states.span",
+                           "layout: agent-state sources have no contact layout");
     }
     if (source_layout_parse(layout, &l) != ACDL_OK) {
         return reply_error(r, 422, "invalid_field", "use interval or contact",
@@ -398,10 +404,24 @@ int route_source_presets_list(struct req *r)
     const struct odbc_preset *p = odbc_presets(&n);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(
-            items, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", p[i].id, "title", p[i].title,
-                             "layout", p[i].layout == ODBC_LAYOUT_CONTACT ? "contact" : "interval",
-                             "sql", p[i].sql, "notes", p[i].notes));
+        int states = p[i].layout == ODBC_LAYOUT_AGENT_STATES;
+        json_t *item = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s}", "id", p[i].id, "title", p[i].title, "product",
+            states ? "agent_states" : "contacts", "layout",
+            p[i].layout == ODBC_LAYOUT_CONTACT ? "contact" : "interval", "sql", p[i].sql, "notes",
+            p[i].notes);
+        if (states) {
+            json_t *lo = json_array();
+            for (const char *a = p[i].logout ? p[i].logout : ""; *a;) {
+                const char *b = strchr(a, ';');
+                size_t len = b ? (size_t)(b - a) : strlen(a);
+                json_array_append_new(lo, json_stringn(a, len));
+                a += len + (b != NULL);
+            }
+            json_object_set_new(item, "span", json_string(p[i].span));
+            json_object_set_new(item, "logout_activities", lo);
+        }
+        json_array_append_new(items, item);
     }
     return reply_json(r, 200, json_pack("{s:o}", "items", items));
 }

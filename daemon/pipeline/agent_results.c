@@ -1,0 +1,820 @@
+/* agent_results.c: computing agent spans from staged states (see agent_results.h). */
+#include "pipeline/agent_results.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "core/tz.h"
+#include "pipeline/source_cfg.h"
+#include "platform/platform.h"
+#include "store/sources.h"
+
+#define OPEN_END INT64_MAX
+#define MAX_SOURCES 64
+#define BATCH_AGENTS 500
+
+struct src {
+    int64_t id;
+    struct tz *tz;
+    struct source_states states;
+};
+
+struct piece {
+    int64_t start, end; /* end OPEN_END: still going */
+    int64_t act;
+    int src;  /* index into ctx.srcs; -1 for a filled hole */
+    int seq;  /* input order, for ties */
+    char code[129];
+};
+
+struct out_span {
+    struct tz_date day;
+    int64_t start, end; /* end OPEN_END: open */
+    int64_t act;
+    int src;
+    const char *code;
+};
+
+struct activity_name {
+    int64_t id;
+    char identifier[129];
+};
+
+struct ctx {
+    struct store_conn *c;
+    struct src srcs[MAX_SOURCES];
+    int nsrc;
+    int64_t present, logged_out;
+    struct activity_name *acts;
+    int nacts;
+    struct piece *p, *seg;
+    size_t np, pcap, nseg, segcap;
+    struct out_span *o;
+    size_t no, ocap;
+};
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) {
+        return ACDL_OK;
+    }
+    size_t n = *cap ? *cap * 2 : 256;
+    while (n < need) {
+        n *= 2;
+    }
+    void *q = realloc(*arr, n * elem);
+    if (!q) {
+        return ACDL_ENOMEM;
+    }
+    *arr = q;
+    *cap = n;
+    return ACDL_OK;
+}
+
+static int ctx_init(struct ctx *x, struct store_conn *c)
+{
+    memset(x, 0, sizeof(*x));
+    x->c = c;
+    sqlite3_stmt *s = store_prepare(c, "SELECT id, identifier, coalesce(builtin, '') FROM "
+                                       "wfm_activities ORDER BY id");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    size_t cap = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (grow((void **)&x->acts, &cap, (size_t)x->nacts + 1, sizeof(*x->acts)) != ACDL_OK) {
+            store_done(s);
+            return ACDL_ENOMEM;
+        }
+        struct activity_name *a = &x->acts[x->nacts++];
+        a->id = sqlite3_column_int64(s, 0);
+        store_column_text(s, 1, a->identifier, sizeof(a->identifier));
+        const char *b = (const char *)sqlite3_column_text(s, 2);
+        if (b && !strcmp(b, "present")) {
+            x->present = a->id;
+        } else if (b && !strcmp(b, "logged_out")) {
+            x->logged_out = a->id;
+        }
+    }
+    store_done(s);
+    return ACDL_OK;
+}
+
+static void ctx_free(struct ctx *x)
+{
+    for (int i = 0; i < x->nsrc; i++) {
+        tz_close(x->srcs[i].tz);
+    }
+    free(x->acts);
+    free(x->p);
+    free(x->seg);
+    free(x->o);
+}
+
+static const char *act_identifier(const struct ctx *x, int64_t id)
+{
+    int lo = 0, hi = x->nacts - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (x->acts[mid].id == id) {
+            return x->acts[mid].identifier;
+        }
+        if (x->acts[mid].id < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    return "";
+}
+
+/* The source's index in the cache, loading its settings and zone; -1 when unusable. */
+static int src_get(struct ctx *x, int64_t source_id)
+{
+    for (int i = 0; i < x->nsrc; i++) {
+        if (x->srcs[i].id == source_id) {
+            return x->srcs[i].tz ? i : -1;
+        }
+    }
+    if (x->nsrc == MAX_SOURCES) {
+        return -1;
+    }
+    struct src *s = &x->srcs[x->nsrc++];
+    struct store_source row;
+    char err[300];
+    memset(s, 0, sizeof(*s));
+    s->id = source_id;
+    if (store_source_get(x->c, source_id, &row) != ACDL_OK) {
+        return -1;
+    }
+    struct source_cfg *cfg = malloc(sizeof(*cfg));
+    json_t *settings = json_loads(row.settings, 0, NULL);
+    enum source_kind kind;
+    int ok = 0;
+    source_kind_parse(row.kind, &kind);
+    if (cfg && settings &&
+        source_cfg_parse_product(settings, PRODUCT_AGENT_STATES, kind, LAYOUT_INTERVAL,
+                                 row.time_zone, row.interval_minutes, cfg, err,
+                                 sizeof(err)) == ACDL_OK &&
+        tz_open(row.time_zone, &s->tz) == ACDL_OK) {
+        s->states = cfg->states;
+        ok = 1;
+    } else {
+        log_warn("agents", "source %lld: settings unusable for agent states: %s",
+                 (long long)source_id, err);
+    }
+    json_decref(settings);
+    free(cfg);
+    store_source_clear(&row);
+    return ok ? x->nsrc - 1 : -1;
+}
+
+static int is_logout(const struct source_states *st, const char *code)
+{
+    for (int i = 0; i < st->nlogout; i++) {
+        if (!strcmp(st->logout[i], code)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int add_piece(struct ctx *x, int64_t start, int64_t end, int64_t act, int src,
+                     const char *code)
+{
+    if (grow((void **)&x->p, &x->pcap, x->np + 1, sizeof(*x->p)) != ACDL_OK) {
+        return ACDL_ENOMEM;
+    }
+    struct piece *p = &x->p[x->np];
+    p->start = start;
+    p->end = end;
+    p->act = act;
+    p->src = src;
+    p->seq = (int)x->np;
+    snprintf(p->code, sizeof(p->code), "%s", code);
+    x->np++;
+    return ACDL_OK;
+}
+
+/* Reads the states of one external id with start in [lo, hi) and turns them into pieces. */
+static int load_id(struct ctx *x, int si, const char *ext_agent, int64_t lo, int64_t hi)
+{
+    const struct src *s = &x->srcs[si];
+    sqlite3_stmt *q = store_prepare(
+        x->c, "SELECT st.start, st.end, st.code, coalesce(k.activity_id, ?5) FROM agent_staged "
+              "st LEFT JOIN activity_codes k ON k.source_id = st.source_id AND k.code = st.code "
+              "WHERE st.source_id = ?1 AND st.ext_agent = ?2 AND st.start >= ?3 AND st.start < "
+              "?4 ORDER BY st.start");
+    if (!q) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(q, 1, s->id);
+    sqlite3_bind_text(q, 2, ext_agent, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 3, lo);
+    sqlite3_bind_int64(q, 4, hi);
+    sqlite3_bind_int64(q, 5, x->present);
+    size_t first = x->np;
+    int rc = ACDL_OK, r;
+    int have_prev = 0, prev_logout = 0;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t start = sqlite3_column_int64(q, 0);
+        int has_end = sqlite3_column_type(q, 1) != SQLITE_NULL;
+        int64_t end = has_end ? sqlite3_column_int64(q, 1) : OPEN_END;
+        const char *code = (const char *)sqlite3_column_text(q, 2);
+        int64_t act = sqlite3_column_int64(q, 3);
+        /* the state before this one, when it had no end of its own, lasts until now */
+        if (have_prev && !prev_logout && x->np > first && x->p[x->np - 1].end == OPEN_END) {
+            x->p[x->np - 1].end = start;
+        }
+        have_prev = 1;
+        prev_logout = s->states.span == SPAN_START_ONLY && is_logout(&s->states, code);
+        if (prev_logout) {
+            continue; /* a logout ends the state before it and is no span itself */
+        }
+        if ((rc = add_piece(x, start, end, act, si, code)) != ACDL_OK) {
+            break;
+        }
+    }
+    store_done(q);
+    if (rc == ACDL_OK && r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    /* too short: dropped, its time going to the state before it when that one touches it */
+    if (rc == ACDL_OK && s->states.min_duration_s > 0) {
+        size_t w = first;
+        for (size_t i = first; i < x->np; i++) {
+            struct piece *p = &x->p[i];
+            if (p->end != OPEN_END && p->end - p->start < s->states.min_duration_s) {
+                if (w > first && x->p[w - 1].end == p->start) {
+                    x->p[w - 1].end = p->end;
+                }
+                continue;
+            }
+            x->p[w++] = *p;
+        }
+        x->np = w;
+    }
+    return rc;
+}
+
+static int cmp_piece(const void *a, const void *b)
+{
+    const struct piece *x = a, *y = b;
+    if (x->start != y->start) {
+        return x->start < y->start ? -1 : 1;
+    }
+    return x->seq - y->seq;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int add_seg(struct ctx *x, const struct piece *p, int64_t start, int64_t end)
+{
+    if (x->nseg > 0) {
+        struct piece *last = &x->seg[x->nseg - 1];
+        if (last->end == start && last->act == p->act && last->src == p->src) {
+            last->end = end;
+            return ACDL_OK;
+        }
+    }
+    if (grow((void **)&x->seg, &x->segcap, x->nseg + 1, sizeof(*x->seg)) != ACDL_OK) {
+        return ACDL_ENOMEM;
+    }
+    x->seg[x->nseg] = *p;
+    x->seg[x->nseg].start = start;
+    x->seg[x->nseg].end = end;
+    x->nseg++;
+    return ACDL_OK;
+}
+
+/* Lays the sorted pieces over each other: the later start wins where they overlap. */
+static int overlay(struct ctx *x)
+{
+    int overlapping = 0;
+    x->nseg = 0;
+    for (size_t i = 0; i + 1 < x->np; i++) {
+        overlapping |= x->p[i].end > x->p[i + 1].start;
+    }
+    if (!overlapping) {
+        for (size_t i = 0; i < x->np; i++) {
+            if (x->p[i].end > x->p[i].start && add_seg(x, &x->p[i], x->p[i].start, x->p[i].end)) {
+                return ACDL_ENOMEM;
+            }
+        }
+        return ACDL_OK;
+    }
+    /* boundaries: every start and end; between two, the covering piece that started last */
+    int64_t *b = malloc(2 * x->np * sizeof(*b));
+    size_t *active = malloc(x->np * sizeof(*active));
+    size_t nb = 0, na = 0, next = 0;
+    int rc = ACDL_OK;
+    if (!b || !active) {
+        free(b);
+        free(active);
+        return ACDL_ENOMEM;
+    }
+    for (size_t i = 0; i < x->np; i++) {
+        b[nb++] = x->p[i].start;
+        if (x->p[i].end != OPEN_END) {
+            b[nb++] = x->p[i].end;
+        }
+    }
+    qsort(b, nb, sizeof(*b), cmp_i64);
+    for (size_t i = 0; i < nb && rc == ACDL_OK; i++) {
+        if (i > 0 && b[i] == b[i - 1]) {
+            continue;
+        }
+        size_t w = 0;
+        for (size_t k = 0; k < na; k++) {
+            if (x->p[active[k]].end > b[i]) {
+                active[w++] = active[k];
+            }
+        }
+        na = w;
+        while (next < x->np && x->p[next].start == b[i]) {
+            if (x->p[next].end > b[i]) {
+                active[na++] = next;
+            }
+            next++;
+        }
+        if (na == 0) {
+            continue;
+        }
+        size_t win = active[0];
+        for (size_t k = 1; k < na; k++) {
+            if (cmp_piece(&x->p[active[k]], &x->p[win]) > 0) {
+                win = active[k];
+            }
+        }
+        size_t j = i + 1;
+        while (j < nb && b[j] == b[i]) {
+            j++;
+        }
+        int64_t end = j < nb ? b[j] : OPEN_END;
+        rc = add_seg(x, &x->p[win], b[i], end);
+    }
+    free(b);
+    free(active);
+    return rc;
+}
+
+static int add_out(struct ctx *x, struct tz_date day, const struct piece *p, int64_t start,
+                   int64_t end)
+{
+    if (grow((void **)&x->o, &x->ocap, x->no + 1, sizeof(*x->o)) != ACDL_OK) {
+        return ACDL_ENOMEM;
+    }
+    struct out_span *o = &x->o[x->no++];
+    o->day = day;
+    o->start = start;
+    o->end = end;
+    o->act = p->act;
+    o->src = p->src;
+    o->code = p->code;
+    return ACDL_OK;
+}
+
+/* Fills holes within a local day, then cuts the segments into days [from, to]. */
+static int to_days(struct ctx *x, struct tz_date from, struct tz_date to)
+{
+    x->no = 0;
+    struct piece hole;
+    memset(&hole, 0, sizeof(hole));
+    hole.act = x->logged_out;
+    hole.src = -1;
+    for (size_t i = 0; i < x->nseg; i++) {
+        struct piece *p = &x->seg[i];
+        const struct src *s = &x->srcs[p->src];
+        struct tz_date d, d2;
+        int64_t ds, de;
+        tz_utc_to_local(s->tz, p->start, &d, NULL, NULL, NULL);
+        int rc = ACDL_OK;
+        if (p->end == OPEN_END || !s->states.split_at_midnight) {
+            if (tz_date_cmp(d, from) >= 0 && tz_date_cmp(d, to) <= 0) {
+                rc = add_out(x, d, p, p->start, p->end);
+            }
+        } else {
+            for (int64_t t = p->start; t < p->end && rc == ACDL_OK;) {
+                tz_day_bounds(s->tz, d, &ds, &de);
+                int64_t e = de < p->end ? de : p->end;
+                if (e <= t) {
+                    break;
+                }
+                if (tz_date_cmp(d, from) >= 0 && tz_date_cmp(d, to) <= 0) {
+                    rc = add_out(x, d, p, t, e);
+                }
+                t = e;
+                tz_date_add_days(&d, 1);
+            }
+        }
+        if (rc != ACDL_OK) {
+            return rc;
+        }
+        /* a hole before the next segment, within one local day, is "logged out" */
+        if (i + 1 < x->nseg && p->end != OPEN_END && p->end < x->seg[i + 1].start &&
+            x->logged_out) {
+            tz_utc_to_local(s->tz, p->end, &d, NULL, NULL, NULL);
+            tz_utc_to_local(s->tz, x->seg[i + 1].start - 1, &d2, NULL, NULL, NULL);
+            if (tz_date_cmp(d, d2) == 0 && tz_date_cmp(d, from) >= 0 &&
+                tz_date_cmp(d, to) <= 0 && (rc = add_out(x, d, &hole, p->end, x->seg[i + 1].start))) {
+                return rc;
+            }
+        }
+    }
+    return ACDL_OK;
+}
+
+static int cmp_out(const void *a, const void *b)
+{
+    const struct out_span *x = a, *y = b;
+    int c = tz_date_cmp(x->day, y->day);
+    if (c) {
+        return c;
+    }
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void digest_of(const struct ctx *x, const struct out_span *o, size_t n, char out[17])
+{
+    uint64_t h = 1469598103934665603ull;
+    char buf[200];
+    for (size_t i = 0; i < n; i++) {
+        int len = snprintf(buf, sizeof(buf), "%lld,%lld,%s\n", (long long)o[i].start,
+                           o[i].end == OPEN_END ? -1LL : (long long)o[i].end,
+                           act_identifier(x, o[i].act));
+        for (int k = 0; k < len && k < (int)sizeof(buf); k++) {
+            h = (h ^ (unsigned char)buf[k]) * 1099511628211ull;
+        }
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* Writes one day when its digest differs from the stored one. */
+static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const struct out_span *o,
+                     size_t n, const char *old_digest, struct agent_results_stats *st)
+{
+    char dig[17], ds[11];
+    digest_of(x, o, n, dig);
+    if (old_digest && !strcmp(old_digest, dig)) {
+        return ACDL_OK;
+    }
+    tz_date_format(day, ds);
+    sqlite3_stmt *s = store_prepare(x->c, "DELETE FROM agent_spans WHERE agent_id = ? AND day = ?");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, agent);
+    sqlite3_bind_text(s, 2, ds, -1, SQLITE_TRANSIENT);
+    int r = sqlite3_step(s);
+    store_done(s);
+    if (r != SQLITE_DONE) {
+        return ACDL_EDB;
+    }
+    s = store_prepare(x->c, "INSERT INTO agent_spans (agent_id, day, start, end, activity_id, "
+                            "source_id, code) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(s, 1, agent);
+        sqlite3_bind_text(s, 2, ds, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 3, o[i].start);
+        if (o[i].end == OPEN_END) {
+            sqlite3_bind_null(s, 4);
+        } else {
+            sqlite3_bind_int64(s, 4, o[i].end);
+        }
+        sqlite3_bind_int64(s, 5, o[i].act);
+        if (o[i].src >= 0) {
+            sqlite3_bind_int64(s, 6, x->srcs[o[i].src].id);
+            sqlite3_bind_text(s, 7, o[i].code, -1, SQLITE_TRANSIENT);
+        } else {
+            sqlite3_bind_null(s, 6);
+            sqlite3_bind_null(s, 7);
+        }
+        r = sqlite3_step(s);
+        sqlite3_reset(s);
+        if (r != SQLITE_DONE) {
+            log_error("agents", "writing spans failed: %s", sqlite3_errmsg(store_db(x->c)));
+            store_done(s);
+            return ACDL_EDB;
+        }
+    }
+    store_done(s);
+    s = store_prepare(
+        x->c, "INSERT INTO agent_days (agent_id, day, digest, spans, open, change_seq, "
+              "changed_at) VALUES (?1, ?2, ?3, ?4, ?5, (SELECT coalesce(max(change_seq), 0) + 1 "
+              "FROM agent_days), ?6) ON CONFLICT DO UPDATE SET digest = excluded.digest, spans = "
+              "excluded.spans, open = excluded.open, change_seq = excluded.change_seq, "
+              "changed_at = excluded.changed_at");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, agent);
+    sqlite3_bind_text(s, 2, ds, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, dig, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 4, (int)n);
+    sqlite3_bind_int(s, 5, n > 0 && o[n - 1].end == OPEN_END);
+    sqlite3_bind_int64(s, 6, plat_now());
+    r = sqlite3_step(s);
+    store_done(s);
+    if (r != SQLITE_DONE) {
+        return ACDL_EDB;
+    }
+    if (st) {
+        st->days_changed++;
+        st->spans += (int64_t)n;
+    }
+    return ACDL_OK;
+}
+
+struct ext_id {
+    int64_t source_id;
+    char ext_agent[129];
+};
+
+static int agent_ids(struct ctx *x, int64_t agent, struct ext_id **out, int *n)
+{
+    sqlite3_stmt *s = store_prepare(x->c, "SELECT source_id, ext_agent FROM agent_ids WHERE "
+                                          "agent_id = ? ORDER BY source_id, ext_agent");
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, agent);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (grow((void **)out, &cap, (size_t)*n + 1, sizeof(**out)) != ACDL_OK) {
+            store_done(s);
+            return ACDL_ENOMEM;
+        }
+        (*out)[*n].source_id = sqlite3_column_int64(s, 0);
+        store_column_text(s, 1, (*out)[*n].ext_agent, sizeof((*out)[0].ext_agent));
+        (*n)++;
+    }
+    store_done(s);
+    return ACDL_OK;
+}
+
+/* The widest day range of the agent's staged states and results. 1 when there is none. */
+static int agent_range(struct ctx *x, int64_t agent, const struct ext_id *ids, int n,
+                       struct tz_date *from, struct tz_date *to)
+{
+    int any = 0;
+    sqlite3_stmt *s = store_prepare(x->c, "SELECT min(day), max(day) FROM agent_staged WHERE "
+                                          "source_id = ? AND ext_agent = ?");
+    for (int i = 0; s && i <= n; i++) {
+        if (i == n) {
+            s = store_prepare(x->c, "SELECT min(day), max(day) FROM agent_days WHERE agent_id = ?");
+            if (!s) {
+                break;
+            }
+            sqlite3_bind_int64(s, 1, agent);
+        } else {
+            sqlite3_bind_int64(s, 1, ids[i].source_id);
+            sqlite3_bind_text(s, 2, ids[i].ext_agent, -1, SQLITE_TRANSIENT);
+        }
+        struct tz_date a, b;
+        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL &&
+            tz_date_parse((const char *)sqlite3_column_text(s, 0), &a) == ACDL_OK &&
+            tz_date_parse((const char *)sqlite3_column_text(s, 1), &b) == ACDL_OK) {
+            if (!any || tz_date_cmp(a, *from) < 0) {
+                *from = a;
+            }
+            if (!any || tz_date_cmp(b, *to) > 0) {
+                *to = b;
+            }
+            any = 1;
+        }
+        store_done(s);
+    }
+    if (any) {
+        tz_date_add_days(to, 1); /* a state crossing midnight after the last staged day */
+    }
+    return any ? 0 : 1;
+}
+
+static int compute_agent(struct ctx *x, int64_t agent, const char *from_s, const char *to_s,
+                         struct agent_results_stats *st)
+{
+    struct ext_id *ids = NULL;
+    struct tz_date from, to;
+    int n = 0, rc = agent_ids(x, agent, &ids, &n);
+    if (rc != ACDL_OK) {
+        goto out;
+    }
+    if (from_s && to_s) {
+        if (tz_date_parse(from_s, &from) != ACDL_OK || tz_date_parse(to_s, &to) != ACDL_OK) {
+            rc = ACDL_EINVAL;
+            goto out;
+        }
+    } else if (agent_range(x, agent, ids, n, &from, &to) != 0) {
+        goto out; /* nothing staged, no results */
+    }
+    x->np = 0;
+    for (int i = 0; i < n; i++) {
+        int si = src_get(x, ids[i].source_id);
+        struct tz_date a = from, b = to;
+        int64_t lo, hi;
+        if (si < 0) {
+            continue;
+        }
+        tz_date_add_days(&a, -1);
+        tz_date_add_days(&b, 1);
+        tz_day_bounds(x->srcs[si].tz, a, &lo, NULL);
+        tz_day_bounds(x->srcs[si].tz, b, NULL, &hi);
+        if ((rc = load_id(x, si, ids[i].ext_agent, lo, hi)) != ACDL_OK) {
+            goto out;
+        }
+    }
+    qsort(x->p, x->np, sizeof(*x->p), cmp_piece);
+    if ((rc = overlay(x)) != ACDL_OK || (rc = to_days(x, from, to)) != ACDL_OK) {
+        goto out;
+    }
+    qsort(x->o, x->no, sizeof(*x->o), cmp_out);
+
+    /* the stored days of the range, to rewrite changed ones and empty the ones now without */
+    char fs[11], ts[11];
+    tz_date_format(from, fs);
+    tz_date_format(to, ts);
+    sqlite3_stmt *s = store_prepare(x->c, "SELECT day, digest FROM agent_days WHERE agent_id = ? "
+                                          "AND day >= ? AND day <= ? ORDER BY day");
+    if (!s) {
+        rc = ACDL_EDB;
+        goto out;
+    }
+    sqlite3_bind_int64(s, 1, agent);
+    sqlite3_bind_text(s, 2, fs, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, ts, -1, SQLITE_TRANSIENT);
+    struct stored {
+        struct tz_date day;
+        char digest[17];
+    } *old = NULL;
+    size_t nold = 0, oldcap = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (grow((void **)&old, &oldcap, nold + 1, sizeof(*old)) != ACDL_OK) {
+            rc = ACDL_ENOMEM;
+            break;
+        }
+        tz_date_parse((const char *)sqlite3_column_text(s, 0), &old[nold].day);
+        store_column_text(s, 1, old[nold].digest, sizeof(old[nold].digest));
+        nold++;
+    }
+    store_done(s);
+    size_t i = 0, k = 0;
+    while (rc == ACDL_OK && (i < x->no || k < nold)) {
+        int c = i >= x->no ? 1 : k >= nold ? -1 : tz_date_cmp(x->o[i].day, old[k].day);
+        if (c > 0) {
+            rc = write_day(x, agent, old[k].day, NULL, 0, old[k].digest, st);
+            k++;
+            continue;
+        }
+        size_t j = i;
+        while (j < x->no && tz_date_cmp(x->o[j].day, x->o[i].day) == 0) {
+            j++;
+        }
+        rc = write_day(x, agent, x->o[i].day, &x->o[i], j - i, c == 0 ? old[k].digest : NULL, st);
+        if (c == 0) {
+            k++;
+        }
+        i = j;
+    }
+    free(old);
+    if (st) {
+        st->agents++;
+    }
+out:
+    free(ids);
+    return rc;
+}
+
+int agent_results_apply(struct store_conn *c, const int64_t *agents, int n, const char *from,
+                        const char *to, struct agent_results_stats *st)
+{
+    struct ctx x;
+    int rc = ctx_init(&x, c);
+    for (int i = 0; rc == ACDL_OK && i < n; i++) {
+        rc = compute_agent(&x, agents[i], from, to, st);
+    }
+    if (rc != ACDL_OK) {
+        log_error("agents", "computing agent spans failed: %s", acdl_strerror(rc));
+    }
+    ctx_free(&x);
+    return rc;
+}
+
+int agent_results_apply_source(struct store_conn *c, int64_t source_id, const char *from,
+                               const char *to, struct agent_results_stats *st)
+{
+    sqlite3_stmt *s = store_prepare(c, "SELECT DISTINCT agent_id FROM agent_ids WHERE agent_id "
+                                       "IS NOT NULL AND (?1 = 0 OR source_id = ?1) ORDER BY 1");
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc = ACDL_OK;
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, source_id);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (grow((void **)&ids, &cap, n + 1, sizeof(*ids)) != ACDL_OK) {
+            rc = ACDL_ENOMEM;
+            break;
+        }
+        ids[n++] = sqlite3_column_int64(s, 0);
+    }
+    store_done(s);
+    int own = sqlite3_get_autocommit(store_db(c));
+    for (size_t i = 0; rc == ACDL_OK && i < n; i += BATCH_AGENTS) {
+        int chunk = (int)(n - i < BATCH_AGENTS ? n - i : BATCH_AGENTS);
+        if (own && (rc = store_begin(c)) != ACDL_OK) {
+            break;
+        }
+        rc = agent_results_apply(c, ids + i, chunk, from, to, st);
+        if (own) {
+            if (rc == ACDL_OK) {
+                rc = store_commit(c);
+            } else {
+                store_rollback(c);
+            }
+        }
+    }
+    free(ids);
+    return rc;
+}
+
+int agent_results_spans(struct store_conn *c, int64_t agent_id, const char *from,
+                        const char *to, int limit, struct agent_span **out, char (**days)[11],
+                        int *n)
+{
+    sqlite3_stmt *s = store_prepare(
+        c, "SELECT p.day, p.start, coalesce(p.end, 0), p.activity_id, a.identifier, "
+           "coalesce(p.source_id, 0), coalesce(p.code, '') FROM agent_spans p JOIN "
+           "wfm_activities a ON a.id = p.activity_id WHERE p.agent_id = ? AND p.day >= ? AND "
+           "p.day <= ? ORDER BY p.day, p.start LIMIT ?");
+    size_t cap = 0, dcap = 0;
+    int rc = ACDL_OK;
+    *out = NULL;
+    *days = NULL;
+    *n = 0;
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, agent_id);
+    sqlite3_bind_text(s, 2, from, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, to, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 4, limit);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (grow((void **)out, &cap, (size_t)*n + 1, sizeof(**out)) != ACDL_OK ||
+            grow((void **)days, &dcap, (size_t)*n + 1, sizeof(**days)) != ACDL_OK) {
+            rc = ACDL_ENOMEM;
+            break;
+        }
+        struct agent_span *p = &(*out)[*n];
+        store_column_text(s, 0, (*days)[*n], sizeof((*days)[0]));
+        p->start = sqlite3_column_int64(s, 1);
+        p->end = sqlite3_column_int64(s, 2);
+        p->activity_id = sqlite3_column_int64(s, 3);
+        store_column_text(s, 4, p->activity, sizeof(p->activity));
+        p->source_id = sqlite3_column_int64(s, 5);
+        store_column_text(s, 6, p->code, sizeof(p->code));
+        (*n)++;
+    }
+    store_done(s);
+    return rc;
+}
+
+static void row_to_change(sqlite3_stmt *s, void *elem)
+{
+    struct agent_day_change *d = elem;
+    d->agent_id = sqlite3_column_int64(s, 0);
+    store_column_text(s, 1, d->agent, sizeof(d->agent));
+    store_column_text(s, 2, d->day, sizeof(d->day));
+    d->change_seq = sqlite3_column_int64(s, 3);
+    d->spans = sqlite3_column_int(s, 4);
+    d->open = sqlite3_column_int(s, 5);
+}
+
+int agent_results_changes(struct store_conn *c, int64_t after_seq, int limit,
+                          struct agent_day_change **out, int *n)
+{
+    sqlite3_stmt *s = store_prepare(
+        c, "SELECT d.agent_id, a.identifier, d.day, d.change_seq, d.spans, d.open FROM "
+           "agent_days d JOIN wfm_agents a ON a.id = d.agent_id WHERE d.change_seq > ? ORDER BY "
+           "d.change_seq LIMIT ?");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, after_seq);
+    sqlite3_bind_int(s, 2, limit);
+    return store_collect(s, sizeof(struct agent_day_change), limit, row_to_change, (void **)out,
+                         n);
+}

@@ -1,0 +1,77 @@
+/* agent_results.h: agent-state results: per WFM agent and local day, the spans the WFM should
+ * hold, computed from the staged states of every external id mapped to the agent.
+ *
+ * Design: staged states are kept as the source gave them (start, end or none, code), so a
+ * mapping change or a later import only recomputes. Per external id the states become spans:
+ * a state without an end lasts until the id's next state (start-only sources; a logout code
+ * only ends the state before it), and stays open when there is none yet; a state shorter than
+ * the source's minimum duration is dropped and its time goes to the state before it when that
+ * one ended exactly where it began. The spans of all the agent's ids are then laid over each
+ * other: where they overlap the later-starting one wins and an earlier one that lasts longer
+ * resumes after it, so spans never overlap. A hole between two spans within one local day is
+ * filled with the built-in "logged_out" activity, so the day's spans leave no gaps from the
+ * first start to the last end. Unmapped codes count as the built-in "present". With the
+ * source's split_at_midnight a span crossing local midnight is cut there and each part
+ * belongs to its day; without, it belongs to the day it starts on.
+ *
+ * Every agent and day has a digest in agent_days; when a recomputation changes a day's spans,
+ * its change_seq is set to a new, higher number: agent_results_changes() lists the days that
+ * changed after a given number (what the delivery to the WFM reads).
+ *
+ * None of these functions begins a transaction unless stated: the caller holds one, so a
+ * mapping change and its results commit together. */
+#ifndef ACDL_PIPELINE_AGENT_RESULTS_H
+#define ACDL_PIPELINE_AGENT_RESULTS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct agent_results_stats {
+    int64_t agents;       /* agents recomputed */
+    int64_t days_changed; /* agent days whose spans changed */
+    int64_t spans;        /* spans written for those days */
+};
+
+/* Recomputes the spans of the WFM agents agents[0..n) for the local days from..to
+ * (YYYY-MM-DD; both NULL: every day with staged states of their ids or with results).
+ * Adds to *st (may be NULL). Returns 0 or ACDL_EDB / ACDL_ENOMEM. */
+int agent_results_apply(struct store_conn *c, const int64_t *agents, int n, const char *from,
+                        const char *to, struct agent_results_stats *st);
+
+/* Recomputes every WFM agent that has an external id of source_id (source_id 0: every agent),
+ * days as above. When called outside a transaction it commits every 500 agents. */
+int agent_results_apply_source(struct store_conn *c, int64_t source_id, const char *from,
+                               const char *to, struct agent_results_stats *st);
+
+/* One span of a result day; end 0 means still going. */
+struct agent_span {
+    int64_t start, end;
+    int64_t activity_id;
+    char activity[129]; /* the activity's identifier */
+    int64_t source_id;  /* 0 for a filled hole */
+    char code[129];     /* the external code ("" for a filled hole) */
+};
+
+/* The spans of agent_id on the local days from..to, ordered by day and start. *out is new
+ * (free()); at most limit. Borrowed connection, no transaction needed. */
+int agent_results_spans(struct store_conn *c, int64_t agent_id, const char *from,
+                        const char *to, int limit, struct agent_span **out, char (**days)[11],
+                        int *n);
+
+/* A result day that changed. */
+struct agent_day_change {
+    int64_t agent_id;
+    char agent[129]; /* the WFM agent identifier */
+    char day[11];
+    int64_t change_seq;
+    int spans; /* 0: the day has no spans any more (delete it in the WFM) */
+    int open;  /* 1: its last span is still going */
+};
+
+/* The days whose change_seq is above after_seq, in change_seq order, at most limit. *out is
+ * new (free()). */
+int agent_results_changes(struct store_conn *c, int64_t after_seq, int limit,
+                          struct agent_day_change **out, int *n);
+
+#endif
