@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/tz.h"
+#include "pipeline/agent_import.h"
 #include "pipeline/mapping.h"
 #include "pipeline/rows.h"
 #include "platform/platform.h"
@@ -292,6 +293,9 @@ static int prepare_temp(struct imp *m)
 
 int import_run(struct app *app, const struct store_run *run, struct import_cancel *cancel)
 {
+    if (agent_import_is_states(app, run->source_id)) {
+        return agent_import_run(app, run, cancel);
+    }
     struct imp *m = calloc(1, sizeof(*m));
     char err[600] = "";
     int rc;
@@ -392,6 +396,9 @@ out:
 int import_preview(struct app *app, int64_t source_id, const char *day, int max_rows, json_t **out,
                    char *err, size_t errsz)
 {
+    if (agent_import_is_states(app, source_id)) {
+        return agent_import_preview(app, source_id, day, max_rows, out, err, errsz);
+    }
     struct imp *m = calloc(1, sizeof(*m));
     struct store_run run;
     struct import_cancel cancel;

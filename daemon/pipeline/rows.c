@@ -309,20 +309,20 @@ int rows_time(struct rows *r, const char *queue, size_t qlen, struct tz_date *da
         int utc_off;
         tz_utc_to_local(r->tz, t, day, minute_of_day, second, &utc_off);
         *utc = t;
-        return day_in_period(r, *day) ? 0 : 1;
+        return (r->any_day || day_in_period(r, *day)) ? 0 : 1;
     }
     if (*minute_of_day == 1440) {
-        if (r->cfg->layout == LAYOUT_INTERVAL) {
+        if (r->cfg->layout == LAYOUT_INTERVAL && r->cfg->product == PRODUCT_CONTACTS) {
             rows_error(r, "24:00 is the end of a day, not the start of an interval");
             return ACDL_EINVAL;
         }
         tz_date_add_days(day, 1);
         *minute_of_day = 0;
     }
-    if (!day_in_period(r, *day)) {
+    if (!(r->any_day || day_in_period(r, *day))) {
         return 1;
     }
-    if (r->cfg->layout == LAYOUT_INTERVAL &&
+    if (r->cfg->layout == LAYOUT_INTERVAL && r->cfg->product == PRODUCT_CONTACTS &&
         (*minute_of_day % r->cfg->interval_minutes != 0 || *second != 0)) {
         rows_error(r, "%02d:%02d:%02d is not the start of a %d-minute interval",
                    *minute_of_day / 60, *minute_of_day % 60, *second, r->cfg->interval_minutes);
@@ -512,6 +512,61 @@ static int find_column(struct rows *r, const char *spec)
 
 /* Compiles derived fields and the filter over the current raw names and resolves the column
  * roles. Returns 0, or ACDL_EINVAL after logging why (the whole input is unusable). */
+/* Agent states: the ODBC contract (agent id, activity id, start, then end or duration, and
+ * an optional column named activity_name) or the CSV column roles. The start (and end) is the
+ * timestamp role, or the time role beside the date column. */
+static int prepare_state_columns(struct rows *r)
+{
+    const struct source_cfg *cfg = r->cfg;
+    enum agent_span_form span = cfg->states.span;
+    if (cfg->kind == SOURCE_ODBC) {
+        int need = span == SPAN_START_ONLY ? 3 : 4;
+        if (r->nraw < need) {
+            rows_log(r, "error", "the query returns %d columns; agent states (%s) need agent id, "
+                     "activity id, start%s", r->nraw, source_span_name(span),
+                     span == SPAN_START_END ? ", end" : span == SPAN_START_DURATION ? ", duration seconds" : "");
+            return ACDL_EINVAL;
+        }
+        r->i_agent = 0;
+        r->i_activity = 1;
+        r->i_start = r->i_stamp = 2;
+        if (span == SPAN_START_END) {
+            r->i_end = 3;
+        } else if (span == SPAN_START_DURATION) {
+            r->i_duration = 3;
+        }
+        r->i_activity_name = find_column(r, "activity_name");
+        return ACDL_OK;
+    }
+    struct {
+        const struct source_column *col;
+        int *idx;
+        const char *role;
+    } roles[] = {
+        {&cfg->agent, &r->i_agent, "agent"},        {&cfg->activity, &r->i_activity, "activity"},
+        {&cfg->activity_name, &r->i_activity_name, "activity_name"},
+        {&cfg->date, &r->i_date, "date"},           {&cfg->start, &r->i_start, "start"},
+        {&cfg->end, &r->i_end, "end"},              {&cfg->duration, &r->i_duration, "duration"},
+    };
+    for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
+        if (!roles[i].col->spec[0]) {
+            continue;
+        }
+        *roles[i].idx = find_column(r, roles[i].col->spec);
+        if (*roles[i].idx < 0) {
+            rows_log(r, "error", "%s: no column '%s' for %s (the header has %d columns)", r->where,
+                     roles[i].col->spec, roles[i].role, r->nraw);
+            return ACDL_EINVAL;
+        }
+    }
+    if (r->i_date >= 0) {
+        r->i_time = r->i_start;
+    } else {
+        r->i_stamp = r->i_start;
+    }
+    return ACDL_OK;
+}
+
 static int prepare_columns(struct rows *r)
 {
     char err[300];
@@ -534,6 +589,10 @@ static int prepare_columns(struct rows *r)
     r->i_queue = r->i_qname = r->i_date = r->i_time = r->i_stamp = r->i_answered = r->i_duration =
         -1;
     r->nmetric_cols = 0;
+    r->i_agent = r->i_activity = r->i_activity_name = r->i_start = r->i_end = -1;
+    if (cfg->product == PRODUCT_AGENT_STATES) {
+        return prepare_state_columns(r);
+    }
     if (cfg->kind == SOURCE_ODBC) {
         /* the documented result contract */
         if (r->nraw < 4) {
@@ -981,8 +1040,10 @@ int rows_open(struct rows *r, struct app *app, const struct store_run *run,
     json_t *settings = json_loads(r->src.settings, 0, NULL);
     source_kind_parse(r->src.kind, &kind);
     source_layout_parse(r->src.layout, &layout);
-    rc = source_cfg_parse(settings, kind, layout, r->src.time_zone, r->src.interval_minutes, r->cfg,
-                          err, errsz);
+    enum source_product product = PRODUCT_CONTACTS;
+    source_product_parse(r->src.product, &product);
+    rc = source_cfg_parse_product(settings, product, kind, layout, r->src.time_zone,
+                                  r->src.interval_minutes, r->cfg, err, errsz);
     json_decref(settings);
     if (rc == ACDL_OK &&
         ((r->cfg->date_format[0] &&

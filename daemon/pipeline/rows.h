@@ -91,6 +91,10 @@ struct rows {
     /* role -> index into val[] (-1: none); the metrics in the order of the source's config
      * (ODBC interval results: every column after the third, named by the column) */
     int i_queue, i_qname, i_date, i_time, i_stamp, i_answered, i_duration;
+    /* agent states: agent, activity code and name, start and end (the start is also the
+     * timestamp role, or the time role when a date column is given) */
+    int i_agent, i_activity, i_activity_name, i_start, i_end;
+    int any_day; /* set by a sink: rows_time() then takes days outside an ODBC run's period */
     int i_metric[ROWS_MAX_COLS];
     char metric_names[ROWS_MAX_COLS][65];
     int nmetric_cols;

@@ -167,6 +167,41 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.patch(`/api/v1/schedules/${sc.body.id}`, { kind: 'daily', daily_at: '05:00', days_back: 2 });
   await a.patch(`/api/v1/schedules/${sc.body.id}`, { daily_at: '5' });
   await a.delete(`/api/v1/schedules/${sc.body.id}`);
+  const as = await a.post('/api/v1/sources', {
+    name: 'conf-agents', kind: 'csv', product: 'agent_states', time_zone: 'Europe/Berlin',
+    settings: {
+      csv: { folder: '/tmp', pattern: 'conf-none-*.csv' }, columns: { agent: 'A', activity: 'S', start: 'T' },
+      agent_states: { span: 'start_only', logout_activities: ['OUT'] },
+    },
+  });
+  const act = await a.post('/api/v1/activities', { identifier: 'conf-act', name: 'Conf' });
+  await a.post('/api/v1/activities', { identifier: 'conf-act', name: 'Conf' });
+  await a.get('/api/v1/activities?limit=5');
+  await a.get(`/api/v1/activities/${act.body.id}`);
+  await a.get('/api/v1/activities/999999');
+  await a.patch(`/api/v1/activities/${act.body.id}`, { name: 'Conf 2' });
+  await a.patch(`/api/v1/activities/${act.body.id}`, { name: '' });
+  await a.post('/api/v1/activity-codes', { source_id: as.body.id, code: 'AUX1', activity: 'conf-act' });
+  await a.post('/api/v1/activity-codes', { source_id: as.body.id, code: 'AUX1', activity: 'nope' });
+  await a.get(`/api/v1/activity-codes?source=${as.body.id}`);
+  await a.get('/api/v1/activity-codes?source=x');
+  const ag = await a.post('/api/v1/agents', { identifier: 'conf-agent', external_ids: [{ source_id: as.body.id, ext_agent: '007' }] });
+  await a.post('/api/v1/agents', { identifier: 'conf-agent' });
+  await a.get('/api/v1/agents?limit=5');
+  await a.get(`/api/v1/agents/${ag.body.id}`);
+  await a.get('/api/v1/agents/999999');
+  await a.patch(`/api/v1/agents/${ag.body.id}`, { name: 'Conf Agent' });
+  await a.patch(`/api/v1/agents/${ag.body.id}`, { identifier: '' });
+  await a.post('/api/v1/agent-ids', { source_id: as.body.id, text: '008;conf-agent2\n' });
+  await a.post('/api/v1/agent-ids', { source_id: as.body.id, text: 'no separator' });
+  await a.get(`/api/v1/unknown-agents?source=${as.body.id}`);
+  await a.get('/api/v1/agent-states?agent=conf-agent&from=2026-11-24&to=2026-11-24');
+  await a.get('/api/v1/agent-states?agent=conf-agent');
+  await a.get('/api/v1/agent-states?agent=nobody&from=2026-11-24&to=2026-11-24');
+  await a.delete(`/api/v1/agents/${ag.body.id}`);
+  await a.delete(`/api/v1/activities/${act.body.id}`);
+  await a.delete('/api/v1/activities/1');
+  await a.delete(`/api/v1/sources/${as.body.id}`);
   await a.delete(`/api/v1/sources/${src.body.id}`);
   await a.post('/api/v1/auth/logout');
 

@@ -29,6 +29,8 @@ let victimJob;
 let victimTarget;
 let victimDelivery;
 let folder;
+let victimAgent;
+let victimActivity;
 
 before(async () => {
   ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
@@ -43,6 +45,8 @@ before(async () => {
   victimSource = (await admin.post('/api/v1/sources', SAMPLE_SOURCE('matrix-victim'))).body;
   victimRun = (await admin.post('/api/v1/runs', { source_id: victimSource.id, from: '2026-11-24', to: '2026-11-24' })).body;
   victimJob = (await admin.post(`/api/v1/sources/${victimSource.id}/preview`, { day: '2026-11-24' })).body;
+  victimAgent = (await admin.post('/api/v1/agents', { identifier: 'matrix-victim' })).body;
+  victimActivity = (await admin.post('/api/v1/activities', { identifier: 'matrix-victim', name: 'Victim' })).body;
   victimSchedule = (await admin.post('/api/v1/schedules', { source_id: victimSource.id, kind: 'daily', daily_at: '06:00' })).body;
   victimMapping = (await admin.post('/api/v1/mappings', {
     queue_id: victimQueue.id, value_type: 'offered',
@@ -67,7 +71,10 @@ after(async () => {
 });
 
 // GET routes that need query parameters to answer 200
-const QUERIES = { '/api/v1/results': '?queue=matrix-victim&from=2026-11-24&to=2026-11-24' };
+const QUERIES = {
+  '/api/v1/results': '?queue=matrix-victim&from=2026-11-24&to=2026-11-24',
+  '/api/v1/agent-states': '?agent=matrix-victim&from=2026-11-24&to=2026-11-24',
+};
 
 function ids() {
   return {
@@ -82,6 +89,8 @@ function ids() {
     '/api/v1/jobs/': victimJob.id,
     '/api/v1/targets/': victimTarget.id,
     '/api/v1/deliveries/': victimDelivery.id,
+    '/api/v1/agents/': victimAgent.id,
+    '/api/v1/activities/': victimActivity.id,
   };
 }
 

@@ -611,8 +611,22 @@ int route_agent_states_list(struct req *r)
     struct agent_span *sp = NULL;
     char (*days)[11] = NULL;
     int n = 0;
+    json_t *seqs = json_object();
     if (rc == ACDL_OK) {
         rc = agent_results_spans(c, a.id, from_s, to_s, 100000, &sp, &days, &n);
+    }
+    s = rc == ACDL_OK ? store_prepare(c, "SELECT day, change_seq FROM agent_days WHERE agent_id = "
+                                         "? AND day >= ? AND day <= ?")
+                      : NULL;
+    if (s) {
+        sqlite3_bind_int64(s, 1, a.id);
+        sqlite3_bind_text(s, 2, from_s, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 3, to_s, -1, SQLITE_TRANSIENT);
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            json_object_set_new(seqs, (const char *)sqlite3_column_text(s, 0),
+                                json_integer(sqlite3_column_int64(s, 1)));
+        }
+        store_done(s);
     }
     store_release(r->app->store, c);
     if (rc == ACDL_OK && tz_open(zone, &tz) != ACDL_OK) {
@@ -622,12 +636,15 @@ int route_agent_states_list(struct req *r)
         free(sp);
         free(days);
         tz_close(tz);
+        json_decref(seqs);
         return reply_rc(r, rc, "agent");
     }
     json_t *out_days = json_array(), *cur = NULL;
     for (int i = 0; i < n; i++) {
         if (!cur || strcmp(json_string_value(json_object_get(cur, "day")), days[i]) != 0) {
-            cur = json_pack("{s:s, s:[]}", "day", days[i], "spans");
+            json_t *seq = json_object_get(seqs, days[i]);
+            cur = json_pack("{s:s, s:o, s:[]}", "day", days[i], "change_seq",
+                            seq ? json_incref(seq) : json_integer(0), "spans");
             json_array_append_new(out_days, cur);
         }
         char ls[40], le[40] = "";
@@ -648,6 +665,7 @@ int route_agent_states_list(struct req *r)
     free(sp);
     free(days);
     tz_close(tz);
+    json_decref(seqs);
     return reply_json(r, 200,
                       json_pack("{s:{s:I, s:s, s:o}, s:s, s:s, s:s, s:o}", "agent", "id",
                                 (json_int_t)a.id, "identifier", a.identifier, "name",

@@ -1,0 +1,580 @@
+/* agent_import.c: agent states: a source's rows into staged states per agent and local day,
+ * then the agents' spans (see agent_import.h for the design; the rows come from rows.h). */
+#include "pipeline/agent_import.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "core/tz.h"
+#include "pipeline/agent_results.h"
+#include "platform/platform.h"
+
+#define BATCH_ROWS 10000
+#define REPORT_MAX 200 /* duplicates and overlaps listed in the run log; the rest are counted */
+
+struct aimp {
+    struct rows r;
+    int in_batch, batch_rows;
+};
+
+static void ai_pause(void *ctx)
+{
+    struct aimp *m = ctx;
+    if (m->in_batch) {
+        sqlite3_exec(store_db(m->r.c), "COMMIT", NULL, NULL, NULL);
+        m->in_batch = 0;
+    }
+}
+
+/* A field without the blanks around it (exports and CHAR columns pad them). */
+static size_t field(const struct rows *r, int i, const char **out)
+{
+    const char *s = r->val[i];
+    size_t n = r->null[i] ? 0 : r->len[i];
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
+        n--;
+    }
+    *out = s;
+    return n;
+}
+
+/* The end of the current row's state into *end, or *open when it has none (yet). */
+static int row_end(struct rows *r, const char *agent, size_t alen, struct tz_date day,
+                   int64_t start, int64_t *end, int *open)
+{
+    const char *s;
+    char why[160];
+    *open = 0;
+    enum agent_span_form span = r->cfg->states.span;
+    if (span == SPAN_START_ONLY) {
+        *open = 1;
+        return ACDL_OK;
+    }
+    if (span == SPAN_START_DURATION) {
+        double d = 0;
+        size_t n = field(r, r->i_duration, &s);
+        int rc = n ? rows_parse_number(r, s, n, &d, why, sizeof(why)) : 1;
+        if (rc < 0 || d < 0 || d > 31 * 86400.0) {
+            rows_error(r, "column '%s': %s", r->names[r->i_duration],
+                       rc < 0 ? why : "a duration is from 0 seconds to 31 days");
+            return ACDL_EINVAL;
+        }
+        *open = rc == 1;
+        *end = start + (int64_t)(d + 0.5);
+        return ACDL_OK;
+    }
+    if (field(r, r->i_end, &s) == 0) {
+        *open = 1; /* still going: a later import closes it */
+        return ACDL_OK;
+    }
+    char key[200];
+    struct tz_date eday;
+    int minute = 0, second = 0;
+    int64_t t = 0;
+    int klen = snprintf(key, sizeof(key), "%.*s\x1f" "end", (int)(alen > 180 ? 180 : alen), agent);
+    int save_stamp = r->i_stamp, save_time = r->i_time;
+    if (r->i_date >= 0) {
+        r->i_time = r->i_end;
+    } else {
+        r->i_stamp = r->i_end;
+    }
+    r->any_day = 1;
+    int rc = rows_time(r, key, (size_t)klen, &eday, &t, &minute, &second);
+    r->any_day = 0;
+    r->i_stamp = save_stamp;
+    r->i_time = save_time;
+    if (rc != ACDL_OK) {
+        return ACDL_EINVAL;
+    }
+    if (r->i_date >= 0 && t < start) {
+        /* an end time earlier than the start, on the row's date: the next day */
+        struct tz_date next = day;
+        tz_date_add_days(&next, 1);
+        if (tz_local_to_utc(r->tz, next, minute, second, TZ_EARLIER, &t) != ACDL_OK) {
+            rows_error(r, "column '%s': %02d:%02d does not exist on the next day",
+                       r->names[r->i_end], minute / 60, minute % 60);
+            return ACDL_EINVAL;
+        }
+    }
+    if (t < start) {
+        rows_error(r, "column '%s': the state ends before it starts", r->names[r->i_end]);
+        return ACDL_EINVAL;
+    }
+    *end = t;
+    return ACDL_OK;
+}
+
+static void preview_add(struct rows *r, const char *agent, size_t alen, const char *code,
+                        size_t clen, struct tz_date day, int64_t start, int64_t end, int open)
+{
+    char iso[32], ds[11];
+    plat_time_iso(start, iso, sizeof(iso));
+    tz_date_format(day, ds);
+    json_object_set_new(r->preview_row, "agent", json_stringn(agent, alen));
+    json_object_set_new(r->preview_row, "activity", json_stringn(code, clen));
+    json_object_set_new(r->preview_row, "day", json_string(ds));
+    json_object_set_new(r->preview_row, "start", json_string(iso));
+    if (open) {
+        json_object_set_new(r->preview_row, "end", json_null());
+    } else {
+        plat_time_iso(end, iso, sizeof(iso));
+        json_object_set_new(r->preview_row, "end", json_string(iso));
+    }
+}
+
+static int ai_row(struct rows *r, void *ctx)
+{
+    struct aimp *m = ctx;
+    const char *agent, *code, *name = NULL;
+    size_t alen = field(r, r->i_agent, &agent), clen = field(r, r->i_activity, &code), nlen = 0;
+    struct tz_date day;
+    int64_t start = 0, end = 0;
+    int minute, second, open = 0;
+    if (alen == 0 || alen > 128) {
+        rows_error(r, "column '%s': %s", r->names[r->i_agent],
+                   alen ? "an agent id is at most 128 characters" : "no agent id");
+        return ACDL_OK;
+    }
+    if (clen == 0 || clen > 128) {
+        rows_error(r, "column '%s': %s", r->names[r->i_activity],
+                   clen ? "an activity code is at most 128 characters" : "no activity code");
+        return ACDL_OK;
+    }
+    if (r->i_activity_name >= 0) {
+        nlen = field(r, r->i_activity_name, &name);
+    }
+    int rc = rows_time(r, agent, alen, &day, &start, &minute, &second);
+    if (rc == 1) {
+        r->k.rows_filtered++;
+        return ACDL_OK;
+    }
+    if (rc != ACDL_OK || row_end(r, agent, alen, day, start, &end, &open) != ACDL_OK) {
+        return ACDL_OK; /* rejected and counted */
+    }
+    if (r->preview_row) {
+        preview_add(r, agent, alen, code, clen, day, start, end, open);
+        r->k.rows_staged++;
+        return ACDL_OK;
+    }
+    sqlite3 *db = store_db(r->c);
+    if (!m->in_batch) {
+        if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+            return ACDL_EDB;
+        }
+        m->in_batch = 1;
+    }
+    sqlite3_stmt *s = store_prepare(
+        r->c, "INSERT INTO temp.agent_acc (ext_agent, start, end, day, code, name, file, line) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET end = excluded.end, "
+              "day = excluded.day, code = excluded.code, name = excluded.name, prev_file = file, "
+              "prev_line = line, file = excluded.file, line = excluded.line");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    char ds[11];
+    tz_date_format(day, ds);
+    sqlite3_bind_text(s, 1, agent, (int)alen, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, start);
+    if (open) {
+        sqlite3_bind_null(s, 3);
+    } else {
+        sqlite3_bind_int64(s, 3, end);
+    }
+    sqlite3_bind_text(s, 4, ds, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, code, (int)clen, SQLITE_TRANSIENT);
+    if (nlen) {
+        sqlite3_bind_text(s, 6, name, (int)(nlen > 256 ? 256 : nlen), SQLITE_TRANSIENT);
+    } else {
+        sqlite3_bind_null(s, 6);
+    }
+    sqlite3_bind_text(s, 7, r->where, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 8, (sqlite3_int64)r->line);
+    int st = sqlite3_step(s);
+    store_done(s);
+    if (st != SQLITE_DONE) {
+        log_error("agents", "run %lld: collecting states failed: %s", (long long)r->run->id,
+                  sqlite3_errmsg(db));
+        return ACDL_EDB;
+    }
+    r->k.rows_staged++;
+    if (++m->batch_rows >= BATCH_ROWS) {
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        m->in_batch = 0;
+        m->batch_rows = 0;
+    }
+    return ACDL_OK;
+}
+
+/* Runs sql with the named parameters :source, :run, :now, :from, :to bound. */
+static int exec_bound(struct rows *r, const char *sql, const char *from, const char *to)
+{
+    sqlite3_stmt *s = store_prepare(r->c, sql);
+    if (!s) {
+        return ACDL_EDB;
+    }
+    for (int i = 1; i <= sqlite3_bind_parameter_count(s); i++) {
+        const char *p = sqlite3_bind_parameter_name(s, i);
+        if (!p) {
+            continue;
+        }
+        if (!strcmp(p, ":source")) {
+            sqlite3_bind_int64(s, i, r->run->source_id);
+        } else if (!strcmp(p, ":run")) {
+            sqlite3_bind_int64(s, i, r->run->id);
+        } else if (!strcmp(p, ":now")) {
+            sqlite3_bind_int64(s, i, plat_now());
+        } else if (!strcmp(p, ":from")) {
+            sqlite3_bind_text(s, i, from, -1, SQLITE_TRANSIENT);
+        } else if (!strcmp(p, ":to")) {
+            sqlite3_bind_text(s, i, to, -1, SQLITE_TRANSIENT);
+        }
+    }
+    int st = sqlite3_step(s);
+    store_done(s);
+    if (st != SQLITE_DONE) {
+        log_error("agents", "run %lld: %s", (long long)r->run->id, sqlite3_errmsg(store_db(r->c)));
+        return ACDL_EDB;
+    }
+    return ACDL_OK;
+}
+
+/* Moves the collected states into agent_staged, notes the agents and codes seen and their
+ * counts, and marks the files imported: one transaction. */
+static int stage(struct aimp *m)
+{
+    struct rows *r = &m->r;
+    int rc;
+    ai_pause(m);
+    if ((rc = store_begin(r->c)) != ACDL_OK) {
+        return rc;
+    }
+    if (r->cfg->kind == SOURCE_ODBC) {
+        /* the query returned whole days: they replace what was staged for them */
+        rc = exec_bound(r, "DELETE FROM agent_staged WHERE source_id = :source AND day >= :from "
+                           "AND day <= :to", r->run->period_from, r->run->period_to);
+    }
+    const char *steps[] = {
+        "INSERT OR REPLACE INTO agent_staged (source_id, ext_agent, start, end, day, code, run_id, "
+        "file, line) SELECT :source, ext_agent, start, end, day, code, :run, file, line FROM "
+        "temp.agent_acc ORDER BY ext_agent, start",
+        "INSERT INTO agent_ids (source_id, ext_agent, first_seen, last_seen) SELECT DISTINCT "
+        ":source, ext_agent, :now, :now FROM temp.agent_acc WHERE true ON CONFLICT DO UPDATE SET "
+        "last_seen = excluded.last_seen, first_seen = coalesce(first_seen, excluded.first_seen)",
+        "INSERT INTO activity_codes (source_id, code, name, first_seen, last_seen) SELECT :source, "
+        "code, max(name), :now, :now FROM temp.agent_acc WHERE true GROUP BY code ON CONFLICT DO "
+        "UPDATE SET "
+        "last_seen = excluded.last_seen, first_seen = coalesce(first_seen, excluded.first_seen), "
+        "name = coalesce(excluded.name, name)",
+        "UPDATE agent_ids SET count = c.n FROM (SELECT ext_agent, count(*) AS n FROM agent_staged "
+        "WHERE source_id = :source AND ext_agent IN (SELECT ext_agent FROM temp.agent_acc) GROUP "
+        "BY ext_agent) AS c WHERE agent_ids.source_id = :source AND agent_ids.ext_agent = "
+        "c.ext_agent",
+        "UPDATE activity_codes SET count = coalesce((SELECT c.n FROM temp.agent_counts c WHERE "
+        "c.code = activity_codes.code), 0) WHERE source_id = :source",
+    };
+    for (size_t i = 0; rc == ACDL_OK && i < sizeof(steps) / sizeof(steps[0]); i++) {
+        if (i == 4) {
+            rc = exec_bound(r, "DELETE FROM temp.agent_counts", NULL, NULL);
+            if (rc == ACDL_OK) {
+                rc = exec_bound(r, "INSERT INTO temp.agent_counts SELECT code, count(*) FROM "
+                                   "agent_staged WHERE source_id = :source GROUP BY code",
+                                NULL, NULL);
+            }
+        }
+        if (rc == ACDL_OK) {
+            rc = exec_bound(r, steps[i], NULL, NULL);
+        }
+    }
+    if (rc == ACDL_OK) {
+        rc = rows_files_commit(r);
+    }
+    if (rc == ACDL_OK) {
+        rc = store_commit(r->c);
+    } else {
+        store_rollback(r->c);
+    }
+    return rc;
+}
+
+static void fmt_local(struct rows *r, int64_t t, char out[24])
+{
+    struct tz_date d;
+    int minute = 0, second = 0;
+    char ds[11];
+    tz_utc_to_local(r->tz, t, &d, &minute, &second, NULL);
+    tz_date_format(d, ds);
+    snprintf(out, 24, "%s %02d:%02d:%02d", ds, minute / 60, minute % 60, second);
+}
+
+/* Two rows of one agent with the same start (the later row was kept), and states that begin
+ * before the agent's previous state ended: reported with file and line of both. */
+static void report_conflicts(struct rows *r, int64_t lo, int64_t hi)
+{
+    int64_t n = 0;
+    char a[24], b[24];
+    sqlite3_stmt *s = store_prepare(r->c, "SELECT ext_agent, start, file, line, prev_file, "
+                                          "prev_line FROM temp.agent_acc WHERE prev_file IS NOT "
+                                          "NULL ORDER BY ext_agent, start");
+    while (s && sqlite3_step(s) == SQLITE_ROW) {
+        if (n++ < REPORT_MAX) {
+            fmt_local(r, sqlite3_column_int64(s, 1), a);
+            rows_log(r, "warn", "%s:%lld: agent %s has a second state starting %s (first at "
+                     "%s:%lld); the later row was kept",
+                     (const char *)sqlite3_column_text(s, 2), (long long)sqlite3_column_int64(s, 3),
+                     (const char *)sqlite3_column_text(s, 0), a,
+                     (const char *)sqlite3_column_text(s, 4), (long long)sqlite3_column_int64(s, 5));
+        }
+    }
+    store_done(s);
+    if (r->cfg->states.span == SPAN_START_ONLY) {
+        goto out; /* each state ends where the next begins: they cannot overlap */
+    }
+    s = store_prepare(
+        r->c, "SELECT ext_agent, start, code, file, line, ps, pe, pc, pf, pl FROM (SELECT "
+              "ext_agent, start, end, code, file, line, run_id, lag(start) OVER w AS ps, "
+              "lag(end) OVER w AS pe, lag(code) OVER w AS pc, lag(file) OVER w AS pf, lag(line) "
+              "OVER w AS pl FROM agent_staged WHERE source_id = ?1 AND ext_agent IN (SELECT "
+              "ext_agent FROM temp.agent_acc) AND start >= ?2 AND start < ?3 WINDOW w AS "
+              "(PARTITION BY ext_agent ORDER BY start)) WHERE pe > start AND run_id = ?4");
+    if (!s) {
+        goto out;
+    }
+    sqlite3_bind_int64(s, 1, r->run->source_id);
+    sqlite3_bind_int64(s, 2, lo);
+    sqlite3_bind_int64(s, 3, hi);
+    sqlite3_bind_int64(s, 4, r->run->id);
+    int64_t overlaps = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        if (overlaps++ < REPORT_MAX) {
+            fmt_local(r, sqlite3_column_int64(s, 1), a);
+            fmt_local(r, sqlite3_column_int64(s, 6), b);
+            rows_log(r, "warn", "%s:%lld: agent %s: state %s from %s overlaps state %s of "
+                     "%s:%lld, which lasts until %s; the later state wins",
+                     (const char *)sqlite3_column_text(s, 3), (long long)sqlite3_column_int64(s, 4),
+                     (const char *)sqlite3_column_text(s, 0),
+                     (const char *)sqlite3_column_text(s, 2), a,
+                     (const char *)sqlite3_column_text(s, 7),
+                     (const char *)sqlite3_column_text(s, 8), (long long)sqlite3_column_int64(s, 9),
+                     b);
+        }
+    }
+    store_done(s);
+    if (overlaps > 0) {
+        rows_log(r, "warn", "%lld overlapping states%s", (long long)overlaps,
+                 overlaps > REPORT_MAX ? " (the first 200 are listed)" : "");
+    }
+out:
+    if (n > 0) {
+        rows_log(r, "warn", "%lld rows repeated an agent's start time", (long long)n);
+    }
+}
+
+static int prepare_temp(struct aimp *m)
+{
+    const char *sql =
+        "CREATE TEMP TABLE IF NOT EXISTS agent_acc (ext_agent TEXT NOT NULL, start INTEGER NOT "
+        "NULL, end INTEGER, day TEXT NOT NULL, code TEXT NOT NULL, name TEXT, file TEXT NOT NULL, "
+        "line INTEGER NOT NULL, prev_file TEXT, prev_line INTEGER, PRIMARY KEY (ext_agent, "
+        "start)) WITHOUT ROWID;"
+        "CREATE TEMP TABLE IF NOT EXISTS agent_counts (code TEXT PRIMARY KEY, n INTEGER);"
+        "DELETE FROM temp.agent_acc; DELETE FROM temp.agent_counts;";
+    return sqlite3_exec(store_db(m->r.c), sql, NULL, NULL, NULL) == SQLITE_OK ? ACDL_OK : ACDL_EDB;
+}
+
+int agent_import_is_states(struct app *app, int64_t source_id)
+{
+    struct store_source s;
+    struct store_conn *c = store_acquire(app->store);
+    int yes = 0;
+    if (store_source_get(c, source_id, &s) == ACDL_OK) {
+        yes = !strcmp(s.product, "agent_states");
+        store_source_clear(&s);
+    }
+    store_release(app->store, c);
+    return yes;
+}
+
+/* The days to recompute: the run's period and the days its rows held, one more each side
+ * (a state crossing midnight, a start-only state closed by the next day's first). */
+static void result_days(struct rows *r, char from[11], char to[11], int64_t *lo, int64_t *hi)
+{
+    struct tz_date a = r->from, b = r->to, d;
+    sqlite3_stmt *s = store_prepare(r->c, "SELECT min(day), max(day) FROM temp.agent_acc");
+    if (s && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+        if (tz_date_parse((const char *)sqlite3_column_text(s, 0), &d) == ACDL_OK &&
+            tz_date_cmp(d, a) < 0) {
+            a = d;
+        }
+        if (tz_date_parse((const char *)sqlite3_column_text(s, 1), &d) == ACDL_OK &&
+            tz_date_cmp(d, b) > 0) {
+            b = d;
+        }
+    }
+    store_done(s);
+    tz_date_add_days(&a, -1);
+    tz_date_add_days(&b, 1);
+    tz_date_format(a, from);
+    tz_date_format(b, to);
+    tz_day_bounds(r->tz, a, lo, NULL);
+    tz_day_bounds(r->tz, b, NULL, hi);
+}
+
+static int64_t count_unknown(struct rows *r)
+{
+    sqlite3_stmt *s = store_prepare(
+        r->c, "SELECT count(*) FROM (SELECT DISTINCT ext_agent FROM temp.agent_acc) a WHERE NOT "
+              "EXISTS (SELECT 1 FROM agent_ids i WHERE i.source_id = ? AND i.ext_agent = "
+              "a.ext_agent AND i.agent_id IS NOT NULL)");
+    int64_t n = 0;
+    if (s) {
+        sqlite3_bind_int64(s, 1, r->run->source_id);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            n = sqlite3_column_int64(s, 0);
+        }
+        store_done(s);
+    }
+    return n;
+}
+
+int agent_import_run(struct app *app, const struct store_run *run, struct import_cancel *cancel)
+{
+    struct aimp *m = calloc(1, sizeof(*m));
+    char err[600] = "";
+    const char *state = "failed";
+    int rc;
+    if (!m) {
+        return ACDL_ENOMEM;
+    }
+    struct rows *r = &m->r;
+    const struct rows_sink sink = {ai_row, NULL, ai_pause, m};
+    rc = rows_open(r, app, run, cancel, 0, err, sizeof(err));
+    if (rc != ACDL_OK) {
+        goto out;
+    }
+    r->k.days_total = tz_date_diff(r->to, r->from) + 1;
+    store_run_progress(r->c, run->id, &r->k);
+    if ((rc = prepare_temp(m)) != ACDL_OK) {
+        snprintf(err, sizeof(err), "cannot prepare the staging area");
+        goto out;
+    }
+    rows_log(r, "info", "import of agent states from %s (%s, span %s, %s) for %s .. %s",
+             r->src.name, r->src.kind, source_span_name(r->cfg->states.span), r->src.time_zone,
+             run->period_from, run->period_to);
+    rc = rows_read(r, &sink);
+    if (rc == ACDL_OK) {
+        rc = stage(m);
+        if (rc != ACDL_OK) {
+            snprintf(err, sizeof(err), "staging failed: %s", acdl_strerror(rc));
+        }
+    }
+    if (rc == ACDL_OK) {
+        char from[11], to[11];
+        int64_t lo = 0, hi = 0;
+        struct agent_results_stats st = {0, 0, 0};
+        rows_files_after(r);
+        r->k.days_done = r->k.days_total;
+        result_days(r, from, to, &lo, &hi);
+        report_conflicts(r, lo, hi);
+        int64_t unknown = count_unknown(r);
+        if (unknown > 0) {
+            rows_log(r, "warn", "%lld agents are not mapped to a WFM agent: their states are "
+                     "staged and count once they are mapped (see unknown agents)",
+                     (long long)unknown);
+        }
+        int arc = agent_results_apply_source(r->c, run->source_id, from, to, &st);
+        rows_log(r, arc == ACDL_OK ? "info" : "error",
+                 "agent spans for %s .. %s: %lld agents, %lld agent days changed, %lld spans%s",
+                 from, to, (long long)st.agents, (long long)st.days_changed, (long long)st.spans,
+                 arc == ACDL_OK ? "" : " (computing failed; the staged states are kept)");
+    }
+    if (rc != ACDL_OK) {
+        r->k.rows_staged = 0;
+    }
+    if (rc == ACDL_ESTOP) {
+        state = "cancelled";
+        snprintf(err, sizeof(err), "cancelled; nothing of this run was staged");
+    } else if (rc == ACDL_OK) {
+        state = "done";
+    } else if (!err[0]) {
+        snprintf(err, sizeof(err), "%s (see the run log)", acdl_strerror(rc));
+    }
+out:
+    if (m->in_batch) {
+        sqlite3_exec(store_db(r->c), "ROLLBACK", NULL, NULL, NULL);
+        m->in_batch = 0;
+    }
+    if (r->c) {
+        if (rc != ACDL_OK && err[0] && strcmp(state, "cancelled") != 0) {
+            rows_log(r, "error", "%s", err);
+        }
+        rows_log(r, "info",
+                 "%s: %lld rows read, %lld staged, %lld rejected, %lld filtered; %d files read, "
+                 "%d skipped",
+                 state, (long long)r->k.rows_read, (long long)r->k.rows_staged,
+                 (long long)r->k.rows_rejected, (long long)r->k.rows_filtered, r->k.files_read,
+                 r->k.files_skipped);
+        if (r->row_errors > ROWS_LOG_ERRORS) {
+            rows_log(r, "warn", "%d more rejected rows are not listed here",
+                     r->row_errors - ROWS_LOG_ERRORS);
+        }
+        store_run_finish(r->c, run->id, state, rc == ACDL_OK ? NULL : err, &r->k, plat_now());
+    }
+    log_info("agents", "run %lld of source %lld: %s", (long long)run->id,
+             (long long)run->source_id, state);
+    rows_close(r);
+    free(m);
+    return rc;
+}
+
+int agent_import_preview(struct app *app, int64_t source_id, const char *day, int max_rows,
+                         json_t **out, char *err, size_t errsz)
+{
+    struct aimp *m = calloc(1, sizeof(*m));
+    struct store_run run;
+    struct import_cancel cancel;
+    struct tz_date d;
+    int rc;
+    if (!m) {
+        return ACDL_ENOMEM;
+    }
+    struct rows *r = &m->r;
+    const struct rows_sink sink = {ai_row, NULL, ai_pause, m};
+    memset(&run, 0, sizeof(run));
+    run.source_id = source_id;
+    snprintf(run.period_from, sizeof(run.period_from), "%.10s", day);
+    snprintf(run.period_to, sizeof(run.period_to), "%.10s", day);
+    import_cancel_init(&cancel);
+    if (tz_date_parse(day, &d) != ACDL_OK) {
+        snprintf(err, errsz, "day: '%.20s' is not YYYY-MM-DD", day);
+        rc = ACDL_EINVAL;
+        goto out;
+    }
+    rc = rows_open(r, app, &run, &cancel, max_rows > 0 ? max_rows : 1, err, errsz);
+    if (rc != ACDL_OK) {
+        goto out;
+    }
+    rc = rows_read(r, &sink);
+    json_t *cols = json_array();
+    for (int i = 0; i < r->nnames; i++) {
+        json_array_append_new(cols, json_string(r->names[i]));
+    }
+    *out = json_pack(
+        "{s:I, s:s, s:o, s:O, s:O, s:{s:I, s:I, s:I, s:I}}", "source_id", (json_int_t)source_id,
+        "day", day, "columns", cols, "rows", r->preview_rows, "messages", r->preview_msgs, "counts",
+        "rows_read", (json_int_t)r->k.rows_read, "rows_ok",
+        (json_int_t)(r->k.rows_read - r->k.rows_rejected - r->k.rows_filtered), "rows_rejected",
+        (json_int_t)r->k.rows_rejected, "rows_filtered", (json_int_t)r->k.rows_filtered);
+    rc = ACDL_OK;
+out:
+    rows_close(r);
+    import_cancel_destroy(&cancel);
+    free(m);
+    return rc;
+}
