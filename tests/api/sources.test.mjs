@@ -91,7 +91,7 @@ test('CSV settings errors name the field', async () => {
   assertInvalidField(await operator.post('/api/v1/sources', csvSource({ name: 'tz', time_zone: 'Europe/Berlinn' })), 'time_zone');
   assertInvalidField(await operator.post('/api/v1/sources', csvSource({ name: 'iv', interval_minutes: 45 })), 'interval_minutes');
   assertInvalidField(await operator.post('/api/v1/sources', csvSource({ name: 'kd', kind: 'ftp' })), 'kind');
-  assertInvalidField(await operator.post('/api/v1/sources', csvSource({ name: 'pr', product: 'agent_states' })), 'product');
+  assertInvalidField(await operator.post('/api/v1/sources', csvSource({ name: 'pr', product: 'timelink' })), 'product');
   const list = await viewer.get('/api/v1/sources?limit=500');
   assert.ok(!list.body.items.some((x) => x.name.startsWith('bad-')), 'a refused source was stored');
 });
