@@ -109,10 +109,10 @@ static const struct odbc_preset presets[] = {
         "avaya_cms_agent_trace",
         "Avaya CMS: agent trace (ag_actv), one row per agent state",
         ODBC_LAYOUT_AGENT_STATES,
-        "SELECT logid AS agent_id,\n"
+        "SELECT RTRIM(logid) AS agent_id,\n"
         "       CASE WHEN workmode = 'AUX'\n"
         "            THEN {fn CONCAT('AUX', CAST(auxreason AS VARCHAR(6)))}\n"
-        "            ELSE workmode END AS activity_id,\n"
+        "            ELSE RTRIM(workmode) END AS activity_id,\n"
         "       {fn TIMESTAMPADD(SQL_TSI_SECOND,\n"
         "            (act_time - {fn MOD(act_time, 10000)}) * 36 / 100\n"
         "            + ({fn MOD(act_time, 10000)} - {fn MOD(act_time, 100)}) * 60 / 100\n"

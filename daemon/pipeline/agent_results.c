@@ -280,7 +280,7 @@ static int add_seg(struct ctx *x, const struct piece *p, int64_t start, int64_t 
 {
     if (x->nseg > 0) {
         struct piece *last = &x->seg[x->nseg - 1];
-        if (last->end == start && last->act == p->act && last->src == p->src) {
+        if (last->end == start && last->act == p->act) {
             last->end = end;
             return ACDL_OK;
         }

@@ -277,7 +277,8 @@ static int setup(void)
     char cs[512];
     static const char *const fixtures[] = {
         "avaya_cms_hsplit.sql", "cisco_ucce_call_type_interval.sql", "asterisk_queue_log.sql",
-        "mitel_micc_queue_performance.sql"};
+        "mitel_micc_queue_performance.sql", "avaya_cms_agent_trace.sql",
+        "cisco_ucce_agent_event_detail.sql", "asterisk_queue_log_agents.sql"};
     size_t i;
 
     find_root();
@@ -537,7 +538,7 @@ static void test_presets_list(void)
 {
     size_t n = 0, i;
     const struct odbc_preset *p = odbc_presets(&n);
-    CHECK_EQ_INT(n, 4);
+    CHECK_EQ_INT(n, 7);
     for (i = 0; i < n; i++) {
         struct odbc_sql s;
         char err[256];
@@ -545,7 +546,9 @@ static void test_presets_list(void)
         CHECK(s.nparams >= 2);
         odbc_sql_free(&s);
         CHECK(odbc_preset_find(p[i].id) == &p[i]);
-        CHECK(p[i].layout == ODBC_LAYOUT_INTERVAL || p[i].layout == ODBC_LAYOUT_CONTACT);
+        CHECK(p[i].layout == ODBC_LAYOUT_INTERVAL || p[i].layout == ODBC_LAYOUT_CONTACT ||
+              p[i].layout == ODBC_LAYOUT_AGENT_STATES);
+        CHECK((p[i].layout == ODBC_LAYOUT_AGENT_STATES) == (p[i].span != NULL));
     }
     CHECK(odbc_preset_find("nope") == NULL);
 }
@@ -967,6 +970,73 @@ static void test_preset_mitel(void)
                  "queue_name", "interval_start", "queueoffered");
 }
 
+/* agent-state presets: agent id, activity id, start, then end or duration (by span form) */
+static void check_agent_preset(const char *id, const char *want, const char *col3)
+{
+    const struct odbc_preset *p = odbc_preset_find(id);
+    struct odbc_conn *c = open_pg("pg", 0);
+    struct odbc_query *q = NULL;
+    char out[4096], err[512];
+    if (!CHECK(p != NULL) || !c) {
+        odbc_conn_close(c);
+        return;
+    }
+    CHECK_EQ_INT(p->layout, ODBC_LAYOUT_AGENT_STATES);
+    read_all(c, p->sql, &day_0331, out, sizeof(out));
+    if (!CHECK_EQ_STR(out, want)) {
+        printf("  preset %s\n", id);
+    }
+    if (CHECK_EQ_INT(odbc_query_open(c, p->sql, &day_0331, NULL, &q, err, sizeof(err)), 0)) {
+        CHECK_EQ_INT(odbc_query_ncols(q) >= 3, 1);
+        CHECK_EQ_STR(odbc_query_column(q, 0)->name, "agent_id");
+        CHECK_EQ_STR(odbc_query_column(q, 1)->name, "activity_id");
+        CHECK_EQ_STR(odbc_query_column(q, 2)->name, "start_time");
+        if (col3) {
+            CHECK_EQ_STR(odbc_query_column(q, 3)->name, col3);
+        }
+    } else {
+        printf("  %s\n", err);
+    }
+    odbc_query_close(q);
+    odbc_conn_close(c);
+}
+
+static void test_preset_avaya_agents(void)
+{
+    /* CHAR login ids trimmed, leading zeros kept; AUX with its reason code */
+    check_agent_preset("avaya_cms_agent_trace",
+                       "00815|ACW|2024-03-31 09:00:00|30\n"
+                       "0815|AVAIL|2024-03-31 01:30:00|5400\n"
+                       "0815|AVAIL|2024-03-31 08:00:00|1800\n"
+                       "0815|ACD|2024-03-31 08:30:00|245\n"
+                       "0815|AUX7|2024-03-31 08:34:05|600\n",
+                       "duration");
+}
+
+static void test_preset_ucce_agents(void)
+{
+    check_agent_preset("cisco_ucce_agent_event_detail",
+                       "0042|LOGIN|2024-03-31 07:59:00|NULL\n"
+                       "0042|NR3|2024-03-31 10:00:00|Lunch\n"
+                       "0042|NR7|2024-03-31 10:45:00|Meeting\n"
+                       "0042|LOGOUT|2024-03-31 16:00:00|NULL\n"
+                       "42|LOGIN|2024-03-31 09:00:00|NULL\n",
+                       "activity_name");
+}
+
+static void test_preset_asterisk_agents(void)
+{
+    /* two ADDMEMBERs at 08:00 (two queues) are one state */
+    check_agent_preset("asterisk_queue_log_agents",
+                       "PJSIP/202|ADDMEMBER|2024-03-31 00:30:00\n"
+                       "PJSIP/301|ADDMEMBER|2024-03-31 08:00:00\n"
+                       "PJSIP/301|PAUSE:lunch|2024-03-31 12:00:00\n"
+                       "PJSIP/301|UNPAUSE|2024-03-31 12:30:00\n"
+                       "PJSIP/301|PAUSE|2024-03-31 13:00:00\n"
+                       "PJSIP/301|REMOVEMEMBER|2024-03-31 17:00:00\n",
+                       NULL);
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* SQLite through the sqliteodbc driver                                                        */
 
@@ -1232,6 +1302,9 @@ int main(void)
     RUN(test_preset_ucce);
     RUN(test_preset_asterisk);
     RUN(test_preset_mitel);
+    RUN(test_preset_avaya_agents);
+    RUN(test_preset_ucce_agents);
+    RUN(test_preset_asterisk_agents);
     RUN(test_sqlite);
     RUN(test_cancel);
     RUN(test_million_rows);

@@ -1,0 +1,161 @@
+// Agent states over ODBC from a real PostgreSQL (tests/lib/pg.sh) through psqlODBC, with the
+// preset table layouts of tests/fixtures/odbc: Avaya CMS agent trace (start + duration, across
+// the spring DST gap), Cisco UCCE Agent_Event_Detail and Asterisk queue_log (start only, with
+// logout codes). ODBC runs replace the staged days of their period.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { REPO_ROOT } from '../lib/daemon.mjs';
+import { assertStatus, show, sleep, startWithAdmin } from '../lib/api.mjs';
+
+const PG_PASSWORD = 'pw;with{braces}=x'; // pg.sh's default
+const DAY = '2024-03-31';
+let d;
+let admin;
+let pg;
+let port;
+let dir;
+const sources = {};
+
+function startPg() {
+  return new Promise((resolve, reject) => {
+    pg = spawn('sh', [path.join(REPO_ROOT, 'tests/lib/pg.sh'), 'run'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    pg.stdout.on('data', (b) => {
+      out += b;
+      const p = /PORT (\d+)/.exec(out);
+      const dd = /DIR (\S+)/.exec(out);
+      if (p && dd) {
+        resolve({ port: Number(p[1]), dir: dd[1] });
+      }
+    });
+    pg.on('exit', (code) => reject(new Error(`pg.sh exited with ${code} (is PostgreSQL installed?)`)));
+  });
+}
+
+async function run(sourceId) {
+  const c = await admin.post('/api/v1/runs', { source_id: sourceId, from: DAY, to: DAY });
+  assertStatus(c, 202);
+  for (let i = 0; i < 300; i++) {
+    const r = await admin.get(`/api/v1/runs/${c.body.id}`);
+    if (['done', 'failed', 'cancelled'].includes(r.body.state)) {
+      const log = await admin.get(`/api/v1/runs/${c.body.id}/log?limit=500`);
+      return { ...r.body, ...r.body.counts, log: log.body.items.map((x) => x.message) };
+    }
+    await sleep(100);
+  }
+  throw new Error('run did not finish');
+}
+
+async function spans(agent) {
+  const r = await admin.get(`/api/v1/agent-states?agent=${encodeURIComponent(agent)}&from=${DAY}&to=${DAY}`);
+  assertStatus(r, 200);
+  const dd = r.body.days.find((x) => x.day === DAY);
+  return dd ? dd.spans.map((s) => `${s.local_start.slice(11, 19)}-${s.local_end ? s.local_end.slice(11, 19) : 'open'} ${s.activity}`) : [];
+}
+
+before(async () => {
+  const driver = ['/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so', '/usr/lib/aarch64-linux-gnu/odbc/psqlodbcw.so']
+    .find((p) => fs.existsSync(p));
+  assert.ok(driver, 'psqlODBC is not installed (Debian package odbc-postgresql)');
+  ({ port, dir } = await startPg());
+  const psql = fs.readdirSync('/usr/lib/postgresql').map((v) => `/usr/lib/postgresql/${v}/bin/psql`).find((p) => fs.existsSync(p));
+  for (const f of ['asterisk_queue_log.sql', 'asterisk_queue_log_agents.sql', 'avaya_cms_agent_trace.sql',
+    'cisco_ucce_agent_event_detail.sql']) {
+    execFileSync(psql, ['-q', '-h', dir, '-p', String(port), '-U', 'app', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1',
+      '-f', path.join(REPO_ROOT, 'tests/fixtures/odbc', f)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
+  for (const a of ['talk', 'break', 'lunch']) {
+    assertStatus(await admin.post('/api/v1/activities', { identifier: a, name: a }), 201);
+  }
+  for (const preset of ['avaya_cms_agent_trace', 'cisco_ucce_agent_event_detail', 'asterisk_queue_log_agents']) {
+    const r = await admin.post('/api/v1/sources', {
+      name: preset, kind: 'odbc', product: 'agent_states', time_zone: 'Europe/Berlin', password: PG_PASSWORD,
+      settings: { odbc: { connection_string: `Driver=${driver};Server=127.0.0.1;Port=${port};Database=postgres`, user: 'app', preset } },
+    });
+    assertStatus(r, 201);
+    sources[preset] = r.body;
+  }
+});
+
+after(async () => {
+  if (d) {
+    await d.stop();
+  }
+  if (pg) {
+    pg.stdin.end(); // EOF: pg.sh stops the cluster and removes its folder
+  }
+});
+
+test('presets are listed with their span form and logout codes; the source takes them', async () => {
+  const r = await admin.get('/api/v1/source-presets');
+  const ucce = r.body.items.find((p) => p.id === 'cisco_ucce_agent_event_detail');
+  assert.equal(ucce.product, 'agent_states');
+  assert.equal(ucce.span, 'start_only');
+  assert.deepEqual(ucce.logout_activities, ['LOGOUT']);
+  assert.deepEqual(sources.asterisk_queue_log_agents.settings.agent_states,
+    { span: 'start_only', logout_activities: ['REMOVEMEMBER'], min_duration_s: 0, split_at_midnight: true });
+  assert.equal(sources.avaya_cms_agent_trace.settings.agent_states.span, 'start_duration');
+  const wrong = await admin.post('/api/v1/sources', {
+    name: 'wrong', kind: 'odbc', product: 'agent_states', time_zone: 'UTC',
+    settings: { odbc: { dsn: 'x', preset: 'avaya_cms_hsplit' } },
+  });
+  assert.equal(wrong.status, 422, show(wrong));
+});
+
+test('Avaya CMS agent trace: start + duration across the DST gap, login ids with leading zeros', async () => {
+  const src = sources.avaya_cms_agent_trace;
+  const r = await run(src.id);
+  assert.equal(r.state, 'done', r.log.join('\n'));
+  assert.equal(r.rows_staged, 5);
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: '0815;anna@example.com\n00815;otto@example.com' }), 200);
+  await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'AUX7', activity: 'break' });
+  await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'ACD', activity: 'talk' });
+  assert.deepEqual(await spans('anna@example.com'), [
+    '01:30:00-04:00:00 present', // 90 minutes of real time: the clocks skip 02:00-03:00
+    '04:00:00-08:00:00 logged_out',
+    '08:00:00-08:30:00 present',
+    '08:30:00-08:34:05 talk',
+    '08:34:05-08:44:05 break',
+  ]);
+  assert.deepEqual(await spans('otto@example.com'), ['09:00:00-09:00:30 present']);
+});
+
+test('Cisco UCCE Agent_Event_Detail: start only, reason names, LOGOUT closes the session', async () => {
+  const src = sources.cisco_ucce_agent_event_detail;
+  const r = await run(src.id);
+  assert.equal(r.state, 'done', r.log.join('\n'));
+  const codes = await admin.get(`/api/v1/activity-codes?source=${src.id}`);
+  assert.deepEqual(codes.body.items.map((c) => [c.code, c.name, c.count]),
+    [['LOGIN', null, 2], ['LOGOUT', null, 1], ['NR3', 'Lunch', 1], ['NR7', 'Meeting', 1]]);
+  const unknown = await admin.get(`/api/v1/unknown-agents?source=${src.id}`);
+  assert.deepEqual(unknown.body.items.map((x) => x.ext_agent), ['0042', '42']);
+  await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'NR3', activity: 'lunch' });
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: '0042;anna@example.com' }), 200);
+  // anna has ids in two sources: both show in her day
+  assert.deepEqual(await spans('anna@example.com'), [
+    '01:30:00-04:00:00 present', '04:00:00-07:59:00 logged_out', '07:59:00-08:30:00 present',
+    '08:30:00-08:34:05 talk', '08:34:05-08:44:05 break', '08:44:05-10:00:00 present',
+    '10:00:00-10:45:00 lunch', '10:45:00-16:00:00 present',
+  ]);
+});
+
+test('Asterisk queue_log: membership and pauses; a re-run replaces the day and changes nothing', async () => {
+  const src = sources.asterisk_queue_log_agents;
+  const r = await run(src.id);
+  assert.equal(r.state, 'done', r.log.join('\n'));
+  await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'PAUSE:lunch', activity: 'lunch' });
+  await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'PAUSE', activity: 'break' });
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: 'PJSIP/301;pat@example.com\nPJSIP/202;kim@example.com' }), 200);
+  const want = ['08:00:00-12:00:00 present', '12:00:00-12:30:00 lunch', '12:30:00-13:00:00 present', '13:00:00-17:00:00 break'];
+  assert.deepEqual(await spans('pat@example.com'), want);
+  assert.deepEqual(await spans('kim@example.com'), ['00:30:00-open present']);
+  const again = await run(src.id);
+  assert.equal(again.state, 'done');
+  assert.ok(again.log.some((l) => /0 agent days changed/.test(l)), again.log.join('\n'));
+  assert.deepEqual(await spans('pat@example.com'), want);
+});
