@@ -15,6 +15,7 @@
 #include "cmd_config.h"
 #include "cmd_backup.h"
 #include "cmd_run.h"
+#include "cmd_xlink.h"
 #include "config/config.h"
 #include "http/setup.h"
 #include "core/embedded.h"
@@ -64,6 +65,9 @@ static void usage(FILE *out)
             "  acdlink restore FILE --data-dir DIR [--force] [SETTINGS]\n"
             "      restore a backup into an empty data folder (--force: replace what is there);\n"
             "      the daemon must not run on DIR; older backups are migrated\n"
+            "  acdlink import-xlink DIR [--dry-run] [--time-zone ZONE] [--json] [SETTINGS]\n"
+            "      convert an Xlink installation's isps_ul.ini, isps.cfg, acd_map.ini and $N.BAS\n"
+            "      files in DIR into sources, WFM queues and mappings, with a report of every key\n"
             "  acdlink config export [--output FILE] [SETTINGS]\n"
             "  acdlink config apply FILE|- [--dry-run] [--prune] [SETTINGS]\n"
             "      the whole setup (value types, queues, sources, mappings, schedules) as JSON,\n"
@@ -438,6 +442,41 @@ static int cmd_backup_args(int restore, int argc, char **argv)
     return rc;
 }
 
+/* import-xlink DIR [--dry-run] [--time-zone ZONE] [--json] [SETTINGS] */
+static int cmd_xlink_args(int argc, char **argv)
+{
+    const char *dir = argc > 0 ? argv[0] : NULL, *zone = NULL;
+    char **settings = calloc((size_t)argc + 1, sizeof(char *));
+    int rest = 0, dry = 0, json = 0, rc;
+    struct acdl_config cfg;
+    if (!settings) {
+        return 1;
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--dry-run")) {
+            dry = 1;
+        } else if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else if (!strcmp(argv[i], "--time-zone") && i + 1 < argc) {
+            zone = argv[++i];
+        } else {
+            settings[rest++] = argv[i];
+        }
+    }
+    if (!dir || !strncmp(dir, "--", 2)) {
+        fprintf(stderr, "acdlink: usage: acdlink import-xlink DIR [--dry-run] [--time-zone ZONE] "
+                        "[--json] [--data-dir DIR]\n");
+        free(settings);
+        return EXIT_USAGE;
+    }
+    rc = load_settings(&cfg, rest, settings);
+    if (rc == 0) {
+        rc = cmd_import_xlink(&cfg, dir, dry, zone, json);
+    }
+    free(settings);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
@@ -446,6 +485,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run")) {
         return cmd_run_args(argc - 2, argv + 2);
+    }
+    if (!strcmp(cmd, "import-xlink")) {
+        return cmd_xlink_args(argc - 2, argv + 2);
     }
     if (!strcmp(cmd, "backup") || !strcmp(cmd, "restore")) {
         return cmd_backup_args(!strcmp(cmd, "restore"), argc - 2, argv + 2);

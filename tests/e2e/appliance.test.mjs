@@ -1,5 +1,6 @@
 // Browser test of the appliance pages of the console: Backup (download a real archive, see it
-// listed) in English, German and French. Real daemon, real TLS, Debian's headless Chromium.
+// listed) and Xlink migration (upload an Xlink installation's files, check, import, read the
+// report), in English, German and French. Real daemon, real TLS, Debian's headless Chromium.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { exact, launchBrowser } from '../lib/browser.mjs';
-import { REPO_ROOT, startDaemon } from '../lib/daemon.mjs';
+import { REPO_ROOT, login, startDaemon } from '../lib/daemon.mjs';
 
 const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
 const i18nDir = path.join(REPO_ROOT, 'web', 'src', 'i18n');
@@ -78,6 +79,47 @@ test('the backup page follows the language', async () => {
     await waitText('h1', dict[lang]['backup.title']);
     await waitText('#backup-download', dict[lang]['backup.download']);
     await waitText('#nav-backup', dict[lang]['nav.backup']);
+  }
+});
+
+test('the Xlink page checks the uploaded files, then imports them', async () => {
+  const fixtures = path.join(REPO_ROOT, 'tests', 'fixtures', 'xlink');
+  await page.click('#nav-xlink');
+  await page.locator('[data-testid="xlink-page"]').waitFor();
+  await waitText('h1', dict.en['xlink.title']);
+  assert.equal(await page.isDisabled('#xlink-check'), true, 'nothing to check before files are chosen');
+  await page.setInputFiles('#xlink-files', fs.readdirSync(fixtures).map((f) => path.join(fixtures, f)));
+  await page.fill('#xlink-zone', 'Europe/Berlin');
+  await page.click('#xlink-check');
+  const report = page.locator('#xlink-report');
+  await report.waitFor();
+  assert.equal(await report.getAttribute('data-dry-run'), 'true');
+  await waitText('#xlink-report h2', dict.en['xlink.report_dry']);
+  const all = await page.locator('[data-testid="xlink-item"]').count();
+  assert.ok(all > 50, `only ${all} report lines`);
+  assert.ok((await page.locator('[data-testid="xlink-action"]').first().textContent()).includes('Universal ACD'));
+  // the filter shows one status only
+  await page.selectOption('#xlink-filter', 'not_convertible');
+  const rows = page.locator('[data-testid="xlink-item"]');
+  const n = await rows.count();
+  assert.ok(n > 0 && n < all);
+  for (let i = 0; i < n; i++) {
+    assert.equal(await rows.nth(i).getAttribute('data-status'), 'not_convertible');
+  }
+  assert.ok(!(await page.content()).includes('hunter2-Canary'), 'a password on the page');
+  const api = await login(daemon, ADMIN.name, ADMIN.password);
+  assert.equal((await api.get('/api/v1/sources')).body.items.length, 0, 'the check changed something');
+
+  await page.click('#xlink-import');
+  await page.locator('#xlink-report[data-dry-run="false"]').waitFor();
+  await waitText('#xlink-report h2', dict.en['xlink.report_done']);
+  await page.locator('[data-testid="xlink-created"][data-kind="sources"]').waitFor();
+  const names = (await api.get('/api/v1/sources')).body.items.map((s) => s.name).sort();
+  assert.deepEqual(names, ['CSV Hotline', 'Half Hour', 'Universal ACD']);
+  for (const lang of ['de', 'fr', 'en']) {
+    await page.selectOption('#lang-select', lang);
+    await waitText('h1', dict[lang]['xlink.title']);
+    await waitText('#xlink-import', dict[lang]['xlink.import']);
   }
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(cspViolations, []);

@@ -16,6 +16,7 @@ import { RunsPage } from './pages/runs.js';
 import { MappingsPage } from './pages/mappings.js';
 import { ResultsPage } from './pages/results.js';
 import { BackupPage } from './pages/backup.js';
+import { XlinkPage } from './pages/xlink.js';
 
 // Route -> page. admin: only admins see it; everyone else's pages are read-only for viewers.
 const PAGES = {
@@ -25,6 +26,7 @@ const PAGES = {
   'value-types': { component: ValueTypesPage, admin: false, label: 'nav.value_types' },
   mappings: { component: MappingsPage, admin: false, label: 'nav.mappings' },
   results: { component: ResultsPage, admin: false, label: 'nav.results' },
+  xlink: { component: XlinkPage, admin: false, label: 'nav.xlink' },
   users: { component: UsersPage, admin: true, label: 'nav.users' },
   tokens: { component: TokensPage, admin: true, label: 'nav.tokens' },
   audit: { component: AuditPage, admin: true, label: 'nav.audit' },

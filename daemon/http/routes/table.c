@@ -95,5 +95,6 @@ const struct route http_routes[] = {
     {"POST", "/api/v1/deliveries/{id}/retry", route_deliveries_retry, ROLE_OPERATOR, 0},
     {"GET", "/api/v1/backlog", route_backlog_get, ROLE_VIEWER, 0},
     {"GET", "/api/v1/metrics", route_metrics_get, ROLE_VIEWER, 0},
+    {"POST", "/api/v1/xlink-imports", route_xlink_import, ROLE_OPERATOR, 8 * KB * KB},
 };
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);

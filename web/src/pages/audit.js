@@ -10,7 +10,7 @@ const PAGE_SIZE = 50;
 export const AUDIT_ACTIONS = [
   'auth.login', 'auth.login_failed', 'auth.logout', 'auth.password',
   'user.create', 'user.update', 'user.delete', 'token.create', 'token.revoke',
-  'backup.create', 'backup.restore',
+  'backup.create', 'backup.restore', 'xlink.import',
 ];
 const OUTCOMES = ['ok', 'denied', 'error'];
 

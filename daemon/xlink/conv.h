@@ -1,0 +1,68 @@
+/* conv.h: what the Xlink converters share (internal to daemon/xlink/). */
+#ifndef ACDL_XLINK_CONV_H
+#define ACDL_XLINK_CONV_H
+#include <jansson.h>
+
+#include "core/log.h"
+#include "xlink/ini.h"
+#include "xlink/xlink.h"
+
+#define CONV_MAX_SOURCES 64
+
+enum conv_status { ST_CONVERTED, ST_SKIPPED, ST_NOT_CONVERTIBLE };
+
+/* A source made from an isps_ul.ini section. */
+struct conv_source {
+    char name[65];
+    int odbc;        /* 0: CSV, 1: Universal (ODBC) */
+    int interval;
+    char tz[65];
+    json_t *metrics; /* Xlink metric name (ColumnNames entry / ValueTypes entry) -> ours */
+};
+
+struct conv {
+    const struct xlink_opts *opts;
+    json_t *items;   /* the report's lines */
+    json_t *actions; /* what the operator must do by hand */
+    json_t *value_types, *queues, *sources, *mappings; /* the setup document's lists */
+    struct conv_source src[CONV_MAX_SOURCES];
+    int nsrc;
+    char wfm_system[128]; /* Name of [IES System WFM] in isps.cfg; "" when unknown */
+    const struct xlink_file *files;
+    size_t nfiles;
+};
+
+/* Adds a report line for key of section sec of f (e may be NULL for a file-level line). */
+void conv_item(struct conv *c, const struct ini_file *f, const char *section,
+               const struct ini_entry *e, const char *key, enum conv_status st, const char *fmt,
+               ...) ACDL_PRINTF(7, 8);
+
+/* Adds an action for the operator. */
+void conv_action(struct conv *c, const char *fmt, ...) ACDL_PRINTF(2, 3);
+
+/* Reports every entry of section sec that no converter took. */
+void conv_rest(struct conv *c, struct ini_file *f, int sec);
+
+/* 1 when a and b are equal ignoring ASCII case. */
+int conv_ieq(const char *a, const char *b);
+
+/* The source converted from the section called name (any case), or NULL. */
+struct conv_source *conv_source_find(struct conv *c, const char *name);
+
+/* isps.cfg: the WFM system's name and URL. */
+void conv_isps_cfg(struct conv *c, struct ini_file *f);
+
+/* isps_ul.ini: [General], [DB], CSV and Universal sections. */
+void conv_isps_ul(struct conv *c, struct ini_file *f);
+
+/* acd_map.ini and the $N.BAS scripts it names. */
+void conv_acd_map(struct conv *c, struct ini_file *f);
+
+/* A file of the upload by name (any case), or NULL. */
+const struct xlink_file *conv_file(const struct conv *c, const char *name);
+
+/* 1 when s only sums Para1..ParaN, each once: 1 scaled by 100 (Xlink's usual Result), 2
+ * unscaled; 0 otherwise (then why says what else it does). */
+int conv_bas_is_sum(const char *text, size_t len, int n, char *why, size_t whysz);
+
+#endif

@@ -1,0 +1,719 @@
+/* sources.c: isps_ul.ini and isps.cfg into acdlink sources: [General], [DB], CSV sections and
+ * Universal (ODBC) sections, key by key. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/tz.h"
+#include "pipeline/source_cfg.h"
+#include "xlink/conv.h"
+
+#define PASSWORD_HINT "set it in the console (Sources) or with PATCH /api/v1/sources/{id}"
+
+static const char *sec_name(const struct ini_file *f, int sec)
+{
+    return f->sections[sec].name;
+}
+
+/* TimeLink (agent-state) keys of Xlink. */
+static int is_agent_key(const char *k)
+{
+    static const char *const keys[] = {"AgentColumn", "LogOffActivities",
+                                       "MinimumActivityDuration", "AgentActivityTable",
+                                       "DeleteActivityImportFiles", "TimeZone_TimeLink", NULL};
+    if (!strncmp(k, "Activity", 8) || !strncmp(k, "activity", 8) || !strncmp(k, "ACTIVITY", 8)) {
+        return 1;
+    }
+    for (const char *const *p = keys; *p; p++) {
+        if (conv_ieq(k, *p)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void agent_keys(struct conv *c, struct ini_file *f, int sec)
+{
+    for (size_t i = 0; i < f->nentries; i++) {
+        struct ini_entry *e = &f->entries[i];
+        if (!e->taken && conv_ieq(sec_name(f, e->section), sec_name(f, sec)) &&
+            is_agent_key(e->key)) {
+            e->taken = 1;
+            conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE,
+                      "agent-state (TimeLink) import is not available in acdlink yet; set it up "
+                      "by hand once agent-state sources exist");
+        }
+    }
+}
+
+/* A whole number from text; 1 when it is one. */
+static int int_of(const char *s, long *out)
+{
+    char *end = NULL;
+    if (!s || !*s) {
+        return 0;
+    }
+    long v = strtol(s, &end, 10);
+    if (*end) {
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* Splits a ';' list into trimmed items (new array of strings). Empty items are kept. */
+static json_t *split_list(const char *s)
+{
+    json_t *a = json_array();
+    const char *p = s;
+    for (;;) {
+        const char *q = strchr(p, ';');
+        size_t n = q ? (size_t)(q - p) : strlen(p);
+        while (n && (*p == ' ' || *p == '\t')) {
+            p++;
+            n--;
+        }
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) {
+            n--;
+        }
+        json_array_append_new(a, json_stringn(p, n));
+        if (!q) {
+            break;
+        }
+        p = q + 1;
+    }
+    return a;
+}
+
+/* A metric name acdlink accepts (1-64 of letters, digits, space, _ - .), unique in used. */
+static void metric_name(const char *want, int col, json_t *used, char *out, size_t outsz)
+{
+    size_t o = 0;
+    for (const char *p = want; *p && o + 1 < outsz && o < 64; p++) {
+        char ch = *p;
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                 ch == '_' || ch == '-' || ch == '.' || ch == ' ';
+        out[o++] = ok ? ch : '_';
+    }
+    while (o && out[o - 1] == ' ') {
+        o--;
+    }
+    out[o] = '\0';
+    if (!o) {
+        snprintf(out, outsz, "col%d", col);
+    }
+    for (int k = 2; json_object_get(used, out); k++) {
+        char base[60];
+        snprintf(base, sizeof(base), "%.55s", out);
+        snprintf(out, outsz, "%s_%d", base, k);
+    }
+}
+
+/* Interval (15, 30, 60); 0 when not convertible (reported). */
+static int conv_interval(struct conv *c, struct ini_file *f, int sec)
+{
+    struct ini_entry *e = ini_take(f, sec, "Interval");
+    struct ini_entry *e2 = e ? NULL : ini_take(f, sec, "IntervalDuration");
+    long v = -1;
+    if (!e) {
+        e = e2;
+    }
+    if (!e) {
+        conv_item(c, f, sec_name(f, sec), NULL, "Interval", ST_SKIPPED,
+                  "not set: 15-minute intervals assumed");
+        return 15;
+    }
+    if (int_of(e->value, &v) && (v == 15 || v == 30 || v == 60)) {
+        conv_item(c, f, sec_name(f, sec), e, e->key, ST_CONVERTED, "interval_minutes %ld", v);
+        return (int)v;
+    }
+    conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE,
+              "acdlink plans 15, 30 or 60-minute intervals; the source is created disabled with "
+              "15: aggregate the data to one of them");
+    return 0;
+}
+
+/* TimeZone as an hour offset into out; 0 when not convertible (reported, default zone used). */
+static int conv_time_zone(struct conv *c, struct ini_file *f, int sec, char *out, size_t outsz)
+{
+    struct ini_entry *e = ini_take(f, sec, "TimeZone");
+    const char *def = c->opts->time_zone && *c->opts->time_zone ? c->opts->time_zone : "UTC";
+    snprintf(out, outsz, "%s", def);
+    if (!e || !strcmp(e->value, "0") || !strcmp(e->value, "00:00") || !e->value[0]) {
+        conv_item(c, f, sec_name(f, sec), e, "TimeZone", e ? ST_CONVERTED : ST_SKIPPED,
+                  "no offset: the data is in the Xlink server's local time; the source uses %s"
+                  "%s",
+                  def, strcmp(def, "UTC") ? "" : " (pass the server's zone, e.g. "
+                                                 "Europe/Berlin, as the migration's time zone)");
+        return 1;
+    }
+    const char *s = e->value;
+    int neg = *s == '-';
+    s += (*s == '-' || *s == '+');
+    double hours = -1;
+    int h = 0, m = 0;
+    char tail = 0;
+    if (sscanf(s, "%2d:%2d%c", &h, &m, &tail) == 2 && m >= 0 && m < 60) {
+        hours = h + m / 60.0;
+    } else {
+        char *end = NULL;
+        double v = strtod(s, &end);
+        if (end != s && !*end) {
+            hours = v;
+        } else if (end != s && *end == ',' && end[1]) {
+            hours = v + strtod(end + 1, NULL) / 10.0; /* "3,5" written with a decimal comma */
+        }
+    }
+    if (hours < 0 || hours > 14) {
+        conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE,
+                  "not an hour offset; the source uses %s and is created disabled: set its zone",
+                  def);
+        return 0;
+    }
+    if (fabs(hours - floor(hours)) > 1e-9) {
+        conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE,
+                  "a fractional offset has no Etc zone; the source uses %s and is created "
+                  "disabled: set its IANA zone (e.g. Asia/Kolkata for +5:30)",
+                  def);
+        return 0;
+    }
+    int whole = (int)hours * (neg ? -1 : 1);
+    if (whole < -12) {
+        conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE,
+                  "offsets west of UTC-12 do not exist; the source uses %s and is disabled", def);
+        return 0;
+    }
+    /* POSIX signs: Etc/GMT-2 is UTC+2 */
+    snprintf(out, outsz, "Etc/GMT%+d", -whole);
+    conv_item(c, f, sec_name(f, sec), e, e->key, ST_CONVERTED,
+              "time_zone %s (UTC%+d all year): a fixed offset has no daylight saving time; if "
+              "the ACD writes local time with DST, set the region's zone instead (e.g. "
+              "Europe/Berlin)",
+              out, whole);
+    return 1;
+}
+
+static void common_skips(struct conv *c, struct ini_file *f, int sec)
+{
+    static const char *const logs[] = {"Protocol", "LogDir", "LogFile", NULL};
+    for (const char *const *k = logs; *k; k++) {
+        struct ini_entry *e;
+        while ((e = ini_take(f, sec, *k)) != NULL) {
+            conv_item(c, f, sec_name(f, sec), e, e->key, ST_SKIPPED,
+                      "acdlink keeps the log of every run with the run (Runs page); no switch "
+                      "needed");
+        }
+    }
+}
+
+/* Checks and adds one source to the document; reports the section's outcome. */
+static void add_source(struct conv *c, struct ini_file *f, int sec, int odbc, json_t *settings,
+                       int interval, const char *tz, int enabled, json_t *metrics)
+{
+    char err[600], canonical[65];
+    struct source_cfg *cfg = malloc(sizeof(*cfg));
+    const char *name = sec_name(f, sec);
+    if (!cfg || c->nsrc == CONV_MAX_SOURCES) {
+        free(cfg);
+        json_decref(settings);
+        json_decref(metrics);
+        conv_item(c, f, name, NULL, NULL, ST_NOT_CONVERTIBLE, "too many sections");
+        return;
+    }
+    if (tz_check(tz, canonical, sizeof(canonical)) != ACDL_OK) {
+        snprintf(canonical, sizeof(canonical), "UTC");
+        enabled = 0;
+    }
+    int rc = source_cfg_parse(settings, odbc ? SOURCE_ODBC : SOURCE_CSV, LAYOUT_INTERVAL,
+                              canonical, interval, cfg, err, sizeof(err));
+    if (rc != ACDL_OK || strlen(name) > 64 || !*name) {
+        conv_item(c, f, name, NULL, NULL, ST_NOT_CONVERTIBLE, "no source made: %s",
+                  rc != ACDL_OK ? err : "the section name is empty or longer than 64 characters");
+        json_decref(settings);
+        json_decref(metrics);
+        free(cfg);
+        return;
+    }
+    json_t *norm = source_cfg_settings_json(cfg);
+    free(cfg);
+    json_decref(settings);
+    json_array_append_new(c->sources,
+                          json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:o}", "name", name,
+                                    "kind", odbc ? "odbc" : "csv", "product", "contacts",
+                                    "layout", "interval", "time_zone", canonical,
+                                    "interval_minutes", interval, "enabled", enabled,
+                                    "settings", norm));
+    struct conv_source *s = &c->src[c->nsrc++];
+    snprintf(s->name, sizeof(s->name), "%s", name);
+    s->odbc = odbc;
+    s->interval = interval;
+    snprintf(s->tz, sizeof(s->tz), "%s", canonical);
+    s->metrics = metrics;
+    conv_item(c, f, name, NULL, NULL, ST_CONVERTED, "%s source '%s'%s", odbc ? "ODBC" : "CSV",
+              name, enabled ? "" : ", created disabled: see the keys above");
+}
+
+/* A 1-based column number key; 0 when absent or not a number (reported). */
+static int column_key(struct conv *c, struct ini_file *f, int sec, const char *key,
+                      const char *role)
+{
+    struct ini_entry *e = ini_take(f, sec, key);
+    long v = -1;
+    if (!e) {
+        return 0;
+    }
+    if (!int_of(e->value, &v) || v < 0 || v > 100000) {
+        conv_item(c, f, sec_name(f, sec), e, key, ST_NOT_CONVERTIBLE,
+                  "not a column number (columns are counted from 1)");
+        return 0;
+    }
+    if (v == 0) {
+        conv_item(c, f, sec_name(f, sec), e, key, ST_SKIPPED, "0: no such column");
+        return 0;
+    }
+    if (!strcmp(role, "aht")) {
+        conv_item(c, f, sec_name(f, sec), e, key, ST_CONVERTED,
+                  "column %ld holds an average handle time", v);
+    } else {
+        conv_item(c, f, sec_name(f, sec), e, key, ST_CONVERTED, "columns.%s = column %ld", role,
+                  v);
+    }
+    return (int)v;
+}
+
+static void conv_csv(struct conv *c, struct ini_file *f, int sec)
+{
+    const char *name = sec_name(f, sec);
+    json_t *csv = json_object(), *cols = json_object(), *metrics = json_object();
+    json_t *names = NULL, *map = json_object();
+    struct ini_entry *e;
+    int enabled = 1, interval;
+    char tz[65];
+    long v = -1;
+
+    if ((e = ini_take(f, sec, "Source")) != NULL && e->value[0]) {
+        json_object_set_new(csv, "folder", json_string(e->value));
+        int windows = e->value[1] == ':' || e->value[0] == '\\';
+        conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.folder%s",
+                  windows ? ": a Windows path; on Linux change it to where the files are now"
+                          : "");
+    } else {
+        conv_item(c, f, name, e, "Source", ST_NOT_CONVERTIBLE,
+                  "the folder of the call-data files is not set");
+    }
+    json_object_set_new(csv, "pattern", json_string("*"));
+    json_object_set_new(csv, "encoding", json_string("windows-1252"));
+    json_object_set_new(csv, "header", json_false());
+    conv_item(c, f, name, NULL, NULL, ST_CONVERTED,
+              "every file in the folder is read (pattern *), as Xlink did; files already "
+              "imported are recognised by their SHA-256; the files are read as Windows-1252");
+    if ((e = ini_take(f, sec, "SeparatorCharacter")) != NULL) {
+        static const char *const seps[] = {" ", NULL, ",", ";", "\t"};
+        if (int_of(e->value, &v) && v >= 0 && v <= 4 && seps[v]) {
+            json_object_set_new(csv, "separator", json_string(seps[v]));
+            conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.separator '%s'",
+                      v == 4 ? "\\t" : seps[v]);
+        } else {
+            json_object_set_new(csv, "separator", json_string(";"));
+            enabled = 0;
+            conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
+                      "known codes are 2 (comma), 3 (semicolon), 0 (space), 4 (tab); ';' is "
+                      "used and the source is disabled: set csv.separator");
+        }
+    } else {
+        json_object_set_new(csv, "separator", json_string(","));
+    }
+    struct ini_entry *dest = ini_take(f, sec, "Destination");
+    if ((e = ini_take(f, sec, "DeleteImportFiles")) != NULL) {
+        if (int_of(e->value, &v) && v == 1 && dest && dest->value[0]) {
+            json_object_set_new(csv, "after_import", json_string("move"));
+            json_object_set_new(csv, "archive_folder", json_string(dest->value));
+            conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.after_import move");
+            conv_item(c, f, name, dest, dest->key, ST_CONVERTED, "csv.archive_folder");
+            dest = NULL;
+        } else if (int_of(e->value, &v) && (v == 0 || v == 2)) {
+            json_object_set_new(csv, "after_import", json_string(v ? "delete" : "keep"));
+            conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.after_import %s",
+                      v ? "delete" : "keep");
+        } else {
+            conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
+                      "%s; files are kept after import",
+                      v == 1 ? "move needs Destination" : "known values are 0, 1 and 2");
+        }
+    }
+    if (dest) {
+        conv_item(c, f, name, dest, dest->key, ST_SKIPPED,
+                  "only used when DeleteImportFiles is 1 (move)");
+    }
+    if ((e = ini_take(f, sec, "HeaderLines")) != NULL) {
+        if (int_of(e->value, &v) && v >= 0 && v <= 1000) {
+            json_object_set_new(csv, "skip_lines", json_integer(v));
+            conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.skip_lines %ld", v);
+        } else {
+            conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE, "not a line count from 0 to 1000");
+        }
+    }
+    if ((e = ini_take(f, sec, "DateOrder")) != NULL) {
+        char o[8];
+        snprintf(o, sizeof(o), "%.3s", e->value);
+        for (char *p = o; *p; p++) {
+            *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        }
+        if (strlen(e->value) == 3 && (!strcmp(o, "dmy") || !strcmp(o, "mdy") || !strcmp(o, "ymd"))) {
+            json_object_set_new(csv, "date_order", json_string(o));
+            conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.date_order %s", o);
+        } else {
+            conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE, "use dmy, mdy or ymd");
+        }
+    }
+    int group = column_key(c, f, sec, "GroupColumn", "queue");
+    int ts = column_key(c, f, sec, "TimeStampColumn", "timestamp");
+    int date = 0, time = 0;
+    if (ts) {
+        for (int k = 0; k < 2; k++) {
+            if ((e = ini_take(f, sec, k ? "TimeColumn" : "DateColumn")) != NULL) {
+                conv_item(c, f, name, e, e->key, ST_SKIPPED, "TimeStampColumn overrides it");
+            }
+        }
+        json_object_set_new(cols, "timestamp", json_integer(ts));
+    } else {
+        date = column_key(c, f, sec, "DateColumn", "date");
+        time = column_key(c, f, sec, "TimeColumn", "time");
+        json_object_set_new(cols, "date", date ? json_integer(date) : json_null());
+        json_object_set_new(cols, "time", time ? json_integer(time) : json_null());
+    }
+    json_object_set_new(cols, "queue", group ? json_integer(group) : json_null());
+    if ((e = ini_take(f, sec, "ColumnNames")) != NULL) {
+        names = split_list(e->value);
+        conv_item(c, f, name, e, e->key, ST_CONVERTED,
+                  "%zu columns named; the columns other than queue, date and time are metrics",
+                  json_array_size(names));
+    } else {
+        conv_item(c, f, name, NULL, "ColumnNames", ST_NOT_CONVERTIBLE,
+                  "not set: the metrics cannot be named");
+    }
+    int aht = column_key(c, f, sec, "AHTColumn", "aht");
+    size_t i;
+    json_t *nm;
+    json_array_foreach(names, i, nm)
+    {
+        int col = (int)i + 1;
+        char mname[80];
+        if (col == group || col == ts || col == date || col == time) {
+            continue;
+        }
+        metric_name(json_string_value(nm), col, metrics, mname, sizeof(mname));
+        json_object_set_new(metrics, mname, json_integer(col));
+        json_object_set_new(map, json_string_value(nm), json_string(mname));
+        if (col == aht) {
+            conv_item(c, f, name, NULL, "AHTColumn", ST_CONVERTED,
+                      "metric '%s' holds an average: map it to the value type aht, which "
+                      "acdlink weights by handled",
+                      mname);
+        }
+        if (strcmp(mname, json_string_value(nm)) != 0) {
+            conv_item(c, f, name, NULL, "ColumnNames", ST_CONVERTED,
+                      "column %d '%s' is the metric '%s'", col, json_string_value(nm), mname);
+        }
+    }
+    json_decref(names);
+    if ((e = ini_take(f, sec, "Groups")) != NULL) {
+        conv_item(c, f, name, e, e->key, ST_SKIPPED,
+                  "acdlink imports every queue of the file and lists those without a mapping "
+                  "(Unmapped queues); names stay case-sensitive");
+    }
+    while ((e = ini_take(f, sec, "SubGroups")) != NULL || (e = ini_take(f, sec, "SubGroupColumn"))) {
+        long sg = 0;
+        int none = conv_ieq(e->key, "SubGroupColumn") && int_of(e->value, &sg) && sg == 0;
+        conv_item(c, f, name, e, e->key, none ? ST_SKIPPED : ST_NOT_CONVERTIBLE,
+                  none ? "0: no sub-groups" : "a second naming level is not supported; derive a "
+                                              "combined queue in the source's derived fields");
+    }
+    if ((e = ini_take(f, sec, "TimeFormat")) != NULL) {
+        conv_item(c, f, name, e, e->key, ST_SKIPPED,
+                  "acdlink detects the time format; set csv.time_format if it does not");
+    }
+    interval = conv_interval(c, f, sec);
+    enabled &= interval != 0;
+    enabled &= conv_time_zone(c, f, sec, tz, sizeof(tz));
+    common_skips(c, f, sec);
+    agent_keys(c, f, sec);
+    json_t *settings = json_pack("{s:o, s:o, s:o}", "csv", csv, "columns", cols, "metrics",
+                                 metrics);
+    add_source(c, f, sec, 0, settings, interval ? interval : 15, tz, enabled, map);
+}
+
+/* The Universal interface's per-day query, built explicitly with the period parameters. */
+static void conv_universal(struct conv *c, struct ini_file *f, int sec)
+{
+    const char *name = sec_name(f, sec);
+    json_t *odbc = json_object(), *map = json_object(), *used = json_object();
+    struct ini_entry *e, *q, *ts, *table, *vts, *fns;
+    int enabled = 1, interval;
+    char tz[65];
+    if ((e = ini_take(f, sec, "Source")) != NULL && e->value[0]) {
+        json_object_set_new(odbc, "dsn", json_string(e->value));
+        conv_item(c, f, name, e, e->key, ST_CONVERTED,
+                  "odbc.dsn: create this DSN for unixODBC (odbc.ini) or the Windows driver "
+                  "manager on this machine");
+    } else {
+        json_object_set_new(odbc, "dsn", json_string(name));
+        enabled = 0;
+        conv_item(c, f, name, e, "Source", ST_NOT_CONVERTIBLE, "no DSN; the section name is used");
+    }
+    if ((e = ini_take(f, sec, "User")) != NULL) {
+        json_object_set_new(odbc, "user", json_string(e->value));
+        conv_item(c, f, name, e, e->key, ST_CONVERTED, "odbc.user");
+    }
+    for (int k = 0; k < 2; k++) {
+        while ((e = ini_take(f, sec, k ? "Pwd" : "Password")) != NULL) {
+            conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
+                      "passwords are never taken over (Xlink's encodings are not encryption): "
+                      PASSWORD_HINT);
+            conv_action(c, "set the ODBC password of source '%s': " PASSWORD_HINT, name);
+        }
+    }
+    q = ini_take(f, sec, "QueueNameColumn");
+    ts = ini_take(f, sec, "TimeStampColumn");
+    table = ini_take(f, sec, "CallDataTable");
+    vts = ini_take(f, sec, "ValueTypes");
+    fns = ini_take(f, sec, "ValueTypeFunctions");
+    if ((e = ini_take(f, sec, "QueueSQL")) != NULL) {
+        conv_item(c, f, name, e, e->key, ST_SKIPPED,
+                  "acdlink learns the queues from the data and lists those without a mapping");
+    }
+    if ((e = ini_take(f, sec, "QueueMappingSQL")) != NULL) {
+        enabled = 0;
+        conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
+                  "queue names by id: join the name table in the source's SQL (queue id, queue "
+                  "name as the first two columns); the source is disabled");
+    }
+    static const char *const sizes[] = {"QueueNameType", "RetrieveValueTypesUsing",
+                                        "ValueTypesSize", "ValueTypeSize", "QueueSQLSize",
+                                        "QueueMappingSQLSize", "ActivitySQLSize", NULL};
+    for (const char *const *k = sizes; *k; k++) {
+        while ((e = ini_take(f, sec, *k)) != NULL) {
+            conv_item(c, f, name, e, e->key, ST_SKIPPED, "not needed: acdlink has no fixed "
+                                                         "buffers or column type codes");
+        }
+    }
+    if ((e = ini_take(f, sec, "TimeStampType")) != NULL && strcmp(e->value, "2") != 0) {
+        enabled = 0;
+        conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
+                  "the timestamp is not a date/time column (1 = Unix time): convert it in the "
+                  "SQL; the source is disabled");
+    } else if (e) {
+        conv_item(c, f, name, e, e->key, ST_CONVERTED, "a date/time column");
+    }
+    json_t *qcols = q ? split_list(q->value) : json_array();
+    if (!q || !ts || !table || !vts) {
+        conv_item(c, f, name, NULL, NULL, ST_NOT_CONVERTIBLE,
+                  "QueueNameColumn, TimeStampColumn, CallDataTable and ValueTypes are all "
+                  "needed to build the query");
+        json_decref(qcols);
+        json_decref(odbc);
+        json_decref(map);
+        json_decref(used);
+        conv_rest(c, f, sec);
+        return;
+    }
+    if (json_array_size(qcols) > 1) {
+        enabled = 0;
+        conv_item(c, f, name, q, q->key, ST_NOT_CONVERTIBLE,
+                  "a queue key of several columns: the first is used and the source disabled; "
+                  "concatenate them in the SQL");
+    } else {
+        conv_item(c, f, name, q, q->key, ST_CONVERTED, "the queue column of the query");
+    }
+    const char *qcol = json_string_value(json_array_get(qcols, 0));
+    conv_item(c, f, name, ts, ts->key, ST_CONVERTED,
+              "the interval start column of the query; rows are summed into intervals");
+    conv_item(c, f, name, table, table->key, ST_CONVERTED, "FROM of the query");
+    json_t *exprs = split_list(vts->value);
+    json_t *funcs = fns ? split_list(fns->value) : json_array();
+    size_t sqlcap = 65536, used_len = 0;
+    char *sql = malloc(sqlcap);
+    int nmetrics = 0;
+    size_t i;
+    json_t *x;
+    if (!sql) {
+        goto out;
+    }
+    used_len = (size_t)snprintf(sql, sqlcap, "SELECT %s AS queue, %s AS queue_name, %s AS "
+                                             "interval_start",
+                                qcol, qcol, ts->value);
+    json_array_foreach(exprs, i, x)
+    {
+        const char *ex = json_string_value(x);
+        const char *fn = json_string_value(json_array_get(funcs, json_array_size(funcs) > 1 ? i : 0));
+        char alias[80], base[80];
+        const char *dot = strrchr(ex, '.');
+        snprintf(base, sizeof(base), "%s", dot && strspn(dot + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == strlen(dot + 1) ? dot + 1 : ex);
+        for (char *p = base; *p; p++) {
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))) {
+                *p = '_';
+            }
+        }
+        if (strlen(base) > 40 || strspn(base, "_") == strlen(base) || (base[0] >= '0' && base[0] <= '9')) {
+            snprintf(base, sizeof(base), "value_%zu", i + 1);
+        }
+        metric_name(base, (int)i + 1, used, alias, sizeof(alias));
+        for (char *p = alias; *p; p++) {
+            *p = *p == '-' || *p == '.' || *p == ' ' ? '_' : *p;
+        }
+        int n;
+        if (!fn || !*fn || conv_ieq(fn, "sum")) {
+            n = snprintf(sql + used_len, sqlcap - used_len, ", %s AS %s", ex, alias);
+        } else if (conv_ieq(fn, "count")) {
+            n = snprintf(sql + used_len, sqlcap - used_len,
+                         ", CASE WHEN (%s) IS NULL THEN 0 ELSE 1 END AS %s", ex, alias);
+        } else {
+            conv_item(c, f, name, fns, fns->key, ST_NOT_CONVERTIBLE,
+                      "%s of '%s' cannot be summed per interval; compute it in the SQL or "
+                      "a mapping formula",
+                      fn, ex);
+            continue;
+        }
+        if (n < 0 || used_len + (size_t)n >= sqlcap) {
+            break;
+        }
+        used_len += (size_t)n;
+        json_object_set_new(used, alias, json_true());
+        json_object_set_new(map, ex, json_string(alias));
+        nmetrics++;
+        conv_item(c, f, name, vts, vts->key, ST_CONVERTED, "'%s' is the metric '%s'", ex, alias);
+    }
+    if (fns) {
+        conv_item(c, f, name, fns, fns->key, ST_CONVERTED,
+                  "applied per row: SUM as the value, COUNT as 1 per row");
+    }
+    snprintf(sql + used_len, sqlcap - used_len,
+             " FROM %s WHERE %s >= :period_start AND %s < :period_end", table->value, ts->value,
+             ts->value);
+    json_object_set_new(odbc, "sql", json_string(sql));
+    if (!nmetrics) {
+        conv_item(c, f, name, vts, vts->key, ST_NOT_CONVERTIBLE, "no value type is usable");
+    }
+out:
+    free(sql);
+    json_decref(exprs);
+    json_decref(funcs);
+    json_decref(qcols);
+    json_decref(used);
+    interval = conv_interval(c, f, sec);
+    enabled &= interval != 0;
+    enabled &= conv_time_zone(c, f, sec, tz, sizeof(tz));
+    common_skips(c, f, sec);
+    agent_keys(c, f, sec);
+    add_source(c, f, sec, 1, json_pack("{s:o}", "odbc", odbc), interval ? interval : 15, tz,
+               enabled, map);
+}
+
+static void conv_general(struct conv *c, struct ini_file *f, int sec)
+{
+    struct ini_entry *e;
+    const char *name = sec_name(f, sec);
+    if ((e = ini_take(f, sec, "WriteAlways")) != NULL) {
+        int on = strcmp(e->value, "0") != 0;
+        conv_item(c, f, name, e, e->key, on ? ST_NOT_CONVERTIBLE : ST_CONVERTED,
+                  on ? "acdlink has no global 'write zero values': intervals without data are "
+                       "left alone; zero-filling is a deliberate choice per run"
+                     : "the same as acdlink: intervals without data are left alone");
+    }
+    if ((e = ini_take(f, sec, "LogMaxFileSize")) != NULL) {
+        conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
+                  "a bootstrap setting in acdlink: put log_file_max_kb = %s into acdlink.conf "
+                  "(logs rotate by default)",
+                  e->value);
+    }
+    while ((e = ini_take(f, sec, "Protocol")) != NULL || (e = ini_take(f, sec, "LogDir"))) {
+        conv_item(c, f, name, e, e->key, ST_SKIPPED,
+                  "acdlink logs to the journal or log_file and keeps each run's log with the run");
+    }
+    if ((e = ini_take(f, sec, "AutomaticMappingCorrection")) != NULL) {
+        conv_item(c, f, name, e, e->key, ST_SKIPPED,
+                  "acdlink checks every mapping when it is saved; nothing to correct later");
+    }
+}
+
+void conv_isps_cfg(struct conv *c, struct ini_file *f)
+{
+    for (size_t s = 1; s < f->nsections; s++) {
+        if (ini_section_find(f, f->sections[s].name) != (int)s) {
+            continue;
+        }
+        int sec = (int)s;
+        const char *name = sec_name(f, sec);
+        struct ini_entry *e;
+        if (!strncmp(name, "IES System ", 11) || !strncmp(name, "ies system ", 11) ||
+            !strncmp(name, "IES SYSTEM ", 11)) {
+            if ((e = ini_take(f, sec, "Name")) != NULL) {
+                snprintf(c->wfm_system, sizeof(c->wfm_system), "%s", e->value);
+                conv_item(c, f, name, e, e->key, ST_CONVERTED,
+                          "acd_map.ini lines of the WFM system '%s' are converted", e->value);
+            }
+            if ((e = ini_take(f, sec, "Url")) != NULL) {
+                conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
+                          "Xlink's own protocol (port 45054) is not used: acdlink delivers to the "
+                          "WFM through a target (e.g. the vendor's REST API); set one up");
+            }
+        }
+        conv_rest(c, f, sec);
+    }
+}
+
+void conv_isps_ul(struct conv *c, struct ini_file *f)
+{
+    conv_rest(c, f, 0); /* lines before any section */
+    for (size_t s = 1; s < f->nsections; s++) {
+        int sec = (int)s;
+        const char *name = sec_name(f, sec);
+        if (ini_section_find(f, name) != sec) {
+            continue; /* the same section again in another case: merged with the first */
+        }
+        if (conv_ieq(name, "General")) {
+            conv_general(c, f, sec);
+        } else if (conv_ieq(name, "DB")) {
+            for (size_t i = 0; i < f->nentries; i++) {
+                struct ini_entry *e = &f->entries[i];
+                if (conv_ieq(sec_name(f, e->section), "DB") && !e->taken) {
+                    e->taken = 1;
+                    conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
+                              "the WFM login of Xlink is not taken over (its password is "
+                              "never decoded): deliver through an acdlink target");
+                }
+            }
+        } else if (ini_peek(f, sec, "QueueSQL") || ini_peek(f, sec, "CallDataTable") ||
+                   ini_peek(f, sec, "ValueTypes") || ini_peek(f, sec, "QueueNameColumn")) {
+            conv_universal(c, f, sec);
+        } else if (ini_peek(f, sec, "GroupColumn") || ini_peek(f, sec, "ColumnNames") ||
+                   ini_peek(f, sec, "SeparatorCharacter") || ini_peek(f, sec, "HeaderLines") ||
+                   ini_peek(f, sec, "DateColumn") || ini_peek(f, sec, "TimeStampColumn")) {
+            conv_csv(c, f, sec);
+        } else {
+            int any = 0;
+            for (size_t i = 0; i < f->nentries; i++) {
+                any |= conv_ieq(sec_name(f, f->entries[i].section), name);
+            }
+            agent_keys(c, f, sec);
+            if (any) {
+                conv_item(c, f, name, NULL, NULL, ST_NOT_CONVERTIBLE,
+                          "a vendor (standard) interface: read this ACD through an ODBC source "
+                          "with a preset (Avaya CMS, Cisco UCCE, Asterisk, Mitel) or your own SQL");
+                for (size_t i = 0; i < f->nentries; i++) {
+                    struct ini_entry *e = &f->entries[i];
+                    if (conv_ieq(sec_name(f, e->section), name) && !e->taken) {
+                        e->taken = 1;
+                        conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
+                                  conv_ieq(e->key, "Password") || conv_ieq(e->key, "Pwd")
+                                      ? "passwords are never taken over"
+                                      : "part of a vendor interface");
+                    }
+                }
+            }
+        }
+        conv_rest(c, f, sec);
+    }
+}

@@ -1,0 +1,424 @@
+/* test_xlink.c: unit tests of the Xlink migration: the ini parser's quirks (xlink/ini.c), the
+ * $N.BAS sum check and the conversion of every isps_ul.ini, isps.cfg and acd_map.ini key
+ * (xlink/sources.c, xlink/mappings.c), on ini texts written here. */
+#include <jansson.h>
+#include <string.h>
+
+#include "check.h"
+#include "core/err.h"
+#include "xlink/conv.h"
+#include "xlink/ini.h"
+#include "xlink/xlink.h"
+
+static struct ini_file *parse(const char *text, size_t len)
+{
+    struct ini_file *f = NULL;
+    char err[300];
+    if (!CHECK_EQ_INT(ini_parse("t.ini", text, len, &f, err, sizeof(err)), ACDL_OK)) {
+        fprintf(stdout, "  %s\n", err);
+    }
+    return f;
+}
+
+static const char *val(struct ini_file *f, const char *sec, const char *key)
+{
+    int s = ini_section_find(f, sec);
+    const struct ini_entry *e = s >= 0 ? ini_peek(f, s, key) : NULL;
+    return e ? e->value : NULL;
+}
+
+static void test_ini_quirks(void)
+{
+    static const char text[] =
+        "\xef\xbb\xbf; a comment\r\n"
+        "top=level\r\n"
+        "[General]\r\n"
+        "  LogDir = \"C:\\Program Files\\Xlink\"  \r\n"
+        "Groups=A;B; C ;D\r\n"
+        "# another comment\r\n"
+        "  ; indented comment\r\n"
+        "Empty=\r\n"
+        "[ Second Section ]   ; trailing comment\r\n"
+        "Key=1\r\n"
+        "key=2\r\n"
+        "[GENERAL]\r\n"
+        "WriteAlways=1\r\n"
+        "Half=\"open\r\n"
+        "=novalue\r\n"
+        "garbage line\r\n"
+        "[broken\r\n"
+        "last=no newline";
+    struct ini_file *f = parse(text, sizeof(text) - 1);
+    if (!f) {
+        return;
+    }
+    CHECK_EQ_INT(f->cp1252, 0);
+    CHECK_EQ_INT(f->crlf, 1);
+    CHECK_EQ_STR(val(f, "", "top"), "level");
+    CHECK_EQ_STR(val(f, "general", "logdir"), "C:\\Program Files\\Xlink");
+    CHECK_EQ_STR(val(f, "General", "Groups"), "A;B; C ;D"); /* ';' is data */
+    CHECK_EQ_STR(val(f, "General", "Empty"), "");
+    CHECK_EQ_STR(val(f, "second section", "KEY"), "1"); /* the first of a repeated key */
+    CHECK_EQ_STR(val(f, "general", "WriteAlways"), "1"); /* [GENERAL] is [General] */
+    CHECK(val(f, "broken", "last") == NULL);
+    CHECK_EQ_STR(val(f, "general", "last"), "no newline");
+    CHECK_EQ_STR(val(f, "general", "Half"), "\"open");
+    int s = ini_section_find(f, "Second Section");
+    CHECK(s > 0);
+    struct ini_entry *a = ini_take(f, s, "key"), *b = ini_take(f, s, "key");
+    CHECK(a && b && a->line == 10 && b->line == 11);
+    CHECK(ini_take(f, s, "key") == NULL);
+    /* problems name line and column */
+    int seen = 0;
+    for (int i = 0; i < f->nproblems; i++) {
+        seen |= (f->problems[i].line == 14 && strstr(f->problems[i].text, "quote")) ? 1 : 0;
+        seen |= (f->problems[i].line == 15 && f->problems[i].column == 1) ? 2 : 0;
+        seen |= (f->problems[i].line == 16 && strstr(f->problems[i].text, "neither")) ? 4 : 0;
+        seen |= (f->problems[i].line == 17 && strstr(f->problems[i].text, "']'")) ? 8 : 0;
+    }
+    CHECK_EQ_INT(seen, 15);
+    ini_free(f);
+}
+
+static void test_ini_encodings(void)
+{
+    /* Windows-1252: a Euro sign, umlauts, a curly quote; bare CR line ends */
+    static const char cp[] = "[Caf\xe9]\rName=\x80 \xdc" "berlauf \x93q\x94\rX=\x81\r";
+    struct ini_file *f = parse(cp, sizeof(cp) - 1);
+    if (f) {
+        CHECK_EQ_INT(f->cp1252, 1);
+        CHECK_EQ_STR(val(f, "Caf\xc3\xa9", "Name"),
+                     "\xe2\x82\xac \xc3\x9c" "berlauf \xe2\x80\x9cq\xe2\x80\x9d");
+        CHECK_EQ_STR(val(f, "Caf\xc3\xa9", "X"), "\xef\xbf\xbd"); /* undefined in 1252 */
+        ini_free(f);
+    }
+    /* valid UTF-8 stays as it is */
+    static const char u8[] = "[S]\nName=\xc3\x9c" "berlauf\n";
+    f = parse(u8, sizeof(u8) - 1);
+    if (f) {
+        CHECK_EQ_INT(f->cp1252, 0);
+        CHECK_EQ_INT(f->crlf, 0);
+        CHECK_EQ_STR(val(f, "S", "Name"), "\xc3\x9c" "berlauf");
+        ini_free(f);
+    }
+    CHECK_EQ_INT(ini_is_utf8("\xc0\x80", 2), 0);         /* overlong */
+    CHECK_EQ_INT(ini_is_utf8("\xed\xa0\x80", 3), 0);     /* surrogate */
+    CHECK_EQ_INT(ini_is_utf8("\xe2\x82", 2), 0);         /* cut short */
+    CHECK_EQ_INT(ini_is_utf8("\xf0\x9f\x98\x80", 4), 1); /* emoji */
+    /* limits */
+    char err[300];
+    struct ini_file *g = NULL;
+    char *big = malloc(INI_MAX_LINE + 10);
+    if (big) {
+        memset(big, 'a', INI_MAX_LINE + 9);
+        big[INI_MAX_LINE + 9] = '\0';
+        CHECK_EQ_INT(ini_parse("big.ini", big, INI_MAX_LINE + 9, &g, err, sizeof(err)),
+                     ACDL_ETOOBIG);
+        CHECK_CONTAINS(err, "big.ini:1:");
+        free(big);
+    }
+}
+
+static void test_bas(void)
+{
+    char why[200];
+    const char *def = "' made by Xlink\r\nDim Result As Long\r\nSub Main()\r\n"
+                      "  Result = (Para1 + Para2 + Para3) * 100 ' the sum\r\nEnd Sub\r\n";
+    CHECK_EQ_INT(conv_bas_is_sum(def, strlen(def), 3, why, sizeof(why)), 1);
+    CHECK_EQ_INT(conv_bas_is_sum(def, strlen(def), 2, why, sizeof(why)), 0);
+    const char *one = "Sub Main\nResult = Para1 * 100\nEnd Sub\n";
+    CHECK_EQ_INT(conv_bas_is_sum(one, strlen(one), 1, why, sizeof(why)), 1);
+    const char *bare = "REM plain\nSub Main\nresult=para2+PARA1\nEnd Sub";
+    CHECK_EQ_INT(conv_bas_is_sum(bare, strlen(bare), 2, why, sizeof(why)), 2);
+    const char *twice = "Sub Main\nResult = (Para1 + Para1) * 100\nEnd Sub";
+    CHECK_EQ_INT(conv_bas_is_sum(twice, strlen(twice), 2, why, sizeof(why)), 0);
+    const char *ratio = "Sub Main\nIf Para1 > 0 Then\nResult = Para2 / Para1 * 100\nEnd If\nEnd Sub";
+    CHECK_EQ_INT(conv_bas_is_sum(ratio, strlen(ratio), 2, why, sizeof(why)), 0);
+    CHECK_CONTAINS(why, "more than set Result");
+    const char *prec = "Sub Main\nResult = Para1 + Para2 * 100\nEnd Sub";
+    CHECK_EQ_INT(conv_bas_is_sum(prec, strlen(prec), 2, why, sizeof(why)), 0);
+    const char *box = "Sub Main\nMsgBox \"x\"\nResult = Para1\nEnd Sub";
+    CHECK_EQ_INT(conv_bas_is_sum(box, strlen(box), 1, why, sizeof(why)), 0);
+}
+
+/* --- conversion --- */
+
+static json_t *report, *doc;
+
+static void convert(const struct xlink_file *files, size_t n, const char *zone)
+{
+    char err[600];
+    struct xlink_opts o = {zone, 1};
+    json_decref(report);
+    json_decref(doc);
+    report = doc = NULL;
+    if (!CHECK_EQ_INT(xlink_convert(files, n, &o, &doc, &report, err, sizeof(err)), ACDL_OK)) {
+        fprintf(stdout, "  %s\n", err);
+    }
+}
+
+/* The first report line for section + key (key NULL: the section's own line) whose detail
+ * contains part (NULL: any), or NULL. Section "" or NULL: lines without a section. */
+static json_t *item_with(const char *section, const char *key, const char *status,
+                         const char *part)
+{
+    size_t i;
+    json_t *it;
+    if (section && !*section) {
+        section = NULL;
+    }
+    json_array_foreach(json_object_get(report, "items"), i, it)
+    {
+        const char *s = json_string_value(json_object_get(it, "section"));
+        const char *k = json_string_value(json_object_get(it, "key"));
+        const char *st = json_string_value(json_object_get(it, "status"));
+        const char *d = json_string_value(json_object_get(it, "detail"));
+        if (((!section && !s) || (section && s && !strcmp(s, section))) &&
+            ((!key && !k) || (key && k && !strcmp(k, key))) && (!status || !strcmp(st, status)) &&
+            (!part || strstr(d, part))) {
+            return it;
+        }
+    }
+    return NULL;
+}
+
+static json_t *item(const char *section, const char *key, const char *status)
+{
+    return item_with(section, key, status, NULL);
+}
+
+static void expect(const char *section, const char *key, const char *status, const char *part)
+{
+    if (!CHECK(item_with(section, key, status, part) != NULL)) {
+        json_t *it = item(section, key, NULL);
+        fprintf(stdout, "  no '%s' line with '%s' for [%s] %s; first line: %s\n", status, part,
+                section ? section : "", key ? key : "",
+                it ? json_string_value(json_object_get(it, "detail")) : "(none)");
+    }
+}
+
+static json_t *doc_item(const char *kind, const char *member, const char *value)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(doc, kind), i, it)
+    {
+        const char *v = json_string_value(json_object_get(it, member));
+        if (v && !strcmp(v, value)) {
+            return it;
+        }
+    }
+    return NULL;
+}
+
+static const char UL[] =
+    "[General]\r\nWriteAlways=0\r\nProtocol=1\r\nLogMaxFileSize=2048\r\n"
+    "[Csv]\r\nSource=/srv/acd\r\nDestination=/srv/acd/done\r\nSeparatorCharacter=3\r\n"
+    "DeleteImportFiles=1\r\nHeaderLines=2\r\nGroupColumn=1\r\nDateColumn=2\r\nTimeColumn=3\r\n"
+    "Groups=Q1;Q2\r\nColumnNames=Queue;Date;Time;Offered;Handled;AHT\r\nInterval=30\r\n"
+    "DateOrder=mdy\r\nAHTColumn=6\r\nTimeZone=-08:00\r\nActivityColumn=2\r\n"
+    "[Ts]\r\nSource=/srv/ts\r\nSeparatorCharacter=4\r\nDeleteImportFiles=2\r\nGroupColumn=2\r\n"
+    "TimeStampColumn=1\r\nDateColumn=5\r\nColumnNames=When;Queue;Calls\r\nTimeZone=0\r\n"
+    "[Keep]\r\nSource=/srv/keep\r\nSeparatorCharacter=9\r\nDeleteImportFiles=0\r\n"
+    "GroupColumn=1\r\nDateColumn=2\r\nTimeColumn=3\r\nColumnNames=Q;D;T;N\r\nInterval=60\r\n"
+    "TimeZone=3,5\r\n"
+    "[Uni]\r\nSource=DSN1\r\nUser=u\r\nPwd=$$$:c2VjcmV0\r\nQueueNameColumn=QueueName\r\n"
+    "ValueTypes=Offered;1\r\nValueTypeFunctions=SUM;COUNT\r\nTimeStampColumn=Start\r\n"
+    "CallDataTable=Calls\r\nInterval=15\r\nTimeZone=1\r\nLogOffActivities=0;19\r\n"
+    "[Unix]\r\nSource=DSN2\r\nQueueNameColumn=a;b\r\nValueTypes=x\r\nTimeStampColumn=t\r\n"
+    "TimeStampType=1\r\nCallDataTable=T\r\nQueueMappingSQL=SELECT 1\r\n";
+
+static const char MAP[] =
+    "; mappings\n"
+    "WFM:0:Q1:Calls Offered=Csv:Q1:Offered\n"
+    "WFM:0:Q1:Calls Handled=Csv:Q1:Handled\n"
+    "WFM:0:Q1:Calls Average Handling Time=Csv:Q1:AHT\n"
+    "WFM:0:Q2:Calls Average Handling Time=Csv:Q2:AHT\n"
+    "WFM:0:U:Calls Offered=Uni:Sales:Offered\n"
+    "WFM:0:U:Calls Offered=Uni:Support:Offered\n"
+    "WFM:0:U:Calls Offered=$1.BAS\n"
+    "WFM:0:U:Calls Abandoned=Uni:Sales:1\n"
+    "WFM:0:U:Calls Abandoned=$9.BAS\n"
+    "WFM:0:M:Calls Offered=Csv:Q1:Offered\n"
+    "WFM:0:M:Calls Offered=Uni:Sales:Offered\n"
+    "WFM:0:X:Calls Offered=Csv:Q1:Nope\n"
+    "WFM:0:X:Calls Handled=Csv:Q1:sub:Handled\n"
+    "Other:0:Q1:Calls Offered=Csv:Q1:Offered\n"
+    "broken line\n";
+
+static const char CFG[] = "[IES System WFM]\nName=\"WFM\"\nUrl=\"iwfm://wfm:45054\"\n";
+static const char BAS1[] = "Sub Main()\nResult = (Para2 + Para1) * 100\nEnd Sub\n";
+
+static void test_convert_keys(void)
+{
+    const struct xlink_file files[] = {{"ISPS_UL.INI", UL, sizeof(UL) - 1},
+                                       {"acd_map.ini", MAP, sizeof(MAP) - 1},
+                                       {"isps.cfg", CFG, sizeof(CFG) - 1},
+                                       {"$1.bas", BAS1, sizeof(BAS1) - 1},
+                                       {"notes.txt", "x", 1}};
+    convert(files, 5, "Europe/Vienna");
+    if (!doc) {
+        return;
+    }
+    /* [General] */
+    expect("General", "WriteAlways", "converted", "left alone");
+    expect("General", "Protocol", "skipped", "log");
+    expect("General", "LogMaxFileSize", "not_convertible", "log_file_max_kb = 2048");
+    /* a CSV section, key by key */
+    json_t *csv = doc_item("sources", "name", "Csv");
+    json_t *set = json_object_get(csv, "settings");
+    json_t *c = json_object_get(set, "csv"), *cols = json_object_get(set, "columns");
+    CHECK_EQ_STR(json_string_value(json_object_get(c, "folder")), "/srv/acd");
+    CHECK_EQ_STR(json_string_value(json_object_get(c, "separator")), ";");
+    CHECK_EQ_STR(json_string_value(json_object_get(c, "after_import")), "move");
+    CHECK_EQ_STR(json_string_value(json_object_get(c, "archive_folder")), "/srv/acd/done");
+    CHECK_EQ_INT(json_integer_value(json_object_get(c, "skip_lines")), 2);
+    CHECK(json_is_false(json_object_get(c, "header")));
+    CHECK_EQ_STR(json_string_value(json_object_get(c, "date_order")), "mdy");
+    CHECK_EQ_STR(json_string_value(json_object_get(c, "pattern")), "*");
+    CHECK_EQ_INT(json_integer_value(json_object_get(cols, "queue")), 1);
+    CHECK_EQ_INT(json_integer_value(json_object_get(cols, "date")), 2);
+    CHECK_EQ_INT(json_integer_value(json_object_get(cols, "time")), 3);
+    json_t *metrics = json_object_get(set, "metrics");
+    CHECK_EQ_INT(json_object_size(metrics), 3);
+    CHECK_EQ_INT(json_integer_value(json_object_get(metrics, "AHT")), 6);
+    CHECK_EQ_INT(json_integer_value(json_object_get(csv, "interval_minutes")), 30);
+    CHECK_EQ_STR(json_string_value(json_object_get(csv, "time_zone")), "Etc/GMT+8");
+    CHECK(json_is_true(json_object_get(csv, "enabled")));
+    expect("Csv", "TimeZone", "converted", "no daylight saving time");
+    expect("Csv", "Groups", "skipped", "every queue");
+    expect("Csv", "AHTColumn", "converted", "weights by handled");
+    expect("Csv", "ActivityColumn", "not_convertible", "agent-state");
+    /* TimeStampColumn wins over DateColumn; tab; delete; no offset -> the given zone */
+    json_t *ts = doc_item("sources", "name", "Ts");
+    set = json_object_get(ts, "settings");
+    CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(set, "columns"), "timestamp")), 1);
+    CHECK(json_is_null(json_object_get(json_object_get(set, "columns"), "date")));
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(set, "csv"), "separator")), "\t");
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(set, "csv"), "after_import")), "delete");
+    CHECK_EQ_STR(json_string_value(json_object_get(ts, "time_zone")), "Europe/Vienna");
+    expect("Ts", "DateColumn", "skipped", "TimeStampColumn overrides");
+    expect("Ts", "Interval", "skipped", "15-minute");
+    /* an unknown separator code, a fractional offset: created, but disabled */
+    json_t *keep = doc_item("sources", "name", "Keep");
+    CHECK(json_is_false(json_object_get(keep, "enabled")));
+    expect("Keep", "SeparatorCharacter", "not_convertible", "2 (comma)");
+    expect("Keep", "TimeZone", "not_convertible", "fractional");
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(json_object_get(keep, "settings"), "csv"), "after_import")), "keep");
+    /* Universal: the query, COUNT as 1 per row, never the password */
+    json_t *uni = doc_item("sources", "name", "Uni");
+    json_t *odbc = json_object_get(json_object_get(uni, "settings"), "odbc");
+    CHECK_EQ_STR(json_string_value(json_object_get(odbc, "dsn")), "DSN1");
+    CHECK_EQ_STR(json_string_value(json_object_get(odbc, "user")), "u");
+    CHECK_EQ_STR(json_string_value(json_object_get(odbc, "sql")),
+                 "SELECT QueueName AS queue, QueueName AS queue_name, Start AS interval_start, "
+                 "Offered AS Offered, CASE WHEN (1) IS NULL THEN 0 ELSE 1 END AS value_2 FROM "
+                 "Calls WHERE Start >= :period_start AND Start < :period_end");
+    CHECK_EQ_STR(json_string_value(json_object_get(uni, "time_zone")), "Etc/GMT-1");
+    expect("Uni", "Pwd", "not_convertible", "never taken over");
+    json_t *pwline = item("Uni", "Pwd", NULL);
+    CHECK_EQ_STR(json_string_value(json_object_get(pwline, "value")), "(not shown)");
+    CHECK(strstr(json_dumps(report, 0), "c2VjcmV0") == NULL);
+    CHECK_CONTAINS(json_string_value(json_array_get(json_object_get(report, "actions"), 0)),
+                   "password of source 'Uni'");
+    expect("Uni", "LogOffActivities", "not_convertible", "agent-state");
+    /* Unix timestamps, several queue columns, QueueMappingSQL: disabled */
+    json_t *unix_src = doc_item("sources", "name", "Unix");
+    CHECK(json_is_false(json_object_get(unix_src, "enabled")));
+    expect("Unix", "TimeStampType", "not_convertible", "Unix time");
+    expect("Unix", "QueueNameColumn", "not_convertible", "several columns");
+    expect("Unix", "QueueMappingSQL", "not_convertible", "join");
+    /* isps.cfg */
+    expect("IES System WFM", "Name", "converted", "'WFM'");
+    expect("IES System WFM", "Url", "not_convertible", "target");
+    /* acd_map.ini */
+    json_t *maps = json_object_get(doc, "mappings");
+    size_t i;
+    json_t *m;
+    int q1 = 0, q2aht = 0, u = 0, mixed = 0;
+    json_array_foreach(maps, i, m)
+    {
+        const char *q = json_string_value(json_object_get(m, "queue"));
+        const char *vt = json_string_value(json_object_get(m, "value_type"));
+        size_t nin = json_array_size(json_object_get(m, "inputs"));
+        q1 += !strcmp(q, "Q1");
+        q2aht += !strcmp(q, "Q2");
+        mixed += !strcmp(q, "M");
+        if (!strcmp(q, "U") && !strcmp(vt, "offered")) {
+            u = (int)nin;
+            CHECK(json_is_null(json_object_get(m, "formula")));
+        }
+    }
+    CHECK_EQ_INT(q1, 3);    /* offered, handled, aht (weighted, its weight mapped) */
+    CHECK_EQ_INT(q2aht, 0); /* aht without handled for Q2: not made */
+    CHECK_EQ_INT(u, 2);
+    CHECK_EQ_INT(mixed, 0); /* 30- and 15-minute sources in one mapping */
+    json_t *q1q = doc_item("queues", "identifier", "Q1");
+    CHECK_EQ_INT(json_integer_value(json_object_get(q1q, "interval_minutes")), 30);
+    expect("", "WFM:0:U:Calls Abandoned", "not_convertible", "$9.BAS was not among the files");
+    expect("", "WFM:0:X:Calls Offered", "not_convertible", "no metric 'Nope'");
+    expect("", "WFM:0:X:Calls Handled", "not_convertible", "levels");
+    expect("", "WFM:0:M:Calls Offered", "not_convertible", "different intervals");
+    expect("", "Other:0:Q1:Calls Offered", "skipped", "WFM system 'Other'");
+    expect("", "Q2", "not_convertible", "weighted by handled");
+    CHECK(item(NULL, NULL, "skipped") != NULL); /* the broken line */
+    json_t *notes = NULL;
+    json_array_foreach(json_object_get(report, "items"), i, m)
+    {
+        if (!strcmp(json_string_value(json_object_get(m, "file")), "notes.txt")) {
+            notes = m;
+        }
+    }
+    CHECK(notes && !strcmp(json_string_value(json_object_get(notes, "status")), "skipped"));
+    /* the counts add up */
+    json_t *sum = json_object_get(report, "summary");
+    CHECK_EQ_INT(json_integer_value(json_object_get(sum, "converted")) +
+                     json_integer_value(json_object_get(sum, "skipped")) +
+                     json_integer_value(json_object_get(sum, "not_convertible")),
+                 json_array_size(json_object_get(report, "items")));
+}
+
+static void test_convert_value_types_and_defaults(void)
+{
+    static const char ul[] = "[S]\nSource=/x\nGroupColumn=1\nDateColumn=2\nTimeColumn=3\n"
+                             "ColumnNames=Q;D;T;Calls;Talk+Hold\nTimeZone=14\n";
+    static const char map[] = "WFM:0:A:42=S:q:Calls\nWFM:0:A:ASA=S:q:Talk+Hold\n"
+                              "WFM:0:B:Offered=S:q:Calls\nWFM:0:B:Offered=S:r:Calls\n";
+    const struct xlink_file files[] = {{"isps_ul.ini", ul, sizeof(ul) - 1},
+                                       {"acd_map.ini", map, sizeof(map) - 1}};
+    convert(files, 2, NULL);
+    if (!doc) {
+        return;
+    }
+    json_t *s = doc_item("sources", "name", "S");
+    CHECK_EQ_STR(json_string_value(json_object_get(s, "time_zone")), "Etc/GMT-14");
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(json_object_get(s, "settings"), "csv"), "separator")), ",");
+    /* a metric name acdlink would refuse is renamed, and mappings follow */
+    CHECK(json_object_get(json_object_get(json_object_get(s, "settings"), "metrics"), "Talk_Hold") != NULL);
+    json_t *vt = doc_item("value_types", "key", "xlink_42");
+    CHECK(vt != NULL);
+    CHECK_EQ_STR(json_string_value(json_object_get(vt, "combine")), "sum");
+    /* two inputs without a script: summed */
+    expect("", "WFM:0:B:Offered", "skipped", "summed");
+    /* no isps.cfg: every system's lines */
+    expect(NULL, NULL, "skipped", "every WFM system");
+    /* nothing to convert without isps_ul.ini */
+    char err[300];
+    json_t *d2 = NULL, *r2 = NULL;
+    struct xlink_opts o = {NULL, 1};
+    CHECK_EQ_INT(xlink_convert(files + 1, 1, &o, &d2, &r2, err, sizeof(err)), ACDL_EINVAL);
+    CHECK_CONTAINS(err, "isps_ul.ini is missing");
+    CHECK(d2 == NULL && r2 == NULL);
+}
+
+int main(void)
+{
+    RUN(test_ini_quirks);
+    RUN(test_ini_encodings);
+    RUN(test_bas);
+    RUN(test_convert_keys);
+    RUN(test_convert_value_types_and_defaults);
+    json_decref(report);
+    json_decref(doc);
+    return check_summary();
+}
