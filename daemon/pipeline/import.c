@@ -1,5 +1,5 @@
-/* import.c: contact statistics: a source's rows into staged values per local day, interval,
- * external queue and metric (see import.h for the design; the rows come from rows.h). */
+/* import.c: contact statistics: a source's rows (rows.h) into staged values per local day,
+ * interval, external queue and metric (staging.h); see import.h for the design. */
 #include "pipeline/import.h"
 
 #include <stdio.h>
@@ -12,105 +12,91 @@
 #include "pipeline/agent_import.h"
 #include "pipeline/mapping.h"
 #include "pipeline/rows.h"
+#include "pipeline/staging.h"
 #include "platform/platform.h"
 
-#define BATCH_ROWS 10000
+/* Contact-layout rows count into these metrics. */
+static const char *const contact_metrics[] = {"offered", "handled", "abandoned", "handle_time"};
+enum { CM_OFFERED, CM_HANDLED, CM_ABANDONED, CM_HANDLE_TIME, CM_N };
 
 /* The staging state of one run (or preview) over its rows. */
 struct imp {
     struct rows r;
-    int in_batch, batch_rows;
+    struct staging *st;            /* NULL in preview */
+    int col_metric[ROWS_MAX_COLS]; /* the current input's metric columns: run-local ids */
+    int contact_metric[CM_N];
+    int step; /* interval seconds */
 };
 
-/* The run log lives in the main database: end the temp-table batch before writing to it. */
-static void imp_pause(void *ctx)
+/* The current input's metrics as run-local ids. */
+static int imp_columns(struct rows *r, void *ctx)
 {
     struct imp *m = ctx;
-    if (m->in_batch) {
-        sqlite3_exec(store_db(m->r.c), "COMMIT", NULL, NULL, NULL);
-        m->in_batch = 0;
-    }
-}
-
-/* --- accumulation in the run's temporary table --- */
-
-static int acc_add(struct imp *m, struct tz_date day, int64_t interval, const char *queue,
-                   size_t qlen, const char *metric, double value)
-{
-    char ds[11];
-    sqlite3 *db = store_db(m->r.c);
-    if (m->r.preview_row) {
-        char local[40];
-        int minute, second, off;
-        struct tz_date lday;
-        json_t *values = json_object_get(m->r.preview_row, "values");
-        if (!values) {
-            tz_utc_to_local(m->r.tz, interval, &lday, &minute, &second, &off);
-            tz_date_format(lday, ds);
-            snprintf(local, sizeof(local), "%sT%02d:%02d", ds, minute / 60, minute % 60);
-            json_object_set_new(m->r.preview_row, "ext_queue", json_stringn(queue, qlen));
-            char iso[32];
-            plat_time_iso(interval, iso, sizeof(iso));
-            json_object_set_new(m->r.preview_row, "interval_start", json_string(iso));
-            json_object_set_new(m->r.preview_row, "local", json_string(local));
-            values = json_object();
-            json_object_set_new(m->r.preview_row, "values", values);
-        }
-        json_object_set_new(values, metric, json_real(value));
-        (void)day;
+    if (!m->st) {
         return ACDL_OK;
     }
-    if (!m->in_batch) {
-        if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-            return ACDL_EDB;
+    if (r->cfg->layout == LAYOUT_CONTACT) {
+        for (int i = 0; i < CM_N; i++) {
+            int id = staging_metric(m->st, contact_metrics[i]);
+            if (id < 0) {
+                return id;
+            }
+            m->contact_metric[i] = id;
         }
-        m->in_batch = 1;
+        return ACDL_OK;
     }
-    sqlite3_stmt *s = store_prepare(
-        m->r.c, "INSERT INTO temp.import_acc (day, interval_start, ext_queue, metric, value, n) "
-                "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT DO UPDATE SET value = value + "
-                "excluded.value, n = n + 1");
-    if (!s) {
-        return ACDL_EDB;
-    }
-    tz_date_format(day, ds);
-    sqlite3_bind_text(s, 1, ds, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, interval);
-    sqlite3_bind_text(s, 3, queue, (int)qlen, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 4, metric, -1, SQLITE_STATIC);
-    sqlite3_bind_double(s, 5, value);
-    int r = sqlite3_step(s);
-    store_done(s);
-    if (r != SQLITE_DONE) {
-        log_error("import", "run %lld: staging failed: %s", (long long)m->r.run->id,
-                  sqlite3_errmsg(db));
-        return ACDL_EDB;
-    }
-    if (++m->batch_rows >= BATCH_ROWS) {
-        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-        m->in_batch = 0;
-        m->batch_rows = 0;
+    for (int i = 0; i < r->nmetric_cols; i++) {
+        int id = staging_metric(m->st, r->metric_names[i]);
+        if (id < 0) {
+            rows_log(r, "error", "%s: metric '%s' cannot be staged: %s", r->where,
+                     r->metric_names[i], acdl_strerror(id));
+            return id;
+        }
+        m->col_metric[i] = id;
     }
     return ACDL_OK;
 }
 
-static int note_queue_name(struct imp *m, const char *queue, size_t qlen, const char *name,
-                           size_t nlen)
+static int imp_end_input(struct rows *r, void *ctx)
 {
-    if (m->r.preview_row) {
-        json_object_set_new(m->r.preview_row, "queue_name", json_stringn(name, nlen));
+    struct imp *m = ctx;
+    (void)r;
+    return m->st ? staging_spill(m->st) : ACDL_OK;
+}
+
+/* Preview: the row's parsed queue, interval and values as JSON. */
+static void preview_value(struct imp *m, int64_t interval, const char *queue, size_t qlen,
+                          const char *metric, double value)
+{
+    json_t *values = json_object_get(m->r.preview_row, "values");
+    if (!values) {
+        char local[40], ds[11], iso[32];
+        int minute, second, off;
+        struct tz_date lday;
+        tz_utc_to_local(m->r.tz, interval, &lday, &minute, &second, &off);
+        tz_date_format(lday, ds);
+        snprintf(local, sizeof(local), "%sT%02d:%02d", ds, minute / 60, minute % 60);
+        json_object_set_new(m->r.preview_row, "ext_queue", json_stringn(queue, qlen));
+        plat_time_iso(interval, iso, sizeof(iso));
+        json_object_set_new(m->r.preview_row, "interval_start", json_string(iso));
+        json_object_set_new(m->r.preview_row, "local", json_string(local));
+        values = json_object();
+        json_object_set_new(m->r.preview_row, "values", values);
+    }
+    json_object_set_new(values, metric, json_real(value));
+}
+
+/* One value of the current row. */
+static int add_value(struct imp *m, struct tz_date day, int64_t start, int slot, int q,
+                     const char *queue, size_t qlen, int metric, const char *metric_name,
+                     double value)
+{
+    if (!m->st) {
+        preview_value(m, start, queue, qlen, metric_name, value);
         return ACDL_OK;
     }
-    sqlite3_stmt *s = store_prepare(m->r.c, "INSERT OR REPLACE INTO temp.import_names (ext_queue, "
-                                            "name) VALUES (?, ?)");
-    if (!s) {
-        return ACDL_EDB;
-    }
-    sqlite3_bind_text(s, 1, queue, (int)qlen, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, name, (int)nlen, SQLITE_TRANSIENT);
-    int r = sqlite3_step(s);
-    store_done(s);
-    return r == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+    return staging_add(m->st, day, m->r.day_intervals[0], m->step, m->r.nday_intervals, slot, q,
+                       metric, value);
 }
 
 /* The sink's row: one interval row (its metrics) or one contact (offered, handled or
@@ -142,14 +128,20 @@ static int imp_row(struct rows *r, void *ctx)
         return ACDL_OK;
     }
     int64_t start;
-    if (rows_interval(r, day, utc, &start, NULL) != 0) {
+    int slot, q = -1;
+    if (rows_interval(r, day, utc, &start, &slot) != 0) {
         rows_error(&m->r, "time outside its day's intervals");
         return ACDL_OK;
     }
-    if (m->r.i_qname >= 0 && !m->r.null[m->r.i_qname] && m->r.len[m->r.i_qname] > 0 &&
-        note_queue_name(m, queue, qlen, m->r.val[m->r.i_qname], m->r.len[m->r.i_qname]) !=
-            ACDL_OK) {
-        return ACDL_EDB;
+    int has_name = r->i_qname >= 0 && !r->null[r->i_qname] && r->len[r->i_qname] > 0;
+    if (!m->st) {
+        if (has_name) {
+            json_object_set_new(r->preview_row, "queue_name",
+                                json_stringn(r->val[r->i_qname], r->len[r->i_qname]));
+        }
+    } else if ((q = staging_queue(m->st, queue, qlen, has_name ? r->val[r->i_qname] : NULL,
+                                  has_name ? r->len[r->i_qname] : 0)) < 0) {
+        return q;
     }
     if (m->r.cfg->layout == LAYOUT_CONTACT) {
         double dur = 0;
@@ -163,9 +155,14 @@ static int imp_row(struct rows *r, void *ctx)
                 return ACDL_OK;
             }
         }
-        if ((rc = acc_add(m, day, start, queue, qlen, "offered", 1)) ||
-            (rc = acc_add(m, day, start, queue, qlen, answered ? "handled" : "abandoned", 1)) ||
-            (answered && (rc = acc_add(m, day, start, queue, qlen, "handle_time", dur)))) {
+        int kind = answered ? CM_HANDLED : CM_ABANDONED;
+        if ((rc = add_value(m, day, start, slot, q, queue, qlen, m->contact_metric[CM_OFFERED],
+                            contact_metrics[CM_OFFERED], 1)) ||
+            (rc = add_value(m, day, start, slot, q, queue, qlen, m->contact_metric[kind],
+                            contact_metrics[kind], 1)) ||
+            (answered &&
+             (rc = add_value(m, day, start, slot, q, queue, qlen, m->contact_metric[CM_HANDLE_TIME],
+                             contact_metrics[CM_HANDLE_TIME], dur)))) {
             return rc;
         }
         m->r.k.rows_staged++;
@@ -188,7 +185,8 @@ static int imp_row(struct rows *r, void *ctx)
         has[i] = rc == 0;
     }
     for (int i = 0; i < m->r.nmetric_cols; i++) {
-        if (has[i] && (rc = acc_add(m, day, start, queue, qlen, m->r.metric_names[i], values[i]))) {
+        if (has[i] && (rc = add_value(m, day, start, slot, q, queue, qlen, m->col_metric[i],
+                                      m->r.metric_names[i], values[i]))) {
             return rc;
         }
     }
@@ -196,99 +194,9 @@ static int imp_row(struct rows *r, void *ctx)
     return ACDL_OK;
 }
 
-/* --- staging in one transaction --- */
-
-static int exec_bound(struct imp *m, const char *sql)
+static int commit_files(void *ctx)
 {
-    sqlite3_stmt *s = store_prepare(m->r.c, sql);
-    if (!s) {
-        return ACDL_EDB;
-    }
-    for (int i = 1; i <= sqlite3_bind_parameter_count(s); i++) {
-        const char *pname = sqlite3_bind_parameter_name(s, i);
-        if (!pname) {
-            continue;
-        }
-        if (!strcmp(pname, ":source")) {
-            sqlite3_bind_int64(s, i, m->r.run->source_id);
-        } else if (!strcmp(pname, ":run")) {
-            sqlite3_bind_int64(s, i, m->r.run->id);
-        } else if (!strcmp(pname, ":now")) {
-            sqlite3_bind_int64(s, i, plat_now());
-        } else if (!strcmp(pname, ":from")) {
-            sqlite3_bind_text(s, i, m->r.run->period_from, -1, SQLITE_STATIC);
-        } else if (!strcmp(pname, ":to")) {
-            sqlite3_bind_text(s, i, m->r.run->period_to, -1, SQLITE_STATIC);
-        }
-    }
-    int r = sqlite3_step(s);
-    store_done(s);
-    if (r != SQLITE_DONE) {
-        log_error("import", "run %lld: %s", (long long)m->r.run->id,
-                  sqlite3_errmsg(store_db(m->r.c)));
-        return ACDL_EDB;
-    }
-    return ACDL_OK;
-}
-
-static int stage(struct imp *m)
-{
-    int rc;
-    if (m->in_batch) {
-        sqlite3_exec(store_db(m->r.c), "COMMIT", NULL, NULL, NULL);
-        m->in_batch = 0;
-    }
-    if ((rc = store_begin(m->r.c)) != ACDL_OK) {
-        return rc;
-    }
-    if (m->r.cfg->kind == SOURCE_ODBC) {
-        /* the query returned whole days: they replace what was staged for them */
-        rc = exec_bound(m, "DELETE FROM staged WHERE source_id = :source AND day >= :from AND "
-                           "day <= :to");
-    }
-    if (rc == ACDL_OK) {
-        rc = exec_bound(m, "INSERT OR REPLACE INTO staged (source_id, day, interval_start, "
-                           "ext_queue, metric, value, run_id) SELECT :source, day, "
-                           "interval_start, ext_queue, metric, value, :run FROM temp.import_acc");
-    }
-    if (rc == ACDL_OK) {
-        rc = exec_bound(m, "INSERT INTO ext_queues (source_id, ext_queue, name, first_seen, "
-                           "last_seen) SELECT DISTINCT :source, a.ext_queue, n.name, :now, :now "
-                           "FROM temp.import_acc a LEFT JOIN temp.import_names n USING "
-                           "(ext_queue) WHERE true ON CONFLICT DO UPDATE SET last_seen = "
-                           "excluded.last_seen, name = coalesce(excluded.name, name)");
-    }
-    if (rc == ACDL_OK) {
-        rc = rows_files_commit(&m->r);
-    }
-    if (rc == ACDL_OK) {
-        rc = store_commit(m->r.c);
-    } else {
-        store_rollback(m->r.c);
-    }
-    return rc;
-}
-
-static int count_duplicates(struct imp *m, int64_t *dups)
-{
-    sqlite3_stmt *s = store_prepare(m->r.c, "SELECT count(*) FROM temp.import_acc WHERE n > 1");
-    *dups = 0;
-    if (s && sqlite3_step(s) == SQLITE_ROW) {
-        *dups = sqlite3_column_int64(s, 0);
-    }
-    store_done(s);
-    return ACDL_OK;
-}
-
-static int prepare_temp(struct imp *m)
-{
-    const char *sql =
-        "CREATE TEMP TABLE IF NOT EXISTS import_acc (day TEXT NOT NULL, interval_start INTEGER "
-        "NOT NULL, ext_queue TEXT NOT NULL, metric TEXT NOT NULL, value REAL NOT NULL, n INTEGER "
-        "NOT NULL, PRIMARY KEY (day, interval_start, ext_queue, metric)) WITHOUT ROWID;"
-        "CREATE TEMP TABLE IF NOT EXISTS import_names (ext_queue TEXT PRIMARY KEY, name TEXT);"
-        "DELETE FROM temp.import_acc; DELETE FROM temp.import_names;";
-    return sqlite3_exec(store_db(m->r.c), sql, NULL, NULL, NULL) == SQLITE_OK ? ACDL_OK : ACDL_EDB;
+    return rows_files_commit(ctx);
 }
 
 int import_run(struct app *app, const struct store_run *run, struct import_cancel *cancel)
@@ -305,7 +213,7 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
         return ACDL_ENOMEM;
     }
     struct rows *r = &m->r;
-    const struct rows_sink sink = {imp_row, NULL, imp_pause, m};
+    const struct rows_sink sink = {imp_columns, imp_row, imp_end_input, NULL, m};
     rc = rows_open(r, app, run, cancel, 0, err, sizeof(err));
     if (rc != ACDL_OK) {
         goto out;
@@ -314,7 +222,8 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
     enum source_layout layout = r->cfg->layout;
     r->k.days_total = tz_date_diff(r->to, r->from) + 1;
     store_run_progress(r->c, run->id, &r->k);
-    if ((rc = prepare_temp(m)) != ACDL_OK) {
+    m->step = r->cfg->interval_minutes * 60;
+    if ((rc = staging_open(&m->st, r->c, run->source_id, run->id)) != ACDL_OK) {
         snprintf(err, sizeof(err), "cannot prepare the staging area");
         goto out;
     }
@@ -322,15 +231,16 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
              r->src.layout, r->src.time_zone, run->period_from, run->period_to);
     rc = rows_read(r, &sink);
     if (rc == ACDL_OK) {
-        int64_t dups = 0;
-        count_duplicates(m, &dups);
+        int64_t dups = staging_overlaps(m->st);
         if (dups > 0 && layout == LAYOUT_INTERVAL) {
             rows_log(r, "warn",
                      "%lld values came in more than one row (same queue, interval and "
                      "metric); they were added up",
                      (long long)dups);
         }
-        rc = stage(m);
+        /* ODBC: the query returned whole days, they replace what was staged for them */
+        rc = staging_commit(m->st, kind == SOURCE_ODBC ? run->period_from : NULL,
+                            kind == SOURCE_ODBC ? run->period_to : NULL, commit_files, r);
         if (rc == ACDL_OK) {
             int64_t results = 0;
             int failed = 0;
@@ -366,10 +276,7 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
         snprintf(err, sizeof(err), "%s (see the run log)", acdl_strerror(rc));
     }
 out:
-    if (m->in_batch) {
-        sqlite3_exec(store_db(r->c), "ROLLBACK", NULL, NULL, NULL);
-        m->in_batch = 0;
-    }
+    staging_close(m->st);
     if (r->c) {
         if (rc != ACDL_OK && err[0] && strcmp(state, "cancelled") != 0) {
             rows_log(r, "error", "%s", err);
@@ -407,7 +314,7 @@ int import_preview(struct app *app, int64_t source_id, const char *day, int max_
         return ACDL_ENOMEM;
     }
     struct rows *r = &m->r;
-    const struct rows_sink sink = {imp_row, NULL, imp_pause, m};
+    const struct rows_sink sink = {imp_columns, imp_row, imp_end_input, NULL, m};
     memset(&run, 0, sizeof(run));
     run.source_id = source_id;
     snprintf(run.period_from, sizeof(run.period_from), "%.10s", day);

@@ -10,6 +10,7 @@
 #include "core/tz.h"
 #include "pipeline/expr.h"
 #include "platform/platform.h"
+#include "store/staged.h"
 #include "upload/outbox.h"
 
 struct input {
@@ -130,20 +131,49 @@ static int cmp_cells(const void *a, const void *b)
     return x->input - y->input;
 }
 
+struct collect_ctx {
+    struct cell **cells;
+    size_t *n, *cap;
+    int index, is_weight;
+};
+
+static int collect_cell(void *ctx, int64_t utc, double value)
+{
+    struct collect_ctx *k = ctx;
+    if (*k->n == *k->cap) {
+        size_t ncap = *k->cap ? *k->cap * 2 : 1024;
+        struct cell *nc = realloc(*k->cells, ncap * sizeof(**k->cells));
+        if (!nc) {
+            return ACDL_ENOMEM;
+        }
+        *k->cells = nc;
+        *k->cap = ncap;
+    }
+    struct cell *x = &(*k->cells)[(*k->n)++];
+    x->interval = utc;
+    x->value = value;
+    x->input = k->index;
+    x->is_weight = k->is_weight;
+    return 0;
+}
+
 /* Appends the staged values of (source, queue, metric) in the day window to cells. */
 static int collect(struct store_conn *c, const struct input *in, const char *metric, int index,
                    int is_weight, const char *from, const char *to, struct cell **cells,
                    size_t *n, size_t *cap)
 {
-    /* Two statements, so that with a period SQLite seeks by the key (source_id, day, ...)
-     * instead of scanning the source's whole history once per input. */
+    /* Two statements, so that with a period SQLite seeks by the key (source_id, queue_id, day)
+     * instead of reading the queue's whole history. */
     sqlite3_stmt *s =
-        from && to ? store_prepare(c, "SELECT interval_start, value FROM staged WHERE source_id "
-                                      "= ?1 AND day BETWEEN ?2 AND ?3 AND ext_queue = ?4 AND "
-                                      "metric = ?5")
-                   : store_prepare(c, "SELECT interval_start, value FROM staged WHERE source_id "
-                                      "= ?1 AND ext_queue = ?4 AND metric = ?5 AND ?2 IS NULL "
-                                      "AND ?3 IS NULL");
+        from && to
+            ? store_prepare(c, "SELECT d.vals, m.id FROM ext_queues e JOIN metric_names m ON "
+                               "m.name = ?5 JOIN staged_days d ON d.source_id = e.source_id AND "
+                               "d.queue_id = e.id AND d.day BETWEEN ?2 AND ?3 WHERE e.source_id "
+                               "= ?1 AND e.ext_queue = ?4")
+            : store_prepare(c, "SELECT d.vals, m.id FROM ext_queues e JOIN metric_names m ON "
+                               "m.name = ?5 JOIN staged_days d ON d.source_id = e.source_id AND "
+                               "d.queue_id = e.id WHERE e.source_id = ?1 AND e.ext_queue = ?4 "
+                               "AND ?2 IS NULL AND ?3 IS NULL");
     if (!s) {
         return ACDL_EDB;
     }
@@ -152,23 +182,16 @@ static int collect(struct store_conn *c, const struct input *in, const char *met
     store_bind_text(s, 3, to);
     sqlite3_bind_text(s, 4, in->ext_queue, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, metric, -1, SQLITE_STATIC);
+    struct collect_ctx k = {cells, n, cap, index, is_weight};
     int rc = ACDL_OK;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (*n == *cap) {
-            size_t ncap = *cap ? *cap * 2 : 1024;
-            struct cell *nc = realloc(*cells, ncap * sizeof(**cells));
-            if (!nc) {
-                rc = ACDL_ENOMEM;
-                break;
-            }
-            *cells = nc;
-            *cap = ncap;
+    while (rc == ACDL_OK && sqlite3_step(s) == SQLITE_ROW) {
+        rc = staged_blob_values(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0),
+                                sqlite3_column_int64(s, 1), collect_cell, &k);
+        if (rc == ACDL_EINVAL) {
+            log_warn("mapping", "source %lld, queue '%s': a staged day cannot be read; skipped",
+                     (long long)in->source_id, in->ext_queue);
+            rc = ACDL_OK;
         }
-        struct cell *x = &(*cells)[(*n)++];
-        x->interval = sqlite3_column_int64(s, 0);
-        x->value = sqlite3_column_double(s, 1);
-        x->input = index;
-        x->is_weight = is_weight;
     }
     store_done(s);
     return rc;

@@ -767,6 +767,10 @@ static int import_file(const char *name, void *ctx)
         r->k.files_skipped++;
         return 0;
     }
+    if (r->sink->columns && (rc = r->sink->columns(r, r->sink->ctx)) != ACDL_OK) {
+        csv_close(rd);
+        return rc;
+    }
     int64_t rejected_before = r->k.rows_rejected;
     int strict_fail = 0;
     for (;;) {
@@ -963,6 +967,9 @@ static int read_odbc(struct rows *r, const struct store_source *src)
     r->nraw = r->nnames;
     snprintf(r->where, sizeof(r->where), "query row");
     if ((rc = prepare_columns(r)) != ACDL_OK) {
+        goto out;
+    }
+    if (r->sink->columns && (rc = r->sink->columns(r, r->sink->ctx)) != ACDL_OK) {
         goto out;
     }
     for (;;) {

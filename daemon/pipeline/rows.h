@@ -124,11 +124,14 @@ struct rows {
     int have_src;
 };
 
-/* What rows_read() feeds. row and end_input return 0 to go on, or an ACDL_E* code that ends
- * the read with that code (ACDL_ESTOP: stop quietly). pause (may be NULL) is called before
- * rows writes to the database (run log, progress), so that a sink can end a write batch it
- * keeps open. */
+/* What rows_read() feeds. Each callback returns 0 to go on, or an ACDL_E* code that ends the
+ * read with that code (ACDL_ESTOP: stop quietly). columns (may be NULL) is called once per
+ * input (file, query) when its columns and roles are known, before its first row; row once
+ * per row; end_input (may be NULL) after an input was read to its end. pause (may be NULL)
+ * is called before rows writes to the database (run log, progress), so that a sink can end a
+ * write batch it keeps open. */
 struct rows_sink {
+    int (*columns)(struct rows *r, void *ctx);
     int (*row)(struct rows *r, void *ctx);
     int (*end_input)(struct rows *r, void *ctx);
     void (*pause)(void *ctx);

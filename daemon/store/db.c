@@ -6,6 +6,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "platform/platform.h"
+#include "store/staged.h"
 #include "store/store.h"
 
 #define STMT_CACHE 64
@@ -48,6 +49,12 @@ static int conn_open(const char *path, sqlite3 **out, char *err, size_t errsz)
     if (sqlite3_exec(db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errsz, "%s: cannot configure the database: %s", path, msg ? msg : "?");
         sqlite3_free(msg);
+        sqlite3_close(db);
+        return ACDL_EDB;
+    }
+    /* the staged layout's functions: used by the migrations and the import */
+    if (staged_register(db) != ACDL_OK) {
+        snprintf(err, errsz, "%s: cannot register SQL functions: %s", path, sqlite3_errmsg(db));
         sqlite3_close(db);
         return ACDL_EDB;
     }

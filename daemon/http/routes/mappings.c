@@ -483,8 +483,10 @@ int route_unmapped_list(struct req *r)
            "ext_queues e JOIN sources s ON s.id = e.source_id WHERE NOT EXISTS (SELECT 1 FROM "
            "mapping_inputs i WHERE i.source_id = e.source_id AND i.ext_queue = e.ext_queue) "
            "ORDER BY e.source_id, e.ext_queue LIMIT ? OFFSET ?");
-    sqlite3_stmt *mq = store_prepare(c, "SELECT DISTINCT metric FROM staged WHERE source_id = ? "
-                                        "AND ext_queue = ? ORDER BY metric LIMIT 64");
+    sqlite3_stmt *mq = store_prepare(c, "SELECT n.name FROM ext_queues e JOIN ext_queue_metrics "
+                                        "x ON x.queue_id = e.id JOIN metric_names n ON n.id = "
+                                        "x.metric_id WHERE e.source_id = ? AND e.ext_queue = ? "
+                                        "ORDER BY n.name LIMIT 64");
     json_t *items = json_array();
     int n = 0;
     if (s && mq) {

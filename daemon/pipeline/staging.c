@@ -1,0 +1,597 @@
+/* staging.c: accumulating, spilling and staging one import's values (see staging.h). */
+#include "pipeline/staging.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/datetime.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "platform/platform.h"
+#include "store/staged.h"
+
+/* Series (one metric of one queue and day, ~1.7 KB) held before a spill: ~40 MB. */
+#define SERIES_BUDGET 24000
+#define MAX_METRICS 1024
+#define METRIC_WORDS (MAX_METRICS / 64)
+
+struct squeue {
+    char *id;
+    size_t len;
+    char *name;
+    uint32_t hash;
+    int64_t db_id;
+    uint64_t metrics[METRIC_WORDS]; /* run-local metrics that got a value */
+};
+
+struct smetric {
+    int64_t id;
+    char name[65];
+};
+
+/* One queue and day in memory. */
+struct acc {
+    int64_t dayno;
+    struct tz_date day;
+    int queue;
+    struct staged_day d;
+    struct staged_series **loc; /* by run-local metric */
+    int nloc;
+};
+
+struct staging {
+    struct store_conn *c;
+    int64_t source_id, run_id;
+    struct squeue *q;
+    int nq, qcap;
+    int *qhash; /* open addressing: index into q, -1 empty */
+    int qhcap;
+    struct smetric *mt;
+    int nm, mcap;
+    struct acc *acc;
+    int nacc, acccap;
+    int *ahash;
+    int ahcap;
+    int64_t series_live;
+    int64_t overlaps;
+};
+
+static uint32_t hash_bytes(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    }
+    return h;
+}
+
+static uint32_t hash_key(int64_t dayno, int queue)
+{
+    uint64_t x = (uint64_t)dayno * 0x9E3779B97F4A7C15ull ^ (uint64_t)queue * 0xC2B2AE3D27D4EB4Full;
+    return (uint32_t)(x >> 32);
+}
+
+/* A fresh open-addressing table of cap (power of 2) slots, all -1. */
+static int *table_new(int cap)
+{
+    int *t = malloc((size_t)cap * sizeof(*t));
+    if (t) {
+        memset(t, 0xff, (size_t)cap * sizeof(*t));
+    }
+    return t;
+}
+
+int staging_open(struct staging **out, struct store_conn *c, int64_t source_id, int64_t run_id)
+{
+    struct staging *s = calloc(1, sizeof(*s));
+    if (!s) {
+        return ACDL_ENOMEM;
+    }
+    s->c = c;
+    s->source_id = source_id;
+    s->run_id = run_id;
+    s->qhcap = 1024;
+    s->ahcap = 4096;
+    s->qhash = table_new(s->qhcap);
+    s->ahash = table_new(s->ahcap);
+    if (!s->qhash || !s->ahash) {
+        staging_close(s);
+        return ACDL_ENOMEM;
+    }
+    const char *sql = "CREATE TEMP TABLE IF NOT EXISTS staging_days (day TEXT NOT NULL, q INTEGER "
+                      "NOT NULL, vals BLOB NOT NULL, PRIMARY KEY (day, q));"
+                      "DELETE FROM temp.staging_days;";
+    if (sqlite3_exec(store_db(c), sql, NULL, NULL, NULL) != SQLITE_OK) {
+        log_error("import", "run %lld: cannot prepare the staging table: %s", (long long)run_id,
+                  sqlite3_errmsg(store_db(c)));
+        staging_close(s);
+        return ACDL_EDB;
+    }
+    *out = s;
+    return ACDL_OK;
+}
+
+static void accs_free(struct staging *s)
+{
+    for (int i = 0; i < s->nacc; i++) {
+        staged_day_clear(&s->acc[i].d);
+        free(s->acc[i].loc);
+    }
+    s->nacc = 0;
+    s->series_live = 0;
+    if (s->ahash) {
+        memset(s->ahash, 0xff, (size_t)s->ahcap * sizeof(*s->ahash));
+    }
+}
+
+void staging_close(struct staging *s)
+{
+    if (!s) {
+        return;
+    }
+    accs_free(s);
+    for (int i = 0; i < s->nq; i++) {
+        free(s->q[i].id);
+        free(s->q[i].name);
+    }
+    free(s->q);
+    free(s->qhash);
+    free(s->mt);
+    free(s->acc);
+    free(s->ahash);
+    free(s);
+}
+
+static int set_name(struct squeue *q, const char *name, size_t namelen)
+{
+    if (q->name && strlen(q->name) == namelen && !memcmp(q->name, name, namelen)) {
+        return ACDL_OK;
+    }
+    char *copy = malloc(namelen + 1);
+    if (!copy) {
+        return ACDL_ENOMEM;
+    }
+    memcpy(copy, name, namelen);
+    copy[namelen] = '\0';
+    free(q->name);
+    q->name = copy;
+    return ACDL_OK;
+}
+
+static int qhash_grow(struct staging *s)
+{
+    int ncap = s->qhcap * 2;
+    int *t = table_new(ncap);
+    if (!t) {
+        return ACDL_ENOMEM;
+    }
+    for (int i = 0; i < s->nq; i++) {
+        uint32_t h = s->q[i].hash & (uint32_t)(ncap - 1);
+        while (t[h] >= 0) {
+            h = (h + 1) & (uint32_t)(ncap - 1);
+        }
+        t[h] = i;
+    }
+    free(s->qhash);
+    s->qhash = t;
+    s->qhcap = ncap;
+    return ACDL_OK;
+}
+
+int staging_queue(struct staging *s, const char *id, size_t idlen, const char *name, size_t namelen)
+{
+    uint32_t hv = hash_bytes(id, idlen);
+    uint32_t h = hv & (uint32_t)(s->qhcap - 1);
+    while (s->qhash[h] >= 0) {
+        struct squeue *q = &s->q[s->qhash[h]];
+        if (q->hash == hv && q->len == idlen && !memcmp(q->id, id, idlen)) {
+            if (name && set_name(q, name, namelen) != ACDL_OK) {
+                return ACDL_ENOMEM;
+            }
+            return s->qhash[h];
+        }
+        h = (h + 1) & (uint32_t)(s->qhcap - 1);
+    }
+    if (s->nq == s->qcap) {
+        int ncap = s->qcap ? s->qcap * 2 : 256;
+        struct squeue *nq = realloc(s->q, (size_t)ncap * sizeof(*nq));
+        if (!nq) {
+            return ACDL_ENOMEM;
+        }
+        s->q = nq;
+        s->qcap = ncap;
+    }
+    struct squeue *q = &s->q[s->nq];
+    memset(q, 0, sizeof(*q));
+    q->id = malloc(idlen + 1);
+    if (!q->id) {
+        return ACDL_ENOMEM;
+    }
+    memcpy(q->id, id, idlen);
+    q->id[idlen] = '\0';
+    q->len = idlen;
+    q->hash = hv;
+    if (name && set_name(q, name, namelen) != ACDL_OK) {
+        free(q->id);
+        return ACDL_ENOMEM;
+    }
+    s->qhash[h] = s->nq;
+    int idx = s->nq++;
+    if (s->nq * 2 > s->qhcap && qhash_grow(s) != ACDL_OK) {
+        return ACDL_ENOMEM;
+    }
+    return idx;
+}
+
+int staging_metric(struct staging *s, const char *name)
+{
+    for (int i = 0; i < s->nm; i++) {
+        if (!strcmp(s->mt[i].name, name)) {
+            return i;
+        }
+    }
+    if (s->nm >= MAX_METRICS) {
+        return ACDL_ETOOBIG;
+    }
+    if (s->nm == s->mcap) {
+        int ncap = s->mcap ? s->mcap * 2 : 16;
+        struct smetric *nm = realloc(s->mt, (size_t)ncap * sizeof(*nm));
+        if (!nm) {
+            return ACDL_ENOMEM;
+        }
+        s->mt = nm;
+        s->mcap = ncap;
+    }
+    int64_t id = -1;
+    sqlite3_stmt *st = store_prepare(s->c, "SELECT id FROM metric_names WHERE name = ?");
+    if (!st) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+    }
+    store_done(st);
+    if (id < 0) {
+        st = store_prepare(s->c, "INSERT INTO metric_names (name) VALUES (?) ON CONFLICT (name) "
+                                 "DO UPDATE SET name = excluded.name RETURNING id");
+        if (!st) {
+            return ACDL_EDB;
+        }
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            id = sqlite3_column_int64(st, 0);
+        }
+        store_done(st);
+    }
+    if (id < 0) {
+        return ACDL_EDB;
+    }
+    s->mt[s->nm].id = id;
+    snprintf(s->mt[s->nm].name, sizeof(s->mt[0].name), "%s", name);
+    return s->nm++;
+}
+
+int64_t staging_overlaps(const struct staging *s)
+{
+    return s->overlaps;
+}
+
+static int ahash_grow(struct staging *s)
+{
+    int ncap = s->ahcap * 2;
+    int *t = table_new(ncap);
+    if (!t) {
+        return ACDL_ENOMEM;
+    }
+    for (int i = 0; i < s->nacc; i++) {
+        uint32_t h = hash_key(s->acc[i].dayno, s->acc[i].queue) & (uint32_t)(ncap - 1);
+        while (t[h] >= 0) {
+            h = (h + 1) & (uint32_t)(ncap - 1);
+        }
+        t[h] = i;
+    }
+    free(s->ahash);
+    s->ahash = t;
+    s->ahcap = ncap;
+    return ACDL_OK;
+}
+
+static struct acc *acc_get(struct staging *s, struct tz_date day, int64_t base, int step,
+                           int nslots, int queue)
+{
+    int64_t dayno = datetime_days_from_civil(day.y, day.m, day.d);
+    uint32_t h = hash_key(dayno, queue) & (uint32_t)(s->ahcap - 1);
+    while (s->ahash[h] >= 0) {
+        struct acc *a = &s->acc[s->ahash[h]];
+        if (a->dayno == dayno && a->queue == queue) {
+            return a;
+        }
+        h = (h + 1) & (uint32_t)(s->ahcap - 1);
+    }
+    if (s->nacc == s->acccap) {
+        int ncap = s->acccap ? s->acccap * 2 : 1024;
+        struct acc *na = realloc(s->acc, (size_t)ncap * sizeof(*na));
+        if (!na) {
+            return NULL;
+        }
+        s->acc = na;
+        s->acccap = ncap;
+    }
+    struct acc *a = &s->acc[s->nacc];
+    memset(a, 0, sizeof(*a));
+    a->dayno = dayno;
+    a->day = day;
+    a->queue = queue;
+    staged_day_reset(&a->d, base, step, nslots);
+    s->ahash[h] = s->nacc++;
+    if (s->nacc * 2 > s->ahcap && ahash_grow(s) != ACDL_OK) {
+        s->nacc--;
+        return NULL;
+    }
+    return a;
+}
+
+int staging_add(struct staging *s, struct tz_date day, int64_t base, int step, int nslots, int slot,
+                int queue, int metric, double value)
+{
+    if (slot < 0 || slot >= nslots || nslots > STAGED_MAX_SLOTS || queue < 0 || queue >= s->nq ||
+        metric < 0 || metric >= s->nm) {
+        return ACDL_EINVAL;
+    }
+    struct acc *a = acc_get(s, day, base, step, nslots, queue);
+    if (!a) {
+        return ACDL_ENOMEM;
+    }
+    if (metric >= a->nloc) {
+        int nloc = s->nm;
+        struct staged_series **nl = realloc(a->loc, (size_t)nloc * sizeof(*nl));
+        if (!nl) {
+            return ACDL_ENOMEM;
+        }
+        memset(nl + a->nloc, 0, (size_t)(nloc - a->nloc) * sizeof(*nl));
+        a->loc = nl;
+        a->nloc = nloc;
+    }
+    struct staged_series *ser = a->loc[metric];
+    if (!ser) {
+        ser = staged_day_series(&a->d, s->mt[metric].id, 1);
+        if (!ser) {
+            return ACDL_ENOMEM;
+        }
+        a->loc[metric] = ser;
+        s->q[queue].metrics[metric / 64] |= 1ull << (metric % 64);
+        s->series_live++;
+    }
+    uint8_t *has = &ser->has[slot];
+    if (*has) {
+        if (*has == 1) {
+            s->overlaps++;
+            *has = 2;
+        }
+        ser->v[slot] += value;
+    } else {
+        ser->v[slot] = value;
+        *has = 1;
+    }
+    if (s->series_live > SERIES_BUDGET) {
+        return staging_spill(s);
+    }
+    return ACDL_OK;
+}
+
+/* Adds a into the spilled row of its day and queue. */
+static int spill_merge(struct staging *s, const struct acc *a, const char *ds,
+                       struct staged_day *tmp)
+{
+    uint8_t *blob = NULL;
+    size_t n = 0;
+    int rc = ACDL_EDB;
+    sqlite3_stmt *st = store_prepare(s->c, "SELECT vals FROM temp.staging_days WHERE day = ? AND "
+                                           "q = ?");
+    if (!st) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_text(st, 1, ds, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, a->queue);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        rc =
+            staged_day_decode(tmp, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+    }
+    store_done(st);
+    if (rc == ACDL_OK) {
+        rc = staged_day_merge(tmp, &a->d, 1, &s->overlaps);
+    }
+    if (rc == ACDL_OK) {
+        rc = staged_day_encode(tmp, &blob, &n);
+    }
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    st = store_prepare(s->c, "UPDATE temp.staging_days SET vals = ? WHERE day = ? AND q = ?");
+    if (!st) {
+        free(blob);
+        return ACDL_EDB;
+    }
+    sqlite3_bind_blob64(st, 1, blob, n, free);
+    sqlite3_bind_text(st, 2, ds, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, a->queue);
+    rc = sqlite3_step(st) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+    store_done(st);
+    return rc;
+}
+
+int staging_spill(struct staging *s)
+{
+    sqlite3 *db = store_db(s->c);
+    struct staged_day tmp = {0};
+    int rc = ACDL_OK;
+    if (s->nacc == 0) {
+        return ACDL_OK;
+    }
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        return ACDL_EDB;
+    }
+    sqlite3_stmt *ins = store_prepare(s->c, "INSERT INTO temp.staging_days (day, q, vals) VALUES "
+                                            "(?, ?, ?) ON CONFLICT (day, q) DO NOTHING");
+    if (!ins) {
+        rc = ACDL_EDB;
+    }
+    for (int i = 0; i < s->nacc && rc == ACDL_OK; i++) {
+        const struct acc *a = &s->acc[i];
+        uint8_t *blob = NULL;
+        size_t n = 0;
+        char ds[11];
+        if (a->d.n == 0) {
+            continue;
+        }
+        if ((rc = staged_day_encode(&a->d, &blob, &n)) != ACDL_OK) {
+            break;
+        }
+        tz_date_format(a->day, ds);
+        sqlite3_bind_text(ins, 1, ds, -1, SQLITE_STATIC);
+        sqlite3_bind_int(ins, 2, a->queue);
+        sqlite3_bind_blob64(ins, 3, blob, n, free);
+        rc = sqlite3_step(ins) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+        sqlite3_reset(ins);
+        if (rc == ACDL_OK && sqlite3_changes(db) == 0) {
+            rc = spill_merge(s, a, ds, &tmp); /* this day and queue came in an earlier spill */
+        }
+    }
+    store_done(ins);
+    staged_day_clear(&tmp);
+    if (rc == ACDL_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = ACDL_EDB;
+    }
+    if (rc != ACDL_OK) {
+        log_error("import", "run %lld: spilling staged days failed: %s", (long long)s->run_id,
+                  sqlite3_errmsg(db));
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    accs_free(s);
+    return rc;
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+    int r = sqlite3_step(st);
+    sqlite3_reset(st);
+    return r == SQLITE_DONE || r == SQLITE_ROW ? ACDL_OK : ACDL_EDB;
+}
+
+/* The external queues that got values: upserted, their ids and metrics recorded. */
+static int commit_queues(struct staging *s, int64_t now)
+{
+    sqlite3_stmt *up = store_prepare(
+        s->c, "INSERT INTO ext_queues (source_id, ext_queue, name, first_seen, last_seen) VALUES "
+              "(?1, ?2, ?3, ?4, ?4) ON CONFLICT (source_id, ext_queue) DO UPDATE SET last_seen = "
+              "excluded.last_seen, name = coalesce(excluded.name, name) RETURNING id");
+    sqlite3_stmt *qm = store_prepare(s->c, "INSERT OR IGNORE INTO ext_queue_metrics (queue_id, "
+                                           "metric_id) VALUES (?, ?)");
+    int rc = up && qm ? ACDL_OK : ACDL_EDB;
+    for (int i = 0; i < s->nq && rc == ACDL_OK; i++) {
+        struct squeue *q = &s->q[i];
+        int any = 0;
+        for (int w = 0; w < METRIC_WORDS; w++) {
+            any |= q->metrics[w] != 0;
+        }
+        if (!any) {
+            continue;
+        }
+        sqlite3_bind_int64(up, 1, s->source_id);
+        sqlite3_bind_text(up, 2, q->id, (int)q->len, SQLITE_STATIC);
+        if (q->name) {
+            sqlite3_bind_text(up, 3, q->name, -1, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_null(up, 3);
+        }
+        sqlite3_bind_int64(up, 4, now);
+        if (sqlite3_step(up) == SQLITE_ROW) {
+            q->db_id = sqlite3_column_int64(up, 0);
+        } else {
+            rc = ACDL_EDB;
+        }
+        sqlite3_reset(up);
+        for (int m = 0; m < s->nm && rc == ACDL_OK; m++) {
+            if (q->metrics[m / 64] & (1ull << (m % 64))) {
+                sqlite3_bind_int64(qm, 1, q->db_id);
+                sqlite3_bind_int64(qm, 2, s->mt[m].id);
+                rc = step_done(qm);
+            }
+        }
+    }
+    store_done(up);
+    store_done(qm);
+    return rc;
+}
+
+/* Every spilled day into staged_days, merged key by key with what is there. */
+static int commit_days(struct staging *s)
+{
+    sqlite3_stmt *sel = store_prepare(s->c, "SELECT day, q, vals FROM temp.staging_days ORDER BY "
+                                            "q, day");
+    sqlite3_stmt *ins = store_prepare(
+        s->c, "INSERT INTO staged_days (source_id, queue_id, day, vals, run_id) VALUES (?, ?, ?, "
+              "?, ?) ON CONFLICT (source_id, queue_id, day) DO UPDATE SET vals = "
+              "acdl_staged_merge(vals, excluded.vals), run_id = excluded.run_id");
+    int rc = sel && ins ? ACDL_OK : ACDL_EDB;
+    int r;
+    while (rc == ACDL_OK && (r = sqlite3_step(sel)) == SQLITE_ROW) {
+        int q = sqlite3_column_int(sel, 1);
+        if (q < 0 || q >= s->nq || s->q[q].db_id <= 0) {
+            rc = ACDL_EDB;
+            break;
+        }
+        sqlite3_bind_int64(ins, 1, s->source_id);
+        sqlite3_bind_int64(ins, 2, s->q[q].db_id);
+        sqlite3_bind_value(ins, 3, sqlite3_column_value(sel, 0));
+        sqlite3_bind_value(ins, 4, sqlite3_column_value(sel, 2));
+        sqlite3_bind_int64(ins, 5, s->run_id);
+        rc = step_done(ins);
+    }
+    store_done(sel);
+    store_done(ins);
+    return rc;
+}
+
+int staging_commit(struct staging *s, const char *replace_from, const char *replace_to,
+                   int (*in_tx)(void *ctx), void *ctx)
+{
+    int rc = staging_spill(s);
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    if ((rc = store_begin(s->c)) != ACDL_OK) {
+        return rc;
+    }
+    if (replace_from && replace_to) {
+        sqlite3_stmt *del = store_prepare(s->c, "DELETE FROM staged_days WHERE source_id = ? AND "
+                                                "day >= ? AND day <= ?");
+        rc = del ? ACDL_OK : ACDL_EDB;
+        if (del) {
+            sqlite3_bind_int64(del, 1, s->source_id);
+            sqlite3_bind_text(del, 2, replace_from, -1, SQLITE_STATIC);
+            sqlite3_bind_text(del, 3, replace_to, -1, SQLITE_STATIC);
+            rc = step_done(del);
+            store_done(del);
+        }
+    }
+    if (rc == ACDL_OK) {
+        rc = commit_queues(s, plat_now());
+    }
+    if (rc == ACDL_OK) {
+        rc = commit_days(s);
+    }
+    if (rc == ACDL_OK && in_tx) {
+        rc = in_tx(ctx);
+    }
+    if (rc == ACDL_OK) {
+        rc = store_commit(s->c);
+    } else {
+        log_error("import", "run %lld: staging failed: %s", (long long)s->run_id,
+                  sqlite3_errmsg(store_db(s->c)));
+        store_rollback(s->c);
+    }
+    return rc;
+}

@@ -1,0 +1,63 @@
+/* staging.h: the write side of one contact-statistics import: values per local day, interval
+ * slot, external queue and metric are accumulated in memory, spilled to the run's temporary
+ * table as one compact row per day and queue (store/staged.h), and staged in one transaction.
+ *
+ * Design: a run interns its external queues and metrics to small run-local numbers
+ * (staging_queue(), staging_metric()), so adding a value is a hash lookup and an array store.
+ * Memory is bounded: the days in memory are spilled (staging_spill()) at the end of every
+ * input and whenever they exceed a fixed budget; a day spilled twice in one run is added up
+ * key by key. Nothing reaches staged_days before staging_commit(), which in one transaction
+ * upserts the external queues (ids, names, last seen), merges every spilled day into
+ * staged_days key by key (or, for replace_from..replace_to, first deletes the source's days
+ * of that period: ODBC queries return whole days) and records the metrics each queue has.
+ * So a failed or cancelled run leaves the staged data as it was.
+ *
+ * One struct staging per run, used by one thread. */
+#ifndef ACDL_PIPELINE_STAGING_H
+#define ACDL_PIPELINE_STAGING_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/tz.h"
+#include "store/store.h"
+
+struct staging;
+
+/* Starts the staging of run_id for source_id on c (borrowed, held by the caller until
+ * staging_close()); creates or empties the connection's temporary tables. *out is new.
+ * Returns 0, ACDL_ENOMEM or ACDL_EDB. */
+int staging_open(struct staging **out, struct store_conn *c, int64_t source_id, int64_t run_id);
+
+/* Frees s (NULL is fine); what was not committed is dropped. */
+void staging_close(struct staging *s);
+
+/* The run-local number (>= 0) of external queue id[0..idlen) (at most 128 bytes); name (may
+ * be NULL) is the queue's display name, the last one given wins. Negative ACDL_E* on error. */
+int staging_queue(struct staging *s, const char *id, size_t idlen, const char *name,
+                  size_t namelen);
+
+/* The run-local number (>= 0) of metric name (interned in metric_names, outside any
+ * transaction: a name costs nothing when unused). Negative ACDL_E* on error. */
+int staging_metric(struct staging *s, const char *name);
+
+/* Adds value to (day, slot, queue, metric). The day's grid: base = UTC start of slot 0,
+ * step seconds, nslots slots (tz_day_intervals()); slot < nslots. Returns 0 or an ACDL_E*
+ * code (ACDL_ENOMEM, or ACDL_EDB when a spill failed). */
+int staging_add(struct staging *s, struct tz_date day, int64_t base, int step, int nslots, int slot,
+                int queue, int metric, double value);
+
+/* Writes the days in memory to the run's temporary table and frees them. Call it at the end
+ * of each input. Returns 0 or ACDL_EDB / ACDL_ENOMEM. */
+int staging_spill(struct staging *s);
+
+/* Keys (interval, queue, metric) that more than one row gave a value to, so far. */
+int64_t staging_overlaps(const struct staging *s);
+
+/* Stages everything in one transaction (see above); replace_from/replace_to (YYYY-MM-DD, both
+ * or neither NULL) name the days to replace whole. in_tx (may be NULL) runs inside the same
+ * transaction (e.g. rows_files_commit()) and may fail it. Returns 0 or an ACDL_E* code (then
+ * nothing was staged). */
+int staging_commit(struct staging *s, const char *replace_from, const char *replace_to,
+                   int (*in_tx)(void *ctx), void *ctx);
+
+#endif
