@@ -138,7 +138,8 @@ int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out
         snprintf(why, whysz, "a number longer than %zu characters", sizeof(buf) - 1);
         return ACDL_EINVAL;
     }
-    int dots = 0, digits = 0;
+    int dots = 0, digits = 0, frac = 0;
+    int64_t mant = 0;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
         if (ch == ',' && (r->cfg->kind == SOURCE_ODBC || r->cfg->csv.separator != ',')) {
@@ -146,6 +147,8 @@ int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out
         }
         if (ch >= '0' && ch <= '9') {
             digits++;
+            frac += dots;
+            mant = digits <= 15 ? mant * 10 + (ch - '0') : mant;
         } else if (ch == '.') {
             dots++;
         } else if (!(i == 0 && (ch == '-' || ch == '+'))) {
@@ -158,6 +161,15 @@ int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out
     if (digits == 0 || dots > 1) {
         snprintf(why, whysz, "'%s' is not a number", buf);
         return ACDL_EINVAL;
+    }
+    if (digits <= 15) {
+        /* mant < 10^15 < 2^53 and 10^frac are exact doubles, so one division is correctly
+         * rounded: the same double strtod gives, without its cost */
+        static const double p10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+        double v = (double)mant / p10[frac];
+        *out = buf[0] == '-' ? -v : v;
+        return 0;
     }
     *out = strtod(buf, NULL);
     if (!isfinite(*out)) {
@@ -256,10 +268,26 @@ int rows_interval(struct rows *r, struct tz_date day, int64_t utc, int64_t *star
     return 0;
 }
 
-int rows_time(struct rows *r, const char *queue, size_t qlen, struct tz_date *day, int64_t *utc,
-              int *minute_of_day, int *second)
+/* Whether day has a repeated hour (cached for the last day asked about). */
+static int day_has_fold(struct rows *r, struct tz_date day)
+{
+    if (!r->fold_valid || tz_date_cmp(day, r->fold_day) != 0) {
+        int lo = 0, hi = 0;
+        /* when the zone cannot say, go the careful way (the sequencer) */
+        r->fold = tz_day_fold(r->tz, day, &lo, &hi) != ACDL_OK || lo < hi;
+        r->fold_day = day;
+        r->fold_valid = 1;
+    }
+    return r->fold;
+}
+
+/* rows_time() without the cache; *cacheable: the result depends on the fields alone (not on
+ * the order of rows, as wall times of a day with a repeated hour do). */
+static int parse_time(struct rows *r, const char *queue, size_t qlen, struct tz_date *day,
+                      int64_t *utc, int *minute_of_day, int *second, int *cacheable)
 {
     struct datetime_stamp st;
+    *cacheable = 1;
     char why[160];
     memset(&st, 0, sizeof(st));
     if (r->i_stamp >= 0) {
@@ -328,8 +356,15 @@ int rows_time(struct rows *r, const char *queue, size_t qlen, struct tz_date *da
                    *minute_of_day / 60, *minute_of_day % 60, *second, r->cfg->interval_minutes);
         return ACDL_EINVAL;
     }
-    struct tz_sequencer *seq = sequencer_for(r, queue, qlen, *day);
-    if (tz_sequencer_next(seq, *minute_of_day, *second, utc) != ACDL_OK) {
+    int rc;
+    if (day_has_fold(r, *day)) {
+        *cacheable = 0;
+        rc = tz_sequencer_next(sequencer_for(r, queue, qlen, *day), *minute_of_day, *second, utc);
+    } else {
+        /* no wall time occurs twice: the order of rows does not matter */
+        rc = tz_local_to_utc(r->tz, *day, *minute_of_day, *second, TZ_EARLIER, utc);
+    }
+    if (rc != ACDL_OK) {
         char ds[11];
         tz_date_format(*day, ds);
         rows_error(r, "%s %02d:%02d does not exist in %s (the clocks skip that hour)", ds,
@@ -338,6 +373,50 @@ int rows_time(struct rows *r, const char *queue, size_t qlen, struct tz_date *da
     }
     return 0;
 }
+
+int rows_time(struct rows *r, const char *queue, size_t qlen, struct tz_date *day, int64_t *utc,
+              int *minute_of_day, int *second)
+{
+    /* Thousands of rows share a timestamp (all queues of an interval): the last conversion
+     * is reused when the row's time fields are the same bytes. */
+    struct rows_time_cache *tc = &r->tcache;
+    const char *a, *b = "";
+    size_t alen, blen = 0;
+    int cacheable, rc;
+    if (r->i_stamp >= 0) {
+        a = r->val[r->i_stamp];
+        alen = r->null[r->i_stamp] ? sizeof(tc->a) : r->len[r->i_stamp];
+    } else {
+        a = r->val[r->i_date];
+        alen = r->len[r->i_date];
+        b = r->val[r->i_time];
+        blen = r->len[r->i_time];
+    }
+    if (tc->valid && alen == tc->alen && blen == tc->blen && !memcmp(a, tc->a, alen) &&
+        !memcmp(b, tc->b, blen)) {
+        *day = tc->day;
+        *utc = tc->utc;
+        *minute_of_day = tc->minute;
+        *second = tc->second;
+        return tc->rc;
+    }
+    tc->valid = 0;
+    rc = parse_time(r, queue, qlen, day, utc, minute_of_day, second, &cacheable);
+    if ((rc == 0 || rc == 1) && cacheable && alen < sizeof(tc->a) && blen < sizeof(tc->b)) {
+        memcpy(tc->a, a, alen);
+        memcpy(tc->b, b, blen);
+        tc->alen = alen;
+        tc->blen = blen;
+        tc->day = *day;
+        tc->utc = *utc;
+        tc->minute = *minute_of_day;
+        tc->second = *second;
+        tc->rc = rc;
+        tc->valid = 1;
+    }
+    return rc;
+}
+
 /* --- one row --- */
 
 static int eval_derived(struct rows *r)
@@ -569,6 +648,7 @@ static int prepare_state_columns(struct rows *r)
 
 static int prepare_columns(struct rows *r)
 {
+    r->tcache.valid = 0;
     char err[300];
     const struct source_cfg *cfg = r->cfg;
     for (int d = 0; d < cfg->nderived; d++) {

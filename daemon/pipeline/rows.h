@@ -56,6 +56,16 @@ void import_cancel(struct import_cancel *c);
 struct rows_seq_slot;
 struct rows_sink;
 
+/* The last time fields converted (see rows_time()). */
+struct rows_time_cache {
+    int valid, rc;
+    char a[64], b[64];
+    size_t alen, blen;
+    struct tz_date day;
+    int64_t utc;
+    int minute, second;
+};
+
 /* A CSV file read by this run, staged with the run's data. */
 struct rows_file {
     char *name; /* owned */
@@ -100,6 +110,9 @@ struct rows {
     int nmetric_cols;
     struct datetime_format fmt_date, fmt_time, fmt_stamp;
     struct rows_seq_slot *seq;
+    struct rows_time_cache tcache;
+    struct tz_date fold_day;
+    int fold_valid, fold;
 
     /* where the row came from, for messages: a file name or "query row", and its line */
     char where[300];

@@ -11,8 +11,9 @@
 #include "platform/platform.h"
 #include "store/staged.h"
 
-/* Series (one metric of one queue and day, ~1.7 KB) held before a spill: ~40 MB. */
-#define SERIES_BUDGET 24000
+/* Bytes of accumulated grids held before a spill (2,000 queues x 96 slots x 6 metrics of one
+ * day take ~10 MB). */
+#define GRID_BUDGET (48 * 1024 * 1024)
 #define MAX_METRICS 1024
 #define METRIC_WORDS (MAX_METRICS / 64)
 
@@ -30,14 +31,17 @@ struct smetric {
     char name[65];
 };
 
-/* One queue and day in memory. */
+/* One queue and day in memory: a grid slot-major, so that the metrics of one row (which
+ * arrive together) share a cache line or two. */
 struct acc {
     int64_t dayno;
     struct tz_date day;
     int queue;
-    struct staged_day d;
-    struct staged_series **loc; /* by run-local metric */
-    int nloc;
+    int64_t base;
+    int step, nslots;
+    int nm;       /* metrics per slot */
+    double *v;    /* [nslots][nm] */
+    uint8_t *has; /* [nslots][nm]: how many rows gave the value (saturating at 2) */
 };
 
 struct staging {
@@ -46,6 +50,7 @@ struct staging {
     struct squeue *q;
     int nq, qcap;
     int *qhash; /* open addressing: index into q, -1 empty */
+    int last_q;
     int qhcap;
     struct smetric *mt;
     int nm, mcap;
@@ -53,7 +58,8 @@ struct staging {
     int nacc, acccap;
     int *ahash;
     int ahcap;
-    int64_t series_live;
+    int64_t grid_bytes;
+    struct acc *last; /* the accumulator of the last value (rows give several) */
     int64_t overlaps;
 };
 
@@ -92,6 +98,7 @@ int staging_open(struct staging **out, struct store_conn *c, int64_t source_id, 
     s->source_id = source_id;
     s->run_id = run_id;
     s->qhcap = 1024;
+    s->last_q = -1;
     s->ahcap = 4096;
     s->qhash = table_new(s->qhcap);
     s->ahash = table_new(s->ahcap);
@@ -115,11 +122,11 @@ int staging_open(struct staging **out, struct store_conn *c, int64_t source_id, 
 static void accs_free(struct staging *s)
 {
     for (int i = 0; i < s->nacc; i++) {
-        staged_day_clear(&s->acc[i].d);
-        free(s->acc[i].loc);
+        free(s->acc[i].v);
+        free(s->acc[i].has);
     }
     s->nacc = 0;
-    s->series_live = 0;
+    s->grid_bytes = 0;
     if (s->ahash) {
         memset(s->ahash, 0xff, (size_t)s->ahcap * sizeof(*s->ahash));
     }
@@ -179,7 +186,30 @@ static int qhash_grow(struct staging *s)
     return ACDL_OK;
 }
 
+static int find_queue(struct staging *s, const char *id, size_t idlen, const char *name,
+                      size_t namelen);
+
 int staging_queue(struct staging *s, const char *id, size_t idlen, const char *name, size_t namelen)
+{
+    /* exports list the queues of every interval in the same order: try the one after the
+     * last before hashing */
+    int guess = s->last_q + 1;
+    if (guess < s->nq && s->q[guess].len == idlen && !memcmp(s->q[guess].id, id, idlen)) {
+        if (name && set_name(&s->q[guess], name, namelen) != ACDL_OK) {
+            return ACDL_ENOMEM;
+        }
+        s->last_q = guess;
+        return guess;
+    }
+    int idx = find_queue(s, id, idlen, name, namelen);
+    if (idx >= 0) {
+        s->last_q = idx;
+    }
+    return idx;
+}
+
+static int find_queue(struct staging *s, const char *id, size_t idlen, const char *name,
+                      size_t namelen)
 {
     uint32_t hv = hash_bytes(id, idlen);
     uint32_t h = hv & (uint32_t)(s->qhcap - 1);
@@ -298,6 +328,30 @@ static int ahash_grow(struct staging *s)
     return ACDL_OK;
 }
 
+/* (Re)allocates a's grid for nm metrics, keeping its values. */
+static int acc_grid(struct staging *s, struct acc *a, int nm)
+{
+    size_t cells = (size_t)a->nslots * (size_t)nm;
+    double *v = malloc(cells * sizeof(*v));
+    uint8_t *has = calloc(cells, 1);
+    if (!v || !has) {
+        free(v);
+        free(has);
+        return ACDL_ENOMEM;
+    }
+    for (int i = 0; i < a->nslots && a->nm > 0; i++) {
+        memcpy(v + (size_t)i * nm, a->v + (size_t)i * a->nm, (size_t)a->nm * sizeof(*v));
+        memcpy(has + (size_t)i * nm, a->has + (size_t)i * a->nm, (size_t)a->nm);
+    }
+    free(a->v);
+    free(a->has);
+    s->grid_bytes += (int64_t)(cells - (size_t)a->nslots * (size_t)a->nm) * 9;
+    a->v = v;
+    a->has = has;
+    a->nm = nm;
+    return ACDL_OK;
+}
+
 static struct acc *acc_get(struct staging *s, struct tz_date day, int64_t base, int step,
                            int nslots, int queue)
 {
@@ -324,10 +378,14 @@ static struct acc *acc_get(struct staging *s, struct tz_date day, int64_t base, 
     a->dayno = dayno;
     a->day = day;
     a->queue = queue;
-    staged_day_reset(&a->d, base, step, nslots);
+    a->base = base;
+    a->step = step;
+    a->nslots = nslots;
+    if (acc_grid(s, a, s->nm) != ACDL_OK) {
+        return NULL;
+    }
     s->ahash[h] = s->nacc++;
     if (s->nacc * 2 > s->ahcap && ahash_grow(s) != ACDL_OK) {
-        s->nacc--;
         return NULL;
     }
     return a;
@@ -340,50 +398,62 @@ int staging_add(struct staging *s, struct tz_date day, int64_t base, int step, i
         metric < 0 || metric >= s->nm) {
         return ACDL_EINVAL;
     }
-    struct acc *a = acc_get(s, day, base, step, nslots, queue);
-    if (!a) {
+    struct acc *a = s->last;
+    if (!a || a->queue != queue || tz_date_cmp(a->day, day) != 0) {
+        a = acc_get(s, day, base, step, nslots, queue);
+        if (!a) {
+            return ACDL_ENOMEM;
+        }
+        s->last = a;
+    }
+    if (metric >= a->nm && acc_grid(s, a, s->nm) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
-    if (metric >= a->nloc) {
-        int nloc = s->nm;
-        struct staged_series **nl = realloc(a->loc, (size_t)nloc * sizeof(*nl));
-        if (!nl) {
-            return ACDL_ENOMEM;
-        }
-        memset(nl + a->nloc, 0, (size_t)(nloc - a->nloc) * sizeof(*nl));
-        a->loc = nl;
-        a->nloc = nloc;
-    }
-    struct staged_series *ser = a->loc[metric];
-    if (!ser) {
-        ser = staged_day_series(&a->d, s->mt[metric].id, 1);
-        if (!ser) {
-            return ACDL_ENOMEM;
-        }
-        a->loc[metric] = ser;
-        s->q[queue].metrics[metric / 64] |= 1ull << (metric % 64);
-        s->series_live++;
-    }
-    uint8_t *has = &ser->has[slot];
+    size_t cell = (size_t)slot * (size_t)a->nm + (size_t)metric;
+    uint8_t *has = &a->has[cell];
     if (*has) {
         if (*has == 1) {
             s->overlaps++;
             *has = 2;
         }
-        ser->v[slot] += value;
+        a->v[cell] += value;
     } else {
-        ser->v[slot] = value;
+        a->v[cell] = value;
         *has = 1;
     }
-    if (s->series_live > SERIES_BUDGET) {
+    if (s->grid_bytes > GRID_BUDGET) {
         return staging_spill(s);
     }
     return ACDL_OK;
 }
 
+/* a as a staged day (into d); notes the metrics its queue delivered. */
+static int acc_to_day(struct staging *s, const struct acc *a, struct staged_day *d)
+{
+    staged_day_reset(d, a->base, a->step, a->nslots);
+    for (int m = 0; m < a->nm; m++) {
+        struct staged_series *ser = NULL;
+        for (int i = 0; i < a->nslots; i++) {
+            size_t cell = (size_t)i * (size_t)a->nm + (size_t)m;
+            if (!a->has[cell]) {
+                continue;
+            }
+            if (!ser && !(ser = staged_day_series(d, s->mt[m].id, 1))) {
+                return ACDL_ENOMEM;
+            }
+            ser->v[i] = a->v[cell];
+            ser->has[i] = 1;
+        }
+        if (ser) {
+            s->q[a->queue].metrics[m / 64] |= 1ull << (m % 64);
+        }
+    }
+    return ACDL_OK;
+}
+
 /* Adds a into the spilled row of its day and queue. */
-static int spill_merge(struct staging *s, const struct acc *a, const char *ds,
-                       struct staged_day *tmp)
+static int spill_merge(struct staging *s, const struct acc *a, const struct staged_day *d,
+                       const char *ds, struct staged_day *tmp)
 {
     uint8_t *blob = NULL;
     size_t n = 0;
@@ -401,7 +471,7 @@ static int spill_merge(struct staging *s, const struct acc *a, const char *ds,
     }
     store_done(st);
     if (rc == ACDL_OK) {
-        rc = staged_day_merge(tmp, &a->d, 1, &s->overlaps);
+        rc = staged_day_merge(tmp, d, 1, &s->overlaps);
     }
     if (rc == ACDL_OK) {
         rc = staged_day_encode(tmp, &blob, &n);
@@ -425,8 +495,9 @@ static int spill_merge(struct staging *s, const struct acc *a, const char *ds,
 int staging_spill(struct staging *s)
 {
     sqlite3 *db = store_db(s->c);
-    struct staged_day tmp = {0};
+    struct staged_day tmp = {0}, day = {0};
     int rc = ACDL_OK;
+    s->last = NULL;
     if (s->nacc == 0) {
         return ACDL_OK;
     }
@@ -443,10 +514,13 @@ int staging_spill(struct staging *s)
         uint8_t *blob = NULL;
         size_t n = 0;
         char ds[11];
-        if (a->d.n == 0) {
+        if ((rc = acc_to_day(s, a, &day)) != ACDL_OK) {
+            break;
+        }
+        if (day.n == 0) {
             continue;
         }
-        if ((rc = staged_day_encode(&a->d, &blob, &n)) != ACDL_OK) {
+        if ((rc = staged_day_encode(&day, &blob, &n)) != ACDL_OK) {
             break;
         }
         tz_date_format(a->day, ds);
@@ -456,11 +530,13 @@ int staging_spill(struct staging *s)
         rc = sqlite3_step(ins) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
         sqlite3_reset(ins);
         if (rc == ACDL_OK && sqlite3_changes(db) == 0) {
-            rc = spill_merge(s, a, ds, &tmp); /* this day and queue came in an earlier spill */
+            rc =
+                spill_merge(s, a, &day, ds, &tmp); /* this day and queue came in an earlier spill */
         }
     }
     store_done(ins);
     staged_day_clear(&tmp);
+    staged_day_clear(&day);
     if (rc == ACDL_OK && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         rc = ACDL_EDB;
     }

@@ -145,6 +145,7 @@ static int get_value(struct rd *r, double *out)
 struct header {
     int64_t base;
     int step, nslots;
+    uint64_t nmetrics;
 };
 
 static int get_header(struct rd *r, struct header *h)
@@ -165,6 +166,9 @@ static int get_header(struct rd *r, struct header *h)
         return ACDL_EINVAL;
     }
     h->nslots = (int)u;
+    if (get_varint(r, &h->nmetrics) != ACDL_OK || h->nmetrics > (uint64_t)(r->end - r->p)) {
+        return ACDL_EINVAL;
+    }
     return ACDL_OK;
 }
 
@@ -272,7 +276,9 @@ int staged_day_decode(struct staged_day *d, const void *blob, size_t n)
     }
     staged_day_reset(d, h.base, h.step, h.nslots);
     int64_t prev = -1;
+    uint64_t sections = 0;
     while (r.p < r.end) {
+        sections++;
         struct section sec;
         if (get_section(&r, &h, prev, &sec) != ACDL_OK) {
             return ACDL_EINVAL;
@@ -294,7 +300,7 @@ int staged_day_decode(struct staged_day *d, const void *blob, size_t n)
             return ACDL_EINVAL;
         }
     }
-    return ACDL_OK;
+    return sections == h.nmetrics ? ACDL_OK : ACDL_EINVAL;
 }
 
 int staged_day_encode(const struct staged_day *d, uint8_t **out, size_t *n)
@@ -309,6 +315,16 @@ int staged_day_encode(const struct staged_day *d, uint8_t **out, size_t *n)
     put_varint(&b, zz(d->base));
     put_varint(&b, (uint64_t)d->step);
     put_varint(&b, (uint64_t)d->nslots);
+    uint64_t nmetrics = 0;
+    for (int k = 0; k < d->n; k++) {
+        for (int i = 0; i < d->nslots; i++) {
+            if (d->s[k]->has[i]) {
+                nmetrics++;
+                break;
+            }
+        }
+    }
+    put_varint(&b, nmetrics);
     for (int k = 0; k < d->n; k++) {
         const struct staged_series *s = d->s[k];
         sec.n = 0;
@@ -438,7 +454,7 @@ int staged_blob_metrics(const void *blob, size_t n, int64_t *ids, int max, int *
         }
         (*count)++;
     }
-    return ACDL_OK;
+    return (uint64_t)*count == h.nmetrics ? ACDL_OK : ACDL_EINVAL;
 }
 
 /* --- SQL functions --- */

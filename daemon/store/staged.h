@@ -7,8 +7,8 @@
  * metric_names, an integer id) a presence bitmap over the slots and the present values.
  *
  * Blob format, version 1 (all varints are unsigned LEB128, zz = zigzag for signed):
- *   u8 1 | varint zz(base) | varint step_s (1..86400) | varint nslots (1..STAGED_MAX_SLOTS)
- *   then per metric, ids strictly ascending:
+ *   u8 1 | varint zz(base) | varint step_s (1..86400) | varint nslots (1..STAGED_MAX_SLOTS) |
+ *   varint nmetrics, then nmetrics sections, metric ids strictly ascending:
  *     varint metric_id | varint len (bytes that follow in this section) |
  *     bitmap[(nslots + 7) / 8] (bit i of byte i/8 = slot i has a value; spare bits 0) |
  *     one value per set bit, in slot order: varint u with tag u & 3:
