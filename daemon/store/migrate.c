@@ -5,6 +5,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "store/staged.h"
 #include "store/store.h"
 
 /* "0001_foundation.sql" -> 1; -1 when the name is not NNNN_*.sql. */
@@ -42,6 +43,12 @@ int store_migrate(sqlite3 *db, const struct embedded_file *files, size_t n, char
     sqlite3_stmt *st = NULL;
     int current = 0, known = 0;
     char *msg = NULL;
+
+    /* migrations may use the staged layout's functions (0007 converts per-value rows) */
+    if (staged_register(db) != ACDL_OK) {
+        snprintf(err, errsz, "cannot register SQL functions: %s", sqlite3_errmsg(db));
+        return ACDL_EDB;
+    }
 
     for (size_t i = 0; i < n; i++) {
         int num = migration_number(files[i].name);
