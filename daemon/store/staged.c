@@ -67,13 +67,16 @@ static double absd(double v)
 
 static void put_value(struct buf *b, double v)
 {
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof(bits));
+    int negative_zero = v == 0 && (bits >> 63);
     /* (no libm: integer casts are exact below EXACT_MAX) */
-    if (absd(v) < EXACT_MAX && v == (double)(int64_t)v) {
+    if (!negative_zero && absd(v) < EXACT_MAX && v == (double)(int64_t)v) {
         put_varint(b, zz((int64_t)v) << 2);
         return;
     }
     static const double scale[] = {10.0, 100.0};
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 2 && !negative_zero; k++) {
         double s = v * scale[k];
         if (absd(s) < EXACT_MAX) {
             int64_t r = (int64_t)(s + (s >= 0 ? 0.5 : -0.5));
@@ -83,8 +86,6 @@ static void put_value(struct buf *b, double v)
             }
         }
     }
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof(bits));
     put_varint(b, 3);
     buf_need(b, 8);
     if (b->oom) {
@@ -158,6 +159,10 @@ static int get_header(struct rd *r, struct header *h)
         return ACDL_EINVAL;
     }
     h->base = unzz(u);
+    /* instants of years 0001..9999 (and room for a day's slots), so base + i * step fits */
+    if (h->base < -62200000000LL || h->base > 253500000000LL) {
+        return ACDL_EINVAL;
+    }
     if (get_varint(r, &u) != ACDL_OK || u < 1 || u > 86400) {
         return ACDL_EINVAL;
     }

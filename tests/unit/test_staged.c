@@ -26,9 +26,23 @@ static int collect_fn(void *ctx, int64_t utc, double value)
 static void test_round_trip(void)
 {
     /* every kind of value the encoder has a tag for, and the awkward ones */
-    const double values[] = {0,    1,     -1,        12,        187.4,  -3.5, 87.25,
-                             0.1,  1e15,  -4.5e15,   1e300,     -0.125, 1.0 / 3.0,
-                             2.5e-7, 123456789.12, 9007199254740993.0};
+    const double values[] = {-0.0,
+                             0,
+                             1,
+                             -1,
+                             12,
+                             187.4,
+                             -3.5,
+                             87.25,
+                             0.1,
+                             1e15,
+                             -4.5e15,
+                             1e300,
+                             -0.125,
+                             1.0 / 3.0,
+                             2.5e-7,
+                             123456789.12,
+                             9007199254740993.0};
     const int nv = (int)(sizeof(values) / sizeof(values[0]));
     struct staged_day d = {0}, back = {0};
     staged_day_reset(&d, 1780000000, 900, 96);
