@@ -8,22 +8,39 @@
 
 #include "core/err.h"
 
-enum kind_id { K_VALUE_TYPES, K_QUEUES, K_SOURCES, K_MAPPINGS, K_SCHEDULES, K_COUNT };
+enum kind_id {
+    K_VALUE_TYPES,
+    K_QUEUES,
+    K_ACTIVITIES,
+    K_SOURCES,
+    K_TARGETS,
+    K_AGENTS,
+    K_ACTIVITY_CODES,
+    K_MAPPINGS,
+    K_SCHEDULES,
+    K_COUNT
+};
 
 struct kind {
     const char *name;     /* member of the document */
     const char *path;     /* the API collection */
     const char *what;     /* singular, for messages */
     const char *fixed[4]; /* members that cannot change once the object exists */
+    int upsert;           /* created, changed and cleared by POST to path (no ids) */
 };
 
-/* In the order references need: a mapping names queues and sources, a schedule a source. */
+/* In the order references need: agents, activity codes, mappings and schedules name sources;
+ * activity codes name activities; mappings name queues and value types. */
 static const struct kind kinds[K_COUNT] = {
-    {"value_types", "/api/v1/value-types", "value type", {NULL}},
-    {"queues", "/api/v1/queues", "queue", {NULL}},
-    {"sources", "/api/v1/sources", "source", {"kind", "product", "layout", NULL}},
-    {"mappings", "/api/v1/mappings", "mapping", {NULL}},
-    {"schedules", "/api/v1/schedules", "schedule", {NULL}},
+    {"value_types", "/api/v1/value-types", "value type", {NULL}, 0},
+    {"queues", "/api/v1/queues", "queue", {NULL}, 0},
+    {"activities", "/api/v1/activities", "activity", {NULL}, 0},
+    {"sources", "/api/v1/sources", "source", {"kind", "product", "layout", NULL}, 0},
+    {"targets", "/api/v1/targets", "target", {"connector", NULL}, 0},
+    {"agents", "/api/v1/agents", "agent", {NULL}, 0},
+    {"activity_codes", "/api/v1/activity-codes", "activity code", {NULL}, 1},
+    {"mappings", "/api/v1/mappings", "mapping", {NULL}, 0},
+    {"schedules", "/api/v1/schedules", "schedule", {NULL}, 0},
 };
 
 struct setup {
@@ -117,8 +134,8 @@ static json_t *strip(const json_t *item, const char *const *drop)
 /* The document shape of an API item (new), or NULL when it is not part of a document. */
 static json_t *doc_of(int k, const json_t *it)
 {
-    static const char *const plain[] = {"id", "created_at", "updated_at", "builtin",
-                                        "password_set", NULL};
+    static const char *const plain[] = {"id",           "created_at", "updated_at", "builtin",
+                                        "password_set", "secret_set", NULL};
     static const char *const sched[] = {"id", "created_at", "next_run_at", "last_run_id",
                                         "source", NULL};
     size_t i;
@@ -126,9 +143,30 @@ static json_t *doc_of(int k, const json_t *it)
     switch (k) {
     case K_VALUE_TYPES:
         return json_is_true(json_object_get(it, "builtin")) ? NULL : strip(it, plain);
+    case K_ACTIVITIES: /* built-in ones (the default "Present") are the appliance's own */
+        return json_is_string(json_object_get(it, "builtin")) ? NULL : strip(it, plain);
     case K_QUEUES:
     case K_SOURCES:
+    case K_TARGETS:
         return strip(it, plain);
+    case K_AGENTS: {
+        json_t *ids = json_array();
+        json_array_foreach(json_object_get(it, "external_ids"), i, in)
+        {
+            json_array_append_new(ids, json_pack("{s:O, s:O}", "source",
+                                                 json_object_get(in, "source"), "ext_agent",
+                                                 json_object_get(in, "ext_agent")));
+        }
+        json_t *name = json_object_get(it, "name");
+        return json_pack("{s:O, s:O, s:o}", "identifier", json_object_get(it, "identifier"),
+                         "name", name ? name : json_null(), "external_ids", ids);
+    }
+    case K_ACTIVITY_CODES: /* only the mapped ones: the others are merely seen */
+        if (!json_is_string(json_object_get(it, "activity"))) {
+            return NULL;
+        }
+        return json_pack("{s:O, s:O, s:O}", "source", json_object_get(it, "source"), "code",
+                         json_object_get(it, "code"), "activity", json_object_get(it, "activity"));
     case K_MAPPINGS: {
         json_t *inputs = json_array();
         json_array_foreach(json_object_get(it, "inputs"), i, in)
@@ -162,11 +200,22 @@ static int key_of(int k, const json_t *list, size_t i, char *out, size_t outsz,
         a = str_member(o, *missing = "key");
         break;
     case K_QUEUES:
+    case K_ACTIVITIES:
+    case K_AGENTS:
         a = str_member(o, *missing = "identifier");
         break;
     case K_SOURCES:
+    case K_TARGETS:
         a = str_member(o, *missing = "name");
         break;
+    case K_ACTIVITY_CODES:
+        a = str_member(o, *missing = "source");
+        b = a ? str_member(o, *missing = "code") : NULL;
+        if (!b) {
+            return ACDL_EINVAL;
+        }
+        snprintf(out, outsz, "%s / %s", a, b);
+        return ACDL_OK;
     case K_MAPPINGS:
         a = str_member(o, *missing = "queue");
         b = a ? str_member(o, *missing = "value_type") : NULL;
@@ -219,14 +268,15 @@ static int load(struct setup *s, int k)
         json_t *d = doc_of(k, it);
         if (d) {
             json_array_append_new(docs, d);
-            json_array_append(ids, json_object_get(it, "id"));
+            json_t *id = json_object_get(it, "id");
+            json_array_append(ids, id ? id : json_null()); /* activity codes have none */
         }
     }
     for (i = 0; i < json_array_size(docs); i++) {
         char key[300];
         const char *missing;
         if (key_of(k, docs, i, key, sizeof(key), &missing) == ACDL_OK) {
-            json_array_append_new(s->cur[k], json_pack("{s:O, s:s, s:O}", "id",
+            json_array_append_new(s->cur[k], json_pack("{s:O?, s:s, s:O}", "id",
                                                        json_array_get(ids, i), "key", key,
                                                        "doc", json_array_get(docs, i)));
         }
@@ -317,48 +367,65 @@ static int resolve(struct setup *s, const json_t *doc, int k, const char *key, c
     return ACDL_EINVAL;
 }
 
+/* Replaces obj's member name (the key of an object of kind k) by member id_name with its id;
+ * absent members stay absent. Returns 0, or ACDL_EINVAL with s->error. */
+static int swap_ref(struct setup *s, const json_t *doc, json_t *obj, int k, const char *name,
+                    const char *id_name, const char *path)
+{
+    char at[240];
+    json_int_t id;
+    json_t *v = json_object_get(obj, name);
+    if (!v) {
+        return ACDL_OK;
+    }
+    snprintf(at, sizeof(at), "%s.%s", path, name);
+    if (resolve(s, doc, k, json_string_value(v), at, &id) != ACDL_OK) {
+        return ACDL_EINVAL;
+    }
+    json_object_del(obj, name);
+    json_object_set_new(obj, id_name, json_integer(id));
+    return ACDL_OK;
+}
+
+/* The same for every element of the list member of body ({"source": ...} -> source_id). */
+static int swap_refs(struct setup *s, const json_t *doc, json_t *body, const char *member,
+                     const char *path)
+{
+    char at[220];
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(body, member), i, v)
+    {
+        snprintf(at, sizeof(at), "%s.%s[%zu]", path, member, i);
+        if (!json_is_object(v)) {
+            set_error(s, at, 422, "each element is an object naming its source",
+                      "must be an object");
+            return ACDL_EINVAL;
+        }
+        if (!json_object_get(v, "source")) {
+            set_error(s, at, 422, "each element names its source", "has no member 'source'");
+            return ACDL_EINVAL;
+        }
+        if (swap_ref(s, doc, v, K_SOURCES, "source", "source_id", at) != ACDL_OK) {
+            return ACDL_EINVAL;
+        }
+    }
+    return ACDL_OK;
+}
+
 /* The request body that makes the object like item (new); NULL with s->error when a
- * reference does not resolve. changed lists the members to send on an update. */
+ * reference does not resolve. changed lists the members to send on an update (NULL: a
+ * create, or an upsert, which sends everything). */
 static json_t *body_of(struct setup *s, const json_t *doc, int k, const json_t *item,
                        const json_t *changed, const char *path)
 {
-    char at[200];
-    json_int_t id;
     json_t *body, *v;
     size_t i;
-    if (k == K_MAPPINGS) {
-        json_t *inputs = json_array();
-        json_array_foreach(json_object_get(item, "inputs"), i, v)
-        {
-            snprintf(at, sizeof(at), "%s.inputs[%zu].source", path, i);
-            if (!json_is_object(v) || resolve(s, doc, K_SOURCES, str_member(v, "source"), at,
-                                              &id) != ACDL_OK) {
-                if (!s->error) {
-                    set_error(s, at, 422, "each input is {source, ext_queue, metric}",
-                              "must name a source");
-                }
-                json_decref(inputs);
-                return NULL;
-            }
-            json_t *in = json_deep_copy(v);
-            json_object_del(in, "source");
-            json_object_set_new(in, "source_id", json_integer(id));
-            json_array_append_new(inputs, in);
-        }
-        json_t *f = json_object_get(item, "formula");
-        body = json_pack("{s:o, s:O}", "inputs", inputs, "formula", f ? f : json_null());
-        if (!changed) {
-            snprintf(at, sizeof(at), "%s.queue", path);
-            if (resolve(s, doc, K_QUEUES, str_member(item, "queue"), at, &id) != ACDL_OK) {
-                json_decref(body);
-                return NULL;
-            }
-            json_object_set_new(body, "queue_id", json_integer(id));
-            json_object_set(body, "value_type", json_object_get(item, "value_type"));
-        }
-        return body;
-    }
-    if (changed) {
+    int rc = ACDL_OK;
+    if (k == K_MAPPINGS && changed) { /* inputs and formula go together */
+        body = json_pack("{s:O, s:O}", "inputs", json_object_get(item, "inputs"), "formula",
+                         json_object_get(item, "formula"));
+    } else if (changed) {
         body = json_object();
         json_array_foreach(changed, i, v)
         {
@@ -368,16 +435,38 @@ static json_t *body_of(struct setup *s, const json_t *doc, int k, const json_t *
     } else {
         body = json_deep_copy(item);
     }
-    if (k == K_SCHEDULES) {
-        json_object_del(body, "source");
-        if (!changed) {
-            snprintf(at, sizeof(at), "%s.source", path);
-            if (resolve(s, doc, K_SOURCES, str_member(item, "source"), at, &id) != ACDL_OK) {
-                json_decref(body);
-                return NULL;
-            }
-            json_object_set_new(body, "source_id", json_integer(id));
+    switch (k) {
+    case K_MAPPINGS:
+        rc = swap_refs(s, doc, body, "inputs", path);
+        if (rc == ACDL_OK) {
+            rc = swap_ref(s, doc, body, K_QUEUES, "queue", "queue_id", path);
         }
+        break;
+    case K_AGENTS:
+        rc = swap_refs(s, doc, body, "external_ids", path);
+        break;
+    case K_ACTIVITY_CODES:
+        if (json_is_string(json_object_get(body, "activity"))) {
+            json_int_t id;
+            char at[240];
+            snprintf(at, sizeof(at), "%s.activity", path);
+            rc = resolve(s, doc, K_ACTIVITIES, str_member(body, "activity"), at, &id);
+        }
+        if (rc == ACDL_OK) {
+            rc = swap_ref(s, doc, body, K_SOURCES, "source", "source_id", path);
+        }
+        break;
+    case K_SCHEDULES:
+        if (rc == ACDL_OK) {
+            rc = swap_ref(s, doc, body, K_SOURCES, "source", "source_id", path);
+        }
+        break;
+    default:
+        break;
+    }
+    if (rc != ACDL_OK) {
+        json_decref(body);
+        return NULL;
     }
     return body;
 }
@@ -488,8 +577,10 @@ static int apply_kind(struct setup *s, const json_t *doc, int k)
         } else if (rc == ACDL_OK) {
             snprintf(target, sizeof(target), "%s/%lld", kinds[k].path,
                      (long long)json_integer_value(json_object_get(e, "id")));
-            body = body_of(s, doc, k, want, changed, path);
-            rc = body ? send(s, "PATCH", target, body, path) : ACDL_EINVAL;
+            body = body_of(s, doc, k, want, kinds[k].upsert ? NULL : changed, path);
+            rc = !body ? ACDL_EINVAL
+                       : send(s, kinds[k].upsert ? "POST" : "PATCH",
+                              kinds[k].upsert ? kinds[k].path : target, body, path);
             if (rc == ACDL_OK) {
                 note(s, k, key, "update", changed);
             }
@@ -522,10 +613,20 @@ static int prune_kind(struct setup *s, const json_t *doc, int k)
             continue;
         }
         char target[200], path[200];
+        int rc;
         snprintf(target, sizeof(target), "%s/%lld", kinds[k].path,
                  (long long)json_integer_value(json_object_get(e, "id")));
         snprintf(path, sizeof(path), "%s '%s'", kinds[k].name, str_member(e, "key"));
-        int rc = send(s, "DELETE", target, NULL, path);
+        if (kinds[k].upsert) { /* cleared, not deleted: the code stays known as seen */
+            json_t *clear = json_deep_copy(json_object_get(e, "doc"));
+            json_object_set_new(clear, "activity", json_null());
+            json_t *body = body_of(s, doc, k, clear, NULL, path);
+            rc = body ? send(s, "POST", kinds[k].path, body, path) : ACDL_EINVAL;
+            json_decref(body);
+            json_decref(clear);
+        } else {
+            rc = send(s, "DELETE", target, NULL, path);
+        }
         if (rc != ACDL_OK) {
             return rc;
         }
@@ -559,7 +660,8 @@ static int check_doc(struct setup *s, const json_t *doc)
         if (k < 0) {
             if (strcmp(name, "acdlink_config") != 0 && strcmp(name, "exported_by") != 0) {
                 set_error(s, name, 422,
-                          "known members: value_types, queues, sources, mappings, schedules",
+                          "known members: value_types, queues, activities, sources, targets, agents, "
+                          "activity_codes, mappings, schedules",
                           "unknown member '%.60s'", name);
                 return ACDL_EINVAL;
             }

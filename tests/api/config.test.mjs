@@ -24,6 +24,17 @@ const csvSource = {
     metrics: { offered: 'Offered', handled: 'Handled', aht: 'AHT' },
   },
 };
+const agentSource = {
+  name: 'Agent CSV',
+  kind: 'csv',
+  product: 'agent_states',
+  time_zone: 'Europe/Berlin',
+  settings: {
+    csv: { folder: '/srv/acd/agents', separator: ';' },
+    columns: { agent: 'Agent', activity: 'State', start: 'Start', end: 'End' },
+    agent_states: { span: 'start_end' },
+  },
+};
 const odbcSource = {
   name: 'CMS ODBC',
   kind: 'odbc',
@@ -51,6 +62,14 @@ async function buildSetup(admin) {
   assertStatus(await admin.post('/api/v1/mappings', { queue_id: service.id, value_type: 'callbacks', inputs: [{ source_id: csv.body.id, ext_queue: '201', metric: 'offered' }], formula: 'round(p1 / 10.0, 1)' }), 201);
   assertStatus(await admin.post('/api/v1/schedules', { source_id: csv.body.id, kind: 'every', every_minutes: 15, offset_minutes: 5 }), 201);
   assertStatus(await admin.post('/api/v1/schedules', { source_id: csv.body.id, kind: 'daily', daily_at: '06:30', days_back: 3 }), 201);
+  // agent states: activities, an agent-state source, agents with their external ids, codes
+  const agentsSrc = await admin.post('/api/v1/sources', agentSource);
+  assertStatus(agentsSrc, 201);
+  assertStatus(await admin.post('/api/v1/activities', { identifier: 'BREAK', name: 'Break' }), 201);
+  assertStatus(await admin.post('/api/v1/activities', { identifier: 'PHONE', name: 'Phone' }), 201);
+  assertStatus(await admin.post('/api/v1/agents', { identifier: 'anna@example.com', name: 'Anna', external_ids: [{ source_id: agentsSrc.body.id, ext_agent: '0042' }] }), 201);
+  assertStatus(await admin.post('/api/v1/activity-codes', { source_id: agentsSrc.body.id, code: 'AUX1', activity: 'BREAK' }), 200);
+  assertStatus(await admin.post('/api/v1/targets', { name: 'WFM files', connector: 'csv-export', settings: { folder: '/var/lib/acdlink/wfm-out' } }), 201);
 }
 
 before(async () => {
@@ -83,13 +102,17 @@ test('the export names everything by name, carries no ids and no secrets, and ma
   assert.equal(doc.acdlink_config, 1);
   assert.deepEqual(doc.value_types.map((v) => v.key), ['callbacks'], 'only custom value types');
   assert.deepEqual(doc.queues.map((q) => q.identifier), ['SALES', 'SERVICE']);
-  assert.deepEqual(doc.sources.map((s) => s.name), ['Avaya CSV', 'CMS ODBC']);
+  assert.deepEqual(doc.sources.map((s) => s.name), ['Agent CSV', 'Avaya CSV', 'CMS ODBC']);
+  assert.deepEqual(doc.activities.map((a) => a.identifier), ['BREAK', 'PHONE'], 'no built-in activity');
+  assert.deepEqual(doc.agents, [{ identifier: 'anna@example.com', name: 'Anna', external_ids: [{ source: 'Agent CSV', ext_agent: '0042' }] }]);
+  assert.deepEqual(doc.activity_codes, [{ source: 'Agent CSV', code: 'AUX1', activity: 'BREAK' }]);
+  assert.deepEqual(doc.targets.map((t) => [t.name, t.connector, t.settings.folder]), [['WFM files', 'csv-export', '/var/lib/acdlink/wfm-out']]);
   assert.equal(doc.mappings.length, 4);
   const cb = doc.mappings.find((m) => m.value_type === 'callbacks');
   assert.deepEqual(cb, { queue: 'SERVICE', value_type: 'callbacks', formula: 'round(p1 / 10.0, 1)', inputs: [{ source: 'Avaya CSV', ext_queue: '201', metric: 'offered' }] });
   assert.deepEqual(doc.schedules.map((s) => [s.source, s.kind]), [['Avaya CSV', 'every'], ['Avaya CSV', 'daily']]);
   const text = JSON.stringify(doc);
-  assert.ok(!/"id"|_id"|created_at|password|cms-Secret/.test(text), text);
+  assert.ok(!/"id"|_id"|created_at|password|secret|cms-Secret/.test(text), text);
 
   const cli = await runCli(['config', 'export', '--data-dir', one.d.dataDir]);
   assert.equal(cli.code, 0, cli.stderr);
@@ -105,13 +128,14 @@ test('a dry run plans, apply recreates the setup on another appliance, a second 
   const dry = await two.admin.post('/api/v1/config/apply', { config: doc, dry_run: true });
   assertStatus(dry, 200);
   assert.equal(dry.body.dry_run, true);
-  assert.equal(dry.body.changes.length, 1 + 2 + 2 + 4 + 2, show(dry));
+  const TOTAL = 1 + 2 + 3 + 4 + 2 + 2 + 1 + 1 + 1; // value types .. schedules, activities .. targets
+  assert.equal(dry.body.changes.length, TOTAL, show(dry));
   assert.ok(dry.body.changes.every((c) => c.action === 'create'));
   assert.equal((await two.admin.get('/api/v1/queues')).body.items.length, 0, 'a dry run changes nothing');
 
   const applied = await two.admin.post('/api/v1/config/apply', { config: doc });
   assertStatus(applied, 200);
-  assert.equal(applied.body.changes.length, 11);
+  assert.equal(applied.body.changes.length, TOTAL);
   const back = (await two.admin.get('/api/v1/config')).body;
   assert.deepEqual(withoutStamp(back), withoutStamp(doc));
   // the password was not in the document: the ODBC source has none until an admin sets it
@@ -121,7 +145,7 @@ test('a dry run plans, apply recreates the setup on another appliance, a second 
   const again = await two.admin.post('/api/v1/config/apply', { config: doc });
   assertStatus(again, 200);
   assert.deepEqual(again.body.changes, []);
-  assert.equal(again.body.unchanged, 11);
+  assert.equal(again.body.unchanged, TOTAL);
   const audit = (await two.admin.get('/api/v1/audit?limit=200')).body.items;
   assert.ok(audit.some((a) => a.action === 'config.apply'), 'apply is audited');
   assert.ok(audit.some((a) => a.action === 'queue.create'), 'and so is every change it made');
@@ -131,14 +155,19 @@ test('changes are updates of the named members; prune deletes only within the ki
   const doc = (await two.admin.get('/api/v1/config')).body;
   doc.queues.find((q) => q.identifier === 'SALES').name = 'Sales EMEA';
   doc.mappings.find((m) => m.value_type === 'callbacks').formula = null;
-  doc.sources[1] = { ...doc.sources[1], password: 'new-Secret-1' };
+  const odbcAt = doc.sources.findIndex((x) => x.name === 'CMS ODBC');
+  doc.sources[odbcAt] = { ...doc.sources[odbcAt], password: 'new-Secret-1' };
   doc.schedules.pop();
+  doc.activity_codes = [];
+  doc.agents[0].external_ids.push({ source: 'Agent CSV', ext_agent: 'A-7' });
   delete doc.value_types; // not in the file: never pruned
   const dry = await two.admin.post('/api/v1/config/apply', { config: doc, prune: true, dry_run: true });
   assertStatus(dry, 200);
   const plan = dry.body.changes.map((c) => `${c.action} ${c.kind} ${c.key}${c.fields ? ` ${c.fields.join(',')}` : ''}`);
   assert.deepEqual(plan.sort(), [
     'delete schedules Avaya CSV #2',
+    'delete activity_codes Agent CSV / AUX1',
+    'update agents anna@example.com external_ids',
     'update mappings SERVICE callbacks formula',
     'update queues SALES name',
     'update sources CMS ODBC password',
@@ -153,12 +182,16 @@ test('changes are updates of the named members; prune deletes only within the ki
   assert.equal(cb.formula, null);
   const odbc = (await two.admin.get('/api/v1/sources')).body.items.find((s) => s.name === 'CMS ODBC');
   assert.equal(odbc.password_set, true);
+  const anna = (await two.admin.get('/api/v1/agents')).body.items[0];
+  assert.deepEqual(anna.external_ids.map((x) => x.ext_agent).sort(), ['0042', 'A-7']);
+  const codes = (await two.admin.get('/api/v1/activity-codes')).body.items;
+  assert.ok(codes.every((c) => c.activity === null), 'a pruned code is unmapped');
 });
 
 test('a malformed document names the path and changes nothing', async () => {
   const cases = [
     [{ acdlink_config: 2 }, 'acdlink_config'],
-    [{ acdlink_config: 1, targets: [] }, 'targets'],
+    [{ acdlink_config: 1, users: [] }, 'users'],
     [{ acdlink_config: 1, queues: {} }, 'queues'],
     [{ acdlink_config: 1, queues: [{ name: 'no identifier' }] }, 'queues[0]'],
     [{ acdlink_config: 1, queues: [{ identifier: 'A' }, { identifier: 'A' }] }, 'queues[1]'],
@@ -199,10 +232,11 @@ test('apply acts with the caller\'s role: viewers cannot, operators cannot set p
   const doc = (await operator.get('/api/v1/config')).body;
   const ok = await operator.post('/api/v1/config/apply', { config: doc });
   assertStatus(ok, 200);
-  doc.sources[1].password = 'operator-Try-1';
+  const odbcAt = doc.sources.findIndex((x) => x.name === 'CMS ODBC');
+  doc.sources[odbcAt].password = 'operator-Try-1';
   const r = await operator.post('/api/v1/config/apply', { config: doc });
   assertError(r, 409, 'conflict');
-  assert.match(r.body.error.message, /sources\[1\].*admins only/, show(r));
+  assert.match(r.body.error.message, new RegExp(`sources\\[${odbcAt}\\].*admins only`), show(r));
 });
 
 test('the CLI applies a file, plans with --dry-run and names the place of a JSON error', async () => {
