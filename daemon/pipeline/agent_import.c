@@ -453,7 +453,7 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
         return ACDL_ENOMEM;
     }
     struct rows *r = &m->r;
-    const struct rows_sink sink = {ai_row, NULL, ai_pause, m};
+    const struct rows_sink sink = {.row = ai_row, .pause = ai_pause, .ctx = m};
     rc = rows_open(r, app, run, cancel, 0, err, sizeof(err));
     if (rc != ACDL_OK) {
         goto out;
@@ -545,7 +545,7 @@ int agent_import_preview(struct app *app, int64_t source_id, const char *day, in
         return ACDL_ENOMEM;
     }
     struct rows *r = &m->r;
-    const struct rows_sink sink = {ai_row, NULL, ai_pause, m};
+    const struct rows_sink sink = {.row = ai_row, .pause = ai_pause, .ctx = m};
     memset(&run, 0, sizeof(run));
     run.source_id = source_id;
     snprintf(run.period_from, sizeof(run.period_from), "%.10s", day);

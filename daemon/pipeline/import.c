@@ -213,7 +213,8 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
         return ACDL_ENOMEM;
     }
     struct rows *r = &m->r;
-    const struct rows_sink sink = {imp_columns, imp_row, imp_end_input, NULL, m};
+    const struct rows_sink sink = {
+        .columns = imp_columns, .row = imp_row, .end_input = imp_end_input, .ctx = m};
     rc = rows_open(r, app, run, cancel, 0, err, sizeof(err));
     if (rc != ACDL_OK) {
         goto out;
@@ -314,7 +315,8 @@ int import_preview(struct app *app, int64_t source_id, const char *day, int max_
         return ACDL_ENOMEM;
     }
     struct rows *r = &m->r;
-    const struct rows_sink sink = {imp_columns, imp_row, imp_end_input, NULL, m};
+    const struct rows_sink sink = {
+        .columns = imp_columns, .row = imp_row, .end_input = imp_end_input, .ctx = m};
     memset(&run, 0, sizeof(run));
     run.source_id = source_id;
     snprintf(run.period_from, sizeof(run.period_from), "%.10s", day);

@@ -1,4 +1,4 @@
--- 0008: staged values as one row per source, external queue and local day (a compact blob of
+-- 0009: staged values as one row per source, external queue and local day (a compact blob of
 -- interval x metric values, see daemon/store/staged.h) instead of one row per value; external
 -- queues and metric names get integer ids. Existing staged values are converted.
 
