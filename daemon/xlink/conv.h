@@ -58,6 +58,26 @@ void conv_isps_ul(struct conv *c, struct ini_file *f);
 /* acd_map.ini and the $N.BAS scripts it names. */
 void conv_acd_map(struct conv *c, struct ini_file *f);
 
+/* Helpers of sources.c shared with agents.c. */
+int conv_int(const char *s, long *out);
+json_t *conv_split_list(const char *s); /* a ';' list, items trimmed (new) */
+int conv_time_zone(struct conv *c, struct ini_file *f, int sec, const char *key, char *out,
+                   size_t outsz);
+int conv_separator(struct conv *c, struct ini_file *f, int sec, const char *key, json_t *csv);
+void conv_after_import(struct conv *c, struct ini_file *f, int sec, const char *key,
+                       const char *dest_key, json_t *csv);
+/* Checks settings (stolen, as metrics) with pipeline/source_cfg.c and adds the source. */
+void conv_add_source(struct conv *c, struct ini_file *f, int sec, const char *name, int odbc,
+                     int agents, json_t *settings, int interval, const char *tz, int enabled,
+                     json_t *metrics);
+/* The TimeLink keys of a section still untaken: reported as not needed. */
+void conv_agent_rest(struct conv *c, struct ini_file *f, int sec);
+
+/* agents.c: the TimeLink keys of a CSV or Universal section into an agent-state source. */
+void conv_agents_csv(struct conv *c, struct ini_file *f, int sec, const char *tz);
+void conv_agents_odbc(struct conv *c, struct ini_file *f, int sec, const char *tz,
+                      const char *dsn, const char *user, int password);
+
 /* A file of the upload by name (any case), or NULL. */
 const struct xlink_file *conv_file(const struct conv *c, const char *name);
 

@@ -34,22 +34,22 @@ static int is_agent_key(const char *k)
     return 0;
 }
 
-static void agent_keys(struct conv *c, struct ini_file *f, int sec)
+void conv_agent_rest(struct conv *c, struct ini_file *f, int sec)
 {
     for (size_t i = 0; i < f->nentries; i++) {
         struct ini_entry *e = &f->entries[i];
         if (!e->taken && conv_ieq(sec_name(f, e->section), sec_name(f, sec)) &&
             is_agent_key(e->key)) {
             e->taken = 1;
-            conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE,
-                      "agent-state (TimeLink) import is not available in acdlink yet; set it up "
-                      "by hand once agent-state sources exist");
+            conv_item(c, f, sec_name(f, sec), e, e->key, ST_SKIPPED,
+                      "an agent-state (TimeLink) key that acdlink's agent-state sources do not "
+                      "need");
         }
     }
 }
 
 /* A whole number from text; 1 when it is one. */
-static int int_of(const char *s, long *out)
+int conv_int(const char *s, long *out)
 {
     char *end = NULL;
     if (!s || !*s) {
@@ -64,7 +64,7 @@ static int int_of(const char *s, long *out)
 }
 
 /* Splits a ';' list into trimmed items (new array of strings). Empty items are kept. */
-static json_t *split_list(const char *s)
+json_t *conv_split_list(const char *s)
 {
     json_t *a = json_array();
     const char *p = s;
@@ -111,6 +111,60 @@ static void metric_name(const char *want, int col, json_t *used, char *out, size
     }
 }
 
+/* A separator code (2 comma, 3 semicolon; 0 space and 4 tab per the French help) into
+ * csv.separator; 0 when it is not one (';' is used then). */
+int conv_separator(struct conv *c, struct ini_file *f, int sec, const char *key, json_t *csv)
+{
+    static const char *const seps[] = {" ", NULL, ",", ";", "\t"};
+    struct ini_entry *e = ini_take(f, sec, key);
+    long v = -1;
+    if (!e) {
+        json_object_set_new(csv, "separator", json_string(","));
+        return 1;
+    }
+    if (conv_int(e->value, &v) && v >= 0 && v <= 4 && seps[v]) {
+        json_object_set_new(csv, "separator", json_string(seps[v]));
+        conv_item(c, f, sec_name(f, sec), e, e->key, ST_CONVERTED, "csv.separator '%s'",
+                  v == 4 ? "\\t" : seps[v]);
+        return 1;
+    }
+    json_object_set_new(csv, "separator", json_string(";"));
+    conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE,
+              "known codes are 2 (comma), 3 (semicolon), 0 (space), 4 (tab); ';' is used and "
+              "the source is disabled: set csv.separator");
+    return 0;
+}
+
+/* What happens to a file after import (0 keep, 1 move to the destination key, 2 delete). */
+void conv_after_import(struct conv *c, struct ini_file *f, int sec, const char *key,
+                       const char *dest_key, json_t *csv)
+{
+    const char *name = sec_name(f, sec);
+    struct ini_entry *dest = ini_take(f, sec, dest_key), *e = ini_take(f, sec, key);
+    long v = -1;
+    if (e) {
+        if (conv_int(e->value, &v) && v == 1 && dest && dest->value[0]) {
+            json_object_set_new(csv, "after_import", json_string("move"));
+            json_object_set_new(csv, "archive_folder", json_string(dest->value));
+            conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.after_import move");
+            conv_item(c, f, name, dest, dest->key, ST_CONVERTED, "csv.archive_folder");
+            dest = NULL;
+        } else if (conv_int(e->value, &v) && (v == 0 || v == 2)) {
+            json_object_set_new(csv, "after_import", json_string(v ? "delete" : "keep"));
+            conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.after_import %s",
+                      v ? "delete" : "keep");
+        } else {
+            conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
+                      "%s; files are kept after import",
+                      v == 1 ? "move needs its destination folder" : "known values are 0, 1 and 2");
+        }
+    }
+    if (dest) {
+        conv_item(c, f, name, dest, dest->key, ST_SKIPPED,
+                  "only used when %s is 1 (move)", key);
+    }
+}
+
 /* Interval (15, 30, 60); 0 when not convertible (reported). */
 static int conv_interval(struct conv *c, struct ini_file *f, int sec)
 {
@@ -125,7 +179,7 @@ static int conv_interval(struct conv *c, struct ini_file *f, int sec)
                   "not set: 15-minute intervals assumed");
         return 15;
     }
-    if (int_of(e->value, &v) && (v == 15 || v == 30 || v == 60)) {
+    if (conv_int(e->value, &v) && (v == 15 || v == 30 || v == 60)) {
         conv_item(c, f, sec_name(f, sec), e, e->key, ST_CONVERTED, "interval_minutes %ld", v);
         return (int)v;
     }
@@ -136,13 +190,14 @@ static int conv_interval(struct conv *c, struct ini_file *f, int sec)
 }
 
 /* TimeZone as an hour offset into out; 0 when not convertible (reported, default zone used). */
-static int conv_time_zone(struct conv *c, struct ini_file *f, int sec, char *out, size_t outsz)
+int conv_time_zone(struct conv *c, struct ini_file *f, int sec, const char *key, char *out,
+                   size_t outsz)
 {
-    struct ini_entry *e = ini_take(f, sec, "TimeZone");
+    struct ini_entry *e = ini_take(f, sec, key);
     const char *def = c->opts->time_zone && *c->opts->time_zone ? c->opts->time_zone : "UTC";
     snprintf(out, outsz, "%s", def);
     if (!e || !strcmp(e->value, "0") || !strcmp(e->value, "00:00") || !e->value[0]) {
-        conv_item(c, f, sec_name(f, sec), e, "TimeZone", e ? ST_CONVERTED : ST_SKIPPED,
+        conv_item(c, f, sec_name(f, sec), e, key, e ? ST_CONVERTED : ST_SKIPPED,
                   "no offset: the data is in the Xlink server's local time; the source uses %s"
                   "%s",
                   def, strcmp(def, "UTC") ? "" : " (pass the server's zone, e.g. "
@@ -209,27 +264,29 @@ static void common_skips(struct conv *c, struct ini_file *f, int sec)
 }
 
 /* Checks and adds one source to the document; reports the section's outcome. */
-static void add_source(struct conv *c, struct ini_file *f, int sec, int odbc, json_t *settings,
-                       int interval, const char *tz, int enabled, json_t *metrics)
+void conv_add_source(struct conv *c, struct ini_file *f, int sec, const char *name, int odbc,
+                     int agents, json_t *settings, int interval, const char *tz, int enabled,
+                     json_t *metrics)
 {
     char err[600], canonical[65];
     struct source_cfg *cfg = malloc(sizeof(*cfg));
-    const char *name = sec_name(f, sec);
     if (!cfg || c->nsrc == CONV_MAX_SOURCES) {
         free(cfg);
         json_decref(settings);
         json_decref(metrics);
-        conv_item(c, f, name, NULL, NULL, ST_NOT_CONVERTIBLE, "too many sections");
+        conv_item(c, f, sec_name(f, sec), NULL, NULL, ST_NOT_CONVERTIBLE, "too many sections");
         return;
     }
     if (tz_check(tz, canonical, sizeof(canonical)) != ACDL_OK) {
         snprintf(canonical, sizeof(canonical), "UTC");
         enabled = 0;
     }
-    int rc = source_cfg_parse(settings, odbc ? SOURCE_ODBC : SOURCE_CSV, LAYOUT_INTERVAL,
-                              canonical, interval, cfg, err, sizeof(err));
+    int rc = source_cfg_parse_product(settings, agents ? PRODUCT_AGENT_STATES : PRODUCT_CONTACTS,
+                                      odbc ? SOURCE_ODBC : SOURCE_CSV, LAYOUT_INTERVAL,
+                                      canonical, interval, cfg, err, sizeof(err));
     if (rc != ACDL_OK || strlen(name) > 64 || !*name) {
-        conv_item(c, f, name, NULL, NULL, ST_NOT_CONVERTIBLE, "no source made: %s",
+        conv_item(c, f, sec_name(f, sec), NULL, NULL, ST_NOT_CONVERTIBLE, "no %ssource made: %s",
+                  agents ? "agent-state " : "",
                   rc != ACDL_OK ? err : "the section name is empty or longer than 64 characters");
         json_decref(settings);
         json_decref(metrics);
@@ -241,7 +298,8 @@ static void add_source(struct conv *c, struct ini_file *f, int sec, int odbc, js
     json_decref(settings);
     json_array_append_new(c->sources,
                           json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:o}", "name", name,
-                                    "kind", odbc ? "odbc" : "csv", "product", "contacts",
+                                    "kind", odbc ? "odbc" : "csv", "product",
+                                    agents ? "agent_states" : "contacts",
                                     "layout", "interval", "time_zone", canonical,
                                     "interval_minutes", interval, "enabled", enabled,
                                     "settings", norm));
@@ -251,8 +309,9 @@ static void add_source(struct conv *c, struct ini_file *f, int sec, int odbc, js
     s->interval = interval;
     snprintf(s->tz, sizeof(s->tz), "%s", canonical);
     s->metrics = metrics;
-    conv_item(c, f, name, NULL, NULL, ST_CONVERTED, "%s source '%s'%s", odbc ? "ODBC" : "CSV",
-              name, enabled ? "" : ", created disabled: see the keys above");
+    conv_item(c, f, sec_name(f, sec), NULL, NULL, ST_CONVERTED, "%s %ssource '%s'%s",
+              odbc ? "ODBC" : "CSV", agents ? "agent-state " : "", name,
+              enabled ? "" : ", created disabled: see the keys above");
 }
 
 /* A 1-based column number key; 0 when absent or not a number (reported). */
@@ -264,7 +323,7 @@ static int column_key(struct conv *c, struct ini_file *f, int sec, const char *k
     if (!e) {
         return 0;
     }
-    if (!int_of(e->value, &v) || v < 0 || v > 100000) {
+    if (!conv_int(e->value, &v) || v < 0 || v > 100000) {
         conv_item(c, f, sec_name(f, sec), e, key, ST_NOT_CONVERTIBLE,
                   "not a column number (columns are counted from 1)");
         return 0;
@@ -309,46 +368,10 @@ static void conv_csv(struct conv *c, struct ini_file *f, int sec)
     conv_item(c, f, name, NULL, NULL, ST_CONVERTED,
               "every file in the folder is read (pattern *), as Xlink did; files already "
               "imported are recognised by their SHA-256; the files are read as Windows-1252");
-    if ((e = ini_take(f, sec, "SeparatorCharacter")) != NULL) {
-        static const char *const seps[] = {" ", NULL, ",", ";", "\t"};
-        if (int_of(e->value, &v) && v >= 0 && v <= 4 && seps[v]) {
-            json_object_set_new(csv, "separator", json_string(seps[v]));
-            conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.separator '%s'",
-                      v == 4 ? "\\t" : seps[v]);
-        } else {
-            json_object_set_new(csv, "separator", json_string(";"));
-            enabled = 0;
-            conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
-                      "known codes are 2 (comma), 3 (semicolon), 0 (space), 4 (tab); ';' is "
-                      "used and the source is disabled: set csv.separator");
-        }
-    } else {
-        json_object_set_new(csv, "separator", json_string(","));
-    }
-    struct ini_entry *dest = ini_take(f, sec, "Destination");
-    if ((e = ini_take(f, sec, "DeleteImportFiles")) != NULL) {
-        if (int_of(e->value, &v) && v == 1 && dest && dest->value[0]) {
-            json_object_set_new(csv, "after_import", json_string("move"));
-            json_object_set_new(csv, "archive_folder", json_string(dest->value));
-            conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.after_import move");
-            conv_item(c, f, name, dest, dest->key, ST_CONVERTED, "csv.archive_folder");
-            dest = NULL;
-        } else if (int_of(e->value, &v) && (v == 0 || v == 2)) {
-            json_object_set_new(csv, "after_import", json_string(v ? "delete" : "keep"));
-            conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.after_import %s",
-                      v ? "delete" : "keep");
-        } else {
-            conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
-                      "%s; files are kept after import",
-                      v == 1 ? "move needs Destination" : "known values are 0, 1 and 2");
-        }
-    }
-    if (dest) {
-        conv_item(c, f, name, dest, dest->key, ST_SKIPPED,
-                  "only used when DeleteImportFiles is 1 (move)");
-    }
+    enabled &= conv_separator(c, f, sec, "SeparatorCharacter", csv);
+    conv_after_import(c, f, sec, "DeleteImportFiles", "Destination", csv);
     if ((e = ini_take(f, sec, "HeaderLines")) != NULL) {
-        if (int_of(e->value, &v) && v >= 0 && v <= 1000) {
+        if (conv_int(e->value, &v) && v >= 0 && v <= 1000) {
             json_object_set_new(csv, "skip_lines", json_integer(v));
             conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.skip_lines %ld", v);
         } else {
@@ -386,7 +409,7 @@ static void conv_csv(struct conv *c, struct ini_file *f, int sec)
     }
     json_object_set_new(cols, "queue", group ? json_integer(group) : json_null());
     if ((e = ini_take(f, sec, "ColumnNames")) != NULL) {
-        names = split_list(e->value);
+        names = conv_split_list(e->value);
         conv_item(c, f, name, e, e->key, ST_CONVERTED,
                   "%zu columns named; the columns other than queue, date and time are metrics",
                   json_array_size(names));
@@ -426,7 +449,7 @@ static void conv_csv(struct conv *c, struct ini_file *f, int sec)
     }
     while ((e = ini_take(f, sec, "SubGroups")) != NULL || (e = ini_take(f, sec, "SubGroupColumn"))) {
         long sg = 0;
-        int none = conv_ieq(e->key, "SubGroupColumn") && int_of(e->value, &sg) && sg == 0;
+        int none = conv_ieq(e->key, "SubGroupColumn") && conv_int(e->value, &sg) && sg == 0;
         conv_item(c, f, name, e, e->key, none ? ST_SKIPPED : ST_NOT_CONVERTIBLE,
                   none ? "0: no sub-groups" : "a second naming level is not supported; derive a "
                                               "combined queue in the source's derived fields");
@@ -437,12 +460,13 @@ static void conv_csv(struct conv *c, struct ini_file *f, int sec)
     }
     interval = conv_interval(c, f, sec);
     enabled &= interval != 0;
-    enabled &= conv_time_zone(c, f, sec, tz, sizeof(tz));
+    enabled &= conv_time_zone(c, f, sec, "TimeZone", tz, sizeof(tz));
     common_skips(c, f, sec);
-    agent_keys(c, f, sec);
     json_t *settings = json_pack("{s:o, s:o, s:o}", "csv", csv, "columns", cols, "metrics",
                                  metrics);
-    add_source(c, f, sec, 0, settings, interval ? interval : 15, tz, enabled, map);
+    conv_add_source(c, f, sec, name, 0, 0, settings, interval ? interval : 15, tz, enabled, map);
+    conv_agents_csv(c, f, sec, tz);
+    conv_agent_rest(c, f, sec);
 }
 
 /* The Universal interface's per-day query, built explicitly with the period parameters. */
@@ -451,7 +475,7 @@ static void conv_universal(struct conv *c, struct ini_file *f, int sec)
     const char *name = sec_name(f, sec);
     json_t *odbc = json_object(), *map = json_object(), *used = json_object();
     struct ini_entry *e, *q, *ts, *table, *vts, *fns;
-    int enabled = 1, interval;
+    int enabled = 1, interval, password = 0;
     char tz[65];
     if ((e = ini_take(f, sec, "Source")) != NULL && e->value[0]) {
         json_object_set_new(odbc, "dsn", json_string(e->value));
@@ -469,6 +493,7 @@ static void conv_universal(struct conv *c, struct ini_file *f, int sec)
     }
     for (int k = 0; k < 2; k++) {
         while ((e = ini_take(f, sec, k ? "Pwd" : "Password")) != NULL) {
+            password = 1;
             conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
                       "passwords are never taken over (Xlink's encodings are not encryption): "
                       PASSWORD_HINT);
@@ -507,7 +532,7 @@ static void conv_universal(struct conv *c, struct ini_file *f, int sec)
     } else if (e) {
         conv_item(c, f, name, e, e->key, ST_CONVERTED, "a date/time column");
     }
-    json_t *qcols = q ? split_list(q->value) : json_array();
+    json_t *qcols = q ? conv_split_list(q->value) : json_array();
     if (!q || !ts || !table || !vts) {
         conv_item(c, f, name, NULL, NULL, ST_NOT_CONVERTIBLE,
                   "QueueNameColumn, TimeStampColumn, CallDataTable and ValueTypes are all "
@@ -531,8 +556,8 @@ static void conv_universal(struct conv *c, struct ini_file *f, int sec)
     conv_item(c, f, name, ts, ts->key, ST_CONVERTED,
               "the interval start column of the query; rows are summed into intervals");
     conv_item(c, f, name, table, table->key, ST_CONVERTED, "FROM of the query");
-    json_t *exprs = split_list(vts->value);
-    json_t *funcs = fns ? split_list(fns->value) : json_array();
+    json_t *exprs = conv_split_list(vts->value);
+    json_t *funcs = fns ? conv_split_list(fns->value) : json_array();
     size_t sqlcap = 65536, used_len = 0;
     char *sql = malloc(sqlcap);
     int nmetrics = 0;
@@ -604,11 +629,15 @@ out:
     json_decref(used);
     interval = conv_interval(c, f, sec);
     enabled &= interval != 0;
-    enabled &= conv_time_zone(c, f, sec, tz, sizeof(tz));
+    enabled &= conv_time_zone(c, f, sec, "TimeZone", tz, sizeof(tz));
     common_skips(c, f, sec);
-    agent_keys(c, f, sec);
-    add_source(c, f, sec, 1, json_pack("{s:o}", "odbc", odbc), interval ? interval : 15, tz,
-               enabled, map);
+    json_t *dsn = json_incref(json_object_get(odbc, "dsn")), *user = json_incref(json_object_get(odbc, "user"));
+    conv_add_source(c, f, sec, name, 1, 0, json_pack("{s:o}", "odbc", odbc),
+                    interval ? interval : 15, tz, enabled, map);
+    conv_agents_odbc(c, f, sec, tz, json_string_value(dsn), json_string_value(user), password);
+    conv_agent_rest(c, f, sec);
+    json_decref(dsn);
+    json_decref(user);
 }
 
 static void conv_general(struct conv *c, struct ini_file *f, int sec)
@@ -697,7 +726,6 @@ void conv_isps_ul(struct conv *c, struct ini_file *f)
             for (size_t i = 0; i < f->nentries; i++) {
                 any |= conv_ieq(sec_name(f, f->entries[i].section), name);
             }
-            agent_keys(c, f, sec);
             if (any) {
                 conv_item(c, f, name, NULL, NULL, ST_NOT_CONVERTIBLE,
                           "a vendor (standard) interface: read this ACD through an ODBC source "

@@ -9,8 +9,9 @@
  * Source settings are checked with pipeline/source_cfg.c before they go into the document, so
  * one bad section is reported and the others still go in. Passwords are never converted (not
  * even Xlink's reversible encodings): the report asks for them. A fixed-hour TimeZone becomes
- * an Etc/GMT zone (no daylight saving time), which the report says. Agent-state (TimeLink)
- * keys are reported as not convertible yet. */
+ * an Etc/GMT zone (no daylight saving time), which the report says. The TimeLink keys of a
+ * section (ActivitySource ... / AgentActivityTable ...) become a second source "<name>
+ * agents" of product agent_states. */
 #ifndef ACDL_XLINK_H
 #define ACDL_XLINK_H
 #include <jansson.h>

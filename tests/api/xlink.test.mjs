@@ -91,8 +91,9 @@ test('a dry run reports every key and changes nothing', async () => {
   assert.equal(line(rep, 'isps_ul.ini', 'CSV Hotline', 'SeparatorCharacter').status, 'converted');
   assert.match(line(rep, 'isps_ul.ini', 'CSV Hotline', 'TimeZone').detail, /Etc\/GMT-2 .*no daylight saving time/);
   assert.match(line(rep, 'isps_ul.ini', 'CSV Hotline', 'Groups').detail, /every queue/);
-  assert.equal(line(rep, 'isps_ul.ini', 'CSV Hotline', 'ActivitySource').status, 'not_convertible');
-  assert.equal(line(rep, 'isps_ul.ini', 'Universal ACD', 'LogOffActivities').status, 'not_convertible');
+  assert.equal(line(rep, 'isps_ul.ini', 'CSV Hotline', 'ActivitySource').status, 'converted');
+  assert.match(line(rep, 'isps_ul.ini', 'Universal ACD', 'LogOffActivities').detail, /start-only/);
+  assert.equal(line(rep, 'isps_ul.ini', 'Universal ACD', 'MinimumActivityDuration').status, 'converted');
   assert.match(line(rep, 'isps_ul.ini', 'GENERAL', 'WriteAlways').detail, /write zero values/);
   const pwLine = line(rep, 'isps_ul.ini', 'Universal ACD', 'Password');
   assert.equal(pwLine.status, 'not_convertible');
@@ -103,7 +104,8 @@ test('a dry run reports every key and changes nothing', async () => {
   assert.match(line(rep, 'acd_map.ini', null, 'WFM:0:SUP_ALL:Calls Offered', 'converted').detail, /\$1\.BAS sums/);
   assert.match(line(rep, 'acd_map.ini', null, 'WFM:0:SALES:Calls Average Handling Time', 'not_convertible').detail,
     /c\.TalkTime|\$3\.BAS/);
-  assert.deepEqual(rep.created.sources.sort(), ['CSV Hotline', 'Half Hour', 'Universal ACD']);
+  assert.deepEqual(rep.created.sources.sort(),
+    ['CSV Hotline', 'CSV Hotline agents', 'Half Hour', 'Universal ACD', 'Universal ACD agents']);
   assert.ok(rep.created.mappings.includes('SUP_DE / aht'), JSON.stringify(rep.created));
   assert.equal(rep.summary.converted + rep.summary.skipped + rep.summary.not_convertible, rep.items.length);
   assert.equal((await admin.get('/api/v1/sources')).body.items.length, 0, 'a dry run created sources');
@@ -114,14 +116,17 @@ test('the import creates sources, queues and mappings once; a converted source i
   // the same installation, with its CSV folder pointing at a real folder of this machine
   const inst = path.join(dir, 'xlink');
   const exportDir = path.join(dir, 'export');
+  const agentDir = path.join(dir, 'agents');
   fs.mkdirSync(inst);
   fs.mkdirSync(exportDir);
+  fs.mkdirSync(agentDir);
   for (const f of fs.readdirSync(FIXTURES)) {
     fs.copyFileSync(path.join(FIXTURES, f), path.join(inst, f));
   }
   const ul = fs.readFileSync(path.join(inst, 'isps_ul.ini'), 'latin1')
     .replace('Source=D:\\ACD\\Export', `Source=${exportDir}`)
-    .replace('DeleteImportFiles=1', 'DeleteImportFiles=0');
+    .replace('DeleteImportFiles=1', 'DeleteImportFiles=0')
+    .replace('ActivitySource=D:\\ACD\\Agents', `ActivitySource=${agentDir}`);
   fs.writeFileSync(path.join(inst, 'isps_ul.ini'), Buffer.from(ul, 'latin1'));
   fs.writeFileSync(path.join(exportDir, 'calls.csv'), Buffer.from([
     'Queue;Date;Time;CallsOffered;CallsHandled;AHT;Wartezeit (s)',
@@ -131,6 +136,13 @@ test('the import creates sources, queues and mappings once; a converted source i
     'Überlauf;24.11.2026;08:00;2;1;90;1',
     '',
   ].join('\r\n'), 'latin1'));
+
+  fs.writeFileSync(path.join(agentDir, 'states.csv'), [
+    'Agent;Activity;Start;End',
+    '0042;1;24.11.2026 08:00:00;24.11.2026 08:30:00',
+    '0042;3;24.11.2026 08:30:00;24.11.2026 09:00:00',
+    '',
+  ].join('\r\n'));
 
   const r = await admin.post('/api/v1/xlink-imports', { files: upload(inst), time_zone: 'Europe/Berlin' });
   assertStatus(r, 200);
@@ -149,7 +161,10 @@ test('the import creates sources, queues and mappings once; a converted source i
   assert.deepEqual(queues, ['SALES', 'SUP_ALL', 'SUP_DE']);
   const audit = await admin.get('/api/v1/audit?action=xlink.import');
   assert.equal(audit.body.items.length, 1, show(audit));
-  assert.equal((await admin.get('/api/v1/audit?action=source.create')).body.items.length, 3);
+  assert.equal((await admin.get('/api/v1/audit?action=source.create')).body.items.length, 5);
+  const agents = sources.find((s) => s.name === 'CSV Hotline agents');
+  assert.equal(agents.product, 'agent_states');
+  assert.equal(agents.settings.agent_states.span, 'start_end');
 
   // importing again leaves everything as it is
   const again = await admin.post('/api/v1/xlink-imports', { files: upload(inst) });
@@ -171,6 +186,17 @@ test('the import creates sources, queues and mappings once; a converted source i
   assert.deepEqual(await res('SUP_DE', 'offered'), { '08:00': 12, '08:15': 9 });
   assert.deepEqual(await res('SUP_ALL', 'offered'), { '08:00': 15, '08:15': 9 }); // $1.BAS: DE + AT
   assert.deepEqual(await res('SUP_ALL', 'handled'), { '08:00': 11, '08:15': 9 }); // $2.BAS: DE + Überlauf
+
+  // the converted agent-state source reads the agent file: two states of agent 0042
+  const arun = await admin.post('/api/v1/runs', { source_id: agents.id, from: '2026-11-24', to: '2026-11-24' });
+  assertStatus(arun, 202);
+  const adone = await waitRun(arun.body.id);
+  assert.equal(adone.state, 'done', JSON.stringify(adone));
+  assert.equal(adone.counts.rows_read, 2, JSON.stringify(adone));
+  assert.equal(adone.counts.rows_rejected, 0, JSON.stringify(adone));
+  const unknown = await admin.get('/api/v1/unknown-agents');
+  assertStatus(unknown, 200);
+  assert.ok(JSON.stringify(unknown.body).includes('0042'), show(unknown));
 });
 
 test('acdlink import-xlink DIR works beside the daemon, as text or JSON', async () => {

@@ -115,7 +115,8 @@ test('the Xlink page checks the uploaded files, then imports them', async () => 
   await waitText('#xlink-report h2', dict.en['xlink.report_done']);
   await page.locator('[data-testid="xlink-created"][data-kind="sources"]').waitFor();
   const names = (await api.get('/api/v1/sources')).body.items.map((s) => s.name).sort();
-  assert.deepEqual(names, ['CSV Hotline', 'Half Hour', 'Universal ACD']);
+  assert.deepEqual(names, ['CSV Hotline', 'CSV Hotline agents', 'Half Hour', 'Universal ACD',
+    'Universal ACD agents']);
   for (const lang of ['de', 'fr', 'en']) {
     await page.selectOption('#lang-select', lang);
     await waitText('h1', dict[lang]['xlink.title']);

@@ -288,7 +288,7 @@ static void test_convert_keys(void)
     expect("Csv", "TimeZone", "converted", "no daylight saving time");
     expect("Csv", "Groups", "skipped", "every queue");
     expect("Csv", "AHTColumn", "converted", "weights by handled");
-    expect("Csv", "ActivityColumn", "not_convertible", "agent-state");
+    expect("Csv", "ActivityColumn", "skipped", "agent-state"); /* no ActivitySource */
     /* TimeStampColumn wins over DateColumn; tab; delete; no offset -> the given zone */
     json_t *ts = doc_item("sources", "name", "Ts");
     set = json_object_get(ts, "settings");
@@ -321,7 +321,7 @@ static void test_convert_keys(void)
     CHECK(strstr(json_dumps(report, 0), "c2VjcmV0") == NULL);
     CHECK_CONTAINS(json_string_value(json_array_get(json_object_get(report, "actions"), 0)),
                    "password of source 'Uni'");
-    expect("Uni", "LogOffActivities", "not_convertible", "agent-state");
+    expect("Uni", "LogOffActivities", "skipped", "agent-state"); /* no AgentActivityTable */
     /* Unix timestamps, several queue columns, QueueMappingSQL: disabled */
     json_t *unix_src = doc_item("sources", "name", "Unix");
     CHECK(json_is_false(json_object_get(unix_src, "enabled")));
@@ -411,6 +411,87 @@ static void test_convert_value_types_and_defaults(void)
     CHECK(d2 == NULL && r2 == NULL);
 }
 
+static void test_convert_agents(void)
+{
+    static const char ul[] =
+        "[Calls]\nSource=/srv/calls\nGroupColumn=1\nDateColumn=2\nTimeColumn=3\n"
+        "ColumnNames=Q;D;T;N\nTimeZone=2\nTimeZone_TimeLink=0\n"
+        "ActivitySource=/srv/agents\nActivityDestination=/srv/agents/done\n"
+        "DeleteActivityImportFiles=1\nActivitySeparatorCharacter=2\nActivityHeaderLines=1\n"
+        "ActivityTimeSpanType=2\nAgentColumn=1\nActivityColumn=2\nActivityStartDateColumn=3\n"
+        "ActivityStartTimeColumn=4\nActivityDateOrder=ymd\nLogOffActivities=0; 19 ;\n"
+        "MinimumActivityDuration=3\nActivityIdentifiers=0;1;19\n"
+        "ActivityDescriptions=Logoff;Ready;Break\nActivityStartTimeStampFormat=yyyy-mm-dd\n"
+        "[Oracle]\nSource=DSN\nUser=u\nPassword=x\nQueueNameColumn=q\nValueTypes=v\n"
+        "TimeStampColumn=t\nCallDataTable=T\nTimeZone=-3\nAgentActivityTable=AgentLog\n"
+        "AgentColumn=Agent\nActivityColumn=State\nActivityTimeSpanType=1\n"
+        "ActivityStartTimeStampColumn=Began\nActivityEndTimeStampColumn=Ended\n"
+        "ActivityStartTimeStampType=1\n"
+        "[Half]\nSource=DSN2\nQueueNameColumn=q\nValueTypes=v\nTimeStampColumn=t\n"
+        "CallDataTable=T\nAgentActivityTable=A\nActivityTimeSpanType=0\nAgentColumn=a\n"
+        "[Bad]\nSource=/b\nGroupColumn=1\nDateColumn=2\nTimeColumn=3\nColumnNames=Q;D;T;N\n"
+        "ActivitySource=/b/agents\nActivityTimeSpanType=1\nAgentColumn=1\nActivityColumn=2\n"
+        "ActivityStartTimeStampColumn=3;4\nActivityEndTimeStampColumn=5\n";
+    const struct xlink_file files[] = {{"isps_ul.ini", ul, sizeof(ul) - 1}};
+    convert(files, 1, "Europe/Paris");
+    if (!doc) {
+        return;
+    }
+    /* CSV: start-only with a date and a time column, logout codes, minimum duration */
+    json_t *a = doc_item("sources", "name", "Calls agents");
+    json_t *set = json_object_get(a, "settings");
+    CHECK_EQ_STR(json_string_value(json_object_get(a, "product")), "agent_states");
+    CHECK_EQ_STR(json_string_value(json_object_get(a, "time_zone")), "Europe/Paris");
+    json_t *st = json_object_get(set, "agent_states");
+    CHECK_EQ_STR(json_string_value(json_object_get(st, "span")), "start_only");
+    CHECK_EQ_INT(json_array_size(json_object_get(st, "logout_activities")), 2);
+    CHECK_EQ_STR(json_string_value(json_array_get(json_object_get(st, "logout_activities"), 1)), "19");
+    CHECK_EQ_INT(json_integer_value(json_object_get(st, "min_duration_s")), 3);
+    json_t *cols = json_object_get(set, "columns"), *csv = json_object_get(set, "csv");
+    CHECK_EQ_INT(json_integer_value(json_object_get(cols, "agent")), 1);
+    CHECK_EQ_INT(json_integer_value(json_object_get(cols, "activity")), 2);
+    CHECK_EQ_INT(json_integer_value(json_object_get(cols, "date")), 3);
+    CHECK_EQ_INT(json_integer_value(json_object_get(cols, "start")), 4);
+    CHECK_EQ_STR(json_string_value(json_object_get(csv, "folder")), "/srv/agents");
+    CHECK_EQ_STR(json_string_value(json_object_get(csv, "separator")), ",");
+    CHECK_EQ_STR(json_string_value(json_object_get(csv, "after_import")), "move");
+    CHECK_EQ_STR(json_string_value(json_object_get(csv, "archive_folder")), "/srv/agents/done");
+    CHECK_EQ_STR(json_string_value(json_object_get(csv, "date_order")), "ymd");
+    CHECK_EQ_INT(json_integer_value(json_object_get(csv, "skip_lines")), 1);
+    CHECK(json_is_true(json_object_get(a, "enabled")));
+    expect("Calls", "ActivityDescriptions", "skipped", "learns the activity codes");
+    expect("Calls", "ActivityStartTimeStampFormat", "skipped", "detects");
+    expect("Calls", "TimeZone_TimeLink", "converted", "Europe/Paris");
+    /* the contact source keeps its own zone */
+    CHECK_EQ_STR(json_string_value(json_object_get(doc_item("sources", "name", "Calls"), "time_zone")), "Etc/GMT-2");
+    /* Universal: the agent-state query; Unix times give a disabled source; the password */
+    json_t *ora = doc_item("sources", "name", "Oracle agents");
+    json_t *odbc = json_object_get(json_object_get(ora, "settings"), "odbc");
+    CHECK_EQ_STR(json_string_value(json_object_get(odbc, "sql")),
+                 "SELECT Agent AS agent_id, State AS activity_id, Began AS start_time, Ended AS "
+                 "end_time FROM AgentLog WHERE Began >= :period_start AND Began < :period_end");
+    CHECK_EQ_STR(json_string_value(json_object_get(odbc, "dsn")), "DSN");
+    CHECK_EQ_STR(json_string_value(json_object_get(ora, "time_zone")), "Etc/GMT+3");
+    CHECK(json_is_false(json_object_get(ora, "enabled")));
+    expect("Oracle", "ActivityStartTimeStampType", "not_convertible", "date/time");
+    int pw = 0;
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(report, "actions"), i, x)
+    {
+        pw += strstr(json_string_value(x), "'Oracle agents'") != NULL;
+    }
+    CHECK_EQ_INT(pw, 1);
+    /* missing columns: no agent-state source, every key reported */
+    CHECK(doc_item("sources", "name", "Half agents") == NULL);
+    expect("Half", "AgentActivityTable", "not_convertible", "all needed");
+    expect("Half", "AgentColumn", "not_convertible", "all needed");
+    /* two columns for one time: disabled, reported */
+    json_t *bad = doc_item("sources", "name", "Bad agents");
+    CHECK(bad == NULL || json_is_false(json_object_get(bad, "enabled")));
+    expect("Bad", "ActivityStartTimeStampColumn", "not_convertible", "two columns");
+}
+
 int main(void)
 {
     RUN(test_ini_quirks);
@@ -418,6 +499,7 @@ int main(void)
     RUN(test_bas);
     RUN(test_convert_keys);
     RUN(test_convert_value_types_and_defaults);
+    RUN(test_convert_agents);
     json_decref(report);
     json_decref(doc);
     return check_summary();
