@@ -17,6 +17,9 @@ import { MappingsPage } from './pages/mappings.js';
 import { ResultsPage } from './pages/results.js';
 import { BackupPage } from './pages/backup.js';
 import { XlinkPage } from './pages/xlink.js';
+import { ActivitiesPage } from './pages/activities.js';
+import { AgentsPage } from './pages/agents.js';
+import { TimelinePage } from './pages/timeline.js';
 
 // Route -> page. admin: only admins see it; everyone else's pages are read-only for viewers.
 const PAGES = {
@@ -27,6 +30,9 @@ const PAGES = {
   mappings: { component: MappingsPage, admin: false, label: 'nav.mappings' },
   results: { component: ResultsPage, admin: false, label: 'nav.results' },
   xlink: { component: XlinkPage, admin: false, label: 'nav.xlink' },
+  activities: { component: ActivitiesPage, admin: false, label: 'nav.activities' },
+  agents: { component: AgentsPage, admin: false, label: 'nav.agents' },
+  timeline: { component: TimelinePage, admin: false, label: 'nav.timeline' },
   users: { component: UsersPage, admin: true, label: 'nav.users' },
   tokens: { component: TokensPage, admin: true, label: 'nav.tokens' },
   audit: { component: AuditPage, admin: true, label: 'nav.audit' },
