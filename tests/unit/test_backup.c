@@ -50,7 +50,9 @@ static int mem_read(void *ctx, void *data, size_t len, size_t *got)
     if (n > 700) {
         n = 700;
     }
-    memcpy(data, m->buf + m->pos, n);
+    if (n > 0) {
+        memcpy(data, m->buf + m->pos, n);
+    }
     m->pos += n;
     *got = n;
     return ACDL_OK;

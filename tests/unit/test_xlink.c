@@ -318,7 +318,9 @@ static void test_convert_keys(void)
     expect("Uni", "Pwd", "not_convertible", "never taken over");
     json_t *pwline = item("Uni", "Pwd", NULL);
     CHECK_EQ_STR(json_string_value(json_object_get(pwline, "value")), "(not shown)");
-    CHECK(strstr(json_dumps(report, 0), "c2VjcmV0") == NULL);
+    char *text = json_dumps(report, 0);
+    CHECK(text && strstr(text, "c2VjcmV0") == NULL);
+    free(text);
     CHECK_CONTAINS(json_string_value(json_array_get(json_object_get(report, "actions"), 0)),
                    "password of source 'Uni'");
     expect("Uni", "LogOffActivities", "skipped", "agent-state"); /* no AgentActivityTable */
