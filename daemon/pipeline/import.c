@@ -328,7 +328,7 @@ int import_preview(struct app *app, int64_t source_id, const char *day, int max_
         rc = ACDL_EINVAL;
         goto out;
     }
-    rc = rows_open(r, app, &run, &cancel, max_rows > 0 ? max_rows : 1, err, errsz);
+    rc = rows_open(r, app, &run, &cancel, max_rows != 0 ? max_rows : 1, err, errsz);
     if (rc != ACDL_OK) {
         goto out;
     }
@@ -346,6 +346,9 @@ int import_preview(struct app *app, int64_t source_id, const char *day, int max_
         "rows_read", (json_int_t)r->k.rows_read, "rows_ok",
         (json_int_t)(r->k.rows_read - r->k.rows_rejected - r->k.rows_filtered), "rows_rejected",
         (json_int_t)r->k.rows_rejected, "rows_filtered", (json_int_t)r->k.rows_filtered);
+    if (max_rows < 0) { /* discovery: what the day holds (rows.h) */
+        json_object_set(*out, "digest", r->preview_digest);
+    }
     rc = ACDL_OK;
 out:
     rows_close(r);

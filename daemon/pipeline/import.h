@@ -31,7 +31,9 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
  * would, without writing anything: *out (new) holds the columns, each row's raw fields and
  * either its parsed queue, interval and values, its error (with file and line) or that the
  * filter skipped it, plus the messages an import would log. CSV previews read the matching
- * files in name order, imported before or not. Returns 0 or an ACDL_E* code with err. */
+ * files in name order, imported before or not. max_rows < 0: discovery (pipeline/discover.h):
+ * up to -max_rows rows are read, none is kept, and *out gets their "digest" (rows.h).
+ * Returns 0 or an ACDL_E* code with err. */
 #include <jansson.h>
 int import_preview(struct app *app, int64_t source_id, const char *day, int max_rows, json_t **out,
                    char *err, size_t errsz);

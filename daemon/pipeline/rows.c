@@ -473,6 +473,70 @@ static int process_row_inner(struct rows *r)
     return r->sink->row(r, r->sink->ctx);
 }
 
+/* Counts one member value of a previewed row into digest[group][value]; returns that entry. */
+static json_t *digest_entry(json_t *digest, const char *group, const json_t *value)
+{
+    const char *v = json_string_value(value);
+    json_t *g = json_object_get(digest, group), *e;
+    if (!v || !g) {
+        return NULL;
+    }
+    e = json_object_get(g, v);
+    if (!e) {
+        e = json_pack("{s:I}", "rows", (json_int_t)0);
+        json_object_set_new(g, v, e);
+    }
+    json_object_set_new(e, "rows", json_integer(json_integer_value(json_object_get(e, "rows")) + 1));
+    return e;
+}
+
+/* What a previewed row holds, into the digest (see rows.h). */
+static void digest_row(json_t *digest, const json_t *row)
+{
+    const char *name;
+    json_t *v;
+    if (json_object_get(row, "error")) { /* the first ones, for discovery */
+        json_t *errors = json_object_get(digest, "errors");
+        if (json_array_size(errors) < ROWS_DIGEST_ERRORS) {
+            json_array_append_new(errors, json_pack("{s:O, s:O, s:O}", "where",
+                                                    json_object_get(row, "where"), "line",
+                                                    json_object_get(row, "line"), "error",
+                                                    json_object_get(row, "error")));
+        }
+        return;
+    }
+    if (json_object_get(row, "filtered")) {
+        return;
+    }
+    json_t *q = digest_entry(digest, "queues", json_object_get(row, "ext_queue"));
+    if (q) {
+        const char *at = json_string_value(json_object_get(row, "local"));
+        const char *first = json_string_value(json_object_get(q, "first"));
+        const char *last = json_string_value(json_object_get(q, "last"));
+        if (at && (!first || strcmp(at, first) < 0)) {
+            json_object_set_new(q, "first", json_string(at));
+        }
+        if (at && (!last || strcmp(at, last) > 0)) {
+            json_object_set_new(q, "last", json_string(at));
+        }
+        if (json_is_string(json_object_get(row, "queue_name"))) {
+            json_object_set(q, "name", json_object_get(row, "queue_name"));
+        }
+    }
+    json_object_foreach(json_object_get(row, "values"), name, v)
+    {
+        json_t *key = json_string(name);
+        json_t *m = digest_entry(digest, "metrics", key);
+        json_decref(key);
+        if (m) {
+            json_object_set_new(m, "total", json_real(json_number_value(json_object_get(m, "total")) +
+                                                      json_number_value(v)));
+        }
+    }
+    digest_entry(digest, "agents", json_object_get(row, "agent"));
+    digest_entry(digest, "activities", json_object_get(row, "activity"));
+}
+
 /* In preview mode each row becomes one JSON object: its raw fields, then either its parsed
  * queue, interval and values, an error, or filtered: true. */
 static int process_row(struct rows *r)
@@ -480,9 +544,10 @@ static int process_row(struct rows *r)
     if (!r->preview_rows) {
         return process_row_inner(r);
     }
-    if ((int)json_array_size(r->preview_rows) >= r->preview_max) {
+    if (r->preview_seen >= r->preview_max) {
         return ACDL_ESTOP;
     }
+    r->preview_seen++;
     json_t *fields = json_array();
     for (int i = 0; i < r->nraw; i++) {
         json_array_append_new(fields,
@@ -495,7 +560,12 @@ static int process_row(struct rows *r)
     if (r->k.rows_filtered > filtered) {
         json_object_set_new(r->preview_row, "filtered", json_true());
     }
-    json_array_append_new(r->preview_rows, r->preview_row);
+    digest_row(r->preview_digest, r->preview_row);
+    if ((int)json_array_size(r->preview_rows) < r->preview_keep) {
+        json_array_append_new(r->preview_rows, r->preview_row);
+    } else {
+        json_decref(r->preview_row);
+    }
     r->preview_row = NULL;
     return rc;
 }
@@ -904,7 +974,7 @@ static int import_file(const char *name, void *ctx)
     }
     r->k.files_read++;
     if (r->preview_rows) {
-        return (int)json_array_size(r->preview_rows) >= r->preview_max ? ACDL_ESTOP : 0;
+        return r->preview_seen >= r->preview_max ? ACDL_ESTOP : 0;
     }
     if ((rc = note_file(r, name, sha, size)) != ACDL_OK) {
         return rc;
@@ -1106,10 +1176,14 @@ int rows_open(struct rows *r, struct app *app, const struct store_run *run,
     r->app = app;
     r->run = run;
     r->cancel = cancel;
-    r->preview_max = preview_max;
-    if (preview_max > 0) {
+    r->preview_max = preview_max < 0 ? -preview_max : preview_max;
+    r->preview_keep = preview_max < 0 ? 0 : preview_max;
+    r->preview_seen = 0;
+    if (preview_max != 0) {
         r->preview_rows = json_array();
         r->preview_msgs = json_array();
+        r->preview_digest = json_pack("{s:{}, s:{}, s:{}, s:{}, s:[]}", "queues", "metrics",
+                                      "agents", "activities", "errors");
     }
     r->c = store_acquire(app->store);
     r->cfg = malloc(sizeof(*r->cfg));
@@ -1165,6 +1239,7 @@ void rows_close(struct rows *r)
     free(r->files);
     json_decref(r->preview_rows);
     json_decref(r->preview_msgs);
+    json_decref(r->preview_digest);
     if (r->have_src) {
         store_source_clear(&r->src);
     }

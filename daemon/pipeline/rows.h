@@ -17,7 +17,13 @@
  * Preview (preview_max > 0 in rows_open): CSV files already imported are read too, nothing
  * is written, each row becomes a JSON object in r->preview_rows (its raw fields, then whatever
  * the sink adds to r->preview_row, or its error, or filtered: true) and the log lines go to
- * r->preview_msgs; reading stops (ACDL_ESTOP) after preview_max rows.
+ * r->preview_msgs; reading stops (ACDL_ESTOP) after preview_max rows. Every previewed row is
+ * also counted in r->preview_digest: {"queues": {ext_queue: {name, rows, first, last}},
+ * "metrics": {metric: {rows, total}}, "agents": {ext_agent: {rows}}, "activities": {code:
+ * {rows}}, "errors": [{where, line, error}]}, from the members the sink set (ext_queue,
+ * queue_name, local, values, agent, activity); rows with an error (the first
+ * ROWS_DIGEST_ERRORS are listed) or filtered do not count. Discovery (preview_max < 0): up to
+ * -preview_max rows are read and digested, none is kept in r->preview_rows.
  *
  * A struct rows is used by one thread; only import_cancel() may be called from another. */
 #ifndef ACDL_PIPELINE_ROWS_H
@@ -37,6 +43,7 @@
 
 #define ROWS_MAX_COLS 512
 #define ROWS_LOG_ERRORS 200 /* row errors written to the run log; the rest are counted */
+#define ROWS_DIGEST_ERRORS 20 /* row errors kept in a preview's digest */
 
 struct odbc_conn;
 struct expr;
@@ -121,8 +128,9 @@ struct rows {
     int seen_any;
 
     /* preview */
-    json_t *preview_rows, *preview_msgs, *preview_row;
-    int preview_max;
+    json_t *preview_rows, *preview_msgs, *preview_row, *preview_digest;
+    int preview_max, preview_keep;
+    int64_t preview_seen;
 
     /* the intervals of the last day asked about (rows_interval) */
     int64_t day_intervals[TZ_DAY_INTERVALS_MAX];
@@ -152,8 +160,8 @@ struct rows_sink {
 };
 
 /* Prepares r (caller's memory, zeroed or not) for run: holds a connection, loads the source,
- * its settings and time zone, and the run's period. preview_max > 0: preview mode (see
- * above). Returns 0, or an ACDL_E* code with err; rows_close() must be called either way. */
+ * its settings and time zone, and the run's period. preview_max > 0: preview mode,
+ * < 0: discovery (see above). Returns 0, or an ACDL_E* code with err; rows_close() must be called either way. */
 int rows_open(struct rows *r, struct app *app, const struct store_run *run,
               struct import_cancel *cancel, int preview_max, char *err, size_t errsz);
 

@@ -1,5 +1,6 @@
 // Source preview: a job (202 + poll) that reads the first rows of a day the way an import
-// would, shows each row's parsed values or its error, and writes nothing.
+// would, shows each row's parsed values or its error, and writes nothing; discovery (also a job)
+// reads the whole day and lists its queues, metrics, agents and activity codes.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -63,4 +64,90 @@ test('preview requests are validated', async () => {
   assertInvalidField(await admin.post(`/api/v1/sources/${src.id}/preview`, { day: '2026-11-24', rows: 0 }), 'rows');
   assertError(await admin.post('/api/v1/sources/999/preview', { day: '2026-11-24' }), 404, 'not_found');
   assertError(await admin.get('/api/v1/jobs/99999'), 404, 'not_found');
+});
+
+async function finished(location) {
+  let job;
+  for (let i = 0; i < 200; i++) {
+    job = (await admin.get(location)).body;
+    if (job.state !== 'running') {
+      return job;
+    }
+    await sleep(50);
+  }
+  return job;
+}
+
+test('discovery reads the whole day: every queue with its name, rows and first/last interval, every metric with its total', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-disc-'));
+  const lines = ['Split;Name;Date;Time;Calls;Handled'];
+  let calls = 0;
+  for (let slot = 0; slot < 96; slot++) {
+    const hh = String(Math.floor(slot / 4)).padStart(2, '0');
+    const mm = String((slot % 4) * 15).padStart(2, '0');
+    for (const [split, name] of [['A1', 'Sales'], ['B2', 'Service'], ['C3', 'Chat']]) {
+      const n = (slot * 7 + split.charCodeAt(0)) % 13;
+      calls += n;
+      lines.push(`${split};${name};25.11.2026;${hh}:${mm};${n};${split === 'C3' ? '' : n}`);
+    }
+  }
+  lines.push('D4;Broken;25.11.2026;08:07;1;1'); // not an interval start: rejected, not discovered
+  fs.writeFileSync(path.join(dir, 'day.csv'), `${lines.join('\n')}\n`);
+  try {
+    const s = (await admin.post('/api/v1/sources', {
+      name: 'Disc CSV', kind: 'csv', time_zone: 'Europe/Berlin',
+      settings: { csv: { folder: dir, separator: ';' }, columns: { queue: 'Split', queue_name: 'Name', date: 'Date', time: 'Time' }, metrics: { offered: 'Calls', handled: 'Handled' } },
+    })).body;
+    const c = await admin.post(`/api/v1/sources/${s.id}/discover`, { day: '2026-11-25' });
+    assertStatus(c, 202);
+    const job = await finished(c.headers.location);
+    assert.equal(job.kind, 'source.discover');
+    assert.equal(job.state, 'done', JSON.stringify(job));
+    const r = job.result;
+    assert.equal(r.truncated, false);
+    assert.deepEqual(r.counts, { rows_read: 289, rows_ok: 288, rows_rejected: 1, rows_filtered: 0 });
+    assert.deepEqual(r.queues, [
+      { ext_queue: 'A1', name: 'Sales', rows: 96, first: '2026-11-25T00:00', last: '2026-11-25T23:45' },
+      { ext_queue: 'B2', name: 'Service', rows: 96, first: '2026-11-25T00:00', last: '2026-11-25T23:45' },
+      { ext_queue: 'C3', name: 'Chat', rows: 96, first: '2026-11-25T00:00', last: '2026-11-25T23:45' },
+    ]);
+    assert.deepEqual(r.metrics.map((m) => [m.metric, m.rows]), [['handled', 192], ['offered', 288]]);
+    assert.equal(r.metrics[1].total, calls);
+    assert.deepEqual(r.agents, []);
+    assert.deepEqual(r.errors.map((e) => [e.where, e.line]), [['day.csv', 290]]);
+    assert.match(r.errors[0].error, /08:07:00 is not the start of a 15-minute interval/);
+    // nothing was written
+    assert.deepEqual((await admin.get('/api/v1/unmapped-queues')).body.items, []);
+    assertInvalidField(await admin.post(`/api/v1/sources/${s.id}/discover`, { day: '2026-11-25', rows: 5 }), 'rows');
+    assertInvalidField(await admin.post(`/api/v1/sources/${s.id}/discover`, { day: 'yesterday' }), 'day');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('discovery of an agent-state source lists its agents and activity codes', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-disc-ag-'));
+  fs.writeFileSync(path.join(dir, 'states.csv'), [
+    'Agent;State;Start;End',
+    '0042;READY;2026-11-25 08:00:00;2026-11-25 08:30:00',
+    '0042;AUX1;2026-11-25 08:30:00;2026-11-25 08:45:00',
+    'a-7;READY;2026-11-25 09:00:00;2026-11-25 10:00:00',
+    '',
+  ].join('\n'));
+  try {
+    const s = await admin.post('/api/v1/sources', {
+      name: 'Disc agents', kind: 'csv', product: 'agent_states', time_zone: 'Europe/Berlin',
+      settings: { csv: { folder: dir, separator: ';' }, columns: { agent: 'Agent', activity: 'State', start: 'Start', end: 'End' }, agent_states: { span: 'start_end' } },
+    });
+    assertStatus(s, 201);
+    const c = await admin.post(`/api/v1/sources/${s.body.id}/discover`, { day: '2026-11-25' });
+    assertStatus(c, 202);
+    const job = await finished(c.headers.location);
+    assert.equal(job.state, 'done', JSON.stringify(job));
+    assert.deepEqual(job.result.agents, [{ ext_agent: '0042', rows: 2 }, { ext_agent: 'a-7', rows: 1 }]);
+    assert.deepEqual(job.result.activities, [{ code: 'AUX1', rows: 1 }, { code: 'READY', rows: 2 }]);
+    assert.deepEqual(job.result.queues, []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -176,7 +176,7 @@ test('the operator sees Runs, Mappings and Results in the navigation', async () 
   }
 });
 
-test('the source is previewed on the Sources page: parsed rows beside raw fields, the bad row by line, nothing staged', async () => {
+test('the source is previewed and discovered on the Sources page: parsed rows beside raw fields, the bad row by line, its queues and metrics, nothing staged', async () => {
   await gotoPage('sources', 'sources-page');
   await page.click(`[data-testid="source-row"][data-name="${source.name}"] [data-testid="source-preview-open"]`);
   await page.locator('[data-testid="source-preview"]').waitFor();
@@ -199,7 +199,19 @@ test('the source is previewed on the Sources page: parsed rows beside raw fields
     en['preview.counts'].replace('{read}', '6').replace('{ok}', '5').replace('{rejected}', '1')
       .replace('{filtered}', '0'));
   await shot('preview');
-  // a preview writes nothing: no external queue is known yet and no run exists
+  // discovery reads the whole day and lists the queues and metrics it holds
+  await page.click('#preview-discover');
+  await page.locator('[data-testid="discovery-queues"]').waitFor({ timeout: 20000 });
+  const queueRows = page.locator('[data-testid="discovery-queues"] tbody tr');
+  assert.deepEqual(await queueRows.evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent.trim()))), [
+    ['101', '', '3', `${DAY} 08:00`, `${DAY} 08:30`],
+    ['102', '', '2', `${DAY} 08:00`, `${DAY} 08:15`],
+  ]);
+  assert.deepEqual(await page.locator('[data-testid="discovery-metrics"] tbody tr').evaluateAll(
+    (trs) => trs.map((tr) => tr.dataset.key)), ['aht', 'handled', 'offered']);
+  assert.match(await page.locator('[data-testid="discovery-errors"]').textContent(), new RegExp(`${FILE}:${BAD_LINE}:`));
+  await shot('discovery');
+  // neither writes anything: no external queue is known yet and no run exists
   assert.deepEqual((await apiGet('/api/v1/unmapped-queues')).items, []);
   assert.deepEqual((await apiGet('/api/v1/runs')).items, []);
   await page.click('[data-testid="preview-close"]');

@@ -35,6 +35,7 @@ int route_sources_update(struct req *r);
 int route_sources_delete(struct req *r);
 int route_source_presets_list(struct req *r);
 int route_sources_preview(struct req *r);
+int route_sources_discover(struct req *r);
 int route_jobs_get(struct req *r);
 int route_runs_create(struct req *r);
 int route_runs_list(struct req *r);

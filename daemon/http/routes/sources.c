@@ -11,6 +11,7 @@
 #include "core/tz.h"
 #include "crypto/secret.h"
 #include "http/routes/routes.h"
+#include "pipeline/discover.h"
 #include "pipeline/import.h"
 #include "pipeline/source_cfg.h"
 #include "sched/jobs.h"
@@ -429,16 +430,20 @@ int route_source_presets_list(struct req *r)
 struct preview_arg {
     int64_t source_id;
     char day[11];
-    int rows;
+    int rows; /* 0: discovery of the whole day */
 };
 
 static int run_preview(struct app *app, void *p, json_t **result, char *err, size_t errsz)
 {
     struct preview_arg *a = p;
+    if (a->rows == 0) {
+        return discover_day(app, a->source_id, a->day, result, err, errsz);
+    }
     return import_preview(app, a->source_id, a->day, a->rows, result, err, errsz);
 }
 
-int route_sources_preview(struct req *r)
+/* Validates {"day"[, "rows"]} and the source, then queues the read as a job: 202 + Location. */
+static int submit_read(struct req *r, int discover)
 {
     const char *day;
     int rows = 50, st;
@@ -450,10 +455,14 @@ int route_sources_preview(struct req *r)
     if ((st = req_id(r, 0, &id)) != 0) {
         return st;
     }
-    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:s, s?i}", "day", &day, "rows", &rows) !=
-        0) {
-        return reply_error(r, 422, "invalid_field", "send {\"day\": \"YYYY-MM-DD\"}", "%s",
-                           jerr.text);
+    int bad = discover ? json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:s}", "day", &day)
+                       : json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:s, s?i}", "day", &day,
+                                        "rows", &rows);
+    if (bad != 0) {
+        return reply_error(r, 422, "invalid_field",
+                           discover ? "send {\"day\": \"YYYY-MM-DD\"}"
+                                    : "send {\"day\": \"YYYY-MM-DD\", \"rows\": 1..200}",
+                           "%s", jerr.text);
     }
     if (tz_date_parse(day, &d) != ACDL_OK) {
         return reply_error(r, 422, "invalid_field", "use YYYY-MM-DD",
@@ -476,9 +485,10 @@ int route_sources_preview(struct req *r)
     }
     a->source_id = id;
     snprintf(a->day, sizeof(a->day), "%s", day);
-    a->rows = rows;
+    a->rows = discover ? 0 : rows;
     snprintf(who, sizeof(who), "%s%s", r->auth.kind == AUTH_TOKEN ? "token:" : "", r->auth.name);
-    if (jobs_submit(r->app, "source.preview", who, run_preview, a, &job) != ACDL_OK) {
+    if (jobs_submit(r->app, discover ? "source.discover" : "source.preview", who, run_preview, a,
+                    &job) != ACDL_OK) {
         reply_header(r, "Retry-After", "2");
         return reply_error(r, 503, "unavailable", "wait a moment, then ask again",
                            "other previews are running");
@@ -488,6 +498,16 @@ int route_sources_preview(struct req *r)
     reply_header(r, "Location", loc);
     json_t *body = jobs_get(job);
     return reply_json(r, 202, body ? body : json_pack("{s:I}", "id", (json_int_t)job));
+}
+
+int route_sources_preview(struct req *r)
+{
+    return submit_read(r, 0);
+}
+
+int route_sources_discover(struct req *r)
+{
+    return submit_read(r, 1);
 }
 
 int route_jobs_get(struct req *r)

@@ -43,6 +43,7 @@ const struct route http_routes[] = {
     {"DELETE", "/api/v1/sources/{id}", route_sources_delete, ROLE_OPERATOR, 0},
     {"GET", "/api/v1/source-presets", route_source_presets_list, ROLE_VIEWER, 0},
     {"POST", "/api/v1/sources/{id}/preview", route_sources_preview, ROLE_OPERATOR, 4 * KB},
+    {"POST", "/api/v1/sources/{id}/discover", route_sources_discover, ROLE_OPERATOR, 4 * KB},
     {"GET", "/api/v1/jobs/{id}", route_jobs_get, ROLE_VIEWER, 0},
 
     {"GET", "/api/v1/runs", route_runs_list, ROLE_VIEWER, 0},

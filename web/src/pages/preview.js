@@ -2,7 +2,9 @@
 // writing anything (POST /api/v1/sources/{id}/preview, a job polled until it ends). Each row
 // shows its raw fields beside what acdlink made of them: external queue, interval and values,
 // or the error with file and line, or that the row filter skipped it. From a good preview the
-// day can be imported at once.
+// day can be imported at once. Discovery (POST /api/v1/sources/{id}/discover, also a job)
+// reads the whole day and lists what it holds: external queues, metrics, agents, activity
+// codes, so that they can be mapped before the first import.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
@@ -54,6 +56,53 @@ function PreviewRow({ row, ncols }) {
     </tr>`;
 }
 
+/** One list of a discovery: rows of [key, ...cells]. */
+function DiscoveryTable({ testid, head, rows }) {
+  return html`
+    <div class="table-wrap">
+      <table class="table" data-testid=${testid}>
+        <thead><tr>${head.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
+        <tbody>${rows.map((cells) => html`
+          <tr data-key=${cells[0]}>${cells.map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody>
+      </table>
+    </div>`;
+}
+
+function Discovery({ result, day }) {
+  const { t, lang } = useI18n();
+  const local = (s) => (s || '').replace('T', ' ');
+  return html`
+    <div data-testid="discovery">
+      <p data-testid="discovery-counts">${t('discover.counts', {
+        read: result.counts.rows_read, queues: result.queues.length, agents: result.agents.length,
+        rejected: result.counts.rows_rejected })}</p>
+      ${result.truncated && html`<p class="muted">${t('discover.truncated')}</p>`}
+      ${result.queues.length > 0 && html`
+        <h3>${t('discover.queues')}</h3>
+        <${DiscoveryTable} testid="discovery-queues"
+          head=${[t('preview.queue'), t('discover.name'), t('discover.rows'), t('discover.first'), t('discover.last')]}
+          rows=${result.queues.map((q) => [q.ext_queue, q.name || '', q.rows, local(q.first), local(q.last)])} />
+        <h3>${t('discover.metrics')}</h3>
+        <${DiscoveryTable} testid="discovery-metrics"
+          head=${[t('discover.metric'), t('discover.rows'), t('discover.total')]}
+          rows=${result.metrics.map((m) => [m.metric, m.rows, formatNumber(lang, m.total)])} />`}
+      ${result.agents.length > 0 && html`
+        <h3>${t('discover.agents')}</h3>
+        <${DiscoveryTable} testid="discovery-agents" head=${[t('discover.agent'), t('discover.rows')]}
+          rows=${result.agents.map((a) => [a.ext_agent, a.rows])} />
+        <h3>${t('discover.activities')}</h3>
+        <${DiscoveryTable} testid="discovery-activities" head=${[t('discover.code'), t('discover.rows')]}
+          rows=${result.activities.map((a) => [a.code, a.rows])} />`}
+      ${result.queues.length === 0 && result.agents.length === 0 && html`
+        <p class="empty" data-testid="discovery-empty">${t('preview.empty', { day })}</p>`}
+      ${result.errors.length > 0 && html`
+        <h3>${t('discover.errors')}</h3>
+        <ul class="preview-messages" data-testid="discovery-errors">
+          ${result.errors.map((e) => html`<li class="preview-error">${e.where}:${e.line}: ${e.error}</li>`)}
+        </ul>`}
+    </div>`;
+}
+
 export function SourcePreview({ source, onClose }) {
   const { t } = useI18n();
   const [day, setDay] = useState(todayIn(source.time_zone));
@@ -65,7 +114,7 @@ export function SourcePreview({ source, onClose }) {
   const alive = useRef(true);
   useEffect(() => () => { alive.current = false; }, []);
 
-  const read = async (e) => {
+  const read = async (e, what = 'preview') => {
     if (e) {
       e.preventDefault();
     }
@@ -74,7 +123,9 @@ export function SourcePreview({ source, onClose }) {
     setNotice('');
     setJob(null);
     try {
-      let j = await api.post(`/sources/${source.id}/preview`, { day, rows: Number(rows) });
+      let j = what === 'discover'
+        ? await api.post(`/sources/${source.id}/discover`, { day })
+        : await api.post(`/sources/${source.id}/preview`, { day, rows: Number(rows) });
       while (alive.current && j.state === 'running') {
         await new Promise((r) => setTimeout(r, POLL_MS));
         j = await api.get(`/jobs/${j.id}`);
@@ -103,7 +154,9 @@ export function SourcePreview({ source, onClose }) {
     }
   };
 
-  const result = job && job.state === 'done' ? job.result : null;
+  const done = job && job.state === 'done' ? job : null;
+  const discovery = done && done.kind === 'source.discover' ? done.result : null;
+  const result = done && done.kind !== 'source.discover' ? done.result : null;
   const columns = (result && result.columns) || [];
   const counts = result && result.counts;
   return html`
@@ -129,11 +182,14 @@ export function SourcePreview({ source, onClose }) {
         <div class="field field-button">
           <button type="submit" class="btn btn-primary" id="preview-read" disabled=${busy}>
             ${busy ? t('preview.reading') : t('preview.read')}</button>
+          <button type="button" class="btn" id="preview-discover" disabled=${busy}
+                  onClick=${() => read(null, 'discover')}>${t('discover.run')}</button>
         </div>
       </form>
       <${ErrorBox} error=${error} testid="preview-failed" />
       ${job && job.state === 'failed' && html`
         <div class="error-box" role="alert" data-testid="preview-job-error">${job.error}</div>`}
+      ${discovery && html`<${Discovery} result=${discovery} day=${day} />`}
       ${result && html`
         <p data-testid="preview-counts">${t('preview.counts', {
           read: counts.rows_read, ok: counts.rows_ok, rejected: counts.rows_rejected,

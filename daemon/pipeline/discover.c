@@ -1,0 +1,61 @@
+/* discover.c: a day's external queues, metrics, agents and activity codes (see discover.h). */
+#include "pipeline/discover.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "pipeline/import.h"
+
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* {key: {members}} -> [{key_name: key, members...}] sorted by key (new). */
+static json_t *as_list(const json_t *group, const char *key_name)
+{
+    size_t n = json_object_size(group), i = 0;
+    const char **keys = calloc(n + 1, sizeof(*keys));
+    const char *k;
+    json_t *v, *list = json_array();
+    if (!keys) {
+        return list;
+    }
+    json_object_foreach((json_t *)group, k, v)
+    {
+        keys[i++] = k;
+    }
+    qsort(keys, n, sizeof(*keys), by_key);
+    for (i = 0; i < n; i++) {
+        json_t *e = json_deep_copy(json_object_get(group, keys[i]));
+        json_object_set_new(e, key_name, json_string(keys[i]));
+        json_array_append_new(list, e);
+    }
+    free(keys);
+    return list;
+}
+
+int discover_day(struct app *app, int64_t source_id, const char *day, json_t **out, char *err,
+                 size_t errsz)
+{
+    json_t *p = NULL;
+    *out = NULL;
+    int rc = import_preview(app, source_id, day, -DISCOVER_MAX_ROWS, &p, err, errsz);
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    json_t *d = json_object_get(p, "digest"), *counts = json_object_get(p, "counts");
+    json_int_t read = json_integer_value(json_object_get(counts, "rows_read"));
+    *out = json_pack("{s:I, s:O, s:O, s:O, s:O, s:O, s:b, s:o, s:o, s:o, s:o}", "source_id",
+                     (json_int_t)source_id, "day", json_object_get(p, "day"), "columns",
+                     json_object_get(p, "columns"), "counts", counts, "messages",
+                     json_object_get(p, "messages"), "errors", json_object_get(d, "errors"),
+                     "truncated", read >= DISCOVER_MAX_ROWS,
+                     "queues", as_list(json_object_get(d, "queues"), "ext_queue"), "metrics",
+                     as_list(json_object_get(d, "metrics"), "metric"), "agents",
+                     as_list(json_object_get(d, "agents"), "ext_agent"), "activities",
+                     as_list(json_object_get(d, "activities"), "code"));
+    json_decref(p);
+    return *out ? ACDL_OK : ACDL_ENOMEM;
+}

@@ -1,0 +1,25 @@
+/* discover.h: what a source sees for one local day, before anything is mapped: its external
+ * queues (with names, row counts and first/last interval), metrics (rows with a value and
+ * their total), and for agent-state sources its agents and activity codes. The whole day is
+ * read the way an import would (CSV files imported before or not), and nothing is written. */
+#ifndef ACDL_PIPELINE_DISCOVER_H
+#define ACDL_PIPELINE_DISCOVER_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app.h"
+
+/* Rows read at the most; beyond that the answer says "truncated". */
+#define DISCOVER_MAX_ROWS 5000000
+
+/* Reads source_id's local day (YYYY-MM-DD) into *out (new): {"source_id", "day", "columns",
+ * "counts", "messages", "errors" (the first rejected rows: {"where", "line", "error"}),
+ * "truncated", "queues": [{"ext_queue", "name", "rows", "first",
+ * "last"}], "metrics": [{"metric", "rows", "total"}], "agents": [{"ext_agent", "rows"}],
+ * "activities": [{"code", "rows"}]}, each list sorted by its key. Returns 0 or an ACDL_E*
+ * code with err. Runs on a job thread: it may take as long as an import of the day. */
+int discover_day(struct app *app, int64_t source_id, const char *day, json_t **out, char *err,
+                 size_t errsz);
+
+#endif
