@@ -43,7 +43,8 @@ static int find_source(struct store_conn *c, const char *name, int64_t *id)
     return rc;
 }
 
-int cmd_run(const struct acdl_config *cfg, const char *source, const char *from, const char *to)
+int cmd_run(const struct acdl_config *cfg, const char *source, const char *from, const char *to,
+            int zero_fill)
 {
     struct tz_date a, b;
     struct app app;
@@ -64,8 +65,8 @@ int cmd_run(const struct acdl_config *cfg, const char *source, const char *from,
     struct store_conn *c = store_acquire(app.store);
     rc = find_source(c, source, &source_id);
     if (rc == ACDL_OK) {
-        rc = store_run_add_started(c, source_id, "cli", from, to, "acdlink run", plat_now(),
-                                   &run_id);
+        rc = store_run_add_started(c, source_id, "cli", from, to, zero_fill, "acdlink run",
+                                   plat_now(), &run_id);
     }
     struct store_run run;
     if (rc == ACDL_OK) {

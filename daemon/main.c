@@ -57,7 +57,8 @@ static void usage(FILE *out)
             "  acdlink user passwd NAME --password-stdin [SETTINGS]\n"
             "      create a user / set a password (first admin, recovery); the password is the\n"
             "      first line of standard input\n"
-            "  acdlink run --source NAME --from YYYY-MM-DD --to YYYY-MM-DD [SETTINGS]\n"
+            "  acdlink run --source NAME --from YYYY-MM-DD --to YYYY-MM-DD [--zero-fill]\n"
+            "              [SETTINGS]\n"
             "      import a source for a period of its local days in this process\n"
             "  acdlink backup FILE [SETTINGS]\n"
             "      write a consistent backup (database, key file, certificate) to FILE, also\n"
@@ -345,7 +346,7 @@ static int cmd_run_args(int argc, char **argv)
 {
     const char *source = NULL, *from = NULL, *to = NULL;
     char **settings = calloc((size_t)argc + 1, sizeof(char *));
-    int rest = 0, rc;
+    int rest = 0, rc, zero_fill = 0;
     struct acdl_config cfg;
     if (!settings) {
         return 1;
@@ -357,19 +358,21 @@ static int cmd_run_args(int argc, char **argv)
             from = argv[++i];
         } else if (!strcmp(argv[i], "--to") && i + 1 < argc) {
             to = argv[++i];
+        } else if (!strcmp(argv[i], "--zero-fill")) {
+            zero_fill = 1;
         } else {
             settings[rest++] = argv[i];
         }
     }
     if (!source || !from || !to) {
         fprintf(stderr, "acdlink: usage: acdlink run --source NAME --from YYYY-MM-DD --to "
-                        "YYYY-MM-DD [--data-dir DIR]\n");
+                        "YYYY-MM-DD [--zero-fill] [--data-dir DIR]\n");
         free(settings);
         return EXIT_USAGE;
     }
     rc = load_settings(&cfg, rest, settings);
     if (rc == 0) {
-        rc = cmd_run(&cfg, source, from, to);
+        rc = cmd_run(&cfg, source, from, to, zero_fill);
     }
     free(settings);
     return rc;

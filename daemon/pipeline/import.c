@@ -25,7 +25,9 @@ struct imp {
     struct staging *st;            /* NULL in preview */
     int col_metric[ROWS_MAX_COLS]; /* the current input's metric columns: run-local ids */
     int contact_metric[CM_N];
-    int step; /* interval seconds */
+    int step;            /* interval seconds */
+    int64_t zero_filled; /* zero-fill: values set to 0, over zero_pairs queue metrics */
+    int zero_pairs;
 };
 
 /* The current input's metrics as run-local ids. */
@@ -194,9 +196,17 @@ static int imp_row(struct rows *r, void *ctx)
     return ACDL_OK;
 }
 
-static int commit_files(void *ctx)
+/* Inside the staging transaction: the files count as imported, and a zero-fill run gives 0 to
+ * the empty intervals of its days. */
+static int commit_in_tx(void *ctx)
 {
-    return rows_files_commit(ctx);
+    struct imp *m = ctx;
+    int rc = rows_files_commit(&m->r);
+    if (rc == ACDL_OK && m->r.run->zero_fill) {
+        rc = staging_zero_fill(m->st, m->r.tz, m->r.cfg->interval_minutes, m->r.from, m->r.to,
+                               &m->zero_filled, &m->zero_pairs);
+    }
+    return rc;
 }
 
 int import_run(struct app *app, const struct store_run *run, struct import_cancel *cancel)
@@ -241,7 +251,7 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
         }
         /* ODBC: the query returned whole days, they replace what was staged for them */
         rc = staging_commit(m->st, kind == SOURCE_ODBC ? run->period_from : NULL,
-                            kind == SOURCE_ODBC ? run->period_to : NULL, commit_files, r);
+                            kind == SOURCE_ODBC ? run->period_to : NULL, commit_in_tx, m);
         if (rc == ACDL_OK) {
             int64_t results = 0;
             int failed = 0;
@@ -252,10 +262,23 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
             snprintf(mfrom, sizeof(mfrom), "%s", run->period_from);
             snprintf(mto, sizeof(mto), "%s", run->period_to);
             if (kind == SOURCE_CSV && r->seen_any) {
-                tz_date_format(r->seen_from, mfrom);
-                tz_date_format(r->seen_to, mto);
+                struct tz_date lo = r->seen_from, hi = r->seen_to;
+                if (run->zero_fill && tz_date_cmp(r->from, lo) < 0) {
+                    lo = r->from; /* the zero-filled days need their results too */
+                }
+                if (run->zero_fill && tz_date_cmp(r->to, hi) > 0) {
+                    hi = r->to;
+                }
+                tz_date_format(lo, mfrom);
+                tz_date_format(hi, mto);
             }
-            if (kind == SOURCE_ODBC || r->seen_any) {
+            if (run->zero_fill) {
+                rows_log(r, "info",
+                         "zero-fill: %lld empty intervals set to 0 over %d queue metrics (inputs "
+                         "of sum and formula mappings; averages stay empty)",
+                         (long long)m->zero_filled, m->zero_pairs);
+            }
+            if (kind == SOURCE_ODBC || r->seen_any || run->zero_fill) {
                 mapping_apply_source(r->c, run->source_id, mfrom, mto, &results, &failed, merr,
                                      sizeof(merr));
             }

@@ -671,3 +671,169 @@ int staging_commit(struct staging *s, const char *replace_from, const char *repl
     }
     return rc;
 }
+
+/* --- zero-fill --- */
+
+struct fill_pair {
+    char queue[129];
+    char metric[65];
+};
+
+static int fill_queue_id(struct staging *s, const char *queue, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *st = store_prepare(
+        s->c, "INSERT INTO ext_queues (source_id, ext_queue, name, first_seen, last_seen) VALUES "
+              "(?1, ?2, NULL, ?3, ?3) ON CONFLICT (source_id, ext_queue) DO UPDATE SET last_seen "
+              "= last_seen RETURNING id");
+    int rc = ACDL_EDB;
+    if (!st) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(st, 1, s->source_id);
+    sqlite3_bind_text(st, 2, queue, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, now);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        rc = ACDL_OK;
+    }
+    store_done(st);
+    return rc;
+}
+
+/* Fills the empty slots of one queue's metric on one day. */
+static int fill_day(struct staging *s, int64_t queue_id, int64_t metric_id, const char *ds,
+                    const int64_t *starts, int nslots, int step, struct staged_day *d,
+                    int64_t *filled)
+{
+    int rc = ACDL_OK, found = 0;
+    sqlite3_stmt *sel = store_prepare(s->c, "SELECT vals FROM staged_days WHERE source_id = ? "
+                                            "AND queue_id = ? AND day = ?");
+    if (!sel) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(sel, 1, s->source_id);
+    sqlite3_bind_int64(sel, 2, queue_id);
+    sqlite3_bind_text(sel, 3, ds, -1, SQLITE_STATIC);
+    if (sqlite3_step(sel) == SQLITE_ROW) {
+        found = staged_day_decode(d, sqlite3_column_blob(sel, 0),
+                                  (size_t)sqlite3_column_bytes(sel, 0)) == ACDL_OK;
+    }
+    store_done(sel);
+    if (!found) {
+        staged_day_reset(d, starts[0], step, nslots);
+    }
+    struct staged_series *ser = staged_day_series(d, metric_id, 1);
+    if (!ser) {
+        return ACDL_ENOMEM;
+    }
+    int64_t n = 0;
+    for (int i = 0; i < d->nslots; i++) {
+        if (!ser->has[i]) {
+            ser->v[i] = 0;
+            ser->has[i] = 1;
+            n++;
+        }
+    }
+    if (n == 0) {
+        return ACDL_OK;
+    }
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    if ((rc = staged_day_encode(d, &blob, &len)) != ACDL_OK) {
+        return rc;
+    }
+    sqlite3_stmt *up = store_prepare(
+        s->c, "INSERT INTO staged_days (source_id, queue_id, day, vals, run_id) VALUES (?, ?, ?, "
+              "?, ?) ON CONFLICT (source_id, queue_id, day) DO UPDATE SET vals = excluded.vals, "
+              "run_id = excluded.run_id");
+    if (!up) {
+        free(blob);
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(up, 1, s->source_id);
+    sqlite3_bind_int64(up, 2, queue_id);
+    sqlite3_bind_text(up, 3, ds, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(up, 4, blob, len, free);
+    sqlite3_bind_int64(up, 5, s->run_id);
+    rc = step_done(up);
+    store_done(up);
+    if (rc == ACDL_OK) {
+        *filled += n;
+    }
+    return rc;
+}
+
+int staging_zero_fill(struct staging *s, struct tz *tz, int minutes, struct tz_date from,
+                      struct tz_date to, int64_t *filled, int *pairs)
+{
+    struct fill_pair *p = NULL;
+    int np = 0, cap = 0, rc = ACDL_OK;
+    struct staged_day d = {0};
+    *filled = 0;
+    *pairs = 0;
+    sqlite3_stmt *st = store_prepare(
+        s->c, "SELECT DISTINCT i.ext_queue, i.metric FROM mapping_inputs i JOIN mappings m ON "
+              "m.id = i.mapping_id JOIN value_types v ON v.id = m.value_type_id WHERE "
+              "i.source_id = ? AND (m.formula IS NOT NULL OR v.combine = 'sum') ORDER BY 1, 2");
+    if (!st) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(st, 1, s->source_id);
+    while (rc == ACDL_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (np == cap) {
+            int ncap = cap ? cap * 2 : 64;
+            struct fill_pair *n2 = realloc(p, (size_t)ncap * sizeof(*n2));
+            if (!n2) {
+                rc = ACDL_ENOMEM;
+                break;
+            }
+            p = n2;
+            cap = ncap;
+        }
+        store_column_text(st, 0, p[np].queue, sizeof(p[np].queue));
+        store_column_text(st, 1, p[np].metric, sizeof(p[np].metric));
+        np++;
+    }
+    store_done(st);
+    int64_t now = plat_now();
+    int64_t starts[TZ_DAY_INTERVALS_MAX];
+    for (int k = 0; k < np && rc == ACDL_OK; k++) {
+        int64_t queue_id = 0;
+        int metric = staging_metric(s, p[k].metric);
+        if (metric < 0) {
+            rc = metric;
+            break;
+        }
+        if ((rc = fill_queue_id(s, p[k].queue, now, &queue_id)) != ACDL_OK) {
+            break;
+        }
+        sqlite3_stmt *qm = store_prepare(s->c, "INSERT OR IGNORE INTO ext_queue_metrics "
+                                               "(queue_id, metric_id) VALUES (?, ?)");
+        if (!qm) {
+            rc = ACDL_EDB;
+            break;
+        }
+        sqlite3_bind_int64(qm, 1, queue_id);
+        sqlite3_bind_int64(qm, 2, s->mt[metric].id);
+        rc = step_done(qm);
+        store_done(qm);
+        for (struct tz_date day = from; rc == ACDL_OK && tz_date_cmp(day, to) <= 0;
+             tz_date_add_days(&day, 1)) {
+            int n = 0;
+            char ds[11];
+            if (tz_day_intervals(tz, day, minutes, starts, TZ_DAY_INTERVALS_MAX, &n) != ACDL_OK ||
+                n < 1) {
+                continue; /* a day the zone skipped */
+            }
+            tz_date_format(day, ds);
+            rc = fill_day(s, queue_id, s->mt[metric].id, ds, starts, n, minutes * 60, &d, filled);
+            if (tz_date_cmp(day, (struct tz_date){9999, 12, 31}) == 0) {
+                break;
+            }
+        }
+        (*pairs)++;
+    }
+    staged_day_clear(&d);
+    free(p);
+    return rc;
+}

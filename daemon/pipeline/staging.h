@@ -60,4 +60,14 @@ int64_t staging_overlaps(const struct staging *s);
 int staging_commit(struct staging *s, const char *replace_from, const char *replace_to,
                    int (*in_tx)(void *ctx), void *ctx);
 
+/* Zero-fill (call it inside staging_commit(), from in_tx): every interval of the local days
+ * from..to (the day grid of tz and minutes, or the grid already staged for that day) that has
+ * no staged value gets 0, for each (external queue, metric) that a mapping without averaging
+ * reads from this source: inputs of sum mappings and of formulas. Inputs that only feed
+ * weighted averages (AHT, ASA, service level) stay absent: an average over no contacts has no
+ * value. *filled gets the number of values set, *pairs the number of queue metrics looked at.
+ * Returns 0 or an ACDL_E* code. */
+int staging_zero_fill(struct staging *s, struct tz *tz, int minutes, struct tz_date from,
+                      struct tz_date to, int64_t *filled, int *pairs);
+
 #endif

@@ -12,7 +12,7 @@
     "r.id, r.source_id, s.name, r.trigger, r.period_from, r.period_to, r.state, r.days_total, " \
     "r.days_done, r.files_read, r.files_skipped, r.rows_read, r.rows_staged, r.rows_rejected, " \
     "r.rows_filtered, coalesce(r.error, ''), r.created_by, r.created_at, "                       \
-    "coalesce(r.started_at, 0), coalesce(r.finished_at, 0)"
+    "coalesce(r.started_at, 0), coalesce(r.finished_at, 0), r.zero_fill"
 #define RUN_FROM " FROM runs r JOIN sources s ON s.id = r.source_id "
 
 static void row_to_run(sqlite3_stmt *s, void *elem)
@@ -38,6 +38,7 @@ static void row_to_run(sqlite3_stmt *s, void *elem)
     r->created_at = sqlite3_column_int64(s, 17);
     r->started_at = sqlite3_column_int64(s, 18);
     r->finished_at = sqlite3_column_int64(s, 19);
+    r->zero_fill = sqlite3_column_int(s, 20);
 }
 
 static int step_done(struct store_conn *c, sqlite3_stmt *s, const char *what)
@@ -52,12 +53,12 @@ static int step_done(struct store_conn *c, sqlite3_stmt *s, const char *what)
 }
 
 int store_run_add(struct store_conn *c, int64_t source_id, const char *trigger,
-                  const char *from, const char *to, const char *created_by, int64_t now,
-                  int64_t *id)
+                  const char *from, const char *to, int zero_fill, const char *created_by,
+                  int64_t now, int64_t *id)
 {
     sqlite3_stmt *s = store_prepare(c, "INSERT INTO runs (source_id, trigger, period_from, "
-                                       "period_to, state, created_by, created_at) "
-                                       "VALUES (?, ?, ?, ?, 'queued', ?, ?)");
+                                       "period_to, state, created_by, created_at, zero_fill) "
+                                       "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)");
     if (!s) {
         return ACDL_EDB;
     }
@@ -67,6 +68,7 @@ int store_run_add(struct store_conn *c, int64_t source_id, const char *trigger,
     store_bind_text(s, 4, to);
     store_bind_text(s, 5, created_by);
     sqlite3_bind_int64(s, 6, now);
+    sqlite3_bind_int(s, 7, zero_fill ? 1 : 0);
     int rc = step_done(c, s, "queueing a run");
     if (rc == ACDL_OK) {
         *id = sqlite3_last_insert_rowid(store_db(c));
@@ -75,8 +77,8 @@ int store_run_add(struct store_conn *c, int64_t source_id, const char *trigger,
 }
 
 int store_run_add_started(struct store_conn *c, int64_t source_id, const char *trigger,
-                          const char *from, const char *to, const char *created_by,
-                          int64_t now, int64_t *id)
+                          const char *from, const char *to, int zero_fill,
+                          const char *created_by, int64_t now, int64_t *id)
 {
     int rc = store_begin(c);
     if (rc != ACDL_OK) {
@@ -95,8 +97,8 @@ int store_run_add_started(struct store_conn *c, int64_t source_id, const char *t
         goto out;
     }
     s = store_prepare(c, "INSERT INTO runs (source_id, trigger, period_from, period_to, state, "
-                         "created_by, created_at, started_at) VALUES (?, ?, ?, ?, 'running', ?, "
-                         "?6, ?6)");
+                         "created_by, created_at, started_at, zero_fill) VALUES (?, ?, ?, ?, "
+                         "'running', ?, ?6, ?6, ?7)");
     if (!s) {
         rc = ACDL_EDB;
         goto out;
@@ -107,6 +109,7 @@ int store_run_add_started(struct store_conn *c, int64_t source_id, const char *t
     store_bind_text(s, 4, to);
     store_bind_text(s, 5, created_by);
     sqlite3_bind_int64(s, 6, now);
+    sqlite3_bind_int(s, 7, zero_fill ? 1 : 0);
     rc = step_done(c, s, "starting a run");
     if (rc == ACDL_OK) {
         *id = sqlite3_last_insert_rowid(store_db(c));

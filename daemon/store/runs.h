@@ -17,6 +17,7 @@ struct store_run {
     char error[512];
     char created_by[96];
     int64_t created_at, started_at, finished_at;
+    int zero_fill; /* 1: intervals of the period without source data become 0 (import.h) */
 };
 
 struct store_run_counts {
@@ -25,13 +26,13 @@ struct store_run_counts {
 };
 
 int store_run_add(struct store_conn *c, int64_t source_id, const char *trigger,
-                  const char *from, const char *to, const char *created_by, int64_t now,
-                  int64_t *id);
+                  const char *from, const char *to, int zero_fill, const char *created_by,
+                  int64_t now, int64_t *id);
 /* Adds a run that starts at once (the command line's): ACDL_ECONFLICT when the source has a
  * run in progress. */
 int store_run_add_started(struct store_conn *c, int64_t source_id, const char *trigger,
-                          const char *from, const char *to, const char *created_by,
-                          int64_t now, int64_t *id);
+                          const char *from, const char *to, int zero_fill,
+                          const char *created_by, int64_t now, int64_t *id);
 int store_run_get(struct store_conn *c, int64_t id, struct store_run *out);
 /* Newest first: up to limit runs with id < before_id (0: from the newest), of one source when
  * source_id > 0, in one state when state is not NULL. *out is new (free()). */

@@ -244,12 +244,15 @@ test('a run is started on the Runs page, followed to "done", and its log names t
   assert.equal(await page.locator('#run-start-error').count(), 0, 'not also at the form');
 
   await page.fill('#run-from', DAY);
+  // zero-fill is an explicit choice, off unless ticked
+  assert.equal(await page.isChecked('#run-zero-fill'), false);
+  await waitText('label:has(#run-zero-fill) span', en['runs.zero_fill']);
   const from = sent.length;
   await page.click('#run-start');
   const posts = sentSince(from, 'POST', /\/api\/v1\/runs$/);
   await page.locator('[data-testid="runs-notice"]').waitFor();
   assert.deepEqual(sentSince(from, 'POST', /\/api\/v1\/runs$/).map((r) => r.body),
-    [{ source_id: source.id, from: DAY, to: DAY }], `sent ${JSON.stringify(posts)}`);
+    [{ source_id: source.id, from: DAY, to: DAY, zero_fill: false }], `sent ${JSON.stringify(posts)}`);
   const detail = page.locator('#run-detail');
   await detail.waitFor();
   runId = Number(await detail.getAttribute('data-run-id'));
@@ -615,6 +618,10 @@ test('a running and a queued run are cancelled from the console', async () => {
         csv: { folder: big, separator: ';', date_order: 'dmy' },
         columns: { queue: 'Split', date: 'Date', time: 'Time' },
         metrics: { offered: 'Offered' },
+        // expressions on every row keep the import busy long enough to be cancelled by hand
+        // (the plain import reads these rows in a few seconds)
+        derived: [{ name: 'calls', expression: 'Offered + Handled + AHT' }],
+        filter: "calls >= 0 AND Split <> ''",
       },
     });
     assert.equal(s.status, 201, s.text);

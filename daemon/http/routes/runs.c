@@ -18,7 +18,7 @@ static json_t *run_json(const struct store_run *r)
 {
     return json_pack(
         "{s:I, s:{s:I, s:s}, s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i, s:I, s:I, s:I, s:I}, "
-        "s:o, s:s, s:o, s:o, s:o}",
+        "s:o, s:s, s:o, s:o, s:o, s:b}",
         "id", (json_int_t)r->id, "source", "id", (json_int_t)r->source_id, "name",
         r->source_name, "trigger", r->trigger, "from", r->period_from, "to", r->period_to,
         "state", r->state, "progress", "days_done", r->days_done, "days_total", r->days_total,
@@ -27,13 +27,14 @@ static json_t *run_json(const struct store_run *r)
         (json_int_t)r->rows_rejected, "rows_filtered", (json_int_t)r->rows_filtered, "error",
         r->error[0] ? json_string(r->error) : json_null(), "created_by", r->created_by,
         "created_at", json_time(r->created_at), "started_at", json_time(r->started_at),
-        "finished_at", json_time(r->finished_at));
+        "finished_at", json_time(r->finished_at), "zero_fill", r->zero_fill);
 }
 
 int route_runs_create(struct req *r)
 {
     json_int_t source_id = 0;
     const char *from = NULL, *to = NULL;
+    int zero_fill = 0;
     json_error_t jerr;
     struct tz_date a, b;
     struct store_source src;
@@ -41,11 +42,18 @@ int route_runs_create(struct req *r)
     char who[96];
     int64_t id;
 
-    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:I, s:s, s:s}", "source_id", &source_id,
-                       "from", &from, "to", &to) != 0) {
+    const json_t *zf = json_is_object(r->body) ? json_object_get(r->body, "zero_fill") : NULL;
+    if (zf && !json_is_boolean(zf)) {
+        return reply_error(r, 422, "invalid_field",
+                           "true: intervals without source data become 0; false (the default): "
+                           "they are left alone",
+                           "zero_fill: must be true or false");
+    }
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:I, s:s, s:s, s?b}", "source_id",
+                       &source_id, "from", &from, "to", &to, "zero_fill", &zero_fill) != 0) {
         return reply_error(r, 422, "invalid_field",
                            "send {\"source_id\": N, \"from\": \"YYYY-MM-DD\", \"to\": "
-                           "\"YYYY-MM-DD\"} (local days of the source)",
+                           "\"YYYY-MM-DD\", \"zero_fill\": false} (local days of the source)",
                            "%s", jerr.text);
     }
     if (tz_date_parse(from, &a) != ACDL_OK) {
@@ -79,7 +87,7 @@ int route_runs_create(struct req *r)
     }
     snprintf(who, sizeof(who), "%s%s", r->auth.kind == AUTH_TOKEN ? "token:" : "", r->auth.name);
     if (rc == ACDL_OK) {
-        rc = store_run_add(c, source_id, "manual", from, to, who, plat_now(), &id);
+        rc = store_run_add(c, source_id, "manual", from, to, zero_fill, who, plat_now(), &id);
     }
     if (rc == ACDL_OK) {
         rc = store_run_get(c, id, &run);
@@ -91,7 +99,8 @@ int route_runs_create(struct req *r)
     }
     runner_wake(r->app->runner);
     http_audit(r, "run.create", src.name, "ok",
-               json_pack("{s:I, s:s, s:s}", "run", (json_int_t)id, "from", from, "to", to));
+               json_pack("{s:I, s:s, s:s, s:b}", "run", (json_int_t)id, "from", from, "to", to,
+                         "zero_fill", zero_fill));
     store_source_clear(&src);
     char loc[64];
     snprintf(loc, sizeof(loc), "/api/v1/runs/%lld", (long long)id);

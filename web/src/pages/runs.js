@@ -105,7 +105,7 @@ function SourceOptions({ sources, all }) {
         ${s.enabled ? s.name : `${s.name} (${t('runs.source_disabled')})`}</option>`)}`;
 }
 
-const START_FIELDS = ['source_id', 'from', 'to'];
+const START_FIELDS = ['source_id', 'from', 'to', 'zero_fill'];
 
 function StartRunForm({ sources, onStarted }) {
   const { t } = useI18n();
@@ -114,7 +114,7 @@ function StartRunForm({ sources, onStarted }) {
     return s ? String(s.id) : '';
   };
   const [form, setForm] = useState(() => ({
-    source_id: firstEnabled(), from: dayFromToday(-1), to: dayFromToday(0),
+    source_id: firstEnabled(), from: dayFromToday(-1), to: dayFromToday(0), zero_fill: false,
   }));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
@@ -137,7 +137,7 @@ function StartRunForm({ sources, onStarted }) {
     setError(null);
     try {
       const run = await api.post('/runs', {
-        source_id: Number(form.source_id), from: form.from, to: form.to,
+        source_id: Number(form.source_id), from: form.from, to: form.to, zero_fill: form.zero_fill,
       });
       onStarted(run);
     } catch (err) {
@@ -173,6 +173,15 @@ function StartRunForm({ sources, onStarted }) {
         <input id="run-to" type="date" value=${form.to} onInput=${set('to')}
                aria-invalid=${fe.at('to') ? 'true' : undefined} />
         <${FieldError} error=${fe.at('to')} id="run-to-error" field="to" />
+      </div>
+      <div class="field field-wide">
+        <label class="check">
+          <input type="checkbox" id="run-zero-fill" checked=${form.zero_fill}
+                 aria-describedby="run-zero-fill-help"
+                 onChange=${(e) => setForm({ ...form, zero_fill: e.currentTarget.checked })} />
+          <span>${t('runs.zero_fill')}</span>
+        </label>
+        <small class="help" id="run-zero-fill-help">${t('runs.zero_fill_help')}</small>
       </div>
       <${ErrorBox} error=${fe.rest} id="run-start-error" />
       <div class="actions">
@@ -358,6 +367,8 @@ function RunDetail({ runId, editable, stopping, onClose, onUpdate }) {
           <div><dt>${t('runs.trigger')}</dt>
             <dd>${t(`runs.trigger.${run.trigger}`)}
               <span class="muted"> · ${t('runs.by', { who: run.created_by })}</span></dd></div>
+          <div><dt>${t('runs.zero_fill_fact')}</dt>
+            <dd data-testid="run-zero-fill">${run.zero_fill ? t('common.yes') : t('common.no')}</dd></div>
           <div><dt>${t('runs.created')}</dt><dd><${Time} value=${run.created_at} /></dd></div>
           <div><dt>${t('runs.started')}</dt><dd>${run.started_at
             ? html`<${Time} value=${run.started_at} />` : html`<span class="muted">–</span>`}</dd></div>
