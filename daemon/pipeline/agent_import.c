@@ -172,9 +172,7 @@ static int ai_row(struct rows *r, void *ctx)
     }
     sqlite3_stmt *s = store_prepare(
         r->c, "INSERT INTO temp.agent_acc (ext_agent, start, end, day, code, name, file, line) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET end = excluded.end, "
-              "day = excluded.day, code = excluded.code, name = excluded.name, prev_file = file, "
-              "prev_line = line, file = excluded.file, line = excluded.line");
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s) {
         return ACDL_EDB;
     }
@@ -263,7 +261,7 @@ static int stage(struct aimp *m)
     const char *steps[] = {
         "INSERT OR REPLACE INTO agent_staged (source_id, ext_agent, start, end, day, code, run_id, "
         "file, line) SELECT :source, ext_agent, start, end, day, code, :run, file, line FROM "
-        "temp.agent_acc ORDER BY ext_agent, start",
+        "temp.agent_acc ORDER BY ext_agent, start, rowid",
         "INSERT INTO agent_ids (source_id, ext_agent, first_seen, last_seen) SELECT DISTINCT "
         ":source, ext_agent, :now, :now FROM temp.agent_acc WHERE true ON CONFLICT DO UPDATE SET "
         "last_seen = excluded.last_seen, first_seen = coalesce(first_seen, excluded.first_seen)",
@@ -319,9 +317,24 @@ static void report_conflicts(struct rows *r, int64_t lo, int64_t hi)
 {
     int64_t n = 0;
     char a[24], b[24];
-    sqlite3_stmt *s = store_prepare(r->c, "SELECT ext_agent, start, file, line, prev_file, "
-                                          "prev_line FROM temp.agent_acc WHERE prev_file IS NOT "
-                                          "NULL ORDER BY ext_agent, start");
+    /* rows are collected in arrival order (appending is what keeps a large import fast);
+     * repeated starts are looked for only when fewer states were staged than rows collected */
+    sqlite3_stmt *s = store_prepare(
+        r->c, "SELECT (SELECT count(*) FROM temp.agent_acc) > (SELECT count(*) FROM agent_staged "
+              "WHERE source_id = ? AND run_id = ?)");
+    int repeated = 0;
+    if (s) {
+        sqlite3_bind_int64(s, 1, r->run->source_id);
+        sqlite3_bind_int64(s, 2, r->run->id);
+        repeated = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+        store_done(s);
+    }
+    s = repeated ? store_prepare(
+                       r->c, "SELECT ext_agent, start, file, line, pf, pl FROM (SELECT ext_agent, "
+                             "start, file, line, lag(file) OVER w AS pf, lag(line) OVER w AS pl "
+                             "FROM temp.agent_acc WINDOW w AS (PARTITION BY ext_agent, start "
+                             "ORDER BY rowid)) WHERE pf IS NOT NULL ORDER BY ext_agent, start")
+                 : NULL;
     while (s && sqlite3_step(s) == SQLITE_ROW) {
         if (n++ < REPORT_MAX) {
             fmt_local(r, sqlite3_column_int64(s, 1), a);
@@ -381,8 +394,7 @@ static int prepare_temp(struct aimp *m)
     const char *sql =
         "CREATE TEMP TABLE IF NOT EXISTS agent_acc (ext_agent TEXT NOT NULL, start INTEGER NOT "
         "NULL, end INTEGER, day TEXT NOT NULL, code TEXT NOT NULL, name TEXT, file TEXT NOT NULL, "
-        "line INTEGER NOT NULL, prev_file TEXT, prev_line INTEGER, PRIMARY KEY (ext_agent, "
-        "start)) WITHOUT ROWID;"
+        "line INTEGER NOT NULL);"
         "CREATE TEMP TABLE IF NOT EXISTS agent_counts (code TEXT PRIMARY KEY, n INTEGER);"
         "DELETE FROM temp.agent_acc; DELETE FROM temp.agent_counts;";
     return sqlite3_exec(store_db(m->r.c), sql, NULL, NULL, NULL) == SQLITE_OK ? ACDL_OK : ACDL_EDB;
@@ -429,9 +441,8 @@ static void result_days(struct rows *r, char from[11], char to[11], int64_t *lo,
 static int64_t count_unknown(struct rows *r)
 {
     sqlite3_stmt *s = store_prepare(
-        r->c, "SELECT count(*) FROM (SELECT DISTINCT ext_agent FROM temp.agent_acc) a WHERE NOT "
-              "EXISTS (SELECT 1 FROM agent_ids i WHERE i.source_id = ? AND i.ext_agent = "
-              "a.ext_agent AND i.agent_id IS NOT NULL)");
+        r->c, "SELECT count(*) FROM agent_ids WHERE source_id = ? AND agent_id IS NULL AND "
+              "count > 0");
     int64_t n = 0;
     if (s) {
         sqlite3_bind_int64(s, 1, r->run->source_id);

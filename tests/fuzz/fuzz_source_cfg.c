@@ -1,5 +1,5 @@
 /* fuzz_source_cfg.c: libFuzzer target for source settings (pipeline/source_cfg.c): arbitrary
- * JSON for each kind and layout is validated and, when accepted, written back and re-read,
+ * JSON for each product, kind and layout is validated and, when accepted, written back and re-read,
  * which must give the same settings. */
 #include <jansson.h>
 #include <stdint.h>
@@ -20,14 +20,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     enum source_kind kind = (data[0] & 1) ? SOURCE_ODBC : SOURCE_CSV;
     enum source_layout layout = (data[0] & 2) ? LAYOUT_CONTACT : LAYOUT_INTERVAL;
+    enum source_product product = (data[0] & 4) ? PRODUCT_AGENT_STATES : PRODUCT_CONTACTS;
     json_t *j = json_loadb((const char *)data + 1, size - 1, JSON_REJECT_DUPLICATES, NULL);
     if (!j) {
         return 0;
     }
-    if (source_cfg_parse(j, kind, layout, "Europe/Berlin", 15, &a, err, sizeof(err)) == ACDL_OK) {
+    if (source_cfg_parse_product(j, product, kind, layout, "Europe/Berlin", 15, &a, err,
+                                 sizeof(err)) == ACDL_OK) {
         json_t *out = source_cfg_settings_json(&a);
-        if (source_cfg_parse(out, kind, layout, "Europe/Berlin", 15, &b, err, sizeof(err)) !=
-            ACDL_OK) {
+        if (source_cfg_parse_product(out, product, kind, layout, "Europe/Berlin", 15, &b, err,
+                                     sizeof(err)) != ACDL_OK) {
             abort(); /* what was accepted and written back must be accepted again */
         }
         json_t *again = source_cfg_settings_json(&b);

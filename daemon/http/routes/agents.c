@@ -10,12 +10,12 @@
 #include "core/tz.h"
 #include "http/routes/routes.h"
 #include "pipeline/agent_results.h"
+#include "pipeline/id_pairs.h"
 #include "platform/platform.h"
 #include "store/agents.h"
 #include "store/sources.h"
 
 #define MAX_EXT_IDS 256
-#define MAX_PAIRS 20000
 #define STATES_MAX_DAYS 62
 
 static json_t *ext_id_json(const struct store_agent_id *k, int with_agent)
@@ -46,19 +46,6 @@ static json_t *agent_json(struct store_conn *c, const struct store_agent *a)
                      a->identifier, "name", a->name[0] ? json_string(a->name) : json_null(),
                      "external_ids", arr, "created_at", json_time(a->created_at), "updated_at",
                      json_time(a->updated_at));
-}
-
-/* Trims blanks around an external id or identifier (exports and pasted text pad them). */
-static size_t trim(const char **s, size_t n)
-{
-    while (n > 0 && (**s == ' ' || **s == '\t')) {
-        (*s)++;
-        n--;
-    }
-    while (n > 0 && ((*s)[n - 1] == ' ' || (*s)[n - 1] == '\t' || (*s)[n - 1] == '\r')) {
-        n--;
-    }
-    return n;
 }
 
 static const char *check_ext(const char *s)
@@ -400,67 +387,6 @@ int route_unknown_agents_list(struct req *r)
     return reply_page(r, items, n > limit, cursor + limit);
 }
 
-struct pair {
-    char ext[129];
-    char agent[129]; /* "" = make the external id unknown */
-    int line;
-};
-
-/* Splits pasted text into pairs: one "external id <sep> agent identifier" per line, <sep>
- * being a tab, ';' or ','; blank lines and lines starting with '#' are skipped. */
-static int parse_text(struct req *r, const char *text, struct pair *p, int *n)
-{
-    int line = 0;
-    *n = 0;
-    for (const char *s = text; *s;) {
-        const char *e = strchr(s, '\n');
-        size_t len = e ? (size_t)(e - s) : strlen(s);
-        line++;
-        const char *a = s;
-        size_t alen = trim(&a, len);
-        s += len + (e != NULL);
-        if (alen == 0 || a[0] == '#') {
-            continue;
-        }
-        const char *sep = NULL;
-        for (size_t i = 0; i < alen && !sep; i++) {
-            if (a[i] == '\t' || a[i] == ';' || a[i] == ',') {
-                sep = a + i;
-            }
-        }
-        if (!sep) {
-            return reply_error(r, 422, "invalid_field",
-                               "write one pair per line: external id, then a tab, ; or , and "
-                               "the WFM agent identifier",
-                               "text: line %d has no separator", line);
-        }
-        const char *x = a, *y = sep + 1;
-        size_t xl = trim(&x, (size_t)(sep - a)), yl = trim(&y, alen - (size_t)(sep - a) - 1);
-        if (*n == MAX_PAIRS) {
-            return reply_error(r, 422, "invalid_field", "paste at most 20000 lines at a time",
-                               "text: more than %d pairs", MAX_PAIRS);
-        }
-        if (xl == 0 || xl > 128 || yl > 128 || memchr(y, ';', yl) || memchr(y, '\t', yl)) {
-            return reply_error(r, 422, "invalid_field",
-                               "ids are 1-128 characters; an empty identifier makes the id "
-                               "unknown again",
-                               "text: line %d: '%.*s' is not an id pair", line,
-                               (int)(alen > 60 ? 60 : alen), a);
-        }
-        memcpy(p[*n].ext, x, xl);
-        p[*n].ext[xl] = '\0';
-        memcpy(p[*n].agent, y, yl);
-        p[*n].agent[yl] = '\0';
-        p[*n].line = line;
-        if (check_ext(p[*n].ext) || (yl && route_check_text(p[*n].agent, 128))) {
-            return reply_error(r, 422, "invalid_field", "remove control characters",
-                               "text: line %d: control characters", line);
-        }
-        (*n)++;
-    }
-    return 0;
-}
-
 int route_agent_ids_map(struct req *r)
 {
     json_int_t source_id;
@@ -475,13 +401,19 @@ int route_agent_ids_map(struct req *r)
                            "line), optionally create_agents",
                            "%s", jerr.text);
     }
-    struct pair *p = malloc(MAX_PAIRS * sizeof(*p));
+    struct id_pair *p = malloc(ID_PAIRS_MAX * sizeof(*p));
+    int bad_line = 0;
+    char why[160];
     if (!p) {
         return reply_rc(r, ACDL_ENOMEM, "agent ids");
     }
-    if ((st = parse_text(r, text, p, &n)) != 0) {
+    if (id_pairs_parse(text, p, ID_PAIRS_MAX, &n, &bad_line, why, sizeof(why)) != ACDL_OK) {
         free(p);
-        return st;
+        return reply_error(r, 422, "invalid_field",
+                           "write one pair per line: external id, then a tab, ; or , and the "
+                           "WFM agent identifier (empty: the id becomes unknown again); nothing "
+                           "was changed",
+                           "text: %s", why);
     }
     struct store_conn *c = store_acquire(r->app->store);
     if ((st = route_agent_source_check(r, c, source_id)) != 0) {
