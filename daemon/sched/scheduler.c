@@ -84,8 +84,8 @@ int scheduler_tick(struct app *app, int64_t now)
                      (long long)due[i].id, due[i].source_name, f, t);
         } else {
             snprintf(who, sizeof(who), "schedule %lld", (long long)due[i].id);
-            if (store_run_add(c, due[i].source_id, "schedule", f, t, 0, who, now, &run_id) ==
-                ACDL_OK) {
+            if (store_run_add(c, due[i].source_id, "schedule", f, t, due[i].zero_fill, who, now,
+                              &run_id) == ACDL_OK) {
                 queued++;
             }
         }

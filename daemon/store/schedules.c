@@ -10,8 +10,8 @@
 #define SCHED_COLS                                                                             \
     "x.id, x.source_id, s.name, s.time_zone, x.kind, coalesce(x.every_minutes, 0), "            \
     "x.offset_minutes, coalesce(x.daily_at, ''), x.days_back, x.enabled, "                      \
-    "coalesce(x.next_run_at, 0), coalesce(x.last_run_id, 0), x.created_at, x.updated_at "       \
-    "FROM schedules x JOIN sources s ON s.id = x.source_id "
+    "coalesce(x.next_run_at, 0), coalesce(x.last_run_id, 0), x.created_at, x.updated_at, "      \
+    "x.zero_fill FROM schedules x JOIN sources s ON s.id = x.source_id "
 
 static void row(sqlite3_stmt *st, void *elem)
 {
@@ -31,6 +31,7 @@ static void row(sqlite3_stmt *st, void *elem)
     s->last_run_id = sqlite3_column_int64(st, 11);
     s->created_at = sqlite3_column_int64(st, 12);
     s->updated_at = sqlite3_column_int64(st, 13);
+    s->zero_fill = sqlite3_column_int(st, 14);
 }
 
 static int done(struct store_conn *c, sqlite3_stmt *st, const char *what)
@@ -64,6 +65,7 @@ static void bind_rule(sqlite3_stmt *st, const struct store_schedule *s)
     } else {
         sqlite3_bind_null(st, 7);
     }
+    sqlite3_bind_int(st, 10, s->zero_fill ? 1 : 0);
 }
 
 int store_schedule_add(struct store_conn *c, const struct store_schedule *s, int64_t now,
@@ -71,8 +73,8 @@ int store_schedule_add(struct store_conn *c, const struct store_schedule *s, int
 {
     sqlite3_stmt *st = store_prepare(
         c, "INSERT INTO schedules (kind, every_minutes, offset_minutes, daily_at, days_back, "
-           "enabled, next_run_at, source_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, "
-           "?, ?, ?9, ?9)");
+           "enabled, next_run_at, source_id, created_at, updated_at, zero_fill) VALUES (?, ?, ?, "
+           "?, ?, ?, ?, ?, ?9, ?9, ?10)");
     if (!st) {
         return ACDL_EDB;
     }
@@ -136,7 +138,8 @@ int store_schedule_update(struct store_conn *c, const struct store_schedule *s, 
 {
     sqlite3_stmt *st = store_prepare(
         c, "UPDATE schedules SET kind = ?, every_minutes = ?, offset_minutes = ?, daily_at = ?, "
-           "days_back = ?, enabled = ?, next_run_at = ?, updated_at = ? WHERE id = ?");
+           "days_back = ?, enabled = ?, next_run_at = ?, updated_at = ?, zero_fill = ?10 WHERE "
+           "id = ?9");
     if (!st) {
         return ACDL_EDB;
     }

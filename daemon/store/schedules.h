@@ -15,6 +15,7 @@ struct store_schedule {
     char daily_at[6];    /* "" for every */
     int days_back;
     int enabled;
+    int zero_fill;       /* the runs it queues zero-fill (store_run.zero_fill) */
     int64_t next_run_at; /* 0: not planned */
     int64_t last_run_id; /* 0: none yet */
     int64_t created_at, updated_at;

@@ -1,6 +1,6 @@
 // Zero-fill, a per-run option (default off): intervals of the run's days without source data
 // become 0 for sum and formula mappings fed by the source; averages (AHT) stay empty; without
-// the option the gaps stay gaps. Through the API and `acdlink run --zero-fill`.
+// the option the gaps stay gaps. Through the API, schedules and `acdlink run --zero-fill`.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -119,6 +119,21 @@ test('zero_fill must be a boolean', async () => {
   const r = await admin.post('/api/v1/runs', { source_id: src.id, from: DAY, to: DAY, zero_fill: 'yes' });
   assertStatus(r, 422);
   assert.match(r.body.error.message, /zero_fill/, show(r));
+});
+
+test('schedules carry the option to the runs they queue', async () => {
+  const c = await admin.post('/api/v1/schedules', { source_id: src.id, kind: 'daily', daily_at: '06:30', zero_fill: true });
+  assertStatus(c, 201);
+  assert.equal(c.body.zero_fill, true);
+  const off = await admin.patch(`/api/v1/schedules/${c.body.id}`, { zero_fill: false });
+  assertStatus(off, 200);
+  assert.equal(off.body.zero_fill, false);
+  assert.equal((await admin.get(`/api/v1/schedules/${c.body.id}`)).body.zero_fill, false);
+  const plain = await admin.post('/api/v1/schedules', { source_id: src.id, kind: 'every', every_minutes: 15 });
+  assert.equal(plain.body.zero_fill, false, 'off unless asked for');
+  const bad = await admin.post('/api/v1/schedules', { source_id: src.id, kind: 'every', every_minutes: 15, zero_fill: 1 });
+  assertStatus(bad, 422);
+  assert.match(bad.body.error.message, /zero_fill/);
 });
 
 test('acdlink run --zero-fill fills the days of its period', async () => {

@@ -50,6 +50,7 @@ static void test_tick(void)
     snprintf(s.daily_at, sizeof(s.daily_at), "06:30");
     s.days_back = 2;
     s.enabled = 1;
+    s.zero_fill = 1; /* the runs it queues carry the option */
     s.next_run_at = now;
     CHECK_EQ_INT(store_schedule_add(c, &s, 1000, &sched_id), ACDL_OK);
     store_release(app.store, c);
@@ -65,6 +66,7 @@ static void test_tick(void)
         CHECK_EQ_STR(runs[0].period_from, "2026-11-22");
         CHECK_EQ_STR(runs[0].period_to, "2026-11-23");
         CHECK_EQ_STR(runs[0].state, "queued");
+        CHECK_EQ_INT(runs[0].zero_fill, 1);
     }
     free(runs);
     CHECK_EQ_INT(store_schedule_get(c, sched_id, &s), ACDL_OK);
@@ -72,6 +74,7 @@ static void test_tick(void)
     plat_time_iso(s.next_run_at, buf, sizeof(buf));
     CHECK_EQ_STR(buf, "2026-11-25T05:30:00Z");
     CHECK(s.last_run_id > 0);
+    CHECK_EQ_INT(s.zero_fill, 1);
     /* not due: nothing happens */
     store_release(app.store, c);
     CHECK_EQ_INT(scheduler_tick(&app, now + 60), 0);

@@ -13,12 +13,13 @@
 
 static json_t *schedule_json(const struct store_schedule *s)
 {
-    json_t *o = json_pack("{s:I, s:{s:I, s:s}, s:s, s:b, s:o, s:o, s:o}", "id",
-                          (json_int_t)s->id, "source", "id", (json_int_t)s->source_id, "name",
-                          s->source_name, "kind", s->kind, "enabled", s->enabled, "next_run_at",
-                          s->enabled ? json_time(s->next_run_at) : json_null(), "last_run_id",
-                          s->last_run_id ? json_integer(s->last_run_id) : json_null(),
-                          "created_at", json_time(s->created_at));
+    json_t *o =
+        json_pack("{s:I, s:{s:I, s:s}, s:s, s:b, s:b, s:o, s:o, s:o}", "id", (json_int_t)s->id,
+                  "source", "id", (json_int_t)s->source_id, "name", s->source_name, "kind", s->kind,
+                  "enabled", s->enabled, "zero_fill", s->zero_fill, "next_run_at",
+                  s->enabled ? json_time(s->next_run_at) : json_null(), "last_run_id",
+                  s->last_run_id ? json_integer(s->last_run_id) : json_null(), "created_at",
+                  json_time(s->created_at));
     if (!strcmp(s->kind, "every")) {
         json_object_set_new(o, "every_minutes", json_integer(s->every_minutes));
         json_object_set_new(o, "offset_minutes", json_integer(s->offset_minutes));
@@ -75,17 +76,18 @@ static int fill(struct req *r, struct store_schedule *s, int create)
     const char *kind = NULL, *daily_at = NULL;
     int every = -1, offset = -1, days_back = -1, enabled = -1;
     json_int_t source_id = 0;
-    json_t *jenabled = NULL;
+    json_t *jenabled = NULL, *jzero = NULL;
     json_error_t jerr;
-    int rc = create ? json_unpack_ex(r->body, &jerr, JSON_STRICT,
-                                     "{s:I, s:s, s?i, s?i, s?s, s?i, s?o}", "source_id",
-                                     &source_id, "kind", &kind, "every_minutes", &every,
-                                     "offset_minutes", &offset, "daily_at", &daily_at,
-                                     "days_back", &days_back, "enabled", &jenabled)
-                    : json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s?s, s?i, s?i, s?s, s?i, s?o}",
-                                     "kind", &kind, "every_minutes", &every, "offset_minutes",
-                                     &offset, "daily_at", &daily_at, "days_back", &days_back,
-                                     "enabled", &jenabled);
+    int rc =
+        create ? json_unpack_ex(r->body, &jerr, JSON_STRICT,
+                                "{s:I, s:s, s?i, s?i, s?s, s?i, s?o, s?o}", "source_id", &source_id,
+                                "kind", &kind, "every_minutes", &every, "offset_minutes", &offset,
+                                "daily_at", &daily_at, "days_back", &days_back, "enabled",
+                                &jenabled, "zero_fill", &jzero)
+               : json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s?s, s?i, s?i, s?s, s?i, s?o, s?o}",
+                                "kind", &kind, "every_minutes", &every, "offset_minutes", &offset,
+                                "daily_at", &daily_at, "days_back", &days_back, "enabled",
+                                &jenabled, "zero_fill", &jzero);
     if (rc != 0) {
         return reply_error(r, 422, "invalid_field",
                            "every: {source_id, kind: \"every\", every_minutes, offset_minutes}; "
@@ -98,6 +100,11 @@ static int fill(struct req *r, struct store_schedule *s, int create)
                                "enabled: must be a boolean");
         }
         enabled = json_is_true(jenabled);
+    }
+    if (jzero && !json_is_boolean(jzero)) {
+        return reply_error(r, 422, "invalid_field",
+                           "true: the runs it queues give 0 to intervals without source data",
+                           "zero_fill: must be a boolean");
     }
     if (create) {
         struct store_source src;
@@ -135,6 +142,9 @@ static int fill(struct req *r, struct store_schedule *s, int create)
     }
     if (enabled != -1) {
         s->enabled = enabled;
+    }
+    if (jzero) {
+        s->zero_fill = json_is_true(jzero);
     }
     return plan(r, s);
 }
