@@ -166,23 +166,35 @@ static int set_name(struct squeue *q, const char *name, size_t namelen)
     return ACDL_OK;
 }
 
-static int qhash_grow(struct staging *s)
+static uint32_t queue_hash(const struct staging *s, int i)
 {
-    int ncap = s->qhcap * 2;
-    int *t = table_new(ncap);
-    if (!t) {
+    return s->q[i].hash;
+}
+
+static uint32_t acc_hash(const struct staging *s, int i)
+{
+    return hash_key(s->acc[i].dayno, s->acc[i].queue);
+}
+
+/* Doubles the open-addressing table *t (*cap slots) over n entries hashed by hash(). */
+static int table_grow(struct staging *s, int **t, int *cap, int n,
+                      uint32_t (*hash)(const struct staging *s, int i))
+{
+    int ncap = *cap * 2;
+    int *nt = table_new(ncap);
+    if (!nt) {
         return ACDL_ENOMEM;
     }
-    for (int i = 0; i < s->nq; i++) {
-        uint32_t h = s->q[i].hash & (uint32_t)(ncap - 1);
-        while (t[h] >= 0) {
+    for (int i = 0; i < n; i++) {
+        uint32_t h = hash(s, i) & (uint32_t)(ncap - 1);
+        while (nt[h] >= 0) {
             h = (h + 1) & (uint32_t)(ncap - 1);
         }
-        t[h] = i;
+        nt[h] = i;
     }
-    free(s->qhash);
-    s->qhash = t;
-    s->qhcap = ncap;
+    free(*t);
+    *t = nt;
+    *cap = ncap;
     return ACDL_OK;
 }
 
@@ -248,7 +260,7 @@ static int find_queue(struct staging *s, const char *id, size_t idlen, const cha
     }
     s->qhash[h] = s->nq;
     int idx = s->nq++;
-    if (s->nq * 2 > s->qhcap && qhash_grow(s) != ACDL_OK) {
+    if (s->nq * 2 > s->qhcap && table_grow(s, &s->qhash, &s->qhcap, s->nq, queue_hash) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
     return idx;
@@ -308,26 +320,6 @@ int64_t staging_overlaps(const struct staging *s)
     return s->overlaps;
 }
 
-static int ahash_grow(struct staging *s)
-{
-    int ncap = s->ahcap * 2;
-    int *t = table_new(ncap);
-    if (!t) {
-        return ACDL_ENOMEM;
-    }
-    for (int i = 0; i < s->nacc; i++) {
-        uint32_t h = hash_key(s->acc[i].dayno, s->acc[i].queue) & (uint32_t)(ncap - 1);
-        while (t[h] >= 0) {
-            h = (h + 1) & (uint32_t)(ncap - 1);
-        }
-        t[h] = i;
-    }
-    free(s->ahash);
-    s->ahash = t;
-    s->ahcap = ncap;
-    return ACDL_OK;
-}
-
 /* (Re)allocates a's grid for nm metrics, keeping its values. */
 static int acc_grid(struct staging *s, struct acc *a, int nm)
 {
@@ -385,7 +377,8 @@ static struct acc *acc_get(struct staging *s, struct tz_date day, int64_t base, 
         return NULL;
     }
     s->ahash[h] = s->nacc++;
-    if (s->nacc * 2 > s->ahcap && ahash_grow(s) != ACDL_OK) {
+    if (s->nacc * 2 > s->ahcap &&
+        table_grow(s, &s->ahash, &s->ahcap, s->nacc, acc_hash) != ACDL_OK) {
         return NULL;
     }
     return a;

@@ -1,0 +1,164 @@
+/* test_staging.c: unit tests of an import's write side (pipeline/staging.c) on a real database
+ * file: thousands of queues and days (the hash tables grow), a day spilled twice in one run
+ * adds up, nothing is visible before the commit, and a later commit replaces key by key. */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "check.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "pipeline/staging.h"
+#include "store/sources.h"
+#include "store/staged.h"
+#include "store/store.h"
+
+static char tmp[512];
+
+static long long q_int(struct store_conn *c, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    long long v = -999;
+    if (sqlite3_prepare_v2(store_db(c), sql, -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        v = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    return v;
+}
+
+struct one {
+    int64_t want_utc;
+    double got;
+    int n;
+};
+
+static int pick(void *ctx, int64_t utc, double value)
+{
+    struct one *o = ctx;
+    if (utc == o->want_utc) {
+        o->got = value;
+        o->n++;
+    }
+    return 0;
+}
+
+/* The staged value of queue q, metric, day at utc; -1 when absent. */
+static double staged_value(struct store_conn *c, const char *q, const char *metric, const char *day,
+                           int64_t utc)
+{
+    sqlite3_stmt *s = NULL;
+    struct one o = {utc, -1, 0};
+    sqlite3_prepare_v2(store_db(c),
+                       "SELECT d.vals, m.id FROM staged_days d JOIN ext_queues e ON e.id = "
+                       "d.queue_id JOIN metric_names m ON m.name = ?2 WHERE e.ext_queue = ?1 AND "
+                       "d.day = ?3",
+                       -1, &s, NULL);
+    sqlite3_bind_text(s, 1, q, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, metric, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, day, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        staged_blob_values(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0),
+                           sqlite3_column_int64(s, 1), pick, &o);
+    }
+    sqlite3_finalize(s);
+    return o.n == 1 ? o.got : -1;
+}
+
+static void test_many(void)
+{
+    char path[700], err[512];
+    struct store *st = NULL;
+    snprintf(path, sizeof(path), "%s/staging.db", tmp);
+    if (!CHECK_EQ_INT(store_open(path, 1, &st, err, sizeof(err)), ACDL_OK)) {
+        return;
+    }
+    struct store_conn *c = store_acquire(st);
+    struct store_source src;
+    int64_t source_id = 0;
+    memset(&src, 0, sizeof(src));
+    snprintf(src.name, sizeof(src.name), "S");
+    snprintf(src.kind, sizeof(src.kind), "csv");
+    snprintf(src.product, sizeof(src.product), "contacts");
+    snprintf(src.layout, sizeof(src.layout), "interval");
+    snprintf(src.time_zone, sizeof(src.time_zone), "UTC");
+    src.interval_minutes = 15;
+    src.enabled = 1;
+    src.settings = "{}";
+    CHECK_EQ_INT(store_source_add(c, &src, 1000, &source_id), ACDL_OK);
+
+    /* 2026-06-01 and -02 in UTC: 96 slots each */
+    const int64_t base1 = 1780272000, base2 = base1 + 86400;
+    const struct tz_date d1 = {2026, 6, 1}, d2 = {2026, 6, 2};
+    struct staging *s = NULL;
+    if (!CHECK_EQ_INT(staging_open(&s, c, source_id, 7), ACDL_OK)) {
+        return;
+    }
+    int offered = staging_metric(s, "offered");
+    int handled = staging_metric(s, "handled");
+    CHECK(offered == 0 && handled == 1 && staging_metric(s, "offered") == 0);
+    int ok = 1;
+    for (int q = 0; q < 3000 && ok; q++) {
+        char id[16];
+        int n = snprintf(id, sizeof(id), "Q%d", q);
+        int qi = staging_queue(s, id, (size_t)n, q == 5 ? "Five" : NULL, q == 5 ? 4 : 0);
+        ok = qi == q;
+        ok = ok && staging_add(s, d1, base1, 900, 96, q % 96, qi, offered, q) == ACDL_OK;
+        ok = ok && staging_add(s, d2, base2, 900, 96, 0, qi, handled, 1) == ACDL_OK;
+    }
+    CHECK(ok);
+    /* the same queue again is the same number, also out of order */
+    CHECK_EQ_INT(staging_queue(s, "Q17", 3, NULL, 0), 17);
+    CHECK_EQ_INT(staging_queue(s, "Q2999", 5, NULL, 0), 2999);
+    CHECK_EQ_INT(staging_spill(s), ACDL_OK);
+    /* a second input: adds to what the first spilled */
+    CHECK_EQ_INT(staging_add(s, d2, base2, 900, 96, 0, 17, handled, 2), ACDL_OK);
+    CHECK_EQ_INT(staging_add(s, d2, base2, 900, 96, 1, 17, handled, 4), ACDL_OK);
+    CHECK_EQ_INT(staging_add(s, d2, base2, 900, 96, 200, 17, handled, 4), ACDL_EINVAL);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staged_days"), 0); /* nothing before the commit */
+    CHECK_EQ_INT(staging_commit(s, NULL, NULL, NULL, NULL), ACDL_OK);
+    CHECK_EQ_INT(staging_overlaps(s), 1);
+    staging_close(s);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staged_days"), 6000);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM ext_queues"), 3000);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM ext_queue_metrics"), 6000);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM ext_queues WHERE name = 'Five'"), 1);
+    CHECK(staged_value(c, "Q17", "handled", "2026-06-02", base2) == 3);
+    CHECK(staged_value(c, "Q17", "handled", "2026-06-02", base2 + 900) == 4);
+    CHECK(staged_value(c, "Q2999", "offered", "2026-06-01", base1 + (2999 % 96) * 900) == 2999);
+
+    /* a later run: replaces the keys it holds, keeps the others */
+    CHECK_EQ_INT(staging_open(&s, c, source_id, 8), ACDL_OK);
+    int h2 = staging_metric(s, "handled");
+    int q17 = staging_queue(s, "Q17", 3, NULL, 0);
+    CHECK_EQ_INT(staging_add(s, d2, base2, 900, 96, 0, q17, h2, 10), ACDL_OK);
+    CHECK_EQ_INT(staging_commit(s, NULL, NULL, NULL, NULL), ACDL_OK);
+    staging_close(s);
+    CHECK(staged_value(c, "Q17", "handled", "2026-06-02", base2) == 10);
+    CHECK(staged_value(c, "Q17", "handled", "2026-06-02", base2 + 900) == 4);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staged_days WHERE run_id = 8"), 1);
+
+    /* replacing whole days (ODBC): the period's other queues are gone */
+    CHECK_EQ_INT(staging_open(&s, c, source_id, 9), ACDL_OK);
+    int o3 = staging_metric(s, "offered");
+    int q1 = staging_queue(s, "Q1", 2, NULL, 0);
+    CHECK_EQ_INT(staging_add(s, d1, base1, 900, 96, 3, q1, o3, 5), ACDL_OK);
+    CHECK_EQ_INT(staging_commit(s, "2026-06-01", "2026-06-01", NULL, NULL), ACDL_OK);
+    staging_close(s);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staged_days WHERE day = '2026-06-01'"), 1);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staged_days WHERE day = '2026-06-02'"), 3000);
+    CHECK(staged_value(c, "Q1", "offered", "2026-06-01", base1 + 3 * 900) == 5);
+    store_release(st, c);
+    store_close(st);
+}
+
+int main(void)
+{
+    log_set_level(LOG_ERROR);
+    if (check_tmpdir("staging", tmp, sizeof(tmp)) != 0) {
+        fprintf(stdout, "cannot make a temp folder\n");
+        return 2;
+    }
+    RUN(test_many);
+    check_tmpdir_done(tmp);
+    return check_summary();
+}
