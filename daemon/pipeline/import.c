@@ -28,6 +28,7 @@ struct imp {
     int step;            /* interval seconds */
     int64_t zero_filled; /* zero-fill: values set to 0, over zero_pairs queue metrics */
     int zero_pairs;
+    char map_from[11], map_to[11]; /* the days whose results the run computes ("" none) */
 };
 
 /* The current input's metrics as run-local ids. */
@@ -206,6 +207,9 @@ static int commit_in_tx(void *ctx)
         rc = staging_zero_fill(m->st, m->r.tz, m->r.cfg->interval_minutes, m->r.from, m->r.to,
                                &m->zero_filled, &m->zero_pairs);
     }
+    if (rc == ACDL_OK && m->map_from[0]) { /* same transaction: survives a crash before mapping */
+        rc = mapping_mark_due(m->r.c, m->r.run->id, m->map_from, m->map_to);
+    }
     return rc;
 }
 
@@ -234,6 +238,18 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
     r->k.days_total = tz_date_diff(r->to, r->from) + 1;
     store_run_progress(r->c, run->id, &r->k);
     m->step = r->cfg->interval_minutes * 60;
+    {
+        /* staged before a crash, not yet mapped: compute it before reading on */
+        int64_t results = 0;
+        int failed = 0;
+        char merr[400] = "";
+        if (mapping_apply_due(r->c, run->id, run->source_id, &results, &failed, merr,
+                              sizeof(merr)) == ACDL_OK &&
+            results > 0) {
+            rows_log(r, "info", "mapping: %lld results computed for days staged before the "
+                                "run was interrupted", (long long)results);
+        }
+    }
     if ((rc = staging_open(&m->st, r->c, run->source_id, run->id)) != ACDL_OK) {
         snprintf(err, sizeof(err), "cannot prepare the staging area");
         goto out;
@@ -249,6 +265,22 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
                      "metric); they were added up",
                      (long long)dups);
         }
+        snprintf(m->map_from, sizeof(m->map_from), "%s", run->period_from);
+        snprintf(m->map_to, sizeof(m->map_to), "%s", run->period_to);
+        if (kind == SOURCE_CSV && r->seen_any) {
+            struct tz_date lo = r->seen_from, hi = r->seen_to;
+            if (run->zero_fill && tz_date_cmp(r->from, lo) < 0) {
+                lo = r->from; /* the zero-filled days need their results too */
+            }
+            if (run->zero_fill && tz_date_cmp(r->to, hi) > 0) {
+                hi = r->to;
+            }
+            tz_date_format(lo, m->map_from);
+            tz_date_format(hi, m->map_to);
+        }
+        if (!(kind == SOURCE_ODBC || r->seen_any || run->zero_fill)) {
+            m->map_from[0] = '\0';
+        }
         /* ODBC: the query returned whole days, they replace what was staged for them */
         rc = staging_commit(m->st, kind == SOURCE_ODBC ? run->period_from : NULL,
                             kind == SOURCE_ODBC ? run->period_to : NULL, commit_in_tx, m);
@@ -258,30 +290,14 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
             char merr[400] = "";
             rows_files_after(r);
             r->k.days_done = r->k.days_total;
-            char mfrom[11], mto[11];
-            snprintf(mfrom, sizeof(mfrom), "%s", run->period_from);
-            snprintf(mto, sizeof(mto), "%s", run->period_to);
-            if (kind == SOURCE_CSV && r->seen_any) {
-                struct tz_date lo = r->seen_from, hi = r->seen_to;
-                if (run->zero_fill && tz_date_cmp(r->from, lo) < 0) {
-                    lo = r->from; /* the zero-filled days need their results too */
-                }
-                if (run->zero_fill && tz_date_cmp(r->to, hi) > 0) {
-                    hi = r->to;
-                }
-                tz_date_format(lo, mfrom);
-                tz_date_format(hi, mto);
-            }
             if (run->zero_fill) {
                 rows_log(r, "info",
                          "zero-fill: %lld empty intervals set to 0 over %d queue metrics (inputs "
                          "of sum and formula mappings; averages stay empty)",
                          (long long)m->zero_filled, m->zero_pairs);
             }
-            if (kind == SOURCE_ODBC || r->seen_any || run->zero_fill) {
-                mapping_apply_source(r->c, run->source_id, mfrom, mto, &results, &failed, merr,
-                                     sizeof(merr));
-            }
+            mapping_apply_due(r->c, run->id, run->source_id, &results, &failed, merr,
+                              sizeof(merr));
             rows_log(r, failed ? "warn" : "info", "mapping: %lld results computed%s%s",
                      (long long)results, failed ? "; " : "", merr);
         } else {

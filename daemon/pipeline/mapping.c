@@ -425,3 +425,44 @@ int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *fr
     outbox_flush(c, plat_now(), 0, NULL);
     return ACDL_OK;
 }
+
+int mapping_mark_due(struct store_conn *c, int64_t run_id, const char *from, const char *to)
+{
+    sqlite3_stmt *s = store_prepare(c, "UPDATE runs SET map_from = ?, map_to = ? WHERE id = ?");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    store_bind_text(s, 1, from);
+    store_bind_text(s, 2, to);
+    sqlite3_bind_int64(s, 3, run_id);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+    store_done(s);
+    return rc;
+}
+
+int mapping_apply_due(struct store_conn *c, int64_t run_id, int64_t source_id, int64_t *written,
+                      int *failed, char *err, size_t errsz)
+{
+    char from[11] = "", to[11] = "";
+    *written = 0;
+    *failed = 0;
+    sqlite3_stmt *s = store_prepare(c, "SELECT map_from, map_to FROM runs WHERE id = ? AND "
+                                       "map_from IS NOT NULL AND map_to IS NOT NULL");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, run_id);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        store_column_text(s, 0, from, sizeof(from));
+        store_column_text(s, 1, to, sizeof(to));
+    }
+    store_done(s);
+    if (!from[0]) {
+        return ACDL_OK;
+    }
+    int rc = mapping_apply_source(c, source_id, from, to, written, failed, err, errsz);
+    if (rc == ACDL_OK) {
+        rc = mapping_mark_due(c, run_id, NULL, NULL);
+    }
+    return rc;
+}

@@ -29,6 +29,16 @@ int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *fr
                          const char *to, int64_t *written, int *failed, char *err,
                          size_t errsz);
 
+/* Records, inside the caller's (staging) transaction, that run_id staged the local days
+ * from..to and their results are still to be computed. */
+int mapping_mark_due(struct store_conn *c, int64_t run_id, const char *from, const char *to);
+
+/* Computes what mapping_mark_due() recorded for run_id (nothing when nothing is due), as
+ * mapping_apply_source() does, then clears it; so a crash between staging and mapping is made
+ * good when the interrupted run runs again. written and failed as there. */
+int mapping_apply_due(struct store_conn *c, int64_t run_id, int64_t source_id, int64_t *written,
+                      int *failed, char *err, size_t errsz);
+
 /* Checks a weighted mapping's weights: for each input, the weight type's mapping of the same
  * WFM queue must have an input with the same source and external queue. Returns 0 or
  * ACDL_EINVAL with err naming the input. */

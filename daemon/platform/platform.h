@@ -36,8 +36,13 @@ long long plat_file_size(const char *path);
 /* Milliseconds from an arbitrary start; never goes backwards. */
 int64_t plat_monotonic_ms(void);
 
-/* Seconds since the epoch (UTC wall clock). */
+/* Seconds since the epoch (UTC wall clock). In test builds the test clock may move it
+ * (docs/delivery.md, "The test clock"). */
 int64_t plat_now(void);
+
+/* 1 when the test clock is on (a test build with ACDL_TEST_CLOCK_FILE set), else 0. Threads
+ * that sleep between checks of plat_now() check more often then. */
+int plat_test_clock_active(void);
 
 void plat_sleep_ms(int ms);
 

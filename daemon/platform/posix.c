@@ -195,7 +195,18 @@ int64_t plat_now(void)
 {
     return (int64_t)time(NULL) + test_clock_offset();
 }
+
+int plat_test_clock_active(void)
+{
+    const char *path = getenv("ACDL_TEST_CLOCK_FILE");
+    return path && *path;
+}
 #else
+int plat_test_clock_active(void)
+{
+    return 0;
+}
+
 int64_t plat_now(void)
 {
     return (int64_t)time(NULL);

@@ -109,7 +109,15 @@ static void *scheduler_main(void *arg)
         pthread_mutex_lock(&s->mu);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 5;
+        if (plat_test_clock_active()) { /* the clock jumps: look at it often */
+            ts.tv_nsec += 200000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+        } else {
+            ts.tv_sec += 5;
+        }
         while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &ts) == 0) {
         }
     }

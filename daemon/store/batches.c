@@ -253,7 +253,8 @@ int store_backlog_get(struct store_conn *c, int64_t target_id, struct store_back
         c, "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'sending'), 0), "
            "coalesce(sum(state = 'failed'), 0), coalesce(sum(state = 'acked'), 0), "
            "coalesce(min(CASE WHEN state IN ('pending', 'sending', 'failed') THEN created_at "
-           "END), 0), coalesce(max(acked_at), 0) FROM batches WHERE ?1 = 0 OR target_id = ?1");
+           "END), 0), coalesce(max(acked_at), 0), (SELECT count(*) FROM outbox_cells WHERE ?1 "
+           "= 0 OR target_id = ?1) FROM batches WHERE ?1 = 0 OR target_id = ?1");
     if (!st) {
         return ACDL_EDB;
     }
@@ -266,6 +267,7 @@ int store_backlog_get(struct store_conn *c, int64_t target_id, struct store_back
         out->acked = sqlite3_column_int64(st, 3);
         out->oldest_pending_at = sqlite3_column_int64(st, 4);
         out->last_acked_at = sqlite3_column_int64(st, 5);
+        out->queued = sqlite3_column_int64(st, 6);
     }
     store_done(st);
     return r == SQLITE_ROW ? ACDL_OK : ACDL_EDB;

@@ -9,7 +9,7 @@
 #include "store/staged.h"
 #include "store/store.h"
 
-#define STMT_CACHE 64
+#define STMT_CACHE 256 /* distinct SQL texts per connection; a full cache leaks what it cannot keep */
 #define POOL_MAX 128
 
 struct store_conn {

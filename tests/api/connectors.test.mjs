@@ -48,13 +48,12 @@ before(async () => {
 });
 
 after(async () => {
-  if (d) {
-    await d.stop();
-  }
+  const code = d ? await d.stop() : 0;
   if (wfm) {
     await wfm.close();
   }
   fs.rmSync(folder, { recursive: true, force: true });
+  assert.equal(code, 0, `the daemon's exit (sanitizer reports end it with 1):\n${d && d.stderr().slice(-3000)}`);
 });
 
 test('csv-export writes one whole file per batch in the default format', () => {

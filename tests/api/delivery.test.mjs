@@ -59,13 +59,12 @@ before(async () => {
 });
 
 after(async () => {
-  if (d) {
-    await d.stop();
-  }
+  const code = d ? await d.stop() : 0;
   if (wfm) {
     await wfm.close();
   }
   fs.rmSync(folder, { recursive: true, force: true });
+  assert.equal(code, 0, `the daemon's exit (sanitizer reports end it with 1):\n${d && d.stderr().slice(-3000)}`);
 });
 
 test('an import is delivered as contact events whose totals and averages are exact', async () => {

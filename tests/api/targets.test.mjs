@@ -52,13 +52,12 @@ before(async () => {
 });
 
 after(async () => {
-  if (d) {
-    await d.stop();
-  }
+  const code = d ? await d.stop() : 0;
   if (wfm) {
     await wfm.close();
   }
   fs.rmSync(other.dir, { recursive: true, force: true });
+  assert.equal(code, 0, `the daemon's exit (sanitizer reports end it with 1):\n${d && d.stderr().slice(-3000)}`);
 });
 
 test('create, read, change and delete a target; defaults are filled in', async () => {

@@ -89,7 +89,7 @@ export async function backlog(admin) {
 export async function drained(admin, timeoutMs = 30000) {
   return waitFor(async () => {
     const b = await backlog(admin);
-    return b.pending === 0 && b.sending === 0 ? b : null;
+    return b.queued === 0 && b.pending === 0 && b.sending === 0 ? b : null;
   }, async () => `an empty backlog: ${JSON.stringify(await backlog(admin))}`, timeoutMs);
 }
 

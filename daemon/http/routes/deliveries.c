@@ -139,7 +139,8 @@ int route_deliveries_retry(struct req *r)
 static json_t *backlog_json(const struct store_backlog *b, int64_t now)
 {
     int64_t age = b->oldest_pending_at ? now - b->oldest_pending_at : 0;
-    return json_pack("{s:I, s:I, s:I, s:I, s:o, s:I, s:b, s:o}", "pending",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:b, s:o}", "queued",
+                     (json_int_t)b->queued, "pending",
                      (json_int_t)b->pending, "sending", (json_int_t)b->sending, "failed",
                      (json_int_t)b->failed, "acked", (json_int_t)b->acked, "oldest_waiting_at",
                      json_time(b->oldest_pending_at), "age_seconds",
