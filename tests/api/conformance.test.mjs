@@ -212,6 +212,32 @@ test('answers of every route (success and typical errors) match the spec', async
     files: [{ name: 'isps_ul.ini', content_base64: Buffer.from(ini).toString('base64') }], dry_run: true,
   });
   await a.post('/api/v1/xlink-imports', { files: [{ name: 'acd_map.ini', content_base64: '' }] });
+  // targets, the connection test, deliveries, backlog, metrics
+  const tg = await a.post('/api/v1/targets', { name: 'conf-target', connector: 'csv-export', settings: { folder: '/tmp/acdlink-conf-out' } });
+  await a.post('/api/v1/targets', { name: 'conf-target', connector: 'csv-export', settings: { folder: '/tmp/x' } });
+  await a.post('/api/v1/targets', { name: 'conf-target2', connector: 'https-json', settings: { url: 'http://x' } });
+  await a.get('/api/v1/targets?limit=5');
+  await a.get(`/api/v1/targets/${tg.body.id}`);
+  await a.get('/api/v1/targets/999999');
+  await a.patch(`/api/v1/targets/${tg.body.id}`, { enabled: false });
+  await a.patch(`/api/v1/targets/${tg.body.id}`, { settings: { folder: '' } });
+  const tj = await a.post(`/api/v1/targets/${tg.body.id}/test`);
+  await a.post('/api/v1/targets/999999/test');
+  for (let i = 0; i < 100; i++) {
+    const j = await a.get(tj.headers.location);
+    if (j.body.state !== 'running') {
+      break;
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  await a.get(`/api/v1/deliveries?limit=5&target_id=${tg.body.id}`);
+  await a.get('/api/v1/deliveries?state=nope');
+  await a.get('/api/v1/deliveries/999999');
+  await a.post('/api/v1/deliveries/999999/retry');
+  await a.get('/api/v1/backlog');
+  await a.get('/api/v1/metrics');
+  await anon.get('/api/v1/metrics');
+  await a.delete(`/api/v1/targets/${tg.body.id}`);
   await a.post('/api/v1/auth/logout');
 
   const problems = [];
