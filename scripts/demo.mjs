@@ -3,8 +3,10 @@
 // intervals, the last 7 days and today up to the last complete quarter-hour, Europe/Berlin),
 // then creates through the REST API a CSV source "Demo ACD" reading it, two WFM queues
 // (SALES = splits 101+102, SERVICE = 201+202) with mappings offered, handled, abandoned and
-// aht, a schedule importing the source every 15 minutes (when the daemon has schedules), an
-// operator API token for scripts/demo-feed.mjs, and one run for those days.
+// aht, a csv-export target "Demo WFM" writing one file per delivered batch into DATA/demo-wfm
+// (when the daemon has targets), a schedule importing the source every 15 minutes (when the
+// daemon has schedules), an operator API token for scripts/demo-feed.mjs, and one run for
+// those days, waiting until its results are delivered.
 //
 //   node scripts/demo.mjs [--url https://localhost:8443] [--data-dir acdlink-data]
 //                         [--folder DATA/demo-acd] [--user admin] [--password-file FILE|-]
@@ -27,6 +29,7 @@ export const DEMO_TZ = 'Europe/Berlin';
 export const FEED_TOKEN_NAME = 'demo-feed';
 export const FEED_TOKEN_FILE = 'demo-feed-token';
 export const DEMO_MARKER = 'demo-setup.json';
+export const DEMO_TARGET = 'Demo WFM';
 const INTERVAL_MS = 15 * 60 * 1000;
 const PAST_DAYS = 7;
 export const CSV_HEADER = ['Split', 'Date', 'Time', 'CallsOffered', 'ACDCalls', 'AbnCalls', 'AHT'];
@@ -591,6 +594,40 @@ export async function runDemo(opts, log = console.log) {
   }
 }
 
+/** A csv-export target into DATA/demo-wfm (null when this daemon has no targets). */
+async function tryTarget(api, dataDir, log) {
+  const routes = await api.get('/api/v1/endpoints');
+  if (routes.status !== 200 ||
+      !routes.body.items.some((e) => e.method === 'POST' && e.path === '/api/v1/targets')) {
+    return null;
+  }
+  const out = path.resolve(dataDir, 'demo-wfm');
+  const r = await api.post('/api/v1/targets', {
+    name: DEMO_TARGET, connector: 'csv-export', settings: { folder: out },
+  });
+  if (r.status !== 201) {
+    throw new Error(`create the target "${DEMO_TARGET}": ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  log(`  target "${DEMO_TARGET}" (#${r.body.id}): csv-export into ${out} ` +
+      '(Queue;Date;Time;IncomingCalls;AnsweredCalls;AHT, one file per batch)');
+  return { ...r.body, folder: out };
+}
+
+/** Waits until nothing waits for delivery; resolves the backlog. */
+async function waitDelivered(api, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const b = await api.get('/api/v1/backlog');
+    if (b.status === 200 && b.body.queued + b.body.pending + b.body.sending === 0) {
+      return b.body;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`the results were not delivered within ${timeoutMs / 1000} s: ${JSON.stringify(b.body)}`);
+    }
+    await new Promise((res) => setTimeout(res, 250));
+  }
+}
+
 async function setUp(api, { url, dataDir, folder, marker }, log) {
   let source = null;
   try {
@@ -620,16 +657,7 @@ async function setUp(api, { url, dataDir, folder, marker }, log) {
     const schedule = await trySchedule(api, source, log);
     await feedToken(api, dataDir, log);
 
-    const created = await api.must('POST', '/api/v1/runs', { source_id: source.id, from: days[0], to: today },
-      202, 'start the run');
-    log(`  run #${created.id}: ${days[0]} .. ${today} ...`);
-    const run = await waitRun(api, created.id);
-    log(`  run #${run.id} ${run.state}: ${describeCounts(run.counts)}${run.error ? ` - ${run.error}` : ''}`);
-    if (run.state !== 'done') {
-      throw new Error(`the demo run ended ${run.state}; its log is on the Runs page`);
-    }
-
-    // mapped after the import: saving a mapping computes its results over what is staged
+    // mapped before the import: the run computes the results and queues them for the target
     for (const q of QUEUES) {
       const { queue } = await ensureQueue(api, q, log);
       const done = [];
@@ -642,6 +670,23 @@ async function setUp(api, { url, dataDir, folder, marker }, log) {
         log(`  mappings of ${q.identifier}: ${done.join(', ')} ` +
             '(sums; aht is the average weighted by handled)');
       }
+    }
+    const target = await tryTarget(api, dataDir, log);
+
+    const created = await api.must('POST', '/api/v1/runs', { source_id: source.id, from: days[0], to: today },
+      202, 'start the run');
+    log(`  run #${created.id}: ${days[0]} .. ${today} ...`);
+    const run = await waitRun(api, created.id);
+    log(`  run #${run.id} ${run.state}: ${describeCounts(run.counts)}${run.error ? ` - ${run.error}` : ''}`);
+    if (run.state !== 'done') {
+      throw new Error(`the demo run ended ${run.state}; its log is on the Runs page`);
+    }
+
+    if (target) {
+      const b = await waitDelivered(api);
+      const files = fs.readdirSync(target.folder).filter((f) => f.endsWith('.csv')).length;
+      log(`  delivered: ${b.acked} batches acknowledged, ${files} files in ${target.folder}, ` +
+          `backlog ${b.pending + b.failed}`);
     }
 
     const res = await api.get(`/api/v1/results?queue=SALES&from=${today}&to=${today}`);
@@ -658,12 +703,15 @@ async function setUp(api, { url, dataDir, folder, marker }, log) {
     log(`  ${url}/#/mappings   SALES and SERVICE: splits -> offered, handled, abandoned, aht`);
     log(`  ${url}/#/results    15-minute values per queue and day`);
     log(`  ${url}/#/sources    the "${DEMO_SOURCE}" CSV source; ${url}/#/queues the WFM queues`);
+    if (target) {
+      log(`  ${url}/#/deliveries the batches delivered to "${DEMO_TARGET}" and the backlog; ${url}/#/targets the target`);
+    }
     log(schedule
       ? 'New intervals: scripts/demo-feed.mjs writes them, the schedule imports them (Runs page).'
       : 'New intervals: scripts/demo-feed.mjs writes them and starts a run every 15 minutes.');
     fs.writeFileSync(marker, `${JSON.stringify({
       created_at: new Date().toISOString(), url, folder, source_id: source.id, run_id: run.id,
-      schedule_id: schedule ? schedule.id : null,
+      schedule_id: schedule ? schedule.id : null, target_id: target ? target.id : null,
     }, null, 2)}\n`);
     return 0;
   } catch (err) {

@@ -196,6 +196,34 @@ test('SALES results are the sums (and the handled-weighted AHT) of splits 101 + 
   }
 });
 
+test('the demo delivers its results as CSV files into DATA/demo-wfm; the backlog is zero', async () => {
+  assert.match(first.out, /target "Demo WFM" \(#\d+\): csv-export into /, first.text);
+  assert.match(first.out, /delivered: \d+ batches acknowledged, \d+ files in .*demo-wfm, backlog 0/, first.text);
+  assert.match(first.out, /#\/deliveries/, first.text);
+  const targets = await list('/api/v1/targets');
+  assert.deepEqual(targets.map((t) => [t.name, t.connector]), [['Demo WFM', 'csv-export']]);
+  const out = path.join(d.dataDir, 'demo-wfm');
+  assert.equal(targets[0].settings.folder, out);
+  const files = fs.readdirSync(out).sort();
+  assert.ok(files.length >= 1 && files.every((f) => /^acdlink-intervals-\d{8}T\d{6}Z-[0-9a-f]{16}\.csv$/.test(f)), files.join(', '));
+  const rows = files.flatMap((f) => {
+    const lines = fs.readFileSync(path.join(out, f), 'utf8').split('\r\n').filter(Boolean);
+    assert.equal(lines[0], 'Queue;Date;Time;IncomingCalls;AnsweredCalls;AHT', f);
+    return lines.slice(1);
+  });
+  // whole rows: one per queue and interval, in one file only
+  const keys = new Set(rows.map((r) => r.split(';').slice(0, 3).join(';')));
+  assert.equal(keys.size, rows.length, 'no queue and interval is in two files');
+  assert.ok(rows.some((r) => r.startsWith('SALES;')) && rows.some((r) => r.startsWith('SERVICE;')));
+  for (const r of rows) {
+    assert.match(r, /^(SALES|SERVICE);\d{2}\/\d{2}\/\d{4};\d{2}:\d{2};\d+;\d+;\d*$/, r);
+  }
+  const b = (await admin.get('/api/v1/backlog')).body;
+  assert.equal(b.pending + b.sending + b.failed + b.queued, 0, JSON.stringify(b));
+  const deliveries = await list('/api/v1/deliveries');
+  assert.ok(deliveries.length >= 1 && deliveries.every((x) => x.state === 'acked'), JSON.stringify(deliveries));
+});
+
 test('a second demo run changes nothing', async () => {
   const before1 = await snapshot();
   const again = await node(DEMO, demoArgs());
