@@ -6,6 +6,7 @@
 
 #include "core/err.h"
 #include "ops/backup.h"
+#include "platform/platform.h"
 
 #define EXIT_REFUSED 3
 
@@ -20,6 +21,7 @@ int cmd_backup(const struct acdl_config *cfg, const char *path)
     int rc;
     if (!strcmp(path, "-")) {
         struct backup *b = NULL;
+        plat_stdio_binary(stdout);
         rc = backup_prepare(cfg, &b, err, sizeof(err));
         if (rc == ACDL_OK) {
             rc = backup_stream(b, stdout_write, stdout, err, sizeof(err));
@@ -55,6 +57,9 @@ int cmd_restore(const struct acdl_config *cfg, const char *path, int force)
     struct backup_restore_opts o;
     struct backup_restore_result res;
     FILE *f = !strcmp(path, "-") ? stdin : fopen(path, "rb");
+    if (f == stdin) {
+        plat_stdio_binary(stdin);
+    }
     if (!f) {
         fprintf(stderr, "acdlink: restore: %s cannot be opened\n", path);
         return 1;

@@ -73,6 +73,10 @@ int plat_dir_files(const char *dir, const char *pattern,
  * New: fclose() it. NULL on error. */
 FILE *plat_fopen_private(const char *path);
 
+/* Switches f (stdin or stdout) to binary mode, so archives pass unchanged (no CRLF
+ * translation on Windows; nothing to do on POSIX). */
+void plat_stdio_binary(FILE *f);
+
 /* Flushes f and forces its data to the disk. Returns 0 or ACDL_EIO. */
 int plat_file_sync(FILE *f);
 

@@ -410,3 +410,8 @@ int plat_file_sync(FILE *f)
 {
     return fflush(f) == 0 && fsync(fileno(f)) == 0 ? ACDL_OK : ACDL_EIO;
 }
+
+void plat_stdio_binary(FILE *f)
+{
+    (void)f;
+}

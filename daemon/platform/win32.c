@@ -2,6 +2,7 @@
 #include <windows.h>
 #include <direct.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <io.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,4 +288,9 @@ FILE *plat_fopen_private(const char *path)
 int plat_file_sync(FILE *f)
 {
     return fflush(f) == 0 && _commit(_fileno(f)) == 0 ? ACDL_OK : ACDL_EIO;
+}
+
+void plat_stdio_binary(FILE *f)
+{
+    _setmode(_fileno(f), _O_BINARY);
 }
