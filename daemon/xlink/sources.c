@@ -648,7 +648,7 @@ static void conv_general(struct conv *c, struct ini_file *f, int sec)
         int on = strcmp(e->value, "0") != 0;
         conv_item(c, f, name, e, e->key, on ? ST_NOT_CONVERTIBLE : ST_CONVERTED,
                   on ? "acdlink has no global 'write zero values': intervals without data are "
-                       "left alone; zero-filling is a deliberate choice per run"
+                       "left alone unless a run (or schedule) asks for zero_fill"
                      : "the same as acdlink: intervals without data are left alone");
     }
     if ((e = ini_take(f, sec, "LogMaxFileSize")) != NULL) {
