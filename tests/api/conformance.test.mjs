@@ -132,6 +132,21 @@ test('answers of every route (success and typical errors) match the spec', async
     await new Promise((res) => setTimeout(res, 50));
   }
   await a.get('/api/v1/jobs/999999');
+  const dv = await a.post(`/api/v1/sources/${src.body.id}/discover`, { day: '2026-11-24' });
+  await a.post(`/api/v1/sources/${src.body.id}/discover`, { day: '2026-11-24', rows: 3 });
+  for (let i = 0; i < 100; i++) {
+    const j = await a.get(dv.headers.location);
+    if (j.body.state !== 'running') {
+      break;
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  // the whole setup as a document: exported, applied back (nothing to change), refused
+  const doc = await a.get('/api/v1/config');
+  await a.post('/api/v1/config/apply', { config: doc.body, dry_run: true });
+  await a.post('/api/v1/config/apply', { config: { acdlink_config: 1, queues: [{ name: 'no id' }] } });
+  await a.post('/api/v1/config/apply', { config: { acdlink_config: 1, queues: [{ identifier: 'CONF-Q', name: 'x', channel: 'calls', interval_minutes: 7, time_zone: 'UTC' }] } });
+  await viewer.post('/api/v1/config/apply', { config: doc.body });
   const run = await a.post('/api/v1/runs', { source_id: src.body.id, from: '2026-11-24', to: '2026-11-24' });
   await a.post('/api/v1/runs', { source_id: src.body.id, from: '2026-11-24', to: '2026-11-01' });
   await a.get('/api/v1/runs?limit=5');
