@@ -111,21 +111,28 @@ static int row_end(struct rows *r, const char *agent, size_t alen, struct tz_dat
     return ACDL_OK;
 }
 
+static void fmt_local(struct rows *r, int64_t t, char out[24]);
+
 static void preview_add(struct rows *r, const char *agent, size_t alen, const char *code,
                         size_t clen, struct tz_date day, int64_t start, int64_t end, int open)
 {
-    char iso[32], ds[11];
+    char iso[32], ds[11], local[24];
     plat_time_iso(start, iso, sizeof(iso));
     tz_date_format(day, ds);
     json_object_set_new(r->preview_row, "agent", json_stringn(agent, alen));
     json_object_set_new(r->preview_row, "activity", json_stringn(code, clen));
     json_object_set_new(r->preview_row, "day", json_string(ds));
     json_object_set_new(r->preview_row, "start", json_string(iso));
+    fmt_local(r, start, local);
+    json_object_set_new(r->preview_row, "local_start", json_string(local));
     if (open) {
         json_object_set_new(r->preview_row, "end", json_null());
+        json_object_set_new(r->preview_row, "local_end", json_null());
     } else {
         plat_time_iso(end, iso, sizeof(iso));
         json_object_set_new(r->preview_row, "end", json_string(iso));
+        fmt_local(r, end, local);
+        json_object_set_new(r->preview_row, "local_end", json_string(local));
     }
 }
 

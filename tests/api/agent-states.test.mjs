@@ -404,5 +404,7 @@ test('preview shows parsed agent states', async () => {
   assert.equal(rows[0].activity, 'READY');
   assert.equal(rows[0].start, '2026-11-24T07:00:00Z');
   assert.equal(rows[0].end, '2026-11-24T07:10:00Z');
+  assert.equal(rows[0].local_start, '2026-11-24 08:00:00');
+  assert.equal(rows[0].local_end, '2026-11-24 08:10:00');
   assert.match(rows[4].error, /Duration/);
 });

@@ -39,6 +39,12 @@ function PreviewRow({ row, ncols }) {
     outcome = html`<td colspan="3" class="preview-error" data-testid="preview-error">${row.error}</td>`;
   } else if (row.filtered) {
     outcome = html`<td colspan="3"><span class="status status-off">${t('preview.filtered')}</span></td>`;
+  } else if (row.agent !== undefined) {
+    // an agent-state source: the agent, the state's span (local wall times) and its code
+    outcome = html`
+      <td data-testid="preview-agent">${row.agent}</td>
+      <td data-testid="preview-local">${row.local_start} – ${row.local_end || t('timeline.open')}</td>
+      <td data-testid="preview-activity">${row.activity}</td>`;
   } else {
     outcome = html`
       <td data-testid="preview-queue">${row.ext_queue}${row.queue_name ? html` <span class="muted">${row.queue_name}</span>` : ''}</td>
