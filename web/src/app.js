@@ -16,6 +16,8 @@ import { RunsPage } from './pages/runs.js';
 import { MappingsPage } from './pages/mappings.js';
 import { ResultsPage } from './pages/results.js';
 import { BackupPage } from './pages/backup.js';
+import { TargetsPage } from './pages/targets.js';
+import { BacklogBanner, DeliveriesPage } from './pages/deliveries.js';
 import { XlinkPage } from './pages/xlink.js';
 import { ActivitiesPage } from './pages/activities.js';
 import { AgentsPage } from './pages/agents.js';
@@ -29,6 +31,8 @@ const PAGES = {
   'value-types': { component: ValueTypesPage, admin: false, label: 'nav.value_types' },
   mappings: { component: MappingsPage, admin: false, label: 'nav.mappings' },
   results: { component: ResultsPage, admin: false, label: 'nav.results' },
+  targets: { component: TargetsPage, admin: false, label: 'nav.targets' },
+  deliveries: { component: DeliveriesPage, admin: false, label: 'nav.deliveries' },
   xlink: { component: XlinkPage, admin: false, label: 'nav.xlink' },
   activities: { component: ActivitiesPage, admin: false, label: 'nav.activities' },
   agents: { component: AgentsPage, admin: false, label: 'nav.agents' },
@@ -215,6 +219,9 @@ export function App() {
   return html`
     <${I18n.Provider} value=${i18n}>
       <${Header} session=${session} route=${route} onLogout=${onLogout} />
-      <main class="content" id="main">${body}</main>
+      <main class="content" id="main">
+        ${session && session.user && html`<${BacklogBanner} route=${route} />`}
+        ${body}
+      </main>
     </${I18n.Provider}>`;
 }
