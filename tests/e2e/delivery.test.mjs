@@ -130,13 +130,12 @@ test('a refused batch shows as failed with the answer and is sent again', async 
   await shot('failed');
   await failed.locator('[data-testid="delivery-retry"]').click();
   await page.locator('[data-testid="deliveries-notice"]').waitFor();
-  for (let i = 0; i < 50 && (await page.locator('[data-testid="delivery-row"][data-state="failed"]').count()); i++) {
+  const notAcked = page.locator('[data-testid="delivery-row"]:not([data-state="acked"])');
+  for (let i = 0; i < 50 && (await notAcked.count()); i++) {
     await page.click('#deliveries-refresh');
     await new Promise((r) => setTimeout(r, 200));
   }
-  assert.equal(await page.locator('[data-testid="delivery-row"][data-state="failed"]').count(), 0);
-  assert.equal(await page.locator('[data-testid="delivery-row"]').count(),
-    await page.locator('[data-testid="delivery-row"][data-state="acked"]').count());
+  assert.equal(await notAcked.count(), 0, 'every batch is delivered');
   assert.equal(wfm.applied.get(`Q501|${DAY}T08:30:00Z`).offered, 3);
   await shot('retried');
   assert.deepEqual(pageErrors, []);
