@@ -4,6 +4,7 @@
 #include <jansson.h>
 
 #include "core/log.h"
+#include "pipeline/source_cfg.h"
 #include "xlink/ini.h"
 #include "xlink/xlink.h"
 
@@ -30,6 +31,7 @@ struct conv {
     char wfm_system[128]; /* Name of [IES System WFM] in isps.cfg; "" when unknown */
     const struct xlink_file *files;
     size_t nfiles;
+    struct source_cfg *cfg; /* scratch for checking settings (large: one per conversion) */
 };
 
 /* Adds a report line for key of section sec of f (e may be NULL for a file-level line). */

@@ -269,9 +269,8 @@ void conv_add_source(struct conv *c, struct ini_file *f, int sec, const char *na
                      json_t *metrics)
 {
     char err[600], canonical[65];
-    struct source_cfg *cfg = malloc(sizeof(*cfg));
+    struct source_cfg *cfg = c->cfg;
     if (!cfg || c->nsrc == CONV_MAX_SOURCES) {
-        free(cfg);
         json_decref(settings);
         json_decref(metrics);
         conv_item(c, f, sec_name(f, sec), NULL, NULL, ST_NOT_CONVERTIBLE, "too many sections");
@@ -290,11 +289,9 @@ void conv_add_source(struct conv *c, struct ini_file *f, int sec, const char *na
                   rc != ACDL_OK ? err : "the section name is empty or longer than 64 characters");
         json_decref(settings);
         json_decref(metrics);
-        free(cfg);
         return;
     }
     json_t *norm = source_cfg_settings_json(cfg);
-    free(cfg);
     json_decref(settings);
     json_array_append_new(c->sources,
                           json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:o}", "name", name,

@@ -171,6 +171,7 @@ int xlink_convert(const struct xlink_file *files, size_t n, const struct xlink_o
     c.queues = json_array();
     c.sources = json_array();
     c.mappings = json_array();
+    c.cfg = malloc(sizeof(*c.cfg));
     *doc = NULL;
     *report = NULL;
     if (n > XLINK_MAX_FILES) {
@@ -236,6 +237,7 @@ int xlink_convert(const struct xlink_file *files, size_t n, const struct xlink_o
                         "converted", counts[0], "skipped", counts[1], "not_convertible",
                         counts[2]);
 out:
+    free(c.cfg);
     for (int k = 0; k < c.nsrc; k++) {
         json_decref(c.src[k].metrics);
     }
