@@ -702,8 +702,27 @@ int agent_results_apply(struct store_conn *c, const int64_t *agents, int n, cons
 {
     struct ctx x;
     int rc = ctx_init(&x, c);
+    int own = sqlite3_get_autocommit(store_db(c));
     for (int i = 0; rc == ACDL_OK && i < n; i++) {
+        /* outside a transaction: short ones of BATCH_AGENTS agents, so that other writers
+         * (a run, a login) never wait long */
+        if (own && i % BATCH_AGENTS == 0) {
+            rc = i > 0 ? store_commit(c) : ACDL_OK;
+            if (rc == ACDL_OK) {
+                rc = store_begin(c);
+            }
+            if (rc != ACDL_OK) {
+                break;
+            }
+        }
         rc = compute_agent(&x, agents[i], from, to, st);
+    }
+    if (own && !sqlite3_get_autocommit(store_db(c))) {
+        if (rc == ACDL_OK) {
+            rc = store_commit(c);
+        } else {
+            store_rollback(c);
+        }
     }
     if (rc != ACDL_OK) {
         log_error("agents", "computing agent spans failed: %s", acdl_strerror(rc));
@@ -732,20 +751,8 @@ int agent_results_apply_source(struct store_conn *c, int64_t source_id, const ch
         ids[n++] = sqlite3_column_int64(s, 0);
     }
     store_done(s);
-    int own = sqlite3_get_autocommit(store_db(c));
-    for (size_t i = 0; rc == ACDL_OK && i < n; i += BATCH_AGENTS) {
-        int chunk = (int)(n - i < BATCH_AGENTS ? n - i : BATCH_AGENTS);
-        if (own && (rc = store_begin(c)) != ACDL_OK) {
-            break;
-        }
-        rc = agent_results_apply(c, ids + i, chunk, from, to, st);
-        if (own) {
-            if (rc == ACDL_OK) {
-                rc = store_commit(c);
-            } else {
-                store_rollback(c);
-            }
-        }
+    if (rc == ACDL_OK) {
+        rc = agent_results_apply(c, ids, (int)n, from, to, st);
     }
     free(ids);
     return rc;

@@ -18,8 +18,10 @@
  * its change_seq is set to a new, higher number: agent_results_changes() lists the days that
  * changed after a given number (what the delivery to the WFM reads).
  *
- * None of these functions begins a transaction unless stated: the caller holds one, so a
- * mapping change and its results commit together. */
+ * Called inside a transaction, the recomputation joins it; called outside, it commits every
+ * 500 agents, so that a recomputation of thousands of agents never holds the database's write
+ * lock for long (the mapping routes commit the mapping first; an interrupted recomputation is
+ * completed by the source's next run, which recomputes its agents). */
 #ifndef ACDL_PIPELINE_AGENT_RESULTS_H
 #define ACDL_PIPELINE_AGENT_RESULTS_H
 #include <stddef.h>
@@ -40,7 +42,7 @@ int agent_results_apply(struct store_conn *c, const int64_t *agents, int n, cons
                         const char *to, struct agent_results_stats *st);
 
 /* Recomputes every WFM agent that has an external id of source_id (source_id 0: every agent),
- * days as above. When called outside a transaction it commits every 500 agents. */
+ * days as above. */
 int agent_results_apply_source(struct store_conn *c, int64_t source_id, const char *from,
                                const char *to, struct agent_results_stats *st);
 

@@ -139,14 +139,14 @@ int route_activities_update(struct req *r)
     if (rc == ACDL_OK) {
         rc = store_activity_update(c, &a, plat_now());
     }
-    /* the identifier is what the WFM gets: every day that shows it changes */
-    if (rc == ACDL_OK && strcmp(before, a.identifier) != 0) {
-        rc = agent_results_apply_source(c, 0, NULL, NULL, NULL);
-    }
     if (rc == ACDL_OK) {
         rc = store_commit(c);
     } else {
         store_rollback(c);
+    }
+    /* the identifier is what the WFM gets: every day that shows it changes */
+    if (rc == ACDL_OK && strcmp(before, a.identifier) != 0) {
+        rc = agent_results_apply_source(c, 0, NULL, NULL, NULL);
     }
     if (rc == ACDL_OK) {
         rc = store_activity_get(c, id, &a);
@@ -192,14 +192,14 @@ int route_activities_delete(struct req *r)
             store_done(s);
         }
         rc = store_activity_delete(c, id);
-        /* its codes count as present again, and its spans are gone: recompute */
-        for (int i = 0; rc == ACDL_OK && i < ns; i++) {
-            rc = agent_results_apply_source(c, sources[i], NULL, NULL, NULL);
-        }
         if (rc == ACDL_OK) {
             rc = store_commit(c);
         } else {
             store_rollback(c);
+        }
+        /* its codes count as present again, and its spans are gone: recompute */
+        for (int i = 0; rc == ACDL_OK && i < ns; i++) {
+            rc = agent_results_apply_source(c, sources[i], NULL, NULL, NULL);
         }
     }
     store_release(r->app->store, c);
@@ -328,12 +328,12 @@ int route_activity_codes_map(struct req *r)
         rc = store_activity_code_map(c, source_id, code, a.id);
     }
     if (rc == ACDL_OK) {
-        rc = agent_results_apply_source(c, source_id, NULL, NULL, &stats);
-    }
-    if (rc == ACDL_OK) {
         rc = store_commit(c);
     } else {
         store_rollback(c);
+    }
+    if (rc == ACDL_OK) {
+        rc = agent_results_apply_source(c, source_id, NULL, NULL, &stats);
     }
     struct store_activity_code *arr = NULL;
     int n = 0;

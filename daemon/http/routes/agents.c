@@ -454,12 +454,12 @@ int route_agent_ids_map(struct req *r)
         }
     }
     if (rc == ACDL_OK && bad < 0) {
-        rc = agent_results_apply(c, touched.v, (int)touched.n, NULL, NULL, &stats);
-    }
-    if (rc == ACDL_OK && bad < 0) {
         rc = store_commit(c);
     } else {
         store_rollback(c);
+    }
+    if (rc == ACDL_OK && bad < 0) {
+        rc = agent_results_apply(c, touched.v, (int)touched.n, NULL, NULL, &stats);
     }
     store_release(r->app->store, c);
     free(touched.v);
