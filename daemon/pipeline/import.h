@@ -1,15 +1,19 @@
 /* import.h: one import run: read a source for a period of local days, turn its rows into
  * values per interval (UTC), external queue and metric, and stage them.
  *
- * The rows come from pipeline/rows.h (files, query, fields, filter, time); this file stages
- * them. Design: rows are first accumulated in a temporary table of the run's own connection
- * (batched, no lock on the database), then staged in one transaction, so a failed or cancelled
- * run leaves the staged data as it was. ODBC runs replace the staged days of their period
- * (the query returns whole days); CSV runs replace the values their files hold, key by key
- * (day, interval, queue, metric), so files that each hold part of a day add up and a file
+ * The rows come from pipeline/rows.h (files, query, fields, filter, time); pipeline/staging.h
+ * accumulates them per day and queue in memory (bounded, spilled to the run's temporary table
+ * after each input) and stages everything in one transaction at the end, so a failed or
+ * cancelled run leaves the staged data as it was. ODBC runs replace the staged days of their
+ * period (the query returns whole days); CSV runs replace the values their files hold, key by
+ * key (day, interval, queue, metric), so files that each hold part of a day add up and a file
  * imported twice gives the same result. A CSV file is read once, so every day it holds is
  * staged, whatever the run's period. CSV files already imported (same SHA-256) are skipped;
  * after staging a file is kept, moved or deleted as the source says.
+ * Zero-fill (store_run.zero_fill): in the same transaction, every interval of the run's days
+ * without a staged value gets 0 for the queue metrics that sum mappings and formulas of the
+ * source read; inputs read only by weighted averages stay empty (staging_zero_fill()). Then
+ * the mappings fed by the source are recomputed for the days staged (and the filled days).
  * Contact-layout rows are aggregated: offered = contacts, handled = answered contacts,
  * abandoned = unanswered contacts, handle_time = sum of the durations of answered contacts.
  * Every rejected row is reported with file, line, column and reason (the first 200 in the run
