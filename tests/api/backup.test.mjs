@@ -94,7 +94,9 @@ before(async () => {
 
 after(async () => {
   if (d) {
-    await d.stop();
+    // a clean exit: under the sanitizer build a memory error or leak would make it fail
+    const code = await d.stop();
+    assert.equal(code, 0, `the daemon exited with ${code}:\n${d.stderr().slice(-4000)}`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -227,6 +229,7 @@ test('restored into a fresh folder, a new daemon lets the old admin in and decry
     const busy = await runCli(['restore', archive, '--data-dir', restored, '--force']);
     assert.equal(busy.code, 3, busy.stderr);
   } finally {
-    await d2.stop();
+    const code = await d2.stop();
+    assert.equal(code, 0, `the restored daemon exited with ${code}:\n${d2.stderr().slice(-4000)}`);
   }
 });
