@@ -85,7 +85,7 @@ int store_batch_finish(struct store_conn *c, int64_t id, const char *state,
 
 struct store_backlog {
     int64_t pending, sending, failed, acked;
-    int64_t queued;            /* changed intervals not packed into a batch yet */
+    int64_t queued; /* changed intervals and agent days not packed into a batch yet */
     int64_t oldest_pending_at; /* 0 when nothing waits */
     int64_t last_acked_at;     /* 0 when nothing was acked */
 };

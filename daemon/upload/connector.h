@@ -32,6 +32,22 @@ struct upload_row {
 /* Returns 1 and the value of key in row, or 0 when the row has none. */
 int upload_row_value(const struct upload_row *row, const char *key, double *out);
 
+/* One span of an agent's day; end 0: still going; filled: a hole the results filled with
+ * the built-in logged_out activity. */
+struct upload_span {
+    int64_t start, end;
+    char activity[129];
+    int filled;
+};
+
+/* An agent's local day as it now is (nspans 0: the day has no spans any more). */
+struct upload_agent_day {
+    char agent[129];
+    char day[11];
+    const struct upload_span *spans;
+    int nspans;
+};
+
 /* A target as connectors see it. */
 struct upload_target {
     int64_t id;
@@ -83,6 +99,10 @@ struct upload_connector {
     /* Builds the payload of one batch of rows[0..n) whose id is key. */
     int (*build)(const struct upload_target *t, const struct upload_row *rows, size_t n,
                  const char *key, struct upload_payload *out);
+    /* Builds the payload of one batch of agent days[0..n) (NULL: the connector carries no
+     * agent states). ACDL_ENOTFOUND when there is nothing to send for them. */
+    int (*build_agents)(const struct upload_target *t, const struct upload_agent_day *days,
+                        size_t n, const char *key, struct upload_payload *out);
     /* Sends a payload. Fills a; returns 0 when a carries an answer or a failure class. */
     int (*send)(const struct upload_target *t, const struct upload_payload *p, const char *key,
                 struct upload_answer *a);

@@ -354,6 +354,76 @@ static int probe(const struct upload_target *t, struct upload_answer *a)
     return rc;
 }
 
+/* StartDate;StartTime;EndDate;EndTime;AgentID;AgentActivityID in UTC (yyyy-mm-dd, hh:mm:ss),
+ * one line per span; filled holes are not written, a span still going has no end. */
+static int build_agents(const struct upload_target *t, const struct upload_agent_day *days,
+                        size_t n, const char *key, struct upload_payload *out)
+{
+    const char *sepstr = settings_str(t->settings, "separator", ";");
+    char sep[2] = {sepstr[0], '\0'};
+    struct out o = {NULL, 0, 0, 0};
+    int lines = 0;
+    const char *const head[] = {"StartDate", "StartTime", "EndDate", "EndTime", "AgentID",
+                                "AgentActivityID"};
+    for (int i = 0; i < 6; i++) {
+        put(&o, i ? sep : "");
+        put(&o, head[i]);
+    }
+    put(&o, "\r\n");
+    for (size_t i = 0; i < n; i++) {
+        for (int k = 0; k < days[i].nspans; k++) {
+            const struct upload_span *s = &days[i].spans[k];
+            char iso[32], cell[16];
+            if (s->filled) {
+                continue;
+            }
+            for (int e = 0; e < 2; e++) {
+                int64_t at = e ? s->end : s->start;
+                put(&o, e ? sep : "");
+                if (!at) {
+                    put(&o, sep);
+                    continue;
+                }
+                plat_time_iso(at, iso, sizeof(iso));
+                snprintf(cell, sizeof(cell), "%.10s", iso);
+                put(&o, cell);
+                put(&o, sep);
+                snprintf(cell, sizeof(cell), "%.8s", iso + 11);
+                put(&o, cell);
+            }
+            put(&o, sep);
+            put_text(&o, days[i].agent, sep[0]);
+            put(&o, sep);
+            put_text(&o, s->activity, sep[0]);
+            put(&o, "\r\n");
+            lines++;
+        }
+    }
+    if (o.oom || !o.b) {
+        free(o.b);
+        return ACDL_ENOMEM;
+    }
+    if (lines == 0) {
+        free(o.b);
+        return ACDL_ENOTFOUND;
+    }
+    char stamp[32], compact[24];
+    size_t w = 0;
+    plat_time_iso(plat_now(), stamp, sizeof(stamp));
+    for (const char *p = stamp; *p && w < sizeof(compact) - 1; p++) {
+        if (*p != '-' && *p != ':') {
+            compact[w++] = *p;
+        }
+    }
+    compact[w] = '\0';
+    snprintf(out->endpoint, sizeof(out->endpoint), "%s-agent-states-%s-%.16s.csv",
+             settings_str(t->settings, "file_prefix", "acdlink-intervals"), compact, key);
+    snprintf(out->content_type, sizeof(out->content_type), "text/csv");
+    out->body = o.b;
+    out->len = o.n;
+    return ACDL_OK;
+}
+
 const struct upload_connector upload_csv_export = {
-    "csv-export", check, max_rows, build, send_payload, probe,
+    "csv-export", check, max_rows, build, build_agents, send_payload, probe,
 };

@@ -94,6 +94,40 @@ static int probe(const struct upload_target *t, struct upload_answer *a)
     return rc;
 }
 
+/* {"kind":"agent_states","days":[{"agent","day","spans":[{"activity","start","end",
+ * "filled"}]}]}: each day replaces what the receiver holds for that agent and day. */
+static int build_agents(const struct upload_target *t, const struct upload_agent_day *days,
+                        size_t n, const char *key, struct upload_payload *out)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *spans = json_array();
+        for (int k = 0; k < days[i].nspans; k++) {
+            const struct upload_span *s = &days[i].spans[k];
+            char a[32], b[32];
+            plat_time_iso(s->start, a, sizeof(a));
+            plat_time_iso(s->end, b, sizeof(b));
+            json_array_append_new(spans, json_pack("{s:s, s:s, s:o, s:b}", "activity",
+                                                   s->activity, "start", a, "end",
+                                                   s->end ? json_string(b) : json_null(),
+                                                   "filled", s->filled));
+        }
+        json_array_append_new(list, json_pack("{s:s, s:s, s:o}", "agent", days[i].agent, "day",
+                                              days[i].day, "spans", spans));
+    }
+    json_t *body = json_pack("{s:i, s:s, s:s, s:o}", "version", 1, "batchId", key, "kind",
+                             "agent_states", "days", list);
+    out->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!out->body) {
+        return ACDL_ENOMEM;
+    }
+    out->len = strlen(out->body);
+    out->endpoint[0] = '\0';
+    snprintf(out->content_type, sizeof(out->content_type), "application/json");
+    return ACDL_OK;
+}
+
 const struct upload_connector upload_https_json = {
-    "https-json", check, max_rows, build, send_payload, probe,
+    "https-json", check, max_rows, build, build_agents, send_payload, probe,
 };

@@ -184,6 +184,52 @@ static int probe(const struct upload_target *t, struct upload_answer *a)
     return rc;
 }
 
+/* POST /external-systems/agent-statuses: one element per span (filled holes are not sent:
+ * the WFM treats time without a status as logged out); a span still going has no endTime. */
+static int build_agents(const struct upload_target *t, const struct upload_agent_day *days,
+                        size_t n, const char *key, struct upload_payload *out)
+{
+    json_t *data = json_array();
+    for (size_t i = 0; i < n; i++) {
+        for (int k = 0; k < days[i].nspans; k++) {
+            const struct upload_span *s = &days[i].spans[k];
+            char a[32], b[32];
+            if (s->filled) {
+                continue;
+            }
+            plat_time_iso(s->start, a, sizeof(a));
+            json_t *e = json_pack("{s:s, s:s, s:s}", "agentIdentifier", days[i].agent,
+                                  "activityIdentifier", s->activity, "startTime", a);
+            if (e && s->end) {
+                plat_time_iso(s->end, b, sizeof(b));
+                json_object_set_new(e, "endTime", json_string(b));
+            }
+            json_array_append_new(data, e);
+        }
+    }
+    if (json_array_size(data) == 0) {
+        json_decref(data);
+        return ACDL_ENOTFOUND;
+    }
+    json_t *icid = json_object_get(t->settings, "integration_configuration_id");
+    json_t *body = icid ? json_pack("{s:o, s:{s:O, s:s}}", "data", data, "meta",
+                                    "integrationConfigurationId", icid, "externalSystem",
+                                    settings_str(t->settings, "external_system", "acdlink"))
+                        : NULL;
+    if (!icid) {
+        json_decref(data);
+    }
+    out->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!out->body) {
+        return ACDL_ENOMEM;
+    }
+    out->len = strlen(out->body);
+    snprintf(out->endpoint, sizeof(out->endpoint), "/external-systems/agent-statuses");
+    snprintf(out->content_type, sizeof(out->content_type), "application/json");
+    return ACDL_OK;
+}
+
 const struct upload_connector upload_injixo = {
-    "injixo-api", check, max_rows, build, send_payload, probe,
+    "injixo-api", check, max_rows, build, build_agents, send_payload, probe,
 };

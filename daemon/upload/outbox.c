@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "pipeline/agent_results.h"
 #include "store/targets.h"
 #include "upload/connector.h"
 
@@ -318,4 +319,198 @@ int outbox_flush(struct store_conn *c, int64_t now, int64_t min_age, int *made)
         return rc;
     }
     return store_commit(c);
+}
+
+#define AGENT_DAYS_PER_BATCH 200
+
+static int cursor_get(struct store_conn *c, int64_t target_id, int64_t *seq)
+{
+    sqlite3_stmt *s = store_prepare(c, "SELECT last_seq FROM target_agent_cursors WHERE "
+                                       "target_id = ?");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, target_id);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(s, 0);
+    }
+    store_done(s);
+    if (r == SQLITE_ROW) {
+        return ACDL_OK;
+    }
+    /* a new target: from the present on, like interval results */
+    s = store_prepare(c, "INSERT INTO target_agent_cursors (target_id, last_seq) SELECT ?, "
+                         "coalesce(max(change_seq), 0) FROM agent_days RETURNING last_seq");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, target_id);
+    r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(s, 0);
+    }
+    store_done(s);
+    return r == SQLITE_ROW ? ACDL_OK : ACDL_EDB;
+}
+
+static int cursor_set(struct store_conn *c, int64_t target_id, int64_t seq)
+{
+    sqlite3_stmt *s = store_prepare(c, "UPDATE target_agent_cursors SET last_seq = ? WHERE "
+                                       "target_id = ?");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, seq);
+    sqlite3_bind_int64(s, 2, target_id);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+    store_done(s);
+    return rc;
+}
+
+/* One target: the changes after its position into one batch. Inside a transaction. */
+static int agents_target(struct store_conn *c, const struct upload_target *t,
+                         const struct upload_connector *con, int64_t now, int *made)
+{
+    int64_t last = 0;
+    struct agent_day_change *ch = NULL;
+    struct upload_agent_day *days = NULL;
+    struct upload_span **held = NULL;
+    int n = 0, rc = cursor_get(c, t->id, &last);
+    if (rc == ACDL_OK) {
+        rc = agent_results_changes(c, last, AGENT_DAYS_PER_BATCH, &ch, &n);
+    }
+    if (rc != ACDL_OK || n == 0) {
+        free(ch);
+        return rc;
+    }
+    days = calloc((size_t)n, sizeof(*days));
+    held = calloc((size_t)n, sizeof(*held));
+    size_t cap = 256 + (size_t)n * 80, len = 0;
+    char *hash = malloc(cap);
+    if (!days || !held || !hash) {
+        rc = ACDL_ENOMEM;
+    }
+    if (hash) {
+        len += (size_t)snprintf(hash, cap, "acdlink-agents-v1\ntarget %lld\n", (long long)t->id);
+    }
+    for (int i = 0; i < n && rc == ACDL_OK; i++) {
+        struct agent_span *sp = NULL;
+        char(*dd)[11] = NULL;
+        int ns = 0;
+        snprintf(days[i].agent, sizeof(days[i].agent), "%s", ch[i].agent);
+        snprintf(days[i].day, sizeof(days[i].day), "%s", ch[i].day);
+        rc = agent_results_spans(c, ch[i].agent_id, ch[i].day, ch[i].day, 5000, &sp, &dd, &ns);
+        if (rc == ACDL_OK && ns > 0) {
+            held[i] = calloc((size_t)ns, sizeof(**held));
+            if (!held[i]) {
+                rc = ACDL_ENOMEM;
+            }
+            for (int k = 0; held[i] && k < ns; k++) {
+                held[i][k].start = sp[k].start;
+                held[i][k].end = sp[k].end;
+                held[i][k].filled = sp[k].source_id == 0;
+                snprintf(held[i][k].activity, sizeof(held[i][k].activity), "%s",
+                         sp[k].activity);
+            }
+            days[i].spans = held[i];
+            days[i].nspans = held[i] ? ns : 0;
+        }
+        free(sp);
+        free(dd);
+        if (len < cap) {
+            len += (size_t)snprintf(hash + len, cap - len, "%lld\t%s\t%lld\n",
+                                    (long long)ch[i].agent_id, ch[i].day,
+                                    (long long)ch[i].change_seq);
+        }
+    }
+    if (rc == ACDL_OK) {
+        unsigned char md[32];
+        char key[65];
+        struct upload_payload p;
+        memset(&p, 0, sizeof(p));
+        crypto_sha256(hash, len < cap ? len : cap, md);
+        for (int i = 0; i < 32; i++) {
+            snprintf(key + 2 * i, 3, "%02x", md[i]);
+        }
+        int b = con->build_agents(t, days, (size_t)n, key, &p);
+        if (b == ACDL_OK) {
+            sqlite3_stmt *st = store_prepare(
+                c, "INSERT INTO batches (target_id, batch_key, kind, endpoint, content_type, "
+                   "body, items, first_interval, last_interval, state, next_attempt_at, "
+                   "created_at, updated_at) VALUES (?1, ?2, 'agent_states', ?3, ?4, ?5, ?6, "
+                   "NULL, NULL, 'pending', ?7, ?7, ?7) ON CONFLICT (target_id, batch_key) DO "
+                   "NOTHING");
+            if (!st) {
+                rc = ACDL_EDB;
+            } else {
+                sqlite3_bind_int64(st, 1, t->id);
+                sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 3, p.endpoint, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 4, p.content_type, -1, SQLITE_STATIC);
+                sqlite3_bind_blob(st, 5, p.body, (int)p.len, SQLITE_STATIC);
+                sqlite3_bind_int(st, 6, n);
+                sqlite3_bind_int64(st, 7, now);
+                rc = sqlite3_step(st) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+                if (rc == ACDL_OK && made && sqlite3_changes(store_db(c)) > 0) {
+                    (*made)++;
+                }
+                store_done(st);
+            }
+        } else if (b != ACDL_ENOTFOUND) {
+            rc = b;
+        }
+        upload_payload_clear(&p);
+    }
+    if (rc == ACDL_OK) {
+        rc = cursor_set(c, t->id, ch[n - 1].change_seq);
+    }
+    for (int i = 0; held && i < n; i++) {
+        free(held[i]);
+    }
+    free(held);
+    free(days);
+    free(hash);
+    free(ch);
+    return rc;
+}
+
+int outbox_agents(struct store_conn *c, int64_t now, int *made)
+{
+    struct store_target *targets = NULL;
+    int n = 0, rc;
+    if (made) {
+        *made = 0;
+    }
+    if ((rc = store_target_list(c, 0, 256, &targets, &n)) != ACDL_OK) {
+        return rc;
+    }
+    for (int i = 0; i < n; i++) {
+        const struct upload_connector *con = upload_connector_find(targets[i].connector);
+        struct upload_target t;
+        if (!con || !con->build_agents) {
+            continue;
+        }
+        memset(&t, 0, sizeof(t));
+        t.id = targets[i].id;
+        snprintf(t.name, sizeof(t.name), "%s", targets[i].name);
+        snprintf(t.connector, sizeof(t.connector), "%s", targets[i].connector);
+        t.settings = json_loads(targets[i].settings, 0, NULL);
+        if (t.settings && store_begin(c) == ACDL_OK) {
+            int r = agents_target(c, &t, con, now, made);
+            if (r == ACDL_OK) {
+                r = store_commit(c);
+            } else {
+                store_rollback(c);
+                log_error("upload", "target %s: queueing agent states failed: %s", t.name,
+                          acdl_strerror(r));
+            }
+        }
+        json_decref(t.settings);
+    }
+    for (int i = 0; i < n; i++) {
+        store_target_clear(&targets[i]);
+    }
+    free(targets);
+    return ACDL_OK;
 }

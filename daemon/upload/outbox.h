@@ -25,4 +25,10 @@ int outbox_mark(struct store_conn *c, int64_t queue_id, int64_t value_type_id, i
  * number of batches written (may be NULL). */
 int outbox_flush(struct store_conn *c, int64_t now, int64_t min_age, int *made);
 
+/* Agent states: reads the change feed of agent-state results (agent_days.change_seq) after
+ * each target's position and writes, per target, one batch of the changed agent days (their
+ * spans as they now are) together with the new position, in one transaction. A new target
+ * starts at the present position. *made gets the batches written (may be NULL). */
+int outbox_agents(struct store_conn *c, int64_t now, int *made);
+
 #endif

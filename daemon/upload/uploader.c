@@ -194,6 +194,7 @@ static int round_once(struct uploader *u)
     int n = 0, acked = 0;
     struct store_conn *c = store_acquire(st);
     outbox_flush(c, plat_now(), LEFTOVER_AGE_S, NULL);
+    outbox_agents(c, plat_now(), NULL);
     int rc = store_target_list(c, 0, MAX_TARGETS, &targets, &n);
     store_release(st, c);
     if (rc != ACDL_OK) {

@@ -115,12 +115,43 @@ function checkInjixo(body, icid) {
   return { events };
 }
 
+/** Checks an injixo agent-statuses body; returns {error} or {statuses}. */
+function checkAgentStatuses(body, icid) {
+  let e = exactKeys(body, ['data', 'meta'], 'body');
+  if (e) return { error: e };
+  e = exactKeys(body.meta, ['integrationConfigurationId', 'externalSystem'], 'meta');
+  if (e) return { error: e };
+  if (body.meta.integrationConfigurationId !== icid) return { error: `meta.integrationConfigurationId: must be the integer ${icid}` };
+  if (typeof body.meta.externalSystem !== 'string' || !body.meta.externalSystem) return { error: 'meta.externalSystem: must be a non-empty string' };
+  if (!Array.isArray(body.data) || body.data.length === 0) return { error: 'data: must be a non-empty array' };
+  for (const [i, s] of body.data.entries()) {
+    const w = `data[${i}]`;
+    const keys = 'endTime' in s ? ['agentIdentifier', 'activityIdentifier', 'startTime', 'endTime'] : ['agentIdentifier', 'activityIdentifier', 'startTime'];
+    e = exactKeys(s, keys, w);
+    if (e) return { error: e };
+    if (typeof s.agentIdentifier !== 'string' || !s.agentIdentifier) return { error: `${w}.agentIdentifier: must be a non-empty string` };
+    if (typeof s.activityIdentifier !== 'string' || !s.activityIdentifier) return { error: `${w}.activityIdentifier: must be a non-empty string` };
+    const [a, ae] = isoSeconds(s.startTime, `${w}.startTime`);
+    if (ae) return { error: ae };
+    if ('endTime' in s) {
+      const [b, be] = isoSeconds(s.endTime, `${w}.endTime`);
+      if (be) return { error: be };
+      if (b <= a) return { error: `${w}.endTime: must be after startTime` };
+    }
+  }
+  return { statuses: body.data };
+}
+
 /** Checks an https-json batch body; returns {error} or {intervals}. */
 function checkJson(body, key) {
-  let e = exactKeys(body, ['version', 'batchId', 'kind', 'intervals'], 'body');
+  let e = exactKeys(body, ['version', 'batchId', 'kind', body.kind === 'agent_states' ? 'days' : 'intervals'], 'body');
   if (e) return { error: e };
   if (body.version !== 1) return { error: 'version: must be 1' };
   if (body.kind === 'connection-test') return { intervals: [], test: true };
+  if (body.kind === 'agent_states') {
+    if (body.batchId !== key) return { error: 'batchId: must equal the Idempotency-Key header' };
+    return { days: body.days };
+  }
   if (body.kind !== 'intervals') return { error: `kind: '${body.kind}' is not intervals` };
   if (body.batchId !== key) return { error: 'batchId: must equal the Idempotency-Key header' };
   if (!Array.isArray(body.intervals)) return { error: 'intervals: must be an array' };
@@ -151,6 +182,7 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
     icid,
     pki,
     applied: new Map(),
+    agents: new Map(), // injixo: 'agent|start' -> status; https-json: 'agent|day' -> spans
     batches: new Map(),
     requests: [],
     errors: [],
@@ -167,6 +199,18 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
   }
 
   function apply(key, parsed) {
+    if (parsed.statuses) {
+      for (const s of parsed.statuses) {
+        w.agents.set(`${s.agentIdentifier}|${s.startTime}`, s);
+      }
+      return;
+    }
+    if (parsed.days) {
+      for (const dd of parsed.days) {
+        w.agents.set(`${dd.agent}|${dd.day}`, dd.spans);
+      }
+      return;
+    }
     if (kind === 'injixo') {
       const span = intervalMinutes * 60;
       const cells = new Map();
@@ -214,7 +258,8 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
         answer(res, status, { error: msg });
       };
       if (req.method !== 'POST') return fail(405, 'only POST');
-      if (req.url !== path0) return fail(404, `not_found: ${req.url}`);
+      const agentPath = kind === 'injixo' && req.url === '/external-systems/agent-statuses';
+      if (req.url !== path0 && !agentPath) return fail(404, `not_found: ${req.url}`);
       if (req.headers.authorization !== `Bearer ${apiKey}`) return fail(401, 'bad or missing Authorization: Bearer key');
       if (req.headers['content-type'] !== 'application/json') return fail(415, `Content-Type must be application/json, not ${req.headers['content-type']}`);
       let body;
@@ -224,9 +269,10 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
         return fail(400, `body is not JSON: ${err.message}`);
       }
       const key = req.headers['idempotency-key'];
-      const parsed = kind === 'injixo' ? checkInjixo(body, icid) : checkJson(body, key);
+      const parsed = agentPath ? checkAgentStatuses(body, icid)
+        : kind === 'injixo' ? checkInjixo(body, icid) : checkJson(body, key);
       if (parsed.error) return fail(422, parsed.error);
-      const isTest = parsed.test || (kind === 'injixo' && parsed.events.length === 0 && !key);
+      const isTest = parsed.test || (kind === 'injixo' && !agentPath && parsed.events.length === 0 && !key);
       if (isTest) {
         return answer(res, 200, { ok: true, stored: 0 });
       }

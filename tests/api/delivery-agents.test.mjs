@@ -1,0 +1,113 @@
+// Agent states delivered: an agent-state import's spans go to injixo's agent-statuses endpoint
+// (agent and activity identifiers, ISO times, no endTime while a span goes on, filled holes not
+// sent), to https-json as whole days, and to csv-export as StartDate;StartTime;EndDate;EndTime;
+// AgentID;AgentActivityID; a mapping change sends the changed day again, an unchanged re-run
+// nothing.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { assertStatus, startWithAdmin } from '../lib/api.mjs';
+import { drained, runDays } from '../lib/pipeline.mjs';
+import { startWfm } from '../lib/wfm.mjs';
+
+const DAY = '2026-11-24';
+let d;
+let admin;
+let injixo;
+let json;
+let base;
+let out;
+let src;
+
+before(async () => {
+  ({ d, admin } = await startWithAdmin({ args: ['--upload-backoff-base', '1', '--upload-backoff-cap', '1'] }));
+  base = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-deliv-agents-'));
+  out = path.join(base, 'out');
+  injixo = await startWfm({ kind: 'injixo' });
+  json = await startWfm({ kind: 'https-json', apiKey: 'tok' });
+  assertStatus(await admin.post('/api/v1/targets', {
+    name: 'injixo', connector: 'injixo-api', secret: injixo.apiKey,
+    settings: { base_url: injixo.baseUrl, integration_configuration_id: injixo.icid, ca_file: injixo.pki.caFile, external_system: 'Avaya CMS' },
+  }), 201);
+  assertStatus(await admin.post('/api/v1/targets', { name: 'json', connector: 'https-json', secret: 'tok', settings: { url: json.url, ca_file: json.pki.caFile } }), 201);
+  assertStatus(await admin.post('/api/v1/targets', { name: 'files', connector: 'csv-export', settings: { folder: out } }), 201);
+  for (const a of ['ready', 'talk']) {
+    assertStatus(await admin.post('/api/v1/activities', { identifier: a, name: a }), 201);
+  }
+  const folder = path.join(base, 'acd');
+  fs.mkdirSync(folder);
+  fs.writeFileSync(path.join(folder, 'a.csv'), [
+    'Agent;Date;Start;End;State',
+    '0042;24.11.2026;08:00:00;09:00:00;READY',
+    '0042;24.11.2026;09:00:00;09:30:00;TALK',
+    '0042;24.11.2026;09:45:00;10:00:00;TALK',
+    '',
+  ].join('\n'));
+  src = (await admin.post('/api/v1/sources', {
+    name: 'Agents', kind: 'csv', product: 'agent_states', time_zone: 'UTC',
+    settings: {
+      csv: { folder, separator: ';', date_order: 'dmy' },
+      columns: { agent: 'Agent', date: 'Date', start: 'Start', end: 'End', activity: 'State' },
+      agent_states: { span: 'start_end' },
+    },
+  })).body;
+  assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'READY', activity: 'ready' }), 200);
+  assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'TALK', activity: 'talk' }), 200);
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: '0042;alice@example.com\n' }), 200);
+});
+
+after(async () => {
+  const code = d ? await d.stop() : 0;
+  await injixo?.close();
+  await json?.close();
+  fs.rmSync(base, { recursive: true, force: true });
+  assert.equal(code, 0, d && d.stderr().slice(-3000));
+});
+
+test('an agent-state import reaches all three targets', async () => {
+  const run = await runDays(admin, src.id, DAY);
+  assert.equal(run.state, 'done', JSON.stringify(run));
+  await drained(admin);
+  assert.deepEqual(injixo.errors, []);
+  assert.deepEqual(json.errors, []);
+  assert.deepEqual([...injixo.agents.values()], [
+    { agentIdentifier: 'alice@example.com', activityIdentifier: 'ready', startTime: `${DAY}T08:00:00Z`, endTime: `${DAY}T09:00:00Z` },
+    { agentIdentifier: 'alice@example.com', activityIdentifier: 'talk', startTime: `${DAY}T09:00:00Z`, endTime: `${DAY}T09:30:00Z` },
+    { agentIdentifier: 'alice@example.com', activityIdentifier: 'talk', startTime: `${DAY}T09:45:00Z`, endTime: `${DAY}T10:00:00Z` },
+  ]);
+  const batch = [...injixo.batches.values()][0].body;
+  assert.deepEqual(batch.meta, { integrationConfigurationId: injixo.icid, externalSystem: 'Avaya CMS' });
+  assert.deepEqual(json.agents.get(`alice@example.com|${DAY}`), [
+    { activity: 'ready', start: `${DAY}T08:00:00Z`, end: `${DAY}T09:00:00Z`, filled: false },
+    { activity: 'talk', start: `${DAY}T09:00:00Z`, end: `${DAY}T09:30:00Z`, filled: false },
+    { activity: 'logged_out', start: `${DAY}T09:30:00Z`, end: `${DAY}T09:45:00Z`, filled: true },
+    { activity: 'talk', start: `${DAY}T09:45:00Z`, end: `${DAY}T10:00:00Z`, filled: false },
+  ]);
+  const files = fs.readdirSync(out).filter((f) => f.includes('agent-states'));
+  assert.equal(files.length, 1, fs.readdirSync(out).join(', '));
+  assert.equal(fs.readFileSync(path.join(out, files[0]), 'utf8'), [
+    'StartDate;StartTime;EndDate;EndTime;AgentID;AgentActivityID',
+    `${DAY};08:00:00;${DAY};09:00:00;alice@example.com;ready`,
+    `${DAY};09:00:00;${DAY};09:30:00;alice@example.com;talk`,
+    `${DAY};09:45:00;${DAY};10:00:00;alice@example.com;talk`,
+    '',
+  ].join('\r\n'));
+  const list = (await admin.get('/api/v1/deliveries?limit=50')).body.items;
+  assert.equal(list.filter((b) => b.kind === 'agent_states').length, 3);
+  assert.ok(list.every((b) => b.state === 'acked'), JSON.stringify(list));
+});
+
+test('an unchanged re-run sends nothing; a changed mapping sends the day again', async () => {
+  const before1 = (await admin.get('/api/v1/deliveries?limit=50')).body.items.length;
+  await runDays(admin, src.id, DAY);
+  await drained(admin);
+  assert.equal((await admin.get('/api/v1/deliveries?limit=50')).body.items.length, before1);
+  assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'TALK', activity: 'ready' }), 200);
+  await drained(admin);
+  const spans = json.agents.get(`alice@example.com|${DAY}`);
+  assert.deepEqual(spans.map((s) => s.activity), ['ready', 'logged_out', 'ready']);
+  assert.equal((await admin.get('/api/v1/deliveries?limit=50')).body.items.length, before1 + 3);
+});
