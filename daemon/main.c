@@ -50,9 +50,14 @@ static void usage(FILE *out)
     fprintf(out,
             "acdlink %s: moves contact-centre data from ACD systems into a WFM system.\n\n"
             "Usage:\n"
-            "  acdlink serve [--config FILE] [--data-dir DIR] [--listen ADDR:PORT] [SETTINGS]\n"
-            "      run the daemon: console and REST API on HTTPS (self-signed certificate in\n"
-            "      DIR/tls unless --tls-cert/--tls-key), or HTTP with --plain-http\n"
+            "  acdlink serve [--console] [--config FILE] [--data-dir DIR] [--listen ADDR:PORT]\n"
+            "                [SETTINGS]\n"
+            "      run the daemon in the foreground: console and REST API on HTTPS (self-signed\n"
+            "      certificate in DIR/tls unless --tls-cert/--tls-key), or HTTP with --plain-http\n"
+            "  acdlink serve --service [SETTINGS]\n"
+            "      the same under the Windows service manager (data in %%ProgramData%%\\acdlink)\n"
+            "  acdlink service install [SETTINGS] | acdlink service remove\n"
+            "      register and start / stop and remove the Windows service (administrator)\n"
             "  acdlink user add NAME --role admin|operator|viewer --password-stdin [SETTINGS]\n"
             "  acdlink user passwd NAME --password-stdin [SETTINGS]\n"
             "      create a user / set a password (first admin, recovery); the password is the\n"
@@ -82,13 +87,31 @@ static void usage(FILE *out)
             ACDLINK_VERSION);
 }
 
-static int load_settings(struct acdl_config *cfg, int argc, char **argv)
+/* service: started by the Windows service manager, whose working folder is the system's:
+ * the data folder defaults to %ProgramData%\acdlink, read DATA\acdlink.conf when it exists,
+ * and log to DATA\acdlink.log (a service has no console). */
+static int load_settings(struct acdl_config *cfg, int argc, char **argv, int service)
 {
     char err[1400];
     config_defaults(cfg);
+    if (service && plat_service_data_dir(cfg->data_dir, sizeof(cfg->data_dir)) == ACDL_OK) {
+        char conf[sizeof(cfg->config_file)];
+        snprintf(conf, sizeof(conf), "%s%cacdlink.conf", cfg->data_dir, PLAT_PATH_SEP);
+        if (plat_path_exists(conf)) {
+            snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", conf);
+        }
+    }
     if (config_load(cfg, argc, argv, plat_environ(), err, sizeof(err)) != ACDL_OK) {
         fprintf(stderr, "acdlink: %s\n", err);
         return EXIT_USAGE;
+    }
+    if (service && !cfg->log_file[0]) {
+        snprintf(cfg->log_file, sizeof(cfg->log_file), "%s%cacdlink.log", cfg->data_dir,
+                 PLAT_PATH_SEP);
+    }
+    if (service && plat_mkdir_p(cfg->data_dir, 1) != ACDL_OK) {
+        fprintf(stderr, "acdlink: cannot create the data folder %s\n", cfg->data_dir);
+        return 1;
     }
     log_set_level(cfg->log_level);
     if (cfg->log_file[0] && log_set_file(cfg->log_file, (long long)cfg->log_file_max_kb * 1024,
@@ -115,7 +138,7 @@ static int open_store(const struct acdl_config *cfg, int pool, struct store **st
     return 0;
 }
 
-static int cmd_serve(int argc, char **argv)
+static int serve_daemon(int argc, char **argv, int service)
 {
     struct acdl_config cfg;
     struct app app;
@@ -124,7 +147,7 @@ static int cmd_serve(int argc, char **argv)
     struct scheduler *sched = NULL;
     struct plat_lock *lock = NULL;
     char err[1400], lock_path[1100];
-    int rc = load_settings(&cfg, argc, argv);
+    int rc = load_settings(&cfg, argc, argv, service);
     if (rc != 0) {
         return rc;
     }
@@ -226,6 +249,103 @@ out:
     return rc;
 }
 
+struct serve_args {
+    int argc;
+    char **argv;
+};
+
+static int serve_as_service(void *ctx)
+{
+    struct serve_args *a = ctx;
+    return serve_daemon(a->argc, a->argv, 1);
+}
+
+/* serve [--console | --service] [SETTINGS]: in the foreground (the default, and what
+ * --console says explicitly), or under the Windows service manager. */
+static int cmd_serve(int argc, char **argv)
+{
+    struct serve_args a = {0, calloc((size_t)argc + 1, sizeof(char *))};
+    int service = 0, rc = 1;
+    if (!a.argv) {
+        return 1;
+    }
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--service")) {
+            service = 1;
+        } else if (strcmp(argv[i], "--console") != 0) {
+            a.argv[a.argc++] = argv[i];
+        }
+    }
+    if (!service) {
+        rc = serve_daemon(a.argc, a.argv, 0);
+    } else {
+        int src = plat_service_run("acdlink", serve_as_service, &a, on_stop, &rc);
+        if (src == ACDL_ENOTFOUND) {
+            fprintf(stderr, "acdlink: --service is for the Windows service manager, which did "
+                            "not start this process; use 'acdlink serve --console'\n");
+            rc = EXIT_USAGE;
+        } else if (src == ACDL_EINVAL) {
+            fprintf(stderr, "acdlink: --service: there is no Windows service manager here; "
+                            "systemd runs 'acdlink serve' in the foreground\n");
+            rc = EXIT_USAGE;
+        } else if (src != ACDL_OK) {
+            fprintf(stderr, "acdlink: connecting to the service manager failed\n");
+            rc = 1;
+        }
+    }
+    free(a.argv);
+    return rc;
+}
+
+/* service install [SETTINGS] | service remove: registers (and starts) or removes the Windows
+ * service; SETTINGS are added to the service's `serve --service` command line. */
+static int cmd_service(int argc, char **argv)
+{
+    char err[1024], args[3000];
+    size_t n = 0;
+    int rc;
+    const char *verb = argc > 0 ? argv[0] : "";
+    if (!strcmp(verb, "remove") && argc == 1) {
+        rc = plat_service_remove("acdlink", err, sizeof(err));
+        if (rc == ACDL_OK) {
+            printf("removed the service acdlink (its data folder stays)\n");
+        }
+    } else if (!strcmp(verb, "install")) {
+        struct acdl_config cfg;
+        if ((rc = load_settings(&cfg, argc - 1, argv + 1, 0)) != 0) {
+            return rc; /* the settings must be valid before they become a service */
+        }
+        n = (size_t)snprintf(args, sizeof(args), "serve --service");
+        for (int i = 1; i < argc && n < sizeof(args); i++) {
+            int quote = strchr(argv[i], ' ') != NULL;
+            if (strchr(argv[i], '"')) {
+                fprintf(stderr, "acdlink: service install: '%s' contains a double quote\n",
+                        argv[i]);
+                return EXIT_USAGE;
+            }
+            n += (size_t)snprintf(args + n, sizeof(args) - n, quote ? " \"%s\"" : " %s", argv[i]);
+        }
+        if (n >= sizeof(args)) {
+            fprintf(stderr, "acdlink: service install: the settings are too long\n");
+            return EXIT_USAGE;
+        }
+        rc = plat_service_install("acdlink", "acdlink",
+                                  "Moves contact-centre data from ACD systems into a WFM system",
+                                  args, err, sizeof(err));
+        if (rc == ACDL_OK) {
+            printf("installed and started the service acdlink: %s\n", args);
+        }
+    } else {
+        fprintf(stderr, "acdlink: usage: acdlink service install [SETTINGS] | service remove\n");
+        return EXIT_USAGE;
+    }
+    if (rc != ACDL_OK) {
+        fprintf(stderr, "acdlink: service %s: %s\n", verb, err);
+        return rc == ACDL_EINVAL ? EXIT_USAGE : 1;
+    }
+    return 0;
+}
+
 static int read_password(char *out, size_t outsz)
 {
     if (!fgets(out, (int)outsz, stdin)) {
@@ -291,7 +411,8 @@ static int cmd_user(int argc, char **argv)
                         "(passwords are never taken from the command line)\n");
         goto out;
     }
-    if ((rc = load_settings(&cfg, rest, settings)) != 0 || (rc = read_password(pw, sizeof(pw)))) {
+    if ((rc = load_settings(&cfg, rest, settings, 0)) != 0 ||
+        (rc = read_password(pw, sizeof(pw)))) {
         goto out;
     }
     rc = 1;
@@ -370,7 +491,7 @@ static int cmd_run_args(int argc, char **argv)
         free(settings);
         return EXIT_USAGE;
     }
-    rc = load_settings(&cfg, rest, settings);
+    rc = load_settings(&cfg, rest, settings, 0);
     if (rc == 0) {
         rc = cmd_run(&cfg, source, from, to, zero_fill);
     }
@@ -407,7 +528,7 @@ static int cmd_config_args(int argc, char **argv)
         free(settings);
         return EXIT_USAGE;
     }
-    rc = load_settings(&cfg, rest, settings);
+    rc = load_settings(&cfg, rest, settings, 0);
     if (rc == 0) {
         rc = export ? cmd_config_export(&cfg, output) : cmd_config_apply(&cfg, file, flags);
     }
@@ -438,7 +559,7 @@ static int cmd_backup_args(int restore, int argc, char **argv)
         free(settings);
         return EXIT_USAGE;
     }
-    rc = load_settings(&cfg, rest, settings);
+    rc = load_settings(&cfg, rest, settings, 0);
     if (rc == 0) {
         rc = restore ? cmd_restore(&cfg, file, force) : cmd_backup(&cfg, file);
     }
@@ -473,7 +594,7 @@ static int cmd_xlink_args(int argc, char **argv)
         free(settings);
         return EXIT_USAGE;
     }
-    rc = load_settings(&cfg, rest, settings);
+    rc = load_settings(&cfg, rest, settings, 0);
     if (rc == 0) {
         rc = cmd_import_xlink(&cfg, dir, dry, zone, json);
     }
@@ -486,6 +607,9 @@ int main(int argc, char **argv)
     const char *cmd = argc > 1 ? argv[1] : "";
     if (!strcmp(cmd, "serve")) {
         return cmd_serve(argc - 2, argv + 2);
+    }
+    if (!strcmp(cmd, "service")) {
+        return cmd_service(argc - 2, argv + 2);
     }
     if (!strcmp(cmd, "run")) {
         return cmd_run_args(argc - 2, argv + 2);

@@ -10,6 +10,8 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include "platform/printf.h"
+
 #define ODBC_CONNSTR_MAX 4096 /* longest connection string we build */
 #define ODBC_MAX_SECRETS 8
 #define ODBC_MSG_MAX 1024 /* one diagnostic message, before it is cut to the caller's err */
@@ -68,10 +70,6 @@ void odbc_diag(SQLSMALLINT type, SQLHANDLE h, const struct odbc_secrets *sec, ch
 /* Turns a SQLSTATE (and message) into an ACDL_E* code. */
 int odbc_classify(const char *state, const char *msg, int cancelled);
 /* snprintf into err when err is not NULL. */
-void odbc_set_err(char *err, size_t errsz, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+void odbc_set_err(char *err, size_t errsz, const char *fmt, ...) ACDL_PRINTF(3, 4);
 
 #endif

@@ -11,13 +11,9 @@
 
 #include "core/err.h"
 
-#if defined(__GNUC__)
-#define DT_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define DT_PRINTF(a, b)
-#endif
+#include "platform/printf.h"
 
-static int fail(char *why, size_t whysz, const char *fmt, ...) DT_PRINTF(3, 4);
+static int fail(char *why, size_t whysz, const char *fmt, ...) ACDL_PRINTF(3, 4);
 
 static int fail(char *why, size_t whysz, const char *fmt, ...)
 {
@@ -202,7 +198,7 @@ int datetime_order_parse(const char *s, enum datetime_order *out)
 static int date_packed(const char *s, size_t len, enum datetime_order order,
                        struct datetime_date *out, char *why, size_t whysz)
 {
-    int yd = len == 8 ? 4 : 2, nd, year, rc;
+    int yd = len == 8 ? 4 : 2, nd, year = 0, rc;
     size_t i = 0;
     long long a, b, c;
     if (len != 6 && len != 8) {
@@ -230,7 +226,7 @@ static int date_parse(const char *s, size_t len, enum datetime_order order,
                       struct datetime_date *out, char *why, size_t whysz)
 {
     long long part[3];
-    int nd[3], year, rc;
+    int nd[3], year = 0, rc;
     size_t i = 0;
     char sep = 0, what[16];
     int rc0 = check_sign(s, len, why, whysz);
@@ -657,7 +653,7 @@ int datetime_parse_duration(const char *s, size_t len, int64_t *ms, char *why, s
         return rc;
     }
     if (!memchr(s, ':', len)) {
-        long long v;
+        long long v = 0;
         rc = duration_seconds(s, len, &i, 10, &v, why, whysz);
         if (rc) {
             return rc;
@@ -678,7 +674,7 @@ int datetime_parse_duration(const char *s, size_t len, int64_t *ms, char *why, s
             return fail(why, whysz, "too many ':' in the duration");
         }
         if (last) {
-            long long v;
+            long long v = 0;
             if (n == 0) {
                 i = after; /* "12a:3": reported below */
                 break;

@@ -118,6 +118,7 @@ void log_msg(int level, const char *tag, const char *fmt, ...)
     }
     pthread_mutex_lock(&lock);
     fwrite(line, 1, (size_t)n, stderr);
+    fflush(stderr); /* Windows' C runtime buffers stderr when it is not a console */
     if (file) {
         if (file_max > 0 && file_size + n > file_max) {
             rotate();

@@ -6,13 +6,9 @@
 #define ACDL_CORE_LOG_H
 #include <stdarg.h>
 
-enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
+#include "platform/printf.h"
 
-#if defined(__GNUC__)
-#define ACDL_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define ACDL_PRINTF(a, b)
-#endif
+enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_TRACE };
 
 /* Parses "error|warn|info|debug|trace". Returns the level or -1. */
 int log_level_parse(const char *s);

@@ -100,6 +100,62 @@ int plat_lock_acquire(const char *path, struct plat_lock **out);
 /* Releases and frees the lock. Accepts NULL. */
 void plat_lock_release(struct plat_lock *l);
 
+/* --- system service (the Windows service control manager; systemd needs none of this) --- */
+
+/* Runs serve(ctx) as the service `name` under the Windows service control manager (SCM) and
+ * returns when it has stopped, with serve's return value in *serve_rc. The SCM's stop and
+ * shutdown requests call on_stop (the same function a console Ctrl-C or SIGTERM calls), and
+ * plat_notify("READY=1") / ("STOPPING=1") from serve report the service running / stopping.
+ * Returns ACDL_OK, ACDL_ENOTFOUND when the process was not started by the SCM, ACDL_EINVAL on
+ * systems without one (Linux: systemd runs the daemon in the foreground). */
+int plat_service_run(const char *name, int (*serve)(void *ctx), void *ctx, void (*on_stop)(void),
+                     int *serve_rc);
+
+/* Registers the running executable as the automatically started service `name` with the
+ * command line arguments args (appended to the quoted executable path), running as the
+ * built-in LocalService account, restarted by the SCM after a crash, and starts it.
+ * Returns ACDL_OK, ACDL_EEXIST (registered already), ACDL_EPERM (not an administrator) or
+ * ACDL_EIO / ACDL_EINVAL; err (errsz bytes) then says why. */
+int plat_service_install(const char *name, const char *display, const char *description,
+                         const char *args, char *err, size_t errsz);
+
+/* Stops the service `name` (waiting up to 30 s) and removes its registration.
+ * Returns ACDL_OK, ACDL_ENOTFOUND, ACDL_EPERM, ACDL_EIO or ACDL_EINVAL, with err as above. */
+int plat_service_remove(const char *name, char *err, size_t errsz);
+
+/* The state folder of the system service: %ProgramData%\acdlink on Windows. Returns ACDL_OK,
+ * or ACDL_EINVAL where the service manager chooses it (Linux: StateDirectory=). */
+int plat_service_data_dir(char *out, size_t outsz);
+
+/* --- TCP client sockets (the connectors' HTTPS client) --- */
+
+/* A connected TCP socket: a file descriptor on POSIX, a SOCKET on Windows. */
+typedef intptr_t plat_sock;
+#define PLAT_SOCK_NONE ((plat_sock)-1)
+
+/* Resolves host (IPv4 and IPv6) and connects to port, trying each address in turn, within
+ * connect_ms; afterwards every send and receive waits at most io_ms. *out is new: close it
+ * with plat_sock_close(). Returns ACDL_OK, ACDL_ENOTFOUND when host does not resolve, or
+ * ACDL_EIO when no address accepts; err (errsz bytes) then holds the resolver's or the
+ * system's message. Thread-safe. */
+int plat_tcp_connect(const char *host, int port, int connect_ms, int io_ms, plat_sock *out,
+                     char *err, size_t errsz);
+
+/* Sends up to n bytes; returns how many were sent, or -1 (never raises SIGPIPE). */
+long plat_sock_send(plat_sock s, const void *p, size_t n);
+
+/* Receives up to n bytes: the count, 0 at the end of the stream, -1 on an error, -2 when the
+ * receive timeout passed. */
+long plat_sock_recv(plat_sock s, void *p, size_t n);
+
+/* Forgets this thread's last socket error; plat_sock_timed_out() then says whether the calls
+ * since (also those inside OpenSSL) failed by timing out. */
+void plat_sock_error_clear(void);
+int plat_sock_timed_out(void);
+
+/* Closes s; PLAT_SOCK_NONE is ignored. */
+void plat_sock_close(plat_sock s);
+
 /* Path separator of the host. */
 #ifdef _WIN32
 #define PLAT_PATH_SEP '\\'

@@ -415,3 +415,39 @@ void plat_stdio_binary(FILE *f)
 {
     (void)f;
 }
+
+/* Linux has no service control manager to talk to: systemd starts `acdlink serve` in the
+ * foreground and chooses the state folder (packaging/deb). */
+int plat_service_run(const char *name, int (*serve)(void *ctx), void *ctx, void (*on_stop)(void),
+                     int *serve_rc)
+{
+    (void)name, (void)serve, (void)ctx, (void)on_stop, (void)serve_rc;
+    return ACDL_EINVAL;
+}
+
+static int no_scm(char *err, size_t errsz)
+{
+    snprintf(err, errsz, "there is no Windows service manager here: on Linux systemd runs "
+                         "acdlink (install the .deb, or see packaging/deb)");
+    return ACDL_EINVAL;
+}
+
+int plat_service_install(const char *name, const char *display, const char *description,
+                         const char *args, char *err, size_t errsz)
+{
+    (void)name, (void)display, (void)description, (void)args;
+    return no_scm(err, errsz);
+}
+
+int plat_service_remove(const char *name, char *err, size_t errsz)
+{
+    (void)name;
+    return no_scm(err, errsz);
+}
+
+int plat_service_data_dir(char *out, size_t outsz)
+{
+    (void)outsz;
+    out[0] = '\0';
+    return ACDL_EINVAL;
+}

@@ -1,5 +1,6 @@
 /* win32.c: platform functions for Windows (mingw-w64). Threads come from winpthreads. */
 #include <windows.h>
+#include <sddl.h>
 #include <direct.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,17 +34,49 @@ int plat_signals_install(void (*on_stop)(void))
     return SetConsoleCtrlHandler(on_console, TRUE) ? ACDL_OK : ACDL_EIO;
 }
 
+/* A security descriptor for a private folder: full control for SYSTEM, the Administrators
+ * and the account running acdlink (the LocalService account for the service), inherited by
+ * everything inside, nothing inherited from the parent (ProgramData lets every local user
+ * read). Caller frees it with LocalFree. Returns NULL on failure. */
+static PSECURITY_DESCRIPTOR private_sd(void)
+{
+    HANDLE token = NULL;
+    union {
+        TOKEN_USER user;
+        char buf[256];
+    } tu;
+    DWORD n = 0;
+    char *sid = NULL, sddl[512];
+    PSECURITY_DESCRIPTOR sd = NULL;
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+        return NULL;
+    }
+    if (GetTokenInformation(token, TokenUser, &tu, sizeof(tu), &n) &&
+        ConvertSidToStringSidA(tu.user.User.Sid, &sid)) {
+        snprintf(sddl, sizeof(sddl), "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;%s)", sid);
+        if (!ConvertStringSecurityDescriptorToSecurityDescriptorA(sddl, SDDL_REVISION_1, &sd,
+                                                                  NULL)) {
+            sd = NULL;
+        }
+        LocalFree(sid);
+    }
+    CloseHandle(token);
+    return sd;
+}
+
 int plat_mkdir_p(const char *dir, int private_mode)
 {
     char buf[4096];
     size_t n = strlen(dir);
-    (void)private_mode; /* the ProgramData folder's ACL is set by the installer */
     if (n == 0 || n >= sizeof(buf)) {
         return ACDL_EINVAL;
     }
     memcpy(buf, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] == '/' || buf[i] == '\\' || buf[i] == '\0') {
+    while (n > 1 && (buf[n - 1] == '/' || buf[n - 1] == '\\')) {
+        buf[--n] = '\0';
+    }
+    for (size_t i = 1; i < n; i++) {
+        if (buf[i] == '/' || buf[i] == '\\') {
             char c = buf[i];
             if (i == 2 && buf[1] == ':') {
                 continue; /* "C:" */
@@ -55,9 +88,24 @@ int plat_mkdir_p(const char *dir, int private_mode)
             buf[i] = c;
         }
     }
-    DWORD attr = GetFileAttributesA(dir);
+    /* The folder itself: a new private folder gets its ACL at creation; an existing one keeps
+     * the ACL its creator gave it. */
+    if (GetFileAttributesA(buf) == INVALID_FILE_ATTRIBUTES) {
+        SECURITY_ATTRIBUTES sa = {sizeof(sa), NULL, FALSE};
+        if (private_mode && !(sa.lpSecurityDescriptor = private_sd())) {
+            return ACDL_EIO;
+        }
+        BOOL ok = CreateDirectoryA(buf, private_mode ? &sa : NULL);
+        if (sa.lpSecurityDescriptor) {
+            LocalFree(sa.lpSecurityDescriptor);
+        }
+        if (!ok && GetLastError() != ERROR_ALREADY_EXISTS) {
+            return ACDL_EIO;
+        }
+    }
+    DWORD attr = GetFileAttributesA(buf);
     return attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_DIRECTORY) ? ACDL_OK
-                                                                               : ACDL_EIO;
+                                                                                : ACDL_EIO;
 }
 
 int plat_file_write_atomic(const char *path, const void *data, size_t len, int private_mode)
@@ -151,11 +199,6 @@ void plat_hostname(char *out, size_t outsz)
 char **plat_environ(void)
 {
     return _environ;
-}
-
-void plat_notify(const char *state)
-{
-    (void)state; /* the Windows service reports its state through the service control manager */
 }
 
 static int cmp_names(const void *a, const void *b)

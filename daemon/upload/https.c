@@ -4,22 +4,15 @@
 #include "upload/https.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-#include <fcntl.h>
 
 #include "core/err.h"
 #include "core/log.h"
@@ -29,7 +22,7 @@
 #define READ_MAX (64 * 1024)
 
 struct conn {
-    int fd;
+    plat_sock fd;
     SSL_CTX *ctx;
     SSL *ssl;
     int64_t deadline; /* plat_monotonic_ms */
@@ -124,72 +117,29 @@ static int left_ms(const struct conn *c)
     return l < 0 ? 0 : (int)l;
 }
 
-static void set_timeouts(int fd, int ms)
-{
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
 /* TCP connection to host:port within the deadline. */
 static int tcp_connect(struct conn *c, const char *host, int port, enum upload_fail connect_fail,
                        struct upload_answer *a)
 {
-    struct addrinfo hints, *res = NULL;
-    char ports[8];
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    snprintf(ports, sizeof(ports), "%d", port);
-    int g = getaddrinfo(host, ports, &hints, &res);
-    if (g != 0) {
+    char why[256];
+    int left = left_ms(c);
+    int rc = plat_tcp_connect(host, port, left, left > 0 ? left : 1, &c->fd, why, sizeof(why));
+    if (rc == ACDL_ENOTFOUND) {
         a->fail = connect_fail == UPLOAD_FAIL_PROXY ? UPLOAD_FAIL_PROXY : UPLOAD_FAIL_DNS;
         snprintf(a->error, sizeof(a->error), "%s%s does not resolve: %s",
-                 connect_fail == UPLOAD_FAIL_PROXY ? "the proxy " : "", host, gai_strerror(g));
-        return ACDL_EIO;
+                 connect_fail == UPLOAD_FAIL_PROXY ? "the proxy " : "", host, why);
+    } else if (rc != ACDL_OK) {
+        a->fail = connect_fail;
+        snprintf(a->error, sizeof(a->error), "%sconnecting to %s port %d failed: %s",
+                 connect_fail == UPLOAD_FAIL_PROXY ? "the proxy: " : "", host, port, why);
     }
-    int last = 0;
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (fd < 0) {
-            last = errno;
-            continue;
-        }
-        int fl = fcntl(fd, F_GETFL, 0);
-        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-        int r = connect(fd, ai->ai_addr, ai->ai_addrlen);
-        if (r != 0 && errno == EINPROGRESS) {
-            struct pollfd pfd = {fd, POLLOUT, 0};
-            int pr = poll(&pfd, 1, left_ms(c));
-            int soerr = 0;
-            socklen_t sl = sizeof(soerr);
-            if (pr == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0) {
-                r = 0;
-            } else {
-                errno = pr == 0 ? ETIMEDOUT : (soerr ? soerr : EIO);
-            }
-        }
-        if (r == 0) {
-            fcntl(fd, F_SETFL, fl);
-            set_timeouts(fd, left_ms(c) > 0 ? left_ms(c) : 1);
-            c->fd = fd;
-            freeaddrinfo(res);
-            return ACDL_OK;
-        }
-        last = errno;
-        close(fd);
-    }
-    freeaddrinfo(res);
-    a->fail = connect_fail;
-    snprintf(a->error, sizeof(a->error), "%sconnecting to %s port %d failed: %s",
-             connect_fail == UPLOAD_FAIL_PROXY ? "the proxy: " : "", host, port, strerror(last));
-    return ACDL_EIO;
+    return rc == ACDL_OK ? ACDL_OK : ACDL_EIO;
 }
 
 static int raw_write(struct conn *c, const char *p, size_t n)
 {
     while (n > 0) {
-        ssize_t w = c->ssl ? SSL_write(c->ssl, p, (int)n) : send(c->fd, p, n, MSG_NOSIGNAL);
+        long w = c->ssl ? SSL_write(c->ssl, p, (int)n) : plat_sock_send(c->fd, p, n);
         if (w <= 0) {
             return ACDL_EIO;
         }
@@ -200,12 +150,12 @@ static int raw_write(struct conn *c, const char *p, size_t n)
 }
 
 /* Reads up to n bytes; 0 at the end of the stream, -1 on error, -2 on timeout. */
-static ssize_t raw_read(struct conn *c, char *p, size_t n)
+static long raw_read(struct conn *c, char *p, size_t n)
 {
     if (left_ms(c) == 0) {
         return -2;
     }
-    errno = 0;
+    plat_sock_error_clear();
     if (c->ssl) {
         int r = SSL_read(c->ssl, p, (int)n);
         if (r > 0) {
@@ -215,16 +165,12 @@ static ssize_t raw_read(struct conn *c, char *p, size_t n)
         if (e == SSL_ERROR_ZERO_RETURN) {
             return 0;
         }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (plat_sock_timed_out()) {
             return -2;
         }
         return -1;
     }
-    ssize_t r = recv(c->fd, p, n, 0);
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        return -2;
-    }
-    return r;
+    return plat_sock_recv(c->fd, p, n);
 }
 
 static const char *proxy_for(const char *host)
@@ -302,7 +248,7 @@ static int proxy_tunnel(struct conn *c, const char *proxy_url, const char *host,
     }
     size_t got = 0;
     while (got < sizeof(head) - 1) {
-        ssize_t r = raw_read(c, head + got, 1); /* byte by byte: nothing past the head */
+        long r = raw_read(c, head + got, 1); /* byte by byte: nothing past the head */
         if (r <= 0) {
             fail(a, UPLOAD_FAIL_PROXY, "the proxy did not answer the CONNECT request");
             return ACDL_EIO;
@@ -347,7 +293,7 @@ static int tls_start(struct conn *c, const char *host, const char *ca_file, cons
         fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
         return ACDL_ECRYPTO;
     }
-    SSL_set_fd(c->ssl, c->fd);
+    SSL_set_fd(c->ssl, (int)c->fd); /* OpenSSL keeps a Windows SOCKET in an int, too */
     SSL_set_tlsext_host_name(c->ssl, host);
     SSL_set1_host(c->ssl, host);
     if (SSL_connect(c->ssl) != 1) {
@@ -397,9 +343,7 @@ static void conn_close(struct conn *c)
         SSL_free(c->ssl);
     }
     SSL_CTX_free(c->ctx);
-    if (c->fd >= 0) {
-        close(c->fd);
-    }
+    plat_sock_close(c->fd);
 }
 
 /* Finds header name (case-insensitive) in the head; copies its value. */
@@ -512,7 +456,7 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
     char host[256], path[1024], *head = NULL, *buf = NULL;
     const char *why = NULL;
     int port, rc = ACDL_OK;
-    struct conn c = {-1, NULL, NULL, 0};
+    struct conn c = {PLAT_SOCK_NONE, NULL, NULL, 0};
     memset(a, 0, sizeof(*a));
     a->retry_after = -1;
     if (https_url_parse(rq->url, host, sizeof(host), &port, path, sizeof(path), &why) != 0) {
@@ -566,7 +510,7 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
     size_t got = 0;
     int eof = 0;
     for (;;) {
-        ssize_t r = raw_read(&c, buf + got, READ_MAX - got);
+        long r = raw_read(&c, buf + got, READ_MAX - got);
         if (r == 0) {
             eof = 1;
             break;
