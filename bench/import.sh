@@ -74,9 +74,10 @@ rows_expected=$((queues * 96 * days))
 gen_sum=$(sha256sum bench/gen-intervals.py | cut -c1-12)
 cache=${ACDLINK_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/acdlink-bench}
 data=$cache/intervals-q$queues-d$days-s$seed-$start-$order-$gen_sum
-# the acdlink data directory needs about 1 KB per row (values are staged per metric), the
-# peers about 100 bytes; the CSV about 40 bytes
-need_kb=$((rows_expected * (1100 + 2 * 100 + 40) / 1024 + 65536))
+# the acdlink data directory needs about 50 bytes per row (staged days ~10, results with
+# mappings, the run's temporary table and the WAL while it runs), the peers about 100 bytes;
+# the CSV about 40 bytes
+need_kb=$((rows_expected * (50 + 2 * 100 + 40) / 1024 + 65536))
 [ -f "$data/.complete" ] || need_kb=$((need_kb + rows_expected * 40 / 1024))
 mkdir -p "$cache"
 tmp_base=${TMPDIR:-/tmp}
