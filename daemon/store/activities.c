@@ -8,22 +8,6 @@
 
 #define ACT_COLS "id, identifier, name, coalesce(builtin, ''), created_at, updated_at"
 
-static int step_done(struct store_conn *c, sqlite3_stmt *s, const char *what)
-{
-    int r = sqlite3_step(s);
-    int rc = ACDL_OK;
-    if (r == SQLITE_CONSTRAINT_UNIQUE || r == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        rc = ACDL_EEXIST;
-    } else if (r == SQLITE_CONSTRAINT_FOREIGNKEY || r == SQLITE_CONSTRAINT_TRIGGER) {
-        rc = ACDL_ECONFLICT;
-    } else if (r != SQLITE_DONE) {
-        log_error("store", "%s failed: %s", what, sqlite3_errmsg(store_db(c)));
-        rc = ACDL_EDB;
-    }
-    store_done(s);
-    return rc;
-}
-
 static void row_to_activity(sqlite3_stmt *s, void *elem)
 {
     struct store_activity *a = elem;
@@ -61,7 +45,7 @@ int store_activity_add(struct store_conn *c, const struct store_activity *a, int
     store_bind_text(s, 1, a->identifier);
     store_bind_text(s, 2, a->name);
     sqlite3_bind_int64(s, 3, now);
-    int rc = step_done(c, s, "adding an activity");
+    int rc = store_step_done(c, s, "adding an activity");
     if (rc == ACDL_OK) {
         *id = sqlite3_last_insert_rowid(store_db(c));
     }
@@ -129,7 +113,7 @@ int store_activity_update(struct store_conn *c, const struct store_activity *a, 
     store_bind_text(s, 2, a->name);
     sqlite3_bind_int64(s, 3, now);
     sqlite3_bind_int64(s, 4, a->id);
-    int rc = step_done(c, s, "changing an activity");
+    int rc = store_step_done(c, s, "changing an activity");
     if (rc == ACDL_OK && sqlite3_changes(store_db(c)) == 0) {
         rc = ACDL_ENOTFOUND;
     }
@@ -151,7 +135,7 @@ int store_activity_delete(struct store_conn *c, int64_t id)
         return ACDL_EDB;
     }
     sqlite3_bind_int64(s, 1, id);
-    return step_done(c, s, "deleting an activity");
+    return store_step_done(c, s, "deleting an activity");
 }
 
 static void row_to_code(sqlite3_stmt *s, void *elem)
@@ -204,5 +188,5 @@ int store_activity_code_map(struct store_conn *c, int64_t source_id, const char 
     } else {
         sqlite3_bind_null(s, 3);
     }
-    return step_done(c, s, "mapping an activity code");
+    return store_step_done(c, s, "mapping an activity code");
 }

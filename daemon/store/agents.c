@@ -12,22 +12,6 @@
     "coalesce(i.first_seen, 0), coalesce(i.last_seen, 0), i.count FROM agent_ids i JOIN "      \
     "sources s ON s.id = i.source_id LEFT JOIN wfm_agents a ON a.id = i.agent_id "
 
-static int step_done(struct store_conn *c, sqlite3_stmt *s, const char *what)
-{
-    int r = sqlite3_step(s);
-    int rc = ACDL_OK;
-    if (r == SQLITE_CONSTRAINT_UNIQUE || r == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        rc = ACDL_EEXIST;
-    } else if (r == SQLITE_CONSTRAINT_FOREIGNKEY) {
-        rc = ACDL_ECONFLICT;
-    } else if (r != SQLITE_DONE) {
-        log_error("store", "%s failed: %s", what, sqlite3_errmsg(store_db(c)));
-        rc = ACDL_EDB;
-    }
-    store_done(s);
-    return rc;
-}
-
 static void row_to_agent(sqlite3_stmt *s, void *elem)
 {
     struct store_agent *a = elem;
@@ -63,7 +47,7 @@ int store_agent_add(struct store_conn *c, const struct store_agent *a, int64_t n
     store_bind_text(s, 1, a->identifier);
     store_bind_text(s, 2, a->name);
     sqlite3_bind_int64(s, 3, now);
-    int rc = step_done(c, s, "adding an agent");
+    int rc = store_step_done(c, s, "adding an agent");
     if (rc == ACDL_OK) {
         *id = sqlite3_last_insert_rowid(store_db(c));
     }
@@ -115,7 +99,7 @@ int store_agent_update(struct store_conn *c, const struct store_agent *a, int64_
     store_bind_text(s, 2, a->name);
     sqlite3_bind_int64(s, 3, now);
     sqlite3_bind_int64(s, 4, a->id);
-    int rc = step_done(c, s, "changing an agent");
+    int rc = store_step_done(c, s, "changing an agent");
     if (rc == ACDL_OK && sqlite3_changes(store_db(c)) == 0) {
         rc = ACDL_ENOTFOUND;
     }
@@ -129,7 +113,7 @@ int store_agent_delete(struct store_conn *c, int64_t id)
         return ACDL_EDB;
     }
     sqlite3_bind_int64(s, 1, id);
-    int rc = step_done(c, s, "deleting an agent");
+    int rc = store_step_done(c, s, "deleting an agent");
     if (rc == ACDL_OK && sqlite3_changes(store_db(c)) == 0) {
         rc = ACDL_ENOTFOUND;
     }
@@ -204,5 +188,5 @@ int store_agent_id_map(struct store_conn *c, int64_t source_id, const char *ext_
     } else {
         sqlite3_bind_null(s, 3);
     }
-    return step_done(c, s, "mapping an agent id");
+    return store_step_done(c, s, "mapping an agent id");
 }

@@ -241,6 +241,22 @@ int store_bind_text(sqlite3_stmt *st, int idx, const char *s)
     return sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
 }
 
+int store_step_done(struct store_conn *c, sqlite3_stmt *s, const char *what)
+{
+    int r = sqlite3_step(s);
+    int rc = ACDL_OK;
+    if (r == SQLITE_CONSTRAINT_UNIQUE || r == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        rc = ACDL_EEXIST;
+    } else if (r == SQLITE_CONSTRAINT_FOREIGNKEY || r == SQLITE_CONSTRAINT_TRIGGER) {
+        rc = ACDL_ECONFLICT;
+    } else if (r != SQLITE_DONE) {
+        log_error("store", "%s failed: %s", what, sqlite3_errmsg(store_db(c)));
+        rc = ACDL_EDB;
+    }
+    store_done(s);
+    return rc;
+}
+
 void store_column_text(sqlite3_stmt *st, int col, char *out, size_t outsz)
 {
     const unsigned char *t = sqlite3_column_text(st, col);

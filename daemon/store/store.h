@@ -62,6 +62,11 @@ int store_ping(struct store *st);
 int store_collect(sqlite3_stmt *st, size_t elem_size, int limit,
                   void (*row)(sqlite3_stmt *st, void *elem), void **out, int *n);
 
+/* Steps a prepared, bound statement that returns no rows and resets it. Returns 0,
+ * ACDL_EEXIST (unique or primary key), ACDL_ECONFLICT (foreign key or trigger) or ACDL_EDB
+ * (logged with what). */
+int store_step_done(struct store_conn *c, sqlite3_stmt *s, const char *what);
+
 /* Binds a text parameter (copied) or NULL when s is NULL. */
 int store_bind_text(sqlite3_stmt *st, int idx, const char *s);
 
