@@ -90,7 +90,7 @@ after(async () => {
   assert.equal(code, 0, `the daemon's exit (sanitizer reports end it with 1):\n${d && d.stderr().slice(-3000)}`);
 });
 
-test('72 hours of scheduled imports while the WFM is down arrive exactly once when it is back', async () => {
+test('72 hours of scheduled imports while the WFM is down arrive exactly once when it is back', async (t) => {
   assert.match(d.stderr(), /TEST CLOCK/, 'the daemon says that the test clock is on');
   const t0 = Math.floor((Date.now() / 1000 + Number(fs.readFileSync(clockFile, 'utf8'))) / 3600) * 3600;
   let warnedAt = null;
@@ -128,7 +128,12 @@ test('72 hours of scheduled imports while the WFM is down arrive exactly once wh
 
   await wfm.accept(); // the WFM is back
   setClock(t0 + HOURS * 3600 + 3600); // the next attempt is due by then (cap 600 s)
+  const backAt = Date.now();
   await drained(admin, 60000);
+  const took = (Date.now() - backAt) / 1000;
+  t.diagnostic(`catch-up: ${wfm.batches.size} batches (${rows.length} interval rows, ` +
+    `${[...wfm.batches.values()].reduce((n, b) => n + b.body.data.length, 0)} contact events) ` +
+    `in ${took.toFixed(1)} s after the WFM came back`);
   const diffs = diffApplied(wfm.applied, expectedInjixo(rows));
   assert.deepEqual(diffs, [], diffs.slice(0, 20).join('\n'));
   assert.equal(wfm.errors.length, 0, wfm.errors.join('\n'));
