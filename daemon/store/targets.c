@@ -71,6 +71,14 @@ int store_target_add(struct store_conn *c, const struct store_target *t, int64_t
     int rc = finish(c, st, "adding a target");
     if (rc == ACDL_OK) {
         *id = sqlite3_last_insert_rowid(store_db(c));
+        /* agent-state changes from now on are this target's (upload/outbox.c) */
+        st = store_prepare(c, "INSERT INTO target_agent_cursors (target_id, last_seq) SELECT ?, "
+                              "coalesce(max(change_seq), 0) FROM agent_days");
+        if (!st) {
+            return ACDL_EDB;
+        }
+        sqlite3_bind_int64(st, 1, *id);
+        rc = finish(c, st, "starting a target's agent-state position");
     }
     return rc;
 }

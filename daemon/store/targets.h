@@ -18,7 +18,8 @@ struct store_target {
 
 /* Frees the strings of t (not t). Accepts NULL. */
 void store_target_clear(struct store_target *t);
-/* ACDL_EEXIST when the name is taken. */
+/* Adds a target; its position in the agent-state change feed is the present one (call it in a
+ * transaction to have both or neither). ACDL_EEXIST when the name is taken. */
 int store_target_add(struct store_conn *c, const struct store_target *t, int64_t now,
                      int64_t *id);
 int store_target_get(struct store_conn *c, int64_t id, struct store_target *out);

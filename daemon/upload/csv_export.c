@@ -16,6 +16,13 @@
 
 #define MAX_COLUMNS 32
 
+static const char *const default_agent_columns[][2] = {
+    {"StartDate", "start_date"}, {"StartTime", "start_time"}, {"EndDate", "end_date"},
+    {"EndTime", "end_time"},     {"AgentID", "agent"},        {"AgentActivityID", "activity"}};
+
+static const char *const agent_values[] = {"start_date", "end_date", "start_time",
+                                           "end_time",   "agent",    "activity"};
+
 static const char *const default_columns[][2] = {
     {"Queue", "queue"},          {"Date", "date"},       {"Time", "time"},
     {"IncomingCalls", "offered"}, {"AnsweredCalls", "handled"}, {"AHT", "aht"}};
@@ -80,22 +87,79 @@ static int check_key(const char *s)
     return 1;
 }
 
+static int is_agent_value(const char *v)
+{
+    for (size_t i = 0; i < sizeof(agent_values) / sizeof(agent_values[0]); i++) {
+        if (!strcmp(v, agent_values[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Validates a columns list (NULL: the defaults def[0..ndef)) into *out (new). */
+static int check_columns(const json_t *columns, const char *field, int agent, char sep,
+                         const char *const (*def)[2], size_t ndef, json_t **out, char *err,
+                         size_t errsz)
+{
+    json_error_t je;
+    json_t *cols = json_array();
+    *out = cols;
+    if (!columns) {
+        for (size_t i = 0; i < ndef; i++) {
+            json_array_append_new(cols, json_pack("{s:s, s:s}", "header", def[i][0], "value",
+                                                  def[i][1]));
+        }
+        return ACDL_OK;
+    }
+    if (!json_is_array(columns) || json_array_size(columns) == 0 ||
+        json_array_size(columns) > MAX_COLUMNS) {
+        snprintf(err, errsz, "%s: a list of 1..%d {\"header\", \"value\"} objects", field,
+                 MAX_COLUMNS);
+        return ACDL_EINVAL;
+    }
+    size_t i;
+    json_t *c;
+    json_array_foreach(columns, i, c) {
+        const char *h = NULL, *v = NULL;
+        if (json_unpack_ex(c, &je, JSON_STRICT, "{s:s, s:s}", "header", &h, "value", &v) != 0 ||
+            strlen(h) > 64 || strpbrk(h, "\"\r\n") || strchr(h, sep) ||
+            !(agent ? is_agent_value(v) : check_key(v))) {
+            snprintf(err, errsz,
+                     "%s[%zu]: needs header (at most 64 characters, no quotes, line breaks or "
+                     "separator) and value (%s)",
+                     field, i,
+                     agent ? "start_date, start_time, end_date, end_time, agent or activity"
+                           : "queue, queue_name, channel, date, time or a value type key such "
+                             "as offered");
+            return ACDL_EINVAL;
+        }
+        json_array_append_new(cols, json_pack("{s:s, s:s}", "header", h, "value", v));
+    }
+    return ACDL_OK;
+}
+
 static int check(json_t **settings, char *err, size_t errsz)
 {
     const char *folder = NULL, *prefix = "acdlink-intervals", *sep = ";",
-               *date_fmt = "dd/mm/yyyy", *time_fmt = "hh:mm";
-    json_t *columns = NULL;
+               *date_fmt = "dd/mm/yyyy", *time_fmt = "hh:mm", *a_date = "yyyy-mm-dd",
+               *a_time = "hh:mm:ss", *a_zone = "UTC";
+    json_t *columns = NULL, *a_columns = NULL;
     int header = 1, decimals = 0, max_intervals = 10000;
     json_error_t je;
     char probe[64];
-    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:s, s?s, s?s, s?s, s?s, s?o, s?b, s?i, s?i}",
+    if (json_unpack_ex(*settings, &je, JSON_STRICT,
+                       "{s:s, s?s, s?s, s?s, s?s, s?o, s?b, s?i, s?i, s?o, s?s, s?s, s?s}",
                        "folder", &folder, "file_prefix", &prefix, "separator", &sep,
                        "date_format", &date_fmt, "time_format", &time_fmt, "columns", &columns,
                        "header", &header, "decimals", &decimals, "max_intervals",
-                       &max_intervals) != 0) {
+                       &max_intervals, "agent_columns", &a_columns, "agent_date_format",
+                       &a_date, "agent_time_format", &a_time, "agent_time_zone",
+                       &a_zone) != 0) {
         snprintf(err, errsz,
                  "settings: %s (csv-export takes folder, file_prefix, separator, date_format, "
-                 "time_format, columns, header, decimals, max_intervals)",
+                 "time_format, columns, header, decimals, max_intervals, agent_columns, "
+                 "agent_date_format, agent_time_format, agent_time_zone)",
                  je.text);
         return ACDL_EINVAL;
     }
@@ -130,42 +194,39 @@ static int check(json_t **settings, char *err, size_t errsz)
     if (settings_limit("max_intervals", max_intervals, 100000, err, errsz) != ACDL_OK) {
         return ACDL_EINVAL;
     }
-    json_t *cols = json_array();
-    if (columns) {
-        if (!json_is_array(columns) || json_array_size(columns) == 0 ||
-            json_array_size(columns) > MAX_COLUMNS) {
-            json_decref(cols);
-            snprintf(err, errsz, "columns: a list of 1..%d {\"header\", \"value\"} objects",
-                     MAX_COLUMNS);
-            return ACDL_EINVAL;
-        }
-        size_t i;
-        json_t *c;
-        json_array_foreach(columns, i, c) {
-            const char *h = NULL, *v = NULL;
-            if (json_unpack_ex(c, &je, JSON_STRICT, "{s:s, s:s}", "header", &h, "value", &v) !=
-                    0 ||
-                strlen(h) > 64 || strpbrk(h, "\"\r\n") || strchr(h, sep[0]) || !check_key(v)) {
-                json_decref(cols);
-                snprintf(err, errsz,
-                         "columns[%zu]: needs header (at most 64 characters, no quotes, line "
-                         "breaks or separator) and value (queue, queue_name, channel, date, "
-                         "time or a value type key such as offered)",
-                         i);
-                return ACDL_EINVAL;
-            }
-            json_array_append_new(cols, json_pack("{s:s, s:s}", "header", h, "value", v));
-        }
-    } else {
-        for (size_t i = 0; i < sizeof(default_columns) / sizeof(default_columns[0]); i++) {
-            json_array_append_new(cols, json_pack("{s:s, s:s}", "header", default_columns[i][0],
-                                                  "value", default_columns[i][1]));
-        }
+    if (format_fields(a_date, 0, 2026, 12, 31, probe, sizeof(probe)) != ACDL_OK) {
+        snprintf(err, errsz, "agent_date_format: use dd, mm, yy or yyyy and separators, e.g. "
+                             "yyyy-mm-dd");
+        return ACDL_EINVAL;
     }
-    json_t *n = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:i, s:i}", "folder", folder,
-                          "file_prefix", prefix, "separator", sep, "date_format", date_fmt,
-                          "time_format", time_fmt, "columns", cols, "header", header, "decimals",
-                          decimals, "max_intervals", max_intervals);
+    if (format_fields(a_time, 1, 23, 59, 0, probe, sizeof(probe)) != ACDL_OK) {
+        snprintf(err, errsz, "agent_time_format: use hh, mm and ss and separators, e.g. "
+                             "hh:mm:ss");
+        return ACDL_EINVAL;
+    }
+    char zone[65];
+    if (tz_check(a_zone, zone, sizeof(zone)) != ACDL_OK) {
+        snprintf(err, errsz, "agent_time_zone: '%.64s' is not a known time zone (e.g. UTC or "
+                             "Europe/Berlin)", a_zone);
+        return ACDL_EINVAL;
+    }
+    json_t *cols = NULL, *acols = NULL;
+    if (check_columns(columns, "columns", 0, sep[0], default_columns,
+                      sizeof(default_columns) / sizeof(default_columns[0]), &cols, err,
+                      errsz) != ACDL_OK ||
+        check_columns(a_columns, "agent_columns", 1, sep[0], default_agent_columns,
+                      sizeof(default_agent_columns) / sizeof(default_agent_columns[0]), &acols,
+                      err, errsz) != ACDL_OK) {
+        json_decref(cols);
+        json_decref(acols);
+        return ACDL_EINVAL;
+    }
+    json_t *n = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:i, s:i, s:o, s:s, s:s, s:s}",
+                          "folder", folder, "file_prefix", prefix, "separator", sep,
+                          "date_format", date_fmt, "time_format", time_fmt, "columns", cols,
+                          "header", header, "decimals", decimals, "max_intervals",
+                          max_intervals, "agent_columns", acols, "agent_date_format", a_date,
+                          "agent_time_format", a_time, "agent_time_zone", zone);
     if (!n) {
         return ACDL_ENOMEM;
     }
@@ -354,51 +415,70 @@ static int probe(const struct upload_target *t, struct upload_answer *a)
     return rc;
 }
 
-/* StartDate;StartTime;EndDate;EndTime;AgentID;AgentActivityID in UTC (yyyy-mm-dd, hh:mm:ss),
- * one line per span; filled holes are not written, a span still going has no end. */
+/* One line per span with agent_columns (default StartDate;StartTime;EndDate;EndTime;AgentID;
+ * AgentActivityID), dates and times by agent_date_format / agent_time_format (default
+ * yyyy-mm-dd, hh:mm:ss) in agent_time_zone (default UTC); filled holes are not written, a span
+ * still going has empty end fields. */
 static int build_agents(const struct upload_target *t, const struct upload_agent_day *days,
                         size_t n, const char *key, struct upload_payload *out)
 {
+    const json_t *cols = json_object_get(t->settings, "agent_columns");
     const char *sepstr = settings_str(t->settings, "separator", ";");
+    const char *dfmt = settings_str(t->settings, "agent_date_format", "yyyy-mm-dd");
+    const char *tfmt = settings_str(t->settings, "agent_time_format", "hh:mm:ss");
     char sep[2] = {sepstr[0], '\0'};
     struct out o = {NULL, 0, 0, 0};
+    struct tz *tz = NULL;
     int lines = 0;
-    const char *const head[] = {"StartDate", "StartTime", "EndDate", "EndTime", "AgentID",
-                                "AgentActivityID"};
-    for (int i = 0; i < 6; i++) {
-        put(&o, i ? sep : "");
-        put(&o, head[i]);
+    size_t i;
+    json_t *c;
+    if (tz_open(settings_str(t->settings, "agent_time_zone", "UTC"), &tz) != ACDL_OK) {
+        return ACDL_EINVAL;
     }
-    put(&o, "\r\n");
-    for (size_t i = 0; i < n; i++) {
-        for (int k = 0; k < days[i].nspans; k++) {
-            const struct upload_span *s = &days[i].spans[k];
-            char iso[32], cell[16];
+    if (json_is_true(json_object_get(t->settings, "header"))) {
+        json_array_foreach(cols, i, c) {
+            put(&o, i ? sep : "");
+            put(&o, json_string_value(json_object_get(c, "header")));
+        }
+        put(&o, "\r\n");
+    }
+    for (size_t d = 0; d < n; d++) {
+        for (int k = 0; k < days[d].nspans; k++) {
+            const struct upload_span *s = &days[d].spans[k];
             if (s->filled) {
                 continue;
             }
-            for (int e = 0; e < 2; e++) {
-                int64_t at = e ? s->end : s->start;
-                put(&o, e ? sep : "");
-                if (!at) {
-                    put(&o, sep);
+            json_array_foreach(cols, i, c) {
+                const char *v = json_string_value(json_object_get(c, "value"));
+                char cell[96] = "";
+                put(&o, i ? sep : "");
+                if (!strcmp(v, "agent")) {
+                    put_text(&o, days[d].agent, sep[0]);
                     continue;
                 }
-                plat_time_iso(at, iso, sizeof(iso));
-                snprintf(cell, sizeof(cell), "%.10s", iso);
-                put(&o, cell);
-                put(&o, sep);
-                snprintf(cell, sizeof(cell), "%.8s", iso + 11);
+                if (!strcmp(v, "activity")) {
+                    put_text(&o, s->activity, sep[0]);
+                    continue;
+                }
+                int64_t at = !strncmp(v, "start", 5) ? s->start : s->end;
+                if (at) {
+                    struct tz_date day;
+                    int minute = 0, second = 0;
+                    tz_utc_to_local(tz, at, &day, &minute, &second, NULL);
+                    if (strstr(v, "_date")) {
+                        format_fields(dfmt, 0, day.y, day.m, day.d, cell, sizeof(cell));
+                    } else {
+                        format_fields(tfmt, 1, minute / 60, minute % 60, second, cell,
+                                      sizeof(cell));
+                    }
+                }
                 put(&o, cell);
             }
-            put(&o, sep);
-            put_text(&o, days[i].agent, sep[0]);
-            put(&o, sep);
-            put_text(&o, s->activity, sep[0]);
             put(&o, "\r\n");
             lines++;
         }
     }
+    tz_close(tz);
     if (o.oom || !o.b) {
         free(o.b);
         return ACDL_ENOMEM;

@@ -125,6 +125,9 @@ test('settings are validated per connector, naming the field', async () => {
     [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', columns: [{ header: 'A;B', value: 'queue' }] } }, 'columns[0]'],
     [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', columns: [] } }, 'columns'],
     [{ name: '', connector: 'csv-export', settings: { folder: '/tmp' } }, 'name'],
+    [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', agent_columns: [{ header: 'A', value: 'queue' }] } }, 'agent_columns[0]'],
+    [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', agent_time_zone: 'Mars/Base' } }, 'agent_time_zone'],
+    [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', agent_date_format: 'q' } }, 'agent_date_format'],
   ];
   for (const [body, field] of bad) {
     assertInvalidField(await admin.post('/api/v1/targets', body), field);
@@ -134,6 +137,9 @@ test('settings are validated per connector, naming the field', async () => {
   assert.deepEqual(csv.body.settings.columns.map((c) => c.header), ['Queue', 'Date', 'Time', 'IncomingCalls', 'AnsweredCalls', 'AHT']);
   assert.equal(csv.body.settings.date_format, 'dd/mm/yyyy');
   assert.equal(csv.body.settings.time_format, 'hh:mm');
+  assert.deepEqual(csv.body.settings.agent_columns.map((c) => c.header),
+    ['StartDate', 'StartTime', 'EndDate', 'EndTime', 'AgentID', 'AgentActivityID']);
+  assert.equal(csv.body.settings.agent_time_zone, 'UTC');
   assertInvalidField(await admin.patch(`/api/v1/targets/${csv.body.id}`, { settings: { folder: '' } }), 'folder');
   assertInvalidField(await admin.patch(`/api/v1/targets/${csv.body.id}`, { connector: 'https-json' }), 'connector');
   await admin.delete(`/api/v1/targets/${csv.body.id}`);
