@@ -339,9 +339,11 @@ static int cursor_get(struct store_conn *c, int64_t target_id, int64_t *seq)
     if (r == SQLITE_ROW) {
         return ACDL_OK;
     }
-    /* a new target: from the present on, like interval results */
-    s = store_prepare(c, "INSERT INTO target_agent_cursors (target_id, last_seq) SELECT ?, "
-                         "coalesce(max(change_seq), 0) FROM agent_days RETURNING last_seq");
+    /* a new target: the days that changed from its creation on, like interval results (not
+     * from the uploader's first look at it, which may come after an import) */
+    s = store_prepare(c, "INSERT INTO target_agent_cursors (target_id, last_seq) SELECT ?1, "
+                         "coalesce(max(change_seq), 0) FROM agent_days WHERE changed_at < "
+                         "(SELECT created_at FROM targets WHERE id = ?1) RETURNING last_seq");
     if (!s) {
         return ACDL_EDB;
     }
