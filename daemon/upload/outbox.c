@@ -477,6 +477,26 @@ static int agents_target(struct store_conn *c, const struct upload_target *t,
     return rc;
 }
 
+/* 1 when target_id has agent-state changes to read (or no position yet): a cheap read, so
+ * that the write transaction is only taken when there is work. */
+static int agents_waiting(struct store_conn *c, int64_t target_id)
+{
+    sqlite3_stmt *s = store_prepare(
+        c, "SELECT NOT EXISTS (SELECT 1 FROM target_agent_cursors WHERE target_id = ?1) OR "
+           "EXISTS (SELECT 1 FROM agent_days WHERE change_seq > (SELECT last_seq FROM "
+           "target_agent_cursors WHERE target_id = ?1))");
+    int waiting = 1;
+    if (!s) {
+        return 1;
+    }
+    sqlite3_bind_int64(s, 1, target_id);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        waiting = sqlite3_column_int(s, 0);
+    }
+    store_done(s);
+    return waiting;
+}
+
 int outbox_agents(struct store_conn *c, int64_t now, int *made)
 {
     struct store_target *targets = NULL;
@@ -490,7 +510,7 @@ int outbox_agents(struct store_conn *c, int64_t now, int *made)
     for (int i = 0; i < n; i++) {
         const struct upload_connector *con = upload_connector_find(targets[i].connector);
         struct upload_target t;
-        if (!con || !con->build_agents) {
+        if (!con || !con->build_agents || !agents_waiting(c, targets[i].id)) {
             continue;
         }
         memset(&t, 0, sizeof(t));
