@@ -465,7 +465,6 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
 {
     struct aimp *m = calloc(1, sizeof(*m));
     char err[600] = "";
-    const char *state = "failed";
     int rc;
     if (!m) {
         return ACDL_ENOMEM;
@@ -515,38 +514,12 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
     if (rc != ACDL_OK) {
         r->k.rows_staged = 0;
     }
-    if (rc == ACDL_ESTOP) {
-        state = "cancelled";
-        snprintf(err, sizeof(err), "cancelled; nothing of this run was staged");
-    } else if (rc == ACDL_OK) {
-        state = "done";
-    } else if (!err[0]) {
-        snprintf(err, sizeof(err), "%s (see the run log)", acdl_strerror(rc));
-    }
 out:
     if (m->in_batch) {
         sqlite3_exec(store_db(r->c), "ROLLBACK", NULL, NULL, NULL);
         m->in_batch = 0;
     }
-    if (r->c) {
-        if (rc != ACDL_OK && err[0] && strcmp(state, "cancelled") != 0) {
-            rows_log(r, "error", "%s", err);
-        }
-        rows_log(r, "info",
-                 "%s: %lld rows read, %lld staged, %lld rejected, %lld filtered; %d files read, "
-                 "%d skipped",
-                 state, (long long)r->k.rows_read, (long long)r->k.rows_staged,
-                 (long long)r->k.rows_rejected, (long long)r->k.rows_filtered, r->k.files_read,
-                 r->k.files_skipped);
-        if (r->row_errors > ROWS_LOG_ERRORS) {
-            rows_log(r, "warn", "%d more rejected rows are not listed here",
-                     r->row_errors - ROWS_LOG_ERRORS);
-        }
-        store_run_finish(r->c, run->id, state, rc == ACDL_OK ? NULL : err, &r->k, plat_now());
-    }
-    log_info("agents", "run %lld of source %lld: %s", (long long)run->id,
-             (long long)run->source_id, state);
-    rows_close(r);
+    rows_finish(r, rc, "agents", err, sizeof(err));
     free(m);
     return rc;
 }
@@ -555,47 +528,11 @@ int agent_import_preview(struct app *app, int64_t source_id, const char *day, in
                          json_t **out, char *err, size_t errsz)
 {
     struct aimp *m = calloc(1, sizeof(*m));
-    struct store_run run;
-    struct import_cancel cancel;
-    struct tz_date d;
-    int rc;
     if (!m) {
         return ACDL_ENOMEM;
     }
-    struct rows *r = &m->r;
     const struct rows_sink sink = {.row = ai_row, .pause = ai_pause, .ctx = m};
-    memset(&run, 0, sizeof(run));
-    run.source_id = source_id;
-    snprintf(run.period_from, sizeof(run.period_from), "%.10s", day);
-    snprintf(run.period_to, sizeof(run.period_to), "%.10s", day);
-    import_cancel_init(&cancel);
-    if (tz_date_parse(day, &d) != ACDL_OK) {
-        snprintf(err, errsz, "day: '%.20s' is not YYYY-MM-DD", day);
-        rc = ACDL_EINVAL;
-        goto out;
-    }
-    rc = rows_open(r, app, &run, &cancel, max_rows != 0 ? max_rows : 1, err, errsz);
-    if (rc != ACDL_OK) {
-        goto out;
-    }
-    rc = rows_read(r, &sink);
-    json_t *cols = json_array();
-    for (int i = 0; i < r->nnames; i++) {
-        json_array_append_new(cols, json_string(r->names[i]));
-    }
-    *out = json_pack(
-        "{s:I, s:s, s:o, s:O, s:O, s:{s:I, s:I, s:I, s:I}}", "source_id", (json_int_t)source_id,
-        "day", day, "columns", cols, "rows", r->preview_rows, "messages", r->preview_msgs, "counts",
-        "rows_read", (json_int_t)r->k.rows_read, "rows_ok",
-        (json_int_t)(r->k.rows_read - r->k.rows_rejected - r->k.rows_filtered), "rows_rejected",
-        (json_int_t)r->k.rows_rejected, "rows_filtered", (json_int_t)r->k.rows_filtered);
-    if (max_rows < 0) { /* discovery: what the day holds (rows.h) */
-        json_object_set(*out, "digest", r->preview_digest);
-    }
-    rc = ACDL_OK;
-out:
-    rows_close(r);
-    import_cancel_destroy(&cancel);
+    int rc = rows_preview(&m->r, app, source_id, day, max_rows, &sink, out, err, errsz);
     free(m);
     return rc;
 }

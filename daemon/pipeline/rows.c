@@ -1259,3 +1259,80 @@ int rows_read(struct rows *r, const struct rows_sink *sink)
     }
     return rc;
 }
+
+void rows_finish(struct rows *r, int rc, const char *tag, char *err, size_t errsz)
+{
+    const char *state = "failed";
+    if (rc == ACDL_ESTOP) {
+        state = "cancelled";
+        snprintf(err, errsz, "cancelled; nothing of this run was staged");
+    } else if (rc == ACDL_OK) {
+        state = "done";
+    } else if (!err[0]) {
+        snprintf(err, errsz, "%s (see the run log)", acdl_strerror(rc));
+    }
+    if (r->c) {
+        if (rc != ACDL_OK && rc != ACDL_ESTOP && err[0]) {
+            rows_log(r, "error", "%s", err);
+        }
+        rows_log(r, "info",
+                 "%s: %lld rows read, %lld staged, %lld rejected, %lld filtered; %d files read, "
+                 "%d skipped",
+                 state, (long long)r->k.rows_read, (long long)r->k.rows_staged,
+                 (long long)r->k.rows_rejected, (long long)r->k.rows_filtered, r->k.files_read,
+                 r->k.files_skipped);
+        if (r->row_errors > ROWS_LOG_ERRORS) {
+            rows_log(r, "warn", "%d more rejected rows are not listed here",
+                     r->row_errors - ROWS_LOG_ERRORS);
+        }
+        store_run_finish(r->c, r->run->id, state, rc == ACDL_OK ? NULL : err, &r->k,
+                         plat_now());
+    }
+    log_info(tag, "run %lld of source %lld: %s", (long long)r->run->id,
+             (long long)r->run->source_id, state);
+    rows_close(r);
+}
+
+int rows_preview(struct rows *r, struct app *app, int64_t source_id, const char *day,
+                 int max_rows, const struct rows_sink *sink, json_t **out, char *err,
+                 size_t errsz)
+{
+    struct store_run run;
+    struct import_cancel cancel;
+    struct tz_date d;
+    int rc;
+    memset(&run, 0, sizeof(run));
+    run.source_id = source_id;
+    snprintf(run.period_from, sizeof(run.period_from), "%.10s", day);
+    snprintf(run.period_to, sizeof(run.period_to), "%.10s", day);
+    import_cancel_init(&cancel);
+    if (tz_date_parse(day, &d) != ACDL_OK) {
+        snprintf(err, errsz, "day: '%.20s' is not YYYY-MM-DD", day);
+        memset(r, 0, sizeof(*r));
+        rc = ACDL_EINVAL;
+        goto out;
+    }
+    rc = rows_open(r, app, &run, &cancel, max_rows != 0 ? max_rows : 1, err, errsz);
+    if (rc != ACDL_OK) {
+        goto out;
+    }
+    rows_read(r, sink); /* enough rows, or a failure its messages tell */
+    json_t *cols = json_array();
+    for (int i = 0; i < r->nnames; i++) {
+        json_array_append_new(cols, json_string(r->names[i]));
+    }
+    *out = json_pack(
+        "{s:I, s:s, s:o, s:O, s:O, s:{s:I, s:I, s:I, s:I}}", "source_id", (json_int_t)source_id,
+        "day", day, "columns", cols, "rows", r->preview_rows, "messages", r->preview_msgs, "counts",
+        "rows_read", (json_int_t)r->k.rows_read, "rows_ok",
+        (json_int_t)(r->k.rows_read - r->k.rows_rejected - r->k.rows_filtered), "rows_rejected",
+        (json_int_t)r->k.rows_rejected, "rows_filtered", (json_int_t)r->k.rows_filtered);
+    if (max_rows < 0) { /* discovery: what the day holds (rows.h) */
+        json_object_set(*out, "digest", r->preview_digest);
+    }
+    rc = *out ? ACDL_OK : ACDL_ENOMEM;
+out:
+    rows_close(r);
+    import_cancel_destroy(&cancel);
+    return rc;
+}

@@ -216,4 +216,19 @@ int rows_files_commit(struct rows *r);
 /* After the staging commit: keeps, moves or deletes the files read, as the source says. */
 void rows_files_after(struct rows *r);
 
+/* Ends a run that read r (rows_open() with preview_max 0) whatever its outcome rc: the state
+ * (done for 0, cancelled for ACDL_ESTOP, else failed), the error (err, or a text for rc when
+ * empty), the summary of the counts in the run log, the run's record in the store, one line in
+ * the daemon's log under tag. Then closes r. */
+void rows_finish(struct rows *r, int rc, const char *tag, char *err, size_t errsz);
+
+/* A preview (max_rows > 0) or discovery (max_rows < 0) of source_id's local day through sink
+ * (whose ctx holds r): opens r on a stand-in run, reads, and builds *out (new): "source_id",
+ * "day", "columns", "rows", "messages", "counts", and "digest" for a discovery. A read that
+ * stops early still answers: its messages say why. Closes r. Returns 0 or an ACDL_E* code
+ * with err. */
+int rows_preview(struct rows *r, struct app *app, int64_t source_id, const char *day,
+                 int max_rows, const struct rows_sink *sink, json_t **out, char *err,
+                 size_t errsz);
+
 #endif
