@@ -111,7 +111,7 @@ fi
 src=$(fetch openssl)
 ver=$(basename "$src")
 if ! done_already openssl "$ver"; then
-  say "building $ver (the longest step: about 2 minutes on 2 cores)"
+  say "building $ver (the longest step: about 4 CPU-minutes)"
   # Protocols and algorithms acdlink never uses are left out to keep the build short.
   # OPENSSLDIR is where OpenSSL looks for openssl.cnf at run time: a folder under Program
   # Files that only administrators can write (never a path of this build machine, which
