@@ -536,3 +536,92 @@ int outbox_agents(struct store_conn *c, int64_t now, int *made)
     free(targets);
     return ACDL_OK;
 }
+
+/* 1 when a later batch of b's target overlaps b's interval range. */
+static int newer_overlap(struct store_conn *c, const struct store_batch *b)
+{
+    sqlite3_stmt *st = store_prepare(c, "SELECT 1 FROM batches WHERE target_id = ?1 AND id > "
+                                        "?2 AND kind = 'intervals' AND first_interval <= ?4 AND "
+                                        "last_interval >= ?3 LIMIT 1");
+    if (!st) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, b->target_id);
+    sqlite3_bind_int64(st, 2, b->id);
+    sqlite3_bind_int64(st, 3, b->first_interval);
+    sqlite3_bind_int64(st, 4, b->last_interval);
+    int r = sqlite3_step(st);
+    store_done(st);
+    return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
+}
+
+/* Queues every cell of b's target in b's interval range again, with a new revision (so the
+ * batch made of them has a new id and is not taken for one the WFM has seen). */
+static int requeue_range(struct store_conn *c, const struct store_batch *b, int64_t now,
+                         int *resent)
+{
+    sqlite3_stmt *up = store_prepare(
+        c, "UPDATE target_cells SET revision = revision + 1 WHERE target_id = ?1 AND "
+           "interval_start >= ?2 AND interval_start <= ?3 RETURNING queue_id, interval_start");
+    sqlite3_stmt *q = store_prepare(c, "INSERT INTO outbox_cells (target_id, queue_id, "
+                                       "interval_start, revision, queued_at) VALUES (?, ?, ?, "
+                                       "0, ?) ON CONFLICT DO NOTHING");
+    int rc = ACDL_OK, r;
+    if (!up || !q) {
+        store_done(up);
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(up, 1, b->target_id);
+    sqlite3_bind_int64(up, 2, b->first_interval);
+    sqlite3_bind_int64(up, 3, b->last_interval);
+    while ((r = sqlite3_step(up)) == SQLITE_ROW) {
+        sqlite3_bind_int64(q, 1, b->target_id);
+        sqlite3_bind_int64(q, 2, sqlite3_column_int64(up, 0));
+        sqlite3_bind_int64(q, 3, sqlite3_column_int64(up, 1));
+        sqlite3_bind_int64(q, 4, now);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            rc = ACDL_EDB;
+        }
+        store_done(q);
+        if (rc != ACDL_OK) {
+            break;
+        }
+        (*resent)++;
+    }
+    if (rc == ACDL_OK && r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    store_done(up);
+    return rc;
+}
+
+int outbox_retry(struct store_conn *c, int64_t id, int64_t now, int *resent)
+{
+    struct store_batch b;
+    int rc, later = 0;
+    *resent = 0;
+    if ((rc = store_batch_get(c, id, &b)) != ACDL_OK) {
+        return rc;
+    }
+    if ((rc = store_begin(c)) != ACDL_OK) {
+        return rc;
+    }
+    rc = store_batch_retry(c, id, now);
+    if (rc == ACDL_OK && !strcmp(b.kind, "intervals") && b.items > 0) {
+        later = newer_overlap(c, &b);
+        rc = later < 0 ? ACDL_EDB : later ? requeue_range(c, &b, now, resent) : ACDL_OK;
+    }
+    if (rc != ACDL_OK) {
+        store_rollback(c);
+        *resent = 0;
+        return rc;
+    }
+    rc = store_commit(c);
+    if (rc == ACDL_OK && *resent > 0) {
+        log_info("upload", "batch %lld retried; %d intervals of target %lld sent since are "
+                 "queued again with their current values",
+                 (long long)id, *resent, (long long)b.target_id);
+        outbox_flush(c, now, 0, NULL); /* the uploader packs them later if this fails */
+    }
+    return rc;
+}

@@ -25,6 +25,15 @@ int outbox_mark(struct store_conn *c, int64_t queue_id, int64_t value_type_id, i
  * number of batches written (may be NULL). */
 int outbox_flush(struct store_conn *c, int64_t now, int64_t min_age, int *made);
 
+/* Retries failed batch id by hand: it becomes pending again, due now. When later batches of
+ * its target (made since, in any state) overlap its intervals, the WFM may hold newer values
+ * than the ones it carries, so every cell its target was given in its interval range is
+ * queued again with a new revision and packed at once: delivered after the retried batch
+ * (batches go out in id order), they leave the current values applied. *resent gets the
+ * number of (queue, interval) pairs queued again. Returns 0, ACDL_ENOTFOUND, or
+ * ACDL_ECONFLICT when the batch is not failed. Own transactions. */
+int outbox_retry(struct store_conn *c, int64_t id, int64_t now, int *resent);
+
 /* Agent states: reads the change feed of agent-state results (agent_days.change_seq) after
  * each target's position and writes, per target, one batch of the changed agent days (their
  * spans as they now are) together with the new position, in one transaction. A new target

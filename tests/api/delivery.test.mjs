@@ -2,7 +2,7 @@
 // them to a strict injixo-api receiver over verified TLS: exact totals and averages, only
 // changed intervals sent again, retries through 503 + Retry-After, resets, timeouts and lost
 // answers (deduplicated by Idempotency-Key), permanent failures kept with their answer and
-// retried by hand, the backlog and the metrics.
+// retried by hand (never leaving older values applied), the backlog and the metrics.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -162,6 +162,29 @@ test('a 4xx fails the batch for good with the answer kept; retrying it by hand d
   await waitFor(async () => (await admin.get(`/api/v1/deliveries/${failed.id}`)).body.state === 'acked', 'the retried batch');
   checkApplied();
   assert.equal((await backlog(admin)).failed, 0);
+});
+
+test('retrying a failed batch after its intervals were sent again leaves the current values applied', async () => {
+  wfm.fail('400');
+  rows.push(line('102', DAY, '09:00', 4, 4, 40));
+  await importRows('e.csv', [rows[rows.length - 1]]);
+  const failed = await waitFor(async () => (await deliveries('&state=failed'))[0], 'a failed batch');
+  // the same interval changes and is delivered while the failed batch waits
+  rows.push(line('102', DAY, '09:00', 6, 5, 50));
+  await importRows('f.csv', [rows[rows.length - 1]]);
+  await drained(admin);
+  const before = (await deliveries()).length;
+  const r = await admin.post(`/api/v1/deliveries/${failed.id}/retry`);
+  assertStatus(r, 200);
+  await waitFor(async () => (await admin.get(`/api/v1/deliveries/${failed.id}`)).body.state === 'acked', 'the retried batch');
+  await drained(admin);
+  // the old values went out first, then the interval again with its current values
+  const after = await deliveries();
+  assert.equal(after.length, before + 1, 'one more batch carries the current values');
+  assert.ok(after[0].id > failed.id && after[0].state === 'acked', JSON.stringify(after[0]));
+  checkApplied();
+  const audit = (await admin.get('/api/v1/audit?limit=5')).body.items.find((a) => a.action === 'delivery.retry');
+  assert.ok(audit.detail.requeued_intervals >= 1, JSON.stringify(audit));
 });
 
 test('deliveries filter by target and state and page from the newest', async () => {

@@ -10,6 +10,7 @@
 #include "http/routes/routes.h"
 #include "platform/platform.h"
 #include "store/targets.h"
+#include "upload/outbox.h"
 #include "upload/uploader.h"
 
 #define BACKLOG_WARN_S 86400
@@ -113,7 +114,8 @@ int route_deliveries_retry(struct req *r)
         return st;
     }
     struct store_conn *c = store_acquire(r->app->store);
-    int rc = store_batch_retry(c, id, plat_now());
+    int resent = 0;
+    int rc = outbox_retry(c, id, plat_now(), &resent);
     if (rc == ACDL_OK || rc == ACDL_ECONFLICT) {
         int g = store_batch_get(c, id, &b);
         rc = g == ACDL_OK ? rc : g;
@@ -130,8 +132,8 @@ int route_deliveries_retry(struct req *r)
     char what[32];
     snprintf(what, sizeof(what), "batch %lld", (long long)id);
     http_audit(r, "delivery.retry", what, "ok",
-               json_pack("{s:I, s:I}", "id", (json_int_t)id, "target_id",
-                         (json_int_t)b.target_id));
+               json_pack("{s:I, s:I, s:i}", "id", (json_int_t)id, "target_id",
+                         (json_int_t)b.target_id, "requeued_intervals", resent));
     uploader_wake(r->app->uploader);
     return reply_json(r, 200, batch_json(&b));
 }
