@@ -63,6 +63,26 @@ struct staging {
     int64_t overlaps;
 };
 
+/* Makes room for one more element in the array whose pointer is at arrp (n used of *cap,
+ * elem bytes each), doubling from first. The pointer is copied, not cast, so any element type
+ * fits. Returns 0 or ACDL_ENOMEM (then the array is unchanged). */
+static int array_room(void *arrp, int n, int *cap, size_t elem, int first)
+{
+    void *arr, *na;
+    if (n < *cap) {
+        return ACDL_OK;
+    }
+    int ncap = *cap ? *cap * 2 : first;
+    memcpy(&arr, arrp, sizeof(arr));
+    na = realloc(arr, (size_t)ncap * elem);
+    if (!na) {
+        return ACDL_ENOMEM;
+    }
+    memcpy(arrp, &na, sizeof(na));
+    *cap = ncap;
+    return ACDL_OK;
+}
+
 static uint32_t hash_bytes(const char *s, size_t n)
 {
     uint32_t h = 2166136261u;
@@ -235,14 +255,8 @@ static int find_queue(struct staging *s, const char *id, size_t idlen, const cha
         }
         h = (h + 1) & (uint32_t)(s->qhcap - 1);
     }
-    if (s->nq == s->qcap) {
-        int ncap = s->qcap ? s->qcap * 2 : 256;
-        struct squeue *nq = realloc(s->q, (size_t)ncap * sizeof(*nq));
-        if (!nq) {
-            return ACDL_ENOMEM;
-        }
-        s->q = nq;
-        s->qcap = ncap;
+    if (array_room(&s->q, s->nq, &s->qcap, sizeof(*s->q), 256) != ACDL_OK) {
+        return ACDL_ENOMEM;
     }
     struct squeue *q = &s->q[s->nq];
     memset(q, 0, sizeof(*q));
@@ -276,14 +290,8 @@ int staging_metric(struct staging *s, const char *name)
     if (s->nm >= MAX_METRICS) {
         return ACDL_ETOOBIG;
     }
-    if (s->nm == s->mcap) {
-        int ncap = s->mcap ? s->mcap * 2 : 16;
-        struct smetric *nm = realloc(s->mt, (size_t)ncap * sizeof(*nm));
-        if (!nm) {
-            return ACDL_ENOMEM;
-        }
-        s->mt = nm;
-        s->mcap = ncap;
+    if (array_room(&s->mt, s->nm, &s->mcap, sizeof(*s->mt), 16) != ACDL_OK) {
+        return ACDL_ENOMEM;
     }
     int64_t id = -1;
     sqlite3_stmt *st = store_prepare(s->c, "SELECT id FROM metric_names WHERE name = ?");
@@ -356,14 +364,8 @@ static struct acc *acc_get(struct staging *s, struct tz_date day, int64_t base, 
         }
         h = (h + 1) & (uint32_t)(s->ahcap - 1);
     }
-    if (s->nacc == s->acccap) {
-        int ncap = s->acccap ? s->acccap * 2 : 1024;
-        struct acc *na = realloc(s->acc, (size_t)ncap * sizeof(*na));
-        if (!na) {
-            return NULL;
-        }
-        s->acc = na;
-        s->acccap = ncap;
+    if (array_room(&s->acc, s->nacc, &s->acccap, sizeof(*s->acc), 1024) != ACDL_OK) {
+        return NULL;
     }
     struct acc *a = &s->acc[s->nacc];
     memset(a, 0, sizeof(*a));
@@ -773,15 +775,8 @@ int staging_zero_fill(struct staging *s, struct tz *tz, int minutes, struct tz_d
     }
     sqlite3_bind_int64(st, 1, s->source_id);
     while (rc == ACDL_OK && sqlite3_step(st) == SQLITE_ROW) {
-        if (np == cap) {
-            int ncap = cap ? cap * 2 : 64;
-            struct fill_pair *n2 = realloc(p, (size_t)ncap * sizeof(*n2));
-            if (!n2) {
-                rc = ACDL_ENOMEM;
-                break;
-            }
-            p = n2;
-            cap = ncap;
+        if ((rc = array_room(&p, np, &cap, sizeof(*p), 64)) != ACDL_OK) {
+            break;
         }
         store_column_text(st, 0, p[np].queue, sizeof(p[np].queue));
         store_column_text(st, 1, p[np].metric, sizeof(p[np].metric));
