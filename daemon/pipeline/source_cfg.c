@@ -734,6 +734,11 @@ static json_t *column_json(const struct source_column *c)
         }
         n = n * 10 + (*p - '0');
     }
+    /* a number only as get_column() takes one back: 1..100000, no leading zero ("0" and
+     * "007" are header names) */
+    if (n < 1 || n > 100000 || c->spec[0] == '0') {
+        return json_string(c->spec);
+    }
     return json_integer(n);
 }
 
