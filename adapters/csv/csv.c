@@ -49,6 +49,15 @@ struct csv_reader {
     FILE *file;
     csv_read_fn fn;
     void *ctx;
+    /* UTF-16 input (0: none, 1: little-endian, 2: big-endian) is decoded into UTF-8 as it is
+     * read, so the parser sees UTF-8; raw holds one block of it, carry the bytes of a code
+     * point cut by the end of a block. A memory input in UTF-16 is read like a stream. */
+    int utf16;
+    unsigned char *raw;
+    unsigned char carry[4];
+    size_t ncarry;
+    const unsigned char *mem;
+    size_t mem_len, mem_pos;
     const unsigned char *buf; /* the window: own, or the caller's memory */
     unsigned char *own;       /* NULL for memory inputs */
     size_t own_cap, cap_max;
@@ -56,11 +65,13 @@ struct csv_reader {
     uint64_t base; /* input offset of buf[0] */
     int eof;
     int fatal; /* sticky ACDL_E* code once reading cannot go on */
+    char fatal_reason[CSV_REASON_MAX]; /* why, when more can be said than the code's text */
 
     /* position */
     uint64_t line;  /* physical line at pos */
     int pending_lf; /* the last line end was a CR: a following LF belongs to it */
     int bom_done;
+    int last_open; /* the last record read reached the end of the input without a line end */
     unsigned long skip_left; /* physical lines still to skip */
 
     /* the current record */
@@ -111,6 +122,11 @@ void csv_options_init(struct csv_options *o)
     o->block_size = CSV_DEFAULT_BLOCK_SIZE;
 }
 
+int csv_last_open(const struct csv_reader *r)
+{
+    return r->last_open;
+}
+
 int csv_error_recoverable(int rc)
 {
     return rc == ACDL_EINVAL || rc == ACDL_ETOOBIG;
@@ -129,7 +145,8 @@ static int options_check(const struct csv_options *o)
         return ACDL_EINVAL;
     }
     if (o->encoding != CSV_ENC_UTF8 && o->encoding != CSV_ENC_CP1252 &&
-        o->encoding != CSV_ENC_LATIN1) {
+        o->encoding != CSV_ENC_LATIN1 && o->encoding != CSV_ENC_UTF16LE &&
+        o->encoding != CSV_ENC_UTF16BE) {
         return ACDL_EINVAL;
     }
     if (o->max_record < 1 || o->max_record > CSV_LIMIT_MAX_RECORD || o->max_fields < 1 ||
@@ -159,6 +176,10 @@ static int reader_new(struct csv_reader **out, const struct csv_options *o, cons
         return ACDL_ENOMEM;
     }
     r->o = *o;
+    if (o->encoding == CSV_ENC_UTF16LE || o->encoding == CSV_ENC_UTF16BE) {
+        r->utf16 = o->encoding == CSV_ENC_UTF16LE ? 1 : 2;
+        r->o.encoding = CSV_ENC_UTF8; /* what the parser sees */
+    }
     if (o->name) {
         name = o->name;
     }
@@ -178,7 +199,7 @@ static int reader_new(struct csv_reader **out, const struct csv_options *o, cons
     r->skip_left = o->skip_lines;
     r->header_done = !o->header;
     /* room for a whole overlong-record check (max_record + 2) plus one more block */
-    r->cap_max = o->max_record + 2 + o->block_size;
+    r->cap_max = o->max_record + 2 + o->block_size + (r->utf16 ? 8 : 0);
     *out = r;
     return ACDL_OK;
 }
@@ -198,6 +219,12 @@ static int alloc_window(struct csv_reader *r)
     }
     r->own_cap = cap;
     r->buf = r->own;
+    if (r->utf16) {
+        r->raw = malloc(r->o.block_size + 4);
+        if (!r->raw) {
+            return ACDL_ENOMEM;
+        }
+    }
     return ACDL_OK;
 }
 
@@ -236,6 +263,18 @@ int csv_open_mem(struct csv_reader **out, const void *data, size_t len, const st
     rc = reader_new(&r, o, NULL);
     if (rc != ACDL_OK) {
         return rc;
+    }
+    if (r->utf16) {
+        /* decoded block by block like a stream */
+        rc = alloc_window(r);
+        if (rc != ACDL_OK) {
+            csv_close(r);
+            return rc;
+        }
+        r->mem = data;
+        r->mem_len = len;
+        *out = r;
+        return ACDL_OK;
     }
     r->buf = len ? data : (const unsigned char *)"";
     r->len = len;
@@ -279,6 +318,7 @@ void csv_close(struct csv_reader *r)
         fclose(r->file);
     }
     free(r->own);
+    free(r->raw);
     free(r->fields);
     free(r->out);
     free(r->hdr);
@@ -287,6 +327,117 @@ void csv_close(struct csv_reader *r)
 }
 
 /* --- input --- */
+
+/* Reads up to want bytes of the input as it is into dst. */
+static int read_raw(struct csv_reader *r, unsigned char *dst, size_t want, size_t *got)
+{
+    int rc = ACDL_OK;
+    *got = 0;
+    if (r->file) {
+        *got = fread(dst, 1, want, r->file);
+        if (*got == 0 && ferror(r->file)) {
+            rc = ACDL_EIO;
+        }
+    } else if (r->fn) {
+        rc = r->fn(r->ctx, (char *)dst, want, got);
+        if (rc > 0) {
+            rc = ACDL_EIO; /* not a code of ours */
+        }
+        if (rc == ACDL_OK && *got > want) {
+            rc = ACDL_EINVAL;
+        }
+    } else {
+        *got = r->mem_len - r->mem_pos < want ? r->mem_len - r->mem_pos : want;
+        memcpy(dst, r->mem + r->mem_pos, *got);
+        r->mem_pos += *got;
+    }
+    return rc;
+}
+
+static void put_utf8(unsigned char **d, uint32_t cp)
+{
+    unsigned char *p = *d;
+    if (cp < 0x80) {
+        *p++ = (unsigned char)cp;
+    } else if (cp < 0x800) {
+        *p++ = (unsigned char)(0xC0 | (cp >> 6));
+        *p++ = (unsigned char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *p++ = (unsigned char)(0xE0 | (cp >> 12));
+        *p++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        *p++ = (unsigned char)(0x80 | (cp & 0x3F));
+    } else {
+        *p++ = (unsigned char)(0xF0 | (cp >> 18));
+        *p++ = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+        *p++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        *p++ = (unsigned char)(0x80 | (cp & 0x3F));
+    }
+    *d = p;
+}
+
+/* Reads UTF-16 and appends it as UTF-8 to the window (at most want bytes). An unpaired
+ * surrogate becomes the byte 0xFF, which the parser reports as invalid UTF-16; an odd byte
+ * at the end of the input likewise. *got == 0 only at the end of the input. */
+static int read_utf16(struct csv_reader *r, size_t want, size_t *got)
+{
+    unsigned char *d0 = r->own + r->len, *d = d0;
+    size_t n = 0, i = 0, take;
+    int rc;
+    *got = 0;
+    /* a UTF-16 unit of 2 bytes gives at most 3 bytes of UTF-8; a pair of 4 gives 4 */
+    take = (want / 3) * 2;
+    if (take > (r->o.block_size < 4 ? 4 : r->o.block_size)) {
+        take = r->o.block_size < 4 ? 4 : r->o.block_size;
+    }
+    memcpy(r->raw, r->carry, r->ncarry);
+    n = r->ncarry;
+    r->ncarry = 0;
+    do {
+        size_t g = 0;
+        rc = read_raw(r, r->raw + n, take - n, &g);
+        if (rc != ACDL_OK) {
+            return rc;
+        }
+        if (g == 0) {
+            break;
+        }
+        n += g;
+    } while (n < 4 && n < take);
+    while (i + 1 < n) {
+        uint32_t u = r->utf16 == 1 ? (uint32_t)(r->raw[i] | (r->raw[i + 1] << 8))
+                                   : (uint32_t)((r->raw[i] << 8) | r->raw[i + 1]);
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            if (i + 3 >= n) {
+                break; /* its pair is in the next block (or missing at the end) */
+            }
+            uint32_t v = r->utf16 == 1 ? (uint32_t)(r->raw[i + 2] | (r->raw[i + 3] << 8))
+                                       : (uint32_t)((r->raw[i + 2] << 8) | r->raw[i + 3]);
+            if (v >= 0xDC00 && v <= 0xDFFF) {
+                put_utf8(&d, 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
+                i += 4;
+                continue;
+            }
+            *d++ = 0xFF;
+        } else if (u >= 0xDC00 && u <= 0xDFFF) {
+            *d++ = 0xFF;
+        } else {
+            put_utf8(&d, u);
+        }
+        i += 2;
+    }
+    if (i < n) {
+        size_t left = n - i;
+        if (d == d0) {
+            /* nothing decoded: the input ended inside a code point */
+            *d++ = 0xFF;
+        } else {
+            memcpy(r->carry, r->raw + i, left);
+            r->ncarry = left;
+        }
+    }
+    *got = (size_t)(d - d0);
+    return ACDL_OK;
+}
 
 /* Moves the unread rest to the front of the window and reads one more block. Memory inputs
  * are complete already. Returns 0 or a fatal code. */
@@ -304,7 +455,7 @@ static int fill(struct csv_reader *r)
         r->len -= r->pos;
         r->pos = 0;
     }
-    if (r->len == r->own_cap) {
+    if (r->own_cap - r->len < (r->utf16 ? 8u : 1u)) {
         size_t cap = r->own_cap * 2;
         unsigned char *nb;
         if (cap > r->cap_max || cap < r->own_cap) {
@@ -322,22 +473,13 @@ static int fill(struct csv_reader *r)
         r->own_cap = cap;
     }
     want = r->own_cap - r->len;
-    if (want > r->o.block_size) {
-        want = r->o.block_size;
+    if (want > r->o.block_size && want > 8) {
+        want = r->o.block_size > 8 ? r->o.block_size : 8;
     }
-    if (r->file) {
-        got = fread(r->own + r->len, 1, want, r->file);
-        if (got == 0 && ferror(r->file)) {
-            rc = ACDL_EIO;
-        }
+    if (r->utf16) {
+        rc = read_utf16(r, want, &got);
     } else {
-        rc = r->fn(r->ctx, (char *)r->own + r->len, want, &got);
-        if (rc > 0) {
-            rc = ACDL_EIO; /* not a code of ours */
-        }
-        if (rc == ACDL_OK && got > want) {
-            rc = ACDL_EINVAL;
-        }
+        rc = read_raw(r, r->own + r->len, want, &got);
     }
     if (rc != ACDL_OK) {
         return rc;
@@ -463,8 +605,14 @@ static size_t high_byte(const struct csv_reader *r, struct pstate *ps, const uns
         return 0;
     }
     if (!ps->has_err) {
-        snprintf(why, sizeof(why), "invalid UTF-8 (byte 0x%02X; is the file Windows-1252?)",
-                 (unsigned)p[0]);
+        if (r->utf16) {
+            snprintf(why, sizeof(why),
+                     "invalid UTF-16 (an unpaired surrogate or a cut-off "
+                     "character)");
+        } else {
+            snprintf(why, sizeof(why), "invalid UTF-8 (byte 0x%02X; is the file Windows-1252?)",
+                     (unsigned)p[0]);
+        }
         perr(ps, (size_t)(p - r->buf), why);
     }
     return 1;
@@ -745,6 +893,10 @@ static int read_record(struct csv_reader *r, struct csv_error *err, uint64_t num
     for (;;) {
         const unsigned char *p, *end;
         if (r->fatal) {
+            error_set(r, err, number, r->line, 1,
+                      r->fatal_reason[0]        ? r->fatal_reason
+                      : r->fatal == ACDL_ENOMEM ? "out of memory"
+                                                : "the file cannot be read");
             return r->fatal;
         }
         if (r->pos == r->len || (!r->bom_done && r->len - r->pos < 3 && !r->eof)) {
@@ -764,6 +916,14 @@ static int read_record(struct csv_reader *r, struct csv_error *err, uint64_t num
             if (r->o.encoding == CSV_ENC_UTF8 && end - p >= 3 && p[0] == 0xEF && p[1] == 0xBB &&
                 p[2] == 0xBF) {
                 r->pos += 3;
+            } else if (!r->utf16 && end - p >= 2 &&
+                       ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF))) {
+                int le = p[0] == 0xFF;
+                snprintf(r->fatal_reason, sizeof(r->fatal_reason),
+                         "the file is UTF-16 %s (it starts with the byte-order mark %s): set the "
+                         "encoding to utf-16%s, or export it as UTF-8",
+                         le ? "LE" : "BE", le ? "FF FE" : "FE FF", le ? "le" : "be");
+                r->fatal = ACDL_EIO;
             }
             continue;
         }
@@ -835,6 +995,7 @@ static int read_record(struct csv_reader *r, struct csv_error *err, uint64_t num
         }
         *line = r->line;
         *offset = r->base + r->pos;
+        r->last_open = rc == P_DONE && ps->end == ps->content_end && ps->end == r->len && r->eof;
         if (rc == P_TOOBIG) {
             char why[CSV_REASON_MAX];
             snprintf(why, sizeof(why), "record longer than %zu bytes", r->o.max_record);
@@ -956,7 +1117,7 @@ int csv_next(struct csv_reader *r, struct csv_record *rec, struct csv_error *err
             /* the reader has moved on, but the record is still in the window */
             locate(r, (size_t)(off - r->base), line, n < r->nhdr ? ps.content_end : ps.mark_off,
                    &el, &ec, NULL);
-            snprintf(why, sizeof(why), "%zu field%s, but the header has %zu", n, n == 1 ? "" : "s",
+            snprintf(why, sizeof(why), "%zu field%s, the header has %zu", n, n == 1 ? "" : "s",
                      r->nhdr);
             error_set(r, err, r->nrec, el, ec, why);
             return ACDL_EINVAL;

@@ -30,7 +30,9 @@
  * breaks; CRLF, LF and CR line ends, also mixed; a quote inside an unquoted field (kept as it
  * is); blanks after a closing quote; a separator at the end of every line (with a header, the
  * empty field it makes is dropped); blank lines (also lines of only spaces and tabs), which
- * are skipped; a last line without a line end; a UTF-8 byte-order mark (skipped).
+ * are skipped; a last line without a line end (csv_last_open() tells when the record just read
+ * was one); a UTF-8 byte-order mark (skipped). A file that starts with a UTF-16 byte-order mark
+ * while another encoding was chosen is not read: csv_next() fails with a message saying so.
  *
  * What is an error of one record (the reader goes on with the next one): a NUL byte, invalid
  * UTF-8 in a UTF-8 input, text after a closing quote, an unterminated quoted field, more than
@@ -73,6 +75,9 @@ enum csv_encoding {
     CSV_ENC_UTF8 = 0, /* validated; a leading byte-order mark is skipped */
     CSV_ENC_CP1252,   /* Windows-1252 (WHATWG table: 0x81 0x8D 0x8F 0x90 0x9D map to C1 controls) */
     CSV_ENC_LATIN1,   /* ISO-8859-1 */
+    CSV_ENC_UTF16LE,  /* UTF-16 little-endian, decoded as it is read; a byte-order mark is
+                       * skipped. Offsets (csv_record.offset) then count UTF-8 bytes. */
+    CSV_ENC_UTF16BE,  /* UTF-16 big-endian, likewise */
 };
 
 struct csv_options {
@@ -109,8 +114,8 @@ struct csv_record {
     uint64_t offset;                /* byte offset of the record's start in the input */
 };
 
-#define CSV_REASON_MAX 120
-#define CSV_MESSAGE_MAX 360
+#define CSV_REASON_MAX 160
+#define CSV_MESSAGE_MAX 400
 struct csv_error {
     uint64_t record;               /* number of the bad record (0: the header) */
     uint64_t line;                 /* 1-based physical line of the problem */
@@ -146,9 +151,15 @@ void csv_close(struct csv_reader *r);
  * Returns CSV_RECORD; CSV_END at the end of the input; for a bad record ACDL_EINVAL or
  * ACDL_ETOOBIG (overlong record) with *err filled in (err may be NULL), after which the next
  * call goes on with the following record; or ACDL_EIO / ACDL_ENOMEM / the callback's code,
- * after which the reader is finished and keeps returning that code. *rec is only set for
+ * after which the reader is finished and keeps returning that code (*err filled in too, e.g.
+ * "NAME:1:1: the file is UTF-16 LE ..."). *rec is only set for
  * CSV_RECORD. */
 int csv_next(struct csv_reader *r, struct csv_record *rec, struct csv_error *err);
+
+/* 1 when the record (or bad record, or header) just read by csv_next or csv_header_read
+ * reached the end of the input without a line end: the last line of a file that may still be
+ * being written. */
+int csv_last_open(const struct csv_reader *r);
 
 /* 1 when rc (from csv_next) reported a bad record and reading may go on, else 0. */
 int csv_error_recoverable(int rc);

@@ -854,6 +854,23 @@ static int note_file(struct rows *r, const char *name, const char *sha, long lon
     return ACDL_OK;
 }
 
+/* A last line without a line end in a file changed within the source's wait may be one the
+ * ACD is still writing (a value cut short looks like a smaller value): 1 when that is so, and
+ * the run log says the file waits. */
+static int file_still_written(struct rows *r, const char *path, const char *name, uint64_t line)
+{
+    int64_t age = plat_file_age_s(path);
+    if (age < 0 || age >= r->cfg->partial_line_wait_s) {
+        return 0;
+    }
+    rows_log(r, "info",
+             "%s: line %llu has no line end and the file changed %llds ago: it may still be "
+             "being written, so that line is left for a later run and the file is not marked "
+             "imported (csv.partial_line_wait_s %d)",
+             name, (unsigned long long)line, (long long)age, r->cfg->partial_line_wait_s);
+    return 1;
+}
+
 static int import_file(const char *name, void *ctx)
 {
     struct csv_walk *w = ctx;
@@ -882,7 +899,6 @@ static int import_file(const char *name, void *ctx)
         return 0;
     }
     o.name = name;
-    o.allow_ragged = 1;
     rc = csv_open_file(&rd, path, &o);
     if (rc != ACDL_OK) {
         rows_log(r, "warn", "%s: cannot open: %s", name, acdl_strerror(rc));
@@ -890,6 +906,11 @@ static int import_file(const char *name, void *ctx)
         return 0;
     }
     rc = csv_header_read(rd, &cerr);
+    if (rc == ACDL_OK && o.header && csv_last_open(rd) && file_still_written(r, path, name, 1)) {
+        csv_close(rd);
+        r->k.files_skipped++;
+        return 0;
+    }
     if (rc != ACDL_OK) {
         rows_log(r, "error", "%s", rc == ACDL_ENOTFOUND ? "the file has no header" : cerr.message);
         csv_close(rd);
@@ -922,10 +943,15 @@ static int import_file(const char *name, void *ctx)
         return rc;
     }
     int64_t rejected_before = r->k.rows_rejected;
-    int strict_fail = 0;
+    int strict_fail = 0, waiting = 0;
     for (;;) {
         rc = csv_next(rd, &rec, &cerr);
         if (rc == CSV_END) {
+            break;
+        }
+        if ((rc == CSV_RECORD || csv_error_recoverable(rc)) && csv_last_open(rd) &&
+            file_still_written(r, path, name, rc == CSV_RECORD ? rec.line : cerr.line)) {
+            waiting = 1;
             break;
         }
         if (rc < 0) {
@@ -975,6 +1001,9 @@ static int import_file(const char *name, void *ctx)
     r->k.files_read++;
     if (r->preview_rows) {
         return r->preview_seen >= r->preview_max ? ACDL_ESTOP : 0;
+    }
+    if (waiting) {
+        return 0; /* its complete lines are staged; the whole file is read again later */
     }
     if ((rc = note_file(r, name, sha, size)) != ACDL_OK) {
         return rc;

@@ -207,10 +207,11 @@ static int parse_csv(const json_t *o, struct source_cfg *cfg, char *err, size_t 
     static const char *const keys[] = {"folder", "pattern", "separator", "quote", "encoding",
                                        "skip_lines", "header", "date_order", "date_format",
                                        "time_format", "timestamp_format", "after_import",
-                                       "archive_folder", "strict", NULL};
+                                       "archive_folder", "strict", "partial_line_wait_s", NULL};
     char sep[8] = ",", quote[8] = "\"", enc[16] = "utf-8", order[8] = "dmy", after[8] = "keep";
     int skip = 0, header = 1;
     char why[200];
+    cfg->partial_line_wait_s = SOURCE_PARTIAL_LINE_WAIT_S;
     struct datetime_format f;
     int rc;
     if (!json_is_object(o)) {
@@ -230,7 +231,9 @@ static int parse_csv(const json_t *o, struct source_cfg *cfg, char *err, size_t 
         (rc = get_str(o, "timestamp_format", "csv.timestamp_format", cfg->timestamp_format, sizeof(cfg->timestamp_format), 0, err, errsz)) ||
         (rc = get_str(o, "after_import", "csv.after_import", after, sizeof(after), 0, err, errsz)) ||
         (rc = get_str(o, "archive_folder", "csv.archive_folder", cfg->archive_folder, sizeof(cfg->archive_folder), 0, err, errsz)) ||
-        (rc = get_bool(o, "strict", "csv.strict", &cfg->strict, err, errsz))) {
+        (rc = get_bool(o, "strict", "csv.strict", &cfg->strict, err, errsz)) ||
+        (rc = get_int(o, "partial_line_wait_s", "csv.partial_line_wait_s", 0, 86400,
+                      &cfg->partial_line_wait_s, err, errsz))) {
         return rc;
     }
     if (!cfg->folder[0]) {
@@ -260,8 +263,13 @@ static int parse_csv(const json_t *o, struct source_cfg *cfg, char *err, size_t 
         cfg->csv.encoding = CSV_ENC_CP1252;
     } else if (!strcmp(enc, "iso-8859-1")) {
         cfg->csv.encoding = CSV_ENC_LATIN1;
+    } else if (!strcmp(enc, "utf-16le")) {
+        cfg->csv.encoding = CSV_ENC_UTF16LE;
+    } else if (!strcmp(enc, "utf-16be")) {
+        cfg->csv.encoding = CSV_ENC_UTF16BE;
     } else {
-        return fail(err, errsz, "csv.encoding", "must be utf-8, windows-1252 or iso-8859-1");
+        return fail(err, errsz, "csv.encoding",
+                    "must be utf-8, windows-1252, iso-8859-1, utf-16le or utf-16be");
     }
     cfg->csv.skip_lines = (unsigned long)skip;
     cfg->csv.header = header;
@@ -751,14 +759,15 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
 {
     json_t *out = json_object();
     if (cfg->kind == SOURCE_CSV) {
-        static const char *const enc[] = {"utf-8", "windows-1252", "iso-8859-1"};
+        static const char *const enc[] = {"utf-8", "windows-1252", "iso-8859-1", "utf-16le",
+                                          "utf-16be"};
         static const char *const order[] = {"dmy", "mdy", "ymd"};
         static const char *const after[] = {"keep", "move", "delete"};
         char sep[2] = {cfg->csv.separator, 0};
         char quote[2] = {cfg->csv.quote == CSV_QUOTE_NONE ? 0 : (char)cfg->csv.quote, 0};
         json_object_set_new(
             out, "csv",
-            json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:s, s:o, s:o, s:o, s:s, s:o, s:b}",
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:s, s:o, s:o, s:o, s:s, s:o, s:b, s:i}",
                       "folder", cfg->folder, "pattern", cfg->pattern, "separator", sep, "quote",
                       quote, "encoding", enc[cfg->csv.encoding], "skip_lines",
                       (int)cfg->csv.skip_lines, "header", cfg->csv.header, "date_order",
@@ -766,7 +775,8 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
                       "time_format", str_or_null(cfg->time_format), "timestamp_format",
                       str_or_null(cfg->timestamp_format), "after_import",
                       after[cfg->after_import], "archive_folder",
-                      str_or_null(cfg->archive_folder), "strict", cfg->strict));
+                      str_or_null(cfg->archive_folder), "strict", cfg->strict,
+                      "partial_line_wait_s", cfg->partial_line_wait_s));
         if (cfg->product == PRODUCT_AGENT_STATES) {
             json_object_set_new(
                 out, "columns",

@@ -16,6 +16,7 @@
 #define SOURCE_MAX_METRICS 64
 #define SOURCE_MAX_DERIVED 32
 #define SOURCE_PATH_MAX 1024
+#define SOURCE_PARTIAL_LINE_WAIT_S 120
 
 enum source_kind { SOURCE_CSV = 0, SOURCE_ODBC };
 enum source_layout { LAYOUT_INTERVAL = 0, LAYOUT_CONTACT };
@@ -65,6 +66,9 @@ struct source_cfg {
     enum after_import after_import;
     char archive_folder[SOURCE_PATH_MAX];
     int strict; /* 1: a bad row fails the file */
+    /* a last line without a line end in a file modified less than this many seconds ago may
+     * still be being written: it is left (and the file not marked imported) for a later run */
+    int partial_line_wait_s;
 
     /* column roles (CSV by name/number; ODBC results follow the documented contract) */
     struct source_column queue, queue_name, date, time, timestamp, answered, duration;

@@ -33,6 +33,11 @@ int plat_file_rename(const char *from, const char *to);
 /* Size of the file in bytes, or -1. */
 long long plat_file_size(const char *path);
 
+/* Seconds since the file was last modified, by the system's real clock (never the test
+ * clock: modification times are written by it); 0 for a time in the future, -1 when the file
+ * cannot be looked at. */
+int64_t plat_file_age_s(const char *path);
+
 /* Milliseconds from an arbitrary start; never goes backwards. */
 int64_t plat_monotonic_ms(void);
 

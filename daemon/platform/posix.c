@@ -148,6 +148,16 @@ long long plat_file_size(const char *path)
     return (long long)st.st_size;
 }
 
+int64_t plat_file_age_s(const char *path)
+{
+    struct stat st;
+    time_t now = time(NULL);
+    if (stat(path, &st) != 0) {
+        return -1;
+    }
+    return now > st.st_mtime ? (int64_t)(now - st.st_mtime) : 0;
+}
+
 int64_t plat_monotonic_ms(void)
 {
     struct timespec ts;

@@ -160,6 +160,23 @@ long long plat_file_size(const char *path)
     return ((long long)a.nFileSizeHigh << 32) | a.nFileSizeLow;
 }
 
+int64_t plat_file_age_s(const char *path)
+{
+    WIN32_FILE_ATTRIBUTE_DATA a;
+    FILETIME now;
+    ULARGE_INTEGER m, n;
+    if (!GetFileAttributesExA(path, GetFileExInfoStandard, &a)) {
+        return -1;
+    }
+    GetSystemTimeAsFileTime(&now);
+    m.LowPart = a.ftLastWriteTime.dwLowDateTime;
+    m.HighPart = a.ftLastWriteTime.dwHighDateTime;
+    n.LowPart = now.dwLowDateTime;
+    n.HighPart = now.dwHighDateTime;
+    /* both count 100 ns steps */
+    return n.QuadPart > m.QuadPart ? (int64_t)((n.QuadPart - m.QuadPart) / 10000000ULL) : 0;
+}
+
 int64_t plat_monotonic_ms(void)
 {
     return (int64_t)GetTickCount64();

@@ -295,7 +295,7 @@ static void test_trailing_separator(void)
     CHECK_RENDER(render("a;b;c\n1;2;3;\n4;5;6\n", ';', 1), "2:1|2|3\n3:4|5|6\n");
     CHECK_RENDER(render("a;b;c;\n1;2;3;\n4;5;6\n", ';', 1), "2:1|2|3\n3:4|5|6\n");
     /* a quoted empty last field is data, so that is one field too many */
-    CHECK_RENDER(render("a;b\n1;2;\"\"\n", ';', 1), "!2:5 3 fields, but the header has 2\n");
+    CHECK_RENDER(render("a;b\n1;2;\"\"\n", ';', 1), "!2:5 3 fields, the header has 2\n");
     /* without a header, the empty field stays */
     CHECK_RENDER(render("1;2;\n", ';', 0), "1:1|2|\n");
 }
@@ -303,7 +303,7 @@ static void test_trailing_separator(void)
 static void test_ragged(void)
 {
     CHECK_RENDER(render("a;b;c\n1;2\n1;2;3;4;5\n1;2;3\n", ';', 1),
-                 "!2:4 2 fields, but the header has 3\n!3:7 5 fields, but the header has 3\n"
+                 "!2:4 2 fields, the header has 3\n!3:7 5 fields, the header has 3\n"
                  "4:1|2|3\n");
     struct csv_options o;
     csv_options_init(&o);
@@ -315,7 +315,7 @@ static void test_ragged(void)
     /* the position of a short record is its line end, in characters */
     o.allow_ragged = 0;
     t = "a;b;c\n\"ä\nö\";ü\n";
-    CHECK_RENDER(render_opts(t, strlen(t), &o), "!3:5 2 fields, but the header has 3\n");
+    CHECK_RENDER(render_opts(t, strlen(t), &o), "!3:5 2 fields, the header has 3\n");
 }
 
 /* --- bad records --- */
@@ -476,8 +476,8 @@ static void test_dirty_file(void)
     o.name = "orders.csv";
     CHECK_RENDER(render_file("dirty.csv", &o),
                  "2:SUPPORT|15.03.2026|08:00|12\n"
-                 "!3:23 3 fields, but the header has 4\n"
-                 "!4:28 5 fields, but the header has 4\n"
+                 "!3:23 3 fields, the header has 4\n"
+                 "!4:28 5 fields, the header has 4\n"
                  "5:BILLING|15.03.2026|08:45|5\n"
                  "!6:2 NUL byte\n"
                  "!7:23 invalid UTF-8 (byte 0xE9; is the file Windows-1252?)\n"
@@ -499,7 +499,7 @@ static void test_dirty_file(void)
     CHECK_EQ_INT(rec.offset, 24);
     CHECK_EQ_INT(csv_next(r, &rec, &err), ACDL_EINVAL);
     CHECK_EQ_INT(err.record, 2);
-    CHECK_EQ_STR(err.message, "orders.csv:3:23: 3 fields, but the header has 4");
+    CHECK_EQ_STR(err.message, "orders.csv:3:23: 3 fields, the header has 4");
     for (int i = 0; i < 6; i++) {
         csv_next(r, &rec, &err);
     }
@@ -852,6 +852,123 @@ static void test_large_file(void)
     check_tmpdir_done(dir);
 }
 
+/* UTF-16 text of s (ASCII and the code points given as \uXXXX-free UTF-8 below) with a
+ * byte-order mark; le selects the byte order. Returns the length written to out. */
+static size_t to_utf16(const char *utf8, int le, unsigned char *out, size_t cap)
+{
+    size_t n = 0;
+    const unsigned char *p = (const unsigned char *)utf8;
+    uint32_t units[2];
+    out[n++] = le ? 0xFF : 0xFE;
+    out[n++] = le ? 0xFE : 0xFF;
+    while (*p && n + 4 <= cap) {
+        uint32_t cp;
+        int k = 1;
+        if (*p < 0x80) {
+            cp = *p++;
+        } else if (*p < 0xE0) {
+            cp = ((uint32_t)(p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+            p += 2;
+        } else if (*p < 0xF0) {
+            cp = ((uint32_t)(p[0] & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+            p += 3;
+        } else {
+            cp = ((uint32_t)(p[0] & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
+                 ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+            p += 4;
+        }
+        if (cp >= 0x10000) {
+            units[0] = 0xD800 + ((cp - 0x10000) >> 10);
+            units[1] = 0xDC00 + ((cp - 0x10000) & 0x3FF);
+            k = 2;
+        } else {
+            units[0] = cp;
+        }
+        for (int i = 0; i < k; i++) {
+            out[n++] = (unsigned char)(le ? units[i] & 0xFF : units[i] >> 8);
+            out[n++] = (unsigned char)(le ? units[i] >> 8 : units[i] & 0xFF);
+        }
+    }
+    return n;
+}
+
+static void test_utf16(void)
+{
+    const char *text = "queue;name\r\n101;Köln €\r\n102;\"a;\xF0\x9F\x98\x80\"\n";
+    unsigned char buf[256];
+    struct csv_options o;
+    for (int le = 0; le <= 1; le++) {
+        size_t n = to_utf16(text, le, buf, sizeof(buf));
+        csv_options_init(&o);
+        o.separator = ';';
+        o.header = 1;
+        o.encoding = le ? CSV_ENC_UTF16LE : CSV_ENC_UTF16BE;
+        CHECK_RENDER(render_opts((const char *)buf, n, &o), "2:101|Köln €\n3:102|a;😀\n");
+        /* read as UTF-8, the byte-order mark is named */
+        o.encoding = CSV_ENC_UTF8;
+        struct csv_reader *r = NULL;
+        struct csv_record rec;
+        struct csv_error err;
+        o.name = "export.csv";
+        if (CHECK_EQ_INT(csv_open_mem(&r, buf, n, &o), 0)) {
+            int rc = csv_next(r, &rec, &err);
+            CHECK(rc < 0 && !csv_error_recoverable(rc));
+            CHECK_EQ_STR(err.message,
+                         le ? "export.csv:1:1: the file is UTF-16 LE (it starts with the "
+                              "byte-order mark FF FE): set the encoding to utf-16le, or export it "
+                              "as UTF-8"
+                            : "export.csv:1:1: the file is UTF-16 BE (it starts with the "
+                              "byte-order mark FE FF): set the encoding to utf-16be, or export it "
+                              "as UTF-8");
+            csv_close(r);
+        }
+    }
+    /* an unpaired surrogate and an odd last byte are errors of their records */
+    static const unsigned char bad[] = {'a', 0, '\n', 0, 0x00, 0xD8, 'b', 0, '\n', 0, 'c', 0, 'd'};
+    csv_options_init(&o);
+    o.encoding = CSV_ENC_UTF16LE;
+    CHECK_RENDER(render_opts((const char *)bad, sizeof(bad), &o),
+                 "1:a\n!2:1 invalid UTF-16 (an unpaired surrogate or a cut-off character)\n"
+                 "!3:2 invalid UTF-16 (an unpaired surrogate or a cut-off character)\n");
+}
+
+/* csv_last_open: only a last line without a line end */
+static void test_last_open(void)
+{
+    static const struct {
+        const char *in;
+        int header, open_after[4];
+    } cases[] = {
+        {"a,b\n1,2\n3,4", 1, {0, 1, -1, -1}},   {"a,b\n1,2\n3,4\n", 1, {0, 0, -1, -1}},
+        {"a,b\n1,2\n3,4\r", 1, {0, 0, -1, -1}}, {"a,b\n1,2\n3,\"4", 1, {0, 1, -1, -1}},
+        {"1,2\n3", 0, {0, 1, -1, -1}},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct csv_options o;
+        struct csv_reader *r = NULL;
+        struct csv_record rec;
+        struct csv_error err;
+        csv_options_init(&o);
+        o.header = cases[i].header;
+        o.block_size = 3;
+        if (!CHECK_EQ_INT(csv_open_stream(
+                              &r, chunk_read,
+                              &(struct chunker){cases[i].in, strlen(cases[i].in), 0, 2, 1, -1}, &o),
+                          0)) {
+            continue;
+        }
+        for (int k = 0; cases[i].open_after[k] >= 0; k++) {
+            int rc = csv_next(r, &rec, &err);
+            CHECK(rc == CSV_RECORD || csv_error_recoverable(rc));
+            if (!CHECK_EQ_INT(csv_last_open(r), cases[i].open_after[k])) {
+                fprintf(stdout, "case %zu record %d\n", i, k);
+            }
+        }
+        CHECK_EQ_INT(csv_next(r, &rec, &err), CSV_END);
+        csv_close(r);
+    }
+}
+
 int main(void)
 {
     RUN(test_basic);
@@ -874,5 +991,7 @@ int main(void)
     RUN(test_stream_failure);
     RUN(test_field_lifetime);
     RUN(test_large_file);
+    RUN(test_utf16);
+    RUN(test_last_open);
     return check_summary();
 }

@@ -255,6 +255,8 @@ export default {
   'sources.encoding.utf-8': 'UTF-8',
   'sources.encoding.windows-1252': 'Windows-1252',
   'sources.encoding.iso-8859-1': 'ISO-8859-1 (Latin-1)',
+  'sources.encoding.utf-16le': 'UTF-16 LE',
+  'sources.encoding.utf-16be': 'UTF-16 BE',
   'sources.csv.skip_lines': 'Lines to skip',
   'sources.csv.skip_lines_help': 'Lines before the header (or the data), 0 to 1000.',
   'sources.csv.header': 'Header line',

@@ -20,7 +20,7 @@ const PAGE_SIZE = 50;
 
 const SEPARATORS = [';', ',', '\t', '|'];
 const QUOTES = ['"', "'", ''];
-const ENCODINGS = ['utf-8', 'windows-1252', 'iso-8859-1'];
+const ENCODINGS = ['utf-8', 'windows-1252', 'iso-8859-1', 'utf-16le', 'utf-16be'];
 const DATE_ORDERS = ['dmy', 'mdy', 'ymd'];
 const AFTER_IMPORT = ['keep', 'move', 'delete'];
 const CSV_KEYS = ['folder', 'pattern', 'separator', 'quote', 'encoding', 'skip_lines', 'header',
@@ -107,6 +107,8 @@ export function formFromSource(source) {
       time_format: c.time_format || '', timestamp_format: c.timestamp_format || '',
       after_import: c.after_import || 'keep', archive_folder: c.archive_folder || '',
       strict: Boolean(c.strict),
+      // not on the form: kept as the API has it
+      partial_line_wait_s: c.partial_line_wait_s,
     });
   }
   const cols = s.columns || {};
@@ -163,6 +165,9 @@ export function buildSettings(form) {
       archive_folder: form.after_import === 'move' ? orNull(form.archive_folder) : null,
       strict: Boolean(form.strict),
     };
+    if (form.partial_line_wait_s !== undefined) {
+      settings.csv.partial_line_wait_s = form.partial_line_wait_s;
+    }
     const contact = form.layout === 'contact';
     settings.columns = {
       queue: columnValue(form.col_queue),
