@@ -5,8 +5,6 @@
 
 #include "xlink/conv.h"
 
-#define PASSWORD_HINT "set it in the console (Sources) or with PATCH /api/v1/sources/{id}"
-
 static const char *const spans[] = {"start_duration", "start_end", "start_only"};
 
 /* ActivityTimeSpanType: 0 start + duration, 1 start + end, 2 start only; -1 when unknown. */
@@ -15,11 +13,11 @@ static int span_of(struct conv *c, struct ini_file *f, int sec)
     struct ini_entry *e = ini_take(f, sec, "ActivityTimeSpanType");
     long v = -1;
     const char *name = f->sections[sec].name;
-    if (e && conv_int(e->value, &v) && v >= 0 && v <= 2) {
+    if (e && conv_int(c, f, e, &v) && v >= 0 && v <= 2) {
         conv_item(c, f, name, e, e->key, ST_CONVERTED, "agent_states.span %s", spans[v]);
         return (int)v;
     }
-    conv_item(c, f, name, e, "ActivityTimeSpanType", ST_NOT_CONVERTIBLE,
+    conv_item(c, f, name, e, "ActivityTimeSpanType", ST_NOT_CONVERTIBLE | CONV_DISABLES,
               "%s: start_end is used and the agent-state source is disabled",
               e ? "known values are 0, 1 and 2" : "not set");
     return -1;
@@ -51,7 +49,7 @@ static void state_options(struct conv *c, struct ini_file *f, int sec, int span,
         }
     }
     if ((e = ini_take(f, sec, "MinimumActivityDuration")) != NULL) {
-        if (conv_int(e->value, &v) && v >= 0 && v <= 86400) {
+        if (conv_int(c, f, e, &v) && v >= 0 && v <= 86400) {
             json_object_set_new(states, "min_duration_s", json_integer(v));
             conv_item(c, f, name, e, e->key, ST_CONVERTED, "agent_states.min_duration_s %ld", v);
         } else {
@@ -89,11 +87,12 @@ static int column(struct conv *c, struct ini_file *f, int sec, const char *key, 
     if (!e) {
         return 0;
     }
-    if (!conv_int(e->value, &v) || v < 1 || v > 100000) {
-        conv_item(c, f, f->sections[sec].name, e, key, ST_NOT_CONVERTIBLE,
-                  strchr(e->value, ';') ? "two columns joined into one time are not supported: "
-                                          "give one timestamp column, or a date and a time column"
-                                        : "not a column number (columns are counted from 1)");
+    int list = strchr(e->value, ';') != NULL;
+    if (list || !conv_int(c, f, e, &v) || v < 1 || v > 100000) {
+        conv_item(c, f, f->sections[sec].name, e, key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
+                  list ? "two columns joined into one time are not supported: give one "
+                         "timestamp column, or a date and a time column"
+                       : "not a column number (columns are counted from 1)");
         return -1;
     }
     json_object_set_new(cols, role, json_integer(v));
@@ -113,6 +112,11 @@ void conv_agents_csv(struct conv *c, struct ini_file *f, int sec, const char *tz
     if (!src) {
         return;
     }
+    if (!src->value[0]) {
+        conv_item(c, f, name, src, src->key, ST_SKIPPED,
+                  "empty: no agent-state import from this section");
+        return;
+    }
     snprintf(sname, sizeof(sname), "%.57s agents", name);
     csv = json_pack("{s:s, s:s, s:s, s:b}", "folder", src->value, "pattern", "*", "encoding",
                     "windows-1252", "header", 0);
@@ -123,7 +127,7 @@ void conv_agents_csv(struct conv *c, struct ini_file *f, int sec, const char *tz
     enabled &= conv_separator(c, f, sec, "ActivitySeparatorCharacter", csv);
     conv_after_import(c, f, sec, "DeleteActivityImportFiles", "ActivityDestination", csv);
     if ((e = ini_take(f, sec, "ActivityHeaderLines")) != NULL) {
-        if (conv_int(e->value, &v) && v >= 0 && v <= 1000) {
+        if (conv_int(c, f, e, &v) && v >= 0 && v <= 1000) {
             json_object_set_new(csv, "skip_lines", json_integer(v));
             conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.skip_lines %ld", v);
         } else {
@@ -154,11 +158,11 @@ void conv_agents_csv(struct conv *c, struct ini_file *f, int sec, const char *tz
         int d = column(c, f, sec, "ActivityStartDateColumn", "date", cols);
         bad |= d < 0 || column(c, f, sec, "ActivityStartTimeColumn", "start", cols) < 0;
         e = ini_take(f, sec, "ActivityEndDateColumn");
-        if (e && conv_int(e->value, &v) && v == d) {
+        if (e && conv_int(c, f, e, &v) && v == d) {
             conv_item(c, f, name, e, e->key, ST_CONVERTED, "the same date column as the start");
         } else if (e) {
             bad = 1;
-            conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
+            conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
                       "acdlink reads one date per row (the start's); a state ending on another "
                       "day is cut at midnight");
         }
@@ -184,50 +188,91 @@ void conv_agents_csv(struct conv *c, struct ini_file *f, int sec, const char *tz
     enabled &= states_zone(c, f, sec, tz, zone, sizeof(zone)) && !bad;
     json_t *settings = json_pack("{s:o, s:o, s:o}", "csv", csv, "columns", cols, "agent_states",
                                  states);
-    conv_add_source(c, f, sec, sname, 0, 1, settings, 15, zone, enabled, json_object());
+    conv_add_source(c, f, sec, sname, 0, 1, settings, 15, zone, enabled, json_object(), 0);
 }
 
 void conv_agents_odbc(struct conv *c, struct ini_file *f, int sec, const char *tz,
                       const char *dsn, const char *user, int password)
 {
     const char *name = f->sections[sec].name;
-    struct ini_entry *table = ini_take(f, sec, "AgentActivityTable"), *e;
-    struct ini_entry *agent, *activity, *start, *end, *dur;
-    char sname[80], zone[65], sql[8192];
-    int enabled = 1;
-    if (!table) {
+    struct ini_entry *e, *k[5] = {NULL, NULL, NULL, NULL, NULL};
+    static const char *const need[] = {"AgentActivityTable", "AgentColumn", "ActivityColumn",
+                                       "ActivityStartTimeStampColumn", NULL};
+    char sname[80], zone[65], sql[8192], missing[200] = "", why[200];
+    size_t mo = 0;
+    int enabled = 1, set = 0;
+    if (!ini_peek(f, sec, "AgentActivityTable")) {
         return;
     }
     snprintf(sname, sizeof(sname), "%.57s agents", name);
-    agent = ini_take(f, sec, "AgentColumn");
-    activity = ini_take(f, sec, "ActivityColumn");
-    start = ini_take(f, sec, "ActivityStartTimeStampColumn");
+    for (int i = 0; i < 4; i++) {
+        const struct ini_entry *p = ini_peek(f, sec, need[i]);
+        set += p && p->value[0];
+    }
+    if (!set) {
+        /* the needed keys are all empty: the section does not import agent states */
+        for (int i = 0; i < 4; i++) {
+            while ((e = ini_take(f, sec, need[i])) != NULL) {
+                conv_item(c, f, name, e, e->key, ST_SKIPPED,
+                          "empty: no agent-state import from this section (AgentActivityTable, "
+                          "AgentColumn, ActivityColumn and ActivityStartTimeStampColumn are all "
+                          "empty)");
+            }
+        }
+        return;
+    }
+    set = 0;
     int span = span_of(c, f, sec);
     enabled &= span >= 0;
-    end = span == 1 ? ini_take(f, sec, "ActivityEndTimeStampColumn") : NULL;
-    dur = span == 0 ? ini_take(f, sec, "ActivityDurationColumn") : NULL;
-    for (int k = 0; k < 2; k++) {
-        while ((e = ini_take(f, sec, k ? "ActivityEndTimeStampType"
-                                       : "ActivityStartTimeStampType")) != NULL) {
+    const char *endkey = span == 1   ? "ActivityEndTimeStampColumn"
+                         : span == 0 ? "ActivityDurationColumn"
+                                     : NULL;
+    for (int i = 0; i < 5; i++) {
+        const char *key = i < 4 ? need[i] : endkey;
+        if (!key) {
+            continue;
+        }
+        k[i] = ini_take(f, sec, key);
+        set += k[i] && k[i]->value[0];
+        if (!k[i] || !k[i]->value[0]) {
+            mo += (size_t)snprintf(missing + mo, sizeof(missing) - mo, "%s%s", mo ? ", " : "", key);
+        }
+    }
+    for (int j = 0; j < 2; j++) {
+        while (
+            (e = ini_take(f, sec, j ? "ActivityEndTimeStampType" : "ActivityStartTimeStampType")) !=
+            NULL) {
             int ok = !strcmp(e->value, "2");
             enabled &= ok;
-            conv_item(c, f, name, e, e->key, ok ? ST_CONVERTED : ST_NOT_CONVERTIBLE,
+            conv_item(c, f, name, e, e->key, ok ? ST_CONVERTED : ST_NOT_CONVERTIBLE | CONV_DISABLES,
                       ok ? "a date/time column"
                          : "not a date/time column: convert it in the SQL; the agent-state "
                            "source is disabled");
         }
     }
-    if (!agent || !activity || !start || (span == 1 && !end) || (span == 0 && !dur)) {
-        struct ini_entry *all[] = {table, agent, activity, start, end, dur};
-        for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-            if (all[i]) {
-                conv_item(c, f, name, all[i], all[i]->key, ST_NOT_CONVERTIBLE,
-                          "AgentColumn, ActivityColumn, ActivityStartTimeStampColumn and the end "
-                          "or duration column are all needed for the agent-state query");
+    if (mo) {
+        for (int i = 0; i < 5; i++) {
+            if (k[i]) {
+                conv_item(c, f, name, k[i], k[i]->key, ST_NOT_CONVERTIBLE,
+                          "no agent-state query without %s", missing);
             }
         }
+        conv_flag(c, f, sec,
+                  "no agent-state source: %s missing or empty; set %s in the section and import "
+                  "again, or create an ODBC agent-state source with your own SQL",
+                  missing, strchr(missing, ',') ? "them" : "it");
+        json_array_clear(c->disabling);
         return;
     }
+    struct ini_entry *table = k[0], *agent = k[1], *activity = k[2], *start = k[3];
+    struct ini_entry *end = span == 1 ? k[4] : NULL, *dur = span == 0 ? k[4] : NULL;
+    int shape = 1;
+    for (int i = 0; i < 5; i++) {
+        if (k[i]) {
+            shape &= conv_sql_part_ok(c, f, sec, k[i], "agent-state query");
+        }
+    }
+    enabled &= shape;
     snprintf(sql, sizeof(sql),
              "SELECT %s AS agent_id, %s AS activity_id, %s AS start_time%s%s%s FROM %s WHERE %s "
              ">= :period_start AND %s < :period_end",
@@ -242,6 +287,18 @@ void conv_agents_odbc(struct conv *c, struct ini_file *f, int sec, const char *t
         conv_item(c, f, name, end ? end : dur, (end ? end : dur)->key, ST_CONVERTED,
                   end ? "the state's end column" : "the state's duration column (seconds)");
     }
+    if (shape && !conv_sql_shape(sql, why, sizeof(why))) {
+        enabled = 0;
+        conv_item(c, f, name, table, table->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
+                  "the agent-state query built from the section would not run (%s): the source "
+                  "is created disabled; correct its SQL",
+                  why);
+    }
+    if (!dsn) {
+        enabled = 0;
+        conv_item(c, f, name, NULL, "Source", ST_NOT_CONVERTIBLE | CONV_DISABLES,
+                  "no DSN for the agent-state source: it is created disabled; set odbc.dsn");
+    }
     json_t *states = json_pack("{s:s}", "span", spans[span >= 0 ? span : 1]);
     state_options(c, f, sec, span, states);
     enabled &= states_zone(c, f, sec, tz, zone, sizeof(zone));
@@ -249,10 +306,7 @@ void conv_agents_odbc(struct conv *c, struct ini_file *f, int sec, const char *t
     if (user) {
         json_object_set_new(odbc, "user", json_string(user));
     }
-    if (password) {
-        conv_action(c, "set the ODBC password of source '%s': " PASSWORD_HINT, sname);
-    }
     conv_add_source(c, f, sec, sname, 1, 1,
                     json_pack("{s:o, s:o}", "odbc", odbc, "agent_states", states), 15, zone,
-                    enabled, json_object());
+                    enabled, json_object(), password);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "platform/printf.h"
 
 /* Windows-1252 0x80..0x9f as Unicode (0 = undefined, kept as U+FFFD). */
 static const unsigned short cp1252_high[32] = {
@@ -52,7 +53,27 @@ int ini_is_utf8(const char *data, size_t len)
     return 1;
 }
 
-char *ini_cp1252_to_utf8(const char *data, size_t len)
+/* Appends code point cp as UTF-8 at out[*o]. */
+static void put_utf8(char *out, size_t *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        out[(*o)++] = (char)cp;
+    } else if (cp < 0x800) {
+        out[(*o)++] = (char)(0xc0 | (cp >> 6));
+        out[(*o)++] = (char)(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+        out[(*o)++] = (char)(0xe0 | (cp >> 12));
+        out[(*o)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        out[(*o)++] = (char)(0x80 | (cp & 0x3f));
+    } else {
+        out[(*o)++] = (char)(0xf0 | (cp >> 18));
+        out[(*o)++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        out[(*o)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        out[(*o)++] = (char)(0x80 | (cp & 0x3f));
+    }
+}
+
+char *ini_cp1252_to_utf8(const char *data, size_t len, size_t *outlen)
 {
     char *out = malloc(len * 3 + 1);
     size_t o = 0;
@@ -65,18 +86,37 @@ char *ini_cp1252_to_utf8(const char *data, size_t len)
         if (c >= 0x80 && c <= 0x9f) {
             cp = cp1252_high[c - 0x80] ? cp1252_high[c - 0x80] : 0xfffd;
         }
-        if (cp < 0x80) {
-            out[o++] = (char)cp;
-        } else if (cp < 0x800) {
-            out[o++] = (char)(0xc0 | (cp >> 6));
-            out[o++] = (char)(0x80 | (cp & 0x3f));
-        } else {
-            out[o++] = (char)(0xe0 | (cp >> 12));
-            out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-            out[o++] = (char)(0x80 | (cp & 0x3f));
-        }
+        put_utf8(out, &o, cp);
     }
     out[o] = '\0';
+    *outlen = o;
+    return out;
+}
+
+char *ini_utf16_to_utf8(const char *data, size_t len, int big_endian, size_t *outlen)
+{
+    const unsigned char *s = (const unsigned char *)data;
+    size_t n = len / 2, o = 0;
+    char *out = malloc(n * 3 + 1);
+    if (!out) {
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned u = big_endian ? (unsigned)(s[2 * i] << 8 | s[2 * i + 1])
+                                : (unsigned)(s[2 * i + 1] << 8 | s[2 * i]);
+        if (u >= 0xd800 && u <= 0xdbff && i + 1 < n) {
+            unsigned lo = big_endian ? (unsigned)(s[2 * i + 2] << 8 | s[2 * i + 3])
+                                     : (unsigned)(s[2 * i + 3] << 8 | s[2 * i + 2]);
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+                put_utf8(out, &o, 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00));
+                i++;
+                continue;
+            }
+        }
+        put_utf8(out, &o, u >= 0xd800 && u <= 0xdfff ? 0xfffd : u);
+    }
+    out[o] = '\0';
+    *outlen = o;
     return out;
 }
 
@@ -92,7 +132,10 @@ int ini_ieq(const char *a, const char *b)
     return *a == *b;
 }
 
-static void problem(struct ini_file *f, int line, int column, const char *fmt, ...)
+static void problem(struct ini_file *f, int line, int column, int ignored, const char *fmt, ...)
+    ACDL_PRINTF(5, 6);
+
+static void problem(struct ini_file *f, int line, int column, int ignored, const char *fmt, ...)
 {
     va_list ap;
     if (f->nproblems >= INI_MAX_PROBLEMS) {
@@ -101,6 +144,7 @@ static void problem(struct ini_file *f, int line, int column, const char *fmt, .
     struct ini_problem *p = &f->problems[f->nproblems++];
     p->line = line;
     p->column = column;
+    p->ignored = ignored;
     va_start(ap, fmt);
     vsnprintf(p->text, sizeof(p->text), fmt, ap);
     va_end(ap);
@@ -108,7 +152,7 @@ static void problem(struct ini_file *f, int line, int column, const char *fmt, .
 
 static int is_blank(char c)
 {
-    return c == ' ' || c == '\t';
+    return c == ' ' || c == '\t' || c == '\v';
 }
 
 /* A trimmed copy of s[0..n). */
@@ -141,6 +185,13 @@ static int add_section(struct ini_file *f, const char *name, size_t n, int line)
     if (!ns[f->nsections].name) {
         return ACDL_ENOMEM;
     }
+    ns[f->nsections].first = (int)f->nsections;
+    for (size_t i = 0; i < f->nsections; i++) {
+        if (ini_ieq(ns[i].name, ns[f->nsections].name)) {
+            ns[f->nsections].first = (int)i;
+            break;
+        }
+    }
     f->nsections++;
     return ACDL_OK;
 }
@@ -169,12 +220,16 @@ static int add_entry(struct ini_file *f, const char *line, size_t eq, size_t n, 
         return ACDL_ENOMEM;
     }
     size_t vl = strlen(e->value);
-    if (vl >= 2 && e->value[0] == '"' && e->value[vl - 1] == '"') {
+    char q = e->value[0];
+    if (vl >= 2 && (q == '"' || q == '\'') && e->value[vl - 1] == q) {
         memmove(e->value, e->value + 1, vl - 2);
         e->value[vl - 2] = '\0';
         e->quoted = 1;
-    } else if (vl >= 1 && e->value[0] == '"') {
-        problem(f, lineno, (int)(eq + 2), "the value opens a quote that it does not close");
+    } else if (vl >= 1 && (q == '"' || q == '\'')) {
+        e->open_quote = 1;
+        problem(f, lineno, (int)(eq + 2), 0,
+                "the value opens a quote that it does not close: Windows (and so Xlink) reads "
+                "it as written, the quote included");
     }
     f->nentries++;
     return ACDL_OK;
@@ -191,34 +246,114 @@ static int parse_line(struct ini_file *f, const char *line, size_t n, int lineno
     }
     if (line[i] == '[') {
         const char *close = memchr(line + i, ']', n - i);
+        size_t end = close ? (size_t)(close - line) : n;
         if (!close) {
-            problem(f, lineno, (int)i + 1, "a section header without ']'");
-            return ACDL_OK;
+            problem(f, lineno, (int)n + 1, 0,
+                    "a section header without ']': Windows (and so Xlink) reads the name to "
+                    "the end of the line");
         }
-        for (const char *p = close + 1; p < line + n; p++) {
+        for (const char *p = close ? close + 1 : line + n; p < line + n; p++) {
             if (!is_blank(*p)) {
                 if (*p != ';' && *p != '#') {
-                    problem(f, lineno, (int)(p - line) + 1,
-                            "text after the section header is ignored");
+                    problem(f, lineno, (int)(p - line) + 1, 0,
+                            "the text after ']' is ignored: Windows (and so Xlink) reads this "
+                            "as the section [%.*s]",
+                            (int)(end - i - 1 > 80 ? 80 : end - i - 1), line + i + 1);
                 }
                 break;
             }
         }
-        return add_section(f, line + i + 1, (size_t)(close - line) - i - 1, lineno);
+        return add_section(f, line + i + 1, end - i - 1, lineno);
     }
     const char *eq = memchr(line, '=', n);
     if (!eq) {
-        problem(f, lineno, (int)i + 1, "neither a section, a key=value line nor a comment");
+        problem(f, lineno, (int)i + 1, 1, "neither a section, a key=value line nor a comment");
         return ACDL_OK;
     }
     if ((size_t)(eq - line) == i) {
-        problem(f, lineno, (int)i + 1, "a value without a key");
+        problem(f, lineno, (int)i + 1, 1, "a value without a key");
         return ACDL_OK;
     }
     if (f->nentries >= INI_MAX_ENTRIES) {
         return ACDL_ETOOBIG;
     }
     return add_entry(f, line, (size_t)(eq - line), n, lineno, cap);
+}
+
+/* Control characters other than the white space of text files (and Ctrl-Z, DOS' end mark). */
+static size_t count_controls(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        n += c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1a;
+    }
+    return n;
+}
+
+/* The bytes as UTF-8 text into *text (new) of *textlen bytes; f->encoding and f->empty set. */
+static int decode(struct ini_file *f, const char *data, size_t len, char **text, size_t *textlen,
+                  char *err, size_t errsz)
+{
+    const unsigned char *u = (const unsigned char *)data;
+    *text = NULL;
+    if (len >= 2 && ((u[0] == 0xff && u[1] == 0xfe) || (u[0] == 0xfe && u[1] == 0xff))) {
+        int be = u[0] == 0xfe;
+        f->encoding = be ? "utf-16be" : "utf-16le";
+        if (len % 2) {
+            snprintf(err, errsz,
+                     "%s: a UTF-16 file (byte-order mark %s) with an odd number of bytes: it is "
+                     "cut short or damaged; copy it from the Xlink folder again",
+                     f->name, be ? "FE FF" : "FF FE");
+            return ACDL_EINVAL;
+        }
+        *text = ini_utf16_to_utf8(data + 2, len - 2, be, textlen);
+    } else {
+        if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3)) {
+            data += 3;
+            len -= 3;
+        }
+        if (ini_is_utf8(data, len)) {
+            f->encoding = "utf-8";
+            *text = malloc(len + 1);
+            if (*text) {
+                memcpy(*text, data, len);
+                (*text)[len] = '\0';
+                *textlen = len;
+            }
+        } else {
+            f->encoding = "windows-1252";
+            f->cp1252 = 1;
+            *text = ini_cp1252_to_utf8(data, len, textlen);
+        }
+    }
+    if (!*text) {
+        return ACDL_ENOMEM;
+    }
+    size_t ctl = count_controls(*text, *textlen);
+    if ((ctl >= 2 && ctl * 32 > *textlen) || ctl > 64) {
+        size_t zodd = 0, zeven = 0;
+        for (size_t i = 0; i < len; i++) {
+            zodd += i % 2 && !u[i];
+            zeven += !(i % 2) && !u[i];
+        }
+        int utf16 = len >= 4 && (zodd * 3 > len || zeven * 3 > len);
+        snprintf(err, errsz, "%s: not a text file (%zu control bytes in %zu): %s", f->name, ctl,
+                 len,
+                 utf16 ? "it looks like UTF-16 without a byte-order mark; save it again with one "
+                         "(Notepad: encoding \"Unicode\") or as UTF-8"
+                       : "take the ini file from the Xlink folder, not another file");
+        free(*text);
+        *text = NULL;
+        return ACDL_EINVAL;
+    }
+    f->empty = 1;
+    for (size_t i = 0; i < *textlen && f->empty; i++) {
+        char c = (*text)[i];
+        f->empty =
+            c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' || c == 0x1a;
+    }
+    return ACDL_OK;
 }
 
 int ini_parse(const char *name, const char *data, size_t len, struct ini_file **out, char *err,
@@ -238,20 +373,8 @@ int ini_parse(const char *name, const char *data, size_t len, struct ini_file **
         return ACDL_ENOMEM;
     }
     snprintf(f->name, sizeof(f->name), "%s", name);
-    if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3)) {
-        data += 3;
-        len -= 3;
-    }
-    if (ini_is_utf8(data, len)) {
-        text = malloc(len + 1);
-        if (text) {
-            memcpy(text, data, len);
-            text[len] = '\0';
-        }
-    } else {
-        f->cp1252 = 1;
-        text = ini_cp1252_to_utf8(data, len);
-        len = text ? strlen(text) : 0;
+    if ((rc = decode(f, data, len, &text, &len, err, errsz)) != ACDL_OK) {
+        goto out;
     }
     if (!text || add_section(f, "", 0, 0) != ACDL_OK) {
         rc = ACDL_ENOMEM;
@@ -269,8 +392,10 @@ int ini_parse(const char *name, const char *data, size_t len, struct ini_file **
             rc = ACDL_ETOOBIG;
             goto out;
         }
-        if (memchr(text + pos, '\0', end - pos)) {
-            problem(f, lineno, 1, "the line holds a NUL byte and is ignored");
+        const char *nul = memchr(text + pos, '\0', end - pos);
+        if (nul) {
+            problem(f, lineno, (int)(nul - text - pos) + 1, 1,
+                    "the line holds a NUL byte (a damaged or not a text file?) and is not read");
         } else if ((rc = parse_line(f, text + pos, end - pos, lineno, &cap)) != ACDL_OK) {
             if (rc == ACDL_ETOOBIG) {
                 snprintf(err, errsz, "%s:%d: more than %d entries", name, lineno,
@@ -287,6 +412,9 @@ int ini_parse(const char *name, const char *data, size_t len, struct ini_file **
 out:
     free(text);
     if (rc != ACDL_OK) {
+        if (rc == ACDL_ENOMEM) {
+            snprintf(err, errsz, "%s: out of memory", name);
+        }
         ini_free(f);
         return rc;
     }
@@ -325,8 +453,7 @@ const struct ini_entry *ini_peek(const struct ini_file *f, int sec, const char *
 {
     for (size_t i = 0; i < f->nentries; i++) {
         const struct ini_entry *e = &f->entries[i];
-        if (ini_ieq(f->sections[e->section].name, f->sections[sec].name) && !e->taken &&
-            ini_ieq(e->key, key)) {
+        if (e->section == sec && !e->taken && ini_ieq(e->key, key)) {
             return e;
         }
     }

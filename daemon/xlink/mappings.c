@@ -261,6 +261,14 @@ static void conv_one(struct conv *c, struct ini_file *f, struct planned *p, json
         }
         int n = split_colon(e->value, path, 7);
         struct conv_source *s = n >= 3 && n <= 7 ? conv_source_find(c, path[0]) : NULL;
+        if (s && !s->made) {
+            conv_item(c, f, sec, e, p->key, ST_NOT_CONVERTIBLE,
+                      "the source '%s' is not made (see its section in isps_ul.ini and the "
+                      "to-do list): create it, then map WFM queue '%s' in the console",
+                      s->name, parts[2]);
+            json_decref(inputs);
+            return;
+        }
         if (!s) {
             conv_item(c, f, sec, e, p->key, ST_NOT_CONVERTIBLE,
                       n < 3 || n > 7 ? "the right side is not <external system>:<queue>:<metric>"
@@ -365,12 +373,37 @@ static void conv_one(struct conv *c, struct ini_file *f, struct planned *p, json
     json_t *m = json_pack("{s:s, s:s, s:n, s:o}", "queue", queue, "value_type", vt, "formula",
                           "inputs", inputs);
     if (!strcmp(vt, "aht") || !strcmp(vt, "asa") || !strcmp(vt, "service_level")) {
-        json_array_append_new(weighted, json_pack("{s:o, s:i}", "m", m, "line", first->line));
-    } else {
-        json_array_append_new(c->mappings, m);
+        /* reported once it is known whether its weight is mapped (add_weighted) */
+        json_array_append_new(
+            weighted, json_pack("{s:o, s:i, s:s}", "m", m, "line", first->line, "key", p->key));
+        return;
     }
+    json_array_append_new(c->mappings, m);
     conv_item(c, f, sec, first, p->key, ST_CONVERTED, "mapping of WFM queue '%s', value type '%s'%s",
               queue, vt, builtin ? "" : " (a custom value type: rename or replace it as needed)");
+}
+
+/* Every line of a left side gets its report line: the lines its first line speaks for. */
+static void report_rest(struct conv *c, struct ini_file *f, const struct planned *p)
+{
+    const struct ini_entry *first = p->lines[0];
+    char at[200];
+    snprintf(at, sizeof(at), "%s:%d", f->name, first->line);
+    json_t *idx = json_object_get(c->seen, at);
+    json_t *head = idx ? json_array_get(c->items, (size_t)json_integer_value(idx)) : NULL;
+    const char *st = head ? json_string_value(json_object_get(head, "status")) : "skipped";
+    for (int i = 1; i < p->nlines; i++) {
+        const struct ini_entry *e = p->lines[i];
+        if (conv_reported(c, f, e->line)) {
+            continue;
+        }
+        conv_item(c, f, f->sections[e->section].name, e, p->key,
+                  !strcmp(st, "converted")         ? ST_CONVERTED
+                  : !strcmp(st, "not_convertible") ? ST_NOT_CONVERTIBLE
+                                                   : ST_SKIPPED,
+                  "an input of the mapping on line %d: %s", first->line,
+                  !strcmp(st, "converted") ? "made with it" : "see there");
+    }
 }
 
 /* Weighted mappings need their weight's mapping with the same inputs: checked here. */
@@ -399,16 +432,18 @@ static void add_weighted(struct conv *c, struct ini_file *f, json_t *weighted)
             }
             ok &= found;
         }
-        if (ok) {
-            json_array_append(c->mappings, m);
-            continue;
-        }
         struct ini_entry e = {0};
         e.line = (int)json_integer_value(json_object_get(w, "line"));
         e.key = (char *)"";
         e.value = (char *)"";
-        conv_item(c, f, "", &e, json_string_value(json_object_get(m, "queue")),
-                  ST_NOT_CONVERTIBLE,
+        if (ok) {
+            json_array_append(c->mappings, m);
+            conv_item(c, f, "", &e, json_string_value(json_object_get(w, "key")), ST_CONVERTED,
+                      "mapping of WFM queue '%s', value type '%s' (weighted by %s)",
+                      json_string_value(json_object_get(m, "queue")), vt, weight);
+            continue;
+        }
+        conv_item(c, f, "", &e, json_string_value(json_object_get(w, "key")), ST_NOT_CONVERTIBLE,
                   "%s is an average weighted by %s in acdlink: map %s of the same queue from the "
                   "same external queues too, then this mapping is made",
                   vt, weight, weight);
@@ -445,6 +480,9 @@ void conv_acd_map(struct conv *c, struct ini_file *f)
         conv_one(c, f, &plans[k], weighted);
     }
     add_weighted(c, f, weighted);
+    for (int k = 0; k < nplans; k++) {
+        report_rest(c, f, &plans[k]);
+    }
     json_decref(weighted);
     free(plans);
 }

@@ -34,33 +34,38 @@ static int is_agent_key(const char *k)
     return 0;
 }
 
+/* 1 when an agent-state source was made from section sec of f. */
+static int agents_made(const struct conv *c, const struct ini_file *f, int sec)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(c->made, i, m)
+    {
+        if (!strcmp(json_string_value(json_object_get(m, "file")), f->name) &&
+            json_integer_value(json_object_get(m, "sec")) == sec &&
+            !strcmp(json_string_value(json_object_get(m, "product")), "agent_states") &&
+            json_is_true(json_object_get(m, "made"))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void conv_agent_rest(struct conv *c, struct ini_file *f, int sec)
 {
     for (size_t i = 0; i < f->nentries; i++) {
         struct ini_entry *e = &f->entries[i];
-        if (!e->taken && conv_ieq(sec_name(f, e->section), sec_name(f, sec)) &&
-            is_agent_key(e->key)) {
+        if (!e->taken && e->section == sec && is_agent_key(e->key)) {
             e->taken = 1;
             conv_item(c, f, sec_name(f, sec), e, e->key, ST_SKIPPED,
-                      "an agent-state (TimeLink) key that acdlink's agent-state sources do not "
-                      "need");
+                      agents_made(c, f, sec)
+                          ? "an agent-state (TimeLink) key that acdlink's agent-state sources do "
+                            "not need"
+                          : "an agent-state (TimeLink) key, but no agent-state source is made "
+                            "from this section (no ActivitySource or AgentActivityTable, or see "
+                            "their lines): not used");
         }
     }
-}
-
-/* A whole number from text; 1 when it is one. */
-int conv_int(const char *s, long *out)
-{
-    char *end = NULL;
-    if (!s || !*s) {
-        return 0;
-    }
-    long v = strtol(s, &end, 10);
-    if (*end) {
-        return 0;
-    }
-    *out = v;
-    return 1;
 }
 
 /* Splits a ';' list into trimmed items (new array of strings). Empty items are kept. */
@@ -122,14 +127,14 @@ int conv_separator(struct conv *c, struct ini_file *f, int sec, const char *key,
         json_object_set_new(csv, "separator", json_string(","));
         return 1;
     }
-    if (conv_int(e->value, &v) && v >= 0 && v <= 4 && seps[v]) {
+    if (conv_int(c, f, e, &v) && v >= 0 && v <= 4 && seps[v]) {
         json_object_set_new(csv, "separator", json_string(seps[v]));
         conv_item(c, f, sec_name(f, sec), e, e->key, ST_CONVERTED, "csv.separator '%s'",
                   v == 4 ? "\\t" : seps[v]);
         return 1;
     }
     json_object_set_new(csv, "separator", json_string(";"));
-    conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE,
+    conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
               "known codes are 2 (comma), 3 (semicolon), 0 (space), 4 (tab); ';' is used and "
               "the source is disabled: set csv.separator");
     return 0;
@@ -143,13 +148,13 @@ void conv_after_import(struct conv *c, struct ini_file *f, int sec, const char *
     struct ini_entry *dest = ini_take(f, sec, dest_key), *e = ini_take(f, sec, key);
     long v = -1;
     if (e) {
-        if (conv_int(e->value, &v) && v == 1 && dest && dest->value[0]) {
+        if (conv_int(c, f, e, &v) && v == 1 && dest && dest->value[0]) {
             json_object_set_new(csv, "after_import", json_string("move"));
             json_object_set_new(csv, "archive_folder", json_string(dest->value));
             conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.after_import move");
             conv_item(c, f, name, dest, dest->key, ST_CONVERTED, "csv.archive_folder");
             dest = NULL;
-        } else if (conv_int(e->value, &v) && (v == 0 || v == 2)) {
+        } else if (conv_int(c, f, e, &v) && (v == 0 || v == 2)) {
             json_object_set_new(csv, "after_import", json_string(v ? "delete" : "keep"));
             conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.after_import %s",
                       v ? "delete" : "keep");
@@ -179,11 +184,11 @@ static int conv_interval(struct conv *c, struct ini_file *f, int sec)
                   "not set: 15-minute intervals assumed");
         return 15;
     }
-    if (conv_int(e->value, &v) && (v == 15 || v == 30 || v == 60)) {
+    if (conv_int(c, f, e, &v) && (v == 15 || v == 30 || v == 60)) {
         conv_item(c, f, sec_name(f, sec), e, e->key, ST_CONVERTED, "interval_minutes %ld", v);
         return (int)v;
     }
-    conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE,
+    conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
               "acdlink plans 15, 30 or 60-minute intervals; the source is created disabled with "
               "15: aggregate the data to one of them");
     return 0;
@@ -222,13 +227,13 @@ int conv_time_zone(struct conv *c, struct ini_file *f, int sec, const char *key,
         }
     }
     if (hours < 0 || hours > 14) {
-        conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE,
+        conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
                   "not an hour offset; the source uses %s and is created disabled: set its zone",
                   def);
         return 0;
     }
     if (fabs(hours - floor(hours)) > 1e-9) {
-        conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE,
+        conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
                   "a fractional offset has no Etc zone; the source uses %s and is created "
                   "disabled: set its IANA zone (e.g. Asia/Kolkata for +5:30)",
                   def);
@@ -236,7 +241,7 @@ int conv_time_zone(struct conv *c, struct ini_file *f, int sec, const char *key,
     }
     int whole = (int)hours * (neg ? -1 : 1);
     if (whole < -12) {
-        conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE,
+        conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
                   "offsets west of UTC-12 do not exist; the source uses %s and is disabled", def);
         return 0;
     }
@@ -263,32 +268,111 @@ static void common_skips(struct conv *c, struct ini_file *f, int sec)
     }
 }
 
-/* Checks and adds one source to the document; reports the section's outcome. */
+/* 1 when path is a Windows UNC path (\\server\share\...). */
+static int is_unc(const char *path)
+{
+    return path && ((path[0] == '\\' && path[1] == '\\') || (path[0] == '/' && path[1] == '/'));
+}
+
+/* What to do for a UNC folder that this machine cannot read as a path: mount the share. */
+static void unc_todo(const char *folder, int writes, char *out, size_t outsz)
+{
+    char server[80] = "", share[80] = "", rest[300] = "", mnt[200];
+    const char *p = folder + 2;
+    size_t n = strcspn(p, "\\/");
+    snprintf(server, sizeof(server), "%.*s", (int)(n < 79 ? n : 79), p);
+    p += n;
+    p += *p ? 1 : 0;
+    n = strcspn(p, "\\/");
+    snprintf(share, sizeof(share), "%.*s", (int)(n < 79 ? n : 79), p);
+    p += n;
+    snprintf(rest, sizeof(rest), "%s", p);
+    for (char *q = rest; *q; q++) {
+        *q = *q == '\\' ? '/' : *q;
+    }
+    snprintf(mnt, sizeof(mnt), "/mnt/xlink/%s-%s", server, share);
+    snprintf(out, outsz,
+             "the folder %s is a Windows share (UNC path), which is not a folder on this machine: "
+             "mount //%s/%s here, e.g. 'mount -t cifs //%s/%s %s -o %scredentials=FILE' (or an "
+             "/etc/fstab line or systemd mount unit, so it stays after a restart) at a place "
+             "acdlink may read (inside its allowed import roots), then create the source with "
+             "csv.folder %s%s",
+             folder, server, share, server, share, mnt, writes ? "" : "ro,", mnt, rest);
+}
+
 void conv_add_source(struct conv *c, struct ini_file *f, int sec, const char *name, int odbc,
                      int agents, json_t *settings, int interval, const char *tz, int enabled,
-                     json_t *metrics)
+                     json_t *metrics, int password)
 {
-    char err[600], canonical[65];
+    char err[600], canonical[65], todo[1200];
     struct source_cfg *cfg = c->cfg;
+    json_t *why = json_array(), *it;
+    size_t i;
+    json_array_foreach(c->disabling, i, it)
+    {
+        char t[1100];
+        snprintf(t, sizeof(t), "%s (line %lld): %s", json_string_value(json_object_get(it, "key")),
+                 (long long)json_integer_value(json_object_get(it, "line")),
+                 json_string_value(json_object_get(it, "detail")));
+        json_array_append_new(why, json_string(t));
+    }
+    json_array_clear(c->disabling);
+    json_t *made = json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:b, s:b}", "file", f->name, "sec",
+                             sec, "name", name, "kind", odbc ? "odbc" : "csv", "product",
+                             agents ? "agent_states" : "contacts", "enabled", 0, "made", 0,
+                             "password", password);
+    json_object_set_new(made, "why", why);
+    json_array_append_new(c->made, made);
     if (!cfg || c->nsrc == CONV_MAX_SOURCES) {
         json_decref(settings);
         json_decref(metrics);
         conv_item(c, f, sec_name(f, sec), NULL, NULL, ST_NOT_CONVERTIBLE, "too many sections");
+        json_array_append_new(why, json_string("more sections than one migration converts: "
+                                               "import the rest in a second run"));
         return;
     }
+    struct conv_source *s = &c->src[c->nsrc];
+    memset(s, 0, sizeof(*s));
+    snprintf(s->name, sizeof(s->name), "%s", name);
+    s->odbc = odbc;
+    s->interval = interval;
     if (tz_check(tz, canonical, sizeof(canonical)) != ACDL_OK) {
         snprintf(canonical, sizeof(canonical), "UTC");
         enabled = 0;
+        snprintf(todo, sizeof(todo), "the time zone '%s' is not known here: set the source's zone",
+                 tz);
+        json_array_append_new(why, json_string(todo));
     }
+    snprintf(s->tz, sizeof(s->tz), "%s", canonical);
     int rc = source_cfg_parse_product(settings, agents ? PRODUCT_AGENT_STATES : PRODUCT_CONTACTS,
                                       odbc ? SOURCE_ODBC : SOURCE_CSV, LAYOUT_INTERVAL,
                                       canonical, interval, cfg, err, sizeof(err));
     if (rc != ACDL_OK || strlen(name) > 64 || !*name) {
+        json_t *csv = json_object_get(settings, "csv");
+        const char *folder = json_string_value(json_object_get(csv, "folder"));
+        const char *archive = json_string_value(json_object_get(csv, "archive_folder"));
+        const char *after = json_string_value(json_object_get(csv, "after_import"));
+        int writes = after && strcmp(after, "keep") != 0;
+        if (rc != ACDL_OK && is_unc(folder) && strstr(err, "csv.folder")) {
+            unc_todo(folder, writes, todo, sizeof(todo));
+            conv_item(c, f, sec_name(f, sec), NULL, agents ? "ActivitySource" : "Source",
+                      ST_NOT_CONVERTIBLE, "not a folder here: see the section's to-do");
+        } else if (rc != ACDL_OK && is_unc(archive) && strstr(err, "csv.archive_folder")) {
+            unc_todo(archive, 1, todo, sizeof(todo));
+            conv_item(c, f, sec_name(f, sec), NULL, agents ? "ActivityDestination" : "Destination",
+                      ST_NOT_CONVERTIBLE, "not a folder here: see the section's to-do");
+        } else {
+            snprintf(todo, sizeof(todo), "%s",
+                     rc != ACDL_OK ? err
+                                   : "the section name is empty or longer than 64 characters: "
+                                     "create the source by hand");
+        }
         conv_item(c, f, sec_name(f, sec), NULL, NULL, ST_NOT_CONVERTIBLE, "no %ssource made: %s",
-                  agents ? "agent-state " : "",
-                  rc != ACDL_OK ? err : "the section name is empty or longer than 64 characters");
+                  agents ? "agent-state " : "", todo);
+        json_array_append_new(why, json_string(todo));
         json_decref(settings);
-        json_decref(metrics);
+        s->metrics = metrics; /* the mappings of acd_map.ini still name their lines */
+        c->nsrc++;
         return;
     }
     json_t *norm = source_cfg_settings_json(cfg);
@@ -300,15 +384,54 @@ void conv_add_source(struct conv *c, struct ini_file *f, int sec, const char *na
                                     "layout", "interval", "time_zone", canonical,
                                     "interval_minutes", interval, "enabled", enabled,
                                     "settings", norm));
-    struct conv_source *s = &c->src[c->nsrc++];
-    snprintf(s->name, sizeof(s->name), "%s", name);
-    s->odbc = odbc;
-    s->interval = interval;
-    snprintf(s->tz, sizeof(s->tz), "%s", canonical);
+    s->made = 1;
     s->metrics = metrics;
+    c->nsrc++;
+    json_object_set_new(made, "made", json_true());
+    json_object_set_new(made, "enabled", json_boolean(enabled));
+    if (!enabled && !json_array_size(why)) {
+        json_array_append_new(why, json_string("see the section's lines"));
+    }
+    if (enabled) {
+        json_array_clear(why);
+    }
     conv_item(c, f, sec_name(f, sec), NULL, NULL, ST_CONVERTED, "%s %ssource '%s'%s",
               odbc ? "ODBC" : "CSV", agents ? "agent-state " : "", name,
-              enabled ? "" : ", created disabled: see the keys above");
+              enabled ? "" : ", created disabled: see the section's to-do");
+}
+
+int conv_sql_shape(const char *sql, char *why, size_t whysz)
+{
+    int depth = 0;
+    char quote = 0;
+    for (const char *p = sql; *p; p++) {
+        if (quote) {
+            quote = *p == quote ? 0 : quote;
+        } else if (*p == '\'' || *p == '"') {
+            quote = *p;
+        } else if (*p == '[') {
+            quote = ']';
+        } else if (*p == '(') {
+            depth++;
+        } else if (*p == ')' && --depth < 0) {
+            snprintf(why, whysz, "a ')' without its '('");
+            return 0;
+        }
+    }
+    if (quote) {
+        snprintf(why, whysz, "a quote (%c) that is not closed", quote == ']' ? '[' : quote);
+        return 0;
+    }
+    if (depth) {
+        snprintf(why, whysz, "a '(' that is not closed");
+        return 0;
+    }
+    if (strstr(sql, "SELECT  AS") || strstr(sql, ",  AS") || strstr(sql, "FROM  ") ||
+        strstr(sql, "( )") || strstr(sql, "WHERE  >=")) {
+        snprintf(why, whysz, "an empty column or table name");
+        return 0;
+    }
+    return 1;
 }
 
 /* A 1-based column number key; 0 when absent or not a number (reported). */
@@ -320,7 +443,7 @@ static int column_key(struct conv *c, struct ini_file *f, int sec, const char *k
     if (!e) {
         return 0;
     }
-    if (!conv_int(e->value, &v) || v < 0 || v > 100000) {
+    if (!conv_int(c, f, e, &v) || v < 0 || v > 100000) {
         conv_item(c, f, sec_name(f, sec), e, key, ST_NOT_CONVERTIBLE,
                   "not a column number (columns are counted from 1)");
         return 0;
@@ -339,7 +462,7 @@ static int column_key(struct conv *c, struct ini_file *f, int sec, const char *k
     return (int)v;
 }
 
-static void conv_csv(struct conv *c, struct ini_file *f, int sec)
+static void conv_csv(struct conv *c, struct ini_file *f, int sec, int calls)
 {
     const char *name = sec_name(f, sec);
     json_t *csv = json_object(), *cols = json_object(), *metrics = json_object();
@@ -349,6 +472,23 @@ static void conv_csv(struct conv *c, struct ini_file *f, int sec)
     char tz[65];
     long v = -1;
 
+    if (!calls) {
+        /* agent states only: no contact-statistics source */
+        json_decref(csv);
+        json_decref(cols);
+        json_decref(metrics);
+        json_decref(map);
+        if ((e = ini_take(f, sec, "Source")) != NULL) {
+            conv_item(c, f, name, e, e->key, ST_SKIPPED,
+                      "the call-data folder, but the section has no call-data keys (GroupColumn, "
+                      "ColumnNames, ...): no contact-statistics source");
+        }
+        conv_time_zone(c, f, sec, "TimeZone", tz, sizeof(tz));
+        common_skips(c, f, sec);
+        conv_agents_csv(c, f, sec, tz);
+        conv_agent_rest(c, f, sec);
+        return;
+    }
     if ((e = ini_take(f, sec, "Source")) != NULL && e->value[0]) {
         json_object_set_new(csv, "folder", json_string(e->value));
         int windows = e->value[1] == ':' || e->value[0] == '\\';
@@ -368,7 +508,7 @@ static void conv_csv(struct conv *c, struct ini_file *f, int sec)
     enabled &= conv_separator(c, f, sec, "SeparatorCharacter", csv);
     conv_after_import(c, f, sec, "DeleteImportFiles", "Destination", csv);
     if ((e = ini_take(f, sec, "HeaderLines")) != NULL) {
-        if (conv_int(e->value, &v) && v >= 0 && v <= 1000) {
+        if (conv_int(c, f, e, &v) && v >= 0 && v <= 1000) {
             json_object_set_new(csv, "skip_lines", json_integer(v));
             conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.skip_lines %ld", v);
         } else {
@@ -446,7 +586,7 @@ static void conv_csv(struct conv *c, struct ini_file *f, int sec)
     }
     while ((e = ini_take(f, sec, "SubGroups")) != NULL || (e = ini_take(f, sec, "SubGroupColumn"))) {
         long sg = 0;
-        int none = conv_ieq(e->key, "SubGroupColumn") && conv_int(e->value, &sg) && sg == 0;
+        int none = conv_ieq(e->key, "SubGroupColumn") && conv_int(c, f, e, &sg) && sg == 0;
         conv_item(c, f, name, e, e->key, none ? ST_SKIPPED : ST_NOT_CONVERTIBLE,
                   none ? "0: no sub-groups" : "a second naming level is not supported; derive a "
                                               "combined queue in the source's derived fields");
@@ -461,89 +601,89 @@ static void conv_csv(struct conv *c, struct ini_file *f, int sec)
     common_skips(c, f, sec);
     json_t *settings = json_pack("{s:o, s:o, s:o}", "csv", csv, "columns", cols, "metrics",
                                  metrics);
-    conv_add_source(c, f, sec, name, 0, 0, settings, interval ? interval : 15, tz, enabled, map);
+    conv_add_source(c, f, sec, name, 0, 0, settings, interval ? interval : 15, tz, enabled, map, 0);
     conv_agents_csv(c, f, sec, tz);
     conv_agent_rest(c, f, sec);
 }
 
-/* The Universal interface's per-day query, built explicitly with the period parameters. */
-static void conv_universal(struct conv *c, struct ini_file *f, int sec)
+int conv_sql_part_ok(struct conv *c, struct ini_file *f, int sec, struct ini_entry *e,
+                     const char *what)
+{
+    if (!e->open_quote) {
+        return 1;
+    }
+    conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
+              "the quote is not closed, so the %s would not run; the source is created "
+              "disabled: correct the name in the source's SQL",
+              what);
+    return 0;
+}
+
+/* The Universal call-data query into odbc.sql; 0 when a needed key is missing or empty (every
+ * key present is reported naming the missing ones). */
+static int universal_calls(struct conv *c, struct ini_file *f, int sec, json_t *odbc, json_t *map,
+                           int *enabled)
 {
     const char *name = sec_name(f, sec);
-    json_t *odbc = json_object(), *map = json_object(), *used = json_object();
-    struct ini_entry *e, *q, *ts, *table, *vts, *fns;
-    int enabled = 1, interval, password = 0;
-    char tz[65];
-    if ((e = ini_take(f, sec, "Source")) != NULL && e->value[0]) {
-        json_object_set_new(odbc, "dsn", json_string(e->value));
-        conv_item(c, f, name, e, e->key, ST_CONVERTED,
-                  "odbc.dsn: create this DSN for unixODBC (odbc.ini) or the Windows driver "
-                  "manager on this machine");
-    } else {
-        json_object_set_new(odbc, "dsn", json_string(name));
-        enabled = 0;
-        conv_item(c, f, name, e, "Source", ST_NOT_CONVERTIBLE, "no DSN; the section name is used");
-    }
-    if ((e = ini_take(f, sec, "User")) != NULL) {
-        json_object_set_new(odbc, "user", json_string(e->value));
-        conv_item(c, f, name, e, e->key, ST_CONVERTED, "odbc.user");
-    }
-    for (int k = 0; k < 2; k++) {
-        while ((e = ini_take(f, sec, k ? "Pwd" : "Password")) != NULL) {
-            password = 1;
-            conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
-                      "passwords are never taken over (Xlink's encodings are not encryption): "
-                      PASSWORD_HINT);
-            conv_action(c, "set the ODBC password of source '%s': " PASSWORD_HINT, name);
+    static const char *const need[] = {"QueueNameColumn", "TimeStampColumn", "CallDataTable",
+                                       "ValueTypes"};
+    struct ini_entry *k[4], *fns, *e;
+    char missing[200] = "", why[200];
+    size_t mo = 0;
+    for (int i = 0; i < 4; i++) {
+        k[i] = ini_take(f, sec, need[i]);
+        if (!k[i] || !k[i]->value[0]) {
+            mo += (size_t)snprintf(missing + mo, sizeof(missing) - mo, "%s%s", mo ? ", " : "",
+                                   need[i]);
         }
     }
-    q = ini_take(f, sec, "QueueNameColumn");
-    ts = ini_take(f, sec, "TimeStampColumn");
-    table = ini_take(f, sec, "CallDataTable");
-    vts = ini_take(f, sec, "ValueTypes");
     fns = ini_take(f, sec, "ValueTypeFunctions");
     if ((e = ini_take(f, sec, "QueueSQL")) != NULL) {
         conv_item(c, f, name, e, e->key, ST_SKIPPED,
                   "acdlink learns the queues from the data and lists those without a mapping");
     }
     if ((e = ini_take(f, sec, "QueueMappingSQL")) != NULL) {
-        enabled = 0;
-        conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
+        *enabled = 0;
+        conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
                   "queue names by id: join the name table in the source's SQL (queue id, queue "
                   "name as the first two columns); the source is disabled");
     }
-    static const char *const sizes[] = {"QueueNameType", "RetrieveValueTypesUsing",
-                                        "ValueTypesSize", "ValueTypeSize", "QueueSQLSize",
-                                        "QueueMappingSQLSize", "ActivitySQLSize", NULL};
-    for (const char *const *k = sizes; *k; k++) {
-        while ((e = ini_take(f, sec, *k)) != NULL) {
-            conv_item(c, f, name, e, e->key, ST_SKIPPED, "not needed: acdlink has no fixed "
-                                                         "buffers or column type codes");
-        }
-    }
     if ((e = ini_take(f, sec, "TimeStampType")) != NULL && strcmp(e->value, "2") != 0) {
-        enabled = 0;
-        conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
+        *enabled = 0;
+        conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
                   "the timestamp is not a date/time column (1 = Unix time): convert it in the "
                   "SQL; the source is disabled");
     } else if (e) {
         conv_item(c, f, name, e, e->key, ST_CONVERTED, "a date/time column");
     }
-    json_t *qcols = q ? conv_split_list(q->value) : json_array();
-    if (!q || !ts || !table || !vts) {
-        conv_item(c, f, name, NULL, NULL, ST_NOT_CONVERTIBLE,
-                  "QueueNameColumn, TimeStampColumn, CallDataTable and ValueTypes are all "
-                  "needed to build the query");
-        json_decref(qcols);
-        json_decref(odbc);
-        json_decref(map);
-        json_decref(used);
-        conv_rest(c, f, sec);
-        return;
+    if (mo) {
+        for (int i = 0; i < 4; i++) {
+            if (k[i]) {
+                conv_item(c, f, name, k[i], k[i]->key, ST_NOT_CONVERTIBLE,
+                          "no call-data query without %s (%s)", missing,
+                          k[i]->value[0] ? "empty or missing" : "this one is empty");
+            }
+        }
+        if (fns) {
+            conv_item(c, f, name, fns, fns->key, ST_NOT_CONVERTIBLE,
+                      "no call-data query without %s", missing);
+        }
+        conv_flag(c, f, sec,
+                  "no call-data source: %s %s missing or empty; add %s to the section and import "
+                  "again, or create an ODBC source with your own SQL",
+                  missing, strchr(missing, ',') ? "are" : "is",
+                  strchr(missing, ',') ? "them" : "it");
+        return 0;
     }
+    struct ini_entry *q = k[0], *ts = k[1], *table = k[2], *vts = k[3];
+    int shape = conv_sql_part_ok(c, f, sec, q, "query") & conv_sql_part_ok(c, f, sec, ts, "query") &
+                conv_sql_part_ok(c, f, sec, table, "query") &
+                conv_sql_part_ok(c, f, sec, vts, "query");
+    *enabled &= shape;
+    json_t *qcols = conv_split_list(q->value), *used = json_object();
     if (json_array_size(qcols) > 1) {
-        enabled = 0;
-        conv_item(c, f, name, q, q->key, ST_NOT_CONVERTIBLE,
+        *enabled = 0;
+        conv_item(c, f, name, q, q->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
                   "a queue key of several columns: the first is used and the source disabled; "
                   "concatenate them in the SQL");
     } else {
@@ -556,7 +696,8 @@ static void conv_universal(struct conv *c, struct ini_file *f, int sec)
     json_t *exprs = conv_split_list(vts->value);
     json_t *funcs = fns ? conv_split_list(fns->value) : json_array();
     size_t sqlcap = 65536, used_len = 0;
-    char *sql = malloc(sqlcap);
+    char *sql = malloc(sqlcap), bad[400] = "";
+    size_t bo = 0;
     int nmetrics = 0;
     size_t i;
     json_t *x;
@@ -572,6 +713,9 @@ static void conv_universal(struct conv *c, struct ini_file *f, int sec)
         const char *fn = json_string_value(json_array_get(funcs, json_array_size(funcs) > 1 ? i : 0));
         char alias[80], base[80];
         const char *dot = strrchr(ex, '.');
+        if (!*ex) {
+            continue;
+        }
         snprintf(base, sizeof(base), "%s", dot && strspn(dot + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == strlen(dot + 1) ? dot + 1 : ex);
         for (char *p = base; *p; p++) {
             if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))) {
@@ -592,10 +736,10 @@ static void conv_universal(struct conv *c, struct ini_file *f, int sec)
             n = snprintf(sql + used_len, sqlcap - used_len,
                          ", CASE WHEN (%s) IS NULL THEN 0 ELSE 1 END AS %s", ex, alias);
         } else {
-            conv_item(c, f, name, fns, fns->key, ST_NOT_CONVERTIBLE,
-                      "%s of '%s' cannot be summed per interval; compute it in the SQL or "
-                      "a mapping formula",
-                      fn, ex);
+            if (bo < sizeof(bad)) {
+                bo += (size_t)snprintf(bad + bo, sizeof(bad) - bo, "%s%s of '%s'", bo ? ", " : "",
+                                       fn, ex);
+            }
             continue;
         }
         if (n < 0 || used_len + (size_t)n >= sqlcap) {
@@ -607,7 +751,14 @@ static void conv_universal(struct conv *c, struct ini_file *f, int sec)
         nmetrics++;
         conv_item(c, f, name, vts, vts->key, ST_CONVERTED, "'%s' is the metric '%s'", ex, alias);
     }
-    if (fns) {
+    if (fns && bo) {
+        *enabled = 0;
+        conv_item(c, f, name, fns, fns->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
+                  "%s cannot be summed per interval, so the query leaves it out and the source "
+                  "is created disabled: compute it in the source's SQL or as a mapping formula, "
+                  "then enable the source",
+                  bad);
+    } else if (fns) {
         conv_item(c, f, name, fns, fns->key, ST_CONVERTED,
                   "applied per row: SUM as the value, COUNT as 1 per row");
     }
@@ -616,7 +767,16 @@ static void conv_universal(struct conv *c, struct ini_file *f, int sec)
              ts->value);
     json_object_set_new(odbc, "sql", json_string(sql));
     if (!nmetrics) {
-        conv_item(c, f, name, vts, vts->key, ST_NOT_CONVERTIBLE, "no value type is usable");
+        *enabled = 0;
+        conv_item(c, f, name, vts, vts->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
+                  "no value type is usable: the source is created disabled");
+    }
+    if (shape && !conv_sql_shape(sql, why, sizeof(why))) {
+        *enabled = 0;
+        conv_item(c, f, name, vts, vts->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
+                  "the query built from the section would not run (%s): the source is created "
+                  "disabled; correct its SQL",
+                  why);
     }
 out:
     free(sql);
@@ -624,15 +784,74 @@ out:
     json_decref(funcs);
     json_decref(qcols);
     json_decref(used);
-    interval = conv_interval(c, f, sec);
-    enabled &= interval != 0;
-    enabled &= conv_time_zone(c, f, sec, "TimeZone", tz, sizeof(tz));
+    return 1;
+}
+
+/* A Universal (ODBC) section: the DSN and login, the call-data query when the section has
+ * call-data keys, the agent-state query when it has agent-state keys. */
+static void conv_universal(struct conv *c, struct ini_file *f, int sec, int calls)
+{
+    const char *name = sec_name(f, sec);
+    json_t *odbc = json_object(), *map = json_object();
+    struct ini_entry *e;
+    int enabled = 1, interval = 15, password = 0, have_dsn = 0;
+    char tz[65];
+    if ((e = ini_take(f, sec, "Source")) != NULL && e->value[0]) {
+        have_dsn = 1;
+        json_object_set_new(odbc, "dsn", json_string(e->value));
+        conv_item(c, f, name, e, e->key, ST_CONVERTED,
+                  "odbc.dsn: create this DSN for unixODBC (odbc.ini) or the Windows driver "
+                  "manager on this machine");
+    } else {
+        json_object_set_new(odbc, "dsn", json_string(name));
+        enabled = 0;
+        conv_item(c, f, name, e, "Source", ST_NOT_CONVERTIBLE | CONV_DISABLES,
+                  "no DSN: the section name is used and the source is created disabled; set "
+                  "odbc.dsn");
+    }
+    if ((e = ini_take(f, sec, "User")) != NULL) {
+        json_object_set_new(odbc, "user", json_string(e->value));
+        conv_item(c, f, name, e, e->key, ST_CONVERTED, "odbc.user");
+    }
+    for (int k = 0; k < 2; k++) {
+        while ((e = ini_take(f, sec, k ? "Pwd" : "Password")) != NULL) {
+            password = 1;
+            conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
+                      "passwords are never taken over (Xlink's encodings are not encryption): "
+                      "the to-do list names the sources to set it for");
+        }
+    }
+    static const char *const sizes[] = {
+        "QueueNameType", "RetrieveValueTypesUsing", "ValueTypesSize",  "ValueTypeSize",
+        "QueueSQLSize",  "QueueMappingSQLSize",     "ActivitySQLSize", NULL};
+    for (const char *const *k = sizes; *k; k++) {
+        while ((e = ini_take(f, sec, *k)) != NULL) {
+            conv_item(c, f, name, e, e->key, ST_SKIPPED,
+                      "not needed: acdlink has no fixed "
+                      "buffers or column type codes");
+        }
+    }
+    int query = calls && universal_calls(c, f, sec, odbc, map, &enabled);
+    if (calls) {
+        interval = conv_interval(c, f, sec);
+        enabled &= interval != 0;
+    }
+    int zone_ok = conv_time_zone(c, f, sec, "TimeZone", tz, sizeof(tz));
+    enabled &= zone_ok;
     common_skips(c, f, sec);
-    json_t *dsn = json_incref(json_object_get(odbc, "dsn")), *user = json_incref(json_object_get(odbc, "user"));
-    conv_add_source(c, f, sec, name, 1, 0, json_pack("{s:o}", "odbc", odbc),
-                    interval ? interval : 15, tz, enabled, map);
-    conv_agents_odbc(c, f, sec, tz, json_string_value(dsn), json_string_value(user), password);
+    json_t *dsn = json_incref(json_object_get(odbc, "dsn"));
+    json_t *user = json_incref(json_object_get(odbc, "user"));
+    if (query) {
+        conv_add_source(c, f, sec, name, 1, 0, json_pack("{s:O}", "odbc", odbc),
+                        interval ? interval : 15, tz, enabled, map, password);
+    } else {
+        json_decref(map);
+        json_array_clear(c->disabling);
+    }
+    conv_agents_odbc(c, f, sec, tz, have_dsn ? json_string_value(dsn) : NULL,
+                     json_string_value(user), password);
     conv_agent_rest(c, f, sec);
+    json_decref(odbc);
     json_decref(dsn);
     json_decref(user);
 }
@@ -690,54 +909,77 @@ void conv_isps_cfg(struct conv *c, struct ini_file *f)
     }
 }
 
+/* Keys that only a section of the given kind has. */
+static const char *const csv_call_keys[] = {
+    "GroupColumn", "ColumnNames",       "SeparatorCharacter", "HeaderLines", "DateColumn",
+    "TimeColumn",  "DeleteImportFiles", "AHTColumn",          NULL};
+static const char *const odbc_call_keys[] = {
+    "QueueSQL",           "CallDataTable",   "ValueTypes", "QueueNameColumn",
+    "ValueTypeFunctions", "QueueMappingSQL", NULL};
+
+static int has_any(const struct ini_file *f, int sec, const char *const *keys)
+{
+    for (const char *const *k = keys; *k; k++) {
+        if (ini_peek(f, sec, *k)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 when the section has an agent-state (TimeLink) key. */
+static int has_agent_keys(const struct ini_file *f, int sec)
+{
+    for (size_t i = 0; i < f->nentries; i++) {
+        if (f->entries[i].section == sec && is_agent_key(f->entries[i].key)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void conv_isps_ul(struct conv *c, struct ini_file *f)
 {
     conv_rest(c, f, 0); /* lines before any section */
     for (size_t s = 1; s < f->nsections; s++) {
         int sec = (int)s;
         const char *name = sec_name(f, sec);
-        if (ini_section_find(f, name) != sec) {
-            continue; /* the same section again in another case: merged with the first */
+        if (f->sections[sec].first != sec) {
+            conv_repeated_section(c, f, sec);
+            continue;
         }
+        /* what the section holds decides what it becomes: call data, agent states, both, or
+         * a vendor's standard interface */
+        int odbc_calls = has_any(f, sec, odbc_call_keys);
+        int csv_calls =
+            !odbc_calls && (has_any(f, sec, csv_call_keys) || ini_peek(f, sec, "TimeStampColumn"));
+        int agents = has_agent_keys(f, sec);
+        int csv_agents = ini_peek(f, sec, "ActivitySource") != NULL;
         if (conv_ieq(name, "General")) {
             conv_general(c, f, sec);
         } else if (conv_ieq(name, "DB")) {
             for (size_t i = 0; i < f->nentries; i++) {
                 struct ini_entry *e = &f->entries[i];
-                if (conv_ieq(sec_name(f, e->section), "DB") && !e->taken) {
+                if (e->section == sec && !e->taken) {
                     e->taken = 1;
                     conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
                               "the WFM login of Xlink is not taken over (its password is "
                               "never decoded): deliver through an acdlink target");
                 }
             }
-        } else if (ini_peek(f, sec, "QueueSQL") || ini_peek(f, sec, "CallDataTable") ||
-                   ini_peek(f, sec, "ValueTypes") || ini_peek(f, sec, "QueueNameColumn")) {
-            conv_universal(c, f, sec);
-        } else if (ini_peek(f, sec, "GroupColumn") || ini_peek(f, sec, "ColumnNames") ||
-                   ini_peek(f, sec, "SeparatorCharacter") || ini_peek(f, sec, "HeaderLines") ||
-                   ini_peek(f, sec, "DateColumn") || ini_peek(f, sec, "TimeStampColumn")) {
-            conv_csv(c, f, sec);
-        } else {
-            int any = 0;
-            for (size_t i = 0; i < f->nentries; i++) {
-                any |= conv_ieq(sec_name(f, f->entries[i].section), name);
-            }
-            if (any) {
-                conv_item(c, f, name, NULL, NULL, ST_NOT_CONVERTIBLE,
-                          "a vendor (standard) interface: read this ACD through an ODBC source "
-                          "with a preset (Avaya CMS, Cisco UCCE, Asterisk, Mitel) or your own SQL");
-                for (size_t i = 0; i < f->nentries; i++) {
-                    struct ini_entry *e = &f->entries[i];
-                    if (conv_ieq(sec_name(f, e->section), name) && !e->taken) {
-                        e->taken = 1;
-                        conv_item(c, f, name, e, e->key, ST_NOT_CONVERTIBLE,
-                                  conv_ieq(e->key, "Password") || conv_ieq(e->key, "Pwd")
-                                      ? "passwords are never taken over"
-                                      : "part of a vendor interface");
-                    }
-                }
-            }
+        } else if (!odbc_calls && !csv_calls && !csv_agents &&
+                   !ini_peek(f, sec, "AgentActivityTable") && conv_vendor(c, f, sec)) {
+            /* reported with what to do */
+        } else if (odbc_calls || (agents && !csv_calls && !csv_agents)) {
+            conv_universal(c, f, sec, odbc_calls);
+        } else if (csv_calls || csv_agents) {
+            conv_csv(c, f, sec, csv_calls);
+        } else if (ini_peek(f, sec, "Source") || ini_peek(f, sec, "Interval") || agents) {
+            conv_flag(c, f, sec,
+                      "the section has no keys of a CSV, Universal or known standard interface "
+                      "(call data: GroupColumn, ColumnNames, CallDataTable, ValueTypes; agent "
+                      "states: ActivitySource, AgentActivityTable): if it reads an ACD, create "
+                      "its source by hand");
         }
         conv_rest(c, f, sec);
     }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/tz.h"
 #include "http/setup.h"
 #include "xlink/conv.h"
 
@@ -24,18 +25,83 @@ static int is_secret(const char *section, const char *key)
            (section && conv_ieq(section, "DB"));
 }
 
+static int status_rank(const char *st)
+{
+    return !strcmp(st, "not_convertible") ? 2 : !strcmp(st, "converted") ? 1 : 0;
+}
+
+/* The line of the first entry with key in the section called section (its first of that
+ * name), or 0. */
+static int key_line(const struct ini_file *f, const char *section, const char *key)
+{
+    int sec = ini_section_find(f, section ? section : "");
+    for (size_t i = 0; sec >= 0 && i < f->nentries; i++) {
+        if (f->entries[i].section == sec && conv_ieq(f->entries[i].key, key)) {
+            return f->entries[i].line;
+        }
+    }
+    return 0;
+}
+
+/* Adds note to the detail of report line it once. */
+static void append_note(json_t *it, const char *note)
+{
+    const char *old = json_string_value(json_object_get(it, "detail"));
+    if (it && old && !strstr(old, note)) {
+        char both[1500];
+        snprintf(both, sizeof(both), "%s (%s)", old, note);
+        json_object_set_new(it, "detail", json_string(both));
+    }
+}
+
 void conv_item(struct conv *c, const struct ini_file *f, const char *section,
                const struct ini_entry *e, const char *key, enum conv_status st, const char *fmt,
                ...)
 {
-    char detail[700];
+    char detail[700], at[200];
     va_list ap;
+    int disables = (st & CONV_DISABLES) != 0;
+    st = (enum conv_status)(st & ~CONV_DISABLES);
     va_start(ap, fmt);
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
+    int line = e && e->line ? e->line : f && key && section ? key_line(f, section, key) : 0;
+    json_t *it = NULL;
+    if (f && line) {
+        snprintf(at, sizeof(at), "%s:%d", f->name, line);
+        json_t *idx = json_object_get(c->seen, at);
+        it = idx ? json_array_get(c->items, (size_t)json_integer_value(idx)) : NULL;
+    }
+    if (it) {
+        /* the same line again: one report line, the worse status */
+        const char *old = json_string_value(json_object_get(it, "detail"));
+        if (!strstr(old, detail)) {
+            char both[1500];
+            snprintf(both, sizeof(both), "%s; %s", old, detail);
+            json_object_set_new(it, "detail", json_string(both));
+        }
+        if (status_rank(status_names[st]) >
+            status_rank(json_string_value(json_object_get(it, "status")))) {
+            json_object_set_new(it, "status", json_string(status_names[st]));
+        }
+        if (section && *section && !json_object_get(it, "section")) {
+            json_object_set_new(it, "section", json_string(section));
+        }
+        if (key && !json_object_get(it, "key")) {
+            json_object_set_new(it, "key", json_string(key));
+        }
+        if (disables) {
+            json_array_append(c->disabling, it);
+        }
+        return;
+    }
+    json_t *note = f && line ? json_object_get(c->notes, at) : NULL;
     /* a line about a whole file names it as the file */
-    json_t *it = json_pack("{s:s, s:s, s:s}", "file", f ? f->name : key ? key : "", "status",
-                           status_names[st], "detail", detail);
+    it = json_pack("{s:s, s:s, s:s}", "file",
+                   f     ? f->name
+                   : key ? key
+                         : "",
+                   "status", status_names[st], "detail", detail);
     if (!f) {
         key = NULL;
     }
@@ -45,19 +111,69 @@ void conv_item(struct conv *c, const struct ini_file *f, const char *section,
     if (key) {
         json_object_set_new(it, "key", json_string(key));
     }
-    if (e && e->line) {
-        json_object_set_new(it, "line", json_integer(e->line));
+    if (line) {
+        json_object_set_new(it, "line", json_integer(line));
+        json_object_set_new(c->seen, at, json_integer((json_int_t)json_array_size(c->items)));
     }
     if (e && e->value && (e->value[0] || e->key[0])) {
         json_object_set_new(it, "value",
                             json_string(is_secret(section, key) ? "(not shown)" : e->value));
     }
+    if (note) {
+        append_note(it, json_string_value(note));
+    }
+    if (disables) {
+        json_array_append(c->disabling, it);
+    }
     json_array_append_new(c->items, it);
+}
+
+int conv_reported(const struct conv *c, const struct ini_file *f, int line)
+{
+    char at[200];
+    snprintf(at, sizeof(at), "%s:%d", f->name, line);
+    return json_object_get(c->seen, at) != NULL;
+}
+
+void conv_flag(struct conv *c, const struct ini_file *f, int sec, const char *fmt, ...)
+{
+    char text[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    json_array_append_new(c->flags,
+                          json_pack("{s:s, s:i, s:s}", "file", f->name, "sec", sec, "todo", text));
+}
+
+int conv_int(struct conv *c, const struct ini_file *f, const struct ini_entry *e, long *out)
+{
+    const char *s = e ? e->value : NULL;
+    char *end = NULL, at[200], note[200];
+    if (!s || !((s[0] >= '0' && s[0] <= '9') ||
+                ((s[0] == '-' || s[0] == '+') && s[1] >= '0' && s[1] <= '9'))) {
+        return 0;
+    }
+    long v = strtol(s, &end, 10);
+    if (*end && f && e->line) {
+        snprintf(at, sizeof(at), "%s:%d", f->name, e->line);
+        snprintf(note, sizeof(note),
+                 "read as %ld, as Xlink did: the text '%.60s' after the number "
+                 "is ignored",
+                 v, end);
+        json_object_set_new(c->notes, at, json_string(note));
+        json_t *idx = json_object_get(c->seen, at);
+        if (idx) {
+            append_note(json_array_get(c->items, (size_t)json_integer_value(idx)), note);
+        }
+    }
+    *out = v;
+    return 1;
 }
 
 void conv_action(struct conv *c, const char *fmt, ...)
 {
-    char text[600];
+    char text[900];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
@@ -78,14 +194,14 @@ void conv_rest(struct conv *c, struct ini_file *f, int sec)
     const char *name = f->sections[sec].name;
     for (size_t i = 0; i < f->nentries; i++) {
         struct ini_entry *e = &f->entries[i];
-        if (e->taken || !conv_ieq(f->sections[e->section].name, name)) {
+        if (e->taken || e->section != sec) {
             continue;
         }
         e->taken = 1;
         int first = 0;
         for (size_t k = 0; k < i; k++) {
             const struct ini_entry *o = &f->entries[k];
-            if (conv_ieq(o->key, e->key) && conv_ieq(f->sections[o->section].name, name)) {
+            if (conv_ieq(o->key, e->key) && o->section == sec) {
                 first = o->line;
                 break;
             }
@@ -97,6 +213,32 @@ void conv_rest(struct conv *c, struct ini_file *f, int sec)
             conv_item(c, f, name, e, e->key, ST_SKIPPED, "outside any [section]");
         } else {
             conv_item(c, f, name, e, e->key, ST_SKIPPED, "not used by acdlink");
+        }
+    }
+}
+
+/* A section whose name came before: Windows' profile functions, and so Xlink, never read
+ * it. Its header and every key get a line saying so. */
+void conv_repeated_section(struct conv *c, struct ini_file *f, int sec)
+{
+    const struct ini_section *s = &f->sections[sec];
+    int first = f->sections[s->first].line;
+    struct ini_entry h = {0};
+    h.line = s->line;
+    conv_item(c, f, s->name, &h, NULL, ST_SKIPPED,
+              "repeats the section [%s] of line %d: Windows reads only the first section of a "
+              "name, so Xlink never read this one and neither does the migration; move keys "
+              "that are needed into the section of line %d",
+              f->sections[s->first].name, first, first);
+    for (size_t i = 0; i < f->nentries; i++) {
+        struct ini_entry *e = &f->entries[i];
+        if (e->section == sec && !e->taken) {
+            e->taken = 1;
+            conv_item(c, f, s->name, e, e->key,
+                      is_secret(s->name, e->key) ? ST_NOT_CONVERTIBLE : ST_SKIPPED,
+                      "in the repeated section of line %d: never read (the section of line %d "
+                      "is)",
+                      s->line, first);
         }
     }
 }
@@ -127,31 +269,279 @@ static int is_bas(const char *name)
     return n > 4 && conv_ieq(name + n - 4, ".bas");
 }
 
-/* Parses one of the three ini files when it is there; reports its encoding and problems. */
+/* Parses one of the three ini files when it is there; reports its encoding and problems.
+ * An empty isps_ul.ini is an error (nothing to convert), other empty files are reported. */
 static struct ini_file *load(struct conv *c, const char *name, json_t *files, char *err,
                              size_t errsz, int *rc)
 {
     const struct xlink_file *x = conv_file(c, name);
     struct ini_file *f = NULL;
+    char why[600];
     *rc = ACDL_OK;
     if (!x) {
         return NULL;
     }
-    *rc = ini_parse(x->name, x->data, x->len, &f, err, errsz);
+    *rc = ini_parse(x->name, x->data, x->len, &f, why, sizeof(why));
     if (*rc != ACDL_OK) {
+        snprintf(err, errsz, "files: %s", why);
+        return NULL;
+    }
+    if (f->empty && conv_ieq(name, "isps_ul.ini")) {
+        snprintf(err, errsz,
+                 "files: %s: the file is empty (%zu bytes): take isps_ul.ini from the Xlink "
+                 "folder again",
+                 x->name, x->len);
+        ini_free(f);
+        *rc = ACDL_EINVAL;
         return NULL;
     }
     json_array_append_new(files, json_pack("{s:s, s:s, s:s, s:I}", "name", x->name, "encoding",
-                                           f->cp1252 ? "windows-1252" : "utf-8", "line_endings",
-                                           f->crlf ? "crlf" : "lf", "bytes",
-                                           (json_int_t)x->len));
+                                           f->encoding, "line_endings", f->crlf ? "crlf" : "lf",
+                                           "bytes", (json_int_t)x->len));
+    if (f->empty) {
+        conv_item(c, NULL, NULL, NULL, x->name, ST_SKIPPED,
+                  "the file is empty: nothing in it "
+                  "to convert");
+    }
     for (int i = 0; i < f->nproblems; i++) {
         struct ini_entry e = {0};
         e.line = f->problems[i].line;
-        conv_item(c, f, NULL, &e, NULL, ST_SKIPPED, "column %d: %s; the line is ignored",
-                  f->problems[i].column, f->problems[i].text);
+        conv_item(c, f, NULL, &e, NULL, ST_SKIPPED, "column %d: %s%s", f->problems[i].column,
+                  f->problems[i].text, f->problems[i].ignored ? "; the line is ignored" : "");
     }
     return f;
+}
+
+/* The section of f that holds line (the last header at or before it). */
+static int section_of_line(const struct ini_file *f, int line)
+{
+    int sec = 0;
+    for (size_t i = 1; i < f->nsections; i++) {
+        if (f->sections[i].line <= line) {
+            sec = (int)i;
+        }
+    }
+    return sec;
+}
+
+static json_t *block_new(const char *file, const struct ini_file *f, int sec)
+{
+    json_t *b = json_pack("{s:s, s:s, s:s, s:[], s:[], s:[], s:[]}", "file", file, "outcome",
+                          "skipped", "summary", "", "sources", "todo", "lines", "notes");
+    if (f && sec > 0) {
+        json_object_set_new(b, "section", json_string(f->sections[sec].name));
+        json_object_set_new(b, "line", json_integer(f->sections[sec].line));
+    }
+    return b;
+}
+
+static int by_line(const void *a, const void *b)
+{
+    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "line"));
+    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "line"));
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts a block's lines by line number (stable enough: one line per number). */
+static void sort_lines(json_t *b)
+{
+    json_t *lines = json_object_get(b, "lines");
+    size_t n = json_array_size(lines);
+    json_t **v = n ? malloc(n * sizeof(*v)) : NULL;
+    if (!v) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        v[i] = json_incref(json_array_get(lines, i));
+    }
+    qsort(v, n, sizeof(*v), by_line);
+    json_array_clear(lines);
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(lines, v[i]);
+    }
+    free(v);
+}
+
+/* The outcome of an isps_ul.ini section's block from the sources made of it and its flags. */
+static void block_outcome(struct conv *c, const struct ini_file *f, int sec, json_t *b)
+{
+    const char *name = f->sections[sec].name;
+    json_t *sources = json_object_get(b, "sources"), *todo = json_object_get(b, "todo");
+    char text[1200] = "";
+    size_t i, o = 0;
+    json_t *m;
+    int made = 0, disabled = 0, failed = 0;
+    json_array_foreach(c->made, i, m)
+    {
+        if (strcmp(json_string_value(json_object_get(m, "file")), f->name) != 0 ||
+            json_integer_value(json_object_get(m, "sec")) != sec) {
+            continue;
+        }
+        json_t *src = json_deep_copy(m);
+        json_object_del(src, "file");
+        json_object_del(src, "sec");
+        json_object_del(src, "password");
+        json_array_append_new(sources, src);
+        int ok = json_is_true(json_object_get(m, "made"));
+        int on = json_is_true(json_object_get(m, "enabled"));
+        made += ok;
+        disabled += ok && !on;
+        failed += !ok;
+        const char *sname = json_string_value(json_object_get(m, "name"));
+        if (o < sizeof(text)) {
+            o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s '%s'%s", o ? "; " : "",
+                                  ok ? (on ? "created" : "created disabled") : "not made", sname,
+                                  ok && on ? "" : ": see its to-do");
+        }
+        size_t k;
+        json_t *w;
+        json_array_foreach(json_object_get(m, "why"), k, w)
+        {
+            char t[1100];
+            snprintf(t, sizeof(t), "%s '%s': %s", ok ? "before enabling source" : "source", sname,
+                     json_string_value(w));
+            json_array_append_new(todo, json_string(t));
+        }
+    }
+    json_array_foreach(c->flags, i, m)
+    {
+        if (!strcmp(json_string_value(json_object_get(m, "file")), f->name) &&
+            json_integer_value(json_object_get(m, "sec")) == sec) {
+            json_array_append(todo, json_object_get(m, "todo"));
+            if (!made && o < sizeof(text)) {
+                o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s", o ? "; " : "",
+                                      json_string_value(json_object_get(m, "todo")));
+            }
+        }
+    }
+    const char *outcome = "skipped";
+    if (f->sections[sec].first != sec) {
+        snprintf(text, sizeof(text), "a repeated section: never read by Xlink");
+    } else if (conv_ieq(name, "General") || conv_ieq(name, "DB")) {
+        outcome = "settings";
+        snprintf(text, sizeof(text), "general settings of Xlink: see each key");
+    } else if (made) {
+        outcome = disabled ? "created_disabled" : "created";
+    } else if (failed || json_array_size(todo)) {
+        outcome = "not_converted";
+    } else if (!o) {
+        snprintf(text, sizeof(text), "%s",
+                 sec ? "nothing to convert: see each key" : "lines before the first [section]");
+    }
+    json_object_set_new(b, "outcome", json_string(outcome));
+    json_object_set_new(b, "summary", json_string(text));
+}
+
+/* Groups the report's lines into blocks: one per section of each file in file order (one per
+ * other file), each with its outcome, then its lines in line order. items becomes the blocks'
+ * lines in the same order; the to-do list gets the blocks' to-dos. */
+static json_t *build_blocks(struct conv *c, struct ini_file *const *ini, size_t nini)
+{
+    json_t *blocks = json_array(), *other = json_object(), *items = json_array();
+    json_t **per[3] = {NULL, NULL, NULL};
+    size_t i;
+    json_t *it;
+    for (size_t k = 0; k < nini; k++) {
+        per[k] = ini[k] ? calloc(ini[k]->nsections, sizeof(json_t *)) : NULL;
+    }
+    json_array_foreach(c->items, i, it)
+    {
+        const char *file = json_string_value(json_object_get(it, "file"));
+        const char *sname = json_string_value(json_object_get(it, "section"));
+        json_int_t line = json_integer_value(json_object_get(it, "line"));
+        json_t *b = NULL;
+        for (size_t k = 0; k < nini && !b; k++) {
+            if (!ini[k] || !per[k] || strcmp(ini[k]->name, file) != 0) {
+                continue;
+            }
+            int sec = line    ? section_of_line(ini[k], (int)line)
+                      : sname ? ini_section_find(ini[k], sname)
+                              : 0;
+            sec = sec < 0 ? 0 : sec;
+            if (!per[k][sec]) {
+                per[k][sec] = block_new(file, ini[k], sec);
+            }
+            b = per[k][sec];
+        }
+        if (!b) {
+            b = json_object_get(other, file);
+            if (!b) {
+                b = block_new(file, NULL, 0);
+                json_object_set_new(other, file, b);
+            }
+        }
+        json_array_append(json_object_get(b, line ? "lines" : "notes"), it);
+    }
+    for (size_t k = 0; k < nini; k++) {
+        const char *kind = k == 0 ? "isps.cfg" : k == 1 ? "isps_ul.ini" : "acd_map.ini";
+        json_t *b = ini[k] ? NULL : json_object_get(other, kind);
+        if (b) {
+            json_array_append(blocks, b);
+            json_object_del(other, kind);
+        }
+        for (size_t s = 0; ini[k] && per[k] && s < ini[k]->nsections; s++) {
+            if (k == 1 && !per[k][s] && s > 0) {
+                per[k][s] = block_new(ini[k]->name, ini[k], (int)s);
+            }
+            if (!per[k][s]) {
+                continue;
+            }
+            b = per[k][s];
+            if (k == 1) {
+                block_outcome(c, ini[k], (int)s, b);
+            } else if (s > 0 || k == 2) {
+                json_object_set_new(b, "outcome", json_string("settings"));
+                json_object_set_new(b, "summary",
+                                    json_string(k == 2 ? "WFM queues and mappings: see each line"
+                                                       : "the WFM system: see each key"));
+            }
+            sort_lines(b);
+            json_array_append_new(blocks, b);
+        }
+        free(per[k]);
+    }
+    const char *name;
+    json_t *b;
+    json_object_foreach(other, name, b)
+    {
+        json_array_append(blocks, b);
+    }
+    json_decref(other);
+    json_array_foreach(blocks, i, b)
+    {
+        json_array_extend(items, json_object_get(b, "lines"));
+        json_array_extend(items, json_object_get(b, "notes"));
+        size_t k;
+        json_t *t;
+        const char *sec = json_string_value(json_object_get(b, "section"));
+        json_array_foreach(json_object_get(b, "todo"), k, t)
+        {
+            conv_action(c, "[%s] (%s line %lld): %s", sec ? sec : "",
+                        json_string_value(json_object_get(b, "file")),
+                        (long long)json_integer_value(json_object_get(b, "line")),
+                        json_string_value(t));
+        }
+    }
+    json_decref(c->items);
+    c->items = items;
+    return blocks;
+}
+
+/* The password to-dos, for the sources that are made only. */
+static void password_actions(struct conv *c)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(c->made, i, m)
+    {
+        if (json_is_true(json_object_get(m, "made")) &&
+            json_is_true(json_object_get(m, "password"))) {
+            conv_action(c,
+                        "set the ODBC password of source '%s': set it in the console "
+                        "(Sources) or with PATCH /api/v1/sources/{id}",
+                        json_string_value(json_object_get(m, "name")));
+        }
+    }
 }
 
 int xlink_convert(const struct xlink_file *files, size_t n, const struct xlink_opts *o,
@@ -159,7 +549,8 @@ int xlink_convert(const struct xlink_file *files, size_t n, const struct xlink_o
 {
     struct conv c;
     struct ini_file *cfg = NULL, *ul = NULL, *map = NULL;
-    json_t *flist = json_array();
+    json_t *flist = json_array(), *blocks = NULL;
+    char canonical[65];
     int rc = ACDL_OK;
     memset(&c, 0, sizeof(c));
     c.opts = o;
@@ -171,18 +562,33 @@ int xlink_convert(const struct xlink_file *files, size_t n, const struct xlink_o
     c.queues = json_array();
     c.sources = json_array();
     c.mappings = json_array();
+    c.seen = json_object();
+    c.made = json_array();
+    c.flags = json_array();
+    c.disabling = json_array();
+    c.notes = json_object();
     c.cfg = malloc(sizeof(*c.cfg));
     *doc = NULL;
     *report = NULL;
     if (n > XLINK_MAX_FILES) {
-        snprintf(err, errsz, "more than %d files", XLINK_MAX_FILES);
+        snprintf(err, errsz, "files: more than %d files", XLINK_MAX_FILES);
+        rc = ACDL_EINVAL;
+        goto out;
+    }
+    if (o->time_zone && *o->time_zone &&
+        tz_check(o->time_zone, canonical, sizeof(canonical)) != ACDL_OK) {
+        snprintf(err, errsz,
+                 "time_zone: '%.80s' is not a time zone known here: give the Xlink server's "
+                 "IANA zone, e.g. Europe/Berlin (or leave it out for UTC)",
+                 o->time_zone);
         rc = ACDL_EINVAL;
         goto out;
     }
     if (!conv_file(&c, "isps_ul.ini")) {
-        snprintf(err, errsz, "isps_ul.ini is missing: it holds the external systems to convert "
-                             "(take it from the Xlink folder, with isps.cfg, acd_map.ini and "
-                             "the $N.BAS scripts)");
+        snprintf(err, errsz,
+                 "files: isps_ul.ini is missing: it holds the external systems to "
+                 "convert (take it from the Xlink folder, with isps.cfg, acd_map.ini "
+                 "and the $N.BAS scripts)");
         rc = ACDL_EINVAL;
         goto out;
     }
@@ -219,6 +625,9 @@ int xlink_convert(const struct xlink_file *files, size_t n, const struct xlink_o
                       ? "its content is not documented; nothing in it is converted"
                       : "not an Xlink configuration file");
     }
+    struct ini_file *ini[3] = {cfg, ul, map};
+    blocks = build_blocks(&c, ini, 3);
+    password_actions(&c);
     int counts[3] = {0, 0, 0};
     size_t i;
     json_t *it;
@@ -232,10 +641,10 @@ int xlink_convert(const struct xlink_file *files, size_t n, const struct xlink_o
     *doc = json_pack("{s:i, s:O, s:O, s:O, s:O}", "acdlink_config", SETUP_VERSION, "value_types",
                      c.value_types, "queues", c.queues, "sources", c.sources, "mappings",
                      c.mappings);
-    *report = json_pack("{s:b, s:O, s:O, s:O, s:{s:i, s:i, s:i}}", "dry_run", o->dry_run,
-                        "files", flist, "items", c.items, "actions", c.actions, "summary",
-                        "converted", counts[0], "skipped", counts[1], "not_convertible",
-                        counts[2]);
+    *report =
+        json_pack("{s:b, s:O, s:O, s:O, s:O, s:{s:i, s:i, s:i}}", "dry_run", o->dry_run, "files",
+                  flist, "sections", blocks, "items", c.items, "actions", c.actions, "summary",
+                  "converted", counts[0], "skipped", counts[1], "not_convertible", counts[2]);
 out:
     free(c.cfg);
     for (int k = 0; k < c.nsrc; k++) {
@@ -251,6 +660,12 @@ out:
     json_decref(c.queues);
     json_decref(c.sources);
     json_decref(c.mappings);
+    json_decref(c.seen);
+    json_decref(c.made);
+    json_decref(c.flags);
+    json_decref(c.disabling);
+    json_decref(c.notes);
+    json_decref(blocks);
     return rc;
 }
 

@@ -2,6 +2,7 @@
  * $N.BAS sum check and the conversion of every isps_ul.ini, isps.cfg and acd_map.ini key
  * (xlink/sources.c, xlink/mappings.c), on ini texts written here. */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -59,10 +60,18 @@ static void test_ini_quirks(void)
     CHECK_EQ_STR(val(f, "General", "Groups"), "A;B; C ;D"); /* ';' is data */
     CHECK_EQ_STR(val(f, "General", "Empty"), "");
     CHECK_EQ_STR(val(f, "second section", "KEY"), "1"); /* the first of a repeated key */
-    CHECK_EQ_STR(val(f, "general", "WriteAlways"), "1"); /* [GENERAL] is [General] */
-    CHECK(val(f, "broken", "last") == NULL);
-    CHECK_EQ_STR(val(f, "general", "last"), "no newline");
-    CHECK_EQ_STR(val(f, "general", "Half"), "\"open");
+    /* [GENERAL] repeats [General]: Windows reads only the first section of a name */
+    CHECK(val(f, "general", "WriteAlways") == NULL);
+    CHECK_EQ_INT(f->sections[3].first, 1);
+    CHECK_EQ_INT(f->sections[2].first, 2);
+    /* a header without ']' is still a section, as for Windows */
+    CHECK_EQ_STR(val(f, "broken", "last"), "no newline");
+    /* an unclosed quote is kept as written (what Windows returns) and marked */
+    const struct ini_entry *half = NULL;
+    for (size_t i = 0; i < f->nentries; i++) {
+        half = !strcmp(f->entries[i].key, "Half") ? &f->entries[i] : half;
+    }
+    CHECK(half && !strcmp(half->value, "\"open") && half->open_quote && half->section == 3);
     int s = ini_section_find(f, "Second Section");
     CHECK(s > 0);
     struct ini_entry *a = ini_take(f, s, "key"), *b = ini_take(f, s, "key");
@@ -147,6 +156,7 @@ static json_t *report, *doc;
 
 static void convert(const struct xlink_file *files, size_t n, const char *zone)
 {
+    const char *dump = getenv("TEST_XLINK_DUMP");
     char err[600];
     struct xlink_opts o = {zone, 1};
     json_decref(report);
@@ -154,6 +164,9 @@ static void convert(const struct xlink_file *files, size_t n, const char *zone)
     report = doc = NULL;
     if (!CHECK_EQ_INT(xlink_convert(files, n, &o, &doc, &report, err, sizeof(err)), ACDL_OK)) {
         fprintf(stdout, "  %s\n", err);
+    }
+    if (dump && report && strstr(files[0].data, dump)) {
+        json_dumpf(report, stdout, JSON_INDENT(1));
     }
 }
 
@@ -306,6 +319,8 @@ static void test_convert_keys(void)
     expect("Keep", "TimeZone", "not_convertible", "fractional");
     CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(json_object_get(keep, "settings"), "csv"), "after_import")), "keep");
     /* Universal: the query, COUNT as 1 per row, never the password */
+    size_t i;
+    json_t *m;
     json_t *uni = doc_item("sources", "name", "Uni");
     json_t *odbc = json_object_get(json_object_get(uni, "settings"), "odbc");
     CHECK_EQ_STR(json_string_value(json_object_get(odbc, "dsn")), "DSN1");
@@ -321,8 +336,12 @@ static void test_convert_keys(void)
     char *text = json_dumps(report, 0);
     CHECK(text && strstr(text, "c2VjcmV0") == NULL);
     free(text);
-    CHECK_CONTAINS(json_string_value(json_array_get(json_object_get(report, "actions"), 0)),
-                   "password of source 'Uni'");
+    int pwa = 0;
+    json_array_foreach(json_object_get(report, "actions"), i, m)
+    {
+        pwa += strstr(json_string_value(m), "password of source 'Uni'") != NULL;
+    }
+    CHECK_EQ_INT(pwa, 1);
     expect("Uni", "LogOffActivities", "skipped", "agent-state"); /* no AgentActivityTable */
     /* Unix timestamps, several queue columns, QueueMappingSQL: disabled */
     json_t *unix_src = doc_item("sources", "name", "Unix");
@@ -335,8 +354,6 @@ static void test_convert_keys(void)
     expect("IES System WFM", "Url", "not_convertible", "target");
     /* acd_map.ini */
     json_t *maps = json_object_get(doc, "mappings");
-    size_t i;
-    json_t *m;
     int q1 = 0, q2aht = 0, u = 0, mixed = 0;
     json_array_foreach(maps, i, m)
     {
@@ -362,7 +379,7 @@ static void test_convert_keys(void)
     expect("", "WFM:0:X:Calls Handled", "not_convertible", "levels");
     expect("", "WFM:0:M:Calls Offered", "not_convertible", "different intervals");
     expect("", "Other:0:Q1:Calls Offered", "skipped", "WFM system 'Other'");
-    expect("", "Q2", "not_convertible", "weighted by handled");
+    expect("", "WFM:0:Q2:Calls Average Handling Time", "not_convertible", "weighted by handled");
     CHECK(item(NULL, NULL, "skipped") != NULL); /* the broken line */
     json_t *notes = NULL;
     json_array_foreach(json_object_get(report, "items"), i, m)
@@ -401,7 +418,7 @@ static void test_convert_value_types_and_defaults(void)
     CHECK(vt != NULL);
     CHECK_EQ_STR(json_string_value(json_object_get(vt, "combine")), "sum");
     /* two inputs without a script: summed */
-    expect("", "WFM:0:B:Offered", "skipped", "summed");
+    expect("", "WFM:0:B:Offered", "converted", "summed");
     /* no isps.cfg: every system's lines */
     expect(NULL, NULL, "skipped", "every WFM system");
     /* nothing to convert without isps_ul.ini */
@@ -481,17 +498,305 @@ static void test_convert_agents(void)
     json_t *x;
     json_array_foreach(json_object_get(report, "actions"), i, x)
     {
-        pw += strstr(json_string_value(x), "'Oracle agents'") != NULL;
+        pw += strstr(json_string_value(x), "password of source 'Oracle agents'") != NULL;
     }
     CHECK_EQ_INT(pw, 1);
     /* missing columns: no agent-state source, every key reported */
     CHECK(doc_item("sources", "name", "Half agents") == NULL);
-    expect("Half", "AgentActivityTable", "not_convertible", "all needed");
-    expect("Half", "AgentColumn", "not_convertible", "all needed");
+    expect("Half", "AgentActivityTable", "not_convertible", "without ActivityColumn");
+    expect("Half", "AgentColumn", "not_convertible", "without ActivityColumn");
     /* two columns for one time: disabled, reported */
     json_t *bad = doc_item("sources", "name", "Bad agents");
     CHECK(bad == NULL || json_is_false(json_object_get(bad, "enabled")));
     expect("Bad", "ActivityStartTimeStampColumn", "not_convertible", "two columns");
+}
+
+/* --- the outcomes that must agree with the report --- */
+
+/* Every key line of text (file name) has exactly one report line. */
+static void check_one_line_per_key(const char *file, const char *text)
+{
+    int line = 1;
+    const char *p = text;
+    while (*p) {
+        const char *nl = strpbrk(p, "\r\n");
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        int hits = 0;
+        size_t i;
+        json_t *it;
+        json_array_foreach(json_object_get(report, "items"), i, it)
+        {
+            hits += !strcmp(json_string_value(json_object_get(it, "file")), file) &&
+                    json_integer_value(json_object_get(it, "line")) == line;
+        }
+        if (eq && *p != ';' && !CHECK(hits == 1)) {
+            fprintf(stdout, "  %s:%d '%.*s' has %d report lines\n", file, line, (int)n, p, hits);
+        }
+        if (!nl) {
+            break;
+        }
+        p = nl + (nl[0] == '\r' && nl[1] == '\n' ? 2 : 1);
+        line++;
+    }
+}
+
+/* The block of section (file isps_ul.ini), or NULL. */
+static json_t *block(const char *section, int nth)
+{
+    size_t i;
+    json_t *b;
+    json_array_foreach(json_object_get(report, "sections"), i, b)
+    {
+        const char *s = json_string_value(json_object_get(b, "section"));
+        if (s && !strcmp(s, section) && nth-- == 0) {
+            return b;
+        }
+    }
+    return NULL;
+}
+
+static int has_action(const char *part)
+{
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(report, "actions"), i, a)
+    {
+        if (strstr(json_string_value(a), part)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void test_sections_as_windows_reads_them(void)
+{
+    static const char ul[] = "[Dup]\r\nSource=/srv/a\r\nGroupColumn=1\r\nDateColumn=2\r\n"
+                             "TimeColumn=3\r\nColumnNames=Q;D;T;N\r\nIntervalDuration=15\r\n"
+                             "[Name] Backup\r\nSource=/srv/b\r\nGroupColumn=1\r\nDateColumn=2\r\n"
+                             "TimeColumn=3\r\nColumnNames=Q;D;T;N\r\n"
+                             "[dup]\r\nIntervalDuration=30\r\nPassword=secret9\r\n";
+    const struct xlink_file files[] = {{"isps_ul.ini", ul, sizeof(ul) - 1}};
+    convert(files, 1, NULL);
+    if (!doc) {
+        return;
+    }
+    /* the first [Dup] is read, the second never: its 30 does not override the 15 */
+    json_t *dup = doc_item("sources", "name", "Dup");
+    CHECK_EQ_INT(json_integer_value(json_object_get(dup, "interval_minutes")), 15);
+    json_t *again = item("dup", "IntervalDuration", "skipped");
+    CHECK(again && json_integer_value(json_object_get(again, "line")) == 15 &&
+          strstr(json_string_value(json_object_get(again, "detail")), "never read"));
+    CHECK(block("dup", 0) &&
+          !strcmp(json_string_value(json_object_get(block("dup", 0), "outcome")), "skipped"));
+    /* "[Name] Backup" is the section [Name]: its source is made, the header says why */
+    CHECK(doc_item("sources", "name", "Name") != NULL);
+    expect(NULL, NULL, "skipped", "reads this as the section [Name]");
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(report, "items"), i, it)
+    {
+        const char *d = json_string_value(json_object_get(it, "detail"));
+        CHECK(!strstr(d, "the line is ignored"));
+    }
+    char *text = json_dumps(report, 0);
+    CHECK(text && !strstr(text, "secret9"));
+    free(text);
+    check_one_line_per_key("isps_ul.ini", ul);
+}
+
+static void test_encodings_and_non_text(void)
+{
+    /* what Notepad saves as "Unicode": UTF-16LE with BOM; and big endian */
+    static const char ascii[] = "[S]\r\nSource=/srv/\xc3\x9c\r\nGroupColumn=1\r\nDateColumn=2\r\n"
+                                "TimeColumn=3\r\nColumnNames=Q;D;T;N\r\n";
+    char le[400], be[400];
+    size_t n = 0;
+    le[0] = (char)0xff, le[1] = (char)0xfe, be[0] = (char)0xfe, be[1] = (char)0xff;
+    n = 2;
+    for (const char *p = ascii; *p; p++) {
+        unsigned cp = (unsigned char)*p;
+        if (cp == 0xc3) { /* U+00DC */
+            cp = 0xdc;
+            p++;
+        }
+        le[n] = (char)(cp & 0xff), le[n + 1] = (char)(cp >> 8);
+        be[n] = (char)(cp >> 8), be[n + 1] = (char)(cp & 0xff);
+        n += 2;
+    }
+    for (int k = 0; k < 2; k++) {
+        const struct xlink_file files[] = {{"isps_ul.ini", k ? be : le, n}};
+        convert(files, 1, NULL);
+        if (!doc) {
+            continue;
+        }
+        json_t *src = doc_item("sources", "name", "S");
+        CHECK_EQ_STR(json_string_value(json_object_get(
+                         json_object_get(json_object_get(src, "settings"), "csv"), "folder")),
+                     "/srv/\xc3\x9c");
+        CHECK_EQ_STR(json_string_value(json_object_get(
+                         json_array_get(json_object_get(report, "files"), 0), "encoding")),
+                     k ? "utf-16be" : "utf-16le");
+    }
+    /* empty, only blanks, binary, UTF-16 without BOM: errors naming the file */
+    char err[600];
+    json_t *d2 = NULL, *r2 = NULL;
+    struct xlink_opts o = {NULL, 1};
+    static const char bin[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0";
+    static const char nobom[] = "[\0S\0]\0\r\0\n\0A\0=\0\x31\0\r\0\n\0";
+    const struct xlink_file bad[][1] = {{{"isps_ul.ini", "", 0}},
+                                        {{"isps_ul.ini", " \r\n\r\n", 5}},
+                                        {{"isps_ul.ini", bin, sizeof(bin) - 1}},
+                                        {{"isps_ul.ini", nobom, sizeof(nobom) - 1}}};
+    const char *why[] = {"empty", "empty", "not a text file", "UTF-16 without a byte-order mark"};
+    for (int k = 0; k < 4; k++) {
+        err[0] = '\0';
+        CHECK_EQ_INT(xlink_convert(bad[k], 1, &o, &d2, &r2, err, sizeof(err)), ACDL_EINVAL);
+        CHECK_CONTAINS(err, "isps_ul.ini");
+        CHECK_CONTAINS(err, why[k]);
+        CHECK(d2 == NULL && r2 == NULL);
+    }
+    /* a NUL byte in a Windows-1252 file: its line is reported, the lines after it are read */
+    static const char nul[] = "[S]\r\nSource=/srv/s\r\nGroupColumn=1\r\nGroups=A\0B\r\n"
+                              "DateColumn=2\r\nTimeColumn=3\r\nColumnNames=Q;D;T;\xc4rger\r\n"
+                              "Interval=30\r\n";
+    const struct xlink_file files[] = {{"isps_ul.ini", nul, sizeof(nul) - 1}};
+    convert(files, 1, NULL);
+    if (doc) {
+        json_t *src = doc_item("sources", "name", "S");
+        CHECK_EQ_INT(json_integer_value(json_object_get(src, "interval_minutes")), 30);
+        CHECK(json_object_get(json_object_get(json_object_get(src, "settings"), "metrics"),
+                              "__rger") != NULL ||
+              json_object_get(json_object_get(json_object_get(src, "settings"), "metrics"),
+                              "\xc3\x84rger") != NULL);
+        json_t *it = NULL;
+        size_t i;
+        json_t *x;
+        json_array_foreach(json_object_get(report, "items"), i, x)
+        {
+            it = json_integer_value(json_object_get(x, "line")) == 4 ? x : it;
+        }
+        CHECK(it && strstr(json_string_value(json_object_get(it, "detail")), "NUL byte"));
+    }
+}
+
+static void test_agents_only_and_empty_keys(void)
+{
+    static const char ul[] =
+        "[TimeLink]\nSource=ACDDSN\nUser=u\nPassword=x\nAgentActivityTable=AgentLog\n"
+        "AgentColumn=Agent\nActivityColumn=State\nActivityStartTimeStampColumn=Began\n"
+        "ActivityTimeSpanType=2\nActivitySQL=SELECT 1\nLogOffActivities=0;9\nTimeZone=1\n"
+        "[Empty]\nSource=DSN2\nQueueNameColumn=q\nValueTypes=v\nTimeStampColumn=t\n"
+        "CallDataTable=T\nAgentActivityTable=\nAgentColumn=\nActivityColumn=\n"
+        "ActivitySource=\n"
+        "[CsvAgents]\nActivitySource=/srv/agents\nActivityTimeSpanType=1\nAgentColumn=1\n"
+        "ActivityColumn=2\nActivityStartTimeStampColumn=3\nActivityEndTimeStampColumn=4\n";
+    const struct xlink_file files[] = {{"isps_ul.ini", ul, sizeof(ul) - 1}};
+    convert(files, 1, NULL);
+    if (!doc) {
+        return;
+    }
+    /* agent-only Universal: one agent-state source, no vendor lines */
+    json_t *a = doc_item("sources", "name", "TimeLink agents");
+    CHECK(a && json_is_true(json_object_get(a, "enabled")));
+    CHECK(doc_item("sources", "name", "TimeLink") == NULL);
+    CHECK_EQ_STR(json_string_value(json_object_get(block("TimeLink", 0), "outcome")), "created");
+    char *text = json_dumps(report, 0);
+    CHECK(text && !strstr(text, "vendor"));
+    free(text);
+    expect("TimeLink", "ActivitySQL", "skipped", "learns the activity codes");
+    CHECK(has_action("password of source 'TimeLink agents'"));
+    CHECK(!has_action("password of source 'TimeLink'"));
+    /* empty agent keys: no agent-state source, no broken SQL; the contact source is made */
+    CHECK(doc_item("sources", "name", "Empty agents") == NULL);
+    CHECK(doc_item("sources", "name", "Empty") != NULL);
+    expect("Empty", "AgentColumn", "skipped", "no agent-state import");
+    expect("Empty", "ActivitySource", "skipped", "no agent-state source is made");
+    CHECK(item("Empty", "ActivitySource", "converted") == NULL);
+    /* agent-only CSV */
+    json_t *ca = doc_item("sources", "name", "CsvAgents agents");
+    CHECK(ca && doc_item("sources", "name", "CsvAgents") == NULL);
+    check_one_line_per_key("isps_ul.ini", ul);
+}
+
+static void test_unc_and_quotes(void)
+{
+    static const char ul[] =
+        "[Share]\nSource=\\\\acd01\\exports\\csv\nSeparatorCharacter=3 (semicolon)\n"
+        "GroupColumn=1\nDateColumn=2\nTimeColumn=3\nColumnNames=Q;D;T;Offered\n"
+        "Interval=30 ; half hours\n"
+        "[Quote]\nSource=DSN\nQueueNameColumn=\"unterminated\nValueTypes=v;w\nTimeStampColumn=t\n"
+        "CallDataTable=T\nValueTypeFunctions=SUM;AVG\n";
+    static const char map[] = "WFM:0:Q1:Calls Offered=Share:Q1:Offered\n"
+                              "WFM:0:Q1:Calls Offered=Share:Q2:Offered\n";
+    const struct xlink_file files[] = {{"isps_ul.ini", ul, sizeof(ul) - 1},
+                                       {"acd_map.ini", map, sizeof(map) - 1}};
+    convert(files, 2, NULL);
+    if (!doc) {
+        return;
+    }
+    /* a UNC folder is no folder here: no source; how to mount it; the mappings' lines */
+    CHECK(doc_item("sources", "name", "Share") == NULL);
+    json_t *b = block("Share", 0);
+    CHECK_EQ_STR(json_string_value(json_object_get(b, "outcome")), "not_converted");
+    CHECK(has_action("mount -t cifs //acd01/exports /mnt/xlink/acd01-exports"));
+    CHECK(has_action("csv.folder /mnt/xlink/acd01-exports/csv"));
+    CHECK(item("Share", "Source", "converted") == NULL);
+    expect("Share", "Source", "not_convertible", "not a folder here");
+    expect("", "WFM:0:Q1:Calls Offered", "not_convertible", "'Share' is not made");
+    check_one_line_per_key("acd_map.ini", map);
+    /* integers read like Xlink: the leading digits, the rest noted */
+    expect("Share", "SeparatorCharacter", "converted", "the text ' (semicolon)' after the number");
+    expect("Share", "Interval", "converted", "read as 30");
+    /* an unclosed quote is used as written, so the source is disabled, and the report says so */
+    json_t *q = doc_item("sources", "name", "Quote");
+    CHECK(q && json_is_false(json_object_get(q, "enabled")));
+    expect("Quote", "QueueNameColumn", "not_convertible", "quote is not closed");
+    /* AVG: one line, not convertible, and the source is disabled for it */
+    json_t *fn = item("Quote", "ValueTypeFunctions", NULL);
+    CHECK(fn && !strcmp(json_string_value(json_object_get(fn, "status")), "not_convertible") &&
+          strstr(json_string_value(json_object_get(fn, "detail")), "AVG"));
+    CHECK_EQ_STR(json_string_value(json_object_get(block("Quote", 0), "outcome")),
+                 "created_disabled");
+    CHECK(has_action("before enabling source 'Quote'"));
+    check_one_line_per_key("isps_ul.ini", ul);
+}
+
+static void test_missing_keys_and_vendors(void)
+{
+    static const char ul[] =
+        "[NoQueue]\nSource=DSN\nPassword=x\nCallDataTable=Calls\nValueTypes=a;b\n"
+        "TimeStampColumn=t\nTimeZone=2\n"
+        "[Cisco ICM]\nSource=HDS\nUser=sa\nCallDataTableName=t_Call_Type_Interval\n"
+        "AgentEventDetailTableName=t_Agent_Event_Detail\nPeripheralID=5000\n"
+        "[Avaya Aura Contact Center]\nSource=AACC\nSkillsets=1;2\n";
+    const struct xlink_file files[] = {{"isps_ul.ini", ul, sizeof(ul) - 1}};
+    convert(files, 1, NULL);
+    if (!doc) {
+        return;
+    }
+    /* every key of a Universal section without QueueNameColumn has its line naming it */
+    expect("NoQueue", "CallDataTable", "not_convertible", "without QueueNameColumn");
+    expect("NoQueue", "ValueTypes", "not_convertible", "without QueueNameColumn");
+    expect("NoQueue", "TimeStampColumn", "not_convertible", "without QueueNameColumn");
+    CHECK(item("NoQueue", "TimeZone", "converted") != NULL);
+    CHECK(!has_action("password of source 'NoQueue'"));
+    CHECK(has_action("[NoQueue]"));
+    CHECK_EQ_STR(json_string_value(json_object_get(block("NoQueue", 0), "outcome")),
+                 "not_converted");
+    /* vendor interfaces: what to do for that vendor */
+    json_t *icm = block("Cisco ICM", 0);
+    CHECK_EQ_STR(json_string_value(json_object_get(icm, "outcome")), "not_converted");
+    CHECK(has_action("cisco_ucce_call_type_interval"));
+    CHECK(has_action("t_Call_Type_Interval"));
+    CHECK(has_action("iSkillsetStat"));
+    check_one_line_per_key("isps_ul.ini", ul);
+    /* a time zone that does not exist is refused before anything else */
+    char err[600];
+    json_t *d2 = NULL, *r2 = NULL;
+    struct xlink_opts o = {"Mars/Olympus", 1};
+    CHECK_EQ_INT(xlink_convert(files, 1, &o, &d2, &r2, err, sizeof(err)), ACDL_EINVAL);
+    CHECK_CONTAINS(err, "time_zone: 'Mars/Olympus'");
 }
 
 int main(void)
@@ -502,6 +807,11 @@ int main(void)
     RUN(test_convert_keys);
     RUN(test_convert_value_types_and_defaults);
     RUN(test_convert_agents);
+    RUN(test_sections_as_windows_reads_them);
+    RUN(test_encodings_and_non_text);
+    RUN(test_agents_only_and_empty_keys);
+    RUN(test_unc_and_quotes);
+    RUN(test_missing_keys_and_vendors);
     json_decref(report);
     json_decref(doc);
     return check_summary();

@@ -84,8 +84,10 @@ int route_xlink_import(struct req *r)
     struct xlink_opts o = {zone, dry};
     int rc = xlink_import(r->app, &r->auth, xf, n, &o, &report, err, sizeof(err));
     if (rc == ACDL_EINVAL) {
-        st = reply_error(r, 422, "invalid_field", "upload the files of the Xlink folder",
-                         "files: %s", err);
+        st = reply_error(r, 422, "invalid_field",
+                         strncmp(err, "time_zone", 9) ? "upload the files of the Xlink folder"
+                                                      : "give an IANA time zone",
+                         "%s", err);
     } else if (rc == ACDL_ECONFLICT) {
         json_t *e = json_object_get(report, "error");
         st = reply_error(r, 409, "conflict", "the items before it were made; fix it and import again",
