@@ -362,6 +362,20 @@ static void sort_lines(json_t *b)
     free(v);
 }
 
+/* The source called name in the setup document, or NULL. Borrowed. */
+static json_t *doc_source(const struct conv *c, const char *name)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(c->sources, i, s)
+    {
+        if (!strcmp(json_string_value(json_object_get(s, "name")), name)) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
 /* The outcome of an isps_ul.ini section's block from the sources made of it and its flags. */
 static void block_outcome(struct conv *c, const struct ini_file *f, int sec, json_t *b)
 {
@@ -381,6 +395,13 @@ static void block_outcome(struct conv *c, const struct ini_file *f, int sec, jso
         json_object_del(src, "file");
         json_object_del(src, "sec");
         json_object_del(src, "password");
+        json_t *made_src = doc_source(c, json_string_value(json_object_get(m, "name")));
+        if (made_src) {
+            json_t *set = json_deep_copy(json_object_get(made_src, "settings"));
+            json_object_set(set, "time_zone", json_object_get(made_src, "time_zone"));
+            json_object_set(set, "interval_minutes", json_object_get(made_src, "interval_minutes"));
+            json_object_set_new(src, "settings", set);
+        }
         json_array_append_new(sources, src);
         int ok = json_is_true(json_object_get(m, "made"));
         int on = json_is_true(json_object_get(m, "enabled"));
@@ -726,7 +747,25 @@ int xlink_import(struct app *app, const struct auth_ctx *actor, const struct xli
         json_object_set_new(created, kinds[k], names);
     }
     json_object_set_new(*report, "created", created);
+    /* the blocks say which of their sources exist already */
+    size_t bi, si, ei;
+    json_t *b, *src, *ex;
+    json_array_foreach(json_object_get(*report, "sections"), bi, b)
+    {
+        json_array_foreach(json_object_get(b, "sources"), si, src)
+        {
+            json_array_foreach(existing, ei, ex)
+            {
+                if (!strcmp(json_string_value(json_object_get(ex, "kind")), "sources") &&
+                    conv_ieq(json_string_value(json_object_get(ex, "key")),
+                             json_string_value(json_object_get(src, "name")))) {
+                    json_object_set_new(src, "exists", json_true());
+                }
+            }
+        }
+    }
     json_object_set_new(*report, "existing", existing);
+    json_object_set(*report, "config", doc);
     rc = setup_apply(app, actor, doc, o->dry_run ? SETUP_DRY_RUN : 0, &applied);
     json_t *e = json_object_get(applied, "error");
     if (e) {
