@@ -10,7 +10,9 @@
 #include "core/log.h"
 #include "core/tz.h"
 #include "pipeline/agent_results.h"
+#include "pipeline/recompute.h"
 #include "platform/platform.h"
+#include "store/recomputes.h"
 
 #define BATCH_ROWS 10000
 #define REPORT_MAX 200 /* duplicates and overlaps listed in the run log; the rest are counted */
@@ -18,7 +20,11 @@
 struct aimp {
     struct rows r;
     int in_batch, batch_rows;
+    char from[11], to[11]; /* the local days whose results the run recomputes */
+    int64_t lo, hi;        /* their UTC bounds */
 };
+
+static void result_days(struct rows *r, char from[11], char to[11], int64_t *lo, int64_t *hi);
 
 static void ai_pause(void *ctx)
 {
@@ -257,6 +263,7 @@ static int stage(struct aimp *m)
     struct rows *r = &m->r;
     int rc;
     ai_pause(m);
+    result_days(r, m->from, m->to, &m->lo, &m->hi);
     if ((rc = store_begin(r->c)) != ACDL_OK) {
         return rc;
     }
@@ -299,6 +306,12 @@ static int stage(struct aimp *m)
     }
     if (rc == ACDL_OK) {
         rc = rows_files_commit(r);
+    }
+    if (rc == ACDL_OK) { /* same transaction: the results follow even after a crash */
+        char reason[64];
+        snprintf(reason, sizeof(reason), "staged by run %lld", (long long)r->run->id);
+        rc = store_recompute_add(r->c, "source_agents", r->run->source_id, m->from, m->to, reason,
+                                 plat_now(), NULL);
     }
     if (rc == ACDL_OK) {
         rc = store_commit(r->c);
@@ -492,24 +505,32 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
         }
     }
     if (rc == ACDL_OK) {
-        char from[11], to[11];
-        int64_t lo = 0, hi = 0;
-        struct agent_results_stats st = {0, 0, 0};
+        struct recompute_stats st;
+        char aerr[300] = "";
+        memset(&st, 0, sizeof(st));
         rows_files_after(r);
         r->k.days_done = r->k.days_total;
-        result_days(r, from, to, &lo, &hi);
-        report_conflicts(r, lo, hi);
+        report_conflicts(r, m->lo, m->hi);
         int64_t unknown = count_unknown(r);
         if (unknown > 0) {
             rows_log(r, "warn", "%lld agents are not mapped to a WFM agent: their states are "
                      "staged and count once they are mapped (see unknown agents)",
                      (long long)unknown);
         }
-        int arc = agent_results_apply_source(r->c, run->source_id, from, to, &st);
+        int arc = recompute_ref(r->c, "source_agents", run->source_id, &st, aerr, sizeof(aerr));
         rows_log(r, arc == ACDL_OK ? "info" : "error",
-                 "agent spans for %s .. %s: %lld agents, %lld agent days changed, %lld spans%s",
-                 from, to, (long long)st.agents, (long long)st.days_changed, (long long)st.spans,
-                 arc == ACDL_OK ? "" : " (computing failed; the staged states are kept)");
+                 "agent spans for %s .. %s: %lld agents, %lld agent days changed, %lld spans%s%s",
+                 m->from, m->to, (long long)st.agents.agents, (long long)st.agents.days_changed,
+                 (long long)st.agents.spans,
+                 arc == ACDL_OK ? "" : "; computing failed, it stays pending and is retried: ",
+                 arc == ACDL_OK ? "" : aerr);
+        if (arc != ACDL_OK) {
+            r->k.failed_mappings = 1;
+            snprintf(err, sizeof(err),
+                     "the agent spans could not be computed; they stay pending and are retried: "
+                     "%s",
+                     aerr);
+        }
     }
     if (rc != ACDL_OK) {
         r->k.rows_staged = 0;

@@ -295,10 +295,19 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
                          "of sum and formula mappings; averages stay empty)",
                          (long long)m->zero_filled, m->zero_pairs);
             }
-            mapping_apply_due(r->c, run->id, run->source_id, &results, &failed, merr,
-                              sizeof(merr));
-            rows_log(r, failed ? "warn" : "info", "mapping: %lld results computed%s%s",
-                     (long long)results, failed ? "; " : "", merr);
+            int mrc = mapping_apply_due(r->c, run->id, run->source_id, &results, &failed, merr,
+                                        sizeof(merr));
+            rows_log(r, failed || mrc != ACDL_OK ? "warn" : "info",
+                     "mapping: %lld results computed%s%s", (long long)results,
+                     failed || mrc != ACDL_OK ? "; " : "", merr);
+            if (failed || mrc != ACDL_OK) {
+                /* the run is done but partial: what failed stays due and is retried */
+                r->k.failed_mappings = failed ? failed : 1;
+                snprintf(err, sizeof(err),
+                         "%d mappings could not be computed; they stay due and are retried "
+                         "(GET /api/v1/recomputes): %s",
+                         r->k.failed_mappings, merr[0] ? merr : acdl_strerror(mrc));
+            }
         } else {
             snprintf(err, sizeof(err), "staging failed: %s", acdl_strerror(rc));
         }

@@ -10,6 +10,7 @@
 #include "core/tz.h"
 #include "pipeline/expr.h"
 #include "platform/platform.h"
+#include "store/recomputes.h"
 #include "store/staged.h"
 #include "upload/outbox.h"
 
@@ -234,13 +235,27 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
     size_t n = 0, cap = 0;
     struct expr *e = NULL;
     struct tz *qtz = NULL;
-    int rc;
+    int rc, in_tx = 0;
     *written = 0;
+    if (errsz) {
+        err[0] = '\0';
+    }
     if (!m) {
         return ACDL_ENOMEM;
     }
+    /* The mapping and the staged values are read inside the write transaction: a change of
+     * either committed meanwhile (a route, a run, another recomputation) can then never be
+     * overwritten by results computed from what was there before. */
+    if ((rc = store_begin(c)) != ACDL_OK) {
+        snprintf(err, errsz, "cannot start a transaction: %s", sqlite3_errmsg(store_db(c)));
+        goto out;
+    }
+    in_tx = 1;
     rc = load(c, id, m, err, errsz);
     if (rc != ACDL_OK) {
+        if (rc == ACDL_ENOTFOUND) {
+            snprintf(err, errsz, "the mapping no longer exists");
+        }
         goto out;
     }
     if (m->has_formula) {
@@ -273,15 +288,11 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
         qsort(cells, n, sizeof(*cells), cmp_cells);
     }
 
-    if ((rc = store_begin(c)) != ACDL_OK) {
-        goto out;
-    }
     sqlite3_stmt *del;
     int64_t lo = INT64_MIN, hi = INT64_MAX;
     if (from && to) {
         if ((rc = window(m, from, to, &lo, &hi)) != ACDL_OK) {
             snprintf(err, errsz, "bad period %s .. %s", from, to);
-            store_rollback(c);
             goto out;
         }
         del = store_prepare(c, "DELETE FROM results WHERE queue_id = ? AND value_type_id = ? "
@@ -295,7 +306,6 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
     }
     if (!del) {
         rc = ACDL_EDB;
-        store_rollback(c);
         goto out;
     }
     sqlite3_bind_int64(del, 1, m->queue_id);
@@ -376,13 +386,21 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
     if (rc == ACDL_OK) {
         rc = outbox_mark(c, m->queue_id, m->value_type_id, lo, hi, now); /* same transaction */
     }
-    if (rc == ACDL_OK) {
-        rc = store_commit(c);
-    } else {
-        store_rollback(c);
-        snprintf(err, errsz, "writing results failed");
+    if (rc != ACDL_OK) {
+        snprintf(err, errsz, "writing results failed: %s", sqlite3_errmsg(store_db(c)));
+        goto out;
+    }
+    in_tx = 0;
+    if ((rc = store_commit(c)) != ACDL_OK) {
+        snprintf(err, errsz, "storing the results failed: %s", sqlite3_errmsg(store_db(c)));
     }
 out:
+    if (in_tx) {
+        store_rollback(c);
+    }
+    if (rc != ACDL_OK && errsz && !err[0]) {
+        snprintf(err, errsz, "%s", acdl_strerror(rc));
+    }
     expr_free(e);
     tz_close(qtz);
     free(cells);
@@ -390,40 +408,67 @@ out:
     return rc;
 }
 
-int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *from,
-                         const char *to, int64_t *written, int *failed, char *err,
-                         size_t errsz)
+int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *from, const char *to,
+                         int64_t *written, int64_t *failed_ids, int *failed, int max_failed,
+                         char *err, size_t errsz)
 {
-    int64_t ids[4096];
-    int n = 0;
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc = ACDL_OK;
     *written = 0;
     *failed = 0;
+    if (errsz) {
+        err[0] = '\0';
+    }
     sqlite3_stmt *s = store_prepare(c, "SELECT DISTINCT mapping_id FROM mapping_inputs WHERE "
                                        "source_id = ? ORDER BY mapping_id");
     if (!s) {
+        snprintf(err, errsz, "cannot list the mappings: %s", sqlite3_errmsg(store_db(c)));
         return ACDL_EDB;
     }
     sqlite3_bind_int64(s, 1, source_id);
-    while (sqlite3_step(s) == SQLITE_ROW && n < 4096) {
+    int r;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            int64_t *nids = realloc(ids, ncap * sizeof(*ids));
+            if (!nids) {
+                rc = ACDL_ENOMEM;
+                break;
+            }
+            ids = nids;
+            cap = ncap;
+        }
         ids[n++] = sqlite3_column_int64(s, 0);
     }
+    if (rc == ACDL_OK && r != SQLITE_DONE) {
+        snprintf(err, errsz, "cannot list the mappings: %s", sqlite3_errmsg(store_db(c)));
+        rc = ACDL_EDB;
+    }
     store_done(s);
-    for (int i = 0; i < n; i++) {
+    for (size_t i = 0; rc == ACDL_OK && i < n; i++) {
         int64_t w = 0;
-        char e[300];
-        int rc = mapping_compute(c, ids[i], from, to, &w, e, sizeof(e));
-        if (rc != ACDL_OK) {
+        char e[300] = "";
+        int mrc = mapping_compute(c, ids[i], from, to, &w, e, sizeof(e));
+        if (mrc == ACDL_ENOTFOUND) {
+            continue; /* deleted during the run: its results went with it */
+        }
+        if (mrc != ACDL_OK) {
             if (*failed == 0) {
                 snprintf(err, errsz, "mapping %lld: %s", (long long)ids[i], e);
+            }
+            if (*failed < max_failed) {
+                failed_ids[*failed] = ids[i];
             }
             (*failed)++;
             continue;
         }
         *written += w;
     }
+    free(ids);
     /* every mapping of the source is computed: queued results become whole-row batches */
     outbox_flush(c, plat_now(), 0, NULL);
-    return ACDL_OK;
+    return rc;
 }
 
 int mapping_mark_due(struct store_conn *c, int64_t run_id, const char *from, const char *to)
@@ -443,9 +488,13 @@ int mapping_mark_due(struct store_conn *c, int64_t run_id, const char *from, con
 int mapping_apply_due(struct store_conn *c, int64_t run_id, int64_t source_id, int64_t *written,
                       int *failed, char *err, size_t errsz)
 {
-    char from[11] = "", to[11] = "";
+    char from[11] = "", to[11] = "", reason[64];
+    int64_t failed_ids[MAPPING_MAX_FAILED];
     *written = 0;
     *failed = 0;
+    if (errsz) {
+        err[0] = '\0';
+    }
     sqlite3_stmt *s = store_prepare(c, "SELECT map_from, map_to FROM runs WHERE id = ? AND "
                                        "map_from IS NOT NULL AND map_to IS NOT NULL");
     if (!s) {
@@ -460,9 +509,33 @@ int mapping_apply_due(struct store_conn *c, int64_t run_id, int64_t source_id, i
     if (!from[0]) {
         return ACDL_OK;
     }
-    int rc = mapping_apply_source(c, source_id, from, to, written, failed, err, errsz);
+    int rc = mapping_apply_source(c, source_id, from, to, written, failed_ids, failed,
+                                  MAPPING_MAX_FAILED, err, errsz);
+    if (rc != ACDL_OK) {
+        return rc; /* the days stay due */
+    }
+    /* the failed mappings stay due as recomputes of these days, in the transaction that
+     * takes the days off the run */
+    int64_t now = plat_now();
+    int recorded = *failed < MAPPING_MAX_FAILED ? *failed : MAPPING_MAX_FAILED;
+    snprintf(reason, sizeof(reason), "failed in run %lld", (long long)run_id);
+    rc = store_begin(c);
+    for (int i = 0; rc == ACDL_OK && i < recorded; i++) {
+        rc = store_recompute_add(c, "mapping", failed_ids[i], from, to, reason, now, NULL);
+    }
+    if (rc == ACDL_OK && *failed > recorded) {
+        rc = ACDL_ETOOBIG; /* too many to list: the whole range stays with the run */
+    }
     if (rc == ACDL_OK) {
         rc = mapping_mark_due(c, run_id, NULL, NULL);
+    }
+    if (rc == ACDL_OK) {
+        rc = store_commit(c);
+    } else {
+        store_rollback(c);
+    }
+    if (rc != ACDL_OK && !*failed) {
+        snprintf(err, errsz, "the days stay due: %s", sqlite3_errmsg(store_db(c)));
     }
     return rc;
 }

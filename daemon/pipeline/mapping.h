@@ -17,25 +17,35 @@
 #define MAPPING_MAX_INPUTS 32
 
 /* Recomputes the results of mapping id for the staged local days from..to of its sources
- * (both NULL: every staged day), replacing the results of that window in one transaction.
- * *written gets the number of results. Returns 0, or ACDL_EINVAL with err (e.g. a weighted
- * mapping whose weights are not mapped). */
+ * (both NULL: every staged day), replacing the results of that window and queueing the
+ * changed ones for delivery, in one transaction that also reads the mapping and the staged
+ * values. *written gets the number of results. Returns 0, ACDL_ENOTFOUND (no such mapping),
+ * ACDL_EINVAL (e.g. a weighted mapping whose weights are not mapped) or ACDL_EDB; err always
+ * says why on failure. */
 int mapping_compute(struct store_conn *c, int64_t id, const char *from, const char *to,
                     int64_t *written, char *err, size_t errsz);
 
+/* At most this many failed mappings of one run are recorded one by one. */
+#define MAPPING_MAX_FAILED 256
+
 /* Recomputes every mapping with an input from source_id for from..to. Errors of single
- * mappings are written to err (the first) and counted in *failed; the others still run. */
-int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *from,
-                         const char *to, int64_t *written, int *failed, char *err,
-                         size_t errsz);
+ * mappings are written to err (the first) and counted in *failed, their ids in
+ * failed_ids[0..max_failed); the others still run. Returns 0, or ACDL_EDB / ACDL_ENOMEM when
+ * the mappings cannot even be listed. */
+int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *from, const char *to,
+                         int64_t *written, int64_t *failed_ids, int *failed, int max_failed,
+                         char *err, size_t errsz);
 
 /* Records, inside the caller's (staging) transaction, that run_id staged the local days
  * from..to and their results are still to be computed. */
 int mapping_mark_due(struct store_conn *c, int64_t run_id, const char *from, const char *to);
 
 /* Computes what mapping_mark_due() recorded for run_id (nothing when nothing is due), as
- * mapping_apply_source() does, then clears it; so a crash between staging and mapping is made
- * good when the interrupted run runs again. written and failed as there. */
+ * mapping_apply_source() does, then, in one transaction, records each failed mapping as a
+ * recompute of those days (store/recomputes.h) and clears the run's days; so a crash between
+ * staging and mapping is made good when the interrupted run runs again (or by
+ * pipeline/recompute.c once the run has ended), and a failed mapping is retried. written and
+ * failed as there. Returns 0, or the code that left the days due on the run. */
 int mapping_apply_due(struct store_conn *c, int64_t run_id, int64_t source_id, int64_t *written,
                       int *failed, char *err, size_t errsz);
 

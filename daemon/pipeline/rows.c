@@ -1314,8 +1314,9 @@ void rows_finish(struct rows *r, int rc, const char *tag, char *err, size_t errs
             rows_log(r, "warn", "%d more rejected rows are not listed here",
                      r->row_errors - ROWS_LOG_ERRORS);
         }
-        store_run_finish(r->c, r->run->id, state, rc == ACDL_OK ? NULL : err, &r->k,
-                         plat_now());
+        /* a done run whose mappings partly failed keeps why (they stay due and are retried) */
+        store_run_finish(r->c, r->run->id, state,
+                         rc == ACDL_OK && !r->k.failed_mappings ? NULL : err, &r->k, plat_now());
     }
     log_info(tag, "run %lld of source %lld: %s", (long long)r->run->id,
              (long long)r->run->source_id, state);

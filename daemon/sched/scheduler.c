@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/tz.h"
+#include "pipeline/recompute.h"
 #include "platform/platform.h"
 #include "sched/runner.h"
 #include "store/runs.h"
@@ -99,6 +100,15 @@ int scheduler_tick(struct app *app, int64_t now)
     return queued;
 }
 
+int scheduler_recompute(struct app *app, int64_t now)
+{
+    int done = 0, failed = 0;
+    struct store_conn *c = store_acquire(app->store);
+    recompute_drain(c, now, 64, &done, &failed);
+    store_release(app->store, c);
+    return done;
+}
+
 static void *scheduler_main(void *arg)
 {
     struct scheduler *s = arg;
@@ -106,6 +116,7 @@ static void *scheduler_main(void *arg)
     while (!s->stop) {
         pthread_mutex_unlock(&s->mu);
         scheduler_tick(s->app, plat_now());
+        scheduler_recompute(s->app, plat_now());
         pthread_mutex_lock(&s->mu);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);

@@ -2,8 +2,10 @@
  *
  * Every few seconds it reads the schedules whose next_run_at has come, queues one run each
  * (not when a run of that source for the same period is still queued: an outage must not
- * pile up work), plans the next firing and wakes the workers. State lives in the table, so a
- * restart loses nothing: a firing missed while stopped happens right after the start. */
+ * pile up work), plans the next firing and wakes the workers. Then it works off what is
+ * pending recomputation (changes and failed mappings, see pipeline/recompute.h). State lives in the
+ * table, so a restart loses nothing: a firing missed while stopped happens right after the start.
+ */
 #ifndef ACDL_SCHED_SCHEDULER_H
 #define ACDL_SCHED_SCHEDULER_H
 
@@ -21,5 +23,10 @@ int scheduler_rule(const struct store_schedule *s, struct schedule_rule *rule);
 
 /* Queues due schedules' runs now (the thread calls it; tests may too). Returns how many. */
 int scheduler_tick(struct app *app, int64_t now);
+
+/* Works off pending recomputes and finished runs' due days (pipeline/recompute.h); the
+ * thread calls it after every tick, the first right at the start. Returns how many were
+ * done. */
+int scheduler_recompute(struct app *app, int64_t now);
 
 #endif

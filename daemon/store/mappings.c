@@ -6,6 +6,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "store/recomputes.h"
 
 static int step(struct store_conn *c, sqlite3_stmt *s, const char *what)
 {
@@ -75,6 +76,9 @@ int store_mapping_add(struct store_conn *c, const struct store_mapping *m, int64
     }
     *id = sqlite3_last_insert_rowid(store_db(c));
     if ((rc = put_inputs(c, *id, m)) == ACDL_OK) {
+        rc = store_recompute_mapping(c, *id, "mapping created", now, NULL);
+    }
+    if (rc == ACDL_OK) {
         rc = store_commit(c);
     }
 out:
@@ -105,10 +109,11 @@ static int load_inputs(struct store_conn *c, struct store_mapping *m)
     return ACDL_OK;
 }
 
-#define MAPPING_SELECT                                                                         \
-    "SELECT m.id, m.queue_id, m.value_type_id, q.identifier, v.key, m.formula, m.created_at, " \
-    "m.updated_at FROM mappings m JOIN wfm_queues q ON q.id = m.queue_id JOIN value_types v "   \
-    "ON v.id = m.value_type_id "
+#define MAPPING_SELECT                                                                             \
+    "SELECT m.id, m.queue_id, m.value_type_id, q.identifier, v.key, m.formula, m.created_at, "     \
+    "m.updated_at, r.id IS NOT NULL, r.last_error FROM mappings m JOIN wfm_queues q ON q.id = "    \
+    "m.queue_id JOIN value_types v ON v.id = m.value_type_id LEFT JOIN recomputes r ON "           \
+    "r.kind = 'mapping' AND r.ref_id = m.id "
 
 static void row_to_mapping(sqlite3_stmt *s, struct store_mapping *m)
 {
@@ -122,6 +127,8 @@ static void row_to_mapping(sqlite3_stmt *s, struct store_mapping *m)
     store_column_text(s, 5, m->formula, sizeof(m->formula));
     m->created_at = sqlite3_column_int64(s, 6);
     m->updated_at = sqlite3_column_int64(s, 7);
+    m->pending_recompute = sqlite3_column_int(s, 8);
+    store_column_text(s, 9, m->recompute_error, sizeof(m->recompute_error));
 }
 
 int store_mapping_get(struct store_conn *c, int64_t id, struct store_mapping *out)
@@ -191,6 +198,9 @@ int store_mapping_update(struct store_conn *c, const struct store_mapping *m, in
     if ((rc = step(c, s, "changing a mapping")) == ACDL_OK) {
         rc = sqlite3_changes(store_db(c)) ? put_inputs(c, m->id, m) : ACDL_ENOTFOUND;
     }
+    if (rc == ACDL_OK) { /* same transaction: a crash cannot leave the old results */
+        rc = store_recompute_mapping(c, m->id, "mapping changed", now, NULL);
+    }
     if (rc == ACDL_OK) {
         rc = store_commit(c);
     }
@@ -201,7 +211,7 @@ out:
     return rc;
 }
 
-int store_mapping_delete(struct store_conn *c, int64_t id)
+int store_mapping_delete(struct store_conn *c, int64_t id, int64_t now)
 {
     struct store_mapping m;
     int rc = store_begin(c);
@@ -209,6 +219,9 @@ int store_mapping_delete(struct store_conn *c, int64_t id)
         return rc;
     }
     rc = store_mapping_get(c, id, &m);
+    if (rc == ACDL_OK) { /* the weighted averages that took their weights from it */
+        rc = store_recompute_mapping(c, id, "mapping deleted", now, NULL);
+    }
     sqlite3_stmt *s = NULL;
     if (rc == ACDL_OK) {
         /* its results go with it: nothing computes them any more */
@@ -228,6 +241,15 @@ int store_mapping_delete(struct store_conn *c, int64_t id)
         } else {
             sqlite3_bind_int64(s, 1, id);
             rc = step(c, s, "deleting a mapping");
+        }
+    }
+    if (rc == ACDL_OK) { /* nothing left to compute for it */
+        s = store_prepare(c, "DELETE FROM recomputes WHERE kind = 'mapping' AND ref_id = ?");
+        if (!s) {
+            rc = ACDL_EDB;
+        } else {
+            sqlite3_bind_int64(s, 1, id);
+            rc = step(c, s, "deleting a mapping's recompute");
         }
     }
     if (rc == ACDL_OK) {

@@ -22,6 +22,8 @@ struct store_mapping {
     struct store_mapping_input in[MAPPING_MAX_INPUTS];
     int n;
     int64_t created_at, updated_at;
+    int pending_recompute;     /* 1: its results are still to be computed again */
+    char recompute_error[512]; /* why the last attempt failed ("" none) */
 };
 
 /* ACDL_EEXIST when the queue has a mapping for that value type; ACDL_ECONFLICT when a
@@ -32,8 +34,12 @@ int store_mapping_get(struct store_conn *c, int64_t id, struct store_mapping *ou
 /* Up to limit mappings with id > after_id (of one queue when queue_id > 0). *out is new. */
 int store_mapping_list(struct store_conn *c, int64_t after_id, int64_t queue_id, int limit,
                        struct store_mapping **out, int *n);
+/* Adding, changing and deleting record, in the same transaction, the recomputation of the
+ * mapping and of the weighted mappings of its queue that take their weights from it
+ * (store/recomputes.h). */
 /* Replaces formula and inputs. */
 int store_mapping_update(struct store_conn *c, const struct store_mapping *m, int64_t now);
-int store_mapping_delete(struct store_conn *c, int64_t id);
+/* Deletes the mapping with its results. */
+int store_mapping_delete(struct store_conn *c, int64_t id, int64_t now);
 
 #endif

@@ -8,11 +8,11 @@
 #include "core/err.h"
 #include "core/log.h"
 
-#define RUN_COLS                                                                               \
-    "r.id, r.source_id, s.name, r.trigger, r.period_from, r.period_to, r.state, r.days_total, " \
-    "r.days_done, r.files_read, r.files_skipped, r.rows_read, r.rows_staged, r.rows_rejected, " \
-    "r.rows_filtered, coalesce(r.error, ''), r.created_by, r.created_at, "                       \
-    "coalesce(r.started_at, 0), coalesce(r.finished_at, 0), r.zero_fill"
+#define RUN_COLS                                                                                   \
+    "r.id, r.source_id, s.name, r.trigger, r.period_from, r.period_to, r.state, r.days_total, "    \
+    "r.days_done, r.files_read, r.files_skipped, r.rows_read, r.rows_staged, r.rows_rejected, "    \
+    "r.rows_filtered, coalesce(r.error, ''), r.created_by, r.created_at, "                         \
+    "coalesce(r.started_at, 0), coalesce(r.finished_at, 0), r.zero_fill, r.failed_mappings"
 #define RUN_FROM " FROM runs r JOIN sources s ON s.id = r.source_id "
 
 static void row_to_run(sqlite3_stmt *s, void *elem)
@@ -39,6 +39,7 @@ static void row_to_run(sqlite3_stmt *s, void *elem)
     r->started_at = sqlite3_column_int64(s, 18);
     r->finished_at = sqlite3_column_int64(s, 19);
     r->zero_fill = sqlite3_column_int(s, 20);
+    r->failed_mappings = sqlite3_column_int(s, 21);
 }
 
 static int step_done(struct store_conn *c, sqlite3_stmt *s, const char *what)
@@ -232,7 +233,7 @@ int store_run_finish(struct store_conn *c, int64_t id, const char *state, const 
     sqlite3_stmt *s = store_prepare(
         c, "UPDATE runs SET days_total = ?, days_done = ?, files_read = ?, files_skipped = ?, "
            "rows_read = ?, rows_staged = ?, rows_rejected = ?, rows_filtered = ?, state = ?, "
-           "error = ?, finished_at = ? WHERE id = ?");
+           "error = ?, finished_at = ?, failed_mappings = ? WHERE id = ?");
     if (!s) {
         return ACDL_EDB;
     }
@@ -240,7 +241,8 @@ int store_run_finish(struct store_conn *c, int64_t id, const char *state, const 
     store_bind_text(s, 9, state);
     store_bind_text(s, 10, error);
     sqlite3_bind_int64(s, 11, now);
-    sqlite3_bind_int64(s, 12, id);
+    sqlite3_bind_int(s, 12, k->failed_mappings);
+    sqlite3_bind_int64(s, 13, id);
     return step_done(c, s, "ending a run");
 }
 

@@ -18,11 +18,13 @@ struct store_run {
     char created_by[96];
     int64_t created_at, started_at, finished_at;
     int zero_fill; /* 1: intervals of the period without source data become 0 (import.h) */
+    int failed_mappings; /* mappings (or agent spans) that failed: "done" but partial */
 };
 
 struct store_run_counts {
     int days_total, days_done, files_read, files_skipped;
     int64_t rows_read, rows_staged, rows_rejected, rows_filtered;
+    int failed_mappings; /* written by store_run_finish() only */
 };
 
 int store_run_add(struct store_conn *c, int64_t source_id, const char *trigger,
@@ -42,7 +44,8 @@ int store_run_list(struct store_conn *c, int64_t before_id, int64_t source_id, c
  * running (started_at = now) in the same transaction. */
 int store_run_claim(struct store_conn *c, int64_t now, struct store_run *out);
 int store_run_progress(struct store_conn *c, int64_t id, const struct store_run_counts *k);
-/* Ends a run: state done, failed or cancelled, with an error text or NULL. */
+/* Ends a run: state done, failed or cancelled, with an error text or NULL. A done run with
+ * k->failed_mappings > 0 is partial: what failed stays due (store/recomputes.h). */
 int store_run_finish(struct store_conn *c, int64_t id, const char *state, const char *error,
                      const struct store_run_counts *k, int64_t now);
 /* A queued run is cancelled at once (returns 0); a running one gets ACDL_EAGAIN (the caller

@@ -174,6 +174,7 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.get('/api/v1/unmapped-queues');
   await a.get(`/api/v1/results?queue=conf-mq&from=2026-11-24&to=2026-11-25`);
   await a.get('/api/v1/results?queue=conf-mq');
+  await a.get('/api/v1/recomputes');
   await a.delete(`/api/v1/mappings/${mp.body.id}`);
   const sc = await a.post('/api/v1/schedules', { source_id: src.body.id, kind: 'every', every_minutes: 15 });
   await a.post('/api/v1/schedules', { source_id: src.body.id, kind: 'every', every_minutes: 1 });

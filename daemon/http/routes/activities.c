@@ -8,8 +8,10 @@
 #include "core/err.h"
 #include "http/routes/routes.h"
 #include "pipeline/agent_results.h"
+#include "pipeline/recompute.h"
 #include "platform/platform.h"
 #include "store/activities.h"
+#include "store/recomputes.h"
 #include "store/sources.h"
 
 static json_t *activity_json(const struct store_activity *a)
@@ -135,18 +137,23 @@ int route_activities_update(struct req *r)
         return st;
     }
     c = store_acquire(r->app->store);
+    int renamed = strcmp(before, a.identifier) != 0;
     rc = store_begin(c);
     if (rc == ACDL_OK) {
         rc = store_activity_update(c, &a, plat_now());
+    }
+    /* the identifier is what the WFM gets: every day that shows it changes */
+    if (rc == ACDL_OK && renamed) {
+        rc = store_recompute_add(c, "source_agents", 0, NULL, NULL, "activity renamed", plat_now(),
+                                 NULL);
     }
     if (rc == ACDL_OK) {
         rc = store_commit(c);
     } else {
         store_rollback(c);
     }
-    /* the identifier is what the WFM gets: every day that shows it changes */
-    if (rc == ACDL_OK && strcmp(before, a.identifier) != 0) {
-        rc = agent_results_apply_source(c, 0, NULL, NULL, NULL);
+    if (rc == ACDL_OK && renamed) {
+        recompute_now(c, "source_agents", 0, NULL);
     }
     if (rc == ACDL_OK) {
         rc = store_activity_get(c, id, &a);
@@ -192,14 +199,18 @@ int route_activities_delete(struct req *r)
             store_done(s);
         }
         rc = store_activity_delete(c, id);
+        /* its codes count as present again, and its spans are gone: recompute */
+        for (int i = 0; rc == ACDL_OK && i < ns; i++) {
+            rc = store_recompute_add(c, "source_agents", sources[i], NULL, NULL, "activity deleted",
+                                     plat_now(), NULL);
+        }
         if (rc == ACDL_OK) {
             rc = store_commit(c);
         } else {
             store_rollback(c);
         }
-        /* its codes count as present again, and its spans are gone: recompute */
         for (int i = 0; rc == ACDL_OK && i < ns; i++) {
-            rc = agent_results_apply_source(c, sources[i], NULL, NULL, NULL);
+            recompute_now(c, "source_agents", sources[i], NULL);
         }
     }
     store_release(r->app->store, c);
@@ -328,12 +339,16 @@ int route_activity_codes_map(struct req *r)
         rc = store_activity_code_map(c, source_id, code, a.id);
     }
     if (rc == ACDL_OK) {
+        rc = store_recompute_add(c, "source_agents", source_id, NULL, NULL, "activity code mapped",
+                                 plat_now(), NULL);
+    }
+    if (rc == ACDL_OK) {
         rc = store_commit(c);
     } else {
         store_rollback(c);
     }
     if (rc == ACDL_OK) {
-        rc = agent_results_apply_source(c, source_id, NULL, NULL, &stats);
+        recompute_now(c, "source_agents", source_id, &stats);
     }
     struct store_activity_code *arr = NULL;
     int n = 0;

@@ -11,8 +11,10 @@
 #include "http/routes/routes.h"
 #include "pipeline/agent_results.h"
 #include "pipeline/id_pairs.h"
+#include "pipeline/recompute.h"
 #include "platform/platform.h"
 #include "store/agents.h"
+#include "store/recomputes.h"
 #include "store/sources.h"
 
 #define MAX_EXT_IDS 256
@@ -453,13 +455,20 @@ int route_agent_ids_map(struct req *r)
             rc = set_add(&touched, prev);
         }
     }
+    /* same transaction: the agents' results are recomputed even after a crash */
+    for (size_t i = 0; rc == ACDL_OK && bad < 0 && i < touched.n; i++) {
+        if (touched.v[i]) {
+            rc = store_recompute_add(c, "agent", touched.v[i], NULL, NULL, "agent ids mapped",
+                                     plat_now(), NULL);
+        }
+    }
     if (rc == ACDL_OK && bad < 0) {
         rc = store_commit(c);
     } else {
         store_rollback(c);
     }
     if (rc == ACDL_OK && bad < 0) {
-        rc = agent_results_apply(c, touched.v, (int)touched.n, NULL, NULL, &stats);
+        recompute_agents(c, touched.v, (int)touched.n, &stats);
     }
     store_release(r->app->store, c);
     free(touched.v);

@@ -9,6 +9,7 @@
 #include "http/routes/routes.h"
 #include "pipeline/expr.h"
 #include "pipeline/mapping.h"
+#include "pipeline/recompute.h"
 #include "platform/platform.h"
 #include "store/catalog.h"
 #include "store/mappings.h"
@@ -27,12 +28,13 @@ static json_t *mapping_json(const struct store_mapping *m)
                                                 "source", m->in[i].source_name, "ext_queue",
                                                 m->in[i].ext_queue, "metric", m->in[i].metric));
     }
-    return json_pack("{s:I, s:{s:I, s:s}, s:s, s:o, s:o, s:o, s:o}", "id", (json_int_t)m->id,
-                     "queue", "id", (json_int_t)m->queue_id, "identifier", m->queue_identifier,
-                     "value_type", m->value_type_key, "formula",
+    return json_pack("{s:I, s:{s:I, s:s}, s:s, s:o, s:o, s:o, s:o, s:b, s:o}", "id",
+                     (json_int_t)m->id, "queue", "id", (json_int_t)m->queue_id, "identifier",
+                     m->queue_identifier, "value_type", m->value_type_key, "formula",
                      m->has_formula ? json_string(m->formula) : json_null(), "inputs", inputs,
-                     "created_at", json_time(m->created_at), "updated_at",
-                     json_time(m->updated_at));
+                     "created_at", json_time(m->created_at), "updated_at", json_time(m->updated_at),
+                     "pending_recompute", m->pending_recompute, "recompute_error",
+                     m->recompute_error[0] ? json_string(m->recompute_error) : json_null());
 }
 
 /* Reads inputs and formula from the body into m and checks them against the store. */
@@ -118,18 +120,23 @@ static int fill_mapping(struct req *r, struct store_conn *c, const struct store_
     return 0;
 }
 
-/* Recomputes and answers; a weighted mapping whose weights are not mapped is refused. */
+/* Recomputes what the saved change recorded and answers; when that fails the mapping stays
+ * pending (the scheduler retries) and its answer says so. */
 static int save_and_answer(struct req *r, struct store_conn *c, int64_t id, int created,
                            const char *action)
 {
     char err[400];
-    int64_t written = 0;
+    struct recompute_stats rs;
     struct store_mapping m;
-    int rc = mapping_compute(c, id, NULL, NULL, &written, err, sizeof(err));
+    memset(&rs, 0, sizeof(rs));
+    int rc = recompute_ref(c, "mapping", id, &rs, err, sizeof(err));
     if (rc != ACDL_OK) {
-        log_warn("mapping", "mapping %lld saved, but computing its results failed: %s",
+        log_warn("mapping",
+                 "mapping %lld saved, but computing its results failed: %s; it "
+                 "stays pending",
                  (long long)id, err);
     }
+    int64_t written = rs.results;
     rc = store_mapping_get(c, id, &m);
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "mapping");
@@ -201,7 +208,7 @@ int route_mappings_create(struct req *r)
     }
     char err[400];
     if (mapping_check_weights(c, id, err, sizeof(err)) != ACDL_OK) {
-        store_mapping_delete(c, id);
+        store_mapping_delete(c, id, plat_now());
         st = reply_error(r, 422, "invalid_field", "map the weight (e.g. handled) first",
                          "inputs: %s", err);
         goto out;
@@ -349,7 +356,7 @@ int route_mappings_delete(struct req *r)
         struct store_conn *c = store_acquire(r->app->store);
         int rc = store_mapping_get(c, id, m);
         if (rc == ACDL_OK) {
-            rc = store_mapping_delete(c, id);
+            rc = store_mapping_delete(c, id, plat_now());
         }
         store_release(r->app->store, c);
         if (rc != ACDL_OK) {

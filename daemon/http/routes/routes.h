@@ -49,6 +49,7 @@ int route_mappings_update(struct req *r);
 int route_mappings_delete(struct req *r);
 int route_results_list(struct req *r);
 int route_unmapped_list(struct req *r);
+int route_recomputes_list(struct req *r);
 int route_schedules_list(struct req *r);
 int route_schedules_create(struct req *r);
 int route_schedules_get(struct req *r);

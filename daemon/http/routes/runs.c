@@ -18,16 +18,17 @@ static json_t *run_json(const struct store_run *r)
 {
     return json_pack(
         "{s:I, s:{s:I, s:s}, s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i, s:I, s:I, s:I, s:I}, "
-        "s:o, s:s, s:o, s:o, s:o, s:b}",
-        "id", (json_int_t)r->id, "source", "id", (json_int_t)r->source_id, "name",
-        r->source_name, "trigger", r->trigger, "from", r->period_from, "to", r->period_to,
-        "state", r->state, "progress", "days_done", r->days_done, "days_total", r->days_total,
-        "counts", "files_read", r->files_read, "files_skipped", r->files_skipped, "rows_read",
-        (json_int_t)r->rows_read, "rows_staged", (json_int_t)r->rows_staged, "rows_rejected",
-        (json_int_t)r->rows_rejected, "rows_filtered", (json_int_t)r->rows_filtered, "error",
+        "s:o, s:s, s:o, s:o, s:o, s:b, s:i, s:b}",
+        "id", (json_int_t)r->id, "source", "id", (json_int_t)r->source_id, "name", r->source_name,
+        "trigger", r->trigger, "from", r->period_from, "to", r->period_to, "state", r->state,
+        "progress", "days_done", r->days_done, "days_total", r->days_total, "counts", "files_read",
+        r->files_read, "files_skipped", r->files_skipped, "rows_read", (json_int_t)r->rows_read,
+        "rows_staged", (json_int_t)r->rows_staged, "rows_rejected", (json_int_t)r->rows_rejected,
+        "rows_filtered", (json_int_t)r->rows_filtered, "error",
         r->error[0] ? json_string(r->error) : json_null(), "created_by", r->created_by,
         "created_at", json_time(r->created_at), "started_at", json_time(r->started_at),
-        "finished_at", json_time(r->finished_at), "zero_fill", r->zero_fill);
+        "finished_at", json_time(r->finished_at), "zero_fill", r->zero_fill, "failed_mappings",
+        r->failed_mappings, "partial", !strcmp(r->state, "done") && r->failed_mappings > 0);
 }
 
 int route_runs_create(struct req *r)

@@ -13,9 +13,11 @@
 #include "http/routes/routes.h"
 #include "pipeline/discover.h"
 #include "pipeline/import.h"
+#include "pipeline/recompute.h"
 #include "pipeline/source_cfg.h"
 #include "sched/jobs.h"
 #include "platform/platform.h"
+#include "store/recomputes.h"
 #include "store/sources.h"
 #include "store/users.h"
 
@@ -339,6 +341,9 @@ int route_sources_update(struct req *r)
         store_source_clear(&s);
         return st;
     }
+    /* agent-state results depend on the source's time zone and settings (minimum duration,
+     * split at midnight): recorded in the same transaction, recomputed after it */
+    int recompute = !strcmp(s.product, "agent_states") && (settings || zone_name);
     c = store_acquire(r->app->store);
     rc = store_begin(c);
     if (rc == ACDL_OK) {
@@ -347,10 +352,17 @@ int route_sources_update(struct req *r)
     if (rc == ACDL_OK && pw_present) {
         rc = set_password(r, c, id, pw);
     }
+    if (rc == ACDL_OK && recompute) {
+        rc = store_recompute_add(c, "source_agents", id, NULL, NULL, "source changed", plat_now(),
+                                 NULL);
+    }
     if (rc == ACDL_OK) {
         rc = store_commit(c);
     } else {
         store_rollback(c);
+    }
+    if (rc == ACDL_OK && recompute) {
+        recompute_now(c, "source_agents", id, NULL);
     }
     store_source_clear(&s);
     if (rc == ACDL_OK) {

@@ -59,6 +59,7 @@ const struct route http_routes[] = {
     {"DELETE", "/api/v1/mappings/{id}", route_mappings_delete, ROLE_OPERATOR, 0},
     {"GET", "/api/v1/unmapped-queues", route_unmapped_list, ROLE_VIEWER, 0},
     {"GET", "/api/v1/results", route_results_list, ROLE_VIEWER, 0},
+    {"GET", "/api/v1/recomputes", route_recomputes_list, ROLE_VIEWER, 0},
 
     {"GET", "/api/v1/activities", route_activities_list, ROLE_VIEWER, 0},
     {"POST", "/api/v1/activities", route_activities_create, ROLE_OPERATOR, 16 * KB},
@@ -83,7 +84,7 @@ const struct route http_routes[] = {
     {"DELETE", "/api/v1/schedules/{id}", route_schedules_delete, ROLE_OPERATOR, 0},
 
     {"GET", "/api/v1/config", route_config_get, ROLE_VIEWER, 0},
-    {"POST", "/api/v1/config/apply", route_config_apply, ROLE_OPERATOR, 8 * KB * KB},
+    {"POST", "/api/v1/config/apply", route_config_apply, ROLE_OPERATOR, 8 * KB *KB},
     {"GET", "/api/v1/backup", route_backup_get, ROLE_ADMIN, 0},
     {"GET", "/api/v1/targets", route_targets_list, ROLE_VIEWER, 0},
     {"POST", "/api/v1/targets", route_targets_create, ROLE_OPERATOR, 64 * KB},
@@ -96,6 +97,6 @@ const struct route http_routes[] = {
     {"POST", "/api/v1/deliveries/{id}/retry", route_deliveries_retry, ROLE_OPERATOR, 0},
     {"GET", "/api/v1/backlog", route_backlog_get, ROLE_VIEWER, 0},
     {"GET", "/api/v1/metrics", route_metrics_get, ROLE_VIEWER, 0},
-    {"POST", "/api/v1/xlink-imports", route_xlink_import, ROLE_OPERATOR, 8 * KB * KB},
+    {"POST", "/api/v1/xlink-imports", route_xlink_import, ROLE_OPERATOR, 8 * KB *KB},
 };
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -1,0 +1,238 @@
+/* test_recompute.c: unit tests of pending recomputes (store/recomputes.c, pipeline/recompute.c)
+ * with mapping.c on a real database file: a mapping that fails during a run stays due with the
+ * run's days while the others are computed and the run's days are cleared; the pending record
+ * survives closing and reopening the database and is worked off once the mapping is fixed; a
+ * record raised by a newer change is not removed by an older recomputation; failures wait
+ * (backoff); a finished run that kept its due days is computed by the drain. */
+#include <sqlite3.h>
+#include <string.h>
+
+#include "check.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/tz.h"
+#include "pipeline/mapping.h"
+#include "pipeline/recompute.h"
+#include "pipeline/staging.h"
+#include "platform/platform.h"
+#include "store/catalog.h"
+#include "store/mappings.h"
+#include "store/recomputes.h"
+#include "store/runs.h"
+#include "store/sources.h"
+#include "store/store.h"
+
+static char tmp[512];
+static char dbpath[700];
+
+static long long q_int(struct store_conn *c, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    long long v = -999;
+    if (sqlite3_prepare_v2(store_db(c), sql, -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        v = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    return v;
+}
+
+static int exec(struct store_conn *c, const char *sql)
+{
+    return sqlite3_exec(store_db(c), sql, NULL, NULL, NULL) == SQLITE_OK ? ACDL_OK : ACDL_EDB;
+}
+
+struct due {
+    struct store_conn *c;
+    int64_t run_id;
+};
+
+static int mark_due(void *ctx)
+{
+    struct due *d = ctx;
+    return mapping_mark_due(d->c, d->run_id, "2026-06-01", "2026-06-01");
+}
+
+static int64_t mapping(struct store_conn *c, int64_t queue_id, const char *vt, int64_t source_id,
+                       const char *formula)
+{
+    struct store_mapping *m = calloc(1, sizeof(*m));
+    struct store_value_type v;
+    int64_t id = 0;
+    if (!m || store_value_type_get_by_key(c, vt, &v) != ACDL_OK) {
+        free(m);
+        return 0;
+    }
+    m->queue_id = queue_id;
+    m->value_type_id = v.id;
+    m->n = 1;
+    m->in[0].source_id = source_id;
+    snprintf(m->in[0].ext_queue, sizeof(m->in[0].ext_queue), "Q1");
+    snprintf(m->in[0].metric, sizeof(m->in[0].metric), "offered");
+    if (formula) {
+        m->has_formula = 1;
+        snprintf(m->formula, sizeof(m->formula), "%s", formula);
+    }
+    if (store_mapping_add(c, m, 1000, &id) != ACDL_OK) {
+        id = 0;
+    }
+    free(m);
+    return id;
+}
+
+static void test_failed_mapping_stays_due(void)
+{
+    char err[512];
+    struct store *st = NULL;
+    snprintf(dbpath, sizeof(dbpath), "%s/recompute.db", tmp);
+    if (!CHECK_EQ_INT(store_open(dbpath, 1, &st, err, sizeof(err)), ACDL_OK)) {
+        return;
+    }
+    struct store_conn *c = store_acquire(st);
+    struct store_source src;
+    struct store_queue q;
+    int64_t source_id = 0, queue_id = 0, run_id = 0;
+    memset(&src, 0, sizeof(src));
+    snprintf(src.name, sizeof(src.name), "S");
+    snprintf(src.kind, sizeof(src.kind), "csv");
+    snprintf(src.product, sizeof(src.product), "contacts");
+    snprintf(src.layout, sizeof(src.layout), "interval");
+    snprintf(src.time_zone, sizeof(src.time_zone), "UTC");
+    src.interval_minutes = 15;
+    src.enabled = 1;
+    src.settings = "{}";
+    CHECK_EQ_INT(store_source_add(c, &src, 1000, &source_id), ACDL_OK);
+    memset(&q, 0, sizeof(q));
+    snprintf(q.identifier, sizeof(q.identifier), "W1");
+    snprintf(q.name, sizeof(q.name), "W1");
+    snprintf(q.channel, sizeof(q.channel), "calls");
+    snprintf(q.time_zone, sizeof(q.time_zone), "UTC");
+    q.interval_minutes = 15;
+    CHECK_EQ_INT(store_queue_add(c, &q, 1000, &queue_id), ACDL_OK);
+
+    /* a good mapping and one whose formula cannot be compiled (the store takes it as is) */
+    int64_t good = mapping(c, queue_id, "offered", source_id, NULL);
+    int64_t bad = mapping(c, queue_id, "handled", source_id, "p1 +");
+    CHECK(good > 0 && bad > 0);
+    /* adding recorded both as pending; an empty staging area computes nothing */
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM recomputes WHERE kind = 'mapping'"), 2);
+    CHECK_EQ_INT(exec(c, "DELETE FROM recomputes"), ACDL_OK);
+
+    /* a run stages 2026-06-01 and marks the day due in the same transaction */
+    CHECK_EQ_INT(
+        store_run_add(c, source_id, "manual", "2026-06-01", "2026-06-01", 0, "t", 1000, &run_id),
+        ACDL_OK);
+    struct staging *sg = NULL;
+    const struct tz_date d1 = {2026, 6, 1};
+    const int64_t base = 1780272000;
+    if (!CHECK_EQ_INT(staging_open(&sg, c, source_id, run_id), ACDL_OK)) {
+        return;
+    }
+    int offered = staging_metric(sg, "offered");
+    int q1 = staging_queue(sg, "Q1", 2, NULL, 0);
+    CHECK_EQ_INT(staging_add(sg, d1, base, 900, 96, 4, q1, offered, 7), ACDL_OK);
+    struct due due = {c, run_id};
+    CHECK_EQ_INT(staging_commit(sg, NULL, NULL, mark_due, &due), ACDL_OK);
+    staging_close(sg);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM runs WHERE map_from = '2026-06-01'"), 1);
+
+    int64_t written = 0;
+    int failed = 0;
+    CHECK_EQ_INT(mapping_apply_due(c, run_id, source_id, &written, &failed, err, sizeof(err)),
+                 ACDL_OK);
+    CHECK_EQ_INT(failed, 1);
+    CHECK_EQ_INT(written, 1);
+    char want[64];
+    snprintf(want, sizeof(want), "mapping %lld: ", (long long)bad);
+    CHECK_CONTAINS(err, want);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM runs WHERE map_from IS NOT NULL"), 0);
+    struct store_recompute p;
+    if (CHECK_EQ_INT(store_recompute_find(c, "mapping", bad, &p), ACDL_OK)) {
+        CHECK_EQ_STR(p.day_from, "2026-06-01");
+        CHECK_EQ_STR(p.day_to, "2026-06-01");
+        CHECK_CONTAINS(p.reason, "failed in run");
+    }
+    CHECK_EQ_INT(store_recompute_find(c, "mapping", good, &p), ACDL_ENOTFOUND);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results"), 1);
+
+    /* the drain retries and fails again: the record waits, with its error */
+    int done = -1;
+    int64_t now = plat_now();
+    CHECK_EQ_INT(recompute_drain(c, now, 10, &done, &failed), ACDL_OK);
+    CHECK_EQ_INT(done, 0);
+    CHECK_EQ_INT(failed, 1);
+    if (CHECK_EQ_INT(store_recompute_find(c, "mapping", bad, &p), ACDL_OK)) {
+        CHECK_EQ_INT(p.attempts, 1);
+        CHECK(p.next_at > now);
+        CHECK(p.last_error[0] != '\0');
+    }
+    CHECK_EQ_INT(recompute_drain(c, now, 10, &done, &failed), ACDL_OK);
+    CHECK_EQ_INT(done + failed, 0); /* not due yet */
+    store_release(st, c);
+    store_close(st);
+
+    /* restart: the record is still there; fixing the mapping widens it to every day */
+    st = NULL;
+    if (!CHECK_EQ_INT(store_open(dbpath, 1, &st, err, sizeof(err)), ACDL_OK)) {
+        return;
+    }
+    c = store_acquire(st);
+    now = plat_now();
+    CHECK_EQ_INT(store_recompute_find(c, "mapping", bad, &p), ACDL_OK);
+    struct store_mapping *m = calloc(1, sizeof(*m));
+    if (CHECK(m != NULL) && CHECK_EQ_INT(store_mapping_get(c, bad, m), ACDL_OK)) {
+        CHECK_EQ_INT(m->pending_recompute, 1);
+        CHECK(m->recompute_error[0] != '\0');
+        snprintf(m->formula, sizeof(m->formula), "p1 * 2");
+        CHECK_EQ_INT(store_mapping_update(c, m, now), ACDL_OK);
+    }
+    struct store_recompute p2;
+    if (CHECK_EQ_INT(store_recompute_find(c, "mapping", bad, &p2), ACDL_OK)) {
+        CHECK_EQ_STR(p2.day_from, "");
+        CHECK_EQ_INT(p2.gen, p.gen + 1);
+        CHECK_EQ_INT(p2.attempts, 0);
+        /* a recomputation that read the older record does not remove the newer one */
+        CHECK_EQ_INT(store_recompute_done(c, p.id, p.gen), ACDL_OK);
+        CHECK_EQ_INT(store_recompute_find(c, "mapping", bad, &p2), ACDL_OK);
+    }
+    CHECK_EQ_INT(recompute_drain(c, now, 10, &done, &failed), ACDL_OK);
+    CHECK_EQ_INT(done, 1);
+    CHECK_EQ_INT(failed, 0);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM recomputes"), 0);
+    CHECK_EQ_INT(q_int(c, "SELECT value FROM results r JOIN value_types v ON v.id = "
+                          "r.value_type_id WHERE v.key = 'handled'"),
+                 14);
+    if (m && CHECK_EQ_INT(store_mapping_get(c, bad, m), ACDL_OK)) {
+        CHECK_EQ_INT(m->pending_recompute, 0);
+    }
+
+    /* a finished run that kept its due days (it could not record them) is computed */
+    CHECK_EQ_INT(exec(c, "DELETE FROM results"), ACDL_OK);
+    CHECK_EQ_INT(exec(c, "UPDATE runs SET state = 'done', map_from = '2026-06-01', map_to = "
+                         "'2026-06-01'"),
+                 ACDL_OK);
+    CHECK_EQ_INT(recompute_drain(c, now, 10, &done, &failed), ACDL_OK);
+    CHECK_EQ_INT(done, 1);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM runs WHERE map_from IS NOT NULL"), 0);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results"), 2);
+
+    /* deleting a mapping takes its record with it */
+    CHECK_EQ_INT(store_recompute_mapping(c, good, "test", 8000, NULL), ACDL_OK);
+    CHECK_EQ_INT(store_mapping_delete(c, good, 8000), ACDL_OK);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM recomputes"), 0);
+    free(m);
+    store_release(st, c);
+    store_close(st);
+}
+
+int main(void)
+{
+    log_set_level(LOG_ERROR);
+    if (check_tmpdir("recompute", tmp, sizeof(tmp)) != 0) {
+        fprintf(stdout, "cannot make a temp folder\n");
+        return 2;
+    }
+    RUN(test_failed_mapping_stays_due);
+    check_tmpdir_done(tmp);
+    return check_summary();
+}
