@@ -14,6 +14,7 @@
 struct entry {
     char key[112];
     int failures;
+    int pending; /* attempts begun and not yet ended */
     int64_t last_failure;
     int64_t locked_until;
 };
@@ -82,11 +83,9 @@ int throttle_check(struct throttle *t, const char *key_in, int64_t now, int *ret
     return rc;
 }
 
-void throttle_fail(struct throttle *t, const char *key_in, int64_t now)
+/* The entry of key, made (evicting the stalest unlocked idle one) when there is none. */
+static struct entry *lookup_or_add(struct throttle *t, const char *key, int64_t now)
 {
-    char key[sizeof(((struct entry *)0)->key)];
-    KEY_NORM(key, key_in);
-    pthread_mutex_lock(&t->mu);
     struct entry *e = lookup(t, key);
     if (!e) {
         struct entry *victim = NULL;
@@ -96,7 +95,7 @@ void throttle_fail(struct throttle *t, const char *key_in, int64_t now)
                 victim = c;
                 break;
             }
-            if (c->locked_until <= now &&
+            if (c->locked_until <= now && c->pending == 0 &&
                 (!victim || c->last_failure < victim->last_failure)) {
                 victim = c;
             }
@@ -115,6 +114,12 @@ void throttle_fail(struct throttle *t, const char *key_in, int64_t now)
         e = victim;
     }
     decay(e, now);
+    return e;
+}
+
+/* Counts one failure of e and locks it once it has max_failures. Called with t->mu held. */
+static void record_failure(struct throttle *t, struct entry *e, int64_t now)
+{
     e->failures++;
     e->last_failure = now;
     if (e->failures >= t->max_failures) {
@@ -128,6 +133,51 @@ void throttle_fail(struct throttle *t, const char *key_in, int64_t now)
         }
         e->locked_until = now + lock;
     }
+}
+
+void throttle_fail(struct throttle *t, const char *key_in, int64_t now)
+{
+    char key[sizeof(((struct entry *)0)->key)];
+    KEY_NORM(key, key_in);
+    pthread_mutex_lock(&t->mu);
+    record_failure(t, lookup_or_add(t, key, now), now);
+    pthread_mutex_unlock(&t->mu);
+}
+
+int throttle_begin(struct throttle *t, const char *key_in, int64_t now, int *retry_after)
+{
+    int rc = ACDL_OK;
+    char key[sizeof(((struct entry *)0)->key)];
+    KEY_NORM(key, key_in);
+    pthread_mutex_lock(&t->mu);
+    struct entry *e = lookup_or_add(t, key, now);
+    if (e->locked_until > now) {
+        *retry_after = (int)((e->locked_until - now + 999) / 1000); /* whole seconds, rounded up */
+        rc = ACDL_EAGAIN;
+    } else if (e->pending > 0 && e->failures + e->pending >= t->max_failures) {
+        /* the attempts under way could all fail: one more would pass the limit unchecked (after
+         * a lock has ended, attempts go one at a time, each failure locking again) */
+        *retry_after = t->base > 0 ? t->base : 1;
+        rc = ACDL_EAGAIN;
+    } else {
+        e->pending++;
+    }
+    pthread_mutex_unlock(&t->mu);
+    return rc;
+}
+
+void throttle_end(struct throttle *t, const char *key_in, int failed, int64_t now)
+{
+    char key[sizeof(((struct entry *)0)->key)];
+    KEY_NORM(key, key_in);
+    pthread_mutex_lock(&t->mu);
+    struct entry *e = failed ? lookup_or_add(t, key, now) : lookup(t, key);
+    if (e && e->pending > 0) {
+        e->pending--;
+    }
+    if (failed) {
+        record_failure(t, e, now);
+    }
     pthread_mutex_unlock(&t->mu);
 }
 
@@ -138,7 +188,9 @@ void throttle_reset(struct throttle *t, const char *key_in)
     pthread_mutex_lock(&t->mu);
     struct entry *e = lookup(t, key);
     if (e) {
-        memset(e, 0, sizeof(*e));
+        e->failures = 0; /* attempts under way stay counted until they end */
+        e->last_failure = 0;
+        e->locked_until = 0;
     }
     pthread_mutex_unlock(&t->mu);
 }

@@ -19,6 +19,15 @@ void throttle_free(struct throttle *t);
  * *retry_after. */
 int throttle_check(struct throttle *t, const char *key, int64_t now_ms, int *retry_after);
 
+/* Begins an attempt of key, atomically with the check: 0 when it may go ahead (it then counts
+ * as under way until throttle_end()); ACDL_EAGAIN with *retry_after when key is locked, or when
+ * attempts are under way and they plus the failures so far reach max_failures (so parallel
+ * attempts cannot all pass the check before the first of them fails). */
+int throttle_begin(struct throttle *t, const char *key, int64_t now_ms, int *retry_after);
+
+/* Ends an attempt that throttle_begin() let through; failed: it counts as a failure. */
+void throttle_end(struct throttle *t, const char *key, int failed, int64_t now_ms);
+
 /* Records a failure. */
 void throttle_fail(struct throttle *t, const char *key, int64_t now_ms);
 

@@ -13,7 +13,7 @@ const MAX = 3;
 // Long enough that a lock is still on when the next request arrives on a loaded machine
 // (each failed login costs a scrypt verification first), short enough to wait out.
 const BASE = 3;
-const accounts = ['acct-a', 'acct-b', 'grow', 'keep', 'client-target', 'other'].map((name) => ({
+const accounts = ['acct-a', 'acct-b', 'grow', 'keep', 'client-target', 'other', 'race'].map((name) => ({
   name, role: 'viewer', password: pw(name),
 }));
 const PW = Object.fromEntries(accounts.map((a) => [a.name, a.password]));
@@ -148,4 +148,22 @@ test('a successful login does not reset the client counter for other accounts it
     await from('127.0.0.51').login(ROOT.name, ROOT.password);
   }
   assert.ok(throttled, `acct-b was never locked although ${MAX * 4} wrong passwords were tried between good logins`);
+});
+
+test('parallel wrong passwords for one account from 16 addresses: at most max failures get through, the rest 429', async () => {
+  const tries = Array.from({ length: 16 }, (_, i) => from(`127.0.0.${61 + i}`).login('race', `wrong-password-${i}`));
+  const answers = await Promise.all(tries);
+  const counts = {};
+  for (const a of answers) {
+    counts[a.status] = (counts[a.status] || 0) + 1;
+    if (a.status === 429) {
+      assertThrottled(a);
+    } else {
+      assertError(a, 401, 'invalid_credentials');
+    }
+  }
+  assert.ok((counts[401] || 0) <= MAX, `${counts[401]} wrong passwords were checked although the limit is ${MAX}: ${JSON.stringify(counts)}`);
+  assert.equal((counts[401] || 0) + (counts[429] || 0), 16, JSON.stringify(counts));
+  // The account is locked now: the right password is refused too.
+  assertThrottled(await from('127.0.0.80').login('race', PW.race));
 });

@@ -179,6 +179,44 @@ static void test_long_key(void)
     throttle_free(t);
 }
 
+static void test_attempts_under_way(void)
+{
+    int retry = 0;
+    struct throttle *t = throttle_new(3, 10, 100);
+    if (!CHECK(t != NULL)) {
+        return;
+    }
+    /* three attempts under way at once: a fourth is refused before any of them has ended */
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_INT(throttle_begin(t, "account:race", 1000, &retry), ACDL_OK);
+    }
+    CHECK_EQ_INT(throttle_begin(t, "account:race", 1000, &retry), ACDL_EAGAIN);
+    CHECK_EQ_INT(retry, 10);
+    CHECK_EQ_INT(wait_for(t, "account:race", 1), 0); /* not locked yet: nothing failed */
+    /* one succeeds: room for one more attempt */
+    throttle_end(t, "account:race", 0, 1000);
+    CHECK_EQ_INT(throttle_begin(t, "account:race", 1000, &retry), ACDL_OK);
+    /* all three under way fail: the third failure locks */
+    for (int i = 0; i < 3; i++) {
+        throttle_end(t, "account:race", 1, 2000);
+    }
+    CHECK_EQ_INT(wait_for(t, "account:race", 2), 10);
+    CHECK_EQ_INT(throttle_begin(t, "account:race", 3000, &retry), ACDL_EAGAIN);
+    CHECK_EQ_INT(retry, 9);
+    /* after the lock: one attempt at a time, and its failure locks again, twice as long */
+    CHECK_EQ_INT(throttle_begin(t, "account:race", 12000, &retry), ACDL_OK);
+    CHECK_EQ_INT(throttle_begin(t, "account:race", 12000, &retry), ACDL_EAGAIN);
+    throttle_end(t, "account:race", 1, 12000);
+    CHECK_EQ_INT(wait_for(t, "account:race", 12), 20);
+    /* a reset (a good login) keeps counting the attempts still under way */
+    CHECK_EQ_INT(throttle_begin(t, "account:x", 0, &retry), ACDL_OK);
+    CHECK_EQ_INT(throttle_begin(t, "account:x", 0, &retry), ACDL_OK);
+    throttle_reset(t, "account:x");
+    CHECK_EQ_INT(throttle_begin(t, "account:x", 0, &retry), ACDL_OK);
+    CHECK_EQ_INT(throttle_begin(t, "account:x", 0, &retry), ACDL_EAGAIN);
+    throttle_free(t);
+}
+
 struct worker {
     struct throttle *t;
     int index;
@@ -227,6 +265,7 @@ int main(void)
     RUN(test_decay);
     RUN(test_table_full);
     RUN(test_long_key);
+    RUN(test_attempts_under_way);
     RUN(test_threads);
     return check_summary();
 }

@@ -60,9 +60,15 @@ int route_auth_login(struct req *r)
     lower_copy(lowered, sizeof(lowered), username);
     snprintf(kaccount, sizeof(kaccount), "account:%s", lowered);
 
-    int locked_c = throttle_check(r->app->login_throttle, kclient, now_ms, &retry);
-    int locked_a = throttle_check(r->app->login_throttle, kaccount, now_ms, &retry2);
+    /* Begun atomically with the check: parallel guesses cannot all pass it before the first
+     * of them has failed. */
+    struct throttle *th = r->app->login_throttle;
+    int locked_c = throttle_begin(th, kclient, now_ms, &retry);
+    int locked_a = locked_c == ACDL_OK ? throttle_begin(th, kaccount, now_ms, &retry2) : ACDL_OK;
     if (locked_c != ACDL_OK || locked_a != ACDL_OK) {
+        if (locked_c == ACDL_OK) {
+            throttle_end(th, kclient, 0, now_ms);
+        }
         int wait = retry > retry2 ? retry : retry2;
         snprintf(num, sizeof(num), "%d", wait);
         reply_header(r, "Retry-After", num);
@@ -77,20 +83,22 @@ int route_auth_login(struct req *r)
     int rc = store_user_get_by_name(c, username, &u);
     store_release(r->app->store, c);
     if (rc != ACDL_OK && rc != ACDL_ENOTFOUND) {
+        throttle_end(th, kclient, 0, plat_monotonic_ms());
+        throttle_end(th, kaccount, 0, plat_monotonic_ms());
         return reply_rc(r, rc, "login");
     }
     int found = rc == ACDL_OK && !u.disabled;
     rc = verify_password(found ? &u : NULL, password);
+    throttle_end(th, kclient, rc != ACDL_OK, plat_monotonic_ms());
+    throttle_end(th, kaccount, rc != ACDL_OK, plat_monotonic_ms());
     if (rc != ACDL_OK) {
-        throttle_fail(r->app->login_throttle, kclient, plat_monotonic_ms());
-        throttle_fail(r->app->login_throttle, kaccount, plat_monotonic_ms());
         http_audit(r, "auth.login_failed", username, "denied",
                    json_pack("{s:s}", "reason", rc == ACDL_EINVAL ? "bad stored hash"
                                                                   : "wrong name or password"));
         return reply_error(r, 401, "invalid_credentials", "check the user name and password",
                            "wrong user name or password");
     }
-    throttle_reset(r->app->login_throttle, kaccount);
+    throttle_reset(th, kaccount);
 
     unsigned char hash[32];
     if (crypto_secret_new("", token, sizeof(token)) != ACDL_OK ||
@@ -185,7 +193,7 @@ int route_auth_password(struct req *r)
                            "new_password: %s", why);
     }
     snprintf(kaccount, sizeof(kaccount), "password:%lld", (long long)r->auth.user_id);
-    if (throttle_check(r->app->login_throttle, kaccount, plat_monotonic_ms(), &retry) != ACDL_OK) {
+    if (throttle_begin(r->app->login_throttle, kaccount, plat_monotonic_ms(), &retry) != ACDL_OK) {
         char num[16];
         snprintf(num, sizeof(num), "%d", retry);
         reply_header(r, "Retry-After", num);
@@ -196,10 +204,12 @@ int route_auth_password(struct req *r)
     int rc = store_user_get(c, r->auth.user_id, &u);
     store_release(r->app->store, c);
     if (rc != ACDL_OK) {
+        throttle_end(r->app->login_throttle, kaccount, 0, plat_monotonic_ms());
         return reply_rc(r, rc, "user");
     }
-    if (verify_password(&u, cur) != ACDL_OK) {
-        throttle_fail(r->app->login_throttle, kaccount, plat_monotonic_ms());
+    rc = verify_password(&u, cur);
+    throttle_end(r->app->login_throttle, kaccount, rc != ACDL_OK, plat_monotonic_ms());
+    if (rc != ACDL_OK) {
         http_audit(r, "auth.password", u.name, "denied",
                    json_pack("{s:s}", "reason", "wrong current password"));
         return reply_error(r, 422, "invalid_field", "type your current password again",
