@@ -45,10 +45,14 @@ static int resolve_token(struct req *r, const char *value)
     struct store_conn *c = store_acquire(r->app->store);
     int rc = store_token_find(c, hash, &t);
     if (rc == ACDL_OK) {
+        /* never above what its owner may do now */
+        const char *role = store_role_rank(t.owner_role) < store_role_rank(t.role) ? t.owner_role
+                                                                                   : t.role;
         r->auth.kind = AUTH_TOKEN;
         r->auth.token_id = t.id;
+        r->auth.user_id = t.owner_id;
         snprintf(r->auth.name, sizeof(r->auth.name), "%s", t.name);
-        snprintf(r->auth.role, sizeof(r->auth.role), "%s", t.role);
+        snprintf(r->auth.role, sizeof(r->auth.role), "%s", role);
         store_token_touch(c, t.id, plat_now());
     }
     store_release(r->app->store, c);

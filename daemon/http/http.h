@@ -20,11 +20,11 @@ enum auth_kind { AUTH_NONE = 0, AUTH_SESSION, AUTH_TOKEN };
 
 struct auth_ctx {
     enum auth_kind kind;
-    int64_t user_id;    /* AUTH_SESSION */
+    int64_t user_id;    /* AUTH_SESSION: the user; AUTH_TOKEN: the token's owner */
     int64_t session_id; /* AUTH_SESSION */
     int64_t token_id;   /* AUTH_TOKEN */
     char name[80];      /* user name, or the token's name */
-    char role[16];
+    char role[16]; /* a token's: the lower of its own and its owner's current role */
     char csrf[64];
     int64_t expires_at;
 };

@@ -6,7 +6,9 @@
 #include "core/err.h"
 #include "core/log.h"
 
-#define TOKEN_COLS "id, name, role, prefix, created_by, created_at, last_used_at, revoked_at"
+#define TOKEN_COLS                                                                           \
+    "t.id, t.name, t.role, t.prefix, t.created_by, t.created_at, t.last_used_at, "             \
+    "t.revoked_at, t.owner_id"
 
 static void row_to_token(sqlite3_stmt *s, void *elem)
 {
@@ -19,14 +21,17 @@ static void row_to_token(sqlite3_stmt *s, void *elem)
     t->created_at = sqlite3_column_int64(s, 5);
     t->last_used_at = sqlite3_column_int64(s, 6);
     t->revoked_at = sqlite3_column_int64(s, 7);
+    t->owner_id = sqlite3_column_int64(s, 8);
+    t->owner_role[0] = '\0';
 }
 
 int store_token_add(struct store_conn *c, const char *name, const char *role, const char *prefix,
-                    const unsigned char hash[32], const char *created_by, int64_t now,
-                    int64_t *id_out)
+                    const unsigned char hash[32], const char *created_by, int64_t owner_id,
+                    int64_t now, int64_t *id_out)
 {
-    sqlite3_stmt *s = store_prepare(c, "INSERT INTO api_tokens (name, role, prefix, token_hash, "
-                                       "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+    sqlite3_stmt *s =
+        store_prepare(c, "INSERT INTO api_tokens (name, role, prefix, token_hash, created_by, "
+                         "created_at, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
     int rc = ACDL_EDB;
     if (!s) {
         return rc;
@@ -37,6 +42,11 @@ int store_token_add(struct store_conn *c, const char *name, const char *role, co
     sqlite3_bind_blob(s, 4, hash, 32, SQLITE_TRANSIENT);
     store_bind_text(s, 5, created_by);
     sqlite3_bind_int64(s, 6, now);
+    if (owner_id > 0) {
+        sqlite3_bind_int64(s, 7, owner_id);
+    } else {
+        sqlite3_bind_null(s, 7); /* made by no user: it never works */
+    }
     if (sqlite3_step(s) == SQLITE_DONE) {
         rc = ACDL_OK;
         *id_out = sqlite3_last_insert_rowid(store_db(c));
@@ -63,18 +73,30 @@ static int get_one(sqlite3_stmt *s, struct store_token *out)
 
 int store_token_find(struct store_conn *c, const unsigned char hash[32], struct store_token *out)
 {
-    sqlite3_stmt *s = store_prepare(c, "SELECT " TOKEN_COLS " FROM api_tokens "
-                                       "WHERE token_hash = ? AND revoked_at IS NULL");
+    sqlite3_stmt *s = store_prepare(c, "SELECT " TOKEN_COLS ", u.role FROM api_tokens t "
+                                       "JOIN users u ON u.id = t.owner_id "
+                                       "WHERE t.token_hash = ? AND t.revoked_at IS NULL "
+                                       "AND u.disabled = 0");
+    int rc = ACDL_ENOTFOUND;
     if (!s) {
         return ACDL_EDB;
     }
     sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
-    return get_one(s, out);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        row_to_token(s, out);
+        store_column_text(s, 9, out->owner_role, sizeof(out->owner_role));
+        rc = ACDL_OK;
+    } else if (r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    store_done(s);
+    return rc;
 }
 
 int store_token_get(struct store_conn *c, int64_t id, struct store_token *out)
 {
-    sqlite3_stmt *s = store_prepare(c, "SELECT " TOKEN_COLS " FROM api_tokens WHERE id = ?");
+    sqlite3_stmt *s = store_prepare(c, "SELECT " TOKEN_COLS " FROM api_tokens t WHERE t.id = ?");
     if (!s) {
         return ACDL_EDB;
     }
@@ -86,7 +108,7 @@ int store_token_list(struct store_conn *c, int64_t after_id, int limit, struct s
                      int *n)
 {
     sqlite3_stmt *s = store_prepare(
-        c, "SELECT " TOKEN_COLS " FROM api_tokens WHERE id > ? ORDER BY id LIMIT ?");
+        c, "SELECT " TOKEN_COLS " FROM api_tokens t WHERE t.id > ? ORDER BY t.id LIMIT ?");
     if (!s) {
         return ACDL_EDB;
     }

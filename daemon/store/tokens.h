@@ -1,4 +1,8 @@
-/* tokens.h: named API tokens (Bearer) for automation. Only their SHA-256 is stored. */
+/* tokens.h: named API tokens (Bearer) for automation. Only their SHA-256 is stored.
+ *
+ * Every token has an owner: the user who made it, or the owner of the token it was made with.
+ * A token never outranks its owner: it acts with the lower of its own role and the owner's
+ * current one, and stops when the owner is disabled or deleted (owner_id becomes 0 then). */
 #ifndef ACDL_STORE_TOKENS_H
 #define ACDL_STORE_TOKENS_H
 #include <stdint.h>
@@ -14,12 +18,15 @@ struct store_token {
     int64_t created_at;
     int64_t last_used_at; /* 0: never */
     int64_t revoked_at;   /* 0: live */
+    int64_t owner_id;     /* 0: the owner was deleted */
+    char owner_role[16];  /* the owner's current role (store_token_find only) */
 };
 
 int store_token_add(struct store_conn *c, const char *name, const char *role, const char *prefix,
-                    const unsigned char hash[32], const char *created_by, int64_t now,
-                    int64_t *id_out);
-/* A live (not revoked) token by hash; ACDL_ENOTFOUND otherwise. */
+                    const unsigned char hash[32], const char *created_by, int64_t owner_id,
+                    int64_t now, int64_t *id_out);
+/* A live token by hash: not revoked, its owner there and enabled (owner_role filled);
+ * ACDL_ENOTFOUND otherwise. */
 int store_token_find(struct store_conn *c, const unsigned char hash[32], struct store_token *out);
 int store_token_get(struct store_conn *c, int64_t id, struct store_token *out);
 /* Up to limit tokens with id > after_id. *out is new (free()). */

@@ -607,16 +607,22 @@ static void test_tokens(void)
     hash_of("tok-2", h2);
     hash_of("tok-3", h3);
     hash_of("tok-x", hx);
-    CHECK_EQ_INT(store_token_add(c, "ci", "operator", "acdl_AbC", h1, "alice", 100, &id1),
+    int64_t alice = 0, bob = 0;
+    CHECK_EQ_INT(store_user_add(c, "alice", "admin", "h-alice", 0, 90, &alice), ACDL_OK);
+    CHECK_EQ_INT(store_user_add(c, "bob", "admin", "h-bob", 0, 91, &bob), ACDL_OK);
+    CHECK_EQ_INT(store_token_add(c, "ci", "operator", "acdl_AbC", h1, "alice", alice, 100, &id1),
                  ACDL_OK);
-    CHECK_EQ_INT(store_token_add(c, "backup", "viewer", "acdl_DeF", h2, "alice", 101, &id2),
+    CHECK_EQ_INT(store_token_add(c, "backup", "viewer", "acdl_DeF", h2, "alice", alice, 101, &id2),
                  ACDL_OK);
-    CHECK_EQ_INT(store_token_add(c, "ci", "admin", "acdl_GhI", h3, "bob", 102, &id3), ACDL_OK);
+    CHECK_EQ_INT(store_token_add(c, "ci", "admin", "acdl_GhI", h3, "bob", bob, 102, &id3),
+                 ACDL_OK);
     CHECK(id1 > 0 && id2 > id1 && id3 > id2);
     /* one hash, one token */
     int64_t dup = 0;
-    CHECK(store_token_add(c, "dup", "viewer", "acdl_x", h1, "alice", 103, &dup) != ACDL_OK);
-    CHECK(store_token_add(c, "bad", "root", "acdl_x", hx, "alice", 103, &dup) != ACDL_OK);
+    CHECK(store_token_add(c, "dup", "viewer", "acdl_x", h1, "alice", alice, 103, &dup) != ACDL_OK);
+    CHECK(store_token_add(c, "bad", "root", "acdl_x", hx, "alice", alice, 103, &dup) != ACDL_OK);
+    CHECK(store_token_add(c, "bad", "viewer", "acdl_x", hx, "alice", 424242, 103, &dup) !=
+          ACDL_OK); /* no such owner */
 
     memset(&t, 0, sizeof(t));
     CHECK_EQ_INT(store_token_find(c, h1, &t), ACDL_OK);
@@ -628,6 +634,8 @@ static void test_tokens(void)
     CHECK_EQ_INT(t.created_at, 100);
     CHECK_EQ_INT(t.last_used_at, 0);
     CHECK_EQ_INT(t.revoked_at, 0);
+    CHECK_EQ_INT(t.owner_id, alice);
+    CHECK_EQ_STR(t.owner_role, "admin");
     CHECK_EQ_INT(store_token_find(c, hx, &t), ACDL_ENOTFOUND);
     CHECK_EQ_INT(store_token_get(c, id2, &t), ACDL_OK);
     CHECK_EQ_STR(t.name, "backup");
@@ -678,6 +686,20 @@ static void test_tokens(void)
     CHECK_EQ_INT(store_token_list(c, id3, 2, &list, &n), ACDL_OK);
     CHECK_EQ_INT(n, 0);
     free(list);
+
+    /* the owner's current role is reported; a disabled or deleted owner's tokens stop */
+    CHECK_EQ_INT(store_user_update(c, bob, "viewer", NULL, -1, 200), ACDL_OK);
+    CHECK_EQ_INT(store_token_find(c, h3, &t), ACDL_OK);
+    CHECK_EQ_STR(t.role, "admin");
+    CHECK_EQ_STR(t.owner_role, "viewer");
+    CHECK_EQ_INT(store_user_update(c, bob, NULL, NULL, 1, 201), ACDL_OK);
+    CHECK_EQ_INT(store_token_find(c, h3, &t), ACDL_ENOTFOUND);
+    CHECK_EQ_INT(store_user_update(c, bob, NULL, NULL, 0, 202), ACDL_OK);
+    CHECK_EQ_INT(store_token_find(c, h3, &t), ACDL_OK);
+    CHECK_EQ_INT(store_user_delete(c, bob), ACDL_OK);
+    CHECK_EQ_INT(store_token_find(c, h3, &t), ACDL_ENOTFOUND);
+    CHECK_EQ_INT(store_token_get(c, id3, &t), ACDL_OK); /* still listed */
+    CHECK_EQ_INT(t.owner_id, 0);
     store_release(st, c);
     store_close(st);
 }

@@ -74,7 +74,9 @@ int route_tokens_create(struct req *r)
     snprintf(creator, sizeof(creator), "%s%s", r->auth.kind == AUTH_TOKEN ? "token:" : "",
              r->auth.name);
     struct store_conn *c = store_acquire(r->app->store);
-    int rc = store_token_add(c, name, role, prefix, hash, creator, plat_now(), &id);
+    /* the owner: the user of the session, or the owner of the token in use */
+    int rc = store_token_add(c, name, role, prefix, hash, creator, r->auth.user_id, plat_now(),
+                             &id);
     if (rc == ACDL_OK) {
         rc = store_token_get(c, id, &t);
     }
