@@ -353,6 +353,69 @@ static int parse_odbc(const json_t *o, struct source_cfg *cfg, char *err, size_t
     return ACDL_OK;
 }
 
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* 1 when the n characters at k spell word (lower case) in any case. */
+static int key_is(const char *k, size_t n, const char *word)
+{
+    if (strlen(word) != n) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = k[i] >= 'A' && k[i] <= 'Z' ? (char)(k[i] - 'A' + 'a') : k[i];
+        if (c != word[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int source_cfg_connstr_has_password(const char *s)
+{
+    const char *p = s;
+    while (*p) {
+        while (is_blank(*p) || *p == ';') {
+            p++;
+        }
+        const char *k = p;
+        while (*p && *p != '=' && *p != ';') {
+            p++;
+        }
+        const char *ke = p;
+        while (ke > k && is_blank(ke[-1])) {
+            ke--;
+        }
+        if (*p != '=') {
+            continue;
+        }
+        size_t kl = (size_t)(ke - k);
+        if (key_is(k, kl, "pwd") || key_is(k, kl, "password")) {
+            return 1;
+        }
+        p++;
+        while (is_blank(*p)) {
+            p++;
+        }
+        if (*p == '{') { /* a braced value ends at the first single '}' ("}}" is a '}') */
+            for (p++; *p; p++) {
+                if (*p == '}' && p[1] == '}') {
+                    p++;
+                } else if (*p == '}') {
+                    p++;
+                    break;
+                }
+            }
+        }
+        while (*p && *p != ';') {
+            p++;
+        }
+    }
+    return 0;
+}
+
 static int parse_common(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz);
 static int parse_states(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz);
 

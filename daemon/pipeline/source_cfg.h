@@ -109,6 +109,11 @@ int source_cfg_parse_product(const json_t *settings, enum source_product product
                              const char *time_zone, int interval_minutes, struct source_cfg *cfg,
                              char *err, size_t errsz);
 
+/* 1 when the ODBC connection string s sets a password (a PWD or PASSWORD attribute, in any
+ * case and spacing; values in braces may hold ';'). Such strings are refused when saved: the
+ * password belongs in the source's sealed password field, never in readable settings. */
+int source_cfg_connstr_has_password(const char *s);
+
 /* 1 when code is one of the source's logout activity codes. */
 int source_cfg_is_logout(const struct source_cfg *cfg, const char *code, size_t len);
 

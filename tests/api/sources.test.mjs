@@ -161,6 +161,34 @@ test('ODBC source: the password is write-only, sealed at rest and set by admins 
   assertError(await operator.patch(`/api/v1/sources/${id}`, { kind: 'csv' }), 422, 'invalid_field');
 });
 
+test('a connection string with a password in it is refused (422 naming it, hint: the sealed password field)', async () => {
+  const odbc = (connection_string) => ({
+    name: `odbc-pwd-${Math.random().toString(36).slice(2, 8)}`,
+    kind: 'odbc',
+    layout: 'interval',
+    time_zone: 'UTC',
+    interval_minutes: 15,
+    settings: { odbc: { connection_string, preset: 'avaya_cms_hsplit' } },
+  });
+  for (const cs of ['Driver=x;PWD=secret', 'Driver=x;pwd=secret;Server=h', 'Driver=x; Password = secret',
+    'PASSWORD={a;b}', 'Driver=x;  Pwd  =s', 'Driver={y};Database=d;password=']) {
+    const r = await operator.post('/api/v1/sources', odbc(cs));
+    assertInvalidField(r, 'odbc.connection_string');
+    assert.match(r.body.error.hint, /password field/, show(r));
+    assert.ok(!JSON.stringify(r.body).includes('secret'), show(r));
+  }
+  // Other attributes that merely contain the letters, and braced values, are fine.
+  for (const cs of ['Driver={PWD=x};Database=d', 'Driver=x;PWDFile=/etc/f;UID=u', 'Driver=x;NoPassword=1',
+    'Driver={a;Password=b};Database=d']) {
+    assertStatus(await operator.post('/api/v1/sources', odbc(cs)), 201);
+  }
+  // Changing an existing source the same way is refused too.
+  const ok = await operator.post('/api/v1/sources', odbc('Driver=x;Database=d'));
+  assertStatus(ok, 201);
+  const p = await operator.patch(`/api/v1/sources/${ok.body.id}`, { settings: { odbc: { connection_string: 'Driver=x;Pwd=s', preset: 'avaya_cms_hsplit' } } });
+  assertInvalidField(p, 'odbc.connection_string');
+});
+
 test('presets are listed for the console', async () => {
   const r = await viewer.get('/api/v1/source-presets');
   assertStatus(r, 200);

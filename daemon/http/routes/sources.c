@@ -54,6 +54,12 @@ static int check_settings(struct req *r, struct store_source *s, const json_t *s
         st = reply_error(r, 422, "invalid_field",
                          "see the source settings in docs/openapi.yaml (schema SourceSettings)",
                          "%s", err);
+    } else if (kind == SOURCE_ODBC && source_cfg_connstr_has_password(cfg->connection_string)) {
+        st = reply_error(r, 422, "invalid_field",
+                         "remove PWD=... from the connection string and set the source's "
+                         "password field instead: it is stored sealed and never shown",
+                         "odbc.connection_string: holds a password (PWD= or Password=), which "
+                         "would be readable by every viewer");
     } else {
         json_t *norm = source_cfg_settings_json(cfg);
         char *text = json_dumps(norm, JSON_COMPACT | JSON_SORT_KEYS);
