@@ -1,4 +1,4 @@
--- 0014: every API token belongs to the user who made it (directly, or through a token of
+-- 0015: every API token belongs to the user who made it (directly, or through a token of
 -- theirs). A token acts with the lower of its own role and its owner's current one, and stops
 -- when its owner is disabled or deleted (owner_id becomes NULL and stays NULL).
 ALTER TABLE api_tokens ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
