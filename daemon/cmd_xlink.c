@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "core/err.h"
 #include "platform/platform.h"
+#include "store/store.h"
 #include "xlink/ini.h"
 #include "xlink/xlink.h"
 
@@ -57,35 +58,119 @@ static int read_one(const char *name, void *ctx)
     return ACDL_OK;
 }
 
+static const char *str(const json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : "";
+}
+
+/* One report line: file:line [section] key=value: status: detail. */
+static void print_line(const json_t *it)
+{
+    const char *sec = json_string_value(json_object_get(it, "section"));
+    const char *key = json_string_value(json_object_get(it, "key"));
+    const char *val = json_string_value(json_object_get(it, "value"));
+    json_t *line = json_object_get(it, "line");
+    printf("  %s", str(it, "file"));
+    if (line) {
+        printf(":%lld", (long long)json_integer_value(line));
+    }
+    printf("%s%s%s%s%s%s%s: %s: %s\n", sec ? " [" : "", sec ? sec : "", sec ? "]" : "",
+           key ? " " : "", key ? key : "", val ? "=" : "", val ? val : "", str(it, "status"),
+           str(it, "detail"));
+}
+
+/* The members of an object as "k v, k v" (numbers and strings; objects by their members). */
+static void print_members(const char *label, const json_t *o)
+{
+    const char *k;
+    json_t *v;
+    int first = 1;
+    if (!json_is_object(o) || !json_object_size(o)) {
+        return;
+    }
+    printf("      %s:", label);
+    json_object_foreach((json_t *)o, k, v)
+    {
+        if (json_is_null(v) || json_is_object(v) || !strcmp(k, "sql")) {
+            continue;
+        }
+        char *text = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        printf("%s %s %s", first ? "" : ",", k, text ? text : json_string_value(v));
+        free(text);
+        first = 0;
+    }
+    printf("\n");
+    const char *sql = json_string_value(json_object_get(o, "sql"));
+    if (sql) {
+        printf("      SQL: %s\n", sql);
+    }
+}
+
+/* A source of a block with the configuration it is (or would be) made with. */
+static void print_source(const json_t *src, int dry)
+{
+    int made = json_is_true(json_object_get(src, "made"));
+    int on = json_is_true(json_object_get(src, "enabled"));
+    int exists = json_is_true(json_object_get(src, "exists"));
+    printf("    source '%s' (%s, %s): %s\n", str(src, "name"), str(src, "kind"),
+           str(src, "product"),
+           exists  ? "exists already, left as it is"
+           : !made ? "not made"
+           : dry   ? (on ? "would be created" : "would be created disabled")
+                   : (on ? "created" : "created disabled"));
+    json_t *set = json_object_get(src, "settings");
+    if (!made || !set) {
+        return;
+    }
+    printf("      time zone %s, %lld-minute intervals\n", str(set, "time_zone"),
+           (long long)json_integer_value(json_object_get(set, "interval_minutes")));
+    static const char *const parts[] = {"csv", "odbc", "columns", "metrics", "agent_states", NULL};
+    for (const char *const *p = parts; *p; p++) {
+        print_members(*p, json_object_get(set, *p));
+    }
+}
+
 static void print_text(const json_t *report)
 {
-    size_t i;
-    json_t *it;
+    size_t i, k;
+    json_t *it, *b;
+    int dry = json_is_true(json_object_get(report, "dry_run"));
     json_array_foreach(json_object_get(report, "files"), i, it)
     {
-        printf("read %s (%s, %s line endings)\n", json_string_value(json_object_get(it, "name")),
-               json_string_value(json_object_get(it, "encoding")),
-               json_string_value(json_object_get(it, "line_endings")));
+        printf("read %s (%s, %s line endings)\n", str(it, "name"), str(it, "encoding"),
+               str(it, "line_endings"));
     }
-    json_array_foreach(json_object_get(report, "items"), i, it)
+    json_array_foreach(json_object_get(report, "sections"), i, b)
     {
-        const char *sec = json_string_value(json_object_get(it, "section"));
-        const char *key = json_string_value(json_object_get(it, "key"));
-        const char *val = json_string_value(json_object_get(it, "value"));
-        json_t *line = json_object_get(it, "line");
-        printf("%s", json_string_value(json_object_get(it, "file")));
-        if (line) {
-            printf(":%lld", (long long)json_integer_value(line));
+        const char *sec = json_string_value(json_object_get(b, "section"));
+        const char *summary = str(b, "summary");
+        printf("\n%s%s%s%s", str(b, "file"), sec ? " [" : "", sec ? sec : "", sec ? "]" : "");
+        if (json_object_get(b, "line")) {
+            printf(" (line %lld)", (long long)json_integer_value(json_object_get(b, "line")));
         }
-        printf("%s%s%s%s%s%s%s: %s: %s\n", sec ? " [" : "", sec ? sec : "", sec ? "]" : "",
-               key ? " " : "", key ? key : "", val ? "=" : "", val ? val : "",
-               json_string_value(json_object_get(it, "status")),
-               json_string_value(json_object_get(it, "detail")));
+        printf(": %s%s%s\n", str(b, "outcome"), *summary ? ": " : "", summary);
+        json_array_foreach(json_object_get(b, "sources"), k, it)
+        {
+            print_source(it, dry);
+        }
+        json_array_foreach(json_object_get(b, "todo"), k, it)
+        {
+            printf("    to do: %s\n", json_string_value(it));
+        }
+        json_array_foreach(json_object_get(b, "lines"), k, it)
+        {
+            print_line(it);
+        }
+        json_array_foreach(json_object_get(b, "notes"), k, it)
+        {
+            print_line(it);
+        }
     }
+    printf("\n");
     json_t *created = json_object_get(report, "created");
     const char *kind;
     json_t *names;
-    int dry = json_is_true(json_object_get(report, "dry_run"));
     json_object_foreach(created, kind, names)
     {
         json_array_foreach(names, i, it)
@@ -95,9 +180,7 @@ static void print_text(const json_t *report)
     }
     json_array_foreach(json_object_get(report, "existing"), i, it)
     {
-        printf("exists already, left as it is: %s %s\n",
-               json_string_value(json_object_get(it, "kind")),
-               json_string_value(json_object_get(it, "key")));
+        printf("exists already, left as it is: %s %s\n", str(it, "kind"), str(it, "key"));
     }
     json_array_foreach(json_object_get(report, "actions"), i, it)
     {
@@ -109,6 +192,15 @@ static void print_text(const json_t *report)
            (long long)json_integer_value(json_object_get(s, "skipped")),
            (long long)json_integer_value(json_object_get(s, "not_convertible")),
            dry ? " (dry run: nothing changed)" : "");
+}
+
+/* A dry run on a machine without a database yet: compared with an empty setup, in memory. */
+static int open_empty(const struct acdl_config *cfg, struct app *app, char *err, size_t errsz)
+{
+    memset(app, 0, sizeof(*app));
+    app->cfg = cfg;
+    app->started_at = plat_now();
+    return store_open(":memory:", 1, &app->store, err, errsz);
 }
 
 int cmd_import_xlink(const struct acdl_config *cfg, const char *dir, int dry_run,
@@ -129,9 +221,17 @@ int cmd_import_xlink(const struct acdl_config *cfg, const char *dir, int dry_run
         code = 2;
         goto free_files;
     }
-    if (cli_app_open(cfg, &app, err, sizeof(err)) != ACDL_OK) {
+    char db[1100];
+    snprintf(db, sizeof(db), "%s/acdlink.db", cfg->data_dir);
+    int fresh = dry_run && !plat_path_exists(db);
+    if ((fresh ? open_empty(cfg, &app, err, sizeof(err))
+               : cli_app_open(cfg, &app, err, sizeof(err))) != ACDL_OK) {
         fprintf(stderr, "acdlink: %s\n", err);
         goto free_files;
+    }
+    if (fresh && !json) {
+        printf("no database in %s yet: compared with an empty setup (nothing is written)\n",
+               cfg->data_dir);
     }
     memset(&actor, 0, sizeof(actor));
     actor.kind = AUTH_TOKEN;

@@ -374,8 +374,9 @@ static void conv_one(struct conv *c, struct ini_file *f, struct planned *p, json
                           "inputs", inputs);
     if (!strcmp(vt, "aht") || !strcmp(vt, "asa") || !strcmp(vt, "service_level")) {
         /* reported once it is known whether its weight is mapped (add_weighted) */
-        json_array_append_new(
-            weighted, json_pack("{s:o, s:i, s:s}", "m", m, "line", first->line, "key", p->key));
+        json_array_append_new(weighted,
+                              json_pack("{s:o, s:i, s:s, s:s}", "m", m, "line", first->line, "key",
+                                        p->key, "value", first->value));
         return;
     }
     json_array_append_new(c->mappings, m);
@@ -383,16 +384,23 @@ static void conv_one(struct conv *c, struct ini_file *f, struct planned *p, json
               queue, vt, builtin ? "" : " (a custom value type: rename or replace it as needed)");
 }
 
-/* Every line of a left side gets its report line: the lines its first line speaks for. */
+/* Every line of a left side gets its report line: the lines not reported yet speak of the one
+ * that decided the mapping's outcome (its first line, or the line that stopped it). */
 static void report_rest(struct conv *c, struct ini_file *f, const struct planned *p)
 {
-    const struct ini_entry *first = p->lines[0];
+    const struct ini_entry *head = NULL;
+    json_t *it = NULL;
     char at[200];
-    snprintf(at, sizeof(at), "%s:%d", f->name, first->line);
-    json_t *idx = json_object_get(c->seen, at);
-    json_t *head = idx ? json_array_get(c->items, (size_t)json_integer_value(idx)) : NULL;
-    const char *st = head ? json_string_value(json_object_get(head, "status")) : "skipped";
-    for (int i = 1; i < p->nlines; i++) {
+    for (int i = 0; i < p->nlines && !head; i++) {
+        snprintf(at, sizeof(at), "%s:%d", f->name, p->lines[i]->line);
+        json_t *idx = json_object_get(c->seen, at);
+        if (idx) {
+            head = p->lines[i];
+            it = json_array_get(c->items, (size_t)json_integer_value(idx));
+        }
+    }
+    const char *st = it ? json_string_value(json_object_get(it, "status")) : "skipped";
+    for (int i = 0; i < p->nlines; i++) {
         const struct ini_entry *e = p->lines[i];
         if (conv_reported(c, f, e->line)) {
             continue;
@@ -401,8 +409,8 @@ static void report_rest(struct conv *c, struct ini_file *f, const struct planned
                   !strcmp(st, "converted")         ? ST_CONVERTED
                   : !strcmp(st, "not_convertible") ? ST_NOT_CONVERTIBLE
                                                    : ST_SKIPPED,
-                  "an input of the mapping on line %d: %s", first->line,
-                  !strcmp(st, "converted") ? "made with it" : "see there");
+                  "an input of the mapping of line %d: %s", head ? head->line : e->line,
+                  !strcmp(st, "converted") ? "made with it" : "not made, see there");
     }
 }
 
@@ -435,7 +443,7 @@ static void add_weighted(struct conv *c, struct ini_file *f, json_t *weighted)
         struct ini_entry e = {0};
         e.line = (int)json_integer_value(json_object_get(w, "line"));
         e.key = (char *)"";
-        e.value = (char *)"";
+        e.value = (char *)json_string_value(json_object_get(w, "value"));
         if (ok) {
             json_array_append(c->mappings, m);
             conv_item(c, f, "", &e, json_string_value(json_object_get(w, "key")), ST_CONVERTED,

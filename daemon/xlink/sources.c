@@ -681,7 +681,9 @@ static int universal_calls(struct conv *c, struct ini_file *f, int sec, json_t *
                 conv_sql_part_ok(c, f, sec, vts, "query");
     *enabled &= shape;
     json_t *qcols = conv_split_list(q->value), *used = json_object();
-    if (json_array_size(qcols) > 1) {
+    if (q->open_quote) {
+        /* reported by conv_sql_part_ok() */
+    } else if (json_array_size(qcols) > 1) {
         *enabled = 0;
         conv_item(c, f, name, q, q->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
                   "a queue key of several columns: the first is used and the source disabled; "
@@ -690,9 +692,13 @@ static int universal_calls(struct conv *c, struct ini_file *f, int sec, json_t *
         conv_item(c, f, name, q, q->key, ST_CONVERTED, "the queue column of the query");
     }
     const char *qcol = json_string_value(json_array_get(qcols, 0));
-    conv_item(c, f, name, ts, ts->key, ST_CONVERTED,
-              "the interval start column of the query; rows are summed into intervals");
-    conv_item(c, f, name, table, table->key, ST_CONVERTED, "FROM of the query");
+    if (!ts->open_quote) {
+        conv_item(c, f, name, ts, ts->key, ST_CONVERTED,
+                  "the interval start column of the query; rows are summed into intervals");
+    }
+    if (!table->open_quote) {
+        conv_item(c, f, name, table, table->key, ST_CONVERTED, "FROM of the query");
+    }
     json_t *exprs = conv_split_list(vts->value);
     json_t *funcs = fns ? conv_split_list(fns->value) : json_array();
     size_t sqlcap = 65536, used_len = 0;

@@ -202,7 +202,7 @@ int conv_vendor(struct conv *c, struct ini_file *f, int sec)
         }
     }
     snprintf(todo, sizeof(todo),
-             "a %s interface (a vendor \"standard\" interface of Xlink): "
+             "the %s interface (a vendor \"standard\" interface of Xlink): "
              "contact statistics: ",
              v->name);
     fill(what, sizeof(what), v->contacts, dsn);
@@ -220,7 +220,7 @@ int conv_vendor(struct conv *c, struct ini_file *f, int sec)
     struct ini_entry h = {0};
     h.line = f->sections[sec].line;
     conv_item(c, f, name, &h, NULL, ST_NOT_CONVERTIBLE,
-              "a %s interface: not converted; the to-do says what to create", v->name);
+              "the %s interface: not converted; the to-do says what to create", v->name);
     conv_flag(c, f, sec, "%s", todo);
     return 1;
 }

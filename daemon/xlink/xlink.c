@@ -137,7 +137,7 @@ int conv_reported(const struct conv *c, const struct ini_file *f, int line)
 
 void conv_flag(struct conv *c, const struct ini_file *f, int sec, const char *fmt, ...)
 {
-    char text[900];
+    char text[2400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
@@ -173,7 +173,7 @@ int conv_int(struct conv *c, const struct ini_file *f, const struct ini_entry *e
 
 void conv_action(struct conv *c, const char *fmt, ...)
 {
-    char text[900];
+    char text[2400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
@@ -381,7 +381,7 @@ static void block_outcome(struct conv *c, const struct ini_file *f, int sec, jso
 {
     const char *name = f->sections[sec].name;
     json_t *sources = json_object_get(b, "sources"), *todo = json_object_get(b, "todo");
-    char text[1200] = "";
+    char text[2400] = "";
     size_t i, o = 0;
     json_t *m;
     int made = 0, disabled = 0, failed = 0;
@@ -410,15 +410,19 @@ static void block_outcome(struct conv *c, const struct ini_file *f, int sec, jso
         failed += !ok;
         const char *sname = json_string_value(json_object_get(m, "name"));
         if (o < sizeof(text)) {
-            o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s '%s'%s", o ? "; " : "",
-                                  ok ? (on ? "created" : "created disabled") : "not made", sname,
-                                  ok && on ? "" : ": see its to-do");
+            const char *product = json_string_value(json_object_get(m, "product"));
+            o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s source '%s'%s", o ? "; " : "",
+                                  !strcmp(product, "agent_states") ? "agent-state" : "contact",
+                                  sname,
+                                  !ok   ? " not made: see the to-do"
+                                  : !on ? " disabled: see the to-do"
+                                        : "");
         }
         size_t k;
         json_t *w;
         json_array_foreach(json_object_get(m, "why"), k, w)
         {
-            char t[1100];
+            char t[2400];
             snprintf(t, sizeof(t), "%s '%s': %s", ok ? "before enabling source" : "source", sname,
                      json_string_value(w));
             json_array_append_new(todo, json_string(t));

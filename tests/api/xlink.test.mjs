@@ -14,6 +14,10 @@ import {
 } from '../lib/api.mjs';
 
 const FIXTURES = path.join(REPO_ROOT, 'tests', 'fixtures', 'xlink');
+// the cases a migration must get right: agent states only, empty agent keys, a UNC folder, an
+// unclosed quote, a missing key, a repeated section, a header with text after ']', a number
+// with a note, an average, a vendor interface
+const CASES = path.join(FIXTURES, 'cases');
 
 let d;
 let admin;
@@ -21,7 +25,7 @@ let dir;
 
 function upload(folder, only = null) {
   return fs.readdirSync(folder)
-    .filter((name) => !only || only.includes(name))
+    .filter((name) => (!only || only.includes(name)) && fs.statSync(path.join(folder, name)).isFile())
     .map((name) => ({ name, content_base64: fs.readFileSync(path.join(folder, name)).toString('base64') }));
 }
 
@@ -104,8 +108,8 @@ test('a dry run reports every key and changes nothing', async () => {
   assert.ok(!r.text.includes('18A3F09B2C4D5E6F70'), 'the [DB] password is in the report');
   assert.ok(rep.actions.some((a) => a.includes("password of source 'Universal ACD'")), JSON.stringify(rep.actions));
   assert.match(rep.items.find((i) => i.file === 'acd_map.ini' && i.line === 6).detail, /\$1\.BAS sums/);
-  assert.match(line(rep, 'acd_map.ini', null, 'WFM:0:SALES:Calls Average Handling Time', 'not_convertible').detail,
-    /c\.TalkTime|\$3\.BAS/);
+  assert.match(rep.items.find((i) => i.file === 'acd_map.ini' && i.line === 14).detail, /c\.TalkTime/);
+  assert.match(rep.items.find((i) => i.file === 'acd_map.ini' && i.line === 15).detail, /line 14: not made/);
   assert.deepEqual(rep.created.sources.sort(),
     ['CSV Hotline', 'CSV Hotline agents', 'Half Hour', 'Universal ACD', 'Universal ACD agents']);
   assert.ok(rep.created.mappings.includes('SUP_DE / aht'), JSON.stringify(rep.created));
@@ -122,7 +126,7 @@ test('the import creates sources, queues and mappings once; a converted source i
   fs.mkdirSync(inst);
   fs.mkdirSync(exportDir);
   fs.mkdirSync(agentDir);
-  for (const f of fs.readdirSync(FIXTURES)) {
+  for (const f of fs.readdirSync(FIXTURES).filter((n) => fs.statSync(path.join(FIXTURES, n)).isFile())) {
     fs.copyFileSync(path.join(FIXTURES, f), path.join(inst, f));
   }
   const ul = fs.readFileSync(path.join(inst, 'isps_ul.ini'), 'latin1')
@@ -220,4 +224,151 @@ test('acdlink import-xlink DIR works beside the daemon, as text or JSON', async 
   const none = await runCli(['import-xlink', empty, '--data-dir', d.dataDir]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /isps_ul\.ini is missing/);
+});
+
+/** Every key line of a file of the upload has exactly one report line. */
+function assertOneLinePerKey(rep, folder, file) {
+  const text = fs.readFileSync(path.join(folder, file), 'latin1').split(/\r?\n/);
+  text.forEach((t, i) => {
+    if (/^[^;[]*=/.test(t)) {
+      const hits = rep.items.filter((it) => it.file === file && it.line === i + 1);
+      assert.equal(hits.length, 1, `${file}:${i + 1} '${t}' has ${hits.length} report lines`);
+    }
+  });
+}
+
+function outcomes(rep) {
+  return Object.fromEntries(rep.sections.filter((b) => b.file === 'isps_ul.ini' && b.section)
+    .map((b) => [`${b.section}@${b.line}`, b.outcome]));
+}
+
+test('the report agrees with what is made: one block per section, every key once, to-dos', async () => {
+  const before = (await admin.get('/api/v1/sources')).body.items.length;
+  const r = await admin.post('/api/v1/xlink-imports', { files: upload(CASES), dry_run: true });
+  assertStatus(r, 200);
+  const rep = r.body;
+  assert.deepEqual(outcomes(rep), {
+    'GENERAL@2': 'settings',
+    'TimeLink@6': 'created',
+    'Calls@20': 'created_disabled',
+    'Share@33': 'not_converted',
+    'Quote@42': 'created_disabled',
+    'NoQueue@49': 'not_converted',
+    'Dup@57': 'created',
+    'dup@65': 'skipped',
+    'Cisco UCCX@68': 'not_converted',
+  });
+  // blocks in file order, lines in line order, items in the blocks' order
+  const order = rep.sections.map((b) => `${b.file}:${b.line || 0}`);
+  assert.deepEqual(order.slice(0, 3), ['isps.cfg:1', 'isps_ul.ini:2', 'isps_ul.ini:6']);
+  for (const b of rep.sections) {
+    const lines = b.lines.map((l) => l.line);
+    assert.deepEqual(lines, [...lines].sort((x, y) => x - y), `${b.section} is not in line order`);
+  }
+  assert.deepEqual(rep.items, rep.sections.flatMap((b) => [...b.lines, ...b.notes]));
+  assertOneLinePerKey(rep, CASES, 'isps_ul.ini');
+  assertOneLinePerKey(rep, CASES, 'acd_map.ini');
+  assert.equal(rep.summary.converted + rep.summary.skipped + rep.summary.not_convertible, rep.items.length);
+  // what is made is what the blocks say
+  assert.deepEqual(rep.created.sources.sort(), ['Calls', 'Dup', 'Quote', 'TimeLink agents']);
+  const src = (name) => rep.config.sources.find((s) => s.name === name);
+  assert.equal(src('TimeLink agents').product, 'agent_states');
+  assert.equal(src('TimeLink agents').enabled, true);
+  assert.equal(src('Calls').enabled, false);
+  assert.equal(src('Calls').interval_minutes, 30); // "30 ; half hours"
+  assert.doesNotMatch(src('Calls').settings.odbc.sql, /TalkTime/);
+  assert.equal(src('Quote').enabled, false);
+  assert.equal(src('Dup').interval_minutes, 15); // the repeated [dup] is never read
+  const calls = rep.sections.find((b) => b.section === 'Calls');
+  assert.equal(calls.sources[0].settings.interval_minutes, 30);
+  assert.match(calls.sources[0].settings.odbc.sql, /FROM Calls WHERE Started >= :period_start/);
+  assert.match(calls.todo[0], /AVG of 'TalkTime'/);
+  assert.ok(!rep.sections.find((b) => b.section === 'Calls').sources.some((s) => s.name === 'Calls agents'));
+  // the to-do list: flagged sections, disabled sources, passwords of sources made only
+  const todo = rep.actions.join('\n');
+  assert.match(todo, /\[Share\].*mount -t cifs \/\/acd01\/exports \/mnt\/xlink\/acd01-exports -o ro,/);
+  assert.match(todo, /csv\.folder \/mnt\/xlink\/acd01-exports\/calls/);
+  assert.match(todo, /\[Quote\].*before enabling source 'Quote'.*quote/);
+  assert.match(todo, /\[NoQueue\].*QueueNameColumn/);
+  assert.match(todo, /\[Cisco UCCX\].*acdlink_uccx_intervals.*cisco_ucce_call_type_interval/);
+  assert.match(todo, /password of source 'TimeLink agents'/);
+  assert.doesNotMatch(todo, /password of source 'NoQueue'/);
+  assert.ok(!r.text.includes('Canary'), 'a password is in the report');
+  // the mappings of the section whose source is not made still have their lines
+  const share = rep.items.filter((i) => i.file === 'acd_map.ini' && /Share/.test(i.value));
+  assert.equal(share.length, 2);
+  share.forEach((i) => assert.equal(i.status, 'not_convertible'));
+  assert.match(share[0].detail, /'Share' is not made/);
+  const line = (sec, key) => rep.items.find((i) => i.section === sec && i.key === key);
+  assert.match(line('Share', 'SeparatorCharacter').detail, /read as 3, as Xlink did/);
+  assert.equal(line('Share', 'SeparatorCharacter').status, 'converted');
+  assert.equal(line('Share', 'Source').status, 'not_convertible');
+  assert.equal(line('NoQueue', 'TimeZone').status, 'converted');
+  assert.match(line('NoQueue', 'CallDataTable').detail, /without QueueNameColumn/);
+  assert.equal(line('Calls', 'AgentColumn').status, 'skipped');
+  assert.match(line('Calls', 'AgentColumn').detail, /no agent-state import/);
+  assert.doesNotMatch(JSON.stringify(rep), /the line is ignored[^"]*Dup|vendor \(standard\) interface: read/);
+  assert.equal((await admin.get('/api/v1/sources')).body.items.length, before, 'a dry run created sources');
+});
+
+test('UTF-16 files are read like the others; empty, binary files and unknown zones are refused', async () => {
+  const text = fs.readFileSync(path.join(CASES, 'isps_ul.ini'), 'latin1');
+  const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  const files = upload(CASES).filter((f) => f.name !== 'isps_ul.ini');
+  const r = await admin.post('/api/v1/xlink-imports', {
+    files: [...files, { name: 'isps_ul.ini', content_base64: le.toString('base64') }], dry_run: true,
+  });
+  assertStatus(r, 200);
+  assert.equal(r.body.files.find((f) => f.name === 'isps_ul.ini').encoding, 'utf-16le');
+  const plain = await admin.post('/api/v1/xlink-imports', { files: upload(CASES), dry_run: true });
+  assert.deepEqual(outcomes(r.body), outcomes(plain.body));
+  assert.ok(r.body.config.sources.find((s) => s.name === 'Dup').settings.metrics['Anrufe f_r S_d'] ||
+    JSON.stringify(r.body.config).includes('Anrufe'));
+  const refuse = async (bytes, part) => {
+    const x = await admin.post('/api/v1/xlink-imports', {
+      files: [{ name: 'isps_ul.ini', content_base64: Buffer.from(bytes).toString('base64') }],
+    });
+    assertInvalidField(x, 'isps_ul.ini');
+    assert.match(x.body.error.message, part);
+  };
+  await refuse([], /empty/);
+  await refuse([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 0, 1, 0, 0, 0, 1, 0, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4, 0x89], /not a text file/);
+  const tz = await admin.post('/api/v1/xlink-imports', { files: upload(CASES), time_zone: 'Mars/Olympus' });
+  assertInvalidField(tz, 'time_zone');
+});
+
+test('import-xlink: a dry run on a fresh machine shows the configuration; bad input exits non-zero', async () => {
+  const fresh = path.join(dir, 'fresh-data');
+  const r = await runCli(['import-xlink', CASES, '--dry-run', '--data-dir', fresh]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /no database in .* yet/);
+  assert.match(r.stdout, /\nisps_ul\.ini \[Calls\] \(line 20\): created_disabled: contact source 'Calls' disabled/);
+  assert.match(r.stdout, /source 'Calls' \(odbc, contacts\): would be created disabled\n {6}time zone UTC, 30-minute intervals\n/);
+  assert.match(r.stdout, / {6}SQL: SELECT Queue AS queue, Queue AS queue_name, Started AS interval_start, Offered AS Offered FROM Calls/);
+  assert.match(r.stdout, /isps_ul\.ini \[Share\] \(line 33\): not_converted/);
+  assert.match(r.stdout, /to do: \[Share\] .*mount -t cifs/);
+  assert.ok(!fs.existsSync(path.join(fresh, 'acdlink.db')), 'a dry run wrote a database');
+  const tz = await runCli(['import-xlink', CASES, '--dry-run', '--time-zone', 'Mars/Olympus', '--data-dir', fresh]);
+  assert.equal(tz.code, 2);
+  assert.match(tz.stderr, /time_zone: 'Mars\/Olympus' is not a time zone/);
+  const emptyDir = path.join(dir, 'empty-ini');
+  fs.mkdirSync(emptyDir);
+  fs.writeFileSync(path.join(emptyDir, 'isps_ul.ini'), '');
+  const empty = await runCli(['import-xlink', emptyDir, '--dry-run', '--data-dir', fresh]);
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /isps_ul\.ini: the file is empty/);
+});
+
+test('a second import marks the sources of the blocks that exist already', async () => {
+  const first = await admin.post('/api/v1/xlink-imports', { files: upload(CASES) });
+  assertStatus(first, 200);
+  const again = await admin.post('/api/v1/xlink-imports', { files: upload(CASES), dry_run: true });
+  assertStatus(again, 200);
+  const dup = again.body.sections.find((b) => b.section === 'Dup');
+  assert.equal(dup.sources[0].exists, true);
+  assert.deepEqual(again.body.created.sources, []);
+  const sources = (await admin.get('/api/v1/sources')).body.items;
+  assert.equal(sources.find((s) => s.name === 'Calls').enabled, false);
+  assert.equal(sources.find((s) => s.name === 'TimeLink agents').enabled, true);
+  assert.ok(!sources.some((s) => s.name === 'Calls agents' || s.name === 'Share'));
 });
