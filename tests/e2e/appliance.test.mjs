@@ -88,7 +88,8 @@ test('the Xlink page checks the uploaded files, then imports them', async () => 
   await page.locator('[data-testid="xlink-page"]').waitFor();
   await waitText('h1', dict.en['xlink.title']);
   assert.equal(await page.isDisabled('#xlink-check'), true, 'nothing to check before files are chosen');
-  await page.setInputFiles('#xlink-files', fs.readdirSync(fixtures).map((f) => path.join(fixtures, f)));
+  await page.setInputFiles('#xlink-files', fs.readdirSync(fixtures).map((f) => path.join(fixtures, f))
+    .filter((f) => fs.statSync(f).isFile()));
   await page.fill('#xlink-zone', 'Europe/Berlin');
   await page.click('#xlink-check');
   const report = page.locator('#xlink-report');
@@ -98,6 +99,21 @@ test('the Xlink page checks the uploaded files, then imports them', async () => 
   const all = await page.locator('[data-testid="xlink-item"]').count();
   assert.ok(all > 50, `only ${all} report lines`);
   assert.ok((await page.locator('[data-testid="xlink-action"]').first().textContent()).includes('Universal ACD'));
+  // one collapsible block per section in file order, headed by its outcome
+  const blocks = page.locator('[data-testid="xlink-block"]');
+  const sections = await blocks.evaluateAll((els) => els.map((e) => `${e.dataset.section}:${e.dataset.outcome}`));
+  const i = (s) => sections.indexOf(s);
+  assert.ok(i('CSV Hotline:created') >= 0 && i('Universal ACD:created_disabled') > i('CSV Hotline:created')
+    && i('Avaya CMS:not_converted') > i('Universal ACD:created_disabled'), sections.join(', '));
+  const hotline = page.locator('[data-testid="xlink-block"][data-section="CSV Hotline"]');
+  assert.equal(await hotline.evaluate((e) => e.open), false, 'a block without a to-do starts closed');
+  await hotline.locator('summary').click();
+  assert.equal(await hotline.evaluate((e) => e.open), true);
+  await hotline.locator('[data-testid="xlink-source"][data-name="CSV Hotline"][data-state="would_create"]').waitFor();
+  const uni = page.locator('[data-testid="xlink-block"][data-section="Universal ACD"]');
+  assert.equal(await uni.evaluate((e) => e.open), true, 'a block with a to-do starts open');
+  assert.match(await uni.locator('[data-testid="xlink-sql"]').first().textContent(), /FROM CallData c WHERE/);
+  assert.match(await uni.locator('[data-testid="xlink-block-todo"]').first().textContent(), /AVG/);
   // the filter shows one status only
   await page.selectOption('#xlink-filter', 'not_convertible');
   const rows = page.locator('[data-testid="xlink-item"]');

@@ -1,5 +1,6 @@
 // Xlink migration: upload an Xlink installation's files, check them (dry run), import, and
-// read the report of every key: converted, skipped or not convertible, with the reason.
+// read the report: one collapsible block per section in file order, headed by its outcome, with
+// the sources it makes (and their settings), what to do, and every key line with its reason.
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
@@ -19,12 +20,114 @@ async function base64Of(file) {
   return btoa(text);
 }
 
+const OUTCOME_CLASS = {
+  created: 'outcome-ok',
+  created_disabled: 'outcome-denied',
+  not_converted: 'outcome-error',
+  skipped: 'muted',
+  settings: 'muted',
+};
+
+/** A source's settings as "key value" lines (SQL on its own). */
+function SourceSettings({ settings }) {
+  const { t } = useI18n();
+  if (!settings) {
+    return null;
+  }
+  const parts = ['csv', 'odbc', 'columns', 'metrics', 'agent_states'].filter((k) => settings[k]);
+  const text = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+  return html`
+    <div class="xlink-settings">
+      <p class="small">${t('xlink.source_zone', { zone: settings.time_zone, minutes: settings.interval_minutes })}</p>
+      ${parts.map((k) => html`
+        <p class="small mono" data-testid="xlink-setting" data-part=${k}><strong>${k}</strong>: ${
+          Object.entries(settings[k]).filter(([n, v]) => n !== 'sql' && v !== null)
+            .map(([n, v]) => `${n} ${text(v)}`).join(', ')}</p>
+        ${settings[k].sql && html`<pre class="mono small xlink-sql" data-testid="xlink-sql">${settings[k].sql}</pre>`}`)}
+    </div>`;
+}
+
+function sourceState(src, dry) {
+  if (src.exists) {
+    return 'exists';
+  }
+  if (!src.made) {
+    return 'not_made';
+  }
+  if (dry) {
+    return src.enabled ? 'would_create' : 'would_create_disabled';
+  }
+  return src.enabled ? 'created' : 'created_disabled';
+}
+
+function Lines({ lines }) {
+  const { t } = useI18n();
+  return html`
+    <div class="table-wrap">
+      <table class="table table-stack">
+        <thead>
+          <tr>
+            <th scope="col">${t('xlink.where')}</th>
+            <th scope="col">${t('xlink.key')}</th>
+            <th scope="col">${t('xlink.status')}</th>
+            <th scope="col">${t('xlink.detail')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${lines.map((i, n) => html`
+            <tr key=${n} data-testid="xlink-item" data-status=${i.status} data-key=${i.key || ''}
+                data-line=${i.line || ''}>
+              <td data-label=${t('xlink.where')}><span class="mono small">
+                ${i.file}${i.line ? `:${i.line}` : ''}</span></td>
+              <td data-label=${t('xlink.key')}><span class="mono small">
+                ${i.key || ''}${i.value !== undefined ? `=${i.value}` : ''}</span></td>
+              <td data-label=${t('xlink.status')}>
+                <span class=${`outcome ${STATUS_CLASS[i.status]}`}>${t(`xlink.status.${i.status}`)}</span></td>
+              <td data-label=${t('xlink.detail')} class="cell-detail">${i.detail}</td>
+            </tr>`)}
+        </tbody>
+      </table>
+    </div>`;
+}
+
+/** One section of a file: its outcome, its sources and to-dos, then its lines (collapsible). */
+function Block({ block, dry, filter }) {
+  const { t } = useI18n();
+  const lines = [...block.lines, ...block.notes].filter((i) => !filter || i.status === filter);
+  const open = block.todo.length > 0 || block.outcome === 'not_converted';
+  return html`
+    <details class="xlink-block" data-testid="xlink-block" data-outcome=${block.outcome}
+             data-file=${block.file} data-section=${block.section || ''} open=${open}>
+      <summary>
+        <span class="mono">${block.file}${block.section !== undefined ? ` [${block.section}]` : ''}</span>
+        ${block.line ? html` <span class="muted small">${t('xlink.line_of', { line: block.line })}</span>` : ''}
+        ${' '}<span class=${`outcome ${OUTCOME_CLASS[block.outcome] || ''}`} data-testid="xlink-outcome">
+          ${t(`xlink.outcome.${block.outcome}`)}</span>
+        ${block.summary ? html` <span class="small">${block.summary}</span>` : ''}
+        ${' '}<span class="muted small">(${t('xlink.lines', { n: lines.length })})</span>
+      </summary>
+      ${block.sources.map((src) => html`
+        <div class="xlink-source" data-testid="xlink-source" data-name=${src.name}
+             data-state=${sourceState(src, dry)}>
+          <p><strong>${src.name}</strong> <span class="muted small">(${src.kind}, ${t(`xlink.product.${src.product}`)})</span>:
+            ${' '}${t(`xlink.state.${sourceState(src, dry)}`)}</p>
+          ${src.made && html`<${SourceSettings} settings=${src.settings} />`}
+        </div>`)}
+      ${block.todo.length > 0 && html`
+        <div class="notice">
+          <strong>${t('xlink.todo')}</strong>
+          <ul>${block.todo.map((a) => html`<li data-testid="xlink-block-todo">${a}</li>`)}</ul>
+        </div>`}
+      ${lines.length > 0 && html`<${Lines} lines=${lines} />`}
+    </details>`;
+}
+
 function Report({ report }) {
   const { t } = useI18n();
   const [filter, setFilter] = useState('');
-  const items = report.items.filter((i) => !filter || i.status === filter);
   const created = report.created || {};
   const kinds = Object.keys(created).filter((k) => created[k].length > 0);
+  const sections = report.sections || [];
   return html`
     <div class="card" id="xlink-report" data-dry-run=${report.dry_run ? 'true' : 'false'}>
       <h2>${report.dry_run ? t('xlink.report_dry') : t('xlink.report_done')}</h2>
@@ -45,6 +148,7 @@ function Report({ report }) {
         </div>`}
       ${report.existing && report.existing.length > 0 && html`
         <p class="muted" id="xlink-existing">${t('xlink.existing', { n: report.existing.length })}</p>`}
+      <h3>${t('xlink.sections')}</h3>
       <div class="field">
         <label for="xlink-filter">${t('xlink.show')}</label>
         <select id="xlink-filter" value=${filter} onChange=${(e) => setFilter(e.currentTarget.value)}>
@@ -52,29 +156,8 @@ function Report({ report }) {
           ${STATUSES.map((s) => html`<option value=${s}>${t(`xlink.status.${s}`)}</option>`)}
         </select>
       </div>
-      <div class="table-wrap">
-        <table class="table table-stack" id="xlink-items">
-          <thead>
-            <tr>
-              <th scope="col">${t('xlink.where')}</th>
-              <th scope="col">${t('xlink.key')}</th>
-              <th scope="col">${t('xlink.status')}</th>
-              <th scope="col">${t('xlink.detail')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${items.map((i, n) => html`
-              <tr key=${n} data-testid="xlink-item" data-status=${i.status} data-key=${i.key || ''}>
-                <td data-label=${t('xlink.where')}><span class="mono small">
-                  ${i.file}${i.line ? `:${i.line}` : ''}${i.section ? ` [${i.section}]` : ''}</span></td>
-                <td data-label=${t('xlink.key')}><span class="mono small">
-                  ${i.key || ''}${i.value !== undefined ? `=${i.value}` : ''}</span></td>
-                <td data-label=${t('xlink.status')}>
-                  <span class=${`outcome ${STATUS_CLASS[i.status]}`}>${t(`xlink.status.${i.status}`)}</span></td>
-                <td data-label=${t('xlink.detail')} class="cell-detail">${i.detail}</td>
-              </tr>`)}
-          </tbody>
-        </table>
+      <div id="xlink-items">
+        ${sections.map((b, n) => html`<${Block} key=${n} block=${b} dry=${report.dry_run} filter=${filter} />`)}
       </div>
     </div>`;
 }
