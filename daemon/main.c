@@ -21,6 +21,7 @@
 #include "core/embedded.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/tz.h"
 #include "crypto/crypto.h"
 #include "crypto/secret.h"
 #include "ops/backup.h"
@@ -157,6 +158,15 @@ static int serve_daemon(int argc, char **argv, int service)
     app.web = web_files;
     app.web_count = web_count;
     log_info("main", "acdlink %s starting; data in %s", ACDLINK_VERSION, cfg.data_dir);
+    {
+        char tzline[400];
+        tz_data_describe(tzline, sizeof(tzline));
+        if (tz_data_outdated()) {
+            log_warn("main", "time zones: %s; install the tzdata package for current data", tzline);
+        } else {
+            log_info("main", "time zones: %s", tzline);
+        }
+    }
     /* held while serving: a restore refuses to replace the data under a running daemon */
     snprintf(lock_path, sizeof(lock_path), "%s/%s", cfg.data_dir, BACKUP_LOCK_NAME);
     if (plat_mkdir_p(cfg.data_dir, 1) != ACDL_OK ||

@@ -12,6 +12,7 @@
  * the time line even when DST starts or ends at midnight. */
 #include "core/tz.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,9 @@
 #include <unicode/ustring.h>
 
 #include "core/err.h"
+#include "core/log.h"
+#include "core/tzif.h"
+#include "platform/platform.h"
 
 #define DAY_S 86400
 #define MARGIN_S (36 * 3600)
@@ -35,7 +39,8 @@ struct seg {
 };
 
 struct tz {
-    UCalendar *cal;
+    UCalendar *cal;          /* ICU's zone, or NULL when zone is set */
+    const struct tzif *zone; /* borrowed from the database cache (lives until exit) */
     char name[TZ_NAME_MAX + 1];
     /* the cache: offsets around one local day */
     int loaded;
@@ -217,6 +222,232 @@ static int name_to_uchars(const char *iana, UChar *u)
     return ACDL_OK;
 }
 
+/* --- the tz database in use --- */
+
+#define ZI_MAX (4 * 1024 * 1024)
+
+/* The system's tz database (dir holds tzdata.zi and one TZif file per zone), or ICU's built-in
+ * copy when there is none. Set once (db_ready(), tz_data_select()); names and version are
+ * read-only afterwards, zones[] fills under db_mu as zones are first opened. */
+static struct {
+    int ready;
+    int system;
+    char dir[512];
+    char version[32];
+    char why[300]; /* why ICU's data is in use, when it is */
+    char **names;  /* sorted zone and link names of tzdata.zi */
+    struct tzif **zones;
+    size_t n;
+} db;
+static pthread_mutex_t db_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void db_clear(void)
+{
+    for (size_t i = 0; i < db.n; i++) {
+        free(db.names[i]);
+        tzif_free(db.zones[i]);
+    }
+    free(db.names);
+    free(db.zones);
+    memset(&db, 0, sizeof(db));
+}
+
+/* Reads at most max bytes of path into *buf (new, NUL-terminated; caller frees). */
+static int read_file(const char *path, size_t max, char **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *b = NULL;
+    size_t n = 0;
+    int rc = ACDL_EIO;
+    if (!f) {
+        goto out;
+    }
+    b = malloc(max + 1);
+    if (!b) {
+        rc = ACDL_ENOMEM;
+        goto out;
+    }
+    n = fread(b, 1, max + 1, f);
+    if (ferror(f)) {
+        goto out;
+    }
+    rc = n > max ? ACDL_ETOOBIG : ACDL_OK;
+out:
+    if (f) {
+        fclose(f);
+    }
+    if (rc == ACDL_OK) {
+        b[n] = '\0';
+        *buf = b;
+        *len = n;
+    } else {
+        free(b);
+    }
+    return rc;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds a name of tzdata.zi (the text up to the next blank) to db.names. */
+static int db_add_name(const char *p, size_t *cap)
+{
+    size_t len = strcspn(p, " \t\r\n");
+    if (len == 0 || len > TZ_NAME_MAX) {
+        return ACDL_OK; /* no zone we could be asked for */
+    }
+    if (db.n == *cap) {
+        size_t c = *cap ? *cap * 2 : 1024;
+        char **nn = realloc(db.names, c * sizeof(*nn));
+        if (!nn) {
+            return ACDL_ENOMEM;
+        }
+        db.names = nn;
+        *cap = c;
+    }
+    db.names[db.n] = malloc(len + 1);
+    if (!db.names[db.n]) {
+        return ACDL_ENOMEM;
+    }
+    memcpy(db.names[db.n], p, len);
+    db.names[db.n][len] = '\0';
+    db.n++;
+    return ACDL_OK;
+}
+
+/* Makes db the tz database of dir: its version and every zone ("Z NAME ...") and link
+ * ("L TARGET NAME") of dir/tzdata.zi. On failure db.why says why. */
+static int db_load(const char *dir)
+{
+    char path[600], *zi = NULL;
+    size_t len = 0, cap = 0;
+    int rc;
+    if (strlen(dir) >= sizeof(db.dir)) {
+        snprintf(db.why, sizeof(db.why), "tz database folder name too long");
+        return ACDL_EINVAL;
+    }
+    snprintf(path, sizeof(path), "%s/tzdata.zi", dir);
+    rc = read_file(path, ZI_MAX, &zi, &len);
+    if (rc != ACDL_OK) {
+        snprintf(db.why, sizeof(db.why), "%s %s", path,
+                 rc == ACDL_EIO ? "cannot be read" : "is too large");
+        goto out;
+    }
+    rc = ACDL_EINVAL;
+    if (sscanf(zi, "# version %31s", db.version) != 1) {
+        snprintf(db.why, sizeof(db.why), "%s has no \"# version\" line", path);
+        goto out;
+    }
+    for (char *p = zi; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (p[0] == 'Z' && p[1] == ' ') {
+            rc = db_add_name(p + 2, &cap);
+        } else if (p[0] == 'L' && p[1] == ' ') {
+            const char *target_end = p + 2 + strcspn(p + 2, " \t\r\n");
+            rc = *target_end == ' ' ? db_add_name(target_end + 1, &cap) : ACDL_OK;
+        } else {
+            continue;
+        }
+        if (rc != ACDL_OK) {
+            snprintf(db.why, sizeof(db.why), "out of memory reading %s", path);
+            goto out;
+        }
+    }
+    if (db.n < 10) {
+        snprintf(db.why, sizeof(db.why), "%s lists no zones", path);
+        rc = ACDL_EINVAL;
+        goto out;
+    }
+    qsort(db.names, db.n, sizeof(*db.names), name_cmp);
+    db.zones = calloc(db.n, sizeof(*db.zones));
+    if (!db.zones) {
+        rc = ACDL_ENOMEM;
+        goto out;
+    }
+    memcpy(db.dir, dir, strlen(dir) + 1);
+    db.system = 1;
+    rc = ACDL_OK;
+out:
+    free(zi);
+    if (rc != ACDL_OK) {
+        char why[sizeof(db.why)];
+        memcpy(why, db.why, sizeof(why));
+        db_clear();
+        memcpy(db.why, why, sizeof(why));
+    }
+    return rc;
+}
+
+/* Picks the database at first use: $TZDIR or the system's folder, else ICU's data. */
+static void db_ready(void)
+{
+    pthread_mutex_lock(&db_mu);
+    if (!db.ready) {
+        const char *dir = getenv("TZDIR");
+        if (!dir || !*dir) {
+            dir = plat_tz_dir();
+        }
+        if (dir) {
+            (void)db_load(dir);
+        } else {
+            snprintf(db.why, sizeof(db.why), "the system's own");
+        }
+        db.ready = 1;
+    }
+    pthread_mutex_unlock(&db_mu);
+}
+
+int tz_data_select(const char *dir)
+{
+    int rc = ACDL_OK;
+    pthread_mutex_lock(&db_mu);
+    db_clear();
+    if (dir) {
+        rc = db_load(dir);
+    } else {
+        snprintf(db.why, sizeof(db.why), "ICU's data chosen");
+    }
+    db.ready = 1;
+    pthread_mutex_unlock(&db_mu);
+    return rc;
+}
+
+/* Index of name in db.names, or -1. */
+static long db_find(const char *name)
+{
+    char *key = (char *)name;
+    char **hit = bsearch(&key, db.names, db.n, sizeof(*db.names), name_cmp);
+    return hit ? (long)(hit - db.names) : -1;
+}
+
+/* The parsed zone at index i, read from its file on first use (borrowed; lives until exit). */
+static int db_zone(long i, const struct tzif **out)
+{
+    char path[sizeof(db.dir) + TZ_NAME_MAX + 2], *buf = NULL;
+    size_t len = 0;
+    int rc = ACDL_OK;
+    pthread_mutex_lock(&db_mu);
+    if (!db.zones[i]) {
+        const char *err = NULL;
+        snprintf(path, sizeof(path), "%s/%s", db.dir, db.names[i]);
+        rc = read_file(path, TZIF_FILE_MAX, &buf, &len);
+        if (rc == ACDL_OK) {
+            rc = tzif_parse((const unsigned char *)buf, len, &db.zones[i], &err);
+        }
+        if (rc != ACDL_OK) {
+            log_error("tz", "zone %s: %s: %s (reinstall the tzdata package)", db.names[i], path,
+                      err ? err : "cannot be read");
+        }
+    }
+    *out = db.zones[i];
+    pthread_mutex_unlock(&db_mu);
+    free(buf);
+    return rc;
+}
+
+/* --- zone names --- */
+
 int tz_check(const char *iana, char *canonical, size_t sz)
 {
     UChar u[TZ_NAME_MAX + 1], c[128]; /* a canonical id may be longer than the alias */
@@ -227,15 +458,23 @@ int tz_check(const char *iana, char *canonical, size_t sz)
     if (rc != ACDL_OK) {
         return rc;
     }
-    /* Unknown names fail here; custom ids ("GMT+5") come back with system == false. */
-    int32_t n =
-        ucal_getCanonicalTimeZoneID(u, -1, c, (int32_t)(sizeof(c) / sizeof(c[0])), &system, &st);
-    if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING || !system || n <= 0) {
-        return U_FAILURE(st) ? icu_rc(st) : ACDL_EINVAL;
-    }
-    u_charsToUChars("Etc/Unknown", unknown, 12);
-    if (u_strcmp(c, unknown) == 0) {
-        return ACDL_EINVAL;
+    db_ready();
+    if (db.system) {
+        /* "Factory" is tzdata's zone for "not set yet" (abbreviation -00): not a place */
+        if (db_find(iana) < 0 || !strcmp(iana, "Factory")) {
+            return ACDL_EINVAL;
+        }
+    } else {
+        /* Unknown names fail here; custom ids ("GMT+5") come back with system == false. */
+        int32_t n = ucal_getCanonicalTimeZoneID(u, -1, c, (int32_t)(sizeof(c) / sizeof(c[0])),
+                                                &system, &st);
+        if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING || !system || n <= 0) {
+            return U_FAILURE(st) ? icu_rc(st) : ACDL_EINVAL;
+        }
+        u_charsToUChars("Etc/Unknown", unknown, 12);
+        if (u_strcmp(c, unknown) == 0) {
+            return ACDL_EINVAL;
+        }
     }
     if (canonical) {
         size_t len = strlen(iana);
@@ -250,8 +489,34 @@ int tz_check(const char *iana, char *canonical, size_t sz)
 const char *tz_data_version(void)
 {
     UErrorCode st = U_ZERO_ERROR;
+    db_ready();
+    if (db.system) {
+        return db.version;
+    }
     const char *v = ucal_getTZDataVersion(&st);
     return U_SUCCESS(st) && v ? v : "unknown";
+}
+
+const char *tz_data_source(void)
+{
+    db_ready();
+    return db.system ? "system" : "icu";
+}
+
+int tz_data_outdated(void)
+{
+    db_ready();
+    return !db.system && strcmp(db.why, "the system's own") != 0;
+}
+
+void tz_data_describe(char *out, size_t sz)
+{
+    db_ready();
+    if (db.system) {
+        snprintf(out, sz, "tz database %s from %s", db.version, db.dir);
+    } else {
+        snprintf(out, sz, "ICU's tz data %s (%s)", tz_data_version(), db.why);
+    }
 }
 
 /* --- a zone --- */
@@ -277,11 +542,18 @@ int tz_open(const char *iana, struct tz **out)
         goto out;
     }
     memcpy(tz->name, iana, strlen(iana) + 1);
-    /* The locale only affects week fields, which are not used; fixed for repeatability. */
-    tz->cal = ucal_open(u, -1, "en_US_POSIX", UCAL_GREGORIAN, &st);
-    if (U_FAILURE(st) || !tz->cal) {
-        rc = U_FAILURE(st) ? icu_rc(st) : ACDL_ENOMEM;
-        goto out;
+    if (db.system) {
+        rc = db_zone(db_find(iana), &tz->zone);
+        if (rc != ACDL_OK) {
+            goto out;
+        }
+    } else {
+        /* The locale only affects week fields, which are not used; fixed for repeatability. */
+        tz->cal = ucal_open(u, -1, "en_US_POSIX", UCAL_GREGORIAN, &st);
+        if (U_FAILURE(st) || !tz->cal) {
+            rc = U_FAILURE(st) ? icu_rc(st) : ACDL_ENOMEM;
+            goto out;
+        }
     }
     *out = tz;
     tz = NULL;
@@ -307,10 +579,14 @@ const char *tz_name(const struct tz *tz)
     return tz ? tz->name : "";
 }
 
-/* The total UTC offset (seconds) at instant t, from ICU. */
-static int icu_offset(struct tz *tz, int64_t t, int32_t *off)
+/* The total UTC offset (seconds) at instant t. */
+static int zone_offset(struct tz *tz, int64_t t, int32_t *off)
 {
     UErrorCode st = U_ZERO_ERROR;
+    if (tz->zone) {
+        *off = tzif_offset(tz->zone, t);
+        return ACDL_OK;
+    }
     ucal_setMillis(tz->cal, (UDate)t * 1000.0, &st);
     int32_t zone = ucal_get(tz->cal, UCAL_ZONE_OFFSET, &st);
     int32_t dst = ucal_get(tz->cal, UCAL_DST_OFFSET, &st);
@@ -318,6 +594,32 @@ static int icu_offset(struct tz *tz, int64_t t, int32_t *off)
         return icu_rc(st);
     }
     *off = (int32_t)floor_div((int64_t)zone + dst, 1000);
+    return ACDL_OK;
+}
+
+/* The first transition after t (whole seconds, a fraction rounded up) into *next; *found 0
+ * when the zone has none. */
+static int zone_next(struct tz *tz, int64_t t, int64_t *next, int *found)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    UDate ms = 0;
+    if (tz->zone) {
+        *found = tzif_next(tz->zone, t, next);
+        return ACDL_OK;
+    }
+    ucal_setMillis(tz->cal, (UDate)t * 1000.0, &st);
+    *found = ucal_getTimeZoneTransitionDate(tz->cal, UCAL_TZ_TRANSITION_NEXT, &ms, &st);
+    if (U_FAILURE(st)) {
+        return icu_rc(st);
+    }
+    if (*found) {
+        /* ICU's dates are doubles: beyond the int64 range means "never" */
+        if (ms >= 9.2e18 || ms <= -9.2e18) {
+            *found = 0;
+        } else {
+            *next = -floor_div(-(int64_t)ms, 1000);
+        }
+    }
     return ACDL_OK;
 }
 
@@ -356,23 +658,21 @@ static int tz_load(struct tz *tz, struct tz_date day)
     tz->hi = tz->base + DAY_S + MARGIN_S;
     tz->nseg = 1;
     tz->seg[0].from = tz->lo;
-    rc = icu_offset(tz, tz->lo, &tz->seg[0].off);
+    rc = zone_offset(tz, tz->lo, &tz->seg[0].off);
     if (rc != ACDL_OK) {
         return rc;
     }
     for (int64_t t = tz->lo;;) {
-        UErrorCode st = U_ZERO_ERROR;
-        UDate next = 0;
-        ucal_setMillis(tz->cal, (UDate)t * 1000.0, &st);
-        UBool found = ucal_getTimeZoneTransitionDate(tz->cal, UCAL_TZ_TRANSITION_NEXT, &next, &st);
-        if (U_FAILURE(st)) {
-            return icu_rc(st);
+        int64_t ts = 0;
+        int found = 0;
+        rc = zone_next(tz, t, &ts, &found);
+        if (rc != ACDL_OK) {
+            return rc;
         }
-        if (!found || next >= (UDate)tz->hi * 1000.0) {
+        if (!found || ts >= tz->hi) {
             break;
         }
-        /* transitions are whole seconds in the tz database; round up a fraction, never stall */
-        int64_t ts = -floor_div(-(int64_t)next, 1000);
+        /* transitions are whole seconds in the tz database; never stall */
         if (ts <= t) {
             ts = t + 1;
         }
@@ -380,7 +680,7 @@ static int tz_load(struct tz *tz, struct tz_date day)
             break;
         }
         int32_t off;
-        rc = icu_offset(tz, ts, &off);
+        rc = zone_offset(tz, ts, &off);
         if (rc != ACDL_OK) {
             return rc;
         }
@@ -530,7 +830,7 @@ int tz_utc_to_local(struct tz *tz, int64_t utc, struct tz_date *day, int *minute
         }
     }
     if (!found) {
-        int rc = icu_offset(tz, utc, &off);
+        int rc = zone_offset(tz, utc, &off);
         if (rc != ACDL_OK) {
             return rc;
         }

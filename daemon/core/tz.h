@@ -7,8 +7,13 @@
  * overlap. DST days are 23 or 25 hours long (92 or 100 quarter-hours); in the repeated autumn
  * hour a wall time occurs twice, and struct tz_sequencer tells the two apart from row order.
  *
- * The offsets come from ICU's copy of the tz database (see tz_data_version()); nothing here
- * hand-codes an offset or a rule. A struct tz keeps one ICU calendar and the offsets around
+ * The offsets come from the tz database (see tz_data_version()): the system's compiled copy
+ * (Debian's tzdata package, /usr/share/zoneinfo or $TZDIR: TZif files read by core/tzif.c),
+ * which the operating system keeps current, or, where there is none (Windows), ICU's, which
+ * Windows updates with its own icu.dll. ICU 72's built-in copy (2022e) predates Mexico's end
+ * of DST, Egypt's return to it and Kazakhstan's single zone, so Linux never uses it unless
+ * the tzdata package is missing (then start-up says so). Nothing here hand-codes an offset
+ * or a rule. A struct tz keeps one ICU calendar and the offsets around
  * the last local day it was asked about, so converting many wall times of one day costs a
  * few comparisons each and no ICU call.
  *
@@ -29,10 +34,11 @@
 
 /* --- zone names --- */
 
-/* Validates a zone name: ASCII letters, digits and "/_+-", 1..TZ_NAME_MAX characters, known to
- * ICU as a zone of the tz database (case-sensitive, as IANA names are: "Europe/Berlin", "UTC",
- * "US/Eastern"). Unknown names, which ICU would silently turn into "Etc/Unknown" (GMT), custom
- * offsets like "GMT+5" and "Etc/Unknown" itself are rejected with ACDL_EINVAL.
+/* Validates a zone name: ASCII letters, digits and "/_+-", 1..TZ_NAME_MAX characters, a zone or
+ * link of the tz database in use (the names in tzdata.zi; with ICU's data, the zones ICU
+ * knows), case-sensitive as IANA names are: "Europe/Berlin", "UTC", "US/Eastern". Unknown
+ * names (which ICU would silently turn into "Etc/Unknown", GMT), custom offsets like "GMT+5",
+ * "Etc/Unknown" and tzdata's "Factory" are rejected with ACDL_EINVAL.
  * On success copies the name to store into canonical (sz bytes, NUL-terminated; canonical may
  * be NULL): the name as given, because ICU's canonical ids are CLDR's frozen spellings
  * ("Asia/Calcutta" for "Asia/Kolkata") which users would not recognise. Aliases such as
@@ -40,10 +46,29 @@
  * is too small. Thread-safe. */
 int tz_check(const char *iana, char *canonical, size_t sz);
 
-/* Version of the tz database inside the ICU in use, e.g. "2022e" (static text, never NULL;
- * "unknown" when ICU cannot say). Worth logging at start-up: ICU carries its own copy of the
- * data, independent of the system's tzdata package. Thread-safe. */
+/* Version of the tz database in use, e.g. "2025b" (static text, never NULL; "unknown" when ICU
+ * cannot say). The database is chosen at the first call of any tz_* function: the folder
+ * $TZDIR, else the system's (plat_tz_dir(): /usr/share/zoneinfo on Linux), when it holds tzdata.zi
+ * (its "# version" line, zone and link names) and the zones' TZif files; else ICU's data.
+ * Thread-safe. */
 const char *tz_data_version(void);
+
+/* Where the data comes from: "system" (the tz database folder) or "icu" (static text). */
+const char *tz_data_source(void);
+
+/* One line for the start-up log into out (sz bytes): version and folder, or, with ICU's data,
+ * why no folder could be used. */
+void tz_data_describe(char *out, size_t sz);
+
+/* 1 when ICU's data is in use although the system has a tz database folder that could not
+ * be read (ICU's built-in copy is older than the system's), else 0. */
+int tz_data_outdated(void);
+
+/* Uses the tz database in folder dir (as above), or ICU's data when dir is NULL, from now on.
+ * For tests and tools: call it before any zone is opened and while no other thread uses tz_*.
+ * ACDL_EINVAL (or ACDL_EIO, ACDL_ENOMEM) when dir holds no usable database: ICU's data is
+ * used then. */
+int tz_data_select(const char *dir);
 
 /* --- local dates --- */
 

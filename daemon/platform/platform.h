@@ -57,6 +57,11 @@ void plat_time_iso(int64_t t, char *out, size_t outsz);
 /* Parses "YYYY-MM-DDTHH:MM:SSZ" (or a bare date) into epoch seconds. Returns 0 or ACDL_EINVAL. */
 int plat_time_parse_iso(const char *s, int64_t *out);
 
+/* The folder of the system's compiled tz database (TZif files and tzdata.zi), or NULL where
+ * the system has none and ICU's time-zone data is the system's (Windows updates its icu.dll
+ * with the rest of Windows). Static text. */
+const char *plat_tz_dir(void);
+
 /* The host's name (for the certificate's SAN); "" when unknown. */
 void plat_hostname(char *out, size_t outsz);
 

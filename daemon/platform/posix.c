@@ -238,6 +238,11 @@ void plat_time_iso(int64_t t, char *out, size_t outsz)
     strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+const char *plat_tz_dir(void)
+{
+    return "/usr/share/zoneinfo"; /* Debian's tzdata package */
+}
+
 void plat_hostname(char *out, size_t outsz)
 {
     if (gethostname(out, outsz) != 0) {

@@ -205,6 +205,11 @@ void plat_time_iso(int64_t t, char *out, size_t outsz)
     strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+const char *plat_tz_dir(void)
+{
+    return NULL; /* Windows keeps the tz data of its own icu.dll current */
+}
+
 void plat_hostname(char *out, size_t outsz)
 {
     DWORD n = (DWORD)outsz;

@@ -116,6 +116,16 @@ test('the admin signs in and lands on the users page', async () => {
   await page.locator(`[data-testid="user-row"][data-name="${ADMIN.name}"]`).waitFor();
 });
 
+test('every page\'s footer names the tz data that converts local times', async () => {
+  const m = /^# version (\S+)/.exec(await fsp.readFile('/usr/share/zoneinfo/tzdata.zi', 'utf8'));
+  assert.ok(m, 'no /usr/share/zoneinfo/tzdata.zi: install tzdata');
+  await waitText('[data-testid="tzdata"]', dict.en['footer.tzdata'].replace('{v}', m[1]));
+  await page.click('#nav-audit');
+  await waitText('[data-testid="tzdata"]', dict.en['footer.tzdata'].replace('{v}', m[1]));
+  await page.click('#nav-users');
+  await page.locator('[data-testid="users-page"]').waitFor();
+});
+
 test('creating a user adds it to the list; bad input shows the API error', async () => {
   await page.fill('#user-create-name', ALICE.name);
   await page.selectOption('#user-create-role', ALICE.role);

@@ -170,6 +170,9 @@ test('serve --console answers HTTPS and imports through ODBC with ICU time zones
     const h = await waitHttps(port, dataDir);
     assert.equal(h.status, 'ok');
     assert.match(h.tls, /^TLSv1\.[23]$/);
+    // Windows converts times with ICU's data (Windows keeps its icu.dll's tz data current)
+    assert.equal(h.tzdata_source, 'icu');
+    assert.match(h.tzdata, /^\d{4}[a-z]$/);
     admin.password = fs.readFileSync(path.join(dataDir, 'initial-admin-password'), 'utf8').trim();
     const s = await loginAdmin(port, h.ca);
 

@@ -271,6 +271,12 @@ if cx 10 journalctl -u acdlink --no-pager -o cat | grep -q 'listening on https:/
 else
   bad "the daemon logs to the journal"
 fi
+health=$(api GET /api/v1/health 2>/dev/null | head -n 1)
+if grep -q '"tzdata_source":"system"' <<<"$health"; then
+  ok "time zones from the tzdata package: $(grep -o '"tzdata":"[^"]*"' <<<"$health")"
+else
+  bad "time zones from the tzdata package (health: $health)"
+fi
 if out=$(cx 60 systemd-analyze verify --man=no acdlink.service 2>&1) && [ -z "$out" ]; then
   ok "systemd-analyze verify acdlink.service: no complaints"
 else

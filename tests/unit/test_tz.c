@@ -1,5 +1,7 @@
-/* test_tz.c: unit tests of time zones and local days (core/tz.c), checked against ICU's own
- * wall-time resolution (UCAL_REPEATED_WALL_TIME / UCAL_SKIPPED_WALL_TIME) as an oracle. */
+/* test_tz.c: unit tests of time zones and local days (core/tz.c), with the system's tz database
+ * (what Linux uses) and again with ICU's data (what Windows uses), there checked against ICU's
+ * own wall-time resolution (UCAL_REPEATED_WALL_TIME / UCAL_SKIPPED_WALL_TIME) as an oracle.
+ * test_tzif.c checks the system database's reader against glibc. */
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -115,7 +117,78 @@ static void test_check(void)
     tz_close(tz);
     tz_close(NULL);
     CHECK(strlen(tz_data_version()) >= 4);
-    fprintf(stdout, "  ICU tz data %s\n", tz_data_version());
+    fprintf(stdout, "  tz data %s (%s)\n", tz_data_version(), tz_data_source());
+}
+
+/* Zones whose rules changed after ICU 72's tz data (2022e), as the system's database has them:
+ * local days, intervals and conversions of the days a Mexican contact centre exports. */
+static void test_changed_since_2022(void)
+{
+    struct {
+        const char *zone, *when;
+        int off;
+    } c[] = {
+        /* Mexico: no DST since 2022-10-30 (tz 2022f) */
+        {"America/Mexico_City", "2022-07-15T12:00:00Z", -5 * 3600},
+        {"America/Mexico_City", "2023-07-15T12:00:00Z", -6 * 3600},
+        {"America/Mexico_City", "2026-07-15T12:00:00Z", -6 * 3600},
+        {"America/Mexico_City", "2026-01-15T12:00:00Z", -6 * 3600},
+        {"America/Monterrey", "2026-07-15T12:00:00Z", -6 * 3600},
+        {"America/Ciudad_Juarez", "2026-07-15T12:00:00Z", -6 * 3600}, /* new in 2022g */
+        {"America/Ciudad_Juarez", "2026-01-15T12:00:00Z", -7 * 3600},
+        /* Egypt: DST again from 2023 (tz 2023c), last Friday of April to last Thursday of Oct. */
+        {"Africa/Cairo", "2024-01-15T12:00:00Z", 2 * 3600},
+        {"Africa/Cairo", "2024-07-01T12:00:00Z", 3 * 3600},
+        {"Africa/Cairo", "2026-07-01T12:00:00Z", 3 * 3600},
+        /* Kazakhstan: one zone, +05, from 2024-03-01 00:00 (tz 2024a) */
+        {"Asia/Almaty", "2024-02-29T17:59:59Z", 6 * 3600},
+        {"Asia/Almaty", "2024-02-29T18:00:00Z", 5 * 3600},
+        {"Asia/Almaty", "2026-07-01T12:00:00Z", 5 * 3600},
+        /* Greenland: standard time -02 from 2023-10-28, DST -01 (tz 2022g, 2023a) */
+        {"America/Nuuk", "2026-01-15T12:00:00Z", -2 * 3600},
+        {"America/Nuuk", "2026-07-15T12:00:00Z", -1 * 3600},
+    };
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        struct tz *tz = open_zone(c[i].zone);
+        int off = 0;
+        if (tz &&
+            (!CHECK_EQ_INT(tz_utc_to_local(tz, iso(c[i].when), NULL, NULL, NULL, &off), ACDL_OK) ||
+             !CHECK_EQ_INT(off, c[i].off))) {
+            fprintf(stdout, "  %s at %s\n", c[i].zone, c[i].when);
+        }
+        tz_close(tz);
+    }
+    /* Mexico City's July 2026 day: 96 quarter-hours from 06:00 UTC; every day of 2026 24 h */
+    struct tz *tz = open_zone("America/Mexico_City");
+    if (tz) {
+        int64_t iv[TZ_DAY_INTERVALS_MAX];
+        int n = 0;
+        CHECK_EQ_INT(tz_day_intervals(tz, date("2026-07-15"), 15, iv, TZ_DAY_INTERVALS_MAX, &n),
+                     ACDL_OK);
+        CHECK_EQ_INT(n, 96);
+        CHECK_EQ_INT(iv[0], iso("2026-07-15T06:00:00Z"));
+        CHECK_EQ_INT(iv[95], iso("2026-07-16T05:45:00Z"));
+        CHECK_EQ_INT(l2u(tz, "2026-07-15", 9, 30, 0, TZ_EARLIER), iso("2026-07-15T15:30:00Z"));
+        struct tz_date d = date("2026-01-01");
+        int long_days = 0;
+        for (int i = 0; i < 365; i++, tz_date_add_days(&d, 1)) {
+            int64_t s = 0, e = 0;
+            tz_day_bounds(tz, d, &s, &e);
+            long_days += e - s != 86400;
+        }
+        CHECK_EQ_INT(long_days, 0);
+        tz_close(tz);
+    }
+    /* Egypt's spring day 2024-04-26 (00:00 -> 01:00): 23 hours */
+    tz = open_zone("Africa/Cairo");
+    if (tz) {
+        int n = 0;
+        int64_t iv[TZ_DAY_INTERVALS_MAX];
+        CHECK_EQ_INT(tz_day_intervals(tz, date("2024-04-26"), 15, iv, TZ_DAY_INTERVALS_MAX, &n),
+                     ACDL_OK);
+        CHECK_EQ_INT(n, 92);
+        tz_close(tz);
+    }
 }
 
 static void test_dates(void)
@@ -818,8 +891,24 @@ static void test_speed(void)
     tz_close(tz);
 }
 
+/* What ICU's own data says about Mexico City in July 2026 (printed: it depends on the ICU
+ * release; ICU 72's 2022e still has DST there). */
+static void test_icu_mexico(void)
+{
+    struct tz *tz = open_zone("America/Mexico_City");
+    int off = 0;
+    if (tz && tz_utc_to_local(tz, iso("2026-07-15T12:00:00Z"), NULL, NULL, NULL, &off) == ACDL_OK) {
+        fprintf(stdout, "  ICU's data %s: Mexico City in July 2026 at UTC%+.1f h\n",
+                tz_data_version(), off / 3600.0);
+    }
+    tz_close(tz);
+}
+
 int main(void)
 {
+    /* the system's tz database */
+    CHECK_EQ_INT(tz_data_select(plat_tz_dir()), ACDL_OK);
+    CHECK_EQ_STR(tz_data_source(), "system");
     RUN(test_check);
     RUN(test_dates);
     RUN(test_berlin);
@@ -828,6 +917,19 @@ int main(void)
     RUN(test_midnight_switch);
     RUN(test_errors);
     RUN(test_sequencer);
+    RUN(test_changed_since_2022);
+    RUN(test_speed);
+    /* ICU's data: the same engine, and ICU as the oracle */
+    tz_data_select(NULL);
+    CHECK_EQ_STR(tz_data_source(), "icu");
+    RUN(test_check);
+    RUN(test_berlin);
+    RUN(test_new_york_utc);
+    RUN(test_lord_howe);
+    RUN(test_midnight_switch);
+    RUN(test_errors);
+    RUN(test_sequencer);
+    RUN(test_icu_mexico);
     RUN(test_against_icu_days);
     RUN(test_against_icu_all_zones);
     RUN(test_speed);

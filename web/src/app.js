@@ -109,6 +109,28 @@ function Header({ session, route, onLogout }) {
     </header>`;
 }
 
+/** The footer of every signed-in page: version and the tz data that converts local times. */
+function AppFooter() {
+  const { t } = useI18n();
+  const [h, setH] = useState(null);
+  useEffect(() => {
+    let live = true;
+    api.get('/health', undefined, { skipAuthRedirect: true })
+      .then((x) => { if (live) setH(x); })
+      .catch(() => { if (live) setH(null); });
+    return () => { live = false; };
+  }, []);
+  if (!h) {
+    return null;
+  }
+  return html`
+    <footer class="app-footer" data-testid="app-footer">
+      <span>acdlink ${h.version}</span>
+      <span data-testid="tzdata" title=${t(`footer.tzdata_${h.tzdata_source}`)}>
+        ${t('footer.tzdata', { v: h.tzdata })}${h.tzdata_source === 'icu' ? ' (ICU)' : ''}</span>
+    </footer>`;
+}
+
 export function App() {
   const [lang, setLangState] = useState(initialLanguage);
   const [session, setSession] = useState(undefined); // undefined: still asking the daemon
@@ -223,5 +245,6 @@ export function App() {
         ${session && session.user && html`<${BacklogBanner} route=${route} />`}
         ${body}
       </main>
+      ${session && session.user && html`<${AppFooter} />`}
     </${I18n.Provider}>`;
 }

@@ -1,5 +1,6 @@
 /* health.c: GET /api/v1/health, without authentication (for load balancers and monitors). */
 #include "core/err.h"
+#include "core/tz.h"
 #include "http/routes/routes.h"
 #include "platform/platform.h"
 #include "store/store.h"
@@ -7,9 +8,9 @@
 int route_health_get(struct req *r)
 {
     int db_ok = store_ping(r->app->store) == ACDL_OK;
-    json_t *body = json_pack("{s:s, s:s, s:I, s:s}", "status", db_ok ? "ok" : "degraded",
-                             "version", ACDLINK_VERSION, "uptime_s",
-                             (json_int_t)(plat_now() - r->app->started_at), "db",
-                             db_ok ? "ok" : "error");
+    json_t *body = json_pack(
+        "{s:s, s:s, s:I, s:s, s:s, s:s}", "status", db_ok ? "ok" : "degraded", "version",
+        ACDLINK_VERSION, "uptime_s", (json_int_t)(plat_now() - r->app->started_at), "db",
+        db_ok ? "ok" : "error", "tzdata", tz_data_version(), "tzdata_source", tz_data_source());
     return reply_json(r, db_ok ? 200 : 503, body);
 }

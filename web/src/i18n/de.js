@@ -18,6 +18,10 @@ export default {
   'header.language': 'Sprache',
   'header.logout': 'Abmelden',
 
+  'footer.tzdata': 'Zeitzonen: tz-Daten {v}',
+  'footer.tzdata_system': 'die tz-Datenbank des Betriebssystems, aktuell gehalten durch seine Updates',
+  'footer.tzdata_icu': 'die tz-Daten von ICU (unter Linux: für aktuelle Daten das Paket tzdata installieren)',
+
   'common.loading': 'Wird geladen…',
   'common.load_more': 'Mehr laden',
   'common.never': 'nie',

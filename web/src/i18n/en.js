@@ -18,6 +18,10 @@ export default {
   'header.language': 'Language',
   'header.logout': 'Log out',
 
+  'footer.tzdata': 'time zones: tz data {v}',
+  'footer.tzdata_system': 'the operating system\'s tz database, kept current by its updates',
+  'footer.tzdata_icu': 'ICU\'s tz data (on Linux: install the tzdata package for current data)',
+
   'common.loading': 'Loading…',
   'common.load_more': 'Load more',
   'common.never': 'never',

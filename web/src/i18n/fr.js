@@ -18,6 +18,10 @@ export default {
   'header.language': 'Langue',
   'header.logout': 'Se déconnecter',
 
+  'footer.tzdata': 'fuseaux horaires : données tz {v}',
+  'footer.tzdata_system': 'la base tz du système, tenue à jour par ses mises à jour',
+  'footer.tzdata_icu': 'les données tz d\'ICU (sous Linux : installer le paquet tzdata pour des données à jour)',
+
   'common.loading': 'Chargement…',
   'common.load_more': 'Afficher plus',
   'common.never': 'jamais',
