@@ -904,34 +904,33 @@ static void test_icu_mexico(void)
     tz_close(tz);
 }
 
+/* The tests that hold whichever data is in use. */
+static void run_engine_tests(void)
+{
+    RUN(test_check);
+    RUN(test_berlin);
+    RUN(test_new_york_utc);
+    RUN(test_lord_howe);
+    RUN(test_midnight_switch);
+    RUN(test_errors);
+    RUN(test_sequencer);
+    RUN(test_speed);
+}
+
 int main(void)
 {
     /* the system's tz database */
     CHECK_EQ_INT(tz_data_select(plat_tz_dir()), ACDL_OK);
     CHECK_EQ_STR(tz_data_source(), "system");
-    RUN(test_check);
     RUN(test_dates);
-    RUN(test_berlin);
-    RUN(test_new_york_utc);
-    RUN(test_lord_howe);
-    RUN(test_midnight_switch);
-    RUN(test_errors);
-    RUN(test_sequencer);
+    run_engine_tests();
     RUN(test_changed_since_2022);
-    RUN(test_speed);
     /* ICU's data: the same engine, and ICU as the oracle */
     tz_data_select(NULL);
     CHECK_EQ_STR(tz_data_source(), "icu");
-    RUN(test_check);
-    RUN(test_berlin);
-    RUN(test_new_york_utc);
-    RUN(test_lord_howe);
-    RUN(test_midnight_switch);
-    RUN(test_errors);
-    RUN(test_sequencer);
+    run_engine_tests();
     RUN(test_icu_mexico);
     RUN(test_against_icu_days);
     RUN(test_against_icu_all_zones);
-    RUN(test_speed);
     return check_summary();
 }
