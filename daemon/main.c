@@ -177,6 +177,13 @@ static int serve_daemon(int argc, char **argv, int service)
                                     : "cannot create or lock the data folder");
         return 1;
     }
+    unsigned mode = 0;
+    if (!plat_dir_is_private(cfg.data_dir, &mode)) {
+        log_warn("main",
+                 "the data folder %s can be entered by other users (mode %04o): it holds the "
+                 "database and the secrets key; make it private with chmod 700",
+                 cfg.data_dir, mode);
+    }
 #ifdef ACDLINK_TEST_CLOCK
     if (getenv("ACDL_TEST_CLOCK_FILE")) {
         log_warn("main", "TEST CLOCK: the wall clock is moved by the offset in %s (a test "
@@ -615,6 +622,9 @@ static int cmd_xlink_args(int argc, char **argv)
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
+    /* the data folder, database, key and certificate are the daemon's alone, whatever the
+     * umask it was started with */
+    plat_files_private();
     if (!strcmp(cmd, "serve")) {
         return cmd_serve(argc - 2, argv + 2);
     }

@@ -14,6 +14,17 @@
  * process is asked to stop (SIGTERM, SIGINT; Ctrl-C or close on Windows). Ignores SIGPIPE. */
 int plat_signals_install(void (*on_stop)(void));
 
+/* Makes everything the process creates from now on private to its account: umask 077 on
+ * POSIX (the database and its -wal and -shm files, keys, logs, exports: 0600, folders 0700,
+ * as the packaged systemd unit's UMask=0077 does). On Windows there is no umask: files take
+ * the ACL of their folder, and the data folder gets a private ACL when plat_mkdir_p creates
+ * it. Call once at start, before any thread. */
+void plat_files_private(void);
+
+/* 1 when only the owner (and, on Windows, the system and administrators) can enter dir; 0 when
+ * others can (then *mode, on POSIX, holds its permission bits, else 0). */
+int plat_dir_is_private(const char *dir, unsigned *mode);
+
 /* Creates dir and its parents; existing directories are fine. private_mode: 0700 on POSIX. */
 int plat_mkdir_p(const char *dir, int private_mode);
 

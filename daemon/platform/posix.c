@@ -44,6 +44,22 @@ int plat_signals_install(void (*on_stop)(void))
     return ACDL_OK;
 }
 
+void plat_files_private(void)
+{
+    umask(077);
+}
+
+int plat_dir_is_private(const char *dir, unsigned *mode)
+{
+    struct stat st;
+    *mode = 0;
+    if (stat(dir, &st) != 0) {
+        return 1; /* nothing there to be seen */
+    }
+    *mode = (unsigned)(st.st_mode & 07777);
+    return (st.st_mode & 077) == 0;
+}
+
 int plat_mkdir_p(const char *dir, int private_mode)
 {
     char buf[4096];

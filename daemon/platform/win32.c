@@ -64,6 +64,23 @@ static PSECURITY_DESCRIPTOR private_sd(void)
     return sd;
 }
 
+void plat_files_private(void)
+{
+    /* Nothing to set: Windows has no umask. New files inherit the ACL of their folder, and
+     * plat_mkdir_p gives a data folder it creates a private one (SYSTEM, Administrators, the
+     * account running acdlink), not inherited from ProgramData. A data folder made by someone
+     * else keeps the ACL they gave it; acdlink does not rewrite it. */
+}
+
+int plat_dir_is_private(const char *dir, unsigned *mode)
+{
+    /* Reading a folder's effective ACL back is not attempted: the folder acdlink creates is
+     * private by construction (see plat_files_private). */
+    (void)dir;
+    *mode = 0;
+    return 1;
+}
+
 int plat_mkdir_p(const char *dir, int private_mode)
 {
     char buf[4096];
