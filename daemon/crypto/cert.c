@@ -17,6 +17,7 @@
 #include "platform/platform.h"
 
 #define CERT_DAYS 825
+#define CERT_BACKDATE_S 3600L
 
 /* 1 when the certificate at path loads and is valid for at least 30 more days. */
 static int cert_usable(const char *path)
@@ -92,8 +93,10 @@ int crypto_cert_ensure(const char *dir, char *err, size_t errsz)
     }
     BN_free(bn);
     X509_set_version(x, 2);
-    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(x), (long)CERT_DAYS * 86400);
+    /* valid from an hour ago (clocks of clients that lag), and the whole span, that hour
+     * included, within the 825 days browsers accept */
+    X509_gmtime_adj(X509_getm_notBefore(x), -CERT_BACKDATE_S);
+    X509_gmtime_adj(X509_getm_notAfter(x), (long)CERT_DAYS * 86400 - CERT_BACKDATE_S);
     X509_set_pubkey(x, key);
     X509_NAME *name = X509_get_subject_name(x);
     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"acdlink", -1, -1,

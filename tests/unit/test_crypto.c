@@ -282,6 +282,11 @@ static void test_cert(void)
     CHECK(X509_cmp_time(X509_get0_notBefore(x), &now) < 0);
     CHECK(X509_cmp_time(X509_get0_notAfter(x), &soon) > 0);
     CHECK(X509_cmp_time(X509_get0_notAfter(x), &late) < 0);
+    /* the whole validity, the backdated hour included, is at most 825 days */
+    int days = -1, secs = -1;
+    CHECK_EQ_INT(ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(x), X509_get0_notAfter(x)), 1);
+    CHECK(days > 824 || (days == 824 && secs > 0));
+    CHECK(days < 825 || (days == 825 && secs == 0));
     /* the subject alternative names */
     CHECK_EQ_INT(X509_check_host(x, "localhost", 0, 0, NULL), 1);
     CHECK_EQ_INT(X509_check_ip_asc(x, "127.0.0.1", 0), 1);
