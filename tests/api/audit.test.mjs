@@ -223,3 +223,30 @@ test('no API answer of this file contained a password, a hash, or a token secret
     }
   }
 });
+
+test('GET and HEAD write no audit entry, except a backup actually sent (HEAD /api/v1/backup sends none)', async () => {
+  const count = async () => (await walkPages(admin, '/api/v1/audit', 500)).reduce((n, p) => n + p.items.length, 0);
+  const before = await count();
+  const table = await admin.get('/api/v1/endpoints');
+  assertStatus(table, 200);
+  const reads = table.body.items.filter((e) => e.method === 'GET' && !e.path.includes('{'));
+  assert.ok(reads.some((e) => e.path === '/api/v1/backup'), 'the backup route is listed');
+  for (const e of reads) {
+    for (const m of ['HEAD', 'GET']) {
+      if (m === 'GET' && e.path === '/api/v1/backup') {
+        continue;
+      }
+      const r = await admin.request(m, e.path);
+      assert.ok(r.status < 500, `${m} ${e.path}: ${show(r)}`);
+    }
+  }
+  assert.equal(await count(), before, 'a GET or HEAD wrote an audit entry');
+  const head = await admin.request('HEAD', '/api/v1/backup');
+  assertStatus(head, 200);
+  assert.ok(Number(head.headers['content-length']) > 0, show(head));
+  assert.equal(await count(), before, 'HEAD /api/v1/backup wrote an audit entry');
+  const got = await admin.get('/api/v1/backup');
+  assertStatus(got, 200);
+  const after = await getAudit();
+  assert.equal(after.filter((e) => e.action === 'backup.create').length, 1, 'one backup sent, one entry');
+});
