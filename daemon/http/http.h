@@ -97,6 +97,9 @@ int reply_error(struct req *r, int status, const char *code, const char *hint, c
 int reply_rc(struct req *r, int rc, const char *what);
 /* Adds a response header for the next reply (ignored when full). */
 void reply_header(struct req *r, const char *name, const char *value);
+/* The security headers of reply_start() as "Name: value" lines joined by CRLF, for civetweb's
+ * additional_header option. Returns 0 or ACDL_ENOMEM when out is too small. */
+int reply_security_header_lines(char *out, size_t outsz);
 /* Writes the status line and the common security headers (used by the console handler too). */
 void reply_start(struct mg_connection *conn, int status, const char *content_type, size_t len,
                  int api);

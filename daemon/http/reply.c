@@ -7,8 +7,33 @@
 #include "http/http.h"
 #include "platform/platform.h"
 
-static const char CSP[] = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-                          "form-action 'self'; object-src 'none'";
+/* The security headers of every answer. */
+static const struct {
+    const char *name, *value;
+} security_headers[] = {
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+                                "form-action 'self'; object-src 'none'"},
+    {"X-Frame-Options", "DENY"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+    {"Cross-Origin-Resource-Policy", "same-origin"},
+};
+#define N_SECURITY_HEADERS (sizeof(security_headers) / sizeof(security_headers[0]))
+
+int reply_security_header_lines(char *out, size_t outsz)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < N_SECURITY_HEADERS; i++) {
+        int n = snprintf(out + used, outsz - used, "%s%s: %s", i ? "\r\n" : "",
+                         security_headers[i].name, security_headers[i].value);
+        if (n < 0 || used + (size_t)n >= outsz) {
+            return ACDL_ENOMEM;
+        }
+        used += (size_t)n;
+    }
+    return ACDL_OK;
+}
 
 void reply_start(struct mg_connection *conn, int status, const char *content_type, size_t len,
                  int api)
@@ -20,12 +45,9 @@ void reply_start(struct mg_connection *conn, int status, const char *content_typ
     }
     snprintf(num, sizeof(num), "%zu", len);
     mg_response_header_add(conn, "Content-Length", num, -1);
-    mg_response_header_add(conn, "X-Content-Type-Options", "nosniff", -1);
-    mg_response_header_add(conn, "Referrer-Policy", "no-referrer", -1);
-    mg_response_header_add(conn, "Content-Security-Policy", CSP, -1);
-    mg_response_header_add(conn, "X-Frame-Options", "DENY", -1);
-    mg_response_header_add(conn, "Cross-Origin-Opener-Policy", "same-origin", -1);
-    mg_response_header_add(conn, "Cross-Origin-Resource-Policy", "same-origin", -1);
+    for (size_t i = 0; i < N_SECURITY_HEADERS; i++) {
+        mg_response_header_add(conn, security_headers[i].name, security_headers[i].value, -1);
+    }
     if (api) {
         mg_response_header_add(conn, "Cache-Control", "no-store", -1);
     }

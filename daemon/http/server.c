@@ -31,6 +31,51 @@ static int on_log(const struct mg_connection *conn, const char *msg)
     return 1;
 }
 
+/* Answers that civetweb makes itself, before any handler runs: a request it cannot read
+ * (400 malformed, 411 unusable Content-Length, 413 headers over max_request_size, 414, 431,
+ * 505 other HTTP versions, 400 for TRACE and other methods it does not know). They get the
+ * error envelope and security headers of every other answer, and the connection closes. */
+static int on_http_error(struct mg_connection *conn, int status, const char *msg)
+{
+    static const struct {
+        int status;
+        const char *code, *hint;
+    } kinds[] = {
+        {400, "bad_request", "send a well-formed HTTP/1.1 request (methods GET, HEAD, POST, "
+                             "PATCH, DELETE, OPTIONS)"},
+        {405, "method_not_allowed", "GET /api/v1/endpoints lists every route and its method"},
+        {411, "length_required", "send a valid Content-Length with a body"},
+        {413, "payload_too_large", "send shorter headers (at most 16 KiB in all)"},
+        {414, "uri_too_long", "send a shorter URL"},
+        {431, "headers_too_large", "send fewer or shorter headers"},
+        {505, "http_version_not_supported", "use HTTP/1.1"},
+    };
+    const char *code = status >= 500 ? "internal" : "bad_request", *hint = "";
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        if (kinds[i].status == status) {
+            code = kinds[i].code;
+            hint = kinds[i].hint;
+        }
+    }
+    json_t *e = json_pack("{s:{s:s, s:s+, s:s}}", "error", "code", code, "message",
+                          "the request could not be read: ", msg ? msg : "", "hint", hint);
+    char *text = e ? json_dumps(e, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(e);
+    if (!text) {
+        return 1; /* civetweb's own plain answer */
+    }
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    size_t len = strlen(text);
+    reply_start(conn, status, "application/json", len, 1);
+    mg_response_header_add(conn, "Connection", "close", -1);
+    mg_response_header_send(conn);
+    if (!ri || !ri->request_method || strcmp(ri->request_method, "HEAD") != 0) {
+        mg_write(conn, text, len);
+    }
+    free(text);
+    return 0;
+}
+
 /* Called by civetweb with its fresh SSL_CTX: we load the certificate and set the policy. */
 static int on_init_ssl(void *ssl_ctx, void *user_data)
 {
@@ -53,7 +98,7 @@ static int on_init_ssl(void *ssl_ctx, void *user_data)
 int http_server_start(struct app *app, struct http_server **out, char *err, size_t errsz)
 {
     const struct acdl_config *cfg = app->cfg;
-    char ports[320], threads[16];
+    char ports[320], threads[16], extra_headers[512];
     char errtext[256] = "";
     unsigned errcode = 0;
     struct mg_callbacks cb;
@@ -85,6 +130,11 @@ int http_server_start(struct app *app, struct http_server **out, char *err, size
     snprintf(ports, sizeof(ports), "%s:%d%s", cfg->listen_host, cfg->listen_port,
              app->tls ? "s" : "");
     snprintf(threads, sizeof(threads), "%d", cfg->http_threads);
+    /* for any answer civetweb writes on its own past on_http_error */
+    if (reply_security_header_lines(extra_headers, sizeof(extra_headers)) != ACDL_OK) {
+        free(srv);
+        return ACDL_ENOMEM;
+    }
     const char *options[] = {
         "listening_ports", ports,
         "num_threads", threads,
@@ -98,10 +148,12 @@ int http_server_start(struct app *app, struct http_server **out, char *err, size
         "enable_directory_listing", "no",
         "enable_auth_domain_check", "no",
         "ssl_protocol_version", "4",
+        "additional_header", extra_headers,
         NULL, NULL,
     };
     memset(&cb, 0, sizeof(cb));
     cb.log_message = on_log;
+    cb.http_error = on_http_error;
     if (app->tls) {
         cb.init_ssl = on_init_ssl;
     }
