@@ -19,6 +19,7 @@ const char *acdl_strerror(int rc)
     case ACDL_ECRYPTO: return "cryptographic operation failed";
     case ACDL_ENEWER: return "written by a newer version of acdlink";
     case ACDL_ESTOP: return "shutting down";
+    case ACDL_ENOSPC: return "no space left on the data disk";
     default: return "unknown error";
     }
 }
@@ -36,6 +37,17 @@ int acdl_err_http_status(int rc)
     case ACDL_ETOOBIG: return 413;
     case ACDL_EAGAIN: return 503;
     case ACDL_ESTOP: return 503;
+    case ACDL_ENOSPC: return 503;
     default: return 500;
+    }
+}
+
+int acdl_err_retry_after(int rc)
+{
+    switch (rc) {
+    case ACDL_EAGAIN: return 2; /* a long write transaction ends within seconds */
+    case ACDL_ENOSPC: return 60;
+    case ACDL_ESTOP: return 10;
+    default: return 0;
     }
 }

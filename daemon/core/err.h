@@ -19,12 +19,18 @@ enum acdl_err {
     ACDL_ECRYPTO = -12,   /* a cryptographic operation failed */
     ACDL_ENEWER = -13,    /* data written by a newer version */
     ACDL_ESTOP = -14,     /* shutting down */
+    ACDL_ENOSPC = -15,    /* the data disk is full: retry once space is freed */
 };
 
 /* Returns a static, human-readable text for rc (never NULL). */
 const char *acdl_strerror(int rc);
 
-/* Returns the HTTP status that best describes rc (200 for ACDL_OK). */
+/* Returns the HTTP status that best describes rc (200 for ACDL_OK). The retry-later codes
+ * (ACDL_EAGAIN, ACDL_ENOSPC, ACDL_ESTOP) give 503, answered with Retry-After. */
 int acdl_err_http_status(int rc);
+
+/* Seconds a client should wait before retrying after rc (the Retry-After of a 503); 0 when
+ * retrying cannot help. */
+int acdl_err_retry_after(int rc);
 
 #endif

@@ -53,6 +53,7 @@ static int resolve_token(struct req *r, const char *value)
         r->auth.user_id = t.owner_id;
         snprintf(r->auth.name, sizeof(r->auth.name), "%s", t.name);
         snprintf(r->auth.role, sizeof(r->auth.role), "%s", role);
+        store_wait(c, 0); /* best effort: never wait for a long write for this */
         store_token_touch(c, t.id, plat_now());
     }
     store_release(r->app->store, c);
@@ -77,6 +78,7 @@ static int resolve_session(struct req *r, const char *value)
         snprintf(r->auth.csrf, sizeof(r->auth.csrf), "%s", s.csrf);
         /* write last_seen at most every 30 s: reads stay cheap */
         if (now - s.last_seen >= 30) {
+            store_wait(c, 0); /* best effort: never wait for a long write for this */
             store_session_touch(c, s.id, now);
         }
     }

@@ -6,6 +6,7 @@
 #include "core/err.h"
 #include "http/http.h"
 #include "platform/platform.h"
+#include "store/store.h"
 
 /* The security headers of every answer. */
 static const struct {
@@ -127,6 +128,9 @@ int reply_error(struct req *r, int status, const char *code, const char *hint, c
 
 int reply_rc(struct req *r, int rc, const char *what)
 {
+    char num[16];
+    rc = store_thread_rc(rc); /* a bare ACDL_EDB may have been a busy or full database */
+    int retry = acdl_err_retry_after(rc);
     switch (rc) {
     case ACDL_ENOTFOUND:
         return reply_error(r, 404, "not_found", "check the id; list the collection to find it",
@@ -135,12 +139,21 @@ int reply_rc(struct req *r, int rc, const char *what)
         return reply_error(r, 409, "conflict", "choose another name", "%s exists already", what);
     case ACDL_ECONFLICT:
         return reply_error(r, 409, "conflict", NULL, "%s conflicts with the current state", what);
-    case ACDL_ENOMEM:
     case ACDL_EAGAIN:
+    case ACDL_ENOSPC:
+    case ACDL_ESTOP:
+        snprintf(num, sizeof(num), "%d", retry);
+        reply_header(r, "Retry-After", num);
+        return reply_error(r, 503, "unavailable",
+                           rc == ACDL_ENOSPC
+                               ? "free space on the data disk (GET /api/v1/health says how much "
+                                 "is left); then retry"
+                               : "retry after the seconds in the Retry-After header",
+                           "%s: %s", what, acdl_strerror(rc));
+    case ACDL_ENOMEM:
     case ACDL_EDB:
-        return reply_error(r, rc == ACDL_EAGAIN ? 503 : 500, "internal",
-                           "retry; if it persists, look at the daemon's log", "%s: %s", what,
-                           acdl_strerror(rc));
+        return reply_error(r, 500, "internal", "retry; if it persists, look at the daemon's log",
+                           "%s: %s", what, acdl_strerror(rc));
     default:
         return reply_error(r, acdl_err_http_status(rc), "internal",
                            "look at the daemon's log", "%s: %s", what, acdl_strerror(rc));

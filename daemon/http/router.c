@@ -237,6 +237,7 @@ static int api_dispatch(struct req *r)
         reply_header(r, "Allow", allow);
         return reply_empty(r, 204);
     }
+    store_thread_clear(); /* reply_rc() looks at this request's database failures only */
     rc = http_route_find(method, path, r, allow, sizeof(allow));
     if (rc == ACDL_ENOTFOUND) {
         return reply_error(r, 404, "not_found", "GET /api/v1/endpoints lists every route",

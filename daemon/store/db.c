@@ -11,9 +11,19 @@
 
 #define STMT_CACHE 256 /* distinct SQL texts per connection; a full cache leaks what it cannot keep */
 #define POOL_MAX 128
+#define WAIT_DEFAULT_MS 10000 /* how long a write waits for another connection's transaction */
+#define TX_SLOW_MS 2000       /* a write transaction held longer is logged: it delays the API */
+
+/* The last SQLite failure that says why a write could not proceed, on this thread (busy or
+ * locked after the wait, disk full, read-only, I/O): refines ACDL_EDB into a retry-later code
+ * where the caller only passed ACDL_EDB on. Reset by store_thread_clear(). */
+static _Thread_local int thread_sqlite_err;
 
 struct store_conn {
     sqlite3 *db;
+    int wait_ms;        /* busy wait of this connection's writes */
+    int64_t busy_since; /* monotonic ms of the current wait */
+    int64_t tx_started; /* monotonic ms of store_begin() */
     struct {
         const char *sql;
         sqlite3_stmt *stmt;
@@ -30,7 +40,82 @@ struct store {
     int n;
 };
 
-static int conn_open(const char *path, sqlite3 **out, char *err, size_t errsz)
+/* The busy handler: waits up to the connection's wait_ms with short sleeps (the default
+ * handler's sleeps grow to 100 ms, which a short API write should not have to sit out), then
+ * gives up and remembers why on this thread. */
+static int conn_busy(void *arg, int count)
+{
+    struct store_conn *c = arg;
+    int64_t now = plat_monotonic_ms();
+    if (count == 0) {
+        c->busy_since = now;
+    }
+    if (now - c->busy_since >= c->wait_ms) {
+        thread_sqlite_err = SQLITE_BUSY;
+        return 0;
+    }
+    sqlite3_sleep(count < 4 ? 1 << count : 10);
+    return 1;
+}
+
+/* SQLite's error log: the failures that explain an ACDL_EDB are kept for this thread. */
+static void store_log_cb(void *arg, int code, const char *msg)
+{
+    (void)arg;
+    int prim = code & 0xff;
+    if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_READONLY ||
+        prim == SQLITE_BUSY || prim == SQLITE_LOCKED) {
+        thread_sqlite_err = code;
+        log_debug("store", "sqlite: %s (%d)", msg, code);
+    }
+}
+
+int store_rc(int sqlite_rc)
+{
+    switch (sqlite_rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW: return ACDL_OK;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return ACDL_EAGAIN;
+    case SQLITE_FULL: return ACDL_ENOSPC;
+    case SQLITE_NOMEM: return ACDL_ENOMEM;
+    default: return ACDL_EDB;
+    }
+}
+
+int store_thread_rc(int rc)
+{
+    if (rc == ACDL_EDB && thread_sqlite_err != 0) {
+        return store_rc(thread_sqlite_err);
+    }
+    return rc;
+}
+
+void store_thread_clear(void)
+{
+    thread_sqlite_err = 0;
+}
+
+int store_wait(struct store_conn *c, int ms)
+{
+    int before = c->wait_ms;
+    c->wait_ms = ms;
+    return before;
+}
+
+/* Keeps the SQLite failure of a call on c for this thread; returns store_rc() of it. */
+static int conn_rc(struct store_conn *c, int r)
+{
+    int rc = store_rc(r);
+    if (rc != ACDL_OK) {
+        int x = sqlite3_extended_errcode(c->db);
+        thread_sqlite_err = (x & 0xff) == SQLITE_OK ? r : x;
+    }
+    return rc;
+}
+
+static int conn_open(const char *path, struct store_conn *c, char *err, size_t errsz)
 {
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -40,8 +125,9 @@ static int conn_open(const char *path, sqlite3 **out, char *err, size_t errsz)
         sqlite3_close(db);
         return ACDL_EDB;
     }
-    /* busy timeout first: the WAL switch itself may need to wait for another connection */
-    sqlite3_busy_timeout(db, 10000);
+    /* busy handler first: the WAL switch itself may need to wait for another connection */
+    c->wait_ms = WAIT_DEFAULT_MS;
+    sqlite3_busy_handler(db, conn_busy, c);
     sqlite3_extended_result_codes(db, 1);
     const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
                           "PRAGMA synchronous=NORMAL; PRAGMA trusted_schema=OFF;";
@@ -58,7 +144,7 @@ static int conn_open(const char *path, sqlite3 **out, char *err, size_t errsz)
         sqlite3_close(db);
         return ACDL_EDB;
     }
-    *out = db;
+    c->db = db;
     return ACDL_OK;
 }
 
@@ -83,6 +169,8 @@ int store_open(const char *path, int pool_size, struct store **out, char *err, s
     }
     pthread_mutex_init(&st->mu, NULL);
     pthread_cond_init(&st->cv, NULL);
+    /* only possible before SQLite's first use; later calls change nothing (SQLITE_MISUSE) */
+    sqlite3_config(SQLITE_CONFIG_LOG, store_log_cb, NULL);
     if (pool_size < 1) {
         pool_size = 1;
     }
@@ -95,7 +183,7 @@ int store_open(const char *path, int pool_size, struct store **out, char *err, s
             rc = ACDL_ENOMEM;
             goto fail;
         }
-        rc = conn_open(path, &c->db, err, errsz);
+        rc = conn_open(path, c, err, errsz);
         if (rc != ACDL_OK) {
             free(c);
             goto fail;
@@ -151,6 +239,8 @@ void store_release(struct store *st, struct store_conn *c)
         log_warn("store", "a transaction was left open; rolling it back");
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     }
+    c->wait_ms = WAIT_DEFAULT_MS;
+    c->tx_started = 0;
     pthread_mutex_lock(&st->mu);
     c->next_free = st->free_list;
     st->free_list = c;
@@ -196,20 +286,33 @@ void store_done(sqlite3_stmt *stmt)
 
 int store_begin(struct store_conn *c)
 {
-    if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    int r = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (r != SQLITE_OK) {
+        int rc = conn_rc(c, r);
         log_error("store", "BEGIN failed: %s", sqlite3_errmsg(c->db));
-        return ACDL_EDB;
+        return rc;
     }
+    c->tx_started = plat_monotonic_ms();
     return ACDL_OK;
 }
 
 int store_commit(struct store_conn *c)
 {
-    if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    int r = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    if (r != SQLITE_OK) {
+        int rc = conn_rc(c, r);
         log_error("store", "COMMIT failed: %s", sqlite3_errmsg(c->db));
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-        return ACDL_EDB;
+        return rc;
     }
+    int64_t held = plat_monotonic_ms() - c->tx_started;
+    if (c->tx_started > 0 && held >= TX_SLOW_MS) {
+        log_warn("store",
+                 "a write transaction held the database for %lld ms; writes of the "
+                 "API waited meanwhile",
+                 (long long)held);
+    }
+    c->tx_started = 0;
     return ACDL_OK;
 }
 
@@ -251,7 +354,7 @@ int store_step_done(struct store_conn *c, sqlite3_stmt *s, const char *what)
         rc = ACDL_ECONFLICT;
     } else if (r != SQLITE_DONE) {
         log_error("store", "%s failed: %s", what, sqlite3_errmsg(store_db(c)));
-        rc = ACDL_EDB;
+        rc = conn_rc(c, r);
     }
     store_done(s);
     return rc;
@@ -277,9 +380,10 @@ int store_collect(sqlite3_stmt *st, size_t elem_size, int limit,
         cnt++;
     }
     if (cnt < limit && r != SQLITE_DONE) {
+        int rc = store_rc(r);
         store_done(st);
         free(arr);
-        return ACDL_EDB;
+        return rc;
     }
     store_done(st);
     *out = arr;

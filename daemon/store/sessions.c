@@ -1,13 +1,116 @@
-/* sessions.c: console sessions, looked up by the SHA-256 of the cookie value. */
+/* sessions.c: console sessions, looked up by the SHA-256 of the cookie value.
+ *
+ * Logging in must work while the database cannot be written (disk full, read-only, another
+ * transaction holding it for longer than the login waits). A session whose row cannot be
+ * written is kept in memory instead: a bounded table, ids below 0, checked against the user's
+ * row on every lookup (disabled, deleted or changed since the login end it, like the rows a
+ * user update deletes). Such sessions end when the daemon stops. */
 #include <string.h>
 
 #include "core/err.h"
 #include "core/log.h"
+#include "platform/platform.h"
 #include "store/users.h"
 
-int store_session_add(struct store_conn *c, const unsigned char hash[32], int64_t user_id,
-                      const char *csrf, const char *client, int64_t now, int64_t expires_at,
-                      int max_per_user)
+#define MEM_SESSIONS 256
+#define SESSION_WRITE_WAIT_MS 3000 /* then the session goes to memory */
+
+struct mem_session {
+    int64_t id; /* < 0; 0 = free slot */
+    unsigned char hash[32];
+    int64_t user_id, created_at, last_seen, expires_at;
+    char csrf[64];
+};
+
+static pthread_mutex_t mem_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct mem_session mem[MEM_SESSIONS];
+static int64_t mem_next_id = -1;
+
+/* Keeps a session in memory, replacing an ended one or else the oldest. */
+static int64_t mem_add(const unsigned char hash[32], int64_t user_id, const char *csrf, int64_t now,
+                       int64_t expires_at, int idle)
+{
+    pthread_mutex_lock(&mem_mu);
+    struct mem_session *slot = &mem[0];
+    for (int i = 0; i < MEM_SESSIONS; i++) {
+        struct mem_session *m = &mem[i];
+        if (m->id == 0 || m->expires_at <= now || m->last_seen <= now - idle) {
+            slot = m;
+            break;
+        }
+        if (m->created_at < slot->created_at) {
+            slot = m;
+        }
+    }
+    memset(slot, 0, sizeof(*slot));
+    slot->id = mem_next_id--;
+    memcpy(slot->hash, hash, 32);
+    slot->user_id = user_id;
+    slot->created_at = now;
+    slot->last_seen = now;
+    slot->expires_at = expires_at;
+    snprintf(slot->csrf, sizeof(slot->csrf), "%s", csrf);
+    int64_t id = slot->id;
+    pthread_mutex_unlock(&mem_mu);
+    return id;
+}
+
+/* Copies the live memory session with hash into *out (user fields not filled); 0 or
+ * ACDL_ENOTFOUND. */
+static int mem_find(const unsigned char hash[32], int64_t now, int idle, struct store_session *out)
+{
+    int rc = ACDL_ENOTFOUND;
+    pthread_mutex_lock(&mem_mu);
+    for (int i = 0; i < MEM_SESSIONS; i++) {
+        const struct mem_session *m = &mem[i];
+        if (m->id != 0 && memcmp(m->hash, hash, 32) == 0 && m->expires_at > now &&
+            m->last_seen > now - idle) {
+            memset(out, 0, sizeof(*out));
+            out->id = m->id;
+            out->user_id = m->user_id;
+            snprintf(out->csrf, sizeof(out->csrf), "%s", m->csrf);
+            out->created_at = m->created_at;
+            out->last_seen = m->last_seen;
+            out->expires_at = m->expires_at;
+            rc = ACDL_OK;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&mem_mu);
+    return rc;
+}
+
+/* Applies fn to the memory session id: touch (now > 0) or delete (now == 0). */
+static void mem_update(int64_t id, int64_t now)
+{
+    pthread_mutex_lock(&mem_mu);
+    for (int i = 0; i < MEM_SESSIONS; i++) {
+        if (mem[i].id == id) {
+            if (now > 0) {
+                mem[i].last_seen = now;
+            } else {
+                memset(&mem[i], 0, sizeof(mem[i]));
+            }
+            break;
+        }
+    }
+    pthread_mutex_unlock(&mem_mu);
+}
+
+int store_session_memory_count(int64_t now)
+{
+    int n = 0;
+    pthread_mutex_lock(&mem_mu);
+    for (int i = 0; i < MEM_SESSIONS; i++) {
+        n += mem[i].id != 0 && mem[i].expires_at > now;
+    }
+    pthread_mutex_unlock(&mem_mu);
+    return n;
+}
+
+static int db_add(struct store_conn *c, const unsigned char hash[32], int64_t user_id,
+                  const char *csrf, const char *client, int64_t now, int64_t expires_at,
+                  int max_per_user)
 {
     int rc = store_begin(c);
     if (rc != ACDL_OK) {
@@ -27,8 +130,7 @@ int store_session_add(struct store_conn *c, const unsigned char hash[32], int64_
     sqlite3_bind_int64(s, 5, now);
     sqlite3_bind_int64(s, 6, now);
     sqlite3_bind_int64(s, 7, expires_at);
-    rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
-    store_done(s);
+    rc = store_step_done(c, s, "session insert");
     if (rc != ACDL_OK) {
         goto out;
     }
@@ -41,15 +143,53 @@ int store_session_add(struct store_conn *c, const unsigned char hash[32], int64_
     }
     sqlite3_bind_int64(s, 1, user_id);
     sqlite3_bind_int(s, 2, max_per_user);
-    rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
-    store_done(s);
+    rc = store_step_done(c, s, "session cap");
     if (rc == ACDL_OK) {
         rc = store_commit(c);
     }
 out:
     if (rc != ACDL_OK) {
-        log_error("store", "creating a session failed: %s", sqlite3_errmsg(store_db(c)));
         store_rollback(c);
+    }
+    return rc;
+}
+
+int store_session_add(struct store_conn *c, const unsigned char hash[32], int64_t user_id,
+                      const char *csrf, const char *client, int64_t now, int64_t expires_at,
+                      int max_per_user, int idle)
+{
+    int wait = store_wait(c, SESSION_WRITE_WAIT_MS);
+    int rc = db_add(c, hash, user_id, csrf, client, now, expires_at, max_per_user);
+    store_wait(c, wait);
+    if (rc != ACDL_EAGAIN && rc != ACDL_ENOSPC && rc != ACDL_EDB) {
+        return rc; /* 0, or a refusal (an unknown user, a duplicate) that memory would not cure */
+    }
+    int64_t id = mem_add(hash, user_id, csrf, now, expires_at, idle);
+    log_warn("store",
+             "session %lld of user %lld kept in memory (it ends when the daemon "
+             "stops): the database cannot be written: %s",
+             (long long)id, (long long)user_id, acdl_strerror(store_thread_rc(rc)));
+    return ACDL_OK;
+}
+
+/* The user of a memory session: enabled and unchanged since the login. */
+static int mem_user(struct store_conn *c, struct store_session *out)
+{
+    sqlite3_stmt *s = store_prepare(c, "SELECT name, role, updated_at FROM users WHERE id = ? "
+                                       "AND disabled = 0");
+    int rc = ACDL_ENOTFOUND;
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, out->user_id);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 2) <= out->created_at) {
+        store_column_text(s, 0, out->user_name, sizeof(out->user_name));
+        store_column_text(s, 1, out->role, sizeof(out->role));
+        rc = ACDL_OK;
+    }
+    store_done(s);
+    if (rc == ACDL_ENOTFOUND) {
+        mem_update(out->id, 0);
     }
     return rc;
 }
@@ -57,6 +197,9 @@ out:
 int store_session_find(struct store_conn *c, const unsigned char hash[32], int64_t now,
                        int idle, struct store_session *out)
 {
+    if (mem_find(hash, now, idle, out) == ACDL_OK) {
+        return mem_user(c, out);
+    }
     sqlite3_stmt *s = store_prepare(
         c, "SELECT s.id, s.user_id, u.name, u.role, s.csrf_token, s.created_at, s.last_seen, "
            "s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
@@ -88,6 +231,10 @@ int store_session_find(struct store_conn *c, const unsigned char hash[32], int64
 
 int store_session_touch(struct store_conn *c, int64_t id, int64_t now)
 {
+    if (id < 0) {
+        mem_update(id, now);
+        return ACDL_OK;
+    }
     sqlite3_stmt *s = store_prepare(c, "UPDATE sessions SET last_seen = ? WHERE id = ?");
     int rc = ACDL_EDB;
     if (!s) {
@@ -104,6 +251,10 @@ int store_session_touch(struct store_conn *c, int64_t id, int64_t now)
 
 int store_session_delete(struct store_conn *c, int64_t id)
 {
+    if (id < 0) {
+        mem_update(id, 0);
+        return ACDL_OK;
+    }
     sqlite3_stmt *s = store_prepare(c, "DELETE FROM sessions WHERE id = ?");
     int rc = ACDL_EDB;
     if (!s) {

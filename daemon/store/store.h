@@ -40,7 +40,9 @@ sqlite3_stmt *store_prepare(struct store_conn *c, const char *sql);
 /* Resets a statement from store_prepare() and clears its bindings. Accepts NULL. */
 void store_done(sqlite3_stmt *stmt);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0 or ACDL_EDB. */
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0, ACDL_EAGAIN (another connection held the
+ * database longer than the wait, see store_wait()), ACDL_ENOSPC (disk full) or ACDL_EDB. A
+ * transaction that held the database for seconds is logged as a warning. */
 int store_begin(struct store_conn *c);
 int store_commit(struct store_conn *c);
 void store_rollback(struct store_conn *c);
@@ -52,6 +54,23 @@ int store_migrate(sqlite3 *db, const struct embedded_file *files, size_t n, char
 
 /* The schema version this binary knows (the highest migration number). */
 int store_schema_version(void);
+
+/* The one mapping of SQLite result codes to ours: OK/ROW/DONE -> 0, BUSY and LOCKED ->
+ * ACDL_EAGAIN (retry later), FULL -> ACDL_ENOSPC, NOMEM -> ACDL_ENOMEM, others ACDL_EDB. */
+int store_rc(int sqlite_rc);
+
+/* Refines rc == ACDL_EDB with the last SQLite failure of this thread that explains it (busy
+ * after the wait, locked, disk full; seen by the busy handler, the helpers of this file and
+ * SQLite's error log), so that callers which pass a bare ACDL_EDB on still answer "retry
+ * later". Other codes are returned as they are. store_thread_clear() forgets it (the HTTP
+ * layer does at the start of every request). */
+int store_thread_rc(int rc);
+void store_thread_clear(void);
+
+/* Sets how long writes on c wait for another connection's transaction (ms; default 10,000);
+ * returns the previous value. 0 makes a write give up at once (ACDL_EAGAIN): for
+ * best-effort writes such as a session's last-seen time. Thread: the holder of c. */
+int store_wait(struct store_conn *c, int ms);
 
 /* A cheap health check: 0 when the database answers. */
 int store_ping(struct store *st);

@@ -47,15 +47,22 @@ struct store_session {
     int64_t created_at, last_seen, expires_at;
 };
 
-/* Creates a session; ends the user's oldest ones beyond max_per_user. */
+/* Creates a session; ends the user's oldest ones beyond max_per_user. When its row cannot
+ * be written within a few seconds (disk full, read-only, busy), the session is kept in memory
+ * (ends at restart; see sessions.c) and 0 is returned all the same. Otherwise ACDL_ECONFLICT
+ * (unknown user), ACDL_EEXIST. */
 int store_session_add(struct store_conn *c, const unsigned char hash[32], int64_t user_id,
                       const char *csrf, const char *client, int64_t now, int64_t expires_at,
-                      int max_per_user);
+                      int max_per_user, int idle);
+
+/* Live sessions kept in memory because the database could not be written. Thread-safe. */
+int store_session_memory_count(int64_t now);
 
 /* Finds a live session (not past expires_at, seen within idle seconds, user enabled).
  * ACDL_ENOTFOUND otherwise. */
 int store_session_find(struct store_conn *c, const unsigned char hash[32], int64_t now,
                        int idle, struct store_session *out);
+/* Sets last_seen (memory sessions: in memory). */
 int store_session_touch(struct store_conn *c, int64_t id, int64_t now);
 int store_session_delete(struct store_conn *c, int64_t id);
 /* Deletes expired and idle sessions. */

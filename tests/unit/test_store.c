@@ -90,7 +90,8 @@ static void test_open_and_pragmas(void)
         CHECK_EQ_STR(mode, "wal");
         CHECK_EQ_INT(q_int(db, "PRAGMA foreign_keys"), 1);
         CHECK_EQ_INT(q_int(db, "PRAGMA synchronous"), 1); /* NORMAL */
-        CHECK_EQ_INT(q_int(db, "PRAGMA busy_timeout"), 10000);
+        /* writes wait 10 s for another connection (our busy handler, not busy_timeout) */
+        CHECK_EQ_INT(store_wait(cs[i], 10000), 10000);
         CHECK_EQ_INT(q_int(db, "PRAGMA trusted_schema"), 0);
     }
     sqlite3 *db = store_db(cs[0]);
@@ -507,7 +508,7 @@ static void test_sessions(void)
     hash_of("unknown", hx);
 
     /* add and find */
-    CHECK_EQ_INT(store_session_add(c, h1, uid, "csrf-1", "10.0.0.1", 1000, 1000 + 3600, 10),
+    CHECK_EQ_INT(store_session_add(c, h1, uid, "csrf-1", "10.0.0.1", 1000, 1000 + 3600, 10, 1800),
                  ACDL_OK);
     memset(&s, 0, sizeof(s));
     CHECK_EQ_INT(store_session_find(c, h1, 1001, 1800, &s), ACDL_OK);
@@ -521,7 +522,7 @@ static void test_sessions(void)
     CHECK_EQ_INT(s.expires_at, 4600);
     CHECK_EQ_INT(store_session_find(c, hx, 1001, 1800, &s), ACDL_ENOTFOUND);
     /* a duplicate cookie hash is refused */
-    CHECK(store_session_add(c, h1, other, "x", "x", 1000, 2000, 10) != ACDL_OK);
+    CHECK(store_session_add(c, h1, other, "x", "x", 1000, 2000, 10, 1800) != ACDL_OK);
     CHECK_EQ_INT(sqlite3_get_autocommit(store_db(c)), 1);
 
     /* idle expiry: last_seen must be within idle seconds */
@@ -536,7 +537,8 @@ static void test_sessions(void)
     CHECK_EQ_INT(store_session_find(c, h1, 4600, 1800, &s), ACDL_ENOTFOUND);
     CHECK_EQ_INT(store_session_find(c, h1, 4601, 1800, &s), ACDL_ENOTFOUND);
     /* purge removes it */
-    CHECK_EQ_INT(store_session_add(c, h2, uid, "csrf-2", "10.0.0.1", 4000, 9000, 10), ACDL_OK);
+    CHECK_EQ_INT(store_session_add(c, h2, uid, "csrf-2", "10.0.0.1", 4000, 9000, 10, 1800),
+                 ACDL_OK);
     CHECK_EQ_INT(store_session_purge(c, 4700, 1800), ACDL_OK);
     CHECK_EQ_INT(session_count(c, uid), 1);
     CHECK_EQ_INT(store_session_find(c, h2, 4700, 1800, &s), ACDL_OK);
@@ -546,11 +548,11 @@ static void test_sessions(void)
     /* the cap keeps the newest max_per_user sessions of the user, others untouched */
     unsigned char hs[6][32];
     char name[32];
-    CHECK_EQ_INT(store_session_add(c, hx, other, "c", "x", 5000, 99999, 3), ACDL_OK);
+    CHECK_EQ_INT(store_session_add(c, hx, other, "c", "x", 5000, 99999, 3, 1800), ACDL_OK);
     for (int i = 0; i < 6; i++) {
         snprintf(name, sizeof(name), "cap-%d", i);
         hash_of(name, hs[i]);
-        CHECK_EQ_INT(store_session_add(c, hs[i], uid, "c", "x", 5000 + i, 99999, 3), ACDL_OK);
+        CHECK_EQ_INT(store_session_add(c, hs[i], uid, "c", "x", 5000 + i, 99999, 3, 1800), ACDL_OK);
     }
     CHECK_EQ_INT(session_count(c, uid), 3);
     for (int i = 0; i < 6; i++) {
@@ -566,10 +568,10 @@ static void test_sessions(void)
     CHECK_EQ_INT(session_count(c, uid), 0);
     CHECK_EQ_INT(session_count(c, other), 1);
     /* so does disabling the account; a disabled user's session is never found */
-    CHECK_EQ_INT(store_session_add(c, hs[0], uid, "c", "x", 6000, 99999, 3), ACDL_OK);
+    CHECK_EQ_INT(store_session_add(c, hs[0], uid, "c", "x", 6000, 99999, 3, 1800), ACDL_OK);
     CHECK_EQ_INT(store_user_update(c, uid, NULL, NULL, 1, 6001), ACDL_OK);
     CHECK_EQ_INT(session_count(c, uid), 0);
-    CHECK_EQ_INT(store_session_add(c, hs[1], uid, "c", "x", 6002, 99999, 3), ACDL_OK);
+    CHECK_EQ_INT(store_session_add(c, hs[1], uid, "c", "x", 6002, 99999, 3, 1800), ACDL_OK);
     CHECK_EQ_INT(store_session_find(c, hs[1], 6003, 1800, &s), ACDL_ENOTFOUND);
     CHECK_EQ_INT(store_user_update(c, uid, NULL, NULL, 0, 6004), ACDL_OK);
     CHECK_EQ_INT(store_session_find(c, hs[1], 6005, 1800, &s), ACDL_OK);
@@ -587,8 +589,77 @@ static void test_sessions(void)
     CHECK_EQ_INT(store_user_delete(c, other), ACDL_OK);
     CHECK_EQ_INT(session_count(c, other), 0);
     /* a session for an unknown user violates the foreign key */
-    CHECK(store_session_add(c, hs[5], 424242, "c", "x", 7000, 99999, 3) != ACDL_OK);
+    CHECK(store_session_add(c, hs[5], 424242, "c", "x", 7000, 99999, 3, 1800) != ACDL_OK);
     CHECK_EQ_INT(sqlite3_get_autocommit(store_db(c)), 1);
+    store_release(st, c);
+    store_close(st);
+}
+
+/* A busy database: writes give up after their wait with ACDL_EAGAIN (the retry-later code the
+ * API answers with 503), and a login's session goes to memory instead of failing. */
+static void test_busy_and_memory_sessions(void)
+{
+    struct store *st = open_new("busy.db", 2);
+    struct store_session s;
+    unsigned char h[32], h2[32];
+    int64_t uid = 0;
+    if (!st) {
+        return;
+    }
+    struct store_conn *c = store_acquire(st);
+    struct store_conn *holder = store_acquire(st);
+    CHECK_EQ_INT(store_user_add(c, "mia", "operator", "h", 0, 100, &uid), ACDL_OK);
+    hash_of("mem-cookie", h);
+    hash_of("mem-cookie-2", h2);
+
+    CHECK_EQ_INT(store_rc(SQLITE_BUSY), ACDL_EAGAIN);
+    CHECK_EQ_INT(store_rc(SQLITE_LOCKED_SHAREDCACHE), ACDL_EAGAIN);
+    CHECK_EQ_INT(store_rc(SQLITE_FULL), ACDL_ENOSPC);
+    CHECK_EQ_INT(store_rc(SQLITE_DONE), ACDL_OK);
+    CHECK_EQ_INT(store_rc(SQLITE_CORRUPT), ACDL_EDB);
+    CHECK_EQ_INT(acdl_err_http_status(ACDL_EAGAIN), 503);
+    CHECK_EQ_INT(acdl_err_http_status(ACDL_ENOSPC), 503);
+    CHECK(acdl_err_retry_after(ACDL_EAGAIN) > 0);
+
+    CHECK_EQ_INT(store_begin(holder), ACDL_OK); /* a long write transaction elsewhere */
+    store_thread_clear();
+    CHECK_EQ_INT(store_thread_rc(ACDL_EDB), ACDL_EDB);
+    CHECK_EQ_INT(store_wait(c, 50), 10000);
+    CHECK_EQ_INT(store_begin(c), ACDL_EAGAIN);
+    /* a caller that only passed ACDL_EDB on is refined to the retry-later code */
+    CHECK_EQ_INT(store_thread_rc(ACDL_EDB), ACDL_EAGAIN);
+    CHECK_EQ_INT(store_thread_rc(ACDL_EINVAL), ACDL_EINVAL);
+    store_thread_clear();
+    CHECK_EQ_INT(store_thread_rc(ACDL_EDB), ACDL_EDB);
+
+    /* the session cannot be written: it is kept in memory and works like a stored one */
+    CHECK_EQ_INT(store_session_add(c, h, uid, "csrf-m", "x", 1000, 1000 + 3600, 10, 1800), ACDL_OK);
+    CHECK_EQ_INT(store_session_memory_count(1001), 1);
+    memset(&s, 0, sizeof(s));
+    CHECK_EQ_INT(store_session_find(c, h, 1001, 1800, &s), ACDL_OK);
+    CHECK(s.id < 0);
+    CHECK_EQ_STR(s.user_name, "mia");
+    CHECK_EQ_STR(s.role, "operator");
+    CHECK_EQ_STR(s.csrf, "csrf-m");
+    CHECK_EQ_INT(store_session_touch(c, s.id, 2500), ACDL_OK);
+    CHECK_EQ_INT(store_session_find(c, h, 2500 + 1799, 1800, &s), ACDL_OK);
+    CHECK_EQ_INT(store_session_find(c, h, 2500 + 1800, 1800, &s), ACDL_ENOTFOUND);
+    CHECK_EQ_INT(store_session_find(c, h, 1000 + 3600, 1800, &s), ACDL_ENOTFOUND);
+    CHECK_EQ_INT(store_session_add(c, h2, uid, "csrf-2", "x", 1000, 1000 + 3600, 10, 1800),
+                 ACDL_OK);
+    CHECK_EQ_INT(store_session_find(c, h2, 1001, 1800, &s), ACDL_OK);
+    store_rollback(holder);
+
+    /* logout ends it */
+    CHECK_EQ_INT(store_session_delete(c, s.id), ACDL_OK);
+    CHECK_EQ_INT(store_session_find(c, h2, 1002, 1800, &s), ACDL_ENOTFOUND);
+    /* a change of the user after the login (password, role, disabled) ends it */
+    CHECK_EQ_INT(store_session_find(c, h, 1003, 1800, &s), ACDL_OK);
+    CHECK_EQ_INT(store_user_update(c, uid, NULL, "new-hash", -1, 1004), ACDL_OK);
+    CHECK_EQ_INT(store_session_find(c, h, 1005, 1800, &s), ACDL_ENOTFOUND);
+    CHECK_EQ_INT(store_session_memory_count(1006), 0);
+    CHECK_EQ_INT(sqlite3_get_autocommit(store_db(c)), 1);
+    store_release(st, holder);
     store_release(st, c);
     store_close(st);
 }
@@ -895,6 +966,7 @@ int main(void)
     RUN(test_users);
     RUN(test_no_admin_yet);
     RUN(test_sessions);
+    RUN(test_busy_and_memory_sessions);
     RUN(test_tokens);
     RUN(test_audit);
     RUN(test_pool_threads);

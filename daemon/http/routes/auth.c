@@ -108,9 +108,11 @@ int route_auth_login(struct req *r)
     crypto_sha256(token, strlen(token), hash);
     int64_t expires = now + cfg->session_absolute_timeout;
     c = store_acquire(r->app->store);
-    rc = store_session_add(c, hash, u.id, csrf, r->client, now, expires,
-                           cfg->max_sessions_per_user);
+    rc = store_session_add(c, hash, u.id, csrf, r->client, now, expires, cfg->max_sessions_per_user,
+                           cfg->session_idle_timeout);
     if (rc == ACDL_OK) {
+        /* best effort: a busy or full database skips them (the next login does it) */
+        store_wait(c, 0);
         store_user_set_login(c, u.id, now);
         store_session_purge(c, now, cfg->session_idle_timeout);
     }
