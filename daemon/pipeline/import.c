@@ -304,8 +304,8 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
                 /* the run is done but partial: what failed stays due and is retried */
                 r->k.failed_mappings = failed ? failed : 1;
                 snprintf(err, sizeof(err),
-                         "%d mappings could not be computed; they stay due and are retried "
-                         "(GET /api/v1/recomputes): %s",
+                         "%d of the source's mappings could not be computed; they stay due "
+                         "and are retried (GET /api/v1/recomputes): %s",
                          r->k.failed_mappings, merr[0] ? merr : acdl_strerror(mrc));
             }
         } else {

@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "http/routes/routes.h"
 #include "platform/platform.h"
+#include "store/recomputes.h"
 #include "store/targets.h"
 #include "upload/outbox.h"
 #include "upload/uploader.h"
@@ -256,6 +257,21 @@ static void emit_runs(struct text *t, struct store_conn *c)
         rejected += sqlite3_column_int64(s, 4);
     }
     store_done(s);
+    int64_t partial = 0, pending = 0, failing = 0;
+    s = store_prepare(c, "SELECT count(*) FROM runs WHERE state = 'done' AND failed_mappings > 0");
+    if (s && sqlite3_step(s) == SQLITE_ROW) {
+        partial = sqlite3_column_int64(s, 0);
+    }
+    store_done(s);
+    store_recompute_count(c, &pending, &failing);
+    emit(t,
+         "# HELP acdlink_runs_partial Done runs whose mappings partly failed (retried).\n"
+         "# TYPE acdlink_runs_partial gauge\nacdlink_runs_partial %lld\n"
+         "# HELP acdlink_recomputes_pending Results waiting to be computed again.\n"
+         "# TYPE acdlink_recomputes_pending gauge\nacdlink_recomputes_pending %lld\n"
+         "# HELP acdlink_recomputes_failing Pending recomputes whose last attempt failed.\n"
+         "# TYPE acdlink_recomputes_failing gauge\nacdlink_recomputes_failing %lld\n",
+         (long long)partial, (long long)pending, (long long)failing);
     emit(t, "# HELP acdlink_rows_read_total Rows read by all runs.\n"
             "# TYPE acdlink_rows_read_total counter\nacdlink_rows_read_total %lld\n"
             "# HELP acdlink_rows_staged_total Rows staged by all runs.\n"

@@ -419,7 +419,11 @@ function MappingRow({ mapping, valueTypes, editable, editingThis, onEdit, onDele
         ${mapping.formula
           ? html`<code class="formula">${mapping.formula}</code>`
           : html`<span class="muted">${defaultText(t, type, valueTypes)}</span>`}</td>
-      <td data-label=${t('mappings.updated')}><${Time} value=${mapping.updated_at} /></td>
+      <td data-label=${t('mappings.updated')}><${Time} value=${mapping.updated_at} />
+        ${mapping.pending_recompute && html`
+          <span class="tag tag-pending" data-testid="mapping-pending"
+                title=${mapping.recompute_error || t('mappings.pending_help')}>
+            ${mapping.recompute_error ? t('mappings.pending_failed') : t('mappings.pending')}</span>`}</td>
       ${editable && html`
         <td class="cell-actions"><div class="row-actions">
           <button type="button" class="btn btn-small" disabled=${busy} data-testid="mapping-edit"

@@ -300,9 +300,12 @@ export function ResultsPage() {
     setLoading(true);
     setError(null);
     try {
-      const answer = await api.get('/results', { queue: queue.id, from, to });
+      const [answer, maps] = await Promise.all([
+        api.get('/results', { queue: queue.id, from, to }),
+        api.get('/mappings', { queue_id: queue.id, limit: 500 }),
+      ]);
       if (mine === seq.current) {
-        setData(answer);
+        setData({ ...answer, pending: maps.items.filter((m) => m.pending_recompute) });
       }
     } catch (err) {
       if (mine === seq.current) {
@@ -393,6 +396,11 @@ export function ResultsPage() {
       <${ErrorBox} error=${apiField ? null : error} id="results-error" />
       ${catalog && queues.length === 0 && html`
         <p class="muted">${t('results.no_queues_help')} <a href="#/queues">${t('nav.queues')}</a></p>`}
+      ${data && data.pending.length > 0 && html`
+        <p class="warning" data-testid="results-pending" role="status">
+          ${t('results.pending', { types: data.pending.map((m) => m.value_type).join(', ') })}
+          ${data.pending.some((m) => m.recompute_error) && html` ${t('results.pending_error', {
+            error: data.pending.find((m) => m.recompute_error).recompute_error })}`}</p>`}
       ${data && pivot && pivot.keys.length === 0 && html`
         <div class="card"><p class="empty" data-testid="results-empty">${t('results.empty')}
           <a href=${`#/mappings/${data.queue.id}`}>${t('nav.mappings')}</a></p></div>`}

@@ -55,11 +55,14 @@ export function splitLocation(message) {
   return match ? [match[1], match[2]] : ['', message || ''];
 }
 
-export function RunStateBadge({ state }) {
+/** A run's state; a done run whose mappings partly failed shows "done, partly". */
+export function RunStateBadge({ state, partial = false }) {
   const { t } = useI18n();
+  const shown = partial ? 'partial' : state;
   return html`
-    <span class=${`run-state run-state-${state}`} data-testid="run-state" data-state=${state}>
-      ${t(`runs.state.${state}`)}</span>`;
+    <span class=${`run-state run-state-${shown}`} data-testid="run-state" data-state=${state}
+          data-partial=${partial ? 'true' : 'false'}>
+      ${t(`runs.state.${shown}`)}</span>`;
 }
 
 function RunProgress({ run }) {
@@ -343,7 +346,7 @@ function RunDetail({ runId, editable, stopping, onClose, onUpdate }) {
              aria-labelledby="run-detail-title" ref=${top}>
       <div class="card-head">
         <h2 id="run-detail-title">${t('runs.detail_title', { id: runId })}
-          ${run && html` <${RunStateBadge} state=${run.state} />`}</h2>
+          ${run && html` <${RunStateBadge} state=${run.state} partial=${Boolean(run.partial)} />`}</h2>
         <div class="row-actions">
           ${editable && run && isActive(run) && (stopping
             ? html`<span class="muted" data-testid="run-stopping">${t('runs.cancelling')}</span>`
@@ -379,10 +382,12 @@ function RunDetail({ runId, editable, stopping, onClose, onUpdate }) {
           <div class="fact-wide"><dt>${t('runs.rows')}</dt>
             <dd><${RunCounts} run=${run} keys=${ROW_COUNTS} /></dd></div>
         </dl>
-        ${run.error && (run.state === 'cancelled'
+        ${run.error && (run.state === 'cancelled' || run.partial
           ? html`
             <div class="warning run-why" data-testid="run-error-text">
-              <strong>${t('runs.cancelled_because')}</strong> <span>${run.error}</span>
+              <strong>${run.partial ? t('runs.partial_because') : t('runs.cancelled_because')}</strong>
+              ${' '}<span>${run.error}</span>
+              ${run.partial && html` <a href="#/mappings">${t('nav.mappings')}</a>`}
             </div>`
           : html`
             <div class="error-box" data-testid="run-error-text">
@@ -434,7 +439,8 @@ function RunRow({ run, editable, selected, stopping, onOpen, onChanged }) {
       <td data-label=${t('runs.source')} data-testid="run-source">${run.source.name}</td>
       <td data-label=${t('runs.period')} data-testid="run-period" class="cell-period">
         ${periodText(t, run)}</td>
-      <td data-label=${t('runs.state')}><${RunStateBadge} state=${run.state} /></td>
+      <td data-label=${t('runs.state')}>
+        <${RunStateBadge} state=${run.state} partial=${Boolean(run.partial)} /></td>
       <td data-label=${t('runs.progress')}><${RunProgress} run=${run} /></td>
       <td data-label=${t('runs.files')}><${RunCounts} run=${run} keys=${FILE_COUNTS} /></td>
       <td data-label=${t('runs.rows')}><${RunCounts} run=${run} keys=${ROW_COUNTS} /></td>

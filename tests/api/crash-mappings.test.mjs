@@ -1,0 +1,316 @@
+// Crash safety of changes that alter results: the daemon is killed with SIGKILL 0-150 ms after
+// a mapping is created, changed or deleted, an activity code is mapped or an external agent id
+// moves to another agent (CRASH_MAPPING_ITERATIONS times, 24 by default; scripts/crash-soak
+// runs 200). After a last restart, once nothing is pending recomputation and the backlog is
+// delivered: every contact-statistics result equals what the stored mappings compute from the
+// exported rows (computed here, independently), every agent day equals a fresh recomputation
+// of the source, and the WFM receiver holds exactly the daemon's values.
+
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { ROOT, assertStatus, createToken, show, sleep } from '../lib/api.mjs';
+import { bearer, login, startDaemon } from '../lib/daemon.mjs';
+import { HEADER, contactPipeline, drained, line, runDays, waitFor } from '../lib/pipeline.mjs';
+import { startWfm } from '../lib/wfm.mjs';
+
+const ITERATIONS = Number(process.env.CRASH_MAPPING_ITERATIONS || 24);
+const SEED = Number(process.env.CRASH_SEED || Date.now() % 100000);
+const QUEUES = ['41', '42'];
+// enough intervals that recomputing a mapping takes a while (a kill can fall inside it)
+const DAYS = Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2026, 9, 2 + i)).toISOString().slice(0, 10));
+const CHANGED = ['offered', 'handled']; // the value types whose mappings change; aht stays
+const CODES = ['READY', 'TALK', 'BREAK', 'LUNCH'];
+const ACTIVITIES = ['ready', 'talk', 'break', null];
+const EXT_AGENTS = Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(3, '0'));
+const AGENTS = Array.from({ length: 6 }, (_, i) => `a${i + 1}@example.com`);
+const AGENT_DAYS = ['2026-10-02', '2026-10-03', '2026-10-04'];
+const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
+
+let base;
+let dataDir;
+let wfm;
+let token;
+let source;
+let agentSource;
+let queues;
+const rows = new Map(); // 'ext|day|hh:mm' -> {offered, handled, aht}
+
+let state = SEED;
+function rand() {
+  state = (state * 1103515245 + 12345) % 2147483648;
+  return state / 2147483648;
+}
+const pick = (arr) => arr[Math.floor(rand() * arr.length)];
+
+function sql(q) {
+  const r = spawnSync('sqlite3', [path.join(dataDir, 'acdlink.db'), q], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+const hhmm = (slot) => `${String(Math.floor(slot / 4)).padStart(2, '0')}:${String((slot % 4) * 15).padStart(2, '0')}`;
+
+before(async () => {
+  base = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-crash-map-'));
+  dataDir = path.join(base, 'data');
+  const folder = path.join(base, 'acd');
+  const agentFolder = path.join(base, 'agents');
+  fs.mkdirSync(dataDir);
+  fs.mkdirSync(folder);
+  fs.mkdirSync(agentFolder);
+  wfm = await startWfm({ kind: 'https-json', apiKey: 'tok' });
+  const d = await startDaemon({ dataDir, args: ARGS, users: [ROOT] });
+  try {
+    const admin = await login(d, ROOT.name, ROOT.password);
+    token = (await createToken(admin, 'crash', 'admin')).token;
+    assertStatus(await admin.post('/api/v1/targets', {
+      name: 'WFM', connector: 'https-json', secret: 'tok', settings: { url: wfm.url, ca_file: wfm.pki.caFile },
+    }), 201);
+    ({ source, queues } = await contactPipeline(admin, folder, QUEUES));
+    const lines = [];
+    for (const day of DAYS) {
+      for (let slot = 0; slot < 96; slot++) {
+        for (const q of QUEUES) {
+          const offered = 1 + Math.floor(rand() * 30);
+          const handled = Math.floor(offered * rand());
+          const aht = Math.floor(rand() * 400);
+          rows.set(`${q}|${day}|${hhmm(slot)}`, { offered, handled, aht });
+          lines.push(line(q, day, hhmm(slot), offered, handled, aht));
+        }
+      }
+    }
+    fs.writeFileSync(path.join(folder, 'export.csv'), `${HEADER}\n${lines.join('\n')}\n`);
+    const run = await runDays(admin, source.id, DAYS[0], DAYS.at(-1));
+    assert.equal(run.state, 'done', JSON.stringify(run));
+
+    // agent states: each external agent's day in 5 to 60 minute states of random codes
+    for (const a of ACTIVITIES.filter(Boolean)) {
+      assertStatus(await admin.post('/api/v1/activities', { identifier: a, name: a }), 201);
+    }
+    const states = ['Agent;Date;Start;End;State'];
+    for (const ext of EXT_AGENTS) {
+      for (const day of AGENT_DAYS) {
+        const [y, m, dd] = day.split('-');
+        let t = 8 * 60;
+        while (t < 16 * 60) {
+          const len = 5 * (1 + Math.floor(rand() * 12));
+          const f = (x) => `${String(Math.floor(x / 60)).padStart(2, '0')}:${String(x % 60).padStart(2, '0')}:00`;
+          states.push(`${ext};${dd}.${m}.${y};${f(t)};${f(t + len)};${pick(CODES)}`);
+          t += len;
+        }
+      }
+    }
+    fs.writeFileSync(path.join(agentFolder, 'states.csv'), `${states.join('\n')}\n`);
+    const as = await admin.post('/api/v1/sources', {
+      name: 'Agents', kind: 'csv', product: 'agent_states', time_zone: 'UTC',
+      settings: {
+        csv: { folder: agentFolder, separator: ';', date_order: 'dmy' },
+        columns: { agent: 'Agent', date: 'Date', start: 'Start', end: 'End', activity: 'State' },
+        agent_states: { span: 'start_end' },
+      },
+    });
+    assertStatus(as, 201);
+    agentSource = as.body;
+    for (const code of CODES) {
+      assertStatus(await admin.post('/api/v1/activity-codes', { source_id: agentSource.id, code, activity: pick(ACTIVITIES) }), 200);
+    }
+    const arun = await runDays(admin, agentSource.id, AGENT_DAYS[0], AGENT_DAYS.at(-1));
+    assert.equal(arun.state, 'done', JSON.stringify(arun));
+    const text = EXT_AGENTS.map((e, i) => `${e};${AGENTS[i % AGENTS.length]}`).join('\n');
+    assertStatus(await admin.post('/api/v1/agent-ids', { source_id: agentSource.id, text, create_agents: true }), 200);
+    await drained(admin, 60000);
+  } finally {
+    await d.stop();
+  }
+});
+
+after(async () => {
+  if (wfm) {
+    await wfm.close();
+  }
+  if (base) {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+const formula = () => pick([null, 'p1 * 2', 'p1 * 3', 'p1 + 5', 'p1 * 7 + 1', 'p1 - 1']);
+
+/** One random change, sent without waiting for its answer. */
+async function change(c) {
+  const kind = rand();
+  if (kind < 0.6) {
+    const q = pick(QUEUES);
+    const vt = pick(CHANGED);
+    const list = (await c.get(`/api/v1/mappings?queue_id=${queues[q].id}`)).body.items;
+    const m = list.find((x) => x.value_type === vt);
+    if (!m) {
+      return c.post('/api/v1/mappings', {
+        queue_id: queues[q].id, value_type: vt, formula: formula(),
+        inputs: [{ source_id: source.id, ext_queue: q, metric: vt }],
+      });
+    }
+    return rand() < 0.75 ? c.patch(`/api/v1/mappings/${m.id}`, { formula: formula() }) : c.delete(`/api/v1/mappings/${m.id}`);
+  }
+  if (kind < 0.8) {
+    return c.post('/api/v1/activity-codes', { source_id: agentSource.id, code: pick(CODES), activity: pick(ACTIVITIES) });
+  }
+  const to = rand() < 0.2 ? '' : pick(AGENTS);
+  return c.post('/api/v1/agent-ids', { source_id: agentSource.id, text: `${pick(EXT_AGENTS)};${to}\n` });
+}
+
+/** What the mapping computes for one staged row (formulas of p1 only, as change() writes). */
+function compute(f, p1) {
+  if (f === null) {
+    return p1;
+  }
+  const m = /^p1(?: \* (\d+))?(?: ([+-]) (\d+))?$/.exec(f);
+  assert.ok(m, `formula ${f}`);
+  let v = p1 * (m[1] ? Number(m[1]) : 1);
+  if (m[2]) {
+    v += (m[2] === '+' ? 1 : -1) * Number(m[3]);
+  }
+  return v;
+}
+
+/** Every result of every queue against the exported rows and the stored formulas. */
+async function checkResults(c) {
+  const diffs = [];
+  const expectedWfm = new Map();
+  for (const q of QUEUES) {
+    const maps = (await c.get(`/api/v1/mappings?queue_id=${queues[q].id}`)).body.items;
+    assert.equal(maps.length, 3, JSON.stringify(maps));
+    for (const m of maps) {
+      assert.equal(m.pending_recompute, false, JSON.stringify(m));
+    }
+    const f = Object.fromEntries(maps.map((m) => [m.value_type, m.formula]));
+    const r = await c.get(`/api/v1/results?queue=${queues[q].id}&from=${DAYS[0]}&to=${DAYS.at(-1)}`);
+    assert.equal(r.status, 200, show(r));
+    const got = new Map(r.body.items.map((it) => [`${it.interval_start}|${it.value_type}`, it.value]));
+    for (const day of DAYS) {
+      for (let slot = 0; slot < 96; slot++) {
+        const row = rows.get(`${q}|${day}|${hhmm(slot)}`);
+        const iso = `${day}T${hhmm(slot)}:00Z`;
+        const values = {};
+        for (const vt of ['offered', 'handled', 'aht']) {
+          const want = compute(f[vt], row[vt]);
+          values[vt] = want;
+          const have = got.get(`${iso}|${vt}`);
+          if (have !== want) {
+            diffs.push(`Q${q} ${iso} ${vt} (${f[vt]}): expected ${want}, got ${have}`);
+          }
+          got.delete(`${iso}|${vt}`);
+        }
+        expectedWfm.set(`Q${q}|${iso}`, values);
+      }
+    }
+    for (const [k, v] of got) {
+      diffs.push(`Q${q} ${k}: not expected, got ${v}`);
+    }
+  }
+  const sorted = (o) => (o ? JSON.stringify(Object.keys(o).sort().map((k) => [k, o[k]])) : String(o));
+  for (const [k, v] of expectedWfm) {
+    const have = wfm.applied.get(k);
+    if (sorted(have) !== sorted(v)) {
+      diffs.push(`WFM ${k}: expected ${JSON.stringify(v)}, got ${JSON.stringify(have)}`);
+    }
+  }
+  return diffs;
+}
+
+/** Every agent's days from the API against the WFM's. */
+async function checkAgents(c) {
+  const diffs = [];
+  const seen = new Set();
+  const agents = (await c.get('/api/v1/agents?limit=500')).body.items;
+  for (const a of agents) {
+    const r = await c.get(`/api/v1/agent-states?agent=${a.id}&from=${AGENT_DAYS[0]}&to=${AGENT_DAYS.at(-1)}`);
+    assert.equal(r.status, 200, show(r));
+    if (a.external_ids.length === 0 && r.body.days.some((d) => d.spans.length > 0)) {
+      diffs.push(`${a.identifier} has no external id but spans`);
+    }
+    for (const day of r.body.days) {
+      const key = `${a.identifier}|${day.day}`;
+      seen.add(key);
+      const want = day.spans.map((s) => [s.activity, s.start, s.end]);
+      const have = (wfm.agents.get(key) || []).map((s) => [s.activity, s.start, s.end]);
+      if (JSON.stringify(want) !== JSON.stringify(have)) {
+        diffs.push(`WFM ${key}: expected ${JSON.stringify(want)}, got ${JSON.stringify(have)}`);
+      }
+    }
+  }
+  for (const [key, spans] of wfm.agents) {
+    if (!seen.has(key) && spans.length > 0) {
+      diffs.push(`WFM ${key}: holds ${spans.length} spans the daemon has not`);
+    }
+  }
+  return diffs;
+}
+
+async function nothingPending(c) {
+  await waitFor(async () => {
+    const r = await c.get('/api/v1/recomputes');
+    return r.status === 200 && r.body.items.length === 0;
+  }, async () => `no pending recomputes: ${JSON.stringify((await c.get('/api/v1/recomputes')).body)}`, 60000);
+}
+
+test(`${ITERATIONS} kills after mapping, activity-code and agent-id changes leave no result wrong (seed ${SEED})`, async (t) => {
+  let leftPending = 0; // kills that fell between a change's commit and its recomputation
+  for (let i = 0; i < ITERATIONS; i++) {
+    if (i > 0 && sql('SELECT count(*) FROM recomputes;') !== '0') {
+      leftPending++;
+    }
+    const d = await startDaemon({ dataDir, args: ARGS });
+    const c = bearer(d, token);
+    const sent = change(c).catch(() => null);
+    const wait = Math.floor(rand() * 150);
+    await sleep(wait);
+    d.proc.kill('SIGKILL');
+    await d.exited;
+    await sent;
+  }
+  if (sql('SELECT count(*) FROM recomputes;') !== '0') {
+    leftPending++;
+  }
+  const d = await startDaemon({ dataDir, args: ARGS });
+  try {
+    const c = bearer(d, token);
+    // mappings deleted by the last changes come back, so that every value type has one
+    for (const q of QUEUES) {
+      const have = (await c.get(`/api/v1/mappings?queue_id=${queues[q].id}`)).body.items.map((m) => m.value_type);
+      for (const vt of CHANGED.filter((v) => !have.includes(v))) {
+        assertStatus(await c.post('/api/v1/mappings', {
+          queue_id: queues[q].id, value_type: vt, formula: formula(),
+          inputs: [{ source_id: source.id, ext_queue: q, metric: vt }],
+        }), 201);
+      }
+    }
+    await nothingPending(c);
+    await drained(c, 90000);
+    const diffs = await checkResults(c);
+    assert.deepEqual(diffs, [], `seed ${SEED}:\n${diffs.slice(0, 20).join('\n')}`);
+
+    // agent days: a fresh recomputation of the whole source changes none of them
+    const before = sql('SELECT agent_id, day, digest FROM agent_days ORDER BY 1, 2;');
+    const maxSeq = sql('SELECT coalesce(max(change_seq), 0) FROM agent_days;');
+    const again = await c.patch(`/api/v1/sources/${agentSource.id}`, { settings: agentSource.settings });
+    assertStatus(again, 200);
+    await nothingPending(c);
+    assert.equal(sql('SELECT agent_id, day, digest FROM agent_days ORDER BY 1, 2;'), before);
+    assert.equal(sql('SELECT coalesce(max(change_seq), 0) FROM agent_days;'), maxSeq);
+    await drained(c, 90000);
+    const adiffs = await checkAgents(c);
+    assert.deepEqual(adiffs, [], `seed ${SEED}:\n${adiffs.slice(0, 20).join('\n')}`);
+    assert.deepEqual(wfm.errors, []);
+  } finally {
+    await d.stop();
+  }
+  t.diagnostic(`seed ${SEED}: ${ITERATIONS} kills, ${leftPending} of them left a recompute pending ` +
+    `(made good after the restart), ${wfm.requests.length} WFM requests`);
+  assert.equal(sql('PRAGMA integrity_check;'), 'ok');
+  assert.equal(sql('SELECT count(*) FROM recomputes;'), '0');
+  assert.equal(sql("SELECT count(*) FROM batches WHERE state <> 'acked';"), '0');
+});
