@@ -44,8 +44,9 @@ static const struct config_key config_keys[] = {
     {"log_file_max_kb", CFG_INT, "10240", 16, 1048576, S(log_file_max_kb),
      "Size in KiB at which the log file is rotated"},
     {"log_file_keep", CFG_INT, "5", 1, 50, S(log_file_keep), "Rotated log files kept"},
-    {"http_threads", CFG_INT, "16", 2, 256, S(http_threads),
-     "HTTP worker threads (one connection each)"},
+    {"http_threads", CFG_INT, "256", 2, 1024, S(http_threads),
+     "HTTP worker threads, one connection each: more than the idle or slow connections a "
+     "client may hold at once"},
     {"session_idle_timeout", CFG_INT, "1800", 60, 86400, S(session_idle_timeout),
      "Seconds of inactivity after which a console session ends"},
     {"session_absolute_timeout", CFG_INT, "43200", 300, 604800, S(session_absolute_timeout),

@@ -139,11 +139,19 @@ int http_server_start(struct app *app, struct http_server **out, char *err, size
         "listening_ports", ports,
         "num_threads", threads,
         "tcp_nodelay", "1", /* without it keep-alive requests stall ~40 ms */
+        /* Each connection holds a worker thread until it closes: a socket that sends nothing
+         * (not even a TLS hello) or drips its headers holds one for request_timeout_ms (the
+         * TLS handshake and the whole request head, not each read), a kept-alive one for
+         * keep_alive_timeout_ms between requests. With http_threads above what idle and slow
+         * clients hold at once, the rest are served at once (tests/api/slow-clients). Threads
+         * and their 16 KiB request buffers are made at start: memory stays bounded. */
         "enable_keep_alive", "yes",
-        "keep_alive_timeout_ms", "15000",
-        "request_timeout_ms", "30000",
+        "keep_alive_timeout_ms", "5000",
+        "request_timeout_ms", "10000",
         "max_request_size", "16384",
         "linger_timeout_ms", "1000",
+        "connection_queue", "64", /* accepted, waiting for a free worker */
+        "listen_backlog", "512",  /* not yet accepted; the kernel caps it (somaxconn) */
         "access_control_allow_origin", "",
         "enable_directory_listing", "no",
         "enable_auth_domain_check", "no",

@@ -29,7 +29,7 @@ static void test_defaults(void)
     CHECK_EQ_STR(c.log_file, "");
     CHECK_EQ_INT(c.log_file_max_kb, 10240);
     CHECK_EQ_INT(c.log_file_keep, 5);
-    CHECK_EQ_INT(c.http_threads, 16);
+    CHECK_EQ_INT(c.http_threads, 256);
     CHECK_EQ_INT(c.session_idle_timeout, 1800);
     CHECK_EQ_INT(c.session_absolute_timeout, 43200);
     CHECK_EQ_INT(c.max_sessions_per_user, 10);
@@ -43,7 +43,7 @@ static void test_defaults(void)
     /* loading nothing at all gives the defaults too */
     config_defaults(&c);
     CHECK_EQ_INT(config_load(&c, 0, NULL, NULL, err, sizeof(err)), ACDL_OK);
-    CHECK_EQ_INT(c.http_threads, 16);
+    CHECK_EQ_INT(c.http_threads, 256);
     CHECK_EQ_INT(c.listen_port, 8443);
 }
 
@@ -158,7 +158,7 @@ static void test_parse_text_errors(void)
         }
         CHECK_CONTAINS(err, "i.conf:1");
         CHECK_CONTAINS(err, "http_threads");
-        CHECK_EQ_INT(c.http_threads, 16); /* unchanged */
+        CHECK_EQ_INT(c.http_threads, 256); /* unchanged */
     }
     CHECK_EQ_INT(config_set(&c, "http_threads", "1", err, sizeof(err)), ACDL_EINVAL);
     CHECK_CONTAINS(err, "2 to 256");
