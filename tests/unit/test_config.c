@@ -146,7 +146,7 @@ static void test_parse_text_errors(void)
     CHECK_EQ_INT(config_parse_text(&c, "b.conf", " = 4\n", err, sizeof(err)), ACDL_EINVAL);
 
     /* integers: range, junk, overflow, empty */
-    const char *bad_ints[] = {"1", "257", "-4", "abc", "12x", "", "4.5", "99999999999999999999",
+    const char *bad_ints[] = {"1", "1025", "-4", "abc", "12x", "", "4.5", "99999999999999999999",
                               "0x10"};
     for (size_t i = 0; i < sizeof(bad_ints) / sizeof(bad_ints[0]); i++) {
         char text[128];
@@ -161,11 +161,11 @@ static void test_parse_text_errors(void)
         CHECK_EQ_INT(c.http_threads, 256); /* unchanged */
     }
     CHECK_EQ_INT(config_set(&c, "http_threads", "1", err, sizeof(err)), ACDL_EINVAL);
-    CHECK_CONTAINS(err, "2 to 256");
+    CHECK_CONTAINS(err, "2 to 1024");
     /* the bounds themselves are fine */
     CHECK_EQ_INT(config_set(&c, "http_threads", "2", err, sizeof(err)), ACDL_OK);
-    CHECK_EQ_INT(config_set(&c, "http_threads", "256", err, sizeof(err)), ACDL_OK);
-    CHECK_EQ_INT(c.http_threads, 256);
+    CHECK_EQ_INT(config_set(&c, "http_threads", "1024", err, sizeof(err)), ACDL_OK);
+    CHECK_EQ_INT(c.http_threads, 1024);
     CHECK_EQ_INT(config_set(&c, "login_lockout_max", "86401", err, sizeof(err)), ACDL_EINVAL);
     CHECK_EQ_INT(config_set(&c, "log_file_max_kb", "15", err, sizeof(err)), ACDL_EINVAL);
 
@@ -351,7 +351,7 @@ static void test_precedence(void)
     CHECK_EQ_STR(c.config_file, path2);
 
     /* env value validated like a file value */
-    char *envbad[] = {"ACDLINK_HTTP_THREADS=1000", NULL};
+    char *envbad[] = {"ACDLINK_HTTP_THREADS=5000", NULL};
     config_defaults(&c);
     err[0] = '\0';
     CHECK_EQ_INT(config_load(&c, 0, NULL, envbad, err, sizeof(err)), ACDL_EINVAL);
@@ -516,7 +516,7 @@ static void test_print_keys(void)
     char *text = check_read_file(path, NULL);
     CHECK_CONTAINS(text, "--plain-http");
     CHECK_CONTAINS(text, "ACDLINK_LOG_FILE_MAX_KB");
-    CHECK_CONTAINS(text, "(2 to 256)");
+    CHECK_CONTAINS(text, "(2 to 1024)");
     CHECK_CONTAINS(text, "127.0.0.1:8443");
     free(text);
 }
