@@ -1,4 +1,5 @@
-/* fuzz_csv.c: the CSV reader on arbitrary bytes, with options from the first four input bytes.
+/* fuzz_csv.c: the CSV reader on arbitrary bytes, with options from the first four input bytes
+ * (separator, quote, encoding of all five, header, ragged rows, skipped lines, limits).
  *
  * The rest is read once from memory and once through the stream interface in pieces of
  * random sizes (seeded from the input), and both must give exactly the same records and
@@ -123,6 +124,7 @@ static void run(struct csv_reader *r, const struct csv_options *o, struct trace 
                 put(t, f->ptr, f->len);
             }
             FUZZ_ASSERT(csv_record_field(&rec, rec.nfields) == NULL);
+            put(t, csv_last_open(r) ? "O" : "C", 1); /* an unterminated last line, or not */
         } else {
             FUZZ_ASSERT(csv_error_recoverable(rc));
             FUZZ_ASSERT(err.line >= 1 && err.column >= 1);
@@ -167,7 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     csv_options_init(&o);
     o.separator = seps[data[0] & 7];
     o.quote = quotes[(data[0] >> 3) & 3];
-    o.encoding = (enum csv_encoding)((data[0] >> 5) % 3);
+    o.encoding = (enum csv_encoding)((data[0] >> 5) % 5); /* UTF-8, 1252, 8859-1, UTF-16 LE/BE */
     o.header = data[1] & 1;
     o.allow_ragged = (data[1] >> 1) & 1;
     o.skip_lines = (data[1] >> 2) & 3;

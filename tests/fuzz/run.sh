@@ -1,14 +1,17 @@
 #!/bin/sh
 # run.sh: builds the libFuzzer targets (if needed) and runs each for FUZZ_SECONDS seconds.
 #
-#   tests/fuzz/run.sh [TARGET...]      default: config listen route phc time
+#   tests/fuzz/run.sh [TARGET...]      default: every tests/fuzz/fuzz_*.c
 #
-# Environment: FUZZ_SECONDS (default 20) per target, FUZZ_BUILD_DIR (default build-fuzz in the
-# repository), FUZZ_CC (default clang-14), ACDLINK_CIVETWEB_SOURCE_DIR (passed to CMake when
-# set). Ends with "N passed, M failed" counting targets, like the other suites.
-# The seeds in tests/fuzz/corpus/<target>/ are copied into the build folder, so runs never
-# write into the repository; crashes land in $FUZZ_BUILD_DIR/artifacts/. Exits non-zero when
-# any target crashes, leaks, times out or fails to build.
+# Environment: FUZZ_SECONDS (default 20) per target, FUZZ_JOBS (default 2: the build machine's
+# cores) targets at once, FUZZ_BUILD_DIR (default build-fuzz in the repository), FUZZ_CC
+# (default clang-14), ACDLINK_CIVETWEB_SOURCE_DIR (passed to CMake when set). Prints per target
+# the executions, libFuzzer's coverage (cov: edges, ft: features), the corpus size and the
+# crashes found, and ends with "N passed, M failed" counting targets, like the other suites.
+# The seeds in tests/fuzz/corpus/<target>/ are copied into $FUZZ_BUILD_DIR/corpus/<target>,
+# which keeps what the fuzzer finds from run to run (runs never write into the repository);
+# crashes land in $FUZZ_BUILD_DIR/artifacts/. Exits non-zero when any target crashes, leaks,
+# times out or fails to build. scripts/fuzz is the long run.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -66,9 +69,21 @@ cmake --build "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" --target $build_target
 failed=""
 npassed=0
 nfailed=0
+JOBS=${FUZZ_JOBS:-2}
 mkdir -p "$BUILD/artifacts"
-printf '%-8s %12s %8s  %s\n' target executions seconds result
-for t in $TARGETS; do
+marker="$BUILD/.run-start"
+: >"$marker"
+
+# Inputs longer than this are cut; a backup archive needs room for its five entries.
+max_len_of() {
+    case $1 in
+    archive) echo 16384 ;;
+    *) echo 4096 ;;
+    esac
+}
+
+run_one() {
+    t=$1
     bin="$BUILD/tests/fuzz/fuzz_$t"
     corpus="$BUILD/corpus/$t"
     log="$BUILD/fuzz_$t.log"
@@ -78,13 +93,38 @@ for t in $TARGETS; do
     fi
     rc=0
     # -timeout: one input slower than 10 s is a finding too; leaks are reported at exit.
-    "$bin" -max_total_time="$SECONDS_PER" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
-        -print_final_stats=1 -artifact_prefix="$BUILD/artifacts/$t-" "$corpus" >"$log" 2>&1 ||
-        rc=$?
+    "$bin" -max_total_time="$SECONDS_PER" -timeout=10 -rss_limit_mb=2048 \
+        -max_len="$(max_len_of "$t")" -print_final_stats=1 \
+        -artifact_prefix="$BUILD/artifacts/$t-" "$corpus" >"$log" 2>&1 || rc=$?
+    echo "$rc" >"$BUILD/fuzz_$t.rc"
+}
+
+# FUZZ_JOBS targets at a time, each one process: every core busy, and each target's figures
+# its own.
+# shellcheck disable=SC2086 # word splitting of the target list is intended
+set -- $TARGETS
+while [ $# -gt 0 ]; do
+    i=0
+    while [ $# -gt 0 ] && [ "$i" -lt "$JOBS" ]; do
+        run_one "$1" &
+        shift
+        i=$((i + 1))
+    done
+    wait
+done
+
+printf '%-11s %12s %7s %7s %7s %7s %8s  %s\n' target executions cov ft corpus crashes seconds result
+for t in $TARGETS; do
+    log="$BUILD/fuzz_$t.log"
+    rc=$(cat "$BUILD/fuzz_$t.rc" 2>/dev/null || echo 99)
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     if [ -z "$execs" ]; then
         execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n 1)
     fi
+    cov=$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+    ft=$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\).*/\2/p' "$log" | tail -n 1)
+    ncorpus=$(find "$BUILD/corpus/$t" -type f | wc -l)
+    ncrash=$(find "$BUILD/artifacts" -type f -name "$t-*" -newer "$marker" | wc -l)
     if [ "$rc" -eq 0 ]; then
         result=ok
         npassed=$((npassed + 1))
@@ -93,7 +133,8 @@ for t in $TARGETS; do
         failed="$failed $t"
         nfailed=$((nfailed + 1))
     fi
-    printf '%-8s %12s %8s  %s\n' "$t" "${execs:-?}" "$SECONDS_PER" "$result"
+    printf '%-11s %12s %7s %7s %7s %7s %8s  %s\n' "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" \
+        "$ncorpus" "$ncrash" "$SECONDS_PER" "$result"
 done
 
 if [ -n "$failed" ]; then

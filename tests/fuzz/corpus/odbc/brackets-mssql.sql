@@ -1,0 +1,1 @@
+SELECT [Call Type], [DateTime] FROM [dbo].[Call_Type_Interval] WHERE [DateTime] >= :period_start AND [DateTime] < :period_end AND x <> N'it''s :period_end'

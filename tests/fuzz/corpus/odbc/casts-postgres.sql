@@ -1,0 +1,1 @@
+SELECT ts::date, q FROM calls WHERE ts >= CAST(:period_start AS timestamp) AND ts < :period_end::timestamp

@@ -1,0 +1,1 @@
+SELECT :period_start, :period_start, :period_end, :period_end FROM dual WHERE a = ':x' AND b = ::type

@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE a >= :period_starts OR b = :from
