@@ -125,8 +125,17 @@ static void run(struct csv_reader *r, const struct csv_options *o, struct trace 
             }
             FUZZ_ASSERT(csv_record_field(&rec, rec.nfields) == NULL);
             put(t, csv_last_open(r) ? "O" : "C", 1); /* an unterminated last line, or not */
+        } else if (!csv_error_recoverable(rc)) {
+            /* the reader is finished (a UTF-16 file read as another encoding): it says why,
+             * and keeps answering the same */
+            struct csv_error again;
+            FUZZ_ASSERT(rc == ACDL_EIO || rc == ACDL_ENOMEM);
+            FUZZ_ASSERT(err.reason[0] != '\0' && err.line >= 1 && err.column >= 1);
+            FUZZ_ASSERT(csv_next(r, &rec, &again) == rc);
+            put(t, "F", 1);
+            put(t, err.reason, strlen(err.reason));
+            break;
         } else {
-            FUZZ_ASSERT(csv_error_recoverable(rc));
             FUZZ_ASSERT(err.line >= 1 && err.column >= 1);
             FUZZ_ASSERT(err.record == 0 || err.record == number + 1);
             FUZZ_ASSERT(memchr(err.message, '\0', sizeof(err.message)) != NULL);
