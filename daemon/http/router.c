@@ -198,6 +198,9 @@ static int read_body(struct req *r)
     } else if (!json_is_object(r->body)) {
         rc = reply_error(r, 400, "bad_request", "send a JSON object",
                          "request body must be a JSON object");
+    } else if (json_object_size(r->body) == 0 && strcmp(ri->request_method, "PATCH") == 0) {
+        rc = reply_error(r, 422, "invalid_field", "send at least one field to change",
+                         "request body: an empty object changes nothing");
     }
 out:
     free(buf);

@@ -1,10 +1,12 @@
-// Every answer of a scripted session matches docs/openapi.yaml: status documented, body schema.
+// Every route is exercised by a scripted session (success and typical errors). The shared client
+// checks each answer against docs/openapi.yaml (tests/lib/schema.mjs), as it does in every API
+// test; this file also tests that check itself.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { bearer, client, login } from '../lib/daemon.mjs';
 import { ROOT, SAMPLE_SOURCE, loadSpec, pw, routeTable, startWithAdmin } from '../lib/api.mjs';
-import { checkAnswer, validate } from '../lib/schema.mjs';
+import { makeChecker, specChecker } from '../lib/schema.mjs';
 
 const spec = loadSpec();
 const record = [];
@@ -37,20 +39,66 @@ function patternOf(method, urlPath) {
 }
 
 test('the validator itself catches wrong answers', () => {
-  const user = { $ref: '#/components/schemas/User' };
+  const c = specChecker();
+  const user = '#/components/schemas/User';
   const good = { id: 1, name: 'a', role: 'viewer', disabled: false, created_at: '2026-11-23T17:42:25Z',
     updated_at: '2026-11-23T17:42:25Z', last_login_at: null };
-  assert.deepEqual(validate(spec, user, good), []);
-  assert.ok(validate(spec, user, { ...good, password_hash: 'x' }).length > 0);
-  assert.ok(validate(spec, user, { ...good, role: 'root' }).length > 0);
-  assert.ok(validate(spec, user, { ...good, created_at: 'yesterday' }).length > 0);
+  assert.deepEqual(c.schemaProblems(user, good), []);
+  assert.match(c.schemaProblems(user, { ...good, password_hash: 'x' }).join(), /password_hash.*User\/additionalProperties/);
+  assert.match(c.schemaProblems(user, { ...good, role: 'root' }).join(), /body\.role .*Role\/enum/);
+  assert.match(c.schemaProblems(user, { ...good, created_at: 'yesterday' }).join(), /body\.created_at .*format/);
   const { id, ...noId } = good;
-  assert.ok(validate(spec, user, noId).length > 0);
+  assert.match(c.schemaProblems(user, noId).join(), /'id'.*User\/required/);
   const tok = { id: 1, name: 't', role: 'viewer', prefix: 'acdl_x', created_at: good.created_at,
     created_by: 'root', last_used_at: null, revoked_at: null };
-  assert.deepEqual(validate(spec, { $ref: '#/components/schemas/Token' }, tok), []);
-  assert.ok(validate(spec, { $ref: '#/components/schemas/Token' }, { ...tok, token: 'acdl_secret' }).length > 0);
-  assert.deepEqual(validate(spec, { $ref: '#/components/schemas/TokenCreated' }, { ...tok, token: 'acdl_s' }), []);
+  assert.deepEqual(c.schemaProblems('#/components/schemas/Token', tok), []);
+  assert.ok(c.schemaProblems('#/components/schemas/Token', { ...tok, token: 'acdl_secret' }).length > 0);
+  assert.deepEqual(c.schemaProblems('#/components/schemas/TokenCreated', { ...tok, token: 'acdl_s' }), []);
+  // whole answers: status, content type, body, unknown routes, OPTIONS
+  const res = (method, p, status, body, ctype = 'application/json') => {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    return { method, path: p, status, headers: ctype ? { 'content-type': ctype } : {}, body, text,
+      raw: Buffer.from(text) };
+  };
+  const err = { error: { code: 'not_found', message: 'x' } };
+  assert.deepEqual(c.check(res('GET', '/api/v1/users/7', 200, good)), []);
+  assert.match(c.check(res('GET', '/api/v1/users/7', 418, err)).join(),
+    /^GET \/api\/v1\/users\/7 -> 418 \(spec GET \/api\/v1\/users\/\{id\}\): status 418 not documented/);
+  assert.match(c.check(res('GET', '/api/v1/users/7', 200, good, 'text/html')).join(), /Content-Type 'text\/html'/);
+  assert.match(c.check(res('GET', '/api/v1/users/7', 404, { code: 'not_found' })).join(), /Error\/required/);
+  assert.match(c.check(res('POST', '/api/v1/auth/logout', 204, good)).join(), /documents none/);
+  assert.deepEqual(c.check(res('POST', '/api/v1/auth/logout', 204, undefined, null)), []);
+  assert.deepEqual(c.check(res('GET', '/api/v1/nope', 404, err)), []);
+  assert.match(c.check(res('GET', '/api/v1/nope', 200, good)).join(), /not in docs\/openapi.yaml/);
+  assert.match(c.check(res('GET', '/api/v1/nope', 404, 'no', 'text/plain')).join(), /Error envelope/);
+  assert.deepEqual(c.check(res('OPTIONS', '/api/v1/users/7', 204, undefined, null)), []);
+  assert.deepEqual(c.check(res('GET', '/assets/x.js', 200, 'x', 'text/javascript')), []);
+  // a literal segment beats a parameter
+  assert.equal(c.templateOf('/api/v1/auth/session'), '/api/v1/auth/session');
+  assert.equal(c.templateOf('/api/v1/users/12?x=1'), '/api/v1/users/{id}');
+});
+
+test('the shared client rejects an answer the spec does not allow, naming method, path, status and schema', async () => {
+  const changed = structuredClone(spec);
+  delete changed.paths['/api/v1/health'].get.responses['200'];
+  changed.components.schemas.User.required.push('nickname');
+  changed.components.schemas.User.properties.nickname = { type: 'string' };
+  const strict = makeChecker(changed);
+  await assert.rejects(client(d, { spec: strict }).get('/api/v1/health'),
+    /GET \/api\/v1\/health -> 200 \(spec GET \/api\/v1\/health\): status 200 not documented/);
+  const s = await login(d, ROOT.name, ROOT.password);
+  const me = s.loginResponse.body.user.id;
+  s.close();
+  const c = client(d, { spec: strict });
+  Object.assign(c, { csrf: admin.csrf });
+  for (const [k, v] of admin.jar) {
+    c.jar.set(k, v);
+  }
+  await assert.rejects(c.get(`/api/v1/users/${me}`),
+    new RegExp(`GET /api/v1/users/${me} -> 200 .*'nickname'.*schema #/components/schemas/User/required`));
+  // the same answers pass the real spec, and {spec: false} skips the check
+  assert.equal((await admin.get(`/api/v1/users/${me}`)).status, 200);
+  assert.equal((await client(d, { spec: false }).get('/api/v1/health')).status, 200);
 });
 
 test('answers of every route (success and typical errors) match the spec', async () => {
@@ -256,19 +304,13 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.delete(`/api/v1/targets/${tg.body.id}`);
   await a.post('/api/v1/auth/logout');
 
-  const problems = [];
+  // Each answer above was checked against the spec by the client; the script covers every route.
   const statuses = new Set();
   for (const r of record) {
     const pattern = patternOf(r.method, r.path);
-    if (!pattern) {
-      problems.push(`${r.method} ${r.path}: no route`);
-      continue;
-    }
+    assert.ok(pattern, `${r.method} ${r.path}: no route`);
     statuses.add(`${r.method} ${pattern} ${r.status}`);
-    problems.push(...checkAnswer(spec, r.method, pattern, r));
   }
-  assert.deepEqual(problems, [], `answers that do not match docs/openapi.yaml:\n  ${problems.join('\n  ')}`);
-  // The script covered every route.
   const missing = table.filter((e) => ![...statuses].some((s) => s.startsWith(`${e.method} ${e.path} `)))
     .map((e) => `${e.method} ${e.path}`);
   assert.deepEqual(missing, [], 'routes the script does not exercise');

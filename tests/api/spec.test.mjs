@@ -1,9 +1,14 @@
 // docs/openapi.yaml: well-formed, complete for the contract, and equal to the daemon's route table.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { login, startDaemon } from '../lib/daemon.mjs';
-import { CONTRACT_ROUTES, ROLE_RANK, ROOT, loadSpec, routeTable, specOperations } from '../lib/api.mjs';
+import { REPO_ROOT, login, startDaemon } from '../lib/daemon.mjs';
+import {
+  CONTRACT_ROUTES, ROLE_RANK, ROOT, SAMPLE_SOURCE, assertError, assertInvalidField, loadSpec, routeTable,
+  show, specOperations,
+} from '../lib/api.mjs';
 
 const ERROR_CODES = ['bad_request', 'invalid_parameter', 'unauthorized', 'invalid_credentials', 'forbidden',
   'csrf_failed', 'not_found', 'method_not_allowed', 'conflict', 'last_admin', 'payload_too_large',
@@ -136,6 +141,126 @@ test('request bodies: JSON object schemas with required fields and additionalPro
   }
 });
 
+test('every operation without a request body documents 413 (the daemon refuses any body there)', () => {
+  const missing = ops.filter(({ op }) => !op.requestBody && !op.responses['413'])
+    .map(({ method, path: p }) => `${method} ${p}`);
+  assert.deepEqual(missing, []);
+});
+
+test('every operation with a request body documents 400, 413, 415 and 422', () => {
+  const missing = [];
+  for (const { method, path: p, op } of ops) {
+    for (const code of op.requestBody ? ['400', '413', '415', '422'] : []) {
+      if (!op.responses[code]) {
+        missing.push(`${method} ${p}: ${code}`);
+      }
+    }
+  }
+  assert.deepEqual(missing, []);
+});
+
+/** Every schema object of the spec with its JSON pointer (walks everything, schemas or not). */
+function walkNodes(node, pointer = '#', out = []) {
+  if (Array.isArray(node)) {
+    node.forEach((n, i) => walkNodes(n, `${pointer}/${i}`, out));
+  } else if (node && typeof node === 'object') {
+    out.push({ node, pointer });
+    for (const [k, v] of Object.entries(node)) {
+      walkNodes(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, out);
+    }
+  }
+  return out;
+}
+
+/** The property names a schema defines itself or through allOf/anyOf/oneOf branches. */
+function definedProperties(schema, seen = new Set()) {
+  const s = deref(schema);
+  const names = new Set(Object.keys(s?.properties || {}));
+  if (!s || seen.has(s)) {
+    return names;
+  }
+  seen.add(s);
+  for (const key of ['allOf', 'anyOf', 'oneOf']) {
+    for (const branch of s[key] || []) {
+      for (const n of definedProperties(branch, seen)) {
+        names.add(n);
+      }
+    }
+  }
+  return names;
+}
+
+test('every required property of a schema is defined in its properties', () => {
+  const problems = [];
+  for (const { node, pointer } of walkNodes(spec)) {
+    if (!Array.isArray(node.required)) {
+      continue; // parameters and request bodies have a boolean 'required'
+    }
+    const defined = definedProperties(node);
+    for (const name of node.required) {
+      if (!defined.has(name)) {
+        problems.push(`${pointer}: required '${name}' is not defined`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('every component is used', () => {
+  const refs = new Set(walkRefs(spec));
+  const unused = [];
+  for (const [kind, entries] of Object.entries(spec.components)) {
+    if (kind === 'securitySchemes') {
+      continue; // used by name in security requirements, not by $ref
+    }
+    for (const name of Object.keys(entries)) {
+      if (!refs.has(`#/components/${kind}/${name}`)) {
+        unused.push(`#/components/${kind}/${name}`);
+      }
+    }
+  }
+  assert.deepEqual(unused, []);
+});
+
+/** Every .c file under dir (recursively). */
+function cFiles(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? cFiles(p) : (e.name.endsWith('.c') ? [p] : []);
+  });
+}
+
+/** Audit actions the daemon's C code writes: literals in audit calls and audit INSERTs. */
+export function auditActionsInCode(text) {
+  const found = new Set();
+  const call = /(http_audit|store_audit_add|save_and_answer)\s*\(|INSERT INTO audit/g;
+  for (let m = call.exec(text); m; m = call.exec(text)) {
+    const end = text.indexOf(';', m.index);
+    const args = text.slice(m.index, end < 0 ? undefined : end);
+    for (const lit of args.matchAll(/["']([a-z_]+\.[a-z_]+)["']/g)) {
+      found.add(lit[1]);
+    }
+  }
+  return found;
+}
+
+test('AuditAction lists every audit action the daemon writes', () => {
+  const enumed = new Set(spec.components.schemas.AuditAction.enum);
+  const problems = [];
+  let total = 0;
+  for (const file of cFiles(path.join(REPO_ROOT, 'daemon'))) {
+    for (const action of auditActionsInCode(fs.readFileSync(file, 'utf8'))) {
+      total++;
+      if (!enumed.has(action)) {
+        problems.push(`${path.relative(REPO_ROOT, file)} writes '${action}', not in AuditAction`);
+      }
+    }
+  }
+  assert.ok(total >= 40, `only ${total} audit actions found in daemon/: the scan is broken`);
+  assert.deepEqual(problems, []);
+  assert.deepEqual([...auditActionsInCode('http_audit(r, "x.made",\n "t", "ok", NULL);')], ['x.made']);
+});
+
 test('the Error schema lists every contract error code', () => {
   const e = spec.components.schemas.Error;
   assert.deepEqual(e.required, ['error']);
@@ -218,6 +343,80 @@ describe('against the running daemon', () => {
     const table = await routeTable(admin);
     const problems = compareRoutes(table, ops);
     assert.deepEqual(problems, [], `route table and docs/openapi.yaml disagree:\n  ${problems.join('\n  ')}`);
+  });
+
+  test('every PATCH refuses {} with 422 naming the body (minProperties 1)', async () => {
+    const patches = ops.filter((o) => o.method === 'PATCH');
+    assert.ok(patches.length >= 9, `only ${patches.length} PATCH operations`);
+    for (const { path: p, op } of patches) {
+      const schema = deref(deref(op.requestBody).content['application/json'].schema);
+      assert.equal(schema.minProperties, 1, `PATCH ${p}: body schema without minProperties 1`);
+      // the body is checked before the object is looked up: id 1 need not exist
+      const r = await admin.patch(p.replace(/\{[^}]+\}/g, '1'), {});
+      assertInvalidField(r, 'request body');
+    }
+  });
+
+  test('every POST without path parameters refuses {} with 422 naming a required field', async () => {
+    for (const { method, path: p, op } of ops) {
+      if (method !== 'POST' || !op.requestBody || p.includes('{')) {
+        continue;
+      }
+      const schema = deref(deref(op.requestBody).content['application/json'].schema);
+      const r = await admin.post(p, {});
+      assertError(r, 422, 'invalid_field');
+      assert.ok(schema.required.some((f) => r.body.error.message.includes(f)),
+        `POST ${p}: names none of ${schema.required.join(', ')}: ${show(r)}`);
+    }
+  });
+
+  test('interval_minutes -1 is refused, not taken as absent', async () => {
+    const q = await admin.post('/api/v1/queues', { identifier: 'spec-q', name: 'Spec', time_zone: 'UTC' });
+    assert.equal(q.status, 201, show(q));
+    assertInvalidField(await admin.patch(`/api/v1/queues/${q.body.id}`, { interval_minutes: -1 }),
+      'interval_minutes');
+    assertInvalidField(await admin.post('/api/v1/queues',
+      { identifier: 'spec-q2', name: 'Spec', time_zone: 'UTC', interval_minutes: -1 }), 'interval_minutes');
+    const src = await admin.post('/api/v1/sources', SAMPLE_SOURCE('spec-src'));
+    assert.equal(src.status, 201, show(src));
+    assertInvalidField(await admin.patch(`/api/v1/sources/${src.body.id}`, { interval_minutes: -1 }),
+      'interval_minutes');
+    assertInvalidField(await admin.post('/api/v1/sources', { ...SAMPLE_SOURCE('spec-src2'), interval_minutes: -1 }),
+      'interval_minutes');
+    assert.equal((await admin.get(`/api/v1/queues/${q.body.id}`)).body.interval_minutes, 15);
+    assert.equal((await admin.get(`/api/v1/sources/${src.body.id}`)).body.interval_minutes, 15);
+  });
+
+  test('schedules refuse the fields of the other kind and -1 values', async () => {
+    const src = await admin.post('/api/v1/sources', SAMPLE_SOURCE('spec-sched-src'));
+    const base = { source_id: src.body.id };
+    assertInvalidField(await admin.post('/api/v1/schedules', { ...base, kind: 'every', every_minutes: 15, days_back: 3 }),
+      'days_back');
+    assertInvalidField(await admin.post('/api/v1/schedules', { ...base, kind: 'every', every_minutes: 15, daily_at: '06:00' }),
+      'daily_at');
+    assertInvalidField(await admin.post('/api/v1/schedules', { ...base, kind: 'daily', daily_at: '06:00', every_minutes: 15 }),
+      'every_minutes');
+    assertInvalidField(await admin.post('/api/v1/schedules', { ...base, kind: 'daily', daily_at: '06:00', days_back: -1 }),
+      'days_back');
+    const every = await admin.post('/api/v1/schedules', { ...base, kind: 'every', every_minutes: 15 });
+    assert.equal(every.status, 201, show(every));
+    assertInvalidField(await admin.patch(`/api/v1/schedules/${every.body.id}`, { days_back: 2 }), 'days_back');
+    assertInvalidField(await admin.patch(`/api/v1/schedules/${every.body.id}`, { offset_minutes: -1 }), 'offset_minutes');
+    assertInvalidField(await admin.patch(`/api/v1/schedules/${every.body.id}`, { every_minutes: -1 }), 'every_minutes');
+    const daily = await admin.patch(`/api/v1/schedules/${every.body.id}`, { kind: 'daily', daily_at: '05:00', days_back: 2 });
+    assert.equal(daily.status, 200, show(daily));
+    assert.equal(daily.body.days_back, 2);
+    assert.ok(!('every_minutes' in daily.body), show(daily));
+    assertInvalidField(await admin.patch(`/api/v1/schedules/${every.body.id}`, { offset_minutes: 5 }), 'offset_minutes');
+  });
+
+  test('a body on an operation that takes none: 413 as documented (logout, health, a GET)', async () => {
+    const s = await login(d, ROOT.name, ROOT.password);
+    assertError(await s.post('/api/v1/auth/logout', {}), 413, 'payload_too_large');
+    assert.equal((await s.get('/api/v1/auth/session')).status, 200, 'the session survives the refused logout');
+    assertError(await s.request('GET', '/api/v1/health', { json: {} }), 413, 'payload_too_large');
+    assertError(await s.request('GET', '/api/v1/users', { json: {} }), 413, 'payload_too_large');
+    assert.equal((await s.post('/api/v1/auth/logout')).status, 204);
   });
 
   test('route table body limits: 0 for body-less methods, positive for routes with a request body', async () => {

@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { specViolations } from './schema.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -352,8 +353,18 @@ export function parseSetCookie(header) {
  *   token:     send `Authorization: Bearer <token>` on every request.
  *   localAddress: connect from this loopback address (e.g. 127.0.0.5) to look like another client.
  *   record:    an array; every response is pushed to it (for "no secret in any answer" checks).
+ *   spec:      false: do not check answers against docs/openapi.yaml; a checker made by
+ *              makeChecker() (tests/lib/schema.mjs): check against that one instead (both only
+ *              for the tests of the check itself).
+ *
+ * Every answer to an /api/ path is checked against docs/openapi.yaml (tests/lib/schema.mjs): a
+ * status, Content-Type or body the spec does not allow rejects the request with an error naming
+ * method, path, status and the failing schema location, so any drift fails the test that saw it.
+ * With SPEC_CHECK_LOG=FILE set, violations are appended to FILE instead (to survey a whole run).
  */
-export function client(daemon, { keepAlive = false, token = null, localAddress = null, record = null } = {}) {
+export function client(daemon, {
+  keepAlive = false, token = null, localAddress = null, record = null, spec = true,
+} = {}) {
   const mod = daemon.plainHttp ? http : https;
   const agentOpts = { keepAlive, maxSockets: 1 };
   if (localAddress) {
@@ -498,6 +509,21 @@ export function client(daemon, { keepAlive = false, token = null, localAddress =
             c.last = out;
             if (record) {
               record.push(out);
+            }
+            let problems;
+            try {
+              problems = spec ? specViolations(out, spec) : [];
+            } catch (err) {
+              reject(err); // a spec the checker cannot compile
+              return;
+            }
+            if (problems.length > 0) {
+              if (process.env.SPEC_CHECK_LOG) {
+                fs.appendFileSync(process.env.SPEC_CHECK_LOG, problems.map((p) => `${p}\n`).join(''));
+              } else {
+                reject(new Error(`answer does not match docs/openapi.yaml:\n  ${problems.join('\n  ')}`));
+                return;
+              }
             }
             resolve(out);
           });

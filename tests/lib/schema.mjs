@@ -1,183 +1,249 @@
-// A small JSON Schema (2020-12 subset) validator for checking answers against docs/openapi.yaml.
+// Checks answers of the daemon against docs/openapi.yaml, the contract.
 //
-// Supports what the spec uses: $ref (local), type (incl. arrays of types and 'null'), enum,
-// const, required, properties, additionalProperties, unevaluatedProperties:false (over allOf
-// branches and own properties), allOf, oneOf, anyOf, items, minLength, maxLength, pattern,
-// minimum, maximum, minProperties, format date-time. Unknown keywords are ignored.
+// Every answer the shared client (tests/lib/daemon.mjs) receives for an /api/ path goes through
+// specViolations(): the (method, path) must be an operation of the spec, the status must be one of
+// its documented responses, the Content-Type one of that response's media types, and a JSON body
+// must match the response schema (JSON Schema 2020-12, compiled by ajv with the spec's components
+// as the $ref target). Paths outside /api/ (the console) are not part of the contract; OPTIONS
+// answers are checked against the rule the spec states once for all paths (204, no body).
+// A request to an unknown path or with a method the path does not have must be refused with a
+// 4xx and the Error envelope.
 
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import YAML from 'yaml';
 
-function typeOf(v) {
-  if (v === null) {
-    return 'null';
-  }
-  if (Array.isArray(v)) {
-    return 'array';
-  }
-  if (typeof v === 'number') {
-    return Number.isInteger(v) ? 'integer' : 'number';
-  }
-  return typeof v;
+const SPEC_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs',
+  'openapi.yaml');
+const SPEC_ID = 'openapi.yaml';
+
+let cached = null;
+
+/** Escapes one JSON-pointer segment. */
+function esc(s) {
+  return String(s).replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-function typeMatches(want, v) {
-  const t = typeOf(v);
-  return want === t || (want === 'number' && t === 'integer');
-}
-
-/**
- * Validates `value` against `schema` (inside `root`, for $ref). Returns a list of problems, each
- * "path: what", empty when valid. `evaluated` (internal) collects property names seen by
- * properties/allOf for unevaluatedProperties.
- */
-export function validate(root, schema, value, where = '$', evaluated = null) {
-  const errs = [];
-  if (schema === true || schema === undefined) {
-    return errs;
-  }
-  if (schema === false) {
-    return [`${where}: not allowed`];
-  }
-  if (schema.$ref) {
-    const target = resolve(root, schema.$ref);
-    errs.push(...validate(root, target, value, where, evaluated));
-  }
-  if (schema.type !== undefined) {
-    const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-    if (!types.some((t) => typeMatches(t, value))) {
-      errs.push(`${where}: type ${typeOf(value)}, want ${types.join('|')}`);
-      return errs;
-    }
-  }
-  if (schema.enum && !schema.enum.some((e) => e === value)) {
-    errs.push(`${where}: ${JSON.stringify(value)} not in ${JSON.stringify(schema.enum)}`);
-  }
-  if ('const' in schema && schema.const !== value) {
-    errs.push(`${where}: ${JSON.stringify(value)} is not ${JSON.stringify(schema.const)}`);
-  }
-  if (typeof value === 'string') {
-    if (schema.minLength !== undefined && [...value].length < schema.minLength) {
-      errs.push(`${where}: shorter than ${schema.minLength}`);
-    }
-    if (schema.maxLength !== undefined && [...value].length > schema.maxLength) {
-      errs.push(`${where}: longer than ${schema.maxLength}`);
-    }
-    if (schema.pattern && !new RegExp(schema.pattern, 'u').test(value)) {
-      errs.push(`${where}: ${JSON.stringify(value)} does not match ${schema.pattern}`);
-    }
-    if (schema.format === 'date-time' && !DATE_TIME.test(value)) {
-      errs.push(`${where}: ${JSON.stringify(value)} is not a date-time`);
-    }
-  }
-  if (typeof value === 'number') {
-    if (schema.minimum !== undefined && value < schema.minimum) {
-      errs.push(`${where}: ${value} < ${schema.minimum}`);
-    }
-    if (schema.maximum !== undefined && value > schema.maximum) {
-      errs.push(`${where}: ${value} > ${schema.maximum}`);
-    }
-  }
-  if (Array.isArray(value) && schema.items) {
-    value.forEach((v, i) => errs.push(...validate(root, schema.items, v, `${where}[${i}]`)));
-  }
-  const isObject = typeOf(value) === 'object';
-  const seen = evaluated || new Set();
-  if (schema.allOf) {
-    for (const s of schema.allOf) {
-      errs.push(...validate(root, s, value, where, seen));
-    }
-  }
-  if (schema.anyOf) {
-    const results = schema.anyOf.map((s) => validate(root, s, value, where));
-    if (!results.some((r) => r.length === 0)) {
-      errs.push(`${where}: matches none of anyOf (${results.map((r) => r.join('; ')).join(' | ')})`);
-    }
-  }
-  if (schema.oneOf) {
-    const results = schema.oneOf.map((s) => validate(root, s, value, where));
-    const n = results.filter((r) => r.length === 0).length;
-    if (n !== 1) {
-      errs.push(`${where}: matches ${n} of oneOf (${results.map((r) => r.join('; ')).join(' | ')})`);
-    }
-  }
-  if (isObject) {
-    const props = schema.properties || {};
-    for (const r of schema.required || []) {
-      if (!(r in value)) {
-        errs.push(`${where}: required property '${r}' missing`);
-      }
-    }
-    if (schema.minProperties !== undefined && Object.keys(value).length < schema.minProperties) {
-      errs.push(`${where}: fewer than ${schema.minProperties} properties`);
-    }
-    for (const [k, v] of Object.entries(value)) {
-      if (k in props) {
-        seen.add(k);
-        errs.push(...validate(root, props[k], v, `${where}.${k}`));
-      } else if (schema.additionalProperties === false) {
-        errs.push(`${where}: property '${k}' not in the schema`);
-      } else if (schema.additionalProperties && typeof schema.additionalProperties === 'object') {
-        seen.add(k);
-        errs.push(...validate(root, schema.additionalProperties, v, `${where}.${k}`));
-      } else if (schema.additionalProperties === true) {
-        seen.add(k);
-      }
-    }
-    if (schema.unevaluatedProperties === false) {
-      for (const k of Object.keys(value)) {
-        if (!seen.has(k)) {
-          errs.push(`${where}: property '${k}' not in the schema`);
-        }
-      }
-    }
-  }
-  return errs;
-}
-
-export function resolve(root, ref) {
-  if (!ref.startsWith('#/')) {
-    throw new Error(`external $ref ${ref}`);
-  }
+/** The node at `pointer` ("#/a/b") in `root`, or undefined. */
+function at(root, pointer) {
   let node = root;
-  for (const part of ref.slice(2).split('/')) {
-    node = node[part.replace(/~1/g, '/').replace(/~0/g, '~')];
-    if (node === undefined) {
-      throw new Error(`unresolvable $ref ${ref}`);
+  for (const part of pointer.replace(/^#\/?/, '').split('/').filter((p) => p !== '')) {
+    if (node === null || typeof node !== 'object') {
+      return undefined;
     }
+    node = node[part.replace(/~1/g, '/').replace(/~0/g, '~')];
   }
   return node;
 }
 
-/**
- * Checks an answer against the spec: the operation (method, pattern) must document the status,
- * and a JSON body must match that response's schema. Returns a list of problems.
- */
-export function checkAnswer(spec, method, pattern, res) {
-  const item = spec.paths?.[pattern];
-  const op = item?.[method.toLowerCase()];
-  if (!op) {
-    return [`${method} ${pattern}: not in the spec`];
-  }
-  let resp = op.responses?.[String(res.status)] ?? op.responses?.default;
-  if (!resp) {
-    return [`${method} ${pattern}: status ${res.status} not documented`];
-  }
-  while (resp.$ref) {
-    resp = resolve(spec, resp.$ref);
-  }
-  const media = resp.content?.['application/json'];
-  const ctype = String(res.headers?.['content-type'] || '').split(';')[0].trim();
-  if (!media && ctype && ctype !== 'application/json' && resp.content?.[ctype]) {
-    return []; /* a documented non-JSON answer (e.g. the backup archive) */
-  }
-  if (!media) {
-    if (res.text.length > 0) {
-      return [`${method} ${pattern} ${res.status}: body sent but none documented`];
+/** A validator for `spec` (a parsed OpenAPI 3.1 document). */
+export function makeChecker(spec) {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictTuples: false,
+    validateFormats: true, verbose: true });
+  addFormats(ajv);
+  ajv.addFormat('binary', true);
+  ajv.addKeyword({ keyword: 'example' });
+  ajv.addKeyword({ keyword: 'discriminator' });
+  ajv.addKeyword({ keyword: 'paths' });
+  ajv.addKeyword({ keyword: 'components' });
+  // The whole document is one schema resource, so '#/components/...' refs resolve inside it.
+  ajv.addSchema({ $id: SPEC_ID, paths: spec.paths, components: spec.components }, undefined,
+    undefined, false);
+  const compiled = new Map();
+  const pointers = new WeakMap();
+  (function walk(node, pointer) {
+    if (node && typeof node === 'object' && !pointers.has(node)) {
+      pointers.set(node, pointer);
+      for (const [k, v] of Object.entries(node)) {
+        walk(v, `${pointer}/${esc(k)}`);
+      }
     }
-    return [];
+  })({ paths: spec.paths, components: spec.components }, '#');
+  const templates = Object.keys(spec.paths || {}).map((p) => ({ path: p, segs: p.split('/') }));
+
+  /** The validate function for the schema at `pointer` inside the spec. */
+  function validatorAt(pointer) {
+    let fn = compiled.get(pointer);
+    if (!fn) {
+      fn = ajv.compile({ $ref: `${SPEC_ID}${pointer}` });
+      compiled.set(pointer, fn);
+    }
+    return fn;
   }
-  if (typeof res.body !== 'object') {
-    return [`${method} ${pattern} ${res.status}: body is not JSON: ${res.text.slice(0, 100)}`];
+
+  /** The spec path template of a concrete path (literal segments beat parameters), or null. */
+  function templateOf(urlPath) {
+    const segs = urlPath.split('?')[0].split('/');
+    let best = null;
+    let bestLiterals = -1;
+    for (const t of templates) {
+      if (t.segs.length !== segs.length) {
+        continue;
+      }
+      let literals = 0;
+      const ok = t.segs.every((s, i) => {
+        if (/^\{[^}]+\}$/.test(s)) {
+          return segs[i] !== '';
+        }
+        literals++;
+        return s === decodeURIComponentSafe(segs[i]);
+      });
+      if (ok && literals > bestLiterals) {
+        best = t.path;
+        bestLiterals = literals;
+      }
+    }
+    return best;
   }
-  return validate(spec, media.schema, res.body).map((e) => `${method} ${pattern} ${res.status}: ${e}`);
+
+  /** Problems of `value` against the schema at `pointer`, as "where: what [schema ...]". */
+  function schemaProblems(pointer, value) {
+    const fn = validatorAt(pointer);
+    if (fn(value)) {
+      return [];
+    }
+    return fn.errors.map((e) => {
+      const where = `body${e.instancePath.replace(/\//g, '.')}` || 'body';
+      const params = e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : '';
+      const owner = pointers.get(e.parentSchema);
+      const loc = owner ? `${owner}/${e.keyword}` : e.schemaPath;
+      return `${where} ${e.message}${params} (schema ${loc})`;
+    });
+  }
+
+  /** Problems of a body that must be the Error envelope. */
+  function errorEnvelopeProblems(res) {
+    if (!isJson(res)) {
+      return [`not the JSON Error envelope (Content-Type '${ctypeOf(res)}'): ${String(res.text).slice(0, 120)}`];
+    }
+    return schemaProblems('#/components/schemas/Error', res.body);
+  }
+
+  /**
+   * Everything about `res` ({method, path, status, headers, body, text}) that the spec does not
+   * allow, as readable lines naming method, path, status and the schema location ([] when fine).
+   */
+  function check(res) {
+    const method = String(res.method || 'GET').toUpperCase();
+    const urlPath = String(res.path || '');
+    const pathOnly = urlPath.split('?')[0];
+    if (!pathOnly.startsWith('/api/')) {
+      return [];
+    }
+    const head = `${method} ${urlPath} -> ${res.status}`;
+    const out = [];
+    const template = templateOf(pathOnly);
+    if (method === 'OPTIONS' && template) {
+      if (res.status !== 204 || res.text.length > 0) {
+        if (res.status < 400) {
+          out.push('OPTIONS must answer 204 without a body (info.description)');
+        } else {
+          out.push(...errorEnvelopeProblems(res));
+        }
+      }
+      return out.map((p) => `${head}: ${p}`);
+    }
+    const opMethod = method === 'HEAD' ? 'get' : method.toLowerCase();
+    const op = template ? spec.paths[template][opMethod] : undefined;
+    if (!op) {
+      // An unknown path or method: must be refused with the Error envelope.
+      if (res.status < 400 || res.status >= 500) {
+        out.push(`${template ? `method ${method} of ${template}` : 'path'} not in docs/openapi.yaml, ` +
+          'yet not refused with a 4xx');
+      } else if (method !== 'HEAD') {
+        out.push(...errorEnvelopeProblems(res).map((p) => `${p} (unknown route)`));
+      }
+      return out.map((p) => `${head}: ${p}`);
+    }
+    const opPointer = `#/paths/${esc(template)}/${opMethod}`;
+    const label = `${head} (spec ${opMethod.toUpperCase()} ${template})`;
+    const code = String(res.status);
+    let respPointer = null;
+    if (op.responses?.[code]) {
+      respPointer = `${opPointer}/responses/${code}`;
+    } else if (op.responses?.[`${code[0]}XX`]) {
+      respPointer = `${opPointer}/responses/${code[0]}XX`;
+    } else if (op.responses?.default) {
+      respPointer = `${opPointer}/responses/default`;
+    }
+    if (!respPointer) {
+      return [`${label}: status ${code} not documented (documented: ${Object.keys(op.responses || {}).join(', ')})`];
+    }
+    let resp = at(spec, respPointer);
+    for (let i = 0; resp && resp.$ref && i < 10; i++) {
+      respPointer = resp.$ref;
+      resp = at(spec, respPointer);
+    }
+    if (!resp) {
+      return [`${label}: response ${respPointer} does not resolve`];
+    }
+    const content = resp.content || {};
+    const ctype = ctypeOf(res);
+    const bodyLess = method === 'HEAD' || res.raw?.length === 0 && res.text === '';
+    if (Object.keys(content).length === 0) {
+      if (!bodyLess) {
+        out.push(`a body (${ctype || 'no Content-Type'}) but the spec documents none (${respPointer})`);
+      }
+      return out.map((p) => `${label}: ${p}`);
+    }
+    if (bodyLess && method === 'HEAD') {
+      return [];
+    }
+    const mediaKey = Object.keys(content).find((k) => k.toLowerCase() === ctype);
+    if (!mediaKey) {
+      return [`${label}: Content-Type '${ctype}' not documented (${Object.keys(content).join(', ')} at ${respPointer})`];
+    }
+    if (mediaKey === 'application/json' || mediaKey.endsWith('+json')) {
+      if (!isJson(res)) {
+        return [`${label}: body is not JSON: ${String(res.text).slice(0, 120)}`];
+      }
+      if (content[mediaKey].schema) {
+        const schemaPointer = `${respPointer}/content/${esc(mediaKey)}/schema`;
+        out.push(...schemaProblems(schemaPointer, res.body));
+      }
+    }
+    return out.map((p) => `${label}: ${p}`);
+  }
+
+  return { check, templateOf, schemaProblems, spec };
+}
+
+function decodeURIComponentSafe(s) {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function ctypeOf(res) {
+  return String(res.headers?.['content-type'] || '').split(';')[0].trim().toLowerCase();
+}
+
+function isJson(res) {
+  return ctypeOf(res) === 'application/json' && res.body !== null && typeof res.body === 'object';
+}
+
+/** The parsed docs/openapi.yaml. */
+export function loadSpecFile() {
+  return YAML.parse(fs.readFileSync(SPEC_FILE, 'utf8'));
+}
+
+/** The checker for docs/openapi.yaml (built once per process). */
+export function specChecker() {
+  if (!cached) {
+    cached = makeChecker(loadSpecFile());
+  }
+  return cached;
+}
+
+/**
+ * The spec violations of one answer of the shared client ([] when it conforms), checked against
+ * docs/openapi.yaml or, when `checker` is one made by makeChecker(), against that one.
+ */
+export function specViolations(res, checker = true) {
+  return (checker === true ? specChecker() : checker).check(res);
 }

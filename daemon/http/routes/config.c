@@ -34,7 +34,7 @@ int route_config_apply(struct req *r)
     int flags = (dry_run ? SETUP_DRY_RUN : 0) | (prune ? SETUP_PRUNE : 0);
     int rc = setup_apply(r->app, &r->auth, doc, flags, &report);
     if (!dry_run) {
-        http_audit(r, "config.apply", "setup", rc == ACDL_OK ? "ok" : "failed",
+        http_audit(r, "config.apply", "setup", rc == ACDL_OK ? "ok" : "error",
                    json_pack("{s:I, s:b}", "changes",
                              (json_int_t)json_array_size(json_object_get(report, "changes")),
                              "prune", prune));

@@ -105,7 +105,7 @@ static int fill_queue(struct req *r, struct store_queue *q, int partial)
         (zone_name && (st = copy_field(r, "time_zone", q->time_zone, sizeof(q->time_zone), zone_name)) != 0)) {
         return st;
     }
-    if (interval != -1) {
+    if (json_object_get(r->body, "interval_minutes")) { /* any value, -1 too, is checked */
         q->interval_minutes = interval;
     }
     return check_queue(r, q);

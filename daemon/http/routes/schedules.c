@@ -125,10 +125,11 @@ static int fill(struct req *r, struct store_schedule *s, int create)
     if (kind) {
         snprintf(s->kind, sizeof(s->kind), "%.7s", kind);
     }
-    if (every != -1) {
+    /* Presence, not a sentinel value, says a field was sent: -1 is refused like any bad value. */
+    if (json_object_get(r->body, "every_minutes")) {
         s->every_minutes = every;
     }
-    if (offset != -1) {
+    if (json_object_get(r->body, "offset_minutes")) {
         s->offset_minutes = offset;
     }
     if (daily_at) {
@@ -137,7 +138,7 @@ static int fill(struct req *r, struct store_schedule *s, int create)
             s->daily_at[0] = 'x'; /* refused by plan() */
         }
     }
-    if (days_back != -1) {
+    if (json_object_get(r->body, "days_back")) {
         s->days_back = days_back;
     }
     if (enabled != -1) {
@@ -145,6 +146,19 @@ static int fill(struct req *r, struct store_schedule *s, int create)
     }
     if (jzero) {
         s->zero_fill = json_is_true(jzero);
+    }
+    /* A field of the other kind would be dropped silently: refuse it instead. */
+    static const char *const every_only[] = {"every_minutes", "offset_minutes", NULL};
+    static const char *const daily_only[] = {"daily_at", "days_back", NULL};
+    int is_every = !strcmp(s->kind, "every");
+    for (const char *const *f = is_every ? daily_only : every_only;
+         (is_every || !strcmp(s->kind, "daily")) && *f; f++) {
+        if (json_object_get(r->body, *f)) {
+            return reply_error(r, 422, "invalid_field",
+                               is_every ? "an every schedule has every_minutes and offset_minutes"
+                                        : "a daily schedule has daily_at and days_back",
+                               "%s: only %s schedules have it", *f, is_every ? "daily" : "every");
+        }
     }
     return plan(r, s);
 }

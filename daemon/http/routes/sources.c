@@ -331,7 +331,7 @@ int route_sources_update(struct req *r)
     if (zone_name) {
         snprintf(s.time_zone, sizeof(s.time_zone), "%.64s", zone_name);
     }
-    if (interval != -1) {
+    if (json_object_get(r->body, "interval_minutes")) { /* any value, -1 too, is checked */
         s.interval_minutes = interval;
     }
     if (enabled != -1) {
