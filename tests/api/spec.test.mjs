@@ -9,6 +9,7 @@ import {
   CONTRACT_ROUTES, ROLE_RANK, ROOT, SAMPLE_SOURCE, assertError, assertInvalidField, loadSpec, routeTable,
   show, specOperations,
 } from '../lib/api.mjs';
+import { makeChecker } from '../lib/schema.mjs';
 
 const ERROR_CODES = ['bad_request', 'invalid_parameter', 'unauthorized', 'invalid_credentials', 'forbidden',
   'csrf_failed', 'not_found', 'method_not_allowed', 'conflict', 'last_admin', 'payload_too_large',
@@ -203,6 +204,26 @@ test('every required property of a schema is defined in its properties', () => {
       }
     }
   }
+  assert.deepEqual(problems, []);
+});
+
+test('every schema compiles in strict JSON Schema 2020-12 (no unknown keyword, e.g. a split flow mapping)', () => {
+  const checker = makeChecker(spec);
+  const problems = [];
+  const pointers = Object.keys(spec.components.schemas).map((n) => `#/components/schemas/${n}`);
+  for (const { node, pointer } of walkNodes(spec.paths, '#/paths')) {
+    if (node.schema && typeof node.schema === 'object') {
+      pointers.push(`${pointer}/schema`);
+    }
+  }
+  for (const p of pointers) {
+    try {
+      checker.schemaProblems(p, null);
+    } catch (err) {
+      problems.push(`${p}: ${err.message}`);
+    }
+  }
+  assert.ok(pointers.length > 100, `only ${pointers.length} schemas found`);
   assert.deepEqual(problems, []);
 });
 
