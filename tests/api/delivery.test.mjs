@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { assertError, assertStatus, createToken, loadSpec, show, startWithAdmin } from '../lib/api.mjs';
-import { checkAnswer } from '../lib/schema.mjs';
+import { assertError, assertStatus, createToken, show, startWithAdmin } from '../lib/api.mjs';
+import { specViolations } from '../lib/schema.mjs';
 import { bearer, client } from '../lib/daemon.mjs';
 import {
   backlog, contactPipeline, diffApplied, drained, expectedInjixo, line, runDays, waitFor, writeCsv,
@@ -223,19 +223,16 @@ test('metrics in Prometheus text need a token or session', async () => {
 });
 
 test('answers match docs/openapi.yaml', async () => {
-  const spec = loadSpec();
+  // (the client checks every answer; these are checked once more explicitly)
   const id = (await deliveries())[0].id;
-  const checks = [
-    ['GET', '/api/v1/targets', '/api/v1/targets'],
-    ['GET', '/api/v1/targets/{id}', `/api/v1/targets/${target.id}`],
-    ['GET', '/api/v1/deliveries', '/api/v1/deliveries?state=acked'],
-    ['GET', '/api/v1/deliveries/{id}', `/api/v1/deliveries/${id}`],
-    ['GET', '/api/v1/backlog', '/api/v1/backlog'],
-  ];
-  for (const [method, pattern, url] of checks) {
-    const r = await admin.request(method, url);
-    assert.deepEqual(checkAnswer(spec, method, pattern, r), [], `${method} ${url}: ${show(r)}`);
+  const urls = ['/api/v1/targets', `/api/v1/targets/${target.id}`, '/api/v1/deliveries?state=acked',
+    `/api/v1/deliveries/${id}`, '/api/v1/backlog'];
+  for (const url of urls) {
+    const r = await admin.get(url);
+    assert.equal(r.status, 200, show(r));
+    assert.deepEqual(specViolations(r), [], `GET ${url}: ${show(r)}`);
   }
   const job = await admin.post(`/api/v1/targets/${target.id}/test`);
-  assert.deepEqual(checkAnswer(spec, 'POST', '/api/v1/targets/{id}/test', job), []);
+  assert.equal(job.status, 202, show(job));
+  assert.deepEqual(specViolations(job), []);
 });

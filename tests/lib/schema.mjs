@@ -247,3 +247,30 @@ export function specChecker() {
 export function specViolations(res, checker = true) {
   return (checker === true ? specChecker() : checker).check(res);
 }
+
+const checkers = new WeakMap();
+
+function checkerFor(spec) {
+  if (!checkers.has(spec)) {
+    checkers.set(spec, makeChecker(spec));
+  }
+  return checkers.get(spec);
+}
+
+/** Problems of `value` against `schema` ({$ref: '#/components/...'}) of `spec`. */
+export function validate(spec, schema, value) {
+  if (!schema || typeof schema.$ref !== 'string') {
+    throw new Error('validate() takes {$ref: "#/..."} schemas of the spec');
+  }
+  return checkerFor(spec).schemaProblems(schema.$ref, value);
+}
+
+/** The spec violations of answer `res` to `method` on a path of `pattern` ([] when it conforms). */
+export function checkAnswer(spec, method, pattern, res) {
+  const problems = checkerFor(spec).check({ ...res, method });
+  const template = checkerFor(spec).templateOf(String(res.path || '').split('?')[0]);
+  if (res.path && template !== pattern) {
+    problems.push(`${method} ${res.path}: matches ${template}, not ${pattern}`);
+  }
+  return problems;
+}
