@@ -13,7 +13,9 @@ import { makeChecker } from '../lib/schema.mjs';
 
 const ERROR_CODES = ['bad_request', 'invalid_parameter', 'unauthorized', 'invalid_credentials', 'forbidden',
   'csrf_failed', 'not_found', 'method_not_allowed', 'conflict', 'last_admin', 'payload_too_large',
-  'unsupported_media_type', 'invalid_field', 'too_many_requests', 'internal'];
+  'unsupported_media_type', 'invalid_field', 'too_many_requests', 'internal', 'unavailable',
+  // answers of the HTTP parser, before any route
+  'length_required', 'uri_too_long', 'headers_too_large', 'http_version_not_supported'];
 
 const spec = loadSpec();
 const ops = specOperations(spec);
@@ -280,6 +282,34 @@ test('AuditAction lists every audit action the daemon writes', () => {
   assert.ok(total >= 40, `only ${total} audit actions found in daemon/: the scan is broken`);
   assert.deepEqual(problems, []);
   assert.deepEqual([...auditActionsInCode('http_audit(r, "x.made",\n "t", "ok", NULL);')], ['x.made']);
+});
+
+/** Error codes the daemon's C code answers with: reply_error() calls and the parser's table. */
+export function errorCodesInCode(text) {
+  const found = new Set();
+  for (const m of text.matchAll(/reply_error\(\s*[\w>-]+,\s*[^,]+,\s*"([a-z_]+)"/g)) {
+    found.add(m[1]);
+  }
+  for (const m of text.matchAll(/\{\s*[45]\d\d,\s*"([a-z_]+)"/g)) {
+    found.add(m[1]);
+  }
+  return found;
+}
+
+test('the Error schema lists every error code the daemon answers with', () => {
+  const enumed = new Set(spec.components.schemas.Error.properties.error.properties.code.enum);
+  const problems = [];
+  const all = new Set();
+  for (const file of cFiles(path.join(REPO_ROOT, 'daemon'))) {
+    for (const code of errorCodesInCode(fs.readFileSync(file, 'utf8'))) {
+      all.add(code);
+      if (!enumed.has(code)) {
+        problems.push(`${path.relative(REPO_ROOT, file)} answers '${code}', not in Error.code`);
+      }
+    }
+  }
+  assert.ok(all.size >= 15, `only ${[...all].join(', ')} found in daemon/: the scan is broken`);
+  assert.deepEqual(problems, []);
 });
 
 test('the Error schema lists every contract error code', () => {
