@@ -35,6 +35,10 @@ int plat_file_write_atomic(const char *path, const void *data, size_t len, int p
 /* 1 when path exists, 0 otherwise. */
 int plat_path_exists(const char *path);
 
+/* 1 when path is an absolute path on this machine ("/..." on POSIX; "X:\...", "X:/..." or a
+ * UNC path "\\server\share..." on Windows), 0 otherwise. Only looks at the text. */
+int plat_path_is_native(const char *path);
+
 /* Removes a file; a missing file is not an error. */
 int plat_file_remove(const char *path);
 

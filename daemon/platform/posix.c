@@ -142,6 +142,11 @@ int plat_path_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+int plat_path_is_native(const char *path)
+{
+    return path && path[0] == '/';
+}
+
 int plat_file_remove(const char *path)
 {
     if (unlink(path) != 0 && errno != ENOENT) {

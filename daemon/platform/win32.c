@@ -155,6 +155,17 @@ int plat_path_exists(const char *path)
     return GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES;
 }
 
+int plat_path_is_native(const char *path)
+{
+    if (!path || !path[0]) {
+        return 0;
+    }
+    int drive = ((path[0] >= 'A' && path[0] <= 'Z') || (path[0] >= 'a' && path[0] <= 'z')) &&
+                path[1] == ':' && (path[2] == '\\' || path[2] == '/');
+    int unc = (path[0] == '\\' && path[1] == '\\') || (path[0] == '/' && path[1] == '/');
+    return drive || unc;
+}
+
 int plat_file_remove(const char *path)
 {
     if (!DeleteFileA(path) && GetLastError() != ERROR_FILE_NOT_FOUND) {

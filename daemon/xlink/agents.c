@@ -122,8 +122,7 @@ void conv_agents_csv(struct conv *c, struct ini_file *f, int sec, const char *tz
                     "windows-1252", "header", 0);
     cols = json_object();
     states = json_object();
-    conv_item(c, f, name, src, src->key, ST_CONVERTED, "csv.folder of the agent-state source '%s'",
-              sname);
+    enabled &= conv_folder(c, f, sec, src, "csv.folder");
     enabled &= conv_separator(c, f, sec, "ActivitySeparatorCharacter", csv);
     conv_after_import(c, f, sec, "DeleteActivityImportFiles", "ActivityDestination", csv);
     if ((e = ini_take(f, sec, "ActivityHeaderLines")) != NULL) {

@@ -93,6 +93,11 @@ json_t *conv_split_list(const char *s); /* a ';' list, items trimmed (new) */
 int conv_time_zone(struct conv *c, struct ini_file *f, int sec, const char *key, char *out,
                    size_t outsz);
 int conv_separator(struct conv *c, struct ini_file *f, int sec, const char *key, json_t *csv);
+/* A folder key (what: the setting it becomes): 1 and reported converted when it is a path of
+ * this machine (or a UNC path, checked with the source), else 0 and reported as disabling the
+ * source. */
+int conv_folder(struct conv *c, struct ini_file *f, int sec, const struct ini_entry *e,
+                const char *what);
 void conv_after_import(struct conv *c, struct ini_file *f, int sec, const char *key,
                        const char *dest_key, json_t *csv);
 /* Checks settings (stolen, as metrics) with pipeline/source_cfg.c and adds the source.

@@ -7,10 +7,13 @@
 
 #include "core/err.h"
 #include "core/tz.h"
+#include "platform/platform.h"
 #include "pipeline/source_cfg.h"
 #include "xlink/conv.h"
 
 #define PASSWORD_HINT "set it in the console (Sources) or with PATCH /api/v1/sources/{id}"
+
+static int is_unc(const char *path);
 
 static const char *sec_name(const struct ini_file *f, int sec)
 {
@@ -140,6 +143,22 @@ int conv_separator(struct conv *c, struct ini_file *f, int sec, const char *key,
     return 0;
 }
 
+int conv_folder(struct conv *c, struct ini_file *f, int sec, const struct ini_entry *e,
+                const char *what)
+{
+    if (plat_path_is_native(e->value) || is_unc(e->value)) {
+        /* a UNC path that this machine cannot use is reported when the source is checked */
+        conv_item(c, f, sec_name(f, sec), e, e->key, ST_CONVERTED, "%s", what);
+        return 1;
+    }
+    conv_item(c, f, sec_name(f, sec), e, e->key, ST_NOT_CONVERTIBLE | CONV_DISABLES,
+              "%s: not a folder of this machine (a path of the Xlink server), so the source is "
+              "created disabled: copy or mount the files here, inside acdlink's allowed import "
+              "roots, set %s to that folder and enable the source",
+              what, what);
+    return 0;
+}
+
 /* What happens to a file after import (0 keep, 1 move to the destination key, 2 delete). */
 void conv_after_import(struct conv *c, struct ini_file *f, int sec, const char *key,
                        const char *dest_key, json_t *csv)
@@ -152,7 +171,7 @@ void conv_after_import(struct conv *c, struct ini_file *f, int sec, const char *
             json_object_set_new(csv, "after_import", json_string("move"));
             json_object_set_new(csv, "archive_folder", json_string(dest->value));
             conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.after_import move");
-            conv_item(c, f, name, dest, dest->key, ST_CONVERTED, "csv.archive_folder");
+            conv_folder(c, f, sec, dest, "csv.archive_folder");
             dest = NULL;
         } else if (conv_int(c, f, e, &v) && (v == 0 || v == 2)) {
             json_object_set_new(csv, "after_import", json_string(v ? "delete" : "keep"));
@@ -308,6 +327,9 @@ void conv_add_source(struct conv *c, struct ini_file *f, int sec, const char *na
     struct source_cfg *cfg = c->cfg;
     json_t *why = json_array(), *it;
     size_t i;
+    if (json_array_size(c->disabling)) {
+        enabled = 0; /* a line says it disables the source: so it does */
+    }
     json_array_foreach(c->disabling, i, it)
     {
         char t[1100];
@@ -491,10 +513,7 @@ static void conv_csv(struct conv *c, struct ini_file *f, int sec, int calls)
     }
     if ((e = ini_take(f, sec, "Source")) != NULL && e->value[0]) {
         json_object_set_new(csv, "folder", json_string(e->value));
-        int windows = e->value[1] == ':' || e->value[0] == '\\';
-        conv_item(c, f, name, e, e->key, ST_CONVERTED, "csv.folder%s",
-                  windows ? ": a Windows path; on Linux change it to where the files are now"
-                          : "");
+        enabled &= conv_folder(c, f, sec, e, "csv.folder");
     } else {
         conv_item(c, f, name, e, "Source", ST_NOT_CONVERTIBLE,
                   "the folder of the call-data files is not set");

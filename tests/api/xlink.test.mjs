@@ -97,7 +97,10 @@ test('a dry run reports every key and changes nothing', async () => {
   assert.equal(line(rep, 'isps_ul.ini', 'CSV Hotline', 'SeparatorCharacter').status, 'converted');
   assert.match(line(rep, 'isps_ul.ini', 'CSV Hotline', 'TimeZone').detail, /Etc\/GMT-2 .*no daylight saving time/);
   assert.match(line(rep, 'isps_ul.ini', 'CSV Hotline', 'Groups').detail, /every queue/);
-  assert.equal(line(rep, 'isps_ul.ini', 'CSV Hotline', 'ActivitySource').status, 'converted');
+  // a folder of the Xlink server that is not one of this machine: the source is disabled for it
+  assert.match(line(rep, 'isps_ul.ini', 'CSV Hotline', 'ActivitySource', 'not_convertible').detail,
+    /not a folder of this machine/);
+  assert.equal(rep.config.sources.find((s) => s.name === 'CSV Hotline agents').enabled, false);
   assert.match(line(rep, 'isps_ul.ini', 'Universal ACD', 'LogOffActivities').detail, /start-only/);
   assert.equal(line(rep, 'isps_ul.ini', 'Universal ACD', 'MinimumActivityDuration').status, 'converted');
   assert.match(line(rep, 'isps_ul.ini', 'GENERAL', 'WriteAlways').detail, /write zero values/);

@@ -98,18 +98,23 @@ test('the Xlink page checks the uploaded files, then imports them', async () => 
   await waitText('#xlink-report h2', dict.en['xlink.report_dry']);
   const all = await page.locator('[data-testid="xlink-item"]').count();
   assert.ok(all > 50, `only ${all} report lines`);
-  assert.ok((await page.locator('[data-testid="xlink-action"]').first().textContent()).includes('Universal ACD'));
+  const actions = await page.locator('[data-testid="xlink-action"]').allTextContents();
+  assert.ok(actions.some((a) => a.includes("password of source 'Universal ACD'")), actions.join('\n'));
   // one collapsible block per section in file order, headed by its outcome
   const blocks = page.locator('[data-testid="xlink-block"]');
   const sections = await blocks.evaluateAll((els) => els.map((e) => `${e.dataset.section}:${e.dataset.outcome}`));
   const i = (s) => sections.indexOf(s);
-  assert.ok(i('CSV Hotline:created') >= 0 && i('Universal ACD:created_disabled') > i('CSV Hotline:created')
+  assert.ok(i('GENERAL:settings') >= 0 && i('CSV Hotline:created_disabled') > i('GENERAL:settings')
+    && i('Universal ACD:created_disabled') > i('CSV Hotline:created_disabled')
     && i('Avaya CMS:not_converted') > i('Universal ACD:created_disabled'), sections.join(', '));
+  const general = page.locator('[data-testid="xlink-block"][data-section="GENERAL"]');
+  assert.equal(await general.evaluate((e) => e.open), false, 'a block without a to-do starts closed');
+  await general.locator('summary').click();
+  assert.equal(await general.evaluate((e) => e.open), true);
+  await general.locator('[data-testid="xlink-item"][data-key="WriteAlways"]').waitFor();
   const hotline = page.locator('[data-testid="xlink-block"][data-section="CSV Hotline"]');
-  assert.equal(await hotline.evaluate((e) => e.open), false, 'a block without a to-do starts closed');
-  await hotline.locator('summary').click();
-  assert.equal(await hotline.evaluate((e) => e.open), true);
-  await hotline.locator('[data-testid="xlink-source"][data-name="CSV Hotline"][data-state="would_create"]').waitFor();
+  await hotline.locator('[data-testid="xlink-source"][data-name="CSV Hotline"][data-state="would_create_disabled"]')
+    .waitFor();
   const uni = page.locator('[data-testid="xlink-block"][data-section="Universal ACD"]');
   assert.equal(await uni.evaluate((e) => e.open), true, 'a block with a to-do starts open');
   assert.match(await uni.locator('[data-testid="xlink-sql"]').first().textContent(), /FROM CallData c WHERE/);

@@ -726,7 +726,9 @@ static void test_unc_and_quotes(void)
         "GroupColumn=1\nDateColumn=2\nTimeColumn=3\nColumnNames=Q;D;T;Offered\n"
         "Interval=30 ; half hours\n"
         "[Quote]\nSource=DSN\nQueueNameColumn=\"unterminated\nValueTypes=v;w\nTimeStampColumn=t\n"
-        "CallDataTable=T\nValueTypeFunctions=SUM;AVG\n";
+        "CallDataTable=T\nValueTypeFunctions=SUM;AVG\n"
+        "[Win]\nSource=D:\\ACD\\Export\nGroupColumn=1\nDateColumn=2\nTimeColumn=3\n"
+        "ColumnNames=Q;D;T;N\n";
     static const char map[] = "WFM:0:Q1:Calls Offered=Share:Q1:Offered\n"
                               "WFM:0:Q1:Calls Offered=Share:Q2:Offered\n";
     const struct xlink_file files[] = {{"isps_ul.ini", ul, sizeof(ul) - 1},
@@ -759,6 +761,11 @@ static void test_unc_and_quotes(void)
     CHECK_EQ_STR(json_string_value(json_object_get(block("Quote", 0), "outcome")),
                  "created_disabled");
     CHECK(has_action("before enabling source 'Quote'"));
+    /* a folder of the Xlink server (a drive letter here): made, but disabled, and why */
+    json_t *win = doc_item("sources", "name", "Win");
+    CHECK(win && json_is_false(json_object_get(win, "enabled")));
+    expect("Win", "Source", "not_convertible", "not a folder of this machine");
+    CHECK(has_action("before enabling source 'Win': Source (line"));
     check_one_line_per_key("isps_ul.ini", ul);
 }
 
