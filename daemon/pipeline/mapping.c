@@ -258,7 +258,8 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
         }
         goto out;
     }
-    if (m->has_formula) {
+    /* without inputs (their source was deleted) nothing is computed: its results go */
+    if (m->has_formula && m->n > 0) {
         const char *names[MAPPING_MAX_INPUTS + 2];
         char pn[MAPPING_MAX_INPUTS][8];
         for (int i = 0; i < m->n; i++) {

@@ -2,9 +2,11 @@
 #include "store/catalog.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/err.h"
 #include "core/log.h"
+#include "store/recomputes.h"
 
 #define QUEUE_COLS "id, identifier, name, channel, interval_minutes, time_zone, created_at, updated_at"
 #define VT_COLS "id, key, name, unit, combine, coalesce(weight_key, ''), builtin"
@@ -98,18 +100,35 @@ int store_queue_list(struct store_conn *c, int64_t after_id, int limit, struct s
 
 int store_queue_update(struct store_conn *c, const struct store_queue *q, int64_t now)
 {
-    sqlite3_stmt *s = store_prepare(
-        c, "UPDATE wfm_queues SET identifier = ?, name = ?, channel = ?, interval_minutes = ?, "
-           "time_zone = ?, updated_at = ? WHERE id = ?");
-    if (!s) {
-        return ACDL_EDB;
+    struct store_queue before;
+    int rc = store_begin(c);
+    if (rc != ACDL_OK) {
+        return rc;
     }
-    bind_queue(s, q);
-    sqlite3_bind_int64(s, 6, now);
-    sqlite3_bind_int64(s, 7, q->id);
-    int rc = step_done(c, s, "changing a queue");
-    if (rc == ACDL_OK && sqlite3_changes(store_db(c)) == 0) {
-        rc = ACDL_ENOTFOUND;
+    rc = store_queue_get(c, q->id, &before);
+    sqlite3_stmt *s = rc == ACDL_OK ? store_prepare(c, "UPDATE wfm_queues SET identifier = ?, "
+                                                       "name = ?, channel = ?, interval_minutes "
+                                                       "= ?, time_zone = ?, updated_at = ? WHERE "
+                                                       "id = ?")
+                                    : NULL;
+    if (rc == ACDL_OK && !s) {
+        rc = ACDL_EDB;
+    }
+    if (rc == ACDL_OK) {
+        bind_queue(s, q);
+        sqlite3_bind_int64(s, 6, now);
+        sqlite3_bind_int64(s, 7, q->id);
+        rc = step_done(c, s, "changing a queue");
+    }
+    /* formulas see the queue's local weekday and minute: same transaction */
+    if (rc == ACDL_OK && strcmp(before.time_zone, q->time_zone) != 0) {
+        rc =
+            store_recompute_mappings_of(c, "queue_formulas", q->id, "queue time zone changed", now);
+    }
+    if (rc == ACDL_OK) {
+        rc = store_commit(c);
+    } else {
+        store_rollback(c);
     }
     return rc;
 }
@@ -207,11 +226,16 @@ int store_value_type_list(struct store_conn *c, int64_t after_id, int limit,
     return store_collect(s, sizeof(struct store_value_type), limit, row_to_vt, (void **)out, n);
 }
 
-int store_value_type_update(struct store_conn *c, const struct store_value_type *v)
+int store_value_type_update(struct store_conn *c, const struct store_value_type *v, int64_t now)
 {
+    int rc = store_begin(c);
+    if (rc != ACDL_OK) {
+        return rc;
+    }
     sqlite3_stmt *s = store_prepare(c, "UPDATE value_types SET name = ?, unit = ?, combine = ?, "
                                        "weight_key = nullif(?, '') WHERE id = ?");
     if (!s) {
+        store_rollback(c);
         return ACDL_EDB;
     }
     store_bind_text(s, 1, v->name);
@@ -219,9 +243,18 @@ int store_value_type_update(struct store_conn *c, const struct store_value_type 
     store_bind_text(s, 3, v->combine);
     store_bind_text(s, 4, v->weight_key);
     sqlite3_bind_int64(s, 5, v->id);
-    int rc = step_done(c, s, "changing a value type");
+    rc = step_done(c, s, "changing a value type");
     if (rc == ACDL_OK && sqlite3_changes(store_db(c)) == 0) {
         rc = ACDL_ENOTFOUND;
+    }
+    /* the combination (sum, weighted and its weight) decides its mappings' results */
+    if (rc == ACDL_OK) {
+        rc = store_recompute_mappings_of(c, "value_type", v->id, "value type changed", now);
+    }
+    if (rc == ACDL_OK) {
+        rc = store_commit(c);
+    } else {
+        store_rollback(c);
     }
     return rc;
 }

@@ -22,7 +22,8 @@ int store_queue_get(struct store_conn *c, int64_t id, struct store_queue *out);
 /* Up to limit queues with id > after_id. *out is new (free()). */
 int store_queue_list(struct store_conn *c, int64_t after_id, int limit, struct store_queue **out,
                      int *n);
-/* Replaces every field but id and created_at. ACDL_ENOTFOUND, ACDL_EEXIST. */
+/* Replaces every field but id and created_at. ACDL_ENOTFOUND, ACDL_EEXIST. A new time zone
+ * records the recomputation of the queue's formula mappings in the same transaction. */
 int store_queue_update(struct store_conn *c, const struct store_queue *q, int64_t now);
 /* Deletes the queue with its mappings and results. */
 int store_queue_delete(struct store_conn *c, int64_t id);
@@ -44,7 +45,8 @@ int store_value_type_get_by_key(struct store_conn *c, const char *key,
 int store_value_type_list(struct store_conn *c, int64_t after_id, int limit,
                           struct store_value_type **out, int *n);
 /* Changes name, unit, combine, weight_key (not key). */
-int store_value_type_update(struct store_conn *c, const struct store_value_type *v);
+/* Records the recomputation of its mappings in the same transaction. */
+int store_value_type_update(struct store_conn *c, const struct store_value_type *v, int64_t now);
 /* ACDL_ECONFLICT when it is built in, the weight of another type, or (by foreign key) used by
  * a mapping. */
 int store_value_type_delete(struct store_conn *c, int64_t id);

@@ -64,6 +64,46 @@ int store_recompute_mapping(struct store_conn *c, int64_t mapping_id, const char
     return rc;
 }
 
+int store_recompute_mappings_of(struct store_conn *c, const char *of, int64_t id,
+                                const char *reason, int64_t now)
+{
+    sqlite3_stmt *s =
+        !strcmp(of, "source")
+            ? store_prepare(c, "SELECT DISTINCT mapping_id FROM mapping_inputs WHERE source_id = ?")
+        : !strcmp(of, "queue_formulas")
+            ? store_prepare(c, "SELECT id FROM mappings WHERE queue_id = ? AND formula IS NOT NULL")
+            : store_prepare(c, "SELECT id FROM mappings WHERE value_type_id = ?");
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc = ACDL_OK, r;
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            int64_t *nids = realloc(ids, ncap * sizeof(*ids));
+            if (!nids) {
+                rc = ACDL_ENOMEM;
+                break;
+            }
+            ids = nids;
+            cap = ncap;
+        }
+        ids[n++] = sqlite3_column_int64(s, 0);
+    }
+    if (rc == ACDL_OK && r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    store_done(s);
+    for (size_t i = 0; rc == ACDL_OK && i < n; i++) {
+        rc = store_recompute_mapping(c, ids[i], reason, now, NULL);
+    }
+    free(ids);
+    return rc;
+}
+
 #define RECOMPUTE_SELECT                                                                           \
     "SELECT r.id, r.kind, r.ref_id, r.day_from, r.day_to, r.reason, r.gen, r.attempts, "           \
     "r.last_error, r.created_at, r.next_at, CASE r.kind WHEN 'mapping' THEN (SELECT "              \

@@ -38,6 +38,13 @@ int store_recompute_find(struct store_conn *c, const char *kind, int64_t ref_id,
 int store_recompute_mapping(struct store_conn *c, int64_t mapping_id, const char *reason,
                             int64_t now, int64_t *id);
 
+/* Records, inside the caller's transaction, every mapping (as store_recompute_mapping()) with
+ * an input from source id (of "source"), with a formula on WFM queue id (of
+ * "queue_formulas": they read the queue's local weekday and minute) or of value type id (of
+ * "value_type"). */
+int store_recompute_mappings_of(struct store_conn *c, const char *of, int64_t id,
+                                const char *reason, int64_t now);
+
 /* ACDL_ENOTFOUND when the row is gone (done). */
 int store_recompute_get(struct store_conn *c, int64_t id, struct store_recompute *out);
 

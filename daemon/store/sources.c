@@ -6,6 +6,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "store/recomputes.h"
 
 #define SOURCE_COLS                                                                            \
     "id, name, kind, product, layout, time_zone, interval_minutes, enabled, settings, "        \
@@ -182,16 +183,29 @@ int store_source_set_password(struct store_conn *c, int64_t id, const char *seal
     return rc;
 }
 
-int store_source_delete(struct store_conn *c, int64_t id)
+int store_source_delete(struct store_conn *c, int64_t id, int64_t now)
 {
-    sqlite3_stmt *st = store_prepare(c, "DELETE FROM sources WHERE id = ?");
-    if (!st) {
-        return ACDL_EDB;
+    int rc = store_begin(c);
+    if (rc != ACDL_OK) {
+        return rc;
     }
-    sqlite3_bind_int64(st, 1, id);
-    int rc = finish(c, st, "deleting a source");
+    /* the mappings that read it lose those inputs: same transaction */
+    rc = store_recompute_mappings_of(c, "source", id, "source deleted", now);
+    sqlite3_stmt *st = rc == ACDL_OK ? store_prepare(c, "DELETE FROM sources WHERE id = ?") : NULL;
+    if (rc == ACDL_OK && !st) {
+        rc = ACDL_EDB;
+    }
+    if (rc == ACDL_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        rc = finish(c, st, "deleting a source");
+    }
     if (rc == ACDL_OK && sqlite3_changes(store_db(c)) == 0) {
         rc = ACDL_ENOTFOUND;
+    }
+    if (rc == ACDL_OK) {
+        rc = store_commit(c);
+    } else {
+        store_rollback(c);
     }
     return rc;
 }

@@ -216,10 +216,27 @@ static void test_failed_mapping_stays_due(void)
     CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM runs WHERE map_from IS NOT NULL"), 0);
     CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results"), 2);
 
+    /* a value type's combination decides its mappings: changing it records them */
+    struct store_value_type vt;
+    if (CHECK_EQ_INT(store_value_type_get_by_key(c, "handled", &vt), ACDL_OK)) {
+        CHECK_EQ_INT(store_value_type_update(c, &vt, now), ACDL_OK);
+        CHECK_EQ_INT(store_recompute_find(c, "mapping", bad, &p), ACDL_OK);
+        CHECK_EQ_INT(store_recompute_find(c, "mapping", good, &p), ACDL_ENOTFOUND);
+        CHECK_EQ_INT(recompute_drain(c, now, 10, &done, &failed), ACDL_OK);
+        CHECK_EQ_INT(done, 1);
+    }
+
     /* deleting a mapping takes its record with it */
     CHECK_EQ_INT(store_recompute_mapping(c, good, "test", 8000, NULL), ACDL_OK);
     CHECK_EQ_INT(store_mapping_delete(c, good, 8000), ACDL_OK);
     CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM recomputes"), 0);
+
+    /* deleting the source: the mappings that read it are recomputed (without those inputs) */
+    CHECK_EQ_INT(store_source_delete(c, source_id, now), ACDL_OK);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM recomputes"), 1);
+    CHECK_EQ_INT(recompute_drain(c, now, 10, &done, &failed), ACDL_OK);
+    CHECK_EQ_INT(done, 1);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results"), 0);
     free(m);
     store_release(st, c);
     store_close(st);

@@ -406,7 +406,7 @@ int route_sources_delete(struct req *r)
     struct store_conn *c = store_acquire(r->app->store);
     int rc = store_source_get(c, id, &s);
     if (rc == ACDL_OK) {
-        rc = store_source_delete(c, id);
+        rc = store_source_delete(c, id, plat_now());
     }
     store_release(r->app->store, c);
     if (rc != ACDL_OK) {

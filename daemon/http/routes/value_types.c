@@ -5,6 +5,7 @@
 
 #include "core/err.h"
 #include "http/routes/routes.h"
+#include "platform/platform.h"
 #include "store/catalog.h"
 
 static json_t *vt_json(const struct store_value_type *v)
@@ -200,7 +201,7 @@ int route_value_types_update(struct req *r)
             st = reply_error(r, 409, "conflict", "only the name of a built-in type can change",
                              "'%s' is built in: its unit and combination are fixed", v.key);
         } else {
-            rc = store_value_type_update(c, &v);
+            rc = store_value_type_update(c, &v, plat_now());
         }
     }
     store_release(r->app->store, c);
