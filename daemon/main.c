@@ -15,6 +15,7 @@
 #include "cmd_config.h"
 #include "cmd_backup.h"
 #include "cmd_run.h"
+#include "config/roots.h"
 #include "cmd_xlink.h"
 #include "config/config.h"
 #include "http/setup.h"
@@ -102,7 +103,8 @@ static int load_settings(struct acdl_config *cfg, int argc, char **argv, int ser
             snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", conf);
         }
     }
-    if (config_load(cfg, argc, argv, plat_environ(), err, sizeof(err)) != ACDL_OK) {
+    if (config_load(cfg, argc, argv, plat_environ(), err, sizeof(err)) != ACDL_OK ||
+        roots_init(cfg, err, sizeof(err)) != ACDL_OK) {
         fprintf(stderr, "acdlink: %s\n", err);
         return EXIT_USAGE;
     }
@@ -195,6 +197,7 @@ static int serve_daemon(int argc, char **argv, int service)
         plat_lock_release(lock);
         return 1;
     }
+    roots_create();
     app.store = st;
     rc = 1;
     if (bootstrap_first_admin(cfg.data_dir, st) != ACDL_OK) {

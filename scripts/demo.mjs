@@ -3,13 +3,15 @@
 // intervals, the last 7 days and today up to the last complete quarter-hour, Europe/Berlin),
 // then creates through the REST API a CSV source "Demo ACD" reading it, two WFM queues
 // (SALES = splits 101+102, SERVICE = 201+202) with mappings offered, handled, abandoned and
-// aht, a csv-export target "Demo WFM" writing one file per delivered batch into DATA/demo-wfm
+// aht, a csv-export target "Demo WFM" writing one file per delivered batch into EXPORT/demo-wfm
 // (when the daemon has targets), a schedule importing the source every 15 minutes (when the
 // daemon has schedules), an operator API token for scripts/demo-feed.mjs, and one run for
 // those days, waiting until its results are delivered.
+// IMPORT and EXPORT are the daemon's first allowed roots (GET /api/v1/roots; by default
+// DATA/import and DATA/export).
 //
 //   node scripts/demo.mjs [--url https://localhost:8443] [--data-dir acdlink-data]
-//                         [--folder DATA/demo-acd] [--user admin] [--password-file FILE|-]
+//                         [--folder IMPORT/demo-acd] [--user admin] [--password-file FILE|-]
 //
 // Idempotent: does nothing when a source named "Demo ACD" exists, or when DATA/demo-setup.json
 // (written after a complete set-up) says it was done, so a demo deleted in the console does not
@@ -459,7 +461,7 @@ export function parseArgs(argv, spec) {
 }
 
 const USAGE = `usage: node scripts/demo.mjs [--url https://localhost:8443] [--data-dir acdlink-data]
-                            [--folder DATA/demo-acd] [--user admin] [--password-file FILE|-]`;
+                            [--folder IMPORT/demo-acd] [--user admin] [--password-file FILE|-]`;
 
 function readPassword(file) {
   const text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
@@ -546,7 +548,7 @@ async function feedToken(api, dataDir, log) {
 export async function runDemo(opts, log = console.log) {
   const dataDir = opts.dataDir;
   const url = opts.url.replace(/\/+$/, '');
-  const folder = path.resolve(opts.folder || path.join(dataDir, 'demo-acd'));
+  let folder = opts.folder ? path.resolve(opts.folder) : null;
   const passwordFile = opts.passwordFile || path.join(dataDir, 'initial-admin-password');
 
   if (nodeTooOld()) {
@@ -588,22 +590,27 @@ export async function runDemo(opts, log = console.log) {
       log(`demo: the source "${DEMO_SOURCE}" (#${existing.id}) exists: the demo is set up already; nothing to do.`);
       return 0;
     }
-    return await setUp(api, { url, dataDir, folder, marker }, log);
+    const roots = await api.get('/api/v1/roots');
+    const importRoot = roots.status === 200 && roots.body.import[0];
+    const exportRoot = roots.status === 200 && roots.body.export[0];
+    // the folders lie inside the allowed roots (DATA/import and DATA/export by default)
+    folder = folder || path.join(importRoot || path.resolve(dataDir, 'import'), 'demo-acd');
+    const out = path.join(exportRoot || path.resolve(dataDir, 'export'), 'demo-wfm');
+    return await setUp(api, { url, dataDir, folder, out, marker }, log);
   } finally {
     await api.logout();
   }
 }
 
-/** A csv-export target into DATA/demo-wfm (null when this daemon has no targets). */
-async function tryTarget(api, dataDir, log) {
+/** A csv-export target into out (null when this daemon has no targets). */
+async function tryTarget(api, out, log) {
   const routes = await api.get('/api/v1/endpoints');
   if (routes.status !== 200 ||
       !routes.body.items.some((e) => e.method === 'POST' && e.path === '/api/v1/targets')) {
     return null;
   }
-  const out = path.resolve(dataDir, 'demo-wfm');
   const r = await api.post('/api/v1/targets', {
-    name: DEMO_TARGET, connector: 'csv-export', settings: { folder: out },
+    name: DEMO_TARGET, connector: 'csv-export', settings: { folder: out, create_folder: true },
   });
   if (r.status !== 201) {
     throw new Error(`create the target "${DEMO_TARGET}": ${r.status} ${JSON.stringify(r.body)}`);
@@ -628,7 +635,7 @@ async function waitDelivered(api, timeoutMs = 60000) {
   }
 }
 
-async function setUp(api, { url, dataDir, folder, marker }, log) {
+async function setUp(api, { url, dataDir, folder, out, marker }, log) {
   let source = null;
   try {
     const { today, completeBefore } = nowInZone();
@@ -671,7 +678,7 @@ async function setUp(api, { url, dataDir, folder, marker }, log) {
             '(sums; aht is the average weighted by handled)');
       }
     }
-    const target = await tryTarget(api, dataDir, log);
+    const target = await tryTarget(api, out, log);
 
     const created = await api.must('POST', '/api/v1/runs', { source_id: source.id, from: days[0], to: today },
       202, 'start the run');

@@ -63,6 +63,12 @@ static const struct config_key config_keys[] = {
      "Seconds: a failed delivery waits a random time up to base * 2^(attempt-1)"},
     {"upload_backoff_cap", CFG_INT, "900", 1, 86400, S(upload_backoff_cap),
      "Longest wait in seconds between two attempts to deliver a batch"},
+    {"import_roots", CFG_STR, "", 0, 0, S(import_roots),
+     "Folders (absolute, separated by ';') inside which CSV sources may read, move and "
+     "delete files; never the data folder. Empty: DATA/import"},
+    {"export_roots", CFG_STR, "", 0, 0, S(export_roots),
+     "Folders (absolute, separated by ';') inside which csv-export targets may write. "
+     "Empty: DATA/export"},
 };
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 

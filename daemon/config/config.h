@@ -29,6 +29,8 @@ struct acdl_config {
     int login_lockout_max;
     int upload_backoff_base;
     int upload_backoff_cap;
+    char import_roots[4096]; /* folders separated by ';' (config/roots.h) */
+    char export_roots[4096];
     /* derived by config_load from listen */
     char listen_host[256];
     int listen_port;

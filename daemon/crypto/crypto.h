@@ -3,6 +3,7 @@
 #ifndef ACDL_CRYPTO_H
 #define ACDL_CRYPTO_H
 #include <stddef.h>
+#include <stdio.h>
 
 /* scrypt parameters: N = 2^15, r = 8, p = 3 (32 MiB, ~100 ms on one core). */
 #define CRYPTO_SCRYPT_LN 15
@@ -33,6 +34,9 @@ void crypto_sha256(const void *data, size_t len, unsigned char out[32]);
 /* SHA-256 of a file's content as 64 hex digits (out: 65 bytes); *size gets its length.
  * Returns 0, ACDL_ENOTFOUND or ACDL_EIO. */
 int crypto_sha256_file(const char *path, char out[65], long long *size);
+
+/* As crypto_sha256_file, for the rest of the open file f (borrowed; read to its end). */
+int crypto_sha256_stream(FILE *f, char out[65], long long *size);
 
 /* A new random secret: prefix followed by 43 base64url characters (32 bytes). */
 int crypto_secret_new(const char *prefix, char *out, size_t outsz);

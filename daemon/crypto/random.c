@@ -54,17 +54,13 @@ int crypto_secret_new(const char *prefix, char *out, size_t outsz)
     return n > 0 && (size_t)n < outsz ? ACDL_OK : ACDL_ETOOBIG;
 }
 
-int crypto_sha256_file(const char *path, char out[65], long long *size)
+int crypto_sha256_stream(FILE *f, char out[65], long long *size)
 {
     unsigned char buf[65536], md[32];
     unsigned int mdlen = 32;
     size_t n;
     long long total = 0;
     int rc = ACDL_OK;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        return ACDL_ENOTFOUND;
-    }
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
         rc = ACDL_ECRYPTO;
@@ -85,6 +81,17 @@ int crypto_sha256_file(const char *path, char out[65], long long *size)
     *size = total;
 out:
     EVP_MD_CTX_free(ctx);
+    return rc;
+}
+
+int crypto_sha256_file(const char *path, char out[65], long long *size)
+{
+    FILE *f = fopen(path, "rb");
+    int rc;
+    if (!f) {
+        return ACDL_ENOTFOUND;
+    }
+    rc = crypto_sha256_stream(f, out, size);
     fclose(f);
     return rc;
 }

@@ -9,8 +9,10 @@
 
 #include "adapters/csv/csv.h"
 #include "adapters/odbc/odbc.h"
+#include "config/roots.h"
 #include "core/datetime.h"
 #include "core/err.h"
+#include "core/fspath.h"
 #include "core/log.h"
 #include "core/tz.h"
 #include "crypto/crypto.h"
@@ -814,7 +816,17 @@ static int prepare_columns(struct rows *r)
 struct csv_walk {
     struct rows *r;
     int rc;
+    struct plat_dir *dir; /* the source folder, checked against the import roots */
+    FILE *file;           /* the file being read (closed by read_csv after each file) */
 };
+
+/* csv_read_fn over an open file. */
+static int read_stream(void *ctx, char *buf, size_t cap, size_t *got)
+{
+    FILE *f = ctx;
+    *got = fread(buf, 1, cap, f);
+    return *got == 0 && ferror(f) ? ACDL_EIO : ACDL_OK;
+}
 
 static int file_done_before(struct rows *r, const char *sha)
 {
@@ -871,40 +883,89 @@ static int file_still_written(struct rows *r, const char *path, const char *name
     return 1;
 }
 
-static int import_file(const char *name, void *ctx)
+
+/* Opens name in the source folder for reading: only a regular file whose resolved path (into
+ * real) lies inside the import roots. NULL (logged, counted as skipped) otherwise. */
+static FILE *open_in_folder(struct rows *r, struct plat_dir *dir, const char *name,
+                            enum plat_entry_kind kind, char *real, size_t realsz)
+{
+    char parent[ROOTS_PATH_MAX], why[1600];
+    enum fspath_flavour fl = PLAT_PATH_WINDOWS ? FSPATH_WINDOWS : FSPATH_POSIX;
+    FILE *f = NULL;
+    int rc;
+    if (kind != PLAT_ENTRY_FILE && kind != PLAT_ENTRY_LINK) {
+        rows_log(r, "warn", "%s: skipped: it is %s, not a regular file", name,
+                 plat_entry_kind_text(kind));
+        r->k.files_skipped++;
+        return NULL;
+    }
+    rc = plat_dir_open_file(dir, name, &f, real, realsz, &kind);
+    if (rc == ACDL_EPERM) {
+        rows_log(r, "warn", "%s: skipped: it is %s%s, not a regular file", name,
+                 kind == PLAT_ENTRY_FILE ? "" : "or leads to ", plat_entry_kind_text(kind));
+        r->k.files_skipped++;
+        return NULL;
+    }
+    if (rc != ACDL_OK) {
+        rows_log(r, "warn", "%s: cannot open: %s; skipped", name, acdl_strerror(rc));
+        r->k.files_skipped++;
+        return NULL;
+    }
+    /* a link, or a folder swapped meanwhile, must not lead out of the roots */
+    if (fspath_parent(fl, real, parent, sizeof(parent)) != ACDL_OK ||
+        roots_check_folder(ROOTS_IMPORT, parent, NULL, 0, why, sizeof(why)) != ACDL_OK) {
+        rows_log(r, "warn",
+                 "%s: skipped: it is a link that leads outside the allowed import folders "
+                 "(import_roots) or into acdlink's own files",
+                 name);
+        fclose(f);
+        r->k.files_skipped++;
+        return NULL;
+    }
+    return f;
+}
+
+static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
 {
     struct csv_walk *w = ctx;
     struct rows *r = w->r;
-    char path[SOURCE_PATH_MAX + 300], sha[65];
+    char sha[65], path[ROOTS_PATH_MAX];
     long long size = 0;
     struct csv_reader *rd = NULL;
     struct csv_record rec;
     struct csv_error cerr;
     struct csv_options o = r->cfg->csv;
+    FILE *f = NULL;
     int rc;
 
     if (rows_cancelled(r)) {
         return ACDL_ESTOP;
     }
-    snprintf(path, sizeof(path), "%s/%s", r->cfg->folder, name);
     snprintf(r->where, sizeof(r->where), "%s", name);
-    if (crypto_sha256_file(path, sha, &size) != ACDL_OK) {
+    if (!(f = open_in_folder(r, w->dir, name, kind, path, sizeof(path)))) {
+        return 0;
+    }
+    if (crypto_sha256_stream(f, sha, &size) != ACDL_OK || fseek(f, 0, SEEK_SET) != 0) {
         rows_log(r, "warn", "%s: cannot read the file; skipped", name);
         r->k.files_skipped++;
+        fclose(f);
         return 0;
     }
     if (!r->preview_rows && file_done_before(r, sha)) {
         rows_log(r, "info", "%s: imported before (same content); skipped", name);
         r->k.files_skipped++;
+        fclose(f);
         return 0;
     }
     o.name = name;
-    rc = csv_open_file(&rd, path, &o);
+    rc = csv_open_stream(&rd, read_stream, f, &o);
     if (rc != ACDL_OK) {
         rows_log(r, "warn", "%s: cannot open: %s", name, acdl_strerror(rc));
         r->k.files_skipped++;
+        fclose(f);
         return 0;
     }
+    w->file = f;
     rc = csv_header_read(rd, &cerr);
     if (rc == ACDL_OK && o.header && csv_last_open(rd) && file_still_written(r, path, name, 1)) {
         csv_close(rd);
@@ -1012,17 +1073,60 @@ static int import_file(const char *name, void *ctx)
     return 0;
 }
 
+/* Opens folder after checking it (and what was opened) against the import roots; *out is
+ * new. Returns 0, or an ACDL_E* code after a run-log line. */
+static int open_folder(struct rows *r, const char *field, const char *folder, struct plat_dir **out)
+{
+    char real[ROOTS_PATH_MAX], opened[ROOTS_PATH_MAX], why[1600];
+    int rc = roots_check_folder(ROOTS_IMPORT, folder, real, sizeof(real), why, sizeof(why));
+    *out = NULL;
+    if (rc != ACDL_OK) {
+        rows_log(r, "error", "%s: %s", field, why);
+        return ACDL_EPERM;
+    }
+    rc = plat_dir_open(real, out);
+    if (rc == ACDL_ENOTFOUND) {
+        rows_log(r, "error", "the folder %s does not exist or cannot be read", folder);
+        return rc;
+    }
+    if (rc != ACDL_OK) {
+        rows_log(r, "error", "the folder %s cannot be read: %s", folder, acdl_strerror(rc));
+        return rc;
+    }
+    if (plat_dir_real(*out, opened, sizeof(opened)) != ACDL_OK ||
+        roots_check_folder(ROOTS_IMPORT, opened, NULL, 0, why, sizeof(why)) != ACDL_OK) {
+        rows_log(r, "error", "%s: the folder %s changed while it was opened; not read", field,
+                 folder);
+        plat_dir_close(*out);
+        *out = NULL;
+        return ACDL_EPERM;
+    }
+    return ACDL_OK;
+}
+
+static int import_entry(const char *name, enum plat_entry_kind kind, void *ctx)
+{
+    struct csv_walk *w = ctx;
+    int rc = import_file(name, kind, ctx);
+    if (w->file) {
+        fclose(w->file);
+        w->file = NULL;
+    }
+    return rc;
+}
+
 static int read_csv(struct rows *r)
 {
-    struct csv_walk w = {r, 0};
-    int rc = plat_dir_files(r->cfg->folder, r->cfg->pattern, import_file, &w);
-    if (rc == ACDL_ENOTFOUND) {
-        rows_log(r, "error", "the folder %s does not exist or cannot be read", r->cfg->folder);
-        return ACDL_ENOTFOUND;
+    struct csv_walk w = {r, 0, NULL, NULL};
+    int rc = open_folder(r, "csv.folder", r->cfg->folder, &w.dir);
+    if (rc != ACDL_OK) {
+        return rc;
     }
+    rc = plat_dir_entries(w.dir, r->cfg->pattern, import_entry, &w);
     if (rc == ACDL_EIO) {
         rows_log(r, "error", "the folder %s cannot be read", r->cfg->folder);
     }
+    plat_dir_close(w.dir);
     return rc;
 }
 
@@ -1055,26 +1159,40 @@ int rows_files_commit(struct rows *r)
 
 void rows_files_after(struct rows *r)
 {
-    if (r->cfg->kind != SOURCE_CSV || r->cfg->after_import == AFTER_KEEP) {
+    struct plat_dir *dir = NULL, *archive = NULL;
+    char real[ROOTS_PATH_MAX], why[1600];
+    if (r->cfg->kind != SOURCE_CSV || r->cfg->after_import == AFTER_KEEP || r->nfiles == 0) {
         return;
+    }
+    if (open_folder(r, "csv.folder", r->cfg->folder, &dir) != ACDL_OK) {
+        rows_log(r, "warn", "imported files stay where they are");
+        return;
+    }
+    if (r->cfg->after_import == AFTER_MOVE) {
+        /* the archive folder is made when missing, but only inside the roots */
+        if (roots_check_folder(ROOTS_IMPORT, r->cfg->archive_folder, real, sizeof(real), why,
+                               sizeof(why)) == ACDL_OK) {
+            plat_mkdir_p(real, 0);
+        }
+        if (open_folder(r, "csv.archive_folder", r->cfg->archive_folder, &archive) != ACDL_OK) {
+            rows_log(r, "warn", "imported files stay where they are");
+            plat_dir_close(dir);
+            return;
+        }
     }
     for (int i = 0; i < r->nfiles; i++) {
         const char *name = r->files[i].name;
-        char from[SOURCE_PATH_MAX + 300], to[SOURCE_PATH_MAX + 300];
-        snprintf(from, sizeof(from), "%s/%s", r->cfg->folder, name);
         if (r->cfg->after_import == AFTER_DELETE) {
-            if (plat_file_remove(from) != ACDL_OK) {
+            if (plat_dir_remove_file(dir, name) != ACDL_OK) {
                 rows_log(r, "warn", "%s: imported, but could not be deleted", name);
             }
-        } else {
-            plat_mkdir_p(r->cfg->archive_folder, 0);
-            snprintf(to, sizeof(to), "%s/%s", r->cfg->archive_folder, name);
-            if (plat_file_rename(from, to) != ACDL_OK) {
-                rows_log(r, "warn", "%s: imported, but could not be moved to %s", name,
-                         r->cfg->archive_folder);
-            }
+        } else if (plat_dir_move_file(dir, name, archive) != ACDL_OK) {
+            rows_log(r, "warn", "%s: imported, but could not be moved to %s", name,
+                     r->cfg->archive_folder);
         }
     }
+    plat_dir_close(archive);
+    plat_dir_close(dir);
 }
 
 /* --- ODBC --- */

@@ -5,8 +5,11 @@
 #include <string.h>
 
 #include "adapters/odbc/odbc.h"
+#include "config/roots.h"
 #include "core/err.h"
+#include "core/fspath.h"
 #include "pipeline/expr.h"
+#include "platform/platform.h"
 
 const char *source_kind_name(enum source_kind k)
 {
@@ -202,6 +205,39 @@ static int check_expression(const char *field, const char *text, char *err, size
     }
 }
 
+/* A folder must be an absolute path by the rules of POSIX or Windows (core/fspath.h): settings
+ * written for one appliance are read on others (config apply, Xlink migration). Whether it
+ * can be used here is checked against the allowed roots (source_cfg_check_paths). */
+static int check_folder(const char *field, const char *folder, char *err, size_t errsz)
+{
+    char norm[SOURCE_PATH_MAX];
+    const char *why = NULL, *why_win = NULL;
+    int host_win = PLAT_PATH_WINDOWS;
+    if (fspath_normalize(FSPATH_POSIX, folder, norm, sizeof(norm), &why) == ACDL_OK ||
+        fspath_normalize(FSPATH_WINDOWS, folder, norm, sizeof(norm), &why_win) == ACDL_OK) {
+        return ACDL_OK;
+    }
+    why = host_win ? why_win : why;
+    return fail(err, errsz, field, why ? why : "is too long");
+}
+
+int source_cfg_check_paths(const struct source_cfg *cfg, char *err, size_t errsz)
+{
+    char why[1600];
+    if (cfg->kind != SOURCE_CSV) {
+        return ACDL_OK;
+    }
+    if (roots_check_folder(ROOTS_IMPORT, cfg->folder, NULL, 0, why, sizeof(why)) != ACDL_OK) {
+        return fail(err, errsz, "csv.folder", why);
+    }
+    if (cfg->after_import == AFTER_MOVE &&
+        roots_check_folder(ROOTS_IMPORT, cfg->archive_folder, NULL, 0, why, sizeof(why)) !=
+            ACDL_OK) {
+        return fail(err, errsz, "csv.archive_folder", why);
+    }
+    return ACDL_OK;
+}
+
 static int parse_csv(const json_t *o, struct source_cfg *cfg, char *err, size_t errsz)
 {
     static const char *const keys[] = {"folder", "pattern", "separator", "quote", "encoding",
@@ -239,14 +275,15 @@ static int parse_csv(const json_t *o, struct source_cfg *cfg, char *err, size_t 
     if (!cfg->folder[0]) {
         return fail(err, errsz, "csv.folder", "is required: the folder the ACD writes its files to");
     }
-    if (cfg->folder[0] != '/' && !(cfg->folder[1] == ':' && (cfg->folder[2] == '\\' || cfg->folder[2] == '/'))) {
-        return fail(err, errsz, "csv.folder", "must be an absolute path");
+    if ((rc = check_folder("csv.folder", cfg->folder, err, errsz)) != ACDL_OK) {
+        return rc;
     }
     if (!cfg->pattern[0]) {
         snprintf(cfg->pattern, sizeof(cfg->pattern), "*.csv");
     }
-    if (strchr(cfg->pattern, '/') || strchr(cfg->pattern, '\\')) {
-        return fail(err, errsz, "csv.pattern", "is a file-name pattern like *.csv, without folders");
+    if (!fspath_pattern_ok(cfg->pattern)) {
+        return fail(err, errsz, "csv.pattern",
+                    "is a file-name pattern like *.csv, without folders, ':' or '..'");
     }
     if (strlen(sep) != 1 || sep[0] == '\r' || sep[0] == '\n' || sep[0] == '\0' || sep[0] == '"') {
         return fail(err, errsz, "csv.separator", "must be one character such as , ; | or a tab");
@@ -297,9 +334,12 @@ static int parse_csv(const json_t *o, struct source_cfg *cfg, char *err, size_t 
     } else {
         return fail(err, errsz, "csv.after_import", "must be keep, move or delete");
     }
-    if (cfg->after_import == AFTER_MOVE && cfg->archive_folder[0] != '/' &&
-        !(cfg->archive_folder[0] && cfg->archive_folder[1] == ':')) {
+    if (cfg->after_import == AFTER_MOVE && !cfg->archive_folder[0]) {
         return fail(err, errsz, "csv.archive_folder", "is required as an absolute path when after_import is move");
+    }
+    if (cfg->archive_folder[0] &&
+        (rc = check_folder("csv.archive_folder", cfg->archive_folder, err, errsz)) != ACDL_OK) {
+        return rc;
     }
     return ACDL_OK;
 }

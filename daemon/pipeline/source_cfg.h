@@ -113,6 +113,10 @@ int source_cfg_parse_product(const json_t *settings, enum source_product product
  * case and spacing; values in braces may hold ';'). Such strings are refused when saved: the
  * password belongs in the source's sealed password field, never in readable settings. */
 int source_cfg_connstr_has_password(const char *s);
+/* Checks a CSV source's folder and archive folder against the allowed import roots
+ * (config/roots.h), resolving them on this machine. Returns 0, or ACDL_EPERM / ACDL_EINVAL
+ * with err naming the field and the allowed folders. Nothing to check for ODBC sources. */
+int source_cfg_check_paths(const struct source_cfg *cfg, char *err, size_t errsz);
 
 /* 1 when code is one of the source's logout activity codes. */
 int source_cfg_is_logout(const struct source_cfg *cfg, const char *code, size_t len);

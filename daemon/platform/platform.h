@@ -94,6 +94,70 @@ char **plat_environ(void);
 int plat_dir_files(const char *dir, const char *pattern,
                    int (*fn)(const char *name, void *ctx), void *ctx);
 
+/* --- paths under the allowed roots (config/roots.h) --- */
+
+/* The absolute path of an existing file or folder with every symbolic link (Windows: junction,
+ * short name) resolved into out. Returns 0, ACDL_ENOTFOUND or ACDL_EIO (ACDL_ETOOBIG). */
+int plat_path_real(const char *path, char *out, size_t outsz);
+
+/* path made absolute against the working folder (nothing resolved; it need not exist). */
+int plat_path_absolute(const char *path, char *out, size_t outsz);
+
+/* What a folder entry is. */
+enum plat_entry_kind {
+    PLAT_ENTRY_FILE = 0, /* a regular file */
+    PLAT_ENTRY_LINK,     /* a symbolic link (Windows: a reparse point) */
+    PLAT_ENTRY_DIR,
+    PLAT_ENTRY_FIFO,
+    PLAT_ENTRY_DEVICE,
+    PLAT_ENTRY_SOCKET,
+    PLAT_ENTRY_OTHER,
+};
+
+/* "a named pipe (FIFO)", "a device", ...: for run logs. */
+const char *plat_entry_kind_text(enum plat_entry_kind k);
+
+/* An open folder: files in it are opened relative to it, so renaming or replacing the folder
+ * path later changes nothing about what is read. */
+struct plat_dir;
+
+/* Opens the folder path (the last name may not be a symbolic link). *out is new: give it back
+ * with plat_dir_close(). Returns 0, ACDL_ENOTFOUND (missing, or not a folder), ACDL_EPERM (no
+ * access) or ACDL_EIO. */
+int plat_dir_open(const char *path, struct plat_dir **out);
+
+/* The resolved absolute path of the open folder itself. Returns 0 or ACDL_EIO. */
+int plat_dir_real(struct plat_dir *d, char *out, size_t outsz);
+
+/* Calls fn(name, kind, ctx) for every entry of d (except folders and names starting with '.')
+ * whose name matches the shell pattern (*, ?, [..]), in name order. Stops early when fn returns
+ * non-zero and returns that. Returns 0, ACDL_ENOMEM or ACDL_EIO. */
+int plat_dir_entries(struct plat_dir *d, const char *pattern,
+                     int (*fn)(const char *name, enum plat_entry_kind kind, void *ctx), void *ctx);
+
+/* Opens the file name in d for reading: never a FIFO, device or socket (not even for a moment),
+ * a symbolic link only to a regular file. *out is new (fclose); real gets the resolved path of
+ * what was opened, for the caller to check against the roots before reading. Returns 0;
+ * ACDL_EPERM with *kind set when it is not a regular file (for a link: what it points to);
+ * ACDL_ENOTFOUND (gone), ACDL_EIO. */
+int plat_dir_open_file(struct plat_dir *d, const char *name, FILE **out, char *real, size_t realsz,
+                       enum plat_entry_kind *kind);
+
+/* Removes the regular file or link name in d. Returns 0 or ACDL_EIO. */
+int plat_dir_remove_file(struct plat_dir *d, const char *name);
+
+/* Moves name in d into the open folder to, replacing a file of that name there. Returns 0 or
+ * ACDL_EIO. */
+int plat_dir_move_file(struct plat_dir *d, const char *name, struct plat_dir *to);
+
+/* Closes d. Accepts NULL. */
+void plat_dir_close(struct plat_dir *d);
+
+/* The state of a folder a target writes to: 0 when it exists and a file can be created in it
+ * (a probe file is created and removed), ACDL_ENOTFOUND (missing or not a folder), ACDL_EPERM
+ * (not writable), ACDL_ETOOBIG (the disk is full) or ACDL_EIO; sys gets the system's text. */
+int plat_dir_check_writable(const char *path, char *sys, size_t syssz);
+
 /* Creates (or truncates) path for writing, readable only by the owner (mode 0600 on POSIX).
  * New: fclose() it. NULL on error. */
 FILE *plat_fopen_private(const char *path);
@@ -181,11 +245,13 @@ int plat_sock_timed_out(void);
 /* Closes s; PLAT_SOCK_NONE is ignored. */
 void plat_sock_close(plat_sock s);
 
-/* Path separator of the host. */
+/* Path separator of the host, and whether its paths follow the Windows rules (core/fspath.h). */
 #ifdef _WIN32
 #define PLAT_PATH_SEP '\\'
+#define PLAT_PATH_WINDOWS 1
 #else
 #define PLAT_PATH_SEP '/'
+#define PLAT_PATH_WINDOWS 0
 #endif
 
 #endif

@@ -1,4 +1,6 @@
 /* posix.c: platform functions for Linux and other POSIX systems. */
+/* realpath() is an XSI function */
+#define _XOPEN_SOURCE 700
 #include "platform/platform.h"
 
 #include <dirent.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "platform/entries.h"
 
 static void (*stop_cb)(void);
 
@@ -86,19 +89,42 @@ int plat_mkdir_p(const char *dir, int private_mode)
     return ACDL_OK;
 }
 
+/* The ACDL_E* code of a failed file system call's errno. */
+static int errno_rc(int e)
+{
+    switch (e) {
+    case ENOENT:
+    case ENOTDIR: return ACDL_ENOTFOUND;
+    case EACCES:
+    case EPERM:
+    case EROFS: return ACDL_EPERM;
+    case ENOSPC:
+#ifdef EDQUOT
+    case EDQUOT:
+#endif
+        return ACDL_ENOSPC;
+    default: return ACDL_EIO;
+    }
+}
+
 int plat_file_write_atomic(const char *path, const void *data, size_t len, int private_mode)
 {
     char tmp[4096];
     int rc = ACDL_EIO;
     int fd = -1;
+    int saved = 0;
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
         return ACDL_EINVAL;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, private_mode ? 0600 : 0644);
+    /* never through a link someone placed at the temporary name */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+              private_mode ? 0600 : 0644);
     if (fd < 0) {
+        saved = errno;
         goto out;
     }
     if (private_mode && fchmod(fd, 0600) != 0) {
+        saved = errno;
         goto out;
     }
     const char *p = data;
@@ -109,20 +135,24 @@ int plat_file_write_atomic(const char *path, const void *data, size_t len, int p
             if (errno == EINTR) {
                 continue;
             }
+            saved = errno;
             goto out;
         }
         p += w;
         left -= (size_t)w;
     }
     if (fsync(fd) != 0) {
+        saved = errno;
         goto out;
     }
     if (close(fd) != 0) {
+        saved = errno;
         fd = -1;
         goto out;
     }
     fd = -1;
     if (rename(tmp, path) != 0) {
+        saved = errno;
         goto out;
     }
     rc = ACDL_OK;
@@ -132,6 +162,7 @@ out:
     }
     if (rc != ACDL_OK) {
         unlink(tmp);
+        rc = errno_rc(saved);
     }
     return rc;
 }
@@ -302,63 +333,6 @@ void plat_notify(const char *state)
     close(fd);
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int plat_dir_files(const char *dir, const char *pattern,
-                   int (*fn)(const char *name, void *ctx), void *ctx)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = ACDL_OK;
-    if (!d) {
-        return errno == ENOENT || errno == ENOTDIR ? ACDL_ENOTFOUND : ACDL_EIO;
-    }
-    while ((e = readdir(d)) != NULL) {
-        char path[4096];
-        struct stat st;
-        if (e->d_name[0] == '.' || fnmatch(pattern, e->d_name, FNM_PERIOD) != 0) {
-            continue;
-        }
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-            continue;
-        }
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            char **nn = realloc(names, ncap * sizeof(*names));
-            if (!nn) {
-                rc = ACDL_ENOMEM;
-                break;
-            }
-            names = nn;
-            cap = ncap;
-        }
-        names[n] = strdup(e->d_name);
-        if (!names[n]) {
-            rc = ACDL_ENOMEM;
-            break;
-        }
-        n++;
-    }
-    closedir(d);
-    if (rc == ACDL_OK && n > 1) {
-        qsort(names, n, sizeof(*names), cmp_names);
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (rc == ACDL_OK) {
-            rc = fn(names[i], ctx);
-        }
-        free(names[i]);
-    }
-    free(names);
-    return rc;
-}
-
 int plat_dir_is_empty(const char *dir, const char *ignore)
 {
     DIR *d = opendir(dir);
@@ -486,4 +460,240 @@ int plat_service_data_dir(char *out, size_t outsz)
     (void)outsz;
     out[0] = '\0';
     return ACDL_EINVAL;
+}
+
+/* --- paths under the allowed roots --- */
+
+int plat_path_real(const char *path, char *out, size_t outsz)
+{
+    char *r = realpath(path, NULL);
+    int rc = ACDL_OK;
+    if (!r) {
+        return errno == ENOENT || errno == ENOTDIR ? ACDL_ENOTFOUND : ACDL_EIO;
+    }
+    if (strlen(r) >= outsz) {
+        rc = ACDL_ETOOBIG;
+    } else {
+        memcpy(out, r, strlen(r) + 1);
+    }
+    free(r);
+    return rc;
+}
+
+int plat_path_absolute(const char *path, char *out, size_t outsz)
+{
+    char cwd[4096];
+    if (path[0] == '/') {
+        return (size_t)snprintf(out, outsz, "%s", path) < outsz ? ACDL_OK : ACDL_ETOOBIG;
+    }
+    if (!getcwd(cwd, sizeof(cwd))) {
+        return ACDL_EIO;
+    }
+    return (size_t)snprintf(out, outsz, "%s/%s", cwd, path) < outsz ? ACDL_OK : ACDL_ETOOBIG;
+}
+
+const char *plat_entry_kind_text(enum plat_entry_kind k)
+{
+    switch (k) {
+    case PLAT_ENTRY_FILE: return "a regular file";
+    case PLAT_ENTRY_LINK: return "a symbolic link";
+    case PLAT_ENTRY_DIR: return "a folder";
+    case PLAT_ENTRY_FIFO: return "a named pipe (FIFO)";
+    case PLAT_ENTRY_DEVICE: return "a device";
+    case PLAT_ENTRY_SOCKET: return "a socket";
+    default: return "not a regular file";
+    }
+}
+
+static enum plat_entry_kind mode_kind(mode_t m)
+{
+    return S_ISREG(m)                 ? PLAT_ENTRY_FILE
+           : S_ISLNK(m)               ? PLAT_ENTRY_LINK
+           : S_ISDIR(m)               ? PLAT_ENTRY_DIR
+           : S_ISFIFO(m)              ? PLAT_ENTRY_FIFO
+           : S_ISCHR(m) || S_ISBLK(m) ? PLAT_ENTRY_DEVICE
+           : S_ISSOCK(m)              ? PLAT_ENTRY_SOCKET
+                                      : PLAT_ENTRY_OTHER;
+}
+
+struct plat_dir {
+    int fd;
+    char path[4096];
+};
+
+int plat_dir_open(const char *path, struct plat_dir **out)
+{
+    struct plat_dir *d;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        return errno == ELOOP ? ACDL_ENOTFOUND : errno_rc(errno);
+    }
+    d = malloc(sizeof(*d));
+    if (!d) {
+        close(fd);
+        return ACDL_ENOMEM;
+    }
+    d->fd = fd;
+    snprintf(d->path, sizeof(d->path), "%s", path);
+    *out = d;
+    return ACDL_OK;
+}
+
+/* The path of what fd refers to, as the kernel knows it (Linux); else the resolved path. */
+static int fd_path(int fd, const char *fallback, char *out, size_t outsz)
+{
+    char link[64], buf[4096];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+    if (n > 0 && buf[0] == '/') {
+        buf[n] = '\0';
+        if ((size_t)n >= outsz) {
+            return ACDL_ETOOBIG;
+        }
+        memcpy(out, buf, (size_t)n + 1);
+        return ACDL_OK;
+    }
+    return plat_path_real(fallback, out, outsz);
+}
+
+int plat_dir_real(struct plat_dir *d, char *out, size_t outsz)
+{
+    return fd_path(d->fd, d->path, out, outsz);
+}
+
+int plat_dir_entries(struct plat_dir *d, const char *pattern,
+                     int (*fn)(const char *name, enum plat_entry_kind kind, void *ctx), void *ctx)
+{
+    int fd = dup(d->fd);
+    DIR *dir;
+    struct dirent *e;
+    struct plat_entries list = {NULL, 0, 0};
+    int rc = ACDL_OK;
+    if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0 || !(dir = fdopendir(fd))) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return ACDL_EIO;
+    }
+    while (rc == ACDL_OK && (e = readdir(dir)) != NULL) {
+        struct stat st;
+        if (e->d_name[0] == '.' || fnmatch(pattern, e->d_name, FNM_PERIOD) != 0 ||
+            fstatat(d->fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISDIR(st.st_mode)) {
+            continue;
+        }
+        rc = plat_entries_add(&list, e->d_name, mode_kind(st.st_mode));
+    }
+    closedir(dir);
+    return plat_entries_run(&list, rc, fn, ctx);
+}
+
+int plat_dir_open_file(struct plat_dir *d, const char *name, FILE **out, char *real, size_t realsz,
+                       enum plat_entry_kind *kind)
+{
+    struct stat st, got;
+    char target[4096];
+    int fd = -1, rc;
+    FILE *f;
+    *out = NULL;
+    *kind = PLAT_ENTRY_OTHER;
+    if (strchr(name, '/') || !strcmp(name, "..") || !strcmp(name, ".")) {
+        return ACDL_EINVAL;
+    }
+    if (fstatat(d->fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        return errno_rc(errno);
+    }
+    *kind = mode_kind(st.st_mode);
+    if (S_ISLNK(st.st_mode)) {
+        /* what the link points to: only a regular file is opened, never a FIFO or device */
+        char linkpath[8200];
+        snprintf(linkpath, sizeof(linkpath), "%s/%s", d->path, name);
+        if (plat_path_real(linkpath, target, sizeof(target)) != ACDL_OK || stat(target, &st) != 0) {
+            return ACDL_ENOTFOUND;
+        }
+        *kind = mode_kind(st.st_mode);
+        if (!S_ISREG(st.st_mode)) {
+            return ACDL_EPERM;
+        }
+        fd = open(target, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    } else if (S_ISREG(st.st_mode)) {
+        fd = openat(d->fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    } else {
+        return ACDL_EPERM;
+    }
+    if (fd < 0) {
+        return errno_rc(errno);
+    }
+    /* the entry may have been swapped since it was looked at: what is open must be it */
+    if (fstat(fd, &got) != 0 || !S_ISREG(got.st_mode) || got.st_dev != st.st_dev ||
+        got.st_ino != st.st_ino) {
+        *kind = fstat(fd, &got) == 0 ? mode_kind(got.st_mode) : PLAT_ENTRY_OTHER;
+        close(fd);
+        return ACDL_EPERM;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    snprintf(target, sizeof(target), "%s/%s", d->path, name);
+    if ((rc = fd_path(fd, target, real, realsz)) != ACDL_OK) {
+        close(fd);
+        return rc;
+    }
+    if (!(f = fdopen(fd, "rb"))) {
+        close(fd);
+        return ACDL_ENOMEM;
+    }
+    *kind = PLAT_ENTRY_FILE;
+    *out = f;
+    return ACDL_OK;
+}
+
+int plat_dir_remove_file(struct plat_dir *d, const char *name)
+{
+    return unlinkat(d->fd, name, 0) == 0 || errno == ENOENT ? ACDL_OK : errno_rc(errno);
+}
+
+int plat_dir_move_file(struct plat_dir *d, const char *name, struct plat_dir *to)
+{
+    return renameat(d->fd, name, to->fd, name) == 0 ? ACDL_OK : errno_rc(errno);
+}
+
+void plat_dir_close(struct plat_dir *d)
+{
+    if (!d) {
+        return;
+    }
+    close(d->fd);
+    free(d);
+}
+
+int plat_dir_check_writable(const char *path, char *sys, size_t syssz)
+{
+    struct stat st;
+    char probe[4200];
+    int fd, e;
+    sys[0] = '\0';
+    if (stat(path, &st) != 0) {
+        e = errno;
+        snprintf(sys, syssz, "%s", strerror(e));
+        return e == EACCES ? ACDL_EPERM : e == ENOENT || e == ENOTDIR ? ACDL_ENOTFOUND : ACDL_EIO;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(sys, syssz, "not a folder");
+        return ACDL_ENOTFOUND;
+    }
+    snprintf(probe, sizeof(probe), "%s/.acdlink-probe-%ld", path, (long)getpid());
+    fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        e = errno;
+        snprintf(sys, syssz, "%s", strerror(e));
+        return errno_rc(e) == ACDL_ENOTFOUND ? ACDL_EIO : errno_rc(e);
+    }
+    /* a file that holds a byte: a full disk refuses it even when it still has inodes */
+    ssize_t w = write(fd, "x", 1);
+    e = w == 1 ? (fsync(fd) == 0 ? 0 : errno) : errno;
+    close(fd);
+    unlink(probe);
+    if (e) {
+        snprintf(sys, syssz, "%s", strerror(e));
+        return errno_rc(e);
+    }
+    return ACDL_OK;
 }

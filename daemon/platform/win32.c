@@ -12,6 +12,8 @@
 #include <time.h>
 
 #include "core/err.h"
+#include "core/fspath.h"
+#include "platform/entries.h"
 #include "platform/platform.h"
 
 static void (*stop_cb)(void);
@@ -135,12 +137,16 @@ int plat_file_write_atomic(const char *path, const void *data, size_t len, int p
     }
     f = fopen(tmp, "wb");
     if (!f) {
-        return ACDL_EIO;
+        return errno == ENOENT   ? ACDL_ENOTFOUND
+               : errno == EACCES ? ACDL_EPERM
+               : errno == ENOSPC ? ACDL_ENOSPC
+                                 : ACDL_EIO;
     }
     if (fwrite(data, 1, len, f) != len || fflush(f) != 0 || _commit(_fileno(f)) != 0) {
+        int e = errno;
         fclose(f);
         DeleteFileA(tmp);
-        return ACDL_EIO;
+        return e == ENOSPC ? ACDL_ENOSPC : ACDL_EIO;
     }
     fclose(f);
     if (!MoveFileExA(tmp, path, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) {
@@ -251,61 +257,6 @@ char **plat_environ(void)
     return _environ;
 }
 
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int plat_dir_files(const char *dir, const char *pattern,
-                   int (*fn)(const char *name, void *ctx), void *ctx)
-{
-    char spec[4096];
-    WIN32_FIND_DATAA fd;
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = ACDL_OK;
-    snprintf(spec, sizeof(spec), "%s\\%s", dir, pattern);
-    HANDLE h = FindFirstFileA(spec, &fd);
-    if (h == INVALID_HANDLE_VALUE) {
-        DWORD e = GetLastError();
-        return e == ERROR_FILE_NOT_FOUND ? ACDL_OK
-               : e == ERROR_PATH_NOT_FOUND ? ACDL_ENOTFOUND : ACDL_EIO;
-    }
-    do {
-        if ((fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) || fd.cFileName[0] == '.') {
-            continue;
-        }
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            char **nn = realloc(names, ncap * sizeof(*names));
-            if (!nn) {
-                rc = ACDL_ENOMEM;
-                break;
-            }
-            names = nn;
-            cap = ncap;
-        }
-        names[n] = _strdup(fd.cFileName);
-        if (!names[n]) {
-            rc = ACDL_ENOMEM;
-            break;
-        }
-        n++;
-    } while (FindNextFileA(h, &fd));
-    FindClose(h);
-    if (rc == ACDL_OK && n > 1) {
-        qsort(names, n, sizeof(*names), cmp_names);
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (rc == ACDL_OK) {
-            rc = fn(names[i], ctx);
-        }
-        free(names[i]);
-    }
-    free(names);
-    return rc;
-}
-
 int plat_dir_is_empty(const char *dir, const char *ignore)
 {
     char pattern[4096];
@@ -386,4 +337,239 @@ int plat_file_sync(FILE *f)
 void plat_stdio_binary(FILE *f)
 {
     _setmode(_fileno(f), _O_BINARY);
+}
+
+/* --- paths under the allowed roots --- */
+
+static int win_rc(DWORD e)
+{
+    switch (e) {
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_BAD_NETPATH:
+    case ERROR_BAD_NET_NAME:
+    case ERROR_DIRECTORY: return ACDL_ENOTFOUND;
+    case ERROR_ACCESS_DENIED:
+    case ERROR_WRITE_PROTECT:
+    case ERROR_SHARING_VIOLATION: return ACDL_EPERM;
+    case ERROR_DISK_FULL:
+    case ERROR_HANDLE_DISK_FULL: return ACDL_ENOSPC;
+    default: return ACDL_EIO;
+    }
+}
+
+/* The final path of an open handle in the usual form (C:\dir, \\server\share\dir). */
+static int handle_path(HANDLE h, char *out, size_t outsz)
+{
+    char buf[4096];
+    DWORD n = GetFinalPathNameByHandleA(h, buf, sizeof(buf), FILE_NAME_NORMALIZED);
+    if (n == 0 || n >= sizeof(buf)) {
+        return ACDL_EIO;
+    }
+    return fspath_from_final(buf, out, outsz);
+}
+
+int plat_path_real(const char *path, char *out, size_t outsz)
+{
+    HANDLE h = CreateFileA(path, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    int rc;
+    if (h == INVALID_HANDLE_VALUE) {
+        return win_rc(GetLastError()) == ACDL_ENOTFOUND ? ACDL_ENOTFOUND : ACDL_EIO;
+    }
+    rc = handle_path(h, out, outsz);
+    CloseHandle(h);
+    return rc;
+}
+
+int plat_path_absolute(const char *path, char *out, size_t outsz)
+{
+    DWORD n = GetFullPathNameA(path, (DWORD)outsz, out, NULL);
+    return n > 0 && n < outsz ? ACDL_OK : ACDL_ETOOBIG;
+}
+
+const char *plat_entry_kind_text(enum plat_entry_kind k)
+{
+    switch (k) {
+    case PLAT_ENTRY_FILE: return "a regular file";
+    case PLAT_ENTRY_LINK: return "a symbolic link or junction";
+    case PLAT_ENTRY_DIR: return "a folder";
+    case PLAT_ENTRY_FIFO: return "a named pipe";
+    case PLAT_ENTRY_DEVICE: return "a device";
+    case PLAT_ENTRY_SOCKET: return "a socket";
+    default: return "not a regular file";
+    }
+}
+
+struct plat_dir {
+    HANDLE h; /* held open: the folder cannot be renamed or replaced meanwhile */
+    char path[4096];
+};
+
+int plat_dir_open(const char *path, struct plat_dir **out)
+{
+    struct plat_dir *d;
+    HANDLE h =
+        CreateFileA(path, FILE_LIST_DIRECTORY, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                    OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    BY_HANDLE_FILE_INFORMATION info;
+    if (h == INVALID_HANDLE_VALUE) {
+        return win_rc(GetLastError());
+    }
+    if (!GetFileInformationByHandle(h, &info) ||
+        !(info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) ||
+        (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT)) {
+        CloseHandle(h);
+        return ACDL_ENOTFOUND;
+    }
+    d = malloc(sizeof(*d));
+    if (!d) {
+        CloseHandle(h);
+        return ACDL_ENOMEM;
+    }
+    d->h = h;
+    snprintf(d->path, sizeof(d->path), "%s", path);
+    *out = d;
+    return ACDL_OK;
+}
+
+int plat_dir_real(struct plat_dir *d, char *out, size_t outsz)
+{
+    return handle_path(d->h, out, outsz);
+}
+
+int plat_dir_entries(struct plat_dir *d, const char *pattern,
+                     int (*fn)(const char *name, enum plat_entry_kind kind, void *ctx), void *ctx)
+{
+    char spec[4200];
+    WIN32_FIND_DATAA fd;
+    struct plat_entries list = {NULL, 0, 0};
+    int rc = ACDL_OK;
+    if (snprintf(spec, sizeof(spec), "%s\\%s", d->path, pattern) >= (int)sizeof(spec)) {
+        return ACDL_EINVAL;
+    }
+    HANDLE h = FindFirstFileA(spec, &fd);
+    if (h == INVALID_HANDLE_VALUE) {
+        return GetLastError() == ERROR_FILE_NOT_FOUND ? ACDL_OK : ACDL_EIO;
+    }
+    do {
+        DWORD a = fd.dwFileAttributes;
+        if (fd.cFileName[0] == '.' ||
+            ((a & FILE_ATTRIBUTE_DIRECTORY) && !(a & FILE_ATTRIBUTE_REPARSE_POINT))) {
+            continue;
+        }
+        rc = plat_entries_add(&list, fd.cFileName,
+                              (a & FILE_ATTRIBUTE_REPARSE_POINT) ? PLAT_ENTRY_LINK
+                              : (a & FILE_ATTRIBUTE_DEVICE)      ? PLAT_ENTRY_DEVICE
+                                                                 : PLAT_ENTRY_FILE);
+    } while (rc == ACDL_OK && FindNextFileA(h, &fd));
+    FindClose(h);
+    return plat_entries_run(&list, rc, fn, ctx);
+}
+
+int plat_dir_open_file(struct plat_dir *d, const char *name, FILE **out, char *real, size_t realsz,
+                       enum plat_entry_kind *kind)
+{
+    char path[8300];
+    BY_HANDLE_FILE_INFORMATION info;
+    HANDLE h;
+    int fd, rc;
+    FILE *f;
+    *out = NULL;
+    *kind = PLAT_ENTRY_OTHER;
+    if (!fspath_pattern_ok(name) || strpbrk(name, "*?")) {
+        return ACDL_EINVAL;
+    }
+    snprintf(path, sizeof(path), "%s\\%s", d->path, name);
+    /* links are followed here; real then names the target, which the caller checks */
+    h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+                    FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        return win_rc(GetLastError());
+    }
+    if (GetFileType(h) != FILE_TYPE_DISK) {
+        *kind = GetFileType(h) == FILE_TYPE_PIPE ? PLAT_ENTRY_FIFO : PLAT_ENTRY_DEVICE;
+        CloseHandle(h);
+        return ACDL_EPERM;
+    }
+    if (!GetFileInformationByHandle(h, &info) ||
+        (info.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) {
+        *kind = PLAT_ENTRY_DIR;
+        CloseHandle(h);
+        return ACDL_EPERM;
+    }
+    if ((rc = handle_path(h, real, realsz)) != ACDL_OK) {
+        CloseHandle(h);
+        return rc;
+    }
+    fd = _open_osfhandle((intptr_t)h, _O_RDONLY | _O_BINARY);
+    if (fd < 0) {
+        CloseHandle(h);
+        return ACDL_EIO;
+    }
+    if (!(f = _fdopen(fd, "rb"))) {
+        _close(fd);
+        return ACDL_ENOMEM;
+    }
+    *kind = PLAT_ENTRY_FILE;
+    *out = f;
+    return ACDL_OK;
+}
+
+int plat_dir_remove_file(struct plat_dir *d, const char *name)
+{
+    char path[8300];
+    snprintf(path, sizeof(path), "%s\\%s", d->path, name);
+    return DeleteFileA(path) || GetLastError() == ERROR_FILE_NOT_FOUND ? ACDL_OK
+                                                                       : win_rc(GetLastError());
+}
+
+int plat_dir_move_file(struct plat_dir *d, const char *name, struct plat_dir *to)
+{
+    char from[8300], dest[8300];
+    snprintf(from, sizeof(from), "%s\\%s", d->path, name);
+    snprintf(dest, sizeof(dest), "%s\\%s", to->path, name);
+    return MoveFileExA(from, dest, MOVEFILE_REPLACE_EXISTING | MOVEFILE_COPY_ALLOWED)
+               ? ACDL_OK
+               : win_rc(GetLastError());
+}
+
+void plat_dir_close(struct plat_dir *d)
+{
+    if (!d) {
+        return;
+    }
+    CloseHandle(d->h);
+    free(d);
+}
+
+int plat_dir_check_writable(const char *path, char *sys, size_t syssz)
+{
+    char probe[4200];
+    DWORD attr = GetFileAttributesA(path), e, w = 0;
+    sys[0] = '\0';
+    if (attr == INVALID_FILE_ATTRIBUTES || !(attr & FILE_ATTRIBUTE_DIRECTORY)) {
+        e = GetLastError();
+        snprintf(sys, syssz, "%s",
+                 attr == INVALID_FILE_ATTRIBUTES ? "cannot be found" : "not a folder");
+        return attr == INVALID_FILE_ATTRIBUTES && win_rc(e) == ACDL_EPERM ? ACDL_EPERM
+                                                                          : ACDL_ENOTFOUND;
+    }
+    snprintf(probe, sizeof(probe), "%s\\.acdlink-probe-%lu", path,
+             (unsigned long)GetCurrentProcessId());
+    HANDLE h = CreateFileA(probe, GENERIC_WRITE, 0, NULL, CREATE_NEW,
+                           FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        e = GetLastError();
+        snprintf(sys, syssz, "Windows error %lu", (unsigned long)e);
+        return win_rc(e) == ACDL_ENOTFOUND ? ACDL_EIO : win_rc(e);
+    }
+    BOOL ok = WriteFile(h, "x", 1, &w, NULL) && w == 1 && FlushFileBuffers(h);
+    e = ok ? 0 : GetLastError();
+    CloseHandle(h);
+    if (!ok) {
+        snprintf(sys, syssz, "Windows error %lu", (unsigned long)e);
+        return win_rc(e);
+    }
+    return ACDL_OK;
 }

@@ -97,7 +97,10 @@ void upload_explain(const struct upload_answer *a, char *out, size_t outsz)
     case UPLOAD_FAIL_NONE:
         break;
     }
-    if (a->status == 401 || a->status == 403) {
+    if (a->status == 0) {
+        /* file targets: no server, the connector says what it found */
+        snprintf(out, outsz, "%s", a->answer);
+    } else if (a->status == 401 || a->status == 403) {
         snprintf(out, outsz,
                  "Authentication: the server answered %d. Check the API key (set it again as "
                  "an admin; it is shown only once by the WFM).",

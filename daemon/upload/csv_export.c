@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/roots.h"
 #include "core/err.h"
 #include "core/tz.h"
 #include "platform/platform.h"
@@ -145,21 +146,20 @@ static int check(json_t **settings, char *err, size_t errsz)
                *date_fmt = "dd/mm/yyyy", *time_fmt = "hh:mm", *a_date = "yyyy-mm-dd",
                *a_time = "hh:mm:ss", *a_zone = "UTC";
     json_t *columns = NULL, *a_columns = NULL;
-    int header = 1, decimals = 0, max_intervals = 10000;
+    int header = 1, decimals = 0, max_intervals = 10000, create_folder = 0;
     json_error_t je;
-    char probe[64];
+    char probe[64], why[1600];
     if (json_unpack_ex(*settings, &je, JSON_STRICT,
-                       "{s:s, s?s, s?s, s?s, s?s, s?o, s?b, s?i, s?i, s?o, s?s, s?s, s?s}",
-                       "folder", &folder, "file_prefix", &prefix, "separator", &sep,
-                       "date_format", &date_fmt, "time_format", &time_fmt, "columns", &columns,
-                       "header", &header, "decimals", &decimals, "max_intervals",
-                       &max_intervals, "agent_columns", &a_columns, "agent_date_format",
-                       &a_date, "agent_time_format", &a_time, "agent_time_zone",
-                       &a_zone) != 0) {
+                       "{s:s, s?s, s?s, s?s, s?s, s?o, s?b, s?i, s?i, s?o, s?s, s?s, s?s, s?b}",
+                       "folder", &folder, "file_prefix", &prefix, "separator", &sep, "date_format",
+                       &date_fmt, "time_format", &time_fmt, "columns", &columns, "header", &header,
+                       "decimals", &decimals, "max_intervals", &max_intervals, "agent_columns",
+                       &a_columns, "agent_date_format", &a_date, "agent_time_format", &a_time,
+                       "agent_time_zone", &a_zone, "create_folder", &create_folder) != 0) {
         snprintf(err, errsz,
-                 "settings: %s (csv-export takes folder, file_prefix, separator, date_format, "
-                 "time_format, columns, header, decimals, max_intervals, agent_columns, "
-                 "agent_date_format, agent_time_format, agent_time_zone)",
+                 "settings: %s (csv-export takes folder, create_folder, file_prefix, separator, "
+                 "date_format, time_format, columns, header, decimals, max_intervals, "
+                 "agent_columns, agent_date_format, agent_time_format, agent_time_zone)",
                  je.text);
         return ACDL_EINVAL;
     }
@@ -210,6 +210,10 @@ static int check(json_t **settings, char *err, size_t errsz)
                              "Europe/Berlin)", a_zone);
         return ACDL_EINVAL;
     }
+    if (roots_check_folder(ROOTS_EXPORT, folder, NULL, 0, why, sizeof(why)) != ACDL_OK) {
+        snprintf(err, errsz, "folder: %s", why);
+        return ACDL_EINVAL;
+    }
     json_t *cols = NULL, *acols = NULL;
     if (check_columns(columns, "columns", 0, sep[0], default_columns,
                       sizeof(default_columns) / sizeof(default_columns[0]), &cols, err,
@@ -221,10 +225,10 @@ static int check(json_t **settings, char *err, size_t errsz)
         json_decref(acols);
         return ACDL_EINVAL;
     }
-    json_t *n = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:i, s:i, s:o, s:s, s:s, s:s}",
-                          "folder", folder, "file_prefix", prefix, "separator", sep,
-                          "date_format", date_fmt, "time_format", time_fmt, "columns", cols,
-                          "header", header, "decimals", decimals, "max_intervals",
+    json_t *n = json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:o, s:b, s:i, s:i, s:o, s:s, s:s, s:s}",
+                          "folder", folder, "create_folder", create_folder, "file_prefix", prefix,
+                          "separator", sep, "date_format", date_fmt, "time_format", time_fmt,
+                          "columns", cols, "header", header, "decimals", decimals, "max_intervals",
                           max_intervals, "agent_columns", acols, "agent_date_format", a_date,
                           "agent_time_format", a_time, "agent_time_zone", zone);
     if (!n) {
@@ -371,24 +375,62 @@ static int build(const struct upload_target *t, const struct upload_row *rows, s
     return ACDL_OK;
 }
 
+/* The target's folder, checked against the export roots now (they or the folder may have
+ * changed since the settings were saved), resolved into real. Fills a and returns 0 when it
+ * may not be used. */
+static int folder_allowed(const struct upload_target *t, char *real, size_t realsz,
+                          struct upload_answer *a)
+{
+    char why[1600];
+    const char *folder = settings_str(t->settings, "folder", "");
+    if (roots_check_folder(ROOTS_EXPORT, folder, real, realsz, why, sizeof(why)) != ACDL_OK) {
+        a->fail = UPLOAD_FAIL_CONFIG;
+        snprintf(a->error, sizeof(a->error), "folder: %.480s", why);
+        return 0;
+    }
+    return 1;
+}
+
+/* A sentence for a folder that cannot be written (rc from plat_*), into a->error. */
+static void folder_problem(struct upload_answer *a, const char *what, int rc)
+{
+    const char *why = rc == ACDL_ENOTFOUND ? "is missing (create it, or set create_folder)"
+                      : rc == ACDL_EPERM   ? "is not writable for the daemon's user"
+                      : rc == ACDL_ENOSPC  ? "is on a full disk (disk full)"
+                                           : "cannot be written (input/output error)";
+    a->fail = UPLOAD_FAIL_FILE;
+    snprintf(a->error, sizeof(a->error), "%.400s %s", what, why);
+}
+
 static int send_payload(const struct upload_target *t, const struct upload_payload *p,
                         const char *key, struct upload_answer *a)
 {
-    char path[1200];
-    const char *folder = settings_str(t->settings, "folder", "");
-    memset(a, 0, sizeof(*a));
+    char path[1200], real[1024];
+    int rc;
+    memset(a, 0, sizeof(a[0]));
     a->retry_after = -1;
     if (strchr(p->endpoint, '/') || strchr(p->endpoint, '\\') || p->endpoint[0] == '.') {
         a->fail = UPLOAD_FAIL_CONFIG;
         snprintf(a->error, sizeof(a->error), "bad file name");
         return ACDL_OK;
     }
-    snprintf(path, sizeof(path), "%s%c%s", folder, PLAT_PATH_SEP, p->endpoint);
-    if (plat_mkdir_p(folder, 0) != ACDL_OK ||
-        plat_file_write_atomic(path, p->body, p->len, 0) != ACDL_OK) {
-        a->fail = UPLOAD_FAIL_FILE;
-        snprintf(a->error, sizeof(a->error), "cannot write %.900s (check that the folder exists "
-                 "and the daemon's user may write there)", path);
+    if (!folder_allowed(t, real, sizeof(real), a)) {
+        return ACDL_OK;
+    }
+    if (json_is_true(json_object_get(t->settings, "create_folder")) && !plat_path_exists(real) &&
+        (rc = plat_mkdir_p(real, 0)) != ACDL_OK) {
+        folder_problem(a, real, rc == ACDL_EIO ? ACDL_EPERM : rc);
+        return ACDL_OK;
+    }
+    snprintf(path, sizeof(path), "%s%c%s", real, PLAT_PATH_SEP, p->endpoint);
+    if ((rc = plat_file_write_atomic(path, p->body, p->len, 0)) != ACDL_OK) {
+        char what[1100];
+        if (rc == ACDL_ENOTFOUND || rc == ACDL_EPERM) {
+            snprintf(what, sizeof(what), "the folder %s", real);
+        } else {
+            snprintf(what, sizeof(what), "%s: the folder %s", p->endpoint, real);
+        }
+        folder_problem(a, what, rc);
         return ACDL_OK;
     }
     a->status = 201;
@@ -396,23 +438,38 @@ static int send_payload(const struct upload_target *t, const struct upload_paylo
     return ACDL_OK;
 }
 
-/* Writes and removes a probe file in the folder. */
+/* The connection test of a folder: whether it exists and a file can be created in it (a
+ * probe file is written and removed). Creates nothing else, whatever create_folder says. */
 static int probe(const struct upload_target *t, struct upload_answer *a)
 {
-    struct upload_payload p;
-    memset(&p, 0, sizeof(p));
-    p.body = (char *)"";
-    snprintf(p.endpoint, sizeof(p.endpoint), "acdlink-connection-test.tmp-probe");
-    int rc = send_payload(t, &p, NULL, a);
-    if (a->fail == UPLOAD_FAIL_NONE) {
-        char path[1200];
-        snprintf(path, sizeof(path), "%s%c%s", settings_str(t->settings, "folder", ""),
-                 PLAT_PATH_SEP, p.endpoint);
-        plat_file_remove(path);
-        snprintf(a->answer, sizeof(a->answer), "the folder is writable");
-        a->status = 200;
+    char real[1024], sys[256];
+    int rc;
+    memset(a, 0, sizeof(a[0]));
+    a->retry_after = -1;
+    if (!folder_allowed(t, real, sizeof(real), a)) {
+        return ACDL_OK;
     }
-    return rc;
+    rc = plat_dir_check_writable(real, sys, sizeof(sys));
+    if (rc == ACDL_ENOTFOUND && json_is_true(json_object_get(t->settings, "create_folder"))) {
+        a->fail = UPLOAD_FAIL_NONE;
+        snprintf(a->answer, sizeof(a->answer),
+                 "Folder: %.900s is missing; it is created with the first delivery "
+                 "(create_folder).",
+                 real);
+        return ACDL_OK;
+    }
+    if (rc != ACDL_OK) {
+        char what[1100];
+        snprintf(what, sizeof(what), "the folder %s", real);
+        folder_problem(a, what, rc);
+        if (sys[0]) {
+            size_t n = strlen(a->error);
+            snprintf(a->error + n, sizeof(a->error) - n, " (%.200s)", sys);
+        }
+        return ACDL_OK;
+    }
+    snprintf(a->answer, sizeof(a->answer), "Folder: %.900s exists and is writable.", real);
+    return ACDL_OK;
 }
 
 /* One line per span with agent_columns (default StartDate;StartTime;EndDate;EndTime;AgentID;

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertError, assertStatus, createUser, pw, show, startWithAdmin } from '../lib/api.mjs';
-import { login, makeTempDir, runCli } from '../lib/daemon.mjs';
+import { TEST_ROOT, login, makeTempDir, runCli } from '../lib/daemon.mjs';
 
 let one;
 let two;
@@ -19,7 +19,7 @@ const csvSource = {
   kind: 'csv',
   time_zone: 'Europe/Berlin',
   settings: {
-    csv: { folder: '/srv/acd/export', pattern: '*.csv', separator: ';' },
+    csv: { folder: path.join(TEST_ROOT, 'acdlink-acd', 'export'), pattern: '*.csv', separator: ';' },
     columns: { queue: 'Split', date: 'Date', time: 'Time' },
     metrics: { offered: 'Offered', handled: 'Handled', aht: 'AHT' },
   },
@@ -30,7 +30,7 @@ const agentSource = {
   product: 'agent_states',
   time_zone: 'Europe/Berlin',
   settings: {
-    csv: { folder: '/srv/acd/agents', separator: ';' },
+    csv: { folder: path.join(TEST_ROOT, 'acdlink-acd', 'agents'), separator: ';' },
     columns: { agent: 'Agent', activity: 'State', start: 'Start', end: 'End' },
     agent_states: { span: 'start_end' },
   },
@@ -69,7 +69,7 @@ async function buildSetup(admin) {
   assertStatus(await admin.post('/api/v1/activities', { identifier: 'PHONE', name: 'Phone' }), 201);
   assertStatus(await admin.post('/api/v1/agents', { identifier: 'anna@example.com', name: 'Anna', external_ids: [{ source_id: agentsSrc.body.id, ext_agent: '0042' }] }), 201);
   assertStatus(await admin.post('/api/v1/activity-codes', { source_id: agentsSrc.body.id, code: 'AUX1', activity: 'BREAK' }), 200);
-  assertStatus(await admin.post('/api/v1/targets', { name: 'WFM files', connector: 'csv-export', settings: { folder: '/var/lib/acdlink/wfm-out' } }), 201);
+  assertStatus(await admin.post('/api/v1/targets', { name: 'WFM files', connector: 'csv-export', settings: { folder: path.join(TEST_ROOT, 'acdlink-wfm-out') } }), 201);
 }
 
 before(async () => {
@@ -106,7 +106,7 @@ test('the export names everything by name, carries no ids and no secrets, and ma
   assert.deepEqual(doc.activities.map((a) => a.identifier), ['BREAK', 'PHONE'], 'no built-in activity');
   assert.deepEqual(doc.agents, [{ identifier: 'anna@example.com', name: 'Anna', external_ids: [{ source: 'Agent CSV', ext_agent: '0042' }] }]);
   assert.deepEqual(doc.activity_codes, [{ source: 'Agent CSV', code: 'AUX1', activity: 'BREAK' }]);
-  assert.deepEqual(doc.targets.map((t) => [t.name, t.connector, t.settings.folder]), [['WFM files', 'csv-export', '/var/lib/acdlink/wfm-out']]);
+  assert.deepEqual(doc.targets.map((t) => [t.name, t.connector, t.settings.folder]), [['WFM files', 'csv-export', path.join(TEST_ROOT, 'acdlink-wfm-out')]]);
   assert.equal(doc.mappings.length, 4);
   const cb = doc.mappings.find((m) => m.value_type === 'callbacks');
   assert.deepEqual(cb, { queue: 'SERVICE', value_type: 'callbacks', formula: 'round(p1 / 10.0, 1)', inputs: [{ source: 'Avaya CSV', ext_queue: '201', metric: 'offered' }] });

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { bearer, client, login } from '../lib/daemon.mjs';
+import { TEST_ROOT, bearer, client, login } from '../lib/daemon.mjs';
 import { ROOT, SAMPLE_SOURCE, loadSpec, pw, routeTable, startWithAdmin } from '../lib/api.mjs';
 import { makeChecker, specChecker } from '../lib/schema.mjs';
 
@@ -270,7 +270,8 @@ test('answers of every route (success and typical errors) match the spec', async
   // backup (a tar answer) and the Xlink migration (a dry run, a refused upload)
   await a.get('/api/v1/backup');
   await viewer.get('/api/v1/backup');
-  const ini = '[Csv]\r\nSource=/srv/acd\r\nGroupColumn=1\r\nDateColumn=2\r\nTimeColumn=3\r\n'
+  const ini = `[Csv]\r\nSource=${TEST_ROOT}/acdlink-acd\r\n`
+    + 'GroupColumn=1\r\nDateColumn=2\r\nTimeColumn=3\r\n'
     + 'ColumnNames=Q;D;T;Offered\r\nTimeZone=1\r\n';
   await a.post('/api/v1/xlink-imports', {
     files: [{ name: 'isps_ul.ini', content_base64: Buffer.from(ini).toString('base64') }], dry_run: true,
@@ -299,6 +300,7 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.get('/api/v1/deliveries/999999');
   await a.post('/api/v1/deliveries/999999/retry');
   await a.get('/api/v1/backlog');
+  await a.get('/api/v1/roots');
   await a.get('/api/v1/metrics');
   await anon.get('/api/v1/metrics');
   await a.delete(`/api/v1/targets/${tg.body.id}`);

@@ -25,6 +25,8 @@ before(async () => {
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-conn-'));
   out = path.join(folder, 'wfm-in');
   custom = path.join(folder, 'custom');
+  fs.mkdirSync(out); // csv-export creates no folder unless create_folder says so
+  fs.mkdirSync(custom);
   assertStatus(await admin.post('/api/v1/targets', { name: 'Files', connector: 'csv-export', settings: { folder: out } }), 201);
   assertStatus(await admin.post('/api/v1/targets', {
     name: 'Custom files', connector: 'csv-export',

@@ -38,8 +38,11 @@ function rand() {
 
 const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
 
+// the default import root, DATA/import (an empty setting), holds the ACD folder
+const ENV = { ACDLINK_IMPORT_ROOTS: '' };
+
 async function start() {
-  return startDaemon({ dataDir, args: ARGS });
+  return startDaemon({ dataDir, args: ARGS, env: ENV });
 }
 
 function sql(q) {
@@ -50,10 +53,10 @@ function sql(q) {
 
 before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-crash-'));
-  folder = path.join(dataDir, 'acd');
-  fs.mkdirSync(folder);
+  folder = path.join(dataDir, 'import', 'acd');
+  fs.mkdirSync(folder, { recursive: true });
   wfm = await startWfm({ kind: 'injixo' });
-  const d = await startDaemon({ dataDir, args: ARGS, users: [ROOT] });
+  const d = await startDaemon({ dataDir, args: ARGS, env: ENV, users: [ROOT] });
   const admin = await login(d, ROOT.name, ROOT.password);
   token = (await createToken(admin, 'crash', 'admin')).token;
   assertStatus(await admin.post('/api/v1/targets', {

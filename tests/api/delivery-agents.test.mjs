@@ -26,6 +26,7 @@ before(async () => {
   ({ d, admin } = await startWithAdmin({ args: ['--upload-backoff-base', '1', '--upload-backoff-cap', '1'] }));
   base = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-deliv-agents-'));
   out = path.join(base, 'out');
+  fs.mkdirSync(out);
   injixo = await startWfm({ kind: 'injixo' });
   json = await startWfm({ kind: 'https-json', apiKey: 'tok' });
   assertStatus(await admin.post('/api/v1/targets', {

@@ -82,7 +82,8 @@ function parseDayFile(file) {
 }
 
 before(async () => {
-  d = await startDaemon();
+  // the default export root DATA/export (an empty setting): the demo's target writes there
+  d = await startDaemon({ env: { ACDLINK_EXPORT_ROOTS: '' } });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-demo-'));
   folder = path.join(tmp, 'acd export');
   assert.ok(d.initialAdminPassword(), 'a daemon without users writes initial-admin-password');
@@ -196,13 +197,13 @@ test('SALES results are the sums (and the handled-weighted AHT) of splits 101 + 
   }
 });
 
-test('the demo delivers its results as CSV files into DATA/demo-wfm; the backlog is zero', async () => {
+test('the demo delivers its results as CSV files into DATA/export/demo-wfm; the backlog is zero', async () => {
   assert.match(first.out, /target "Demo WFM" \(#\d+\): csv-export into /, first.text);
   assert.match(first.out, /delivered: \d+ batches acknowledged, \d+ files in .*demo-wfm, backlog 0/, first.text);
   assert.match(first.out, /#\/deliveries/, first.text);
   const targets = await list('/api/v1/targets');
   assert.deepEqual(targets.map((t) => [t.name, t.connector]), [['Demo WFM', 'csv-export']]);
-  const out = path.join(d.dataDir, 'demo-wfm');
+  const out = path.join(fs.realpathSync(d.dataDir), 'export', 'demo-wfm');
   assert.equal(targets[0].settings.folder, out);
   const files = fs.readdirSync(out).sort();
   assert.ok(files.length >= 1 && files.every((f) => /^acdlink-intervals-\d{8}T\d{6}Z-[0-9a-f]{16}\.csv$/.test(f)), files.join(', '));

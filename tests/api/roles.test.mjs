@@ -54,7 +54,7 @@ before(async () => {
   })).body;
   // a target and a delivered batch (a csv-export into a temporary folder)
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-roles-'));
-  victimTarget = (await admin.post('/api/v1/targets', { name: 'matrix-victim', connector: 'csv-export', settings: { folder: path.join(folder, 'out') } })).body;
+  victimTarget = (await admin.post('/api/v1/targets', { name: 'matrix-victim', connector: 'csv-export', settings: { folder: path.join(folder, 'out'), create_folder: true } })).body;
   const { source } = await contactPipeline(admin, folder, ['901'], { name: 'matrix-acd' });
   writeCsv(folder, 'a.csv', [line('901', '2026-11-24', '08:00', 3, 2, 10)]);
   await runDays(admin, source.id, '2026-11-24');

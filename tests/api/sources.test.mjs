@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { login } from '../lib/daemon.mjs';
+import { TEST_ROOT, login } from '../lib/daemon.mjs';
 import {
   assertError, assertInvalidField, assertStatus, createUser, pw, show, startWithAdmin,
 } from '../lib/api.mjs';
@@ -36,7 +36,7 @@ const csvSource = (over = {}) => ({
   time_zone: 'Europe/Berlin',
   interval_minutes: 15,
   settings: {
-    csv: { folder: '/var/lib/acdlink/import/avaya', pattern: '*.csv', separator: ';', encoding: 'windows-1252', date_order: 'dmy' },
+    csv: { folder: path.join(TEST_ROOT, 'acdlink-avaya'), pattern: '*.csv', separator: ';', encoding: 'windows-1252', date_order: 'dmy' },
     columns: { queue: 'Split', date: 'Date', time: 'Time' },
     metrics: { offered: 'CallsOffered', handled: 'ACDCalls', handle_time: 5 },
   },

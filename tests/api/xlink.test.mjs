@@ -126,6 +126,7 @@ test('the import creates sources, queues and mappings once; a converted source i
   const inst = path.join(dir, 'xlink');
   const exportDir = path.join(dir, 'export');
   const agentDir = path.join(dir, 'agents');
+  const halfDir = path.join(dir, 'half'); // Windows folders are refused on this machine
   fs.mkdirSync(inst);
   fs.mkdirSync(exportDir);
   fs.mkdirSync(agentDir);
@@ -135,7 +136,8 @@ test('the import creates sources, queues and mappings once; a converted source i
   const ul = fs.readFileSync(path.join(inst, 'isps_ul.ini'), 'latin1')
     .replace('Source=D:\\ACD\\Export', `Source=${exportDir}`)
     .replace('DeleteImportFiles=1', 'DeleteImportFiles=0')
-    .replace('ActivitySource=D:\\ACD\\Agents', `ActivitySource=${agentDir}`);
+    .replace('ActivitySource=D:\\ACD\\Agents', `ActivitySource=${agentDir}`)
+    .replace('Source=E:\\half', `Source=${halfDir}`);
   fs.writeFileSync(path.join(inst, 'isps_ul.ini'), Buffer.from(ul, 'latin1'));
   fs.writeFileSync(path.join(exportDir, 'calls.csv'), Buffer.from([
     'Queue;Date;Time;CallsOffered;CallsHandled;AHT;Wartezeit (s)',

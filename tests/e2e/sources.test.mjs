@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { exact, launchBrowser } from '../lib/browser.mjs';
-import { REPO_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
+import { REPO_ROOT, TEST_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 
 const SHOTS = process.env.ACDL_E2E_SHOTS || path.join(os.tmpdir(), 'acdl');
 const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
@@ -282,10 +282,10 @@ test('value types: built-ins marked and renamable, custom ones created, 409 reas
 const CSV_NAME = 'Avaya CSV';
 const CSV_EXPECTED = {
   csv: {
-    folder: '/var/lib/acdlink/import/avaya', pattern: 'hsplit_*.csv', separator: ';', quote: '"',
+    folder: path.join(TEST_ROOT, 'acdlink-avaya'), pattern: 'hsplit_*.csv', separator: ';', quote: '"',
     encoding: 'windows-1252', skip_lines: 2, header: true, date_order: 'dmy', date_format: null,
     time_format: null, timestamp_format: null, after_import: 'move',
-    archive_folder: '/var/lib/acdlink/import/avaya/done', strict: false,
+    archive_folder: path.join(TEST_ROOT, 'acdlink-avaya', 'done'), strict: false,
   },
   columns: {
     queue: 'Split', queue_name: 'Split name', date: 'Date', time: 'Time', timestamp: null,

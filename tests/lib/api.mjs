@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { REPO_ROOT, describe as describeRes, login, parseSetCookie, startDaemon } from './daemon.mjs';
+import { REPO_ROOT, TEST_ROOT, describe as describeRes, login, parseSetCookie, startDaemon } from './daemon.mjs';
 
 export const ROLE_RANK = { public: 0, viewer: 1, operator: 2, admin: 3 };
 export const USER_ROLES = ['viewer', 'operator', 'admin'];
@@ -88,7 +88,7 @@ export function SAMPLE_SOURCE(name) {
     kind: 'csv',
     time_zone: 'Europe/Berlin',
     settings: {
-      csv: { folder: '/srv/acd/export', separator: ';' },
+      csv: { folder: path.join(TEST_ROOT, 'acdlink-acd', 'export'), separator: ';' },
       columns: { queue: 'Split', date: 'Date', time: 'Time' },
       metrics: { offered: 'Offered', handled: 'Handled' },
     },

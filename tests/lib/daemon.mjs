@@ -107,8 +107,16 @@ export async function addUser(dataDir, { name, role, password }, { bin = findBin
 }
 
 /**
+ * The folder tests keep their CSV folders in (the system's temporary folder, resolved): every
+ * daemon and command the tests start has it as its import and export root, so sources and
+ * csv-export targets may use folders made with makeTempDir() (but never a data folder).
+ */
+export const TEST_ROOT = fs.realpathSync(os.tmpdir());
+
+/**
  * The environment for a child: ours without any ACDLINK_* variable (so a developer's settings
- * cannot change test results; the daemon also refuses unknown ACDLINK_* names), plus `extra`.
+ * cannot change test results; the daemon also refuses unknown ACDLINK_* names), the test roots
+ * (TEST_ROOT), plus `extra`.
  */
 export function childEnv(extra = {}) {
   const env = {};
@@ -117,7 +125,7 @@ export function childEnv(extra = {}) {
       env[k] = v;
     }
   }
-  return { ...env, ...extra };
+  return { ...env, ACDLINK_IMPORT_ROOTS: TEST_ROOT, ACDLINK_EXPORT_ROOTS: TEST_ROOT, ...extra };
 }
 
 function sleep(ms) {

@@ -37,7 +37,7 @@ static json_t *source_json(const struct store_source *s)
  * s->settings by the normalised JSON. Answers 422 and returns the status when bad. */
 static int check_settings(struct req *r, struct store_source *s, const json_t *settings)
 {
-    char err[512];
+    char err[2000];
     enum source_kind kind;
     enum source_layout layout;
     struct source_cfg *cfg = malloc(sizeof(*cfg));
@@ -60,6 +60,11 @@ static int check_settings(struct req *r, struct store_source *s, const json_t *s
                          "password field instead: it is stored sealed and never shown",
                          "odbc.connection_string: holds a password (PWD= or Password=), which "
                          "would be readable by every viewer");
+    } else if (source_cfg_check_paths(cfg, err, sizeof(err)) != ACDL_OK) {
+        st = reply_error(r, 422, "invalid_field",
+                         "use a folder inside the allowed import folders (GET /api/v1/roots); "
+                         "changing them needs access to the machine (import_roots)",
+                         "%s", err);
     } else {
         json_t *norm = source_cfg_settings_json(cfg);
         char *text = json_dumps(norm, JSON_COMPACT | JSON_SORT_KEYS);

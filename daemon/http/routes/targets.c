@@ -333,12 +333,12 @@ static int run_test(struct app *app, void *p, json_t **result, char *err, size_t
         return rc;
     }
     upload_explain(&a, msg, sizeof(msg));
-    const char *failure = a.fail != UPLOAD_FAIL_NONE ? fail_name(a.fail)
-                          : a.status == 401 || a.status == 403 ? "auth"
-                          : a.status == 404                    ? "not_found"
-                          : a.status >= 200 && a.status < 300  ? NULL
-                          : a.status >= 500                    ? "server"
-                                                               : "refused";
+    const char *failure = a.fail != UPLOAD_FAIL_NONE                             ? fail_name(a.fail)
+                          : a.status == 401 || a.status == 403                   ? "auth"
+                          : a.status == 404                                      ? "not_found"
+                          : a.status == 0 || (a.status >= 200 && a.status < 300) ? NULL
+                          : a.status >= 500                                      ? "server"
+                                                                                 : "refused";
     *result = json_pack("{s:b, s:o, s:o, s:s}", "ok", failure == NULL, "failure",
                         failure ? json_string(failure) : json_null(), "status",
                         a.status ? json_integer(a.status) : json_null(), "message", msg);
