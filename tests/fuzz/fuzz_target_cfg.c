@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
+#include "config/roots.h"
 #include "core/err.h"
 #include "upload/connector.h"
 
@@ -16,9 +18,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const names[] = {"injixo-api", "csv-export", "https-json"};
+    static int roots_ready;
     char err[512];
     if (size < 1 || size > 65536) {
         return 0;
+    }
+    if (!roots_ready) {
+        /* csv-export folders anywhere but in a data folder that does not exist */
+        struct acdl_config cfg;
+        config_defaults(&cfg);
+        snprintf(cfg.data_dir, sizeof(cfg.data_dir), "/nonexistent/acdlink-fuzz");
+        snprintf(cfg.export_roots, sizeof(cfg.export_roots), "/");
+        roots_ready = roots_init(&cfg, err, sizeof(err)) == ACDL_OK;
     }
     const struct upload_connector *con = upload_connector_find(names[data[0] % 3]);
     json_t *j = json_loadb((const char *)data + 1, size - 1, JSON_REJECT_DUPLICATES, NULL);

@@ -86,8 +86,8 @@ static void test_url(void)
     CHECK_EQ_STR(host, "::1");
     CHECK_EQ_INT(port, 8443);
     CHECK_EQ_STR(path, "/in?x=1");
-    const char *bad[] = {"http://h/",        "https://",     "https://u:p@h/", "https://h:0/",
-                         "https://h:99999/", "https://h x/", "https://h_/",    "https://[::1/"};
+    const char *bad[] = {"http://h/", "https://", "https://u:p@h/", "https://h:0/",
+                         "https://h:99999/", "https://h x/", "https://h_/", "https://[::1/"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         CHECK_EQ_INT(https_url_parse(bad[i], host, sizeof(host), &port, path, sizeof(path), &why),
                      ACDL_EINVAL);
@@ -130,14 +130,13 @@ static void test_injixo(void)
     json_t *body = json_loads(p.body ? p.body : "", 0, NULL);
     json_t *data = json_object_get(body, "data");
     CHECK_EQ_INT(json_array_size(data), 7);
-    CHECK_EQ_INT(json_integer_value(
-                     json_object_get(json_object_get(body, "meta"), "integrationConfigurationId")),
+    CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(body, "meta"),
+                                                    "integrationConfigurationId")),
                  12);
     long long offered = 0, handled = 0, ms = 0;
     size_t i;
     json_t *ev;
-    json_array_foreach(data, i, ev)
-    {
+    json_array_foreach(data, i, ev) {
         json_t *pr = json_object_get(ev, "properties");
         offered += json_is_true(json_object_get(pr, "offered"));
         handled += json_is_true(json_object_get(pr, "handled"));
@@ -174,8 +173,8 @@ static void test_csv(void)
     CHECK_EQ_INT(upload_csv_export.check(&s, err, sizeof(err)), ACDL_OK);
     struct upload_target t = {1, "t", "csv-export", s, NULL};
     /* 2026-10-25 00:30Z is 02:30 CEST; 01:30Z is the second 02:30 (CET) */
-    struct upload_row rows[2] = {row("A;1", 1792888200, 5, 4, 10.5),
-                                 row("A;1", 1792891800, 1, 1, 20)};
+    struct upload_row rows[2] = {row("A;1", 1792888200, 5, 4, 10.5), row("A;1", 1792891800, 1,
+                                                                           1, 20)};
     struct upload_payload p;
     memset(&p, 0, sizeof(p));
     CHECK_EQ_INT(upload_csv_export.build(&t, rows, 2, "0123456789abcdef0123", &p), ACDL_OK);
@@ -185,13 +184,12 @@ static void test_csv(void)
     CHECK(strstr(p.endpoint, "-0123456789abcdef.csv") != NULL);
     upload_payload_clear(&p);
     json_decref(s);
-    const char *bad[][2] = {
-        {"{\"folder\":\"/tmp/x\",\"date_format\":\"d/m/y\"}", "date_format"},
-        {"{\"folder\":\"/tmp/x\",\"time_format\":\"\"}", "time_format"},
-        {"{\"folder\":\"/tmp/x\",\"decimals\":9}", "decimals"},
-        {"{\"folder\":\"/tmp/x\",\"columns\":[{\"header\":\"a\"}]}", "columns[0]"},
-        {"{\"folder\":\"/tmp/x\",\"max_intervals\":0}", "max_intervals"},
-        {"{}", "folder"}};
+    const char *bad[][2] = {{"{\"folder\":\"/tmp/x\",\"date_format\":\"d/m/y\"}", "date_format"},
+                            {"{\"folder\":\"/tmp/x\",\"time_format\":\"\"}", "time_format"},
+                            {"{\"folder\":\"/tmp/x\",\"decimals\":9}", "decimals"},
+                            {"{\"folder\":\"/tmp/x\",\"columns\":[{\"header\":\"a\"}]}", "columns[0]"},
+                            {"{\"folder\":\"/tmp/x\",\"max_intervals\":0}", "max_intervals"},
+                            {"{}", "folder"}};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         s = json_loads(bad[i][0], 0, NULL);
         err[0] = '\0';
