@@ -205,19 +205,29 @@ static int check_expression(const char *field, const char *text, char *err, size
     }
 }
 
-/* A folder must be an absolute path by the rules of POSIX or Windows (core/fspath.h): settings
- * written for one appliance are read on others (config apply, Xlink migration). Whether it
- * can be used here is checked against the allowed roots (source_cfg_check_paths). */
+/* A folder must be an absolute path (core/fspath.h): a POSIX one, or one with a Windows drive
+ * letter (settings written for one appliance are read on others: config apply, the Xlink
+ * migration); a UNC share only where acdlink runs on Windows, since elsewhere a share must be
+ * mounted first. Whether it can be used here is checked against the allowed roots
+ * (source_cfg_check_paths). */
 static int check_folder(const char *field, const char *folder, char *err, size_t errsz)
 {
     char norm[SOURCE_PATH_MAX];
     const char *why = NULL, *why_win = NULL;
-    int host_win = PLAT_PATH_WINDOWS;
-    if (fspath_normalize(FSPATH_POSIX, folder, norm, sizeof(norm), &why) == ACDL_OK ||
+    int unc = (folder[0] == '\\' || folder[0] == '/') && (folder[1] == '\\' || folder[1] == '/');
+    if ((!unc || !PLAT_PATH_WINDOWS) &&
+        fspath_normalize(FSPATH_POSIX, folder, norm, sizeof(norm), &why) == ACDL_OK) {
+        return ACDL_OK;
+    }
+    if ((!unc || PLAT_PATH_WINDOWS) &&
         fspath_normalize(FSPATH_WINDOWS, folder, norm, sizeof(norm), &why_win) == ACDL_OK) {
         return ACDL_OK;
     }
-    why = host_win ? why_win : why;
+    if (unc && !PLAT_PATH_WINDOWS) {
+        return fail(err, errsz, field, "must be an absolute path: a Windows share (UNC path) is "
+                                       "not a folder here; mount it and give the mounted folder");
+    }
+    why = PLAT_PATH_WINDOWS ? why_win : why;
     return fail(err, errsz, field, why ? why : "is too long");
 }
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { REPO_ROOT, bearer, runCli } from '../lib/daemon.mjs';
+import { REPO_ROOT, TEST_ROOT, bearer, runCli } from '../lib/daemon.mjs';
 import {
   assertError, assertInvalidField, assertStatus, createToken, show, sleep, startWithAdmin,
 } from '../lib/api.mjs';
@@ -46,7 +46,10 @@ async function waitRun(id) {
 }
 
 before(async () => {
-  ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
+  // the migration cases name /srv/dup: /srv is an import root here too
+  ({ d, admin } = await startWithAdmin({
+    args: ['--login-max-failures', '100', '--import-roots', `${TEST_ROOT};/srv`],
+  }));
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-xlink-'));
 });
 
