@@ -23,6 +23,9 @@ struct app {
     const struct embedded_file *web; /* console assets (may be NULL in tests) */
     size_t web_count;
     int tls; /* 1 when serving HTTPS */
+    /* 1 when browsers reach the console over HTTPS (served so, or public_url is https):
+     * the session cookie is then Secure with the __Host- prefix */
+    int secure_cookies;
 };
 
 #endif

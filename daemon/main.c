@@ -237,9 +237,14 @@ static int serve_daemon(int argc, char **argv, int service)
     log_info("http", "listening on %s://%s:%d/ (%d threads)", app.tls ? "https" : "http",
              cfg.listen_host, cfg.listen_port, cfg.http_threads);
     plat_notify("READY=1\nSTATUS=serving the console and API");
-    if (!app.tls) {
+    if (cfg.public_url[0]) {
+        log_info("http", "browsers reach the console at %s: Origin checks expect %s%s",
+                 cfg.public_url, cfg.public_origin,
+                 app.secure_cookies ? "; session cookies are Secure" : "");
+    }
+    if (!app.tls && !cfg.public_https) {
         log_warn("http", "plain HTTP: passwords and sessions cross the network unencrypted; "
-                         "use this only behind a TLS-terminating proxy");
+                         "use this only behind a TLS-terminating proxy (set public_url)");
     }
     int64_t last_purge = plat_monotonic_ms();
     while (!stop_requested) {

@@ -33,6 +33,9 @@ static const struct config_key config_keys[] = {
      "Address and port of the console and API: ADDR:PORT, [::1]:PORT for IPv6"},
     {"plain_http", CFG_BOOL, "false", 0, 0, S(plain_http),
      "Serve plain HTTP instead of HTTPS (only behind a TLS-terminating proxy)"},
+    {"public_url", CFG_STR, "", 0, 0, S(public_url),
+     "The address browsers use when a TLS-terminating proxy is in front (with plain_http): "
+     "https://HOST[:PORT]/; Origin checks and the cookie's Secure flag follow it"},
     {"tls_cert", CFG_PATH, "", 0, 0, S(tls_cert),
      "PEM certificate chain of the operator; empty: a self-signed one in DATA/tls"},
     {"tls_key", CFG_PATH, "", 0, 0, S(tls_key), "PEM private key that belongs to tls_cert"},
@@ -93,6 +96,88 @@ static int parse_bool(const char *v, int *out)
         return 0;
     }
     return -1;
+}
+
+int config_host_is_loopback(const char *host)
+{
+    return strncmp(host, "127.", 4) == 0 || strcmp(host, "[::1]") == 0 ||
+           strcmp(host, "localhost") == 0;
+}
+
+int config_parse_public_url(const char *url, char *origin, size_t originsz, int *https,
+                            char *err, size_t errsz)
+{
+    char host[256];
+    size_t hl = 0;
+    long port = 0;
+    const char *p;
+    if (!strncmp(url, "https://", 8) || !strncmp(url, "HTTPS://", 8)) {
+        *https = 1;
+        p = url + 8;
+    } else if (!strncmp(url, "http://", 7) || !strncmp(url, "HTTP://", 7)) {
+        *https = 0;
+        p = url + 7;
+    } else {
+        snprintf(err, errsz, "must start with https:// (or http://), e.g. https://acd.example.com/");
+        return ACDL_EINVAL;
+    }
+    if (*p == '[') { /* [v6] */
+        const char *end = strchr(p, ']');
+        if (!end || end == p + 1) {
+            snprintf(err, errsz, "an IPv6 host needs its closing ']'");
+            return ACDL_EINVAL;
+        }
+        for (const char *q = p + 1; q < end; q++) {
+            if (!isxdigit((unsigned char)*q) && *q != ':' && *q != '.') {
+                snprintf(err, errsz, "'%.*s' is not an IPv6 address", (int)(end - p + 1), p);
+                return ACDL_EINVAL;
+            }
+        }
+        hl = (size_t)(end - p + 1);
+    } else {
+        while (isalnum((unsigned char)p[hl]) || p[hl] == '.' || p[hl] == '-') {
+            hl++;
+        }
+    }
+    if (hl == 0 || hl >= sizeof(host)) {
+        snprintf(err, errsz, "needs a host name, e.g. https://acd.example.com/");
+        return ACDL_EINVAL;
+    }
+    for (size_t i = 0; i < hl; i++) {
+        host[i] = (char)tolower((unsigned char)p[i]);
+    }
+    host[hl] = '\0';
+    p += hl;
+    if (*p == ':') {
+        char *end = NULL;
+        errno = 0;
+        port = isdigit((unsigned char)p[1]) ? strtol(p + 1, &end, 10) : 0;
+        if (errno || port < 1 || port > 65535) {
+            snprintf(err, errsz, "the port must be a number from 1 to 65535");
+            return ACDL_EINVAL;
+        }
+        p = end;
+    }
+    if (*p == '/') {
+        p++;
+    }
+    if (*p) {
+        snprintf(err, errsz,
+                 "must be the site's root, without path, query or user ('%.40s' is left over): "
+                 "the console and the API are served from /",
+                 p);
+        return ACDL_EINVAL;
+    }
+    if (port == (*https ? 443 : 80)) {
+        port = 0; /* browsers leave the default port out of Origin */
+    }
+    int n = port ? snprintf(origin, originsz, "%s://%s:%ld", *https ? "https" : "http", host, port)
+                 : snprintf(origin, originsz, "%s://%s", *https ? "https" : "http", host);
+    if (n < 0 || (size_t)n >= originsz) {
+        snprintf(err, errsz, "is too long");
+        return ACDL_EINVAL;
+    }
+    return ACDL_OK;
 }
 
 int config_parse_listen(const char *s, char *host, size_t hostsz, int *port)
@@ -377,6 +462,37 @@ int config_validate(struct acdl_config *cfg, char *err, size_t errsz)
     if (config_parse_listen(cfg->listen, cfg->listen_host, sizeof(cfg->listen_host),
                             &cfg->listen_port) != 0) {
         snprintf(err, errsz, "listen: '%s' is not ADDR:PORT", cfg->listen);
+        return ACDL_EINVAL;
+    }
+    cfg->public_origin[0] = '\0';
+    cfg->public_https = 0;
+    if (cfg->public_url[0]) {
+        char why[200];
+        if (config_parse_public_url(cfg->public_url, cfg->public_origin,
+                                    sizeof(cfg->public_origin), &cfg->public_https, why,
+                                    sizeof(why)) != ACDL_OK) {
+            snprintf(err, errsz, "public_url: '%.100s' %s", cfg->public_url, why);
+            return ACDL_EINVAL;
+        }
+    }
+    /* Plain HTTP carries passwords and session cookies in clear: only over loopback to a proxy
+     * on the same machine, which the browser reaches over https. */
+    int loopback = config_host_is_loopback(cfg->listen_host);
+    if (cfg->plain_http && !loopback && !cfg->public_url[0]) {
+        snprintf(err, errsz,
+                 "plain_http on %s, which is not a loopback address: passwords and session "
+                 "cookies would cross the network in clear. Listen on 127.0.0.1 behind a "
+                 "TLS-terminating proxy and set public_url to the https:// address browsers use, "
+                 "or drop plain_http",
+                 cfg->listen);
+        return ACDL_EINVAL;
+    }
+    if (cfg->public_url[0] && !cfg->public_https && !loopback) {
+        snprintf(err, errsz,
+                 "public_url '%.100s' is http:// while listening on %s, which is not a loopback "
+                 "address: browsers would send passwords in clear. Use the https:// address of "
+                 "the TLS-terminating proxy",
+                 cfg->public_url, cfg->listen);
         return ACDL_EINVAL;
     }
     return ACDL_OK;

@@ -13,6 +13,7 @@ struct acdl_config {
     char data_dir[1024];
     char listen[300];
     int plain_http;
+    char public_url[300];
     char tls_cert[1024];
     char tls_key[1024];
     char secret_key_file[1024];
@@ -34,6 +35,10 @@ struct acdl_config {
     /* derived by config_load from listen */
     char listen_host[256];
     int listen_port;
+    /* derived from public_url: "https://host[:port]" as browsers send it in Origin (empty when
+     * unset), and whether it is https */
+    char public_origin[300];
+    int public_https;
 };
 
 /* Fills cfg with the built-in defaults. */
@@ -57,6 +62,15 @@ int config_parse_text(struct acdl_config *cfg, const char *name, const char *tex
 
 /* Checks ranges and combinations, derives listen_host/listen_port. */
 int config_validate(struct acdl_config *cfg, char *err, size_t errsz);
+
+/* Parses a public URL "http[s]://HOST[:PORT][/]" into the origin browsers send for it
+ * ("https://host" without a default port, scheme and host in lower case) and whether it is
+ * https. Returns 0, or ACDL_EINVAL with what is wrong in err. */
+int config_parse_public_url(const char *url, char *origin, size_t originsz, int *https,
+                            char *err, size_t errsz);
+
+/* 1 when host (as in listen_host) is a loopback address: 127.x.x.x, [::1] or localhost. */
+int config_host_is_loopback(const char *host);
 
 /* Splits "ADDR:PORT" or "[V6]:PORT". Returns 0 or ACDL_EINVAL. */
 int config_parse_listen(const char *s, char *host, size_t hostsz, int *port);

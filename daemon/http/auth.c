@@ -12,8 +12,9 @@
 
 const char *http_cookie_name(const struct app *app)
 {
-    /* Browsers accept the __Host- prefix only with Secure, which needs HTTPS. */
-    return app->tls ? "__Host-acdlink_session" : "acdlink_session";
+    /* Browsers accept the __Host- prefix only with Secure, which needs HTTPS (here, or at the
+     * proxy named by public_url). */
+    return app->secure_cookies ? "__Host-acdlink_session" : "acdlink_session";
 }
 
 static int prefix_nocase(const char *s, const char *prefix)
@@ -31,6 +32,12 @@ static int prefix_nocase(const char *s, const char *prefix)
         }
     }
     return 1;
+}
+
+static int strcasecmp_ascii(const char *a, const char *b)
+{
+    size_t n = strlen(b);
+    return strlen(a) != n || !prefix_nocase(a, b);
 }
 
 static int resolve_token(struct req *r, const char *value)
@@ -125,9 +132,11 @@ int http_csrf_check(struct req *r, const char **why)
         return ACDL_EPERM;
     }
     if (origin && strcmp(origin, "null") != 0) {
+        /* behind a proxy the browser's origin is the public one, not what reaches us */
+        const char *pub = r->app->cfg->public_origin;
         snprintf(expect, sizeof(expect), "%s://%s", r->app->tls ? "https" : "http",
                  host ? host : "");
-        if (!host || strcmp(origin, expect) != 0) {
+        if (pub[0] ? strcasecmp_ascii(origin, pub) != 0 : (!host || strcmp(origin, expect) != 0)) {
             *why = "the Origin header names another site";
             return ACDL_EPERM;
         }

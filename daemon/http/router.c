@@ -1,5 +1,6 @@
 /* router.c: route matching, and the checks every API request passes before its handler:
  * authentication, role, CSRF, body size and JSON parsing. Deny by default. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -288,6 +289,36 @@ static int api_dispatch(struct req *r)
     return rt->fn(r);
 }
 
+/* The client's address: the peer's, or behind the proxy that public_url names (a peer on
+ * loopback), the last address of X-Forwarded-For, which that proxy set. Login throttling and
+ * the audit log then see each browser, not the proxy. */
+static void client_address(struct req *r)
+{
+    const char *peer = r->ri->remote_addr;
+    const char *xff = mg_get_header(r->conn, "X-Forwarded-For");
+    snprintf(r->client, sizeof(r->client), "%s", peer);
+    if (!r->app->cfg->public_url[0] || !xff ||
+        (strncmp(peer, "127.", 4) != 0 && strcmp(peer, "::1") != 0)) {
+        return;
+    }
+    const char *last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    while (*last == ' ' || *last == '\t') {
+        last++;
+    }
+    size_t n = 0;
+    while (last[n] && (isxdigit((unsigned char)last[n]) || last[n] == '.' || last[n] == ':')) {
+        n++;
+    }
+    const char *rest = last + n;
+    while (*rest == ' ' || *rest == '\t') {
+        rest++;
+    }
+    if (n > 0 && n <= 45 && *rest == '\0') {
+        snprintf(r->client, sizeof(r->client), "%.*s", (int)n, last);
+    }
+}
+
 int http_dispatch(struct mg_connection *conn, struct app *app)
 {
     struct req r;
@@ -296,7 +327,7 @@ int http_dispatch(struct mg_connection *conn, struct app *app)
     r.conn = conn;
     r.ri = mg_get_request_info(conn);
     r.app = app;
-    snprintf(r.client, sizeof(r.client), "%s", r.ri->remote_addr);
+    client_address(&r);
     const char *uri = r.ri->local_uri ? r.ri->local_uri : "/";
     if (strncmp(uri, "/api/", 5) == 0 || strcmp(uri, "/api") == 0) {
         status = api_dispatch(&r);

@@ -111,6 +111,7 @@ int http_server_start(struct app *app, struct http_server **out, char *err, size
     }
     srv->app = app;
     app->tls = !cfg->plain_http;
+    app->secure_cookies = app->tls || cfg->public_https;
     if (app->tls) {
         if (cfg->tls_cert[0]) {
             snprintf(srv->cert, sizeof(srv->cert), "%s", cfg->tls_cert);

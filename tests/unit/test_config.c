@@ -424,7 +424,7 @@ static void test_env_and_flags(void)
     config_defaults(&c);
     CHECK_EQ_INT(config_load(&c, 1, b1, NULL, err, sizeof(err)), ACDL_OK);
     CHECK_EQ_INT(c.plain_http, 1);
-    char *b2[] = {"--plain-http", "--listen", "0.0.0.0:80"};
+    char *b2[] = {"--plain-http", "--listen", "127.0.0.1:80"};
     config_defaults(&c);
     CHECK_EQ_INT(config_load(&c, 3, b2, NULL, err, sizeof(err)), ACDL_OK);
     CHECK_EQ_INT(c.plain_http, 1);
@@ -521,8 +521,85 @@ static void test_print_keys(void)
     free(text);
 }
 
+static void test_public_url(void)
+{
+    struct acdl_config c;
+    char err[512], origin[300];
+    int https = -1;
+    static const struct {
+        const char *url, *origin;
+        int https;
+    } good[] = {
+        {"https://acd.example.com", "https://acd.example.com", 1},
+        {"https://ACD.Example.com/", "https://acd.example.com", 1},
+        {"HTTPS://acd.example.com:443/", "https://acd.example.com", 1},
+        {"https://acd.example.com:8443", "https://acd.example.com:8443", 1},
+        {"https://[::1]:9443/", "https://[::1]:9443", 1},
+        {"http://localhost:8080", "http://localhost:8080", 0},
+        {"http://localhost:80/", "http://localhost", 0},
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        err[0] = '\0';
+        if (!CHECK_EQ_INT(config_parse_public_url(good[i].url, origin, sizeof(origin), &https, err,
+                                                  sizeof(err)),
+                          ACDL_OK)) {
+            fprintf(stdout, "  (%s: %s)\n", good[i].url, err);
+            continue;
+        }
+        CHECK_EQ_STR(origin, good[i].origin);
+        CHECK_EQ_INT(https, good[i].https);
+    }
+    static const char *const bad[] = {"acd.example.com",      "ftp://x",
+                                      "https://",             "https://user@host/",
+                                      "https://host/console", "https://host?x=1",
+                                      "https://host:0",       "https://host:70000",
+                                      "https://[zz]/",        "https://host:/"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        if (!CHECK_EQ_INT(config_parse_public_url(bad[i], origin, sizeof(origin), &https, err,
+                                                  sizeof(err)),
+                          ACDL_EINVAL)) {
+            fprintf(stdout, "  (accepted %s)\n", bad[i]);
+        }
+        CHECK(err[0] != '\0');
+    }
+
+    /* the combinations refused at start, with what to do */
+    char *p1[] = {"--plain-http", "--listen", "0.0.0.0:8080"};
+    config_defaults(&c);
+    CHECK_EQ_INT(config_load(&c, 3, p1, NULL, err, sizeof(err)), ACDL_EINVAL);
+    CHECK_CONTAINS(err, "plain_http on 0.0.0.0:8080");
+    CHECK_CONTAINS(err, "public_url");
+    char *p2[] = {"--plain-http", "--listen", "0.0.0.0:8080", "--public-url",
+                  "http://acd.example.com/"};
+    config_defaults(&c);
+    CHECK_EQ_INT(config_load(&c, 5, p2, NULL, err, sizeof(err)), ACDL_EINVAL);
+    CHECK_CONTAINS(err, "is http://");
+    char *p3[] = {"--plain-http", "--listen", "0.0.0.0:8080", "--public-url",
+                  "https://acd.example.com/"};
+    config_defaults(&c);
+    CHECK_EQ_INT(config_load(&c, 5, p3, NULL, err, sizeof(err)), ACDL_OK);
+    CHECK_EQ_STR(c.public_origin, "https://acd.example.com");
+    CHECK_EQ_INT(c.public_https, 1);
+    char *p4[] = {"--plain-http", "--listen", "[::1]:8080", "--public-url", "http://localhost:9/"};
+    config_defaults(&c);
+    CHECK_EQ_INT(config_load(&c, 5, p4, NULL, err, sizeof(err)), ACDL_OK);
+    CHECK_EQ_STR(c.public_origin, "http://localhost:9");
+    CHECK_EQ_INT(c.public_https, 0);
+    char *p5[] = {"--public-url", "https://x/y"};
+    config_defaults(&c);
+    CHECK_EQ_INT(config_load(&c, 2, p5, NULL, err, sizeof(err)), ACDL_EINVAL);
+    CHECK_CONTAINS(err, "public_url: 'https://x/y'");
+    CHECK_EQ_INT(config_host_is_loopback("127.0.0.2"), 1);
+    CHECK_EQ_INT(config_host_is_loopback("[::1]"), 1);
+    CHECK_EQ_INT(config_host_is_loopback("0.0.0.0"), 0);
+    CHECK_EQ_INT(config_host_is_loopback("[::]"), 0);
+    CHECK_EQ_INT(config_host_is_loopback("10.1.2.3"), 0);
+}
+
 int main(void)
 {
+    RUN(test_public_url);
     if (check_tmpdir("config", tmp, sizeof(tmp)) != 0) {
         fprintf(stdout, "cannot make a temp folder\n");
         return 2;

@@ -121,7 +121,7 @@ int route_auth_login(struct req *r)
         return reply_rc(r, rc, "login");
     }
     snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Strict%s",
-             http_cookie_name(r->app), token, r->app->tls ? "; Secure" : "");
+             http_cookie_name(r->app), token, r->app->secure_cookies ? "; Secure" : "");
     reply_header(r, "Set-Cookie", cookie);
     r->auth.kind = AUTH_SESSION;
     r->auth.user_id = u.id;
@@ -147,7 +147,7 @@ int route_auth_logout(struct req *r)
         }
     }
     snprintf(cookie, sizeof(cookie), "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
-             http_cookie_name(r->app), r->app->tls ? "; Secure" : "");
+             http_cookie_name(r->app), r->app->secure_cookies ? "; Secure" : "");
     reply_header(r, "Set-Cookie", cookie);
     http_audit(r, "auth.logout", r->auth.name, "ok", NULL);
     return reply_empty(r, 204);
