@@ -143,3 +143,38 @@ test('--plain-http: cookie acdlink_session without Secure, still HttpOnly and Sa
     await d.stop();
   }
 });
+
+test('--plain-http with public_url https://...: Secure __Host- cookie, Origin must be the public one, client address from X-Forwarded-For', async () => {
+  const pub = 'https://acd.example.test:9443';
+  const d = await startDaemon({ users: [ROOT], plainHttp: true, args: ['--public-url', `${pub}/`] });
+  try {
+    const c = client(d);
+    const r = await c.request('POST', '/api/v1/auth/login', {
+      json: { username: ROOT.name, password: ROOT.password },
+      csrf: false,
+      headers: { Origin: pub, 'X-Forwarded-For': '198.51.100.9, 203.0.113.7' },
+    });
+    assertStatus(r, 200);
+    c.csrf = r.body.csrf_token;
+    const sc = r.setCookies.find((x) => x.startsWith('__Host-acdlink_session='));
+    assert.ok(sc, `Set-Cookie: ${JSON.stringify(r.setCookies)}`);
+    assert.match(sc, /;\s*secure/i);
+    assert.match(sc, /;\s*httponly/i);
+    const body = { name: 'behind-proxy', role: 'viewer', password: 'behind-proxy-password-1' };
+    const direct = await c.post('/api/v1/users', body, { headers: { Origin: d.url } });
+    assert.equal(direct.status, 403, show(direct));
+    assert.equal(direct.body.error.code, 'csrf_failed');
+    const ok = await c.post('/api/v1/users', body, { headers: { Origin: pub } });
+    assert.equal(ok.status, 201, show(ok));
+    const audit = await c.get('/api/v1/audit?limit=500');
+    const entry = audit.body.items.find((e) => e.action === 'auth.login');
+    assert.equal(entry.client, '203.0.113.7', JSON.stringify(entry));
+  } finally {
+    await d.stop();
+  }
+  // unsafe combinations are refused at start, saying what to do
+  const bad = await runCli(['serve', '--data-dir', await makeTempDir(), '--plain-http', '--listen', '0.0.0.0:1',
+    '--public-url', 'http://acd.example.test/']);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /public_url 'http:\/\/acd\.example\.test\/' is http:\/\/ .*Use the https:\/\/ address/s);
+});
