@@ -104,8 +104,8 @@ int config_host_is_loopback(const char *host)
            strcmp(host, "localhost") == 0;
 }
 
-int config_parse_public_url(const char *url, char *origin, size_t originsz, int *https,
-                            char *err, size_t errsz)
+int config_parse_public_url(const char *url, char *origin, size_t originsz, int *https, char *err,
+                            size_t errsz)
 {
     char host[256];
     size_t hl = 0;
@@ -118,7 +118,8 @@ int config_parse_public_url(const char *url, char *origin, size_t originsz, int 
         *https = 0;
         p = url + 7;
     } else {
-        snprintf(err, errsz, "must start with https:// (or http://), e.g. https://acd.example.com/");
+        snprintf(err, errsz,
+                 "must start with https:// (or http://), e.g. https://acd.example.com/");
         return ACDL_EINVAL;
     }
     if (*p == '[') { /* [v6] */
@@ -468,9 +469,8 @@ int config_validate(struct acdl_config *cfg, char *err, size_t errsz)
     cfg->public_https = 0;
     if (cfg->public_url[0]) {
         char why[200];
-        if (config_parse_public_url(cfg->public_url, cfg->public_origin,
-                                    sizeof(cfg->public_origin), &cfg->public_https, why,
-                                    sizeof(why)) != ACDL_OK) {
+        if (config_parse_public_url(cfg->public_url, cfg->public_origin, sizeof(cfg->public_origin),
+                                    &cfg->public_https, why, sizeof(why)) != ACDL_OK) {
             snprintf(err, errsz, "public_url: '%.100s' %s", cfg->public_url, why);
             return ACDL_EINVAL;
         }

@@ -66,8 +66,8 @@ int config_validate(struct acdl_config *cfg, char *err, size_t errsz);
 /* Parses a public URL "http[s]://HOST[:PORT][/]" into the origin browsers send for it
  * ("https://host" without a default port, scheme and host in lower case) and whether it is
  * https. Returns 0, or ACDL_EINVAL with what is wrong in err. */
-int config_parse_public_url(const char *url, char *origin, size_t originsz, int *https,
-                            char *err, size_t errsz);
+int config_parse_public_url(const char *url, char *origin, size_t originsz, int *https, char *err,
+                            size_t errsz);
 
 /* 1 when host (as in listen_host) is a loopback address: 127.x.x.x, [::1] or localhost. */
 int config_host_is_loopback(const char *host);

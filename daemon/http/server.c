@@ -41,8 +41,8 @@ static int on_http_error(struct mg_connection *conn, int status, const char *msg
         int status;
         const char *code, *hint;
     } kinds[] = {
-        {400, "bad_request", "send a well-formed HTTP/1.1 request (methods GET, HEAD, POST, "
-                             "PATCH, DELETE, OPTIONS)"},
+        {400, "bad_request",
+         "send a well-formed HTTP/1.1 request (methods GET, HEAD, POST, PATCH, DELETE, OPTIONS)"},
         {405, "method_not_allowed", "GET /api/v1/endpoints lists every route and its method"},
         {411, "length_required", "send a valid Content-Length with a body"},
         {413, "payload_too_large", "send shorter headers (at most 16 KiB in all)"},

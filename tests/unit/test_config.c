@@ -146,7 +146,7 @@ static void test_parse_text_errors(void)
     CHECK_EQ_INT(config_parse_text(&c, "b.conf", " = 4\n", err, sizeof(err)), ACDL_EINVAL);
 
     /* integers: range, junk, overflow, empty */
-    const char *bad_ints[] = {"1", "1025", "-4", "abc", "12x", "", "4.5", "99999999999999999999",
+    const char *bad_ints[] = {"1",   "1025", "-4", "abc", "12x", "", "4.5", "99999999999999999999",
                               "0x10"};
     for (size_t i = 0; i < sizeof(bad_ints) / sizeof(bad_ints[0]); i++) {
         char text[128];
@@ -549,16 +549,15 @@ static void test_public_url(void)
         CHECK_EQ_STR(origin, good[i].origin);
         CHECK_EQ_INT(https, good[i].https);
     }
-    static const char *const bad[] = {"acd.example.com",      "ftp://x",
-                                      "https://",             "https://user@host/",
-                                      "https://host/console", "https://host?x=1",
-                                      "https://host:0",       "https://host:70000",
-                                      "https://[zz]/",        "https://host:/"};
+    static const char *const bad[] = {
+        "acd.example.com",      "ftp://x",          "https://",       "https://user@host/",
+        "https://host/console", "https://host?x=1", "https://host:0", "https://host:70000",
+        "https://[zz]/",        "https://host:/"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
-        if (!CHECK_EQ_INT(config_parse_public_url(bad[i], origin, sizeof(origin), &https, err,
-                                                  sizeof(err)),
-                          ACDL_EINVAL)) {
+        if (!CHECK_EQ_INT(
+                config_parse_public_url(bad[i], origin, sizeof(origin), &https, err, sizeof(err)),
+                ACDL_EINVAL)) {
             fprintf(stdout, "  (accepted %s)\n", bad[i]);
         }
         CHECK(err[0] != '\0');
