@@ -247,6 +247,8 @@ export default {
   'sources.enabled_help': 'Deaktivierte Quellen werden nicht importiert.',
   'sources.csv.folder': 'Ordner',
   'sources.csv.folder_help': 'Absoluter Pfad des Ordners, in den die ACD ihre Dateien schreibt.',
+  'roots.hint': 'Erlaubt: Ordner innerhalb von {roots} ({setting}, auf der Maschine gesetzt).',
+  'roots.none': 'Keine Ordner erlaubt ({setting} ist auf der Maschine leer).',
   'sources.csv.pattern': 'Dateimuster',
   'sources.csv.pattern_help': 'Zu lesende Dateinamen, z. B. *.csv (ohne Ordner).',
   'sources.csv.separator': 'Trennzeichen',

@@ -247,6 +247,8 @@ export default {
   'sources.enabled_help': 'Disabled sources are not imported.',
   'sources.csv.folder': 'Folder',
   'sources.csv.folder_help': 'Absolute path of the folder the ACD writes its files to.',
+  'roots.hint': 'Allowed: folders inside {roots} ({setting}, set on the machine).',
+  'roots.none': 'No folders are allowed ({setting} is empty on the machine).',
   'sources.csv.pattern': 'File pattern',
   'sources.csv.pattern_help': 'File names to read, e.g. *.csv (no folders).',
   'sources.csv.separator': 'Separator',

@@ -247,6 +247,8 @@ export default {
   'sources.enabled_help': 'Les sources désactivées ne sont pas importées.',
   'sources.csv.folder': 'Dossier',
   'sources.csv.folder_help': 'Chemin absolu du dossier dans lequel l’ACD écrit ses fichiers.',
+  'roots.hint': 'Autorisés : dossiers dans {roots} ({setting}, défini sur la machine).',
+  'roots.none': 'Aucun dossier autorisé ({setting} est vide sur la machine).',
   'sources.csv.pattern': 'Modèle de fichier',
   'sources.csv.pattern_help': 'Noms de fichiers à lire, par ex. *.csv (sans dossier).',
   'sources.csv.separator': 'Séparateur',

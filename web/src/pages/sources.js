@@ -15,6 +15,7 @@ import {
 } from '../components.js';
 import { IntervalOptions } from './queues.js';
 import { SourcePreview } from './preview.js';
+import { RootsHint } from '../roots.js';
 
 const PAGE_SIZE = 50;
 
@@ -456,7 +457,7 @@ function SourceForm({ mode, source, presets, session, onCancel, onSaved }) {
       <div class="section-grid">
         ${field('csv.folder', t('sources.csv.folder'),
           textInput('csv.folder', 'folder', { mono: true, placeholder: '/var/lib/acdlink/import/acd' }),
-          t('sources.csv.folder_help'), 'field-wide')}
+          html`${t('sources.csv.folder_help')}<${RootsHint} kind="import" />`, 'field-wide')}
         ${field('csv.pattern', t('sources.csv.pattern'),
           textInput('csv.pattern', 'pattern', { mono: true, placeholder: '*.csv' }),
           t('sources.csv.pattern_help'))}

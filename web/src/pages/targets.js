@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n/index.js';
+import { RootsHint } from '../roots.js';
 import {
   ConfirmButton, ErrorBox, Notice, ReadOnlyNote, canChange, isAdmin, useScrollToError,
 } from '../components.js';
@@ -83,7 +84,8 @@ function CreateTargetForm({ session, onStart, onCreated }) {
         ${field('base_url', t('targets.base_url'), t('targets.base_url_help'))}
         ${field('icid', t('targets.icid'), t('targets.icid_help'), { inputmode: 'numeric' })}`}
       ${form.connector === 'https-json' && field('url', t('targets.url'), t('targets.url_help'))}
-      ${form.connector === 'csv-export' && field('folder', t('targets.folder'), t('targets.folder_help'))}
+      ${form.connector === 'csv-export' && field('folder', t('targets.folder'),
+        html`${t('targets.folder_help')}<${RootsHint} kind="export" />`)}
       ${http && field('ca_file', t('targets.ca_file'), t('targets.ca_file_help'))}
       ${http && admin && html`
         <div class="field">
