@@ -285,7 +285,7 @@ const CSV_EXPECTED = {
     folder: path.join(TEST_ROOT, 'acdlink-avaya'), pattern: 'hsplit_*.csv', separator: ';', quote: '"',
     encoding: 'windows-1252', skip_lines: 2, header: true, date_order: 'dmy', date_format: null,
     time_format: null, timestamp_format: null, after_import: 'move',
-    archive_folder: path.join(TEST_ROOT, 'acdlink-avaya', 'done'), strict: false,
+    archive_folder: path.join(TEST_ROOT, 'acdlink-avaya', 'done'), strict: false, partial_line_wait_s: 120,
   },
   columns: {
     queue: 'Split', queue_name: 'Split name', date: 'Date', time: 'Time', timestamp: null,
@@ -307,6 +307,8 @@ test('a CSV source is created through the form and arrives exactly', async () =>
   await page.selectOption('#source-layout', 'interval');
   await page.selectOption('#source-interval-minutes', '30');
   await page.fill('#source-csv-folder', CSV_EXPECTED.csv.folder);
+  // the allowed folders (import_roots) are named under the field
+  await page.locator(`[data-testid="roots-hint-import"]:has-text("${TEST_ROOT}")`).waitFor();
   await page.fill('#source-csv-pattern', CSV_EXPECTED.csv.pattern);
   await page.selectOption('#source-csv-separator', ';');
   await page.selectOption('#source-csv-encoding', 'windows-1252');
