@@ -84,7 +84,7 @@ before(async () => {
       }
     }
     fs.writeFileSync(path.join(folder, 'export.csv'), `${HEADER}\n${lines.join('\n')}\n`);
-    const run = await runDays(admin, source.id, DAYS[0], DAYS.at(-1));
+    const run = await runDays(admin, source.id, DAYS[0], DAYS.at(-1), 180000);
     assert.equal(run.state, 'done', JSON.stringify(run));
 
     // agent states: each external agent's day in 5 to 60 minute states of random codes
@@ -118,7 +118,7 @@ before(async () => {
     for (const code of CODES) {
       assertStatus(await admin.post('/api/v1/activity-codes', { source_id: agentSource.id, code, activity: pick(ACTIVITIES) }), 200);
     }
-    const arun = await runDays(admin, agentSource.id, AGENT_DAYS[0], AGENT_DAYS.at(-1));
+    const arun = await runDays(admin, agentSource.id, AGENT_DAYS[0], AGENT_DAYS.at(-1), 180000);
     assert.equal(arun.state, 'done', JSON.stringify(arun));
     const text = EXT_AGENTS.map((e, i) => `${e};${AGENTS[i % AGENTS.length]}`).join('\n');
     assertStatus(await admin.post('/api/v1/agent-ids', { source_id: agentSource.id, text, create_agents: true }), 200);
@@ -250,6 +250,18 @@ async function checkAgents(c) {
   return diffs;
 }
 
+/** A write, again while the daemon answers 503 (busy: it says when to retry). */
+async function write(fn) {
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    const r = await fn();
+    if (r.status !== 503 || Date.now() > deadline) {
+      return r;
+    }
+    await sleep(1000 * Number(r.headers['retry-after'] || 1));
+  }
+}
+
 async function nothingPending(c) {
   await waitFor(async () => {
     const r = await c.get('/api/v1/recomputes');
@@ -282,10 +294,11 @@ test(`${ITERATIONS} kills after mapping, activity-code and agent-id changes leav
     for (const q of QUEUES) {
       const have = (await c.get(`/api/v1/mappings?queue_id=${queues[q].id}`)).body.items.map((m) => m.value_type);
       for (const vt of CHANGED.filter((v) => !have.includes(v))) {
-        assertStatus(await c.post('/api/v1/mappings', {
-          queue_id: queues[q].id, value_type: vt, formula: formula(),
+        const f = formula();
+        assertStatus(await write(() => c.post('/api/v1/mappings', {
+          queue_id: queues[q].id, value_type: vt, formula: f,
           inputs: [{ source_id: source.id, ext_queue: q, metric: vt }],
-        }), 201);
+        })), 201);
       }
     }
     await nothingPending(c);
@@ -296,7 +309,7 @@ test(`${ITERATIONS} kills after mapping, activity-code and agent-id changes leav
     // agent days: a fresh recomputation of the whole source changes none of them
     const before = sql('SELECT agent_id, day, digest FROM agent_days ORDER BY 1, 2;');
     const maxSeq = sql('SELECT coalesce(max(change_seq), 0) FROM agent_days;');
-    const again = await c.patch(`/api/v1/sources/${agentSource.id}`, { settings: agentSource.settings });
+    const again = await write(() => c.patch(`/api/v1/sources/${agentSource.id}`, { settings: agentSource.settings }));
     assertStatus(again, 200);
     await nothingPending(c);
     assert.equal(sql('SELECT agent_id, day, digest FROM agent_days ORDER BY 1, 2;'), before);
