@@ -911,7 +911,8 @@ static void conv_general(struct conv *c, struct ini_file *f, int sec)
 void conv_isps_cfg(struct conv *c, struct ini_file *f)
 {
     for (size_t s = 1; s < f->nsections; s++) {
-        if (ini_section_find(f, f->sections[s].name) != (int)s) {
+        if (f->sections[s].first != (int)s) {
+            conv_repeated_section(c, f, (int)s);
             continue;
         }
         int sec = (int)s;

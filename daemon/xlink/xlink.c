@@ -91,7 +91,16 @@ void conv_item(struct conv *c, const struct ini_file *f, const char *section,
             json_object_set_new(it, "key", json_string(key));
         }
         if (disables) {
-            json_array_append(c->disabling, it);
+            size_t k;
+            json_t *d;
+            int have = 0;
+            json_array_foreach(c->disabling, k, d)
+            {
+                have |= d == it;
+            }
+            if (!have) {
+                json_array_append(c->disabling, it);
+            }
         }
         return;
     }

@@ -259,7 +259,8 @@ static const char MAP[] =
     "Other:0:Q1:Calls Offered=Csv:Q1:Offered\n"
     "broken line\n";
 
-static const char CFG[] = "[IES System WFM]\nName=\"WFM\"\nUrl=\"iwfm://wfm:45054\"\n";
+static const char CFG[] = "[IES System WFM]\nName=\"WFM\"\nUrl=\"iwfm://wfm:45054\"\n"
+                          "[ies system wfm]\nName=Other\n";
 static const char BAS1[] = "Sub Main()\nResult = (Para2 + Para1) * 100\nEnd Sub\n";
 
 static void test_convert_keys(void)
@@ -352,6 +353,7 @@ static void test_convert_keys(void)
     /* isps.cfg */
     expect("IES System WFM", "Name", "converted", "'WFM'");
     expect("IES System WFM", "Url", "not_convertible", "target");
+    expect("ies system wfm", "Name", "skipped", "never read"); /* a repeated section */
     /* acd_map.ini */
     json_t *maps = json_object_get(doc, "mappings");
     int q1 = 0, q2aht = 0, u = 0, mixed = 0;
