@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bootstrap.h"
 #include "core/err.h"
 #include "crypto/secret.h"
+#include "ops/backup.h"
 #include "platform/platform.h"
 #include "store/store.h"
 
@@ -21,7 +23,20 @@ int cli_app_open(const struct acdl_config *cfg, struct app *app, char *err, size
                  cfg->data_dir);
         return ACDL_ENOTFOUND;
     }
-    int rc = store_open(path, 2, &app->store, err, errsz);
+    snprintf(path, sizeof(path), "%s/%s", cfg->data_dir, RESTORE_JOURNAL);
+    if (plat_path_exists(path)) {
+        snprintf(err, errsz,
+                 "a restore into %s was stopped part-way: start the daemon (or run "
+                 "the restore again) to finish it first",
+                 cfg->data_dir);
+        return ACDL_ECONFLICT;
+    }
+    int rc = bootstrap_check_database(cfg->data_dir, 0, err, errsz);
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    snprintf(path, sizeof(path), "%s/acdlink.db", cfg->data_dir);
+    rc = store_open(path, 2, &app->store, err, errsz);
     if (rc != ACDL_OK) {
         return rc;
     }
@@ -30,7 +45,7 @@ int cli_app_open(const struct acdl_config *cfg, struct app *app, char *err, size
     } else {
         snprintf(path, sizeof(path), "%s/secret.key", cfg->data_dir);
     }
-    rc = secret_key_load(path, &app->secrets, err, errsz);
+    rc = bootstrap_secret_key(app->store, path, 0, &app->secrets, err, errsz);
     if (rc != ACDL_OK) {
         cli_app_close(app);
     }

@@ -56,6 +56,9 @@ static void usage(FILE *out)
             "                [SETTINGS]\n"
             "      run the daemon in the foreground: console and REST API on HTTPS (self-signed\n"
             "      certificate in DIR/tls unless --tls-cert/--tls-key), or HTTP with --plain-http\n"
+            "      (refuses to start when DIR's database was lost: --start-fresh begins a new\n"
+            "      installation; or when its key file does not open the stored secrets:\n"
+            "      --forget-secrets clears them, to be entered again)\n"
             "  acdlink serve --service [SETTINGS]\n"
             "      the same under the Windows service manager (data in %%ProgramData%%\\acdlink)\n"
             "  acdlink service install [SETTINGS] | acdlink service remove\n"
@@ -125,11 +128,15 @@ static int load_settings(struct acdl_config *cfg, int argc, char **argv, int ser
     return 0;
 }
 
-static int open_store(const struct acdl_config *cfg, int pool, struct store **st)
+static int open_store(const struct acdl_config *cfg, int pool, int start_fresh, struct store **st)
 {
-    char path[1100], err[1400];
+    char path[1100], err[1400] = "";
     if (plat_mkdir_p(cfg->data_dir, 1) != ACDL_OK) {
         log_error("store", "cannot create the data folder %s", cfg->data_dir);
+        return 1;
+    }
+    if (bootstrap_check_database(cfg->data_dir, start_fresh, err, sizeof(err)) != ACDL_OK) {
+        log_error("store", "%s", err);
         return 1;
     }
     snprintf(path, sizeof(path), "%s/acdlink.db", cfg->data_dir);
@@ -141,7 +148,14 @@ static int open_store(const struct acdl_config *cfg, int pool, struct store **st
     return 0;
 }
 
-static int serve_daemon(int argc, char **argv, int service)
+/* What serve was asked to do beyond its settings. */
+struct serve_flags {
+    int service;
+    int start_fresh;    /* --start-fresh: a lost database is replaced by a new installation */
+    int forget_secrets; /* --forget-secrets: secrets the key file cannot open are cleared */
+};
+
+static int serve_daemon(int argc, char **argv, const struct serve_flags *fl)
 {
     struct acdl_config cfg;
     struct app app;
@@ -149,8 +163,8 @@ static int serve_daemon(int argc, char **argv, int service)
     struct http_server *srv = NULL;
     struct scheduler *sched = NULL;
     struct plat_lock *lock = NULL;
-    char err[1400], lock_path[1100];
-    int rc = load_settings(&cfg, argc, argv, service);
+    char err[1400] = "", lock_path[1100];
+    int rc = load_settings(&cfg, argc, argv, fl->service);
     if (rc != 0) {
         return rc;
     }
@@ -186,6 +200,16 @@ static int serve_daemon(int argc, char **argv, int service)
                  "database and the secrets key; make it private with chmod 700",
                  cfg.data_dir, mode);
     }
+    /* a restore killed part-way is finished before anything reads the folder */
+    rc = backup_restore_recover(cfg.data_dir, err, sizeof(err));
+    if (rc < 0) {
+        log_error("main", "%s", err);
+        plat_lock_release(lock);
+        return 1;
+    }
+    if (rc == 1) {
+        log_warn("main", "%s: finished a restore that had been stopped part-way", cfg.data_dir);
+    }
 #ifdef ACDLINK_TEST_CLOCK
     if (getenv("ACDL_TEST_CLOCK_FILE")) {
         log_warn("main", "TEST CLOCK: the wall clock is moved by the offset in %s (a test "
@@ -193,7 +217,7 @@ static int serve_daemon(int argc, char **argv, int service)
                  getenv("ACDL_TEST_CLOCK_FILE"));
     }
 #endif
-    if (open_store(&cfg, cfg.http_threads + 2, &st) != 0) {
+    if (open_store(&cfg, cfg.http_threads + 2, fl->start_fresh, &st) != 0) {
         plat_lock_release(lock);
         return 1;
     }
@@ -209,7 +233,8 @@ static int serve_daemon(int argc, char **argv, int service)
     } else {
         snprintf(keypath, sizeof(keypath), "%s/secret.key", cfg.data_dir);
     }
-    if (secret_key_load(keypath, &app.secrets, err, sizeof(err)) != ACDL_OK) {
+    if (bootstrap_secret_key(st, keypath, fl->forget_secrets, &app.secrets, err, sizeof(err)) !=
+        ACDL_OK) {
         log_error("crypto", "%s", err);
         goto out;
     }
@@ -277,19 +302,21 @@ out:
 struct serve_args {
     int argc;
     char **argv;
+    struct serve_flags fl;
 };
 
 static int serve_as_service(void *ctx)
 {
     struct serve_args *a = ctx;
-    return serve_daemon(a->argc, a->argv, 1);
+    a->fl.service = 1;
+    return serve_daemon(a->argc, a->argv, &a->fl);
 }
 
 /* serve [--console | --service] [SETTINGS]: in the foreground (the default, and what
  * --console says explicitly), or under the Windows service manager. */
 static int cmd_serve(int argc, char **argv)
 {
-    struct serve_args a = {0, calloc((size_t)argc + 1, sizeof(char *))};
+    struct serve_args a = {0, calloc((size_t)argc + 1, sizeof(char *)), {0, 0, 0}};
     int service = 0, rc = 1;
     if (!a.argv) {
         return 1;
@@ -297,12 +324,16 @@ static int cmd_serve(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--service")) {
             service = 1;
+        } else if (!strcmp(argv[i], "--start-fresh")) {
+            a.fl.start_fresh = 1;
+        } else if (!strcmp(argv[i], "--forget-secrets")) {
+            a.fl.forget_secrets = 1;
         } else if (strcmp(argv[i], "--console") != 0) {
             a.argv[a.argc++] = argv[i];
         }
     }
     if (!service) {
-        rc = serve_daemon(a.argc, a.argv, 0);
+        rc = serve_daemon(a.argc, a.argv, &a.fl);
     } else {
         int src = plat_service_run("acdlink", serve_as_service, &a, on_stop, &rc);
         if (src == ACDL_ENOTFOUND) {
@@ -441,7 +472,7 @@ static int cmd_user(int argc, char **argv)
         goto out;
     }
     rc = 1;
-    if (open_store(&cfg, 1, &st) != 0) {
+    if (open_store(&cfg, 1, 0, &st) != 0) {
         goto out;
     }
     if (crypto_password_hash(pw, phc, sizeof(phc)) != ACDL_OK) {

@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -145,5 +146,97 @@ out:
     BIO_free(cb);
     X509_free(x);
     EVP_PKEY_free(key);
+    return rc;
+}
+
+/* OpenSSL's reasons for the last failure on this thread, each once (and clears the queue). */
+static void ssl_reason(char *out, size_t outsz)
+{
+    unsigned long e;
+    size_t used = 0;
+    out[0] = '\0';
+    while ((e = ERR_get_error()) != 0 && used + 1 < outsz) {
+        char one[120];
+        const char *why = ERR_reason_error_string(e);
+        if (why) {
+            snprintf(one, sizeof(one), "%s", why);
+        } else {
+            ERR_error_string_n(e, one, sizeof(one));
+        }
+        if (!strstr(out, one)) {
+            int n = snprintf(out + used, outsz - used, "%s%s", used ? ", " : "", one);
+            used = n < 0 ? outsz : used + (size_t)n;
+        }
+    }
+    ERR_clear_error();
+    if (!out[0]) {
+        snprintf(out, outsz, "no further detail from OpenSSL");
+    }
+}
+
+/* 1 when f holds a line starting "-----BEGIN" (f is rewound). */
+static int has_pem_block(FILE *f)
+{
+    char line[256];
+    int found = 0;
+    while (!found && fgets(line, sizeof(line), f)) {
+        found = !strncmp(line, "-----BEGIN", 10);
+    }
+    rewind(f);
+    return found;
+}
+
+int crypto_tls_files_check(const char *cert, const char *key, char *err, size_t errsz)
+{
+    char why[200];
+    X509 *x = NULL;
+    EVP_PKEY *pk = NULL;
+    FILE *f = NULL;
+    int rc = ACDL_EINVAL;
+    ERR_clear_error();
+    if (!(f = fopen(cert, "r"))) {
+        snprintf(err, errsz, "TLS certificate %s cannot be read: %s", cert, strerror(errno));
+        rc = ACDL_EIO;
+        goto out;
+    }
+    x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!x) {
+        ssl_reason(why, sizeof(why));
+        snprintf(err, errsz, "TLS certificate %s: not a PEM certificate (%s)", cert, why);
+        goto out;
+    }
+    if (!(f = fopen(key, "r"))) {
+        snprintf(err, errsz, "TLS key %s cannot be read: %s", key, strerror(errno));
+        rc = ACDL_EIO;
+        goto out;
+    }
+    if (!has_pem_block(f)) {
+        fclose(f);
+        snprintf(err, errsz,
+                 "TLS key %s: not a PEM private key (no \"-----BEGIN ... PRIVATE KEY-----\" "
+                 "line)",
+                 key);
+        goto out;
+    }
+    /* no passphrase callback: an encrypted key fails here instead of prompting */
+    pk = PEM_read_PrivateKey(f, NULL, NULL, (void *)"");
+    fclose(f);
+    if (!pk) {
+        ssl_reason(why, sizeof(why));
+        snprintf(err, errsz,
+                 "TLS key %s: not a PEM private key, or one protected by a passphrase (%s)", key,
+                 why);
+        goto out;
+    }
+    if (X509_check_private_key(x, pk) != 1) {
+        ERR_clear_error();
+        snprintf(err, errsz, "TLS key %s does not match the certificate %s", key, cert);
+        goto out;
+    }
+    rc = ACDL_OK;
+out:
+    X509_free(x);
+    EVP_PKEY_free(pk);
     return rc;
 }

@@ -46,4 +46,10 @@ int crypto_secret_new(const char *prefix, char *out, size_t outsz);
  * expiring within 30 days. Returns 0 or an ACDL_E* code with err. */
 int crypto_cert_ensure(const char *dir, char *err, size_t errsz);
 
+/* Checks that cert holds a PEM certificate and key the PEM private key that belongs to it,
+ * before the server uses them. Returns 0, ACDL_EIO (a file cannot be read: err has the
+ * system's reason, e.g. permission denied) or ACDL_EINVAL (err names the file and the cause:
+ * not a PEM certificate / private key with OpenSSL's reason, or the key does not match). */
+int crypto_tls_files_check(const char *cert, const char *key, char *err, size_t errsz);
+
 #endif

@@ -16,7 +16,7 @@ struct http_server {
     struct app *app;
     char cert[1100];
     char key[1100];
-    char tls_error[256];
+    char tls_error[2400];
 };
 
 static int on_request(struct mg_connection *conn, void *cbdata)
@@ -88,8 +88,9 @@ static int on_init_ssl(void *ssl_ctx, void *user_data)
         SSL_CTX_use_certificate_chain_file(ctx, srv->cert) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx, srv->key, SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(ctx) != 1) {
-        snprintf(srv->tls_error, sizeof(srv->tls_error), "%s",
-                 ERR_reason_error_string(ERR_get_error()));
+        const char *why = ERR_reason_error_string(ERR_peek_last_error());
+        snprintf(srv->tls_error, sizeof(srv->tls_error), "%s or %s: %s", srv->cert, srv->key,
+                 why ? why : "OpenSSL gives no reason");
         return -1;
     }
     return 1;
@@ -126,6 +127,11 @@ int http_server_start(struct app *app, struct http_server **out, char *err, size
             }
             snprintf(srv->cert, sizeof(srv->cert), "%s/cert.pem", dir);
             snprintf(srv->key, sizeof(srv->key), "%s/key.pem", dir);
+        }
+        rc = crypto_tls_files_check(srv->cert, srv->key, err, errsz);
+        if (rc != ACDL_OK) {
+            free(srv);
+            return rc;
         }
     }
     snprintf(ports, sizeof(ports), "%s:%d%s", cfg->listen_host, cfg->listen_port,

@@ -21,6 +21,10 @@
 #include "ops/archive.h"
 
 #define BACKUP_LOCK_NAME "acdlink.lock"
+/* A restore stages into DATA/.restore and switches over under DATA/restore.journal (see
+ * restore.c); both are gone when no restore is under way. */
+#define RESTORE_STAGING ".restore"
+#define RESTORE_JOURNAL "restore.journal"
 
 struct backup;
 
@@ -88,5 +92,11 @@ struct backup_restore_result {
  */
 int backup_restore(archive_read_fn read, void *ctx, const struct backup_restore_opts *opts,
                    struct backup_restore_result *res, char *err, size_t errsz);
+
+/* Finishes a restore of dir that was stopped part-way (killed, power lost): with its journal
+ * present, the switch to the restored files is completed; without it, a leftover staging
+ * folder is removed, leaving the folder as it was. Call with dir's lock held (serve, restore).
+ * Returns 0 (nothing to do), 1 (a restore was completed), or an ACDL_E* code with err. */
+int backup_restore_recover(const char *dir, char *err, size_t errsz);
 
 #endif

@@ -19,6 +19,22 @@
 static const char *const staged_names[NRULES] = {"manifest.json", "acdlink.db", "secret.key",
                                                   "cert.pem", "key.pem"};
 
+static void staging_remove(const char *dir);
+
+/* Test builds: ACDL_TEST_RESTORE_EXIT_AT=N ends the process at once (like kill -9: no
+ * clean-up) at the N-th step of a restore (1: after staging the first file), so that a test
+ * can stop a restore at each point and check that the folder is then the old or the new one. */
+static void step_done(void)
+{
+#ifdef ACDLINK_TEST_CLOCK
+    static long n;
+    const char *at = getenv("ACDL_TEST_RESTORE_EXIT_AT");
+    if (at && ++n == strtol(at, NULL, 10)) {
+        _Exit(137);
+    }
+#endif
+}
+
 struct staged {
     char dir[1100];
     char path[NRULES][1200];
@@ -31,15 +47,13 @@ struct staged {
 
 static void staged_remove(struct staged *s)
 {
-    for (int i = 0; i < NRULES; i++) {
-        if (s->path[i][0]) {
-            plat_file_remove(s->path[i]);
-        }
-    }
+    char dir[1100];
     if (s->dir[0]) {
-        plat_dir_remove(s->dir);
+        /* DATA/.restore: remove it and whatever it holds */
+        size_t n = strlen(s->dir) - strlen(RESTORE_STAGING) - 1;
+        snprintf(dir, sizeof(dir), "%.*s", (int)n, s->dir);
+        staging_remove(dir);
     }
-    free(s->manifest);
 }
 
 /* Streams the current entry into path (or memory for the manifest), hashing it. */
@@ -224,6 +238,7 @@ static int stage_archive(archive_read_fn read, void *ctx, struct staged *s,
         if ((rc = stage_entry(&rd, s, idx, size, err, errsz)) != ACDL_OK) {
             return rc;
         }
+        step_done();
         if (first && (rc = backup_manifest_parse(s->manifest, s->manifest_len, m, err,
                                                  errsz)) != ACDL_OK) {
             return rc;
@@ -239,58 +254,177 @@ static int stage_archive(archive_read_fn read, void *ctx, struct staged *s,
     return check_contents(s, m, err, errsz);
 }
 
-/* Moves the staged files into place. */
-static int commit(struct staged *s, const char *dir, const char *key_path, int tls, char *err,
-                  size_t errsz)
+/* Switching the data folder over is all or nothing, also when the process is killed: the
+ * staged files are complete and checked (and the database migrated) in DATA/.restore before
+ * anything in DATA changes. Then the journal DATA/restore.journal is written (atomically) with
+ * state "out": every file of the old installation is moved into the staging folder; then state
+ * "in": every new file is moved into place; then the journal is removed and the staging folder
+ * with the old files deleted. Each step can be repeated, so whoever finds the journal (the next
+ * start of the daemon, the next restore) finishes the switch: the folder is the old one while
+ * there is no journal and the new one once there is. */
+
+/* The files of an installation: where they live (relative to DATA; "" for the key file, whose
+ * path the journal gives), their name in the staging folder, and their old copy's name there. */
+static const struct {
+    const char *live, *staged, *old;
+    int tls;
+} managed[] = {
+    {"acdlink.db", "acdlink.db", "old-acdlink.db", 0},
+    {"acdlink.db-wal", "acdlink.db-wal", "old-acdlink.db-wal", 0},
+    {"acdlink.db-shm", "acdlink.db-shm", "old-acdlink.db-shm", 0},
+    {"initial-admin-password", NULL, "old-initial-admin-password", 0},
+    {"", "secret.key", "old-secret.key", 0},
+    {"tls/cert.pem", "cert.pem", "old-cert.pem", 1},
+    {"tls/key.pem", "key.pem", "old-key.pem", 1},
+};
+#define NMANAGED (sizeof(managed) / sizeof(managed[0]))
+
+static void live_path(const char *dir, const char *key_path, size_t i, char *out, size_t outsz)
 {
-    char path[1200], tlsdir[1200];
-    /* a -wal or -shm of a database that is replaced would be applied to the restored one */
-    static const char *const stale[] = {"acdlink.db-wal", "acdlink.db-shm",
-                                        "initial-admin-password"};
-    for (size_t i = 0; i < sizeof(stale) / sizeof(stale[0]); i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, stale[i]);
-        if (plat_file_remove(path) != ACDL_OK) {
-            snprintf(err, errsz, "%s: cannot be removed", path);
-            return ACDL_EIO;
+    if (!managed[i].live[0]) {
+        snprintf(out, outsz, "%s", key_path);
+    } else {
+        snprintf(out, outsz, "%s/%s", dir, managed[i].live);
+    }
+}
+
+/* Removes the staging folder and everything that can be in it. */
+static void staging_remove(const char *dir)
+{
+    char path[1300];
+    static const char *const extra[] = {"acdlink.db-journal", "manifest.json"};
+    for (size_t i = 0; i < NMANAGED; i++) {
+        if (managed[i].staged) {
+            snprintf(path, sizeof(path), "%s/%s/%s", dir, RESTORE_STAGING, managed[i].staged);
+            plat_file_remove(path);
+        }
+        snprintf(path, sizeof(path), "%s/%s/%s", dir, RESTORE_STAGING, managed[i].old);
+        plat_file_remove(path);
+    }
+    for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s/%s", dir, RESTORE_STAGING, extra[i]);
+        plat_file_remove(path);
+    }
+    snprintf(path, sizeof(path), "%s/%s", dir, RESTORE_STAGING);
+    plat_dir_remove(path);
+}
+
+static int journal_write(const char *dir, const char *state, const char *key_path, int tls,
+                         char *err, size_t errsz)
+{
+    char path[1200];
+    json_t *j = json_pack("{s:s, s:s, s:b}", "state", state, "key_file", key_path, "tls", tls);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    int rc = ACDL_ENOMEM;
+    json_decref(j);
+    if (text) {
+        snprintf(path, sizeof(path), "%s/%s", dir, RESTORE_JOURNAL);
+        rc = plat_file_write_atomic(path, text, strlen(text), 1);
+        if (rc != ACDL_OK) {
+            snprintf(err, errsz, "%s: cannot be written (disk full?)", path);
         }
     }
-    if (plat_file_rename(s->path[2], key_path) != ACDL_OK) {
-        snprintf(err, errsz, "%s: cannot be written", key_path);
-        return ACDL_EIO;
-    }
-    s->path[2][0] = '\0';
-    if (tls) {
-        snprintf(tlsdir, sizeof(tlsdir), "%s/tls", dir);
-        if (plat_mkdir_p(tlsdir, 1) != ACDL_OK) {
-            snprintf(err, errsz, "%s: cannot be created", tlsdir);
-            return ACDL_EIO;
-        }
-        for (int i = 3; i <= 4; i++) {
-            snprintf(path, sizeof(path), "%s/%s", tlsdir, staged_names[i]);
-            if (plat_file_rename(s->path[i], path) != ACDL_OK) {
-                snprintf(err, errsz, "%s: cannot be written", path);
-                return ACDL_EIO;
+    free(text);
+    return rc;
+}
+
+/* Runs the switch from the journal's state on. */
+static int switch_over(const char *dir, const char *state, const char *key_path, int tls, char *err,
+                       size_t errsz)
+{
+    char live[1200], other[1300];
+    int rc;
+    if (!strcmp(state, "out")) {
+        for (size_t i = 0; i < NMANAGED; i++) {
+            if (managed[i].tls && !tls) {
+                continue; /* a backup without a certificate keeps the folder's one */
             }
-            s->path[i][0] = '\0';
+            live_path(dir, key_path, i, live, sizeof(live));
+            snprintf(other, sizeof(other), "%s/%s/%s", dir, RESTORE_STAGING, managed[i].old);
+            if (plat_path_exists(live)) {
+                if (plat_file_rename(live, other) != ACDL_OK) {
+                    snprintf(err, errsz, "%s: cannot be moved to %s", live, other);
+                    return ACDL_EIO;
+                }
+                step_done();
+            }
         }
+        if ((rc = journal_write(dir, "in", key_path, tls, err, errsz)) != ACDL_OK) {
+            return rc;
+        }
+        step_done();
+    } else if (strcmp(state, "in") != 0) {
+        snprintf(err, errsz, "%s/%s: unknown state '%s'", dir, RESTORE_JOURNAL, state);
+        return ACDL_EINVAL;
     }
-    snprintf(path, sizeof(path), "%s/acdlink.db", dir);
-    if (plat_file_rename(s->path[1], path) != ACDL_OK) {
-        snprintf(err, errsz, "%s: cannot be written", path);
+    for (size_t i = 0; i < NMANAGED; i++) {
+        if (!managed[i].staged) {
+            continue;
+        }
+        live_path(dir, key_path, i, live, sizeof(live));
+        snprintf(other, sizeof(other), "%s/%s/%s", dir, RESTORE_STAGING, managed[i].staged);
+        if (!plat_path_exists(other)) {
+            continue;
+        }
+        if (managed[i].tls) {
+            char tlsdir[1200];
+            snprintf(tlsdir, sizeof(tlsdir), "%s/tls", dir);
+            plat_mkdir_p(tlsdir, 1);
+        }
+        if (plat_file_rename(other, live) != ACDL_OK) {
+            snprintf(err, errsz, "%s: cannot be written", live);
+            return ACDL_EIO;
+        }
+        step_done();
+    }
+    snprintf(live, sizeof(live), "%s/%s", dir, RESTORE_JOURNAL);
+    if (plat_file_remove(live) != ACDL_OK) {
+        snprintf(err, errsz, "%s: cannot be removed", live);
         return ACDL_EIO;
     }
-    s->path[1][0] = '\0';
+    step_done();
+    staging_remove(dir);
     return ACDL_OK;
 }
 
-/* Opens the restored database (which migrates it) and records the restore. */
-static int migrate_and_audit(const char *dir, struct backup_restore_result *res, char *err,
-                             size_t errsz)
+int backup_restore_recover(const char *dir, char *err, size_t errsz)
 {
     char path[1200];
+    json_t *j;
+    json_error_t je;
+    const char *state = NULL, *key = NULL;
+    int tls = 0, rc;
+    snprintf(path, sizeof(path), "%s/%s", dir, RESTORE_JOURNAL);
+    if (!plat_path_exists(path)) {
+        /* a restore that ended before its switch began: only its staging folder is left */
+        snprintf(path, sizeof(path), "%s/%s", dir, RESTORE_STAGING);
+        if (plat_path_exists(path)) {
+            staging_remove(dir);
+        }
+        return 0;
+    }
+    j = json_load_file(path, 0, &je);
+    if (!j || json_unpack_ex(j, &je, JSON_STRICT, "{s:s, s:s, s:b}", "state", &state, "key_file",
+                             &key, "tls", &tls) != 0) {
+        snprintf(err, errsz,
+                 "%s is damaged (%s): the restore it records cannot be finished; "
+                 "restore the backup again with acdlink restore --force",
+                 path, je.text);
+        json_decref(j);
+        return ACDL_EINVAL;
+    }
+    rc = switch_over(dir, state, key, tls, err, errsz);
+    json_decref(j);
+    return rc == ACDL_OK ? 1 : rc;
+}
+
+/* Opens the restored database in the staging folder (which migrates it) and records the
+ * restore. */
+static int migrate_and_audit(const char *db_path, struct backup_restore_result *res, char *err,
+                             size_t errsz)
+{
     struct store *st = NULL;
-    snprintf(path, sizeof(path), "%s/acdlink.db", dir);
-    int rc = store_open(path, 1, &st, err, errsz);
+    int rc = store_open(db_path, 1, &st, err, errsz);
     if (rc != ACDL_OK) {
         return rc;
     }
@@ -315,7 +449,6 @@ int backup_restore(archive_read_fn read, void *ctx, const struct backup_restore_
     struct staged s;
     struct plat_lock *lock = NULL;
     char lock_path[1200], key_path[1200];
-    unsigned char rnd[6];
     const char *dir = opts->data_dir;
     int created = !plat_path_exists(dir);
     int rc;
@@ -342,6 +475,10 @@ int backup_restore(archive_read_fn read, void *ctx, const struct backup_restore_
                  dir);
         goto out;
     }
+    /* an earlier restore killed part-way is finished (or its leftovers removed) first */
+    if ((rc = backup_restore_recover(dir, err, errsz)) < 0) {
+        goto out;
+    }
     int empty = plat_dir_is_empty(dir, BACKUP_LOCK_NAME);
     if (empty < 0) {
         snprintf(err, errsz, "%s: the data folder cannot be read", dir);
@@ -355,11 +492,7 @@ int backup_restore(archive_read_fn read, void *ctx, const struct backup_restore_
         rc = ACDL_EEXIST;
         goto out;
     }
-    if ((rc = crypto_random(rnd, sizeof(rnd))) != ACDL_OK) {
-        goto out;
-    }
-    snprintf(s.dir, sizeof(s.dir), "%s/.restore-%02x%02x%02x%02x%02x%02x", dir, rnd[0], rnd[1],
-             rnd[2], rnd[3], rnd[4], rnd[5]);
+    snprintf(s.dir, sizeof(s.dir), "%s/%s", dir, RESTORE_STAGING);
     if (plat_mkdir_p(s.dir, 1) != ACDL_OK) {
         snprintf(err, errsz, "%s: cannot be created", s.dir);
         s.dir[0] = '\0';
@@ -371,12 +504,21 @@ int backup_restore(archive_read_fn read, void *ctx, const struct backup_restore_
     }
     res->schema_from = res->manifest.schema_version;
     res->tls = s.have[3];
-    if ((rc = commit(&s, dir, key_path, res->tls, err, errsz)) != ACDL_OK) {
+    step_done();
+    if ((rc = migrate_and_audit(s.path[1], res, err, errsz)) != ACDL_OK ||
+        (rc = journal_write(dir, "out", key_path, res->tls, err, errsz)) != ACDL_OK) {
         goto out;
     }
-    rc = migrate_and_audit(dir, res, err, errsz);
+    step_done();
+    rc = switch_over(dir, "out", key_path, res->tls, err, errsz);
+    if (rc != ACDL_OK) {
+        /* the journal stays: the next start (or restore) finishes the switch */
+        goto out_kept;
+    }
 out:
     staged_remove(&s);
+out_kept:
+    free(s.manifest);
     if (rc != ACDL_OK && created) {
         plat_lock_release(lock);
         lock = NULL;

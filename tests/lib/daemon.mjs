@@ -282,6 +282,7 @@ async function startOnce({ bin, dir, port, args, env, plainHttp, ownDir, keepDat
       if (await probeHealth({ port, plainHttp, ca })) {
         break;
       }
+      ca = null; // read it again: a start that finishes a restore replaces the certificate
     }
     await sleep(100);
   }
