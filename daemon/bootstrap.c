@@ -17,7 +17,7 @@
 int bootstrap_first_admin(const char *data_dir, struct store *st)
 {
     int64_t n = 0;
-    char pw[64], phc[CRYPTO_PHC_MAX], path[1100], text[128];
+    char pw[64], phc[CRYPTO_PHC_MAX], path[1100], text[128] = "";
     struct store_conn *c = store_acquire(st);
     int rc = store_user_count(c, &n);
     if (rc != ACDL_OK || n > 0) {

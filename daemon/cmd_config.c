@@ -22,7 +22,7 @@ int cmd_config_export(const struct acdl_config *cfg, const char *output)
 {
     struct app app;
     struct auth_ctx actor;
-    char err[1400];
+    char err[1400] = "";
     json_t *doc = NULL;
     int code = 1;
     if (cli_app_open(cfg, &app, err, sizeof(err)) != ACDL_OK) {
@@ -82,7 +82,7 @@ int cmd_config_apply(const struct acdl_config *cfg, const char *file, int flags)
 {
     struct app app;
     struct auth_ctx actor;
-    char err[1400];
+    char err[1400] = "";
     json_error_t jerr;
     json_t *doc, *report = NULL;
     if (!strcmp(file, "-")) {

@@ -49,7 +49,7 @@ int cmd_run(const struct acdl_config *cfg, const char *source, const char *from,
     struct tz_date a, b;
     struct app app;
     struct import_cancel cancel;
-    char err[1400];
+    char err[1400] = "";
     int64_t source_id = 0, run_id = 0;
     int rc, exit_code = 1;
 

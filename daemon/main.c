@@ -97,7 +97,7 @@ static void usage(FILE *out)
  * and log to DATA\acdlink.log (a service has no console). */
 static int load_settings(struct acdl_config *cfg, int argc, char **argv, int service)
 {
-    char err[1400];
+    char err[1400] = "";
     config_defaults(cfg);
     if (service && plat_service_data_dir(cfg->data_dir, sizeof(cfg->data_dir)) == ACDL_OK) {
         char conf[sizeof(cfg->config_file)];
@@ -357,7 +357,7 @@ static int cmd_serve(int argc, char **argv)
  * service; SETTINGS are added to the service's `serve --service` command line. */
 static int cmd_service(int argc, char **argv)
 {
-    char err[1024], args[3000];
+    char err[1024] = "", args[3000];
     size_t n = 0;
     int rc;
     const char *verb = argc > 0 ? argv[0] : "";

@@ -253,7 +253,7 @@ static int connect_once(struct odbc_conn *c, char *cs, const struct odbc_secrets
 {
     SQLRETURN r;
     SQLSMALLINT outlen = 0;
-    char msg[ODBC_MSG_MAX];
+    char msg[ODBC_MSG_MAX] = "";
     char state[6];
 
     r = SQLDriverConnect(c->dbc, NULL, (SQLCHAR *)cs, SQL_NTS, NULL, 0, &outlen,

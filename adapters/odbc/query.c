@@ -112,7 +112,7 @@ static void to_ts(const struct odbc_datetime *d, SQL_TIMESTAMP_STRUCT *ts, char 
 /* The error of a failed call on the statement: message into err, code returned. */
 static int stmt_error(struct odbc_query *q, const char *what, char *err, size_t errsz)
 {
-    char msg[ODBC_MSG_MAX];
+    char msg[ODBC_MSG_MAX] = "";
     char state[6];
     int cancelled = atomic_load(&q->conn->cancelled);
     odbc_diag(SQL_HANDLE_STMT, q->stmt, NULL, msg, sizeof(msg), state);
@@ -326,7 +326,7 @@ int odbc_query_open(struct odbc_conn *c, const char *sql, const struct odbc_peri
 
     r = SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &q->stmt);
     if (!SQL_SUCCEEDED(r)) {
-        char msg[ODBC_MSG_MAX];
+        char msg[ODBC_MSG_MAX] = "";
         char state[6];
         q->stmt = NULL;
         odbc_diag(SQL_HANDLE_DBC, c->dbc, NULL, msg, sizeof(msg), state);

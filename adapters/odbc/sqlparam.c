@@ -255,7 +255,7 @@ int odbc_sql_rewrite(const char *sql, struct odbc_sql *out, char *err, size_t er
                 }
             }
             if (found == sizeof(known_params) / sizeof(known_params[0])) {
-                char what[160];
+                char what[160] = "";
                 size_t nlen = n - i;
                 if (nlen > 64) {
                     nlen = 64;

@@ -301,7 +301,7 @@ static int set_key(struct acdl_config *cfg, const struct config_key *k, const ch
 
 void config_defaults(struct acdl_config *cfg)
 {
-    char err[256];
+    char err[256] = "";
     memset(cfg, 0, sizeof(*cfg));
     for (size_t i = 0; i < NKEYS; i++) {
         set_key(cfg, &config_keys[i], config_keys[i].def, "default", err, sizeof(err));

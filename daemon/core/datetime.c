@@ -228,7 +228,7 @@ static int date_parse(const char *s, size_t len, enum datetime_order order,
     long long part[3];
     int nd[3], year = 0, rc;
     size_t i = 0;
-    char sep = 0, what[16];
+    char sep = 0, what[16] = "";
     int rc0 = check_sign(s, len, why, whysz);
     if (rc0) {
         return rc0;
@@ -379,7 +379,7 @@ static int time_decimal(const char *s, size_t len, int ampm, struct datetime_tim
     size_t i = 0, nf;
     int nd;
     long long h = read_digits(s, len, &i, 2, &nd), frac = 0, scale = 1, secs;
-    char what[16];
+    char what[16] = "";
     if (i < len && is_digit(s[i])) {
         return fail(why, whysz, "too many digits for the hour");
     }
@@ -425,7 +425,7 @@ static int time_parse(const char *s, size_t len, unsigned flags, struct datetime
     int ampm, nd, ms = 0, rc;
     size_t i = 0, ndig;
     long long h, mi = 0, sec = 0;
-    char what[16];
+    char what[16] = "";
     rc = check_sign(s, len, why, whysz);
     if (rc) {
         return rc;
@@ -646,7 +646,7 @@ int datetime_parse_duration(const char *s, size_t len, int64_t *ms, char *why, s
     long long part[3], total = 0;
     size_t i = 0;
     int n = 0, rc, d;
-    char what[16];
+    char what[16] = "";
     trim(&s, &len);
     rc = check_sign(s, len, why, whysz);
     if (rc) {
@@ -851,7 +851,7 @@ int datetime_parse_format(const struct datetime_format *f, const char *s, size_t
     long long v[T__COUNT] = {0};
     int ampm = 0, rc, prev = -1;
     size_t i = 0;
-    char what[16];
+    char what[16] = "";
     memset(out, 0, sizeof(*out));
     trim(&s, &len);
     rc = check_sign(s, len, why, whysz);

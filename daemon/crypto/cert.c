@@ -188,7 +188,7 @@ static int has_pem_block(FILE *f)
 
 int crypto_tls_files_check(const char *cert, const char *key, char *err, size_t errsz)
 {
-    char why[200];
+    char why[200] = "";
     X509 *x = NULL;
     EVP_PKEY *pk = NULL;
     FILE *f = NULL;

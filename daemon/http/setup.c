@@ -60,7 +60,7 @@ static void set_error(struct setup *s, const char *path, int status, const char 
 static void set_error(struct setup *s, const char *path, int status, const char *hint,
                       const char *fmt, ...)
 {
-    char msg[700];
+    char msg[700] = "";
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);

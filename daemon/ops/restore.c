@@ -175,7 +175,7 @@ static int check_contents(const struct staged *s, const struct backup_manifest *
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     struct secret_key *k = NULL;
-    char kerr[300];
+    char kerr[300] = "";
     int rc = ACDL_EINVAL, version = -1;
     if (sqlite3_open_v2(s->path[1], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK ||

@@ -57,6 +57,7 @@ static int row_end(struct rows *r, const char *agent, size_t alen, struct tz_dat
 {
     const char *s;
     char why[160];
+    why[0] = '\0'; /* printed after parsers that fail: never unwritten */
     *open = 0;
     enum agent_span_form span = r->cfg->states.span;
     if (span == SPAN_START_ONLY) {
@@ -308,7 +309,7 @@ static int stage(struct aimp *m)
         rc = rows_files_commit(r);
     }
     if (rc == ACDL_OK) { /* same transaction: the results follow even after a crash */
-        char reason[64];
+        char reason[64] = "";
         snprintf(reason, sizeof(reason), "staged by run %lld", (long long)r->run->id);
         rc = store_recompute_add(r->c, "source_agents", r->run->source_id, m->from, m->to, reason,
                                  plat_now(), NULL);

@@ -145,7 +145,7 @@ static int src_get(struct ctx *x, int64_t source_id)
     }
     struct src *s = &x->srcs[x->nsrc++];
     struct store_source row;
-    char err[300];
+    char err[300] = "";
     memset(s, 0, sizeof(*s));
     s->id = source_id;
     if (store_source_get(x->c, source_id, &row) != ACDL_OK) {
@@ -636,11 +636,15 @@ static int compute_agent(struct ctx *x, int64_t agent, const char *from_s, const
             goto out;
         }
     }
-    qsort(x->p, x->np, sizeof(*x->p), cmp_piece);
+    if (x->np > 1) {
+        qsort(x->p, x->np, sizeof(*x->p), cmp_piece);
+    }
     if ((rc = overlay(x)) != ACDL_OK || (rc = to_days(x, from, to)) != ACDL_OK) {
         goto out;
     }
-    qsort(x->o, x->no, sizeof(*x->o), cmp_out);
+    if (x->no > 1) {
+        qsort(x->o, x->no, sizeof(*x->o), cmp_out);
+    }
 
     /* the stored days of the range, to rewrite changed ones and empty the ones now without */
     char fs[11], ts[11];

@@ -111,6 +111,7 @@ static int imp_row(struct rows *r, void *ctx)
     int64_t utc;
     int minute, second, rc;
     char why[160];
+    why[0] = '\0'; /* printed after parsers that fail: never unwritten */
     if (m->r.null[m->r.i_queue] || m->r.len[m->r.i_queue] == 0) {
         rows_error(&m->r, "column '%s': no queue", m->r.names[m->r.i_queue]);
         return ACDL_OK;

@@ -82,7 +82,7 @@ void recompute_now(struct store_conn *c, const char *kind, int64_t ref_id,
                    struct agent_results_stats *st)
 {
     struct recompute_stats rs;
-    char err[400];
+    char err[400] = "";
     memset(&rs, 0, sizeof(rs));
     if (recompute_ref(c, kind, ref_id, &rs, err, sizeof(err)) != ACDL_OK) {
         log_warn("mapping", "recomputing %s %lld after a change failed: %s; it stays pending", kind,
@@ -168,7 +168,7 @@ int recompute_drain(struct store_conn *c, int64_t now, int max, int *done, int *
         rc = store_recompute_list(c, 0, now, max, &rows, &n);
     }
     for (int i = 0; rc == ACDL_OK && i < n; i++) {
-        char err[400];
+        char err[400] = "";
         struct recompute_stats st;
         memset(&st, 0, sizeof(st));
         if (recompute_do(c, &rows[i], now, &st, err, sizeof(err)) == ACDL_OK) {

@@ -291,6 +291,7 @@ static int parse_time(struct rows *r, const char *queue, size_t qlen, struct tz_
     struct datetime_stamp st;
     *cacheable = 1;
     char why[160];
+    why[0] = '\0'; /* printed after parsers that fail: never unwritten */
     memset(&st, 0, sizeof(st));
     if (r->i_stamp >= 0) {
         const char *s = r->val[r->i_stamp];
@@ -423,7 +424,7 @@ int rows_time(struct rows *r, const char *queue, size_t qlen, struct tz_date *da
 
 static int eval_derived(struct rows *r)
 {
-    char err[256];
+    char err[256] = "";
     for (int d = 0; d < r->cfg->nderived; d++) {
         struct expr *e = r->derived[d];
         int nb = r->nraw + d;
@@ -721,7 +722,7 @@ static int prepare_state_columns(struct rows *r)
 static int prepare_columns(struct rows *r)
 {
     r->tcache.valid = 0;
-    char err[300];
+    char err[300] = "";
     const struct source_cfg *cfg = r->cfg;
     for (int d = 0; d < cfg->nderived; d++) {
         if (expr_compile(cfg->derived[d].expression, r->names, r->nnames, &r->derived[d], err,
@@ -1199,7 +1200,7 @@ void rows_files_after(struct rows *r)
 
 static int read_odbc(struct rows *r, const struct store_source *src)
 {
-    char err[600], aad[64];
+    char err[600] = "", aad[64];
     char *password = NULL;
     size_t pwlen = 0;
     struct odbc_conn *conn = NULL;
@@ -1316,7 +1317,7 @@ out:
 int rows_open(struct rows *r, struct app *app, const struct store_run *run,
               struct import_cancel *cancel, int preview_max, char *err, size_t errsz)
 {
-    char why[200];
+    char why[200] = "";
     enum source_kind kind;
     enum source_layout layout;
     memset(r, 0, sizeof(*r));

@@ -91,7 +91,7 @@ static int get_int(const json_t *obj, const char *key, const char *field, int lo
         return ACDL_OK;
     }
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
-        char why[64];
+        char why[64] = "";
         snprintf(why, sizeof(why), "must be a whole number from %d to %d", lo, hi);
         return fail(err, errsz, field, why);
     }
@@ -181,7 +181,7 @@ static int check_expression(const char *field, const char *text, char *err, size
     char names_buf[32][129];
     const char *names[32];
     int n = 0;
-    char why[300];
+    char why[300] = "";
     for (;;) {
         struct expr *e = NULL;
         if (expr_compile(text, names, n, &e, why, sizeof(why)) == ACDL_OK) {
@@ -256,7 +256,7 @@ static int parse_csv(const json_t *o, struct source_cfg *cfg, char *err, size_t 
                                        "archive_folder", "strict", "partial_line_wait_s", NULL};
     char sep[8] = ",", quote[8] = "\"", enc[16] = "utf-8", order[8] = "dmy", after[8] = "keep";
     int skip = 0, header = 1;
-    char why[200];
+    char why[200] = "";
     cfg->partial_line_wait_s = SOURCE_PARTIAL_LINE_WAIT_S;
     struct datetime_format f;
     int rc;
@@ -395,7 +395,7 @@ static int parse_odbc(const json_t *o, struct source_cfg *cfg, char *err, size_t
         }
         return ACDL_OK;
     }
-    char why[300];
+    char why[300] = "";
     if (odbc_sql_rewrite(cfg->sql, &rewritten, why, sizeof(why)) != ACDL_OK) {
         return fail(err, errsz, "odbc.sql", why);
     }

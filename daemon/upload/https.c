@@ -121,7 +121,7 @@ static int left_ms(const struct conn *c)
 static int tcp_connect(struct conn *c, const char *host, int port, enum upload_fail connect_fail,
                        struct upload_answer *a)
 {
-    char why[256];
+    char why[256] = "";
     int left = left_ms(c);
     int rc = plat_tcp_connect(host, port, left, left > 0 ? left : 1, &c->fd, why, sizeof(why));
     if (rc == ACDL_ENOTFOUND) {
@@ -261,7 +261,7 @@ static int proxy_tunnel(struct conn *c, const char *proxy_url, const char *host,
     }
     int code = 0;
     if (sscanf(head, "HTTP/%*d.%*d %d", &code) != 1 || code != 200) {
-        char what[80];
+        char what[80] = "";
         snprintf(what, sizeof(what), "%d", code);
         fail(a, UPLOAD_FAIL_PROXY, "the proxy refused the tunnel (status %s)", what);
         return ACDL_EIO;
@@ -298,7 +298,7 @@ static int tls_start(struct conn *c, const char *host, const char *ca_file, cons
     SSL_set1_host(c->ssl, host);
     if (SSL_connect(c->ssl) != 1) {
         long v = SSL_get_verify_result(c->ssl);
-        char why[256];
+        char why[256] = "";
         if (v != X509_V_OK) {
             snprintf(why, sizeof(why), "the server's certificate was refused: %s",
                      X509_verify_cert_error_string(v));

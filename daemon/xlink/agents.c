@@ -197,7 +197,7 @@ void conv_agents_odbc(struct conv *c, struct ini_file *f, int sec, const char *t
     struct ini_entry *e, *k[5] = {NULL, NULL, NULL, NULL, NULL};
     static const char *const need[] = {"AgentActivityTable", "AgentColumn", "ActivityColumn",
                                        "ActivityStartTimeStampColumn", NULL};
-    char sname[80], zone[65], sql[8192], missing[200] = "", why[200];
+    char sname[80], zone[65], sql[8192], missing[200] = "", why[200] = "";
     size_t mo = 0;
     int enabled = 1, set = 0;
     if (!ini_peek(f, sec, "AgentActivityTable")) {

@@ -223,7 +223,7 @@ static json_t *find_mapping(json_t *mappings, const char *queue, const char *vt)
 /* Converts one left side with its lines; reports on its first line. */
 static void conv_one(struct conv *c, struct ini_file *f, struct planned *p, json_t *weighted)
 {
-    char parts[5][130], vt[80], why[200];
+    char parts[5][130], vt[80], why[200] = "";
     const struct ini_entry *first = p->lines[0];
     const char *sec = f->sections[first->section].name;
     int np = split_colon(p->key, parts, 4);

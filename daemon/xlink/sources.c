@@ -323,7 +323,7 @@ void conv_add_source(struct conv *c, struct ini_file *f, int sec, const char *na
                      int agents, json_t *settings, int interval, const char *tz, int enabled,
                      json_t *metrics, int password)
 {
-    char err[600], canonical[65], todo[1200];
+    char err[600] = "", canonical[65], todo[1200];
     struct source_cfg *cfg = c->cfg;
     json_t *why = json_array(), *it;
     size_t i;
@@ -647,7 +647,7 @@ static int universal_calls(struct conv *c, struct ini_file *f, int sec, json_t *
     static const char *const need[] = {"QueueNameColumn", "TimeStampColumn", "CallDataTable",
                                        "ValueTypes"};
     struct ini_entry *k[4], *fns, *e;
-    char missing[200] = "", why[200];
+    char missing[200] = "", why[200] = "";
     size_t mo = 0;
     for (int i = 0; i < 4; i++) {
         k[i] = ini_take(f, sec, need[i]);

@@ -167,7 +167,7 @@ int conv_vendor(struct conv *c, struct ini_file *f, int sec)
     const struct vendor *v = vendor_of(f, sec);
     const char *name = f->sections[sec].name;
     const struct ini_entry *src = ini_peek(f, sec, "Source");
-    char tables[400] = "", todo[1800], what[900];
+    char tables[400] = "", todo[1800], what[900] = "";
     size_t to = 0;
     if (!v) {
         return 0;

@@ -58,7 +58,7 @@ void conv_item(struct conv *c, const struct ini_file *f, const char *section,
                const struct ini_entry *e, const char *key, enum conv_status st, const char *fmt,
                ...)
 {
-    char detail[700], at[200];
+    char detail[700] = "", at[200];
     va_list ap;
     int disables = (st & CONV_DISABLES) != 0;
     st = (enum conv_status)(st & ~CONV_DISABLES);
@@ -146,7 +146,7 @@ int conv_reported(const struct conv *c, const struct ini_file *f, int line)
 
 void conv_flag(struct conv *c, const struct ini_file *f, int sec, const char *fmt, ...)
 {
-    char text[2400];
+    char text[2400] = "";
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
@@ -182,7 +182,7 @@ int conv_int(struct conv *c, const struct ini_file *f, const struct ini_entry *e
 
 void conv_action(struct conv *c, const char *fmt, ...)
 {
-    char text[2400];
+    char text[2400] = "";
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
@@ -285,7 +285,7 @@ static struct ini_file *load(struct conv *c, const char *name, json_t *files, ch
 {
     const struct xlink_file *x = conv_file(c, name);
     struct ini_file *f = NULL;
-    char why[600];
+    char why[600] = "";
     *rc = ACDL_OK;
     if (!x) {
         return NULL;

@@ -405,7 +405,7 @@ int route_agent_ids_map(struct req *r)
     }
     struct id_pair *p = malloc(ID_PAIRS_MAX * sizeof(*p));
     int bad_line = 0;
-    char why[160];
+    char why[160] = "";
     if (!p) {
         return reply_rc(r, ACDL_ENOMEM, "agent ids");
     }

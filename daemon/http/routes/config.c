@@ -9,7 +9,7 @@
 
 int route_config_get(struct req *r)
 {
-    char err[800];
+    char err[800] = "";
     json_t *doc = NULL;
     int rc = setup_export(r->app, &r->auth, &doc, err, sizeof(err));
     if (rc != ACDL_OK) {
@@ -46,7 +46,7 @@ int route_config_apply(struct req *r)
     const char *path = json_string_value(json_object_get(e, "path"));
     const char *msg = json_string_value(json_object_get(e, "message"));
     const char *hint = json_string_value(json_object_get(e, "hint"));
-    char text[900];
+    char text[900] = "";
     snprintf(text, sizeof(text), "config.%s: %s%s", path ? path : "", msg ? msg : "refused",
              rc == ACDL_EINVAL ? "" : " (the changes listed in report were made)");
     json_t *body = json_pack("{s:{s:s, s:s, s:s}, s:o}", "error", "code",

@@ -130,7 +130,7 @@ int route_deliveries_retry(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "delivery");
     }
-    char what[32];
+    char what[32] = "";
     snprintf(what, sizeof(what), "batch %lld", (long long)id);
     http_audit(r, "delivery.retry", what, "ok",
                json_pack("{s:I, s:I, s:i}", "id", (json_int_t)id, "target_id",

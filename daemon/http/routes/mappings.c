@@ -94,7 +94,7 @@ static int fill_mapping(struct req *r, struct store_conn *c, const struct store_
     m->formula[0] = '\0';
     if (formula && !json_is_null(formula)) {
         const char *names[MAPPING_MAX_INPUTS + 2];
-        char pn[MAPPING_MAX_INPUTS][8], err[300];
+        char pn[MAPPING_MAX_INPUTS][8], err[300] = "";
         struct expr *e = NULL;
         if (!json_is_string(formula) || json_string_length(formula) >= sizeof(m->formula)) {
             return reply_error(r, 422, "invalid_field", "send the formula as text, or null",
@@ -125,7 +125,7 @@ static int fill_mapping(struct req *r, struct store_conn *c, const struct store_
 static int save_and_answer(struct req *r, struct store_conn *c, int64_t id, int created,
                            const char *action)
 {
-    char err[400];
+    char err[400] = "";
     struct recompute_stats rs;
     struct store_mapping m;
     memset(&rs, 0, sizeof(rs));
@@ -206,7 +206,7 @@ int route_mappings_create(struct req *r)
         st = reply_rc(r, rc, "mapping");
         goto out;
     }
-    char err[400];
+    char err[400] = "";
     if (mapping_check_weights(c, id, err, sizeof(err)) != ACDL_OK) {
         store_mapping_delete(c, id, plat_now());
         st = reply_error(r, 422, "invalid_field", "map the weight (e.g. handled) first",
@@ -277,7 +277,7 @@ int route_mappings_update(struct req *r)
         st = reply_rc(r, rc, "mapping");
         goto out;
     }
-    char err[400];
+    char err[400] = "";
     if (mapping_check_weights(c, id, err, sizeof(err)) != ACDL_OK) {
         store_mapping_update(c, before, plat_now());
         st = reply_error(r, 422, "invalid_field", "map the weight (e.g. handled) first",

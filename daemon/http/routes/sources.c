@@ -37,7 +37,7 @@ static json_t *source_json(const struct store_source *s)
  * s->settings by the normalised JSON. Answers 422 and returns the status when bad. */
 static int check_settings(struct req *r, struct store_source *s, const json_t *settings)
 {
-    char err[2000];
+    char err[2000] = "";
     enum source_kind kind;
     enum source_layout layout;
     struct source_cfg *cfg = malloc(sizeof(*cfg));

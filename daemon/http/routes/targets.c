@@ -30,7 +30,7 @@ static json_t *target_json(const struct store_target *t)
 static int check_settings(struct req *r, struct store_target *t, const json_t *settings)
 {
     const struct upload_connector *con = upload_connector_find(t->connector);
-    char err[512];
+    char err[512] = "";
     json_t *copy = json_deep_copy(settings);
     if (!copy) {
         return reply_rc(r, ACDL_ENOMEM, "target");
@@ -316,7 +316,7 @@ static int run_test(struct app *app, void *p, json_t **result, char *err, size_t
     int64_t id = *(int64_t *)p;
     struct upload_target t;
     struct upload_answer a;
-    char msg[800];
+    char msg[800] = "";
     struct store_conn *c = store_acquire(app->store);
     int rc = uploader_target_load(app, c, id, &t);
     store_release(app->store, c);
