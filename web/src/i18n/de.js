@@ -558,6 +558,7 @@ export default {
   'backup.none': 'Es wurde noch keine Sicherung erstellt.',
   'audit.action.backup.create': 'Sicherung erstellt',
   'audit.action.backup.restore': 'Sicherung wiederhergestellt',
+  'audit.action.secrets.forget': 'Gespeicherte Geheimnisse gelöscht (Schlüsseldatei verloren)',
 
   'nav.xlink': "Xlink-Migration",
   'xlink.title': "Migration von Xlink",

@@ -558,6 +558,7 @@ export default {
   'backup.none': 'No backup has been made yet.',
   'audit.action.backup.create': 'Backup made',
   'audit.action.backup.restore': 'Backup restored',
+  'audit.action.secrets.forget': 'Stored secrets cleared (key file lost)',
 
   'nav.xlink': "Xlink migration",
   'xlink.title': "Migration from Xlink",

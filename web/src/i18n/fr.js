@@ -558,6 +558,7 @@ export default {
   'backup.none': 'Aucune sauvegarde n’a encore été faite.',
   'audit.action.backup.create': 'Sauvegarde faite',
   'audit.action.backup.restore': 'Sauvegarde restaurée',
+  'audit.action.secrets.forget': 'Secrets enregistrés effacés (fichier de clé perdu)',
 
   'nav.xlink': "Migration Xlink",
   'xlink.title': "Migration depuis Xlink",
