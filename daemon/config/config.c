@@ -468,7 +468,7 @@ int config_validate(struct acdl_config *cfg, char *err, size_t errsz)
     cfg->public_origin[0] = '\0';
     cfg->public_https = 0;
     if (cfg->public_url[0]) {
-        char why[200];
+        char why[200] = "";
         if (config_parse_public_url(cfg->public_url, cfg->public_origin, sizeof(cfg->public_origin),
                                     &cfg->public_https, why, sizeof(why)) != ACDL_OK) {
             snprintf(err, errsz, "public_url: '%.100s' %s", cfg->public_url, why);

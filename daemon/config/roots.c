@@ -163,7 +163,7 @@ static int resolve(const char *norm, char *out, size_t outsz)
 
 int roots_init(const struct acdl_config *cfg, char *err, size_t errsz)
 {
-    char why[600], abs_data[ROOTS_PATH_MAX];
+    char why[600] = "", abs_data[ROOTS_PATH_MAX];
     const char *w = NULL;
     const char *lists[2] = {cfg->import_roots, cfg->export_roots};
     memset(&R, 0, sizeof(R));

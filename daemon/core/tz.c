@@ -371,7 +371,7 @@ static int db_load(const char *dir)
 out:
     free(zi);
     if (rc != ACDL_OK) {
-        char why[sizeof(db.why)];
+        char why[sizeof(db.why)] = "";
         memcpy(why, db.why, sizeof(why));
         db_clear();
         memcpy(db.why, why, sizeof(why));

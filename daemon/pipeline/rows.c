@@ -890,7 +890,7 @@ static int file_still_written(struct rows *r, const char *path, const char *name
 static FILE *open_in_folder(struct rows *r, struct plat_dir *dir, const char *name,
                             enum plat_entry_kind kind, char *real, size_t realsz)
 {
-    char parent[ROOTS_PATH_MAX], why[1600];
+    char parent[ROOTS_PATH_MAX], why[1600] = "";
     enum fspath_flavour fl = PLAT_PATH_WINDOWS ? FSPATH_WINDOWS : FSPATH_POSIX;
     FILE *f = NULL;
     int rc;
@@ -1078,7 +1078,7 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
  * new. Returns 0, or an ACDL_E* code after a run-log line. */
 static int open_folder(struct rows *r, const char *field, const char *folder, struct plat_dir **out)
 {
-    char real[ROOTS_PATH_MAX], opened[ROOTS_PATH_MAX], why[1600];
+    char real[ROOTS_PATH_MAX], opened[ROOTS_PATH_MAX], why[1600] = "";
     int rc = roots_check_folder(ROOTS_IMPORT, folder, real, sizeof(real), why, sizeof(why));
     *out = NULL;
     if (rc != ACDL_OK) {
@@ -1161,7 +1161,7 @@ int rows_files_commit(struct rows *r)
 void rows_files_after(struct rows *r)
 {
     struct plat_dir *dir = NULL, *archive = NULL;
-    char real[ROOTS_PATH_MAX], why[1600];
+    char real[ROOTS_PATH_MAX], why[1600] = "";
     if (r->cfg->kind != SOURCE_CSV || r->cfg->after_import == AFTER_KEEP || r->nfiles == 0) {
         return;
     }

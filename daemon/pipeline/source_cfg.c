@@ -233,7 +233,7 @@ static int check_folder(const char *field, const char *folder, char *err, size_t
 
 int source_cfg_check_paths(const struct source_cfg *cfg, char *err, size_t errsz)
 {
-    char why[1600];
+    char why[1600] = "";
     if (cfg->kind != SOURCE_CSV) {
         return ACDL_OK;
     }

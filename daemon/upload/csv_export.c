@@ -148,7 +148,7 @@ static int check(json_t **settings, char *err, size_t errsz)
     json_t *columns = NULL, *a_columns = NULL;
     int header = 1, decimals = 0, max_intervals = 10000, create_folder = 0;
     json_error_t je;
-    char probe[64], why[1600];
+    char probe[64], why[1600] = "";
     if (json_unpack_ex(*settings, &je, JSON_STRICT,
                        "{s:s, s?s, s?s, s?s, s?s, s?o, s?b, s?i, s?i, s?o, s?s, s?s, s?s, s?b}",
                        "folder", &folder, "file_prefix", &prefix, "separator", &sep, "date_format",
@@ -381,7 +381,7 @@ static int build(const struct upload_target *t, const struct upload_row *rows, s
 static int folder_allowed(const struct upload_target *t, char *real, size_t realsz,
                           struct upload_answer *a)
 {
-    char why[1600];
+    char why[1600] = "";
     const char *folder = settings_str(t->settings, "folder", "");
     if (roots_check_folder(ROOTS_EXPORT, folder, real, realsz, why, sizeof(why)) != ACDL_OK) {
         a->fail = UPLOAD_FAIL_CONFIG;
@@ -424,7 +424,7 @@ static int send_payload(const struct upload_target *t, const struct upload_paylo
     }
     snprintf(path, sizeof(path), "%s%c%s", real, PLAT_PATH_SEP, p->endpoint);
     if ((rc = plat_file_write_atomic(path, p->body, p->len, 0)) != ACDL_OK) {
-        char what[1100];
+        char what[1100] = "";
         if (rc == ACDL_ENOTFOUND || rc == ACDL_EPERM) {
             snprintf(what, sizeof(what), "the folder %s", real);
         } else {
@@ -459,7 +459,7 @@ static int probe(const struct upload_target *t, struct upload_answer *a)
         return ACDL_OK;
     }
     if (rc != ACDL_OK) {
-        char what[1100];
+        char what[1100] = "";
         snprintf(what, sizeof(what), "the folder %s", real);
         folder_problem(a, what, rc);
         if (sys[0]) {
