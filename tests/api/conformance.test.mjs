@@ -57,8 +57,12 @@ test('the validator itself catches wrong answers', () => {
   // whole answers: status, content type, body, unknown routes, OPTIONS
   const res = (method, p, status, body, ctype = 'application/json') => {
     const text = body === undefined ? '' : JSON.stringify(body);
-    return { method, path: p, status, headers: ctype ? { 'content-type': ctype } : {}, body, text,
-      raw: Buffer.from(text) };
+    const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer', 'content-security-policy': "default-src 'self'; frame-ancestors 'none'" };
+    if (ctype) {
+      headers['content-type'] = ctype;
+    }
+    return { method, path: p, status, headers, body, text, raw: Buffer.from(text) };
   };
   const err = { error: { code: 'not_found', message: 'x' } };
   assert.deepEqual(c.check(res('GET', '/api/v1/users/7', 200, good)), []);
@@ -73,6 +77,16 @@ test('the validator itself catches wrong answers', () => {
   assert.match(c.check(res('GET', '/api/v1/nope', 404, 'no', 'text/plain')).join(), /Error envelope/);
   assert.deepEqual(c.check(res('OPTIONS', '/api/v1/users/7', 204, undefined, null)), []);
   assert.deepEqual(c.check(res('GET', '/assets/x.js', 200, 'x', 'text/javascript')), []);
+  // headers: those of every answer, documented ones when present, required ones
+  const bare = res('GET', '/api/v1/users/7', 200, good);
+  delete bare.headers['cache-control'];
+  assert.match(c.check(bare).join(), /header cache-control: '' \(every API answer/);
+  const busy = res('PATCH', '/api/v1/queues/7', 503, { error: { code: 'unavailable', message: 'x' } });
+  assert.match(c.check(busy).join(), /header Retry-After missing \(#\/components\/headers\/RetryAfter\)/);
+  busy.headers['retry-after'] = '0';
+  assert.match(c.check(busy).join(), /header Retry-After: must be >= 1/);
+  busy.headers['retry-after'] = '5';
+  assert.deepEqual(c.check(busy), []);
   // a literal segment beats a parameter
   assert.equal(c.templateOf('/api/v1/auth/session'), '/api/v1/auth/session');
   assert.equal(c.templateOf('/api/v1/users/12?x=1'), '/api/v1/users/{id}');

@@ -22,6 +22,14 @@ const SPEC_ID = 'openapi.yaml';
 
 let cached = null;
 
+/** Headers of every API answer (docs/openapi.yaml, info.description), lower-cased. */
+const EVERY_ANSWER = {
+  'cache-control': /^no-store$/,
+  'x-content-type-options': /^nosniff$/,
+  'referrer-policy': /^no-referrer$/,
+  'content-security-policy': /frame-ancestors 'none'/,
+};
+
 /** Escapes one JSON-pointer segment. */
 function esc(s) {
   return String(s).replace(/~/g, '~0').replace(/\//g, '~1');
@@ -114,6 +122,45 @@ export function makeChecker(spec) {
     });
   }
 
+  /**
+   * Problems with the headers: those every API answer carries (info.description), and the
+   * documented headers of the response (`required: true` ones must be there; any that is there
+   * must match its schema).
+   */
+  function headerProblems(res, resp, respPointer) {
+    const out = [];
+    const h = res.headers || {};
+    for (const [name, decl] of Object.entries(resp.headers || {})) {
+      let pointer = `${respPointer}/headers/${esc(name)}`;
+      let header = decl;
+      for (let i = 0; header && header.$ref && i < 10; i++) {
+        pointer = header.$ref;
+        header = at(spec, pointer);
+      }
+      const value = h[name.toLowerCase()];
+      if (value === undefined) {
+        if (header?.required) {
+          out.push(`header ${name} missing (${pointer})`);
+        }
+        continue;
+      }
+      for (const one of header?.schema ? [].concat(value) : []) { // Set-Cookie may come repeatedly
+        const type = header.schema.type;
+        const v = (type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?$/.test(one)
+          ? Number(one) : one;
+        out.push(...schemaProblems(`${pointer}/schema`, v).map((p) => `header ${name}: ${p.replace(/^body /, '')}`));
+      }
+    }
+    return out;
+  }
+
+  /** Problems with the headers every API answer carries (info.description). */
+  function commonHeaderProblems(res) {
+    const h = res.headers || {};
+    return Object.entries(EVERY_ANSWER).filter(([name, want]) => !want.test(String(h[name] ?? '')))
+      .map(([name, want]) => `header ${name}: '${h[name] ?? ''}' (every API answer: ${want})`);
+  }
+
   /** Problems of a body that must be the Error envelope. */
   function errorEnvelopeProblems(res) {
     if (!isJson(res)) {
@@ -134,7 +181,7 @@ export function makeChecker(spec) {
       return [];
     }
     const head = `${method} ${urlPath} -> ${res.status}`;
-    const out = [];
+    const out = commonHeaderProblems(res);
     const template = templateOf(pathOnly);
     if (method === 'OPTIONS' && template) {
       if (res.status !== 204 || res.text.length > 0) {
@@ -184,13 +231,15 @@ export function makeChecker(spec) {
     const ctype = ctypeOf(res);
     const bodyLess = method === 'HEAD' || res.raw?.length === 0 && res.text === '';
     if (Object.keys(content).length === 0) {
+      out.push(...headerProblems(res, resp, respPointer));
       if (!bodyLess) {
         out.push(`a body (${ctype || 'no Content-Type'}) but the spec documents none (${respPointer})`);
       }
       return out.map((p) => `${label}: ${p}`);
     }
+    out.push(...headerProblems(res, resp, respPointer));
     if (bodyLess && method === 'HEAD') {
-      return [];
+      return out.map((p) => `${label}: ${p}`);
     }
     const mediaKey = Object.keys(content).find((k) => k.toLowerCase() === ctype);
     if (!mediaKey) {
