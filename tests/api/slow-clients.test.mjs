@@ -30,7 +30,10 @@ test('200 idle sockets + 20 slow-header clients for 20 s: >= 95 % of a logged-in
   assert.ok(r.requests >= 20, `too few requests were made: ${text}`);
   assert.ok(r.ratio >= 0.95, `only ${r.within1s} of ${r.requests} requests answered within 1 s: ${text}`);
   assert.ok(r.reconnects > 0, `the daemon never dropped an idle or slow client: ${text}`);
-  assert.ok(r.rssMaxKiB < 256 * 1024, `resident memory grew to ${r.rssMaxKiB} KiB: ${text}`);
+  // Measured: 40 MB at rest, 60 MB at most. The sanitizer build keeps freed memory in its
+  // quarantine (up to 256 MB) and has shadow memory: 170 MB at rest, 270 MB at most.
+  const limit = /build-asan/.test(process.env.ACDLINK_BIN || '') ? 640 : 256;
+  assert.ok(r.rssMaxKiB < limit * 1024, `resident memory grew to ${r.rssMaxKiB} KiB (limit ${limit} MiB): ${text}`);
   // and it still serves normally afterwards
   const after = await session.get('/api/v1/auth/session');
   assert.equal(after.status, 200);
