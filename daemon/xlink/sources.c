@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "config/roots.h"
 #include "core/tz.h"
 #include "platform/platform.h"
 #include "pipeline/source_cfg.h"
@@ -369,6 +370,12 @@ void conv_add_source(struct conv *c, struct ini_file *f, int sec, const char *na
     int rc = source_cfg_parse_product(settings, agents ? PRODUCT_AGENT_STATES : PRODUCT_CONTACTS,
                                       odbc ? SOURCE_ODBC : SOURCE_CSV, LAYOUT_INTERVAL,
                                       canonical, interval, cfg, err, sizeof(err));
+    int nroots = 0;
+    roots_list(ROOTS_IMPORT, &nroots);
+    if (rc == ACDL_OK && nroots > 0) {
+        /* the folders must lie inside the allowed import roots, as the API checks on save */
+        rc = source_cfg_check_paths(cfg, err, sizeof(err));
+    }
     if (rc != ACDL_OK || strlen(name) > 64 || !*name) {
         json_t *csv = json_object_get(settings, "csv");
         const char *folder = json_string_value(json_object_get(csv, "folder"));

@@ -100,10 +100,14 @@ test('a dry run reports every key and changes nothing', async () => {
   assert.equal(line(rep, 'isps_ul.ini', 'CSV Hotline', 'SeparatorCharacter').status, 'converted');
   assert.match(line(rep, 'isps_ul.ini', 'CSV Hotline', 'TimeZone').detail, /Etc\/GMT-2 .*no daylight saving time/);
   assert.match(line(rep, 'isps_ul.ini', 'CSV Hotline', 'Groups').detail, /every queue/);
-  // a folder of the Xlink server that is not one of this machine: the source is disabled for it
+  // folders of the Xlink server are not folders of this machine (nor inside its allowed import
+  // roots): no source, and the to-do says so
   assert.match(line(rep, 'isps_ul.ini', 'CSV Hotline', 'ActivitySource', 'not_convertible').detail,
     /not a folder of this machine/);
-  assert.equal(rep.config.sources.find((s) => s.name === 'CSV Hotline agents').enabled, false);
+  const hotline = rep.sections.find((b) => b.section === 'CSV Hotline');
+  assert.equal(hotline.outcome, 'not_converted');
+  assert.ok(hotline.sources.every((x) => x.made === false));
+  assert.match(hotline.todo.join('\n'), /Windows path/);
   assert.match(line(rep, 'isps_ul.ini', 'Universal ACD', 'LogOffActivities').detail, /start-only/);
   assert.equal(line(rep, 'isps_ul.ini', 'Universal ACD', 'MinimumActivityDuration').status, 'converted');
   assert.match(line(rep, 'isps_ul.ini', 'GENERAL', 'WriteAlways').detail, /write zero values/);
@@ -113,12 +117,12 @@ test('a dry run reports every key and changes nothing', async () => {
   assert.ok(!r.text.includes('hunter2-Canary'), 'a password is in the report');
   assert.ok(!r.text.includes('18A3F09B2C4D5E6F70'), 'the [DB] password is in the report');
   assert.ok(rep.actions.some((a) => a.includes("password of source 'Universal ACD'")), JSON.stringify(rep.actions));
-  assert.match(rep.items.find((i) => i.file === 'acd_map.ini' && i.line === 6).detail, /\$1\.BAS sums/);
+  assert.match(rep.items.find((i) => i.file === 'acd_map.ini' && i.line === 4).detail, /'CSV Hotline' is not made/);
+  assert.match(rep.items.find((i) => i.file === 'acd_map.ini' && i.line === 6).detail, /line 4: not made/);
   assert.match(rep.items.find((i) => i.file === 'acd_map.ini' && i.line === 14).detail, /c\.TalkTime/);
   assert.match(rep.items.find((i) => i.file === 'acd_map.ini' && i.line === 15).detail, /line 14: not made/);
-  assert.deepEqual(rep.created.sources.sort(),
-    ['CSV Hotline', 'CSV Hotline agents', 'Half Hour', 'Universal ACD', 'Universal ACD agents']);
-  assert.ok(rep.created.mappings.includes('SUP_DE / aht'), JSON.stringify(rep.created));
+  assert.deepEqual(rep.created.sources.sort(), ['Universal ACD', 'Universal ACD agents']);
+  assert.ok(rep.created.mappings.includes('SALES / offered'), JSON.stringify(rep.created));
   assert.equal(rep.summary.converted + rep.summary.skipped + rep.summary.not_convertible, rep.items.length);
   assert.equal((await admin.get('/api/v1/sources')).body.items.length, 0, 'a dry run created sources');
   assert.equal((await admin.get('/api/v1/queues')).body.items.length, 0);
@@ -218,7 +222,7 @@ test('acdlink import-xlink DIR works beside the daemon, as text or JSON', async 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /read isps_ul\.ini \(windows-1252, crlf line endings\)/);
   assert.match(r.stdout, /isps_ul\.ini:16 \[CSV Hotline\] SeparatorCharacter=3: converted: csv\.separator ';'/);
-  assert.match(r.stdout, /exists already, left as it is: sources CSV Hotline/);
+  assert.match(r.stdout, /exists already, left as it is: sources Universal ACD/);
   assert.match(r.stdout, /\d+ converted, \d+ skipped, \d+ not convertible \(dry run: nothing changed\)/);
   assert.ok(!r.stdout.includes('hunter2'), 'a password on the terminal');
   const j = await runCli(['import-xlink', FIXTURES, '--dry-run', '--json', '--data-dir', d.dataDir]);
