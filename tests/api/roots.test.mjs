@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertInvalidField, assertStatus, createUser, pw, sleep, startWithAdmin } from '../lib/api.mjs';
 import { TEST_ROOT, login, makeTempDir, runCli } from '../lib/daemon.mjs';
+import { contactPipeline, line, writeCsv } from '../lib/pipeline.mjs';
 
 let d;
 let admin;
@@ -263,10 +264,11 @@ test('csv-export: folders inside the export roots only; the connection test tell
   assert.match(res.message, /^Folder: the folder .*out-missing is missing/);
   assert.doesNotMatch(res.message, /server|answered|HTTP/);
   assert.ok(!fs.existsSync(missing), 'the connection test created the folder');
-  res = await testTarget(operator, (await make('missing-create', { folder: missing, create_folder: true })).id);
+  const created = path.join(base, 'out-created');
+  res = await testTarget(operator, (await make('missing-create', { folder: created, create_folder: true })).id);
   assert.equal(res.ok, true);
-  assert.match(res.message, /is missing; it is created with the first delivery/);
-  assert.ok(!fs.existsSync(missing), 'the connection test created the folder');
+  assert.match(res.message, /out-created is missing; it is created with the first delivery/);
+  assert.ok(!fs.existsSync(created), 'the connection test created the folder');
   // exists and writable
   const out = path.join(base, 'out');
   fs.mkdirSync(out);
@@ -284,7 +286,32 @@ test('csv-export: folders inside the export roots only; the connection test tell
   assert.equal(res.ok, false);
   assert.match(res.message, /out-ro is not writable for the daemon's user/);
   spawnSync('dd', ['if=/dev/zero', `of=${path.join(full, 'fill')}`, 'bs=4k', 'count=64'], { stdio: 'ignore' });
-  res = await testTarget(operator, (await make('full', { folder: full })).id);
+  const fullTarget = await make('full', { folder: full });
+  res = await testTarget(operator, fullTarget.id);
   assert.equal(res.ok, false);
   assert.match(res.message, /out-full is on a full disk \(disk full\)/);
+
+  // deliveries say the same, naming the folder; create_folder makes the missing folder
+  const acd = folderWith('deliver', {});
+  const { source } = await contactPipeline(admin, acd, ['701']);
+  writeCsv(acd, 'a.csv', [line('701', '2026-11-24', '08:00', 5, 4, 100)]);
+  assert.equal((await run(admin, source.id)).state, 'done');
+  const targets = Object.fromEntries((await admin.get('/api/v1/targets')).body.items.map((x) => [x.name, x.id]));
+  const want = { missing: /out-missing is missing/, ro: /out-ro is not writable/, full: /out-full is on a full disk \(disk full\)/ };
+  let seen = {};
+  for (let i = 0; i < 300 && (Object.keys(seen).length < 3 || !fs.existsSync(created)); i++) {
+    const items = (await admin.get('/api/v1/deliveries?limit=500')).body.items;
+    seen = {};
+    for (const [name, re] of Object.entries(want)) {
+      const b = items.find((x) => x.target_id === targets[name] && x.last_error);
+      if (b) {
+        assert.match(b.last_error, re);
+        seen[name] = true;
+      }
+    }
+    await sleep(100);
+  }
+  assert.deepEqual(Object.keys(seen).sort(), ['full', 'missing', 'ro']);
+  assert.ok(fs.existsSync(created), 'create_folder: the first delivery makes the folder');
+  assert.ok(!fs.existsSync(missing), 'a delivery made a folder without create_folder');
 });
