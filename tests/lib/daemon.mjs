@@ -22,7 +22,7 @@ import { specViolations } from './schema.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-const STARTUP_TIMEOUT_MS = 15000;
+const STARTUP_TIMEOUT_MS = Number(process.env.ACDL_TEST_STARTUP_MS) || 15000;
 const STOP_KILL_AFTER_MS = 10000;
 
 /** Path of the daemon binary: $ACDLINK_BIN or <repo>/build/acdlink (.exe on Windows). */
@@ -64,7 +64,7 @@ export async function freePort() {
  * Runs the acdlink binary once with argv `args`; resolves {code, signal, stdout, stderr}.
  * `stdin` (string) is written and the pipe closed. Never rejects on a non-zero exit.
  */
-export function runCli(args, { stdin = null, env = {}, timeoutMs = 30000, bin = findBinary() } = {}) {
+export function runCli(args, { stdin = null, env = {}, timeoutMs = Number(process.env.ACDL_TEST_CLI_MS) || 30000, bin = findBinary() } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, {
       env: childEnv(env),
