@@ -729,6 +729,13 @@ int setup_export(struct app *app, const struct auth_ctx *actor, json_t **out, ch
         }
         size_t n = json_array_size(s.cur[k]);
         json_t **v = calloc(n + 1, sizeof(*v)), *list = json_array();
+        if (!v || !list) {
+            free(v);
+            json_decref(list);
+            snprintf(err, errsz, "%s: out of memory", kinds[k].name);
+            rc = ACDL_ENOMEM;
+            break;
+        }
         for (size_t i = 0; i < n; i++) {
             v[i] = json_array_get(s.cur[k], i);
         }
