@@ -26,12 +26,16 @@ for (let i = 2; i < process.argv.length; i += 2) {
   opt[k] = Number(process.argv[i + 1]);
 }
 
-const d = await startDaemon({ plainHttp: true, users: [ROOT], args: ['--log-level', 'warn'] });
+const d = await startDaemon({ plainHttp: true, users: [ROOT], args: ['--log-level', 'warn', '--login-max-failures', '100'] });
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-soak-'));
 const t0 = Date.now();
 const samples = [];
 let stopped = false;
 let timer = null;
+// SIGTERM/SIGINT end the load early; the summary is printed and the daemon stopped
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.on(sig, () => { stopped = true; });
+}
 try {
   const admin = await login(d, ROOT.name, ROOT.password);
   const setup = { ...(await setupLoad(admin, folder, { mappedQueues: opt.mapped, clients: opt.clients })), folder };

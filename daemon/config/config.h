@@ -28,6 +28,8 @@ struct acdl_config {
     int login_max_failures;
     int login_lockout_base;
     int login_lockout_max;
+    int disk_min_free_mb;
+    int backlog_warn_after;
     int upload_backoff_base;
     int upload_backoff_cap;
     char import_roots[4096]; /* folders separated by ';' (config/roots.h) */

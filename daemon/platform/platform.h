@@ -39,6 +39,14 @@ int plat_path_exists(const char *path);
  * UNC path "\\server\share..." on Windows), 0 otherwise. Only looks at the text. */
 int plat_path_is_native(const char *path);
 
+/* Space of the file system holding path: bytes free to this process and the total. Returns 0
+ * or ACDL_EIO. */
+int plat_disk_space(const char *path, long long *free_bytes, long long *total_bytes);
+
+/* Returns the free memory the allocator still holds to the operating system: glibc's
+ * malloc_trim; a no-op elsewhere. Thread-safe. */
+void plat_memory_trim(void);
+
 /* Removes a file; a missing file is not an error. */
 int plat_file_remove(const char *path);
 

@@ -7,6 +7,9 @@
 #include <pthread.h>
 #include <errno.h>
 #include <fnmatch.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -165,6 +169,24 @@ out:
         rc = errno_rc(saved);
     }
     return rc;
+}
+
+int plat_disk_space(const char *path, long long *free_bytes, long long *total_bytes)
+{
+    struct statvfs v;
+    if (statvfs(path, &v) != 0) {
+        return ACDL_EIO;
+    }
+    *free_bytes = (long long)v.f_bavail * (long long)v.f_frsize;
+    *total_bytes = (long long)v.f_blocks * (long long)v.f_frsize;
+    return ACDL_OK;
+}
+
+void plat_memory_trim(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
 }
 
 int plat_path_exists(const char *path)

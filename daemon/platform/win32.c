@@ -156,6 +156,22 @@ int plat_file_write_atomic(const char *path, const void *data, size_t len, int p
     return ACDL_OK;
 }
 
+int plat_disk_space(const char *path, long long *free_bytes, long long *total_bytes)
+{
+    ULARGE_INTEGER avail, total;
+    if (!GetDiskFreeSpaceExA(path, &avail, &total, NULL)) {
+        return ACDL_EIO;
+    }
+    *free_bytes = (long long)avail.QuadPart;
+    *total_bytes = (long long)total.QuadPart;
+    return ACDL_OK;
+}
+
+void plat_memory_trim(void)
+{
+    /* the Windows heap returns free pages itself */
+}
+
 int plat_path_exists(const char *path)
 {
     return GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES;

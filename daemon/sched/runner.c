@@ -69,6 +69,9 @@ static void *worker_main(void *arg)
             log_info("sched", "run %lld of source '%s' started", (long long)run.id,
                      run.source_name);
             import_run(r->app, &run, &w->cancel);
+            /* a run's buffers (tens of MB) were freed: give the pages back to the system
+             * instead of keeping them in this thread's allocator arena */
+            plat_memory_trim();
             pthread_mutex_lock(&r->mu);
             w->run_id = 0;
             stop = r->stop;

@@ -1,4 +1,5 @@
 /* db.c: opening the SQLite database, the connection pool and the statement cache. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,23 @@
  * locked after the wait, disk full, read-only, I/O): refines ACDL_EDB into a retry-later code
  * where the caller only passed ACDL_EDB on. Reset by store_thread_clear(). */
 static _Thread_local int thread_sqlite_err;
+
+/* Whether writes work, for health: the time and code of the last write that failed because
+ * the database cannot be written (disk full, I/O, read-only), and the time of the last write
+ * that succeeded. */
+static _Atomic int64_t write_failed_at, write_seq, write_failed_seq, write_ok_seq;
+static _Atomic int write_failed_code;
+
+static void note_write(int code)
+{
+    int prim = code & 0xff;
+    if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_READONLY ||
+        prim == SQLITE_CANTOPEN) {
+        atomic_store(&write_failed_code, code);
+        atomic_store(&write_failed_at, plat_now());
+        atomic_store(&write_failed_seq, atomic_fetch_add(&write_seq, 1) + 1);
+    }
+}
 
 struct store_conn {
     sqlite3 *db;
@@ -66,6 +84,7 @@ static void store_log_cb(void *arg, int code, const char *msg)
     if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_READONLY ||
         prim == SQLITE_BUSY || prim == SQLITE_LOCKED) {
         thread_sqlite_err = code;
+        note_write(code);
         log_debug("store", "sqlite: %s (%d)", msg, code);
     }
 }
@@ -97,6 +116,17 @@ void store_thread_clear(void)
     thread_sqlite_err = 0;
 }
 
+int store_write_state(int64_t *failed_at, char *why, size_t whysz)
+{
+    int64_t f = atomic_load(&write_failed_seq), ok = atomic_load(&write_ok_seq);
+    *failed_at = atomic_load(&write_failed_at);
+    if (f == 0 || ok > f) {
+        return ACDL_OK;
+    }
+    snprintf(why, whysz, "%s", sqlite3_errstr(atomic_load(&write_failed_code)));
+    return store_rc(atomic_load(&write_failed_code));
+}
+
 int store_wait(struct store_conn *c, int ms)
 {
     int before = c->wait_ms;
@@ -111,6 +141,7 @@ static int conn_rc(struct store_conn *c, int r)
     if (rc != ACDL_OK) {
         int x = sqlite3_extended_errcode(c->db);
         thread_sqlite_err = (x & 0xff) == SQLITE_OK ? r : x;
+        note_write(thread_sqlite_err);
     }
     return rc;
 }
@@ -313,6 +344,7 @@ int store_commit(struct store_conn *c)
                  (long long)held);
     }
     c->tx_started = 0;
+    atomic_store(&write_ok_seq, atomic_fetch_add(&write_seq, 1) + 1);
     return ACDL_OK;
 }
 

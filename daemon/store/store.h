@@ -67,6 +67,12 @@ int store_rc(int sqlite_rc);
 int store_thread_rc(int rc);
 void store_thread_clear(void);
 
+/* Whether the database can be written, as far as the last writes tell: 0 when no write
+ * failed since the last commit that worked; otherwise the retry-later code of the failure
+ * (ACDL_ENOSPC for a full disk, ACDL_EDB for I/O errors or a read-only file), *failed_at its
+ * time and why its text. Thread-safe. */
+int store_write_state(int64_t *failed_at, char *why, size_t whysz);
+
 /* Sets how long writes on c wait for another connection's transaction (ms; default 10,000);
  * returns the previous value. 0 makes a write give up at once (ACDL_EAGAIN): for
  * best-effort writes such as a session's last-seen time. Thread: the holder of c. */

@@ -39,7 +39,7 @@ function startPg() {
 async function run(sourceId) {
   const c = await admin.post('/api/v1/runs', { source_id: sourceId, from: DAY, to: DAY });
   assertStatus(c, 202);
-  for (let i = 0; i < 300; i++) {
+  for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
     const r = await admin.get(`/api/v1/runs/${c.body.id}`);
     if (['done', 'failed', 'cancelled'].includes(r.body.state)) {
       const log = await admin.get(`/api/v1/runs/${c.body.id}/log?limit=500`);

@@ -20,7 +20,7 @@ const DAYS = Number(process.env.ACDLINK_BUSY_DAYS || 4);
 const RUNS = Number(process.env.ACDLINK_BUSY_RUNS || 2);
 
 test(`logins and edits during imports of ${QUEUES} queues x 96 x ${DAYS} days: no errors`, { timeout: 600000 }, async () => {
-  const d = await startDaemon({ users: [ROOT] });
+  const d = await startDaemon({ users: [ROOT], args: ['--login-max-failures', '100'] }); // many logins from one address
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-busy-'));
   try {
     const admin = await login(d, ROOT.name, ROOT.password);

@@ -186,7 +186,7 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.get('/api/v1/source-presets');
   const pv = await a.post(`/api/v1/sources/${src.body.id}/preview`, { day: '2026-11-24' });
   await a.post(`/api/v1/sources/${src.body.id}/preview`, { day: 'x' });
-  for (let i = 0; i < 100; i++) {
+  for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
     const j = await a.get(pv.headers.location);
     if (j.body.state !== 'running') {
       break;
@@ -196,7 +196,7 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.get('/api/v1/jobs/999999');
   const dv = await a.post(`/api/v1/sources/${src.body.id}/discover`, { day: '2026-11-24' });
   await a.post(`/api/v1/sources/${src.body.id}/discover`, { day: '2026-11-24', rows: 3 });
-  for (let i = 0; i < 100; i++) {
+  for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
     const j = await a.get(dv.headers.location);
     if (j.body.state !== 'running') {
       break;
@@ -215,7 +215,7 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.get(`/api/v1/runs/${run.body.id}`);
   await a.get('/api/v1/runs/999999');
   await a.get(`/api/v1/runs/${run.body.id}/log`);
-  for (let i = 0; i < 100; i++) {
+  for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
     const st = await a.get(`/api/v1/runs/${run.body.id}`);
     if (!['queued', 'running'].includes(st.body.state)) {
       break;
@@ -302,7 +302,7 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.patch(`/api/v1/targets/${tg.body.id}`, { settings: { folder: '' } });
   const tj = await a.post(`/api/v1/targets/${tg.body.id}/test`);
   await a.post('/api/v1/targets/999999/test');
-  for (let i = 0; i < 100; i++) {
+  for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
     const j = await a.get(tj.headers.location);
     if (j.body.state !== 'running') {
       break;

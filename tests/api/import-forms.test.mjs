@@ -16,7 +16,7 @@ let base;
 async function importDay(sourceId, from, to = from) {
   const c = await admin.post('/api/v1/runs', { source_id: sourceId, from, to });
   assertStatus(c, 202);
-  for (let i = 0; i < 200; i++) {
+  for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
     const r = await admin.get(`/api/v1/runs/${c.body.id}`);
     if (['done', 'failed', 'cancelled'].includes(r.body.state)) {
       return r.body;

@@ -65,7 +65,8 @@ before(async () => {
   fs.mkdirSync(path.join(folder, 'acd'));
   setClock(start);
   ({ d, admin } = await startWithAdmin({
-    args: ['--upload-backoff-base', '2', '--upload-backoff-cap', '600', '--login-max-failures', '100'],
+    args: ['--upload-backoff-base', '2', '--upload-backoff-cap', '600', '--login-max-failures', '100',
+      '--backlog-warn-after', '86400'],
     env: { ACDL_TEST_CLOCK_FILE: clockFile },
   }));
   // a token: sessions end when the clock moves on by hours

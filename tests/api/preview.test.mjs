@@ -36,7 +36,7 @@ test('a preview shows parsed rows and errors, and stages nothing', async () => {
   assertStatus(c, 202);
   assert.match(c.headers.location, /^\/api\/v1\/jobs\/\d+$/);
   let job;
-  for (let i = 0; i < 100; i++) {
+  for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
     job = (await admin.get(c.headers.location)).body;
     if (job.state !== 'running') {
       break;
@@ -68,7 +68,7 @@ test('preview requests are validated', async () => {
 
 async function finished(location) {
   let job;
-  for (let i = 0; i < 200; i++) {
+  for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
     job = (await admin.get(location)).body;
     if (job.state !== 'running') {
       return job;

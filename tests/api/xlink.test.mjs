@@ -35,7 +35,7 @@ function line(report, file, section, key, status) {
 }
 
 async function waitRun(id) {
-  for (let i = 0; i < 300; i++) {
+  for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
     const r = await admin.get(`/api/v1/runs/${id}`);
     if (['done', 'failed', 'cancelled'].includes(r.body.state)) {
       return r.body;

@@ -20,7 +20,7 @@ const DAY = '2026-11-24';
 async function run(body) {
   const c = await admin.post('/api/v1/runs', { source_id: src.id, from: DAY, to: DAY, ...body });
   assertStatus(c, 202);
-  for (let i = 0; i < 200; i++) {
+  for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
     const r = await admin.get(`/api/v1/runs/${c.body.id}`);
     if (['done', 'failed', 'cancelled'].includes(r.body.state)) {
       return r.body;

@@ -10,7 +10,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { exact, launchBrowser } from '../lib/browser.mjs';
+import { exact, launchBrowser, until, waitValue } from '../lib/browser.mjs';
 import { REPO_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 
 const SHOTS = process.env.ACDL_E2E_SHOTS || path.join(os.tmpdir(), 'acdl');
@@ -58,13 +58,9 @@ async function timelineRows() {
 }
 
 async function waitRows(want) {
-  for (let i = 0; i < 100; i++) {
-    if (JSON.stringify(await timelineRows()) === JSON.stringify(want)) {
-      return;
-    }
-    await page.waitForTimeout(100);
-  }
-  assert.deepEqual(await timelineRows(), want);
+  let seen = null;
+  await until(async () => JSON.stringify(seen = await timelineRows()) === JSON.stringify(want),
+    () => `timeline rows ${JSON.stringify(want)}`).catch(() => assert.deepEqual(seen, want));
 }
 
 before(async () => {
@@ -90,13 +86,7 @@ before(async () => {
   assert.equal((await api.post('/api/v1/activities', { identifier: 'talk', name: 'Talking' })).status, 201);
   const run = await api.post('/api/v1/runs', { source_id: source.id, from: DAY, to: DAY });
   assert.equal(run.status, 202, run.text);
-  for (let i = 0; i < 100; i++) {
-    const r = await api.get(`/api/v1/runs/${run.body.id}`);
-    if (r.body.state === 'done') {
-      break;
-    }
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  await until(async () => (await api.get(`/api/v1/runs/${run.body.id}`)).body.state === 'done', 'the import run');
   ({ context, page, profileDir } = await launchBrowser(daemon, {
     timezoneId: 'Europe/Berlin', pageErrors, cspViolations,
   }));
@@ -141,7 +131,7 @@ test('the unknown agent is mapped on the Agents page, and its day appears on the
 
   await page.click(`[data-testid="agent-row"][data-identifier="${AGENT}"] [data-testid="agent-timeline"]`);
   await page.locator('[data-testid="timeline-page"]').waitFor();
-  assert.equal(await page.inputValue('#timeline-agent'), AGENT);
+  await waitValue(page, '#timeline-agent', AGENT);
   await page.fill('#timeline-day', DAY);
   await page.locator('[data-testid="timeline-bar"]').waitFor();
   await waitRows(['08:00:00-09:30:00 present']);

@@ -10,10 +10,24 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { exact, launchBrowser } from '../lib/browser.mjs';
+import { exact, launchBrowser, until } from '../lib/browser.mjs';
 import { REPO_ROOT, login, startDaemon } from '../lib/daemon.mjs';
 import { contactPipeline, line, runDays, writeCsv } from '../lib/pipeline.mjs';
 import { startWfm } from '../lib/wfm.mjs';
+
+/** Refreshes the Deliveries page until cond() holds (each refresh waits for its answer). */
+async function refreshUntil(cond, what) {
+  await until(async () => {
+    if (await cond()) {
+      return true;
+    }
+    await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/v1/deliveries')),
+      page.click('#deliveries-refresh'),
+    ]);
+    return cond();
+  }, what);
+}
 
 const SHOTS = process.env.ACDL_E2E_SHOTS || path.join(os.tmpdir(), 'acdl');
 const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
@@ -101,10 +115,7 @@ test('an import is delivered and shows on the Deliveries page', async () => {
   assert.equal((await runDays(api, source.id, DAY)).state, 'done');
   await page.click('#nav-deliveries');
   await page.locator('[data-testid="deliveries-page"]').waitFor();
-  for (let i = 0; i < 50 && !(await page.locator('[data-testid="delivery-row"][data-state="acked"]').count()); i++) {
-    await page.click('#deliveries-refresh');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await refreshUntil(async () => (await page.locator('[data-testid="delivery-row"][data-state="acked"]').count()) > 0, 'a delivered batch');
   const row = page.locator('[data-testid="delivery-row"][data-state="acked"]').first();
   await row.waitFor();
   await page.locator('[data-testid="backlog-summary"]').filter({ hasText: exact(en['deliveries.backlog_empty']) }).waitFor();
@@ -118,10 +129,7 @@ test('a refused batch shows as failed with the answer and is sent again', async 
   wfm.fail('400');
   writeCsv(folder, 'b.csv', [line('501', DAY, '08:30', 3, 1, 99)]);
   assert.equal((await runDays(api, source.id, DAY)).state, 'done');
-  for (let i = 0; i < 50 && !(await page.locator('[data-testid="delivery-row"][data-state="failed"]').count()); i++) {
-    await page.click('#deliveries-refresh');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await refreshUntil(async () => (await page.locator('[data-testid="delivery-row"][data-state="failed"]').count()) > 0, 'a failed batch');
   const failed = page.locator('[data-testid="delivery-row"][data-state="failed"]').first();
   await failed.waitFor();
   assert.match(await failed.textContent(), /HTTP 400/);
@@ -131,10 +139,7 @@ test('a refused batch shows as failed with the answer and is sent again', async 
   await failed.locator('[data-testid="delivery-retry"]').click();
   await page.locator('[data-testid="deliveries-notice"]').waitFor();
   const notAcked = page.locator('[data-testid="delivery-row"]:not([data-state="acked"])');
-  for (let i = 0; i < 50 && (await notAcked.count()); i++) {
-    await page.click('#deliveries-refresh');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await refreshUntil(async () => (await notAcked.count()) === 0, 'every batch delivered');
   assert.equal(await notAcked.count(), 0, 'every batch is delivered');
   assert.equal(wfm.applied.get(`Q501|${DAY}T08:30:00Z`).offered, 3);
   await shot('retried');

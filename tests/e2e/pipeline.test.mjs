@@ -15,7 +15,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { exact, launchBrowser } from '../lib/browser.mjs';
+import { exact, launchBrowser, until } from '../lib/browser.mjs';
 import { REPO_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 
 const SHOTS = process.env.ACDL_E2E_SHOTS || path.join(os.tmpdir(), 'acdl');
@@ -312,12 +312,12 @@ test('a run is started on the Runs page, followed to "done", and its log names t
 test('the run list filters by state and source, and the details close', async () => {
   await page.selectOption('#runs-filter-state', 'failed');
   await waitText('#runs-table .empty', en['runs.empty_filtered']);
-  assert.ok(reads.some((u) => /\/api\/v1\/runs\?.*state=failed/.test(u)), 'filtered by the daemon');
+  await until(() => reads.some((u) => /\/api\/v1\/runs\?.*state=failed/.test(u)), 'the list read with state=failed (filtered by the daemon)');
   await page.selectOption('#runs-filter-state', 'done');
   await page.locator(`[data-testid="run-row"][data-id="${runId}"]`).waitFor();
   await page.selectOption('#runs-filter-source', String(source.id));
   await page.locator(`[data-testid="run-row"][data-id="${runId}"]`).waitFor();
-  assert.ok(reads.some((u) => new RegExp(`source_id=${source.id}`).test(u)));
+  await until(() => reads.some((u) => new RegExp(`source_id=${source.id}`).test(u)), `the list read with source_id=${source.id}`);
   await page.selectOption('#runs-filter-state', '');
   await page.selectOption('#runs-filter-source', '');
   await page.click('#run-detail-close');
@@ -495,12 +495,14 @@ test('the Results page shows the summed values per interval and the chart', asyn
   const tooMany = page.locator('#results-to-error');
   await tooMany.waitFor();
   assert.equal(await tooMany.getAttribute('data-field'), 'to');
-  await page.waitForTimeout(600);
-  assert.equal(reads.slice(before).filter((u) => u.startsWith('/api/v1/results')).length, 0);
   await shot('results-range-error');
   await page.fill('#results-from', DAY);
   await page.locator('#results-to-error').waitFor({ state: 'detached' });
   await page.locator(`[data-testid="results-row"][data-local="${DAY}T08:30+01:00"]`).waitFor();
+  // every results read since the bad range is for the corrected one: the bad range was not asked
+  const asked = reads.slice(before).filter((u) => u.startsWith('/api/v1/results'));
+  assert.ok(asked.length > 0);
+  assert.deepEqual(asked.filter((u) => u.includes('2026-01-01')), [], 'the range error is not sent to the daemon');
 });
 
 test('the three pages in German and French, and on a phone', async () => {

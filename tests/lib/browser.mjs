@@ -52,3 +52,32 @@ export async function launchBrowser(daemon, { timezoneId, pageErrors, cspViolati
   });
   return { context, page, profileDir };
 }
+
+/**
+ * Waits until cond() (sync or async) gives a truthy value and returns it; polls, so what
+ * decides is the condition, never a fixed delay. Throws naming what after timeoutMs.
+ */
+export async function until(cond, what, timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await cond();
+    if (v) {
+      return v;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+/** Waits until the input at selector holds value (the page fills it when its data arrive). */
+export async function waitValue(page, selector, value, timeoutMs = 30000) {
+  await page.waitForFunction(([s, v]) => {
+    const el = document.querySelector(s);
+    return el !== null && el.value === v;
+  }, [selector, value], { timeout: timeoutMs }).catch(async (e) => {
+    const now = await page.inputValue(selector).catch(() => '(no element)');
+    throw new Error(`${selector} never held '${value}' (it holds '${now}'): ${e.message}`);
+  });
+}

@@ -18,6 +18,7 @@ import { ResultsPage } from './pages/results.js';
 import { BackupPage } from './pages/backup.js';
 import { TargetsPage } from './pages/targets.js';
 import { BacklogBanner, DeliveriesPage } from './pages/deliveries.js';
+import {HealthBanner} from './pages/health.js';
 import { XlinkPage } from './pages/xlink.js';
 import { ActivitiesPage } from './pages/activities.js';
 import { AgentsPage } from './pages/agents.js';
@@ -242,6 +243,7 @@ export function App() {
     <${I18n.Provider} value=${i18n}>
       <${Header} session=${session} route=${route} onLogout=${onLogout} />
       <main class="content" id="main">
+        ${session && session.user && html`<${HealthBanner} route=${route} />`}
         ${session && session.user && html`<${BacklogBanner} route=${route} />`}
         ${body}
       </main>

@@ -7,14 +7,13 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "ops/health.h"
 #include "http/routes/routes.h"
 #include "platform/platform.h"
 #include "store/recomputes.h"
 #include "store/targets.h"
 #include "upload/outbox.h"
 #include "upload/uploader.h"
-
-#define BACKLOG_WARN_S 86400
 
 static json_t *batch_json(const struct store_batch *b)
 {
@@ -139,15 +138,14 @@ int route_deliveries_retry(struct req *r)
     return reply_json(r, 200, batch_json(&b));
 }
 
-static json_t *backlog_json(const struct store_backlog *b, int64_t now)
+static json_t *backlog_json(const struct store_backlog *b, int64_t now, int warn_after)
 {
     int64_t age = b->oldest_pending_at ? now - b->oldest_pending_at : 0;
     return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:b, s:o}", "queued",
-                     (json_int_t)b->queued, "pending",
-                     (json_int_t)b->pending, "sending", (json_int_t)b->sending, "failed",
-                     (json_int_t)b->failed, "acked", (json_int_t)b->acked, "oldest_waiting_at",
-                     json_time(b->oldest_pending_at), "age_seconds",
-                     (json_int_t)(age > 0 ? age : 0), "warning", age > BACKLOG_WARN_S,
+                     (json_int_t)b->queued, "pending", (json_int_t)b->pending, "sending",
+                     (json_int_t)b->sending, "failed", (json_int_t)b->failed, "acked",
+                     (json_int_t)b->acked, "oldest_waiting_at", json_time(b->oldest_pending_at),
+                     "age_seconds", (json_int_t)(age > 0 ? age : 0), "warning", age > warn_after,
                      "last_acked_at", json_time(b->last_acked_at));
 }
 
@@ -166,7 +164,7 @@ int route_backlog_get(struct req *r)
     for (int i = 0; rc == ACDL_OK && i < n; i++) {
         struct store_backlog b;
         if ((rc = store_backlog_get(c, targets[i].id, &b)) == ACDL_OK) {
-            json_t *o = backlog_json(&b, now);
+            json_t *o = backlog_json(&b, now, r->app->cfg->backlog_warn_after);
             json_object_set_new(o, "target_id", json_integer(targets[i].id));
             json_object_set_new(o, "name", json_string(targets[i].name));
             json_object_set_new(o, "enabled", json_boolean(targets[i].enabled));
@@ -182,9 +180,9 @@ int route_backlog_get(struct req *r)
         json_decref(list);
         return reply_rc(r, rc, "backlog");
     }
-    json_t *o = backlog_json(&all, now);
+    json_t *o = backlog_json(&all, now, r->app->cfg->backlog_warn_after);
     json_object_set_new(o, "targets", list);
-    json_object_set_new(o, "warn_after_seconds", json_integer(BACKLOG_WARN_S));
+    json_object_set_new(o, "warn_after_seconds", json_integer(r->app->cfg->backlog_warn_after));
     return reply_json(r, 200, o);
 }
 
@@ -337,6 +335,29 @@ static void emit_targets(struct text *t, struct store_conn *c, int64_t now)
     free(targets);
 }
 
+/* The health checks: one series per check (1 = degraded), and the figures behind them. */
+static void emit_health(struct text *t, struct app *app)
+{
+    struct health h;
+    health_collect(app, &h);
+    emit(t, "# HELP acdlink_health_degraded 1 while a health check finds a problem (GET "
+            "/api/v1/health says why).\n# TYPE acdlink_health_degraded gauge\n");
+    for (int i = 0; i < HEALTH_NCHECKS; i++) {
+        emit(t, "acdlink_health_degraded{check=\"%s\"} %d\n", health_check_name(i), h.degraded[i]);
+    }
+    emit(t,
+         "# HELP acdlink_disk_free_bytes Free space of the data folder's disk.\n"
+         "# TYPE acdlink_disk_free_bytes gauge\nacdlink_disk_free_bytes %lld\n"
+         "# HELP acdlink_disk_min_free_bytes Below this free space health is degraded.\n"
+         "# TYPE acdlink_disk_min_free_bytes gauge\nacdlink_disk_min_free_bytes %lld\n",
+         h.disk_free, h.disk_min_free);
+    emit(t,
+         "# HELP acdlink_sessions_in_memory Console sessions kept in memory because the "
+         "database could not be written.\n# TYPE acdlink_sessions_in_memory gauge\n"
+         "acdlink_sessions_in_memory %d\n",
+         h.sessions_in_memory);
+}
+
 int route_metrics_get(struct req *r)
 {
     struct text t = {NULL, 0, 0, 0};
@@ -349,6 +370,7 @@ int route_metrics_get(struct req *r)
     emit_runs(&t, c);
     emit_targets(&t, c, now);
     store_release(r->app->store, c);
+    emit_health(&t, r->app);
     if (t.oom || !t.b) {
         free(t.b);
         return reply_rc(r, ACDL_ENOMEM, "metrics");

@@ -1,24 +1,44 @@
-/* health.c: GET /api/v1/health, without authentication (for load balancers and monitors). */
+/* health.c: GET /api/v1/health, without authentication (for load balancers and monitors). The
+ * answer is 200 while the daemon serves, with "status": "degraded" and one problem per check
+ * that found one; 503 (the error envelope) only when the database does not answer. Members are
+ * added with one json_object_set_new() each, so further facts stay one line. */
 #include "core/err.h"
 #include "core/tz.h"
 #include "http/routes/routes.h"
+#include "ops/health.h"
 #include "platform/platform.h"
-#include "store/recomputes.h"
 #include "store/store.h"
 
 int route_health_get(struct req *r)
 {
-    int db_ok = store_ping(r->app->store) == ACDL_OK;
-    int64_t pending = 0, failing = 0;
-    if (db_ok) {
-        struct store_conn *c = store_acquire(r->app->store);
-        store_recompute_count(c, &pending, &failing);
-        store_release(r->app->store, c);
+    struct health h;
+    health_collect(r->app, &h);
+    if (!h.db_ok) {
+        reply_header(r, "Retry-After", "10");
+        return reply_error(r, 503, "unavailable", "look at the daemon's log",
+                           "the database does not answer");
     }
-    json_t *body = json_pack(
-        "{s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:I}", "status", db_ok ? "ok" : "degraded", "version",
-        ACDLINK_VERSION, "uptime_s", (json_int_t)(plat_now() - r->app->started_at), "db",
-        db_ok ? "ok" : "error", "tzdata", tz_data_version(), "tzdata_source", tz_data_source(),
-        "recomputes_pending", (json_int_t)pending, "recomputes_failing", (json_int_t)failing);
-    return reply_json(r, db_ok ? 200 : 503, body);
+    json_t *problems = json_array();
+    for (int i = 0; i < HEALTH_NCHECKS; i++) {
+        if (h.degraded[i]) {
+            json_array_append_new(problems, json_pack("{s:s, s:s}", "check", health_check_name(i),
+                                                      "message", h.message[i]));
+        }
+    }
+    json_t *body = json_object();
+    json_object_set_new(body, "status", json_string(health_degraded(&h) ? "degraded" : "ok"));
+    json_object_set_new(body, "version", json_string(ACDLINK_VERSION));
+    json_object_set_new(body, "uptime_s", json_integer(plat_now() - r->app->started_at));
+    json_object_set_new(body, "db", json_string(h.degraded[HEALTH_DATABASE] ? "read_only" : "ok"));
+    json_object_set_new(body, "tzdata", json_string(tz_data_version()));
+    json_object_set_new(body, "tzdata_source", json_string(tz_data_source()));
+    json_object_set_new(body, "problems", problems);
+    json_object_set_new(body, "disk",
+                        json_pack("{s:I, s:I, s:I}", "free_bytes", (json_int_t)h.disk_free,
+                                  "total_bytes", (json_int_t)h.disk_total, "min_free_bytes",
+                                  (json_int_t)h.disk_min_free));
+    json_object_set_new(body, "recomputes_pending", json_integer(h.recomputes_pending));
+    json_object_set_new(body, "recomputes_failing", json_integer(h.recomputes_failing));
+    json_object_set_new(body, "sessions_in_memory", json_integer(h.sessions_in_memory));
+    return reply_json(r, 200, body);
 }

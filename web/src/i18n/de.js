@@ -780,4 +780,12 @@ export default {
   "deliveries.outcome.acked": "geliefert",
   "deliveries.outcome.retry": "wird wiederholt",
   "deliveries.outcome.failed": "endgültig fehlgeschlagen",
+  "health.banner": "acdlink braucht Aufmerksamkeit",
+  "health.open": "Öffnen",
+  "health.check.disk": "Datenplatte fast voll",
+  "health.check.database": "Datenbank nicht beschreibbar",
+  "health.check.runs": "Läufe schlagen fehl",
+  "health.check.targets": "Lieferungen schlagen fehl",
+  "health.check.recomputes": "Ergebnisse warten auf Neuberechnung",
+  "health.check.backlog": "Lieferungen warten",
 };

@@ -780,4 +780,12 @@ export default {
   "deliveries.outcome.acked": "delivered",
   "deliveries.outcome.retry": "will retry",
   "deliveries.outcome.failed": "failed for good",
+  "health.banner": "acdlink needs attention",
+  "health.open": "Open",
+  "health.check.disk": "Data disk nearly full",
+  "health.check.database": "Database not writable",
+  "health.check.runs": "Runs failing",
+  "health.check.targets": "Deliveries failing",
+  "health.check.recomputes": "Results waiting to be recomputed",
+  "health.check.backlog": "Deliveries waiting",
 };

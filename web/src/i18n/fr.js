@@ -780,4 +780,12 @@ export default {
   "deliveries.outcome.acked": "livré",
   "deliveries.outcome.retry": "sera repris",
   "deliveries.outcome.failed": "échec définitif",
+  "health.banner": "acdlink demande votre attention",
+  "health.open": "Ouvrir",
+  "health.check.disk": "Disque de données presque plein",
+  "health.check.database": "Base de données non inscriptible",
+  "health.check.runs": "Des exécutions échouent",
+  "health.check.targets": "Des livraisons échouent",
+  "health.check.recomputes": "Des résultats attendent un recalcul",
+  "health.check.backlog": "Des livraisons attendent",
 };

@@ -1,0 +1,175 @@
+/* health.c: collecting the degraded states of the appliance, each with its reason. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "core/err.h"
+#include "ops/health.h"
+#include "platform/platform.h"
+#include "platform/printf.h"
+#include "store/store.h"
+#include "store/targets.h"
+#include "store/users.h"
+
+#define RECOMPUTE_OVERDUE_S 120 /* a recompute waiting longer than this is a problem */
+
+static const char *const names[HEALTH_NCHECKS] = {"disk",    "database",   "runs",
+                                                  "targets", "recomputes", "backlog"};
+
+const char *health_check_name(enum health_check k)
+{
+    return k >= 0 && k < HEALTH_NCHECKS ? names[k] : "?";
+}
+
+int health_degraded(const struct health *h)
+{
+    for (int i = 0; i < HEALTH_NCHECKS; i++) {
+        if (h->degraded[i]) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void flag(struct health *h, enum health_check k, const char *fmt, ...) ACDL_PRINTF(3, 4);
+static void flag(struct health *h, enum health_check k, const char *fmt, ...)
+{
+    va_list ap;
+    h->degraded[k] = 1;
+    va_start(ap, fmt);
+    vsnprintf(h->message[k], sizeof(h->message[k]), fmt, ap);
+    va_end(ap);
+}
+
+static void check_disk(struct app *app, struct health *h)
+{
+    const char *dir = app->cfg->data_dir;
+    h->disk_min_free = (long long)app->cfg->disk_min_free_mb * 1024 * 1024;
+    if (plat_disk_space(dir, &h->disk_free, &h->disk_total) != ACDL_OK) {
+        h->disk_free = h->disk_total = -1;
+        flag(h, HEALTH_DISK, "cannot read the free space of %s", dir);
+    } else if (h->disk_free < h->disk_min_free) {
+        flag(h, HEALTH_DISK,
+             "the data folder %s has %lld MiB free, less than disk_min_free_mb (%d MiB): free "
+             "space, or imports and changes fail once it is full",
+             dir, h->disk_free / (1024 * 1024), app->cfg->disk_min_free_mb);
+    }
+}
+
+static void check_database(struct health *h)
+{
+    int64_t at = 0;
+    char why[160] = "", when[32];
+    int rc = store_write_state(&at, why, sizeof(why));
+    if (!h->db_ok) {
+        flag(h, HEALTH_DATABASE, "the database does not answer; see the daemon's log");
+    } else if (rc != ACDL_OK) {
+        plat_time_iso(at, when, sizeof(when));
+        flag(h, HEALTH_DATABASE,
+             "the database cannot be written since %s (%s): nothing new is stored until this "
+             "is fixed",
+             when, why);
+    }
+}
+
+/* Runs the query (no parameters but now), which gives count, name and detail of the first. */
+static int64_t count_named(struct store_conn *c, const char *sql, int64_t now, char *name,
+                           size_t namesz, char *detail, size_t detailsz)
+{
+    int64_t n = 0;
+    sqlite3_stmt *s = store_prepare(c, sql);
+    if (!s) {
+        return -1;
+    }
+    sqlite3_bind_int64(s, 1, now);
+    int r;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == 0) {
+            store_column_text(s, 0, name, namesz);
+            store_column_text(s, 1, detail, detailsz);
+        }
+        n++;
+    }
+    store_done(s);
+    return r == SQLITE_DONE ? n : -1;
+}
+
+static void check_work(struct app *app, struct store_conn *c, struct health *h, int64_t now)
+{
+    char name[160], detail[300];
+    /* the latest finished run of each source: failed, or done with mappings left uncomputed */
+    h->runs_failing = count_named(
+        c,
+        "SELECT s.name, CASE WHEN r.state = 'failed' THEN coalesce(r.error, 'failed') ELSE "
+        "r.failed_mappings || ' mapping(s) failed: ' || coalesce(r.error, '') END FROM runs r "
+        "JOIN sources s ON s.id = r.source_id WHERE ?1 >= 0 AND r.id IN (SELECT max(id) FROM "
+        "runs WHERE state IN ('done', 'failed') GROUP BY source_id) AND (r.state = 'failed' OR "
+        "r.failed_mappings > 0) ORDER BY r.id DESC",
+        now, name, sizeof(name), detail, sizeof(detail));
+    if (h->runs_failing > 0) {
+        flag(h, HEALTH_RUNS, "the last run of %lld source(s) failed; '%s': %s",
+             (long long)h->runs_failing, name, detail);
+    }
+    /* enabled targets with batches that failed for good or whose last attempt failed */
+    h->targets_failing = count_named(
+        c,
+        "SELECT t.name, coalesce(max(b.last_error), 'attempts failed') FROM batches b JOIN "
+        "targets t ON t.id = b.target_id WHERE ?1 >= 0 AND t.enabled = 1 AND (b.state = "
+        "'failed' OR (b.state = 'pending' AND b.attempts > 0)) GROUP BY t.id ORDER BY t.id",
+        now, name, sizeof(name), detail, sizeof(detail));
+    if (h->targets_failing > 0) {
+        flag(h, HEALTH_TARGETS, "deliveries to %lld target(s) fail; '%s': %s",
+             (long long)h->targets_failing, name, detail);
+    }
+    /* recomputes: failing ones, or waiting too long */
+    sqlite3_stmt *s = store_prepare(c, "SELECT count(*), count(last_error), "
+                                       "count(CASE WHEN created_at < ?1 THEN 1 END), "
+                                       "(SELECT last_error FROM recomputes WHERE last_error IS "
+                                       "NOT NULL ORDER BY id LIMIT 1) FROM recomputes");
+    if (s) {
+        sqlite3_bind_int64(s, 1, now - RECOMPUTE_OVERDUE_S);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            h->recomputes_pending = sqlite3_column_int64(s, 0);
+            h->recomputes_failing = sqlite3_column_int64(s, 1);
+            int64_t overdue = sqlite3_column_int64(s, 2);
+            store_column_text(s, 3, detail, sizeof(detail));
+            if (h->recomputes_failing > 0) {
+                flag(h, HEALTH_RECOMPUTES,
+                     "%lld result recomputation(s) pending, %lld failing (they are retried): %s",
+                     (long long)h->recomputes_pending, (long long)h->recomputes_failing, detail);
+            } else if (overdue > 0) {
+                flag(h, HEALTH_RECOMPUTES,
+                     "%lld result recomputation(s) pending for more than %d s",
+                     (long long)h->recomputes_pending, RECOMPUTE_OVERDUE_S);
+            }
+        }
+        store_done(s);
+    }
+    struct store_backlog b;
+    if (store_backlog_get(c, 0, &b) == ACDL_OK && b.oldest_pending_at > 0) {
+        h->backlog_age_s = now - b.oldest_pending_at;
+        if (h->backlog_age_s > app->cfg->backlog_warn_after) {
+            flag(h, HEALTH_BACKLOG,
+                 "%lld batch(es) wait for delivery since %lld s (warning "
+                 "after backlog_warn_after, %d s)",
+                 (long long)(b.pending + b.failed), (long long)h->backlog_age_s,
+                 app->cfg->backlog_warn_after);
+        }
+    }
+}
+
+void health_collect(struct app *app, struct health *out)
+{
+    int64_t now = plat_now();
+    memset(out, 0, sizeof(*out));
+    out->db_ok = store_ping(app->store) == ACDL_OK;
+    check_disk(app, out);
+    check_database(out);
+    out->sessions_in_memory = store_session_memory_count(now);
+    if (out->db_ok) {
+        struct store_conn *c = store_acquire(app->store);
+        check_work(app, c, out, now);
+        store_release(app->store, c);
+    }
+}

@@ -1,0 +1,67 @@
+// Health reports degraded states with reasons, and the metrics carry them: a data disk with
+// less free space than disk_min_free_mb, the backlog's warning age (backlog_warn_after), and
+// every answer matches the spec's Health schema.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createToken, loadSpec, show, startWithAdmin } from '../lib/api.mjs';
+import { bearer } from '../lib/daemon.mjs';
+import { checkAnswer } from '../lib/schema.mjs';
+
+const spec = loadSpec();
+
+async function healthOf(args) {
+  const { d, admin } = await startWithAdmin({ args });
+  const h = await admin.get('/api/v1/health');
+  assert.deepEqual(checkAnswer(spec, 'GET', '/api/v1/health', h), [], show(h));
+  const viewer = bearer(d, (await createToken(admin, 'scraper', 'viewer')).token);
+  const m = await viewer.get('/api/v1/metrics');
+  assert.equal(m.status, 200, show(m));
+  const b = await admin.get('/api/v1/backlog');
+  return { d, h, metrics: m.text, backlog: b.body };
+}
+
+test('a nearly full data disk: degraded with the reason, in health and metrics', async () => {
+  const { d, h, metrics } = await healthOf(['--disk-min-free-mb', '104857600']);
+  try {
+    assert.equal(h.status, 200, 'degraded is still 200: the daemon serves');
+    assert.equal(h.body.status, 'degraded');
+    assert.equal(h.body.db, 'ok');
+    const disk = h.body.problems.find((p) => p.check === 'disk');
+    assert.ok(disk, show(h));
+    assert.match(disk.message, /MiB free, less than disk_min_free_mb \(104857600 MiB\)/);
+    assert.match(disk.message, new RegExp(d.dataDir.replace(/[/.]/g, '\\$&')));
+    assert.ok(h.body.disk.free_bytes > 0 && h.body.disk.free_bytes < h.body.disk.min_free_bytes, show(h));
+    assert.equal(h.body.disk.min_free_bytes, 104857600 * 1024 * 1024);
+    assert.match(metrics, /^acdlink_health_degraded\{check="disk"\} 1$/m);
+    assert.match(metrics, /^acdlink_health_degraded\{check="database"\} 0$/m);
+    assert.match(metrics, new RegExp(`^acdlink_disk_free_bytes ${h.body.disk.free_bytes.toString().slice(0, 3)}\\d*$`, 'm'));
+    assert.match(metrics, /^acdlink_recomputes_pending 0$/m);
+  } finally {
+    await d.stop();
+  }
+});
+
+test('a healthy daemon: ok, no problems; the backlog warns after backlog_warn_after', async () => {
+  const { d, h, metrics, backlog } = await healthOf(['--disk-min-free-mb', '0', '--backlog-warn-after', '600']);
+  try {
+    assert.equal(h.status, 200);
+    assert.equal(h.body.status, 'ok', show(h));
+    assert.deepEqual(h.body.problems, []);
+    assert.equal(h.body.recomputes_pending, 0);
+    assert.equal(h.body.recomputes_failing, 0);
+    assert.equal(h.body.sessions_in_memory, 0);
+    for (const check of ['disk', 'database', 'runs', 'targets', 'recomputes', 'backlog']) {
+      assert.match(metrics, new RegExp(`^acdlink_health_degraded\\{check="${check}"\\} 0$`, 'm'));
+    }
+    assert.equal(backlog.warn_after_seconds, 600);
+  } finally {
+    await d.stop();
+  }
+  // the default age of the warning is one hour
+  const again = await startWithAdmin();
+  try {
+    assert.equal((await again.admin.get('/api/v1/backlog')).body.warn_after_seconds, 3600);
+  } finally {
+    await again.d.stop();
+  }
+});
