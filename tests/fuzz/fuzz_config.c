@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_ASSERT(terminated(cfg.log_file, sizeof(cfg.log_file)));
     FUZZ_ASSERT(cfg.plain_http == 0 || cfg.plain_http == 1);
     FUZZ_ASSERT(cfg.log_level >= 0 && cfg.log_level <= 4);
-    FUZZ_ASSERT(cfg.http_threads >= 2 && cfg.http_threads <= 256);
+    FUZZ_ASSERT(cfg.http_threads >= 2 && cfg.http_threads <= 1024); /* config.c's range */
     FUZZ_ASSERT(cfg.log_file_keep >= 1 && cfg.log_file_keep <= 50);
     FUZZ_ASSERT(cfg.login_lockout_max >= 1 && cfg.login_lockout_max <= 86400);
     for (const char *p = cfg.data_dir; *p; p++) {
