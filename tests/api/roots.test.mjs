@@ -32,7 +32,9 @@ before(async () => {
 
 after(async () => {
   if (d) {
-    await d.stop();
+    // a clean exit: under the sanitizer build a memory error or leak would make it fail
+    const code = await d.stop();
+    assert.equal(code, 0, `the daemon exited with ${code}:\n${d.stderr().slice(-4000)}`);
   }
   if (base) {
     for (const m of mounts) {
