@@ -13,18 +13,7 @@
 
 static int step_done(struct store_conn *c, sqlite3_stmt *s, const char *what)
 {
-    int r = sqlite3_step(s);
-    int rc = ACDL_OK;
-    if (r == SQLITE_CONSTRAINT_UNIQUE || r == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        rc = ACDL_EEXIST;
-    } else if (r == SQLITE_CONSTRAINT_FOREIGNKEY || r == SQLITE_CONSTRAINT_TRIGGER) {
-        rc = ACDL_ECONFLICT;
-    } else if (r != SQLITE_DONE) {
-        log_error("store", "%s failed: %s", what, sqlite3_errmsg(store_db(c)));
-        rc = ACDL_EDB;
-    }
-    store_done(s);
-    return rc;
+    return store_step_done(c, s, what);
 }
 
 static void row_to_queue(sqlite3_stmt *s, void *elem)

@@ -108,6 +108,12 @@ int store_thread_rc(int rc)
     if (rc == ACDL_EDB && thread_sqlite_err != 0) {
         return store_rc(thread_sqlite_err);
     }
+    /* not seen on this thread (SQLite does not log every failure), but the disk is known to
+     * be full: no write has worked since one met it */
+    if (rc == ACDL_EDB && (atomic_load(&write_failed_code) & 0xff) == SQLITE_FULL &&
+        atomic_load(&write_failed_seq) > atomic_load(&write_ok_seq)) {
+        return ACDL_ENOSPC;
+    }
     return rc;
 }
 
