@@ -951,10 +951,9 @@ static void test_last_open(void)
         csv_options_init(&o);
         o.header = cases[i].header;
         o.block_size = 3;
-        if (!CHECK_EQ_INT(csv_open_stream(
-                              &r, chunk_read,
-                              &(struct chunker){cases[i].in, strlen(cases[i].in), 0, 2, 1, -1}, &o),
-                          0)) {
+        /* the reader keeps this context: it must live as long as the reader */
+        struct chunker ch = {cases[i].in, strlen(cases[i].in), 0, 2, 1, -1};
+        if (!CHECK_EQ_INT(csv_open_stream(&r, chunk_read, &ch, &o), 0)) {
             continue;
         }
         for (int k = 0; cases[i].open_after[k] >= 0; k++) {
