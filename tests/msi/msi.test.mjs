@@ -8,8 +8,9 @@
 //   MSI_TEST_PACKAGE  the MSI of the project's version
 //   MSI_TEST_UPGRADE  the same program packed with a higher version (the upgrade)
 //   WINEPREFIX, WINEDLLPATH, WINEDEBUG, WINEDLLOVERRIDES  for every wine process
-// Wine processes get no ACDLINK_* variable (childEnv): the daemon refuses unknown ones, and
-// the service inherits the environment of the first wine process.
+// Wine processes get no ACDLINK_* variable (wineEnv): the daemon refuses unknown ones, the
+// service inherits the environment of the first wine process, and the Linux test roots that
+// childEnv names are no Windows paths (the Windows daemon keeps its default roots).
 // Wine's service manager (services.exe) lives only while an ordinary wine process does, so
 // run.sh keeps a waiting `cmd` running for the whole file.
 
@@ -21,6 +22,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { childEnv, client, freePort } from '../lib/daemon.mjs';
+
+/** The environment of a wine process: childEnv's without any ACDLINK_* variable. */
+function wineEnv() {
+  return Object.fromEntries(Object.entries(childEnv()).filter(([k]) => !k.startsWith('ACDLINK_')));
+}
 
 const EXE = process.env.MSI_TEST_EXE;
 const MSI = process.env.MSI_TEST_PACKAGE;
@@ -53,7 +59,7 @@ function wine(args, timeoutMs = 120000) {
   const file = path.join(work, `wine-${process.hrtime.bigint()}.out`);
   const fd = fs.openSync(file, 'w');
   return new Promise((resolve) => {
-    const child = spawn('wine', args, { stdio: ['ignore', fd, fd], env: childEnv() });
+    const child = spawn('wine', args, { stdio: ['ignore', fd, fd], env: wineEnv() });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     const done = (code) => {
       clearTimeout(timer);
@@ -162,7 +168,7 @@ test('serve --console answers HTTPS and imports through ODBC with ICU time zones
   const dataDir = path.join(work, 'console-data');
   const port = await freePort();
   const proc = spawn('wine', [EXE, 'serve', '--console', '--data-dir', winPath(dataDir),
-    '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+    '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'], env: wineEnv() });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });
   proc.stderr.on('data', (d) => { log += d; });
