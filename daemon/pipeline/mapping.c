@@ -414,8 +414,8 @@ int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *fr
                          char *err, size_t errsz)
 {
     int64_t *ids = NULL;
-    size_t n = 0, cap = 0;
-    int rc = ACDL_OK;
+    size_t n = 0;
+    int rc;
     *written = 0;
     *failed = 0;
     if (errsz) {
@@ -428,25 +428,10 @@ int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *fr
         return ACDL_EDB;
     }
     sqlite3_bind_int64(s, 1, source_id);
-    int r;
-    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 256;
-            int64_t *nids = realloc(ids, ncap * sizeof(*ids));
-            if (!nids) {
-                rc = ACDL_ENOMEM;
-                break;
-            }
-            ids = nids;
-            cap = ncap;
-        }
-        ids[n++] = sqlite3_column_int64(s, 0);
-    }
-    if (rc == ACDL_OK && r != SQLITE_DONE) {
+    rc = store_ids_collect(s, &ids, &n);
+    if (rc == ACDL_EDB) {
         snprintf(err, errsz, "cannot list the mappings: %s", sqlite3_errmsg(store_db(c)));
-        rc = ACDL_EDB;
     }
-    store_done(s);
     for (size_t i = 0; rc == ACDL_OK && i < n; i++) {
         int64_t w = 0;
         char e[300] = "";

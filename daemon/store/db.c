@@ -428,3 +428,35 @@ int store_collect(sqlite3_stmt *st, size_t elem_size, int limit,
     *n = cnt;
     return ACDL_OK;
 }
+
+int store_ids_collect(sqlite3_stmt *stmt, int64_t **ids, size_t *n)
+{
+    int64_t *v = NULL;
+    size_t len = 0, cap = 0;
+    int rc = ACDL_OK, r;
+    while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            int64_t *nv = realloc(v, ncap * sizeof(*v));
+            if (!nv) {
+                rc = ACDL_ENOMEM;
+                break;
+            }
+            v = nv;
+            cap = ncap;
+        }
+        v[len++] = sqlite3_column_int64(stmt, 0);
+    }
+    if (rc == ACDL_OK && r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    store_done(stmt);
+    if (rc != ACDL_OK) {
+        free(v);
+        v = NULL;
+        len = 0;
+    }
+    *ids = v;
+    *n = len;
+    return rc;
+}

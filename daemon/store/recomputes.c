@@ -74,29 +74,13 @@ int store_recompute_mappings_of(struct store_conn *c, const char *of, int64_t id
             ? store_prepare(c, "SELECT id FROM mappings WHERE queue_id = ? AND formula IS NOT NULL")
             : store_prepare(c, "SELECT id FROM mappings WHERE value_type_id = ?");
     int64_t *ids = NULL;
-    size_t n = 0, cap = 0;
-    int rc = ACDL_OK, r;
+    size_t n = 0;
+    int rc;
     if (!s) {
         return ACDL_EDB;
     }
     sqlite3_bind_int64(s, 1, id);
-    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            int64_t *nids = realloc(ids, ncap * sizeof(*ids));
-            if (!nids) {
-                rc = ACDL_ENOMEM;
-                break;
-            }
-            ids = nids;
-            cap = ncap;
-        }
-        ids[n++] = sqlite3_column_int64(s, 0);
-    }
-    if (rc == ACDL_OK && r != SQLITE_DONE) {
-        rc = ACDL_EDB;
-    }
-    store_done(s);
+    rc = store_ids_collect(s, &ids, &n);
     for (size_t i = 0; rc == ACDL_OK && i < n; i++) {
         rc = store_recompute_mapping(c, ids[i], reason, now, NULL);
     }

@@ -40,6 +40,11 @@ sqlite3_stmt *store_prepare(struct store_conn *c, const char *sql);
 /* Resets a statement from store_prepare() and clears its bindings. Accepts NULL. */
 void store_done(sqlite3_stmt *stmt);
 
+/* Steps a bound statement whose first column is an id and collects every id into *ids
+ * (new: caller frees with free(); NULL when there are none), then calls store_done().
+ * Returns 0, ACDL_ENOMEM, or ACDL_EDB when stepping failed. */
+int store_ids_collect(sqlite3_stmt *stmt, int64_t **ids, size_t *n);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0, ACDL_EAGAIN (another connection held the
  * database longer than the wait, see store_wait()), ACDL_ENOSPC (disk full) or ACDL_EDB. A
  * transaction that held the database for seconds is logged as a warning. */

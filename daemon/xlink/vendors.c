@@ -15,6 +15,17 @@ struct vendor {
     const char *default_tables;  /* the tables the preset reads, or NULL */
 };
 
+/* what to do for an interface whose reporting schema is not public */
+#define NOT_PUBLIC_CONTACTS                                                                        \
+    "its reporting schema is not public: export the interval statistics per queue as CSV files "   \
+    "(a CSV source), or create a view with the interval columns (queue_id, queue_name, "           \
+    "interval_start, then one column per metric) and an ODBC source on DSN '%s' reading it; "      \
+    "start from the SQL of the preset cisco_ucce_call_type_interval"
+#define NOT_PUBLIC_AGENTS                                                                          \
+    "export agent states as CSV (agent, activity, start, end) for a CSV agent-state source, or "   \
+    "create a view as (agent_id, activity_id, start_time, end_time) read by an ODBC agent-state "  \
+    "source on DSN '%s'"
+
 static const struct vendor vendors[] = {
     {"Cisco Unified Contact Center Express (UCCX)",
      {"uccx", "ipcc express", "crs", NULL},
@@ -70,35 +81,20 @@ static const struct vendor vendors[] = {
     {"Siemens HiPath ProCenter",
      {"hipath", "procenter", "siemens", NULL},
      {NULL},
-     "its reporting schema is not public: export the interval statistics per queue as CSV files "
-     "(a CSV source), or create a view with the interval columns (queue_id, queue_name, "
-     "interval_start, then one column per metric) and an ODBC source on DSN '%s' reading it; "
-     "start from the SQL of the preset cisco_ucce_call_type_interval",
-     "export agent states as CSV (agent, activity, start, end) for a CSV agent-state source, or "
-     "create a view as (agent_id, activity_id, start_time, end_time) read by an ODBC agent-state "
-     "source on DSN '%s'",
+     NOT_PUBLIC_CONTACTS,
+     NOT_PUBLIC_AGENTS,
      NULL},
     {"Vocalcom",
      {"vocalcom", "hermes", NULL},
      {NULL},
-     "its reporting schema is not public: export the interval statistics per queue as CSV files "
-     "(a CSV source), or create a view with the interval columns (queue_id, queue_name, "
-     "interval_start, then one column per metric) and an ODBC source on DSN '%s' reading it; "
-     "start from the SQL of the preset cisco_ucce_call_type_interval",
-     "export agent states as CSV (agent, activity, start, end) for a CSV agent-state source, or "
-     "create a view as (agent_id, activity_id, start_time, end_time) read by an ODBC agent-state "
-     "source on DSN '%s'",
+     NOT_PUBLIC_CONTACTS,
+     NOT_PUBLIC_AGENTS,
      NULL},
     {"Alcatel OmniTouch",
      {"alcatel", "omnitouch", "ccd", NULL},
      {NULL},
-     "its reporting schema is not public: export the interval statistics per queue as CSV files "
-     "(a CSV source), or create a view with the interval columns (queue_id, queue_name, "
-     "interval_start, then one column per metric) and an ODBC source on DSN '%s' reading it; "
-     "start from the SQL of the preset cisco_ucce_call_type_interval",
-     "export agent states as CSV (agent, activity, start, end) for a CSV agent-state source, or "
-     "create a view as (agent_id, activity_id, start_time, end_time) read by an ODBC agent-state "
-     "source on DSN '%s'",
+     NOT_PUBLIC_CONTACTS,
+     NOT_PUBLIC_AGENTS,
      NULL},
 };
 
