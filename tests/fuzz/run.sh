@@ -3,7 +3,8 @@
 #
 #   tests/fuzz/run.sh [TARGET...]      default: every tests/fuzz/fuzz_*.c
 #
-# Environment: FUZZ_SECONDS (default 20) per target, FUZZ_JOBS (default 2: the build machine's
+# Environment: FUZZ_SECONDS (default 20) per target, FUZZ_RUNS (unset: no limit) executions
+# after which a target stops before its time is up, FUZZ_JOBS (default 2: the build machine's
 # cores) targets at once, FUZZ_BUILD_DIR (default build-fuzz in the repository), FUZZ_CC
 # (default clang-14), ACDLINK_CIVETWEB_SOURCE_DIR (passed to CMake when set). Prints per target
 # the executions, libFuzzer's coverage (cov: edges, ft: features), the corpus size and the
@@ -66,6 +67,12 @@ cmake --build "$BUILD" -j"$(nproc 2>/dev/null || echo 2)" --target $build_target
     exit 2
 }
 
+# A smaller use-after-free quarantine than ASan's 256 MB: a freed block is still caught while
+# the next 16 MB are allocated, and short inputs run two to three times as fast (fewer fresh
+# pages to fault in per execution). An ASAN_OPTIONS set by the caller wins.
+ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16}
+export ASAN_OPTIONS
+
 failed=""
 npassed=0
 nfailed=0
@@ -92,11 +99,18 @@ run_one() {
         cp -n "$ROOT/tests/fuzz/corpus/$t"/* "$corpus"/ 2>/dev/null || true
     fi
     rc=0
+    date +%s >"$BUILD/fuzz_$t.start"
+    runs=
+    if [ -n "${FUZZ_RUNS:-}" ]; then
+        runs="-runs=$FUZZ_RUNS"
+    fi
+    # shellcheck disable=SC2086 # $runs is empty or one word
     # -timeout: one input slower than 10 s is a finding too; leaks are reported at exit.
     "$bin" -max_total_time="$SECONDS_PER" -timeout=10 -rss_limit_mb=2048 \
         -max_len="$(max_len_of "$t")" -print_final_stats=1 \
-        -artifact_prefix="$BUILD/artifacts/$t-" "$corpus" >"$log" 2>&1 || rc=$?
+        -artifact_prefix="$BUILD/artifacts/$t-" $runs "$corpus" >"$log" 2>&1 || rc=$?
     echo "$rc" >"$BUILD/fuzz_$t.rc"
+    date +%s >"$BUILD/fuzz_$t.end"
 }
 
 # FUZZ_JOBS targets at a time, each one process: every core busy, and each target's figures
@@ -123,6 +137,10 @@ for t in $TARGETS; do
     fi
     cov=$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\).*/\1/p' "$log" | tail -n 1)
     ft=$(sed -n 's/.* cov: \([0-9]*\) ft: \([0-9]*\).*/\2/p' "$log" | tail -n 1)
+    took=$SECONDS_PER
+    if [ -f "$BUILD/fuzz_$t.start" ] && [ -f "$BUILD/fuzz_$t.end" ]; then
+        took=$(($(cat "$BUILD/fuzz_$t.end") - $(cat "$BUILD/fuzz_$t.start")))
+    fi
     ncorpus=$(find "$BUILD/corpus/$t" -type f | wc -l)
     ncrash=$(find "$BUILD/artifacts" -type f -name "$t-*" -newer "$marker" | wc -l)
     if [ "$rc" -eq 0 ]; then
@@ -134,7 +152,7 @@ for t in $TARGETS; do
         nfailed=$((nfailed + 1))
     fi
     printf '%-11s %12s %7s %7s %7s %7s %8s  %s\n' "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" \
-        "$ncorpus" "$ncrash" "$SECONDS_PER" "$result"
+        "$ncorpus" "$ncrash" "$took" "$result"
 done
 
 if [ -n "$failed" ]; then
