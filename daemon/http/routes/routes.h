@@ -7,6 +7,7 @@
 int route_health_get(struct req *r);
 int route_endpoints_list(struct req *r);
 int route_roots_get(struct req *r);
+int route_overview_get(struct req *r);
 int route_auth_login(struct req *r);
 int route_auth_logout(struct req *r);
 int route_auth_session(struct req *r);

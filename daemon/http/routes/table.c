@@ -8,6 +8,7 @@ const struct route http_routes[] = {
     {"GET", "/api/v1/health", route_health_get, ROLE_PUBLIC, 0},
     {"GET", "/api/v1/endpoints", route_endpoints_list, ROLE_VIEWER, 0},
     {"GET", "/api/v1/roots", route_roots_get, ROLE_VIEWER, 0},
+    {"GET", "/api/v1/overview", route_overview_get, ROLE_VIEWER, 0},
 
     {"POST", "/api/v1/auth/login", route_auth_login, ROLE_PUBLIC, 4 * KB},
     {"POST", "/api/v1/auth/logout", route_auth_logout, ROLE_VIEWER, 0},
