@@ -2,6 +2,7 @@
 #include "config/roots.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -291,4 +292,123 @@ int roots_check_folder(enum roots_kind kind, const char *folder, char *real, siz
         snprintf(real, realsz, "%s", res);
     }
     return ACDL_OK;
+}
+
+/* Splits the resolved form of file into its folder and name. Returns 0 or ACDL_EINVAL / an
+ * error of roots_check_folder() with why. */
+static int file_split(enum roots_kind kind, const char *file, char *dir, size_t dirsz, char *name,
+                      size_t namesz, char *why, size_t whysz)
+{
+    char norm[ROOTS_PATH_MAX], res[ROOTS_PATH_MAX], fwhy[1600] = "";
+    const char *w = NULL;
+    char sep = PLAT_PATH_WINDOWS ? '\\' : '/';
+    if (fspath_normalize(HOST, file, norm, sizeof(norm), &w) != ACDL_OK) {
+        snprintf(why, whysz, "'%.300s' %s", file, w ? w : "is too long");
+        return ACDL_EINVAL;
+    }
+    resolve(norm, res, sizeof(res));
+    if (fspath_parent(HOST, res, dir, dirsz) != ACDL_OK || !strcmp(dir, res)) {
+        snprintf(why, whysz, "'%.300s' is not a file", file);
+        return ACDL_EINVAL;
+    }
+    const char *last = res + strlen(dir);
+    if (*last == sep) {
+        last++;
+    }
+    snprintf(name, namesz, "%s", last);
+    int rc = roots_check_folder(kind, dir, NULL, 0, fwhy, sizeof(fwhy));
+    if (rc != ACDL_OK) {
+        snprintf(why, whysz, "'%.300s' is not allowed: its folder %s", file, fwhy);
+    }
+    return rc;
+}
+
+int roots_check_file(enum roots_kind kind, const char *file, char *why, size_t whysz)
+{
+    char dir[ROOTS_PATH_MAX], name[ROOTS_PATH_MAX];
+    return file_split(kind, file, dir, sizeof(dir), name, sizeof(name), why, whysz);
+}
+
+int roots_read_file(enum roots_kind kind, const char *file, size_t max, char **out, size_t *len,
+                    char *why, size_t whysz)
+{
+    char dir[ROOTS_PATH_MAX], name[ROOTS_PATH_MAX], real[ROOTS_PATH_MAX], parent[ROOTS_PATH_MAX];
+    char fwhy[1600] = "";
+    struct plat_dir *d = NULL;
+    enum plat_entry_kind k = PLAT_ENTRY_FILE;
+    FILE *f = NULL;
+    char *buf = NULL;
+    size_t n = 0;
+    int rc = file_split(kind, file, dir, sizeof(dir), name, sizeof(name), why, whysz);
+    *out = NULL;
+    *len = 0;
+    if (rc != ACDL_OK) {
+        goto out;
+    }
+    rc = plat_dir_open(dir, &d);
+    if (rc != ACDL_OK) {
+        snprintf(why, whysz, "'%.300s' cannot be read: its folder %s", file,
+                 rc == ACDL_ENOTFOUND ? "does not exist" : acdl_strerror(rc));
+        goto out;
+    }
+    if ((plat_dir_real(d, real, sizeof(real)) != ACDL_OK ||
+         roots_check_folder(kind, real, NULL, 0, fwhy, sizeof(fwhy)) != ACDL_OK)) {
+        rc = ACDL_EPERM;
+    }
+    if (rc == ACDL_OK) {
+        rc = plat_dir_open_file(d, name, &f, real, sizeof(real), &k);
+    }
+    /* a link, or a folder swapped meanwhile, must not lead out of the roots */
+    if (rc == ACDL_OK &&
+        (fspath_parent(HOST, real, parent, sizeof(parent)) != ACDL_OK ||
+         roots_check_folder(kind, parent, NULL, 0, fwhy, sizeof(fwhy)) != ACDL_OK)) {
+        rc = ACDL_EPERM;
+        k = PLAT_ENTRY_FILE;
+    }
+    if (rc == ACDL_ENOTFOUND) {
+        snprintf(why, whysz, "'%.300s' does not exist", file);
+        goto out;
+    }
+    if (rc == ACDL_EPERM && k != PLAT_ENTRY_FILE) {
+        snprintf(why, whysz, "'%.300s' is %s, not a regular file", file, plat_entry_kind_text(k));
+        goto out;
+    }
+    if (rc == ACDL_EPERM) {
+        snprintf(why, whysz,
+                 "'%.300s' changed while it was opened and now leads outside the allowed "
+                 "folders; not read",
+                 file);
+        goto out;
+    }
+    if (rc != ACDL_OK) {
+        snprintf(why, whysz, "'%.300s' cannot be read: %s", file, acdl_strerror(rc));
+        goto out;
+    }
+    if (!(buf = malloc(max + 1))) {
+        rc = ACDL_ENOMEM;
+        snprintf(why, whysz, "'%.300s': out of memory", file);
+        goto out;
+    }
+    n = fread(buf, 1, max + 1, f);
+    if (ferror(f)) {
+        rc = ACDL_EIO;
+        snprintf(why, whysz, "'%.300s' cannot be read", file);
+        goto out;
+    }
+    if (n > max) {
+        rc = ACDL_ETOOBIG;
+        snprintf(why, whysz, "'%.300s' is larger than %zu bytes", file, max);
+        goto out;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    buf = NULL;
+out:
+    free(buf);
+    if (f) {
+        fclose(f);
+    }
+    plat_dir_close(d);
+    return rc;
 }

@@ -48,6 +48,19 @@ void roots_describe(enum roots_kind kind, char *out, size_t outsz);
 int roots_check_folder(enum roots_kind kind, const char *folder, char *real, size_t realsz,
                        char *why, size_t whysz);
 
+/* Checks file (a file named in a setting, e.g. a target's CA file): after links are resolved
+ * it must lie in a folder roots_check_folder() allows. Returns 0, or ACDL_EINVAL / ACDL_EPERM
+ * with a sentence in why naming the file and the roots of kind. */
+int roots_check_file(enum roots_kind kind, const char *file, char *why, size_t whysz);
+
+/* Reads file after roots_check_file(), opened as source files are: its folder without
+ * following a link at its end, the file itself only when it is (or a link leads to) a regular
+ * file, and what was opened checked against the roots again. *out is new (free()), NUL-ended,
+ * *len bytes. Returns 0; ACDL_EINVAL / ACDL_EPERM (not allowed, not a regular file),
+ * ACDL_ENOTFOUND, ACDL_ETOOBIG (more than max bytes), ACDL_EIO or ACDL_ENOMEM, each with why. */
+int roots_read_file(enum roots_kind kind, const char *file, size_t max, char **out, size_t *len,
+                    char *why, size_t whysz);
+
 /* The decision itself on resolved, normalised paths (pure; tests give it either flavour):
  * 0 when folder is allowed; ACDL_EPERM with *why (static text) when not. roots[0..n), data
  * (the data folder) and own[0..nown) (folders directly holding the daemon's files). */

@@ -1,5 +1,6 @@
 /* connector.c: what the connectors share: lookup, the HTTP verdict, explanations for people,
- * and the validation of the HTTPS settings (url, ca_file, pin_sha256, timeout_seconds). */
+ * and the validation of the HTTPS settings (url, ca_file, ca_pem, pin_sha256,
+ * timeout_seconds). */
 #include "upload/connector.h"
 
 #include <ctype.h>
@@ -117,6 +118,8 @@ void upload_explain(const struct upload_answer *a, char *out, size_t outsz)
 
 /* --- settings shared by the HTTPS connectors --- */
 
+#define CA_PEM_MAX 48000 /* characters of CA certificates given as text (a chain of a few) */
+
 static int is_hex64(const char *s)
 {
     if (strlen(s) != 64) {
@@ -131,22 +134,40 @@ static int is_hex64(const char *s)
 }
 
 int settings_https_check(const char *field, const char *url, const char *ca_file,
-                         const char *pin, int timeout, char *err, size_t errsz)
+                         const char *ca_pem, const char *pin, int timeout, char *err, size_t errsz)
 {
-    char host[256], path[1024];
+    char host[256], path[1024], why[1800] = "";
     int port;
-    const char *why = NULL;
-    if (https_url_parse(url, host, sizeof(host), &port, path, sizeof(path), &why) != ACDL_OK) {
-        snprintf(err, errsz, "%s: %s", field, why);
+    const char *uwhy = NULL;
+    if (https_url_parse(url, host, sizeof(host), &port, path, sizeof(path), &uwhy) != ACDL_OK) {
+        snprintf(err, errsz, "%s: %s", field, uwhy);
         return ACDL_EINVAL;
     }
     if (strlen(url) > 200) {
         snprintf(err, errsz, "%s: is longer than 200 characters", field);
         return ACDL_EINVAL;
     }
-    if (ca_file && *ca_file && (strlen(ca_file) > 1000 || !plat_path_exists(ca_file))) {
-        snprintf(err, errsz, "ca_file: %.200s does not exist (give the PEM file of the CA)",
-                 ca_file);
+    if (ca_file && *ca_file && ca_pem && *ca_pem) {
+        snprintf(err, errsz,
+                 "ca_pem: give the CA certificate either as text (ca_pem) or as a "
+                 "file (ca_file), not both");
+        return ACDL_EINVAL;
+    }
+    if (ca_file && *ca_file && strlen(ca_file) > 1000) {
+        snprintf(err, errsz, "ca_file: is longer than 1000 characters");
+        return ACDL_EINVAL;
+    }
+    /* a path is a privilege: only a file inside the import roots, read as it is when sending */
+    if (ca_file && *ca_file && https_ca_file_check(ca_file, why, sizeof(why)) != ACDL_OK) {
+        snprintf(err, errsz, "ca_file: %s; or paste the certificate as ca_pem", why);
+        return ACDL_EINVAL;
+    }
+    if (ca_pem && *ca_pem && strlen(ca_pem) > CA_PEM_MAX) {
+        snprintf(err, errsz, "ca_pem: is longer than %d characters", CA_PEM_MAX);
+        return ACDL_EINVAL;
+    }
+    if (ca_pem && *ca_pem && https_ca_check(ca_pem, strlen(ca_pem), why, sizeof(why)) != ACDL_OK) {
+        snprintf(err, errsz, "ca_pem: %s", why);
         return ACDL_EINVAL;
     }
     if (pin && *pin && !is_hex64(pin)) {
@@ -195,6 +216,7 @@ int settings_post(const struct upload_target *t, const char *url, const struct u
     rq.bearer = t->secret;
     rq.idempotency_key = key;
     rq.ca_file = settings_str(t->settings, "ca_file", "");
+    rq.ca_pem = settings_str(t->settings, "ca_pem", "");
     rq.pin_sha256 = settings_str(t->settings, "pin_sha256", "");
     rq.timeout_s = settings_int(t->settings, "timeout_seconds", 30);
     return https_send(&rq, a);

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <strings.h>
 
 #include "core/err.h"
+#include "config/roots.h"
 #include "core/log.h"
 #include "platform/platform.h"
 
@@ -269,9 +271,114 @@ static int proxy_tunnel(struct conn *c, const char *proxy_url, const char *host,
     return ACDL_OK;
 }
 
-static int tls_start(struct conn *c, const char *host, const char *ca_file, const char *pin,
+/* Reads the PEM text pem[0..len) block by block: every block must be a certificate; each is
+ * added to store (NULL: only checked). Returns the count of certificates (>= 1), or
+ * ACDL_EINVAL with why. */
+static int ca_load(const char *pem, size_t len, X509_STORE *store, char *why, size_t whysz)
+{
+    BIO *b = BIO_new_mem_buf(pem, len > INT32_MAX ? -1 : (int)len);
+    int count = 0, rc = ACDL_OK;
+    if (!b) {
+        snprintf(why, whysz, "out of memory");
+        return ACDL_ENOMEM;
+    }
+    for (;;) {
+        char *name = NULL, *header = NULL;
+        unsigned char *data = NULL;
+        long dlen = 0;
+        if (PEM_read_bio(b, &name, &header, &data, &dlen) != 1) {
+            unsigned long e = ERR_peek_last_error();
+            if (count == 0 || ERR_GET_REASON(e) != PEM_R_NO_START_LINE) {
+                snprintf(why, whysz,
+                         count == 0 ? "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+                                    : "has a damaged PEM block after certificate %d",
+                         count);
+                rc = ACDL_EINVAL;
+            }
+            break;
+        }
+        const unsigned char *p = data;
+        X509 *x = NULL;
+        if (strcmp(name, "CERTIFICATE") != 0 && strcmp(name, "X509 CERTIFICATE") != 0) {
+            snprintf(why, whysz,
+                     "block %d is a %.40s, not a CERTIFICATE: give only the CA's "
+                     "certificate",
+                     count + 1, name);
+            rc = ACDL_EINVAL;
+        } else if (!(x = d2i_X509(NULL, &p, dlen)) || p != data + dlen) {
+            snprintf(why, whysz, "certificate %d cannot be read as an X.509 certificate",
+                     count + 1);
+            rc = ACDL_EINVAL;
+        } else if (store && X509_STORE_add_cert(store, x) != 1 &&
+                   ERR_GET_REASON(ERR_peek_last_error()) != X509_R_CERT_ALREADY_IN_HASH_TABLE) {
+            snprintf(why, whysz, "certificate %d cannot be used", count + 1);
+            rc = ACDL_EINVAL;
+        }
+        X509_free(x);
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(data);
+        if (rc != ACDL_OK) {
+            break;
+        }
+        count++;
+    }
+    ERR_clear_error();
+    BIO_free(b);
+    return rc == ACDL_OK ? count : rc;
+}
+
+int https_ca_check(const char *pem, size_t len, char *why, size_t whysz)
+{
+    int n = ca_load(pem, len, NULL, why, whysz);
+    return n > 0 ? ACDL_OK : n;
+}
+
+int https_ca_file_check(const char *file, char *why, size_t whysz)
+{
+    char *pem = NULL, fwhy[1700] = "";
+    size_t len = 0;
+    int rc = roots_read_file(ROOTS_IMPORT, file, HTTPS_CA_MAX, &pem, &len, fwhy, sizeof(fwhy));
+    if (rc != ACDL_OK) {
+        snprintf(why, whysz, "%s", fwhy);
+    } else if ((rc = https_ca_check(pem, len, fwhy, sizeof(fwhy))) != ACDL_OK) {
+        snprintf(why, whysz, "'%.300s' %s", file, fwhy);
+    }
+    free(pem);
+    return rc;
+}
+
+/* The trust anchors of rq: its CA text, the CA file read inside the import roots, or the
+ * system's CAs. */
+static int tls_trust(struct conn *c, const struct https_request *rq, struct upload_answer *a)
+{
+    char why[1800] = "", *pem = NULL;
+    size_t len = 0;
+    int rc = ACDL_OK;
+    if (rq->ca_pem && *rq->ca_pem) {
+        rc = ca_load(rq->ca_pem, strlen(rq->ca_pem), SSL_CTX_get_cert_store(c->ctx), why,
+                     sizeof(why));
+        if (rc < 0) {
+            fail(a, UPLOAD_FAIL_CONFIG, "ca_pem %s", why);
+        }
+    } else if (rq->ca_file && *rq->ca_file) {
+        rc = roots_read_file(ROOTS_IMPORT, rq->ca_file, HTTPS_CA_MAX, &pem, &len, why, sizeof(why));
+        if (rc != ACDL_OK) {
+            fail(a, UPLOAD_FAIL_CONFIG, "the CA file (ca_file) %s", why);
+        } else if ((rc = ca_load(pem, len, SSL_CTX_get_cert_store(c->ctx), why, sizeof(why))) < 0) {
+            fail(a, UPLOAD_FAIL_CONFIG, "the CA file %.300s %s", rq->ca_file, why);
+        }
+        free(pem);
+    } else {
+        SSL_CTX_set_default_verify_paths(c->ctx);
+    }
+    return rc < 0 ? ACDL_EINVAL : ACDL_OK;
+}
+
+static int tls_start(struct conn *c, const char *host, const struct https_request *rq,
                      struct upload_answer *a)
 {
+    const char *pin = rq->pin_sha256;
     c->ctx = SSL_CTX_new(TLS_client_method());
     if (!c->ctx) {
         fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
@@ -279,14 +386,8 @@ static int tls_start(struct conn *c, const char *host, const char *ca_file, cons
     }
     SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
     SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
-    if (ca_file && *ca_file) {
-        if (SSL_CTX_load_verify_locations(c->ctx, ca_file, NULL) != 1) {
-            fail(a, UPLOAD_FAIL_CONFIG, "the CA file %s cannot be read as PEM certificates",
-                 ca_file);
-            return ACDL_EINVAL;
-        }
-    } else {
-        SSL_CTX_set_default_verify_paths(c->ctx);
+    if (tls_trust(c, rq, a) != ACDL_OK) {
+        return ACDL_EINVAL;
     }
     c->ssl = SSL_new(c->ctx);
     if (!c->ssl) {
@@ -469,7 +570,7 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
                : tcp_connect(&c, host, port, UPLOAD_FAIL_TCP, a)) != ACDL_OK) {
         goto out;
     }
-    if (tls_start(&c, host, rq->ca_file, rq->pin_sha256, a) != ACDL_OK) {
+    if (tls_start(&c, host, rq, a) != ACDL_OK) {
         goto out;
     }
     head = malloc(HEAD_MAX);

@@ -1,5 +1,6 @@
 /* https.h: a small HTTPS client for the connectors: one POST per connection, certificates
- * always verified (system CAs, or a CA file), an optional pinned certificate, the https_proxy
+ * always verified (system CAs, or CA certificates given as text or as a file inside the
+ * import roots), an optional pinned certificate, the https_proxy
  * environment variable (HTTP CONNECT), and a deadline for the whole exchange. */
 #ifndef ACDL_UPLOAD_HTTPS_H
 #define ACDL_UPLOAD_HTTPS_H
@@ -15,10 +16,22 @@ struct https_request {
     size_t len;
     const char *bearer;          /* Authorization: Bearer ... (NULL: none) */
     const char *idempotency_key; /* NULL: none */
-    const char *ca_file;         /* "" or NULL: the system's CAs */
+    const char *ca_pem;          /* "" or NULL: none; else the PEM text of the trusted CAs */
+    const char *ca_file;         /* "" or NULL: none; else a PEM file inside the import roots */
     const char *pin_sha256;      /* "" or NULL: none; else 64 hex digits of the leaf's DER */
     int timeout_s;               /* for the whole exchange */
 };
+
+#define HTTPS_CA_MAX (256 * 1024) /* bytes of PEM text a CA file or ca_pem may hold */
+
+/* Checks that pem[0..len) is one or more PEM certificates and nothing else. Returns 0 or
+ * ACDL_EINVAL with why (e.g. "block 1 is a PRIVATE KEY, not a CERTIFICATE ..."). */
+int https_ca_check(const char *pem, size_t len, char *why, size_t whysz);
+
+/* Reads file as a CA file is read when sending (inside the import roots, see
+ * roots_read_file()) and checks it with https_ca_check(). Returns 0, or an ACDL_E* code with
+ * why naming the file and, when it lies outside them, the roots. */
+int https_ca_file_check(const char *file, char *why, size_t whysz);
 
 /* Splits an https URL. Returns 0 or ACDL_EINVAL with why. */
 int https_url_parse(const char *url, char *host, size_t hostsz, int *port, char *path,

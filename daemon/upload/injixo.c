@@ -21,17 +21,18 @@
 
 static int check(json_t **settings, char *err, size_t errsz)
 {
-    const char *base = DEFAULT_BASE, *ext = "acdlink", *ca = "", *pin = "";
+    const char *base = DEFAULT_BASE, *ext = "acdlink", *ca = "", *ca_pem = "", *pin = "";
     json_int_t icid = 0;
     int timeout = 30, max_intervals = 50;
     json_error_t je;
-    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:I, s?s, s?s, s?s, s?s, s?i, s?i}",
-                       "integration_configuration_id", &icid, "base_url", &base,
-                       "external_system", &ext, "ca_file", &ca, "pin_sha256", &pin,
+    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:I, s?s, s?s, s?s, s?s, s?s, s?i, s?i}",
+                       "integration_configuration_id", &icid, "base_url", &base, "external_system",
+                       &ext, "ca_file", &ca, "ca_pem", &ca_pem, "pin_sha256", &pin,
                        "timeout_seconds", &timeout, "max_intervals", &max_intervals) != 0) {
         snprintf(err, errsz,
                  "settings: %s (injixo-api takes integration_configuration_id, base_url, "
-                 "external_system, ca_file, pin_sha256, timeout_seconds, max_intervals)",
+                 "external_system, ca_file, ca_pem, pin_sha256, timeout_seconds, "
+                 "max_intervals)",
                  je.text);
         return ACDL_EINVAL;
     }
@@ -40,7 +41,7 @@ static int check(json_t **settings, char *err, size_t errsz)
                              "on the integration's page");
         return ACDL_EINVAL;
     }
-    if (settings_https_check("base_url", base, ca, pin, timeout, err, errsz) != ACDL_OK ||
+    if (settings_https_check("base_url", base, ca, ca_pem, pin, timeout, err, errsz) != ACDL_OK ||
         settings_limit("max_intervals", max_intervals, 1000, err, errsz) != ACDL_OK) {
         return ACDL_EINVAL;
     }
@@ -58,7 +59,9 @@ static int check(json_t **settings, char *err, size_t errsz)
                           icid, "base_url", trimmed, "external_system", ext, "ca_file", ca,
                           "pin_sha256", pin, "timeout_seconds", timeout, "max_intervals",
                           max_intervals);
-    if (!n) {
+    /* ca_pem only when given: settings saved before it existed read the same */
+    if (!n || (*ca_pem && json_object_set_new(n, "ca_pem", json_string(ca_pem)) != 0)) {
+        json_decref(n);
         return ACDL_ENOMEM;
     }
     json_decref(*settings);

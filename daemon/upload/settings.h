@@ -6,10 +6,11 @@
 
 #include "upload/connector.h"
 
-/* Checks an https URL (named field in messages), an optional CA file, an optional pin and a
- * timeout. Returns 0 or ACDL_EINVAL with err. */
+/* Checks an https URL (named field in messages), an optional CA file (read inside the import
+ * roots) or CA text (PEM certificates; not both), an optional pin and a timeout. Returns 0 or
+ * ACDL_EINVAL with err naming the field. */
 int settings_https_check(const char *field, const char *url, const char *ca_file,
-                         const char *pin, int timeout, char *err, size_t errsz);
+                         const char *ca_pem, const char *pin, int timeout, char *err, size_t errsz);
 /* 0 when 1 <= v <= max, else ACDL_EINVAL with err naming field. */
 int settings_limit(const char *field, int v, int max, char *err, size_t errsz);
 /* A string / integer member of normalised settings, or def (borrowed). */

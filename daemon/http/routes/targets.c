@@ -30,7 +30,7 @@ static json_t *target_json(const struct store_target *t)
 static int check_settings(struct req *r, struct store_target *t, const json_t *settings)
 {
     const struct upload_connector *con = upload_connector_find(t->connector);
-    char err[512] = "";
+    char err[2048] = "";
     json_t *copy = json_deep_copy(settings);
     if (!copy) {
         return reply_rc(r, ACDL_ENOMEM, "target");

@@ -1,0 +1,165 @@
+// A target's CA certificate: a file named in ca_file is a privilege like a source folder. It
+// must lie inside the import roots (links resolved, never the data folder), is read the way
+// source files are (no link out of the roots, regular files only) when saved and again when
+// sending, and must hold certificates only. ca_pem takes the certificate as text, checked at
+// save, so no path is needed at all.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  assertInvalidField, assertStatus, createUser, pw, show, sleep, startWithAdmin,
+} from '../lib/api.mjs';
+import { TEST_ROOT, login, makeTempDir } from '../lib/daemon.mjs';
+import { startWfm } from '../lib/wfm.mjs';
+
+let d;
+let admin;
+let operator;
+let wfm;
+let folder;
+const SECRET = 'ca-test-api-key';
+
+function target(name, settings, connector = 'injixo-api') {
+  return connector === 'injixo-api'
+    ? { name, connector, settings: { integration_configuration_id: 4711, base_url: wfm.baseUrl, ...settings } }
+    : { name, connector, settings: { url: `${wfm.baseUrl}/batches`, ...settings } };
+}
+
+/** The API key is set by an admin (operators manage targets but never secrets). */
+async function setKey(id) {
+  assertStatus(await admin.patch(`/api/v1/targets/${id}`, { secret: SECRET }), 200);
+}
+
+async function connectionTest(session, id) {
+  const r = await session.post(`/api/v1/targets/${id}/test`);
+  assertStatus(r, 202);
+  for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the job ends
+    const j = await session.get(r.headers.location);
+    if (j.body.state === 'done' || j.body.state === 'failed') {
+      assert.equal(j.body.state, 'done', show(j));
+      return j.body.result;
+    }
+    await sleep(50);
+  }
+  throw new Error('the connection test did not finish');
+}
+
+/** Asserts a 422 naming ca_file, the import roots and why. */
+function assertRefused(res, why) {
+  assertInvalidField(res, 'ca_file');
+  const text = `${res.body.error.message} ${res.body.error.hint || ''}`;
+  assert.match(text, /import_roots/, show(res));
+  assert.ok(text.includes(TEST_ROOT), `the allowed roots are listed: ${show(res)}`);
+  assert.match(text, why, show(res));
+}
+
+before(async () => {
+  ({ d, admin } = await startWithAdmin());
+  await createUser(admin, 'ca-op', 'operator');
+  operator = await login(d, 'ca-op', pw('ca-op'));
+  wfm = await startWfm({ kind: 'injixo', apiKey: SECRET });
+  folder = await makeTempDir('acdlink-ca-');
+});
+
+after(async () => {
+  const code = d ? await d.stop() : 0;
+  if (wfm) {
+    await wfm.close();
+  }
+  fs.rmSync(folder, { recursive: true, force: true });
+  assert.equal(code, 0, d && d.stderr().slice(-3000));
+});
+
+test('ca_file outside the import roots or in the data folder is refused, naming the roots', async () => {
+  const key = path.join(d.dataDir, 'secret.key');
+  assert.ok(fs.existsSync(key), 'the data folder holds the key file');
+  for (const connector of ['injixo-api', 'https-json']) {
+    assertRefused(await operator.post('/api/v1/targets', target('Key', { ca_file: key }, connector)),
+      /data folder/);
+    assertRefused(await operator.post('/api/v1/targets', target('Shadow', { ca_file: '/etc/shadow' }, connector)),
+      /outside the allowed folders/);
+  }
+  // a link inside the roots that leads to the key file is judged by where it leads
+  const link = path.join(folder, 'ca-link.pem');
+  fs.symlinkSync(key, link);
+  assertRefused(await operator.post('/api/v1/targets', target('Link', { ca_file: link })), /data folder/);
+  // a changed target is checked the same way
+  const ok = await operator.post('/api/v1/targets', target('Allowed', { ca_file: wfm.pki.caFile }));
+  assertStatus(ok, 201);
+  assertRefused(await operator.patch(`/api/v1/targets/${ok.body.id}`,
+    { settings: { integration_configuration_id: 4711, base_url: wfm.baseUrl, ca_file: '/etc/shadow' } }), /outside/);
+  const list = await operator.get('/api/v1/targets?limit=500');
+  assert.ok(!list.body.items.some((t) => ['Key', 'Shadow', 'Link'].includes(t.name)), 'nothing refused was stored');
+  await admin.delete(`/api/v1/targets/${ok.body.id}`);
+});
+
+test('ca_file inside the roots must hold certificates only; nothing of a refused file is shown', async () => {
+  const keyFile = path.join(folder, 'server.key');
+  fs.writeFileSync(keyFile, wfm.pki.key);
+  const r = await operator.post('/api/v1/targets', target('Private key', { ca_file: keyFile }));
+  assertInvalidField(r, 'ca_file');
+  assert.match(r.body.error.message, /PRIVATE KEY, not a CERTIFICATE/, show(r));
+  assert.ok(!JSON.stringify(r.body).includes(wfm.pki.key.split('\n')[1]), 'the file is not echoed');
+  fs.writeFileSync(path.join(folder, 'text.pem'), 'root:x:0:0:root:/root:/bin/bash\n');
+  const t = await operator.post('/api/v1/targets', target('Text', { ca_file: path.join(folder, 'text.pem') }));
+  assertInvalidField(t, 'ca_file');
+  assert.match(t.body.error.message, /no PEM certificate/, show(t));
+  assert.ok(!JSON.stringify(t.body).includes('/bin/bash'), 'the file is not echoed');
+  assertInvalidField(await operator.post('/api/v1/targets', target('Missing', { ca_file: path.join(folder, 'none.pem') })),
+    'ca_file');
+});
+
+test('an allowed ca_file works; swapped for a link out of the roots after saving, it is not read', async () => {
+  const ca = path.join(folder, 'wfm-ca.pem');
+  fs.copyFileSync(wfm.pki.caFile, ca);
+  const t = await operator.post('/api/v1/targets', target('CA file', { ca_file: ca }));
+  assertStatus(t, 201);
+  assert.equal(t.body.settings.ca_file, ca);
+  assert.equal(t.body.settings.ca_pem, undefined);
+  await setKey(t.body.id);
+  const good = await connectionTest(operator, t.body.id);
+  assert.deepEqual(good, { ok: true, failure: null, status: 200, message: 'Connected: the server answered 200.' });
+
+  fs.rmSync(ca);
+  fs.symlinkSync(path.join(d.dataDir, 'secret.key'), ca);
+  const swapped = await connectionTest(operator, t.body.id);
+  assert.equal(swapped.ok, false, JSON.stringify(swapped));
+  assert.equal(swapped.failure, 'settings', JSON.stringify(swapped));
+  assert.match(swapped.message, /^Settings: the CA file \(ca_file\) .*wfm-ca\.pem.*data folder/, swapped.message);
+  await admin.delete(`/api/v1/targets/${t.body.id}`);
+});
+
+test('ca_pem: the CA certificate as text, checked at save and used to verify the WFM', async () => {
+  for (const connector of ['injixo-api', 'https-json']) {
+    const t = await operator.post('/api/v1/targets', target(`PEM ${connector}`, { ca_pem: wfm.pki.ca }, connector));
+    assertStatus(t, 201);
+    assert.equal(t.body.settings.ca_pem, wfm.pki.ca);
+    assert.equal(t.body.settings.ca_file, '');
+    await setKey(t.body.id);
+    const res = await connectionTest(operator, t.body.id);
+    if (connector === 'injixo-api') {
+      assert.deepEqual(res, { ok: true, failure: null, status: 200, message: 'Connected: the server answered 200.' });
+    } else {
+      assert.notEqual(res.failure, 'tls', `the certificate is trusted: ${JSON.stringify(res)}`);
+    }
+    await admin.delete(`/api/v1/targets/${t.body.id}`);
+  }
+  const bad = [
+    [{ ca_pem: 'not a certificate' }, /ca_pem: holds no PEM certificate/],
+    [{ ca_pem: wfm.pki.key }, /ca_pem: block 1 is a PRIVATE KEY/],
+    [{ ca_pem: `${wfm.pki.ca}${wfm.pki.key}` }, /ca_pem: block 2 is a PRIVATE KEY/],
+    [{ ca_pem: wfm.pki.ca.replace(/\n[A-Za-z0-9+/]{20}/, '\n!!!!') }, /ca_pem: /],
+    [{ ca_pem: wfm.pki.ca, ca_file: wfm.pki.caFile }, /either as text \(ca_pem\) or as a file \(ca_file\), not both/],
+  ];
+  for (const [settings, message] of bad) {
+    const r = await operator.post('/api/v1/targets', target('Bad PEM', settings));
+    assertInvalidField(r, 'ca_pem');
+    assert.match(r.body.error.message, message, show(r));
+  }
+  // a chain of two certificates is taken
+  const chain = await operator.post('/api/v1/targets', target('Chain', { ca_pem: `${wfm.pki.ca}${wfm.pki.cert}` }));
+  assertStatus(chain, 201);
+  await admin.delete(`/api/v1/targets/${chain.body.id}`);
+});
