@@ -1,4 +1,4 @@
-/* main.c: the acdlink command line: serve, user, run, config, version.
+/* main.c: the acdlink command line: serve, user, token, run, config, version.
  *
  * Start-up order of `serve`: settings (file, environment, flags) -> logging -> data folder ->
  * database (migrations) -> first admin if there is no user -> TLS certificate -> HTTP server.
@@ -13,6 +13,8 @@
 #include "app.h"
 #include "bootstrap.h"
 #include "cmd_config.h"
+#include "cmd_help.h"
+#include "cmd_token.h"
 #include "cmd_backup.h"
 #include "cmd_run.h"
 #include "config/roots.h"
@@ -67,6 +69,8 @@ static void usage(FILE *out)
             "  acdlink user passwd NAME --password-stdin [SETTINGS]\n"
             "      create a user / set a password (first admin, recovery); the password is the\n"
             "      first line of standard input\n"
+            "  acdlink token create NAME --role ROLE [--owner USER] [--expires DAYS] [SETTINGS]\n"
+            "      make an API token for automation; its secret is printed once\n"
             "  acdlink run --source NAME --from YYYY-MM-DD --to YYYY-MM-DD [--zero-fill]\n"
             "              [SETTINGS]\n"
             "      import a source for a period of its local days in this process\n"
@@ -86,7 +90,8 @@ static void usage(FILE *out)
             "      the same shapes as the API with names instead of ids; apply creates and\n"
             "      updates what differs (--prune also deletes what the file does not name)\n"
             "  acdlink config keys      list every setting with its flag and variable\n"
-            "  acdlink version\n\n"
+            "  acdlink version\n"
+            "  acdlink SUBCOMMAND --help   that subcommand's usage\n\n"
             "SETTINGS are --key value flags, ACDLINK_KEY variables or key = value lines in the\n"
             "config file; see 'acdlink config keys'.\n",
             ACDLINK_VERSION);
@@ -555,6 +560,57 @@ static int cmd_run_args(int argc, char **argv)
     return rc;
 }
 
+/* token create NAME --role ROLE [--owner USER] [--expires DAYS] [SETTINGS] */
+static int cmd_token_args(int argc, char **argv)
+{
+    struct cmd_token_args a = {argc > 1 ? argv[1] : NULL, NULL, NULL, 0};
+    char **settings = calloc((size_t)argc + 1, sizeof(char *));
+    const char *why;
+    int rest = 0, rc = EXIT_USAGE;
+    struct acdl_config cfg;
+    if (!settings) {
+        return 1;
+    }
+    if (argc < 2 || strcmp(argv[0], "create") != 0 || !strncmp(a.name, "--", 2)) {
+        fprintf(stderr, "acdlink: usage: acdlink token create NAME --role ROLE [--owner USER] "
+                        "[--expires DAYS] (see acdlink token --help)\n");
+        goto out;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--role") && i + 1 < argc) {
+            a.role = argv[++i];
+        } else if (!strcmp(argv[i], "--owner") && i + 1 < argc) {
+            a.owner = argv[++i];
+        } else if (!strcmp(argv[i], "--expires") && i + 1 < argc) {
+            char *end = NULL;
+            long days = strtol(argv[++i], &end, 10);
+            if (!end || *end || days < 1 || days > TOKEN_MAX_DAYS) {
+                fprintf(stderr, "acdlink: --expires: '%s' is no number of days from 1 to %d\n",
+                        argv[i], TOKEN_MAX_DAYS);
+                goto out;
+            }
+            a.expires_days = (int)days;
+        } else {
+            settings[rest++] = argv[i];
+        }
+    }
+    if ((why = route_check_name(a.name)) != NULL) {
+        fprintf(stderr, "acdlink: token name '%s' %s\n", a.name, why);
+        goto out;
+    }
+    if (!a.role || route_check_role(a.role) != NULL) {
+        fprintf(stderr, "acdlink: --role is required and must be admin, operator or viewer\n");
+        goto out;
+    }
+    rc = load_settings(&cfg, rest, settings, 0);
+    if (rc == 0) {
+        rc = cmd_token_create(&cfg, &a);
+    }
+out:
+    free(settings);
+    return rc;
+}
+
 /* acdlink config export|apply ... */
 static int cmd_config_args(int argc, char **argv)
 {
@@ -664,6 +720,17 @@ int main(int argc, char **argv)
     /* the data folder, database, key and certificate are the daemon's alone, whatever the
      * umask it was started with */
     plat_files_private();
+    if (!strcmp(cmd, "help") && argc > 2) {
+        if (cmd_help_print(argv[2], stdout) != 0) {
+            fprintf(stderr, "acdlink: help: no subcommand '%s'\n", argv[2]);
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+        return 0;
+    }
+    if (cmd[0] != '-' && cmd_help_asked(argc - 2, argv + 2) && cmd_help_print(cmd, stdout) == 0) {
+        return 0;
+    }
     if (!strcmp(cmd, "serve")) {
         return cmd_serve(argc - 2, argv + 2);
     }
@@ -682,6 +749,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "user")) {
         return cmd_user(argc - 2, argv + 2);
     }
+    if (!strcmp(cmd, "token")) {
+        return cmd_token_args(argc - 2, argv + 2);
+    }
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("acdlink %s (schema %d)\n", ACDLINK_VERSION, store_schema_version());
         return 0;
@@ -693,6 +763,11 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "config") && argc > 2 &&
         (!strcmp(argv[2], "export") || !strcmp(argv[2], "apply"))) {
         return cmd_config_args(argc - 2, argv + 2);
+    }
+    if (!strcmp(cmd, "config")) {
+        fprintf(stderr, "acdlink: config: say export, apply or keys\n\n");
+        cmd_help_print("config", stderr);
+        return EXIT_USAGE;
     }
     if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
         usage(stdout);

@@ -50,7 +50,7 @@ static int resolve_token(struct req *r, const char *value)
     }
     crypto_sha256(value, len, hash);
     struct store_conn *c = store_acquire(r->app->store);
-    int rc = store_token_find(c, hash, &t);
+    int rc = store_token_find(c, hash, plat_now(), &t);
     if (rc == ACDL_OK) {
         /* never above what its owner may do now */
         const char *role = store_role_rank(t.owner_role) < store_role_rank(t.role) ? t.owner_role

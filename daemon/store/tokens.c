@@ -6,9 +6,9 @@
 #include "core/err.h"
 #include "core/log.h"
 
-#define TOKEN_COLS                                                                           \
-    "t.id, t.name, t.role, t.prefix, t.created_by, t.created_at, t.last_used_at, "             \
-    "t.revoked_at, t.owner_id"
+#define TOKEN_COLS                                                                                 \
+    "t.id, t.name, t.role, t.prefix, t.created_by, t.created_at, t.last_used_at, "                 \
+    "t.revoked_at, t.owner_id, t.expires_at"
 
 static void row_to_token(sqlite3_stmt *s, void *elem)
 {
@@ -22,16 +22,17 @@ static void row_to_token(sqlite3_stmt *s, void *elem)
     t->last_used_at = sqlite3_column_int64(s, 6);
     t->revoked_at = sqlite3_column_int64(s, 7);
     t->owner_id = sqlite3_column_int64(s, 8);
+    t->expires_at = sqlite3_column_int64(s, 9);
     t->owner_role[0] = '\0';
 }
 
 int store_token_add(struct store_conn *c, const char *name, const char *role, const char *prefix,
                     const unsigned char hash[32], const char *created_by, int64_t owner_id,
-                    int64_t now, int64_t *id_out)
+                    int64_t expires_at, int64_t now, int64_t *id_out)
 {
     sqlite3_stmt *s =
         store_prepare(c, "INSERT INTO api_tokens (name, role, prefix, token_hash, created_by, "
-                         "created_at, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                         "created_at, owner_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     int rc = ACDL_EDB;
     if (!s) {
         return rc;
@@ -46,6 +47,11 @@ int store_token_add(struct store_conn *c, const char *name, const char *role, co
         sqlite3_bind_int64(s, 7, owner_id);
     } else {
         sqlite3_bind_null(s, 7); /* made by no user: it never works */
+    }
+    if (expires_at > 0) {
+        sqlite3_bind_int64(s, 8, expires_at);
+    } else {
+        sqlite3_bind_null(s, 8);
     }
     if (sqlite3_step(s) == SQLITE_DONE) {
         rc = ACDL_OK;
@@ -71,21 +77,24 @@ static int get_one(sqlite3_stmt *s, struct store_token *out)
     return rc;
 }
 
-int store_token_find(struct store_conn *c, const unsigned char hash[32], struct store_token *out)
+int store_token_find(struct store_conn *c, const unsigned char hash[32], int64_t now,
+                     struct store_token *out)
 {
     sqlite3_stmt *s = store_prepare(c, "SELECT " TOKEN_COLS ", u.role FROM api_tokens t "
                                        "JOIN users u ON u.id = t.owner_id "
                                        "WHERE t.token_hash = ? AND t.revoked_at IS NULL "
+                                       "AND (t.expires_at IS NULL OR t.expires_at > ?) "
                                        "AND u.disabled = 0");
     int rc = ACDL_ENOTFOUND;
     if (!s) {
         return ACDL_EDB;
     }
     sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, now);
     int r = sqlite3_step(s);
     if (r == SQLITE_ROW) {
         row_to_token(s, out);
-        store_column_text(s, 9, out->owner_role, sizeof(out->owner_role));
+        store_column_text(s, 10, out->owner_role, sizeof(out->owner_role));
         rc = ACDL_OK;
     } else if (r != SQLITE_DONE) {
         rc = ACDL_EDB;

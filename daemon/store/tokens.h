@@ -19,15 +19,17 @@ struct store_token {
     int64_t last_used_at; /* 0: never */
     int64_t revoked_at;   /* 0: live */
     int64_t owner_id;     /* 0: the owner was deleted */
+    int64_t expires_at;   /* 0: never */
     char owner_role[16];  /* the owner's current role (store_token_find only) */
 };
 
 int store_token_add(struct store_conn *c, const char *name, const char *role, const char *prefix,
                     const unsigned char hash[32], const char *created_by, int64_t owner_id,
-                    int64_t now, int64_t *id_out);
-/* A live token by hash: not revoked, its owner there and enabled (owner_role filled);
- * ACDL_ENOTFOUND otherwise. */
-int store_token_find(struct store_conn *c, const unsigned char hash[32], struct store_token *out);
+                    int64_t expires_at, int64_t now, int64_t *id_out);
+/* A live token by hash: not revoked, not expired at now, its owner there and enabled
+ * (owner_role filled); ACDL_ENOTFOUND otherwise. */
+int store_token_find(struct store_conn *c, const unsigned char hash[32], int64_t now,
+                     struct store_token *out);
 int store_token_get(struct store_conn *c, int64_t id, struct store_token *out);
 /* Up to limit tokens with id > after_id. *out is new (free()). */
 int store_token_list(struct store_conn *c, int64_t after_id, int limit, struct store_token **out,

@@ -14,9 +14,9 @@
 #   ACDLINK_WEB_DIST             a prebuilt console (vite output) instead of building web/
 #   ACDLINK_CIVETWEB_SOURCE_DIR  an unpacked civetweb source instead of fetching one
 #   ACDLINK_DEB_TREE=head        build the committed tree (git archive HEAD) instead of the
-#                                working tree, with the working tree's packaging/deb/ and
-#                                docs/acdlink.8 (for testing packaging changes while the daemon
-#                                is being edited)
+#                                working tree, with the working tree's packaging/deb/,
+#                                docs/acdlink.8 and docs/man/ (for testing packaging changes
+#                                while the daemon is being edited)
 #   ACDLINK_DEB_LINTIAN=0        skip lintian
 #   ACDLINK_DEB_KEEP=1           keep the staging copy (OUT/stage) after a successful build
 #
@@ -59,9 +59,10 @@ STAGE="$STAGE_PARENT/acdlink-$upstream"
 mkdir -p "$STAGE"
 if [ "${ACDLINK_DEB_TREE:-worktree}" = head ]; then
   git -C "$ROOT" archive --format=tar HEAD | tar -C "$STAGE" -xf -
-  mkdir -p "$STAGE/packaging/deb" "$STAGE/docs"
+  mkdir -p "$STAGE/packaging/deb" "$STAGE/docs/man"
   cp -a "$ROOT/packaging/deb/." "$STAGE/packaging/deb/"
   cp -a "$ROOT/docs/acdlink.8" "$STAGE/docs/acdlink.8"
+  cp -a "$ROOT/docs/man/." "$STAGE/docs/man/"
   say "source: git HEAD $(git -C "$ROOT" rev-parse --short HEAD) with the working tree's packaging files"
 elif git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   # tracked (as they are now) and untracked-but-not-ignored files; deleted ones are skipped

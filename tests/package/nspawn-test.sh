@@ -316,6 +316,15 @@ if cx 5 grep -qx '/etc/acdlink/acdlink.conf' /var/lib/dpkg/info/acdlink.conffile
 else
   bad "/etc/acdlink/acdlink.conf is a conffile"
 fi
+missing_man=""
+for sub in serve service user token run backup restore import-xlink config version; do
+  cx 5 test -f "/usr/share/man/man1/acdlink-$sub.1.gz" || missing_man="$missing_man acdlink-$sub.1"
+done
+if [ -z "$missing_man" ] && cx 5 test -f /usr/share/man/man8/acdlink.8.gz; then
+  ok "manual pages installed: acdlink(8) and one acdlink-SUBCOMMAND(1) per subcommand"
+else
+  bad "manual pages installed (missing:${missing_man:- acdlink.8})"
+fi
 
 if wait_https 20; then
   h=$(api GET /api/v1/health)

@@ -681,22 +681,24 @@ static void test_tokens(void)
     int64_t alice = 0, bob = 0;
     CHECK_EQ_INT(store_user_add(c, "alice", "admin", "h-alice", 0, 90, &alice), ACDL_OK);
     CHECK_EQ_INT(store_user_add(c, "bob", "admin", "h-bob", 0, 91, &bob), ACDL_OK);
-    CHECK_EQ_INT(store_token_add(c, "ci", "operator", "acdl_AbC", h1, "alice", alice, 100, &id1),
+    CHECK_EQ_INT(store_token_add(c, "ci", "operator", "acdl_AbC", h1, "alice", alice, 0, 100, &id1),
                  ACDL_OK);
-    CHECK_EQ_INT(store_token_add(c, "backup", "viewer", "acdl_DeF", h2, "alice", alice, 101, &id2),
-                 ACDL_OK);
-    CHECK_EQ_INT(store_token_add(c, "ci", "admin", "acdl_GhI", h3, "bob", bob, 102, &id3),
+    CHECK_EQ_INT(
+        store_token_add(c, "backup", "viewer", "acdl_DeF", h2, "alice", alice, 0, 101, &id2),
+        ACDL_OK);
+    CHECK_EQ_INT(store_token_add(c, "ci", "admin", "acdl_GhI", h3, "bob", bob, 0, 102, &id3),
                  ACDL_OK);
     CHECK(id1 > 0 && id2 > id1 && id3 > id2);
     /* one hash, one token */
     int64_t dup = 0;
-    CHECK(store_token_add(c, "dup", "viewer", "acdl_x", h1, "alice", alice, 103, &dup) != ACDL_OK);
-    CHECK(store_token_add(c, "bad", "root", "acdl_x", hx, "alice", alice, 103, &dup) != ACDL_OK);
-    CHECK(store_token_add(c, "bad", "viewer", "acdl_x", hx, "alice", 424242, 103, &dup) !=
+    CHECK(store_token_add(c, "dup", "viewer", "acdl_x", h1, "alice", alice, 0, 103, &dup) !=
+          ACDL_OK);
+    CHECK(store_token_add(c, "bad", "root", "acdl_x", hx, "alice", alice, 0, 103, &dup) != ACDL_OK);
+    CHECK(store_token_add(c, "bad", "viewer", "acdl_x", hx, "alice", 424242, 0, 103, &dup) !=
           ACDL_OK); /* no such owner */
 
     memset(&t, 0, sizeof(t));
-    CHECK_EQ_INT(store_token_find(c, h1, &t), ACDL_OK);
+    CHECK_EQ_INT(store_token_find(c, h1, 200, &t), ACDL_OK);
     CHECK_EQ_INT(t.id, id1);
     CHECK_EQ_STR(t.name, "ci");
     CHECK_EQ_STR(t.role, "operator");
@@ -707,7 +709,7 @@ static void test_tokens(void)
     CHECK_EQ_INT(t.revoked_at, 0);
     CHECK_EQ_INT(t.owner_id, alice);
     CHECK_EQ_STR(t.owner_role, "admin");
-    CHECK_EQ_INT(store_token_find(c, hx, &t), ACDL_ENOTFOUND);
+    CHECK_EQ_INT(store_token_find(c, hx, 200, &t), ACDL_ENOTFOUND);
     CHECK_EQ_INT(store_token_get(c, id2, &t), ACDL_OK);
     CHECK_EQ_STR(t.name, "backup");
     CHECK_EQ_INT(store_token_get(c, 999999, &t), ACDL_ENOTFOUND);
@@ -725,14 +727,14 @@ static void test_tokens(void)
 
     /* revoke: no longer found by hash, still listed with revoked_at */
     CHECK_EQ_INT(store_token_revoke(c, id1, 2000), ACDL_OK);
-    CHECK_EQ_INT(store_token_find(c, h1, &t), ACDL_ENOTFOUND);
+    CHECK_EQ_INT(store_token_find(c, h1, 200, &t), ACDL_ENOTFOUND);
     CHECK_EQ_INT(store_token_get(c, id1, &t), ACDL_OK);
     CHECK_EQ_INT(t.revoked_at, 2000);
     CHECK_EQ_INT(store_token_revoke(c, id1, 2001), ACDL_ENOTFOUND);
     CHECK_EQ_INT(store_token_get(c, id1, &t), ACDL_OK);
     CHECK_EQ_INT(t.revoked_at, 2000);
     CHECK_EQ_INT(store_token_revoke(c, 999999, 2001), ACDL_ENOTFOUND);
-    CHECK_EQ_INT(store_token_find(c, h2, &t), ACDL_OK); /* others unaffected */
+    CHECK_EQ_INT(store_token_find(c, h2, 200, &t), ACDL_OK); /* others unaffected */
 
     /* list, paged by id */
     struct store_token *list = NULL;
@@ -757,18 +759,31 @@ static void test_tokens(void)
     CHECK_EQ_INT(store_token_list(c, id3, 2, &list, &n), ACDL_OK);
     CHECK_EQ_INT(n, 0);
     free(list);
+    /* a token with an end works until then, and not from then on */
+    {
+        unsigned char he[32];
+        int64_t ide = 0;
+        memset(he, 0x5e, sizeof(he));
+        CHECK_EQ_INT(
+            store_token_add(c, "short", "viewer", "acdl_e", he, "alice", alice, 300, 104, &ide),
+            ACDL_OK);
+        CHECK_EQ_INT(store_token_find(c, he, 299, &t), ACDL_OK);
+        CHECK_EQ_INT(t.expires_at, 300);
+        CHECK_EQ_INT(store_token_find(c, he, 300, &t), ACDL_ENOTFOUND);
+        CHECK_EQ_INT(store_token_revoke(c, ide, 105), ACDL_OK);
+    }
 
     /* the owner's current role is reported; a disabled or deleted owner's tokens stop */
     CHECK_EQ_INT(store_user_update(c, bob, "viewer", NULL, -1, 200), ACDL_OK);
-    CHECK_EQ_INT(store_token_find(c, h3, &t), ACDL_OK);
+    CHECK_EQ_INT(store_token_find(c, h3, 200, &t), ACDL_OK);
     CHECK_EQ_STR(t.role, "admin");
     CHECK_EQ_STR(t.owner_role, "viewer");
     CHECK_EQ_INT(store_user_update(c, bob, NULL, NULL, 1, 201), ACDL_OK);
-    CHECK_EQ_INT(store_token_find(c, h3, &t), ACDL_ENOTFOUND);
+    CHECK_EQ_INT(store_token_find(c, h3, 200, &t), ACDL_ENOTFOUND);
     CHECK_EQ_INT(store_user_update(c, bob, NULL, NULL, 0, 202), ACDL_OK);
-    CHECK_EQ_INT(store_token_find(c, h3, &t), ACDL_OK);
+    CHECK_EQ_INT(store_token_find(c, h3, 200, &t), ACDL_OK);
     CHECK_EQ_INT(store_user_delete(c, bob), ACDL_OK);
-    CHECK_EQ_INT(store_token_find(c, h3, &t), ACDL_ENOTFOUND);
+    CHECK_EQ_INT(store_token_find(c, h3, 200, &t), ACDL_ENOTFOUND);
     CHECK_EQ_INT(store_token_get(c, id3, &t), ACDL_OK); /* still listed */
     CHECK_EQ_INT(t.owner_id, 0);
     store_release(st, c);
@@ -784,9 +799,9 @@ static void test_audit(void)
         return;
     }
     struct store_conn *c = store_acquire(st);
-    CHECK_EQ_INT(store_audit_add(c, 100, "alice", "user", "10.0.0.1", "user.create", "bob", "ok",
-                                 NULL),
-                 ACDL_OK);
+    CHECK_EQ_INT(
+        store_audit_add(c, 100, "alice", "user", "10.0.0.1", "user.create", "bob", "ok", NULL),
+        ACDL_OK);
     CHECK_EQ_INT(store_audit_add(c, 200, "bob", "user", "10.0.0.2", "auth.login_failed", "bob",
                                  "denied", "{\"reason\":\"wrong\"}"),
                  ACDL_OK);
@@ -918,8 +933,8 @@ static void *worker_main(void *arg)
         char target[32];
         struct store_conn *c = store_acquire(w->st);
         snprintf(target, sizeof(target), "w%d-%d", w->index, i);
-        if (store_audit_add(c, i, "worker", "system", "", "test.concurrent", target, "ok",
-                            NULL) != ACDL_OK) {
+        if (store_audit_add(c, i, "worker", "system", "", "test.concurrent", target, "ok", NULL) !=
+            ACDL_OK) {
             w->failures++;
         }
         store_release(w->st, c);

@@ -91,6 +91,14 @@ int route_xlink_import(struct req *r);
 const char *route_check_name(const char *name);
 const char *route_check_role(const char *role);
 const char *route_check_password(const char *pw);
+/* Makes an API token (routes/tokens.c) on the held connection c: a new secret (written to
+ * secret, shown once, never stored) whose SHA-256 is stored with name, role, creator and owner;
+ * expires_at 0: never. *out gets the stored token. Returns 0 or an ACDL_E* code. */
+#define TOKEN_MAX_DAYS 3650
+struct store_token;
+int route_token_mint(struct store_conn *c, const char *name, const char *role, const char *creator,
+                     int64_t owner_id, int64_t expires_at, char *secret, size_t secretsz,
+                     struct store_token *out);
 /* Non-empty, at most max bytes, no control characters (routes/queues.c). */
 const char *route_check_text(const char *s, size_t max);
 

@@ -13,10 +13,32 @@
 
 static json_t *token_json(const struct store_token *t)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:o, s:o}", "id", (json_int_t)t->id, "name",
-                     t->name, "role", t->role, "prefix", t->prefix, "created_at",
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "id", (json_int_t)t->id,
+                     "name", t->name, "role", t->role, "prefix", t->prefix, "created_at",
                      json_time(t->created_at), "created_by", t->created_by, "last_used_at",
-                     json_time(t->last_used_at), "revoked_at", json_time(t->revoked_at));
+                     json_time(t->last_used_at), "revoked_at", json_time(t->revoked_at),
+                     "expires_at", json_time(t->expires_at));
+}
+
+int route_token_mint(struct store_conn *c, const char *name, const char *role, const char *creator,
+                     int64_t owner_id, int64_t expires_at, char *secret, size_t secretsz,
+                     struct store_token *out)
+{
+    unsigned char hash[32];
+    char prefix[16];
+    int64_t id;
+    if (crypto_secret_new(TOKEN_PREFIX, secret, secretsz) != ACDL_OK) {
+        return ACDL_ECRYPTO;
+    }
+    crypto_sha256(secret, strlen(secret), hash);
+    /* the prefix identifies a token in lists and logs without revealing it */
+    snprintf(prefix, sizeof(prefix), "%.9s", secret);
+    int rc = store_token_add(c, name, role, prefix, hash, creator, owner_id, expires_at, plat_now(),
+                             &id);
+    if (rc == ACDL_OK) {
+        rc = store_token_get(c, id, out);
+    }
+    return rc;
 }
 
 int route_tokens_list(struct req *r)
@@ -46,52 +68,49 @@ int route_tokens_list(struct req *r)
 int route_tokens_create(struct req *r)
 {
     const char *name = NULL, *role = NULL, *why;
+    json_int_t days = 0;
     json_error_t jerr;
-    char secret[96], prefix[16], creator[96];
-    unsigned char hash[32];
+    char secret[96], creator[96];
     struct store_token t;
-    int64_t id;
 
-    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:s, s:s}", "name", &name, "role",
-                       &role) != 0) {
-        return reply_error(r, 422, "invalid_field", "send {\"name\": ..., \"role\": ...}", "%s",
-                           jerr.text);
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:s, s:s, s?I}", "name", &name, "role", &role,
+                       "expires_in_days", &days) != 0) {
+        return reply_error(r, 422, "invalid_field",
+                           "send {\"name\": ..., \"role\": ..., \"expires_in_days\": N (optional)}",
+                           "%s", jerr.text);
     }
     if ((why = route_check_name(name)) != NULL) {
-        return reply_error(r, 422, "invalid_field", "name the token after what uses it",
-                           "name: %s", why);
+        return reply_error(r, 422, "invalid_field", "name the token after what uses it", "name: %s",
+                           why);
     }
     if ((why = route_check_role(role)) != NULL) {
         return reply_error(r, 422, "invalid_field", "use admin, operator or viewer", "role: %s",
                            why);
     }
-    if (crypto_secret_new(TOKEN_PREFIX, secret, sizeof(secret)) != ACDL_OK) {
-        return reply_rc(r, ACDL_ECRYPTO, "token");
+    if (json_object_get(r->body, "expires_in_days") && (days < 1 || days > TOKEN_MAX_DAYS)) {
+        return reply_error(r, 422, "invalid_field", "leave it out for a token that does not expire",
+                           "expires_in_days: must be 1 to %d", TOKEN_MAX_DAYS);
     }
-    crypto_sha256(secret, strlen(secret), hash);
-    /* the prefix identifies a token in lists and logs without revealing it */
-    snprintf(prefix, sizeof(prefix), "%.9s", secret);
     snprintf(creator, sizeof(creator), "%s%s", r->auth.kind == AUTH_TOKEN ? "token:" : "",
              r->auth.name);
     struct store_conn *c = store_acquire(r->app->store);
     /* the owner: the user of the session, or the owner of the token in use */
-    int rc = store_token_add(c, name, role, prefix, hash, creator, r->auth.user_id, plat_now(),
-                             &id);
-    if (rc == ACDL_OK) {
-        rc = store_token_get(c, id, &t);
-    }
+    int rc = route_token_mint(c, name, role, creator, r->auth.user_id,
+                              days > 0 ? plat_now() + (int64_t)days * 86400 : 0, secret,
+                              sizeof(secret), &t);
     store_release(r->app->store, c);
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "token");
     }
     http_audit(r, "token.create", t.name, "ok",
-               json_pack("{s:I, s:s, s:s}", "id", (json_int_t)t.id, "role", t.role, "prefix",
-                         t.prefix));
+               json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)t.id, "role", t.role, "prefix",
+                         t.prefix, "expires_at", json_time(t.expires_at)));
     char loc[64];
     snprintf(loc, sizeof(loc), "/api/v1/tokens/%lld", (long long)t.id);
     reply_header(r, "Location", loc);
     json_t *body = token_json(&t);
     json_object_set_new(body, "token", json_string(secret));
+    memset(secret, 0, sizeof(secret));
     return reply_json(r, 201, body);
 }
 
