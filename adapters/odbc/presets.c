@@ -173,6 +173,144 @@ static const struct odbc_preset presets[] = {
         "start_only",
         "REMOVEMEMBER",
     },
+    {
+        "cisco_uccx_csq_contacts",
+        "Cisco UCCX: contacts per CSQ (ContactQueueDetail), one row per queued contact",
+        ODBC_LAYOUT_CONTACT,
+        "SELECT csq.csqName AS queue_id,\n"
+        "       ccd.startDateTime AS contact_time,\n"
+        "       CASE WHEN cqd.disposition = 2 THEN 1 ELSE 0 END AS answered,\n"
+        "       acd.handle_time AS duration\n"
+        "  FROM ContactQueueDetail cqd\n"
+        "  JOIN ContactCallDetail ccd ON ccd.sessionID = cqd.sessionID\n"
+        "       AND ccd.sessionSeqNum = cqd.sessionSeqNum AND ccd.nodeID = cqd.nodeID\n"
+        "       AND ccd.profileID = cqd.profileID\n"
+        "  JOIN ContactServiceQueue csq ON csq.recordID = cqd.targetID\n"
+        "       AND csq.profileID = cqd.profileID\n"
+        "  LEFT JOIN (SELECT sessionID, sessionSeqNum, nodeID, profileID, qIndex,\n"
+        "                    SUM(talkTime + holdTime + workTime) AS handle_time\n"
+        "               FROM AgentConnectionDetail\n"
+        "              GROUP BY sessionID, sessionSeqNum, nodeID, profileID, qIndex) acd\n"
+        "       ON acd.sessionID = cqd.sessionID AND acd.sessionSeqNum = cqd.sessionSeqNum\n"
+        "       AND acd.nodeID = cqd.nodeID AND acd.profileID = cqd.profileID\n"
+        "       AND acd.qIndex = cqd.qIndex\n"
+        " WHERE cqd.targetType = 0 AND cqd.disposition IN (1, 2)\n"
+        "   AND ccd.startDateTime >= :period_start AND ccd.startDateTime < :period_end\n"
+        " ORDER BY 2, 1",
+        "Reads the UCCX historical database (db_cra): one row per call leg queued for a CSQ "
+        "(ContactQueueDetail with targetType 0), stamped with the leg's start "
+        "(ContactCallDetail.startDateTime), named by the CSQ's csqName. Disposition 2 (handled "
+        "by the CSQ) is answered, with talk, hold and work time of its agent legs "
+        "(AgentConnectionDetail) as duration; disposition 1 (abandoned) is not answered. Legs "
+        "dequeued or handled by a script or another CSQ (3, 4, 5) are left out: they are "
+        "neither handled nor abandoned in this CSQ. UCCX writes its times in UTC: give the "
+        "source the zone UTC.",
+        NULL,
+        NULL,
+    },
+    {
+        "cisco_uccx_agent_state_detail",
+        "Cisco UCCX: agent states (AgentStateDetail)",
+        ODBC_LAYOUT_AGENT_STATES,
+        "SELECT RTRIM(r.resourceLoginID) AS agent_id,\n"
+        "       CASE asd.eventType WHEN 1 THEN 'LOGIN' WHEN 3 THEN 'READY'\n"
+        "            WHEN 4 THEN 'RESERVED' WHEN 5 THEN 'TALKING' WHEN 6 THEN 'WORK'\n"
+        "            WHEN 7 THEN 'LOGOUT'\n"
+        "            WHEN 2 THEN {fn CONCAT('NR', CAST(asd.reasonCode AS VARCHAR(6)))}\n"
+        "            ELSE {fn CONCAT('EVENT', CAST(asd.eventType AS VARCHAR(6)))} END\n"
+        "           AS activity_id,\n"
+        "       asd.eventDateTime AS start_time\n"
+        "  FROM AgentStateDetail asd\n"
+        "  JOIN Resource r ON r.resourceID = asd.agentID AND r.profileID = asd.profileID\n"
+        " WHERE asd.eventDateTime >= :period_start AND asd.eventDateTime < :period_end\n"
+        " ORDER BY 1, 3",
+        "Reads the UCCX table AgentStateDetail with the agent's login id (resourceLoginID) from "
+        "Resource. eventType 1 logged in, 2 not ready (as NR<reasonCode>, e.g. NR101 for a "
+        "customer code or NR32760 for a system code), 3 ready, 4 reserved, 5 talking, 6 work, "
+        "7 logged out (closes the day). Each state lasts until the agent's next event. UCCX "
+        "writes its times in UTC: give the source the zone UTC.",
+        "start_only",
+        "LOGOUT",
+    },
+    {
+        "avaya_aacc_application_interval",
+        "Avaya AACC / Nortel Symposium: application intervals (iApplicationStat)",
+        ODBC_LAYOUT_INTERVAL,
+        "SELECT s.ApplicationID AS queue_id,\n"
+        "       a.Name AS queue_name,\n"
+        "       s.Timestamp AS interval_start,\n"
+        "       s.CallsOffered, s.CallsAnswered, s.CallsAbandoned, s.TalkTime, s.WaitTime,\n"
+        "       s.PostCallProcessingTime\n"
+        "  FROM iApplicationStat s\n"
+        "  LEFT JOIN Application a ON a.ApplicationID = s.ApplicationID\n"
+        " WHERE s.Timestamp >= :period_start AND s.Timestamp < :period_end\n"
+        " ORDER BY s.Timestamp, s.ApplicationID",
+        "Reads the AACC/Symposium interval statistics view iApplicationStat (15-minute "
+        "intervals; Timestamp is the interval start in the server's local time) with the "
+        "application's Name from Application. On AACC the views live in a schema (e.g. dbo): "
+        "prefix the names if the DSN's default schema differs.",
+        NULL,
+        NULL,
+    },
+    {
+        "avaya_aacc_agent_login",
+        "Avaya AACC / Nortel Symposium: agent events (eAgentLoginStat)",
+        ODBC_LAYOUT_AGENT_STATES,
+        "SELECT RTRIM(AgentLogin) AS agent_id,\n"
+        "       RTRIM(EventType) AS activity_id,\n"
+        "       Timestamp AS start_time\n"
+        "  FROM eAgentLoginStat\n"
+        " WHERE Timestamp >= :period_start AND Timestamp < :period_end\n"
+        " ORDER BY 1, 3",
+        "Reads the AACC/Symposium event statistics view eAgentLoginStat: one row per agent "
+        "event (log in, log out, ready, not ready ...), the event type as activity. Each state "
+        "lasts until the agent's next event. Set the source's logout codes to the event type(s) "
+        "your server writes for a log out, so that a day ends there.",
+        "start_only",
+        NULL,
+    },
+    {
+        "genesys_cic_workgroup_interval",
+        "Genesys PureConnect / Interactive Intelligence CIC: workgroup queue intervals "
+        "(IWrkgrpQueueStats)",
+        ODBC_LAYOUT_INTERVAL,
+        "SELECT RTRIM(cName) AS queue_id,\n"
+        "       RTRIM(cName) AS queue_name,\n"
+        "       dIntervalStart AS interval_start,\n"
+        "       nEnteredAcd, nAnsweredAcd, nAbandonedAcd, nFlowOutAcd, tAnsweredAcd,\n"
+        "       tAbandonedAcd, tTalkAcd, tHoldAcd, tAcw\n"
+        "  FROM IWrkgrpQueueStats\n"
+        " WHERE cReportGroup = '*' AND cHKey3 = '*' AND cHKey4 = '*'\n"
+        "   AND dIntervalStart >= :period_start AND dIntervalStart < :period_end\n"
+        " ORDER BY dIntervalStart, cName",
+        "Reads the CIC interval view IWrkgrpQueueStats (one row per workgroup queue, report "
+        "group and interval; the interval is the Queue Period Statistics interval, usually 30 "
+        "minutes). Only the totals rows are read (cReportGroup, cHKey3 and cHKey4 '*'), so no "
+        "contact counts twice. dIntervalStart is the interval start in the CIC server's local "
+        "time: give the source that zone. Counts (n...) and times in seconds (t...) are CIC's.",
+        NULL,
+        NULL,
+    },
+    {
+        "genesys_cic_agent_activity",
+        "Genesys PureConnect / Interactive Intelligence CIC: agent statuses (AgentActivityLog)",
+        ODBC_LAYOUT_AGENT_STATES,
+        "SELECT RTRIM(UserId) AS agent_id,\n"
+        "       RTRIM(StatusKey) AS activity_id,\n"
+        "       StatusDateTime AS start_time,\n"
+        "       EndDateTime AS end_time\n"
+        "  FROM AgentActivityLog\n"
+        " WHERE LoggedIn = 1\n"
+        "   AND StatusDateTime >= :period_start AND StatusDateTime < :period_end\n"
+        " ORDER BY 1, 3, SeqNo",
+        "Reads the CIC table AgentActivityLog: one row per status of a logged-in agent (UserId "
+        "as defined in Interaction Administrator), the status key (e.g. Available, Do Not "
+        "Disturb, At Lunch) as activity, from StatusDateTime to EndDateTime, in the order of "
+        "SeqNo within a second. Times are the CIC server's local time (the ...GMT columns hold "
+        "UTC): give the source that zone. Statuses while logged out are not read.",
+        "start_end",
+        NULL,
+    },
 };
 
 const struct odbc_preset *odbc_presets(size_t *count)

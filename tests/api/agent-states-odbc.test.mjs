@@ -1,7 +1,8 @@
 // Agent states over ODBC from a real PostgreSQL (tests/lib/pg.sh) through psqlODBC, with the
 // preset table layouts of tests/fixtures/odbc: Avaya CMS agent trace (start + duration, across
 // the spring DST gap), Cisco UCCE Agent_Event_Detail and Asterisk queue_log (start only, with
-// logout codes). ODBC runs replace the staged days of their period.
+// logout codes), Cisco UCCX AgentStateDetail (start only, times in UTC) and Genesys CIC
+// AgentActivityLog (start + end). ODBC runs replace the staged days of their period.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -64,7 +65,7 @@ before(async () => {
   ({ port, dir } = await startPg());
   const psql = fs.readdirSync('/usr/lib/postgresql').map((v) => `/usr/lib/postgresql/${v}/bin/psql`).find((p) => fs.existsSync(p));
   for (const f of ['asterisk_queue_log.sql', 'asterisk_queue_log_agents.sql', 'avaya_cms_agent_trace.sql',
-    'cisco_ucce_agent_event_detail.sql']) {
+    'cisco_ucce_agent_event_detail.sql', 'cisco_uccx_agent_state_detail.sql', 'genesys_cic_agent_activity.sql']) {
     execFileSync(psql, ['-q', '-h', dir, '-p', String(port), '-U', 'app', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1',
       '-f', path.join(REPO_ROOT, 'tests/fixtures/odbc', f)], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
@@ -72,9 +73,11 @@ before(async () => {
   for (const a of ['talk', 'break', 'lunch']) {
     assertStatus(await admin.post('/api/v1/activities', { identifier: a, name: a }), 201);
   }
-  for (const preset of ['avaya_cms_agent_trace', 'cisco_ucce_agent_event_detail', 'asterisk_queue_log_agents']) {
+  for (const preset of ['avaya_cms_agent_trace', 'cisco_ucce_agent_event_detail', 'asterisk_queue_log_agents',
+    'cisco_uccx_agent_state_detail', 'genesys_cic_agent_activity']) {
     const r = await admin.post('/api/v1/sources', {
-      name: preset, kind: 'odbc', product: 'agent_states', time_zone: 'Europe/Berlin', password: PG_PASSWORD,
+      name: preset, kind: 'odbc', product: 'agent_states', password: PG_PASSWORD,
+      time_zone: preset === 'cisco_uccx_agent_state_detail' ? 'UTC' : 'Europe/Berlin',
       settings: { odbc: { connection_string: `Driver=${driver};Server=127.0.0.1;Port=${port};Database=postgres`, user: 'app', preset } },
     });
     assertStatus(r, 201);
@@ -160,4 +163,39 @@ test('Asterisk queue_log: membership and pauses; a re-run replaces the day and c
   assert.equal(again.state, 'done');
   assert.ok(again.log.some((l) => /0 agent days changed/.test(l)), again.log.join('\n'));
   assert.deepEqual(await spans('pat@example.com'), want);
+});
+
+test('Cisco UCCX AgentStateDetail: work modes and not-ready reasons, LOGOUT closes the day', async () => {
+  const src = sources.cisco_uccx_agent_state_detail;
+  assert.equal(src.settings.agent_states.span, 'start_only');
+  assert.deepEqual(src.settings.agent_states.logout_activities, ['LOGOUT']);
+  const r = await run(src.id);
+  assert.equal(r.state, 'done', r.log.join('\n'));
+  assert.equal(r.rows_staged, 8);
+  const codes = await admin.get(`/api/v1/activity-codes?source=${src.id}`);
+  assert.deepEqual(codes.body.items.map((c) => c.code).sort(),
+    ['LOGIN', 'LOGOUT', 'NR101', 'NR32760', 'READY', 'TALKING', 'WORK']);
+  await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'TALKING', activity: 'talk' });
+  await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'NR101', activity: 'break' });
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: 'asmith;uma@example.com' }), 200);
+  // LOGIN, READY and WORK are unmapped (present); LOGOUT ends the day at 16:00
+  assert.deepEqual(await spans('uma@example.com'), [
+    '07:58:00-08:00:50 present', '08:00:50-08:05:15 talk', '08:05:15-12:00:00 present', '12:00:00-16:00:00 break',
+  ]);
+});
+
+test('Genesys CIC AgentActivityLog: statuses from start to end, logged-out rows not read', async () => {
+  const src = sources.genesys_cic_agent_activity;
+  assert.equal(src.settings.agent_states.span, 'start_end');
+  const r = await run(src.id);
+  assert.equal(r.state, 'done', r.log.join('\n'));
+  const codes = await admin.get(`/api/v1/activity-codes?source=${src.id}`);
+  assert.deepEqual(codes.body.items.map((c) => c.code).sort(), ['At Lunch', 'Available', 'Do Not Disturb']);
+  await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'At Lunch', activity: 'lunch' });
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: 'jdoe;jo@example.com\nmsmith;mo@example.com' }), 200);
+  const jo = await spans('jo@example.com');
+  assert.ok(jo.includes('08:00:00-10:00:00 present'), jo.join('\n'));
+  assert.ok(jo.includes('10:00:00-10:45:00 lunch'), jo.join('\n'));
+  assert.ok(jo.includes('10:45:00-17:00:00 present'), jo.join('\n'));
+  assert.deepEqual(await spans('mo@example.com'), ['09:00:00-open present']);
 });

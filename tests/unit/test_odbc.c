@@ -278,7 +278,10 @@ static int setup(void)
     static const char *const fixtures[] = {
         "avaya_cms_hsplit.sql", "cisco_ucce_call_type_interval.sql", "asterisk_queue_log.sql",
         "mitel_micc_queue_performance.sql", "avaya_cms_agent_trace.sql",
-        "cisco_ucce_agent_event_detail.sql", "asterisk_queue_log_agents.sql"};
+        "cisco_ucce_agent_event_detail.sql", "asterisk_queue_log_agents.sql",
+        "cisco_uccx_csq_contacts.sql", "cisco_uccx_agent_state_detail.sql",
+        "avaya_aacc_application_interval.sql", "avaya_aacc_agent_login.sql",
+        "genesys_cic_workgroup_interval.sql", "genesys_cic_agent_activity.sql"};
     size_t i;
 
     find_root();
@@ -538,7 +541,7 @@ static void test_presets_list(void)
 {
     size_t n = 0, i;
     const struct odbc_preset *p = odbc_presets(&n);
-    CHECK_EQ_INT(n, 7);
+    CHECK_EQ_INT(n, 13);
     for (i = 0; i < n; i++) {
         struct odbc_sql s;
         char err[256];
@@ -970,6 +973,37 @@ static void test_preset_mitel(void)
                  "queue_name", "interval_start", "queueoffered");
 }
 
+static void test_preset_uccx(void)
+{
+    /* handled legs with their agent legs' talk + hold + work (a ring-no-answer leg adds 0),
+     * abandoned without duration; dequeued and agent-targeted legs are left out */
+    check_preset("cisco_uccx_csq_contacts",
+                 "CSQ_Sales|2024-03-31 08:00:10|1|325\n"
+                 "CSQ_Support|2024-03-31 08:10:00|0|NULL\n"
+                 "CSQ_Support|2024-03-31 23:59:50|1|252\n",
+                 "contact_time", "answered", "duration");
+}
+
+static void test_preset_aacc(void)
+{
+    check_preset("avaya_aacc_application_interval",
+                 "10001|Sales_App|2024-03-31 01:45:00|5|4|1|820|95|120\n"
+                 "10001|Sales_App|2024-03-31 03:00:00|3|3|0|610|40|90\n"
+                 "10002|NULL|2024-03-31 03:00:00|1|0|1|0|60|0\n"
+                 "10003|Billing_App|2024-03-31 23:45:00|2|2|0|300|12|30\n",
+                 "queue_name", "interval_start", "callsoffered");
+}
+
+static void test_preset_cic(void)
+{
+    /* only the totals rows; the workgroup name trimmed */
+    check_preset("genesys_cic_workgroup_interval",
+                 "Sales|Sales|2024-03-31 08:00:00|12|10|1|1|240|35|2400|120|600\n"
+                 "Support|Support|2024-03-31 08:00:00|4|3|1|0|60|80|700|30|210\n"
+                 "Sales|Sales|2024-03-31 08:30:00|9|9|0|0|180|0|1900|0|450\n",
+                 "queue_name", "interval_start", "nenteredacd");
+}
+
 /* agent-state presets: agent id, activity id, start, then end or duration (by span form) */
 static void check_agent_preset(const char *id, const char *want, const char *col3)
 {
@@ -1022,6 +1056,44 @@ static void test_preset_ucce_agents(void)
                        "0042|LOGOUT|2024-03-31 16:00:00|NULL\n"
                        "42|LOGIN|2024-03-31 09:00:00|NULL\n",
                        "activity_name");
+}
+
+static void test_preset_uccx_agents(void)
+{
+    /* not ready with its reason code; one login id per resource and profile */
+    check_agent_preset("cisco_uccx_agent_state_detail",
+                       "asmith|LOGIN|2024-03-31 07:58:00\n"
+                       "asmith|READY|2024-03-31 07:58:05\n"
+                       "asmith|TALKING|2024-03-31 08:00:50\n"
+                       "asmith|WORK|2024-03-31 08:05:15\n"
+                       "asmith|NR101|2024-03-31 12:00:00\n"
+                       "asmith|LOGOUT|2024-03-31 16:00:00\n"
+                       "bjones|LOGIN|2024-03-31 09:00:00\n"
+                       "bjones|NR32760|2024-03-31 09:00:01\n",
+                       NULL);
+}
+
+static void test_preset_aacc_agents(void)
+{
+    check_agent_preset("avaya_aacc_agent_login",
+                       "05001|LI|2024-03-31 08:00:00\n"
+                       "05001|RD|2024-03-31 08:00:30\n"
+                       "05001|NR|2024-03-31 12:00:00\n"
+                       "05001|LO|2024-03-31 17:00:00\n"
+                       "5002|LI|2024-03-31 09:15:00\n",
+                       NULL);
+}
+
+static void test_preset_cic_agents(void)
+{
+    /* two statuses in one second in SeqNo order; statuses while logged out not read */
+    check_agent_preset("genesys_cic_agent_activity",
+                       "jdoe|Available|2024-03-31 08:00:00|2024-03-31 10:00:00\n"
+                       "jdoe|Do Not Disturb|2024-03-31 10:00:00|2024-03-31 10:00:00\n"
+                       "jdoe|At Lunch|2024-03-31 10:00:00|2024-03-31 10:45:00\n"
+                       "jdoe|Available|2024-03-31 10:45:00|2024-03-31 17:00:00\n"
+                       "msmith|Available|2024-03-31 09:00:00|NULL\n",
+                       "end_time");
 }
 
 static void test_preset_asterisk_agents(void)
@@ -1305,6 +1377,12 @@ int main(void)
     RUN(test_preset_avaya_agents);
     RUN(test_preset_ucce_agents);
     RUN(test_preset_asterisk_agents);
+    RUN(test_preset_uccx);
+    RUN(test_preset_uccx_agents);
+    RUN(test_preset_aacc);
+    RUN(test_preset_aacc_agents);
+    RUN(test_preset_cic);
+    RUN(test_preset_cic_agents);
     RUN(test_sqlite);
     RUN(test_cancel);
     RUN(test_million_rows);
