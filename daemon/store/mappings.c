@@ -54,34 +54,39 @@ static int put_inputs(struct store_conn *c, int64_t id, const struct store_mappi
     return ACDL_OK;
 }
 
-int store_mapping_add(struct store_conn *c, const struct store_mapping *m, int64_t now,
-                      int64_t *id)
+int store_mapping_insert(struct store_conn *c, const struct store_mapping *m, int64_t now,
+                         int64_t *id)
 {
-    int rc = store_begin(c);
-    if (rc != ACDL_OK) {
-        return rc;
-    }
     sqlite3_stmt *s = store_prepare(c, "INSERT INTO mappings (queue_id, value_type_id, formula, "
                                        "created_at, updated_at) VALUES (?, ?, ?, ?4, ?4)");
+    int rc;
     if (!s) {
-        rc = ACDL_EDB;
-        goto out;
+        return ACDL_EDB;
     }
     sqlite3_bind_int64(s, 1, m->queue_id);
     sqlite3_bind_int64(s, 2, m->value_type_id);
     store_bind_text(s, 3, m->has_formula ? m->formula : NULL);
     sqlite3_bind_int64(s, 4, now);
     if ((rc = step(c, s, "adding a mapping")) != ACDL_OK) {
-        goto out;
+        return rc;
     }
     *id = sqlite3_last_insert_rowid(store_db(c));
     if ((rc = put_inputs(c, *id, m)) == ACDL_OK) {
         rc = store_recompute_mapping(c, *id, "mapping created", now, NULL);
     }
+    return rc;
+}
+
+int store_mapping_add(struct store_conn *c, const struct store_mapping *m, int64_t now, int64_t *id)
+{
+    int rc = store_begin(c);
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    rc = store_mapping_insert(c, m, now, id);
     if (rc == ACDL_OK) {
         rc = store_commit(c);
     }
-out:
     if (rc != ACDL_OK) {
         store_rollback(c);
     }

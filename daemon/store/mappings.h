@@ -30,6 +30,10 @@ struct store_mapping {
  * referenced queue, value type or source does not exist. */
 int store_mapping_add(struct store_conn *c, const struct store_mapping *m, int64_t now,
                       int64_t *id);
+/* store_mapping_add() inside the caller's transaction (which rolls back on failure), for
+ * changes that create several mappings at once. */
+int store_mapping_insert(struct store_conn *c, const struct store_mapping *m, int64_t now,
+                         int64_t *id);
 int store_mapping_get(struct store_conn *c, int64_t id, struct store_mapping *out);
 /* Up to limit mappings with id > after_id (of one queue when queue_id > 0). *out is new. */
 int store_mapping_list(struct store_conn *c, int64_t after_id, int64_t queue_id, int limit,

@@ -17,7 +17,7 @@
 
 #define RESULTS_MAX_DAYS 62
 
-static json_t *mapping_json(const struct store_mapping *m)
+json_t *route_mapping_json(const struct store_mapping *m)
 {
     json_t *inputs = json_array();
     for (int i = 0; i < m->n; i++) {
@@ -149,7 +149,7 @@ static int save_and_answer(struct req *r, struct store_conn *c, int64_t id, int 
         snprintf(loc, sizeof(loc), "/api/v1/mappings/%lld", (long long)id);
         reply_header(r, "Location", loc);
     }
-    return reply_json(r, created ? 201 : 200, mapping_json(&m));
+    return reply_json(r, created ? 201 : 200, route_mapping_json(&m));
 }
 
 int route_mappings_create(struct req *r)
@@ -305,7 +305,7 @@ int route_mappings_get(struct req *r)
         struct store_conn *c = store_acquire(r->app->store);
         int rc = store_mapping_get(c, id, m);
         store_release(r->app->store, c);
-        st = rc == ACDL_OK ? reply_json(r, 200, mapping_json(m)) : reply_rc(r, rc, "mapping");
+        st = rc == ACDL_OK ? reply_json(r, 200, route_mapping_json(m)) : reply_rc(r, rc, "mapping");
     }
     free(m);
     return st;
@@ -337,7 +337,7 @@ int route_mappings_list(struct req *r)
     json_t *items = json_array();
     int shown = n > limit ? limit : n;
     for (int i = 0; i < shown; i++) {
-        json_array_append_new(items, mapping_json(&arr[i]));
+        json_array_append_new(items, route_mapping_json(&arr[i]));
     }
     int64_t last = shown ? arr[shown - 1].id : 0;
     free(arr);

@@ -29,7 +29,7 @@ const char *route_check_text(const char *s, size_t max)
     return NULL;
 }
 
-static json_t *queue_json(const struct store_queue *q)
+json_t *route_queue_json(const struct store_queue *q)
 {
     return json_pack("{s:I, s:s, s:s, s:s, s:i, s:s, s:o, s:o}", "id", (json_int_t)q->id,
                      "identifier", q->identifier, "name", q->name, "channel", q->channel,
@@ -38,39 +38,44 @@ static json_t *queue_json(const struct store_queue *q)
                      json_time(q->updated_at));
 }
 
-/* Validates q (filled from the body); answers 422 and returns the status when it is bad. */
-static int check_queue(struct req *r, struct store_queue *q)
+const char *route_queue_problem(struct store_queue *q, char *msg, size_t msgsz)
 {
     const char *why;
     int ok_channel = 0;
     if ((why = route_check_text(q->identifier, 128)) != NULL) {
-        return reply_error(r, 422, "invalid_field", "use the queue's identifier in the WFM",
-                           "identifier: %s", why);
+        snprintf(msg, msgsz, "identifier: %s", why);
+        return "use the queue's identifier in the WFM";
     }
     if ((why = route_check_text(q->name, 256)) != NULL) {
-        return reply_error(r, 422, "invalid_field", "give the queue a readable name",
-                           "name: %s", why);
+        snprintf(msg, msgsz, "name: %s", why);
+        return "give the queue a readable name";
     }
     for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++) {
         ok_channel |= strcmp(q->channel, channels[i]) == 0;
     }
     if (!ok_channel) {
-        return reply_error(r, 422, "invalid_field",
-                           "use calls, chats, emails, messages, social, tasks or other",
-                           "channel: '%.40s' is not a channel", q->channel);
+        snprintf(msg, msgsz, "channel: '%.40s' is not a channel", q->channel);
+        return "use calls, chats, emails, messages, social, tasks or other";
     }
     if (q->interval_minutes != 15 && q->interval_minutes != 30 && q->interval_minutes != 60) {
-        return reply_error(r, 422, "invalid_field", "use 15, 30 or 60",
-                           "interval_minutes: must be 15, 30 or 60");
+        snprintf(msg, msgsz, "interval_minutes: must be 15, 30 or 60");
+        return "use 15, 30 or 60";
     }
     char canonical[sizeof(q->time_zone)];
     if (tz_check(q->time_zone, canonical, sizeof(canonical)) != ACDL_OK) {
-        return reply_error(r, 422, "invalid_field",
-                           "use an IANA time zone such as Europe/Berlin or America/New_York",
-                           "time_zone: '%.64s' is not a known time zone", q->time_zone);
+        snprintf(msg, msgsz, "time_zone: '%.64s' is not a known time zone", q->time_zone);
+        return "use an IANA time zone such as Europe/Berlin or America/New_York";
     }
     snprintf(q->time_zone, sizeof(q->time_zone), "%s", canonical);
-    return 0;
+    return NULL;
+}
+
+/* Validates q (filled from the body); answers 422 and returns the status when it is bad. */
+static int check_queue(struct req *r, struct store_queue *q)
+{
+    char msg[200] = "";
+    const char *hint = route_queue_problem(q, msg, sizeof(msg));
+    return hint ? reply_error(r, 422, "invalid_field", hint, "%s", msg) : 0;
 }
 
 /* Copies s into a fixed field; answers 422 when it does not fit. */
@@ -128,7 +133,7 @@ int route_queues_list(struct req *r)
     json_t *items = json_array();
     int shown = n > limit ? limit : n;
     for (int i = 0; i < shown; i++) {
-        json_array_append_new(items, queue_json(&arr[i]));
+        json_array_append_new(items, route_queue_json(&arr[i]));
     }
     int64_t last = shown ? arr[shown - 1].id : 0;
     free(arr);
@@ -146,7 +151,7 @@ int route_queues_get(struct req *r)
     struct store_conn *c = store_acquire(r->app->store);
     int rc = store_queue_get(c, id, &q);
     store_release(r->app->store, c);
-    return rc == ACDL_OK ? reply_json(r, 200, queue_json(&q)) : reply_rc(r, rc, "queue");
+    return rc == ACDL_OK ? reply_json(r, 200, route_queue_json(&q)) : reply_rc(r, rc, "queue");
 }
 
 int route_queues_create(struct req *r)
@@ -177,7 +182,7 @@ int route_queues_create(struct req *r)
     char loc[64];
     snprintf(loc, sizeof(loc), "/api/v1/queues/%lld", (long long)q.id);
     reply_header(r, "Location", loc);
-    return reply_json(r, 201, queue_json(&q));
+    return reply_json(r, 201, route_queue_json(&q));
 }
 
 int route_queues_update(struct req *r)
@@ -211,7 +216,7 @@ int route_queues_update(struct req *r)
         return reply_rc(r, rc, "queue");
     }
     http_audit(r, "queue.update", q.identifier, "ok", json_pack("{s:I}", "id", (json_int_t)id));
-    return reply_json(r, 200, queue_json(&q));
+    return reply_json(r, 200, route_queue_json(&q));
 }
 
 int route_queues_delete(struct req *r)

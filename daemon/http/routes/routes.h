@@ -51,6 +51,7 @@ int route_mappings_update(struct req *r);
 int route_mappings_delete(struct req *r);
 int route_results_list(struct req *r);
 int route_unmapped_list(struct req *r);
+int route_ext_queues_list(struct req *r);
 int route_recomputes_list(struct req *r);
 int route_schedules_list(struct req *r);
 int route_schedules_create(struct req *r);
@@ -101,6 +102,20 @@ int route_token_mint(struct store_conn *c, const char *name, const char *role, c
                      struct store_token *out);
 /* Non-empty, at most max bytes, no control characters (routes/queues.c). */
 const char *route_check_text(const char *s, size_t max);
+
+/* A WFM queue's fields checked (its time zone made canonical): NULL when fine, else the hint,
+ * with msg "field: reason" (routes/queues.c). */
+struct store_queue;
+const char *route_queue_problem(struct store_queue *q, char *msg, size_t msgsz);
+/* The API's JSON of a queue (routes/queues.c) and of a mapping (routes/mappings.c). New. */
+json_t *route_queue_json(const struct store_queue *q);
+struct store_mapping;
+json_t *route_mapping_json(const struct store_mapping *m);
+
+/* Several mappings at once (routes/mappings_bulk.c): WFM queues and their mappings from
+ * external queues of one source, and a queue's mappings copied to other queues. */
+int route_mappings_bulk(struct req *r);
+int route_queues_copy_mappings(struct req *r);
 
 int route_config_get(struct req *r);
 int route_config_apply(struct req *r);

@@ -32,6 +32,8 @@ const struct route http_routes[] = {
     {"GET", "/api/v1/queues/{id}", route_queues_get, ROLE_VIEWER, 0},
     {"PATCH", "/api/v1/queues/{id}", route_queues_update, ROLE_OPERATOR, 16 * KB},
     {"DELETE", "/api/v1/queues/{id}", route_queues_delete, ROLE_OPERATOR, 0},
+    {"POST", "/api/v1/queues/{id}/copy-mappings", route_queues_copy_mappings, ROLE_OPERATOR,
+     256 * KB},
 
     {"GET", "/api/v1/value-types", route_value_types_list, ROLE_VIEWER, 0},
     {"POST", "/api/v1/value-types", route_value_types_create, ROLE_OPERATOR, 16 * KB},
@@ -56,10 +58,12 @@ const struct route http_routes[] = {
 
     {"GET", "/api/v1/mappings", route_mappings_list, ROLE_VIEWER, 0},
     {"POST", "/api/v1/mappings", route_mappings_create, ROLE_OPERATOR, 64 * KB},
+    {"POST", "/api/v1/mappings/bulk", route_mappings_bulk, ROLE_OPERATOR, 1024 * KB},
     {"GET", "/api/v1/mappings/{id}", route_mappings_get, ROLE_VIEWER, 0},
     {"PATCH", "/api/v1/mappings/{id}", route_mappings_update, ROLE_OPERATOR, 64 * KB},
     {"DELETE", "/api/v1/mappings/{id}", route_mappings_delete, ROLE_OPERATOR, 0},
     {"GET", "/api/v1/unmapped-queues", route_unmapped_list, ROLE_VIEWER, 0},
+    {"GET", "/api/v1/ext-queues", route_ext_queues_list, ROLE_VIEWER, 0},
     {"GET", "/api/v1/results", route_results_list, ROLE_VIEWER, 0},
     {"GET", "/api/v1/recomputes", route_recomputes_list, ROLE_VIEWER, 0},
 

@@ -10,6 +10,8 @@ import { html } from '../html.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, Notice, formatNumber } from '../components.js';
+import { rememberDiscovery } from '../discovered.js';
+import { DiscoverySetup } from './discovery_setup.js';
 
 const ROW_CHOICES = [20, 50, 200];
 const POLL_MS = 300;
@@ -74,7 +76,7 @@ function DiscoveryTable({ testid, head, rows }) {
     </div>`;
 }
 
-function Discovery({ result, day }) {
+function Discovery({ source, result, day }) {
   const { t, lang } = useI18n();
   const local = (s) => (s || '').replace('T', ' ');
   return html`
@@ -91,7 +93,8 @@ function Discovery({ result, day }) {
         <h3>${t('discover.metrics')}</h3>
         <${DiscoveryTable} testid="discovery-metrics"
           head=${[t('discover.metric'), t('discover.rows'), t('discover.total')]}
-          rows=${result.metrics.map((m) => [m.metric, m.rows, formatNumber(lang, m.total)])} />`}
+          rows=${result.metrics.map((m) => [m.metric, m.rows, formatNumber(lang, m.total)])} />
+        <${DiscoverySetup} source=${source} result=${result} day=${day} />`}
       ${result.agents.length > 0 && html`
         <h3>${t('discover.agents')}</h3>
         <${DiscoveryTable} testid="discovery-agents" head=${[t('discover.agent'), t('discover.rows')]}
@@ -138,6 +141,9 @@ export function SourcePreview({ source, onClose }) {
       }
       if (alive.current) {
         setJob(j);
+      }
+      if (j.state === 'done' && j.kind === 'source.discover' && j.result) {
+        rememberDiscovery(source.id, j.result);
       }
     } catch (err) {
       if (alive.current) {
@@ -195,7 +201,7 @@ export function SourcePreview({ source, onClose }) {
       <${ErrorBox} error=${error} testid="preview-failed" />
       ${job && job.state === 'failed' && html`
         <div class="error-box" role="alert" data-testid="preview-job-error">${job.error}</div>`}
-      ${discovery && html`<${Discovery} result=${discovery} day=${day} />`}
+      ${discovery && html`<${Discovery} source=${source} result=${discovery} day=${day} />`}
       ${result && html`
         <p data-testid="preview-counts">${t('preview.counts', {
           read: counts.rows_read, ok: counts.rows_ok, rejected: counts.rows_rejected,
