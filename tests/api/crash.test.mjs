@@ -61,7 +61,7 @@ before(async () => {
   token = (await createToken(admin, 'crash', 'admin')).token;
   assertStatus(await admin.post('/api/v1/targets', {
     name: 'WFM', connector: 'injixo-api', secret: wfm.apiKey,
-    settings: { base_url: wfm.baseUrl, integration_configuration_id: wfm.icid, ca_file: wfm.pki.caFile, timeout_seconds: 2, max_intervals: 10 },
+    settings: { base_url: wfm.baseUrl, integration_configuration_id: wfm.icid, ca_pem: wfm.pki.ca, timeout_seconds: 2, max_intervals: 10 },
   }), 201);
   ({ source: { id: sourceId } } = await contactPipeline(admin, folder, QUEUES));
   await d.stop();
