@@ -266,3 +266,56 @@ test('several external queues into one WFM queue, and an identifier that is take
   close(await results('SALES'), expected(['101', '102']), 'SALES');
   assert.deepEqual(pageErrors, []);
 });
+
+test('a queue\'s mappings are copied to another queue, its external queue proposed by name', async () => {
+  const from = await queueByIdentifier('SALES_DE');
+  const target = await api.post('/api/v1/queues', {
+    identifier: 'SALES_AT_2', name: 'Sales AT', time_zone: 'Europe/Berlin', interval_minutes: 15,
+  });
+  assert.equal(target.status, 201, target.text);
+  await page.goto(`${daemon.url}/#/mappings/${from.id}`);
+  await page.locator('[data-testid="mapping-row"]').nth(3).waitFor();
+  await page.click('#mapping-copy');
+  await page.locator('[data-testid="mappings-copy"]').waitFor();
+  await page.click(`#copy-target-${target.body.id}`);
+  const rename = page.locator('[data-testid="copy-target"][data-identifier="SALES_AT_2"] [data-testid="copy-rename"]');
+  assert.equal(await rename.inputValue(), '102');
+  await page.click('#copy-submit');
+  await page.click('#copy-confirm');
+  await page.locator('[data-testid="mappings-notice"]').waitFor();
+  const copy = sent.filter((r) => r.url === `/api/v1/queues/${from.id}/copy-mappings`);
+  assert.deepEqual(copy.map((r) => r.body), [{ to: [{ queue_id: target.body.id, ext_queues: { 101: '102' } }] }]);
+  const made = (await apiGet(`/api/v1/mappings?queue_id=${target.body.id}`)).items;
+  assert.deepEqual(made.map((m) => m.value_type).sort(), [...TYPES].sort());
+  assert.ok(made.every((m) => m.inputs.length === 1 && m.inputs[0].ext_queue === '102'));
+  close(await results('SALES_AT_2'), expected(['102']), 'SALES_AT_2');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('the external-queue field of a mapping offers staged and discovered queues', async () => {
+  // another day holds a split that was discovered but never imported
+  await fsp.writeFile(path.join(folder, 'hsplit_20261125.csv'),
+    'Split;SplitName;Date;Time;CallsOffered;ACDCalls;AbnCalls;AHT\r\n301;Back office;2026-11-25;08:00;1;1;0;30\r\n');
+  await page.click('#nav-sources');
+  await page.click(`[data-testid="source-row"][data-name="${source.name}"] [data-testid="source-preview-open"]`);
+  await page.fill('#preview-day', '2026-11-25');
+  await page.click('#preview-discover');
+  await page.locator('[data-testid="setup-queue"][data-ext-queue="301"]').waitFor({ timeout: 30000 });
+  const empty = await api.post('/api/v1/queues', { identifier: 'EMPTY', name: 'Empty', time_zone: 'Europe/Berlin' });
+  assert.equal(empty.status, 201, empty.text);
+  await page.goto(`${daemon.url}/#/mappings/${empty.body.id}`);
+  await page.click('#mapping-new');
+  await page.selectOption('#mapping-input-source-0', String(source.id));
+  const options = await until(async () => {
+    const list = await page.locator('#mapping-input-queue-0-list option')
+      .evaluateAll((els) => els.map((e) => [e.value, e.textContent.trim()]));
+    return list.length >= 5 ? list : null;
+  }, 'the suggestions of the external-queue field');
+  const values = Object.fromEntries(options);
+  for (const split of ['101', '102', '201', '202']) { // staged and mapped already
+    assert.equal(values[split], SPLITS[split], split);
+  }
+  assert.equal(values['301'], 'Back office'); // discovered only
+  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(cspViolations, []);
+});

@@ -13,6 +13,8 @@ import {
   ConfirmButton, ErrorBox, FieldError, LoadMore, Notice, ReadOnlyNote, Time, canChange,
   fieldErrors, loadAll, useRouteParam, useScrollToError,
 } from '../components.js';
+import { discoveredOf } from '../discovered.js';
+import { MappingsCopy } from './mappings_copy.js';
 
 export const MAX_INPUTS = 32;
 const UNMAPPED_PAGE = 100;
@@ -108,6 +110,7 @@ function ValueTypeLabel({ type, vkey }) {
 
 function MappingForm({
   mode, mapping, queue, valueTypes, sources, mappings, unmapped, mapRequest, onRows, onCancel, onSaved,
+  extQueues = [],
 }) {
   const { t } = useI18n();
   const editing = mode === 'edit';
@@ -185,6 +188,13 @@ function MappingForm({
     for (const u of unmapped) {
       if (String(u.source_id) === sourceId) {
         list.set(u.ext_queue, u.name || '');
+      }
+    }
+    // every external queue staged or discovered, mapped or not
+    for (const e of [...extQueues.filter((x) => String(x.source_id) === sourceId),
+      ...(sourceId ? discoveredOf(sourceId).queues : [])]) {
+      if (!list.get(e.ext_queue)) {
+        list.set(e.ext_queue, e.name || '');
       }
     }
     for (const i of knownInputs) {
@@ -506,6 +516,8 @@ export function MappingsPage({ session }) {
   const [mapRequest, setMapRequest] = useState(null); // {seq, input, valueType}
   const [formInputs, setFormInputs] = useState([]);
   const [notice, setNotice] = useState('');
+  const [extQueues, setExtQueues] = useState([]); // staged external queues, for suggestions
+  const [copying, setCopying] = useState(false);
   const loadSeq = useRef(0);
 
   const queues = catalog ? catalog.queues : [];
@@ -552,6 +564,7 @@ export function MappingsPage({ session }) {
       .then(([q, v, s]) => setCatalog({ queues: q, valueTypes: v, sources: s }))
       .catch(setCatalogError);
     loadUnmapped(null);
+    loadAll('/ext-queues').then(setExtQueues).catch(() => setExtQueues([]));
   }, []);
 
   // no queue in the address (or an unknown one): the first queue
@@ -563,6 +576,7 @@ export function MappingsPage({ session }) {
 
   useEffect(() => {
     setForm(null);
+    setCopying(false);
     setMappings([]);
     if (queue) {
       loadMappings(queue.id);
@@ -607,6 +621,14 @@ export function MappingsPage({ session }) {
       : t('mappings.saved_notice', { name, queue: mapping.queue.identifier }));
     loadMappings(mapping.queue.id);
     loadUnmapped(null);
+  };
+
+  const onCopied = (made) => {
+    setCopying(false);
+    setNotice(t('copy.done', { mappings: made.mappings.length, queues: made.queues.map((q) => q.identifier).join(', '),
+      results: made.results }));
+    loadUnmapped(null);
+    loadAll('/ext-queues').then(setExtQueues).catch(() => {});
   };
 
   const onDeleted = (mapping) => {
@@ -657,14 +679,21 @@ export function MappingsPage({ session }) {
         <${MappingForm} key=${form.key} mode=${form.mode} mapping=${form.mapping} queue=${queue}
                         valueTypes=${valueTypes} sources=${sources} mappings=${mappings}
                         unmapped=${unmapped} mapRequest=${mapRequest} onRows=${setFormInputs}
+                        extQueues=${extQueues}
                         onCancel=${() => { setForm(null); setFormInputs([]); }} onSaved=${onSaved} />`}
+      ${copying && queue && html`
+        <${MappingsCopy} queue=${queue} mappings=${mappings} queues=${queues} extQueues=${extQueues}
+                         onCancel=${() => setCopying(false)} onDone=${onCopied} />`}
       ${queue && html`
         <div class="card">
           <div class="card-head">
             <h2>${t('mappings.list_title', { queue: queue.identifier })}</h2>
-            ${editable && !form && html`
+            ${editable && !form && html`<div class="row-actions">
+              ${mappings.length > 0 && !copying && html`
+                <button type="button" class="btn" id="mapping-copy"
+                        onClick=${() => { setNotice(''); setCopying(true); }}>${t('copy.open')}</button>`}
               <button type="button" class="btn btn-primary" id="mapping-new"
-                      onClick=${() => openForm('create', null, null)}>${t('mappings.new')}</button>`}
+                      onClick=${() => openForm('create', null, null)}>${t('mappings.new')}</button></div>`}
           </div>
           <${ErrorBox} error=${mapError} id="mappings-error" />
           <div class="table-wrap">
