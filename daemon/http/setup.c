@@ -134,8 +134,8 @@ static json_t *strip(const json_t *item, const char *const *drop)
 /* The document shape of an API item (new), or NULL when it is not part of a document. */
 static json_t *doc_of(int k, const json_t *it)
 {
-    static const char *const plain[] = {"id",           "created_at", "updated_at", "builtin",
-                                        "password_set", "secret_set", NULL};
+    static const char *const plain[] = {"id",           "created_at", "updated_at",  "builtin",
+                                        "password_set", "secret_set", "next_run_at", NULL};
     static const char *const sched[] = {"id", "created_at", "next_run_at", "last_run_id",
                                         "source", NULL};
     size_t i;

@@ -54,6 +54,28 @@ static int queued_same(struct store_conn *c, int64_t source_id, const char *from
     return n > 0;
 }
 
+int scheduler_run_now(struct store_conn *c, const struct store_schedule *s, const char *who,
+                      int64_t now, char *from, char *to, int64_t *run_id)
+{
+    struct schedule_rule rule;
+    struct tz *tz = NULL;
+    struct tz_date a, b;
+    if (scheduler_rule(s, &rule) != ACDL_OK || tz_open(s->source_tz, &tz) != ACDL_OK) {
+        return ACDL_EINVAL;
+    }
+    int rc = schedule_period(tz, &rule, now, &a, &b);
+    tz_close(tz);
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    tz_date_format(a, from);
+    tz_date_format(b, to);
+    if (queued_same(c, s->source_id, from, to)) {
+        return ACDL_EEXIST;
+    }
+    return store_run_add(c, s->source_id, "manual", from, to, s->zero_fill, who, now, run_id);
+}
+
 int scheduler_tick(struct app *app, int64_t now)
 {
     struct store_schedule *due = NULL;

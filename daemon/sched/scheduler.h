@@ -21,6 +21,14 @@ void scheduler_stop(struct scheduler *s); /* accepts NULL */
 /* The rule of a stored schedule. Returns 0 or ACDL_EINVAL. */
 int scheduler_rule(const struct store_schedule *s, struct schedule_rule *rule);
 
+/* Queues the run that a firing of schedule s at now would queue (its period, its zero_fill),
+ * triggered by hand: trigger "manual", created_by who; the planned next firing stays. Returns
+ * 0 with *run_id, ACDL_EEXIST when a run of the source for that period is still queued (*from
+ * and *to name it), ACDL_EINVAL when the rule or zone cannot be read, or a store error. from
+ * and to receive the period (YYYY-MM-DD, 11 bytes each). Borrows c. */
+int scheduler_run_now(struct store_conn *c, const struct store_schedule *s, const char *who,
+                      int64_t now, char *from, char *to, int64_t *run_id);
+
 /* Queues due schedules' runs now (the thread calls it; tests may too). Returns how many. */
 int scheduler_tick(struct app *app, int64_t now);
 

@@ -7,11 +7,11 @@
 #include "core/err.h"
 #include "core/log.h"
 
-#define SCHED_COLS                                                                             \
-    "x.id, x.source_id, s.name, s.time_zone, x.kind, coalesce(x.every_minutes, 0), "            \
-    "x.offset_minutes, coalesce(x.daily_at, ''), x.days_back, x.enabled, "                      \
-    "coalesce(x.next_run_at, 0), coalesce(x.last_run_id, 0), x.created_at, x.updated_at, "      \
-    "x.zero_fill FROM schedules x JOIN sources s ON s.id = x.source_id "
+#define SCHED_COLS                                                                                 \
+    "x.id, x.source_id, s.name, s.time_zone, x.kind, coalesce(x.every_minutes, 0), "               \
+    "x.offset_minutes, coalesce(x.daily_at, ''), x.days_back, x.enabled, "                         \
+    "coalesce(x.next_run_at, 0), coalesce(x.last_run_id, 0), x.created_at, x.updated_at, "         \
+    "x.zero_fill, s.enabled FROM schedules x JOIN sources s ON s.id = x.source_id "
 
 static void row(sqlite3_stmt *st, void *elem)
 {
@@ -32,6 +32,7 @@ static void row(sqlite3_stmt *st, void *elem)
     s->created_at = sqlite3_column_int64(st, 12);
     s->updated_at = sqlite3_column_int64(st, 13);
     s->zero_fill = sqlite3_column_int(st, 14);
+    s->source_enabled = sqlite3_column_int(st, 15);
 }
 
 static int done(struct store_conn *c, sqlite3_stmt *st, const char *what)
@@ -178,4 +179,23 @@ int store_schedule_fired(struct store_conn *c, int64_t id, int64_t run_id, int64
     sqlite3_bind_int64(st, 2, run_id);
     sqlite3_bind_int64(st, 3, id);
     return done(c, st, "recording a schedule's firing");
+}
+
+int store_schedule_next_of_source(struct store_conn *c, int64_t source_id, int64_t *next)
+{
+    sqlite3_stmt *st = store_prepare(c, "SELECT coalesce(min(x.next_run_at), 0) FROM schedules x "
+                                        "JOIN sources s ON s.id = x.source_id WHERE x.source_id "
+                                        "= ? AND x.enabled = 1 AND s.enabled = 1");
+    int rc = ACDL_EDB;
+    *next = 0;
+    if (!st) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(st, 1, source_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *next = sqlite3_column_int64(st, 0);
+        rc = ACDL_OK;
+    }
+    store_done(st);
+    return rc;
 }

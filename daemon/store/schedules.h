@@ -19,6 +19,7 @@ struct store_schedule {
     int64_t next_run_at; /* 0: not planned */
     int64_t last_run_id; /* 0: none yet */
     int64_t created_at, updated_at;
+    int source_enabled; /* the source's own switch: a disabled source's schedules never fire */
 };
 
 int store_schedule_add(struct store_conn *c, const struct store_schedule *s, int64_t now,
@@ -34,5 +35,8 @@ int store_schedule_due(struct store_conn *c, int64_t now, int limit, struct stor
                        int *n);
 /* Records a firing: the run it queued (0: none) and the next time. */
 int store_schedule_fired(struct store_conn *c, int64_t id, int64_t run_id, int64_t next);
+/* The earliest next firing of the source's enabled schedules (0: none, or the source is
+ * disabled). */
+int store_schedule_next_of_source(struct store_conn *c, int64_t source_id, int64_t *next);
 
 #endif

@@ -13,6 +13,7 @@ import { QueuesPage } from './pages/queues.js';
 import { ValueTypesPage } from './pages/value_types.js';
 import { SourcesPage } from './pages/sources.js';
 import { RunsPage } from './pages/runs.js';
+import { SchedulesPage } from './pages/schedules.js';
 import { MappingsPage } from './pages/mappings.js';
 import { ResultsPage } from './pages/results.js';
 import { BackupPage } from './pages/backup.js';
@@ -28,6 +29,7 @@ import { TimelinePage } from './pages/timeline.js';
 const PAGES = {
   sources: { component: SourcesPage, admin: false, label: 'nav.sources' },
   runs: { component: RunsPage, admin: false, label: 'nav.runs' },
+  schedules: { component: SchedulesPage, admin: false, label: 'nav.schedules' },
   queues: { component: QueuesPage, admin: false, label: 'nav.queues' },
   'value-types': { component: ValueTypesPage, admin: false, label: 'nav.value_types' },
   mappings: { component: MappingsPage, admin: false, label: 'nav.mappings' },

@@ -58,6 +58,7 @@ int route_schedules_create(struct req *r);
 int route_schedules_get(struct req *r);
 int route_schedules_update(struct req *r);
 int route_schedules_delete(struct req *r);
+int route_schedules_run(struct req *r);
 int route_backup_get(struct req *r);
 int route_targets_list(struct req *r);
 int route_targets_create(struct req *r);
@@ -124,5 +125,9 @@ int route_config_apply(struct req *r);
  * and a check that a source id names an agent-state source (answers 422 when not). */
 int route_agent_source_param(struct req *r, int64_t *source_id);
 int route_agent_source_check(struct req *r, struct store_conn *c, int64_t source_id);
+
+/* A run as GET /api/v1/runs/{id} answers it (runs.c). New reference. */
+struct store_run;
+json_t *route_run_json(const struct store_run *run);
 
 #endif

@@ -31,6 +31,11 @@ static json_t *run_json(const struct store_run *r)
         r->failed_mappings, "partial", !strcmp(r->state, "done") && r->failed_mappings > 0);
 }
 
+json_t *route_run_json(const struct store_run *run)
+{
+    return run_json(run);
+}
+
 int route_runs_create(struct req *r)
 {
     json_int_t source_id = 0;

@@ -8,18 +8,20 @@
 #include "http/routes/routes.h"
 #include "platform/platform.h"
 #include "sched/scheduler.h"
+#include "sched/runner.h"
+#include "store/runs.h"
 #include "store/schedules.h"
 #include "store/sources.h"
 
 static json_t *schedule_json(const struct store_schedule *s)
 {
-    json_t *o =
-        json_pack("{s:I, s:{s:I, s:s}, s:s, s:b, s:b, s:o, s:o, s:o}", "id", (json_int_t)s->id,
-                  "source", "id", (json_int_t)s->source_id, "name", s->source_name, "kind", s->kind,
-                  "enabled", s->enabled, "zero_fill", s->zero_fill, "next_run_at",
-                  s->enabled ? json_time(s->next_run_at) : json_null(), "last_run_id",
-                  s->last_run_id ? json_integer(s->last_run_id) : json_null(), "created_at",
-                  json_time(s->created_at));
+    json_t *o = json_pack(
+        "{s:I, s:{s:I, s:s, s:s, s:b}, s:s, s:b, s:b, s:o, s:o, s:o}", "id", (json_int_t)s->id,
+        "source", "id", (json_int_t)s->source_id, "name", s->source_name, "time_zone", s->source_tz,
+        "enabled", s->source_enabled, "kind", s->kind, "enabled", s->enabled, "zero_fill",
+        s->zero_fill, "next_run_at", s->enabled ? json_time(s->next_run_at) : json_null(),
+        "last_run_id", s->last_run_id ? json_integer(s->last_run_id) : json_null(), "created_at",
+        json_time(s->created_at));
     if (!strcmp(s->kind, "every")) {
         json_object_set_new(o, "every_minutes", json_integer(s->every_minutes));
         json_object_set_new(o, "offset_minutes", json_integer(s->offset_minutes));
@@ -275,4 +277,60 @@ int route_schedules_delete(struct req *r)
     }
     http_audit(r, "schedule.delete", s.source_name, "ok", json_pack("{s:I}", "id", (json_int_t)id));
     return reply_empty(r, 204);
+}
+
+/* Run now: the run the next firing would queue, at once; the planned firing stays. */
+int route_schedules_run(struct req *r)
+{
+    int64_t id, run_id = 0;
+    int st;
+    struct store_schedule s;
+    struct store_source src;
+    struct store_run run;
+    char who[96], from[11] = "", to[11] = "";
+    if ((st = req_id(r, 0, &id)) != 0) {
+        return st;
+    }
+    snprintf(who, sizeof(who), "%s%s", r->auth.kind == AUTH_TOKEN ? "token:" : "", r->auth.name);
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_schedule_get(c, id, &s);
+    if (rc == ACDL_OK) {
+        rc = store_source_get(c, s.source_id, &src);
+    }
+    if (rc != ACDL_OK) {
+        store_release(r->app->store, c);
+        return reply_rc(r, rc, "schedule");
+    }
+    int enabled = src.enabled;
+    store_source_clear(&src);
+    if (!enabled) {
+        store_release(r->app->store, c);
+        return reply_error(r, 409, "conflict", "enable the source first",
+                           "the source '%s' is disabled", s.source_name);
+    }
+    rc = scheduler_run_now(c, &s, who, plat_now(), from, to, &run_id);
+    if (rc == ACDL_OK) {
+        rc = store_run_get(c, run_id, &run);
+    }
+    store_release(r->app->store, c);
+    if (rc == ACDL_EEXIST) {
+        return reply_error(r, 409, "conflict", "wait for it on the Runs page",
+                           "a run of '%s' for %s .. %s is queued already", s.source_name, from, to);
+    }
+    if (rc == ACDL_EINVAL) {
+        return reply_error(r, 422, "invalid_field", "check the source's time zone",
+                           "time_zone: the schedule's period cannot be computed in '%s'",
+                           s.source_tz);
+    }
+    if (rc != ACDL_OK) {
+        return reply_rc(r, rc, "run");
+    }
+    runner_wake(r->app->runner);
+    http_audit(r, "schedule.run", s.source_name, "ok",
+               json_pack("{s:I, s:I, s:s, s:s}", "id", (json_int_t)id, "run", (json_int_t)run_id,
+                         "from", from, "to", to));
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/api/v1/runs/%lld", (long long)run_id);
+    reply_header(r, "Location", loc);
+    return reply_json(r, 202, route_run_json(&run));
 }

@@ -18,6 +18,7 @@
 #include "sched/jobs.h"
 #include "platform/platform.h"
 #include "store/recomputes.h"
+#include "store/schedules.h"
 #include "store/sources.h"
 #include "store/users.h"
 
@@ -31,6 +32,21 @@ static json_t *source_json(const struct store_source *s)
                      settings ? settings : json_object(), "password_set",
                      s->password_sealed != NULL, "created_at", json_time(s->created_at),
                      "updated_at", json_time(s->updated_at));
+}
+
+/* A source as the API answers it, with the earliest next firing of its schedules. */
+static json_t *source_answer(struct req *r, const struct store_source *s)
+{
+    int64_t next = 0;
+    json_t *o = source_json(s);
+    struct store_conn *c = store_acquire(r->app->store);
+    int rc = store_schedule_next_of_source(c, s->id, &next);
+    store_release(r->app->store, c);
+    if (o) {
+        json_object_set_new(o, "next_run_at",
+                            rc == ACDL_OK && next ? json_time(next) : json_null());
+    }
+    return o;
 }
 
 /* Validates settings for s (kind, layout, time zone, interval already in s) and replaces
@@ -159,7 +175,7 @@ int route_sources_list(struct req *r)
     json_t *items = json_array();
     int shown = n > limit ? limit : n;
     for (int i = 0; i < shown; i++) {
-        json_array_append_new(items, source_json(&arr[i]));
+        json_array_append_new(items, source_answer(r, &arr[i]));
     }
     int64_t last = shown ? arr[shown - 1].id : 0;
     for (int i = 0; i < n; i++) {
@@ -183,7 +199,7 @@ int route_sources_get(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "source");
     }
-    st = reply_json(r, 200, source_json(&s));
+    st = reply_json(r, 200, source_answer(r, &s));
     store_source_clear(&s);
     return st;
 }
@@ -280,7 +296,7 @@ int route_sources_create(struct req *r)
     char loc[64];
     snprintf(loc, sizeof(loc), "/api/v1/sources/%lld", (long long)id);
     reply_header(r, "Location", loc);
-    st = reply_json(r, 201, source_json(&s));
+    st = reply_json(r, 201, source_answer(r, &s));
     store_source_clear(&s);
     return st;
 }
@@ -395,7 +411,7 @@ int route_sources_update(struct req *r)
         json_object_set_new(detail, "settings", json_string("changed"));
     }
     http_audit(r, "source.update", s.name, "ok", detail);
-    st = reply_json(r, 200, source_json(&s));
+    st = reply_json(r, 200, source_answer(r, &s));
     store_source_clear(&s);
     return st;
 }

@@ -88,6 +88,7 @@ const struct route http_routes[] = {
     {"GET", "/api/v1/schedules/{id}", route_schedules_get, ROLE_VIEWER, 0},
     {"PATCH", "/api/v1/schedules/{id}", route_schedules_update, ROLE_OPERATOR, 4 * KB},
     {"DELETE", "/api/v1/schedules/{id}", route_schedules_delete, ROLE_OPERATOR, 0},
+    {"POST", "/api/v1/schedules/{id}/run", route_schedules_run, ROLE_OPERATOR, 0},
 
     {"GET", "/api/v1/config", route_config_get, ROLE_VIEWER, 0},
     {"POST", "/api/v1/config/apply", route_config_apply, ROLE_OPERATOR, 8 * KB *KB},

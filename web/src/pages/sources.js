@@ -16,6 +16,7 @@ import {
 import { IntervalOptions } from './queues.js';
 import { SourcePreview } from './preview.js';
 import { RootsHint } from '../roots.js';
+import { ZonedTime } from './schedules.js';
 
 const PAGE_SIZE = 50;
 
@@ -785,7 +786,7 @@ function SourceRow({ source, editable, onOpen, onChanged, onDeleted }) {
     }
   };
 
-  const columns = 8;
+  const columns = 9;
   return html`
     <tr data-testid="source-row" data-name=${source.name} data-id=${source.id}
         data-kind=${source.kind} class=${source.enabled ? '' : 'row-disabled'}>
@@ -799,6 +800,9 @@ function SourceRow({ source, editable, onOpen, onChanged, onDeleted }) {
         <span class=${source.enabled ? 'status status-on' : 'status status-off'} data-testid="source-status">
           ${source.enabled ? t('sources.enabled') : t('sources.disabled')}</span>
       </td>
+      <td data-label=${t('sources.next_run')}>
+        <a href="#/schedules"><${ZonedTime} value=${source.next_run_at}
+           zone=${source.time_zone} testid="source-next-run" /></a></td>
       <td data-label=${t('sources.password')} data-testid="source-password">
         ${source.kind === 'odbc'
           ? html`<span class=${source.password_set ? 'status status-on' : 'muted'}
@@ -927,6 +931,7 @@ export function SourcesPage({ session }) {
                 <th scope="col">${t('sources.time_zone')}</th>
                 <th scope="col">${t('sources.interval')}</th>
                 <th scope="col">${t('sources.status')}</th>
+                <th scope="col">${t('sources.next_run')}</th>
                 <th scope="col">${t('sources.password')}</th>
                 <th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th>
               </tr>
@@ -936,7 +941,7 @@ export function SourcesPage({ session }) {
                 <${SourceRow} key=${source.id} source=${source} editable=${editable}
                               onOpen=${openForm} onChanged=${onChanged} onDeleted=${onDeleted} />`)}
               ${!loading && !error && items.length === 0 && html`
-                <tr><td colspan="8" class="empty">${t('sources.empty')}</td></tr>`}
+                <tr><td colspan="9" class="empty">${t('sources.empty')}</td></tr>`}
             </tbody>
           </table>
         </div>
