@@ -39,7 +39,7 @@ before(async () => {
   await page.fill('#login-username', ADMIN.name);
   await page.fill('#login-password', ADMIN.password);
   await page.click('#login-submit');
-  await page.locator('[data-testid="users-page"]').waitFor();
+  await page.locator('[data-testid="home-page"]').waitFor();
 });
 
 after(async () => {

@@ -105,12 +105,14 @@ test('a wrong password shows the API error next to the form', async () => {
   await shot('login-error');
 });
 
-test('the admin signs in and lands on the users page', async () => {
+test('the admin signs in and lands on the home page', async () => {
   await page.fill('#login-username', ADMIN.name);
   await page.fill('#login-password', ADMIN.password);
   await page.click('#login-submit');
+  await page.locator('[data-testid="home-page"]').waitFor();
+  assert.match(page.url(), /#\/home$/);
+  await page.click('#nav-users');
   await page.locator('[data-testid="users-page"]').waitFor();
-  assert.match(page.url(), /#\/users$/);
   await waitText('#current-user', ADMIN.name);
   await waitText('#current-role', dict.en['role.admin']);
   await page.locator(`[data-testid="user-row"][data-name="${ADMIN.name}"]`).waitFor();
@@ -258,7 +260,7 @@ test('a lost session (401) sends the console back to the login page', async () =
   await page.fill('#login-username', ADMIN.name);
   await page.fill('#login-password', ADMIN.password);
   await page.click('#login-submit');
-  await page.locator('[data-testid="users-page"]').waitFor();
+  await page.locator('[data-testid="home-page"]').waitFor();
 });
 
 test('logging out returns to the login page and ends the session', async () => {

@@ -250,7 +250,6 @@ test('a run is started on the Runs page, followed to "done", and its log names t
   const from = sent.length;
   await page.click('#run-start');
   const posts = sentSince(from, 'POST', /\/api\/v1\/runs$/);
-  await page.locator('[data-testid="runs-notice"]').waitFor();
   assert.deepEqual(sentSince(from, 'POST', /\/api\/v1\/runs$/).map((r) => r.body),
     [{ source_id: source.id, from: DAY, to: DAY, zero_fill: false }], `sent ${JSON.stringify(posts)}`);
   const detail = page.locator('#run-detail');

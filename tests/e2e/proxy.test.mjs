@@ -163,6 +163,8 @@ test('through nginx: log in, create a user, log out; the cookie is Secure', asyn
   await page.fill('#login-username', ADMIN.name);
   await page.fill('#login-password', ADMIN.password);
   await page.click('#login-submit');
+  await page.locator('[data-testid="home-page"]').waitFor();
+  await page.click('#nav-users');
   await page.locator('[data-testid="users-page"]').waitFor();
 
   const cookies = await context.cookies(base);

@@ -549,6 +549,8 @@ test('the sources page in German and on a narrow screen', async () => {
 test('an operator edits sources but never sees the password field', async () => {
   await signOut();
   await signIn(OPERATOR);
+  await page.locator('[data-testid="home-page"]').waitFor();
+  await page.click('#nav-sources');
   await page.locator('[data-testid="sources-page"]').waitFor();
   assert.equal(await page.locator('#nav-users').count(), 0);
   const row = page.locator(`[data-testid="source-row"][data-name="${ODBC_NAME}"]`);
@@ -572,6 +574,8 @@ test('an operator edits sources but never sees the password field', async () => 
 test('a viewer sees the pages without create or edit controls', async () => {
   await signOut();
   await signIn(VIEWER);
+  await page.locator('[data-testid="home-page"]').waitFor();
+  await page.click('#nav-sources');
   await page.locator('[data-testid="sources-page"]').waitFor();
   for (const [route, key] of [['sources', 'nav.sources'], ['queues', 'nav.queues'],
     ['value-types', 'nav.value_types'], ['account', 'nav.account']]) {

@@ -24,9 +24,11 @@ import { XlinkPage } from './pages/xlink.js';
 import { ActivitiesPage } from './pages/activities.js';
 import { AgentsPage } from './pages/agents.js';
 import { TimelinePage } from './pages/timeline.js';
+import { HomePage } from './pages/home.js';
 
 // Route -> page. admin: only admins see it; everyone else's pages are read-only for viewers.
 const PAGES = {
+  home: { component: HomePage, admin: false, label: 'nav.home' },
   sources: { component: SourcesPage, admin: false, label: 'nav.sources' },
   runs: { component: RunsPage, admin: false, label: 'nav.runs' },
   schedules: { component: SchedulesPage, admin: false, label: 'nav.schedules' },
@@ -64,8 +66,9 @@ function go(route) {
   }
 }
 
-function defaultRoute(user) {
-  return user && user.role === 'admin' ? 'users' : 'sources';
+// every role lands on the home page: is the data flowing?
+function defaultRoute() {
+  return 'home';
 }
 
 function LanguageSelect() {
@@ -196,7 +199,7 @@ export function App() {
       }
     } else if (route === 'login' || !pageOf(route)
                || (pageOf(route).admin && session.user.role !== 'admin')) {
-      go(defaultRoute(session.user));
+      go(defaultRoute());
     }
   }, [session, route]);
 
@@ -205,7 +208,7 @@ export function App() {
     setNotice('');
     setSession({ user: data.user, auth: 'session', csrf_token: data.csrf_token,
       expires_at: data.expires_at });
-    go(defaultRoute(data.user));
+    go(defaultRoute());
   };
 
   const onLogout = async () => {
@@ -245,8 +248,8 @@ export function App() {
     <${I18n.Provider} value=${i18n}>
       <${Header} session=${session} route=${route} onLogout=${onLogout} />
       <main class="content" id="main">
-        ${session && session.user && html`<${HealthBanner} route=${route} />`}
-        ${session && session.user && html`<${BacklogBanner} route=${route} />`}
+        ${session && session.user && route !== 'home' && html`<${HealthBanner} route=${route} />`}
+        ${session && session.user && route !== 'home' && html`<${BacklogBanner} route=${route} />`}
         ${body}
       </main>
       ${session && session.user && html`<${AppFooter} />`}

@@ -1,6 +1,7 @@
 // Deliveries: the backlog (what waits and since when, per target) and the outbox's batches with
 // their attempts and the WFM's answers; a failed batch can be sent again. Also the banner that
-// every page shows while deliveries wait for more than 24 hours.
+// every page shows while deliveries wait longer than the bootstrap setting backlog_warn_after
+// (default 1 h).
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
@@ -21,7 +22,7 @@ export function formatAge(seconds) {
   return s >= 60 ? `${Math.floor(s / 60)} min` : `${s} s`;
 }
 
-/** The warning shown on every page while the backlog is older than 24 hours. */
+/** The warning shown on every page while the backlog is older than backlog_warn_after. */
 export function BacklogBanner({ route }) {
   const { t } = useI18n();
   const [b, setB] = useState(null);

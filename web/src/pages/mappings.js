@@ -449,7 +449,7 @@ function MappingRow({ mapping, valueTypes, editable, editingThis, onEdit, onDele
       </td></tr>`}`;
 }
 
-function UnmappedPanel({ items, cursor, loading, error, onMore, canMap, inForm, onMap }) {
+function UnmappedPanel({ items, cursor, loading, error, onMore, canMap, inForm, onMap, imported }) {
   const { t } = useI18n();
   const columns = canMap ? 6 : 5;
   return html`
@@ -490,7 +490,9 @@ function UnmappedPanel({ items, cursor, loading, error, onMore, canMap, inForm, 
                 </tr>`;
             })}
             ${!loading && !error && items.length === 0 && html`
-              <tr><td colspan=${columns} class="empty">${t('mappings.unmapped_empty')}</td></tr>`}
+              <tr><td colspan=${columns} class="empty" data-testid="unmapped-empty"
+                      data-imported=${imported ? 'true' : 'false'}>
+                ${imported ? t('mappings.unmapped_empty') : t('mappings.unmapped_nothing_imported')}</td></tr>`}
           </tbody>
         </table>
       </div>
@@ -512,6 +514,7 @@ export function MappingsPage({ session }) {
   const [unCursor, setUnCursor] = useState(null);
   const [unLoading, setUnLoading] = useState(true);
   const [unError, setUnError] = useState(null);
+  const [imported, setImported] = useState(true);
   const [form, setForm] = useState(null); // {mode, mapping, key}
   const [mapRequest, setMapRequest] = useState(null); // {seq, input, valueType}
   const [formInputs, setFormInputs] = useState([]);
@@ -529,7 +532,14 @@ export function MappingsPage({ session }) {
     setUnLoading(true);
     setUnError(null);
     try {
-      const data = await api.get('/unmapped-queues', { limit: UNMAPPED_PAGE, cursor: fromCursor || undefined });
+      const [data, done] = await Promise.all([
+        api.get('/unmapped-queues', { limit: UNMAPPED_PAGE, cursor: fromCursor || undefined }),
+        // "every external queue is mapped" is only news once a run has imported something
+        fromCursor ? null : api.get('/runs', { state: 'done', limit: 1 }),
+      ]);
+      if (done) {
+        setImported(done.items.length > 0);
+      }
       setUnmapped((old) => (fromCursor ? old.concat(data.items) : data.items));
       setUnCursor(data.next_cursor || null);
     } catch (err) {
@@ -723,6 +733,6 @@ export function MappingsPage({ session }) {
         </div>`}
       <${UnmappedPanel} items=${unmapped} cursor=${unCursor} loading=${unLoading} error=${unError}
                         onMore=${() => loadUnmapped(unCursor)} canMap=${editable && Boolean(queue)}
-                        inForm=${inForm} onMap=${onMap} />
+                        inForm=${inForm} onMap=${onMap} imported=${imported} />
     </section>`;
 }

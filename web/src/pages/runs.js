@@ -474,6 +474,7 @@ export function RunsPage({ session }) {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState('');
+  const [noticeRun, setNoticeRun] = useState(0); // the run the "was queued" notice is about
   const [openId, setOpenId] = useRouteParam('runs');
   const filterRef = useRef(filter);
   filterRef.current = filter;
@@ -542,6 +543,7 @@ export function RunsPage({ session }) {
 
   const onStarted = (run) => {
     setNotice(t('runs.started_notice', { id: run.id, name: run.source.name }));
+    setNoticeRun(run.id);
     setItems((old) => mergeRuns(old, [run], filterRef.current));
     setOpenId(run.id);
   };
@@ -550,10 +552,22 @@ export function RunsPage({ session }) {
   // a run seen in the details or cancelled in its row: its row shows the same
   const onChanged = (run, cancelled = false) => {
     setItems((old) => old.map((r) => (r.id === run.id ? run : r)));
+    if (run.id === noticeRun && !isActive(run)) {
+      setNotice('');
+      setNoticeRun(0);
+    }
     if (cancelled && isActive(run)) {
       setStopping((old) => new Set(old).add(run.id));
     }
   };
+  // the notice says that a run was queued: once that run has ended it says nothing true any more
+  useEffect(() => {
+    const run = noticeRun && items.find((r) => r.id === noticeRun);
+    if (run && !isActive(run)) {
+      setNotice('');
+      setNoticeRun(0);
+    }
+  }, [items, noticeRun]);
   const setFilterKey = (key) => (e) => setFilter({ ...filter, [key]: e.currentTarget.value });
   const columns = 9;
 

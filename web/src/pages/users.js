@@ -91,6 +91,7 @@ function UserRow({ user, self, onChanged, onDeleted }) {
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState('');
   const [resetting, setResetting] = useState(false);
+  const [newRole, setNewRole] = useState(''); // chosen in the select, waiting for confirmation
 
   const patch = async (body, doneText) => {
     setBusy(true);
@@ -136,13 +137,30 @@ function UserRow({ user, self, onChanged, onDeleted }) {
         ${self && html` <span class="tag">${t('users.you')}</span>`}
       </td>
       <td data-label=${t('users.role')}>
-        <select class="select-small" value=${user.role} disabled=${busy}
+        <select class="select-small" value=${newRole || user.role} disabled=${busy || Boolean(newRole)}
                 aria-label=${t('users.role_of', { name: user.name })}
                 data-testid="user-role-select"
-                onChange=${(e) => patch({ role: e.currentTarget.value },
-                  t('users.role_changed', { name: user.name }))}>
+                onChange=${(e) => {
+                  const role = e.currentTarget.value;
+                  setNotice('');
+                  setNewRole(role === user.role ? '' : role);
+                }}>
           <${RoleOptions} />
         </select>
+        ${newRole && html`
+          <div class="confirm" role="alertdialog" aria-label=${t('users.role_change_confirm')}
+               data-testid="user-role-question">
+            <span class="confirm-text">${t('users.role_change_question', {
+              name: user.name, old: t(`role.${user.role}`), new: t(`role.${newRole}`) })}</span>
+            <button type="button" class="btn btn-small btn-primary" data-testid="user-role-confirm"
+                    onClick=${async () => {
+                      const role = newRole;
+                      setNewRole('');
+                      await patch({ role }, t('users.role_changed', { name: user.name }));
+                    }}>${t('users.role_change_confirm')}</button>
+            <button type="button" class="btn btn-small" data-testid="user-role-cancel"
+                    onClick=${() => setNewRole('')}>${t('common.cancel')}</button>
+          </div>`}
       </td>
       <td data-label=${t('users.status')}>
         <span class=${user.disabled ? 'status status-off' : 'status status-on'}
