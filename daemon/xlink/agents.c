@@ -23,8 +23,7 @@ static int span_of(struct conv *c, struct ini_file *f, int sec)
     return -1;
 }
 
-/* LogOffActivities and MinimumActivityDuration into the agent_states object. */
-static void state_options(struct conv *c, struct ini_file *f, int sec, int span, json_t *states)
+void conv_state_options(struct conv *c, struct ini_file *f, int sec, int span, json_t *states)
 {
     const char *name = f->sections[sec].name;
     struct ini_entry *e;
@@ -67,8 +66,7 @@ static void state_options(struct conv *c, struct ini_file *f, int sec, int span,
     }
 }
 
-/* The agent-state source's time zone: TimeZone_TimeLink when given, else the section's. */
-static int states_zone(struct conv *c, struct ini_file *f, int sec, const char *tz, char *out,
+int conv_states_zone(struct conv *c, struct ini_file *f, int sec, const char *tz, char *out,
                        size_t outsz)
 {
     if (!ini_peek(f, sec, "TimeZone_TimeLink")) {
@@ -183,8 +181,8 @@ void conv_agents_csv(struct conv *c, struct ini_file *f, int sec, const char *tz
                       "does not");
         }
     }
-    state_options(c, f, sec, span, states);
-    enabled &= states_zone(c, f, sec, tz, zone, sizeof(zone)) && !bad;
+    conv_state_options(c, f, sec, span, states);
+    enabled &= conv_states_zone(c, f, sec, tz, zone, sizeof(zone)) && !bad;
     json_t *settings = json_pack("{s:o, s:o, s:o}", "csv", csv, "columns", cols, "agent_states",
                                  states);
     conv_add_source(c, f, sec, sname, 0, 1, settings, 15, zone, enabled, json_object(), 0);
@@ -299,8 +297,8 @@ void conv_agents_odbc(struct conv *c, struct ini_file *f, int sec, const char *t
                   "no DSN for the agent-state source: it is created disabled; set odbc.dsn");
     }
     json_t *states = json_pack("{s:s}", "span", spans[span >= 0 ? span : 1]);
-    state_options(c, f, sec, span, states);
-    enabled &= states_zone(c, f, sec, tz, zone, sizeof(zone));
+    conv_state_options(c, f, sec, span, states);
+    enabled &= conv_states_zone(c, f, sec, tz, zone, sizeof(zone));
     json_t *odbc = json_pack("{s:s, s:s}", "dsn", dsn ? dsn : name, "sql", sql);
     if (user) {
         json_object_set_new(odbc, "user", json_string(user));

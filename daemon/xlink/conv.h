@@ -117,6 +117,22 @@ int conv_sql_shape(const char *sql, char *why, size_t whysz);
 /* The TimeLink keys of a section still untaken: reported as not needed. */
 void conv_agent_rest(struct conv *c, struct ini_file *f, int sec);
 
+/* LogOffActivities and MinimumActivityDuration into the agent_states object (span: 0 start +
+ * duration, 1 start + end, 2 start only). */
+void conv_state_options(struct conv *c, struct ini_file *f, int sec, int span, json_t *states);
+/* The agent-state source's time zone: TimeZone_TimeLink when given, else tz. */
+int conv_states_zone(struct conv *c, struct ini_file *f, int sec, const char *tz, char *out,
+                     size_t outsz);
+/* Interval / IntervalDuration: 15, 30 or 60; 0 when not convertible (reported as disabling). */
+int conv_interval(struct conv *c, struct ini_file *f, int sec);
+/* A note for e's report line (text after a number that was ignored, ...). */
+void conv_note(struct conv *c, const struct ini_file *f, const struct ini_entry *e,
+               const char *note);
+/* conv_add_source for a source of the given layout (LAYOUT_INTERVAL or LAYOUT_CONTACT). */
+void conv_add_source_layout(struct conv *c, struct ini_file *f, int sec, const char *name,
+                            int odbc, int agents, int layout, json_t *settings, int interval,
+                            const char *tz, int enabled, json_t *metrics, int password);
+
 /* agents.c: the TimeLink keys of a CSV or Universal section into an agent-state source. */
 void conv_agents_csv(struct conv *c, struct ini_file *f, int sec, const char *tz);
 void conv_agents_odbc(struct conv *c, struct ini_file *f, int sec, const char *tz,

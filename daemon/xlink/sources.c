@@ -191,7 +191,7 @@ void conv_after_import(struct conv *c, struct ini_file *f, int sec, const char *
 }
 
 /* Interval (15, 30, 60); 0 when not convertible (reported). */
-static int conv_interval(struct conv *c, struct ini_file *f, int sec)
+int conv_interval(struct conv *c, struct ini_file *f, int sec)
 {
     struct ini_entry *e = ini_take(f, sec, "Interval");
     struct ini_entry *e2 = e ? NULL : ini_take(f, sec, "IntervalDuration");
@@ -220,8 +220,20 @@ int conv_time_zone(struct conv *c, struct ini_file *f, int sec, const char *key,
 {
     struct ini_entry *e = ini_take(f, sec, key);
     const char *def = c->opts->time_zone && *c->opts->time_zone ? c->opts->time_zone : "UTC";
+    char val[64] = "", note[200];
     snprintf(out, outsz, "%s", def);
-    if (!e || !strcmp(e->value, "0") || !strcmp(e->value, "00:00") || !e->value[0]) {
+    if (e) {
+        /* a note after the offset ("1 ; CET", "-5 (New York)") is not part of it */
+        snprintf(val, sizeof(val), "%s", e->value);
+        size_t n = strcspn(val, " \t;(");
+        if (n > 0 && val[n]) {
+            snprintf(note, sizeof(note), "read as %.*s: the text '%.60s' after the offset is ignored",
+                     (int)n, val, e->value + n);
+            conv_note(c, f, e, note);
+            val[n] = '\0';
+        }
+    }
+    if (!e || !strcmp(val, "0") || !strcmp(val, "00:00") || !val[0]) {
         conv_item(c, f, sec_name(f, sec), e, key, e ? ST_CONVERTED : ST_SKIPPED,
                   "no offset: the data is in the Xlink server's local time; the source uses %s"
                   "%s",
@@ -229,7 +241,7 @@ int conv_time_zone(struct conv *c, struct ini_file *f, int sec, const char *key,
                                                  "Europe/Berlin, as the migration's time zone)");
         return 1;
     }
-    const char *s = e->value;
+    const char *s = val;
     int neg = *s == '-';
     s += (*s == '-' || *s == '+');
     double hours = -1;
@@ -324,6 +336,14 @@ void conv_add_source(struct conv *c, struct ini_file *f, int sec, const char *na
                      int agents, json_t *settings, int interval, const char *tz, int enabled,
                      json_t *metrics, int password)
 {
+    conv_add_source_layout(c, f, sec, name, odbc, agents, LAYOUT_INTERVAL, settings, interval, tz,
+                           enabled, metrics, password);
+}
+
+void conv_add_source_layout(struct conv *c, struct ini_file *f, int sec, const char *name,
+                            int odbc, int agents, int layout, json_t *settings, int interval,
+                            const char *tz, int enabled, json_t *metrics, int password)
+{
     char err[600] = "", canonical[65], todo[1200];
     struct source_cfg *cfg = c->cfg;
     json_t *why = json_array(), *it;
@@ -368,7 +388,7 @@ void conv_add_source(struct conv *c, struct ini_file *f, int sec, const char *na
     }
     snprintf(s->tz, sizeof(s->tz), "%s", canonical);
     int rc = source_cfg_parse_product(settings, agents ? PRODUCT_AGENT_STATES : PRODUCT_CONTACTS,
-                                      odbc ? SOURCE_ODBC : SOURCE_CSV, LAYOUT_INTERVAL,
+                                      odbc ? SOURCE_ODBC : SOURCE_CSV, (enum source_layout)layout,
                                       canonical, interval, cfg, err, sizeof(err));
     int nroots = 0;
     roots_list(ROOTS_IMPORT, &nroots);
@@ -410,7 +430,8 @@ void conv_add_source(struct conv *c, struct ini_file *f, int sec, const char *na
                           json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:o}", "name", name,
                                     "kind", odbc ? "odbc" : "csv", "product",
                                     agents ? "agent_states" : "contacts",
-                                    "layout", "interval", "time_zone", canonical,
+                                    "layout", layout == LAYOUT_CONTACT ? "contact" : "interval",
+                                    "time_zone", canonical,
                                     "interval_minutes", interval, "enabled", enabled,
                                     "settings", norm));
     s->made = 1;

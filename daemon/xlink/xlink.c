@@ -158,26 +158,36 @@ void conv_flag(struct conv *c, const struct ini_file *f, int sec, const char *fm
 int conv_int(struct conv *c, const struct ini_file *f, const struct ini_entry *e, long *out)
 {
     const char *s = e ? e->value : NULL;
-    char *end = NULL, at[200], note[200];
+    char *end = NULL, note[200];
     if (!s || !((s[0] >= '0' && s[0] <= '9') ||
                 ((s[0] == '-' || s[0] == '+') && s[1] >= '0' && s[1] <= '9'))) {
         return 0;
     }
     long v = strtol(s, &end, 10);
     if (*end && f && e->line) {
-        snprintf(at, sizeof(at), "%s:%d", f->name, e->line);
         snprintf(note, sizeof(note),
                  "read as %ld, as Xlink did: the text '%.60s' after the number "
                  "is ignored",
                  v, end);
-        json_object_set_new(c->notes, at, json_string(note));
-        json_t *idx = json_object_get(c->seen, at);
-        if (idx) {
-            append_note(json_array_get(c->items, (size_t)json_integer_value(idx)), note);
-        }
+        conv_note(c, f, e, note);
     }
     *out = v;
     return 1;
+}
+
+void conv_note(struct conv *c, const struct ini_file *f, const struct ini_entry *e,
+               const char *note)
+{
+    char at[200];
+    if (!f || !e || !e->line) {
+        return;
+    }
+    snprintf(at, sizeof(at), "%s:%d", f->name, e->line);
+    json_object_set_new(c->notes, at, json_string(note));
+    json_t *idx = json_object_get(c->seen, at);
+    if (idx) {
+        append_note(json_array_get(c->items, (size_t)json_integer_value(idx)), note);
+    }
 }
 
 void conv_action(struct conv *c, const char *fmt, ...)

@@ -121,7 +121,12 @@ test('a dry run reports every key and changes nothing', async () => {
   assert.match(rep.items.find((i) => i.file === 'acd_map.ini' && i.line === 6).detail, /line 4: not made/);
   assert.match(rep.items.find((i) => i.file === 'acd_map.ini' && i.line === 14).detail, /c\.TalkTime/);
   assert.match(rep.items.find((i) => i.file === 'acd_map.ini' && i.line === 15).detail, /line 14: not made/);
-  assert.deepEqual(rep.created.sources.sort(), ['Universal ACD', 'Universal ACD agents']);
+  // a vendor interface with a public schema becomes a source with the vendor's preset
+  assert.deepEqual(rep.created.sources.sort(), ['Avaya CMS', 'Universal ACD', 'Universal ACD agents']);
+  const cms = rep.config.sources.find((s) => s.name === 'Avaya CMS');
+  assert.deepEqual([cms.kind, cms.settings.odbc.preset, cms.settings.odbc.dsn, cms.settings.odbc.user],
+    ['odbc', 'avaya_cms_hsplit', 'CMS_DSN', 'cms']);
+  assert.ok(rep.actions.some((a) => a.includes("password of source 'Avaya CMS'")), JSON.stringify(rep.actions));
   assert.ok(rep.created.mappings.includes('SALES / offered'), JSON.stringify(rep.created));
   assert.equal(rep.summary.converted + rep.summary.skipped + rep.summary.not_convertible, rep.items.length);
   assert.equal((await admin.get('/api/v1/sources')).body.items.length, 0, 'a dry run created sources');
@@ -179,7 +184,7 @@ test('the import creates sources, queues and mappings once; a converted source i
   assert.deepEqual(queues, ['SALES', 'SUP_ALL', 'SUP_DE']);
   const audit = await admin.get('/api/v1/audit?action=xlink.import');
   assert.equal(audit.body.items.length, 1, show(audit));
-  assert.equal((await admin.get('/api/v1/audit?action=source.create')).body.items.length, 5);
+  assert.equal((await admin.get('/api/v1/audit?action=source.create')).body.items.length, 6);
   const agents = sources.find((s) => s.name === 'CSV Hotline agents');
   assert.equal(agents.product, 'agent_states');
   assert.equal(agents.settings.agent_states.span, 'start_end');
@@ -268,7 +273,7 @@ test('the report agrees with what is made: one block per section, every key once
     'NoQueue@49': 'not_converted',
     'Dup@57': 'created',
     'dup@65': 'skipped',
-    'Cisco UCCX@68': 'not_converted',
+    'Cisco UCCX@68': 'created',
   });
   // blocks in file order, lines in line order, items in the blocks' order
   const order = rep.sections.map((b) => `${b.file}:${b.line || 0}`);
@@ -282,7 +287,8 @@ test('the report agrees with what is made: one block per section, every key once
   assertOneLinePerKey(rep, CASES, 'acd_map.ini');
   assert.equal(rep.summary.converted + rep.summary.skipped + rep.summary.not_convertible, rep.items.length);
   // what is made is what the blocks say
-  assert.deepEqual(rep.created.sources.sort(), ['Calls', 'Dup', 'Quote', 'TimeLink agents']);
+  assert.deepEqual(rep.created.sources.sort(), ['Calls', 'Cisco UCCX', 'Dup', 'Quote', 'TimeLink agents']);
+  assert.equal(rep.config.sources.find((s) => s.name === 'Cisco UCCX').layout, 'contact');
   const src = (name) => rep.config.sources.find((s) => s.name === name);
   assert.equal(src('TimeLink agents').product, 'agent_states');
   assert.equal(src('TimeLink agents').enabled, true);
@@ -302,7 +308,7 @@ test('the report agrees with what is made: one block per section, every key once
   assert.match(todo, /csv\.folder \/mnt\/xlink\/acd01-exports\/calls/);
   assert.match(todo, /\[Quote\].*before enabling source 'Quote'.*quote/);
   assert.match(todo, /\[NoQueue\].*QueueNameColumn/);
-  assert.match(todo, /\[Cisco UCCX\].*acdlink_uccx_intervals.*cisco_ucce_call_type_interval/);
+  assert.match(todo, /\[Cisco UCCX\].*cisco_uccx_agent_state_detail/);
   assert.match(todo, /password of source 'TimeLink agents'/);
   assert.doesNotMatch(todo, /password of source 'NoQueue'/);
   assert.ok(!r.text.includes('Canary'), 'a password is in the report');

@@ -106,7 +106,7 @@ test('the Xlink page checks the uploaded files, then imports them', async () => 
   const i = (s) => sections.indexOf(s);
   assert.ok(i('GENERAL:settings') >= 0 && i('CSV Hotline:not_converted') > i('GENERAL:settings')
     && i('Universal ACD:created_disabled') > i('CSV Hotline:not_converted')
-    && i('Avaya CMS:not_converted') > i('Universal ACD:created_disabled'), sections.join(', '));
+    && i('Avaya CMS:created') > i('Universal ACD:created_disabled'), sections.join(', '));
   const general = page.locator('[data-testid="xlink-block"][data-section="GENERAL"]');
   assert.equal(await general.evaluate((e) => e.open), false, 'a block without a to-do starts closed');
   await general.locator('summary').click();
@@ -136,8 +136,9 @@ test('the Xlink page checks the uploaded files, then imports them', async () => 
   await waitText('#xlink-report h2', dict.en['xlink.report_done']);
   await page.locator('[data-testid="xlink-created"][data-kind="sources"]').waitFor();
   const names = (await api.get('/api/v1/sources')).body.items.map((s) => s.name).sort();
-  // the CSV sections' folders (D:\ACD\...) are not folders of this machine: not made
-  assert.deepEqual(names, ['Universal ACD', 'Universal ACD agents']);
+  // the CSV sections' folders (D:\ACD\...) are not folders of this machine: not made; the
+  // Avaya CMS standard interface becomes a source with the CMS preset
+  assert.deepEqual(names, ['Avaya CMS', 'Universal ACD', 'Universal ACD agents']);
   for (const lang of ['de', 'fr', 'en']) {
     await page.selectOption('#lang-select', lang);
     await waitText('h1', dict[lang]['xlink.title']);

@@ -30,25 +30,24 @@ static const char *val(struct ini_file *f, const char *sec, const char *key)
 
 static void test_ini_quirks(void)
 {
-    static const char text[] =
-        "\xef\xbb\xbf; a comment\r\n"
-        "top=level\r\n"
-        "[General]\r\n"
-        "  LogDir = \"C:\\Program Files\\Xlink\"  \r\n"
-        "Groups=A;B; C ;D\r\n"
-        "# another comment\r\n"
-        "  ; indented comment\r\n"
-        "Empty=\r\n"
-        "[ Second Section ]   ; trailing comment\r\n"
-        "Key=1\r\n"
-        "key=2\r\n"
-        "[GENERAL]\r\n"
-        "WriteAlways=1\r\n"
-        "Half=\"open\r\n"
-        "=novalue\r\n"
-        "garbage line\r\n"
-        "[broken\r\n"
-        "last=no newline";
+    static const char text[] = "\xef\xbb\xbf; a comment\r\n"
+                               "top=level\r\n"
+                               "[General]\r\n"
+                               "  LogDir = \"C:\\Program Files\\Xlink\"  \r\n"
+                               "Groups=A;B; C ;D\r\n"
+                               "# another comment\r\n"
+                               "  ; indented comment\r\n"
+                               "Empty=\r\n"
+                               "[ Second Section ]   ; trailing comment\r\n"
+                               "Key=1\r\n"
+                               "key=2\r\n"
+                               "[GENERAL]\r\n"
+                               "WriteAlways=1\r\n"
+                               "Half=\"open\r\n"
+                               "=novalue\r\n"
+                               "garbage line\r\n"
+                               "[broken\r\n"
+                               "last=no newline";
     struct ini_file *f = parse(text, sizeof(text) - 1);
     if (!f) {
         return;
@@ -92,22 +91,25 @@ static void test_ini_quirks(void)
 static void test_ini_encodings(void)
 {
     /* Windows-1252: a Euro sign, umlauts, a curly quote; bare CR line ends */
-    static const char cp[] = "[Caf\xe9]\rName=\x80 \xdc" "berlauf \x93q\x94\rX=\x81\r";
+    static const char cp[] = "[Caf\xe9]\rName=\x80 \xdc"
+                             "berlauf \x93q\x94\rX=\x81\r";
     struct ini_file *f = parse(cp, sizeof(cp) - 1);
     if (f) {
         CHECK_EQ_INT(f->cp1252, 1);
-        CHECK_EQ_STR(val(f, "Caf\xc3\xa9", "Name"),
-                     "\xe2\x82\xac \xc3\x9c" "berlauf \xe2\x80\x9cq\xe2\x80\x9d");
+        CHECK_EQ_STR(val(f, "Caf\xc3\xa9", "Name"), "\xe2\x82\xac \xc3\x9c"
+                                                    "berlauf \xe2\x80\x9cq\xe2\x80\x9d");
         CHECK_EQ_STR(val(f, "Caf\xc3\xa9", "X"), "\xef\xbf\xbd"); /* undefined in 1252 */
         ini_free(f);
     }
     /* valid UTF-8 stays as it is */
-    static const char u8[] = "[S]\nName=\xc3\x9c" "berlauf\n";
+    static const char u8[] = "[S]\nName=\xc3\x9c"
+                             "berlauf\n";
     f = parse(u8, sizeof(u8) - 1);
     if (f) {
         CHECK_EQ_INT(f->cp1252, 0);
         CHECK_EQ_INT(f->crlf, 0);
-        CHECK_EQ_STR(val(f, "S", "Name"), "\xc3\x9c" "berlauf");
+        CHECK_EQ_STR(val(f, "S", "Name"), "\xc3\x9c"
+                                          "berlauf");
         ini_free(f);
     }
     CHECK_EQ_INT(ini_is_utf8("\xc0\x80", 2), 0);         /* overlong */
@@ -141,7 +143,8 @@ static void test_bas(void)
     CHECK_EQ_INT(conv_bas_is_sum(bare, strlen(bare), 2, why, sizeof(why)), 2);
     const char *twice = "Sub Main\nResult = (Para1 + Para1) * 100\nEnd Sub";
     CHECK_EQ_INT(conv_bas_is_sum(twice, strlen(twice), 2, why, sizeof(why)), 0);
-    const char *ratio = "Sub Main\nIf Para1 > 0 Then\nResult = Para2 / Para1 * 100\nEnd If\nEnd Sub";
+    const char *ratio =
+        "Sub Main\nIf Para1 > 0 Then\nResult = Para2 / Para1 * 100\nEnd If\nEnd Sub";
     CHECK_EQ_INT(conv_bas_is_sum(ratio, strlen(ratio), 2, why, sizeof(why)), 0);
     CHECK_CONTAINS(why, "more than set Result");
     const char *prec = "Sub Main\nResult = Para1 + Para2 * 100\nEnd Sub";
@@ -172,8 +175,7 @@ static void convert(const struct xlink_file *files, size_t n, const char *zone)
 
 /* The first report line for section + key (key NULL: the section's own line) whose detail
  * contains part (NULL: any), or NULL. Section "" or NULL: lines without a section. */
-static json_t *item_with(const char *section, const char *key, const char *status,
-                         const char *part)
+static json_t *item_with(const char *section, const char *key, const char *status, const char *part)
 {
     size_t i;
     json_t *it;
@@ -241,23 +243,22 @@ static const char UL[] =
     "[Unix]\r\nSource=DSN2\r\nQueueNameColumn=a;b\r\nValueTypes=x\r\nTimeStampColumn=t\r\n"
     "TimeStampType=1\r\nCallDataTable=T\r\nQueueMappingSQL=SELECT 1\r\n";
 
-static const char MAP[] =
-    "; mappings\n"
-    "WFM:0:Q1:Calls Offered=Csv:Q1:Offered\n"
-    "WFM:0:Q1:Calls Handled=Csv:Q1:Handled\n"
-    "WFM:0:Q1:Calls Average Handling Time=Csv:Q1:AHT\n"
-    "WFM:0:Q2:Calls Average Handling Time=Csv:Q2:AHT\n"
-    "WFM:0:U:Calls Offered=Uni:Sales:Offered\n"
-    "WFM:0:U:Calls Offered=Uni:Support:Offered\n"
-    "WFM:0:U:Calls Offered=$1.BAS\n"
-    "WFM:0:U:Calls Abandoned=Uni:Sales:1\n"
-    "WFM:0:U:Calls Abandoned=$9.BAS\n"
-    "WFM:0:M:Calls Offered=Csv:Q1:Offered\n"
-    "WFM:0:M:Calls Offered=Uni:Sales:Offered\n"
-    "WFM:0:X:Calls Offered=Csv:Q1:Nope\n"
-    "WFM:0:X:Calls Handled=Csv:Q1:sub:Handled\n"
-    "Other:0:Q1:Calls Offered=Csv:Q1:Offered\n"
-    "broken line\n";
+static const char MAP[] = "; mappings\n"
+                          "WFM:0:Q1:Calls Offered=Csv:Q1:Offered\n"
+                          "WFM:0:Q1:Calls Handled=Csv:Q1:Handled\n"
+                          "WFM:0:Q1:Calls Average Handling Time=Csv:Q1:AHT\n"
+                          "WFM:0:Q2:Calls Average Handling Time=Csv:Q2:AHT\n"
+                          "WFM:0:U:Calls Offered=Uni:Sales:Offered\n"
+                          "WFM:0:U:Calls Offered=Uni:Support:Offered\n"
+                          "WFM:0:U:Calls Offered=$1.BAS\n"
+                          "WFM:0:U:Calls Abandoned=Uni:Sales:1\n"
+                          "WFM:0:U:Calls Abandoned=$9.BAS\n"
+                          "WFM:0:M:Calls Offered=Csv:Q1:Offered\n"
+                          "WFM:0:M:Calls Offered=Uni:Sales:Offered\n"
+                          "WFM:0:X:Calls Offered=Csv:Q1:Nope\n"
+                          "WFM:0:X:Calls Handled=Csv:Q1:sub:Handled\n"
+                          "Other:0:Q1:Calls Offered=Csv:Q1:Offered\n"
+                          "broken line\n";
 
 static const char CFG[] = "[IES System WFM]\nName=\"WFM\"\nUrl=\"iwfm://wfm:45054\"\n"
                           "[ies system wfm]\nName=Other\n";
@@ -306,10 +307,13 @@ static void test_convert_keys(void)
     /* TimeStampColumn wins over DateColumn; tab; delete; no offset -> the given zone */
     json_t *ts = doc_item("sources", "name", "Ts");
     set = json_object_get(ts, "settings");
-    CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(set, "columns"), "timestamp")), 1);
+    CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(set, "columns"), "timestamp")),
+                 1);
     CHECK(json_is_null(json_object_get(json_object_get(set, "columns"), "date")));
-    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(set, "csv"), "separator")), "\t");
-    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(set, "csv"), "after_import")), "delete");
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(set, "csv"), "separator")),
+                 "\t");
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(set, "csv"), "after_import")),
+                 "delete");
     CHECK_EQ_STR(json_string_value(json_object_get(ts, "time_zone")), "Europe/Vienna");
     expect("Ts", "DateColumn", "skipped", "TimeStampColumn overrides");
     expect("Ts", "Interval", "skipped", "15-minute");
@@ -318,7 +322,9 @@ static void test_convert_keys(void)
     CHECK(json_is_false(json_object_get(keep, "enabled")));
     expect("Keep", "SeparatorCharacter", "not_convertible", "2 (comma)");
     expect("Keep", "TimeZone", "not_convertible", "fractional");
-    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(json_object_get(keep, "settings"), "csv"), "after_import")), "keep");
+    CHECK_EQ_STR(json_string_value(json_object_get(
+                     json_object_get(json_object_get(keep, "settings"), "csv"), "after_import")),
+                 "keep");
     /* Universal: the query, COUNT as 1 per row, never the password */
     size_t i;
     json_t *m;
@@ -413,9 +419,12 @@ static void test_convert_value_types_and_defaults(void)
     }
     json_t *s = doc_item("sources", "name", "S");
     CHECK_EQ_STR(json_string_value(json_object_get(s, "time_zone")), "Etc/GMT-14");
-    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(json_object_get(s, "settings"), "csv"), "separator")), ",");
+    CHECK_EQ_STR(json_string_value(json_object_get(
+                     json_object_get(json_object_get(s, "settings"), "csv"), "separator")),
+                 ",");
     /* a metric name acdlink would refuse is renamed, and mappings follow */
-    CHECK(json_object_get(json_object_get(json_object_get(s, "settings"), "metrics"), "Talk_Hold") != NULL);
+    CHECK(json_object_get(json_object_get(json_object_get(s, "settings"), "metrics"),
+                          "Talk_Hold") != NULL);
     json_t *vt = doc_item("value_types", "key", "xlink_42");
     CHECK(vt != NULL);
     CHECK_EQ_STR(json_string_value(json_object_get(vt, "combine")), "sum");
@@ -466,7 +475,8 @@ static void test_convert_agents(void)
     json_t *st = json_object_get(set, "agent_states");
     CHECK_EQ_STR(json_string_value(json_object_get(st, "span")), "start_only");
     CHECK_EQ_INT(json_array_size(json_object_get(st, "logout_activities")), 2);
-    CHECK_EQ_STR(json_string_value(json_array_get(json_object_get(st, "logout_activities"), 1)), "19");
+    CHECK_EQ_STR(json_string_value(json_array_get(json_object_get(st, "logout_activities"), 1)),
+                 "19");
     CHECK_EQ_INT(json_integer_value(json_object_get(st, "min_duration_s")), 3);
     json_t *cols = json_object_get(set, "columns"), *csv = json_object_get(set, "csv");
     CHECK_EQ_INT(json_integer_value(json_object_get(cols, "agent")), 1);
@@ -484,7 +494,9 @@ static void test_convert_agents(void)
     expect("Calls", "ActivityStartTimeStampFormat", "skipped", "detects");
     expect("Calls", "TimeZone_TimeLink", "converted", "Europe/Paris");
     /* the contact source keeps its own zone */
-    CHECK_EQ_STR(json_string_value(json_object_get(doc_item("sources", "name", "Calls"), "time_zone")), "Etc/GMT-2");
+    CHECK_EQ_STR(
+        json_string_value(json_object_get(doc_item("sources", "name", "Calls"), "time_zone")),
+        "Etc/GMT-2");
     /* Universal: the agent-state query; Unix times give a disabled source; the password */
     json_t *ora = doc_item("sources", "name", "Oracle agents");
     json_t *odbc = json_object_get(json_object_get(ora, "settings"), "odbc");
@@ -771,6 +783,88 @@ static void test_unc_and_quotes(void)
     check_one_line_per_key("isps_ul.ini", ul);
 }
 
+static void test_vendor_presets(void)
+{
+    static const char ul[] =
+        "[UCCX Sales]\r\nSource=UCCX_HDS\r\nUser=uccxhruser\r\nPassword=secret\r\n"
+        "ContactServiceQueueTable=ContactServiceQueue\r\nContactQueueDetailTable="
+        "ContactQueueDetail\r\n"
+        "ContactCallDetailTable=db_cra.ContactCallDetail\r\n"
+        "AgentConnectionDetailTable=AgentConnectionDetail\r\nQueueFilter=csqName like 'S%'\r\n"
+        "Interval=30\r\n"
+        "[Interactive Intelligence]\r\nSource=CIC\r\nCallDataTableName=IWrkgrpQueueStats\r\n"
+        "AgentActivityTableName=AgentActivityLog\r\nAgentMappingFile=C:\\Xlink\\agents.csv\r\n"
+        "TimeZone=1 ; CET\r\n"
+        "[Avaya CMS]\r\nSource=CMS\r\nHsplitTable=hsplit; drop table x\r\n"
+        "IncludeWorkmodeForAgent=1\r\nMinimumActivityDuration=5\r\n"
+        "[Nortel Symposium]\r\nSource=SYMP\r\nAgentLoginStat=eAgentLoginStat\r\n"
+        "[Siemens HiPath]\r\nSource=HP\r\nCallDataTableName=CallRecord\r\n"
+        "[ICM old]\r\nSource=AW\r\nCallDataTableName=t_Call_Type_Half_Hour\r\n";
+    const struct xlink_file files[] = {{"isps_ul.ini", ul, sizeof(ul) - 1}};
+    convert(files, 1, NULL);
+    if (!doc) {
+        return;
+    }
+    /* UCCX: one row per queued contact (the contact layout), UTC, a table of another schema */
+    json_t *uccx = doc_item("sources", "name", "UCCX Sales");
+    json_t *uo = json_object_get(json_object_get(uccx, "settings"), "odbc");
+    CHECK_EQ_STR(json_string_value(json_object_get(uccx, "layout")), "contact");
+    CHECK_EQ_STR(json_string_value(json_object_get(uccx, "time_zone")), "UTC");
+    CHECK_EQ_INT(json_integer_value(json_object_get(uccx, "interval_minutes")), 30);
+    CHECK_CONTAINS(json_string_value(json_object_get(uo, "sql")),
+                   "JOIN db_cra.ContactCallDetail ccd");
+    CHECK_EQ_STR(json_string_value(json_object_get(uo, "user")), "uccxhruser");
+    expect("UCCX Sales", "QueueFilter", "not_convertible", "add the condition to the source's SQL");
+    expect("UCCX Sales", "ContactQueueDetailTable", "converted",
+           "the preset cisco_uccx_csq_contacts");
+    CHECK(has_action("password of source 'UCCX Sales'") || has_action("UCCX Sales"));
+    CHECK(doc_item("sources", "name", "UCCX Sales agents") == NULL);
+    CHECK(has_action("cisco_uccx_agent_state_detail"));
+    /* CIC: both products with their presets; the zone's note is read past */
+    json_t *cic = doc_item("sources", "name", "Interactive Intelligence");
+    CHECK_EQ_STR(json_string_value(json_object_get(
+                     json_object_get(json_object_get(cic, "settings"), "odbc"), "preset")),
+                 "genesys_cic_workgroup_interval");
+    CHECK_EQ_STR(json_string_value(json_object_get(cic, "time_zone")), "Etc/GMT-1");
+    expect("Interactive Intelligence", "TimeZone", "converted", "after the offset is ignored");
+    json_t *cica = doc_item("sources", "name", "Interactive Intelligence agents");
+    json_t *cs = json_object_get(cica, "settings");
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(cs, "odbc"), "preset")),
+                 "genesys_cic_agent_activity");
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(cs, "agent_states"), "span")),
+                 "start_end");
+    expect("Interactive Intelligence", "AgentMappingFile", "not_convertible", "Agents page");
+    /* CMS: a table name that is not a plain name never reaches the SQL */
+    json_t *cms = doc_item("sources", "name", "Avaya CMS");
+    CHECK_EQ_STR(json_string_value(json_object_get(
+                     json_object_get(json_object_get(cms, "settings"), "odbc"), "preset")),
+                 "avaya_cms_hsplit");
+    expect("Avaya CMS", "HsplitTable", "not_convertible", "not a plain table name");
+    json_t *cmsa = doc_item("sources", "name", "Avaya CMS agents");
+    CHECK_EQ_INT(
+        json_integer_value(json_object_get(
+            json_object_get(json_object_get(cmsa, "settings"), "agent_states"), "min_duration_s")),
+        5);
+    /* AACC agent events: no logout event type known, so the source waits for one */
+    json_t *aa = doc_item("sources", "name", "Nortel Symposium agents");
+    CHECK(aa && json_is_false(json_object_get(aa, "enabled")));
+    CHECK(has_action("logout_activities"));
+    /* a vendor without a public schema: not converted, with what to do */
+    CHECK(doc_item("sources", "name", "Siemens HiPath") == NULL);
+    CHECK_EQ_STR(json_string_value(json_object_get(block("Siemens HiPath", 0), "outcome")),
+                 "not_converted");
+    CHECK(has_action("reporting schema is not public"));
+    /* a half-hour table: the interval table is read, and the report says so */
+    expect("ICM old", "CallDataTableName", "not_convertible", "a half-hour table");
+    CHECK_EQ_STR(
+        json_string_value(json_object_get(
+            json_object_get(json_object_get(doc_item("sources", "name", "ICM old"), "settings"),
+                            "odbc"),
+            "preset")),
+        "cisco_ucce_call_type_interval");
+    check_one_line_per_key("isps_ul.ini", ul);
+}
+
 static void test_missing_keys_and_vendors(void)
 {
     static const char ul[] =
@@ -793,12 +887,26 @@ static void test_missing_keys_and_vendors(void)
     CHECK(has_action("[NoQueue]"));
     CHECK_EQ_STR(json_string_value(json_object_get(block("NoQueue", 0), "outcome")),
                  "not_converted");
-    /* vendor interfaces: what to do for that vendor */
+    /* vendor interfaces with a public schema: sources with the vendor's preset, the section's
+     * table names put into the preset's SQL */
     json_t *icm = block("Cisco ICM", 0);
-    CHECK_EQ_STR(json_string_value(json_object_get(icm, "outcome")), "not_converted");
-    CHECK(has_action("cisco_ucce_call_type_interval"));
-    CHECK(has_action("t_Call_Type_Interval"));
-    CHECK(has_action("iSkillsetStat"));
+    CHECK_EQ_STR(json_string_value(json_object_get(icm, "outcome")), "created");
+    json_t *icm_src = doc_item("sources", "name", "Cisco ICM");
+    json_t *icm_odbc = json_object_get(json_object_get(icm_src, "settings"), "odbc");
+    CHECK_CONTAINS(json_string_value(json_object_get(icm_odbc, "sql")),
+                   "FROM t_Call_Type_Interval cti");
+    CHECK_EQ_STR(json_string_value(json_object_get(icm_odbc, "dsn")), "HDS");
+    CHECK_EQ_STR(json_string_value(json_object_get(icm_odbc, "user")), "sa");
+    json_t *icm_agents = doc_item("sources", "name", "Cisco ICM agents");
+    CHECK_CONTAINS(json_string_value(json_object_get(
+                       json_object_get(json_object_get(icm_agents, "settings"), "odbc"), "sql")),
+                   "FROM t_Agent_Event_Detail aed");
+    expect("Cisco ICM", "PeripheralID", "skipped", "acdlink's preset does without it");
+    json_t *aacc = doc_item("sources", "name", "Avaya Aura Contact Center");
+    CHECK_EQ_STR(json_string_value(json_object_get(
+                     json_object_get(json_object_get(aacc, "settings"), "odbc"), "preset")),
+                 "avaya_aacc_application_interval");
+    CHECK(has_action("avaya_aacc_agent_login"));
     check_one_line_per_key("isps_ul.ini", ul);
     /* a time zone that does not exist is refused before anything else */
     char err[600];
@@ -821,6 +929,7 @@ int main(void)
     RUN(test_agents_only_and_empty_keys);
     RUN(test_unc_and_quotes);
     RUN(test_missing_keys_and_vendors);
+    RUN(test_vendor_presets);
     json_decref(report);
     json_decref(doc);
     return check_summary();
