@@ -113,7 +113,7 @@ int reply_empty(struct req *r, int status)
 int reply_error(struct req *r, int status, const char *code, const char *hint, const char *fmt,
                 ...)
 {
-    char msg[512] = "";
+    char msg[1024] = "";
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);

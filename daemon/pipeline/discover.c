@@ -41,8 +41,9 @@ int discover_day(struct app *app, int64_t source_id, const char *day, json_t **o
 {
     json_t *p = NULL;
     *out = NULL;
+    /* a failed read still answers what it saw (its messages) beside the error */
     int rc = import_preview(app, source_id, day, -DISCOVER_MAX_ROWS, &p, err, errsz);
-    if (rc != ACDL_OK) {
+    if (!p) {
         return rc;
     }
     json_t *d = json_object_get(p, "digest"), *counts = json_object_get(p, "counts");
@@ -57,5 +58,5 @@ int discover_day(struct app *app, int64_t source_id, const char *day, json_t **o
                      as_list(json_object_get(d, "agents"), "ext_agent"), "activities",
                      as_list(json_object_get(d, "activities"), "code"));
     json_decref(p);
-    return *out ? ACDL_OK : ACDL_ENOMEM;
+    return rc != ACDL_OK ? rc : *out ? ACDL_OK : ACDL_ENOMEM;
 }

@@ -149,8 +149,17 @@ static int imp_row(struct rows *r, void *ctx)
     }
     if (m->r.cfg->layout == LAYOUT_CONTACT) {
         double dur = 0;
-        int answered = !m->r.null[m->r.i_answered] &&
-                       rows_truthy(m->r.val[m->r.i_answered], m->r.len[m->r.i_answered]);
+        int ia = m->r.i_answered;
+        int answered = source_cfg_answered(m->r.cfg, m->r.null[ia] ? "" : m->r.val[ia],
+                                           m->r.null[ia] ? 0 : m->r.len[ia]);
+        if (answered < 0) {
+            rows_error(&m->r,
+                       "column %d '%s': '%.*s' is in neither answered_values nor "
+                       "unanswered_values",
+                       ia + 1, m->r.names[ia], (int)(m->r.len[ia] > 64 ? 64 : m->r.len[ia]),
+                       m->r.val[ia]);
+            return ACDL_OK;
+        }
         if (answered && !m->r.null[m->r.i_duration]) {
             rc = rows_parse_number(&m->r, m->r.val[m->r.i_duration], m->r.len[m->r.i_duration],
                                    &dur, why, sizeof(why));

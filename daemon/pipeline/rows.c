@@ -181,18 +181,6 @@ int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out
     return 0;
 }
 
-int rows_truthy(const char *s, size_t n)
-{
-    if (n == 0) {
-        return 0;
-    }
-    if ((n == 1 && (*s == '0' || *s == 'n' || *s == 'N' || *s == 'f' || *s == 'F')) ||
-        (n == 2 && !strncmp(s, "no", 2)) || (n == 5 && !strncmp(s, "false", 5))) {
-        return 0;
-    }
-    return 1;
-}
-
 /* --- time --- */
 
 /* ODBC rows must lie in the queried period. CSV files are imported once (by checksum), so
@@ -422,39 +410,65 @@ int rows_time(struct rows *r, const char *queue, size_t qlen, struct tz_date *da
 
 /* --- one row --- */
 
+/* Binds the row's first n values to e: raw fields as numbers where they are numbers
+ * (expr_bind_field), derived fields with the type their expression produced. Text where the
+ * expression compares the value with a number is named once per input (what: the
+ * expression's name for the run log; slot: its warning flag). */
+static void bind_row(struct rows *r, struct expr *e, int n, const char *what, int slot)
+{
+    for (int i = 0; i < n; i++) {
+        int is_text = 0;
+        if (r->null[i]) {
+            expr_bind_null(e, i);
+        } else if (i >= r->nraw) {
+            const struct expr_value *v = &r->derived_val[i - r->nraw];
+            if (v->kind == EXPR_INTEGER) {
+                expr_bind_int64(e, i, v->inum);
+            } else if (v->kind == EXPR_REAL) {
+                expr_bind_double(e, i, v->num);
+            } else {
+                expr_bind_text(e, i, r->val[i], (int)r->len[i]);
+                is_text = v->kind == EXPR_TEXT && r->len[i] > 0;
+            }
+        } else {
+            int64_t iv;
+            double dv;
+            expr_bind_field(e, i, r->val[i], r->len[i]);
+            is_text = r->len[i] > 0 && !expr_text_number(r->val[i], r->len[i], &iv, &dv);
+        }
+        if (is_text && !r->text_cmp_warned[slot] && expr_compares_to_number(e, i)) {
+            r->text_cmp_warned[slot] = 1;
+            rows_log(r, "warn",
+                     "%s:%llu: %s compares '%s' with a number, but it holds the text '%.*s' "
+                     "(text is greater than every number): write CAST(\"%s\" AS REAL) or "
+                     "check the column",
+                     r->where, (unsigned long long)r->line, what, r->names[i],
+                     (int)(r->len[i] > 40 ? 40 : r->len[i]), r->val[i], r->names[i]);
+        }
+    }
+}
+
 static int eval_derived(struct rows *r)
 {
     char err[256] = "";
     for (int d = 0; d < r->cfg->nderived; d++) {
         struct expr *e = r->derived[d];
-        int nb = r->nraw + d;
-        for (int i = 0; i < nb; i++) {
-            if (r->null[i]) {
-                expr_bind_null(e, i);
-            } else {
-                expr_bind_text(e, i, r->val[i], (int)r->len[i]);
-            }
-        }
-        int is_null;
-        if (expr_eval_text(e, r->derived_buf[d], sizeof(r->derived_buf[d]), &is_null, err,
-                           sizeof(err)) != ACDL_OK) {
+        char what[96];
+        snprintf(what, sizeof(what), "derived field '%s'", r->cfg->derived[d].name);
+        bind_row(r, e, r->nraw + d, what, d);
+        if (expr_eval_value(e, &r->derived_val[d], r->derived_buf[d], sizeof(r->derived_buf[d]),
+                            err, sizeof(err)) != ACDL_OK) {
             rows_error(r, "derived field '%s': %s", r->cfg->derived[d].name, err);
             return ACDL_EINVAL;
         }
         int slot = r->nraw + d;
         r->val[slot] = r->derived_buf[d];
         r->len[slot] = strlen(r->derived_buf[d]);
-        r->null[slot] = is_null;
+        r->null[slot] = r->derived_val[d].kind == EXPR_NULL;
     }
     if (r->filter) {
         int truth;
-        for (int i = 0; i < r->nnames; i++) {
-            if (r->null[i]) {
-                expr_bind_null(r->filter, i);
-            } else {
-                expr_bind_text(r->filter, i, r->val[i], (int)r->len[i]);
-            }
-        }
+        bind_row(r, r->filter, r->nnames, "the row filter", SOURCE_MAX_DERIVED);
         if (expr_eval_bool(r->filter, &truth, err, sizeof(err)) != ACDL_OK) {
             rows_error(r, "row filter: %s", err);
             return ACDL_EINVAL;
@@ -722,7 +736,8 @@ static int prepare_state_columns(struct rows *r)
 static int prepare_columns(struct rows *r)
 {
     r->tcache.valid = 0;
-    char err[300] = "";
+    memset(r->text_cmp_warned, 0, sizeof(r->text_cmp_warned));
+    char err[800] = "";
     const struct source_cfg *cfg = r->cfg;
     for (int d = 0; d < cfg->nderived; d++) {
         if (expr_compile(cfg->derived[d].expression, r->names, r->nnames, &r->derived[d], err,
@@ -1442,6 +1457,32 @@ void rows_finish(struct rows *r, int rc, const char *tag, char *err, size_t errs
     rows_close(r);
 }
 
+/* A preview whose source cannot be read as configured fails with the first error its messages
+ * hold: the read itself failed (folder, query), or no row was read and an input was refused
+ * (a column role or an expression that does not fit the data). Rows with errors are data, not
+ * a failed preview. */
+static int preview_outcome(struct rows *r, int read_rc, char *err, size_t errsz)
+{
+    size_t i;
+    json_t *m;
+    if ((read_rc == ACDL_OK || read_rc == ACDL_ESTOP) && r->k.rows_read > 0) {
+        return ACDL_OK;
+    }
+    json_array_foreach(r->preview_msgs, i, m)
+    {
+        const char *level = json_string_value(json_object_get(m, "level"));
+        if (level && !strcmp(level, "error")) {
+            snprintf(err, errsz, "%s", json_string_value(json_object_get(m, "message")));
+            return ACDL_EINVAL;
+        }
+    }
+    if (read_rc != ACDL_OK && read_rc != ACDL_ESTOP) {
+        snprintf(err, errsz, "the source could not be read: %s", acdl_strerror(read_rc));
+        return read_rc;
+    }
+    return ACDL_OK;
+}
+
 int rows_preview(struct rows *r, struct app *app, int64_t source_id, const char *day,
                  int max_rows, const struct rows_sink *sink, json_t **out, char *err,
                  size_t errsz)
@@ -1465,7 +1506,8 @@ int rows_preview(struct rows *r, struct app *app, int64_t source_id, const char 
     if (rc != ACDL_OK) {
         goto out;
     }
-    rows_read(r, sink); /* enough rows, or a failure its messages tell */
+    /* enough rows (ACDL_ESTOP), or a failure its messages tell */
+    int read_rc = rows_read(r, sink);
     json_t *cols = json_array();
     for (int i = 0; i < r->nnames; i++) {
         json_array_append_new(cols, json_string(r->names[i]));
@@ -1480,6 +1522,9 @@ int rows_preview(struct rows *r, struct app *app, int64_t source_id, const char 
         json_object_set(*out, "digest", r->preview_digest);
     }
     rc = *out ? ACDL_OK : ACDL_ENOMEM;
+    if (rc == ACDL_OK) {
+        rc = preview_outcome(r, read_rc, err, errsz);
+    }
 out:
     rows_close(r);
     import_cancel_destroy(&cancel);

@@ -37,6 +37,7 @@
 #include "core/datetime.h"
 #include "core/log.h"
 #include "core/tz.h"
+#include "pipeline/expr.h"
 #include "pipeline/source_cfg.h"
 #include "store/runs.h"
 #include "store/sources.h"
@@ -102,6 +103,8 @@ struct rows {
     size_t len[ROWS_MAX_COLS];
     int null[ROWS_MAX_COLS];
     char derived_buf[SOURCE_MAX_DERIVED][512];
+    struct expr_value derived_val[SOURCE_MAX_DERIVED];     /* the type each one produced */
+    unsigned char text_cmp_warned[SOURCE_MAX_DERIVED + 1]; /* per input; the last: the filter */
     struct expr *derived[SOURCE_MAX_DERIVED];
     struct expr *filter;
 
@@ -199,9 +202,6 @@ int rows_interval(struct rows *r, struct tz_date day, int64_t utc, int64_t *star
  * value), or ACDL_EINVAL with why. */
 int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out, char *why,
                       size_t whysz);
-
-/* 0 for "", "0", "n", "N", "f", "F", "no", "false"; 1 otherwise. */
-int rows_truthy(const char *s, size_t n);
 
 /* 1 when the run was cancelled. */
 int rows_cancelled(const struct rows *r);

@@ -181,7 +181,7 @@ static int check_expression(const char *field, const char *text, char *err, size
     char names_buf[32][129];
     const char *names[32];
     int n = 0;
-    char why[300] = "";
+    char why[800] = "";
     for (;;) {
         struct expr *e = NULL;
         if (expr_compile(text, names, n, &e, why, sizeof(why)) == ACDL_OK) {
@@ -333,7 +333,8 @@ static int parse_csv(const json_t *o, struct source_cfg *cfg, char *err, size_t 
     }
     if (cfg->timestamp_format[0] &&
         (datetime_format_compile(&f, cfg->timestamp_format, why, sizeof(why)) != ACDL_OK || !f.has_time || !f.has_date)) {
-        return fail(err, errsz, "csv.timestamp_format", "must hold a date and a time (e.g. dd.mm.yyyy HH:MM)");
+        return fail(err, errsz, "csv.timestamp_format",
+                    why[0] ? why : "must hold a date and a time (e.g. dd.mm.yyyy HH:MM)");
     }
     if (!strcmp(after, "keep")) {
         cfg->after_import = AFTER_KEEP;
@@ -408,6 +409,22 @@ static int is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
+/* 1 when the n characters at k spell word in any ASCII case. */
+static int key_is_ci(const char *k, size_t n, const char *word)
+{
+    if (strlen(word) != n) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char a = k[i] >= 'A' && k[i] <= 'Z' ? (char)(k[i] - 'A' + 'a') : k[i];
+        char b = word[i] >= 'A' && word[i] <= 'Z' ? (char)(word[i] - 'A' + 'a') : word[i];
+        if (a != b) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* 1 when the n characters at k spell word (lower case) in any case. */
 static int key_is(const char *k, size_t n, const char *word)
 {
@@ -466,6 +483,112 @@ int source_cfg_connstr_has_password(const char *s)
     return 0;
 }
 
+/* ASCII case-insensitive equality of s (n bytes, blanks around it ignored) and word. */
+static int same_value(const char *s, size_t n, const char *word)
+{
+    while (n > 0 && is_blank(*s)) {
+        s++;
+        n--;
+    }
+    while (n > 0 && is_blank(s[n - 1])) {
+        n--;
+    }
+    return key_is_ci(s, n, word);
+}
+
+int source_cfg_answered(const struct source_cfg *cfg, const char *s, size_t n)
+{
+    if (cfg->nanswered_values == 0 && cfg->nunanswered_values == 0) {
+        static const char *const no[] = {"", "0", "n", "f", "no", "false"};
+        for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+            if (n == strlen(no[i]) && !strncmp(s, no[i], n)) {
+                return 0;
+            }
+        }
+        /* the upper-case one-letter forms, as the default always read them */
+        return !(n == 1 && (*s == 'N' || *s == 'F'));
+    }
+    for (int i = 0; i < cfg->nanswered_values; i++) {
+        if (same_value(s, n, cfg->answered_values[i])) {
+            return 1;
+        }
+    }
+    for (int i = 0; i < cfg->nunanswered_values; i++) {
+        if (same_value(s, n, cfg->unanswered_values[i])) {
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* One list of answered-column values into dst (*n of them). */
+static int parse_value_list(const json_t *settings, const char *key, char (*dst)[65], int *n,
+                            char *err, size_t errsz)
+{
+    char field[96];
+    size_t i;
+    json_t *v, *list = json_object_get(settings, key);
+    snprintf(field, sizeof(field), "settings.%s", key);
+    if (!list || json_is_null(list)) {
+        return ACDL_OK;
+    }
+    if (!json_is_array(list) || json_array_size(list) == 0 ||
+        json_array_size(list) > SOURCE_MAX_ANSWER_VALUES) {
+        return fail(err, errsz, field, "must be a list of 1 to 32 values (text)");
+    }
+    json_array_foreach(list, i, v)
+    {
+        snprintf(field, sizeof(field), "settings.%s[%zu]", key, i);
+        if (!json_is_string(v) || json_string_length(v) > 64 ||
+            json_string_length(v) != strlen(json_string_value(v)) ||
+            has_ctl(json_string_value(v))) {
+            return fail(err, errsz, field, "must be a value of at most 64 characters (text)");
+        }
+        snprintf(dst[*n], sizeof(dst[0]), "%s", json_string_value(v));
+        (*n)++;
+    }
+    return ACDL_OK;
+}
+
+/* answered_values / unanswered_values: contact layout only, both or neither, no value in both. */
+static int parse_answer_values(const json_t *settings, struct source_cfg *cfg, char *err,
+                               size_t errsz)
+{
+    int rc;
+    if ((rc = parse_value_list(settings, "answered_values", cfg->answered_values,
+                               &cfg->nanswered_values, err, errsz)) ||
+        (rc = parse_value_list(settings, "unanswered_values", cfg->unanswered_values,
+                               &cfg->nunanswered_values, err, errsz))) {
+        return rc;
+    }
+    if (!cfg->nanswered_values && !cfg->nunanswered_values) {
+        return ACDL_OK;
+    }
+    const char *field =
+        cfg->nanswered_values ? "settings.answered_values" : "settings.unanswered_values";
+    if (cfg->layout != LAYOUT_CONTACT) {
+        return fail(err, errsz, field, "belongs to the contact layout (its answered column)");
+    }
+    if (!cfg->nanswered_values) {
+        return fail(err, errsz, "settings.answered_values",
+                    "is required with unanswered_values: a value in neither list is a row error");
+    }
+    if (!cfg->nunanswered_values) {
+        return fail(err, errsz, "settings.unanswered_values",
+                    "is required with answered_values: a value in neither list is a row error");
+    }
+    for (int i = 0; i < cfg->nunanswered_values; i++) {
+        const char *u = cfg->unanswered_values[i];
+        if (source_cfg_answered(cfg, u, strlen(u)) == 1) {
+            char f[64], why[160];
+            snprintf(f, sizeof(f), "settings.unanswered_values[%d]", i);
+            snprintf(why, sizeof(why), "'%s' is also in answered_values", u);
+            return fail(err, errsz, f, why);
+        }
+    }
+    return ACDL_OK;
+}
+
 static int parse_common(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz);
 static int parse_states(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz);
 
@@ -482,7 +605,8 @@ int source_cfg_parse_product(const json_t *settings, enum source_product product
                              const char *time_zone, int interval_minutes, struct source_cfg *cfg,
                              char *err, size_t errsz)
 {
-    static const char *const keys[] = {"csv", "odbc", "columns", "metrics", "derived", "filter",
+    static const char *const keys[] = {"csv",     "odbc",   "columns",         "metrics",
+                                       "derived", "filter", "answered_values", "unanswered_values",
                                        NULL};
     static const char *const state_keys[] = {"csv", "odbc", "columns", "agent_states",
                                              "derived", "filter", NULL};
@@ -550,17 +674,34 @@ int source_cfg_parse_product(const json_t *settings, enum source_product product
         if (!cfg->queue.spec[0]) {
             return fail(err, errsz, "settings.columns.queue", "is required: the column with the queue (split, skill, call type)");
         }
+        if (!cfg->timestamp.spec[0] && cfg->date.spec[0] && !cfg->time.spec[0]) {
+            return fail(err, errsz, "settings.columns.time",
+                        "is required with a date column (or give one timestamp column instead)");
+        }
+        if (!cfg->timestamp.spec[0] && !cfg->date.spec[0] && cfg->time.spec[0]) {
+            return fail(err, errsz, "settings.columns.date",
+                        "is required with a time column (or give one timestamp column instead)");
+        }
         if (!cfg->timestamp.spec[0] && (!cfg->date.spec[0] || !cfg->time.spec[0])) {
             return fail(err, errsz, "settings.columns.timestamp", "give a timestamp column, or both a date and a time column");
         }
         if (cfg->timestamp.spec[0] && (cfg->date.spec[0] || cfg->time.spec[0])) {
             return fail(err, errsz, "settings.columns.timestamp", "give a timestamp column or date and time columns, not both");
         }
-        if (layout == LAYOUT_CONTACT && (!cfg->answered.spec[0] || !cfg->duration.spec[0])) {
-            return fail(err, errsz, "settings.columns.answered", "contact layout needs answered and duration columns");
+        if (layout == LAYOUT_CONTACT && !cfg->answered.spec[0]) {
+            return fail(err, errsz, "settings.columns.answered",
+                        "is required by the contact layout: the column that tells whether a "
+                        "contact was answered");
         }
-        if (layout == LAYOUT_INTERVAL && (cfg->answered.spec[0] || cfg->duration.spec[0])) {
-            return fail(err, errsz, "settings.columns.answered", "answered and duration belong to the contact layout");
+        if (layout == LAYOUT_CONTACT && !cfg->duration.spec[0]) {
+            return fail(err, errsz, "settings.columns.duration",
+                        "is required by the contact layout: the column with the handle time");
+        }
+        if (layout == LAYOUT_INTERVAL && cfg->answered.spec[0]) {
+            return fail(err, errsz, "settings.columns.answered", "belongs to the contact layout");
+        }
+        if (layout == LAYOUT_INTERVAL && cfg->duration.spec[0]) {
+            return fail(err, errsz, "settings.columns.duration", "belongs to the contact layout");
         }
     }
 
@@ -602,6 +743,9 @@ int source_cfg_parse_product(const json_t *settings, enum source_product product
     }
     if (kind == SOURCE_CSV && layout == LAYOUT_INTERVAL && cfg->nmetrics == 0) {
         return fail(err, errsz, "settings.metrics", "name at least one metric column, e.g. {\"offered\": \"Calls\"}");
+    }
+    if ((rc = parse_answer_values(settings, cfg, err, errsz)) != ACDL_OK) {
+        return rc;
     }
 
     return parse_common(settings, cfg, err, errsz);
@@ -868,6 +1012,21 @@ static json_t *str_or_null(const char *s)
     return s[0] ? json_string(s) : json_null();
 }
 
+/* A list of answered-column values, or null for none (the default rule). */
+static json_t *value_list_json(const struct source_cfg *cfg, int answered)
+{
+    int n = answered ? cfg->nanswered_values : cfg->nunanswered_values;
+    if (n == 0) {
+        return json_null();
+    }
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) {
+        json_array_append_new(
+            a, json_string(answered ? cfg->answered_values[i] : cfg->unanswered_values[i]));
+    }
+    return a;
+}
+
 json_t *source_cfg_settings_json(const struct source_cfg *cfg)
 {
     json_t *out = json_object();
@@ -942,5 +1101,9 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
     }
     json_object_set_new(out, "derived", d);
     json_object_set_new(out, "filter", str_or_null(cfg->filter));
+    if (cfg->product == PRODUCT_CONTACTS && cfg->layout == LAYOUT_CONTACT) {
+        json_object_set_new(out, "answered_values", value_list_json(cfg, 1));
+        json_object_set_new(out, "unanswered_values", value_list_json(cfg, 0));
+    }
     return out;
 }

@@ -26,6 +26,7 @@ enum source_product { PRODUCT_CONTACTS = 0, PRODUCT_AGENT_STATES };
 enum agent_span_form { SPAN_START_END = 0, SPAN_START_DURATION, SPAN_START_ONLY };
 
 #define SOURCE_MAX_LOGOUT 32
+#define SOURCE_MAX_ANSWER_VALUES 32
 
 struct source_column {
     char spec[129]; /* a header name, or digits for a 1-based column number; "" = not used */
@@ -74,6 +75,12 @@ struct source_cfg {
     struct source_column queue, queue_name, date, time, timestamp, answered, duration;
     struct source_metric metrics[SOURCE_MAX_METRICS];
     int nmetrics;
+    /* contact layout: the answered column's values that mean answered and not answered (blanks
+     * around them ignored, ASCII case ignored); both empty: the default rule
+     * (source_cfg_answered) */
+    char answered_values[SOURCE_MAX_ANSWER_VALUES][65];
+    char unanswered_values[SOURCE_MAX_ANSWER_VALUES][65];
+    int nanswered_values, nunanswered_values;
 
     /* agent states: column roles (CSV), with date/start/end/duration as above: start and end
      * are timestamps, or times of the date column when one is given */
@@ -117,6 +124,11 @@ int source_cfg_connstr_has_password(const char *s);
  * (config/roots.h), resolving them on this machine. Returns 0, or ACDL_EPERM / ACDL_EINVAL
  * with err naming the field and the allowed folders. Nothing to check for ODBC sources. */
 int source_cfg_check_paths(const struct source_cfg *cfg, char *err, size_t errsz);
+
+/* What the contact layout's answered column says in s (n bytes): 1 answered, 0 not answered,
+ * -1 neither (a row error). Without answered_values / unanswered_values, empty, 0, n, N, f,
+ * F, no and false are not answered and everything else is answered. */
+int source_cfg_answered(const struct source_cfg *cfg, const char *s, size_t n);
 
 /* 1 when code is one of the source's logout activity codes. */
 int source_cfg_is_logout(const struct source_cfg *cfg, const char *code, size_t len);

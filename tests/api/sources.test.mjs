@@ -81,7 +81,7 @@ test('CSV settings errors name the field', async () => {
   await bad((s) => { s.csv.pattern = '../*.csv'; }, 'csv.pattern');
   await bad((s) => { s.csv.colour = 'blue'; }, 'csv.colour');
   await bad((s) => { delete s.columns.queue; }, 'settings.columns.queue');
-  await bad((s) => { delete s.columns.time; }, 'settings.columns.timestamp');
+  await bad((s) => { delete s.columns.time; }, 'settings.columns.time');
   await bad((s) => { s.metrics = {}; }, 'settings.metrics');
   await bad((s) => { s.metrics = { 'bad/name': 'x' }; }, 'settings.metrics.bad/name');
   await bad((s) => { s.derived = [{ name: 'x', expression: 'random()' }]; }, 'settings.derived[0]');

@@ -1,4 +1,5 @@
 /* test_expr.c: unit tests of safe SQLite expressions (pipeline/expr.c). */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -123,8 +124,119 @@ static void test_fields_and_filters(void)
     expr_free(NULL);
 }
 
+/* Compiles text over names, binds the fields as a source row would, evaluates to text. */
+static int eval_row(const char *text, const char *const *names, int n, const char *const *vals,
+                    char *out, size_t outsz, struct expr_value *v, char *err, size_t errsz)
+{
+    struct expr *e = NULL;
+    int rc = expr_compile(text, names, n, &e, err, errsz);
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    for (int i = 0; i < n; i++) {
+        expr_bind_field(e, i, vals[i], strlen(vals[i]));
+    }
+    rc = expr_eval_value(e, v, out, outsz, err, errsz);
+    expr_free(e);
+    return rc;
+}
+
+static void test_typed_fields(void)
+{
+    const char *const names[] = {"ser_time", "split", "es", "ss"};
+    const char *const zero[] = {"0", "007", "9", "10"};
+    char out[128], err[1024] = "";
+    struct expr_value v;
+    CHECK_EQ_INT(eval_row("ser_time > 0", names, 4, zero, out, sizeof(out), &v, err, sizeof(err)),
+                 ACDL_OK);
+    CHECK_EQ_STR(out, "0"); /* the text '0' would be greater than 0 */
+    CHECK_EQ_INT(v.kind, EXPR_INTEGER);
+    eval_row("'Q' || split", names, 4, zero, out, sizeof(out), &v, err, sizeof(err));
+    CHECK_EQ_STR(out, "Q007"); /* leading zeros stay: such a value is text */
+    CHECK_EQ_INT(v.kind, EXPR_TEXT);
+    eval_row("es < ss", names, 4, zero, out, sizeof(out), &v, err, sizeof(err));
+    CHECK_EQ_STR(out, "1"); /* 9 < 10 as numbers; as text '9' > '10' */
+    eval_row("ss / 4", names, 4, zero, out, sizeof(out), &v, err, sizeof(err));
+    CHECK_EQ_STR(out, "2");
+    eval_row("ss / 4.0", names, 4, zero, out, sizeof(out), &v, err, sizeof(err));
+    CHECK_EQ_INT(v.kind, EXPR_REAL);
+    CHECK(v.num == 2.5);
+    int64_t iv = 0;
+    double dv = 0;
+    CHECK_EQ_INT(expr_text_number("-12", 3, &iv, &dv), 1);
+    CHECK(iv == -12);
+    CHECK_EQ_INT(expr_text_number("0.25", 4, &iv, &dv), 2);
+    CHECK(dv == 0.25);
+    CHECK_EQ_INT(expr_text_number("007", 3, &iv, &dv), 0);
+    CHECK_EQ_INT(expr_text_number("1e5", 3, &iv, &dv), 0);
+    CHECK_EQ_INT(expr_text_number(" 1", 2, &iv, &dv), 0);
+    CHECK_EQ_INT(expr_text_number("1.", 2, &iv, &dv), 0);
+    CHECK_EQ_INT(expr_text_number("", 0, &iv, &dv), 0);
+
+    struct expr *e = NULL;
+    CHECK_EQ_INT(expr_compile("ser_time > 0 AND \"split\" <> 'x' AND 5 <= ss", names, 4, &e, err,
+                              sizeof(err)),
+                 ACDL_OK);
+    CHECK_EQ_INT(expr_compares_to_number(e, 0), 1);
+    CHECK_EQ_INT(expr_compares_to_number(e, 1), 0);
+    CHECK_EQ_INT(expr_compares_to_number(e, 2), 0);
+    CHECK_EQ_INT(expr_compares_to_number(e, 3), 1);
+    expr_free(e);
+}
+
+static void test_dates(void)
+{
+    const char *const names[] = {"day", "start", "end"};
+    const char *const vals[] = {"2026-11-24", "23:50:00", "00:10:00"};
+    char out[128], err[1024] = "";
+    struct expr_value v;
+    CHECK_EQ_INT(
+        eval_row("date(day, '+1 day')", names, 3, vals, out, sizeof(out), &v, err, sizeof(err)),
+        ACDL_OK);
+    CHECK_EQ_STR(out, "2026-11-25");
+    eval_row("iif(\"end\" < start, date(day, '+1 day'), day) || ' ' || \"end\"", names, 3, vals,
+             out, sizeof(out), &v, err, sizeof(err));
+    CHECK_EQ_STR(out, "2026-11-25 00:10:00");
+    eval_row("strftime('%w', day)", names, 3, vals, out, sizeof(out), &v, err, sizeof(err));
+    CHECK_EQ_STR(out, "2"); /* a Tuesday */
+    eval_row("julianday(day || ' 12:00') - julianday('2026-11-23 12:00')", names, 3, vals, out,
+             sizeof(out), &v, err, sizeof(err));
+    CHECK(v.kind == EXPR_REAL && v.num == 1.0);
+    eval_row("unixepoch(day)", names, 3, vals, out, sizeof(out), &v, err, sizeof(err));
+    CHECK_EQ_STR(out, "1795478400");
+    eval_row("datetime(day || ' ' || start, '+20 minutes')", names, 3, vals, out, sizeof(out), &v,
+             err, sizeof(err));
+    CHECK_EQ_STR(out, "2026-11-25 00:10:00");
+    /* the clock and the machine's zone are refused: in the text when compiled... */
+    expect_refused("date('now')", "'now'");
+    expect_refused("datetime(p1, 'unixepoch', 'localtime')", "'localtime'");
+    expect_refused("date(p1, ' UTC ')", "'utc'");
+    expect_refused("current_timestamp", "not allowed");
+    /* ...and in a value or without one when evaluated */
+    const char *const now[] = {"NOW", "x", "y"};
+    CHECK_EQ_INT(eval_row("date(day)", names, 3, now, out, sizeof(out), &v, err, sizeof(err)),
+                 ACDL_EINVAL);
+    CHECK(strstr(err, "'now'") != NULL);
+    CHECK_EQ_INT(eval_row("date()", names, 3, vals, out, sizeof(out), &v, err, sizeof(err)),
+                 ACDL_EINVAL);
+    CHECK(strstr(err, "needs a time value") != NULL);
+    /* the word as a plain value is fine where no date function reads it */
+    CHECK_EQ_INT(eval_row("day = 'now'", names, 3, now, out, sizeof(out), &v, err, sizeof(err)),
+                 ACDL_OK);
+    CHECK_EQ_STR(out, "0");
+    /* the refusal lists every function */
+    struct expr *e = NULL;
+    expr_compile("random()", P, 4, &e, err, sizeof(err));
+    CHECK(strstr(err, "julianday") && strstr(err, "strftime") && strstr(err, "unixepoch") &&
+          strstr(err, "abs") && strstr(err, "upper"));
+    expr_compile("nosuch(p1)", P, 4, &e, err, sizeof(err));
+    CHECK(strstr(err, "unknown function 'nosuch'") && strstr(err, "datetime"));
+}
+
 int main(void)
 {
+    RUN(test_typed_fields);
+    RUN(test_dates);
     RUN(test_formulas);
     RUN(test_refused);
     RUN(test_fields_and_filters);

@@ -94,7 +94,7 @@ static int fill_mapping(struct req *r, struct store_conn *c, const struct store_
     m->formula[0] = '\0';
     if (formula && !json_is_null(formula)) {
         const char *names[MAPPING_MAX_INPUTS + 2];
-        char pn[MAPPING_MAX_INPUTS][8], err[300] = "";
+        char pn[MAPPING_MAX_INPUTS][8], err[800] = "";
         struct expr *e = NULL;
         if (!json_is_string(formula) || json_string_length(formula) >= sizeof(m->formula)) {
             return reply_error(r, 422, "invalid_field", "send the formula as text, or null",

@@ -25,11 +25,13 @@
 static json_t *source_json(const struct store_source *s)
 {
     json_t *settings = json_loads(s->settings, 0, NULL);
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:o, s:b, s:o, s:o}", "id",
+    /* the interval / contact layout is a contact-statistics matter: agent states have none */
+    int states = !strcmp(s->product, "agent_states");
+    return json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:i, s:b, s:o, s:b, s:o, s:o}", "id",
                      (json_int_t)s->id, "name", s->name, "kind", s->kind, "product", s->product,
-                     "layout", s->layout, "time_zone", s->time_zone, "interval_minutes",
-                     s->interval_minutes, "enabled", s->enabled, "settings",
-                     settings ? settings : json_object(), "password_set",
+                     "layout", states ? json_null() : json_string(s->layout), "time_zone",
+                     s->time_zone, "interval_minutes", s->interval_minutes, "enabled", s->enabled,
+                     "settings", settings ? settings : json_object(), "password_set",
                      s->password_sealed != NULL, "created_at", json_time(s->created_at),
                      "updated_at", json_time(s->updated_at));
 }
@@ -207,6 +209,7 @@ int route_sources_get(struct req *r)
 int route_sources_create(struct req *r)
 {
     const char *name, *kind, *product = "contacts", *layout = "interval", *zone_name;
+    json_t *jlayout = NULL;
     int interval = 15, enabled = 1, st, pw_present;
     json_t *settings = NULL, *jpw = NULL;
     json_error_t jerr;
@@ -216,8 +219,8 @@ int route_sources_create(struct req *r)
     enum source_kind k;
     enum source_layout l;
 
-    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:s, s:s, s?s, s?s, s:s, s?i, s?b, s:o, s?o}",
-                       "name", &name, "kind", &kind, "product", &product, "layout", &layout,
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:s, s:s, s?s, s?o, s:s, s?i, s?b, s:o, s?o}",
+                       "name", &name, "kind", &kind, "product", &product, "layout", &jlayout,
                        "time_zone", &zone_name, "interval_minutes", &interval, "enabled", &enabled,
                        "settings", &settings, "password", &jpw) != 0) {
         return reply_error(r, 422, "invalid_field",
@@ -234,7 +237,15 @@ int route_sources_create(struct req *r)
         return reply_error(r, 422, "invalid_field", "use contacts or agent_states",
                            "product: '%.20s' is not contacts or agent_states", product);
     }
-    if (prod == PRODUCT_AGENT_STATES && strcmp(layout, "interval") != 0) {
+    if (jlayout && !json_is_null(jlayout) && !json_is_string(jlayout)) {
+        return reply_error(r, 422, "invalid_field", "use interval or contact",
+                           "layout: must be a string");
+    }
+    int layout_given = jlayout && json_is_string(jlayout);
+    if (layout_given) {
+        layout = json_string_value(jlayout);
+    }
+    if (prod == PRODUCT_AGENT_STATES && layout_given && strcmp(layout, "interval") != 0) {
         return reply_error(r, 422, "invalid_field",
                            "leave layout out: the span form is settings.agent_states.span",
                            "layout: agent-state sources have no contact layout");
@@ -446,10 +457,11 @@ int route_source_presets_list(struct req *r)
     for (size_t i = 0; i < n; i++) {
         int states = p[i].layout == ODBC_LAYOUT_AGENT_STATES;
         json_t *item = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s}", "id", p[i].id, "title", p[i].title, "product",
+            "{s:s, s:s, s:s, s:o, s:s, s:s}", "id", p[i].id, "title", p[i].title, "product",
             states ? "agent_states" : "contacts", "layout",
-            p[i].layout == ODBC_LAYOUT_CONTACT ? "contact" : "interval", "sql", p[i].sql, "notes",
-            p[i].notes);
+            states ? json_null()
+                   : json_string(p[i].layout == ODBC_LAYOUT_CONTACT ? "contact" : "interval"),
+            "sql", p[i].sql, "notes", p[i].notes);
         if (states) {
             json_t *lo = json_array();
             for (const char *a = p[i].logout ? p[i].logout : ""; *a;) {

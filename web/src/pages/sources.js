@@ -90,7 +90,7 @@ export function formFromSource(source) {
   const form = { ...emptyForm(), metrics: [], derived: [] };
   const s = source.settings || {};
   Object.assign(form, {
-    name: source.name, kind: source.kind, layout: source.layout, time_zone: source.time_zone,
+    name: source.name, kind: source.kind, layout: source.layout || 'interval', time_zone: source.time_zone,
     interval_minutes: String(source.interval_minutes), enabled: source.enabled,
   });
   if (s.csv) {
@@ -792,7 +792,7 @@ function SourceRow({ source, editable, onOpen, onChanged, onDeleted }) {
         data-kind=${source.kind} class=${source.enabled ? '' : 'row-disabled'}>
       <td data-label=${t('sources.name')}><span class="cell-name" data-testid="source-name">${source.name}</span></td>
       <td data-label=${t('sources.kind')} data-testid="source-kind">${t(`sources.kind.${source.kind}`)}</td>
-      <td data-label=${t('sources.layout')} data-testid="source-layout">${t(`sources.layout.${source.layout}`)}</td>
+      <td data-label=${t('sources.layout')} data-testid="source-layout">${source.layout ? t(`sources.layout.${source.layout}`) : '—'}</td>
       <td data-label=${t('sources.time_zone')} data-testid="source-tz">${source.time_zone}</td>
       <td data-label=${t('sources.interval')} data-testid="source-interval">
         ${t('common.minutes', { n: source.interval_minutes })}</td>

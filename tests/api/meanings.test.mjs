@@ -1,0 +1,233 @@
+// Settings mean exactly one thing: the contact layout's answered values are explicit, every
+// refused setting names its own field, a preview of a source that cannot be read as configured
+// fails with the cause, and agent-state sources have no layout.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { assertInvalidField, assertStatus, show, sleep, startWithAdmin } from '../lib/api.mjs';
+import { runDays } from '../lib/pipeline.mjs';
+
+let d;
+let admin;
+let base;
+
+before(async () => {
+  ({ d, admin } = await startWithAdmin());
+  base = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-meanings-'));
+});
+
+after(async () => {
+  if (d) {
+    await d.stop();
+  }
+  fs.rmSync(base, { recursive: true, force: true });
+});
+
+function folderWith(name, lines) {
+  const folder = fs.mkdtempSync(path.join(base, `${name}-`));
+  fs.writeFileSync(path.join(folder, `${name}.csv`), `${lines.join('\n')}\n`);
+  return folder;
+}
+
+async function job(location) {
+  for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
+    const j = (await admin.get(location)).body;
+    if (j.state !== 'running') {
+      return j;
+    }
+    await sleep(50);
+  }
+  throw new Error(`job ${location} did not end`);
+}
+
+async function results(identifier, day, vt) {
+  const r = await admin.get(`/api/v1/results?queue=${identifier}&from=${day}&to=${day}&value_type=${vt}`);
+  assertStatus(r, 200);
+  return r.body.items.map((x) => `${x.local.slice(11, 16)}=${x.value}`).join(' ');
+}
+
+const contactCols = { queue: 'queue', timestamp: 'start', answered: 'outcome', duration: 'talk' };
+
+test('contact layout: answered_values and unanswered_values decide, a value in neither list is a row error', async () => {
+  const folder = folderWith('outcomes', [
+    'queue,start,outcome,talk',
+    'Q1,2026-11-24 08:01:10,AGENT,100',
+    'Q1,2026-11-24 08:02:00, agent ,50',
+    'Q1,2026-11-24 08:03:00,HANG,30',
+    'Q1,2026-11-24 08:04:00,PHANTOM,0',
+    'Q1,2026-11-24 08:05:00,TRANSFER,10',
+  ]);
+  const r = await admin.post('/api/v1/sources', {
+    name: 'Outcomes', kind: 'csv', layout: 'contact', time_zone: 'UTC',
+    settings: {
+      csv: { folder }, columns: contactCols,
+      answered_values: ['AGENT'], unanswered_values: ['HANG', 'PHANTOM'],
+    },
+  });
+  assertStatus(r, 201);
+  assert.deepEqual(r.body.settings.answered_values, ['AGENT']);
+  assert.deepEqual(r.body.settings.unanswered_values, ['HANG', 'PHANTOM']);
+  const run = await runDays(admin, r.body.id, '2026-11-24');
+  assert.equal(run.state, 'done', JSON.stringify(run));
+  assert.equal(run.counts.rows_staged, 4);
+  assert.equal(run.counts.rows_rejected, 1);
+  const log = await admin.get(`/api/v1/runs/${run.id}/log`);
+  assertStatus(log, 200);
+  const text = JSON.stringify(log.body);
+  assert.match(text, /outcomes\.csv:6: column 3 'outcome': 'TRANSFER' is in neither answered_values nor unanswered_values/, text);
+  const q = await admin.post('/api/v1/queues', { identifier: 'OUT', name: 'OUT', time_zone: 'UTC' });
+  assertStatus(q, 201);
+  for (const vt of ['offered', 'handled', 'abandoned', 'handle_time']) {
+    assertStatus(await admin.post('/api/v1/mappings', {
+      queue_id: q.body.id, value_type: vt, inputs: [{ source_id: r.body.id, ext_queue: 'Q1', metric: vt }],
+    }), 201);
+  }
+  assert.equal(await results('OUT', '2026-11-24', 'offered'), '08:00=4');
+  assert.equal(await results('OUT', '2026-11-24', 'handled'), '08:00=2');
+  assert.equal(await results('OUT', '2026-11-24', 'abandoned'), '08:00=2');
+  // the handle time counts answered contacts only: the 30 s of the hung-up one are not in it
+  assert.equal(await results('OUT', '2026-11-24', 'handle_time'), '08:00=150');
+});
+
+test('answered values are checked where they are given', async () => {
+  const folder = folderWith('checks', ['queue,start,outcome,talk']);
+  const post = (settings, layout = 'contact') => admin.post('/api/v1/sources', {
+    name: `Checks ${Math.random()}`, kind: 'csv', layout, time_zone: 'UTC', settings: { csv: { folder }, ...settings },
+  });
+  assertInvalidField(await post({ columns: contactCols, answered_values: ['AGENT'] }), 'settings.unanswered_values');
+  assertInvalidField(await post({ columns: contactCols, unanswered_values: ['HANG'] }), 'settings.answered_values');
+  assertInvalidField(await post({ columns: contactCols, answered_values: ['A', 'b'], unanswered_values: ['B'] }), 'settings.unanswered_values[0]');
+  assertInvalidField(await post({ columns: contactCols, answered_values: [], unanswered_values: ['B'] }), 'settings.answered_values');
+  assertInvalidField(await post({ columns: contactCols, answered_values: [1], unanswered_values: ['B'] }), 'settings.answered_values[0]');
+  assertInvalidField(await post({
+    columns: { queue: 'queue', timestamp: 'start' }, metrics: { calls: 'talk' }, answered_values: ['A'], unanswered_values: ['B'],
+  }, 'interval'), 'settings.answered_values');
+  // the default rule is kept and shown as null
+  const ok = await post({ columns: contactCols });
+  assertStatus(ok, 201);
+  assert.equal(ok.body.settings.answered_values, null);
+  assert.equal(ok.body.settings.unanswered_values, null);
+});
+
+test('every refused column role names its own field', async () => {
+  const folder = folderWith('roles', ['queue,start,outcome,talk']);
+  const post = (columns, layout = 'contact', metrics) => admin.post('/api/v1/sources', {
+    name: `Roles ${Math.random()}`, kind: 'csv', layout, time_zone: 'UTC', settings: { csv: { folder }, columns, metrics },
+  });
+  const noDuration = await post({ queue: 'queue', timestamp: 'start', answered: 'outcome' });
+  assertInvalidField(noDuration, 'settings.columns.duration');
+  assert.doesNotMatch(noDuration.body.error.message, /columns\.answered/, show(noDuration));
+  assertInvalidField(await post({ queue: 'queue', timestamp: 'start', duration: 'talk' }), 'settings.columns.answered');
+  assertInvalidField(await post({ queue: 'queue', date: 'start', answered: 'outcome', duration: 'talk' }), 'settings.columns.time');
+  assertInvalidField(await post({ queue: 'queue', time: 'start', answered: 'outcome', duration: 'talk' }), 'settings.columns.date');
+  assertInvalidField(await post({ queue: 'queue', timestamp: 'start', duration: 'talk' }, 'interval', { calls: 'talk' }), 'settings.columns.duration');
+});
+
+test('a preview of a source whose columns do not fit the data fails with the cause', async () => {
+  const folder = folderWith('misfit', ['Split;Date;Time;Calls', '7;24.11.2026;08:00;5']);
+  const r = await admin.post('/api/v1/sources', {
+    name: 'Misfit', kind: 'csv', time_zone: 'UTC',
+    settings: { csv: { folder, separator: ';' }, columns: { queue: 'Skill', date: 'Date', time: 'Time' }, metrics: { offered: 'Calls' } },
+  });
+  assertStatus(r, 201);
+  for (const kind of ['preview', 'discover']) {
+    const c = await admin.post(`/api/v1/sources/${r.body.id}/${kind}`, { day: '2026-11-24' });
+    assertStatus(c, 202);
+    const j = await job(c.headers.location);
+    assert.equal(j.state, 'failed', JSON.stringify(j));
+    assert.match(j.error, /no column 'Skill' for queue/, JSON.stringify(j));
+  }
+  // a missing folder too
+  const gone = await admin.post('/api/v1/sources', {
+    name: 'Gone', kind: 'csv', time_zone: 'UTC',
+    settings: { csv: { folder: path.join(base, 'no-such-folder') }, columns: { queue: 'Skill', date: 'Date', time: 'Time' }, metrics: { offered: 'Calls' } },
+  });
+  assertStatus(gone, 201);
+  const g = await job((await admin.post(`/api/v1/sources/${gone.body.id}/preview`, { day: '2026-11-24' })).headers.location);
+  assert.equal(g.state, 'failed', JSON.stringify(g));
+  assert.match(g.error, /does not exist/);
+  // a source that fits previews as before
+  const fine = await admin.patch(`/api/v1/sources/${r.body.id}`, {
+    settings: { csv: { folder, separator: ';' }, columns: { queue: 'Split', date: 'Date', time: 'Time' }, metrics: { offered: 'Calls' } },
+  });
+  assertStatus(fine, 200);
+  const p = await job((await admin.post(`/api/v1/sources/${r.body.id}/preview`, { day: '2026-11-24' })).headers.location);
+  assert.equal(p.state, 'done', JSON.stringify(p));
+  assert.equal(p.error, null);
+});
+
+test('agent-state sources and presets have no layout', async () => {
+  const folder = folderWith('states', ['agent,state,start,end']);
+  const body = {
+    name: 'States', kind: 'csv', product: 'agent_states', time_zone: 'UTC',
+    settings: { csv: { folder }, columns: { agent: 'agent', activity: 'state', start: 'start', end: 'end' }, agent_states: { span: 'start_end' } },
+  };
+  const r = await admin.post('/api/v1/sources', body);
+  assertStatus(r, 201);
+  assert.equal(r.body.layout, null);
+  assert.equal((await admin.get(`/api/v1/sources/${r.body.id}`)).body.layout, null);
+  assertStatus(await admin.post('/api/v1/sources', { ...body, name: 'States 2', layout: null }), 201);
+  assertInvalidField(await admin.post('/api/v1/sources', { ...body, name: 'States 3', layout: 'contact' }), 'layout');
+  const presets = (await admin.get('/api/v1/source-presets')).body.items;
+  for (const p of presets) {
+    assert.equal(p.layout === null, p.product === 'agent_states', JSON.stringify(p));
+  }
+});
+
+test('expressions see numbers as numbers, derived values keep their type, date functions work and the clock is refused', async () => {
+  // ser_time '0' is the number 0; es < ss compares the computed numbers (9 < 10), not texts
+  const folder = folderWith('typed', [
+    'queue,day,start,end,ser_time,es_raw,ss_raw,note',
+    'Q1,2026-11-24,23:50,00:10,0,9,10,a',
+    'Q1,2026-11-24,08:00,08:10,12,9,10,b',
+    'Q1,2026-11-24,08:20,08:25,5,11,10,c',
+  ]);
+  const r = await admin.post('/api/v1/sources', {
+    name: 'Typed', kind: 'csv', layout: 'contact', time_zone: 'UTC',
+    settings: {
+      csv: { folder, date_order: 'ymd' },
+      columns: { queue: 'queue', date: 'end_day', time: 'end', answered: 'answered', duration: 'ser_time' },
+      derived: [
+        { name: 'es', expression: 'es_raw + 0' },
+        { name: 'ss', expression: 'ss_raw * 1' },
+        { name: 'answered', expression: 'ser_time > 0' },
+        { name: 'end_day', expression: "iif(\"end\" < start, date(day, '+1 day'), day)" },
+      ],
+      filter: "es < ss AND note > 0",
+    },
+  });
+  assertStatus(r, 201);
+  const p = await job((await admin.post(`/api/v1/sources/${r.body.id}/preview`, { day: '2026-11-24' })).headers.location);
+  assert.equal(p.state, 'done', JSON.stringify(p));
+  const rows = p.result.rows;
+  assert.equal(rows.length, 3, JSON.stringify(rows));
+  // 11 < 10 is false: filtered; 9 < 10 is true as numbers (as texts '9' < '10' is false)
+  assert.equal(rows[2].filtered, true, JSON.stringify(rows[2]));
+  assert.equal(rows[0].filtered, undefined, JSON.stringify(rows[0]));
+  // the contact that ends after midnight is staged on the next day
+  assert.equal(rows[0].local.slice(0, 10), '2026-11-25', JSON.stringify(rows[0]));
+  // answered = ser_time > 0: false for '0'
+  assert.deepEqual(rows[0].values, { offered: 1, abandoned: 1 }, JSON.stringify(rows[0]));
+  assert.deepEqual(rows[1].values, { offered: 1, handled: 1, handle_time: 12 }, JSON.stringify(rows[1]));
+  // note (text) compared with a number: named once in the messages
+  const warn = p.result.messages.filter((m) => /compares 'note' with a number/.test(m.message));
+  assert.equal(warn.length, 1, JSON.stringify(p.result.messages));
+  assert.match(warn[0].message, /CAST\("note" AS REAL\)/);
+
+  const post = (settings) => admin.post('/api/v1/sources', {
+    name: `Clock ${Math.random()}`, kind: 'csv', time_zone: 'UTC',
+    settings: { csv: { folder }, columns: { queue: 'queue', timestamp: 'stamp' }, metrics: { calls: 'ser_time' }, ...settings },
+  });
+  const now = await post({ derived: [{ name: 'stamp', expression: "datetime('now')" }] });
+  assertInvalidField(now, 'settings.derived[0]');
+  assert.match(now.body.error.message, /'now'/);
+  const bad = await post({ filter: 'random() > 0' });
+  assertInvalidField(bad, 'settings.filter');
+  for (const fn of ['abs', 'date', 'datetime', 'julianday', 'strftime', 'unixepoch', 'iif', 'upper']) {
+    assert.match(bad.body.error.message, new RegExp(`\\b${fn}\\b`), show(bad));
+  }
+  assertStatus(await post({ derived: [{ name: 'stamp', expression: "datetime(unixepoch(day) + 60, 'unixepoch')" }] }), 201);
+});
