@@ -277,3 +277,26 @@ test('viewers may not create mappings in bulk', async () => {
   }), 403, 'forbidden');
   assertStatus(await viewer.get(`/api/v1/ext-queues?source_id=${src.id}`), 200);
 });
+
+test('a ratio of two metrics: divide_by makes the formula over the sums', async () => {
+  assertStatus(await admin.post('/api/v1/value-types', { key: 'abandon_rate', name: 'Abandon rate', unit: 'number' }), 201);
+  const r = await admin.post('/api/v1/mappings/bulk', {
+    source_id: src.id,
+    queues: [
+      { identifier: 'RATE_ONE', name: 'Rate one', ext_queues: ['101'] },
+      { identifier: 'RATE_TWO', name: 'Rate two', ext_queues: ['101', '102'] },
+    ],
+    mappings: [{ value_type: 'abandon_rate', metric: 'abandoned', divide_by: 'offered' }],
+  });
+  assertStatus(r, 201);
+  assert.equal(r.body.mappings[0].formula, 'p1 / p2');
+  assert.equal(r.body.mappings[1].formula, '(coalesce(p1, 0) + coalesce(p2, 0)) / (coalesce(p3, 0) + coalesce(p4, 0))');
+  assert.deepEqual(r.body.mappings[1].inputs.map((i) => `${i.ext_queue}.${i.metric}`),
+    ['101.abandoned', '102.abandoned', '101.offered', '102.offered']);
+  assert.deepEqual((await results('RATE_ONE')).abandon_rate, { '08:00': 0.2, '08:15': 0.25 });
+  assert.deepEqual((await results('RATE_TWO')).abandon_rate, { '08:00': 5 / 15, '08:15': 0.1 });
+  assertInvalidField(await admin.post('/api/v1/mappings/bulk', {
+    source_id: src.id, queues: [{ identifier: 'RATE_X', name: 'X', ext_queues: ['101'] }],
+    mappings: [{ value_type: 'abandon_rate', metric: 'abandoned', divide_by: '' }],
+  }), 'mappings[0].divide_by');
+});

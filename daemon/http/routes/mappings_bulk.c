@@ -275,8 +275,51 @@ static int made_alloc(struct made *made, size_t nq, size_t nmap)
 struct want {
     struct store_value_type vt;
     char metric[65];
-    int index; /* in the request */
+    char divide_by[65]; /* "" or the metric that divides (the mapping is then a formula) */
+    int index;          /* in the request */
 };
+
+/* "(coalesce(p1, 0) + coalesce(p2, 0)) / (coalesce(p3, 0) + coalesce(p4, 0))" for n = 2:
+ * missing values count 0, and an interval without any gives 0 / 0, no value. */
+static void ratio_formula(int n, char *out, size_t outsz)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int k = 0; k < 2 * n; k++) {
+        const char *pre = k == 0 ? "(" : k == n ? ") / (" : " + ";
+        int w = snprintf(out + used, outsz - used, "%scoalesce(p%d, 0)", pre, k + 1);
+        if (w < 0 || (size_t)w >= outsz - used) {
+            return;
+        }
+        used += (size_t)w;
+    }
+    snprintf(out + used, outsz - used, ")");
+}
+
+/* The inputs and formula of want w over the external queues names[0..n): the metric of each
+ * queue (the value type's default), or with divide_by the metric of each queue, then the
+ * divisor of each, with the ratio of their sums as the formula (handle time per handled). */
+static void want_mapping(const struct want *w, int64_t source_id, const char *const *names, int n,
+                         struct store_mapping *m)
+{
+    int per = w->divide_by[0] != '\0';
+    m->n = 0;
+    for (int part = 0; part < 1 + per; part++) {
+        for (int j = 0; j < n; j++) {
+            struct store_mapping_input *in = &m->in[m->n++];
+            in->source_id = source_id;
+            snprintf(in->ext_queue, sizeof(in->ext_queue), "%s", names[j]);
+            snprintf(in->metric, sizeof(in->metric), "%s", part ? w->divide_by : w->metric);
+        }
+    }
+    m->has_formula = per;
+    m->formula[0] = '\0';
+    if (per && n == 1) {
+        snprintf(m->formula, sizeof(m->formula), "p1 / p2");
+    } else if (per) {
+        ratio_formula(n, m->formula, sizeof(m->formula));
+    }
+}
 
 /* Reads the "mappings" list: value types known, each once, metric names valid; weight types
  * come first in *order so that weighted averages find their weights. */
@@ -287,12 +330,14 @@ static int read_wants(struct store_conn *c, json_t *list, struct want *w, size_t
     struct want tmp[BULK_MAX_TYPES];
     json_array_foreach(list, i, item)
     {
-        const char *key, *metric, *why;
+        const char *key, *metric, *per = NULL, *why;
         json_error_t jerr;
-        if (!json_is_object(item) || json_unpack_ex(item, &jerr, JSON_STRICT, "{s:s, s:s}",
-                                                    "value_type", &key, "metric", &metric) != 0) {
+        if (!json_is_object(item) ||
+            json_unpack_ex(item, &jerr, JSON_STRICT, "{s:s, s:s, s?s}", "value_type", &key,
+                           "metric", &metric, "divide_by", &per) != 0) {
             return set_fail(f, 422, "invalid_field",
-                            "each item is {\"value_type\": \"offered\", \"metric\": \"offered\"}",
+                            "each item is {\"value_type\": \"offered\", \"metric\": \"offered\"}, "
+                            "optionally with \"divide_by\": a metric (e.g. handled)",
                             "mappings[%zu]: %s", i,
                             json_is_object(item) ? jerr.text : "must be an object");
         }
@@ -300,6 +345,11 @@ static int read_wants(struct store_conn *c, json_t *list, struct want *w, size_t
             return set_fail(f, 422, "invalid_field", "use a metric name of the source",
                             "mappings[%zu].metric: %s", i, why);
         }
+        if (per && (why = route_check_text(per, 64)) != NULL) {
+            return set_fail(f, 422, "invalid_field", "use a metric name of the source",
+                            "mappings[%zu].divide_by: %s", i, why);
+        }
+        snprintf(tmp[i].divide_by, sizeof(tmp[i].divide_by), "%s", per ? per : "");
         int rc = store_value_type_get_by_key(c, key, &tmp[i].vt);
         if (rc == ACDL_ENOTFOUND) {
             return set_fail(f, 422, "invalid_field", "list the value types",
@@ -320,7 +370,8 @@ static int read_wants(struct store_conn *c, json_t *list, struct want *w, size_t
     }
     for (int pass = 0; pass < 2; pass++) { /* sums first: they are the weights */
         for (i = 0; i < json_array_size(list); i++) {
-            if ((strcmp(tmp[i].vt.combine, "weighted") == 0) == pass) {
+            int weighted = strcmp(tmp[i].vt.combine, "weighted") == 0 && !tmp[i].divide_by[0];
+            if (weighted == pass) {
                 w[k++] = tmp[i];
             }
         }
@@ -462,12 +513,14 @@ int route_mappings_bulk(struct req *r)
             memset(m, 0, sizeof(*m));
             m->queue_id = q->id;
             m->value_type_id = wants[k].vt.id;
-            for (int j = 0; j < next; j++) {
-                m->in[j].source_id = src.id;
-                snprintf(m->in[j].ext_queue, sizeof(m->in[j].ext_queue), "%s", names[j]);
-                snprintf(m->in[j].metric, sizeof(m->in[j].metric), "%s", wants[k].metric);
+            if (wants[k].divide_by[0] && next > MAPPING_MAX_INPUTS / 2) {
+                set_fail(&f, 422, "invalid_field", "map fewer external queues into one queue",
+                         "%s.ext_queues: at most %d external queues when a mapping divides "
+                         "(mappings[%d])",
+                         path, MAPPING_MAX_INPUTS / 2, wants[k].index);
+                goto out;
             }
-            m->n = next;
+            want_mapping(&wants[k], src.id, names, next, m);
             snprintf(wpath, sizeof(wpath), "mappings[%d]", wants[k].index);
             if (add_mapping(c, m, q, wants[k].vt.key, path, wpath, &made, &f) != 0) {
                 goto out;

@@ -946,4 +946,5 @@ export default {
   "users.role_change_question": "Rolle von {name} von {old} auf {new} ändern?",
   "users.role_change_confirm": "Rolle ändern",
   "mappings.unmapped_nothing_imported": "Noch wurde nichts importiert: externe Queues erscheinen hier nach dem ersten Lauf einer Quelle.",
+  "setup.ratio_help": "Summe von {metric} geteilt durch die Summe von {per} (eine Formel).",
 };

@@ -946,4 +946,5 @@ export default {
   "users.role_change_question": "Change the role of {name} from {old} to {new}?",
   "users.role_change_confirm": "Change role",
   "mappings.unmapped_nothing_imported": "Nothing has been imported yet: external queues appear here after the first run of a source.",
+  "setup.ratio_help": "The sum of {metric} divided by the sum of {per} (a formula).",
 };

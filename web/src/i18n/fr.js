@@ -946,4 +946,5 @@ export default {
   "users.role_change_question": "Changer le rôle de {name} de {old} à {new} ?",
   "users.role_change_confirm": "Changer le rôle",
   "mappings.unmapped_nothing_imported": "Rien n'a encore été importé : les files externes apparaissent ici après la première exécution d'une source.",
+  "setup.ratio_help": "La somme de {metric} divisée par la somme de {per} (une formule).",
 };

@@ -63,10 +63,24 @@ export function proposeIdentifiers(qs, taken) {
   return out;
 }
 
+/**
+ * The rows of the metric table: each discovered metric, and where the source gives a total
+ * handle time and handled contacts but no average, their ratio (proposed as AHT).
+ */
+export function metricRows(names, valueTypes) {
+  const rows = names.map((m) => ({ key: m, metric: m, guess: guessValueType(m, valueTypes) }));
+  const total = rows.find((r) => r.guess === 'handle_time');
+  const handled = rows.find((r) => r.guess === 'handled');
+  if (total && handled && !rows.some((r) => r.guess === 'aht') && valueTypes.some((v) => v.key === 'aht')) {
+    rows.push({ key: `${total.metric}/${handled.metric}`, metric: total.metric, divide_by: handled.metric, guess: 'aht' });
+  }
+  return rows;
+}
+
 export function DiscoverySetup({ source, result, day }) {
   const { t } = useI18n();
   const discovered = result.queues || [];
-  const metrics = (result.metrics || []).map((m) => m.metric);
+  const names = (result.metrics || []).map((m) => m.metric);
   const [catalog, setCatalog] = useState(null); // {queues, valueTypes}
   const [loadError, setLoadError] = useState(null);
   const [selected, setSelected] = useState(() => new Set());
@@ -86,7 +100,7 @@ export function DiscoverySetup({ source, result, day }) {
     Promise.all([loadAll('/queues'), loadAll('/value-types')])
       .then(([queues, valueTypes]) => {
         setCatalog({ queues, valueTypes });
-        setTypes(Object.fromEntries(metrics.map((m) => [m, guessValueType(m, valueTypes)])));
+        setTypes(Object.fromEntries(metricRows(names, valueTypes).map((r) => [r.key, r.guess])));
       })
       .catch(setLoadError);
   }, []);
@@ -96,6 +110,7 @@ export function DiscoverySetup({ source, result, day }) {
   }
   const queues = catalog ? catalog.queues : [];
   const valueTypes = catalog ? catalog.valueTypes : [];
+  const metrics = metricRows(names, valueTypes);
   const picked = discovered.filter((q) => selected.has(q.ext_queue));
   const proposals = proposeIdentifiers(discovered, queues.map((q) => q.identifier));
   const rowOf = (q) => ({
@@ -107,7 +122,7 @@ export function DiscoverySetup({ source, result, day }) {
     ? { identifier: proposeIdentifier(picked[0].ext_queue, picked[0].name), name: picked[0].name || picked[0].ext_queue }
     : { identifier: '', name: '' };
   const oneRow = { identifier: one.identifier || oneProposal.identifier, name: one.name || oneProposal.name };
-  const chosen = metrics.filter((m) => types && types[m]);
+  const chosen = metrics.filter((r) => types && types[r.key]);
   const sameInterval = queues.filter((q) => q.interval_minutes === source.interval_minutes);
   const nQueues = shape === 'each' ? picked.length : (target === 'new' ? 1 : 0);
   const nMappings = (shape === 'each' ? picked.length : 1) * chosen.length;
@@ -132,7 +147,9 @@ export function DiscoverySetup({ source, result, day }) {
   const edit = (ext, changes) => setEdits((old) => ({ ...old, [ext]: { ...(old[ext] || {}), ...changes } }));
 
   const body = () => {
-    const maps = chosen.map((m) => ({ value_type: types[m], metric: m }));
+    const maps = chosen.map((r) => (r.divide_by
+      ? { value_type: types[r.key], metric: r.metric, divide_by: r.divide_by }
+      : { value_type: types[r.key], metric: r.metric }));
     if (shape === 'each') {
       return {
         body: {
@@ -152,7 +169,7 @@ export function DiscoverySetup({ source, result, day }) {
     const { body: req, rows } = body();
     setBusy(true);
     setError(null);
-    setSent({ queues: rows, mappings: chosen });
+    setSent({ queues: rows, mappings: chosen.map((r) => r.key) });
     try {
       const made = await api.post('/mappings/bulk', req);
       let run = null;
@@ -268,13 +285,16 @@ export function DiscoverySetup({ source, result, day }) {
             <th scope="col">${t('setup.value_type')}</th>
           </tr></thead>
           <tbody>
-            ${metrics.map((m, i) => {
+            ${metrics.map((r, i) => {
+              const m = r.key;
               const vt = valueTypes.find((v) => types && v.key === types[m]);
               const weight = vt && vt.combine === 'weighted'
                 ? valueTypes.find((v) => v.key === vt.weight_key) : null;
               return html`
                 <tr data-testid="setup-metric" data-metric=${m} key=${m}>
-                  <td><code>${m}</code></td>
+                  <td>${r.divide_by
+                    ? html`<code>${r.metric}</code> ÷ <code>${r.divide_by}</code>`
+                    : html`<code>${m}</code>`}</td>
                   <td>
                     <select id=${`setup-metric-${i}`} value=${(types && types[m]) || ''}
                             aria-label=${t('setup.value_type_of', { metric: m })}
@@ -282,7 +302,9 @@ export function DiscoverySetup({ source, result, day }) {
                       <option value="">${t('setup.not_mapped')}</option>
                       ${valueTypes.map((v) => html`<option value=${v.key}>${v.name}</option>`)}
                     </select>
-                    ${weight && html`<small class="help">${t('mappings.default_weighted', { name: weight.name })}</small>`}
+                    ${r.divide_by
+                      ? html`<small class="help">${t('setup.ratio_help', { metric: r.metric, per: r.divide_by })}</small>`
+                      : weight && html`<small class="help">${t('mappings.default_weighted', { name: weight.name })}</small>`}
                     <${FieldError} error=${rowError(`m:${m}`)} id=${`setup-metric-error-${i}`} field=${field} />
                   </td>
                 </tr>`;
@@ -310,7 +332,7 @@ export function DiscoverySetup({ source, result, day }) {
             ${(shape === 'each' ? picked.map((q) => [rowOf(q).identifier, [q.ext_queue]])
               : [[target === 'new' ? oneRow.identifier : (queues.find((q) => String(q.id) === target) || {}).identifier,
                 picked.map((q) => q.ext_queue)]])
-              .map(([id, ext]) => html`<li><code>${id}</code> ← ${ext.join(', ')}: ${chosen.map((m) => types[m]).join(', ')}</li>`)}
+              .map(([id, ext]) => html`<li><code>${id}</code> ← ${ext.join(', ')}: ${chosen.map((r) => types[r.key]).join(', ')}</li>`)}
           </ul>
           <div class="actions">
             <button type="button" class="btn btn-primary" id="setup-confirm" disabled=${busy}
