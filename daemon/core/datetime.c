@@ -749,6 +749,24 @@ static int tok_numeric(int kind)
     return kind >= T_YEAR4 && kind <= T_SECOND;
 }
 
+/* 1 when a month token ending at fmt[end] stands for the minutes: right after an hour token
+ * (hh:mm, H.mm, hhmm) or right before the seconds (mm:ss), with at most one ':' or '.'
+ * between. */
+static int minute_position(const struct datetime_format *f, const char *fmt, size_t end)
+{
+    int k = f->n - 1;
+    if (k >= 0 && f->item[k].kind == T_LIT && (f->item[k].lit == ':' || f->item[k].lit == '.')) {
+        k--;
+    }
+    if (k >= 0 && f->item[k].kind == T_HOUR) {
+        return 1;
+    }
+    if (fmt[end] == ':' || fmt[end] == '.') {
+        end++;
+    }
+    return (fmt[end] == 's' && fmt[end + 1] == 's') || (fmt[end] == 'S' && fmt[end + 1] == 'S');
+}
+
 int datetime_format_compile(struct datetime_format *f, const char *fmt, char *why, size_t whysz)
 {
     static const struct {
@@ -757,8 +775,9 @@ int datetime_format_compile(struct datetime_format *f, const char *fmt, char *wh
     } toks[] = {
         {"yyyy", T_YEAR4, 4, 4}, {"yy", T_YEAR2, 2, 2},   {"mm", T_MONTH, 2, 2},
         {"m", T_MONTH, 1, 2},    {"dd", T_DAY, 2, 2},     {"d", T_DAY, 1, 2},
-        {"HH", T_HOUR, 2, 2},    {"H", T_HOUR, 1, 2},     {"MM", T_MINUTE, 2, 2},
-        {"SS", T_SECOND, 2, 2},  {"AM/PM", T_AMPM, 0, 0}, {"am/pm", T_AMPM, 0, 0},
+        {"HH", T_HOUR, 2, 2},    {"H", T_HOUR, 1, 2},     {"hh", T_HOUR, 2, 2},
+        {"h", T_HOUR, 1, 2},     {"MM", T_MINUTE, 2, 2},  {"SS", T_SECOND, 2, 2},
+        {"ss", T_SECOND, 2, 2},  {"AM/PM", T_AMPM, 0, 0}, {"am/pm", T_AMPM, 0, 0},
     };
     int seen[T__COUNT] = {0};
     size_t i = 0, flen;
@@ -781,6 +800,9 @@ int datetime_format_compile(struct datetime_format *f, const char *fmt, char *wh
         }
         if (k < sizeof(toks) / sizeof(toks[0])) {
             int kind = toks[k].kind;
+            if (kind == T_MONTH && minute_position(f, fmt, i + strlen(toks[k].text))) {
+                kind = T_MINUTE; /* hh:mm, mm:ss */
+            }
             int dup =
                 kind == T_YEAR4 || kind == T_YEAR2 ? seen[T_YEAR4] || seen[T_YEAR2] : seen[kind];
             if (dup) {
@@ -789,7 +811,9 @@ int datetime_format_compile(struct datetime_format *f, const char *fmt, char *wh
             seen[kind] = 1;
             f->item[f->n].kind = (unsigned char)kind;
             f->item[f->n].width = toks[k].minw;
+            f->item[f->n].outw = toks[k].minw;
             f->item[f->n].maxw = toks[k].maxw;
+            f->item[f->n].lit = toks[k].text[0];
             f->n++;
             i += strlen(toks[k].text);
             continue;
@@ -797,14 +821,13 @@ int datetime_format_compile(struct datetime_format *f, const char *fmt, char *wh
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
             if (c != 'T') {
                 const char *hint = "";
-                if (c == 'h') {
-                    hint = " (hours are H or HH)";
-                } else if (c == 'M' || c == 'S' || c == 'y') {
-                    hint = " (MM, SS, yy and yyyy come in full)";
+                if (c == 'M' || c == 'S' || c == 's' || c == 'y') {
+                    hint = " (MM, SS, ss, yy and yyyy come in full)";
                 } else if (c == 'Y' || c == 'D') {
                     hint = " (dates use yyyy, mm, dd)";
                 }
-                return fail(why, whysz, "unknown token '%c' in the format%s", c, hint);
+                return fail(why, whysz, "unknown token '%c' in the format%s; %s", c, hint,
+                            DATETIME_TOKENS);
             }
         } else if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7F) {
             return fail(why, whysz, "unexpected byte 0x%02X in the format",
@@ -837,10 +860,12 @@ int datetime_format_compile(struct datetime_format *f, const char *fmt, char *wh
         return fail(why, whysz, "the format's date needs a year, a month and a day");
     }
     if (f->has_time && !(seen[T_HOUR] && seen[T_MINUTE])) {
-        return fail(why, whysz, "the format's time needs an hour (H, HH) and minutes (MM)");
+        return fail(why, whysz,
+                    "the format's time needs an hour (HH, H, hh, h) and minutes (MM, or mm after "
+                    "the hour)");
     }
     if (!f->has_date && !f->has_time) {
-        return fail(why, whysz, "the format has no date or time tokens");
+        return fail(why, whysz, "the format has no date or time tokens; %s", DATETIME_TOKENS);
     }
     return ACDL_OK;
 }
@@ -950,6 +975,52 @@ int datetime_parse_format(const struct datetime_format *f, const char *s, size_t
             return rc;
         }
         out->has_time = 1;
+    }
+    return ACDL_OK;
+}
+
+int datetime_format_write(const struct datetime_format *f, int year, int month, int day, int hour,
+                          int minute, int second, char *out, size_t outsz)
+{
+    size_t o = 0;
+    int ampm = 0;
+    for (int k = 0; k < f->n; k++) {
+        ampm |= f->item[k].kind == T_AMPM;
+    }
+    if (outsz == 0) {
+        return ACDL_EINVAL;
+    }
+    out[0] = '\0';
+    for (int k = 0; k < f->n; k++) {
+        char piece[16];
+        int v = 0, kind = f->item[k].kind;
+        switch (kind) {
+        case T_LIT:
+            piece[0] = f->item[k].lit;
+            piece[1] = '\0';
+            break;
+        case T_BLANKS: snprintf(piece, sizeof(piece), " "); break;
+        case T_AMPM:
+            snprintf(piece, sizeof(piece), "%s",
+                     f->item[k].lit == 'a' ? (hour < 12 ? "am" : "pm") : (hour < 12 ? "AM" : "PM"));
+            break;
+        default:
+            v = kind == T_YEAR4    ? year
+                : kind == T_YEAR2  ? year % 100
+                : kind == T_MONTH  ? month
+                : kind == T_DAY    ? day
+                : kind == T_HOUR   ? (ampm ? (hour % 12 == 0 ? 12 : hour % 12) : hour)
+                : kind == T_MINUTE ? minute
+                                   : second;
+            snprintf(piece, sizeof(piece), "%0*d", (int)f->item[k].outw, v);
+            break;
+        }
+        size_t pl = strlen(piece);
+        if (o + pl >= outsz) {
+            return ACDL_ETOOBIG;
+        }
+        memcpy(out + o, piece, pl + 1);
+        o += pl;
     }
     return ACDL_OK;
 }

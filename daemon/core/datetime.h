@@ -33,15 +33,19 @@
  * by exactly three digits (1,234) is refused as ambiguous (a thousands separator or a decimal
  * comma?).
  *
- * Explicit formats (datetime_format_compile, datetime_parse_format) combine the tokens
+ * Explicit formats (datetime_format_compile, datetime_parse_format, datetime_format_write;
+ * the same tokens for reading source data and writing export files) combine the tokens
  *   yyyy (4-digit year), yy (2-digit year, pivot as above), mm, m (month), dd, d (day),
- *   HH, H (hour), MM (minute), SS (second), AM/PM or am/pm (then the hour runs 1..12; a blank
- *   before it may be missing in the text)
+ *   HH, H, hh, h (hour), MM (minute), SS, ss (second), AM/PM or am/pm (then the hour runs
+ *   1..12; a blank before it may be missing in the text)
  * with literal characters (any ASCII punctuation, digits, 'T'; a blank matches one or more
- * blanks). Tokens are case-sensitive: mm is the month, MM the minute. Two-letter tokens read
- * 1 or 2 digits where a literal or the end follows (dd.mm.yyyy also reads 5.3.2026) and
- * exactly 2 where another number follows directly (ddmmyyyy, HHMMSS); m, d and H read 1 or 2.
- * Examples: "dd.mm.yyyy", "yyyy-mm-dd", "mm/dd/yy", "HH:MM:SS", "H:MM AM/PM",
+ * blanks). mm and m are the month, except right after an hour token or right before the
+ * seconds (at most one ':' or '.' between): there they are the minutes, so "hh:mm:ss" and
+ * "HH:MM:SS" are the same format and "dd.mm.yyyy hh:mm" holds a month and minutes. Two-letter
+ * tokens read 1 or 2 digits where a literal or the end follows (dd.mm.yyyy also reads
+ * 5.3.2026) and exactly 2 where another number follows directly (ddmmyyyy, HHMMSS); m, d, H
+ * and h read 1 or 2. Written, two-letter tokens have 2 digits, one-letter ones no padding.
+ * Examples: "dd.mm.yyyy", "yyyy-mm-dd", "mm/dd/yy", "HH:MM:SS", "hh:mm", "H:MM AM/PM",
  * "yyyy-mm-ddTHH:MM:SS", "dd/mm/yyyy HH:MM".
  *
  * Thread safety: all functions are reentrant; a compiled format may be shared read-only. */
@@ -103,14 +107,25 @@ struct datetime_format {
         unsigned char kind;  /* token kind or literal */
         unsigned char width; /* digits: minimum; maximum is 2 or 4 */
         unsigned char maxw;
-        char lit;
+        unsigned char outw; /* digits when written */
+        char lit;           /* a literal; AM/PM: 'A' or 'a' */
     } item[DATETIME_FORMAT_MAX];
 };
+
+/* The valid tokens, for error messages. */
+#define DATETIME_TOKENS                                                                            \
+    "the tokens are yyyy yy mm m dd d (date), HH H hh h (hour), MM (minute; mm and m after "       \
+    "the hour or before the seconds), SS ss (second), AM/PM am/pm; other characters are copied"
 
 /* Compiles fmt (NUL-terminated). A format needs a complete date (year, month and day), a
  * time (an hour and the minutes), or both; each token at most once. Returns 0 or
  * ACDL_EINVAL with the reason (e.g. "unknown token 'h' (hours are H or HH)"). */
 int datetime_format_compile(struct datetime_format *f, const char *fmt, char *why, size_t whysz);
+
+/* Writes a date and time by a compiled format into out (tokens the format lacks are not
+ * written). Returns 0, or ACDL_ETOOBIG when out is too small. */
+int datetime_format_write(const struct datetime_format *f, int year, int month, int day, int hour,
+                          int minute, int second, char *out, size_t outsz);
 
 /* Parses s by a compiled format. has_date/has_time say what the format holds; the other part
  * is zero. Never sets has_offset. */

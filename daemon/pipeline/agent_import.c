@@ -332,12 +332,131 @@ static void fmt_local(struct rows *r, int64_t t, char out[24])
     snprintf(out, 24, "%s %02d:%02d:%02d", ds, minute / 60, minute % 60, second);
 }
 
+/* A state still running at the start of a later one of the same agent (report_overlaps). */
+struct open_state {
+    int64_t start, end, line;
+    int this_run;
+    char *code, *file; /* owned */
+};
+
+static void open_state_free(struct open_state *o)
+{
+    free(o->code);
+    free(o->file);
+}
+
+static char *column_dup(sqlite3_stmt *s, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(s, i);
+    size_t n = t ? strlen(t) : 0;
+    char *c = malloc(n + 1);
+    if (c) {
+        memcpy(c, t ? t : "", n);
+        c[n] = '\0';
+    }
+    return c;
+}
+
+/* Every pair of an agent's states of the run's days where the later one starts before the
+ * earlier one ends, with at least one of them staged by this run: the first REPORT_MAX pairs
+ * named with file and line of both, all counted. One pass in start order per agent keeps the
+ * states still running (an overlapping pair is found once, from its later state). */
+static void report_overlaps(struct rows *r, int64_t lo, int64_t hi)
+{
+    struct open_state *act = NULL;
+    size_t na = 0, cap = 0;
+    int64_t pairs = 0;
+    char agent[129] = "", a[24], b[24];
+    sqlite3_stmt *s = store_prepare(
+        r->c, "SELECT ext_agent, start, end, code, file, line, run_id = ?4 FROM agent_staged "
+              "WHERE source_id = ?1 AND ext_agent IN (SELECT ext_agent FROM temp.agent_acc) AND "
+              "start >= ?2 AND start < ?3 ORDER BY ext_agent, start");
+    if (!s) {
+        return;
+    }
+    sqlite3_bind_int64(s, 1, r->run->source_id);
+    sqlite3_bind_int64(s, 2, lo);
+    sqlite3_bind_int64(s, 3, hi);
+    sqlite3_bind_int64(s, 4, r->run->id);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *ag = (const char *)sqlite3_column_text(s, 0);
+        int64_t start = sqlite3_column_int64(s, 1);
+        int this_run = sqlite3_column_int(s, 6);
+        size_t w = 0;
+        if (strcmp(agent, ag ? ag : "") != 0) {
+            snprintf(agent, sizeof(agent), "%s", ag ? ag : "");
+            for (size_t k = 0; k < na; k++) {
+                open_state_free(&act[k]);
+            }
+            na = 0;
+        }
+        for (size_t k = 0; k < na; k++) { /* drop the states that ended by now */
+            if (act[k].end > start) {
+                act[w++] = act[k];
+            } else {
+                open_state_free(&act[k]);
+            }
+        }
+        na = w;
+        for (size_t k = 0; k < na; k++) {
+            if (!this_run && !act[k].this_run) {
+                continue;
+            }
+            if (pairs++ < REPORT_MAX) {
+                fmt_local(r, start, a);
+                fmt_local(r, act[k].end, b);
+                rows_log(r, "warn",
+                         "%s:%lld: agent %s: state %s from %s begins while state %s of "
+                         "%s:%lld lasts until %s; both are kept, and while both run the one "
+                         "that began later counts",
+                         (const char *)sqlite3_column_text(s, 4),
+                         (long long)sqlite3_column_int64(s, 5), agent,
+                         (const char *)sqlite3_column_text(s, 3), a, act[k].code, act[k].file,
+                         (long long)act[k].line, b);
+            }
+        }
+        if (sqlite3_column_type(s, 2) == SQLITE_NULL) {
+            continue; /* still going: nothing after it is reported against it */
+        }
+        if (na == cap) {
+            size_t nc = cap ? 2 * cap : 16;
+            struct open_state *g = realloc(act, nc * sizeof(*act));
+            if (!g) {
+                break;
+            }
+            act = g;
+            cap = nc;
+        }
+        struct open_state *o = &act[na];
+        o->start = start;
+        o->end = sqlite3_column_int64(s, 2);
+        o->line = sqlite3_column_int64(s, 5);
+        o->this_run = this_run;
+        o->code = column_dup(s, 3);
+        o->file = column_dup(s, 4);
+        if (!o->code || !o->file) {
+            open_state_free(o);
+            break;
+        }
+        na++;
+    }
+    store_done(s);
+    for (size_t k = 0; k < na; k++) {
+        open_state_free(&act[k]);
+    }
+    free(act);
+    if (pairs > 0) {
+        rows_log(r, "warn", "%lld overlapping pairs of states%s", (long long)pairs,
+                 pairs > REPORT_MAX ? " (the first 200 are named)" : "");
+    }
+}
+
 /* Two rows of one agent with the same start (the later row was kept), and states that begin
- * before the agent's previous state ended: reported with file and line of both. */
+ * before another state of the agent ended: reported with file and line of both. */
 static void report_conflicts(struct rows *r, int64_t lo, int64_t hi)
 {
     int64_t n = 0;
-    char a[24], b[24];
+    char a[24];
     /* rows are collected in arrival order (appending is what keeps a large import fast);
      * repeated starts are looked for only when fewer states were staged than rows collected */
     sqlite3_stmt *s = store_prepare(
@@ -370,40 +489,7 @@ static void report_conflicts(struct rows *r, int64_t lo, int64_t hi)
     if (r->cfg->states.span == SPAN_START_ONLY) {
         goto out; /* each state ends where the next begins: they cannot overlap */
     }
-    s = store_prepare(
-        r->c, "SELECT ext_agent, start, code, file, line, ps, pe, pc, pf, pl FROM (SELECT "
-              "ext_agent, start, end, code, file, line, run_id, lag(start) OVER w AS ps, "
-              "lag(end) OVER w AS pe, lag(code) OVER w AS pc, lag(file) OVER w AS pf, lag(line) "
-              "OVER w AS pl FROM agent_staged WHERE source_id = ?1 AND ext_agent IN (SELECT "
-              "ext_agent FROM temp.agent_acc) AND start >= ?2 AND start < ?3 WINDOW w AS "
-              "(PARTITION BY ext_agent ORDER BY start)) WHERE pe > start AND run_id = ?4");
-    if (!s) {
-        goto out;
-    }
-    sqlite3_bind_int64(s, 1, r->run->source_id);
-    sqlite3_bind_int64(s, 2, lo);
-    sqlite3_bind_int64(s, 3, hi);
-    sqlite3_bind_int64(s, 4, r->run->id);
-    int64_t overlaps = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (overlaps++ < REPORT_MAX) {
-            fmt_local(r, sqlite3_column_int64(s, 1), a);
-            fmt_local(r, sqlite3_column_int64(s, 6), b);
-            rows_log(r, "warn", "%s:%lld: agent %s: state %s from %s overlaps state %s of "
-                     "%s:%lld, which lasts until %s; the later state wins",
-                     (const char *)sqlite3_column_text(s, 3), (long long)sqlite3_column_int64(s, 4),
-                     (const char *)sqlite3_column_text(s, 0),
-                     (const char *)sqlite3_column_text(s, 2), a,
-                     (const char *)sqlite3_column_text(s, 7),
-                     (const char *)sqlite3_column_text(s, 8), (long long)sqlite3_column_int64(s, 9),
-                     b);
-        }
-    }
-    store_done(s);
-    if (overlaps > 0) {
-        rows_log(r, "warn", "%lld overlapping states%s", (long long)overlaps,
-                 overlaps > REPORT_MAX ? " (the first 200 are listed)" : "");
-    }
+    report_overlaps(r, lo, hi);
 out:
     if (n > 0) {
         rows_log(r, "warn", "%lld rows repeated an agent's start time", (long long)n);

@@ -36,6 +36,60 @@ static json_t *as_list(const json_t *group, const char *key_name)
     return list;
 }
 
+/* 1 when a metric's name says it is an average, a ratio or a level (AHT, ASA, avg_talk,
+ * service_level, abandon_rate, sl_pct): summing its interval values means nothing. */
+static int looks_average(const char *name)
+{
+    static const char *const words[] = {"avg",  "average", "mean", "aht",     "asa",   "att",
+                                        "rate", "ratio",   "pct",  "percent", "level", "sl"};
+    char low[72];
+    size_t n = 0;
+    for (; name[n] && n + 1 < sizeof(low); n++) {
+        char c = name[n];
+        low[n] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    low[n] = '\0';
+    if (strchr(low, '%')) {
+        return 1;
+    }
+    /* whole words only: "sl" in "sl_pct", not in "slots"; "att" not in "attempts" */
+    for (char *w = low; *w;) {
+        size_t len = 0;
+        while (w[len] && ((w[len] >= 'a' && w[len] <= 'z') || (w[len] >= '0' && w[len] <= '9'))) {
+            len++;
+        }
+        for (size_t k = 0; len && k < sizeof(words) / sizeof(words[0]); k++) {
+            if (strlen(words[k]) == len && !strncmp(w, words[k], len)) {
+                return 1;
+            }
+        }
+        w += len ? len : 1;
+    }
+    return 0;
+}
+
+/* Per metric what makes sense: the sum for counts and times ("aggregate": "sum"), the mean,
+ * lowest and highest interval value for averages ("aggregate": "average"); rows, total, min,
+ * max and avg are always there. */
+static void describe_metrics(json_t *metrics)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(metrics, i, m)
+    {
+        double rows = (double)json_integer_value(json_object_get(m, "rows"));
+        double total = json_number_value(json_object_get(m, "total"));
+        const char *name = json_string_value(json_object_get(m, "metric"));
+        json_object_set_new(m, "avg", rows > 0 ? json_real(total / rows) : json_null());
+        if (!json_object_get(m, "min")) {
+            json_object_set_new(m, "min", json_null());
+            json_object_set_new(m, "max", json_null());
+        }
+        json_object_set_new(m, "aggregate",
+                            json_string(name && looks_average(name) ? "average" : "sum"));
+    }
+}
+
 int discover_day(struct app *app, int64_t source_id, const char *day, json_t **out, char *err,
                  size_t errsz)
 {
@@ -57,6 +111,7 @@ int discover_day(struct app *app, int64_t source_id, const char *day, json_t **o
                      as_list(json_object_get(d, "metrics"), "metric"), "agents",
                      as_list(json_object_get(d, "agents"), "ext_agent"), "activities",
                      as_list(json_object_get(d, "activities"), "code"));
+    describe_metrics(json_object_get(*out, "metrics"));
     json_decref(p);
     return rc != ACDL_OK ? rc : *out ? ACDL_OK : ACDL_ENOMEM;
 }

@@ -546,8 +546,16 @@ static void digest_row(json_t *digest, const json_t *row)
         json_t *m = digest_entry(digest, "metrics", key);
         json_decref(key);
         if (m) {
-            json_object_set_new(m, "total", json_real(json_number_value(json_object_get(m, "total")) +
-                                                      json_number_value(v)));
+            double x = json_number_value(v);
+            json_t *lo = json_object_get(m, "min"), *hi = json_object_get(m, "max");
+            json_object_set_new(m, "total",
+                                json_real(json_number_value(json_object_get(m, "total")) + x));
+            if (!lo || x < json_number_value(lo)) {
+                json_object_set_new(m, "min", json_real(x));
+            }
+            if (!hi || x > json_number_value(hi)) {
+                json_object_set_new(m, "max", json_real(x));
+            }
         }
     }
     digest_entry(digest, "agents", json_object_get(row, "agent"));

@@ -19,7 +19,7 @@
  * the sink adds to r->preview_row, or its error, or filtered: true) and the log lines go to
  * r->preview_msgs; reading stops (ACDL_ESTOP) after preview_max rows. Every previewed row is
  * also counted in r->preview_digest: {"queues": {ext_queue: {name, rows, first, last}},
- * "metrics": {metric: {rows, total}}, "agents": {ext_agent: {rows}}, "activities": {code:
+ * "metrics": {metric: {rows, total, min, max}}, "agents": {ext_agent: {rows}}, "activities": {code:
  * {rows}}, "errors": [{where, line, error}]}, from the members the sink set (ext_queue,
  * queue_name, local, values, agent, activity); rows with an error (the first
  * ROWS_DIGEST_ERRORS are listed) or filtered do not count. Discovery (preview_max < 0): up to

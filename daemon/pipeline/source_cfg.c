@@ -256,7 +256,7 @@ static int parse_csv(const json_t *o, struct source_cfg *cfg, char *err, size_t 
                                        "archive_folder", "strict", "partial_line_wait_s", NULL};
     char sep[8] = ",", quote[8] = "\"", enc[16] = "utf-8", order[8] = "dmy", after[8] = "keep";
     int skip = 0, header = 1;
-    char why[200] = "";
+    char why[600] = "";
     cfg->partial_line_wait_s = SOURCE_PARTIAL_LINE_WAIT_S;
     struct datetime_format f;
     int rc;
@@ -325,16 +325,20 @@ static int parse_csv(const json_t *o, struct source_cfg *cfg, char *err, size_t 
     }
     if (cfg->date_format[0] &&
         (datetime_format_compile(&f, cfg->date_format, why, sizeof(why)) != ACDL_OK || !f.has_date || f.has_time)) {
-        return fail(err, errsz, "csv.date_format", f.has_time ? "must hold a date only" : why);
+        return fail(err, errsz, "csv.date_format",
+                    why[0] ? why : "must hold a date only (e.g. dd.mm.yyyy; " DATETIME_TOKENS ")");
     }
     if (cfg->time_format[0] &&
         (datetime_format_compile(&f, cfg->time_format, why, sizeof(why)) != ACDL_OK || !f.has_time || f.has_date)) {
-        return fail(err, errsz, "csv.time_format", f.has_date ? "must hold a time only" : why);
+        return fail(err, errsz, "csv.time_format",
+                    why[0] ? why : "must hold a time only (e.g. hh:mm; " DATETIME_TOKENS ")");
     }
     if (cfg->timestamp_format[0] &&
         (datetime_format_compile(&f, cfg->timestamp_format, why, sizeof(why)) != ACDL_OK || !f.has_time || !f.has_date)) {
         return fail(err, errsz, "csv.timestamp_format",
-                    why[0] ? why : "must hold a date and a time (e.g. dd.mm.yyyy HH:MM)");
+                    why[0] ? why
+                           : "must hold a date and a time (e.g. dd.mm.yyyy hh:mm; " DATETIME_TOKENS
+                             ")");
     }
     if (!strcmp(after, "keep")) {
         cfg->after_import = AFTER_KEEP;

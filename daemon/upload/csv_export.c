@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config/roots.h"
+#include "core/datetime.h"
 #include "core/err.h"
 #include "core/tz.h"
 #include "platform/platform.h"
@@ -28,49 +29,34 @@ static const char *const default_columns[][2] = {
     {"Queue", "queue"},          {"Date", "date"},       {"Time", "time"},
     {"IncomingCalls", "offered"}, {"AnsweredCalls", "handled"}, {"AHT", "aht"}};
 
-/* Formats d (date: y m d) or t (time: h m s) by fmt into out. Tokens: date yyyy yy mm dd;
- * time hh mm ss; any character that is not a letter is copied. Returns 0 or ACDL_EINVAL when
- * fmt has another letter or is empty. */
-static int format_fields(const char *fmt, int is_time, int a, int b, int c, char *out,
-                         size_t outsz)
+/* Formats a date (is_time 0: a b c = year month day) or a time (1: hour minute second) by fmt
+ * with the tokens that source formats read (core/datetime.h: yyyy yy mm m dd d, HH H hh h, MM
+ * or mm beside the hour, SS ss, AM/PM). Returns 0, or ACDL_EINVAL with why (may be NULL) when
+ * fmt does not compile, holds the other part, or has a quote. */
+static int format_fields(const char *fmt, int is_time, int a, int b, int c, char *out, size_t outsz,
+                         char *why, size_t whysz)
 {
-    size_t o = 0;
-    if (!*fmt || strlen(fmt) > 32) {
-        return ACDL_EINVAL;
-    }
+    struct datetime_format f;
+    char reason[400] = "";
     out[0] = '\0';
-    for (const char *p = fmt; *p;) {
-        char piece[8];
-        if (!is_time && !strncmp(p, "yyyy", 4)) {
-            snprintf(piece, sizeof(piece), "%04d", a);
-            p += 4;
-        } else if (!is_time && !strncmp(p, "yy", 2)) {
-            snprintf(piece, sizeof(piece), "%02d", a % 100);
-            p += 2;
-        } else if (!strncmp(p, is_time ? "hh" : "mm", 2)) {
-            snprintf(piece, sizeof(piece), "%02d", is_time ? a : b);
-            p += 2;
-        } else if (!strncmp(p, is_time ? "mm" : "dd", 2)) {
-            snprintf(piece, sizeof(piece), "%02d", is_time ? b : c);
-            p += 2;
-        } else if (is_time && !strncmp(p, "ss", 2)) {
-            snprintf(piece, sizeof(piece), "%02d", c);
-            p += 2;
-        } else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '"' ||
-                   *p == '\n' || *p == '\r') {
-            return ACDL_EINVAL;
-        } else {
-            piece[0] = *p++;
-            piece[1] = '\0';
-        }
-        size_t pl = strlen(piece);
-        if (o + pl >= outsz) {
-            return ACDL_EINVAL;
-        }
-        memcpy(out + o, piece, pl + 1);
-        o += pl;
+    if (strlen(fmt) > 32 || strchr(fmt, '"')) {
+        snprintf(reason, sizeof(reason), "at most 32 characters, no quote");
+    } else if (datetime_format_compile(&f, fmt, reason, sizeof(reason)) != ACDL_OK) {
+        /* reason says why */
+    } else if (is_time ? (f.has_date || !f.has_time) : (f.has_time || !f.has_date)) {
+        snprintf(reason, sizeof(reason), "must hold a %s only (%s)", is_time ? "time" : "date",
+                 DATETIME_TOKENS);
+    } else if (datetime_format_write(&f, is_time ? 0 : a, is_time ? 0 : b, is_time ? 0 : c,
+                                     is_time ? a : 0, is_time ? b : 0, is_time ? c : 0, out,
+                                     outsz) != ACDL_OK) {
+        snprintf(reason, sizeof(reason), "writes too long a value");
+    } else {
+        return ACDL_OK;
     }
-    return ACDL_OK;
+    if (why) {
+        snprintf(why, whysz, "%s", reason);
+    }
+    return ACDL_EINVAL;
 }
 
 static int check_key(const char *s)
@@ -178,13 +164,13 @@ static int check(json_t **settings, char *err, size_t errsz)
         snprintf(err, errsz, "separator: one character such as ; , | or a tab");
         return ACDL_EINVAL;
     }
-    if (format_fields(date_fmt, 0, 2026, 12, 31, probe, sizeof(probe)) != ACDL_OK) {
-        snprintf(err, errsz, "date_format: use dd, mm, yy or yyyy and separators, e.g. "
-                             "dd/mm/yyyy or yyyy-mm-dd");
+    if (format_fields(date_fmt, 0, 2026, 12, 31, probe, sizeof(probe), why, sizeof(why)) !=
+        ACDL_OK) {
+        snprintf(err, errsz, "date_format: %s (e.g. dd/mm/yyyy or yyyy-mm-dd)", why);
         return ACDL_EINVAL;
     }
-    if (format_fields(time_fmt, 1, 23, 59, 0, probe, sizeof(probe)) != ACDL_OK) {
-        snprintf(err, errsz, "time_format: use hh, mm and ss and separators, e.g. hh:mm");
+    if (format_fields(time_fmt, 1, 23, 59, 0, probe, sizeof(probe), why, sizeof(why)) != ACDL_OK) {
+        snprintf(err, errsz, "time_format: %s (e.g. hh:mm or HH:MM:SS)", why);
         return ACDL_EINVAL;
     }
     if (decimals < 0 || decimals > 6) {
@@ -194,14 +180,12 @@ static int check(json_t **settings, char *err, size_t errsz)
     if (settings_limit("max_intervals", max_intervals, 100000, err, errsz) != ACDL_OK) {
         return ACDL_EINVAL;
     }
-    if (format_fields(a_date, 0, 2026, 12, 31, probe, sizeof(probe)) != ACDL_OK) {
-        snprintf(err, errsz, "agent_date_format: use dd, mm, yy or yyyy and separators, e.g. "
-                             "yyyy-mm-dd");
+    if (format_fields(a_date, 0, 2026, 12, 31, probe, sizeof(probe), why, sizeof(why)) != ACDL_OK) {
+        snprintf(err, errsz, "agent_date_format: %s (e.g. yyyy-mm-dd)", why);
         return ACDL_EINVAL;
     }
-    if (format_fields(a_time, 1, 23, 59, 0, probe, sizeof(probe)) != ACDL_OK) {
-        snprintf(err, errsz, "agent_time_format: use hh, mm and ss and separators, e.g. "
-                             "hh:mm:ss");
+    if (format_fields(a_time, 1, 23, 59, 0, probe, sizeof(probe), why, sizeof(why)) != ACDL_OK) {
+        snprintf(err, errsz, "agent_time_format: %s (e.g. hh:mm:ss)", why);
         return ACDL_EINVAL;
     }
     char zone[65];
@@ -337,9 +321,10 @@ static int build(const struct upload_target *t, const struct upload_row *rows, s
             if (!strcmp(v, "channel")) {
                 snprintf(cell, sizeof(cell), "%s", r->channel);
             } else if (!strcmp(v, "date")) {
-                format_fields(date_fmt, 0, day.y, day.m, day.d, cell, sizeof(cell));
+                format_fields(date_fmt, 0, day.y, day.m, day.d, cell, sizeof(cell), NULL, 0);
             } else if (!strcmp(v, "time")) {
-                format_fields(time_fmt, 1, minute / 60, minute % 60, second, cell, sizeof(cell));
+                format_fields(time_fmt, 1, minute / 60, minute % 60, second, cell, sizeof(cell),
+                              NULL, 0);
             } else if (upload_row_value(r, v, &x)) {
                 if (decimals == 0) {
                     snprintf(cell, sizeof(cell), "%lld", (long long)llround(x));
@@ -523,10 +508,10 @@ static int build_agents(const struct upload_target *t, const struct upload_agent
                     int minute = 0, second = 0;
                     tz_utc_to_local(tz, at, &day, &minute, &second, NULL);
                     if (strstr(v, "_date")) {
-                        format_fields(dfmt, 0, day.y, day.m, day.d, cell, sizeof(cell));
+                        format_fields(dfmt, 0, day.y, day.m, day.d, cell, sizeof(cell), NULL, 0);
                     } else {
-                        format_fields(tfmt, 1, minute / 60, minute % 60, second, cell,
-                                      sizeof(cell));
+                        format_fields(tfmt, 1, minute / 60, minute % 60, second, cell, sizeof(cell),
+                                      NULL, 0);
                     }
                 }
                 put(&o, cell);

@@ -309,7 +309,7 @@ test('start only on the autumn DST day: the repeated hour goes by row order', as
     ['01:50:00+02:00', '02:10:00+02:00', '02:50:00+02:00', '02:10:00+01:00']);
 });
 
-test('overlapping rows and repeated starts are reported with file and line; the later state wins', async () => {
+test('every overlapping pair and repeated starts are reported with file and line; while states overlap the later-starting one counts', async () => {
   const src = await source('Overlaps', {
     'ov.csv': [
       'Agent;Date;Start;End;State',
@@ -317,6 +317,7 @@ test('overlapping rows and repeated starts are reported with file and line; the 
       'X;2026-11-24;08:30;08:45;TALK',
       'X;2026-11-24;10:00;10:10;READY',
       'X;2026-11-24;10:00;10:20;BREAK',
+      'X;2026-11-24;08:50;08:55;TALK',
     ],
   }, {
     csv: { separator: ';', date_order: 'ymd' },
@@ -329,10 +330,16 @@ test('overlapping rows and repeated starts are reported with file and line; the 
   assertStatus(await paste(src, 'X;hugo@example.com'), 200);
   const r = await run(src.id, '2026-11-24');
   assert.equal(r.state, 'done');
-  assert.ok(r.log.some((l) => /^ov\.csv:3: agent X: state TALK from 2026-11-24 08:30:00 overlaps state READY of ov\.csv:2/.test(l)), r.log.join('\n'));
+  // both later states overlap the first one (not each other): two pairs, each named
+  assert.ok(r.log.some((l) => /^ov\.csv:3: agent X: state TALK from 2026-11-24 08:30:00 begins while state READY of ov\.csv:2 lasts until 2026-11-24 09:00:00; both are kept/.test(l)), r.log.join('\n'));
+  assert.ok(r.log.some((l) => /^ov\.csv:6: agent X: state TALK from 2026-11-24 08:50:00 begins while state READY of ov\.csv:2 lasts until 2026-11-24 09:00:00/.test(l)), r.log.join('\n'));
+  assert.ok(r.log.includes('2 overlapping pairs of states'), r.log.join('\n'));
+  assert.ok(!r.log.some((l) => /wins/.test(l)), r.log.join('\n'));
   assert.ok(r.log.some((l) => /^ov\.csv:5: agent X has a second state starting 2026-11-24 10:00:00 \(first at ov\.csv:4\)/.test(l)), r.log.join('\n'));
+  // the earlier state is not cut short: it counts again after each later one ends
   assert.deepEqual(await spans('hugo@example.com', '2026-11-24'), [
-    '08:00:00-08:30:00 ready', '08:30:00-08:45:00 talk', '08:45:00-09:00:00 ready',
+    '08:00:00-08:30:00 ready', '08:30:00-08:45:00 talk', '08:45:00-08:50:00 ready',
+    '08:50:00-08:55:00 talk', '08:55:00-09:00:00 ready',
     '09:00:00-10:00:00 logged_out', '10:00:00-10:20:00 break',
   ]);
 });
@@ -343,7 +350,7 @@ test('re-importing the same states changes nothing; a corrected file replaces it
   const folder = src.settings.csv.folder;
   const lines = fs.readFileSync(path.join(folder, 'ov.csv'), 'utf8').trim().split('\n');
   // the same rows in another order: another checksum, so it is read, but the same states
-  fs.writeFileSync(path.join(folder, 'ov2.csv'), `${[lines[0], lines[2], lines[1], lines[3], lines[4]].join('\n')}\n`);
+  fs.writeFileSync(path.join(folder, 'ov2.csv'), `${[lines[0], lines[2], lines[1], lines[3], lines[4], lines[5]].join('\n')}\n`);
   const r = await run(src.id, '2026-11-24');
   assert.equal(r.state, 'done');
   assert.equal(r.files_read, 1);

@@ -231,3 +231,62 @@ test('expressions see numbers as numbers, derived values keep their type, date f
   }
   assertStatus(await post({ derived: [{ name: 'stamp', expression: "datetime(unixepoch(day) + 60, 'unixepoch')" }] }), 201);
 });
+
+test('date and time formats: one token set for sources and export targets, errors list the tokens', async () => {
+  const folder = folderWith('formats', ['Split;Day;At;Calls', '7;24.11.2026;8.15;5', '7;24.11.2026;08.30;2']);
+  const post = (csv) => admin.post('/api/v1/sources', {
+    name: `Formats ${Math.random()}`, kind: 'csv', time_zone: 'UTC',
+    settings: { csv: { folder, separator: ';', ...csv }, columns: { queue: 'Split', date: 'Day', time: 'At' }, metrics: { offered: 'Calls' } },
+  });
+  // hh.mm is the hour and the minutes, as in export formats; dd.mm.yyyy keeps mm the month
+  const ok = await post({ date_format: 'dd.mm.yyyy', time_format: 'hh.mm' });
+  assertStatus(ok, 201);
+  const p = await job((await admin.post(`/api/v1/sources/${ok.body.id}/preview`, { day: '2026-11-24' })).headers.location);
+  assert.equal(p.state, 'done', JSON.stringify(p));
+  assert.deepEqual(p.result.rows.map((x) => x.local), ['2026-11-24T08:15', '2026-11-24T08:30'], JSON.stringify(p.result.rows));
+  const stamp = await post({ timestamp_format: 'dd.mm.yyyy hh:mm:ss' });
+  assertStatus(stamp, 201);
+  assert.equal(stamp.body.settings.csv.timestamp_format, 'dd.mm.yyyy hh:mm:ss');
+  const bad = await post({ time_format: 'hh:mi' });
+  assertInvalidField(bad, 'csv.time_format');
+  for (const tok of ['yyyy', 'yy', 'mm', 'dd', 'HH', 'hh', 'MM', 'SS', 'ss', 'AM/PM']) {
+    assert.ok(bad.body.error.message.includes(tok), show(bad));
+  }
+  assertInvalidField(await post({ date_format: 'hh:mm' }), 'csv.date_format');
+
+  const target = (settings) => admin.post('/api/v1/targets', {
+    name: `Export ${Math.random()}`, connector: 'csv-export', settings: { folder: base, ...settings },
+  });
+  const t = await target({ date_format: 'yyyy-mm-dd', time_format: 'HH:MM:SS', agent_time_format: 'H:mm' });
+  assertStatus(t, 201);
+  const tb = await target({ time_format: 'hh:mi' });
+  assertInvalidField(tb, 'time_format');
+  assert.match(tb.body.error.message, /the tokens are yyyy yy mm m dd d/, show(tb));
+  assertInvalidField(await target({ date_format: 'HH:MM' }), 'date_format');
+});
+
+test('discovery shows the sum for counts and times, the mean, lowest and highest for averages', async () => {
+  const folder = folderWith('disc', [
+    'Split;Date;Time;Calls;AHT;Talk;SL_pct',
+    '7;24.11.2026;08:00;10;120;1200;80',
+    '7;24.11.2026;08:15;20;240;4800;90',
+    '8;24.11.2026;08:00;5;180;900;100',
+  ]);
+  const r = await admin.post('/api/v1/sources', {
+    name: 'Disc', kind: 'csv', time_zone: 'UTC',
+    settings: {
+      csv: { folder, separator: ';' }, columns: { queue: 'Split', date: 'Date', time: 'Time' },
+      metrics: { offered: 'Calls', aht: 'AHT', talk_time: 'Talk', sl_pct: 'SL_pct' },
+    },
+  });
+  assertStatus(r, 201);
+  const j = await job((await admin.post(`/api/v1/sources/${r.body.id}/discover`, { day: '2026-11-24' })).headers.location);
+  assert.equal(j.state, 'done', JSON.stringify(j));
+  const m = Object.fromEntries(j.result.metrics.map((x) => [x.metric, x]));
+  assert.deepEqual([m.offered.aggregate, m.talk_time.aggregate, m.aht.aggregate, m.sl_pct.aggregate], ['sum', 'sum', 'average', 'average']);
+  assert.equal(m.offered.total, 35);
+  assert.equal(m.talk_time.total, 6900);
+  assert.deepEqual([m.aht.rows, m.aht.min, m.aht.avg, m.aht.max], [3, 120, 180, 240]);
+  assert.deepEqual([m.sl_pct.min, m.sl_pct.avg, m.sl_pct.max], [80, 90, 100]);
+  assert.deepEqual([m.offered.min, m.offered.max], [5, 20]);
+});

@@ -399,7 +399,7 @@ static void fmt_ok(const char *fmt, const char *s, int y, int mo, int d, int h, 
 {
     struct datetime_format f;
     struct datetime_stamp out;
-    char why[96] = "";
+    char why[400] = "";
     int rc = datetime_format_compile(&f, fmt, why, sizeof(why));
     memset(&out, 0, sizeof(out));
     if (rc == 0) {
@@ -424,7 +424,7 @@ static void fmt_bad(const char *fmt, const char *s, const char *reason, int line
 {
     struct datetime_format f;
     struct datetime_stamp out;
-    char why[96] = "";
+    char why[400] = "";
     int rc = datetime_format_compile(&f, fmt, why, sizeof(why));
     if (rc == 0 && s) {
         rc = datetime_parse_format(&f, s, strlen(s), &out, why, sizeof(why));
@@ -432,7 +432,7 @@ static void fmt_bad(const char *fmt, const char *s, const char *reason, int line
         snprintf(why, sizeof(why), "(format compiled)");
     }
     if (rc != ACDL_EINVAL || strcmp(why, reason) != 0) {
-        char what[240];
+        char what[1000];
         snprintf(what, sizeof(what), "format '%s' on '%s': rc %d, reason '%s', expected '%s'", fmt,
                  s ? s : "-", rc, why, reason);
         check_record(0, __FILE__, line, what);
@@ -497,18 +497,50 @@ static void test_formats(void)
 
     /* compile errors */
     FMT_BAD("", NULL, "empty format");
-    FMT_BAD("hh:MM", NULL, "unknown token 'h' in the format (hours are H or HH)");
-    FMT_BAD("HH:M", NULL, "unknown token 'M' in the format (MM, SS, yy and yyyy come in full)");
-    FMT_BAD("YYYY-MM-DD", NULL, "unknown token 'Y' in the format (dates use yyyy, mm, dd)");
+    FMT_BAD(
+        "HH:M", NULL,
+        "unknown token 'M' in the format (MM, SS, ss, yy and yyyy come in full); " DATETIME_TOKENS);
+    FMT_BAD("YYYY-MM-DD", NULL,
+            "unknown token 'Y' in the format (dates use yyyy, mm, dd); " DATETIME_TOKENS);
+    FMT_BAD(
+        "hh:mm:s", NULL,
+        "unknown token 's' in the format (MM, SS, ss, yy and yyyy come in full); " DATETIME_TOKENS);
     FMT_BAD("dd.mm", NULL, "the format's date needs a year, a month and a day");
     FMT_BAD("dd.mm.yyyy.yy", NULL, "the year appears twice in the format");
-    FMT_BAD("HH", NULL, "the format's time needs an hour (H, HH) and minutes (MM)");
-    FMT_BAD("MM:SS", NULL, "the format's time needs an hour (H, HH) and minutes (MM)");
-    FMT_BAD("---", NULL, "the format has no date or time tokens");
+    FMT_BAD(
+        "HH", NULL,
+        "the format's time needs an hour (HH, H, hh, h) and minutes (MM, or mm after the hour)");
+    FMT_BAD(
+        "MM:SS", NULL,
+        "the format's time needs an hour (HH, H, hh, h) and minutes (MM, or mm after the hour)");
+    FMT_BAD("---", NULL, "the format has no date or time tokens; " DATETIME_TOKENS);
     FMT_BAD("dd.mm.yyyy\x01", NULL, "unexpected byte 0x01 in the format");
     FMT_BAD("d.d.d.d.d.d.d.d.d.d.d.d.d.d.d.d.d.d.d.d", NULL, "the day appears twice in the format");
     FMT_BAD("..................................", NULL, "format too long");
+    /* one token set: lower-case hours and seconds, mm as the minutes beside them */
+    FMT_TIME("hh:mm", "08:45", 8, 45, 0);
+    FMT_TIME("hh:mm:ss", "8:45:12", 8, 45, 12);
+    FMT_TIME("h.mm", "8.05", 8, 5, 0);
+    FMT_TIME("hhmm", "0845", 8, 45, 0);
+    FMT_TIME("hh:MM:SS", "23:59:58", 23, 59, 58);
+    FMT_DATE("dd.mm.yyyy", "05.03.2026", 2026, 3, 5);
+    FMT_BAD("dd.mm.yyyy hh:mm", "05.03.2026 08:61", "minute 61 out of range");
+    FMT_BAD(
+        "mm:ss", NULL,
+        "the format's time needs an hour (HH, H, hh, h) and minutes (MM, or mm after the hour)");
     struct datetime_format f;
+    char w[64];
+    CHECK_EQ_INT(datetime_format_compile(&f, "dd.mm.yyyy hh:mm", w, sizeof(w)), ACDL_OK);
+    CHECK(f.has_date && f.has_time);
+    CHECK_EQ_INT(datetime_format_write(&f, 2026, 3, 5, 8, 7, 9, w, sizeof(w)), ACDL_OK);
+    CHECK_EQ_STR(w, "05.03.2026 08:07");
+    CHECK_EQ_INT(datetime_format_compile(&f, "d/m/yy H:MM:SS am/pm", w, sizeof(w)), ACDL_OK);
+    CHECK_EQ_INT(datetime_format_write(&f, 2026, 3, 5, 15, 7, 9, w, sizeof(w)), ACDL_OK);
+    CHECK_EQ_STR(w, "5/3/26 3:07:09 pm");
+    CHECK_EQ_INT(datetime_format_compile(&f, "yyyy-mm-ddTHH:MM:SS", w, sizeof(w)), ACDL_OK);
+    CHECK_EQ_INT(datetime_format_write(&f, 2026, 12, 31, 0, 0, 0, w, sizeof(w)), ACDL_OK);
+    CHECK_EQ_STR(w, "2026-12-31T00:00:00");
+    CHECK_EQ_INT(datetime_format_write(&f, 2026, 12, 31, 0, 0, 0, w, 8), ACDL_ETOOBIG);
     CHECK_EQ_INT(datetime_format_compile(&f, NULL, NULL, 0), ACDL_EINVAL);
     /* a date-only format gives no time and vice versa */
     struct datetime_stamp st;

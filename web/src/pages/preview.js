@@ -93,7 +93,9 @@ function Discovery({ source, result, day }) {
         <h3>${t('discover.metrics')}</h3>
         <${DiscoveryTable} testid="discovery-metrics"
           head=${[t('discover.metric'), t('discover.rows'), t('discover.total')]}
-          rows=${result.metrics.map((m) => [m.metric, m.rows, formatNumber(lang, m.total)])} />
+          rows=${result.metrics.map((m) => [m.metric, m.rows, m.aggregate === 'average'
+            ? t('discover.average', { avg: formatNumber(lang, m.avg), min: formatNumber(lang, m.min), max: formatNumber(lang, m.max) })
+            : formatNumber(lang, m.total)])} />
         <${DiscoverySetup} source=${source} result=${result} day=${day} />`}
       ${result.agents.length > 0 && html`
         <h3>${t('discover.agents')}</h3>
