@@ -203,6 +203,12 @@ int settings_int(const json_t *settings, const char *key, int def)
     return json_is_integer(v) ? (int)json_integer_value(v) : def;
 }
 
+int settings_bool(const json_t *settings, const char *key, int def)
+{
+    json_t *v = json_object_get(settings, key);
+    return json_is_boolean(v) ? json_is_true(v) : def;
+}
+
 int settings_post(const struct upload_target *t, const char *url, const struct upload_payload *p,
                   const char *key, struct upload_answer *a)
 {
@@ -219,5 +225,6 @@ int settings_post(const struct upload_target *t, const char *url, const struct u
     rq.ca_pem = settings_str(t->settings, "ca_pem", "");
     rq.pin_sha256 = settings_str(t->settings, "pin_sha256", "");
     rq.timeout_s = settings_int(t->settings, "timeout_seconds", 30);
+    rq.direct = !settings_bool(t->settings, "use_proxy", 1);
     return https_send(&rq, a);
 }

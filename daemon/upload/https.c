@@ -565,7 +565,7 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
         return ACDL_OK;
     }
     c.deadline = plat_monotonic_ms() + (int64_t)(rq->timeout_s > 0 ? rq->timeout_s : 30) * 1000;
-    const char *proxy = proxy_for(host);
+    const char *proxy = rq->direct ? NULL : proxy_for(host);
     if ((proxy ? proxy_tunnel(&c, proxy, host, port, a)
                : tcp_connect(&c, host, port, UPLOAD_FAIL_TCP, a)) != ACDL_OK) {
         goto out;

@@ -20,6 +20,7 @@ struct https_request {
     const char *ca_file;         /* "" or NULL: none; else a PEM file inside the import roots */
     const char *pin_sha256;      /* "" or NULL: none; else 64 hex digits of the leaf's DER */
     int timeout_s;               /* for the whole exchange */
+    int direct;                  /* 1: connect directly even when https_proxy is set */
 };
 
 #define HTTPS_CA_MAX (256 * 1024) /* bytes of PEM text a CA file or ca_pem may hold */

@@ -12,24 +12,25 @@
 static int check(json_t **settings, char *err, size_t errsz)
 {
     const char *url = NULL, *ca = "", *ca_pem = "", *pin = "";
-    int timeout = 30, max_intervals = 1000;
+    int timeout = 30, max_intervals = 1000, use_proxy = 1;
     json_error_t je;
-    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:s, s?s, s?s, s?s, s?i, s?i}", "url", &url,
-                       "ca_file", &ca, "ca_pem", &ca_pem, "pin_sha256", &pin, "timeout_seconds",
-                       &timeout, "max_intervals", &max_intervals) != 0) {
-        snprintf(
-            err, errsz,
-            "settings: %s (https-json takes url, ca_file, ca_pem, pin_sha256, timeout_seconds, "
-            "max_intervals)",
-            je.text);
+    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:s, s?s, s?s, s?s, s?i, s?i, s?b}", "url",
+                       &url, "ca_file", &ca, "ca_pem", &ca_pem, "pin_sha256", &pin,
+                       "timeout_seconds", &timeout, "max_intervals", &max_intervals, "use_proxy",
+                       &use_proxy) != 0) {
+        snprintf(err, errsz,
+                 "settings: %s (https-json takes url, ca_file, ca_pem, pin_sha256, "
+                 "timeout_seconds, max_intervals, use_proxy)",
+                 je.text);
         return ACDL_EINVAL;
     }
     if (settings_https_check("url", url, ca, ca_pem, pin, timeout, err, errsz) != ACDL_OK ||
         settings_limit("max_intervals", max_intervals, 10000, err, errsz) != ACDL_OK) {
         return ACDL_EINVAL;
     }
-    json_t *n = json_pack("{s:s, s:s, s:s, s:i, s:i}", "url", url, "ca_file", ca, "pin_sha256",
-                          pin, "timeout_seconds", timeout, "max_intervals", max_intervals);
+    json_t *n = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b}", "url", url, "ca_file", ca, "pin_sha256",
+                          pin, "timeout_seconds", timeout, "max_intervals", max_intervals,
+                          "use_proxy", use_proxy);
     if (!n || (*ca_pem && json_object_set_new(n, "ca_pem", json_string(ca_pem)) != 0)) {
         json_decref(n);
         return ACDL_ENOMEM;

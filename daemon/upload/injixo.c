@@ -23,16 +23,17 @@ static int check(json_t **settings, char *err, size_t errsz)
 {
     const char *base = DEFAULT_BASE, *ext = "acdlink", *ca = "", *ca_pem = "", *pin = "";
     json_int_t icid = 0;
-    int timeout = 30, max_intervals = 50;
+    int timeout = 30, max_intervals = 50, use_proxy = 1;
     json_error_t je;
-    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:I, s?s, s?s, s?s, s?s, s?s, s?i, s?i}",
+    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:I, s?s, s?s, s?s, s?s, s?s, s?i, s?i, s?b}",
                        "integration_configuration_id", &icid, "base_url", &base, "external_system",
                        &ext, "ca_file", &ca, "ca_pem", &ca_pem, "pin_sha256", &pin,
-                       "timeout_seconds", &timeout, "max_intervals", &max_intervals) != 0) {
+                       "timeout_seconds", &timeout, "max_intervals", &max_intervals, "use_proxy",
+                       &use_proxy) != 0) {
         snprintf(err, errsz,
                  "settings: %s (injixo-api takes integration_configuration_id, base_url, "
                  "external_system, ca_file, ca_pem, pin_sha256, timeout_seconds, "
-                 "max_intervals)",
+                 "max_intervals, use_proxy)",
                  je.text);
         return ACDL_EINVAL;
     }
@@ -55,10 +56,10 @@ static int check(json_t **settings, char *err, size_t errsz)
         bl--;
     }
     snprintf(trimmed, sizeof(trimmed), "%.*s", (int)bl, base);
-    json_t *n = json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:i}", "integration_configuration_id",
-                          icid, "base_url", trimmed, "external_system", ext, "ca_file", ca,
-                          "pin_sha256", pin, "timeout_seconds", timeout, "max_intervals",
-                          max_intervals);
+    json_t *n = json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:i, s:i, s:b}", "integration_configuration_id", icid,
+        "base_url", trimmed, "external_system", ext, "ca_file", ca, "pin_sha256", pin,
+        "timeout_seconds", timeout, "max_intervals", max_intervals, "use_proxy", use_proxy);
     /* ca_pem only when given: settings saved before it existed read the same */
     if (!n || (*ca_pem && json_object_set_new(n, "ca_pem", json_string(ca_pem)) != 0)) {
         json_decref(n);

@@ -16,6 +16,7 @@ int settings_limit(const char *field, int v, int max, char *err, size_t errsz);
 /* A string / integer member of normalised settings, or def (borrowed). */
 const char *settings_str(const json_t *settings, const char *key, const char *def);
 int settings_int(const json_t *settings, const char *key, int def);
+int settings_bool(const json_t *settings, const char *key, int def);
 /* POSTs p to url with the target's secret as bearer, its CA file, pin and timeout. */
 int settings_post(const struct upload_target *t, const char *url, const struct upload_payload *p,
                   const char *key, struct upload_answer *a);

@@ -69,6 +69,7 @@ test('create, read, change and delete a target; defaults are filled in', async (
   assert.deepEqual(r.body.settings, {
     base_url: 'https://api.injixo.com', ca_file: '', external_system: 'acdlink',
     integration_configuration_id: 4711, max_intervals: 50, pin_sha256: '', timeout_seconds: 30,
+    use_proxy: true,
   });
   assertError(await admin.post('/api/v1/targets', injixo('cloud wfm', {})), 409, 'conflict');
   const p = await operator.patch(`/api/v1/targets/${r.body.id}`, { enabled: false, name: 'Cloud' });
@@ -188,7 +189,7 @@ test('connection test: one clear message per failure class', async () => {
   fs.rmSync(folder, { recursive: true, force: true });
 });
 
-test('https_proxy: the connection goes through CONNECT; a dead proxy is named', async () => {
+test('https_proxy: the connection goes through CONNECT, a dead proxy is named, use_proxy false goes direct', async () => {
   const proxy = await startProxy();
   const dead = await closedPort();
   const p = await startDaemon({ env: { https_proxy: proxy.url }, users: [{ name: 'root', role: 'admin', password: 'root-Passw0rd-long-enough' }] });
@@ -205,6 +206,14 @@ test('https_proxy: the connection goes through CONNECT; a dead proxy is named', 
         assert.equal(res.failure, 'proxy', JSON.stringify(res));
         assert.match(res.message, /^Proxy: the proxy: connecting to 127\.0\.0\.1 port \d+ failed.*Check https_proxy/);
       }
+      // use_proxy false: straight to the WFM, whatever https_proxy says
+      const direct = await s.patch(`/api/v1/targets/${t.id}`, { settings: { ...t.settings, use_proxy: false } });
+      assertStatus(direct, 200);
+      assert.equal(direct.body.settings.use_proxy, false);
+      const dres = await testTarget(s, t.id);
+      assert.equal(dres.ok, true, JSON.stringify(dres));
+      assert.deepEqual(proxy.tunnels, [`localhost:${wfm.port}`], 'no tunnel for a direct target');
+      assertInvalidField(await s.patch(`/api/v1/targets/${t.id}`, { settings: { ...t.settings, use_proxy: 'no' } }), 'use_proxy');
     }
   } finally {
     await p.stop();

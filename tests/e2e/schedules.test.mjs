@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { exact, launchBrowser, until } from '../lib/browser.mjs';
+import { closeBrowser, exact, launchBrowser, signIn, until } from '../lib/browser.mjs';
 import { REPO_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 
 const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
@@ -75,20 +75,11 @@ before(async () => {
   })).body;
   assert.ok(source && source.id, 'the second source is created');
   ({ context, page, profileDir } = await launchBrowser(daemon, { timezoneId: 'UTC', pageErrors, cspViolations }));
-  await page.goto(`${daemon.url}/`);
-  await page.fill('#login-username', ADMIN.name);
-  await page.fill('#login-password', ADMIN.password);
-  await page.click('#login-submit');
-  await page.locator('#current-user').waitFor();
+  await signIn(page, daemon, ADMIN);
 });
 
 after(async () => {
-  if (context) {
-    await context.close().catch(() => {});
-  }
-  if (profileDir) {
-    await fsp.rm(profileDir, { recursive: true, force: true });
-  }
+  await closeBrowser(context, profileDir);
   if (daemon) {
     await daemon.stop();
   }

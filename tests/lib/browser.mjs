@@ -81,3 +81,22 @@ export async function waitValue(page, selector, value, timeoutMs = 30000) {
     throw new Error(`${selector} never held '${value}' (it holds '${now}'): ${e.message}`);
   });
 }
+
+/** Signs user in through the login form and waits for the signed-in header. */
+export async function signIn(page, daemon, user) {
+  await page.goto(`${daemon.url}/`);
+  await page.fill('#login-username', user.name);
+  await page.fill('#login-password', user.password);
+  await page.click('#login-submit');
+  await page.locator('#current-user').waitFor();
+}
+
+/** Closes what launchBrowser opened (either may be undefined when before() failed early). */
+export async function closeBrowser(context, profileDir) {
+  if (context) {
+    await context.close().catch(() => {});
+  }
+  if (profileDir) {
+    await fs.promises.rm(profileDir, { recursive: true, force: true });
+  }
+}

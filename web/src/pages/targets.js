@@ -5,6 +5,7 @@ import { html } from '../html.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n/index.js';
 import { RootsHint } from '../roots.js';
+import { TargetEditForm } from './target_edit.js';
 import {
   ConfirmButton, ErrorBox, Notice, ReadOnlyNote, canChange, isAdmin, useScrollToError,
 } from '../components.js';
@@ -119,7 +120,7 @@ async function connectionTest(id) {
   return { ok: false, failure: 'timeout', message: '' };
 }
 
-function TargetRow({ target, editable, admin, onChanged, onDeleted }) {
+function TargetRow({ target, editable, admin, onEdit, onChanged, onDeleted }) {
   const { t } = useI18n();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
@@ -165,6 +166,8 @@ function TargetRow({ target, editable, admin, onChanged, onDeleted }) {
         ${editable && html`
           <button type="button" class="btn btn-small" disabled=${busy} data-testid="target-test"
                   onClick=${test}>${t('targets.test')}</button>
+          <button type="button" class="btn btn-small" disabled=${busy} data-testid="target-edit"
+                  onClick=${() => onEdit(target)}>${t('common.edit')}</button>
           <button type="button" class="btn btn-small" disabled=${busy} data-testid="target-toggle"
                   onClick=${toggle}>${target.enabled ? t('targets.disable') : t('targets.enable')}</button>
           <${ConfirmButton} label=${t('common.delete')} disabled=${busy}
@@ -202,6 +205,21 @@ export function TargetsPage({ session }) {
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState('');
+  const [editing, setEditing] = useState(null); // {target, key}
+  const top = useRef(null);
+
+  const openEdit = (target) => {
+    setNotice('');
+    setEditing({ target, key: `${target.id}-${Date.now()}` });
+    if (top.current && typeof top.current.scrollIntoView === 'function') {
+      top.current.scrollIntoView({ block: 'start' });
+    }
+  };
+  const onEdited = (target, how) => {
+    setEditing(null);
+    setItems((old) => old.map((o) => (o.id === target.id ? target : o)));
+    setNotice(t(how === 'unchanged' ? 'targets.edit.unchanged_notice' : 'targets.edit.saved_notice', { name: target.name }));
+  };
 
   const load = async () => {
     setLoading(true);
@@ -219,13 +237,16 @@ export function TargetsPage({ session }) {
   }, []);
 
   return html`
-    <section class="page" data-testid="targets-page">
+    <section class="page" data-testid="targets-page" ref=${top}>
       <h1>${t('targets.title')}</h1>
       <p class="muted">${t('targets.intro')}</p>
       ${editable
         ? html`<${CreateTargetForm} session=${session} onStart=${() => setNotice('')}
                                     onCreated=${(x) => { setNotice(t('targets.created_notice', { name: x.name })); load(); }} />`
         : html`<${ReadOnlyNote} />`}
+      ${editing && html`
+        <${TargetEditForm} key=${editing.key} target=${editing.target} session=${session}
+                           onCancel=${() => setEditing(null)} onSaved=${onEdited} />`}
       <${Notice} text=${notice} testid="targets-notice" />
       <div class="card">
         <h2>${t('targets.list_title')}</h2>
@@ -242,9 +263,9 @@ export function TargetsPage({ session }) {
             </tr></thead>
             <tbody>
               ${items.map((x) => html`
-                <${TargetRow} key=${x.id} target=${x} editable=${editable} admin=${admin}
-                              onChanged=${(n) => setItems((old) => old.map((o) => (o.id === n.id ? n : o)))}
-                              onDeleted=${(d) => { setItems((old) => old.filter((o) => o.id !== d.id)); setNotice(t('targets.deleted_notice', { name: d.name })); }} />`)}
+                <${TargetRow} key=${x.id} target=${x} editable=${editable} admin=${admin} onEdit=${openEdit}
+                              onChanged=${(n) => { setItems((old) => old.map((o) => (o.id === n.id ? n : o))); if (editing && editing.target.id === n.id) setEditing(null); }}
+                              onDeleted=${(d) => { setItems((old) => old.filter((o) => o.id !== d.id)); if (editing && editing.target.id === d.id) setEditing(null); setNotice(t('targets.deleted_notice', { name: d.name })); }} />`)}
               ${!loading && !error && items.length === 0 && html`
                 <tr><td colspan="6" class="empty">${t('targets.empty')}</td></tr>`}
             </tbody>
