@@ -898,7 +898,7 @@ export default {
   "setup.shape": "Wie aus den externen Queues WFM-Queues werden",
   "setup.shape_each": "Eine WFM-Queue je externer Queue",
   "setup.shape_one": "Diese externen Queues in eine WFM-Queue",
-  "setup.select_all": "Alle externen Queues auswählen",
+  "setup.select_all": "Alle externen Queues auswählen, die noch keine Zuordnung liest",
   "setup.pick": "Externe Queue {queue} auswählen",
   "setup.identifier": "WFM-Kennung",
   "setup.wfm_name": "WFM-Name",
@@ -1002,4 +1002,6 @@ export default {
   "users.role_change_confirm": "Rolle ändern",
   "mappings.unmapped_nothing_imported": "Noch wurde nichts importiert: externe Queues erscheinen hier nach dem ersten Lauf einer Quelle.",
   "setup.ratio_help": "Summe von {metric} geteilt durch die Summe von {per} (eine Formel).",
+  "setup.mapped": "zugeordnet",
+  "setup.mapped_help": "Eine Zuordnung liest diese externe Queue bereits; „Alle auswählen“ lässt sie aus.",
 };

@@ -898,7 +898,7 @@ export default {
   "setup.shape": "How the external queues become WFM queues",
   "setup.shape_each": "One WFM queue per external queue",
   "setup.shape_one": "These external queues into one WFM queue",
-  "setup.select_all": "Select all external queues",
+  "setup.select_all": "Select every external queue no mapping reads yet",
   "setup.pick": "Select external queue {queue}",
   "setup.identifier": "WFM identifier",
   "setup.wfm_name": "WFM name",
@@ -1002,4 +1002,6 @@ export default {
   "users.role_change_confirm": "Change role",
   "mappings.unmapped_nothing_imported": "Nothing has been imported yet: external queues appear here after the first run of a source.",
   "setup.ratio_help": "The sum of {metric} divided by the sum of {per} (a formula).",
+  "setup.mapped": "mapped",
+  "setup.mapped_help": "A mapping reads this external queue already; \"select all\" leaves it out.",
 };

@@ -898,7 +898,7 @@ export default {
   "setup.shape": "Comment les files externes deviennent des files WFM",
   "setup.shape_each": "Une file WFM par file externe",
   "setup.shape_one": "Ces files externes dans une seule file WFM",
-  "setup.select_all": "Sélectionner toutes les files externes",
+  "setup.select_all": "Sélectionner toutes les files externes qu'aucune correspondance ne lit encore",
   "setup.pick": "Sélectionner la file externe {queue}",
   "setup.identifier": "Identifiant WFM",
   "setup.wfm_name": "Nom WFM",
@@ -1002,4 +1002,6 @@ export default {
   "users.role_change_confirm": "Changer le rôle",
   "mappings.unmapped_nothing_imported": "Rien n'a encore été importé : les files externes apparaissent ici après la première exécution d'une source.",
   "setup.ratio_help": "La somme de {metric} divisée par la somme de {per} (une formule).",
+  "setup.mapped": "associée",
+  "setup.mapped_help": "Une correspondance lit déjà cette file externe ; « tout sélectionner » la laisse de côté.",
 };

@@ -97,9 +97,9 @@ export function DiscoverySetup({ source, result, day }) {
   const [done, setDone] = useState(null); // {made, run}
 
   useEffect(() => {
-    Promise.all([loadAll('/queues'), loadAll('/value-types')])
-      .then(([queues, valueTypes]) => {
-        setCatalog({ queues, valueTypes });
+    Promise.all([loadAll('/queues'), loadAll('/value-types'), loadAll('/ext-queues', { source_id: source.id })])
+      .then(([queues, valueTypes, staged]) => {
+        setCatalog({ queues, valueTypes, mapped: staged.filter((e) => e.mapped).map((e) => e.ext_queue) });
         setTypes(Object.fromEntries(metricRows(names, valueTypes).map((r) => [r.key, r.guess])));
       })
       .catch(setLoadError);
@@ -139,10 +139,14 @@ export function DiscoverySetup({ source, result, day }) {
       return next;
     });
   };
-  const allPicked = picked.length === discovered.length;
+  // "all": every external queue that no mapping reads yet (or every one when all are mapped)
+  const mapped = new Set(catalog ? catalog.mapped : []);
+  const unmappedOnes = discovered.filter((q) => !mapped.has(q.ext_queue));
+  const all = unmappedOnes.length ? unmappedOnes : discovered;
+  const allPicked = picked.length > 0 && all.every((q) => selected.has(q.ext_queue));
   const toggleAll = () => {
     setConfirming(false);
-    setSelected(allPicked ? new Set() : new Set(discovered.map((q) => q.ext_queue)));
+    setSelected(allPicked ? new Set() : new Set(all.map((q) => q.ext_queue)));
   };
   const edit = (ext, changes) => setEdits((old) => ({ ...old, [ext]: { ...(old[ext] || {}), ...changes } }));
 
@@ -181,7 +185,11 @@ export function DiscoverySetup({ source, result, day }) {
       setSelected(new Set());
       setEdits({});
       setOne({ identifier: '', name: '' });
-      setCatalog((old) => ({ ...old, queues: [...old.queues, ...made.queues.filter((q) => !old.queues.some((o) => o.id === q.id))] }));
+      setCatalog((old) => ({
+        ...old,
+        queues: [...old.queues, ...made.queues.filter((q) => !old.queues.some((o) => o.id === q.id))],
+        mapped: [...old.mapped, ...made.mappings.flatMap((m) => m.inputs.map((i) => i.ext_queue))],
+      }));
     } catch (err) {
       setError(err);
       setConfirming(false);
@@ -236,7 +244,8 @@ export function DiscoverySetup({ source, result, day }) {
                   <td><input type="checkbox" id=${`setup-pick-${i}`} checked=${on}
                              aria-label=${t('setup.pick', { queue: q.ext_queue })}
                              onChange=${() => toggle(q.ext_queue)} /></td>
-                  <td><code>${q.ext_queue}</code></td>
+                  <td><code>${q.ext_queue}</code>${mapped.has(q.ext_queue) && html`
+                    ${' '}<span class="tag" data-testid="setup-mapped" title=${t('setup.mapped_help')}>${t('setup.mapped')}</span>`}</td>
                   <td>${q.name || html`<span class="muted">–</span>`}</td>
                   <td>${q.rows}</td>
                   ${shape === 'each' && html`
