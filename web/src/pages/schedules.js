@@ -272,6 +272,21 @@ export function SchedulesPage({ session }) {
     load();
   }, []);
 
+  // Once the earliest shown firing has passed, read the list again (its next firing and last
+  // run changed); at least 5 s apart, at the latest after 10 minutes.
+  useEffect(() => {
+    const times = items.filter((s) => s.enabled && s.source.enabled && s.next_run_at)
+      .map((s) => Date.parse(s.next_run_at));
+    if (!times.length) {
+      return undefined;
+    }
+    const wait = Math.min(Math.max(Math.min(...times) - Date.now() + 5000, 5000), 600000);
+    const timer = setTimeout(() => {
+      loadAll('/schedules').then(setItems).catch(() => {}); // a failed read keeps the list
+    }, wait);
+    return () => clearTimeout(timer);
+  }, [items]);
+
   const openForm = (schedule) => {
     setNotice('');
     setOpen({ schedule, key: `${schedule ? schedule.id : 'new'}-${Date.now()}` });
