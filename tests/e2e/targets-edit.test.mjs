@@ -3,9 +3,9 @@
 // target (folder, prefix, separator, date and time formats, header, decimals, columns, agent
 // columns, agent time zone) is changed on the target's edit form; refusals of the API (422)
 // appear at the field they name; the API key is never sent back by the daemon nor by the form
-// unless a new one is typed, and the stored key keeps working until it is replaced. Real
-// daemon behind a dead https_proxy, a strict TLS receiver (tests/lib/wfm.mjs), Debian's
-// headless Chromium.
+// unless a new one is typed (operators get no key field at all), and the stored key keeps
+// working until it is replaced. Real daemon behind a dead https_proxy, a strict TLS receiver
+// (tests/lib/wfm.mjs), Debian's headless Chromium.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -231,6 +231,27 @@ test('csv-export: folder, formats, columns and agent settings are edited; 422s a
   });
   // the row shows the new folder
   await page.locator(`[data-testid="target-row"][data-id="${files.id}"]`).filter({ hasText: path.join(tmp, 'wfm-in') }).waitFor();
+});
+
+test('an operator edits settings but sees no key field and sends no key', async () => {
+  const OP = { name: 'op', password: 'operator-Passw0rd-e2e-long' };
+  assert.equal((await api.post('/api/v1/users', { name: OP.name, role: 'operator', password: OP.password })).status, 201);
+  await page.click('#logout');
+  await page.locator('#login-username').waitFor();
+  await signIn(page, daemon, OP);
+  await page.click('#nav-targets');
+  const id = `#target-edit-${cloud.id}`;
+  const form = await openEdit(cloud.id);
+  assert.equal(await page.locator(`${id}-secret`).count(), 0, 'no key field for operators');
+  await form.getByText(en['targets.secret_admin_only']).waitFor();
+  assert.equal((await form.locator('[data-testid="target-edit-secret-state"]').textContent()).trim(), en['targets.edit.secret_is_set']);
+  await page.fill(`${id}-timeout-seconds`, '15');
+  const n = await save(form);
+  await form.waitFor({ state: 'detached' });
+  assert.ok(!('secret' in JSON.parse(patches[n])));
+  const t = await target(cloud.id);
+  assert.equal(t.settings.timeout_seconds, 15);
+  assert.equal(t.secret_set, true);
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(cspViolations, []);
 });
