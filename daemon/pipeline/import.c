@@ -13,6 +13,7 @@
 #include "pipeline/mapping.h"
 #include "pipeline/rows.h"
 #include "pipeline/staging.h"
+#include "pipeline/staging_switch.h"
 #include "platform/platform.h"
 
 /* Contact-layout rows count into these metrics. */
@@ -247,6 +248,12 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
     r->k.days_total = tz_date_diff(r->to, r->from) + 1;
     store_run_progress(r->c, run->id, &r->k);
     m->step = r->cfg->interval_minutes * 60;
+    /* a large run of this source staged before a crash or failure: finished before reading */
+    if ((rc = staging_switch_settle(r->c, run->source_id, NULL)) != ACDL_OK) {
+        snprintf(err, sizeof(err), "the days an earlier run staged could not be finished: %s",
+                 acdl_strerror(store_thread_rc(rc)));
+        goto out;
+    }
     {
         /* staged before a crash, not yet mapped: compute it before reading on */
         int64_t results = 0;
@@ -291,8 +298,10 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
             m->map_from[0] = '\0';
         }
         /* ODBC: the query returned whole days, they replace what was staged for them */
+        /* zero-fill reads the staged days, so a replacing run that fills stays whole */
         rc = staging_commit(m->st, kind == SOURCE_ODBC ? run->period_from : NULL,
-                            kind == SOURCE_ODBC ? run->period_to : NULL, commit_in_tx, m);
+                            kind == SOURCE_ODBC ? run->period_to : NULL,
+                            kind == SOURCE_ODBC && run->zero_fill, commit_in_tx, m);
         if (rc == ACDL_OK) {
             int64_t results = 0;
             int failed = 0;

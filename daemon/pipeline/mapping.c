@@ -435,6 +435,7 @@ int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *fr
     for (size_t i = 0; rc == ACDL_OK && i < n; i++) {
         int64_t w = 0;
         char e[300] = "";
+        store_yield(); /* one transaction per mapping: a waiting write goes between them */
         int mrc = mapping_compute(c, ids[i], from, to, &w, e, sizeof(e));
         if (mrc == ACDL_ENOTFOUND) {
             continue; /* deleted during the run: its results went with it */

@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "pipeline/mapping.h"
+#include "pipeline/staging_switch.h"
 #include "platform/platform.h"
 #include "upload/outbox.h"
 
@@ -128,8 +129,9 @@ int recompute_agents(struct store_conn *c, const int64_t *ids, int n,
 static int drain_runs(struct store_conn *c, int *done, int *failed)
 {
     sqlite3_stmt *s = store_prepare(c, "SELECT id, source_id FROM runs WHERE map_from IS NOT "
-                                       "NULL AND state IN ('done', 'failed', 'cancelled') "
-                                       "ORDER BY id LIMIT 16");
+                                       "NULL AND state IN ('done', 'failed', 'cancelled') AND id "
+                                       "NOT IN (SELECT run_id FROM staging_switches) ORDER BY id "
+                                       "LIMIT 16");
     int64_t runs[16][2];
     int n = 0;
     if (!s) {
@@ -162,7 +164,12 @@ static int drain_runs(struct store_conn *c, int *done, int *failed)
 int recompute_drain(struct store_conn *c, int64_t now, int max, int *done, int *failed)
 {
     struct store_recompute *rows = NULL;
-    int n = 0, ok = 0, bad = 0;
+    int n = 0, ok = 0, bad = 0, settled = 0;
+    /* large runs staged in slices that a restart or a failure left unfinished */
+    if (staging_switch_settle(c, 0, &settled) == ACDL_OK && settled > 0) {
+        log_info("import", "%d runs' staged days finished or removed after an interruption",
+                 settled);
+    }
     int rc = drain_runs(c, &ok, &bad);
     if (rc == ACDL_OK) {
         rc = store_recompute_list(c, 0, now, max, &rows, &n);

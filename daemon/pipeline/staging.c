@@ -8,6 +8,7 @@
 #include "core/datetime.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "pipeline/staging_switch.h"
 #include "platform/platform.h"
 #include "store/staged.h"
 
@@ -552,7 +553,7 @@ static int step_done(sqlite3_stmt *st)
 }
 
 /* The external queues that got values: upserted, their ids and metrics recorded. */
-static int commit_queues(struct staging *s, int64_t now)
+static int commit_queues(struct staging *s, int64_t now, int first, int end)
 {
     sqlite3_stmt *up = store_prepare(
         s->c, "INSERT INTO ext_queues (source_id, ext_queue, name, first_seen, last_seen) VALUES "
@@ -561,7 +562,7 @@ static int commit_queues(struct staging *s, int64_t now)
     sqlite3_stmt *qm = store_prepare(s->c, "INSERT OR IGNORE INTO ext_queue_metrics (queue_id, "
                                            "metric_id) VALUES (?, ?)");
     int rc = up && qm ? ACDL_OK : ACDL_EDB;
-    for (int i = 0; i < s->nq && rc == ACDL_OK; i++) {
+    for (int i = first; i < end && i < s->nq && rc == ACDL_OK; i++) {
         struct squeue *q = &s->q[i];
         int any = 0;
         for (int w = 0; w < METRIC_WORDS; w++) {
@@ -626,12 +627,143 @@ static int commit_days(struct staging *s)
     return rc;
 }
 
-int staging_commit(struct staging *s, const char *replace_from, const char *replace_to,
+/* The spilled days from after (q, day) on, up to n of them, into staging_pending. *more: 1
+ * while days are left; *q and day move on. */
+static int pending_slice(struct staging *s, int n, int *q, char *day, size_t daysz, int *more)
+{
+    sqlite3_stmt *sel = store_prepare(s->c, "SELECT day, q, vals FROM temp.staging_days WHERE "
+                                            "(q, day) > (?, ?) ORDER BY q, day LIMIT ?");
+    sqlite3_stmt *ins = store_prepare(s->c, "INSERT INTO staging_pending (run_id, queue_id, day, "
+                                            "vals) VALUES (?, ?, ?, ?)");
+    int rc = sel && ins ? ACDL_OK : ACDL_EDB, r = SQLITE_DONE, got = 0;
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    sqlite3_bind_int(sel, 1, *q);
+    sqlite3_bind_text(sel, 2, day, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(sel, 3, n);
+    while (rc == ACDL_OK && (r = sqlite3_step(sel)) == SQLITE_ROW) {
+        int qi = sqlite3_column_int(sel, 1);
+        if (qi < 0 || qi >= s->nq || s->q[qi].db_id <= 0) {
+            rc = ACDL_EDB;
+            break;
+        }
+        *q = qi;
+        store_column_text(sel, 0, day, daysz);
+        sqlite3_bind_int64(ins, 1, s->run_id);
+        sqlite3_bind_int64(ins, 2, s->q[qi].db_id);
+        sqlite3_bind_value(ins, 3, sqlite3_column_value(sel, 0));
+        sqlite3_bind_value(ins, 4, sqlite3_column_value(sel, 2));
+        rc = step_done(ins);
+        got++;
+    }
+    if (rc == ACDL_OK && r != SQLITE_DONE && r != SQLITE_ROW) {
+        rc = store_rc(r);
+    }
+    store_done(sel);
+    store_done(ins);
+    *more = got == n;
+    return rc;
+}
+
+/* Staging in slices (staging_switch.h): the switch, the queues and the pending days in short
+ * transactions, then the switch committed with in_tx, then the days merged in. */
+static int commit_sliced(struct staging *s, const char *replace_from, const char *replace_to,
+                         int (*in_tx)(void *ctx), void *ctx)
+{
+    const int n = staging_slice_rows();
+    int rc, more = 1, q = -1, committed = 0;
+    char day[16] = "";
+    int64_t now = plat_now();
+    /* 1: the switch, uncommitted (what a failed or killed run leaves is removed later) */
+    if ((rc = store_begin(s->c)) == ACDL_OK) {
+        sqlite3_stmt *del = store_prepare(s->c, "DELETE FROM staging_switches WHERE run_id = ?");
+        sqlite3_stmt *ins = store_prepare(
+            s->c, "INSERT INTO staging_switches (run_id, source_id, replace_from, replace_to) "
+                  "VALUES (?, ?, ?, ?)");
+        rc = del && ins ? ACDL_OK : ACDL_EDB;
+        if (rc == ACDL_OK) {
+            sqlite3_bind_int64(del, 1, s->run_id);
+            rc = step_done(del);
+            store_done(del);
+        }
+        if (rc == ACDL_OK) {
+            sqlite3_bind_int64(ins, 1, s->run_id);
+            sqlite3_bind_int64(ins, 2, s->source_id);
+            store_bind_text(ins, 3, replace_from);
+            store_bind_text(ins, 4, replace_to);
+            rc = step_done(ins);
+            store_done(ins);
+        }
+        rc = rc == ACDL_OK ? store_commit(s->c) : (store_rollback(s->c), rc);
+    }
+    /* 2: the external queues (ids for the pending days; harmless if the run fails) */
+    for (int first = 0; rc == ACDL_OK && first < s->nq; first += n) {
+        store_yield();
+        if ((rc = store_begin(s->c)) != ACDL_OK) {
+            break;
+        }
+        rc = commit_queues(s, now, first, first + n);
+        rc = rc == ACDL_OK ? store_commit(s->c) : (store_rollback(s->c), rc);
+    }
+    /* 3: the spilled days into staging_pending */
+    while (rc == ACDL_OK && more) {
+        store_yield();
+        if ((rc = store_begin(s->c)) != ACDL_OK) {
+            break;
+        }
+        rc = pending_slice(s, n, &q, day, sizeof(day), &more);
+        rc = rc == ACDL_OK ? store_commit(s->c) : (store_rollback(s->c), rc);
+    }
+    /* 4: the switch: from here on the run's data is committed */
+    if (rc == ACDL_OK) {
+        store_yield();
+        rc = store_begin(s->c);
+    }
+    if (rc == ACDL_OK) {
+        sqlite3_stmt *up = store_prepare(s->c, "UPDATE staging_switches SET committed = 1 WHERE "
+                                               "run_id = ?");
+        rc = up ? ACDL_OK : ACDL_EDB;
+        if (up) {
+            sqlite3_bind_int64(up, 1, s->run_id);
+            rc = step_done(up);
+            store_done(up);
+        }
+        if (rc == ACDL_OK && in_tx) {
+            rc = in_tx(ctx);
+        }
+        rc = rc == ACDL_OK ? store_commit(s->c) : (store_rollback(s->c), rc);
+        committed = rc == ACDL_OK;
+    }
+    if (rc != ACDL_OK) {
+        log_error("import", "run %lld: staging failed: %s", (long long)s->run_id,
+                  acdl_strerror(store_thread_rc(rc)));
+        if (!committed) {
+            staging_switch_finish(s->c, s->run_id, 0); /* removes what was written */
+        }
+        return rc;
+    }
+    /* 5: the days merged in (on failure the scheduler finishes it; the days stay due) */
+    return staging_switch_finish(s->c, s->run_id, 0);
+}
+
+int staging_commit(struct staging *s, const char *replace_from, const char *replace_to, int whole,
                    int (*in_tx)(void *ctx), void *ctx)
 {
     int rc = staging_spill(s);
     if (rc != ACDL_OK) {
         return rc;
+    }
+    if (!whole) {
+        sqlite3_stmt *cnt = store_prepare(s->c, "SELECT count(*) FROM temp.staging_days");
+        int64_t rows = 0;
+        if (cnt && sqlite3_step(cnt) == SQLITE_ROW) {
+            rows = sqlite3_column_int64(cnt, 0);
+        }
+        store_done(cnt);
+        if (rows > staging_slice_rows()) {
+            return commit_sliced(s, replace_from, replace_to, in_tx, ctx);
+        }
     }
     if ((rc = store_begin(s->c)) != ACDL_OK) {
         return rc;
@@ -649,7 +781,7 @@ int staging_commit(struct staging *s, const char *replace_from, const char *repl
         }
     }
     if (rc == ACDL_OK) {
-        rc = commit_queues(s, plat_now());
+        rc = commit_queues(s, plat_now(), 0, s->nq);
     }
     if (rc == ACDL_OK) {
         rc = commit_days(s);

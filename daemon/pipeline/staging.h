@@ -7,6 +7,7 @@
  * Memory is bounded: the days in memory are spilled (staging_spill()) at the end of every
  * input and whenever they exceed a fixed budget; a day spilled twice in one run is added up
  * key by key. Nothing reaches staged_days before staging_commit(), which in one transaction
+ * (or, for large runs, in slices: staging_switch.h)
  * upserts the external queues (ids, names, last seen), merges every spilled day into
  * staged_days key by key (or, for replace_from..replace_to, first deletes the source's days
  * of that period: ODBC queries return whole days) and records the metrics each queue has.
@@ -53,11 +54,14 @@ int staging_spill(struct staging *s);
 /* Keys (interval, queue, metric) that more than one row gave a value to, so far. */
 int64_t staging_overlaps(const struct staging *s);
 
-/* Stages everything in one transaction (see above); replace_from/replace_to (YYYY-MM-DD, both
- * or neither NULL) name the days to replace whole. in_tx (may be NULL) runs inside the same
- * transaction (e.g. rows_files_commit()) and may fail it. Returns 0 or an ACDL_E* code (then
- * nothing was staged). */
-int staging_commit(struct staging *s, const char *replace_from, const char *replace_to,
+/* Stages everything (see above); replace_from/replace_to (YYYY-MM-DD, both or neither NULL)
+ * name the days to replace whole. in_tx (may be NULL) runs inside the transaction that
+ * commits the run's data (e.g. rows_files_commit()) and may fail it. More spilled days than
+ * one slice (staging_slice_rows()) are staged in short transactions unless whole is set
+ * (pipeline/staging_switch.h): written aside, committed with in_tx in one short transaction,
+ * then merged in. Returns 0 or an ACDL_E* code: then nothing was staged, or (sliced, after
+ * the commit) the merge is finished later and the run's days stay due for mapping. */
+int staging_commit(struct staging *s, const char *replace_from, const char *replace_to, int whole,
                    int (*in_tx)(void *ctx), void *ctx);
 
 /* Zero-fill (call it inside staging_commit(), from in_tx): every interval of the local days

@@ -26,6 +26,11 @@ static _Thread_local int thread_sqlite_err;
 static _Atomic int64_t write_failed_at, write_seq, write_failed_seq, write_ok_seq;
 static _Atomic int write_failed_code;
 
+/* Monotonic ms of the last time a write waited for another connection (store_yield()). */
+static _Atomic int64_t last_wait_ms;
+#define YIELD_RECENT_MS 30
+#define YIELD_SLEEP_MS 15
+
 static void note_write(int code)
 {
     int prim = code & 0xff;
@@ -68,6 +73,7 @@ static int conn_busy(void *arg, int count)
     if (count == 0) {
         c->busy_since = now;
     }
+    atomic_store(&last_wait_ms, now);
     if (now - c->busy_since >= c->wait_ms) {
         thread_sqlite_err = SQLITE_BUSY;
         return 0;
@@ -131,6 +137,13 @@ int store_write_state(int64_t *failed_at, char *why, size_t whysz)
     }
     snprintf(why, whysz, "%s", sqlite3_errstr(atomic_load(&write_failed_code)));
     return store_rc(atomic_load(&write_failed_code));
+}
+
+void store_yield(void)
+{
+    if (plat_monotonic_ms() - atomic_load(&last_wait_ms) < YIELD_RECENT_MS) {
+        plat_sleep_ms(YIELD_SLEEP_MS);
+    }
 }
 
 int store_wait(struct store_conn *c, int ms)

@@ -83,6 +83,11 @@ int store_write_state(int64_t *failed_at, char *why, size_t whysz);
  * best-effort writes such as a session's last-seen time. Thread: the holder of c. */
 int store_wait(struct store_conn *c, int ms);
 
+/* Between the slices of a long piece of work: when a write of another connection waited for
+ * the database within the last few milliseconds, sleeps long enough for it to get in (a
+ * waiting write polls every 10 ms at most). Thread-safe. */
+void store_yield(void);
+
 /* A cheap health check: 0 when the database answers. */
 int store_ping(struct store *st);
 

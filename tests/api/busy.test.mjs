@@ -36,8 +36,12 @@ test(`logins and edits during imports of ${QUEUES} queues x 96 x ${DAYS} days: n
     assert.deepEqual(stats.runStates, { done: RUNS }, msg);
     assert.ok(stats.logins >= 4, msg);
     assert.ok(Object.keys(stats.status).every((s) => Number(s) < 300), msg);
+    // large imports are staged in slices: printed, not asserted (a loaded machine stretches any time)
+    const slow = d.stderr().match(/held the database for \d+ ms/g) || [];
     console.log(`# ${stats.requests} requests (${JSON.stringify(stats.status)}), ${stats.logins} logins, ` +
-      `${stats.runs} imports; slow transactions: ${(d.stderr().match(/held the database for \d+ ms/g) || []).join(', ') || 'none'}`);
+      `${stats.runs} imports; slowest edit ${stats.slowestEditMs} ms, slowest login ${stats.slowestLoginMs} ms; ` +
+      `slow transactions: ${slow.join(', ') || 'none'}`);
+
   } finally {
     assert.equal(await d.stop(), 0, d.stderr().slice(-2000));
     fs.rmSync(folder, { recursive: true, force: true });

@@ -2,7 +2,8 @@
 // delivers (CRASH_ITERATIONS times, 20 by default; scripts/crash-soak runs 200), with a WFM
 // that sometimes loses its answers after applying a batch. After a last restart and re-run the
 // WFM's applied data equals what the exports say (nothing lost, nothing applied twice), no
-// batch is left in `sending`, and PRAGMA integrity_check is ok.
+// batch is left in `sending`, no staging switch is left unfinished, and PRAGMA
+// integrity_check is ok.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -38,8 +39,10 @@ function rand() {
 
 const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
 
-// the default import root, DATA/import (an empty setting), holds the ACD folder
-const ENV = { ACDLINK_IMPORT_ROOTS: '' };
+// the default import root, DATA/import (an empty setting), holds the ACD folder; runs are
+// staged in slices of 2 days (test builds), so kills also fall between the slices of a run,
+// its switch and the merge that finishes it
+const ENV = { ACDLINK_IMPORT_ROOTS: '', ACDL_TEST_STAGING_SLICE: '2' };
 
 async function start() {
   return startDaemon({ dataDir, args: ARGS, env: ENV });
@@ -144,4 +147,6 @@ test(`${ITERATIONS} kills during imports and uploads lose nothing and apply noth
   assert.equal(sql('PRAGMA integrity_check;'), 'ok');
   assert.equal(sql("SELECT count(*) FROM batches WHERE state <> 'acked';"), '0');
   assert.equal(sql('SELECT count(*) FROM outbox_cells;'), '0');
+  assert.equal(sql('SELECT count(*) FROM staging_switches;'), '0', 'every staging switch is finished or removed');
+  assert.equal(sql('SELECT count(*) FROM staging_pending;'), '0');
 });

@@ -81,10 +81,11 @@ export async function setupLoad(admin, folder, { mappedQueues, clients }) {
 /**
  * Runs until stop() says so: one loop rewriting the files and importing the period, and one
  * loop per user logging in, reading, editing a mapping's formula and logging out. Every answer
- * is counted by status in stats.status; answers >= 500 (and 503s) are kept in stats.errors.
+ * is counted by status in stats.status; answers >= 500 (and 503s) are kept in stats.errors;
+ * stats.slowestEditMs and stats.slowestLoginMs are the longest a mapping edit and a login took.
  */
 export async function runLoad(d, admin, setup, { queues, days, start, stop, live = {} }) {
-  const stats = Object.assign(live, { status: {}, errors: [], requests: 0, runs: 0, runStates: {}, logins: 0 });
+  const stats = Object.assign(live, { status: {}, errors: [], requests: 0, runs: 0, runStates: {}, logins: 0, slowestEditMs: 0, slowestLoginMs: 0 });
   const count = (what, r) => {
     stats.requests++;
     stats.status[r.status] = (stats.status[r.status] || 0) + 1;
@@ -115,6 +116,7 @@ export async function runLoad(d, admin, setup, { queues, days, start, stop, live
   };
   const editor = async (u, i) => {
     for (let k = 0; !stop(); k++) {
+      const t0 = Date.now();
       const s = await login(d, u.name, u.password).catch((e) => {
         stats.errors.push(`login ${u.name}: ${e.message.slice(0, 300)}`);
         return null;
@@ -124,13 +126,16 @@ export async function runLoad(d, admin, setup, { queues, days, start, stop, live
         continue;
       }
       stats.logins++;
+      stats.slowestLoginMs = Math.max(stats.slowestLoginMs, Date.now() - t0);
       stats.status[200] = (stats.status[200] || 0) + 1;
       // a console session: a few rounds of reading and editing per login
       for (let j = 0; j < 5 && !stop(); j++) {
         const id = setup.mappings[(i * 7 + k * 5 + j) % setup.mappings.length];
         count('GET /mappings', await s.get('/api/v1/mappings?limit=100'));
         count('GET /mappings/{id}', await s.get(`/api/v1/mappings/${id}`));
+        const t1 = Date.now();
         count('PATCH /mappings/{id}', await s.patch(`/api/v1/mappings/${id}`, { formula: `p1 + ${(k + j) % 3}` }));
+        stats.slowestEditMs = Math.max(stats.slowestEditMs, Date.now() - t1);
         count('GET /runs', await s.get('/api/v1/runs?limit=20'));
         count('GET /backlog', await s.get('/api/v1/backlog'));
       }

@@ -132,7 +132,7 @@ static void test_failed_mapping_stays_due(void)
     int q1 = staging_queue(sg, "Q1", 2, NULL, 0);
     CHECK_EQ_INT(staging_add(sg, d1, base, 900, 96, 4, q1, offered, 7), ACDL_OK);
     struct due due = {c, run_id};
-    CHECK_EQ_INT(staging_commit(sg, NULL, NULL, mark_due, &due), ACDL_OK);
+    CHECK_EQ_INT(staging_commit(sg, NULL, NULL, 0, mark_due, &due), ACDL_OK);
     staging_close(sg);
     CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM runs WHERE map_from = '2026-06-01'"), 1);
 

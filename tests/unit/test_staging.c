@@ -115,7 +115,7 @@ static void test_many(void)
     CHECK_EQ_INT(staging_add(s, d2, base2, 900, 96, 1, 17, handled, 4), ACDL_OK);
     CHECK_EQ_INT(staging_add(s, d2, base2, 900, 96, 200, 17, handled, 4), ACDL_EINVAL);
     CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staged_days"), 0); /* nothing before the commit */
-    CHECK_EQ_INT(staging_commit(s, NULL, NULL, NULL, NULL), ACDL_OK);
+    CHECK_EQ_INT(staging_commit(s, NULL, NULL, 0, NULL, NULL), ACDL_OK);
     CHECK_EQ_INT(staging_overlaps(s), 1);
     staging_close(s);
     CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staged_days"), 6000);
@@ -131,7 +131,7 @@ static void test_many(void)
     int h2 = staging_metric(s, "handled");
     int q17 = staging_queue(s, "Q17", 3, NULL, 0);
     CHECK_EQ_INT(staging_add(s, d2, base2, 900, 96, 0, q17, h2, 10), ACDL_OK);
-    CHECK_EQ_INT(staging_commit(s, NULL, NULL, NULL, NULL), ACDL_OK);
+    CHECK_EQ_INT(staging_commit(s, NULL, NULL, 0, NULL, NULL), ACDL_OK);
     staging_close(s);
     CHECK(staged_value(c, "Q17", "handled", "2026-06-02", base2) == 10);
     CHECK(staged_value(c, "Q17", "handled", "2026-06-02", base2 + 900) == 4);
@@ -142,7 +142,7 @@ static void test_many(void)
     int o3 = staging_metric(s, "offered");
     int q1 = staging_queue(s, "Q1", 2, NULL, 0);
     CHECK_EQ_INT(staging_add(s, d1, base1, 900, 96, 3, q1, o3, 5), ACDL_OK);
-    CHECK_EQ_INT(staging_commit(s, "2026-06-01", "2026-06-01", NULL, NULL), ACDL_OK);
+    CHECK_EQ_INT(staging_commit(s, "2026-06-01", "2026-06-01", 0, NULL, NULL), ACDL_OK);
     staging_close(s);
     CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staged_days WHERE day = '2026-06-01'"), 1);
     CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staged_days WHERE day = '2026-06-02'"), 3000);
