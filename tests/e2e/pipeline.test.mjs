@@ -131,6 +131,8 @@ before(async () => {
   ({ context, page, profileDir } = await launchBrowser(daemon, {
     timezoneId: 'Europe/Berlin', pageErrors, cspViolations,
   }));
+  // the page's timers run at their natural pace, and a test can move them on at once
+  await context.clock.install();
   page.on('request', (req) => {
     if (!req.url().includes('/api/v1/')) {
       return;
@@ -294,11 +296,18 @@ test('a run is started on the Runs page, followed to "done", and its log names t
   assert.equal(Number(await row.locator('[data-count="rows_rejected"]').textContent()), 1);
   await shot('run-done');
 
-  // a finished run is no longer polled
-  await page.waitForTimeout(600);
-  const before = reads.length;
-  await page.waitForTimeout(2500);
-  const polled = reads.slice(before).filter((u) => u.startsWith('/api/v1/runs'));
+  // a finished run is no longer polled: between two marker reads of the page (requests are
+  // seen in the order the page makes them), the page's clock is moved on by 30 s, so every
+  // timer due meanwhile fires at once, those of any poller too
+  const marker = async (name) => {
+    await page.evaluate((q) => fetch(`/api/v1/health?marker=${q}`).catch(() => null), name);
+    await until(() => reads.includes(`/api/v1/health?marker=${name}`), `the marker read ${name}`);
+    return reads.indexOf(`/api/v1/health?marker=${name}`);
+  };
+  const before = await marker('before');
+  await page.clock.runFor(30000);
+  const afterwards = await marker('after');
+  const polled = reads.slice(before, afterwards).filter((u) => u.startsWith('/api/v1/runs'));
   assert.deepEqual(polled, [], 'no polling once the run is done');
 
   // "only warnings and errors" keeps the bad row

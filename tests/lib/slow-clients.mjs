@@ -62,6 +62,7 @@ export async function slowClientAttack(d, session, { seconds = 20, idle = 200, s
   let running = true;
   const sockets = new Set();
   let reconnects = 0;
+  let connected = 0; // connections that got through (TCP, or the TLS handshake of slow ones)
 
   function keep(open) {
     const s = open();
@@ -76,9 +77,10 @@ export async function slowClientAttack(d, session, { seconds = 20, idle = 200, s
     });
   }
 
-  const openIdle = () => net.connect({ host: '127.0.0.1', port: d.port });
+  const openIdle = () => net.connect({ host: '127.0.0.1', port: d.port }, () => { connected++; });
   const openSlow = () => {
     const onReady = () => {
+      connected++;
       s.write('GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n');
       let n = 0;
       const timer = setInterval(() => {
@@ -105,7 +107,13 @@ export async function slowClientAttack(d, session, { seconds = 20, idle = 200, s
   for (let i = 0; i < slow; i++) {
     keep(openSlow);
   }
-  await sleep(500); // let them all connect
+  // every client has connected before the measuring starts
+  for (const deadline = Date.now() + 60000; connected < idle + slow;) {
+    if (Date.now() > deadline) {
+      throw new Error(`only ${connected} of ${idle + slow} clients connected within 60 s`);
+    }
+    await sleep(20); // the pace of the check
+  }
 
   const samples = [];
   const end = Date.now() + seconds * 1000;
