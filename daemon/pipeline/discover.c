@@ -1,6 +1,7 @@
 /* discover.c: a day's external queues, metrics, agents and activity codes (see discover.h). */
 #include "pipeline/discover.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,66 @@ static void describe_metrics(json_t *metrics)
     }
 }
 
+/* The last discoveries' queue and metric lists (see discover_seen). */
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    int64_t source_id;
+    json_t *lists[2]; /* queues, metrics; owned */
+    uint64_t used;
+} seen[DISCOVER_KEEP];
+static uint64_t seen_clock;
+
+static void remember(int64_t source_id, const json_t *out)
+{
+    int slot = 0;
+    pthread_mutex_lock(&seen_mu);
+    for (int i = 0; i < DISCOVER_KEEP; i++) {
+        if (seen[i].source_id == source_id) {
+            slot = i;
+            break;
+        }
+        if (seen[i].used < seen[slot].used) {
+            slot = i;
+        }
+    }
+    json_decref(seen[slot].lists[0]);
+    json_decref(seen[slot].lists[1]);
+    seen[slot].source_id = source_id;
+    seen[slot].lists[0] = json_deep_copy(json_object_get(out, "queues"));
+    seen[slot].lists[1] = json_deep_copy(json_object_get(out, "metrics"));
+    seen[slot].used = ++seen_clock;
+    pthread_mutex_unlock(&seen_mu);
+}
+
+int discover_seen(int64_t source_id, enum discover_what what, const char *name, json_t *names,
+                  size_t max)
+{
+    const char *key = what == DISCOVER_QUEUE ? "ext_queue" : "metric";
+    int found = -1;
+    pthread_mutex_lock(&seen_mu);
+    for (int i = 0; i < DISCOVER_KEEP && found < 0; i++) {
+        size_t k;
+        json_t *e;
+        if (seen[i].source_id != source_id || !seen[i].lists[what]) {
+            continue;
+        }
+        found = 0;
+        json_array_foreach(seen[i].lists[what], k, e)
+        {
+            const char *v = json_string_value(json_object_get(e, key));
+            if (!v) {
+                continue;
+            }
+            found |= name && !strcmp(v, name);
+            if (names && json_array_size(names) < max) {
+                json_array_append_new(names, json_string(v));
+            }
+        }
+    }
+    pthread_mutex_unlock(&seen_mu);
+    return found;
+}
+
 int discover_day(struct app *app, int64_t source_id, const char *day, json_t **out, char *err,
                  size_t errsz)
 {
@@ -112,6 +173,9 @@ int discover_day(struct app *app, int64_t source_id, const char *day, json_t **o
                      as_list(json_object_get(d, "agents"), "ext_agent"), "activities",
                      as_list(json_object_get(d, "activities"), "code"));
     describe_metrics(json_object_get(*out, "metrics"));
+    if (rc == ACDL_OK && *out) {
+        remember(source_id, *out);
+    }
     json_decref(p);
     return rc != ACDL_OK ? rc : *out ? ACDL_OK : ACDL_ENOMEM;
 }

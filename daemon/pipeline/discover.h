@@ -16,10 +16,20 @@
 /* Reads source_id's local day (YYYY-MM-DD) into *out (new): {"source_id", "day", "columns",
  * "counts", "messages", "errors" (the first rejected rows: {"where", "line", "error"}),
  * "truncated", "queues": [{"ext_queue", "name", "rows", "first",
- * "last"}], "metrics": [{"metric", "rows", "total"}], "agents": [{"ext_agent", "rows"}],
+ * "last"}], "metrics": [{"metric", "rows", "total", "min", "max", "avg", "aggregate"}], "agents": [{"ext_agent", "rows"}],
  * "activities": [{"code", "rows"}]}, each list sorted by its key. Returns 0 or an ACDL_E*
  * code with err. Runs on a job thread: it may take as long as an import of the day. */
 int discover_day(struct app *app, int64_t source_id, const char *day, json_t **out, char *err,
                  size_t errsz);
+
+enum discover_what { DISCOVER_QUEUE = 0, DISCOVER_METRIC };
+
+/* What the last discoveries saw (the last DISCOVER_KEEP sources, in memory until a restart):
+ * 1 when source_id's last discovery listed name as an external queue or metric, 0 when it did
+ * not, -1 when there was no discovery of that source. When names is not NULL, up to max of
+ * the names it listed are appended to it (strings). Thread-safe. */
+#define DISCOVER_KEEP 32
+int discover_seen(int64_t source_id, enum discover_what what, const char *name, json_t *names,
+                  size_t max);
 
 #endif

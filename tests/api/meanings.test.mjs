@@ -290,3 +290,40 @@ test('discovery shows the sum for counts and times, the mean, lowest and highest
   assert.deepEqual([m.sl_pct.min, m.sl_pct.avg, m.sl_pct.max], [80, 90, 100]);
   assert.deepEqual([m.offered.min, m.offered.max], [5, 20]);
 });
+
+test('a mapping input naming a queue or metric its source never delivered is saved with warnings', async () => {
+  const folder = folderWith('known', ['Split;Date;Time;Calls;Handle', '301;24.11.2026;08:00;5;600', '302;24.11.2026;08:00;3;300']);
+  const src = (await admin.post('/api/v1/sources', {
+    name: 'Known', kind: 'csv', time_zone: 'UTC',
+    settings: { csv: { folder, separator: ';' }, columns: { queue: 'Split', date: 'Date', time: 'Time' }, metrics: { offered: 'Calls', handle_time: 'Handle' } },
+  })).body;
+  const q = (await admin.post('/api/v1/queues', { identifier: 'KNOWN', name: 'Known', time_zone: 'UTC' })).body;
+  const map = (vt, ext, metric) => admin.post('/api/v1/mappings', { queue_id: q.id, value_type: vt, inputs: [{ source_id: src.id, ext_queue: ext, metric }] });
+  // nothing staged or discovered: queues cannot be checked yet, metrics are known from the settings
+  const early = await map('offered', '3O1', 'offered');
+  assertStatus(early, 201);
+  assert.deepEqual(early.body.warnings, []);
+  const typoMetric = await map('handle_time', '301', 'handel_time');
+  assertStatus(typoMetric, 201);
+  assert.deepEqual(typoMetric.body.warnings.map((w) => [w.field, w.code, w.suggestion]), [['inputs[0].metric', 'unknown_metric', 'handle_time']]);
+  // after a discovery the external queues are known too
+  const j = await job((await admin.post(`/api/v1/sources/${src.id}/discover`, { day: '2026-11-24' })).headers.location);
+  assert.equal(j.state, 'done', JSON.stringify(j));
+  const got = await admin.get(`/api/v1/mappings/${early.body.id}`);
+  assert.deepEqual(got.body.warnings.map((w) => [w.field, w.code, w.suggestion]), [['inputs[0].ext_queue', 'unknown_ext_queue', '301']]);
+  assert.match(got.body.warnings[0].message, /source 'Known' has not delivered an external queue '3O1'.*did you mean '301'\?/);
+  const fixed = await admin.patch(`/api/v1/mappings/${early.body.id}`, { inputs: [{ source_id: src.id, ext_queue: '301', metric: 'offered' }] });
+  assertStatus(fixed, 200);
+  assert.deepEqual(fixed.body.warnings, []);
+  // the list carries them (the Mappings page marks such mappings)
+  const list = await admin.get(`/api/v1/mappings?queue_id=${q.id}`);
+  const byVt = Object.fromEntries(list.body.items.map((m) => [m.value_type, m.warnings.length]));
+  assert.deepEqual(byVt, { offered: 0, handle_time: 1 });
+  // staged data counts as well: an ODBC-free check through an import
+  const run = await runDays(admin, src.id, '2026-11-24');
+  assert.equal(run.state, 'done', JSON.stringify(run));
+  const other = await admin.post('/api/v1/queues', { identifier: 'KNOWN2', name: 'Known 2', time_zone: 'UTC' });
+  const m2 = await admin.post('/api/v1/mappings', { queue_id: other.body.id, value_type: 'offered', inputs: [{ source_id: src.id, ext_queue: '302', metric: 'offered' }] });
+  assertStatus(m2, 201);
+  assert.deepEqual(m2.body.warnings, []);
+});

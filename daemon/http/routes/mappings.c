@@ -9,6 +9,7 @@
 #include "http/routes/routes.h"
 #include "pipeline/expr.h"
 #include "pipeline/mapping.h"
+#include "pipeline/mapping_check.h"
 #include "pipeline/recompute.h"
 #include "platform/platform.h"
 #include "store/catalog.h"
@@ -35,6 +36,14 @@ json_t *route_mapping_json(const struct store_mapping *m)
                      "created_at", json_time(m->created_at), "updated_at", json_time(m->updated_at),
                      "pending_recompute", m->pending_recompute, "recompute_error",
                      m->recompute_error[0] ? json_string(m->recompute_error) : json_null());
+}
+
+/* route_mapping_json() with the warnings about inputs their sources never delivered. */
+static json_t *mapping_json_checked(struct store_conn *c, const struct store_mapping *m)
+{
+    json_t *j = route_mapping_json(m);
+    json_object_set_new(j, "warnings", mapping_check_inputs(c, m));
+    return j;
 }
 
 /* Reads inputs and formula from the body into m and checks them against the store. */
@@ -149,7 +158,7 @@ static int save_and_answer(struct req *r, struct store_conn *c, int64_t id, int 
         snprintf(loc, sizeof(loc), "/api/v1/mappings/%lld", (long long)id);
         reply_header(r, "Location", loc);
     }
-    return reply_json(r, created ? 201 : 200, route_mapping_json(&m));
+    return reply_json(r, created ? 201 : 200, mapping_json_checked(c, &m));
 }
 
 int route_mappings_create(struct req *r)
@@ -304,8 +313,9 @@ int route_mappings_get(struct req *r)
     if ((st = req_id(r, 0, &id)) == 0) {
         struct store_conn *c = store_acquire(r->app->store);
         int rc = store_mapping_get(c, id, m);
+        json_t *j = rc == ACDL_OK ? mapping_json_checked(c, m) : NULL;
         store_release(r->app->store, c);
-        st = rc == ACDL_OK ? reply_json(r, 200, route_mapping_json(m)) : reply_rc(r, rc, "mapping");
+        st = rc == ACDL_OK ? reply_json(r, 200, j) : reply_rc(r, rc, "mapping");
     }
     free(m);
     return st;
@@ -330,15 +340,16 @@ int route_mappings_list(struct req *r)
     }
     struct store_conn *c = store_acquire(r->app->store);
     int rc = store_mapping_list(c, cursor, queue_id, limit + 1, &arr, &n);
-    store_release(r->app->store, c);
     if (rc != ACDL_OK) {
+        store_release(r->app->store, c);
         return reply_rc(r, rc, "mappings");
     }
     json_t *items = json_array();
     int shown = n > limit ? limit : n;
     for (int i = 0; i < shown; i++) {
-        json_array_append_new(items, route_mapping_json(&arr[i]));
+        json_array_append_new(items, mapping_json_checked(c, &arr[i]));
     }
+    store_release(r->app->store, c);
     int64_t last = shown ? arr[shown - 1].id : 0;
     free(arr);
     return reply_page(r, items, n > limit, last);

@@ -95,6 +95,19 @@ function defaultHelp(t, valueType, valueTypes) {
 const sameInputs = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const uniqueSorted = (list) => [...new Set(list.filter(Boolean))].sort((a, b) => a.localeCompare(b));
 
+/** A mapping warning in the console's language: which input names what its source never delivered. */
+function warningText(t, mapping, w) {
+  const m = /^inputs\[(\d+)\]\./.exec(w.field);
+  const input = m ? mapping.inputs[Number(m[1])] : null;
+  const params = {
+    input: input ? input.name : w.field,
+    name: input ? (w.code === 'unknown_ext_queue' ? input.ext_queue : input.metric) : '',
+    source: input ? input.source : '',
+  };
+  const text = t(w.code === 'unknown_ext_queue' ? 'mappings.unknown_ext_queue' : 'mappings.unknown_metric', params);
+  return w.suggestion ? `${text} ${t('mappings.did_you_mean', { name: w.suggestion })}` : text;
+}
+
 /** Metric names a source defines in its settings (interval layout: metrics and derived fields). */
 function sourceMetrics(source) {
   const s = (source && source.settings) || {};
@@ -424,6 +437,12 @@ function MappingRow({ mapping, valueTypes, editable, editingThis, onEdit, onDele
               <code data-testid="mapping-input-metric">${i.metric}</code>
             </li>`)}
         </ol>
+        ${(mapping.warnings || []).length > 0 && html`
+          <ul class="input-warnings" data-testid="mapping-warnings">
+            ${mapping.warnings.map((w) => html`
+              <li class="tag tag-pending" data-testid="mapping-warning" data-code=${w.code}>
+                ${warningText(t, mapping, w)}</li>`)}
+          </ul>`}
       </td>
       <td data-label=${t('mappings.formula')} data-testid="mapping-formula">
         ${mapping.formula
