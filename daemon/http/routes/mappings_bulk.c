@@ -23,6 +23,9 @@
 #define BULK_MAX_QUEUES 200
 #define BULK_MAX_TYPES 32
 #define BULK_MAX_MAPPINGS 2000
+/* Results are computed within the call for this long; what is left stays pending and the
+ * scheduler computes it right after (the answer marks those mappings pending). */
+#define BULK_COMPUTE_MS 10000
 
 /* The first failure: answered after the rollback. */
 struct fail {
@@ -226,7 +229,8 @@ static int answer_made(struct req *r, struct store_conn *c, const struct made *m
         json_decref(detail);
         return reply_rc(r, ACDL_ENOMEM, "mapping");
     }
-    for (size_t i = 0; i < made->n; i++) {
+    int64_t until = plat_monotonic_ms() + BULK_COMPUTE_MS;
+    for (size_t i = 0; i < made->n && plat_monotonic_ms() < until; i++) {
         char err[400] = "";
         struct recompute_stats rs;
         memset(&rs, 0, sizeof(rs));
