@@ -52,17 +52,44 @@ static int path_match(const char *pat, const char *path, struct req *r)
     return *pat == '\0' && *path == '\0';
 }
 
+/* The number of literal (not {x}) segments of a route pattern. */
+static int literal_segments(const char *pat)
+{
+    int n = 0;
+    for (const char *p = pat; *p; p++) {
+        if (*p == '/' && p[1] && p[1] != '{') {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* The most literal segments of any route matching path, or -1 when none matches: a path that
+ * a route names literally (/mappings/bulk) belongs to that route, not to /mappings/{id}. */
+static int best_match(const char *path, struct req *r)
+{
+    int best = -1;
+    for (size_t i = 0; i < http_route_count; i++) {
+        int lit = literal_segments(http_routes[i].path);
+        if (lit > best && path_match(http_routes[i].path, path, r)) {
+            best = lit;
+        }
+    }
+    return best;
+}
+
 int http_route_find(const char *method, const char *path, struct req *r, char *allow,
                     size_t allowsz)
 {
     int path_found = 0;
     size_t used = 0;
+    int best = best_match(path, r);
     if (allowsz) {
         allow[0] = '\0';
     }
     for (size_t i = 0; i < http_route_count; i++) {
         const struct route *rt = &http_routes[i];
-        if (!path_match(rt->path, path, r)) {
+        if (literal_segments(rt->path) != best || !path_match(rt->path, path, r)) {
             continue;
         }
         if (strcmp(rt->method, method) == 0 ||
@@ -223,9 +250,11 @@ static int api_dispatch(struct req *r)
     if (strcmp(method, "OPTIONS") == 0) {
         int found = 0;
         size_t used = 0;
+        int best = best_match(path, r);
         allow[0] = '\0';
         for (size_t i = 0; i < http_route_count; i++) {
-            if (path_match(http_routes[i].path, path, r)) {
+            if (literal_segments(http_routes[i].path) == best &&
+                path_match(http_routes[i].path, path, r)) {
                 found = 1;
                 int n = snprintf(allow + used, sizeof(allow) - used, "%s, ", http_routes[i].method);
                 if (n > 0 && used + (size_t)n < sizeof(allow)) {
@@ -346,15 +375,15 @@ int route_endpoints_list(struct req *r)
     json_t *items = json_array();
     for (size_t i = 0; i < http_route_count; i++) {
         const struct route *rt = &http_routes[i];
-        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:I}", "method", rt->method,
-                                               "path", rt->path, "role", role_name(rt->role),
-                                               "body_limit", (json_int_t)rt->body_limit));
+        json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:I}", "method", rt->method, "path",
+                                               rt->path, "role", role_name(rt->role), "body_limit",
+                                               (json_int_t)rt->body_limit));
     }
     return reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
-int http_call(struct app *app, const struct auth_ctx *actor, const char *method,
-              const char *target, json_t *body, json_t **answer)
+int http_call(struct app *app, const struct auth_ctx *actor, const char *method, const char *target,
+              json_t *body, json_t **answer)
 {
     struct mg_request_info ri;
     struct req r;

@@ -134,6 +134,12 @@ test('known path with a wrong method -> 405 method_not_allowed with Allow', asyn
   }
 });
 
+test('a path a route names literally belongs to that route, not to a {id} route beside it', async () => {
+  const r = await admin.get('/api/v1/mappings/bulk');
+  assert.equal(r.status, 405, show(r));
+  assert.equal(r.headers.allow, 'POST, OPTIONS');
+});
+
 test('OPTIONS answers 204 with Allow built from the route table', async () => {
   const byPath = new Map();
   for (const e of table) {
