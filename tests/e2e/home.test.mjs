@@ -270,6 +270,13 @@ test('Home lists the open problems first, then sources, targets and today\'s vol
   await page.selectOption('#home-queue', '');
   await until(async () => (await points()).length === 3, 'all queues again');
 
+  // a phone: everything fits the width
+  await page.setViewportSize({ width: 390, height: 800 });
+  await until(async () => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth),
+    'the home page to fit a phone', 10000);
+  await shot('phone');
+  await page.setViewportSize({ width: 1280, height: 720 });
+
   // a problem's link leads to where it is dealt with
   await failedItem.locator('a').click();
   await page.locator(`#run-detail[data-run-id="${failedRunId}"]`).waitFor();
