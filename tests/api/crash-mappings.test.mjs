@@ -1,10 +1,12 @@
 // Crash safety of changes that alter results: the daemon is killed with SIGKILL 0-150 ms after
-// a mapping is created, changed or deleted, an activity code is mapped or an external agent id
-// moves to another agent (CRASH_MAPPING_ITERATIONS times, 24 by default; scripts/crash-soak
-// runs 200). After a last restart, once nothing is pending recomputation and the backlog is
-// delivered: every contact-statistics result equals what the stored mappings compute from the
-// exported rows (computed here, independently), every agent day equals a fresh recomputation
-// of the source, and the WFM receiver holds exactly the daemon's values.
+// a mapping is created, changed or deleted, an activity code is mapped, an external agent id
+// moves to another agent, a WFM queue's time zone changes, or a second contact source is
+// deleted or made again and imported (CRASH_MAPPING_ITERATIONS times, 24 by default;
+// scripts/crash-soak runs 200). After a last restart, once nothing is pending recomputation
+// and the backlog is delivered: every contact-statistics result equals what the stored
+// mappings compute from the exported rows (computed here, independently), the deleted
+// source's queue holds no result while the source is gone, every agent day equals a fresh
+// recomputation of the source, and the WFM receiver holds exactly the daemon's values.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,12 +16,16 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, assertStatus, createToken, show, sleep } from '../lib/api.mjs';
 import { bearer, login, startDaemon } from '../lib/daemon.mjs';
-import { HEADER, contactPipeline, drained, line, runDays, waitFor } from '../lib/pipeline.mjs';
+import { HEADER, contactPipeline, diffResults, drained, line, runDays, waitFor } from '../lib/pipeline.mjs';
 import { startWfm } from '../lib/wfm.mjs';
 
 const ITERATIONS = Number(process.env.CRASH_MAPPING_ITERATIONS || 24);
 const SEED = Number(process.env.CRASH_SEED || Date.now() % 100000);
 const QUEUES = ['41', '42'];
+// the second contact source: deleted and made again (with its mapping and an import) by changes
+const SECOND = '49';
+const SECOND_DAYS = ['2026-10-05', '2026-10-06'];
+const ZONES = ['UTC', 'Europe/Berlin', 'America/Mexico_City'];
 // enough intervals that recomputing a mapping takes a while (a kill can fall inside it)
 const DAYS = Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2026, 9, 2 + i)).toISOString().slice(0, 10));
 const CHANGED = ['offered', 'handled']; // the value types whose mappings change; aht stays
@@ -35,6 +41,9 @@ let dataDir;
 let wfm;
 let token;
 let source;
+let second = null; // {source, folder} while the second source exists
+let secondQueue;
+let base2;
 let agentSource;
 let queues;
 const rows = new Map(); // 'ext|day|hh:mm' -> {offered, handled, aht}
@@ -86,6 +95,27 @@ before(async () => {
     fs.writeFileSync(path.join(folder, 'export.csv'), `${HEADER}\n${lines.join('\n')}\n`);
     const run = await runDays(admin, source.id, DAYS[0], DAYS.at(-1), 180000);
     assert.equal(run.state, 'done', JSON.stringify(run));
+
+    // the second source's export and WFM queue (its mapping comes with the source)
+    base2 = path.join(base, 'second');
+    fs.mkdirSync(base2);
+    const lines2 = [];
+    for (const day of SECOND_DAYS) {
+      for (let slot = 0; slot < 96; slot++) {
+        const offered = 1 + Math.floor(rand() * 30);
+        const handled = Math.floor(offered * rand());
+        const aht = Math.floor(rand() * 400);
+        rows.set(`${SECOND}|${day}|${hhmm(slot)}`, { offered, handled, aht });
+        lines2.push(line(SECOND, day, hhmm(slot), offered, handled, aht));
+      }
+    }
+    fs.writeFileSync(path.join(base2, 'export.csv'), `${HEADER}\n${lines2.join('\n')}\n`);
+    const wq = await admin.post('/api/v1/queues', { identifier: `Q${SECOND}`, name: 'Second', time_zone: 'UTC' });
+    assertStatus(wq, 201);
+    secondQueue = wq.body;
+    await makeSecond(admin);
+    const run2 = await runDays(admin, second.source.id, SECOND_DAYS[0], SECOND_DAYS.at(-1), 180000);
+    assert.equal(run2.state, 'done', JSON.stringify(run2));
 
     // agent states: each external agent's day in 5 to 60 minute states of random codes
     for (const a of ACTIVITIES.filter(Boolean)) {
@@ -139,9 +169,49 @@ after(async () => {
 
 const formula = () => pick([null, 'p1 * 2', 'p1 * 3', 'p1 + 5', 'p1 * 7 + 1', 'p1 - 1']);
 
+/** The second source (again): the source, its WFM queue's offered mapping and an import. */
+async function makeSecond(c, { wait = true } = {}) {
+  const r = await c.post('/api/v1/sources', {
+    name: `Second ${Date.now()}`, kind: 'csv', time_zone: 'UTC',
+    settings: {
+      csv: { folder: base2, date_order: 'ymd' },
+      columns: { queue: 'Split', queue_name: 'Name', date: 'Date', time: 'Time' },
+      metrics: { offered: 'Offered', handled: 'Handled', aht: 'AHT' },
+    },
+  });
+  if (r.status !== 201) {
+    return r;
+  }
+  second = { source: r.body };
+  for (const m of (await c.get(`/api/v1/mappings?queue_id=${secondQueue.id}`)).body.items) {
+    await c.delete(`/api/v1/mappings/${m.id}`); // left without inputs by a deleted source
+  }
+  const m = await c.post('/api/v1/mappings', {
+    queue_id: secondQueue.id, value_type: 'offered', formula: wait ? null : formula(),
+    inputs: [{ source_id: r.body.id, ext_queue: SECOND, metric: 'offered' }],
+  });
+  if (m.status !== 201 || wait) {
+    return m;
+  }
+  return c.post('/api/v1/runs', { source_id: r.body.id, from: SECOND_DAYS[0], to: SECOND_DAYS.at(-1) });
+}
+
+/** The second source as the daemon has it now (a kill may have come before or after a change). */
+async function findSecond(c) {
+  const list = (await c.get('/api/v1/sources?limit=500')).body.items;
+  const s = list.find((x) => x.name.startsWith('Second'));
+  second = s ? { source: s } : null;
+  return second;
+}
+
+const made = {}; // changes by kind, for the summary
+
 /** One random change, sent without waiting for its answer. */
 async function change(c) {
   const kind = rand();
+  const what = kind < 0.6 ? 'mapping' : kind < 0.7 ? 'activity code' : kind < 0.8 ? 'queue zone'
+    : kind < 0.9 ? 'source' : 'agent id';
+  made[what] = (made[what] || 0) + 1;
   if (kind < 0.6) {
     const q = pick(QUEUES);
     const vt = pick(CHANGED);
@@ -155,70 +225,30 @@ async function change(c) {
     }
     return rand() < 0.75 ? c.patch(`/api/v1/mappings/${m.id}`, { formula: formula() }) : c.delete(`/api/v1/mappings/${m.id}`);
   }
-  if (kind < 0.8) {
+  if (kind < 0.7) {
     return c.post('/api/v1/activity-codes', { source_id: agentSource.id, code: pick(CODES), activity: pick(ACTIVITIES) });
+  }
+  if (kind < 0.8) {
+    return c.patch(`/api/v1/queues/${queues[pick(QUEUES)].id}`, { time_zone: pick(ZONES) });
+  }
+  if (kind < 0.9) {
+    // the second source goes (its staged days and its queue's results with it) or comes back
+    return (await findSecond(c)) ? c.delete(`/api/v1/sources/${second.source.id}`) : makeSecond(c, { wait: false });
   }
   const to = rand() < 0.2 ? '' : pick(AGENTS);
   return c.post('/api/v1/agent-ids', { source_id: agentSource.id, text: `${pick(EXT_AGENTS)};${to}\n` });
 }
 
-/** What the mapping computes for one staged row (formulas of p1 only, as change() writes). */
-function compute(f, p1) {
-  if (f === null) {
-    return p1;
-  }
-  const m = /^p1(?: \* (\d+))?(?: ([+-]) (\d+))?$/.exec(f);
-  assert.ok(m, `formula ${f}`);
-  let v = p1 * (m[1] ? Number(m[1]) : 1);
-  if (m[2]) {
-    v += (m[2] === '+' ? 1 : -1) * Number(m[3]);
-  }
-  return v;
-}
-
-/** Every result of every queue against the exported rows and the stored formulas. */
+/** Every result of every queue against the exported rows and the stored formulas, and the WFM. */
 async function checkResults(c) {
-  const diffs = [];
-  const expectedWfm = new Map();
   for (const q of QUEUES) {
     const maps = (await c.get(`/api/v1/mappings?queue_id=${queues[q].id}`)).body.items;
     assert.equal(maps.length, 3, JSON.stringify(maps));
-    for (const m of maps) {
-      assert.equal(m.pending_recompute, false, JSON.stringify(m));
-    }
-    const f = Object.fromEntries(maps.map((m) => [m.value_type, m.formula]));
-    const r = await c.get(`/api/v1/results?queue=${queues[q].id}&from=${DAYS[0]}&to=${DAYS.at(-1)}`);
-    assert.equal(r.status, 200, show(r));
-    const got = new Map(r.body.items.map((it) => [`${it.interval_start}|${it.value_type}`, it.value]));
-    for (const day of DAYS) {
-      for (let slot = 0; slot < 96; slot++) {
-        const row = rows.get(`${q}|${day}|${hhmm(slot)}`);
-        const iso = `${day}T${hhmm(slot)}:00Z`;
-        const values = {};
-        for (const vt of ['offered', 'handled', 'aht']) {
-          const want = compute(f[vt], row[vt]);
-          values[vt] = want;
-          const have = got.get(`${iso}|${vt}`);
-          if (have !== want) {
-            diffs.push(`Q${q} ${iso} ${vt} (${f[vt]}): expected ${want}, got ${have}`);
-          }
-          got.delete(`${iso}|${vt}`);
-        }
-        expectedWfm.set(`Q${q}|${iso}`, values);
-      }
-    }
-    for (const [k, v] of got) {
-      diffs.push(`Q${q} ${k}: not expected, got ${v}`);
-    }
   }
-  const sorted = (o) => (o ? JSON.stringify(Object.keys(o).sort().map((k) => [k, o[k]])) : String(o));
-  for (const [k, v] of expectedWfm) {
-    const have = wfm.applied.get(k);
-    if (sorted(have) !== sorted(v)) {
-      diffs.push(`WFM ${k}: expected ${JSON.stringify(v)}, got ${JSON.stringify(have)}`);
-    }
-  }
-  return diffs;
+  return [
+    ...await diffResults(c, { queues, days: DAYS, rows, wfm }),
+    ...await diffResults(c, { queues: { [SECOND]: secondQueue }, days: SECOND_DAYS, rows, wfm }),
+  ];
 }
 
 /** Every agent's days from the API against the WFM's. */
@@ -269,7 +299,7 @@ async function nothingPending(c) {
   }, async () => `no pending recomputes: ${JSON.stringify((await c.get('/api/v1/recomputes')).body)}`, 60000);
 }
 
-test(`${ITERATIONS} kills after mapping, activity-code and agent-id changes leave no result wrong (seed ${SEED})`, async (t) => {
+test(`${ITERATIONS} kills after mapping, activity-code, agent-id, queue time-zone and source changes leave no result wrong (seed ${SEED})`, async (t) => {
   let leftPending = 0; // kills that fell between a change's commit and its recomputation
   for (let i = 0; i < ITERATIONS; i++) {
     if (i > 0 && sql('SELECT count(*) FROM recomputes;') !== '0') {
@@ -301,6 +331,32 @@ test(`${ITERATIONS} kills after mapping, activity-code and agent-id changes leav
         })), 201);
       }
     }
+    // the queues' time zones back to UTC (the results are read by the queues' local days)
+    for (const q of QUEUES) {
+      assertStatus(await write(() => c.patch(`/api/v1/queues/${queues[q].id}`, { time_zone: 'UTC' })), 200);
+    }
+    // a deleted second source left its queue without results; made again, it has them
+    await nothingPending(c);
+    if (!(await findSecond(c))) {
+      const r = await c.get(`/api/v1/results?queue=${secondQueue.id}&from=${SECOND_DAYS[0]}&to=${SECOND_DAYS.at(-1)}`);
+      assert.deepEqual(r.body.items, [], 'the deleted source\'s queue holds no result');
+      assertStatus(await write(() => makeSecond(c, { wait: false })), 202);
+    }
+    await waitFor(async () => (await c.get('/api/v1/runs?limit=500')).body.items.every((x) => !['queued', 'running'].includes(x.state)),
+      'the runs to end', 180000);
+    const maps2 = (await c.get(`/api/v1/mappings?queue_id=${secondQueue.id}`)).body.items;
+    if (maps2.length !== 1 || maps2[0].inputs.length !== 1 || maps2[0].inputs[0].source_id !== second.source.id) {
+      // killed between making the source and its mapping
+      for (const m of maps2) {
+        assertStatus(await write(() => c.delete(`/api/v1/mappings/${m.id}`)), 204);
+      }
+      assertStatus(await write(() => c.post('/api/v1/mappings', {
+        queue_id: secondQueue.id, value_type: 'offered',
+        inputs: [{ source_id: second.source.id, ext_queue: SECOND, metric: 'offered' }],
+      })), 201);
+    }
+    const last = await runDays(c, second.source.id, SECOND_DAYS[0], SECOND_DAYS.at(-1), 180000);
+    assert.equal(last.state, 'done', JSON.stringify(last));
     await nothingPending(c);
     await drained(c, 90000);
     const diffs = await checkResults(c);
@@ -322,7 +378,7 @@ test(`${ITERATIONS} kills after mapping, activity-code and agent-id changes leav
     await d.stop();
   }
   t.diagnostic(`seed ${SEED}: ${ITERATIONS} kills, ${leftPending} of them left a recompute pending ` +
-    `(made good after the restart), ${wfm.requests.length} WFM requests`);
+    `(made good after the restart), ${wfm.requests.length} WFM requests; changes: ${JSON.stringify(made)}`);
   assert.equal(sql('PRAGMA integrity_check;'), 'ok');
   assert.equal(sql('SELECT count(*) FROM recomputes;'), '0');
   assert.equal(sql("SELECT count(*) FROM batches WHERE state <> 'acked';"), '0');

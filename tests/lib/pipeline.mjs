@@ -123,3 +123,82 @@ export function diffApplied(applied, expected) {
   }
   return diffs;
 }
+
+const slotTime = (slot) => `${String(Math.floor(slot / 4)).padStart(2, '0')}:${String((slot % 4) * 15).padStart(2, '0')}`;
+
+/**
+ * What a mapping's formula gives for one input value: no formula passes it on; formulas of p1
+ * only, of the forms 'p1 * k', 'p1 + c', 'p1 - c', 'p1 * k + c' (what the tests write).
+ */
+export function computeFormula(f, p1) {
+  if (f === null || f === undefined) {
+    return p1;
+  }
+  const m = /^p1(?: \* (\d+))?(?: ([+-]) (\d+))?$/.exec(f);
+  assert.ok(m, `formula ${f}`);
+  let v = p1 * (m[1] ? Number(m[1]) : 1);
+  if (m[2]) {
+    v += (m[2] === '+' ? 1 : -1) * Number(m[3]);
+  }
+  return v;
+}
+
+/**
+ * Recomputes every result of the WFM queues of contactPipeline() (queues: ext -> WFM queue,
+ * time zone UTC, 15-minute intervals) for days from the exported rows (Map 'ext|day|hh:mm' ->
+ * {offered, handled, aht}) with the mappings the daemon holds now (one input each, the metric
+ * of the value type), and compares it with the daemon's results and, when wfm is given, with
+ * what the https-json receiver holds. Every mapping must be computed (none pending). Returns
+ * the list of differences.
+ */
+export async function diffResults(c, { queues, days, rows, wfm = null }) {
+  const diffs = [];
+  const expectedWfm = new Map();
+  for (const [q, wq] of Object.entries(queues)) {
+    const maps = (await c.get(`/api/v1/mappings?queue_id=${wq.id}&limit=500`)).body.items;
+    for (const m of maps) {
+      if (m.pending_recompute) {
+        diffs.push(`${wq.identifier} ${m.value_type}: still pending recomputation`);
+      }
+    }
+    const f = Object.fromEntries(maps.map((m) => [m.value_type, m.formula]));
+    const r = await c.get(`/api/v1/results?queue=${wq.id}&from=${days[0]}&to=${days.at(-1)}`);
+    assert.equal(r.status, 200, show(r));
+    const got = new Map(r.body.items.map((it) => [`${it.interval_start}|${it.value_type}`, it.value]));
+    for (const day of days) {
+      for (let slot = 0; slot < 96; slot++) {
+        const row = rows.get(`${q}|${day}|${slotTime(slot)}`);
+        const iso = `${day}T${slotTime(slot)}:00Z`;
+        const values = {};
+        for (const vt of Object.keys(f)) {
+          if (!row) {
+            continue;
+          }
+          const want = computeFormula(f[vt], row[vt]);
+          values[vt] = want;
+          const have = got.get(`${iso}|${vt}`);
+          if (have !== want) {
+            diffs.push(`${wq.identifier} ${iso} ${vt} (${f[vt]}): expected ${want}, got ${have}`);
+          }
+          got.delete(`${iso}|${vt}`);
+        }
+        if (Object.keys(values).length > 0) {
+          expectedWfm.set(`${wq.identifier}|${iso}`, values);
+        }
+      }
+    }
+    for (const [k, v] of got) {
+      diffs.push(`${wq.identifier} ${k}: not expected, got ${v}`);
+    }
+  }
+  if (wfm) {
+    const sorted = (o) => (o ? JSON.stringify(Object.keys(o).sort().map((k) => [k, o[k]])) : String(o));
+    for (const [k, v] of expectedWfm) {
+      const have = wfm.applied.get(k);
+      if (sorted(have) !== sorted(v)) {
+        diffs.push(`WFM ${k}: expected ${JSON.stringify(v)}, got ${JSON.stringify(have)}`);
+      }
+    }
+  }
+  return diffs;
+}
