@@ -183,9 +183,12 @@ int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out
 
 /* --- time --- */
 
-/* ODBC rows must lie in the queried period. CSV files are imported once (by checksum), so
- * every day a file holds is staged, whatever the run's period: dropping rows of other days
- * would lose them for good. The days seen are tracked for recomputing the mappings. */
+/* The period rule. ODBC rows must lie in the queried period. A CSV run reads the files not
+ * imported before (by checksum) and stages every day they hold, whatever the run's period:
+ * dropping rows of other days would lose them for good, since the file is not read again.
+ * A CSV run that re-reads (files imported before too), a preview and discovery take only the
+ * period's days. The days the files held are tracked for recomputing the mappings and for
+ * the preview's "no file holds this day". */
 static int day_in_period(struct rows *r, struct tz_date d)
 {
     if (r->cfg->kind == SOURCE_CSV) {
@@ -196,7 +199,9 @@ static int day_in_period(struct rows *r, struct tz_date d)
             r->seen_to = d;
         }
         r->seen_any = 1;
-        return 1;
+        if (!r->reread && !r->preview_rows) {
+            return 1;
+        }
     }
     return tz_date_cmp(d, r->from) >= 0 && tz_date_cmp(d, r->to) <= 0;
 }
@@ -389,10 +394,12 @@ int rows_time(struct rows *r, const char *queue, size_t qlen, struct tz_date *da
         *utc = tc->utc;
         *minute_of_day = tc->minute;
         *second = tc->second;
+        r->outside |= tc->rc == 1;
         return tc->rc;
     }
     tc->valid = 0;
     rc = parse_time(r, queue, qlen, day, utc, minute_of_day, second, &cacheable);
+    r->outside |= rc == 1;
     if ((rc == 0 || rc == 1) && cacheable && alen < sizeof(tc->a) && blen < sizeof(tc->b)) {
         memcpy(tc->a, a, alen);
         memcpy(tc->b, b, blen);
@@ -573,6 +580,7 @@ static int process_row(struct rows *r)
         return ACDL_ESTOP;
     }
     r->preview_seen++;
+    r->outside = 0;
     json_t *fields = json_array();
     for (int i = 0; i < r->nraw; i++) {
         json_array_append_new(fields,
@@ -582,6 +590,16 @@ static int process_row(struct rows *r)
                                "fields", fields);
     int64_t filtered = r->k.rows_filtered;
     int rc = process_row_inner(r);
+    if (r->outside) { /* another day: not part of this preview, not counted */
+        r->outside = 0;
+        r->preview_seen--;
+        r->preview_other++;
+        r->k.rows_read--;
+        r->k.rows_filtered = filtered;
+        json_decref(r->preview_row);
+        r->preview_row = NULL;
+        return rc;
+    }
     if (r->k.rows_filtered > filtered) {
         json_object_set_new(r->preview_row, "filtered", json_true());
     }
@@ -1516,6 +1534,19 @@ int rows_preview(struct rows *r, struct app *app, int64_t source_id, const char 
     }
     /* enough rows (ACDL_ESTOP), or a failure its messages tell */
     int read_rc = rows_read(r, sink);
+    if (r->cfg && r->cfg->kind == SOURCE_CSV && r->k.rows_read == 0) {
+        char lo[11], hi[11];
+        tz_date_format(r->seen_from, lo);
+        tz_date_format(r->seen_to, hi);
+        if (r->preview_other > 0) {
+            rows_log(r, "warn",
+                     "no file in the folder holds rows of %.10s: the %lld rows read are of %s "
+                     "to %s; choose one of those days or check the file pattern",
+                     day, (long long)r->preview_other, lo, hi);
+        } else {
+            rows_log(r, "warn", "no file in the folder holds rows of %.10s", day);
+        }
+    }
     json_t *cols = json_array();
     for (int i = 0; i < r->nnames; i++) {
         json_array_append_new(cols, json_string(r->names[i]));

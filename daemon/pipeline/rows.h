@@ -129,8 +129,11 @@ struct rows {
     uint64_t line;
     struct tz_date seen_from, seen_to; /* CSV: the days the files held */
     int seen_any;
+    int reread;  /* CSV: files imported before are read again; only the period's days count */
+    int outside; /* the current row's day is outside the period (rows_time() returned 1) */
 
     /* preview */
+    int64_t preview_other; /* rows of other days than the previewed one, left out */
     json_t *preview_rows, *preview_msgs, *preview_row, *preview_digest;
     int preview_max, preview_keep;
     int64_t preview_seen;
@@ -187,8 +190,8 @@ void rows_error(struct rows *r, const char *fmt, ...) ACDL_PRINTF(2, 3);
  * UTC instant, minute of day and second. key (e.g. the queue) tells apart the wall-time
  * sequences of a repeated autumn hour: rows of one key and day are taken in row order.
  * Interval layout: the time must start an interval. Returns 0, 1 when the day is outside
- * the run's period (ODBC only; the caller counts it as filtered), or ACDL_EINVAL after
- * rows_error(). */
+ * the run's period (ODBC runs, CSV runs that re-read, previews and discovery: the caller
+ * counts it as filtered; a preview leaves the row out), or ACDL_EINVAL after rows_error(). */
 int rows_time(struct rows *r, const char *key, size_t keylen, struct tz_date *day, int64_t *utc,
               int *minute_of_day, int *second);
 
