@@ -498,6 +498,98 @@ static int send(struct setup *s, const char *method, const char *target, json_t 
     return ACDL_OK;
 }
 
+/* The products of a resend item or answer as "contacts,agent_states" (both when absent). */
+static void resend_products(const json_t *item, char *out, size_t sz)
+{
+    const json_t *p = json_object_get(item, "products"), *v;
+    size_t i;
+    int contacts = !p, agents = !p;
+    json_array_foreach(p, i, v)
+    {
+        const char *t = json_string_value(v);
+        contacts |= t && !strcmp(t, "contacts");
+        agents |= t && !strcmp(t, "agent_states");
+    }
+    snprintf(out, sz, "%s%s%s", contacts ? "contacts" : "", contacts && agents ? "," : "",
+             agents ? "agent_states" : "");
+}
+
+/* 1 when target_id already has a resend of item's period and products. */
+static int resend_exists(struct setup *s, json_int_t target_id, const json_t *item)
+{
+    char target[120], want[40], have[40];
+    json_t *answer = NULL, *r;
+    size_t i;
+    int found = 0;
+    snprintf(target, sizeof(target), "/api/v1/resends?limit=500&target_id=%lld",
+             (long long)target_id);
+    if (http_call(s->app, s->actor, "GET", target, NULL, &answer) != 200) {
+        json_decref(answer);
+        return 0;
+    }
+    resend_products(item, want, sizeof(want));
+    json_array_foreach(json_object_get(answer, "items"), i, r)
+    {
+        resend_products(r, have, sizeof(have));
+        found |= !strcmp(have, want) &&
+                 !strcmp(str_member(r, "from") ? str_member(r, "from") : "",
+                         str_member(item, "from") ? str_member(item, "from") : "") &&
+                 !strcmp(str_member(r, "to") ? str_member(r, "to") : "",
+                         str_member(item, "to") ? str_member(item, "to") : "");
+    }
+    json_decref(answer);
+    return found;
+}
+
+/* The resends the document asks for ({"target": NAME, "from", "to", "products"}): each is
+ * made once; one that exists already with the same period and products is left alone. */
+static int apply_resends(struct setup *s, const json_t *list)
+{
+    json_t *targets = NULL, *item, *t;
+    size_t i, j;
+    int rc = list_all(s, K_TARGETS, &targets);
+    json_array_foreach(list, i, item)
+    {
+        char path[64], key[200], url[80];
+        const char *name = str_member(item, "target");
+        json_int_t id = 0;
+        if (rc != ACDL_OK) {
+            break;
+        }
+        snprintf(path, sizeof(path), "resends[%zu]", i);
+        json_array_foreach(targets, j, t)
+        {
+            if (name && str_member(t, "name") && !strcmp(name, str_member(t, "name"))) {
+                id = json_integer_value(json_object_get(t, "id"));
+            }
+        }
+        if (!id && !(s->flags & SETUP_DRY_RUN)) {
+            set_error(s, path, 422, "name a target of the document or of the appliance",
+                      "no target is named '%.64s'", name ? name : "");
+            rc = ACDL_EINVAL;
+            break;
+        }
+        if (id && resend_exists(s, id, item)) {
+            s->unchanged++;
+            continue;
+        }
+        json_t *body = json_deep_copy(item);
+        json_object_del(body, "target");
+        snprintf(url, sizeof(url), "/api/v1/targets/%lld/resend", (long long)id);
+        snprintf(key, sizeof(key), "%.64s %.12s..%.12s", name ? name : "",
+                 str_member(item, "from") ? str_member(item, "from") : "",
+                 str_member(item, "to") ? str_member(item, "to") : "");
+        rc = send(s, "POST", url, body, path);
+        json_decref(body);
+        if (rc == ACDL_OK) {
+            json_array_append_new(s->changes, json_pack("{s:s, s:s, s:s}", "kind", "resends", "key",
+                                                        key, "action", "create"));
+        }
+    }
+    json_decref(targets);
+    return rc;
+}
+
 /* 1 when mapping item's value type is an average weighted by another type's mapping, which
  * must then exist first. */
 static int weighted(const struct setup *s, const json_t *doc, const json_t *item)
@@ -658,11 +750,36 @@ static int check_doc(struct setup *s, const json_t *doc)
             k = strcmp(kinds[i].name, name) == 0 ? i : k;
         }
         if (k < 0) {
+            if (!strcmp(name, "resends")) {
+                size_t i;
+                json_t *r;
+                if (!json_is_array(v)) {
+                    set_error(s, name, 422, "give a list, e.g. []", "must be a list");
+                    return ACDL_EINVAL;
+                }
+                json_array_foreach(v, i, r)
+                {
+                    char path[64];
+                    snprintf(path, sizeof(path), "resends[%zu]", i);
+                    if (!json_is_object(r) || !json_is_string(json_object_get(r, "target")) ||
+                        !json_is_string(json_object_get(r, "from")) ||
+                        !json_is_string(json_object_get(r, "to"))) {
+                        set_error(s, path, 422,
+                                  "write {\"target\": NAME, \"from\": \"YYYY-MM-DD\", "
+                                  "\"to\": \"YYYY-MM-DD\"}",
+                                  "must be an object with the text members target, from and "
+                                  "to");
+                        return ACDL_EINVAL;
+                    }
+                }
+                continue;
+            }
             if (strcmp(name, "acdlink_config") != 0 && strcmp(name, "exported_by") != 0) {
-                set_error(s, name, 422,
-                          "known members: value_types, queues, activities, sources, targets, agents, "
-                          "activity_codes, mappings, schedules",
-                          "unknown member '%.60s'", name);
+                set_error(
+                    s, name, 422,
+                    "known members: value_types, queues, activities, sources, targets, agents, "
+                    "activity_codes, mappings, schedules, resends",
+                    "unknown member '%.60s'", name);
                 return ACDL_EINVAL;
             }
             continue;
@@ -774,6 +891,9 @@ int setup_apply(struct app *app, const struct auth_ctx *actor, const json_t *doc
         if (json_object_get(doc, kinds[k].name)) {
             rc = apply_kind(&s, doc, k);
         }
+    }
+    if (rc == ACDL_OK && json_object_get(doc, "resends")) {
+        rc = apply_resends(&s, json_object_get(doc, "resends"));
     }
     for (int k = K_COUNT - 1; k >= 0 && rc == ACDL_OK && (flags & SETUP_PRUNE); k--) {
         if (json_object_get(doc, kinds[k].name)) {

@@ -829,3 +829,37 @@ int agent_results_changes(struct store_conn *c, int64_t after_seq, int limit,
     return store_collect(s, sizeof(struct agent_day_change), limit, row_to_change, (void **)out,
                          n);
 }
+
+int agent_results_queued(struct store_conn *c, int64_t target_id, int limit, int64_t *resend_id,
+                         struct agent_day_change **out, int *n)
+{
+    sqlite3_stmt *s = store_prepare(c, "SELECT min(resend_id) FROM outbox_agent_days WHERE "
+                                       "target_id = ?");
+    *out = NULL;
+    *n = 0;
+    *resend_id = 0;
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, target_id);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *resend_id = sqlite3_column_int64(s, 0);
+    }
+    store_done(s);
+    if (*resend_id == 0) {
+        return ACDL_OK;
+    }
+    /* a day whose result is gone since is sent as empty (delete it in the WFM) */
+    s = store_prepare(c, "SELECT q.agent_id, a.identifier, q.day, coalesce(d.change_seq, 0), "
+                         "coalesce(d.spans, 0), coalesce(d.open, 0) FROM outbox_agent_days q "
+                         "JOIN wfm_agents a ON a.id = q.agent_id LEFT JOIN agent_days d ON "
+                         "d.agent_id = q.agent_id AND d.day = q.day WHERE q.target_id = ? AND "
+                         "q.resend_id = ? ORDER BY q.agent_id, q.day LIMIT ?");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, target_id);
+    sqlite3_bind_int64(s, 2, *resend_id);
+    sqlite3_bind_int(s, 3, limit);
+    return store_collect(s, sizeof(struct agent_day_change), limit, row_to_change, (void **)out, n);
+}

@@ -76,4 +76,10 @@ struct agent_day_change {
 int agent_results_changes(struct store_conn *c, int64_t after_seq, int limit,
                           struct agent_day_change **out, int *n);
 
+/* The agent days queued for target_id by its oldest resend still queued (outbox_agent_days):
+ * *resend_id gets that resend (0 when nothing is queued), *out (new, free()) at most limit of
+ * its days in agent and day order, as agent_results_changes() gives them. */
+int agent_results_queued(struct store_conn *c, int64_t target_id, int limit, int64_t *resend_id,
+                         struct agent_day_change **out, int *n);
+
 #endif

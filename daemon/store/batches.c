@@ -255,7 +255,8 @@ int store_backlog_get(struct store_conn *c, int64_t target_id, struct store_back
            "coalesce(min(CASE WHEN state IN ('pending', 'sending', 'failed') THEN created_at "
            "END), 0), coalesce(max(acked_at), 0), (SELECT count(*) FROM outbox_cells WHERE ?1 "
            "= 0 OR target_id = ?1) + (SELECT count(*) FROM target_agent_cursors k JOIN "
-           "agent_days a ON a.change_seq > k.last_seq WHERE ?1 = 0 OR k.target_id = ?1) FROM "
+           "agent_days a ON a.change_seq > k.last_seq WHERE ?1 = 0 OR k.target_id = ?1) + "
+           "(SELECT count(*) FROM outbox_agent_days WHERE ?1 = 0 OR target_id = ?1) FROM "
            "batches WHERE ?1 = 0 OR target_id = ?1");
     if (!st) {
         return ACDL_EDB;

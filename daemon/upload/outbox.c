@@ -60,7 +60,7 @@ int outbox_mark(struct store_conn *c, int64_t queue_id, int64_t value_type_id, i
 }
 
 struct pair {
-    int64_t target_id, queue_id, interval_start;
+    int64_t target_id, queue_id, interval_start, resend_id;
 };
 
 struct qcache {
@@ -157,7 +157,7 @@ static void batch_key(int64_t target_id, const struct upload_row *rows, const in
 
 static int insert_batch(struct store_conn *c, const struct upload_target *t,
                         const struct upload_connector *con, const struct upload_row *rows,
-                        const int64_t *revs, size_t n, int64_t now, int *made)
+                        const int64_t *revs, size_t n, int64_t resend_id, int64_t now, int *made)
 {
     char key[65];
     struct upload_payload p;
@@ -177,8 +177,8 @@ static int insert_batch(struct store_conn *c, const struct upload_target *t,
     sqlite3_stmt *st = store_prepare(
         c, "INSERT INTO batches (target_id, batch_key, kind, endpoint, content_type, body, "
            "items, first_interval, last_interval, state, next_attempt_at, created_at, "
-           "updated_at) VALUES (?1, ?2, 'intervals', ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, "
-           "?9, ?9) ON CONFLICT (target_id, batch_key) DO NOTHING");
+           "updated_at, resend_id) VALUES (?1, ?2, 'intervals', ?3, ?4, ?5, ?6, ?7, ?8, "
+           "'pending', ?9, ?9, ?9, ?10) ON CONFLICT (target_id, batch_key) DO NOTHING");
     if (!st) {
         upload_payload_clear(&p);
         return ACDL_EDB;
@@ -192,6 +192,9 @@ static int insert_batch(struct store_conn *c, const struct upload_target *t,
     sqlite3_bind_int64(st, 7, first);
     sqlite3_bind_int64(st, 8, last);
     sqlite3_bind_int64(st, 9, now);
+    if (resend_id > 0) {
+        sqlite3_bind_int64(st, 10, resend_id);
+    }
     rc = sqlite3_step(st) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
     if (rc == ACDL_OK && sqlite3_changes(store_db(c)) > 0 && made) {
         (*made)++;
@@ -201,7 +204,7 @@ static int insert_batch(struct store_conn *c, const struct upload_target *t,
     return rc;
 }
 
-/* Packs the pairs of one target, pairs[0..n), into batches. */
+/* Packs the pairs of one target and resend, pairs[0..n), into batches. */
 static int flush_target(struct store_conn *c, const struct pair *pairs, size_t n, int64_t now,
                         int *made)
 {
@@ -244,12 +247,12 @@ static int flush_target(struct store_conn *c, const struct pair *pairs, size_t n
             k++;
         }
         if (rc == ACDL_OK && (k == max || (i + 1 == n && k > 0))) {
-            rc = insert_batch(c, &t, con, rows, revs, k, now, made);
+            rc = insert_batch(c, &t, con, rows, revs, k, pairs[0].resend_id, now, made);
             k = 0;
         }
     }
     if (rc == ACDL_OK && k > 0) {
-        rc = insert_batch(c, &t, con, rows, revs, k, now, made);
+        rc = insert_batch(c, &t, con, rows, revs, k, pairs[0].resend_id, now, made);
     }
     free(rows);
     free(revs);
@@ -268,9 +271,12 @@ int outbox_flush(struct store_conn *c, int64_t now, int64_t min_age, int *made)
     if ((rc = store_begin(c)) != ACDL_OK) {
         return rc;
     }
-    sqlite3_stmt *sel = store_prepare(c, "SELECT target_id, queue_id, interval_start FROM "
-                                         "outbox_cells WHERE queued_at <= ? ORDER BY target_id, "
-                                         "queue_id, interval_start");
+    /* a resend's pairs make batches of their own (after the target's other pairs), so that
+     * its delivery can be counted */
+    sqlite3_stmt *sel = store_prepare(c, "SELECT target_id, queue_id, interval_start, "
+                                         "coalesce(resend_id, 0) FROM outbox_cells WHERE "
+                                         "queued_at <= ? ORDER BY target_id, coalesce(resend_id, "
+                                         "0), queue_id, interval_start");
     if (!sel) {
         store_rollback(c);
         return ACDL_EDB;
@@ -290,12 +296,14 @@ int outbox_flush(struct store_conn *c, int64_t now, int64_t min_age, int *made)
         pairs[n].target_id = sqlite3_column_int64(sel, 0);
         pairs[n].queue_id = sqlite3_column_int64(sel, 1);
         pairs[n].interval_start = sqlite3_column_int64(sel, 2);
+        pairs[n].resend_id = sqlite3_column_int64(sel, 3);
         n++;
     }
     store_done(sel);
     for (size_t i = 0; i < n && rc == ACDL_OK;) {
         size_t j = i;
-        while (j < n && pairs[j].target_id == pairs[i].target_id) {
+        while (j < n && pairs[j].target_id == pairs[i].target_id &&
+               pairs[j].resend_id == pairs[i].resend_id) {
             j++;
         }
         rc = flush_target(c, pairs + i, j - i, now, made);
@@ -370,31 +378,25 @@ static int cursor_set(struct store_conn *c, int64_t target_id, int64_t seq)
     return rc;
 }
 
-/* One target: the changes after its position into one batch. Inside a transaction. */
-static int agents_target(struct store_conn *c, const struct upload_target *t,
-                         const struct upload_connector *con, int64_t now, int *made)
+/* One batch of the agent days ch[0..n) for target t (their spans as they are now), marked
+ * with resend_id (0: the change feed). Inside a transaction. */
+static int agents_batch(struct store_conn *c, const struct upload_target *t,
+                        const struct upload_connector *con, const struct agent_day_change *ch,
+                        int n, int64_t resend_id, int64_t now, int *made)
 {
-    int64_t last = 0;
-    struct agent_day_change *ch = NULL;
-    struct upload_agent_day *days = NULL;
-    struct upload_span **held = NULL;
-    int n = 0, rc = cursor_get(c, t->id, &last);
-    if (rc == ACDL_OK) {
-        rc = agent_results_changes(c, last, AGENT_DAYS_PER_BATCH, &ch, &n);
-    }
-    if (rc != ACDL_OK || n == 0) {
-        free(ch);
-        return rc;
-    }
-    days = calloc((size_t)n, sizeof(*days));
-    held = calloc((size_t)n, sizeof(*held));
+    struct upload_agent_day *days = calloc((size_t)n, sizeof(*days));
+    struct upload_span **held = calloc((size_t)n, sizeof(*held));
     size_t cap = 256 + (size_t)n * 80, len = 0;
     char *hash = malloc(cap);
+    int rc = ACDL_OK;
     if (!days || !held || !hash) {
         rc = ACDL_ENOMEM;
     }
     if (hash) {
         len += (size_t)snprintf(hash, cap, "acdlink-agents-v1\ntarget %lld\n", (long long)t->id);
+        if (resend_id > 0) { /* the same days sent again make another batch */
+            len += (size_t)snprintf(hash + len, cap - len, "resend %lld\n", (long long)resend_id);
+        }
     }
     for (int i = 0; i < n && rc == ACDL_OK; i++) {
         struct agent_span *sp = NULL;
@@ -440,9 +442,9 @@ static int agents_target(struct store_conn *c, const struct upload_target *t,
             sqlite3_stmt *st = store_prepare(
                 c, "INSERT INTO batches (target_id, batch_key, kind, endpoint, content_type, "
                    "body, items, first_interval, last_interval, state, next_attempt_at, "
-                   "created_at, updated_at) VALUES (?1, ?2, 'agent_states', ?3, ?4, ?5, ?6, "
-                   "NULL, NULL, 'pending', ?7, ?7, ?7) ON CONFLICT (target_id, batch_key) DO "
-                   "NOTHING");
+                   "created_at, updated_at, resend_id) VALUES (?1, ?2, 'agent_states', ?3, ?4, "
+                   "?5, ?6, NULL, NULL, 'pending', ?7, ?7, ?7, ?8) ON CONFLICT (target_id, "
+                   "batch_key) DO NOTHING");
             if (!st) {
                 rc = ACDL_EDB;
             } else {
@@ -453,6 +455,9 @@ static int agents_target(struct store_conn *c, const struct upload_target *t,
                 sqlite3_bind_blob(st, 5, p.body, (int)p.len, SQLITE_STATIC);
                 sqlite3_bind_int(st, 6, n);
                 sqlite3_bind_int64(st, 7, now);
+                if (resend_id > 0) {
+                    sqlite3_bind_int64(st, 8, resend_id);
+                }
                 rc = sqlite3_step(st) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
                 if (rc == ACDL_OK && made && sqlite3_changes(store_db(c)) > 0) {
                     (*made)++;
@@ -464,15 +469,60 @@ static int agents_target(struct store_conn *c, const struct upload_target *t,
         }
         upload_payload_clear(&p);
     }
-    if (rc == ACDL_OK) {
-        rc = cursor_set(c, t->id, ch[n - 1].change_seq);
-    }
     for (int i = 0; held && i < n; i++) {
         free(held[i]);
     }
     free(held);
     free(days);
     free(hash);
+    return rc;
+}
+
+/* One target: the changes after its position into one batch. Inside a transaction. */
+static int agents_target(struct store_conn *c, const struct upload_target *t,
+                         const struct upload_connector *con, int64_t now, int *made)
+{
+    int64_t last = 0;
+    struct agent_day_change *ch = NULL;
+    int n = 0, rc = cursor_get(c, t->id, &last);
+    if (rc == ACDL_OK) {
+        rc = agent_results_changes(c, last, AGENT_DAYS_PER_BATCH, &ch, &n);
+    }
+    if (rc == ACDL_OK && n > 0) {
+        rc = agents_batch(c, t, con, ch, n, 0, now, made);
+    }
+    if (rc == ACDL_OK && n > 0) {
+        rc = cursor_set(c, t->id, ch[n - 1].change_seq);
+    }
+    free(ch);
+    return rc;
+}
+
+/* One target: agent days a resend queued (the oldest resend first) into one batch, removed
+ * from the queue in the same transaction. Inside a transaction. */
+static int agents_resent(struct store_conn *c, const struct upload_target *t,
+                         const struct upload_connector *con, int64_t now, int *made)
+{
+    struct agent_day_change *ch = NULL;
+    int64_t resend_id = 0;
+    int n = 0, rc = agent_results_queued(c, t->id, AGENT_DAYS_PER_BATCH, &resend_id, &ch, &n);
+    if (rc == ACDL_OK && n > 0) {
+        rc = agents_batch(c, t, con, ch, n, resend_id, now, made);
+    }
+    sqlite3_stmt *del = rc == ACDL_OK && n > 0
+                            ? store_prepare(c, "DELETE FROM outbox_agent_days WHERE target_id = "
+                                               "? AND agent_id = ? AND day = ?")
+                            : NULL;
+    for (int i = 0; del && i < n && rc == ACDL_OK; i++) {
+        sqlite3_bind_int64(del, 1, t->id);
+        sqlite3_bind_int64(del, 2, ch[i].agent_id);
+        sqlite3_bind_text(del, 3, ch[i].day, -1, SQLITE_STATIC);
+        rc = sqlite3_step(del) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+        store_done(del);
+    }
+    if (rc == ACDL_OK && n > 0 && !del) {
+        rc = ACDL_EDB;
+    }
     free(ch);
     return rc;
 }
@@ -484,7 +534,8 @@ static int agents_waiting(struct store_conn *c, int64_t target_id)
     sqlite3_stmt *s = store_prepare(
         c, "SELECT NOT EXISTS (SELECT 1 FROM target_agent_cursors WHERE target_id = ?1) OR "
            "EXISTS (SELECT 1 FROM agent_days WHERE change_seq > (SELECT last_seq FROM "
-           "target_agent_cursors WHERE target_id = ?1))");
+           "target_agent_cursors WHERE target_id = ?1)) OR EXISTS (SELECT 1 FROM "
+           "outbox_agent_days WHERE target_id = ?1)");
     int waiting = 1;
     if (!s) {
         return 1;
@@ -520,6 +571,9 @@ int outbox_agents(struct store_conn *c, int64_t now, int *made)
         t.settings = json_loads(targets[i].settings, 0, NULL);
         if (t.settings && store_begin(c) == ACDL_OK) {
             int r = agents_target(c, &t, con, now, made);
+            if (r == ACDL_OK) {
+                r = agents_resent(c, &t, con, now, made);
+            }
             if (r == ACDL_OK) {
                 r = store_commit(c);
             } else {

@@ -31,6 +31,7 @@ let victimDelivery;
 let folder;
 let victimAgent;
 let victimActivity;
+let victimResend;
 
 before(async () => {
   ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
@@ -59,6 +60,7 @@ before(async () => {
   writeCsv(folder, 'a.csv', [line('901', '2026-11-24', '08:00', 3, 2, 10)]);
   await runDays(admin, source.id, '2026-11-24');
   victimDelivery = await waitFor(async () => (await admin.get('/api/v1/deliveries')).body.items[0], 'a batch');
+  victimResend = (await admin.post(`/api/v1/targets/${victimTarget.id}/resend`, { from: '2026-11-24', to: '2026-11-24' })).body;
 });
 
 after(async () => {
@@ -91,6 +93,7 @@ function ids() {
     '/api/v1/deliveries/': victimDelivery.id,
     '/api/v1/agents/': victimAgent.id,
     '/api/v1/activities/': victimActivity.id,
+    '/api/v1/resends/': victimResend.id,
   };
 }
 

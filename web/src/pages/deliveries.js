@@ -7,6 +7,7 @@ import { html } from '../html.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, LoadMore, Notice, Time, canChange } from '../components.js';
+import { ResendProgress } from './resend.js';
 
 const STATES = ['pending', 'sending', 'acked', 'failed'];
 
@@ -184,6 +185,7 @@ export function DeliveriesPage({ session }) {
       <h1>${t('deliveries.title')}</h1>
       <p class="muted">${t('deliveries.intro')}</p>
       <${BacklogCard} backlog=${backlog} />
+      <${ResendProgress} names=${names} refresh=${backlog} />
       <${Notice} text=${notice} testid="deliveries-notice" />
       <div class="card">
         <h2>${t('deliveries.list_title')}</h2>

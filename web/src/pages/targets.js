@@ -9,6 +9,7 @@ import { TargetEditForm } from './target_edit.js';
 import {
   ConfirmButton, ErrorBox, Notice, ReadOnlyNote, canChange, isAdmin, useScrollToError,
 } from '../components.js';
+import { ResendForm, ResendOffer, resendNotice } from './resend.js';
 
 export const CONNECTORS = ['injixo-api', 'csv-export', 'https-json'];
 
@@ -120,8 +121,9 @@ async function connectionTest(id) {
   return { ok: false, failure: 'timeout', message: '' };
 }
 
-function TargetRow({ target, editable, admin, onEdit, onChanged, onDeleted }) {
+function TargetRow({ target, editable, admin, onEdit, onChanged, onDeleted, onNotice }) {
   const { t } = useI18n();
+  const [resending, setResending] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const [result, setResult] = useState(null);
@@ -170,13 +172,18 @@ function TargetRow({ target, editable, admin, onEdit, onChanged, onDeleted }) {
                   onClick=${() => onEdit(target)}>${t('common.edit')}</button>
           <button type="button" class="btn btn-small" disabled=${busy} data-testid="target-toggle"
                   onClick=${toggle}>${target.enabled ? t('targets.disable') : t('targets.enable')}</button>
+          <button type="button" class="btn btn-small" disabled=${busy} data-testid="target-resend"
+                  onClick=${() => setResending(!resending)}>${t('resend.button')}</button>
           <${ConfirmButton} label=${t('common.delete')} disabled=${busy}
                             question=${t('targets.delete_question', { name: target.name })}
                             testid="target-delete" onConfirm=${remove} />`}
       </div></td>
     </tr>
-    ${(error || result || busy || (admin && target.connector !== 'csv-export')) && html`
+    ${(error || result || busy || resending || (admin && target.connector !== 'csv-export')) && html`
       <tr class="row-message"><td colspan="6">
+        ${resending && html`
+          <${ResendForm} target=${target} onCancel=${() => setResending(false)}
+                         onQueued=${(r) => { setResending(false); onNotice(resendNotice(t, r)); }} />`}
         <${ErrorBox} error=${error} testid="target-row-error" />
         ${busy && html`<p class="loading">${t('targets.testing')}</p>`}
         ${result && html`
@@ -220,6 +227,7 @@ export function TargetsPage({ session }) {
     setItems((old) => old.map((o) => (o.id === target.id ? target : o)));
     setNotice(t(how === 'unchanged' ? 'targets.edit.unchanged_notice' : 'targets.edit.saved_notice', { name: target.name }));
   };
+  const [created, setCreated] = useState(null);
 
   const load = async () => {
     setLoading(true);
@@ -242,12 +250,15 @@ export function TargetsPage({ session }) {
       <p class="muted">${t('targets.intro')}</p>
       ${editable
         ? html`<${CreateTargetForm} session=${session} onStart=${() => setNotice('')}
-                                    onCreated=${(x) => { setNotice(t('targets.created_notice', { name: x.name })); load(); }} />`
+                                    onCreated=${(x) => { setNotice(t('targets.created_notice', { name: x.name })); setCreated(x); load(); }} />`
         : html`<${ReadOnlyNote} />`}
       ${editing && html`
         <${TargetEditForm} key=${editing.key} target=${editing.target} session=${session}
                            onCancel=${() => setEditing(null)} onSaved=${onEdited} />`}
       <${Notice} text=${notice} testid="targets-notice" />
+      ${created && editable && html`
+        <${ResendOffer} target=${created} onDismiss=${() => setCreated(null)}
+                        onQueued=${(r) => { setCreated(null); setNotice(resendNotice(t, r)); }} />`}
       <div class="card">
         <h2>${t('targets.list_title')}</h2>
         <${ErrorBox} error=${error} id="targets-error" />
@@ -264,6 +275,7 @@ export function TargetsPage({ session }) {
             <tbody>
               ${items.map((x) => html`
                 <${TargetRow} key=${x.id} target=${x} editable=${editable} admin=${admin} onEdit=${openEdit}
+                              onNotice=${setNotice}
                               onChanged=${(n) => { setItems((old) => old.map((o) => (o.id === n.id ? n : o))); if (editing && editing.target.id === n.id) setEditing(null); }}
                               onDeleted=${(d) => { setItems((old) => old.filter((o) => o.id !== d.id)); if (editing && editing.target.id === d.id) setEditing(null); setNotice(t('targets.deleted_notice', { name: d.name })); }} />`)}
               ${!loading && !error && items.length === 0 && html`
