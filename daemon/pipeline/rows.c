@@ -1534,7 +1534,8 @@ int rows_preview(struct rows *r, struct app *app, int64_t source_id, const char 
     }
     /* enough rows (ACDL_ESTOP), or a failure its messages tell */
     int read_rc = rows_read(r, sink);
-    if (r->cfg && r->cfg->kind == SOURCE_CSV && r->k.rows_read == 0) {
+    if ((read_rc == ACDL_OK || read_rc == ACDL_ESTOP) && r->cfg && r->cfg->kind == SOURCE_CSV &&
+        r->k.rows_read == 0) {
         char lo[11], hi[11];
         tz_date_format(r->seen_from, lo);
         tz_date_format(r->seen_to, hi);
