@@ -1,4 +1,4 @@
--- 0017: results sent again to one target for a period of days ("send history"): the request,
+-- 0018: results sent again to one target for a period of days ("send history"): the request,
 -- written in the same transaction that queues its intervals and agent days, and the marks that
 -- let its progress be counted (queued, sent, failed, remaining).
 CREATE TABLE resends (
