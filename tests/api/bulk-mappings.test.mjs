@@ -300,3 +300,16 @@ test('a ratio of two metrics: divide_by makes the formula over the sums', async 
     mappings: [{ value_type: 'abandon_rate', metric: 'abandoned', divide_by: '' }],
   }), 'mappings[0].divide_by');
 });
+
+test('inputs naming what the source never delivered are answered with warnings', async () => {
+  const r = await admin.post('/api/v1/mappings/bulk', {
+    source_id: src.id,
+    queues: [{ identifier: 'TYPO', name: 'Typo', ext_queues: ['1O1'] }],
+    mappings: [{ value_type: 'offered', metric: 'ofered' }],
+  });
+  assertStatus(r, 201);
+  const codes = r.body.mappings[0].warnings.map((w) => `${w.field} ${w.code} ${w.suggestion}`).sort();
+  assert.deepEqual(codes, ['inputs[0].ext_queue unknown_ext_queue 101', 'inputs[0].metric unknown_metric offered']);
+  const ok = (await admin.get('/api/v1/mappings?limit=500')).body.items.find((m) => m.queue.identifier === 'SALES_DE');
+  assert.deepEqual(ok.warnings, []);
+});

@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "http/routes/routes.h"
 #include "pipeline/mapping.h"
+#include "pipeline/mapping_check.h"
 #include "pipeline/recompute.h"
 #include "platform/platform.h"
 #include "store/catalog.h"
@@ -244,7 +245,9 @@ static int answer_made(struct req *r, struct store_conn *c, const struct made *m
     }
     for (size_t i = 0; i < made->n; i++) {
         if (store_mapping_get(c, made->ids[i], m) == ACDL_OK) {
-            json_array_append_new(maps, route_mapping_json(m));
+            json_t *j = route_mapping_json(m);
+            json_object_set_new(j, "warnings", mapping_check_inputs(c, m));
+            json_array_append_new(maps, j);
         }
     }
     free(m);
