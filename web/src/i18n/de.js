@@ -445,7 +445,7 @@ export default {
   "schedules.zero_fill_help": "Seine Importe senden 0 für Intervalle ohne Quelldaten.",
   "schedules.zero_fill_badge": "Nullen",
   "schedules.rule": "Regel",
-  "schedules.rule_every": "Alle {n} Min., {offset} Min. danach",
+  "schedules.rule_every": "Alle {n} Min., {offset} Min. nach jedem Intervall",
   "schedules.rule_daily_one": "Täglich um {at}, der Vortag",
   "schedules.rule_daily": "Täglich um {at}, die {n} Vortage",
   "schedules.next_run": "Nächster Import (Zeit der Quelle)",

@@ -445,7 +445,7 @@ export default {
   "schedules.zero_fill_help": "Its runs send 0 for intervals without source data.",
   "schedules.zero_fill_badge": "zero-fill",
   "schedules.rule": "Rule",
-  "schedules.rule_every": "Every {n} min, {offset} min after",
+  "schedules.rule_every": "Every {n} min, {offset} min after each interval",
   "schedules.rule_daily_one": "Daily at {at}, the day before",
   "schedules.rule_daily": "Daily at {at}, the previous {n} days",
   "schedules.next_run": "Next run (source time)",

@@ -445,7 +445,7 @@ export default {
   "schedules.zero_fill_help": "Ses imports envoient 0 pour les intervalles sans données source.",
   "schedules.zero_fill_badge": "zéros",
   "schedules.rule": "Règle",
-  "schedules.rule_every": "Toutes les {n} min, {offset} min après",
+  "schedules.rule_every": "Toutes les {n} min, {offset} min après chaque intervalle",
   "schedules.rule_daily_one": "Chaque jour à {at}, la veille",
   "schedules.rule_daily": "Chaque jour à {at}, les {n} jours précédents",
   "schedules.next_run": "Prochain import (heure de la source)",
