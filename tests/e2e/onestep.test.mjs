@@ -199,6 +199,7 @@ test('from the Sources page to 4 WFM queues x 4 value types with results in fewe
   await act.click('#setup-confirm');
   await page.locator('[data-testid="setup-done"]').waitFor({ timeout: 30000 });
   lap.created = Date.now() - t0;
+  assert.equal(await page.locator('[data-testid="setup-warnings"]').count(), 0, 'every input is known');
 
   const bulk = sent.filter((r) => r.url === '/api/v1/mappings/bulk');
   assert.equal(bulk.length, 1);

@@ -1026,4 +1026,5 @@ export default {
   "setup.ratio_help": "Summe von {metric} geteilt durch die Summe von {per} (eine Formel).",
   "setup.mapped": "zugeordnet",
   "setup.mapped_help": "Eine Zuordnung liest diese externe Queue bereits; „Alle auswählen“ lässt sie aus.",
+  "setup.warnings": "Eingaben, die etwas nennen, das die Quelle nie geliefert hat: {n} (die Seite Zuordnungen listet sie).",
 };

@@ -1026,4 +1026,5 @@ export default {
   "setup.ratio_help": "The sum of {metric} divided by the sum of {per} (a formula).",
   "setup.mapped": "mapped",
   "setup.mapped_help": "A mapping reads this external queue already; \"select all\" leaves it out.",
+  "setup.warnings": "Inputs naming what the source never delivered: {n} (the Mappings page lists them).",
 };

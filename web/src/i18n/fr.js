@@ -1026,4 +1026,5 @@ export default {
   "setup.ratio_help": "La somme de {metric} divisée par la somme de {per} (une formule).",
   "setup.mapped": "associée",
   "setup.mapped_help": "Une correspondance lit déjà cette file externe ; « tout sélectionner » la laisse de côté.",
+  "setup.warnings": "Entrées nommant ce que la source n'a jamais livré : {n} (la page Correspondances les liste).",
 };

@@ -354,6 +354,9 @@ export function DiscoverySetup({ source, result, day }) {
         <div class="notice" role="status" data-testid="setup-done">
           ${t('setup.done', { queues: done.made.queues.length, mappings: done.made.mappings.length, results: done.made.results })}
           ${done.run && html` ${t('setup.done_run', { id: done.run.id })}`}
+          ${done.made.mappings.some((m) => (m.warnings || []).length > 0) && html`
+            <span data-testid="setup-warnings">${' '}${t('setup.warnings', {
+              n: done.made.mappings.reduce((a, m) => a + (m.warnings || []).length, 0) })}</span>`}
           ${' '}<a href=${`#/mappings/${done.made.queues[0].id}`} id="setup-open-mappings">${t('setup.open_mappings')}</a>
           ${' · '}<a href=${`#/results/${done.made.queues[0].id}`} id="setup-open-results">${t('setup.open_results')}</a>
         </div>`}
