@@ -11,6 +11,7 @@ struct throttle;
 struct secret_key;
 struct runner;
 struct uploader;
+struct alerter;
 
 struct app {
     const struct acdl_config *cfg; /* borrowed, read-only after start */
@@ -19,6 +20,7 @@ struct app {
     struct secret_key *secrets; /* seals stored passwords and API keys */
     struct runner *runner;      /* the import workers */
     struct uploader *uploader;  /* delivers batches to the targets */
+    struct alerter *alerter;    /* sends alert notices */
     int64_t started_at; /* plat_now() at start */
     const struct embedded_file *web; /* console assets (may be NULL in tests) */
     size_t web_count;

@@ -118,6 +118,8 @@ static const struct sealed_ref sealed_refs[] = {
      "UPDATE sources SET password_sealed = NULL WHERE id = ?", "sources", "password"},
     {"SELECT id, secret_sealed FROM targets WHERE secret_sealed IS NOT NULL",
      "UPDATE targets SET secret_sealed = NULL WHERE id = ?", "targets", "secret"},
+    {"SELECT id, secret_sealed FROM alert_channels WHERE secret_sealed IS NOT NULL",
+     "UPDATE alert_channels SET secret_sealed = NULL WHERE id = ?", "alert_channels", "secret"},
 };
 
 /* Counts the sealed secrets (*total) and those k cannot open (*bad; all when k is NULL);

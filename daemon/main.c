@@ -35,6 +35,7 @@
 #include "sched/jobs.h"
 #include "sched/scheduler.h"
 #include "upload/uploader.h"
+#include "alerts/alerts.h"
 #include "platform/platform.h"
 #include "store/store.h"
 #include "store/audit.h"
@@ -222,7 +223,7 @@ static int serve_daemon(int argc, char **argv, const struct serve_flags *fl)
                  getenv("ACDL_TEST_CLOCK_FILE"));
     }
 #endif
-    if (open_store(&cfg, cfg.http_threads + 2, fl->start_fresh, &st) != 0) {
+    if (open_store(&cfg, cfg.http_threads + 3, fl->start_fresh, &st) != 0) {
         plat_lock_release(lock);
         return 1;
     }
@@ -254,6 +255,10 @@ static int serve_daemon(int argc, char **argv, const struct serve_flags *fl)
     }
     if (uploader_start(&app, &app.uploader) != ACDL_OK) {
         log_error("upload", "cannot start the uploader");
+        goto out;
+    }
+    if (alerter_start(&app, &app.alerter) != ACDL_OK) {
+        log_error("alerts", "cannot start the alerter");
         goto out;
     }
     if (scheduler_start(&app, &sched) != ACDL_OK) {
@@ -295,6 +300,7 @@ out:
     scheduler_stop(sched);
     runner_stop(app.runner);
     uploader_stop(app.uploader);
+    alerter_stop(app.alerter);
     throttle_free(app.login_throttle);
     secret_key_free(app.secrets);
     store_close(st);

@@ -8,14 +8,15 @@
 #include "ops/health.h"
 #include "platform/platform.h"
 #include "platform/printf.h"
+#include "store/alerts.h"
 #include "store/store.h"
 #include "store/targets.h"
 #include "store/users.h"
 
 #define RECOMPUTE_OVERDUE_S 120 /* a recompute waiting longer than this is a problem */
 
-static const char *const names[HEALTH_NCHECKS] = {"disk",    "database",   "runs",
-                                                  "targets", "recomputes", "backlog"};
+static const char *const names[HEALTH_NCHECKS] = {"disk",       "database", "runs",  "targets",
+                                                  "recomputes", "backlog",  "alerts"};
 
 const char *health_check_name(enum health_check k)
 {
@@ -145,6 +146,15 @@ static void check_work(struct app *app, struct store_conn *c, struct health *h, 
             }
         }
         store_done(s);
+    }
+    int64_t failing = 0;
+    if (store_alert_channels_failing(c, &failing, name, sizeof(name), detail, sizeof(detail)) ==
+            ACDL_OK &&
+        failing > 0) {
+        flag(h, HEALTH_ALERTS,
+             "%lld alert channel(s) fail to deliver notices; '%s': %s (see Alerts in the "
+             "console)",
+             (long long)failing, name, detail);
     }
     struct store_backlog b;
     if (store_backlog_get(c, 0, &b) == ACDL_OK && b.oldest_pending_at > 0) {

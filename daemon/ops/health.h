@@ -14,6 +14,7 @@ enum health_check {
     HEALTH_TARGETS,    /* a target has failed batches or its last attempt failed */
     HEALTH_RECOMPUTES, /* results wait for a recomputation that failed or is overdue */
     HEALTH_BACKLOG,    /* deliveries wait longer than backlog_warn_after */
+    HEALTH_ALERTS,     /* an alert channel's last notice did not arrive */
     HEALTH_NCHECKS
 };
 

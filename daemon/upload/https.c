@@ -19,16 +19,10 @@
 #include "config/roots.h"
 #include "core/log.h"
 #include "platform/platform.h"
+#include "upload/netconn.h"
 
 #define HEAD_MAX 16384
 #define READ_MAX (64 * 1024)
-
-struct conn {
-    plat_sock fd;
-    SSL_CTX *ctx;
-    SSL *ssl;
-    int64_t deadline; /* plat_monotonic_ms */
-};
 
 static void fail(struct upload_answer *a, enum upload_fail f, const char *fmt, ...)
     ACDL_PRINTF(3, 4);
@@ -113,68 +107,6 @@ int https_url_parse(const char *url, char *host, size_t hostsz, int *port, char 
     return ACDL_OK;
 }
 
-static int left_ms(const struct conn *c)
-{
-    int64_t l = c->deadline - plat_monotonic_ms();
-    return l < 0 ? 0 : (int)l;
-}
-
-/* TCP connection to host:port within the deadline. */
-static int tcp_connect(struct conn *c, const char *host, int port, enum upload_fail connect_fail,
-                       struct upload_answer *a)
-{
-    char why[256] = "";
-    int left = left_ms(c);
-    int rc = plat_tcp_connect(host, port, left, left > 0 ? left : 1, &c->fd, why, sizeof(why));
-    if (rc == ACDL_ENOTFOUND) {
-        a->fail = connect_fail == UPLOAD_FAIL_PROXY ? UPLOAD_FAIL_PROXY : UPLOAD_FAIL_DNS;
-        snprintf(a->error, sizeof(a->error), "%s%s does not resolve: %s",
-                 connect_fail == UPLOAD_FAIL_PROXY ? "the proxy " : "", host, why);
-    } else if (rc != ACDL_OK) {
-        a->fail = connect_fail;
-        snprintf(a->error, sizeof(a->error), "%sconnecting to %s port %d failed: %s",
-                 connect_fail == UPLOAD_FAIL_PROXY ? "the proxy: " : "", host, port, why);
-    }
-    return rc == ACDL_OK ? ACDL_OK : ACDL_EIO;
-}
-
-static int raw_write(struct conn *c, const char *p, size_t n)
-{
-    while (n > 0) {
-        long w = c->ssl ? SSL_write(c->ssl, p, (int)n) : plat_sock_send(c->fd, p, n);
-        if (w <= 0) {
-            return ACDL_EIO;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return ACDL_OK;
-}
-
-/* Reads up to n bytes; 0 at the end of the stream, -1 on error, -2 on timeout. */
-static long raw_read(struct conn *c, char *p, size_t n)
-{
-    if (left_ms(c) == 0) {
-        return -2;
-    }
-    plat_sock_error_clear();
-    if (c->ssl) {
-        int r = SSL_read(c->ssl, p, (int)n);
-        if (r > 0) {
-            return r;
-        }
-        int e = SSL_get_error(c->ssl, r);
-        if (e == SSL_ERROR_ZERO_RETURN) {
-            return 0;
-        }
-        if (plat_sock_timed_out()) {
-            return -2;
-        }
-        return -1;
-    }
-    return plat_sock_recv(c->fd, p, n);
-}
-
 static const char *proxy_for(const char *host)
 {
     const char *np = getenv("no_proxy") ? getenv("no_proxy") : getenv("NO_PROXY");
@@ -205,7 +137,7 @@ static const char *proxy_for(const char *host)
 }
 
 /* Opens a tunnel through the proxy at proxy_url ("http://[user:pass@]host[:port]"). */
-static int proxy_tunnel(struct conn *c, const char *proxy_url, const char *host, int port,
+static int proxy_tunnel(struct netconn *c, const char *proxy_url, const char *host, int port,
                         struct upload_answer *a)
 {
     char phost[256], auth[512] = "", req[1200], head[2048];
@@ -239,18 +171,18 @@ static int proxy_tunnel(struct conn *c, const char *proxy_url, const char *host,
     if (p[hl] == ':') {
         pport = (int)strtol(p + hl + 1, NULL, 10);
     }
-    if (tcp_connect(c, phost, pport, UPLOAD_FAIL_PROXY, a) != ACDL_OK) {
+    if (netconn_connect(c, phost, pport, UPLOAD_FAIL_PROXY, a) != ACDL_OK) {
         return ACDL_EIO;
     }
     int n = snprintf(req, sizeof(req), "CONNECT %s:%d HTTP/1.1\r\nHost: %s:%d\r\n%s\r\n", host,
                      port, host, port, auth);
-    if (raw_write(c, req, (size_t)n) != ACDL_OK) {
+    if (netconn_write(c, req, (size_t)n) != ACDL_OK) {
         fail(a, UPLOAD_FAIL_PROXY, "the proxy closed the connection");
         return ACDL_EIO;
     }
     size_t got = 0;
     while (got < sizeof(head) - 1) {
-        long r = raw_read(c, head + got, 1); /* byte by byte: nothing past the head */
+        long r = netconn_read(c, head + got, 1); /* byte by byte: nothing past the head */
         if (r <= 0) {
             fail(a, UPLOAD_FAIL_PROXY, "the proxy did not answer the CONNECT request");
             return ACDL_EIO;
@@ -271,66 +203,9 @@ static int proxy_tunnel(struct conn *c, const char *proxy_url, const char *host,
     return ACDL_OK;
 }
 
-/* Reads the PEM text pem[0..len) block by block: every block must be a certificate; each is
- * added to store (NULL: only checked). Returns the count of certificates (>= 1), or
- * ACDL_EINVAL with why. */
-static int ca_load(const char *pem, size_t len, X509_STORE *store, char *why, size_t whysz)
-{
-    BIO *b = BIO_new_mem_buf(pem, len > INT32_MAX ? -1 : (int)len);
-    int count = 0, rc = ACDL_OK;
-    if (!b) {
-        snprintf(why, whysz, "out of memory");
-        return ACDL_ENOMEM;
-    }
-    for (;;) {
-        char *name = NULL, *header = NULL;
-        unsigned char *data = NULL;
-        long dlen = 0;
-        if (PEM_read_bio(b, &name, &header, &data, &dlen) != 1) {
-            unsigned long e = ERR_peek_last_error();
-            if (count == 0 || ERR_GET_REASON(e) != PEM_R_NO_START_LINE) {
-                snprintf(why, whysz,
-                         count == 0 ? "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
-                                    : "has a damaged PEM block after certificate %d",
-                         count);
-                rc = ACDL_EINVAL;
-            }
-            break;
-        }
-        const unsigned char *p = data;
-        X509 *x = NULL;
-        if (strcmp(name, "CERTIFICATE") != 0 && strcmp(name, "X509 CERTIFICATE") != 0) {
-            snprintf(why, whysz,
-                     "block %d is a %.40s, not a CERTIFICATE: give only the CA's "
-                     "certificate",
-                     count + 1, name);
-            rc = ACDL_EINVAL;
-        } else if (!(x = d2i_X509(NULL, &p, dlen)) || p != data + dlen) {
-            snprintf(why, whysz, "certificate %d cannot be read as an X.509 certificate",
-                     count + 1);
-            rc = ACDL_EINVAL;
-        } else if (store && X509_STORE_add_cert(store, x) != 1 &&
-                   ERR_GET_REASON(ERR_peek_last_error()) != X509_R_CERT_ALREADY_IN_HASH_TABLE) {
-            snprintf(why, whysz, "certificate %d cannot be used", count + 1);
-            rc = ACDL_EINVAL;
-        }
-        X509_free(x);
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_free(data);
-        if (rc != ACDL_OK) {
-            break;
-        }
-        count++;
-    }
-    ERR_clear_error();
-    BIO_free(b);
-    return rc == ACDL_OK ? count : rc;
-}
-
 int https_ca_check(const char *pem, size_t len, char *why, size_t whysz)
 {
-    int n = ca_load(pem, len, NULL, why, whysz);
+    int n = netconn_ca_load(pem, len, NULL, why, whysz);
     return n > 0 ? ACDL_OK : n;
 }
 
@@ -346,105 +221,6 @@ int https_ca_file_check(const char *file, char *why, size_t whysz)
     }
     free(pem);
     return rc;
-}
-
-/* The trust anchors of rq: its CA text, the CA file read inside the import roots, or the
- * system's CAs. */
-static int tls_trust(struct conn *c, const struct https_request *rq, struct upload_answer *a)
-{
-    char why[1800] = "", *pem = NULL;
-    size_t len = 0;
-    int rc = ACDL_OK;
-    if (rq->ca_pem && *rq->ca_pem) {
-        rc = ca_load(rq->ca_pem, strlen(rq->ca_pem), SSL_CTX_get_cert_store(c->ctx), why,
-                     sizeof(why));
-        if (rc < 0) {
-            fail(a, UPLOAD_FAIL_CONFIG, "ca_pem %s", why);
-        }
-    } else if (rq->ca_file && *rq->ca_file) {
-        rc = roots_read_file(ROOTS_IMPORT, rq->ca_file, HTTPS_CA_MAX, &pem, &len, why, sizeof(why));
-        if (rc != ACDL_OK) {
-            fail(a, UPLOAD_FAIL_CONFIG, "the CA file (ca_file) %s", why);
-        } else if ((rc = ca_load(pem, len, SSL_CTX_get_cert_store(c->ctx), why, sizeof(why))) < 0) {
-            fail(a, UPLOAD_FAIL_CONFIG, "the CA file %.300s %s", rq->ca_file, why);
-        }
-        free(pem);
-    } else {
-        SSL_CTX_set_default_verify_paths(c->ctx);
-    }
-    return rc < 0 ? ACDL_EINVAL : ACDL_OK;
-}
-
-static int tls_start(struct conn *c, const char *host, const struct https_request *rq,
-                     struct upload_answer *a)
-{
-    const char *pin = rq->pin_sha256;
-    c->ctx = SSL_CTX_new(TLS_client_method());
-    if (!c->ctx) {
-        fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
-        return ACDL_ECRYPTO;
-    }
-    SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
-    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
-    if (tls_trust(c, rq, a) != ACDL_OK) {
-        return ACDL_EINVAL;
-    }
-    c->ssl = SSL_new(c->ctx);
-    if (!c->ssl) {
-        fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
-        return ACDL_ECRYPTO;
-    }
-    SSL_set_fd(c->ssl, (int)c->fd); /* OpenSSL keeps a Windows SOCKET in an int, too */
-    SSL_set_tlsext_host_name(c->ssl, host);
-    SSL_set1_host(c->ssl, host);
-    if (SSL_connect(c->ssl) != 1) {
-        long v = SSL_get_verify_result(c->ssl);
-        char why[256] = "";
-        if (v != X509_V_OK) {
-            snprintf(why, sizeof(why), "the server's certificate was refused: %s",
-                     X509_verify_cert_error_string(v));
-        } else {
-            unsigned long e = ERR_peek_last_error();
-            snprintf(why, sizeof(why), "the TLS handshake failed: %s",
-                     e ? ERR_reason_error_string(e) : "the connection closed");
-        }
-        ERR_clear_error();
-        fail(a, UPLOAD_FAIL_TLS, "%s", why);
-        SSL_free(c->ssl); /* no close_notify on a failed handshake */
-        c->ssl = NULL;
-        return ACDL_EIO;
-    }
-    if (pin && *pin) {
-        X509 *leaf = SSL_get1_peer_certificate(c->ssl);
-        unsigned char md[32];
-        unsigned int mdl = 0;
-        char hex[65];
-        if (!leaf || X509_digest(leaf, EVP_sha256(), md, &mdl) != 1 || mdl != 32) {
-            X509_free(leaf);
-            fail(a, UPLOAD_FAIL_TLS, "the server sent no certificate to compare with the pin");
-            return ACDL_EIO;
-        }
-        X509_free(leaf);
-        for (int i = 0; i < 32; i++) {
-            snprintf(hex + 2 * i, 3, "%02x", md[i]);
-        }
-        if (strcasecmp(hex, pin) != 0) {
-            fail(a, UPLOAD_FAIL_TLS,
-                 "the server's certificate (SHA-256 %s) is not the pinned certificate", hex);
-            return ACDL_EIO;
-        }
-    }
-    return ACDL_OK;
-}
-
-static void conn_close(struct conn *c)
-{
-    if (c->ssl) {
-        SSL_shutdown(c->ssl);
-        SSL_free(c->ssl);
-    }
-    SSL_CTX_free(c->ctx);
-    plat_sock_close(c->fd);
 }
 
 /* Finds header name (case-insensitive) in the head; copies its value. */
@@ -557,20 +333,20 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
     char host[256], path[1024], *head = NULL, *buf = NULL;
     const char *why = NULL;
     int port, rc = ACDL_OK;
-    struct conn c = {PLAT_SOCK_NONE, NULL, NULL, 0};
+    struct netconn c;
     memset(a, 0, sizeof(*a));
     a->retry_after = -1;
+    netconn_init(&c, rq->timeout_s > 0 ? rq->timeout_s : 30);
     if (https_url_parse(rq->url, host, sizeof(host), &port, path, sizeof(path), &why) != 0) {
         fail(a, UPLOAD_FAIL_CONFIG, "the URL %s", why);
         return ACDL_OK;
     }
-    c.deadline = plat_monotonic_ms() + (int64_t)(rq->timeout_s > 0 ? rq->timeout_s : 30) * 1000;
     const char *proxy = rq->direct ? NULL : proxy_for(host);
     if ((proxy ? proxy_tunnel(&c, proxy, host, port, a)
-               : tcp_connect(&c, host, port, UPLOAD_FAIL_TCP, a)) != ACDL_OK) {
+               : netconn_connect(&c, host, port, UPLOAD_FAIL_TCP, a)) != ACDL_OK) {
         goto out;
     }
-    if (tls_start(&c, host, rq, a) != ACDL_OK) {
+    if (netconn_tls(&c, host, rq->ca_pem, rq->ca_file, rq->pin_sha256, a) != ACDL_OK) {
         goto out;
     }
     head = malloc(HEAD_MAX);
@@ -601,17 +377,17 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
                       rq->idempotency_key);
     }
     n += snprintf(head + n, HEAD_MAX - (size_t)n, "\r\n");
-    if (n >= HEAD_MAX || raw_write(&c, head, (size_t)n) != ACDL_OK ||
-        (rq->len && raw_write(&c, rq->body, rq->len) != ACDL_OK)) {
-        fail(a, left_ms(&c) ? UPLOAD_FAIL_IO : UPLOAD_FAIL_TIMEOUT, "%s",
-             left_ms(&c) ? "the connection broke while sending the request"
+    if (n >= HEAD_MAX || netconn_write(&c, head, (size_t)n) != ACDL_OK ||
+        (rq->len && netconn_write(&c, rq->body, rq->len) != ACDL_OK)) {
+        fail(a, netconn_left_ms(&c) ? UPLOAD_FAIL_IO : UPLOAD_FAIL_TIMEOUT, "%s",
+             netconn_left_ms(&c) ? "the connection broke while sending the request"
                          : "sending the request took too long");
         goto out;
     }
     size_t got = 0;
     int eof = 0;
     for (;;) {
-        long r = raw_read(&c, buf + got, READ_MAX - got);
+        long r = netconn_read(&c, buf + got, READ_MAX - got);
         if (r == 0) {
             eof = 1;
             break;
@@ -636,7 +412,7 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
     buf[got] = '\0';
     parse_answer(buf, got, eof, a);
 out:
-    conn_close(&c);
+    netconn_close(&c);
     free(head);
     free(buf);
     return rc;

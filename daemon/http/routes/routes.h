@@ -4,6 +4,18 @@
 #include "http/http.h"
 #include "store/store.h"
 
+int route_alert_channels_list(struct req *r);
+int route_alert_channels_create(struct req *r);
+int route_alert_channels_get(struct req *r);
+int route_alert_channels_update(struct req *r);
+int route_alert_channels_delete(struct req *r);
+int route_alert_channels_test(struct req *r);
+int route_alert_rules_list(struct req *r);
+int route_alert_rules_create(struct req *r);
+int route_alert_rules_get(struct req *r);
+int route_alert_rules_update(struct req *r);
+int route_alert_rules_delete(struct req *r);
+int route_alert_notices_list(struct req *r);
 int route_health_get(struct req *r);
 int route_endpoints_list(struct req *r);
 int route_roots_get(struct req *r);

@@ -1,0 +1,326 @@
+/* channel.c: webhook and e-mail alert channels: their settings, payloads and sending. */
+#include "alerts/channel.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts/smtp.h"
+#include "core/err.h"
+#include "platform/platform.h"
+#include "upload/https.h"
+#include "upload/settings.h"
+
+int alert_channel_kind_valid(const char *kind)
+{
+    return kind && (!strcmp(kind, "webhook") || !strcmp(kind, "email"));
+}
+
+static int check_webhook(json_t **settings, char *err, size_t errsz)
+{
+    const char *url = NULL, *format = "json", *ca = "", *pin = "";
+    int timeout = 10;
+    json_error_t je;
+    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:s, s?s, s?s, s?s, s?i}", "url", &url,
+                       "format", &format, "ca_file", &ca, "pin_sha256", &pin, "timeout_seconds",
+                       &timeout) != 0) {
+        snprintf(err, errsz,
+                 "settings: %s (a webhook takes url, format, ca_file, pin_sha256, "
+                 "timeout_seconds)",
+                 je.text);
+        return ACDL_EINVAL;
+    }
+    if (strcmp(format, "json") && strcmp(format, "slack") && strcmp(format, "teams")) {
+        snprintf(err, errsz, "format: must be json (acdlink's notice), slack or teams");
+        return ACDL_EINVAL;
+    }
+    if (settings_https_check("url", url, ca, pin, timeout, err, errsz) != ACDL_OK) {
+        return ACDL_EINVAL;
+    }
+    json_t *n = json_pack("{s:s, s:s, s:s, s:s, s:i}", "url", url, "format", format, "ca_file",
+                          ca, "pin_sha256", pin, "timeout_seconds", timeout);
+    if (!n) {
+        return ACDL_ENOMEM;
+    }
+    json_decref(*settings);
+    *settings = n;
+    return ACDL_OK;
+}
+
+/* A bare address local@domain: printable ASCII, no spaces, brackets or quotes. */
+static const char *address_why(const char *a)
+{
+    const char *at = strrchr(a, '@');
+    size_t n = strlen(a);
+    if (n < 3 || n > 254 || !at || at == a || !at[1]) {
+        return "must be an address like name@example.com";
+    }
+    for (const char *p = a; *p; p++) {
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr("<>()[],;:\"\\", *p)) {
+            return "must be a bare address (name@example.com) without spaces, names or brackets";
+        }
+    }
+    return NULL;
+}
+
+static const char *host_why(const char *h)
+{
+    size_t n = strlen(h);
+    if (n == 0 || n > 253) {
+        return "must be the SMTP server's host name or address";
+    }
+    for (const char *p = h; *p; p++) {
+        if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' && *p != ':') {
+            return "must be a host name or address (letters, digits, '.', '-', ':')";
+        }
+    }
+    return NULL;
+}
+
+static int check_email(json_t **settings, char *err, size_t errsz)
+{
+    const char *host = NULL, *security = "starttls", *from = NULL, *user = "", *auth = "auto",
+               *ca = "", *why;
+    int port = 0, timeout = 30;
+    json_t *to = NULL, *v;
+    json_error_t je;
+    size_t i;
+    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:s, s?i, s?s, s:s, s:o, s?s, s?s, s?s, s?i}",
+                       "host", &host, "port", &port, "security", &security, "from", &from, "to",
+                       &to, "user", &user, "auth", &auth, "ca_file", &ca, "timeout_seconds",
+                       &timeout) != 0) {
+        snprintf(err, errsz,
+                 "settings: %s (e-mail takes host, port, security, from, to, user, auth, "
+                 "ca_file, timeout_seconds)",
+                 je.text);
+        return ACDL_EINVAL;
+    }
+    if ((why = host_why(host)) != NULL) {
+        snprintf(err, errsz, "host: %s", why);
+        return ACDL_EINVAL;
+    }
+    if (strcmp(security, "starttls") && strcmp(security, "tls")) {
+        snprintf(err, errsz, "security: must be starttls (usually port 587) or tls (usually port "
+                             "465); certificates are always verified");
+        return ACDL_EINVAL;
+    }
+    if (port == 0) {
+        port = strcmp(security, "tls") ? 587 : 465;
+    }
+    if (port < 1 || port > 65535) {
+        snprintf(err, errsz, "port: must be 1..65535");
+        return ACDL_EINVAL;
+    }
+    if ((why = address_why(from)) != NULL) {
+        snprintf(err, errsz, "from: %s", why);
+        return ACDL_EINVAL;
+    }
+    if (!json_is_array(to) || json_array_size(to) < 1 || json_array_size(to) > ALERT_TO_MAX) {
+        snprintf(err, errsz, "to: must be a list of 1..%d addresses", ALERT_TO_MAX);
+        return ACDL_EINVAL;
+    }
+    json_array_foreach(to, i, v)
+    {
+        if (!json_is_string(v) || (why = address_why(json_string_value(v))) != NULL) {
+            snprintf(err, errsz, "to[%zu]: %s", i,
+                     json_is_string(v) ? why : "must be an address like name@example.com");
+            return ACDL_EINVAL;
+        }
+    }
+    if (strlen(user) > 200 || strpbrk(user, "\r\n")) {
+        snprintf(err, errsz, "user: must be at most 200 characters on one line");
+        return ACDL_EINVAL;
+    }
+    if (strcmp(auth, "auto") && strcmp(auth, "plain") && strcmp(auth, "login")) {
+        snprintf(err, errsz, "auth: must be auto, plain or login");
+        return ACDL_EINVAL;
+    }
+    if (*ca && (strlen(ca) > 1000 || !plat_path_exists(ca))) {
+        snprintf(err, errsz, "ca_file: %.200s does not exist (give the PEM file of the CA)", ca);
+        return ACDL_EINVAL;
+    }
+    if (timeout < 1 || timeout > 300) {
+        snprintf(err, errsz, "timeout_seconds: must be 1..300");
+        return ACDL_EINVAL;
+    }
+    json_t *n = json_pack("{s:s, s:i, s:s, s:s, s:O, s:s, s:s, s:s, s:i}", "host", host, "port",
+                          port, "security", security, "from", from, "to", to, "user", user,
+                          "auth", auth, "ca_file", ca, "timeout_seconds", timeout);
+    if (!n) {
+        return ACDL_ENOMEM;
+    }
+    json_decref(*settings);
+    *settings = n;
+    return ACDL_OK;
+}
+
+int alert_channel_check(const char *kind, json_t **settings, char *err, size_t errsz)
+{
+    if (!json_is_object(*settings)) {
+        snprintf(err, errsz, "settings: must be an object");
+        return ACDL_EINVAL;
+    }
+    return !strcmp(kind, "email") ? check_email(settings, err, errsz)
+                                  : check_webhook(settings, err, errsz);
+}
+
+/* Slack reads &, < and > as markup (links, mentions): escape them. */
+static char *slack_escape(const char *s)
+{
+    size_t n = 0;
+    for (const char *p = s; *p; p++) {
+        n += *p == '&' ? 5 : (*p == '<' || *p == '>') ? 4 : 1;
+    }
+    char *o = malloc(n + 1), *q = o;
+    if (!o) {
+        return NULL;
+    }
+    for (const char *p = s; *p; p++) {
+        const char *rep = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" : NULL;
+        if (rep) {
+            memcpy(q, rep, strlen(rep));
+            q += strlen(rep);
+        } else {
+            *q++ = *p;
+        }
+    }
+    *q = '\0';
+    return o;
+}
+
+char *alert_webhook_body(const char *format, const struct alert_notice *n, const char *appliance)
+{
+    json_t *doc = NULL;
+    char at[32];
+    plat_time_iso(n->at, at, sizeof(at));
+    if (!strcmp(format, "slack")) {
+        char *t = slack_escape(n->title), *m = slack_escape(n->message), *text = NULL;
+        size_t len = (t ? strlen(t) : 0) + (m ? strlen(m) : 0) + 8;
+        if (t && m && (text = malloc(len)) != NULL) {
+            snprintf(text, len, "*%s*\n%s", t, m);
+            doc = json_pack("{s:s}", "text", text);
+        }
+        free(t);
+        free(m);
+        free(text);
+    } else if (!strcmp(format, "teams")) {
+        /* a message with one Adaptive Card, as Teams incoming webhooks and workflows take */
+        doc = json_pack(
+            "{s:s, s:[{s:s, s:n, s:{s:s, s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:b}, {s:s, s:s, "
+            "s:b}]}}]}",
+            "type", "message", "attachments", "contentType",
+            "application/vnd.microsoft.card.adaptive", "contentUrl", "content", "$schema",
+            "http://adaptivecards.io/schemas/adaptive-card.json", "type", "AdaptiveCard",
+            "version", "1.2", "body", "type", "TextBlock", "text", n->title, "weight", "Bolder",
+            "size", "Medium", "wrap", 1, "type", "TextBlock", "text", n->message, "wrap", 1);
+    } else {
+        doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "event", n->event, "state",
+                        n->state, "subject", n->subject, "title", n->title, "message",
+                        n->message, "at", at, "suppressed", n->suppressed, "appliance",
+                        appliance ? appliance : "");
+    }
+    char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    return body;
+}
+
+static int send_webhook(const struct alert_channel *ch, const struct alert_notice *n,
+                        const char *appliance, char *err, size_t errsz)
+{
+    struct https_request rq;
+    struct upload_answer a;
+    char *body = alert_webhook_body(settings_str(ch->settings, "format", "json"), n, appliance);
+    if (!body) {
+        return ACDL_ENOMEM;
+    }
+    memset(&rq, 0, sizeof(rq));
+    rq.url = settings_str(ch->settings, "url", "");
+    rq.method = "POST";
+    rq.content_type = "application/json";
+    rq.body = body;
+    rq.len = strlen(body);
+    rq.bearer = ch->secret;
+    rq.ca_file = settings_str(ch->settings, "ca_file", "");
+    rq.pin_sha256 = settings_str(ch->settings, "pin_sha256", "");
+    rq.timeout_s = settings_int(ch->settings, "timeout_seconds", 10);
+    int rc = https_send(&rq, &a);
+    free(body);
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    if (a.fail == UPLOAD_FAIL_NONE && a.status >= 200 && a.status < 300) {
+        return ACDL_OK;
+    }
+    if (a.fail != UPLOAD_FAIL_NONE) {
+        snprintf(err, errsz, "the webhook was not reached: %s", a.error);
+    } else {
+        snprintf(err, errsz, "the webhook answered %d: %.300s", a.status, a.answer);
+    }
+    return ACDL_EIO;
+}
+
+static int send_email(const struct alert_channel *ch, const struct alert_notice *n,
+                      const char *appliance, char *err, size_t errsz)
+{
+    struct smtp_message m;
+    struct upload_answer a;
+    const char *to[ALERT_TO_MAX];
+    char helo[256], subject[400], body[2048];
+    json_t *jto = json_object_get(ch->settings, "to");
+    memset(&m, 0, sizeof(m));
+    for (size_t i = 0; i < json_array_size(jto) && i < ALERT_TO_MAX; i++) {
+        to[m.nto++] = json_string_value(json_array_get(jto, i));
+    }
+    plat_hostname(helo, sizeof(helo));
+    for (char *p = helo; *p; p++) {
+        *p = isalnum((unsigned char)*p) || *p == '.' || *p == '-' ? *p : '-';
+    }
+    snprintf(subject, sizeof(subject), "[acdlink] %s", n->title);
+    char at[32];
+    plat_time_iso(n->at, at, sizeof(at));
+    int bl = snprintf(body, sizeof(body), "%s\n\n%s\n\nEvent: %s (%s)\nSubject: %s\nAt: %s\n",
+                      n->title, n->message, n->event, n->state, n->subject, at);
+    if (n->suppressed && bl > 0 && (size_t)bl < sizeof(body)) {
+        bl += snprintf(body + bl, sizeof(body) - (size_t)bl,
+                       "Notices held back by the minimum interval since the last one: %d\n",
+                       n->suppressed);
+    }
+    if (appliance && *appliance && bl > 0 && (size_t)bl < sizeof(body)) {
+        snprintf(body + bl, sizeof(body) - (size_t)bl, "Appliance: %s\n", appliance);
+    }
+    m.host = settings_str(ch->settings, "host", "");
+    m.port = settings_int(ch->settings, "port", 587);
+    m.security = settings_str(ch->settings, "security", "starttls");
+    m.ca_file = settings_str(ch->settings, "ca_file", "");
+    m.user = settings_str(ch->settings, "user", "");
+    m.password = ch->secret;
+    m.auth = settings_str(ch->settings, "auth", "auto");
+    m.helo = *helo ? helo : "acdlink";
+    m.from = settings_str(ch->settings, "from", "");
+    m.to = to;
+    m.subject = subject;
+    m.body = body;
+    m.timeout_s = settings_int(ch->settings, "timeout_seconds", 30);
+    if (*m.user && !m.password) {
+        snprintf(err, errsz, "the channel has a user but no password: set the password");
+        return ACDL_EIO;
+    }
+    int rc = smtp_send(&m, &a);
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    if (a.fail == UPLOAD_FAIL_NONE && a.status == 250) {
+        return ACDL_OK;
+    }
+    snprintf(err, errsz, "the mail server %s port %d: %s", m.host, m.port, a.error);
+    return ACDL_EIO;
+}
+
+int alert_channel_send(const struct alert_channel *ch, const struct alert_notice *n,
+                       const char *appliance, char *err, size_t errsz)
+{
+    err[0] = '\0';
+    return !strcmp(ch->kind, "email") ? send_email(ch, n, appliance, err, errsz)
+                                      : send_webhook(ch, n, appliance, err, errsz);
+}

@@ -1,0 +1,257 @@
+/* netconn.c: outgoing TCP connections with TLS for the HTTPS and SMTP clients (see netconn.h). */
+#include "upload/netconn.h"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config/roots.h"
+#include "core/err.h"
+#include "platform/printf.h"
+#include "upload/https.h"
+
+static void fail(struct upload_answer *a, enum upload_fail f, const char *fmt, ...)
+    ACDL_PRINTF(3, 4);
+static void fail(struct upload_answer *a, enum upload_fail f, const char *fmt, ...)
+{
+    va_list ap;
+    a->fail = f;
+    va_start(ap, fmt);
+    vsnprintf(a->error, sizeof(a->error), fmt, ap);
+    va_end(ap);
+}
+
+void netconn_init(struct netconn *c, int timeout_s)
+{
+    memset(c, 0, sizeof(*c));
+    c->fd = PLAT_SOCK_NONE;
+    c->deadline = plat_monotonic_ms() + (int64_t)timeout_s * 1000;
+}
+
+int netconn_left_ms(const struct netconn *c)
+{
+    int64_t l = c->deadline - plat_monotonic_ms();
+    return l < 0 ? 0 : (int)l;
+}
+
+int netconn_connect(struct netconn *c, const char *host, int port, enum upload_fail connect_fail,
+                    struct upload_answer *a)
+{
+    char why[256] = "";
+    int left = netconn_left_ms(c);
+    int rc = plat_tcp_connect(host, port, left, left > 0 ? left : 1, &c->fd, why, sizeof(why));
+    if (rc == ACDL_ENOTFOUND) {
+        a->fail = connect_fail == UPLOAD_FAIL_PROXY ? UPLOAD_FAIL_PROXY : UPLOAD_FAIL_DNS;
+        snprintf(a->error, sizeof(a->error), "%s%s does not resolve: %s",
+                 connect_fail == UPLOAD_FAIL_PROXY ? "the proxy " : "", host, why);
+    } else if (rc != ACDL_OK) {
+        a->fail = connect_fail;
+        snprintf(a->error, sizeof(a->error), "%sconnecting to %s port %d failed: %s",
+                 connect_fail == UPLOAD_FAIL_PROXY ? "the proxy: " : "", host, port, why);
+    }
+    return rc == ACDL_OK ? ACDL_OK : ACDL_EIO;
+}
+
+int netconn_write(struct netconn *c, const char *p, size_t n)
+{
+    while (n > 0) {
+        long w = c->ssl ? SSL_write(c->ssl, p, (int)n) : plat_sock_send(c->fd, p, n);
+        if (w <= 0) {
+            return ACDL_EIO;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return ACDL_OK;
+}
+
+long netconn_read(struct netconn *c, char *p, size_t n)
+{
+    if (netconn_left_ms(c) == 0) {
+        return -2;
+    }
+    plat_sock_error_clear();
+    if (c->ssl) {
+        int r = SSL_read(c->ssl, p, (int)n);
+        if (r > 0) {
+            return r;
+        }
+        int e = SSL_get_error(c->ssl, r);
+        if (e == SSL_ERROR_ZERO_RETURN) {
+            return 0;
+        }
+        if (plat_sock_timed_out()) {
+            return -2;
+        }
+        return -1;
+    }
+    return plat_sock_recv(c->fd, p, n);
+}
+
+/* Reads the PEM text pem[0..len) block by block: every block must be a certificate; each is
+ * added to store (NULL: only checked). Returns the count of certificates (>= 1), or
+ * ACDL_EINVAL with why. */
+int netconn_ca_load(const char *pem, size_t len, X509_STORE *store, char *why, size_t whysz)
+{
+    BIO *b = BIO_new_mem_buf(pem, len > INT32_MAX ? -1 : (int)len);
+    int count = 0, rc = ACDL_OK;
+    if (!b) {
+        snprintf(why, whysz, "out of memory");
+        return ACDL_ENOMEM;
+    }
+    for (;;) {
+        char *name = NULL, *header = NULL;
+        unsigned char *data = NULL;
+        long dlen = 0;
+        if (PEM_read_bio(b, &name, &header, &data, &dlen) != 1) {
+            unsigned long e = ERR_peek_last_error();
+            if (count == 0 || ERR_GET_REASON(e) != PEM_R_NO_START_LINE) {
+                snprintf(why, whysz,
+                         count == 0 ? "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+                                    : "has a damaged PEM block after certificate %d",
+                         count);
+                rc = ACDL_EINVAL;
+            }
+            break;
+        }
+        const unsigned char *p = data;
+        X509 *x = NULL;
+        if (strcmp(name, "CERTIFICATE") != 0 && strcmp(name, "X509 CERTIFICATE") != 0) {
+            snprintf(why, whysz,
+                     "block %d is a %.40s, not a CERTIFICATE: give only the CA's "
+                     "certificate",
+                     count + 1, name);
+            rc = ACDL_EINVAL;
+        } else if (!(x = d2i_X509(NULL, &p, dlen)) || p != data + dlen) {
+            snprintf(why, whysz, "certificate %d cannot be read as an X.509 certificate",
+                     count + 1);
+            rc = ACDL_EINVAL;
+        } else if (store && X509_STORE_add_cert(store, x) != 1 &&
+                   ERR_GET_REASON(ERR_peek_last_error()) != X509_R_CERT_ALREADY_IN_HASH_TABLE) {
+            snprintf(why, whysz, "certificate %d cannot be used", count + 1);
+            rc = ACDL_EINVAL;
+        }
+        X509_free(x);
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(data);
+        if (rc != ACDL_OK) {
+            break;
+        }
+        count++;
+    }
+    ERR_clear_error();
+    BIO_free(b);
+    return rc == ACDL_OK ? count : rc;
+}
+
+/* The trust anchors of rq: its CA text, the CA file read inside the import roots, or the
+ * system's CAs. */
+static int tls_trust(struct netconn *c, const char *ca_pem, const char *ca_file,
+                     struct upload_answer *a)
+{
+    char why[1800] = "", *pem = NULL;
+    size_t len = 0;
+    int rc = ACDL_OK;
+    if (ca_pem && *ca_pem) {
+        rc = netconn_ca_load(ca_pem, strlen(ca_pem), SSL_CTX_get_cert_store(c->ctx), why,
+                     sizeof(why));
+        if (rc < 0) {
+            fail(a, UPLOAD_FAIL_CONFIG, "ca_pem %s", why);
+        }
+    } else if (ca_file && *ca_file) {
+        rc = roots_read_file(ROOTS_IMPORT, ca_file, HTTPS_CA_MAX, &pem, &len, why, sizeof(why));
+        if (rc != ACDL_OK) {
+            fail(a, UPLOAD_FAIL_CONFIG, "the CA file (ca_file) %s", why);
+        } else if ((rc = netconn_ca_load(pem, len, SSL_CTX_get_cert_store(c->ctx), why, sizeof(why))) < 0) {
+            fail(a, UPLOAD_FAIL_CONFIG, "the CA file %.300s %s", ca_file, why);
+        }
+        free(pem);
+    } else {
+        SSL_CTX_set_default_verify_paths(c->ctx);
+    }
+    return rc < 0 ? ACDL_EINVAL : ACDL_OK;
+}
+
+int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const char *ca_file,
+                const char *pin, struct upload_answer *a)
+{
+    c->ctx = SSL_CTX_new(TLS_client_method());
+    if (!c->ctx) {
+        fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
+        return ACDL_ECRYPTO;
+    }
+    SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+    if (tls_trust(c, ca_pem, ca_file, a) != ACDL_OK) {
+        return ACDL_EINVAL;
+    }
+    c->ssl = SSL_new(c->ctx);
+    if (!c->ssl) {
+        fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
+        return ACDL_ECRYPTO;
+    }
+    SSL_set_fd(c->ssl, (int)c->fd); /* OpenSSL keeps a Windows SOCKET in an int, too */
+    SSL_set_tlsext_host_name(c->ssl, host);
+    SSL_set1_host(c->ssl, host);
+    if (SSL_connect(c->ssl) != 1) {
+        long v = SSL_get_verify_result(c->ssl);
+        char why[256] = "";
+        if (v != X509_V_OK) {
+            snprintf(why, sizeof(why), "the server's certificate was refused: %s",
+                     X509_verify_cert_error_string(v));
+        } else {
+            unsigned long e = ERR_peek_last_error();
+            snprintf(why, sizeof(why), "the TLS handshake failed: %s",
+                     e ? ERR_reason_error_string(e) : "the connection closed");
+        }
+        ERR_clear_error();
+        fail(a, UPLOAD_FAIL_TLS, "%s", why);
+        SSL_free(c->ssl); /* no close_notify on a failed handshake */
+        c->ssl = NULL;
+        return ACDL_EIO;
+    }
+    if (pin && *pin) {
+        X509 *leaf = SSL_get1_peer_certificate(c->ssl);
+        unsigned char md[32];
+        unsigned int mdl = 0;
+        char hex[65];
+        if (!leaf || X509_digest(leaf, EVP_sha256(), md, &mdl) != 1 || mdl != 32) {
+            X509_free(leaf);
+            fail(a, UPLOAD_FAIL_TLS, "the server sent no certificate to compare with the pin");
+            return ACDL_EIO;
+        }
+        X509_free(leaf);
+        for (int i = 0; i < 32; i++) {
+            snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        }
+        if (strcasecmp(hex, pin) != 0) {
+            fail(a, UPLOAD_FAIL_TLS,
+                 "the server's certificate (SHA-256 %s) is not the pinned certificate", hex);
+            return ACDL_EIO;
+        }
+    }
+    return ACDL_OK;
+}
+
+void netconn_close(struct netconn *c)
+{
+    if (c->ssl) {
+        SSL_shutdown(c->ssl);
+        SSL_free(c->ssl);
+    }
+    SSL_CTX_free(c->ctx);
+    if (c->fd != PLAT_SOCK_NONE) {
+        plat_sock_close(c->fd);
+    }
+    c->ssl = NULL;
+    c->ctx = NULL;
+    c->fd = PLAT_SOCK_NONE;
+}
+

@@ -1,0 +1,55 @@
+/* netconn.h: one outgoing TCP connection with optional TLS, bounded by a deadline: what the
+ * HTTPS client (upload/https.c) and the SMTP client (alerts/smtp.c) share. Certificates are
+ * always verified (system CAs, or a CA file) against the host name; a pinned certificate is
+ * optional. TLS may start at once or later on the same connection (SMTP STARTTLS). Failures
+ * fill an upload_answer (class and sentence). Not thread-safe per connection; independent
+ * connections may be used from any thread. */
+#ifndef ACDL_UPLOAD_NETCONN_H
+#define ACDL_UPLOAD_NETCONN_H
+#include <openssl/ssl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform/platform.h"
+#include "upload/connector.h"
+
+struct netconn {
+    plat_sock fd;
+    SSL_CTX *ctx;
+    SSL *ssl;
+    int64_t deadline; /* plat_monotonic_ms */
+};
+
+/* A closed connection whose exchange must end timeout_s seconds from now. */
+void netconn_init(struct netconn *c, int timeout_s);
+
+/* Milliseconds left before the deadline (0 when passed). */
+int netconn_left_ms(const struct netconn *c);
+
+/* Connects to host:port within the deadline. On failure fills a (DNS, or connect_fail: TCP or
+ * PROXY) and returns ACDL_EIO. */
+int netconn_connect(struct netconn *c, const char *host, int port, enum upload_fail connect_fail,
+                    struct upload_answer *a);
+
+/* Starts TLS on the connection, verifying the certificate for host against ca_pem (PEM text),
+ * else ca_file (a PEM file read inside the import roots), else the system's CAs ("" or NULL:
+ * not given) and, when pin is given, comparing the leaf's SHA-256 with it. Fills a and returns
+ * an ACDL_E* code on failure. */
+int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const char *ca_file,
+                const char *pin, struct upload_answer *a);
+
+/* Reads the PEM text pem[0..len) block by block: every block must be a certificate; each is
+ * added to store (NULL: only checked). Returns the count of certificates (>= 1), or
+ * ACDL_EINVAL with why. */
+int netconn_ca_load(const char *pem, size_t len, X509_STORE *store, char *why, size_t whysz);
+
+/* Writes all of p[0..n). Returns 0 or ACDL_EIO. */
+int netconn_write(struct netconn *c, const char *p, size_t n);
+
+/* Reads up to n bytes: their count, 0 at the end of the stream, -1 on error, -2 on timeout. */
+long netconn_read(struct netconn *c, char *p, size_t n);
+
+/* Closes the connection (TLS close_notify when TLS runs). Safe on a closed one. */
+void netconn_close(struct netconn *c);
+
+#endif
