@@ -47,6 +47,7 @@ struct cond {
     char occurrence[64];
     char title[320];
     char message[1024];
+    int past; /* an occurrence that happened since the last round but no longer holds */
 };
 
 struct conds {
@@ -68,6 +69,9 @@ struct alerter {
     int woken;
     struct conds conds; /* the thread's own: large, so not on its stack */
     struct send sends[MAX_SENDS];
+    int64_t last_round; /* plat_now() of the last round; 0 before the first */
+    int64_t seen[256];  /* runs taken as past occurrences lately (a ring) */
+    int nseen, seen_pos;
 };
 
 static struct cond *cond_add(struct conds *cs, const char *event, const char *subject,
@@ -84,49 +88,81 @@ static struct cond *cond_add(struct conds *cs, const char *event, const char *su
     return c;
 }
 
-/* The last finished run of each source: failed or partly failed, rejected rows. */
-static void collect_runs(struct store_conn *c, struct conds *cs)
+/* Adds the conditions run id of source name gives (failed or partly failed, rejected rows). */
+static void run_conds(struct conds *cs, sqlite3_stmt *s, int past)
 {
-    sqlite3_stmt *s = store_prepare(
-        c, "SELECT s.name, r.id, r.state, r.failed_mappings, coalesce(r.error, ''), "
-           "r.rows_rejected, r.rows_read FROM runs r JOIN sources s ON s.id = r.source_id WHERE "
-           "r.id IN (SELECT max(id) FROM runs WHERE state IN ('done', 'failed') GROUP BY "
-           "source_id) ORDER BY r.id");
+    char name[200], state[16], error[600], occ[32];
+    store_column_text(s, 0, name, sizeof(name));
+    long long id = sqlite3_column_int64(s, 1);
+    store_column_text(s, 2, state, sizeof(state));
+    long long failed_mappings = sqlite3_column_int64(s, 3);
+    store_column_text(s, 4, error, sizeof(error));
+    long long rejected = sqlite3_column_int64(s, 5), read = sqlite3_column_int64(s, 6);
+    snprintf(occ, sizeof(occ), "run %lld", id);
+    struct cond *k;
+    if ((!strcmp(state, "failed") || failed_mappings > 0) &&
+        (k = cond_add(cs, "run_failed", name, occ)) != NULL) {
+        int partly = strcmp(state, "failed") != 0;
+        k->past = past;
+        snprintf(k->title, sizeof(k->title), "Run %lld of source '%s' %s", id, name,
+                 partly ? "partly failed" : "failed");
+        if (partly) {
+            snprintf(k->message, sizeof(k->message),
+                     "%lld mapping(s) could not be computed: %s. See Runs in the console.",
+                     failed_mappings, error);
+        } else {
+            snprintf(k->message, sizeof(k->message), "%s. See the run's log on Runs.",
+                     *error ? error : "the run failed");
+        }
+    }
+    if (rejected > 0 && (k = cond_add(cs, "rows_rejected", name, occ)) != NULL) {
+        k->past = past;
+        snprintf(k->title, sizeof(k->title), "Run %lld of source '%s' rejected %lld row(s)", id,
+                 name, rejected);
+        snprintf(k->message, sizeof(k->message),
+                 "%lld of %lld rows read were rejected; the run's log names file, line and "
+                 "column of each.",
+                 rejected, read);
+    }
+}
+
+#define RUN_COLS                                                                               \
+    "s.name, r.id, r.state, r.failed_mappings, coalesce(r.error, ''), r.rows_rejected, "       \
+    "r.rows_read"
+
+/* Runs that ended since the last round (each one an occurrence, also when a later run of the
+ * same source already worked), then the last finished run of each source (what holds now). */
+static void collect_runs(struct alerter *a, struct store_conn *c, struct conds *cs)
+{
+    sqlite3_stmt *s;
+    if (a->last_round > 0 &&
+        (s = store_prepare(c, "SELECT " RUN_COLS " FROM runs r JOIN sources s ON s.id = "
+                              "r.source_id WHERE r.state IN ('done', 'failed') AND "
+                              "r.finished_at >= ? ORDER BY r.finished_at, r.id")) != NULL) {
+        sqlite3_bind_int64(s, 1, a->last_round - 5); /* the clock counts whole seconds */
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            int64_t id = sqlite3_column_int64(s, 1);
+            int known = 0;
+            for (int i = 0; i < a->nseen && !known; i++) {
+                known = a->seen[i] == id;
+            }
+            if (!known) {
+                a->seen[a->seen_pos] = id;
+                a->seen_pos = (a->seen_pos + 1) % 256;
+                a->nseen += a->nseen < 256;
+                run_conds(cs, s, 1);
+            }
+        }
+        store_done(s);
+    }
+    s = store_prepare(c, "SELECT " RUN_COLS " FROM runs r JOIN sources s ON s.id = r.source_id "
+                         "WHERE r.id IN (SELECT max(id) FROM runs WHERE state IN ('done', "
+                         "'failed') GROUP BY source_id) ORDER BY r.id");
     if (!s) {
         return;
     }
     while (sqlite3_step(s) == SQLITE_ROW) {
-        char name[200], state[16], error[600], occ[32];
-        store_column_text(s, 0, name, sizeof(name));
-        long long id = sqlite3_column_int64(s, 1);
-        store_column_text(s, 2, state, sizeof(state));
-        long long failed_mappings = sqlite3_column_int64(s, 3);
-        store_column_text(s, 4, error, sizeof(error));
-        long long rejected = sqlite3_column_int64(s, 5), read = sqlite3_column_int64(s, 6);
-        snprintf(occ, sizeof(occ), "run %lld", id);
-        struct cond *k;
-        if ((!strcmp(state, "failed") || failed_mappings > 0) &&
-            (k = cond_add(cs, "run_failed", name, occ)) != NULL) {
-            int partly = strcmp(state, "failed") != 0;
-            snprintf(k->title, sizeof(k->title), "Run %lld of source '%s' %s", id, name,
-                     partly ? "partly failed" : "failed");
-            if (partly) {
-                snprintf(k->message, sizeof(k->message),
-                         "%lld mapping(s) could not be computed: %s. See Runs in the console.",
-                         failed_mappings, error);
-            } else {
-                snprintf(k->message, sizeof(k->message), "%s. See the run's log on Runs.",
-                         *error ? error : "the run failed");
-            }
-        }
-        if (rejected > 0 && (k = cond_add(cs, "rows_rejected", name, occ)) != NULL) {
-            snprintf(k->title, sizeof(k->title), "Run %lld of source '%s' rejected %lld row(s)",
-                     id, name, rejected);
-            snprintf(k->message, sizeof(k->message),
-                     "%lld of %lld rows read were rejected; the run's log names file, line and "
-                     "column of each.",
-                     rejected, read);
-        }
+        run_conds(cs, s, 0);
     }
     store_done(s);
 }
@@ -263,7 +299,8 @@ static int rule_round(struct alerter *a, struct store_conn *c, const struct stor
     for (int j = 0; j < nact; j++) {
         int still = 0;
         for (int i = 0; i < cs->n && !still; i++) {
-            still = !strcmp(cs->v[i].event, r->event) && !strcmp(cs->v[i].subject, act[j].subject);
+            still = !cs->v[i].past && !strcmp(cs->v[i].event, r->event) &&
+                    !strcmp(cs->v[i].subject, act[j].subject);
         }
         if (still) {
             continue;
@@ -437,7 +474,7 @@ static void round_run(struct alerter *a)
         return;
     }
     a->conds.n = 0;
-    collect_runs(c, &a->conds);
+    collect_runs(a, c, &a->conds);
     collect_targets(app, c, &a->conds, now);
     collect_health(&h, &a->conds);
     if (store_begin(c) == ACDL_OK) {
@@ -453,6 +490,7 @@ static void round_run(struct alerter *a)
     }
     store_release(app->store, c);
     free(rules);
+    a->last_round = now;
     for (int i = 0; i < nsends && !atomic_load(&a->stop); i++) {
         char why[600] = "";
         int sent = 0;

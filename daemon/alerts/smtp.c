@@ -375,11 +375,13 @@ static int authenticate(struct session *s, const struct smtp_message *m, int ext
     }
     if (!plain && !login) {
         fail(s, UPLOAD_FAIL_CONFIG,
-             "AUTH: the server offers no %s login after EHLO (it announced %s%s); check "
-             "security and auth",
-             !strcmp(m->auth, "auto") ? "PLAIN or LOGIN" : m->auth,
-             ext & SMTP_EXT_AUTH_PLAIN ? "PLAIN " : "",
-             ext & SMTP_EXT_AUTH_LOGIN ? "LOGIN" : "no usable mechanism");
+             "AUTH: the server does not offer %s after EHLO (it offers %s%s%s); check security "
+             "and auth",
+             !strcmp(m->auth, "plain")   ? "AUTH PLAIN"
+             : !strcmp(m->auth, "login") ? "AUTH LOGIN"
+                                         : "AUTH PLAIN or LOGIN",
+             ext & SMTP_EXT_AUTH_PLAIN ? "PLAIN " : "", ext & SMTP_EXT_AUTH_LOGIN ? "LOGIN" : "",
+             ext & (SMTP_EXT_AUTH_PLAIN | SMTP_EXT_AUTH_LOGIN) ? "" : "no usable mechanism");
         return ACDL_EIO;
     }
     if (plain) {

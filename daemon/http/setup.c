@@ -18,6 +18,8 @@ enum kind_id {
     K_ACTIVITY_CODES,
     K_MAPPINGS,
     K_SCHEDULES,
+    K_ALERT_CHANNELS,
+    K_ALERT_RULES,
     K_COUNT
 };
 
@@ -27,20 +29,23 @@ struct kind {
     const char *what;     /* singular, for messages */
     const char *fixed[4]; /* members that cannot change once the object exists */
     int upsert;           /* created, changed and cleared by POST to path (no ids) */
+    int admin_only;       /* exported only to admins (the API answers others 403) */
 };
 
 /* In the order references need: agents, activity codes, mappings and schedules name sources;
  * activity codes name activities; mappings name queues and value types. */
 static const struct kind kinds[K_COUNT] = {
-    {"value_types", "/api/v1/value-types", "value type", {NULL}, 0},
-    {"queues", "/api/v1/queues", "queue", {NULL}, 0},
-    {"activities", "/api/v1/activities", "activity", {NULL}, 0},
-    {"sources", "/api/v1/sources", "source", {"kind", "product", "layout", NULL}, 0},
-    {"targets", "/api/v1/targets", "target", {"connector", NULL}, 0},
-    {"agents", "/api/v1/agents", "agent", {NULL}, 0},
-    {"activity_codes", "/api/v1/activity-codes", "activity code", {NULL}, 1},
-    {"mappings", "/api/v1/mappings", "mapping", {NULL}, 0},
-    {"schedules", "/api/v1/schedules", "schedule", {NULL}, 0},
+    {"value_types", "/api/v1/value-types", "value type", {NULL}, 0, 0},
+    {"queues", "/api/v1/queues", "queue", {NULL}, 0, 0},
+    {"activities", "/api/v1/activities", "activity", {NULL}, 0, 0},
+    {"sources", "/api/v1/sources", "source", {"kind", "product", "layout", NULL}, 0, 0},
+    {"targets", "/api/v1/targets", "target", {"connector", NULL}, 0, 0},
+    {"agents", "/api/v1/agents", "agent", {NULL}, 0, 0},
+    {"activity_codes", "/api/v1/activity-codes", "activity code", {NULL}, 1, 0},
+    {"mappings", "/api/v1/mappings", "mapping", {NULL}, 0, 0},
+    {"schedules", "/api/v1/schedules", "schedule", {NULL}, 0, 0},
+    {"alert_channels", "/api/v1/alerts/channels", "alert channel", {"kind", NULL}, 0, 1},
+    {"alert_rules", "/api/v1/alerts/rules", "alert rule", {NULL}, 0, 1},
 };
 
 struct setup {
@@ -149,6 +154,18 @@ static json_t *doc_of(int k, const json_t *it)
     case K_SOURCES:
     case K_TARGETS:
         return strip(it, plain);
+    case K_ALERT_CHANNELS:
+        o = strip(it, plain);
+        json_object_del(o, "last_ok_at");
+        json_object_del(o, "last_error");
+        json_object_del(o, "last_error_at");
+        return o;
+    case K_ALERT_RULES:
+        return json_pack("{s:O, s:O, s:O, s:O, s:O}", "event", json_object_get(it, "event"),
+                         "channel", json_object_get(it, "channel"), "enabled",
+                         json_object_get(it, "enabled"), "min_interval_seconds",
+                         json_object_get(it, "min_interval_seconds"), "recovery",
+                         json_object_get(it, "recovery"));
     case K_AGENTS: {
         json_t *ids = json_array();
         json_array_foreach(json_object_get(it, "external_ids"), i, in)
@@ -206,8 +223,17 @@ static int key_of(int k, const json_t *list, size_t i, char *out, size_t outsz,
         break;
     case K_SOURCES:
     case K_TARGETS:
+    case K_ALERT_CHANNELS:
         a = str_member(o, *missing = "name");
         break;
+    case K_ALERT_RULES:
+        a = str_member(o, *missing = "event");
+        b = a ? str_member(o, *missing = "channel") : NULL;
+        if (!b) {
+            return ACDL_EINVAL;
+        }
+        snprintf(out, outsz, "%s %s", a, b);
+        return ACDL_OK;
     case K_ACTIVITY_CODES:
         a = str_member(o, *missing = "source");
         b = a ? str_member(o, *missing = "code") : NULL;
@@ -248,11 +274,16 @@ static int key_of(int k, const json_t *list, size_t i, char *out, size_t outsz,
 /* Loads what is there of kind k into s->cur[k]. */
 static int load(struct setup *s, int k)
 {
-    json_t *items, *docs = json_array(), *it;
+    json_t *items, *docs, *it;
     size_t i;
-    int rc = list_all(s, k, &items);
+    int rc;
     json_decref(s->cur[k]);
     s->cur[k] = json_array();
+    if (kinds[k].admin_only && strcmp(s->actor->role, "admin") != 0) {
+        return ACDL_OK; /* not theirs to see: applying such a kind answers 403 */
+    }
+    docs = json_array();
+    rc = list_all(s, k, &items);
     if (rc != ACDL_OK) {
         json_decref(items);
         json_decref(docs);
@@ -460,6 +491,9 @@ static json_t *body_of(struct setup *s, const json_t *doc, int k, const json_t *
         if (rc == ACDL_OK) {
             rc = swap_ref(s, doc, body, K_SOURCES, "source", "source_id", path);
         }
+        break;
+    case K_ALERT_RULES:
+        rc = swap_ref(s, doc, body, K_ALERT_CHANNELS, "channel", "channel_id", path);
         break;
     default:
         break;
@@ -780,6 +814,10 @@ static int check_doc(struct setup *s, const json_t *doc)
                     "known members: value_types, queues, activities, sources, targets, agents, "
                     "activity_codes, mappings, schedules, resends",
                     "unknown member '%.60s'", name);
+                set_error(s, name, 422,
+                          "known members: value_types, queues, activities, sources, targets, agents, "
+                          "activity_codes, mappings, schedules, alert_channels, alert_rules",
+                          "unknown member '%.60s'", name);
                 return ACDL_EINVAL;
             }
             continue;
@@ -843,6 +881,9 @@ int setup_export(struct app *app, const struct auth_ctx *actor, json_t **out, ch
             snprintf(err, errsz, "%s: %s", kinds[k].name,
                      str_member(s.error, "message") ? str_member(s.error, "message") : "");
             break;
+        }
+        if (kinds[k].admin_only && strcmp(actor->role, "admin") != 0) {
+            continue;
         }
         size_t n = json_array_size(s.cur[k]);
         json_t **v = calloc(n + 1, sizeof(*v)), *list = json_array();

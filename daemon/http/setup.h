@@ -4,7 +4,8 @@
  * Design: the document holds the same shapes as the API, with ids replaced by names so that it
  * can be kept as code and applied to another appliance: custom value types by key, WFM queues
  * by identifier, sources by name, mappings by queue identifier + value type, schedules by
- * source name and their position among that source's schedules. Export and apply go through
+ * source name and their position among that source's schedules, alert channels by name and
+ * alert rules by event + channel name (both for admins only). Export and apply go through
  * the route handlers themselves (http_call), acting as the caller: the API's validation and
  * role checks apply unchanged, and the audit log names the caller. Apply compares each item
  * with what is there (only the members the file names), then creates and updates in the order

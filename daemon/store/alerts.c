@@ -141,8 +141,8 @@ int store_alert_channel_result(struct store_conn *c, int64_t id, const char *err
     sqlite3_stmt *st =
         store_prepare(c, error ? "UPDATE alert_channels SET last_error = ?1, last_error_at = ?2 "
                                  "WHERE id = ?3"
-                               : "UPDATE alert_channels SET last_ok_at = ?2 WHERE id = ?3 AND "
-                                 "?1 IS NULL");
+                               : "UPDATE alert_channels SET last_ok_at = ?2, last_error = NULL, "
+                                 "last_error_at = NULL WHERE id = ?3 AND ?1 IS NULL");
     if (!st) {
         return ACDL_EDB;
     }
@@ -156,8 +156,7 @@ int store_alert_channels_failing(struct store_conn *c, int64_t *count, char *nam
                                  size_t namesz, char *error, size_t errorsz)
 {
     sqlite3_stmt *st = store_prepare(c, "SELECT name, last_error FROM alert_channels WHERE "
-                                        "enabled = 1 AND last_error_at IS NOT NULL AND "
-                                        "last_error_at >= coalesce(last_ok_at, 0) ORDER BY id");
+                                        "enabled = 1 AND last_error IS NOT NULL ORDER BY id");
     int r;
     *count = 0;
     name[0] = error[0] = '\0';

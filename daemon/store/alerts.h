@@ -18,7 +18,7 @@ struct store_alert_channel {
     char settings[STORE_ALERT_SETTINGS_MAX]; /* JSON text */
     char secret_sealed[STORE_ALERT_SEALED_MAX]; /* "" when no secret is set */
     int64_t last_ok_at, last_error_at; /* 0: never */
-    char last_error[512];
+    char last_error[512];              /* why the last send failed; "" after a success */
     int64_t created_at, updated_at;
 };
 
@@ -37,7 +37,7 @@ int store_alert_channel_set_secret(struct store_conn *c, int64_t id, const char 
                                    int64_t now);
 /* Deletes the channel with its rules. */
 int store_alert_channel_delete(struct store_conn *c, int64_t id);
-/* Records the outcome of a send: error NULL for success. */
+/* Records the outcome of a send: error NULL for success (which forgets the last error). */
 int store_alert_channel_result(struct store_conn *c, int64_t id, const char *error, int64_t now);
 
 struct store_alert_rule {
@@ -101,7 +101,7 @@ int store_alert_notice_add(struct store_conn *c, const struct store_alert_notice
  * means any. *out is new (free()). */
 int store_alert_notice_list(struct store_conn *c, int64_t channel_id, int64_t before_id,
                             int limit, struct store_alert_notice **out, int *n);
-/* The enabled channels whose last send failed (after their last success): count, and the
+/* The enabled channels whose last send failed: count, and the
  * first one's name and error. */
 int store_alert_channels_failing(struct store_conn *c, int64_t *count, char *name,
                                  size_t namesz, char *error, size_t errorsz);

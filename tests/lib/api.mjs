@@ -137,6 +137,14 @@ export function sampleBody(method, pattern, tag = 'x') {
       return { enabled: false };
     case 'POST /api/v1/targets':
       return { name: `probe-${tag}`, connector: 'csv-export', settings: { folder: '/tmp/acdlink-probe' } };
+    case 'POST /api/v1/alerts/channels':
+      return { name: `probe-${tag}`, kind: 'webhook', settings: { url: 'https://127.0.0.1:9/hook' } };
+    case 'PATCH /api/v1/alerts/channels/{id}':
+      return { enabled: false };
+    case 'POST /api/v1/alerts/rules':
+      return { event: 'run_failed', channel_id: 1 };
+    case 'PATCH /api/v1/alerts/rules/{id}':
+      return { enabled: false };
     case 'PATCH /api/v1/targets/{id}':
       return { enabled: false };
     default:

@@ -20,7 +20,7 @@
 static json_t *channel_json(const struct store_alert_channel *ch)
 {
     json_t *settings = json_loads(ch->settings, 0, NULL);
-    int failing = ch->last_error_at > 0 && ch->last_error_at >= ch->last_ok_at;
+    int failing = ch->last_error[0] != '\0';
     return json_pack("{s:I, s:s, s:s, s:b, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "id",
                      (json_int_t)ch->id, "name", ch->name, "kind", ch->kind, "enabled",
                      ch->enabled, "settings", settings ? settings : json_object(), "secret_set",
