@@ -318,6 +318,37 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.get('/api/v1/metrics');
   await anon.get('/api/v1/metrics');
   await a.delete(`/api/v1/targets/${tg.body.id}`);
+  // alerts: channels, the send test (to a port where nothing listens), rules, notices
+  const ac = await a.post('/api/v1/alerts/channels', { name: 'conf-hook', kind: 'webhook', settings: { url: 'https://127.0.0.1:9/hook', timeout_seconds: 2 } });
+  await a.post('/api/v1/alerts/channels', { name: 'conf-hook', kind: 'webhook', settings: { url: 'https://127.0.0.1:9/hook' } });
+  await a.post('/api/v1/alerts/channels', { name: 'conf-mail', kind: 'email', settings: { host: 'x', from: 'nobody', to: [] } });
+  await a.get('/api/v1/alerts/channels?limit=5');
+  await a.get(`/api/v1/alerts/channels/${ac.body.id}`);
+  await a.get('/api/v1/alerts/channels/999999');
+  await a.patch(`/api/v1/alerts/channels/${ac.body.id}`, { enabled: false, secret: 'conf-token' });
+  await a.patch(`/api/v1/alerts/channels/${ac.body.id}`, { settings: { url: 'file:///etc' } });
+  const aj = await a.post(`/api/v1/alerts/channels/${ac.body.id}/test`);
+  await a.post('/api/v1/alerts/channels/999999/test');
+  for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
+    const j = await a.get(aj.headers.location);
+    if (j.body.state !== 'running') {
+      break;
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  const ar = await a.post('/api/v1/alerts/rules', { event: 'target_failing', channel_id: ac.body.id, min_interval_seconds: 600 });
+  await a.post('/api/v1/alerts/rules', { event: 'target_failing', channel_id: ac.body.id });
+  await a.post('/api/v1/alerts/rules', { event: 'nope', channel_id: ac.body.id });
+  await a.get('/api/v1/alerts/rules');
+  await a.get(`/api/v1/alerts/rules/${ar.body.id}`);
+  await a.get('/api/v1/alerts/rules/999999');
+  await a.patch(`/api/v1/alerts/rules/${ar.body.id}`, { recovery: false });
+  await a.patch(`/api/v1/alerts/rules/${ar.body.id}`, { min_interval_seconds: 9999999 });
+  await a.get(`/api/v1/alerts/notices?channel_id=${ac.body.id}`);
+  await a.get('/api/v1/alerts/notices?channel_id=x');
+  await a.delete(`/api/v1/alerts/rules/${ar.body.id}`);
+  await a.delete('/api/v1/alerts/rules/999999');
+  await a.delete(`/api/v1/alerts/channels/${ac.body.id}`);
   await a.post('/api/v1/auth/logout');
 
   // Each answer above was checked against the spec by the client; the script covers every route.

@@ -18,6 +18,8 @@ let admin;
 let table;
 const tokens = {}; // role -> token body (with .token)
 let victimUser;
+let victimChannel;
+let victimRule;
 let victimToken;
 let victimQueue;
 let victimValueType;
@@ -61,6 +63,8 @@ before(async () => {
   await runDays(admin, source.id, '2026-11-24');
   victimDelivery = await waitFor(async () => (await admin.get('/api/v1/deliveries')).body.items[0], 'a batch');
   victimResend = (await admin.post(`/api/v1/targets/${victimTarget.id}/resend`, { from: '2026-11-24', to: '2026-11-24' })).body;
+  victimChannel = (await admin.post('/api/v1/alerts/channels', { name: 'matrix-victim', kind: 'webhook', settings: { url: 'https://127.0.0.1:9/hook' } })).body;
+  victimRule = (await admin.post('/api/v1/alerts/rules', { event: 'backlog', channel_id: victimChannel.id })).body;
 });
 
 after(async () => {
@@ -94,6 +98,8 @@ function ids() {
     '/api/v1/agents/': victimAgent.id,
     '/api/v1/activities/': victimActivity.id,
     '/api/v1/resends/': victimResend.id,
+    '/api/v1/alerts/channels/': victimChannel.id,
+    '/api/v1/alerts/rules/': victimRule.id,
   };
 }
 
