@@ -25,6 +25,7 @@ import { ActivitiesPage } from './pages/activities.js';
 import { AgentsPage } from './pages/agents.js';
 import { TimelinePage } from './pages/timeline.js';
 import { HomePage } from './pages/home.js';
+import { AlertsPage } from './pages/alerts.js';
 
 // Route -> page. admin: only admins see it; everyone else's pages are read-only for viewers.
 const PAGES = {
@@ -46,6 +47,7 @@ const PAGES = {
   tokens: { component: TokensPage, admin: true, label: 'nav.tokens' },
   audit: { component: AuditPage, admin: true, label: 'nav.audit' },
   backup: { component: BackupPage, admin: true, label: 'nav.backup' },
+  alerts: { component: AlertsPage, admin: true, label: 'nav.alerts' },
   account: { component: AccountPage, admin: false, label: 'nav.account' },
 };
 

@@ -10,7 +10,8 @@ const LINKS = {
     runs : '#/runs',
     targets : '#/deliveries',
     backlog : '#/deliveries',
-    recomputes : '#/mappings'
+    recomputes : '#/mappings',
+    alerts : '#/alerts'
 };
 
 export function HealthBanner({route})
