@@ -20,9 +20,8 @@
 #define MAX_RULES 256
 #define MAX_SENDS 64
 
-static const char *const events[] = {"run_failed",        "rows_rejected",  "target_failing",
-                                     "backlog",           "recompute_pending",
-                                     "health_degraded"};
+static const char *const events[] = {"run_failed", "rows_rejected",     "target_failing",
+                                     "backlog",    "recompute_pending", "health_degraded"};
 #define NEVENTS (sizeof(events) / sizeof(events[0]))
 
 int alerts_event_valid(const char *name)
@@ -126,8 +125,8 @@ static void run_conds(struct conds *cs, sqlite3_stmt *s, int past)
     }
 }
 
-#define RUN_COLS                                                                               \
-    "s.name, r.id, r.state, r.failed_mappings, coalesce(r.error, ''), r.rows_rejected, "       \
+#define RUN_COLS                                                                                   \
+    "s.name, r.id, r.state, r.failed_mappings, coalesce(r.error, ''), r.rows_rejected, "           \
     "r.rows_read"
 
 /* Runs that ended since the last round (each one an occurrence, also when a later run of the
@@ -168,8 +167,7 @@ static void collect_runs(struct alerter *a, struct store_conn *c, struct conds *
 }
 
 /* Enabled targets whose deliveries fail, and those whose oldest waiting batch is too old. */
-static void collect_targets(struct app *app, struct store_conn *c, struct conds *cs,
-                            int64_t now)
+static void collect_targets(struct app *app, struct store_conn *c, struct conds *cs, int64_t now)
 {
     sqlite3_stmt *s = store_prepare(
         c, "SELECT t.name, count(*), coalesce(max(b.last_error), 'attempts failed') FROM "
@@ -224,8 +222,8 @@ static void collect_health(const struct health *h, struct conds *cs)
         snprintf(k->message, sizeof(k->message), "%s", h->message[HEALTH_RECOMPUTES]);
     }
     for (int i = 0; i < HEALTH_NCHECKS; i++) {
-        if (h->degraded[i] && (k = cond_add(cs, "health_degraded",
-                                            health_check_name((enum health_check)i), "on"))) {
+        if (h->degraded[i] &&
+            (k = cond_add(cs, "health_degraded", health_check_name((enum health_check)i), "on"))) {
             snprintf(k->title, sizeof(k->title), "Health degraded: %s",
                      health_check_name((enum health_check)i));
             snprintf(k->message, sizeof(k->message), "%s", h->message[i]);
@@ -349,8 +347,9 @@ static int channel_load(struct app *app, struct store_conn *c, int64_t id,
         size_t len = 0;
         snprintf(aad, sizeof(aad), "alert_channels/%lld/secret", (long long)id);
         if (secret_open(app->secrets, aad, st->secret_sealed, &out->secret, &len) != ACDL_OK) {
-            log_error("alerts", "channel %lld: the stored secret cannot be opened (another key "
-                                "file?); set it again",
+            log_error("alerts",
+                      "channel %lld: the stored secret cannot be opened (another key "
+                      "file?); set it again",
                       (long long)id);
             out->secret = NULL;
         }
@@ -494,8 +493,8 @@ static void round_run(struct alerter *a)
     for (int i = 0; i < nsends && !atomic_load(&a->stop); i++) {
         char why[600] = "";
         int sent = 0;
-        deliver(app, a->sends[i].channel_id, a->sends[i].rule_id, &a->sends[i].notice, &sent,
-                why, sizeof(why));
+        deliver(app, a->sends[i].channel_id, a->sends[i].rule_id, &a->sends[i].notice, &sent, why,
+                sizeof(why));
     }
 }
 

@@ -35,11 +35,11 @@ static int check_webhook(json_t **settings, char *err, size_t errsz)
         snprintf(err, errsz, "format: must be json (acdlink's notice), slack or teams");
         return ACDL_EINVAL;
     }
-    if (settings_https_check("url", url, ca, pin, timeout, err, errsz) != ACDL_OK) {
+    if (settings_https_check("url", url, ca, NULL, pin, timeout, err, errsz) != ACDL_OK) {
         return ACDL_EINVAL;
     }
-    json_t *n = json_pack("{s:s, s:s, s:s, s:s, s:i}", "url", url, "format", format, "ca_file",
-                          ca, "pin_sha256", pin, "timeout_seconds", timeout);
+    json_t *n = json_pack("{s:s, s:s, s:s, s:s, s:i}", "url", url, "format", format, "ca_file", ca,
+                          "pin_sha256", pin, "timeout_seconds", timeout);
     if (!n) {
         return ACDL_ENOMEM;
     }
@@ -101,8 +101,9 @@ static int check_email(json_t **settings, char *err, size_t errsz)
         return ACDL_EINVAL;
     }
     if (strcmp(security, "starttls") && strcmp(security, "tls")) {
-        snprintf(err, errsz, "security: must be starttls (usually port 587) or tls (usually port "
-                             "465); certificates are always verified");
+        snprintf(err, errsz,
+                 "security: must be starttls (usually port 587) or tls (usually port "
+                 "465); certificates are always verified");
         return ACDL_EINVAL;
     }
     if (port == 0) {
@@ -136,8 +137,10 @@ static int check_email(json_t **settings, char *err, size_t errsz)
         snprintf(err, errsz, "auth: must be auto, plain or login");
         return ACDL_EINVAL;
     }
-    if (*ca && (strlen(ca) > 1000 || !plat_path_exists(ca))) {
-        snprintf(err, errsz, "ca_file: %.200s does not exist (give the PEM file of the CA)", ca);
+    /* a path is a privilege: only a file inside the import roots, read when sending */
+    char cwhy[1800] = "";
+    if (*ca && (strlen(ca) > 1000 || https_ca_file_check(ca, cwhy, sizeof(cwhy)) != ACDL_OK)) {
+        snprintf(err, errsz, "ca_file: %.400s", *cwhy ? cwhy : "is longer than 1000 characters");
         return ACDL_EINVAL;
     }
     if (timeout < 1 || timeout > 300) {
@@ -145,8 +148,8 @@ static int check_email(json_t **settings, char *err, size_t errsz)
         return ACDL_EINVAL;
     }
     json_t *n = json_pack("{s:s, s:i, s:s, s:s, s:O, s:s, s:s, s:s, s:i}", "host", host, "port",
-                          port, "security", security, "from", from, "to", to, "user", user,
-                          "auth", auth, "ca_file", ca, "timeout_seconds", timeout);
+                          port, "security", security, "from", from, "to", to, "user", user, "auth",
+                          auth, "ca_file", ca, "timeout_seconds", timeout);
     if (!n) {
         return ACDL_ENOMEM;
     }
@@ -211,13 +214,13 @@ char *alert_webhook_body(const char *format, const struct alert_notice *n, const
             "s:b}]}}]}",
             "type", "message", "attachments", "contentType",
             "application/vnd.microsoft.card.adaptive", "contentUrl", "content", "$schema",
-            "http://adaptivecards.io/schemas/adaptive-card.json", "type", "AdaptiveCard",
-            "version", "1.2", "body", "type", "TextBlock", "text", n->title, "weight", "Bolder",
-            "size", "Medium", "wrap", 1, "type", "TextBlock", "text", n->message, "wrap", 1);
+            "http://adaptivecards.io/schemas/adaptive-card.json", "type", "AdaptiveCard", "version",
+            "1.2", "body", "type", "TextBlock", "text", n->title, "weight", "Bolder", "size",
+            "Medium", "wrap", 1, "type", "TextBlock", "text", n->message, "wrap", 1);
     } else {
         doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "event", n->event, "state",
-                        n->state, "subject", n->subject, "title", n->title, "message",
-                        n->message, "at", at, "suppressed", n->suppressed, "appliance",
+                        n->state, "subject", n->subject, "title", n->title, "message", n->message,
+                        "at", at, "suppressed", n->suppressed, "appliance",
                         appliance ? appliance : "");
     }
     char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;

@@ -25,7 +25,7 @@ struct alert_notice {
 struct alert_channel {
     int64_t id;
     char name[65];
-    char kind[16]; /* "webhook" or "email" */
+    char kind[16];    /* "webhook" or "email" */
     json_t *settings; /* owned by whoever filled the struct */
     char *secret;     /* the bearer token or SMTP password, owned likewise */
 };

@@ -256,8 +256,8 @@ static void sb_body(struct sbuf *b, const char *s)
     sb_str(b, col ? "\r\n.\r\n" : ".\r\n");
 }
 
-int smtp_message_build(const struct smtp_message *m, long long now, const char *id_hex,
-                       char **out, size_t *len)
+int smtp_message_build(const struct smtp_message *m, long long now, const char *id_hex, char **out,
+                       size_t *len)
 {
     struct sbuf b = {NULL, 0, 0, 0};
     char date[64];
@@ -498,8 +498,8 @@ int smtp_send(const struct smtp_message *m, struct upload_answer *a)
         goto out;
     }
     if (s->r.code != 250) {
-        fail(s, UPLOAD_FAIL_NONE, "end of DATA: the server refused the message: %d %s",
-             s->r.code, s->r.text);
+        fail(s, UPLOAD_FAIL_NONE, "end of DATA: the server refused the message: %d %s", s->r.code,
+             s->r.text);
         a->status = s->r.code;
         goto out;
     }

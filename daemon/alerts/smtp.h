@@ -22,10 +22,10 @@
 #define SMTP_EXT_8BITMIME 8
 
 struct smtp_reply {
-    int code;                  /* 200..599 */
-    int lines;                 /* how many lines the reply had */
-    int ext;                   /* SMTP_EXT_* found in the lines after the first */
-    char text[SMTP_TEXT_MAX];  /* the lines' texts joined by " / ", control characters blanked */
+    int code;                 /* 200..599 */
+    int lines;                /* how many lines the reply had */
+    int ext;                  /* SMTP_EXT_* found in the lines after the first */
+    char text[SMTP_TEXT_MAX]; /* the lines' texts joined by " / ", control characters blanked */
 };
 
 /* Parses one complete reply at the start of buf[0..n). Returns 0 with *r and *used (the bytes
@@ -41,13 +41,13 @@ struct smtp_message {
     const char *ca_file;  /* "" or NULL: the system's CAs */
     const char *user;     /* "" or NULL: no AUTH */
     const char *password;
-    const char *auth;     /* "auto", "plain" or "login" */
-    const char *helo;     /* the name this client gives in EHLO */
-    const char *from;     /* an address */
+    const char *auth;      /* "auto", "plain" or "login" */
+    const char *helo;      /* the name this client gives in EHLO */
+    const char *from;      /* an address */
     const char *const *to; /* addresses */
     int nto;
-    const char *subject;  /* UTF-8 */
-    const char *body;     /* UTF-8 text, lines separated by \n */
+    const char *subject; /* UTF-8 */
+    const char *body;    /* UTF-8 text, lines separated by \n */
     int timeout_s;
 };
 
@@ -55,8 +55,8 @@ struct smtp_message {
  * MIME; the body with CRLF line ends, dot-stuffed, ending in CRLF.CRLF) into *out (new, free()).
  * now is the Date in epoch seconds; id_hex makes the Message-ID unique. Returns 0 or
  * ACDL_ENOMEM. */
-int smtp_message_build(const struct smtp_message *m, long long now, const char *id_hex,
-                       char **out, size_t *len);
+int smtp_message_build(const struct smtp_message *m, long long now, const char *id_hex, char **out,
+                       size_t *len);
 
 /* Sends m. Returns 0 with a->fail UPLOAD_FAIL_NONE and a->status 250 when the server took the
  * message; otherwise 0 with a->fail and a->error saying which step failed and why (a->status

@@ -6,8 +6,8 @@
 
 #include "core/err.h"
 
-#define CHANNEL_COLS                                                                           \
-    "id, name, kind, enabled, settings, coalesce(secret_sealed, ''), coalesce(last_ok_at, 0), " \
+#define CHANNEL_COLS                                                                               \
+    "id, name, kind, enabled, settings, coalesce(secret_sealed, ''), coalesce(last_ok_at, 0), "    \
     "coalesce(last_error_at, 0), coalesce(last_error, ''), created_at, updated_at"
 
 static void row_channel(sqlite3_stmt *st, void *elem)
@@ -66,8 +66,7 @@ int store_alert_channel_list(struct store_conn *c, int64_t after_id, int limit,
 
 int store_alert_channel_get(struct store_conn *c, int64_t id, struct store_alert_channel *out)
 {
-    sqlite3_stmt *st =
-        store_prepare(c, "SELECT " CHANNEL_COLS " FROM alert_channels WHERE id = ?");
+    sqlite3_stmt *st = store_prepare(c, "SELECT " CHANNEL_COLS " FROM alert_channels WHERE id = ?");
     if (!st) {
         return ACDL_EDB;
     }
@@ -75,8 +74,8 @@ int store_alert_channel_get(struct store_conn *c, int64_t id, struct store_alert
     return get_one(st, sizeof(*out), row_channel, out);
 }
 
-int store_alert_channel_add(struct store_conn *c, const struct store_alert_channel *ch,
-                            int64_t now, int64_t *id)
+int store_alert_channel_add(struct store_conn *c, const struct store_alert_channel *ch, int64_t now,
+                            int64_t *id)
 {
     sqlite3_stmt *st = store_prepare(c, "INSERT INTO alert_channels (name, kind, enabled, "
                                         "settings, created_at, updated_at) VALUES (?, ?, ?, ?, "
@@ -152,8 +151,8 @@ int store_alert_channel_result(struct store_conn *c, int64_t id, const char *err
     return store_step_done(c, st, "recording an alert channel's last send");
 }
 
-int store_alert_channels_failing(struct store_conn *c, int64_t *count, char *name,
-                                 size_t namesz, char *error, size_t errorsz)
+int store_alert_channels_failing(struct store_conn *c, int64_t *count, char *name, size_t namesz,
+                                 char *error, size_t errorsz)
 {
     sqlite3_stmt *st = store_prepare(c, "SELECT name, last_error FROM alert_channels WHERE "
                                         "enabled = 1 AND last_error IS NOT NULL ORDER BY id");
@@ -176,8 +175,8 @@ int store_alert_channels_failing(struct store_conn *c, int64_t *count, char *nam
 
 /* --- rules --- */
 
-#define RULE_COLS                                                                              \
-    "r.id, r.event, r.channel_id, c.name, r.enabled, r.min_interval, r.recovery, "            \
+#define RULE_COLS                                                                                  \
+    "r.id, r.event, r.channel_id, c.name, r.enabled, r.min_interval, r.recovery, "                 \
     "r.created_at, r.updated_at, c.enabled"
 
 static void row_rule(sqlite3_stmt *st, void *elem)
@@ -379,8 +378,8 @@ int store_alert_notice_add(struct store_conn *c, const struct store_alert_notice
     return store_step_done(c, st, "trimming the alert notices");
 }
 
-int store_alert_notice_list(struct store_conn *c, int64_t channel_id, int64_t before_id,
-                            int limit, struct store_alert_notice **out, int *n)
+int store_alert_notice_list(struct store_conn *c, int64_t channel_id, int64_t before_id, int limit,
+                            struct store_alert_notice **out, int *n)
 {
     sqlite3_stmt *st = store_prepare(
         c, "SELECT n.id, coalesce(n.channel_id, 0), coalesce(n.rule_id, 0), coalesce(c.name, ''), "

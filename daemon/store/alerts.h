@@ -15,10 +15,10 @@ struct store_alert_channel {
     char name[65];
     char kind[16];
     int enabled;
-    char settings[STORE_ALERT_SETTINGS_MAX]; /* JSON text */
+    char settings[STORE_ALERT_SETTINGS_MAX];    /* JSON text */
     char secret_sealed[STORE_ALERT_SEALED_MAX]; /* "" when no secret is set */
-    int64_t last_ok_at, last_error_at; /* 0: never */
-    char last_error[512];              /* why the last send failed; "" after a success */
+    int64_t last_ok_at, last_error_at;          /* 0: never */
+    char last_error[512];                       /* why the last send failed; "" after a success */
     int64_t created_at, updated_at;
 };
 
@@ -27,8 +27,8 @@ int store_alert_channel_list(struct store_conn *c, int64_t after_id, int limit,
                              struct store_alert_channel **out, int *n);
 int store_alert_channel_get(struct store_conn *c, int64_t id, struct store_alert_channel *out);
 /* ACDL_EEXIST when the name is taken. */
-int store_alert_channel_add(struct store_conn *c, const struct store_alert_channel *ch,
-                            int64_t now, int64_t *id);
+int store_alert_channel_add(struct store_conn *c, const struct store_alert_channel *ch, int64_t now,
+                            int64_t *id);
 /* Replaces name, enabled and settings. */
 int store_alert_channel_update(struct store_conn *c, const struct store_alert_channel *ch,
                                int64_t now);
@@ -99,11 +99,11 @@ struct store_alert_notice {
 int store_alert_notice_add(struct store_conn *c, const struct store_alert_notice *n, int64_t *id);
 /* Up to limit notices with id < before_id (0: from the newest), newest first; channel_id 0
  * means any. *out is new (free()). */
-int store_alert_notice_list(struct store_conn *c, int64_t channel_id, int64_t before_id,
-                            int limit, struct store_alert_notice **out, int *n);
+int store_alert_notice_list(struct store_conn *c, int64_t channel_id, int64_t before_id, int limit,
+                            struct store_alert_notice **out, int *n);
 /* The enabled channels whose last send failed: count, and the
  * first one's name and error. */
-int store_alert_channels_failing(struct store_conn *c, int64_t *count, char *name,
-                                 size_t namesz, char *error, size_t errorsz);
+int store_alert_channels_failing(struct store_conn *c, int64_t *count, char *name, size_t namesz,
+                                 char *error, size_t errorsz);
 
 #endif

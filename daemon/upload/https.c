@@ -24,17 +24,6 @@
 #define HEAD_MAX 16384
 #define READ_MAX (64 * 1024)
 
-static void fail(struct upload_answer *a, enum upload_fail f, const char *fmt, ...)
-    ACDL_PRINTF(3, 4);
-static void fail(struct upload_answer *a, enum upload_fail f, const char *fmt, ...)
-{
-    va_list ap;
-    a->fail = f;
-    va_start(ap, fmt);
-    vsnprintf(a->error, sizeof(a->error), fmt, ap);
-    va_end(ap);
-}
-
 int https_url_parse(const char *url, char *host, size_t hostsz, int *port, char *path,
                     size_t pathsz, const char **why)
 {
@@ -146,7 +135,7 @@ static int proxy_tunnel(struct netconn *c, const char *proxy_url, const char *ho
     if (!strncmp(p, "http://", 7)) {
         p += 7;
     } else if (strstr(p, "://")) {
-        fail(a, UPLOAD_FAIL_PROXY, "https_proxy must be an http:// URL of the proxy");
+        netconn_fail(a, UPLOAD_FAIL_PROXY, "https_proxy must be an http:// URL of the proxy");
         return ACDL_EINVAL;
     }
     const char *at = strchr(p, '@');
@@ -154,7 +143,8 @@ static int proxy_tunnel(struct netconn *c, const char *proxy_url, const char *ho
         unsigned char enc[400];
         size_t ul = (size_t)(at - p);
         if (ul > 250) {
-            fail(a, UPLOAD_FAIL_PROXY, "the proxy's user:password in https_proxy is too long");
+            netconn_fail(a, UPLOAD_FAIL_PROXY,
+                         "the proxy's user:password in https_proxy is too long");
             return ACDL_EINVAL;
         }
         EVP_EncodeBlock(enc, (const unsigned char *)p, (int)ul);
@@ -163,7 +153,7 @@ static int proxy_tunnel(struct netconn *c, const char *proxy_url, const char *ho
     }
     size_t hl = strcspn(p, ":/");
     if (hl == 0 || hl >= sizeof(phost)) {
-        fail(a, UPLOAD_FAIL_PROXY, "https_proxy names no proxy host");
+        netconn_fail(a, UPLOAD_FAIL_PROXY, "https_proxy names no proxy host");
         return ACDL_EINVAL;
     }
     memcpy(phost, p, hl);
@@ -177,14 +167,14 @@ static int proxy_tunnel(struct netconn *c, const char *proxy_url, const char *ho
     int n = snprintf(req, sizeof(req), "CONNECT %s:%d HTTP/1.1\r\nHost: %s:%d\r\n%s\r\n", host,
                      port, host, port, auth);
     if (netconn_write(c, req, (size_t)n) != ACDL_OK) {
-        fail(a, UPLOAD_FAIL_PROXY, "the proxy closed the connection");
+        netconn_fail(a, UPLOAD_FAIL_PROXY, "the proxy closed the connection");
         return ACDL_EIO;
     }
     size_t got = 0;
     while (got < sizeof(head) - 1) {
         long r = netconn_read(c, head + got, 1); /* byte by byte: nothing past the head */
         if (r <= 0) {
-            fail(a, UPLOAD_FAIL_PROXY, "the proxy did not answer the CONNECT request");
+            netconn_fail(a, UPLOAD_FAIL_PROXY, "the proxy did not answer the CONNECT request");
             return ACDL_EIO;
         }
         got++;
@@ -197,7 +187,7 @@ static int proxy_tunnel(struct netconn *c, const char *proxy_url, const char *ho
     if (sscanf(head, "HTTP/%*d.%*d %d", &code) != 1 || code != 200) {
         char what[80] = "";
         snprintf(what, sizeof(what), "%d", code);
-        fail(a, UPLOAD_FAIL_PROXY, "the proxy refused the tunnel (status %s)", what);
+        netconn_fail(a, UPLOAD_FAIL_PROXY, "the proxy refused the tunnel (status %s)", what);
         return ACDL_EIO;
     }
     return ACDL_OK;
@@ -279,9 +269,9 @@ static void parse_answer(char *buf, size_t got, int complete_by_eof, struct uplo
     char v[64];
     int code = 0;
     if (!sep || sscanf(buf, "HTTP/%*d.%*d %d", &code) != 1 || code < 100 || code > 599) {
-        fail(a, UPLOAD_FAIL_IO, "%s",
-             got ? "the server's answer is not HTTP"
-                 : "the server closed the connection without an answer");
+        netconn_fail(a, UPLOAD_FAIL_IO, "%s",
+                     got ? "the server's answer is not HTTP"
+                         : "the server closed the connection without an answer");
         return;
     }
     *sep = '\0';
@@ -290,21 +280,21 @@ static void parse_answer(char *buf, size_t got, int complete_by_eof, struct uplo
     if (head_value(buf, "Transfer-Encoding", v, sizeof(v)) && strstr(v, "chunked")) {
         long d = dechunk(body, blen);
         if (d < 0) {
-            fail(a, UPLOAD_FAIL_IO, "the answer was cut off (incomplete chunks)");
+            netconn_fail(a, UPLOAD_FAIL_IO, "the answer was cut off (incomplete chunks)");
             return;
         }
         blen = (size_t)d;
     } else if (head_value(buf, "Content-Length", v, sizeof(v))) {
         unsigned long want = strtoul(v, NULL, 10);
         if (blen < want && got < READ_MAX) {
-            fail(a, UPLOAD_FAIL_IO, "the answer was cut off before its end");
+            netconn_fail(a, UPLOAD_FAIL_IO, "the answer was cut off before its end");
             return;
         }
         if (blen > want) {
             blen = want;
         }
     } else if (!complete_by_eof) {
-        fail(a, UPLOAD_FAIL_IO, "the answer was cut off before its end");
+        netconn_fail(a, UPLOAD_FAIL_IO, "the answer was cut off before its end");
         return;
     }
     a->status = code;
@@ -338,7 +328,7 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
     a->retry_after = -1;
     netconn_init(&c, rq->timeout_s > 0 ? rq->timeout_s : 30);
     if (https_url_parse(rq->url, host, sizeof(host), &port, path, sizeof(path), &why) != 0) {
-        fail(a, UPLOAD_FAIL_CONFIG, "the URL %s", why);
+        netconn_fail(a, UPLOAD_FAIL_CONFIG, "the URL %s", why);
         return ACDL_OK;
     }
     const char *proxy = rq->direct ? NULL : proxy_for(host);
@@ -379,9 +369,9 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
     n += snprintf(head + n, HEAD_MAX - (size_t)n, "\r\n");
     if (n >= HEAD_MAX || netconn_write(&c, head, (size_t)n) != ACDL_OK ||
         (rq->len && netconn_write(&c, rq->body, rq->len) != ACDL_OK)) {
-        fail(a, netconn_left_ms(&c) ? UPLOAD_FAIL_IO : UPLOAD_FAIL_TIMEOUT, "%s",
-             netconn_left_ms(&c) ? "the connection broke while sending the request"
-                         : "sending the request took too long");
+        netconn_fail(a, netconn_left_ms(&c) ? UPLOAD_FAIL_IO : UPLOAD_FAIL_TIMEOUT, "%s",
+                     netconn_left_ms(&c) ? "the connection broke while sending the request"
+                                         : "sending the request took too long");
         goto out;
     }
     size_t got = 0;
@@ -393,12 +383,12 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
             break;
         }
         if (r == -2) {
-            fail(a, UPLOAD_FAIL_TIMEOUT, "no complete answer within the timeout");
+            netconn_fail(a, UPLOAD_FAIL_TIMEOUT, "no complete answer within the timeout");
             goto out;
         }
         if (r < 0) {
             if (got == 0) {
-                fail(a, UPLOAD_FAIL_IO, "the connection broke before an answer came");
+                netconn_fail(a, UPLOAD_FAIL_IO, "the connection broke before an answer came");
                 goto out;
             }
             break; /* a reset after part of the answer: parse_answer decides */

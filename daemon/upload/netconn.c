@@ -16,9 +16,7 @@
 #include "platform/printf.h"
 #include "upload/https.h"
 
-static void fail(struct upload_answer *a, enum upload_fail f, const char *fmt, ...)
-    ACDL_PRINTF(3, 4);
-static void fail(struct upload_answer *a, enum upload_fail f, const char *fmt, ...)
+void netconn_fail(struct upload_answer *a, enum upload_fail f, const char *fmt, ...)
 {
     va_list ap;
     a->fail = f;
@@ -161,16 +159,17 @@ static int tls_trust(struct netconn *c, const char *ca_pem, const char *ca_file,
     int rc = ACDL_OK;
     if (ca_pem && *ca_pem) {
         rc = netconn_ca_load(ca_pem, strlen(ca_pem), SSL_CTX_get_cert_store(c->ctx), why,
-                     sizeof(why));
+                             sizeof(why));
         if (rc < 0) {
-            fail(a, UPLOAD_FAIL_CONFIG, "ca_pem %s", why);
+            netconn_fail(a, UPLOAD_FAIL_CONFIG, "ca_pem %s", why);
         }
     } else if (ca_file && *ca_file) {
         rc = roots_read_file(ROOTS_IMPORT, ca_file, HTTPS_CA_MAX, &pem, &len, why, sizeof(why));
         if (rc != ACDL_OK) {
-            fail(a, UPLOAD_FAIL_CONFIG, "the CA file (ca_file) %s", why);
-        } else if ((rc = netconn_ca_load(pem, len, SSL_CTX_get_cert_store(c->ctx), why, sizeof(why))) < 0) {
-            fail(a, UPLOAD_FAIL_CONFIG, "the CA file %.300s %s", ca_file, why);
+            netconn_fail(a, UPLOAD_FAIL_CONFIG, "the CA file (ca_file) %s", why);
+        } else if ((rc = netconn_ca_load(pem, len, SSL_CTX_get_cert_store(c->ctx), why,
+                                         sizeof(why))) < 0) {
+            netconn_fail(a, UPLOAD_FAIL_CONFIG, "the CA file %.300s %s", ca_file, why);
         }
         free(pem);
     } else {
@@ -184,7 +183,7 @@ int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const c
 {
     c->ctx = SSL_CTX_new(TLS_client_method());
     if (!c->ctx) {
-        fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
+        netconn_fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
         return ACDL_ECRYPTO;
     }
     SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
@@ -194,7 +193,7 @@ int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const c
     }
     c->ssl = SSL_new(c->ctx);
     if (!c->ssl) {
-        fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
+        netconn_fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
         return ACDL_ECRYPTO;
     }
     SSL_set_fd(c->ssl, (int)c->fd); /* OpenSSL keeps a Windows SOCKET in an int, too */
@@ -212,7 +211,7 @@ int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const c
                      e ? ERR_reason_error_string(e) : "the connection closed");
         }
         ERR_clear_error();
-        fail(a, UPLOAD_FAIL_TLS, "%s", why);
+        netconn_fail(a, UPLOAD_FAIL_TLS, "%s", why);
         SSL_free(c->ssl); /* no close_notify on a failed handshake */
         c->ssl = NULL;
         return ACDL_EIO;
@@ -224,7 +223,8 @@ int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const c
         char hex[65];
         if (!leaf || X509_digest(leaf, EVP_sha256(), md, &mdl) != 1 || mdl != 32) {
             X509_free(leaf);
-            fail(a, UPLOAD_FAIL_TLS, "the server sent no certificate to compare with the pin");
+            netconn_fail(a, UPLOAD_FAIL_TLS,
+                         "the server sent no certificate to compare with the pin");
             return ACDL_EIO;
         }
         X509_free(leaf);
@@ -232,8 +232,9 @@ int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const c
             snprintf(hex + 2 * i, 3, "%02x", md[i]);
         }
         if (strcasecmp(hex, pin) != 0) {
-            fail(a, UPLOAD_FAIL_TLS,
-                 "the server's certificate (SHA-256 %s) is not the pinned certificate", hex);
+            netconn_fail(a, UPLOAD_FAIL_TLS,
+                         "the server's certificate (SHA-256 %s) is not the pinned certificate",
+                         hex);
             return ACDL_EIO;
         }
     }
@@ -254,4 +255,3 @@ void netconn_close(struct netconn *c)
     c->ctx = NULL;
     c->fd = PLAT_SOCK_NONE;
 }
-

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "platform/platform.h"
+#include "platform/printf.h"
 #include "upload/connector.h"
 
 struct netconn {
@@ -19,6 +20,10 @@ struct netconn {
     SSL *ssl;
     int64_t deadline; /* plat_monotonic_ms */
 };
+
+/* Sets a's failure class f and its sentence (printf-style). */
+void netconn_fail(struct upload_answer *a, enum upload_fail f, const char *fmt, ...)
+    ACDL_PRINTF(3, 4);
 
 /* A closed connection whose exchange must end timeout_s seconds from now. */
 void netconn_init(struct netconn *c, int timeout_s);

@@ -1,6 +1,7 @@
 /* test_alerts.c: the SMTP reply reader and message builder (alerts/smtp.c) and the alert
  * channels' settings and webhook bodies (alerts/channel.c). */
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alerts/channel.h"
@@ -27,8 +28,8 @@ static void test_reply_single_and_multi(void)
     CHECK_EQ_INT(parse(ehlo, &r, &used), ACDL_OK);
     CHECK_EQ_INT(r.code, 250);
     CHECK_EQ_INT(r.lines, 5);
-    CHECK_EQ_INT(r.ext, SMTP_EXT_STARTTLS | SMTP_EXT_AUTH_PLAIN | SMTP_EXT_AUTH_LOGIN |
-                            SMTP_EXT_8BITMIME);
+    CHECK_EQ_INT(r.ext,
+                 SMTP_EXT_STARTTLS | SMTP_EXT_AUTH_PLAIN | SMTP_EXT_AUTH_LOGIN | SMTP_EXT_8BITMIME);
     CHECK_EQ_INT(used, strlen(ehlo) - strlen("354 next\r\n"));
     CHECK_CONTAINS(r.text, "mail.example.com / SIZE 1000 / STARTTLS");
     /* the old AUTH= form, a bare LF, a code without text */
@@ -108,7 +109,7 @@ static void test_message_build(void)
     /* a long subject is split into encoded words of whole characters, a long line is broken */
     static char subject[400], body[2100];
     for (int i = 0; i < 130; i++) {
-        memcpy(subject + 3 * i, "é", 2);
+        memcpy(subject + 3 * i, "\xc3\xa9", 2);
         subject[3 * i + 2] = 'x';
     }
     subject[390] = '\0';
@@ -166,11 +167,11 @@ static void test_webhook_bodies(void)
 {
     struct alert_notice n;
     memset(&n, 0, sizeof(n));
-    strcpy(n.event, "run_failed");
-    strcpy(n.state, "firing");
-    strcpy(n.subject, "ACD <Nord> & Süd");
-    strcpy(n.title, "Run 7 of source 'ACD <Nord> & Süd' failed");
-    strcpy(n.message, "folder not found");
+    snprintf(n.event, sizeof(n.event), "%s", "run_failed");
+    snprintf(n.state, sizeof(n.state), "%s", "firing");
+    snprintf(n.subject, sizeof(n.subject), "%s", "ACD <Nord> & Süd");
+    snprintf(n.title, sizeof(n.title), "%s", "Run 7 of source 'ACD <Nord> & Süd' failed");
+    snprintf(n.message, sizeof(n.message), "%s", "folder not found");
     n.at = 0;
     n.suppressed = 2;
     char *b = alert_webhook_body("json", &n, "https://acdlink.example.com");

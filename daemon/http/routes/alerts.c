@@ -22,8 +22,8 @@ static json_t *channel_json(const struct store_alert_channel *ch)
     json_t *settings = json_loads(ch->settings, 0, NULL);
     int failing = ch->last_error[0] != '\0';
     return json_pack("{s:I, s:s, s:s, s:b, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "id",
-                     (json_int_t)ch->id, "name", ch->name, "kind", ch->kind, "enabled",
-                     ch->enabled, "settings", settings ? settings : json_object(), "secret_set",
+                     (json_int_t)ch->id, "name", ch->name, "kind", ch->kind, "enabled", ch->enabled,
+                     "settings", settings ? settings : json_object(), "secret_set",
                      ch->secret_sealed[0] != '\0', "last_ok_at", json_time(ch->last_ok_at),
                      "last_error", failing ? json_string(ch->last_error) : json_null(),
                      "last_error_at", json_time(failing ? ch->last_error_at : 0), "created_at",
@@ -81,8 +81,7 @@ static int set_secret(struct req *r, struct store_conn *c, int64_t id, const cha
     int rc;
     if (secret) {
         snprintf(aad, sizeof(aad), "alert_channels/%lld/secret", (long long)id);
-        if ((rc = secret_seal(r->app->secrets, aad, secret, strlen(secret), &sealed)) !=
-            ACDL_OK) {
+        if ((rc = secret_seal(r->app->secrets, aad, secret, strlen(secret), &sealed)) != ACDL_OK) {
             return rc;
         }
     }
@@ -246,8 +245,8 @@ int route_alert_channels_update(struct req *r)
     if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s?s, s?b, s?o, s?o}", "name", &name,
                        "enabled", &enabled, "settings", &settings, "secret", &jsecret) != 0) {
         return reply_error(r, 422, "invalid_field",
-                           "send any of name, enabled, settings, secret (the kind is fixed)",
-                           "%s", jerr.text);
+                           "send any of name, enabled, settings, secret (the kind is fixed)", "%s",
+                           jerr.text);
     }
     if ((name && (st = check_name(r, name)) != 0) ||
         (st = secret_member(r, jsecret, &secret)) != 0 || (st = load_channel(r, id, &ch)) != 0) {
@@ -302,8 +301,8 @@ static int run_test(struct app *app, void *p, json_t **result, char *err, size_t
         snprintf(err, errsz, "the test could not run: %s", acdl_strerror(rc));
         return rc;
     }
-    *result = json_pack("{s:b, s:s}", "ok", sent,
-                        "message", sent ? "the channel took the test notice" : why);
+    *result = json_pack("{s:b, s:s}", "ok", sent, "message",
+                        sent ? "the channel took the test notice" : why);
     return *result ? ACDL_OK : ACDL_ENOMEM;
 }
 
@@ -383,9 +382,9 @@ static int save_rule(struct req *r, struct store_alert_rule *ru, int created)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "alert rule");
     }
-    http_audit(r, created ? "alert_rule.create" : "alert_rule.update", ru->event, "ok",
-               json_pack("{s:I, s:I}", "id", (json_int_t)id, "channel_id",
-                         (json_int_t)ru->channel_id));
+    http_audit(
+        r, created ? "alert_rule.create" : "alert_rule.update", ru->event, "ok",
+        json_pack("{s:I, s:I}", "id", (json_int_t)id, "channel_id", (json_int_t)ru->channel_id));
     alerter_wake(r->app->alerter);
     if (created) {
         char loc[64];
@@ -551,13 +550,12 @@ int route_alert_notices_list(struct req *r)
         json_array_append_new(
             items, json_pack("{s:I, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id",
                              (json_int_t)x->id, "channel_id",
-                             x->channel_id ? json_integer(x->channel_id) : json_null(),
-                             "channel", x->channel[0] ? json_string(x->channel) : json_null(),
-                             "rule_id", x->rule_id ? json_integer(x->rule_id) : json_null(),
-                             "event", x->event, "subject", x->subject, "state", x->state, "title",
-                             x->title, "outcome", x->outcome, "error",
-                             x->error[0] ? json_string(x->error) : json_null(), "created_at",
-                             json_time(x->created_at)));
+                             x->channel_id ? json_integer(x->channel_id) : json_null(), "channel",
+                             x->channel[0] ? json_string(x->channel) : json_null(), "rule_id",
+                             x->rule_id ? json_integer(x->rule_id) : json_null(), "event", x->event,
+                             "subject", x->subject, "state", x->state, "title", x->title, "outcome",
+                             x->outcome, "error", x->error[0] ? json_string(x->error) : json_null(),
+                             "created_at", json_time(x->created_at)));
     }
     int64_t last = shown ? arr[shown - 1].id : 0;
     free(arr);
