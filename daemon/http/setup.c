@@ -812,12 +812,8 @@ static int check_doc(struct setup *s, const json_t *doc)
                 set_error(
                     s, name, 422,
                     "known members: value_types, queues, activities, sources, targets, agents, "
-                    "activity_codes, mappings, schedules, resends",
+                    "activity_codes, mappings, schedules, resends, alert_channels, alert_rules",
                     "unknown member '%.60s'", name);
-                set_error(s, name, 422,
-                          "known members: value_types, queues, activities, sources, targets, agents, "
-                          "activity_codes, mappings, schedules, alert_channels, alert_rules",
-                          "unknown member '%.60s'", name);
                 return ACDL_EINVAL;
             }
             continue;

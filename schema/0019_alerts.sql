@@ -1,4 +1,4 @@
--- 0018: alerts. Channels say where notices go (a webhook or e-mail; the bearer token or SMTP
+-- 0019: alerts. Channels say where notices go (a webhook or e-mail; the bearer token or SMTP
 -- password is sealed like other secrets), rules say which events go to which channel and how
 -- often, states remember per rule and subject what was last seen and when the last notice went
 -- out (the minimum interval, recovery notices), and notices keep what was sent and whether it
