@@ -59,6 +59,9 @@ export function openProblems(o) {
     if (p.check === 'disk' || p.check === 'database') {
       list.push({ key: `h-${p.check}`, kind: 'health', name: '', check: p.check,
         message: p.message, severe: true, href: '' });
+    } else if (p.check === 'alerts') {
+      list.push({ key: 'h-alerts', kind: 'health', name: '', check: p.check,
+        message: p.message, severe: false, href: '#/alerts' });
     }
   }
   return list.sort((a, b) => Number(b.severe) - Number(a.severe));
