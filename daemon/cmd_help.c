@@ -47,14 +47,17 @@ static const struct cmd_help helps[] = {
      "  --owner USER      the user the token belongs to (default: the oldest enabled admin)\n"
      "  --expires DAYS    the token stops working after DAYS days (1 to 3650; default: never)\n"},
     {"run",
-     "Usage: acdlink run --source NAME --from YYYY-MM-DD --to YYYY-MM-DD [--zero-fill]\n"
+     "Usage: acdlink run --source NAME --from YYYY-MM-DD --to YYYY-MM-DD [--zero-fill] "
+     "[--reread]\n"
      "                   [SETTINGS]\n\n"
      "Imports a source for a period of its local days in this process, prints the run's log\n"
      "on standard error and a summary on standard output. Exit code 0: done; 1: failed.\n\n"
      "  --source NAME     the source to import\n"
      "  --from DATE       the first local day\n"
      "  --to DATE         the last local day\n"
-     "  --zero-fill       intervals of the period without data become 0\n"},
+     "  --zero-fill       intervals of the period without data become 0\n"
+     "  --reread          CSV files imported before are read again; the period's days they\n"
+     "                    hold replace what was staged\n"},
     {"backup",
      "Usage: acdlink backup FILE [SETTINGS]\n\n"
      "Writes a consistent backup (database, key file, certificate) to FILE, also while the\n"

@@ -1,4 +1,5 @@
-/* cmd_run.h: `acdlink run --source NAME --from YYYY-MM-DD --to YYYY-MM-DD [--zero-fill]`. */
+/* cmd_run.h: `acdlink run --source NAME --from YYYY-MM-DD --to YYYY-MM-DD [--zero-fill]
+ * [--reread]`. */
 #ifndef ACDL_CMD_RUN_H
 #define ACDL_CMD_RUN_H
 

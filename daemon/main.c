@@ -17,6 +17,7 @@
 #include "cmd_token.h"
 #include "cmd_backup.h"
 #include "cmd_run.h"
+#include "store/runs.h"
 #include "config/roots.h"
 #include "cmd_xlink.h"
 #include "config/config.h"
@@ -73,7 +74,7 @@ static void usage(FILE *out)
             "  acdlink token create NAME --role ROLE [--owner USER] [--expires DAYS] [SETTINGS]\n"
             "      make an API token for automation; its secret is printed once\n"
             "  acdlink run --source NAME --from YYYY-MM-DD --to YYYY-MM-DD [--zero-fill]\n"
-            "              [SETTINGS]\n"
+            "              [--reread] [SETTINGS]\n"
             "      import a source for a period of its local days in this process\n"
             "  acdlink backup FILE [SETTINGS]\n"
             "      write a consistent backup (database, key file, certificate) to FILE, also\n"
@@ -547,14 +548,16 @@ static int cmd_run_args(int argc, char **argv)
         } else if (!strcmp(argv[i], "--to") && i + 1 < argc) {
             to = argv[++i];
         } else if (!strcmp(argv[i], "--zero-fill")) {
-            zero_fill = 1;
+            zero_fill |= STORE_RUN_ZERO_FILL;
+        } else if (!strcmp(argv[i], "--reread")) {
+            zero_fill |= STORE_RUN_REREAD;
         } else {
             settings[rest++] = argv[i];
         }
     }
     if (!source || !from || !to) {
         fprintf(stderr, "acdlink: usage: acdlink run --source NAME --from YYYY-MM-DD --to "
-                        "YYYY-MM-DD [--zero-fill] [--data-dir DIR]\n");
+                        "YYYY-MM-DD [--zero-fill] [--reread] [--data-dir DIR]\n");
         free(settings);
         return EXIT_USAGE;
     }

@@ -297,11 +297,29 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
         if (!(kind == SOURCE_ODBC || r->seen_any || run->zero_fill)) {
             m->map_from[0] = '\0';
         }
-        /* ODBC: the query returned whole days, they replace what was staged for them */
+        /* ODBC: the query returned whole days, they replace what was staged for them; a CSV
+         * re-read replaces the period's days from the first to the last one its files hold
+         * (days before and after, which no file holds any more, keep what they have) */
         /* zero-fill reads the staged days, so a replacing run that fills stays whole */
-        rc = staging_commit(m->st, kind == SOURCE_ODBC ? run->period_from : NULL,
-                            kind == SOURCE_ODBC ? run->period_to : NULL,
-                            kind == SOURCE_ODBC && run->zero_fill, commit_in_tx, m);
+        char rfrom[11] = "", rto[11] = "";
+        if (kind == SOURCE_ODBC) {
+            snprintf(rfrom, sizeof(rfrom), "%s", run->period_from);
+            snprintf(rto, sizeof(rto), "%s", run->period_to);
+        } else if (r->reread && r->seen_any) {
+            tz_date_format(r->seen_from, rfrom);
+            tz_date_format(r->seen_to, rto);
+            rows_log(r, "info",
+                     "re-read: the staged days %s to %s are replaced by what the files "
+                     "hold",
+                     rfrom, rto);
+        } else if (r->reread) {
+            rows_log(r, "warn",
+                     "re-read: no file in the folder holds rows of %s to %s; nothing "
+                     "was replaced",
+                     run->period_from, run->period_to);
+        }
+        rc = staging_commit(m->st, rfrom[0] ? rfrom : NULL, rto[0] ? rto : NULL,
+                            rfrom[0] && run->zero_fill, commit_in_tx, m);
         if (rc == ACDL_OK) {
             int64_t results = 0;
             int failed = 0;

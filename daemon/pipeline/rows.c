@@ -191,7 +191,8 @@ int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out
  * the preview's "no file holds this day". */
 static int day_in_period(struct rows *r, struct tz_date d)
 {
-    if (r->cfg->kind == SOURCE_CSV) {
+    int in = tz_date_cmp(d, r->from) >= 0 && tz_date_cmp(d, r->to) <= 0;
+    if (r->cfg->kind == SOURCE_CSV && (in || !r->reread)) { /* re-read: the period's days */
         if (!r->seen_any || tz_date_cmp(d, r->seen_from) < 0) {
             r->seen_from = d;
         }
@@ -199,11 +200,11 @@ static int day_in_period(struct rows *r, struct tz_date d)
             r->seen_to = d;
         }
         r->seen_any = 1;
-        if (!r->reread && !r->preview_rows) {
-            return 1;
-        }
     }
-    return tz_date_cmp(d, r->from) >= 0 && tz_date_cmp(d, r->to) <= 0;
+    if (r->cfg->kind == SOURCE_CSV && !r->reread && !r->preview_rows) {
+        return 1;
+    }
+    return in;
 }
 
 static struct tz_sequencer *sequencer_for(struct rows *r, const char *queue, size_t qlen,
@@ -993,7 +994,7 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
         fclose(f);
         return 0;
     }
-    if (!r->preview_rows && file_done_before(r, sha)) {
+    if (!r->preview_rows && !r->reread && file_done_before(r, sha)) {
         rows_log(r, "info", "%s: imported before (same content); skipped", name);
         r->k.files_skipped++;
         fclose(f);
@@ -1413,6 +1414,7 @@ int rows_open(struct rows *r, struct app *app, const struct store_run *run,
         rc = ACDL_EINVAL;
         snprintf(err, errsz, "bad period %s .. %s", run->period_from, run->period_to);
     }
+    r->reread = rc == ACDL_OK && run->reread && r->cfg->kind == SOURCE_CSV;
     return rc;
 }
 

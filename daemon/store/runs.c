@@ -12,7 +12,8 @@
     "r.id, r.source_id, s.name, r.trigger, r.period_from, r.period_to, r.state, r.days_total, "    \
     "r.days_done, r.files_read, r.files_skipped, r.rows_read, r.rows_staged, r.rows_rejected, "    \
     "r.rows_filtered, coalesce(r.error, ''), r.created_by, r.created_at, "                         \
-    "coalesce(r.started_at, 0), coalesce(r.finished_at, 0), r.zero_fill, r.failed_mappings"
+    "coalesce(r.started_at, 0), coalesce(r.finished_at, 0), r.zero_fill, r.failed_mappings, "      \
+    "r.reread"
 #define RUN_FROM " FROM runs r JOIN sources s ON s.id = r.source_id "
 
 static void row_to_run(sqlite3_stmt *s, void *elem)
@@ -40,6 +41,7 @@ static void row_to_run(sqlite3_stmt *s, void *elem)
     r->finished_at = sqlite3_column_int64(s, 19);
     r->zero_fill = sqlite3_column_int(s, 20);
     r->failed_mappings = sqlite3_column_int(s, 21);
+    r->reread = sqlite3_column_int(s, 22);
 }
 
 static int step_done(struct store_conn *c, sqlite3_stmt *s, const char *what)
@@ -58,8 +60,8 @@ int store_run_add(struct store_conn *c, int64_t source_id, const char *trigger,
                   int64_t now, int64_t *id)
 {
     sqlite3_stmt *s = store_prepare(c, "INSERT INTO runs (source_id, trigger, period_from, "
-                                       "period_to, state, created_by, created_at, zero_fill) "
-                                       "VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)");
+                                       "period_to, state, created_by, created_at, zero_fill, "
+                                       "reread) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)");
     if (!s) {
         return ACDL_EDB;
     }
@@ -69,7 +71,8 @@ int store_run_add(struct store_conn *c, int64_t source_id, const char *trigger,
     store_bind_text(s, 4, to);
     store_bind_text(s, 5, created_by);
     sqlite3_bind_int64(s, 6, now);
-    sqlite3_bind_int(s, 7, zero_fill ? 1 : 0);
+    sqlite3_bind_int(s, 7, (zero_fill & STORE_RUN_ZERO_FILL) ? 1 : 0);
+    sqlite3_bind_int(s, 8, (zero_fill & STORE_RUN_REREAD) ? 1 : 0);
     int rc = step_done(c, s, "queueing a run");
     if (rc == ACDL_OK) {
         *id = sqlite3_last_insert_rowid(store_db(c));
@@ -98,8 +101,8 @@ int store_run_add_started(struct store_conn *c, int64_t source_id, const char *t
         goto out;
     }
     s = store_prepare(c, "INSERT INTO runs (source_id, trigger, period_from, period_to, state, "
-                         "created_by, created_at, started_at, zero_fill) VALUES (?, ?, ?, ?, "
-                         "'running', ?, ?6, ?6, ?7)");
+                         "created_by, created_at, started_at, zero_fill, reread) VALUES (?, ?, ?, "
+                         "?, 'running', ?, ?6, ?6, ?7, ?8)");
     if (!s) {
         rc = ACDL_EDB;
         goto out;
@@ -110,7 +113,8 @@ int store_run_add_started(struct store_conn *c, int64_t source_id, const char *t
     store_bind_text(s, 4, to);
     store_bind_text(s, 5, created_by);
     sqlite3_bind_int64(s, 6, now);
-    sqlite3_bind_int(s, 7, zero_fill ? 1 : 0);
+    sqlite3_bind_int(s, 7, (zero_fill & STORE_RUN_ZERO_FILL) ? 1 : 0);
+    sqlite3_bind_int(s, 8, (zero_fill & STORE_RUN_REREAD) ? 1 : 0);
     rc = step_done(c, s, "starting a run");
     if (rc == ACDL_OK) {
         *id = sqlite3_last_insert_rowid(store_db(c));

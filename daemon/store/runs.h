@@ -19,7 +19,12 @@ struct store_run {
     int64_t created_at, started_at, finished_at;
     int zero_fill; /* 1: intervals of the period without source data become 0 (import.h) */
     int failed_mappings; /* mappings (or agent spans) that failed: "done" but partial */
+    int reread;          /* 1: CSV files imported before are read again (import.h) */
 };
+
+/* The zero_fill argument of store_run_add*() is a set of these flags (1 stays zero-fill). */
+#define STORE_RUN_ZERO_FILL 1
+#define STORE_RUN_REREAD 2
 
 struct store_run_counts {
     int days_total, days_done, files_read, files_skipped;

@@ -253,7 +253,7 @@ test('a run is started on the Runs page, followed to "done", and its log names t
   await page.click('#run-start');
   const posts = sentSince(from, 'POST', /\/api\/v1\/runs$/);
   assert.deepEqual(sentSince(from, 'POST', /\/api\/v1\/runs$/).map((r) => r.body),
-    [{ source_id: source.id, from: DAY, to: DAY, zero_fill: false }], `sent ${JSON.stringify(posts)}`);
+    [{ source_id: source.id, from: DAY, to: DAY, zero_fill: false, reread: false }], `sent ${JSON.stringify(posts)}`);
   const detail = page.locator('#run-detail');
   await detail.waitFor();
   runId = Number(await detail.getAttribute('data-run-id'));

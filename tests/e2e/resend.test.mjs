@@ -130,3 +130,21 @@ test('"Send history" on a target sends a chosen period', async () => {
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(cspViolations, []);
 });
+
+test('the run form re-reads files imported before when asked', async () => {
+  await page.click('#nav-runs');
+  await page.selectOption('#run-source', String(source.id));
+  await page.fill('#run-from', YESTERDAY);
+  await page.fill('#run-to', YESTERDAY);
+  assert.equal(await page.isChecked('#run-reread'), false);
+  assert.equal((await page.locator('label:has(#run-reread) span').textContent()).trim(), en['runs.reread']);
+  await page.check('#run-reread');
+  await page.click('#run-start');
+  const detail = page.locator('#run-detail[data-state="done"]');
+  await detail.waitFor({ timeout: 30000 });
+  assert.equal((await detail.locator('[data-testid="run-reread"]').textContent()).trim(), en['common.yes']);
+  assert.equal(Number(await detail.locator('[data-count="files_read"]').textContent()), 2);
+  assert.equal(Number(await detail.locator('[data-count="files_skipped"]').textContent()), 0);
+  await shot('reread');
+  assert.deepEqual(pageErrors, []);
+});

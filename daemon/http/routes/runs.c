@@ -18,7 +18,7 @@ static json_t *run_json(const struct store_run *r)
 {
     return json_pack(
         "{s:I, s:{s:I, s:s}, s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i, s:I, s:I, s:I, s:I}, "
-        "s:o, s:s, s:o, s:o, s:o, s:b, s:i, s:b}",
+        "s:o, s:s, s:o, s:o, s:o, s:b, s:i, s:b, s:b}",
         "id", (json_int_t)r->id, "source", "id", (json_int_t)r->source_id, "name", r->source_name,
         "trigger", r->trigger, "from", r->period_from, "to", r->period_to, "state", r->state,
         "progress", "days_done", r->days_done, "days_total", r->days_total, "counts", "files_read",
@@ -28,7 +28,8 @@ static json_t *run_json(const struct store_run *r)
         r->error[0] ? json_string(r->error) : json_null(), "created_by", r->created_by,
         "created_at", json_time(r->created_at), "started_at", json_time(r->started_at),
         "finished_at", json_time(r->finished_at), "zero_fill", r->zero_fill, "failed_mappings",
-        r->failed_mappings, "partial", !strcmp(r->state, "done") && r->failed_mappings > 0);
+        r->failed_mappings, "partial", !strcmp(r->state, "done") && r->failed_mappings > 0,
+        "reread", r->reread);
 }
 
 json_t *route_run_json(const struct store_run *run)
@@ -40,7 +41,7 @@ int route_runs_create(struct req *r)
 {
     json_int_t source_id = 0;
     const char *from = NULL, *to = NULL;
-    int zero_fill = 0;
+    int zero_fill = 0, reread = 0;
     json_error_t jerr;
     struct tz_date a, b;
     struct store_source src;
@@ -55,11 +56,20 @@ int route_runs_create(struct req *r)
                            "they are left alone",
                            "zero_fill: must be true or false");
     }
-    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:I, s:s, s:s, s?b}", "source_id",
-                       &source_id, "from", &from, "to", &to, "zero_fill", &zero_fill) != 0) {
+    const json_t *rr = json_is_object(r->body) ? json_object_get(r->body, "reread") : NULL;
+    if (rr && !json_is_boolean(rr)) {
+        return reply_error(r, 422, "invalid_field",
+                           "true: CSV files imported before are read again and replace the "
+                           "period's staged days; false (the default): they are skipped",
+                           "reread: must be true or false");
+    }
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:I, s:s, s:s, s?b, s?b}", "source_id",
+                       &source_id, "from", &from, "to", &to, "zero_fill", &zero_fill, "reread",
+                       &reread) != 0) {
         return reply_error(r, 422, "invalid_field",
                            "send {\"source_id\": N, \"from\": \"YYYY-MM-DD\", \"to\": "
-                           "\"YYYY-MM-DD\", \"zero_fill\": false} (local days of the source)",
+                           "\"YYYY-MM-DD\", \"zero_fill\": false, \"reread\": false} (local "
+                           "days of the source)",
                            "%s", jerr.text);
     }
     if (tz_date_parse(from, &a) != ACDL_OK) {
@@ -93,7 +103,9 @@ int route_runs_create(struct req *r)
     }
     snprintf(who, sizeof(who), "%s%s", r->auth.kind == AUTH_TOKEN ? "token:" : "", r->auth.name);
     if (rc == ACDL_OK) {
-        rc = store_run_add(c, source_id, "manual", from, to, zero_fill, who, plat_now(), &id);
+        rc = store_run_add(c, source_id, "manual", from, to,
+                           (zero_fill ? STORE_RUN_ZERO_FILL : 0) | (reread ? STORE_RUN_REREAD : 0),
+                           who, plat_now(), &id);
     }
     if (rc == ACDL_OK) {
         rc = store_run_get(c, id, &run);
@@ -105,8 +117,8 @@ int route_runs_create(struct req *r)
     }
     runner_wake(r->app->runner);
     http_audit(r, "run.create", src.name, "ok",
-               json_pack("{s:I, s:s, s:s, s:b}", "run", (json_int_t)id, "from", from, "to", to,
-                         "zero_fill", zero_fill));
+               json_pack("{s:I, s:s, s:s, s:b, s:b}", "run", (json_int_t)id, "from", from, "to", to,
+                         "zero_fill", zero_fill, "reread", reread));
     store_source_clear(&src);
     char loc[64];
     snprintf(loc, sizeof(loc), "/api/v1/runs/%lld", (long long)id);

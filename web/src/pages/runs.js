@@ -108,7 +108,7 @@ function SourceOptions({ sources, all }) {
         ${s.enabled ? s.name : `${s.name} (${t('runs.source_disabled')})`}</option>`)}`;
 }
 
-const START_FIELDS = ['source_id', 'from', 'to', 'zero_fill'];
+const START_FIELDS = ['source_id', 'from', 'to', 'zero_fill', 'reread'];
 
 function StartRunForm({ sources, onStarted }) {
   const { t } = useI18n();
@@ -117,7 +117,7 @@ function StartRunForm({ sources, onStarted }) {
     return s ? String(s.id) : '';
   };
   const [form, setForm] = useState(() => ({
-    source_id: firstEnabled(), from: dayFromToday(-1), to: dayFromToday(0), zero_fill: false,
+    source_id: firstEnabled(), from: dayFromToday(-1), to: dayFromToday(0), zero_fill: false, reread: false,
   }));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
@@ -140,7 +140,7 @@ function StartRunForm({ sources, onStarted }) {
     setError(null);
     try {
       const run = await api.post('/runs', {
-        source_id: Number(form.source_id), from: form.from, to: form.to, zero_fill: form.zero_fill,
+        source_id: Number(form.source_id), from: form.from, to: form.to, zero_fill: form.zero_fill, reread: form.reread,
       });
       onStarted(run);
     } catch (err) {
@@ -185,6 +185,15 @@ function StartRunForm({ sources, onStarted }) {
           <span>${t('runs.zero_fill')}</span>
         </label>
         <small class="help" id="run-zero-fill-help">${t('runs.zero_fill_help')}</small>
+      </div>
+      <div class="field field-wide">
+        <label class="check">
+          <input type="checkbox" id="run-reread" checked=${form.reread}
+                 aria-describedby="run-reread-help"
+                 onChange=${(e) => setForm({ ...form, reread: e.currentTarget.checked })} />
+          <span>${t('runs.reread')}</span>
+        </label>
+        <small class="help" id="run-reread-help">${t('runs.reread_help')}</small>
       </div>
       <${ErrorBox} error=${fe.rest} id="run-start-error" />
       <div class="actions">
@@ -372,6 +381,8 @@ function RunDetail({ runId, editable, stopping, onClose, onUpdate }) {
               <span class="muted"> · ${t('runs.by', { who: run.created_by })}</span></dd></div>
           <div><dt>${t('runs.zero_fill_fact')}</dt>
             <dd data-testid="run-zero-fill">${run.zero_fill ? t('common.yes') : t('common.no')}</dd></div>
+          <div><dt>${t('runs.reread_fact')}</dt>
+            <dd data-testid="run-reread">${run.reread ? t('common.yes') : t('common.no')}</dd></div>
           <div><dt>${t('runs.created')}</dt><dd><${Time} value=${run.created_at} /></dd></div>
           <div><dt>${t('runs.started')}</dt><dd>${run.started_at
             ? html`<${Time} value=${run.started_at} />` : html`<span class="muted">–</span>`}</dd></div>
