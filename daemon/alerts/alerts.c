@@ -465,13 +465,15 @@ static void round_run(struct alerter *a)
     int64_t now = plat_now();
     struct store_alert_rule *rules = NULL;
     int nrules = 0, nsends = 0;
-    health_collect(app, &h);
     struct store_conn *c = store_acquire(app->store);
-    if (store_alert_rule_list(c, 0, MAX_RULES, &rules, &nrules) != ACDL_OK || nrules == 0) {
-        store_release(app->store, c);
-        free(rules);
+    int rc = store_alert_rule_list(c, 0, MAX_RULES, &rules, &nrules);
+    store_release(app->store, c);
+    if (rc != ACDL_OK || nrules == 0) {
+        free(rules); /* no rules: nothing to look at */
         return;
     }
+    health_collect(app, &h);
+    c = store_acquire(app->store);
     a->conds.n = 0;
     collect_runs(a, c, &a->conds);
     collect_targets(app, c, &a->conds, now);
