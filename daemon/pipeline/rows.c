@@ -1260,6 +1260,12 @@ static int read_odbc(struct rows *r, const struct store_source *src)
             return rc;
         }
     }
+    /* files the connection string names, checked again when used (saved before the roots) */
+    if (source_cfg_check_paths(r->cfg, err, sizeof(err)) != ACDL_OK) {
+        secret_wipe(password, pwlen);
+        rows_log(r, "error", "%s", err);
+        return ACDL_EPERM;
+    }
     struct odbc_conn_opts co;
     memset(&co, 0, sizeof(co));
     co.dsn = r->cfg->dsn[0] ? r->cfg->dsn : NULL;

@@ -231,9 +231,38 @@ static int check_folder(const char *field, const char *folder, char *err, size_t
     return fail(err, errsz, field, why ? why : "is too long");
 }
 
+/* An ODBC connection string's members that name files: file DSNs (read, or written by
+ * SAVEFILE), and database files (SQLite, Access, Firebird, dBase: read with the daemon's
+ * rights, so only inside the import roots, like source folders). */
+static int check_connstr_files(const char *cs, char *err, size_t errsz)
+{
+    static const char *const files[] = {"Database", "DBQ", "DBPath", "DefaultDir", NULL};
+    char v[1024] = "", why[1800] = "";
+    if (odbc_connstr_get(cs, "FILEDSN", v, sizeof(v)) ||
+        odbc_connstr_get(cs, "SAVEFILE", v, sizeof(v))) {
+        return fail(err, errsz, "odbc.connection_string",
+                    "FILEDSN= and SAVEFILE= name files; use a DSN of the machine or the "
+                    "connection's own keys");
+    }
+    for (int i = 0; files[i]; i++) {
+        int abs = odbc_connstr_get(cs, files[i], v, sizeof(v)) &&
+                  (v[0] == '/' || v[0] == '\\' || (v[0] && v[1] == ':'));
+        /* a path in the form of the other OS: nothing the driver could open here */
+        if (abs && roots_check_file(ROOTS_IMPORT, v, why, sizeof(why)) == ACDL_EPERM) {
+            char what[64];
+            snprintf(what, sizeof(what), "odbc.connection_string (%s=)", files[i]);
+            return fail(err, errsz, what, why);
+        }
+    }
+    return ACDL_OK;
+}
+
 int source_cfg_check_paths(const struct source_cfg *cfg, char *err, size_t errsz)
 {
     char why[1600] = "";
+    if (cfg->kind == SOURCE_ODBC) {
+        return check_connstr_files(cfg->connection_string, err, errsz);
+    }
     if (cfg->kind != SOURCE_CSV) {
         return ACDL_OK;
     }

@@ -163,3 +163,32 @@ test('ca_pem: the CA certificate as text, checked at save and used to verify the
   assertStatus(chain, 201);
   await admin.delete(`/api/v1/targets/${chain.body.id}`);
 });
+
+test('ODBC connection strings: database files only inside the import roots, no file DSNs', async () => {
+  const odbc = (cs) => ({
+    name: `ODBC ${Math.random()}`, kind: 'odbc', time_zone: 'UTC',
+    settings: { odbc: { connection_string: cs, sql: 'SELECT 1 WHERE :period_start < :period_end' } },
+  });
+  // the daemon's own database, read through the SQLite ODBC driver, or any file of the machine
+  for (const [cs, why] of [
+    [`Driver=SQLite3;Database=${path.join(d.dataDir, 'acdlink.db')}`, /data folder/],
+    ['Driver=SQLite3;Database=/etc/shadow', /outside the allowed folders/],
+    ['Driver={Microsoft Access Driver (*.mdb)};DBQ=/etc/passwd', /outside the allowed folders/],
+  ]) {
+    const r = await operator.post('/api/v1/sources', odbc(cs));
+    assertInvalidField(r, 'odbc.connection_string');
+    assert.match(r.body.error.message, why, show(r));
+    assert.match(r.body.error.message, /import_roots/, show(r));
+  }
+  for (const cs of ['FILEDSN=/etc/odbc-file.dsn', 'Driver=SQLite3;SAVEFILE=/tmp/x.dsn']) {
+    const r = await operator.post('/api/v1/sources', odbc(cs));
+    assertInvalidField(r, 'odbc.connection_string');
+    assert.match(r.body.error.message, /FILEDSN= and SAVEFILE=/, show(r));
+  }
+  // a database file inside the roots, and names that are not paths, are taken
+  for (const cs of [`Driver=SQLite3;Database=${path.join(folder, 'acd.sqlite')}`, 'Driver={PostgreSQL Unicode};Server=db;Database=acd']) {
+    const r = await operator.post('/api/v1/sources', odbc(cs));
+    assertStatus(r, 201);
+    await admin.delete(`/api/v1/sources/${r.body.id}`);
+  }
+});
