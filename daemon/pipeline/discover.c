@@ -37,12 +37,11 @@ static json_t *as_list(const json_t *group, const char *key_name)
     return list;
 }
 
-/* 1 when a metric's name says it is an average, a ratio or a level (AHT, ASA, avg_talk,
- * service_level, abandon_rate, sl_pct): summing its interval values means nothing. */
-static int looks_average(const char *name)
+/* 1 when name (lower-cased, split at anything but letters and digits) has one of words as a
+ * whole word ("sl" in "sl_pct", not in "slots"; "att" not in "attempts"); with percent, a '%'
+ * counts too. */
+static int has_word(const char *name, const char *const *words, size_t nwords, int percent)
 {
-    static const char *const words[] = {"avg",  "average", "mean", "aht",     "asa",   "att",
-                                        "rate", "ratio",   "pct",  "percent", "level", "sl"};
     char low[72];
     size_t n = 0;
     for (; name[n] && n + 1 < sizeof(low); n++) {
@@ -50,16 +49,15 @@ static int looks_average(const char *name)
         low[n] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
     }
     low[n] = '\0';
-    if (strchr(low, '%')) {
+    if (percent && strchr(low, '%')) {
         return 1;
     }
-    /* whole words only: "sl" in "sl_pct", not in "slots"; "att" not in "attempts" */
     for (char *w = low; *w;) {
         size_t len = 0;
         while (w[len] && ((w[len] >= 'a' && w[len] <= 'z') || (w[len] >= '0' && w[len] <= '9'))) {
             len++;
         }
-        for (size_t k = 0; len && k < sizeof(words) / sizeof(words[0]); k++) {
+        for (size_t k = 0; len && k < nwords; k++) {
             if (strlen(words[k]) == len && !strncmp(w, words[k], len)) {
                 return 1;
             }
@@ -67,6 +65,22 @@ static int looks_average(const char *name)
         w += len ? len : 1;
     }
     return 0;
+}
+
+int discover_metric_is_average(const char *name)
+{
+    static const char *const words[] = {"avg",  "average", "mean", "aht",     "asa",   "att",
+                                        "rate", "ratio",   "pct",  "percent", "level", "sl"};
+    return has_word(name, words, sizeof(words) / sizeof(words[0]), 1);
+}
+
+int discover_metric_is_total(const char *name)
+{
+    static const char *const words[] = {"time",     "total",    "sum",     "count",
+                                        "calls",    "offered",  "handled", "abandoned",
+                                        "answered", "contacts", "seconds", "duration"};
+    return !discover_metric_is_average(name) &&
+           has_word(name, words, sizeof(words) / sizeof(words[0]), 0);
 }
 
 /* Per metric what makes sense: the sum for counts and times ("aggregate": "sum"), the mean,
@@ -86,8 +100,9 @@ static void describe_metrics(json_t *metrics)
             json_object_set_new(m, "min", json_null());
             json_object_set_new(m, "max", json_null());
         }
-        json_object_set_new(m, "aggregate",
-                            json_string(name && looks_average(name) ? "average" : "sum"));
+        json_object_set_new(
+            m, "aggregate",
+            json_string(name && discover_metric_is_average(name) ? "average" : "sum"));
     }
 }
 

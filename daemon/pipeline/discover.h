@@ -22,6 +22,14 @@
 int discover_day(struct app *app, int64_t source_id, const char *day, json_t **out, char *err,
                  size_t errsz);
 
+/* 1 when a metric's name says it is an average, a ratio or a level (aht, ASA, avg_talk,
+ * service_level, abandon_rate, sl_pct, "SL %"): its interval values do not add up. */
+int discover_metric_is_average(const char *name);
+/* 1 when a metric's name says it is a count or a total time and not an average (handle_time,
+ * talk_time, calls, offered, total_wait): its interval values add up. A name that says
+ * neither (x1) is neither. */
+int discover_metric_is_total(const char *name);
+
 enum discover_what { DISCOVER_QUEUE = 0, DISCOVER_METRIC };
 
 /* What the last discoveries saw (the last DISCOVER_KEEP sources, in memory until a restart):

@@ -58,7 +58,8 @@ int store_mapping_insert(struct store_conn *c, const struct store_mapping *m, in
                          int64_t *id)
 {
     sqlite3_stmt *s = store_prepare(c, "INSERT INTO mappings (queue_id, value_type_id, formula, "
-                                       "created_at, updated_at) VALUES (?, ?, ?, ?4, ?4)");
+                                       "created_at, updated_at, form_override) VALUES (?, ?, ?, "
+                                       "?4, ?4, ?5)");
     int rc;
     if (!s) {
         return ACDL_EDB;
@@ -67,6 +68,7 @@ int store_mapping_insert(struct store_conn *c, const struct store_mapping *m, in
     sqlite3_bind_int64(s, 2, m->value_type_id);
     store_bind_text(s, 3, m->has_formula ? m->formula : NULL);
     sqlite3_bind_int64(s, 4, now);
+    sqlite3_bind_int(s, 5, m->form_override != 0);
     if ((rc = step(c, s, "adding a mapping")) != ACDL_OK) {
         return rc;
     }
@@ -116,7 +118,8 @@ static int load_inputs(struct store_conn *c, struct store_mapping *m)
 
 #define MAPPING_SELECT                                                                             \
     "SELECT m.id, m.queue_id, m.value_type_id, q.identifier, v.key, m.formula, m.created_at, "     \
-    "m.updated_at, r.id IS NOT NULL, r.last_error FROM mappings m JOIN wfm_queues q ON q.id = "    \
+    "m.updated_at, r.id IS NOT NULL, r.last_error, m.form_override FROM mappings m JOIN "          \
+    "wfm_queues q ON q.id = "                                                                      \
     "m.queue_id JOIN value_types v ON v.id = m.value_type_id LEFT JOIN recomputes r ON "           \
     "r.kind = 'mapping' AND r.ref_id = m.id "
 
@@ -134,6 +137,7 @@ static void row_to_mapping(sqlite3_stmt *s, struct store_mapping *m)
     m->updated_at = sqlite3_column_int64(s, 7);
     m->pending_recompute = sqlite3_column_int(s, 8);
     store_column_text(s, 9, m->recompute_error, sizeof(m->recompute_error));
+    m->form_override = sqlite3_column_int(s, 10);
 }
 
 int store_mapping_get(struct store_conn *c, int64_t id, struct store_mapping *out)
@@ -191,8 +195,8 @@ int store_mapping_update(struct store_conn *c, const struct store_mapping *m, in
     if (rc != ACDL_OK) {
         return rc;
     }
-    sqlite3_stmt *s = store_prepare(c, "UPDATE mappings SET formula = ?, updated_at = ? WHERE "
-                                       "id = ?");
+    sqlite3_stmt *s = store_prepare(c, "UPDATE mappings SET formula = ?, updated_at = ?, "
+                                       "form_override = ?4 WHERE id = ?3");
     if (!s) {
         rc = ACDL_EDB;
         goto out;
@@ -200,6 +204,7 @@ int store_mapping_update(struct store_conn *c, const struct store_mapping *m, in
     store_bind_text(s, 1, m->has_formula ? m->formula : NULL);
     sqlite3_bind_int64(s, 2, now);
     sqlite3_bind_int64(s, 3, m->id);
+    sqlite3_bind_int(s, 4, m->form_override != 0);
     if ((rc = step(c, s, "changing a mapping")) == ACDL_OK) {
         rc = sqlite3_changes(store_db(c)) ? put_inputs(c, m->id, m) : ACDL_ENOTFOUND;
     }

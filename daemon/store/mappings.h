@@ -22,6 +22,7 @@ struct store_mapping {
     struct store_mapping_input in[MAPPING_MAX_INPUTS];
     int n;
     int64_t created_at, updated_at;
+    int form_override; /* 1: saved although its form contradicts its value type (asked for) */
     int pending_recompute;     /* 1: its results are still to be computed again */
     char recompute_error[512]; /* why the last attempt failed ("" none) */
 };

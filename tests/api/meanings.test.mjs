@@ -327,3 +327,44 @@ test('a mapping input naming a queue or metric its source never delivered is sav
   assertStatus(m2, 201);
   assert.deepEqual(m2.body.warnings, []);
 });
+
+test('a mapping whose form contradicts its value type is refused with a hint, or saved with override', async () => {
+  const folder = folderWith('forms', ['Split;Date;Time;Calls;Handled;HandleTime;AHT', '1;24.11.2026;08:00;5;4;800;200']);
+  const src = (await admin.post('/api/v1/sources', {
+    name: 'Forms', kind: 'csv', time_zone: 'UTC',
+    settings: {
+      csv: { folder, separator: ';' }, columns: { queue: 'Split', date: 'Date', time: 'Time' },
+      metrics: { offered: 'Calls', handled: 'Handled', handle_time: 'HandleTime', aht: 'AHT' },
+    },
+  })).body;
+  const q = (await admin.post('/api/v1/queues', { identifier: 'FORMS', name: 'Forms', time_zone: 'UTC' })).body;
+  const input = (metric) => [{ source_id: src.id, ext_queue: '1', metric }];
+  assertStatus(await admin.post('/api/v1/mappings', { queue_id: q.id, value_type: 'handled', inputs: input('handled') }), 201);
+  // the built-in aht is a handled-weighted average: a plain handle_time total is refused
+  const wrong = await admin.post('/api/v1/mappings', { queue_id: q.id, value_type: 'aht', inputs: input('handle_time') });
+  assertInvalidField(wrong, 'inputs[0].metric');
+  assert.match(wrong.body.error.message, /'handle_time' looks like a total, but 'aht' is an average weighted by 'handled'/);
+  assert.match(wrong.body.error.hint, /formula/);
+  assert.match(wrong.body.error.hint, /override/);
+  // an average summed is refused too
+  assertInvalidField(await admin.post('/api/v1/mappings', { queue_id: q.id, value_type: 'offered', inputs: input('aht') }), 'inputs[0].metric');
+  // a formula says what it means: accepted without override
+  const ratio = await admin.post('/api/v1/mappings', {
+    queue_id: q.id, value_type: 'aht', inputs: [...input('handle_time'), ...input('handled')], formula: 'p1 / p2',
+  });
+  assertStatus(ratio, 201);
+  assert.equal(ratio.body.override, false);
+  assertStatus(await admin.delete(`/api/v1/mappings/${ratio.body.id}`), 204);
+  // override saves it and says so; a change without override keeps it
+  const forced = await admin.post('/api/v1/mappings', { queue_id: q.id, value_type: 'aht', inputs: input('handle_time'), override: true });
+  assertStatus(forced, 201);
+  assert.equal(forced.body.override, true);
+  const kept = await admin.patch(`/api/v1/mappings/${forced.body.id}`, { inputs: input('handle_time') });
+  assertStatus(kept, 200);
+  assert.equal(kept.body.override, true);
+  // corrected: the mark goes
+  const fixed = await admin.patch(`/api/v1/mappings/${forced.body.id}`, { inputs: input('aht') });
+  assertStatus(fixed, 200);
+  assert.equal(fixed.body.override, false);
+  assert.equal((await admin.get(`/api/v1/mappings/${forced.body.id}`)).body.override, false);
+});

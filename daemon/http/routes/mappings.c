@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/tz.h"
 #include "http/routes/routes.h"
+#include "pipeline/discover.h"
 #include "pipeline/expr.h"
 #include "pipeline/mapping.h"
 #include "pipeline/mapping_check.h"
@@ -29,13 +30,14 @@ json_t *route_mapping_json(const struct store_mapping *m)
                                                 "source", m->in[i].source_name, "ext_queue",
                                                 m->in[i].ext_queue, "metric", m->in[i].metric));
     }
-    return json_pack("{s:I, s:{s:I, s:s}, s:s, s:o, s:o, s:o, s:o, s:b, s:o}", "id",
+    return json_pack("{s:I, s:{s:I, s:s}, s:s, s:o, s:o, s:o, s:o, s:b, s:o, s:b}", "id",
                      (json_int_t)m->id, "queue", "id", (json_int_t)m->queue_id, "identifier",
                      m->queue_identifier, "value_type", m->value_type_key, "formula",
                      m->has_formula ? json_string(m->formula) : json_null(), "inputs", inputs,
                      "created_at", json_time(m->created_at), "updated_at", json_time(m->updated_at),
                      "pending_recompute", m->pending_recompute, "recompute_error",
-                     m->recompute_error[0] ? json_string(m->recompute_error) : json_null());
+                     m->recompute_error[0] ? json_string(m->recompute_error) : json_null(),
+                     "override", m->form_override);
 }
 
 /* route_mapping_json() with the warnings about inputs their sources never delivered. */
@@ -129,6 +131,51 @@ static int fill_mapping(struct req *r, struct store_conn *c, const struct store_
     return 0;
 }
 
+/* A mapping without a formula combines its inputs as its value type says: summed, or averaged
+ * weighted by another value type. An input whose metric's name says the other (a total such
+ * as handle_time into the average aht, an average such as aht into a sum) gives numbers that
+ * are wrong without a word: refused with a hint, unless override asks to save it as it is
+ * (then m->form_override records that). Returns 0 to go on, or the status of the 422. */
+static int check_form(struct req *r, struct store_conn *c, struct store_mapping *m, int override)
+{
+    struct store_value_type vt;
+    m->form_override = 0;
+    if (m->has_formula || store_value_type_get_by_key(c, m->value_type_key, &vt) != ACDL_OK) {
+        return 0;
+    }
+    int weighted = !strcmp(vt.combine, "weighted");
+    for (int i = 0; i < m->n; i++) {
+        const char *metric = m->in[i].metric;
+        int wrong =
+            weighted ? discover_metric_is_total(metric) : discover_metric_is_average(metric);
+        if (!wrong) {
+            continue;
+        }
+        if (override) {
+            m->form_override = 1;
+            return 0;
+        }
+        if (weighted) {
+            return reply_error(
+                r, 422, "invalid_field",
+                "map the metric that holds the average, or give a formula (e.g. p1 / p2 with the "
+                "total as p1 and the count as p2), or map the total to a summed value type such "
+                "as handle_time; send \"override\": true to save it as it is",
+                "inputs[%d].metric: '%s' looks like a total, but '%s' is an average weighted by "
+                "'%s': its value would be the weighted mean of totals, not an average",
+                i, metric, vt.key, vt.weight_key);
+        }
+        return reply_error(r, 422, "invalid_field",
+                           "map the metric that holds the count or total, or map the average to "
+                           "a weighted value type such as aht; send \"override\": true to save "
+                           "it as it is",
+                           "inputs[%d].metric: '%s' looks like an average, but '%s' is a sum: "
+                           "its value would be a sum of averages",
+                           i, metric, vt.key);
+    }
+    return 0;
+}
+
 /* Recomputes what the saved change recorded and answers; when that fails the mapping stays
  * pending (the scheduler retries) and its answer says so. */
 static int save_and_answer(struct req *r, struct store_conn *c, int64_t id, int created,
@@ -171,17 +218,17 @@ int route_mappings_create(struct req *r)
     struct store_value_type vt;
     struct store_mapping *m = calloc(1, sizeof(*m));
     int64_t id;
-    int st = 0;
+    int st = 0, override = 0;
     if (!m) {
         return reply_rc(r, ACDL_ENOMEM, "mapping");
     }
-    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:I, s:s, s:o, s?o}", "queue_id",
-                       &queue_id, "value_type", &vt_key, "inputs", &inputs, "formula",
-                       &formula) != 0) {
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:I, s:s, s:o, s?o, s?b}", "queue_id",
+                       &queue_id, "value_type", &vt_key, "inputs", &inputs, "formula", &formula,
+                       "override", &override) != 0) {
         free(m);
         return reply_error(r, 422, "invalid_field",
                            "send queue_id, value_type (a key such as offered) and inputs; "
-                           "optionally formula",
+                           "optionally formula and override",
                            "%s", jerr.text);
     }
     struct store_conn *c = store_acquire(r->app->store);
@@ -203,6 +250,10 @@ int route_mappings_create(struct req *r)
     m->queue_id = q.id;
     m->value_type_id = vt.id;
     if ((st = fill_mapping(r, c, &q, inputs, formula, m)) != 0) {
+        goto out;
+    }
+    snprintf(m->value_type_key, sizeof(m->value_type_key), "%s", vt.key);
+    if ((st = check_form(r, c, m, override)) != 0) {
         goto out;
     }
     rc = store_mapping_add(c, m, plat_now(), &id);
@@ -235,7 +286,7 @@ int route_mappings_update(struct req *r)
     json_error_t jerr;
     struct store_queue q;
     int64_t id;
-    int st;
+    int st, override = -1;
     struct store_mapping *m = calloc(1, sizeof(*m)), *before = calloc(1, sizeof(*before));
     if (!m || !before) {
         free(m);
@@ -245,11 +296,11 @@ int route_mappings_update(struct req *r)
     if ((st = req_id(r, 0, &id)) != 0) {
         goto done;
     }
-    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s?o, s?o}", "inputs", &inputs, "formula",
-                       &formula) != 0) {
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s?o, s?o, s?b}", "inputs", &inputs, "formula",
+                       &formula, "override", &override) != 0) {
         st = reply_error(r, 422, "invalid_field",
-                         "send inputs and/or formula (queue and value type are fixed)", "%s",
-                         jerr.text);
+                         "send inputs, formula and/or override (queue and value type are fixed)",
+                         "%s", jerr.text);
         goto done;
     }
     struct store_conn *c = store_acquire(r->app->store);
@@ -279,6 +330,10 @@ int route_mappings_update(struct req *r)
     json_decref(cur_inputs);
     json_decref(keep_formula);
     if (st != 0) {
+        goto out;
+    }
+    /* override not sent: a mapping saved with it keeps it */
+    if ((st = check_form(r, c, m, override < 0 ? before->form_override : override)) != 0) {
         goto out;
     }
     rc = store_mapping_update(c, m, plat_now());

@@ -510,6 +510,8 @@ export default {
   'mappings.unknown_ext_queue': '{input}: {source} hat die externe Warteschlange {name} nie geliefert.',
   'mappings.unknown_metric': '{input}: {source} hat die Kennzahl {name} nie geliefert.',
   'mappings.did_you_mean': 'Meinten Sie {name}?',
+  'mappings.override': 'entgegen dem Werttyp gespeichert',
+  'mappings.override_help': 'Eine Eingabe sieht nach einer Summe aus, wo der Werttyp ein Durchschnitt ist (oder umgekehrt); gespeichert, weil override verlangt wurde.',
   'mappings.pending': 'wird neu berechnet',
   'mappings.create_title': 'Neue Zuordnung für {queue}',
   'mappings.edit_title': 'Zuordnung {name} von {queue}',

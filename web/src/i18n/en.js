@@ -510,6 +510,8 @@ export default {
   'mappings.unknown_ext_queue': '{input}: {source} has not delivered the external queue {name}.',
   'mappings.unknown_metric': '{input}: {source} has not delivered the metric {name}.',
   'mappings.did_you_mean': 'Did you mean {name}?',
+  'mappings.override': 'saved against its value type',
+  'mappings.override_help': 'An input looks like a total where the value type is an average (or the other way round); it was saved because override was asked for.',
   'mappings.pending': 'being recomputed',
   'mappings.create_title': 'New mapping for {queue}',
   'mappings.edit_title': 'Mapping {name} of {queue}',

@@ -510,6 +510,8 @@ export default {
   'mappings.unknown_ext_queue': '{input} : {source} n’a jamais livré la file externe {name}.',
   'mappings.unknown_metric': '{input} : {source} n’a jamais livré l’indicateur {name}.',
   'mappings.did_you_mean': 'Vouliez-vous dire {name} ?',
+  'mappings.override': 'enregistré contre son type de valeur',
+  'mappings.override_help': 'Une entrée ressemble à un total là où le type de valeur est une moyenne (ou l’inverse) ; enregistré parce que override a été demandé.',
   'mappings.pending': 'en cours de recalcul',
   'mappings.create_title': 'Nouvelle correspondance pour {queue}',
   'mappings.edit_title': 'Correspondance {name} de {queue}',

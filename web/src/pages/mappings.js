@@ -447,7 +447,10 @@ function MappingRow({ mapping, valueTypes, editable, editingThis, onEdit, onDele
       <td data-label=${t('mappings.formula')} data-testid="mapping-formula">
         ${mapping.formula
           ? html`<code class="formula">${mapping.formula}</code>`
-          : html`<span class="muted">${defaultText(t, type, valueTypes)}</span>`}</td>
+          : html`<span class="muted">${defaultText(t, type, valueTypes)}</span>`}
+        ${mapping.override && html`
+          <span class="tag tag-pending" data-testid="mapping-override"
+                title=${t('mappings.override_help')}>${t('mappings.override')}</span>`}</td>
       <td data-label=${t('mappings.updated')}><${Time} value=${mapping.updated_at} />
         ${mapping.pending_recompute && html`
           <span class="tag tag-pending" data-testid="mapping-pending"
