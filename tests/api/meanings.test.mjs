@@ -368,3 +368,40 @@ test('a mapping whose form contradicts its value type is refused with a hint, or
   assert.equal(fixed.body.override, false);
   assert.equal((await admin.get(`/api/v1/mappings/${forced.body.id}`)).body.override, false);
 });
+
+test('the results of a queue download as CSV with daily totals', async () => {
+  const folder = folderWith('csvres', [
+    'Split;Date;Time;Calls;Handled;AHT',
+    '1;24.11.2026;08:00;10;8;100',
+    '1;24.11.2026;08:15;4;2;400',
+    '1;25.11.2026;09:00;3;3;60',
+  ]);
+  const src = (await admin.post('/api/v1/sources', {
+    name: 'CsvRes', kind: 'csv', time_zone: 'UTC',
+    settings: { csv: { folder, separator: ';' }, columns: { queue: 'Split', date: 'Date', time: 'Time' }, metrics: { offered: 'Calls', handled: 'Handled', aht: 'AHT' } },
+  })).body;
+  const q = (await admin.post('/api/v1/queues', { identifier: 'CSVRES', name: 'Csv', time_zone: 'UTC' })).body;
+  for (const vt of ['offered', 'handled', 'aht']) {
+    assertStatus(await admin.post('/api/v1/mappings', { queue_id: q.id, value_type: vt, inputs: [{ source_id: src.id, ext_queue: '1', metric: vt }] }), 201);
+  }
+  const run = await runDays(admin, src.id, '2026-11-24', '2026-11-25');
+  assert.equal(run.state, 'done', JSON.stringify(run));
+  const r = await admin.get('/api/v1/results/csv?queue=CSVRES&from=2026-11-24&to=2026-11-25');
+  assert.equal(r.status, 200, show(r));
+  assert.match(r.headers['content-type'], /^text\/csv/);
+  assert.match(r.headers['content-disposition'], /attachment; filename="results-CSVRES-2026-11-24-2026-11-25.csv"/);
+  const text = typeof r.body === 'string' ? r.body : r.text;
+  assert.deepEqual(text.split('\r\n'), [
+    'queue;CSVRES',
+    'date;time;aht;handled;offered',
+    '2026-11-24;08:00;100;8;10',
+    '2026-11-24;08:15;400;2;4',
+    // aht weighted by handled: (100 * 8 + 400 * 2) / 10
+    '2026-11-24;total;160;10;14',
+    '2026-11-25;09:00;60;3;3',
+    '2026-11-25;total;60;3;3',
+    '',
+  ]);
+  assert.equal((await admin.get('/api/v1/results/csv?queue=NOPE&from=2026-11-24&to=2026-11-25')).status, 404);
+  assert.equal((await admin.get('/api/v1/results/csv?queue=CSVRES&from=2026-11-24')).status, 400);
+});

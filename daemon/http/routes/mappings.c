@@ -1,5 +1,6 @@
 /* mappings.c (routes): /api/v1/mappings, /api/v1/results and /api/v1/unmapped-queues. Saving a
  * mapping recomputes its results over everything staged, so the console shows them at once. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,7 +439,9 @@ int route_mappings_delete(struct req *r)
     return st;
 }
 
-int route_results_list(struct req *r)
+/* The answer of GET /api/v1/results as JSON in *body (new), or the status of the error
+ * answered (then *body stays NULL). */
+static int results_body(struct req *r, json_t **body)
 {
     char qbuf[160], from_s[16], to_s[16], vt_key[70];
     struct store_queue q;
@@ -535,11 +538,201 @@ int route_results_list(struct req *r)
     }
     store_release(r->app->store, c);
     tz_close(tz);
-    return reply_json(r, 200,
-                      json_pack("{s:{s:I, s:s, s:s, s:i}, s:s, s:s, s:o}", "queue", "id",
-                                (json_int_t)q.id, "identifier", q.identifier, "time_zone",
-                                q.time_zone, "interval_minutes", q.interval_minutes, "from",
-                                from_s, "to", to_s, "items", items));
+    *body = json_pack("{s:{s:I, s:s, s:s, s:i}, s:s, s:s, s:o}", "queue", "id", (json_int_t)q.id,
+                      "identifier", q.identifier, "time_zone", q.time_zone, "interval_minutes",
+                      q.interval_minutes, "from", from_s, "to", to_s, "items", items);
+    return *body ? 0 : reply_rc(r, ACDL_ENOMEM, "results");
+}
+
+int route_results_list(struct req *r)
+{
+    json_t *body = NULL;
+    int st = results_body(r, &body);
+    return st ? st : reply_json(r, 200, body);
+}
+
+/* A growing text (the CSV answer). */
+struct csv_text {
+    char *b;
+    size_t n, cap;
+    int failed;
+};
+
+static void csv_put(struct csv_text *t, const char *fmt, ...) ACDL_PRINTF(2, 3);
+static void csv_put(struct csv_text *t, const char *fmt, ...)
+{
+    va_list ap;
+    char piece[256];
+    va_start(ap, fmt);
+    int k = vsnprintf(piece, sizeof(piece), fmt, ap);
+    va_end(ap);
+    if (t->failed || k < 0) {
+        t->failed = 1;
+        return;
+    }
+    size_t len = (size_t)k < sizeof(piece) ? (size_t)k : sizeof(piece) - 1;
+    if (t->n + len + 1 > t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 8192;
+        while (nc < t->n + len + 1) {
+            nc *= 2;
+        }
+        char *g = realloc(t->b, nc);
+        if (!g) {
+            t->failed = 1;
+            return;
+        }
+        t->b = g;
+        t->cap = nc;
+    }
+    memcpy(t->b + t->n, piece, len);
+    t->n += len;
+    t->b[t->n] = '\0';
+}
+
+/* Writes one day's totals line: sums for summed value types, the weighted mean (by the weight
+ * type's values of the same intervals, when they are in the answer) for weighted ones. */
+static void csv_day_total(struct csv_text *t, const char *day, int nvt, const double *sum,
+                          const double *wsum, const double *wtot, const int *has,
+                          const int *weighted)
+{
+    csv_put(t, "%s;total", day);
+    for (int k = 0; k < nvt; k++) {
+        if (!has[k] || (weighted[k] && wtot[k] <= 0)) {
+            csv_put(t, ";");
+        } else {
+            csv_put(t, ";%.10g", weighted[k] ? wsum[k] / wtot[k] : sum[k]);
+        }
+    }
+    csv_put(t, "\r\n");
+}
+
+#define RESULTS_CSV_TYPES 64
+
+/* GET /api/v1/results/csv: what GET /api/v1/results answers, as CSV for a spreadsheet: one
+ * line per local interval with one column per value type, and after each local day a line of
+ * that day's totals. */
+int route_results_csv(struct req *r)
+{
+    json_t *body = NULL, *it;
+    int st = results_body(r, &body);
+    if (st) {
+        return st;
+    }
+    const char *keys[RESULTS_CSV_TYPES];
+    int weighted[RESULTS_CSV_TYPES] = {0}, weight_of[RESULTS_CSV_TYPES], nvt = 0;
+    json_t *items = json_object_get(body, "items");
+    size_t i;
+    json_array_foreach(items, i, it)
+    {
+        const char *k = json_string_value(json_object_get(it, "value_type"));
+        int found = 0;
+        for (int j = 0; j < nvt && !found; j++) {
+            found = !strcmp(keys[j], k);
+        }
+        if (!found && nvt < RESULTS_CSV_TYPES) {
+            keys[nvt++] = k;
+        }
+    }
+    /* columns in key order; weighted types know their weight's column */
+    for (int a = 1; a < nvt; a++) {
+        for (int b = a; b > 0 && strcmp(keys[b - 1], keys[b]) > 0; b--) {
+            const char *x = keys[b];
+            keys[b] = keys[b - 1];
+            keys[b - 1] = x;
+        }
+    }
+    struct store_conn *c = store_acquire(r->app->store);
+    for (int k = 0; k < nvt; k++) {
+        struct store_value_type vt;
+        weight_of[k] = -1;
+        if (store_value_type_get_by_key(c, keys[k], &vt) == ACDL_OK &&
+            !strcmp(vt.combine, "weighted")) {
+            weighted[k] = 1;
+            for (int j = 0; j < nvt; j++) {
+                if (!strcmp(keys[j], vt.weight_key)) {
+                    weight_of[k] = j;
+                }
+            }
+        }
+    }
+    store_release(r->app->store, c);
+    struct csv_text t = {NULL, 0, 0, 0};
+    csv_put(&t, "queue;%s\r\ndate;time",
+            json_string_value(json_object_get(json_object_get(body, "queue"), "identifier")));
+    for (int k = 0; k < nvt; k++) {
+        csv_put(&t, ";%s", keys[k]);
+    }
+    csv_put(&t, "\r\n");
+    double val[RESULTS_CSV_TYPES], sum[RESULTS_CSV_TYPES], wsum[RESULTS_CSV_TYPES],
+        wtot[RESULTS_CSV_TYPES];
+    int has[RESULTS_CSV_TYPES], dhas[RESULTS_CSV_TYPES];
+    char day[16] = "", local[40] = "";
+    size_t n = json_array_size(items);
+    memset(sum, 0, sizeof(sum));
+    memset(wsum, 0, sizeof(wsum));
+    memset(wtot, 0, sizeof(wtot));
+    memset(dhas, 0, sizeof(dhas));
+    for (i = 0; i <= n; i++) {
+        json_t *x = i < n ? json_array_get(items, i) : NULL;
+        const char *lt = x ? json_string_value(json_object_get(x, "local")) : "";
+        if (local[0] && (!x || strcmp(lt, local) != 0)) { /* one interval's line is complete */
+            csv_put(&t, "%.10s;%.5s", local, local + 11);
+            for (int k = 0; k < nvt; k++) {
+                if (has[k]) {
+                    csv_put(&t, ";%.10g", val[k]);
+                    sum[k] += val[k];
+                    dhas[k] = 1;
+                    if (weighted[k] && weight_of[k] >= 0 && has[weight_of[k]]) {
+                        wsum[k] += val[k] * val[weight_of[k]];
+                        wtot[k] += val[weight_of[k]];
+                    }
+                } else {
+                    csv_put(&t, ";");
+                }
+            }
+            csv_put(&t, "\r\n");
+            local[0] = '\0';
+        }
+        if (day[0] && (!x || strncmp(lt, day, 10) != 0)) { /* the day is complete */
+            csv_day_total(&t, day, nvt, sum, wsum, wtot, dhas, weighted);
+            memset(sum, 0, sizeof(sum));
+            memset(wsum, 0, sizeof(wsum));
+            memset(wtot, 0, sizeof(wtot));
+            memset(dhas, 0, sizeof(dhas));
+            day[0] = '\0';
+        }
+        if (!x) {
+            break;
+        }
+        if (!local[0]) {
+            snprintf(local, sizeof(local), "%s", lt);
+            memset(has, 0, sizeof(has));
+        }
+        if (!day[0]) {
+            snprintf(day, sizeof(day), "%.10s", lt);
+        }
+        const char *k = json_string_value(json_object_get(x, "value_type"));
+        for (int j = 0; j < nvt; j++) {
+            if (!strcmp(keys[j], k)) {
+                val[j] = json_number_value(json_object_get(x, "value"));
+                has[j] = 1;
+            }
+        }
+    }
+    char disp[200];
+    snprintf(disp, sizeof(disp), "attachment; filename=\"results-%s-%s-%s.csv\"",
+             json_string_value(json_object_get(json_object_get(body, "queue"), "identifier")),
+             json_string_value(json_object_get(body, "from")),
+             json_string_value(json_object_get(body, "to")));
+    json_decref(body);
+    if (t.failed) {
+        free(t.b);
+        return reply_rc(r, ACDL_ENOMEM, "results");
+    }
+    reply_header(r, "Content-Disposition", disp);
+    st = reply_text(r, 200, "text/csv; charset=utf-8", t.b ? t.b : "", t.n);
+    free(t.b);
+    return st;
 }
 
 int route_unmapped_list(struct req *r)

@@ -62,6 +62,7 @@ int route_mappings_get(struct req *r);
 int route_mappings_update(struct req *r);
 int route_mappings_delete(struct req *r);
 int route_results_list(struct req *r);
+int route_results_csv(struct req *r);
 int route_unmapped_list(struct req *r);
 int route_ext_queues_list(struct req *r);
 int route_recomputes_list(struct req *r);

@@ -65,6 +65,7 @@ const struct route http_routes[] = {
     {"GET", "/api/v1/unmapped-queues", route_unmapped_list, ROLE_VIEWER, 0},
     {"GET", "/api/v1/ext-queues", route_ext_queues_list, ROLE_VIEWER, 0},
     {"GET", "/api/v1/results", route_results_list, ROLE_VIEWER, 0},
+    {"GET", "/api/v1/results/csv", route_results_csv, ROLE_VIEWER, 0},
     {"GET", "/api/v1/recomputes", route_recomputes_list, ROLE_VIEWER, 0},
 
     {"GET", "/api/v1/activities", route_activities_list, ROLE_VIEWER, 0},

@@ -541,6 +541,7 @@ export default {
   'results.to': 'Bis',
   'results.days_help': 'Lokale Tage der Queue, beide eingeschlossen; höchstens {max}.',
   'results.reload': 'Neu laden',
+  'results.csv': 'CSV herunterladen (mit Tagessummen)',
   'results.need_date': 'Bitte ein Datum eingeben.',
   'results.to_before_from': 'Der letzte Tag liegt vor dem ersten.',
   'results.too_many_days': 'Höchstens {max} Tage auf einmal ({days} gewählt).',

@@ -541,6 +541,7 @@ export default {
   'results.to': 'To',
   'results.days_help': 'Local days of the queue, both included; at most {max}.',
   'results.reload': 'Reload',
+  'results.csv': 'Download CSV (with daily totals)',
   'results.need_date': 'Enter a date.',
   'results.to_before_from': 'The last day is before the first.',
   'results.too_many_days': 'At most {max} days at a time ({days} chosen).',

@@ -541,6 +541,7 @@ export default {
   'results.to': 'Au',
   'results.days_help': 'Jours locaux de la file, bornes incluses ; {max} au plus.',
   'results.reload': 'Recharger',
+  'results.csv': 'Télécharger en CSV (avec les totaux par jour)',
   'results.need_date': 'Saisissez une date.',
   'results.to_before_from': 'Le dernier jour précède le premier.',
   'results.too_many_days': '{max} jours au plus à la fois ({days} choisis).',

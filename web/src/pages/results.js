@@ -391,6 +391,10 @@ export function ResultsPage() {
         <div class="field field-button">
           <button type="submit" class="btn" id="results-reload" disabled=${!queue || Boolean(problem) || loading}>
             ${loading ? t('common.loading') : t('results.reload')}</button>
+          ${queue && !problem && html`
+            <a class="btn" id="results-csv" download
+               href=${`/api/v1/results/csv?queue=${encodeURIComponent(queue.id)}&from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`}>
+              ${t('results.csv')}</a>`}
         </div>
       </form>
       <${ErrorBox} error=${apiField ? null : error} id="results-error" />
