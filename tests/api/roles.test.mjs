@@ -79,6 +79,7 @@ after(async () => {
 // GET routes that need query parameters to answer 200
 const QUERIES = {
   '/api/v1/results': '?queue=matrix-victim&from=2026-11-24&to=2026-11-24',
+  '/api/v1/results/csv': '?queue=matrix-victim&from=2026-11-24&to=2026-11-24',
   '/api/v1/agent-states': '?agent=matrix-victim&from=2026-11-24&to=2026-11-24',
 };
 
