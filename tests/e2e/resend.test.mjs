@@ -148,3 +148,27 @@ test('the run form re-reads files imported before when asked', async () => {
   await shot('reread');
   assert.deepEqual(pageErrors, []);
 });
+
+test('saving settings that change how files are read offers to re-read the days imported', async () => {
+  await page.click('#nav-sources');
+  const row = page.locator(`[data-testid="source-row"][data-name="${source.name}"]`);
+  await row.locator('[data-testid="source-edit"]').click();
+  await page.locator('#source-form[data-mode="edit"]').waitFor();
+  const names = await page.locator('[data-testid="metric-name"]').evaluateAll((els) => els.map((e) => e.value));
+  const aht = names.indexOf('aht');
+  assert.equal(await page.inputValue(`#source-metric-column-${aht}`), 'AHT');
+  await page.fill(`#source-metric-column-${aht}`, '7'); // the same column, by number
+  await page.click('#source-submit');
+  const offer = page.locator('[data-testid="reread-offer"]');
+  await offer.waitFor();
+  assert.match(await offer.textContent(), new RegExp(source.name));
+  await page.fill('#reread-from', OLD);
+  await page.fill('#reread-to', YESTERDAY);
+  await page.click('[data-testid="reread-offer-run"]');
+  await until(async () => /re-reads/.test(await page.locator('[data-testid="sources-notice"]').textContent()), 'the queued notice');
+  const runs = await api.get(`/api/v1/runs?source_id=${source.id}&limit=1`);
+  const run = runs.body.items[0];
+  assert.deepEqual([run.reread, run.from, run.to], [true, OLD, YESTERDAY]);
+  assert.equal(await offer.count(), 0);
+  assert.deepEqual(pageErrors, []);
+});

@@ -9,6 +9,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n/index.js';
+import { RereadOffer } from './reread.js';
 import {
   ConfirmButton, ErrorBox, FieldError, LoadMore, Notice, ReadOnlyNote, TimeZoneInput,
   browserTimeZone, canChange, fieldErrors, isAdmin, useScrollToError,
@@ -397,7 +398,7 @@ function SourceForm({ mode, source, presets, session, onCancel, onSaved }) {
         : await api.patch(`/sources/${source.id}`, body);
       setPassword('');
       setClearPassword(false);
-      onSaved(saved, mode === 'create' ? 'created' : 'saved');
+      onSaved(saved, mode === 'create' ? 'created' : 'saved', Boolean(body.settings));
     } catch (err) {
       setError(err);
     } finally {
@@ -841,6 +842,7 @@ export function SourcesPage({ session }) {
   const [cursor, setCursor] = useState(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState(null);
+  const [reread, setReread] = useState(null);
   const [notice, setNotice] = useState('');
   const [presets, setPresets] = useState([]);
   const [presetError, setPresetError] = useState(null);
@@ -876,8 +878,9 @@ export function SourcesPage({ session }) {
     }
   };
 
-  const onSaved = (source, how) => {
+  const onSaved = (source, how, settingsChanged) => {
     setOpen(null);
+    setReread(how === 'saved' && settingsChanged && source.kind === 'csv' ? source : null);
     if (how === 'created') {
       setNotice(t('sources.created_notice', { name: source.name }));
       load(null);
@@ -918,6 +921,9 @@ export function SourcesPage({ session }) {
         <${SourceForm} key=${open.key} mode=${open.mode} source=${open.source} presets=${presets}
                        session=${session} onCancel=${() => setOpen(null)} onSaved=${onSaved} />`}
       <${Notice} text=${notice} testid="sources-notice" />
+      ${reread && editable && html`
+        <${RereadOffer} source=${reread} onDismiss=${() => setReread(null)}
+                        onQueued=${(run) => { setReread(null); setNotice(t('reread.queued', { id: run.id, from: run.from, to: run.to })); }} />`}
       <div class="card">
         <h2>${t('sources.list_title')}</h2>
         <${ErrorBox} error=${error} id="sources-error" />
