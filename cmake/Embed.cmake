@@ -1,6 +1,8 @@
 # Turns every file below DIR into a C array in OUT, with a table named PREFIX_files.
-# Run as: cmake -DDIR=... -DOUT=... -DPREFIX=... [-DURLBASE=/] -P Embed.cmake
+# Run as: cmake -DDIR=... -DOUT=... -DPREFIX=... [-DURLBASE=/] [-DGZIP=ON] -P Embed.cmake
 # Each array gets a trailing NUL (not counted in len) so text files can be used as strings.
+# GZIP=ON also embeds a gzip copy (level 9, no time stamp) of each text file (html, js, css,
+# svg, json, txt) when it is smaller, for clients that accept gzip.
 file(GLOB_RECURSE _files RELATIVE "${DIR}" "${DIR}/*")
 list(SORT _files)
 set(_body "/* Generated from ${DIR} by cmake/Embed.cmake: do not edit. */\n#include \"core/embedded.h\"\n\n")
@@ -14,10 +16,26 @@ foreach(_f IN LISTS _files)
   file(SHA256 "${DIR}/${_f}" _sum)
   string(SUBSTRING "${_sum}" 0 16 _etag)
   string(APPEND _body "static const unsigned char d${_i}[] = {\n${_arr}0x00};\n")
-  string(APPEND _table "    {\"${URLBASE}${_f}\", d${_i}, ${_size}, \"${_etag}\"},\n")
+  set(_gz "0, 0")
+  if(GZIP AND _f MATCHES "\\.(html|js|css|svg|json|txt)$")
+    get_filename_component(_outdir "${OUT}" DIRECTORY)
+    set(_tmp "${_outdir}/embed-gzip.tmp")
+    file(ARCHIVE_CREATE OUTPUT "${_tmp}" PATHS "${DIR}/${_f}" FORMAT raw COMPRESSION GZip
+         COMPRESSION_LEVEL 9 MTIME 0)
+    file(SIZE "${_tmp}" _gzsize)
+    if(_gzsize LESS _size)
+      file(READ "${_tmp}" _gzhex HEX)
+      string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," _gzarr "${_gzhex}")
+      string(REGEX REPLACE "(0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,0x..,)" "\\1\n" _gzarr "${_gzarr}")
+      string(APPEND _body "static const unsigned char z${_i}[] = {\n${_gzarr}0x00};\n")
+      set(_gz "z${_i}, ${_gzsize}")
+    endif()
+    file(REMOVE "${_tmp}")
+  endif()
+  string(APPEND _table "    {\"${URLBASE}${_f}\", d${_i}, ${_size}, \"${_etag}\", ${_gz}},\n")
   math(EXPR _i "${_i} + 1")
 endforeach()
-string(APPEND _body "\nconst struct embedded_file ${PREFIX}_files[] = {\n${_table}    {0, 0, 0, 0}};\n")
+string(APPEND _body "\nconst struct embedded_file ${PREFIX}_files[] = {\n${_table}    {0, 0, 0, 0, 0, 0}};\n")
 string(APPEND _body "const size_t ${PREFIX}_count = ${_i};\n")
 if(EXISTS "${OUT}")
   file(READ "${OUT}" _old)

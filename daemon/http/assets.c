@@ -25,6 +25,62 @@ static const char *content_type(const char *path)
     return "application/octet-stream";
 }
 
+static int strcasecmp_ascii(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        char x = (char)(*a >= 'A' && *a <= 'Z' ? *a + 32 : *a);
+        char y = (char)(*b >= 'A' && *b <= 'Z' ? *b + 32 : *b);
+        if (x != y) {
+            return 1;
+        }
+    }
+    return *a != *b;
+}
+
+/* 1 when an Accept-Encoding header value accepts gzip: a "gzip" (or "*") entry whose q is not
+ * zero. Entries are separated by commas, parameters by semicolons. */
+int http_accepts_gzip(const char *value)
+{
+    const char *p = value;
+    while (p && *p) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char entry[64];
+        if (len < sizeof(entry)) {
+            memcpy(entry, p, len);
+            entry[len] = '\0';
+            char *name = entry, *params = strchr(entry, ';');
+            if (params) {
+                *params++ = '\0';
+            }
+            while (*name == ' ' || *name == '\t') {
+                name++;
+            }
+            size_t n = strlen(name);
+            while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t')) {
+                name[--n] = '\0';
+            }
+            if (!strcasecmp_ascii(name, "gzip") || !strcmp(name, "*")) {
+                /* q=0, q=0.0, q=0.000: refused */
+                const char *q = params ? strstr(params, "q=") : NULL;
+                int refused = 0;
+                if (q) {
+                    q += 2;
+                    refused = q[0] == '0' && strspn(q + 1, ".0") == strlen(q + 1);
+                }
+                if (!refused) {
+                    return 1;
+                }
+                if (name[0] == 'g' || name[0] == 'G') {
+                    return 0; /* gzip named and refused: a "*" elsewhere does not bring it back */
+                }
+            }
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
 static int send_plain(struct mg_connection *conn, int status, const char *text)
 {
     reply_start(conn, status, "text/plain; charset=utf-8", strlen(text), 0);
@@ -61,17 +117,26 @@ int http_assets_serve(struct mg_connection *conn, struct app *app)
     if (!f) {
         return send_plain(conn, 404, "not found\n");
     }
-    snprintf(etag, sizeof(etag), "\"%s\"", f->etag);
+    /* the gzip copy is another representation: its own ETag, and caches keep both apart */
+    int gz = f->gz && http_accepts_gzip(mg_get_header(conn, "Accept-Encoding"));
+    snprintf(etag, sizeof(etag), "\"%s%s\"", f->etag, gz ? "-gz" : "");
     const char *inm = mg_get_header(conn, "If-None-Match");
     int fresh = inm && strcmp(inm, etag) == 0;
     int immutable = strncmp(path, "/assets/", 8) == 0;
-    reply_start(conn, fresh ? 304 : 200, content_type(path), fresh ? 0 : f->len, 0);
+    size_t len = gz ? f->gz_len : f->len;
+    reply_start(conn, fresh ? 304 : 200, content_type(path), fresh ? 0 : len, 0);
     mg_response_header_add(conn, "ETag", etag, -1);
     mg_response_header_add(conn, "Cache-Control",
                            immutable ? "public, max-age=31536000, immutable" : "no-cache", -1);
+    if (f->gz) {
+        mg_response_header_add(conn, "Vary", "Accept-Encoding", -1);
+    }
+    if (gz && !fresh) {
+        mg_response_header_add(conn, "Content-Encoding", "gzip", -1);
+    }
     mg_response_header_send(conn);
     if (!fresh && !head) {
-        mg_write(conn, f->data, f->len);
+        mg_write(conn, gz ? f->gz : f->data, len);
     }
     return fresh ? 304 : 200;
 }

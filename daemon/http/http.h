@@ -97,6 +97,9 @@ int reply_error(struct req *r, int status, const char *code, const char *hint, c
 int reply_rc(struct req *r, int rc, const char *what);
 /* Adds a response header for the next reply (ignored when full). */
 void reply_header(struct req *r, const char *name, const char *value);
+/* 1 when an Accept-Encoding header value (NULL: none) accepts gzip (assets.c). */
+int http_accepts_gzip(const char *value);
+
 /* The security headers of reply_start() as "Name: value" lines joined by CRLF, for civetweb's
  * additional_header option. Returns 0 or ACDL_ENOMEM when out is too small. */
 int reply_security_header_lines(char *out, size_t outsz);

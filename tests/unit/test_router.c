@@ -12,7 +12,7 @@
 
 /* The console's files are linked into the daemon binary only; the router references them
  * through http/assets.c, so an empty table stands in here. */
-const struct embedded_file web_files[] = {{0, 0, 0, 0}};
+const struct embedded_file web_files[] = {{0, 0, 0, 0, 0, 0}};
 const size_t web_count = 0;
 
 /* Runs http_route_find on a zeroed request; returns the code. */
@@ -20,6 +20,22 @@ static int find(const char *method, const char *path, struct req *r, char *allow
 {
     memset(r, 0, sizeof(*r));
     return http_route_find(method, path, r, allow, allowsz);
+}
+
+static void test_accepts_gzip(void)
+{
+    CHECK_EQ_INT(http_accepts_gzip(NULL), 0);
+    CHECK_EQ_INT(http_accepts_gzip(""), 0);
+    CHECK_EQ_INT(http_accepts_gzip("gzip"), 1);
+    CHECK_EQ_INT(http_accepts_gzip("gzip, deflate, br, zstd"), 1);
+    CHECK_EQ_INT(http_accepts_gzip("br;q=1.0, GZIP;q=0.8"), 1);
+    CHECK_EQ_INT(http_accepts_gzip("deflate, br"), 0);
+    CHECK_EQ_INT(http_accepts_gzip("gzip;q=0"), 0);
+    CHECK_EQ_INT(http_accepts_gzip("gzip;q=0.000, *"), 0);
+    CHECK_EQ_INT(http_accepts_gzip("*"), 1);
+    CHECK_EQ_INT(http_accepts_gzip("*;q=0"), 0);
+    CHECK_EQ_INT(http_accepts_gzip("x-gzip"), 0);
+    CHECK_EQ_INT(http_accepts_gzip("identity, gzip ;q=0.5"), 1);
 }
 
 static void test_exact_routes(void)
@@ -283,6 +299,7 @@ static void test_time_parse_strict(void)
 
 int main(void)
 {
+    RUN(test_accepts_gzip);
     RUN(test_exact_routes);
     RUN(test_captures);
     RUN(test_not_found);

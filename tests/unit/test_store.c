@@ -222,7 +222,7 @@ static void test_negative_version(void)
 
 #define EF(name, sql)                                                                             \
     {                                                                                             \
-        name, (const unsigned char *)(sql), sizeof(sql) - 1, "0000000000000000"                   \
+        name, (const unsigned char *)(sql), sizeof(sql) - 1, "0000000000000000", NULL, 0         \
     }
 
 static void test_migrate(void)
