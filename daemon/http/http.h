@@ -41,6 +41,8 @@ struct req {
     char param_buf[256];
     struct auth_ctx auth;
     json_t *body; /* parsed JSON body of POST/PUT/PATCH, owned by the router */
+    json_t *audit_before; /* an update's resource as it was (http_audit_update), owned by the
+                             router */
     char client[64];
     struct {
         char name[32];
@@ -97,6 +99,15 @@ int reply_error(struct req *r, int status, const char *code, const char *hint, c
 int reply_rc(struct req *r, int rc, const char *what);
 /* Adds a response header for the next reply (ignored when full). */
 void reply_header(struct req *r, const char *name, const char *value);
+/* What changed between two answers of one resource (before and after an update, borrowed): an
+ * object with a member per changed field, nested objects as "settings.folder", each
+ * {"before": x, "after": y}; a field naming a password, secret, API key or token only as
+ * "changed"; time stamps of the change itself are left out. New. */
+json_t *http_audit_changes(const json_t *before, const json_t *after);
+/* The audit detail of an update: {"id": id} and the changes from r->audit_before (set by the
+ * handler when it read the resource) to after (borrowed). New. */
+json_t *http_audit_update(struct req *r, const json_t *after, int64_t id);
+
 /* 1 when an Accept-Encoding header value (NULL: none) accepts gzip (assets.c). */
 int http_accepts_gzip(const char *value);
 

@@ -361,6 +361,7 @@ int http_dispatch(struct mg_connection *conn, struct app *app)
     if (strncmp(uri, "/api/", 5) == 0 || strcmp(uri, "/api") == 0) {
         status = api_dispatch(&r);
         json_decref(r.body);
+        json_decref(r.audit_before);
     } else {
         status = http_assets_serve(conn, app);
     }
@@ -417,6 +418,7 @@ int http_call(struct app *app, const struct auth_ctx *actor, const char *method,
     } else {
         r.body = body;
         status = r.route->fn(&r);
+        json_decref(r.audit_before);
     }
     *answer = r.captured;
     return status;

@@ -492,7 +492,8 @@ static void report_conflicts(struct rows *r, int64_t lo, int64_t hi)
     report_overlaps(r, lo, hi);
 out:
     if (n > 0) {
-        rows_log(r, "warn", "%lld rows repeated an agent's start time", (long long)n);
+        rows_note(r, "warn", "run.agent_start_repeated", json_pack("{s:I}", "n", (json_int_t)n),
+                  "%lld rows repeated an agent's start time", (long long)n);
     }
 }
 
@@ -581,9 +582,13 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
         snprintf(err, sizeof(err), "cannot prepare the staging area");
         goto out;
     }
-    rows_log(r, "info", "import of agent states from %s (%s, span %s, %s) for %s .. %s",
-             r->src.name, r->src.kind, source_span_name(r->cfg->states.span), r->src.time_zone,
-             run->period_from, run->period_to);
+    rows_note(r, "info", "run.agent_import_start",
+              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "source", r->src.name, "kind",
+                        r->src.kind, "span", source_span_name(r->cfg->states.span), "zone",
+                        r->src.time_zone, "from", run->period_from, "to", run->period_to),
+              "import of agent states from %s (%s, span %s, %s) for %s .. %s", r->src.name,
+              r->src.kind, source_span_name(r->cfg->states.span), r->src.time_zone,
+              run->period_from, run->period_to);
     rc = rows_read(r, &sink);
     if (rc == ACDL_OK) {
         rc = stage(m);
@@ -600,17 +605,24 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
         report_conflicts(r, m->lo, m->hi);
         int64_t unknown = count_unknown(r);
         if (unknown > 0) {
-            rows_log(r, "warn", "%lld agents are not mapped to a WFM agent: their states are "
-                     "staged and count once they are mapped (see unknown agents)",
-                     (long long)unknown);
+            rows_note(r, "warn", "run.agents_unmapped",
+                      json_pack("{s:I}", "n", (json_int_t)unknown),
+                      "%lld agents are not mapped to a WFM agent: their states are "
+                      "staged and count once they are mapped (see unknown agents)",
+                      (long long)unknown);
         }
         int arc = recompute_ref(r->c, "source_agents", run->source_id, &st, aerr, sizeof(aerr));
-        rows_log(r, arc == ACDL_OK ? "info" : "error",
-                 "agent spans for %s .. %s: %lld agents, %lld agent days changed, %lld spans%s%s",
-                 m->from, m->to, (long long)st.agents.agents, (long long)st.agents.days_changed,
-                 (long long)st.agents.spans,
-                 arc == ACDL_OK ? "" : "; computing failed, it stays pending and is retried: ",
-                 arc == ACDL_OK ? "" : aerr);
+        rows_note(r, arc == ACDL_OK ? "info" : "error",
+                  arc == ACDL_OK ? "run.agent_spans" : "run.agent_spans_failed",
+                  json_pack("{s:s, s:s, s:I, s:I, s:I, s:s}", "from", m->from, "to", m->to,
+                            "agents", (json_int_t)st.agents.agents, "days",
+                            (json_int_t)st.agents.days_changed, "spans",
+                            (json_int_t)st.agents.spans, "detail", arc == ACDL_OK ? "" : aerr),
+                  "agent spans for %s .. %s: %lld agents, %lld agent days changed, %lld spans%s%s",
+                  m->from, m->to, (long long)st.agents.agents, (long long)st.agents.days_changed,
+                  (long long)st.agents.spans,
+                  arc == ACDL_OK ? "" : "; computing failed, it stays pending and is retried: ",
+                  arc == ACDL_OK ? "" : aerr);
         if (arc != ACDL_OK) {
             r->k.failed_mappings = 1;
             snprintf(err, sizeof(err),

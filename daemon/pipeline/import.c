@@ -262,24 +262,31 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
         if (mapping_apply_due(r->c, run->id, run->source_id, &results, &failed, merr,
                               sizeof(merr)) == ACDL_OK &&
             results > 0) {
-            rows_log(r, "info", "mapping: %lld results computed for days staged before the "
-                                "run was interrupted", (long long)results);
+            rows_note(r, "info", "run.mapping_resumed",
+                      json_pack("{s:I}", "n", (json_int_t)results),
+                      "mapping: %lld results computed for days staged before the run was "
+                      "interrupted",
+                      (long long)results);
         }
     }
     if ((rc = staging_open(&m->st, r->c, run->source_id, run->id)) != ACDL_OK) {
         snprintf(err, sizeof(err), "cannot prepare the staging area");
         goto out;
     }
-    rows_log(r, "info", "import of %s (%s, %s layout, %s) for %s .. %s", r->src.name, r->src.kind,
-             r->src.layout, r->src.time_zone, run->period_from, run->period_to);
+    rows_note(r, "info", "run.import_start",
+              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "source", r->src.name, "kind",
+                        r->src.kind, "layout", r->src.layout, "zone", r->src.time_zone, "from",
+                        run->period_from, "to", run->period_to),
+              "import of %s (%s, %s layout, %s) for %s .. %s", r->src.name, r->src.kind,
+              r->src.layout, r->src.time_zone, run->period_from, run->period_to);
     rc = rows_read(r, &sink);
     if (rc == ACDL_OK) {
         int64_t dups = staging_overlaps(m->st);
         if (dups > 0 && layout == LAYOUT_INTERVAL) {
-            rows_log(r, "warn",
-                     "%lld values came in more than one row (same queue, interval and "
-                     "metric); they were added up",
-                     (long long)dups);
+            rows_note(r, "warn", "run.values_added_up", json_pack("{s:I}", "n", (json_int_t)dups),
+                      "%lld values came in more than one row (same queue, interval and "
+                      "metric); they were added up",
+                      (long long)dups);
         }
         snprintf(m->map_from, sizeof(m->map_from), "%s", run->period_from);
         snprintf(m->map_to, sizeof(m->map_to), "%s", run->period_to);
@@ -327,16 +334,20 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
             rows_files_after(r);
             r->k.days_done = r->k.days_total;
             if (run->zero_fill) {
-                rows_log(r, "info",
-                         "zero-fill: %lld empty intervals set to 0 over %d queue metrics (inputs "
-                         "of sum and formula mappings; averages stay empty)",
-                         (long long)m->zero_filled, m->zero_pairs);
+                rows_note(r, "info", "run.zero_filled",
+                          json_pack("{s:I, s:i}", "n", (json_int_t)m->zero_filled, "pairs",
+                                    m->zero_pairs),
+                          "zero-fill: %lld empty intervals set to 0 over %d queue metrics (inputs "
+                          "of sum and formula mappings; averages stay empty)",
+                          (long long)m->zero_filled, m->zero_pairs);
             }
             int mrc = mapping_apply_due(r->c, run->id, run->source_id, &results, &failed, merr,
                                         sizeof(merr));
-            rows_log(r, failed || mrc != ACDL_OK ? "warn" : "info",
-                     "mapping: %lld results computed%s%s", (long long)results,
-                     failed || mrc != ACDL_OK ? "; " : "", merr);
+            rows_note(r, failed || mrc != ACDL_OK ? "warn" : "info",
+                      failed || mrc != ACDL_OK ? "run.mapping_partial" : "run.mapping_done",
+                      json_pack("{s:I, s:s}", "n", (json_int_t)results, "detail", merr),
+                      "mapping: %lld results computed%s%s", (long long)results,
+                      failed || mrc != ACDL_OK ? "; " : "", merr);
             if (failed || mrc != ACDL_OK) {
                 /* the run is done but partial: what failed stays due and is retried */
                 r->k.failed_mappings = failed ? failed : 1;

@@ -59,20 +59,128 @@ static void pause_sink(struct rows *r)
     }
 }
 
-void rows_log(struct rows *r, const char *level, const char *fmt, ...)
+#define HEAD_LINES 12
+#define HEAD_LINE_MAX 240
+
+/* The first lines of a file as JSON strings (new): each cut at HEAD_LINE_MAX bytes, line ends
+ * removed, bytes that are no UTF-8 shown as '?'. */
+static json_t *head_lines(FILE *f)
+{
+    json_t *out = json_array();
+    char buf[HEAD_LINE_MAX + 1];
+    for (int n = 0; n < HEAD_LINES && fgets(buf, sizeof(buf), f); n++) {
+        size_t len = strlen(buf);
+        int whole = len > 0 && buf[len - 1] == '\n';
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) {
+            buf[--len] = '\0';
+        }
+        if (!whole) { /* the rest of a long line is not shown */
+            int c;
+            while ((c = fgetc(f)) != EOF && c != '\n') {
+            }
+        }
+        json_t *s = json_stringn(buf, len);
+        if (!s) {
+            for (size_t i = 0; i < len; i++) {
+                if ((unsigned char)buf[i] >= 0x80) {
+                    buf[i] = '?';
+                }
+            }
+            s = json_stringn(buf, len);
+        }
+        json_array_append_new(out, s ? s : json_string(""));
+    }
+    return out;
+}
+
+/* The header named a column that is not there: when one of the first lines of the file has a
+ * field of that name, that line is the header, and skip_lines should skip what comes before. */
+static void suggest_skip(struct rows *r, const char *name, const struct csv_options *o)
+{
+    size_t want = strlen(r->missing_col);
+    for (size_t i = 0; i < json_array_size(r->preview_head); i++) {
+        const char *line = json_string_value(json_array_get(r->preview_head, i));
+        const char *p = line;
+        while (p && *p) {
+            const char *end = strchr(p, o->separator);
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            const char *f = p;
+            while (len > 0 && (*f == ' ' || *f == o->quote)) {
+                f++;
+                len--;
+            }
+            while (len > 0 && (f[len - 1] == ' ' || f[len - 1] == o->quote)) {
+                len--;
+            }
+            if (len == want && !memcmp(f, r->missing_col, want) && i != o->skip_lines) {
+                r->skip_hint = (long)i;
+                rows_note(r, "warn", "run.suggest_skip",
+                          json_pack("{s:s, s:s, s:I, s:I}", "file", name, "column", r->missing_col,
+                                    "line", (json_int_t)i + 1, "skip", (json_int_t)i),
+                          "%s: line %zu holds the column '%s': set csv.skip_lines to %zu to read "
+                          "the header there",
+                          name, i + 1, r->missing_col, i);
+                return;
+            }
+            p = end ? end + 1 : NULL;
+        }
+    }
+}
+
+/* The kind of a directory entry as a word of the message codes (run.file_not_regular). */
+static const char *entry_kind_key(enum plat_entry_kind k)
+{
+    static const char *const keys[] = {"file", "link", "folder", "fifo", "device", "socket"};
+    return (size_t)k < sizeof(keys) / sizeof(keys[0]) ? keys[k] : "other";
+}
+
+static void note_v(struct rows *r, const char *level, const char *code, json_t *params,
+                   const char *fmt, va_list ap)
 {
     char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
+    char *ptext = NULL;
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     if (r->preview_msgs) {
-        json_array_append_new(r->preview_msgs,
-                              json_pack("{s:s, s:s}", "level", level, "message", msg));
+        json_t *m = json_pack("{s:s, s:s}", "level", level, "message", msg);
+        if (m && code) {
+            json_object_set_new(m, "code", json_string(code));
+            json_object_set(m, "params", params ? params : json_object());
+        }
+        json_array_append_new(r->preview_msgs, m);
+        json_decref(params);
         return;
     }
+    if (code) {
+        ptext = params ? json_dumps(params, JSON_COMPACT) : NULL;
+        /* a line whose parameters do not fit is kept with its English text only */
+        if (ptext && strlen(ptext) >= sizeof(((struct store_run_log_line *)0)->params)) {
+            free(ptext);
+            ptext = NULL;
+            code = NULL;
+        }
+    }
     pause_sink(r);
-    store_run_log(r->c, r->run->id, level, msg, plat_now());
+    store_run_log(r->c, r->run->id, level, msg, code, code ? (ptext ? ptext : "{}") : NULL,
+                  plat_now());
+    free(ptext);
+    json_decref(params);
+}
+
+void rows_log(struct rows *r, const char *level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    note_v(r, level, NULL, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void rows_note(struct rows *r, const char *level, const char *code, json_t *params, const char *fmt,
+               ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    note_v(r, level, code, params, fmt, ap);
+    va_end(ap);
 }
 
 void rows_error(struct rows *r, const char *fmt, ...)
@@ -93,7 +201,10 @@ void rows_error(struct rows *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    rows_log(r, "warn", "%s:%llu: %s", r->where, (unsigned long long)r->line, msg);
+    rows_note(
+        r, "warn", "run.row_rejected",
+        json_pack("{s:s, s:I, s:s}", "where", r->where, "line", (json_int_t)r->line, "reason", msg),
+        "%s:%llu: %s", r->where, (unsigned long long)r->line, msg);
 }
 
 int rows_cancelled(const struct rows *r)
@@ -747,8 +858,12 @@ static int prepare_state_columns(struct rows *r)
         }
         *roles[i].idx = find_column(r, roles[i].col->spec);
         if (*roles[i].idx < 0) {
-            rows_log(r, "error", "%s: no column '%s' for %s (the header has %d columns)", r->where,
-                     roles[i].col->spec, roles[i].role, r->nraw);
+            snprintf(r->missing_col, sizeof(r->missing_col), "%s", roles[i].col->spec);
+            rows_note(r, "error", "run.no_column",
+                      json_pack("{s:s, s:s, s:s, s:i}", "where", r->where, "column",
+                                roles[i].col->spec, "role", roles[i].role, "columns", r->nraw),
+                      "%s: no column '%s' for %s (the header has %d columns)", r->where,
+                      roles[i].col->spec, roles[i].role, r->nraw);
             return ACDL_EINVAL;
         }
     }
@@ -834,16 +949,24 @@ static int prepare_columns(struct rows *r)
         }
         *roles[i].idx = find_column(r, roles[i].col->spec);
         if (*roles[i].idx < 0) {
-            rows_log(r, "error", "%s: no column '%s' for %s (the header has %d columns)", r->where,
-                     roles[i].col->spec, roles[i].role, r->nraw);
+            snprintf(r->missing_col, sizeof(r->missing_col), "%s", roles[i].col->spec);
+            rows_note(r, "error", "run.no_column",
+                      json_pack("{s:s, s:s, s:s, s:i}", "where", r->where, "column",
+                                roles[i].col->spec, "role", roles[i].role, "columns", r->nraw),
+                      "%s: no column '%s' for %s (the header has %d columns)", r->where,
+                      roles[i].col->spec, roles[i].role, r->nraw);
             return ACDL_EINVAL;
         }
     }
     for (int i = 0; i < cfg->nmetrics; i++) {
         int idx = find_column(r, cfg->metrics[i].col.spec);
         if (idx < 0) {
-            rows_log(r, "error", "%s: no column '%s' for metric '%s'", r->where,
-                     cfg->metrics[i].col.spec, cfg->metrics[i].name);
+            snprintf(r->missing_col, sizeof(r->missing_col), "%s", cfg->metrics[i].col.spec);
+            rows_note(r, "error", "run.no_metric_column",
+                      json_pack("{s:s, s:s, s:s}", "where", r->where, "column",
+                                cfg->metrics[i].col.spec, "metric", cfg->metrics[i].name),
+                      "%s: no column '%s' for metric '%s'", r->where, cfg->metrics[i].col.spec,
+                      cfg->metrics[i].name);
             return ACDL_EINVAL;
         }
         r->i_metric[r->nmetric_cols] = idx;
@@ -918,11 +1041,13 @@ static int file_still_written(struct rows *r, const char *path, const char *name
     if (age < 0 || age >= r->cfg->partial_line_wait_s) {
         return 0;
     }
-    rows_log(r, "info",
-             "%s: line %llu has no line end and the file changed %llds ago: it may still be "
-             "being written, so that line is left for a later run and the file is not marked "
-             "imported (csv.partial_line_wait_s %d)",
-             name, (unsigned long long)line, (long long)age, r->cfg->partial_line_wait_s);
+    rows_note(r, "info", "run.partial_line",
+              json_pack("{s:s, s:I, s:I, s:i}", "file", name, "line", (json_int_t)line, "age",
+                        (json_int_t)age, "wait", r->cfg->partial_line_wait_s),
+              "%s: line %llu has no line end and the file changed %llds ago: it may still be "
+              "being written, so that line is left for a later run and the file is not marked "
+              "imported (csv.partial_line_wait_s %d)",
+              name, (unsigned long long)line, (long long)age, r->cfg->partial_line_wait_s);
     return 1;
 }
 
@@ -937,30 +1062,35 @@ static FILE *open_in_folder(struct rows *r, struct plat_dir *dir, const char *na
     FILE *f = NULL;
     int rc;
     if (kind != PLAT_ENTRY_FILE && kind != PLAT_ENTRY_LINK) {
-        rows_log(r, "warn", "%s: skipped: it is %s, not a regular file", name,
-                 plat_entry_kind_text(kind));
+        rows_note(r, "warn", "run.file_not_regular",
+                  json_pack("{s:s, s:s}", "file", name, "kind", entry_kind_key(kind)),
+                  "%s: skipped: it is %s, not a regular file", name, plat_entry_kind_text(kind));
         r->k.files_skipped++;
         return NULL;
     }
     rc = plat_dir_open_file(dir, name, &f, real, realsz, &kind);
     if (rc == ACDL_EPERM) {
-        rows_log(r, "warn", "%s: skipped: it is %s%s, not a regular file", name,
-                 kind == PLAT_ENTRY_FILE ? "" : "or leads to ", plat_entry_kind_text(kind));
+        rows_note(r, "warn", "run.file_not_regular",
+                  json_pack("{s:s, s:s}", "file", name, "kind", entry_kind_key(kind)),
+                  "%s: skipped: it is %s%s, not a regular file", name,
+                  kind == PLAT_ENTRY_FILE ? "" : "or leads to ", plat_entry_kind_text(kind));
         r->k.files_skipped++;
         return NULL;
     }
     if (rc != ACDL_OK) {
-        rows_log(r, "warn", "%s: cannot open: %s; skipped", name, acdl_strerror(rc));
+        rows_note(r, "warn", "run.file_cannot_open",
+                  json_pack("{s:s, s:s}", "file", name, "reason", acdl_strerror(rc)),
+                  "%s: cannot open: %s; skipped", name, acdl_strerror(rc));
         r->k.files_skipped++;
         return NULL;
     }
     /* a link, or a folder swapped meanwhile, must not lead out of the roots */
     if (fspath_parent(fl, real, parent, sizeof(parent)) != ACDL_OK ||
         roots_check_folder(ROOTS_IMPORT, parent, NULL, 0, why, sizeof(why)) != ACDL_OK) {
-        rows_log(r, "warn",
-                 "%s: skipped: it is a link that leads outside the allowed import folders "
-                 "(import_roots) or into acdlink's own files",
-                 name);
+        rows_note(r, "warn", "run.file_outside_roots", json_pack("{s:s}", "file", name),
+                  "%s: skipped: it is a link that leads outside the allowed import folders "
+                  "(import_roots) or into acdlink's own files",
+                  name);
         fclose(f);
         r->k.files_skipped++;
         return NULL;
@@ -989,21 +1119,36 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
         return 0;
     }
     if (crypto_sha256_stream(f, sha, &size) != ACDL_OK || fseek(f, 0, SEEK_SET) != 0) {
-        rows_log(r, "warn", "%s: cannot read the file; skipped", name);
+        rows_note(r, "warn", "run.file_cannot_read", json_pack("{s:s}", "file", name),
+                  "%s: cannot read the file; skipped", name);
         r->k.files_skipped++;
         fclose(f);
         return 0;
     }
     if (!r->preview_rows && !r->reread && file_done_before(r, sha)) {
-        rows_log(r, "info", "%s: imported before (same content); skipped", name);
+        rows_note(r, "info", "run.file_seen", json_pack("{s:s}", "file", name),
+                  "%s: imported before (same content); skipped", name);
         r->k.files_skipped++;
         fclose(f);
         return 0;
     }
+    if (r->preview_rows && !r->preview_head) {
+        /* the preview shows the first lines of the file as they are */
+        r->preview_head = head_lines(f);
+        if (fseek(f, 0, SEEK_SET) != 0) {
+            rows_note(r, "warn", "run.file_cannot_read", json_pack("{s:s}", "file", name),
+                      "%s: cannot read the file; skipped", name);
+            r->k.files_skipped++;
+            fclose(f);
+            return 0;
+        }
+    }
     o.name = name;
     rc = csv_open_stream(&rd, read_stream, f, &o);
     if (rc != ACDL_OK) {
-        rows_log(r, "warn", "%s: cannot open: %s", name, acdl_strerror(rc));
+        rows_note(r, "warn", "run.file_cannot_open",
+                  json_pack("{s:s, s:s}", "file", name, "reason", acdl_strerror(rc)),
+                  "%s: cannot open: %s", name, acdl_strerror(rc));
         r->k.files_skipped++;
         fclose(f);
         return 0;
@@ -1037,7 +1182,11 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
         }
     }
     r->nraw = r->nnames;
+    r->missing_col[0] = '\0';
     if (prepare_columns(r) != ACDL_OK) {
+        if (r->preview_rows && r->missing_col[0]) {
+            suggest_skip(r, name, &o);
+        }
         csv_close(rd);
         r->k.files_skipped++;
         return 0;
@@ -1095,7 +1244,8 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
         return rc;
     }
     if (r->cfg->strict && (strict_fail || r->k.rows_rejected > rejected_before)) {
-        rows_log(r, "error", "%s: rejected rows and the source is strict: the run stops", name);
+        rows_note(r, "error", "run.strict_stop", json_pack("{s:s}", "file", name),
+                  "%s: rejected rows and the source is strict: the run stops", name);
         return ACDL_EINVAL;
     }
     if (strict_fail) {
@@ -1112,7 +1262,9 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
     if ((rc = note_file(r, name, sha, size)) != ACDL_OK) {
         return rc;
     }
-    rows_log(r, "info", "%s: read (%lld bytes)", name, size);
+    rows_note(r, "info", "run.file_read",
+              json_pack("{s:s, s:I}", "file", name, "bytes", (json_int_t)size),
+              "%s: read (%lld bytes)", name, size);
     return 0;
 }
 
@@ -1129,11 +1281,14 @@ static int open_folder(struct rows *r, const char *field, const char *folder, st
     }
     rc = plat_dir_open(real, out);
     if (rc == ACDL_ENOTFOUND) {
-        rows_log(r, "error", "the folder %s does not exist or cannot be read", folder);
+        rows_note(r, "error", "run.folder_missing", json_pack("{s:s}", "folder", folder),
+                  "the folder %s does not exist or cannot be read", folder);
         return rc;
     }
     if (rc != ACDL_OK) {
-        rows_log(r, "error", "the folder %s cannot be read: %s", folder, acdl_strerror(rc));
+        rows_note(r, "error", "run.folder_unreadable",
+                  json_pack("{s:s, s:s}", "folder", folder, "reason", acdl_strerror(rc)),
+                  "the folder %s cannot be read: %s", folder, acdl_strerror(rc));
         return rc;
     }
     if (plat_dir_real(*out, opened, sizeof(opened)) != ACDL_OK ||
@@ -1167,7 +1322,9 @@ static int read_csv(struct rows *r)
     }
     rc = plat_dir_entries(w.dir, r->cfg->pattern, import_entry, &w);
     if (rc == ACDL_EIO) {
-        rows_log(r, "error", "the folder %s cannot be read", r->cfg->folder);
+        rows_note(r, "error", "run.folder_unreadable",
+                  json_pack("{s:s, s:s}", "folder", r->cfg->folder, "reason", acdl_strerror(rc)),
+                  "the folder %s cannot be read", r->cfg->folder);
     }
     plat_dir_close(w.dir);
     return rc;
@@ -1208,7 +1365,7 @@ void rows_files_after(struct rows *r)
         return;
     }
     if (open_folder(r, "csv.folder", r->cfg->folder, &dir) != ACDL_OK) {
-        rows_log(r, "warn", "imported files stay where they are");
+        rows_note(r, "warn", "run.files_stay", NULL, "imported files stay where they are");
         return;
     }
     if (r->cfg->after_import == AFTER_MOVE) {
@@ -1218,7 +1375,7 @@ void rows_files_after(struct rows *r)
             plat_mkdir_p(real, 0);
         }
         if (open_folder(r, "csv.archive_folder", r->cfg->archive_folder, &archive) != ACDL_OK) {
-            rows_log(r, "warn", "imported files stay where they are");
+            rows_note(r, "warn", "run.files_stay", NULL, "imported files stay where they are");
             plat_dir_close(dir);
             return;
         }
@@ -1227,11 +1384,13 @@ void rows_files_after(struct rows *r)
         const char *name = r->files[i].name;
         if (r->cfg->after_import == AFTER_DELETE) {
             if (plat_dir_remove_file(dir, name) != ACDL_OK) {
-                rows_log(r, "warn", "%s: imported, but could not be deleted", name);
+                rows_note(r, "warn", "run.file_not_deleted", json_pack("{s:s}", "file", name),
+                          "%s: imported, but could not be deleted", name);
             }
         } else if (plat_dir_move_file(dir, name, archive) != ACDL_OK) {
-            rows_log(r, "warn", "%s: imported, but could not be moved to %s", name,
-                     r->cfg->archive_folder);
+            rows_note(r, "warn", "run.file_not_moved",
+                      json_pack("{s:s, s:s}", "file", name, "folder", r->cfg->archive_folder),
+                      "%s: imported, but could not be moved to %s", name, r->cfg->archive_folder);
         }
     }
     plat_dir_close(archive);
@@ -1254,9 +1413,9 @@ static int read_odbc(struct rows *r, const struct store_source *src)
         snprintf(aad, sizeof(aad), "sources/%lld/password", (long long)src->id);
         rc = secret_open(r->app->secrets, aad, src->password_sealed, &password, &pwlen);
         if (rc != ACDL_OK) {
-            rows_log(r, "error",
-                     "the stored password cannot be decrypted (was the key file "
-                     "replaced?); set it again");
+            rows_note(r, "error", "run.password_undecryptable", NULL,
+                      "the stored password cannot be decrypted (was the key file "
+                      "replaced?); set it again");
             return rc;
         }
     }
@@ -1276,7 +1435,8 @@ static int read_odbc(struct rows *r, const struct store_source *src)
     rc = odbc_conn_open(&co, &conn, err, sizeof(err));
     secret_wipe(password, pwlen);
     if (rc != ACDL_OK) {
-        rows_log(r, "error", "connecting failed: %s", err);
+        rows_note(r, "error", "run.connect_failed", json_pack("{s:s}", "detail", err),
+                  "connecting failed: %s", err);
         return rc;
     }
     pthread_mutex_lock(&r->cancel->mu);
@@ -1298,11 +1458,16 @@ static int read_odbc(struct rows *r, const struct store_source *src)
     tz_date_add_days(&end, 1);
     period.start = (struct odbc_datetime){r->from.y, r->from.m, r->from.d, 0, 0, 0};
     period.end = (struct odbc_datetime){end.y, end.m, end.d, 0, 0, 0};
-    rows_log(r, "info", "querying %s (%s) for %s .. %s", odbc_conn_dbms_name(conn),
-             odbc_conn_driver_name(conn), r->run->period_from, r->run->period_to);
+    rows_note(r, "info", "run.querying",
+              json_pack("{s:s, s:s, s:s, s:s}", "dbms", odbc_conn_dbms_name(conn), "driver",
+                        odbc_conn_driver_name(conn), "from", r->run->period_from, "to",
+                        r->run->period_to),
+              "querying %s (%s) for %s .. %s", odbc_conn_dbms_name(conn),
+              odbc_conn_driver_name(conn), r->run->period_from, r->run->period_to);
     rc = odbc_query_open(conn, sql, &period, NULL, &q, err, sizeof(err));
     if (rc != ACDL_OK) {
-        rows_log(r, "error", "the query failed: %s", err);
+        rows_note(r, "error", "run.query_failed", json_pack("{s:s}", "detail", err),
+                  "the query failed: %s", err);
         goto out;
     }
     free_names(r);
@@ -1330,7 +1495,8 @@ static int read_odbc(struct rows *r, const struct store_source *src)
             continue;
         }
         if (rc < 0) {
-            rows_log(r, "error", "reading the result failed: %s", err);
+            rows_note(r, "error", "run.result_failed", json_pack("{s:s}", "detail", err),
+                      "reading the result failed: %s", err);
             goto out;
         }
         int n = (int)row.nfields < r->nraw ? (int)row.nfields : r->nraw;
@@ -1375,6 +1541,7 @@ int rows_open(struct rows *r, struct app *app, const struct store_run *run,
     r->preview_max = preview_max < 0 ? -preview_max : preview_max;
     r->preview_keep = preview_max < 0 ? 0 : preview_max;
     r->preview_seen = 0;
+    r->skip_hint = -1;
     if (preview_max != 0) {
         r->preview_rows = json_array();
         r->preview_msgs = json_array();
@@ -1437,6 +1604,7 @@ void rows_close(struct rows *r)
     json_decref(r->preview_rows);
     json_decref(r->preview_msgs);
     json_decref(r->preview_digest);
+    json_decref(r->preview_head);
     if (r->have_src) {
         store_source_clear(&r->src);
     }
@@ -1472,15 +1640,21 @@ void rows_finish(struct rows *r, int rc, const char *tag, char *err, size_t errs
         if (rc != ACDL_OK && rc != ACDL_ESTOP && err[0]) {
             rows_log(r, "error", "%s", err);
         }
-        rows_log(r, "info",
-                 "%s: %lld rows read, %lld staged, %lld rejected, %lld filtered; %d files read, "
-                 "%d skipped",
-                 state, (long long)r->k.rows_read, (long long)r->k.rows_staged,
-                 (long long)r->k.rows_rejected, (long long)r->k.rows_filtered, r->k.files_read,
-                 r->k.files_skipped);
+        rows_note(r, "info", "run.summary",
+                  json_pack("{s:s, s:I, s:I, s:I, s:I, s:i, s:i}", "state", state, "read",
+                            (json_int_t)r->k.rows_read, "staged", (json_int_t)r->k.rows_staged,
+                            "rejected", (json_int_t)r->k.rows_rejected, "filtered",
+                            (json_int_t)r->k.rows_filtered, "files", r->k.files_read, "skipped",
+                            r->k.files_skipped),
+                  "%s: %lld rows read, %lld staged, %lld rejected, %lld filtered; %d files read, "
+                  "%d skipped",
+                  state, (long long)r->k.rows_read, (long long)r->k.rows_staged,
+                  (long long)r->k.rows_rejected, (long long)r->k.rows_filtered, r->k.files_read,
+                  r->k.files_skipped);
         if (r->row_errors > ROWS_LOG_ERRORS) {
-            rows_log(r, "warn", "%d more rejected rows are not listed here",
-                     r->row_errors - ROWS_LOG_ERRORS);
+            rows_note(r, "warn", "run.rejected_unlisted",
+                      json_pack("{s:i}", "n", r->row_errors - ROWS_LOG_ERRORS),
+                      "%d more rejected rows are not listed here", r->row_errors - ROWS_LOG_ERRORS);
         }
         /* a done run whose mappings partly failed keeps why (they stay due and are retried) */
         store_run_finish(r->c, r->run->id, state,
@@ -1548,24 +1722,31 @@ int rows_preview(struct rows *r, struct app *app, int64_t source_id, const char 
         tz_date_format(r->seen_from, lo);
         tz_date_format(r->seen_to, hi);
         if (r->preview_other > 0) {
-            rows_log(r, "warn",
-                     "no file in the folder holds rows of %.10s: the %lld rows read are of %s "
-                     "to %s; choose one of those days or check the file pattern",
-                     day, (long long)r->preview_other, lo, hi);
+            rows_note(r, "warn", "run.preview_other_days",
+                      json_pack("{s:s, s:I, s:s, s:s}", "day", day, "rows",
+                                (json_int_t)r->preview_other, "from", lo, "to", hi),
+                      "no file in the folder holds rows of %.10s: the %lld rows read are of %s "
+                      "to %s; choose one of those days or check the file pattern",
+                      day, (long long)r->preview_other, lo, hi);
         } else {
-            rows_log(r, "warn", "no file in the folder holds rows of %.10s", day);
+            rows_note(r, "warn", "run.preview_no_day", json_pack("{s:s}", "day", day),
+                      "no file in the folder holds rows of %.10s", day);
         }
     }
+    json_t *head_empty = json_array();
     json_t *cols = json_array();
     for (int i = 0; i < r->nnames; i++) {
         json_array_append_new(cols, json_string(r->names[i]));
     }
     *out = json_pack(
-        "{s:I, s:s, s:o, s:O, s:O, s:{s:I, s:I, s:I, s:I}}", "source_id", (json_int_t)source_id,
-        "day", day, "columns", cols, "rows", r->preview_rows, "messages", r->preview_msgs, "counts",
-        "rows_read", (json_int_t)r->k.rows_read, "rows_ok",
+        "{s:I, s:s, s:o, s:O, s:O, s:{s:I, s:I, s:I, s:I}, s:O, s:o}", "source_id",
+        (json_int_t)source_id, "day", day, "columns", cols, "rows", r->preview_rows, "messages",
+        r->preview_msgs, "counts", "rows_read", (json_int_t)r->k.rows_read, "rows_ok",
         (json_int_t)(r->k.rows_read - r->k.rows_rejected - r->k.rows_filtered), "rows_rejected",
-        (json_int_t)r->k.rows_rejected, "rows_filtered", (json_int_t)r->k.rows_filtered);
+        (json_int_t)r->k.rows_rejected, "rows_filtered", (json_int_t)r->k.rows_filtered, "head",
+        r->preview_head ? r->preview_head : head_empty, "suggested_skip_lines",
+        r->skip_hint >= 0 ? json_integer(r->skip_hint) : json_null());
+    json_decref(head_empty);
     if (max_rows < 0) { /* discovery: what the day holds (rows.h) */
         json_object_set(*out, "digest", r->preview_digest);
     }

@@ -135,6 +135,9 @@ struct rows {
     /* preview */
     int64_t preview_other; /* rows of other days than the previewed one, left out */
     json_t *preview_rows, *preview_msgs, *preview_row, *preview_digest;
+    json_t *preview_head;  /* the first lines of the first file read, as text */
+    long skip_hint;        /* a csv.skip_lines that finds the header, or -1 */
+    char missing_col[128]; /* the configured column the header lacked */
     int preview_max, preview_keep;
     int64_t preview_seen;
 
@@ -181,6 +184,11 @@ int rows_read(struct rows *r, const struct rows_sink *sink);
 
 /* A line in the run log (or the preview's messages). */
 void rows_log(struct rows *r, const char *level, const char *fmt, ...) ACDL_PRINTF(3, 4);
+/* The same with a message code ("run.file_read") and its parameters (stolen, NULL: none)
+ * beside the English text; the console words the line from the code in the reader's language
+ * (web/src/i18n/, whose test checks every code written here has a text in each language). */
+void rows_note(struct rows *r, const char *level, const char *code, json_t *params, const char *fmt,
+               ...) ACDL_PRINTF(5, 6);
 
 /* Rejects the current row with a reason: counted, and the first ROWS_LOG_ERRORS are logged
  * with file and line (preview: the row's "error"). */

@@ -291,11 +291,12 @@ int store_run_requeue_interrupted(struct store_conn *c, int *n)
 }
 
 int store_run_log(struct store_conn *c, int64_t run_id, const char *level, const char *message,
-                  int64_t now)
+                  const char *code, const char *params, int64_t now)
 {
     sqlite3_stmt *s = store_prepare(
-        c, "INSERT INTO run_log (run_id, seq, ts, level, message) VALUES (?1, (SELECT "
-           "coalesce(max(seq), 0) + 1 FROM run_log WHERE run_id = ?1), ?2, ?3, ?4)");
+        c,
+        "INSERT INTO run_log (run_id, seq, ts, level, message, code, params) VALUES (?1, "
+        "(SELECT coalesce(max(seq), 0) + 1 FROM run_log WHERE run_id = ?1), ?2, ?3, ?4, ?5, ?6)");
     if (!s) {
         return ACDL_EDB;
     }
@@ -303,14 +304,25 @@ int store_run_log(struct store_conn *c, int64_t run_id, const char *level, const
     sqlite3_bind_int64(s, 2, now);
     store_bind_text(s, 3, level);
     store_bind_text(s, 4, message);
+    if (code) {
+        store_bind_text(s, 5, code);
+    } else {
+        sqlite3_bind_null(s, 5);
+    }
+    if (params) {
+        store_bind_text(s, 6, params);
+    } else {
+        sqlite3_bind_null(s, 6);
+    }
     return step_done(c, s, "writing the run log");
 }
 
 int store_run_log_list(struct store_conn *c, int64_t run_id, int64_t after_seq, int limit,
                        struct store_run_log_line **out, int *n)
 {
-    sqlite3_stmt *s = store_prepare(c, "SELECT seq, ts, level, message FROM run_log WHERE "
-                                       "run_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+    sqlite3_stmt *s =
+        store_prepare(c, "SELECT seq, ts, level, message, code, params FROM run_log WHERE "
+                         "run_id = ? AND seq > ? ORDER BY seq LIMIT ?");
     struct store_run_log_line *arr;
     int cnt = 0, r;
     if (!s) {
@@ -329,6 +341,8 @@ int store_run_log_list(struct store_conn *c, int64_t run_id, int64_t after_seq, 
         arr[cnt].ts = sqlite3_column_int64(s, 1);
         store_column_text(s, 2, arr[cnt].level, sizeof(arr[cnt].level));
         store_column_text(s, 3, arr[cnt].message, sizeof(arr[cnt].message));
+        store_column_text(s, 4, arr[cnt].code, sizeof(arr[cnt].code));
+        store_column_text(s, 5, arr[cnt].params, sizeof(arr[cnt].params));
         cnt++;
     }
     store_done(s);

@@ -60,13 +60,17 @@ int store_run_cancel_queued(struct store_conn *c, int64_t id, int64_t now);
  * staging replaces, so nothing is doubled). Returns how many. */
 int store_run_requeue_interrupted(struct store_conn *c, int *n);
 
+/* Appends a line: its English message, and a message code with its parameters as JSON text
+ * (both NULL for a line without a code). */
 int store_run_log(struct store_conn *c, int64_t run_id, const char *level, const char *message,
-                  int64_t now);
+                  const char *code, const char *params, int64_t now);
 
 struct store_run_log_line {
     int64_t seq, ts;
     char level[8];
     char message[1024];
+    char code[48];     /* "" when the line has none */
+    char params[1100]; /* JSON object text, "" when none */
 };
 /* Lines with seq > after_seq, oldest first. *out is new (free()). */
 int store_run_log_list(struct store_conn *c, int64_t run_id, int64_t after_seq, int limit,

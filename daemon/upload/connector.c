@@ -116,6 +116,35 @@ void upload_explain(const struct upload_answer *a, char *out, size_t outsz)
     }
 }
 
+const char *upload_explain_code(const struct upload_answer *a, json_t **params)
+{
+    static const char *const codes[] = {
+        [UPLOAD_FAIL_DNS] = "conn.dns",         [UPLOAD_FAIL_TCP] = "conn.tcp",
+        [UPLOAD_FAIL_PROXY] = "conn.proxy",     [UPLOAD_FAIL_TLS] = "conn.tls",
+        [UPLOAD_FAIL_TIMEOUT] = "conn.timeout", [UPLOAD_FAIL_IO] = "conn.io",
+        [UPLOAD_FAIL_FILE] = "conn.file",       [UPLOAD_FAIL_CONFIG] = "conn.settings",
+    };
+    if (a->fail != UPLOAD_FAIL_NONE && (size_t)a->fail < sizeof(codes) / sizeof(codes[0]) &&
+        codes[a->fail]) {
+        *params = json_pack("{s:s}", "detail", a->error);
+        return codes[a->fail];
+    }
+    if (a->status == 0) {
+        /* a file target's probe: the folder it found writable */
+        *params = json_pack("{s:s}", "folder", a->error);
+        return "conn.folder_ok";
+    }
+    *params =
+        json_pack("{s:i, s:s%}", "status", a->status, "answer", a->answer, strnlen(a->answer, 300));
+    if (a->status == 401 || a->status == 403) {
+        return "conn.auth";
+    }
+    if (a->status == 404) {
+        return "conn.not_found";
+    }
+    return a->status >= 200 && a->status < 300 ? "conn.ok" : "conn.status";
+}
+
 /* --- settings shared by the HTTPS connectors --- */
 
 #define CA_PEM_MAX 48000 /* characters of CA certificates given as text (a chain of a few) */

@@ -119,6 +119,9 @@ enum upload_verdict upload_classify(const struct upload_answer *a);
 
 /* A sentence for people about a failed or refused probe or send (for the connection test). */
 void upload_explain(const struct upload_answer *a, char *out, size_t outsz);
+/* The same as a message code ("conn.tls") with its parameters in *params (new; the caller
+ * owns it): the console words it in the reader's language. */
+const char *upload_explain_code(const struct upload_answer *a, json_t **params);
 
 /* Frees the body of p. Accepts NULL. */
 void upload_payload_clear(struct upload_payload *p);

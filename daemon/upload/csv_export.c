@@ -454,6 +454,8 @@ static int probe(const struct upload_target *t, struct upload_answer *a)
         return ACDL_OK;
     }
     snprintf(a->answer, sizeof(a->answer), "Folder: %.900s exists and is writable.", real);
+    /* a probe that found nothing wrong names what it checked in error (upload_explain_code) */
+    snprintf(a->error, sizeof(a->error), "%.500s", real);
     return ACDL_OK;
 }
 

@@ -149,7 +149,10 @@ test('settings are validated per connector, naming the field', async () => {
 test('connection test: a reachable WFM with the right key and CA', async () => {
   const t = (await admin.post('/api/v1/targets', injixo('Good', { base_url: wfm.baseUrl, ca_file: wfm.pki.caFile }))).body;
   const res = await testTarget(operator, t.id);
-  assert.deepEqual(res, { ok: true, failure: null, status: 200, message: 'Connected: the server answered 200.' });
+  assert.deepEqual(res, {
+    ok: true, failure: null, status: 200, message: 'Connected: the server answered 200.',
+    code: 'conn.ok', params: { status: 200, answer: res.params.answer },
+  });
   const pinned = await admin.patch(`/api/v1/targets/${t.id}`, { settings: { integration_configuration_id: 4711, base_url: wfm.baseUrl, ca_file: wfm.pki.caFile, pin_sha256: wfm.pki.pinSha256 } });
   assertStatus(pinned, 200);
   assert.equal((await testTarget(admin, t.id)).ok, true, 'the pinned certificate matches');
@@ -175,16 +178,25 @@ test('connection test: one clear message per failure class', async () => {
     assert.equal(res.ok, false, `${name}: ${JSON.stringify(res)}`);
     assert.equal(res.failure, failure, `${name}: ${JSON.stringify(res)}`);
     assert.match(res.message, message, name);
+    assert.equal(res.code, `conn.${failure}`, `${name}: the message code names the failure class`);
+    if (failure !== 'not_found') {
+      assert.ok(res.params.detail && res.message.includes(res.params.detail), `${name}: ${JSON.stringify(res)}`);
+    }
   }
   const auth = (await admin.post('/api/v1/targets', injixo('Auth', { base_url: wfm.baseUrl, ca_file: wfm.pki.caFile }, 'wrong-key'))).body;
   const res = await testTarget(admin, auth.id);
   assert.equal(res.failure, 'auth');
   assert.equal(res.status, 401);
   assert.match(res.message, /^Authentication: the server answered 401\. Check the API key/);
+  assert.equal(res.code, 'conn.auth');
+  assert.equal(res.params.status, 401);
   assertError(await admin.post('/api/v1/targets/9999/test'), 404, 'not_found');
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-probe-'));
   const csv = (await admin.post('/api/v1/targets', { name: 'Folder', connector: 'csv-export', settings: { folder } })).body;
-  assert.deepEqual(await testTarget(admin, csv.id), { ok: true, failure: null, status: null, message: `Folder: ${fs.realpathSync(folder)} exists and is writable.` });
+  assert.deepEqual(await testTarget(admin, csv.id), {
+    ok: true, failure: null, status: null, message: `Folder: ${fs.realpathSync(folder)} exists and is writable.`,
+    code: 'conn.folder_ok', params: { folder: fs.realpathSync(folder) },
+  });
   assert.deepEqual(fs.readdirSync(folder), [], 'the probe file is removed');
   fs.rmSync(folder, { recursive: true, force: true });
 });

@@ -240,6 +240,7 @@ test('long lists page through next_cursor with "load more"', async () => {
 
 test('the users page is usable on a narrow screen', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
+  await page.click('#nav-toggle'); // the navigation is folded into the menu button
   await page.click('#nav-users');
   await page.locator(`[data-testid="user-row"][data-name="${ALICE.name}"]`).waitFor();
   const overflow = await page.evaluate(

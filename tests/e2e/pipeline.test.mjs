@@ -85,6 +85,9 @@ async function signOut() {
 }
 
 async function gotoPage(route, testid) {
+  if (await page.locator('#nav-toggle').isVisible()) {
+    await page.click('#nav-toggle'); // a narrow screen: the navigation is behind the menu button
+  }
   await page.click(`#nav-${route}`);
   await page.locator(`[data-testid="${testid}"]`).waitFor();
 }

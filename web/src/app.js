@@ -88,6 +88,8 @@ function LanguageSelect() {
 
 function Header({ session, route, onLogout }) {
   const { t } = useI18n();
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [route]);
   const user = session && session.user;
   const links = user
     ? Object.entries(PAGES).filter(([, page]) => !page.admin || user.role === 'admin')
@@ -97,7 +99,11 @@ function Header({ session, route, onLogout }) {
       <div class="brand"><span class="brand-name">acdlink</span>
         <span class="brand-sub">${t('app.subtitle')}</span></div>
       ${user && html`
-        <nav class="nav" aria-label=${t('nav.label')}>
+        <button type="button" class="nav-toggle" id="nav-toggle" aria-controls="main-nav"
+                aria-expanded=${menuOpen ? 'true' : 'false'}
+                onClick=${() => setMenuOpen(!menuOpen)}>
+          <span aria-hidden="true">☰</span> ${t('nav.menu')}</button>
+        <nav class=${menuOpen ? 'nav nav-open' : 'nav'} id="main-nav" aria-label=${t('nav.label')}>
           ${links.map(([name, page]) => html`
             <a href=${`#/${name}`} id=${`nav-${name}`}
                class=${route === name ? 'nav-link active' : 'nav-link'}

@@ -1,8 +1,8 @@
 // Small shared pieces: error display with Retry-After countdown, errors placed at their form
 // field, two-step confirm, time cells, the time-zone input.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from './html.js';
-import { useI18n } from './i18n/index.js';
+import { formatDate, parseDate, useI18n } from './i18n/index.js';
 import { api } from './api.js';
 
 /**
@@ -89,6 +89,14 @@ export function ConfirmButton({ label, question, onConfirm, disabled, testid, da
     </span>`;
 }
 
+const pad2 = (n) => String(n).padStart(2, '0');
+
+/** A Date in the reader's time zone: the language's date format and a 24-hour time. */
+export function localDateTime(lang, date) {
+  const day = `${date.getFullYear()}-${pad2(date.getMonth() + 1)}-${pad2(date.getDate())}`;
+  return `${formatDate(lang, day)} ${pad2(date.getHours())}:${pad2(date.getMinutes())}:${pad2(date.getSeconds())}`;
+}
+
 /** A timestamp in the reader's language and time zone; the exact UTC value is in the tooltip. */
 export function Time({ value }) {
   const { lang, t } = useI18n();
@@ -99,9 +107,68 @@ export function Time({ value }) {
   if (Number.isNaN(date.getTime())) {
     return html`<span>${value}</span>`;
   }
-  const text = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' })
-    .format(date);
-  return html`<time datetime=${value} title=${value}>${text}</time>`;
+  return html`<time datetime=${value} title=${value}>${localDateTime(lang, date)}</time>`;
+}
+
+/** Items whose named fields contain the search text (any case); all of them for ''. */
+export function matchItems(items, query, fields) {
+  const q = String(query || '').trim().toLowerCase();
+  if (!q) {
+    return items;
+  }
+  return items.filter((item) => fields.some((f) => String(item[f] || '').toLowerCase().includes(q)));
+}
+
+/** The search field above a list that can grow; says how many of the loaded items match. */
+export function ListSearch({ id, value, onInput, shown, total }) {
+  const { t } = useI18n();
+  return html`
+    <div class="list-search" role="search">
+      <label for=${id} class="visually-hidden">${t('common.search')}</label>
+      <input type="search" id=${id} data-testid=${id} value=${value} autocomplete="off"
+             placeholder=${t('common.search_placeholder')}
+             onInput=${(e) => onInput(e.currentTarget.value)} />
+      ${value.trim() && html`
+        <span class="muted small" data-testid=${`${id}-count`}>
+          ${shown === 0 ? t('common.no_matches', { q: value.trim() }) : t('common.shown_of', { shown, total })}</span>`}
+    </div>`;
+}
+
+/** A local day ("YYYY-MM-DD") in the language's date format. */
+export function DateText({ value }) {
+  const { lang } = useI18n();
+  return html`<span class="date">${formatDate(lang, value)}</span>`;
+}
+
+/**
+ * A date field in the language's one date format (the browser's own date field would follow
+ * the browser's locale instead). onInput gets {currentTarget: {value}} with "YYYY-MM-DD", or
+ * '' while the text is no date.
+ */
+export function DateInput({ value, onInput, ...rest }) {
+  const { lang, t } = useI18n();
+  const [text, setText] = useState(formatDate(lang, value));
+  const shownLang = useRef(lang);
+  useEffect(() => {
+    // another language shows the same day in its format; another value replaces the text
+    if (shownLang.current !== lang || parseDate(lang, text) !== (value || '')) {
+      shownLang.current = lang;
+      setText(formatDate(lang, value));
+    }
+  }, [value, lang]);
+  const bad = text.trim() !== '' && parseDate(lang, text) === '';
+  return html`
+    <input type="text" inputmode="numeric" autocomplete="off" size="10" ...${rest}
+           class=${`date-input${rest.class ? ` ${rest.class}` : ''}`}
+           placeholder=${t('date.placeholder')} title=${t('date.help')} value=${text}
+           aria-invalid=${bad || rest['aria-invalid'] === 'true' ? 'true' : undefined}
+           onInput=${(e) => {
+             const typed = e.currentTarget.value;
+             setText(typed);
+             if (onInput) {
+               onInput({ currentTarget: { value: parseDate(lang, typed) } });
+             }
+           }} />`;
 }
 
 export function RoleBadge({ role }) {

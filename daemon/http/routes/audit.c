@@ -30,6 +30,73 @@ void http_audit(struct req *r, const char *action, const char *target, const cha
     free(text);
 }
 
+/* Fields that say when, not what: never listed as changes. */
+static int audit_ignored(const char *key)
+{
+    return !strcmp(key, "updated_at") || !strcmp(key, "created_at") ||
+           !strcmp(key, "last_used_at") || !strcmp(key, "last_login_at");
+}
+
+/* Secrets never reach an answer, but a field that names one is listed as changed only. */
+static int audit_secret(const char *key)
+{
+    return strstr(key, "password") || strstr(key, "secret") || strstr(key, "api_key") ||
+           strstr(key, "token");
+}
+
+static void changes_add(json_t *out, const char *prefix, const json_t *before, const json_t *after,
+                        int depth)
+{
+    const char *key;
+    json_t *b, *a;
+    char path[160];
+    void *tmp;
+    json_t *keys = json_object();
+    json_object_foreach((json_t *)before, key, b)
+    {
+        json_object_set_new(keys, key, json_true());
+    }
+    json_object_foreach((json_t *)after, key, a)
+    {
+        json_object_set_new(keys, key, json_true());
+    }
+    json_object_foreach_safe(keys, tmp, key, a)
+    {
+        b = json_object_get(before, key);
+        a = json_object_get(after, key);
+        snprintf(path, sizeof(path), "%s%s%s", prefix, prefix[0] ? "." : "", key);
+        if (audit_ignored(key) || json_equal(b, a)) {
+            continue;
+        }
+        if (json_is_object(b) && json_is_object(a) && depth < 4) {
+            changes_add(out, path, b, a, depth + 1);
+        } else if (audit_secret(key)) {
+            json_object_set_new(out, path, json_string("changed"));
+        } else {
+            json_object_set_new(out, path,
+                                json_pack("{s:O, s:O}", "before", b ? b : json_null(), "after",
+                                          a ? a : json_null()));
+        }
+    }
+    json_decref(keys);
+}
+
+json_t *http_audit_changes(const json_t *before, const json_t *after)
+{
+    json_t *out = json_object();
+    if (json_is_object(before) && json_is_object(after)) {
+        changes_add(out, "", before, after, 0);
+    }
+    return out;
+}
+
+json_t *http_audit_update(struct req *r, const json_t *after, int64_t id)
+{
+    json_t *detail = http_audit_changes(r->audit_before, after);
+    json_object_set_new(detail, "id", json_integer((json_int_t)id));
+    return detail;
+}
+
 /* Parses an ISO time parameter; answers 400 and returns the status when it is bad. */
 static int time_param(struct req *r, const char *name, int64_t *out)
 {

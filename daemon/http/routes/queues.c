@@ -199,6 +199,7 @@ int route_queues_update(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "queue");
     }
+    r->audit_before = route_queue_json(&q);
     if ((st = fill_queue(r, &q, 1)) != 0) {
         return st;
     }
@@ -215,8 +216,9 @@ int route_queues_update(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "queue");
     }
-    http_audit(r, "queue.update", q.identifier, "ok", json_pack("{s:I}", "id", (json_int_t)id));
-    return reply_json(r, 200, route_queue_json(&q));
+    json_t *now = route_queue_json(&q);
+    http_audit(r, "queue.update", q.identifier, "ok", http_audit_update(r, now, id));
+    return reply_json(r, 200, now);
 }
 
 int route_queues_delete(struct req *r)

@@ -209,10 +209,16 @@ int route_runs_log(struct req *r)
     json_t *items = json_array();
     int shown = n > limit ? limit : n;
     for (int i = 0; i < shown; i++) {
-        json_array_append_new(items, json_pack("{s:I, s:o, s:s, s:s}", "seq",
-                                               (json_int_t)lines[i].seq, "ts",
-                                               json_time(lines[i].ts), "level", lines[i].level,
-                                               "message", lines[i].message));
+        json_t *params = lines[i].params[0] ? json_loads(lines[i].params, 0, NULL) : NULL;
+        json_array_append_new(
+            items,
+            json_pack("{s:I, s:o, s:s, s:s, s:o, s:o}", "seq", (json_int_t)lines[i].seq, "ts",
+                      json_time(lines[i].ts), "level", lines[i].level, "message", lines[i].message,
+                      "code", lines[i].code[0] ? json_string(lines[i].code) : json_null(), "params",
+                      params && json_is_object(params) ? params : json_null()));
+        if (params && !json_is_object(params)) {
+            json_decref(params);
+        }
     }
     int64_t last = shown ? lines[shown - 1].seq : 0;
     free(lines);

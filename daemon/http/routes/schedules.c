@@ -242,6 +242,7 @@ int route_schedules_update(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "schedule");
     }
+    r->audit_before = schedule_json(&s);
     if ((st = fill(r, &s, 0)) != 0) {
         return st;
     }
@@ -254,8 +255,9 @@ int route_schedules_update(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "schedule");
     }
-    http_audit(r, "schedule.update", s.source_name, "ok", json_pack("{s:I}", "id", (json_int_t)id));
-    return reply_json(r, 200, schedule_json(&s));
+    json_t *now = schedule_json(&s);
+    http_audit(r, "schedule.update", s.source_name, "ok", http_audit_update(r, now, id));
+    return reply_json(r, 200, now);
 }
 
 int route_schedules_delete(struct req *r)

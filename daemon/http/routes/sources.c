@@ -348,6 +348,7 @@ int route_sources_update(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "source");
     }
+    r->audit_before = source_answer(r, &s);
     if (pw_present && strcmp(s.kind, "odbc") != 0) {
         store_source_clear(&s);
         return reply_error(r, 422, "invalid_field", "only ODBC sources have a password",
@@ -414,15 +415,13 @@ int route_sources_update(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "source");
     }
-    json_t *detail = json_pack("{s:I}", "id", (json_int_t)id);
+    json_t *now = source_answer(r, &s);
+    json_t *detail = http_audit_update(r, now, id);
     if (pw_present) {
         json_object_set_new(detail, "password", json_string(pw ? "changed" : "cleared"));
     }
-    if (settings) {
-        json_object_set_new(detail, "settings", json_string("changed"));
-    }
     http_audit(r, "source.update", s.name, "ok", detail);
-    st = reply_json(r, 200, source_answer(r, &s));
+    st = reply_json(r, 200, now);
     store_source_clear(&s);
     return st;
 }

@@ -236,6 +236,7 @@ int route_targets_update(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "target");
     }
+    r->audit_before = target_json(&t);
     if (name) {
         snprintf(t.name, sizeof(t.name), "%s", name);
     }
@@ -271,13 +272,14 @@ int route_targets_update(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "target");
     }
-    json_t *detail = json_pack("{s:I}", "id", (json_int_t)id);
+    json_t *now = target_json(&t);
+    json_t *detail = http_audit_update(r, now, id);
     if (jsecret) {
         json_object_set_new(detail, "secret", json_string(secret ? "changed" : "cleared"));
     }
     http_audit(r, "target.update", t.name, "ok", detail);
     uploader_wake(r->app->uploader);
-    st = reply_json(r, 200, target_json(&t));
+    st = reply_json(r, 200, now);
     store_target_clear(&t);
     return st;
 }
@@ -339,9 +341,12 @@ static int run_test(struct app *app, void *p, json_t **result, char *err, size_t
                           : a.status == 0 || (a.status >= 200 && a.status < 300) ? NULL
                           : a.status >= 500                                      ? "server"
                                                                                  : "refused";
-    *result = json_pack("{s:b, s:o, s:o, s:s}", "ok", failure == NULL, "failure",
+    json_t *params = NULL;
+    const char *code = upload_explain_code(&a, &params);
+    *result = json_pack("{s:b, s:o, s:o, s:s, s:s, s:o}", "ok", failure == NULL, "failure",
                         failure ? json_string(failure) : json_null(), "status",
-                        a.status ? json_integer(a.status) : json_null(), "message", msg);
+                        a.status ? json_integer(a.status) : json_null(), "message", msg, "code",
+                        code, "params", params ? params : json_object());
     return *result ? ACDL_OK : ACDL_ENOMEM;
 }
 

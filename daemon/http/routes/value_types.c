@@ -195,6 +195,7 @@ int route_value_types_update(struct req *r)
         return reply_rc(r, rc, "value type");
     }
     struct store_value_type before = v;
+    r->audit_before = vt_json(&v);
     if ((st = fill_vt(r, &v, 0)) == 0 && (st = check_vt(r, c, &v)) == 0) {
         if (v.builtin && (strcmp(v.unit, before.unit) || strcmp(v.combine, before.combine) ||
                           strcmp(v.weight_key, before.weight_key))) {
@@ -211,8 +212,9 @@ int route_value_types_update(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "value type");
     }
-    http_audit(r, "value_type.update", v.key, "ok", NULL);
-    return reply_json(r, 200, vt_json(&v));
+    json_t *now = vt_json(&v);
+    http_audit(r, "value_type.update", v.key, "ok", http_audit_update(r, now, id));
+    return reply_json(r, 200, now);
 }
 
 int route_value_types_delete(struct req *r)

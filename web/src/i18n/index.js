@@ -49,23 +49,170 @@ export function storeLanguage(code) {
   document.documentElement.lang = code;
 }
 
-/** Returns t(key, params): "{name}" placeholders are replaced from params. */
+/**
+ * French typography: a narrow no-break space before ; ! ? and a no-break space before : (in
+ * the dictionary's own words, never inside values). A space already there becomes the
+ * no-break one; "12:30", "https://" and "a:b" (no space after) stay as they are.
+ */
+export function frenchTypography(text) {
+  return text
+    .replace(/(\S)[ \u00A0\u202F]?([;!?])(?=\s|$|[»)])/g, '$1\u202F$2')
+    .replace(/(\S)[ \u00A0\u202F]?:(?=\s|$)/g, '$1\u00A0:')
+    .replace(/« ?/g, '«\u00A0').replace(/ ?»/g, '\u00A0»');
+}
+
+const pluralRules = {};
+
+/** The plural category of n in a language ("one", "other", ...), by Intl.PluralRules. */
+export function pluralCategory(code, n) {
+  if (!pluralRules[code]) {
+    pluralRules[code] = new Intl.PluralRules(code);
+  }
+  return pluralRules[code].select(Number(n));
+}
+
+/**
+ * Returns t(key, params): "{name}" placeholders are replaced from params (numbers formatted
+ * for the language). An entry may be an object of plural forms ({one, other, ...}): the form
+ * is chosen by params.n (or params.count) with the language's plural rules.
+ */
 export function translator(code) {
   const dict = dictionaries[code] || en;
+  const numbers = new Intl.NumberFormat(code);
   return (key, params) => {
-    let text = dict[key];
+    let text = Object.prototype.hasOwnProperty.call(dict, key) ? dict[key] : undefined;
     if (text === undefined) {
       text = en[key];
     }
     if (text === undefined) {
       return key;
     }
+    if (typeof text === 'object') {
+      const n = params && (params.n !== undefined ? params.n : params.count);
+      text = text[pluralCategory(code, n === undefined ? 0 : n)] || text.other;
+    }
+    if (code === 'fr') {
+      text = frenchTypography(text);
+    }
     if (params) {
-      text = text.replace(/\{(\w+)\}/g, (match, name) =>
-        params[name] !== undefined ? String(params[name]) : match);
+      text = text.replace(/\{(\w+)\}/g, (match, name) => {
+        const v = params[name];
+        if (v === undefined || v === null) {
+          return match;
+        }
+        return typeof v === 'number' ? numbers.format(v) : String(v);
+      });
     }
     return text;
   };
+}
+
+/** 1 when the language has a text for key (plural entries count). */
+export function hasText(key) {
+  return Object.prototype.hasOwnProperty.call(en, key);
+}
+
+/** Values of message parameters that are themselves words: run states, file kinds. */
+const PARAM_WORDS = {
+  state: (t, v) => t(`runs.state.${v}`),
+  kind: (t, v) => t(`msg.kind.${String(v).replace(/ /g, '_')}`),
+};
+
+/**
+ * The text of something the daemon said: {code, params} words it from the dictionaries in the
+ * reader's language; without a code (or one the console does not know yet) the daemon's
+ * English text (message or text) is shown as it came.
+ */
+export function messageText(t, item, lang = 'en') {
+  if (!item) {
+    return '';
+  }
+  const fallback = item.message !== undefined ? item.message : (item.text || '');
+  if (!item.code || !hasText(`msg.${item.code}`)) {
+    return fallback;
+  }
+  const params = { ...(item.params || {}) };
+  for (const [name, v] of Object.entries(params)) {
+    if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) {
+      params[name] = formatDate(lang, v);
+    }
+  }
+  for (const [name, word] of Object.entries(PARAM_WORDS)) {
+    if (typeof params[name] === 'string') {
+      const text = word(t, params[name]);
+      if (!text.startsWith('runs.') && !text.startsWith('msg.')) {
+        params[name] = text;
+      }
+    }
+  }
+  return t(`msg.${item.code}`, params);
+}
+
+/** The English names of the built-in value types, as the database has them until renamed. */
+const BUILTIN_NAMES = {
+  offered: 'Offered contacts',
+  handled: 'Handled contacts',
+  abandoned: 'Abandoned contacts',
+  aht: 'Average handle time',
+  handle_time: 'Total handle time',
+  asa: 'Average speed of answer',
+  service_level: 'Service level',
+};
+
+/** A value type's name: a built-in type keeps its translated name until someone renames it. */
+export function valueTypeName(t, type) {
+  if (!type) {
+    return '';
+  }
+  if (type.builtin && BUILTIN_NAMES[type.key] === type.name) {
+    return t(`value_types.builtin.${type.key}`);
+  }
+  return type.name;
+}
+
+/** The one date format of each language, for display and for date fields. */
+export const DATE_FORMATS = {
+  en: { order: ['y', 'm', 'd'], sep: '-' },
+  de: { order: ['d', 'm', 'y'], sep: '.' },
+  fr: { order: ['d', 'm', 'y'], sep: '/' },
+};
+
+/** "2026-12-06" in the language's format ("06.12.2026"); anything else is returned as it is. */
+export function formatDate(code, iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || '');
+  if (!m) {
+    return iso || '';
+  }
+  const f = DATE_FORMATS[code] || DATE_FORMATS.en;
+  const parts = { y: m[1], m: m[2], d: m[3] };
+  return f.order.map((k) => parts[k]).join(f.sep);
+}
+
+/** A date typed in the language's format (or as YYYY-MM-DD) as "YYYY-MM-DD"; '' when it is none. */
+export function parseDate(code, text) {
+  const value = String(text || '').trim();
+  let y;
+  let mo;
+  let d;
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(value);
+  if (iso) {
+    [, y, mo, d] = iso;
+  } else {
+    const f = DATE_FORMATS[code] || DATE_FORMATS.en;
+    const parts = value.split(/[./-]/);
+    if (parts.length !== 3) {
+      return '';
+    }
+    const got = {};
+    f.order.forEach((k, i) => { got[k] = parts[i]; });
+    ({ y, m: mo, d } = got);
+    if (!/^\d{4}$/.test(y) || !/^\d{1,2}$/.test(mo) || !/^\d{1,2}$/.test(d)) {
+      return '';
+    }
+  }
+  const out = `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  const check = new Date(`${out}T00:00:00Z`);
+  return !Number.isNaN(check.getTime()) && check.toISOString().startsWith(out) ? out : '';
 }
 
 export const I18n = createContext({ lang: 'en', t: translator('en'), setLang: () => {} });

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
 import {
-  ConfirmButton, ErrorBox, Notice, ReadOnlyNote, Time, canChange, loadAll,
+  ConfirmButton, ErrorBox, ListSearch, Notice, ReadOnlyNote, Time, canChange, loadAll, matchItems,
 } from '../components.js';
 import { useI18n } from '../i18n/index.js';
 
@@ -109,6 +109,7 @@ export function AgentsPage({ session }) {
   const editable = canChange(session);
   const [unknown, setUnknown] = useState([]);
   const [agents, setAgents] = useState([]);
+  const [query, setQuery] = useState('');
   const [sources, setSources] = useState([]);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState(null);
@@ -176,6 +177,8 @@ export function AgentsPage({ session }) {
       ${editable && sources.length > 0 && html`<${PasteForm} sources=${sources} onMapped=${onMapped} />`}
       <div class="card">
         <h2>${t('agents.list_title')}</h2>
+        <${ListSearch} id="agents-search" value=${query} onInput=${setQuery}
+                       shown=${matchItems(agents, query, ['identifier', 'name']).length} total=${agents.length} />
         <div class="table-wrap">
           <table class="table table-stack" id="agents-table">
             <thead><tr>
@@ -184,7 +187,7 @@ export function AgentsPage({ session }) {
               <th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th>
             </tr></thead>
             <tbody>
-              ${agents.map((a) => html`
+              ${matchItems(agents, query, ['identifier', 'name']).map((a) => html`
                 <tr data-testid="agent-row" data-identifier=${a.identifier}>
                   <td data-label=${t('agents.identifier')}>${a.identifier}${a.name ? html` <span class="muted">${a.name}</span>` : ''}</td>
                   <td data-label=${t('agents.ext_ids')} data-testid="agent-ext-ids">

@@ -28,15 +28,27 @@ export function localToIso(value) {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function detailText(detail) {
+/** An audit entry's detail: changed fields as "field: before → after", others as "key=value". */
+export function detailText(t, detail) {
   if (!detail || typeof detail !== 'object' || Object.keys(detail).length === 0) {
     return '';
   }
-  const show = (value) => (typeof value === 'string' ? value : JSON.stringify(value));
+  const show = (value) => {
+    if (value === null || value === undefined || value === '') {
+      return t('audit.none');
+    }
+    if (value === 'changed' || value === 'cleared') {
+      return t(`audit.${value}`);
+    }
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  };
   return Object.entries(detail)
     .map(([key, value]) => {
       if (value && typeof value === 'object' && 'before' in value && 'after' in value) {
-        return `${key}: ${show(value.before)} → ${show(value.after)}`;
+        return t('audit.change', { field: key, before: show(value.before), after: show(value.after) });
+      }
+      if (value === 'changed' || value === 'cleared') {
+        return t('audit.field_value', { field: key, value: show(value) });
       }
       return `${key}=${show(value)}`;
     })
@@ -179,7 +191,7 @@ export function AuditPage() {
                     <span class=${`outcome outcome-${entry.outcome}`}>
                       ${t(`audit.outcome.${entry.outcome}`)}</span></td>
                   <td data-label=${t('audit.detail')} class="cell-detail">
-                    <span class="mono small">${detailText(entry.detail)}</span></td>
+                    <span class="mono small">${detailText(t, entry.detail)}</span></td>
                 </tr>`)}
               ${!loading && !error && items.length === 0 && html`
                 <tr><td colspan="7" class="empty">${t('audit.empty')}</td></tr>`}

@@ -8,7 +8,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n } from '../i18n/index.js';
+import { useI18n, valueTypeName } from '../i18n/index.js';
 import {
   ConfirmButton, ErrorBox, FieldError, LoadMore, Notice, ReadOnlyNote, Time, canChange,
   fieldErrors, loadAll, useRouteParam, useScrollToError,
@@ -115,10 +115,11 @@ function sourceMetrics(source) {
 }
 
 function ValueTypeLabel({ type, vkey }) {
+  const { t } = useI18n();
   if (!type) {
     return html`<code>${vkey}</code>`;
   }
-  return html`<span class="cell-name">${type.name}</span> <code class="muted">${type.key}</code>`;
+  return html`<span class="cell-name">${valueTypeName(t, type)}</span> <code class="muted">${type.key}</code>`;
 }
 
 function MappingForm({
@@ -287,7 +288,7 @@ function MappingForm({
     <form class="card mapping-form" id="mapping-form" data-mode=${mode} ref=${ref}
           onSubmit=${submit} novalidate>
       <h2>${editing
-        ? t('mappings.edit_title', { name: type ? type.name : valueType, queue: queue.identifier })
+        ? t('mappings.edit_title', { name: type ? valueTypeName(t, type) : valueType, queue: queue.identifier })
         : t('mappings.create_title', { queue: queue.identifier })}</h2>
       <fieldset class="plain-fieldset" disabled=${busy}>
         <div class="section-grid">
@@ -303,7 +304,7 @@ function MappingForm({
                   <option value="">${t('mappings.choose_value_type')}</option>
                   ${valueTypes.map((v) => html`
                     <option value=${v.key} disabled=${used.has(v.key)}>
-                      ${used.has(v.key) ? t('mappings.value_type_used', { name: v.name }) : v.name}</option>`)}
+                      ${used.has(v.key) ? t('mappings.value_type_used', { name: valueTypeName(t, v) }) : valueTypeName(t, v)}</option>`)}
                 </select>`}
             <small class="help" data-testid="mapping-default">${defaultHelp(t, type, valueTypes)}</small>
             <${FieldError} error=${fe.at('value_type')} id="mapping-value-type-error" field="value_type" />
@@ -461,7 +462,7 @@ function MappingRow({ mapping, valueTypes, editable, editingThis, onEdit, onDele
           <button type="button" class="btn btn-small" disabled=${busy} data-testid="mapping-edit"
                   onClick=${() => onEdit(mapping)}>${t('common.edit')}</button>
           <${ConfirmButton} label=${t('common.delete')} disabled=${busy}
-                            question=${t('mappings.delete_question', { name: type ? type.name : mapping.value_type })}
+                            question=${t('mappings.delete_question', { name: type ? valueTypeName(t, type) : mapping.value_type })}
                             testid="mapping-delete" onConfirm=${remove} />
         </div></td>`}
     </tr>
@@ -644,7 +645,7 @@ export function MappingsPage({ session }) {
     setForm(null);
     setFormInputs([]);
     const type = valueTypes.find((v) => v.key === mapping.value_type);
-    const name = type ? type.name : mapping.value_type;
+    const name = type ? valueTypeName(t, type) : mapping.value_type;
     if (how === 'unchanged') {
       setNotice(t('mappings.unchanged_notice', { name }));
       return;
@@ -669,7 +670,7 @@ export function MappingsPage({ session }) {
       setForm(null);
     }
     const type = valueTypes.find((v) => v.key === mapping.value_type);
-    setNotice(t('mappings.deleted_notice', { name: type ? type.name : mapping.value_type }));
+    setNotice(t('mappings.deleted_notice', { name: type ? valueTypeName(t, type) : mapping.value_type }));
     loadUnmapped(null);
   };
 

@@ -8,8 +8,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n } from '../i18n/index.js';
-import { ErrorBox, Notice, formatNumber } from '../components.js';
+import { messageText, useI18n } from '../i18n/index.js';
+import { DateInput, ErrorBox, Notice, formatNumber } from '../components.js';
 import { rememberDiscovery } from '../discovered.js';
 import { DiscoverySetup } from './discovery_setup.js';
 
@@ -33,7 +33,7 @@ function Values({ values }) {
     ${i > 0 ? ', ' : ''}<span data-metric=${k}><b>${k}</b> ${v === null ? '–' : formatNumber(lang, v)}</span>`)}</span>`;
 }
 
-function PreviewRow({ row, ncols }) {
+function PreviewRow({ row, columns }) {
   const { t } = useI18n();
   const fields = row.fields || [];
   let outcome;
@@ -58,9 +58,10 @@ function PreviewRow({ row, ncols }) {
         data-outcome=${row.error ? 'error' : row.filtered ? 'filtered' : 'ok'}
         class=${row.error ? 'row-error' : ''}>
       <td class="muted" title=${row.where}>${row.line}</td>
-      ${Array.from({ length: ncols }, (_, i) => html`
-        <td class="preview-raw">${fields[i] === null || fields[i] === undefined ? '' : fields[i]}</td>`)}
       ${outcome}
+      <td class="preview-raw" data-testid="preview-raw">${columns.map((c, i) => html`
+        <span class="raw-field" data-column=${c}><span class="raw-name">${c}</span>${' '}${
+          fields[i] === null || fields[i] === undefined ? '' : fields[i]}</span>${' '}`)}</td>
     </tr>`;
 }
 
@@ -115,7 +116,7 @@ function Discovery({ source, result, day }) {
 }
 
 export function SourcePreview({ source, onClose }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [day, setDay] = useState(todayIn(source.time_zone));
   const [rows, setRows] = useState(50);
   const [job, setJob] = useState(null);
@@ -170,7 +171,11 @@ export function SourcePreview({ source, onClose }) {
 
   const done = job && job.state === 'done' ? job : null;
   const discovery = done && done.kind === 'source.discover' ? done.result : null;
-  const result = done && done.kind !== 'source.discover' ? done.result : null;
+  // a preview that failed still shows what it read: the file's first lines, the messages
+  const shown = job && (job.state === 'done' || (job.state === 'failed' && job.result)) ? job : null;
+  const result = shown && shown.kind !== 'source.discover' ? shown.result : null;
+  const firstError = job && job.state === 'failed' && job.result
+    ? (job.result.messages || []).find((m) => m.level === 'error') : null;
   const columns = (result && result.columns) || [];
   const counts = result && result.counts;
   return html`
@@ -184,7 +189,7 @@ export function SourcePreview({ source, onClose }) {
       <form class="filters filters-inline preview-form" onSubmit=${read}>
         <div class="field">
           <label for="preview-day">${t('preview.day')}</label>
-          <input type="date" id="preview-day" data-testid="preview-day" required value=${day}
+          <${DateInput} id="preview-day" data-testid="preview-day" required value=${day}
                  onInput=${(e) => setDay(e.currentTarget.value)} />
         </div>
         <div class="field">
@@ -202,15 +207,28 @@ export function SourcePreview({ source, onClose }) {
       </form>
       <${ErrorBox} error=${error} testid="preview-failed" />
       ${job && job.state === 'failed' && html`
-        <div class="error-box" role="alert" data-testid="preview-job-error">${job.error}</div>`}
+        <div class="error-box" role="alert" data-testid="preview-job-error">
+          ${firstError ? messageText(t, firstError, lang) : job.error}</div>`}
       ${discovery && html`<${Discovery} source=${source} result=${discovery} day=${day} />`}
       ${result && html`
         <p data-testid="preview-counts">${t('preview.counts', {
           read: counts.rows_read, ok: counts.rows_ok, rejected: counts.rows_rejected,
           filtered: counts.rows_filtered })}</p>
+        ${Number.isInteger(result.suggested_skip_lines) && html`
+          <div class="notice" role="status" data-testid="preview-skip-hint"
+               data-skip=${result.suggested_skip_lines}>
+            ${t('preview.skip_hint', { line: result.suggested_skip_lines + 1,
+              skip: result.suggested_skip_lines, field: t('sources.csv.skip_lines') })}</div>`}
+        ${(result.head || []).length > 0 && html`
+          <details class="preview-head" data-testid="preview-head" open=${result.rows.length === 0}>
+            <summary>${t('preview.head_title')}</summary>
+            <ol class="preview-head-lines">
+              ${result.head.map((l) => html`<li><code>${l}</code></li>`)}
+            </ol>
+          </details>`}
         ${(result.messages || []).length > 0 && html`
           <ul class="preview-messages" data-testid="preview-messages">
-            ${result.messages.map((m) => html`<li class=${`log-${m.level}`}>${m.message}</li>`)}
+            ${result.messages.map((m) => html`<li class=${`log-${m.level}`}>${messageText(t, m, lang)}</li>`)}
           </ul>`}
         ${result.rows.length === 0
           ? html`<p class="empty" data-testid="preview-empty">${t('preview.empty', { day })}</p>`
@@ -219,13 +237,13 @@ export function SourcePreview({ source, onClose }) {
               <table class="table preview-table" data-testid="preview-table">
                 <thead><tr>
                   <th scope="col">${t('preview.line')}</th>
-                  ${columns.map((c) => html`<th scope="col" class="preview-raw">${c}</th>`)}
                   <th scope="col">${t('preview.queue')}</th>
                   <th scope="col">${t('preview.interval')}</th>
                   <th scope="col">${t('preview.values')}</th>
+                  <th scope="col">${t('preview.raw_fields')}</th>
                 </tr></thead>
                 <tbody>
-                  ${result.rows.map((row) => html`<${PreviewRow} row=${row} ncols=${columns.length} />`)}
+                  ${result.rows.map((row) => html`<${PreviewRow} row=${row} columns=${columns} />`)}
                 </tbody>
               </table>
             </div>`}

@@ -4,8 +4,8 @@ import { html } from '../html.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n/index.js';
 import {
-  ConfirmButton, ErrorBox, FieldError, LoadMore, Notice, ReadOnlyNote, TimeZoneInput,
-  browserTimeZone, canChange, fieldErrors, useScrollToError,
+  ConfirmButton, ErrorBox, FieldError, ListSearch, LoadMore, Notice, ReadOnlyNote, TimeZoneInput,
+  browserTimeZone, canChange, fieldErrors, matchItems, useScrollToError,
 } from '../components.js';
 
 const PAGE_SIZE = 50;
@@ -250,6 +250,7 @@ export function QueuesPage({ session }) {
   const { t } = useI18n();
   const editable = canChange(session);
   const [items, setItems] = useState([]);
+  const [query, setQuery] = useState('');
   const [cursor, setCursor] = useState(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState(null);
@@ -295,6 +296,8 @@ export function QueuesPage({ session }) {
       <div class="card">
         <h2>${t('queues.list_title')}</h2>
         <${ErrorBox} error=${error} id="queues-error" />
+        <${ListSearch} id="queues-search" value=${query} onInput=${setQuery}
+                       shown=${matchItems(items, query, ['identifier', 'name']).length} total=${items.length} />
         <div class="table-wrap">
           <table class="table table-stack" id="queues-table">
             <thead>
@@ -309,7 +312,7 @@ export function QueuesPage({ session }) {
               </tr>
             </thead>
             <tbody>
-              ${items.map((queue) => html`
+              ${matchItems(items, query, ['identifier', 'name']).map((queue) => html`
                 <${QueueRow} key=${queue.id} queue=${queue} editable=${editable}
                              onChanged=${onChanged} onDeleted=${onDeleted} />`)}
               ${!loading && !error && items.length === 0 && html`

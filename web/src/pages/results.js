@@ -9,9 +9,9 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot'; // its stylesheet is imported in main.js
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n } from '../i18n/index.js';
+import { useI18n, valueTypeName } from '../i18n/index.js';
 import {
-  ErrorBox, FieldError, dayFromToday, daysInclusive, formatNumber, loadAll, useRouteParam,
+  DateInput, ErrorBox, FieldError, dayFromToday, daysInclusive, formatNumber, loadAll, useRouteParam,
 } from '../components.js';
 
 export const MAX_DAYS = 62;
@@ -158,7 +158,7 @@ function ResultsChart({ rows, valueKey, type, queue }) {
           value: (u, ts) => (ts === null || ts === undefined ? '–' : fullFmt.format(new Date(ts * 1000))),
         },
         {
-          label: type ? type.name : valueKey,
+          label: type ? valueTypeName(t, type) : valueKey,
           stroke: '#1f5fbf',
           fill: 'rgba(31, 95, 191, 0.35)',
           width: 1,
@@ -214,7 +214,7 @@ function ResultsChart({ rows, valueKey, type, queue }) {
   return html`
     <div class="results-chart" id="results-chart" data-testid="results-chart"
          data-value-type=${valueKey} ref=${box} role="img"
-         aria-label=${t('results.chart_label', { name: type ? type.name : valueKey, queue: queue.identifier })}></div>`;
+         aria-label=${t('results.chart_label', { name: type ? valueTypeName(t, type) : valueKey, queue: queue.identifier })}></div>`;
 }
 
 function ResultsTable({ data, pivot, valueTypes }) {
@@ -255,7 +255,7 @@ function ResultsTable({ data, pivot, valueTypes }) {
               const unit = type && UNIT_SUFFIX[type.unit];
               return html`
                 <th scope="col" class="num" data-value-type=${k}>
-                  ${type ? type.name : k}${unit && html` <span class="unit">(${unit})</span>`}</th>`;
+                  ${type ? valueTypeName(t, type) : k}${unit && html` <span class="unit">(${unit})</span>`}</th>`;
             })}
           </tr>
         </thead>
@@ -375,14 +375,14 @@ export function ResultsPage() {
         </div>
         <div class="field">
           <label for="results-from">${t('results.from')}</label>
-          <input id="results-from" type="date" value=${from}
+          <${DateInput} id="results-from" value=${from}
                  aria-invalid=${fieldError('from') ? 'true' : undefined}
                  onInput=${(e) => setFrom(e.currentTarget.value)} />
           <${FieldError} error=${fieldError('from')} id="results-from-error" field="from" />
         </div>
         <div class="field">
           <label for="results-to">${t('results.to')}</label>
-          <input id="results-to" type="date" value=${to}
+          <${DateInput} id="results-to" value=${to}
                  aria-invalid=${fieldError('to') ? 'true' : undefined}
                  onInput=${(e) => setTo(e.currentTarget.value)} />
           <small class="help">${t('results.days_help', { max: MAX_DAYS })}</small>

@@ -8,9 +8,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n } from '../i18n/index.js';
+import { formatDate, messageText, useI18n } from '../i18n/index.js';
 import {
-  ConfirmButton, ErrorBox, FieldError, LoadMore, Notice, ReadOnlyNote, Time, canChange,
+  ConfirmButton, DateInput, ErrorBox, FieldError, LoadMore, Notice, ReadOnlyNote, Time, canChange,
   dayFromToday, fieldErrors, formatNumber, loadAll, useRouteParam, useScrollToError,
 } from '../components.js';
 
@@ -27,8 +27,15 @@ export const ROW_COUNTS = ['rows_read', 'rows_staged', 'rows_rejected', 'rows_fi
 export const FILE_COUNTS = ['files_read', 'files_skipped'];
 
 /** "2026-11-24" for one day, "2026-11-24 – 2026-11-30" for several (in the reader's words). */
-export function periodText(t, run) {
-  return run.from === run.to ? run.from : t('runs.period_text', { from: run.from, to: run.to });
+export function periodText(t, run, lang = 'en') {
+  const from = formatDate(lang, run.from);
+  return run.from === run.to ? from : t('runs.period_text', { from, to: formatDate(lang, run.to) });
+}
+
+/** Who started a run: a user or token as named, a schedule in the reader's words. */
+export function creatorText(t, who) {
+  const m = /^schedule (\d+)$/.exec(who || '');
+  return m ? t('runs.creator_schedule', { id: m[1] }) : who;
 }
 
 export const isActive = (run) => Boolean(run) && (run.state === 'queued' || run.state === 'running');
@@ -166,14 +173,14 @@ function StartRunForm({ sources, onStarted }) {
       </div>
       <div class="field">
         <label for="run-from">${t('runs.from')}</label>
-        <input id="run-from" type="date" value=${form.from} onInput=${set('from')}
+        <${DateInput} id="run-from" value=${form.from} onInput=${set('from')}
                aria-invalid=${fe.at('from') ? 'true' : undefined} />
         <small class="help">${t('runs.days_help')}</small>
         <${FieldError} error=${fe.at('from')} id="run-from-error" field="from" />
       </div>
       <div class="field">
         <label for="run-to">${t('runs.to')}</label>
-        <input id="run-to" type="date" value=${form.to} onInput=${set('to')}
+        <${DateInput} id="run-to" value=${form.to} onInput=${set('to')}
                aria-invalid=${fe.at('to') ? 'true' : undefined} />
         <${FieldError} error=${fe.at('to')} id="run-to-error" field="to" />
       </div>
@@ -213,8 +220,8 @@ function LogTime({ value }) {
 }
 
 function LogLine({ line }) {
-  const { t } = useI18n();
-  const [where, text] = splitLocation(line.message);
+  const { t, lang } = useI18n();
+  const [where, text] = splitLocation(messageText(t, line, lang));
   return html`
     <li class=${`log-line log-${line.level}`} data-testid="log-line" data-level=${line.level}
         data-seq=${line.seq}>
@@ -227,7 +234,7 @@ function LogLine({ line }) {
 
 /** One run: facts, counts, cancel, and the log followed live while the run is active. */
 function RunDetail({ runId, editable, stopping, onClose, onUpdate }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [run, setRun] = useState(null);
   const [lines, setLines] = useState([]);
   const [dropped, setDropped] = useState(0);
@@ -374,11 +381,11 @@ function RunDetail({ runId, editable, stopping, onClose, onUpdate }) {
         <dl class="facts-grid">
           <div><dt>${t('runs.source')}</dt><dd data-testid="run-source">${run.source.name}</dd></div>
           <div><dt>${t('runs.period')}</dt>
-            <dd data-testid="run-period">${periodText(t, run)}</dd></div>
+            <dd data-testid="run-period">${periodText(t, run, lang)}</dd></div>
           <div><dt>${t('runs.progress')}</dt><dd><${RunProgress} run=${run} /></dd></div>
           <div><dt>${t('runs.trigger')}</dt>
             <dd>${t(`runs.trigger.${run.trigger}`)}
-              <span class="muted"> · ${t('runs.by', { who: run.created_by })}</span></dd></div>
+              <span class="muted"> · ${t('runs.by', { who: creatorText(t, run.created_by) })}</span></dd></div>
           <div><dt>${t('runs.zero_fill_fact')}</dt>
             <dd data-testid="run-zero-fill">${run.zero_fill ? t('common.yes') : t('common.no')}</dd></div>
           <div><dt>${t('runs.reread_fact')}</dt>
@@ -425,7 +432,7 @@ function RunDetail({ runId, editable, stopping, onClose, onUpdate }) {
 }
 
 function RunRow({ run, editable, selected, stopping, onOpen, onChanged }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
 
@@ -449,14 +456,14 @@ function RunRow({ run, editable, selected, stopping, onOpen, onChanged }) {
         <a href=${`#/runs/${run.id}`} class="cell-name" data-testid="run-link">#${run.id}</a></td>
       <td data-label=${t('runs.source')} data-testid="run-source">${run.source.name}</td>
       <td data-label=${t('runs.period')} data-testid="run-period" class="cell-period">
-        ${periodText(t, run)}</td>
+        ${periodText(t, run, lang)}</td>
       <td data-label=${t('runs.state')}>
         <${RunStateBadge} state=${run.state} partial=${Boolean(run.partial)} /></td>
       <td data-label=${t('runs.progress')}><${RunProgress} run=${run} /></td>
       <td data-label=${t('runs.files')}><${RunCounts} run=${run} keys=${FILE_COUNTS} /></td>
       <td data-label=${t('runs.rows')}><${RunCounts} run=${run} keys=${ROW_COUNTS} /></td>
       <td data-label=${t('runs.created')}><${Time} value=${run.created_at} />
-        <div class="muted small">${t(`runs.trigger.${run.trigger}`)} · ${run.created_by}</div></td>
+        <div class="muted small">${t(`runs.trigger.${run.trigger}`)} · ${creatorText(t, run.created_by)}</div></td>
       <td class="cell-actions"><div class="row-actions">
         <button type="button" class="btn btn-small" data-testid="run-open"
                 onClick=${() => onOpen(run.id)}>${t('runs.details')}</button>

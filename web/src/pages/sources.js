@@ -11,8 +11,8 @@ import { api } from '../api.js';
 import { useI18n } from '../i18n/index.js';
 import { RereadOffer } from './reread.js';
 import {
-  ConfirmButton, ErrorBox, FieldError, LoadMore, Notice, ReadOnlyNote, TimeZoneInput,
-  browserTimeZone, canChange, fieldErrors, isAdmin, useScrollToError,
+  ConfirmButton, ErrorBox, FieldError, ListSearch, LoadMore, Notice, ReadOnlyNote, TimeZoneInput,
+  browserTimeZone, canChange, fieldErrors, isAdmin, matchItems, useScrollToError,
 } from '../components.js';
 import { IntervalOptions } from './queues.js';
 import { SourcePreview } from './preview.js';
@@ -839,6 +839,7 @@ export function SourcesPage({ session }) {
   const { t } = useI18n();
   const editable = canChange(session);
   const [items, setItems] = useState([]);
+  const [query, setQuery] = useState('');
   const [cursor, setCursor] = useState(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState(null);
@@ -927,6 +928,8 @@ export function SourcesPage({ session }) {
       <div class="card">
         <h2>${t('sources.list_title')}</h2>
         <${ErrorBox} error=${error} id="sources-error" />
+        <${ListSearch} id="sources-search" value=${query} onInput=${setQuery}
+                       shown=${matchItems(items, query, ['name', 'kind']).length} total=${items.length} />
         <div class="table-wrap">
           <table class="table table-stack" id="sources-table">
             <thead>
@@ -943,7 +946,7 @@ export function SourcesPage({ session }) {
               </tr>
             </thead>
             <tbody>
-              ${items.map((source) => html`
+              ${matchItems(items, query, ['name', 'kind']).map((source) => html`
                 <${SourceRow} key=${source.id} source=${source} editable=${editable}
                               onOpen=${openForm} onChanged=${onChanged} onDeleted=${onDeleted} />`)}
               ${!loading && !error && items.length === 0 && html`

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n } from '../i18n/index.js';
+import { useI18n, messageText } from '../i18n/index.js';
 import { RootsHint } from '../roots.js';
 import { TargetEditForm } from './target_edit.js';
 import {
@@ -122,7 +122,7 @@ async function connectionTest(id) {
 }
 
 function TargetRow({ target, editable, admin, onEdit, onChanged, onDeleted, onNotice }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [resending, setResending] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
@@ -190,7 +190,7 @@ function TargetRow({ target, editable, admin, onEdit, onChanged, onDeleted, onNo
           <div class=${result.ok ? 'notice' : 'error-box'} role="status" data-testid="target-test-result"
                data-ok=${String(result.ok)} data-failure=${result.failure || ''}>
             <strong>${result.ok ? t('targets.test_ok') : t(`targets.failure.${result.failure || 'connection'}`)}</strong>
-            <span> ${result.message}</span>
+            <span data-testid="target-test-message"> ${messageText(t, result, lang)}</span>
           </div>`}
         ${admin && target.connector !== 'csv-export' && html`
           <div class="inline-form">

@@ -3,7 +3,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { ErrorBox, dayFromToday, loadAll, useRouteParam } from '../components.js';
+import { DateInput, ErrorBox, dayFromToday, loadAll, useRouteParam } from '../components.js';
 import { useI18n } from '../i18n/index.js';
 
 /** Seconds after local midnight of `day` for a local time text ("YYYY-MM-DDTHH:MM:SS+hh:mm"). */
@@ -109,7 +109,7 @@ export function TimelinePage() {
         </div>
         <div class="field">
           <label for="timeline-day">${t('timeline.day')}</label>
-          <input id="timeline-day" type="date" value=${day} onInput=${(e) => setDay(e.currentTarget.value)} />
+          <${DateInput} id="timeline-day" value=${day} onInput=${(e) => setDay(e.currentTarget.value)} />
         </div>
         <div class="actions">
           <button type="button" class="btn" id="timeline-reload" disabled=${!agent || loading}

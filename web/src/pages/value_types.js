@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n } from '../i18n/index.js';
+import { useI18n, valueTypeName } from '../i18n/index.js';
 import {
   ConfirmButton, ErrorBox, FieldError, Notice, ReadOnlyNote, canChange, fieldErrors, loadAll,
   useScrollToError,
@@ -31,7 +31,7 @@ function WeightOptions({ types, except }) {
   const summed = types.filter((v) => v.combine === 'sum' && v.key !== except);
   return html`
     <option value="">${t('value_types.choose_weight')}</option>
-    ${summed.map((v) => html`<option value=${v.key}>${v.name} (${v.key})</option>`)}`;
+    ${summed.map((v) => html`<option value=${v.key}>${valueTypeName(t, v)} (${v.key})</option>`)}`;
 }
 
 function emptyType() {
@@ -125,7 +125,7 @@ function combineText(t, type, types) {
     return t('value_types.combine.sum');
   }
   const weight = types.find((v) => v.key === type.weight_key);
-  return t('value_types.weighted_by', { name: weight ? weight.name : type.weight_key });
+  return t('value_types.weighted_by', { name: weight ? valueTypeName(t, weight) : type.weight_key });
 }
 
 function ValueTypeRow({ type, types, editable, onChanged, onDeleted }) {
@@ -238,7 +238,7 @@ function ValueTypeRow({ type, types, editable, onChanged, onDeleted }) {
       </td>`;
   } else {
     cells = html`
-      <td data-label=${t('value_types.name')} data-testid="vt-name">${type.name}</td>
+      <td data-label=${t('value_types.name')} data-testid="vt-name">${valueTypeName(t, type)}</td>
       <td data-label=${t('value_types.unit')} data-testid="vt-unit">${t(`value_types.unit.${type.unit}`)}</td>
       <td data-label=${t('value_types.combine')} data-testid="vt-combine">${combineText(t, type, types)}</td>`;
   }
