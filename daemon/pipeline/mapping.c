@@ -393,7 +393,8 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
     }
     in_tx = 0;
     if ((rc = store_commit(c)) != ACDL_OK) {
-        snprintf(err, errsz, "storing the results failed: %s", sqlite3_errmsg(store_db(c)));
+        /* the cause, not the message of the rollback that followed */
+        snprintf(err, errsz, "storing the results failed: %s", acdl_strerror(rc));
     }
 out:
     if (in_tx) {

@@ -352,7 +352,11 @@ int store_commit(struct store_conn *c)
     if (r != SQLITE_OK) {
         int rc = conn_rc(c, r);
         log_error("store", "COMMIT failed: %s", sqlite3_errmsg(c->db));
-        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        if (!sqlite3_get_autocommit(c->db)) {
+            /* still open (SQLite rolls back by itself after some errors, e.g. a full disk) */
+            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        }
+        c->tx_started = 0;
         return rc;
     }
     int64_t held = plat_monotonic_ms() - c->tx_started;
