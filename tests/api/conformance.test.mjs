@@ -50,7 +50,7 @@ test('the validator itself catches wrong answers', () => {
   const { id, ...noId } = good;
   assert.match(c.schemaProblems(user, noId).join(), /'id'.*User\/required/);
   const tok = { id: 1, name: 't', role: 'viewer', prefix: 'acdl_x', created_at: good.created_at,
-    created_by: 'root', last_used_at: null, revoked_at: null };
+    created_by: 'root', last_used_at: null, revoked_at: null, expires_at: null };
   assert.deepEqual(c.schemaProblems('#/components/schemas/Token', tok), []);
   assert.ok(c.schemaProblems('#/components/schemas/Token', { ...tok, token: 'acdl_secret' }).length > 0);
   assert.deepEqual(c.schemaProblems('#/components/schemas/TokenCreated', { ...tok, token: 'acdl_s' }), []);
@@ -237,6 +237,18 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.get(`/api/v1/results?queue=conf-mq&from=2026-11-24&to=2026-11-25`);
   await a.get('/api/v1/results?queue=conf-mq');
   await a.get('/api/v1/recomputes');
+  await a.get(`/api/v1/results/csv?queue=conf-mq&from=2026-11-24&to=2026-11-25`);
+  await a.get('/api/v1/results/csv?queue=nope');
+  await a.get('/api/v1/overview');
+  await a.get('/api/v1/overview?queue=999999');
+  await a.get('/api/v1/ext-queues');
+  const bulk = { source_id: src.body.id, queues: [{ identifier: 'conf-bulk', name: 'Conf bulk', ext_queues: ['2'] }],
+    mappings: [{ value_type: 'offered', metric: 'offered' }] };
+  await a.post('/api/v1/mappings/bulk', bulk);
+  await a.post('/api/v1/mappings/bulk', bulk); // the identifier is taken now
+  await a.post('/api/v1/mappings/bulk', { ...bulk, mappings: [{ value_type: 'nope', metric: 'offered' }] });
+  await a.post(`/api/v1/queues/${mq.body.id}/copy-mappings`, { to: [{ identifier: 'conf-copy', name: 'Conf copy', ext_queues: { 1: '3' } }] });
+  await a.post(`/api/v1/queues/${mq.body.id}/copy-mappings`, { to: [] });
   await a.delete(`/api/v1/mappings/${mp.body.id}`);
   const sc = await a.post('/api/v1/schedules', { source_id: src.body.id, kind: 'every', every_minutes: 15 });
   await a.post('/api/v1/schedules', { source_id: src.body.id, kind: 'every', every_minutes: 1 });
@@ -244,6 +256,8 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.get(`/api/v1/schedules/${sc.body.id}`);
   await a.patch(`/api/v1/schedules/${sc.body.id}`, { kind: 'daily', daily_at: '05:00', days_back: 2 });
   await a.patch(`/api/v1/schedules/${sc.body.id}`, { daily_at: '5' });
+  await a.post(`/api/v1/schedules/${sc.body.id}/run`);
+  await a.post('/api/v1/schedules/999999/run');
   await a.delete(`/api/v1/schedules/${sc.body.id}`);
   const as = await a.post('/api/v1/sources', {
     name: 'conf-agents', kind: 'csv', product: 'agent_states', time_zone: 'Europe/Berlin',
@@ -309,6 +323,12 @@ test('answers of every route (success and typical errors) match the spec', async
     }
     await new Promise((res) => setTimeout(res, 50));
   }
+  const rs = await a.post(`/api/v1/targets/${tg.body.id}/resend`, { from: '2026-11-24', to: '2026-11-24' });
+  await a.post(`/api/v1/targets/${tg.body.id}/resend`, { from: '2026-11-24', to: '2026-11-01' });
+  await a.get('/api/v1/resends');
+  await a.get(`/api/v1/resends?target_id=${tg.body.id}`);
+  await a.get(`/api/v1/resends/${rs.body.id}`);
+  await a.get('/api/v1/resends/999999');
   await a.get(`/api/v1/deliveries?limit=5&target_id=${tg.body.id}`);
   await a.get('/api/v1/deliveries?state=nope');
   await a.get('/api/v1/deliveries/999999');
