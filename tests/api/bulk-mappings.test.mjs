@@ -129,6 +129,13 @@ test('one bad item creates nothing, and the error names it', async () => {
     source_id: src.id, queues: [{ identifier: 'A4', name: 'A 4', ext_queues: ['101', '102'] }],
     mappings: [STANDARD[0], STANDARD[3]],
   }), 'mappings[1]');
+  // a total into an average, or an average into a sum: refused like a single mapping
+  assertInvalidField(await admin.post('/api/v1/mappings/bulk', {
+    source_id: src.id, queues: queues.slice(0, 2), mappings: [STANDARD[0], { value_type: 'aht', metric: 'handle_time' }],
+  }), 'mappings[1].metric');
+  assertInvalidField(await admin.post('/api/v1/mappings/bulk', {
+    source_id: src.id, queues: queues.slice(0, 2), mappings: [{ value_type: 'offered', metric: 'aht' }],
+  }), 'mappings[0].metric');
   assertInvalidField(await admin.post('/api/v1/mappings/bulk', { source_id: 999, queues, mappings: STANDARD }),
     'source_id');
   assertInvalidField(await admin.post('/api/v1/mappings/bulk', { source_id: src.id, queues: [], mappings: STANDARD }),

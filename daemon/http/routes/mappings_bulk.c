@@ -13,6 +13,7 @@
 
 #include "core/err.h"
 #include "http/routes/routes.h"
+#include "pipeline/discover.h"
 #include "pipeline/mapping.h"
 #include "pipeline/mapping_check.h"
 #include "pipeline/recompute.h"
@@ -371,6 +372,25 @@ static int read_wants(struct store_conn *c, json_t *list, struct want *w, size_t
                     f, 422, "invalid_field", "a queue has one mapping per value type: list it once",
                     "mappings[%zu].value_type: '%s' is listed twice (mappings[%zu])", i, key, j);
             }
+        }
+        /* a total into an average, or an average into a sum, would be wrong without a word
+         * (the single mapping route refuses it the same way) */
+        int avg_type = !strcmp(tmp[i].vt.combine, "weighted");
+        if (!per && avg_type && discover_metric_is_total(metric)) {
+            return set_fail(f, 422, "invalid_field",
+                            "map the metric that holds the average, or add \"divide_by\" with "
+                            "the count (e.g. \"divide_by\": \"handled\")",
+                            "mappings[%zu].metric: '%.64s' looks like a total, but '%s' is an "
+                            "average weighted by '%s'",
+                            i, metric, key, tmp[i].vt.weight_key);
+        }
+        if (!per && !avg_type && discover_metric_is_average(metric)) {
+            return set_fail(f, 422, "invalid_field",
+                            "map the metric that holds the count or total, or map the average to "
+                            "a weighted value type such as aht",
+                            "mappings[%zu].metric: '%.64s' looks like an average, but '%s' is a "
+                            "sum: its value would be a sum of averages",
+                            i, metric, key);
         }
         snprintf(tmp[i].metric, sizeof(tmp[i].metric), "%s", metric);
         tmp[i].index = (int)i;
