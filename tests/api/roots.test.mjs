@@ -275,7 +275,10 @@ test('csv-export: folders inside the export roots only; the connection test tell
   const out = path.join(base, 'out');
   fs.mkdirSync(out);
   res = await testTarget(operator, (await make('ok', { folder: out })).id);
-  assert.deepEqual(res, { ok: true, failure: null, status: null, message: `Folder: ${out} exists and is writable.` });
+  assert.deepEqual(res, {
+    ok: true, failure: null, status: null, message: `Folder: ${out} exists and is writable.`,
+    code: 'conn.folder_ok', params: { folder: out },
+  });
   assert.deepEqual(fs.readdirSync(out), []);
   // not writable (a read-only file system) and disk full (a full one): root can mount them
   const ro = path.join(base, 'out-ro');
