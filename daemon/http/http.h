@@ -124,6 +124,10 @@ void reply_start(struct mg_connection *conn, int status, const char *content_typ
 int req_page(struct req *r, int *limit, int64_t *cursor);
 /* Copies query parameter name into out; returns its length, or -1 when absent. */
 int req_query(struct req *r, const char *name, char *out, size_t outsz);
+/* As req_query, for the nth (0-based) occurrence of a repeated parameter; -2 when too long. */
+int req_query_nth(struct req *r, const char *name, int nth, char *out, size_t outsz);
+/* Parses ?limit= alone (default 50, 1..500); answers 400 and returns the status when bad. */
+int req_limit(struct req *r, int *limit);
 /* Parses path parameter i as a positive id; answers 404 and returns the status when bad. */
 int req_id(struct req *r, int i, int64_t *id);
 /* Emits {"items": items, "next_cursor": ...}: next_cursor is last_id when more is true. */

@@ -136,19 +136,40 @@ static int parse_int64(const char *s, int64_t lo, int64_t hi, int64_t *out)
     return ACDL_OK;
 }
 
-int req_page(struct req *r, int *limit, int64_t *cursor)
+int req_query_nth(struct req *r, const char *name, int nth, char *out, size_t outsz)
+{
+    const char *q = r->ri->query_string;
+    if (!q || nth < 0) {
+        return -1;
+    }
+    int n = mg_get_var2(q, strlen(q), name, out, outsz, (size_t)nth);
+    return n < 0 ? (n == -1 ? -1 : -2) : n;
+}
+
+int req_limit(struct req *r, int *limit)
 {
     char buf[64];
     int64_t v;
     int n = req_query(r, "limit", buf, sizeof(buf));
     *limit = 50;
-    *cursor = 0;
     if (n != -1) {
         if (n < 0 || parse_int64(buf, 1, 500, &v) != ACDL_OK) {
             return reply_error(r, 400, "invalid_parameter", "use a whole number from 1 to 500",
                                "parameter 'limit' is invalid");
         }
         *limit = (int)v;
+    }
+    return 0;
+}
+
+int req_page(struct req *r, int *limit, int64_t *cursor)
+{
+    char buf[64];
+    int64_t v;
+    int n, st;
+    *cursor = 0;
+    if ((st = req_limit(r, limit)) != 0) {
+        return st;
     }
     n = req_query(r, "cursor", buf, sizeof(buf));
     if (n != -1) {

@@ -236,6 +236,11 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.get('/api/v1/unmapped-queues');
   await a.get(`/api/v1/results?queue=conf-mq&from=2026-11-24&to=2026-11-25`);
   await a.get('/api/v1/results?queue=conf-mq');
+  const page = await a.get('/api/v1/results?from=2026-11-24&to=2026-11-25&limit=1');
+  assert.equal(page.status, 200);
+  assert.ok('next_cursor' in page.body);
+  await a.get(`/api/v1/results?queue=conf-mq&queue=${mq.body.id}&value_type=offered&from=2026-11-24&to=2026-11-25&limit=2`);
+  await a.get('/api/v1/results?from=2026-11-24&to=2026-11-25&cursor=not-a-cursor');
   await a.get('/api/v1/recomputes');
   await a.get(`/api/v1/results/csv?queue=conf-mq&from=2026-11-24&to=2026-11-25`);
   await a.get('/api/v1/results/csv?queue=nope');

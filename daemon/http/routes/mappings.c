@@ -471,25 +471,7 @@ static int results_body(struct req *r, json_t **body)
     }
     have_vt = vl >= 0;
     struct store_conn *c = store_acquire(r->app->store);
-    int rc = ACDL_ENOTFOUND;
-    char *end = NULL;
-    long long qid = strtoll(qbuf, &end, 10);
-    if (end && !*end && qid > 0) {
-        rc = store_queue_get(c, qid, &q);
-    }
-    if (rc == ACDL_ENOTFOUND) {
-        sqlite3_stmt *s = store_prepare(c, "SELECT id FROM wfm_queues WHERE identifier = ?");
-        if (s) {
-            store_bind_text(s, 1, qbuf);
-            if (sqlite3_step(s) == SQLITE_ROW) {
-                qid = sqlite3_column_int64(s, 0);
-                store_done(s);
-                rc = store_queue_get(c, qid, &q);
-            } else {
-                store_done(s);
-            }
-        }
-    }
+    int rc = route_results_queue_find(c, qbuf, &q);
     if (rc != ACDL_OK) {
         store_release(r->app->store, c);
         return reply_rc(r, rc, "queue");
@@ -521,13 +503,8 @@ static int results_body(struct req *r, json_t **body)
                                    "the answer would hold more than 100000 results");
             }
             int64_t t = sqlite3_column_int64(s, 0);
-            struct tz_date day;
-            int minute, second, off;
-            char local[32], ds[11];
-            tz_utc_to_local(tz, t, &day, &minute, &second, &off);
-            tz_date_format(day, ds);
-            snprintf(local, sizeof(local), "%sT%02d:%02d%c%02d:%02d", ds, minute / 60, minute % 60,
-                     off < 0 ? '-' : '+', abs(off) / 3600, abs(off) % 3600 / 60);
+            char local[40];
+            route_results_local(tz, t, local, sizeof(local));
             json_array_append_new(items,
                                   json_pack("{s:o, s:s, s:s, s:f}", "interval_start",
                                             json_time(t), "local", local, "value_type",
@@ -547,6 +524,9 @@ static int results_body(struct req *r, json_t **body)
 int route_results_list(struct req *r)
 {
     json_t *body = NULL;
+    if (route_results_paged(r)) {
+        return route_results_page(r);
+    }
     int st = results_body(r, &body);
     return st ? st : reply_json(r, 200, body);
 }

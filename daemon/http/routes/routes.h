@@ -63,6 +63,16 @@ int route_mappings_update(struct req *r);
 int route_mappings_delete(struct req *r);
 int route_results_list(struct req *r);
 int route_results_csv(struct req *r);
+struct store_queue;
+struct tz;
+/* GET /api/v1/results across queues with limit and cursor (results_page.c): used when the
+ * request names no queue or several, or asks for a page; route_results_paged() says so. */
+int route_results_paged(struct req *r);
+int route_results_page(struct req *r);
+/* The WFM queue named by id or identifier into *q; ACDL_ENOTFOUND when there is none. */
+int route_results_queue_find(struct store_conn *c, const char *text, struct store_queue *q);
+/* "YYYY-MM-DDTHH:MM+hh:mm": interval start t in the zone tz. */
+void route_results_local(struct tz *tz, int64_t t, char *out, size_t outsz);
 int route_unmapped_list(struct req *r);
 int route_ext_queues_list(struct req *r);
 int route_recomputes_list(struct req *r);
