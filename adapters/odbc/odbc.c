@@ -149,6 +149,38 @@ static int dsn_driver(SQLHENV env, const char *dsn, char *out, size_t outsz)
     return found;
 }
 
+int odbc_driver_registered(const char *name, char *names, size_t namesz)
+{
+    SQLHENV env = NULL;
+    SQLCHAR desc[256], attrs[1024];
+    SQLSMALLINT dl = 0, al = 0;
+    SQLUSMALLINT dir = SQL_FETCH_FIRST;
+    size_t used = 0;
+    int found = 0;
+
+    if (namesz > 0) {
+        names[0] = '\0';
+    }
+    if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &env))) {
+        return ACDL_EDB;
+    }
+    SQLSetEnvAttr(env, SQL_ATTR_ODBC_VERSION, (SQLPOINTER)SQL_OV_ODBC3, 0);
+    while (
+        SQL_SUCCEEDED(SQLDrivers(env, dir, desc, sizeof(desc), &dl, attrs, sizeof(attrs), &al))) {
+        const char *d = (const char *)desc;
+        dir = SQL_FETCH_NEXT;
+        if (odbc_ascii_casecmp_n(d, strlen(d), name) == 0) {
+            found = 1;
+        }
+        if (used < namesz) {
+            int n = snprintf(names + used, namesz - used, "%s%s", used ? "; " : "", d);
+            used = n < 0 ? namesz : used + (size_t)n;
+        }
+    }
+    SQLFreeHandle(SQL_HANDLE_ENV, env);
+    return found;
+}
+
 static const char *stream_settings(enum odbc_driver_kind kind, unsigned rows, char *buf,
                                    size_t bufsz)
 {

@@ -84,6 +84,12 @@ int odbc_connstr_append(char *buf, size_t bufsz, const char *key, const char *va
  * removed, }} undone) into out. Returns 1 when found, 0 when not. */
 int odbc_connstr_get(const char *connstr, const char *key, char *out, size_t outsz);
 
+/* Whether name (ASCII case-insensitive) is a driver the driver manager has registered by name
+ * (SQLDrivers: unixODBC's odbcinst.ini sections, the registry's ODBC drivers on Windows).
+ * names receives the registered names, "; "-separated (cut to namesz; "" when none).
+ * Returns 1 (registered), 0 (not) or ACDL_EDB (no driver manager environment). */
+int odbc_driver_registered(const char *name, char *names, size_t namesz);
+
 /* ---------------------------------------------------------------------------------------- */
 /* Connections                                                                                */
 

@@ -1419,7 +1419,8 @@ static int read_odbc(struct rows *r, const struct store_source *src)
             return rc;
         }
     }
-    /* files the connection string names, checked again when used (saved before the roots) */
+    /* the driver and the files the connection string names, checked again when used (saved
+     * before the rules, or written into the database some other way) */
     if (source_cfg_check_paths(r->cfg, err, sizeof(err)) != ACDL_OK) {
         secret_wipe(password, pwlen);
         rows_log(r, "error", "%s", err);

@@ -257,11 +257,75 @@ static int check_connstr_files(const char *cs, char *err, size_t errsz)
     return ACDL_OK;
 }
 
+/* Whether an ODBC Driver= value names a library file rather than a registered driver. */
+static int names_library(const char *v)
+{
+    static const char *const ext[] = {".so", ".dll", ".dylib", NULL};
+    size_t n = strlen(v);
+    if (strchr(v, '/') || strchr(v, '\\') || strstr(v, ".so.")) {
+        return 1;
+    }
+    for (int i = 0; ext[i]; i++) {
+        size_t k = strlen(ext[i]), j = 0;
+        while (n >= k && j < k && (v[n - k + j] | 0x20) == ext[i][j]) {
+            j++;
+        }
+        if (n >= k && j == k) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The driver manager loads the library a connection string names, so Driver= must name a
+ * driver the machine's administrator registered (odbcinst.ini, the registry on Windows), and
+ * members that make a driver load further libraries are refused. A DSN is the administrator's
+ * definition (odbc.ini): its driver is used as defined. */
+int source_cfg_check_driver(const struct source_cfg *cfg, char *err, size_t errsz)
+{
+    const char *cs = cfg->connection_string;
+    static const char *const loads[] = {"LoadExt", "TranslationDLL", "TranslateDLL", NULL};
+    char v[512] = "", names[1024] = "", why[1800];
+    if (cfg->kind != SOURCE_ODBC) {
+        return ACDL_OK;
+    }
+    for (int i = 0; loads[i]; i++) {
+        if (odbc_connstr_get(cs, loads[i], v, sizeof(v))) {
+            snprintf(why, sizeof(why), "%s= loads a library into the daemon; leave it out",
+                     loads[i]);
+            return fail(err, errsz, "odbc.connection_string", why);
+        }
+    }
+    if (!odbc_connstr_get(cs, "Driver", v, sizeof(v))) {
+        return ACDL_OK;
+    }
+    int registered = odbc_driver_registered(v, names, sizeof(names));
+    if (registered == 1 && !names_library(v)) {
+        return ACDL_OK;
+    }
+    if (registered < 0) {
+        snprintf(why, sizeof(why),
+                 "the ODBC driver manager cannot list its drivers to check "
+                 "'%.200s'; check the ODBC installation",
+                 v);
+    } else {
+        snprintf(why, sizeof(why),
+                 "'%.200s' %s; name a driver registered with the ODBC driver manager "
+                 "(odbcinst.ini), installed here: %s",
+                 v,
+                 names_library(v) ? "names a library file, which the daemon does not load"
+                                  : "is not a registered ODBC driver",
+                 names[0] ? names : "none");
+    }
+    return fail(err, errsz, "odbc.connection_string (Driver=)", why);
+}
+
 int source_cfg_check_paths(const struct source_cfg *cfg, char *err, size_t errsz)
 {
     char why[1600] = "";
     if (cfg->kind == SOURCE_ODBC) {
-        return check_connstr_files(cfg->connection_string, err, errsz);
+        int rc = source_cfg_check_driver(cfg, err, errsz);
+        return rc == ACDL_OK ? check_connstr_files(cfg->connection_string, err, errsz) : rc;
     }
     if (cfg->kind != SOURCE_CSV) {
         return ACDL_OK;

@@ -121,9 +121,20 @@ int source_cfg_parse_product(const json_t *settings, enum source_product product
  * password belongs in the source's sealed password field, never in readable settings. */
 int source_cfg_connstr_has_password(const char *s);
 /* Checks a CSV source's folder and archive folder against the allowed import roots
- * (config/roots.h), resolving them on this machine. Returns 0, or ACDL_EPERM / ACDL_EINVAL
- * with err naming the field and the allowed folders. Nothing to check for ODBC sources. */
+ * (config/roots.h), resolving them on this machine; for an ODBC source, that its connection
+ * string's Driver= is a driver registered by name (never a library file), that no member makes
+ * the driver load a library, and that database files lie inside the import roots. Returns 0,
+ * or ACDL_EPERM / ACDL_EINVAL with err naming the field and what is allowed. */
 int source_cfg_check_paths(const struct source_cfg *cfg, char *err, size_t errsz);
+
+/* For an ODBC source: Driver= of the connection string must name a driver registered with the
+ * ODBC driver manager (odbcinst.ini; the registry on Windows), not a library file (a path, or a
+ * name ending in .so, .dll or .dylib), and LoadExt=, TranslationDLL= and TranslateDLL= (they
+ * load libraries into the daemon) are refused. A DSN's own driver is the definition of the
+ * machine's administrator and is not checked. Returns 0 or ACDL_EINVAL with err naming
+ * "odbc.connection_string (Driver=)" and the registered drivers. Part of
+ * source_cfg_check_paths(). */
+int source_cfg_check_driver(const struct source_cfg *cfg, char *err, size_t errsz);
 
 /* What the contact layout's answered column says in s (n bytes): 1 answered, 0 not answered,
  * -1 neither (a row error). Without answered_values / unanswered_values, empty, 0, n, N, f,

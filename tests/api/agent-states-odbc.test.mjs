@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { REPO_ROOT } from '../lib/daemon.mjs';
-import { assertStatus, show, sleep, startWithAdmin } from '../lib/api.mjs';
+import { assertStatus, odbcDriver, show, sleep, startWithAdmin } from '../lib/api.mjs';
 
 const PG_PASSWORD = 'pw;with{braces}=x'; // pg.sh's default
 const DAY = '2024-03-31';
@@ -59,9 +59,7 @@ async function spans(agent) {
 }
 
 before(async () => {
-  const driver = ['/usr/lib/x86_64-linux-gnu/odbc/psqlodbcw.so', '/usr/lib/aarch64-linux-gnu/odbc/psqlodbcw.so']
-    .find((p) => fs.existsSync(p));
-  assert.ok(driver, 'psqlODBC is not installed (Debian package odbc-postgresql)');
+  const driver = `{${odbcDriver('PostgreSQL Unicode', 'odbc-postgresql')}}`;
   ({ port, dir } = await startPg());
   const psql = fs.readdirSync('/usr/lib/postgresql').map((v) => `/usr/lib/postgresql/${v}/bin/psql`).find((p) => fs.existsSync(p));
   for (const f of ['asterisk_queue_log.sql', 'asterisk_queue_log_agents.sql', 'avaya_cms_agent_trace.sql',

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { login, runCli, startDaemon } from '../lib/daemon.mjs';
 import {
-  ROOT, assertError, assertStatus, createToken, show, sleep, startWithAdmin,
+  ROOT, assertError, assertStatus, createToken, odbcDriver, show, sleep, startWithAdmin,
 } from '../lib/api.mjs';
 import { bearer } from '../lib/daemon.mjs';
 
@@ -41,10 +41,7 @@ async function waitRun(session, id, timeoutMs = 60000) {
 }
 
 before(async () => {
-  const candidates = ['/usr/lib/x86_64-linux-gnu/odbc/libsqlite3odbc.so',
-    '/usr/lib/aarch64-linux-gnu/odbc/libsqlite3odbc.so'];
-  driver = candidates.find((p) => fs.existsSync(p));
-  assert.ok(driver, 'the SQLite ODBC driver is not installed (Debian package libsqliteodbc)');
+  driver = odbcDriver('SQLite3', 'libsqliteodbc');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-backup-'));
   acdDb = path.join(dir, 'acd.sqlite');
   sql(`CREATE TABLE split_interval (split TEXT, split_name TEXT, starts TEXT, offered INTEGER, handled INTEGER);

@@ -45,7 +45,7 @@ async function installation(user) {
     await createUser(admin, user, 'viewer');
     const s = await admin.post('/api/v1/sources', {
       name: `ODBC of ${user}`, kind: 'odbc', time_zone: 'Europe/Berlin',
-      settings: { odbc: { connection_string: 'Driver=none;Database=nonexistent', sql: 'SELECT 1 WHERE :period_start < :period_end' } },
+      settings: { odbc: { connection_string: 'Driver=SQLite3;Database=nonexistent', sql: 'SELECT 1 WHERE :period_start < :period_end' } },
       password: `Secret-of-${user}`,
     });
     assertStatus(s, 201);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { assertStatus, show, sleep, startWithAdmin } from '../lib/api.mjs';
+import { assertStatus, odbcDriver, show, sleep, startWithAdmin } from '../lib/api.mjs';
 
 let d;
 let admin;
@@ -34,9 +34,7 @@ async function runDay(sourceId, day) {
 }
 
 before(async () => {
-  const candidates = ['/usr/lib/x86_64-linux-gnu/odbc/libsqlite3odbc.so', '/usr/lib/aarch64-linux-gnu/odbc/libsqlite3odbc.so'];
-  driver = candidates.find((p) => fs.existsSync(p));
-  assert.ok(driver, 'the SQLite ODBC driver is not installed (Debian package libsqliteodbc)');
+  driver = odbcDriver('SQLite3', 'libsqliteodbc');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-odbc-'));
   db = path.join(dir, 'acd.sqlite');
   sql(`CREATE TABLE split_interval (split TEXT, split_name TEXT, starts TEXT, offered INTEGER, handled INTEGER);

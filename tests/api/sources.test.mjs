@@ -178,14 +178,14 @@ test('a connection string with a password in it is refused (422 naming it, hint:
     assert.ok(!JSON.stringify(r.body).includes('secret'), show(r));
   }
   // Other attributes that merely contain the letters, and braced values, are fine.
-  for (const cs of ['Driver={PWD=x};Database=d', 'Driver=x;PWDFile=/etc/f;UID=u', 'Driver=x;NoPassword=1',
-    'Driver={a;Password=b};Database=d']) {
+  for (const cs of ['Driver=SQLite3;Database={PWD=x}', 'Driver=SQLite3;PWDFile=/etc/f;UID=u', 'Driver=SQLite3;NoPassword=1',
+    'Driver=SQLite3;Database={a;Password=b}']) {
     assertStatus(await operator.post('/api/v1/sources', odbc(cs)), 201);
   }
   // Changing an existing source the same way is refused too.
-  const ok = await operator.post('/api/v1/sources', odbc('Driver=x;Database=d'));
+  const ok = await operator.post('/api/v1/sources', odbc('Driver=SQLite3;Database=d'));
   assertStatus(ok, 201);
-  const p = await operator.patch(`/api/v1/sources/${ok.body.id}`, { settings: { odbc: { connection_string: 'Driver=x;Pwd=s', preset: 'avaya_cms_hsplit' } } });
+  const p = await operator.patch(`/api/v1/sources/${ok.body.id}`, { settings: { odbc: { connection_string: 'Driver=SQLite3;Pwd=s', preset: 'avaya_cms_hsplit' } } });
   assertInvalidField(p, 'odbc.connection_string');
 });
 

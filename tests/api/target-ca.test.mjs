@@ -2,14 +2,16 @@
 // must lie inside the import roots (links resolved, never the data folder), is read the way
 // source files are (no link out of the roots, regular files only) when saved and again when
 // sending, and must hold certificates only. ca_pem takes the certificate as text, checked at
-// save, so no path is needed at all.
+// save, so no path is needed at all. ODBC sources: database files inside the import roots, and
+// drivers only by the names registered with the driver manager, never a library file.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  assertInvalidField, assertStatus, createUser, pw, show, sleep, startWithAdmin,
+  assertInvalidField, assertStatus, createUser, odbcDriver, pw, show, sleep, startWithAdmin,
 } from '../lib/api.mjs';
 import { TEST_ROOT, login, makeTempDir } from '../lib/daemon.mjs';
 import { startWfm } from '../lib/wfm.mjs';
@@ -177,7 +179,7 @@ test('ODBC connection strings: database files only inside the import roots, no f
   for (const [cs, why] of [
     [`Driver=SQLite3;Database=${path.join(d.dataDir, 'acdlink.db')}`, /data folder/],
     ['Driver=SQLite3;Database=/etc/shadow', /outside the allowed folders/],
-    ['Driver={Microsoft Access Driver (*.mdb)};DBQ=/etc/passwd', /outside the allowed folders/],
+    ['Driver=SQLite;DBQ=/etc/passwd', /outside the allowed folders/],
   ]) {
     const r = await operator.post('/api/v1/sources', odbc(cs));
     assertInvalidField(r, 'odbc.connection_string');
@@ -195,4 +197,63 @@ test('ODBC connection strings: database files only inside the import roots, no f
     assertStatus(r, 201);
     await admin.delete(`/api/v1/sources/${r.body.id}`);
   }
+});
+
+test('ODBC drivers: only drivers registered by name; a library path, an unknown name or LoadExt= is refused, also at run time', async () => {
+  const odbc = (cs) => ({
+    name: `ODBC ${Math.random()}`, kind: 'odbc', time_zone: 'UTC',
+    settings: { odbc: { connection_string: cs, sql: 'SELECT 1 WHERE :period_start < :period_end' } },
+  });
+  const registered = odbcDriver('SQLite3', 'libsqliteodbc');
+  // a working driver library copied into the import folder: loading it would let the run succeed
+  const lib = ['/usr/lib/x86_64-linux-gnu/odbc/libsqlite3odbc.so', '/usr/lib/aarch64-linux-gnu/odbc/libsqlite3odbc.so']
+    .find((p) => fs.existsSync(p));
+  const evil = path.join(folder, 'evil.so');
+  fs.copyFileSync(lib, evil);
+  const db = path.join(folder, 'drv.sqlite');
+  for (const [cs, why] of [
+    [`Driver=${evil};Database=${db}`, /names a library file/],
+    [`Driver={${lib}};Database=${db}`, /names a library file/],
+    ['Driver=evil.so;Database=d', /names a library file/],
+    ['Driver=C:\\Temp\\evil.dll;Database=d', /names a library file/],
+    ['Driver=libsqlite3odbc.so.0;Database=d', /names a library file/],
+    ['Driver={No Such Driver};Database=d', /is not a registered ODBC driver/],
+  ]) {
+    const r = await operator.post('/api/v1/sources', odbc(cs));
+    assertInvalidField(r, 'odbc.connection_string (Driver=)');
+    assert.match(r.body.error.message, why, show(r));
+    assert.match(r.body.error.message, new RegExp(`installed here: .*\\b${registered}\\b`), show(r));
+    assert.match(r.body.error.hint, /odbcinst -q -d/, show(r));
+  }
+  const ext = await operator.post('/api/v1/sources', odbc(`Driver=${registered};Database=${db};LoadExt=${evil}`));
+  assertInvalidField(ext, 'odbc.connection_string');
+  assert.match(ext.body.error.message, /LoadExt= loads a library/, show(ext));
+  // registered names are taken in any case, braced or not; a DSN is the administrator's
+  for (const cs of [`Driver=${registered.toLowerCase()};Database=${db}`, `Driver={${registered}};Database=${db}`, 'DSN=acd']) {
+    const r = await operator.post('/api/v1/sources', odbc(cs));
+    assertStatus(r, 201);
+    await admin.delete(`/api/v1/sources/${r.body.id}`);
+  }
+  // a library path that reached the database some other way is refused when the run connects
+  const ok = await operator.post('/api/v1/sources', odbc(`Driver=${registered};Database=${db}`));
+  assertStatus(ok, 201);
+  const settings = JSON.stringify({ ...ok.body.settings, odbc: { ...ok.body.settings.odbc, connection_string: `Driver=${evil};Database=${db}` } });
+  const upd = spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(d.dataDir, 'acdlink.db'),
+    `UPDATE sources SET settings = '${settings.replace(/'/g, "''")}' WHERE id = ${ok.body.id};`], { encoding: 'utf8' });
+  assert.equal(upd.status, 0, upd.stderr);
+  const run = await operator.post('/api/v1/runs', { source_id: ok.body.id, from: '2026-11-24', to: '2026-11-24' });
+  assertStatus(run, 202);
+  let got;
+  for (const deadline = Date.now() + 30000; Date.now() < deadline;) { // polls until the run ends
+    got = (await operator.get(`/api/v1/runs/${run.body.id}`)).body;
+    if (['done', 'failed', 'cancelled'].includes(got.state)) {
+      break;
+    }
+    await sleep(100);
+  }
+  assert.equal(got.state, 'failed', JSON.stringify(got));
+  const log = await operator.get(`/api/v1/runs/${run.body.id}/log`);
+  assertStatus(log, 200);
+  assert.match(JSON.stringify(log.body), /odbc\.connection_string \(Driver=\): .*names a library file/);
+  await admin.delete(`/api/v1/sources/${ok.body.id}`);
 });

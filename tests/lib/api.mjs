@@ -1,6 +1,7 @@
 // Shared assertions and fixtures for the black-box API tests (tests/api/*.test.mjs).
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -275,4 +276,16 @@ export function parseCookieNames(setCookies) {
 
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * The name of an ODBC driver registered with the driver manager (odbcinst -q -d), for
+ * connection strings (Driver=NAME): the daemon refuses library paths. Throws naming the
+ * Debian package when it is not registered.
+ */
+export function odbcDriver(name, pkg) {
+  const r = spawnSync('odbcinst', ['-q', '-d'], { encoding: 'utf8' });
+  const names = (r.stdout || '').split('\n').map((l) => l.trim().replace(/^\[|\]$/g, '')).filter(Boolean);
+  assert.ok(names.includes(name), `the ODBC driver '${name}' is not registered (Debian package ${pkg}); registered: ${names.join(', ')}`);
+  return name;
 }

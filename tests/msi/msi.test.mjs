@@ -35,7 +35,6 @@ const PREFIX = process.env.WINEPREFIX;
 const DRIVE_C = PREFIX && path.join(PREFIX, 'drive_c');
 const DATA = DRIVE_C && path.join(DRIVE_C, 'ProgramData', 'acdlink');
 const INSTALLED_EXE = DRIVE_C && path.join(DRIVE_C, 'Program Files', 'acdlink', 'acdlink.exe');
-const SQLITE_ODBC = '/usr/lib/x86_64-linux-gnu/odbc/libsqlite3odbc.so';
 
 let work;
 let servicePort;
@@ -193,7 +192,7 @@ test('serve --console answers HTTPS and imports through ODBC with ICU time zones
       name: 'SQLite ACD', kind: 'odbc', time_zone: 'Europe/Berlin',
       settings: {
         odbc: {
-          connection_string: `Driver=${SQLITE_ODBC};Database=${db}`,
+          connection_string: `Driver=SQLite3;Database=${db}`,
           sql: 'SELECT split, name, starts, offered FROM split_interval '
             + 'WHERE starts >= :period_start AND starts < :period_end',
         },

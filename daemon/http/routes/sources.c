@@ -78,6 +78,11 @@ static int check_settings(struct req *r, struct store_source *s, const json_t *s
                          "password field instead: it is stored sealed and never shown",
                          "odbc.connection_string: holds a password (PWD= or Password=), which "
                          "would be readable by every viewer");
+    } else if (source_cfg_check_driver(cfg, err, sizeof(err)) != ACDL_OK) {
+        st = reply_error(r, 422, "invalid_field",
+                         "name an ODBC driver registered on this machine (odbcinst -q -d lists "
+                         "them; registering one needs access to the machine), or a DSN",
+                         "%s", err);
     } else if (source_cfg_check_paths(cfg, err, sizeof(err)) != ACDL_OK) {
         st = reply_error(r, 422, "invalid_field",
                          "use a folder inside the allowed import folders (GET /api/v1/roots); "
