@@ -122,20 +122,6 @@ int store_queue_update(struct store_conn *c, const struct store_queue *q, int64_
     return rc;
 }
 
-int store_queue_delete(struct store_conn *c, int64_t id)
-{
-    sqlite3_stmt *s = store_prepare(c, "DELETE FROM wfm_queues WHERE id = ?");
-    if (!s) {
-        return ACDL_EDB;
-    }
-    sqlite3_bind_int64(s, 1, id);
-    int rc = step_done(c, s, "deleting a queue");
-    if (rc == ACDL_OK && sqlite3_changes(store_db(c)) == 0) {
-        rc = ACDL_ENOTFOUND;
-    }
-    return rc;
-}
-
 static void row_to_vt(sqlite3_stmt *s, void *elem)
 {
     struct store_value_type *v = elem;

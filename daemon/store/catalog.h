@@ -25,8 +25,7 @@ int store_queue_list(struct store_conn *c, int64_t after_id, int limit, struct s
 /* Replaces every field but id and created_at. ACDL_ENOTFOUND, ACDL_EEXIST. A new time zone
  * records the recomputation of the queue's formula mappings in the same transaction. */
 int store_queue_update(struct store_conn *c, const struct store_queue *q, int64_t now);
-/* Deletes the queue with its mappings and results. */
-int store_queue_delete(struct store_conn *c, int64_t id);
+/* Deleting a queue: store/deletes.h. */
 
 struct store_value_type {
     int64_t id;

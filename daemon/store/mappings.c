@@ -221,27 +221,35 @@ out:
     return rc;
 }
 
-int store_mapping_delete(struct store_conn *c, int64_t id, int64_t now)
+int store_mapping_remove(struct store_conn *c, int64_t id, int64_t now, int64_t *results)
 {
-    struct store_mapping m;
-    int rc = store_begin(c);
-    if (rc != ACDL_OK) {
-        return rc;
+    int64_t queue_id = 0, value_type_id = 0;
+    sqlite3_stmt *s = store_prepare(c, "SELECT queue_id, value_type_id FROM mappings WHERE id = ?");
+    int rc = s ? ACDL_ENOTFOUND : ACDL_EDB;
+    if (s) {
+        sqlite3_bind_int64(s, 1, id);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            queue_id = sqlite3_column_int64(s, 0);
+            value_type_id = sqlite3_column_int64(s, 1);
+            rc = ACDL_OK;
+        }
+        store_done(s);
     }
-    rc = store_mapping_get(c, id, &m);
     if (rc == ACDL_OK) { /* the weighted averages that took their weights from it */
         rc = store_recompute_mapping(c, id, "mapping deleted", now, NULL);
     }
-    sqlite3_stmt *s = NULL;
     if (rc == ACDL_OK) {
         /* its results go with it: nothing computes them any more */
         s = store_prepare(c, "DELETE FROM results WHERE queue_id = ? AND value_type_id = ?");
         if (!s) {
             rc = ACDL_EDB;
         } else {
-            sqlite3_bind_int64(s, 1, m.queue_id);
-            sqlite3_bind_int64(s, 2, m.value_type_id);
+            sqlite3_bind_int64(s, 1, queue_id);
+            sqlite3_bind_int64(s, 2, value_type_id);
             rc = step(c, s, "deleting results");
+        }
+        if (rc == ACDL_OK && results) {
+            *results += sqlite3_changes(store_db(c));
         }
     }
     if (rc == ACDL_OK) {
@@ -262,6 +270,16 @@ int store_mapping_delete(struct store_conn *c, int64_t id, int64_t now)
             rc = step(c, s, "deleting a mapping's recompute");
         }
     }
+    return rc;
+}
+
+int store_mapping_delete(struct store_conn *c, int64_t id, int64_t now)
+{
+    int rc = store_begin(c);
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    rc = store_mapping_remove(c, id, now, NULL);
     if (rc == ACDL_OK) {
         rc = store_commit(c);
     } else {

@@ -46,5 +46,8 @@ int store_mapping_list(struct store_conn *c, int64_t after_id, int64_t queue_id,
 int store_mapping_update(struct store_conn *c, const struct store_mapping *m, int64_t now);
 /* Deletes the mapping with its results. */
 int store_mapping_delete(struct store_conn *c, int64_t id, int64_t now);
+/* store_mapping_delete() inside the caller's transaction; adds the number of results deleted
+ * to *results (may be NULL). ACDL_ENOTFOUND when there is no such mapping. */
+int store_mapping_remove(struct store_conn *c, int64_t id, int64_t now, int64_t *results);
 
 #endif

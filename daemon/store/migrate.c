@@ -25,6 +25,37 @@ static int migration_number(const char *name)
     return n;
 }
 
+/* A migration that rebuilds tables (new table, copy, drop, rename) must run with foreign keys
+ * off, or dropping a table would delete or refuse its children; SQLite ignores the pragma
+ * inside a transaction, so the file asks for it on a line of its own. */
+#define FK_OFF_MARK "\n-- acdlink: foreign_keys=off\n"
+
+/* After a migration with foreign keys off: ACDL_OK when every reference still resolves,
+ * otherwise ACDL_EDB with the first broken one in err. */
+static int check_foreign_keys(sqlite3 *db, char *err, size_t errsz)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = ACDL_OK;
+    if (sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errsz, "cannot check foreign keys: %s", sqlite3_errmsg(db));
+        return ACDL_EDB;
+    }
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        const unsigned char *table = sqlite3_column_text(st, 0);
+        const unsigned char *parent = sqlite3_column_text(st, 2);
+        snprintf(err, errsz, "row %lld of %s refers to a missing row of %s",
+                 (long long)sqlite3_column_int64(st, 1), table ? (const char *)table : "?",
+                 parent ? (const char *)parent : "?");
+        rc = ACDL_EDB;
+    } else if (step != SQLITE_DONE) {
+        snprintf(err, errsz, "cannot check foreign keys: %s", sqlite3_errmsg(db));
+        rc = ACDL_EDB;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int store_schema_version(void)
 {
     int max = 0;
@@ -85,11 +116,19 @@ int store_migrate(sqlite3 *db, const struct embedded_file *files, size_t n, char
         return ACDL_ENEWER;
     }
     for (size_t i = (size_t)current; i < n; i++) {
-        char sql[64];
+        char sql[64], fkerr[300] = "";
+        int fk_off = strstr((const char *)files[i].data, FK_OFF_MARK) != NULL;
+        if (fk_off && sqlite3_exec(db, "PRAGMA foreign_keys=OFF", NULL, NULL, &msg) != SQLITE_OK) {
+            goto fail;
+        }
         if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
             goto fail;
         }
         if (sqlite3_exec(db, (const char *)files[i].data, NULL, NULL, &msg) != SQLITE_OK) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            goto fail;
+        }
+        if (fk_off && check_foreign_keys(db, fkerr, sizeof(fkerr)) != ACDL_OK) {
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
             goto fail;
         }
@@ -99,11 +138,17 @@ int store_migrate(sqlite3 *db, const struct embedded_file *files, size_t n, char
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
             goto fail;
         }
+        if (fk_off) {
+            sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+        }
         log_info("store", "applied schema migration %s", files[i].name);
         continue;
     fail:
+        if (fk_off) {
+            sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+        }
         snprintf(err, errsz, "schema migration %s failed: %s", files[i].name,
-                 msg ? msg : sqlite3_errmsg(db));
+                 fkerr[0] ? fkerr : msg ? msg : sqlite3_errmsg(db));
         sqlite3_free(msg);
         return ACDL_EDB;
     }

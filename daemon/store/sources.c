@@ -183,29 +183,3 @@ int store_source_set_password(struct store_conn *c, int64_t id, const char *seal
     return rc;
 }
 
-int store_source_delete(struct store_conn *c, int64_t id, int64_t now)
-{
-    int rc = store_begin(c);
-    if (rc != ACDL_OK) {
-        return rc;
-    }
-    /* the mappings that read it lose those inputs: same transaction */
-    rc = store_recompute_mappings_of(c, "source", id, "source deleted", now);
-    sqlite3_stmt *st = rc == ACDL_OK ? store_prepare(c, "DELETE FROM sources WHERE id = ?") : NULL;
-    if (rc == ACDL_OK && !st) {
-        rc = ACDL_EDB;
-    }
-    if (rc == ACDL_OK) {
-        sqlite3_bind_int64(st, 1, id);
-        rc = finish(c, st, "deleting a source");
-    }
-    if (rc == ACDL_OK && sqlite3_changes(store_db(c)) == 0) {
-        rc = ACDL_ENOTFOUND;
-    }
-    if (rc == ACDL_OK) {
-        rc = store_commit(c);
-    } else {
-        store_rollback(c);
-    }
-    return rc;
-}

@@ -34,7 +34,6 @@ int store_source_list(struct store_conn *c, int64_t after_id, int limit,
 int store_source_update(struct store_conn *c, const struct store_source *s, int64_t now);
 /* Sets (sealed text) or clears (NULL) the password. */
 int store_source_set_password(struct store_conn *c, int64_t id, const char *sealed, int64_t now);
-/* Records the recomputation of the mappings that read it in the same transaction. */
-int store_source_delete(struct store_conn *c, int64_t id, int64_t now);
+/* Deleting a source: store/deletes.h. */
 
 #endif

@@ -299,7 +299,14 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.delete(`/api/v1/activities/${act.body.id}`);
   await a.delete('/api/v1/activities/1');
   await a.delete(`/api/v1/sources/${as.body.id}`);
+  // deleting what others depend on: the consequences, a refusal, a bad flag, a cascade
+  await a.delete(`/api/v1/sources/${src.body.id}?dry_run=true`);
   await a.delete(`/api/v1/sources/${src.body.id}`);
+  await a.delete(`/api/v1/sources/${src.body.id}?cascade=maybe`);
+  await a.delete(`/api/v1/queues/${mq.body.id}?dry_run=true`);
+  await a.delete(`/api/v1/queues/${mq.body.id}`);
+  await a.delete(`/api/v1/sources/${src.body.id}?cascade=true`);
+  await a.delete(`/api/v1/queues/${mq.body.id}?cascade=true`);
   // backup (a tar answer) and the Xlink migration (a dry run, a refused upload)
   await a.get('/api/v1/backup');
   await viewer.get('/api/v1/backup');

@@ -233,7 +233,7 @@ async function change(c) {
   }
   if (kind < 0.9) {
     // the second source goes (its staged days and its queue's results with it) or comes back
-    return (await findSecond(c)) ? c.delete(`/api/v1/sources/${second.source.id}`) : makeSecond(c, { wait: false });
+    return (await findSecond(c)) ? c.delete(`/api/v1/sources/${second.source.id}?cascade=true`) : makeSecond(c, { wait: false });
   }
   const to = rand() < 0.2 ? '' : pick(AGENTS);
   return c.post('/api/v1/agent-ids', { source_id: agentSource.id, text: `${pick(EXT_AGENTS)};${to}\n` });

@@ -12,7 +12,7 @@ import {
 import { makeChecker } from '../lib/schema.mjs';
 
 const ERROR_CODES = ['bad_request', 'invalid_parameter', 'unauthorized', 'invalid_credentials', 'forbidden',
-  'csrf_failed', 'not_found', 'method_not_allowed', 'conflict', 'last_admin', 'payload_too_large',
+  'csrf_failed', 'not_found', 'method_not_allowed', 'conflict', 'referenced', 'last_admin', 'payload_too_large',
   'unsupported_media_type', 'invalid_field', 'too_many_requests', 'internal', 'unavailable',
   // answers of the HTTP parser, before any route
   'length_required', 'uri_too_long', 'headers_too_large', 'http_version_not_supported'];

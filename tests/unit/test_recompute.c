@@ -17,6 +17,7 @@
 #include "platform/platform.h"
 #include "store/catalog.h"
 #include "store/mappings.h"
+#include "store/deletes.h"
 #include "store/recomputes.h"
 #include "store/runs.h"
 #include "store/sources.h"
@@ -231,11 +232,19 @@ static void test_failed_mapping_stays_due(void)
     CHECK_EQ_INT(store_mapping_delete(c, good, 8000), ACDL_OK);
     CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM recomputes"), 0);
 
-    /* deleting the source: the mappings that read it are recomputed (without those inputs) */
-    CHECK_EQ_INT(store_source_delete(c, source_id, now), ACDL_OK);
-    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM recomputes"), 1);
-    CHECK_EQ_INT(recompute_drain(c, now, 10, &done, &failed), ACDL_OK);
-    CHECK_EQ_INT(done, 1);
+    /* deleting the source: refused while mappings read it; with cascade they go with their
+     * results, and nothing is left to recompute for them */
+    struct store_delete_counts dc;
+    int reading = q_int(c, "SELECT count(DISTINCT mapping_id) FROM mapping_inputs");
+    CHECK(reading > 0);
+    CHECK_EQ_INT(store_source_delete_checked(c, source_id, 0, now, &dc), ACDL_ECONFLICT);
+    CHECK_EQ_INT((int)dc.mappings, reading);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM sources"), 1);
+    CHECK_EQ_INT(store_source_delete_checked(c, source_id, 1, now, &dc), ACDL_OK);
+    CHECK_EQ_INT((int)dc.mappings, reading);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM sources"), 0);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM mappings"), 0);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM recomputes"), 0);
     CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results"), 0);
     free(m);
     store_release(st, c);

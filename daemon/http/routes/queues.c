@@ -221,23 +221,3 @@ int route_queues_update(struct req *r)
     return reply_json(r, 200, now);
 }
 
-int route_queues_delete(struct req *r)
-{
-    struct store_queue q;
-    int64_t id;
-    int st;
-    if ((st = req_id(r, 0, &id)) != 0) {
-        return st;
-    }
-    struct store_conn *c = store_acquire(r->app->store);
-    int rc = store_queue_get(c, id, &q);
-    if (rc == ACDL_OK) {
-        rc = store_queue_delete(c, id);
-    }
-    store_release(r->app->store, c);
-    if (rc != ACDL_OK) {
-        return reply_rc(r, rc, "queue");
-    }
-    http_audit(r, "queue.delete", q.identifier, "ok", json_pack("{s:I}", "id", (json_int_t)id));
-    return reply_empty(r, 204);
-}

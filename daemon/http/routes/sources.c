@@ -431,28 +431,6 @@ int route_sources_update(struct req *r)
     return st;
 }
 
-int route_sources_delete(struct req *r)
-{
-    int64_t id;
-    int st;
-    struct store_source s;
-    if ((st = req_id(r, 0, &id)) != 0) {
-        return st;
-    }
-    struct store_conn *c = store_acquire(r->app->store);
-    int rc = store_source_get(c, id, &s);
-    if (rc == ACDL_OK) {
-        rc = store_source_delete(c, id, plat_now());
-    }
-    store_release(r->app->store, c);
-    if (rc != ACDL_OK) {
-        return reply_rc(r, rc, "source");
-    }
-    http_audit(r, "source.delete", s.name, "ok", json_pack("{s:I}", "id", (json_int_t)id));
-    store_source_clear(&s);
-    return reply_empty(r, 204);
-}
-
 int route_source_presets_list(struct req *r)
 {
     size_t n = 0;

@@ -1,0 +1,204 @@
+// Deleting a source or a WFM queue says what goes with it: refused with 409 and the
+// consequences while mappings, schedules or results depend on it; ?dry_run=true counts without
+// deleting; ?cascade=true deletes everything counted in one transaction and answers what went;
+// an object nothing depends on goes with 204. Ids are never used again, also after a restart.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { assertError, assertStatus, ROOT, SAMPLE_SOURCE, show } from '../lib/api.mjs';
+import { login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
+import { contactPipeline, line, runDays, waitFor, writeCsv } from '../lib/pipeline.mjs';
+
+const DAY = '2026-11-24';
+let d;
+let admin;
+let base;
+let dataDir;
+
+before(async () => {
+  dataDir = await makeTempDir();
+  d = await startDaemon({ users: [ROOT], dataDir });
+  admin = await login(d, ROOT.name, ROOT.password);
+  base = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-deletes-'));
+});
+
+after(async () => {
+  if (d) {
+    await d.stop();
+  }
+  fs.rmSync(base, { recursive: true, force: true });
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** A source with WFM queues Q<prefix>1/Q<prefix>2 (offered, handled, aht), one imported day. */
+async function pipeline(prefix) {
+  const folder = path.join(base, prefix);
+  fs.mkdirSync(folder);
+  const ext = [`${prefix}1`, `${prefix}2`];
+  const rows = ext.flatMap((q) => ['08:00', '08:15'].map((t, i) => line(q, DAY, t, 10 + i, 8 + i, 100)));
+  writeCsv(folder, 'day.csv', rows);
+  const p = await contactPipeline(admin, folder, ext, { name: `ACD ${prefix}` });
+  const run = await runDays(admin, p.source.id, DAY);
+  assert.equal(run.state, 'done', JSON.stringify(run));
+  return p;
+}
+
+async function resultCount(queueId) {
+  const r = await admin.get(`/api/v1/results?queue=${queueId}&from=${DAY}&to=${DAY}`);
+  assertStatus(r, 200);
+  return r.body.items.length;
+}
+
+async function auditOf(action, target) {
+  const r = await admin.get('/api/v1/audit?limit=500');
+  assertStatus(r, 200);
+  return r.body.items.filter((e) => e.action === action && e.target === target);
+}
+
+test('a source read by mappings and run by a schedule: 409 with the consequences, dry run, cascade', async () => {
+  const { source, queues } = await pipeline('7');
+  const sched = (await admin.post('/api/v1/schedules', { source_id: source.id, kind: 'daily', daily_at: '06:00' })).body;
+  const mappings = (await admin.get('/api/v1/mappings?limit=500')).body.items
+    .filter((m) => m.inputs.some((i) => i.source_id === source.id));
+  assert.equal(mappings.length, 6);
+  const results = (await resultCount(queues['71'].id)) + (await resultCount(queues['72'].id));
+  assert.ok(results > 0);
+
+  const refused = await admin.delete(`/api/v1/sources/${source.id}`);
+  assertError(refused, 409, 'referenced');
+  assert.equal(refused.body.error.message_code, 'delete.source_referenced');
+  assert.equal(refused.body.error.params.name, source.name);
+  assert.equal(refused.body.error.params.mappings, 6);
+  assert.match(refused.body.error.message, /6 mapping/);
+  const cq = refused.body.consequences;
+  assert.equal(cq.deleted, false);
+  assert.equal(cq.cascade_needed, true);
+  assert.deepEqual(cq.source, { id: source.id, name: source.name });
+  assert.equal(cq.counts.mappings, 6);
+  assert.equal(cq.counts.schedules, 1);
+  assert.equal(cq.counts.results, results);
+  assert.equal(cq.counts.staged_days, 2);
+  assert.equal(cq.counts.runs, 1);
+  assert.deepEqual(cq.mappings.map((m) => m.id).sort((a, b) => a - b), mappings.map((m) => m.id).sort((a, b) => a - b));
+  assert.ok(cq.mappings.every((m) => /^Q7[12]$/.test(m.queue) && ['offered', 'handled', 'aht'].includes(m.value_type)), show(refused));
+  assert.deepEqual(cq.schedules, [{ id: sched.id, kind: 'daily', every_minutes: null, daily_at: '06:00' }]);
+  assertStatus(await admin.get(`/api/v1/sources/${source.id}`), 200);
+  assertStatus(await admin.get(`/api/v1/mappings/${mappings[0].id}`), 200);
+
+  const dry = await admin.delete(`/api/v1/sources/${source.id}?dry_run=true`);
+  assertStatus(dry, 200);
+  assert.equal(dry.body.deleted, false);
+  assert.equal(dry.body.code, 'delete.source_consequences');
+  assert.deepEqual(dry.body.counts, cq.counts);
+  assertStatus(await admin.get(`/api/v1/sources/${source.id}`), 200);
+  assertError(await admin.delete(`/api/v1/sources/${source.id}?cascade=maybe`), 400, 'invalid_parameter');
+
+  const gone = await admin.delete(`/api/v1/sources/${source.id}?cascade=true`);
+  assertStatus(gone, 200);
+  assert.equal(gone.body.deleted, true);
+  assert.equal(gone.body.code, 'delete.source_deleted');
+  assert.equal(gone.body.counts.mappings, 6);
+  assert.equal(gone.body.counts.results, results);
+  assert.equal(gone.body.counts.schedules, 1);
+  // nothing half-deleted: the source, every mapping, the schedule, the results, the run
+  assertError(await admin.get(`/api/v1/sources/${source.id}`), 404, 'not_found');
+  for (const m of mappings) {
+    assertError(await admin.get(`/api/v1/mappings/${m.id}`), 404, 'not_found');
+  }
+  assertError(await admin.get(`/api/v1/schedules/${sched.id}`), 404, 'not_found');
+  assert.equal(await resultCount(queues['71'].id), 0);
+  assert.equal(await resultCount(queues['72'].id), 0);
+  const runs = (await admin.get('/api/v1/runs?limit=500')).body.items;
+  assert.ok(!runs.some((r) => r.source_id === source.id), 'its runs went with it');
+  // no recomputation is left for mappings that are gone
+  await waitFor(async () => (await admin.get('/api/v1/recomputes')).body.items.length === 0, 'no pending recomputes');
+  const audit = await auditOf('source.delete', source.name);
+  assert.equal(audit.length, 1);
+  assert.equal(audit[0].detail.mappings, 6);
+  assert.equal(audit[0].detail.schedules, 1);
+  assert.equal(audit[0].detail.cascade, true);
+
+  // the WFM queues stay, now unreferenced: 204 as before
+  assertStatus(await admin.delete(`/api/v1/queues/${queues['71'].id}`), 204);
+  assertError(await admin.get(`/api/v1/queues/${queues['71'].id}`), 404, 'not_found');
+});
+
+test('a WFM queue with mappings and results: 409, dry run, cascade in one transaction', async () => {
+  const { source, queues } = await pipeline('8');
+  const q = queues['81'];
+  const own = (await admin.get(`/api/v1/mappings?queue_id=${q.id}`)).body.items;
+  assert.equal(own.length, 3);
+  const results = await resultCount(q.id);
+  assert.ok(results > 0);
+
+  const refused = await admin.delete(`/api/v1/queues/${q.id}`);
+  assertError(refused, 409, 'referenced');
+  assert.equal(refused.body.error.message_code, 'delete.queue_referenced');
+  assert.equal(refused.body.consequences.counts.mappings, 3);
+  assert.equal(refused.body.consequences.counts.results, results);
+  assert.deepEqual(refused.body.consequences.queue, { id: q.id, identifier: 'Q81' });
+  assert.equal(refused.body.consequences.schedules, undefined);
+
+  const dry = await admin.delete(`/api/v1/queues/${q.id}?dry_run=1`);
+  assertStatus(dry, 200);
+  assert.equal(dry.body.code, 'delete.queue_consequences');
+  assert.deepEqual(dry.body.counts, refused.body.consequences.counts);
+  assertStatus(await admin.get(`/api/v1/queues/${q.id}`), 200);
+
+  const gone = await admin.delete(`/api/v1/queues/${q.id}?cascade=true`);
+  assertStatus(gone, 200);
+  assert.equal(gone.body.counts.mappings, 3);
+  assert.equal(gone.body.counts.results, results);
+  assertError(await admin.get(`/api/v1/queues/${q.id}`), 404, 'not_found');
+  for (const m of own) {
+    assertError(await admin.get(`/api/v1/mappings/${m.id}`), 404, 'not_found');
+  }
+  // the other queue of the source keeps its mappings and results
+  assert.equal((await admin.get(`/api/v1/mappings?queue_id=${queues['82'].id}`)).body.items.length, 3);
+  assert.ok((await resultCount(queues['82'].id)) > 0);
+  // the source is still read by the other queue's mappings
+  const s = await admin.delete(`/api/v1/sources/${source.id}?dry_run=true`);
+  assert.equal(s.body.counts.mappings, 3);
+  assert.equal((await auditOf('queue.delete', 'Q81'))[0].detail.mappings, 3);
+});
+
+test('an unreferenced source is deleted with 204; unknown ids are 404', async () => {
+  const s = (await admin.post('/api/v1/sources', SAMPLE_SOURCE('Lonely'))).body;
+  const dry = await admin.delete(`/api/v1/sources/${s.id}?dry_run=true`);
+  assertStatus(dry, 200);
+  assert.equal(dry.body.cascade_needed, false);
+  assertStatus(await admin.delete(`/api/v1/sources/${s.id}`), 204);
+  assertError(await admin.delete(`/api/v1/sources/${s.id}`), 404, 'not_found');
+  assertError(await admin.delete('/api/v1/queues/999999?dry_run=true'), 404, 'not_found');
+});
+
+test('ids are never used again, also after a restart', async () => {
+  const kinds = {
+    sources: (tag) => SAMPLE_SOURCE(`Reuse ${tag}`),
+    queues: (tag) => ({ identifier: `REUSE_${tag}`, name: 'Reuse', time_zone: 'UTC' }),
+    'value-types': (tag) => ({ key: `reuse_${tag}`, name: 'Reuse', unit: 'count' }),
+    users: (tag) => ({ name: `reuse-${tag}`, role: 'viewer', password: `reuse-password-${tag}-long` }),
+  };
+  const last = {};
+  for (const [kind, body] of Object.entries(kinds)) {
+    const a = await admin.post(`/api/v1/${kind}`, body('a'));
+    assertStatus(a, 201);
+    assertStatus(await admin.delete(`/api/v1/${kind}/${a.body.id}`), 204);
+    const b = await admin.post(`/api/v1/${kind}`, body('b'));
+    assertStatus(b, 201);
+    assert.ok(b.body.id > a.body.id, `${kind}: ${b.body.id} after ${a.body.id}`);
+    assertStatus(await admin.delete(`/api/v1/${kind}/${b.body.id}`), 204);
+    last[kind] = b.body.id;
+  }
+  assert.equal(await d.stop(), 0);
+  d = await startDaemon({ dataDir });
+  admin = await login(d, ROOT.name, ROOT.password);
+  for (const [kind, body] of Object.entries(kinds)) {
+    const c = await admin.post(`/api/v1/${kind}`, body('c'));
+    assertStatus(c, 201);
+    assert.ok(c.body.id > last[kind], `${kind} after a restart: ${c.body.id} after ${last[kind]}`);
+  }
+});
