@@ -285,6 +285,14 @@ void store_release(struct store *st, struct store_conn *c)
     if (!c) {
         return;
     }
+    /* A statement left stepping keeps its snapshot (and, writing, the write lock) while the
+     * connection waits in the pool: reset it, and say which one it was. */
+    for (sqlite3_stmt *s = sqlite3_next_stmt(c->db, NULL); s; s = sqlite3_next_stmt(c->db, s)) {
+        if (sqlite3_stmt_busy(s)) {
+            log_warn("store", "a statement was left active; resetting it: %.160s", sqlite3_sql(s));
+            sqlite3_reset(s);
+        }
+    }
     if (!sqlite3_get_autocommit(c->db)) {
         log_warn("store", "a transaction was left open; rolling it back");
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
