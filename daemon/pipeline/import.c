@@ -30,6 +30,7 @@ struct imp {
     int64_t zero_filled; /* zero-fill: values set to 0, over zero_pairs queue metrics */
     int zero_pairs;
     char map_from[11], map_to[11]; /* the days whose results the run computes ("" none) */
+    int stream_noted;              /* the run log said why streaming ended */
 };
 
 /* The current input's metrics as run-local ids. */
@@ -101,6 +102,34 @@ static int add_value(struct imp *m, struct tz_date day, int64_t start, int slot,
     }
     return staging_add(m->st, day, m->r.day_intervals[0], m->step, m->r.nday_intervals, slot, q,
                        metric, value);
+}
+
+/* Once, when staging stopped streaming the days (staging_stream()): why, in the run log. */
+static void stream_note(struct imp *m)
+{
+    struct tz_date day, after;
+    char ds[11], as[11];
+    int why = m->st && !m->stream_noted ? staging_stream_fallback(m->st, &day, &after) : 0;
+    if (!why) {
+        return;
+    }
+    m->stream_noted = 1;
+    tz_date_format(day, ds);
+    tz_date_format(after, as);
+    if (why == STAGING_UNORDERED) {
+        rows_note(
+            &m->r, "info", "run.rows_unordered",
+            json_pack("{s:I, s:s, s:s}", "row", (json_int_t)m->r.line, "day", ds, "after", as),
+            "query row %llu holds %s after rows of %s: the rows are not ordered by time, "
+            "so the days are staged at the end of the run (ORDER BY the interval start "
+            "or timestamp makes the import faster)",
+            (unsigned long long)m->r.line, ds, as);
+    } else {
+        rows_note(&m->r, "info", "run.day_too_large", json_pack("{s:s}", "day", ds),
+                  "the values of %s alone exceed the memory bound: the days are staged at the "
+                  "end of the run",
+                  ds);
+    }
 }
 
 /* The sink's row: one interval row (its metrics) or one contact (offered, handled or
@@ -180,6 +209,7 @@ static int imp_row(struct rows *r, void *ctx)
             return rc;
         }
         m->r.k.rows_staged++;
+        stream_note(m);
         return ACDL_OK;
     }
     /* interval layout: check every metric first, so a bad row stages nothing */
@@ -205,6 +235,7 @@ static int imp_row(struct rows *r, void *ctx)
         }
     }
     m->r.k.rows_staged++;
+    stream_note(m);
     return ACDL_OK;
 }
 
@@ -272,6 +303,11 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
     if ((rc = staging_open(&m->st, r->c, run->source_id, run->id)) != ACDL_OK) {
         snprintf(err, sizeof(err), "cannot prepare the staging area");
         goto out;
+    }
+    if (kind == SOURCE_ODBC && !run->zero_fill) {
+        /* a query ordered by time stages each day as the next begins; ODBC runs replace
+         * their period whole (a zero-fill run is staged whole: it reads the replaced days) */
+        staging_stream(m->st, run->period_from, run->period_to);
     }
     rows_note(r, "info", "run.import_start",
               json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "source", r->src.name, "kind",

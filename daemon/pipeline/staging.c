@@ -45,6 +45,9 @@ struct acc {
     uint8_t *has; /* [nslots][nm]: how many rows gave the value (saturating at 2) */
 };
 
+/* Streaming (staging_stream()): where the run's switch stands. */
+enum { STREAM_NO_SWITCH = 0, STREAM_SWITCH_OPEN, STREAM_SWITCH_DONE };
+
 struct staging {
     struct store_conn *c;
     int64_t source_id, run_id;
@@ -62,6 +65,16 @@ struct staging {
     int64_t grid_bytes;
     struct acc *last; /* the accumulator of the last value (rows give several) */
     int64_t overlaps;
+
+    /* streaming: whole days go to staging_pending as the next day begins */
+    int stream;       /* 1 while days are streamed (off, or fallen back: 0) */
+    int switch_state; /* STREAM_* */
+    char stream_from[11], stream_to[11];
+    struct tz_date stream_day; /* the latest day so far */
+    int have_stream_day;
+    int64_t streamed; /* days (of one queue) written to staging_pending */
+    int fallback;     /* why streaming stopped (staging_stream_fallback()) */
+    struct tz_date fb_day, fb_after;
 };
 
 /* Makes room for one more element in the array whose pointer is at arrp (n used of *cap,
@@ -157,6 +170,10 @@ void staging_close(struct staging *s)
 {
     if (!s) {
         return;
+    }
+    if (s->switch_state == STREAM_SWITCH_OPEN) {
+        /* a run that failed or was cancelled while streaming: its days written aside go */
+        staging_switch_finish(s->c, s->run_id, 0);
     }
     accs_free(s);
     for (int i = 0; i < s->nq; i++) {
@@ -387,12 +404,22 @@ static struct acc *acc_get(struct staging *s, struct tz_date day, int64_t base, 
     return a;
 }
 
+static int spill_all(struct staging *s);
+static int stream_day(struct staging *s, struct tz_date day);
+static int stream_overflow(struct staging *s);
+
 int staging_add(struct staging *s, struct tz_date day, int64_t base, int step, int nslots, int slot,
                 int queue, int metric, double value)
 {
     if (slot < 0 || slot >= nslots || nslots > STAGED_MAX_SLOTS || queue < 0 || queue >= s->nq ||
         metric < 0 || metric >= s->nm) {
         return ACDL_EINVAL;
+    }
+    if (s->stream && (!s->have_stream_day || tz_date_cmp(day, s->stream_day) != 0)) {
+        int rc = stream_day(s, day);
+        if (rc != ACDL_OK) {
+            return rc;
+        }
     }
     struct acc *a = s->last;
     if (!a || a->queue != queue || tz_date_cmp(a->day, day) != 0) {
@@ -418,7 +445,7 @@ int staging_add(struct staging *s, struct tz_date day, int64_t base, int step, i
         *has = 1;
     }
     if (s->grid_bytes > GRID_BUDGET) {
-        return staging_spill(s);
+        return s->stream ? stream_overflow(s) : spill_all(s);
     }
     return ACDL_OK;
 }
@@ -489,6 +516,12 @@ static int spill_merge(struct staging *s, const struct acc *a, const struct stag
 }
 
 int staging_spill(struct staging *s)
+{
+    /* streaming: the days stay until the next day begins or the commit */
+    return s->stream ? ACDL_OK : spill_all(s);
+}
+
+static int spill_all(struct staging *s)
 {
     sqlite3 *db = store_db(s->c);
     struct staged_day tmp = {0}, day = {0};
@@ -598,6 +631,246 @@ static int commit_queues(struct staging *s, int64_t now, int first, int end)
     return rc;
 }
 
+/* --- streaming (staging_stream()) --- */
+
+/* Inside a transaction: the run's switch, not committed (what a failed or killed run leaves
+ * is removed later), with the days it replaces. */
+static int switch_open(struct staging *s, const char *replace_from, const char *replace_to)
+{
+    sqlite3_stmt *del = store_prepare(s->c, "DELETE FROM staging_switches WHERE run_id = ?");
+    sqlite3_stmt *ins = store_prepare(
+        s->c, "INSERT INTO staging_switches (run_id, source_id, replace_from, replace_to) "
+              "VALUES (?, ?, ?, ?)");
+    int rc = del && ins ? ACDL_OK : ACDL_EDB;
+    if (rc == ACDL_OK) {
+        sqlite3_bind_int64(del, 1, s->run_id);
+        rc = step_done(del);
+    }
+    if (rc == ACDL_OK) {
+        sqlite3_bind_int64(ins, 1, s->run_id);
+        sqlite3_bind_int64(ins, 2, s->source_id);
+        store_bind_text(ins, 3, replace_from);
+        store_bind_text(ins, 4, replace_to);
+        rc = step_done(ins);
+    }
+    store_done(del);
+    store_done(ins);
+    return rc;
+}
+
+/* Inside a transaction: a's day into staging_pending (its queue upserted first if need be). */
+static int pending_put(struct staging *s, const struct acc *a, struct staged_day *d, int64_t now)
+{
+    uint8_t *blob = NULL;
+    size_t n = 0;
+    char ds[11];
+    int rc = acc_to_day(s, a, d);
+    if (rc != ACDL_OK || d->n == 0) {
+        return rc;
+    }
+    if (s->q[a->queue].db_id <= 0 &&
+        (rc = commit_queues(s, now, a->queue, a->queue + 1)) != ACDL_OK) {
+        return rc;
+    }
+    if ((rc = staged_day_encode(d, &blob, &n)) != ACDL_OK) {
+        return rc;
+    }
+    sqlite3_stmt *ins = store_prepare(s->c, "INSERT INTO staging_pending (run_id, queue_id, day, "
+                                            "vals) VALUES (?, ?, ?, ?)");
+    if (!ins) {
+        free(blob);
+        return ACDL_EDB;
+    }
+    tz_date_format(a->day, ds);
+    sqlite3_bind_int64(ins, 1, s->run_id);
+    sqlite3_bind_int64(ins, 2, s->q[a->queue].db_id);
+    sqlite3_bind_text(ins, 3, ds, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(ins, 4, blob, n, free);
+    rc = step_done(ins);
+    store_done(ins);
+    s->streamed += rc == ACDL_OK;
+    return rc;
+}
+
+/* Writes the days in memory before the latest one (all of them when all is set) to
+ * staging_pending, one slice per transaction, and frees them; the latest day's stay. */
+static int stream_flush(struct staging *s, int all)
+{
+    const int n = staging_slice_rows();
+    int64_t now = plat_now();
+    int64_t cur = datetime_days_from_civil(s->stream_day.y, s->stream_day.m, s->stream_day.d);
+    struct staged_day d = {0};
+    int rc = ACDL_OK, i = 0, kept = 0;
+    s->last = NULL;
+    while (rc == ACDL_OK && i < s->nacc) {
+        store_yield();
+        if ((rc = store_begin(s->c)) != ACDL_OK) {
+            break;
+        }
+        if (s->switch_state == STREAM_NO_SWITCH) {
+            rc = switch_open(s, s->stream_from[0] ? s->stream_from : NULL,
+                             s->stream_to[0] ? s->stream_to : NULL);
+        }
+        for (int put = 0; rc == ACDL_OK && put < n && i < s->nacc; i++) {
+            struct acc *a = &s->acc[i];
+            if (!all && a->dayno >= cur) {
+                s->acc[kept++] = *a; /* the latest day: kept, moved down */
+                continue;
+            }
+            rc = pending_put(s, a, &d, now);
+            s->grid_bytes -= (int64_t)a->nslots * a->nm * 9;
+            free(a->v);
+            free(a->has);
+            put++;
+        }
+        rc = rc == ACDL_OK ? store_commit(s->c) : (store_rollback(s->c), rc);
+        if (rc == ACDL_OK && s->switch_state == STREAM_NO_SWITCH) {
+            s->switch_state = STREAM_SWITCH_OPEN;
+        }
+    }
+    staged_day_clear(&d);
+    if (rc != ACDL_OK) {
+        log_error("import", "run %lld: writing finished days aside failed: %s",
+                  (long long)s->run_id, acdl_strerror(store_thread_rc(rc)));
+        for (; i < s->nacc; i++) { /* the rest is dropped with the run */
+            s->acc[kept++] = s->acc[i];
+        }
+    }
+    /* the kept accumulators (moved down) get the hash table rebuilt */
+    s->nacc = kept;
+    memset(s->ahash, 0xff, (size_t)s->ahcap * sizeof(*s->ahash));
+    for (int k = 0; k < s->nacc; k++) {
+        uint32_t h = acc_hash(s, k) & (uint32_t)(s->ahcap - 1);
+        while (s->ahash[h] >= 0) {
+            h = (h + 1) & (uint32_t)(s->ahcap - 1);
+        }
+        s->ahash[h] = k;
+    }
+    return rc;
+}
+
+struct qidx {
+    int64_t db_id;
+    int q;
+};
+
+static int qidx_cmp(const void *a, const void *b)
+{
+    const struct qidx *x = a, *y = b;
+    return x->db_id < y->db_id ? -1 : x->db_id > y->db_id;
+}
+
+/* Streaming stops: the days written aside go back to the run's temporary table, and the run
+ * goes on the way of unordered rows (spilled days, merged at the commit). */
+static int stream_stop(struct staging *s)
+{
+    struct qidx *ix = NULL;
+    int nix = 0, rc = ACDL_OK, r = SQLITE_DONE;
+    s->stream = 0;
+    if (s->switch_state != STREAM_SWITCH_OPEN) {
+        return ACDL_OK;
+    }
+    log_info("import", "run %lld: streaming ends; %lld days of a queue go back to the spill table",
+             (long long)s->run_id, (long long)s->streamed);
+    ix = malloc(((size_t)s->nq + 1) * sizeof(*ix));
+    if (!ix) {
+        return ACDL_ENOMEM;
+    }
+    for (int i = 0; i < s->nq; i++) {
+        if (s->q[i].db_id > 0) {
+            ix[nix++] = (struct qidx){s->q[i].db_id, i};
+        }
+    }
+    qsort(ix, (size_t)nix, sizeof(*ix), qidx_cmp);
+    sqlite3_stmt *sel = store_prepare(s->c, "SELECT queue_id, day, vals FROM staging_pending "
+                                            "WHERE run_id = ? ORDER BY id");
+    sqlite3_stmt *ins = store_prepare(s->c, "INSERT INTO temp.staging_days (day, q, vals) "
+                                            "VALUES (?, ?, ?)");
+    rc = sel && ins ? ACDL_OK : ACDL_EDB;
+    if (rc == ACDL_OK && (rc = store_begin(s->c)) == ACDL_OK) {
+        sqlite3_bind_int64(sel, 1, s->run_id);
+        while (rc == ACDL_OK && (r = sqlite3_step(sel)) == SQLITE_ROW) {
+            struct qidx key = {sqlite3_column_int64(sel, 0), 0};
+            const struct qidx *hit = bsearch(&key, ix, (size_t)nix, sizeof(*ix), qidx_cmp);
+            if (!hit) {
+                rc = ACDL_EDB;
+                break;
+            }
+            sqlite3_bind_value(ins, 1, sqlite3_column_value(sel, 1));
+            sqlite3_bind_int(ins, 2, hit->q);
+            sqlite3_bind_value(ins, 3, sqlite3_column_value(sel, 2));
+            rc = step_done(ins);
+        }
+        if (rc == ACDL_OK && r != SQLITE_DONE) {
+            rc = store_rc(r);
+        }
+        store_done(sel);
+        rc = rc == ACDL_OK ? store_commit(s->c) : (store_rollback(s->c), rc);
+    }
+    store_done(sel);
+    store_done(ins);
+    free(ix);
+    if (rc == ACDL_OK) {
+        /* the switch is not committed: this removes it and its days */
+        rc = staging_switch_finish(s->c, s->run_id, 0);
+        s->switch_state = rc == ACDL_OK ? STREAM_NO_SWITCH : s->switch_state;
+    }
+    return rc;
+}
+
+/* A value of another day than the latest: a later day writes the finished ones aside (once
+ * more than a slice of them is held, or once streaming has begun); an earlier one ends
+ * streaming. */
+static int stream_day(struct staging *s, struct tz_date day)
+{
+    if (!s->have_stream_day || tz_date_cmp(day, s->stream_day) > 0) {
+        int rc = ACDL_OK;
+        if (s->have_stream_day && s->nacc > 0 &&
+            (s->switch_state == STREAM_SWITCH_OPEN || s->nacc >= staging_slice_rows())) {
+            rc = stream_flush(s, 1);
+        }
+        s->stream_day = day;
+        s->have_stream_day = 1;
+        return rc;
+    }
+    s->fallback = STAGING_UNORDERED;
+    s->fb_day = day;
+    s->fb_after = s->stream_day;
+    return stream_stop(s);
+}
+
+/* Over the memory bound while streaming: the finished days go aside; if the latest day alone
+ * is too big, streaming ends and everything is spilled. */
+static int stream_overflow(struct staging *s)
+{
+    int rc = stream_flush(s, 0);
+    if (rc == ACDL_OK && s->grid_bytes > GRID_BUDGET) {
+        s->fallback = STAGING_OVERFLOW;
+        s->fb_day = s->stream_day;
+        s->fb_after = s->stream_day;
+        if ((rc = stream_stop(s)) == ACDL_OK) {
+            rc = spill_all(s);
+        }
+    }
+    return rc;
+}
+
+void staging_stream(struct staging *s, const char *replace_from, const char *replace_to)
+{
+    s->stream = 1;
+    snprintf(s->stream_from, sizeof(s->stream_from), "%s", replace_from ? replace_from : "");
+    snprintf(s->stream_to, sizeof(s->stream_to), "%s", replace_to ? replace_to : "");
+}
+
+int staging_stream_fallback(const struct staging *s, struct tz_date *day, struct tz_date *after)
+{
+    if (s->fallback) {
+        *day = s->fb_day;
+        *after = s->fb_after;
+    }
+    return s->fallback;
+}
+
 /* Every spilled day into staged_days, merged key by key with what is there. */
 static int commit_days(struct staging *s)
 {
@@ -672,30 +945,14 @@ static int commit_sliced(struct staging *s, const char *replace_from, const char
                          int (*in_tx)(void *ctx), void *ctx)
 {
     const int n = staging_slice_rows();
-    int rc, more = 1, q = -1, committed = 0;
+    int rc = ACDL_OK, more = 1, q = -1, committed = 0;
     char day[16] = "";
     int64_t now = plat_now();
-    /* 1: the switch, uncommitted (what a failed or killed run leaves is removed later) */
-    if ((rc = store_begin(s->c)) == ACDL_OK) {
-        sqlite3_stmt *del = store_prepare(s->c, "DELETE FROM staging_switches WHERE run_id = ?");
-        sqlite3_stmt *ins = store_prepare(
-            s->c, "INSERT INTO staging_switches (run_id, source_id, replace_from, replace_to) "
-                  "VALUES (?, ?, ?, ?)");
-        rc = del && ins ? ACDL_OK : ACDL_EDB;
-        if (rc == ACDL_OK) {
-            sqlite3_bind_int64(del, 1, s->run_id);
-            rc = step_done(del);
-            store_done(del);
-        }
-        if (rc == ACDL_OK) {
-            sqlite3_bind_int64(ins, 1, s->run_id);
-            sqlite3_bind_int64(ins, 2, s->source_id);
-            store_bind_text(ins, 3, replace_from);
-            store_bind_text(ins, 4, replace_to);
-            rc = step_done(ins);
-            store_done(ins);
-        }
+    /* 1: the switch, uncommitted (streaming opened it already) */
+    if (s->switch_state == STREAM_NO_SWITCH && (rc = store_begin(s->c)) == ACDL_OK) {
+        rc = switch_open(s, replace_from, replace_to);
         rc = rc == ACDL_OK ? store_commit(s->c) : (store_rollback(s->c), rc);
+        s->switch_state = rc == ACDL_OK ? STREAM_SWITCH_OPEN : STREAM_NO_SWITCH;
     }
     /* 2: the external queues (ids for the pending days; harmless if the run fails) */
     for (int first = 0; rc == ACDL_OK && first < s->nq; first += n) {
@@ -721,11 +978,13 @@ static int commit_sliced(struct staging *s, const char *replace_from, const char
         rc = store_begin(s->c);
     }
     if (rc == ACDL_OK) {
-        sqlite3_stmt *up = store_prepare(s->c, "UPDATE staging_switches SET committed = 1 WHERE "
-                                               "run_id = ?");
+        sqlite3_stmt *up = store_prepare(s->c, "UPDATE staging_switches SET committed = 1, "
+                                               "replace_from = ?, replace_to = ? WHERE run_id = ?");
         rc = up ? ACDL_OK : ACDL_EDB;
         if (up) {
-            sqlite3_bind_int64(up, 1, s->run_id);
+            store_bind_text(up, 1, replace_from);
+            store_bind_text(up, 2, replace_to);
+            sqlite3_bind_int64(up, 3, s->run_id);
             rc = step_done(up);
             store_done(up);
         }
@@ -735,11 +994,12 @@ static int commit_sliced(struct staging *s, const char *replace_from, const char
         rc = rc == ACDL_OK ? store_commit(s->c) : (store_rollback(s->c), rc);
         committed = rc == ACDL_OK;
     }
+    s->switch_state = committed ? STREAM_SWITCH_DONE : STREAM_SWITCH_OPEN;
     if (rc != ACDL_OK) {
         log_error("import", "run %lld: staging failed: %s", (long long)s->run_id,
                   acdl_strerror(store_thread_rc(rc)));
-        if (!committed) {
-            staging_switch_finish(s->c, s->run_id, 0); /* removes what was written */
+        if (!committed && staging_switch_finish(s->c, s->run_id, 0) == ACDL_OK) {
+            s->switch_state = STREAM_NO_SWITCH; /* removed what was written */
         }
         return rc;
     }
@@ -750,8 +1010,18 @@ static int commit_sliced(struct staging *s, const char *replace_from, const char
 int staging_commit(struct staging *s, const char *replace_from, const char *replace_to, int whole,
                    int (*in_tx)(void *ctx), void *ctx)
 {
-    int rc = staging_spill(s);
-    if (rc != ACDL_OK) {
+    int rc;
+    if (s->switch_state == STREAM_SWITCH_OPEN) {
+        /* streamed: the last days go aside too, and the switch is committed */
+        if ((rc = stream_flush(s, 1)) != ACDL_OK) {
+            return rc; /* staging_close() removes the switch */
+        }
+        log_info("import", "run %lld: %lld days of a queue were written aside as they completed",
+                 (long long)s->run_id, (long long)s->streamed);
+        return commit_sliced(s, replace_from, replace_to, in_tx, ctx);
+    }
+    s->stream = 0;
+    if ((rc = spill_all(s)) != ACDL_OK) {
         return rc;
     }
     if (!whole) {

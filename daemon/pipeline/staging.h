@@ -48,8 +48,28 @@ int staging_add(struct staging *s, struct tz_date day, int64_t base, int step, i
                 int queue, int metric, double value);
 
 /* Writes the days in memory to the run's temporary table and frees them. Call it at the end
- * of each input. Returns 0 or ACDL_EDB / ACDL_ENOMEM. */
+ * of each input (while streaming it does nothing). Returns 0 or ACDL_EDB / ACDL_ENOMEM. */
 int staging_spill(struct staging *s);
+
+/* Streaming, for inputs whose values come ordered by day (an ODBC query ordered by time):
+ * call it after staging_open(), before the first value. A day is finished when a value of a
+ * later day comes; finished days (once more than a slice of them is held, and from then on
+ * each) are written to staging_pending of the run's uncommitted switch (staging_switch.h) in
+ * short transactions and freed, so nothing piles up to the memory bound and nothing is read
+ * back from the temporary table: staging_commit() then only commits the switch and merges.
+ * replace_from/replace_to: the days the run replaces (as staging_commit() will be told; both
+ * or neither NULL). A value of an earlier day than one seen before ends streaming
+ * (staging_stream_fallback()): the days written aside go back to the temporary table and the
+ * run goes on as one with unordered rows; so does a single day larger than the memory bound.
+ * Not for runs staged whole (zero-fill). A failed run's switch is removed by staging_close(). */
+void staging_stream(struct staging *s, const char *replace_from, const char *replace_to);
+
+enum { STAGING_UNORDERED = 1, STAGING_OVERFLOW = 2 };
+
+/* Why streaming ended: 0 (it did not, or was never on), STAGING_UNORDERED (a value of *day
+ * came after one of the later day *after) or STAGING_OVERFLOW (the values of the day *day
+ * alone exceeded the memory bound). */
+int staging_stream_fallback(const struct staging *s, struct tz_date *day, struct tz_date *after);
 
 /* Keys (interval, queue, metric) that more than one row gave a value to, so far. */
 int64_t staging_overlaps(const struct staging *s);

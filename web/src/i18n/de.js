@@ -1153,6 +1153,8 @@ export default {
   'msg.run.connect_failed': "Verbindung fehlgeschlagen: {detail}",
   'msg.run.querying': "Abfrage an {dbms} ({driver}) für {from} – {to}",
   'msg.run.query_failed': "Die Abfrage ist fehlgeschlagen: {detail}",
+  'msg.run.rows_unordered': "Abfragezeile {row} enthält den {day} nach Zeilen vom {after}: Die Zeilen sind nicht nach Zeit sortiert, daher werden die Tage erst am Ende des Laufs übernommen (ORDER BY nach Intervallbeginn oder Zeitstempel macht den Import schneller)",
+  'msg.run.day_too_large': "Die Werte des {day} allein überschreiten die Speichergrenze: Die Tage werden erst am Ende des Laufs übernommen",
   'msg.run.result_failed': "Das Lesen des Ergebnisses ist fehlgeschlagen: {detail}",
   'msg.run.summary': "{state}: Zeilen: {read} gelesen, {staged} übernommen, {rejected} abgelehnt, {filtered} gefiltert; Dateien: {files} gelesen, {skipped} übersprungen",
   'msg.run.rejected_unlisted': {"one": "{n} weitere abgelehnte Zeile ist hier nicht aufgeführt", "other": "{n} weitere abgelehnte Zeilen sind hier nicht aufgeführt"},

@@ -1153,6 +1153,8 @@ export default {
   'msg.run.connect_failed': "Connecting failed: {detail}",
   'msg.run.querying': "Querying {dbms} ({driver}) for {from} – {to}",
   'msg.run.query_failed': "The query failed: {detail}",
+  'msg.run.rows_unordered': "Query row {row} holds {day} after rows of {after}: the rows are not ordered by time, so the days are staged at the end of the run (ORDER BY the interval start or timestamp makes the import faster)",
+  'msg.run.day_too_large': "The values of {day} alone exceed the memory bound: the days are staged at the end of the run",
   'msg.run.result_failed': "Reading the result failed: {detail}",
   'msg.run.summary': "{state}: rows: {read} read, {staged} staged, {rejected} rejected, {filtered} filtered; files: {files} read, {skipped} skipped",
   'msg.run.rejected_unlisted': {"one": "{n} more rejected row is not listed here", "other": "{n} more rejected rows are not listed here"},
