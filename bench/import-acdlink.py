@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""acdlink side of bench/import.sh: starts the real daemon on a loopback port (plain HTTP, a
-fresh data directory), logs in, creates a CSV source for FOLDER (optionally WFM queues with 3
-mappings each for the first --map-queues splits: offered, handled, aht), starts one import run
-for the whole period through the API and polls it until it ends.
+"""acdlink side of bench/import.sh and bench/odbc.sh: starts the real daemon on a loopback port
+(plain HTTP, a fresh data directory), logs in, creates a CSV source for FOLDER or (--odbc-*) an
+ODBC source with the given connection string and SQL (optionally WFM queues with 3 mappings each
+for the first --map-queues splits: offered, handled, aht), starts one import run for the whole
+period through the API and polls it until it ends.
 
 Prints key=value lines:
   wall          seconds from POST /api/v1/runs to the first poll that sees the run finished
@@ -20,6 +21,8 @@ and the run log's last lines on stderr when the run did not end "done".
 Usage: import-acdlink.py --bin BIN --work DIR --folder FOLDER --from YYYY-MM-DD --to YYYY-MM-DD
                          [--map-queues N] [--first-split 1001] [--timeout S] [--perf-record OUT]
                          [--callgrind OUT]
+       import-acdlink.py ... --odbc-connstr CS --odbc-user U --odbc-sql SQL (instead of --folder;
+                         the password comes from $ACDLINK_BENCH_ODBC_PASSWORD)
 --perf-record / --callgrind run the daemon under `perf record` (DWARF call graphs) / callgrind
 (profiling only: the times are then not comparable).
 """
@@ -176,7 +179,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--folder", required=True)
+    ap.add_argument("--folder")
+    ap.add_argument("--odbc-connstr")
+    ap.add_argument("--odbc-user")
+    ap.add_argument("--odbc-sql")
     ap.add_argument("--from", dest="from_", required=True)
     ap.add_argument("--to", required=True)
     ap.add_argument("--time-zone", default="Europe/Berlin")
@@ -186,6 +192,8 @@ def main():
     ap.add_argument("--perf-record")
     ap.add_argument("--callgrind")
     a = ap.parse_args()
+    if bool(a.folder) == bool(a.odbc_connstr):
+        sys.exit("give either --folder or --odbc-connstr (with --odbc-sql)")
 
     data = os.path.join(a.work, "acdlink-data")
     os.makedirs(data, exist_ok=True)
@@ -227,16 +235,24 @@ def main():
         login = api.request("POST", "/api/v1/auth/login",
                             {"username": USER, "password": PASSWORD})
         api.csrf = login["csrf_token"]
-        src = api.request("POST", "/api/v1/sources", {
-            "name": "bench CMS splits", "kind": "csv", "time_zone": a.time_zone,
-            "settings": {
-                "csv": {"folder": os.path.abspath(a.folder), "pattern": "*.csv",
-                        "separator": ";", "date_order": "dmy"},
-                "columns": {"queue": "Split", "date": "Date", "time": "Time"},
-                "metrics": {"offered": "CallsOffered", "handled": "ACDCalls",
-                            "abandoned": "AbnCalls", "aht": "AHT", "asa": "ASA",
-                            "service_level": "ServiceLevel"},
-            }}, ok=(201,))
+        if a.odbc_connstr:
+            source = {
+                "name": "bench ODBC intervals", "kind": "odbc", "time_zone": a.time_zone,
+                "password": os.environ.get("ACDLINK_BENCH_ODBC_PASSWORD", ""),
+                "settings": {"odbc": {"connection_string": a.odbc_connstr,
+                                      "user": a.odbc_user or "", "sql": a.odbc_sql}}}
+        else:
+            source = {
+                "name": "bench CMS splits", "kind": "csv", "time_zone": a.time_zone,
+                "settings": {
+                    "csv": {"folder": os.path.abspath(a.folder), "pattern": "*.csv",
+                            "separator": ";", "date_order": "dmy"},
+                    "columns": {"queue": "Split", "date": "Date", "time": "Time"},
+                    "metrics": {"offered": "CallsOffered", "handled": "ACDCalls",
+                                "abandoned": "AbnCalls", "aht": "AHT", "asa": "ASA",
+                                "service_level": "ServiceLevel"},
+                }}
+        src = api.request("POST", "/api/v1/sources", source, ok=(201,))
         t_map = time.monotonic()
         for q in range(a.map_queues):
             split = str(a.first_split + q)
