@@ -66,6 +66,7 @@ struct csv_reader {
     int eof;
     int fatal; /* sticky ACDL_E* code once reading cannot go on */
     char fatal_reason[CSV_REASON_MAX]; /* why, when more can be said than the code's text */
+    char fatal_detail[16];             /* "LE" or "BE" for a UTF-16 file read as UTF-8 */
 
     /* position */
     uint64_t line;  /* physical line at pos */
@@ -100,6 +101,9 @@ struct pstate {
     size_t err_off;
     int err_unterminated; /* the error is an unterminated quote (resynchronise) */
     char reason[CSV_REASON_MAX];
+    const char *code; /* the reason's message code, see struct csv_error */
+    uint64_t n;
+    char detail[16];
 };
 
 enum { P_DONE, P_MORE, P_TOOBIG, P_NOMEM };
@@ -530,6 +534,9 @@ static void error_set(const struct csv_reader *r, struct csv_error *err, uint64_
     if (!err) {
         return;
     }
+    err->code = NULL;
+    err->n = err->m = 0;
+    err->detail[0] = '\0';
     err->record = record;
     err->line = line;
     err->column = col;
@@ -538,11 +545,27 @@ static void error_set(const struct csv_reader *r, struct csv_error *err, uint64_
              col, reason);
 }
 
-static void perr(struct pstate *ps, size_t off, const char *reason)
+/* Sets the message code of the error error_set() just wrote. */
+static void error_code(struct csv_error *err, const char *code, uint64_t n, uint64_t m,
+                       const char *detail)
+{
+    if (err) {
+        err->code = code;
+        err->n = n;
+        err->m = m;
+        snprintf(err->detail, sizeof(err->detail), "%s", detail ? detail : "");
+    }
+}
+
+static void perr(struct pstate *ps, size_t off, const char *code, uint64_t n, const char *detail,
+                 const char *reason)
 {
     if (!ps->has_err) {
         ps->has_err = 1;
         ps->err_off = off;
+        ps->code = code;
+        ps->n = n;
+        snprintf(ps->detail, sizeof(ps->detail), "%s", detail ? detail : "");
         snprintf(ps->reason, sizeof(ps->reason), "%s", reason);
     }
 }
@@ -605,15 +628,17 @@ static size_t high_byte(const struct csv_reader *r, struct pstate *ps, const uns
         return 0;
     }
     if (!ps->has_err) {
+        char byte[8];
+        snprintf(byte, sizeof(byte), "0x%02X", (unsigned)p[0]);
         if (r->utf16) {
             snprintf(why, sizeof(why),
                      "invalid UTF-16 (an unpaired surrogate or a cut-off "
                      "character)");
         } else {
-            snprintf(why, sizeof(why), "invalid UTF-8 (byte 0x%02X; is the file Windows-1252?)",
-                     (unsigned)p[0]);
+            snprintf(why, sizeof(why), "invalid UTF-8 (byte %s; is the file Windows-1252?)", byte);
         }
-        perr(ps, (size_t)(p - r->buf), why);
+        perr(ps, (size_t)(p - r->buf), r->utf16 ? "csv.utf16_invalid" : "csv.utf8_invalid", 0, byte,
+             why);
     }
     return 1;
 }
@@ -635,7 +660,7 @@ static const unsigned char *scan_plain(const struct csv_reader *r, struct pstate
             return p;
         }
         if (*p == 0) {
-            perr(ps, (size_t)(p - r->buf), "NUL byte");
+            perr(ps, (size_t)(p - r->buf), "csv.nul_byte", 0, NULL, "NUL byte");
             p++;
         } else {
             size_t n = high_byte(r, ps, p, end, copy);
@@ -788,7 +813,7 @@ static int parse(struct csv_reader *r, struct pstate *ps)
                     }
                     q++;
                 } else if (*q == 0) {
-                    perr(ps, (size_t)(q - buf), "NUL byte");
+                    perr(ps, (size_t)(q - buf), "csv.nul_byte", 0, NULL, "NUL byte");
                     q++;
                 } else {
                     size_t n = high_byte(r, ps, q, end, &copy);
@@ -807,7 +832,8 @@ static int parse(struct csv_reader *r, struct pstate *ps)
                 }
                 if (q == end) {
                     /* unterminated: the record ends with the input */
-                    perr(ps, (size_t)(fs - buf), "unterminated quoted field");
+                    perr(ps, (size_t)(fs - buf), "csv.unterminated_quote", 0, NULL,
+                         "unterminated quoted field");
                     ps->err_unterminated = 1;
                     ps->content_end = ps->end = r->len;
                     return P_DONE;
@@ -822,14 +848,14 @@ static int parse(struct csv_reader *r, struct pstate *ps)
                 return P_MORE;
             }
             if (p < end && !(cls[*p] & (CL_SEP | CL_CR | CL_LF))) {
-                char why[CSV_REASON_MAX];
+                char why[CSV_REASON_MAX], what[16];
                 if (*p >= 0x21 && *p < 0x7F) {
-                    snprintf(why, sizeof(why), "unexpected '%c' after the closing quote", *p);
+                    snprintf(what, sizeof(what), "'%c'", *p);
                 } else {
-                    snprintf(why, sizeof(why), "unexpected byte 0x%02X after the closing quote",
-                             (unsigned)*p);
+                    snprintf(what, sizeof(what), "byte 0x%02X", (unsigned)*p);
                 }
-                perr(ps, (size_t)(p - buf), why);
+                snprintf(why, sizeof(why), "unexpected %s after the closing quote", what);
+                perr(ps, (size_t)(p - buf), "csv.after_quote", 0, what, why);
                 p = scan_plain(r, ps, p, end, &copy);
                 if (!p) {
                     return P_MORE;
@@ -868,7 +894,7 @@ static int parse(struct csv_reader *r, struct pstate *ps)
         } else if (!ps->has_err) {
             char why[CSV_REASON_MAX];
             snprintf(why, sizeof(why), "more than %zu fields", r->o.max_fields);
-            perr(ps, (size_t)(fs - buf), why);
+            perr(ps, (size_t)(fs - buf), "csv.too_many_fields", r->o.max_fields, NULL, why);
         }
         if (p == end) {
             ps->content_end = ps->end = r->len;
@@ -897,6 +923,11 @@ static int read_record(struct csv_reader *r, struct csv_error *err, uint64_t num
                       r->fatal_reason[0]        ? r->fatal_reason
                       : r->fatal == ACDL_ENOMEM ? "out of memory"
                                                 : "the file cannot be read");
+            error_code(err,
+                       r->fatal_reason[0]        ? "csv.utf16_bom"
+                       : r->fatal == ACDL_ENOMEM ? "err.enomem"
+                                                 : "csv.unreadable",
+                       0, 0, r->fatal_detail);
             return r->fatal;
         }
         if (r->pos == r->len || (!r->bom_done && r->len - r->pos < 3 && !r->eof)) {
@@ -919,6 +950,7 @@ static int read_record(struct csv_reader *r, struct csv_error *err, uint64_t num
             } else if (!r->utf16 && end - p >= 2 &&
                        ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF))) {
                 int le = p[0] == 0xFF;
+                snprintf(r->fatal_detail, sizeof(r->fatal_detail), "%s", le ? "LE" : "BE");
                 snprintf(r->fatal_reason, sizeof(r->fatal_reason),
                          "the file is UTF-16 %s (it starts with the byte-order mark %s): set the "
                          "encoding to utf-16%s, or export it as UTF-8",
@@ -1000,6 +1032,7 @@ static int read_record(struct csv_reader *r, struct csv_error *err, uint64_t num
             char why[CSV_REASON_MAX];
             snprintf(why, sizeof(why), "record longer than %zu bytes", r->o.max_record);
             error_set(r, err, number, r->line, 1, why);
+            error_code(err, "csv.record_too_long", r->o.max_record, 0, NULL);
             r->nfields = 0;
             r->skip_left = 1; /* resynchronise after the record's first line */
             return ACDL_ETOOBIG;
@@ -1009,6 +1042,7 @@ static int read_record(struct csv_reader *r, struct csv_error *err, uint64_t num
             size_t ls;
             locate(r, r->pos, r->line, ps->err_off, &el, &ec, &ls);
             error_set(r, err, number, el, ec, ps->reason);
+            error_code(err, ps->code, ps->n, 0, ps->detail);
             r->nfields = 0;
             if (ps->err_unterminated) {
                 /* resynchronise after the line with the opening quote */
@@ -1040,6 +1074,7 @@ int csv_header_read(struct csv_reader *r, struct csv_error *err)
     if (rc == CSV_END) {
         r->header_done = 1;
         error_set(r, err, 0, r->line, 1, "no header line");
+        error_code(err, "csv.no_header", 0, 0, NULL);
         return ACDL_ENOTFOUND;
     }
     if (rc != CSV_RECORD) {
@@ -1120,6 +1155,7 @@ int csv_next(struct csv_reader *r, struct csv_record *rec, struct csv_error *err
             snprintf(why, sizeof(why), "%zu field%s, the header has %zu", n, n == 1 ? "" : "s",
                      r->nhdr);
             error_set(r, err, r->nrec, el, ec, why);
+            error_code(err, "csv.field_count", n, r->nhdr, NULL);
             return ACDL_EINVAL;
         }
     }

@@ -123,6 +123,11 @@ struct csv_error {
     char reason[CSV_REASON_MAX];   /* e.g. "unterminated quoted field" */
     char message[CSV_MESSAGE_MAX]; /* "NAME:LINE:COLUMN: REASON", e.g.
                                     * "orders.csv:17:23: unterminated quoted field" */
+    /* the reason as a message code (static, e.g. "csv.field_count") and its parameters: n and
+     * m are counts or limits, detail a byte or a variant ("0x00", "'x'", "LE") */
+    const char *code;
+    uint64_t n, m;
+    char detail[16];
 };
 
 /* A data source for csv_open_stream: reads up to cap (>= 1) bytes into buf and sets *got;

@@ -10,19 +10,28 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/why.h"
 
 #include "platform/printf.h"
 
-static int fail(char *why, size_t whysz, const char *fmt, ...) ACDL_PRINTF(3, 4);
+/* Writes the reason into why and notes its message code and parameters (stolen; code NULL:
+ * a reason of the configuration, which has no code) for whoever shows it (core/why.h). */
+static int fail(char *why, size_t whysz, const char *code, json_t *params, const char *fmt, ...)
+    ACDL_PRINTF(5, 6);
 
-static int fail(char *why, size_t whysz, const char *fmt, ...)
+static int fail(char *why, size_t whysz, const char *code, json_t *params, const char *fmt, ...)
 {
     if (why && whysz) {
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(why, whysz, fmt, ap);
         va_end(ap);
+        if (code) {
+            why_note(why, code, params);
+            params = NULL;
+        }
     }
+    json_decref(params);
     return ACDL_EINVAL;
 }
 
@@ -94,10 +103,10 @@ static size_t count_digits(const char *s, size_t len, size_t i)
 static int check_sign(const char *s, size_t len, char *why, size_t whysz)
 {
     if (len == 0) {
-        return fail(why, whysz, "empty");
+        return fail(why, whysz, "dt.empty", NULL, "empty");
     }
     if (s[0] == '+' || s[0] == '-') {
-        return fail(why, whysz, "sign not allowed");
+        return fail(why, whysz, "dt.sign", NULL, "sign not allowed");
     }
     return ACDL_OK;
 }
@@ -137,11 +146,12 @@ static int year_from(long long v, int ndigits, int *year, char *why, size_t whys
         return ACDL_OK;
     }
     if (ndigits != 4) {
-        return fail(why, whysz, "year with %d digit%s (use 2 or 4)", ndigits,
-                    ndigits == 1 ? "" : "s");
+        return fail(why, whysz, "dt.year_digits", json_pack("{s:i}", "n", ndigits),
+                    "year with %d digit%s (use 2 or 4)", ndigits, ndigits == 1 ? "" : "s");
     }
     if (v < 1900) {
-        return fail(why, whysz, "year %04lld out of range", v);
+        return fail(why, whysz, "dt.year_range", json_pack("{s:I}", "year", (json_int_t)v),
+                    "year %04lld out of range", v);
     }
     *year = (int)v;
     return ACDL_OK;
@@ -151,15 +161,19 @@ static int date_check(int y, int m, int d, struct datetime_date *out, char *why,
 {
     int dim;
     if (m < 1 || m > 12) {
-        return fail(why, whysz, "month %d out of range", m);
+        return fail(why, whysz, "dt.month_range", json_pack("{s:i}", "month", m),
+                    "month %d out of range", m);
     }
     dim = datetime_days_in_month(y, m);
     if (d < 1 || d > dim) {
         if (d >= 1 && d <= 31) {
-            return fail(why, whysz, "day %d out of range (%s %d has %d days)", d,
-                        month_names[m - 1], y, dim);
+            return fail(
+                why, whysz, "dt.day_range_month",
+                json_pack("{s:i, s:i, s:i, s:i}", "day", d, "month", m, "year", y, "days", dim),
+                "day %d out of range (%s %d has %d days)", d, month_names[m - 1], y, dim);
         }
-        return fail(why, whysz, "day %d out of range", d);
+        return fail(why, whysz, "dt.day_range", json_pack("{s:i}", "day", d), "day %d out of range",
+                    d);
     }
     out->year = y;
     out->month = m;
@@ -202,7 +216,8 @@ static int date_packed(const char *s, size_t len, enum datetime_order order,
     size_t i = 0;
     long long a, b, c;
     if (len != 6 && len != 8) {
-        return fail(why, whysz, "%zu digits: a date without separators has 6 or 8", len);
+        return fail(why, whysz, "dt.packed_digits", json_pack("{s:I}", "n", (json_int_t)len),
+                    "%zu digits: a date without separators has 6 or 8", len);
     }
     if (order == DATETIME_YMD) {
         a = read_digits(s, len, &i, yd, &nd); /* year */
@@ -234,7 +249,7 @@ static int date_parse(const char *s, size_t len, enum datetime_order order,
         return rc0;
     }
     if (order != DATETIME_DMY && order != DATETIME_MDY && order != DATETIME_YMD) {
-        return fail(why, whysz, "unknown date order");
+        return fail(why, whysz, NULL, NULL, "unknown date order");
     }
     if (count_digits(s, len, 0) == len) {
         return date_packed(s, len, order, out, why, whysz);
@@ -243,42 +258,50 @@ static int date_parse(const char *s, size_t len, enum datetime_order order,
         if (k > 0) {
             if (i >= len || (s[i] != '.' && s[i] != '/' && s[i] != '-')) {
                 describe(s, len, i, what, sizeof(what));
-                return fail(why, whysz, "expected '.', '/' or '-' in the date, found %s", what);
+                return fail(why, whysz, "dt.date_sep", json_pack("{s:s}", "found", what),
+                            "expected '.', '/' or '-' in the date, found %s", what);
             }
             if (k == 1) {
                 sep = s[i];
             } else if (s[i] != sep) {
-                return fail(why, whysz, "mixed date separators '%c' and '%c'", sep, s[i]);
+                return fail(why, whysz, "dt.date_sep_mixed",
+                            json_pack("{s:s%, s:s%}", "a", &sep, (size_t)1, "b", &s[i], (size_t)1),
+                            "mixed date separators '%c' and '%c'", sep, s[i]);
             }
             i++;
         }
         if (count_digits(s, len, i) > 4) {
-            return fail(why, whysz, "too many digits in the date");
+            return fail(why, whysz, "dt.date_digits", NULL, "too many digits in the date");
         }
         part[k] = read_digits(s, len, &i, 4, &nd[k]);
         if (nd[k] == 0) {
             describe(s, len, i, what, sizeof(what));
-            return fail(why, whysz, "expected a digit in the date, found %s", what);
+            return fail(why, whysz, "dt.date_digit", json_pack("{s:s}", "found", what),
+                        "expected a digit in the date, found %s", what);
         }
     }
     if (i < len) {
         describe(s, len, i, what, sizeof(what));
-        return fail(why, whysz, "unexpected %s after the date", what);
+        return fail(why, whysz, "dt.after_date", json_pack("{s:s}", "found", what),
+                    "unexpected %s after the date", what);
     }
     if (nd[0] == 4) {
         order = DATETIME_YMD; /* 2026-03-15 is unambiguous */
     }
     if (order == DATETIME_YMD) {
         if (nd[1] > 2 || nd[2] > 2) {
-            return fail(why, whysz, "too many digits for the %s", nd[1] > 2 ? "month" : "day");
+            return fail(why, whysz, "dt.part_digits",
+                        json_pack("{s:s}", "part", nd[1] > 2 ? "month" : "day"),
+                        "too many digits for the %s", nd[1] > 2 ? "month" : "day");
         }
         rc = year_from(part[0], nd[0], &year, why, whysz);
         return rc ? rc : date_check(year, (int)part[1], (int)part[2], out, why, whysz);
     }
     if (nd[0] > 2 || nd[1] > 2) {
         int day_first = order == DATETIME_DMY;
-        return fail(why, whysz, "too many digits for the %s",
-                    (nd[0] > 2) == day_first ? "day" : "month");
+        return fail(why, whysz, "dt.part_digits",
+                    json_pack("{s:s}", "part", (nd[0] > 2) == day_first ? "day" : "month"),
+                    "too many digits for the %s", (nd[0] > 2) == day_first ? "day" : "month");
     }
     rc = year_from(part[2], nd[2], &year, why, whysz);
     if (rc) {
@@ -303,21 +326,27 @@ static int time_finish(long long h, long long mi, long long sec, int ms, int amp
 {
     if (ampm) {
         if (h < 1 || h > 12) {
-            return fail(why, whysz, "hour %lld out of range for %s (1 to 12)", h,
-                        ampm == 1 ? "AM" : "PM");
+            return fail(
+                why, whysz, "dt.hour_ampm",
+                json_pack("{s:I, s:s}", "hour", (json_int_t)h, "ampm", ampm == 1 ? "AM" : "PM"),
+                "hour %lld out of range for %s (1 to 12)", h, ampm == 1 ? "AM" : "PM");
         }
         h = h % 12 + (ampm == 2 ? 12 : 0);
     } else if (h > 24) {
-        return fail(why, whysz, "hour %lld out of range", h);
+        return fail(why, whysz, "dt.hour_range", json_pack("{s:I}", "hour", (json_int_t)h),
+                    "hour %lld out of range", h);
     }
     if (mi > 59) {
-        return fail(why, whysz, "minute %lld out of range", mi);
+        return fail(why, whysz, "dt.minute_range", json_pack("{s:I}", "minute", (json_int_t)mi),
+                    "minute %lld out of range", mi);
     }
     if (sec > 59) {
-        return fail(why, whysz, "second %lld out of range", sec);
+        return fail(why, whysz, "dt.second_range", json_pack("{s:I}", "second", (json_int_t)sec),
+                    "second %lld out of range", sec);
     }
     if (h == 24 && (mi || sec || ms)) {
-        return fail(why, whysz, "after 24:00 (only 24:00 itself may end a day)");
+        return fail(why, whysz, "dt.after_24", NULL,
+                    "after 24:00 (only 24:00 itself may end a day)");
     }
     out->hour = (int)h;
     out->minute = (int)mi;
@@ -359,10 +388,11 @@ static int read_fraction_ms(const char *s, size_t len, size_t *i, int *ms, char 
     size_t nd = count_digits(s, len, *i + 1);
     long long v = 0;
     if (nd == 0) {
-        return fail(why, whysz, "expected a digit after '%c'", s[*i]);
+        return fail(why, whysz, "dt.digit_after", json_pack("{s:s%}", "char", &s[*i], (size_t)1),
+                    "expected a digit after '%c'", s[*i]);
     }
     if (nd > 9) {
-        return fail(why, whysz, "too many digits in the fraction");
+        return fail(why, whysz, "dt.fraction_digits", NULL, "too many digits in the fraction");
     }
     for (size_t k = 0; k < 3; k++) {
         v = v * 10 + (k < nd ? s[*i + 1 + k] - '0' : 0);
@@ -381,19 +411,22 @@ static int time_decimal(const char *s, size_t len, int ampm, struct datetime_tim
     long long h = read_digits(s, len, &i, 2, &nd), frac = 0, scale = 1, secs;
     char what[16] = "";
     if (i < len && is_digit(s[i])) {
-        return fail(why, whysz, "too many digits for the hour");
+        return fail(why, whysz, "dt.part_digits", json_pack("{s:s}", "part", "hour"),
+                    "too many digits for the hour");
     }
     if (i >= len || (s[i] != '.' && s[i] != ',')) {
         describe(s, len, i, what, sizeof(what));
-        return fail(why, whysz, "expected ':' after the hour, found %s", what);
+        return fail(why, whysz, "dt.colon_after_hour", json_pack("{s:s}", "found", what),
+                    "expected ':' after the hour, found %s", what);
     }
     nf = count_digits(s, len, i + 1);
     if (nf == 0 || nf > 6) {
-        return fail(why, whysz, "expected 1 to 6 digits after '%c'", s[i]);
+        return fail(why, whysz, "dt.fraction_after", json_pack("{s:s%}", "char", &s[i], (size_t)1),
+                    "expected 1 to 6 digits after '%c'", s[i]);
     }
     if (s[i] == ',' && nf == 3 && nd > 0) {
-        return fail(why, whysz, "ambiguous '%.*s' (thousands separator or decimal comma?)",
-                    (int)len, s);
+        return fail(why, whysz, "dt.ambiguous", json_pack("{s:s%}", "value", s, len),
+                    "ambiguous '%.*s' (thousands separator or decimal comma?)", (int)len, s);
     }
     for (size_t k = 0; k < nf; k++) {
         frac = frac * 10 + (s[i + 1 + k] - '0');
@@ -402,19 +435,23 @@ static int time_decimal(const char *s, size_t len, int ampm, struct datetime_tim
     i += 1 + nf;
     if (i < len) {
         describe(s, len, i, what, sizeof(what));
-        return fail(why, whysz, "unexpected %s after the time", what);
+        return fail(why, whysz, "dt.after_time", json_pack("{s:s}", "found", what),
+                    "unexpected %s after the time", what);
     }
     /* whole seconds, rounded */
     secs = h * 3600 + (frac * 3600 * 2 + scale) / (2 * scale);
     if (ampm) {
         if (h < 1 || h > 12 || secs >= 13 * 3600) {
-            return fail(why, whysz, "hour %lld out of range for %s (1 to 12)", h,
-                        ampm == 1 ? "AM" : "PM");
+            return fail(
+                why, whysz, "dt.hour_ampm",
+                json_pack("{s:I, s:s}", "hour", (json_int_t)h, "ampm", ampm == 1 ? "AM" : "PM"),
+                "hour %lld out of range for %s (1 to 12)", h, ampm == 1 ? "AM" : "PM");
         }
         return time_finish(secs / 3600, secs / 60 % 60, secs % 60, 0, ampm, out, why, whysz);
     }
     if (secs > 24 * 3600) {
-        return fail(why, whysz, "hour %lld out of range", h);
+        return fail(why, whysz, "dt.hour_range", json_pack("{s:I}", "hour", (json_int_t)h),
+                    "hour %lld out of range", h);
     }
     return time_finish(secs / 3600, secs / 60 % 60, secs % 60, 0, 0, out, why, whysz);
 }
@@ -432,16 +469,19 @@ static int time_parse(const char *s, size_t len, unsigned flags, struct datetime
     }
     ampm = strip_ampm(s, &len);
     if (len == 0) {
-        return fail(why, whysz, "expected a time before AM/PM");
+        return fail(why, whysz, "dt.time_before_ampm", NULL, "expected a time before AM/PM");
     }
     ndig = count_digits(s, len, 0);
     if (ndig == len) {
         /* digits only: HMM, HHMM, HMMSS, HHMMSS */
         if (len < 3) {
-            return fail(why, whysz, "expected ':' after the hour");
+            return fail(why, whysz, "dt.colon_after_hour_plain", NULL,
+                        "expected ':' after the hour");
         }
         if (len > 6) {
-            return fail(why, whysz, "%zu digits: a time without ':' has 3 to 6", len);
+            return fail(why, whysz, "dt.packed_time_digits",
+                        json_pack("{s:I}", "n", (json_int_t)len),
+                        "%zu digits: a time without ':' has 3 to 6", len);
         }
         h = read_digits(s, len, &i, (len == 3 || len == 5) ? 1 : 2, &nd);
         mi = read_digits(s, len, &i, 2, &nd);
@@ -454,34 +494,44 @@ static int time_parse(const char *s, size_t len, unsigned flags, struct datetime
     }
     if (ndig == 0) {
         describe(s, len, 0, what, sizeof(what));
-        return fail(why, whysz, "expected the hour, found %s", what);
+        return fail(why, whysz, "dt.expected_part",
+                    json_pack("{s:s, s:s}", "part", "hour", "found", what),
+                    "expected the hour, found %s", what);
     }
     if (ndig > 2) {
-        return fail(why, whysz, "too many digits for the hour");
+        return fail(why, whysz, "dt.part_digits", json_pack("{s:s}", "part", "hour"),
+                    "too many digits for the hour");
     }
     h = read_digits(s, len, &i, 2, &nd);
     if (s[i] != ':') {
         describe(s, len, i, what, sizeof(what));
-        return fail(why, whysz, "expected ':' after the hour, found %s", what);
+        return fail(why, whysz, "dt.colon_after_hour", json_pack("{s:s}", "found", what),
+                    "expected ':' after the hour, found %s", what);
     }
     i++;
     if (count_digits(s, len, i) > 2) {
-        return fail(why, whysz, "too many digits for the minute");
+        return fail(why, whysz, "dt.part_digits", json_pack("{s:s}", "part", "minute"),
+                    "too many digits for the minute");
     }
     mi = read_digits(s, len, &i, 2, &nd);
     if (nd == 0) {
         describe(s, len, i, what, sizeof(what));
-        return fail(why, whysz, "expected the minute, found %s", what);
+        return fail(why, whysz, "dt.expected_part",
+                    json_pack("{s:s, s:s}", "part", "minute", "found", what),
+                    "expected the minute, found %s", what);
     }
     if (i < len && s[i] == ':') {
         i++;
         if (count_digits(s, len, i) > 2) {
-            return fail(why, whysz, "too many digits for the second");
+            return fail(why, whysz, "dt.part_digits", json_pack("{s:s}", "part", "second"),
+                        "too many digits for the second");
         }
         sec = read_digits(s, len, &i, 2, &nd);
         if (nd == 0) {
             describe(s, len, i, what, sizeof(what));
-            return fail(why, whysz, "expected the second, found %s", what);
+            return fail(why, whysz, "dt.expected_part",
+                        json_pack("{s:s, s:s}", "part", "second", "found", what),
+                        "expected the second, found %s", what);
         }
         if (i < len && s[i] == '.') {
             rc = read_fraction_ms(s, len, &i, &ms, why, whysz);
@@ -492,7 +542,8 @@ static int time_parse(const char *s, size_t len, unsigned flags, struct datetime
     }
     if (i < len) {
         describe(s, len, i, what, sizeof(what));
-        return fail(why, whysz, "unexpected %s after the time", what);
+        return fail(why, whysz, "dt.after_time", json_pack("{s:s}", "found", what),
+                    "unexpected %s after the time", what);
     }
     return time_finish(h, mi, sec, ms, ampm, out, why, whysz);
 }
@@ -537,18 +588,23 @@ static int strip_offset(const char *s, size_t *len, struct datetime_stamp *out, 
         if (i < n && s[i] == ':') {
             i++;
             if (count_digits(s, n, i) != 2) {
-                return fail(why, whysz, "expected two digits for the offset's minutes");
+                return fail(why, whysz, "dt.offset_minutes", NULL,
+                            "expected two digits for the offset's minutes");
             }
             mm = read_digits(s, n, &i, 2, &d);
         }
     } else {
-        return fail(why, whysz, "expected +HH:MM, +HHMM or +HH as the offset");
+        return fail(why, whysz, "dt.offset_form", NULL,
+                    "expected +HH:MM, +HHMM or +HH as the offset");
     }
     if (i != n) {
-        return fail(why, whysz, "unexpected text after the offset");
+        return fail(why, whysz, "dt.after_offset", NULL, "unexpected text after the offset");
     }
     if (hh > 18 || mm > 59) {
-        return fail(why, whysz, "offset %c%02lld:%02lld out of range", s[k - 1], hh, mm);
+        return fail(why, whysz, "dt.offset_range",
+                    json_pack("{s:s%, s:I, s:I}", "sign", &s[k - 1], (size_t)1, "hours",
+                              (json_int_t)hh, "minutes", (json_int_t)mm),
+                    "offset %c%02lld:%02lld out of range", s[k - 1], hh, mm);
     }
     out->has_offset = 1;
     out->offset_minutes = (int)((hh * 60 + mm) * (s[k - 1] == '-' ? -1 : 1));
@@ -571,7 +627,7 @@ int datetime_parse_stamp(const char *s, size_t len, enum datetime_order order, u
         d++;
     }
     if (d == len) {
-        return fail(why, whysz, "expected a time after the date");
+        return fail(why, whysz, "dt.time_after_date", NULL, "expected a time after the date");
     }
     rc = date_parse(s, d, order, &out->date, why, whysz);
     if (rc) {
@@ -590,10 +646,10 @@ int datetime_parse_stamp(const char *s, size_t len, enum datetime_order order, u
         return rc;
     }
     if (out->has_offset && len && is_blank(s[len - 1])) {
-        return fail(why, whysz, "blank before the offset");
+        return fail(why, whysz, "dt.blank_offset", NULL, "blank before the offset");
     }
     if (len == 0) {
-        return fail(why, whysz, "expected a time after the date");
+        return fail(why, whysz, "dt.time_after_date", NULL, "expected a time after the date");
     }
     rc = time_parse(s, len, flags, &out->time, why, whysz);
     if (rc) {
@@ -614,28 +670,30 @@ static int duration_seconds(const char *s, size_t len, size_t *i, int maxd, long
     long long v = 0, frac = 0;
     int d;
     if ((int)nd > maxd) {
-        return fail(why, whysz, "number too large");
+        return fail(why, whysz, "dt.number_large", NULL, "number too large");
     }
     v = read_digits(s, len, i, maxd, &d);
     if (*i < len && (s[*i] == '.' || s[*i] == ',')) {
         char c = s[*i];
         nf = count_digits(s, len, *i + 1);
         if (nf == 0) {
-            return fail(why, whysz, "expected a digit after '%c'", c);
+            return fail(why, whysz, "dt.digit_after", json_pack("{s:s%}", "char", &c, (size_t)1),
+                        "expected a digit after '%c'", c);
         }
         if (nf > 9) {
-            return fail(why, whysz, "too many digits after '%c'", c);
+            return fail(why, whysz, "dt.digits_after", json_pack("{s:s%}", "char", &c, (size_t)1),
+                        "too many digits after '%c'", c);
         }
         if (c == ',' && nf == 3 && nd > 0) {
-            return fail(why, whysz, "ambiguous '%.*s' (thousands separator or decimal comma?)",
-                        (int)len, s);
+            return fail(why, whysz, "dt.ambiguous", json_pack("{s:s%}", "value", s, len),
+                        "ambiguous '%.*s' (thousands separator or decimal comma?)", (int)len, s);
         }
         for (size_t k = 0; k < 3; k++) { /* milliseconds; finer digits are cut off */
             frac = frac * 10 + (k < nf ? s[*i + 1 + k] - '0' : 0);
         }
         *i += 1 + nf;
     } else if (nd == 0) {
-        return fail(why, whysz, "expected a number");
+        return fail(why, whysz, "dt.expected_number", NULL, "expected a number");
     }
     *ms = v * 1000 + frac;
     return ACDL_OK;
@@ -660,7 +718,8 @@ int datetime_parse_duration(const char *s, size_t len, int64_t *ms, char *why, s
         }
         if (i < len) {
             describe(s, len, i, what, sizeof(what));
-            return fail(why, whysz, "unexpected %s in the duration", what);
+            return fail(why, whysz, "dt.in_duration", json_pack("{s:s}", "found", what),
+                        "unexpected %s in the duration", what);
         }
         *ms = v;
         return ACDL_OK;
@@ -671,7 +730,7 @@ int datetime_parse_duration(const char *s, size_t len, int64_t *ms, char *why, s
         size_t after = i + nd;
         int last = after >= len || s[after] != ':';
         if (n == 3) {
-            return fail(why, whysz, "too many ':' in the duration");
+            return fail(why, whysz, "dt.duration_colons", NULL, "too many ':' in the duration");
         }
         if (last) {
             long long v = 0;
@@ -680,41 +739,49 @@ int datetime_parse_duration(const char *s, size_t len, int64_t *ms, char *why, s
                 break;
             }
             if (nd == 0 || nd > 2) {
-                return fail(why, whysz, "expected 2 digits for the seconds");
+                return fail(why, whysz, "dt.two_digits", json_pack("{s:s}", "part", "second"),
+                            "expected 2 digits for the seconds");
             }
             rc = duration_seconds(s, len, &i, 2, &v, why, whysz);
             if (rc) {
                 return rc;
             }
             if (v >= 60000) {
-                return fail(why, whysz, "seconds %lld out of range", v / 1000);
+                return fail(why, whysz, "dt.second_range",
+                            json_pack("{s:I}", "second", (json_int_t)(v / 1000)),
+                            "seconds %lld out of range", v / 1000);
             }
             part[n++] = v;
             break;
         }
         if (nd == 0) {
             describe(s, len, i, what, sizeof(what));
-            return fail(why, whysz, "expected a digit in the duration, found %s", what);
+            return fail(why, whysz, "dt.duration_digit", json_pack("{s:s}", "found", what),
+                        "expected a digit in the duration, found %s", what);
         }
         if (n == 0 && nd > 9) {
-            return fail(why, whysz, "number too large");
+            return fail(why, whysz, "dt.number_large", NULL, "number too large");
         }
         if (n > 0 && nd > 2) {
-            return fail(why, whysz, "expected 2 digits for the minutes");
+            return fail(why, whysz, "dt.two_digits", json_pack("{s:s}", "part", "minute"),
+                        "expected 2 digits for the minutes");
         }
         part[n++] = read_digits(s, len, &i, 9, &d);
         i++; /* the ':' */
     }
     if (i < len) {
         describe(s, len, i, what, sizeof(what));
-        return fail(why, whysz, "unexpected %s in the duration", what);
+        return fail(why, whysz, "dt.in_duration", json_pack("{s:s}", "found", what),
+                    "unexpected %s in the duration", what);
     }
     if (n < 2) {
-        return fail(why, whysz, "expected MM:SS or H:MM:SS");
+        return fail(why, whysz, "dt.duration_form", NULL, "expected MM:SS or H:MM:SS");
     }
     if (n == 3) {
         if (part[1] > 59) {
-            return fail(why, whysz, "minutes %lld out of range", part[1]);
+            return fail(why, whysz, "dt.minute_range",
+                        json_pack("{s:I}", "minute", (json_int_t)part[1]),
+                        "minutes %lld out of range", part[1]);
         }
         total = part[0] * 3600000 + part[1] * 60000 + part[2];
     } else {
@@ -783,14 +850,14 @@ int datetime_format_compile(struct datetime_format *f, const char *fmt, char *wh
     size_t i = 0, flen;
     memset(f, 0, sizeof(*f));
     if (!fmt || !*fmt) {
-        return fail(why, whysz, "empty format");
+        return fail(why, whysz, NULL, NULL, "empty format");
     }
     flen = strlen(fmt);
     while (i < flen) {
         size_t k;
         char c = fmt[i];
         if (f->n == DATETIME_FORMAT_MAX) {
-            return fail(why, whysz, "format too long");
+            return fail(why, whysz, NULL, NULL, "format too long");
         }
         for (k = 0; k < sizeof(toks) / sizeof(toks[0]); k++) {
             size_t tl = strlen(toks[k].text);
@@ -806,7 +873,8 @@ int datetime_format_compile(struct datetime_format *f, const char *fmt, char *wh
             int dup =
                 kind == T_YEAR4 || kind == T_YEAR2 ? seen[T_YEAR4] || seen[T_YEAR2] : seen[kind];
             if (dup) {
-                return fail(why, whysz, "the %s appears twice in the format", tok_names[kind]);
+                return fail(why, whysz, NULL, NULL, "the %s appears twice in the format",
+                            tok_names[kind]);
             }
             seen[kind] = 1;
             f->item[f->n].kind = (unsigned char)kind;
@@ -826,11 +894,11 @@ int datetime_format_compile(struct datetime_format *f, const char *fmt, char *wh
                 } else if (c == 'Y' || c == 'D') {
                     hint = " (dates use yyyy, mm, dd)";
                 }
-                return fail(why, whysz, "unknown token '%c' in the format%s; %s", c, hint,
-                            DATETIME_TOKENS);
+                return fail(why, whysz, NULL, NULL, "unknown token '%c' in the format%s; %s", c,
+                            hint, DATETIME_TOKENS);
             }
         } else if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7F) {
-            return fail(why, whysz, "unexpected byte 0x%02X in the format",
+            return fail(why, whysz, NULL, NULL, "unexpected byte 0x%02X in the format",
                         (unsigned)(unsigned char)c);
         }
         if (is_blank(c)) {
@@ -857,15 +925,16 @@ int datetime_format_compile(struct datetime_format *f, const char *fmt, char *wh
     f->has_date = seen[T_YEAR4] || seen[T_YEAR2] || seen[T_MONTH] || seen[T_DAY];
     f->has_time = seen[T_HOUR] || seen[T_MINUTE] || seen[T_SECOND] || seen[T_AMPM];
     if (f->has_date && !((seen[T_YEAR4] || seen[T_YEAR2]) && seen[T_MONTH] && seen[T_DAY])) {
-        return fail(why, whysz, "the format's date needs a year, a month and a day");
+        return fail(why, whysz, NULL, NULL, "the format's date needs a year, a month and a day");
     }
     if (f->has_time && !(seen[T_HOUR] && seen[T_MINUTE])) {
-        return fail(why, whysz,
+        return fail(why, whysz, NULL, NULL,
                     "the format's time needs an hour (HH, H, hh, h) and minutes (MM, or mm after "
                     "the hour)");
     }
     if (!f->has_date && !f->has_time) {
-        return fail(why, whysz, "the format has no date or time tokens; %s", DATETIME_TOKENS);
+        return fail(why, whysz, NULL, NULL, "the format has no date or time tokens; %s",
+                    DATETIME_TOKENS);
     }
     return ACDL_OK;
 }
@@ -899,10 +968,14 @@ int datetime_parse_format(const struct datetime_format *f, const char *s, size_t
                     snprintf(want, sizeof(want), "a blank");
                 }
                 if (prev >= 0) {
-                    return fail(why, whysz, "expected %s after the %s, found %s", want,
-                                tok_names[prev], what);
+                    return fail(why, whysz, "dt.expected_after",
+                                json_pack("{s:s, s:s, s:s}", "want", want, "part", tok_names[prev],
+                                          "found", what),
+                                "expected %s after the %s, found %s", want, tok_names[prev], what);
                 }
-                return fail(why, whysz, "expected %s, found %s", want, what);
+                return fail(why, whysz, "dt.expected",
+                            json_pack("{s:s, s:s}", "want", want, "found", what),
+                            "expected %s, found %s", want, what);
             }
             if (kind == T_LIT) {
                 i++;
@@ -926,7 +999,8 @@ int datetime_parse_format(const struct datetime_format *f, const char *s, size_t
                 ampm = 2;
             } else {
                 describe(s, len, i, what, sizeof(what));
-                return fail(why, whysz, "expected AM or PM, found %s", what);
+                return fail(why, whysz, "dt.expected_ampm", json_pack("{s:s}", "found", what),
+                            "expected AM or PM, found %s", what);
             }
             i += n;
             prev = kind;
@@ -938,19 +1012,26 @@ int datetime_parse_format(const struct datetime_format *f, const char *s, size_t
                 (avail > (size_t)maxw && !(k + 1 < f->n && tok_numeric(f->item[k + 1].kind)))) {
                 if (nd == 0) {
                     describe(s, len, i, what, sizeof(what));
-                    return fail(why, whysz, "expected the %s, found %s", tok_names[kind], what);
+                    return fail(why, whysz, "dt.expected_part",
+                                json_pack("{s:s, s:s}", "part", tok_names[kind], "found", what),
+                                "expected the %s, found %s", tok_names[kind], what);
                 }
                 if (nd < minw) {
-                    return fail(why, whysz, "expected %d digits for the %s", minw, tok_names[kind]);
+                    return fail(why, whysz, "dt.min_digits",
+                                json_pack("{s:i, s:s}", "n", minw, "part", tok_names[kind]),
+                                "expected %d digits for the %s", minw, tok_names[kind]);
                 }
-                return fail(why, whysz, "too many digits for the %s", tok_names[kind]);
+                return fail(why, whysz, "dt.part_digits",
+                            json_pack("{s:s}", "part", tok_names[kind]),
+                            "too many digits for the %s", tok_names[kind]);
             }
             prev = kind;
         }
     }
     if (i < len) {
         describe(s, len, i, what, sizeof(what));
-        return fail(why, whysz, "unexpected %s at the end", what);
+        return fail(why, whysz, "dt.at_end", json_pack("{s:s}", "found", what),
+                    "unexpected %s at the end", what);
     }
     if (f->has_date) {
         int year = 0;

@@ -24,6 +24,29 @@ const char *acdl_strerror(int rc)
     }
 }
 
+const char *acdl_strerror_code(int rc)
+{
+    switch (rc) {
+    case ACDL_OK: return "err.ok";
+    case ACDL_ENOMEM: return "err.enomem";
+    case ACDL_EINVAL: return "err.einval";
+    case ACDL_ENOTFOUND: return "err.enotfound";
+    case ACDL_EEXIST: return "err.eexist";
+    case ACDL_EIO: return "err.eio";
+    case ACDL_EDB: return "err.edb";
+    case ACDL_EAGAIN: return "err.eagain";
+    case ACDL_EPERM: return "err.eperm";
+    case ACDL_EAUTH: return "err.eauth";
+    case ACDL_ETOOBIG: return "err.etoobig";
+    case ACDL_ECONFLICT: return "err.econflict";
+    case ACDL_ECRYPTO: return "err.ecrypto";
+    case ACDL_ENEWER: return "err.enewer";
+    case ACDL_ESTOP: return "err.estop";
+    case ACDL_ENOSPC: return "err.enospc";
+    default: return "err.unknown";
+    }
+}
+
 int acdl_err_http_status(int rc)
 {
     switch (rc) {

@@ -25,6 +25,10 @@ enum acdl_err {
 /* Returns a static, human-readable text for rc (never NULL). */
 const char *acdl_strerror(int rc);
 
+/* Returns the message code of that text ("err.einval"; static, never NULL): the console words
+ * it in the reader's language. */
+const char *acdl_strerror_code(int rc);
+
 /* Returns the HTTP status that best describes rc (200 for ACDL_OK). The retry-later codes
  * (ACDL_EAGAIN, ACDL_ENOSPC, ACDL_ESTOP) give 503, answered with Retry-After. */
 int acdl_err_http_status(int rc);

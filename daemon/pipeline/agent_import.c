@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/why.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/tz.h"
@@ -69,8 +70,10 @@ static int row_end(struct rows *r, const char *agent, size_t alen, struct tz_dat
         size_t n = field(r, r->i_duration, &s);
         int rc = n ? rows_parse_number(r, s, n, &d, why, sizeof(why)) : 1;
         if (rc < 0 || d < 0 || d > 31 * 86400.0) {
-            rows_error(r, "column '%s': %s", r->names[r->i_duration],
-                       rc < 0 ? why : "a duration is from 0 seconds to 31 days");
+            rows_reject_column(
+                r, r->i_duration, 0,
+                rc < 0 ? why
+                       : rows_why("row.duration_range", "a duration is from 0 seconds to 31 days"));
             return ACDL_EINVAL;
         }
         *open = rc == 1;
@@ -105,13 +108,17 @@ static int row_end(struct rows *r, const char *agent, size_t alen, struct tz_dat
         struct tz_date next = day;
         tz_date_add_days(&next, 1);
         if (tz_local_to_utc(r->tz, next, minute, second, TZ_EARLIER, &t) != ACDL_OK) {
-            rows_error(r, "column '%s': %02d:%02d does not exist on the next day",
-                       r->names[r->i_end], minute / 60, minute % 60);
+            char what[64];
+            snprintf(what, sizeof(what), "%02d:%02d does not exist on the next day",
+                     minute / 60 % 100, minute % 60);
+            why_note(what, "row.end_skipped", json_pack("{s:s%}", "time", what, (size_t)5));
+            rows_reject_column(r, r->i_end, 0, what);
             return ACDL_EINVAL;
         }
     }
     if (t < start) {
-        rows_error(r, "column '%s': the state ends before it starts", r->names[r->i_end]);
+        rows_reject_column(r, r->i_end, 0,
+                           rows_why("row.ends_before_start", "the state ends before it starts"));
         return ACDL_EINVAL;
     }
     *end = t;
@@ -152,13 +159,17 @@ static int ai_row(struct rows *r, void *ctx)
     int64_t start = 0, end = 0;
     int minute, second, open = 0;
     if (alen == 0 || alen > 128) {
-        rows_error(r, "column '%s': %s", r->names[r->i_agent],
-                   alen ? "an agent id is at most 128 characters" : "no agent id");
+        rows_reject_column(
+            r, r->i_agent, 0,
+            alen ? rows_why("row.agent_too_long", "an agent id is at most 128 characters")
+                 : rows_why("row.no_agent", "no agent id"));
         return ACDL_OK;
     }
     if (clen == 0 || clen > 128) {
-        rows_error(r, "column '%s': %s", r->names[r->i_activity],
-                   clen ? "an activity code is at most 128 characters" : "no activity code");
+        rows_reject_column(
+            r, r->i_activity, 0,
+            clen ? rows_why("row.activity_too_long", "an activity code is at most 128 characters")
+                 : rows_why("row.no_activity", "no activity code"));
         return ACDL_OK;
     }
     if (r->i_activity_name >= 0) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/why.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/tz.h"
@@ -143,14 +144,14 @@ static int imp_row(struct rows *r, void *ctx)
     char why[160];
     why[0] = '\0'; /* printed after parsers that fail: never unwritten */
     if (m->r.null[m->r.i_queue] || m->r.len[m->r.i_queue] == 0) {
-        rows_error(&m->r, "column '%s': no queue", m->r.names[m->r.i_queue]);
+        rows_reject_column(&m->r, m->r.i_queue, 0, rows_why("row.no_queue", "no queue"));
         return ACDL_OK;
     }
     const char *queue = m->r.val[m->r.i_queue];
     size_t qlen = m->r.len[m->r.i_queue];
     if (qlen > 128) {
-        rows_error(&m->r, "column '%s': queue id longer than 128 characters",
-                   m->r.names[m->r.i_queue]);
+        rows_reject_column(&m->r, m->r.i_queue, 0,
+                           rows_why("row.queue_too_long", "queue id longer than 128 characters"));
         return ACDL_OK;
     }
     rc = rows_time(&m->r, queue, qlen, &day, &utc, &minute, &second);
@@ -164,7 +165,7 @@ static int imp_row(struct rows *r, void *ctx)
     int64_t start;
     int slot, q = -1;
     if (rows_interval(r, day, utc, &start, &slot) != 0) {
-        rows_error(&m->r, "time outside its day's intervals");
+        rows_reject(&m->r, "row.outside_intervals", NULL, "time outside its day's intervals");
         return ACDL_OK;
     }
     int has_name = r->i_qname >= 0 && !r->null[r->i_qname] && r->len[r->i_qname] > 0;
@@ -183,18 +184,21 @@ static int imp_row(struct rows *r, void *ctx)
         int answered = source_cfg_answered(m->r.cfg, m->r.null[ia] ? "" : m->r.val[ia],
                                            m->r.null[ia] ? 0 : m->r.len[ia]);
         if (answered < 0) {
-            rows_error(&m->r,
-                       "column %d '%s': '%.*s' is in neither answered_values nor "
-                       "unanswered_values",
-                       ia + 1, m->r.names[ia], (int)(m->r.len[ia] > 64 ? 64 : m->r.len[ia]),
-                       m->r.val[ia]);
+            char what[200];
+            snprintf(what, sizeof(what),
+                     "'%.*s' is in neither answered_values nor unanswered_values",
+                     (int)(m->r.len[ia] > 64 ? 64 : m->r.len[ia]), m->r.val[ia]);
+            why_note(what, "row.answered_unknown",
+                     json_pack("{s:s%}", "value", m->r.val[ia],
+                               m->r.len[ia] > 64 ? (size_t)64 : m->r.len[ia]));
+            rows_reject_column(&m->r, ia, 1, what);
             return ACDL_OK;
         }
         if (answered && !m->r.null[m->r.i_duration]) {
             rc = rows_parse_number(&m->r, m->r.val[m->r.i_duration], m->r.len[m->r.i_duration],
                                    &dur, why, sizeof(why));
             if (rc < 0) {
-                rows_error(&m->r, "column '%s': %s", m->r.names[m->r.i_duration], why);
+                rows_reject_column(&m->r, m->r.i_duration, 0, why);
                 return ACDL_OK;
             }
         }
@@ -223,7 +227,7 @@ static int imp_row(struct rows *r, void *ctx)
         }
         rc = rows_parse_number(&m->r, m->r.val[col], m->r.len[col], &values[i], why, sizeof(why));
         if (rc < 0) {
-            rows_error(&m->r, "column %d '%s': %s", col + 1, m->r.names[col], why);
+            rows_reject_column(&m->r, col, 1, why);
             return ACDL_OK;
         }
         has[i] = rc == 0;

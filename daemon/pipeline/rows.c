@@ -10,6 +10,7 @@
 #include "adapters/csv/csv.h"
 #include "adapters/odbc/odbc.h"
 #include "config/roots.h"
+#include "core/why.h"
 #include "core/datetime.h"
 #include "core/err.h"
 #include "core/fspath.h"
@@ -183,28 +184,68 @@ void rows_note(struct rows *r, const char *level, const char *code, json_t *para
     va_end(ap);
 }
 
-void rows_error(struct rows *r, const char *fmt, ...)
+void rows_reject(struct rows *r, const char *code, json_t *params, const char *fmt, ...)
 {
     char msg[700];
     va_list ap;
     r->k.rows_rejected++;
+    if (!params) {
+        params = json_object();
+    }
     if (r->preview_row) {
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         json_object_set_new(r->preview_row, "error", json_string(msg));
+        json_object_set_new(r->preview_row, "error_code", json_string(code));
+        json_object_set_new(r->preview_row, "error_params", params);
         return;
     }
     if (r->row_errors++ >= ROWS_LOG_ERRORS) {
+        json_decref(params);
         return;
     }
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    rows_note(
-        r, "warn", "run.row_rejected",
-        json_pack("{s:s, s:I, s:s}", "where", r->where, "line", (json_int_t)r->line, "reason", msg),
-        "%s:%llu: %s", r->where, (unsigned long long)r->line, msg);
+    rows_note(r, "warn", "run.row_rejected",
+              json_pack("{s:s, s:I, s:s, s:s, s:o}", "where", r->where, "line", (json_int_t)r->line,
+                        "reason", msg, "reason_code", code, "reason_params", params),
+              "%s:%llu: %s", r->where, (unsigned long long)r->line, msg);
+}
+
+/* A CSV reader's error as a run-log line: "run.file_error" (the file is not read on) or
+ * "run.row_rejected", with the reason's code and its line, column and counts. */
+static void note_csv_error(struct rows *r, const char *level, const char *code, const char *file,
+                           const struct csv_error *e)
+{
+    json_t *p = json_pack("{s:s, s:I, s:s}", "where", file, "line", (json_int_t)e->line, "reason",
+                          e->reason);
+    if (p && e->code) {
+        json_object_set_new(p, "reason_code", json_string(e->code));
+        json_object_set_new(p, "reason_params",
+                            json_pack("{s:I, s:I, s:I, s:s}", "column", (json_int_t)e->column, "n",
+                                      (json_int_t)e->n, "m", (json_int_t)e->m, "detail",
+                                      e->detail));
+    }
+    rows_note(r, level, code, p, "%s", e->message);
+}
+
+void rows_reject_column(struct rows *r, int col, int numbered, const char *why)
+{
+    const char *name = col >= 0 && col < r->nnames ? r->names[col] : "?";
+    json_t *p = why_attach(json_pack("{s:s, s:i}", "column", name, "n", col + 1), "why", why);
+    if (numbered) {
+        rows_reject(r, "row.column_n", p, "column %d '%s': %s", col + 1, name, why);
+    } else {
+        rows_reject(r, "row.column", p, "column '%s': %s", name, why);
+    }
+}
+
+const char *rows_why(const char *code, const char *text)
+{
+    why_note(text, code, NULL);
+    return text;
 }
 
 int rows_cancelled(const struct rows *r)
@@ -249,6 +290,7 @@ int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out
     }
     if (n >= sizeof(buf)) {
         snprintf(why, whysz, "a number longer than %zu characters", sizeof(buf) - 1);
+        why_note(why, "num.too_long", json_pack("{s:i}", "max", (int)sizeof(buf) - 1));
         return ACDL_EINVAL;
     }
     int dots = 0, digits = 0, frac = 0;
@@ -266,6 +308,7 @@ int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out
             dots++;
         } else if (!(i == 0 && (ch == '-' || ch == '+'))) {
             snprintf(why, whysz, "'%.*s' is not a number", (int)(n > 40 ? 40 : n), s);
+            why_note(why, "num.not_number", json_pack("{s:s%}", "value", s, n > 40 ? 40 : n));
             return ACDL_EINVAL;
         }
         buf[i] = ch;
@@ -273,6 +316,7 @@ int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out
     buf[n] = '\0';
     if (digits == 0 || dots > 1) {
         snprintf(why, whysz, "'%s' is not a number", buf);
+        why_note(why, "num.not_number", json_pack("{s:s}", "value", buf));
         return ACDL_EINVAL;
     }
     if (digits <= 15) {
@@ -287,6 +331,7 @@ int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out
     *out = strtod(buf, NULL);
     if (!isfinite(*out)) {
         snprintf(why, whysz, "'%s' is out of range", buf);
+        why_note(why, "num.out_of_range", json_pack("{s:s}", "value", buf));
         return ACDL_EINVAL;
     }
     return 0;
@@ -407,8 +452,9 @@ static int parse_time(struct rows *r, const char *queue, size_t qlen, struct tz_
                            s, n, r->cfg->kind == SOURCE_ODBC ? DATETIME_YMD : r->cfg->date_order, 0,
                            &st, why, sizeof(why));
         if (rc != ACDL_OK || r->null[r->i_stamp]) {
-            rows_error(r, "column '%s': %s", r->names[r->i_stamp],
-                       r->null[r->i_stamp] ? "no timestamp" : why);
+            rows_reject_column(r, r->i_stamp, 0,
+                               r->null[r->i_stamp] ? rows_why("row.no_timestamp", "no timestamp")
+                                                   : why);
             return ACDL_EINVAL;
         }
     } else {
@@ -418,7 +464,7 @@ static int parse_time(struct rows *r, const char *queue, size_t qlen, struct tz_
                      : datetime_parse_date(r->val[r->i_date], r->len[r->i_date], r->cfg->date_order,
                                            &st.date, why, sizeof(why));
         if (rc != ACDL_OK) {
-            rows_error(r, "column '%s': %s", r->names[r->i_date], why);
+            rows_reject_column(r, r->i_date, 0, why);
             return ACDL_EINVAL;
         }
         struct datetime_stamp t;
@@ -428,7 +474,7 @@ static int parse_time(struct rows *r, const char *queue, size_t qlen, struct tz_
                                     : datetime_parse_time(r->val[r->i_time], r->len[r->i_time], 0,
                                                           &t.time, why, sizeof(why));
         if (rc != ACDL_OK) {
-            rows_error(r, "column '%s': %s", r->names[r->i_time], why);
+            rows_reject_column(r, r->i_time, 0, why);
             return ACDL_EINVAL;
         }
         st.time = t.time;
@@ -449,7 +495,8 @@ static int parse_time(struct rows *r, const char *queue, size_t qlen, struct tz_
     }
     if (*minute_of_day == 1440) {
         if (r->cfg->layout == LAYOUT_INTERVAL && r->cfg->product == PRODUCT_CONTACTS) {
-            rows_error(r, "24:00 is the end of a day, not the start of an interval");
+            rows_reject(r, "row.end_of_day", NULL,
+                        "24:00 is the end of a day, not the start of an interval");
             return ACDL_EINVAL;
         }
         tz_date_add_days(day, 1);
@@ -460,8 +507,12 @@ static int parse_time(struct rows *r, const char *queue, size_t qlen, struct tz_
     }
     if (r->cfg->layout == LAYOUT_INTERVAL && r->cfg->product == PRODUCT_CONTACTS &&
         (*minute_of_day % r->cfg->interval_minutes != 0 || *second != 0)) {
-        rows_error(r, "%02d:%02d:%02d is not the start of a %d-minute interval",
-                   *minute_of_day / 60, *minute_of_day % 60, *second, r->cfg->interval_minutes);
+        char hms[12];
+        snprintf(hms, sizeof(hms), "%02d:%02d:%02d", *minute_of_day / 60 % 100, *minute_of_day % 60,
+                 *second % 100);
+        rows_reject(r, "row.not_interval_start",
+                    json_pack("{s:s, s:i}", "time", hms, "minutes", r->cfg->interval_minutes),
+                    "%s is not the start of a %d-minute interval", hms, r->cfg->interval_minutes);
         return ACDL_EINVAL;
     }
     int rc;
@@ -475,8 +526,12 @@ static int parse_time(struct rows *r, const char *queue, size_t qlen, struct tz_
     if (rc != ACDL_OK) {
         char ds[11];
         tz_date_format(*day, ds);
-        rows_error(r, "%s %02d:%02d does not exist in %s (the clocks skip that hour)", ds,
-                   *minute_of_day / 60, *minute_of_day % 60, r->cfg->time_zone);
+        char hm[8];
+        snprintf(hm, sizeof(hm), "%02d:%02d", *minute_of_day / 60 % 100, *minute_of_day % 60);
+        rows_reject(r, "row.time_skipped",
+                    json_pack("{s:s, s:s, s:s}", "date", ds, "time", hm, "zone", r->cfg->time_zone),
+                    "%s %s does not exist in %s (the clocks skip that hour)", ds, hm,
+                    r->cfg->time_zone);
         return ACDL_EINVAL;
     }
     return 0;
@@ -577,7 +632,9 @@ static int eval_derived(struct rows *r)
         bind_row(r, e, r->nraw + d, what, d);
         if (expr_eval_value(e, &r->derived_val[d], r->derived_buf[d], sizeof(r->derived_buf[d]),
                             err, sizeof(err)) != ACDL_OK) {
-            rows_error(r, "derived field '%s': %s", r->cfg->derived[d].name, err);
+            rows_reject(r, "row.derived",
+                        why_attach(json_pack("{s:s}", "name", r->cfg->derived[d].name), "why", err),
+                        "derived field '%s': %s", r->cfg->derived[d].name, err);
             return ACDL_EINVAL;
         }
         int slot = r->nraw + d;
@@ -589,7 +646,8 @@ static int eval_derived(struct rows *r)
         int truth;
         bind_row(r, r->filter, r->nnames, "the row filter", SOURCE_MAX_DERIVED);
         if (expr_eval_bool(r->filter, &truth, err, sizeof(err)) != ACDL_OK) {
-            rows_error(r, "row filter: %s", err);
+            rows_reject(r, "row.filter", why_attach(json_object(), "why", err), "row filter: %s",
+                        err);
             return ACDL_EINVAL;
         }
         if (!truth) {
@@ -634,10 +692,14 @@ static void digest_row(json_t *digest, const json_t *row)
     if (json_object_get(row, "error")) { /* the first ones, for discovery */
         json_t *errors = json_object_get(digest, "errors");
         if (json_array_size(errors) < ROWS_DIGEST_ERRORS) {
-            json_array_append_new(errors, json_pack("{s:O, s:O, s:O}", "where",
-                                                    json_object_get(row, "where"), "line",
-                                                    json_object_get(row, "line"), "error",
-                                                    json_object_get(row, "error")));
+            json_t *e =
+                json_pack("{s:O, s:O, s:O}", "where", json_object_get(row, "where"), "line",
+                          json_object_get(row, "line"), "error", json_object_get(row, "error"));
+            if (e && json_object_get(row, "error_code")) {
+                json_object_set(e, "error_code", json_object_get(row, "error_code"));
+                json_object_set(e, "error_params", json_object_get(row, "error_params"));
+            }
+            json_array_append_new(errors, e);
         }
         return;
     }
@@ -1079,7 +1141,7 @@ static FILE *open_in_folder(struct rows *r, struct plat_dir *dir, const char *na
     }
     if (rc != ACDL_OK) {
         rows_note(r, "warn", "run.file_cannot_open",
-                  json_pack("{s:s, s:s}", "file", name, "reason", acdl_strerror(rc)),
+                  why_attach(json_pack("{s:s}", "file", name), "reason", acdl_strerror(rc)),
                   "%s: cannot open: %s; skipped", name, acdl_strerror(rc));
         r->k.files_skipped++;
         return NULL;
@@ -1147,7 +1209,7 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
     rc = csv_open_stream(&rd, read_stream, f, &o);
     if (rc != ACDL_OK) {
         rows_note(r, "warn", "run.file_cannot_open",
-                  json_pack("{s:s, s:s}", "file", name, "reason", acdl_strerror(rc)),
+                  why_attach(json_pack("{s:s}", "file", name), "reason", acdl_strerror(rc)),
                   "%s: cannot open: %s", name, acdl_strerror(rc));
         r->k.files_skipped++;
         fclose(f);
@@ -1161,7 +1223,12 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
         return 0;
     }
     if (rc != ACDL_OK) {
-        rows_log(r, "error", "%s", rc == ACDL_ENOTFOUND ? "the file has no header" : cerr.message);
+        if (rc == ACDL_ENOTFOUND) {
+            rows_note(r, "error", "run.file_no_header", json_pack("{s:s}", "file", name),
+                      "%s: the file has no header", name);
+        } else {
+            note_csv_error(r, "error", "run.file_error", name, &cerr);
+        }
         csv_close(rd);
         r->k.files_skipped++;
         return 0;
@@ -1209,7 +1276,7 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
         }
         if (rc < 0) {
             if (!csv_error_recoverable(rc)) {
-                rows_log(r, "error", "%s", cerr.message);
+                note_csv_error(r, "error", "run.file_error", name, &cerr);
                 strict_fail = 1;
                 break;
             }
@@ -1217,7 +1284,7 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
             r->k.rows_read++;
             r->k.rows_rejected++;
             if (r->row_errors++ < ROWS_LOG_ERRORS) {
-                rows_log(r, "warn", "%s", cerr.message);
+                note_csv_error(r, "warn", "run.row_rejected", name, &cerr);
             }
             continue;
         }
@@ -1287,7 +1354,7 @@ static int open_folder(struct rows *r, const char *field, const char *folder, st
     }
     if (rc != ACDL_OK) {
         rows_note(r, "error", "run.folder_unreadable",
-                  json_pack("{s:s, s:s}", "folder", folder, "reason", acdl_strerror(rc)),
+                  why_attach(json_pack("{s:s}", "folder", folder), "reason", acdl_strerror(rc)),
                   "the folder %s cannot be read: %s", folder, acdl_strerror(rc));
         return rc;
     }
@@ -1322,9 +1389,10 @@ static int read_csv(struct rows *r)
     }
     rc = plat_dir_entries(w.dir, r->cfg->pattern, import_entry, &w);
     if (rc == ACDL_EIO) {
-        rows_note(r, "error", "run.folder_unreadable",
-                  json_pack("{s:s, s:s}", "folder", r->cfg->folder, "reason", acdl_strerror(rc)),
-                  "the folder %s cannot be read", r->cfg->folder);
+        rows_note(
+            r, "error", "run.folder_unreadable",
+            why_attach(json_pack("{s:s}", "folder", r->cfg->folder), "reason", acdl_strerror(rc)),
+            "the folder %s cannot be read", r->cfg->folder);
     }
     plat_dir_close(w.dir);
     return rc;
@@ -1492,7 +1560,7 @@ static int read_odbc(struct rows *r, const struct store_source *src)
         r->line = row.number;
         if (rc == ACDL_ETOOBIG || (rc == ACDL_EDB && row.number > 0)) {
             r->k.rows_read++;
-            rows_error(r, "%s", err);
+            rows_reject(r, "row.query_value", json_pack("{s:s}", "detail", err), "%s", err);
             continue;
         }
         if (rc < 0) {

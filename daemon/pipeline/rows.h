@@ -7,7 +7,7 @@
  * calls sink->row once per row that passed the filter, with the row's fields in r->val[],
  * r->len[] and r->null[] (raw columns first, then the derived fields) and the columns of the
  * roles in r->i_* (-1: not used). The sink turns the row into its product's values (calling
- * rows_time(), rows_interval(), rows_parse_number() and rows_error() as it needs) and counts
+ * rows_time(), rows_interval(), rows_parse_number() and rows_reject() as it needs) and counts
  * what it kept in r->k.rows_staged. After each input (one CSV file, one query) sink->end_input
  * is called: a point where the sink may write what it accumulated. Nothing in here writes
  * product data: the sink stages, and inside its staging transaction calls rows_files_commit()
@@ -191,15 +191,27 @@ void rows_note(struct rows *r, const char *level, const char *code, json_t *para
                ...) ACDL_PRINTF(5, 6);
 
 /* Rejects the current row with a reason: counted, and the first ROWS_LOG_ERRORS are logged
- * with file and line (preview: the row's "error"). */
-void rows_error(struct rows *r, const char *fmt, ...) ACDL_PRINTF(2, 3);
+ * with file and line as a "run.row_rejected" line whose "reason" has the message code code and
+ * parameters params (stolen) beside it (preview: the row's "error", "error_code" and
+ * "error_params"). fmt is the reason's English text. */
+void rows_reject(struct rows *r, const char *code, json_t *params, const char *fmt, ...)
+    ACDL_PRINTF(4, 5);
+
+/* Rejects the current row for the value of column col: "column 'NAME': WHY" (numbered: "column
+ * N 'NAME': WHY"), worded from WHY's own code when the parser that wrote it noted one
+ * (core/why.h). */
+void rows_reject_column(struct rows *r, int col, int numbered, const char *why);
+
+/* Notes code (no parameters) for the reason text and returns text: for literal reasons given
+ * to rows_reject_column(). */
+const char *rows_why(const char *code, const char *text);
 
 /* Reads the current row's time (timestamp role, or date + time roles) into its local day,
  * UTC instant, minute of day and second. key (e.g. the queue) tells apart the wall-time
  * sequences of a repeated autumn hour: rows of one key and day are taken in row order.
  * Interval layout: the time must start an interval. Returns 0, 1 when the day is outside
  * the run's period (ODBC runs, CSV runs that re-read, previews and discovery: the caller
- * counts it as filtered; a preview leaves the row out), or ACDL_EINVAL after rows_error(). */
+ * counts it as filtered; a preview leaves the row out), or ACDL_EINVAL after rows_reject(). */
 int rows_time(struct rows *r, const char *key, size_t keylen, struct tz_date *day, int64_t *utc,
               int *minute_of_day, int *second);
 

@@ -41,6 +41,30 @@ export function daemonCodes() {
     for (const m of src.matchAll(/"(conn\.[a-z0-9_]+)"/g)) {
       codes.add(m[1]);
     }
+    for (const m of src.matchAll(/return "(err\.[a-z]+)"/g)) {
+      codes.add(m[1]);
+    }
+    // the codes of reasons: why_note(text, CODE, ...), rows_why(CODE, ...), rows_reject(r, CODE,
+    // ...), note_csv_error(r, level, CODE, ...), the date parsers' fail(why, whysz, CODE, ...)
+    // and the CSV reader's perr(...)/error_code(...) (a ?: of literals counts each)
+    const CODE = /"([a-z0-9]+\.[a-z0-9_]+)"/g;
+    const calls = [
+      /\bwhy_note\(\s*[^,]+,\s*((?:[^,()]|\([^()]*\))*)/g,
+      /\brows_why\(\s*((?:[^,()]|\([^()]*\))*)/g,
+      /\brows_reject\(\s*[^,]+,\s*((?:[^,()]|\([^()]*\))*)/g,
+      /\bnote_csv_error\(\s*[^,]+,\s*[^,]+,\s*((?:[^,()]|\([^()]*\))*)/g,
+      /\bfail\(\s*why,\s*whysz,\s*((?:[^,()]|\([^()]*\))*)/g,
+      /\bperr\(\s*ps,\s*[^,]+,\s*((?:[^,()]|\([^()]*\))*)/g,
+      /\berror_code\(\s*err,\s*((?:[^,()]|\([^()]*\))*)/g,
+      /\bmsg_code\(\s*((?:[^,()]|\([^()]*\))*)/g,
+    ];
+    for (const re of calls) {
+      for (const m of src.matchAll(re)) {
+        for (const c of m[1].matchAll(CODE)) {
+          codes.add(c[1]);
+        }
+      }
+    }
     for (const m of src.matchAll(/(?:http_audit|store_audit_add|save_and_answer)\(([^;]*?)\);/gs)) {
       for (const c of m[1].matchAll(/"([a-z_]+\.[a-z_]+)"/g)) {
         actions.add(c[1]);
@@ -52,13 +76,24 @@ export function daemonCodes() {
 
 test('the extraction finds the daemon\'s codes (it would notice new ones)', () => {
   const { codes, actions } = daemonCodes();
-  assert.ok(codes.length >= 40, `codes: ${codes}`);
-  for (const c of ['run.summary', 'run.file_read', 'run.row_rejected', 'conn.tls', 'conn.auth']) {
+  assert.ok(codes.length >= 140, `codes: ${codes}`);
+  for (const c of ['run.summary', 'run.file_read', 'run.row_rejected', 'conn.tls', 'conn.auth',
+    'row.column', 'row.no_queue', 'dt.month_range', 'dt.expected_part', 'num.not_number',
+    'csv.field_count', 'csv.after_quote', 'run.file_error', 'err.enospc']) {
     assert.ok(codes.includes(c), c);
   }
   for (const a of ['source.update', 'token.create', 'mapping.create', 'backup.restore']) {
     assert.ok(actions.includes(a), a);
   }
+});
+
+test('every return code has a message code', () => {
+  const header = fs.readFileSync(path.join(ROOT, 'daemon', 'core', 'err.h'), 'utf8');
+  const source = fs.readFileSync(path.join(ROOT, 'daemon', 'core', 'err.c'), 'utf8');
+  const names = [...header.matchAll(/\b(ACDL_E[A-Z]+) = -\d+/g)].map((m) => m[1]);
+  assert.ok(names.length >= 15);
+  const coded = source.slice(source.indexOf('acdl_strerror_code'));
+  assert.deepEqual(names.filter((n) => !new RegExp(`case ${n}: return "err\\.`).test(coded)), []);
 });
 
 for (const [lang, dict] of Object.entries(DICTS)) {

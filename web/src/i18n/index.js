@@ -112,10 +112,14 @@ export function hasText(key) {
   return Object.prototype.hasOwnProperty.call(en, key);
 }
 
-/** Values of message parameters that are themselves words: run states, file kinds. */
+/** Values of message parameters that are themselves words: run states, file kinds, the parts
+ * of a date or time, "end" (of a value). */
 const PARAM_WORDS = {
   state: (t, v) => t(`runs.state.${v}`),
   kind: (t, v) => t(`msg.kind.${String(v).replace(/ /g, '_')}`),
+  part: (t, v) => t(`msg.part.${String(v).replace(/[^a-z]/gi, '_').toLowerCase()}`),
+  found: (t, v) => (v === 'end' ? t('msg.part.end') : (/^byte /.test(v) ? t('msg.part.byte', { byte: v.slice(5) }) : `msg.${v}`)),
+  want: (t, v) => (v === 'a blank' ? t('msg.part.blank') : `msg.${v}`),
 };
 
 /**
@@ -132,6 +136,24 @@ export function messageText(t, item, lang = 'en') {
     return fallback;
   }
   const params = { ...(item.params || {}) };
+  // a parameter with NAME_code (and NAME_params) beside it is itself a message: a rejected
+  // row's reason, a parser's why, an error's detail; its English text is the fallback
+  for (const name of Object.keys(params)) {
+    const code = params[`${name}_code`];
+    if (typeof code === 'string' && code) {
+      params[name] = messageText(t, { code, params: params[`${name}_params`] || {}, message: params[name] }, lang);
+    }
+  }
+  // numbers that are names, not amounts, keep their digits as they are: "2026", "file.csv:1200"
+  for (const name of ['year', 'line', 'column', 'status', 'port', 'record']) {
+    if (typeof params[name] === 'number') {
+      params[name] = String(params[name]);
+    }
+  }
+  if (typeof params.month === 'number' && params.month >= 1 && params.month <= 12) {
+    params.month_name = new Intl.DateTimeFormat(lang, { month: 'long', timeZone: 'UTC' })
+      .format(new Date(Date.UTC(2000, params.month - 1, 1)));
+  }
   for (const [name, v] of Object.entries(params)) {
     if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) {
       params[name] = formatDate(lang, v);

@@ -34,11 +34,11 @@ function Values({ values }) {
 }
 
 function PreviewRow({ row, columns }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const fields = row.fields || [];
   let outcome;
   if (row.error) {
-    outcome = html`<td colspan="3" class="preview-error" data-testid="preview-error">${row.error}</td>`;
+    outcome = html`<td colspan="3" class="preview-error" data-testid="preview-error">${messageText(t, { code: row.error_code, params: row.error_params, message: row.error }, lang)}</td>`;
   } else if (row.filtered) {
     outcome = html`<td colspan="3"><span class="status status-off">${t('preview.filtered')}</span></td>`;
   } else if (row.agent !== undefined) {
@@ -110,7 +110,7 @@ function Discovery({ source, result, day }) {
       ${result.errors.length > 0 && html`
         <h3>${t('discover.errors')}</h3>
         <ul class="preview-messages" data-testid="discovery-errors">
-          ${result.errors.map((e) => html`<li class="preview-error">${e.where}:${e.line}: ${e.error}</li>`)}
+          ${result.errors.map((e) => html`<li class="preview-error">${e.where}:${e.line}: ${messageText(t, { code: e.error_code, params: e.error_params, message: e.error }, lang)}</li>`)}
         </ul>`}
     </div>`;
 }
