@@ -196,7 +196,9 @@ int recompute_drain(struct store_conn *c, int64_t now, int max, int *done, int *
     }
     free(rows);
     if (ok > 0) {
-        outbox_flush(c, now, 0, NULL);
+        /* the time after the work: the results it queued carry later times than now, and
+         * would otherwise wait for the uploader's pass over leftovers */
+        outbox_flush(c, plat_now(), 0, NULL);
     }
     if (done) {
         *done = ok;
