@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# http.sh: API throughput with wrk over keep-alive connections with a Bearer token, side by
+# side with nginx serving the very same bodies (saved from the daemon) with the same
+# certificate and key: GET /api/v1/health, a 50-queue page (GET /api/v1/queues?limit=50) and
+# one queue-day of results (GET /api/v1/results), over HTTPS and over plain HTTP (a second
+# daemon with --plain-http on loopback). Rounds are interleaved (every request kind, daemon
+# then nginx, per round); the table gives the medians of the rounds and the ratio.
+#
+#   bench/http.sh [--short|--full] [--rows FILE]
+#
+# --short: 3 rounds of 2 s per measurement; --full (default): 5 rounds of 6 s. HTTP_ROUNDS,
+# HTTP_SECONDS, HTTP_CONNECTIONS (default 16) and HTTP_THREADS (wrk's, default 2) override.
+# --rows FILE appends the summary rows of bench/all.sh's table. Needs wrk, nginx, sqlite3 and
+# curl (scripts/install-deps --bench). Everything runs on loopback in a temp folder, removed
+# at the end, with the processes it started. ACDLINK_BIN picks the binary (build/acdlink).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=full rows_out=""
+while [ $# -gt 0 ]; do
+  case $1 in
+  --short) mode=short ;;
+  --full) mode=full ;;
+  --rows)
+    rows_out=$2
+    shift
+    ;;
+  *)
+    echo "http.sh: unknown argument $1 (use --short, --full, --rows FILE)" >&2
+    exit 2
+    ;;
+  esac
+  shift
+done
+if [ $mode = short ]; then
+  rounds=${HTTP_ROUNDS:-3} secs=${HTTP_SECONDS:-2}
+else
+  rounds=${HTTP_ROUNDS:-5} secs=${HTTP_SECONDS:-6}
+fi
+conns=${HTTP_CONNECTIONS:-16} wthreads=${HTTP_THREADS:-2}
+bin=${ACDLINK_BIN:-build/acdlink}
+for tool in wrk nginx sqlite3 curl; do
+  command -v $tool >/dev/null || {
+    echo "http.sh: $tool missing: scripts/install-deps --bench" >&2
+    exit 1
+  }
+done
+[ -x "$bin" ] || {
+  echo "http.sh: $bin missing: build first (or set ACDLINK_BIN)" >&2
+  exit 1
+}
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do
+    kill "$p" 2>/dev/null || true
+  done
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  for p in "${pids[@]}"; do
+    wait "$p" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Sets the variable named $1 to a port nobody listens on (counting up from a random start).
+port_next=$((20000 + RANDOM % 20000))
+free_port() {
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port_next") 2>/dev/null; do
+    port_next=$((port_next + 1))
+  done
+  printf -v "$1" %s $port_next
+  port_next=$((port_next + 1))
+}
+wait_up() { # url [curl options]
+  local url=$1
+  shift
+  for _ in $(seq 100); do
+    curl -fs "$@" "$url" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "http.sh: $url did not answer; the daemons' log:" >&2
+  tail -5 "$work/acdlink.log" >&2
+  return 1
+}
+serve() { # data-dir port [options]
+  local dir=$1 port=$2
+  shift 2
+  "$bin" serve --data-dir "$dir" --listen "127.0.0.1:$port" --log-level warn "$@" \
+    2>>"$work/acdlink.log" &
+  pids+=($!)
+}
+
+# 1. A daemon with 60 queues and one queue-day of results (96 intervals x 3 value types).
+free_port port_a
+serve "$work/a" "$port_a"
+ca=(--cacert "$work/a/tls/cert.pem")
+wait_up "https://localhost:$port_a/api/v1/health" "${ca[@]}"
+tok=$("$bin" token create bench --role admin --data-dir "$work/a" 2>/dev/null)
+auth=(-H "Authorization: Bearer $tok")
+zones=(Europe/Berlin America/New_York Asia/Tokyo Europe/Paris Australia/Sydney)
+posts=()
+for i in $(seq 1 60); do # one curl, one connection
+  [ $i -gt 1 ] && posts+=(--next)
+  posts+=(-fs "${ca[@]}" "${auth[@]}" -H 'Content-Type: application/json' -o /dev/null --data-binary
+    "$(printf '{"identifier":"Q-%04d","name":"Line %d \\u2013 \\"Premium\\" %s","channel":"calls","interval_minutes":15,"time_zone":"%s"}' \
+      "$i" "$i" "sales" "${zones[(i - 1) % 5]}")"
+    "https://localhost:$port_a/api/v1/queues")
+done
+curl "${posts[@]}"
+day=2026-03-10
+sqlite3 -cmd '.timeout 10000' "$work/a/acdlink.db" <<SQL
+WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 95)
+INSERT INTO results (queue_id, value_type_id, interval_start, value, updated_at)
+SELECT q.id, v.id, strftime('%s', '$day') - 3600 + n * 900,
+       CASE v.key WHEN 'offered' THEN 5 + (n * 7) % 31 WHEN 'handled' THEN 4 + (n * 5) % 29
+                  ELSE 180 + ((n * 37) % 240) + (n % 7) / 8.0 END,
+       0
+FROM i, value_types v, wfm_queues q
+WHERE v.key IN ('offered', 'handled', 'aht') AND q.identifier = 'Q-0001';
+SQL
+kill "${pids[0]}"
+wait "${pids[0]}" 2>/dev/null || true
+pids=()
+cp -a "$work/a" "$work/p"
+
+free_port port_s
+free_port port_p
+free_port port_ns
+free_port port_np
+serve "$work/a" "$port_s"
+serve "$work/p" "$port_p" --plain-http
+wait_up "https://localhost:$port_s/api/v1/health" "${ca[@]}"
+wait_up "http://127.0.0.1:$port_p/api/v1/health"
+
+# 2. nginx serving the daemon's bodies, with the daemon's certificate and key and ciphers.
+names=(health queues results)
+paths=("/api/v1/health" "/api/v1/queues?limit=50" "/api/v1/results?queue=Q-0001&from=$day&to=$day")
+mkdir -p "$work/www"
+for k in 0 1 2; do
+  curl -fs "${ca[@]}" "${auth[@]}" "https://localhost:$port_s${paths[k]}" >"$work/www/${names[k]}.json"
+done
+chmod 755 "$work" "$work/www"
+chmod 644 "$work"/www/*.json
+mkdir -p "$work/nginx-tmp"
+cat >"$work/nginx.conf" <<CONF
+worker_processes $(nproc);
+pid $work/nginx.pid;
+error_log $work/nginx.err;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx-tmp/body;
+  proxy_temp_path $work/nginx-tmp/proxy;
+  fastcgi_temp_path $work/nginx-tmp/fastcgi;
+  uwsgi_temp_path $work/nginx-tmp/uwsgi;
+  scgi_temp_path $work/nginx-tmp/scgi;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+  types { application/json json; }
+  ssl_protocols TLSv1.2 TLSv1.3;
+  ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20;
+  ssl_session_cache shared:bench:1m;
+  server {
+    listen 127.0.0.1:$port_ns ssl;
+    ssl_certificate $work/a/tls/cert.pem;
+    ssl_certificate_key $work/a/tls/key.pem;
+    root $work/www;
+  }
+  server {
+    listen 127.0.0.1:$port_np;
+    root $work/www;
+  }
+}
+CONF
+nginx -q -c "$work/nginx.conf" -p "$work" -g 'daemon on;'
+wait_up "https://localhost:$port_ns/health.json" "${ca[@]}"
+for k in 1 2; do # the same bytes from both (health changes from one answer to the next)
+  cmp -s <(curl -fs "${ca[@]}" "https://localhost:$port_ns/${names[k]}.json") \
+    <(curl -fs "${ca[@]}" "${auth[@]}" "https://localhost:$port_s${paths[k]}") || {
+    echo "http.sh: nginx and acdlink answer ${names[k]} differently" >&2
+    exit 1
+  }
+done
+
+# 3. Interleaved rounds. One wrk run prints "req/s p99-ms" or fails.
+measure() { # url
+  local out
+  out=$(wrk -t"$wthreads" -c"$conns" -d"${secs}s" --latency "${auth[@]}" "$1")
+  if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then
+    echo "http.sh: errors from $1:" >&2
+    echo "$out" >&2
+    return 1
+  fi
+  awk '/Requests\/sec/ {rps = $2}
+       $1 == "99%" {v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+                    ms = u == "us" ? v / 1000 : u == "s" ? v * 1000 : u == "m" ? v * 60000 : v}
+       END {printf "%.0f %.2f\n", rps, ms}' <<<"$out"
+}
+median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
+
+declare -A res
+transports=(https http)
+for r in $(seq 1 "$rounds"); do
+  for t in "${transports[@]}"; do
+    for k in 0 1 2; do
+      if [ "$t" = https ]; then
+        ua="https://127.0.0.1:$port_s${paths[k]}" un="https://127.0.0.1:$port_ns/${names[k]}.json"
+      else
+        ua="http://127.0.0.1:$port_p${paths[k]}" un="http://127.0.0.1:$port_np/${names[k]}.json"
+      fi
+      res[a,$t,$k]+="$(measure "$ua")"$'\n'
+      res[n,$t,$k]+="$(measure "$un")"$'\n'
+    done
+  done
+  echo "http.sh: round $r of $rounds done" >&2
+done
+
+col() { awk -v c="$1" 'NF {print $c}' | median; }
+{
+  echo
+  echo "wrk -t$wthreads -c$conns, keep-alive, $secs s per run, medians of $rounds interleaved rounds"
+  echo
+  echo "| Request | Body | Transport | acdlink req/s | nginx req/s | Ratio | acdlink p99 ms | nginx p99 ms |"
+  echo "|---|---|---|---|---|---|---|---|"
+} >&2
+for t in "${transports[@]}"; do
+  for k in 0 1 2; do
+    size=$(stat -c %s "$work/www/${names[k]}.json")
+    a=$(col 1 <<<"${res[a,$t,$k]}") n=$(col 1 <<<"${res[n,$t,$k]}")
+    ap=$(col 2 <<<"${res[a,$t,$k]}") np=$(col 2 <<<"${res[n,$t,$k]}")
+    ratio=$(awk -v a="$a" -v n="$n" 'BEGIN {printf "%.2f", (n > 0 ? a / n : 0)}')
+    hsize=$(awk -v s="$size" 'BEGIN {print (s >= 1024 ? sprintf("%.1f KB", s / 1024) : s " B")}')
+    tr=$([ "$t" = https ] && echo HTTPS || echo HTTP)
+    printf '| GET %s | %s | %s | %.0f | %.0f | %sx | %s | %s |\n' "${paths[k]%%\?*}" "$hsize" "$tr" \
+      "$a" "$n" "$ratio" "$ap" "$np" >&2
+    if [ -n "$rows_out" ]; then
+      printf '| %s GET %s (%s), wrk -c%s keep-alive | %.0f req/s, p99 %s ms | nginx, same bytes: %.0f req/s, p99 %s ms | %sx | medians of %s rounds of %s s |\n' \
+        "$tr" "${paths[k]%%&*}" "$hsize" "$conns" "$a" "$ap" "$n" "$np" "$ratio" "$rounds" \
+        "$secs" >>"$rows_out"
+    fi
+  done
+done
