@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "core/log.h"
+#include "http/jsonw.h"
 
 enum role_rank { ROLE_PUBLIC = 0, ROLE_VIEWER = 1, ROLE_OPERATOR = 2, ROLE_ADMIN = 3 };
 enum auth_kind { AUTH_NONE = 0, AUTH_SESSION, AUTH_TOKEN };
@@ -28,6 +29,9 @@ struct auth_ctx {
     char csrf[64];
     int64_t expires_at;
 };
+
+/* A worker thread's reusable answer buffer (http/reply.c). */
+struct http_worker;
 
 #define REQ_MAX_PARAMS 3
 #define REQ_MAX_HEADERS 6
@@ -52,6 +56,10 @@ struct req {
     /* in-process calls (http_call): conn is NULL and the answer lands here */
     json_t *captured;    /* new: the JSON answered, or NULL for an empty answer */
     int captured_status;
+    /* the answer's buffer: the worker thread's (reused from request to request) or own_out */
+    struct http_worker *worker;
+    struct jsonw *out;
+    struct jsonw own_out;
 };
 
 /* A handler answers the request and returns the HTTP status it sent. */
@@ -88,6 +96,21 @@ int http_call(struct app *app, const struct auth_ctx *actor, const char *method,
               const char *target, json_t *body, json_t **answer);
 
 /* --- replies (http/reply.c); each returns the status it sent --- */
+/* A worker thread's answer buffer (new; free with http_worker_free, which accepts NULL). */
+struct http_worker *http_worker_new(void);
+void http_worker_free(struct http_worker *wk);
+/* Gives r its answer buffer: the worker's (borrowed, NULL: a buffer of its own), and gives it
+ * back after the answer (freeing what r owns, and a worker buffer grown large). */
+void http_req_output(struct req *r, struct http_worker *wk);
+void http_req_output_done(struct req *r);
+/* A JSON answer written straight into the answer's buffer: begin returns the writer (borrowed,
+ * valid for this request), send answers with status, the headers and the body in one write
+ * (500 when the writer failed). For lists built row by row, without a jansson tree. */
+struct jsonw *reply_stream_begin(struct req *r);
+int reply_stream_send(struct req *r, int status);
+/* Ends a page begun as {"items":[ : closes the array and adds next_cursor (last_id as text
+ * when more is true, else null) like reply_page. */
+void reply_stream_page_end(struct jsonw *w, int more, int64_t last_id);
 int reply_json(struct req *r, int status, json_t *body); /* steals body */
 int reply_empty(struct req *r, int status);
 /* A non-JSON body (e.g. Prometheus text), copied. */

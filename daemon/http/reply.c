@@ -1,9 +1,11 @@
 /* reply.c: writing responses: the JSON envelope, errors and the common security headers. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
+#include "http/jsonw.h"
 #include "http/http.h"
 #include "platform/platform.h"
 #include "store/store.h"
@@ -65,6 +67,197 @@ void reply_header(struct req *r, const char *name, const char *value)
     r->nheaders++;
 }
 
+/* --- the answer's buffer --- */
+
+#define REPLY_HEAD_ROOM 2048                    /* headers go in front of the body: one write */
+#define REPLY_KEEP ((size_t)64 * 1024)          /* a worker keeps a buffer up to this size */
+#define REPLY_LIMIT ((size_t)512 * 1024 * 1024) /* the largest answer */
+
+struct http_worker {
+    struct jsonw out;
+    int64_t date_day; /* the day (Unix days) the cached Date text is for, -1: none */
+    char date[24];    /* "Tue, 10 Mar 2026 ", the time is written per answer */
+};
+
+struct http_worker *http_worker_new(void)
+{
+    struct http_worker *wk = calloc(1, sizeof(*wk));
+    if (wk) {
+        jsonw_init(&wk->out, REPLY_LIMIT);
+        wk->date_day = -1;
+    }
+    return wk;
+}
+
+void http_worker_free(struct http_worker *wk)
+{
+    if (wk) {
+        jsonw_free(&wk->out);
+        free(wk);
+    }
+}
+
+void http_req_output(struct req *r, struct http_worker *wk)
+{
+    r->worker = wk;
+    if (wk) {
+        r->out = &wk->out;
+    } else {
+        jsonw_init(&r->own_out, REPLY_LIMIT);
+        r->out = &r->own_out;
+    }
+}
+
+void http_req_output_done(struct req *r)
+{
+    if (r->out == &r->own_out) {
+        jsonw_free(&r->own_out);
+    } else if (r->out && r->out->cap > REPLY_KEEP) {
+        jsonw_free(r->out); /* a rare large answer does not stay resident */
+    }
+    r->out = NULL;
+}
+
+static struct jsonw *output(struct req *r)
+{
+    if (!r->out) {
+        http_req_output(r, NULL);
+    }
+    return r->out;
+}
+
+struct jsonw *reply_stream_begin(struct req *r)
+{
+    struct jsonw *w = output(r);
+    jsonw_reset(w, REPLY_HEAD_ROOM, REPLY_KEEP);
+    return w;
+}
+
+static void cat(char *h, size_t *n, const char *s, size_t len)
+{
+    if (*n <= REPLY_HEAD_ROOM && len <= REPLY_HEAD_ROOM - *n) {
+        memcpy(h + *n, s, len);
+    }
+    *n += len; /* past the room: the caller sees it and lets civetweb write the headers */
+}
+
+static void cats(char *h, size_t *n, const char *s)
+{
+    cat(h, n, s, strlen(s));
+}
+
+/* The Date header's value for now, "Tue, 10 Mar 2026 08:15:00 GMT", into out[29]. */
+static void http_date(struct http_worker *wk, char *out)
+{
+    static const char days[] = "ThuFriSatSunMonTueWed";
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    int64_t now = plat_now();
+    int64_t day = now / 86400;
+    char iso[24], local[24];
+    char *d = wk ? wk->date : local;
+    jsonw_fmt_time(iso, now);
+    if (!wk || wk->date_day != day) {
+        int mon = (iso[5] - '0') * 10 + (iso[6] - '0');
+        memcpy(d, days + (day % 7) * 3, 3);
+        memcpy(d + 3, ", ", 2);
+        memcpy(d + 5, iso + 8, 2);
+        d[7] = ' ';
+        memcpy(d + 8, months + (mon - 1) * 3, 3);
+        d[11] = ' ';
+        memcpy(d + 12, iso, 4);
+        d[16] = ' ';
+        if (wk) {
+            wk->date_day = day;
+        }
+    }
+    memcpy(out, d, 17);
+    memcpy(out + 17, iso + 11, 8);
+    memcpy(out + 25, " GMT", 4);
+}
+
+/* Keep-alive as civetweb decides it: the client's Connection header, else HTTP/1.1's default. */
+static int keep_alive(struct req *r)
+{
+    static const char want[] = "keep-alive";
+    const char *c = mg_get_header(r->conn, "Connection");
+    if (c) {
+        for (const char *p = c; *p; p++) {
+            size_t i = 0;
+            while (want[i] && p[i] && (p[i] | 0x20) == want[i]) {
+                i++;
+            }
+            if (!want[i]) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+    return r->ri->http_version && strcmp(r->ri->http_version, "1.1") == 0;
+}
+
+/* Sends the status line, the headers and the body in r->out (after the head room) in one
+ * write: one TLS record run and one system call instead of one per header line. */
+static int send_out(struct req *r, int status, const char *ctype)
+{
+    struct jsonw *w = r->out;
+    size_t blen = w->len - REPLY_HEAD_ROOM, n = 0;
+    char h[REPLY_HEAD_ROOM], num[24], date[32];
+    cats(h, &n, "HTTP/");
+    cats(h, &n, r->ri->http_version ? r->ri->http_version : "1.1");
+    cat(h, &n, " ", 1);
+    cat(h, &n, num, jsonw_fmt_int(num, status));
+    cat(h, &n, " ", 1);
+    cats(h, &n, mg_get_response_code_text(r->conn, status));
+    cat(h, &n, "\r\n", 2);
+    if (ctype) {
+        cats(h, &n, "Content-Type: ");
+        cats(h, &n, ctype);
+        cat(h, &n, "\r\n", 2);
+    }
+    cats(h, &n, "Content-Length: ");
+    cat(h, &n, num, jsonw_fmt_int(num, (int64_t)blen));
+    cat(h, &n, "\r\n", 2);
+    for (size_t i = 0; i < N_SECURITY_HEADERS; i++) {
+        cats(h, &n, security_headers[i].name);
+        cat(h, &n, ": ", 2);
+        cats(h, &n, security_headers[i].value);
+        cat(h, &n, "\r\n", 2);
+    }
+    cats(h, &n, "Cache-Control: no-store\r\n");
+    for (int i = 0; i < r->nheaders; i++) {
+        cats(h, &n, r->headers[i].name);
+        cat(h, &n, ": ", 2);
+        cats(h, &n, r->headers[i].value);
+        cat(h, &n, "\r\n", 2);
+    }
+    http_date(r->worker, date);
+    cats(h, &n, "Date: ");
+    cat(h, &n, date, 29);
+    cats(h, &n,
+         keep_alive(r) ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
+    if (strcmp(r->ri->request_method, "HEAD") == 0) {
+        blen = 0;
+    }
+    if (n <= REPLY_HEAD_ROOM) {
+        char *start = w->buf + REPLY_HEAD_ROOM - n;
+        memcpy(start, h, n);
+        mg_write(r->conn, start, n + blen);
+    } else { /* headers past the room (long extra headers): civetweb writes them */
+        reply_start(r->conn, status, ctype, w->len - REPLY_HEAD_ROOM, 1);
+        for (int i = 0; i < r->nheaders; i++) {
+            mg_response_header_add(r->conn, r->headers[i].name, r->headers[i].value, -1);
+        }
+        mg_response_header_send(r->conn);
+        if (blen > 0) {
+            mg_write(r->conn, w->buf + REPLY_HEAD_ROOM, blen);
+        }
+    }
+    return status;
+}
+
+static const char oom_text[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of "
+                               "memory\",\"hint\":\"retry later\"}}";
+
 static int send_body(struct req *r, int status, const char *ctype, const char *body, size_t len)
 {
     if (!r->conn) { /* an in-process call keeps the answer */
@@ -74,29 +267,65 @@ static int send_body(struct req *r, int status, const char *ctype, const char *b
         r->captured_status = status;
         return status;
     }
-    reply_start(r->conn, status, ctype, len, 1);
-    for (int i = 0; i < r->nheaders; i++) {
-        mg_response_header_add(r->conn, r->headers[i].name, r->headers[i].value, -1);
+    struct jsonw *w = reply_stream_begin(r);
+    char *p = jsonw_room(w, len);
+    if (!p) {
+        if (body == oom_text) {
+            return status; /* nothing more can be said */
+        }
+        return send_body(r, 500, "application/json", oom_text, sizeof(oom_text) - 1);
     }
-    mg_response_header_send(r->conn);
-    if (len > 0 && strcmp(r->ri->request_method, "HEAD") != 0) {
-        mg_write(r->conn, body, len);
+    memcpy(p, body, len);
+    w->len += len;
+    return send_out(r, status, ctype);
+}
+
+int reply_stream_send(struct req *r, int status)
+{
+    struct jsonw *w = r->out;
+    if (!w || w->failed || w->len < REPLY_HEAD_ROOM) {
+        return send_body(r, 500, "application/json", oom_text, sizeof(oom_text) - 1);
     }
-    return status;
+    if (!r->conn) {
+        json_decref(r->captured);
+        r->captured = json_loadb(w->buf + REPLY_HEAD_ROOM, w->len - REPLY_HEAD_ROOM, 0, NULL);
+        r->captured_status = status;
+        return status;
+    }
+    return send_out(r, status, "application/json");
+}
+
+static int dump_piece(const char *buffer, size_t size, void *data)
+{
+    struct jsonw *w = data;
+    char *p = jsonw_room(w, size);
+    if (!p) {
+        return -1;
+    }
+    memcpy(p, buffer, size);
+    w->len += size;
+    return 0;
 }
 
 int reply_json(struct req *r, int status, json_t *body)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
-    json_decref(body);
-    if (!text) {
-        static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of "
-                                  "memory\",\"hint\":\"retry later\"}}";
-        return send_body(r, 500, "application/json", oom, sizeof(oom) - 1);
+    if (!r->conn || !body) {
+        char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+        json_decref(body);
+        if (!text) {
+            return send_body(r, 500, "application/json", oom_text, sizeof(oom_text) - 1);
+        }
+        int rc = send_body(r, status, "application/json", text, strlen(text));
+        free(text);
+        return rc;
     }
-    int rc = send_body(r, status, "application/json", text, strlen(text));
-    free(text);
-    return rc;
+    /* jansson writes straight into the answer's buffer */
+    struct jsonw *w = reply_stream_begin(r);
+    if (json_dump_callback(body, dump_piece, w, JSON_COMPACT | JSON_ENSURE_ASCII) != 0) {
+        w->failed = 1;
+    }
+    json_decref(body);
+    return reply_stream_send(r, status);
 }
 
 int reply_text(struct req *r, int status, const char *content_type, const char *body,
@@ -168,6 +397,19 @@ json_t *json_time(int64_t t)
     }
     plat_time_iso(t, buf, sizeof(buf));
     return json_string(buf);
+}
+
+void reply_stream_page_end(struct jsonw *w, int more, int64_t last_id)
+{
+    char cur[24];
+    jsonw_arr_end(w);
+    jsonw_key(w, "next_cursor");
+    if (more) {
+        jsonw_strn(w, cur, jsonw_fmt_int(cur, last_id));
+    } else {
+        jsonw_null(w);
+    }
+    jsonw_obj_end(w);
 }
 
 int reply_page(struct req *r, json_t *items, int more, int64_t last_id)

@@ -377,6 +377,7 @@ int http_dispatch(struct mg_connection *conn, struct app *app)
     r.conn = conn;
     r.ri = mg_get_request_info(conn);
     r.app = app;
+    http_req_output(&r, mg_get_thread_pointer(conn));
     client_address(&r);
     const char *uri = r.ri->local_uri ? r.ri->local_uri : "/";
     if (strncmp(uri, "/api/", 5) == 0 || strcmp(uri, "/api") == 0) {
@@ -386,6 +387,7 @@ int http_dispatch(struct mg_connection *conn, struct app *app)
     } else {
         status = http_assets_serve(conn, app);
     }
+    http_req_output_done(&r);
     log_debug("http", "%s %s %s -> %d", r.client, r.ri->request_method, uri, status);
     return status;
 }
@@ -427,6 +429,7 @@ int http_call(struct app *app, const struct auth_ctx *actor, const char *method,
     r.ri = &ri;
     r.app = app;
     r.auth = *actor;
+    http_req_output(&r, NULL);
     snprintf(r.client, sizeof(r.client), "local");
     int rc = http_route_find(method, path, &r, allow, sizeof(allow));
     if (rc != ACDL_OK) {
@@ -441,6 +444,7 @@ int http_call(struct app *app, const struct auth_ctx *actor, const char *method,
         status = r.route->fn(&r);
         json_decref(r.audit_before);
     }
+    http_req_output_done(&r);
     *answer = r.captured;
     return status;
 }

@@ -24,6 +24,20 @@ static int on_request(struct mg_connection *conn, void *cbdata)
     return http_dispatch(conn, cbdata);
 }
 
+/* Each worker thread gets its answer buffer, reused for every request it serves. */
+static void *on_init_thread(const struct mg_context *ctx, int thread_type)
+{
+    (void)ctx;
+    return thread_type == 1 ? http_worker_new() : NULL;
+}
+
+static void on_exit_thread(const struct mg_context *ctx, int thread_type, void *thread_pointer)
+{
+    (void)ctx;
+    (void)thread_type;
+    http_worker_free(thread_pointer);
+}
+
 static int on_log(const struct mg_connection *conn, const char *msg)
 {
     (void)conn;
@@ -169,6 +183,8 @@ int http_server_start(struct app *app, struct http_server **out, char *err, size
     memset(&cb, 0, sizeof(cb));
     cb.log_message = on_log;
     cb.http_error = on_http_error;
+    cb.init_thread = on_init_thread;
+    cb.exit_thread = on_exit_thread;
     if (app->tls) {
         cb.init_ssl = on_init_ssl;
     }

@@ -439,23 +439,35 @@ int route_mappings_delete(struct req *r)
     return st;
 }
 
-/* The answer of GET /api/v1/results as JSON in *body (new), or the status of the error
- * answered (then *body stays NULL). */
-static int results_body(struct req *r, json_t **body)
-{
-    char qbuf[160], from_s[16], to_s[16], vt_key[70];
+/* GET /api/v1/results' query for one queue, once its parameters are checked and its queue
+ * found: the rows (interval_start, value type key, value) in answer order from s. */
+struct results_query {
+    struct store_conn *c;
+    sqlite3_stmt *s;
+    struct tz *tz;
     struct store_queue q;
+    char from_s[16], to_s[16];
+};
+
+#define RESULTS_MAX_ITEMS 100000
+
+/* Checks the parameters, finds the queue and starts the query. Returns 0, or the status of
+ * the error answered (then nothing is left open). */
+static int results_open(struct req *r, struct results_query *rq)
+{
+    char qbuf[160], vt_key[70];
     struct tz_date from, to;
-    struct tz *tz = NULL;
     int64_t lo, hi, tmp;
     int have_vt = 0;
+    memset(rq, 0, sizeof(*rq));
     if (req_query(r, "queue", qbuf, sizeof(qbuf)) < 0) {
         return reply_error(r, 400, "invalid_parameter",
                            "name the WFM queue by id or identifier: ?queue=...",
                            "parameter 'queue' is required");
     }
-    if (req_query(r, "from", from_s, sizeof(from_s)) < 0 || tz_date_parse(from_s, &from) ||
-        req_query(r, "to", to_s, sizeof(to_s)) < 0 || tz_date_parse(to_s, &to)) {
+    if (req_query(r, "from", rq->from_s, sizeof(rq->from_s)) < 0 ||
+        tz_date_parse(rq->from_s, &from) || req_query(r, "to", rq->to_s, sizeof(rq->to_s)) < 0 ||
+        tz_date_parse(rq->to_s, &to)) {
         return reply_error(r, 400, "invalid_parameter",
                            "give from and to as YYYY-MM-DD (local days of the queue)",
                            "parameters 'from' and 'to' are required dates");
@@ -471,64 +483,129 @@ static int results_body(struct req *r, json_t **body)
     }
     have_vt = vl >= 0;
     struct store_conn *c = store_acquire(r->app->store);
-    int rc = route_results_queue_find(c, qbuf, &q);
+    int rc = route_results_queue_find(c, qbuf, &rq->q);
     if (rc != ACDL_OK) {
         store_release(r->app->store, c);
         return reply_rc(r, rc, "queue");
     }
-    if (tz_open(q.time_zone, &tz) != ACDL_OK) {
+    if (tz_open(rq->q.time_zone, &rq->tz) != ACDL_OK) {
         store_release(r->app->store, c);
         return reply_rc(r, ACDL_EINVAL, "queue time zone");
     }
-    tz_day_bounds(tz, from, &lo, &tmp);
-    tz_day_bounds(tz, to, &tmp, &hi);
-    sqlite3_stmt *s = store_prepare(
+    tz_day_bounds(rq->tz, from, &lo, &tmp);
+    tz_day_bounds(rq->tz, to, &tmp, &hi);
+    rq->c = c;
+    rq->s = store_prepare(
         c, "SELECT r.interval_start, v.key, r.value FROM results r JOIN value_types v ON v.id = "
            "r.value_type_id WHERE r.queue_id = ? AND r.interval_start >= ? AND r.interval_start "
            "< ? AND (?4 IS NULL OR v.key = ?4) ORDER BY r.interval_start, v.key LIMIT 100001");
-    json_t *items = json_array();
-    if (s) {
-        sqlite3_bind_int64(s, 1, q.id);
-        sqlite3_bind_int64(s, 2, lo);
-        sqlite3_bind_int64(s, 3, hi);
-        store_bind_text(s, 4, have_vt ? vt_key : NULL);
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            if (json_array_size(items) == 100000) {
-                store_done(s);
-                store_release(r->app->store, c);
-                tz_close(tz);
-                json_decref(items);
-                return reply_error(r, 400, "invalid_parameter",
-                                   "ask for fewer days or one value_type",
-                                   "the answer would hold more than 100000 results");
-            }
-            int64_t t = sqlite3_column_int64(s, 0);
-            char local[40];
-            route_results_local(tz, t, local, sizeof(local));
-            json_array_append_new(items,
-                                  json_pack("{s:o, s:s, s:s, s:f}", "interval_start",
-                                            json_time(t), "local", local, "value_type",
-                                            (const char *)sqlite3_column_text(s, 1), "value",
-                                            sqlite3_column_double(s, 2)));
-        }
-        store_done(s);
+    if (rq->s) {
+        sqlite3_bind_int64(rq->s, 1, rq->q.id);
+        sqlite3_bind_int64(rq->s, 2, lo);
+        sqlite3_bind_int64(rq->s, 3, hi);
+        store_bind_text(rq->s, 4, have_vt ? vt_key : NULL);
     }
-    store_release(r->app->store, c);
-    tz_close(tz);
-    *body = json_pack("{s:{s:I, s:s, s:s, s:i}, s:s, s:s, s:o}", "queue", "id", (json_int_t)q.id,
-                      "identifier", q.identifier, "time_zone", q.time_zone, "interval_minutes",
-                      q.interval_minutes, "from", from_s, "to", to_s, "items", items);
+    return 0;
+}
+
+static void results_close(struct req *r, struct results_query *rq)
+{
+    store_done(rq->s);
+    store_release(r->app->store, rq->c);
+    tz_close(rq->tz);
+}
+
+static int results_too_many(struct req *r)
+{
+    return reply_error(r, 400, "invalid_parameter", "ask for fewer days or one value_type",
+                       "the answer would hold more than 100000 results");
+}
+
+/* The answer of GET /api/v1/results for one queue as JSON in *body (new), or the status of
+ * the error answered (then *body stays NULL). */
+static int results_body(struct req *r, json_t **body)
+{
+    struct results_query rq;
+    int st = results_open(r, &rq);
+    if (st) {
+        return st;
+    }
+    json_t *items = json_array();
+    while (rq.s && sqlite3_step(rq.s) == SQLITE_ROW) {
+        if (json_array_size(items) == RESULTS_MAX_ITEMS) {
+            results_close(r, &rq);
+            json_decref(items);
+            return results_too_many(r);
+        }
+        int64_t t = sqlite3_column_int64(rq.s, 0);
+        char local[40];
+        route_results_local(rq.tz, t, local, sizeof(local));
+        json_array_append_new(items, json_pack("{s:o, s:s, s:s, s:f}", "interval_start",
+                                               json_time(t), "local", local, "value_type",
+                                               (const char *)sqlite3_column_text(rq.s, 1), "value",
+                                               sqlite3_column_double(rq.s, 2)));
+    }
+    results_close(r, &rq);
+    *body =
+        json_pack("{s:{s:I, s:s, s:s, s:i}, s:s, s:s, s:o}", "queue", "id", (json_int_t)rq.q.id,
+                  "identifier", rq.q.identifier, "time_zone", rq.q.time_zone, "interval_minutes",
+                  rq.q.interval_minutes, "from", rq.from_s, "to", rq.to_s, "items", items);
     return *body ? 0 : reply_rc(r, ACDL_ENOMEM, "results");
+}
+
+/* GET /api/v1/results for one queue: the text results_body's tree would give, written row by
+ * row straight into the answer. */
+static int results_stream(struct req *r)
+{
+    struct results_query rq;
+    int st = results_open(r, &rq);
+    if (st) {
+        return st;
+    }
+    struct jsonw *w = reply_stream_begin(r); /* members in json_pack's order */
+    jsonw_obj_begin(w);
+    jsonw_key(w, "queue");
+    jsonw_obj_begin(w);
+    jsonw_kint(w, "id", rq.q.id);
+    jsonw_kstr(w, "identifier", rq.q.identifier);
+    jsonw_kstr(w, "time_zone", rq.q.time_zone);
+    jsonw_kint(w, "interval_minutes", rq.q.interval_minutes);
+    jsonw_obj_end(w);
+    jsonw_kstr(w, "from", rq.from_s);
+    jsonw_kstr(w, "to", rq.to_s);
+    jsonw_key(w, "items");
+    jsonw_arr_begin(w);
+    int n = 0;
+    while (rq.s && sqlite3_step(rq.s) == SQLITE_ROW) {
+        if (n++ == RESULTS_MAX_ITEMS) {
+            results_close(r, &rq);
+            return results_too_many(r);
+        }
+        char local[40];
+        int64_t t = sqlite3_column_int64(rq.s, 0);
+        route_results_local(rq.tz, t, local, sizeof(local));
+        jsonw_obj_begin(w);
+        jsonw_ktime(w, "interval_start", t);
+        jsonw_kstr(w, "local", local);
+        jsonw_key(w, "value_type");
+        jsonw_strn(w, (const char *)sqlite3_column_text(rq.s, 1),
+                   (size_t)sqlite3_column_bytes(rq.s, 1));
+        jsonw_key(w, "value");
+        jsonw_real(w, sqlite3_column_double(rq.s, 2));
+        jsonw_obj_end(w);
+    }
+    results_close(r, &rq);
+    jsonw_arr_end(w);
+    jsonw_obj_end(w);
+    return reply_stream_send(r, 200);
 }
 
 int route_results_list(struct req *r)
 {
-    json_t *body = NULL;
     if (route_results_paged(r)) {
         return route_results_page(r);
     }
-    int st = results_body(r, &body);
-    return st ? st : reply_json(r, 200, body);
+    return results_stream(r);
 }
 
 /* A growing text (the CSV answer). */

@@ -130,14 +130,28 @@ int route_queues_list(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "queues");
     }
-    json_t *items = json_array();
+    /* written straight into the answer: the same text as route_queue_json + reply_page */
+    struct jsonw *w = reply_stream_begin(r);
     int shown = n > limit ? limit : n;
+    jsonw_obj_begin(w);
+    jsonw_key(w, "items");
+    jsonw_arr_begin(w);
     for (int i = 0; i < shown; i++) {
-        json_array_append_new(items, route_queue_json(&arr[i]));
+        const struct store_queue *q = &arr[i];
+        jsonw_obj_begin(w);
+        jsonw_kint(w, "id", q->id);
+        jsonw_kstr(w, "identifier", q->identifier);
+        jsonw_kstr(w, "name", q->name);
+        jsonw_kstr(w, "channel", q->channel);
+        jsonw_kint(w, "interval_minutes", q->interval_minutes);
+        jsonw_kstr(w, "time_zone", q->time_zone);
+        jsonw_ktime(w, "created_at", q->created_at);
+        jsonw_ktime(w, "updated_at", q->updated_at);
+        jsonw_obj_end(w);
     }
-    int64_t last = shown ? arr[shown - 1].id : 0;
+    reply_stream_page_end(w, n > limit, shown ? arr[shown - 1].id : 0);
     free(arr);
-    return reply_page(r, items, n > limit, last);
+    return reply_stream_send(r, 200);
 }
 
 int route_queues_get(struct req *r)

@@ -74,11 +74,24 @@ void route_results_local(struct tz *tz, int64_t t, char *out, size_t outsz)
 {
     struct tz_date day;
     int minute, second, off;
-    char ds[11];
+    char buf[24];
     tz_utc_to_local(tz, t, &day, &minute, &second, &off);
-    tz_date_format(day, ds);
-    snprintf(out, outsz, "%sT%02d:%02d%c%02d:%02d", ds, minute / 60, minute % 60,
-             off < 0 ? '-' : '+', abs(off) / 3600, abs(off) % 3600 / 60);
+    tz_date_format(day, buf);
+    /* by hand, not snprintf: this runs for every row of a results answer */
+    int a = off < 0 ? -off : off;
+    int f[4] = {minute / 60 % 100, minute % 60, a / 3600 % 100, a % 3600 / 60};
+    char *p = buf + 10;
+    *p++ = 'T';
+    for (int i = 0; i < 4; i++) {
+        *p++ = (char)('0' + f[i] / 10);
+        *p++ = (char)('0' + f[i] % 10);
+        if (i < 3) {
+            *p++ = i == 1 ? (off < 0 ? '-' : '+') : ':';
+        }
+    }
+    size_t n = (size_t)(p - buf) < outsz ? (size_t)(p - buf) : outsz - 1;
+    memcpy(out, buf, n);
+    out[n] = '\0';
 }
 
 int route_results_paged(struct req *r)
