@@ -118,6 +118,10 @@ int reply_text(struct req *r, int status, const char *content_type, const char *
                size_t len);
 int reply_error(struct req *r, int status, const char *code, const char *hint, const char *fmt,
                 ...) ACDL_PRINTF(5, 6);
+/* A 422 invalid_field that the client may overrule: the envelope carries "overridable": true
+ * (send "override": true to save it as it is). */
+int reply_error_overridable(struct req *r, const char *hint, const char *fmt, ...)
+    ACDL_PRINTF(3, 4);
 /* Answers with the status and envelope that fit an ACDL_E* code. */
 int reply_rc(struct req *r, int rc, const char *what);
 /* Adds a response header for the next reply (ignored when full). */

@@ -355,6 +355,18 @@ int reply_error(struct req *r, int status, const char *code, const char *hint, c
     return reply_json(r, status, e);
 }
 
+int reply_error_overridable(struct req *r, const char *hint, const char *fmt, ...)
+{
+    char msg[1024] = "";
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return reply_json(r, 422,
+                      json_pack("{s:{s:s, s:s, s:s, s:b}}", "error", "code", "invalid_field",
+                                "message", msg, "hint", hint, "overridable", 1));
+}
+
 int reply_rc(struct req *r, int rc, const char *what)
 {
     char num[16];

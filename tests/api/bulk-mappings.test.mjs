@@ -129,15 +129,20 @@ test('one bad item creates nothing, and the error names it', async () => {
     source_id: src.id, queues: [{ identifier: 'A4', name: 'A 4', ext_queues: ['101', '102'] }],
     mappings: [STANDARD[0], STANDARD[3]],
   }), 'mappings[1]');
-  // a total into an average, or an average into a sum: refused like a single mapping
-  assertInvalidField(await admin.post('/api/v1/mappings/bulk', {
+  // a total into an average, or an average into a sum: refused like a single mapping, and
+  // the refusal says that "override" would save it
+  const total = await admin.post('/api/v1/mappings/bulk', {
     source_id: src.id, queues: queues.slice(0, 2), mappings: [STANDARD[0], { value_type: 'aht', metric: 'handle_time' }],
-  }), 'mappings[1].metric');
+  });
+  assertInvalidField(total, 'mappings[1].metric');
+  assert.equal(total.body.error.overridable, true);
+  assert.match(total.body.error.hint, /override/);
   assertInvalidField(await admin.post('/api/v1/mappings/bulk', {
     source_id: src.id, queues: queues.slice(0, 2), mappings: [{ value_type: 'offered', metric: 'aht' }],
   }), 'mappings[0].metric');
-  assertInvalidField(await admin.post('/api/v1/mappings/bulk', { source_id: 999, queues, mappings: STANDARD }),
-    'source_id');
+  const noSource = await admin.post('/api/v1/mappings/bulk', { source_id: 999, queues, mappings: STANDARD });
+  assertInvalidField(noSource, 'source_id');
+  assert.equal(noSource.body.error.overridable, undefined);
   assertInvalidField(await admin.post('/api/v1/mappings/bulk', { source_id: src.id, queues: [], mappings: STANDARD }),
     'queues');
   assertInvalidField(await admin.post('/api/v1/mappings/bulk', { source_id: src.id, queues, mappings: STANDARD, x: 1 }),
@@ -319,4 +324,24 @@ test('inputs naming what the source never delivered are answered with warnings',
   assert.deepEqual(codes, ['inputs[0].ext_queue unknown_ext_queue 101', 'inputs[0].metric unknown_metric offered']);
   const ok = (await admin.get('/api/v1/mappings?limit=500')).body.items.find((m) => m.queue.identifier === 'SALES_DE');
   assert.deepEqual(ok.warnings, []);
+});
+
+test('an item with override saves a contradicting form, and its mapping is marked', async () => {
+  const r = await admin.post('/api/v1/mappings/bulk', {
+    source_id: src.id, queues: [{ identifier: 'OVR', name: 'Override', ext_queues: ['101'] }],
+    mappings: [STANDARD[0], { value_type: 'handled', metric: 'handled' },
+      { value_type: 'aht', metric: 'offered', override: true }],
+  });
+  assertStatus(r, 201);
+  const made = await admin.get(`/api/v1/mappings?queue_id=${r.body.queues[0].id}`);
+  const byType = Object.fromEntries(made.body.items.map((m) => [m.value_type, m.override]));
+  assert.deepEqual(byType, { offered: false, handled: false, aht: true });
+  // override on an item whose form is right marks nothing
+  const fine = await admin.post('/api/v1/mappings/bulk', {
+    source_id: src.id, queues: [{ identifier: 'OVR2', name: 'Override 2', ext_queues: ['102'] }],
+    mappings: [{ ...STANDARD[0], override: true }],
+  });
+  assertStatus(fine, 201);
+  const m2 = await admin.get(`/api/v1/mappings?queue_id=${fine.body.queues[0].id}`);
+  assert.equal(m2.body.items[0].override, false);
 });

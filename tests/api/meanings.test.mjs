@@ -349,6 +349,10 @@ test('a mapping whose form contradicts its value type is refused with a hint, or
   assert.match(wrong.body.error.message, /'handle_time' looks like a total, but 'aht' is an average weighted by 'handled'/);
   assert.match(wrong.body.error.hint, /formula/);
   assert.match(wrong.body.error.hint, /override/);
+  assert.equal(wrong.body.error.overridable, true, 'the console offers "save anyway" for this refusal only');
+  const noType = await admin.post('/api/v1/mappings', { queue_id: q.id, value_type: 'nope', inputs: input('handled') });
+  assert.equal(noType.status, 422);
+  assert.equal(noType.body.error.overridable, undefined);
   // an average summed is refused too
   assertInvalidField(await admin.post('/api/v1/mappings', { queue_id: q.id, value_type: 'offered', inputs: input('aht') }), 'inputs[0].metric');
   // a formula says what it means: accepted without override

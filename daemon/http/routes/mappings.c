@@ -157,8 +157,8 @@ static int check_form(struct req *r, struct store_conn *c, struct store_mapping 
             return 0;
         }
         if (weighted) {
-            return reply_error(
-                r, 422, "invalid_field",
+            return reply_error_overridable(
+                r,
                 "map the metric that holds the average, or give a formula (e.g. p1 / p2 with the "
                 "total as p1 and the count as p2), or map the total to a summed value type such "
                 "as handle_time; send \"override\": true to save it as it is",
@@ -166,13 +166,14 @@ static int check_form(struct req *r, struct store_conn *c, struct store_mapping 
                 "'%s': its value would be the weighted mean of totals, not an average",
                 i, metric, vt.key, vt.weight_key);
         }
-        return reply_error(r, 422, "invalid_field",
-                           "map the metric that holds the count or total, or map the average to "
-                           "a weighted value type such as aht; send \"override\": true to save "
-                           "it as it is",
-                           "inputs[%d].metric: '%s' looks like an average, but '%s' is a sum: "
-                           "its value would be a sum of averages",
-                           i, metric, vt.key);
+        return reply_error_overridable(
+            r,
+            "map the metric that holds the count or total, or map the average to "
+            "a weighted value type such as aht; send \"override\": true to save "
+            "it as it is",
+            "inputs[%d].metric: '%s' looks like an average, but '%s' is a sum: "
+            "its value would be a sum of averages",
+            i, metric, vt.key);
     }
     return 0;
 }

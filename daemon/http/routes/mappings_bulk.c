@@ -34,6 +34,7 @@ struct fail {
     int status; /* 0: none; -1: rc says it */
     int rc;
     const char *code, *hint, *what;
+    int overridable; /* the refusal goes away with "override": true */
     char msg[600];
 };
 
@@ -65,6 +66,9 @@ static int answer_fail(struct req *r, const struct fail *f)
 {
     if (f->status == -1) {
         return reply_rc(r, f->rc, f->what);
+    }
+    if (f->overridable) {
+        return reply_error_overridable(r, f->hint, "%s", f->msg);
     }
     return reply_error(r, f->status, f->code, f->hint, "%s", f->msg);
 }
@@ -285,6 +289,7 @@ struct want {
     char metric[65];
     char divide_by[65]; /* "" or the metric that divides (the mapping is then a formula) */
     int index;          /* in the request */
+    int form_override;  /* its form contradicts the value type, saved so by "override" */
 };
 
 /* "(coalesce(p1, 0) + coalesce(p2, 0)) / (coalesce(p3, 0) + coalesce(p4, 0))" for n = 2:
@@ -321,6 +326,7 @@ static void want_mapping(const struct want *w, int64_t source_id, const char *co
         }
     }
     m->has_formula = per;
+    m->form_override = w->form_override;
     m->formula[0] = '\0';
     if (per && n == 1) {
         snprintf(m->formula, sizeof(m->formula), "p1 / p2");
@@ -339,13 +345,15 @@ static int read_wants(struct store_conn *c, json_t *list, struct want *w, size_t
     json_array_foreach(list, i, item)
     {
         const char *key, *metric, *per = NULL, *why;
+        int override = 0;
         json_error_t jerr;
         if (!json_is_object(item) ||
-            json_unpack_ex(item, &jerr, JSON_STRICT, "{s:s, s:s, s?s}", "value_type", &key,
-                           "metric", &metric, "divide_by", &per) != 0) {
+            json_unpack_ex(item, &jerr, JSON_STRICT, "{s:s, s:s, s?s, s?b}", "value_type", &key,
+                           "metric", &metric, "divide_by", &per, "override", &override) != 0) {
             return set_fail(f, 422, "invalid_field",
                             "each item is {\"value_type\": \"offered\", \"metric\": \"offered\"}, "
-                            "optionally with \"divide_by\": a metric (e.g. handled)",
+                            "optionally with \"divide_by\": a metric (e.g. handled) or "
+                            "\"override\": true",
                             "mappings[%zu]: %s", i,
                             json_is_object(item) ? jerr.text : "must be an object");
         }
@@ -376,18 +384,26 @@ static int read_wants(struct store_conn *c, json_t *list, struct want *w, size_t
         /* a total into an average, or an average into a sum, would be wrong without a word
          * (the single mapping route refuses it the same way) */
         int avg_type = !strcmp(tmp[i].vt.combine, "weighted");
-        if (!per && avg_type && discover_metric_is_total(metric)) {
+        int wrong = !per && (avg_type ? discover_metric_is_total(metric)
+                                      : discover_metric_is_average(metric));
+        tmp[i].form_override = wrong && override;
+        if (wrong && !override) {
+            f->overridable = 1;
+        }
+        if (wrong && !override && avg_type) {
             return set_fail(f, 422, "invalid_field",
                             "map the metric that holds the average, or add \"divide_by\" with "
-                            "the count (e.g. \"divide_by\": \"handled\")",
+                            "the count (e.g. \"divide_by\": \"handled\"); send \"override\": "
+                            "true with the item to save it as it is",
                             "mappings[%zu].metric: '%.64s' looks like a total, but '%s' is an "
                             "average weighted by '%s'",
                             i, metric, key, tmp[i].vt.weight_key);
         }
-        if (!per && !avg_type && discover_metric_is_average(metric)) {
+        if (wrong && !override) {
             return set_fail(f, 422, "invalid_field",
                             "map the metric that holds the count or total, or map the average to "
-                            "a weighted value type such as aht",
+                            "a weighted value type such as aht; send \"override\": true with "
+                            "the item to save it as it is",
                             "mappings[%zu].metric: '%.64s' looks like an average, but '%s' is a "
                             "sum: its value would be a sum of averages",
                             i, metric, key);
