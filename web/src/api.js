@@ -105,6 +105,8 @@ export async function request(method, path, options = {}) {
     envelope.hint || '',
     response.status === 429 ? parseRetryAfter(response.headers.get('Retry-After')) : undefined,
   );
+  // a refusal that "override": true would turn into a save (a mapping's form)
+  error.overridable = envelope.overridable === true;
   if (response.status === 401 && !options.skipAuthRedirect && onUnauthorized) {
     onUnauthorized();
   }

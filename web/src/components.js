@@ -119,18 +119,26 @@ export function matchItems(items, query, fields) {
   return items.filter((item) => fields.some((f) => String(item[f] || '').toLowerCase().includes(q)));
 }
 
-/** The search field above a list that can grow; says how many of the loaded items match. */
-export function ListSearch({ id, value, onInput, shown, total }) {
+/** At most this many matches of a search are drawn (the count says how many match). */
+export const SEARCH_SHOW_MAX = 200;
+
+/**
+ * The search field above a list that can grow; says how many of the loaded items match (idle:
+ * what it says while the field is empty).
+ */
+export function ListSearch({ id, value, onInput, shown, total, placeholder, idle }) {
   const { t } = useI18n();
   return html`
     <div class="list-search" role="search">
       <label for=${id} class="visually-hidden">${t('common.search')}</label>
       <input type="search" id=${id} data-testid=${id} value=${value} autocomplete="off"
-             placeholder=${t('common.search_placeholder')}
+             placeholder=${placeholder || t('common.search_placeholder')}
              onInput=${(e) => onInput(e.currentTarget.value)} />
+      ${!value.trim() && idle && html`<span class="muted small" data-testid=${`${id}-count`}>${idle}</span>`}
       ${value.trim() && html`
         <span class="muted small" data-testid=${`${id}-count`}>
-          ${shown === 0 ? t('common.no_matches', { q: value.trim() }) : t('common.shown_of', { shown, total })}</span>`}
+          ${shown === 0 ? t('common.no_matches', { q: value.trim() }) : t('common.shown_of', { shown, total })}
+          ${shown > SEARCH_SHOW_MAX && ` ${t('common.search_more', { shown: SEARCH_SHOW_MAX, n: shown })}`}</span>`}
     </div>`;
 }
 

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
 import {
-  ConfirmButton, ErrorBox, ListSearch, Notice, ReadOnlyNote, Time, canChange, loadAll, matchItems,
+  ConfirmButton, ErrorBox, ListSearch, Notice, SEARCH_SHOW_MAX, ReadOnlyNote, Time, canChange, loadAll, matchItems,
 } from '../components.js';
 import { useI18n } from '../i18n/index.js';
 
@@ -187,7 +187,7 @@ export function AgentsPage({ session }) {
               <th scope="col"><span class="visually-hidden">${t('common.actions')}</span></th>
             </tr></thead>
             <tbody>
-              ${matchItems(agents, query, ['identifier', 'name']).map((a) => html`
+              ${matchItems(agents, query, ['identifier', 'name']).slice(0, query.trim() ? SEARCH_SHOW_MAX : undefined).map((a) => html`
                 <tr data-testid="agent-row" data-identifier=${a.identifier}>
                   <td data-label=${t('agents.identifier')}>${a.identifier}${a.name ? html` <span class="muted">${a.name}</span>` : ''}</td>
                   <td data-label=${t('agents.ext_ids')} data-testid="agent-ext-ids">

@@ -95,6 +95,7 @@ export function DiscoverySetup({ source, result, day }) {
   const [error, setError] = useState(null);
   const [sent, setSent] = useState(null); // {queues: [ext_queue or '*'], mappings: [metric]}
   const [done, setDone] = useState(null); // {made, run}
+  const [overrides, setOverrides] = useState(new Set()); // metrics saved although their form contradicts
 
   useEffect(() => {
     Promise.all([loadAll('/queues'), loadAll('/value-types'), loadAll('/ext-queues', { source_id: source.id })])
@@ -153,7 +154,7 @@ export function DiscoverySetup({ source, result, day }) {
   const body = () => {
     const maps = chosen.map((r) => (r.divide_by
       ? { value_type: types[r.key], metric: r.metric, divide_by: r.divide_by }
-      : { value_type: types[r.key], metric: r.metric }));
+      : { value_type: types[r.key], metric: r.metric, ...(overrides.has(r.key) ? { override: true } : {}) }));
     if (shape === 'each') {
       return {
         body: {
@@ -181,6 +182,7 @@ export function DiscoverySetup({ source, result, day }) {
         run = await api.post('/runs', { source_id: source.id, from: day, to: day });
       }
       setDone({ made, run });
+      setOverrides(new Set());
       setConfirming(false);
       setSelected(new Set());
       setEdits({});
@@ -204,6 +206,15 @@ export function DiscoverySetup({ source, result, day }) {
   const at = /^(queues|mappings)\[(\d+)\]/.exec(field);
   const errRow = at && sent ? (at[1] === 'queues' ? `q:${sent.queues[Number(at[2])]}` : `m:${sent.mappings[Number(at[2])]}`) : '';
   const rowError = (key) => (errRow === key ? error : null);
+  const setOverride = (m, on) => setOverrides((old) => {
+    const next = new Set(old);
+    if (on) {
+      next.add(m);
+    } else {
+      next.delete(m);
+    }
+    return next;
+  });
   const rest = errRow ? null : error;
 
   return html`
@@ -307,7 +318,7 @@ export function DiscoverySetup({ source, result, day }) {
                   <td>
                     <select id=${`setup-metric-${i}`} value=${(types && types[m]) || ''}
                             aria-label=${t('setup.value_type_of', { metric: m })}
-                            onChange=${(e) => { setTypes({ ...types, [m]: e.currentTarget.value }); setConfirming(false); }}>
+                            onChange=${(e) => { setTypes({ ...types, [m]: e.currentTarget.value }); setOverride(m, false); setConfirming(false); }}>
                       <option value="">${t('setup.not_mapped')}</option>
                       ${valueTypes.map((v) => html`<option value=${v.key}>${v.name}</option>`)}
                     </select>
@@ -315,6 +326,13 @@ export function DiscoverySetup({ source, result, day }) {
                       ? html`<small class="help">${t('setup.ratio_help', { metric: r.metric, per: r.divide_by })}</small>`
                       : weight && html`<small class="help">${t('mappings.default_weighted', { name: weight.name })}</small>`}
                     <${FieldError} error=${rowError(`m:${m}`)} id=${`setup-metric-error-${i}`} field=${field} />
+                    ${((rowError(`m:${m}`) && error.overridable) || overrides.has(m)) && html`
+                      <label class="check override-check">
+                        <input type="checkbox" data-testid="setup-override" id=${`setup-override-${i}`}
+                               checked=${overrides.has(m)}
+                               onChange=${(e) => { setOverride(m, e.currentTarget.checked); setConfirming(false); }} />
+                        ${t('mappings.save_anyway')}</label>
+                      <small class="help">${t('mappings.save_anyway_help')}</small>`}
                   </td>
                 </tr>`;
             })}

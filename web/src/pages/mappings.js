@@ -5,16 +5,19 @@
 //
 // The chosen queue lives in the address ("#/mappings/3"). Errors that name an input
 // ("inputs[1].ext_queue: ...") are shown at that input's field; "formula: ..." at the formula.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
 import { useI18n, valueTypeName } from '../i18n/index.js';
 import {
-  ConfirmButton, ErrorBox, FieldError, LoadMore, Notice, ReadOnlyNote, Time, canChange,
+  ConfirmButton, ErrorBox, FieldError, ListSearch, LoadMore, Notice, ReadOnlyNote, Time, canChange,
   fieldErrors, loadAll, useRouteParam, useScrollToError,
 } from '../components.js';
 import { discoveredOf } from '../discovered.js';
 import { MappingsCopy } from './mappings_copy.js';
+import {
+  MappingMatches, UnknownInputsPanel, readSearch, searchIndex, searchMappings, writeSearch,
+} from './mappings_search.js';
 
 export const MAX_INPUTS = 32;
 const UNMAPPED_PAGE = 100;
@@ -96,7 +99,7 @@ const sameInputs = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const uniqueSorted = (list) => [...new Set(list.filter(Boolean))].sort((a, b) => a.localeCompare(b));
 
 /** A mapping warning in the console's language: which input names what its source never delivered. */
-function warningText(t, mapping, w) {
+export function warningText(t, mapping, w) {
   const m = /^inputs\[(\d+)\]\./.exec(w.field);
   const input = m ? mapping.inputs[Number(m[1])] : null;
   const params = {
@@ -143,6 +146,9 @@ function MappingForm({
     return [emptyInput(mapRequest ? mapRequest.input : {})];
   });
   const [formula, setFormula] = useState(editing ? mapping.formula || '' : '');
+  // "save anyway": offered when the API refuses a form that contradicts the value type
+  const [override, setOverride] = useState(editing ? Boolean(mapping.override) : false);
+  const [offerOverride, setOfferOverride] = useState(editing && Boolean(mapping.override));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const ref = useRef(null);
@@ -253,6 +259,9 @@ function MappingForm({
     let body;
     if (!editing) {
       body = { queue_id: queue.id, value_type: valueType, inputs, formula: text };
+      if (override) {
+        body.override = true;
+      }
     } else {
       body = {};
       const before = mapping.inputs.map((i) => ({ source_id: i.source_id, ext_queue: i.ext_queue, metric: i.metric }));
@@ -261,6 +270,9 @@ function MappingForm({
       }
       if (text !== (mapping.formula || null)) {
         body.formula = text;
+      }
+      if (override !== Boolean(mapping.override)) {
+        body.override = override;
       }
       if (Object.keys(body).length === 0) {
         onSaved(mapping, 'unchanged');
@@ -276,6 +288,9 @@ function MappingForm({
       onSaved(saved, editing ? 'saved' : 'created');
     } catch (err) {
       setError(err);
+      if (err.overridable) {
+        setOfferOverride(true);
+      }
     } finally {
       setBusy(false);
     }
@@ -392,6 +407,14 @@ function MappingForm({
         </div>
       </fieldset>
       <${ErrorBox} error=${fe.rest} id="mapping-form-error" />
+      ${offerOverride && html`
+        <div class="override-box" data-testid="mapping-override-box">
+          <label class="check">
+            <input type="checkbox" id="mapping-override" checked=${override}
+                   onChange=${(e) => setOverride(e.currentTarget.checked)} />
+            ${t('mappings.save_anyway')}</label>
+          <small class="help">${t('mappings.save_anyway_help')}</small>
+        </div>`}
       <div class="actions">
         <button type="submit" class="btn btn-primary" id="mapping-submit"
                 disabled=${busy || !valueType || filled.length === 0}>
@@ -525,7 +548,7 @@ function UnmappedPanel({ items, cursor, loading, error, onMore, canMap, inForm, 
 }
 
 export function MappingsPage({ session }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const editable = canChange(session);
   const [queueParam, setQueueParam] = useRouteParam('mappings');
   const [catalog, setCatalog] = useState(null); // {queues, valueTypes, sources}
@@ -544,7 +567,11 @@ export function MappingsPage({ session }) {
   const [notice, setNotice] = useState('');
   const [extQueues, setExtQueues] = useState([]); // staged external queues, for suggestions
   const [copying, setCopying] = useState(false);
+  const [allMappings, setAllMappings] = useState([]); // every queue's, for the search and the unknown inputs
+  const [query, setQuery] = useState(readSearch);
   const loadSeq = useRef(0);
+  const allSeq = useRef(0);
+  const pendingEdit = useRef(0); // a mapping to open once its queue's list is loaded
 
   const queues = catalog ? catalog.queues : [];
   const valueTypes = catalog ? catalog.valueTypes : [];
@@ -580,6 +607,11 @@ export function MappingsPage({ session }) {
       const items = await loadAll('/mappings', { queue_id: queueId });
       if (seq === loadSeq.current) {
         setMappings(items);
+        const wanted = items.find((m) => m.id === pendingEdit.current);
+        pendingEdit.current = 0;
+        if (wanted && editable) {
+          openForm('edit', wanted, null);
+        }
       }
     } catch (err) {
       if (seq === loadSeq.current) {
@@ -592,13 +624,50 @@ export function MappingsPage({ session }) {
     }
   };
 
+  const loadAllMappings = async () => {
+    const seq = ++allSeq.current;
+    try {
+      const items = await loadAll('/mappings');
+      if (seq === allSeq.current) {
+        setAllMappings(items);
+      }
+    } catch {
+      // the page's own list shows the error
+    }
+  };
+
   useEffect(() => {
+    loadAllMappings();
     Promise.all([loadAll('/queues'), loadAll('/value-types'), loadAll('/sources')])
       .then(([q, v, s]) => setCatalog({ queues: q, valueTypes: v, sources: s }))
       .catch(setCatalogError);
     loadUnmapped(null);
     loadAll('/ext-queues').then(setExtQueues).catch(() => setExtQueues([]));
   }, []);
+
+  // the search text stays in the address, also when the queue changes
+  useEffect(() => {
+    writeSearch(query.trim() ? query : '');
+  }, [query, queueParam]);
+
+  const index = useMemo(() => searchIndex(t, allMappings, queues, valueTypes), [allMappings, queues, valueTypes, lang]);
+  const searching = query.trim() !== '';
+  const matches = useMemo(() => (searching ? searchMappings(index, query) : []), [index, query]);
+
+  // "Open" on a match or an unknown input: its queue, with its mapping in the edit form
+  const openMapping = (m) => {
+    setQuery('');
+    setNotice('');
+    if (queue && queue.id === m.queue.id) {
+      const mine = mappings.find((x) => x.id === m.id);
+      if (mine && editable) {
+        openForm('edit', mine, null);
+      }
+      return;
+    }
+    pendingEdit.current = m.id;
+    setQueueParam(m.queue.id, false);
+  };
 
   // no queue in the address (or an unknown one): the first queue
   useEffect(() => {
@@ -654,10 +723,12 @@ export function MappingsPage({ session }) {
       : t('mappings.saved_notice', { name, queue: mapping.queue.identifier }));
     loadMappings(mapping.queue.id);
     loadUnmapped(null);
+    loadAllMappings();
   };
 
   const onCopied = (made) => {
     setCopying(false);
+    loadAllMappings();
     setNotice(t('copy.done', { mappings: made.mappings.length, queues: made.queues.map((q) => q.identifier).join(', '),
       results: made.results }));
     loadUnmapped(null);
@@ -672,6 +743,7 @@ export function MappingsPage({ session }) {
     const type = valueTypes.find((v) => v.key === mapping.value_type);
     setNotice(t('mappings.deleted_notice', { name: type ? valueTypeName(t, type) : mapping.value_type }));
     loadUnmapped(null);
+    setAllMappings((old) => old.filter((m) => m.id !== mapping.id));
   };
 
   // the Map buttons know which unmapped queues the open form holds already
@@ -717,8 +789,16 @@ export function MappingsPage({ session }) {
       ${copying && queue && html`
         <${MappingsCopy} queue=${queue} mappings=${mappings} queues=${queues} extQueues=${extQueues}
                          onCancel=${() => setCopying(false)} onDone=${onCopied} />`}
-      ${queue && html`
-        <div class="card">
+      ${(queue || searching) && html`
+        <div class="card" data-testid="mappings-list-card">
+          ${(allMappings.length > 0 || searching) && html`
+            <${ListSearch} id="mappings-search" value=${query} onInput=${setQuery} shown=${matches.length}
+                           total=${allMappings.length} placeholder=${t('mappings.search_placeholder')}
+                           idle=${t('mappings.search_total', { n: allMappings.length })} />`}
+          ${searching && html`
+            <h2>${t('mappings.search_title', { q: query.trim() })}</h2>
+            <${MappingMatches} matches=${matches} valueTypes=${valueTypes} onOpen=${openMapping} />`}
+          ${!searching && html`
           <div class="card-head">
             <h2>${t('mappings.list_title', { queue: queue.identifier })}</h2>
             ${editable && !form && html`<div class="row-actions">
@@ -753,7 +833,10 @@ export function MappingsPage({ session }) {
             </table>
           </div>
           ${mapLoading && mappings.length === 0 && html`<p class="loading">${t('common.loading')}</p>`}
+          `}
         </div>`}
+      <${UnknownInputsPanel} mappings=${allMappings} valueTypes=${valueTypes} warningText=${warningText}
+                             onOpen=${openMapping} />
       <${UnmappedPanel} items=${unmapped} cursor=${unCursor} loading=${unLoading} error=${unError}
                         onMore=${() => loadUnmapped(unCursor)} canMap=${editable && Boolean(queue)}
                         inForm=${inForm} onMap=${onMap} imported=${imported} />

@@ -4,7 +4,7 @@ import { html } from '../html.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n/index.js';
 import {
-  ConfirmButton, ErrorBox, FieldError, ListSearch, LoadMore, Notice, ReadOnlyNote, TimeZoneInput,
+  ConfirmButton, ErrorBox, FieldError, ListSearch, LoadMore, SEARCH_SHOW_MAX, Notice, ReadOnlyNote, TimeZoneInput,
   browserTimeZone, canChange, fieldErrors, matchItems, useScrollToError,
 } from '../components.js';
 
@@ -256,11 +256,11 @@ export function QueuesPage({ session }) {
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState('');
 
-  const load = async (fromCursor) => {
+  const load = async (fromCursor, size = PAGE_SIZE) => {
     setLoading(true);
     setError(null);
     try {
-      const data = await api.get('/queues', { limit: PAGE_SIZE, cursor: fromCursor || undefined });
+      const data = await api.get('/queues', { limit: size, cursor: fromCursor || undefined });
       setItems((old) => (fromCursor ? old.concat(data.items) : data.items));
       setCursor(data.next_cursor || null);
     } catch (err) {
@@ -269,6 +269,13 @@ export function QueuesPage({ session }) {
       setLoading(false);
     }
   };
+
+  // a search covers every entry, not only the pages loaded so far: the rest comes 500 at a time
+  useEffect(() => {
+    if (query.trim() && cursor && !loading && !error) {
+      load(cursor, 500);
+    }
+  }, [query, cursor, loading]);
 
   useEffect(() => {
     load(null);
@@ -312,7 +319,7 @@ export function QueuesPage({ session }) {
               </tr>
             </thead>
             <tbody>
-              ${matchItems(items, query, ['identifier', 'name']).map((queue) => html`
+              ${matchItems(items, query, ['identifier', 'name']).slice(0, query.trim() ? SEARCH_SHOW_MAX : undefined).map((queue) => html`
                 <${QueueRow} key=${queue.id} queue=${queue} editable=${editable}
                              onChanged=${onChanged} onDeleted=${onDeleted} />`)}
               ${!loading && !error && items.length === 0 && html`

@@ -11,7 +11,7 @@ import { api } from '../api.js';
 import { useI18n } from '../i18n/index.js';
 import { RereadOffer } from './reread.js';
 import {
-  ConfirmButton, ErrorBox, FieldError, ListSearch, LoadMore, Notice, ReadOnlyNote, TimeZoneInput,
+  ConfirmButton, ErrorBox, FieldError, ListSearch, LoadMore, SEARCH_SHOW_MAX, Notice, ReadOnlyNote, TimeZoneInput,
   browserTimeZone, canChange, fieldErrors, isAdmin, matchItems, useScrollToError,
 } from '../components.js';
 import { IntervalOptions } from './queues.js';
@@ -850,11 +850,11 @@ export function SourcesPage({ session }) {
   const [open, setOpen] = useState(null); // {mode, source, key}
   const top = useRef(null);
 
-  const load = async (fromCursor) => {
+  const load = async (fromCursor, size = PAGE_SIZE) => {
     setLoading(true);
     setError(null);
     try {
-      const data = await api.get('/sources', { limit: PAGE_SIZE, cursor: fromCursor || undefined });
+      const data = await api.get('/sources', { limit: size, cursor: fromCursor || undefined });
       setItems((old) => (fromCursor ? old.concat(data.items) : data.items));
       setCursor(data.next_cursor || null);
     } catch (err) {
@@ -863,6 +863,13 @@ export function SourcesPage({ session }) {
       setLoading(false);
     }
   };
+
+  // a search covers every entry, not only the pages loaded so far: the rest comes 500 at a time
+  useEffect(() => {
+    if (query.trim() && cursor && !loading && !error) {
+      load(cursor, 500);
+    }
+  }, [query, cursor, loading]);
 
   useEffect(() => {
     load(null);
@@ -946,7 +953,7 @@ export function SourcesPage({ session }) {
               </tr>
             </thead>
             <tbody>
-              ${matchItems(items, query, ['name', 'kind']).map((source) => html`
+              ${matchItems(items, query, ['name', 'kind']).slice(0, query.trim() ? SEARCH_SHOW_MAX : undefined).map((source) => html`
                 <${SourceRow} key=${source.id} source=${source} editable=${editable}
                               onOpen=${openForm} onChanged=${onChanged} onDeleted=${onDeleted} />`)}
               ${!loading && !error && items.length === 0 && html`
