@@ -10,9 +10,9 @@
 #define WHY_SLOTS 4
 
 struct why_slot {
-    char text[256];
+    char text[768];
     char code[48];
-    char params[512]; /* JSON object text; kept as text so nothing is left on the heap */
+    char params[768]; /* JSON object text; kept as text so nothing is left on the heap */
 };
 
 static _Thread_local struct why_slot slots[WHY_SLOTS];

@@ -416,14 +416,20 @@ static void report_overlaps(struct rows *r, int64_t lo, int64_t hi)
             if (pairs++ < REPORT_MAX) {
                 fmt_local(r, start, a);
                 fmt_local(r, act[k].end, b);
-                rows_log(r, "warn",
-                         "%s:%lld: agent %s: state %s from %s begins while state %s of "
-                         "%s:%lld lasts until %s; both are kept, and while both run the one "
-                         "that began later counts",
-                         (const char *)sqlite3_column_text(s, 4),
-                         (long long)sqlite3_column_int64(s, 5), agent,
-                         (const char *)sqlite3_column_text(s, 3), a, act[k].code, act[k].file,
-                         (long long)act[k].line, b);
+                const char *file = (const char *)sqlite3_column_text(s, 4);
+                const char *code = (const char *)sqlite3_column_text(s, 3);
+                long long line = (long long)sqlite3_column_int64(s, 5);
+                rows_note(r, "warn", "run.overlap",
+                          json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "file",
+                                    file ? file : "", "line", (json_int_t)line, "agent", agent,
+                                    "state", code ? code : "", "start", a, "other", act[k].code,
+                                    "other_file", act[k].file, "other_line",
+                                    (json_int_t)act[k].line, "until", b),
+                          "%s:%lld: agent %s: state %s from %s begins while state %s of "
+                          "%s:%lld lasts until %s; both are kept, and while both run the one "
+                          "that began later counts",
+                          file, line, agent, code, a, act[k].code, act[k].file,
+                          (long long)act[k].line, b);
             }
         }
         if (sqlite3_column_type(s, 2) == SQLITE_NULL) {
@@ -457,8 +463,10 @@ static void report_overlaps(struct rows *r, int64_t lo, int64_t hi)
     }
     free(act);
     if (pairs > 0) {
-        rows_log(r, "warn", "%lld overlapping pairs of states%s", (long long)pairs,
-                 pairs > REPORT_MAX ? " (the first 200 are named)" : "");
+        rows_note(r, "warn", pairs > REPORT_MAX ? "run.overlap_pairs_named" : "run.overlap_pairs",
+                  json_pack("{s:I, s:i}", "n", (json_int_t)pairs, "max", REPORT_MAX),
+                  "%lld overlapping pairs of states%s", (long long)pairs,
+                  pairs > REPORT_MAX ? " (the first 200 are named)" : "");
     }
 }
 
@@ -489,11 +497,18 @@ static void report_conflicts(struct rows *r, int64_t lo, int64_t hi)
     while (s && sqlite3_step(s) == SQLITE_ROW) {
         if (n++ < REPORT_MAX) {
             fmt_local(r, sqlite3_column_int64(s, 1), a);
-            rows_log(r, "warn", "%s:%lld: agent %s has a second state starting %s (first at "
-                     "%s:%lld); the later row was kept",
-                     (const char *)sqlite3_column_text(s, 2), (long long)sqlite3_column_int64(s, 3),
-                     (const char *)sqlite3_column_text(s, 0), a,
-                     (const char *)sqlite3_column_text(s, 4), (long long)sqlite3_column_int64(s, 5));
+            const char *file = (const char *)sqlite3_column_text(s, 2);
+            const char *agent = (const char *)sqlite3_column_text(s, 0);
+            const char *first = (const char *)sqlite3_column_text(s, 4);
+            rows_note(r, "warn", "run.start_repeated_line",
+                      json_pack("{s:s, s:I, s:s, s:s, s:s, s:I}", "file", file ? file : "", "line",
+                                (json_int_t)sqlite3_column_int64(s, 3), "agent", agent ? agent : "",
+                                "start", a, "first_file", first ? first : "", "first_line",
+                                (json_int_t)sqlite3_column_int64(s, 5)),
+                      "%s:%lld: agent %s has a second state starting %s (first at %s:%lld); the "
+                      "later row was kept",
+                      file, (long long)sqlite3_column_int64(s, 3), agent, a, first,
+                      (long long)sqlite3_column_int64(s, 5));
         }
     }
     store_done(s);
@@ -590,7 +605,8 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
     r->k.days_total = tz_date_diff(r->to, r->from) + 1;
     store_run_progress(r->c, run->id, &r->k);
     if ((rc = prepare_temp(m)) != ACDL_OK) {
-        snprintf(err, sizeof(err), "cannot prepare the staging area");
+        rows_set_error(err, sizeof(err), "run.error_staging_area", NULL,
+                       "cannot prepare the staging area");
         goto out;
     }
     rows_note(r, "info", "run.agent_import_start",
@@ -604,7 +620,9 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
     if (rc == ACDL_OK) {
         rc = stage(m);
         if (rc != ACDL_OK) {
-            snprintf(err, sizeof(err), "staging failed: %s", acdl_strerror(rc));
+            rows_set_error(err, sizeof(err), "run.error_staging",
+                           why_attach(json_object(), "reason", acdl_strerror(rc)),
+                           "staging failed: %s", acdl_strerror(rc));
         }
     }
     if (rc == ACDL_OK) {
@@ -636,10 +654,11 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
                   arc == ACDL_OK ? "" : aerr);
         if (arc != ACDL_OK) {
             r->k.failed_mappings = 1;
-            snprintf(err, sizeof(err),
-                     "the agent spans could not be computed; they stay pending and are retried: "
-                     "%s",
-                     aerr);
+            rows_set_error(err, sizeof(err), "run.error_agent_spans",
+                           json_pack("{s:s}", "detail", aerr),
+                           "the agent spans could not be computed; they stay pending and are "
+                           "retried: %s",
+                           aerr);
         }
     }
     if (rc != ACDL_OK) {

@@ -54,8 +54,12 @@ static int imp_columns(struct rows *r, void *ctx)
     for (int i = 0; i < r->nmetric_cols; i++) {
         int id = staging_metric(m->st, r->metric_names[i]);
         if (id < 0) {
-            rows_log(r, "error", "%s: metric '%s' cannot be staged: %s", r->where,
-                     r->metric_names[i], acdl_strerror(id));
+            rows_note(
+                r, "error", "run.metric_not_staged",
+                why_attach(json_pack("{s:s, s:s}", "where", r->where, "metric", r->metric_names[i]),
+                           "reason", acdl_strerror(id)),
+                "%s: metric '%s' cannot be staged: %s", r->where, r->metric_names[i],
+                acdl_strerror(id));
             return id;
         }
         m->col_metric[i] = id;
@@ -285,8 +289,10 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
     m->step = r->cfg->interval_minutes * 60;
     /* a large run of this source staged before a crash or failure: finished before reading */
     if ((rc = staging_switch_settle(r->c, run->source_id, NULL)) != ACDL_OK) {
-        snprintf(err, sizeof(err), "the days an earlier run staged could not be finished: %s",
-                 acdl_strerror(store_thread_rc(rc)));
+        rows_set_error(err, sizeof(err), "run.error_settle",
+                       why_attach(json_object(), "reason", acdl_strerror(store_thread_rc(rc))),
+                       "the days an earlier run staged could not be finished: %s",
+                       acdl_strerror(store_thread_rc(rc)));
         goto out;
     }
     {
@@ -305,7 +311,8 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
         }
     }
     if ((rc = staging_open(&m->st, r->c, run->source_id, run->id)) != ACDL_OK) {
-        snprintf(err, sizeof(err), "cannot prepare the staging area");
+        rows_set_error(err, sizeof(err), "run.error_staging_area", NULL,
+                       "cannot prepare the staging area");
         goto out;
     }
     if (kind == SOURCE_ODBC && !run->zero_fill) {
@@ -355,15 +362,16 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
         } else if (r->reread && r->seen_any) {
             tz_date_format(r->seen_from, rfrom);
             tz_date_format(r->seen_to, rto);
-            rows_log(r, "info",
-                     "re-read: the staged days %s to %s are replaced by what the files "
-                     "hold",
-                     rfrom, rto);
+            rows_note(r, "info", "run.reread_replaced",
+                      json_pack("{s:s, s:s}", "from", rfrom, "to", rto),
+                      "re-read: the staged days %s to %s are replaced by what the files hold",
+                      rfrom, rto);
         } else if (r->reread) {
-            rows_log(r, "warn",
-                     "re-read: no file in the folder holds rows of %s to %s; nothing "
-                     "was replaced",
-                     run->period_from, run->period_to);
+            rows_note(r, "warn", "run.reread_nothing",
+                      json_pack("{s:s, s:s}", "from", run->period_from, "to", run->period_to),
+                      "re-read: no file in the folder holds rows of %s to %s; nothing was "
+                      "replaced",
+                      run->period_from, run->period_to);
         }
         rc = staging_commit(m->st, rfrom[0] ? rfrom : NULL, rto[0] ? rto : NULL,
                             rfrom[0] && run->zero_fill, commit_in_tx, m);
@@ -391,13 +399,18 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
             if (failed || mrc != ACDL_OK) {
                 /* the run is done but partial: what failed stays due and is retried */
                 r->k.failed_mappings = failed ? failed : 1;
-                snprintf(err, sizeof(err),
-                         "%d of the source's mappings could not be computed; they stay due "
-                         "and are retried (GET /api/v1/recomputes): %s",
-                         r->k.failed_mappings, merr[0] ? merr : acdl_strerror(mrc));
+                const char *why = merr[0] ? merr : acdl_strerror(mrc);
+                rows_set_error(
+                    err, sizeof(err), "run.error_mappings",
+                    why_attach(json_pack("{s:i}", "n", r->k.failed_mappings), "detail", why),
+                    "%d of the source's mappings could not be computed; they stay due "
+                    "and are retried (GET /api/v1/recomputes): %s",
+                    r->k.failed_mappings, why);
             }
         } else {
-            snprintf(err, sizeof(err), "staging failed: %s", acdl_strerror(rc));
+            rows_set_error(err, sizeof(err), "run.error_staging",
+                           why_attach(json_object(), "reason", acdl_strerror(rc)),
+                           "staging failed: %s", acdl_strerror(rc));
         }
     }
     if (rc != ACDL_OK) {

@@ -215,12 +215,12 @@ void rows_reject(struct rows *r, const char *code, json_t *params, const char *f
 }
 
 /* A CSV reader's error as a run-log line: "run.file_error" (the file is not read on) or
- * "run.row_rejected", with the reason's code and its line, column and counts. */
+ * "run.row_rejected_at", with the reason's code and its line, column and counts. */
 static void note_csv_error(struct rows *r, const char *level, const char *code, const char *file,
                            const struct csv_error *e)
 {
-    json_t *p = json_pack("{s:s, s:I, s:s}", "where", file, "line", (json_int_t)e->line, "reason",
-                          e->reason);
+    json_t *p = json_pack("{s:s, s:I, s:I, s:s}", "where", file, "line", (json_int_t)e->line,
+                          "column", (json_int_t)e->column, "reason", e->reason);
     if (p && e->code) {
         json_object_set_new(p, "reason_code", json_string(e->code));
         json_object_set_new(p, "reason_params",
@@ -240,6 +240,15 @@ void rows_reject_column(struct rows *r, int col, int numbered, const char *why)
     } else {
         rows_reject(r, "row.column", p, "column '%s': %s", name, why);
     }
+}
+
+void rows_set_error(char *err, size_t errsz, const char *code, json_t *params, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errsz, fmt, ap);
+    va_end(ap);
+    why_note(err, code, params);
 }
 
 const char *rows_why(const char *code, const char *text)
@@ -612,12 +621,22 @@ static void bind_row(struct rows *r, struct expr *e, int n, const char *what, in
         }
         if (is_text && !r->text_cmp_warned[slot] && expr_compares_to_number(e, i)) {
             r->text_cmp_warned[slot] = 1;
-            rows_log(r, "warn",
-                     "%s:%llu: %s compares '%s' with a number, but it holds the text '%.*s' "
-                     "(text is greater than every number): write CAST(\"%s\" AS REAL) or "
-                     "check the column",
-                     r->where, (unsigned long long)r->line, what, r->names[i],
-                     (int)(r->len[i] > 40 ? 40 : r->len[i]), r->val[i], r->names[i]);
+            size_t vlen = r->len[i] > 40 ? 40 : r->len[i];
+            json_t *p =
+                json_pack("{s:s, s:I, s:s, s:s%}", "where", r->where, "line", (json_int_t)r->line,
+                          "column", r->names[i], "value", r->val[i], vlen);
+            if (slot < SOURCE_MAX_DERIVED) {
+                json_object_set_new(p, "name", json_string(r->cfg->derived[slot].name));
+            }
+            rows_note(r, "warn",
+                      slot < SOURCE_MAX_DERIVED ? "run.text_compared_derived"
+                                                : "run.text_compared_filter",
+                      p,
+                      "%s:%llu: %s compares '%s' with a number, but it holds the text '%.*s' "
+                      "(text is greater than every number): write CAST(\"%s\" AS REAL) or "
+                      "check the column",
+                      r->where, (unsigned long long)r->line, what, r->names[i], (int)vlen,
+                      r->val[i], r->names[i]);
         }
     }
 }
@@ -888,9 +907,17 @@ static int prepare_state_columns(struct rows *r)
     if (cfg->kind == SOURCE_ODBC) {
         int need = span == SPAN_START_ONLY ? 3 : 4;
         if (r->nraw < need) {
-            rows_log(r, "error", "the query returns %d columns; agent states (%s) need agent id, "
-                     "activity id, start%s", r->nraw, source_span_name(span),
-                     span == SPAN_START_END ? ", end" : span == SPAN_START_DURATION ? ", duration seconds" : "");
+            rows_note(r, "error",
+                      span == SPAN_START_END        ? "run.query_columns_states_end"
+                      : span == SPAN_START_DURATION ? "run.query_columns_states_duration"
+                                                    : "run.query_columns_states",
+                      json_pack("{s:i, s:s}", "n", r->nraw, "span", source_span_name(span)),
+                      "the query returns %d columns; agent states (%s) need agent id, "
+                      "activity id, start%s",
+                      r->nraw, source_span_name(span),
+                      span == SPAN_START_END        ? ", end"
+                      : span == SPAN_START_DURATION ? ", duration seconds"
+                                                    : "");
             return ACDL_EINVAL;
         }
         r->i_agent = 0;
@@ -946,7 +973,11 @@ static int prepare_columns(struct rows *r)
     for (int d = 0; d < cfg->nderived; d++) {
         if (expr_compile(cfg->derived[d].expression, r->names, r->nnames, &r->derived[d], err,
                          sizeof(err)) != ACDL_OK) {
-            rows_log(r, "error", "%s: derived field '%s': %s", r->where, cfg->derived[d].name, err);
+            rows_note(
+                r, "error", "run.derived_invalid",
+                why_attach(json_pack("{s:s, s:s}", "where", r->where, "name", cfg->derived[d].name),
+                           "why", err),
+                "%s: derived field '%s': %s", r->where, cfg->derived[d].name, err);
             return ACDL_EINVAL;
         }
         if (add_name(r, cfg->derived[d].name, strlen(cfg->derived[d].name)) != ACDL_OK) {
@@ -955,7 +986,9 @@ static int prepare_columns(struct rows *r)
     }
     if (cfg->filter[0] &&
         expr_compile(cfg->filter, r->names, r->nnames, &r->filter, err, sizeof(err)) != ACDL_OK) {
-        rows_log(r, "error", "%s: row filter: %s", r->where, err);
+        rows_note(r, "error", "run.filter_invalid",
+                  why_attach(json_pack("{s:s}", "where", r->where), "why", err),
+                  "%s: row filter: %s", r->where, err);
         return ACDL_EINVAL;
     }
     r->i_queue = r->i_qname = r->i_date = r->i_time = r->i_stamp = r->i_answered = r->i_duration =
@@ -968,11 +1001,15 @@ static int prepare_columns(struct rows *r)
     if (cfg->kind == SOURCE_ODBC) {
         /* the documented result contract */
         if (r->nraw < 4) {
-            rows_log(r, "error", "the query returns %d columns; the %s layout needs %s", r->nraw,
-                     source_layout_name(cfg->layout),
-                     cfg->layout == LAYOUT_CONTACT
-                         ? "queue id, timestamp, answered (0/1), duration seconds"
-                         : "queue id, queue name, interval start, then one column per metric");
+            rows_note(r, "error",
+                      cfg->layout == LAYOUT_CONTACT ? "run.query_columns_contact"
+                                                    : "run.query_columns_interval",
+                      json_pack("{s:i}", "n", r->nraw),
+                      "the query returns %d columns; the %s layout needs %s", r->nraw,
+                      source_layout_name(cfg->layout),
+                      cfg->layout == LAYOUT_CONTACT
+                          ? "queue id, timestamp, answered (0/1), duration seconds"
+                          : "queue id, queue name, interval start, then one column per metric");
             return ACDL_EINVAL;
         }
         r->i_queue = 0;
@@ -1284,7 +1321,7 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
             r->k.rows_read++;
             r->k.rows_rejected++;
             if (r->row_errors++ < ROWS_LOG_ERRORS) {
-                note_csv_error(r, "warn", "run.row_rejected", name, &cerr);
+                note_csv_error(r, "warn", "run.row_rejected_at", name, &cerr);
             }
             continue;
         }
@@ -1343,7 +1380,8 @@ static int open_folder(struct rows *r, const char *field, const char *folder, st
     int rc = roots_check_folder(ROOTS_IMPORT, folder, real, sizeof(real), why, sizeof(why));
     *out = NULL;
     if (rc != ACDL_OK) {
-        rows_log(r, "error", "%s: %s", field, why);
+        rows_note(r, "error", "run.folder_refused",
+                  why_attach(json_pack("{s:s}", "field", field), "why", why), "%s: %s", field, why);
         return ACDL_EPERM;
     }
     rc = plat_dir_open(real, out);
@@ -1360,8 +1398,9 @@ static int open_folder(struct rows *r, const char *field, const char *folder, st
     }
     if (plat_dir_real(*out, opened, sizeof(opened)) != ACDL_OK ||
         roots_check_folder(ROOTS_IMPORT, opened, NULL, 0, why, sizeof(why)) != ACDL_OK) {
-        rows_log(r, "error", "%s: the folder %s changed while it was opened; not read", field,
-                 folder);
+        rows_note(r, "error", "run.folder_changed",
+                  json_pack("{s:s, s:s}", "field", field, "folder", folder),
+                  "%s: the folder %s changed while it was opened; not read", field, folder);
         plat_dir_close(*out);
         *out = NULL;
         return ACDL_EPERM;
@@ -1491,7 +1530,8 @@ static int read_odbc(struct rows *r, const struct store_source *src)
      * before the rules, or written into the database some other way) */
     if (source_cfg_check_paths(r->cfg, err, sizeof(err)) != ACDL_OK) {
         secret_wipe(password, pwlen);
-        rows_log(r, "error", "%s", err);
+        rows_note(r, "error", "run.paths_refused", why_attach(json_object(), "detail", err), "%s",
+                  err);
         return ACDL_EPERM;
     }
     struct odbc_conn_opts co;
@@ -1621,12 +1661,12 @@ int rows_open(struct rows *r, struct app *app, const struct store_run *run,
     r->cfg = malloc(sizeof(*r->cfg));
     r->seq = calloc(SEQ_SLOTS, sizeof(*r->seq));
     if (!r->cfg || !r->seq) {
-        snprintf(err, errsz, "out of memory");
+        rows_set_error(err, errsz, "err.enomem", NULL, "out of memory");
         return ACDL_ENOMEM;
     }
     int rc = store_source_get(r->c, run->source_id, &r->src);
     if (rc != ACDL_OK) {
-        snprintf(err, errsz, "the source is gone");
+        rows_set_error(err, errsz, "run.error_source_gone", NULL, "the source is gone");
         return rc;
     }
     r->have_src = 1;
@@ -1646,15 +1686,19 @@ int rows_open(struct rows *r, struct app *app, const struct store_run *run,
          (r->cfg->timestamp_format[0] &&
           datetime_format_compile(&r->fmt_stamp, r->cfg->timestamp_format, why, sizeof(why))))) {
         rc = ACDL_EINVAL;
-        snprintf(err, errsz, "%s", why);
+        rows_set_error(err, errsz, "run.error_format", why_attach(json_object(), "why", why), "%s",
+                       why);
     }
     if (rc == ACDL_OK && (rc = tz_open(r->src.time_zone, &r->tz)) != ACDL_OK) {
-        snprintf(err, errsz, "time zone %s cannot be used", r->src.time_zone);
+        rows_set_error(err, errsz, "run.error_zone", json_pack("{s:s}", "zone", r->src.time_zone),
+                       "time zone %s cannot be used", r->src.time_zone);
     }
     if (rc == ACDL_OK && (tz_date_parse(run->period_from, &r->from) != ACDL_OK ||
                           tz_date_parse(run->period_to, &r->to) != ACDL_OK)) {
         rc = ACDL_EINVAL;
-        snprintf(err, errsz, "bad period %s .. %s", run->period_from, run->period_to);
+        rows_set_error(err, errsz, "run.error_period",
+                       json_pack("{s:s, s:s}", "from", run->period_from, "to", run->period_to),
+                       "bad period %s .. %s", run->period_from, run->period_to);
     }
     r->reread = rc == ACDL_OK && run->reread && r->cfg->kind == SOURCE_CSV;
     return rc;
@@ -1699,15 +1743,18 @@ void rows_finish(struct rows *r, int rc, const char *tag, char *err, size_t errs
     const char *state = "failed";
     if (rc == ACDL_ESTOP) {
         state = "cancelled";
-        snprintf(err, errsz, "cancelled; nothing of this run was staged");
+        rows_set_error(err, errsz, "run.error_cancelled", NULL,
+                       "cancelled; nothing of this run was staged");
     } else if (rc == ACDL_OK) {
         state = "done";
     } else if (!err[0]) {
-        snprintf(err, errsz, "%s (see the run log)", acdl_strerror(rc));
+        rows_set_error(err, errsz, "run.error_see_log",
+                       why_attach(json_object(), "reason", acdl_strerror(rc)),
+                       "%s (see the run log)", acdl_strerror(rc));
     }
     if (r->c) {
         if (rc != ACDL_OK && rc != ACDL_ESTOP && err[0]) {
-            rows_log(r, "error", "%s", err);
+            rows_note(r, "error", "run.error", why_attach(json_object(), "error", err), "%s", err);
         }
         rows_note(r, "info", "run.summary",
                   json_pack("{s:s, s:I, s:I, s:I, s:I, s:i, s:i}", "state", state, "read",
@@ -1754,7 +1801,9 @@ static int preview_outcome(struct rows *r, int read_rc, char *err, size_t errsz)
         }
     }
     if (read_rc != ACDL_OK && read_rc != ACDL_ESTOP) {
-        snprintf(err, errsz, "the source could not be read: %s", acdl_strerror(read_rc));
+        rows_set_error(err, errsz, "run.error_unreadable",
+                       why_attach(json_object(), "reason", acdl_strerror(read_rc)),
+                       "the source could not be read: %s", acdl_strerror(read_rc));
         return read_rc;
     }
     return ACDL_OK;

@@ -202,6 +202,11 @@ void rows_reject(struct rows *r, const char *code, json_t *params, const char *f
  * (core/why.h). */
 void rows_reject_column(struct rows *r, int col, int numbered, const char *why);
 
+/* Writes a run's (or preview's) error text into err and notes its message code and parameters
+ * (stolen) beside it (core/why.h): the run's record keeps both (store_run_finish()). */
+void rows_set_error(char *err, size_t errsz, const char *code, json_t *params, const char *fmt, ...)
+    ACDL_PRINTF(5, 6);
+
 /* Notes code (no parameters) for the reason text and returns text: for literal reasons given
  * to rows_reject_column(). */
 const char *rows_why(const char *code, const char *text);

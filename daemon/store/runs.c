@@ -7,13 +7,14 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/why.h"
 
 #define RUN_COLS                                                                                   \
     "r.id, r.source_id, s.name, r.trigger, r.period_from, r.period_to, r.state, r.days_total, "    \
     "r.days_done, r.files_read, r.files_skipped, r.rows_read, r.rows_staged, r.rows_rejected, "    \
     "r.rows_filtered, coalesce(r.error, ''), r.created_by, r.created_at, "                         \
     "coalesce(r.started_at, 0), coalesce(r.finished_at, 0), r.zero_fill, r.failed_mappings, "      \
-    "r.reread"
+    "r.reread, coalesce(r.error_code, ''), coalesce(r.error_params, '')"
 #define RUN_FROM " FROM runs r JOIN sources s ON s.id = r.source_id "
 
 static void row_to_run(sqlite3_stmt *s, void *elem)
@@ -42,6 +43,8 @@ static void row_to_run(sqlite3_stmt *s, void *elem)
     r->zero_fill = sqlite3_column_int(s, 20);
     r->failed_mappings = sqlite3_column_int(s, 21);
     r->reread = sqlite3_column_int(s, 22);
+    store_column_text(s, 23, r->error_code, sizeof(r->error_code));
+    store_column_text(s, 24, r->error_params, sizeof(r->error_params));
 }
 
 static int step_done(struct store_conn *c, sqlite3_stmt *s, const char *what)
@@ -234,19 +237,31 @@ int store_run_progress(struct store_conn *c, int64_t id, const struct store_run_
 int store_run_finish(struct store_conn *c, int64_t id, const char *state, const char *error,
                      const struct store_run_counts *k, int64_t now)
 {
+    char code[48];
+    json_t *params = NULL;
+    char *ptext = NULL;
     sqlite3_stmt *s = store_prepare(
         c, "UPDATE runs SET days_total = ?, days_done = ?, files_read = ?, files_skipped = ?, "
            "rows_read = ?, rows_staged = ?, rows_rejected = ?, rows_filtered = ?, state = ?, "
-           "error = ?, finished_at = ?, failed_mappings = ? WHERE id = ?");
+           "error = ?, finished_at = ?, failed_mappings = ?, error_code = ?, error_params = ? "
+           "WHERE id = ?");
     if (!s) {
         return ACDL_EDB;
+    }
+    /* the error's code, when whoever wrote its text noted one (core/why.h) */
+    if (error && why_lookup(error, code, sizeof(code), &params)) {
+        ptext = json_dumps(params, JSON_COMPACT);
+        json_decref(params);
     }
     bind_counts(s, 1, k);
     store_bind_text(s, 9, state);
     store_bind_text(s, 10, error);
     sqlite3_bind_int64(s, 11, now);
     sqlite3_bind_int(s, 12, k->failed_mappings);
-    sqlite3_bind_int64(s, 13, id);
+    store_bind_text(s, 13, ptext ? code : NULL);
+    store_bind_text(s, 14, ptext);
+    sqlite3_bind_int64(s, 15, id);
+    free(ptext);
     return step_done(c, s, "ending a run");
 }
 
@@ -264,7 +279,9 @@ int store_run_cancel_queued(struct store_conn *c, int64_t id, int64_t now)
         return ACDL_ECONFLICT;
     }
     sqlite3_stmt *s = store_prepare(c, "UPDATE runs SET state = 'cancelled', finished_at = ?, "
-                                       "error = 'cancelled before it started' WHERE id = ? "
+                                       "error = 'cancelled before it started', "
+                                       "error_code = 'run.error_cancelled_queued', "
+                                       "error_params = '{}' WHERE id = ? "
                                        "AND state = 'queued'");
     if (!s) {
         return ACDL_EDB;

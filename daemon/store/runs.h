@@ -15,6 +15,8 @@ struct store_run {
     int days_total, days_done, files_read, files_skipped;
     int64_t rows_read, rows_staged, rows_rejected, rows_filtered;
     char error[512];
+    char error_code[48];    /* the error's message code, "" when it has none */
+    char error_params[700]; /* its parameters as JSON object text, "" when none */
     char created_by[96];
     int64_t created_at, started_at, finished_at;
     int zero_fill; /* 1: intervals of the period without source data become 0 (import.h) */

@@ -41,6 +41,9 @@ export function daemonCodes() {
     for (const m of src.matchAll(/"(conn\.[a-z0-9_]+)"/g)) {
       codes.add(m[1]);
     }
+    for (const m of src.matchAll(/error_code = '([a-z_]+\.[a-z_]+)'/g)) {
+      codes.add(m[1]);
+    }
     for (const m of src.matchAll(/return "(err\.[a-z]+)"/g)) {
       codes.add(m[1]);
     }
@@ -56,6 +59,7 @@ export function daemonCodes() {
       /\bfail\(\s*why,\s*whysz,\s*((?:[^,()]|\([^()]*\))*)/g,
       /\bperr\(\s*ps,\s*[^,]+,\s*((?:[^,()]|\([^()]*\))*)/g,
       /\berror_code\(\s*err,\s*((?:[^,()]|\([^()]*\))*)/g,
+      /\brows_set_error\(\s*[^,]+,\s*[^,]+,\s*((?:[^,()]|\([^()]*\))*)/g,
       /\bmsg_code\(\s*((?:[^,()]|\([^()]*\))*)/g,
     ];
     for (const re of calls) {

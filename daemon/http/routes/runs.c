@@ -16,7 +16,8 @@
 
 static json_t *run_json(const struct store_run *r)
 {
-    return json_pack(
+    json_t *params = r->error_code[0] ? json_loads(r->error_params, 0, NULL) : NULL;
+    json_t *o = json_pack(
         "{s:I, s:{s:I, s:s}, s:s, s:s, s:s, s:s, s:{s:i, s:i}, s:{s:i, s:i, s:I, s:I, s:I, s:I}, "
         "s:o, s:s, s:o, s:o, s:o, s:b, s:i, s:b, s:b}",
         "id", (json_int_t)r->id, "source", "id", (json_int_t)r->source_id, "name", r->source_name,
@@ -30,6 +31,10 @@ static json_t *run_json(const struct store_run *r)
         "finished_at", json_time(r->finished_at), "zero_fill", r->zero_fill, "failed_mappings",
         r->failed_mappings, "partial", !strcmp(r->state, "done") && r->failed_mappings > 0,
         "reread", r->reread);
+    json_object_set_new(o, "error_code",
+                        r->error_code[0] && params ? json_string(r->error_code) : json_null());
+    json_object_set_new(o, "error_params", params ? params : json_null());
+    return o;
 }
 
 json_t *route_run_json(const struct store_run *run)

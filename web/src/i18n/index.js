@@ -157,6 +157,8 @@ export function messageText(t, item, lang = 'en') {
   for (const [name, v] of Object.entries(params)) {
     if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) {
       params[name] = formatDate(lang, v);
+    } else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$/.test(v)) {
+      params[name] = `${formatDate(lang, v.slice(0, 10))}${v.slice(10)}`;
     }
   }
   for (const [name, word] of Object.entries(PARAM_WORDS)) {

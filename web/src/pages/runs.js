@@ -219,6 +219,11 @@ function LogTime({ value }) {
   return html`<time class="log-time" datetime=${value} title=${value}>${text}</time>`;
 }
 
+/** A run's error in the reader's language (from error_code), else as the daemon wrote it. */
+function runError(t, run, lang) {
+  return messageText(t, { code: run.error_code, params: run.error_params, message: run.error }, lang);
+}
+
 function LogLine({ line }) {
   const { t, lang } = useI18n();
   const [where, text] = splitLocation(messageText(t, line, lang));
@@ -404,13 +409,13 @@ function RunDetail({ runId, editable, stopping, onClose, onUpdate }) {
           ? html`
             <div class="warning run-why" data-testid="run-error-text">
               <strong>${run.partial ? t('runs.partial_because') : t('runs.cancelled_because')}</strong>
-              ${' '}<span>${run.error}</span>
+              ${' '}<span>${runError(t, run, lang)}</span>
               ${run.partial && html` <a href="#/mappings">${t('nav.mappings')}</a>`}
             </div>`
           : html`
             <div class="error-box" data-testid="run-error-text">
               <strong class="error-title">${t('runs.failed_because')}</strong>
-              <span class="error-message">${run.error}</span>
+              <span class="error-message">${runError(t, run, lang)}</span>
             </div>`)}`}
       <div class="log-head">
         <h3>${t('runs.log')}
