@@ -4,7 +4,13 @@
  * an indicator array (column-wise binding), so one SQLFetchScroll fills a whole block and the
  * per-row work is pointer arithmetic. A value that did not fit shows as an indicator larger
  * than field_max (or SQL_NO_TOTAL): that row is reported as an error naming the column, and the
- * next call goes on with the next row. */
+ * next call goes on with the next row.
+ *
+ * Timestamp columns of psqlODBC are bound as SQL_C_TYPE_TIMESTAMP instead: the driver parses
+ * the server's text into its time structure either way, and its text for SQL_C_CHAR is made
+ * from that structure with snprintf per value; we write the same text ("YYYY-MM-DD HH:MM:SS",
+ * fractions only when not zero) with a few digit stores, and once per distinct value (the rows
+ * of an interval share their start). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +39,13 @@ struct odbc_query {
     struct odbc_column *cols;
     char **data;        /* per column: rowset x width bytes */
     SQLLEN **ind;       /* per column: rowset indicators */
+    /* per column: rowset timestamps when bound as such, or NULL */
+    SQL_TIMESTAMP_STRUCT **tsv;
+    /* the last timestamp written as text, and its text */
+    SQL_TIMESTAMP_STRUCT ts_last;
+    char ts_last_text[32];
+    size_t ts_last_len;
+    int ts_last_valid;
     struct odbc_field *fields;
     size_t width;       /* field_max + 1 */
     size_t field_max;
@@ -137,13 +150,20 @@ static void free_buffers(struct odbc_query *q)
             free(q->ind[i]);
         }
     }
+    if (q->tsv) {
+        for (i = 0; i < q->ncols; i++) {
+            free(q->tsv[i]);
+        }
+    }
     free(q->data);
     free(q->ind);
+    free(q->tsv);
     free(q->cols);
     free(q->fields);
     free(q->status);
     q->data = NULL;
     q->ind = NULL;
+    q->tsv = NULL;
     q->cols = NULL;
     q->fields = NULL;
     q->status = NULL;
@@ -199,8 +219,7 @@ static int describe(struct odbc_query *q, char *err, size_t errsz)
         }
         col->name[sizeof(col->name) - 1] = '\0';
         col->sql_type = type;
-        snprintf(col->type_name, sizeof(col->type_name), "%s",
-                 type_name(type, tbuf, sizeof(tbuf)));
+        snprintf(col->type_name, sizeof(col->type_name), "%s", type_name(type, tbuf, sizeof(tbuf)));
         col->size = (unsigned long)size;
         col->nullable = nullable == SQL_NULLABLE ? 1 : nullable == SQL_NO_NULLS ? 0 : -1;
     }
@@ -251,7 +270,8 @@ static int bind_columns(struct odbc_query *q, const struct odbc_query_opts *opts
     q->data = calloc(q->ncols, sizeof(*q->data));
     q->ind = calloc(q->ncols, sizeof(*q->ind));
     q->fields = calloc(q->ncols, sizeof(*q->fields));
-    if (!q->status || !q->data || !q->ind || !q->fields) {
+    q->tsv = calloc(q->ncols, sizeof(*q->tsv));
+    if (!q->status || !q->data || !q->ind || !q->fields || !q->tsv) {
         return ACDL_ENOMEM;
     }
     if (!SQL_SUCCEEDED(SQLSetStmtAttr(q->stmt, SQL_ATTR_ROW_STATUS_PTR, q->status, 0)) ||
@@ -264,8 +284,18 @@ static int bind_columns(struct odbc_query *q, const struct odbc_query_opts *opts
         if (!q->data[i] || !q->ind[i]) {
             return ACDL_ENOMEM;
         }
-        if (!SQL_SUCCEEDED(SQLBindCol(q->stmt, (SQLUSMALLINT)(i + 1), SQL_C_CHAR, q->data[i],
-                                      (SQLLEN)q->width, q->ind[i]))) {
+        if (q->conn->kind == ODBC_DRV_PSQL && q->width >= sizeof(q->ts_last_text) &&
+            (q->cols[i].sql_type == SQL_TYPE_TIMESTAMP || q->cols[i].sql_type == SQL_TIMESTAMP)) {
+            if (!(q->tsv[i] = malloc(q->rowset * sizeof(SQL_TIMESTAMP_STRUCT)))) {
+                return ACDL_ENOMEM;
+            }
+            r = SQLBindCol(q->stmt, (SQLUSMALLINT)(i + 1), SQL_C_TYPE_TIMESTAMP, q->tsv[i],
+                           (SQLLEN)sizeof(SQL_TIMESTAMP_STRUCT), q->ind[i]);
+        } else {
+            r = SQLBindCol(q->stmt, (SQLUSMALLINT)(i + 1), SQL_C_CHAR, q->data[i], (SQLLEN)q->width,
+                           q->ind[i]);
+        }
+        if (!SQL_SUCCEEDED(r)) {
             return stmt_error(q, "binding the result's columns", err, errsz);
         }
     }
@@ -318,8 +348,8 @@ int odbc_query_open(struct odbc_conn *c, const char *sql, const struct odbc_peri
             rc = ACDL_EINVAL;
             goto out;
         }
-        to_ts(&period->start, &q->ts[ODBC_PARAM_PERIOD_START],
-              q->ts_text[ODBC_PARAM_PERIOD_START], sizeof(q->ts_text[0]));
+        to_ts(&period->start, &q->ts[ODBC_PARAM_PERIOD_START], q->ts_text[ODBC_PARAM_PERIOD_START],
+              sizeof(q->ts_text[0]));
         to_ts(&period->end, &q->ts[ODBC_PARAM_PERIOD_END], q->ts_text[ODBC_PARAM_PERIOD_END],
               sizeof(q->ts_text[0]));
     }
@@ -347,8 +377,7 @@ int odbc_query_open(struct odbc_conn *c, const char *sql, const struct odbc_peri
         r = SQLSetStmtAttr(q->stmt, SQL_ATTR_QUERY_TIMEOUT,
                            (SQLPOINTER)(uintptr_t)c->query_timeout_s, 0);
         if (!SQL_SUCCEEDED(r)) {
-            log_warn("odbc", "%s: driver %s ignores the query timeout", c->label,
-                     c->driver_name);
+            log_warn("odbc", "%s: driver %s ignores the query timeout", c->label, c->driver_name);
         }
     }
     SQLSetStmtAttr(q->stmt, SQL_ATTR_CONCURRENCY, (SQLPOINTER)SQL_CONCUR_READ_ONLY, 0);
@@ -397,9 +426,8 @@ out:
         odbc_query_close(q);
         return rc;
     }
-    log_debug("odbc", "%s: query runs: %lu columns, %lu rows per block, %lu parameters",
-              c->label, (unsigned long)q->ncols, (unsigned long)q->rowset,
-              (unsigned long)q->sql.nparams);
+    log_debug("odbc", "%s: query runs: %lu columns, %lu rows per block, %lu parameters", c->label,
+              (unsigned long)q->ncols, (unsigned long)q->rowset, (unsigned long)q->sql.nparams);
     *out = q;
     return ACDL_OK;
 }
@@ -435,6 +463,49 @@ static int fetch_block(struct odbc_query *q, char *err, size_t errsz)
         return 0;
     }
     return 1;
+}
+
+static char *put_digits(char *p, unsigned v, int n)
+{
+    for (int k = n - 1; k >= 0; k--) {
+        p[k] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + n;
+}
+
+/* t as "YYYY-MM-DD HH:MM:SS" with ".f" (up to 9 digits, trailing zeros cut) when it has a
+ * fraction; the text of the last value is reused. Returns the length (< 32). */
+static size_t ts_text(struct odbc_query *q, const SQL_TIMESTAMP_STRUCT *t, char *out)
+{
+    if (!q->ts_last_valid || memcmp(t, &q->ts_last, sizeof(*t)) != 0) {
+        char *p = q->ts_last_text;
+        unsigned year = t->year < 0 ? 0u : (unsigned)t->year;
+        p = put_digits(p, year > 9999 ? 9999 : year, 4);
+        *p++ = '-';
+        p = put_digits(p, t->month, 2);
+        *p++ = '-';
+        p = put_digits(p, t->day, 2);
+        *p++ = ' ';
+        p = put_digits(p, t->hour, 2);
+        *p++ = ':';
+        p = put_digits(p, t->minute, 2);
+        *p++ = ':';
+        p = put_digits(p, t->second, 2);
+        if (t->fraction > 0 && t->fraction < 1000000000u) {
+            *p++ = '.';
+            p = put_digits(p, (unsigned)t->fraction, 9);
+            while (p[-1] == '0') {
+                p--;
+            }
+        }
+        *p = '\0';
+        q->ts_last_len = (size_t)(p - q->ts_last_text);
+        memcpy(&q->ts_last, t, sizeof(*t));
+        q->ts_last_valid = 1;
+    }
+    memcpy(out, q->ts_last_text, q->ts_last_len + 1);
+    return q->ts_last_len;
 }
 
 int odbc_query_next(struct odbc_query *q, struct odbc_row *row, char *err, size_t errsz)
@@ -486,6 +557,12 @@ int odbc_query_next(struct odbc_query *q, struct odbc_row *row, char *err, size_
                 f->ptr = "";
                 f->len = 0;
                 f->is_null = 1;
+                continue;
+            }
+            if (q->tsv[i]) {
+                f->len = ts_text(q, &q->tsv[i][r], p);
+                f->ptr = p;
+                f->is_null = 0;
                 continue;
             }
             if (ind == SQL_NO_TOTAL || ind < 0 || (size_t)ind > q->field_max) {
