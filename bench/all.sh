@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 # name:script
 entries=(
   "http:bench/http.sh"
+  "odbc:bench/odbc.sh"
 )
 
 mode=--short

@@ -25,9 +25,11 @@
 #    ORDER BY starts, split
 # (--order queue: ORDER BY split, starts, which acdlink stages the slower way).
 #
-# Usage: bench/odbc.sh [--short] [--days "1 7 30"] [--queues N] [--repeat R] [--order time|queue]
-#                      [--profile DAYS]
-#   --short         days "1 7", one round (a quick check); default days "1 7 30", 3 rounds
+# Usage: bench/odbc.sh [--short|--full] [--days "1 7 30"] [--queues N] [--repeat R]
+#                      [--order time|queue] [--profile DAYS] [--rows FILE]
+#   --short         days "1 7", one round (a quick check); --full (the default): days "1 7 30",
+#                   3 rounds
+#   --rows FILE     also append one Markdown table row per period to FILE (bench/all.sh)
 #   --repeat R      rounds; in each round every period runs (a) then (b): medians per period
 #   --profile DAYS  instead of timing: one acdlink run of DAYS days under `perf record` and the
 #                   top of its report (perf.data in $ACDLINK_BENCH_OUT, default
@@ -41,10 +43,12 @@ bin=${ACDLINK_BIN:-}
 cd "$(dirname "$0")/.."
 repo=$PWD
 
-days_list="1 7 30" queues=2000 repeat=3 order=time profile= start=2026-06-01
+days_list="1 7 30" queues=2000 repeat=3 order=time profile= start=2026-06-01 rows_file=
 while [ $# -gt 0 ]; do
   case $1 in
     --short) days_list="1 7"; repeat=1 ;;
+    --full) days_list="1 7 30"; repeat=3 ;;
+    --rows) rows_file=$2; shift ;;
     --days) days_list=$2; shift ;;
     --queues) queues=$2; shift ;;
     --repeat) repeat=$2; shift ;;
@@ -197,7 +201,7 @@ median() { sort -n -k1,1 | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}'; 
 echo
 printf '%-6s %-12s %10s %8s %10s %9s %7s %12s %8s\n' days contender rows wall_s rows/s peak_MiB cpu_s rows/cpu_s server_s
 for d in $days_list; do
-  declare -A rate=() rss=()
+  declare -A rate=() rss=() cpu_of=()
   for c in acdlink psql; do
     if [ -z "${results[$c-$d]:-}" ]; then
       printf '%-6s %-12s %s\n' "$d" "$c" "no finished run (see above)"
@@ -206,9 +210,21 @@ for d in $days_list; do
     read -r wall rows kb cpu server < <(printf '%s' "${results[$c-$d]}" | median)
     rate[$c]=$(awk -v r="$rows" -v w="$wall" 'BEGIN {printf "%.0f", r / w}')
     rss[$c]=$kb
+    cpu_of[$c]=$cpu
     awk -v d="$d" -v c="$c" -v r="$rows" -v w="$wall" -v m="$kb" -v u="$cpu" -v s="$server" \
       'BEGIN {printf "%-6s %-12s %10d %8.2f %10.0f %9.1f %7.2f %12.0f %8.2f\n", d, c, r, w, r / w, m / 1024, u, r / (u > 0 ? u : 0.01), s}'
   done
+  if [ -n "$rows_file" ]; then
+    if [ -n "${rate[acdlink]:-}" ] && [ -n "${rate[psql]:-}" ]; then
+      awk -v d="$d" -v q="$queues" -v a="${rate[acdlink]}" -v p="${rate[psql]}" \
+        -v ma="${rss[acdlink]}" -v mp="${rss[psql]}" -v ca="${cpu_of[acdlink]}" \
+        -v cp="${cpu_of[psql]}" -v n="$repeat" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
+        'BEGIN {printf "| ODBC import from PostgreSQL (psqlODBC), %d day%s, %d queues x 96 | %.0fk rows/s, peak %.1f MiB | psql \\copy: %.0fk rows/s, %.1f MiB | %.2fx | client CPU %.2f s vs %.2f s; median of %d; load %s |\n",
+                d, d == 1 ? "" : "s", q, a / 1000, ma / 1024, p / 1000, mp / 1024, a / p, ca, cp, n, l}' >>"$rows_file"
+    else
+      printf '| ODBC import, %s days | failed (see its output) | | | |\n' "$d" >>"$rows_file"
+    fi
+  fi
   if [ -n "${rate[acdlink]:-}" ] && [ -n "${rate[psql]:-}" ]; then
     awk -v d="$d" -v a="${rate[acdlink]}" -v p="${rate[psql]}" -v m="${rss[acdlink]}" \
       'BEGIN {printf "%-6s acdlink / psql \\copy: %.2fx rows/s; acdlink %.0fk rows/s (goal >= 400k: %s), peak %.1f MiB (goal <= 64: %s)\n",
