@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/why.h"
 #include "platform/platform.h"
 
 static void set_timeouts(int fd, int ms)
@@ -17,6 +18,26 @@ static void set_timeouts(int fd, int ms)
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* The message code of a failed name lookup or connect (core/why.h): the causes people meet. */
+static const char *net_cause_code(int gai, int e)
+{
+    if (gai) {
+        return gai == EAI_NONAME  ? "net.no_such_host"
+               : gai == EAI_AGAIN ? "net.dns_temporary"
+                                  : "net.dns_failed";
+    }
+    switch (e) {
+    case ECONNREFUSED: return "net.refused";
+    case ETIMEDOUT: return "net.timed_out";
+    case EHOSTUNREACH:
+    case ENETUNREACH: return "net.unreachable";
+    case ECONNRESET: return "net.reset";
+    case EACCES:
+    case EPERM: return "net.not_permitted";
+    default: return "net.other";
+    }
 }
 
 int plat_tcp_connect(const char *host, int port, int connect_ms, int io_ms, plat_sock *out,
@@ -33,6 +54,7 @@ int plat_tcp_connect(const char *host, int port, int connect_ms, int io_ms, plat
     int g = getaddrinfo(host, ports, &hints, &res);
     if (g != 0) {
         snprintf(err, errsz, "%s", gai_strerror(g));
+        why_note(err, net_cause_code(g, 0), json_pack("{s:s}", "detail", err));
         return ACDL_ENOTFOUND;
     }
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
@@ -68,6 +90,7 @@ int plat_tcp_connect(const char *host, int port, int connect_ms, int io_ms, plat
     }
     freeaddrinfo(res);
     snprintf(err, errsz, "%s", strerror(last));
+    why_note(err, net_cause_code(0, last), json_pack("{s:s}", "detail", err));
     return ACDL_EIO;
 }
 

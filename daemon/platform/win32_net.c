@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/why.h"
 #include "platform/platform.h"
 
 static INIT_ONCE wsa_once = INIT_ONCE_STATIC_INIT;
@@ -29,6 +30,25 @@ static void wsa_text(int code, char *err, size_t errsz)
     snprintf(err, errsz, "%s (error %d)", msg[0] ? msg : "socket error", code);
 }
 
+/* The message code of a failed name lookup or connect (core/why.h): the causes people meet. */
+static const char *net_cause_code(int gai, int e)
+{
+    if (gai) {
+        return gai == WSAHOST_NOT_FOUND || gai == WSANO_DATA ? "net.no_such_host"
+               : gai == WSATRY_AGAIN                         ? "net.dns_temporary"
+                                                             : "net.dns_failed";
+    }
+    switch (e) {
+    case WSAECONNREFUSED: return "net.refused";
+    case WSAETIMEDOUT: return "net.timed_out";
+    case WSAEHOSTUNREACH:
+    case WSAENETUNREACH: return "net.unreachable";
+    case WSAECONNRESET: return "net.reset";
+    case WSAEACCES: return "net.not_permitted";
+    default: return "net.other";
+    }
+}
+
 int plat_tcp_connect(const char *host, int port, int connect_ms, int io_ms, plat_sock *out,
                      char *err, size_t errsz)
 {
@@ -47,6 +67,7 @@ int plat_tcp_connect(const char *host, int port, int connect_ms, int io_ms, plat
     int g = getaddrinfo(host, ports, &hints, &res);
     if (g != 0) {
         wsa_text(g, err, errsz);
+        why_note(err, net_cause_code(g, 0), json_pack("{s:s}", "detail", err));
         return ACDL_ENOTFOUND;
     }
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
@@ -84,6 +105,7 @@ int plat_tcp_connect(const char *host, int port, int connect_ms, int io_ms, plat
     }
     freeaddrinfo(res);
     wsa_text(last, err, errsz);
+    why_note(err, net_cause_code(0, last), json_pack("{s:s}", "detail", err));
     return ACDL_EIO;
 }
 

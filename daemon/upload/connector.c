@@ -127,6 +127,13 @@ const char *upload_explain_code(const struct upload_answer *a, json_t **params)
     if (a->fail != UPLOAD_FAIL_NONE && (size_t)a->fail < sizeof(codes) / sizeof(codes[0]) &&
         codes[a->fail]) {
         *params = json_pack("{s:s}", "detail", a->error);
+        json_t *dp = a->error_code[0] ? json_loads(a->error_params, 0, NULL) : NULL;
+        if (*params && dp) {
+            json_object_set_new(*params, "detail_code", json_string(a->error_code));
+            json_object_set_new(*params, "detail_params", dp);
+        } else {
+            json_decref(dp);
+        }
         return codes[a->fail];
     }
     if (a->status == 0) {

@@ -83,6 +83,10 @@ struct upload_answer {
     int status;          /* HTTP status; 0 when no answer */
     int64_t retry_after; /* seconds from Retry-After; -1 when absent */
     char error[512];     /* what went wrong, for people */
+    /* its message code ("net.connect_failed") and parameters as JSON object text, "" when the
+     * error has none (the connection test words it from them) */
+    char error_code[48];
+    char error_params[600];
     char answer[UPLOAD_ANSWER_MAX]; /* the start of the answer's body */
 };
 

@@ -13,6 +13,7 @@
 
 #include "config/roots.h"
 #include "core/err.h"
+#include "core/why.h"
 #include "platform/printf.h"
 #include "upload/https.h"
 
@@ -23,6 +24,18 @@ void netconn_fail(struct upload_answer *a, enum upload_fail f, const char *fmt, 
     va_start(ap, fmt);
     vsnprintf(a->error, sizeof(a->error), fmt, ap);
     va_end(ap);
+    a->error_code[0] = a->error_params[0] = '\0';
+}
+
+void netconn_code(struct upload_answer *a, const char *code, json_t *params)
+{
+    char *text = params ? json_dumps(params, JSON_COMPACT) : NULL;
+    json_decref(params);
+    if (text && strlen(text) < sizeof(a->error_params)) {
+        snprintf(a->error_code, sizeof(a->error_code), "%s", code);
+        snprintf(a->error_params, sizeof(a->error_params), "%s", text);
+    }
+    free(text);
 }
 
 void netconn_init(struct netconn *c, int timeout_s)
@@ -48,10 +61,17 @@ int netconn_connect(struct netconn *c, const char *host, int port, enum upload_f
         a->fail = connect_fail == UPLOAD_FAIL_PROXY ? UPLOAD_FAIL_PROXY : UPLOAD_FAIL_DNS;
         snprintf(a->error, sizeof(a->error), "%s%s does not resolve: %s",
                  connect_fail == UPLOAD_FAIL_PROXY ? "the proxy " : "", host, why);
+        netconn_code(a,
+                     connect_fail == UPLOAD_FAIL_PROXY ? "net.proxy_no_resolve" : "net.no_resolve",
+                     why_attach(json_pack("{s:s}", "host", host), "why", why));
     } else if (rc != ACDL_OK) {
         a->fail = connect_fail;
         snprintf(a->error, sizeof(a->error), "%sconnecting to %s port %d failed: %s",
                  connect_fail == UPLOAD_FAIL_PROXY ? "the proxy: " : "", host, port, why);
+        netconn_code(a,
+                     connect_fail == UPLOAD_FAIL_PROXY ? "net.proxy_connect_failed"
+                                                       : "net.connect_failed",
+                     why_attach(json_pack("{s:s, s:i}", "host", host, "port", port), "why", why));
     }
     return rc == ACDL_OK ? ACDL_OK : ACDL_EIO;
 }
@@ -178,6 +198,22 @@ static int tls_trust(struct netconn *c, const char *ca_pem, const char *ca_file,
     return rc < 0 ? ACDL_EINVAL : ACDL_OK;
 }
 
+/* The message code of a refused server certificate: the causes people meet. */
+static const char *tls_verify_code(long v)
+{
+    switch (v) {
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE: return "tls.untrusted";
+    case X509_V_ERR_CERT_HAS_EXPIRED: return "tls.expired";
+    case X509_V_ERR_CERT_NOT_YET_VALID: return "tls.not_yet_valid";
+    case X509_V_ERR_HOSTNAME_MISMATCH: return "tls.hostname";
+    default: return "tls.verify_failed";
+    }
+}
+
 int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const char *ca_file,
                 const char *pin, struct upload_answer *a)
 {
@@ -212,6 +248,12 @@ int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const c
         }
         ERR_clear_error();
         netconn_fail(a, UPLOAD_FAIL_TLS, "%s", why);
+        if (v != X509_V_OK) {
+            netconn_code(a, tls_verify_code(v),
+                         json_pack("{s:s}", "detail", X509_verify_cert_error_string(v)));
+        } else {
+            netconn_code(a, "tls.handshake", json_pack("{s:s}", "detail", why + 26));
+        }
         SSL_free(c->ssl); /* no close_notify on a failed handshake */
         c->ssl = NULL;
         return ACDL_EIO;
@@ -225,6 +267,7 @@ int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const c
             X509_free(leaf);
             netconn_fail(a, UPLOAD_FAIL_TLS,
                          "the server sent no certificate to compare with the pin");
+            netconn_code(a, "tls.no_certificate", NULL);
             return ACDL_EIO;
         }
         X509_free(leaf);
@@ -235,6 +278,7 @@ int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const c
             netconn_fail(a, UPLOAD_FAIL_TLS,
                          "the server's certificate (SHA-256 %s) is not the pinned certificate",
                          hex);
+            netconn_code(a, "tls.pin_mismatch", json_pack("{s:s}", "sha256", hex));
             return ACDL_EIO;
         }
     }

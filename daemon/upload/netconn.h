@@ -25,6 +25,10 @@ struct netconn {
 void netconn_fail(struct upload_answer *a, enum upload_fail f, const char *fmt, ...)
     ACDL_PRINTF(3, 4);
 
+/* Sets the message code of a->error (after netconn_fail() or a text written there) and its
+ * parameters (stolen; NULL: none); see struct upload_answer. */
+void netconn_code(struct upload_answer *a, const char *code, json_t *params);
+
 /* A closed connection whose exchange must end timeout_s seconds from now. */
 void netconn_init(struct netconn *c, int timeout_s);
 

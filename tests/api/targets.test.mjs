@@ -165,14 +165,15 @@ test('connection test: a reachable WFM with the right key and CA', async () => {
 
 test('connection test: one clear message per failure class', async () => {
   const port = await closedPort();
+  // the detail's own code (and its cause's), so the console words the whole message
   const cases = [
-    ['DNS', { base_url: 'https://wfm.invalid' }, 'dns', /^DNS: .*wfm\.invalid/],
-    ['TCP', { base_url: `https://127.0.0.1:${port}` }, 'tcp', /^TCP: connecting to 127\.0\.0\.1 port \d+ failed: Connection refused/],
-    ['TLS', { base_url: wfm.baseUrl }, 'tls', /^TLS: the server's certificate was refused: (self-signed|unable to get local issuer)/],
-    ['TLS other CA', { base_url: wfm.baseUrl, ca_file: other.caFile }, 'tls', /^TLS: the server's certificate was refused/],
-    ['Not found', { base_url: `${wfm.baseUrl}/v2`, ca_file: wfm.pki.caFile }, 'not_found', /^Not found: the server answered 404/],
+    ['DNS', { base_url: 'https://wfm.invalid' }, 'dns', /^DNS: .*wfm\.invalid/, ['net.no_resolve', 'net.no_such_host']],
+    ['TCP', { base_url: `https://127.0.0.1:${port}` }, 'tcp', /^TCP: connecting to 127\.0\.0\.1 port \d+ failed: Connection refused/, ['net.connect_failed', 'net.refused']],
+    ['TLS', { base_url: wfm.baseUrl }, 'tls', /^TLS: the server's certificate was refused: (self-signed|unable to get local issuer)/, ['tls.untrusted']],
+    ['TLS other CA', { base_url: wfm.baseUrl, ca_file: other.caFile }, 'tls', /^TLS: the server's certificate was refused/, ['tls.untrusted']],
+    ['Not found', { base_url: `${wfm.baseUrl}/v2`, ca_file: wfm.pki.caFile }, 'not_found', /^Not found: the server answered 404/, []],
   ];
-  for (const [name, settings, failure, message] of cases) {
+  for (const [name, settings, failure, message, detailCodes] of cases) {
     const t = (await admin.post('/api/v1/targets', injixo(name, settings))).body;
     const res = await testTarget(admin, t.id);
     assert.equal(res.ok, false, `${name}: ${JSON.stringify(res)}`);
@@ -181,6 +182,8 @@ test('connection test: one clear message per failure class', async () => {
     assert.equal(res.code, `conn.${failure}`, `${name}: the message code names the failure class`);
     if (failure !== 'not_found') {
       assert.ok(res.params.detail && res.message.includes(res.params.detail), `${name}: ${JSON.stringify(res)}`);
+      assert.deepEqual([res.params.detail_code, res.params.detail_params?.why_code].filter(Boolean), detailCodes,
+        `${name}: ${JSON.stringify(res.params)}`);
     }
   }
   const auth = (await admin.post('/api/v1/targets', injixo('Auth', { base_url: wfm.baseUrl, ca_file: wfm.pki.caFile }, 'wrong-key'))).body;

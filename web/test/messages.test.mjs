@@ -44,6 +44,10 @@ export function daemonCodes() {
     for (const m of src.matchAll(/error_code = '([a-z_]+\.[a-z_]+)'/g)) {
       codes.add(m[1]);
     }
+    // network and TLS causes: every "net.x" and "tls.x" literal is one
+    for (const m of src.matchAll(/"((?:net|tls)\.[a-z_]+)"/g)) {
+      codes.add(m[1]);
+    }
     for (const m of src.matchAll(/return "(err\.[a-z]+)"/g)) {
       codes.add(m[1]);
     }
