@@ -71,7 +71,21 @@ static void print_report(const json_t *report)
         {
             printf("%s%s", j ? ", " : " (", json_string_value(f));
         }
-        printf("%s\n", json_array_size(fields) ? ")" : "");
+        printf("%s", json_array_size(fields) ? ")" : "");
+        /* what a pruned source or WFM queue takes with it: the counts that are not 0 */
+        const char *name;
+        json_t *n;
+        int any = 0;
+        json_object_foreach(json_object_get(c, "consequences"), name, n)
+        {
+            if (json_integer_value(n) > 0) {
+                printf("%s%s %lld", any++ ? ", " : " with ", name,
+                       (long long)json_integer_value(n));
+            }
+        }
+        printf("%s\n", json_is_true(json_object_get(c, "needs_cascade"))
+                           ? " (refused without --cascade)"
+                           : "");
     }
     printf("%zu change(s)%s, %lld unchanged\n", json_array_size(json_object_get(report, "changes")),
            dry ? " planned (dry run: nothing changed)" : "",

@@ -77,7 +77,7 @@ static const struct cmd_help helps[] = {
      "  --json            print the report as JSON\n"},
     {"config",
      "Usage: acdlink config export [--output FILE] [SETTINGS]\n"
-     "       acdlink config apply FILE|- [--dry-run] [--prune] [SETTINGS]\n"
+     "       acdlink config apply FILE|- [--dry-run] [--prune [--cascade]] [SETTINGS]\n"
      "       acdlink config keys\n\n"
      "export and apply: the whole setup (value types, queues, activities, sources, targets,\n"
      "agents, activity codes, mappings, schedules) as JSON, the API's shapes with names\n"
@@ -85,7 +85,9 @@ static const struct cmd_help helps[] = {
      "flag and variable.\n\n"
      "  --output FILE     write the export to FILE instead of standard output\n"
      "  --dry-run         report what apply would change; change nothing\n"
-     "  --prune           also delete what the file does not name\n"},
+     "  --prune           also delete what the file does not name; a source or WFM queue\n"
+     "                    that mappings, schedules or results use is refused (listed)\n"
+     "  --cascade         with --prune: delete those with it (see what goes with --dry-run)\n"},
     {"version", "Usage: acdlink version\n\n"
                 "Prints the version and the database schema version this binary uses.\n"},
     {"help", "Usage: acdlink help [SUBCOMMAND]\n"

@@ -86,11 +86,12 @@ static void usage(FILE *out)
             "      convert an Xlink installation's isps_ul.ini, isps.cfg, acd_map.ini and $N.BAS\n"
             "      files in DIR into sources, WFM queues and mappings, with a report of every key\n"
             "  acdlink config export [--output FILE] [SETTINGS]\n"
-            "  acdlink config apply FILE|- [--dry-run] [--prune] [SETTINGS]\n"
+            "  acdlink config apply FILE|- [--dry-run] [--prune [--cascade]] [SETTINGS]\n"
             "      the whole setup (value types, queues, activities, sources, targets, agents,\n"
             "      activity codes, mappings, schedules) as JSON,\n"
             "      the same shapes as the API with names instead of ids; apply creates and\n"
-            "      updates what differs (--prune also deletes what the file does not name)\n"
+            "      updates what differs (--prune also deletes what the file does not name;\n"
+            "      --cascade with it what depends on a pruned source or queue)\n"
             "  acdlink config keys      list every setting with its flag and variable\n"
             "  acdlink version\n"
             "  acdlink SUBCOMMAND --help   that subcommand's usage\n\n"
@@ -637,6 +638,8 @@ static int cmd_config_args(int argc, char **argv)
             flags |= SETUP_DRY_RUN;
         } else if (!export && !strcmp(argv[i], "--prune")) {
             flags |= SETUP_PRUNE;
+        } else if (!export && !strcmp(argv[i], "--cascade")) {
+            flags |= SETUP_CASCADE;
         } else if (!export && !file && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
             file = argv[i];
         } else {
@@ -644,8 +647,9 @@ static int cmd_config_args(int argc, char **argv)
         }
     }
     if (!export && !file) {
-        fprintf(stderr, "acdlink: usage: acdlink config apply FILE|- [--dry-run] [--prune] "
-                        "[--data-dir DIR]\n");
+        fprintf(stderr,
+                "acdlink: usage: acdlink config apply FILE|- [--dry-run] [--prune [--cascade]] "
+                "[--data-dir DIR]\n");
         free(settings);
         return EXIT_USAGE;
     }

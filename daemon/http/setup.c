@@ -721,6 +721,40 @@ static int apply_kind(struct setup *s, const json_t *doc, int k)
     return (s->flags & SETUP_DRY_RUN) ? ACDL_OK : load(s, k);
 }
 
+/* Deletes a source or WFM queue (target) as DELETE does: refused while others depend on it
+ * unless cascade; a dry run asks what it would take. The change noted carries the counts. */
+static int prune_checked(struct setup *s, int k, const char *key, const char *target,
+                         const char *path)
+{
+    char url[240];
+    json_t *answer = NULL;
+    int dry = (s->flags & SETUP_DRY_RUN) != 0;
+    const char *query = dry ? "?dry_run=true" : (s->flags & SETUP_CASCADE) ? "?cascade=true" : "";
+    snprintf(url, sizeof(url), "%s%s", target, query);
+    int st = http_call(s->app, s->actor, "DELETE", url, NULL, &answer);
+    if (st < 200 || st > 299) {
+        set_api_error(s, path, st, answer);
+        json_t *cq = json_object_get(answer, "consequences");
+        if (s->error && cq) {
+            json_object_set(s->error, "consequences", json_object_get(cq, "counts"));
+        }
+        json_decref(answer);
+        return ACDL_ECONFLICT;
+    }
+    note(s, k, key, "delete", NULL);
+    json_t *counts = json_object_get(answer, "counts");
+    if (counts) {
+        json_t *c = json_array_get(s->changes, json_array_size(s->changes) - 1);
+        json_object_set(c, "consequences", counts);
+        if (dry && !(s->flags & SETUP_CASCADE) &&
+            json_is_true(json_object_get(answer, "cascade_needed"))) {
+            json_object_set_new(c, "needs_cascade", json_true());
+        }
+    }
+    json_decref(answer);
+    return ACDL_OK;
+}
+
 /* Deletes what is there of kind k and not in the document. */
 static int prune_kind(struct setup *s, const json_t *doc, int k)
 {
@@ -750,6 +784,12 @@ static int prune_kind(struct setup *s, const json_t *doc, int k)
             rc = body ? send(s, "POST", kinds[k].path, body, path) : ACDL_EINVAL;
             json_decref(body);
             json_decref(clear);
+        } else if (k == K_SOURCES || k == K_QUEUES) {
+            rc = prune_checked(s, k, str_member(e, "key"), target, path);
+            if (rc != ACDL_OK) {
+                return rc;
+            }
+            continue;
         } else {
             rc = send(s, "DELETE", target, NULL, path);
         }
@@ -940,8 +980,9 @@ int setup_apply(struct app *app, const struct auth_ctx *actor, const json_t *doc
     if (rc == ACDL_EINVAL && json_array_size(s.changes) > 0) {
         rc = ACDL_ECONFLICT; /* refused after changes were made */
     }
-    *report = json_pack("{s:b, s:b, s:O, s:i}", "dry_run", (flags & SETUP_DRY_RUN) != 0,
-                        "prune", (flags & SETUP_PRUNE) != 0, "changes", s.changes, "unchanged",
+    *report = json_pack("{s:b, s:b, s:b, s:O, s:i}", "dry_run", (flags & SETUP_DRY_RUN) != 0,
+                        "prune", (flags & SETUP_PRUNE) != 0, "cascade",
+                        (flags & SETUP_CASCADE) != 0, "changes", s.changes, "unchanged",
                         s.unchanged);
     if (s.error) {
         json_object_set(*report, "error", s.error);

@@ -21,6 +21,7 @@
 
 #define SETUP_DRY_RUN 1 /* plan only: change nothing */
 #define SETUP_PRUNE 2   /* also delete what the document does not name */
+#define SETUP_CASCADE 4 /* prune sources and WFM queues with what depends on them */
 
 /* The version written as "acdlink_config" and the only one accepted. */
 #define SETUP_VERSION 1

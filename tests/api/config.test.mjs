@@ -258,3 +258,36 @@ test('the CLI applies a file, plans with --dry-run and names the place of a JSON
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /usage/);
 });
+
+test('prune refuses a source that mappings and schedules still use, lists them, and --cascade deletes them with it', async () => {
+  const doc = (await two.admin.get('/api/v1/config')).body;
+  const used = doc.mappings.filter((m) => m.inputs.some((i) => i.source === 'Avaya CSV')).length;
+  assert.ok(used > 0, show({ body: doc }));
+  doc.sources = doc.sources.filter((x) => x.name !== 'Avaya CSV');
+  delete doc.mappings; // not in the file: never pruned
+  delete doc.schedules;
+  const dry = await two.admin.post('/api/v1/config/apply', { config: doc, prune: true, dry_run: true });
+  assertStatus(dry, 200);
+  const planned = dry.body.changes.find((c) => c.kind === 'sources' && c.key === 'Avaya CSV');
+  assert.equal(planned.action, 'delete');
+  assert.equal(planned.consequences.mappings, used);
+  assert.equal(planned.needs_cascade, true);
+
+  const refused = await two.admin.post('/api/v1/config/apply', { config: doc, prune: true });
+  assertError(refused, 409, 'conflict');
+  assert.match(refused.body.error.message, /Avaya CSV.*mapping/);
+  assert.equal(refused.body.report.error.consequences.mappings, used);
+  assert.ok((await two.admin.get('/api/v1/sources')).body.items.some((s) => s.name === 'Avaya CSV'), 'nothing deleted');
+
+  const file = path.join(tmp, 'prune.json');
+  fs.writeFileSync(file, JSON.stringify(doc));
+  const cli = await runCli(['config', 'apply', file, '--prune', '--dry-run', '--data-dir', two.d.dataDir]);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, new RegExp(`would delete +sources +Avaya CSV with mappings ${used}.*\\(refused without --cascade\\)`));
+  const gone = await runCli(['config', 'apply', file, '--prune', '--cascade', '--data-dir', two.d.dataDir]);
+  assert.equal(gone.code, 0, gone.stderr);
+  assert.match(gone.stdout, new RegExp(`^delete +sources +Avaya CSV with mappings ${used}`, 'm'));
+  assert.ok(!(await two.admin.get('/api/v1/sources')).body.items.some((s) => s.name === 'Avaya CSV'));
+  const left = (await two.admin.get('/api/v1/mappings?limit=500')).body.items;
+  assert.ok(left.every((m) => m.inputs.every((i) => i.source_name !== 'Avaya CSV' && i.source_id)), show({ body: left }));
+});

@@ -22,22 +22,23 @@ int route_config_get(struct req *r)
 int route_config_apply(struct req *r)
 {
     json_t *doc = NULL, *report = NULL;
-    int dry_run = 0, prune = 0;
+    int dry_run = 0, prune = 0, cascade = 0;
     json_error_t jerr;
-    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:o, s?b, s?b}", "config", &doc,
-                       "dry_run", &dry_run, "prune", &prune) != 0) {
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:o, s?b, s?b, s?b}", "config", &doc,
+                       "dry_run", &dry_run, "prune", &prune, "cascade", &cascade) != 0) {
         return reply_error(r, 422, "invalid_field",
                            "send {\"config\": <the exported document>, \"dry_run\": true|false, "
-                           "\"prune\": true|false}",
+                           "\"prune\": true|false, \"cascade\": true|false}",
                            "%s", jerr.text);
     }
-    int flags = (dry_run ? SETUP_DRY_RUN : 0) | (prune ? SETUP_PRUNE : 0);
+    int flags = (dry_run ? SETUP_DRY_RUN : 0) | (prune ? SETUP_PRUNE : 0) |
+                (cascade ? SETUP_CASCADE : 0);
     int rc = setup_apply(r->app, &r->auth, doc, flags, &report);
     if (!dry_run) {
         http_audit(r, "config.apply", "setup", rc == ACDL_OK ? "ok" : "error",
-                   json_pack("{s:I, s:b}", "changes",
+                   json_pack("{s:I, s:b, s:b}", "changes",
                              (json_int_t)json_array_size(json_object_get(report, "changes")),
-                             "prune", prune));
+                             "prune", prune, "cascade", cascade));
     }
     if (rc == ACDL_OK) {
         return reply_json(r, 200, report);
