@@ -189,10 +189,11 @@ test('a WFM queue is created, listed, edited inline and deleted', async () => {
   assert.equal(listed.interval_minutes, 60);
   assert.equal(listed.channel, 'chats');
 
-  // delete asks once more
+  // delete shows what goes with it (nothing here) and asks once more
   const tmp = page.locator('[data-testid="queue-row"][data-identifier="tmp_queue"]');
   await tmp.locator('[data-testid="queue-delete"]').click();
-  await tmp.locator('[data-testid="queue-delete-confirm"]').click();
+  await tmp.locator('[data-testid="delete-nothing-else"]').waitFor();
+  await tmp.locator('[data-testid="delete-confirm"]').click();
   await tmp.waitFor({ state: 'detached' });
   assert.ok(!(await apiGet('/api/v1/queues')).items.some((q) => q.identifier === 'tmp_queue'));
   await shot('queues');
@@ -513,8 +514,8 @@ test('a source is deleted after the confirmation', async () => {
   await gotoPage('sources', 'sources-page');
   const row = page.locator('[data-testid="source-row"][data-name="Throwaway"]');
   await row.locator('[data-testid="source-delete"]').click();
-  await row.locator('[data-testid="source-delete-question"]').waitFor();
-  await row.locator('[data-testid="source-delete-confirm"]').click();
+  await row.locator('[data-testid="delete-dialog"]').waitFor();
+  await row.locator('[data-testid="delete-confirm"]').click();
   await row.waitFor({ state: 'detached' });
   assert.equal((await api.get(`/api/v1/sources/${r.body.id}`)).status, 404);
 });

@@ -107,6 +107,11 @@ export async function request(method, path, options = {}) {
   );
   // a refusal that "override": true would turn into a save (a mapping's form)
   error.overridable = envelope.overridable === true;
+  // a message the console can word in the reader's language
+  if (envelope.message_code) {
+    error.messageCode = envelope.message_code;
+    error.params = envelope.params || {};
+  }
   if (response.status === 401 && !options.skipAuthRedirect && onUnauthorized) {
     onUnauthorized();
   }

@@ -2,7 +2,7 @@
 // field, two-step confirm, time cells, the time-zone input.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from './html.js';
-import { formatDate, parseDate, useI18n } from './i18n/index.js';
+import { formatDate, messageText, parseDate, useI18n } from './i18n/index.js';
 import { api } from './api.js';
 
 /**
@@ -10,7 +10,7 @@ import { api } from './api.js';
  * a translated title for known codes, then the server's message and hint verbatim.
  */
 export function ErrorBox({ error, id, testid, title: titleOverride, compact, field }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [left, setLeft] = useState(error && error.retryAfter);
 
   useEffect(() => {
@@ -46,7 +46,10 @@ export function ErrorBox({ error, id, testid, title: titleOverride, compact, fie
   } else {
     title = '';
   }
-  const message = error.message && error.message !== title ? error.message : '';
+  const worded = error.messageCode
+    ? messageText(t, { code: error.messageCode, params: error.params, message: error.message }, lang)
+    : error.message;
+  const message = worded && worded !== title ? worded : '';
 
   return html`
     <div class=${compact ? 'error-box error-field' : 'error-box'} role="alert" id=${id}

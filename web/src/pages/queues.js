@@ -2,11 +2,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n } from '../i18n/index.js';
+import { messageText, useI18n } from '../i18n/index.js';
 import {
-  ConfirmButton, ErrorBox, FieldError, ListSearch, LoadMore, SEARCH_SHOW_MAX, Notice, ReadOnlyNote, TimeZoneInput,
+  ErrorBox, FieldError, ListSearch, LoadMore, SEARCH_SHOW_MAX, Notice, ReadOnlyNote, TimeZoneInput,
   browserTimeZone, canChange, fieldErrors, matchItems, useScrollToError,
 } from '../components.js';
+import { DeleteWithConsequences } from './delete_dialog.js';
 
 const PAGE_SIZE = 50;
 
@@ -161,19 +162,6 @@ function QueueRow({ queue, editable, onChanged, onDeleted }) {
     }
   };
 
-  const remove = async () => {
-    setBusy(true);
-    setError(null);
-    setNotice('');
-    try {
-      await api.del(`/queues/${queue.id}`);
-      onDeleted(queue);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
-
   const rowMessage = (error && !fe.slot) || notice;
   const cell = (key, control) => html`
     ${control}
@@ -234,9 +222,9 @@ function QueueRow({ queue, editable, onChanged, onDeleted }) {
         <td class="cell-actions"><div class="row-actions">
           <button type="button" class="btn btn-small" disabled=${busy} data-testid="queue-edit"
                   onClick=${startEdit}>${t('common.edit')}</button>
-          <${ConfirmButton} label=${t('common.delete')} disabled=${busy}
-                            question=${t('queues.delete_question', { name: queue.identifier })}
-                            testid="queue-delete" onConfirm=${remove} />
+          <${DeleteWithConsequences} kind="queues" id=${queue.id} name=${queue.identifier}
+                                     disabled=${busy} testid="queue-delete"
+                                     onDeleted=${(answer) => onDeleted(queue, answer)} />
         </div></td>`}
     </tr>
     ${rowMessage && html`
@@ -247,7 +235,7 @@ function QueueRow({ queue, editable, onChanged, onDeleted }) {
 }
 
 export function QueuesPage({ session }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const editable = canChange(session);
   const [items, setItems] = useState([]);
   const [query, setQuery] = useState('');
@@ -286,9 +274,9 @@ export function QueuesPage({ session }) {
     load(null);
   };
   const onChanged = (queue) => setItems((old) => old.map((q) => (q.id === queue.id ? queue : q)));
-  const onDeleted = (queue) => {
+  const onDeleted = (queue, answer) => {
     setItems((old) => old.filter((q) => q.id !== queue.id));
-    setNotice(t('queues.deleted_notice', { name: queue.identifier }));
+    setNotice(answer ? messageText(t, answer, lang) : t('queues.deleted_notice', { name: queue.identifier }));
   };
   const columns = editable ? 6 : 5;
 

@@ -8,12 +8,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n } from '../i18n/index.js';
+import { messageText, useI18n } from '../i18n/index.js';
 import { RereadOffer } from './reread.js';
 import {
-  ConfirmButton, ErrorBox, FieldError, ListSearch, LoadMore, SEARCH_SHOW_MAX, Notice, ReadOnlyNote, TimeZoneInput,
+  ErrorBox, FieldError, ListSearch, LoadMore, SEARCH_SHOW_MAX, Notice, ReadOnlyNote, TimeZoneInput,
   browserTimeZone, canChange, fieldErrors, isAdmin, matchItems, useScrollToError,
 } from '../components.js';
+import { DeleteWithConsequences } from './delete_dialog.js';
 import { IntervalOptions } from './queues.js';
 import { SourcePreview } from './preview.js';
 import { RootsHint } from '../roots.js';
@@ -774,19 +775,6 @@ function SourceRow({ source, editable, onOpen, onChanged, onDeleted }) {
     }
   };
 
-  const remove = async () => {
-    setBusy(true);
-    setError(null);
-    setNotice('');
-    try {
-      await api.del(`/sources/${source.id}`);
-      onDeleted(source);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
-
   const columns = 9;
   return html`
     <tr data-testid="source-row" data-name=${source.name} data-id=${source.id}
@@ -820,9 +808,9 @@ function SourceRow({ source, editable, onOpen, onChanged, onDeleted }) {
                     onClick=${() => onOpen('preview', source)}>${t('preview.open')}</button>
             <button type="button" class="btn btn-small" disabled=${busy} data-testid="source-edit"
                     onClick=${() => onOpen('edit', source)}>${t('common.edit')}</button>
-            <${ConfirmButton} label=${t('common.delete')} disabled=${busy}
-                              question=${t('sources.delete_question', { name: source.name })}
-                              testid="source-delete" onConfirm=${remove} />`
+            <${DeleteWithConsequences} kind="sources" id=${source.id} name=${source.name}
+                                       disabled=${busy} testid="source-delete"
+                                       onDeleted=${(answer) => onDeleted(source, answer)} />`
           : html`
             <button type="button" class="btn btn-small" data-testid="source-view"
                     onClick=${() => onOpen('view', source)}>${t('sources.details')}</button>`}
@@ -836,7 +824,7 @@ function SourceRow({ source, editable, onOpen, onChanged, onDeleted }) {
 }
 
 export function SourcesPage({ session }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const editable = canChange(session);
   const [items, setItems] = useState([]);
   const [query, setQuery] = useState('');
@@ -904,12 +892,12 @@ export function SourcesPage({ session }) {
       setOpen(null); // the form would hold stale values
     }
   };
-  const onDeleted = (source) => {
+  const onDeleted = (source, answer) => {
     setItems((old) => old.filter((s) => s.id !== source.id));
     if (open && open.source && open.source.id === source.id) {
       setOpen(null);
     }
-    setNotice(t('sources.deleted_notice', { name: source.name }));
+    setNotice(answer ? messageText(t, answer, lang) : t('sources.deleted_notice', { name: source.name }));
   };
 
   return html`
