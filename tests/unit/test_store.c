@@ -135,6 +135,18 @@ static void test_open_and_pragmas(void)
     store_rollback(c);
     CHECK_EQ_INT(q_int(store_db(c), "SELECT count(*) FROM users"), 1);
     store_rollback(c); /* no transaction: harmless */
+    /* a writing statement left stepping keeps the write lock: release resets it */
+    struct store_conn *w = store_acquire(st);
+    sqlite3_stmt *held = store_prepare(w, "INSERT INTO users (name, role, password_hash, "
+                                          "created_at, updated_at) VALUES ('held', 'viewer', "
+                                          "'x', 1, 1) RETURNING id");
+    CHECK(held != NULL && sqlite3_step(held) == SQLITE_ROW);
+    store_wait(c, 0);
+    CHECK_EQ_INT(store_begin(c), ACDL_EAGAIN);
+    store_release(st, w);
+    CHECK_EQ_INT(sqlite3_stmt_busy(held), 0);
+    CHECK_EQ_INT(store_begin(c), ACDL_OK);
+    CHECK_EQ_INT(store_commit(c), ACDL_OK);
     store_release(st, c);
     store_release(st, NULL);
     store_close(st);
