@@ -208,6 +208,50 @@ test('a form that contradicts the value type can be saved anyway, and is marked'
   await page.click('#mapping-cancel');
 });
 
+test('the set-up from a discovery offers "save anyway" at the metric refused', async () => {
+  const t = translator('en');
+  const dir = fs.mkdtempSync(path.join(TEST_ROOT, 'acdlink-e2e-msearch-forms-'));
+  fs.writeFileSync(path.join(dir, 'day.csv'), 'Split;Date;Time;Offered;HandleTime\n777;24.11.2026;08:00;4;480\n');
+  const forms = (await api.post('/api/v1/sources', {
+    name: 'Forms ACD', kind: 'csv', time_zone: 'UTC',
+    settings: {
+      csv: { folder: dir, separator: ';' }, columns: { queue: 'Split', date: 'Date', time: 'Time' },
+      metrics: { offered: 'Offered', handle_time: 'HandleTime' },
+    },
+  })).body;
+  try {
+    await page.goto(`${daemon.url}/#/sources`);
+    await page.reload();
+    const open = `[data-testid="source-row"][data-name="${forms.name}"] [data-testid="source-preview-open"]`;
+    await page.locator(open).waitFor();
+    await page.click(open);
+    await page.fill('#preview-day', '2026-11-24');
+    await page.click('#preview-discover');
+    await page.locator('[data-testid="discovery-setup"]').waitFor({ timeout: 30000 });
+    await page.click('[data-testid="setup-queue"][data-ext-queue="777"] input[type="checkbox"]');
+    await page.locator('[data-testid="setup-metric"][data-metric="handle_time"] select').selectOption('aht');
+    await page.uncheck('#setup-import');
+    assert.equal(await page.locator('[data-testid="setup-override"]').count(), 0);
+    await page.click('#setup-create');
+    await page.click('#setup-confirm');
+    const row = page.locator('[data-testid="setup-metric"][data-metric="handle_time"]');
+    await row.locator('[data-testid="field-error"]').waitFor();
+    const box = row.locator('[data-testid="setup-override"]');
+    await box.waitFor();
+    assert.equal(norm(await row.locator('label.override-check').textContent()), norm(t('mappings.save_anyway')));
+    await box.check();
+    await page.click('#setup-create');
+    await page.click('#setup-confirm');
+    await page.locator('[data-testid="setup-done"]').waitFor({ timeout: 30000 });
+    const href = await page.getAttribute('#setup-open-mappings', 'href');
+    const made = (await api.get(`/api/v1/mappings?queue_id=${href.split('/').pop()}`)).body.items;
+    assert.deepEqual(made.map((m) => [m.value_type, m.override]).sort(), [['aht', true], ['offered', false]]);
+    total += 2;
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('German and French: the count and the search words', async () => {
   for (const lang of ['de', 'fr']) {
     const t = translator(lang);
@@ -230,9 +274,12 @@ test('the WFM queues list searches every queue, not only its first page', async 
   await page.goto(`${daemon.url}/#/queues`);
   await page.locator('[data-testid="queues-search"]').waitFor();
   await page.fill('[data-testid="queues-search"]', 'Q0299');
+  const all = (await api.get('/api/v1/queues?limit=500')).body;
+  assert.equal(all.next_cursor, null);
+  assert.ok(all.items.length > 300);
   const count = page.locator('[data-testid="queues-search-count"]');
   await until(async () => (await count.count()) === 1
-    && norm(await count.textContent()) === norm(t('common.shown_of', { shown: 1, total: N + 2 })), 'Q0299 among all queues');
+    && norm(await count.textContent()) === norm(t('common.shown_of', { shown: 1, total: all.items.length })), 'Q0299 among all queues');
   assert.equal(await page.locator('#queues-table tbody tr').count(), 1);
   assert.deepEqual(pageErrors, []);
 });
