@@ -2,6 +2,8 @@
  * tokens and the audit log, on real database files in a temp folder. */
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -318,6 +320,116 @@ static void test_migrate(void)
     CHECK(schema_count >= 1);
     CHECK_EQ_INT((long long)schema_count, store_schema_version());
     CHECK(schema_files[schema_count].name == NULL);
+}
+
+/* Schema 0023 rebuilds the tables whose ids the API shows as AUTOINCREMENT: rows, indices and
+ * the foreign keys that point to them survive, deleted ids named by the audit log are not given
+ * again, and a migration run with foreign keys off that leaves a broken reference is refused. */
+static void test_ids_never_reused(void)
+{
+    char path[700], err[512] = "";
+    sqlite3 *db = NULL;
+    size_t before = 0;
+    db_path("ids.db", path, sizeof(path));
+    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+    while (before < schema_count && strncmp(schema_files[before].name, "0023_", 5) != 0) {
+        before++;
+    }
+    CHECK_EQ_INT((long long)before, 22);
+    CHECK_EQ_INT(store_migrate(db, schema_files, before, err, sizeof(err)), ACDL_OK);
+    const char *data =
+        "INSERT INTO users (id, name, role, password_hash, created_at, updated_at) VALUES "
+        "(3, 'u', 'admin', 'x', 1, 1);"
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, client, created_at, last_seen, "
+        "expires_at) VALUES (x'01', 3, 'c', 'cl', 1, 1, 2);"
+        "INSERT INTO sources (id, name, kind, product, layout, time_zone, interval_minutes, "
+        "created_at, updated_at) VALUES (5, 'S', 'csv', 'contacts', 'interval', 'UTC', 15, 1, 1);"
+        "INSERT INTO runs (id, source_id, trigger, period_from, period_to, state, created_by, "
+        "created_at, reread) VALUES (4, 5, 'manual', '2026-01-01', '2026-01-01', 'done', 'u', 1, "
+        "1);"
+        "INSERT INTO run_log (run_id, seq, ts, level, message) VALUES (4, 1, 1, 'info', 'm');"
+        "INSERT INTO wfm_queues (id, identifier, name, channel, interval_minutes, time_zone, "
+        "created_at, updated_at) VALUES (2, 'Q', 'Q', 'calls', 15, 'UTC', 1, 1);"
+        "INSERT INTO mappings (id, queue_id, value_type_id, created_at, updated_at, "
+        "form_override) VALUES (6, 2, 1, 1, 1, 1);"
+        "INSERT INTO mapping_inputs (mapping_id, position, source_id, ext_queue, metric) VALUES "
+        "(6, 1, 5, '1', 'offered');"
+        "INSERT INTO schedules (id, source_id, kind, daily_at, created_at, updated_at) VALUES "
+        "(8, 5, 'daily', '06:00', 1, 1);"
+        "INSERT INTO audit (ts, actor, actor_kind, client, action, target, outcome, detail) "
+        "VALUES (1, 'u', 'user', 'c', 'source.delete', 'Old', 'ok', '{\"id\": 9}'), "
+        "(1, 'u', 'user', 'c', 'queue.create', 'X', 'ok', 'not json');";
+    CHECK_EQ_INT(sqlite3_exec(db, data, NULL, NULL, NULL), SQLITE_OK);
+    err[0] = '\0';
+    if (!CHECK_EQ_INT(store_migrate(db, schema_files, schema_count, err, sizeof(err)), ACDL_OK)) {
+        fprintf(stdout, "  %s\n", err);
+    }
+    CHECK_EQ_INT(q_int(db, "PRAGMA user_version"), (long long)schema_count);
+    CHECK_EQ_INT(q_int(db, "PRAGMA foreign_keys"), 1);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
+                           "('users', 'api_tokens', 'wfm_queues', 'value_types', 'sources', "
+                           "'runs', 'mappings', 'schedules', 'targets', 'batches', "
+                           "'wfm_activities', 'wfm_agents', 'recomputes') AND sql LIKE "
+                           "'%AUTOINCREMENT%'"),
+                 13);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
+                           "('runs_source', 'runs_state', 'schedules_due', 'api_tokens_owner', "
+                           "'batches_target_state', 'batches_state', 'batches_resend', "
+                           "'recomputes_next')"),
+                 8);
+    /* rows and their columns, also those added by later migrations */
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM runs WHERE id = 4 AND reread = 1"), 1);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM mappings WHERE id = 6 AND form_override = 1"), 1);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM run_log"), 1);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM mapping_inputs"), 1);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM schedules"), 1);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM value_types WHERE builtin = 1"), 7);
+    /* the audit log named source 9 as deleted: the next source is 10, then never 5 again */
+    const char *add = "INSERT INTO sources (name, kind, product, layout, time_zone, "
+                      "interval_minutes, created_at, updated_at) VALUES ('T', 'csv', "
+                      "'contacts', 'interval', 'UTC', 15, 1, 1)";
+    CHECK_EQ_INT(sqlite3_exec(db, add, NULL, NULL, NULL), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_last_insert_rowid(db), 10);
+    /* the foreign keys of other tables point to the rebuilt ones: cascades still work */
+    CHECK_EQ_INT(sqlite3_exec(db, "DELETE FROM sources", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM runs"), 0);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM run_log"), 0);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM mapping_inputs"), 0);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM schedules"), 0);
+    CHECK_EQ_INT(sqlite3_exec(db, "DELETE FROM users", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM sessions"), 0);
+    CHECK_EQ_INT(sqlite3_exec(db, add, NULL, NULL, NULL), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_last_insert_rowid(db), 11);
+    CHECK(sqlite3_exec(db,
+                       "INSERT INTO schedules (source_id, kind, daily_at, created_at, "
+                       "updated_at) VALUES (5, 'daily', '06:00', 1, 1)",
+                       NULL, NULL, NULL) != SQLITE_OK); /* still enforced */
+
+    /* a migration with foreign keys off that leaves a broken reference is refused */
+    struct embedded_file *more = calloc(schema_count + 2, sizeof(*more));
+    char name[32];
+    static const char broken[] =
+        "-- a broken reference\n-- acdlink: foreign_keys=off\n"
+        "INSERT INTO runs (source_id, trigger, period_from, period_to, state, created_by, "
+        "created_at) VALUES (999, 'manual', 'a', 'b', 'done', 'u', 1);";
+    if (more) {
+        memcpy(more, schema_files, schema_count * sizeof(*more));
+        snprintf(name, sizeof(name), "%04d_broken.sql", (int)schema_count + 1);
+        more[schema_count].name = name;
+        more[schema_count].data = (const unsigned char *)broken;
+        more[schema_count].len = sizeof(broken) - 1;
+        err[0] = '\0';
+        CHECK_EQ_INT(store_migrate(db, more, schema_count + 1, err, sizeof(err)), ACDL_EDB);
+        CHECK_CONTAINS(err, "refers to a missing row of sources");
+        CHECK_EQ_INT(q_int(db, "PRAGMA user_version"), (long long)schema_count);
+        CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM runs"), 0);
+        CHECK_EQ_INT(q_int(db, "PRAGMA foreign_keys"), 1);
+        CHECK_EQ_INT(sqlite3_get_autocommit(db), 1);
+        free(more);
+    }
+    sqlite3_close(db);
 }
 
 static void hash_of(const char *s, unsigned char out[32])
@@ -990,6 +1102,7 @@ int main(void)
     RUN(test_newer_refused);
     RUN(test_negative_version);
     RUN(test_migrate);
+    RUN(test_ids_never_reused);
     RUN(test_users);
     RUN(test_no_admin_yet);
     RUN(test_sessions);
