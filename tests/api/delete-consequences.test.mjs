@@ -165,6 +165,39 @@ test('a WFM queue with mappings and results: 409, dry run, cascade in one transa
   assert.equal((await auditOf('queue.delete', 'Q81'))[0].detail.mappings, 3);
 });
 
+test('deleting an agent-state source recomputes the WFM agents it gave states for', async () => {
+  const folder = path.join(base, 'agents');
+  fs.mkdirSync(folder);
+  fs.writeFileSync(path.join(folder, 'a.csv'), ['Agent;Date;Start;End;State', `0042;${DAY};08:00:00;09:00:00;READY`, ''].join('\n'));
+  const a = await admin.post('/api/v1/sources', {
+    name: 'Agent ACD', kind: 'csv', product: 'agent_states', time_zone: 'UTC',
+    settings: {
+      csv: { folder, separator: ';', date_order: 'ymd' },
+      columns: { agent: 'Agent', date: 'Date', start: 'Start', end: 'End', activity: 'State' },
+      agent_states: { span: 'start_end' },
+    },
+  });
+  assertStatus(a, 201);
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: a.body.id, text: '0042;alice@example.com\n' }), 200);
+  assert.equal((await runDays(admin, a.body.id, DAY)).state, 'done');
+  const states = async () => {
+    const r = await admin.get(`/api/v1/agent-states?agent=alice@example.com&from=${DAY}&to=${DAY}`);
+    assertStatus(r, 200);
+    return r.body.days.flatMap((x) => x.spans);
+  };
+  await waitFor(async () => (await states()).length > 0, 'the agent\'s states');
+
+  const dry = await admin.delete(`/api/v1/sources/${a.body.id}?dry_run=true`);
+  assertStatus(dry, 200);
+  assert.equal(dry.body.cascade_needed, false, 'no mapping or schedule uses it');
+  assert.equal(dry.body.counts.agent_states, 1);
+  assert.equal(dry.body.counts.agents, 1);
+  assertStatus(await admin.delete(`/api/v1/sources/${a.body.id}`), 204);
+  // the agent's day is computed again without the source's states, and nothing stays pending
+  await waitFor(async () => (await states()).length === 0, 'the agent\'s day without the deleted source');
+  await waitFor(async () => (await admin.get('/api/v1/recomputes')).body.items.length === 0, 'no pending recomputes');
+});
+
 test('an unreferenced source is deleted with 204; unknown ids are 404', async () => {
   const s = (await admin.post('/api/v1/sources', SAMPLE_SOURCE('Lonely'))).body;
   const dry = await admin.delete(`/api/v1/sources/${s.id}?dry_run=true`);
