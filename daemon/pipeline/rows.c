@@ -1506,6 +1506,13 @@ void rows_files_after(struct rows *r)
 
 /* --- ODBC --- */
 
+/* Rows per server round trip (psqlODBC's Fetch=, whose rows the driver holds as they come)
+ * and per SQLFetchScroll (column buffers of up to 256 bytes a value): small enough that the
+ * driver's and our buffers stay a few MB, large enough that a round trip or a call costs
+ * nothing per row. */
+#define ROWS_ODBC_FETCH_ROWS 2000u
+#define ROWS_ODBC_BLOCK_ROWS 256u
+
 static int read_odbc(struct rows *r, const struct store_source *src)
 {
     char err[600] = "", aad[64];
@@ -1541,6 +1548,7 @@ static int read_odbc(struct rows *r, const struct store_source *src)
     co.user = r->cfg->user;
     co.password = password;
     co.query_timeout_s = r->cfg->timeout_s;
+    co.stream_rows = ROWS_ODBC_FETCH_ROWS;
     rc = odbc_conn_open(&co, &conn, err, sizeof(err));
     secret_wipe(password, pwlen);
     if (rc != ACDL_OK) {
@@ -1573,7 +1581,8 @@ static int read_odbc(struct rows *r, const struct store_source *src)
                         r->run->period_to),
               "querying %s (%s) for %s .. %s", odbc_conn_dbms_name(conn),
               odbc_conn_driver_name(conn), r->run->period_from, r->run->period_to);
-    rc = odbc_query_open(conn, sql, &period, NULL, &q, err, sizeof(err));
+    struct odbc_query_opts qo = {.rowset_rows = ROWS_ODBC_BLOCK_ROWS};
+    rc = odbc_query_open(conn, sql, &period, &qo, &q, err, sizeof(err));
     if (rc != ACDL_OK) {
         rows_note(r, "error", "run.query_failed", json_pack("{s:s}", "detail", err),
                   "the query failed: %s", err);
