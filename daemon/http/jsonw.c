@@ -12,6 +12,7 @@ void jsonw_init(struct jsonw *w, size_t limit)
 {
     memset(w, 0, sizeof(*w));
     w->limit = limit;
+    w->day = -1;
 }
 
 void jsonw_free(struct jsonw *w)
@@ -399,12 +400,29 @@ void jsonw_time(struct jsonw *w, int64_t t)
     }
     sep(w);
     char *p = jsonw_room(w, 23);
-    if (p) {
-        p[0] = '"';
-        jsonw_fmt_time(p + 1, t);
-        p[21] = '"';
-        w->len += 22;
+    if (!p) {
+        return;
     }
+    p[0] = '"';
+    if (t > 0 && t <= 253402300799LL && t / 86400 == w->day) { /* the date part as before */
+        int64_t secs = t % 86400;
+        memcpy(p + 1, w->day_text, 10);
+        p[11] = 'T';
+        two(p + 12, (int)(secs / 3600));
+        p[14] = ':';
+        two(p + 15, (int)(secs / 60 % 60));
+        p[17] = ':';
+        two(p + 18, (int)(secs % 60));
+        p[20] = 'Z';
+    } else {
+        jsonw_fmt_time(p + 1, t);
+        if (t > 0 && t <= 253402300799LL) {
+            w->day = t / 86400;
+            memcpy(w->day_text, p + 1, 10);
+        }
+    }
+    p[21] = '"';
+    w->len += 22;
 }
 
 void jsonw_raw(struct jsonw *w, const char *text, size_t n)

@@ -21,6 +21,8 @@ struct jsonw {
     size_t limit; /* the most the buffer may hold; past it the writer fails */
     int failed;   /* out of memory or over limit: the text is incomplete */
     int comma;    /* a value ended at this level: the next one needs a comma */
+    int64_t day;  /* the Unix day whose "YYYY-MM-DD" is in day_text (times of one day repeat) */
+    char day_text[11];
 };
 
 /* An empty writer that may grow to limit bytes. Allocates nothing yet. */

@@ -425,8 +425,19 @@ int store_step_done(struct store_conn *c, sqlite3_stmt *s, const char *what)
 
 void store_column_text(sqlite3_stmt *st, int col, char *out, size_t outsz)
 {
+    /* a bounded copy, not snprintf: list answers call this for every column of every row */
     const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(out, outsz, "%s", t ? (const char *)t : "");
+    size_t n = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+    if (outsz == 0) {
+        return;
+    }
+    if (n >= outsz) {
+        n = outsz - 1;
+    }
+    if (n) {
+        memcpy(out, t, n);
+    }
+    out[n] = '\0';
 }
 
 int store_collect(sqlite3_stmt *st, size_t elem_size, int limit,

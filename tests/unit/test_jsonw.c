@@ -241,6 +241,20 @@ static void test_times(void)
     jsonw_ktime(&w, "b", 1773130500);
     jsonw_obj_end(&w);
     CHECK_EQ_STR(finish(&w), "{\"a\":null,\"b\":\"2026-03-10T08:15:00Z\"}");
+    /* times in a row, within a day, across days and back (the writer keeps the last date) */
+    static const int64_t seq[] = {1773100800, 1773101700, 1773187199, 1773187200,    1773101700,
+                                  86399,      86400,      1773187200, 253402300799LL};
+    char want[1024] = "[";
+    jsonw_reset(&w, 0, 1 << 20);
+    jsonw_arr_begin(&w);
+    for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+        jsonw_time(&w, seq[i]);
+        plat_time_iso(seq[i], libc, sizeof(libc));
+        snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s\"%s\"", i ? "," : "", libc);
+    }
+    jsonw_arr_end(&w);
+    snprintf(want + strlen(want), sizeof(want) - strlen(want), "]");
+    CHECK_EQ_STR(finish(&w), want);
     jsonw_free(&w);
 }
 
