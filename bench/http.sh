@@ -183,19 +183,35 @@ for k in 1 2; do # the same bytes from both (health changes from one answer to t
   }
 done
 
-# 3. Interleaved rounds. One wrk run prints "req/s p99-ms" or fails.
-measure() { # url
-  local out
-  out=$(wrk -t"$wthreads" -c"$conns" -d"${secs}s" --latency "${auth[@]}" "$1")
+# 3. Interleaved rounds. One wrk run prints "req/s p99-ms cpu-us-per-request" or fails; the
+# CPU time (user + system) of the server's processes during the run makes the comparison hold
+# on a busy machine too, where a daemon with more threads than nginx has workers would get a
+# larger share of the cores.
+cpu_ticks() { # pid... -> their user + system clock ticks
+  local sum=0 p
+  for p in "$@"; do
+    sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo $sum
+}
+hz=$(getconf CLK_TCK)
+measure() { # url pid...
+  local out url=$1 c0 c1
+  shift
+  c0=$(cpu_ticks "$@")
+  out=$(wrk -t"$wthreads" -c"$conns" -d"${secs}s" --latency "${auth[@]}" "$url")
+  c1=$(cpu_ticks "$@")
   if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then
-    echo "http.sh: errors from $1:" >&2
+    echo "http.sh: errors from $url:" >&2
     echo "$out" >&2
     return 1
   fi
-  awk '/Requests\/sec/ {rps = $2}
-       $1 == "99%" {v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
-                    ms = u == "us" ? v / 1000 : u == "s" ? v * 1000 : u == "m" ? v * 60000 : v}
-       END {printf "%.0f %.2f\n", rps, ms}' <<<"$out"
+  awk -v ticks=$((c1 - c0)) -v hz="$hz" \
+    '/requests in/ {n = $1}
+     /Requests\/sec/ {rps = $2}
+     $1 == "99%" {v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+                  ms = u == "us" ? v / 1000 : u == "s" ? v * 1000 : u == "m" ? v * 60000 : v}
+     END {printf "%.0f %.2f %.1f\n", rps, ms, (n > 0 ? ticks / hz * 1e6 / n : 0)}' <<<"$out"
 }
 median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
 
@@ -206,11 +222,13 @@ for r in $(seq 1 "$rounds"); do
     for k in 0 1 2; do
       if [ "$t" = https ]; then
         ua="https://127.0.0.1:$port_s${paths[k]}" un="https://127.0.0.1:$port_ns/${names[k]}.json"
+        apid=${pids[0]}
       else
         ua="http://127.0.0.1:$port_p${paths[k]}" un="http://127.0.0.1:$port_np/${names[k]}.json"
+        apid=${pids[1]}
       fi
-      res[a,$t,$k]+="$(measure "$ua")"$'\n'
-      res[n,$t,$k]+="$(measure "$un")"$'\n'
+      res[a,$t,$k]+="$(measure "$ua" "$apid")"$'\n'
+      res[n,$t,$k]+="$(measure "$un" $(pgrep -P "$(cat "$work/nginx.pid")"))"$'\n'
     done
   done
   echo "http.sh: round $r of $rounds done" >&2
@@ -219,25 +237,29 @@ done
 col() { awk -v c="$1" 'NF {print $c}' | median; }
 {
   echo
-  echo "wrk -t$wthreads -c$conns, keep-alive, $secs s per run, medians of $rounds interleaved rounds"
+  echo "wrk -t$wthreads -c$conns, keep-alive, $secs s per run, medians of $rounds interleaved rounds;"
+  echo "CPU: the server's user + system time per request; ratios are acdlink's over nginx's"
+  echo "(throughput) and nginx's over acdlink's (CPU), so above 1 is better for acdlink"
   echo
-  echo "| Request | Body | Transport | acdlink req/s | nginx req/s | Ratio | acdlink p99 ms | nginx p99 ms |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "| Request | Body | Transport | acdlink req/s | nginx req/s | Ratio | acdlink CPU us/req | nginx CPU us/req | CPU ratio | acdlink p99 ms | nginx p99 ms |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
 } >&2
 for t in "${transports[@]}"; do
   for k in 0 1 2; do
     size=$(stat -c %s "$work/www/${names[k]}.json")
     a=$(col 1 <<<"${res[a,$t,$k]}") n=$(col 1 <<<"${res[n,$t,$k]}")
     ap=$(col 2 <<<"${res[a,$t,$k]}") np=$(col 2 <<<"${res[n,$t,$k]}")
+    ac=$(col 3 <<<"${res[a,$t,$k]}") nc=$(col 3 <<<"${res[n,$t,$k]}")
     ratio=$(awk -v a="$a" -v n="$n" 'BEGIN {printf "%.2f", (n > 0 ? a / n : 0)}')
+    cratio=$(awk -v a="$ac" -v n="$nc" 'BEGIN {printf "%.2f", (a > 0 ? n / a : 0)}')
     hsize=$(awk -v s="$size" 'BEGIN {print (s >= 1024 ? sprintf("%.1f KB", s / 1024) : s " B")}')
     tr=$([ "$t" = https ] && echo HTTPS || echo HTTP)
-    printf '| GET %s | %s | %s | %.0f | %.0f | %sx | %s | %s |\n' "${paths[k]%%\?*}" "$hsize" "$tr" \
-      "$a" "$n" "$ratio" "$ap" "$np" >&2
+    printf '| GET %s | %s | %s | %.0f | %.0f | %sx | %s | %s | %sx | %s | %s |\n' "${paths[k]%%\?*}" \
+      "$hsize" "$tr" "$a" "$n" "$ratio" "$ac" "$nc" "$cratio" "$ap" "$np" >&2
     if [ -n "$rows_out" ]; then
-      printf '| %s GET %s (%s), wrk -c%s keep-alive | %.0f req/s, p99 %s ms | nginx, same bytes: %.0f req/s, p99 %s ms | %sx | medians of %s rounds of %s s |\n' \
-        "$tr" "${paths[k]%%&*}" "$hsize" "$conns" "$a" "$ap" "$n" "$np" "$ratio" "$rounds" \
-        "$secs" >>"$rows_out"
+      printf '| %s GET %s (%s), wrk -c%s keep-alive | %.0f req/s, %s us CPU/req, p99 %s ms | nginx, same bytes: %.0f req/s, %s us CPU/req, p99 %s ms | %sx (CPU %sx) | medians of %s rounds of %s s |\n' \
+        "$tr" "${paths[k]%%&*}" "$hsize" "$conns" "$a" "$ac" "$ap" "$n" "$nc" "$np" "$ratio" \
+        "$cratio" "$rounds" "$secs" >>"$rows_out"
     fi
   done
 done
