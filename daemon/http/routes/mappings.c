@@ -577,14 +577,18 @@ static int results_stream(struct req *r)
     jsonw_key(w, "items");
     jsonw_arr_begin(w);
     int n = 0;
+    int64_t last_t = INT64_MIN;
+    char local[40] = "";
     while (rq.s && sqlite3_step(rq.s) == SQLITE_ROW) {
         if (n++ == RESULTS_MAX_ITEMS) {
             results_close(r, &rq);
             return results_too_many(r);
         }
-        char local[40];
         int64_t t = sqlite3_column_int64(rq.s, 0);
-        route_results_local(rq.tz, t, local, sizeof(local));
+        if (t != last_t) { /* rows come by interval: each value type of one shares its time */
+            route_results_local(rq.tz, t, local, sizeof(local));
+            last_t = t;
+        }
         jsonw_obj_begin(w);
         jsonw_ktime(w, "interval_start", t);
         jsonw_kstr(w, "local", local);
