@@ -1,10 +1,12 @@
 /* health.c: collecting the degraded states of the appliance, each with its reason. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
 #include "core/err.h"
+#include "core/why.h"
 #include "ops/health.h"
 #include "platform/platform.h"
 #include "platform/printf.h"
@@ -33,14 +35,25 @@ int health_degraded(const struct health *h)
     return 0;
 }
 
-static void flag(struct health *h, enum health_check k, const char *fmt, ...) ACDL_PRINTF(3, 4);
-static void flag(struct health *h, enum health_check k, const char *fmt, ...)
+/* Marks check k degraded with why: its message code, parameters (stolen) and English text. */
+static void flag(struct health *h, enum health_check k, const char *code, json_t *params,
+                 const char *fmt, ...) ACDL_PRINTF(5, 6);
+static void flag(struct health *h, enum health_check k, const char *code, json_t *params,
+                 const char *fmt, ...)
 {
     va_list ap;
+    char *text = params ? json_dumps(params, JSON_COMPACT) : NULL;
     h->degraded[k] = 1;
     va_start(ap, fmt);
     vsnprintf(h->message[k], sizeof(h->message[k]), fmt, ap);
     va_end(ap);
+    h->code[k] = NULL;
+    if (text && strlen(text) < sizeof(h->params[k])) {
+        h->code[k] = code;
+        snprintf(h->params[k], sizeof(h->params[k]), "%s", text);
+    }
+    free(text);
+    json_decref(params);
 }
 
 static void check_disk(struct app *app, struct health *h)
@@ -49,9 +62,13 @@ static void check_disk(struct app *app, struct health *h)
     h->disk_min_free = (long long)app->cfg->disk_min_free_mb * 1024 * 1024;
     if (plat_disk_space(dir, &h->disk_free, &h->disk_total) != ACDL_OK) {
         h->disk_free = h->disk_total = -1;
-        flag(h, HEALTH_DISK, "cannot read the free space of %s", dir);
+        flag(h, HEALTH_DISK, "health.disk_unknown", json_pack("{s:s}", "folder", dir),
+             "cannot read the free space of %s", dir);
     } else if (h->disk_free < h->disk_min_free) {
-        flag(h, HEALTH_DISK,
+        flag(h, HEALTH_DISK, "health.disk_low",
+             json_pack("{s:s, s:I, s:i}", "folder", dir, "free_mib",
+                       (json_int_t)(h->disk_free / (1024 * 1024)), "min_mib",
+                       app->cfg->disk_min_free_mb),
              "the data folder %s has %lld MiB free, less than disk_min_free_mb (%d MiB): free "
              "space, or imports and changes fail once it is full",
              dir, h->disk_free / (1024 * 1024), app->cfg->disk_min_free_mb);
@@ -64,19 +81,23 @@ static void check_database(struct health *h)
     char why[160] = "", when[32];
     int rc = store_write_state(&at, why, sizeof(why));
     if (!h->db_ok) {
-        flag(h, HEALTH_DATABASE, "the database does not answer; see the daemon's log");
+        flag(h, HEALTH_DATABASE, "health.db_down", NULL,
+             "the database does not answer; see the daemon's log");
     } else if (rc != ACDL_OK) {
         plat_time_iso(at, when, sizeof(when));
-        flag(h, HEALTH_DATABASE,
+        flag(h, HEALTH_DATABASE, "health.db_read_only",
+             why_attach(json_pack("{s:s}", "since", when), "why", why),
              "the database cannot be written since %s (%s): nothing new is stored until this "
              "is fixed",
              when, why);
     }
 }
 
-/* Runs the query (no parameters but now), which gives count, name and detail of the first. */
-static int64_t count_named(struct store_conn *c, const char *sql, int64_t now, char *name,
-                           size_t namesz, char *detail, size_t detailsz)
+/* Runs the query (no parameters but now), which gives count, name and detail of the first (and
+ * the detail's message code and parameters when code is not NULL). */
+static int64_t count_named_coded(struct store_conn *c, const char *sql, int64_t now, char *name,
+                                 size_t namesz, char *detail, size_t detailsz, char *code,
+                                 size_t codesz, char *params, size_t paramssz)
 {
     int64_t n = 0;
     sqlite3_stmt *s = store_prepare(c, sql);
@@ -89,6 +110,10 @@ static int64_t count_named(struct store_conn *c, const char *sql, int64_t now, c
         if (n == 0) {
             store_column_text(s, 0, name, namesz);
             store_column_text(s, 1, detail, detailsz);
+            if (code) {
+                store_column_text(s, 2, code, codesz);
+                store_column_text(s, 3, params, paramssz);
+            }
         }
         n++;
     }
@@ -96,21 +121,41 @@ static int64_t count_named(struct store_conn *c, const char *sql, int64_t now, c
     return r == SQLITE_DONE ? n : -1;
 }
 
+/* The same without a code. */
+static int64_t count_named(struct store_conn *c, const char *sql, int64_t now, char *name,
+                           size_t namesz, char *detail, size_t detailsz)
+{
+    return count_named_coded(c, sql, now, name, namesz, detail, detailsz, NULL, 0, NULL, 0);
+}
+
 static void check_work(struct app *app, struct store_conn *c, struct health *h, int64_t now)
 {
-    char name[160], detail[300];
+    char name[160], detail[300], code[48], cparams[700];
     /* the latest finished run of each source: failed, or done with mappings left uncomputed */
-    h->runs_failing = count_named(
+    h->runs_failing = count_named_coded(
         c,
         "SELECT s.name, CASE WHEN r.state = 'failed' THEN coalesce(r.error, 'failed') ELSE "
-        "r.failed_mappings || ' mapping(s) failed: ' || coalesce(r.error, '') END FROM runs r "
+        "r.failed_mappings || ' mapping(s) failed: ' || coalesce(r.error, '') END, CASE WHEN "
+        "r.state = 'failed' THEN coalesce(r.error_code, '') ELSE '' END, "
+        "coalesce(r.error_params, '') FROM runs r "
         "JOIN sources s ON s.id = r.source_id WHERE ?1 >= 0 AND r.id IN (SELECT max(id) FROM "
         "runs WHERE state IN ('done', 'failed') GROUP BY source_id) AND (r.state = 'failed' OR "
         "r.failed_mappings > 0) ORDER BY r.id DESC",
-        now, name, sizeof(name), detail, sizeof(detail));
+        now, name, sizeof(name), detail, sizeof(detail), code, sizeof(code), cparams,
+        sizeof(cparams));
     if (h->runs_failing > 0) {
-        flag(h, HEALTH_RUNS, "the last run of %lld source(s) failed; '%s': %s",
-             (long long)h->runs_failing, name, detail);
+        json_t *p = json_pack("{s:I, s:s, s:s}", "n", (json_int_t)h->runs_failing, "name", name,
+                              "detail", detail);
+        json_t *dp = code[0] ? json_loads(cparams, 0, NULL) : NULL;
+        if (p && dp) {
+            json_object_set_new(p, "detail_code", json_string(code));
+            json_object_set_new(p, "detail_params", dp);
+        } else {
+            json_decref(dp);
+        }
+        flag(h, HEALTH_RUNS, "health.runs_failed", p,
+             "the last run of %lld source(s) failed; '%s': %s", (long long)h->runs_failing, name,
+             detail);
     }
     /* enabled targets with batches that failed for good or whose last attempt failed */
     h->targets_failing = count_named(
@@ -120,8 +165,11 @@ static void check_work(struct app *app, struct store_conn *c, struct health *h, 
         "'failed' OR (b.state = 'pending' AND b.attempts > 0)) GROUP BY t.id ORDER BY t.id",
         now, name, sizeof(name), detail, sizeof(detail));
     if (h->targets_failing > 0) {
-        flag(h, HEALTH_TARGETS, "deliveries to %lld target(s) fail; '%s': %s",
-             (long long)h->targets_failing, name, detail);
+        flag(h, HEALTH_TARGETS, "health.targets_failing",
+             json_pack("{s:I, s:s, s:s}", "n", (json_int_t)h->targets_failing, "name", name,
+                       "detail", detail),
+             "deliveries to %lld target(s) fail; '%s': %s", (long long)h->targets_failing, name,
+             detail);
     }
     /* recomputes: failing ones, or waiting too long */
     sqlite3_stmt *s = store_prepare(c, "SELECT count(*), count(last_error), "
@@ -136,11 +184,15 @@ static void check_work(struct app *app, struct store_conn *c, struct health *h, 
             int64_t overdue = sqlite3_column_int64(s, 2);
             store_column_text(s, 3, detail, sizeof(detail));
             if (h->recomputes_failing > 0) {
-                flag(h, HEALTH_RECOMPUTES,
+                flag(h, HEALTH_RECOMPUTES, "health.recomputes_failing",
+                     json_pack("{s:I, s:I, s:s}", "n", (json_int_t)h->recomputes_pending, "failing",
+                               (json_int_t)h->recomputes_failing, "detail", detail),
                      "%lld result recomputation(s) pending, %lld failing (they are retried): %s",
                      (long long)h->recomputes_pending, (long long)h->recomputes_failing, detail);
             } else if (overdue > 0) {
-                flag(h, HEALTH_RECOMPUTES,
+                flag(h, HEALTH_RECOMPUTES, "health.recomputes_overdue",
+                     json_pack("{s:I, s:i}", "n", (json_int_t)h->recomputes_pending, "seconds",
+                               RECOMPUTE_OVERDUE_S),
                      "%lld result recomputation(s) pending for more than %d s",
                      (long long)h->recomputes_pending, RECOMPUTE_OVERDUE_S);
             }
@@ -151,7 +203,8 @@ static void check_work(struct app *app, struct store_conn *c, struct health *h, 
     if (store_alert_channels_failing(c, &failing, name, sizeof(name), detail, sizeof(detail)) ==
             ACDL_OK &&
         failing > 0) {
-        flag(h, HEALTH_ALERTS,
+        flag(h, HEALTH_ALERTS, "health.alerts_failing",
+             json_pack("{s:I, s:s, s:s}", "n", (json_int_t)failing, "name", name, "detail", detail),
              "%lld alert channel(s) fail to deliver notices; '%s': %s (see Alerts in the "
              "console)",
              (long long)failing, name, detail);
@@ -160,7 +213,9 @@ static void check_work(struct app *app, struct store_conn *c, struct health *h, 
     if (store_backlog_get(c, 0, &b) == ACDL_OK && b.oldest_pending_at > 0) {
         h->backlog_age_s = now - b.oldest_pending_at;
         if (h->backlog_age_s > app->cfg->backlog_warn_after) {
-            flag(h, HEALTH_BACKLOG,
+            flag(h, HEALTH_BACKLOG, "health.backlog",
+                 json_pack("{s:I, s:I, s:i}", "n", (json_int_t)(b.pending + b.failed), "seconds",
+                           (json_int_t)h->backlog_age_s, "warn", app->cfg->backlog_warn_after),
                  "%lld batch(es) wait for delivery since %lld s (warning "
                  "after backlog_warn_after, %d s)",
                  (long long)(b.pending + b.failed), (long long)h->backlog_age_s,
@@ -182,4 +237,25 @@ void health_collect(struct app *app, struct health *out)
         check_work(app, c, out, now);
         store_release(app->store, c);
     }
+}
+
+json_t *health_problems_json(const struct health *h)
+{
+    json_t *problems = json_array();
+    for (int i = 0; i < HEALTH_NCHECKS; i++) {
+        if (!h->degraded[i]) {
+            continue;
+        }
+        json_t *p =
+            json_pack("{s:s, s:s}", "check", health_check_name(i), "message", h->message[i]);
+        json_t *params = h->code[i] ? json_loads(h->params[i], 0, NULL) : NULL;
+        if (p && params) {
+            json_object_set_new(p, "code", json_string(h->code[i]));
+            json_object_set_new(p, "params", params);
+        } else {
+            json_decref(params);
+        }
+        json_array_append_new(problems, p);
+    }
+    return problems;
 }

@@ -3,6 +3,7 @@
  * One collection feeds GET /api/v1/health, the console's banner and the metrics. */
 #ifndef ACDL_OPS_HEALTH_H
 #define ACDL_OPS_HEALTH_H
+#include <jansson.h>
 #include <stdint.h>
 
 #include "app.h"
@@ -21,6 +22,8 @@ enum health_check {
 struct health {
     int degraded[HEALTH_NCHECKS];      /* 1: the check found a problem */
     char message[HEALTH_NCHECKS][256]; /* why, for the degraded ones */
+    const char *code[HEALTH_NCHECKS];  /* its message code ("health.runs_failed"), static */
+    char params[HEALTH_NCHECKS][1200]; /* and its parameters, JSON object text */
     int db_ok;                         /* the database answers */
     long long disk_free, disk_total;   /* bytes; -1 when unknown */
     long long disk_min_free;           /* the threshold in bytes */
@@ -31,6 +34,10 @@ struct health {
 
 /* The name of a check as the API and metrics spell it ("disk", "database", ...). */
 const char *health_check_name(enum health_check k);
+
+/* The degraded checks of h as a JSON array (new) of {check, message, code, params}: code and
+ * params word the message in the console's language. */
+json_t *health_problems_json(const struct health *h);
 
 /* Collects the health of app. Never fails: what cannot be read counts as degraded. */
 void health_collect(struct app *app, struct health *out);

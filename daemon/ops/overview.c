@@ -519,13 +519,7 @@ int overview_collect(struct app *app, int64_t now, int64_t queue_id, json_t **ou
     if (!h.db_ok) {
         return ACDL_EDB;
     }
-    json_t *problems = json_array();
-    for (int i = 0; i < HEALTH_NCHECKS; i++) {
-        if (h.degraded[i]) {
-            json_array_append_new(problems, json_pack("{s:s, s:s}", "check", health_check_name(i),
-                                                      "message", h.message[i]));
-        }
-    }
+    json_t *problems = health_problems_json(&h);
     json_t *o =
         json_pack("{s:o, s:i, s:{s:s, s:o}, s:[], s:[], s:{}}", "generated_at", json_time(now),
                   "backlog_warn_after_seconds", app->cfg->backlog_warn_after, "health", "status",

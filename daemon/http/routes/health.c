@@ -18,13 +18,7 @@ int route_health_get(struct req *r)
         return reply_error(r, 503, "unavailable", "look at the daemon's log",
                            "the database does not answer");
     }
-    json_t *problems = json_array();
-    for (int i = 0; i < HEALTH_NCHECKS; i++) {
-        if (h.degraded[i]) {
-            json_array_append_new(problems, json_pack("{s:s, s:s}", "check", health_check_name(i),
-                                                      "message", h.message[i]));
-        }
-    }
+    json_t *problems = health_problems_json(&h);
     json_t *body = json_object();
     json_object_set_new(body, "status", json_string(health_degraded(&h) ? "degraded" : "ok"));
     json_object_set_new(body, "version", json_string(ACDLINK_VERSION));

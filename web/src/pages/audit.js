@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n/index.js';
-import { ErrorBox, LoadMore, Time } from '../components.js';
+import { DateInput, ErrorBox, LoadMore, Time } from '../components.js';
 
 const PAGE_SIZE = 50;
 
@@ -14,14 +14,27 @@ export const AUDIT_ACTIONS = [
 ];
 const OUTCOMES = ['ok', 'denied', 'error'];
 
-const EMPTY_FILTERS = { action: '', actor: '', outcome: '', since: '', until: '' };
+const EMPTY_FILTERS = {
+  action: '', actor: '', outcome: '', since: '', since_time: '', until: '', until_time: '',
+};
 
-/** A datetime-local value (reader's time zone) as the API's "YYYY-MM-DDTHH:MM:SSZ". */
-export function localToIso(value) {
-  if (!value) {
+/** "HH:MM" or "HH:MM:SS" on a 24-hour clock (what the time fields take). */
+export function validTime(text) {
+  return /^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/.test(text.trim());
+}
+
+/**
+ * A local day ("YYYY-MM-DD") and a time of day typed in the reader's time zone as the API's
+ * "YYYY-MM-DDTHH:MM:SSZ" ('' without a day or with a time that is none). Without a time the
+ * day's start counts (end: the day's last second).
+ */
+export function localToIso(day, time = '', end = false) {
+  if (!day || (time.trim() && !validTime(time))) {
     return '';
   }
-  const date = new Date(value);
+  const [h, m, s] = (time.trim() || (end ? '23:59:59' : '00:00:00')).split(':');
+  const clock = `${h.padStart(2, '0')}:${m}:${s || (end && !time.trim() ? '59' : '00')}`;
+  const date = new Date(`${day}T${clock}`);
   if (Number.isNaN(date.getTime())) {
     return '';
   }
@@ -98,13 +111,25 @@ function Filters({ initial, onApply }) {
       </div>
       <div class="field">
         <label for="audit-filter-since">${t('audit.since')}</label>
-        <input id="audit-filter-since" type="datetime-local" step="1" value=${form.since}
-               onInput=${set('since')} />
+        <span class="datetime-input">
+          <${DateInput} id="audit-filter-since" value=${form.since} onInput=${set('since')} />
+          <input id="audit-filter-since-time" type="text" inputmode="numeric" size="8"
+                 autocomplete="off" placeholder=${t('time.placeholder')} title=${t('time.help')}
+                 aria-label=${t('audit.since_time')} value=${form.since_time}
+                 aria-invalid=${form.since_time.trim() && !validTime(form.since_time) ? 'true' : undefined}
+                 onInput=${set('since_time')} />
+        </span>
       </div>
       <div class="field">
         <label for="audit-filter-until">${t('audit.until')}</label>
-        <input id="audit-filter-until" type="datetime-local" step="1" value=${form.until}
-               onInput=${set('until')} />
+        <span class="datetime-input">
+          <${DateInput} id="audit-filter-until" value=${form.until} onInput=${set('until')} />
+          <input id="audit-filter-until-time" type="text" inputmode="numeric" size="8"
+                 autocomplete="off" placeholder=${t('time.placeholder')} title=${t('time.help')}
+                 aria-label=${t('audit.until_time')} value=${form.until_time}
+                 aria-invalid=${form.until_time.trim() && !validTime(form.until_time) ? 'true' : undefined}
+                 onInput=${set('until_time')} />
+        </span>
       </div>
       <div class="actions filters-actions">
         <button type="submit" class="btn btn-primary" id="audit-apply">${t('audit.apply')}</button>
@@ -135,8 +160,8 @@ export function AuditPage() {
         action: activeFilters.action,
         actor: activeFilters.actor.trim(),
         outcome: activeFilters.outcome,
-        since: localToIso(activeFilters.since),
-        until: localToIso(activeFilters.until),
+        since: localToIso(activeFilters.since, activeFilters.since_time),
+        until: localToIso(activeFilters.until, activeFilters.until_time, true),
       });
       setItems((old) => (fromCursor ? old.concat(data.items) : data.items));
       setCursor(data.next_cursor || null);

@@ -4,7 +4,7 @@
 import {useEffect, useState} from 'preact/hooks';
 import {html} from '../html.js';
 import {api} from '../api.js';
-import {useI18n} from '../i18n/index.js';
+import {messageText, useI18n} from '../i18n/index.js';
 
 const LINKS = {
     runs : '#/runs',
@@ -16,7 +16,7 @@ const LINKS = {
 
 export function HealthBanner({route})
 {
-    const {t} = useI18n();
+    const {t, lang} = useI18n();
     const [h, setH] = useState(null);
     useEffect(() => {
         let live = true;
@@ -43,7 +43,7 @@ export function HealthBanner({route})
       <ul>
         ${h.problems.map((p) => html`
           <li key=${p.check} data-testid=${`health-problem-${p.check}`}>
-            <span class="health-check">${t(`health.check.${p.check}`)}</span>: ${p.message}
+            <span class="health-check">${t(`health.check.${p.check}`)}</span>${lang === 'fr' ? '\u00A0:' : ':'} ${messageText(t, p, lang)}
             ${LINKS[p.check] && html` <a href=${LINKS[p.check]}>${t('health.open')}</a>`}
           </li>`)}
       </ul>

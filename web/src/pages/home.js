@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n } from '../i18n/index.js';
+import { messageText, useI18n } from '../i18n/index.js';
 import { ErrorBox, Time, formatNumber } from '../components.js';
 import { RunStateBadge } from './runs.js';
 import { formatAge } from './deliveries.js';
@@ -58,10 +58,10 @@ export function openProblems(o) {
   for (const p of o.health.problems) {
     if (p.check === 'disk' || p.check === 'database') {
       list.push({ key: `h-${p.check}`, kind: 'health', name: '', check: p.check,
-        message: p.message, severe: true, href: '' });
+        message: p, severe: true, href: '' });
     } else if (p.check === 'alerts') {
       list.push({ key: 'h-alerts', kind: 'health', name: '', check: p.check,
-        message: p.message, severe: false, href: '#/alerts' });
+        message: p, severe: false, href: '#/alerts' });
     }
   }
   return list.sort((a, b) => Number(b.severe) - Number(a.severe));
@@ -74,7 +74,7 @@ function HealthMark({ health, testid }) {
 }
 
 function Problems({ overview }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const list = openProblems(overview);
   if (list.length === 0) {
     return html`
@@ -90,8 +90,8 @@ function Problems({ overview }) {
           <li key=${p.key} data-testid="home-problem" data-kind=${p.kind}
               data-code=${p.reason ? p.reason.code : p.check}>
             ${p.kind === 'health'
-              ? html`<strong>${t(`health.check.${p.check}`)}</strong>: ${p.message}`
-              : html`<strong>${p.name}</strong>: ${reasonText(t, p.reason)}`}
+              ? html`<strong>${t(`health.check.${p.check}`)}</strong>${lang === 'fr' ? '\u00A0:' : ':'} ${messageText(t, p.message, lang)}`
+              : html`<strong>${p.name}</strong>${lang === 'fr' ? '\u00A0:' : ':'} ${reasonText(t, p.reason)}`}
             ${p.href && html` <a href=${p.href} data-testid="home-problem-link">
               ${t(`home.fix.${p.reason.code}`)}</a>`}
           </li>`)}

@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot'; // its stylesheet is imported in main.js
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n, valueTypeName } from '../i18n/index.js';
+import { formatDate, useI18n, valueTypeName } from '../i18n/index.js';
 import {
   DateInput, ErrorBox, FieldError, dayFromToday, daysInclusive, formatNumber, loadAll, useRouteParam,
 } from '../components.js';
@@ -141,8 +141,10 @@ function ResultsChart({ rows, valueKey, type, queue }) {
     const zone = queue.time_zone;
     const step = queue.interval_minutes * 60;
     const timeFmt = new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zone });
-    const dayFmt = new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short', timeZone: zone });
-    const fullFmt = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23', timeZone: zone });
+    // days in the language's one date format (formatDate), of the queue's local day
+    const isoDay = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone: zone });
+    const dayFmt = { format: (date) => formatDate(lang, isoDay.format(date)) };
+    const fullFmt = { format: (date) => `${dayFmt.format(date)} ${timeFmt.format(date)}` };
     const suffix = type && UNIT_SUFFIX[type.unit] ? ` ${UNIT_SUFFIX[type.unit]}` : '';
     const opts = {
       width: Math.max(el.clientWidth, 200),
@@ -220,7 +222,8 @@ function ResultsChart({ rows, valueKey, type, queue }) {
 function ResultsTable({ data, pivot, valueTypes }) {
   const { lang, t } = useI18n();
   const typeOf = (k) => valueTypes.find((v) => v.key === k);
-  const dayFmt = new Intl.DateTimeFormat(lang, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  const weekday = new Intl.DateTimeFormat(lang, { weekday: 'long', timeZone: 'UTC' });
+  const dayFmt = { format: (date) => `${weekday.format(date)}, ${formatDate(lang, date.toISOString().slice(0, 10))}` };
   const columns = pivot.keys.length + 1;
   const body = [];
   let day = '';
@@ -239,7 +242,7 @@ function ResultsTable({ data, pivot, valueTypes }) {
           <span class="mono">${day} ${time}–${intervalEnd(time, data.queue.interval_minutes)}</span>
           <span class="muted mono offset"> ${offset}</span></th>
         ${pivot.keys.map((k) => html`
-          <td class="num" data-label=${typeOf(k) ? typeOf(k).name : k} data-testid="results-value"
+          <td class="num" data-label=${typeOf(k) ? valueTypeName(t, typeOf(k)) : k} data-testid="results-value"
               data-value-type=${k} data-value=${row.values[k] === undefined ? '' : String(row.values[k])}>
             ${row.values[k] === undefined ? html`<span class="muted">–</span>` : formatNumber(lang, row.values[k])}</td>`)}
       </tr>`);
@@ -416,7 +419,7 @@ export function ResultsPage() {
               <span>${t('results.chart_value_type')}</span>
               <select id="results-chart-type" class="select-small" value=${shownKey}
                       onChange=${(e) => setChartKey(e.currentTarget.value)}>
-                ${pivot.keys.map((k) => html`<option value=${k}>${typeOf(k) ? typeOf(k).name : k}</option>`)}
+                ${pivot.keys.map((k) => html`<option value=${k}>${typeOf(k) ? valueTypeName(t, typeOf(k)) : k}</option>`)}
               </select>
             </label>
           </div>
