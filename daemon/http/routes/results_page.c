@@ -359,7 +359,7 @@ static int read_queue(struct store_conn *c, const struct page_query *pq, int64_t
             store_column_text(s, 0, key, sizeof(key));
         }
         store_done(s);
-        int64_t t0 = first && k && k->vt_id == vt ? k->t + 1 : lo;
+        int64_t t0 = first && k && k->vt_id == vt ? (k->t < INT64_MAX ? k->t + 1 : INT64_MAX) : lo;
         first = 0;
         if (key[0]) {
             rc = read_rows(c, &q, tz, vt, key, t0 > lo ? t0 : lo, hi, po);
