@@ -231,6 +231,35 @@ static void note_csv_error(struct rows *r, const char *level, const char *code, 
     rows_note(r, level, code, p, "%s", e->message);
 }
 
+/* An ODBC error's detail with the message code of its SQLSTATE's class (the first "[XXXXX]" in
+ * it) beside it: the driver's own text stays as the quoted detail. params is borrowed. */
+static json_t *odbc_detail(json_t *params, const char *detail)
+{
+    static const struct {
+        const char *prefix, *code;
+    } classes[] = {
+        {"08", "odbc.connection"}, {"28", "odbc.auth"},       {"42", "odbc.syntax_access"},
+        {"IM", "odbc.driver"},     {"HYT", "odbc.timeout"},   {"HY", "odbc.driver_call"},
+        {"22", "odbc.data"},       {"23", "odbc.constraint"}, {"40", "odbc.rollback"},
+        {"3D", "odbc.catalog"},    {"01", "odbc.warning"},
+    };
+    const char *b = detail ? strchr(detail, '[') : NULL;
+    json_object_set_new(params, "detail", json_string(detail ? detail : ""));
+    if (!b || strlen(b) < 7 || b[6] != ']') {
+        return params;
+    }
+    for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+        if (!strncmp(b + 1, classes[i].prefix, strlen(classes[i].prefix))) {
+            json_object_set_new(params, "detail_code", json_string(classes[i].code));
+            json_object_set_new(
+                params, "detail_params",
+                json_pack("{s:s%, s:s}", "state", b + 1, (size_t)5, "detail", detail));
+            break;
+        }
+    }
+    return params;
+}
+
 void rows_reject_column(struct rows *r, int col, int numbered, const char *why)
 {
     const char *name = col >= 0 && col < r->nnames ? r->names[col] : "?";
@@ -1552,7 +1581,7 @@ static int read_odbc(struct rows *r, const struct store_source *src)
     rc = odbc_conn_open(&co, &conn, err, sizeof(err));
     secret_wipe(password, pwlen);
     if (rc != ACDL_OK) {
-        rows_note(r, "error", "run.connect_failed", json_pack("{s:s}", "detail", err),
+        rows_note(r, "error", "run.connect_failed", odbc_detail(json_object(), err),
                   "connecting failed: %s", err);
         return rc;
     }
@@ -1584,7 +1613,7 @@ static int read_odbc(struct rows *r, const struct store_source *src)
     struct odbc_query_opts qo = {.rowset_rows = ROWS_ODBC_BLOCK_ROWS};
     rc = odbc_query_open(conn, sql, &period, &qo, &q, err, sizeof(err));
     if (rc != ACDL_OK) {
-        rows_note(r, "error", "run.query_failed", json_pack("{s:s}", "detail", err),
+        rows_note(r, "error", "run.query_failed", odbc_detail(json_object(), err),
                   "the query failed: %s", err);
         goto out;
     }

@@ -48,6 +48,10 @@ export function daemonCodes() {
     for (const m of src.matchAll(/"((?:net|tls)\.[a-z_]+)"/g)) {
       codes.add(m[1]);
     }
+    // SQLSTATE classes: {"08", "odbc.connection"}
+    for (const m of src.matchAll(/\{"[A-Z0-9]{2,3}", "(odbc\.[a-z_]+)"\}/g)) {
+      codes.add(m[1]);
+    }
     for (const m of src.matchAll(/return "(err\.[a-z]+)"/g)) {
       codes.add(m[1]);
     }
