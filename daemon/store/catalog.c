@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "store/recomputes.h"
+#include "upload/outbox.h"
 
 #define QUEUE_COLS "id, identifier, name, channel, interval_minutes, time_zone, created_at, updated_at"
 #define VT_COLS "id, key, name, unit, combine, coalesce(weight_key, ''), builtin"
@@ -114,11 +115,42 @@ int store_queue_update(struct store_conn *c, const struct store_queue *q, int64_
         rc =
             store_recompute_mappings_of(c, "queue_formulas", q->id, "queue time zone changed", now);
     }
+    /* every row delivered carries these: the WFM gets all of the queue's rows again */
+    if (rc == ACDL_OK &&
+        (strcmp(before.identifier, q->identifier) || strcmp(before.name, q->name) ||
+         strcmp(before.channel, q->channel) || before.interval_minutes != q->interval_minutes)) {
+        rc = outbox_requeue(c, 0, q->id, INT64_MIN, INT64_MAX, 0, now, NULL);
+    }
     if (rc == ACDL_OK) {
         rc = store_commit(c);
     } else {
         store_rollback(c);
     }
+    return rc;
+}
+
+int store_queue_interval_conflict(struct store_conn *c, int64_t id, int minutes, char *source,
+                                  size_t sourcesz, int *theirs)
+{
+    sqlite3_stmt *s = store_prepare(
+        c, "SELECT s.name, s.interval_minutes FROM mappings m JOIN mapping_inputs i ON "
+           "i.mapping_id = m.id JOIN sources s ON s.id = i.source_id WHERE m.queue_id = ? AND "
+           "s.interval_minutes <> ? ORDER BY s.id LIMIT 1");
+    int rc = ACDL_ENOTFOUND;
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, minutes);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        store_column_text(s, 0, source, sourcesz);
+        *theirs = sqlite3_column_int(s, 1);
+        rc = ACDL_OK;
+    } else if (r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    store_done(s);
     return rc;
 }
 

@@ -22,9 +22,15 @@ int store_queue_get(struct store_conn *c, int64_t id, struct store_queue *out);
 /* Up to limit queues with id > after_id. *out is new (free()). */
 int store_queue_list(struct store_conn *c, int64_t after_id, int limit, struct store_queue **out,
                      int *n);
-/* Replaces every field but id and created_at. ACDL_ENOTFOUND, ACDL_EEXIST. A new time zone
- * records the recomputation of the queue's formula mappings in the same transaction. */
+/* Replaces every field but id and created_at. ACDL_ENOTFOUND, ACDL_EEXIST. In the same
+ * transaction: a new time zone records the recomputation of the queue's formula mappings, and
+ * a new identifier, name, channel or interval (every delivered row carries them) queues all of
+ * the queue's results again for every target (upload/outbox.h). */
 int store_queue_update(struct store_conn *c, const struct store_queue *q, int64_t now);
+/* A source mapped into queue id whose interval is not minutes: 0 with its name and interval,
+ * ACDL_ENOTFOUND when there is none, ACDL_EDB. */
+int store_queue_interval_conflict(struct store_conn *c, int64_t id, int minutes, char *source,
+                                  size_t sourcesz, int *theirs);
 /* Deleting a queue: store/deletes.h. */
 
 struct store_value_type {

@@ -265,6 +265,50 @@ static int flush_target(struct store_conn *c, const struct pair *pairs, size_t n
     return rc;
 }
 
+int outbox_requeue(struct store_conn *c, int64_t target_id, int64_t queue_id, int64_t lo,
+                   int64_t hi, int64_t resend_id, int64_t now, int64_t *pairs)
+{
+    /* a new revision even for an unchanged value: the batch gets a new id and is sent */
+    sqlite3_stmt *cells = store_prepare(
+        c, "INSERT INTO target_cells (target_id, queue_id, value_type_id, interval_start, "
+           "value, revision) SELECT t.id, r.queue_id, r.value_type_id, r.interval_start, "
+           "r.value, 1 FROM results r JOIN targets t ON ?1 = 0 OR t.id = ?1 WHERE r.queue_id = "
+           "?2 AND r.interval_start >= ?3 AND r.interval_start < ?4 ON CONFLICT DO UPDATE SET "
+           "value = excluded.value, revision = revision + 1");
+    sqlite3_stmt *q = store_prepare(
+        c, "INSERT INTO outbox_cells (target_id, queue_id, interval_start, revision, queued_at, "
+           "resend_id) SELECT DISTINCT t.id, r.queue_id, r.interval_start, 0, ?5, nullif(?6, 0) "
+           "FROM results r JOIN targets t ON ?1 = 0 OR t.id = ?1 WHERE r.queue_id = ?2 AND "
+           "r.interval_start >= ?3 AND r.interval_start < ?4 ON CONFLICT DO UPDATE SET "
+           "resend_id = coalesce(excluded.resend_id, resend_id)");
+    int rc = ACDL_OK;
+    if (!cells || !q) {
+        store_done(cells);
+        store_done(q);
+        return ACDL_EDB;
+    }
+    sqlite3_stmt *st[2] = {cells, q};
+    for (int i = 0; i < 2 && rc == ACDL_OK; i++) {
+        sqlite3_bind_int64(st[i], 1, target_id);
+        sqlite3_bind_int64(st[i], 2, queue_id);
+        sqlite3_bind_int64(st[i], 3, lo);
+        sqlite3_bind_int64(st[i], 4, hi);
+        if (i == 1) {
+            sqlite3_bind_int64(st[i], 5, now);
+            sqlite3_bind_int64(st[i], 6, resend_id);
+        }
+        rc = store_step_done(c, st[i], "queueing results again");
+        if (rc == ACDL_OK && i == 1 && pairs) {
+            *pairs += sqlite3_changes(store_db(c));
+        }
+    }
+    if (rc != ACDL_OK) {
+        store_done(cells);
+        store_done(q);
+    }
+    return rc;
+}
+
 int outbox_flush(struct store_conn *c, int64_t now, int64_t min_age, int *made)
 {
     struct pair *pairs = NULL;

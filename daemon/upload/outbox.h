@@ -21,6 +21,15 @@
 int outbox_mark(struct store_conn *c, int64_t queue_id, int64_t value_type_id, int64_t lo,
                 int64_t hi, int64_t now);
 
+/* Queues every result of queue_id with lo <= interval_start < hi again for target_id (0: every
+ * target), with a new revision per cell, so they are sent again even when unchanged (the
+ * batches get new ids): for a resend (resend_id > 0 marks its pairs) and when what a row
+ * carries besides the values changes (the queue's identifier, name, channel or interval).
+ * Adds the (target, queue, interval) pairs queued to *pairs (may be NULL). Must run inside
+ * the caller's transaction. */
+int outbox_requeue(struct store_conn *c, int64_t target_id, int64_t queue_id, int64_t lo,
+                   int64_t hi, int64_t resend_id, int64_t now, int64_t *pairs);
+
 /* Packs queued pairs older than min_age seconds into batches (own transaction). *made gets the
  * number of batches written (may be NULL). */
 int outbox_flush(struct store_conn *c, int64_t now, int64_t min_age, int *made);

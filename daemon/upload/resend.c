@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "upload/outbox.h"
 
 /* The UTC range [lo, hi) of the local days from..to in zone; ACDL_EINVAL for an unknown zone. */
 static int period_range(const char *zone, struct tz_date from, struct tz_date to, int64_t *lo,
@@ -21,50 +22,6 @@ static int period_range(const char *zone, struct tz_date from, struct tz_date to
         rc = tz_day_bounds(tz, to, NULL, hi);
     }
     tz_close(tz);
-    return rc;
-}
-
-/* Queues the results of one WFM queue in [lo, hi) for the target; adds the pairs to *pairs. */
-static int queue_intervals(struct store_conn *c, int64_t target_id, int64_t queue_id, int64_t lo,
-                           int64_t hi, int64_t resend_id, int64_t now, int64_t *pairs)
-{
-    /* a new revision even for an unchanged value: the batch gets a new id and is sent */
-    sqlite3_stmt *cells = store_prepare(
-        c, "INSERT INTO target_cells (target_id, queue_id, value_type_id, interval_start, "
-           "value, revision) SELECT ?1, r.queue_id, r.value_type_id, r.interval_start, r.value, "
-           "1 FROM results r WHERE r.queue_id = ?2 AND r.interval_start >= ?3 AND "
-           "r.interval_start < ?4 ON CONFLICT DO UPDATE SET value = excluded.value, revision = "
-           "revision + 1");
-    sqlite3_stmt *q = store_prepare(
-        c, "INSERT INTO outbox_cells (target_id, queue_id, interval_start, revision, queued_at, "
-           "resend_id) SELECT DISTINCT ?1, queue_id, interval_start, 0, ?5, ?6 FROM results "
-           "WHERE queue_id = ?2 AND interval_start >= ?3 AND interval_start < ?4 ON CONFLICT "
-           "DO UPDATE SET resend_id = excluded.resend_id");
-    int rc = ACDL_OK;
-    if (!cells || !q) {
-        store_done(cells);
-        store_done(q);
-        return ACDL_EDB;
-    }
-    sqlite3_stmt *st[2] = {cells, q};
-    for (int i = 0; i < 2 && rc == ACDL_OK; i++) {
-        sqlite3_bind_int64(st[i], 1, target_id);
-        sqlite3_bind_int64(st[i], 2, queue_id);
-        sqlite3_bind_int64(st[i], 3, lo);
-        sqlite3_bind_int64(st[i], 4, hi);
-        if (i == 1) {
-            sqlite3_bind_int64(st[i], 5, now);
-            sqlite3_bind_int64(st[i], 6, resend_id);
-        }
-        rc = store_step_done(c, st[i], "queueing results again");
-        if (rc == ACDL_OK && i == 1) {
-            *pairs += sqlite3_changes(store_db(c));
-        }
-    }
-    if (rc != ACDL_OK) {
-        store_done(cells);
-        store_done(q);
-    }
     return rc;
 }
 
@@ -109,7 +66,7 @@ static int queue_contacts(struct store_conn *c, const struct resend_request *rq,
                      (long long)ids[i], zones[i]);
             continue;
         }
-        rc = queue_intervals(c, rq->target_id, ids[i], lo, hi, resend_id, now, pairs);
+        rc = outbox_requeue(c, rq->target_id, ids[i], lo, hi, resend_id, now, pairs);
     }
     free(ids);
     free(zones);

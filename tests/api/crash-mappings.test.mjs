@@ -1,12 +1,18 @@
 // Crash safety of changes that alter results: the daemon is killed with SIGKILL 0-150 ms after
 // a mapping is created, changed or deleted, an activity code is mapped, an external agent id
-// moves to another agent, a WFM queue's time zone changes, or a second contact source is
-// deleted or made again and imported (CRASH_MAPPING_ITERATIONS times, 24 by default;
-// scripts/crash-soak runs 200). After a last restart, once nothing is pending recomputation
-// and the backlog is delivered: every contact-statistics result equals what the stored
-// mappings compute from the exported rows (computed here, independently), the deleted
-// source's queue holds no result while the source is gone, every agent day equals a fresh
-// recomputation of the source, and the WFM receiver holds exactly the daemon's values.
+// moves to another agent, a WFM queue's time zone changes, a second contact source is deleted
+// or made again and imported, a value type switches between sum and weighted average, a WFM
+// queue's name or channel changes (every delivered row carries them), the agent-state source's
+// time zone or minimum duration changes, a queue's mappings are deleted or made again by
+// POST /api/v1/mappings/bulk or copied by POST /api/v1/queues/{id}/copy-mappings, or a target
+// resend is asked for (CRASH_MAPPING_ITERATIONS times, 36 by default: each kind twice, then at
+// random; scripts/crash-soak runs 240). After a last restart, once nothing is pending
+// recomputation and the backlog is delivered: every contact-statistics result equals what the
+// stored mappings and value types compute from the exported rows (computed here,
+// independently), the deleted source's queue holds no result while the source is gone, every
+// agent day equals a fresh recomputation of the source, the WFM receiver holds exactly the
+// daemon's values under each queue's current name and channel, and every resend recorded was
+// queued whole and delivered.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -19,7 +25,7 @@ import { bearer, login, startDaemon } from '../lib/daemon.mjs';
 import { HEADER, contactPipeline, diffResults, drained, line, runDays, waitFor } from '../lib/pipeline.mjs';
 import { startWfm } from '../lib/wfm.mjs';
 
-const ITERATIONS = Number(process.env.CRASH_MAPPING_ITERATIONS || 24);
+const ITERATIONS = Number(process.env.CRASH_MAPPING_ITERATIONS || 36);
 const SEED = Number(process.env.CRASH_SEED || Date.now() % 100000);
 const QUEUES = ['41', '42'];
 // the second contact source: deleted and made again (with its mapping and an import) by changes
@@ -34,6 +40,11 @@ const ACTIVITIES = ['ready', 'talk', 'break', null];
 const EXT_AGENTS = Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(3, '0'));
 const AGENTS = Array.from({ length: 6 }, (_, i) => `a${i + 1}@example.com`);
 const AGENT_DAYS = ['2026-10-02', '2026-10-03', '2026-10-04'];
+// the kinds of change, with their share of the random rounds
+const KINDS = [['mapping', 0.3], ['activity code', 0.05], ['queue zone', 0.05], ['source', 0.05],
+  ['agent id', 0.05], ['value type', 0.1], ['queue name', 0.08], ['agent source', 0.08],
+  ['bulk', 0.08], ['copy', 0.08], ['resend', 0.08]];
+const BULK = ['offered', 'handled', 'aht'].map((vt) => ({ value_type: vt, metric: vt }));
 const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
 
 let base;
@@ -46,6 +57,9 @@ let secondQueue;
 let base2;
 let agentSource;
 let queues;
+let target;
+let wavg; // a custom value type, weighted by handled or summed
+const extra = {}; // QV (two inputs: wavg and handled), QB (bulk, ext 42), QC (copied from Q41)
 const rows = new Map(); // 'ext|day|hh:mm' -> {offered, handled, aht}
 
 let state = SEED;
@@ -76,9 +90,11 @@ before(async () => {
   try {
     const admin = await login(d, ROOT.name, ROOT.password);
     token = (await createToken(admin, 'crash', 'admin')).token;
-    assertStatus(await admin.post('/api/v1/targets', {
+    const t = await admin.post('/api/v1/targets', {
       name: 'WFM', connector: 'https-json', secret: 'tok', settings: { url: wfm.url, ca_file: wfm.pki.caFile },
-    }), 201);
+    });
+    assertStatus(t, 201);
+    target = t.body;
     ({ source, queues } = await contactPipeline(admin, folder, QUEUES));
     const lines = [];
     for (const day of DAYS) {
@@ -95,6 +111,26 @@ before(async () => {
     fs.writeFileSync(path.join(folder, 'export.csv'), `${HEADER}\n${lines.join('\n')}\n`);
     const run = await runDays(admin, source.id, DAYS[0], DAYS.at(-1), 180000);
     assert.equal(run.state, 'done', JSON.stringify(run));
+
+    // a weighted average over both external queues, a queue made by bulk, one by copying
+    const vt = await admin.post('/api/v1/value-types', {
+      key: 'wavg', name: 'Weighted AHT', unit: 'seconds', combine: 'weighted', weight_key: 'handled',
+    });
+    assertStatus(vt, 201);
+    wavg = vt.body;
+    for (const id of ['QV', 'QB', 'QC']) {
+      const wq = await admin.post('/api/v1/queues', { identifier: id, name: `Extra ${id}`, time_zone: 'UTC' });
+      assertStatus(wq, 201);
+      extra[id] = wq.body;
+    }
+    for (const [vtKey, metric] of [['handled', 'handled'], ['wavg', 'aht']]) {
+      assertStatus(await admin.post('/api/v1/mappings', {
+        queue_id: extra.QV.id, value_type: vtKey,
+        inputs: QUEUES.map((q) => ({ source_id: source.id, ext_queue: q, metric })),
+      }), 201);
+    }
+    assertStatus(await bulk(admin), 201);
+    assertStatus(await copy(admin), 201);
 
     // the second source's export and WFM queue (its mapping comes with the source)
     base2 = path.join(base, 'second');
@@ -204,15 +240,77 @@ async function findSecond(c) {
   return second;
 }
 
+/** The mappings of QB made again in one request. */
+function bulk(c) {
+  return c.post('/api/v1/mappings/bulk', { source_id: source.id, queues: [{ queue_id: extra.QB.id, ext_queues: ['42'] }], mappings: BULK });
+}
+
+/** Q41's mappings copied to QC in one request. */
+function copy(c) {
+  return c.post(`/api/v1/queues/${queues['41'].id}/copy-mappings`, { to: [{ queue_id: extra.QC.id }] });
+}
+
+/** Deletes the mappings of a queue one by one (a kill may fall between them). */
+async function deleteAll(c, queueId) {
+  const list = (await c.get(`/api/v1/mappings?queue_id=${queueId}`)).body.items;
+  let r = null;
+  for (const m of list) {
+    r = await c.delete(`/api/v1/mappings/${m.id}`);
+  }
+  return r;
+}
+
+const resends = []; // periods asked for (answers may be lost to a kill)
+
 const made = {}; // changes by kind, for the summary
 
-/** One random change, sent without waiting for its answer. */
-async function change(c) {
-  const kind = rand();
-  const what = kind < 0.6 ? 'mapping' : kind < 0.7 ? 'activity code' : kind < 0.8 ? 'queue zone'
-    : kind < 0.9 ? 'source' : 'agent id';
+/** Round i's kind: each kind twice, then at random by its share. */
+function kindOf(i) {
+  if (i < 2 * KINDS.length) {
+    return KINDS[i % KINDS.length][0];
+  }
+  let x = rand();
+  for (const [k, share] of KINDS) {
+    if (x < share) {
+      return k;
+    }
+    x -= share;
+  }
+  return KINDS[0][0];
+}
+
+/** One change of kind what, sent without waiting for its answer. */
+async function change(c, what) {
   made[what] = (made[what] || 0) + 1;
-  if (kind < 0.6) {
+  if (what === 'value type') {
+    return c.patch(`/api/v1/value-types/${wavg.id}`, rand() < 0.5 ? { combine: 'sum', weight_key: null }
+      : { combine: 'weighted', weight_key: 'handled' });
+  }
+  if (what === 'queue name') {
+    return c.patch(`/api/v1/queues/${queues[pick(QUEUES)].id}`, { name: `WFM ${Math.floor(rand() * 1000)}`, channel: pick(['calls', 'chats', 'tasks']) });
+  }
+  if (what === 'agent source') {
+    if (rand() < 0.5) {
+      return c.patch(`/api/v1/sources/${agentSource.id}`, { time_zone: pick(ZONES) });
+    }
+    const now = (await c.get(`/api/v1/sources/${agentSource.id}`)).body.settings;
+    return c.patch(`/api/v1/sources/${agentSource.id}`, {
+      settings: { ...now, agent_states: { ...now.agent_states, min_duration_s: pick([0, 60, 600, 1200]) } },
+    });
+  }
+  if (what === 'bulk' || what === 'copy') {
+    const q = what === 'bulk' ? extra.QB : extra.QC;
+    const have = (await c.get(`/api/v1/mappings?queue_id=${q.id}`)).body.items.length;
+    return have > 0 ? deleteAll(c, q.id) : what === 'bulk' ? bulk(c) : copy(c);
+  }
+  if (what === 'resend') {
+    // whole local days inside the data in any of the zones
+    const a = 1 + Math.floor(rand() * (DAYS.length - 3));
+    const b = Math.min(DAYS.length - 2, a + Math.floor(rand() * 5));
+    resends.push([DAYS[a], DAYS[b]]);
+    return c.post(`/api/v1/targets/${target.id}/resend`, { from: DAYS[a], to: DAYS[b] });
+  }
+  if (what === 'mapping') {
     const q = pick(QUEUES);
     const vt = pick(CHANGED);
     const list = (await c.get(`/api/v1/mappings?queue_id=${queues[q].id}`)).body.items;
@@ -225,13 +323,13 @@ async function change(c) {
     }
     return rand() < 0.75 ? c.patch(`/api/v1/mappings/${m.id}`, { formula: formula() }) : c.delete(`/api/v1/mappings/${m.id}`);
   }
-  if (kind < 0.7) {
+  if (what === 'activity code') {
     return c.post('/api/v1/activity-codes', { source_id: agentSource.id, code: pick(CODES), activity: pick(ACTIVITIES) });
   }
-  if (kind < 0.8) {
+  if (what === 'queue zone') {
     return c.patch(`/api/v1/queues/${queues[pick(QUEUES)].id}`, { time_zone: pick(ZONES) });
   }
-  if (kind < 0.9) {
+  if (what === 'source') {
     // the second source goes (its staged days and its queue's results with it) or comes back
     return (await findSecond(c)) ? c.delete(`/api/v1/sources/${second.source.id}?cascade=true`) : makeSecond(c, { wait: false });
   }
@@ -248,7 +346,83 @@ async function checkResults(c) {
   return [
     ...await diffResults(c, { queues, days: DAYS, rows, wfm }),
     ...await diffResults(c, { queues: { [SECOND]: secondQueue }, days: SECOND_DAYS, rows, wfm }),
+    ...await diffResults(c, { queues: { 42: extra.QB }, days: DAYS, rows, wfm }),
+    ...await diffResults(c, { queues: { 41: extra.QC }, days: DAYS, rows, wfm }),
+    ...await checkWeighted(c),
+    ...await checkRows(c),
   ];
+}
+
+const near = (a, b) => typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+
+/** QV: handled summed over 41 and 42, wavg as its value type says now; the API and the WFM. */
+async function checkWeighted(c) {
+  const diffs = [];
+  const vt = (await c.get('/api/v1/value-types?limit=200')).body.items.find((v) => v.id === wavg.id);
+  const maps = (await c.get(`/api/v1/mappings?queue_id=${extra.QV.id}`)).body.items;
+  if (maps.some((m) => m.pending_recompute)) {
+    diffs.push('QV: a mapping is still pending recomputation');
+  }
+  const r = await c.get(`/api/v1/results?queue=${extra.QV.id}&from=${DAYS[0]}&to=${DAYS.at(-1)}`);
+  assert.equal(r.status, 200, show(r));
+  const got = new Map(r.body.items.map((it) => [`${it.interval_start}|${it.value_type}`, it.value]));
+  for (const day of DAYS) {
+    for (let slot = 0; slot < 96; slot++) {
+      const [x, y] = QUEUES.map((q) => rows.get(`${q}|${day}|${hhmm(slot)}`));
+      const iso = `${day}T${hhmm(slot)}:00Z`;
+      const want = { handled: x.handled + y.handled };
+      if (vt.combine === 'sum') {
+        want.wavg = x.aht + y.aht;
+      } else if (want.handled > 0) {
+        want.wavg = (x.aht * x.handled + y.aht * y.handled) / want.handled;
+      }
+      const sent = wfm.applied.get(`QV|${iso}`) || {};
+      for (const k of ['handled', 'wavg']) {
+        const have = got.get(`${iso}|${k}`);
+        got.delete(`${iso}|${k}`);
+        if (want[k] === undefined ? have !== undefined : !near(have, want[k])) {
+          diffs.push(`QV ${iso} ${k} (${vt.combine}): expected ${want[k]}, got ${have}`);
+        }
+        if (want[k] === undefined ? sent[k] !== undefined : !near(sent[k], want[k])) {
+          diffs.push(`WFM QV|${iso} ${k} (${vt.combine}): expected ${want[k]}, got ${sent[k]}`);
+        }
+      }
+    }
+  }
+  for (const [k, v] of got) {
+    diffs.push(`QV ${k}: not expected, got ${v}`);
+  }
+  return diffs;
+}
+
+/** Every row the WFM holds of Q41 and Q42 carries the queue's current name, channel and interval. */
+async function checkRows(c) {
+  const diffs = [];
+  for (const q of QUEUES) {
+    const now = (await c.get(`/api/v1/queues/${queues[q].id}`)).body;
+    const want = JSON.stringify({ queueName: now.name, channel: now.channel, minutes: now.interval_minutes });
+    let n = 0;
+    for (const [k, row] of wfm.rows) {
+      if (k.startsWith(`${now.identifier}|`) && JSON.stringify(row) !== want && n++ < 5) {
+        diffs.push(`WFM ${k}: the row says ${JSON.stringify(row)}, the queue is ${want}`);
+      }
+    }
+  }
+  return diffs;
+}
+
+/** Every resend recorded was queued whole (its days hold 96 rows per day of Q41 and Q42 at
+ * least) and delivered. */
+async function checkResends(c) {
+  const diffs = [];
+  const list = (await c.get(`/api/v1/resends?target_id=${target.id}&limit=200`)).body.items;
+  for (const x of list) {
+    const days = (Date.parse(x.to) - Date.parse(x.from)) / 86400000 + 1;
+    if (x.intervals < QUEUES.length * 96 * days || !x.done || x.remaining !== 0 || x.failed !== 0) {
+      diffs.push(`resend ${x.id} of ${x.from}..${x.to}: ${JSON.stringify(x)}`);
+    }
+  }
+  return { diffs, count: list.length };
 }
 
 /** Every agent's days from the API against the WFM's. */
@@ -299,15 +473,16 @@ async function nothingPending(c) {
   }, async () => `no pending recomputes: ${JSON.stringify((await c.get('/api/v1/recomputes')).body)}`, 60000);
 }
 
-test(`${ITERATIONS} kills after mapping, activity-code, agent-id, queue time-zone and source changes leave no result wrong (seed ${SEED})`, async (t) => {
+test(`${ITERATIONS} kills after mapping, activity-code, agent-id, queue, source, value-type, bulk, copy and resend changes leave no result wrong (seed ${SEED})`, async (t) => {
   let leftPending = 0; // kills that fell between a change's commit and its recomputation
+  let resendsRecorded = 0;
   for (let i = 0; i < ITERATIONS; i++) {
     if (i > 0 && sql('SELECT count(*) FROM recomputes;') !== '0') {
       leftPending++;
     }
     const d = await startDaemon({ dataDir, args: ARGS });
     const c = bearer(d, token);
-    const sent = change(c).catch(() => null);
+    const sent = change(c, kindOf(i)).catch(() => null);
     const wait = Math.floor(rand() * 150);
     await sleep(wait);
     d.proc.kill('SIGKILL');
@@ -334,6 +509,16 @@ test(`${ITERATIONS} kills after mapping, activity-code, agent-id, queue time-zon
     // the queues' time zones back to UTC (the results are read by the queues' local days)
     for (const q of QUEUES) {
       assertStatus(await write(() => c.patch(`/api/v1/queues/${queues[q].id}`, { time_zone: 'UTC' })), 200);
+    }
+    // the agent-state source back to UTC (the agent days are read by UTC days)
+    assertStatus(await write(() => c.patch(`/api/v1/sources/${agentSource.id}`, { time_zone: 'UTC' })), 200);
+    // a bulk or copy queue left half deleted: made whole again in one request
+    for (const [q, make] of [[extra.QB, bulk], [extra.QC, copy]]) {
+      const have = (await c.get(`/api/v1/mappings?queue_id=${q.id}`)).body.items.length;
+      if (have > 0 && have < 3) {
+        await deleteAll(c, q.id);
+        assertStatus(await write(() => make(c)), 201);
+      }
     }
     // a deleted second source left its queue without results; made again, it has them
     await nothingPending(c);
@@ -365,7 +550,8 @@ test(`${ITERATIONS} kills after mapping, activity-code, agent-id, queue time-zon
     // agent days: a fresh recomputation of the whole source changes none of them
     const before = sql('SELECT agent_id, day, digest FROM agent_days ORDER BY 1, 2;');
     const maxSeq = sql('SELECT coalesce(max(change_seq), 0) FROM agent_days;');
-    const again = await write(() => c.patch(`/api/v1/sources/${agentSource.id}`, { settings: agentSource.settings }));
+    const current = (await c.get(`/api/v1/sources/${agentSource.id}`)).body.settings;
+    const again = await write(() => c.patch(`/api/v1/sources/${agentSource.id}`, { settings: current }));
     assertStatus(again, 200);
     await nothingPending(c);
     assert.equal(sql('SELECT agent_id, day, digest FROM agent_days ORDER BY 1, 2;'), before);
@@ -373,12 +559,16 @@ test(`${ITERATIONS} kills after mapping, activity-code, agent-id, queue time-zon
     await drained(c, 90000);
     const adiffs = await checkAgents(c);
     assert.deepEqual(adiffs, [], `seed ${SEED}:\n${adiffs.slice(0, 20).join('\n')}`);
+    const rs = await checkResends(c);
+    assert.deepEqual(rs.diffs, [], `seed ${SEED}:\n${rs.diffs.slice(0, 20).join('\n')}`);
+    resendsRecorded = rs.count;
     assert.deepEqual(wfm.errors, []);
   } finally {
     await d.stop();
   }
   t.diagnostic(`seed ${SEED}: ${ITERATIONS} kills, ${leftPending} of them left a recompute pending ` +
-    `(made good after the restart), ${wfm.requests.length} WFM requests; changes: ${JSON.stringify(made)}`);
+    `(made good after the restart), ${wfm.requests.length} WFM requests, ${wfm.duplicates()} batches ` +
+    `applied twice, ${resendsRecorded} of ${resends.length} resends recorded; changes: ${JSON.stringify(made)}`);
   assert.equal(sql('PRAGMA integrity_check;'), 'ok');
   assert.equal(sql('SELECT count(*) FROM recomputes;'), '0');
   assert.equal(sql("SELECT count(*) FROM batches WHERE state <> 'acked';"), '0');

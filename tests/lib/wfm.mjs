@@ -172,8 +172,9 @@ function checkJson(body, key) {
 /**
  * Starts a receiver. Options: kind 'injixo' | 'https-json'; apiKey (Bearer); icid; pki (from
  * makePki()); intervalMinutes (to group contact events back into intervals).
- * Returns the receiver: {url, port, baseUrl, applied (Map 'QUEUE|ISO' -> values), batches (Map
- * key -> {count, body}), requests [], errors [], fail(), refuse(), accept(), close()}.
+ * Returns the receiver: {url, port, baseUrl, applied (Map 'QUEUE|ISO' -> values), rows (https-json:
+ * Map 'QUEUE|ISO' -> {queueName, channel, minutes} of the last row), batches (Map key -> {count,
+ * body}), requests [], errors [], fail(), refuse(), accept(), close()}.
  */
 export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4711, pki = makePki(), intervalMinutes = 15 } = {}) {
   const w = {
@@ -182,6 +183,7 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
     icid,
     pki,
     applied: new Map(),
+    rows: new Map(),
     agents: new Map(), // injixo: 'agent|start' -> status; https-json: 'agent|day' -> spans
     batches: new Map(),
     requests: [],
@@ -229,6 +231,7 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
     } else {
       for (const it of parsed.intervals) {
         w.applied.set(`${it.queue}|${it.start}`, { ...it.values });
+        w.rows.set(`${it.queue}|${it.start}`, { queueName: it.queueName, channel: it.channel, minutes: it.minutes });
       }
     }
   }

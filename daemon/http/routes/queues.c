@@ -214,11 +214,27 @@ int route_queues_update(struct req *r)
         return reply_rc(r, rc, "queue");
     }
     r->audit_before = route_queue_json(&q);
+    int was = q.interval_minutes;
     if ((st = fill_queue(r, &q, 1)) != 0) {
         return st;
     }
     c = store_acquire(r->app->store);
-    rc = store_queue_update(c, &q, plat_now());
+    /* a queue plans the interval its mapped sources deliver, as a mapping requires */
+    char src[72] = "";
+    int theirs = 0;
+    rc = q.interval_minutes == was
+             ? ACDL_ENOTFOUND
+             : store_queue_interval_conflict(c, id, q.interval_minutes, src, sizeof(src), &theirs);
+    if (rc == ACDL_OK) {
+        store_release(r->app->store, c);
+        return reply_error(r, 422, "invalid_field",
+                           "keep the interval of the sources mapped into the queue, or delete "
+                           "those mappings first",
+                           "interval_minutes: source '%s' is mapped into this queue and delivers "
+                           "%d-minute intervals, not %d-minute ones",
+                           src, theirs, q.interval_minutes);
+    }
+    rc = rc == ACDL_ENOTFOUND ? store_queue_update(c, &q, plat_now()) : rc;
     if (rc == ACDL_OK) {
         rc = store_queue_get(c, id, &q);
     }
