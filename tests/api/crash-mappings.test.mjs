@@ -510,6 +510,12 @@ test(`${ITERATIONS} kills after mapping, activity-code, agent-id, queue, source,
     for (const q of QUEUES) {
       assertStatus(await write(() => c.patch(`/api/v1/queues/${queues[q].id}`, { time_zone: 'UTC' })), 200);
     }
+    // once more without a kill: a new name goes out with every row; a new interval is refused
+    // while 15-minute sources are mapped
+    assertStatus(await write(() => c.patch(`/api/v1/queues/${queues['41'].id}`, { name: 'WFM 41 at last' })), 200);
+    const iv = await c.patch(`/api/v1/queues/${queues['41'].id}`, { interval_minutes: 30 });
+    assert.equal(iv.status, 422, show(iv));
+    assert.match(iv.body.error.message, /^interval_minutes: source 'ACD' is mapped into this queue and delivers 15-minute/, show(iv));
     // the agent-state source back to UTC (the agent days are read by UTC days)
     assertStatus(await write(() => c.patch(`/api/v1/sources/${agentSource.id}`, { time_zone: 'UTC' })), 200);
     // a bulk or copy queue left half deleted: made whole again in one request
