@@ -22,7 +22,8 @@
 /* target_cells is keyed by target first: one look-up per target */
 #define MAPPING_DELIVERED(IDS)                                                                     \
     "SELECT count(*) FROM mappings m JOIN targets t JOIN target_cells tc ON tc.target_id = t.id "  \
-    "AND tc.queue_id = m.queue_id AND tc.value_type_id = m.value_type_id WHERE m.id IN (" IDS ")"
+    "AND tc.queue_id = m.queue_id AND tc.value_type_id = m.value_type_id AND tc.revision > 0 "     \
+    "WHERE m.id IN (" IDS ")"
 #define MAPPING_WEIGHTED(IDS)                                                                      \
     "SELECT count(DISTINCT w.id) FROM mappings m JOIN value_types v ON v.id = m.value_type_id "    \
     "JOIN mappings w ON w.queue_id = m.queue_id AND w.formula IS NULL JOIN value_types wv ON "     \
@@ -169,7 +170,7 @@ int store_queue_delete_plan(struct store_conn *c, int64_t id, struct store_delet
     if (rc == ACDL_OK) {
         rc = count_of(c,
                       "SELECT count(*) FROM targets t JOIN target_cells tc ON tc.target_id = "
-                      "t.id AND tc.queue_id = ?1",
+                      "t.id AND tc.queue_id = ?1 AND tc.revision > 0",
                       id, &out->delivered);
     }
     if (rc == ACDL_OK) {

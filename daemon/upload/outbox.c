@@ -22,40 +22,50 @@ int outbox_mark(struct store_conn *c, int64_t queue_id, int64_t value_type_id, i
            "value, revision) SELECT t.id, r.queue_id, r.value_type_id, r.interval_start, "
            "r.value, 1 FROM results r, targets t WHERE r.queue_id = ?1 AND r.value_type_id = "
            "?2 AND r.interval_start >= ?3 AND r.interval_start < ?4 ON CONFLICT DO UPDATE SET "
-           "value = excluded.value, revision = revision + 1 WHERE value <> excluded.value "
-           "RETURNING target_id, interval_start");
+           "value = excluded.value, revision = abs(revision) + 1 WHERE value <> excluded.value "
+           "OR revision < 0 RETURNING target_id, interval_start");
+    /* a result that is gone (an interval that has no value any more): the cell's revision
+     * turns negative ("told: no value"), growing in size so the row sent without the value
+     * is a new batch, and a value that comes back is queued whatever it is */
+    sqlite3_stmt *gone = store_prepare(
+        c, "UPDATE target_cells SET revision = -(revision + 1) WHERE target_id IN (SELECT id "
+           "FROM targets) AND queue_id = ?1 AND value_type_id = ?2 AND interval_start >= ?3 AND "
+           "interval_start < ?4 AND revision > 0 AND NOT EXISTS (SELECT 1 FROM results r WHERE "
+           "r.queue_id = ?1 AND r.value_type_id = ?2 AND r.interval_start = "
+           "target_cells.interval_start) RETURNING target_id, interval_start");
     sqlite3_stmt *q = store_prepare(c, "INSERT INTO outbox_cells (target_id, queue_id, "
                                        "interval_start, revision, queued_at) VALUES (?, ?, ?, "
                                        "0, ?) ON CONFLICT DO NOTHING");
-    int rc = ACDL_OK, r;
-    if (!up || !q) {
+    int rc = ACDL_OK, r = SQLITE_DONE;
+    if (!up || !q || !gone) {
         store_done(up);
+        store_done(gone);
         return ACDL_EDB;
     }
-    sqlite3_bind_int64(up, 1, queue_id);
-    sqlite3_bind_int64(up, 2, value_type_id);
-    sqlite3_bind_int64(up, 3, lo);
-    sqlite3_bind_int64(up, 4, hi);
-    while ((r = sqlite3_step(up)) == SQLITE_ROW) {
-        sqlite3_bind_int64(q, 1, sqlite3_column_int64(up, 0));
-        sqlite3_bind_int64(q, 2, queue_id);
-        sqlite3_bind_int64(q, 3, sqlite3_column_int64(up, 1));
-        sqlite3_bind_int64(q, 4, now);
-        if (sqlite3_step(q) != SQLITE_DONE) {
+    sqlite3_stmt *st[2] = {up, gone};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_bind_int64(st[i], 1, queue_id);
+        sqlite3_bind_int64(st[i], 2, value_type_id);
+        sqlite3_bind_int64(st[i], 3, lo);
+        sqlite3_bind_int64(st[i], 4, hi);
+        while (rc == ACDL_OK && (r = sqlite3_step(st[i])) == SQLITE_ROW) {
+            sqlite3_bind_int64(q, 1, sqlite3_column_int64(st[i], 0));
+            sqlite3_bind_int64(q, 2, queue_id);
+            sqlite3_bind_int64(q, 3, sqlite3_column_int64(st[i], 1));
+            sqlite3_bind_int64(q, 4, now);
+            if (sqlite3_step(q) != SQLITE_DONE) {
+                rc = ACDL_EDB;
+            }
+            store_done(q);
+        }
+        if (rc == ACDL_OK && r != SQLITE_DONE) {
             rc = ACDL_EDB;
         }
-        store_done(q);
-        if (rc != ACDL_OK) {
-            break;
-        }
-    }
-    if (rc == ACDL_OK && r != SQLITE_DONE) {
-        rc = ACDL_EDB;
+        store_done(st[i]);
     }
     if (rc != ACDL_OK) {
         log_error("upload", "queueing changed results failed: %s", sqlite3_errmsg(store_db(c)));
     }
-    store_done(up);
     return rc;
 }
 
@@ -102,10 +112,11 @@ static int load_row(struct store_conn *c, const struct pair *p, struct upload_ro
     sqlite3_stmt *v = store_prepare(c, "SELECT t.key, r.value FROM value_types t CROSS JOIN "
                                        "results r ON r.queue_id = ?1 AND r.value_type_id = t.id "
                                        "AND r.interval_start = ?2 ORDER BY t.key");
-    sqlite3_stmt *rv = store_prepare(c, "SELECT coalesce(sum(x.revision), 0) FROM value_types t "
-                                        "CROSS JOIN target_cells x ON x.target_id = ?1 AND "
-                                        "x.queue_id = ?2 AND x.value_type_id = t.id AND "
-                                        "x.interval_start = ?3");
+    sqlite3_stmt *rv =
+        store_prepare(c, "SELECT coalesce(sum(abs(x.revision)), 0) FROM value_types t "
+                         "CROSS JOIN target_cells x ON x.target_id = ?1 AND "
+                         "x.queue_id = ?2 AND x.value_type_id = t.id AND "
+                         "x.interval_start = ?3");
     if (!v || !rv) {
         store_done(v);
         return ACDL_EDB;
@@ -274,7 +285,7 @@ int outbox_requeue(struct store_conn *c, int64_t target_id, int64_t queue_id, in
            "value, revision) SELECT t.id, r.queue_id, r.value_type_id, r.interval_start, "
            "r.value, 1 FROM results r JOIN targets t ON ?1 = 0 OR t.id = ?1 WHERE r.queue_id = "
            "?2 AND r.interval_start >= ?3 AND r.interval_start < ?4 ON CONFLICT DO UPDATE SET "
-           "value = excluded.value, revision = revision + 1");
+           "value = excluded.value, revision = abs(revision) + 1");
     sqlite3_stmt *q = store_prepare(
         c, "INSERT INTO outbox_cells (target_id, queue_id, interval_start, revision, queued_at, "
            "resend_id) SELECT DISTINCT t.id, r.queue_id, r.interval_start, 0, ?5, nullif(?6, 0) "
@@ -664,7 +675,8 @@ static int requeue_range(struct store_conn *c, const struct store_batch *b, int6
                          int *resent)
 {
     sqlite3_stmt *up = store_prepare(
-        c, "UPDATE target_cells SET revision = revision + 1 WHERE target_id = ?1 AND "
+        c, "UPDATE target_cells SET revision = CASE WHEN revision < 0 THEN revision - 1 ELSE "
+           "revision + 1 END WHERE target_id = ?1 AND "
            "interval_start >= ?2 AND interval_start <= ?3 RETURNING queue_id, interval_start");
     sqlite3_stmt *q = store_prepare(c, "INSERT INTO outbox_cells (target_id, queue_id, "
                                        "interval_start, revision, queued_at) VALUES (?, ?, ?, "

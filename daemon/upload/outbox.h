@@ -7,9 +7,10 @@
  * pairs into batches, in one transaction that also removes them: each row carries the current
  * values of every value type of that queue and interval, a batch carries at most the
  * connector's limit of rows, and its id is the SHA-256 of the target, the rows and their
- * revisions (how often the target's cells changed), so rebuilding after a crash gives the
- * same id while a value that changes back is still sent. Batches of one target are delivered
- * in id order. */
+ * revisions (how often the target's cells changed; a negative revision: the target was last
+ * sent the interval without that value, which has none any more), so rebuilding after a
+ * crash gives the same id while a value that changes back is still sent. Batches of one
+ * target are delivered in id order. */
 #ifndef ACDL_UPLOAD_OUTBOX_H
 #define ACDL_UPLOAD_OUTBOX_H
 #include <stdint.h>
