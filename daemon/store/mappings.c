@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "store/recomputes.h"
+#include "upload/outbox.h"
 
 static int step(struct store_conn *c, sqlite3_stmt *s, const char *what)
 {
@@ -251,6 +252,10 @@ int store_mapping_remove(struct store_conn *c, int64_t id, int64_t now, int64_t 
         if (rc == ACDL_OK && results) {
             *results += sqlite3_changes(store_db(c));
         }
+    }
+    if (rc == ACDL_OK) { /* the targets get its intervals without it; a new mapping's values
+                          * are sent again even when equal */
+        rc = outbox_mark(c, queue_id, value_type_id, INT64_MIN, INT64_MAX, now);
     }
     if (rc == ACDL_OK) {
         s = store_prepare(c, "DELETE FROM mappings WHERE id = ?");
