@@ -573,8 +573,8 @@ test(`${ITERATIONS} kills after mapping, activity-code, agent-id, queue, source,
     await d.stop();
   }
   t.diagnostic(`seed ${SEED}: ${ITERATIONS} kills, ${leftPending} of them left a recompute pending ` +
-    `(made good after the restart), ${wfm.requests.length} WFM requests, ${wfm.duplicates()} batches ` +
-    `applied twice, ${resendsRecorded} of ${resends.length} resends recorded; changes: ${JSON.stringify(made)}`);
+    `(made good after the restart), ${wfm.requests.length} WFM requests, ${wfm.duplicates()} batches received ` +
+    `again (applied once), ${resendsRecorded} of ${resends.length} resends recorded; changes: ${JSON.stringify(made)}`);
   assert.equal(sql('PRAGMA integrity_check;'), 'ok');
   assert.equal(sql('SELECT count(*) FROM recomputes;'), '0');
   assert.equal(sql("SELECT count(*) FROM batches WHERE state <> 'acked';"), '0');
