@@ -226,7 +226,12 @@ test('serve --console answers HTTPS and imports through ODBC with ICU time zones
   } finally {
     proc.kill();
   }
-  assert.doesNotMatch(log, /error/i, log);
+  // every line but the names of applied migrations (0024_run_error_code.sql) is free of errors
+  const said = log
+    .split('\n')
+    .filter((l) => !/applied schema migration \d{4}_\w+\.sql\r?$/.test(l))
+    .join('\n');
+  assert.doesNotMatch(said, /error/i, log);
 });
 
 test('the MSI installs the program and starts the service, which answers HTTPS', async () => {
