@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { assertStatus, show, sleep, startWithAdmin } from '../lib/api.mjs';
+import { assertStatus, show, startWithAdmin, waitRunEnd } from '../lib/api.mjs';
 import { REPO_ROOT } from '../lib/daemon.mjs';
 
 const i18nDir = path.join(REPO_ROOT, 'web', 'src', 'i18n');
@@ -35,17 +35,8 @@ after(async () => {
   fs.rmSync(folder, { recursive: true, force: true });
 });
 
-async function waitRun(id) {
-  const end = Date.now() + 30000;
-  for (;;) {
-    const r = await admin.get(`/api/v1/runs/${id}`);
-    assertStatus(r, 200);
-    if (['done', 'failed', 'cancelled'].includes(r.body.state)) {
-      return r.body;
-    }
-    assert.ok(Date.now() < end, `run ${id} did not finish: ${show(r)}`);
-    await sleep(100);
-  }
+function waitRun(id) {
+  return waitRunEnd(admin, id, 30000);
 }
 
 /** Every code in a message (and in its parameters' NAME_code) has a text in each language. */

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { assertStatus, show, sleep, startWithAdmin } from '../lib/api.mjs';
+import { assertStatus, show, sleep, startWithAdmin, waitRunEnd } from '../lib/api.mjs';
 
 let d;
 let admin;
@@ -26,17 +26,8 @@ after(async () => {
   fs.rmSync(folder, { recursive: true, force: true });
 });
 
-async function waitRun(id) {
-  const end = Date.now() + 20000;
-  for (;;) {
-    const r = await admin.get(`/api/v1/runs/${id}`);
-    assertStatus(r, 200);
-    if (['done', 'failed', 'cancelled'].includes(r.body.state)) {
-      return r.body;
-    }
-    assert.ok(Date.now() < end, `run ${id} did not finish: ${show(r)}`);
-    await sleep(100);
-  }
+function waitRun(id) {
+  return waitRunEnd(admin, id, 20000);
 }
 
 test('run-log lines carry a code and parameters beside the English text', async () => {

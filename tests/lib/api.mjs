@@ -274,6 +274,20 @@ export function parseCookieNames(setCookies) {
   return new Set(setCookies.map((s) => parseSetCookie(s).name));
 }
 
+// Waits until run ID of SESSION has ended (done, failed or cancelled) and gives its body.
+export async function waitRunEnd(session, id, timeoutMs = 30000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await session.get(`/api/v1/runs/${id}`);
+    assertStatus(r, 200);
+    if (['done', 'failed', 'cancelled'].includes(r.body.state)) {
+      return r.body;
+    }
+    assert.ok(Date.now() < end, `run ${id} did not finish: ${show(r)}`);
+    await sleep(100);
+  }
+}
+
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
