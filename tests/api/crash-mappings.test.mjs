@@ -5,14 +5,16 @@
 // queue's name or channel changes (every delivered row carries them), the agent-state source's
 // time zone or minimum duration changes, a queue's mappings are deleted or made again by
 // POST /api/v1/mappings/bulk or copied by POST /api/v1/queues/{id}/copy-mappings, or a target
-// resend is asked for (CRASH_MAPPING_ITERATIONS times, 36 by default: each kind twice, then at
+// resend is asked for, or a WFM queue is deleted with everything it holds (?cascade=true) or
+// made again with its mappings (CRASH_MAPPING_ITERATIONS times, 36 by default: each kind twice, then at
 // random; scripts/crash-soak runs 240). After a last restart, once nothing is pending
 // recomputation and the backlog is delivered: every contact-statistics result equals what the
 // stored mappings and value types compute from the exported rows (computed here,
 // independently), the deleted source's queue holds no result while the source is gone, every
 // agent day equals a fresh recomputation of the source, the WFM receiver holds exactly the
-// daemon's values under each queue's current name and channel, and every resend recorded was
-// queued whole and delivered.
+// daemon's values under each queue's current name and channel, every resend recorded was
+// queued whole and delivered, and nothing (results, queued or delivered cells) is left of a
+// deleted WFM queue.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -41,7 +43,7 @@ const EXT_AGENTS = Array.from({ length: 12 }, (_, i) => String(i + 1).padStart(3
 const AGENTS = Array.from({ length: 6 }, (_, i) => `a${i + 1}@example.com`);
 const AGENT_DAYS = ['2026-10-02', '2026-10-03', '2026-10-04'];
 // the kinds of change, with their share of the random rounds
-const KINDS = [['mapping', 0.3], ['activity code', 0.05], ['queue zone', 0.05], ['source', 0.05],
+const KINDS = [['mapping', 0.24], ['queue delete', 0.06], ['activity code', 0.05], ['queue zone', 0.05], ['source', 0.05],
   ['agent id', 0.05], ['value type', 0.1], ['queue name', 0.08], ['agent source', 0.08],
   ['bulk', 0.08], ['copy', 0.08], ['resend', 0.08]];
 const BULK = ['offered', 'handled', 'aht'].map((vt) => ({ value_type: vt, metric: vt }));
@@ -60,6 +62,8 @@ let queues;
 let target;
 let wavg; // a custom value type, weighted by handled or summed
 const extra = {}; // QV (two inputs: wavg and handled), QB (bulk, ext 42), QC (copied from Q41)
+// a WFM queue fed by ext 41: deleted with ?cascade=true, or made again with its mappings
+const DELETED = 'QD';
 const rows = new Map(); // 'ext|day|hh:mm' -> {offered, handled, aht}
 
 let state = SEED;
@@ -131,6 +135,7 @@ before(async () => {
     }
     assertStatus(await bulk(admin), 201);
     assertStatus(await copy(admin), 201);
+    assertStatus(await makeDeleted(admin), 201);
 
     // the second source's export and WFM queue (its mapping comes with the source)
     base2 = path.join(base, 'second');
@@ -245,6 +250,23 @@ function bulk(c) {
   return c.post('/api/v1/mappings/bulk', { source_id: source.id, queues: [{ queue_id: extra.QB.id, ext_queues: ['42'] }], mappings: BULK });
 }
 
+/** The queue QD as the daemon has it now, or null. */
+async function findDeleted(c) {
+  const list = (await c.get('/api/v1/queues?limit=500')).body.items;
+  return list.find((q) => q.identifier === DELETED) || null;
+}
+
+/** QD's three mappings (ext 41) in one request. */
+function bulkDeleted(c, qd) {
+  return c.post('/api/v1/mappings/bulk', { source_id: source.id, queues: [{ queue_id: qd.id, ext_queues: ['41'] }], mappings: BULK });
+}
+
+/** QD made again, then its mappings (a kill may fall between the two). */
+async function makeDeleted(c) {
+  const r = await c.post('/api/v1/queues', { identifier: DELETED, name: 'Deleted and made again', time_zone: 'UTC' });
+  return r.status === 201 ? bulkDeleted(c, r.body) : r;
+}
+
 /** Q41's mappings copied to QC in one request. */
 function copy(c) {
   return c.post(`/api/v1/queues/${queues['41'].id}/copy-mappings`, { to: [{ queue_id: extra.QC.id }] });
@@ -303,6 +325,10 @@ async function change(c, what) {
     const have = (await c.get(`/api/v1/mappings?queue_id=${q.id}`)).body.items.length;
     return have > 0 ? deleteAll(c, q.id) : what === 'bulk' ? bulk(c) : copy(c);
   }
+  if (what === 'queue delete') {
+    const qd = await findDeleted(c);
+    return qd ? c.delete(`/api/v1/queues/${qd.id}?cascade=true`) : makeDeleted(c);
+  }
   if (what === 'resend') {
     // whole local days inside the data in any of the zones
     const a = 1 + Math.floor(rand() * (DAYS.length - 3));
@@ -348,6 +374,7 @@ async function checkResults(c) {
     ...await diffResults(c, { queues: { [SECOND]: secondQueue }, days: SECOND_DAYS, rows, wfm }),
     ...await diffResults(c, { queues: { 42: extra.QB }, days: DAYS, rows, wfm }),
     ...await diffResults(c, { queues: { 41: extra.QC }, days: DAYS, rows, wfm }),
+    ...await diffResults(c, { queues: { 41: extra.QD }, days: DAYS, rows, wfm }),
     ...await checkWeighted(c),
     ...await checkRows(c),
   ];
@@ -473,7 +500,7 @@ async function nothingPending(c) {
   }, async () => `no pending recomputes: ${JSON.stringify((await c.get('/api/v1/recomputes')).body)}`, 60000);
 }
 
-test(`${ITERATIONS} kills after mapping, activity-code, agent-id, queue, source, value-type, bulk, copy and resend changes leave no result wrong (seed ${SEED})`, async (t) => {
+test(`${ITERATIONS} kills after mapping, activity-code, agent-id, queue, source, value-type, bulk, copy, resend and queue delete changes leave no result wrong (seed ${SEED})`, async (t) => {
   let leftPending = 0; // kills that fell between a change's commit and its recomputation
   let resendsRecorded = 0;
   for (let i = 0; i < ITERATIONS; i++) {
@@ -526,6 +553,25 @@ test(`${ITERATIONS} kills after mapping, activity-code, agent-id, queue, source,
         assertStatus(await write(() => make(c)), 201);
       }
     }
+    // nothing is left of a deleted QD; then it is made whole again (its values go out anew)
+    for (const table of ['results', 'outbox_cells', 'target_cells']) {
+      assert.equal(sql(`SELECT count(*) FROM ${table} WHERE queue_id NOT IN (SELECT id FROM wfm_queues);`), '0',
+        `${table} of a deleted WFM queue`);
+    }
+    let qd = await findDeleted(c);
+    if (!qd) {
+      const r = await write(() => c.post('/api/v1/queues', { identifier: DELETED, name: 'Deleted and made again', time_zone: 'UTC' }));
+      assertStatus(r, 201);
+      qd = r.body;
+    }
+    const qdMaps = (await c.get(`/api/v1/mappings?queue_id=${qd.id}`)).body.items;
+    if (qdMaps.length < 3) {
+      for (const m of qdMaps) {
+        assertStatus(await write(() => c.delete(`/api/v1/mappings/${m.id}`)), 204);
+      }
+      assertStatus(await write(() => bulkDeleted(c, qd)), 201);
+    }
+    extra.QD = qd;
     // a deleted second source left its queue without results; made again, it has them
     await nothingPending(c);
     if (!(await findSecond(c))) {
