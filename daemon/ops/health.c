@@ -121,16 +121,9 @@ static int64_t count_named_coded(struct store_conn *c, const char *sql, int64_t 
     return r == SQLITE_DONE ? n : -1;
 }
 
-/* The same without a code. */
-static int64_t count_named(struct store_conn *c, const char *sql, int64_t now, char *name,
-                           size_t namesz, char *detail, size_t detailsz)
-{
-    return count_named_coded(c, sql, now, name, namesz, detail, detailsz, NULL, 0, NULL, 0);
-}
-
 static void check_work(struct app *app, struct store_conn *c, struct health *h, int64_t now)
 {
-    char name[160], detail[300], code[48], cparams[700];
+    char name[160], detail[520], code[48], cparams[800];
     /* the latest finished run of each source: failed, or done with mappings left uncomputed */
     h->runs_failing = count_named_coded(
         c,
@@ -158,16 +151,25 @@ static void check_work(struct app *app, struct store_conn *c, struct health *h, 
              detail);
     }
     /* enabled targets with batches that failed for good or whose last attempt failed */
-    h->targets_failing = count_named(
+    h->targets_failing = count_named_coded(
         c,
-        "SELECT t.name, coalesce(max(b.last_error), 'attempts failed') FROM batches b JOIN "
+        "SELECT t.name, coalesce(max(b.last_error), 'attempts failed'), "
+        "coalesce(b.last_error_code, ''), coalesce(b.last_error_params, '') FROM batches b JOIN "
         "targets t ON t.id = b.target_id WHERE ?1 >= 0 AND t.enabled = 1 AND (b.state = "
         "'failed' OR (b.state = 'pending' AND b.attempts > 0)) GROUP BY t.id ORDER BY t.id",
-        now, name, sizeof(name), detail, sizeof(detail));
+        now, name, sizeof(name), detail, sizeof(detail), code, sizeof(code), cparams,
+        sizeof(cparams));
     if (h->targets_failing > 0) {
-        flag(h, HEALTH_TARGETS, "health.targets_failing",
-             json_pack("{s:I, s:s, s:s}", "n", (json_int_t)h->targets_failing, "name", name,
-                       "detail", detail),
+        json_t *p = json_pack("{s:I, s:s, s:s}", "n", (json_int_t)h->targets_failing, "name", name,
+                              "detail", detail);
+        json_t *dp = code[0] ? json_loads(cparams, 0, NULL) : NULL;
+        if (p && dp) {
+            json_object_set_new(p, "detail_code", json_string(code));
+            json_object_set_new(p, "detail_params", dp);
+        } else {
+            json_decref(dp);
+        }
+        flag(h, HEALTH_TARGETS, "health.targets_failing", p,
              "deliveries to %lld target(s) fail; '%s': %s", (long long)h->targets_failing, name,
              detail);
     }

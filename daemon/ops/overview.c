@@ -264,6 +264,22 @@ static int sources_add(struct store_conn *c, json_t *list, int64_t now)
     return rc;
 }
 
+/* Adds the message code in column col of s and its parameters (JSON text in col + 1) to o as
+ * code_key and params_key, when there is a code. */
+static void error_code_add(json_t *o, const char *code_key, const char *params_key, sqlite3_stmt *s,
+                           int col)
+{
+    const char *code = (const char *)sqlite3_column_text(s, col);
+    json_t *params =
+        code ? json_loads((const char *)sqlite3_column_text(s, col + 1), 0, NULL) : NULL;
+    if (o && code && json_is_object(params)) {
+        json_object_set_new(o, code_key, json_string(code));
+        json_object_set_new(o, params_key, params);
+    } else {
+        json_decref(params);
+    }
+}
+
 static int targets_add(struct store_conn *c, json_t *list, int64_t now, int warn_after)
 {
     int r, rc = ACDL_OK;
@@ -272,7 +288,8 @@ static int targets_add(struct store_conn *c, json_t *list, int64_t now, int warn
            "sum(state = 'failed') AS failed, sum(state = 'pending' AND attempts > 0) AS retrying, "
            "min(CASE WHEN state IN ('pending', 'sending', 'failed') THEN created_at END) AS "
            "oldest, max(acked_at) AS ok_at FROM batches GROUP BY target_id), "
-           "e AS (SELECT target_id, max(updated_at) AS at, last_error, last_status FROM batches "
+           "e AS (SELECT target_id, max(updated_at) AS at, last_error, last_status, "
+           "last_error_code, last_error_params FROM batches "
            "WHERE last_error IS NOT NULL GROUP BY target_id), "
            "q AS (SELECT target_id, count(*) AS n FROM outbox_cells GROUP BY target_id), "
            "a AS (SELECT k.target_id, count(*) AS n FROM target_agent_cursors k JOIN agent_days d "
@@ -280,7 +297,8 @@ static int targets_add(struct store_conn *c, json_t *list, int64_t now, int warn
            "SELECT t.id, t.name, t.connector, t.enabled, coalesce(b.waiting, 0), "
            "coalesce(b.failed, 0), coalesce(b.retrying, 0), coalesce(b.oldest, 0), "
            "coalesce(b.ok_at, 0), coalesce(q.n, 0) + coalesce(a.n, 0), coalesce(e.at, 0), "
-           "e.last_error, e.last_status FROM targets t LEFT JOIN b ON b.target_id = t.id "
+           "e.last_error, e.last_status, e.last_error_code, e.last_error_params FROM targets t "
+           "LEFT JOIN b ON b.target_id = t.id "
            "LEFT JOIN e ON e.target_id = t.id LEFT JOIN q ON q.target_id = t.id "
            "LEFT JOIN a ON a.target_id = t.id ORDER BY t.name COLLATE NOCASE");
     if (!s) {
@@ -299,6 +317,7 @@ static int targets_add(struct store_conn *c, json_t *list, int64_t now, int warn
                                    sqlite3_column_type(s, 12) == SQLITE_NULL
                                        ? json_null()
                                        : json_integer(sqlite3_column_int(s, 12)));
+            error_code_add(last_error, "code", "params", s, 13);
         }
         json_t *reasons = json_array();
         if (enabled) {
@@ -307,6 +326,8 @@ static int targets_add(struct store_conn *c, json_t *list, int64_t now, int warn
             }
             if (retrying > 0 && err_at > ok_at) {
                 reason_add(reasons, "delivery_failing", text_or_null(s, 11), 0);
+                error_code_add(json_array_get(reasons, json_array_size(reasons) - 1), "detail_code",
+                               "detail_params", s, 13);
             }
             if (oldest && age > warn_after) {
                 reason_add(reasons, "backlog_old", json_integer(age), 0);

@@ -6,10 +6,10 @@
 #include "core/log.h"
 #include "store/targets.h"
 
-#define BATCH_COLS                                                                             \
-    "id, target_id, batch_key, kind, endpoint, content_type, items, first_interval, "         \
-    "last_interval, state, attempts, next_attempt_at, last_status, last_error, created_at, "  \
-    "updated_at, acked_at"
+#define BATCH_COLS                                                                                 \
+    "id, target_id, batch_key, kind, endpoint, content_type, items, first_interval, "              \
+    "last_interval, state, attempts, next_attempt_at, last_status, last_error, created_at, "       \
+    "updated_at, acked_at, last_error_code, last_error_params"
 
 static void row_to_batch(sqlite3_stmt *st, void *elem)
 {
@@ -32,6 +32,8 @@ static void row_to_batch(sqlite3_stmt *st, void *elem)
     b->created_at = sqlite3_column_int64(st, 14);
     b->updated_at = sqlite3_column_int64(st, 15);
     b->acked_at = sqlite3_column_int64(st, 16);
+    store_column_text(st, 17, b->last_error_code, sizeof(b->last_error_code));
+    store_column_text(st, 18, b->last_error_params, sizeof(b->last_error_params));
 }
 
 int store_batch_list(struct store_conn *c, int64_t target_id, const char *state,
@@ -105,12 +107,15 @@ static void row_to_attempt(sqlite3_stmt *st, void *elem)
     a->http_status = sqlite3_column_int(st, 4);
     store_column_text(st, 5, a->answer, sizeof(a->answer));
     store_column_text(st, 6, a->error, sizeof(a->error));
+    store_column_text(st, 7, a->error_code, sizeof(a->error_code));
+    store_column_text(st, 8, a->error_params, sizeof(a->error_params));
 }
 
 int store_batch_attempts(struct store_conn *c, int64_t id, struct store_attempt **out, int *n)
 {
     sqlite3_stmt *st = store_prepare(c, "SELECT n, started_at, duration_ms, outcome, "
-                                        "coalesce(http_status, 0), answer, error FROM "
+                                        "coalesce(http_status, 0), answer, error, error_code, "
+                                        "error_params FROM "
                                         "batch_attempts WHERE batch_id = ? ORDER BY n DESC "
                                         "LIMIT 100");
     if (!st) {
@@ -207,11 +212,12 @@ int store_batch_finish(struct store_conn *c, int64_t id, const char *state,
     }
     sqlite3_stmt *ins = store_prepare(c, "INSERT OR REPLACE INTO batch_attempts (batch_id, n, "
                                          "started_at, duration_ms, outcome, http_status, "
-                                         "answer, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                                         "answer, error, error_code, error_params) VALUES (?, "
+                                         "?, ?, ?, ?, ?, ?, ?, ?, ?)");
     sqlite3_stmt *up = store_prepare(
         c, "UPDATE batches SET state = ?1, next_attempt_at = ?2, last_status = ?3, last_error "
-           "= ?4, updated_at = ?5, acked_at = CASE WHEN ?1 = 'acked' THEN ?5 ELSE acked_at END "
-           "WHERE id = ?6");
+           "= ?4, updated_at = ?5, acked_at = CASE WHEN ?1 = 'acked' THEN ?5 ELSE acked_at END, "
+           "last_error_code = ?7, last_error_params = ?8 WHERE id = ?6");
     if (!ins || !up) {
         store_rollback(c);
         return ACDL_EDB;
@@ -226,6 +232,8 @@ int store_batch_finish(struct store_conn *c, int64_t id, const char *state,
     }
     store_bind_text(ins, 7, a->answer[0] ? a->answer : NULL);
     store_bind_text(ins, 8, a->error[0] ? a->error : NULL);
+    store_bind_text(ins, 9, a->error[0] && a->error_code[0] ? a->error_code : NULL);
+    store_bind_text(ins, 10, a->error[0] && a->error_code[0] ? a->error_params : NULL);
     rc = exec_changes(c, ins, NULL);
     if (rc == ACDL_OK) {
         store_bind_text(up, 1, state);
@@ -236,6 +244,8 @@ int store_batch_finish(struct store_conn *c, int64_t id, const char *state,
         store_bind_text(up, 4, a->error[0] ? a->error : NULL);
         sqlite3_bind_int64(up, 5, now);
         sqlite3_bind_int64(up, 6, id);
+        store_bind_text(up, 7, a->error[0] && a->error_code[0] ? a->error_code : NULL);
+        store_bind_text(up, 8, a->error[0] && a->error_code[0] ? a->error_params : NULL);
         rc = exec_changes(c, up, NULL);
     } else {
         store_done(up);

@@ -46,6 +46,8 @@ struct store_batch {
     int64_t next_attempt_at;
     int last_status; /* 0: none */
     char last_error[512];
+    char last_error_code[48];    /* its message code, "" when none (rows of older versions) */
+    char last_error_params[768]; /* its parameters as JSON object text */
     int64_t created_at, updated_at, acked_at;
 };
 
@@ -65,6 +67,8 @@ struct store_attempt {
     int http_status;
     char answer[2048];
     char error[512];
+    char error_code[48];    /* the error's message code, "" when none */
+    char error_params[768]; /* its parameters as JSON object text */
 };
 /* The attempts of batch id in order. *out is new (free()). */
 int store_batch_attempts(struct store_conn *c, int64_t id, struct store_attempt **out, int *n);

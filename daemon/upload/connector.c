@@ -152,6 +152,101 @@ const char *upload_explain_code(const struct upload_answer *a, json_t **params)
     return a->status >= 200 && a->status < 300 ? "conn.ok" : "conn.status";
 }
 
+/* The WFM's own words in an answer: a JSON body's message, error (text or {message}),
+ * detail or title; else the body's first line; into out ("" when the body is empty). */
+static void answer_words(const char *body, char *out, size_t outsz)
+{
+    static const char *const keys[] = {"message", "error", "detail", "title", "error_description"};
+    json_t *j = json_loads(body, 0, NULL);
+    out[0] = '\0';
+    for (size_t i = 0; json_is_object(j) && i < sizeof(keys) / sizeof(keys[0]) && !out[0]; i++) {
+        json_t *v = json_object_get(j, keys[i]);
+        if (json_is_object(v)) {
+            v = json_object_get(v, "message");
+        }
+        if (json_is_string(v)) {
+            snprintf(out, outsz, "%.200s", json_string_value(v));
+        }
+    }
+    json_decref(j);
+    if (!out[0]) {
+        size_t n = strcspn(body, "\r\n");
+        snprintf(out, outsz, "%.*s", (int)(n > 200 ? 200 : n), body);
+    }
+}
+
+void upload_delivery_error(const struct upload_answer *a, char *text, size_t textsz, char *code,
+                           size_t codesz, char *params, size_t paramssz)
+{
+    json_t *p = NULL;
+    const char *c = NULL;
+    char words[256];
+    code[0] = params[0] = '\0';
+    if (a->fail != UPLOAD_FAIL_NONE) {
+        upload_explain(a, text, textsz);
+        c = upload_explain_code(a, &p);
+    } else {
+        const char *why;
+        int s = a->status;
+        if (s == 401 || s == 403) {
+            c = "delivery.auth";
+            why = "the API key was refused (set it again as an admin)";
+        } else if (s == 404) {
+            c = "delivery.not_found";
+            why = "the URL was not found (check the base URL or URL path)";
+        } else if (s == 409) {
+            c = "delivery.conflict";
+            why = "the WFM refused the batch as a conflict with an earlier delivery under the same "
+                  "Idempotency-Key";
+        } else if (s == 413) {
+            c = "delivery.too_large";
+            why = "the batch is too large for the WFM (lower the rows per batch)";
+        } else if (s == 429) {
+            c = "delivery.too_many";
+            why = "too many requests; the batch is sent again later";
+        } else if (s == 408 || s >= 500) {
+            c = "delivery.server_failed";
+            why = "a failure on the WFM's side; the batch is sent again later";
+        } else {
+            c = "delivery.refused";
+            why = "the WFM refused the data";
+        }
+        answer_words(a->answer, words, sizeof(words));
+        if (words[0]) {
+            snprintf(text, textsz, "the server answered %d: %s. The WFM says: \u201c%s\u201d", s,
+                     why, words);
+            p = json_pack("{s:i, s:s}", "status", s, "detail", words);
+            /* the same with the WFM's words: the code + "_said" */
+            static const struct {
+                const char *plain, *said;
+            } said[] = {
+                {"delivery.auth", "delivery.auth_said"},
+                {"delivery.not_found", "delivery.not_found_said"},
+                {"delivery.conflict", "delivery.conflict_said"},
+                {"delivery.too_large", "delivery.too_large_said"},
+                {"delivery.too_many", "delivery.too_many_said"},
+                {"delivery.server_failed", "delivery.server_failed_said"},
+                {"delivery.refused", "delivery.refused_said"},
+            };
+            for (size_t i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
+                if (!strcmp(said[i].plain, c)) {
+                    c = said[i].said;
+                }
+            }
+        } else {
+            snprintf(text, textsz, "the server answered %d: %s", s, why);
+            p = json_pack("{s:i}", "status", s);
+        }
+    }
+    char *ptext = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    if (c && ptext && strlen(ptext) < paramssz) {
+        snprintf(code, codesz, "%s", c);
+        snprintf(params, paramssz, "%s", ptext);
+    }
+    free(ptext);
+}
+
 /* --- settings shared by the HTTPS connectors --- */
 
 #define CA_PEM_MAX 48000 /* characters of CA certificates given as text (a chain of a few) */

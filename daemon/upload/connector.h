@@ -127,6 +127,16 @@ void upload_explain(const struct upload_answer *a, char *out, size_t outsz);
  * owns it): the console words it in the reader's language. */
 const char *upload_explain_code(const struct upload_answer *a, json_t **params);
 
+/* The error of a delivery attempt that was not acked (verdict v) as a sentence for people
+ * (text, textsz) and as a message code (code, codesz; "" when none) with its parameters as
+ * JSON object text (params, paramssz): network, TLS, timeout and file failures as the
+ * connection test words them; an HTTP status by its class (refused key, wrong URL, an
+ * Idempotency conflict, too large, refused data, too many requests, the server's failure),
+ * the WFM's own message (a JSON answer's message or error, else the start of the answer)
+ * quoted after it. */
+void upload_delivery_error(const struct upload_answer *a, char *text, size_t textsz, char *code,
+                           size_t codesz, char *params, size_t paramssz);
+
 /* Frees the body of p. Accepts NULL. */
 void upload_payload_clear(struct upload_payload *p);
 

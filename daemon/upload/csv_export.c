@@ -13,7 +13,9 @@
 #include "core/err.h"
 #include "core/tz.h"
 #include "platform/platform.h"
+#include "core/why.h"
 #include "upload/connector.h"
+#include "upload/netconn.h"
 #include "upload/settings.h"
 
 #define MAX_COLUMNS 32
@@ -371,20 +373,44 @@ static int folder_allowed(const struct upload_target *t, char *real, size_t real
     if (roots_check_folder(ROOTS_EXPORT, folder, real, realsz, why, sizeof(why)) != ACDL_OK) {
         a->fail = UPLOAD_FAIL_CONFIG;
         snprintf(a->error, sizeof(a->error), "folder: %.480s", why);
+        netconn_code(a, "export.folder_refused", why_attach(json_object(), "why", why));
         return 0;
     }
     return 1;
 }
 
-/* A sentence for a folder that cannot be written (rc from plat_*), into a->error. */
-static void folder_problem(struct upload_answer *a, const char *what, int rc)
+/* A sentence for a folder that cannot be written (rc from plat_*), into a->error, with its
+ * message code: file is the file being written (NULL: none), sys the system's own words (NULL:
+ * none), named when the folder is "the folder". */
+static void folder_problem(struct upload_answer *a, const char *file, const char *folder, int named,
+                           int rc, const char *sys)
 {
     const char *why = rc == ACDL_ENOTFOUND ? "is missing (create it, or set create_folder)"
                       : rc == ACDL_EPERM   ? "is not writable for the daemon's user"
                       : rc == ACDL_ENOSPC  ? "is on a full disk (disk full)"
                                            : "cannot be written (input/output error)";
+    /* per cause: without more, with the file named, with the system's own words */
+    static const char *const codes[4][3] = {
+        {"export.folder_missing", "export.folder_missing_file", "export.folder_missing_sys"},
+        {"export.folder_not_writable", "export.folder_not_writable_file",
+         "export.folder_not_writable_sys"},
+        {"export.disk_full", "export.disk_full_file", "export.disk_full_sys"},
+        {"export.write_failed", "export.write_failed_file", "export.write_failed_sys"},
+    };
+    int cause = rc == ACDL_ENOTFOUND ? 0 : rc == ACDL_EPERM ? 1 : rc == ACDL_ENOSPC ? 2 : 3;
     a->fail = UPLOAD_FAIL_FILE;
-    snprintf(a->error, sizeof(a->error), "%.400s %s", what, why);
+    snprintf(a->error, sizeof(a->error), "%s%s%s%.400s %s", file ? file : "", file ? ": " : "",
+             named ? "the folder " : "", folder, why);
+    json_t *params = json_pack("{s:s}", "folder", folder);
+    if (file) {
+        json_object_set_new(params, "file", json_string(file));
+    }
+    if (sys && *sys) {
+        size_t n = strlen(a->error);
+        snprintf(a->error + n, sizeof(a->error) - n, " (%.200s)", sys);
+        json_object_set_new(params, "sys", json_string(sys));
+    }
+    netconn_code(a, codes[cause][file ? 1 : sys && *sys ? 2 : 0], params);
 }
 
 static int send_payload(const struct upload_target *t, const struct upload_payload *p,
@@ -397,6 +423,7 @@ static int send_payload(const struct upload_target *t, const struct upload_paylo
     if (strchr(p->endpoint, '/') || strchr(p->endpoint, '\\') || p->endpoint[0] == '.') {
         a->fail = UPLOAD_FAIL_CONFIG;
         snprintf(a->error, sizeof(a->error), "bad file name");
+        netconn_code(a, "export.bad_name", NULL);
         return ACDL_OK;
     }
     if (!folder_allowed(t, real, sizeof(real), a)) {
@@ -404,18 +431,13 @@ static int send_payload(const struct upload_target *t, const struct upload_paylo
     }
     if (json_is_true(json_object_get(t->settings, "create_folder")) && !plat_path_exists(real) &&
         (rc = plat_mkdir_p(real, 0)) != ACDL_OK) {
-        folder_problem(a, real, rc == ACDL_EIO ? ACDL_EPERM : rc);
+        folder_problem(a, NULL, real, 0, rc == ACDL_EIO ? ACDL_EPERM : rc, NULL);
         return ACDL_OK;
     }
     snprintf(path, sizeof(path), "%s%c%s", real, PLAT_PATH_SEP, p->endpoint);
     if ((rc = plat_file_write_atomic(path, p->body, p->len, 0)) != ACDL_OK) {
-        char what[1100] = "";
-        if (rc == ACDL_ENOTFOUND || rc == ACDL_EPERM) {
-            snprintf(what, sizeof(what), "the folder %s", real);
-        } else {
-            snprintf(what, sizeof(what), "%s: the folder %s", p->endpoint, real);
-        }
-        folder_problem(a, what, rc);
+        folder_problem(a, rc == ACDL_ENOTFOUND || rc == ACDL_EPERM ? NULL : p->endpoint, real, 1,
+                       rc, NULL);
         return ACDL_OK;
     }
     a->status = 201;
@@ -444,13 +466,7 @@ static int probe(const struct upload_target *t, struct upload_answer *a)
         return ACDL_OK;
     }
     if (rc != ACDL_OK) {
-        char what[1100] = "";
-        snprintf(what, sizeof(what), "the folder %s", real);
-        folder_problem(a, what, rc);
-        if (sys[0]) {
-            size_t n = strlen(a->error);
-            snprintf(a->error + n, sizeof(a->error) - n, " (%.200s)", sys);
-        }
+        folder_problem(a, NULL, real, 1, rc, sys);
         return ACDL_OK;
     }
     snprintf(a->answer, sizeof(a->answer), "Folder: %.900s exists and is writable.", real);

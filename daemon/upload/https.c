@@ -136,6 +136,7 @@ static int proxy_tunnel(struct netconn *c, const char *proxy_url, const char *ho
         p += 7;
     } else if (strstr(p, "://")) {
         netconn_fail(a, UPLOAD_FAIL_PROXY, "https_proxy must be an http:// URL of the proxy");
+        netconn_code(a, "net.proxy_scheme", NULL);
         return ACDL_EINVAL;
     }
     const char *at = strchr(p, '@');
@@ -145,6 +146,7 @@ static int proxy_tunnel(struct netconn *c, const char *proxy_url, const char *ho
         if (ul > 250) {
             netconn_fail(a, UPLOAD_FAIL_PROXY,
                          "the proxy's user:password in https_proxy is too long");
+            netconn_code(a, "net.proxy_auth_long", NULL);
             return ACDL_EINVAL;
         }
         EVP_EncodeBlock(enc, (const unsigned char *)p, (int)ul);
@@ -154,6 +156,7 @@ static int proxy_tunnel(struct netconn *c, const char *proxy_url, const char *ho
     size_t hl = strcspn(p, ":/");
     if (hl == 0 || hl >= sizeof(phost)) {
         netconn_fail(a, UPLOAD_FAIL_PROXY, "https_proxy names no proxy host");
+        netconn_code(a, "net.proxy_no_host", NULL);
         return ACDL_EINVAL;
     }
     memcpy(phost, p, hl);
@@ -168,6 +171,7 @@ static int proxy_tunnel(struct netconn *c, const char *proxy_url, const char *ho
                      port, host, port, auth);
     if (netconn_write(c, req, (size_t)n) != ACDL_OK) {
         netconn_fail(a, UPLOAD_FAIL_PROXY, "the proxy closed the connection");
+        netconn_code(a, "net.proxy_closed", NULL);
         return ACDL_EIO;
     }
     size_t got = 0;
@@ -175,6 +179,7 @@ static int proxy_tunnel(struct netconn *c, const char *proxy_url, const char *ho
         long r = netconn_read(c, head + got, 1); /* byte by byte: nothing past the head */
         if (r <= 0) {
             netconn_fail(a, UPLOAD_FAIL_PROXY, "the proxy did not answer the CONNECT request");
+            netconn_code(a, "net.proxy_no_answer", NULL);
             return ACDL_EIO;
         }
         got++;
@@ -188,6 +193,7 @@ static int proxy_tunnel(struct netconn *c, const char *proxy_url, const char *ho
         char what[80] = "";
         snprintf(what, sizeof(what), "%d", code);
         netconn_fail(a, UPLOAD_FAIL_PROXY, "the proxy refused the tunnel (status %s)", what);
+        netconn_code(a, "net.proxy_refused", json_pack("{s:s}", "status", what));
         return ACDL_EIO;
     }
     return ACDL_OK;
@@ -272,6 +278,7 @@ static void parse_answer(char *buf, size_t got, int complete_by_eof, struct uplo
         netconn_fail(a, UPLOAD_FAIL_IO, "%s",
                      got ? "the server's answer is not HTTP"
                          : "the server closed the connection without an answer");
+        netconn_code(a, got ? "net.not_http" : "net.closed_no_answer", NULL);
         return;
     }
     *sep = '\0';
@@ -281,6 +288,7 @@ static void parse_answer(char *buf, size_t got, int complete_by_eof, struct uplo
         long d = dechunk(body, blen);
         if (d < 0) {
             netconn_fail(a, UPLOAD_FAIL_IO, "the answer was cut off (incomplete chunks)");
+            netconn_code(a, "net.cut_chunks", NULL);
             return;
         }
         blen = (size_t)d;
@@ -288,6 +296,7 @@ static void parse_answer(char *buf, size_t got, int complete_by_eof, struct uplo
         unsigned long want = strtoul(v, NULL, 10);
         if (blen < want && got < READ_MAX) {
             netconn_fail(a, UPLOAD_FAIL_IO, "the answer was cut off before its end");
+            netconn_code(a, "net.cut_off", NULL);
             return;
         }
         if (blen > want) {
@@ -295,6 +304,7 @@ static void parse_answer(char *buf, size_t got, int complete_by_eof, struct uplo
         }
     } else if (!complete_by_eof) {
         netconn_fail(a, UPLOAD_FAIL_IO, "the answer was cut off before its end");
+        netconn_code(a, "net.cut_off", NULL);
         return;
     }
     a->status = code;
@@ -372,6 +382,7 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
         netconn_fail(a, netconn_left_ms(&c) ? UPLOAD_FAIL_IO : UPLOAD_FAIL_TIMEOUT, "%s",
                      netconn_left_ms(&c) ? "the connection broke while sending the request"
                                          : "sending the request took too long");
+        netconn_code(a, netconn_left_ms(&c) ? "net.send_broke" : "net.send_slow", NULL);
         goto out;
     }
     size_t got = 0;
@@ -384,11 +395,13 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
         }
         if (r == -2) {
             netconn_fail(a, UPLOAD_FAIL_TIMEOUT, "no complete answer within the timeout");
+            netconn_code(a, "net.answer_timeout", NULL);
             goto out;
         }
         if (r < 0) {
             if (got == 0) {
                 netconn_fail(a, UPLOAD_FAIL_IO, "the connection broke before an answer came");
+                netconn_code(a, "net.broke_before_answer", NULL);
                 goto out;
             }
             break; /* a reset after part of the answer: parse_answer decides */

@@ -29,6 +29,9 @@ void netconn_fail(struct upload_answer *a, enum upload_fail f, const char *fmt, 
 
 void netconn_code(struct upload_answer *a, const char *code, json_t *params)
 {
+    if (!params) {
+        params = json_object();
+    }
     char *text = params ? json_dumps(params, JSON_COMPACT) : NULL;
     json_decref(params);
     if (text && strlen(text) < sizeof(a->error_params)) {
@@ -220,6 +223,7 @@ int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const c
     c->ctx = SSL_CTX_new(TLS_client_method());
     if (!c->ctx) {
         netconn_fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
+        netconn_code(a, "tls.setup", NULL);
         return ACDL_ECRYPTO;
     }
     SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
@@ -230,6 +234,7 @@ int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const c
     c->ssl = SSL_new(c->ctx);
     if (!c->ssl) {
         netconn_fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
+        netconn_code(a, "tls.setup", NULL);
         return ACDL_ECRYPTO;
     }
     SSL_set_fd(c->ssl, (int)c->fd); /* OpenSSL keeps a Windows SOCKET in an int, too */

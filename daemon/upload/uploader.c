@@ -134,6 +134,8 @@ static int deliver(struct uploader *u, struct upload_target *t, const struct sto
         a.fail = UPLOAD_FAIL_IO;
         a.retry_after = -1;
         snprintf(a.error, sizeof(a.error), "%s", acdl_strerror(rc));
+        snprintf(a.error_code, sizeof(a.error_code), "%s", acdl_strerror_code(rc));
+        snprintf(a.error_params, sizeof(a.error_params), "{}");
     }
     enum upload_verdict v = upload_classify(&a);
     now = plat_now();
@@ -142,10 +144,9 @@ static int deliver(struct uploader *u, struct upload_target *t, const struct sto
     at.duration_ms = (int)(plat_monotonic_ms() - t0);
     at.http_status = a.status;
     snprintf(at.answer, sizeof(at.answer), "%s", a.answer);
-    if (a.fail != UPLOAD_FAIL_NONE) {
-        upload_explain(&a, at.error, sizeof(at.error));
-    } else if (v != UPLOAD_ACKED) {
-        snprintf(at.error, sizeof(at.error), "the server answered %d", a.status);
+    if (a.fail != UPLOAD_FAIL_NONE || v != UPLOAD_ACKED) {
+        upload_delivery_error(&a, at.error, sizeof(at.error), at.error_code, sizeof(at.error_code),
+                              at.error_params, sizeof(at.error_params));
     }
     const char *state;
     int64_t next = now;

@@ -44,8 +44,11 @@ export function daemonCodes() {
     for (const m of src.matchAll(/error_code = '([a-z_]+\.[a-z_]+)'/g)) {
       codes.add(m[1]);
     }
-    // network and TLS causes: every "net.x" and "tls.x" literal is one
-    for (const m of src.matchAll(/"((?:net|tls)\.[a-z_]+)"/g)) {
+    // network and TLS causes: every "net.x" and "tls.x" literal is one; so is every "export.x"
+    // and "delivery.x" literal of the uploader and its connectors (file-export and delivery
+    // causes)
+    const upload = file.includes(`${path.sep}upload${path.sep}`);
+    for (const m of src.matchAll(upload ? /"((?:net|tls|export|delivery)\.[a-z_]+)"/g : /"((?:net|tls)\.[a-z_]+)"/g)) {
       codes.add(m[1]);
     }
     // SQLSTATE classes: {"08", "odbc.connection"}

@@ -15,20 +15,37 @@
 #include "upload/outbox.h"
 #include "upload/uploader.h"
 
+/* Sets o[code_key] and o[params_key] to an error's message code and parameters (JSON text),
+ * null when the error has none (written by an older version). Returns o. */
+static json_t *error_code_set(json_t *o, const char *code_key, const char *params_key,
+                              const char *code, const char *params)
+{
+    json_t *p = code[0] ? json_loads(params, 0, NULL) : NULL;
+    if (!json_is_object(p)) {
+        json_decref(p);
+        p = NULL;
+    }
+    json_object_set_new(o, code_key, p ? json_string(code) : json_null());
+    json_object_set_new(o, params_key, p ? p : json_null());
+    return o;
+}
+
 static json_t *batch_json(const struct store_batch *b)
 {
-    return json_pack("{s:I, s:I, s:s, s:s, s:s, s:i, s:o, s:o, s:s, s:i, s:o, s:o, s:o, s:o, "
-                     "s:o, s:o}",
-                     "id", (json_int_t)b->id, "target_id", (json_int_t)b->target_id,
-                     "batch_key", b->key, "kind", b->kind, "endpoint", b->endpoint, "items",
-                     b->items, "first_interval", json_time(b->first_interval), "last_interval",
-                     json_time(b->last_interval), "state", b->state, "attempts", b->attempts,
-                     "next_attempt_at",
-                     !strcmp(b->state, "pending") ? json_time(b->next_attempt_at) : json_null(),
-                     "last_status", b->last_status ? json_integer(b->last_status) : json_null(),
-                     "last_error", b->last_error[0] ? json_string(b->last_error) : json_null(),
-                     "created_at", json_time(b->created_at), "updated_at",
-                     json_time(b->updated_at), "acked_at", json_time(b->acked_at));
+    return error_code_set(
+        json_pack("{s:I, s:I, s:s, s:s, s:s, s:i, s:o, s:o, s:s, s:i, s:o, s:o, s:o, s:o, "
+                  "s:o, s:o}",
+                  "id", (json_int_t)b->id, "target_id", (json_int_t)b->target_id, "batch_key",
+                  b->key, "kind", b->kind, "endpoint", b->endpoint, "items", b->items,
+                  "first_interval", json_time(b->first_interval), "last_interval",
+                  json_time(b->last_interval), "state", b->state, "attempts", b->attempts,
+                  "next_attempt_at",
+                  !strcmp(b->state, "pending") ? json_time(b->next_attempt_at) : json_null(),
+                  "last_status", b->last_status ? json_integer(b->last_status) : json_null(),
+                  "last_error", b->last_error[0] ? json_string(b->last_error) : json_null(),
+                  "created_at", json_time(b->created_at), "updated_at", json_time(b->updated_at),
+                  "acked_at", json_time(b->acked_at)),
+        "last_error_code", "last_error_params", b->last_error_code, b->last_error_params);
 }
 
 int route_deliveries_list(struct req *r)
@@ -93,12 +110,14 @@ int route_deliveries_get(struct req *r)
     json_t *list = json_array();
     for (int i = 0; i < n; i++) {
         json_array_append_new(
-            list, json_pack("{s:i, s:o, s:i, s:s, s:o, s:o, s:o}", "n", at[i].n, "started_at",
-                            json_time(at[i].started_at), "duration_ms", at[i].duration_ms,
-                            "outcome", at[i].outcome, "http_status",
-                            at[i].http_status ? json_integer(at[i].http_status) : json_null(),
-                            "answer", at[i].answer[0] ? json_string(at[i].answer) : json_null(),
-                            "error", at[i].error[0] ? json_string(at[i].error) : json_null()));
+            list, error_code_set(
+                      json_pack("{s:i, s:o, s:i, s:s, s:o, s:o, s:o}", "n", at[i].n, "started_at",
+                                json_time(at[i].started_at), "duration_ms", at[i].duration_ms,
+                                "outcome", at[i].outcome, "http_status",
+                                at[i].http_status ? json_integer(at[i].http_status) : json_null(),
+                                "answer", at[i].answer[0] ? json_string(at[i].answer) : json_null(),
+                                "error", at[i].error[0] ? json_string(at[i].error) : json_null()),
+                      "error_code", "error_params", at[i].error_code, at[i].error_params));
     }
     free(at);
     json_object_set_new(o, "attempt_log", list);

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n } from '../i18n/index.js';
+import { messageText, useI18n } from '../i18n/index.js';
 import { ErrorBox, LoadMore, Notice, Time, canChange } from '../components.js';
 import { ResendProgress } from './resend.js';
 
@@ -80,7 +80,7 @@ function BacklogCard({ backlog }) {
 }
 
 function Attempts({ id }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [detail, setDetail] = useState(null);
   const [error, setError] = useState(null);
   useEffect(() => {
@@ -98,14 +98,15 @@ function Attempts({ id }) {
         <li data-testid="attempt" data-outcome=${a.outcome}>
           <${Time} value=${a.started_at} /> · ${t(`deliveries.outcome.${a.outcome}`)}
           ${a.http_status ? ` · HTTP ${a.http_status}` : ''} · ${a.duration_ms} ms
-          ${a.error && html`<div class="muted">${a.error}</div>`}
+          ${a.error && html`<div class="muted" data-testid="attempt-error">
+            ${messageText(t, { message: a.error, code: a.error_code, params: a.error_params }, lang)}</div>`}
           ${a.answer && html`<pre class="answer">${a.answer}</pre>`}
         </li>`)}
     </ol>`;
 }
 
 function BatchRow({ batch, names, editable, onRetried }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
@@ -128,8 +129,10 @@ function BatchRow({ batch, names, editable, onRetried }) {
         <span class=${`badge badge-${batch.state}`} data-testid="delivery-state">${t(`deliveries.state.${batch.state}`)}</span></td>
       <td data-label=${t('deliveries.intervals')}>${batch.items} · <${Time} value=${batch.first_interval} /></td>
       <td data-label=${t('deliveries.attempts')}>${batch.attempts}</td>
-      <td data-label=${t('deliveries.last_answer')} class="muted">
-        ${batch.last_status ? `HTTP ${batch.last_status} ` : ''}${batch.last_error || ''}</td>
+      <td data-label=${t('deliveries.last_answer')} class="muted" data-testid="delivery-last-error">
+        ${batch.last_status ? `HTTP ${batch.last_status} ` : ''}${batch.last_error
+          ? messageText(t, { message: batch.last_error, code: batch.last_error_code, params: batch.last_error_params }, lang)
+          : ''}</td>
       <td class="cell-actions"><div class="row-actions">
         <button type="button" class="btn btn-small" data-testid="delivery-details"
                 onClick=${() => setOpen(!open)}>${open ? t('common.close') : t('deliveries.details')}</button>

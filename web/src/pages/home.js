@@ -29,7 +29,7 @@ export function reasonLink(kind, reason) {
 }
 
 /** A reason in words: its code's text with the detail filled in. */
-export function reasonText(t, reason) {
+export function reasonText(t, reason, lang = 'en') {
   const d = reason.detail;
   if (reason.code === 'backlog_old') {
     return t('home.reason.backlog_old', { age: formatAge(Number(d) || 0) });
@@ -37,7 +37,10 @@ export function reasonText(t, reason) {
   if (d === null || d === undefined || d === '') {
     return t(`home.reason.${reason.code}`, { detail: '' }).replace(/[:\s]+$/, '');
   }
-  return t(`home.reason.${reason.code}`, { detail: d });
+  const worded = reason.detail_code
+    ? messageText(t, { message: d, code: reason.detail_code, params: reason.detail_params }, lang)
+    : d;
+  return t(`home.reason.${reason.code}`, { detail: worded });
 }
 
 /** The open problems: every unhealthy source and target, then the appliance's own checks. */
@@ -91,7 +94,7 @@ function Problems({ overview }) {
               data-code=${p.reason ? p.reason.code : p.check}>
             ${p.kind === 'health'
               ? html`<strong>${t(`health.check.${p.check}`)}</strong>${lang === 'fr' ? '\u00A0:' : ':'} ${messageText(t, p.message, lang)}`
-              : html`<strong>${p.name}</strong>${lang === 'fr' ? '\u00A0:' : ':'} ${reasonText(t, p.reason)}`}
+              : html`<strong>${p.name}</strong>${lang === 'fr' ? '\u00A0:' : ':'} ${reasonText(t, p.reason, lang)}`}
             ${p.href && html` <a href=${p.href} data-testid="home-problem-link">
               ${t(`home.fix.${p.reason.code}`)}</a>`}
           </li>`)}
@@ -173,7 +176,7 @@ function SourcesCard({ sources }) {
 }
 
 function TargetsCard({ targets, warnAfter }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   return html`
     <div class="card" data-testid="home-targets">
       <h2>${t('home.targets_title')}</h2>
@@ -203,7 +206,7 @@ function TargetsCard({ targets, warnAfter }) {
                     <ul class="home-reasons">
                       ${x.reasons.map((r) => html`
                         <li data-testid="home-target-reason" data-code=${r.code}>
-                          <a href=${reasonLink('target', r)}>${reasonText(t, r)}</a></li>`)}
+                          <a href=${reasonLink('target', r)}>${reasonText(t, r, lang)}</a></li>`)}
                     </ul>`}
                 </td>
                 <td data-label=${t('home.backlog')} data-testid="home-target-backlog"
@@ -220,7 +223,7 @@ function TargetsCard({ targets, warnAfter }) {
                 <td data-label=${t('home.last_success')}><${Time} value=${x.last_success_at} /></td>
                 <td data-label=${t('home.last_error')} data-testid="home-target-error">
                   ${x.last_error
-                    ? html`<span class="home-error">${x.last_error.message}</span>
+                    ? html`<span class="home-error">${messageText(t, x.last_error, lang)}</span>
                            <div class="muted small"><${Time} value=${x.last_error.at} /></div>`
                     : html`<span class="muted">${t('home.no_error')}</span>`}
                 </td>

@@ -1,0 +1,133 @@
+// The daemon's texts beyond the run log carry message codes beside their English words, and
+// every language has a text for each code: delivery errors (a batch's last_error_code and
+// last_error_params, the same per attempt; the WFM refusing the data with its own message
+// quoted, a refused connection, a missing export folder), alert notices and the 422 answers of
+// settings saved with errors. Worded in English from its code a message is the daemon's text;
+// worded in German or French it holds none of the English sentence.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, test } from 'node:test';
+import { assertStatus, show, startWithAdmin } from '../lib/api.mjs';
+import { REPO_ROOT } from '../lib/daemon.mjs';
+import { contactPipeline, line, runDays, waitFor, writeCsv } from '../lib/pipeline.mjs';
+import { closedPort, startWfm } from '../lib/wfm.mjs';
+
+const i18nDir = path.join(REPO_ROOT, 'web', 'src', 'i18n');
+const dict = {};
+for (const lang of ['en', 'de', 'fr']) {
+  dict[lang] = (await import(pathToFileURL(path.join(i18nDir, `${lang}.js`)).href)).default;
+}
+const { messageText, translator } = await import(pathToFileURL(path.join(i18nDir, 'index.js')).href);
+
+let d;
+let admin;
+let folder;
+let wfm;
+
+before(async () => {
+  ({ d, admin } = await startWithAdmin());
+  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-coded-'));
+  wfm = await startWfm();
+});
+
+after(async () => {
+  if (d) {
+    await d.stop();
+  }
+  if (wfm) {
+    await wfm.close();
+  }
+  fs.rmSync(folder, { recursive: true, force: true });
+});
+
+/** Every code of a message and of its parameters' NAME_code. */
+function codesOf(item, out = []) {
+  if (item.code) {
+    out.push(item.code);
+  }
+  for (const [name, v] of Object.entries(item.params || {})) {
+    if (name.endsWith('_code') && typeof v === 'string') {
+      codesOf({ code: v, params: item.params[`${name.slice(0, -5)}_params`] || {} }, out);
+    }
+  }
+  return out;
+}
+
+/** item ({code, params, message}) is worded in every language, in English as the daemon said
+ * it (when exact), in German and French without the daemon's English sentence. */
+function wordedEverywhere(item, { exact = true, english = [] } = {}) {
+  assert.ok(item.code, `no code: ${JSON.stringify(item)}`);
+  for (const code of codesOf(item)) {
+    for (const lang of ['en', 'de', 'fr']) {
+      assert.ok(`msg.${code}` in dict[lang], `${lang}: no text for ${code}`);
+    }
+  }
+  if (exact) {
+    assert.equal(messageText(translator('en'), item, 'en'), item.message);
+  }
+  for (const lang of ['de', 'fr']) {
+    const text = messageText(translator(lang), item, lang);
+    assert.notEqual(text, item.message, `${lang}: ${text}`);
+    for (const e of english) {
+      assert.ok(!text.includes(e), `${lang}: "${e}" in ${text}`);
+    }
+  }
+}
+
+test('delivery errors carry codes: the WFM refusing data, a refused connection, a missing folder', async () => {
+  const acd = path.join(folder, 'acd');
+  fs.mkdirSync(acd);
+  const { source } = await contactPipeline(admin, acd, ['301']);
+  const port = await closedPort();
+  const made = {};
+  for (const [name, body] of [
+    ['refusing', { connector: 'injixo-api', secret: 'wfm-key-1', settings: { integration_configuration_id: 4711, base_url: wfm.baseUrl, ca_file: wfm.pki.caFile } }],
+    ['closed', { connector: 'injixo-api', secret: 'wfm-key-1', settings: { integration_configuration_id: 4711, base_url: `https://127.0.0.1:${port}` } }],
+    ['nofolder', { connector: 'csv-export', settings: { folder: path.join(folder, 'out-missing') } }],
+  ]) {
+    const r = await admin.post('/api/v1/targets', { name, ...body });
+    assertStatus(r, 201);
+    made[name] = r.body.id;
+  }
+  wfm.fail('400');
+  writeCsv(acd, 'a.csv', [line('301', '2026-11-24', '08:00', 5, 4, 100)]);
+  assert.equal((await runDays(admin, source.id, '2026-11-24')).state, 'done');
+
+  const batchOf = async (id) => (await admin.get(`/api/v1/deliveries?target_id=${id}`)).body.items.find((b) => b.last_error);
+  let b;
+  await waitFor(async () => (b = await batchOf(made.refusing)) && b.state === 'failed', 'the refused batch fails');
+  assert.equal(b.last_error_code, 'delivery.refused_said', show({ body: b }));
+  assert.deepEqual(b.last_error_params, { status: 400, detail: 'rejected on purpose' });
+  assert.match(b.last_error, /^the server answered 400: the WFM refused the data\. The WFM says: “rejected on purpose”$/);
+  wordedEverywhere({ code: b.last_error_code, params: b.last_error_params, message: b.last_error },
+    { english: ['the WFM refused the data', 'The WFM says'] });
+  assert.match(messageText(translator('de'), { code: b.last_error_code, params: b.last_error_params }, 'de'), /„rejected on purpose“/);
+  const detail = (await admin.get(`/api/v1/deliveries/${b.id}`)).body;
+  const at = detail.attempt_log[0];
+  assert.equal(at.error_code, 'delivery.refused_said', show({ body: detail }));
+  assert.deepEqual(at.error_params, b.last_error_params);
+
+  await waitFor(async () => (b = await batchOf(made.closed)), 'the closed port is tried');
+  assert.equal(b.last_error_code, 'conn.tcp', show({ body: b }));
+  assert.equal(b.last_error_params.detail_code, 'net.connect_failed');
+  wordedEverywhere({ code: b.last_error_code, params: b.last_error_params, message: b.last_error },
+    { exact: false, english: ['Check the port'] });
+
+  await waitFor(async () => (b = await batchOf(made.nofolder)), 'the missing folder is tried');
+  assert.equal(b.last_error_code, 'conn.file', show({ body: b }));
+  assert.equal(b.last_error_params.detail_code, 'export.folder_missing');
+  wordedEverywhere({ code: b.last_error_code, params: b.last_error_params, message: b.last_error },
+    { english: ['is missing', 'create it'] });
+
+  // the overview and health name the failing delivery with its code too
+  const o = (await admin.get('/api/v1/overview')).body;
+  const t = o.targets.find((x) => x.id === made.closed);
+  assert.equal(t.last_error.code, 'conn.tcp', show({ body: t }));
+  const h = (await admin.get('/api/v1/health')).body;
+  const p = h.problems.find((x) => x.code === 'health.targets_failing');
+  assert.ok(p && p.params.detail_code, show({ body: h }));
+});
