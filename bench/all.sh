@@ -16,6 +16,7 @@ cd "$(dirname "$0")/.."
 entries=(
   "http:bench/http.sh"
   "odbc:bench/odbc.sh"
+  "day5000:bench/day5000.sh"
 )
 
 mode=--short
