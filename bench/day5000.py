@@ -16,9 +16,10 @@ ended, no recompute is pending and the backlog (queued, pending, sending, failed
 
 Prints key=value lines: wall (POST of the runs .. backlog 0), contact_s, agent_s (each run's
 end, from the same start), delivery_s (last run's end .. backlog 0), cpu (user+sys of the
-daemon over wall), rss_peak_kb, setup_s, interval_rows, agent_lines (rows in the exported
-files), files, batches, spans, state_contact, state_agents, export_sha256 (of the exported
-rows, file names and batch order left out: the same data gives the same digest).
+daemon over wall), rss_peak_kb, setup_s, interval_rows, interval_keys (distinct queue,
+date and time), agent_lines (rows in the exported files), files, batches, state_contact,
+state_agent, export_sha256 (of what the files leave in the WFM, see read_export: the same
+data gives the same digest).
 
 Usage: day5000.py --bin BIN --work DIR --intervals DIR --states DIR --day YYYY-MM-DD
                   --queues N --agents N [--first-split 1001] [--serial] [--perf-record OUT]
@@ -54,7 +55,9 @@ def start_daemon(a, data, roots_in, roots_out):
             "--plain-http", "--log-level", "warn", "--import-roots", roots_in,
             "--export-roots", roots_out]
     if a.perf_record:
-        argv = ["perf", "record", "-g", "-F", "499", "-o", a.perf_record, "--"] + argv
+        # the daemon and Debian's libsqlite3 have no frame pointers: unwind with DWARF
+        argv = ["perf", "record", "--call-graph", "dwarf,16384", "-F", "199", "-o", a.perf_record,
+                "--"] + argv
     log = open(os.path.join(a.work, "acdlink.log"), "w")
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=ia.child_env())
     api = ia.Api(port)
@@ -131,24 +134,30 @@ def settled(api):
 
 
 def read_export(out_dir):
-    """Rows of the exported interval and agent files (header lines left out) and a digest of
-    their sorted lines."""
+    """Rows of the exported interval and agent files (header lines left out), and a digest of
+    what the WFM holds after reading them in delivery order: an interval row replaces an
+    earlier one of the same queue, date and time (a row can go out twice while its mappings
+    are computed); agent lines are all kept."""
     h = hashlib.sha256()
-    ivl, agl, files = [], [], 0
-    for name in sorted(os.listdir(out_dir)):
-        if not name.endswith(".csv"):
-            continue
+    ivl, agl, files = {}, [], 0
+    names = [x for x in os.listdir(out_dir) if x.endswith(".csv")]
+    names.sort(key=lambda x: (os.stat(os.path.join(out_dir, x)).st_mtime_ns, x))
+    n_ivl = 0
+    for name in names:
         files += 1
         with open(os.path.join(out_dir, name), "rb") as f:
-            lines = f.read().split(b"\r\n")[1:]
-        lines = [x for x in lines if x]
-        (agl if "-agent-states-" in name else ivl).extend(lines)
-    for part in (ivl, agl):
-        part.sort()
-        for x in part:
-            h.update(x)
-            h.update(b"\n")
-    return len(ivl), len(agl), files, h.hexdigest()
+            lines = [x for x in f.read().split(b"\r\n")[1:] if x]
+        if "-agent-states-" in name:
+            agl.extend(lines)
+            continue
+        n_ivl += len(lines)
+        for x in lines:
+            ivl[b";".join(x.split(b";")[:3])] = x
+    agl.sort()
+    for x in sorted(ivl.values()) + agl:
+        h.update(x)
+        h.update(b"\n")
+    return n_ivl, len(ivl), len(agl), files, h.hexdigest()
 
 
 def main():
@@ -240,8 +249,9 @@ def main():
                 proc.kill()
                 proc.wait()
         log.close()
-    n_ivl, n_ag, files, digest = read_export(out_dir)
+    n_ivl, n_keys, n_ag, files, digest = read_export(out_dir)
     out["interval_rows"] = n_ivl
+    out["interval_keys"] = n_keys
     out["agent_lines"] = n_ag
     out["files"] = files
     out["export_sha256"] = digest

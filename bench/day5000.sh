@@ -22,7 +22,7 @@
 #   --short   1 round of a quarter day (500 queues, 2,500 agents): a quick check
 #   --full    3 rounds of the whole day (the default)
 #   --serial  the agent run starts after the contact run ended (default: both at once)
-#   --profile one acdlink round under `perf record -g` into OUT.perf, no peer, no table row
+#   --profile one acdlink round under `perf record` (DWARF call graphs) into OUT.perf, no peer, no table row
 #   --rows FILE  appends the summary row for bench/all.sh
 # Environment: ACDLINK_BIN (default build/acdlink), ACDLINK_BENCH_CACHE.
 # Needs python3, sqlite3 and /usr/bin/time. Loopback only; the temporary folder is removed.
@@ -140,7 +140,7 @@ for ((i = 1; i <= rounds; i++)); do
   printf '%-8s %-8s %8.2f %8.2f %8.2f %8.2f %8.2f %9.1f %s\n' "$i" acdlink "${A_WALL[-1]}" \
     "${A_CPU[-1]}" "${A_C[-1]}" "${A_AG[-1]}" "${A_DEL[-1]}" \
     "$(awk -v k="${A_RSS[-1]}" 'BEGIN {print k / 1024}')" \
-    "$(get interval_rows "$out") interval rows, $(get agent_lines "$out") spans in $(get files "$out") files; load $(cut -d' ' -f1 /proc/loadavg)" >&2
+    "$(get interval_rows "$out") interval rows ($(get interval_keys "$out") distinct), $(get agent_lines "$out") spans in $(get files "$out") files; load $(cut -d' ' -f1 /proc/loadavg)" >&2
   read -r sw sc sr srows < <(sqlite_round)
   S_WALL+=("$sw") S_CPU+=("$sc") S_RSS+=("$sr")
   RATIO+=("$(awk -v a="${A_WALL[-1]}" -v s="$sw" 'BEGIN {print a / s}')")

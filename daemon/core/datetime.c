@@ -1060,6 +1060,31 @@ int datetime_parse_format(const struct datetime_format *f, const char *s, size_t
     return ACDL_OK;
 }
 
+/* v with at least width digits, zero-padded (what "%0*d" writes), without printf: export
+ * files write several of these per line. */
+static void write_digits(char *piece, size_t sz, int v, int width)
+{
+    char d[12];
+    int n = 0;
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    do {
+        d[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    size_t o = 0;
+    if (v < 0) {
+        piece[o++] = '-';
+        width--;
+    }
+    for (int i = n; i < width && o + 1 < sz; i++) {
+        piece[o++] = '0';
+    }
+    while (n > 0 && o + 1 < sz) {
+        piece[o++] = d[--n];
+    }
+    piece[o] = '\0';
+}
+
 int datetime_format_write(const struct datetime_format *f, int year, int month, int day, int hour,
                           int minute, int second, char *out, size_t outsz)
 {
@@ -1093,7 +1118,7 @@ int datetime_format_write(const struct datetime_format *f, int year, int month, 
                 : kind == T_HOUR   ? (ampm ? (hour % 12 == 0 ? 12 : hour % 12) : hour)
                 : kind == T_MINUTE ? minute
                                    : second;
-            snprintf(piece, sizeof(piece), "%0*d", (int)f->item[k].outw, v);
+            write_digits(piece, sizeof(piece), v, f->item[k].outw);
             break;
         }
         size_t pl = strlen(piece);

@@ -236,14 +236,13 @@ struct out {
     int oom;
 };
 
-static void put(struct out *o, const char *s)
+static void put_n(struct out *o, const char *s, size_t l)
 {
-    size_t l = strlen(s);
     if (o->oom) {
         return;
     }
     if (o->n + l + 1 > o->cap) {
-        size_t nc = (o->cap ? o->cap * 2 : 4096) + l;
+        size_t nc = (o->cap ? o->cap * 2 : 65536) + l;
         char *nb = realloc(o->b, nc);
         if (!nb) {
             o->oom = 1;
@@ -252,8 +251,14 @@ static void put(struct out *o, const char *s)
         o->b = nb;
         o->cap = nc;
     }
-    memcpy(o->b + o->n, s, l + 1);
+    memcpy(o->b + o->n, s, l);
     o->n += l;
+    o->b[o->n] = '\0';
+}
+
+static void put(struct out *o, const char *s)
+{
+    put_n(o, s, strlen(s));
 }
 
 /* A text field, quoted when it holds the separator or a quote. */
@@ -271,25 +276,162 @@ static void put_text(struct out *o, const char *s, char sep)
     put(o, "\"");
 }
 
+/* What a column writes, worked out once per batch instead of once per cell. */
+enum col_kind {
+    COL_QUEUE,
+    COL_QUEUE_NAME,
+    COL_CHANNEL,
+    COL_DATE,
+    COL_TIME,
+    COL_VALUE,
+    COL_AGENT,
+    COL_ACTIVITY,
+    COL_START_DATE,
+    COL_START_TIME,
+    COL_END_DATE,
+    COL_END_TIME,
+};
+
+/* A formatted date or time kept for the next cell that asks for the same one (a batch's rows
+ * share a few days and, for intervals, a few times of day). */
+struct stamp_cache {
+    int a, b, c, ok;
+    char text[96];
+};
+
+struct plan {
+    size_t n;
+    struct {
+        enum col_kind kind;
+        const char *key; /* COL_VALUE: the value type's key (borrowed from the settings) */
+    } col[MAX_COLUMNS];
+    char sep;
+    int decimals;
+    struct datetime_format date, time;
+    int date_ok, time_ok; /* 0: the format does not compile, its cells stay empty */
+    struct stamp_cache dates[2], times;
+};
+
+static enum col_kind col_kind_of(const char *v, int agent)
+{
+    static const struct {
+        const char *name;
+        enum col_kind kind;
+        int agent;
+    } names[] = {
+        {"queue", COL_QUEUE, 0},           {"queue_name", COL_QUEUE_NAME, 0},
+        {"channel", COL_CHANNEL, 0},       {"date", COL_DATE, 0},
+        {"time", COL_TIME, 0},             {"agent", COL_AGENT, 1},
+        {"activity", COL_ACTIVITY, 1},     {"start_date", COL_START_DATE, 1},
+        {"start_time", COL_START_TIME, 1}, {"end_date", COL_END_DATE, 1},
+        {"end_time", COL_END_TIME, 1},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (names[i].agent == agent && !strcmp(v, names[i].name)) {
+            return names[i].kind;
+        }
+    }
+    return COL_VALUE;
+}
+
+/* Compiles a date or time format as format_fields checks it; 0 when it cannot be used. */
+static int plan_format(struct datetime_format *f, const char *fmt, int is_time)
+{
+    return strlen(fmt) <= 32 && !strchr(fmt, '"') &&
+           datetime_format_compile(f, fmt, NULL, 0) == ACDL_OK &&
+           (is_time ? f->has_time && !f->has_date : f->has_date && !f->has_time);
+}
+
+/* The plan of columns (agent: agent_columns) and formats; writes the header line when the
+ * settings ask for one. */
+static void plan_make(struct plan *pl, const struct upload_target *t, int agent, struct out *o)
+{
+    const json_t *cols = json_object_get(t->settings, agent ? "agent_columns" : "columns");
+    const char *sepstr = settings_str(t->settings, "separator", ";");
+    size_t i;
+    json_t *c;
+    memset(pl, 0, sizeof(*pl));
+    pl->sep = sepstr[0];
+    pl->decimals = settings_int(t->settings, "decimals", 0);
+    pl->date_ok = plan_format(&pl->date,
+                              agent ? settings_str(t->settings, "agent_date_format", "yyyy-mm-dd")
+                                    : settings_str(t->settings, "date_format", "dd/mm/yyyy"),
+                              0);
+    pl->time_ok = plan_format(&pl->time,
+                              agent ? settings_str(t->settings, "agent_time_format", "hh:mm:ss")
+                                    : settings_str(t->settings, "time_format", "hh:mm"),
+                              1);
+    int header = json_is_true(json_object_get(t->settings, "header"));
+    json_array_foreach(cols, i, c) {
+        if (pl->n == MAX_COLUMNS) {
+            break;
+        }
+        const char *v = json_string_value(json_object_get(c, "value"));
+        pl->col[pl->n].kind = col_kind_of(v ? v : "", agent);
+        pl->col[pl->n].key = v ? v : "";
+        pl->n++;
+        if (header) {
+            put_n(o, &pl->sep, i ? 1 : 0);
+            put(o, json_string_value(json_object_get(c, "header")));
+        }
+    }
+    if (header) {
+        put_n(o, "\r\n", 2);
+    }
+}
+
+/* A date (a b c = year month day) or a time (hour minute second) by the plan's format. */
+static void put_stamp(struct out *o, const struct plan *pl, struct stamp_cache *k, int is_time,
+                      int a, int b, int c)
+{
+    if (!(is_time ? pl->time_ok : pl->date_ok)) {
+        return;
+    }
+    if (!k->ok || k->a != a || k->b != b || k->c != c) {
+        if ((is_time ? datetime_format_write(&pl->time, 0, 0, 0, a, b, c, k->text, sizeof(k->text))
+                     : datetime_format_write(&pl->date, a, b, c, 0, 0, 0, k->text,
+                                             sizeof(k->text))) != ACDL_OK) {
+            k->text[0] = '\0';
+        }
+        k->a = a;
+        k->b = b;
+        k->c = c;
+        k->ok = 1;
+    }
+    put(o, k->text);
+}
+
+/* A value rounded to a whole number or with the plan's decimals. */
+static void put_value(struct out *o, const struct plan *pl, double x)
+{
+    char cell[96];
+    if (pl->decimals != 0) {
+        int l = snprintf(cell, sizeof(cell), "%.*f", pl->decimals, x);
+        put_n(o, cell, l > 0 ? ((size_t)l < sizeof(cell) ? (size_t)l : sizeof(cell) - 1) : 0);
+        return;
+    }
+    long long v = llround(x);
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    size_t n = sizeof(cell);
+    do {
+        cell[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (v < 0) {
+        cell[--n] = '-';
+    }
+    put_n(o, cell + n, sizeof(cell) - n);
+}
+
 static int build(const struct upload_target *t, const struct upload_row *rows, size_t n,
                  const char *key, struct upload_payload *out)
 {
-    const json_t *cols = json_object_get(t->settings, "columns");
-    const char *sepstr = settings_str(t->settings, "separator", ";");
-    const char *date_fmt = settings_str(t->settings, "date_format", "dd/mm/yyyy");
-    const char *time_fmt = settings_str(t->settings, "time_format", "hh:mm");
-    int decimals = settings_int(t->settings, "decimals", 0);
-    char sep[2] = {sepstr[0], '\0'};
     struct out o = {NULL, 0, 0, 0};
-    size_t i;
-    json_t *c;
-    if (json_is_true(json_object_get(t->settings, "header"))) {
-        json_array_foreach(cols, i, c) {
-            put(&o, i ? sep : "");
-            put(&o, json_string_value(json_object_get(c, "header")));
-        }
-        put(&o, "\r\n");
+    struct plan *pl = malloc(sizeof(*pl));
+    if (!pl) {
+        return ACDL_ENOMEM;
     }
+    plan_make(pl, t, 0, &o);
     struct tz *tz = NULL;
     char tzname[65] = "";
     for (size_t k = 0; k < n; k++) {
@@ -302,43 +444,33 @@ static int build(const struct upload_target *t, const struct upload_row *rows, s
             snprintf(tzname, sizeof(tzname), "%s", r->time_zone);
             if (tz_open(r->time_zone, &tz) != ACDL_OK) {
                 free(o.b);
+                free(pl);
                 return ACDL_EINVAL;
             }
         }
         tz_utc_to_local(tz, r->interval_start, &day, &minute, &second, NULL);
-        json_array_foreach(cols, i, c) {
-            const char *v = json_string_value(json_object_get(c, "value"));
-            char cell[96];
+        for (size_t i = 0; i < pl->n; i++) {
             double x;
-            cell[0] = '\0';
-            put(&o, i ? sep : "");
-            if (!strcmp(v, "queue")) {
-                put_text(&o, r->queue_identifier, sep[0]);
-                continue;
-            }
-            if (!strcmp(v, "queue_name")) {
-                put_text(&o, r->queue_name, sep[0]);
-                continue;
-            }
-            if (!strcmp(v, "channel")) {
-                snprintf(cell, sizeof(cell), "%s", r->channel);
-            } else if (!strcmp(v, "date")) {
-                format_fields(date_fmt, 0, day.y, day.m, day.d, cell, sizeof(cell), NULL, 0);
-            } else if (!strcmp(v, "time")) {
-                format_fields(time_fmt, 1, minute / 60, minute % 60, second, cell, sizeof(cell),
-                              NULL, 0);
-            } else if (upload_row_value(r, v, &x)) {
-                if (decimals == 0) {
-                    snprintf(cell, sizeof(cell), "%lld", (long long)llround(x));
-                } else {
-                    snprintf(cell, sizeof(cell), "%.*f", decimals, x);
+            put_n(&o, &pl->sep, i ? 1 : 0);
+            switch (pl->col[i].kind) {
+            case COL_QUEUE: put_text(&o, r->queue_identifier, pl->sep); break;
+            case COL_QUEUE_NAME: put_text(&o, r->queue_name, pl->sep); break;
+            case COL_CHANNEL: put(&o, r->channel); break;
+            case COL_DATE: put_stamp(&o, pl, &pl->dates[0], 0, day.y, day.m, day.d); break;
+            case COL_TIME:
+                put_stamp(&o, pl, &pl->times, 1, minute / 60, minute % 60, second);
+                break;
+            default:
+                if (upload_row_value(r, pl->col[i].key, &x)) {
+                    put_value(&o, pl, x);
                 }
+                break;
             }
-            put(&o, cell);
         }
-        put(&o, "\r\n");
+        put_n(&o, "\r\n", 2);
     }
     tz_close(tz);
+    free(pl);
     if (o.oom || !o.b) {
         free(o.b);
         return ACDL_ENOMEM;
@@ -482,63 +614,56 @@ static int probe(const struct upload_target *t, struct upload_answer *a)
 static int build_agents(const struct upload_target *t, const struct upload_agent_day *days,
                         size_t n, const char *key, struct upload_payload *out)
 {
-    const json_t *cols = json_object_get(t->settings, "agent_columns");
-    const char *sepstr = settings_str(t->settings, "separator", ";");
-    const char *dfmt = settings_str(t->settings, "agent_date_format", "yyyy-mm-dd");
-    const char *tfmt = settings_str(t->settings, "agent_time_format", "hh:mm:ss");
-    char sep[2] = {sepstr[0], '\0'};
     struct out o = {NULL, 0, 0, 0};
     struct tz *tz = NULL;
     int lines = 0;
-    size_t i;
-    json_t *c;
+    struct plan *pl = malloc(sizeof(*pl));
+    if (!pl) {
+        return ACDL_ENOMEM;
+    }
     if (tz_open(settings_str(t->settings, "agent_time_zone", "UTC"), &tz) != ACDL_OK) {
+        free(pl);
         return ACDL_EINVAL;
     }
-    if (json_is_true(json_object_get(t->settings, "header"))) {
-        json_array_foreach(cols, i, c) {
-            put(&o, i ? sep : "");
-            put(&o, json_string_value(json_object_get(c, "header")));
-        }
-        put(&o, "\r\n");
-    }
+    plan_make(pl, t, 1, &o);
     for (size_t d = 0; d < n; d++) {
         for (int k = 0; k < days[d].nspans; k++) {
             const struct upload_span *s = &days[d].spans[k];
+            struct tz_date day[2];
+            int minute[2] = {0, 0}, second[2] = {0, 0};
             if (s->filled) {
                 continue;
             }
-            json_array_foreach(cols, i, c) {
-                const char *v = json_string_value(json_object_get(c, "value"));
-                char cell[96] = "";
-                put(&o, i ? sep : "");
-                if (!strcmp(v, "agent")) {
-                    put_text(&o, days[d].agent, sep[0]);
-                    continue;
+            /* start and end in local time, each worked out once for the line */
+            const int64_t at[2] = {s->start, s->end};
+            for (int e = 0; e < 2; e++) {
+                if (at[e]) {
+                    tz_utc_to_local(tz, at[e], &day[e], &minute[e], &second[e], NULL);
                 }
-                if (!strcmp(v, "activity")) {
-                    put_text(&o, s->activity, sep[0]);
-                    continue;
-                }
-                int64_t at = !strncmp(v, "start", 5) ? s->start : s->end;
-                if (at) {
-                    struct tz_date day;
-                    int minute = 0, second = 0;
-                    tz_utc_to_local(tz, at, &day, &minute, &second, NULL);
-                    if (strstr(v, "_date")) {
-                        format_fields(dfmt, 0, day.y, day.m, day.d, cell, sizeof(cell), NULL, 0);
-                    } else {
-                        format_fields(tfmt, 1, minute / 60, minute % 60, second, cell, sizeof(cell),
-                                      NULL, 0);
-                    }
-                }
-                put(&o, cell);
             }
-            put(&o, "\r\n");
+            for (size_t i = 0; i < pl->n; i++) {
+                enum col_kind kind = pl->col[i].kind;
+                int e = kind == COL_END_DATE || kind == COL_END_TIME;
+                put_n(&o, &pl->sep, i ? 1 : 0);
+                if (kind == COL_AGENT) {
+                    put_text(&o, days[d].agent, pl->sep);
+                } else if (kind == COL_ACTIVITY) {
+                    put_text(&o, s->activity, pl->sep);
+                } else if (!at[e]) {
+                    /* still going: no end */
+                } else if (kind == COL_START_DATE || kind == COL_END_DATE) {
+                    put_stamp(&o, pl, &pl->dates[e], 0, day[e].y, day[e].m, day[e].d);
+                } else if (kind == COL_START_TIME || kind == COL_END_TIME) {
+                    put_stamp(&o, pl, &pl->times, 1, minute[e] / 60, minute[e] % 60,
+                              second[e]);
+                }
+            }
+            put_n(&o, "\r\n", 2);
             lines++;
         }
     }
     tz_close(tz);
+    free(pl);
     if (o.oom || !o.b) {
         free(o.b);
         return ACDL_ENOMEM;
