@@ -108,6 +108,10 @@ void http_req_output_done(struct req *r);
  * (500 when the writer failed). For lists built row by row, without a jansson tree. */
 struct jsonw *reply_stream_begin(struct req *r);
 int reply_stream_send(struct req *r, int status);
+/* As reply_stream_send with 200, tagged: the ETag is a digest of the body (strong: equal
+ * bodies, equal tags), and a request whose If-None-Match lists it gets 304 with the ETag and
+ * no body. */
+int reply_stream_send_tagged(struct req *r);
 /* Ends a page begun as {"items":[ : closes the array and adds next_cursor (last_id as text
  * when more is true, else null) like reply_page. */
 void reply_stream_page_end(struct jsonw *w, int more, int64_t last_id);

@@ -6,6 +6,7 @@
 
 #include "core/err.h"
 #include "http/jsonw.h"
+#include "crypto/crypto.h"
 #include "http/http.h"
 #include "platform/platform.h"
 #include "store/store.h"
@@ -214,9 +215,11 @@ static int send_out(struct req *r, int status, const char *ctype)
         cats(h, &n, ctype);
         cat(h, &n, "\r\n", 2);
     }
-    cats(h, &n, "Content-Length: ");
-    cat(h, &n, num, jsonw_fmt_int(num, (int64_t)blen));
-    cat(h, &n, "\r\n", 2);
+    if (status != 304) { /* a 304's length would be the 200's: it sends none */
+        cats(h, &n, "Content-Length: ");
+        cat(h, &n, num, jsonw_fmt_int(num, (int64_t)blen));
+        cat(h, &n, "\r\n", 2);
+    }
     for (size_t i = 0; i < N_SECURITY_HEADERS; i++) {
         cats(h, &n, security_headers[i].name);
         cat(h, &n, ": ", 2);
@@ -293,6 +296,67 @@ int reply_stream_send(struct req *r, int status)
         return status;
     }
     return send_out(r, status, "application/json");
+}
+
+/* 1 when an If-None-Match value (a list of entity tags, or "*") holds etag, compared weakly
+ * (RFC 9110 13.1.2: a W/ prefix does not count). */
+static int etag_listed(const char *inm, const char *etag)
+{
+    size_t elen = strlen(etag);
+    const char *p = inm;
+    while (p && *p) {
+        while (*p == ' ' || *p == '\t' || *p == ',') {
+            p++;
+        }
+        if (*p == '*') {
+            return 1;
+        }
+        if (p[0] == 'W' && p[1] == '/') {
+            p += 2;
+        }
+        const char *end = p;
+        if (*p == '"') {
+            end = strchr(p + 1, '"');
+            end = end ? end + 1 : p + strlen(p);
+        } else {
+            while (*end && *end != ',') {
+                end++;
+            }
+        }
+        if ((size_t)(end - p) == elen && memcmp(p, etag, elen) == 0) {
+            return 1;
+        }
+        p = end;
+        while (*p && *p != ',') {
+            p++;
+        }
+    }
+    return 0;
+}
+
+int reply_stream_send_tagged(struct req *r)
+{
+    static const char hex[] = "0123456789abcdef";
+    struct jsonw *w = r->out;
+    unsigned char dig[32];
+    char etag[36];
+    if (!r->conn || !w || w->failed || w->len < REPLY_HEAD_ROOM) {
+        return reply_stream_send(r, 200);
+    }
+    crypto_sha256(w->buf + REPLY_HEAD_ROOM, w->len - REPLY_HEAD_ROOM, dig);
+    etag[0] = '"';
+    for (int i = 0; i < 16; i++) {
+        etag[1 + 2 * i] = hex[dig[i] >> 4];
+        etag[2 + 2 * i] = hex[dig[i] & 15];
+    }
+    etag[33] = '"';
+    etag[34] = '\0';
+    reply_header(r, "ETag", etag);
+    if (etag_listed(mg_get_header(r->conn, "If-None-Match"), etag)) {
+        w->len = REPLY_HEAD_ROOM;
+        return send_out(r, 304, NULL);
+    }
+    return send_out(r, 200, "application/json");
 }
 
 static int dump_piece(const char *buffer, size_t size, void *data)

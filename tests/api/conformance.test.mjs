@@ -295,6 +295,8 @@ test('answers of every route (success and typical errors) match the spec', async
   await a.get('/api/v1/agent-states?agent=conf-agent&from=2026-11-24&to=2026-11-24');
   await a.get('/api/v1/agent-states?agent=conf-agent');
   await a.get('/api/v1/agent-states?agent=nobody&from=2026-11-24&to=2026-11-24');
+  const live = await a.get('/api/v1/agents/live');
+  await a.get('/api/v1/agents/live', { headers: { 'If-None-Match': live.headers.etag } });
   await a.delete(`/api/v1/agents/${ag.body.id}`);
   await a.delete(`/api/v1/activities/${act.body.id}`);
   await a.delete('/api/v1/activities/1');

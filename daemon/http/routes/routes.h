@@ -112,6 +112,7 @@ int route_agents_delete(struct req *r);
 int route_unknown_agents_list(struct req *r);
 int route_agent_ids_map(struct req *r);
 int route_agent_states_list(struct req *r);
+int route_agents_live(struct req *r);
 int route_xlink_import(struct req *r);
 
 /* Shared validation of users and tokens (routes/users.c). Return NULL when fine, else the

@@ -77,6 +77,7 @@ const struct route http_routes[] = {
     {"POST", "/api/v1/activity-codes", route_activity_codes_map, ROLE_OPERATOR, 4 * KB},
     {"GET", "/api/v1/agents", route_agents_list, ROLE_VIEWER, 0},
     {"POST", "/api/v1/agents", route_agents_create, ROLE_OPERATOR, 64 * KB},
+    {"GET", "/api/v1/agents/live", route_agents_live, ROLE_VIEWER, 0},
     {"GET", "/api/v1/agents/{id}", route_agents_get, ROLE_VIEWER, 0},
     {"PATCH", "/api/v1/agents/{id}", route_agents_update, ROLE_OPERATOR, 64 * KB},
     {"DELETE", "/api/v1/agents/{id}", route_agents_delete, ROLE_OPERATOR, 0},
