@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/why.h"
 
 /* SQLite's date and time functions, taken only with values that do not depend on the clock or
  * the machine (see date_call). */
@@ -243,6 +244,7 @@ static int scan_text(const char *text, const char *const *names, int nnames, uns
     }
     if (clock_literal && dates) {
         snprintf(err, errsz, "%s", clock_refusal);
+        why_note(err, "expr.clock", NULL);
         return ACDL_EINVAL;
     }
     return ACDL_OK;
@@ -294,14 +296,22 @@ static void explain(sqlite3 *db, const char *text, char *err, size_t errsz)
                  "the expression uses something that is not allowed: only the named values, "
                  "operators, CASE, CAST and these functions: %s",
                  expr_allowed_functions());
+        why_note(err, "expr.not_allowed",
+                 json_pack("{s:s}", "functions", expr_allowed_functions()));
     } else if (strncmp(msg, "no such column: ", 16) == 0) {
         snprintf(err, errsz, "unknown name '%s' (it is neither a field nor a function)",
                  msg + 16);
+        why_note(err, "expr.unknown_name", json_pack("{s:s}", "name", msg + 16));
     } else if (strncmp(msg, "no such function: ", 18) == 0) {
         snprintf(err, errsz, "unknown function '%s' (the functions are: %s)", msg + 18,
                  expr_allowed_functions());
+        why_note(err, "expr.unknown_function",
+                 json_pack("{s:s, s:s}", "name", msg + 18, "functions", expr_allowed_functions()));
     } else {
         snprintf(err, errsz, "%s in \"%.80s\"", msg, text);
+        /* SQLite's own words stay a quoted detail */
+        why_note(err, "expr.sqlite",
+                 json_pack("{s:s, s:s%}", "detail", msg, "text", text, strnlen(text, 80)));
     }
 }
 
@@ -316,10 +326,12 @@ int expr_compile(const char *text, const char *const *names, int n, struct expr 
 
     if (tl == 0 || tl > EXPR_MAX_TEXT) {
         snprintf(err, errsz, "the expression must be 1 to %d characters long", EXPR_MAX_TEXT);
+        why_note(err, "expr.length", json_pack("{s:i}", "max", EXPR_MAX_TEXT));
         return ACDL_EINVAL;
     }
     if (n < 0 || n > EXPR_MAX_NAMES) {
         snprintf(err, errsz, "too many names (at most %d)", EXPR_MAX_NAMES);
+        why_note(err, "expr.too_many_names", json_pack("{s:i}", "max", EXPR_MAX_NAMES));
         return ACDL_EINVAL;
     }
     /* A ';' outside strings would start a second statement: prepare stops there, so check
@@ -361,6 +373,7 @@ int expr_compile(const char *text, const char *const *names, int n, struct expr 
     if (sqlite3_open_v2(":memory:", &e->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         snprintf(err, errsz, "cannot open the expression engine");
+        why_note(err, "expr.engine", NULL);
         rc = ACDL_ENOMEM;
         goto out;
     }
@@ -380,6 +393,7 @@ int expr_compile(const char *text, const char *const *names, int n, struct expr 
                                        SQLITE_UTF8 | SQLITE_DETERMINISTIC, &e->dfn[f], date_call,
                                        NULL, NULL, NULL) != SQLITE_OK) {
             snprintf(err, errsz, "cannot prepare the expression engine");
+            why_note(err, "expr.engine_prepare", NULL);
             rc = ACDL_ENOMEM;
             goto out;
         }
@@ -393,10 +407,12 @@ int expr_compile(const char *text, const char *const *names, int n, struct expr 
     }
     if (tail && *tail) {
         snprintf(err, errsz, "the expression must be one expression (no ';')");
+        why_note(err, "expr.one_expression", NULL);
         goto out;
     }
     if (sqlite3_column_count(e->stmt) != 1 || !sqlite3_stmt_readonly(e->stmt)) {
         snprintf(err, errsz, "the expression must be one value");
+        why_note(err, "expr.one_value", NULL);
         goto out;
     }
     e->nvars = n;
@@ -484,6 +500,14 @@ int expr_bind_field(struct expr *e, int i, const char *s, size_t len)
     }
 }
 
+/* SQLite's message of a failed evaluation into err, noted with its code: SQLite's own words
+ * stay a quoted detail. */
+static void expr_eval_failed(struct expr *e, char *err, size_t errsz)
+{
+    snprintf(err, errsz, "%s", sqlite3_errmsg(e->db));
+    why_note(err, "expr.eval", json_pack("{s:s}", "detail", err));
+}
+
 int expr_eval_value(struct expr *e, struct expr_value *v, char *text, size_t textsz, char *err,
                     size_t errsz)
 {
@@ -505,7 +529,7 @@ int expr_eval_value(struct expr *e, struct expr_value *v, char *text, size_t tex
             v->inum = sqlite3_column_int64(e->stmt, 0);
         }
     } else if (r != SQLITE_DONE) {
-        snprintf(err, errsz, "%s", sqlite3_errmsg(e->db));
+        expr_eval_failed(e, err, errsz);
         rc = ACDL_EINVAL;
     }
     sqlite3_reset(e->stmt);
@@ -548,7 +572,7 @@ int expr_eval(struct expr *e, double *out, int *is_null, char *err, size_t errsz
         *is_null = 1;
         *out = 0.0;
     } else {
-        snprintf(err, errsz, "%s", sqlite3_errmsg(e->db));
+        expr_eval_failed(e, err, errsz);
         rc = ACDL_EINVAL;
     }
     sqlite3_reset(e->stmt);
@@ -569,7 +593,7 @@ int expr_eval_text(struct expr *e, char *out, size_t outsz, int *is_null, char *
             snprintf(out, outsz, "%s", t ? (const char *)t : "");
         }
     } else if (r != SQLITE_DONE) {
-        snprintf(err, errsz, "%s", sqlite3_errmsg(e->db));
+        expr_eval_failed(e, err, errsz);
         rc = ACDL_EINVAL;
     }
     sqlite3_reset(e->stmt);

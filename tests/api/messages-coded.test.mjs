@@ -131,3 +131,29 @@ test('delivery errors carry codes: the WFM refusing data, a refused connection, 
   const p = h.problems.find((x) => x.code === 'health.targets_failing');
   assert.ok(p && p.params.detail_code, show({ body: h }));
 });
+
+test('SQLite\'s own errors in derived fields are a quoted detail of a coded message', async () => {
+  const acd = path.join(folder, 'expr');
+  fs.mkdirSync(acd);
+  fs.writeFileSync(path.join(acd, 'e.csv'), 'Split;Date;Time;Offered\n401;24.11.2026;08:00;5\n');
+  const src = await admin.post('/api/v1/sources', {
+    name: 'Expr', kind: 'csv', time_zone: 'UTC',
+    settings: {
+      csv: { folder: acd, pattern: '*.csv', separator: ';', date_order: 'dmy' },
+      columns: { queue: 'Split', date: 'Date', time: 'Time' },
+      derived: [{ name: 'big', expression: 'abs(-9223372036854775807 - (Offered - 4))' }],
+      metrics: { offered: 'Offered' },
+    },
+  });
+  assertStatus(src, 201);
+  const run = await runDays(admin, src.body.id, '2026-11-24');
+  const log = (await admin.get(`/api/v1/runs/${run.id}/log?limit=100`)).body.items;
+  const l = log.find((x) => x.params?.reason_code === 'row.derived');
+  assert.ok(l, show({ body: log }));
+  assert.equal(l.params.reason_params.why_code, 'expr.eval', JSON.stringify(l.params));
+  const sqlite = l.params.reason_params.why;
+  for (const lang of ['de', 'fr']) {
+    const text = messageText(translator(lang), l, lang);
+    assert.match(text, new RegExp(`SQLite .*${sqlite}`), text);
+  }
+});
