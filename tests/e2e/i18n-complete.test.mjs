@@ -1,7 +1,8 @@
 // Browser test that German and French are complete to the last word the console shows: with the
 // console in German and then French, it walks a run whose log holds rejected rows of many kinds
 // (date, time, number, field count, missing queue), a failed run, a failing connection test,
-// the audit log with its date and time filters, and the Results page with its chart. No text
+// the audit log with its date and time filters, the Results page with its chart and the live
+// board with its durations. No text
 // on those pages may be an English text of the console's dictionary (or fit an English
 // template) that the language words differently, and none may hold the daemon's English text of
 // a run-log line or reason that carries a code. Real daemon, real files, Debian's headless
@@ -214,6 +215,28 @@ before(async () => {
   assert.equal(t.status, 201, t.text);
   target = t.body;
 
+  // agent states for the live board: one agent talking for minutes, one unknown id logged out
+  const agentFolder = path.join(folder, 'agents');
+  await fsp.mkdir(agentFolder);
+  const stamp = (s) => new Date(Date.now() + s * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  await fsp.writeFile(path.join(agentFolder, 'states.csv'),
+    `Agent;Time;State\nA1;${stamp(-900)};TALK\nA2;${stamp(-3600)};READY\nA2;${stamp(-600)};LOGOUT\n`);
+  const as = await api.post('/api/v1/sources', {
+    name: 'Agentenquelle', kind: 'csv', product: 'agent_states', time_zone: 'UTC',
+    settings: {
+      csv: { folder: agentFolder, separator: ';', date_order: 'ymd' },
+      columns: { agent: 'Agent', start: 'Time', activity: 'State' },
+      agent_states: { span: 'start_only', logout_activities: ['LOGOUT'] },
+    },
+  });
+  assert.equal(as.status, 201, as.text);
+  assert.equal((await api.post('/api/v1/agents', { identifier: 'anna@example.com', name: 'Anna',
+    external_ids: [{ source_id: as.body.id, ext_agent: 'A1' }] })).status, 201);
+  const today = new Date().toISOString().slice(0, 10);
+  const ar = await api.post('/api/v1/runs', { source_id: as.body.id, from: today, to: today });
+  assert.equal(ar.status, 202, ar.text);
+  assert.equal((await waitRun(ar.body.id)).state, 'done');
+
   ({ context, page, profileDir } = await launchBrowser(daemon, { timezoneId: 'Europe/Berlin', pageErrors, cspViolations }));
   await page.goto(`${daemon.url}/#/login`);
   await page.fill('#login-username', ADMIN.name);
@@ -293,6 +316,13 @@ for (const lang of ['de', 'fr']) {
     const text = await noEnglish(lang, 'Results');
     assert.ok(text.includes(shown), `the results name the day as ${shown}`);
     assert.ok(!text.includes(DAY) || /\+01:00/.test(text), 'no ISO day outside the local times');
+
+    await gotoPage('live', 'live-page');
+    await page.locator('[data-testid="live-row"][data-status="logged_out"]').waitFor();
+    const live = await noEnglish(lang, 'Live board');
+    assert.ok(live.includes(t('live.builtin.logged_out')), 'the built-in activity in the language');
+    assert.match(norm(await page.locator('[data-testid="live-row"] [data-testid="live-duration"]').first().innerText()),
+      lang === 'de' ? /^\d+ Min\. \d\d Sek\.$/ : /^\d+ min \d\d s$/);
   });
 }
 

@@ -118,6 +118,43 @@ export async function request(method, path, options = {}) {
   throw error;
 }
 
+/**
+ * A conditional GET for polling: sends If-None-Match when etag is given. Resolves with
+ * {changed: false} on 304, else {changed: true, data, etag}; both with serverTime, the
+ * answer's Date header in milliseconds (NaN when missing), for durations on the daemon's clock.
+ * Rejects like request().
+ */
+export async function getTagged(path, etag) {
+  const headers = { Accept: 'application/json' };
+  if (etag) {
+    headers['If-None-Match'] = etag;
+  }
+  let response;
+  try {
+    response = await fetch(buildUrl(path), { method: 'GET', headers, credentials: 'same-origin', cache: 'no-store' });
+  } catch (err) {
+    throw new ApiError(0, 'network', err && err.message ? err.message : 'network error', '');
+  }
+  const serverTime = Date.parse(response.headers.get('Date') || '');
+  if (response.status === 304) {
+    return { changed: false, etag, serverTime };
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  if (response.ok) {
+    return { changed: true, data, etag: response.headers.get('ETag'), serverTime };
+  }
+  const envelope = data && data.error ? data.error : {};
+  if (response.status === 401 && onUnauthorized) {
+    onUnauthorized();
+  }
+  throw new ApiError(response.status, envelope.code || '', envelope.message || response.statusText, envelope.hint || '');
+}
+
 export const api = {
   get: (path, query, options = {}) => request('GET', path, { ...options, query }),
   post: (path, body, options = {}) => request('POST', path, { ...options, body }),

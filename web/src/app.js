@@ -23,6 +23,7 @@ import {HealthBanner} from './pages/health.js';
 import { XlinkPage } from './pages/xlink.js';
 import { ActivitiesPage } from './pages/activities.js';
 import { AgentsPage } from './pages/agents.js';
+import { LivePage } from './pages/live.js';
 import { TimelinePage } from './pages/timeline.js';
 import { HomePage } from './pages/home.js';
 import { AlertsPage } from './pages/alerts.js';
@@ -42,6 +43,7 @@ const PAGES = {
   xlink: { component: XlinkPage, admin: false, label: 'nav.xlink' },
   activities: { component: ActivitiesPage, admin: false, label: 'nav.activities' },
   agents: { component: AgentsPage, admin: false, label: 'nav.agents' },
+  live: { component: LivePage, admin: false, label: 'nav.live' },
   timeline: { component: TimelinePage, admin: false, label: 'nav.timeline' },
   users: { component: UsersPage, admin: true, label: 'nav.users' },
   tokens: { component: TokensPage, admin: true, label: 'nav.tokens' },
