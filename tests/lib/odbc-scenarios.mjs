@@ -1,0 +1,278 @@
+// ODBC import scenarios that every database engine must pass with the same results: the test
+// file of an engine (agent-states-odbc.test.mjs: PostgreSQL through psqlODBC,
+// odbc-mariadb.test.mjs: MariaDB through odbc-mariadb) starts its server once (tests/lib/sqldb.mjs)
+// and calls defineOdbcScenarios(start). The expectations live here only.
+//
+// Agent states with the preset table layouts of tests/fixtures/odbc: Avaya CMS agent trace
+// (start + duration, across the spring DST gap), Cisco UCCE Agent_Event_Detail and Asterisk
+// queue_log (start only, with logout codes), Cisco UCCX AgentStateDetail (start only, times in
+// UTC) and Genesys CIC AgentActivityLog (start + end). Contact statistics: the interval presets
+// of Avaya CMS hsplit (an interval start computed with ODBC escapes, 30 minutes, DST day) and
+// Cisco UCCE Call_Type_Interval (names from a join, 15 minutes), and SQL of one's own over
+// integer, decimal, floating-point, NULL and timestamp columns. ODBC runs replace the staged
+// days of their period.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { assertStatus, show, sleep, startWithAdmin } from './api.mjs';
+import { loadFixtures } from './sqldb.mjs';
+
+const DAY = '2024-03-31';
+
+const FIXTURES = ['asterisk_queue_log.sql', 'asterisk_queue_log_agents.sql', 'avaya_cms_agent_trace.sql',
+  'cisco_ucce_agent_event_detail.sql', 'cisco_uccx_agent_state_detail.sql', 'genesys_cic_agent_activity.sql',
+  'avaya_cms_hsplit.sql', 'cisco_ucce_call_type_interval.sql'];
+
+// SQL of one's own over the usual column types; the same text on every engine.
+const OWN_TABLE = `CREATE TABLE own_interval (
+    split VARCHAR(20) NOT NULL,
+    split_name VARCHAR(40),
+    starts TIMESTAMP NULL,
+    offered INTEGER,
+    handled SMALLINT,
+    talk DECIMAL(10,2),
+    ratio DOUBLE PRECISION
+);
+INSERT INTO own_interval VALUES
+    ('007', 'Billing', '2024-03-30 23:45:00', 99, 99, 1.50, 0.5),
+    ('007', 'Billing', '2024-03-31 00:00:00', 3, 2, 120.25, 0.75),
+    ('007', 'Billing', '2024-03-31 01:45:00', 5, 5, 300.00, 1),
+    ('007', NULL, '2024-03-31 03:00:00', 7, NULL, NULL, 0.125),
+    ('7', 'Billing 7', '2024-03-31 03:00:00', 1, 1, 10.5, NULL),
+    ('007', 'Billing', '2024-03-31 23:45:00', 2, 2, 0.75, 0.25),
+    ('007', 'Billing', '2024-04-01 00:00:00', 50, 50, 1, 1);
+`;
+const OWN_SQL = 'SELECT split, split_name, starts, offered, handled, talk, ratio FROM own_interval\n'
+  + ' WHERE starts >= :period_start AND starts < :period_end ORDER BY starts, split';
+
+/** Registers the scenarios; start() resolves with a server of tests/lib/sqldb.mjs. */
+export function defineOdbcScenarios(start) {
+  let db;
+  let d;
+  let admin;
+  const sources = {};
+
+  async function run(sourceId) {
+    const c = await admin.post('/api/v1/runs', { source_id: sourceId, from: DAY, to: DAY });
+    assertStatus(c, 202);
+    for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
+      const r = await admin.get(`/api/v1/runs/${c.body.id}`);
+      if (['done', 'failed', 'cancelled'].includes(r.body.state)) {
+        const log = await admin.get(`/api/v1/runs/${c.body.id}/log?limit=500`);
+        return { ...r.body, ...r.body.counts, log: log.body.items.map((x) => x.message) };
+      }
+      await sleep(100);
+    }
+    throw new Error('run did not finish');
+  }
+
+  async function spans(agent) {
+    const r = await admin.get(`/api/v1/agent-states?agent=${encodeURIComponent(agent)}&from=${DAY}&to=${DAY}`);
+    assertStatus(r, 200);
+    const dd = r.body.days.find((x) => x.day === DAY);
+    return dd ? dd.spans.map((s) => `${s.local_start.slice(11, 19)}-${s.local_end ? s.local_end.slice(11, 19) : 'open'} ${s.activity}`) : [];
+  }
+
+  async function source(name, product, settings, extra = {}) {
+    const r = await admin.post('/api/v1/sources', {
+      name, kind: 'odbc', product, password: db.password, time_zone: 'Europe/Berlin', ...extra,
+      settings: { odbc: { connection_string: db.connectionString, user: db.user, ...settings } },
+    });
+    assertStatus(r, 201);
+    return r.body;
+  }
+
+  // Maps each [external queue, metric] of src into its own WFM queue (of the source's interval)
+  // and returns the results of the day as 'HH:MM=value' per input. A metric is named by the
+  // result column's name as the SQL writes it; the engine reports it (db.columnName).
+  async function results(src, inputs) {
+    const out = {};
+    for (const [extQueue, metric] of inputs) {
+      const ident = `${src.name}-${extQueue}-${metric}`.replace(/[^A-Za-z0-9_-]/g, '_');
+      const q = await admin.post('/api/v1/queues', {
+        identifier: ident, name: ident, time_zone: 'Europe/Berlin', interval_minutes: src.interval_minutes,
+      });
+      assertStatus(q, 201);
+      assertStatus(await admin.post('/api/v1/mappings', {
+        queue_id: q.body.id, value_type: 'offered', override: true,
+        inputs: [{ source_id: src.id, ext_queue: extQueue, metric: db.columnName(metric) }],
+      }), 201);
+      const r = await admin.get(`/api/v1/results?queue=${ident}&from=${DAY}&to=${DAY}`);
+      assertStatus(r, 200);
+      out[`${extQueue} ${metric}`] = r.body.items.map((x) => `${x.local.slice(11, 16)}=${x.value}`).join(' ');
+    }
+    return out;
+  }
+
+  before(async () => {
+    db = await start();
+    loadFixtures(db, FIXTURES);
+    db.exec(OWN_TABLE);
+    ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
+    for (const a of ['talk', 'break', 'lunch']) {
+      assertStatus(await admin.post('/api/v1/activities', { identifier: a, name: a }), 201);
+    }
+    for (const preset of ['avaya_cms_agent_trace', 'cisco_ucce_agent_event_detail', 'asterisk_queue_log_agents',
+      'cisco_uccx_agent_state_detail', 'genesys_cic_agent_activity']) {
+      sources[preset] = await source(preset, 'agent_states', { preset },
+        preset === 'cisco_uccx_agent_state_detail' ? { time_zone: 'UTC' } : {});
+    }
+    sources.avaya_cms_hsplit = await source('hsplit', 'contacts', { preset: 'avaya_cms_hsplit' }, { interval_minutes: 30 });
+    sources.cisco_ucce_call_type_interval = await source('cti', 'contacts', { preset: 'cisco_ucce_call_type_interval' });
+    sources.own = await source('own', 'contacts', { sql: OWN_SQL });
+  });
+
+  after(async () => {
+    if (d) {
+      // a clean exit: under the sanitizer build a memory error or leak would make it fail
+      const code = await d.stop();
+      assert.equal(code, 0, `the daemon exited with ${code}:\n${d.stderr().slice(-4000)}`);
+    }
+    if (db) {
+      db.stop();
+    }
+  });
+
+  test('presets are listed with their span form and logout codes; the source takes them', async () => {
+    const r = await admin.get('/api/v1/source-presets');
+    const ucce = r.body.items.find((p) => p.id === 'cisco_ucce_agent_event_detail');
+    assert.equal(ucce.product, 'agent_states');
+    assert.equal(ucce.span, 'start_only');
+    assert.deepEqual(ucce.logout_activities, ['LOGOUT']);
+    assert.deepEqual(sources.asterisk_queue_log_agents.settings.agent_states,
+      { span: 'start_only', logout_activities: ['REMOVEMEMBER'], min_duration_s: 0, split_at_midnight: true });
+    assert.equal(sources.avaya_cms_agent_trace.settings.agent_states.span, 'start_duration');
+    const wrong = await admin.post('/api/v1/sources', {
+      name: 'wrong', kind: 'odbc', product: 'agent_states', time_zone: 'UTC',
+      settings: { odbc: { dsn: 'x', preset: 'avaya_cms_hsplit' } },
+    });
+    assert.equal(wrong.status, 422, show(wrong));
+  });
+
+  test('Avaya CMS agent trace: start + duration across the DST gap, login ids with leading zeros', async () => {
+    const src = sources.avaya_cms_agent_trace;
+    const r = await run(src.id);
+    assert.equal(r.state, 'done', r.log.join('\n'));
+    assert.equal(r.rows_staged, 5);
+    assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: '0815;anna@example.com\n00815;otto@example.com' }), 200);
+    await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'AUX7', activity: 'break' });
+    await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'ACD', activity: 'talk' });
+    assert.deepEqual(await spans('anna@example.com'), [
+      '01:30:00-04:00:00 present', // 90 minutes of real time: the clocks skip 02:00-03:00
+      '04:00:00-08:00:00 logged_out',
+      '08:00:00-08:30:00 present',
+      '08:30:00-08:34:05 talk',
+      '08:34:05-08:44:05 break',
+    ]);
+    assert.deepEqual(await spans('otto@example.com'), ['09:00:00-09:00:30 present']);
+  });
+
+  test('Cisco UCCE Agent_Event_Detail: start only, reason names, LOGOUT closes the session', async () => {
+    const src = sources.cisco_ucce_agent_event_detail;
+    const r = await run(src.id);
+    assert.equal(r.state, 'done', r.log.join('\n'));
+    const codes = await admin.get(`/api/v1/activity-codes?source=${src.id}`);
+    assert.deepEqual(codes.body.items.map((c) => [c.code, c.name, c.count]),
+      [['LOGIN', null, 2], ['LOGOUT', null, 1], ['NR3', 'Lunch', 1], ['NR7', 'Meeting', 1]]);
+    const unknown = await admin.get(`/api/v1/unknown-agents?source=${src.id}`);
+    assert.deepEqual(unknown.body.items.map((x) => x.ext_agent), ['0042', '42']);
+    await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'NR3', activity: 'lunch' });
+    assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: '0042;anna@example.com' }), 200);
+    // anna has ids in two sources: both show in her day
+    assert.deepEqual(await spans('anna@example.com'), [
+      '01:30:00-04:00:00 present', '04:00:00-07:59:00 logged_out', '07:59:00-08:30:00 present',
+      '08:30:00-08:34:05 talk', '08:34:05-08:44:05 break', '08:44:05-10:00:00 present',
+      '10:00:00-10:45:00 lunch', '10:45:00-16:00:00 present',
+    ]);
+  });
+
+  test('Asterisk queue_log: membership and pauses; a re-run replaces the day and changes nothing', async () => {
+    const src = sources.asterisk_queue_log_agents;
+    const r = await run(src.id);
+    assert.equal(r.state, 'done', r.log.join('\n'));
+    await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'PAUSE:lunch', activity: 'lunch' });
+    await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'PAUSE', activity: 'break' });
+    assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: 'PJSIP/301;pat@example.com\nPJSIP/202;kim@example.com' }), 200);
+    const want = ['08:00:00-12:00:00 present', '12:00:00-12:30:00 lunch', '12:30:00-13:00:00 present', '13:00:00-17:00:00 break'];
+    assert.deepEqual(await spans('pat@example.com'), want);
+    assert.deepEqual(await spans('kim@example.com'), ['00:30:00-open present']);
+    const again = await run(src.id);
+    assert.equal(again.state, 'done');
+    assert.ok(again.log.some((l) => /0 agent days changed/.test(l)), again.log.join('\n'));
+    assert.deepEqual(await spans('pat@example.com'), want);
+  });
+
+  test('Cisco UCCX AgentStateDetail: work modes and not-ready reasons, LOGOUT closes the day', async () => {
+    const src = sources.cisco_uccx_agent_state_detail;
+    assert.equal(src.settings.agent_states.span, 'start_only');
+    assert.deepEqual(src.settings.agent_states.logout_activities, ['LOGOUT']);
+    const r = await run(src.id);
+    assert.equal(r.state, 'done', r.log.join('\n'));
+    assert.equal(r.rows_staged, 8);
+    const codes = await admin.get(`/api/v1/activity-codes?source=${src.id}`);
+    assert.deepEqual(codes.body.items.map((c) => c.code).sort(),
+      ['LOGIN', 'LOGOUT', 'NR101', 'NR32760', 'READY', 'TALKING', 'WORK']);
+    await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'TALKING', activity: 'talk' });
+    await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'NR101', activity: 'break' });
+    assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: 'asmith;uma@example.com' }), 200);
+    // LOGIN, READY and WORK are unmapped (present); LOGOUT ends the day at 16:00
+    assert.deepEqual(await spans('uma@example.com'), [
+      '07:58:00-08:00:50 present', '08:00:50-08:05:15 talk', '08:05:15-12:00:00 present', '12:00:00-16:00:00 break',
+    ]);
+  });
+
+  test('Genesys CIC AgentActivityLog: statuses from start to end, logged-out rows not read', async () => {
+    const src = sources.genesys_cic_agent_activity;
+    assert.equal(src.settings.agent_states.span, 'start_end');
+    const r = await run(src.id);
+    assert.equal(r.state, 'done', r.log.join('\n'));
+    const codes = await admin.get(`/api/v1/activity-codes?source=${src.id}`);
+    assert.deepEqual(codes.body.items.map((c) => c.code).sort(), ['At Lunch', 'Available', 'Do Not Disturb']);
+    await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'At Lunch', activity: 'lunch' });
+    assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: 'jdoe;jo@example.com\nmsmith;mo@example.com' }), 200);
+    const jo = await spans('jo@example.com');
+    assert.ok(jo.includes('08:00:00-10:00:00 present'), jo.join('\n'));
+    assert.ok(jo.includes('10:00:00-10:45:00 lunch'), jo.join('\n'));
+    assert.ok(jo.includes('10:45:00-17:00:00 present'), jo.join('\n'));
+    assert.deepEqual(await spans('mo@example.com'), ['09:00:00-open present']);
+  });
+
+  test('Avaya CMS hsplit: half-hour intervals from row_date and starttime across the DST gap', async () => {
+    const src = sources.avaya_cms_hsplit;
+    const r = await run(src.id);
+    assert.equal(r.state, 'done', r.log.join('\n'));
+    assert.equal(r.rows_staged, 6);
+    assert.deepEqual(await results(src, [['1', 'callsoffered'], ['2', 'acdtime'], ['1', 'abntime']]), {
+      '1 callsoffered': '00:00=4 01:30=2 03:00=3 08:30=31',
+      '2 acdtime': '08:30=9100 23:30=95',
+      '1 abntime': '00:00=0 01:30=33 08:30=12', // NULL is no value
+    });
+  });
+
+  test('Cisco UCCE Call_Type_Interval: quarter hours, names from Call_Type', async () => {
+    const src = sources.cisco_ucce_call_type_interval;
+    const r = await run(src.id);
+    assert.equal(r.state, 'done', r.log.join('\n'));
+    assert.equal(r.rows_staged, 5);
+    const names = await admin.get(`/api/v1/unmapped-queues?source=${src.id}`);
+    assertStatus(names, 200);
+    assert.deepEqual(await results(src, [['5001', 'CallsOffered'], ['5002', 'HandleTime']]), {
+      '5001 CallsOffered': '00:00=4 03:00=3',
+      '5002 HandleTime': '01:45=310 03:00=0',
+    });
+  });
+
+  test('SQL of its own: integers, decimals, floating point, NULLs and timestamps of the period only', async () => {
+    const src = sources.own;
+    const r = await run(src.id);
+    assert.equal(r.state, 'done', r.log.join('\n'));
+    assert.equal(r.rows_read, 5); // the rows of the 30th and of April 1st are not asked for
+    assert.deepEqual(await results(src, [['007', 'offered'], ['007', 'talk'], ['007', 'ratio'], ['007', 'handled'], ['7', 'talk']]), {
+      '007 offered': '00:00=3 01:45=5 03:00=7 23:45=2',
+      '007 talk': '00:00=120.25 01:45=300 23:45=0.75',
+      '007 ratio': '00:00=0.75 01:45=1 03:00=0.125 23:45=0.25',
+      '007 handled': '00:00=2 01:45=5 23:45=2',
+      '7 talk': '03:00=10.5', // 7 and 007 are two queues
+    });
+  });
+}
