@@ -31,6 +31,39 @@ void odbc_set_err(char *err, size_t errsz, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Some drivers answer an ODBC 3 application with ODBC 2 SQLSTATEs (MariaDB Connector/ODBC:
+ * S1000 for its client errors, 37000 for a refused database) and put a refused or lost
+ * connection under the general S1000/HY000 with the client library's error number (2002,
+ * 2003, 2005: cannot connect; 2006, 2013: connection lost), while psqlODBC reports a refused
+ * password as 08001. st is rewritten to the ODBC 3 state, such connection errors to 08001 /
+ * 08S01 and the refused password to 28000, so that one classification (odbc_classify, the run
+ * log's message codes) serves every driver. */
+static void odbc_state_normalize(char st[6], SQLINTEGER native, const char *text)
+{
+    static const char *const v2[][2] = {{"S1000", "HY000"}, {"S1001", "HY001"}, {"S1008", "HY008"},
+                                        {"S1009", "HY009"}, {"S1010", "HY010"}, {"S1090", "HY090"},
+                                        {"S1T00", "HYT00"}, {"37000", "42000"}, {"S0001", "42S01"},
+                                        {"S0002", "42S02"}, {"S0012", "42S12"}, {"S0022", "42S22"},
+                                        {"22005", "22018"}};
+    for (size_t i = 0; i < sizeof(v2) / sizeof(v2[0]); i++) {
+        if (strcmp(st, v2[i][0]) == 0) {
+            memcpy(st, v2[i][1], 6);
+            break;
+        }
+    }
+    /* psqlODBC reports a refused password as a failed connection (08001) */
+    if (strncmp(st, "08", 2) == 0 && odbc_ascii_contains(text, "password authentication failed")) {
+        memcpy(st, "28000", 6);
+    }
+    if (strcmp(st, "HY000") == 0 && odbc_ascii_contains(text, "server")) {
+        if (native == 2002 || native == 2003 || native == 2005) {
+            memcpy(st, "08001", 6);
+        } else if (native == 2006 || native == 2013) {
+            memcpy(st, "08S01", 6);
+        }
+    }
+}
+
 void odbc_diag(SQLSMALLINT type, SQLHANDLE h, const struct odbc_secrets *sec, char *msg,
                size_t msgsz, char state[6])
 {
@@ -64,6 +97,7 @@ void odbc_diag(SQLSMALLINT type, SQLHANDLE h, const struct odbc_secrets *sec, ch
         while (n > 0 && text[n - 1] == ' ') {
             text[--n] = '\0';
         }
+        odbc_state_normalize((char *)st, native, (const char *)text);
         if (rec == 1) {
             memcpy(state, st, 6);
             state[5] = '\0';

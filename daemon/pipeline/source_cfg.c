@@ -284,7 +284,8 @@ static int names_library(const char *v)
 int source_cfg_check_driver(const struct source_cfg *cfg, char *err, size_t errsz)
 {
     const char *cs = cfg->connection_string;
-    static const char *const loads[] = {"LoadExt", "TranslationDLL", "TranslateDLL", NULL};
+    static const char *const loads[] = {"LoadExt", "TranslationDLL", "TranslateDLL", "PLUGIN_DIR",
+                                        NULL};
     char v[512] = "", names[1024] = "", why[1800];
     if (cfg->kind != SOURCE_ODBC) {
         return ACDL_OK;

@@ -129,11 +129,11 @@ int source_cfg_check_paths(const struct source_cfg *cfg, char *err, size_t errsz
 
 /* For an ODBC source: Driver= of the connection string must name a driver registered with the
  * ODBC driver manager (odbcinst.ini; the registry on Windows), not a library file (a path, or a
- * name ending in .so, .dll or .dylib), and LoadExt=, TranslationDLL= and TranslateDLL= (they
- * load libraries into the daemon) are refused. A DSN's own driver is the definition of the
- * machine's administrator and is not checked. Returns 0 or ACDL_EINVAL with err naming
- * "odbc.connection_string (Driver=)" and the registered drivers. Part of
- * source_cfg_check_paths(). */
+ * name ending in .so, .dll or .dylib), and LoadExt=, PLUGIN_DIR= (MariaDB's authentication
+ * plugins), TranslationDLL= and TranslateDLL= (they load libraries into the daemon) are refused. A
+ * DSN's own driver is the definition of the machine's administrator and is not checked. Returns 0
+ * or ACDL_EINVAL with err naming "odbc.connection_string (Driver=)" and the registered drivers.
+ * Part of source_cfg_check_paths(). */
 int source_cfg_check_driver(const struct source_cfg *cfg, char *err, size_t errsz);
 
 /* What the contact layout's answered column says in s (n bytes): 1 answered, 0 not answered,

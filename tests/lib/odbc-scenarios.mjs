@@ -121,6 +121,7 @@ export function defineOdbcScenarios(start) {
     sources.cisco_ucce_call_type_interval = await source('cti', 'contacts', { preset: 'cisco_ucce_call_type_interval' });
     sources.own = await source('own', 'contacts', { sql: OWN_SQL });
   });
+  defineOdbcErrorScenario(() => ({ admin, db }));
 
   after(async () => {
     if (d) {
@@ -274,5 +275,56 @@ export function defineOdbcScenarios(start) {
       '007 handled': '00:00=2 01:45=5 23:45=2',
       '7 talk': '03:00=10.5', // 7 and 007 are two queues
     });
+  });
+}
+
+/**
+ * Registers the connection-error scenario: a refused port, a wrong password and a database the
+ * user may not use fail the run with the message code of their SQLSTATE's class, whatever
+ * SQLSTATE form the driver uses; PLUGIN_DIR= (a driver loading libraries) is refused when saved.
+ * get() gives the daemon session and the server of defineOdbcScenarios.
+ */
+function defineOdbcErrorScenario(get) {
+  test('connection errors: refused port, wrong password, forbidden database; PLUGIN_DIR= refused', async () => {
+    const { admin, db } = get();
+    const base = db.connectionString.replace(/;Port=\d+/, '');
+    const cases = [
+      [`${base};Port=1`, db.password, 'odbc.connection'],
+      [db.connectionString, 'wrong-password', 'odbc.auth'],
+      [db.connectionString.replace(/Database=\w+/, 'Database=nosuchdb'), db.password, null],
+    ];
+    for (const [cs, password, code] of cases) {
+      const s = await admin.post('/api/v1/sources', {
+        name: `err ${Math.random()}`, kind: 'odbc', time_zone: 'UTC', password,
+        settings: { odbc: { connection_string: cs, user: db.user, sql: OWN_SQL } },
+      });
+      assertStatus(s, 201);
+      const c = await admin.post('/api/v1/runs', { source_id: s.body.id, from: DAY, to: DAY });
+      assertStatus(c, 202);
+      let r;
+      for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
+        r = await admin.get(`/api/v1/runs/${c.body.id}`);
+        if (['done', 'failed', 'cancelled'].includes(r.body.state)) {
+          break;
+        }
+        await sleep(100);
+      }
+      assert.equal(r.body.state, 'failed', show(r));
+      const log = await admin.get(`/api/v1/runs/${c.body.id}/log?limit=500`);
+      const failed = log.body.items.find((x) => x.code === 'run.connect_failed');
+      assert.ok(failed, JSON.stringify(log.body.items));
+      // no password in the log, in any form
+      assert.ok(!JSON.stringify(log.body).includes(db.password), JSON.stringify(log.body.items));
+      // (a database that does not exist or is not the user's: psqlODBC says 08001, MariaDB 42000)
+      if (code) {
+        assert.equal(failed.params.detail_code, code, JSON.stringify(failed));
+      }
+    }
+    const plugin = await admin.post('/api/v1/sources', {
+      name: 'plugins', kind: 'odbc', time_zone: 'UTC',
+      settings: { odbc: { connection_string: `${db.connectionString};PLUGIN_DIR=/tmp`, sql: OWN_SQL } },
+    });
+    assert.equal(plugin.status, 422, show(plugin));
+    assert.match(plugin.body.error.message, /PLUGIN_DIR= loads a library/, show(plugin));
   });
 }
