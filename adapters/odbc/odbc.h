@@ -8,7 +8,9 @@
  * Rows come back through a block cursor (SQL_ATTR_ROW_ARRAY_SIZE rows per SQLFetchScroll,
  * column-wise binding, every column as SQL_C_CHAR text in a bounded buffer), and are handed out
  * one by one as text fields (pointer, length, NULL flag) with a row number: the same shape the
- * CSV reader gives, so one pipeline consumes both. A value longer than its column buffer is an
+ * CSV reader gives, so one pipeline consumes both. With read-ahead a thread of the query's own
+ * fetches the next blocks while the caller works on the rows of the current one (the driver's
+ * calls then run on that thread, never on two at once). A value longer than its column buffer is an
  * error for that row and column, never silently cut. Text is what the driver makes of a value
  * (psqlODBC: "2024-03-31 03:00:00", "2.50", upper-case GUIDs; UTF-8 kept as it is).
  *
@@ -155,6 +157,9 @@ struct odbc_query_opts {
                              under max_buffer_bytes; at most 100000 */
     size_t field_max;     /* longest value in bytes; 0: 255 (a 256-byte buffer); at most 1 MiB */
     size_t max_buffer_bytes; /* all column buffers together; 0: 32 MiB */
+    unsigned read_ahead;     /* 0: each block is fetched inside odbc_query_next(); 1..8: a
+                                thread of the query fetches up to this many blocks ahead while
+                                the caller works on the rows (one more set of buffers each) */
 };
 
 /* One column of the result. */

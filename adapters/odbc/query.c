@@ -10,7 +10,14 @@
  * the server's text into its time structure either way, and its text for SQL_C_CHAR is made
  * from that structure with snprintf per value; we write the same text ("YYYY-MM-DD HH:MM:SS",
  * fractions only when not zero) with a few digit stores, and once per distinct value (the rows
- * of an interval share their start). */
+ * of an interval share their start).
+ *
+ * Read-ahead (odbc_query_opts.read_ahead > 0): a thread of the query's own fetches the blocks
+ * into a ring of read_ahead + 1 sets of buffers (the columns are bound again to the set to fill
+ * before each SQLFetchScroll) while the caller works on the rows of the block it holds. So the
+ * driver's work (and its waits for the server's next FETCH) runs beside the caller's. The
+ * caller never calls the driver while the thread lives; the thread ends after the last block,
+ * after a failed fetch, or when the query is closed (after the fetch under way, if any). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +33,20 @@
 #define MAX_FIELD (1024u * 1024u)
 #define DEFAULT_BUFFER_BYTES (32u * 1024u * 1024u)
 #define MAX_COLUMNS 1024
+#define MAX_READ_AHEAD 8u
+#define INT_TEXT_MAX 24u /* "-9223372036854775808" and its NUL fit */
+
+/* One set of column buffers and what the fetch into it gave. */
+struct odbc_block {
+    char **data;  /* per column: rowset x width bytes */
+    SQLLEN **ind; /* per column: rowset indicators */
+    /* per column: rowset timestamps when bound as such, or NULL */
+    SQL_TIMESTAMP_STRUCT **tsv;
+    SQLUSMALLINT *status; /* rowset row states */
+    SQLULEN fetched;      /* rows in the block */
+    int rc;               /* of the fetch: 1 rows, 0 end, or an ACDL_E* code (msg) */
+    char msg[512];
+};
 
 struct odbc_query {
     struct odbc_conn *conn;
@@ -37,10 +58,24 @@ struct odbc_query {
 
     size_t ncols;
     struct odbc_column *cols;
-    char **data;        /* per column: rowset x width bytes */
-    SQLLEN **ind;       /* per column: rowset indicators */
-    /* per column: rowset timestamps when bound as such, or NULL */
-    SQL_TIMESTAMP_STRUCT **tsv;
+    SQLSMALLINT *ctype; /* per column: SQL_C_CHAR or SQL_C_TYPE_TIMESTAMP */
+    size_t *cwidth;     /* per column: bytes of a value's text buffer (width, or less where the
+                           type bounds the text) */
+    struct odbc_block *blk;
+    unsigned nblk;          /* 1, or read_ahead + 1 */
+    unsigned bound;         /* the block the columns are bound to */
+    SQLUSMALLINT *fstatus;  /* bound row states (copied into the block fetched) */
+    SQLULEN ffetched;       /* bound rows-fetched count */
+    struct odbc_block *cur; /* the block whose rows are handed out, or NULL */
+    /* read-ahead: the thread fills blocks fill, fill+1, ... (mod nblk) while ready + held <
+     * nblk; the caller takes them in the same order */
+    pthread_t thread;
+    int thread_on;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned fill, take, ready, held;
+    int stop;     /* close: the thread ends before its next fetch */
+    int finished; /* the thread published its last block */
     /* the last timestamp written as text, and its text */
     SQL_TIMESTAMP_STRUCT ts_last;
     char ts_last_text[32];
@@ -50,9 +85,7 @@ struct odbc_query {
     size_t width;       /* field_max + 1 */
     size_t field_max;
     SQLULEN rowset;
-    SQLUSMALLINT *status;
-    SQLULEN fetched;    /* rows in the current block */
-    SQLULEN pos;        /* next row of the block to hand out */
+    SQLULEN pos;        /* next row of the current block to hand out */
     uint64_t rownum;    /* rows handed out (or reported) so far */
     int eof;
     int fatal;          /* sticky error code after a failed fetch */
@@ -137,36 +170,52 @@ static int stmt_error(struct odbc_query *q, const char *what, char *err, size_t 
     return odbc_classify(state, msg, cancelled);
 }
 
-static void free_buffers(struct odbc_query *q)
+static void free_block(struct odbc_block *b, size_t ncols)
 {
     size_t i;
-    if (q->data) {
-        for (i = 0; i < q->ncols; i++) {
-            free(q->data[i]);
-        }
+    for (i = 0; i < ncols; i++) {
+        free(b->data ? b->data[i] : NULL);
+        free(b->ind ? b->ind[i] : NULL);
+        free(b->tsv ? b->tsv[i] : NULL);
     }
-    if (q->ind) {
-        for (i = 0; i < q->ncols; i++) {
-            free(q->ind[i]);
-        }
+    free(b->data);
+    free(b->ind);
+    free(b->tsv);
+    free(b->status);
+}
+
+static void free_buffers(struct odbc_query *q)
+{
+    unsigned k;
+    for (k = 0; q->blk && k < q->nblk; k++) {
+        free_block(&q->blk[k], q->ncols);
     }
-    if (q->tsv) {
-        for (i = 0; i < q->ncols; i++) {
-            free(q->tsv[i]);
-        }
-    }
-    free(q->data);
-    free(q->ind);
-    free(q->tsv);
+    free(q->blk);
+    free(q->ctype);
+    free(q->cwidth);
     free(q->cols);
     free(q->fields);
-    free(q->status);
-    q->data = NULL;
-    q->ind = NULL;
-    q->tsv = NULL;
+    free(q->fstatus);
+    q->blk = NULL;
+    q->ctype = NULL;
+    q->cwidth = NULL;
     q->cols = NULL;
     q->fields = NULL;
-    q->status = NULL;
+    q->fstatus = NULL;
+}
+
+/* Ends the read-ahead thread: after the fetch under way, if any. */
+static void stop_thread(struct odbc_query *q)
+{
+    if (!q->thread_on) {
+        return;
+    }
+    pthread_mutex_lock(&q->mu);
+    q->stop = 1;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    pthread_join(q->thread, NULL);
+    q->thread_on = 0;
 }
 
 void odbc_query_close(struct odbc_query *q)
@@ -174,6 +223,7 @@ void odbc_query_close(struct odbc_query *q)
     if (!q) {
         return;
     }
+    stop_thread(q);
     if (q->stmt) {
         pthread_mutex_lock(&q->conn->mu);
         q->conn->active = NULL;
@@ -184,6 +234,8 @@ void odbc_query_close(struct odbc_query *q)
     q->conn->busy = 0;
     free_buffers(q);
     odbc_sql_free(&q->sql);
+    pthread_cond_destroy(&q->cv);
+    pthread_mutex_destroy(&q->mu);
     free(q);
 }
 
@@ -226,26 +278,108 @@ static int describe(struct odbc_query *q, char *err, size_t errsz)
     return ACDL_OK;
 }
 
-/* Sets up the block cursor and binds every column as text. */
+/* Binds every column to block k's buffers. */
+static SQLRETURN bind_block(struct odbc_query *q, unsigned k)
+{
+    struct odbc_block *b = &q->blk[k];
+    SQLRETURN r = SQL_SUCCESS;
+    size_t i;
+    for (i = 0; i < q->ncols && SQL_SUCCEEDED(r); i++) {
+        if (b->tsv[i]) {
+            r = SQLBindCol(q->stmt, (SQLUSMALLINT)(i + 1), SQL_C_TYPE_TIMESTAMP, b->tsv[i],
+                           (SQLLEN)sizeof(SQL_TIMESTAMP_STRUCT), b->ind[i]);
+        } else {
+            r = SQLBindCol(q->stmt, (SQLUSMALLINT)(i + 1), SQL_C_CHAR, b->data[i],
+                           (SQLLEN)q->cwidth[i], b->ind[i]);
+        }
+    }
+    if (SQL_SUCCEEDED(r)) {
+        q->bound = k;
+    }
+    return r;
+}
+
+/* The buffers of one block; 0 or ACDL_ENOMEM. */
+static int alloc_block(struct odbc_query *q, struct odbc_block *b)
+{
+    size_t i;
+    b->status = calloc(q->rowset, sizeof(*b->status));
+    b->data = calloc(q->ncols, sizeof(*b->data));
+    b->ind = calloc(q->ncols, sizeof(*b->ind));
+    b->tsv = calloc(q->ncols, sizeof(*b->tsv));
+    if (!b->status || !b->data || !b->ind || !b->tsv) {
+        return ACDL_ENOMEM;
+    }
+    for (i = 0; i < q->ncols; i++) {
+        b->data[i] = malloc(q->rowset * q->cwidth[i]);
+        b->ind[i] = malloc(q->rowset * sizeof(SQLLEN));
+        if (!b->data[i] || !b->ind[i]) {
+            return ACDL_ENOMEM;
+        }
+        if (q->ctype[i] == SQL_C_TYPE_TIMESTAMP &&
+            !(b->tsv[i] = malloc(q->rowset * sizeof(SQL_TIMESTAMP_STRUCT)))) {
+            return ACDL_ENOMEM;
+        }
+    }
+    return ACDL_OK;
+}
+
+/* How column i is bound. psqlODBC: timestamps as SQL_C_TYPE_TIMESTAMP (their text buffer only
+ * holds what ts_text() writes), integers as text in a buffer of the longest integer's text (the
+ * server's types bound them; SQLite's are not, so there every column gets the full width). */
+static void column_binding(struct odbc_query *q, size_t i)
+{
+    int t = q->cols[i].sql_type;
+    int psql = q->conn->kind == ODBC_DRV_PSQL;
+    q->ctype[i] = SQL_C_CHAR;
+    q->cwidth[i] = q->width;
+    if (psql && q->width >= sizeof(q->ts_last_text) &&
+        (t == SQL_TYPE_TIMESTAMP || t == SQL_TIMESTAMP)) {
+        q->ctype[i] = SQL_C_TYPE_TIMESTAMP;
+        q->cwidth[i] = sizeof(q->ts_last_text);
+    } else if (psql && q->width > INT_TEXT_MAX &&
+               (t == SQL_SMALLINT || t == SQL_INTEGER || t == SQL_BIGINT || t == SQL_TINYINT)) {
+        q->cwidth[i] = INT_TEXT_MAX;
+    }
+}
+
+/* Sets up the block cursor, allocates the blocks and binds every column to the first: as
+ * text, or (psqlODBC) timestamps as SQL_C_TYPE_TIMESTAMP. */
 static int bind_columns(struct odbc_query *q, const struct odbc_query_opts *opts, char *err,
                         size_t errsz)
 {
     size_t i, budget, per_row;
     SQLULEN want, got = 0;
     SQLRETURN r;
+    unsigned k, ahead = opts ? opts->read_ahead : 0;
 
     q->field_max = opts && opts->field_max ? opts->field_max : DEFAULT_FIELD_MAX;
     if (q->field_max > MAX_FIELD) {
         odbc_set_err(err, errsz, "field_max is at most %u bytes", MAX_FIELD);
         return ACDL_EINVAL;
     }
+    if (ahead > MAX_READ_AHEAD) {
+        odbc_set_err(err, errsz, "read_ahead is at most %u blocks", MAX_READ_AHEAD);
+        return ACDL_EINVAL;
+    }
+    q->nblk = ahead + 1;
     q->width = q->field_max + 1;
+    q->ctype = calloc(q->ncols, sizeof(*q->ctype));
+    q->cwidth = calloc(q->ncols, sizeof(*q->cwidth));
+    if (!q->ctype || !q->cwidth) {
+        return ACDL_ENOMEM;
+    }
+    per_row = 0;
+    for (i = 0; i < q->ncols; i++) {
+        column_binding(q, i);
+        per_row += q->cwidth[i] + sizeof(SQLLEN);
+    }
+    per_row *= q->nblk;
     budget = opts && opts->max_buffer_bytes ? opts->max_buffer_bytes : DEFAULT_BUFFER_BYTES;
     want = opts && opts->rowset_rows ? opts->rowset_rows : DEFAULT_ROWSET;
     if (want > MAX_ROWSET) {
         want = MAX_ROWSET;
     }
-    per_row = q->ncols * (q->width + sizeof(SQLLEN));
     if (want * per_row > budget) {
         want = budget / per_row;
         if (want < 1) {
@@ -266,38 +400,23 @@ static int bind_columns(struct odbc_query *q, const struct odbc_query_opts *opts
     }
     q->rowset = got;
 
-    q->status = calloc(q->rowset, sizeof(*q->status));
-    q->data = calloc(q->ncols, sizeof(*q->data));
-    q->ind = calloc(q->ncols, sizeof(*q->ind));
+    q->fstatus = calloc(q->rowset, sizeof(*q->fstatus));
     q->fields = calloc(q->ncols, sizeof(*q->fields));
-    q->tsv = calloc(q->ncols, sizeof(*q->tsv));
-    if (!q->status || !q->data || !q->ind || !q->fields || !q->tsv) {
+    q->blk = calloc(q->nblk, sizeof(*q->blk));
+    if (!q->fstatus || !q->fields || !q->blk) {
         return ACDL_ENOMEM;
     }
-    if (!SQL_SUCCEEDED(SQLSetStmtAttr(q->stmt, SQL_ATTR_ROW_STATUS_PTR, q->status, 0)) ||
-        !SQL_SUCCEEDED(SQLSetStmtAttr(q->stmt, SQL_ATTR_ROWS_FETCHED_PTR, &q->fetched, 0))) {
-        return stmt_error(q, "setting up the block cursor", err, errsz);
-    }
-    for (i = 0; i < q->ncols; i++) {
-        q->data[i] = malloc(q->rowset * q->width);
-        q->ind[i] = malloc(q->rowset * sizeof(SQLLEN));
-        if (!q->data[i] || !q->ind[i]) {
+    for (k = 0; k < q->nblk; k++) {
+        if (alloc_block(q, &q->blk[k]) != ACDL_OK) {
             return ACDL_ENOMEM;
         }
-        if (q->conn->kind == ODBC_DRV_PSQL && q->width >= sizeof(q->ts_last_text) &&
-            (q->cols[i].sql_type == SQL_TYPE_TIMESTAMP || q->cols[i].sql_type == SQL_TIMESTAMP)) {
-            if (!(q->tsv[i] = malloc(q->rowset * sizeof(SQL_TIMESTAMP_STRUCT)))) {
-                return ACDL_ENOMEM;
-            }
-            r = SQLBindCol(q->stmt, (SQLUSMALLINT)(i + 1), SQL_C_TYPE_TIMESTAMP, q->tsv[i],
-                           (SQLLEN)sizeof(SQL_TIMESTAMP_STRUCT), q->ind[i]);
-        } else {
-            r = SQLBindCol(q->stmt, (SQLUSMALLINT)(i + 1), SQL_C_CHAR, q->data[i], (SQLLEN)q->width,
-                           q->ind[i]);
-        }
-        if (!SQL_SUCCEEDED(r)) {
-            return stmt_error(q, "binding the result's columns", err, errsz);
-        }
+    }
+    if (!SQL_SUCCEEDED(SQLSetStmtAttr(q->stmt, SQL_ATTR_ROW_STATUS_PTR, q->fstatus, 0)) ||
+        !SQL_SUCCEEDED(SQLSetStmtAttr(q->stmt, SQL_ATTR_ROWS_FETCHED_PTR, &q->ffetched, 0))) {
+        return stmt_error(q, "setting up the block cursor", err, errsz);
+    }
+    if (!SQL_SUCCEEDED(bind_block(q, 0))) {
+        return stmt_error(q, "binding the result's columns", err, errsz);
     }
     return ACDL_OK;
 }
@@ -332,6 +451,8 @@ int odbc_query_open(struct odbc_conn *c, const char *sql, const struct odbc_peri
     }
     q->conn = c;
     c->busy = 1;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
 
     rc = odbc_sql_rewrite(sql, &q->sql, err, errsz);
     if (rc != ACDL_OK) {
@@ -442,25 +563,109 @@ const struct odbc_column *odbc_query_column(const struct odbc_query *q, size_t i
     return q && i < q->ncols ? &q->cols[i] : NULL;
 }
 
-/* Fetches the next block. Returns 1 (rows), 0 (end) or an error code (sticky). */
-static int fetch_block(struct odbc_query *q, char *err, size_t errsz)
+/* Fetches the next rows into block k: b->rc is 1 (rows), 0 (end) or an error code with the
+ * reason in b->msg. Only the read-ahead thread calls it while that thread lives. */
+static void fetch_into(struct odbc_query *q, unsigned k)
 {
+    struct odbc_block *b = &q->blk[k];
     SQLRETURN r;
-    q->fetched = 0;
-    q->pos = 0;
+    b->fetched = 0;
+    b->msg[0] = '\0';
+    if (q->bound != k && !SQL_SUCCEEDED(bind_block(q, k))) {
+        b->rc = stmt_error(q, "binding the result's columns", b->msg, sizeof(b->msg));
+        return;
+    }
+    q->ffetched = 0;
     r = SQLFetchScroll(q->stmt, SQL_FETCH_NEXT, 0);
     if (r == SQL_NO_DATA) {
-        q->eof = 1;
-        return 0;
+        b->rc = 0;
+        return;
     }
     if (!SQL_SUCCEEDED(r)) {
-        q->fatal = stmt_error(q, "fetching rows failed", q->fatal_msg, sizeof(q->fatal_msg));
-        odbc_set_err(err, errsz, "%s", q->fatal_msg);
-        return q->fatal;
+        b->rc = stmt_error(q, "fetching rows failed", b->msg, sizeof(b->msg));
+        return;
     }
-    if (q->fetched == 0) {
+    b->fetched = q->ffetched > q->rowset ? q->rowset : q->ffetched;
+    memcpy(b->status, q->fstatus, b->fetched * sizeof(*b->status));
+    b->rc = b->fetched > 0 ? 1 : 0;
+}
+
+/* The read-ahead thread: fills the free blocks in ring order until the end, an error or
+ * close. */
+static void *read_ahead_main(void *arg)
+{
+    struct odbc_query *q = arg;
+    unsigned k = 0;
+    for (;;) {
+        pthread_mutex_lock(&q->mu);
+        while (!q->stop && q->ready + q->held >= q->nblk) {
+            pthread_cond_wait(&q->cv, &q->mu);
+        }
+        int stop = q->stop;
+        pthread_mutex_unlock(&q->mu);
+        if (stop) {
+            break;
+        }
+        fetch_into(q, k);
+        int last = q->blk[k].rc <= 0;
+        pthread_mutex_lock(&q->mu);
+        q->ready++;
+        q->finished = last;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        if (last) {
+            break;
+        }
+        k = (k + 1) % q->nblk;
+    }
+    return NULL;
+}
+
+/* Moves on to the next block: gives the one held back to the read-ahead thread and waits for
+ * the next (or fetches it here without read-ahead). Returns 1 (rows), 0 (end) or an error code
+ * (sticky). */
+static int next_block(struct odbc_query *q, char *err, size_t errsz)
+{
+    struct odbc_block *b;
+    q->pos = 0;
+    if (q->nblk == 1) {
+        fetch_into(q, 0);
+        b = &q->blk[0];
+    } else {
+        if (!q->thread_on) {
+            if (pthread_create(&q->thread, NULL, read_ahead_main, q) != 0) {
+                q->fatal = ACDL_ENOMEM;
+                snprintf(q->fatal_msg, sizeof(q->fatal_msg), "cannot start the fetch thread");
+                odbc_set_err(err, errsz, "%s", q->fatal_msg);
+                return q->fatal;
+            }
+            q->thread_on = 1;
+        }
+        pthread_mutex_lock(&q->mu);
+        if (q->cur) {
+            q->held = 0;
+            q->cur = NULL;
+            pthread_cond_broadcast(&q->cv);
+        }
+        while (q->ready == 0) {
+            pthread_cond_wait(&q->cv, &q->mu);
+        }
+        q->ready--;
+        q->held = 1;
+        pthread_mutex_unlock(&q->mu);
+        b = &q->blk[q->take];
+        q->take = (q->take + 1) % q->nblk;
+    }
+    q->cur = b;
+    if (b->rc == 0) {
         q->eof = 1;
         return 0;
+    }
+    if (b->rc < 0) {
+        q->fatal = b->rc;
+        snprintf(q->fatal_msg, sizeof(q->fatal_msg), "%s", b->msg);
+        odbc_set_err(err, errsz, "%s", q->fatal_msg);
+        return q->fatal;
     }
     return 1;
 }
@@ -533,50 +738,52 @@ int odbc_query_next(struct odbc_query *q, struct odbc_row *row, char *err, size_
         if (q->eof) {
             return 0;
         }
-        if (q->pos >= q->fetched) {
-            int frc = fetch_block(q, err, errsz);
+        if (!q->cur || q->pos >= q->cur->fetched) {
+            int frc = next_block(q, err, errsz);
             if (frc <= 0) {
                 return frc;
             }
         }
+        const struct odbc_block *b = q->cur;
         r = q->pos++;
-        if (q->status[r] == SQL_ROW_NOROW || q->status[r] == SQL_ROW_DELETED) {
+        if (b->status[r] == SQL_ROW_NOROW || b->status[r] == SQL_ROW_DELETED) {
             continue;
         }
         row->number = ++q->rownum;
-        if (q->status[r] == SQL_ROW_ERROR) {
+        if (b->status[r] == SQL_ROW_ERROR) {
             odbc_set_err(err, errsz, "row %llu: the driver could not read this row",
                          (unsigned long long)row->number);
             return ACDL_EDB;
         }
         for (i = 0; i < q->ncols; i++) {
-            SQLLEN ind = q->ind[i][r];
+            SQLLEN ind = b->ind[i][r];
             struct odbc_field *f = &q->fields[i];
-            char *p = q->data[i] + r * q->width;
+            char *p = b->data[i] + r * q->cwidth[i];
             if (ind == SQL_NULL_DATA) {
                 f->ptr = "";
                 f->len = 0;
                 f->is_null = 1;
                 continue;
             }
-            if (q->tsv[i]) {
-                f->len = ts_text(q, &q->tsv[i][r], p);
+            if (b->tsv[i]) {
+                f->len = ts_text(q, &b->tsv[i][r], p);
                 f->ptr = p;
                 f->is_null = 0;
                 continue;
             }
-            if (ind == SQL_NO_TOTAL || ind < 0 || (size_t)ind > q->field_max) {
+            if (ind == SQL_NO_TOTAL || ind < 0 || (size_t)ind >= q->cwidth[i]) {
                 if (ind == SQL_NO_TOTAL || ind < 0) {
                     odbc_set_err(err, errsz,
                                  "row %llu, column %lu (%s): value longer than %lu bytes",
                                  (unsigned long long)row->number, (unsigned long)(i + 1),
-                                 q->cols[i].name, (unsigned long)q->field_max);
+                                 q->cols[i].name, (unsigned long)(q->cwidth[i] - 1));
                 } else {
                     odbc_set_err(err, errsz,
                                  "row %llu, column %lu (%s): value of %lld bytes is longer "
                                  "than %lu bytes",
                                  (unsigned long long)row->number, (unsigned long)(i + 1),
-                                 q->cols[i].name, (long long)ind, (unsigned long)q->field_max);
+                                 q->cols[i].name, (long long)ind,
+                                 (unsigned long)(q->cwidth[i] - 1));
                 }
                 return ACDL_ETOOBIG;
             }

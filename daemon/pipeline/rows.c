@@ -1541,6 +1541,10 @@ void rows_files_after(struct rows *r)
  * nothing per row. */
 #define ROWS_ODBC_FETCH_ROWS 2000u
 #define ROWS_ODBC_BLOCK_ROWS 256u
+/* Blocks a run's query fetches ahead on a thread of its own while the rows before them are
+ * staged: the driver's work (half of a run's CPU) and its waits for the server's next batch
+ * then overlap with ours. Previews and discovery read a few rows and fetch inline. */
+#define ROWS_ODBC_READ_AHEAD 3u
 
 static int read_odbc(struct rows *r, const struct store_source *src)
 {
@@ -1610,7 +1614,8 @@ static int read_odbc(struct rows *r, const struct store_source *src)
                         r->run->period_to),
               "querying %s (%s) for %s .. %s", odbc_conn_dbms_name(conn),
               odbc_conn_driver_name(conn), r->run->period_from, r->run->period_to);
-    struct odbc_query_opts qo = {.rowset_rows = ROWS_ODBC_BLOCK_ROWS};
+    struct odbc_query_opts qo = {.rowset_rows = ROWS_ODBC_BLOCK_ROWS,
+                                 .read_ahead = r->preview_max == 0 ? ROWS_ODBC_READ_AHEAD : 0};
     rc = odbc_query_open(conn, sql, &period, &qo, &q, err, sizeof(err));
     if (rc != ACDL_OK) {
         rows_note(r, "error", "run.query_failed", odbc_detail(json_object(), err),

@@ -338,25 +338,33 @@ static struct odbc_conn *open_pg(const char *dsn, int query_timeout_s)
 
 static const struct odbc_period day_0331 = {{2024, 3, 31, 0, 0, 0}, {2024, 4, 1, 0, 0, 0}};
 
-/* Reads all rows of sql as "a|b|NULL|..." lines joined by "\n" into out. Returns rows or -1. */
-static long read_all(struct odbc_conn *c, const char *sql, const struct odbc_period *period,
-                     char *out, size_t outsz)
+/* Reads all rows of sql as "a|b|NULL|..." lines joined by "\n" into out (opts may be NULL; a
+ * row with a value too long becomes "row N: ERROR <err>"). Returns rows or -1. */
+static long read_all_opts(struct odbc_conn *c, const char *sql, const struct odbc_period *period,
+                          const struct odbc_query_opts *opts, char *out, size_t outsz)
 {
     struct odbc_query *q = NULL;
     struct odbc_row row;
     char err[512];
     long n = 0;
     size_t used = 0;
-    int rc = odbc_query_open(c, sql, period, NULL, &q, err, sizeof(err));
+    int rc = odbc_query_open(c, sql, period, opts, &q, err, sizeof(err));
     out[0] = '\0';
     if (!CHECK_EQ_INT(rc, 0)) {
         printf("  query: %s\n", err);
         return -1;
     }
-    while ((rc = odbc_query_next(q, &row, err, sizeof(err))) == 1) {
+    while ((rc = odbc_query_next(q, &row, err, sizeof(err))) == 1 || rc == ACDL_ETOOBIG) {
         size_t i;
         n++;
         CHECK_EQ_INT(row.number, n);
+        if (rc == ACDL_ETOOBIG) {
+            used += (size_t)snprintf(out + used, outsz - used, "row %ld: ERROR %s\n", n, err);
+            if (used >= outsz) {
+                used = outsz - 1;
+            }
+            continue;
+        }
         for (i = 0; i < row.nfields; i++) {
             const struct odbc_field *f = &row.fields[i];
             used += (size_t)snprintf(out + used, outsz - used, "%s%s", i ? "|" : "",
@@ -375,6 +383,12 @@ static long read_all(struct odbc_conn *c, const char *sql, const struct odbc_per
     }
     odbc_query_close(q);
     return n;
+}
+
+static long read_all(struct odbc_conn *c, const char *sql, const struct odbc_period *period,
+                     char *out, size_t outsz)
+{
+    return read_all_opts(c, sql, period, NULL, out, outsz);
 }
 
 /* Peak and current RSS in KiB from /proc/self/status (0 when unknown). */
@@ -1159,6 +1173,20 @@ static void test_sqlite(void)
     CHECK_EQ_STR(out, "q1|2024-03-31 00:00:00|7|first\n"
                       "q2|2024-03-31 03:00:00|2|after the gap\n"
                       "q1|2024-03-31 23:45:00|1|\n");
+    {
+        /* the same through a thread that fetches ahead, one row per block */
+        struct odbc_query_opts qo;
+        char ahead[1024];
+        memset(&qo, 0, sizeof(qo));
+        qo.rowset_rows = 1;
+        qo.read_ahead = 2;
+        CHECK_EQ_INT(read_all_opts(c,
+                                   "SELECT queue, ts, offered, note FROM calls\n"
+                                   " WHERE ts >= :period_start AND ts < :period_end ORDER BY ts",
+                                   &day_0331, &qo, ahead, sizeof(ahead)),
+                     3);
+        CHECK_EQ_STR(ahead, out);
+    }
     CHECK_EQ_INT(read_all(c, "SELECT note FROM calls WHERE note IS NULL", NULL, out, sizeof(out)),
                  1);
     CHECK_EQ_STR(out, "NULL\n");
@@ -1237,6 +1265,123 @@ static void test_cancel(void)
     CHECK(ms < 5000);
     printf("  cancel while fetching: after %ld rows, %lld ms\n", rows, (long long)ms);
     odbc_query_close(q);
+    odbc_conn_close(k.c);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* read-ahead: a thread fetches the next blocks; the rows, NULLs and errors are the same        */
+
+static void test_read_ahead(void)
+{
+    static const char sql[] =
+        "SELECT g AS n,\n"
+        "       CASE WHEN g = 2 THEN '-9223372036854775808'::bigint ELSE g * 1000000007::bigint\n"
+        "       END AS big,\n"
+        "       CASE WHEN g % 5 = 0 THEN NULL ELSE 'q' || g END AS label,\n"
+        "       CASE WHEN g = 700 THEN repeat('z', 41) ELSE 'ok' END AS note,\n"
+        "       CASE WHEN g % 7 = 0 THEN NULL ELSE (g / 8.0)::numeric(10,3) END AS dec,\n"
+        "       timestamp '2024-03-31 00:00' + g * interval '1.5 second' AS ts,\n"
+        "       (g % 3 = 0)::int::smallint AS small\n"
+        "  FROM generate_series(1, 1000) g ORDER BY g";
+    static char inline_out[256 * 1024], ahead_out[256 * 1024];
+    struct odbc_conn *c = open_pg("pg", 0);
+    struct odbc_query_opts qo;
+    struct odbc_query *q = NULL;
+    struct odbc_row row;
+    char err[512];
+    long n;
+    int rc;
+    if (!c) {
+        return;
+    }
+    memset(&qo, 0, sizeof(qo));
+    qo.field_max = 40;
+    qo.rowset_rows = 7; /* many blocks, the last one short */
+    n = read_all_opts(c, sql, NULL, &qo, inline_out, sizeof(inline_out));
+    CHECK_EQ_INT(n, 1000);
+    CHECK_CONTAINS(inline_out, "1|1000000007|q1|ok|0.125|2024-03-31 00:00:01.5|0\n");
+    CHECK_CONTAINS(inline_out, "2|-9223372036854775808|q2|ok|0.250|2024-03-31 00:00:03|0\n");
+    CHECK_CONTAINS(inline_out, "5|5000000035|NULL|ok|0.625|2024-03-31 00:00:07.5|0\n");
+    CHECK_CONTAINS(inline_out, "7|7000000049|q7|ok|NULL|2024-03-31 00:00:10.5|0\n");
+    CHECK_CONTAINS(inline_out, "row 700: ERROR row 700, column 4 (note): value of 41 bytes is "
+                               "longer than 40 bytes\n");
+    CHECK_CONTAINS(inline_out, "1000|1000000007000|NULL|ok|125.000|2024-03-31 00:25:00|0\n");
+    for (unsigned ahead = 1; ahead <= 8; ahead *= 2) {
+        qo.read_ahead = ahead;
+        n = read_all_opts(c, sql, NULL, &qo, ahead_out, sizeof(ahead_out));
+        CHECK_EQ_INT(n, 1000);
+        if (!CHECK_EQ_STR(ahead_out, inline_out)) {
+            printf("  read_ahead %u differs from fetching inline\n", ahead);
+        }
+    }
+    qo.read_ahead = 9;
+    CHECK_EQ_INT(odbc_query_open(c, sql, NULL, &qo, &q, err, sizeof(err)), ACDL_EINVAL);
+    CHECK_CONTAINS(err, "read_ahead is at most 8 blocks");
+
+    /* closed after a few rows while the thread fetches ahead: the connection goes on */
+    memset(&qo, 0, sizeof(qo));
+    qo.read_ahead = 3;
+    rc = odbc_query_open(c, "SELECT g FROM generate_series(1, 1000000) g", NULL, &qo, &q, err,
+                         sizeof(err));
+    if (CHECK_EQ_INT(rc, 0)) {
+        for (int i = 0; i < 5; i++) {
+            CHECK_EQ_INT(odbc_query_next(q, &row, err, sizeof(err)), 1);
+        }
+        CHECK_EQ_STR(row.fields[0].ptr, "5");
+        odbc_query_close(q);
+        q = NULL;
+    }
+    n = read_all_opts(c, "SELECT 'after' AS a", NULL, &qo, inline_out, sizeof(inline_out));
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_STR(inline_out, "after\n");
+    /* a query that fails while the thread fetches: the error reaches the reader, sticky */
+    rc = odbc_query_open(c, "SELECT 1 / (g - 30000) FROM generate_series(1, 50000) g", NULL, &qo,
+                         &q, err, sizeof(err));
+    if (CHECK_EQ_INT(rc, 0)) {
+        n = 0;
+        while ((rc = odbc_query_next(q, &row, err, sizeof(err))) == 1) {
+            n++;
+        }
+        CHECK(rc < 0);
+        CHECK(n >= 10000 && n < 30000);
+        CHECK_CONTAINS(err, "division by zero");
+        CHECK_EQ_INT(odbc_query_next(q, &row, err, sizeof(err)), rc);
+        odbc_query_close(q);
+        q = NULL;
+    }
+    odbc_conn_close(c);
+
+    /* cancelled while the thread fetches */
+    struct canceller k;
+    pthread_t th;
+    int64_t t0, ms;
+    k.c = open_pg("pg", 0);
+    k.delay_ms = 200;
+    if (!k.c) {
+        return;
+    }
+    rc = odbc_query_open(k.c, "SELECT g, md5(g::text) FROM generate_series(1, 50000000) g", NULL,
+                         &qo, &q, err, sizeof(err));
+    if (!CHECK_EQ_INT(rc, 0)) {
+        printf("  %s\n", err);
+        odbc_conn_close(k.c);
+        return;
+    }
+    t0 = plat_monotonic_ms();
+    pthread_create(&th, NULL, cancel_later, &k);
+    n = 0;
+    while ((rc = odbc_query_next(q, &row, err, sizeof(err))) == 1) {
+        n++;
+    }
+    ms = plat_monotonic_ms() - t0;
+    pthread_join(th, NULL);
+    CHECK_EQ_INT(rc, ACDL_ESTOP);
+    CHECK(n > 0 && n < 50000000);
+    odbc_query_close(q);
+    ms = plat_monotonic_ms() - t0;
+    CHECK(ms < 5000);
+    printf("  read-ahead cancelled while fetching: after %ld rows, closed after %lld ms\n", n,
+           (long long)ms);
     odbc_conn_close(k.c);
 }
 
@@ -1392,6 +1537,7 @@ int main(void)
     RUN(test_preset_cic_agents);
     RUN(test_sqlite);
     RUN(test_cancel);
+    RUN(test_read_ahead);
     RUN(test_million_rows);
     stop_pg();
     check_tmpdir_done(g_tmp);
