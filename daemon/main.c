@@ -34,6 +34,7 @@
 #include "http/throttle.h"
 #include "sched/runner.h"
 #include "sched/jobs.h"
+#include "sched/poller.h"
 #include "sched/scheduler.h"
 #include "upload/uploader.h"
 #include "alerts/alerts.h"
@@ -170,6 +171,7 @@ static int serve_daemon(int argc, char **argv, const struct serve_flags *fl)
     struct store *st = NULL;
     struct http_server *srv = NULL;
     struct scheduler *sched = NULL;
+    struct poller *poller = NULL;
     struct plat_lock *lock = NULL;
     char err[1400] = "", lock_path[1100];
     int rc = load_settings(&cfg, argc, argv, fl->service);
@@ -267,6 +269,10 @@ static int serve_daemon(int argc, char **argv, const struct serve_flags *fl)
         log_error("sched", "cannot start the scheduler");
         goto out;
     }
+    if (poller_start(&app, &poller) != ACDL_OK) {
+        log_error("sched", "cannot start the poller");
+        goto out;
+    }
     if (http_server_start(&app, &srv, err, sizeof(err)) != ACDL_OK) {
         log_error("http", "%s", err);
         goto out;
@@ -299,6 +305,7 @@ static int serve_daemon(int argc, char **argv, const struct serve_flags *fl)
 out:
     http_server_stop(srv);
     jobs_shutdown();
+    poller_stop(poller);
     scheduler_stop(sched);
     runner_stop(app.runner);
     uploader_stop(app.uploader);

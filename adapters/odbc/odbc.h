@@ -46,7 +46,13 @@
 /* ---------------------------------------------------------------------------------------- */
 /* Named parameters                                                                           */
 
-enum odbc_param_id { ODBC_PARAM_PERIOD_START = 0, ODBC_PARAM_PERIOD_END = 1 };
+enum odbc_param_id {
+    ODBC_PARAM_PERIOD_START = 0,
+    ODBC_PARAM_PERIOD_END = 1,
+    ODBC_PARAM_SINCE = 2, /* incremental queries: the cursor's lower bound (inclusive) */
+    ODBC_PARAM_UNTIL = 3, /* and its upper bound (exclusive) */
+    ODBC_PARAM_COUNT
+};
 
 #define ODBC_SQL_MAX_BYTES (256 * 1024) /* longest accepted SQL text */
 #define ODBC_SQL_MAX_PARAMS 64          /* most parameter markers in one statement */
@@ -59,9 +65,10 @@ struct odbc_sql {
     unsigned char params[ODBC_SQL_MAX_PARAMS]; /* enum odbc_param_id of marker i, in order */
 };
 
-/* Rewrites each :period_start and :period_end (ASCII case-insensitive; a name may appear any
- * number of times) outside string literals ('..', E'..'), quoted identifiers ("..", `..`),
- * dollar-quoted strings ($tag$..$tag$), comments (-- .., nested / * .. * /) and "::" casts into a
+/* Rewrites each :period_start, :period_end, :since and :until (ASCII case-insensitive; a name may
+ * appear any number of times) outside string literals ('..', E'..'), quoted identifiers ("..",
+ * `..`), dollar-quoted strings ($tag$..$tag$), comments (-- .., nested / * .. * /) and "::" casts
+ * into a
  * "?" marker. A ':' right after a letter, digit, '_' or '$' (as in a[lo:hi]) is not a
  * parameter. Rejects, with the name and its line and column in err: any other :name, a bare ?
  * marker, an unterminated literal, identifier or comment, a NUL-free text longer than
@@ -150,6 +157,11 @@ struct odbc_datetime {
 struct odbc_period {
     struct odbc_datetime start; /* bound to :period_start */
     struct odbc_datetime end;   /* bound to :period_end */
+    /* :since and :until of an incremental query: timestamps, or whole numbers (SQL_BIGINT)
+     * when cursor_is_id; only the parameters the SQL uses are checked */
+    int cursor_is_id;
+    struct odbc_datetime since, until;
+    int64_t since_id, until_id;
 };
 
 struct odbc_query_opts {

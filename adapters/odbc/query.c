@@ -52,8 +52,9 @@ struct odbc_query {
     struct odbc_conn *conn;
     SQLHSTMT stmt;
     struct odbc_sql sql;
-    SQL_TIMESTAMP_STRUCT ts[2]; /* by enum odbc_param_id */
-    char ts_text[2][24];        /* the same as "YYYY-MM-DD HH:MM:SS", for SQLite */
+    SQL_TIMESTAMP_STRUCT ts[ODBC_PARAM_COUNT]; /* by enum odbc_param_id */
+    char ts_text[ODBC_PARAM_COUNT][24];        /* the same as "YYYY-MM-DD HH:MM:SS", for SQLite */
+    SQLBIGINT ids[ODBC_PARAM_COUNT];           /* :since and :until of an id cursor */
     SQLLEN ts_ind[ODBC_SQL_MAX_PARAMS];
 
     size_t ncols;
@@ -458,21 +459,31 @@ int odbc_query_open(struct odbc_conn *c, const char *sql, const struct odbc_peri
     if (rc != ACDL_OK) {
         goto out;
     }
-    if (q->sql.nparams > 0) {
+    for (i = 0; i < q->sql.nparams; i++) {
+        int id = q->sql.params[i];
+        const struct odbc_datetime *d = !period                         ? NULL
+                                        : id == ODBC_PARAM_PERIOD_START ? &period->start
+                                        : id == ODBC_PARAM_PERIOD_END   ? &period->end
+                                        : id == ODBC_PARAM_SINCE        ? &period->since
+                                                                        : &period->until;
         if (!period) {
-            odbc_set_err(err, errsz, "the SQL uses :period_start/:period_end but no period given");
+            odbc_set_err(err, errsz, "%s",
+                         id <= ODBC_PARAM_PERIOD_END
+                             ? "the SQL uses :period_start/:period_end but no period given"
+                             : "the SQL uses :since/:until but no cursor window given");
             rc = ACDL_EINVAL;
             goto out;
         }
-        if (!valid_datetime(&period->start) || !valid_datetime(&period->end)) {
+        if (id >= ODBC_PARAM_SINCE && period->cursor_is_id) {
+            q->ids[id] = id == ODBC_PARAM_SINCE ? period->since_id : period->until_id;
+            continue;
+        }
+        if (!valid_datetime(d)) {
             odbc_set_err(err, errsz, "the period's start or end is not a valid date and time");
             rc = ACDL_EINVAL;
             goto out;
         }
-        to_ts(&period->start, &q->ts[ODBC_PARAM_PERIOD_START], q->ts_text[ODBC_PARAM_PERIOD_START],
-              sizeof(q->ts_text[0]));
-        to_ts(&period->end, &q->ts[ODBC_PARAM_PERIOD_END], q->ts_text[ODBC_PARAM_PERIOD_END],
-              sizeof(q->ts_text[0]));
+        to_ts(d, &q->ts[id], q->ts_text[id], sizeof(q->ts_text[0]));
     }
 
     r = SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &q->stmt);
@@ -504,7 +515,11 @@ int odbc_query_open(struct odbc_conn *c, const char *sql, const struct odbc_peri
     SQLSetStmtAttr(q->stmt, SQL_ATTR_CONCURRENCY, (SQLPOINTER)SQL_CONCUR_READ_ONLY, 0);
 
     for (i = 0; i < q->sql.nparams; i++) {
-        if (c->kind == ODBC_DRV_SQLITE) {
+        if (q->sql.params[i] >= ODBC_PARAM_SINCE && period->cursor_is_id) {
+            q->ts_ind[i] = 0;
+            r = SQLBindParameter(q->stmt, (SQLUSMALLINT)(i + 1), SQL_PARAM_INPUT, SQL_C_SBIGINT,
+                                 SQL_BIGINT, 0, 0, &q->ids[q->sql.params[i]], 0, &q->ts_ind[i]);
+        } else if (c->kind == ODBC_DRV_SQLITE) {
             /* SQLite has no timestamp type: times are stored as ISO text and compared as text,
              * but the driver turns a bound timestamp into "...:00.000", which sorts after
              * "...:00". So SQLite gets the same value as text in the stored form. */

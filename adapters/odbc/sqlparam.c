@@ -1,4 +1,5 @@
-/* sqlparam.c: rewrites the named period parameters of a source query into ODBC ? markers.
+/* sqlparam.c: rewrites the named period and cursor parameters of a source query into ODBC ?
+ * markers.
  *
  * A small lexer, not a parser: it only needs to know where string literals, quoted identifiers
  * and comments begin and end, so that ':period_start' inside '...' or -- ... is left alone.
@@ -26,6 +27,8 @@ static const struct {
 } known_params[] = {
     {"period_start", ODBC_PARAM_PERIOD_START},
     {"period_end", ODBC_PARAM_PERIOD_END},
+    {"since", ODBC_PARAM_SINCE},
+    {"until", ODBC_PARAM_UNTIL},
 };
 
 static int is_ident_start(unsigned char c)
@@ -261,8 +264,8 @@ int odbc_sql_rewrite(const char *sql, struct odbc_sql *out, char *err, size_t er
                     nlen = 64;
                 }
                 snprintf(what, sizeof(what),
-                         "unknown parameter %.*s%s (only :period_start and :period_end are "
-                         "allowed)",
+                         "unknown parameter %.*s%s (only :period_start, :period_end, :since "
+                         "and :until are allowed)",
                          (int)nlen, sql + i, nlen < n - i ? "..." : "");
                 set_err_at(err, errsz, sql, start, what);
                 rc = ACDL_EINVAL;

@@ -150,6 +150,23 @@ static void check_work(struct app *app, struct store_conn *c, struct health *h, 
              "the last run of %lld source(s) failed; '%s': %s", (long long)h->runs_failing, name,
              detail);
     }
+    /* incremental sources whose polls have failed for a while (poller.h: they are retried) */
+    int64_t polls = h->runs_failing > 0 ? 0
+                                        : count_named_coded(c,
+                                                            "SELECT s.name, f.last_error FROM "
+                                                            "source_follow f JOIN sources s ON "
+                                                            "s.id = f.source_id WHERE s.enabled = "
+                                                            "1 AND f.failing_since <= ?1 - 10 "
+                                                            "ORDER BY s.id",
+                                                            now, name, sizeof(name), detail,
+                                                            sizeof(detail), NULL, 0, NULL, 0);
+    if (polls > 0) {
+        h->runs_failing = polls;
+        flag(h, HEALTH_RUNS, "health.polls_failing",
+             json_pack("{s:I, s:s, s:s}", "n", (json_int_t)polls, "name", name, "detail", detail),
+             "the polls of %lld source(s) fail (they are retried); '%s': %s", (long long)polls,
+             name, detail);
+    }
     /* enabled targets with batches that failed for good or whose last attempt failed */
     h->targets_failing = count_named_coded(
         c,

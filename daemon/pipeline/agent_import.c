@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/tz.h"
+#include "pipeline/agent_follow.h"
 #include "pipeline/agent_results.h"
 #include "pipeline/recompute.h"
 #include "platform/platform.h"
@@ -23,6 +24,13 @@ struct aimp {
     int in_batch, batch_rows;
     char from[11], to[11]; /* the local days whose results the run recomputes */
     int64_t lo, hi;        /* their UTC bounds */
+    /* incremental sources (agent_follow.h) */
+    int i_cursor;    /* the cursor column, -1: none */
+    int poll;        /* a poll, not a run */
+    int have_stored; /* the stored cursor before the read */
+    int64_t stored;
+    struct agent_follow_poll p; /* what the read found */
+    struct agent_results_stats st;
 };
 
 static void result_days(struct rows *r, char from[11], char to[11], int64_t *lo, int64_t *hi);
@@ -150,14 +158,69 @@ static void preview_add(struct rows *r, const char *agent, size_t alen, const ch
     }
 }
 
+/* The cursor column of an incremental source's result (matched by name, any ASCII case). */
+static int ai_columns(struct rows *r, void *ctx)
+{
+    struct aimp *m = ctx;
+    const char *want = r->cfg->incremental.cursor_column;
+    m->i_cursor = -1;
+    if (!r->cfg->incremental.enabled) {
+        return ACDL_OK;
+    }
+    for (int i = 0; i < r->nraw && m->i_cursor < 0; i++) {
+        size_t k = 0, n = strlen(r->names[i]);
+        while (k < n && want[k] && (r->names[i][k] | 0x20) == (want[k] | 0x20)) {
+            k++;
+        }
+        if (k == n && !want[k]) {
+            m->i_cursor = i;
+        }
+    }
+    if (m->i_cursor < 0) {
+        rows_note(r, "error", "run.cursor_column_missing", json_pack("{s:s}", "column", want),
+                  "the query's result has no column '%s' (settings.incremental.cursor_column)",
+                  want);
+        return ACDL_EINVAL;
+    }
+    return ACDL_OK;
+}
+
+/* The current row's cursor value into *cursor: 0, or 1 after rejecting the row (no value or
+ * not a cursor value: such a row cannot be followed, so it is not staged). */
+static int row_cursor(struct rows *r, struct aimp *m, int64_t *cursor)
+{
+    char why[200];
+    why[0] = '\0';
+    if (r->null[m->i_cursor]) {
+        m->p.cursor_nulls++;
+        rows_reject_column(r, m->i_cursor, 0,
+                           rows_why("row.cursor_null", "the cursor column is NULL: the row cannot "
+                                                       "be followed and is not staged"));
+        return 1;
+    }
+    if (agent_follow_parse(r->cfg, r->tz, r->val[m->i_cursor], r->len[m->i_cursor], cursor, why,
+                           sizeof(why)) != ACDL_OK) {
+        rows_reject_column(r, m->i_cursor, 0, why);
+        return 1;
+    }
+    if (!m->p.have_cursor || *cursor > m->p.max_cursor) {
+        m->p.max_cursor = *cursor;
+        m->p.have_cursor = 1;
+    }
+    return 0;
+}
+
 static int ai_row(struct rows *r, void *ctx)
 {
     struct aimp *m = ctx;
     const char *agent, *code, *name = NULL;
     size_t alen = field(r, r->i_agent, &agent), clen = field(r, r->i_activity, &code), nlen = 0;
     struct tz_date day;
-    int64_t start = 0, end = 0;
+    int64_t start = 0, end = 0, cursor = 0;
     int minute, second, open = 0;
+    if (m->i_cursor >= 0 && row_cursor(r, m, &cursor) != 0) {
+        return ACDL_OK;
+    }
     if (alen == 0 || alen > 128) {
         rows_reject_column(
             r, r->i_agent, 0,
@@ -196,8 +259,8 @@ static int ai_row(struct rows *r, void *ctx)
         m->in_batch = 1;
     }
     sqlite3_stmt *s = store_prepare(
-        r->c, "INSERT INTO temp.agent_acc (ext_agent, start, end, day, code, name, file, line) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        r->c, "INSERT INTO temp.agent_acc (ext_agent, start, end, day, code, name, file, line, "
+              "cursor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s) {
         return ACDL_EDB;
     }
@@ -219,6 +282,11 @@ static int ai_row(struct rows *r, void *ctx)
     }
     sqlite3_bind_text(s, 7, r->where, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 8, (sqlite3_int64)r->line);
+    if (m->i_cursor >= 0) {
+        sqlite3_bind_int64(s, 9, cursor);
+    } else {
+        sqlite3_bind_null(s, 9);
+    }
     int st = sqlite3_step(s);
     store_done(s);
     if (st != SQLITE_DONE) {
@@ -257,6 +325,10 @@ static int exec_bound(struct rows *r, const char *sql, const char *from, const c
             sqlite3_bind_text(s, i, from, -1, SQLITE_TRANSIENT);
         } else if (!strcmp(p, ":to")) {
             sqlite3_bind_text(s, i, to, -1, SQLITE_TRANSIENT);
+        } else if (!strcmp(p, ":since")) {
+            sqlite3_bind_int64(s, i, r->since);
+        } else if (!strcmp(p, ":until")) {
+            sqlite3_bind_int64(s, i, r->until);
         }
     }
     int st = sqlite3_step(s);
@@ -270,10 +342,15 @@ static int exec_bound(struct rows *r, const char *sql, const char *from, const c
 
 /* Moves the collected states into agent_staged, notes the agents and codes seen and their
  * counts, and marks the files imported: one transaction. */
+static int stage_follow(struct aimp *m);
+
 static int stage(struct aimp *m)
 {
     struct rows *r = &m->r;
     int rc;
+    if (r->cfg->incremental.enabled) {
+        return stage_follow(m);
+    }
     ai_pause(m);
     result_days(r, m->from, m->to, &m->lo, &m->hi);
     if ((rc = store_begin(r->c)) != ACDL_OK) {
@@ -324,6 +401,175 @@ static int stage(struct aimp *m)
         snprintf(reason, sizeof(reason), "staged by run %lld", (long long)r->run->id);
         rc = store_recompute_add(r->c, "source_agents", r->run->source_id, m->from, m->to, reason,
                                  plat_now(), NULL);
+    }
+    if (rc == ACDL_OK) {
+        rc = store_commit(r->c);
+    } else {
+        store_rollback(r->c);
+    }
+    return rc;
+}
+
+/* What an incremental read changes: temp.agent_chg gets the states read that are new (kind 1)
+ * or differ from what is staged (0). */
+static const char *const chg_steps[] = {
+    "CREATE TEMP TABLE IF NOT EXISTS agent_chg (ext_agent TEXT NOT NULL, start INTEGER NOT "
+    "NULL, day TEXT NOT NULL, code TEXT NOT NULL, kind INTEGER NOT NULL)",
+    "DELETE FROM temp.agent_chg",
+    "CREATE INDEX IF NOT EXISTS temp.agent_acc_key ON agent_acc (ext_agent, start)",
+    "CREATE INDEX IF NOT EXISTS temp.agent_chg_key ON agent_chg (ext_agent, start)",
+    /* new (kind 1) or different (0) */
+    "INSERT INTO temp.agent_chg (ext_agent, start, day, code, kind) SELECT a.ext_agent, "
+    "a.start, a.day, a.code, s.start IS NULL FROM temp.agent_acc a LEFT JOIN agent_staged s "
+    "ON s.source_id = :source AND s.ext_agent = a.ext_agent AND s.start = a.start WHERE "
+    "s.start IS NULL OR s.end IS NOT a.end OR s.code IS NOT a.code OR s.day IS NOT a.day OR "
+    "s.cursor IS NOT a.cursor",
+};
+
+static int diff_follow(struct aimp *m, int64_t *changed)
+{
+    int rc = ACDL_OK;
+    for (size_t i = 0; rc == ACDL_OK && i < sizeof(chg_steps) / sizeof(chg_steps[0]); i++) {
+        rc = exec_bound(&m->r, chg_steps[i], NULL, NULL);
+    }
+    sqlite3_stmt *s =
+        rc == ACDL_OK ? store_prepare(m->r.c, "SELECT count(*) FROM temp.agent_chg") : NULL;
+    *changed = 0;
+    if (s && sqlite3_step(s) == SQLITE_ROW) {
+        *changed = sqlite3_column_int64(s, 0);
+    }
+    store_done(s);
+    return rc;
+}
+
+/* The WFM agents of the states a staging changed, recomputed for the days around them inside
+ * the staging transaction: a poll's changes reach the delivery in the same commit. */
+static int recompute_changed(struct aimp *m)
+{
+    struct rows *r = &m->r;
+    int64_t *ids = NULL;
+    int n = 0, cap = 0, rc = ACDL_OK;
+    char from[11] = "", to[11] = "";
+    struct tz_date a, b;
+    sqlite3_stmt *s = store_prepare(r->c, "SELECT min(day), max(day) FROM temp.agent_chg");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL &&
+        tz_date_parse((const char *)sqlite3_column_text(s, 0), &a) == ACDL_OK &&
+        tz_date_parse((const char *)sqlite3_column_text(s, 1), &b) == ACDL_OK) {
+        tz_date_add_days(&a, -1);
+        tz_date_add_days(&b, 1);
+        tz_date_format(a, from);
+        tz_date_format(b, to);
+    }
+    store_done(s);
+    if (!from[0]) {
+        return ACDL_OK;
+    }
+    s = store_prepare(r->c, "SELECT DISTINCT agent_id FROM agent_ids WHERE source_id = ? AND "
+                            "agent_id IS NOT NULL AND ext_agent IN (SELECT ext_agent FROM "
+                            "temp.agent_chg) ORDER BY agent_id");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, r->src.id);
+    while (rc == ACDL_OK && sqlite3_step(s) == SQLITE_ROW) {
+        if (n == cap) {
+            int nc = cap ? 2 * cap : 64;
+            int64_t *g = realloc(ids, (size_t)nc * sizeof(*ids));
+            if (!g) {
+                rc = ACDL_ENOMEM;
+                break;
+            }
+            ids = g;
+            cap = nc;
+        }
+        ids[n++] = sqlite3_column_int64(s, 0);
+    }
+    store_done(s);
+    if (rc == ACDL_OK && n > 0) {
+        rc = agent_results_apply(r->c, ids, n, from, to, &m->st);
+    }
+    free(ids);
+    return rc;
+}
+
+/* Staging of an incremental source (agent_follow.h), one transaction: the states read that
+ * are new or differ from what is staged (agent and start are the key, so the overlap read
+ * again changes nothing), and for a run the states of its window that the source no longer
+ * returns, removed. A poll records its cursor and recomputes the agents it changed in the
+ * same transaction; a run records the recomputation of the source's agents, as any run. */
+static int stage_follow(struct aimp *m)
+{
+    struct rows *r = &m->r;
+    int64_t now = plat_now();
+    int rc;
+    ai_pause(m);
+    if (!m->poll) {
+        result_days(r, m->from, m->to, &m->lo, &m->hi);
+    }
+    if ((rc = store_begin(r->c)) != ACDL_OK) {
+        return rc;
+    }
+    const char *steps[] = {
+        /* a run: gone from the window it read (-1) */
+        "INSERT INTO temp.agent_chg (ext_agent, start, day, code, kind) SELECT s.ext_agent, "
+        "s.start, s.day, s.code, -1 FROM agent_staged s WHERE :run > 0 AND s.source_id = "
+        ":source AND s.cursor >= :since AND s.cursor < :until AND NOT EXISTS (SELECT 1 FROM "
+        "temp.agent_acc a WHERE a.ext_agent = s.ext_agent AND a.start = s.start)",
+        "INSERT INTO temp.agent_chg (ext_agent, start, day, code, kind) SELECT s.ext_agent, "
+        "s.start, s.day, s.code, -1 FROM agent_staged s WHERE :run > 0 AND s.source_id = "
+        ":source AND s.day >= :from AND s.day <= :to AND s.cursor IS NULL AND NOT EXISTS "
+        "(SELECT 1 FROM temp.agent_acc a WHERE a.ext_agent = s.ext_agent AND a.start = s.start)",
+        "DELETE FROM agent_staged WHERE source_id = :source AND (ext_agent, start) IN (SELECT "
+        "ext_agent, start FROM temp.agent_chg WHERE kind = -1)",
+        "INSERT OR REPLACE INTO agent_staged (source_id, ext_agent, start, end, day, code, run_id, "
+        "file, line, cursor) SELECT :source, a.ext_agent, a.start, a.end, a.day, a.code, :run, "
+        "a.file, a.line, a.cursor FROM temp.agent_acc a WHERE EXISTS (SELECT 1 FROM "
+        "temp.agent_chg c WHERE c.ext_agent = a.ext_agent AND c.start = a.start AND c.kind >= 0) "
+        "ORDER BY a.rowid",
+        "INSERT INTO agent_ids (source_id, ext_agent, first_seen, last_seen) SELECT DISTINCT "
+        ":source, ext_agent, :now, :now FROM temp.agent_chg WHERE kind >= 0 ON CONFLICT DO "
+        "UPDATE SET last_seen = excluded.last_seen, first_seen = coalesce(first_seen, "
+        "excluded.first_seen)",
+        "UPDATE agent_ids SET count = (SELECT count(*) FROM agent_staged s WHERE s.source_id = "
+        ":source AND s.ext_agent = agent_ids.ext_agent) WHERE source_id = :source AND ext_agent "
+        "IN (SELECT ext_agent FROM temp.agent_chg)",
+        "INSERT INTO activity_codes (source_id, code, name, first_seen, last_seen) SELECT "
+        ":source, a.code, max(a.name), :now, :now FROM temp.agent_acc a JOIN temp.agent_chg c ON "
+        "c.ext_agent = a.ext_agent AND c.start = a.start AND c.kind >= 0 GROUP BY a.code ON "
+        "CONFLICT DO UPDATE SET last_seen = excluded.last_seen, first_seen = coalesce(first_seen, "
+        "excluded.first_seen), name = coalesce(excluded.name, name)",
+        "UPDATE activity_codes SET count = max(0, count + d.n) FROM (SELECT code, sum(kind = 1) - "
+        "sum(kind = -1) AS n FROM temp.agent_chg GROUP BY code) AS d WHERE "
+        "activity_codes.source_id = :source AND activity_codes.code = d.code",
+    };
+    int64_t first = 0;
+    rc = diff_follow(m, &first);
+    for (size_t i = 0; rc == ACDL_OK && i < sizeof(steps) / sizeof(steps[0]); i++) {
+        rc = exec_bound(r, steps[i], m->poll ? NULL : m->from, m->poll ? NULL : m->to);
+    }
+    sqlite3_stmt *s =
+        rc == ACDL_OK ? store_prepare(r->c, "SELECT count(*) FROM temp.agent_chg") : NULL;
+    if (s && sqlite3_step(s) == SQLITE_ROW) {
+        m->p.rows_changed = sqlite3_column_int64(s, 0);
+    }
+    store_done(s);
+    if (rc == ACDL_OK && m->poll) {
+        snprintf(m->p.note, sizeof(m->p.note), "%s", r->poll_note);
+        rc = recompute_changed(m);
+        if (rc == ACDL_OK) {
+            rc = agent_follow_record(r->c, r->src.id, r->cfg, &m->p, NULL, now);
+        }
+    } else if (rc == ACDL_OK) {
+        char reason[64] = "";
+        snprintf(reason, sizeof(reason), "staged by run %lld", (long long)r->run->id);
+        rc = store_recompute_add(r->c, "source_agents", r->run->source_id, m->from, m->to, reason,
+                                 now, NULL);
+    }
+    if (rc == ACDL_OK) {
+        rc = exec_bound(r, "DROP INDEX IF EXISTS temp.agent_acc_key", NULL, NULL);
     }
     if (rc == ACDL_OK) {
         rc = store_commit(r->c);
@@ -526,9 +772,10 @@ out:
 static int prepare_temp(struct aimp *m)
 {
     const char *sql =
-        "CREATE TEMP TABLE IF NOT EXISTS agent_acc (ext_agent TEXT NOT NULL, start INTEGER NOT "
-        "NULL, end INTEGER, day TEXT NOT NULL, code TEXT NOT NULL, name TEXT, file TEXT NOT NULL, "
-        "line INTEGER NOT NULL);"
+        "DROP TABLE IF EXISTS temp.agent_acc;"
+        "CREATE TEMP TABLE agent_acc (ext_agent TEXT NOT NULL, start INTEGER NOT NULL, end "
+        "INTEGER, day TEXT NOT NULL, code TEXT NOT NULL, name TEXT, file TEXT NOT NULL, line "
+        "INTEGER NOT NULL, cursor INTEGER);"
         "CREATE TEMP TABLE IF NOT EXISTS agent_counts (code TEXT PRIMARY KEY, n INTEGER);"
         "DELETE FROM temp.agent_acc; DELETE FROM temp.agent_counts;";
     return sqlite3_exec(store_db(m->r.c), sql, NULL, NULL, NULL) == SQLITE_OK ? ACDL_OK : ACDL_EDB;
@@ -597,7 +844,8 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
         return ACDL_ENOMEM;
     }
     struct rows *r = &m->r;
-    const struct rows_sink sink = {.row = ai_row, .pause = ai_pause, .ctx = m};
+    const struct rows_sink sink = {
+        .columns = ai_columns, .row = ai_row, .pause = ai_pause, .ctx = m};
     rc = rows_open(r, app, run, cancel, 0, err, sizeof(err));
     if (rc != ACDL_OK) {
         goto out;
@@ -616,6 +864,19 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
               "import of agent states from %s (%s, span %s, %s) for %s .. %s", r->src.name,
               r->src.kind, source_span_name(r->cfg->states.span), r->src.time_zone,
               run->period_from, run->period_to);
+    int follow = r->cfg->incremental.enabled;
+    if (follow) { /* no poll of the source reads or stages meanwhile */
+        agent_follow_lock(run->source_id);
+        rc = agent_follow_window(r->c, run->source_id, r->cfg, r->tz, run->period_from,
+                                 run->period_to, plat_now(), &r->since, &r->until, &m->have_stored,
+                                 &m->stored);
+        if (rc != ACDL_OK) {
+            rows_set_error(err, sizeof(err), "run.error_staging_area", NULL,
+                           "cannot read the source's cursor");
+            agent_follow_unlock(run->source_id);
+            goto out;
+        }
+    }
     rc = rows_read(r, &sink);
     if (rc == ACDL_OK) {
         rc = stage(m);
@@ -624,6 +885,17 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
                            why_attach(json_object(), "reason", acdl_strerror(rc)),
                            "staging failed: %s", acdl_strerror(rc));
         }
+    }
+    if (follow) {
+        agent_follow_unlock(run->source_id);
+    }
+    if (rc == ACDL_OK && follow) {
+        rows_note(r, "info", "run.follow_window",
+                  json_pack("{s:I, s:I}", "changed", (json_int_t)m->p.rows_changed, "nulls",
+                            (json_int_t)m->p.cursor_nulls),
+                  "%lld states new, changed or gone from the window re-read; %lld rows without "
+                  "a cursor value",
+                  (long long)m->p.rows_changed, (long long)m->p.cursor_nulls);
     }
     if (rc == ACDL_OK) {
         struct recompute_stats st;
@@ -681,8 +953,98 @@ int agent_import_preview(struct app *app, int64_t source_id, const char *day, in
     if (!m) {
         return ACDL_ENOMEM;
     }
-    const struct rows_sink sink = {.row = ai_row, .pause = ai_pause, .ctx = m};
+    const struct rows_sink sink = {
+        .columns = ai_columns, .row = ai_row, .pause = ai_pause, .ctx = m};
     int rc = rows_preview(&m->r, app, source_id, day, max_rows, &sink, out, err, errsz);
+    free(m);
+    return rc;
+}
+
+int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *cancel,
+                      struct agent_follow_poll *out, char *err, size_t errsz)
+{
+    struct aimp *m = calloc(1, sizeof(*m));
+    struct store_run run;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if (!m) {
+        snprintf(err, errsz, "out of memory");
+        return ACDL_ENOMEM;
+    }
+    struct rows *r = &m->r;
+    const struct rows_sink sink = {
+        .columns = ai_columns, .row = ai_row, .pause = ai_pause, .ctx = m};
+    memset(&run, 0, sizeof(run));
+    run.source_id = source_id;
+    plat_time_iso(plat_now(), run.period_from, sizeof(run.period_from)); /* the date only */
+    memcpy(run.period_to, run.period_from, sizeof(run.period_to));
+    m->poll = 1;
+    rc = rows_open(r, app, &run, cancel, 0, err, errsz);
+    r->poll = 1;
+    if (rc == ACDL_OK && !r->cfg->incremental.enabled) {
+        snprintf(err, errsz, "the source is not incremental");
+        rc = ACDL_EINVAL;
+    }
+    if (rc == ACDL_OK) {
+        rc = agent_follow_window(r->c, source_id, r->cfg, r->tz, NULL, NULL, plat_now(), &r->since,
+                                 &r->until, &m->have_stored, &m->stored);
+    }
+    if (rc == ACDL_OK) {
+        rc = prepare_temp(m);
+    }
+    if (rc == ACDL_OK) {
+        rc = rows_read(r, &sink);
+        if (rc != ACDL_OK) {
+            snprintf(err, errsz, "%s", r->poll_note[0] ? r->poll_note : acdl_strerror(rc));
+        }
+    }
+    m->p.rows_read = r->k.rows_read;
+    m->p.rows_rejected = r->k.rows_rejected;
+    if (rc == ACDL_OK && m->in_batch) {
+        ai_pause(m);
+    }
+    /* a write only when something changed or the cursor moved: an idle poll writes nothing
+     * (the poller records it now and then) */
+    int64_t diff = 0;
+    int staged = 0;
+    int moved = m->p.have_cursor && (!m->have_stored || m->p.max_cursor > m->stored);
+    if (rc == ACDL_OK && !moved && r->k.rows_staged > 0) {
+        rc = diff_follow(m, &diff); /* a read: most polls only read the overlap again */
+    }
+    if (rc == ACDL_OK && (moved || diff > 0)) {
+        staged = 1;
+        rc = stage_follow(m);
+        if (rc != ACDL_OK) {
+            snprintf(err, errsz, "staging failed: %s", acdl_strerror(rc));
+        }
+    } else if (rc == ACDL_OK) {
+        snprintf(m->p.note, sizeof(m->p.note), "%s", r->poll_note);
+    }
+    if (m->in_batch) {
+        sqlite3_exec(store_db(r->c), "ROLLBACK", NULL, NULL, NULL);
+        m->in_batch = 0;
+    }
+    if (rc != ACDL_OK) {
+        m->p.have_cursor = 0; /* the cursor moves only with what it staged */
+    }
+    /* what the admin sees: every poll, staged or not, failed or not (a small write) */
+    if (r->have_src && r->cfg && r->cfg->incremental.enabled && (rc != ACDL_OK || !staged)) {
+        if (store_begin(r->c) == ACDL_OK) {
+            if (agent_follow_record(r->c, source_id, r->cfg, &m->p, rc == ACDL_OK ? NULL : err,
+                                    plat_now()) == ACDL_OK) {
+                store_commit(r->c);
+            } else {
+                store_rollback(r->c);
+            }
+        }
+    }
+    if (m->in_batch) {
+        sqlite3_exec(store_db(r->c), "ROLLBACK", NULL, NULL, NULL);
+        m->in_batch = 0;
+    }
+    *out = m->p;
+    out->have_cursor = out->have_cursor && rc == ACDL_OK;
+    rows_close(r);
     free(m);
     return rc;
 }

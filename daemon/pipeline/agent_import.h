@@ -28,6 +28,16 @@ int agent_import_is_states(struct app *app, int64_t source_id);
 /* As import_run() (pipeline/import.h) for an agent-state source. */
 int agent_import_run(struct app *app, const struct store_run *run, struct import_cancel *cancel);
 
+struct agent_follow_poll;
+
+/* One poll of incremental agent-state source source_id (pipeline/agent_follow.h): reads from
+ * its cursor, stages what is new or changed with the new cursor and the recomputed spans of
+ * the agents it touched in one transaction. The caller holds the source's follow lock. *out
+ * gets the counts (rows_changed > 0: the delivery has something new). Returns 0, or an ACDL_E*
+ * code with err (nothing staged, the cursor unmoved). */
+int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *cancel,
+                      struct agent_follow_poll *out, char *err, size_t errsz);
+
 /* As import_preview() for an agent-state source: each row gets its parsed agent, activity,
  * start and end (or its error). */
 int agent_import_preview(struct app *app, int64_t source_id, const char *day, int max_rows,

@@ -141,6 +141,13 @@ static void note_v(struct rows *r, const char *level, const char *code, json_t *
     char msg[1024];
     char *ptext = NULL;
     vsnprintf(msg, sizeof(msg), fmt, ap);
+    if (r->poll) { /* polls run every few seconds: the poller reports, not each line */
+        if (strcmp(level, "info") != 0) {
+            snprintf(r->poll_note, sizeof(r->poll_note), "%s", msg);
+        }
+        json_decref(params);
+        return;
+    }
     if (r->preview_msgs) {
         json_t *m = json_pack("{s:s, s:s}", "level", level, "message", msg);
         if (m && code) {
@@ -294,7 +301,7 @@ int rows_cancelled(const struct rows *r)
 void rows_progress(struct rows *r, int force)
 {
     int64_t now = plat_monotonic_ms();
-    if (r->preview_rows || (!force && now - r->last_progress_ms < 1000)) {
+    if (r->preview_rows || r->poll || (!force && now - r->last_progress_ms < 1000)) {
         return;
     }
     r->last_progress_ms = now;
@@ -385,6 +392,9 @@ int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out
  * the preview's "no file holds this day". */
 static int day_in_period(struct rows *r, struct tz_date d)
 {
+    if (r->cfg->incremental.enabled && !r->preview_rows) {
+        return 1;
+    }
     int in = tz_date_cmp(d, r->from) >= 0 && tz_date_cmp(d, r->to) <= 0;
     if (r->cfg->kind == SOURCE_CSV && (in || !r->reread)) { /* re-read: the period's days */
         if (!r->seen_any || tz_date_cmp(d, r->seen_from) < 0) {
@@ -1546,6 +1556,17 @@ void rows_files_after(struct rows *r)
  * then overlap with ours. Previews and discovery read a few rows and fetch inline. */
 #define ROWS_ODBC_READ_AHEAD 3u
 
+/* Naive seconds (days since 1970-01-01 x 86400 + seconds of the day) as a date and time. */
+static void naive_datetime(int64_t t, struct odbc_datetime *out)
+{
+    struct tz_date d = {1970, 1, 1};
+    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int64_t sec = t - days * 86400;
+    tz_date_add_days(&d, (int)days);
+    *out = (struct odbc_datetime){
+        d.y, d.m, d.d, (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60)};
+}
+
 static int read_odbc(struct rows *r, const struct store_source *src)
 {
     char err[600] = "", aad[64];
@@ -1606,8 +1627,16 @@ static int read_odbc(struct rows *r, const struct store_source *src)
     struct odbc_period period;
     struct tz_date end = r->to;
     tz_date_add_days(&end, 1);
+    memset(&period, 0, sizeof(period));
     period.start = (struct odbc_datetime){r->from.y, r->from.m, r->from.d, 0, 0, 0};
     period.end = (struct odbc_datetime){end.y, end.m, end.d, 0, 0, 0};
+    if (r->cfg->incremental.enabled) {
+        period.cursor_is_id = r->cfg->incremental.cursor_type == CURSOR_ID;
+        period.since_id = r->since;
+        period.until_id = r->until;
+        naive_datetime(r->since, &period.since);
+        naive_datetime(r->until, &period.until);
+    }
     rows_note(r, "info", "run.querying",
               json_pack("{s:s, s:s, s:s, s:s}", "dbms", odbc_conn_dbms_name(conn), "driver",
                         odbc_conn_driver_name(conn), "from", r->run->period_from, "to",

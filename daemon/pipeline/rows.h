@@ -152,6 +152,15 @@ struct rows {
 
     const struct rows_sink *sink; /* during rows_read */
     int have_src;
+
+    /* incremental sources (cfg->incremental): the values bound to :since and :until (naive
+     * seconds of the database's timestamps, or ids), set by the caller before rows_read();
+     * every row's day is taken (the cursor, not the period, chooses the rows). poll: a poll of
+     * the source, not a run: no run log; notes and row errors are counted, the last kept in
+     * poll_note. */
+    int64_t since, until;
+    int poll;
+    char poll_note[400];
 };
 
 /* What rows_read() feeds. Each callback returns 0 to go on, or an ACDL_E* code that ends the

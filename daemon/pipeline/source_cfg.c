@@ -498,6 +498,9 @@ static int parse_odbc(const json_t *o, struct source_cfg *cfg, char *err, size_t
     if (odbc_sql_rewrite(cfg->sql, &rewritten, why, sizeof(why)) != ACDL_OK) {
         return fail(err, errsz, "odbc.sql", why);
     }
+    for (size_t i = 0; i < rewritten.nparams; i++) {
+        cfg->sql_params |= 1u << rewritten.params[i];
+    }
     odbc_sql_free(&rewritten);
     return ACDL_OK;
 }
@@ -689,6 +692,8 @@ static int parse_answer_values(const json_t *settings, struct source_cfg *cfg, c
 
 static int parse_common(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz);
 static int parse_states(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz);
+static int parse_incremental(const json_t *settings, struct source_cfg *cfg, char *err,
+                             size_t errsz);
 
 int source_cfg_parse(const json_t *settings, enum source_kind kind, enum source_layout layout,
                      const char *time_zone, int interval_minutes, struct source_cfg *cfg,
@@ -706,8 +711,8 @@ int source_cfg_parse_product(const json_t *settings, enum source_product product
     static const char *const keys[] = {"csv",     "odbc",   "columns",         "metrics",
                                        "derived", "filter", "answered_values", "unanswered_values",
                                        NULL};
-    static const char *const state_keys[] = {"csv", "odbc", "columns", "agent_states",
-                                             "derived", "filter", NULL};
+    static const char *const state_keys[] = {"csv",     "odbc",   "columns",     "agent_states",
+                                             "derived", "filter", "incremental", NULL};
     static const char *const colkeys[] = {"queue", "queue_name", "date", "time", "timestamp",
                                           "answered", "duration", NULL};
     int rc;
@@ -742,8 +747,15 @@ int source_cfg_parse_product(const json_t *settings, enum source_product product
         }
     }
 
+    if (product != PRODUCT_AGENT_STATES &&
+        (cfg->sql_params & ((1u << ODBC_PARAM_SINCE) | (1u << ODBC_PARAM_UNTIL)))) {
+        return fail(err, errsz, "odbc.sql",
+                    ":since and :until belong to incremental agent-state sources; a source read "
+                    "by days uses :period_start and :period_end");
+    }
     if (product == PRODUCT_AGENT_STATES) {
-        if ((rc = parse_states(settings, cfg, err, errsz)) != ACDL_OK) {
+        if ((rc = parse_states(settings, cfg, err, errsz)) != ACDL_OK ||
+            (rc = parse_incremental(settings, cfg, err, errsz)) != ACDL_OK) {
             return rc;
         }
         return parse_common(settings, cfg, err, errsz);
@@ -956,6 +968,90 @@ static int add_logout(struct source_cfg *cfg, const char *code, size_t len, cons
         cfg->states.logout[cfg->states.nlogout][len] = '\0';
         cfg->states.nlogout++;
     }
+    return ACDL_OK;
+}
+
+const char *source_cursor_type_name(enum source_cursor_type t)
+{
+    return t == CURSOR_ID ? "id" : "timestamp";
+}
+
+/* settings.incremental of an ODBC agent-state source, and the SQL's parameters that go with
+ * it: :since (required) and :until, never the period's. */
+static int parse_incremental(const json_t *settings, struct source_cfg *cfg, char *err,
+                             size_t errsz)
+{
+    static const char *const keys[] = {
+        "cursor_column",     "cursor_type",     "overlap_s", "poll_s",
+        "reconcile_minutes", "reconcile_hours", NULL};
+    const unsigned cursor = (1u << ODBC_PARAM_SINCE) | (1u << ODBC_PARAM_UNTIL);
+    const unsigned period = (1u << ODBC_PARAM_PERIOD_START) | (1u << ODBC_PARAM_PERIOD_END);
+    struct source_incremental *in = &cfg->incremental;
+    json_t *o = json_object_get(settings, "incremental");
+    char type[16] = "timestamp";
+    int rc;
+    in->overlap_s = SOURCE_OVERLAP_S;
+    in->poll_s = SOURCE_POLL_S;
+    in->reconcile_minutes = SOURCE_RECONCILE_MINUTES;
+    in->reconcile_hours = SOURCE_RECONCILE_HOURS;
+    if (!o || json_is_null(o)) {
+        if (cfg->kind == SOURCE_ODBC && (cfg->sql_params & cursor)) {
+            return fail(err, errsz, "odbc.sql",
+                        ":since and :until belong to incremental sources (settings.incremental); "
+                        "a source read by days uses :period_start and :period_end");
+        }
+        return ACDL_OK;
+    }
+    if (cfg->kind != SOURCE_ODBC) {
+        return fail(err, errsz, "settings.incremental", "belongs to ODBC sources");
+    }
+    if (!json_is_object(o)) {
+        return fail(err, errsz, "settings.incremental",
+                    "must be an object {cursor_column, cursor_type, overlap_s, poll_s, "
+                    "reconcile_minutes, reconcile_hours}");
+    }
+    if ((rc = only_keys(o, "settings.incremental", keys, err, errsz)) ||
+        (rc = get_str(o, "cursor_column", "settings.incremental.cursor_column", in->cursor_column,
+                      sizeof(in->cursor_column), 0, err, errsz)) ||
+        (rc = get_str(o, "cursor_type", "settings.incremental.cursor_type", type, sizeof(type), 0,
+                      err, errsz)) ||
+        (rc = get_int(o, "overlap_s", "settings.incremental.overlap_s", 0, 86400, &in->overlap_s,
+                      err, errsz)) ||
+        (rc = get_int(o, "poll_s", "settings.incremental.poll_s", 1, 3600, &in->poll_s, err,
+                      errsz)) ||
+        (rc = get_int(o, "reconcile_minutes", "settings.incremental.reconcile_minutes", 0, 10080,
+                      &in->reconcile_minutes, err, errsz)) ||
+        (rc = get_int(o, "reconcile_hours", "settings.incremental.reconcile_hours", 1, 720,
+                      &in->reconcile_hours, err, errsz))) {
+        return rc;
+    }
+    if (!in->cursor_column[0]) {
+        return fail(err, errsz, "settings.incremental.cursor_column",
+                    "is required: the result column whose value grows with every change (a "
+                    "timestamp or an increasing id)");
+    }
+    if (!strcmp(type, "id")) {
+        in->cursor_type = CURSOR_ID;
+    } else if (!strcmp(type, "timestamp")) {
+        in->cursor_type = CURSOR_TIMESTAMP;
+    } else {
+        return fail(err, errsz, "settings.incremental.cursor_type", "must be timestamp or id");
+    }
+    if (cfg->preset[0]) {
+        return fail(err, errsz, "settings.incremental",
+                    "a preset's query reads whole days; give your own odbc.sql with :since");
+    }
+    if (!(cfg->sql_params & (1u << ODBC_PARAM_SINCE))) {
+        return fail(err, errsz, "odbc.sql",
+                    "an incremental query must use :since (e.g. WHERE changed_at >= :since): "
+                    "it is bound to the cursor's lower bound");
+    }
+    if (cfg->sql_params & period) {
+        return fail(err, errsz, "odbc.sql",
+                    "an incremental query takes :since and :until, not :period_start or "
+                    ":period_end");
+    }
+    in->enabled = 1;
     return ACDL_OK;
 }
 
@@ -1191,6 +1287,15 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
                                       source_span_name(cfg->states.span), "logout_activities", lo,
                                       "min_duration_s", cfg->states.min_duration_s,
                                       "split_at_midnight", cfg->states.split_at_midnight));
+        const struct source_incremental *in = &cfg->incremental;
+        if (in->enabled) {
+            json_object_set_new(
+                out, "incremental",
+                json_pack("{s:s, s:s, s:i, s:i, s:i, s:i}", "cursor_column", in->cursor_column,
+                          "cursor_type", source_cursor_type_name(in->cursor_type), "overlap_s",
+                          in->overlap_s, "poll_s", in->poll_s, "reconcile_minutes",
+                          in->reconcile_minutes, "reconcile_hours", in->reconcile_hours));
+        }
     }
     json_t *d = json_array();
     for (int i = 0; i < cfg->nderived; i++) {

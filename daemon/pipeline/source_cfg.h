@@ -51,6 +51,26 @@ struct source_states {
     int split_at_midnight; /* 1: a state crossing midnight is cut at the day boundary */
 };
 
+/* An ODBC agent-state source that follows its table: the query takes :since and :until, and a
+ * poller runs it every poll_s seconds from the last cursor value read (minus the overlap), so
+ * changes are staged within seconds (pipeline/agent_follow.h). */
+enum source_cursor_type { CURSOR_TIMESTAMP = 0, CURSOR_ID };
+
+struct source_incremental {
+    int enabled;
+    char cursor_column[129]; /* the result column holding the cursor */
+    enum source_cursor_type cursor_type;
+    int overlap_s;         /* re-read this far behind the cursor (rows committed late) */
+    int poll_s;            /* 1..3600 */
+    int reconcile_minutes; /* a full re-read this often (0: never) */
+    int reconcile_hours;   /* of this many hours back */
+};
+
+#define SOURCE_OVERLAP_S 120
+#define SOURCE_POLL_S 5
+#define SOURCE_RECONCILE_MINUTES 15
+#define SOURCE_RECONCILE_HOURS 24
+
 struct source_cfg {
     enum source_product product;
     enum source_kind kind;
@@ -86,6 +106,7 @@ struct source_cfg {
      * are timestamps, or times of the date column when one is given */
     struct source_column agent, activity, activity_name, start, end;
     struct source_states states;
+    struct source_incremental incremental;
 
     /* ODBC */
     char dsn[256];
@@ -94,6 +115,7 @@ struct source_cfg {
     char sql[65536];
     char preset[64];
     int timeout_s;
+    unsigned sql_params; /* the named parameters the SQL uses: bit (1 << enum odbc_param_id) */
 
     /* both */
     struct source_derived derived[SOURCE_MAX_DERIVED];
@@ -147,6 +169,7 @@ int source_cfg_is_logout(const struct source_cfg *cfg, const char *code, size_t 
 const char *source_product_name(enum source_product p);
 int source_product_parse(const char *s, enum source_product *out);
 const char *source_span_name(enum agent_span_form f);
+const char *source_cursor_type_name(enum source_cursor_type t);
 
 /* The settings as JSON, with every default written out (new reference). */
 json_t *source_cfg_settings_json(const struct source_cfg *cfg);

@@ -336,7 +336,8 @@ static struct odbc_conn *open_pg(const char *dsn, int query_timeout_s)
     return c;
 }
 
-static const struct odbc_period day_0331 = {{2024, 3, 31, 0, 0, 0}, {2024, 4, 1, 0, 0, 0}};
+static const struct odbc_period day_0331 = {.start = {2024, 3, 31, 0, 0, 0},
+                                            .end = {2024, 4, 1, 0, 0, 0}};
 
 /* Reads all rows of sql as "a|b|NULL|..." lines joined by "\n" into out (opts may be NULL; a
  * row with a value too long becomes "row N: ERROR <err>"). Returns rows or -1. */
@@ -449,8 +450,10 @@ static void rewrite_ok(const char *in, const char *want, size_t nparams, const c
     if (CHECK_EQ_INT(s.nparams, nparams)) {
         size_t i;
         for (i = 0; i < nparams; i++) {
-            CHECK_EQ_INT(s.params[i], order[i] == 's' ? ODBC_PARAM_PERIOD_START
-                                                      : ODBC_PARAM_PERIOD_END);
+            CHECK_EQ_INT(s.params[i], order[i] == 's'   ? ODBC_PARAM_PERIOD_START
+                                      : order[i] == 'e' ? ODBC_PARAM_PERIOD_END
+                                      : order[i] == 'a' ? ODBC_PARAM_SINCE
+                                                        : ODBC_PARAM_UNTIL);
         }
     }
     odbc_sql_free(&s);
@@ -487,12 +490,16 @@ static void test_rewrite(void)
     rewrite_ok("SELECT ts::date, a[lo:hi], '10:30'::time, x := 1, :period_start::timestamp",
                "SELECT ts::date, a[lo:hi], '10:30'::time, x := 1, ?::timestamp", 1, "s");
     rewrite_ok("-- only a comment :x", "-- only a comment :x", 0, "");
+    rewrite_ok("SELECT * FROM t WHERE c >= :SINCE AND c < :until AND d >= :since",
+               "SELECT * FROM t WHERE c >= ? AND c < ? AND d >= ?", 3, "aua");
 
     rewrite_bad("SELECT * FROM t WHERE a = :foo", ACDL_EINVAL,
-                "unknown parameter :foo (only :period_start and :period_end are allowed) at "
+                "unknown parameter :foo (only :period_start, :period_end, :since and :until are "
+                "allowed) at "
                 "line 1, column 27");
     rewrite_bad("SELECT 1\nFROM t\n  WHERE ts >= :period_startx", ACDL_EINVAL,
-                ":period_startx (only :period_start and :period_end are allowed) at line 3, "
+                ":period_startx (only :period_start, :period_end, :since and :until are allowed) "
+                "at line 3, "
                 "column 15");
     rewrite_bad("SELECT * FROM t WHERE a = ?", ACDL_EINVAL,
                 "positional parameter marker ? is not supported");
@@ -772,11 +779,31 @@ static void test_period_binding(void)
     CHECK_CONTAINS(out, "2024-03-31 23:00:00|2024-03-31 00:00:00|1\n");
     CHECK(strstr(out, "2024-04-01") == NULL);
 
+    /* an incremental query's cursor window: timestamps, or whole numbers bound as SQL_BIGINT */
+    {
+        const struct odbc_period w = {.since = {2024, 3, 31, 22, 0, 0},
+                                      .until = {2024, 3, 31, 23, 30, 0}};
+        const struct odbc_period ids = {
+            .cursor_is_id = 1, .since_id = 5000000000LL, .until_id = 5000000003LL};
+        n = read_all(c,
+                     "SELECT ts FROM generate_series(timestamp '2024-03-31', '2024-04-01', "
+                     "interval '1 hour') ts WHERE ts >= :since AND ts < :until ORDER BY ts",
+                     &w, out, sizeof(out));
+        CHECK_EQ_INT(n, 2);
+        CHECK_EQ_STR(out, "2024-03-31 22:00:00\n2024-03-31 23:00:00\n");
+        n = read_all(c,
+                     "SELECT i FROM generate_series(4999999998::bigint, 5000000005) i WHERE i >= "
+                     ":since AND i < :until ORDER BY i",
+                     &ids, out, sizeof(out));
+        CHECK_EQ_INT(n, 3);
+        CHECK_EQ_STR(out, "5000000000\n5000000001\n5000000002\n");
+    }
+
     /* a period is needed when the SQL names it; bad dates are refused */
     {
         struct odbc_query *q = NULL;
         char err[256];
-        struct odbc_period bad = {{2023, 2, 29, 0, 0, 0}, {2023, 3, 1, 0, 0, 0}};
+        struct odbc_period bad = {.start = {2023, 2, 29, 0, 0, 0}, .end = {2023, 3, 1, 0, 0, 0}};
         CHECK_EQ_INT(odbc_query_open(c, "SELECT :period_start", NULL, NULL, &q, err, sizeof(err)),
                      ACDL_EINVAL);
         CHECK_CONTAINS(err, "no period given");

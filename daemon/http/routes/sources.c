@@ -17,6 +17,7 @@
 #include "pipeline/source_cfg.h"
 #include "sched/jobs.h"
 #include "platform/platform.h"
+#include "pipeline/agent_follow.h"
 #include "store/recomputes.h"
 #include "store/schedules.h"
 #include "store/sources.h"
@@ -34,6 +35,17 @@ static json_t *source_json(const struct store_source *s)
                      "settings", settings ? settings : json_object(), "password_set",
                      s->password_sealed != NULL, "created_at", json_time(s->created_at),
                      "updated_at", json_time(s->updated_at));
+}
+
+/* An incremental source's poll status (agent_follow.h) added to its answer o as "follow". */
+static json_t *with_follow(struct req *r, const struct store_source *s, json_t *o)
+{
+    if (o && !strcmp(s->product, "agent_states") && !strcmp(s->kind, "odbc")) {
+        struct store_conn *c = store_acquire(r->app->store);
+        json_object_set_new(o, "follow", agent_follow_status_json(c, s->id));
+        store_release(r->app->store, c);
+    }
+    return o;
 }
 
 /* A source as the API answers it, with the earliest next firing of its schedules. */
@@ -182,7 +194,7 @@ int route_sources_list(struct req *r)
     json_t *items = json_array();
     int shown = n > limit ? limit : n;
     for (int i = 0; i < shown; i++) {
-        json_array_append_new(items, source_answer(r, &arr[i]));
+        json_array_append_new(items, with_follow(r, &arr[i], source_answer(r, &arr[i])));
     }
     int64_t last = shown ? arr[shown - 1].id : 0;
     for (int i = 0; i < n; i++) {
@@ -206,7 +218,7 @@ int route_sources_get(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "source");
     }
-    st = reply_json(r, 200, source_answer(r, &s));
+    st = reply_json(r, 200, with_follow(r, &s, source_answer(r, &s)));
     store_source_clear(&s);
     return st;
 }

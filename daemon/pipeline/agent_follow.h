@@ -1,0 +1,76 @@
+/* agent_follow.h: incremental agent-state sources (settings.incremental): their cursor, the
+ * window a poll or a run reads, and what the admin sees of the polls.
+ *
+ * Design: the cursor is the greatest value of the source's cursor column read so far: for a
+ * timestamp column its naive seconds (the database's own wall time, days since 1970-01-01 x
+ * 86400 + seconds, fractions cut off), for an id column the id. A poll binds :since = cursor -
+ * overlap_s (timestamps) or the greatest id read at least overlap_s seconds ago (ids, kept as
+ * marks), and :until = 9999-12-31 23:59:59 or the largest 64-bit number: it reads everything
+ * from :since on. Only the database's own values are compared with each other, so a clock
+ * difference between the database and the daemon moves nothing (the first poll of a timestamp
+ * cursor starts reconcile_hours before the daemon's local time; that is the only use of the
+ * daemon's clock). What a poll read is staged in one transaction with the new cursor
+ * (pipeline/agent_import.h), and re-reading the overlap changes nothing: states are keyed by
+ * agent and start.
+ *
+ * A run of such a source (a reconciliation, or one started by hand) reads a window the normal
+ * way: for timestamps :since and :until are the run's local days (midnight to midnight), for
+ * ids :since is the greatest id read reconcile_hours ago. Its staging removes the states whose
+ * cursor lies in that window but that the source no longer returns, and replaces the others.
+ *
+ * Polls and runs of one source never overlap: both hold the source's follow lock while they
+ * read and stage (runs wait for it, the poller skips a source whose lock is taken). */
+#ifndef ACDL_PIPELINE_AGENT_FOLLOW_H
+#define ACDL_PIPELINE_AGENT_FOLLOW_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/tz.h"
+#include "pipeline/source_cfg.h"
+#include "store/store.h"
+
+#define FOLLOW_UNTIL_ID INT64_MAX
+#define FOLLOW_MARK_EVERY_S 10
+
+/* The source's follow lock (a fixed table of mutexes by source id). Thread-safe. */
+void agent_follow_lock(int64_t source_id);
+int agent_follow_trylock(int64_t source_id); /* 1 when taken */
+void agent_follow_unlock(int64_t source_id);
+
+/* The cursor value of the text s (n bytes) for cfg's cursor type: an id (whole number) or a
+ * timestamp ("YYYY-MM-DD HH:MM:SS[.fff]"; with an offset it is turned into the source's local
+ * time with tz). Returns 0, or ACDL_EINVAL with why. */
+int agent_follow_parse(const struct source_cfg *cfg, struct tz *tz, const char *s, size_t n,
+                       int64_t *out, char *why, size_t whysz);
+
+/* The window of a poll (from, to NULL) or of a run of the local days from..to: *since and
+ * *until as above, read from the source's cursor (*cursor, when *have_cursor). Borrowed
+ * connection; no transaction. */
+int agent_follow_window(struct store_conn *c, int64_t source_id, const struct source_cfg *cfg,
+                        struct tz *tz, const char *from, const char *to, int64_t now,
+                        int64_t *since, int64_t *until, int *have_cursor, int64_t *cursor);
+
+/* What one poll did. */
+struct agent_follow_poll {
+    int64_t rows_read, rows_changed, rows_rejected, cursor_nulls;
+    int have_cursor;    /* a cursor value was read */
+    int64_t max_cursor; /* the greatest one */
+    char note[400];     /* the last warning (a rejected row's reason), "" when none */
+};
+
+/* Records a poll: the cursor moves to max_cursor when that is greater, the counters add up,
+ * the error (NULL: the poll succeeded) is kept while polls fail. Call it inside the poll's
+ * staging transaction when it staged something (so the cursor and the states commit
+ * together), else on its own. Returns 0 or ACDL_EDB. */
+int agent_follow_record(struct store_conn *c, int64_t source_id, const struct source_cfg *cfg,
+                        const struct agent_follow_poll *p, const char *error, int64_t now);
+
+/* What the API shows of source_id's polls (new reference): {cursor_type, cursor_column,
+ * cursor (the id, or the timestamp as the database wrote it), polls, last_poll_at, last_rows,
+ * last_change_at, rows_read, rows_changed, last_rejected, last_cursor_nulls, last_note, error,
+ * error_at, failing_since, next_reconcile_at, last_reconcile_run}, or null before the first
+ * poll. Borrowed connection. */
+json_t *agent_follow_status_json(struct store_conn *c, int64_t source_id);
+
+#endif

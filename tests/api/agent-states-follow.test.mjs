@@ -1,0 +1,281 @@
+// Incremental agent-state sources (settings.incremental) against a real PostgreSQL through
+// psqlODBC: the settings and their refusals, polls every second from the cursor (equal
+// timestamps across polls, a row committed late inside the overlap, the database's clock hours
+// away from the daemon's, rows without a cursor value counted and not staged), a writer
+// inserting while the daemon polls and a strict https-json receiver that must end with every
+// state once and never see an agent's states out of order, a kill -9 between and during polls
+// that changes no count, an id cursor, and a run (what a reconciliation queues) that corrects
+// and removes what the polls staged.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { after, before, test } from 'node:test';
+import { login, startDaemon } from '../lib/daemon.mjs';
+import { ROOT, assertInvalidField, assertStatus, odbcDriver, show } from '../lib/api.mjs';
+import { drained, runDays, waitFor } from '../lib/pipeline.mjs';
+import { PG_PASSWORD, startPg } from '../lib/pg.mjs';
+import { startWfm } from '../lib/wfm.mjs';
+
+const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
+let d;
+let admin;
+let pg;
+let wfm;
+let dataDir;
+let conn;
+
+function sql(text) {
+  return pg.psql(text);
+}
+
+async function restart() {
+  d = await startDaemon({ dataDir, args: ARGS });
+  admin = await login(d, ROOT.name, ROOT.password);
+}
+
+before(async () => {
+  pg = await startPg();
+  sql(`CREATE TABLE ev (id bigserial PRIMARY KEY, agent text, state text, started timestamp(3));
+       CREATE TABLE ev2 (seq bigint PRIMARY KEY, agent text, state text, started timestamp(0));`);
+  conn = `Driver={${odbcDriver('PostgreSQL Unicode', 'odbc-postgresql')}};Server=127.0.0.1;Port=${pg.port};Database=postgres`;
+  wfm = await startWfm({ kind: 'https-json', apiKey: 'tok' });
+  d = await startDaemon({ args: ARGS, users: [ROOT], keepDataDir: true });
+  dataDir = d.dataDir;
+  admin = await login(d, ROOT.name, ROOT.password);
+  assertStatus(await admin.post('/api/v1/targets', { name: 'json', connector: 'https-json', secret: 'tok', settings: { url: wfm.url, ca_file: wfm.pki.caFile } }), 201);
+  for (const a of ['ready', 'talk', 'pause']) {
+    assertStatus(await admin.post('/api/v1/activities', { identifier: a, name: a }), 201);
+  }
+});
+
+after(async () => {
+  if (d) {
+    const code = await d.stop();
+    assert.equal(code, 0, `the daemon exited with ${code}:\n${d.stderr().slice(-4000)}`);
+  }
+  await wfm?.close();
+  if (dataDir) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  pg?.stop();
+});
+
+const SQL_TS = 'SELECT agent, state, started FROM ev WHERE started >= :since AND started < :until ORDER BY started';
+
+function source(name, incremental, { sqlText = SQL_TS } = {}) {
+  return {
+    name, kind: 'odbc', product: 'agent_states', time_zone: 'UTC', password: PG_PASSWORD,
+    settings: { odbc: { connection_string: conn, user: 'app', sql: sqlText }, agent_states: { span: 'start_only' }, incremental },
+  };
+}
+
+async function follow(id) {
+  const r = await admin.get(`/api/v1/sources/${id}`);
+  assertStatus(r, 200);
+  return r.body.follow;
+}
+
+/** The staged states of the source as "agent start state" (start as the database wrote it). */
+async function spansOf(agent, day) {
+  const r = await admin.get(`/api/v1/agent-states?agent=${encodeURIComponent(agent)}&from=${day}&to=${day}`);
+  assertStatus(r, 200);
+  const dd = r.body.days.find((x) => x.day === day);
+  return dd ? dd.spans.filter((s) => s.activity !== 'logged_out').map((s) => `${s.start.slice(11, 19)} ${s.activity}`) : [];
+}
+
+test('incremental settings: defaults, refusals naming the field, and the query\'s parameters', async () => {
+  const bad = async (body, field) => assertInvalidField(await admin.post('/api/v1/sources', body), field);
+  await bad(source('x', { cursor_column: 'started', poll_s: 0 }), 'settings.incremental.poll_s');
+  await bad(source('x', { cursor_column: 'started', poll_s: 3601 }), 'settings.incremental.poll_s');
+  await bad(source('x', { cursor_column: 'started', overlap_s: -1 }), 'settings.incremental.overlap_s');
+  await bad(source('x', { cursor_column: 'started', cursor_type: 'date' }), 'settings.incremental.cursor_type');
+  await bad(source('x', { poll_s: 1 }), 'settings.incremental.cursor_column');
+  await bad(source('x', { cursor_column: 'started', every: 1 }), 'settings.incremental.every');
+  await bad(source('x', { cursor_column: 'started' }, { sqlText: 'SELECT agent, state, started FROM ev' }), 'odbc.sql');
+  await bad(source('x', { cursor_column: 'started' }, { sqlText: 'SELECT agent, state, started FROM ev WHERE started >= :period_start AND started >= :since' }), 'odbc.sql');
+  await bad(source('x', null, { sqlText: SQL_TS }), 'odbc.sql');
+  const preset = source('x', { cursor_column: 'started' });
+  preset.settings.odbc = { connection_string: conn, user: 'app', preset: 'cisco_ucce_agent_event_detail' };
+  delete preset.settings.agent_states;
+  await bad(preset, 'settings.incremental');
+  const r = await admin.post('/api/v1/sources', { ...source('defaults', { cursor_column: 'started' }), enabled: false });
+  assertStatus(r, 201);
+  assert.deepEqual(r.body.settings.incremental, {
+    cursor_column: 'started', cursor_type: 'timestamp', overlap_s: 120, poll_s: 5, reconcile_minutes: 15, reconcile_hours: 24,
+  });
+  assertStatus(await admin.delete(`/api/v1/sources/${r.body.id}`), 204);
+});
+
+test('polls stage new rows within seconds, re-read the overlap without changing anything, and tell NULL cursors', async () => {
+  // the database's clock is 3 hours ahead of the daemon's: only its own values are compared
+  const t0 = `timestamp '${sql("SELECT to_char(date_trunc('second', localtimestamp) + interval '3 hours', 'YYYY-MM-DD HH24:MI:SS')")}'`;
+  sql(`INSERT INTO ev (agent, state, started) VALUES ('a1', 'READY', ${t0}), ('a2', 'READY', ${t0})`);
+  const src = (await admin.post('/api/v1/sources', source('ts', { cursor_column: 'started', poll_s: 1, overlap_s: 30, reconcile_minutes: 0 }))).body;
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: 'a1;a1@example.com\na2;a2@example.com\na3;a3@example.com' }), 200);
+  assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'READY', activity: 'ready' }), 200);
+  assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'TALK', activity: 'talk' }), 200);
+  const day = sql(`SELECT to_char(${t0}, 'YYYY-MM-DD')`);
+  await waitFor(async () => (await follow(src.id))?.rows_changed >= 2, 'the first poll');
+  // equal timestamps across polls: a row with the cursor's own value, committed after it was read
+  sql(`INSERT INTO ev (agent, state, started) VALUES ('a3', 'READY', ${t0})`);
+  // a row committed late with an older timestamp inside the overlap
+  sql(`INSERT INTO ev (agent, state, started) VALUES ('a1', 'TALK', ${t0} + interval '2 seconds')`);
+  sql(`INSERT INTO ev (agent, state, started) VALUES ('a2', 'TALK', ${t0} + interval '1 second')`);
+  await waitFor(async () => (await spansOf('a3@example.com', day)).length === 1 && (await spansOf('a2@example.com', day)).length === 2,
+    async () => `a3 and a2's late row: ${JSON.stringify(await follow(src.id))}`);
+  const f1 = await follow(src.id);
+  assert.equal(f1.error, null);
+  assert.equal(f1.rows_changed, 5, JSON.stringify(f1));
+  assert.match(f1.cursor, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  // more polls re-read the same rows: nothing changes
+  await waitFor(async () => (await follow(src.id)).polls >= f1.polls + 3, 'three more polls');
+  const f2 = await follow(src.id);
+  assert.equal(f2.rows_changed, 5);
+  assert.ok(f2.rows_read > f1.rows_read, 'the overlap is read again');
+  // a row whose cursor is NULL: counted and named, never staged
+  sql("INSERT INTO ev (agent, state, started) VALUES ('a1', 'TALK', NULL)");
+  const nullSql = `SELECT agent, state, coalesce(started, ${t0}) AS s, started FROM ev WHERE started >= :since OR started IS NULL ORDER BY started`;
+  const patch = await admin.patch(`/api/v1/sources/${src.id}`, {
+    settings: { ...src.settings, odbc: { ...src.settings.odbc, sql: nullSql } },
+  });
+  assertStatus(patch, 200);
+  const fn = await waitFor(async () => { const f = await follow(src.id); return f.last_cursor_nulls === 1 ? f : null; }, 'the NULL cursor counted');
+  assert.match(fn.last_note, /cursor column is NULL/);
+  assert.equal(fn.rows_changed, 5);
+  assert.deepEqual(await spansOf('a1@example.com', day), [`${sql(`SELECT to_char(${t0}, 'HH24:MI:SS')`)} ready`, `${sql(`SELECT to_char(${t0} + interval '2 seconds', 'HH24:MI:SS')`)} talk`]);
+  const h = await admin.get('/api/v1/health');
+  assert.equal(h.body.problems.filter((p) => /poll/i.test(JSON.stringify(p))).length, 0);
+  sql('DELETE FROM ev WHERE started IS NULL');
+  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
+});
+
+test('a writer inserts while the daemon polls; a kill -9 between and during polls changes no count; the receiver gets every state once, in order', async () => {
+  sql('TRUNCATE ev');
+  const AGENTS = 12;
+  const PER = 12;
+  const src = (await admin.post('/api/v1/sources', source('writer', { cursor_column: 'started', poll_s: 1, overlap_s: 20, reconcile_minutes: 0 }))).body;
+  const ids = Array.from({ length: AGENTS }, (_, i) => `w${i}`);
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: ids.map((a) => `${a};${a}@example.com`).join('\n') }), 200);
+  for (const [code, act] of [['READY', 'ready'], ['TALK', 'talk'], ['PAUSE', 'pause']]) {
+    assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code, activity: act }), 200);
+  }
+  // the writer: one psql session committing one change at a time, each agent's states one
+  // second apart from a base in the database's clock
+  const base = sql("SELECT to_char(date_trunc('minute', localtimestamp) - interval '30 minutes', 'YYYY-MM-DD HH24:MI:SS')");
+  const states = ['READY', 'TALK', 'PAUSE'];
+  const expected = new Map();
+  const script = [];
+  for (let k = 0; k < PER; k++) {
+    for (let a = 0; a < AGENTS; a++) {
+      const state = states[(k + a) % 3];
+      const at = `timestamp '${base}' + interval '${k * 60 + a} seconds'`;
+      script.push(`INSERT INTO ev (agent, state, started) VALUES ('w${a}', '${state}', ${at});`, 'SELECT pg_sleep(0.02);');
+      if (!expected.has(`w${a}`)) expected.set(`w${a}`, []);
+      expected.get(`w${a}`).push(state.toLowerCase());
+    }
+  }
+  const writer = spawn(pg.bin, pg.args, { stdio: ['pipe', 'ignore', 'inherit'] });
+  const half = script.length / 2;
+  writer.stdin.write(`${script.slice(0, half).join('\n')}\n`);
+  // kill -9 while rows arrive (between or during polls), then again once they were staged
+  await waitFor(async () => (await follow(src.id))?.rows_changed > 10, 'the first rows staged');
+  d.proc.kill('SIGKILL');
+  await new Promise((res) => d.proc.once('exit', res));
+  writer.stdin.end(`${script.slice(half).join('\n')}\n`);
+  await new Promise((res) => writer.once('exit', res));
+  await restart();
+  const total = AGENTS * PER;
+  await waitFor(async () => (await follow(src.id)).rows_changed >= total, async () => `all ${total} rows: ${JSON.stringify(await follow(src.id))}`, 30000);
+  d.proc.kill('SIGKILL');
+  await new Promise((res) => d.proc.once('exit', res));
+  await restart();
+  await waitFor(async () => (await follow(src.id)).polls >= 2, 'polls after the restart');
+  await drained(admin);
+  assert.deepEqual(wfm.errors, []);
+  const f = await follow(src.id);
+  assert.equal(f.rows_changed, total, 'each row was staged once, whatever the kills');
+  const day = base.slice(0, 10);
+  // what the receiver holds: every agent's states once, as written
+  for (const a of ids) {
+    const spans = wfm.agents.get(`${a}@example.com|${day}`) || [];
+    assert.deepEqual(spans.filter((s) => !s.filled).map((s) => s.activity), expected.get(a), `${a}: ${JSON.stringify(spans)}`);
+  }
+  // in order: each day an agent was sent extends what it was sent before (never a state
+  // before one it already had, never one taken back)
+  const sent = [...wfm.batches.values()].sort((x, y) => x.order - y.order);
+  const seen = new Map();
+  for (const b of sent) {
+    for (const dd of b.body.days) {
+      const starts = dd.spans.filter((s) => !s.filled).map((s) => `${s.start} ${s.activity}`);
+      const before = seen.get(dd.agent) || [];
+      assert.deepEqual(starts.slice(0, before.length), before, `${dd.agent}: sent ${JSON.stringify(starts)} after ${JSON.stringify(before)}`);
+      seen.set(dd.agent, starts);
+    }
+  }
+  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
+});
+
+test('an id cursor follows inserts; a run of the days corrects a changed row and removes a deleted one', async () => {
+  sql("INSERT INTO ev2 VALUES (1, 'i1', 'READY', '2026-11-30 08:00:00'), (2, 'i1', 'TALK', '2026-11-30 08:10:00'), (3, 'i2', 'READY', '2026-11-30 08:05:00')");
+  const src = (await admin.post('/api/v1/sources', source('ids', { cursor_column: 'seq', cursor_type: 'id', poll_s: 1, overlap_s: 0, reconcile_minutes: 0 },
+    { sqlText: 'SELECT agent, state, started, seq FROM ev2 WHERE seq >= :since AND seq < :until ORDER BY seq' }))).body;
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: 'i1;i1@example.com\ni2;i2@example.com' }), 200);
+  for (const [code, act] of [['READY', 'ready'], ['TALK', 'talk'], ['PAUSE', 'pause']]) {
+    assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code, activity: act }), 200);
+  }
+  await waitFor(async () => (await follow(src.id))?.cursor === 3, 'the id cursor at 3');
+  sql("INSERT INTO ev2 VALUES (4, 'i1', 'READY', '2026-11-30 08:20:00')");
+  await waitFor(async () => (await spansOf('i1@example.com', '2026-11-30')).length === 3, 'the fourth row');
+  // behind the cursor, where no poll looks: a row changed, one deleted
+  sql("UPDATE ev2 SET state = 'PAUSE' WHERE seq = 2; DELETE FROM ev2 WHERE seq = 3");
+  await waitFor(async () => (await follow(src.id)).polls >= 3, 'polls');
+  assert.deepEqual(await spansOf('i1@example.com', '2026-11-30'), ['08:00:00 ready', '08:10:00 talk', '08:20:00 ready']);
+  const run = await runDays(admin, src.id, '2026-11-30');
+  assert.equal(run.state, 'done', show({ status: 200, body: run }));
+  assert.deepEqual(await spansOf('i1@example.com', '2026-11-30'), ['08:00:00 ready', '08:10:00 pause', '08:20:00 ready']);
+  assert.deepEqual(await spansOf('i2@example.com', '2026-11-30'), []);
+  await drained(admin);
+  const i1 = wfm.agents.get('i1@example.com|2026-11-30');
+  assert.deepEqual(i1.filter((s) => !s.filled).map((s) => s.activity), ['ready', 'pause', 'ready']);
+  assert.deepEqual(wfm.agents.get('i2@example.com|2026-11-30'), []);
+  const log = await admin.get(`/api/v1/runs/${run.id}/log?limit=100`);
+  assert.ok(log.body.items.some((l) => l.code === 'run.follow_window' && /2 states/.test(l.message)), JSON.stringify(log.body.items.map((l) => l.message)));
+  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
+});
+
+test('the poller queues the reconciliation run at the start of following', async () => {
+  sql("INSERT INTO ev (agent, state, started) VALUES ('r1', 'READY', localtimestamp)");
+  const src = (await admin.post('/api/v1/sources', source('reconciled', { cursor_column: 'started', poll_s: 1, reconcile_minutes: 15, reconcile_hours: 2 }))).body;
+  const f = await waitFor(async () => { const x = await follow(src.id); return x?.last_reconcile_run ? x : null; }, 'a reconciliation run');
+  const run = await waitFor(async () => { const r = await admin.get(`/api/v1/runs/${f.last_reconcile_run}`); return ['done', 'failed'].includes(r.body.state) ? r.body : null; }, 'its end');
+  assert.equal(run.state, 'done', JSON.stringify(run));
+  assert.equal(run.created_by, 'reconciliation');
+  assert.ok(Date.parse(f.next_reconcile_at) > Date.now() + 10 * 60 * 1000);
+  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
+});
+
+test('a failing poll shows on the source and in health, is logged once and retried with a backoff; a fix ends it', async () => {
+  const src = (await admin.post('/api/v1/sources', source('failing', { cursor_column: 'started', poll_s: 1, reconcile_minutes: 0 },
+    { sqlText: 'SELECT agent, state, started FROM no_such_table WHERE started >= :since' }))).body;
+  const f = await waitFor(async () => { const x = await follow(src.id); return x?.error ? x : null; }, 'the failure on the source');
+  assert.match(f.error, /no_such_table/);
+  assert.ok(f.failing_since);
+  const h = await waitFor(async () => {
+    const r = await admin.get('/api/v1/health');
+    return r.body.problems.find((p) => p.code === 'health.polls_failing');
+  }, 'the failure in health');
+  assert.equal(h.params.name, 'failing');
+  const polls = (await follow(src.id)).polls;
+  assert.ok(polls <= 5, `${polls} polls in about 10 s: a failing source backs off`);
+  const logged = d.stderr().split('\n').filter((l) => l.includes(`source ${src.id}: poll failed`));
+  assert.equal(logged.length, 1, logged.join('\n'));
+  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, {
+    settings: { ...src.settings, odbc: { ...src.settings.odbc, sql: SQL_TS } },
+  }), 200);
+  await waitFor(async () => (await follow(src.id)).error === null, 'a poll that works');
+  assert.equal((await follow(src.id)).failing_since, null);
+  const ok = await admin.get('/api/v1/health');
+  assert.ok(!ok.body.problems.some((p) => p.code === 'health.polls_failing'), JSON.stringify(ok.body.problems));
+  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
+});

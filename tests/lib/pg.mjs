@@ -1,0 +1,40 @@
+// pg.mjs: a throwaway PostgreSQL cluster for a test file (tests/lib/pg.sh run) and psql on it.
+
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from './daemon.mjs';
+
+export const PG_PASSWORD = 'pw;with{braces}=x'; // pg.sh's default
+
+/**
+ * Starts a cluster; resolves to {port, dir, proc, psql(text), stop()}. The cluster goes away
+ * when stop() closes pg.sh's standard input (or the test process ends).
+ */
+export function startPg() {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('sh', [path.join(REPO_ROOT, 'tests/lib/pg.sh'), 'run'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (b) => {
+      out += b;
+      const p = /PORT (\d+)/.exec(out);
+      const dd = /DIR (\S+)/.exec(out);
+      if (p && dd) {
+        const port = Number(p[1]);
+        const dir = dd[1];
+        const bin = fs.readdirSync('/usr/lib/postgresql').map((v) => `/usr/lib/postgresql/${v}/bin/psql`).find((f) => fs.existsSync(f));
+        const args = ['-q', '-h', dir, '-p', String(port), '-U', 'app', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1'];
+        resolve({
+          port,
+          dir,
+          proc,
+          bin,
+          args,
+          psql: (text) => execFileSync(bin, [...args, '-At', '-c', text], { encoding: 'utf8' }).trim(),
+          stop: () => proc.stdin.end(),
+        });
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`pg.sh exited with ${code} (is PostgreSQL installed?)`)));
+  });
+}
