@@ -1,5 +1,6 @@
 /* db.c: opening the SQLite database, the connection pool and the statement cache. */
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,8 @@
 #include "store/staged.h"
 #include "store/store.h"
 
-#define STMT_CACHE 256 /* distinct SQL texts per connection; a full cache leaks what it cannot keep */
+#define STMT_CACHE 512 /* distinct SQL texts per connection; a full cache leaks what it cannot keep */
+#define STMT_SLOTS 1024 /* the cache's hash table: twice its entries, so probes stay short */
 #define POOL_MAX 128
 #define WAIT_DEFAULT_MS 10000 /* how long a write waits for another connection's transaction */
 #define TX_SLOW_MS 2000       /* a write transaction held longer is logged: it delays the API */
@@ -49,9 +51,11 @@ struct store_conn {
     int64_t tx_started; /* monotonic ms of store_begin() */
     struct {
         const char *sql;
+        int nth; /* which copy of sql (store_prepare_nth) */
         sqlite3_stmt *stmt;
     } cache[STMT_CACHE];
     int ncache;
+    short slot[STMT_SLOTS]; /* 1 + the cache index of a statement, by hash of (sql, nth); 0: free */
     struct store_conn *next_free;
 };
 
@@ -313,11 +317,21 @@ sqlite3 *store_db(struct store_conn *c)
 
 sqlite3_stmt *store_prepare(struct store_conn *c, const char *sql)
 {
+    return store_prepare_nth(c, sql, 0);
+}
+
+sqlite3_stmt *store_prepare_nth(struct store_conn *c, const char *sql, int nth)
+{
     sqlite3_stmt *stmt = NULL;
-    for (int i = 0; i < c->ncache; i++) {
-        if (c->cache[i].sql == sql) {
+    /* the statement's address hashed: every API request looks up several */
+    uint64_t h = ((uint64_t)(uintptr_t)sql ^ (uint64_t)nth) * 0x9e3779b97f4a7c15ULL;
+    size_t k = (size_t)(h >> 54) % STMT_SLOTS;
+    while (c->slot[k]) {
+        int i = c->slot[k] - 1;
+        if (c->cache[i].sql == sql && c->cache[i].nth == nth) {
             return c->cache[i].stmt;
         }
+        k = (k + 1) % STMT_SLOTS;
     }
     unsigned flags = c->ncache < STMT_CACHE ? SQLITE_PREPARE_PERSISTENT : 0;
     if (sqlite3_prepare_v3(c->db, sql, -1, flags, &stmt, NULL) != SQLITE_OK) {
@@ -326,8 +340,10 @@ sqlite3_stmt *store_prepare(struct store_conn *c, const char *sql)
     }
     if (c->ncache < STMT_CACHE) {
         c->cache[c->ncache].sql = sql;
+        c->cache[c->ncache].nth = nth;
         c->cache[c->ncache].stmt = stmt;
         c->ncache++;
+        c->slot[k] = (short)c->ncache;
     } else {
         log_warn("store", "statement cache full; statement not cached");
     }

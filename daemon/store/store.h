@@ -36,6 +36,9 @@ sqlite3 *store_db(struct store_conn *c);
 /* Returns a cached prepared statement for sql, which must be a string literal (the cache is
  * keyed by its address). Borrowed: call store_done() when finished with it. NULL on error. */
 sqlite3_stmt *store_prepare(struct store_conn *c, const char *sql);
+/* As store_prepare, for the nth (0 ..) of several copies of the same statement that step at
+ * once (e.g. one per value type, merged by the caller); copy 0 is store_prepare's. */
+sqlite3_stmt *store_prepare_nth(struct store_conn *c, const char *sql, int nth);
 
 /* Resets a statement from store_prepare() and clears its bindings. Accepts NULL. */
 void store_done(sqlite3_stmt *stmt);
