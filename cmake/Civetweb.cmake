@@ -48,6 +48,18 @@ if(_pos EQUAL -1)
   message(FATAL_ERROR "civetweb source changed: the Content-Length hardening no longer applies")
 endif()
 string(REPLACE "${_old}" "${_new}" _cw_text "${_cw_text}")
+# 2. Before every request, even one our handler answers, civetweb looked for a .htpasswd file
+#    in the document root (here "/", as none is set) and would have demanded its digest
+#    authentication from every client if such a file appeared: one stat per request, and a
+#    file outside acdlink's data deciding who may use the API. Our handler does all
+#    authentication, so requests it handles skip that check.
+set(_old "if (!check_authorization(conn, path)) {\n\t\t\tsend_authorization_request(conn, NULL);\n\n\t\t\t/* Callback handler will not be used anymore. Release it */")
+set(_new "if (!is_callback_resource && !check_authorization(conn, path)) {\n\t\t\tsend_authorization_request(conn, NULL);\n\n\t\t\t/* Callback handler will not be used anymore. Release it */")
+string(FIND "${_cw_text}" "${_old}" _pos)
+if(_pos EQUAL -1)
+  message(FATAL_ERROR "civetweb source changed: the .htpasswd check change no longer applies")
+endif()
+string(REPLACE "${_old}" "${_new}" _cw_text "${_cw_text}")
 set(_cw_old_out "")
 if(EXISTS "${_cw_out}")
   file(READ "${_cw_out}" _cw_old_out)
