@@ -6,16 +6,19 @@
 # daemon with --plain-http on loopback). Rounds are interleaved (every request kind, daemon
 # then nginx, per round); the table gives the medians of the rounds and the ratio.
 #
-#   bench/http.sh [--short|--full] [--rows FILE]
+#   bench/http.sh [--short|--full] [--rows FILE] [--profile health|queues|results]
 #
 # --short: 3 rounds of 2 s per measurement; --full (default): 5 rounds of 6 s. HTTP_ROUNDS,
 # HTTP_SECONDS, HTTP_CONNECTIONS (default 16) and HTTP_THREADS (wrk's, default 2) override.
 # --rows FILE appends the summary rows of bench/all.sh's table. Needs wrk, nginx, sqlite3 and
 # curl (scripts/install-deps --bench). Everything runs on loopback in a temp folder, removed
 # at the end, with the processes it started. ACDLINK_BIN picks the binary (build/acdlink).
+# --profile NAME: instead of the rounds, one wrk run of HTTP_SECONDS (default 10) against the
+# HTTPS daemon's NAME request under `perf record -g` of the daemon, then perf's summary; the
+# data stays in $HTTP_PROFILE_OUT (default $TMPDIR/acdlink-bench-profile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=full rows_out=""
+mode=full rows_out="" profile=""
 while [ $# -gt 0 ]; do
   case $1 in
   --short) mode=short ;;
@@ -24,8 +27,12 @@ while [ $# -gt 0 ]; do
     rows_out=$2
     shift
     ;;
+  --profile)
+    profile=$2
+    shift
+    ;;
   *)
-    echo "http.sh: unknown argument $1 (use --short, --full, --rows FILE)" >&2
+    echo "http.sh: unknown argument $1 (use --short, --full, --rows FILE, --profile NAME)" >&2
     exit 2
     ;;
   esac
@@ -182,6 +189,38 @@ for k in 1 2; do # the same bytes from both (health changes from one answer to t
     exit 1
   }
 done
+
+if [ -n "$profile" ]; then
+  k=-1
+  for i in 0 1 2; do
+    [ "${names[i]}" = "$profile" ] && k=$i
+  done
+  [ $k -ge 0 ] || {
+    echo "http.sh: --profile takes health, queues or results" >&2
+    exit 2
+  }
+  command -v perf >/dev/null || {
+    echo "http.sh: perf missing (Debian package linux-perf)" >&2
+    exit 1
+  }
+  out_dir=${HTTP_PROFILE_OUT:-${TMPDIR:-/tmp}/acdlink-bench-profile}
+  mkdir -p "$out_dir"
+  secs=${HTTP_SECONDS:-10}
+  perf record -q -g -o "$out_dir/perf.data" -p "${pids[0]}" -- sleep $((secs + 1)) 2>/dev/null &
+  perf_pid=$!
+  sleep 0.5
+  wrk -t"$wthreads" -c"$conns" -d"${secs}s" --latency "${auth[@]}" \
+    "https://127.0.0.1:$port_s${paths[k]}" | grep -E 'Requests/sec|99%'
+  wait $perf_pid || true
+  echo "--- self ---"
+  perf report -i "$out_dir/perf.data" --no-children --sort dso,symbol --stdio -g none \
+    2>/dev/null | grep -E '^ +[0-9]' | head -40 || true
+  echo "--- by library ---"
+  perf report -i "$out_dir/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null |
+    grep -E '^ +[0-9]' | head -12 || true
+  echo "profile: $out_dir/perf.data (perf report -i $out_dir/perf.data)"
+  exit 0
+fi
 
 # 3. Interleaved rounds. One wrk run prints "req/s p99-ms cpu-us-per-request" or fails; the
 # CPU time (user + system) of the server's processes during the run makes the comparison hold
