@@ -108,6 +108,8 @@ void http_req_output_done(struct req *r);
  * (500 when the writer failed). For lists built row by row, without a jansson tree. */
 struct jsonw *reply_stream_begin(struct req *r);
 int reply_stream_send(struct req *r, int status);
+/* The same for a body of another type (e.g. CSV text written with jsonw_room). */
+int reply_stream_send_as(struct req *r, int status, const char *content_type);
 /* As reply_stream_send with 200, tagged: the ETag is a digest of the body (strong: equal
  * bodies, equal tags), and a request whose If-None-Match lists it gets 304 with the ETag and
  * no body. */

@@ -285,6 +285,11 @@ static int send_body(struct req *r, int status, const char *ctype, const char *b
 
 int reply_stream_send(struct req *r, int status)
 {
+    return reply_stream_send_as(r, status, "application/json");
+}
+
+int reply_stream_send_as(struct req *r, int status, const char *content_type)
+{
     struct jsonw *w = r->out;
     if (!w || w->failed || w->len < REPLY_HEAD_ROOM) {
         return send_body(r, 500, "application/json", oom_text, sizeof(oom_text) - 1);
@@ -295,7 +300,7 @@ int reply_stream_send(struct req *r, int status)
         r->captured_status = status;
         return status;
     }
-    return send_out(r, status, "application/json");
+    return send_out(r, status, content_type);
 }
 
 /* 1 when an If-None-Match value (a list of entity tags, or "*") holds etag, compared weakly

@@ -2,7 +2,9 @@
 // days, pages of `limit` rows with an opaque cursor in the order queue, value type, interval.
 // Paging through thousands of results gives exactly the rows the one-queue answers give, each
 // once, also while imports write new rows and rewrite old ones between the pages; a bad or
-// foreign cursor is a 400 naming it; the one-queue answer and the CSV stay as they were.
+// foreign cursor is a 400 naming it; the one-queue answer and the CSV stay as they were, and
+// every answer's text is byte for byte what jansson's trees gave (tests/lib/jansson.mjs): the
+// answers are written row by row without them.
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -12,6 +14,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, assertError, assertStatus, show, startWithAdmin } from '../lib/api.mjs';
 import { login } from '../lib/daemon.mjs';
+import { cG, jDump } from '../lib/jansson.mjs';
 import { contactPipeline, line, runDays, writeCsv } from '../lib/pipeline.mjs';
 
 const EXT = ['101', '102', '103', '104', '105', '106'];
@@ -23,6 +26,7 @@ let folder;
 let src;
 let queues; // ext -> WFM queue
 let berlin; // a WFM queue in another zone reading 101
+const BERLIN_ID = 'BERLIN "S\u00fcd" \u2013 \u20ac\u{1F600}\\'; // escapes of every kind
 
 const hhmm = (i) => `${String(Math.floor(i / 4)).padStart(2, '0')}:${String((i % 4) * 15).padStart(2, '0')}`;
 
@@ -37,6 +41,11 @@ function dayRows(day, bump = 0) {
   return rows;
 }
 
+/** The answer's text is what jansson made of the same tree (members in json_pack's order). */
+function assertJanssonText(r) {
+  assert.equal(r.text, jDump(r.body, new Set(['value'])), `not jansson's text: ${r.text.slice(0, 300)}`);
+}
+
 const keyOf = (x) => `${x.queue_id}|${x.value_type}|${x.interval_start}`;
 
 /** Every result of the named queues from the one-queue answers: Map key -> item. */
@@ -45,6 +54,8 @@ async function truth(ids, from, to) {
   for (const q of ids) {
     const r = await admin.get(`/api/v1/results?queue=${q.id}&from=${from}&to=${to}`);
     assertStatus(r, 200);
+    assertJanssonText(r);
+    assertAnswerOrder(r.body.items);
     for (const x of r.body.items) {
       all.set(keyOf({ ...x, queue_id: q.id }), { ...x, queue_id: q.id, queue_identifier: q.identifier });
     }
@@ -60,6 +71,7 @@ async function walk(query, limit, between = async () => {}) {
     const url = `/api/v1/results?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     const r = await admin.get(url);
     assertStatus(r, 200);
+    assertJanssonText(r);
     assert.ok(r.body.items.length <= limit, show(r));
     items.push(...r.body.items);
     if (r.body.next_cursor === null) {
@@ -89,6 +101,74 @@ function assertOrdered(items) {
   }
 }
 
+/** One queue's answer: by interval, then by value type key. */
+function assertAnswerOrder(items) {
+  for (let i = 1; i < items.length; i++) {
+    const a = items[i - 1];
+    const b = items[i];
+    assert.ok(a.interval_start < b.interval_start || (a.interval_start === b.interval_start && a.value_type < b.value_type),
+      `answer order at ${i}: ${JSON.stringify(a)} then ${JSON.stringify(b)}`);
+  }
+}
+
+/**
+ * The CSV download of a one-queue answer as it was made from the answer's items: a column per
+ * value type in key order, a line per local interval, after each local day its totals (sums;
+ * weighted types by their weight type's values of the same intervals).
+ */
+function expectedCsv(body, weights) {
+  const keys = [...new Set(body.items.map((x) => x.value_type))].sort();
+  const out = [`queue;${body.queue.identifier}`, `date;time${keys.map((k) => `;${k}`).join('')}`];
+  const byLocal = new Map();
+  for (const x of body.items) {
+    if (!byLocal.has(x.local)) {
+      byLocal.set(x.local, {});
+    }
+    byLocal.get(x.local)[x.value_type] = x.value;
+  }
+  const locals = [...byLocal.keys()];
+  let day = null;
+  let tot = null;
+  const flush = () => {
+    out.push(`${day};total${keys.map((k) => {
+      const t = tot[k];
+      if (!t.has || (weights[k] && t.wtot <= 0)) {
+        return ';';
+      }
+      return `;${cG(weights[k] ? t.wsum / t.wtot : t.sum, 10)}`;
+    }).join('')}`);
+  };
+  for (const local of locals) {
+    if (day !== null && local.slice(0, 10) !== day) {
+      flush();
+      day = null;
+    }
+    if (day === null) {
+      day = local.slice(0, 10);
+      tot = Object.fromEntries(keys.map((k) => [k, { has: false, sum: 0, wsum: 0, wtot: 0 }]));
+    }
+    const vals = byLocal.get(local);
+    out.push(`${local.slice(0, 10)};${local.slice(11, 16)}${keys.map((k) => {
+      if (!(k in vals)) {
+        return ';';
+      }
+      const t = tot[k];
+      t.sum += vals[k];
+      t.has = true;
+      const w = weights[k];
+      if (w && w in vals) {
+        t.wsum += vals[k] * vals[w];
+        t.wtot += vals[w];
+      }
+      return `;${cG(vals[k], 10)}`;
+    }).join('')}`);
+  }
+  if (day !== null) {
+    flush();
+  }
+  return `${out.join('\r\n')}\r\n`;
+}
+
 function assertNoDuplicates(items) {
   const seen = new Set();
   for (const x of items) {
@@ -102,13 +182,20 @@ before(async () => {
   ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
   folder = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-respage-'));
   ({ source: src, queues } = await contactPipeline(admin, folder, EXT));
-  const b = await admin.post('/api/v1/queues', { identifier: 'BERLIN', name: 'Berlin', time_zone: 'Europe/Berlin' });
+  const b = await admin.post('/api/v1/queues', { identifier: BERLIN_ID, name: 'Berlin', time_zone: 'Europe/Berlin' });
   assertStatus(b, 201);
   berlin = b.body;
   const m = await admin.post('/api/v1/mappings', {
     queue_id: berlin.id, value_type: 'offered', inputs: [{ source_id: src.id, ext_queue: '101', metric: 'offered' }],
   });
   assertStatus(m, 201);
+  // value types whose key order is not their id order, with reals that are not whole numbers
+  for (const [key, formula] of [['a_first', 'p1 * 0.125'], ['z_ratio', 'p1 / 7.0'], ['m_mid', 'p1 - 3.3']]) {
+    assertStatus(await admin.post('/api/v1/value-types', { key, name: key, unit: 'number' }), 201);
+    assertStatus(await admin.post('/api/v1/mappings', {
+      queue_id: queues['101'].id, value_type: key, formula, inputs: [{ source_id: src.id, ext_queue: '101', metric: 'offered' }],
+    }), 201);
+  }
   DAYS.forEach((day) => writeCsv(folder, `${day}.csv`, dayRows(day)));
   const run = await runDays(admin, src.id, DAYS[0], DAYS[DAYS.length - 1]);
   assert.equal(run.state, 'done', JSON.stringify(run));
@@ -246,8 +333,48 @@ test('one queue without limit keeps its answer; the CSV download is unchanged', 
   const csv = await admin.get(`/api/v1/results/csv?queue=${q.identifier}&from=${DAYS[1]}&to=${DAYS[1]}`);
   assertStatus(csv, 200);
   assert.match(csv.text, new RegExp(`^queue;${q.identifier}\r\ndate;time;aht;handled;offered\r\n`));
+  // the CSV is what the answer's items gave, also with the custom value types, reals, Berlin's
+  // local days (one UTC day is two local ones) and a value type asked for
+  const vts = await admin.get('/api/v1/value-types?limit=500');
+  assertStatus(vts, 200);
+  const weights = Object.fromEntries(vts.body.items.filter((v) => v.combine === 'weighted').map((v) => [v.key, v.weight_key]));
+  for (const [queue, from, to, extra] of [[q.id, DAYS[1], DAYS[1], ''], [queues['101'].id, DAYS[0], DAYS[2], ''],
+    [berlin.id, DAYS[0], DAYS[1], ''], [queues['101'].id, DAYS[1], DAYS[1], '&value_type=z_ratio']]) {
+    const query = `queue=${queue}&from=${from}&to=${to}${extra}`;
+    const json = await admin.get(`/api/v1/results?${query}`);
+    assertStatus(json, 200);
+    assertJanssonText(json);
+    assertAnswerOrder(json.body.items);
+    const c = await admin.get(`/api/v1/results/csv?${query}`);
+    assertStatus(c, 200);
+    assert.equal(c.headers['content-type'], 'text/csv; charset=utf-8');
+    assert.equal(c.text, expectedCsv(json.body, weights), `CSV of ${query}`);
+  }
   const tooMany = await admin.get(`/api/v1/results?queue=${q.identifier}&from=2026-01-01&to=2026-12-31`);
   assertError(tooMany, 400, 'invalid_parameter');
+});
+
+test('a queue with more value types than are read side by side gives the same order and CSV', async () => {
+  const q = queues['104'];
+  for (let i = 0; i < 16; i++) { // 3 + 16 value types: read by one sorted query instead
+    const key = `x${String(15 - i).padStart(2, '0')}`;
+    assertStatus(await admin.post('/api/v1/value-types', { key, name: key, unit: 'number' }), 201);
+    assertStatus(await admin.post('/api/v1/mappings', {
+      queue_id: q.id, value_type: key, formula: `p1 + ${i}.5`, inputs: [{ source_id: src.id, ext_queue: '104', metric: 'handled' }],
+    }), 201);
+  }
+  const query = `queue=${q.id}&from=${DAYS[1]}&to=${DAYS[1]}`;
+  const json = await admin.get(`/api/v1/results?${query}`);
+  assertStatus(json, 200);
+  assert.equal(json.body.items.length, 19 * 96);
+  assertJanssonText(json);
+  assertAnswerOrder(json.body.items);
+  const c = await admin.get(`/api/v1/results/csv?${query}`);
+  assertStatus(c, 200);
+  assert.equal(c.text, expectedCsv(json.body, { aht: 'handled' }));
+  const one = await admin.get(`/api/v1/results?${query}&value_type=x03`);
+  assertStatus(one, 200);
+  assert.deepEqual(one.body.items, json.body.items.filter((x) => x.value_type === 'x03'));
 });
 
 test('figures: a page costs about what a one-queue answer of the same size costs', async () => {

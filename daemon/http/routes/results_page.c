@@ -13,6 +13,7 @@
 #include "core/err.h"
 #include "core/tz.h"
 #include "crypto/crypto.h"
+#include "http/jsonw.h"
 #include "http/routes/routes.h"
 #include "store/catalog.h"
 
@@ -38,9 +39,9 @@ struct page_query {
     unsigned char digest[4];
 };
 
-/* The answer being built. */
+/* The answer being written. */
 struct page_out {
-    json_t *items;
+    struct jsonw *w; /* the items, row by row */
     int limit, count;
     struct page_key last; /* of the limit-th row */
 };
@@ -290,11 +291,16 @@ static int read_rows(struct store_conn *c, const struct store_queue *q, struct t
         }
         char local[40];
         route_results_local(tz, t, local, sizeof(local));
-        json_array_append_new(po->items, json_pack("{s:I, s:s, s:o, s:s, s:s, s:f}", "queue_id",
-                                                   (json_int_t)q->id, "queue_identifier",
-                                                   q->identifier, "interval_start", json_time(t),
-                                                   "local", local, "value_type", vt_key, "value",
-                                                   sqlite3_column_double(s, 1)));
+        struct jsonw *w = po->w;
+        jsonw_obj_begin(w);
+        jsonw_kint(w, "queue_id", q->id);
+        jsonw_kstr(w, "queue_identifier", q->identifier);
+        jsonw_ktime(w, "interval_start", t);
+        jsonw_kstr(w, "local", local);
+        jsonw_kstr(w, "value_type", vt_key);
+        jsonw_key(w, "value");
+        jsonw_real(w, sqlite3_column_double(s, 1));
+        jsonw_obj_end(w);
         po->last.queue_id = q->id;
         po->last.vt_id = vt_id;
         po->last.t = t;
@@ -405,7 +411,13 @@ int route_results_page(struct req *r)
         }
         has_cursor = 1;
     }
-    po.items = json_array();
+    /* the members in the order the jansson tree had them: from, to, items, next_cursor */
+    po.w = reply_stream_begin(r);
+    jsonw_obj_begin(po.w);
+    jsonw_kstr(po.w, "from", pq->from);
+    jsonw_kstr(po.w, "to", pq->to);
+    jsonw_key(po.w, "items");
+    jsonw_arr_begin(po.w);
     if (pq->nqueues) {
         for (int i = 0; i < pq->nqueues && rc == 0; i++) {
             int64_t qid = pq->queue_ids[i];
@@ -444,20 +456,19 @@ int route_results_page(struct req *r)
         st = reply_rc(r, rc, "results");
         goto out;
     }
-    json_t *next_cursor = json_null();
+    jsonw_arr_end(po.w);
+    jsonw_key(po.w, "next_cursor");
     if (full) {
         char text[CURSOR_TEXT];
         cursor_encode(pq, &po.last, text);
-        json_decref(next_cursor);
-        next_cursor = json_string(text);
+        jsonw_str(po.w, text);
+    } else {
+        jsonw_null(po.w);
     }
-    st = reply_json(r, 200,
-                    json_pack("{s:s, s:s, s:o, s:o}", "from", pq->from, "to", pq->to, "items",
-                              po.items, "next_cursor", next_cursor));
-    po.items = NULL;
+    jsonw_obj_end(po.w);
+    st = reply_stream_send(r, 200);
 out:
     store_release(r->app->store, c);
-    json_decref(po.items);
     free(pq);
     return st;
 }
