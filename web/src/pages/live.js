@@ -208,10 +208,15 @@ export function LivePage() {
     let stopped = false;
     let timer = null;
     let busy = false;
+    let again = false; // asked for while a poll was under way: one more as soon as it ends
     let etag = null;
     const poll = async () => {
       timer = null;
-      if (stopped || document.hidden || busy) {
+      if (busy) {
+        again = true;
+        return;
+      }
+      if (stopped || document.hidden) {
         return;
       }
       busy = true;
@@ -240,8 +245,9 @@ export function LivePage() {
       }
       busy = false;
       if (!stopped && !document.hidden) {
-        timer = setTimeout(poll, POLL_MS);
+        timer = setTimeout(poll, again ? 0 : POLL_MS);
       }
+      again = false;
     };
     const onVisibility = () => {
       setHidden(document.hidden);
