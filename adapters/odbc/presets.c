@@ -174,6 +174,121 @@ static const struct odbc_preset presets[] = {
         "REMOVEMEMBER",
     },
     {
+        "asterisk_queue_log_states",
+        "Asterisk: queue_log table (realtime/ODBC logging), agent states (logged out, available, "
+        "paused with reason, on call)",
+        ODBC_LAYOUT_AGENT_STATES,
+        "SELECT DISTINCT RTRIM(e.agent) AS agent_id,\n"
+        "       CASE WHEN e.event = 'CONNECT' THEN 'ONCALL'\n"
+        "            WHEN e.event = 'REMOVEMEMBER' THEN 'LOGGEDOUT'\n"
+        "            WHEN e.event IN ('ADDMEMBER', 'UNPAUSE') THEN 'AVAILABLE'\n"
+        "            WHEN e.event = 'PAUSE' AND RTRIM(e.data1) <> ''\n"
+        "            THEN {fn CONCAT('PAUSED:', RTRIM(e.data1))}\n"
+        "            WHEN e.event = 'PAUSE' THEN 'PAUSED'\n"
+        "            WHEN s.event = 'PAUSE' AND RTRIM(s.data1) <> ''\n"
+        "            THEN {fn CONCAT('PAUSED:', RTRIM(s.data1))}\n"
+        "            WHEN s.event = 'PAUSE' THEN 'PAUSED'\n"
+        "            ELSE 'AVAILABLE' END AS activity_id,\n"
+        "       e.time AS start_time\n"
+        "  FROM queue_log e\n"
+        "  LEFT JOIN queue_log s ON s.agent = e.agent\n"
+        "       AND e.event IN ('COMPLETEAGENT', 'COMPLETECALLER', 'TRANSFER', 'BLINDTRANSFER',\n"
+        "                       'ATTENDEDTRANSFER')\n"
+        "       AND s.event IN ('PAUSE', 'UNPAUSE', 'ADDMEMBER')\n"
+        "       AND s.time = (SELECT MAX(m.time) FROM queue_log m\n"
+        "                      WHERE m.agent = e.agent AND m.time <= e.time\n"
+        "                        AND m.event IN ('PAUSE', 'UNPAUSE', 'ADDMEMBER'))\n"
+        " WHERE e.event IN ('ADDMEMBER', 'REMOVEMEMBER', 'PAUSE', 'UNPAUSE', 'CONNECT',\n"
+        "                   'COMPLETEAGENT', 'COMPLETECALLER', 'TRANSFER', 'BLINDTRANSFER',\n"
+        "                   'ATTENDEDTRANSFER')\n"
+        "   AND e.time >= :period_start AND e.time < :period_end\n"
+        "   AND NOT (e.event IN ('PAUSE', 'UNPAUSE') AND EXISTS (\n"
+        "        SELECT 1 FROM queue_log c\n"
+        "         WHERE c.agent = e.agent AND c.event = 'CONNECT' AND c.time <= e.time\n"
+        "           AND NOT EXISTS (SELECT 1 FROM queue_log x\n"
+        "                            WHERE x.agent = e.agent AND x.time >= c.time\n"
+        "                              AND x.time <= e.time\n"
+        "                              AND x.event IN ('COMPLETEAGENT', 'COMPLETECALLER',\n"
+        "                                  'TRANSFER', 'BLINDTRANSFER', 'ATTENDEDTRANSFER',\n"
+        "                                  'REMOVEMEMBER'))))\n"
+        " ORDER BY 1, 3",
+        "Reads Asterisk's queue_log table (time, callid, queuename, agent, event, data1..data5) "
+        "and turns an agent's (queue member's) events into states: ADDMEMBER and UNPAUSE start "
+        "AVAILABLE, PAUSE starts PAUSED:<reason> (data1), or PAUSED without one, CONNECT (the "
+        "agent answered a queue call) starts ONCALL, and the call's end (COMPLETEAGENT, "
+        "COMPLETECALLER, or the agent's TRANSFER, BLINDTRANSFER or ATTENDEDTRANSFER) starts the "
+        "state the agent's pauses left: PAUSED with the reason of the last PAUSE if that came "
+        "after the last UNPAUSE or ADDMEMBER, else AVAILABLE. A PAUSE or UNPAUSE during a call "
+        "does not interrupt ONCALL: it shows from the call's end. REMOVEMEMBER is LOGGEDOUT "
+        "(the logout code: the day has a hole until the next ADDMEMBER). RINGNOANSWER (the "
+        "member's phone rang unanswered) changes nothing; when the queue pauses a member for "
+        "it (autopause), Asterisk writes a PAUSE row, which is read as any pause. PAUSEALL and "
+        "UNPAUSEALL are left out: Asterisk writes a PAUSE or UNPAUSE per queue beside them. "
+        "States count per agent over all its queues (an agent joins, pauses and leaves them "
+        "together; equal rows at one time count once), so pause a member in every queue it "
+        "serves. time is the Asterisk server's local time: give the source that zone. On large "
+        "tables an index on (agent, time) keeps the look-backs short.",
+        "start_only",
+        "LOGGEDOUT",
+    },
+    {
+        "asterisk_queue_log_intervals",
+        "Asterisk: queue_log table (realtime/ODBC logging), queue statistics per quarter hour",
+        ODBC_LAYOUT_INTERVAL,
+        "SELECT queue_id, CAST(NULL AS CHAR(1)) AS queue_name, interval_start,\n"
+        "       SUM(CASE WHEN event = 'ENTERQUEUE' THEN 1 ELSE 0 END) AS offered,\n"
+        "       SUM(CASE WHEN event = 'CONNECT' THEN 1 ELSE 0 END) AS answered,\n"
+        "       SUM(CASE WHEN event <> 'CONNECT' THEN 0\n"
+        "                WHEN CAST(RTRIM(data1) AS DECIMAL(12, 0)) <= 20 THEN 1\n"
+        "                ELSE 0 END) AS answered_20s,\n"
+        "       SUM(CASE WHEN event = 'ABANDON' THEN 1 ELSE 0 END) AS abandoned,\n"
+        "       SUM(CASE WHEN event = 'EXITWITHTIMEOUT' THEN 1 ELSE 0 END) AS timeouts,\n"
+        "       SUM(CASE WHEN event = 'EXITEMPTY' THEN 1 ELSE 0 END) AS exit_empty,\n"
+        "       SUM(CASE WHEN event = 'EXITWITHKEY' THEN 1 ELSE 0 END) AS exit_key,\n"
+        "       SUM(CASE WHEN event IN ('COMPLETEAGENT', 'COMPLETECALLER', 'TRANSFER',\n"
+        "                               'BLINDTRANSFER', 'ATTENDEDTRANSFER')\n"
+        "                THEN 1 ELSE 0 END) AS completed,\n"
+        "       SUM(CASE WHEN event = 'CONNECT' THEN CAST(RTRIM(data1) AS DECIMAL(12, 0))\n"
+        "                ELSE 0 END) AS answer_wait_s,\n"
+        "       SUM(CASE WHEN event = 'ABANDON' THEN CAST(RTRIM(data3) AS DECIMAL(12, 0))\n"
+        "                ELSE 0 END) AS abandon_wait_s,\n"
+        "       SUM(CASE WHEN event IN ('COMPLETEAGENT', 'COMPLETECALLER')\n"
+        "                THEN CAST(RTRIM(data2) AS DECIMAL(12, 0))\n"
+        "                WHEN event IN ('TRANSFER', 'BLINDTRANSFER', 'ATTENDEDTRANSFER')\n"
+        "                THEN CAST(RTRIM(data4) AS DECIMAL(12, 0))\n"
+        "                ELSE 0 END) AS talk_s\n"
+        "  FROM (SELECT RTRIM(queuename) AS queue_id, event, data1, data2, data3, data4,\n"
+        "               {fn TIMESTAMPADD(SQL_TSI_MINUTE,\n"
+        "                    {fn HOUR(time)} * 60 + {fn MINUTE(time)} - {fn MOD({fn MINUTE(time)}, "
+        "15)},\n"
+        "                    CAST(time AS DATE))} AS interval_start\n"
+        "          FROM queue_log\n"
+        "         WHERE event IN ('ENTERQUEUE', 'CONNECT', 'ABANDON', 'EXITWITHTIMEOUT',\n"
+        "                         'EXITEMPTY', 'EXITWITHKEY', 'COMPLETEAGENT', 'COMPLETECALLER',\n"
+        "                         'TRANSFER', 'BLINDTRANSFER', 'ATTENDEDTRANSFER')\n"
+        "           AND time >= :period_start AND time < :period_end) q\n"
+        " GROUP BY interval_start, queue_id\n"
+        " ORDER BY interval_start, queue_id",
+        "Reads Asterisk's queue_log table and counts per queue and quarter hour (the source's "
+        "interval must be 15 minutes; for 30 or 60 put that number for the two 15s): offered "
+        "(ENTERQUEUE: a caller joined the queue), answered (CONNECT: an agent answered; "
+        "answered_20s those that waited at most 20 s, data1), abandoned (ABANDON: the caller "
+        "hung up while waiting), timeouts (EXITWITHTIMEOUT: the queue's timeout sent the caller "
+        "on), exit_empty (EXITEMPTY: no members left to take the call), exit_key (EXITWITHKEY: "
+        "the caller pressed a key to leave) and completed (the end of an answered call: "
+        "COMPLETEAGENT, COMPLETECALLER, TRANSFER, BLINDTRANSFER or ATTENDEDTRANSFER); the "
+        "seconds answered calls waited (answer_wait_s, CONNECT's data1), abandoned calls "
+        "waited (abandon_wait_s, ABANDON's data3) and agents talked (talk_s: the call time, "
+        "data2 of COMPLETEAGENT and COMPLETECALLER, data4 of the transfers). Each event counts "
+        "in the quarter hour it was written in: a call is offered when it joins, answered "
+        "when it is answered and its talk time counts when it ends. Callers refused at the "
+        "door (JOINEMPTY, JOINUNAVAIL) never joined and are not offered. time is the Asterisk "
+        "server's local time: give the source that zone (the repeated hour of the autumn "
+        "change falls into one set of quarter hours).",
+        NULL,
+        NULL,
+    },
+    {
         "cisco_uccx_csq_contacts",
         "Cisco UCCX: contacts per CSQ (ContactQueueDetail), one row per queued contact",
         ODBC_LAYOUT_CONTACT,

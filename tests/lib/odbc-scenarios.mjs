@@ -16,8 +16,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertStatus, show, sleep, startWithAdmin } from './api.mjs';
 import { loadFixtures } from './sqldb.mjs';
+import {
+  PAUSE_REASONS, SIM_QUEUES, expectedIntervals, expectedSpans, queueLogInserts, simulateQueueLog,
+} from './asterisk-sim.mjs';
 
 const DAY = '2024-03-31';
+const SIM_DAY = '2024-04-02'; // the simulated Asterisk day (tests/lib/asterisk-sim.mjs)
+const sim = simulateQueueLog(SIM_DAY);
 
 const FIXTURES = ['asterisk_queue_log.sql', 'asterisk_queue_log_agents.sql', 'avaya_cms_agent_trace.sql',
   'cisco_ucce_agent_event_detail.sql', 'cisco_uccx_agent_state_detail.sql', 'genesys_cic_agent_activity.sql',
@@ -52,8 +57,8 @@ export function defineOdbcScenarios(start) {
   let admin;
   const sources = {};
 
-  async function run(sourceId) {
-    const c = await admin.post('/api/v1/runs', { source_id: sourceId, from: DAY, to: DAY });
+  async function run(sourceId, day = DAY) {
+    const c = await admin.post('/api/v1/runs', { source_id: sourceId, from: day, to: day });
     assertStatus(c, 202);
     for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
       const r = await admin.get(`/api/v1/runs/${c.body.id}`);
@@ -66,10 +71,10 @@ export function defineOdbcScenarios(start) {
     throw new Error('run did not finish');
   }
 
-  async function spans(agent) {
-    const r = await admin.get(`/api/v1/agent-states?agent=${encodeURIComponent(agent)}&from=${DAY}&to=${DAY}`);
+  async function spans(agent, day = DAY) {
+    const r = await admin.get(`/api/v1/agent-states?agent=${encodeURIComponent(agent)}&from=${day}&to=${day}`);
     assertStatus(r, 200);
-    const dd = r.body.days.find((x) => x.day === DAY);
+    const dd = r.body.days.find((x) => x.day === day);
     return dd ? dd.spans.map((s) => `${s.local_start.slice(11, 19)}-${s.local_end ? s.local_end.slice(11, 19) : 'open'} ${s.activity}`) : [];
   }
 
@@ -85,7 +90,7 @@ export function defineOdbcScenarios(start) {
   // Maps each [external queue, metric] of src into its own WFM queue (of the source's interval)
   // and returns the results of the day as 'HH:MM=value' per input. A metric is named by the
   // result column's name as the SQL writes it; the engine reports it (db.columnName).
-  async function results(src, inputs) {
+  async function results(src, inputs, day = DAY) {
     const out = {};
     for (const [extQueue, metric] of inputs) {
       const ident = `${src.name}-${extQueue}-${metric}`.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -97,7 +102,7 @@ export function defineOdbcScenarios(start) {
         queue_id: q.body.id, value_type: 'offered', override: true,
         inputs: [{ source_id: src.id, ext_queue: extQueue, metric: db.columnName(metric) }],
       }), 201);
-      const r = await admin.get(`/api/v1/results?queue=${ident}&from=${DAY}&to=${DAY}`);
+      const r = await admin.get(`/api/v1/results?queue=${ident}&from=${day}&to=${day}`);
       assertStatus(r, 200);
       out[`${extQueue} ${metric}`] = r.body.items.map((x) => `${x.local.slice(11, 16)}=${x.value}`).join(' ');
     }
@@ -108,6 +113,7 @@ export function defineOdbcScenarios(start) {
     db = await start();
     loadFixtures(db, FIXTURES);
     db.exec(OWN_TABLE);
+    db.exec(queueLogInserts(sim.rows));
     ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
     for (const a of ['talk', 'break', 'lunch']) {
       assertStatus(await admin.post('/api/v1/activities', { identifier: a, name: a }), 201);
@@ -120,6 +126,9 @@ export function defineOdbcScenarios(start) {
     sources.avaya_cms_hsplit = await source('hsplit', 'contacts', { preset: 'avaya_cms_hsplit' }, { interval_minutes: 30 });
     sources.cisco_ucce_call_type_interval = await source('cti', 'contacts', { preset: 'cisco_ucce_call_type_interval' });
     sources.own = await source('own', 'contacts', { sql: OWN_SQL });
+    sources.asterisk_queue_log_states = await source('ast states', 'agent_states', { preset: 'asterisk_queue_log_states' });
+    sources.asterisk_queue_log_intervals = await source('ast intervals', 'contacts',
+      { preset: 'asterisk_queue_log_intervals' }, { interval_minutes: 15 });
   });
   defineOdbcErrorScenario(() => ({ admin, db }));
 
@@ -276,6 +285,43 @@ export function defineOdbcScenarios(start) {
       '7 talk': '03:00=10.5', // 7 and 007 are two queues
     });
   });
+
+  test('Asterisk queue_log states: a simulated day of 5 agents as the simulation lived it', async () => {
+    const src = sources.asterisk_queue_log_states;
+    assert.equal(src.settings.agent_states.span, 'start_only');
+    assert.deepEqual(src.settings.agent_states.logout_activities, ['LOGGEDOUT']);
+    const r = await run(src.id, SIM_DAY);
+    assert.equal(r.state, 'done', r.log.join('\n'));
+    const want = Object.values(sim.states).reduce((n, st) => n + st.length, 0);
+    assert.equal(r.rows_staged, want, r.log.join('\n'));
+    // every code maps to an activity of its own, so the spans name the codes
+    const codes = ['AVAILABLE', 'ONCALL', ...PAUSE_REASONS.map((x) => (x ? `PAUSED:${x}` : 'PAUSED'))];
+    for (const code of codes) {
+      const ident = code.toLowerCase().replace(/[^a-z]/g, '_');
+      assertStatus(await admin.post('/api/v1/activities', { identifier: ident, name: code }), 201);
+      assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code, activity: ident }), 200);
+    }
+    const listed = await admin.get(`/api/v1/activity-codes?source=${src.id}`);
+    assert.deepEqual(listed.body.items.map((c) => c.code).sort(), [...codes, 'LOGGEDOUT'].sort());
+    const agents = Object.keys(sim.states);
+    assertStatus(await admin.post('/api/v1/agent-ids', {
+      source_id: src.id, text: agents.map((a) => `${a};${a.slice(6)}@example.com`).join('\n'),
+    }), 200);
+    for (const a of agents) {
+      const got = (await spans(`${a.slice(6)}@example.com`, SIM_DAY)).map((x) => x.replace(/ (\S+)$/, (m, act) => ` ${codes[codes.map((c) => c.toLowerCase().replace(/[^a-z]/g, '_')).indexOf(act)] ?? act}`));
+      assert.deepEqual(got, expectedSpans(sim.states[a]), a);
+    }
+  });
+
+  test('Asterisk queue_log intervals: offered, answered, abandoned, timeouts, exits, waits and talk per quarter hour', async () => {
+    const src = sources.asterisk_queue_log_intervals;
+    const r = await run(src.id, SIM_DAY);
+    assert.equal(r.state, 'done', r.log.join('\n'));
+    const want = expectedIntervals(sim.calls);
+    const inputs = Object.keys(want).map((k) => k.split(' '));
+    assert.equal(inputs.length, SIM_QUEUES.length * 11);
+    assert.deepEqual(await results(src, inputs, SIM_DAY), want);
+  });
 }
 
 /**
@@ -328,3 +374,4 @@ function defineOdbcErrorScenario(get) {
     assert.match(plugin.body.error.message, /PLUGIN_DIR= loads a library/, show(plugin));
   });
 }
+

@@ -562,7 +562,7 @@ static void test_presets_list(void)
 {
     size_t n = 0, i;
     const struct odbc_preset *p = odbc_presets(&n);
-    CHECK_EQ_INT(n, 13);
+    CHECK_EQ_INT(n, 15);
     for (i = 0; i < n; i++) {
         struct odbc_sql s;
         char err[256];
@@ -1157,6 +1157,37 @@ static void test_preset_asterisk_agents(void)
                        NULL);
 }
 
+static void test_preset_asterisk_states(void)
+{
+    /* PJSIP/201's call began the day before; PJSIP/301's call of 10:00 never ends, so its
+     * pauses of 12:00-13:00 do not show (they would from the call's end) */
+    check_agent_preset("asterisk_queue_log_states",
+                       "PJSIP/201|AVAILABLE|2024-03-31 00:01:00\n"
+                       "PJSIP/202|AVAILABLE|2024-03-31 00:30:00\n"
+                       "PJSIP/202|ONCALL|2024-03-31 01:59:30\n"
+                       "PJSIP/202|AVAILABLE|2024-03-31 03:04:10\n"
+                       "PJSIP/202|ONCALL|2024-03-31 23:59:50\n"
+                       "PJSIP/301|AVAILABLE|2024-03-31 08:00:00\n"
+                       "PJSIP/301|ONCALL|2024-03-31 10:00:00\n"
+                       "PJSIP/301|LOGGEDOUT|2024-03-31 17:00:00\n",
+                       NULL);
+}
+
+static void test_preset_asterisk_intervals(void)
+{
+    /* offered, answered, answered_20s, abandoned, timeouts, exit_empty, exit_key, completed,
+     * answer_wait_s, abandon_wait_s, talk_s; each event in its own quarter hour */
+    check_preset("asterisk_queue_log_intervals",
+                 "support|NULL|2024-03-31 00:00:00|0|0|0|0|0|0|0|1|0|0|660\n"
+                 "support|NULL|2024-03-31 01:45:00|1|1|0|0|0|0|0|0|90|0|0\n"
+                 "support|NULL|2024-03-31 03:00:00|0|0|0|0|0|0|0|1|0|0|280\n"
+                 "sales|NULL|2024-03-31 08:00:00|1|0|0|1|0|0|0|0|0|45|0\n"
+                 "sales|NULL|2024-03-31 09:45:00|1|0|0|0|0|0|0|0|0|0|0\n"
+                 "sales|NULL|2024-03-31 10:00:00|0|1|1|0|0|0|0|0|20|0|0\n"
+                 "support|NULL|2024-03-31 23:45:00|1|1|0|0|0|0|0|0|50|0|0\n",
+                 "queue_name", "interval_start", "offered");
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* SQLite through the sqliteodbc driver                                                        */
 
@@ -1556,6 +1587,8 @@ int main(void)
     RUN(test_preset_avaya_agents);
     RUN(test_preset_ucce_agents);
     RUN(test_preset_asterisk_agents);
+    RUN(test_preset_asterisk_states);
+    RUN(test_preset_asterisk_intervals);
     RUN(test_preset_uccx);
     RUN(test_preset_uccx_agents);
     RUN(test_preset_aacc);
