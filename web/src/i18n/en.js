@@ -1560,7 +1560,7 @@ export default {
   'live.col_agent': "Agent",
   'live.col_state': "State",
   'live.col_since': "Since",
-  'live.col_duration': "For",
+  'live.col_duration': "Duration",
   'live.unmapped_in': "unknown id of {source}",
   'live.ended': "{code} ended",
   'live.no_agents': "No agent has a state yet. Import an agent-state source (Sources, Runs) and its agents appear here.",
