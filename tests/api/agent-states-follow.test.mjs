@@ -3,9 +3,10 @@
 // timestamps across polls, a row committed late inside the overlap, the database's clock hours
 // away from the daemon's, rows without a cursor value counted and not staged), a writer
 // inserting while the daemon polls and a strict https-json receiver that must end with every
-// state once and never see an agent's states out of order, a kill -9 between and during polls
-// that changes no count, an id cursor, and a run (what a reconciliation queues) that corrects
-// and removes what the polls staged.
+// state once and never see an agent's states out of order (and the live board shows each
+// agent's latest state), a kill -9 between and during polls that changes no count, an id
+// cursor, and a run (what a reconciliation queues) that corrects and removes what the polls
+// staged.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -212,6 +213,23 @@ test('a writer inserts while the daemon polls; a kill -9 between and during poll
       assert.deepEqual(starts.slice(0, before.length), before, `${dd.agent}: sent ${JSON.stringify(starts)} after ${JSON.stringify(before)}`);
       seen.set(dd.agent, starts);
     }
+  }
+  // the live board shows each agent's latest state that has begun, as the polls staged it
+  const live = await admin.get('/api/v1/agents/live');
+  assertStatus(live, 200);
+  const served = Date.parse(live.headers.date) / 1000;
+  const acts = new Map(live.body.activities.map((x) => [x.id, x.identifier]));
+  for (let a = 0; a < AGENTS; a++) {
+    const row = live.body.agents.find((x) => x.agent === `w${a}@example.com`);
+    let want = ['no_state', null, null, undefined];
+    for (let k = 0; k < PER; k++) {
+      const start = Date.parse(`${base.replace(' ', 'T')}Z`) / 1000 + k * 60 + a;
+      if (start <= served) {
+        const code = states[(k + a) % 3];
+        want = ['in_state', code, new Date(start * 1000).toISOString().replace('.000Z', 'Z'), code.toLowerCase()];
+      }
+    }
+    assert.deepEqual([row?.status, row?.code, row?.since, acts.get(row?.activity_id)], want, `w${a} on the live board`);
   }
   assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
 });
