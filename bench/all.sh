@@ -17,6 +17,7 @@ entries=(
   "http:bench/http.sh"
   "odbc:bench/odbc.sh"
   "day5000:bench/day5000.sh"
+  "import:bench/import.sh"
 )
 
 mode=--short

@@ -206,6 +206,9 @@ def main():
     port = free_port()
     argv = [a.bin, "serve", "--data-dir", data, "--listen", "127.0.0.1:%d" % port,
             "--plain-http", "--log-level", "warn"]
+    if a.folder:
+        # the CSV folder must lie inside an import root (the default is DATA/import)
+        argv += ["--import-roots", os.path.abspath(a.folder)]
     timeout_start = 15
     if a.perf_record:
         # the daemon and Debian's libsqlite3 have no frame pointers: unwind with DWARF

@@ -13,6 +13,9 @@
 #   (b) the sqlite3 shell's .import of the same files into a WITHOUT ROWID table keyed
 #       (date, time, split) (the order rows arrive in), WAL, synchronous=NORMAL.
 #   (c) bench/import-python.py: csv + sqlite3, executemany in batches of 10,000, the same key.
+#   (e) DuckDB (npm @duckdb/node-api, bench/import-duckdb.mjs) loading the same files with
+#       read_csv into a database file, into the same table with the key (date, time, split) and
+#       (f) without a key; when bench/node_modules lacks it: (cd bench && npm ci).
 #   Optionally (--map-queues N) (d): acdlink again, with WFM queues and 3 mappings each
 #       (offered, handled, aht) for the first N splits, created before the run, so the run
 #       also computes results.
@@ -20,9 +23,15 @@
 # The data comes from bench/gen-intervals.py (seeded) and is cached by its parameters and the
 # generator's checksum in $ACDLINK_BENCH_CACHE (default ~/.cache/acdlink-bench).
 #
-# Usage: bench/import.sh [--small] [--queues N] [--days D] [--seed S] [--start YYYY-MM-DD]
-#                        [--order time|queue] [--map-queues N] [--repeat R] [--timeout S]
-#                        [--only acdlink|peers] [--profile perf|callgrind]
+# Usage: bench/import.sh [--short|--full] [--rows FILE] [--small] [--queues N] [--days D]
+#                        [--seed S] [--start YYYY-MM-DD] [--order time|queue] [--map-queues N]
+#                        [--repeat R] [--timeout S] [--only acdlink|peers]
+#                        [--profile perf|callgrind]
+#   --short / --full the modes of bench/all.sh: 2,000 queues x 96 x 2 days (--short) or 30
+#                    days (--full), with 200 x 3 mappings, 3 interleaved rounds of (a), (d),
+#                    (b), (e) and (f) (python left out)
+#   --rows FILE      also append bench/all.sh's table rows to FILE (ratios by wall time and by
+#                    CPU time: on a shared machine the wall time says more about the others)
 #   --small          200 queues x 96 x 3 days (default 2,000 x 96 x 30 = 5.76M rows)
 #   --map-queues N   also run (d) with mappings for N splits (e.g. 200)
 #   --repeat R       run every contender R times, interleaved; the table shows the median
@@ -42,9 +51,12 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 queues=2000 days=30 seed=42 start=2026-06-01 order=time map_queues=0 repeat=1 timeout=3600
-only=all profile=
+only=all profile= mode= rows_file=
 while [ $# -gt 0 ]; do
   case $1 in
+    --short) mode=short queues=2000 days=2 map_queues=200 repeat=3 ;;
+    --full) mode=full queues=2000 days=30 map_queues=200 repeat=3 ;;
+    --rows) rows_file=$2; shift ;;
     --small) queues=200 days=3 ;;
     --queues) queues=$2; shift ;;
     --days) days=$2; shift ;;
@@ -64,6 +76,11 @@ done
 
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3)
+duckdb=1
+if [ ! -d bench/node_modules/@duckdb/node-api ]; then
+  echo "DuckDB (npm @duckdb/node-api) is not installed in bench/: (cd bench && npm ci); left out" >&2
+  duckdb=0
+fi
 bin=${bin:-build/acdlink}
 [ -x "$bin" ] || { echo "no acdlink binary at $bin: build it (cmake --build build) or set ACDLINK_BIN" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 missing: apt-get install sqlite3" >&2; exit 1; }
@@ -145,6 +162,20 @@ run_sqlite3() {
   rm -f "$db" "$db-wal" "$db-shm"
 }
 
+run_duckdb() { # $1: --key or nothing; wall and CPU of the load itself (without starting node
+  # and loading DuckDB's library), peak RSS of the whole process
+  local db="$work/duck.db" out
+  rm -f "$db" "$db.wal"
+  out=$(/usr/bin/time -f '%e %M %U %S' -o "$work/time" node bench/import-duckdb.mjs "$data" "$db" ${1:-}) || return 1
+  local rows wall cpu bytes
+  rows=$(sed -n 's/^rows=//p' <<<"$out")
+  wall=$(sed -n 's/^wall=//p' <<<"$out")
+  cpu=$(sed -n 's/^cpu=//p' <<<"$out")
+  bytes=$(cat "$db"* | wc -c)
+  awk -v r="$rows" -v w="$wall" -v c="$cpu" -v b="$bytes" '{print w, r, $2, c, b}' "$work/time"
+  rm -f "$db" "$db.wal"
+}
+
 run_python() {
   local db="$work/py.db"
   rm -f "$db" "$db-wal" "$db-shm"
@@ -194,12 +225,14 @@ printf 'machine: %s CPUs, %s; acdlink %s; sqlite3 %s; python %s\n' "$(nproc)" \
 
 contenders=()
 case $only in
-  all) contenders=(acdlink sqlite3 python) ;;
+  all) contenders=(acdlink sqlite3) ;;
   acdlink) contenders=(acdlink) ;;
-  peers) contenders=(sqlite3 python) ;;
+  peers) contenders=(sqlite3) ;;
   *) echo "--only acdlink or peers" >&2; exit 2 ;;
 esac
-[ "$map_queues" -gt 0 ] && contenders+=(mapped)
+[ -z "$mode" ] && [ "$only" != acdlink ] && contenders+=(python)
+[ "$duckdb" = 1 ] && [ "$only" != acdlink ] && contenders+=(duckdb_key duckdb)
+[ "$map_queues" -gt 0 ] && [ "$only" != peers ] && contenders+=(mapped)
 declare -A results
 for ((r = 1; r <= repeat; r++)); do
   for c in "${contenders[@]}"; do
@@ -209,6 +242,8 @@ for ((r = 1; r <= repeat; r++)); do
       mapped) line=$(run_acdlink "$map_queues") || line=failed ;;
       sqlite3) line=$(run_sqlite3) ;;
       python) line=$(run_python) ;;
+      duckdb_key) line=$(run_duckdb --key) || line=failed ;;
+      duckdb) line=$(run_duckdb) || line=failed ;;
     esac
     [ "$line" = failed ] && continue
     results[$c]+="$line"$'\n'
@@ -227,11 +262,13 @@ label() {
     mapped) echo "acdlink + ${map_queues}x3 mappings" ;;
     sqlite3) echo "sqlite3 .import" ;;
     python) echo "python csv+sqlite3 (10k batch)" ;;
+    duckdb_key) echo "DuckDB read_csv, keyed table" ;;
+    duckdb) echo "DuckDB read_csv, no key" ;;
   esac
 }
 echo
 printf '%-34s %10s %8s %10s %7s %9s %7s %8s\n' contender rows wall_s rows/s MB/s peak_MiB cpu_s db_B/row
-declare -A rate
+declare -A rate cpu_of rate_cpu
 for c in "${contenders[@]}"; do
   if [ -z "${results[$c]:-}" ]; then
     printf '%-34s %10s\n' "$(label "$c")" "no finished run (see above)"
@@ -239,6 +276,10 @@ for c in "${contenders[@]}"; do
   fi
   read -r wall rows rss cpu dbb < <(printf '%s' "${results[$c]}" | median)
   rate[$c]=$(awk -v r="$rows" -v w="$wall" 'BEGIN {printf "%.0f", r / w}')
+  # CPU: the median of the rounds' CPU seconds on its own (not the wall median's round)
+  cpu_of[$c]=$(printf '%s' "${results[$c]}" | awk '{print $4}' | sort -n |
+    awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}')
+  rate_cpu[$c]=$(awk -v r="$rows" -v c="${cpu_of[$c]}" 'BEGIN {printf "%.0f", (c > 0) ? r / c : 0}')
   awk -v l="$(label "$c")" -v r="$rows" -v w="$wall" -v m="$rss" -v c="$cpu" -v b="$csv_bytes" \
       -v d="$dbb" 'BEGIN {printf "%-34s %10d %8.2f %10.0f %7.1f %9.1f %7.2f %8.0f\n",
                           l, r, w, r / w, b / w / 1e6, m / 1024, c, d / r}'
@@ -256,5 +297,39 @@ if [ -n "${rate[acdlink]:-}" ] && [ -n "${rate[python]:-}" ]; then
   echo "acdlink / python:          ${x}x (G1 >= 2x: $verdict)"
 fi
 if [ -n "${rate[mapped]:-}" ] && [ -n "${rate[sqlite3]:-}" ]; then
-  echo "acdlink+mappings / sqlite3: $(ratio "${rate[mapped]}" "${rate[sqlite3]}")x"
+  echo "acdlink+mappings / sqlite3: $(ratio "${rate[mapped]}" "${rate[sqlite3]}")x (CPU: $(ratio "${rate_cpu[mapped]}" "${rate_cpu[sqlite3]}")x)"
+fi
+if [ -n "${cpu_of[mapped]:-}" ] && [ -n "${cpu_of[acdlink]:-}" ]; then
+  echo "mapping cost: $(awk -v m="${cpu_of[mapped]}" -v a="${cpu_of[acdlink]}" 'BEGIN {printf "%.0f", 100 * (m - a) / a}') % of the unmapped run's CPU time (goal <= 20 %)"
+fi
+
+# bench/all.sh's rows: | what | acdlink | peer | ratio | notes |
+if [ -n "$rows_file" ]; then
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  krate() { awk -v r="$1" 'BEGIN {printf "%.0fk rows/s", r / 1000}'; }
+  what="CSV import, $queues queues x 96 x $days days ($rows_expected rows)"
+  row() { # $1: acdlink contender, $2: peer, $3: label of acdlink, $4: notes
+    local a=$1 p=$2
+    if [ -z "${rate[$a]:-}" ] || [ -z "${rate[$p]:-}" ]; then
+      printf '| %s, %s vs %s | failed (see its output) | | | |\n' "$what" "$a" "$p" >>"$rows_file"
+      return
+    fi
+    printf '| %s, %s | %s, CPU %s s | %s: %s, CPU %s s | %sx (CPU %sx) | %s median of %d rounds; load %s |\n' \
+      "$what" "$3" "$(krate "${rate[$a]}")" "${cpu_of[$a]}" "$(label "$p")" "$(krate "${rate[$p]}")" \
+      "${cpu_of[$p]}" "$(ratio "${rate[$a]}" "${rate[$p]}")" \
+      "$(ratio "${rate_cpu[$a]}" "${rate_cpu[$p]}")" "$4" "$repeat" "$load" >>"$rows_file"
+  }
+  row acdlink sqlite3 "no mappings" ""
+  if [ "$duckdb" = 1 ]; then
+    row acdlink duckdb_key "no mappings" ""
+    row acdlink duckdb "no mappings" ""
+  fi
+  if [ "$map_queues" -gt 0 ]; then
+    cost=
+    if [ -n "${cpu_of[mapped]:-}" ] && [ -n "${cpu_of[acdlink]:-}" ]; then
+      cost=$(awk -v m="${cpu_of[mapped]}" -v a="${cpu_of[acdlink]}" \
+        'BEGIN {printf "mapping costs %.0f %% of the unmapped run'"'"'s CPU (goal <= 20 %%);", 100 * (m - a) / a}')
+    fi
+    row mapped sqlite3 "${map_queues} x 3 mappings" "$cost"
+  fi
 fi
