@@ -227,6 +227,65 @@ static int window(const struct mapping *m, const char *from, const char *to, int
     return ACDL_OK;
 }
 
+/* Results are written RESULTS_BATCH at a time by one statement (rows not used are bound NULL
+ * and left out): one statement per result row cost more than computing them, in setting up
+ * and ending the statement and in seeking the table and the foreign keys' parents anew for
+ * every row; within one statement the cursors stay where the previous row left them. */
+#define RESULTS_BATCH 128
+#define RB_ROW "(?,?)"
+#define RB_ROWS8 RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW
+#define RB_ROWS32 RB_ROWS8 "," RB_ROWS8 "," RB_ROWS8 "," RB_ROWS8
+#define RB_ROWS128 RB_ROWS32 "," RB_ROWS32 "," RB_ROWS32 "," RB_ROWS32
+
+struct results_batch {
+    sqlite3_stmt *ins;
+    int64_t queue_id, value_type_id, now;
+    int n;
+    int64_t interval[RESULTS_BATCH];
+    double value[RESULTS_BATCH];
+};
+
+static int results_batch_open(struct store_conn *c, struct results_batch *b, int64_t queue_id,
+                              int64_t value_type_id, int64_t now)
+{
+    /* ?1 .. ?3 first, so that (interval, value) of row i are ?(4 + 2i) and ?(5 + 2i) */
+    b->ins = store_prepare(
+        c, "INSERT INTO results (queue_id, value_type_id, interval_start, value, updated_at) "
+           "SELECT ?1, ?2, column1, column2, ?3 FROM (VALUES " RB_ROWS128 ") WHERE column1 IS "
+           "NOT NULL");
+    b->queue_id = queue_id;
+    b->value_type_id = value_type_id;
+    b->now = now;
+    b->n = 0;
+    return b->ins ? ACDL_OK : ACDL_EDB;
+}
+
+static int results_batch_flush(struct results_batch *b)
+{
+    int rc;
+    if (b->n == 0) {
+        return ACDL_OK;
+    }
+    sqlite3_bind_int64(b->ins, 1, b->queue_id);
+    sqlite3_bind_int64(b->ins, 2, b->value_type_id);
+    sqlite3_bind_int64(b->ins, 3, b->now);
+    for (int i = 0; i < b->n; i++) {
+        sqlite3_bind_int64(b->ins, 4 + 2 * i, b->interval[i]);
+        sqlite3_bind_double(b->ins, 5 + 2 * i, b->value[i]);
+    }
+    rc = sqlite3_step(b->ins) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+    store_done(b->ins); /* also unbinds: the rows not used next time are NULL */
+    b->n = 0;
+    return rc;
+}
+
+static int results_batch_add(struct results_batch *b, int64_t interval, double value)
+{
+    b->interval[b->n] = interval;
+    b->value[b->n] = value;
+    return ++b->n == RESULTS_BATCH ? results_batch_flush(b) : ACDL_OK;
+}
+
 int mapping_compute(struct store_conn *c, int64_t id, const char *from, const char *to,
                     int64_t *written, char *err, size_t errsz)
 {
@@ -313,13 +372,13 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
     sqlite3_bind_int64(del, 2, m->value_type_id);
     rc = sqlite3_step(del) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
     store_done(del);
-    sqlite3_stmt *ins = store_prepare(c, "INSERT INTO results (queue_id, value_type_id, "
-                                         "interval_start, value, updated_at) VALUES (?, ?, ?, ?, "
-                                         "?)");
-    if (!ins) {
-        rc = ACDL_EDB;
-    }
     int64_t now = plat_now();
+    struct results_batch *rb = malloc(sizeof(*rb));
+    if (!rb) {
+        rc = ACDL_ENOMEM;
+    } else if (rc == ACDL_OK) {
+        rc = results_batch_open(c, rb, m->queue_id, m->value_type_id, now);
+    }
     for (size_t k = 0; k < n && rc == ACDL_OK;) {
         int64_t interval = cells[k].interval;
         double v[MAPPING_MAX_INPUTS], w[MAPPING_MAX_INPUTS];
@@ -375,15 +434,13 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
         if (!has) {
             continue;
         }
-        sqlite3_bind_int64(ins, 1, m->queue_id);
-        sqlite3_bind_int64(ins, 2, m->value_type_id);
-        sqlite3_bind_int64(ins, 3, interval);
-        sqlite3_bind_double(ins, 4, value);
-        sqlite3_bind_int64(ins, 5, now);
-        rc = sqlite3_step(ins) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
-        store_done(ins);
+        rc = results_batch_add(rb, interval, value);
         (*written)++;
     }
+    if (rc == ACDL_OK) {
+        rc = results_batch_flush(rb);
+    }
+    free(rb);
     if (rc == ACDL_OK) {
         rc = outbox_mark(c, m->queue_id, m->value_type_id, lo, hi, now); /* same transaction */
     }

@@ -36,11 +36,19 @@ int outbox_mark(struct store_conn *c, int64_t queue_id, int64_t value_type_id, i
     sqlite3_stmt *q = store_prepare(c, "INSERT INTO outbox_cells (target_id, queue_id, "
                                        "interval_start, revision, queued_at) VALUES (?, ?, ?, "
                                        "0, ?) ON CONFLICT DO NOTHING");
+    /* both statements join the targets: without one there is nothing to compare (a run's
+     * results would otherwise be read once more per mapping for nothing) */
+    sqlite3_stmt *any = store_prepare(c, "SELECT 1 FROM targets LIMIT 1");
     int rc = ACDL_OK, r = SQLITE_DONE;
-    if (!up || !q || !gone) {
+    if (!up || !q || !gone || !any) {
         store_done(up);
         store_done(gone);
         return ACDL_EDB;
+    }
+    r = sqlite3_step(any);
+    store_done(any);
+    if (r != SQLITE_ROW) {
+        return r == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
     }
     sqlite3_stmt *st[2] = {up, gone};
     for (int i = 0; i < 2; i++) {
