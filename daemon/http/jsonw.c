@@ -281,6 +281,60 @@ void jsonw_int(struct jsonw *w, int64_t v)
     }
 }
 
+/* "%.17g" of v into out (at least 40 bytes) without printf, when v is not a whole number and
+ * its exact decimal value has at most 17 significant digits and needs no exponent (as 217.125,
+ * 0.5 or 2.75): then printf prints exactly those digits. Returns the length, or 0 for every
+ * other value. A double is m * 2^-f with m odd, which is (m * 5^f) / 10^f exactly: the digits
+ * are those of m * 5^f, f of them after the point. */
+static size_t fmt_short_real(char *out, double v)
+{
+    int e;
+    double frac = frexp(v < 0 ? -v : v, &e); /* |v| = frac * 2^e, frac in [0.5, 1) */
+    uint64_t m = (uint64_t)ldexp(frac, 53);  /* exact: 53 bits */
+    int f = 53 - e;                          /* |v| = m * 2^-f */
+    if (v == 0 || f <= 0) {
+        return 0;
+    }
+    while (!(m & 1) && f > 0) {
+        m >>= 1;
+        f--;
+    }
+    if (f == 0) {
+        return 0; /* whole */
+    }
+    for (int i = 0; i < f; i++) { /* m * 5^f, while it has at most 17 digits */
+        if (m > 99999999999999999ULL / 5) {
+            return 0;
+        }
+        m *= 5;
+    }
+    char dig[24];
+    size_t nd = jsonw_fmt_int(dig, (int64_t)m), k = 0;
+    int x = (int)nd - 1 - f; /* the decimal exponent of the first digit */
+    if (x < -4) {
+        return 0; /* "%g" would write an exponent */
+    }
+    if (v < 0) {
+        out[k++] = '-';
+    }
+    if ((int)nd > f) { /* digits before the point */
+        memcpy(out + k, dig, nd - (size_t)f);
+        k += nd - (size_t)f;
+        out[k++] = '.';
+        memcpy(out + k, dig + nd - (size_t)f, (size_t)f);
+        k += (size_t)f;
+    } else {
+        out[k++] = '0';
+        out[k++] = '.';
+        for (int i = 0; i < f - (int)nd; i++) {
+            out[k++] = '0';
+        }
+        memcpy(out + k, dig, nd);
+        k += nd;
+    }
+    return k;
+}
+
 void jsonw_real(struct jsonw *w, double v)
 {
     char b[40];
@@ -295,6 +349,8 @@ void jsonw_real(struct jsonw *w, double v)
         n = jsonw_fmt_int(b, (int64_t)v);
         b[n++] = '.';
         b[n++] = '0';
+    } else if ((n = fmt_short_real(b, v)) > 0) {
+        /* printf's text, made by hand: most results are such values (217.125, 92.5) */
     } else {
         int k = snprintf(b, sizeof(b), "%.17g", v);
         n = k > 0 && (size_t)k < sizeof(b) ? (size_t)k : 0;

@@ -195,6 +195,35 @@ static void test_numbers(void)
             same_real(v);
         }
         same_real((double)(int64_t)(x >> 20) / 8.0); /* whole numbers and eighths */
+        /* binary fractions of every length: the ones written without printf (exact decimals
+         * of up to 17 digits) and their neighbours that need it */
+        int shift = (int)(x % 64);
+        same_real(ldexp((double)(int64_t)(x >> (11 + x % 40)), -shift));
+        same_real(-ldexp((double)(x >> 40), -shift));
+    }
+    /* the edges of the hand-made form: 17 digits and 18, the fourth place after the point and
+     * the fifth (where printf writes an exponent), the largest non-whole numbers */
+    static const double edges[] = {0.5,
+                                   -0.5,
+                                   0.25,
+                                   0.0001220703125,
+                                   6.103515625e-05,
+                                   0.0625,
+                                   99999999999999.5,
+                                   999999999999999.5,
+                                   1000000000000000.5,
+                                   4503599627370495.5,
+                                   0.1 + 0.2,
+                                   2.675,
+                                   1.0000000000000002,
+                                   12345678.125,
+                                   -0.000244140625};
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+        same_real(edges[i]);
+    }
+    for (int k = 1; k < 1100; k++) { /* every power of two below one, and times 3 */
+        same_real(ldexp(1.0, -k));
+        same_real(ldexp(3.0, -k));
     }
     struct jsonw w;
     jsonw_init(&w, 4096);
