@@ -13,6 +13,7 @@
 
 #define STMT_CACHE 512 /* distinct SQL texts per connection; a full cache leaks what it cannot keep */
 #define STMT_SLOTS 1024 /* the cache's hash table: twice its entries, so probes stay short */
+#define STMT_USED 32    /* statements remembered per borrowing, to check at release */
 #define POOL_MAX 128
 #define WAIT_DEFAULT_MS 10000 /* how long a write waits for another connection's transaction */
 #define TX_SLOW_MS 2000       /* a write transaction held longer is logged: it delays the API */
@@ -56,6 +57,9 @@ struct store_conn {
     } cache[STMT_CACHE];
     int ncache;
     short slot[STMT_SLOTS]; /* 1 + the cache index of a statement, by hash of (sql, nth); 0: free */
+    short used[STMT_USED];  /* cache indexes handed out since the connection was acquired */
+    int nused;              /* past STMT_USED: every statement is checked at release */
+    unsigned char in_used[STMT_CACHE];
     struct store_conn *next_free;
 };
 
@@ -290,11 +294,29 @@ void store_release(struct store *st, struct store_conn *c)
         return;
     }
     /* A statement left stepping keeps its snapshot (and, writing, the write lock) while the
-     * connection waits in the pool: reset it, and say which one it was. */
-    for (sqlite3_stmt *s = sqlite3_next_stmt(c->db, NULL); s; s = sqlite3_next_stmt(c->db, s)) {
+     * connection waits in the pool: reset it, and say which one it was. The statements handed
+     * out since store_acquire are checked; all of them (hundreds) only when a transaction is
+     * still open after that, or when more were handed out than were remembered. */
+    int all = c->nused > STMT_USED;
+    for (int i = 0; i < c->nused && i < STMT_USED; i++) {
+        sqlite3_stmt *s = c->cache[c->used[i]].stmt;
+        c->in_used[c->used[i]] = 0;
         if (sqlite3_stmt_busy(s)) {
             log_warn("store", "a statement was left active; resetting it: %.160s", sqlite3_sql(s));
             sqlite3_reset(s);
+        }
+    }
+    if (all) {
+        memset(c->in_used, 0, sizeof(c->in_used));
+    }
+    c->nused = 0;
+    if (all || sqlite3_txn_state(c->db, NULL) != SQLITE_TXN_NONE) {
+        for (sqlite3_stmt *s = sqlite3_next_stmt(c->db, NULL); s; s = sqlite3_next_stmt(c->db, s)) {
+            if (sqlite3_stmt_busy(s)) {
+                log_warn("store", "a statement was left active; resetting it: %.160s",
+                         sqlite3_sql(s));
+                sqlite3_reset(s);
+            }
         }
     }
     if (!sqlite3_get_autocommit(c->db)) {
@@ -315,6 +337,19 @@ sqlite3 *store_db(struct store_conn *c)
     return c->db;
 }
 
+/* Remembers that cache entry i was handed out, for store_release's check. */
+static void note_used(struct store_conn *c, int i)
+{
+    if (c->in_used[i]) {
+        return;
+    }
+    c->in_used[i] = 1;
+    if (c->nused < STMT_USED) {
+        c->used[c->nused] = (short)i;
+    }
+    c->nused++;
+}
+
 sqlite3_stmt *store_prepare(struct store_conn *c, const char *sql)
 {
     return store_prepare_nth(c, sql, 0);
@@ -329,6 +364,7 @@ sqlite3_stmt *store_prepare_nth(struct store_conn *c, const char *sql, int nth)
     while (c->slot[k]) {
         int i = c->slot[k] - 1;
         if (c->cache[i].sql == sql && c->cache[i].nth == nth) {
+            note_used(c, i);
             return c->cache[i].stmt;
         }
         k = (k + 1) % STMT_SLOTS;
@@ -344,6 +380,7 @@ sqlite3_stmt *store_prepare_nth(struct store_conn *c, const char *sql, int nth)
         c->cache[c->ncache].stmt = stmt;
         c->ncache++;
         c->slot[k] = (short)c->ncache;
+        note_used(c, c->ncache - 1);
     } else {
         log_warn("store", "statement cache full; statement not cached");
     }
