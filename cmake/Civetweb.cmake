@@ -60,6 +60,17 @@ if(_pos EQUAL -1)
   message(FATAL_ERROR "civetweb source changed: the .htpasswd check change no longer applies")
 endif()
 string(REPLACE "${_old}" "${_new}" _cw_text "${_cw_text}")
+# 3. With OpenSSL's read-ahead (server.c), one read() takes a whole TLS record, header and
+#    body, instead of two; records already read but not yet decrypted are then not counted by
+#    SSL_pending, so civetweb would wait on the socket for data it already holds: it also asks
+#    SSL_has_pending before it polls.
+set(_old "if ((ssl_pending = SSL_pending(conn->ssl)) > 0) {")
+set(_new "if ((ssl_pending = SSL_pending(conn->ssl)) > 0 || SSL_has_pending(conn->ssl)) {")
+string(FIND "${_cw_text}" "${_old}" _pos)
+if(_pos EQUAL -1)
+  message(FATAL_ERROR "civetweb source changed: the TLS read-ahead change no longer applies")
+endif()
+string(REPLACE "${_old}" "${_new}" _cw_text "${_cw_text}")
 set(_cw_old_out "")
 if(EXISTS "${_cw_out}")
   file(READ "${_cw_out}" _cw_old_out)

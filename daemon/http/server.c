@@ -98,6 +98,9 @@ static int on_init_ssl(void *ssl_ctx, void *user_data)
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
                                  SSL_OP_CIPHER_SERVER_PREFERENCE);
+    /* a TLS record in one read() instead of its header and its body in two (civetweb asks
+     * SSL_has_pending before it waits on the socket: cmake/Civetweb.cmake) */
+    SSL_CTX_set_read_ahead(ctx, 1);
     if (SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") != 1 ||
         SSL_CTX_use_certificate_chain_file(ctx, srv->cert) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx, srv->key, SSL_FILETYPE_PEM) != 1 ||
