@@ -18,14 +18,24 @@
 #define MAX_METRICS 1024
 #define METRIC_WORDS (MAX_METRICS / 64)
 
+/* An external queue. What a row looks at comes first (one cache line): ids of up to
+ * QID_INLINE - 1 bytes are kept inline, and the accumulator of the queue's latest day. */
+#define QID_INLINE 24
 struct squeue {
-    char *id;
-    size_t len;
-    char *name;
     uint32_t hash;
+    int acc; /* index into acc of the queue's last accumulator (check its queue and day) */
+    size_t len;
+    char idbuf[QID_INLINE]; /* the id when len < QID_INLINE, NUL-terminated */
+    char *idp;              /* else the id (owned) */
+    char *name;
     int64_t db_id;
     uint64_t metrics[METRIC_WORDS]; /* run-local metrics that got a value */
 };
+
+static const char *qid(const struct squeue *q)
+{
+    return q->len < QID_INLINE ? q->idbuf : q->idp;
+}
 
 struct smetric {
     int64_t id;
@@ -33,17 +43,32 @@ struct smetric {
 };
 
 /* One queue and day in memory: a grid slot-major, so that the metrics of one row (which
- * arrive together) share a cache line or two. */
+ * arrive together) share a cache line or two: per slot nm values, then nm counts (how many
+ * rows gave the value, saturating at 2), padded to 8 bytes (grid_stride()). */
 struct acc {
     int64_t dayno;
     struct tz_date day;
     int queue;
     int64_t base;
     int step, nslots;
-    int nm;       /* metrics per slot */
-    double *v;    /* [nslots][nm] */
-    uint8_t *has; /* [nslots][nm]: how many rows gave the value (saturating at 2) */
+    int nm;              /* metrics per slot */
+    unsigned char *grid; /* nslots x grid_stride(nm) bytes */
 };
+
+static size_t grid_stride(int nm)
+{
+    return (size_t)nm * sizeof(double) + (((size_t)nm + 7) & ~(size_t)7);
+}
+
+static double *grid_v(const struct acc *a, int slot)
+{
+    return (double *)(void *)(a->grid + (size_t)slot * grid_stride(a->nm));
+}
+
+static uint8_t *grid_has(const struct acc *a, int slot)
+{
+    return a->grid + (size_t)slot * grid_stride(a->nm) + (size_t)a->nm * sizeof(double);
+}
 
 /* Streaming (staging_stream()): where the run's switch stands. */
 enum { STREAM_NO_SWITCH = 0, STREAM_SWITCH_OPEN, STREAM_SWITCH_DONE };
@@ -156,8 +181,7 @@ int staging_open(struct staging **out, struct store_conn *c, int64_t source_id, 
 static void accs_free(struct staging *s)
 {
     for (int i = 0; i < s->nacc; i++) {
-        free(s->acc[i].v);
-        free(s->acc[i].has);
+        free(s->acc[i].grid);
     }
     s->nacc = 0;
     s->grid_bytes = 0;
@@ -177,7 +201,7 @@ void staging_close(struct staging *s)
     }
     accs_free(s);
     for (int i = 0; i < s->nq; i++) {
-        free(s->q[i].id);
+        free(s->q[i].idp);
         free(s->q[i].name);
     }
     free(s->q);
@@ -244,7 +268,7 @@ int staging_queue(struct staging *s, const char *id, size_t idlen, const char *n
     /* exports list the queues of every interval in the same order: try the one after the
      * last before hashing */
     int guess = s->last_q + 1;
-    if (guess < s->nq && s->q[guess].len == idlen && !memcmp(s->q[guess].id, id, idlen)) {
+    if (guess < s->nq && s->q[guess].len == idlen && !memcmp(qid(&s->q[guess]), id, idlen)) {
         if (name && set_name(&s->q[guess], name, namelen) != ACDL_OK) {
             return ACDL_ENOMEM;
         }
@@ -265,7 +289,7 @@ static int find_queue(struct staging *s, const char *id, size_t idlen, const cha
     uint32_t h = hv & (uint32_t)(s->qhcap - 1);
     while (s->qhash[h] >= 0) {
         struct squeue *q = &s->q[s->qhash[h]];
-        if (q->hash == hv && q->len == idlen && !memcmp(q->id, id, idlen)) {
+        if (q->hash == hv && q->len == idlen && !memcmp(qid(q), id, idlen)) {
             if (name && set_name(q, name, namelen) != ACDL_OK) {
                 return ACDL_ENOMEM;
             }
@@ -278,16 +302,17 @@ static int find_queue(struct staging *s, const char *id, size_t idlen, const cha
     }
     struct squeue *q = &s->q[s->nq];
     memset(q, 0, sizeof(*q));
-    q->id = malloc(idlen + 1);
-    if (!q->id) {
+    q->acc = -1;
+    char *copy = q->idbuf;
+    if (idlen >= QID_INLINE && !(copy = q->idp = malloc(idlen + 1))) {
         return ACDL_ENOMEM;
     }
-    memcpy(q->id, id, idlen);
-    q->id[idlen] = '\0';
+    memcpy(copy, id, idlen);
+    copy[idlen] = '\0';
     q->len = idlen;
     q->hash = hv;
     if (name && set_name(q, name, namelen) != ACDL_OK) {
-        free(q->id);
+        free(q->idp);
         return ACDL_ENOMEM;
     }
     s->qhash[h] = s->nq;
@@ -349,24 +374,19 @@ int64_t staging_overlaps(const struct staging *s)
 /* (Re)allocates a's grid for nm metrics, keeping its values. */
 static int acc_grid(struct staging *s, struct acc *a, int nm)
 {
-    size_t cells = (size_t)a->nslots * (size_t)nm;
-    double *v = malloc(cells * sizeof(*v));
-    uint8_t *has = calloc(cells, 1);
-    if (!v || !has) {
-        free(v);
-        free(has);
+    struct acc b = *a;
+    b.nm = nm;
+    b.grid = calloc((size_t)a->nslots, grid_stride(nm));
+    if (!b.grid) {
         return ACDL_ENOMEM;
     }
     for (int i = 0; i < a->nslots && a->nm > 0; i++) {
-        memcpy(v + (size_t)i * nm, a->v + (size_t)i * a->nm, (size_t)a->nm * sizeof(*v));
-        memcpy(has + (size_t)i * nm, a->has + (size_t)i * a->nm, (size_t)a->nm);
+        memcpy(grid_v(&b, i), grid_v(a, i), (size_t)a->nm * sizeof(double));
+        memcpy(grid_has(&b, i), grid_has(a, i), (size_t)a->nm);
     }
-    free(a->v);
-    free(a->has);
-    s->grid_bytes += (int64_t)(cells - (size_t)a->nslots * (size_t)a->nm) * 9;
-    a->v = v;
-    a->has = has;
-    a->nm = nm;
+    free(a->grid);
+    s->grid_bytes += (int64_t)((size_t)a->nslots * (grid_stride(nm) - grid_stride(a->nm)));
+    *a = b;
     return ACDL_OK;
 }
 
@@ -423,25 +443,31 @@ int staging_add(struct staging *s, struct tz_date day, int64_t base, int step, i
     }
     struct acc *a = s->last;
     if (!a || a->queue != queue || tz_date_cmp(a->day, day) != 0) {
-        a = acc_get(s, day, base, step, nslots, queue);
-        if (!a) {
-            return ACDL_ENOMEM;
+        /* rows ordered by time give a new queue each row: its latest day first */
+        struct squeue *q = &s->q[queue];
+        a = q->acc >= 0 && q->acc < s->nacc ? &s->acc[q->acc] : NULL;
+        if (!a || a->queue != queue || tz_date_cmp(a->day, day) != 0) {
+            a = acc_get(s, day, base, step, nslots, queue);
+            if (!a) {
+                return ACDL_ENOMEM;
+            }
+            q->acc = (int)(a - s->acc);
         }
         s->last = a;
     }
     if (metric >= a->nm && acc_grid(s, a, s->nm) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
-    size_t cell = (size_t)slot * (size_t)a->nm + (size_t)metric;
-    uint8_t *has = &a->has[cell];
+    uint8_t *has = grid_has(a, slot) + metric;
+    double *v = grid_v(a, slot) + metric;
     if (*has) {
         if (*has == 1) {
             s->overlaps++;
             *has = 2;
         }
-        a->v[cell] += value;
+        *v += value;
     } else {
-        a->v[cell] = value;
+        *v = value;
         *has = 1;
     }
     if (s->grid_bytes > GRID_BUDGET) {
@@ -457,14 +483,13 @@ static int acc_to_day(struct staging *s, const struct acc *a, struct staged_day 
     for (int m = 0; m < a->nm; m++) {
         struct staged_series *ser = NULL;
         for (int i = 0; i < a->nslots; i++) {
-            size_t cell = (size_t)i * (size_t)a->nm + (size_t)m;
-            if (!a->has[cell]) {
+            if (!grid_has(a, i)[m]) {
                 continue;
             }
             if (!ser && !(ser = staged_day_series(d, s->mt[m].id, 1))) {
                 return ACDL_ENOMEM;
             }
-            ser->v[i] = a->v[cell];
+            ser->v[i] = grid_v(a, i)[m];
             ser->has[i] = 1;
         }
         if (ser) {
@@ -605,7 +630,7 @@ static int commit_queues(struct staging *s, int64_t now, int first, int end)
             continue;
         }
         sqlite3_bind_int64(up, 1, s->source_id);
-        sqlite3_bind_text(up, 2, q->id, (int)q->len, SQLITE_STATIC);
+        sqlite3_bind_text(up, 2, qid(q), (int)q->len, SQLITE_STATIC);
         if (q->name) {
             sqlite3_bind_text(up, 3, q->name, -1, SQLITE_STATIC);
         } else {
@@ -718,9 +743,8 @@ static int stream_flush(struct staging *s, int all)
                 continue;
             }
             rc = pending_put(s, a, &d, now);
-            s->grid_bytes -= (int64_t)a->nslots * a->nm * 9;
-            free(a->v);
-            free(a->has);
+            s->grid_bytes -= (int64_t)((size_t)a->nslots * grid_stride(a->nm));
+            free(a->grid);
             put++;
         }
         rc = rc == ACDL_OK ? store_commit(s->c) : (store_rollback(s->c), rc);

@@ -151,6 +151,84 @@ static void test_many(void)
     store_close(st);
 }
 
+/* Queue ids around the length kept inline (23, 24 bytes) and up to 128, values of one queue
+ * on alternating days (its latest day is remembered), and a metric that comes after values
+ * (every grid grows a column): each value lands where it belongs. */
+static void test_ids_days_metrics(void)
+{
+    char path[700], err[512];
+    struct store *st = NULL;
+    snprintf(path, sizeof(path), "%s/ids.db", tmp);
+    if (!CHECK_EQ_INT(store_open(path, 1, &st, err, sizeof(err)), ACDL_OK)) {
+        return;
+    }
+    struct store_conn *c = store_acquire(st);
+    struct store_source src;
+    int64_t source_id = 0;
+    memset(&src, 0, sizeof(src));
+    snprintf(src.name, sizeof(src.name), "S");
+    snprintf(src.kind, sizeof(src.kind), "csv");
+    snprintf(src.product, sizeof(src.product), "contacts");
+    snprintf(src.layout, sizeof(src.layout), "interval");
+    snprintf(src.time_zone, sizeof(src.time_zone), "UTC");
+    src.interval_minutes = 15;
+    src.enabled = 1;
+    src.settings = "{}";
+    CHECK_EQ_INT(store_source_add(c, &src, 1000, &source_id), ACDL_OK);
+    const int64_t base1 = 1780272000, base2 = base1 + 86400;
+    const struct tz_date d1 = {2026, 6, 1}, d2 = {2026, 6, 2};
+    struct staging *s = NULL;
+    if (!CHECK_EQ_INT(staging_open(&s, c, source_id, 7), ACDL_OK)) {
+        return;
+    }
+    static const size_t lens[] = {1, 22, 23, 24, 25, 64, 128};
+    enum { NL = sizeof(lens) / sizeof(lens[0]) };
+    char ids[NL][129];
+    int qi[NL];
+    int offered = staging_metric(s, "offered");
+    for (size_t k = 0; k < NL; k++) {
+        memset(ids[k], 'a' + (int)k, lens[k]);
+        ids[k][lens[k]] = '\0';
+        qi[k] = staging_queue(s, ids[k], lens[k], NULL, 0);
+        CHECK_EQ_INT(qi[k], (int)k);
+    }
+    /* day 1, day 2, day 1 again for every queue, one queue after the other */
+    for (int round = 0; round < 3; round++) {
+        for (size_t k = 0; k < NL; k++) {
+            struct tz_date d = round == 1 ? d2 : d1;
+            int64_t base = round == 1 ? base2 : base1;
+            CHECK_EQ_INT(staging_add(s, d, base, 900, 96, (int)k, qi[k], offered, 10 * round + 1),
+                         ACDL_OK);
+        }
+    }
+    /* a metric after the values: the grids grow and keep what they hold */
+    int handled = staging_metric(s, "handled");
+    CHECK_EQ_INT(handled, 1);
+    for (size_t k = 0; k < NL; k++) {
+        CHECK_EQ_INT(staging_queue(s, ids[k], lens[k], NULL, 0), qi[k]);
+        CHECK_EQ_INT(staging_add(s, d1, base1, 900, 96, (int)k, qi[k], handled, 100 + (double)k),
+                     ACDL_OK);
+        CHECK_EQ_INT(staging_add(s, d2, base2, 900, 96, 95, qi[k], handled, 7), ACDL_OK);
+    }
+    CHECK_EQ_INT(staging_commit(s, NULL, NULL, 0, NULL, NULL), ACDL_OK);
+    CHECK_EQ_INT(staging_overlaps(s), NL);
+    staging_close(s);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM ext_queues"), NL);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM ext_queues WHERE length(ext_queue) = 128"), 1);
+    for (size_t k = 0; k < NL; k++) {
+        int64_t at = base1 + (int64_t)k * 900;
+        if (!CHECK(staged_value(c, ids[k], "offered", "2026-06-01", at) == 22) ||
+            !CHECK(staged_value(c, ids[k], "offered", "2026-06-02", base2 + (int64_t)k * 900) ==
+                   11) ||
+            !CHECK(staged_value(c, ids[k], "handled", "2026-06-01", at) == 100 + (double)k) ||
+            !CHECK(staged_value(c, ids[k], "handled", "2026-06-02", base2 + 95 * 900) == 7)) {
+            printf("  queue id of %zu bytes\n", lens[k]);
+        }
+    }
+    store_release(st, c);
+    store_close(st);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -159,6 +237,7 @@ int main(void)
         return 2;
     }
     RUN(test_many);
+    RUN(test_ids_days_metrics);
     check_tmpdir_done(tmp);
     return check_summary();
 }
