@@ -11,6 +11,7 @@
 #include "alerts/channel.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/why.h"
 #include "crypto/secret.h"
 #include "ops/health.h"
 #include "platform/platform.h"
@@ -46,8 +47,50 @@ struct cond {
     char occurrence[64];
     char title[320];
     char message[1024];
+    char title_code[48], message_code[48];        /* their message codes ("": none) */
+    char title_params[700], message_params[1300]; /* and parameters, JSON object text */
     int past; /* an occurrence that happened since the last round but no longer holds */
 };
+
+/* Sets k's title and message codes with their parameters (both stolen; NULL: none). */
+static void cond_words(struct cond *k, const char *tcode, json_t *tparams, const char *mcode,
+                       json_t *mparams)
+{
+    char *t = tparams ? json_dumps(tparams, JSON_COMPACT) : NULL;
+    char *m = mparams ? json_dumps(mparams, JSON_COMPACT) : NULL;
+    k->title_code[0] = k->message_code[0] = '\0';
+    if (t && strlen(t) < sizeof(k->title_params)) {
+        snprintf(k->title_code, sizeof(k->title_code), "%s", tcode);
+        snprintf(k->title_params, sizeof(k->title_params), "%s", t);
+    }
+    if (m && strlen(m) < sizeof(k->message_params)) {
+        snprintf(k->message_code, sizeof(k->message_code), "%s", mcode);
+        snprintf(k->message_params, sizeof(k->message_params), "%s", m);
+    }
+    free(t);
+    free(m);
+    json_decref(tparams);
+    json_decref(mparams);
+}
+
+/* A parameter object with name set to text and, when code is not "", name_code and
+ * name_params (params: JSON object text) beside it, as messages nest. New. */
+static json_t *with_coded(json_t *o, const char *name, const char *text, const char *code,
+                          const char *params)
+{
+    char key[64];
+    json_t *p = code && code[0] ? json_loads(params, 0, NULL) : NULL;
+    json_object_set_new(o, name, json_string(text));
+    if (json_is_object(p)) {
+        snprintf(key, sizeof(key), "%s_code", name);
+        json_object_set_new(o, key, json_string(code));
+        snprintf(key, sizeof(key), "%s_params", name);
+        json_object_set_new(o, key, p);
+    } else {
+        json_decref(p);
+    }
+    return o;
+}
 
 struct conds {
     struct cond v[MAX_CONDS];
@@ -90,13 +133,15 @@ static struct cond *cond_add(struct conds *cs, const char *event, const char *su
 /* Adds the conditions run id of source name gives (failed or partly failed, rejected rows). */
 static void run_conds(struct conds *cs, sqlite3_stmt *s, int past)
 {
-    char name[200], state[16], error[600], occ[32];
+    char name[200], state[16], error[600], occ[32], ecode[48], eparams[700];
     store_column_text(s, 0, name, sizeof(name));
     long long id = sqlite3_column_int64(s, 1);
     store_column_text(s, 2, state, sizeof(state));
     long long failed_mappings = sqlite3_column_int64(s, 3);
     store_column_text(s, 4, error, sizeof(error));
     long long rejected = sqlite3_column_int64(s, 5), read = sqlite3_column_int64(s, 6);
+    store_column_text(s, 7, ecode, sizeof(ecode));
+    store_column_text(s, 8, eparams, sizeof(eparams));
     snprintf(occ, sizeof(occ), "run %lld", id);
     struct cond *k;
     if ((!strcmp(state, "failed") || failed_mappings > 0) &&
@@ -109,9 +154,17 @@ static void run_conds(struct conds *cs, sqlite3_stmt *s, int past)
             snprintf(k->message, sizeof(k->message),
                      "%lld mapping(s) could not be computed: %s. See Runs in the console.",
                      failed_mappings, error);
+            cond_words(k, "alert.run_partly_failed",
+                       json_pack("{s:I, s:s}", "id", (json_int_t)id, "source", name),
+                       "alert.msg_mappings_failed",
+                       json_pack("{s:I, s:s}", "n", (json_int_t)failed_mappings, "error", error));
         } else {
             snprintf(k->message, sizeof(k->message), "%s. See the run's log on Runs.",
                      *error ? error : "the run failed");
+            cond_words(k, "alert.run_failed",
+                       json_pack("{s:I, s:s}", "id", (json_int_t)id, "source", name),
+                       *error ? "alert.msg_run_failed" : "alert.msg_run_failed_bare",
+                       with_coded(json_object(), "error", error, ecode, eparams));
         }
     }
     if (rejected > 0 && (k = cond_add(cs, "rows_rejected", name, occ)) != NULL) {
@@ -122,12 +175,17 @@ static void run_conds(struct conds *cs, sqlite3_stmt *s, int past)
                  "%lld of %lld rows read were rejected; the run's log names file, line and "
                  "column of each.",
                  rejected, read);
+        cond_words(k, "alert.rows_rejected",
+                   json_pack("{s:I, s:s, s:I}", "id", (json_int_t)id, "source", name, "n",
+                             (json_int_t)rejected),
+                   "alert.msg_rows_rejected",
+                   json_pack("{s:I, s:I}", "n", (json_int_t)rejected, "read", (json_int_t)read));
     }
 }
 
 #define RUN_COLS                                                                                   \
     "s.name, r.id, r.state, r.failed_mappings, coalesce(r.error, ''), r.rows_rejected, "           \
-    "r.rows_read"
+    "r.rows_read, coalesce(r.error_code, ''), coalesce(r.error_params, '')"
 
 /* Runs that ended since the last round (each one an occurrence, also when a later run of the
  * same source already worked), then the last finished run of each source (what holds now). */
@@ -170,10 +228,11 @@ static void collect_runs(struct alerter *a, struct store_conn *c, struct conds *
 static void collect_targets(struct app *app, struct store_conn *c, struct conds *cs, int64_t now)
 {
     sqlite3_stmt *s = store_prepare(
-        c, "SELECT t.name, count(*), coalesce(max(b.last_error), 'attempts failed') FROM "
+        c, "SELECT t.name, count(*), coalesce(max(b.last_error), 'attempts failed'), "
+           "coalesce(b.last_error_code, ''), coalesce(b.last_error_params, '') FROM "
            "batches b JOIN targets t ON t.id = b.target_id WHERE t.enabled = 1 AND (b.state = "
            "'failed' OR (b.state = 'pending' AND b.attempts > 0)) GROUP BY t.id ORDER BY t.id");
-    char name[200], error[600];
+    char name[200], error[600], ecode[48], eparams[800];
     if (s) {
         while (sqlite3_step(s) == SQLITE_ROW) {
             store_column_text(s, 0, name, sizeof(name));
@@ -185,6 +244,13 @@ static void collect_targets(struct app *app, struct store_conn *c, struct conds 
                          "%lld batch(es) failed or are being retried; last error: %s. See "
                          "Deliveries in the console.",
                          (long long)sqlite3_column_int64(s, 1), error);
+                store_column_text(s, 3, ecode, sizeof(ecode));
+                store_column_text(s, 4, eparams, sizeof(eparams));
+                cond_words(
+                    k, "alert.target_failing", json_pack("{s:s}", "target", name),
+                    "alert.msg_target_failing",
+                    with_coded(json_pack("{s:I}", "n", (json_int_t)sqlite3_column_int64(s, 1)),
+                               "error", error, ecode, eparams));
             }
         }
         store_done(s);
@@ -208,6 +274,12 @@ static void collect_targets(struct app *app, struct store_conn *c, struct conds 
                      "%lld batch(es) wait for delivery, the oldest since %lld s (warning after "
                      "backlog_warn_after, %d s). See Deliveries in the console.",
                      (long long)sqlite3_column_int64(s, 1), age, app->cfg->backlog_warn_after);
+            cond_words(k, "alert.backlog",
+                       json_pack("{s:s, s:I}", "target", name, "minutes", (json_int_t)(age / 60)),
+                       "alert.msg_backlog",
+                       json_pack("{s:I, s:I, s:i}", "n", (json_int_t)sqlite3_column_int64(s, 1),
+                                 "seconds", (json_int_t)age, "warn_after",
+                                 app->cfg->backlog_warn_after));
         }
     }
     store_done(s);
@@ -220,6 +292,9 @@ static void collect_health(const struct health *h, struct conds *cs)
         (k = cond_add(cs, "recompute_pending", "recomputes", "on")) != NULL) {
         snprintf(k->title, sizeof(k->title), "Results wait for recomputation");
         snprintf(k->message, sizeof(k->message), "%s", h->message[HEALTH_RECOMPUTES]);
+        cond_words(k, "alert.recompute_pending", json_object(), h->code[HEALTH_RECOMPUTES],
+                   h->code[HEALTH_RECOMPUTES] ? json_loads(h->params[HEALTH_RECOMPUTES], 0, NULL)
+                                              : NULL);
     }
     for (int i = 0; i < HEALTH_NCHECKS; i++) {
         if (h->degraded[i] &&
@@ -227,6 +302,9 @@ static void collect_health(const struct health *h, struct conds *cs)
             snprintf(k->title, sizeof(k->title), "Health degraded: %s",
                      health_check_name((enum health_check)i));
             snprintf(k->message, sizeof(k->message), "%s", h->message[i]);
+            cond_words(k, "alert.health_degraded",
+                       json_pack("{s:s}", "check", health_check_name((enum health_check)i)),
+                       h->code[i], h->code[i] ? json_loads(h->params[i], 0, NULL) : NULL);
         }
     }
 }
@@ -240,10 +318,22 @@ static void notice_fill(struct alert_notice *n, const struct cond *k, const char
     snprintf(n->subject, sizeof(n->subject), "%s", k->subject);
     if (!strcmp(state, "resolved")) {
         snprintf(n->title, sizeof(n->title), "Resolved: %s", k->title);
+        json_t *p = with_coded(json_object(), "title", k->title, k->title_code, k->title_params);
+        char *t = json_dumps(p, JSON_COMPACT);
+        json_decref(p);
+        if (t && strlen(t) < sizeof(n->title_params)) {
+            snprintf(n->title_code, sizeof(n->title_code), "alert.resolved");
+            snprintf(n->title_params, sizeof(n->title_params), "%s", t);
+        }
+        free(t);
     } else {
         snprintf(n->title, sizeof(n->title), "%s", k->title);
+        snprintf(n->title_code, sizeof(n->title_code), "%s", k->title_code);
+        snprintf(n->title_params, sizeof(n->title_params), "%s", k->title_params);
     }
     snprintf(n->message, sizeof(n->message), "%s", k->message);
+    snprintf(n->message_code, sizeof(n->message_code), "%s", k->message_code);
+    snprintf(n->message_params, sizeof(n->message_params), "%s", k->message_params);
     n->suppressed = suppressed;
     n->at = now;
 }
@@ -312,6 +402,10 @@ static int rule_round(struct alerter *a, struct store_conn *c, const struct stor
             snprintf(k.message, sizeof(k.message),
                      "The condition cleared; it had held since %lld s ago.",
                      (long long)(now - act[j].since));
+            cond_words(&k, "alert.cleared",
+                       json_pack("{s:s, s:s}", "event", r->event, "subject", act[j].subject),
+                       "alert.msg_cleared",
+                       json_pack("{s:I}", "seconds", (json_int_t)(now - act[j].since)));
             struct send *s = &a->sends[nsends++];
             s->rule_id = r->id;
             s->channel_id = r->channel_id;
@@ -391,6 +485,9 @@ static int deliver(struct app *app, int64_t channel_id, int64_t rule_id,
     *sent = 0;
     if (rc != ACDL_OK) {
         snprintf(why, whysz, "the channel cannot be loaded: %s", acdl_strerror(rc));
+        why_note(why, "alert.channel_unloaded",
+                 json_pack("{s:s, s:s, s:{}}", "detail", acdl_strerror(rc), "detail_code",
+                           acdl_strerror_code(rc), "detail_params"));
         channel_free(&ch);
         return rc;
     }
@@ -413,11 +510,25 @@ static int deliver(struct app *app, int64_t channel_id, int64_t rule_id,
     snprintf(rec.title, sizeof(rec.title), "%s", n->title);
     snprintf(rec.outcome, sizeof(rec.outcome), "%s", *sent ? "sent" : "failed");
     snprintf(rec.error, sizeof(rec.error), "%s", *sent ? "" : why);
+    snprintf(rec.title_code, sizeof(rec.title_code), "%s", n->title_code);
+    snprintf(rec.title_params, sizeof(rec.title_params), "%s", n->title_params);
+    json_t *ep = NULL;
+    if (!*sent && why_lookup(why, rec.error_code, sizeof(rec.error_code), &ep)) {
+        char *t = json_dumps(ep, JSON_COMPACT);
+        if (t && strlen(t) < sizeof(rec.error_params)) {
+            snprintf(rec.error_params, sizeof(rec.error_params), "%s", t);
+        } else {
+            rec.error_code[0] = '\0';
+        }
+        free(t);
+    }
+    json_decref(ep);
     rec.created_at = plat_now();
     int64_t nid = 0;
     c = store_acquire(app->store);
     store_alert_notice_add(c, &rec, &nid);
-    store_alert_channel_result(c, channel_id, *sent ? NULL : why, rec.created_at);
+    store_alert_channel_result(c, channel_id, *sent ? NULL : why, rec.error_code, rec.error_params,
+                               rec.created_at);
     store_release(app->store, c);
     if (!*sent) {
         log_warn("alerts", "channel '%s': %s notice '%s' not delivered: %s", ch.name, n->state,
@@ -449,10 +560,26 @@ int alerts_send_test(struct app *app, int64_t id, const char *who, int *sent, ch
     snprintf(n.state, sizeof(n.state), "test");
     snprintf(n.subject, sizeof(n.subject), "%s", st->name);
     snprintf(n.title, sizeof(n.title), "Test notice for channel '%s'", st->name);
+    json_t *tp = json_pack("{s:s}", "channel", st->name);
+    char *tt = json_dumps(tp, JSON_COMPACT);
+    json_decref(tp);
+    if (tt && strlen(tt) < sizeof(n.title_params)) {
+        snprintf(n.title_code, sizeof(n.title_code), "alert.test");
+        snprintf(n.title_params, sizeof(n.title_params), "%s", tt);
+    }
+    free(tt);
     snprintf(n.message, sizeof(n.message),
              "%s asked for this test. Alerts about failed runs, rejected rows, failing targets, "
              "the backlog, recomputes and health reach you here when rules name this channel.",
              who);
+    json_t *mp = json_pack("{s:s}", "who", who);
+    char *mt = json_dumps(mp, JSON_COMPACT);
+    json_decref(mp);
+    if (mt && strlen(mt) < sizeof(n.message_params)) {
+        snprintf(n.message_code, sizeof(n.message_code), "alert.msg_test");
+        snprintf(n.message_params, sizeof(n.message_params), "%s", mt);
+    }
+    free(mt);
     n.at = plat_now();
     free(st);
     return deliver(app, id, 0, &n, sent, why, whysz);

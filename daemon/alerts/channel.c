@@ -8,6 +8,7 @@
 
 #include "alerts/smtp.h"
 #include "core/err.h"
+#include "core/why.h"
 #include "platform/platform.h"
 #include "upload/https.h"
 #include "upload/settings.h"
@@ -257,8 +258,20 @@ static int send_webhook(const struct alert_channel *ch, const struct alert_notic
     }
     if (a.fail != UPLOAD_FAIL_NONE) {
         snprintf(err, errsz, "the webhook was not reached: %s", a.error);
+        json_t *p = json_pack("{s:s}", "detail", a.error);
+        json_t *dp = a.error_code[0] ? json_loads(a.error_params, 0, NULL) : NULL;
+        if (p && dp) {
+            json_object_set_new(p, "detail_code", json_string(a.error_code));
+            json_object_set_new(p, "detail_params", dp);
+        } else {
+            json_decref(dp);
+        }
+        why_note(err, "alert.webhook_unreached", p);
     } else {
         snprintf(err, errsz, "the webhook answered %d: %.300s", a.status, a.answer);
+        why_note(err, "alert.webhook_status",
+                 json_pack("{s:i, s:s%}", "status", a.status, "answer", a.answer,
+                           strnlen(a.answer, 300)));
     }
     return ACDL_EIO;
 }

@@ -17,6 +17,10 @@ struct alert_notice {
     char subject[200]; /* what it is about: a source's or target's name, a health check */
     char title[320];   /* one line for people */
     char message[1024];
+    /* the message codes of title and message with their parameters as JSON object text ("":
+     * none), for a console or receiver that words them in its language */
+    char title_code[48], message_code[48];
+    char title_params[700], message_params[1300];
     int64_t at;     /* when it was noticed (epoch seconds) */
     int suppressed; /* notices held back by the minimum interval since the last one */
 };

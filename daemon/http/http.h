@@ -182,6 +182,11 @@ void http_audit(struct req *r, const char *action, const char *target, const cha
 
 /* ISO-8601 UTC text for t, or JSON null when t is 0. New reference. */
 json_t *json_time(int64_t t);
+/* Sets o[code_key] and o[params_key] to a message code and its parameters (JSON object text),
+ * both null when code is "" or NULL (a text without a code, e.g. written by an older version).
+ * o is borrowed; returns o. */
+json_t *json_set_code(json_t *o, const char *code_key, const char *params_key, const char *code,
+                      const char *params);
 
 /* --- the console (http/assets.c) --- */
 int http_assets_serve(struct mg_connection *conn, struct app *app);

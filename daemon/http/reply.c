@@ -470,6 +470,19 @@ int reply_rc(struct req *r, int rc, const char *what)
     }
 }
 
+json_t *json_set_code(json_t *o, const char *code_key, const char *params_key, const char *code,
+                      const char *params)
+{
+    json_t *p = code && code[0] ? json_loads(params, 0, NULL) : NULL;
+    if (!json_is_object(p)) {
+        json_decref(p);
+        p = NULL;
+    }
+    json_object_set_new(o, code_key, p ? json_string(code) : json_null());
+    json_object_set_new(o, params_key, p ? p : json_null());
+    return o;
+}
+
 json_t *json_time(int64_t t)
 {
     char buf[32];

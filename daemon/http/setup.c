@@ -159,6 +159,8 @@ static json_t *doc_of(int k, const json_t *it)
         json_object_del(o, "last_ok_at");
         json_object_del(o, "last_error");
         json_object_del(o, "last_error_at");
+        json_object_del(o, "last_error_code");
+        json_object_del(o, "last_error_params");
         return o;
     case K_ALERT_RULES:
         return json_pack("{s:O, s:O, s:O, s:O, s:O}", "event", json_object_get(it, "event"),

@@ -8,7 +8,8 @@
 
 #define CHANNEL_COLS                                                                               \
     "id, name, kind, enabled, settings, coalesce(secret_sealed, ''), coalesce(last_ok_at, 0), "    \
-    "coalesce(last_error_at, 0), coalesce(last_error, ''), created_at, updated_at"
+    "coalesce(last_error_at, 0), coalesce(last_error, ''), created_at, updated_at, "               \
+    "coalesce(last_error_code, ''), coalesce(last_error_params, '')"
 
 static void row_channel(sqlite3_stmt *st, void *elem)
 {
@@ -24,6 +25,8 @@ static void row_channel(sqlite3_stmt *st, void *elem)
     store_column_text(st, 8, ch->last_error, sizeof(ch->last_error));
     ch->created_at = sqlite3_column_int64(st, 9);
     ch->updated_at = sqlite3_column_int64(st, 10);
+    store_column_text(st, 11, ch->last_error_code, sizeof(ch->last_error_code));
+    store_column_text(st, 12, ch->last_error_params, sizeof(ch->last_error_params));
 }
 
 /* Runs a statement that changes one row; ACDL_ENOTFOUND when it changed none. */
@@ -135,19 +138,24 @@ int store_alert_channel_delete(struct store_conn *c, int64_t id)
     return change_one(c, st, "deleting an alert channel");
 }
 
-int store_alert_channel_result(struct store_conn *c, int64_t id, const char *error, int64_t now)
+int store_alert_channel_result(struct store_conn *c, int64_t id, const char *error,
+                               const char *code, const char *params, int64_t now)
 {
-    sqlite3_stmt *st =
-        store_prepare(c, error ? "UPDATE alert_channels SET last_error = ?1, last_error_at = ?2 "
-                                 "WHERE id = ?3"
-                               : "UPDATE alert_channels SET last_ok_at = ?2, last_error = NULL, "
-                                 "last_error_at = NULL WHERE id = ?3 AND ?1 IS NULL");
+    sqlite3_stmt *st = store_prepare(
+        c, error ? "UPDATE alert_channels SET last_error = ?1, last_error_at = ?2, "
+                   "last_error_code = nullif(?4, ''), last_error_params = nullif(?5, '') WHERE "
+                   "id = ?3"
+                 : "UPDATE alert_channels SET last_ok_at = ?2, last_error = NULL, last_error_at = "
+                   "NULL, last_error_code = NULL, last_error_params = NULL WHERE id = ?3 AND ?1 IS "
+                   "NULL AND coalesce(?4, ?5) IS NULL");
     if (!st) {
         return ACDL_EDB;
     }
     store_bind_text(st, 1, error);
     sqlite3_bind_int64(st, 2, now);
     sqlite3_bind_int64(st, 3, id);
+    store_bind_text(st, 4, error && code ? code : NULL);
+    store_bind_text(st, 5, error && code && code[0] ? params : NULL);
     return store_step_done(c, st, "recording an alert channel's last send");
 }
 
@@ -345,14 +353,20 @@ static void row_notice(sqlite3_stmt *st, void *elem)
     store_column_text(st, 8, n->outcome, sizeof(n->outcome));
     store_column_text(st, 9, n->error, sizeof(n->error));
     n->created_at = sqlite3_column_int64(st, 10);
+    store_column_text(st, 11, n->title_code, sizeof(n->title_code));
+    store_column_text(st, 12, n->title_params, sizeof(n->title_params));
+    store_column_text(st, 13, n->error_code, sizeof(n->error_code));
+    store_column_text(st, 14, n->error_params, sizeof(n->error_params));
 }
 
 int store_alert_notice_add(struct store_conn *c, const struct store_alert_notice *n, int64_t *id)
 {
     sqlite3_stmt *st = store_prepare(c, "INSERT INTO alert_notices (channel_id, rule_id, event, "
-                                        "subject, state, title, outcome, error, created_at) "
+                                        "subject, state, title, outcome, error, created_at, "
+                                        "title_code, title_params, error_code, error_params) "
                                         "VALUES (nullif(?, 0), nullif(?, 0), ?, ?, ?, ?, ?, "
-                                        "nullif(?, ''), ?)");
+                                        "nullif(?, ''), ?, nullif(?, ''), nullif(?, ''), "
+                                        "nullif(?, ''), nullif(?, ''))");
     if (!st) {
         return ACDL_EDB;
     }
@@ -365,6 +379,10 @@ int store_alert_notice_add(struct store_conn *c, const struct store_alert_notice
     store_bind_text(st, 7, n->outcome);
     store_bind_text(st, 8, n->error);
     sqlite3_bind_int64(st, 9, n->created_at);
+    store_bind_text(st, 10, n->title_code);
+    store_bind_text(st, 11, n->title_code[0] ? n->title_params : "");
+    store_bind_text(st, 12, n->error_code);
+    store_bind_text(st, 13, n->error_code[0] ? n->error_params : "");
     int rc = store_step_done(c, st, "recording an alert notice");
     if (rc != ACDL_OK) {
         return rc;
@@ -383,7 +401,9 @@ int store_alert_notice_list(struct store_conn *c, int64_t channel_id, int64_t be
 {
     sqlite3_stmt *st = store_prepare(
         c, "SELECT n.id, coalesce(n.channel_id, 0), coalesce(n.rule_id, 0), coalesce(c.name, ''), "
-           "n.event, n.subject, n.state, n.title, n.outcome, coalesce(n.error, ''), n.created_at "
+           "n.event, n.subject, n.state, n.title, n.outcome, coalesce(n.error, ''), n.created_at, "
+           "coalesce(n.title_code, ''), coalesce(n.title_params, ''), coalesce(n.error_code, ''), "
+           "coalesce(n.error_params, '') "
            "FROM alert_notices n LEFT JOIN alert_channels c ON c.id = n.channel_id WHERE (?1 = "
            "0 OR n.channel_id = ?1) AND (?2 = 0 OR n.id < ?2) ORDER BY n.id DESC LIMIT ?3");
     if (!st) {

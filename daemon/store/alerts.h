@@ -19,6 +19,7 @@ struct store_alert_channel {
     char secret_sealed[STORE_ALERT_SEALED_MAX]; /* "" when no secret is set */
     int64_t last_ok_at, last_error_at;          /* 0: never */
     char last_error[512];                       /* why the last send failed; "" after a success */
+    char last_error_code[48], last_error_params[700]; /* its message code ("": none), params */
     int64_t created_at, updated_at;
 };
 
@@ -38,7 +39,8 @@ int store_alert_channel_set_secret(struct store_conn *c, int64_t id, const char 
 /* Deletes the channel with its rules. */
 int store_alert_channel_delete(struct store_conn *c, int64_t id);
 /* Records the outcome of a send: error NULL for success (which forgets the last error). */
-int store_alert_channel_result(struct store_conn *c, int64_t id, const char *error, int64_t now);
+int store_alert_channel_result(struct store_conn *c, int64_t id, const char *error,
+                               const char *code, const char *params, int64_t now);
 
 struct store_alert_rule {
     int64_t id;
@@ -92,6 +94,8 @@ struct store_alert_notice {
     char title[320];
     char outcome[8]; /* "sent" or "failed" */
     char error[512];
+    char title_code[48], error_code[48];       /* message codes, "" when none (older notices) */
+    char title_params[700], error_params[700]; /* their parameters as JSON object text */
     int64_t created_at;
 };
 

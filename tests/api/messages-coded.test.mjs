@@ -157,3 +157,34 @@ test('SQLite\'s own errors in derived fields are a quoted detail of a coded mess
     assert.match(text, new RegExp(`SQLite .*${sqlite}`), text);
   }
 });
+
+test('alert notices carry codes: their title and why a channel did not take them', async () => {
+  const port = await closedPort();
+  const ch = await admin.post('/api/v1/alerts/channels', {
+    name: 'Unreachable hook', kind: 'webhook', settings: { url: `https://127.0.0.1:${port}/hook` },
+  });
+  assertStatus(ch, 201);
+  assertStatus(await admin.post('/api/v1/alerts/rules', { event: 'run_failed', channel_id: ch.body.id }), 201);
+  const src = await admin.post('/api/v1/sources', {
+    name: 'Gone ACD', kind: 'csv', time_zone: 'UTC',
+    settings: { csv: { folder: path.join(folder, 'gone') }, columns: { queue: 1, timestamp: 2 }, metrics: { offered: 3 } },
+  });
+  assertStatus(src, 201);
+  const run = await runDays(admin, src.body.id, '2026-11-24');
+  assert.equal(run.state, 'failed');
+  let n;
+  await waitFor(async () => {
+    n = (await admin.get('/api/v1/alerts/notices')).body.items.find((x) => x.event === 'run_failed');
+    return n;
+  }, 'the notice of the failed run');
+  assert.equal(n.outcome, 'failed');
+  assert.equal(n.title_code, 'alert.run_failed', show({ body: n }));
+  assert.deepEqual(n.title_params, { id: run.id, source: 'Gone ACD' });
+  wordedEverywhere({ code: n.title_code, params: n.title_params, message: n.title }, { english: ['of source', 'failed'] });
+  assert.equal(n.error_code, 'alert.webhook_unreached', show({ body: n }));
+  assert.equal(n.error_params.detail_code, 'net.connect_failed');
+  wordedEverywhere({ code: n.error_code, params: n.error_params, message: n.error },
+    { exact: false, english: ['the webhook was not reached'] });
+  const c = (await admin.get(`/api/v1/alerts/channels/${ch.body.id}`)).body;
+  assert.equal(c.last_error_code, 'alert.webhook_unreached', show({ body: c }));
+});

@@ -29,6 +29,7 @@ for (const lang of ['en', 'de', 'fr']) {
   dict[lang] = (await import(pathToFileURL(path.join(REPO_ROOT, 'web', 'src', 'i18n', `${lang}.js`)).href)).default;
 }
 const en = dict.en;
+const { messageText, translator } = await import(pathToFileURL(path.join(REPO_ROOT, 'web', 'src', 'i18n', 'index.js')).href);
 
 let daemon;
 let api;
@@ -251,8 +252,10 @@ test('Home lists the open problems first, then sources, targets and today\'s vol
   // the target: its backlog and the last error with the reason
   const target = page.locator('[data-testid="home-target"][data-name="Far WFM"]');
   assert.ok(Number(await target.locator('[data-testid="home-target-backlog"]').getAttribute('data-waiting')) > 0);
+  // worded from its code (a refused connection) in the console's language
+  assert.equal(o.targets[0].last_error.code, 'conn.tcp');
   assert.equal((await target.locator('[data-testid="home-target-error"] .home-error').textContent()).trim(),
-    o.targets[0].last_error.message);
+    messageText(translator('en'), o.targets[0].last_error, 'en'));
   assert.equal(await target.locator('[data-testid="home-target-health"]').getAttribute('data-health'), 'warning');
 
   // today's volumes in the queues' local time: all queues together, then one

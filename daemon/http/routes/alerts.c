@@ -9,6 +9,7 @@
 #include "alerts/alerts.h"
 #include "alerts/channel.h"
 #include "core/err.h"
+#include "core/why.h"
 #include "crypto/secret.h"
 #include "http/routes/routes.h"
 #include "platform/platform.h"
@@ -21,13 +22,16 @@ static json_t *channel_json(const struct store_alert_channel *ch)
 {
     json_t *settings = json_loads(ch->settings, 0, NULL);
     int failing = ch->last_error[0] != '\0';
-    return json_pack("{s:I, s:s, s:s, s:b, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "id",
-                     (json_int_t)ch->id, "name", ch->name, "kind", ch->kind, "enabled", ch->enabled,
-                     "settings", settings ? settings : json_object(), "secret_set",
-                     ch->secret_sealed[0] != '\0', "last_ok_at", json_time(ch->last_ok_at),
-                     "last_error", failing ? json_string(ch->last_error) : json_null(),
-                     "last_error_at", json_time(failing ? ch->last_error_at : 0), "created_at",
-                     json_time(ch->created_at), "updated_at", json_time(ch->updated_at));
+    json_t *o =
+        json_pack("{s:I, s:s, s:s, s:b, s:o, s:b, s:o, s:o, s:o, s:o, s:o}", "id",
+                  (json_int_t)ch->id, "name", ch->name, "kind", ch->kind, "enabled", ch->enabled,
+                  "settings", settings ? settings : json_object(), "secret_set",
+                  ch->secret_sealed[0] != '\0', "last_ok_at", json_time(ch->last_ok_at),
+                  "last_error", failing ? json_string(ch->last_error) : json_null(),
+                  "last_error_at", json_time(failing ? ch->last_error_at : 0), "created_at",
+                  json_time(ch->created_at), "updated_at", json_time(ch->updated_at));
+    return json_set_code(o, "last_error_code", "last_error_params",
+                         failing ? ch->last_error_code : "", ch->last_error_params);
 }
 
 static int check_channel_settings(struct req *r, struct store_alert_channel *ch,
@@ -301,8 +305,9 @@ static int run_test(struct app *app, void *p, json_t **result, char *err, size_t
         snprintf(err, errsz, "the test could not run: %s", acdl_strerror(rc));
         return rc;
     }
-    *result = json_pack("{s:b, s:s}", "ok", sent, "message",
-                        sent ? "the channel took the test notice" : why);
+    /* a failure's message carries its code (message_code, message_params) */
+    *result = why_attach(json_pack("{s:b}", "ok", sent), "message",
+                         sent ? "the channel took the test notice" : why);
     return *result ? ACDL_OK : ACDL_ENOMEM;
 }
 
@@ -547,15 +552,17 @@ int route_alert_notices_list(struct req *r)
     int shown = n > limit ? limit : n;
     for (int i = 0; i < shown; i++) {
         const struct store_alert_notice *x = &arr[i];
-        json_array_append_new(
-            items, json_pack("{s:I, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id",
-                             (json_int_t)x->id, "channel_id",
-                             x->channel_id ? json_integer(x->channel_id) : json_null(), "channel",
-                             x->channel[0] ? json_string(x->channel) : json_null(), "rule_id",
-                             x->rule_id ? json_integer(x->rule_id) : json_null(), "event", x->event,
-                             "subject", x->subject, "state", x->state, "title", x->title, "outcome",
-                             x->outcome, "error", x->error[0] ? json_string(x->error) : json_null(),
-                             "created_at", json_time(x->created_at)));
+        json_t *o = json_pack(
+            "{s:I, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "id", (json_int_t)x->id,
+            "channel_id", x->channel_id ? json_integer(x->channel_id) : json_null(), "channel",
+            x->channel[0] ? json_string(x->channel) : json_null(), "rule_id",
+            x->rule_id ? json_integer(x->rule_id) : json_null(), "event", x->event, "subject",
+            x->subject, "state", x->state, "title", x->title, "outcome", x->outcome, "error",
+            x->error[0] ? json_string(x->error) : json_null(), "created_at",
+            json_time(x->created_at));
+        json_set_code(o, "title_code", "title_params", x->title_code, x->title_params);
+        json_set_code(o, "error_code", "error_params", x->error_code, x->error_params);
+        json_array_append_new(items, o);
     }
     int64_t last = shown ? arr[shown - 1].id : 0;
     free(arr);

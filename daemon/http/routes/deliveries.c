@@ -15,24 +15,9 @@
 #include "upload/outbox.h"
 #include "upload/uploader.h"
 
-/* Sets o[code_key] and o[params_key] to an error's message code and parameters (JSON text),
- * null when the error has none (written by an older version). Returns o. */
-static json_t *error_code_set(json_t *o, const char *code_key, const char *params_key,
-                              const char *code, const char *params)
-{
-    json_t *p = code[0] ? json_loads(params, 0, NULL) : NULL;
-    if (!json_is_object(p)) {
-        json_decref(p);
-        p = NULL;
-    }
-    json_object_set_new(o, code_key, p ? json_string(code) : json_null());
-    json_object_set_new(o, params_key, p ? p : json_null());
-    return o;
-}
-
 static json_t *batch_json(const struct store_batch *b)
 {
-    return error_code_set(
+    return json_set_code(
         json_pack("{s:I, s:I, s:s, s:s, s:s, s:i, s:o, s:o, s:s, s:i, s:o, s:o, s:o, s:o, "
                   "s:o, s:o}",
                   "id", (json_int_t)b->id, "target_id", (json_int_t)b->target_id, "batch_key",
@@ -110,7 +95,7 @@ int route_deliveries_get(struct req *r)
     json_t *list = json_array();
     for (int i = 0; i < n; i++) {
         json_array_append_new(
-            list, error_code_set(
+            list, json_set_code(
                       json_pack("{s:i, s:o, s:i, s:s, s:o, s:o, s:o}", "n", at[i].n, "started_at",
                                 json_time(at[i].started_at), "duration_ms", at[i].duration_ms,
                                 "outcome", at[i].outcome, "http_status",

@@ -120,6 +120,8 @@ const PARAM_WORDS = {
   part: (t, v) => t(`msg.part.${String(v).replace(/[^a-z]/gi, '_').toLowerCase()}`),
   found: (t, v) => (v === 'end' ? t('msg.part.end') : (/^byte /.test(v) ? t('msg.part.byte', { byte: v.slice(5) }) : `msg.${v}`)),
   want: (t, v) => (v === 'a blank' ? t('msg.part.blank') : `msg.${v}`),
+  event: (t, v) => t(`alerts.event.${v}`),
+  check: (t, v) => t(`health.check.${v}`),
 };
 
 /**
@@ -164,7 +166,7 @@ export function messageText(t, item, lang = 'en') {
   for (const [name, word] of Object.entries(PARAM_WORDS)) {
     if (typeof params[name] === 'string') {
       const text = word(t, params[name]);
-      if (!text.startsWith('runs.') && !text.startsWith('msg.')) {
+      if (!/^(runs|msg|alerts|health)\./.test(text)) {
         params[name] = text;
       }
     }

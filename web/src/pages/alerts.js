@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n } from '../i18n/index.js';
+import { messageText, useI18n } from '../i18n/index.js';
 import {
   ConfirmButton, ErrorBox, FieldError, Notice, Time, fieldErrors, useScrollToError,
 } from '../components.js';
@@ -149,7 +149,7 @@ function channelWhere(ch) {
 }
 
 function ChannelRow({ channel, onChanged, onDeleted, onTested }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const [result, setResult] = useState(null);
@@ -208,10 +208,10 @@ function ChannelRow({ channel, onChanged, onDeleted, onTested }) {
         <div class=${result.ok ? 'notice' : 'error-box'} role="status" data-testid="channel-test-result"
              data-ok=${String(result.ok)}>
           <strong>${result.ok ? t('alerts.test_ok') : t('alerts.test_failed')}</strong>
-          ${!result.ok && html`<span> ${result.message}</span>`}
+          ${!result.ok && html`<span> ${messageText(t, { message: result.message, code: result.message_code, params: result.message_params }, lang)}</span>`}
         </div>`}
       ${!result && channel.last_error && html`
-        <p class="error-message" data-testid="channel-last-error">${t('alerts.last_error')} ${channel.last_error}</p>`}
+        <p class="error-message" data-testid="channel-last-error">${t('alerts.last_error')} ${messageText(t, { message: channel.last_error, code: channel.last_error_code, params: channel.last_error_params }, lang)}</p>`}
       <div class="inline-form">
         <label for=${`channel-secret-${channel.id}`}>
           ${channel.kind === 'webhook' ? t('alerts.secret_webhook') : t('alerts.secret_email')}
@@ -325,7 +325,7 @@ function RuleRow({ rule, onChanged, onDeleted }) {
 }
 
 export function AlertsPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [channels, setChannels] = useState([]);
   const [rules, setRules] = useState([]);
   const [notices, setNotices] = useState([]);
@@ -423,8 +423,8 @@ export function AlertsPage() {
                 <tr key=${n.id} data-testid="notice-row" data-outcome=${n.outcome} data-state=${n.state}>
                   <td data-label=${t('alerts.when')}><${Time} value=${n.created_at} /></td>
                   <td data-label=${t('alerts.channel')}>${n.channel || '–'}</td>
-                  <td data-label=${t('alerts.notice')}>${t(`alerts.state.${n.state}`)}: ${n.title}</td>
-                  <td data-label=${t('alerts.outcome')}>${t(`alerts.outcome.${n.outcome}`)}${n.error ? html`<br /><small>${n.error}</small>` : ''}</td>
+                  <td data-label=${t('alerts.notice')} data-testid="notice-title">${t(`alerts.state.${n.state}`)}${lang === 'fr' ? '\u00A0:' : ':'} ${messageText(t, { message: n.title, code: n.title_code, params: n.title_params }, lang)}</td>
+                  <td data-label=${t('alerts.outcome')}>${t(`alerts.outcome.${n.outcome}`)}${n.error ? html`<br /><small data-testid="notice-error">${messageText(t, { message: n.error, code: n.error_code, params: n.error_params }, lang)}</small>` : ''}</td>
                 </tr>`)}
               ${!loading && notices.length === 0 && html`<tr><td colspan="4" class="empty">${t('alerts.notices_empty')}</td></tr>`}
             </tbody>
