@@ -130,6 +130,8 @@ test('the board shows every agent with state, colour and a counting duration, an
   assert.equal(await anna.getAttribute('data-activity'), 'talk');
   assert.equal((await anna.locator('[data-testid="live-state"]').textContent()).trim(), 'Talking');
   assert.match(await anna.textContent(), /Anna Berg/);
+  assert.equal(await anna.locator('[data-testid="live-agent"]').getAttribute('href'), '#/timeline/anna%40example.com',
+    'a WFM agent links to its timeline');
   // the swatch carries the activity's colour from the API
   const board = (await api.get('/api/v1/agents/live')).body;
   const talkColour = board.activities.find((x) => x.identifier === 'talk').colour;

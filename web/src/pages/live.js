@@ -106,7 +106,9 @@ function Row({ row, index, now }) {
       <div class="live-cell live-agent" role="cell">
         <${Swatch} colour=${act ? act.colour : ''} />
         <span class="live-agent-text">
-          <span class="live-label" data-testid="live-agent">${row.label}</span>
+          ${row.mapped
+            ? html`<a class="live-label" data-testid="live-agent" href=${`#/timeline/${encodeURIComponent(row.label)}`}>${row.label}</a>`
+            : html`<span class="live-label" data-testid="live-agent">${row.label}</span>`}
           <span class="muted small live-sub">${row.mapped ? row.name : t('live.unmapped_in', { source: row.source })}</span>
         </span>
       </div>
