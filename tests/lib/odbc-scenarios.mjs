@@ -25,7 +25,7 @@ const SIM_DAY = '2024-04-02'; // the simulated Asterisk day (tests/lib/asterisk-
 const sim = simulateQueueLog(SIM_DAY);
 
 const FIXTURES = ['asterisk_queue_log.sql', 'asterisk_queue_log_agents.sql', 'avaya_cms_agent_trace.sql',
-  'cisco_ucce_agent_event_detail.sql', 'cisco_uccx_agent_state_detail.sql', 'genesys_cic_agent_activity.sql',
+  'cisco_ucce_agent_event_detail.sql', 'cisco_ucce_agent_real_time.sql', 'cisco_uccx_agent_state_detail.sql', 'genesys_cic_agent_activity.sql',
   'avaya_cms_hsplit.sql', 'cisco_ucce_call_type_interval.sql'];
 
 // SQL of one's own over the usual column types; the same text on every engine.
@@ -118,7 +118,7 @@ export function defineOdbcScenarios(start) {
     for (const a of ['talk', 'break', 'lunch']) {
       assertStatus(await admin.post('/api/v1/activities', { identifier: a, name: a }), 201);
     }
-    for (const preset of ['avaya_cms_agent_trace', 'cisco_ucce_agent_event_detail', 'asterisk_queue_log_agents',
+    for (const preset of ['avaya_cms_agent_trace', 'cisco_ucce_agent_event_detail', 'cisco_ucce_agent_real_time', 'asterisk_queue_log_agents',
       'cisco_uccx_agent_state_detail', 'genesys_cic_agent_activity']) {
       sources[preset] = await source(preset, 'agent_states', { preset },
         preset === 'cisco_uccx_agent_state_detail' ? { time_zone: 'UTC' } : {});
@@ -194,6 +194,27 @@ export function defineOdbcScenarios(start) {
       '08:30:00-08:34:05 talk', '08:34:05-08:44:05 break', '08:44:05-10:00:00 present',
       '10:00:00-10:45:00 lunch', '10:45:00-16:00:00 present',
     ]);
+  });
+
+  test('Cisco UCCE Agent_Real_Time: each agent\'s current state since its last change; not ready as its reason', async () => {
+    const src = sources.cisco_ucce_agent_real_time;
+    assert.equal(src.settings.agent_states.span, 'start_only');
+    assert.deepEqual(src.settings.agent_states.logout_activities, ['LOGOUT']);
+    const r = await run(src.id);
+    assert.equal(r.state, 'done', r.log.join('\n'));
+    assert.equal(r.rows_staged, 5); // 0088's state began the day before
+    const codes = await admin.get(`/api/v1/activity-codes?source=${src.id}`);
+    assert.deepEqual(codes.body.items.map((c) => [c.code, c.name]),
+      [['LOGOUT', null], ['NR3', 'Lunch'], ['READY', null], ['TALKING', null], ['WORK_NOT_READY', null]]);
+    await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'NR3', activity: 'lunch' });
+    await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'TALKING', activity: 'talk' });
+    assertStatus(await admin.post('/api/v1/agent-ids', {
+      source_id: src.id, text: '0042;rt42@example.com\n42;rtb@example.com\n0077;rtc@example.com\n0100;rtf@example.com',
+    }), 200);
+    assert.deepEqual(await spans('rt42@example.com'), ['12:30:00-open lunch']);
+    assert.deepEqual(await spans('rtb@example.com'), ['09:15:10-open talk']);
+    assert.deepEqual(await spans('rtc@example.com'), ['08:05:00-open present']);
+    assert.deepEqual(await spans('rtf@example.com'), []); // logged off: no state in the day
   });
 
   test('Asterisk queue_log: membership and pauses; a re-run replaces the day and changes nothing', async () => {

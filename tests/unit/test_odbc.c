@@ -275,13 +275,20 @@ static int setup(void)
 {
     struct raw r;
     char cs[512];
-    static const char *const fixtures[] = {
-        "avaya_cms_hsplit.sql", "cisco_ucce_call_type_interval.sql", "asterisk_queue_log.sql",
-        "mitel_micc_queue_performance.sql", "avaya_cms_agent_trace.sql",
-        "cisco_ucce_agent_event_detail.sql", "asterisk_queue_log_agents.sql",
-        "cisco_uccx_csq_contacts.sql", "cisco_uccx_agent_state_detail.sql",
-        "avaya_aacc_application_interval.sql", "avaya_aacc_agent_login.sql",
-        "genesys_cic_workgroup_interval.sql", "genesys_cic_agent_activity.sql"};
+    static const char *const fixtures[] = {"avaya_cms_hsplit.sql",
+                                           "cisco_ucce_call_type_interval.sql",
+                                           "asterisk_queue_log.sql",
+                                           "mitel_micc_queue_performance.sql",
+                                           "avaya_cms_agent_trace.sql",
+                                           "cisco_ucce_agent_event_detail.sql",
+                                           "cisco_ucce_agent_real_time.sql",
+                                           "asterisk_queue_log_agents.sql",
+                                           "cisco_uccx_csq_contacts.sql",
+                                           "cisco_uccx_agent_state_detail.sql",
+                                           "avaya_aacc_application_interval.sql",
+                                           "avaya_aacc_agent_login.sql",
+                                           "genesys_cic_workgroup_interval.sql",
+                                           "genesys_cic_agent_activity.sql"};
     size_t i;
 
     find_root();
@@ -562,7 +569,7 @@ static void test_presets_list(void)
 {
     size_t n = 0, i;
     const struct odbc_preset *p = odbc_presets(&n);
-    CHECK_EQ_INT(n, 15);
+    CHECK_EQ_INT(n, 16);
     for (i = 0; i < n; i++) {
         struct odbc_sql s;
         char err[256];
@@ -1106,6 +1113,18 @@ static void test_preset_ucce_agents(void)
                        "activity_name");
 }
 
+static void test_preset_ucce_real_time(void)
+{
+    /* the current states whose last change lies in the day; not ready with its reason */
+    check_agent_preset("cisco_ucce_agent_real_time",
+                       "0042|NR3|2024-03-31 12:30:00|Lunch\n"
+                       "0077|READY|2024-03-31 08:05:00|NULL\n"
+                       "0099|WORK_NOT_READY|2024-03-31 11:00:00|NULL\n"
+                       "0100|LOGOUT|2024-03-31 17:00:00|NULL\n"
+                       "42|TALKING|2024-03-31 09:15:10|NULL\n",
+                       "activity_name");
+}
+
 static void test_preset_uccx_agents(void)
 {
     /* not ready with its reason code; one login id per resource and profile */
@@ -1586,6 +1605,7 @@ int main(void)
     RUN(test_preset_mitel);
     RUN(test_preset_avaya_agents);
     RUN(test_preset_ucce_agents);
+    RUN(test_preset_ucce_real_time);
     RUN(test_preset_asterisk_agents);
     RUN(test_preset_asterisk_states);
     RUN(test_preset_asterisk_intervals);
