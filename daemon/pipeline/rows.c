@@ -1549,12 +1549,13 @@ void rows_files_after(struct rows *r)
  * and per SQLFetchScroll (column buffers of up to 256 bytes a value): small enough that the
  * driver's and our buffers stay a few MB, large enough that a round trip or a call costs
  * nothing per row. */
-#define ROWS_ODBC_FETCH_ROWS 2000u
-#define ROWS_ODBC_BLOCK_ROWS 256u
+#define ROWS_ODBC_FETCH_ROWS 1000u
+#define ROWS_ODBC_BLOCK_ROWS 128u
 /* Blocks a run's query fetches ahead on a thread of its own while the rows before them are
  * staged: the driver's work (half of a run's CPU) and its waits for the server's next batch
- * then overlap with ours. Previews and discovery read a few rows and fetch inline. */
-#define ROWS_ODBC_READ_AHEAD 3u
+ * then overlap with ours. One is enough for that (two sets of buffers, ~0.4 MB: the run's
+ * memory bound counts them). Previews and discovery read a few rows and fetch inline. */
+#define ROWS_ODBC_READ_AHEAD 1u
 
 /* Naive seconds (days since 1970-01-01 x 86400 + seconds of the day) as a date and time. */
 static void naive_datetime(int64_t t, struct odbc_datetime *out)

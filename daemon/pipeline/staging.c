@@ -43,8 +43,9 @@ struct smetric {
 };
 
 /* One queue and day in memory: a grid slot-major, so that the metrics of one row (which
- * arrive together) share a cache line or two: per slot nm values, then nm counts (how many
- * rows gave the value, saturating at 2), padded to 8 bytes (grid_stride()). */
+ * arrive together) share a cache line or two: per slot nm values (8 bytes each, read and
+ * written with memcpy: a slot's start is not aligned), then nm counts (how many rows gave the
+ * value, saturating at 2). */
 struct acc {
     int64_t dayno;
     struct tz_date day;
@@ -57,12 +58,25 @@ struct acc {
 
 static size_t grid_stride(int nm)
 {
-    return (size_t)nm * sizeof(double) + (((size_t)nm + 7) & ~(size_t)7);
+    return (size_t)nm * (sizeof(double) + 1);
 }
 
-static double *grid_v(const struct acc *a, int slot)
+/* The bytes of slot's first value. */
+static unsigned char *grid_v(const struct acc *a, int slot)
 {
-    return (double *)(void *)(a->grid + (size_t)slot * grid_stride(a->nm));
+    return a->grid + (size_t)slot * grid_stride(a->nm);
+}
+
+static double cell_get(const unsigned char *p)
+{
+    double v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static void cell_put(unsigned char *p, double v)
+{
+    memcpy(p, &v, sizeof(v));
 }
 
 static uint8_t *grid_has(const struct acc *a, int slot)
@@ -459,15 +473,15 @@ int staging_add(struct staging *s, struct tz_date day, int64_t base, int step, i
         return ACDL_ENOMEM;
     }
     uint8_t *has = grid_has(a, slot) + metric;
-    double *v = grid_v(a, slot) + metric;
+    unsigned char *v = grid_v(a, slot) + (size_t)metric * sizeof(double);
     if (*has) {
         if (*has == 1) {
             s->overlaps++;
             *has = 2;
         }
-        *v += value;
+        cell_put(v, cell_get(v) + value);
     } else {
-        *v = value;
+        cell_put(v, value);
         *has = 1;
     }
     if (s->grid_bytes > GRID_BUDGET) {
@@ -489,7 +503,7 @@ static int acc_to_day(struct staging *s, const struct acc *a, struct staged_day 
             if (!ser && !(ser = staged_day_series(d, s->mt[m].id, 1))) {
                 return ACDL_ENOMEM;
             }
-            ser->v[i] = grid_v(a, i)[m];
+            ser->v[i] = cell_get(grid_v(a, i) + (size_t)m * sizeof(double));
             ser->has[i] = 1;
         }
         if (ser) {
