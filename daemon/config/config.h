@@ -32,6 +32,7 @@ struct acdl_config {
     int backlog_warn_after;
     int upload_backoff_base;
     int upload_backoff_cap;
+    int agent_states_in_memory;
     char import_roots[4096]; /* folders separated by ';' (config/roots.h) */
     char export_roots[4096];
     /* derived by config_load from listen */

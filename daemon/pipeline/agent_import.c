@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/tz.h"
+#include "pipeline/agent_acc.h"
 #include "pipeline/agent_follow.h"
 #include "pipeline/agent_results.h"
 #include "pipeline/recompute.h"
@@ -22,8 +23,11 @@
 struct aimp {
     struct rows r;
     int in_batch, batch_rows;
-    char from[11], to[11]; /* the local days whose results the run recomputes */
-    int64_t lo, hi;        /* their UTC bounds */
+    struct agent_acc *acc; /* the states read, or NULL when they go to temp.agent_acc */
+    int any_day;
+    struct tz_date dmin, dmax; /* the local days of the states read */
+    char from[11], to[11];     /* the local days whose results the run recomputes */
+    int64_t lo, hi;            /* their UTC bounds */
     /* incremental sources (agent_follow.h) */
     int i_cursor;    /* the cursor column, -1: none */
     int poll;        /* a poll, not a run */
@@ -33,7 +37,7 @@ struct aimp {
     struct agent_results_stats st;
 };
 
-static void result_days(struct rows *r, char from[11], char to[11], int64_t *lo, int64_t *hi);
+static void result_days(struct aimp *m);
 
 static void ai_pause(void *ctx)
 {
@@ -210,6 +214,90 @@ static int row_cursor(struct rows *r, struct aimp *m, int64_t *cursor)
     return 0;
 }
 
+/* One state into temp.agent_acc (in transactions of BATCH_ROWS). */
+static int collect(struct aimp *m, const char *agent, size_t alen, int64_t start, int64_t end,
+                   struct tz_date day, const char *code, size_t clen, const char *name, size_t nlen,
+                   const char *file, uint64_t line, const int64_t *cursor)
+{
+    struct rows *r = &m->r;
+    sqlite3 *db = store_db(r->c);
+    if (!m->in_batch) {
+        if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+            return ACDL_EDB;
+        }
+        m->in_batch = 1;
+    }
+    sqlite3_stmt *s = store_prepare(
+        r->c, "INSERT INTO temp.agent_acc (ext_agent, start, end, day, code, name, file, line, "
+              "cursor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    char ds[11];
+    tz_date_format(day, ds);
+    sqlite3_bind_text(s, 1, agent, (int)alen, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, start);
+    if (end == AGENT_ACC_OPEN) {
+        sqlite3_bind_null(s, 3);
+    } else {
+        sqlite3_bind_int64(s, 3, end);
+    }
+    sqlite3_bind_text(s, 4, ds, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 5, code, (int)clen, SQLITE_TRANSIENT);
+    if (name) {
+        sqlite3_bind_text(s, 6, name, (int)nlen, SQLITE_TRANSIENT);
+    } else {
+        sqlite3_bind_null(s, 6);
+    }
+    sqlite3_bind_text(s, 7, file, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 8, (sqlite3_int64)line);
+    if (cursor) {
+        sqlite3_bind_int64(s, 9, *cursor);
+    } else {
+        sqlite3_bind_null(s, 9);
+    }
+    int st = sqlite3_step(s);
+    store_done(s);
+    if (st != SQLITE_DONE) {
+        log_error("agents", "run %lld: collecting states failed: %s", (long long)r->run->id,
+                  sqlite3_errmsg(db));
+        return ACDL_EDB;
+    }
+    if (++m->batch_rows >= BATCH_ROWS) {
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        m->in_batch = 0;
+        m->batch_rows = 0;
+    }
+    return ACDL_OK;
+}
+
+/* The states held in memory into temp.agent_acc, in the order they came; the run goes on
+ * there. */
+static int spill(struct aimp *m)
+{
+    int rc = ACDL_OK;
+    size_t n = agent_acc_count(m->acc);
+    if (n > 0) {
+        log_info("agents",
+                 "run %lld: more than %zu states (agent_states_in_memory): the rest "
+                 "of the run is collected in a temporary table",
+                 (long long)m->r.run->id, n);
+    }
+    for (size_t i = 0; i < n && rc == ACDL_OK; i++) {
+        const struct agent_acc_row *w = agent_acc_row_at(m->acc, i, NULL);
+        size_t al, cl, nl = 0, fl;
+        const char *ag = agent_acc_str(m->acc, 0, w->agent, &al);
+        const char *co = agent_acc_str(m->acc, 1, w->code, &cl);
+        const char *na = w->name == AGENT_ACC_NONE ? NULL : agent_acc_str(m->acc, 2, w->name, &nl);
+        const char *fi = agent_acc_str(m->acc, 3, w->file, &fl);
+        rc = collect(m, ag, al, w->start, w->end, agent_acc_day_unpack(w->day), co, cl, na, nl, fi,
+                     w->line, NULL);
+    }
+    agent_acc_destroy(m->acc);
+    m->acc = NULL;
+    return rc;
+}
+
 static int ai_row(struct rows *r, void *ctx)
 {
     struct aimp *m = ctx;
@@ -251,56 +339,32 @@ static int ai_row(struct rows *r, void *ctx)
         r->k.rows_staged++;
         return ACDL_OK;
     }
-    sqlite3 *db = store_db(r->c);
-    if (!m->in_batch) {
-        if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-            return ACDL_EDB;
+    if (!m->any_day || tz_date_cmp(day, m->dmin) < 0) {
+        m->dmin = day;
+    }
+    if (!m->any_day || tz_date_cmp(day, m->dmax) > 0) {
+        m->dmax = day;
+    }
+    m->any_day = 1;
+    if (m->acc) {
+        rc = agent_acc_add(m->acc, agent, alen, code, clen, nlen ? name : NULL,
+                           nlen > 256 ? 256 : nlen, r->where, start, open ? AGENT_ACC_OPEN : end,
+                           day, r->line);
+        if (rc == ACDL_OK) {
+            r->k.rows_staged++;
+            return ACDL_OK;
         }
-        m->in_batch = 1;
+        if (rc != ACDL_ETOOBIG || (rc = spill(m)) != ACDL_OK) {
+            return rc;
+        }
     }
-    sqlite3_stmt *s = store_prepare(
-        r->c, "INSERT INTO temp.agent_acc (ext_agent, start, end, day, code, name, file, line, "
-              "cursor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!s) {
-        return ACDL_EDB;
+    rc = collect(m, agent, alen, start, open ? AGENT_ACC_OPEN : end, day, code, clen,
+                 nlen ? name : NULL, nlen > 256 ? 256 : nlen, r->where, r->line,
+                 m->i_cursor >= 0 ? &cursor : NULL);
+    if (rc == ACDL_OK) {
+        r->k.rows_staged++;
     }
-    char ds[11];
-    tz_date_format(day, ds);
-    sqlite3_bind_text(s, 1, agent, (int)alen, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 2, start);
-    if (open) {
-        sqlite3_bind_null(s, 3);
-    } else {
-        sqlite3_bind_int64(s, 3, end);
-    }
-    sqlite3_bind_text(s, 4, ds, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 5, code, (int)clen, SQLITE_TRANSIENT);
-    if (nlen) {
-        sqlite3_bind_text(s, 6, name, (int)(nlen > 256 ? 256 : nlen), SQLITE_TRANSIENT);
-    } else {
-        sqlite3_bind_null(s, 6);
-    }
-    sqlite3_bind_text(s, 7, r->where, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 8, (sqlite3_int64)r->line);
-    if (m->i_cursor >= 0) {
-        sqlite3_bind_int64(s, 9, cursor);
-    } else {
-        sqlite3_bind_null(s, 9);
-    }
-    int st = sqlite3_step(s);
-    store_done(s);
-    if (st != SQLITE_DONE) {
-        log_error("agents", "run %lld: collecting states failed: %s", (long long)r->run->id,
-                  sqlite3_errmsg(db));
-        return ACDL_EDB;
-    }
-    r->k.rows_staged++;
-    if (++m->batch_rows >= BATCH_ROWS) {
-        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-        m->in_batch = 0;
-        m->batch_rows = 0;
-    }
-    return ACDL_OK;
+    return rc;
 }
 
 /* Runs sql with the named parameters :source, :run, :now, :from, :to bound. */
@@ -340,6 +404,120 @@ static int exec_bound(struct rows *r, const char *sql, const char *from, const c
     return ACDL_OK;
 }
 
+/* The states held in memory into agent_staged, in key order: of states of an agent with the
+ * same start the last one read (as INSERT OR REPLACE in reading order would keep it); the
+ * agents and codes seen into temp.agent_run_ids / temp.agent_run_codes (with the greatest
+ * name, as max() would give it). Inside the staging transaction. */
+static int stage_memory(struct aimp *m)
+{
+    struct rows *r = &m->r;
+    struct agent_acc *acc = m->acc;
+    size_t n = agent_acc_count(acc);
+    uint32_t ncodes = agent_acc_distinct(acc, 1);
+    uint32_t *name_of = malloc(((size_t)ncodes + 1) * sizeof(*name_of));
+    int rc = ACDL_OK;
+    int32_t last_day = -1;
+    char ds[11] = "";
+    if (!name_of || agent_acc_sort(acc) != ACDL_OK) {
+        free(name_of);
+        return ACDL_ENOMEM;
+    }
+    for (uint32_t i = 0; i < ncodes; i++) {
+        name_of[i] = AGENT_ACC_NONE;
+    }
+    /* an upsert, not INSERT OR REPLACE: a REPLACE row by row writes each page it changes to
+     * a statement journal again for every row (the foreign key may abort it), a third of the
+     * time of a day's staging */
+    sqlite3_stmt *ins = store_prepare(
+        r->c, "INSERT INTO agent_staged (source_id, ext_agent, start, end, day, code, run_id, "
+              "file, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET end = "
+              "excluded.end, day = excluded.day, code = excluded.code, run_id = excluded.run_id, "
+              "file = excluded.file, line = excluded.line");
+    sqlite3_stmt *ids =
+        store_prepare(r->c, "INSERT INTO temp.agent_run_ids (ext_agent) VALUES (?)");
+    if (!ins || !ids) {
+        store_done(ins);
+        store_done(ids);
+        free(name_of);
+        return ACDL_EDB;
+    }
+    for (size_t i = 0; i < n && rc == ACDL_OK; i++) {
+        const struct agent_acc_row *w = agent_acc_row_at(acc, i, NULL);
+        const struct agent_acc_row *next = i + 1 < n ? agent_acc_row_at(acc, i + 1, NULL) : NULL;
+        size_t al, cl, fl, nl, ol;
+        if (w->name != AGENT_ACC_NONE) { /* the code's greatest name (BINARY order) */
+            const char *nm = agent_acc_str(acc, 2, w->name, &nl);
+            uint32_t cur = name_of[w->code];
+            if (cur == AGENT_ACC_NONE) {
+                name_of[w->code] = w->name;
+            } else if (cur != w->name) {
+                const char *old = agent_acc_str(acc, 2, cur, &ol);
+                int c = memcmp(nm, old, nl < ol ? nl : ol);
+                if (c > 0 || (c == 0 && nl > ol)) {
+                    name_of[w->code] = w->name;
+                }
+            }
+        }
+        const char *ag = agent_acc_str(acc, 0, w->agent, &al);
+        if (i == 0 || agent_acc_row_at(acc, i - 1, NULL)->agent != w->agent) {
+            sqlite3_bind_text(ids, 1, ag, (int)al, SQLITE_STATIC);
+            rc = store_step_done(r->c, ids, "noting the agents read");
+            sqlite3_reset(ids);
+        }
+        if (rc != ACDL_OK) {
+            break;
+        }
+        if (next && next->agent == w->agent && next->start == w->start) {
+            continue; /* a later row of the agent with this start replaces this one */
+        }
+        if (w->day != last_day) {
+            tz_date_format(agent_acc_day_unpack(w->day), ds);
+            last_day = w->day;
+        }
+        const char *co = agent_acc_str(acc, 1, w->code, &cl);
+        const char *fi = agent_acc_str(acc, 3, w->file, &fl);
+        sqlite3_bind_int64(ins, 1, r->run->source_id);
+        sqlite3_bind_text(ins, 2, ag, (int)al, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 3, w->start);
+        if (w->end == AGENT_ACC_OPEN) {
+            sqlite3_bind_null(ins, 4);
+        } else {
+            sqlite3_bind_int64(ins, 4, w->end);
+        }
+        sqlite3_bind_text(ins, 5, ds, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 6, co, (int)cl, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 7, r->run->id);
+        sqlite3_bind_text(ins, 8, fi, (int)fl, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 9, (sqlite3_int64)w->line);
+        rc = store_step_done(r->c, ins, "staging states");
+        sqlite3_reset(ins);
+    }
+    store_done(ins);
+    store_done(ids);
+    sqlite3_stmt *codes = rc == ACDL_OK ? store_prepare(r->c, "INSERT INTO temp.agent_run_codes "
+                                                              "(code, name) VALUES (?, ?)")
+                                        : NULL;
+    if (rc == ACDL_OK && !codes) {
+        rc = ACDL_EDB;
+    }
+    for (uint32_t i = 0; i < ncodes && rc == ACDL_OK; i++) {
+        size_t cl, nl;
+        const char *co = agent_acc_str(acc, 1, i, &cl);
+        sqlite3_bind_text(codes, 1, co, (int)cl, SQLITE_STATIC);
+        if (name_of[i] == AGENT_ACC_NONE) {
+            sqlite3_bind_null(codes, 2);
+        } else {
+            const char *nm = agent_acc_str(acc, 2, name_of[i], &nl);
+            sqlite3_bind_text(codes, 2, nm, (int)nl, SQLITE_STATIC);
+        }
+        rc = store_step_done(r->c, codes, "noting the activity codes read");
+        sqlite3_reset(codes);
+    }
+    store_done(codes);
+    free(name_of);
+    return rc;
+}
+
 /* Moves the collected states into agent_staged, notes the agents and codes seen and their
  * counts, and marks the files imported: one transaction. */
 static int stage_follow(struct aimp *m);
@@ -352,7 +530,7 @@ static int stage(struct aimp *m)
         return stage_follow(m);
     }
     ai_pause(m);
-    result_days(r, m->from, m->to, &m->lo, &m->hi);
+    result_days(m);
     if ((rc = store_begin(r->c)) != ACDL_OK) {
         return rc;
     }
@@ -361,37 +539,41 @@ static int stage(struct aimp *m)
         rc = exec_bound(r, "DELETE FROM agent_staged WHERE source_id = :source AND day >= :from "
                            "AND day <= :to", r->run->period_from, r->run->period_to);
     }
+    if (rc == ACDL_OK && m->acc) {
+        rc = stage_memory(m);
+    } else if (rc == ACDL_OK) {
+        const char *spilled[] = {
+            "INSERT OR REPLACE INTO agent_staged (source_id, ext_agent, start, end, day, code, "
+            "run_id, file, line) SELECT :source, ext_agent, start, end, day, code, :run, file, "
+            "line FROM temp.agent_acc ORDER BY ext_agent, start, rowid",
+            "INSERT INTO temp.agent_run_ids SELECT DISTINCT ext_agent FROM temp.agent_acc",
+            "INSERT INTO temp.agent_run_codes SELECT code, max(name) FROM temp.agent_acc GROUP "
+            "BY code",
+        };
+        for (size_t i = 0; rc == ACDL_OK && i < sizeof(spilled) / sizeof(spilled[0]); i++) {
+            rc = exec_bound(r, spilled[i], NULL, NULL);
+        }
+    }
     const char *steps[] = {
-        "INSERT OR REPLACE INTO agent_staged (source_id, ext_agent, start, end, day, code, run_id, "
-        "file, line) SELECT :source, ext_agent, start, end, day, code, :run, file, line FROM "
-        "temp.agent_acc ORDER BY ext_agent, start, rowid",
-        "INSERT INTO agent_ids (source_id, ext_agent, first_seen, last_seen) SELECT DISTINCT "
-        ":source, ext_agent, :now, :now FROM temp.agent_acc WHERE true ON CONFLICT DO UPDATE SET "
+        "INSERT INTO agent_ids (source_id, ext_agent, first_seen, last_seen) SELECT :source, "
+        "ext_agent, :now, :now FROM temp.agent_run_ids WHERE true ON CONFLICT DO UPDATE SET "
         "last_seen = excluded.last_seen, first_seen = coalesce(first_seen, excluded.first_seen)",
         "INSERT INTO activity_codes (source_id, code, name, first_seen, last_seen) SELECT :source, "
-        "code, max(name), :now, :now FROM temp.agent_acc WHERE true GROUP BY code ON CONFLICT DO "
-        "UPDATE SET "
+        "code, name, :now, :now FROM temp.agent_run_codes WHERE true ON CONFLICT DO UPDATE SET "
         "last_seen = excluded.last_seen, first_seen = coalesce(first_seen, excluded.first_seen), "
         "name = coalesce(excluded.name, name)",
         "UPDATE agent_ids SET count = c.n FROM (SELECT ext_agent, count(*) AS n FROM agent_staged "
-        "WHERE source_id = :source AND ext_agent IN (SELECT ext_agent FROM temp.agent_acc) GROUP "
-        "BY ext_agent) AS c WHERE agent_ids.source_id = :source AND agent_ids.ext_agent = "
+        "WHERE source_id = :source AND ext_agent IN (SELECT ext_agent FROM temp.agent_run_ids) "
+        "GROUP BY ext_agent) AS c WHERE agent_ids.source_id = :source AND agent_ids.ext_agent = "
         "c.ext_agent",
+        "DELETE FROM temp.agent_counts",
+        "INSERT INTO temp.agent_counts SELECT code, count(*) FROM agent_staged WHERE source_id = "
+        ":source GROUP BY code",
         "UPDATE activity_codes SET count = coalesce((SELECT c.n FROM temp.agent_counts c WHERE "
         "c.code = activity_codes.code), 0) WHERE source_id = :source",
     };
     for (size_t i = 0; rc == ACDL_OK && i < sizeof(steps) / sizeof(steps[0]); i++) {
-        if (i == 4) {
-            rc = exec_bound(r, "DELETE FROM temp.agent_counts", NULL, NULL);
-            if (rc == ACDL_OK) {
-                rc = exec_bound(r, "INSERT INTO temp.agent_counts SELECT code, count(*) FROM "
-                                   "agent_staged WHERE source_id = :source GROUP BY code",
-                                NULL, NULL);
-            }
-        }
-        if (rc == ACDL_OK) {
-            rc = exec_bound(r, steps[i], NULL, NULL);
-        }
+        rc = exec_bound(r, steps[i], NULL, NULL);
     }
     if (rc == ACDL_OK) {
         rc = rows_files_commit(r);
@@ -507,7 +689,7 @@ static int stage_follow(struct aimp *m)
     int rc;
     ai_pause(m);
     if (!m->poll) {
-        result_days(r, m->from, m->to, &m->lo, &m->hi);
+        result_days(m);
     }
     if ((rc = store_begin(r->c)) != ACDL_OK) {
         return rc;
@@ -625,9 +807,10 @@ static void report_overlaps(struct rows *r, int64_t lo, int64_t hi)
     int64_t pairs = 0;
     char agent[129] = "", a[24], b[24];
     sqlite3_stmt *s = store_prepare(
-        r->c, "SELECT ext_agent, start, end, code, file, line, run_id = ?4 FROM agent_staged "
-              "WHERE source_id = ?1 AND ext_agent IN (SELECT ext_agent FROM temp.agent_acc) AND "
-              "start >= ?2 AND start < ?3 ORDER BY ext_agent, start");
+        r->c,
+        "SELECT ext_agent, start, end, code, file, line, run_id = ?4 FROM agent_staged "
+        "WHERE source_id = ?1 AND ext_agent IN (SELECT ext_agent FROM temp.agent_run_ids) AND "
+        "start >= ?2 AND start < ?3 ORDER BY ext_agent, start");
     if (!s) {
         return;
     }
@@ -716,53 +899,80 @@ static void report_overlaps(struct rows *r, int64_t lo, int64_t hi)
     }
 }
 
+static void note_repeated(struct rows *r, int64_t n, const char *agent, int64_t start,
+                          const char *file, int64_t line, const char *first, int64_t first_line)
+{
+    char a[24];
+    if (n >= REPORT_MAX) {
+        return;
+    }
+    fmt_local(r, start, a);
+    rows_note(r, "warn", "run.start_repeated_line",
+              json_pack("{s:s, s:I, s:s, s:s, s:s, s:I}", "file", file ? file : "", "line",
+                        (json_int_t)line, "agent", agent ? agent : "", "start", a, "first_file",
+                        first ? first : "", "first_line", (json_int_t)first_line),
+              "%s:%lld: agent %s has a second state starting %s (first at %s:%lld); the "
+              "later row was kept",
+              file, (long long)line, agent, a, first, (long long)first_line);
+}
+
 /* Two rows of one agent with the same start (the later row was kept), and states that begin
  * before another state of the agent ended: reported with file and line of both. */
-static void report_conflicts(struct rows *r, int64_t lo, int64_t hi)
+static void report_conflicts(struct aimp *m, int64_t lo, int64_t hi)
 {
+    struct rows *r = &m->r;
     int64_t n = 0;
-    char a[24];
-    /* rows are collected in arrival order (appending is what keeps a large import fast);
-     * repeated starts are looked for only when fewer states were staged than rows collected */
-    sqlite3_stmt *s = store_prepare(
-        r->c, "SELECT (SELECT count(*) FROM temp.agent_acc) > (SELECT count(*) FROM agent_staged "
-              "WHERE source_id = ? AND run_id = ?)");
-    int repeated = 0;
-    if (s) {
-        sqlite3_bind_int64(s, 1, r->run->source_id);
-        sqlite3_bind_int64(s, 2, r->run->id);
-        repeated = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
-        store_done(s);
-    }
-    s = repeated ? store_prepare(
-                       r->c, "SELECT ext_agent, start, file, line, pf, pl FROM (SELECT ext_agent, "
-                             "start, file, line, lag(file) OVER w AS pf, lag(line) OVER w AS pl "
-                             "FROM temp.agent_acc WINDOW w AS (PARTITION BY ext_agent, start "
-                             "ORDER BY rowid)) WHERE pf IS NOT NULL ORDER BY ext_agent, start")
-                 : NULL;
-    while (s && sqlite3_step(s) == SQLITE_ROW) {
-        if (n++ < REPORT_MAX) {
-            fmt_local(r, sqlite3_column_int64(s, 1), a);
-            const char *file = (const char *)sqlite3_column_text(s, 2);
-            const char *agent = (const char *)sqlite3_column_text(s, 0);
-            const char *first = (const char *)sqlite3_column_text(s, 4);
-            rows_note(r, "warn", "run.start_repeated_line",
-                      json_pack("{s:s, s:I, s:s, s:s, s:s, s:I}", "file", file ? file : "", "line",
-                                (json_int_t)sqlite3_column_int64(s, 3), "agent", agent ? agent : "",
-                                "start", a, "first_file", first ? first : "", "first_line",
-                                (json_int_t)sqlite3_column_int64(s, 5)),
-                      "%s:%lld: agent %s has a second state starting %s (first at %s:%lld); the "
-                      "later row was kept",
-                      file, (long long)sqlite3_column_int64(s, 3), agent, a, first,
-                      (long long)sqlite3_column_int64(s, 5));
+    if (m->acc) { /* sorted by agent, start and arrival: repeats are neighbours */
+        size_t total = agent_acc_count(m->acc), al, fl, pl;
+        for (size_t i = 1; i < total; i++) {
+            const struct agent_acc_row *w = agent_acc_row_at(m->acc, i, NULL);
+            const struct agent_acc_row *p = agent_acc_row_at(m->acc, i - 1, NULL);
+            if (w->agent != p->agent || w->start != p->start) {
+                continue;
+            }
+            const char *ag = agent_acc_str(m->acc, 0, w->agent, &al);
+            const char *file = agent_acc_str(m->acc, 3, w->file, &fl);
+            const char *first = agent_acc_str(m->acc, 3, p->file, &pl);
+            note_repeated(r, n++, ag, w->start, file, w->line, first, p->line);
         }
+    } else {
+        /* rows are collected in arrival order (appending is what keeps a large import fast);
+         * repeated starts are looked for only when fewer states were staged than rows
+         * collected */
+        sqlite3_stmt *s = store_prepare(
+            r->c, "SELECT (SELECT count(*) FROM temp.agent_acc) > (SELECT count(*) FROM "
+                  "agent_staged WHERE source_id = ? AND run_id = ?)");
+        int repeated = 0;
+        if (s) {
+            sqlite3_bind_int64(s, 1, r->run->source_id);
+            sqlite3_bind_int64(s, 2, r->run->id);
+            repeated = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+            store_done(s);
+        }
+        s = repeated
+                ? store_prepare(r->c, "SELECT ext_agent, start, file, line, pf, pl FROM (SELECT "
+                                      "ext_agent, start, file, line, lag(file) OVER w AS pf, "
+                                      "lag(line) OVER w AS pl FROM temp.agent_acc WINDOW w AS "
+                                      "(PARTITION BY ext_agent, start ORDER BY rowid)) WHERE pf IS "
+                                      "NOT NULL ORDER BY ext_agent, start")
+                : NULL;
+        while (s && sqlite3_step(s) == SQLITE_ROW) {
+            note_repeated(r, n++, (const char *)sqlite3_column_text(s, 0),
+                          sqlite3_column_int64(s, 1), (const char *)sqlite3_column_text(s, 2),
+                          sqlite3_column_int64(s, 3), (const char *)sqlite3_column_text(s, 4),
+                          sqlite3_column_int64(s, 5));
+        }
+        store_done(s);
+        /* the agents of the run (an incremental source's staging does not note them) */
+        exec_bound(r,
+                   "INSERT OR IGNORE INTO temp.agent_run_ids SELECT DISTINCT ext_agent FROM "
+                   "temp.agent_acc",
+                   NULL, NULL);
     }
-    store_done(s);
-    if (r->cfg->states.span == SPAN_START_ONLY) {
-        goto out; /* each state ends where the next begins: they cannot overlap */
+    if (r->cfg->states.span != SPAN_START_ONLY) {
+        /* start-only: each state ends where the next begins, they cannot overlap */
+        report_overlaps(r, lo, hi);
     }
-    report_overlaps(r, lo, hi);
-out:
     if (n > 0) {
         rows_note(r, "warn", "run.agent_start_repeated", json_pack("{s:I}", "n", (json_int_t)n),
                   "%lld rows repeated an agent's start time", (long long)n);
@@ -776,8 +986,13 @@ static int prepare_temp(struct aimp *m)
         "CREATE TEMP TABLE agent_acc (ext_agent TEXT NOT NULL, start INTEGER NOT NULL, end "
         "INTEGER, day TEXT NOT NULL, code TEXT NOT NULL, name TEXT, file TEXT NOT NULL, line "
         "INTEGER NOT NULL, cursor INTEGER);"
+        "CREATE TEMP TABLE IF NOT EXISTS agent_run_ids (ext_agent TEXT PRIMARY KEY) WITHOUT "
+        "ROWID;"
+        "CREATE TEMP TABLE IF NOT EXISTS agent_run_codes (code TEXT PRIMARY KEY, name TEXT) "
+        "WITHOUT ROWID;"
         "CREATE TEMP TABLE IF NOT EXISTS agent_counts (code TEXT PRIMARY KEY, n INTEGER);"
-        "DELETE FROM temp.agent_acc; DELETE FROM temp.agent_counts;";
+        "DELETE FROM temp.agent_acc; DELETE FROM temp.agent_counts; DELETE FROM "
+        "temp.agent_run_ids; DELETE FROM temp.agent_run_codes;";
     return sqlite3_exec(store_db(m->r.c), sql, NULL, NULL, NULL) == SQLITE_OK ? ACDL_OK : ACDL_EDB;
 }
 
@@ -796,27 +1011,22 @@ int agent_import_is_states(struct app *app, int64_t source_id)
 
 /* The days to recompute: the run's period and the days its rows held, one more each side
  * (a state crossing midnight, a start-only state closed by the next day's first). */
-static void result_days(struct rows *r, char from[11], char to[11], int64_t *lo, int64_t *hi)
+static void result_days(struct aimp *m)
 {
-    struct tz_date a = r->from, b = r->to, d;
-    sqlite3_stmt *s = store_prepare(r->c, "SELECT min(day), max(day) FROM temp.agent_acc");
-    if (s && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-        if (tz_date_parse((const char *)sqlite3_column_text(s, 0), &d) == ACDL_OK &&
-            tz_date_cmp(d, a) < 0) {
-            a = d;
-        }
-        if (tz_date_parse((const char *)sqlite3_column_text(s, 1), &d) == ACDL_OK &&
-            tz_date_cmp(d, b) > 0) {
-            b = d;
-        }
+    struct rows *r = &m->r;
+    struct tz_date a = r->from, b = r->to;
+    if (m->any_day && tz_date_cmp(m->dmin, a) < 0) {
+        a = m->dmin;
     }
-    store_done(s);
+    if (m->any_day && tz_date_cmp(m->dmax, b) > 0) {
+        b = m->dmax;
+    }
     tz_date_add_days(&a, -1);
     tz_date_add_days(&b, 1);
-    tz_date_format(a, from);
-    tz_date_format(b, to);
-    tz_day_bounds(r->tz, a, lo, NULL);
-    tz_day_bounds(r->tz, b, NULL, hi);
+    tz_date_format(a, m->from);
+    tz_date_format(b, m->to);
+    tz_day_bounds(r->tz, a, &m->lo, NULL);
+    tz_day_bounds(r->tz, b, NULL, &m->hi);
 }
 
 static int64_t count_unknown(struct rows *r)
@@ -865,6 +1075,13 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
               r->src.kind, source_span_name(r->cfg->states.span), r->src.time_zone,
               run->period_from, run->period_to);
     int follow = r->cfg->incremental.enabled;
+    /* the states of a run in memory, up to agent_states_in_memory (a 5,000-seat day is 2M
+     * states, about 80 MB); a run that reads more goes on in a temporary table on disk, as
+     * does an incremental source (its staging compares in SQL) */
+    if (!follow && !(m->acc = agent_acc_create((size_t)app->cfg->agent_states_in_memory))) {
+        rc = ACDL_ENOMEM;
+        goto out;
+    }
     if (follow) { /* no poll of the source reads or stages meanwhile */
         agent_follow_lock(run->source_id);
         rc = agent_follow_window(r->c, run->source_id, r->cfg, r->tz, run->period_from,
@@ -903,7 +1120,7 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
         memset(&st, 0, sizeof(st));
         rows_files_after(r);
         r->k.days_done = r->k.days_total;
-        report_conflicts(r, m->lo, m->hi);
+        report_conflicts(m, m->lo, m->hi);
         int64_t unknown = count_unknown(r);
         if (unknown > 0) {
             rows_note(r, "warn", "run.agents_unmapped",
@@ -942,6 +1159,7 @@ out:
         m->in_batch = 0;
     }
     rows_finish(r, rc, "agents", err, sizeof(err));
+    agent_acc_destroy(m->acc);
     free(m);
     return rc;
 }

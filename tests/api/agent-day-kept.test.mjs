@@ -5,20 +5,22 @@
 // csv-export lines, the run counts and warnings, the counts of agent ids and activity codes)
 // must stay what it was when this test was written: a change to how agent states are imported,
 // staged or turned into spans must not change any of it. The digest was taken from the daemon
-// of that time; on a mismatch the whole answer is written beside the test's temp folder.
+// of that time; on a mismatch the whole answer is written beside the test's temp folder. The
+// same holds whether a run keeps its states in memory, collects them all in a temporary table
+// (agent_states_in_memory 0) or goes over from one to the other during a file (1500).
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { assertStatus, startWithAdmin } from '../lib/api.mjs';
 import { drained, runDays } from '../lib/pipeline.mjs';
 
 const EXPECTED = '0c802fff10fed9c1aa0a3eaa5c32a4d1edb4443a9dc0911e92003ddb5a32ed02';
 const DAYS = ['2026-11-23', '2026-11-24', '2026-11-25'];
-let d;
+let d = null;
 let admin;
 let base;
 let out;
@@ -119,22 +121,41 @@ async function runLog(id) {
   return (await all(`/api/v1/runs/${id}/log`)).filter((x) => x.level !== 'info').map((x) => x.message).sort();
 }
 
-before(async () => {
-  ({ d, admin } = await startWithAdmin({ args: ['--upload-backoff-base', '1', '--upload-backoff-cap', '1'] }));
+async function start(inMemory) {
+  const args = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1'];
+  if (inMemory !== null) args.push('--agent-states-in-memory', String(inMemory));
+  ({ d, admin } = await startWithAdmin({ args }));
   base = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-agent-day-'));
   out = path.join(base, 'out');
   fs.mkdirSync(out);
   writeFiles(path.join(base, 'a'), sourceA());
   writeFiles(path.join(base, 'b'), sourceB());
-});
+}
+
+async function stop() {
+  const code = d ? await d.stop() : 0;
+  const err = d && d.stderr().slice(-3000);
+  d = null;
+  fs.rmSync(base, { recursive: true, force: true });
+  assert.equal(code, 0, err);
+}
 
 after(async () => {
-  const code = d ? await d.stop() : 0;
-  fs.rmSync(base, { recursive: true, force: true });
-  assert.equal(code, 0, d && d.stderr().slice(-3000));
+  if (d) await stop();
 });
 
-test('a seeded three-day agent export gives the spans, files, counts and warnings it always gave', async () => {
+for (const [inMemory, how] of [[null, 'states in memory'], [0, 'states in a temporary table'], [1500, 'from memory to a temporary table during a run']]) {
+  test(`a seeded three-day agent export gives the spans, files, counts and warnings it always gave (${how})`, async () => {
+    await start(inMemory);
+    try {
+      await check();
+    } finally {
+      await stop();
+    }
+  });
+}
+
+async function check() {
   assertStatus(await admin.post('/api/v1/targets', { name: 'files', connector: 'csv-export', settings: { folder: out } }), 201);
   for (const a of ['ready', 'talk', 'acw', 'break']) {
     assertStatus(await admin.post('/api/v1/activities', { identifier: a, name: a }), 201);
@@ -212,4 +233,4 @@ test('a seeded three-day agent export gives the spans, files, counts and warning
     fs.writeFileSync(keep, text2);
     assert.fail(`the agent day gave ${digest}, not ${EXPECTED}: the whole answer is in ${keep}`);
   }
-});
+}
