@@ -1,0 +1,246 @@
+// Agent states in real time: a writer commits state changes of AGENTS agents into PostgreSQL
+// at RATE per second for SECONDS, the daemon follows the table (settings.incremental, poll_s 1)
+// and delivers to a strict https-json receiver. Prints the latency from each row's commit to
+// the receiver's acceptance of the first batch holding it (p50, p99, max), the states lost,
+// duplicated and out of order per agent, the daemon's CPU share over the run and its peak RSS.
+//   node bench/realtime.mjs [--agents 10000] [--rate 300] [--seconds 120] [--overlap 10]
+//                           [--kill-every 0]
+// --kill-every N: kill -9 the daemon every N seconds and start it again (only latency may
+// change). Loopback only: a throwaway PostgreSQL (tests/lib/pg.sh), the daemon on a temporary
+// data folder, the receiver of tests/lib/wfm.mjs. ACDLINK_BIN chooses the binary.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { ROOT, odbcDriver } from '../tests/lib/api.mjs';
+import { login, startDaemon } from '../tests/lib/daemon.mjs';
+import { PG_PASSWORD, startPg } from '../tests/lib/pg.mjs';
+import { startWfm } from '../tests/lib/wfm.mjs';
+
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const AGENTS = arg('agents', 10000);
+const RATE = arg('rate', 300);
+const SECONDS = arg('seconds', 120);
+const OVERLAP = arg('overlap', 10);
+const KILL_EVERY = arg('kill-every', 0);
+const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '2', '--login-max-failures', '100'];
+const STATES = ['READY', 'TALK', 'ACW', 'PAUSE'];
+
+function ok(r, what) {
+  if (r.status >= 300) {
+    throw new Error(`${what}: ${r.status} ${r.text}`);
+  }
+  return r.body;
+}
+
+async function until(cond, what, ms = 600000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await cond();
+    if (v) {
+      return v;
+    }
+    if (Date.now() > end) {
+      throw new Error(`timed out: ${what}`);
+    }
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+/** user + system CPU seconds and peak RSS (KiB) of pid. */
+function usage(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const tick = 100;
+  const cpu = (Number(f[11]) + Number(f[12])) / tick;
+  const hwm = /VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpu, hwm: hwm ? Number(hwm[1]) : 0 };
+}
+
+const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+const pg = await startPg();
+pg.psql('CREATE TABLE agent_events (id bigserial PRIMARY KEY, agent text NOT NULL, state text NOT NULL, started timestamp(3) NOT NULL); CREATE INDEX ON agent_events (started); CREATE INDEX ON agent_events (agent, started)');
+const wfm = await startWfm({ kind: 'https-json', apiKey: 'tok' });
+let d = await startDaemon({ args: ARGS, users: [ROOT], keepDataDir: true });
+const dataDir = d.dataDir;
+let admin = await login(d, ROOT.name, ROOT.password);
+ok(await admin.post('/api/v1/targets', { name: 'wfm', connector: 'https-json', secret: 'tok', settings: { url: wfm.url, ca_file: wfm.pki.caFile } }), 'target');
+for (const a of STATES) {
+  ok(await admin.post('/api/v1/activities', { identifier: a.toLowerCase(), name: a }), 'activity');
+}
+const conn = `Driver={${odbcDriver('PostgreSQL Unicode', 'odbc-postgresql')}};Server=127.0.0.1;Port=${pg.port};Database=postgres`;
+const src = ok(await admin.post('/api/v1/sources', {
+  name: 'rt', kind: 'odbc', product: 'agent_states', time_zone: 'UTC', password: PG_PASSWORD, enabled: false,
+  settings: {
+    odbc: { connection_string: conn, user: 'app', sql: 'SELECT agent, state, started FROM agent_events WHERE started >= :since AND started < :until ORDER BY started' },
+    agent_states: { span: 'start_only' },
+    incremental: { cursor_column: 'started', poll_s: 1, overlap_s: OVERLAP, reconcile_minutes: 0 },
+  },
+}), 'source');
+const ids = Array.from({ length: AGENTS }, (_, i) => `ag${String(i).padStart(5, '0')}`);
+ok(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: ids.map((a) => `${a};${a}@example.com`).join('\n') }), 'agent ids');
+for (const a of STATES) {
+  ok(await admin.post('/api/v1/activity-codes', { source_id: src.id, code: a, activity: a.toLowerCase() }), 'code');
+}
+ok(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: true }), 'enable');
+await until(async () => (await admin.get(`/api/v1/sources/${src.id}`)).body.follow, 'the first poll');
+
+// the writer: one psql session, each change committed on its own; the row's start is the
+// database's clock at its insert (UTC), which is what the latency is measured from
+const writer = spawn(pg.bin, [...pg.args, '-o', '/dev/null'], { stdio: ['pipe', 'ignore', 'inherit'] });
+writer.stdin.write("SET TIME ZONE 'UTC';\n");
+const written = new Map(); // agent -> [state,...] in order
+const writtenAt = new Map(); // agent -> [Date.now() when its insert was sent, ...]
+let n = 0;
+let peak = 0;
+const t0 = Date.now();
+let cpu0 = usage(d.proc.pid);
+let cpuSum = 0;
+let kills = 0;
+const tick = setInterval(() => {
+  const due = Math.floor(((Date.now() - t0) / 1000) * RATE);
+  let sql = '';
+  for (; n < due && Date.now() - t0 < SECONDS * 1000; n++) {
+    // an agent changes state at most once in 1.5 s (states are keyed by agent and second)
+    let a = ids[Math.floor(Math.random() * AGENTS)];
+    for (let tries = 0; tries < 20 && Date.now() - (writtenAt.get(a) || [0]).at(-1) < 1500; tries++) {
+      a = ids[Math.floor(Math.random() * AGENTS)];
+    }
+    if (Date.now() - (writtenAt.get(a) || [0]).at(-1) < 1500) {
+      break;
+    }
+    const list = written.get(a) || [];
+    const at = writtenAt.get(a) || [];
+    at.push(Date.now());
+    writtenAt.set(a, at);
+    let s = STATES[Math.floor(Math.random() * STATES.length)];
+    if (list.length && list[list.length - 1] === s) {
+      s = STATES[(STATES.indexOf(s) + 1) % STATES.length]; // a change, not the same state again
+    }
+    list.push(s);
+    written.set(a, list);
+    // the database's clock at the insert, and a second after the agent's previous state at
+    // least (a writer that lags must not put two states of an agent into one second)
+    sql += `INSERT INTO agent_events (agent, state, started) SELECT '${a}', '${s}', greatest(clock_timestamp(), (SELECT max(started) + interval '1 second' FROM agent_events WHERE agent = '${a}'));\n`;
+  }
+  if (sql) {
+    writer.stdin.write(sql);
+  }
+}, 20);
+let killer = null;
+let killing = Promise.resolve();
+if (KILL_EVERY > 0) {
+  killer = setInterval(() => {
+    killing = killing.then(async () => {
+      const u = usage(d.proc.pid);
+      cpuSum += u.cpu - cpu0.cpu;
+      peak = Math.max(peak, u.hwm);
+      d.proc.kill('SIGKILL');
+      kills++;
+      await new Promise((res) => d.proc.once('exit', res));
+      d = await startDaemon({ dataDir, args: ARGS, keepDataDir: true });
+      cpu0 = usage(d.proc.pid);
+      admin = await login(d, ROOT.name, ROOT.password);
+    });
+  }, KILL_EVERY * 1000);
+}
+await until(() => Date.now() - t0 >= SECONDS * 1000, 'the writer', SECONDS * 1000 + 60000);
+clearInterval(tick);
+if (killer) {
+  clearInterval(killer);
+}
+await killing;
+writer.stdin.end();
+await new Promise((res) => writer.once('exit', res));
+const total = n;
+// the last state of every agent written: wait until the receiver holds them all
+const day = new Date().toISOString().slice(0, 10);
+// until the receiver holds every state written, or nothing more arrives for 60 s
+let last = -1;
+let lastChange = Date.now();
+await until(() => {
+  let missing = 0;
+  for (const [a, list] of written) {
+    const spans = wfm.agents.get(`${a}@example.com|${day}`);
+    missing += Math.max(0, list.length - (spans ? spans.filter((x) => !x.filled).length : 0));
+  }
+  if (missing !== last) {
+    last = missing;
+    lastChange = Date.now();
+  }
+  return missing === 0 || Date.now() - lastChange > 60000;
+}, 'every state at the receiver', 900000);
+const u = usage(d.proc.pid);
+cpuSum += u.cpu - cpu0.cpu;
+peak = Math.max(peak, u.hwm);
+const wall = (Date.now() - t0) / 1000;
+
+// latency: from sending a state's insert to the receiver's acceptance of the first batch whose
+// day of the agent holds it (the k-th state of an agent: the day has k + 1 states)
+const lat = [];
+const latDb = []; // from the row's own timestamp (whole seconds: up to 1 s more)
+const have = new Map();
+const byKey = new Map([...wfm.batches.entries()]);
+for (const rec of wfm.requests) {
+  const b = rec.key && byKey.get(rec.key);
+  if (!b || b.seenAt) {
+    continue;
+  }
+  b.seenAt = rec.at;
+  for (const dd of b.body.days || []) {
+    const a = dd.agent.replace('@example.com', '');
+    const k = dd.spans.filter((s) => !s.filled).length;
+    const sent = writtenAt.get(a) || [];
+    const starts = dd.spans.filter((x) => !x.filled).map((x) => Date.parse(x.start));
+    for (let i = have.get(a) || 0; i < k && i < sent.length; i++) {
+      lat.push(rec.at - sent[i]);
+      latDb.push(rec.at - starts[i]);
+    }
+    have.set(a, Math.max(have.get(a) || 0, k));
+  }
+}
+lat.sort((x, y) => x - y);
+latDb.sort((x, y) => x - y);
+const gaps = wfm.requests.map((r, i) => (i ? r.at - wfm.requests[i - 1].at : 0)).slice(1).sort((x, y) => x - y);
+let lost = 0;
+let dup = 0;
+let order = 0;
+for (const [a, list] of written) {
+  const got = (wfm.agents.get(`${a}@example.com|${day}`) || []).filter((s) => !s.filled);
+  const acts = got.map((s) => s.activity);
+  const want = list.map((s) => s.toLowerCase());
+  lost += Math.max(0, want.length - acts.length);
+  dup += Math.max(0, acts.length - want.length);
+  if (acts.length === want.length && acts.some((x, i) => x !== want[i])) {
+    order++;
+  }
+}
+// out of order: a day sent that drops or reorders a state sent before
+const seen = new Map();
+for (const b of [...wfm.batches.values()].sort((x, y) => x.order - y.order)) {
+  for (const dd of b.body.days) {
+    const starts = dd.spans.filter((s) => !s.filled).map((s) => s.start);
+    const before = seen.get(dd.agent) || [];
+    if (before.some((x, i) => starts[i] !== x)) {
+      order++;
+    }
+    seen.set(dd.agent, starts);
+  }
+}
+const f = (await admin.get(`/api/v1/sources/${src.id}`)).body.follow;
+console.log(JSON.stringify({
+  agents: AGENTS, rate: RATE, seconds: SECONDS, overlap_s: OVERLAP, kills, written: total,
+  received_states: lat.length, lost, duplicated: dup, out_of_order: order,
+  latency_ms: { p50: pct(lat, 50), p99: pct(lat, 99), max: lat[lat.length - 1] },
+  latency_from_row_timestamp_ms: { p50: pct(latDb, 50), p99: pct(latDb, 99), max: latDb[latDb.length - 1] },
+  request_gap_ms: { p50: pct(gaps, 50), p99: pct(gaps, 99) },
+  batches: wfm.batches.size, receiver_errors: wfm.errors.length,
+  cpu_share_of_one_core: Number((cpuSum / wall).toFixed(3)), peak_rss_mib: Number((peak / 1024).toFixed(1)),
+  polls: f.polls, rows_read: f.rows_read, rows_changed: f.rows_changed,
+}, null, 1));
+await d.stop();
+await wfm.close();
+fs.rmSync(dataDir, { recursive: true, force: true });
+pg.stop();
