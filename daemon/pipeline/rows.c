@@ -1561,7 +1561,9 @@ void rows_files_after(struct rows *r)
 static void naive_datetime(int64_t t, struct odbc_datetime *out)
 {
     struct tz_date d = {1970, 1, 1};
-    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int64_t days;
+    t = t < -62135596800LL ? -62135596800LL : t; /* 0001-01-01: no earlier date binds */
+    days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
     int64_t sec = t - days * 86400;
     tz_date_add_days(&d, (int)days);
     *out = (struct odbc_datetime){
@@ -1635,8 +1637,10 @@ static int read_odbc(struct rows *r, const struct store_source *src)
         period.cursor_is_id = r->cfg->incremental.cursor_type == CURSOR_ID;
         period.since_id = r->since;
         period.until_id = r->until;
-        naive_datetime(r->since, &period.since);
-        naive_datetime(r->until, &period.until);
+        if (!period.cursor_is_id) {
+            naive_datetime(r->since, &period.since);
+            naive_datetime(r->until, &period.until);
+        }
     }
     rows_note(r, "info", "run.querying",
               json_pack("{s:s, s:s, s:s, s:s}", "dbms", odbc_conn_dbms_name(conn), "driver",
