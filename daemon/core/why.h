@@ -27,4 +27,9 @@ json_t *why_attach(json_t *obj, const char *name, const char *text);
  * noted. */
 int why_lookup(const char *text, char *code, size_t codesz, json_t **params);
 
+/* The message code of a validation text of the API (core/why_texts.c): when text is one of
+ * the known texts, writes its code into code (codesz) and the parts that vary into *params
+ * (new JSON object, caller decrefs) and returns 1; else returns 0. */
+int why_match(const char *text, char *code, size_t codesz, json_t **params);
+
 #endif

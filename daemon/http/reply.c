@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/why.h"
 #include "http/jsonw.h"
 #include "crypto/crypto.h"
 #include "http/http.h"
@@ -408,6 +409,35 @@ int reply_empty(struct req *r, int status)
     return send_body(r, status, NULL, "", 0);
 }
 
+/* Adds message_code and params to the error envelope err when its message has a code: one
+ * noted for the whole text (why.h), a known text (why_texts.c), or "FIELD: WHY" whose WHY is
+ * one of those (then "val.field" with the field, as it is, and the why as a parameter). */
+static void message_code_add(json_t *err, const char *msg)
+{
+    char code[48];
+    json_t *params = NULL;
+    const char *sep = strstr(msg, ": ");
+    if (why_lookup(msg, code, sizeof(code), &params) ||
+        why_match(msg, code, sizeof(code), &params)) {
+        json_object_set_new(err, "message_code", json_string(code));
+        json_object_set_new(err, "params", params);
+        return;
+    }
+    if (!sep || sep == msg || sep - msg > 120) {
+        return;
+    }
+    const char *why = sep + 2;
+    if (why_lookup(why, code, sizeof(code), &params) ||
+        why_match(why, code, sizeof(code), &params)) {
+        json_t *p = json_pack("{s:s%, s:s, s:s, s:o}", "field", msg, (size_t)(sep - msg), "why",
+                              why, "why_code", code, "why_params", params);
+        if (p) {
+            json_object_set_new(err, "message_code", json_string("val.field"));
+            json_object_set_new(err, "params", p);
+        }
+    }
+}
+
 int reply_error(struct req *r, int status, const char *code, const char *hint, const char *fmt,
                 ...)
 {
@@ -418,6 +448,9 @@ int reply_error(struct req *r, int status, const char *code, const char *hint, c
     va_end(ap);
     json_t *e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", code, "message", msg, "hint",
                           hint ? hint : "");
+    if (status >= 400 && status < 500) {
+        message_code_add(json_object_get(e, "error"), msg);
+    }
     if (status >= 500) {
         log_error("http", "%s %s -> %d %s", r->ri->request_method, r->ri->local_uri, status, msg);
     }
@@ -431,9 +464,10 @@ int reply_error_overridable(struct req *r, const char *hint, const char *fmt, ..
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return reply_json(r, 422,
-                      json_pack("{s:{s:s, s:s, s:s, s:b}}", "error", "code", "invalid_field",
-                                "message", msg, "hint", hint, "overridable", 1));
+    json_t *e = json_pack("{s:{s:s, s:s, s:s, s:b}}", "error", "code", "invalid_field", "message",
+                          msg, "hint", hint, "overridable", 1);
+    message_code_add(json_object_get(e, "error"), msg);
+    return reply_json(r, 422, e);
 }
 
 int reply_rc(struct req *r, int rc, const char *what)

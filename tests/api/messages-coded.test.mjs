@@ -188,3 +188,45 @@ test('alert notices carry codes: their title and why a channel did not take them
   const c = (await admin.get(`/api/v1/alerts/channels/${ch.body.id}`)).body;
   assert.equal(c.last_error_code, 'alert.webhook_unreached', show({ body: c }));
 });
+
+test('settings saved with errors: every 422 names its field as sent and carries a code', async () => {
+  const acd = path.join(folder, 'bad');
+  fs.mkdirSync(acd, { recursive: true });
+  const source = (settings) => admin.post('/api/v1/sources', {
+    name: 'Bad', kind: 'csv', time_zone: 'UTC',
+    settings: {
+      csv: { folder: acd, pattern: '*.csv', separator: ';', date_order: 'dmy' },
+      columns: { queue: 'Split', date: 'Date', time: 'Time' },
+      metrics: { offered: 'Offered' },
+      ...settings,
+    },
+  });
+  const good = await source({});
+  assertStatus(good, 201);
+  const cases = [
+    ['csv.separator', 'val.separator', await source({ csv: { folder: acd, separator: ';;' } })],
+    ['csv.date_order', 'val.date_order', await source({ csv: { folder: acd, date_order: 'dym' } })],
+    ['columns.time', 'val.time_with_date', await source({ columns: { queue: 'Split', date: 'Date' } })],
+    ['csv.encodings', 'val.unknown_setting', await source({ csv: { folder: acd, encodings: 'x' } })],
+    ['derived[0]', 'expr.sqlite', await source({ derived: [{ name: 'x', expression: 'Offered +* 2' }] })],
+    ['interval_minutes', 'val.interval_15_30_60', await admin.post('/api/v1/sources', { name: 'X', kind: 'csv', time_zone: 'UTC', interval_minutes: 20, settings: {} })],
+    ['time_zone', 'val.unknown_zone', await admin.post('/api/v1/sources', { name: 'X', kind: 'csv', time_zone: 'Mars/Olympus', settings: {} })],
+    ['every_minutes', 'val.every_minutes', await admin.post('/api/v1/schedules', { source_id: good.body.id, kind: 'every', every_minutes: 2 })],
+    ['unit', 'val.not_unit', await admin.post('/api/v1/value-types', { key: 'talk_x', name: 'Talk X', unit: 'parsecs', combine: 'sum' })],
+    ['timeout_seconds', 'val.range', await admin.post('/api/v1/targets', { name: 'T', connector: 'https-json', settings: { url: 'https://127.0.0.1:9/x', timeout_seconds: 999 } })],
+  ];
+  for (const [field, code, res] of cases) {
+    assert.equal(res.status, 422, `${field}: ${show(res)}`);
+    const e = res.body.error;
+    assert.equal(e.message_code, 'val.field', `${field}: ${show(res)}`);
+    assert.ok(e.params.field === field || e.params.field === `settings.${field}`, show(res));
+    assert.ok(e.message.startsWith(`${e.params.field}: `), e.message);
+    assert.equal(e.params.why_code, code, show(res));
+    wordedEverywhere({ code: e.message_code, params: e.params, message: e.message },
+      { exact: code !== 'expr.sqlite', english: code === 'expr.sqlite' ? [] : [e.params.why] });
+    for (const lang of ['de', 'fr']) {
+      assert.ok(messageText(translator(lang), { code: e.message_code, params: e.params }, lang).startsWith(e.params.field),
+        `${lang}: the field stays as it is sent`);
+    }
+  }
+});

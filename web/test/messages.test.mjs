@@ -55,6 +55,10 @@ export function daemonCodes() {
     for (const m of src.matchAll(/\{"[A-Z0-9]{2,3}", "(odbc\.[a-z_]+)"\}/g)) {
       codes.add(m[1]);
     }
+    // validation texts (core/why_texts.c: {"template", "val.code"}) and val.field
+    for (const m of src.matchAll(/"(val\.[a-z0-9_]+)"/g)) {
+      codes.add(m[1]);
+    }
     for (const m of src.matchAll(/return "(err\.[a-z]+)"/g)) {
       codes.add(m[1]);
     }

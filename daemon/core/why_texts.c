@@ -1,0 +1,224 @@
+/* why_texts.c: the message codes of the API's validation texts (see why.h, why_match).
+ *
+ * Validators word a refused field as "FIELD: WHY" in English; this table gives each WHY (and
+ * each whole message without a field) its message code, with "{name}" standing for a part
+ * that varies (a value, a limit): the part becomes the parameter name. The console has a text
+ * for each code in every language; a test checks that (web/test/messages.test.mjs). */
+#include "core/why.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct why_text {
+    const char *tmpl;
+    const char *code;
+};
+
+static const struct why_text texts[] = {
+    {"must not be empty", "val.not_empty"},
+    {"is too long", "val.too_long"},
+    {"must not contain control characters", "val.control_chars"},
+    {"is too long or contains a NUL character", "val.nul"},
+    {"must be a string", "val.string"},
+    {"must be true or false", "val.bool"},
+    {"must be a boolean", "val.boolean"},
+    {"must be an object", "val.object"},
+    {"is not a known setting", "val.unknown_setting"},
+    {"a column number must be from 1 to 100000", "val.column_number"},
+    {"must be a column name (text) or a column number", "val.column_ref"},
+    {"must be an absolute path: a Windows share (UNC path) is not a folder here; mount it and give "
+     "the mounted folder",
+     "val.unc"},
+    {"must be an object with the folder and file settings", "val.csv_object"},
+    {"is required: the folder the ACD writes its files to", "val.folder_required"},
+    {"is a file-name pattern like *.csv, without folders, ':' or '..'", "val.pattern"},
+    {"must be one character such as , ; | or a tab", "val.separator"},
+    {"must be one character other than the separator, or \"\" for none", "val.quote"},
+    {"must be utf-8, windows-1252, iso-8859-1, utf-16le or utf-16be", "val.encoding"},
+    {"must be dmy, mdy or ymd", "val.date_order"},
+    {"must be keep, move or delete", "val.after_import"},
+    {"is required as an absolute path when after_import is move", "val.archive_required"},
+    {"must be an object with the connection and the SQL", "val.odbc_object"},
+    {"give either a DSN name or a connection string", "val.dsn_or_cs"},
+    {"give either SQL or a preset", "val.sql_or_preset"},
+    {"is not a known preset (see GET /api/v1/source-presets)", "val.preset_unknown"},
+    {"reads another layout than the source's", "val.preset_layout"},
+    {"FILEDSN= and SAVEFILE= name files; use a DSN of the machine or the connection's own keys",
+     "val.filedsn"},
+    {"belongs to CSV sources; this one is odbc", "val.belongs_csv"},
+    {"belongs to ODBC sources; this one is csv", "val.belongs_odbc"},
+    {"belongs to ODBC sources", "val.belongs_odbc_only"},
+    {"belongs to the contact layout", "val.belongs_contact"},
+    {"belongs to the contact layout (its answered column)", "val.belongs_contact_answered"},
+    {"must be an object of column roles", "val.columns_object"},
+    {"is required: the column with the queue (split, skill, call type)", "val.queue_required"},
+    {"give a timestamp column, or both a date and a time column", "val.ts_or_date_time"},
+    {"give a timestamp column or date and time columns, not both", "val.ts_not_both"},
+    {"is required with a date column (or give one timestamp column instead)", "val.time_with_date"},
+    {"is required with a time column (or give one timestamp column instead)", "val.date_with_time"},
+    {"is required by the contact layout: the column that tells whether a contact was answered",
+     "val.answered_required"},
+    {"is required by the contact layout: the column with the handle time", "val.duration_required"},
+    {"is required with answered_values: a value in neither list is a row error",
+     "val.answered_with_unanswered"},
+    {"is required with unanswered_values: a value in neither list is a row error",
+     "val.unanswered_with_answered"},
+    {"must be a list of 1 to 32 values (text)", "val.values_list"},
+    {"must be a value of at most 64 characters (text)", "val.value_64"},
+    {"must map metric names to columns", "val.metrics_map"},
+    {"metric names are 1-64 letters, digits, space, _ - .", "val.metric_name"},
+    {"has more than 64 metrics", "val.metrics_many"},
+    {"name at least one metric column, e.g. {\"offered\": \"Calls\"}", "val.metric_needed"},
+    {"needs a column", "val.needs_column"},
+    {"must be a list of at most 32 {name, expression}", "val.derived_list"},
+    {"must be {\"name\": ..., \"expression\": ...}", "val.derived_item"},
+    {"name: 1-64 letters, digits, space, _ - .", "val.derived_name"},
+    {"name is used twice", "val.name_twice"},
+    {"expression is longer than 1023 characters", "val.expr_long"},
+    {"ODBC results follow the column contract; columns are for CSV sources", "val.odbc_contract"},
+    {"agent-state sources have no metrics", "val.no_metrics_agents"},
+    {"is required: the column with the agent id", "val.agent_required"},
+    {"is required: the column with the activity (state or reason) code", "val.activity_required"},
+    {"is required: the start timestamp (or the start time, with a date column)",
+     "val.start_required"},
+    {"is required: start_end, start_duration or start_only", "val.span_required"},
+    {"must be start_end, start_duration or start_only", "val.span"},
+    {"must be timestamp or id", "val.cursor_type"},
+    {"must be a list of activity codes", "val.activity_codes"},
+    {"must be an activity code (text)", "val.activity_code"},
+    {"activity codes are 1-64 characters", "val.activity_code_len"},
+    {"has more than 32 codes", "val.codes_many"},
+    {"must be 15, 30 or 60", "val.interval_15_30_60"},
+    {"'{value}' is not a known time zone", "val.unknown_zone"},
+    {"'{value}' is not csv or odbc", "val.not_csv_odbc"},
+    {"'{value}' is not interval or contact", "val.not_layout"},
+    {"'{value}' is not contacts or agent_states", "val.not_product"},
+    {"agent-state sources have no contact layout", "val.agents_no_layout"},
+    {"CSV sources have none", "val.csv_no_password"},
+    {"must be text of at most 1024 bytes, or null", "val.password_text"},
+    {"holds a password (PWD= or Password=), which would be readable by every viewer",
+     "val.connstr_password"},
+    {"'{value}' is not a date", "val.not_date"},
+    {"must be from 1 to 200", "val.rows_1_200"},
+    {"must be from 5 to 1440", "val.every_minutes"},
+    {"must be from 0 to every_minutes - 1", "val.offset_minutes"},
+    {"'{value}' is not a time of day", "val.not_time_of_day"},
+    {"must be from 1 to 400", "val.days_back"},
+    {"'{value}' is not every or daily", "val.not_every_daily"},
+    {"the schedule never fires", "val.never_fires"},
+    {"no source {id}", "val.no_source"},
+    {"no queue {id}", "val.no_queue"},
+    {"no value type '{value}'", "val.no_value_type"},
+    {"the schedule's period cannot be computed in '{zone}'", "val.zone_period"},
+    {"'{value}' is not a unit", "val.not_unit"},
+    {"'{value}' is not sum or weighted", "val.not_combine"},
+    {"'{value}' is not a summed value type", "val.not_summed"},
+    {"a weighted value type needs another value type as weight", "val.weight_needed"},
+    {"must be a string or null", "val.weight_string"},
+    {"only a weighted value type has a weight", "val.weight_only_weighted"},
+    {"'{value}' is not a connector", "val.not_connector"},
+    {"must be text of 1..4096 bytes without line breaks, or null", "val.secret_4096"},
+    {"must be text of 1..1024 bytes without line breaks, or null", "val.secret_1024"},
+    {"must be 1..{max}", "val.range"},
+    {"is longer than {max} characters", "val.longer_than"},
+    {"must be the 64 hex digits of the SHA-256 of the server certificate (DER)", "val.pin"},
+    {"give the CA certificate either as text (ca_pem) or as a file (ca_file), not both",
+     "val.ca_both"},
+    {"must be the positive number shown on the integration's page", "val.icid"},
+    {"must be 1..128 characters", "val.external_system"},
+    {"give the folder the WFM's file collector watches", "val.csv_folder_needed"},
+    {"one character such as ; , | or a tab", "val.export_separator"},
+    {"1..64 characters without / \\ : * ? \" < > | and not starting with '.'", "val.file_prefix"},
+    {"must start with https:// (certificates are always verified)", "val.url_https"},
+    {"must be https://host[:port]/path without user, spaces or fragment", "val.url_form"},
+    {"has no host", "val.url_no_host"},
+    {"has a bad host", "val.url_bad_host"},
+    {"has a bad port", "val.url_bad_port"},
+    {"must be admin, operator or viewer", "val.role"},
+    {"current_password is wrong", "val.wrong_password"},
+    {"a run covers at most {max} days", "val.run_days"},
+    {"{to} is before from {from}", "val.before_from"},
+    {"must be a list of 1 to {max} inputs", "val.inputs_list"},
+    {"must be {source_id, ext_queue, metric}", "val.input_item"},
+    {"the source delivers {source}-minute intervals, the queue plans {queue}-minute ones",
+     "val.interval_mismatch"},
+    {"must be text of at most 4096 characters, or null", "val.formula_text"},
+    {"'{value}' is not an event kind ({events})", "val.event_kind"},
+    {"'{value}' is not a channel kind", "val.channel_kind"},
+    {"no alert channel {id}", "val.no_channel"},
+    {"must be 0..{max}", "val.min_interval"},
+    {"must be json (acdlink's notice), slack or teams", "val.webhook_format"},
+    {"must be auto, plain or login", "val.smtp_auth"},
+    {"must be a list of 1..{max} addresses", "val.email_to"},
+    {"must be at most 200 characters on one line", "val.smtp_user"},
+    {"must be starttls (usually port 587) or tls (usually port 465); certificates are always "
+     "verified",
+     "val.smtp_security"},
+    {"must be a non-empty list", "val.products_list"},
+    {"must be contacts or agent_states", "val.products_item"},
+};
+
+/* 1 when t ("{...") opens a placeholder: a name of lower-case letters and '_' and a '}'. */
+static int is_name(const char *t)
+{
+    size_t n = strspn(t + 1, "abcdefghijklmnopqrstuvwxyz_");
+    return n > 0 && n <= 32 && t[1 + n] == '}';
+}
+
+/* Matches text against tmpl; on a match sets *params (new) to the varying parts. */
+static int match_one(const char *tmpl, const char *text, json_t **params)
+{
+    json_t *p = json_object();
+    const char *t = tmpl, *s = text;
+    while (p && *t) {
+        if (*t != '{' || !is_name(t)) {
+            if (*t != *s) {
+                break;
+            }
+            t++;
+            s++;
+            continue;
+        }
+        const char *close = strchr(t, '}');
+        if (!close || close - t > 32) {
+            break;
+        }
+        char name[33];
+        snprintf(name, sizeof(name), "%.*s", (int)(close - t - 1), t + 1);
+        t = close + 1;
+        size_t litlen = 0;
+        while (t[litlen] && !(t[litlen] == '{' && is_name(t + litlen))) {
+            litlen++;
+        }
+        const char *end;
+        if (litlen == 0) {
+            end = s + strlen(s);
+        } else {
+            char lit[160];
+            snprintf(lit, sizeof(lit), "%.*s", (int)(litlen < sizeof(lit) ? litlen : 0), t);
+            end = lit[0] ? strstr(s, lit) : NULL;
+        }
+        if (!end || end == s) {
+            break;
+        }
+        json_object_set_new(p, name, json_stringn(s, (size_t)(end - s)));
+        s = end;
+    }
+    if (p && !*t && !*s) {
+        *params = p;
+        return 1;
+    }
+    json_decref(p);
+    return 0;
+}
+
+int why_match(const char *text, char *code, size_t codesz, json_t **params)
+{
+    for (size_t i = 0; text && i < sizeof(texts) / sizeof(texts[0]); i++) {
+        if (match_one(texts[i].tmpl, text, params)) {
+            snprintf(code, codesz, "%s", texts[i].code);
+            return 1;
+        }
+    }
+    return 0;
+}
