@@ -39,15 +39,20 @@ message(STATUS "civetweb source: ${ACDLINK_CIVETWEB_DIR}")
 set(_cw_in "${ACDLINK_CIVETWEB_DIR}/src/civetweb.c")
 set(_cw_out "${ACDLINK_CIVETWEB_DIR}/src/civetweb_acdlink.c")
 file(READ "${_cw_in}" _cw_text)
+# Replaces old by new in _cw_text, or stops the build naming what no longer applies.
+function(_cw_patch what old new)
+  string(FIND "${_cw_text}" "${old}" _pos)
+  if(_pos EQUAL -1)
+    message(FATAL_ERROR "civetweb source changed: the ${what} no longer applies")
+  endif()
+  string(REPLACE "${old}" "${new}" _text "${_cw_text}")
+  set(_cw_text "${_text}" PARENT_SCOPE)
+endfunction()
 # 1. A Content-Length near INT64_MAX made the keep-alive arithmetic after the handler overflow
 #    (signed overflow, found by the UBSan probe test): refuse lengths above 2^53.
 set(_old "conn->content_len = strtoll(cl, &endptr, 10);\n\t\tif ((endptr == cl) || (conn->content_len < 0)) {")
 set(_new "conn->content_len = strtoll(cl, &endptr, 10);\n\t\tif ((endptr == cl) || (conn->content_len < 0) || (conn->content_len > ((int64_t)1 << 53))) {")
-string(FIND "${_cw_text}" "${_old}" _pos)
-if(_pos EQUAL -1)
-  message(FATAL_ERROR "civetweb source changed: the Content-Length hardening no longer applies")
-endif()
-string(REPLACE "${_old}" "${_new}" _cw_text "${_cw_text}")
+_cw_patch("Content-Length hardening" "${_old}" "${_new}")
 # 2. Before every request, even one our handler answers, civetweb looked for a .htpasswd file
 #    in the document root (here "/", as none is set) and would have demanded its digest
 #    authentication from every client if such a file appeared: one stat per request, and a
@@ -55,22 +60,14 @@ string(REPLACE "${_old}" "${_new}" _cw_text "${_cw_text}")
 #    authentication, so requests it handles skip that check.
 set(_old "if (!check_authorization(conn, path)) {\n\t\t\tsend_authorization_request(conn, NULL);\n\n\t\t\t/* Callback handler will not be used anymore. Release it */")
 set(_new "if (!is_callback_resource && !check_authorization(conn, path)) {\n\t\t\tsend_authorization_request(conn, NULL);\n\n\t\t\t/* Callback handler will not be used anymore. Release it */")
-string(FIND "${_cw_text}" "${_old}" _pos)
-if(_pos EQUAL -1)
-  message(FATAL_ERROR "civetweb source changed: the .htpasswd check change no longer applies")
-endif()
-string(REPLACE "${_old}" "${_new}" _cw_text "${_cw_text}")
+_cw_patch(".htpasswd check change" "${_old}" "${_new}")
 # 3. With OpenSSL's read-ahead (server.c), one read() takes a whole TLS record, header and
 #    body, instead of two; records already read but not yet decrypted are then not counted by
 #    SSL_pending, so civetweb would wait on the socket for data it already holds: it also asks
 #    SSL_has_pending before it polls.
 set(_old "if ((ssl_pending = SSL_pending(conn->ssl)) > 0) {")
 set(_new "if ((ssl_pending = SSL_pending(conn->ssl)) > 0 || SSL_has_pending(conn->ssl)) {")
-string(FIND "${_cw_text}" "${_old}" _pos)
-if(_pos EQUAL -1)
-  message(FATAL_ERROR "civetweb source changed: the TLS read-ahead change no longer applies")
-endif()
-string(REPLACE "${_old}" "${_new}" _cw_text "${_cw_text}")
+_cw_patch("TLS read-ahead change" "${_old}" "${_new}")
 set(_cw_old_out "")
 if(EXISTS "${_cw_out}")
   file(READ "${_cw_out}" _cw_old_out)
