@@ -96,7 +96,7 @@ function Problems({ overview }) {
               ? html`<strong>${t(`health.check.${p.check}`)}</strong>${lang === 'fr' ? '\u00A0:' : ':'} ${messageText(t, p.message, lang)}`
               : html`<strong>${p.name}</strong>${lang === 'fr' ? '\u00A0:' : ':'} ${reasonText(t, p.reason, lang)}`}
             ${p.href && html` <a href=${p.href} data-testid="home-problem-link">
-              ${t(`home.fix.${p.reason.code}`)}</a>`}
+              ${p.reason ? t(`home.fix.${p.reason.code}`) : t(`nav.${p.check}`)}</a>`}
           </li>`)}
       </ul>
     </div>`;
