@@ -16,6 +16,7 @@
 #include "adapters/odbc/odbc_int.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "platform/platform.h"
 
 #define DEFAULT_LOGIN_TIMEOUT_S 15
 #define DEFAULT_STREAM_ROWS 10000u
@@ -159,7 +160,81 @@ static enum odbc_driver_kind kind_of(const char *driver)
     if (odbc_ascii_contains(driver, "sqlite")) {
         return ODBC_DRV_SQLITE;
     }
+    /* MariaDB Connector/ODBC (libmaodbc), also registered for MySQL servers */
+    if (odbc_ascii_contains(driver, "maodbc") || odbc_ascii_contains(driver, "mariadb") ||
+        odbc_ascii_contains(driver, "mysql")) {
+        return ODBC_DRV_MARIADB;
+    }
     return ODBC_DRV_OTHER;
+}
+
+/* The library a registered driver name loads (its Driver= attribute), or 0 when the driver
+ * manager does not list it: a driver registered under a name of the administrator's choosing
+ * is still known by its library before the first byte goes to the server. */
+static int driver_library(SQLHENV env, const char *name, char *out, size_t outsz)
+{
+    SQLCHAR desc[256], attrs[2048];
+    SQLSMALLINT dl = 0, al = 0;
+    SQLUSMALLINT dir = SQL_FETCH_FIRST;
+    int found = 0;
+
+    while (SQL_SUCCEEDED(
+        SQLDrivers(env, dir, desc, sizeof(desc), &dl, attrs, sizeof(attrs), &al))) {
+        dir = SQL_FETCH_NEXT;
+        const char *d = (const char *)desc;
+        if (found || odbc_ascii_casecmp_n(d, strlen(d), name) != 0) {
+            continue;
+        }
+        /* attrs: "key=value\0key=value\0\0" */
+        for (const char *a = (const char *)attrs; *a && a < (const char *)attrs + sizeof(attrs);
+             a += strlen(a) + 1) {
+            if (odbc_ascii_casecmp_n(a, 7, "Driver=") == 0) {
+                snprintf(out, outsz, "%s", a + 7);
+                found = 1;
+                break;
+            }
+        }
+    }
+    return found;
+}
+
+/* The family of the driver named drv (a registered name, or what a DSN lists): by its name,
+ * else by its library. */
+static enum odbc_driver_kind kind_of_registered(SQLHENV env, const char *drv)
+{
+    char lib[512];
+    enum odbc_driver_kind k = kind_of(drv);
+    if (k == ODBC_DRV_OTHER && driver_library(env, drv, lib, sizeof(lib))) {
+        k = kind_of(lib);
+    }
+    return k;
+}
+
+/* The folder whose my.cnf (my.ini on Windows) MariaDB's client library reads for connections
+ * that ask for option files (odbc_client_files()). */
+static char g_client_home[1024];
+
+int odbc_client_files(const char *data_dir)
+{
+    static const char text[] = "# written by acdlink at every start: the MariaDB/MySQL client library\n"
+                               "# of ODBC sources never sends local files to a server\n"
+                               "[client]\nlocal-infile=0\n[odbc]\nlocal-infile=0\n";
+    char dir[1024], path[1100];
+    snprintf(dir, sizeof(dir), "%s%codbc-client", data_dir, PLAT_PATH_SEP);
+    if (plat_mkdir_p(dir, 1) != ACDL_OK) {
+        return ACDL_EIO;
+    }
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "%s%c%s", dir, PLAT_PATH_SEP, i ? "my.ini" : "my.cnf");
+        if (plat_file_write_atomic(path, text, sizeof(text) - 1, 1) != ACDL_OK) {
+            return ACDL_EIO;
+        }
+    }
+    if (plat_setenv("MARIADB_HOME", dir) != ACDL_OK || plat_setenv("MYSQL_HOME", dir) != ACDL_OK) {
+        return ACDL_EIO;
+    }
+    snprintf(g_client_home, sizeof(g_client_home), "%s", dir);
+    return ACDL_OK;
 }
 
 /* The driver of a DSN as the driver manager lists it (unixODBC: the ini's Driver= value). */
@@ -285,6 +360,22 @@ static int build_connstr(const struct odbc_conn_opts *o, enum odbc_driver_kind k
             rc = ACDL_ETOOBIG;
         } else {
             snprintf(cs + n, cssz - n, "ReadOnly=1;");
+        }
+    }
+    if (rc == ACDL_OK && kind == ODBC_DRV_MARIADB) {
+        /* last, so that it wins over anything before it: the client library reads the option
+         * files of odbc_client_files(), which forbid the server to ask for local files (LOAD
+         * DATA LOCAL INFILE would read any file the daemon can read) */
+        size_t n = strlen(cs);
+        if (!g_client_home[0]) {
+            odbc_set_err(err, errsz, "MariaDB/MySQL sources need the daemon's client option "
+                                     "files, which were not written");
+            return ACDL_EDB;
+        }
+        if (n + sizeof("USE_MYCNF=1;") > cssz) {
+            rc = ACDL_ETOOBIG;
+        } else {
+            snprintf(cs + n, cssz - n, "USE_MYCNF=1;");
         }
     }
     if (rc == ACDL_ETOOBIG) {
@@ -459,17 +550,17 @@ int odbc_conn_open(const struct odbc_conn_opts *o, struct odbc_conn **out, char 
     if (o->dsn && *o->dsn) {
         snprintf(c->label, sizeof(c->label), "DSN '%.100s'", o->dsn);
         if (dsn_driver(c->env, o->dsn, drv, sizeof(drv))) {
-            kind = kind_of(drv);
+            kind = kind_of_registered(c->env, drv);
         }
     } else {
         char dsn[128];
         if (odbc_connstr_get(o->connstr, "Driver", drv, sizeof(drv))) {
-            kind = kind_of(drv);
+            kind = kind_of_registered(c->env, drv);
             snprintf(c->label, sizeof(c->label), "driver '%.100s'", drv);
         } else if (odbc_connstr_get(o->connstr, "DSN", dsn, sizeof(dsn))) {
             snprintf(c->label, sizeof(c->label), "DSN '%.100s'", dsn);
             if (dsn_driver(c->env, dsn, drv, sizeof(drv))) {
-                kind = kind_of(drv);
+                kind = kind_of_registered(c->env, drv);
             }
         } else {
             snprintf(c->label, sizeof(c->label), "the connection string's data source");
@@ -489,6 +580,15 @@ int odbc_conn_open(const struct odbc_conn_opts *o, struct odbc_conn **out, char 
     get_info_str(c->dbc, SQL_DBMS_NAME, c->dbms_name, sizeof(c->dbms_name));
     get_info_str(c->dbc, SQL_DBMS_VER, c->dbms_version, sizeof(c->dbms_version));
     seen = kind_of(c->driver_name);
+    if (seen == ODBC_DRV_MARIADB && kind != ODBC_DRV_MARIADB) {
+        /* its option files were not asked for: nothing is read from this connection */
+        odbc_set_err(err, errsz,
+                     "the driver (%s) is MariaDB's but its registration does not say so; "
+                     "register it with its library libmaodbc or a name containing MariaDB",
+                     c->driver_name);
+        rc = ACDL_EDB;
+        goto out;
+    }
     if (seen != kind && seen != ODBC_DRV_OTHER && !o->no_streaming) {
         /* known only now: psqlODBC takes UseDeclareFetch at connect time, so connect again */
         log_debug("odbc", "%s: driver %s known after connecting; reconnecting to stream",

@@ -101,6 +101,16 @@ int odbc_connstr_get(const char *connstr, const char *key, char *out, size_t out
  * Returns 1 (registered), 0 (not) or ACDL_EDB (no driver manager environment). */
 int odbc_driver_registered(const char *name, char *names, size_t namesz);
 
+/* Writes data_dir/odbc-client/my.cnf and my.ini (local-infile=0 for the [client] and [odbc]
+ * groups) and points MARIADB_HOME and MYSQL_HOME at that folder. Connections through MariaDB's
+ * driver (Connector/ODBC, which always lets the server ask for local files) then get
+ * USE_MYCNF=1 as the last member of their connection string, so that the client library reads
+ * these files and refuses LOAD DATA LOCAL INFILE, asked for by a query or by a server: without
+ * it, a query or a server named by an operator could read any file the daemon can read.
+ * Call once at start, before any thread; without it such connections are refused. Returns 0
+ * or ACDL_EIO. */
+int odbc_client_files(const char *data_dir);
+
 /* ---------------------------------------------------------------------------------------- */
 /* Connections                                                                                */
 

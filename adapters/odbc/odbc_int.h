@@ -16,8 +16,8 @@
 #define ODBC_MAX_SECRETS 8
 #define ODBC_MSG_MAX 1024 /* one diagnostic message, before it is cut to the caller's err */
 
-/* Which driver family we know streaming settings for. */
-enum odbc_driver_kind { ODBC_DRV_OTHER = 0, ODBC_DRV_PSQL, ODBC_DRV_SQLITE };
+/* Which driver family we know streaming (or safety) settings for. */
+enum odbc_driver_kind { ODBC_DRV_OTHER = 0, ODBC_DRV_PSQL, ODBC_DRV_SQLITE, ODBC_DRV_MARIADB };
 
 struct odbc_conn {
     SQLHENV env;

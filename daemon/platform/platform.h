@@ -96,6 +96,10 @@ void plat_notify(const char *state);
 /* The process environment as NULL-terminated "NAME=value" strings (borrowed). */
 char **plat_environ(void);
 
+/* Sets the environment variable name to value (replacing it). Call before threads start.
+ * Returns 0 or ACDL_EIO. */
+int plat_setenv(const char *name, const char *value);
+
 /* Calls fn(name, ctx) for every regular file directly in dir whose name matches the shell
  * pattern (*, ?, [..]), in name order. Stops early when fn returns non-zero and returns that.
  * Returns 0, or ACDL_ENOTFOUND / ACDL_EIO when dir cannot be read. */

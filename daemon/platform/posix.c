@@ -332,6 +332,11 @@ char **plat_environ(void)
     return environ;
 }
 
+int plat_setenv(const char *name, const char *value)
+{
+    return setenv(name, value, 1) == 0 ? ACDL_OK : ACDL_EIO;
+}
+
 void plat_notify(const char *state)
 {
     const char *path = getenv("NOTIFY_SOCKET");

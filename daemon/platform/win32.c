@@ -273,6 +273,11 @@ char **plat_environ(void)
     return _environ;
 }
 
+int plat_setenv(const char *name, const char *value)
+{
+    return _putenv_s(name, value) == 0 ? ACDL_OK : ACDL_EIO;
+}
+
 int plat_dir_is_empty(const char *dir, const char *ignore)
 {
     char pattern[4096];

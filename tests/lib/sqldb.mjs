@@ -86,6 +86,11 @@ export async function startMariadb() {
       execFileSync('mariadb', ['--no-defaults', '-S', found.SOCKET, '-u', 'root', 'acd'],
         { input: sql, stdio: ['pipe', 'ignore', 'inherit'] });
     },
+    /** One query's result as text (tab-separated, no column names). */
+    query(sql) {
+      return execFileSync('mariadb', ['--no-defaults', '-N', '-S', found.SOCKET, '-u', 'root', 'acd'],
+        { input: sql, encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'] }).trim();
+    },
     stop() {
       child.stdin.end(); // EOF: mariadb.sh stops the server and removes its folder
     },

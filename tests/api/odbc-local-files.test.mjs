@@ -1,0 +1,57 @@
+// A query or a server never gets the daemon's files through MariaDB's driver: Connector/ODBC
+// always lets the server ask for a local file (LOAD DATA LOCAL INFILE, asked for by a query or
+// by a hostile server in answer to any query), so the daemon makes the client library refuse
+// it (odbc_client_files). The server here allows local files; the daemon's own secret key file
+// is the file asked for, and nothing of it may reach the table.
+
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { assertStatus, startWithAdmin, waitRunEnd } from '../lib/api.mjs';
+import { startMariadb } from '../lib/sqldb.mjs';
+
+const DAY = '2026-11-24';
+let db;
+let d;
+let admin;
+
+before(async () => {
+  db = await startMariadb();
+  db.exec('CREATE TABLE leak (x TEXT); SET GLOBAL local_infile = 1;');
+  ({ d, admin } = await startWithAdmin());
+});
+
+after(async () => {
+  if (d) {
+    await d.stop();
+  }
+  if (db) {
+    await db.stop();
+  }
+});
+
+test('LOAD DATA LOCAL INFILE through a source\'s query reads no file of the daemon', async () => {
+  const file = path.join(d.dataDir, 'secret.key');
+  const s = await admin.post('/api/v1/sources', {
+    name: 'local files', kind: 'odbc', time_zone: 'UTC', password: db.password,
+    settings: { odbc: { connection_string: db.connectionString, user: db.user, sql: `LOAD DATA LOCAL INFILE '${file}' INTO TABLE leak` } },
+  });
+  assertStatus(s, 201);
+  const c = await admin.post('/api/v1/runs', { source_id: s.body.id, from: DAY, to: DAY });
+  assertStatus(c, 202);
+  const r = await waitRunEnd(admin, c.body.id, 60000);
+  assert.equal(r.state, 'failed', JSON.stringify(r));
+  const log = (await admin.get(`/api/v1/runs/${c.body.id}/log`)).body;
+  assert.match(JSON.stringify(log), /local infile/i, JSON.stringify(log));
+  assert.equal(db.query('SELECT count(*) FROM leak'), '0');
+  // a connection string asking for option files not to be read gets them read all the same
+  const s2 = await admin.post('/api/v1/sources', {
+    name: 'local files 2', kind: 'odbc', time_zone: 'UTC', password: db.password,
+    settings: { odbc: { connection_string: `${db.connectionString};USE_MYCNF=0;OPTION=0`, user: db.user, sql: `LOAD DATA LOCAL INFILE '${file}' INTO TABLE leak` } },
+  });
+  assertStatus(s2, 201);
+  const c2 = await admin.post('/api/v1/runs', { source_id: s2.body.id, from: DAY, to: DAY });
+  const r2 = await waitRunEnd(admin, c2.body.id, 60000);
+  assert.equal(r2.state, 'failed', JSON.stringify(r2));
+  assert.equal(db.query('SELECT count(*) FROM leak'), '0');
+});
