@@ -229,6 +229,23 @@ char *alert_webhook_body(const char *format, const struct alert_notice *n, const
     return body;
 }
 
+/* Adds the answer's error to p as its detail, with the detail's message code and parameters
+ * beside it when it has one. Returns p. */
+static json_t *detail_params(json_t *p, const struct upload_answer *a)
+{
+    json_t *dp = a->error_code[0] ? json_loads(a->error_params, 0, NULL) : NULL;
+    if (p) {
+        json_object_set_new(p, "detail", json_string(a->error));
+    }
+    if (p && dp) {
+        json_object_set_new(p, "detail_code", json_string(a->error_code));
+        json_object_set_new(p, "detail_params", dp);
+    } else {
+        json_decref(dp);
+    }
+    return p;
+}
+
 static int send_webhook(const struct alert_channel *ch, const struct alert_notice *n,
                         const char *appliance, char *err, size_t errsz)
 {
@@ -258,15 +275,7 @@ static int send_webhook(const struct alert_channel *ch, const struct alert_notic
     }
     if (a.fail != UPLOAD_FAIL_NONE) {
         snprintf(err, errsz, "the webhook was not reached: %s", a.error);
-        json_t *p = json_pack("{s:s}", "detail", a.error);
-        json_t *dp = a.error_code[0] ? json_loads(a.error_params, 0, NULL) : NULL;
-        if (p && dp) {
-            json_object_set_new(p, "detail_code", json_string(a.error_code));
-            json_object_set_new(p, "detail_params", dp);
-        } else {
-            json_decref(dp);
-        }
-        why_note(err, "alert.webhook_unreached", p);
+        why_note(err, "alert.webhook_unreached", detail_params(json_object(), &a));
     } else {
         snprintf(err, errsz, "the webhook answered %d: %.300s", a.status, a.answer);
         why_note(err, "alert.webhook_status",
@@ -320,6 +329,7 @@ static int send_email(const struct alert_channel *ch, const struct alert_notice 
     m.timeout_s = settings_int(ch->settings, "timeout_seconds", 30);
     if (*m.user && !m.password) {
         snprintf(err, errsz, "the channel has a user but no password: set the password");
+        why_note(err, "alert.email_no_password", NULL);
         return ACDL_EIO;
     }
     int rc = smtp_send(&m, &a);
@@ -330,6 +340,8 @@ static int send_email(const struct alert_channel *ch, const struct alert_notice 
         return ACDL_OK;
     }
     snprintf(err, errsz, "the mail server %s port %d: %s", m.host, m.port, a.error);
+    why_note(err, "alert.email_failed",
+             detail_params(json_pack("{s:s, s:i}", "host", m.host, "port", m.port), &a));
     return ACDL_EIO;
 }
 

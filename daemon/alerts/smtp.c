@@ -2,6 +2,7 @@
 #include "alerts/smtp.h"
 
 #include <ctype.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -294,14 +295,52 @@ struct session {
     struct smtp_reply r;
 };
 
-static void fail(struct session *s, enum upload_fail f, const char *fmt, ...) ACDL_PRINTF(3, 4);
-static void fail(struct session *s, enum upload_fail f, const char *fmt, ...)
+/* Writes the failure's English text and its message code code with the parameters params
+ * (stolen, NULL: none) into the answer. */
+static void fail(struct session *s, enum upload_fail f, const char *code, json_t *params,
+                 const char *fmt, ...) ACDL_PRINTF(5, 6);
+static void fail(struct session *s, enum upload_fail f, const char *code, json_t *params,
+                 const char *fmt, ...)
 {
     va_list ap;
     s->a->fail = f;
     va_start(ap, fmt);
     vsnprintf(s->a->error, sizeof(s->a->error), fmt, ap);
     va_end(ap);
+    s->a->error_code[0] = s->a->error_params[0] = '\0';
+    netconn_code(s->a, code, params);
+}
+
+/* The parameters of a failure in step: the step as shown, with its own message code when it is
+ * worded in English rather than named by its SMTP command. */
+static json_t *step_params(const char *step)
+{
+    static const struct {
+        const char *text, *code;
+    } words[] = {{"greeting", "smtp.step_greeting"},
+                 {"end of DATA", "smtp.step_end_of_data"},
+                 {"EHLO after STARTTLS", "smtp.step_ehlo_tls"},
+                 {"AUTH LOGIN (user name)", "smtp.step_auth_user"},
+                 {"AUTH LOGIN (password)", "smtp.step_auth_password"}};
+    json_t *p = json_pack("{s:s}", "step", step);
+    for (size_t i = 0; p && i < sizeof(words) / sizeof(words[0]); i++) {
+        if (!strcmp(step, words[i].text)) {
+            json_object_set_new(p, "step_code", json_string(words[i].code));
+            json_object_set_new(p, "step_params", json_object());
+        }
+    }
+    return p;
+}
+
+/* The parameters of an unexpected reply in step: its status and the server's own text. */
+static json_t *reply_params(const char *step, const struct smtp_reply *r)
+{
+    json_t *p = step_params(step);
+    if (p) {
+        json_object_set_new(p, "status", json_integer(r->code));
+        json_object_set_new(p, "reply", json_stringn(r->text, strnlen(r->text, 200)));
+    }
+    return p;
 }
 
 /* Reads the next reply into s->r; names step in failures. */
@@ -316,16 +355,19 @@ static int reply(struct session *s, const char *step)
             return ACDL_OK;
         }
         if (rc != ACDL_EAGAIN || s->have >= sizeof(s->buf) - 1) {
-            fail(s, UPLOAD_FAIL_IO, "%s: the server's answer is not SMTP", step);
+            fail(s, UPLOAD_FAIL_IO, "smtp.not_smtp", step_params(step),
+                 "%s: the server's answer is not SMTP", step);
             return ACDL_EIO;
         }
         long got = netconn_read(&s->c, s->buf + s->have, sizeof(s->buf) - 1 - s->have);
         if (got == -2) {
-            fail(s, UPLOAD_FAIL_TIMEOUT, "%s: no answer within the timeout", step);
+            fail(s, UPLOAD_FAIL_TIMEOUT, "smtp.no_answer", step_params(step),
+                 "%s: no answer within the timeout", step);
             return ACDL_EIO;
         }
         if (got <= 0) {
-            fail(s, UPLOAD_FAIL_IO, "%s: the server closed the connection", step);
+            fail(s, UPLOAD_FAIL_IO, "smtp.closed", step_params(step),
+                 "%s: the server closed the connection", step);
             return ACDL_EIO;
         }
         s->have += (size_t)got;
@@ -339,14 +381,16 @@ static int command(struct session *s, const char *line, const char *shown, int w
     char out[1100];
     int n = snprintf(out, sizeof(out), "%s\r\n", line);
     if (n <= 0 || (size_t)n >= sizeof(out) || netconn_write(&s->c, out, (size_t)n) != ACDL_OK) {
-        fail(s, UPLOAD_FAIL_IO, "%s: the connection broke", shown);
+        fail(s, UPLOAD_FAIL_IO, "smtp.broke", step_params(shown), "%s: the connection broke",
+             shown);
         return ACDL_EIO;
     }
     if (reply(s, shown) != ACDL_OK) {
         return ACDL_EIO;
     }
     if (s->r.code != want && s->r.code != want2) {
-        fail(s, UPLOAD_FAIL_NONE, "%s: the server answered %d %s", shown, s->r.code, s->r.text);
+        fail(s, UPLOAD_FAIL_NONE, "smtp.answered", reply_params(shown, &s->r),
+             "%s: the server answered %d %s", shown, s->r.code, s->r.text);
         s->a->status = s->r.code;
         return ACDL_EIO;
     }
@@ -370,18 +414,23 @@ static int authenticate(struct session *s, const struct smtp_message *m, int ext
     int login = strcmp(m->auth, "plain") != 0 && (ext & SMTP_EXT_AUTH_LOGIN);
     int rc = ACDL_EIO;
     if (ul + pl + 2 >= sizeof(raw)) {
-        fail(s, UPLOAD_FAIL_CONFIG, "the user name and password are too long");
+        fail(s, UPLOAD_FAIL_CONFIG, "smtp.auth_too_long", NULL,
+             "the user name and password are too long");
         return ACDL_EIO;
     }
     if (!plain && !login) {
-        fail(s, UPLOAD_FAIL_CONFIG,
-             "AUTH: the server does not offer %s after EHLO (it offers %s%s%s); check security "
+        const char *want = !strcmp(m->auth, "plain")   ? "AUTH PLAIN"
+                           : !strcmp(m->auth, "login") ? "AUTH LOGIN"
+                                                       : "AUTH PLAIN or LOGIN";
+        int some = ext & (SMTP_EXT_AUTH_PLAIN | SMTP_EXT_AUTH_LOGIN);
+        char offers[16];
+        snprintf(offers, sizeof(offers), "%s%s", ext & SMTP_EXT_AUTH_PLAIN ? "PLAIN " : "",
+                 ext & SMTP_EXT_AUTH_LOGIN ? "LOGIN" : "");
+        fail(s, UPLOAD_FAIL_CONFIG, some ? "smtp.auth_unoffered" : "smtp.auth_none",
+             json_pack("{s:s, s:s, s:s}", "auth", m->auth, "want", want, "offers", offers),
+             "AUTH: the server does not offer %s after EHLO (it offers %s%s); check security "
              "and auth",
-             !strcmp(m->auth, "plain")   ? "AUTH PLAIN"
-             : !strcmp(m->auth, "login") ? "AUTH LOGIN"
-                                         : "AUTH PLAIN or LOGIN",
-             ext & SMTP_EXT_AUTH_PLAIN ? "PLAIN " : "", ext & SMTP_EXT_AUTH_LOGIN ? "LOGIN" : "",
-             ext & (SMTP_EXT_AUTH_PLAIN | SMTP_EXT_AUTH_LOGIN) ? "" : "no usable mechanism");
+             want, offers, some ? "" : "no usable mechanism");
         return ACDL_EIO;
     }
     if (plain) {
@@ -406,11 +455,10 @@ static int authenticate(struct session *s, const struct smtp_message *m, int ext
     OPENSSL_cleanse(raw, sizeof(raw));
     OPENSSL_cleanse(line, sizeof(line));
     if (rc != ACDL_OK && s->a->status == 535) {
-        snprintf(s->a->error, sizeof(s->a->error),
-                 "the server refused the user name or password (%d %.300s): set the right "
-                 "password",
-                 s->r.code, s->r.text);
-        s->a->fail = UPLOAD_FAIL_NONE;
+        fail(s, UPLOAD_FAIL_NONE, "smtp.auth_refused", reply_params("AUTH", &s->r),
+             "the server refused the user name or password (%d %.300s): set the right "
+             "password",
+             s->r.code, s->r.text);
     }
     return rc;
 }
@@ -446,7 +494,8 @@ int smtp_send(const struct smtp_message *m, struct upload_answer *a)
         goto out;
     }
     if (s->r.code != 220) {
-        fail(s, UPLOAD_FAIL_NONE, "greeting: the server answered %d %s", s->r.code, s->r.text);
+        fail(s, UPLOAD_FAIL_NONE, "smtp.answered", reply_params("greeting", &s->r),
+             "greeting: the server answered %d %s", s->r.code, s->r.text);
         a->status = s->r.code;
         goto out;
     }
@@ -456,7 +505,7 @@ int smtp_send(const struct smtp_message *m, struct upload_answer *a)
     }
     if (!tls_now) {
         if (!(s->r.ext & SMTP_EXT_STARTTLS)) {
-            fail(s, UPLOAD_FAIL_TLS,
+            fail(s, UPLOAD_FAIL_TLS, "smtp.no_starttls", NULL,
                  "STARTTLS: the server does not offer it; use security \"tls\" if it expects "
                  "TLS from the start (usually port 465)");
             goto out;
@@ -491,15 +540,16 @@ int smtp_send(const struct smtp_message *m, struct upload_answer *a)
         goto out;
     }
     if (netconn_write(&s->c, msg, msglen) != ACDL_OK) {
-        fail(s, UPLOAD_FAIL_IO, "DATA: the connection broke while sending the message");
+        fail(s, UPLOAD_FAIL_IO, "smtp.data_broke", NULL,
+             "DATA: the connection broke while sending the message");
         goto out;
     }
     if (reply(s, "end of DATA") != ACDL_OK) {
         goto out;
     }
     if (s->r.code != 250) {
-        fail(s, UPLOAD_FAIL_NONE, "end of DATA: the server refused the message: %d %s", s->r.code,
-             s->r.text);
+        fail(s, UPLOAD_FAIL_NONE, "smtp.refused_message", reply_params("end of DATA", &s->r),
+             "end of DATA: the server refused the message: %d %s", s->r.code, s->r.text);
         a->status = s->r.code;
         goto out;
     }

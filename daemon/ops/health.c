@@ -121,6 +121,22 @@ static int64_t count_named_coded(struct store_conn *c, const char *sql, int64_t 
     return r == SQLITE_DONE ? n : -1;
 }
 
+/* The parameters n, name and detail of a health problem, with detail_code and detail_params
+ * beside the detail when code is not empty (the console words the detail from them). */
+static json_t *named_params(int64_t n, const char *name, const char *detail, const char *code,
+                            const char *cparams)
+{
+    json_t *p = json_pack("{s:I, s:s, s:s}", "n", (json_int_t)n, "name", name, "detail", detail);
+    json_t *dp = code[0] ? json_loads(cparams, 0, NULL) : NULL;
+    if (p && dp) {
+        json_object_set_new(p, "detail_code", json_string(code));
+        json_object_set_new(p, "detail_params", dp);
+    } else {
+        json_decref(dp);
+    }
+    return p;
+}
+
 static void check_work(struct app *app, struct store_conn *c, struct health *h, int64_t now)
 {
     char name[160], detail[520], code[48], cparams[800];
@@ -137,15 +153,7 @@ static void check_work(struct app *app, struct store_conn *c, struct health *h, 
         now, name, sizeof(name), detail, sizeof(detail), code, sizeof(code), cparams,
         sizeof(cparams));
     if (h->runs_failing > 0) {
-        json_t *p = json_pack("{s:I, s:s, s:s}", "n", (json_int_t)h->runs_failing, "name", name,
-                              "detail", detail);
-        json_t *dp = code[0] ? json_loads(cparams, 0, NULL) : NULL;
-        if (p && dp) {
-            json_object_set_new(p, "detail_code", json_string(code));
-            json_object_set_new(p, "detail_params", dp);
-        } else {
-            json_decref(dp);
-        }
+        json_t *p = named_params(h->runs_failing, name, detail, code, cparams);
         flag(h, HEALTH_RUNS, "health.runs_failed", p,
              "the last run of %lld source(s) failed; '%s': %s", (long long)h->runs_failing, name,
              detail);
@@ -177,15 +185,7 @@ static void check_work(struct app *app, struct store_conn *c, struct health *h, 
         now, name, sizeof(name), detail, sizeof(detail), code, sizeof(code), cparams,
         sizeof(cparams));
     if (h->targets_failing > 0) {
-        json_t *p = json_pack("{s:I, s:s, s:s}", "n", (json_int_t)h->targets_failing, "name", name,
-                              "detail", detail);
-        json_t *dp = code[0] ? json_loads(cparams, 0, NULL) : NULL;
-        if (p && dp) {
-            json_object_set_new(p, "detail_code", json_string(code));
-            json_object_set_new(p, "detail_params", dp);
-        } else {
-            json_decref(dp);
-        }
+        json_t *p = named_params(h->targets_failing, name, detail, code, cparams);
         flag(h, HEALTH_TARGETS, "health.targets_failing", p,
              "deliveries to %lld target(s) fail; '%s': %s", (long long)h->targets_failing, name,
              detail);
@@ -218,12 +218,17 @@ static void check_work(struct app *app, struct store_conn *c, struct health *h, 
         }
         store_done(s);
     }
-    int64_t failing = 0;
-    if (store_alert_channels_failing(c, &failing, name, sizeof(name), detail, sizeof(detail)) ==
-            ACDL_OK &&
-        failing > 0) {
+    /* enabled alert channels whose last send failed */
+    int64_t failing = count_named_coded(
+        c,
+        "SELECT name, last_error, coalesce(last_error_code, ''), coalesce(last_error_params, "
+        "'') FROM alert_channels WHERE ?1 >= 0 AND enabled = 1 AND last_error IS NOT NULL ORDER "
+        "BY id",
+        now, name, sizeof(name), detail, sizeof(detail), code, sizeof(code), cparams,
+        sizeof(cparams));
+    if (failing > 0) {
         flag(h, HEALTH_ALERTS, "health.alerts_failing",
-             json_pack("{s:I, s:s, s:s}", "n", (json_int_t)failing, "name", name, "detail", detail),
+             named_params(failing, name, detail, code, cparams),
              "%lld alert channel(s) fail to deliver notices; '%s': %s (see Alerts in the "
              "console)",
              (long long)failing, name, detail);

@@ -159,28 +159,6 @@ int store_alert_channel_result(struct store_conn *c, int64_t id, const char *err
     return store_step_done(c, st, "recording an alert channel's last send");
 }
 
-int store_alert_channels_failing(struct store_conn *c, int64_t *count, char *name, size_t namesz,
-                                 char *error, size_t errorsz)
-{
-    sqlite3_stmt *st = store_prepare(c, "SELECT name, last_error FROM alert_channels WHERE "
-                                        "enabled = 1 AND last_error IS NOT NULL ORDER BY id");
-    int r;
-    *count = 0;
-    name[0] = error[0] = '\0';
-    if (!st) {
-        return ACDL_EDB;
-    }
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*count == 0) {
-            store_column_text(st, 0, name, namesz);
-            store_column_text(st, 1, error, errorsz);
-        }
-        (*count)++;
-    }
-    store_done(st);
-    return r == SQLITE_DONE ? ACDL_OK : store_rc(r);
-}
-
 /* --- rules --- */
 
 #define RULE_COLS                                                                                  \

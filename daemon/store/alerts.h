@@ -105,9 +105,5 @@ int store_alert_notice_add(struct store_conn *c, const struct store_alert_notice
  * means any. *out is new (free()). */
 int store_alert_notice_list(struct store_conn *c, int64_t channel_id, int64_t before_id, int limit,
                             struct store_alert_notice **out, int *n);
-/* The enabled channels whose last send failed: count, and the
- * first one's name and error. */
-int store_alert_channels_failing(struct store_conn *c, int64_t *count, char *name, size_t namesz,
-                                 char *error, size_t errorsz);
 
 #endif

@@ -9,13 +9,15 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import readline from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { assertError, assertInvalidField, assertStatus, createUser, loadSpec, pw, show, startWithAdmin } from '../lib/api.mjs';
-import { freePort, login, makeTempDir } from '../lib/daemon.mjs';
+import { freePort, login, makeTempDir, REPO_ROOT } from '../lib/daemon.mjs';
 import { waitFor } from '../lib/pipeline.mjs';
 import { checkAnswer, specViolations } from '../lib/schema.mjs';
 import { makePki } from '../lib/wfm.mjs';
 
+const { messageText, translator } = await import(pathToFileURL(path.join(REPO_ROOT, 'web', 'src', 'i18n', 'index.js')).href);
 const spec = loadSpec();
 const PYTHON = '/usr/bin/python3';
 const SMTP_SCRIPT = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'lib', 'smtp_server.py');
@@ -209,7 +211,27 @@ test('e-mail over STARTTLS with AUTH: headers, a wrong password says so, implici
     assert.ok(!bad.message.includes('wrong-password'));
     assert.equal(smtp.refused.length, 1);
     assert.equal(smtp.messages.length, 0);
-    assert.match((await healthProblem('alerts')).message, /Mail Köln/);
+    const problem = await healthProblem('alerts');
+    assert.match(problem.message, /Mail Köln/);
+    // the refusal is coded down to the server's own reply, so health words it in every language
+    assert.equal(problem.code, 'health.alerts_failing', show({ body: problem }));
+    assert.equal(problem.params.detail_code, 'alert.email_failed', show({ body: problem }));
+    const mail = problem.params.detail_params;
+    assert.equal(mail.port, smtp.port);
+    assert.equal(mail.detail_code, 'smtp.auth_refused', show({ body: problem }));
+    assert.equal(mail.detail_params.status, 535);
+    assert.match(messageText(translator('en'), problem, 'en'), /the mail server localhost port \d+: the server refused the user name or password \(535 /);
+    for (const lang of ['de', 'fr']) {
+      const text = messageText(translator(lang), problem, lang);
+      assert.match(text, /Mail Köln/);
+      assert.ok(text.includes(`535 ${mail.detail_params.reply}`), text);
+      for (const e of ['refused the user name', 'the mail server', 'set the right password', 'fail to deliver']) {
+        assert.ok(!text.includes(e), `${lang}: "${e}" in ${text}`);
+      }
+    }
+    const stored = (await admin.get(`/api/v1/alerts/channels/${c.body.id}`)).body;
+    assert.equal(stored.last_error_code, 'alert.email_failed', show({ body: stored }));
+    assert.equal(stored.last_error_params.detail_code, 'smtp.auth_refused');
     const logs = d.stderr();
     assert.match(logs, /channel 'Mail Köln': test notice .* not delivered: the mail server localhost/);
     assert.ok(!logs.includes('wrong-password') && !logs.includes('right-password'), 'no password in the log');

@@ -187,6 +187,11 @@ test('alert notices carry codes: their title and why a channel did not take them
     { exact: false, english: ['the webhook was not reached'] });
   const c = (await admin.get(`/api/v1/alerts/channels/${ch.body.id}`)).body;
   assert.equal(c.last_error_code, 'alert.webhook_unreached', show({ body: c }));
+  // health quotes the channel's error from its code, so the problem is worded everywhere
+  const h = (await admin.get('/api/v1/health')).body.problems.find((p) => p.check === 'alerts');
+  assert.equal(h.params.detail_code, 'alert.webhook_unreached', show({ body: h }));
+  wordedEverywhere({ code: h.code, params: h.params, message: h.message },
+    { exact: false, english: ['the webhook was not reached', 'fail to deliver', 'connecting to'] });
 });
 
 test('settings saved with errors: every 422 names its field as sent and carries a code', async () => {
