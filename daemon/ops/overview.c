@@ -95,6 +95,22 @@ out:
     return rc;
 }
 
+/* Adds the message code in column col of s and its parameters (JSON text in col + 1) to o as
+ * code_key and params_key, when there is a code. */
+static void error_code_add(json_t *o, const char *code_key, const char *params_key, sqlite3_stmt *s,
+                           int col)
+{
+    const char *code = (const char *)sqlite3_column_text(s, col);
+    json_t *params =
+        code ? json_loads((const char *)sqlite3_column_text(s, col + 1), 0, NULL) : NULL;
+    if (o && code && json_is_object(params)) {
+        json_object_set_new(o, code_key, json_string(code));
+        json_object_set_new(o, params_key, params);
+    } else {
+        json_decref(params);
+    }
+}
+
 static void reason_add(json_t *reasons, const char *code, json_t *detail, int64_t run_id)
 {
     json_array_append_new(reasons,
@@ -158,7 +174,8 @@ static int sources_add(struct store_conn *c, json_t *list, int64_t now)
            "f.id, f.state, f.rows_rejected, f.failed_mappings, f.error, "
            "max(coalesce((SELECT max(day) FROM staged_days WHERE source_id = s.id), ''), "
            "coalesce((SELECT max(day) FROM agent_staged WHERE source_id = s.id), '')), "
-           "coalesce(pc.n, 0), pc.err FROM sources s "
+           "coalesce(pc.n, 0), pc.err, r.error_code, r.error_params, f.error_code, f.error_params "
+           "FROM sources s "
            "LEFT JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE source_id = s.id) "
            "LEFT JOIN runs f ON f.id = (SELECT max(id) FROM runs WHERE source_id = s.id AND state "
            "IN ('done', 'failed')) LEFT JOIN pc ON pc.sid = s.id ORDER BY s.name COLLATE NOCASE");
@@ -196,6 +213,7 @@ static int sources_add(struct store_conn *c, json_t *list, int64_t now)
                              (json_int_t)sqlite3_column_int64(s, 14), "error", text_or_null(s, 16),
                              "created_at", json_time(sqlite3_column_int64(s, 17)), "finished_at",
                              json_time(sqlite3_column_int64(s, 18)));
+            error_code_add(last, "error_code", "error_params", s, 27);
         }
         json_object_set_new(src, "last_run", last);
         /* the next firing of its enabled schedules */
@@ -234,6 +252,10 @@ static int sources_add(struct store_conn *c, json_t *list, int64_t now)
                 } else if (sqlite3_column_int(s, 22) > 0) {
                     reason_add(reasons, "run_partial", text_or_null(s, 23), fin);
                 }
+                if (json_array_size(reasons) > 0) {
+                    error_code_add(json_array_get(reasons, 0), "detail_code", "detail_params", s,
+                                   29);
+                }
                 if (sqlite3_column_int64(s, 21) > 0) {
                     reason_add(reasons, "rows_rejected", json_integer(sqlite3_column_int64(s, 21)),
                                fin);
@@ -262,22 +284,6 @@ static int sources_add(struct store_conn *c, json_t *list, int64_t now)
     store_done(s);
     free(sch);
     return rc;
-}
-
-/* Adds the message code in column col of s and its parameters (JSON text in col + 1) to o as
- * code_key and params_key, when there is a code. */
-static void error_code_add(json_t *o, const char *code_key, const char *params_key, sqlite3_stmt *s,
-                           int col)
-{
-    const char *code = (const char *)sqlite3_column_text(s, col);
-    json_t *params =
-        code ? json_loads((const char *)sqlite3_column_text(s, col + 1), 0, NULL) : NULL;
-    if (o && code && json_is_object(params)) {
-        json_object_set_new(o, code_key, json_string(code));
-        json_object_set_new(o, params_key, params);
-    } else {
-        json_decref(params);
-    }
 }
 
 static int targets_add(struct store_conn *c, json_t *list, int64_t now, int warn_after)

@@ -172,6 +172,15 @@ test('alert notices carry codes: their title and why a channel did not take them
   assertStatus(src, 201);
   const run = await runDays(admin, src.body.id, '2026-11-24');
   assert.equal(run.state, 'failed');
+  // the overview (Home) gives the failed run's error with its code, as the reason and the last run
+  const ov = (await admin.get('/api/v1/overview')).body.sources.find((x) => x.id === src.body.id);
+  assert.equal(ov.last_run.error_code, run.error_code, show({ body: ov }));
+  const why = ov.reasons.find((r) => r.code === 'run_failed');
+  assert.ok(why && why.detail_code, show({ body: ov }));
+  assert.equal(why.detail_code, run.error_code);
+  assert.deepEqual(why.detail_params, run.error_params);
+  wordedEverywhere({ code: why.detail_code, params: why.detail_params, message: why.detail },
+    { english: ['does not exist', 'not found', 'cannot'] });
   let n;
   await waitFor(async () => {
     n = (await admin.get('/api/v1/alerts/notices')).body.items.find((x) => x.event === 'run_failed');

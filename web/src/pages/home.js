@@ -134,7 +134,7 @@ function SourcesCard({ sources }) {
                     <ul class="home-reasons">
                       ${s.reasons.map((r) => html`
                         <li data-testid="home-source-reason" data-code=${r.code}>
-                          <a href=${reasonLink('source', r)}>${reasonText(t, r)}</a></li>`)}
+                          <a href=${reasonLink('source', r)}>${reasonText(t, r, lang)}</a></li>`)}
                     </ul>`}
                 </td>
                 <td data-label=${t('home.last_run')}>
