@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/why.h"
 #include "platform/platform.h"
 
 #define HOST (PLAT_PATH_WINDOWS ? FSPATH_WINDOWS : FSPATH_POSIX)
@@ -246,6 +247,32 @@ void roots_describe(enum roots_kind kind, char *out, size_t outsz)
     }
 }
 
+/* The message code of a refusal of roots_decide() (its why). */
+static const char *refusal_code(const char *w)
+{
+    return w[0] == 'h' ? "roots.own_files" : w[0] == 'l' ? "roots.in_data" : "roots.outside";
+}
+
+/* The parameters of a refused folder: the folder as given (with the folder it really is when
+ * that differs, as a message of its own), the allowed roots and the setting that holds them. */
+static json_t *refusal_params(const char *folder, const char *res, const char *list,
+                              const char *setting)
+{
+    int same_folder = !strcmp(folder, res);
+    json_t *shown = same_folder ? json_pack("{s:s%}", "folder", folder, strnlen(folder, 300))
+                                : json_pack("{s:s%, s:s%}", "folder", folder, strnlen(folder, 300),
+                                            "real", res, strnlen(res, 300));
+    char text[700];
+    if (same_folder) {
+        snprintf(text, sizeof(text), "'%.300s'", folder);
+    } else {
+        snprintf(text, sizeof(text), "'%.300s' (that is %.300s)", folder, res);
+    }
+    return json_pack("{s:s, s:s, s:o, s:s, s:s}", "folder", text, "folder_code",
+                     same_folder ? "roots.folder" : "roots.folder_real", "folder_params", shown,
+                     "roots", list, "setting", setting);
+}
+
 int roots_check_folder(enum roots_kind kind, const char *folder, char *real, size_t realsz,
                        char *why, size_t whysz)
 {
@@ -255,17 +282,25 @@ int roots_check_folder(enum roots_kind kind, const char *folder, char *real, siz
     const char *w = NULL;
     int rc;
     if (fspath_normalize(HOST, folder, norm, sizeof(norm), &w) != ACDL_OK) {
+        const char *code = NULL;
         if (HOST == FSPATH_POSIX &&
             fspath_normalize(FSPATH_WINDOWS, folder, norm, sizeof(norm), &w) == ACDL_OK) {
             w = folder[0] == '\\' ? "is a Windows network path: mount the share on this machine "
                                     "(for example with mount.cifs) and give the mounted folder"
                                   : "is a Windows path; give a folder of this machine";
+            code = folder[0] == '\\' ? "roots.windows_share" : "roots.windows_path";
         }
         snprintf(why, whysz, "'%.300s' %s", folder, w ? w : "is too long");
+        code = code ? code : w ? NULL : "roots.too_long";
+        if (code) {
+            why_note(why, code, json_pack("{s:s%}", "folder", folder, strnlen(folder, 300)));
+        }
         return ACDL_EINVAL;
     }
     if (!R.ready) {
         snprintf(why, whysz, "'%.300s' cannot be checked: no allowed folders are set", folder);
+        why_note(why, "roots.unchecked",
+                 json_pack("{s:s%}", "folder", folder, strnlen(folder, 300)));
         return ACDL_EPERM;
     }
     resolve(norm, res, sizeof(res));
@@ -286,6 +321,7 @@ int roots_check_folder(enum roots_kind kind, const char *folder, char *real, siz
                  "runs the machine",
                  folder, strcmp(folder, res) ? " (that is " : "", strcmp(folder, res) ? res : "",
                  strcmp(folder, res) ? ")" : "", w, list, setting_name[kind]);
+        why_note(why, refusal_code(w), refusal_params(folder, res, list, setting_name[kind]));
         return rc;
     }
     if (real) {
@@ -319,6 +355,8 @@ static int file_split(enum roots_kind kind, const char *file, char *dir, size_t 
     int rc = roots_check_folder(kind, dir, NULL, 0, fwhy, sizeof(fwhy));
     if (rc != ACDL_OK) {
         snprintf(why, whysz, "'%.300s' is not allowed: its folder %s", file, fwhy);
+        why_note(why, "roots.file_refused",
+                 why_attach(json_pack("{s:s%}", "file", file, strnlen(file, 300)), "why", fwhy));
     }
     return rc;
 }

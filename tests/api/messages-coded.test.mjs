@@ -227,6 +227,8 @@ test('settings saved with errors: every 422 names its field as sent and carries 
     ['time_zone', 'val.unknown_zone', await admin.post('/api/v1/sources', { name: 'X', kind: 'csv', time_zone: 'Mars/Olympus', settings: {} })],
     ['every_minutes', 'val.every_minutes', await admin.post('/api/v1/schedules', { source_id: good.body.id, kind: 'every', every_minutes: 2 })],
     ['unit', 'val.not_unit', await admin.post('/api/v1/value-types', { key: 'talk_x', name: 'Talk X', unit: 'parsecs', combine: 'sum' })],
+    ['csv.folder', 'roots.outside', await source({ csv: { folder: '/etc', pattern: 'passwd' } })],
+    ['csv.archive_folder', 'roots.in_data', await source({ csv: { folder: acd, after_import: 'move', archive_folder: d.dataDir } })],
     ['timeout_seconds', 'val.range', await admin.post('/api/v1/targets', { name: 'T', connector: 'https-json', settings: { url: 'https://127.0.0.1:9/x', timeout_seconds: 999 } })],
   ];
   for (const [field, code, res] of cases) {
@@ -241,6 +243,18 @@ test('settings saved with errors: every 422 names its field as sent and carries 
     for (const lang of ['de', 'fr']) {
       assert.ok(messageText(translator(lang), { code: e.message_code, params: e.params }, lang).startsWith(e.params.field),
         `${lang}: the field stays as it is sent`);
+    }
+    if (code.startsWith('roots.')) {
+      // the refused folder and the allowed roots are parameters, kept as they are in every language
+      assert.equal(e.params.why_params.setting, 'import_roots');
+      for (const lang of ['de', 'fr']) {
+        const text = messageText(translator(lang), { code: e.message_code, params: e.params }, lang);
+        assert.ok(text.includes(e.params.why_params.roots) && text.includes('(import_roots)'), text);
+        assert.ok(text.includes(e.params.why_params.folder_params.folder), text);
+        for (const w of ['allowed', 'whoever', 'never', 'outside']) {
+          assert.ok(!text.includes(w), `${lang}: "${w}" in ${text}`);
+        }
+      }
     }
   }
 });

@@ -38,7 +38,7 @@ export function daemonCodes() {
         codes.add(c[1]);
       }
     }
-    for (const m of src.matchAll(/"((?:conn|smtp)\.[a-z0-9_]+)"/g)) {
+    for (const m of src.matchAll(/"((?:conn|smtp|roots)\.[a-z0-9_]+)"/g)) {
       codes.add(m[1]);
     }
     for (const m of src.matchAll(/error_code = '([a-z_]+\.[a-z_]+)'/g)) {
