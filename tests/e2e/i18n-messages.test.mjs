@@ -1,5 +1,5 @@
 // Browser test: a delivery error (a refused connection), an alert notice (its title and why the
-// webhook did not take it) and a refused setting (a schedule's every_minutes) shown in German and
+// webhook did not take it), Home's failed run and undelivered notices and a refused setting (a schedule's every_minutes) shown in German and
 // French are worded from their message codes: the daemon's English sentence is nowhere on the
 // page, the field name stays as it is. Real daemon, Debian's headless Chromium.
 
@@ -131,11 +131,26 @@ for (const lang of ['de', 'fr']) {
     const error = messageText(t, { message: notice.error, code: notice.error_code, params: notice.error_params }, lang);
     await shows('[data-testid="notice-title"]', title, 'the notice');
     await shows('[data-testid="notice-error"]', error, 'why the notice was not taken');
-    // the notices and the channels (the health line of undelivered notices still quotes the
-    // channel's English error)
+    // the notices and the channels
     const alerts = norm(`${await page.locator('#notices-table').innerText()} ${await page.locator('[data-testid="channel-status"]').first().innerText()}`);
     for (const english of [notice.title, 'the webhook was not reached', 'of source']) {
       assert.ok(!alerts.includes(english), `${lang}: "${english}" on Alerts`);
+    }
+
+    // Home: the failed run's reason and the health line of undelivered notices, from their codes
+    await page.goto(`${daemon.url}/#/home`);
+    const ov = (await api.get('/api/v1/overview')).body;
+    const reason = ov.sources.find((x) => x.name === 'Verschwunden').reasons.find((r) => r.code === 'run_failed');
+    assert.ok(reason && reason.detail_code, JSON.stringify(reason));
+    const worded = messageText(t, { message: reason.detail, code: reason.detail_code, params: reason.detail_params }, lang);
+    assert.notEqual(worded, reason.detail);
+    await shows('[data-testid="home-source-reason"][data-code="run_failed"]', worded, 'the failed run on Home');
+    const problem = ov.health.problems.find((p) => p.check === 'alerts');
+    assert.equal(problem.params.detail_code, 'alert.webhook_unreached', JSON.stringify(problem));
+    await shows('[data-testid="home-problem"][data-code="alerts"]', messageText(t, problem, lang), 'undelivered notices on Home');
+    const home = norm(await page.locator('#app').innerText());
+    for (const english of [reason.detail, 'the webhook was not reached', 'connecting to', 'fail to deliver']) {
+      assert.ok(!home.includes(english), `${lang}: "${english}" on Home`);
     }
 
     await page.goto(`${daemon.url}/#/schedules`);
