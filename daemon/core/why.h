@@ -32,4 +32,8 @@ int why_lookup(const char *text, char *code, size_t codesz, json_t **params);
  * (new JSON object, caller decrefs) and returns 1; else returns 0. */
 int why_match(const char *text, char *code, size_t codesz, json_t **params);
 
+/* The message code of the hint of an error answer (core/hint_texts.c): when text is one of the
+ * known hints, writes its code into code (codesz) and returns 1; else returns 0. */
+int why_hint(const char *text, char *code, size_t codesz);
+
 #endif

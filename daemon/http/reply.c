@@ -438,6 +438,15 @@ static void message_code_add(json_t *err, const char *msg)
     }
 }
 
+/* Adds hint_code to the error envelope err when its hint is a known one (core/hint_texts.c). */
+static void hint_code_add(json_t *err, const char *hint)
+{
+    char code[64];
+    if (err && why_hint(hint, code, sizeof(code))) {
+        json_object_set_new(err, "hint_code", json_string(code));
+    }
+}
+
 int reply_error(struct req *r, int status, const char *code, const char *hint, const char *fmt,
                 ...)
 {
@@ -448,6 +457,7 @@ int reply_error(struct req *r, int status, const char *code, const char *hint, c
     va_end(ap);
     json_t *e = json_pack("{s:{s:s, s:s, s:s}}", "error", "code", code, "message", msg, "hint",
                           hint ? hint : "");
+    hint_code_add(json_object_get(e, "error"), hint);
     if (status >= 400 && status < 500) {
         message_code_add(json_object_get(e, "error"), msg);
     }
@@ -466,6 +476,7 @@ int reply_error_overridable(struct req *r, const char *hint, const char *fmt, ..
     va_end(ap);
     json_t *e = json_pack("{s:{s:s, s:s, s:s, s:b}}", "error", "code", "invalid_field", "message",
                           msg, "hint", hint, "overridable", 1);
+    hint_code_add(json_object_get(e, "error"), hint);
     message_code_add(json_object_get(e, "error"), msg);
     return reply_json(r, 422, e);
 }

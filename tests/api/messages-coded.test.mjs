@@ -258,3 +258,18 @@ test('settings saved with errors: every 422 names its field as sent and carries 
     }
   }
 });
+
+test('the hints of error answers carry codes: worded in every language, the English hint as it was', async () => {
+  const cases = [
+    ['use 15, 30 or 60', 'hint.use_15_30_60', await admin.post('/api/v1/sources', { name: 'X', kind: 'csv', time_zone: 'UTC', interval_minutes: 20, settings: {} })],
+    ['check the id; list the collection to find it', 'hint.check_id_list_collection_find', await admin.get('/api/v1/sources/987654')],
+    ['use admin, operator or viewer', 'hint.use_admin_operator_viewer', await admin.post('/api/v1/users', { name: 'hinted', role: 'boss', password: 'a long enough password 1' })],
+  ];
+  for (const [hint, code, res] of cases) {
+    const e = res.body.error;
+    assert.ok(res.status >= 400, show(res));
+    assert.equal(e.hint, hint, show(res));
+    assert.equal(e.hint_code, code, show(res));
+    wordedEverywhere({ code: e.hint_code, params: e.hint_params || {}, message: e.hint }, { english: [hint] });
+  }
+});

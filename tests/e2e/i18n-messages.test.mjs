@@ -165,6 +165,11 @@ for (const lang of ['de', 'fr']) {
     const text = norm(await box.innerText());
     assert.ok(text.startsWith('every_minutes'), `the field keeps its name: ${text}`);
     assert.ok(!text.includes('must be from 5 to 1440'), `${lang}: ${text}`);
+    // its hint too, from its code: no English left in the box
+    const hint = t('msg.hint.15_every_quarter_hour');
+    assert.notEqual(hint, 'e.g. 15 for every quarter-hour');
+    await shows('#schedule-create-every_minutes-error .error-hint', hint, 'the hint');
+    assert.ok(!text.includes('quarter-hour'), `${lang}: ${text}`);
     await page.goto(`${daemon.url}/#/deliveries`);
   });
 }

@@ -112,6 +112,11 @@ export async function request(method, path, options = {}) {
     error.messageCode = envelope.message_code;
     error.params = envelope.params || {};
   }
+  // the hint too: worded in the reader's language from its code, English without one
+  if (envelope.hint_code) {
+    error.hintCode = envelope.hint_code;
+    error.hintParams = envelope.hint_params || {};
+  }
   if (response.status === 401 && !options.skipAuthRedirect && onUnauthorized) {
     onUnauthorized();
   }

@@ -7,7 +7,8 @@ import { api } from './api.js';
 
 /**
  * Shows an ApiError (or any {code, message, hint}) next to the form it belongs to:
- * a translated title for known codes, then the server's message and hint verbatim.
+ * a translated title for known codes, then the server's message and hint, worded in the
+ * reader's language when they come with a code (else as the server wrote them).
  */
 export function ErrorBox({ error, id, testid, title: titleOverride, compact, field }) {
   const { t, lang } = useI18n();
@@ -50,13 +51,16 @@ export function ErrorBox({ error, id, testid, title: titleOverride, compact, fie
     ? messageText(t, { code: error.messageCode, params: error.params, message: error.message }, lang)
     : error.message;
   const message = worded && worded !== title ? worded : '';
+  const hint = error.hintCode
+    ? messageText(t, { code: error.hintCode, params: error.hintParams, message: error.hint }, lang)
+    : error.hint;
 
   return html`
     <div class=${compact ? 'error-box error-field' : 'error-box'} role="alert" id=${id}
          data-testid=${testid || 'error'} data-code=${error.code || ''} data-field=${field}>
       ${title && html`<strong class="error-title">${title}</strong>`}
       ${message && html`<span class="error-message">${message}</span>`}
-      ${error.hint && html`<span class="error-hint">${t('error.hint')} ${error.hint}</span>`}
+      ${hint && html`<span class="error-hint">${t('error.hint')} ${hint}</span>`}
       ${error.retryAfter !== undefined && html`
         <span class="error-wait" data-testid="retry-after">
           ${left > 0 ? t('error.retry_in', { seconds: left }) : t('error.retry_now')}

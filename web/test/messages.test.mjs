@@ -59,6 +59,10 @@ export function daemonCodes() {
     for (const m of src.matchAll(/"(val\.[a-z0-9_]+)"/g)) {
       codes.add(m[1]);
     }
+    // the hints of error answers (core/hint_texts.c: {"hint", "hint.code"})
+    for (const m of src.matchAll(/"(hint\.[a-z0-9_]+)"/g)) {
+      codes.add(m[1]);
+    }
     for (const m of src.matchAll(/return "(err\.[a-z]+)"/g)) {
       codes.add(m[1]);
     }
