@@ -208,6 +208,8 @@ test('e-mail over STARTTLS with AUTH: headers, a wrong password says so, implici
     const bad = await sendTest(c.body.id);
     assert.equal(bad.ok, false);
     assert.match(bad.message, /refused the user name or password \(535/);
+    assert.equal(bad.message_code, 'alert.email_failed', JSON.stringify(bad));
+    assert.equal(bad.message_params.detail_code, 'smtp.auth_refused', JSON.stringify(bad));
     assert.ok(!bad.message.includes('wrong-password'));
     assert.equal(smtp.refused.length, 1);
     assert.equal(smtp.messages.length, 0);
