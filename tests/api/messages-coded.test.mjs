@@ -273,3 +273,19 @@ test('the hints of error answers carry codes: worded in every language, the Engl
     wordedEverywhere({ code: e.hint_code, params: e.hint_params || {}, message: e.hint }, { english: [hint] });
   }
 });
+
+test('refused names, keys and passwords carry codes of their reasons', async () => {
+  const cases = [
+    ['password', 'val.password_short', 'must be at least 12 characters long', await admin.post('/api/v1/users', { name: 'coded', role: 'viewer', password: 'short' })],
+    ['name', 'val.user_name_chars', 'may contain only letters', await admin.post('/api/v1/users', { name: 'bad name!', role: 'viewer', password: 'a long enough password 1' })],
+    ['key', 'val.key_chars', 'may contain only a-z', await admin.post('/api/v1/value-types', { key: 'Bad-Key', name: 'Bad', unit: 'count', combine: 'sum' })],
+  ];
+  for (const [field, code, english, res] of cases) {
+    assert.equal(res.status, 422, show(res));
+    const e = res.body.error;
+    assert.equal(e.message_code, 'val.field', show(res));
+    assert.equal(e.params.field, field, show(res));
+    assert.equal(e.params.why_code, code, show(res));
+    wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english: [english] });
+  }
+});
