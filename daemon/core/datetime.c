@@ -850,14 +850,14 @@ int datetime_format_compile(struct datetime_format *f, const char *fmt, char *wh
     size_t i = 0, flen;
     memset(f, 0, sizeof(*f));
     if (!fmt || !*fmt) {
-        return fail(why, whysz, NULL, NULL, "empty format");
+        return fail(why, whysz, "fmt.empty", NULL, "empty format");
     }
     flen = strlen(fmt);
     while (i < flen) {
         size_t k;
         char c = fmt[i];
         if (f->n == DATETIME_FORMAT_MAX) {
-            return fail(why, whysz, NULL, NULL, "format too long");
+            return fail(why, whysz, "fmt.too_long", NULL, "format too long");
         }
         for (k = 0; k < sizeof(toks) / sizeof(toks[0]); k++) {
             size_t tl = strlen(toks[k].text);
@@ -873,8 +873,8 @@ int datetime_format_compile(struct datetime_format *f, const char *fmt, char *wh
             int dup =
                 kind == T_YEAR4 || kind == T_YEAR2 ? seen[T_YEAR4] || seen[T_YEAR2] : seen[kind];
             if (dup) {
-                return fail(why, whysz, NULL, NULL, "the %s appears twice in the format",
-                            tok_names[kind]);
+                return fail(why, whysz, "fmt.twice", json_pack("{s:s}", "part", tok_names[kind]),
+                            "the %s appears twice in the format", tok_names[kind]);
             }
             seen[kind] = 1;
             f->item[f->n].kind = (unsigned char)kind;
@@ -889,17 +889,26 @@ int datetime_format_compile(struct datetime_format *f, const char *fmt, char *wh
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
             if (c != 'T') {
                 const char *hint = "";
+                int which = 0;
                 if (c == 'M' || c == 'S' || c == 's' || c == 'y') {
                     hint = " (MM, SS, ss, yy and yyyy come in full)";
+                    which = 1;
                 } else if (c == 'Y' || c == 'D') {
                     hint = " (dates use yyyy, mm, dd)";
+                    which = 2;
                 }
-                return fail(why, whysz, NULL, NULL, "unknown token '%c' in the format%s; %s", c,
-                            hint, DATETIME_TOKENS);
+                return fail(why, whysz,
+                            which == 1   ? "fmt.unknown_token_full"
+                            : which == 2 ? "fmt.unknown_token_dates"
+                                         : "fmt.unknown_token",
+                            json_pack("{s:s%}", "token", &c, (size_t)1),
+                            "unknown token '%c' in the format%s; %s", c, hint, DATETIME_TOKENS);
             }
         } else if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7F) {
-            return fail(why, whysz, NULL, NULL, "unexpected byte 0x%02X in the format",
-                        (unsigned)(unsigned char)c);
+            char hex[8];
+            snprintf(hex, sizeof(hex), "0x%02X", (unsigned)(unsigned char)c);
+            return fail(why, whysz, "fmt.byte", json_pack("{s:s}", "value", hex),
+                        "unexpected byte %s in the format", hex);
         }
         if (is_blank(c)) {
             while (i < flen && is_blank(fmt[i])) {
@@ -925,15 +934,16 @@ int datetime_format_compile(struct datetime_format *f, const char *fmt, char *wh
     f->has_date = seen[T_YEAR4] || seen[T_YEAR2] || seen[T_MONTH] || seen[T_DAY];
     f->has_time = seen[T_HOUR] || seen[T_MINUTE] || seen[T_SECOND] || seen[T_AMPM];
     if (f->has_date && !((seen[T_YEAR4] || seen[T_YEAR2]) && seen[T_MONTH] && seen[T_DAY])) {
-        return fail(why, whysz, NULL, NULL, "the format's date needs a year, a month and a day");
+        return fail(why, whysz, "fmt.date_parts", NULL,
+                    "the format's date needs a year, a month and a day");
     }
     if (f->has_time && !(seen[T_HOUR] && seen[T_MINUTE])) {
-        return fail(why, whysz, NULL, NULL,
+        return fail(why, whysz, "fmt.time_parts", NULL,
                     "the format's time needs an hour (HH, H, hh, h) and minutes (MM, or mm after "
                     "the hour)");
     }
     if (!f->has_date && !f->has_time) {
-        return fail(why, whysz, NULL, NULL, "the format has no date or time tokens; %s",
+        return fail(why, whysz, "fmt.no_tokens", NULL, "the format has no date or time tokens; %s",
                     DATETIME_TOKENS);
     }
     return ACDL_OK;

@@ -43,15 +43,18 @@ static int format_fields(const char *fmt, int is_time, int a, int b, int c, char
     out[0] = '\0';
     if (strlen(fmt) > 32 || strchr(fmt, '"')) {
         snprintf(reason, sizeof(reason), "at most 32 characters, no quote");
+        why_note(reason, "fmt.export_length", NULL);
     } else if (datetime_format_compile(&f, fmt, reason, sizeof(reason)) != ACDL_OK) {
         /* reason says why */
     } else if (is_time ? (f.has_date || !f.has_time) : (f.has_time || !f.has_date)) {
         snprintf(reason, sizeof(reason), "must hold a %s only (%s)", is_time ? "time" : "date",
                  DATETIME_TOKENS);
+        why_note(reason, is_time ? "fmt.export_time_only" : "fmt.export_date_only", NULL);
     } else if (datetime_format_write(&f, is_time ? 0 : a, is_time ? 0 : b, is_time ? 0 : c,
                                      is_time ? a : 0, is_time ? b : 0, is_time ? c : 0, out,
                                      outsz) != ACDL_OK) {
         snprintf(reason, sizeof(reason), "writes too long a value");
+        why_note(reason, "fmt.export_too_long", NULL);
     } else {
         return ACDL_OK;
     }
@@ -59,6 +62,17 @@ static int format_fields(const char *fmt, int is_time, int a, int b, int c, char
         snprintf(why, whysz, "%s", reason);
     }
     return ACDL_EINVAL;
+}
+
+/* Writes "FIELD: WHY (e.g. EXAMPLE)" into err and notes its reason's code, so that the
+ * console words it with the reason (why) and the example. */
+static void format_error(char *err, size_t errsz, const char *field, const char *why,
+                         const char *example)
+{
+    int n = snprintf(err, errsz, "%s: ", field);
+    snprintf(err + n, errsz - (size_t)n, "%s (e.g. %s)", why, example);
+    why_note(err + n, "fmt.export_example",
+             why_attach(json_pack("{s:s}", "example", example), "why", why));
 }
 
 static int check_key(const char *s)
@@ -168,11 +182,11 @@ static int check(json_t **settings, char *err, size_t errsz)
     }
     if (format_fields(date_fmt, 0, 2026, 12, 31, probe, sizeof(probe), why, sizeof(why)) !=
         ACDL_OK) {
-        snprintf(err, errsz, "date_format: %s (e.g. dd/mm/yyyy or yyyy-mm-dd)", why);
+        format_error(err, errsz, "date_format", why, "dd/mm/yyyy or yyyy-mm-dd");
         return ACDL_EINVAL;
     }
     if (format_fields(time_fmt, 1, 23, 59, 0, probe, sizeof(probe), why, sizeof(why)) != ACDL_OK) {
-        snprintf(err, errsz, "time_format: %s (e.g. hh:mm or HH:MM:SS)", why);
+        format_error(err, errsz, "time_format", why, "hh:mm or HH:MM:SS");
         return ACDL_EINVAL;
     }
     if (decimals < 0 || decimals > 6) {
@@ -183,11 +197,11 @@ static int check(json_t **settings, char *err, size_t errsz)
         return ACDL_EINVAL;
     }
     if (format_fields(a_date, 0, 2026, 12, 31, probe, sizeof(probe), why, sizeof(why)) != ACDL_OK) {
-        snprintf(err, errsz, "agent_date_format: %s (e.g. yyyy-mm-dd)", why);
+        format_error(err, errsz, "agent_date_format", why, "yyyy-mm-dd");
         return ACDL_EINVAL;
     }
     if (format_fields(a_time, 1, 23, 59, 0, probe, sizeof(probe), why, sizeof(why)) != ACDL_OK) {
-        snprintf(err, errsz, "agent_time_format: %s (e.g. hh:mm:ss)", why);
+        format_error(err, errsz, "agent_time_format", why, "hh:mm:ss");
         return ACDL_EINVAL;
     }
     char zone[65];

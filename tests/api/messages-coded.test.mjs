@@ -289,3 +289,23 @@ test('refused names, keys and passwords carry codes of their reasons', async () 
     wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english: [english] });
   }
 });
+
+test('a csv-export target\'s refused date and time formats carry the codes of their reasons', async () => {
+  const target = (settings) => admin.post('/api/v1/targets', {
+    name: 'Export', connector: 'csv-export', settings: { folder: path.join(folder, 'export'), ...settings },
+  });
+  const cases = [
+    ['date_format', 'fmt.export_date_only', 'must hold a date only', await target({ date_format: 'dd/mm/yyyy HH:MM' })],
+    ['time_format', 'fmt.unknown_token', "unknown token 'Q'", await target({ time_format: 'HH:Q' })],
+    ['agent_date_format', 'fmt.twice', 'appears twice', await target({ agent_date_format: 'yyyy-mm-dd-dd' })],
+  ];
+  for (const [field, code, english, res] of cases) {
+    assert.equal(res.status, 422, show(res));
+    const e = res.body.error;
+    assert.equal(e.message_code, 'val.field', show(res));
+    assert.ok(e.params.field === field || e.params.field === `settings.${field}`, show(res));
+    assert.equal(e.params.why_code, 'fmt.export_example', show(res));
+    assert.equal(e.params.why_params.why_code, code, show(res));
+    wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english: [english, '(e.g.'] });
+  }
+});
