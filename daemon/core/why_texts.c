@@ -179,6 +179,38 @@ static const struct why_text texts[] = {
     {"no activity '{activity}'", "val.no_activity"},
     {"longer than {max} bytes", "val.longer_bytes"},
     {"an empty object changes nothing", "val.empty_object"},
+    {"holds no PEM certificate (-----BEGIN CERTIFICATE-----)", "val.ca_no_pem"},
+    {"'{file}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)", "val.ca_file_no_pem"},
+    {"'{file}' holds no PEM certificate (-----BEGIN CERTIFICATE-----); or paste the certificate as "
+     "ca_pem",
+     "val.ca_file_no_pem_pem"},
+    {"has a damaged PEM block after certificate {number}", "val.ca_damaged"},
+    {"'{file}' has a damaged PEM block after certificate {number}", "val.ca_file_damaged"},
+    {"'{file}' has a damaged PEM block after certificate {number}; or paste the certificate as "
+     "ca_pem",
+     "val.ca_file_damaged_pem"},
+    {"block {number} is a {name}, not a CERTIFICATE: give only the CA's certificate",
+     "val.ca_not_cert"},
+    {"'{file}' block {number} is a {name}, not a CERTIFICATE: give only the CA's certificate",
+     "val.ca_file_not_cert"},
+    {"'{file}' block {number} is a {name}, not a CERTIFICATE: give only the CA's certificate; or "
+     "paste the certificate as ca_pem",
+     "val.ca_file_not_cert_pem"},
+    {"certificate {number} cannot be read as an X.509 certificate", "val.ca_unreadable"},
+    {"'{file}' certificate {number} cannot be read as an X.509 certificate",
+     "val.ca_file_unreadable"},
+    {"'{file}' certificate {number} cannot be read as an X.509 certificate; or paste the "
+     "certificate as ca_pem",
+     "val.ca_file_unreadable_pem"},
+    {"certificate {number} cannot be used", "val.ca_unusable"},
+    {"'{file}' certificate {number} cannot be used", "val.ca_file_unusable"},
+    {"'{file}' certificate {number} cannot be used; or paste the certificate as ca_pem",
+     "val.ca_file_unusable_pem"},
+    {"must be an address like name@example.com", "val.email_address"},
+    {"must be a bare address (name@example.com) without spaces, names or brackets",
+     "val.email_bare"},
+    {"must be the SMTP server's host name or address", "val.smtp_host"},
+    {"must be a host name or address (letters, digits, '.', '-', ':')", "val.host_chars"},
 };
 
 /* 1 when t ("{...") opens a placeholder: a name of lower-case letters and '_' and a '}'. */

@@ -309,3 +309,22 @@ test('a csv-export target\'s refused date and time formats carry the codes of th
     wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english: [english, '(e.g.'] });
   }
 });
+
+test('refused CA certificates and e-mail addresses carry the codes of their reasons', async () => {
+  const key = `-----BEGIN PRIVATE KEY-----\n${Buffer.from('not a certificate at all').toString('base64')}\n-----END PRIVATE KEY-----\n`;
+  const cases = [
+    ['ca_pem', 'val.ca_no_pem', 'holds no PEM certificate', await admin.post('/api/v1/targets', { name: 'T', connector: 'https-json', settings: { url: 'https://127.0.0.1:9/x', ca_pem: 'not a certificate' } })],
+    ['ca_pem', 'val.ca_not_cert', 'give only the CA', await admin.post('/api/v1/targets', { name: 'T', connector: 'https-json', settings: { url: 'https://127.0.0.1:9/x', ca_pem: key } })],
+    ['to[0]', 'val.email_bare', 'without spaces', await admin.post('/api/v1/alerts/channels', {
+      name: 'Mail', kind: 'email', settings: { host: 'localhost', port: 25, security: 'starttls', from: 'acdlink@example.com', to: ['Ops <ops@example.com>'] },
+    })],
+  ];
+  for (const [field, code, english, res] of cases) {
+    assert.equal(res.status, 422, show(res));
+    const e = res.body.error;
+    assert.equal(e.message_code, 'val.field', show(res));
+    assert.ok(e.params.field === field || e.params.field === `settings.${field}`, show(res));
+    assert.equal(e.params.why_code, code, show(res));
+    wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english: [english] });
+  }
+});
