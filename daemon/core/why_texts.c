@@ -211,6 +211,21 @@ static const struct why_text texts[] = {
      "val.email_bare"},
     {"must be the SMTP server's host name or address", "val.smtp_host"},
     {"must be a host name or address (letters, digits, '.', '-', ':')", "val.host_chars"},
+    {"queue '{queue}' plans {queue_minutes}-minute intervals, the mappings read "
+     "{source_minutes}-minute ones",
+     "val.bulk_interval"},
+    {"'{metric}' looks like a total, but '{key}' is an average weighted by '{weight}'",
+     "val.looks_total_bulk"},
+    {"'{metric}' looks like a total, but '{key}' is an average weighted by '{weight}': its value "
+     "would be the weighted mean of totals, not an average",
+     "val.looks_total"},
+    {"'{metric}' looks like an average, but '{key}' is a sum: its value would be a sum of averages",
+     "val.looks_average"},
+    {"'{name}' is listed twice", "val.listed_twice"},
+    {"line {line} has no separator (a tab, ; or ,)", "val.pairs_no_separator"},
+    {"more than {max} pairs", "val.pairs_max"},
+    {"line {line}: ids are 1-128 characters, identifiers at most 128", "val.pairs_length"},
+    {"line {line}: control characters or a second separator", "val.pairs_chars"},
 };
 
 /* 1 when t ("{...") opens a placeholder: a name of lower-case letters and '_' and a '}'. */

@@ -328,3 +328,15 @@ test('refused CA certificates and e-mail addresses carry the codes of their reas
     wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english: [english] });
   }
 });
+
+test('a refused list of agent ids names its line with a code', async () => {
+  const res = await admin.post('/api/v1/agent-ids', { source_id: 1, text: 'a1;anna@example.com\nno separator here\n' });
+  assert.equal(res.status, 422, show(res));
+  const e = res.body.error;
+  assert.equal(e.params.field, 'text', show(res));
+  assert.equal(e.params.why_code, 'val.pairs_no_separator', show(res));
+  assert.equal(e.params.why_params.line, '2', show(res));
+  wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english: ['has no separator'] });
+  assert.ok(e.hint_code, show(res));
+  wordedEverywhere({ code: e.hint_code, params: {}, message: e.hint }, { english: ['write one pair per line'] });
+});

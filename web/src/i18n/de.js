@@ -2019,4 +2019,13 @@ export default {
   'msg.val.email_bare': "muss eine reine Adresse (name@example.com) ohne Leerzeichen, Namen oder Klammern sein",
   'msg.val.smtp_host': "muss der Hostname oder die Adresse des SMTP-Servers sein",
   'msg.val.host_chars': "muss ein Hostname oder eine Adresse sein (Buchstaben, Ziffern, '.', '-', ':')",
+  'msg.val.bulk_interval': "die Queue '{queue}' plant {queue_minutes}-Minuten-Intervalle, die Zuordnungen lesen {source_minutes}-Minuten-Intervalle",
+  'msg.val.looks_total_bulk': "'{metric}' sieht wie eine Summe aus, aber '{key}' ist ein nach '{weight}' gewichteter Durchschnitt",
+  'msg.val.looks_total': "'{metric}' sieht wie eine Summe aus, aber '{key}' ist ein nach '{weight}' gewichteter Durchschnitt: sein Wert wäre das gewichtete Mittel von Summen, kein Durchschnitt",
+  'msg.val.looks_average': "'{metric}' sieht wie ein Durchschnitt aus, aber '{key}' ist eine Summe: sein Wert wäre eine Summe von Durchschnitten",
+  'msg.val.listed_twice': "'{name}' ist zweimal aufgeführt",
+  'msg.val.pairs_no_separator': "Zeile {line} hat kein Trennzeichen (Tabulator, ; oder ,)",
+  'msg.val.pairs_max': "mehr als {max} Paare",
+  'msg.val.pairs_length': "Zeile {line}: IDs haben 1 bis 128 Zeichen, Kennungen höchstens 128",
+  'msg.val.pairs_chars': "Zeile {line}: Steuerzeichen oder ein zweites Trennzeichen",
 };

@@ -2019,4 +2019,13 @@ export default {
   'msg.val.email_bare': "must be a bare address (name@example.com) without spaces, names or brackets",
   'msg.val.smtp_host': "must be the SMTP server's host name or address",
   'msg.val.host_chars': "must be a host name or address (letters, digits, '.', '-', ':')",
+  'msg.val.bulk_interval': "queue '{queue}' plans {queue_minutes}-minute intervals, the mappings read {source_minutes}-minute ones",
+  'msg.val.looks_total_bulk': "'{metric}' looks like a total, but '{key}' is an average weighted by '{weight}'",
+  'msg.val.looks_total': "'{metric}' looks like a total, but '{key}' is an average weighted by '{weight}': its value would be the weighted mean of totals, not an average",
+  'msg.val.looks_average': "'{metric}' looks like an average, but '{key}' is a sum: its value would be a sum of averages",
+  'msg.val.listed_twice': "'{name}' is listed twice",
+  'msg.val.pairs_no_separator': "line {line} has no separator (a tab, ; or ,)",
+  'msg.val.pairs_max': "more than {max} pairs",
+  'msg.val.pairs_length': "line {line}: ids are 1-128 characters, identifiers at most 128",
+  'msg.val.pairs_chars': "line {line}: control characters or a second separator",
 };

@@ -2019,4 +2019,13 @@ export default {
   'msg.val.email_bare': "doit être une adresse nue (name@example.com) sans espaces, noms ni crochets",
   'msg.val.smtp_host': "doit être le nom d'hôte ou l'adresse du serveur SMTP",
   'msg.val.host_chars': "doit être un nom d'hôte ou une adresse (lettres, chiffres, '.', '-', ':')",
+  'msg.val.bulk_interval': "la file '{queue}' planifie des intervalles de {queue_minutes} minutes, les mappages lisent des intervalles de {source_minutes} minutes",
+  'msg.val.looks_total_bulk': "'{metric}' ressemble à un total, mais '{key}' est une moyenne pondérée par '{weight}'",
+  'msg.val.looks_total': "'{metric}' ressemble à un total, mais '{key}' est une moyenne pondérée par '{weight}' : sa valeur serait la moyenne pondérée de totaux, pas une moyenne",
+  'msg.val.looks_average': "'{metric}' ressemble à une moyenne, mais '{key}' est une somme : sa valeur serait une somme de moyennes",
+  'msg.val.listed_twice': "'{name}' figure deux fois",
+  'msg.val.pairs_no_separator': "la ligne {line} n'a pas de séparateur (tabulation, ; ou ,)",
+  'msg.val.pairs_max': "plus de {max} paires",
+  'msg.val.pairs_length': "ligne {line} : les identifiants externes ont de 1 à 128 caractères, les identifiants WFM au plus 128",
+  'msg.val.pairs_chars': "ligne {line} : caractères de contrôle ou second séparateur",
 };
