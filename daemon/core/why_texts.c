@@ -226,6 +226,15 @@ static const struct why_text texts[] = {
     {"more than {max} pairs", "val.pairs_max"},
     {"line {line}: ids are 1-128 characters, identifiers at most 128", "val.pairs_length"},
     {"line {line}: control characters or a second separator", "val.pairs_chars"},
+    {"a list of 1..{max} {\"header\", \"value\"} objects", "val.export_columns"},
+    {"needs header (at most 64 characters, no quotes, line breaks or separator) and value "
+     "(start_date, start_time, end_date, end_time, agent or activity)",
+     "val.export_agent_column"},
+    {"needs header (at most 64 characters, no quotes, line breaks or separator) and value (queue, "
+     "queue_name, channel, date, time or a value type key such as offered)",
+     "val.export_column"},
+    {"'{value}' is not a known time zone (e.g. UTC or Europe/Berlin)", "val.unknown_zone_example"},
+    {"must be 1 to {max}", "val.one_to_max"},
 };
 
 /* 1 when t ("{...") opens a placeholder: a name of lower-case letters and '_' and a '}'. */

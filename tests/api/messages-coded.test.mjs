@@ -340,3 +340,19 @@ test('a refused list of agent ids names its line with a code', async () => {
   assert.ok(e.hint_code, show(res));
   wordedEverywhere({ code: e.hint_code, params: {}, message: e.hint }, { english: ['write one pair per line'] });
 });
+
+test('a csv-export target\'s refused columns and a token\'s refused lifetime carry codes', async () => {
+  const cases = [
+    ['columns[0]', 'val.export_column', 'needs header', await admin.post('/api/v1/targets', {
+      name: 'Export', connector: 'csv-export', settings: { folder: path.join(folder, 'export'), columns: [{ header: 'Queue' }] },
+    })],
+    ['expires_in_days', 'val.one_to_max', 'must be 1 to', await admin.post('/api/v1/tokens', { name: 'coded', role: 'viewer', expires_in_days: 0 })],
+  ];
+  for (const [field, code, english, res] of cases) {
+    assert.equal(res.status, 422, show(res));
+    const e = res.body.error;
+    assert.ok(e.params.field === field || e.params.field === `settings.${field}`, show(res));
+    assert.equal(e.params.why_code, code, show(res));
+    wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english: [english] });
+  }
+});

@@ -2028,4 +2028,9 @@ export default {
   'msg.val.pairs_max': "mehr als {max} Paare",
   'msg.val.pairs_length': "Zeile {line}: IDs haben 1 bis 128 Zeichen, Kennungen höchstens 128",
   'msg.val.pairs_chars': "Zeile {line}: Steuerzeichen oder ein zweites Trennzeichen",
+  'msg.val.export_columns': "eine Liste von 1..{max} Objekten {\"header\", \"value\"}",
+  'msg.val.export_agent_column': "braucht header (höchstens 64 Zeichen, ohne Anführungszeichen, Zeilenumbrüche oder Trennzeichen) und value (start_date, start_time, end_date, end_time, agent oder activity)",
+  'msg.val.export_column': "braucht header (höchstens 64 Zeichen, ohne Anführungszeichen, Zeilenumbrüche oder Trennzeichen) und value (queue, queue_name, channel, date, time oder ein Werttyp-Schlüssel wie offered)",
+  'msg.val.unknown_zone_example': "'{value}' ist keine bekannte Zeitzone (z. B. UTC oder Europe/Berlin)",
+  'msg.val.one_to_max': "muss 1 bis {max} sein",
 };

@@ -2028,4 +2028,9 @@ export default {
   'msg.val.pairs_max': "more than {max} pairs",
   'msg.val.pairs_length': "line {line}: ids are 1-128 characters, identifiers at most 128",
   'msg.val.pairs_chars': "line {line}: control characters or a second separator",
+  'msg.val.export_columns': "a list of 1..{max} {\"header\", \"value\"} objects",
+  'msg.val.export_agent_column': "needs header (at most 64 characters, no quotes, line breaks or separator) and value (start_date, start_time, end_date, end_time, agent or activity)",
+  'msg.val.export_column': "needs header (at most 64 characters, no quotes, line breaks or separator) and value (queue, queue_name, channel, date, time or a value type key such as offered)",
+  'msg.val.unknown_zone_example': "'{value}' is not a known time zone (e.g. UTC or Europe/Berlin)",
+  'msg.val.one_to_max': "must be 1 to {max}",
 };

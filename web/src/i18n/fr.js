@@ -2028,4 +2028,9 @@ export default {
   'msg.val.pairs_max': "plus de {max} paires",
   'msg.val.pairs_length': "ligne {line} : les identifiants externes ont de 1 à 128 caractères, les identifiants WFM au plus 128",
   'msg.val.pairs_chars': "ligne {line} : caractères de contrôle ou second séparateur",
+  'msg.val.export_columns': "une liste de 1..{max} objets {\"header\", \"value\"}",
+  'msg.val.export_agent_column': "nécessite header (au plus 64 caractères, sans guillemets, sauts de ligne ni séparateur) et value (start_date, start_time, end_date, end_time, agent ou activity)",
+  'msg.val.export_column': "nécessite header (au plus 64 caractères, sans guillemets, sauts de ligne ni séparateur) et value (queue, queue_name, channel, date, time ou une clé de type de valeur comme offered)",
+  'msg.val.unknown_zone_example': "'{value}' n'est pas un fuseau horaire connu (p. ex. UTC ou Europe/Berlin)",
+  'msg.val.one_to_max': "doit être de 1 à {max}",
 };
