@@ -235,6 +235,8 @@ static const struct why_text texts[] = {
      "val.export_column"},
     {"'{value}' is not a known time zone (e.g. UTC or Europe/Berlin)", "val.unknown_zone_example"},
     {"must be 1 to {max}", "val.one_to_max"},
+    {"only daily schedules have it", "val.only_daily"},
+    {"only every schedules have it", "val.only_every"},
 };
 
 /* 1 when t ("{...") opens a placeholder: a name of lower-case letters and '_' and a '}'. */

@@ -356,3 +356,14 @@ test('a csv-export target\'s refused columns and a token\'s refused lifetime car
     wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english: [english] });
   }
 });
+
+test('a schedule setting of the other kind is refused with a code', async () => {
+  const src = (await admin.get('/api/v1/sources')).body.items[0];
+  const res = await admin.post('/api/v1/schedules', { source_id: src.id, kind: 'every', every_minutes: 15, daily_at: '06:00' });
+  assert.equal(res.status, 422, show(res));
+  const e = res.body.error;
+  assert.equal(e.params.field, 'daily_at', show(res));
+  assert.equal(e.params.why_code, 'val.only_daily', show(res));
+  wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english: ['only daily'] });
+  wordedEverywhere({ code: e.hint_code, params: {}, message: e.hint }, { english: ['every schedule'] });
+});

@@ -2033,4 +2033,6 @@ export default {
   'msg.val.export_column': "braucht header (höchstens 64 Zeichen, ohne Anführungszeichen, Zeilenumbrüche oder Trennzeichen) und value (queue, queue_name, channel, date, time oder ein Werttyp-Schlüssel wie offered)",
   'msg.val.unknown_zone_example': "'{value}' ist keine bekannte Zeitzone (z. B. UTC oder Europe/Berlin)",
   'msg.val.one_to_max': "muss 1 bis {max} sein",
+  'msg.val.only_daily': "nur tägliche Zeitpläne haben es",
+  'msg.val.only_every': "nur every-Zeitpläne haben es",
 };

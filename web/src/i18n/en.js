@@ -2033,4 +2033,6 @@ export default {
   'msg.val.export_column': "needs header (at most 64 characters, no quotes, line breaks or separator) and value (queue, queue_name, channel, date, time or a value type key such as offered)",
   'msg.val.unknown_zone_example': "'{value}' is not a known time zone (e.g. UTC or Europe/Berlin)",
   'msg.val.one_to_max': "must be 1 to {max}",
+  'msg.val.only_daily': "only daily schedules have it",
+  'msg.val.only_every': "only every schedules have it",
 };

@@ -2033,4 +2033,6 @@ export default {
   'msg.val.export_column': "nécessite header (au plus 64 caractères, sans guillemets, sauts de ligne ni séparateur) et value (queue, queue_name, channel, date, time ou une clé de type de valeur comme offered)",
   'msg.val.unknown_zone_example': "'{value}' n'est pas un fuseau horaire connu (p. ex. UTC ou Europe/Berlin)",
   'msg.val.one_to_max': "doit être de 1 à {max}",
+  'msg.val.only_daily': "seuls les plannings quotidiens l'ont",
+  'msg.val.only_every': "seuls les plannings every l'ont",
 };
