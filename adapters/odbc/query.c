@@ -18,6 +18,7 @@
  * driver's work (and its waits for the server's next FETCH) runs beside the caller's. The
  * caller never calls the driver while the thread lives; the thread ends after the last block,
  * after a failed fetch, or when the query is closed (after the fetch under way, if any). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,6 +423,63 @@ static int bind_columns(struct odbc_query *q, const struct odbc_query_opts *opts
     return ACDL_OK;
 }
 
+/* 1 when sql, read as MariaDB reads it, is one statement that starts with SELECT or WITH
+ * (after blanks, comments and opening parentheses): no second statement after a ';' outside
+ * quotes and comments, and no executable comment (slash-star-! or slash-star-M-!, whose text
+ * MariaDB runs). MariaDB's driver always lets the server ask for local files, so nothing but a
+ * query may be sent through it (LOAD DATA LOCAL INFILE would read the daemon's files). */
+static int mariadb_reads_only(const char *sql)
+{
+    const char *p = sql;
+    int first = 1, ended = 0;
+    while (*p) {
+        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || (first && *p == '(')) {
+            p++;
+        } else if ((p[0] == '-' && p[1] == '-') || *p == '#') {
+            while (*p && *p != '\n') {
+                p++;
+            }
+        } else if (p[0] == '/' && p[1] == '*') {
+            if (p[2] == '!' || (p[2] == 'M' && p[3] == '!')) {
+                return 0;
+            }
+            const char *e = strstr(p + 2, "*/");
+            if (!e) {
+                return 0;
+            }
+            p = e + 2;
+        } else if (ended) {
+            return 0; /* something after the statement's ';' */
+        } else if (first) {
+            size_t n = 0;
+            while (isalpha((unsigned char)p[n])) {
+                n++;
+            }
+            if (!((n == 6 && odbc_ascii_casecmp_n(p, n, "select") == 0) ||
+                  (n == 4 && odbc_ascii_casecmp_n(p, n, "with") == 0))) {
+                return 0;
+            }
+            first = 0;
+            p += n;
+        } else if (*p == '\'' || *p == '"' || *p == '`') {
+            char qch = *p++;
+            while (*p && *p != qch) {
+                p += (*p == '\\' && p[1]) ? 2 : 1;
+            }
+            if (!*p) {
+                return 0;
+            }
+            p++;
+        } else if (*p == ';') {
+            ended = 1;
+            p++;
+        } else {
+            p++;
+        }
+    }
+    return !first;
+}
+
 int odbc_query_open(struct odbc_conn *c, const char *sql, const struct odbc_period *period,
                     const struct odbc_query_opts *opts, struct odbc_query **out, char *err,
                     size_t errsz)
@@ -445,6 +503,13 @@ int odbc_query_open(struct odbc_conn *c, const char *sql, const struct odbc_peri
     if (c->busy) {
         odbc_set_err(err, errsz, "another query is open on this connection");
         return ACDL_ECONFLICT;
+    }
+    if (c->kind == ODBC_DRV_MARIADB && !mariadb_reads_only(sql)) {
+        odbc_set_err(err, errsz,
+                     "through MariaDB's driver the SQL must be one SELECT (or WITH) statement, "
+                     "without executable comments: the driver lets the server read the daemon's "
+                     "files for other statements");
+        return ACDL_EINVAL;
     }
     q = calloc(1, sizeof(*q));
     if (!q) {
