@@ -1120,7 +1120,17 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
         memset(&st, 0, sizeof(st));
         rows_files_after(r);
         r->k.days_done = r->k.days_total;
-        report_conflicts(m, m->lo, m->hi);
+        {
+            /* the reports write run-log lines between the steps of their statements: outside
+             * a transaction such a write fails (SQLITE_BUSY_SNAPSHOT) when another connection
+             * committed after the statement began reading, and the line would be lost */
+            int own = sqlite3_get_autocommit(store_db(r->c)) && store_begin(r->c) == ACDL_OK;
+            report_conflicts(m, m->lo, m->hi);
+            if (own && store_commit(r->c) != ACDL_OK) {
+                log_warn("agents", "run %lld: the conflict report's run-log lines were not kept",
+                         (long long)r->run->id);
+            }
+        }
         int64_t unknown = count_unknown(r);
         if (unknown > 0) {
             rows_note(r, "warn", "run.agents_unmapped",

@@ -148,19 +148,14 @@ for (const [inMemory, how] of [[null, 'states in memory'], [0, 'states in a temp
   test(`a seeded three-day agent export gives the spans, files, counts and warnings it always gave (${how})`, async () => {
     await start(inMemory);
     try {
-      await check(inMemory);
+      await check();
     } finally {
       await stop();
     }
   });
 }
 
-let reference = null; // the answer of the states-in-memory run, held to the digest
-
-/** The answer without the overlapping pairs named in the run logs (their count stays). */
-const withoutNamedPairs = (answer) => ({ ...answer, logs: answer.logs.map((l) => l.filter((m) => !/both are kept/.test(m))) });
-
-async function check(inMemory) {
+async function check() {
   assertStatus(await admin.post('/api/v1/targets', { name: 'files', connector: 'csv-export', settings: { folder: out } }), 201);
   for (const a of ['ready', 'talk', 'acw', 'break']) {
     assertStatus(await admin.post('/api/v1/activities', { identifier: a, name: a }), 201);
@@ -232,27 +227,10 @@ async function check(inMemory) {
   assert.ok(answer.logs[0].some((m) => /overlapping pairs/.test(m)), answer.logs[0].join('\n'));
   assert.ok(answer.logs[0].some((m) => /repeated an agent's start/.test(m)), answer.logs[0].join('\n'));
   const text2 = JSON.stringify(answer, null, 1);
-  if (inMemory !== null && reference) {
-    // with states in a temporary table the sanitizer build has named 199 of the first 200
-    // overlapping pairs (a different one missing each time; the count, spans and files were
-    // the same): everything but the named pairs must equal the in-memory run's answer, and
-    // every pair named must be one it named
-    assert.deepEqual(withoutNamedPairs(answer), withoutNamedPairs(reference));
-    answer.logs.forEach((l, i) => {
-      const named = new Set(reference.logs[i]);
-      for (const m of l.filter((x) => /both are kept/.test(x))) {
-        assert.ok(named.has(m), `run ${i}: ${m}`);
-      }
-    });
-    return;
-  }
   const digest = crypto.createHash('sha256').update(text2).digest('hex');
   if (digest !== EXPECTED) {
     const keep = path.join(os.tmpdir(), `acdlink-agent-day-${digest.slice(0, 12)}.json`);
     fs.writeFileSync(keep, text2);
     assert.fail(`the agent day gave ${digest}, not ${EXPECTED}: the whole answer is in ${keep}`);
-  }
-  if (inMemory === null) {
-    reference = answer;
   }
 }
