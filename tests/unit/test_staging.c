@@ -64,17 +64,18 @@ static double staged_value(struct store_conn *c, const char *q, const char *metr
     return o.n == 1 ? o.got : -1;
 }
 
-static void test_many(void)
+/* Opens a fresh store tmp/name with one 15-minute CSV interval source; NULL on failure. */
+static struct store *open_with_source(const char *name, struct store_conn **conn,
+                                      int64_t *source_id)
 {
     char path[700], err[512];
     struct store *st = NULL;
-    snprintf(path, sizeof(path), "%s/staging.db", tmp);
+    snprintf(path, sizeof(path), "%s/%s", tmp, name);
     if (!CHECK_EQ_INT(store_open(path, 1, &st, err, sizeof(err)), ACDL_OK)) {
-        return;
+        return NULL;
     }
     struct store_conn *c = store_acquire(st);
     struct store_source src;
-    int64_t source_id = 0;
     memset(&src, 0, sizeof(src));
     snprintf(src.name, sizeof(src.name), "S");
     snprintf(src.kind, sizeof(src.kind), "csv");
@@ -84,7 +85,19 @@ static void test_many(void)
     src.interval_minutes = 15;
     src.enabled = 1;
     src.settings = "{}";
-    CHECK_EQ_INT(store_source_add(c, &src, 1000, &source_id), ACDL_OK);
+    CHECK_EQ_INT(store_source_add(c, &src, 1000, source_id), ACDL_OK);
+    *conn = c;
+    return st;
+}
+
+static void test_many(void)
+{
+    struct store_conn *c = NULL;
+    int64_t source_id = 0;
+    struct store *st = open_with_source("staging.db", &c, &source_id);
+    if (!st) {
+        return;
+    }
 
     /* 2026-06-01 and -02 in UTC: 96 slots each */
     const int64_t base1 = 1780272000, base2 = base1 + 86400;
@@ -156,25 +169,12 @@ static void test_many(void)
  * (every grid grows a column): each value lands where it belongs. */
 static void test_ids_days_metrics(void)
 {
-    char path[700], err[512];
-    struct store *st = NULL;
-    snprintf(path, sizeof(path), "%s/ids.db", tmp);
-    if (!CHECK_EQ_INT(store_open(path, 1, &st, err, sizeof(err)), ACDL_OK)) {
+    struct store_conn *c = NULL;
+    int64_t source_id = 0;
+    struct store *st = open_with_source("ids.db", &c, &source_id);
+    if (!st) {
         return;
     }
-    struct store_conn *c = store_acquire(st);
-    struct store_source src;
-    int64_t source_id = 0;
-    memset(&src, 0, sizeof(src));
-    snprintf(src.name, sizeof(src.name), "S");
-    snprintf(src.kind, sizeof(src.kind), "csv");
-    snprintf(src.product, sizeof(src.product), "contacts");
-    snprintf(src.layout, sizeof(src.layout), "interval");
-    snprintf(src.time_zone, sizeof(src.time_zone), "UTC");
-    src.interval_minutes = 15;
-    src.enabled = 1;
-    src.settings = "{}";
-    CHECK_EQ_INT(store_source_add(c, &src, 1000, &source_id), ACDL_OK);
     const int64_t base1 = 1780272000, base2 = base1 + 86400;
     const struct tz_date d1 = {2026, 6, 1}, d2 = {2026, 6, 2};
     struct staging *s = NULL;
