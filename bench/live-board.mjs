@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createToken, startWithAdmin, waitRunEnd } from '../tests/lib/api.mjs';
 import { bearer, makeTempDir } from '../tests/lib/daemon.mjs';
+import { ok } from './lib.mjs';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,13 +18,6 @@ const STATES = arg('states', 50);
 const MAPPED = arg('mapped', 5000);
 const N = arg('n', 20);
 const CODES = ['READY', 'TALK', 'ACW', 'BREAK', 'LUNCH', 'TRAINING'];
-
-function ok(r, what) {
-  if (r.status >= 300) {
-    throw new Error(`${what}: ${r.status} ${r.text}`);
-  }
-  return r.body;
-}
 
 const stamp = (t) => new Date(t * 1000).toISOString().slice(0, 19).replace('T', ' ');
 /** The daemon's CPU time so far (user + system), in ms. */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createToken, startWithAdmin } from '../tests/lib/api.mjs';
 import { bearer, makeTempDir } from '../tests/lib/daemon.mjs';
 import { closedPort } from '../tests/lib/wfm.mjs';
+import { ok, until } from './lib.mjs';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -18,27 +19,6 @@ const SOURCES = arg('sources', 20);
 const TARGETS = arg('targets', 3);
 const N = arg('n', 20);
 const ZONE = 'Europe/Berlin';
-
-function ok(r, what) {
-  if (r.status >= 300) {
-    throw new Error(`${what}: ${r.status} ${r.text}`);
-  }
-  return r.body;
-}
-
-async function until(cond, what, ms = 600000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await cond();
-    if (v) {
-      return v;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out: ${what}`);
-    }
-    await new Promise((res) => setTimeout(res, 200));
-  }
-}
 
 const { d, admin: session } = await startWithAdmin();
 const raw = bearer(d, (await createToken(session, 'bench', 'admin')).token);

@@ -14,6 +14,7 @@ import { ROOT, odbcDriver } from '../tests/lib/api.mjs';
 import { login, startDaemon } from '../tests/lib/daemon.mjs';
 import { PG_PASSWORD, startPg } from '../tests/lib/pg.mjs';
 import { startWfm } from '../tests/lib/wfm.mjs';
+import { ok, until } from './lib.mjs';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,27 +27,6 @@ const OVERLAP = arg('overlap', 10);
 const KILL_EVERY = arg('kill-every', 0);
 const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '2', '--login-max-failures', '100'];
 const STATES = ['READY', 'TALK', 'ACW', 'PAUSE'];
-
-function ok(r, what) {
-  if (r.status >= 300) {
-    throw new Error(`${what}: ${r.status} ${r.text}`);
-  }
-  return r.body;
-}
-
-async function until(cond, what, ms = 600000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await cond();
-    if (v) {
-      return v;
-    }
-    if (Date.now() > end) {
-      throw new Error(`timed out: ${what}`);
-    }
-    await new Promise((res) => setTimeout(res, 200));
-  }
-}
 
 /** user + system CPU seconds and peak RSS (KiB) of pid. */
 function usage(pid) {
