@@ -291,6 +291,14 @@ int roots_check_folder(enum roots_kind kind, const char *folder, char *real, siz
             code = folder[0] == '\\' ? "roots.windows_share" : "roots.windows_path";
         }
         snprintf(why, whysz, "'%.300s' %s", folder, w ? w : "is too long");
+        char wcode[48];
+        json_t *wparams = NULL;
+        if (!code && w && why_match(w, wcode, sizeof(wcode), &wparams)) {
+            /* the path's own problem (core/fspath.c), worded from its code */
+            why_note(why, "roots.path",
+                     json_pack("{s:s%, s:s, s:s, s:o}", "folder", folder, strnlen(folder, 300),
+                               "why", w, "why_code", wcode, "why_params", wparams));
+        }
         code = code ? code : w ? NULL : "roots.too_long";
         if (code) {
             why_note(why, code, json_pack("{s:s%}", "folder", folder, strnlen(folder, 300)));

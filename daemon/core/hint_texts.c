@@ -330,6 +330,11 @@ static const struct {
      "(empty: the id becomes unknown again); nothing was changed",
      "hint.write_one_pair_per_line_external_id"},
     {"write the day as YYYY-MM-DD", "hint.write_day_yyyy_mm_dd"},
+    {"cancel the run (POST /api/v1/runs/{id}/cancel) or wait until it ends",
+     "hint.cancel_run_or_wait_until_ends"},
+    {"delete again with ?cascade=true to delete them with it, or delete or change them first; "
+     "?dry_run=true shows what would go",
+     "hint.delete_again_cascade_or_change_first"},
 };
 
 int why_hint(const char *text, char *code, size_t codesz)

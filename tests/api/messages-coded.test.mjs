@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { assertStatus, show, startWithAdmin } from '../lib/api.mjs';
-import { REPO_ROOT } from '../lib/daemon.mjs';
+import { ROOT, SAMPLE_SOURCE, assertStatus, createUser, show, startWithAdmin } from '../lib/api.mjs';
+import { REPO_ROOT, client, login } from '../lib/daemon.mjs';
 import { contactPipeline, line, runDays, waitFor, writeCsv } from '../lib/pipeline.mjs';
 import { closedPort, startWfm } from '../lib/wfm.mjs';
 
@@ -271,6 +271,55 @@ test('the hints of error answers carry codes: worded in every language, the Engl
     assert.equal(e.hint, hint, show(res));
     assert.equal(e.hint_code, code, show(res));
     wordedEverywhere({ code: e.hint_code, params: e.hint_params || {}, message: e.hint }, { english: [hint] });
+  }
+});
+
+test('answers of the router, logins, lookups and conflicts carry codes of their messages and hints', async () => {
+  const anon = client(d);
+  await createUser(admin, 'coded-viewer', 'viewer', 'coded viewer password 1');
+  const viewer = await login(d, 'coded-viewer', 'coded viewer password 1');
+  const source = await admin.post('/api/v1/sources', SAMPLE_SOURCE('coded-src'));
+  assertStatus(source, 201);
+  const queue = await admin.post('/api/v1/queues', { identifier: 'coded-q', name: 'Coded', time_zone: 'Europe/Berlin', interval_minutes: 15 });
+  assertStatus(queue, 201);
+  assertStatus(await admin.post('/api/v1/mappings', {
+    queue_id: queue.body.id, value_type: 'offered', inputs: [{ source_id: source.body.id, ext_queue: 'q1', metric: 'offered' }],
+  }), 201);
+  const cases = [
+    [404, 'val.not_found', { what: 'source' }, await admin.get('/api/v1/sources/987654'), ['not found']],
+    [401, 'val.auth_required', {}, await anon.get('/api/v1/sources'), ['authentication required']],
+    [401, 'val.wrong_login', {}, await anon.post('/api/v1/auth/login', { username: ROOT.name, password: 'not the password at all' }), ['wrong user name']],
+    [400, 'val.param_invalid', { name: 'limit' }, await admin.get('/api/v1/sources?limit=0'), ['is invalid']],
+    [409, 'val.source_exists', { name: 'coded-src' }, await admin.post('/api/v1/sources', SAMPLE_SOURCE('coded-src')), ['exists already']],
+    [403, 'val.role_needed', { need_role: 'admin', your_role: 'viewer' }, await viewer.get('/api/v1/users'), ['role; you have', 'viewer'], { exact: false }],
+    [422, 'val.field', { field: 'csv.folder' }, await admin.post('/api/v1/sources', {
+      ...SAMPLE_SOURCE('coded-relative'),
+      settings: { ...SAMPLE_SOURCE('x').settings, csv: { folder: 'exports/acd', separator: ';' } },
+    }), ['must be an absolute path'], { why_code: 'val.path_absolute' }],
+    [422, 'val.field', { field: 'csv.folder' }, await admin.post('/api/v1/sources', {
+      ...SAMPLE_SOURCE('coded-dots'),
+      settings: { ...SAMPLE_SOURCE('x').settings, csv: { folder: `${folder}/../etc`, separator: ';' } },
+    }), ['must not contain'], { why_code: 'val.path_dotdot' }],
+    [422, 'val.field', {}, await admin.post('/api/v1/targets', {
+      name: 'coded-export', connector: 'csv-export', settings: { folder: `${folder}/../export` },
+    }), ['must not contain'], { why_code: 'roots.path' }],
+    [409, 'delete.source_referenced', { name: 'coded-src' }, await admin.delete(`/api/v1/sources/${source.body.id}`), ['is read by'], { exact: false }],
+  ];
+  for (const [status, code, params, res, english, opts = {}] of cases) {
+    assert.equal(res.status, status, show(res));
+    const e = res.body.error;
+    assert.equal(e.message_code, code, show(res));
+    for (const [k, v] of Object.entries(params)) {
+      assert.equal(e.params[k], v, show(res));
+    }
+    if (opts.why_code) {
+      assert.equal(e.params.why_code, opts.why_code, show(res));
+    }
+    wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english, exact: opts.exact });
+    if (e.hint) {
+      assert.ok(e.hint_code, `a hint without a code: ${show(res)}`);
+      wordedEverywhere({ code: e.hint_code, params: {}, message: e.hint }, { english: [e.hint] });
+    }
   }
 });
 

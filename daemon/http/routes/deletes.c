@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/why.h"
 #include "http/routes/routes.h"
 #include "platform/platform.h"
 #include "store/catalog.h"
@@ -118,6 +119,10 @@ static int reply_refused(struct req *r, const struct store_delete_counts *n, int
                              n->active_runs > 0 ? "conflict" : "referenced", "message", text,
                              "hint", hint, "message_code", code, "params", params, "consequences",
                              consequences_json(n, queue, id, name, 0));
+    char hint_code[64];
+    if (why_hint(hint, hint_code, sizeof(hint_code))) {
+        json_object_set_new(json_object_get(body, "error"), "hint_code", json_string(hint_code));
+    }
     return reply_json(r, 409, body);
 }
 

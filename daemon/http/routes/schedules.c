@@ -159,7 +159,9 @@ static int fill(struct req *r, struct store_schedule *s, int create)
             return reply_error(r, 422, "invalid_field",
                                is_every ? "an every schedule has every_minutes and offset_minutes"
                                         : "a daily schedule has daily_at and days_back",
-                               "%s: only %s schedules have it", *f, is_every ? "daily" : "every");
+                               is_every ? "%s: only daily schedules have it"
+                                        : "%s: only every schedules have it",
+                               *f);
         }
     }
     return plan(r, s);

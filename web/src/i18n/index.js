@@ -122,6 +122,9 @@ const PARAM_WORDS = {
   want: (t, v) => (v === 'a blank' ? t('msg.part.blank') : `msg.${v}`),
   event: (t, v) => t(`alerts.event.${v}`),
   check: (t, v) => t(`health.check.${v}`),
+  batch_state: (t, v) => t(`deliveries.state.${v}`),
+  need_role: (t, v) => t(`role.${v}`),
+  your_role: (t, v) => t(`role.${v}`),
 };
 
 /**
@@ -166,7 +169,7 @@ export function messageText(t, item, lang = 'en') {
   for (const [name, word] of Object.entries(PARAM_WORDS)) {
     if (typeof params[name] === 'string') {
       const text = word(t, params[name]);
-      if (!/^(runs|msg|alerts|health)\./.test(text)) {
+      if (!/^(runs|msg|alerts|health|deliveries|role)\./.test(text)) {
         params[name] = text;
       }
     }
