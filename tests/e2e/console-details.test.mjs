@@ -9,6 +9,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { exact, launchBrowser, until } from '../lib/browser.mjs';
+import { SAMPLE_SOURCE } from '../lib/api.mjs';
 import { REPO_ROOT, login, startDaemon } from '../lib/daemon.mjs';
 
 const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
@@ -28,6 +29,14 @@ before(async () => {
   for (let i = 1; i <= 12; i++) {
     const id = `Q${String(i).padStart(2, '0')}`;
     const r = await api.post('/api/v1/queues', { identifier: id, name: i % 3 === 0 ? `Billing ${i}` : `Sales ${i}`, time_zone: 'UTC' });
+    assert.equal(r.status, 201, r.text);
+  }
+  for (const name of ['Avaya north', 'Avaya south', 'Genesys west']) {
+    const r = await api.post('/api/v1/sources', SAMPLE_SOURCE(name));
+    assert.equal(r.status, 201, r.text);
+  }
+  for (const [identifier, name] of [['ann@example.com', 'Ann Ames'], ['bob@example.com', 'Bob Brown'], ['cyd@example.com', 'Cyd Ames']]) {
+    const r = await api.post('/api/v1/agents', { identifier, name });
     assert.equal(r.status, 201, r.text);
   }
   ({ context, page, profileDir } = await launchBrowser(daemon, { timezoneId: 'UTC', pageErrors, cspViolations }));
@@ -90,9 +99,20 @@ test('the WFM queues list has a search field that filters by identifier and name
   await page.locator('[data-testid="queues-search-count"]').filter({ hasText: exact(en['common.no_matches'].replace('{q}', 'nothing like it')) }).waitFor();
   await page.fill('#queues-search', '');
   await until(async () => (await rows.count()) === 12, 'all queues again');
-  for (const [route, id] of [['sources', 'sources-search'], ['agents', 'agents-search']]) {
+  // sources by name, agents by identifier and name: each list narrows to what matches
+  for (const [route, id, row, cases] of [
+    ['sources', 'sources-search', 'source-row', [['avaya', 2], ['WEST', 1], ['cisco', 0]]],
+    ['agents', 'agents-search', 'agent-row', [['ames', 2], ['bob@', 1], ['zed', 0]]],
+  ]) {
     await page.goto(`${daemon.url}/#/${route}`);
-    await page.locator(`#${id}`).waitFor();
+    const listed = page.locator(`tr[data-testid="${row}"]`);
+    await until(async () => (await listed.count()) === 3, `three ${route} listed`);
+    for (const [words, n] of cases) {
+      await page.fill(`#${id}`, words);
+      await until(async () => (await listed.count()) === n, `${route} "${words}": ${n} shown`);
+    }
+    await page.fill(`#${id}`, '');
+    await until(async () => (await listed.count()) === 3, `all ${route} again`);
   }
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(cspViolations, []);
