@@ -1,6 +1,7 @@
 /* roots.c: the allowed roots of source and target folders, and the checks against them. */
 #include "config/roots.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,6 +339,22 @@ int roots_check_folder(enum roots_kind kind, const char *folder, char *real, siz
     return ACDL_OK;
 }
 
+/* Writes why (the reason file cannot be read, worded by fmt) and notes its message code code
+ * with the file and params (stolen, NULL: none) as parameters (core/why.h). */
+static void file_why(char *why, size_t whysz, const char *file, const char *code, json_t *params,
+                     const char *fmt, ...) ACDL_PRINTF(6, 7);
+static void file_why(char *why, size_t whysz, const char *file, const char *code, json_t *params,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, whysz, fmt, ap);
+    va_end(ap);
+    json_t *p = params ? params : json_object();
+    json_object_set_new(p, "file", json_stringn(file, strnlen(file, 300)));
+    why_note(why, code, p);
+}
+
 /* Splits the resolved form of file into its folder and name. Returns 0 or ACDL_EINVAL / an
  * error of roots_check_folder() with why. */
 static int file_split(enum roots_kind kind, const char *file, char *dir, size_t dirsz, char *name,
@@ -352,7 +369,7 @@ static int file_split(enum roots_kind kind, const char *file, char *dir, size_t 
     }
     resolve(norm, res, sizeof(res));
     if (fspath_parent(HOST, res, dir, dirsz) != ACDL_OK || !strcmp(dir, res)) {
-        snprintf(why, whysz, "'%.300s' is not a file", file);
+        file_why(why, whysz, file, "roots.file_not_file", NULL, "'%.300s' is not a file", file);
         return ACDL_EINVAL;
     }
     const char *last = res + strlen(dir);
@@ -393,8 +410,14 @@ int roots_read_file(enum roots_kind kind, const char *file, size_t max, char **o
     }
     rc = plat_dir_open(dir, &d);
     if (rc != ACDL_OK) {
-        snprintf(why, whysz, "'%.300s' cannot be read: its folder %s", file,
-                 rc == ACDL_ENOTFOUND ? "does not exist" : acdl_strerror(rc));
+        if (rc == ACDL_ENOTFOUND) {
+            file_why(why, whysz, file, "roots.file_folder_missing", NULL,
+                     "'%.300s' cannot be read: its folder does not exist", file);
+        } else {
+            file_why(why, whysz, file, "roots.file_folder_unreadable",
+                     why_attach(json_object(), "reason", acdl_strerror(rc)),
+                     "'%.300s' cannot be read: its folder %s", file, acdl_strerror(rc));
+        }
         goto out;
     }
     if ((plat_dir_real(d, real, sizeof(real)) != ACDL_OK ||
@@ -412,22 +435,26 @@ int roots_read_file(enum roots_kind kind, const char *file, size_t max, char **o
         k = PLAT_ENTRY_FILE;
     }
     if (rc == ACDL_ENOTFOUND) {
-        snprintf(why, whysz, "'%.300s' does not exist", file);
+        file_why(why, whysz, file, "roots.file_missing", NULL, "'%.300s' does not exist", file);
         goto out;
     }
     if (rc == ACDL_EPERM && k != PLAT_ENTRY_FILE) {
-        snprintf(why, whysz, "'%.300s' is %s, not a regular file", file, plat_entry_kind_text(k));
+        file_why(why, whysz, file, "roots.file_not_regular",
+                 json_pack("{s:s}", "kind", plat_entry_kind_key(k)),
+                 "'%.300s' is %s, not a regular file", file, plat_entry_kind_text(k));
         goto out;
     }
     if (rc == ACDL_EPERM) {
-        snprintf(why, whysz,
+        file_why(why, whysz, file, "roots.file_changed", NULL,
                  "'%.300s' changed while it was opened and now leads outside the allowed "
                  "folders; not read",
                  file);
         goto out;
     }
     if (rc != ACDL_OK) {
-        snprintf(why, whysz, "'%.300s' cannot be read: %s", file, acdl_strerror(rc));
+        file_why(why, whysz, file, "roots.file_unreadable",
+                 why_attach(json_object(), "reason", acdl_strerror(rc)),
+                 "'%.300s' cannot be read: %s", file, acdl_strerror(rc));
         goto out;
     }
     if (!(buf = malloc(max + 1))) {
@@ -438,12 +465,15 @@ int roots_read_file(enum roots_kind kind, const char *file, size_t max, char **o
     n = fread(buf, 1, max + 1, f);
     if (ferror(f)) {
         rc = ACDL_EIO;
-        snprintf(why, whysz, "'%.300s' cannot be read", file);
+        file_why(why, whysz, file, "roots.file_read_failed", NULL, "'%.300s' cannot be read",
+                 file);
         goto out;
     }
     if (n > max) {
         rc = ACDL_ETOOBIG;
-        snprintf(why, whysz, "'%.300s' is larger than %zu bytes", file, max);
+        file_why(why, whysz, file, "roots.file_too_large",
+                 json_pack("{s:I}", "max", (json_int_t)max), "'%.300s' is larger than %zu bytes",
+                 file, max);
         goto out;
     }
     buf[n] = '\0';

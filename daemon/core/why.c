@@ -71,7 +71,8 @@ json_t *why_attach(json_t *obj, const char *name, const char *text)
         return obj;
     }
     json_object_set_new(obj, name, json_string(text ? text : ""));
-    if (why_lookup(text, code, sizeof(code), &params)) {
+    if (why_lookup(text, code, sizeof(code), &params) ||
+        why_match(text, code, sizeof(code), &params)) {
         snprintf(key, sizeof(key), "%s_code", name);
         json_object_set_new(obj, key, json_string(code));
         snprintf(key, sizeof(key), "%s_params", name);

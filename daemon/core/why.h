@@ -18,7 +18,8 @@
 void why_note(const char *text, const char *code, json_t *params);
 
 /* Sets obj[name] to text and, when text was noted on this thread, obj[name + "_code"] and
- * obj[name + "_params"] beside it (the console words the parameter from them). obj is
+ * obj[name + "_params"] beside it (the console words the parameter from them); a known text of
+ * why_match() has its code too. obj is
  * borrowed; a NULL obj is ignored. Returns obj. */
 json_t *why_attach(json_t *obj, const char *name, const char *text);
 

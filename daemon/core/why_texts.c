@@ -314,6 +314,15 @@ static const struct why_text texts[] = {
     {"request refused: opaque Origin", "val.csrf_opaque"},
     {"request refused: the X-CSRF-Token header is missing", "val.csrf_missing"},
     {"request refused: the X-CSRF-Token header does not match the session", "val.csrf_mismatch"},
+    /* jansson's own words for a body or settings object that json_unpack_ex refused */
+    {"{why} (a webhook takes {keys})", "val.json_webhook"},
+    {"{why} (e-mail takes {keys})", "val.json_email"},
+    {"{why} ({connector} takes {keys})", "val.json_connector"},
+    {"Object item not found: {key}", "val.json_missing"},
+    {"{n} object item(s) left unpacked: {keys}", "val.json_unknown"},
+    {"{n} array item(s) left unpacked", "val.json_array_left"},
+    {"Expected {expected}, got {got}", "val.json_type"},
+    {"{why}; or paste the certificate as ca_pem", "val.ca_file_or_pem"},
 };
 
 /* 1 when t ("{...") opens a placeholder: a name of lower-case letters and '_' and a '}'. */
@@ -359,6 +368,12 @@ static int match_one(const char *tmpl, const char *text, json_t **params)
         if (!end || end == s) {
             break;
         }
+        /* counts, lines and limits are digits: "settings: 1" is no count */
+        if ((!strcmp(name, "n") || !strcmp(name, "line") || !strcmp(name, "column") ||
+             !strcmp(name, "number") || !strcmp(name, "size")) &&
+            strspn(s, "0123456789") != (size_t)(end - s)) {
+            break;
+        }
         json_object_set_new(p, name, json_stringn(s, (size_t)(end - s)));
         s = end;
     }
@@ -373,10 +388,26 @@ static int match_one(const char *tmpl, const char *text, json_t **params)
 int why_match(const char *text, char *code, size_t codesz, json_t **params)
 {
     for (size_t i = 0; text && i < sizeof(texts) / sizeof(texts[0]); i++) {
-        if (match_one(texts[i].tmpl, text, params)) {
-            snprintf(code, codesz, "%s", texts[i].code);
-            return 1;
+        if (!match_one(texts[i].tmpl, text, params)) {
+            continue;
         }
+        /* a part named "why" must itself be a known text (so "settings: 1 object item(s)..."
+         * is no "{why}; ..." of its own): its code and parameters go beside it */
+        const char *why = json_string_value(json_object_get(*params, "why"));
+        char wcode[48];
+        json_t *wparams = NULL;
+        if (why && !why_lookup(why, wcode, sizeof(wcode), &wparams) &&
+            !why_match(why, wcode, sizeof(wcode), &wparams)) {
+            json_decref(*params);
+            *params = NULL;
+            continue;
+        }
+        if (why) {
+            json_object_set_new(*params, "why_code", json_string(wcode));
+            json_object_set_new(*params, "why_params", wparams);
+        }
+        snprintf(code, codesz, "%s", texts[i].code);
+        return 1;
     }
     return 0;
 }

@@ -128,12 +128,6 @@ static void suggest_skip(struct rows *r, const char *name, const struct csv_opti
     }
 }
 
-/* The kind of a directory entry as a word of the message codes (run.file_not_regular). */
-static const char *entry_kind_key(enum plat_entry_kind k)
-{
-    static const char *const keys[] = {"file", "link", "folder", "fifo", "device", "socket"};
-    return (size_t)k < sizeof(keys) / sizeof(keys[0]) ? keys[k] : "other";
-}
 
 static void note_v(struct rows *r, const char *level, const char *code, json_t *params,
                    const char *fmt, va_list ap)
@@ -1201,7 +1195,7 @@ static FILE *open_in_folder(struct rows *r, struct plat_dir *dir, const char *na
     int rc;
     if (kind != PLAT_ENTRY_FILE && kind != PLAT_ENTRY_LINK) {
         rows_note(r, "warn", "run.file_not_regular",
-                  json_pack("{s:s, s:s}", "file", name, "kind", entry_kind_key(kind)),
+                  json_pack("{s:s, s:s}", "file", name, "kind", plat_entry_kind_key(kind)),
                   "%s: skipped: it is %s, not a regular file", name, plat_entry_kind_text(kind));
         r->k.files_skipped++;
         return NULL;
@@ -1209,7 +1203,7 @@ static FILE *open_in_folder(struct rows *r, struct plat_dir *dir, const char *na
     rc = plat_dir_open_file(dir, name, &f, real, realsz, &kind);
     if (rc == ACDL_EPERM) {
         rows_note(r, "warn", "run.file_not_regular",
-                  json_pack("{s:s, s:s}", "file", name, "kind", entry_kind_key(kind)),
+                  json_pack("{s:s, s:s}", "file", name, "kind", plat_entry_kind_key(kind)),
                   "%s: skipped: it is %s%s, not a regular file", name,
                   kind == PLAT_ENTRY_FILE ? "" : "or leads to ", plat_entry_kind_text(kind));
         r->k.files_skipped++;

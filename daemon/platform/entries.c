@@ -73,3 +73,9 @@ int plat_dir_files(const char *dir, const char *pattern, int (*fn)(const char *n
     plat_dir_close(d);
     return rc;
 }
+
+const char *plat_entry_kind_key(enum plat_entry_kind k)
+{
+    static const char *const keys[] = {"file", "link", "folder", "fifo", "device", "socket"};
+    return (size_t)k < sizeof(keys) / sizeof(keys[0]) ? keys[k] : "other";
+}

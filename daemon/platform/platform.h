@@ -128,6 +128,9 @@ enum plat_entry_kind {
 
 /* "a named pipe (FIFO)", "a device", ...: for run logs. */
 const char *plat_entry_kind_text(enum plat_entry_kind k);
+/* The kind as a word of the message codes ("file", "link", "folder", "fifo", "device",
+ * "socket", "other"); a static string. */
+const char *plat_entry_kind_key(enum plat_entry_kind k);
 
 /* An open folder: files in it are opened relative to it, so renaming or replacing the folder
  * path later changes nothing about what is read. */

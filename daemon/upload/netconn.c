@@ -185,14 +185,19 @@ static int tls_trust(struct netconn *c, const char *ca_pem, const char *ca_file,
                              sizeof(why));
         if (rc < 0) {
             netconn_fail(a, UPLOAD_FAIL_CONFIG, "ca_pem %s", why);
+            netconn_code(a, "tls.ca_pem", why_attach(json_object(), "why", why));
         }
     } else if (ca_file && *ca_file) {
         rc = roots_read_file(ROOTS_IMPORT, ca_file, HTTPS_CA_MAX, &pem, &len, why, sizeof(why));
         if (rc != ACDL_OK) {
             netconn_fail(a, UPLOAD_FAIL_CONFIG, "the CA file (ca_file) %s", why);
+            netconn_code(a, "tls.ca_file_unread", why_attach(json_object(), "why", why));
         } else if ((rc = netconn_ca_load(pem, len, SSL_CTX_get_cert_store(c->ctx), why,
                                          sizeof(why))) < 0) {
             netconn_fail(a, UPLOAD_FAIL_CONFIG, "the CA file %.300s %s", ca_file, why);
+            netconn_code(a, "tls.ca_file_refused",
+                         why_attach(json_pack("{s:s%}", "file", ca_file, strnlen(ca_file, 300)),
+                                    "why", why));
         }
         free(pem);
     } else {

@@ -416,3 +416,76 @@ test('a schedule setting of the other kind is refused with a code', async () => 
   wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english: ['only daily'] });
   wordedEverywhere({ code: e.hint_code, params: {}, message: e.hint }, { english: ['every schedule'] });
 });
+
+test('bodies and settings refused by the JSON parser carry codes with the field and the kind of reason', async () => {
+  const cases = [
+    ['val.json_missing', { key: 'time_zone' }, await admin.post('/api/v1/sources', { name: 'J', kind: 'csv', settings: {} }), ['Object item']],
+    ['val.json_unknown', { n: '2', keys: 'colour, size' }, await admin.post('/api/v1/sources', { name: 'J', kind: 'csv', time_zone: 'UTC', settings: {}, colour: 1, size: 2 }), ['left unpacked']],
+    ['val.json_type', { expected: 'string', got: 'integer' }, await admin.post('/api/v1/users', { name: 5, role: 'viewer', password: 'a long enough password 1' }), ['Expected', 'got']],
+    ['val.json_type', { expected: 'true or false', got: 'string' }, await admin.post('/api/v1/sources', { name: 'J', kind: 'csv', time_zone: 'UTC', settings: {}, enabled: 'yes' }), ['Expected', 'true or false']],
+  ];
+  for (const [code, params, res, english] of cases) {
+    assert.equal(res.status, 422, show(res));
+    const e = res.body.error;
+    assert.equal(e.message_code, code, show(res));
+    assert.deepEqual(e.params, params, show(res));
+    wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english });
+  }
+  // a settings object keeps its field: "settings", the connector's keys and jansson's reason
+  const nested = [
+    ['val.json_webhook', 'val.json_unknown', await admin.post('/api/v1/alerts/channels', {
+      name: 'Hook', kind: 'webhook', settings: { url: 'https://127.0.0.1:9/hook', colour: 'red' },
+    })],
+    ['val.json_email', 'val.json_missing', await admin.post('/api/v1/alerts/channels', {
+      name: 'Mail', kind: 'email', settings: { host: 'localhost', to: ['ops@example.com'] },
+    })],
+    ['val.json_connector', 'val.json_type', await admin.post('/api/v1/targets', {
+      name: 'T', connector: 'https-json', settings: { url: 'https://127.0.0.1:9/x', timeout_seconds: 'long' },
+    })],
+  ];
+  for (const [code, why, res] of nested) {
+    assert.equal(res.status, 422, show(res));
+    const e = res.body.error;
+    assert.equal(e.message_code, 'val.field', show(res));
+    assert.equal(e.params.field, 'settings', show(res));
+    assert.equal(e.params.why_code, code, show(res));
+    assert.equal(e.params.why_params.why_code, why, show(res));
+    wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english: [' takes ', 'left unpacked', 'not found', 'Expected'] });
+  }
+  // a body that is no JSON at all: the parser's own words stay a quoted detail
+  const raw = await admin.post('/api/v1/sources', undefined, { body: '{"name": }', contentType: 'application/json' });
+  const { body } = raw;
+  assert.equal(raw.status, 400, show(raw));
+  assert.equal(body.error.message_code, 'val.body_json', JSON.stringify(body));
+  assert.equal(body.error.params.line, '1');
+  wordedEverywhere({ code: body.error.message_code, params: body.error.params, message: body.error.message }, { english: ['is not valid JSON'] });
+});
+
+test('a CA file that cannot be read says why with a code: missing, a folder, not a certificate', async () => {
+  const dir = path.join(folder, 'ca');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'notes.txt'), 'no certificate here\n');
+  const cases = [
+    ['roots.file_missing', path.join(dir, 'missing.pem'), ['does not exist']],
+    ['roots.file_not_regular', path.join(dir, 'sub'), ['not a regular file']],
+    ['roots.file_folder_missing', path.join(dir, 'nowhere', 'ca.pem'), ['its folder does not exist']],
+    ['val.ca_file_no_pem', path.join(dir, 'notes.txt'), ['holds no PEM certificate']],
+  ];
+  fs.mkdirSync(path.join(dir, 'sub'));
+  for (const [code, file, english] of cases) {
+    for (const res of [
+      await admin.post('/api/v1/targets', { name: 'T', connector: 'https-json', settings: { url: 'https://127.0.0.1:9/x', ca_file: file } }),
+      await admin.post('/api/v1/alerts/channels', { name: 'Hook', kind: 'webhook', settings: { url: 'https://127.0.0.1:9/hook', ca_file: file } }),
+    ]) {
+      assert.equal(res.status, 422, show(res));
+      const e = res.body.error;
+      assert.equal(e.message_code, 'val.field', show(res));
+      assert.ok(/ca_file$/.test(e.params.field), show(res));
+      // a target adds "; or paste the certificate as ca_pem" (a code of its own around the reason)
+      const why = e.params.why_code === 'val.ca_file_or_pem' ? e.params.why_params : e.params;
+      assert.ok(why.why_code === code || why.why_code === `${code}_pem`, show(res));
+      assert.equal(why.why_params.file, file, show(res));
+      wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english });
+    }
+  }
+});

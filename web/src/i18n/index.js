@@ -125,6 +125,9 @@ const PARAM_WORDS = {
   batch_state: (t, v) => t(`deliveries.state.${v}`),
   need_role: (t, v) => t(`role.${v}`),
   your_role: (t, v) => t(`role.${v}`),
+  // JSON value kinds in jansson's words: "string", "true or false", ...
+  expected: (t, v) => t(`msg.json_kind.${String(v).replace(/ /g, '_')}`),
+  got: (t, v) => t(`msg.json_kind.${String(v).replace(/ /g, '_')}`),
 };
 
 /**
