@@ -17,17 +17,26 @@
 #define MAX_SOURCES 64
 #define BATCH_AGENTS 500
 
+/* An external code's activity (unmapped codes are absent: they count as present). */
+struct code_act {
+    char *code; /* owned */
+    int64_t act;
+};
+
 struct src {
     int64_t id;
     struct tz *tz;
     struct source_states states;
+    struct code_act *codes; /* sorted by code (BINARY order) */
+    size_t ncodes;
+    int codes_loaded; /* in the current transaction */
 };
 
 struct piece {
     int64_t start, end; /* end OPEN_END: still going */
     int64_t act;
-    int src;  /* index into ctx.srcs; -1 for a filled hole */
-    int seq;  /* input order, for ties */
+    int src; /* index into ctx.srcs; -1 for a filled hole */
+    int seq; /* input order, for ties */
     char code[129];
 };
 
@@ -55,6 +64,8 @@ struct ctx {
     size_t np, pcap, nseg, segcap;
     struct out_span *o;
     size_t no, ocap;
+    char *list; /* a day's span_list being written */
+    size_t listcap;
 };
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
@@ -104,15 +115,28 @@ static int ctx_init(struct ctx *x, struct store_conn *c)
     return ACDL_OK;
 }
 
+static void codes_free(struct src *s)
+{
+    for (size_t i = 0; i < s->ncodes; i++) {
+        free(s->codes[i].code);
+    }
+    free(s->codes);
+    s->codes = NULL;
+    s->ncodes = 0;
+    s->codes_loaded = 0;
+}
+
 static void ctx_free(struct ctx *x)
 {
     for (int i = 0; i < x->nsrc; i++) {
         tz_close(x->srcs[i].tz);
+        codes_free(&x->srcs[i]);
     }
     free(x->acts);
     free(x->p);
     free(x->seg);
     free(x->o);
+    free(x->list);
 }
 
 static const char *act_identifier(const struct ctx *x, int64_t id)
@@ -200,15 +224,77 @@ static int add_piece(struct ctx *x, int64_t start, int64_t end, int64_t act, int
     return ACDL_OK;
 }
 
+/* The mapped codes of source si, read once per transaction (a mapping committed between two
+ * of them is seen by the next, as the join of each state with its code was). */
+static int codes_load(struct ctx *x, int si)
+{
+    struct src *s = &x->srcs[si];
+    size_t cap = 0;
+    if (s->codes_loaded) {
+        return ACDL_OK;
+    }
+    codes_free(s);
+    sqlite3_stmt *q = store_prepare(x->c, "SELECT code, activity_id FROM activity_codes WHERE "
+                                          "source_id = ? AND activity_id IS NOT NULL ORDER BY "
+                                          "code");
+    if (!q) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(q, 1, s->id);
+    int rc = ACDL_OK, r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *code = (const char *)sqlite3_column_text(q, 0);
+        size_t len = (size_t)sqlite3_column_bytes(q, 0);
+        char *dup = malloc(len + 1);
+        if (!dup || grow((void **)&s->codes, &cap, s->ncodes + 1, sizeof(*s->codes)) != ACDL_OK) {
+            free(dup);
+            rc = ACDL_ENOMEM;
+            break;
+        }
+        memcpy(dup, code ? code : "", len);
+        dup[len] = '\0';
+        s->codes[s->ncodes].code = dup;
+        s->codes[s->ncodes].act = sqlite3_column_int64(q, 1);
+        s->ncodes++;
+    }
+    store_done(q);
+    if (rc == ACDL_OK && r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    s->codes_loaded = rc == ACDL_OK;
+    return rc;
+}
+
+/* The activity of a code of source s: its mapping, or "present". */
+static int64_t code_activity(const struct ctx *x, const struct src *s, const char *code)
+{
+    size_t lo = 0, hi = s->ncodes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(s->codes[mid].code, code);
+        if (c == 0) {
+            return s->codes[mid].act;
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return x->present;
+}
+
 /* Reads the states of one external id with start in [lo, hi) and turns them into pieces. */
 static int load_id(struct ctx *x, int si, const char *ext_agent, int64_t lo, int64_t hi)
 {
     const struct src *s = &x->srcs[si];
-    sqlite3_stmt *q = store_prepare(
-        x->c, "SELECT st.start, st.end, st.code, coalesce(k.activity_id, ?5) FROM agent_staged "
-              "st LEFT JOIN activity_codes k ON k.source_id = st.source_id AND k.code = st.code "
-              "WHERE st.source_id = ?1 AND st.ext_agent = ?2 AND st.start >= ?3 AND st.start < "
-              "?4 ORDER BY st.start");
+    int rc = codes_load(x, si);
+    if (rc != ACDL_OK) {
+        return rc;
+    }
+    sqlite3_stmt *q = store_prepare(x->c, "SELECT start, end, code FROM agent_staged WHERE "
+                                          "source_id = ?1 AND ext_agent = ?2 AND start >= ?3 "
+                                          "AND start < ?4 ORDER BY start");
     if (!q) {
         return ACDL_EDB;
     }
@@ -216,16 +302,16 @@ static int load_id(struct ctx *x, int si, const char *ext_agent, int64_t lo, int
     sqlite3_bind_text(q, 2, ext_agent, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q, 3, lo);
     sqlite3_bind_int64(q, 4, hi);
-    sqlite3_bind_int64(q, 5, x->present);
     size_t first = x->np;
-    int rc = ACDL_OK, r;
+    int r;
     int have_prev = 0, prev_logout = 0;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         int64_t start = sqlite3_column_int64(q, 0);
         int has_end = sqlite3_column_type(q, 1) != SQLITE_NULL;
         int64_t end = has_end ? sqlite3_column_int64(q, 1) : OPEN_END;
         const char *code = (const char *)sqlite3_column_text(q, 2);
-        int64_t act = sqlite3_column_int64(q, 3);
+        code = code ? code : "";
+        int64_t act = code_activity(x, s, code);
         /* the state before this one, when it had no end of its own, lasts until now */
         if (have_prev && !prev_logout && x->np > first && x->p[x->np - 1].end == OPEN_END) {
             x->p[x->np - 1].end = start;
@@ -268,6 +354,12 @@ static int cmp_piece(const void *a, const void *b)
         return x->start < y->start ? -1 : 1;
     }
     return x->seq - y->seq;
+}
+
+static int cmp_span_start(const void *a, const void *b)
+{
+    const struct agent_span *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -457,64 +549,82 @@ static void digest_of(const struct ctx *x, const struct out_span *o, size_t n, c
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-/* Writes one day when its digest differs from the stored one. */
+/* Appends v in decimal to *w (the caller leaves 20 bytes room). */
+static char *put_i64(char *w, int64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        *w++ = '-';
+    }
+    while (n) {
+        *w++ = tmp[--n];
+    }
+    return w;
+}
+
+/* The day's spans as its span_list (schema 0028): a line per span,
+ * "start,end,activity_id,source_id,bytes:code\n". *out is x->list, valid until the next call. */
+static int span_list_of(struct ctx *x, const struct out_span *o, size_t n, size_t *len)
+{
+    size_t need = 1;
+    for (size_t i = 0; i < n; i++) {
+        need += 5 * 21 + 2 + (o[i].src >= 0 ? strlen(o[i].code) : 0);
+    }
+    if (grow((void **)&x->list, &x->listcap, need, 1) != ACDL_OK) {
+        return ACDL_ENOMEM;
+    }
+    char *w = x->list;
+    for (size_t i = 0; i < n; i++) {
+        const char *code = o[i].src >= 0 ? o[i].code : "";
+        size_t cl = strlen(code);
+        w = put_i64(w, o[i].start);
+        *w++ = ',';
+        if (o[i].end != OPEN_END) {
+            w = put_i64(w, o[i].end);
+        }
+        *w++ = ',';
+        w = put_i64(w, o[i].act);
+        *w++ = ',';
+        w = put_i64(w, o[i].src >= 0 ? x->srcs[o[i].src].id : 0);
+        *w++ = ',';
+        w = put_i64(w, (int64_t)cl);
+        *w++ = ':';
+        memcpy(w, code, cl);
+        w += cl;
+        *w++ = '\n';
+    }
+    *len = (size_t)(w - x->list);
+    return ACDL_OK;
+}
+
+/* Writes one day when its digest differs from the stored one: one statement, its spans as one
+ * list in the day's row. */
 static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const struct out_span *o,
                      size_t n, const char *old_digest, struct agent_results_stats *st)
 {
     char dig[17], ds[11];
+    size_t len = 0;
     digest_of(x, o, n, dig);
     if (old_digest && !strcmp(old_digest, dig)) {
         return ACDL_OK;
     }
     tz_date_format(day, ds);
-    sqlite3_stmt *s = store_prepare(x->c, "DELETE FROM agent_spans WHERE agent_id = ? AND day = ?");
-    if (!s) {
-        return ACDL_EDB;
+    if (span_list_of(x, o, n, &len) != ACDL_OK) {
+        return ACDL_ENOMEM;
     }
-    sqlite3_bind_int64(s, 1, agent);
-    sqlite3_bind_text(s, 2, ds, -1, SQLITE_TRANSIENT);
-    int r = sqlite3_step(s);
-    store_done(s);
-    if (r != SQLITE_DONE) {
-        return ACDL_EDB;
-    }
-    s = store_prepare(x->c, "INSERT INTO agent_spans (agent_id, day, start, end, activity_id, "
-                            "source_id, code) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    if (!s) {
-        return ACDL_EDB;
-    }
-    for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_int64(s, 1, agent);
-        sqlite3_bind_text(s, 2, ds, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(s, 3, o[i].start);
-        if (o[i].end == OPEN_END) {
-            sqlite3_bind_null(s, 4);
-        } else {
-            sqlite3_bind_int64(s, 4, o[i].end);
-        }
-        sqlite3_bind_int64(s, 5, o[i].act);
-        if (o[i].src >= 0) {
-            sqlite3_bind_int64(s, 6, x->srcs[o[i].src].id);
-            sqlite3_bind_text(s, 7, o[i].code, -1, SQLITE_TRANSIENT);
-        } else {
-            sqlite3_bind_null(s, 6);
-            sqlite3_bind_null(s, 7);
-        }
-        r = sqlite3_step(s);
-        sqlite3_reset(s);
-        if (r != SQLITE_DONE) {
-            log_error("agents", "writing spans failed: %s", sqlite3_errmsg(store_db(x->c)));
-            store_done(s);
-            return ACDL_EDB;
-        }
-    }
-    store_done(s);
-    s = store_prepare(
+    sqlite3_stmt *s = store_prepare(
         x->c, "INSERT INTO agent_days (agent_id, day, digest, spans, open, change_seq, "
-              "changed_at) VALUES (?1, ?2, ?3, ?4, ?5, (SELECT coalesce(max(change_seq), 0) + 1 "
-              "FROM agent_days), ?6) ON CONFLICT DO UPDATE SET digest = excluded.digest, spans = "
-              "excluded.spans, open = excluded.open, change_seq = excluded.change_seq, "
-              "changed_at = excluded.changed_at");
+              "changed_at, span_list) VALUES (?1, ?2, ?3, ?4, ?5, (SELECT coalesce(max("
+              "change_seq), 0) + 1 FROM agent_days), ?6, ?7) ON CONFLICT DO UPDATE SET digest = "
+              "excluded.digest, spans = excluded.spans, open = excluded.open, change_seq = "
+              "excluded.change_seq, changed_at = excluded.changed_at, span_list = "
+              "excluded.span_list");
     if (!s) {
         return ACDL_EDB;
     }
@@ -524,9 +634,11 @@ static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const str
     sqlite3_bind_int(s, 4, (int)n);
     sqlite3_bind_int(s, 5, n > 0 && o[n - 1].end == OPEN_END);
     sqlite3_bind_int64(s, 6, plat_now());
-    r = sqlite3_step(s);
+    sqlite3_bind_text(s, 7, x->list, (int)len, SQLITE_STATIC);
+    int r = sqlite3_step(s);
     store_done(s);
     if (r != SQLITE_DONE) {
+        log_error("agents", "writing spans failed: %s", sqlite3_errmsg(store_db(x->c)));
         return ACDL_EDB;
     }
     if (st) {
@@ -712,11 +824,17 @@ int agent_results_apply(struct store_conn *c, const int64_t *agents, int n, cons
          * (a run, a login) never wait long */
         if (own && i % BATCH_AGENTS == 0) {
             rc = i > 0 ? store_commit(c) : ACDL_OK;
+            if (i > 0) {
+                store_yield(); /* a write that waits goes between two batches */
+            }
             if (rc == ACDL_OK) {
                 rc = store_begin(c);
             }
             if (rc != ACDL_OK) {
                 break;
+            }
+            for (int k = 0; k < x.nsrc; k++) {
+                x.srcs[k].codes_loaded = 0; /* read again in this transaction */
             }
         }
         rc = compute_agent(&x, agents[i], from, to, st);
@@ -762,44 +880,109 @@ int agent_results_apply_source(struct store_conn *c, int64_t source_id, const ch
     return rc;
 }
 
-int agent_results_spans(struct store_conn *c, int64_t agent_id, const char *from,
-                        const char *to, int limit, struct agent_span **out, char (**days)[11],
-                        int *n)
+/* Reads an unsigned decimal up to sep from *p (advancing past sep); 0 or -1 when malformed. */
+static int list_num(const char **p, const char *end, char sep, int64_t *v, int *empty)
 {
-    sqlite3_stmt *s = store_prepare(
-        c, "SELECT p.day, p.start, coalesce(p.end, 0), p.activity_id, a.identifier, "
-           "coalesce(p.source_id, 0), coalesce(p.code, '') FROM agent_spans p JOIN "
-           "wfm_activities a ON a.id = p.activity_id WHERE p.agent_id = ? AND p.day >= ? AND "
-           "p.day <= ? ORDER BY p.day, p.start LIMIT ?");
+    const char *q = *p;
+    int neg = q < end && *q == '-';
+    uint64_t u = 0;
+    q += neg;
+    const char *digits = q;
+    while (q < end && *q >= '0' && *q <= '9' && u < UINT64_MAX / 10) {
+        u = u * 10 + (uint64_t)(*q++ - '0');
+    }
+    if (q >= end || *q != sep) {
+        return -1;
+    }
+    if (empty) {
+        *empty = q == digits;
+    } else if (q == digits) {
+        return -1;
+    }
+    *v = neg ? -(int64_t)u : (int64_t)u;
+    *p = q + 1;
+    return 0;
+}
+
+/* The identifiers of the activities, sorted by id. */
+static int acts_load(struct store_conn *c, struct activity_name **acts, int *n)
+{
+    struct ctx x;
+    int rc = ctx_init(&x, c);
+    *acts = x.acts;
+    *n = x.nacts;
+    x.acts = NULL;
+    ctx_free(&x);
+    return rc;
+}
+
+int agent_results_spans(struct store_conn *c, int64_t agent_id, const char *from, const char *to,
+                        int limit, struct agent_span **out, char (**days)[11], int *n)
+{
+    struct activity_name *acts = NULL;
+    int nacts = 0;
     size_t cap = 0, dcap = 0;
-    int rc = ACDL_OK;
     *out = NULL;
     *days = NULL;
     *n = 0;
+    int rc = acts_load(c, &acts, &nacts);
+    sqlite3_stmt *s = rc == ACDL_OK ? store_prepare(c, "SELECT day, span_list FROM agent_days "
+                                                       "WHERE agent_id = ? AND day >= ? AND day "
+                                                       "<= ? ORDER BY day")
+                                    : NULL;
     if (!s) {
+        free(acts);
         return ACDL_EDB;
     }
     sqlite3_bind_int64(s, 1, agent_id);
     sqlite3_bind_text(s, 2, from, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, to, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 4, limit);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (grow((void **)out, &cap, (size_t)*n + 1, sizeof(**out)) != ACDL_OK ||
-            grow((void **)days, &dcap, (size_t)*n + 1, sizeof(**days)) != ACDL_OK) {
-            rc = ACDL_ENOMEM;
-            break;
+    struct ctx names = {.acts = acts, .nacts = nacts};
+    while (rc == ACDL_OK && *n < limit && sqlite3_step(s) == SQLITE_ROW) {
+        const char *p = (const char *)sqlite3_column_text(s, 1);
+        const char *end = p + sqlite3_column_bytes(s, 1);
+        int first = *n;
+        while (p && p < end && *n < limit) {
+            int64_t start, stop, act, src, len;
+            int open = 0;
+            if (list_num(&p, end, ',', &start, NULL) || list_num(&p, end, ',', &stop, &open) ||
+                list_num(&p, end, ',', &act, NULL) || list_num(&p, end, ',', &src, NULL) ||
+                list_num(&p, end, ':', &len, NULL) || len < 0 || len > end - p - 1 ||
+                p[len] != '\n') {
+                log_error("agents", "agent %lld: the stored spans of %s are malformed",
+                          (long long)agent_id, (const char *)sqlite3_column_text(s, 0));
+                rc = ACDL_EDB;
+                break;
+            }
+            const char *code = p;
+            p += len + 1;
+            const char *ident = act_identifier(&names, act);
+            if (!ident[0]) {
+                continue; /* its activity was deleted: the day is computed again */
+            }
+            if (grow((void **)out, &cap, (size_t)*n + 1, sizeof(**out)) != ACDL_OK ||
+                grow((void **)days, &dcap, (size_t)*n + 1, sizeof(**days)) != ACDL_OK) {
+                rc = ACDL_ENOMEM;
+                break;
+            }
+            struct agent_span *sp = &(*out)[*n];
+            store_column_text(s, 0, (*days)[*n], sizeof((*days)[0]));
+            sp->start = start;
+            sp->end = open ? 0 : stop;
+            sp->activity_id = act;
+            snprintf(sp->activity, sizeof(sp->activity), "%s", ident);
+            sp->source_id = src;
+            snprintf(sp->code, sizeof(sp->code), "%.*s",
+                     (int)(len < (int64_t)sizeof(sp->code) ? len : (int64_t)sizeof(sp->code) - 1),
+                     code);
+            (*n)++;
         }
-        struct agent_span *p = &(*out)[*n];
-        store_column_text(s, 0, (*days)[*n], sizeof((*days)[0]));
-        p->start = sqlite3_column_int64(s, 1);
-        p->end = sqlite3_column_int64(s, 2);
-        p->activity_id = sqlite3_column_int64(s, 3);
-        store_column_text(s, 4, p->activity, sizeof(p->activity));
-        p->source_id = sqlite3_column_int64(s, 5);
-        store_column_text(s, 6, p->code, sizeof(p->code));
-        (*n)++;
+        if (rc == ACDL_OK && *n - first > 1) {
+            qsort(*out + first, (size_t)(*n - first), sizeof(**out), cmp_span_start);
+        }
     }
     store_done(s);
+    free(acts);
     return rc;
 }
 

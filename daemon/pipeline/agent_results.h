@@ -14,14 +14,18 @@
  * source's split_at_midnight a span crossing local midnight is cut there and each part
  * belongs to its day; without, it belongs to the day it starts on.
  *
- * Every agent and day has a digest in agent_days; when a recomputation changes a day's spans,
- * its change_seq is set to a new, higher number: agent_results_changes() lists the days that
- * changed after a given number (what the delivery to the WFM reads).
+ * A day's spans are kept as one list in its agent_days row (written with one statement, read
+ * with one lookup); the activities of the source's codes are read once per transaction, not
+ * joined to each state. Every agent and day has a digest in agent_days; when a recomputation
+ * changes a day's spans, its change_seq is set to a new, higher number:
+ * agent_results_changes() lists the days that changed after a given number (what the delivery
+ * to the WFM reads).
  *
  * Called inside a transaction, the recomputation joins it; called outside, it commits every
- * 500 agents, so that a recomputation of thousands of agents never holds the database's write
- * lock for long (the mapping routes commit the mapping first; an interrupted recomputation is
- * completed by the source's next run, which recomputes its agents). */
+ * 500 agents (and lets a write that waits go first), so that a recomputation of thousands of
+ * agents never holds the database's write lock for long (the mapping routes commit the mapping
+ * first; an interrupted recomputation is completed by the source's next run, which recomputes
+ * its agents). */
 #ifndef ACDL_PIPELINE_AGENT_RESULTS_H
 #define ACDL_PIPELINE_AGENT_RESULTS_H
 #include <stddef.h>
