@@ -63,12 +63,18 @@ struct store_conn {
     struct store_conn *next_free;
 };
 
+/* The pool opens its first connection (which migrates) at store_open and the others when a
+ * borrower finds none free: each costs its schema and page cache (~190 KB), and most of the
+ * HTTP threads' share is never used at once. */
 struct store {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct store_conn *free_list;
     struct store_conn *conns[POOL_MAX];
-    int n;
+    int n;       /* connections open */
+    int max;     /* the pool's bound: n + opening stays at or below it */
+    int opening; /* connections being opened (outside the mutex) */
+    char *path;
 };
 
 /* The busy handler: waits up to the connection's wait_ms with short sleeps (the default
@@ -221,6 +227,7 @@ static void conn_free(struct store_conn *c)
 int store_open(const char *path, int pool_size, struct store **out, char *err, size_t errsz)
 {
     int rc;
+    struct store_conn *c = NULL;
     struct store *st = calloc(1, sizeof(*st));
     if (!st) {
         return ACDL_ENOMEM;
@@ -229,33 +236,25 @@ int store_open(const char *path, int pool_size, struct store **out, char *err, s
     pthread_cond_init(&st->cv, NULL);
     /* only possible before SQLite's first use; later calls change nothing (SQLITE_MISUSE) */
     sqlite3_config(SQLITE_CONFIG_LOG, store_log_cb, NULL);
-    if (pool_size < 1) {
-        pool_size = 1;
+    st->max = pool_size < 1 ? 1 : pool_size > POOL_MAX ? POOL_MAX : pool_size;
+    st->path = strdup(path);
+    c = calloc(1, sizeof(*c));
+    if (!st->path || !c) {
+        free(c);
+        rc = ACDL_ENOMEM;
+        goto fail;
     }
-    if (pool_size > POOL_MAX) {
-        pool_size = POOL_MAX;
+    rc = conn_open(path, c, err, errsz);
+    if (rc != ACDL_OK) {
+        free(c);
+        goto fail;
     }
-    for (int i = 0; i < pool_size; i++) {
-        struct store_conn *c = calloc(1, sizeof(*c));
-        if (!c) {
-            rc = ACDL_ENOMEM;
-            goto fail;
-        }
-        rc = conn_open(path, c, err, errsz);
-        if (rc != ACDL_OK) {
-            free(c);
-            goto fail;
-        }
-        st->conns[st->n++] = c;
-        if (i == 0) {
-            rc = store_migrate(c->db, schema_files, schema_count, err, errsz);
-            if (rc != ACDL_OK) {
-                goto fail;
-            }
-        }
-        c->next_free = st->free_list;
-        st->free_list = c;
+    st->conns[st->n++] = c;
+    rc = store_migrate(c->db, schema_files, schema_count, err, errsz);
+    if (rc != ACDL_OK) {
+        goto fail;
     }
+    st->free_list = c;
     *out = st;
     return ACDL_OK;
 fail:
@@ -273,16 +272,50 @@ void store_close(struct store *st)
     }
     pthread_mutex_destroy(&st->mu);
     pthread_cond_destroy(&st->cv);
+    free(st->path);
     free(st);
+}
+
+/* One more connection for the pool, opened without the mutex held; NULL when it cannot be
+ * opened (logged: the pool stays at what it has, and borrowers wait for those). */
+static struct store_conn *pool_open_one(struct store *st)
+{
+    char err[512] = "";
+    struct store_conn *c = calloc(1, sizeof(*c));
+    if (!c) {
+        log_warn("store", "out of memory for another database connection");
+        return NULL;
+    }
+    if (conn_open(st->path, c, err, sizeof(err)) != ACDL_OK) {
+        log_warn("store", "cannot open another database connection: %s", err);
+        free(c);
+        return NULL;
+    }
+    return c;
 }
 
 struct store_conn *store_acquire(struct store *st)
 {
+    struct store_conn *c;
     pthread_mutex_lock(&st->mu);
     while (!st->free_list) {
+        if (st->n + st->opening < st->max) {
+            st->opening++;
+            pthread_mutex_unlock(&st->mu);
+            c = pool_open_one(st);
+            pthread_mutex_lock(&st->mu);
+            st->opening--;
+            if (c) {
+                st->conns[st->n++] = c;
+                pthread_mutex_unlock(&st->mu);
+                return c;
+            }
+            st->max = st->n + st->opening; /* no more tries; n >= 1 */
+            continue;
+        }
         pthread_cond_wait(&st->cv, &st->mu);
     }
-    struct store_conn *c = st->free_list;
+    c = st->free_list;
     st->free_list = c->next_free;
     pthread_mutex_unlock(&st->mu);
     return c;

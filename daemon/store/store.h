@@ -17,7 +17,7 @@ struct store;
 struct store_conn;
 
 /* Opens (creating if needed) the database at path, migrates it to the newest schema and makes
- * a pool of pool_size connections. Refuses a database written by a newer version
+ * a pool of up to pool_size connections (opened as borrowers need them). Refuses a database written by a newer version
  * (ACDL_ENEWER). On error writes a message to err. *out is new: free with store_close(). */
 int store_open(const char *path, int pool_size, struct store **out, char *err, size_t errsz);
 
