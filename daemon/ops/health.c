@@ -162,10 +162,14 @@ static void check_work(struct app *app, struct store_conn *c, struct health *h, 
     int64_t polls = h->runs_failing > 0 ? 0
                                         : count_named_coded(c,
                                                             "SELECT s.name, f.last_error FROM "
-                                                            "source_follow f JOIN sources s ON "
-                                                            "s.id = f.source_id WHERE s.enabled = "
-                                                            "1 AND f.failing_since <= ?1 - 10 "
-                                                            "ORDER BY s.id",
+                                                            "(SELECT source_id, last_error, "
+                                                            "failing_since FROM source_follow "
+                                                            "UNION ALL SELECT source_id, "
+                                                            "last_error, failing_since FROM "
+                                                            "source_file_follow) f JOIN sources "
+                                                            "s ON s.id = f.source_id WHERE "
+                                                            "s.enabled = 1 AND f.failing_since "
+                                                            "<= ?1 - 10 ORDER BY s.id",
                                                             now, name, sizeof(name), detail,
                                                             sizeof(detail), NULL, 0, NULL, 0);
     if (polls > 0) {

@@ -57,6 +57,7 @@ struct agent_follow_poll {
     int have_cursor;    /* a cursor value was read */
     int64_t max_cursor; /* the greatest one */
     char note[400];     /* the last warning (a rejected row's reason), "" when none */
+    int again;          /* poll again at once: a followed file's read stopped at its limit */
 };
 
 /* Records a poll: the cursor moves to max_cursor when that is greater, the counters add up,

@@ -13,6 +13,7 @@
 #include "pipeline/agent_acc.h"
 #include "pipeline/agent_follow.h"
 #include "pipeline/agent_results.h"
+#include "pipeline/file_follow.h"
 #include "pipeline/recompute.h"
 #include "platform/platform.h"
 #include "store/recomputes.h"
@@ -34,6 +35,7 @@ struct aimp {
     int have_stored; /* the stored cursor before the read */
     int64_t stored;
     struct agent_follow_poll p; /* what the read found */
+    struct file_follow_read ffr; /* a followed file's position (cfg->follow) */
     struct agent_results_stats st;
 };
 
@@ -677,6 +679,17 @@ static int recompute_changed(struct aimp *m)
     return rc;
 }
 
+/* Records a poll of an incremental source or a followed file (error NULL: it succeeded). */
+static int record_poll(struct aimp *m, const char *error, int64_t now)
+{
+    struct rows *r = &m->r;
+    if (r->follow) {
+        return file_follow_record(r->c, r->src.id, r->cfg->follow.file, &m->ffr, &m->p, error,
+                                  now);
+    }
+    return agent_follow_record(r->c, r->src.id, r->cfg, &m->p, error, now);
+}
+
 /* Staging of an incremental source (agent_follow.h), one transaction: the states read that
  * are new or differ from what is staged (agent and start are the key, so the overlap read
  * again changes nothing), and for a run the states of its window that the source no longer
@@ -742,7 +755,7 @@ static int stage_follow(struct aimp *m)
         snprintf(m->p.note, sizeof(m->p.note), "%s", r->poll_note);
         rc = recompute_changed(m);
         if (rc == ACDL_OK) {
-            rc = agent_follow_record(r->c, r->src.id, r->cfg, &m->p, NULL, now);
+            rc = record_poll(m, NULL, now);
         }
     } else if (rc == ACDL_OK) {
         char reason[64] = "";
@@ -1209,11 +1222,15 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
     m->poll = 1;
     rc = rows_open(r, app, &run, cancel, 0, err, errsz);
     r->poll = 1;
-    if (rc == ACDL_OK && !r->cfg->incremental.enabled) {
+    int file = rc == ACDL_OK && r->cfg->follow.enabled;
+    if (rc == ACDL_OK && !r->cfg->incremental.enabled && !file) {
         snprintf(err, errsz, "the source is not incremental");
         rc = ACDL_EINVAL;
     }
-    if (rc == ACDL_OK) {
+    if (file) { /* where the last poll stopped in the file */
+        rc = file_follow_get(r->c, source_id, r->cfg->follow.file, &m->ffr);
+        r->follow = &m->ffr;
+    } else if (rc == ACDL_OK) {
         rc = agent_follow_window(r->c, source_id, r->cfg, r->tz, NULL, NULL, plat_now(), &r->since,
                                  &r->until, &m->have_stored, &m->stored);
     }
@@ -1235,7 +1252,8 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
      * (the poller records it now and then) */
     int64_t diff = 0;
     int staged = 0;
-    int moved = m->p.have_cursor && (!m->have_stored || m->p.max_cursor > m->stored);
+    int moved = r->follow ? rc == ACDL_OK && m->ffr.moved
+                          : m->p.have_cursor && (!m->have_stored || m->p.max_cursor > m->stored);
     if (rc == ACDL_OK && !moved && r->k.rows_staged > 0) {
         rc = diff_follow(m, &diff); /* a read: most polls only read the overlap again */
     }
@@ -1256,10 +1274,10 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
         m->p.have_cursor = 0; /* the cursor moves only with what it staged */
     }
     /* what the admin sees: every poll, staged or not, failed or not (a small write) */
-    if (r->have_src && r->cfg && r->cfg->incremental.enabled && (rc != ACDL_OK || !staged)) {
+    if (r->have_src && r->cfg && (r->cfg->incremental.enabled || r->follow) &&
+        (rc != ACDL_OK || !staged)) {
         if (store_begin(r->c) == ACDL_OK) {
-            if (agent_follow_record(r->c, source_id, r->cfg, &m->p, rc == ACDL_OK ? NULL : err,
-                                    plat_now()) == ACDL_OK) {
+            if (record_poll(m, rc == ACDL_OK ? NULL : err, plat_now()) == ACDL_OK) {
                 store_commit(r->c);
             } else {
                 store_rollback(r->c);
@@ -1272,6 +1290,7 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
     }
     *out = m->p;
     out->have_cursor = out->have_cursor && rc == ACDL_OK;
+    out->again = rc == ACDL_OK && r->follow && m->ffr.more;
     rows_close(r);
     free(m);
     return rc;

@@ -1,5 +1,6 @@
 /* rows.c: a source's rows for every data product (see rows.h). */
 #include "pipeline/rows.h"
+#include "pipeline/rows_int.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -217,7 +218,7 @@ void rows_reject(struct rows *r, const char *code, json_t *params, const char *f
 
 /* A CSV reader's error as a run-log line: "run.file_error" (the file is not read on) or
  * "run.row_rejected_at", with the reason's code and its line, column and counts. */
-static void note_csv_error(struct rows *r, const char *level, const char *code, const char *file,
+void rows_csv_error(struct rows *r, const char *level, const char *code, const char *file,
                            const struct csv_error *e)
 {
     json_t *p = json_pack("{s:s, s:I, s:I, s:s}", "where", file, "line", (json_int_t)e->line,
@@ -1186,7 +1187,7 @@ static int file_still_written(struct rows *r, const char *path, const char *name
 
 /* Opens name in the source folder for reading: only a regular file whose resolved path (into
  * real) lies inside the import roots. NULL (logged, counted as skipped) otherwise. */
-static FILE *open_in_folder(struct rows *r, struct plat_dir *dir, const char *name,
+FILE *rows_open_in_folder(struct rows *r, struct plat_dir *dir, const char *name,
                             enum plat_entry_kind kind, char *real, size_t realsz)
 {
     char parent[ROOTS_PATH_MAX], why[1600] = "";
@@ -1230,6 +1231,49 @@ static FILE *open_in_folder(struct rows *r, struct plat_dir *dir, const char *na
     return f;
 }
 
+int rows_csv_columns(struct rows *r, struct csv_reader *rd, const char *name,
+                     const struct csv_options *o)
+{
+    free_names(r);
+    size_t nh = 0;
+    const struct csv_field *hdr = csv_header(rd, &nh);
+    if (hdr) {
+        for (size_t i = 0; i < nh && (int)i < ROWS_MAX_COLS - SOURCE_MAX_DERIVED; i++) {
+            add_name(r, hdr[i].ptr, hdr[i].len);
+        }
+    } else {
+        /* no header: columns are known by number; name them "1", "2", ... */
+        for (int i = 0; i < ROWS_MAX_COLS - SOURCE_MAX_DERIVED && i < 256; i++) {
+            char num[8];
+            int n = snprintf(num, sizeof(num), "%d", i + 1);
+            add_name(r, num, (size_t)n);
+        }
+    }
+    r->nraw = r->nnames;
+    r->missing_col[0] = '\0';
+    if (prepare_columns(r) != ACDL_OK) {
+        if (r->preview_rows && r->missing_col[0]) {
+            suggest_skip(r, name, o);
+        }
+        return 1;
+    }
+    if (r->sink->columns) {
+        return r->sink->columns(r, r->sink->ctx);
+    }
+    return ACDL_OK;
+}
+
+int rows_csv_record(struct rows *r, const struct csv_record *rec)
+{
+    int n = (int)rec->nfields < r->nraw ? (int)rec->nfields : r->nraw;
+    for (int i = 0; i < r->nraw; i++) {
+        r->val[i] = i < n ? rec->fields[i].ptr : "";
+        r->len[i] = i < n ? rec->fields[i].len : 0;
+        r->null[i] = i >= n;
+    }
+    return process_row(r);
+}
+
 static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
 {
     struct csv_walk *w = ctx;
@@ -1247,7 +1291,7 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
         return ACDL_ESTOP;
     }
     snprintf(r->where, sizeof(r->where), "%s", name);
-    if (!(f = open_in_folder(r, w->dir, name, kind, path, sizeof(path)))) {
+    if (!(f = rows_open_in_folder(r, w->dir, name, kind, path, sizeof(path)))) {
         return 0;
     }
     if (crypto_sha256_stream(f, sha, &size) != ACDL_OK || fseek(f, 0, SEEK_SET) != 0) {
@@ -1297,39 +1341,19 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
             rows_note(r, "error", "run.file_no_header", json_pack("{s:s}", "file", name),
                       "%s: the file has no header", name);
         } else {
-            note_csv_error(r, "error", "run.file_error", name, &cerr);
+            rows_csv_error(r, "error", "run.file_error", name, &cerr);
         }
         csv_close(rd);
         r->k.files_skipped++;
         return 0;
     }
-    free_names(r);
-    size_t nh = 0;
-    const struct csv_field *hdr = csv_header(rd, &nh);
-    if (hdr) {
-        for (size_t i = 0; i < nh && (int)i < ROWS_MAX_COLS - SOURCE_MAX_DERIVED; i++) {
-            add_name(r, hdr[i].ptr, hdr[i].len);
-        }
-    } else {
-        /* no header: columns are known by number; name them "1", "2", ... */
-        for (int i = 0; i < ROWS_MAX_COLS - SOURCE_MAX_DERIVED && i < 256; i++) {
-            char num[8];
-            int n = snprintf(num, sizeof(num), "%d", i + 1);
-            add_name(r, num, (size_t)n);
-        }
-    }
-    r->nraw = r->nnames;
-    r->missing_col[0] = '\0';
-    if (prepare_columns(r) != ACDL_OK) {
-        if (r->preview_rows && r->missing_col[0]) {
-            suggest_skip(r, name, &o);
-        }
+    rc = rows_csv_columns(r, rd, name, &o);
+    if (rc != ACDL_OK) {
         csv_close(rd);
-        r->k.files_skipped++;
-        return 0;
-    }
-    if (r->sink->columns && (rc = r->sink->columns(r, r->sink->ctx)) != ACDL_OK) {
-        csv_close(rd);
+        if (rc == 1) {
+            r->k.files_skipped++;
+            return 0;
+        }
         return rc;
     }
     int64_t rejected_before = r->k.rows_rejected;
@@ -1346,7 +1370,7 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
         }
         if (rc < 0) {
             if (!csv_error_recoverable(rc)) {
-                note_csv_error(r, "error", "run.file_error", name, &cerr);
+                rows_csv_error(r, "error", "run.file_error", name, &cerr);
                 strict_fail = 1;
                 break;
             }
@@ -1354,18 +1378,12 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
             r->k.rows_read++;
             r->k.rows_rejected++;
             if (r->row_errors++ < ROWS_LOG_ERRORS) {
-                note_csv_error(r, "warn", "run.row_rejected_at", name, &cerr);
+                rows_csv_error(r, "warn", "run.row_rejected_at", name, &cerr);
             }
             continue;
         }
         r->line = rec.line;
-        int n = (int)rec.nfields < r->nraw ? (int)rec.nfields : r->nraw;
-        for (int i = 0; i < r->nraw; i++) {
-            r->val[i] = i < n ? rec.fields[i].ptr : "";
-            r->len[i] = i < n ? rec.fields[i].len : 0;
-            r->null[i] = i >= n;
-        }
-        rc = process_row(r);
+        rc = rows_csv_record(r, &rec);
         if (rc != ACDL_OK) {
             csv_close(rd);
             return rc;
@@ -1407,7 +1425,8 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
 
 /* Opens folder after checking it (and what was opened) against the import roots; *out is
  * new. Returns 0, or an ACDL_E* code after a run-log line. */
-static int open_folder(struct rows *r, const char *field, const char *folder, struct plat_dir **out)
+int rows_open_folder(struct rows *r, const char *field, const char *folder,
+                     struct plat_dir **out)
 {
     char real[ROOTS_PATH_MAX], opened[ROOTS_PATH_MAX], why[1600] = "";
     int rc = roots_check_folder(ROOTS_IMPORT, folder, real, sizeof(real), why, sizeof(why));
@@ -1455,7 +1474,7 @@ static int import_entry(const char *name, enum plat_entry_kind kind, void *ctx)
 static int read_csv(struct rows *r)
 {
     struct csv_walk w = {r, 0, NULL, NULL};
-    int rc = open_folder(r, "csv.folder", r->cfg->folder, &w.dir);
+    int rc = rows_open_folder(r, "csv.folder", r->cfg->folder, &w.dir);
     if (rc != ACDL_OK) {
         return rc;
     }
@@ -1504,7 +1523,7 @@ void rows_files_after(struct rows *r)
     if (r->cfg->kind != SOURCE_CSV || r->cfg->after_import == AFTER_KEEP || r->nfiles == 0) {
         return;
     }
-    if (open_folder(r, "csv.folder", r->cfg->folder, &dir) != ACDL_OK) {
+    if (rows_open_folder(r, "csv.folder", r->cfg->folder, &dir) != ACDL_OK) {
         rows_note(r, "warn", "run.files_stay", NULL, "imported files stay where they are");
         return;
     }
@@ -1514,7 +1533,7 @@ void rows_files_after(struct rows *r)
                                sizeof(why)) == ACDL_OK) {
             plat_mkdir_p(real, 0);
         }
-        if (open_folder(r, "csv.archive_folder", r->cfg->archive_folder, &archive) != ACDL_OK) {
+        if (rows_open_folder(r, "csv.archive_folder", r->cfg->archive_folder, &archive) != ACDL_OK) {
             rows_note(r, "warn", "run.files_stay", NULL, "imported files stay where they are");
             plat_dir_close(dir);
             return;
@@ -1802,7 +1821,9 @@ int rows_read(struct rows *r, const struct rows_sink *sink)
 {
     r->sink = sink;
     r->last_progress_ms = plat_monotonic_ms();
-    int rc = r->cfg->kind == SOURCE_CSV ? read_csv(r) : read_odbc(r, &r->src);
+    int rc = r->follow ? rows_follow_read(r)
+             : r->cfg->kind == SOURCE_CSV ? read_csv(r)
+                                          : read_odbc(r, &r->src);
     if (rc == ACDL_OK && rows_cancelled(r)) {
         rc = ACDL_ESTOP;
     }

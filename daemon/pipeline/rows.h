@@ -48,6 +48,7 @@
 
 struct odbc_conn;
 struct expr;
+struct file_follow_read;
 
 /* How another thread cancels a run: import_cancel() sets the flag and cancels an ODBC
  * statement under way. Initialise with import_cancel_init(). */
@@ -161,6 +162,10 @@ struct rows {
     int64_t since, until;
     int poll;
     char poll_note[400];
+
+    /* a poll of a followed file (cfg->follow): where to read, and where the read ended
+     * (pipeline/file_follow.h); borrowed, set by the caller before rows_read() */
+    struct file_follow_read *follow;
 };
 
 /* What rows_read() feeds. Each callback returns 0 to go on, or an ACDL_E* code that ends the

@@ -694,6 +694,7 @@ static int parse_common(const json_t *settings, struct source_cfg *cfg, char *er
 static int parse_states(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz);
 static int parse_incremental(const json_t *settings, struct source_cfg *cfg, char *err,
                              size_t errsz);
+static int parse_follow(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz);
 
 int source_cfg_parse(const json_t *settings, enum source_kind kind, enum source_layout layout,
                      const char *time_zone, int interval_minutes, struct source_cfg *cfg,
@@ -712,7 +713,8 @@ int source_cfg_parse_product(const json_t *settings, enum source_product product
                                        "derived", "filter", "answered_values", "unanswered_values",
                                        NULL};
     static const char *const state_keys[] = {"csv",     "odbc",   "columns",     "agent_states",
-                                             "derived", "filter", "incremental", NULL};
+                                             "derived", "filter", "incremental", "follow",
+                                             NULL};
     static const char *const colkeys[] = {"queue", "queue_name", "date", "time", "timestamp",
                                           "answered", "duration", NULL};
     int rc;
@@ -755,7 +757,8 @@ int source_cfg_parse_product(const json_t *settings, enum source_product product
     }
     if (product == PRODUCT_AGENT_STATES) {
         if ((rc = parse_states(settings, cfg, err, errsz)) != ACDL_OK ||
-            (rc = parse_incremental(settings, cfg, err, errsz)) != ACDL_OK) {
+            (rc = parse_incremental(settings, cfg, err, errsz)) != ACDL_OK ||
+            (rc = parse_follow(settings, cfg, err, errsz)) != ACDL_OK) {
             return rc;
         }
         return parse_common(settings, cfg, err, errsz);
@@ -1055,6 +1058,55 @@ static int parse_incremental(const json_t *settings, struct source_cfg *cfg, cha
     return ACDL_OK;
 }
 
+/* settings.follow of a CSV agent-state source: the one file of its folder that grows. */
+static int parse_follow(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz)
+{
+    static const char *const keys[] = {"file", "poll_s", "reconcile_minutes", "reconcile_hours",
+                                       NULL};
+    struct source_follow_file *fo = &cfg->follow;
+    json_t *o = json_object_get(settings, "follow");
+    int rc;
+    fo->poll_s = 1;
+    fo->reconcile_minutes = SOURCE_RECONCILE_MINUTES;
+    fo->reconcile_hours = SOURCE_RECONCILE_HOURS;
+    if (!o || json_is_null(o)) {
+        return ACDL_OK;
+    }
+    if (cfg->kind != SOURCE_CSV) {
+        return fail(err, errsz, "settings.follow", "belongs to CSV sources; this one is odbc");
+    }
+    if (!json_is_object(o)) {
+        return fail(err, errsz, "settings.follow",
+                    "must be an object {file, poll_s, reconcile_minutes, reconcile_hours}");
+    }
+    if ((rc = only_keys(o, "settings.follow", keys, err, errsz)) ||
+        (rc = get_str(o, "file", "settings.follow.file", fo->file, sizeof(fo->file), 0, err,
+                      errsz)) ||
+        (rc = get_int(o, "poll_s", "settings.follow.poll_s", 1, 3600, &fo->poll_s, err, errsz)) ||
+        (rc = get_int(o, "reconcile_minutes", "settings.follow.reconcile_minutes", 0, 10080,
+                      &fo->reconcile_minutes, err, errsz)) ||
+        (rc = get_int(o, "reconcile_hours", "settings.follow.reconcile_hours", 1, 720,
+                      &fo->reconcile_hours, err, errsz))) {
+        return rc;
+    }
+    if (!fo->file[0] || strpbrk(fo->file, "/\\:*?[") || !strcmp(fo->file, ".") ||
+        !strcmp(fo->file, "..")) {
+        return fail(err, errsz, "settings.follow.file",
+                    "is the name of one file in csv.folder (e.g. queue_log), without folders, "
+                    "':' or wildcards");
+    }
+    if (cfg->csv.encoding == CSV_ENC_UTF16LE || cfg->csv.encoding == CSV_ENC_UTF16BE) {
+        return fail(err, errsz, "settings.follow",
+                    "a followed file is read line by line: utf-8, windows-1252 or iso-8859-1");
+    }
+    if (cfg->after_import != AFTER_KEEP) {
+        return fail(err, errsz, "settings.follow",
+                    "a followed file stays where it is: csv.after_import must be keep");
+    }
+    fo->enabled = 1;
+    return ACDL_OK;
+}
+
 /* The "agent_states" options and the column roles of an agent-state source. */
 static int parse_states(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz)
 {
@@ -1295,6 +1347,13 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
                           "cursor_type", source_cursor_type_name(in->cursor_type), "overlap_s",
                           in->overlap_s, "poll_s", in->poll_s, "reconcile_minutes",
                           in->reconcile_minutes, "reconcile_hours", in->reconcile_hours));
+        }
+        const struct source_follow_file *fo = &cfg->follow;
+        if (fo->enabled) {
+            json_object_set_new(out, "follow",
+                                json_pack("{s:s, s:i, s:i, s:i}", "file", fo->file, "poll_s",
+                                          fo->poll_s, "reconcile_minutes", fo->reconcile_minutes,
+                                          "reconcile_hours", fo->reconcile_hours));
         }
     }
     json_t *d = json_array();

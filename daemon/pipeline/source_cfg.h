@@ -66,6 +66,17 @@ struct source_incremental {
     int reconcile_hours;   /* of this many hours back */
 };
 
+/* A CSV agent-state source that follows one growing file of its folder (settings.follow): a
+ * poller reads the complete lines appended since the last poll every poll_s seconds, across
+ * rotation and truncation (pipeline/file_follow.h). */
+struct source_follow_file {
+    int enabled;
+    char file[256];        /* a file name in csv.folder (no folder parts) */
+    int poll_s;            /* 1..3600 */
+    int reconcile_minutes; /* a run of the folder this often (0: never) */
+    int reconcile_hours;   /* of the local days of this many hours back */
+};
+
 #define SOURCE_OVERLAP_S 120
 #define SOURCE_POLL_S 5
 #define SOURCE_RECONCILE_MINUTES 15
@@ -107,6 +118,7 @@ struct source_cfg {
     struct source_column agent, activity, activity_name, start, end;
     struct source_states states;
     struct source_incremental incremental;
+    struct source_follow_file follow;
 
     /* ODBC */
     char dsn[256];

@@ -56,6 +56,14 @@ int plat_file_rename(const char *from, const char *to);
 /* Size of the file in bytes, or -1. */
 long long plat_file_size(const char *path);
 
+/* What tells the open file f apart from every other file of the machine while it exists (device
+ * and inode; volume serial and file index on Windows) as text into id, and its size now into
+ * *size. Returns 0 or ACDL_EIO. */
+int plat_file_identity(FILE *f, char *id, size_t idsz, long long *size);
+
+/* Moves f's read position to the byte offset off (64-bit). Returns 0 or ACDL_EIO. */
+int plat_file_seek(FILE *f, long long off);
+
 /* Seconds since the file was last modified, by the system's real clock (never the test
  * clock: modification times are written by it); 0 for a time in the future, -1 when the file
  * cannot be looked at. */

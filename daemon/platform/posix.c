@@ -672,6 +672,22 @@ int plat_dir_open_file(struct plat_dir *d, const char *name, FILE **out, char *r
     return ACDL_OK;
 }
 
+int plat_file_identity(FILE *f, char *id, size_t idsz, long long *size)
+{
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0) {
+        return ACDL_EIO;
+    }
+    snprintf(id, idsz, "%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+    *size = (long long)st.st_size;
+    return ACDL_OK;
+}
+
+int plat_file_seek(FILE *f, long long off)
+{
+    return fseeko(f, (off_t)off, SEEK_SET) == 0 ? ACDL_OK : ACDL_EIO;
+}
+
 int plat_dir_remove_file(struct plat_dir *d, const char *name)
 {
     return unlinkat(d->fd, name, 0) == 0 || errno == ENOENT ? ACDL_OK : errno_rc(errno);

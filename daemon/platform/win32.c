@@ -210,6 +210,24 @@ long long plat_file_size(const char *path)
     return ((long long)a.nFileSizeHigh << 32) | a.nFileSizeLow;
 }
 
+int plat_file_identity(FILE *f, char *id, size_t idsz, long long *size)
+{
+    BY_HANDLE_FILE_INFORMATION info;
+    HANDLE h = (HANDLE)_get_osfhandle(_fileno(f));
+    if (h == INVALID_HANDLE_VALUE || !GetFileInformationByHandle(h, &info)) {
+        return ACDL_EIO;
+    }
+    snprintf(id, idsz, "%lu:%lu:%lu", (unsigned long)info.dwVolumeSerialNumber,
+             (unsigned long)info.nFileIndexHigh, (unsigned long)info.nFileIndexLow);
+    *size = ((long long)info.nFileSizeHigh << 32) | info.nFileSizeLow;
+    return ACDL_OK;
+}
+
+int plat_file_seek(FILE *f, long long off)
+{
+    return _fseeki64(f, off, SEEK_SET) == 0 ? ACDL_OK : ACDL_EIO;
+}
+
 int64_t plat_file_age_s(const char *path)
 {
     WIN32_FILE_ATTRIBUTE_DATA a;

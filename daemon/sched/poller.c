@@ -34,6 +34,7 @@ struct followed {
     int64_t fail_log_ms; /* when its failure was last logged */
     int64_t updated_at;  /* of its settings: a change is polled at once */
     int seen;
+    int file; /* follows a growing file (settings.follow), not a query */
 };
 
 struct poller {
@@ -52,12 +53,12 @@ static void refresh(struct poller *p, int64_t now_ms)
 {
     struct store_conn *c = store_acquire(p->app->store);
     sqlite3_stmt *s = store_prepare(
-        c, "SELECT id, json_extract(settings, '$.incremental.poll_s'), json_extract(settings, "
-           "'$.incremental.reconcile_minutes'), json_extract(settings, "
-           "'$.incremental.reconcile_hours'), time_zone, updated_at FROM sources WHERE enabled = "
-           "1 AND kind "
-           "= 'odbc' AND product = 'agent_states' AND json_type(settings, '$.incremental') = "
-           "'object' ORDER BY id");
+        c, "SELECT id, json_extract(settings, '$.' || k || '.poll_s'), json_extract(settings, "
+           "'$.' || k || '.reconcile_minutes'), json_extract(settings, '$.' || k || "
+           "'.reconcile_hours'), time_zone, updated_at, k = 'follow' FROM (SELECT *, CASE kind "
+           "WHEN 'odbc' THEN 'incremental' ELSE 'follow' END AS k FROM sources WHERE enabled = 1 "
+           "AND product = 'agent_states') WHERE json_type(settings, '$.' || k) = 'object' ORDER "
+           "BY id");
     for (int i = 0; i < p->n; i++) {
         p->src[i].seen = 0;
     }
@@ -77,6 +78,7 @@ static void refresh(struct poller *p, int64_t now_ms)
             continue;
         }
         f->seen = 1;
+        f->file = sqlite3_column_int(s, 6);
         if (f->updated_at != sqlite3_column_int64(s, 5)) {
             f->updated_at = sqlite3_column_int64(s, 5);
             f->next_ms = now_ms;
@@ -113,9 +115,12 @@ static void reconcile_due(struct poller *p, struct followed *f, int64_t now)
     }
     c = store_acquire(p->app->store);
     sqlite3_stmt *s = store_prepare(
-        c, "SELECT (next_reconcile_at IS NULL OR next_reconcile_at <= ?2) AND NOT EXISTS (SELECT "
-           "1 FROM runs WHERE source_id = ?1 AND state IN ('queued', 'running')) FROM "
-           "source_follow WHERE source_id = ?1");
+        c, f->file ? "SELECT (next_reconcile_at IS NULL OR next_reconcile_at <= ?2) AND NOT EXISTS "
+                     "(SELECT 1 FROM runs WHERE source_id = ?1 AND state IN ('queued', "
+                     "'running')) FROM source_file_follow WHERE source_id = ?1"
+                   : "SELECT (next_reconcile_at IS NULL OR next_reconcile_at <= ?2) AND NOT EXISTS "
+                     "(SELECT 1 FROM runs WHERE source_id = ?1 AND state IN ('queued', "
+                     "'running')) FROM source_follow WHERE source_id = ?1");
     if (s) {
         sqlite3_bind_int64(s, 1, f->id);
         sqlite3_bind_int64(s, 2, now);
@@ -135,9 +140,11 @@ static void reconcile_due(struct poller *p, struct followed *f, int64_t now)
     if (rc == ACDL_OK) {
         rc = store_run_add(c, f->id, "schedule", from, to, 0, "reconciliation", now, &run_id);
     }
-    s = rc == ACDL_OK ? store_prepare(c, "UPDATE source_follow SET next_reconcile_at = ?, "
+    s = rc != ACDL_OK ? NULL
+        : f->file     ? store_prepare(c, "UPDATE source_file_follow SET next_reconcile_at = ?, "
                                          "last_reconcile_run = ? WHERE source_id = ?")
-                      : NULL;
+                      : store_prepare(c, "UPDATE source_follow SET next_reconcile_at = ?, "
+                                         "last_reconcile_run = ? WHERE source_id = ?");
     if (s) {
         sqlite3_bind_int64(s, 1, now + (int64_t)f->reconcile_minutes * 60);
         sqlite3_bind_int64(s, 2, run_id);
@@ -193,7 +200,7 @@ static void poll_one(struct poller *p, struct followed *f, int64_t now_ms)
                  f->fails);
         f->fails = 0;
     }
-    f->next_ms = now_ms + (int64_t)f->poll_s * 1000;
+    f->next_ms = res.again ? now_ms : now_ms + (int64_t)f->poll_s * 1000;
     if (res.rows_changed > 0) {
         log_debug("follow", "source %lld: %lld rows read, %lld states staged", (long long)f->id,
                   (long long)res.rows_read, (long long)res.rows_changed);

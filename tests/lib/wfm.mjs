@@ -330,6 +330,22 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
   };
   /** Applied keys received more than once (answers lost, retried). */
   w.duplicates = () => [...w.batches.values()].filter((b) => b.count > 1).length;
+  /** https-json: every agent day sent extends what was sent of it before (never a state before
+   * one it already had, never one taken back); the first that does not, as text, or null. */
+  w.outOfOrder = () => {
+    const seen = new Map();
+    for (const b of [...w.batches.values()].sort((x, y) => x.order - y.order)) {
+      for (const dd of b.body.days) {
+        const starts = dd.spans.filter((s) => !s.filled).map((s) => `${s.start} ${s.activity}`);
+        const before = seen.get(dd.agent) || [];
+        if (JSON.stringify(starts.slice(0, before.length)) !== JSON.stringify(before)) {
+          return `${dd.agent}: sent ${JSON.stringify(starts)} after ${JSON.stringify(before)}`;
+        }
+        seen.set(dd.agent, starts);
+      }
+    }
+    return null;
+  };
   return w;
 }
 

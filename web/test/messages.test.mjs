@@ -67,14 +67,14 @@ export function daemonCodes() {
       codes.add(m[1]);
     }
     // the codes of reasons: why_note(text, CODE, ...), rows_why(CODE, ...), rows_reject(r, CODE,
-    // ...), note_csv_error(r, level, CODE, ...), the date parsers' fail(why, whysz, CODE, ...)
+    // ...), rows_csv_error(r, level, CODE, ...), the date parsers' fail(why, whysz, CODE, ...)
     // and the CSV reader's perr(...)/error_code(...) (a ?: of literals counts each)
     const CODE = /"([a-z0-9]+\.[a-z0-9_]+)"/g;
     const calls = [
       /\bwhy_note\(\s*[^,]+,\s*((?:[^,()]|\([^()]*\))*)/g,
       /\brows_why\(\s*((?:[^,()]|\([^()]*\))*)/g,
       /\brows_reject\(\s*[^,]+,\s*((?:[^,()]|\([^()]*\))*)/g,
-      /\bnote_csv_error\(\s*[^,]+,\s*[^,]+,\s*((?:[^,()]|\([^()]*\))*)/g,
+      /\brows_csv_error\(\s*[^,]+,\s*[^,]+,\s*((?:[^,()]|\([^()]*\))*)/g,
       /\bfail\(\s*why,\s*whysz,\s*((?:[^,()]|\([^()]*\))*)/g,
       /\bperr\(\s*ps,\s*[^,]+,\s*((?:[^,()]|\([^()]*\))*)/g,
       /\berror_code\(\s*err,\s*((?:[^,()]|\([^()]*\))*)/g,

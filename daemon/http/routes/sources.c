@@ -18,6 +18,7 @@
 #include "sched/jobs.h"
 #include "platform/platform.h"
 #include "pipeline/agent_follow.h"
+#include "pipeline/file_follow.h"
 #include "store/recomputes.h"
 #include "store/schedules.h"
 #include "store/sources.h"
@@ -40,9 +41,12 @@ static json_t *source_json(const struct store_source *s)
 /* An incremental source's poll status (agent_follow.h) added to its answer o as "follow". */
 static json_t *with_follow(struct req *r, const struct store_source *s, json_t *o)
 {
-    if (o && !strcmp(s->product, "agent_states") && !strcmp(s->kind, "odbc")) {
+    if (o && !strcmp(s->product, "agent_states")) {
+        /* ODBC: its cursor; CSV: its followed file (file_follow.h) */
         struct store_conn *c = store_acquire(r->app->store);
-        json_object_set_new(o, "follow", agent_follow_status_json(c, s->id));
+        json_object_set_new(o, "follow",
+                            !strcmp(s->kind, "odbc") ? agent_follow_status_json(c, s->id)
+                                                     : file_follow_status_json(c, s->id));
         store_release(r->app->store, c);
     }
     return o;
