@@ -1,4 +1,4 @@
--- 0028: CSV agent-state sources that follow one growing file (settings.follow). A poller reads
+-- 0029: CSV agent-state sources that follow one growing file (settings.follow). A poller reads
 -- the complete lines appended since its last poll; where it stopped is kept here and moves in
 -- the transaction that stages what it read, so a crash at any point repeats a read at worst.
 
