@@ -16,11 +16,31 @@ struct spool {
     uint32_t tcap;
 };
 
+/* A state as held: 24 bytes. What a row shares with many others (its code, name, file and
+ * day) is one number into the table of those combinations; the end is kept as the duration
+ * (DUR_OPEN: none). */
+struct packed_row {
+    int64_t start;
+    int32_t dur;
+    uint32_t agent, combo, line;
+};
+
+#define DUR_OPEN INT32_MIN
+
+struct combo {
+    uint32_t code, name, file;
+    int32_t day;
+};
+
 struct agent_acc {
     struct spool pool[4]; /* agent, code, name, file */
-    struct agent_acc_row *rows;
+    struct packed_row *rows;
     size_t n, cap, max;
     uint32_t *order; /* after sorting: row numbers in sorted order */
+    struct combo *combos;
+    size_t ncombos, combocap;
+    uint32_t *ctab; /* open addressing over combos: number + 1, 0 empty */
+    uint32_t ctcap;
 };
 
 static uint32_t hash_of(const char *s, size_t n)
@@ -115,6 +135,62 @@ static void spool_free(struct spool *p)
     free(p->tab);
 }
 
+static uint32_t combo_hash(const struct combo *k)
+{
+    uint32_t h = 2166136261u;
+    uint32_t v[4] = {k->code, k->name, k->file, (uint32_t)k->day};
+    for (int i = 0; i < 4; i++) {
+        h = (h ^ v[i]) * 16777619u;
+        h ^= h >> 15;
+    }
+    return h;
+}
+
+static int combo_rehash(struct agent_acc *a, uint32_t tcap)
+{
+    uint32_t *t = calloc(tcap, sizeof(*t));
+    if (!t) {
+        return ACDL_ENOMEM;
+    }
+    for (size_t i = 0; i < a->ncombos; i++) {
+        uint32_t h = combo_hash(&a->combos[i]) & (tcap - 1);
+        while (t[h]) {
+            h = (h + 1) & (tcap - 1);
+        }
+        t[h] = (uint32_t)i + 1;
+    }
+    free(a->ctab);
+    a->ctab = t;
+    a->ctcap = tcap;
+    return ACDL_OK;
+}
+
+/* The number of the combination k, added when new. */
+static int combo_intern(struct agent_acc *a, const struct combo *k, uint32_t *id)
+{
+    if ((a->ncombos + 1) * 2 > a->ctcap &&
+        (a->ncombos >= UINT32_MAX / 4 ||
+         combo_rehash(a, a->ctcap ? a->ctcap * 2 : 256) != ACDL_OK)) {
+        return ACDL_ENOMEM;
+    }
+    uint32_t h = combo_hash(k) & (a->ctcap - 1);
+    while (a->ctab[h]) {
+        const struct combo *c = &a->combos[a->ctab[h] - 1];
+        if (c->code == k->code && c->name == k->name && c->file == k->file && c->day == k->day) {
+            *id = a->ctab[h] - 1;
+            return ACDL_OK;
+        }
+        h = (h + 1) & (a->ctcap - 1);
+    }
+    if (grow((void **)&a->combos, &a->combocap, a->ncombos + 1, sizeof(*a->combos)) != ACDL_OK) {
+        return ACDL_ENOMEM;
+    }
+    a->combos[a->ncombos] = *k;
+    a->ctab[h] = (uint32_t)a->ncombos + 1;
+    *id = (uint32_t)a->ncombos++;
+    return ACDL_OK;
+}
+
 struct agent_acc *agent_acc_create(size_t max_rows)
 {
     struct agent_acc *a = calloc(1, sizeof(*a));
@@ -134,6 +210,8 @@ void agent_acc_destroy(struct agent_acc *a)
     }
     free(a->rows);
     free(a->order);
+    free(a->combos);
+    free(a->ctab);
     free(a);
 }
 
@@ -155,24 +233,30 @@ int agent_acc_add(struct agent_acc *a, const char *agent, size_t alen, const cha
                   size_t clen, const char *name, size_t nlen, const char *file, int64_t start,
                   int64_t end, struct tz_date day, uint64_t line)
 {
-    struct agent_acc_row r;
-    if (a->n >= a->max || line > UINT32_MAX || a->pool[3].len > (size_t)UINT32_MAX / 2) {
+    struct packed_row r;
+    struct combo k;
+    int64_t dur = end == AGENT_ACC_OPEN ? DUR_OPEN : end - start;
+    if (a->n >= a->max || line > UINT32_MAX || a->pool[3].len > (size_t)UINT32_MAX / 2 ||
+        (end != AGENT_ACC_OPEN && (end < start - INT32_MAX || end > start + INT32_MAX))) {
         return ACDL_ETOOBIG;
     }
     if (grow((void **)&a->rows, &a->cap, a->n + 1, sizeof(*a->rows)) != ACDL_OK ||
         spool_intern(&a->pool[0], agent, alen, &r.agent) != ACDL_OK ||
-        spool_intern(&a->pool[1], code, clen, &r.code) != ACDL_OK ||
-        spool_intern(&a->pool[3], file, strlen(file), &r.file) != ACDL_OK) {
+        spool_intern(&a->pool[1], code, clen, &k.code) != ACDL_OK ||
+        spool_intern(&a->pool[3], file, strlen(file), &k.file) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
-    r.name = AGENT_ACC_NONE;
-    if (name && spool_intern(&a->pool[2], name, nlen, &r.name) != ACDL_OK) {
+    k.name = AGENT_ACC_NONE;
+    if (name && spool_intern(&a->pool[2], name, nlen, &k.name) != ACDL_OK) {
+        return ACDL_ENOMEM;
+    }
+    k.day = agent_acc_day_pack(day);
+    if (combo_intern(a, &k, &r.combo) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
     r.start = start;
-    r.end = end;
+    r.dur = (int32_t)dur;
     r.line = (uint32_t)line;
-    r.day = agent_acc_day_pack(day);
     a->rows[a->n++] = r;
     return ACDL_OK;
 }
@@ -309,11 +393,22 @@ out:
     return rc;
 }
 
-const struct agent_acc_row *agent_acc_row_at(const struct agent_acc *a, size_t i, size_t *seq)
+struct agent_acc_row agent_acc_row_at(const struct agent_acc *a, size_t i, size_t *seq)
 {
     size_t k = a->order ? a->order[i] : i;
+    const struct packed_row *p = &a->rows[k];
+    const struct combo *c = &a->combos[p->combo];
+    struct agent_acc_row r;
     if (seq) {
         *seq = k;
     }
-    return &a->rows[k];
+    r.start = p->start;
+    r.end = p->dur == DUR_OPEN ? AGENT_ACC_OPEN : p->start + p->dur;
+    r.agent = p->agent;
+    r.code = c->code;
+    r.name = c->name;
+    r.file = c->file;
+    r.line = p->line;
+    r.day = c->day;
+    return r;
 }

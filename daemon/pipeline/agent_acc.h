@@ -31,8 +31,9 @@ struct agent_acc;
 struct agent_acc *agent_acc_create(size_t max_rows);
 void agent_acc_destroy(struct agent_acc *a);
 
-/* Appends a state. Strings are copied. ACDL_ETOOBIG when max_rows are held or line does not
- * fit 32 bits (the caller then keeps the rest elsewhere), ACDL_ENOMEM. */
+/* Appends a state. Strings are copied. ACDL_ETOOBIG when max_rows are held, line does not
+ * fit 32 bits or end is more than 2^31 s from start (the caller then keeps the rest
+ * elsewhere), ACDL_ENOMEM. */
 int agent_acc_add(struct agent_acc *a, const char *agent, size_t alen, const char *code,
                   size_t clen, const char *name, size_t nlen, const char *file, int64_t start,
                   int64_t end, struct tz_date day, uint64_t line);
@@ -51,8 +52,9 @@ uint32_t agent_acc_distinct(const struct agent_acc *a, int which);
 int agent_acc_sort(struct agent_acc *a);
 
 /* The i-th row in sorted order (after agent_acc_sort), or in arrival order before it; *seq
- * its arrival number. Borrowed. */
-const struct agent_acc_row *agent_acc_row_at(const struct agent_acc *a, size_t i, size_t *seq);
+ * its arrival number. A copy: rows are held packed (24 bytes each, the code, name, file and
+ * day of a row as one number of their combination). */
+struct agent_acc_row agent_acc_row_at(const struct agent_acc *a, size_t i, size_t *seq);
 
 int32_t agent_acc_day_pack(struct tz_date d);
 struct tz_date agent_acc_day_unpack(int32_t v);

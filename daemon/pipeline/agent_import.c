@@ -286,14 +286,14 @@ static int spill(struct aimp *m)
                  (long long)m->r.run->id, n);
     }
     for (size_t i = 0; i < n && rc == ACDL_OK; i++) {
-        const struct agent_acc_row *w = agent_acc_row_at(m->acc, i, NULL);
+        const struct agent_acc_row w = agent_acc_row_at(m->acc, i, NULL);
         size_t al, cl, nl = 0, fl;
-        const char *ag = agent_acc_str(m->acc, 0, w->agent, &al);
-        const char *co = agent_acc_str(m->acc, 1, w->code, &cl);
-        const char *na = w->name == AGENT_ACC_NONE ? NULL : agent_acc_str(m->acc, 2, w->name, &nl);
-        const char *fi = agent_acc_str(m->acc, 3, w->file, &fl);
-        rc = collect(m, ag, al, w->start, w->end, agent_acc_day_unpack(w->day), co, cl, na, nl, fi,
-                     w->line, NULL);
+        const char *ag = agent_acc_str(m->acc, 0, w.agent, &al);
+        const char *co = agent_acc_str(m->acc, 1, w.code, &cl);
+        const char *na = w.name == AGENT_ACC_NONE ? NULL : agent_acc_str(m->acc, 2, w.name, &nl);
+        const char *fi = agent_acc_str(m->acc, 3, w.file, &fl);
+        rc = collect(m, ag, al, w.start, w.end, agent_acc_day_unpack(w.day), co, cl, na, nl, fi,
+                     w.line, NULL);
     }
     agent_acc_destroy(m->acc);
     m->acc = NULL;
@@ -420,6 +420,9 @@ static int stage_memory(struct aimp *m)
     int rc = ACDL_OK;
     int32_t last_day = -1;
     char ds[11] = "";
+    struct agent_acc_row next;
+    uint32_t prev_agent = 0;
+    memset(&next, 0, sizeof(next));
     if (!name_of || agent_acc_sort(acc) != ACDL_OK) {
         free(name_of);
         return ACDL_ENOMEM;
@@ -444,53 +447,57 @@ static int stage_memory(struct aimp *m)
         return ACDL_EDB;
     }
     for (size_t i = 0; i < n && rc == ACDL_OK; i++) {
-        const struct agent_acc_row *w = agent_acc_row_at(acc, i, NULL);
-        const struct agent_acc_row *next = i + 1 < n ? agent_acc_row_at(acc, i + 1, NULL) : NULL;
+        /* w: this row, next: the one after it (prev: before it, from the last turn) */
+        const struct agent_acc_row w = i == 0 ? agent_acc_row_at(acc, 0, NULL) : next;
+        if (i + 1 < n) {
+            next = agent_acc_row_at(acc, i + 1, NULL);
+        }
         size_t al, cl, fl, nl, ol;
-        if (w->name != AGENT_ACC_NONE) { /* the code's greatest name (BINARY order) */
-            const char *nm = agent_acc_str(acc, 2, w->name, &nl);
-            uint32_t cur = name_of[w->code];
+        if (w.name != AGENT_ACC_NONE) { /* the code's greatest name (BINARY order) */
+            const char *nm = agent_acc_str(acc, 2, w.name, &nl);
+            uint32_t cur = name_of[w.code];
             if (cur == AGENT_ACC_NONE) {
-                name_of[w->code] = w->name;
-            } else if (cur != w->name) {
+                name_of[w.code] = w.name;
+            } else if (cur != w.name) {
                 const char *old = agent_acc_str(acc, 2, cur, &ol);
                 int c = memcmp(nm, old, nl < ol ? nl : ol);
                 if (c > 0 || (c == 0 && nl > ol)) {
-                    name_of[w->code] = w->name;
+                    name_of[w.code] = w.name;
                 }
             }
         }
-        const char *ag = agent_acc_str(acc, 0, w->agent, &al);
-        if (i == 0 || agent_acc_row_at(acc, i - 1, NULL)->agent != w->agent) {
+        const char *ag = agent_acc_str(acc, 0, w.agent, &al);
+        if (i == 0 || prev_agent != w.agent) {
             sqlite3_bind_text(ids, 1, ag, (int)al, SQLITE_STATIC);
             rc = store_step_done(r->c, ids, "noting the agents read");
             sqlite3_reset(ids);
         }
+        prev_agent = w.agent;
         if (rc != ACDL_OK) {
             break;
         }
-        if (next && next->agent == w->agent && next->start == w->start) {
+        if (i + 1 < n && next.agent == w.agent && next.start == w.start) {
             continue; /* a later row of the agent with this start replaces this one */
         }
-        if (w->day != last_day) {
-            tz_date_format(agent_acc_day_unpack(w->day), ds);
-            last_day = w->day;
+        if (w.day != last_day) {
+            tz_date_format(agent_acc_day_unpack(w.day), ds);
+            last_day = w.day;
         }
-        const char *co = agent_acc_str(acc, 1, w->code, &cl);
-        const char *fi = agent_acc_str(acc, 3, w->file, &fl);
+        const char *co = agent_acc_str(acc, 1, w.code, &cl);
+        const char *fi = agent_acc_str(acc, 3, w.file, &fl);
         sqlite3_bind_int64(ins, 1, r->run->source_id);
         sqlite3_bind_text(ins, 2, ag, (int)al, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 3, w->start);
-        if (w->end == AGENT_ACC_OPEN) {
+        sqlite3_bind_int64(ins, 3, w.start);
+        if (w.end == AGENT_ACC_OPEN) {
             sqlite3_bind_null(ins, 4);
         } else {
-            sqlite3_bind_int64(ins, 4, w->end);
+            sqlite3_bind_int64(ins, 4, w.end);
         }
         sqlite3_bind_text(ins, 5, ds, -1, SQLITE_STATIC);
         sqlite3_bind_text(ins, 6, co, (int)cl, SQLITE_STATIC);
         sqlite3_bind_int64(ins, 7, r->run->id);
         sqlite3_bind_text(ins, 8, fi, (int)fl, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 9, (sqlite3_int64)w->line);
+        sqlite3_bind_int64(ins, 9, (sqlite3_int64)w.line);
         rc = store_step_done(r->c, ins, "staging states");
         sqlite3_reset(ins);
     }
@@ -938,15 +945,15 @@ static void report_conflicts(struct aimp *m, int64_t lo, int64_t hi)
     if (m->acc) { /* sorted by agent, start and arrival: repeats are neighbours */
         size_t total = agent_acc_count(m->acc), al, fl, pl;
         for (size_t i = 1; i < total; i++) {
-            const struct agent_acc_row *w = agent_acc_row_at(m->acc, i, NULL);
-            const struct agent_acc_row *p = agent_acc_row_at(m->acc, i - 1, NULL);
-            if (w->agent != p->agent || w->start != p->start) {
+            const struct agent_acc_row w = agent_acc_row_at(m->acc, i, NULL);
+            const struct agent_acc_row p = agent_acc_row_at(m->acc, i - 1, NULL);
+            if (w.agent != p.agent || w.start != p.start) {
                 continue;
             }
-            const char *ag = agent_acc_str(m->acc, 0, w->agent, &al);
-            const char *file = agent_acc_str(m->acc, 3, w->file, &fl);
-            const char *first = agent_acc_str(m->acc, 3, p->file, &pl);
-            note_repeated(r, n++, ag, w->start, file, w->line, first, p->line);
+            const char *ag = agent_acc_str(m->acc, 0, w.agent, &al);
+            const char *file = agent_acc_str(m->acc, 3, w.file, &fl);
+            const char *first = agent_acc_str(m->acc, 3, p.file, &pl);
+            note_repeated(r, n++, ag, w.start, file, w.line, first, p.line);
         }
     } else {
         /* rows are collected in arrival order (appending is what keeps a large import fast);

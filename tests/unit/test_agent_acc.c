@@ -60,10 +60,10 @@ static void test_order(void)
     int bad = 0;
     for (size_t i = 0; i < N && !bad; i++) {
         size_t seq, len;
-        const struct agent_acc_row *w = agent_acc_row_at(a, i, &seq);
-        const char *ag = agent_acc_str(a, 0, w->agent, &len);
-        if (seq != ref[i].seq || w->start != ref[i].start || len != strlen(ref[i].agent) ||
-            memcmp(ag, ref[i].agent, len) != 0 || w->line != seq + 2 || w->end != AGENT_ACC_OPEN) {
+        const struct agent_acc_row w = agent_acc_row_at(a, i, &seq);
+        const char *ag = agent_acc_str(a, 0, w.agent, &len);
+        if (seq != ref[i].seq || w.start != ref[i].start || len != strlen(ref[i].agent) ||
+            memcmp(ag, ref[i].agent, len) != 0 || w.line != seq + 2 || w.end != AGENT_ACC_OPEN) {
             bad = 1;
             CHECK_EQ_INT(seq, ref[i].seq);
         }
@@ -83,12 +83,23 @@ static void test_strings_days(void)
     CHECK_EQ_INT(agent_acc_add(a, "7", 1, "AUX", 3, NULL, 0, "b.csv", 9, 10, d, 4), ACDL_OK);
     CHECK_EQ_INT(agent_acc_add(a, "7", 1, "AUX", 3, NULL, 0, "b.csv", 10, 11, d, (uint64_t)1 << 33),
                  ACDL_ETOOBIG);
-    const struct agent_acc_row *r0 = agent_acc_row_at(a, 0, NULL);
-    const struct agent_acc_row *r1 = agent_acc_row_at(a, 1, NULL);
-    CHECK_EQ_STR(agent_acc_str(a, 2, r0->name, &len), "Break");
-    CHECK(r1->name == AGENT_ACC_NONE);
-    CHECK_EQ_STR(agent_acc_str(a, 3, r1->file, &len), "b.csv");
-    CHECK(r0->code == r1->code && r0->agent == r1->agent && r0->file != r1->file);
+    /* an end more than 2^31 s after the start does not fit the packed row */
+    CHECK_EQ_INT(
+        agent_acc_add(a, "7", 1, "AUX", 3, NULL, 0, "b.csv", 10, (int64_t)10 + INT32_MAX + 1, d, 5),
+        ACDL_ETOOBIG);
+    struct tz_date d2 = {2000, 1, 1};
+    CHECK_EQ_INT(agent_acc_add(a, "8", 1, "AUX", 3, NULL, 0, "b.csv", -20, -25, d2, 6), ACDL_OK);
+    const struct agent_acc_row r0 = agent_acc_row_at(a, 0, NULL);
+    const struct agent_acc_row r1 = agent_acc_row_at(a, 1, NULL);
+    const struct agent_acc_row r2 = agent_acc_row_at(a, 2, NULL);
+    CHECK_EQ_STR(agent_acc_str(a, 2, r0.name, &len), "Break");
+    CHECK(r1.name == AGENT_ACC_NONE);
+    CHECK_EQ_STR(agent_acc_str(a, 3, r1.file, &len), "b.csv");
+    CHECK(r0.code == r1.code && r0.agent == r1.agent && r0.file != r1.file);
+    CHECK(r0.start == 5 && r0.end == 9 && r0.line == 3 && r1.start == 9 && r1.end == 10);
+    CHECK(r0.day == agent_acc_day_pack(d) && r2.day == agent_acc_day_pack(d2));
+    CHECK(r2.start == -20 && r2.end == -25 && r2.line == 6 && r2.file == r1.file);
+    CHECK_EQ_INT(agent_acc_count(a), 3);
     CHECK_EQ_STR(agent_acc_str(a, 1, 99, &len), "");
     agent_acc_destroy(a);
     agent_acc_destroy(NULL);
