@@ -112,6 +112,13 @@ struct upload_connector {
                 struct upload_answer *a);
     /* Tries the connection without delivering data (a connection test). */
     int (*probe)(const struct upload_target *t, struct upload_answer *a);
+    /* 1: the receiver keeps an agent's spans by their start, so the change feed sends only the
+     * spans that differ from what the target was last given (build_agents gets those); 0: it
+     * gets every span of each changed day. */
+    int agent_spans_changed_only;
+    /* > 0: the change feed makes at most one batch of agent states per this many seconds of
+     * the clock (a file per minute), unless a full batch waits. */
+    int agent_period_s;
 };
 
 /* The connector called name, or NULL. */

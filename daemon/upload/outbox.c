@@ -446,11 +446,100 @@ static int cursor_set(struct store_conn *c, int64_t target_id, int64_t seq)
     return rc;
 }
 
-/* One batch of the agent days ch[0..n) for target t (their spans as they are now), marked
- * with resend_id (0: the change feed). Inside a transaction. */
+/* The longest line of a span in target_agent_sent: two numbers, the activity, separators. */
+#define SENT_LINE_MAX (2 * 21 + 129 + 3)
+
+/* For a target that keeps spans by agent and start: records the spans of agent_id's day as
+ * given to target_id now ("start<TAB>end<TAB>activity" lines in start order, end 0 while a
+ * span goes on; filled holes are not sent to it) and, with changes_only, keeps in sp[0..*ns)
+ * only the spans whose line differs from the one recorded before (a new span, a changed end or
+ * activity). Inside a transaction. */
+static int sent_update(struct store_conn *c, int64_t target_id, int64_t agent_id, const char *day,
+                       struct upload_span *sp, int *ns, int changes_only)
+{
+    sqlite3_stmt *s = store_prepare(c, "SELECT spans FROM target_agent_sent WHERE target_id = ? "
+                                       "AND agent_id = ? AND day = ?");
+    char *old = NULL, *now = NULL;
+    size_t len = 0, cap = (size_t)*ns * SENT_LINE_MAX + 1;
+    int rc = ACDL_OK, kept = 0;
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, target_id);
+    sqlite3_bind_int64(s, 2, agent_id);
+    sqlite3_bind_text(s, 3, day, -1, SQLITE_STATIC);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(s, 0);
+        old = strdup(v ? v : "");
+    } else if (r == SQLITE_DONE) {
+        old = strdup("");
+    }
+    store_done(s);
+    now = malloc(cap);
+    if (!old || !now) {
+        rc = r == SQLITE_ROW || r == SQLITE_DONE ? ACDL_ENOMEM : ACDL_EDB;
+        goto out;
+    }
+    now[0] = '\0';
+    /* both lists are in start order: one walk through the old lines finds each span's */
+    const char *o = old;
+    for (int k = 0; k < *ns; k++) {
+        char line[SENT_LINE_MAX + 1];
+        int changed = 1;
+        if (sp[k].filled) {
+            continue;
+        }
+        int w = snprintf(line, sizeof(line), "%lld\t%lld\t%s\n", (long long)sp[k].start,
+                         (long long)sp[k].end, sp[k].activity);
+        while (*o && strtoll(o, NULL, 10) < sp[k].start) {
+            const char *nl = strchr(o, '\n');
+            o = nl ? nl + 1 : o + strlen(o);
+        }
+        if (*o) {
+            const char *nl = strchr(o, '\n');
+            size_t ol = nl ? (size_t)(nl - o) + 1 : strlen(o);
+            changed = ol != (size_t)w || memcmp(o, line, ol) != 0;
+        }
+        memcpy(now + len, line, (size_t)w + 1);
+        len += (size_t)w;
+        if (changed || !changes_only) {
+            sp[kept++] = sp[k];
+        }
+    }
+    *ns = kept;
+    if (!strcmp(old, now)) {
+        goto out;
+    }
+    s = store_prepare(c, len == 0 ? "DELETE FROM target_agent_sent WHERE target_id = ?1 AND "
+                                    "agent_id = ?2 AND day = ?3"
+                                  : "INSERT INTO target_agent_sent (target_id, agent_id, day, "
+                                    "spans) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
+                                    "spans = excluded.spans");
+    if (!s) {
+        rc = ACDL_EDB;
+        goto out;
+    }
+    sqlite3_bind_int64(s, 1, target_id);
+    sqlite3_bind_int64(s, 2, agent_id);
+    sqlite3_bind_text(s, 3, day, -1, SQLITE_STATIC);
+    if (len > 0) {
+        sqlite3_bind_text(s, 4, now, (int)len, SQLITE_STATIC);
+    }
+    rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+    store_done(s);
+out:
+    free(old);
+    free(now);
+    return rc;
+}
+
+/* One batch of the agent days ch[0..n) for target t (their spans as they are now, or only
+ * those that changed for a connector that keeps spans by start and changes_only), marked with
+ * resend_id (0: the change feed). Inside a transaction. */
 static int agents_batch(struct store_conn *c, const struct upload_target *t,
                         const struct upload_connector *con, const struct agent_day_change *ch,
-                        int n, int64_t resend_id, int64_t now, int *made)
+                        int n, int64_t resend_id, int changes_only, int64_t now, int *made)
 {
     struct upload_agent_day *days = calloc((size_t)n, sizeof(*days));
     struct upload_span **held = calloc((size_t)n, sizeof(*held));
@@ -487,6 +576,10 @@ static int agents_batch(struct store_conn *c, const struct upload_target *t,
             }
             days[i].spans = held[i];
             days[i].nspans = held[i] ? ns : 0;
+        }
+        if (rc == ACDL_OK && con->agent_spans_changed_only) {
+            rc = sent_update(c, t->id, ch[i].agent_id, ch[i].day, held[i], &days[i].nspans,
+                             changes_only);
         }
         free(sp);
         free(dd);
@@ -546,20 +639,52 @@ static int agents_batch(struct store_conn *c, const struct upload_target *t,
     return rc;
 }
 
-/* One target: the changes after its position into one batch. Inside a transaction. */
+/* 1 when target_id's change feed waits: one of its feed batches is not delivered yet
+ * (pending, in backoff or being sent), or, with period_s, its last feed batch was made in the
+ * present period of the clock (the next one goes at the next period unless full). Waiting
+ * changes stay in agent_days, where a newer version of an agent day replaces the older one,
+ * so the outbox holds at most one undelivered feed batch per target however many changes
+ * come while it is slow or down, and a period gets one batch however many changes it has. */
+static int feed_waits(struct store_conn *c, int64_t target_id, int period_s, int64_t now, int full,
+                      int *waits)
+{
+    sqlite3_stmt *s = store_prepare(
+        c, "SELECT EXISTS (SELECT 1 FROM batches WHERE target_id = ?1 AND state IN ('pending', "
+           "'sending') AND kind = 'agent_states' AND resend_id IS NULL), (SELECT created_at "
+           "FROM batches WHERE target_id = ?1 AND kind = 'agent_states' AND resend_id IS NULL "
+           "ORDER BY id DESC LIMIT 1)");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, target_id);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        *waits = sqlite3_column_int(s, 0) ||
+                 (period_s > 0 && !full && sqlite3_column_type(s, 1) != SQLITE_NULL &&
+                  sqlite3_column_int64(s, 1) / period_s == now / period_s);
+    }
+    store_done(s);
+    return r == SQLITE_ROW ? ACDL_OK : ACDL_EDB;
+}
+
+/* One target: the changes after its position into one batch, unless its feed waits. Inside a
+ * transaction. */
 static int agents_target(struct store_conn *c, const struct upload_target *t,
                          const struct upload_connector *con, int64_t now, int *made)
 {
     int64_t last = 0;
     struct agent_day_change *ch = NULL;
-    int n = 0, rc = cursor_get(c, t->id, &last);
+    int n = 0, waits = 0, rc = cursor_get(c, t->id, &last);
     if (rc == ACDL_OK) {
         rc = agent_results_changes(c, last, AGENT_DAYS_PER_BATCH, &ch, &n);
     }
     if (rc == ACDL_OK && n > 0) {
-        rc = agents_batch(c, t, con, ch, n, 0, now, made);
+        rc = feed_waits(c, t->id, con->agent_period_s, now, n >= AGENT_DAYS_PER_BATCH, &waits);
     }
-    if (rc == ACDL_OK && n > 0) {
+    if (rc == ACDL_OK && n > 0 && !waits) {
+        rc = agents_batch(c, t, con, ch, n, 0, 1, now, made);
+    }
+    if (rc == ACDL_OK && n > 0 && !waits) {
         rc = cursor_set(c, t->id, ch[n - 1].change_seq);
     }
     free(ch);
@@ -575,7 +700,7 @@ static int agents_resent(struct store_conn *c, const struct upload_target *t,
     int64_t resend_id = 0;
     int n = 0, rc = agent_results_queued(c, t->id, AGENT_DAYS_PER_BATCH, &resend_id, &ch, &n);
     if (rc == ACDL_OK && n > 0) {
-        rc = agents_batch(c, t, con, ch, n, resend_id, now, made);
+        rc = agents_batch(c, t, con, ch, n, resend_id, 0, now, made);
     }
     sqlite3_stmt *del = rc == ACDL_OK && n > 0
                             ? store_prepare(c, "DELETE FROM outbox_agent_days WHERE target_id = "

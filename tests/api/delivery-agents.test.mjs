@@ -1,8 +1,8 @@
 // Agent states delivered: an agent-state import's spans go to injixo's agent-statuses endpoint
 // (agent and activity identifiers, ISO times, no endTime while a span goes on, filled holes not
 // sent), to https-json as whole days, and to csv-export as StartDate;StartTime;EndDate;EndTime;
-// AgentID;AgentActivityID; a mapping change sends the changed day again, an unchanged re-run
-// nothing.
+// AgentID;AgentActivityID (at most one file a minute); a mapping change sends the changed day
+// again, an unchanged re-run nothing.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -107,7 +107,9 @@ test('an unchanged re-run sends nothing; a changed mapping sends the day again',
   await drained(admin);
   assert.equal((await admin.get('/api/v1/deliveries?limit=50')).body.items.length, before1);
   assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'TALK', activity: 'ready' }), 200);
-  await drained(admin);
+  // csv-export writes at most one agent-state file per minute of the clock: the changed day's
+  // file may wait for the next minute
+  await drained(admin, 70000);
   const spans = json.agents.get(`alice@example.com|${DAY}`);
   assert.deepEqual(spans.map((s) => s.activity), ['ready', 'logged_out', 'ready']);
   assert.equal((await admin.get('/api/v1/deliveries?limit=50')).body.items.length, before1 + 3);
