@@ -720,15 +720,19 @@ static int agents_resent(struct store_conn *c, const struct upload_target *t,
     return rc;
 }
 
-/* 1 when target_id has agent-state changes to read (or no position yet): a cheap read, so
- * that the write transaction is only taken when there is work. */
+/* 1 when target_id has agent-state changes to read (or no position yet) and its feed does not
+ * wait for an undelivered batch, or agent days a resend queued: a cheap read, so that the
+ * write transaction is only taken when there is work (not every round while a target is
+ * down). */
 static int agents_waiting(struct store_conn *c, int64_t target_id)
 {
     sqlite3_stmt *s = store_prepare(
         c, "SELECT NOT EXISTS (SELECT 1 FROM target_agent_cursors WHERE target_id = ?1) OR "
-           "EXISTS (SELECT 1 FROM agent_days WHERE change_seq > (SELECT last_seq FROM "
-           "target_agent_cursors WHERE target_id = ?1)) OR EXISTS (SELECT 1 FROM "
-           "outbox_agent_days WHERE target_id = ?1)");
+           "(EXISTS (SELECT 1 FROM agent_days WHERE change_seq > (SELECT last_seq FROM "
+           "target_agent_cursors WHERE target_id = ?1)) AND NOT EXISTS (SELECT 1 FROM batches "
+           "WHERE target_id = ?1 AND state IN ('pending', 'sending') AND kind = 'agent_states' "
+           "AND resend_id IS NULL)) OR EXISTS (SELECT 1 FROM outbox_agent_days WHERE "
+           "target_id = ?1)");
     int waiting = 1;
     if (!s) {
         return 1;
