@@ -17,6 +17,7 @@ import {
 import { DeleteWithConsequences } from './delete_dialog.js';
 import { IntervalOptions } from './queues.js';
 import { SourcePreview } from './preview.js';
+import { SourceFollow, canFollow } from './source_follow.js';
 import { RootsHint } from '../roots.js';
 import { ZonedTime } from './schedules.js';
 
@@ -808,12 +809,18 @@ function SourceRow({ source, editable, onOpen, onChanged, onDeleted }) {
                     onClick=${() => onOpen('preview', source)}>${t('preview.open')}</button>
             <button type="button" class="btn btn-small" disabled=${busy} data-testid="source-edit"
                     onClick=${() => onOpen('edit', source)}>${t('common.edit')}</button>
+            ${canFollow(source) && html`
+              <button type="button" class="btn btn-small" disabled=${busy} data-testid="source-follow-open"
+                      onClick=${() => onOpen('follow', source)}>${t('follow.open')}</button>`}
             <${DeleteWithConsequences} kind="sources" id=${source.id} name=${source.name}
                                        disabled=${busy} testid="source-delete"
                                        onDeleted=${(answer) => onDeleted(source, answer)} />`
           : html`
             <button type="button" class="btn btn-small" data-testid="source-view"
-                    onClick=${() => onOpen('view', source)}>${t('sources.details')}</button>`}
+                    onClick=${() => onOpen('view', source)}>${t('sources.details')}</button>
+            ${canFollow(source) && html`
+              <button type="button" class="btn btn-small" data-testid="source-follow-open"
+                      onClick=${() => onOpen('follow', source)}>${t('follow.open')}</button>`}`}
       </div></td>
     </tr>
     ${(error || notice) && html`
@@ -913,7 +920,11 @@ export function SourcesPage({ session }) {
       <${ErrorBox} error=${presetError} id="presets-error" />
       ${open && open.mode === 'preview' && html`
         <${SourcePreview} key=${open.key} source=${open.source} onClose=${() => setOpen(null)} />`}
-      ${open && open.mode !== 'preview' && html`
+      ${open && open.mode === 'follow' && html`
+        <${SourceFollow} key=${open.key} source=${open.source} editable=${editable}
+                         onChanged=${(src) => setItems((old) => old.map((x) => (x.id === src.id ? src : x)))}
+                         onClose=${() => setOpen(null)} />`}
+      ${open && open.mode !== 'preview' && open.mode !== 'follow' && html`
         <${SourceForm} key=${open.key} mode=${open.mode} source=${open.source} presets=${presets}
                        session=${session} onCancel=${() => setOpen(null)} onSaved=${onSaved} />`}
       <${Notice} text=${notice} testid="sources-notice" />
