@@ -1,4 +1,4 @@
--- 0029: per target, agent and day, the spans the change feed last gave a target that keeps spans
+-- 0030: per target, agent and day, the spans the change feed last gave a target that keeps spans
 -- by agent and start (injixo-api), so a change sends only the spans that differ from them. One
 -- row per agent day, written in the transaction that writes the batch.
 CREATE TABLE target_agent_sent (
