@@ -109,42 +109,87 @@ static int load_queue(struct store_conn *c, int64_t id, struct qcache *qc)
     return ACDL_OK;
 }
 
-/* Fills row's values and the revision sum of (target, queue, interval). Both keys lead with
- * the value type before the interval, so the lookups go through the few value types (CROSS
- * JOIN keeps that order): each is then a key seek, not a scan of the queue's whole history,
- * which made packing a month of a queue's results quadratic and held the write lock for
- * tens of seconds. */
-static int load_row(struct store_conn *c, const struct pair *p, struct upload_row *row,
-                    int64_t *revision)
+/* Pairs further apart than this are not read with one range (the rows between are read for
+ * nothing), and a range holds at most OUTBOX_RANGE_MAX pairs. */
+#define OUTBOX_RANGE_GAP 3600
+#define OUTBOX_RANGE_MAX 512
+
+/* Fills the values of rows[0..n) and the revision sums of (target, queue, interval) for the
+ * pairs p[0..n) (one target and queue, intervals ascending, within OUTBOX_RANGE_GAP of each
+ * other): two range reads, merged in interval order, instead of two lookups per pair. Both
+ * keys lead with the value type before the interval, so the reads go through the few value
+ * types (CROSS JOIN keeps that order): each is a key seek and a short range, not a scan of
+ * the queue's whole history, which made packing a month of a queue's results quadratic and
+ * held the write lock for tens of seconds. */
+static int load_rows(struct store_conn *c, const struct pair *p, size_t n, struct upload_row *rows,
+                     int64_t *revs)
 {
-    sqlite3_stmt *v = store_prepare(c, "SELECT t.key, r.value FROM value_types t CROSS JOIN "
-                                       "results r ON r.queue_id = ?1 AND r.value_type_id = t.id "
-                                       "AND r.interval_start = ?2 ORDER BY t.key");
-    sqlite3_stmt *rv =
-        store_prepare(c, "SELECT coalesce(sum(abs(x.revision)), 0) FROM value_types t "
-                         "CROSS JOIN target_cells x ON x.target_id = ?1 AND "
-                         "x.queue_id = ?2 AND x.value_type_id = t.id AND "
-                         "x.interval_start = ?3");
+    sqlite3_stmt *v = store_prepare(
+        c, "SELECT r.interval_start, t.key, r.value FROM value_types t CROSS JOIN results r ON "
+           "r.queue_id = ?1 AND r.value_type_id = t.id AND r.interval_start >= ?2 AND "
+           "r.interval_start <= ?3 ORDER BY r.interval_start, t.key");
+    sqlite3_stmt *rv = store_prepare(
+        c, "SELECT x.interval_start, sum(abs(x.revision)) FROM value_types t CROSS JOIN "
+           "target_cells x ON x.target_id = ?1 AND x.queue_id = ?2 AND x.value_type_id = t.id "
+           "AND x.interval_start >= ?3 AND x.interval_start <= ?4 GROUP BY x.interval_start "
+           "ORDER BY x.interval_start");
+    int r, rc = ACDL_OK;
     if (!v || !rv) {
         store_done(v);
+        store_done(rv);
         return ACDL_EDB;
     }
-    row->interval_start = p->interval_start;
-    row->nvalues = 0;
-    sqlite3_bind_int64(v, 1, p->queue_id);
-    sqlite3_bind_int64(v, 2, p->interval_start);
-    while (sqlite3_step(v) == SQLITE_ROW && row->nvalues < UPLOAD_MAX_VALUES) {
-        store_column_text(v, 0, row->values[row->nvalues].key, sizeof(row->values[0].key));
-        row->values[row->nvalues].value = sqlite3_column_double(v, 1);
+    for (size_t i = 0; i < n; i++) {
+        rows[i].interval_start = p[i].interval_start;
+        rows[i].nvalues = 0;
+        revs[i] = 0;
+    }
+    sqlite3_bind_int64(v, 1, p[0].queue_id);
+    sqlite3_bind_int64(v, 2, p[0].interval_start);
+    sqlite3_bind_int64(v, 3, p[n - 1].interval_start);
+    size_t i = 0;
+    while ((r = sqlite3_step(v)) == SQLITE_ROW) {
+        int64_t at = sqlite3_column_int64(v, 0);
+        while (i < n && p[i].interval_start < at) {
+            i++;
+        }
+        if (i == n) {
+            break;
+        }
+        struct upload_row *row = &rows[i];
+        if (p[i].interval_start != at || row->nvalues >= UPLOAD_MAX_VALUES) {
+            continue; /* an interval between the pairs */
+        }
+        store_column_text(v, 1, row->values[row->nvalues].key, sizeof(row->values[0].key));
+        row->values[row->nvalues].value = sqlite3_column_double(v, 2);
         row->nvalues++;
     }
+    if (r != SQLITE_ROW && r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
     store_done(v);
-    sqlite3_bind_int64(rv, 1, p->target_id);
-    sqlite3_bind_int64(rv, 2, p->queue_id);
-    sqlite3_bind_int64(rv, 3, p->interval_start);
-    *revision = sqlite3_step(rv) == SQLITE_ROW ? sqlite3_column_int64(rv, 0) : 0;
+    sqlite3_bind_int64(rv, 1, p[0].target_id);
+    sqlite3_bind_int64(rv, 2, p[0].queue_id);
+    sqlite3_bind_int64(rv, 3, p[0].interval_start);
+    sqlite3_bind_int64(rv, 4, p[n - 1].interval_start);
+    i = 0;
+    while (rc == ACDL_OK && (r = sqlite3_step(rv)) == SQLITE_ROW) {
+        int64_t at = sqlite3_column_int64(rv, 0);
+        while (i < n && p[i].interval_start < at) {
+            i++;
+        }
+        if (i == n) {
+            break;
+        }
+        if (p[i].interval_start == at) {
+            revs[i] = sqlite3_column_int64(rv, 1);
+        }
+    }
+    if (rc == ACDL_OK && r != SQLITE_ROW && r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
     store_done(rv);
-    return ACDL_OK;
+    return rc;
 }
 
 /* The batch id: SHA-256 over the target and every row with its revision. */
@@ -258,19 +303,35 @@ static int flush_target(struct store_conn *c, const struct pair *pairs, size_t n
     if (!rows || !revs) {
         rc = ACDL_ENOMEM;
     }
-    for (size_t i = 0; i < n && rc == ACDL_OK; i++) {
+    for (size_t i = 0; i < n && rc == ACDL_OK;) {
         if (qc.id != pairs[i].queue_id) {
             rc = load_queue(c, pairs[i].queue_id, &qc);
         }
+        /* the pairs read with one range: same queue, close together, room in the batch */
+        size_t g = 1;
+        while (i + g < n && g < max - k && g < OUTBOX_RANGE_MAX &&
+               pairs[i + g].queue_id == pairs[i].queue_id &&
+               pairs[i + g].interval_start - pairs[i + g - 1].interval_start <= OUTBOX_RANGE_GAP) {
+            g++;
+        }
         if (rc != ACDL_OK || !qc.ok) {
+            i += g;
             continue;
         }
-        rows[k] = qc.proto;
-        rc = load_row(c, &pairs[i], &rows[k], &revs[k]);
-        if (rc == ACDL_OK && rows[k].nvalues > 0) {
-            k++;
+        for (size_t m = 0; m < g; m++) {
+            rows[k + m] = qc.proto;
         }
-        if (rc == ACDL_OK && (k == max || (i + 1 == n && k > 0))) {
+        rc = load_rows(c, &pairs[i], g, &rows[k], &revs[k]);
+        size_t base = k;
+        for (size_t m = 0; rc == ACDL_OK && m < g; m++) {
+            if (rows[base + m].nvalues > 0) { /* kept: moved down over the ones without values */
+                rows[k] = rows[base + m];
+                revs[k] = revs[base + m];
+                k++;
+            }
+        }
+        i += g;
+        if (rc == ACDL_OK && (k == max || (i == n && k > 0))) {
             rc = insert_batch(c, &t, con, rows, revs, k, pairs[0].resend_id, now, made);
             k = 0;
         }
