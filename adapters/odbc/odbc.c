@@ -648,6 +648,10 @@ void odbc_conn_close(struct odbc_conn *c)
     if (!c) {
         return;
     }
+    if (c->prep) {
+        SQLFreeHandle(SQL_HANDLE_STMT, c->prep);
+    }
+    free(c->prep_sql);
     if (c->connected) {
         SQLDisconnect(c->dbc);
     }

@@ -184,6 +184,10 @@ struct odbc_query_opts {
     unsigned read_ahead;     /* 0: each block is fetched inside odbc_query_next(); 1..8: a
                                 thread of the query fetches up to this many blocks ahead while
                                 the caller works on the rows (one more set of buffers each) */
+    int prepared;            /* 1: the statement is prepared once (SQLPrepare) and kept on the
+                                connection; a later query of the same SQL on it re-executes
+                                it with the new parameter values (a poll every second); a
+                                query that fails drops it */
 };
 
 /* One column of the result. */

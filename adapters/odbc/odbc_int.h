@@ -34,6 +34,10 @@ struct odbc_conn {
     char dbms_version[64];
     char driver_name[128];
     char streaming[64];
+    /* a statement kept prepared for the next query of the same SQL (odbc_query_opts.prepared),
+     * or NULL; prep_sql is its rewritten text (owned) */
+    SQLHSTMT prep;
+    char *prep_sql;
 };
 
 /* Values to mask in messages (borrowed pointers, longest first). */

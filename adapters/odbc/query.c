@@ -92,6 +92,8 @@ struct odbc_query {
     int eof;
     int fatal;          /* sticky error code after a failed fetch */
     char fatal_msg[512];
+    int kept;   /* stmt is the connection's prepared statement (conn->prep) */
+    int failed; /* opening failed: a kept statement is dropped on close */
 };
 
 static const char *type_name(SQLSMALLINT t, char *buf, size_t bufsz)
@@ -231,7 +233,20 @@ void odbc_query_close(struct odbc_query *q)
         q->conn->active = NULL;
         pthread_mutex_unlock(&q->conn->mu);
         SQLFreeStmt(q->stmt, SQL_CLOSE);
-        SQLFreeHandle(SQL_HANDLE_STMT, q->stmt);
+        if (q->kept && !q->failed && !q->fatal && !atomic_load(&q->conn->cancelled)) {
+            /* kept prepared for the next query: nothing of q may stay bound to it */
+            SQLFreeStmt(q->stmt, SQL_UNBIND);
+            SQLFreeStmt(q->stmt, SQL_RESET_PARAMS);
+            SQLSetStmtAttr(q->stmt, SQL_ATTR_ROW_STATUS_PTR, NULL, 0);
+            SQLSetStmtAttr(q->stmt, SQL_ATTR_ROWS_FETCHED_PTR, NULL, 0);
+        } else {
+            if (q->kept) {
+                q->conn->prep = NULL;
+                free(q->conn->prep_sql);
+                q->conn->prep_sql = NULL;
+            }
+            SQLFreeHandle(SQL_HANDLE_STMT, q->stmt);
+        }
     }
     q->conn->busy = 0;
     free_buffers(q);
@@ -551,7 +566,19 @@ int odbc_query_open(struct odbc_conn *c, const char *sql, const struct odbc_peri
         to_ts(d, &q->ts[id], q->ts_text[id], sizeof(q->ts_text[0]));
     }
 
-    r = SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &q->stmt);
+    if (opts && opts->prepared && c->prep && c->prep_sql && !strcmp(c->prep_sql, q->sql.text)) {
+        q->stmt = c->prep; /* prepared by an earlier query of this SQL */
+        q->kept = 1;
+        r = SQL_SUCCESS;
+    } else {
+        if (c->prep) { /* another SQL now: the kept statement goes */
+            SQLFreeHandle(SQL_HANDLE_STMT, c->prep);
+            c->prep = NULL;
+            free(c->prep_sql);
+            c->prep_sql = NULL;
+        }
+        r = SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &q->stmt);
+    }
     if (!SQL_SUCCEEDED(r)) {
         char msg[ODBC_MSG_MAX] = "";
         char state[6];
@@ -604,7 +631,20 @@ int odbc_query_open(struct odbc_conn *c, const char *sql, const struct odbc_peri
             goto out;
         }
     }
-    r = SQLExecDirect(q->stmt, (SQLCHAR *)q->sql.text, SQL_NTS);
+    if (q->kept) {
+        r = SQLExecute(q->stmt);
+    } else if (opts && opts->prepared) {
+        r = SQLPrepare(q->stmt, (SQLCHAR *)q->sql.text, SQL_NTS);
+        if (SQL_SUCCEEDED(r) && (c->prep_sql = strdup(q->sql.text)) != NULL) {
+            c->prep = q->stmt;
+            q->kept = 1;
+        }
+        if (SQL_SUCCEEDED(r)) {
+            r = SQLExecute(q->stmt);
+        }
+    } else {
+        r = SQLExecDirect(q->stmt, (SQLCHAR *)q->sql.text, SQL_NTS);
+    }
     if (r == SQL_NO_DATA) {
         odbc_set_err(err, errsz, "the SQL returns no result set (it must be a SELECT)");
         rc = ACDL_EINVAL;
@@ -624,6 +664,7 @@ int odbc_query_open(struct odbc_conn *c, const char *sql, const struct odbc_peri
 
 out:
     if (rc != ACDL_OK) {
+        q->failed = 1;
         odbc_query_close(q);
         return rc;
     }

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/datetime.h"
@@ -13,6 +14,7 @@
 #define LOCKS 256
 
 static pthread_mutex_t locks[LOCKS];
+static unsigned generations[LOCKS]; /* each under its lock */
 static pthread_once_t locks_once = PTHREAD_ONCE_INIT;
 
 static void locks_init(void)
@@ -31,6 +33,102 @@ static pthread_mutex_t *lock_of(int64_t source_id)
 void agent_follow_lock(int64_t source_id)
 {
     pthread_mutex_lock(lock_of(source_id));
+    generations[(uint64_t)source_id % LOCKS]++;
+}
+
+unsigned agent_follow_generation(int64_t source_id)
+{
+    return generations[(uint64_t)source_id % LOCKS];
+}
+
+int agent_follow_seen_find(const struct follow_seen *t, uint64_t key, uint64_t h, int *same)
+{
+    key = key ? key : 1;
+    *same = 0;
+    if (!t->cap) {
+        return 0;
+    }
+    for (size_t i = key & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        if (t->slot[2 * i] == key) {
+            *same = t->slot[2 * i + 1] == h;
+            return 1;
+        }
+        if (!t->slot[2 * i]) {
+            return 0;
+        }
+    }
+}
+
+/* Puts key into a table with room (no growth). */
+static void seen_insert(struct follow_seen *t, uint64_t key, uint64_t h)
+{
+    size_t i = key & (t->cap - 1);
+    while (t->slot[2 * i] && t->slot[2 * i] != key) {
+        i = (i + 1) & (t->cap - 1);
+    }
+    t->n += !t->slot[2 * i];
+    t->slot[2 * i] = key;
+    t->slot[2 * i + 1] = h;
+}
+
+int agent_follow_seen_put(struct follow_seen *t, uint64_t key, uint64_t h)
+{
+    key = key ? key : 1;
+    if ((t->n + 1) * 2 > t->cap) { /* at most half full */
+        if (t->n >= FOLLOW_SEEN_MAX) {
+            return ACDL_ETOOBIG;
+        }
+        size_t cap = t->cap ? t->cap * 2 : 4096;
+        struct follow_seen g = {calloc(cap * 2, sizeof(uint64_t)), cap, 0};
+        if (!g.slot) {
+            return ACDL_ENOMEM;
+        }
+        for (size_t i = 0; i < t->cap; i++) {
+            if (t->slot[2 * i]) {
+                seen_insert(&g, t->slot[2 * i], t->slot[2 * i + 1]);
+            }
+        }
+        free(t->slot);
+        *t = g;
+    }
+    seen_insert(t, key, h);
+    return ACDL_OK;
+}
+
+void agent_follow_seen_clear(struct follow_seen *t)
+{
+    if (t->n) {
+        memset(t->slot, 0, t->cap * 2 * sizeof(uint64_t));
+    }
+    t->n = 0;
+}
+
+void agent_follow_seen_free(struct follow_seen *t)
+{
+    free(t->slot);
+    memset(t, 0, sizeof(*t));
+}
+
+void agent_follow_keep_reset(struct agent_follow_keep *k)
+{
+    if (!k) {
+        return;
+    }
+    rows_conn_keep_close(&k->conn);
+    agent_follow_seen_clear(&k->seen);
+    agent_follow_seen_clear(&k->next);
+    k->have_seen = 0;
+}
+
+void agent_follow_keep_free(struct agent_follow_keep *k)
+{
+    if (!k) {
+        return;
+    }
+    rows_conn_keep_close(&k->conn);
+    agent_follow_seen_free(&k->seen);
+    agent_follow_seen_free(&k->next);
+    k->have_seen = 0;
 }
 
 int agent_follow_trylock(int64_t source_id)

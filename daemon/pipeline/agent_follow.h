@@ -27,16 +27,55 @@
 #include <stdint.h>
 
 #include "core/tz.h"
+#include "pipeline/rows.h"
 #include "pipeline/source_cfg.h"
 #include "store/store.h"
 
 #define FOLLOW_UNTIL_ID INT64_MAX
 #define FOLLOW_MARK_EVERY_S 10
 
-/* The source's follow lock (a fixed table of mutexes by source id). Thread-safe. */
+/* The source's follow lock (a fixed table of mutexes by source id). Thread-safe.
+ * agent_follow_lock (a run's) also moves the lock's generation: a poll that finds another
+ * generation than its last one knows that staged states may have changed behind it. */
 void agent_follow_lock(int64_t source_id);
 int agent_follow_trylock(int64_t source_id); /* 1 when taken */
 void agent_follow_unlock(int64_t source_id);
+unsigned agent_follow_generation(int64_t source_id); /* with the lock held */
+
+/* The states a poll read, by a hash of their key (agent, start) and of what the staging
+ * compares (end, day, code, name, cursor): after a poll that committed, exactly what is
+ * staged for them. The next poll skips a row of the overlap found here with the same content
+ * (most of its rows) without any SQLite work. At most FOLLOW_SEEN_MAX states (beyond that
+ * rows are not remembered, so not skipped). */
+#define FOLLOW_SEEN_MAX 1000000
+struct follow_seen {
+    uint64_t *slot; /* pairs key, hash; key 0: empty */
+    size_t cap, n;  /* cap: a power of two, 0: none allocated */
+};
+
+/* 1 when key is held with hash h (*same) or with another hash (*same 0); 0 when not held. */
+int agent_follow_seen_find(const struct follow_seen *t, uint64_t key, uint64_t h, int *same);
+/* Holds key with hash h (replacing its hash). Returns 0, or ACDL_ETOOBIG / ACDL_ENOMEM when it
+ * cannot (the table is unchanged). */
+int agent_follow_seen_put(struct follow_seen *t, uint64_t key, uint64_t h);
+void agent_follow_seen_clear(struct follow_seen *t); /* keeps the memory */
+void agent_follow_seen_free(struct follow_seen *t);
+
+/* What the poller keeps of one followed source between polls (owned by the poller, zeroed to
+ * start, used by one thread at a time): the ODBC connection (rows.h) and what the last poll
+ * read (seen, valid for generation gen while have_seen). */
+struct agent_follow_keep {
+    struct rows_conn_keep conn;
+    struct follow_seen seen, next;
+    unsigned gen;
+    int have_seen;
+    int64_t rows_skipped; /* overlap rows skipped by the last poll */
+};
+
+/* Closes the connection and forgets what was read; the keep can be used again. Accepts NULL. */
+void agent_follow_keep_reset(struct agent_follow_keep *k);
+/* The same, and frees the memory. */
+void agent_follow_keep_free(struct agent_follow_keep *k);
 
 /* The cursor value of the text s (n bytes) for cfg's cursor type: an id (whole number) or a
  * timestamp ("YYYY-MM-DD HH:MM:SS[.fff]"; with an offset it is turned into the source's local

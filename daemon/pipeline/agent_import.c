@@ -36,6 +36,8 @@ struct aimp {
     int64_t stored;
     struct agent_follow_poll p; /* what the read found */
     struct file_follow_read ffr; /* a followed file's position (cfg->follow) */
+    struct agent_follow_keep *keep; /* a poll's: what the last poll read, or NULL */
+    int no_skip;                    /* keep->next could not hold every row: skip none */
     struct agent_results_stats st;
 };
 
@@ -300,6 +302,50 @@ static int spill(struct aimp *m)
     return rc;
 }
 
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ b[i]) * 1099511628211ULL;
+    }
+    return h;
+}
+
+static uint64_t hash_int(uint64_t h, int64_t v)
+{
+    return hash_bytes(h, &v, sizeof(v));
+}
+
+/* A poll: 1 when the row (its key agent + start, and what the staging compares) was read by
+ * the last poll with the same content, so it is staged as it is; notes it for the next poll
+ * either way. A key read twice in this poll is never skipped: the last row of a key wins. */
+static int seen_before(struct aimp *m, const char *agent, size_t alen, int64_t start, int64_t end,
+                       struct tz_date day, const char *code, size_t clen, const char *name,
+                       size_t nlen, int64_t cursor)
+{
+    struct agent_follow_keep *k = m->keep;
+    uint64_t key = hash_int(hash_bytes(14695981039346656037ULL, agent, alen), start);
+    uint64_t h = hash_int(hash_int(14695981039346656037ULL, end),
+                          (int64_t)day.y * 10000 + day.m * 100 + day.d);
+    int same = 0, skip = 0;
+    h = hash_bytes(hash_int(h, (int64_t)clen), code, clen);
+    h = hash_bytes(hash_int(h, name ? (int64_t)nlen : -1), name, name ? nlen : 0);
+    h = hash_int(h, cursor);
+    if (m->no_skip) {
+        return 0;
+    }
+    if (agent_follow_seen_find(&k->next, key, h, &same)) {
+        skip = 0; /* read before in this poll */
+    } else if (k->have_seen && agent_follow_seen_find(&k->seen, key, h, &same) && same) {
+        skip = 1;
+    }
+    if (agent_follow_seen_put(&k->next, key, h) != ACDL_OK) {
+        m->no_skip = 1;
+        return 0;
+    }
+    return skip;
+}
+
 static int ai_row(struct rows *r, void *ctx)
 {
     struct aimp *m = ctx;
@@ -348,6 +394,11 @@ static int ai_row(struct rows *r, void *ctx)
         m->dmax = day;
     }
     m->any_day = 1;
+    if (m->keep && seen_before(m, agent, alen, start, open ? AGENT_ACC_OPEN : end, day, code, clen,
+                               nlen ? name : NULL, nlen > 256 ? 256 : nlen, cursor)) {
+        m->keep->rows_skipped++;
+        return ACDL_OK;
+    }
     if (m->acc) {
         rc = agent_acc_add(m->acc, agent, alen, code, clen, nlen ? name : NULL,
                            nlen > 256 ? 256 : nlen, r->where, start, open ? AGENT_ACC_OPEN : end,
@@ -1209,7 +1260,8 @@ int agent_import_preview(struct app *app, int64_t source_id, const char *day, in
 }
 
 int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *cancel,
-                      struct agent_follow_poll *out, char *err, size_t errsz)
+                      struct agent_follow_keep *keep, struct agent_follow_poll *out, char *err,
+                      size_t errsz)
 {
     struct aimp *m = calloc(1, sizeof(*m));
     struct store_run run;
@@ -1230,6 +1282,17 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
     rc = rows_open(r, app, &run, cancel, 0, err, errsz);
     r->poll = 1;
     int file = rc == ACDL_OK && r->cfg->follow.enabled;
+    if (keep && !file) { /* a query's poll */
+        unsigned gen = agent_follow_generation(source_id);
+        if (gen != keep->gen) { /* a run staged the source: what was read may be outdated */
+            keep->have_seen = 0;
+            keep->gen = gen;
+        }
+        agent_follow_seen_clear(&keep->next);
+        keep->rows_skipped = 0;
+        r->keep = &keep->conn;
+        m->keep = keep;
+    }
     if (rc == ACDL_OK && !r->cfg->incremental.enabled && !file) {
         snprintf(err, errsz, "the source is not incremental");
         rc = ACDL_EINVAL;
@@ -1294,6 +1357,12 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
     if (m->in_batch) {
         sqlite3_exec(store_db(r->c), "ROLLBACK", NULL, NULL, NULL);
         m->in_batch = 0;
+    }
+    if (keep) { /* committed: what this poll read is what is staged for those keys */
+        struct follow_seen t = keep->seen;
+        keep->seen = keep->next;
+        keep->next = t;
+        keep->have_seen = rc == ACDL_OK && !m->no_skip;
     }
     *out = m->p;
     out->have_cursor = out->have_cursor && rc == ACDL_OK;

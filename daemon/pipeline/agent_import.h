@@ -29,14 +29,18 @@ int agent_import_is_states(struct app *app, int64_t source_id);
 int agent_import_run(struct app *app, const struct store_run *run, struct import_cancel *cancel);
 
 struct agent_follow_poll;
+struct agent_follow_keep;
 
 /* One poll of incremental agent-state source source_id (pipeline/agent_follow.h): reads from
  * its cursor, stages what is new or changed with the new cursor and the recomputed spans of
  * the agents it touched in one transaction. The caller holds the source's follow lock. *out
  * gets the counts (rows_changed > 0: the delivery has something new). Returns 0, or an ACDL_E*
- * code with err (nothing staged, the cursor unmoved). */
+ * code with err (nothing staged, the cursor unmoved). keep (NULL: none) is what the poller
+ * keeps of the source between polls: the ODBC connection is reused, and a row read again with
+ * what the last poll read and staged for its key is skipped without touching SQLite. */
 int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *cancel,
-                      struct agent_follow_poll *out, char *err, size_t errsz);
+                      struct agent_follow_keep *keep, struct agent_follow_poll *out, char *err,
+                      size_t errsz);
 
 /* As import_preview() for an agent-state source: each row gets its parsed agent, activity,
  * start and end (or its error). */

@@ -1583,6 +1583,36 @@ static void naive_datetime(int64_t t, struct odbc_datetime *out)
         d.y, d.m, d.d, (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60)};
 }
 
+void rows_conn_keep_close(struct rows_conn_keep *k)
+{
+    if (k && k->conn) {
+        odbc_conn_close(k->conn);
+        k->conn = NULL;
+        k->key = 0;
+    }
+}
+
+static uint64_t fnv_add(uint64_t h, const char *s)
+{
+    for (; s && *s; s++) {
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    }
+    return (h ^ 0xff) * 1099511628211ULL; /* a separator: "ab","c" differs from "a","bc" */
+}
+
+/* What a kept connection was opened with: another value means connect again. */
+static uint64_t conn_key(const struct rows *r, const struct store_source *src)
+{
+    char t[24];
+    uint64_t h = 14695981039346656037ULL;
+    snprintf(t, sizeof(t), "%d", r->cfg->timeout_s);
+    h = fnv_add(h, r->cfg->dsn);
+    h = fnv_add(h, r->cfg->connection_string);
+    h = fnv_add(h, r->cfg->user);
+    h = fnv_add(h, src->password_sealed);
+    return fnv_add(h, t);
+}
+
 static int read_odbc(struct rows *r, const struct store_source *src)
 {
     char err[600] = "", aad[64];
@@ -1593,7 +1623,11 @@ static int read_odbc(struct rows *r, const struct store_source *src)
     struct odbc_row row;
     int rc;
 
-    if (src->password_sealed) {
+    uint64_t key = r->keep ? conn_key(r, src) : 0;
+    if (r->keep && r->keep->conn && r->keep->key != key) {
+        rows_conn_keep_close(r->keep); /* opened with other settings */
+    }
+    if (src->password_sealed && !(r->keep && r->keep->conn)) {
         snprintf(aad, sizeof(aad), "sources/%lld/password", (long long)src->id);
         rc = secret_open(r->app->secrets, aad, src->password_sealed, &password, &pwlen);
         if (rc != ACDL_OK) {
@@ -1619,12 +1653,25 @@ static int read_odbc(struct rows *r, const struct store_source *src)
     co.password = password;
     co.query_timeout_s = r->cfg->timeout_s;
     co.stream_rows = ROWS_ODBC_FETCH_ROWS;
-    rc = odbc_conn_open(&co, &conn, err, sizeof(err));
+    if (r->keep && r->keep->conn) {
+        conn = r->keep->conn;
+        rc = ACDL_OK;
+    } else {
+        rc = odbc_conn_open(&co, &conn, err, sizeof(err));
+    }
     secret_wipe(password, pwlen);
     if (rc != ACDL_OK) {
         rows_note(r, "error", "run.connect_failed", odbc_detail(json_object(), err),
                   "connecting failed: %s", err);
         return rc;
+    }
+    if (r->keep && !r->keep->conn) {
+        r->keep->conn = conn;
+        r->keep->key = key;
+        r->keep->opened_at = plat_now();
+        r->keep->connects++;
+        log_info("odbc", "source %lld: connected to %s (%s), kept open for its polls",
+                 (long long)src->id, odbc_conn_dbms_name(conn), odbc_conn_driver_name(conn));
     }
     pthread_mutex_lock(&r->cancel->mu);
     r->cancel->conn = conn;
@@ -1662,7 +1709,8 @@ static int read_odbc(struct rows *r, const struct store_source *src)
               "querying %s (%s) for %s .. %s", odbc_conn_dbms_name(conn),
               odbc_conn_driver_name(conn), r->run->period_from, r->run->period_to);
     struct odbc_query_opts qo = {.rowset_rows = ROWS_ODBC_BLOCK_ROWS,
-                                 .read_ahead = r->preview_max == 0 ? ROWS_ODBC_READ_AHEAD : 0};
+                                 .read_ahead = r->preview_max == 0 ? ROWS_ODBC_READ_AHEAD : 0,
+                                 .prepared = r->keep != NULL};
     rc = odbc_query_open(conn, sql, &period, &qo, &q, err, sizeof(err));
     if (rc != ACDL_OK) {
         rows_note(r, "error", "run.query_failed", odbc_detail(json_object(), err),
@@ -1720,7 +1768,11 @@ out:
     pthread_mutex_lock(&r->cancel->mu);
     r->cancel->conn = NULL;
     pthread_mutex_unlock(&r->cancel->mu);
-    odbc_conn_close(conn);
+    if (!r->keep) {
+        odbc_conn_close(conn);
+    } else if (rc != ACDL_OK) {
+        rows_conn_keep_close(r->keep); /* lost, cancelled or failing: the next read connects */
+    }
     if (rc == ACDL_ESTOP || rows_cancelled(r)) {
         rc = ACDL_ESTOP;
     }

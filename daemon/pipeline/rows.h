@@ -65,6 +65,21 @@ void import_cancel(struct import_cancel *c);
 struct rows_seq_slot;
 struct rows_sink;
 
+/* An ODBC connection kept open between reads of one source (a followed source's polls): the
+ * caller owns it (zeroed to start), rows_read() uses and fills it, drops it after a failure of
+ * the connection or the query (the next read connects again) and when the source's
+ * connection settings differ from those it was opened with. Close it with
+ * rows_conn_keep_close(). Used by one thread at a time. */
+struct rows_conn_keep {
+    struct odbc_conn *conn; /* NULL: none open */
+    uint64_t key;           /* of the connection settings it was opened with */
+    int64_t opened_at;      /* plat_now() */
+    int64_t connects;       /* connections opened through it */
+};
+
+/* Closes the kept connection, if any; accepts NULL. */
+void rows_conn_keep_close(struct rows_conn_keep *k);
+
 /* The last time fields converted (see rows_time()). */
 struct rows_time_cache {
     int valid, rc;
@@ -166,6 +181,7 @@ struct rows {
     /* a poll of a followed file (cfg->follow): where to read, and where the read ended
      * (pipeline/file_follow.h); borrowed, set by the caller before rows_read() */
     struct file_follow_read *follow;
+    struct rows_conn_keep *keep; /* NULL: an ODBC read connects and disconnects (borrowed) */
 };
 
 /* What rows_read() feeds. Each callback returns 0 to go on, or an ACDL_E* code that ends the

@@ -35,6 +35,7 @@ struct followed {
     int64_t updated_at;  /* of its settings: a change is polled at once */
     int seen;
     int file; /* follows a growing file (settings.follow), not a query */
+    struct agent_follow_keep keep; /* its connection and last read, between polls */
 };
 
 struct poller {
@@ -80,8 +81,13 @@ static void refresh(struct poller *p, int64_t now_ms)
         f->seen = 1;
         f->file = sqlite3_column_int(s, 6);
         if (f->updated_at != sqlite3_column_int64(s, 5)) {
+            if (f->updated_at && f->keep.conn.conn) {
+                log_info("follow", "source %lld: settings changed: connecting again",
+                         (long long)id);
+            }
             f->updated_at = sqlite3_column_int64(s, 5);
             f->next_ms = now_ms;
+            agent_follow_keep_reset(&f->keep); /* connected and read with the old settings */
         }
         f->poll_s = sqlite3_column_int(s, 1) > 0 ? sqlite3_column_int(s, 1) : 5;
         f->reconcile_minutes = sqlite3_column_int(s, 2);
@@ -95,6 +101,14 @@ static void refresh(struct poller *p, int64_t now_ms)
     for (int i = 0; i < p->n; i++) {
         if (p->src[i].seen) {
             p->src[w++] = p->src[i];
+        } else {
+            if (p->src[i].keep.conn.conn) {
+                log_info("follow",
+                         "source %lld: no longer followed (disabled, changed or "
+                         "deleted): its connection is closed",
+                         (long long)p->src[i].id);
+            }
+            agent_follow_keep_free(&p->src[i].keep);
         }
     }
     p->n = w;
@@ -175,7 +189,7 @@ static void poll_one(struct poller *p, struct followed *f, int64_t now_ms)
         f->next_ms = now_ms + 250; /* a run reads or stages the source: right after it */
         return;
     }
-    int rc = agent_import_poll(p->app, f->id, &p->cancel, &res, err, sizeof(err));
+    int rc = agent_import_poll(p->app, f->id, &p->cancel, &f->keep, &res, err, sizeof(err));
     agent_follow_unlock(f->id);
     int64_t end_ms = plat_monotonic_ms();
     if (rc == ACDL_ESTOP) {
@@ -202,8 +216,11 @@ static void poll_one(struct poller *p, struct followed *f, int64_t now_ms)
     }
     f->next_ms = res.again ? now_ms : now_ms + (int64_t)f->poll_s * 1000;
     if (res.rows_changed > 0) {
-        log_debug("follow", "source %lld: %lld rows read, %lld states staged", (long long)f->id,
-                  (long long)res.rows_read, (long long)res.rows_changed);
+        log_debug("follow",
+                  "source %lld: %lld rows read (%lld of them as the last poll read "
+                  "them), %lld states staged",
+                  (long long)f->id, (long long)res.rows_read, (long long)f->keep.rows_skipped,
+                  (long long)res.rows_changed);
         uploader_wake(p->app->uploader);
     }
     reconcile_due(p, f, plat_now());
@@ -274,6 +291,9 @@ void poller_stop(struct poller *p)
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
     pthread_join(p->thread, NULL);
+    for (int i = 0; i < p->n; i++) {
+        agent_follow_keep_free(&p->src[i].keep);
+    }
     import_cancel_destroy(&p->cancel);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
