@@ -232,6 +232,8 @@ const char *const *roots_list(enum roots_kind kind, int *n)
     return R.ptr[kind];
 }
 
+#define ROOTS_NONE "(none)" /* the list of no roots */
+
 void roots_describe(enum roots_kind kind, char *out, size_t outsz)
 {
     size_t o = 0;
@@ -244,7 +246,7 @@ void roots_describe(enum roots_kind kind, char *out, size_t outsz)
         o += (size_t)w;
     }
     if (!out[0]) {
-        snprintf(out, outsz, "(none)");
+        snprintf(out, outsz, "%s", ROOTS_NONE);
     }
 }
 
@@ -269,9 +271,14 @@ static json_t *refusal_params(const char *folder, const char *res, const char *l
     } else {
         snprintf(text, sizeof(text), "'%.300s' (that is %.300s)", folder, res);
     }
-    return json_pack("{s:s, s:s, s:o, s:s, s:s}", "folder", text, "folder_code",
-                     same_folder ? "roots.folder" : "roots.folder_real", "folder_params", shown,
-                     "roots", list, "setting", setting);
+    json_t *p = json_pack("{s:s, s:s, s:o, s:s, s:s}", "folder", text, "folder_code",
+                          same_folder ? "roots.folder" : "roots.folder_real", "folder_params",
+                          shown, "roots", list, "setting", setting);
+    if (p && !strcmp(list, ROOTS_NONE)) { /* "(none)" is a word of its own */
+        json_object_set_new(p, "roots_code", json_string("roots.none"));
+        json_object_set_new(p, "roots_params", json_object());
+    }
+    return p;
 }
 
 int roots_check_folder(enum roots_kind kind, const char *folder, char *real, size_t realsz,

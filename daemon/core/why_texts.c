@@ -329,6 +329,23 @@ static const struct why_text texts[] = {
     {"{n} array item(s) left unpacked", "val.json_array_left"},
     {"Expected {expected}, got {got}", "val.json_type"},
     {"{why}; or paste the certificate as ca_pem", "val.ca_file_or_pem"},
+    /* why a mapping could not be computed (pipeline/mapping.c, pipeline/recompute.c): kept as
+     * a recomputation's last error, so it is matched when shown, on any thread */
+    {"cannot start a transaction: {detail}", "val.map_begin"},
+    {"the mapping no longer exists", "val.map_gone"},
+    {"the queue's time zone {zone} cannot be used", "val.map_zone"},
+    {"bad period {from} .. {to}", "val.map_period"},
+    {"writing results failed: {detail}", "val.map_write"},
+    {"storing the results failed: {why}", "val.map_store"},
+    {"cannot list the mappings: {detail}", "val.map_list"},
+    {"the days stay due: {detail}", "val.map_due"},
+    {"input p{n} (queue '{queue}'): a weighted average over several queues needs the '{key}' "
+     "mapping of this WFM queue to include that queue",
+     "val.map_weight_queue"},
+    {"the results are written, but clearing the record failed", "val.map_record"},
+    {"cannot read the pending recompute", "val.map_pending_read"},
+    {"mapping {id}: {why}", "val.map_failed"},
+    {"mapping {id}: {detail}", "val.map_failed_detail"},
 };
 
 /* 1 when t ("{...") opens a placeholder: a name of lower-case letters and '_' and a '}'. */
@@ -376,7 +393,7 @@ static int match_one(const char *tmpl, const char *text, json_t **params)
         }
         /* counts, lines and limits are digits: "settings: 1" is no count */
         if ((!strcmp(name, "n") || !strcmp(name, "line") || !strcmp(name, "column") ||
-             !strcmp(name, "number") || !strcmp(name, "size")) &&
+             !strcmp(name, "number") || !strcmp(name, "size") || !strcmp(name, "id")) &&
             strspn(s, "0123456789") != (size_t)(end - s)) {
             break;
         }

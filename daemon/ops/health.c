@@ -144,9 +144,8 @@ static void check_work(struct app *app, struct store_conn *c, struct health *h, 
     h->runs_failing = count_named_coded(
         c,
         "SELECT s.name, CASE WHEN r.state = 'failed' THEN coalesce(r.error, 'failed') ELSE "
-        "r.failed_mappings || ' mapping(s) failed: ' || coalesce(r.error, '') END, CASE WHEN "
-        "r.state = 'failed' THEN coalesce(r.error_code, '') ELSE '' END, "
-        "coalesce(r.error_params, '') FROM runs r "
+        "coalesce(r.error, r.failed_mappings || ' mapping(s) failed') END, "
+        "coalesce(r.error_code, ''), coalesce(r.error_params, '') FROM runs r "
         "JOIN sources s ON s.id = r.source_id WHERE ?1 >= 0 AND r.id IN (SELECT max(id) FROM "
         "runs WHERE state IN ('done', 'failed') GROUP BY source_id) AND (r.state = 'failed' OR "
         "r.failed_mappings > 0) ORDER BY r.id DESC",
@@ -208,8 +207,9 @@ static void check_work(struct app *app, struct store_conn *c, struct health *h, 
             store_column_text(s, 3, detail, sizeof(detail));
             if (h->recomputes_failing > 0) {
                 flag(h, HEALTH_RECOMPUTES, "health.recomputes_failing",
-                     json_pack("{s:I, s:I, s:s}", "n", (json_int_t)h->recomputes_pending, "failing",
-                               (json_int_t)h->recomputes_failing, "detail", detail),
+                     why_attach(json_pack("{s:I, s:I}", "n", (json_int_t)h->recomputes_pending,
+                                          "failing", (json_int_t)h->recomputes_failing),
+                                "detail", detail),
                      "%lld result recomputation(s) pending, %lld failing (they are retried): %s",
                      (long long)h->recomputes_pending, (long long)h->recomputes_failing, detail);
             } else if (overdue > 0) {

@@ -403,9 +403,12 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
                 rows_set_error(
                     err, sizeof(err), "run.error_mappings",
                     why_attach(json_pack("{s:i}", "n", r->k.failed_mappings), "detail", why),
-                    "%d of the source's mappings could not be computed; they stay due "
-                    "and are retried (GET /api/v1/recomputes): %s",
-                    r->k.failed_mappings, why);
+                    "%d of the source's mappings could not be computed; %s (GET "
+                    "/api/v1/recomputes): %s",
+                    r->k.failed_mappings,
+                    r->k.failed_mappings == 1 ? "it stays due and is retried"
+                                              : "they stay due and are retried",
+                    why);
             }
         } else {
             rows_set_error(err, sizeof(err), "run.error_staging",

@@ -1941,6 +1941,10 @@ static int preview_outcome(struct rows *r, int read_rc, char *err, size_t errsz)
         const char *level = json_string_value(json_object_get(m, "level"));
         if (level && !strcmp(level, "error")) {
             snprintf(err, errsz, "%s", json_string_value(json_object_get(m, "message")));
+            const char *code = json_string_value(json_object_get(m, "code"));
+            if (code) { /* the job's error keeps the message's code (core/why.h) */
+                why_note(err, code, json_incref(json_object_get(m, "params")));
+            }
             return ACDL_EINVAL;
         }
     }
@@ -1967,7 +1971,9 @@ int rows_preview(struct rows *r, struct app *app, int64_t source_id, const char 
     snprintf(run.period_to, sizeof(run.period_to), "%.10s", day);
     import_cancel_init(&cancel);
     if (tz_date_parse(day, &d) != ACDL_OK) {
-        snprintf(err, errsz, "day: '%.20s' is not YYYY-MM-DD", day);
+        rows_set_error(err, errsz, "run.day_format",
+                       json_pack("{s:s%}", "day", day, strnlen(day, 20)),
+                       "day: '%.20s' is not YYYY-MM-DD", day);
         memset(r, 0, sizeof(*r));
         rc = ACDL_EINVAL;
         goto out;

@@ -9,6 +9,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/why.h"
 #include "platform/platform.h"
 
 struct job {
@@ -18,6 +19,8 @@ struct job {
     int state; /* 0 free, 1 running, 2 done, 3 failed */
     json_t *result;
     char error[512];
+    char error_code[48];    /* the message code of error ("": none) */
+    char error_params[768]; /* its parameters as JSON text */
     int64_t created_at, finished_at;
     /* while running */
     struct app *app;
@@ -45,13 +48,25 @@ static void *job_main(void *p)
 
     int rc = fn(app, arg, &result, err, sizeof(err));
     free(arg);
+    /* the code of the error, noted on this thread where it was written (core/why.h) */
+    char code[48] = "";
+    char *params = NULL;
+    json_t *jp = NULL;
+    const char *etext = rc == ACDL_OK ? "" : (err[0] ? err : acdl_strerror(rc));
+    if (rc != ACDL_OK &&
+        (why_lookup(etext, code, sizeof(code), &jp) || why_match(etext, code, sizeof(code), &jp))) {
+        params = json_dumps(jp, JSON_COMPACT);
+    }
+    json_decref(jp);
 
     pthread_mutex_lock(&mu);
     if (slot->id == id) {
         slot->state = rc == ACDL_OK ? 2 : 3;
         slot->result = result;
-        snprintf(slot->error, sizeof(slot->error), "%s",
-                 rc == ACDL_OK ? "" : (err[0] ? err : acdl_strerror(rc)));
+        snprintf(slot->error, sizeof(slot->error), "%s", etext);
+        int fits = params && strlen(params) < sizeof(slot->error_params);
+        snprintf(slot->error_code, sizeof(slot->error_code), "%s", fits ? code : "");
+        snprintf(slot->error_params, sizeof(slot->error_params), "%s", fits ? params : "");
         slot->finished_at = plat_now();
         slot->arg = NULL;
     } else {
@@ -60,6 +75,7 @@ static void *job_main(void *p)
     running--;
     pthread_cond_broadcast(&idle);
     pthread_mutex_unlock(&mu);
+    free(params);
     return NULL;
 }
 
@@ -120,7 +136,7 @@ json_t *jobs_get(int64_t id)
 {
     static const char *const states[] = {"free", "running", "done", "failed"};
     json_t *out = NULL;
-    char created[32], finished[32];
+    char created[32], finished[32], j_code[48] = "", j_params[768] = "";
     pthread_mutex_lock(&mu);
     for (int i = 0; i < JOBS_MAX; i++) {
         struct job *j = &table[i];
@@ -133,10 +149,21 @@ json_t *jobs_get(int64_t id)
                             j->state == 3 ? json_string(j->error) : json_null(), "created_at",
                             created, "finished_at",
                             j->finished_at ? json_string(finished) : json_null());
+            if (j->state == 3) {
+                snprintf(j_code, sizeof(j_code), "%s", j->error_code);
+                snprintf(j_params, sizeof(j_params), "%s", j->error_params);
+            }
             break;
         }
     }
     pthread_mutex_unlock(&mu);
+    if (out && j_code[0]) {
+        json_t *p = json_loads(j_params, 0, NULL);
+        if (p) {
+            json_object_set_new(out, "error_code", json_string(j_code));
+            json_object_set_new(out, "error_params", p);
+        }
+    }
     return out;
 }
 

@@ -489,3 +489,22 @@ test('a CA file that cannot be read says why with a code: missing, a folder, not
     }
   }
 });
+
+test('a failed job (a preview of a source that cannot be read) carries the code of its error', async () => {
+  const src = await admin.post('/api/v1/sources', {
+    name: 'Gone for preview', kind: 'csv', time_zone: 'UTC',
+    settings: { csv: { folder: path.join(folder, 'never-made') }, columns: { queue: 1, timestamp: 2 }, metrics: { offered: 3 } },
+  });
+  assertStatus(src, 201);
+  const c = await admin.post(`/api/v1/sources/${src.body.id}/preview`, { day: '2026-11-24', rows: 5 });
+  assertStatus(c, 202);
+  let job;
+  await waitFor(async () => {
+    job = (await admin.get(`/api/v1/jobs/${c.body.id}`)).body;
+    return job.state !== 'running';
+  }, 'the preview job ends');
+  assert.equal(job.state, 'failed', JSON.stringify(job));
+  assert.ok(job.error_code, JSON.stringify(job));
+  wordedEverywhere({ code: job.error_code, params: job.error_params, message: job.error },
+    { exact: false, english: ['does not exist', 'cannot be read'] });
+});

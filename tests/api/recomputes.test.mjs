@@ -7,9 +7,29 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { assertStatus, show, startWithAdmin } from '../lib/api.mjs';
 import { contactPipeline, line, runDays, waitFor, writeCsv } from '../lib/pipeline.mjs';
+import { REPO_ROOT } from '../lib/daemon.mjs';
+
+const i18n = path.join(REPO_ROOT, 'web', 'src', 'i18n');
+const { messageText, translator } = await import(pathToFileURL(path.join(i18n, 'index.js')).href);
+
+/** The error {code, params, message} worded in English as the daemon said it, and in German and
+ * French without its English words. */
+function worded(item, english, { exact = true } = {}) {
+  assert.ok(item.code, JSON.stringify(item));
+  if (exact) {
+    assert.equal(messageText(translator('en'), item, 'en'), item.message);
+  }
+  for (const lang of ['de', 'fr']) {
+    const text = messageText(translator(lang), item, lang);
+    for (const e of english) {
+      assert.ok(!text.includes(e), `${lang}: "${e}" in ${text}`);
+    }
+  }
+}
 
 const DAY = '2026-11-24';
 let d;
@@ -76,6 +96,16 @@ test('a mapping that cannot be computed stays pending, visibly, and a run is par
   const m = await admin.get(`/api/v1/mappings/${ids.aht}`);
   assert.equal(m.body.pending_recompute, true, show(m));
   assert.match(m.body.recompute_error, /handled/);
+  // the error carries its code: the recompute, the mapping and health word it in every language
+  const english = ['weighted average', 'needs the', 'mapping of this WFM queue'];
+  assert.equal(pending.last_error_code, 'val.map_weight_queue', JSON.stringify(pending));
+  assert.deepEqual(pending.last_error_params, { n: '2', queue: '52', key: 'handled' });
+  worded({ code: pending.last_error_code, params: pending.last_error_params, message: pending.last_error }, english);
+  assert.equal(m.body.recompute_error_code, 'val.map_weight_queue', show(m));
+  worded({ code: m.body.recompute_error_code, params: m.body.recompute_error_params, message: m.body.recompute_error }, english);
+  const hp = (await admin.get('/api/v1/health')).body.problems.find((p) => p.code === 'health.recomputes_failing');
+  assert.equal(hp.params.detail_code, 'val.map_weight_queue', JSON.stringify(hp));
+  worded(hp, english, { exact: false }); // "recomputation(s)" is a plural form in the dictionary
   const h = await admin.get('/api/v1/health');
   assert.equal(h.body.recomputes_pending, 1, show(h));
   assert.equal(h.body.recomputes_failing, 1, show(h));
@@ -87,6 +117,15 @@ test('a mapping that cannot be computed stays pending, visibly, and a run is par
   assert.equal(run.partial, true, JSON.stringify(run));
   assert.equal(run.failed_mappings, 1, JSON.stringify(run));
   assert.match(run.error, new RegExp(`mapping ${ids.aht}: input p2`), run.error);
+  assert.equal(run.error_code, 'run.error_mappings', JSON.stringify(run));
+  assert.equal(run.error_params.detail_code, 'val.map_failed', JSON.stringify(run));
+  assert.equal(run.error_params.detail_params.why_code, 'val.map_weight_queue', JSON.stringify(run));
+  worded({ code: run.error_code, params: run.error_params, message: run.error }, [...english, 'could not be computed']);
+  // health's line for the partial run is the run's error, worded from its code
+  const hr = (await admin.get('/api/v1/health')).body.problems.find((p) => p.code === 'health.runs_failed');
+  assert.equal(hr.params.detail_code, 'run.error_mappings', JSON.stringify(hr));
+  assert.equal(hr.params.detail, run.error);
+  worded(hr, [...english, 'could not be computed', 'mapping(s) failed'], { exact: false });
   const log = (await admin.get(`/api/v1/runs/${run.id}/log`)).body.items.map((l) => l.message).join('\n');
   assert.match(log, /mapping: \d+ results computed; mapping \d+: input p2/);
   const metrics = await admin.get('/api/v1/metrics');

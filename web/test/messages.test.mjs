@@ -201,3 +201,16 @@ test('built-in value types are named in the reader\'s language until renamed', (
   assert.equal(valueTypeName(translator('de'), { ...offered, name: 'Offered calls' }), 'Offered calls');
   assert.equal(valueTypeName(translator('de'), { key: 'x', name: 'Mine', builtin: false }), 'Mine');
 });
+
+test('an empty list of allowed folders is worded, not shown as "(none)"', () => {
+  const item = {
+    code: 'roots.outside',
+    params: {
+      folder: "'/srv/x'", folder_code: 'roots.folder', folder_params: { folder: '/srv/x' },
+      roots: '(none)', roots_code: 'roots.none', roots_params: {}, setting: 'export_roots',
+    },
+  };
+  assert.match(messageText(translator('en'), item, 'en'), /inside \(none\) \(export_roots\)/);
+  assert.match(messageText(translator('de'), item, 'de'), /\(keine\) \(export_roots\)/);
+  assert.match(messageText(translator('fr'), item, 'fr'), /\(aucun\) \(export_roots\)/);
+});

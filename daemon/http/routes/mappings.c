@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/why.h"
 #include "core/tz.h"
 #include "http/routes/routes.h"
 #include "pipeline/discover.h"
@@ -28,14 +29,16 @@ json_t *route_mapping_json(const struct store_mapping *m)
                                                 "source", m->in[i].source_name, "ext_queue",
                                                 m->in[i].ext_queue, "metric", m->in[i].metric));
     }
-    return json_pack("{s:I, s:{s:I, s:s}, s:s, s:o, s:o, s:o, s:o, s:b, s:o, s:b}", "id",
-                     (json_int_t)m->id, "queue", "id", (json_int_t)m->queue_id, "identifier",
-                     m->queue_identifier, "value_type", m->value_type_key, "formula",
-                     m->has_formula ? json_string(m->formula) : json_null(), "inputs", inputs,
-                     "created_at", json_time(m->created_at), "updated_at", json_time(m->updated_at),
-                     "pending_recompute", m->pending_recompute, "recompute_error",
-                     m->recompute_error[0] ? json_string(m->recompute_error) : json_null(),
-                     "override", m->form_override);
+    json_t *j = json_pack(
+        "{s:I, s:{s:I, s:s}, s:s, s:o, s:o, s:o, s:o, s:b, s:o, s:b}", "id", (json_int_t)m->id,
+        "queue", "id", (json_int_t)m->queue_id, "identifier", m->queue_identifier, "value_type",
+        m->value_type_key, "formula", m->has_formula ? json_string(m->formula) : json_null(),
+        "inputs", inputs, "created_at", json_time(m->created_at), "updated_at",
+        json_time(m->updated_at), "pending_recompute", m->pending_recompute, "recompute_error",
+        m->recompute_error[0] ? json_string(m->recompute_error) : json_null(), "override",
+        m->form_override);
+    /* recompute_error_code and recompute_error_params beside a known error (core/why.h) */
+    return m->recompute_error[0] ? why_attach(j, "recompute_error", m->recompute_error) : j;
 }
 
 /* route_mapping_json() with the warnings about inputs their sources never delivered. */

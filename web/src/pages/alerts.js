@@ -134,7 +134,9 @@ async function sendTest(id) {
   for (let i = 0; i < 600; i++) {
     const j = await api.get(`/jobs/${job.id}`);
     if (j.state !== 'running') {
-      return j.state === 'failed' ? { ok: false, message: j.error } : j.result;
+      return j.state === 'failed'
+        ? { ok: false, message: j.error, message_code: j.error_code, message_params: j.error_params }
+        : j.result;
     }
     await new Promise((res) => setTimeout(res, 200));
   }

@@ -8,7 +8,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n, valueTypeName } from '../i18n/index.js';
+import { messageText, useI18n, valueTypeName } from '../i18n/index.js';
 import {
   ConfirmButton, ErrorBox, FieldError, ListSearch, LoadMore, Notice, ReadOnlyNote, Time, canChange,
   fieldErrors, loadAll, useRouteParam, useScrollToError,
@@ -425,8 +425,15 @@ function MappingForm({
     </form>`;
 }
 
+/** Why a mapping's last computation failed, worded from its code when it has one. */
+function recomputeError(t, mapping, lang) {
+  return messageText(t, {
+    code: mapping.recompute_error_code, params: mapping.recompute_error_params, message: mapping.recompute_error,
+  }, lang);
+}
+
 function MappingRow({ mapping, valueTypes, editable, editingThis, onEdit, onDeleted }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const type = valueTypes.find((v) => v.key === mapping.value_type);
@@ -478,7 +485,7 @@ function MappingRow({ mapping, valueTypes, editable, editingThis, onEdit, onDele
       <td data-label=${t('mappings.updated')}><${Time} value=${mapping.updated_at} />
         ${mapping.pending_recompute && html`
           <span class="tag tag-pending" data-testid="mapping-pending"
-                title=${mapping.recompute_error || t('mappings.pending_help')}>
+                title=${mapping.recompute_error ? recomputeError(t, mapping, lang) : t('mappings.pending_help')}>
             ${mapping.recompute_error ? t('mappings.pending_failed') : t('mappings.pending')}</span>`}</td>
       ${editable && html`
         <td class="cell-actions"><div class="row-actions">

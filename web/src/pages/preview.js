@@ -208,7 +208,8 @@ export function SourcePreview({ source, onClose }) {
       <${ErrorBox} error=${error} testid="preview-failed" />
       ${job && job.state === 'failed' && html`
         <div class="error-box" role="alert" data-testid="preview-job-error">
-          ${firstError ? messageText(t, firstError, lang) : job.error}</div>`}
+          ${firstError ? messageText(t, firstError, lang)
+            : messageText(t, { code: job.error_code, params: job.error_params, message: job.error }, lang)}</div>`}
       ${discovery && html`<${Discovery} source=${source} result=${discovery} day=${day} />`}
       ${result && html`
         <p data-testid="preview-counts">${t('preview.counts', {

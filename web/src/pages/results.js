@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot'; // its stylesheet is imported in main.js
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { formatDate, useI18n, valueTypeName } from '../i18n/index.js';
+import { formatDate, messageText, useI18n, valueTypeName } from '../i18n/index.js';
 import {
   DateInput, ErrorBox, FieldError, dayFromToday, daysInclusive, formatNumber, loadAll, useRouteParam,
 } from '../components.js';
@@ -267,8 +267,13 @@ function ResultsTable({ data, pivot, valueTypes }) {
     </div>`;
 }
 
+/** Why a mapping's last computation failed, worded from its code when it has one. */
+function pendingError(t, m, lang) {
+  return messageText(t, { code: m.recompute_error_code, params: m.recompute_error_params, message: m.recompute_error }, lang);
+}
+
 export function ResultsPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [queueParam, setQueueParam] = useRouteParam('results');
   const [catalog, setCatalog] = useState(null); // {queues, valueTypes}
   const [catalogError, setCatalogError] = useState(null);
@@ -407,7 +412,7 @@ export function ResultsPage() {
         <p class="warning" data-testid="results-pending" role="status">
           ${t('results.pending', { types: data.pending.map((m) => m.value_type).join(', ') })}
           ${data.pending.some((m) => m.recompute_error) && html` ${t('results.pending_error', {
-            error: data.pending.find((m) => m.recompute_error).recompute_error })}`}</p>`}
+            error: pendingError(t, data.pending.find((m) => m.recompute_error), lang) })}`}</p>`}
       ${data && pivot && pivot.keys.length === 0 && html`
         <div class="card"><p class="empty" data-testid="results-empty">${t('results.empty')}
           <a href=${`#/mappings/${data.queue.id}`}>${t('nav.mappings')}</a></p></div>`}

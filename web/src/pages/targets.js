@@ -112,7 +112,7 @@ async function connectionTest(id) {
     const j = await api.get(`/jobs/${job.id}`);
     if (j.state !== 'running') {
       if (j.state === 'failed') {
-        return { ok: false, failure: 'connection', message: j.error };
+        return { ok: false, failure: 'connection', message: j.error, code: j.error_code, params: j.error_params };
       }
       return j.result;
     }
