@@ -198,6 +198,23 @@ static int imp_row(struct rows *r, void *ctx)
             rows_reject_column(&m->r, ia, 1, what);
             return ACDL_OK;
         }
+        if (!m->r.cfg->nanswered_values && !m->r.answered_guess_warned && !m->r.null[ia] &&
+            !source_cfg_answered_plain(m->r.val[ia], m->r.len[ia])) {
+            /* the default rule counts any word as answered: say so once per input, with the
+             * settings that make the meaning explicit */
+            size_t vlen = m->r.len[ia] > 40 ? 40 : m->r.len[ia];
+            m->r.answered_guess_warned = 1;
+            rows_note(&m->r, "warn", "run.answered_guessed",
+                      json_pack("{s:s, s:I, s:s, s:s%}", "where", m->r.where, "line",
+                                (json_int_t)m->r.line, "column", m->r.names[ia], "value",
+                                m->r.val[ia], vlen),
+                      "%s:%llu: the answered column '%s' holds '%.*s', which counts as answered "
+                      "(without answered_values and unanswered_values only empty, 0, n, f, no "
+                      "and false mean not answered): list the values in answered_values and "
+                      "unanswered_values",
+                      m->r.where, (unsigned long long)m->r.line, m->r.names[ia], (int)vlen,
+                      m->r.val[ia]);
+        }
         if (answered && !m->r.null[m->r.i_duration]) {
             rc = rows_parse_number(&m->r, m->r.val[m->r.i_duration], m->r.len[m->r.i_duration],
                                    &dur, why, sizeof(why));

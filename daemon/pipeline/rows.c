@@ -1002,6 +1002,7 @@ static int prepare_columns(struct rows *r)
 {
     r->tcache.valid = 0;
     memset(r->text_cmp_warned, 0, sizeof(r->text_cmp_warned));
+    r->answered_guess_warned = 0;
     char err[800] = "";
     const struct source_cfg *cfg = r->cfg;
     for (int d = 0; d < cfg->nderived; d++) {

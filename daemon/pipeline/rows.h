@@ -121,6 +121,7 @@ struct rows {
     char derived_buf[SOURCE_MAX_DERIVED][512];
     struct expr_value derived_val[SOURCE_MAX_DERIVED];     /* the type each one produced */
     unsigned char text_cmp_warned[SOURCE_MAX_DERIVED + 1]; /* per input; the last: the filter */
+    unsigned char answered_guess_warned; /* an answered value the default rule guessed */
     struct expr *derived[SOURCE_MAX_DERIVED];
     struct expr *filter;
 

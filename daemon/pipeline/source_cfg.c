@@ -622,6 +622,29 @@ int source_cfg_answered(const struct source_cfg *cfg, const char *s, size_t n)
     return -1;
 }
 
+int source_cfg_answered_plain(const char *s, size_t n)
+{
+    static const char *const words[] = {"y", "yes", "t", "true", "n", "no", "f", "false"};
+    int64_t iv;
+    double dv;
+    while (n > 0 && is_blank(*s)) {
+        s++;
+        n--;
+    }
+    while (n > 0 && is_blank(s[n - 1])) {
+        n--;
+    }
+    if (n == 0 || expr_text_number(s, n, &iv, &dv)) {
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        if (key_is_ci(s, n, words[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* One list of answered-column values into dst (*n of them). */
 static int parse_value_list(const json_t *settings, const char *key, char (*dst)[65], int *n,
                             char *err, size_t errsz)

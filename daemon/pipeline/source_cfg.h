@@ -175,6 +175,11 @@ int source_cfg_check_driver(const struct source_cfg *cfg, char *err, size_t errs
  * F, no and false are not answered and everything else is answered. */
 int source_cfg_answered(const struct source_cfg *cfg, const char *s, size_t n);
 
+/* 1 when s (n bytes) reads as yes or no by itself: empty, a number, or (blanks around it and
+ * ASCII case ignored) y, yes, t, true, n, no, f, false. Any other value (AGENT, HANG) says
+ * something the default rule of source_cfg_answered() can only guess (it counts it answered). */
+int source_cfg_answered_plain(const char *s, size_t n);
+
 /* 1 when code is one of the source's logout activity codes. */
 int source_cfg_is_logout(const struct source_cfg *cfg, const char *code, size_t len);
 

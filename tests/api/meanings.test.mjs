@@ -92,6 +92,43 @@ test('contact layout: answered_values and unanswered_values decide, a value in n
   assert.equal(await results('OUT', '2026-11-24', 'handle_time'), '08:00=150');
 });
 
+test('without answered_values a word in the answered column is counted as answered and named once per file', async () => {
+  const folder = folderWith('guessed', [
+    'queue,start,outcome,talk',
+    'Q1,2026-11-24 08:01:10,1,100',
+    'Q1,2026-11-24 08:02:00,AGENT,50',
+    'Q1,2026-11-24 08:03:00,HANG,30',
+    'Q1,2026-11-24 08:04:00,no,0',
+  ]);
+  fs.writeFileSync(path.join(folder, 'plain.csv'), 'queue,start,outcome,talk\nQ1,2026-11-24 08:06:00, Yes ,20\nQ1,2026-11-24 08:07:00,0,0\nQ1,2026-11-24 08:08:00,12.5,12\n');
+  const r = await admin.post('/api/v1/sources', {
+    name: 'Guessed', kind: 'csv', layout: 'contact', time_zone: 'UTC', settings: { csv: { folder }, columns: contactCols },
+  });
+  assertStatus(r, 201);
+  const run = await runDays(admin, r.body.id, '2026-11-24');
+  assert.equal(run.state, 'done', JSON.stringify(run));
+  assert.equal(run.counts.rows_staged, 7);
+  const log = (await admin.get(`/api/v1/runs/${run.id}/log`)).body.items;
+  const guessed = log.filter((l) => l.code === 'run.answered_guessed');
+  assert.equal(guessed.length, 1, JSON.stringify(log));
+  assert.equal(guessed[0].level, 'warn');
+  assert.match(guessed[0].message, /guessed\.csv:3: the answered column 'outcome' holds 'AGENT', which counts as answered .*answered_values and unanswered_values/);
+  assert.deepEqual([guessed[0].params.line, guessed[0].params.column, guessed[0].params.value], [3, 'outcome', 'AGENT']);
+  // the preview says it too
+  const p = await job((await admin.post(`/api/v1/sources/${r.body.id}/preview`, { day: '2026-11-24' })).headers.location);
+  assert.equal(p.state, 'done', JSON.stringify(p));
+  assert.equal(p.result.messages.filter((m) => m.code === 'run.answered_guessed').length, 1, JSON.stringify(p.result.messages));
+  // with the lists given, nothing is guessed
+  const listed = await admin.patch(`/api/v1/sources/${r.body.id}`, {
+    settings: { csv: { folder }, columns: contactCols, answered_values: ['AGENT', '1', 'yes', '12.5'], unanswered_values: ['HANG', 'no', '0'] },
+  });
+  assertStatus(listed, 200);
+  const again = await runDays(admin, r.body.id, '2026-11-24');
+  assert.equal(again.state, 'done', JSON.stringify(again));
+  const log2 = (await admin.get(`/api/v1/runs/${again.id}/log`)).body.items;
+  assert.deepEqual(log2.filter((l) => l.code === 'run.answered_guessed'), []);
+});
+
 test('answered values are checked where they are given', async () => {
   const folder = folderWith('checks', ['queue,start,outcome,talk']);
   const post = (settings, layout = 'contact') => admin.post('/api/v1/sources', {

@@ -63,6 +63,8 @@ const CSV_CONTACT = {
     derived: [],
     filter: null,
     metrics: {}, // the daemon answers {} for the contact layout, but refuses it on input
+    answered_values: null,
+    unanswered_values: null,
   },
 };
 
@@ -81,6 +83,18 @@ test('a source survives daemon -> form -> settings JSON unchanged', () => {
   assert.deepEqual(metrics, {});
   assert.deepEqual(buildSettings(formFromSource(CSV_CONTACT)), contactWithoutMetrics);
   assert.deepEqual(buildSettings(formFromSource(ODBC)), ODBC.settings);
+});
+
+test('the answered values of a contact source survive the form, and say nothing when empty', () => {
+  const listed = { ...CSV_CONTACT, settings: { ...CSV_CONTACT.settings, answered_values: ['AGENT', 'TRANSFER'], unanswered_values: ['HANG'] } };
+  const form = formFromSource(listed);
+  assert.equal(form.answered_values, 'AGENT, TRANSFER');
+  assert.equal(buildSettings(form).answered_values.join('|'), 'AGENT|TRANSFER');
+  assert.deepEqual(buildSettings(form).unanswered_values, ['HANG']);
+  form.answered_values = ' AGENT ,, PARKED ';
+  form.unanswered_values = ' ';
+  assert.deepEqual([buildSettings(form).answered_values, buildSettings(form).unanswered_values], [['AGENT', 'PARKED'], null]);
+  assert.equal('answered_values' in buildSettings(formFromSource(CSV_INTERVAL)), false, 'not sent for the interval layout');
 });
 
 test('the form sends numbers for numeric columns and the text of anything else', () => {

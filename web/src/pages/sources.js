@@ -81,6 +81,7 @@ function emptyForm() {
     archive_folder: '', strict: false,
     col_queue: '', col_queue_name: '', time_mode: 'datetime', col_date: '', col_time: '',
     col_timestamp: '', col_answered: '', col_duration: '',
+    answered_values: '', unanswered_values: '',
     metrics: [{ id: rowId(), name: '', column: '' }],
     derived: [], filter: '',
     conn_mode: 'dsn', dsn: '', connection_string: '', user: '', query_mode: 'preset', sql: '',
@@ -124,6 +125,9 @@ export function formFromSource(source) {
     col_timestamp: columnText(cols.timestamp), col_answered: columnText(cols.answered),
     col_duration: columnText(cols.duration),
   });
+  // the values of the answered column, as the daemon keeps them (null: its default rule)
+  form.answered_values = valueListText(s.answered_values);
+  form.unanswered_values = valueListText(s.unanswered_values);
   form.metrics = Object.entries(s.metrics || {}).map(([name, column]) => (
     { id: rowId(), name, column: columnText(column) }));
   if (form.kind === 'csv' && form.layout === 'interval' && form.metrics.length === 0) {
@@ -141,6 +145,15 @@ export function formFromSource(source) {
     });
   }
   return form;
+}
+
+/** A list of answered-column values as the form shows it: "AGENT, TRANSFER". */
+const valueListText = (list) => (Array.isArray(list) ? list.join(', ') : '');
+
+/** The form's text of answered-column values as the API's list, or null when empty. */
+function valueList(text) {
+  const list = text.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  return list.length > 0 ? list : null;
 }
 
 const separatorOf = (form) => (form.sep_choice === 'custom' ? form.sep_custom : form.sep_choice);
@@ -200,6 +213,10 @@ export function buildSettings(form) {
       preset: byPreset ? form.preset || null : null,
       timeout_s: intValue(form.timeout_s),
     };
+  }
+  if (form.layout === 'contact') {
+    settings.answered_values = valueList(form.answered_values);
+    settings.unanswered_values = valueList(form.unanswered_values);
   }
   settings.derived = filledRows(form.derived, 'name', 'expression')
     .map((row) => ({ name: row.name.trim(), expression: row.expression.trim() }));
@@ -276,6 +293,10 @@ function SourceForm({ mode, source, presets, session, onCancel, onSaved }) {
         return 'columns.when';
       }
       return contact && ['answered', 'duration'].includes(key) ? field : '';
+    }
+    const values = /^(un)?answered_values/.exec(field);
+    if (values) {
+      return contact ? `${values[1] || ''}answered_values` : '';
     }
     if (csv && !contact && (field === 'metrics' || field.startsWith('metrics.'))) {
       const name = field.slice(8);
@@ -602,6 +623,21 @@ function SourceForm({ mode, source, presets, session, onCancel, onSaved }) {
       </div>
     </fieldset>`;
 
+  // which values of the answered column mean answered and which do not (any kind of source)
+  const answeredSection = contact && html`
+    <fieldset class="form-section" data-testid="source-answered-section">
+      <legend>${t('sources.section_answered')}</legend>
+      <p class="help section-help">${t('sources.answered_values_intro')}</p>
+      <div class="section-grid">
+        ${field('answered_values', t('sources.answered_values'),
+          textInput('answered_values', 'answered_values', { placeholder: 'AGENT, TRANSFER' }),
+          t('sources.answered_values_help'))}
+        ${field('unanswered_values', t('sources.unanswered_values'),
+          textInput('unanswered_values', 'unanswered_values', { placeholder: 'HANG, PHANTOM' }),
+          t('sources.unanswered_values_help'))}
+      </div>
+    </fieldset>`;
+
   const odbcSection = !csv && html`
     <fieldset class="form-section" data-testid="source-odbc-section">
       <legend>${t('sources.section_connection')}</legend>
@@ -741,6 +777,7 @@ function SourceForm({ mode, source, presets, session, onCancel, onSaved }) {
         ${csvColumns}
         ${metrics}
         ${odbcSection}
+        ${answeredSection}
         ${derivedSection}
       </fieldset>
       <${ErrorBox} error=${fe.rest} id="source-form-error" />
