@@ -553,6 +553,10 @@ static int sent_update(struct store_conn *c, int64_t target_id, int64_t agent_id
         }
         int w = snprintf(line, sizeof(line), "%lld\t%lld\t%s\n", (long long)sp[k].start,
                          (long long)sp[k].end, sp[k].activity);
+        if (w < 0 || (size_t)w >= sizeof(line)) {
+            rc = ACDL_EINVAL; /* cannot happen: the activity has at most 128 bytes */
+            goto out;
+        }
         while (*o && strtoll(o, NULL, 10) < sp[k].start) {
             const char *nl = strchr(o, '\n');
             o = nl ? nl + 1 : o + strlen(o);
