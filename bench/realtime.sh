@@ -1,27 +1,42 @@
 #!/usr/bin/env bash
 # Agent states in real time (bench/realtime.mjs): AGENTS agents, a writer committing RATE state
-# changes per second into a throwaway PostgreSQL for SECONDS, the daemon following the table
-# every second (settings.incremental, overlap OVERLAP s) and delivering to a strict https-json
-# receiver. Prints latency from commit to the receiver's acceptance (p50, p99, max), states
-# lost, duplicated and out of order per agent, the daemon's CPU share of one core and its peak
-# RSS, as JSON.
+# changes per second (and a burst of BURST_RATE per second) into a throwaway PostgreSQL and a
+# throwaway MariaDB, one after the other, the daemon following the table every second
+# (settings.incremental, overlap OVERLAP s) and delivering to a strict https-json receiver.
+# Prints per engine, as JSON: latency from commit to the receiver's acceptance (p50, p99, max,
+# at the steady rate and in the burst), states lost, duplicated and out of order per agent, the
+# daemon's CPU share of one core and its RSS every 30 s, and the machine's load average.
 #
-# Usage: bench/realtime.sh [--agents 10000] [--rate 300] [--seconds 120] [--overlap 10]
-#                          [--kill-every 0] [--small]
-#   --small        1,000 agents at 50 changes/s for 20 s
+# Usage: bench/realtime.sh [--short|--full] [--engine postgresql|mariadb] [--agents 10000]
+#                          [--rate 300] [--seconds S] [--overlap 120] [--burst-rate R]
+#                          [--burst-seconds 30] [--burst-at S] [--kill-every N]
+#   --full         10,000 agents, 300 changes/s for 600 s, 3,000/s for 30 s from 300 s on
+#                  (the default)
+#   --short        10,000 agents, 300 changes/s for 60 s, 3,000/s for 10 s from 30 s on
+#   --small        1,000 agents at 50 changes/s for 20 s, no burst
+#   --engine E     only this engine (default: postgresql, then mariadb)
 #   --kill-every N kill -9 the daemon every N seconds and start it again
-# Environment: ACDLINK_BIN (default build/acdlink). Needs PostgreSQL 15 and psqlODBC
-# (scripts/install-deps). Loopback only; the temporary folders are removed.
+# Later options override the mode's. Environment: ACDLINK_BIN (default build/acdlink). Needs
+# PostgreSQL 15 with psqlODBC and mariadb-server with odbc-mariadb (scripts/install-deps).
+# Loopback only; the temporary folders are removed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=(--agents 10000 --rate 300 --seconds 600 --burst-rate 3000 --burst-seconds 30 --burst-at 300)
 args=()
+engines=(postgresql mariadb)
 while [ $# -gt 0 ]; do
   case $1 in
-    --small) args+=(--agents 1000 --rate 50 --seconds 20) ;;
-    --agents | --rate | --seconds | --overlap | --kill-every) args+=("$1" "$2"); shift ;;
+    --full) ;;
+    --short) mode=(--agents 10000 --rate 300 --seconds 60 --burst-rate 3000 --burst-seconds 10 --burst-at 30) ;;
+    --small) mode=(--agents 1000 --rate 50 --seconds 20 --burst-rate 0) ;;
+    --engine) engines=("$2"); shift ;;
+    --agents | --rate | --seconds | --overlap | --kill-every | --burst-rate | --burst-seconds | --burst-at)
+      args+=("$1" "$2"); shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
-exec node bench/realtime.mjs "${args[@]}"
+for e in "${engines[@]}"; do
+  node bench/realtime.mjs --engine "$e" "${mode[@]}" "${args[@]}"
+done

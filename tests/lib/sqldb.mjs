@@ -80,6 +80,7 @@ export async function startMariadb() {
     connectionString: `Driver={${driver}};Server=127.0.0.1;Port=${port};Database=acd`,
     user: 'app',
     password: DB_PASSWORD,
+    socket: found.SOCKET, // the server's Unix socket (root may log in over it)
     // the name of a result column as the server reports it: as the select list writes it
     columnName: (name) => name,
     exec(sql) {
