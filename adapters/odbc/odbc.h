@@ -261,6 +261,16 @@ struct odbc_preset {
     const char *logout; /* agent states, start-only: default logout codes, ';'-separated */
 };
 
+/* The result columns of a preset that reads a live-status table (one row per agent, polled:
+ * settings.live_status), by name; reason may be NULL. */
+struct odbc_preset_live {
+    const char *id;
+    const char *agent, *state, *reason, *since;
+};
+
+/* The live-status columns of preset id, or NULL when the preset reads by days (static). */
+const struct odbc_preset_live *odbc_preset_live(const char *id);
+
 /* All presets (static, thread-safe); *count receives their number. */
 const struct odbc_preset *odbc_presets(size_t *count);
 

@@ -15,6 +15,22 @@
 
 #include "adapters/odbc/odbc.h"
 
+/* Agent_Real_Time's activity, the same for the preset read by days and the live-status one: the
+ * reason code when the agent is not ready, else the state (the AgentState values of the UCCE
+ * database schema handbook). */
+#define UCCE_ART_ACTIVITY                                                                          \
+    "       CASE art.AgentState WHEN 0 THEN 'LOGOUT' WHEN 1 THEN 'LOGIN'\n"                        \
+    "            WHEN 2 THEN {fn CONCAT('NR', CAST(art.ReasonCode AS VARCHAR(12)))}\n"             \
+    "            WHEN 3 THEN 'READY' WHEN 4 THEN 'TALKING' WHEN 5 THEN 'WORK_NOT_READY'\n"         \
+    "            WHEN 6 THEN 'WORK_READY' WHEN 7 THEN 'BUSY_OTHER' WHEN 8 THEN 'RESERVED'\n"       \
+    "            WHEN 9 THEN 'UNKNOWN' WHEN 10 THEN 'HOLD' WHEN 11 THEN 'ACTIVE'\n"                \
+    "            WHEN 12 THEN 'PAUSED' WHEN 13 THEN 'INTERRUPTED' WHEN 14 THEN 'NOT_ACTIVE'\n"     \
+    "            ELSE {fn CONCAT('STATE', CAST(art.AgentState AS VARCHAR(6)))} END\n"              \
+    "           AS activity_id,\n"
+#define UCCE_ART_STATES                                                                            \
+    "LOGOUT (0, closes the day), LOGIN, READY, TALKING, WORK_NOT_READY, WORK_READY, "              \
+    "BUSY_OTHER, RESERVED, UNKNOWN, HOLD, ACTIVE, PAUSED, INTERRUPTED, NOT_ACTIVE (1, 3-14)"
+
 static const struct odbc_preset presets[] = {
     {
         "avaya_cms_hsplit",
@@ -157,15 +173,7 @@ static const struct odbc_preset presets[] = {
         "Cisco UCCE/ICM: agents' current states (Agent_Real_Time), each as a state since its "
         "last change",
         ODBC_LAYOUT_AGENT_STATES,
-        "SELECT a.PeripheralNumber AS agent_id,\n"
-        "       CASE art.AgentState WHEN 0 THEN 'LOGOUT' WHEN 1 THEN 'LOGIN'\n"
-        "            WHEN 2 THEN {fn CONCAT('NR', CAST(art.ReasonCode AS VARCHAR(12)))}\n"
-        "            WHEN 3 THEN 'READY' WHEN 4 THEN 'TALKING' WHEN 5 THEN 'WORK_NOT_READY'\n"
-        "            WHEN 6 THEN 'WORK_READY' WHEN 7 THEN 'BUSY_OTHER' WHEN 8 THEN 'RESERVED'\n"
-        "            WHEN 9 THEN 'UNKNOWN' WHEN 10 THEN 'HOLD' WHEN 11 THEN 'ACTIVE'\n"
-        "            WHEN 12 THEN 'PAUSED' WHEN 13 THEN 'INTERRUPTED' WHEN 14 THEN 'NOT_ACTIVE'\n"
-        "            ELSE {fn CONCAT('STATE', CAST(art.AgentState AS VARCHAR(6)))} END\n"
-        "           AS activity_id,\n"
+        "SELECT a.PeripheralNumber AS agent_id,\n" UCCE_ART_ACTIVITY
         "       art.DateTimeLastStateChange AS start_time,\n"
         "       rc.ReasonText AS activity_name\n"
         "  FROM Agent_Real_Time art\n"
@@ -178,15 +186,60 @@ static const struct odbc_preset presets[] = {
         "domain holding the agent's current state) with the agent's PeripheralNumber from "
         "Agent: each row is a state that began at DateTimeLastStateChange. The activity is the "
         "reason code when the agent is not ready (AgentState 2, as NR<ReasonCode> with the "
-        "reason text from Reason_Code as its name), else the state: LOGOUT (0, closes the day), "
-        "LOGIN, READY, TALKING, WORK_NOT_READY, WORK_READY, BUSY_OTHER, RESERVED, UNKNOWN, HOLD, "
-        "ACTIVE, PAUSED, INTERRUPTED, NOT_ACTIVE (1, 3-14). A run sees only the states the "
-        "agents are in now (the rows whose last change lies in its period), so it replaces "
-        "the day's earlier states: polled as a live-status source, each change becomes a "
-        "state of its own. Times are in the central controller's time zone: give the source "
-        "that zone. With several media routing domains, add a condition on MRDomainID.",
+        "reason text from Reason_Code as its name), else the state: " UCCE_ART_STATES ". A run "
+        "sees only the states the agents are in now (the rows whose last change lies in its "
+        "period), so it replaces the day's earlier states: cisco_ucce_agent_real_time_live "
+        "polls the table and makes each change a state of its own. Times are in the central "
+        "controller's time zone: give the source that zone. With several media routing "
+        "domains, add a condition on MRDomainID.",
         "start_only",
         "LOGOUT",
+    },
+    {
+        "cisco_ucce_agent_real_time_live",
+        "Cisco UCCE/ICM: agents' current states (Agent_Real_Time), polled as a live-status table",
+        ODBC_LAYOUT_AGENT_STATES,
+        "SELECT a.PeripheralNumber AS agent_id,\n" UCCE_ART_ACTIVITY
+        "       art.DateTimeLastStateChange AS state_since,\n"
+        "       rc.ReasonText AS activity_name\n"
+        "  FROM Agent_Real_Time art\n"
+        "  JOIN Agent a ON a.SkillTargetID = art.SkillTargetID\n"
+        "  LEFT JOIN Reason_Code rc ON rc.ReasonCode = art.ReasonCode AND art.AgentState = 2\n"
+        " ORDER BY a.PeripheralNumber, art.MRDomainID",
+        "Polls the live-status table Agent_Real_Time (one row per agent and media routing "
+        "domain it is logged in to) with the agent's PeripheralNumber from Agent: each change of "
+        "an "
+        "agent's row starts a state at DateTimeLastStateChange. The activity is the same as "
+        "cisco_ucce_agent_real_time's: the reason code when the agent is not ready (AgentState "
+        "2, as NR<ReasonCode> with the reason text from Reason_Code as its name), else the "
+        "state: " UCCE_ART_STATES ". An agent whose row leaves the table is logged out at the "
+        "poll that no longer sees it. An agent in several media routing domains counts with "
+        "its first one (lowest MRDomainID); add a condition on MRDomainID to choose one. Times "
+        "are in the central controller's time zone: give the source that zone.",
+        "start_only",
+        "LOGOUT",
+    },
+    {
+        "twilio_taskrouter_workers_live",
+        "Twilio TaskRouter: workers' current activities (a table of the Worker resources), "
+        "polled as a live-status table",
+        ODBC_LAYOUT_AGENT_STATES,
+        "SELECT friendly_name AS agent_id,\n"
+        "       activity_name AS activity_id,\n"
+        "       date_status_changed AS state_since\n"
+        "  FROM taskrouter_workers\n"
+        " ORDER BY friendly_name",
+        "Polls a table taskrouter_workers that mirrors TaskRouter's Worker resources, one row "
+        "per worker of the workspace, with the resource's fields as columns: sid, "
+        "friendly_name, activity_sid, activity_name, available and date_status_changed (a "
+        "timestamp, UTC as the API gives it: give the source the zone UTC), kept current by "
+        "whatever copies the workspace into the database (the Workers list or the "
+        "worker.activity.update events). The agent id is the worker's friendly_name, the "
+        "activity its Activity's friendly name (a new workspace has Offline, Available and "
+        "Unavailable; Offline is the logout code), starting at date_status_changed. A worker "
+        "deleted from the table is logged out at the poll that no longer sees it.",
+        "start_only",
+        "Offline",
     },
     {
         "asterisk_queue_log_agents",
@@ -464,6 +517,21 @@ static const struct odbc_preset presets[] = {
         NULL,
     },
 };
+
+static const struct odbc_preset_live live_presets[] = {
+    {"cisco_ucce_agent_real_time_live", "agent_id", "activity_id", NULL, "state_since"},
+    {"twilio_taskrouter_workers_live", "agent_id", "activity_id", NULL, "state_since"},
+};
+
+const struct odbc_preset_live *odbc_preset_live(const char *id)
+{
+    for (size_t i = 0; id && i < sizeof(live_presets) / sizeof(live_presets[0]); i++) {
+        if (strcmp(live_presets[i].id, id) == 0) {
+            return &live_presets[i];
+        }
+    }
+    return NULL;
+}
 
 const struct odbc_preset *odbc_presets(size_t *count)
 {

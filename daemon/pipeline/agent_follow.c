@@ -9,6 +9,7 @@
 
 #include "core/datetime.h"
 #include "core/err.h"
+#include "pipeline/live_status.h"
 #include "platform/platform.h"
 
 #define LOCKS 256
@@ -380,8 +381,12 @@ json_t *agent_follow_status_json(struct store_conn *c, int64_t source_id)
     sqlite3_bind_int64(s, 1, source_id);
     if (sqlite3_step(s) == SQLITE_ROW) {
         const char *type = (const char *)sqlite3_column_text(s, 0);
+        const char *column = (const char *)sqlite3_column_text(s, 1);
+        int live = !column || !column[0]; /* a live-status source records no cursor */
         json_t *cursor = json_null();
-        if (sqlite3_column_type(s, 2) != SQLITE_NULL && type && !strcmp(type, "id")) {
+        if (live) {
+            type = NULL;
+        } else if (sqlite3_column_type(s, 2) != SQLITE_NULL && type && !strcmp(type, "id")) {
             cursor = json_integer(sqlite3_column_int64(s, 2));
         } else if (sqlite3_column_type(s, 2) != SQLITE_NULL) {
             /* naive seconds: the database's own wall time, shown without a zone */
@@ -394,10 +399,11 @@ json_t *agent_follow_status_json(struct store_conn *c, int64_t source_id)
         }
         const char *note = (const char *)sqlite3_column_text(s, 11);
         const char *error = (const char *)sqlite3_column_text(s, 12);
-        o = json_pack("{s:s, s:s, s:o, s:I, s:o, s:I, s:o, s:I, s:I, s:I, s:I, s:o, s:o, s:o, "
+        o = json_pack("{s:s, s:o, s:o, s:o, s:I, s:o, s:I, s:o, s:I, s:I, s:I, s:I, s:o, s:o, s:o, "
                       "s:o, s:o, s:o}",
-                      "cursor_type", type ? type : "", "cursor_column",
-                      (const char *)sqlite3_column_text(s, 1), "cursor", cursor, "polls",
+                      "mode", live ? "live_status" : "incremental", "cursor_type",
+                      type ? json_string(type) : json_null(), "cursor_column",
+                      live ? json_null() : json_string(column), "cursor", cursor, "polls",
                       (json_int_t)sqlite3_column_int64(s, 3), "last_poll_at",
                       time_or_null(sqlite3_column_int64(s, 4)), "last_rows",
                       (json_int_t)sqlite3_column_int64(s, 5), "last_change_at",
@@ -416,5 +422,8 @@ json_t *agent_follow_status_json(struct store_conn *c, int64_t source_id)
                           : json_integer(sqlite3_column_int64(s, 16)));
     }
     store_done(s);
+    if (o && json_is_null(json_object_get(o, "cursor_column"))) {
+        json_object_set_new(o, "agents", json_integer(live_status_agents(c, source_id)));
+    }
     return o ? o : json_null();
 }

@@ -106,7 +106,9 @@ struct agent_follow_poll {
 int agent_follow_record(struct store_conn *c, int64_t source_id, const struct source_cfg *cfg,
                         const struct agent_follow_poll *p, const char *error, int64_t now);
 
-/* What the API shows of source_id's polls (new reference): {cursor_type, cursor_column,
+/* What the API shows of source_id's polls (new reference): {mode ("incremental", or
+ * "live_status" with agents: the agents its table showed, and cursor_type, cursor_column and
+ * cursor null), cursor_type, cursor_column,
  * cursor (the id, or the timestamp as the database wrote it), polls, last_poll_at, last_rows,
  * last_change_at, rows_read, rows_changed, last_rejected, last_cursor_nulls, last_note, error,
  * error_at, failing_since, next_reconcile_at, last_reconcile_run}, or null before the first

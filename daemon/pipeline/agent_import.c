@@ -14,6 +14,7 @@
 #include "pipeline/agent_follow.h"
 #include "pipeline/agent_results.h"
 #include "pipeline/file_follow.h"
+#include "pipeline/live_status.h"
 #include "pipeline/recompute.h"
 #include "platform/platform.h"
 #include "store/recomputes.h"
@@ -32,6 +33,7 @@ struct aimp {
     /* incremental sources (agent_follow.h) */
     int i_cursor;    /* the cursor column, -1: none */
     int poll;        /* a poll, not a run */
+    int live;        /* a live-status source (live_status.h): staged as a poll, also by a run */
     int have_stored; /* the stored cursor before the read */
     int64_t stored;
     struct agent_follow_poll p; /* what the read found */
@@ -172,6 +174,7 @@ static int ai_columns(struct rows *r, void *ctx)
     struct aimp *m = ctx;
     const char *want = r->cfg->incremental.cursor_column;
     m->i_cursor = -1;
+    m->live = r->cfg->live_status.enabled; /* also in a preview or a discovery */
     if (!r->cfg->incremental.enabled) {
         return ACDL_OK;
     }
@@ -354,6 +357,15 @@ static int ai_row(struct rows *r, void *ctx)
     struct tz_date day;
     int64_t start = 0, end = 0, cursor = 0;
     int minute, second, open = 0;
+    if (m->live) { /* into a temporary table, in one transaction as collect() does */
+        if (!m->in_batch && !r->preview_row) {
+            if (sqlite3_exec(store_db(r->c), "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+                return ACDL_EDB;
+            }
+            m->in_batch = 1;
+        }
+        return live_status_row(r);
+    }
     if (m->i_cursor >= 0 && row_cursor(r, m, &cursor) != 0) {
         return ACDL_OK;
     }
@@ -586,7 +598,7 @@ static int stage(struct aimp *m)
 {
     struct rows *r = &m->r;
     int rc;
-    if (r->cfg->incremental.enabled) {
+    if (r->cfg->incremental.enabled || m->live) {
         return stage_follow(m);
     }
     ai_pause(m);
@@ -752,20 +764,22 @@ static int record_poll(struct aimp *m, const char *error, int64_t now)
  * are new or differ from what is staged (agent and start are the key, so the overlap read
  * again changes nothing), and for a run the states of its window that the source no longer
  * returns, removed. A poll records its cursor and recomputes the agents it changed in the
- * same transaction; a run records the recomputation of the source's agents, as any run. */
+ * same transaction; a run records the recomputation of the source's agents, as any run. A
+ * live-status source stages as a poll (also in a run) with what it saw (live_status.h). */
 static int stage_follow(struct aimp *m)
 {
     struct rows *r = &m->r;
     int64_t now = plat_now();
+    int pollish = m->poll || m->live;
     int rc;
     ai_pause(m);
-    if (!m->poll) {
+    if (!pollish) {
         result_days(m);
     }
     if ((rc = store_begin(r->c)) != ACDL_OK) {
         return rc;
     }
-    const char *steps[] = {
+    const char *window[] = {
         /* a run: gone from the window it read (-1) */
         "INSERT INTO temp.agent_chg (ext_agent, start, day, code, kind) SELECT s.ext_agent, "
         "s.start, s.day, s.code, -1 FROM agent_staged s WHERE :run > 0 AND s.source_id = "
@@ -775,6 +789,8 @@ static int stage_follow(struct aimp *m)
         "s.start, s.day, s.code, -1 FROM agent_staged s WHERE :run > 0 AND s.source_id = "
         ":source AND s.day >= :from AND s.day <= :to AND s.cursor IS NULL AND NOT EXISTS "
         "(SELECT 1 FROM temp.agent_acc a WHERE a.ext_agent = s.ext_agent AND a.start = s.start)",
+    };
+    const char *steps[] = {
         "DELETE FROM agent_staged WHERE source_id = :source AND (ext_agent, start) IN (SELECT "
         "ext_agent, start FROM temp.agent_chg WHERE kind = -1)",
         "INSERT OR REPLACE INTO agent_staged (source_id, ext_agent, start, end, day, code, run_id, "
@@ -800,8 +816,14 @@ static int stage_follow(struct aimp *m)
     };
     int64_t first = 0;
     rc = diff_follow(m, &first);
+    for (size_t i = 0; rc == ACDL_OK && !pollish && i < sizeof(window) / sizeof(window[0]); i++) {
+        rc = exec_bound(r, window[i], m->from, m->to);
+    }
     for (size_t i = 0; rc == ACDL_OK && i < sizeof(steps) / sizeof(steps[0]); i++) {
-        rc = exec_bound(r, steps[i], m->poll ? NULL : m->from, m->poll ? NULL : m->to);
+        rc = exec_bound(r, steps[i], pollish ? NULL : m->from, pollish ? NULL : m->to);
+    }
+    if (rc == ACDL_OK && m->live) {
+        rc = live_status_commit(r, now);
     }
     sqlite3_stmt *s =
         rc == ACDL_OK ? store_prepare(r->c, "SELECT count(*) FROM temp.agent_chg") : NULL;
@@ -809,7 +831,7 @@ static int stage_follow(struct aimp *m)
         m->p.rows_changed = sqlite3_column_int64(s, 0);
     }
     store_done(s);
-    if (rc == ACDL_OK && m->poll) {
+    if (rc == ACDL_OK && pollish) {
         snprintf(m->p.note, sizeof(m->p.note), "%s", r->poll_note);
         rc = recompute_changed(m);
         if (rc == ACDL_OK) {
@@ -1145,7 +1167,8 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
               "import of agent states from %s (%s, span %s, %s) for %s .. %s", r->src.name,
               r->src.kind, source_span_name(r->cfg->states.span), r->src.time_zone,
               run->period_from, run->period_to);
-    int follow = r->cfg->incremental.enabled;
+    m->live = r->cfg->live_status.enabled;
+    int follow = r->cfg->incremental.enabled || m->live;
     /* the states of a run in memory, up to agent_states_in_memory (a 5,000-seat day is 2M
      * states, about 80 MB); a run that reads more goes on in a temporary table on disk, as
      * does an incremental source (its staging compares in SQL) */
@@ -1153,7 +1176,16 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
         rc = ACDL_ENOMEM;
         goto out;
     }
-    if (follow) { /* no poll of the source reads or stages meanwhile */
+    if (m->live) { /* a run reads the table as a poll does */
+        agent_follow_lock(run->source_id);
+        rc = live_status_prepare(r);
+        if (rc != ACDL_OK) {
+            rows_set_error(err, sizeof(err), "run.error_staging_area", NULL,
+                           "cannot prepare the staging area");
+            agent_follow_unlock(run->source_id);
+            goto out;
+        }
+    } else if (follow) { /* no poll of the source reads or stages meanwhile */
         agent_follow_lock(run->source_id);
         rc = agent_follow_window(r->c, run->source_id, r->cfg, r->tz, run->period_from,
                                  run->period_to, plat_now(), &r->since, &r->until, &m->have_stored,
@@ -1166,6 +1198,11 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
         }
     }
     rc = rows_read(r, &sink);
+    int64_t live_changes = 0;
+    if (rc == ACDL_OK && m->live) {
+        ai_pause(m);
+        rc = live_status_changes(r, plat_now(), &live_changes);
+    }
     if (rc == ACDL_OK) {
         rc = stage(m);
         if (rc != ACDL_OK) {
@@ -1177,7 +1214,12 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
     if (follow) {
         agent_follow_unlock(run->source_id);
     }
-    if (rc == ACDL_OK && follow) {
+    if (rc == ACDL_OK && m->live) {
+        rows_note(r, "info", "run.live_status",
+                  json_pack("{s:I}", "changed", (json_int_t)live_changes),
+                  "%lld agents' rows changed, appeared or left the live-status table",
+                  (long long)live_changes);
+    } else if (rc == ACDL_OK && follow) {
         rows_note(r, "info", "run.follow_window",
                   json_pack("{s:I, s:I}", "changed", (json_int_t)m->p.rows_changed, "nulls",
                             (json_int_t)m->p.cursor_nulls),
@@ -1282,6 +1324,7 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
     rc = rows_open(r, app, &run, cancel, 0, err, errsz);
     r->poll = 1;
     int file = rc == ACDL_OK && r->cfg->follow.enabled;
+    m->live = rc == ACDL_OK && r->cfg->live_status.enabled;
     if (keep && !file) { /* a query's poll */
         unsigned gen = agent_follow_generation(source_id);
         if (gen != keep->gen) { /* a run staged the source: what was read may be outdated */
@@ -1293,13 +1336,15 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
         r->keep = &keep->conn;
         m->keep = keep;
     }
-    if (rc == ACDL_OK && !r->cfg->incremental.enabled && !file) {
-        snprintf(err, errsz, "the source is not incremental");
+    if (rc == ACDL_OK && !r->cfg->incremental.enabled && !file && !m->live) {
+        snprintf(err, errsz, "the source is not followed (incremental, follow or live_status)");
         rc = ACDL_EINVAL;
     }
     if (file) { /* where the last poll stopped in the file */
         rc = file_follow_get(r->c, source_id, r->cfg->follow.file, &m->ffr);
         r->follow = &m->ffr;
+    } else if (rc == ACDL_OK && m->live) {
+        rc = live_status_prepare(r);
     } else if (rc == ACDL_OK) {
         rc = agent_follow_window(r->c, source_id, r->cfg, r->tz, NULL, NULL, plat_now(), &r->since,
                                  &r->until, &m->have_stored, &m->stored);
@@ -1324,7 +1369,10 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
     int staged = 0;
     int moved = r->follow ? rc == ACDL_OK && m->ffr.moved
                           : m->p.have_cursor && (!m->have_stored || m->p.max_cursor > m->stored);
-    if (rc == ACDL_OK && !moved && r->k.rows_staged > 0) {
+    if (rc == ACDL_OK && m->live) {
+        rc = live_status_changes(r, plat_now(), &diff); /* nothing changed: nothing written */
+        moved = diff > 0;
+    } else if (rc == ACDL_OK && !moved && r->k.rows_staged > 0) {
         rc = diff_follow(m, &diff); /* a read: most polls only read the overlap again */
     }
     if (rc == ACDL_OK && (moved || diff > 0)) {
@@ -1344,7 +1392,7 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
         m->p.have_cursor = 0; /* the cursor moves only with what it staged */
     }
     /* what the admin sees: every poll, staged or not, failed or not (a small write) */
-    if (r->have_src && r->cfg && (r->cfg->incremental.enabled || r->follow) &&
+    if (r->have_src && r->cfg && (r->cfg->incremental.enabled || r->follow || m->live) &&
         (rc != ACDL_OK || !staged)) {
         if (store_begin(r->c) == ACDL_OK) {
             if (record_poll(m, rc == ACDL_OK ? NULL : err, plat_now()) == ACDL_OK) {

@@ -387,7 +387,7 @@ int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out
  * the preview's "no file holds this day". */
 static int day_in_period(struct rows *r, struct tz_date d)
 {
-    if (r->cfg->incremental.enabled && !r->preview_rows) {
+    if ((r->cfg->incremental.enabled || r->cfg->live_status.enabled) && !r->preview_rows) {
         return 1;
     }
     int in = tz_date_cmp(d, r->from) >= 0 && tz_date_cmp(d, r->to) <= 0;
@@ -929,6 +929,37 @@ static int find_column(struct rows *r, const char *spec)
     return -1;
 }
 
+/* A live-status query's columns by the names settings.live_status gives (derived fields too),
+ * and an optional column named activity_name. */
+static int prepare_live_columns(struct rows *r)
+{
+    const struct source_live_status *ls = &r->cfg->live_status;
+    struct {
+        const char *name, *field;
+        int *idx;
+    } cols[] = {
+        {ls->agent_column, "settings.live_status.agent_column", &r->i_agent},
+        {ls->state_column, "settings.live_status.state_column", &r->i_activity},
+        {ls->reason_column, "settings.live_status.reason_column", &r->i_reason},
+        {ls->since_column, "settings.live_status.since_column", &r->i_start},
+    };
+    for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+        if (!cols[i].name[0]) {
+            continue;
+        }
+        *cols[i].idx = find_column(r, cols[i].name);
+        if (*cols[i].idx < 0) {
+            rows_note(r, "error", "run.live_column_missing",
+                      json_pack("{s:s, s:s}", "column", cols[i].name, "field", cols[i].field),
+                      "the query's result has no column '%s' (%s)", cols[i].name, cols[i].field);
+            return ACDL_EINVAL;
+        }
+    }
+    r->i_stamp = r->i_start;
+    r->i_activity_name = find_column(r, "activity_name");
+    return ACDL_OK;
+}
+
 /* Compiles derived fields and the filter over the current raw names and resolves the column
  * roles. Returns 0, or ACDL_EINVAL after logging why (the whole input is unusable). */
 /* Agent states: the ODBC contract (agent id, activity id, start, then end or duration, and
@@ -938,6 +969,9 @@ static int prepare_state_columns(struct rows *r)
 {
     const struct source_cfg *cfg = r->cfg;
     enum agent_span_form span = cfg->states.span;
+    if (cfg->live_status.enabled) {
+        return prepare_live_columns(r);
+    }
     if (cfg->kind == SOURCE_ODBC) {
         int need = span == SPAN_START_ONLY ? 3 : 4;
         if (r->nraw < need) {
@@ -1029,7 +1063,7 @@ static int prepare_columns(struct rows *r)
     r->i_queue = r->i_qname = r->i_date = r->i_time = r->i_stamp = r->i_answered = r->i_duration =
         -1;
     r->nmetric_cols = 0;
-    r->i_agent = r->i_activity = r->i_activity_name = r->i_start = r->i_end = -1;
+    r->i_agent = r->i_activity = r->i_activity_name = r->i_start = r->i_end = r->i_reason = -1;
     if (cfg->product == PRODUCT_AGENT_STATES) {
         return prepare_state_columns(r);
     }

@@ -131,6 +131,7 @@ struct rows {
     /* agent states: agent, activity code and name, start and end (the start is also the
      * timestamp role, or the time role when a date column is given) */
     int i_agent, i_activity, i_activity_name, i_start, i_end;
+    int i_reason; /* live-status sources: the reason beside the state (-1: none) */
     int any_day; /* set by a sink: rows_time() then takes days outside an ODBC run's period */
     int i_metric[ROWS_MAX_COLS];
     char metric_names[ROWS_MAX_COLS][65];

@@ -718,6 +718,8 @@ static int parse_states(const json_t *settings, struct source_cfg *cfg, char *er
 static int parse_incremental(const json_t *settings, struct source_cfg *cfg, char *err,
                              size_t errsz);
 static int parse_follow(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz);
+static int parse_live_status(const json_t *settings, struct source_cfg *cfg, char *err,
+                             size_t errsz);
 
 int source_cfg_parse(const json_t *settings, enum source_kind kind, enum source_layout layout,
                      const char *time_zone, int interval_minutes, struct source_cfg *cfg,
@@ -735,9 +737,9 @@ int source_cfg_parse_product(const json_t *settings, enum source_product product
     static const char *const keys[] = {"csv",     "odbc",   "columns",         "metrics",
                                        "derived", "filter", "answered_values", "unanswered_values",
                                        NULL};
-    static const char *const state_keys[] = {"csv",     "odbc",   "columns",     "agent_states",
-                                             "derived", "filter", "incremental", "follow",
-                                             NULL};
+    static const char *const state_keys[] = {"csv",         "odbc",   "columns",     "agent_states",
+                                             "derived",     "filter", "incremental", "follow",
+                                             "live_status", NULL};
     static const char *const colkeys[] = {"queue", "queue_name", "date", "time", "timestamp",
                                           "answered", "duration", NULL};
     int rc;
@@ -781,7 +783,8 @@ int source_cfg_parse_product(const json_t *settings, enum source_product product
     if (product == PRODUCT_AGENT_STATES) {
         if ((rc = parse_states(settings, cfg, err, errsz)) != ACDL_OK ||
             (rc = parse_incremental(settings, cfg, err, errsz)) != ACDL_OK ||
-            (rc = parse_follow(settings, cfg, err, errsz)) != ACDL_OK) {
+            (rc = parse_follow(settings, cfg, err, errsz)) != ACDL_OK ||
+            (rc = parse_live_status(settings, cfg, err, errsz)) != ACDL_OK) {
             return rc;
         }
         return parse_common(settings, cfg, err, errsz);
@@ -1130,6 +1133,103 @@ static int parse_follow(const json_t *settings, struct source_cfg *cfg, char *er
     return ACDL_OK;
 }
 
+/* settings.live_status of an ODBC agent-state source (source_cfg.h): the result columns by
+ * name (a live-status preset's own when it has them), a query without parameters, start-only
+ * states and a logout code for agents whose row leaves the table. */
+static int parse_live_status(const json_t *settings, struct source_cfg *cfg, char *err,
+                             size_t errsz)
+{
+    static const char *const keys[] = {"agent_column", "state_column", "reason_column",
+                                       "since_column", "poll_s",       NULL};
+    struct source_live_status *ls = &cfg->live_status;
+    const struct odbc_preset_live *pl = cfg->preset[0] ? odbc_preset_live(cfg->preset) : NULL;
+    json_t *o = json_object_get(settings, "live_status");
+    int rc;
+    ls->poll_s = SOURCE_POLL_S;
+    if (!o || json_is_null(o)) {
+        if (pl) {
+            return fail(err, errsz, "odbc.preset",
+                        "reads a live-status table: give settings.live_status (e.g. {\"poll_s\": "
+                        "1})");
+        }
+        return ACDL_OK;
+    }
+    if (cfg->kind != SOURCE_ODBC) {
+        return fail(err, errsz, "settings.live_status", "belongs to ODBC sources");
+    }
+    if (!json_is_object(o)) {
+        return fail(err, errsz, "settings.live_status",
+                    "must be an object {agent_column, state_column, reason_column, since_column, "
+                    "poll_s}");
+    }
+    if (cfg->incremental.enabled) {
+        return fail(err, errsz, "settings.live_status",
+                    "a source follows either a cursor (incremental) or a live-status table, not "
+                    "both");
+    }
+    if (cfg->preset[0] && !pl) {
+        return fail(err, errsz, "settings.live_status",
+                    "the preset reads whole days; choose a live-status preset or give your own "
+                    "odbc.sql");
+    }
+    if (pl) {
+        snprintf(ls->agent_column, sizeof(ls->agent_column), "%s", pl->agent);
+        snprintf(ls->state_column, sizeof(ls->state_column), "%s", pl->state);
+        snprintf(ls->reason_column, sizeof(ls->reason_column), "%s", pl->reason ? pl->reason : "");
+        snprintf(ls->since_column, sizeof(ls->since_column), "%s", pl->since ? pl->since : "");
+    }
+    struct {
+        const char *key, *field;
+        char *dst;
+    } cols[] = {
+        {"agent_column", "settings.live_status.agent_column", ls->agent_column},
+        {"state_column", "settings.live_status.state_column", ls->state_column},
+        {"reason_column", "settings.live_status.reason_column", ls->reason_column},
+        {"since_column", "settings.live_status.since_column", ls->since_column},
+    };
+    if ((rc = only_keys(o, "settings.live_status", keys, err, errsz)) ||
+        (rc = get_int(o, "poll_s", "settings.live_status.poll_s", 1, 3600, &ls->poll_s, err,
+                      errsz))) {
+        return rc;
+    }
+    for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+        char v[129] = "";
+        json_t *given = json_object_get(o, cols[i].key);
+        if ((rc = get_str(o, cols[i].key, cols[i].field, v, sizeof(v), 0, err, errsz))) {
+            return rc;
+        }
+        if (pl && given && !json_is_null(given) && strcmp(v, cols[i].dst) != 0) {
+            return fail(err, errsz, cols[i].field, "differs from the preset's column");
+        }
+        if (!pl && given && !json_is_null(given)) {
+            memcpy(cols[i].dst, v, sizeof(v));
+        }
+    }
+    if (!ls->agent_column[0]) {
+        return fail(err, errsz, "settings.live_status.agent_column",
+                    "is required: the result column with the agent id");
+    }
+    if (!ls->state_column[0]) {
+        return fail(err, errsz, "settings.live_status.state_column",
+                    "is required: the result column with the agent's current state");
+    }
+    if (cfg->sql_params) {
+        return fail(err, errsz, "odbc.sql",
+                    "a live-status query reads the table as it is now: it takes no parameters "
+                    "(:period_start, :since, ...)");
+    }
+    if (cfg->states.span != SPAN_START_ONLY) {
+        return fail(err, errsz, "settings.agent_states.span",
+                    "a live-status table gives each state's start only: use start_only");
+    }
+    if (cfg->states.nlogout == 0) {
+        add_logout(cfg, SOURCE_LIVE_GONE, strlen(SOURCE_LIVE_GONE), "settings.live_status", err,
+                   errsz);
+    }
+    ls->enabled = 1;
+    return ACDL_OK;
+}
+
 /* The "agent_states" options and the column roles of an agent-state source. */
 static int parse_states(const json_t *settings, struct source_cfg *cfg, char *err, size_t errsz)
 {
@@ -1154,6 +1254,10 @@ static int parse_states(const json_t *settings, struct source_cfg *cfg, char *er
             (rc = get_bool(o, "split_at_midnight", "settings.agent_states.split_at_midnight", &cfg->states.split_at_midnight, err, errsz))) {
             return rc;
         }
+    }
+    json_t *live = json_object_get(settings, "live_status");
+    if (!span[0] && live && !json_is_null(live)) {
+        snprintf(span, sizeof(span), "start_only"); /* a live-status table gives starts */
     }
     if (!span[0]) {
         if (!p) {
@@ -1362,6 +1466,15 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
                                       source_span_name(cfg->states.span), "logout_activities", lo,
                                       "min_duration_s", cfg->states.min_duration_s,
                                       "split_at_midnight", cfg->states.split_at_midnight));
+        const struct source_live_status *ls = &cfg->live_status;
+        if (ls->enabled) {
+            json_object_set_new(out, "live_status",
+                                json_pack("{s:s, s:s, s:o, s:o, s:i}", "agent_column",
+                                          ls->agent_column, "state_column", ls->state_column,
+                                          "reason_column", str_or_null(ls->reason_column),
+                                          "since_column", str_or_null(ls->since_column), "poll_s",
+                                          ls->poll_s));
+        }
         const struct source_incremental *in = &cfg->incremental;
         if (in->enabled) {
             json_object_set_new(

@@ -77,6 +77,19 @@ struct source_follow_file {
     int reconcile_hours;   /* of the local days of this many hours back */
 };
 
+/* An ODBC agent-state source whose query reads a live-status table (one row per agent: its
+ * current state, an optional reason and since when): polled every poll_s seconds, each change
+ * of an agent's row becomes a state start (pipeline/live_status.h). Columns by name. */
+struct source_live_status {
+    int enabled;
+    char agent_column[129], state_column[129];
+    char reason_column[129], since_column[129]; /* "" = none */
+    int poll_s;                                 /* 1..3600 */
+};
+
+/* The state an agent whose row left the table is given when the source names no logout code. */
+#define SOURCE_LIVE_GONE "LOGGED_OUT"
+
 #define SOURCE_OVERLAP_S 120
 #define SOURCE_POLL_S 5
 #define SOURCE_RECONCILE_MINUTES 15
@@ -119,6 +132,7 @@ struct source_cfg {
     struct source_states states;
     struct source_incremental incremental;
     struct source_follow_file follow;
+    struct source_live_status live_status;
 
     /* ODBC */
     char dsn[256];

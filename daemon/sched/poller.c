@@ -56,10 +56,11 @@ static void refresh(struct poller *p, int64_t now_ms)
     sqlite3_stmt *s = store_prepare(
         c, "SELECT id, json_extract(settings, '$.' || k || '.poll_s'), json_extract(settings, "
            "'$.' || k || '.reconcile_minutes'), json_extract(settings, '$.' || k || "
-           "'.reconcile_hours'), time_zone, updated_at, k = 'follow' FROM (SELECT *, CASE kind "
-           "WHEN 'odbc' THEN 'incremental' ELSE 'follow' END AS k FROM sources WHERE enabled = 1 "
-           "AND product = 'agent_states') WHERE json_type(settings, '$.' || k) = 'object' ORDER "
-           "BY id");
+           "'.reconcile_hours'), time_zone, updated_at, k = 'follow' FROM (SELECT *, CASE WHEN "
+           "kind = 'odbc' AND json_type(settings, '$.live_status') = 'object' THEN 'live_status' "
+           "WHEN kind = 'odbc' THEN 'incremental' ELSE 'follow' END AS k FROM sources WHERE "
+           "enabled = 1 AND product = 'agent_states') WHERE json_type(settings, '$.' || k) = "
+           "'object' ORDER BY id");
     for (int i = 0; i < p->n; i++) {
         p->src[i].seen = 0;
     }

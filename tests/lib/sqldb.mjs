@@ -38,7 +38,10 @@ function runScript(script, keys) {
 
 /**
  * Starts a PostgreSQL cluster. Returns { engine: 'postgresql', port, driver, connectionString,
- * user, password, columnName(name), exec(sql), stop() }; exec runs SQL text through psql as the superuser "app".
+ * user, password, columnName(name), exec(sql), query(sql), client, stop() }; exec runs SQL text
+ * through psql as the superuser "app", query gives one result as text (tab-separated, no
+ * column names), client is [command, args] of a psql session reading its SQL from stdin (a
+ * writer process), with ON_ERROR_STOP.
  */
 export async function startPostgres() {
   const driver = odbcDriver('PostgreSQL Unicode', 'odbc-postgresql');
@@ -59,6 +62,11 @@ export async function startPostgres() {
       execFileSync(psql, ['-q', '-h', found.DIR, '-p', String(port), '-U', 'app', '-d', 'postgres',
         '-v', 'ON_ERROR_STOP=1'], { input: sql, stdio: ['pipe', 'ignore', 'inherit'] });
     },
+    query(sql) {
+      return execFileSync(psql, ['-q', '-At', '-F', '\t', '-h', found.DIR, '-p', String(port), '-U', 'app',
+        '-d', 'postgres', '-v', 'ON_ERROR_STOP=1'], { input: sql, encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'] }).trim();
+    },
+    client: [psql, ['-q', '-h', found.DIR, '-p', String(port), '-U', 'app', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1']],
     stop() {
       child.stdin.end(); // EOF: pg.sh stops the cluster and removes its folder
     },
@@ -87,6 +95,7 @@ export async function startMariadb() {
       execFileSync('mariadb', ['--no-defaults', '-S', found.SOCKET, '-u', 'root', 'acd'],
         { input: sql, stdio: ['pipe', 'ignore', 'inherit'] });
     },
+    client: ['mariadb', ['--no-defaults', '-S', found.SOCKET, '-u', 'root', 'acd']],
     /** One query's result as text (tab-separated, no column names). */
     query(sql) {
       return execFileSync('mariadb', ['--no-defaults', '-N', '-S', found.SOCKET, '-u', 'root', 'acd'],

@@ -470,6 +470,14 @@ int route_source_presets_list(struct req *r)
             }
             json_object_set_new(item, "span", json_string(p[i].span));
             json_object_set_new(item, "logout_activities", lo);
+            const struct odbc_preset_live *pl = odbc_preset_live(p[i].id);
+            json_object_set_new(item, "live_status",
+                                pl ? json_pack("{s:s, s:s, s:o, s:o}", "agent_column", pl->agent,
+                                               "state_column", pl->state, "reason_column",
+                                               pl->reason ? json_string(pl->reason) : json_null(),
+                                               "since_column",
+                                               pl->since ? json_string(pl->since) : json_null())
+                                   : json_null());
         }
         json_array_append_new(items, item);
     }

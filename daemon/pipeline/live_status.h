@@ -1,0 +1,44 @@
+/* live_status.h: agent-state sources that poll a live-status table (settings.live_status): one
+ * row per agent holding its current state, an optional reason and since when.
+ *
+ * Design: a poll reads the whole table into temp.live_seen (one row per agent: the first row
+ * of an agent counts, a later one is rejected) and compares it with what the source's last
+ * staging saw (source_live). An agent whose code (the state, or "state:reason" when the reason
+ * is not empty) or since value differs, or that is new, starts a state: at its since value
+ * (converted from the source's zone), or at the poll time when the table has no since column,
+ * the row's since is empty, or it lies before the agent's last staged start. An agent that
+ * left the table starts the source's first logout code at the poll time. The states go to
+ * temp.agent_acc and are staged like an incremental poll's (start-only: each ends the agent's
+ * previous state); source_live is written in the same transaction, so a crash or kill -9
+ * repeats a poll at worst. An unchanged table stages nothing. A change that came and went
+ * between two polls is never seen: a history table read by days is the remedy.
+ *
+ * Every function takes the struct rows of a poll or run (rows.h) on its connection. */
+#ifndef ACDL_PIPELINE_LIVE_STATUS_H
+#define ACDL_PIPELINE_LIVE_STATUS_H
+#include <jansson.h>
+#include <stdint.h>
+
+#include "pipeline/rows.h"
+
+/* Creates (or empties) the temporary tables of a poll. Returns 0 or ACDL_EDB. */
+int live_status_prepare(struct rows *r);
+
+/* The current row (r->val with the roles of settings.live_status) into temp.live_seen, or into
+ * r->preview_row in a preview. A row without agent or state, with a since value that does not
+ * parse, or of an agent seen before in this read is rejected (counted, logged). Returns 0 or
+ * ACDL_EDB. */
+int live_status_row(struct rows *r);
+
+/* What the read changes, against source_live: the states to stage into temp.agent_acc, their
+ * number into *changed. now: the poll time (UTC). Returns 0 or ACDL_EDB. */
+int live_status_changes(struct rows *r, int64_t now, int64_t *changed);
+
+/* Inside the staging transaction: source_live becomes what the read saw. Returns 0 or
+ * ACDL_EDB. */
+int live_status_commit(struct rows *r, int64_t now);
+
+/* The number of agents source_id's table showed at its last staging. Borrowed connection. */
+int64_t live_status_agents(struct store_conn *c, int64_t source_id);
+
+#endif
