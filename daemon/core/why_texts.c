@@ -299,10 +299,6 @@ static const struct why_text texts[] = {
     {"your session has ended or the token is not valid", "val.session_ended"},
     {"'{name}' is built in: its unit and combination are fixed", "val.builtin_fixed"},
     {"'{name}' is built in and stays", "val.builtin_stays"},
-    {"{method} is not allowed on {path}", "val.method_not_allowed"},
-    {"{what} not found", "val.not_found"},
-    {"{what} exists already", "val.exists_already"},
-    {"{what} conflicts with the current state", "val.conflicts_state"},
     {"'{name}' is built in", "val.builtin"},
     {"'{name}' is in use by a mapping or as the weight of another value type",
      "val.value_type_in_use"},
@@ -346,6 +342,47 @@ static const struct why_text texts[] = {
     {"cannot read the pending recompute", "val.map_pending_read"},
     {"mapping {id}: {why}", "val.map_failed"},
     {"mapping {id}: {detail}", "val.map_failed_detail"},
+    {"reads contact statistics, not agent states", "val.preset_reads_contacts"},
+    {"reads agent states, not contact statistics", "val.preset_reads_states"},
+    {":since and :until belong to incremental agent-state sources; a source read by days uses "
+     ":period_start and :period_end",
+     "val.since_agent_states"},
+    {"ODBC metrics are the result columns after the interval start", "val.odbc_metrics"},
+    {"the contact layout has fixed metrics (offered, handled, handle_time)", "val.contact_metrics"},
+    {":since and :until belong to incremental sources (settings.incremental); a source read by "
+     "days uses :period_start and :period_end",
+     "val.since_incremental"},
+    {"must be an object {cursor_column, cursor_type, overlap_s, poll_s, reconcile_minutes, "
+     "reconcile_hours}",
+     "val.incremental_object"},
+    {"is required: the result column whose value grows with every change (a timestamp or an "
+     "increasing id)",
+     "val.cursor_required"},
+    {"a preset's query reads whole days; give your own odbc.sql with :since",
+     "val.incremental_preset"},
+    {"an incremental query must use :since (e.g. WHERE changed_at >= :since): it is bound to the "
+     "cursor's lower bound",
+     "val.incremental_since"},
+    {"an incremental query takes :since and :until, not :period_start or :period_end",
+     "val.incremental_period"},
+    {"must be an object {span, logout_activities, min_duration_s, split_at_midnight}",
+     "val.agent_states_object"},
+    {"differs from the preset's span form", "val.span_preset"},
+    {"belong to the start_only span form (the others give each state's end)",
+     "val.logout_start_only"},
+    {"ODBC results follow the column contract: agent id, activity id, start, then end or duration",
+     "val.odbc_state_columns"},
+    {"is required: an object of column roles (agent, activity, start, ...)",
+     "val.state_columns_required"},
+    {"is required by the start_end span form", "val.end_required"},
+    {"is required by the start_duration span form", "val.duration_required"},
+    {"belongs to the start_end span form", "val.end_belongs"},
+    {"belongs to the start_duration span form", "val.duration_belongs"},
+    /* texts of any resource (reply_rc()): last, so that the texts above match first */
+    {"{method} is not allowed on {path}", "val.method_not_allowed"},
+    {"{what} not found", "val.not_found"},
+    {"{what} exists already", "val.exists_already"},
+    {"{what} conflicts with the current state", "val.conflicts_state"},
 };
 
 /* 1 when t ("{...") opens a placeholder: a name of lower-case letters and '_' and a '}'. */

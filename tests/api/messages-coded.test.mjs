@@ -303,6 +303,13 @@ test('answers of the router, logins, lookups and conflicts carry codes of their 
     [422, 'val.field', {}, await admin.post('/api/v1/targets', {
       name: 'coded-export', connector: 'csv-export', settings: { folder: `${folder}/../export` },
     }), ['must not contain'], { why_code: 'roots.path' }],
+    [422, 'val.field', { field: 'settings.columns.end' }, await admin.post('/api/v1/sources', {
+      name: 'coded-states', kind: 'csv', product: 'agent_states', time_zone: 'UTC',
+      settings: {
+        csv: { folder }, columns: { agent: 'agent', activity: 'state', start: 'start', end: 'end', duration: 'secs' },
+        agent_states: { span: 'start_duration' },
+      },
+    }), ['belongs to the start_end span form'], { why_code: 'val.end_belongs' }],
     [409, 'delete.source_referenced', { name: 'coded-src' }, await admin.delete(`/api/v1/sources/${source.body.id}`), ['is read by'], { exact: false }],
   ];
   for (const [status, code, params, res, english, opts = {}] of cases) {

@@ -236,9 +236,18 @@ function scan() {
       const text = literal(m[1].trim());
       const fn = functionAround(src, m.index);
       const noted = /\bwhy_note\s*\(|\bwhy_code\b|=\s*"[a-z]+\.[a-z0-9_]+"\s*;/.test(fn);
-      const known = whyKnown(text) || WHYS.some((w) => w.text.endsWith(`: ${text}`));
-      if (!known && !noted && !CODED_ELSEWHERE[text] && !LOG_ONLY.some((f) => rel.endsWith(f))) {
-        messages.push({ text, fmt: text, where: `${rel}:${lineOf(src, m.index)}`, reason: true });
+      const known = whyKnown(text) || WHYS.some((w) => w.text.endsWith(`: ${text}`)) || noted
+        || Boolean(CODED_ELSEWHERE[text]) || LOG_ONLY.some((f) => rel.endsWith(f));
+      messages.push({ text, fmt: text, where: `${rel}:${lineOf(src, m.index)}`, reason: true, known });
+    }
+    // the settings validators' refusals: fail(err, errsz, FIELD, "why") words "FIELD: why"
+    for (const m of src.matchAll(/\bfail\s*\(\s*err\s*,\s*errsz\s*,/g)) {
+      const args = callArgs(src, m.index + m[0].indexOf('('));
+      for (const why of args.length === 4 ? literalChoices(args[3].text) : []) {
+        const text = instantiate(why);
+        if (text !== null) {
+          messages.push({ text, fmt: why, where: `${rel}:${lineOf(src, m.index)}`, reason: true, known: whyKnown(text) });
+        }
       }
     }
     if (!rel.startsWith(`daemon${path.sep}http${path.sep}`)) {
@@ -257,6 +266,8 @@ function scan() {
 
 test('the scan finds the error answers (it would notice new ones)', () => {
   const { hints, messages } = scan();
+  assert.ok(messages.some((m) => m.fmt === 'a preset\'s query reads whole days; give your own odbc.sql with :since'),
+    'the settings validators\' refusals are read too');
   assert.ok(HINTS.length >= 100, `hint codes: ${HINTS.length}`);
   assert.ok(WHYS.length >= 100, `validation codes: ${WHYS.length}`);
   assert.ok(hints.length >= 150, `hints found: ${hints.length}`);
@@ -283,9 +294,17 @@ test('every literal hint of an error answer has a code (core/hint_texts.c)', () 
 });
 
 test('every literal message of a 4xx answer has a code (core/why_texts.c)', () => {
-  const missing = scan().messages.filter((m) => m.reason || !whyKnown(m.text));
+  const missing = scan().messages.filter((m) => (m.reason ? !m.known : !whyKnown(m.text)));
   assert.deepEqual(missing.map((m) => `${m.where}: "${m.fmt}"`), [],
     'add each text (or its WHY after "FIELD: ") with a code to daemon/core/why_texts.c and its text to web/src/i18n/{en,de,fr}.js');
+});
+
+test('the texts of any resource ("{what} not found") come last, after the texts they would hide', () => {
+  const generic = WHYS.map((w, i) => [w.text, i]).filter(([t]) => /^\{(what|method)\} /.test(t));
+  assert.ok(generic.length >= 4, JSON.stringify(generic));
+  for (const [t, i] of generic) {
+    assert.ok(i >= WHYS.length - generic.length, `"${t}" is number ${i} of ${WHYS.length}`);
+  }
 });
 
 test('every code of the hint and validation tables has a text in every language', () => {
