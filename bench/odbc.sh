@@ -26,11 +26,16 @@
 # (--order queue: ORDER BY split, starts, which acdlink stages the slower way).
 #
 # Usage: bench/odbc.sh [--short|--full] [--days "1 7 30"] [--queues N] [--repeat R]
-#                      [--order time|queue] [--profile DAYS] [--rows FILE]
+#                      [--order time|queue] [--profile DAYS] [--rows FILE] [--before BIN]
+#                      [--odbc-options TEXT]
 #   --short         days "1 7", one round (a quick check); --full (the default): days "1 7 30",
 #                   3 rounds
 #   --rows FILE     also append one Markdown table row per period to FILE (bench/all.sh)
 #   --repeat R      rounds; in each round every period runs (a) then (b): medians per period
+#   --before BIN    also run another acdlink binary (an earlier build) in every round, right
+#                   before (a): contender "before", so a change is measured interleaved
+#   --odbc-options TEXT  appended to acdlink's connection string (e.g. "Fetch=10000"; psqlODBC's
+#                   UseDeclareFetch and Fetch given here replace the daemon's own)
 #   --profile DAYS  instead of timing: one acdlink run of DAYS days under `perf record` and the
 #                   top of its report (perf.data in $ACDLINK_BENCH_OUT, default
 #                   $TMPDIR/acdlink-bench-profile)
@@ -44,6 +49,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 days_list="1 7 30" queues=2000 repeat=3 order=time profile= start=2026-06-01 rows_file=
+before= odbc_options=
 while [ $# -gt 0 ]; do
   case $1 in
     --short) days_list="1 7"; repeat=1 ;;
@@ -54,6 +60,8 @@ while [ $# -gt 0 ]; do
     --repeat) repeat=$2; shift ;;
     --order) order=$2; shift ;;
     --profile) profile=$2; shift ;;
+    --before) before=$(realpath "$2"); shift ;;
+    --odbc-options) odbc_options=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -89,6 +97,11 @@ cleanup() {
 }
 trap cleanup EXIT
 cp "$bin" "$work/acdlink"
+contenders="acdlink psql"
+if [ -n "$before" ]; then
+  cp "$before" "$work/acdlink-before"
+  contenders="before acdlink psql"
+fi
 
 export PG_TEST_PASSWORD=bench-pg-password-0123
 pg_out=$(sh tests/lib/pg.sh start)
@@ -120,15 +133,15 @@ SQL
 sql_for() { # $1 $2: period start and end as SQL text
   echo "SELECT split AS queue_id, NULL AS queue_name, starts AS interval_start, offered, handled, abandoned, aht, asa, service_level FROM intervals WHERE starts >= $1 AND starts < $2 ORDER BY $order_by"
 }
-connstr="Driver={$driver};Server=127.0.0.1;Port=$pg_port;Database=postgres"
+connstr="Driver={$driver};Server=127.0.0.1;Port=$pg_port;Database=postgres${odbc_options:+;$odbc_options}"
 
-run_acdlink() { # $1: days; prints "wall rows rss_kb cpu server_cpu"
+run_acdlink() { # $1: days; prints "wall rows rss_kb cpu server_cpu" (daemon: $daemon_bin)
   local last dir="$work/a" out cpu0
   last=$(date -d "$start + $(($1 - 1)) days" +%F)
   cpu0=$(pg_cpu)
   rm -rf "$dir"; mkdir -p "$dir"
   if ! out=$(ACDLINK_BENCH_ODBC_PASSWORD=$PG_TEST_PASSWORD "$py" bench/import-acdlink.py \
-      --bin "$work/acdlink" --work "$dir" --odbc-connstr "$connstr" --odbc-user app \
+      --bin "${daemon_bin:-$work/acdlink}" --work "$dir" --odbc-connstr "$connstr" --odbc-user app \
       --odbc-sql "$(sql_for :period_start :period_end)" --from "$start" --to "$last" \
       --timeout 1800 "${@:2}" 2>"$dir/err"); then
     cat "$dir/err" >&2; tail -5 "$dir/acdlink.log" >&2; return 1
@@ -185,9 +198,11 @@ printf 'machine: %s CPUs, %s; acdlink %s; %s; psqlODBC %s\n' "$(nproc)" \
 declare -A results
 for ((r = 1; r <= repeat; r++)); do
   for d in $days_list; do
-    for c in acdlink psql; do
-      if [ $c = acdlink ]; then
-        line=$(run_acdlink "$d") || { echo "  run $r acdlink $d days failed" >&2; continue; }
+    for c in $contenders; do
+      if [ $c != psql ]; then
+        daemon_bin=$work/acdlink
+        [ $c = before ] && daemon_bin=$work/acdlink-before
+        line=$(run_acdlink "$d") || { echo "  run $r $c $d days failed" >&2; continue; }
       else
         line=$(run_psql "$d")
       fi
@@ -202,7 +217,7 @@ echo
 printf '%-6s %-12s %10s %8s %10s %9s %7s %12s %8s\n' days contender rows wall_s rows/s peak_MiB cpu_s rows/cpu_s server_s
 for d in $days_list; do
   declare -A rate=() rss=() cpu_of=()
-  for c in acdlink psql; do
+  for c in $contenders; do
     if [ -z "${results[$c-$d]:-}" ]; then
       printf '%-6s %-12s %s\n' "$d" "$c" "no finished run (see above)"
       continue
@@ -224,6 +239,12 @@ for d in $days_list; do
     else
       printf '| ODBC import, %s days | failed (see its output) | | | |\n' "$d" >>"$rows_file"
     fi
+  fi
+  if [ -n "${rate[acdlink]:-}" ] && [ -n "${rate[before]:-}" ]; then
+    awk -v d="$d" -v a="${rate[acdlink]}" -v b="${rate[before]}" -v ca="${cpu_of[acdlink]}" \
+      -v cb="${cpu_of[before]}" -v ma="${rss[acdlink]}" -v mb="${rss[before]}" \
+      'BEGIN {printf "%-6s acdlink / before: %.2fx rows/s, client CPU %.2f s vs %.2f s, peak %.1f MiB vs %.1f MiB\n",
+              d, a / b, ca, cb, ma / 1024, mb / 1024}'
   fi
   if [ -n "${rate[acdlink]:-}" ] && [ -n "${rate[psql]:-}" ]; then
     awk -v d="$d" -v a="${rate[acdlink]}" -v p="${rate[psql]}" -v m="${rss[acdlink]}" \
