@@ -15,6 +15,7 @@
 #include "pipeline/agent_results.h"
 #include "pipeline/file_follow.h"
 #include "pipeline/live_status.h"
+#include "pipeline/queue_log.h"
 #include "pipeline/recompute.h"
 #include "platform/platform.h"
 #include "store/recomputes.h"
@@ -44,6 +45,28 @@ struct aimp {
 };
 
 static void result_days(struct aimp *m);
+
+/* 1 when the source reads Asterisk's queue_log file (pipeline/queue_log.h). */
+static int is_qlog(const struct rows *r)
+{
+    return r->cfg->kind == SOURCE_CSV && r->cfg->preset[0];
+}
+
+/* Inside the staging transaction of a queue_log file source: its lines kept and the states of
+ * [from, to) derived from them into temp.agent_acc. */
+static int qlog_derive(struct aimp *m, int64_t from, int64_t to)
+{
+    struct rows *r = &m->r;
+    char err[300] = "";
+    int64_t added = 0;
+    int rc = queue_log_derive(r->c, r->src.id, r->tz, from, to,
+                              r->cfg->follow.enabled ? r->cfg->follow.file : "queue_log", &added,
+                              err, sizeof(err));
+    if (rc != ACDL_OK) {
+        log_error("agents", "source %lld: %s", (long long)r->src.id, err);
+    }
+    return rc;
+}
 
 static void ai_pause(void *ctx)
 {
@@ -352,6 +375,9 @@ static int seen_before(struct aimp *m, const char *agent, size_t alen, int64_t s
 static int ai_row(struct rows *r, void *ctx)
 {
     struct aimp *m = ctx;
+    if (is_qlog(r)) {
+        return queue_log_row(r);
+    }
     const char *agent, *code, *name = NULL;
     size_t alen = field(r, r->i_agent, &agent), clen = field(r, r->i_activity, &code), nlen = 0;
     struct tz_date day;
@@ -606,7 +632,13 @@ static int stage(struct aimp *m)
     if ((rc = store_begin(r->c)) != ACDL_OK) {
         return rc;
     }
-    if (r->cfg->kind == SOURCE_ODBC) {
+    if (is_qlog(r)) { /* the run's days, from the lines read and kept */
+        int64_t lo = 0, hi = 0;
+        tz_day_bounds(r->tz, r->from, &lo, NULL);
+        tz_day_bounds(r->tz, r->to, NULL, &hi);
+        rc = qlog_derive(m, lo, hi);
+    }
+    if (rc == ACDL_OK && r->cfg->kind == SOURCE_ODBC) {
         /* the query returned whole days: they replace what was staged for them */
         rc = exec_bound(r, "DELETE FROM agent_staged WHERE source_id = :source AND day >= :from "
                            "AND day <= :to", r->run->period_from, r->run->period_to);
@@ -815,7 +847,12 @@ static int stage_follow(struct aimp *m)
         "activity_codes.source_id = :source AND activity_codes.code = d.code",
     };
     int64_t first = 0;
-    rc = diff_follow(m, &first);
+    if (is_qlog(r)) { /* a poll: the states from its first new line on */
+        rc = qlog_derive(m, INT64_MIN, INT64_MAX);
+    }
+    if (rc == ACDL_OK) {
+        rc = diff_follow(m, &first);
+    }
     for (size_t i = 0; rc == ACDL_OK && !pollish && i < sizeof(window) / sizeof(window[0]); i++) {
         rc = exec_bound(r, window[i], m->from, m->to);
     }
@@ -1086,7 +1123,10 @@ static int prepare_temp(struct aimp *m)
         "CREATE TEMP TABLE IF NOT EXISTS agent_counts (code TEXT PRIMARY KEY, n INTEGER);"
         "DELETE FROM temp.agent_acc; DELETE FROM temp.agent_counts; DELETE FROM "
         "temp.agent_run_ids; DELETE FROM temp.agent_run_codes;";
-    return sqlite3_exec(store_db(m->r.c), sql, NULL, NULL, NULL) == SQLITE_OK ? ACDL_OK : ACDL_EDB;
+    if (sqlite3_exec(store_db(m->r.c), sql, NULL, NULL, NULL) != SQLITE_OK) {
+        return ACDL_EDB;
+    }
+    return is_qlog(&m->r) ? queue_log_prepare(m->r.c) : ACDL_OK;
 }
 
 int agent_import_is_states(struct app *app, int64_t source_id)
@@ -1172,7 +1212,8 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
     /* the states of a run in memory, up to agent_states_in_memory (a 5,000-seat day is 2M
      * states, about 80 MB); a run that reads more goes on in a temporary table on disk, as
      * does an incremental source (its staging compares in SQL) */
-    if (!follow && !(m->acc = agent_acc_create((size_t)app->cfg->agent_states_in_memory))) {
+    if (!follow && !is_qlog(r) &&
+        !(m->acc = agent_acc_create((size_t)app->cfg->agent_states_in_memory))) {
         rc = ACDL_ENOMEM;
         goto out;
     }

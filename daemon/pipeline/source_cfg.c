@@ -347,7 +347,8 @@ static int parse_csv(const json_t *o, struct source_cfg *cfg, char *err, size_t 
     static const char *const keys[] = {"folder", "pattern", "separator", "quote", "encoding",
                                        "skip_lines", "header", "date_order", "date_format",
                                        "time_format", "timestamp_format", "after_import",
-                                       "archive_folder", "strict", "partial_line_wait_s", NULL};
+                                       "archive_folder", "strict", "partial_line_wait_s", "preset",
+                                       NULL};
     char sep[8] = ",", quote[8] = "\"", enc[16] = "utf-8", order[8] = "dmy", after[8] = "keep";
     int skip = 0, header = 1;
     char why[600] = "";
@@ -373,8 +374,22 @@ static int parse_csv(const json_t *o, struct source_cfg *cfg, char *err, size_t 
         (rc = get_str(o, "archive_folder", "csv.archive_folder", cfg->archive_folder, sizeof(cfg->archive_folder), 0, err, errsz)) ||
         (rc = get_bool(o, "strict", "csv.strict", &cfg->strict, err, errsz)) ||
         (rc = get_int(o, "partial_line_wait_s", "csv.partial_line_wait_s", 0, 86400,
-                      &cfg->partial_line_wait_s, err, errsz))) {
+                      &cfg->partial_line_wait_s, err, errsz)) ||
+        (rc = get_str(o, "preset", "csv.preset", cfg->preset, sizeof(cfg->preset), 0, err,
+                      errsz))) {
         return rc;
+    }
+    if (cfg->preset[0] && (strcmp(cfg->preset, SOURCE_QUEUE_LOG_PRESET) != 0 ||
+                           cfg->product != PRODUCT_AGENT_STATES)) {
+        return fail(err, errsz, "csv.preset",
+                    "the one file preset is asterisk_queue_log_states, for agent states");
+    }
+    if (cfg->preset[0]) { /* the file's form: time|callid|queue|agent|event|data1|... */
+        sep[0] = '|';
+        sep[1] = '\0';
+        quote[0] = '\0';
+        header = 0;
+        skip = 0;
     }
     if (!cfg->folder[0]) {
         return fail(err, errsz, "csv.folder", "is required: the folder the ACD writes its files to");
@@ -1318,6 +1333,16 @@ static int parse_states(const json_t *settings, struct source_cfg *cfg, char *er
         }
         return ACDL_OK;
     }
+    if (cfg->preset[0]) { /* Asterisk's queue_log file: its columns by number */
+        if (cols && !json_is_null(cols)) {
+            return fail(err, errsz, "settings.columns",
+                        "the preset knows the file's columns (time|callid|queue|agent|event|data)");
+        }
+        snprintf(cfg->start.spec, sizeof(cfg->start.spec), "1");
+        snprintf(cfg->agent.spec, sizeof(cfg->agent.spec), "4");
+        snprintf(cfg->activity.spec, sizeof(cfg->activity.spec), "5");
+        return ACDL_OK;
+    }
     if (!json_is_object(cols)) {
         return fail(err, errsz, "settings.columns",
                     "is required: an object of column roles (agent, activity, start, ...)");
@@ -1422,7 +1447,9 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
                       after[cfg->after_import], "archive_folder",
                       str_or_null(cfg->archive_folder), "strict", cfg->strict,
                       "partial_line_wait_s", cfg->partial_line_wait_s));
-        if (cfg->product == PRODUCT_AGENT_STATES) {
+        if (cfg->preset[0]) { /* its columns are the preset's: not given back as settings */
+            json_object_set_new(json_object_get(out, "csv"), "preset", json_string(cfg->preset));
+        } else if (cfg->product == PRODUCT_AGENT_STATES) {
             json_object_set_new(
                 out, "columns",
                 json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "agent", column_json(&cfg->agent),

@@ -90,6 +90,10 @@ struct source_live_status {
 /* The state an agent whose row left the table is given when the source names no logout code. */
 #define SOURCE_LIVE_GONE "LOGGED_OUT"
 
+/* The preset of CSV sources: Asterisk's queue_log file, read into agent states by the SQL of
+ * the queue_log table preset of the same name (pipeline/queue_log.h). */
+#define SOURCE_QUEUE_LOG_PRESET "asterisk_queue_log_states"
+
 #define SOURCE_OVERLAP_S 120
 #define SOURCE_POLL_S 5
 #define SOURCE_RECONCILE_MINUTES 15

@@ -16,6 +16,7 @@ import { login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 import { ROOT, assertInvalidField, assertStatus, show } from '../lib/api.mjs';
 import { drained, runDays, waitFor } from '../lib/pipeline.mjs';
 import { startWfm } from '../lib/wfm.mjs';
+import { PAUSE_REASONS, expectedSpans, simulateQueueLog } from '../lib/asterisk-sim.mjs';
 
 const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
 const DAY = '2026-11-30';
@@ -301,4 +302,69 @@ test('a writer appends in pieces, rotates while the daemon is killed, then trunc
   assert.match(texts, /states\.log:42: column 'start': /, texts);
   assert.match(texts, /states\.log:44:29: 4 fields, the header has 3/, texts);
   assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
+});
+
+test('Asterisk\'s queue_log file, followed while it is written in pieces, gives the states the queue_log table preset gives', async () => {
+  const SIM_DAY = '2024-04-02';
+  const sim = simulateQueueLog(SIM_DAY);
+  const epoch = (t) => Date.parse(`${t.replace(' ', 'T')}Z`) / 1000;
+  const text = sim.rows.map((r, i) => [epoch(r[0]), i, r]).sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .map(([t, , r]) => `${t}|${r.slice(1).join('|')}\n`).join('');
+  const dir = await makeTempDir('acdlink-queue-log-');
+  try {
+    const file = path.join(dir, 'queue_log');
+    fs.writeFileSync(file, '');
+    const bad = (settings, field) => admin.post('/api/v1/sources', { name: 'x', kind: 'csv', product: 'agent_states', time_zone: 'UTC', settings })
+      .then((r) => assertInvalidField(r, field));
+    await bad({ csv: { folder: dir, preset: 'asterisk_queue_log_agents' }, follow: { file: 'queue_log' } }, 'csv.preset');
+    await bad({ csv: { folder: dir, preset: 'asterisk_queue_log_states' }, columns: { agent: '4' } }, 'settings.columns');
+    const r = await admin.post('/api/v1/sources', {
+      name: 'asterisk', kind: 'csv', product: 'agent_states', time_zone: 'UTC',
+      settings: { csv: { folder: dir, pattern: 'queue_log*', preset: 'asterisk_queue_log_states' }, follow: { file: 'queue_log', reconcile_minutes: 0 } },
+    });
+    assertStatus(r, 201);
+    const src = r.body;
+    assert.equal(src.settings.agent_states.span, 'start_only');
+    assert.deepEqual(src.settings.agent_states.logout_activities, ['LOGGEDOUT']);
+    assert.equal(src.settings.csv.separator, '|');
+    // every code maps to an activity of its own, so the spans name the codes
+    const codes = ['AVAILABLE', 'ONCALL', ...PAUSE_REASONS.map((x) => (x ? `PAUSED:${x}` : 'PAUSED'))];
+    const ident = (code) => `q_${code.toLowerCase().replace(/[^a-z]/g, '_')}`;
+    for (const code of codes) {
+      assertStatus(await admin.post('/api/v1/activities', { identifier: ident(code), name: code }), 201);
+      assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code, activity: ident(code) }), 200);
+    }
+    const agents = Object.keys(sim.states);
+    assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: agents.map((a) => `${a};q${a.slice(6)}@example.com`).join('\n') }), 200);
+    // written in 7 pieces that end inside a line; each piece is read before the next comes
+    const pieces = 7;
+    for (let i = 1; i <= pieces; i++) {
+      const end = Math.floor((text.length * i) / pieces) - (i < pieces ? 5 : 0);
+      fs.appendFileSync(file, text.slice(fs.statSync(file).size, end));
+      const whole = text.lastIndexOf('\n', end - 1) + 1;
+      await waitFor(async () => (await follow(src.id))?.offset === whole, async () => `piece ${i}: ${JSON.stringify(await follow(src.id))}`);
+    }
+    const f = await follow(src.id);
+    assert.equal(f.rows_rejected, 0, JSON.stringify(f));
+    assert.equal(f.line, sim.rows.length);
+    const byIdent = new Map(codes.map((c) => [ident(c), c]));
+    for (const a of agents) {
+      const res = await admin.get(`/api/v1/agent-states?agent=${encodeURIComponent(`q${a.slice(6)}@example.com`)}&from=${SIM_DAY}&to=${SIM_DAY}`);
+      assertStatus(res, 200);
+      const dd = res.body.days.find((x) => x.day === SIM_DAY);
+      const got = (dd ? dd.spans : []).map((x) => `${x.local_start.slice(11, 19)}-${x.local_end ? x.local_end.slice(11, 19) : 'open'} ${byIdent.get(x.activity) ?? x.activity}`);
+      // the file holds the next day too: a state going at midnight ends there when the agent
+      // has a later line (a run of the table reads its one day, where the state stays open)
+      const later = sim.rows.some((x) => x[3] === a && x[0] > `${SIM_DAY} 23:59:59`);
+      const want = expectedSpans(sim.states[a]).map((x) => (later ? x.replace('-open ', '-00:00:00 ') : x));
+      assert.deepEqual(got, want, a);
+    }
+    // a line whose time is not Unix seconds is named with file, line and column
+    fs.appendFileSync(file, 'yesterday|NONE|billing|PJSIP/501|PAUSE|lunch\n');
+    const g = await waitFor(async () => { const x = await follow(src.id); return x.rows_rejected === 1 && x; }, 'the bad line');
+    assert.equal(g.last_note, `queue_log:${sim.rows.length + 1}: column 1 '1': a queue_log line starts with its time in Unix seconds`);
+    assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
