@@ -71,7 +71,7 @@ static const struct config_key config_keys[] = {
     {"upload_backoff_cap", CFG_INT, "900", 1, 86400, S(upload_backoff_cap),
      "Longest wait in seconds between two attempts to deliver a batch"},
     {"agent_states_in_memory", CFG_INT, "4000000", 0, 100000000, S(agent_states_in_memory),
-     "States an agent-state run holds in memory (about 40 bytes each) before it goes on in a "
+     "States an agent-state run holds in memory (about 28 bytes each) before it goes on in a "
      "temporary table on disk; 0: always on disk"},
     {"import_roots", CFG_STR, "", 0, 0, S(import_roots),
      "Folders (absolute, separated by ';') inside which CSV sources may read, move and "

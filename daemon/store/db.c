@@ -29,8 +29,12 @@ static _Thread_local int thread_sqlite_err;
 static _Atomic int64_t write_failed_at, write_seq, write_failed_seq, write_ok_seq;
 static _Atomic int write_failed_code;
 
-/* Monotonic ms of the last time a write waited for another connection (store_yield()). */
+/* Monotonic ms of the last time a write waited for another connection, and the thread that
+ * waited (the address of its thread_mark): store_yield() gives way to another thread only, a
+ * writer that had itself waited for its transaction does not sleep after it. */
 static _Atomic int64_t last_wait_ms;
+static _Atomic uintptr_t last_waiter;
+static _Thread_local char thread_mark;
 #define YIELD_RECENT_MS 30
 #define YIELD_SLEEP_MS 15
 
@@ -87,6 +91,7 @@ static int conn_busy(void *arg, int count)
     if (count == 0) {
         c->busy_since = now;
     }
+    atomic_store(&last_waiter, (uintptr_t)&thread_mark);
     atomic_store(&last_wait_ms, now);
     if (now - c->busy_since >= c->wait_ms) {
         thread_sqlite_err = SQLITE_BUSY;
@@ -155,7 +160,8 @@ int store_write_state(int64_t *failed_at, char *why, size_t whysz)
 
 void store_yield(void)
 {
-    if (plat_monotonic_ms() - atomic_load(&last_wait_ms) < YIELD_RECENT_MS) {
+    if (plat_monotonic_ms() - atomic_load(&last_wait_ms) < YIELD_RECENT_MS &&
+        atomic_load(&last_waiter) != (uintptr_t)&thread_mark) {
         plat_sleep_ms(YIELD_SLEEP_MS);
     }
 }
