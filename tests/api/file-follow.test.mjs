@@ -348,17 +348,25 @@ test('Asterisk\'s queue_log file, followed while it is written in pieces, gives 
     assert.equal(f.rows_rejected, 0, JSON.stringify(f));
     assert.equal(f.line, sim.rows.length);
     const byIdent = new Map(codes.map((c) => [ident(c), c]));
-    for (const a of agents) {
-      const res = await admin.get(`/api/v1/agent-states?agent=${encodeURIComponent(`q${a.slice(6)}@example.com`)}&from=${SIM_DAY}&to=${SIM_DAY}`);
-      assertStatus(res, 200);
-      const dd = res.body.days.find((x) => x.day === SIM_DAY);
-      const got = (dd ? dd.spans : []).map((x) => `${x.local_start.slice(11, 19)}-${x.local_end ? x.local_end.slice(11, 19) : 'open'} ${byIdent.get(x.activity) ?? x.activity}`);
-      // the file holds the next day too: a state going at midnight ends there when the agent
-      // has a later line (a run of the table reads its one day, where the state stays open)
-      const later = sim.rows.some((x) => x[3] === a && x[0] > `${SIM_DAY} 23:59:59`);
-      const want = expectedSpans(sim.states[a]).map((x) => (later ? x.replace('-open ', '-00:00:00 ') : x));
-      assert.deepEqual(got, want, a);
-    }
+    const check = async () => {
+      for (const a of agents) {
+        const res = await admin.get(`/api/v1/agent-states?agent=${encodeURIComponent(`q${a.slice(6)}@example.com`)}&from=${SIM_DAY}&to=${SIM_DAY}`);
+        assertStatus(res, 200);
+        const dd = res.body.days.find((x) => x.day === SIM_DAY);
+        const got = (dd ? dd.spans : []).map((x) => `${x.local_start.slice(11, 19)}-${x.local_end ? x.local_end.slice(11, 19) : 'open'} ${byIdent.get(x.activity) ?? x.activity}`);
+        // the file holds the next day too: a state going at midnight ends there when the agent
+        // has a later line (a run of the table reads its one day, where the state stays open)
+        const later = sim.rows.some((x) => x[3] === a && x[0] > `${SIM_DAY} 23:59:59`);
+        const want = expectedSpans(sim.states[a]).map((x) => (later ? x.replace('-open ', '-00:00:00 ') : x));
+        assert.deepEqual(got, want, a);
+      }
+    };
+    await check();
+    // a run of the day (the reconciliation's way) reads the file whole and derives the same
+    const run = await runDays(admin, src.id, SIM_DAY);
+    assert.equal(run.state, 'done', JSON.stringify(run));
+    await check();
+    assert.equal((await follow(src.id)).rows_changed, f.rows_changed, 'the polls found nothing new after the run');
     // a line whose time is not Unix seconds is named with file, line and column
     fs.appendFileSync(file, 'yesterday|NONE|billing|PJSIP/501|PAUSE|lunch\n');
     const g = await waitFor(async () => { const x = await follow(src.id); return x.rows_rejected === 1 && x; }, 'the bad line');
