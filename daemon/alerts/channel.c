@@ -7,11 +7,18 @@
 #include <string.h>
 
 #include "alerts/smtp.h"
+#include "alerts/words.h"
 #include "core/err.h"
 #include "core/why.h"
 #include "platform/platform.h"
 #include "upload/https.h"
 #include "upload/settings.h"
+
+/* A bounded text being written: p[0..n) of sz bytes. */
+struct body {
+    char *p;
+    size_t n, sz;
+};
 
 int alert_channel_kind_valid(const char *kind)
 {
@@ -20,16 +27,20 @@ int alert_channel_kind_valid(const char *kind)
 
 static int check_webhook(json_t **settings, char *err, size_t errsz)
 {
-    const char *url = NULL, *format = "json", *ca = "", *pin = "";
+    const char *url = NULL, *format = "json", *ca = "", *pin = "", *language = "en";
     int timeout = 10;
     json_error_t je;
-    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:s, s?s, s?s, s?s, s?i}", "url", &url,
+    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:s, s?s, s?s, s?s, s?i, s?s}", "url", &url,
                        "format", &format, "ca_file", &ca, "pin_sha256", &pin, "timeout_seconds",
-                       &timeout) != 0) {
+                       &timeout, "language", &language) != 0) {
         snprintf(err, errsz,
                  "settings: %s (a webhook takes url, format, ca_file, pin_sha256, "
-                 "timeout_seconds)",
+                 "timeout_seconds, language)",
                  je.text);
+        return ACDL_EINVAL;
+    }
+    if (!alert_language_valid(language)) {
+        snprintf(err, errsz, "language: must be en, de or fr");
         return ACDL_EINVAL;
     }
     if (strcmp(format, "json") && strcmp(format, "slack") && strcmp(format, "teams")) {
@@ -39,8 +50,8 @@ static int check_webhook(json_t **settings, char *err, size_t errsz)
     if (settings_https_check("url", url, ca, NULL, pin, timeout, err, errsz) != ACDL_OK) {
         return ACDL_EINVAL;
     }
-    json_t *n = json_pack("{s:s, s:s, s:s, s:s, s:i}", "url", url, "format", format, "ca_file", ca,
-                          "pin_sha256", pin, "timeout_seconds", timeout);
+    json_t *n = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "url", url, "format", format, "ca_file",
+                          ca, "pin_sha256", pin, "timeout_seconds", timeout, "language", language);
     if (!n) {
         return ACDL_ENOMEM;
     }
@@ -82,19 +93,24 @@ static const char *host_why(const char *h)
 static int check_email(json_t **settings, char *err, size_t errsz)
 {
     const char *host = NULL, *security = "starttls", *from = NULL, *user = "", *auth = "auto",
-               *ca = "", *why;
+               *ca = "", *language = "en", *why;
     int port = 0, timeout = 30;
     json_t *to = NULL, *v;
     json_error_t je;
     size_t i;
-    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:s, s?i, s?s, s:s, s:o, s?s, s?s, s?s, s?i}",
-                       "host", &host, "port", &port, "security", &security, "from", &from, "to",
-                       &to, "user", &user, "auth", &auth, "ca_file", &ca, "timeout_seconds",
-                       &timeout) != 0) {
+    if (json_unpack_ex(*settings, &je, JSON_STRICT,
+                       "{s:s, s?i, s?s, s:s, s:o, s?s, s?s, s?s, s?i, s?s}", "host", &host, "port",
+                       &port, "security", &security, "from", &from, "to", &to, "user", &user,
+                       "auth", &auth, "ca_file", &ca, "timeout_seconds", &timeout, "language",
+                       &language) != 0) {
         snprintf(err, errsz,
                  "settings: %s (e-mail takes host, port, security, from, to, user, auth, "
-                 "ca_file, timeout_seconds)",
+                 "ca_file, timeout_seconds, language)",
                  je.text);
+        return ACDL_EINVAL;
+    }
+    if (!alert_language_valid(language)) {
+        snprintf(err, errsz, "language: must be en, de or fr");
         return ACDL_EINVAL;
     }
     if ((why = host_why(host)) != NULL) {
@@ -148,9 +164,10 @@ static int check_email(json_t **settings, char *err, size_t errsz)
         snprintf(err, errsz, "timeout_seconds: must be 1..300");
         return ACDL_EINVAL;
     }
-    json_t *n = json_pack("{s:s, s:i, s:s, s:s, s:O, s:s, s:s, s:s, s:i}", "host", host, "port",
-                          port, "security", security, "from", from, "to", to, "user", user, "auth",
-                          auth, "ca_file", ca, "timeout_seconds", timeout);
+    json_t *n =
+        json_pack("{s:s, s:i, s:s, s:s, s:O, s:s, s:s, s:s, s:i, s:s}", "host", host, "port", port,
+                  "security", security, "from", from, "to", to, "user", user, "auth", auth,
+                  "ca_file", ca, "timeout_seconds", timeout, "language", language);
     if (!n) {
         return ACDL_ENOMEM;
     }
@@ -285,6 +302,45 @@ static int send_webhook(const struct alert_channel *ch, const struct alert_notic
     return ACDL_EIO;
 }
 
+/* One line of an e-mail notice: the text of key in lang with params (stolen), a line break. */
+static void body_line(const char *lang, const char *key, json_t *params, struct body *b)
+{
+    char line[1200];
+    alert_words(lang, key, params, "", line, sizeof(line));
+    json_decref(params);
+    int w = snprintf(b->p + b->n, b->sz - b->n, "%s\n", line);
+    b->n = w < 0 || (size_t)w >= b->sz - b->n ? b->sz - 1 : b->n + (size_t)w;
+}
+
+/* The text of an e-mail notice in lang: title, message, event, subject, time, held-back
+ * notices and the sending machine. */
+static void email_body(const char *lang, const struct alert_notice *n, const char *appliance,
+                       char *out, size_t outsz)
+{
+    struct body b = {out, 0, outsz};
+    char at[32], key[64], event[200];
+    plat_time_iso(n->at, at, sizeof(at));
+    snprintf(key, sizeof(key), "alerts.event.%s", n->event);
+    /* English keeps the event's key as it is, the others name it */
+    if (!strcmp(lang, "en") || !alert_words(lang, key, NULL, n->event, event, sizeof(event))) {
+        snprintf(event, sizeof(event), "%s", n->event);
+    }
+    snprintf(key, sizeof(key), "notice.state.%s", n->state);
+    char state[64];
+    alert_words(lang, key, NULL, n->state, state, sizeof(state));
+    int w = snprintf(out, outsz, "%s\n\n%s\n\n", n->title, n->message);
+    b.n = w < 0 || (size_t)w >= outsz ? outsz - 1 : (size_t)w;
+    body_line(lang, "notice.event", json_pack("{s:s, s:s}", "event", event, "state", state), &b);
+    body_line(lang, "notice.subject", json_pack("{s:s}", "subject", n->subject), &b);
+    body_line(lang, "notice.at", json_pack("{s:s}", "at", at), &b);
+    if (n->suppressed) {
+        body_line(lang, "notice.held_back", json_pack("{s:i}", "count", n->suppressed), &b);
+    }
+    if (appliance && *appliance) {
+        body_line(lang, "notice.appliance", json_pack("{s:s}", "appliance", appliance), &b);
+    }
+}
+
 static int send_email(const struct alert_channel *ch, const struct alert_notice *n,
                       const char *appliance, char *err, size_t errsz)
 {
@@ -302,18 +358,7 @@ static int send_email(const struct alert_channel *ch, const struct alert_notice 
         *p = isalnum((unsigned char)*p) || *p == '.' || *p == '-' ? *p : '-';
     }
     snprintf(subject, sizeof(subject), "[acdlink] %s", n->title);
-    char at[32];
-    plat_time_iso(n->at, at, sizeof(at));
-    int bl = snprintf(body, sizeof(body), "%s\n\n%s\n\nEvent: %s (%s)\nSubject: %s\nAt: %s\n",
-                      n->title, n->message, n->event, n->state, n->subject, at);
-    if (n->suppressed && bl > 0 && (size_t)bl < sizeof(body)) {
-        bl += snprintf(body + bl, sizeof(body) - (size_t)bl,
-                       "Notices held back by the minimum interval since the last one: %d\n",
-                       n->suppressed);
-    }
-    if (appliance && *appliance && bl > 0 && (size_t)bl < sizeof(body)) {
-        snprintf(body + bl, sizeof(body) - (size_t)bl, "Appliance: %s\n", appliance);
-    }
+    email_body(settings_str(ch->settings, "language", "en"), n, appliance, body, sizeof(body));
     m.host = settings_str(ch->settings, "host", "");
     m.port = settings_int(ch->settings, "port", 587);
     m.security = settings_str(ch->settings, "security", "starttls");
@@ -349,6 +394,21 @@ int alert_channel_send(const struct alert_channel *ch, const struct alert_notice
                        const char *appliance, char *err, size_t errsz)
 {
     err[0] = '\0';
-    return !strcmp(ch->kind, "email") ? send_email(ch, n, appliance, err, errsz)
-                                      : send_webhook(ch, n, appliance, err, errsz);
+    /* the notice in the channel's language, from the codes of its title and message */
+    const char *lang = settings_str(ch->settings, "language", "en");
+    struct alert_notice *w = malloc(sizeof(*w));
+    if (!w) {
+        return ACDL_ENOMEM;
+    }
+    *w = *n;
+    if (strcmp(lang, "en") != 0) {
+        alert_words_code(lang, n->title_code, n->title_params, n->title, w->title,
+                         sizeof(w->title));
+        alert_words_code(lang, n->message_code, n->message_params, n->message, w->message,
+                         sizeof(w->message));
+    }
+    int rc = !strcmp(ch->kind, "email") ? send_email(ch, w, appliance, err, errsz)
+                                        : send_webhook(ch, w, appliance, err, errsz);
+    free(w);
+    return rc;
 }

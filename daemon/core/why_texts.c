@@ -328,6 +328,7 @@ static const struct why_text texts[] = {
     {"{n} array item(s) left unpacked", "val.json_array_left"},
     {"Expected {expected}, got {got}", "val.json_type"},
     {"{why}; or paste the certificate as ca_pem", "val.ca_file_or_pem"},
+    {"must be en, de or fr", "val.language"},
     /* why a mapping could not be computed (pipeline/mapping.c, pipeline/recompute.c): kept as
      * a recomputation's last error, so it is matched when shown, on any thread */
     {"cannot start a transaction: {detail}", "val.map_begin"},

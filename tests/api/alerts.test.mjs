@@ -376,3 +376,72 @@ test('config export carries channels and rules without secrets; apply recreates 
     await other.d.stop();
   }
 });
+
+test('a channel\'s language: notices in German at the webhook (a failed run with its coded error) and in French by e-mail', async () => {
+  const base = { kind: 'webhook', settings: { url: hook.url('/de'), ca_file: pki.caFile } };
+  assertInvalidField(await admin.post('/api/v1/alerts/channels', { ...base, name: 'Haken nl', settings: { ...base.settings, language: 'nl' } }), 'settings.language');
+  const c = await admin.post('/api/v1/alerts/channels', { ...base, name: 'Haken', settings: { ...base.settings, language: 'de' } });
+  assertStatus(c, 201);
+  assert.equal(c.body.settings.language, 'de');
+  const de = translator('de');
+  const atDe = () => hook.received.filter((r) => r.path === '/de').map((r) => r.json);
+  hook.received.length = 0;
+  assert.equal((await sendTest(c.body.id)).ok, true);
+  const t = atDe()[0];
+  // the daemon's wording is the console's: the same dictionaries, the same parameters
+  assert.equal(t.title, messageText(de, { code: 'alert.test', params: { channel: 'Haken' } }, 'de'));
+  assert.equal(t.message, messageText(de, { code: 'alert.msg_test', params: { who: 'root' } }, 'de'));
+  assert.notEqual(t.title, "Test notice for channel 'Haken'");
+
+  // a failed run: its title and the run's coded error inside the message, in German
+  assertStatus(await admin.post('/api/v1/alerts/rules', { event: 'run_failed', channel_id: c.body.id, min_interval_seconds: 0 }), 201);
+  const src = await admin.post('/api/v1/sources', {
+    name: 'ACD Süd', kind: 'csv', time_zone: 'UTC',
+    settings: { csv: { folder: path.join(folder, 'acd-sued') }, columns: { queue: 1, timestamp: 2 }, metrics: { offered: 3 } },
+  });
+  assertStatus(src, 201);
+  const r = await admin.post('/api/v1/runs', { source_id: src.body.id, from: '2026-11-24', to: '2026-11-24' });
+  assertStatus(r, 202);
+  const run = await waitFor(async () => {
+    const g = await admin.get(`/api/v1/runs/${r.body.id}`);
+    return ['done', 'failed'].includes(g.body.state) ? g.body : null;
+  }, 'the run');
+  assert.equal(run.state, 'failed');
+  assert.ok(run.error_code, JSON.stringify(run));
+  await waitFor(() => atDe().some((n) => n.event === 'run_failed' && n.subject === 'ACD Süd'), 'the German notice');
+  const n = atDe().find((x) => x.event === 'run_failed' && x.subject === 'ACD Süd');
+  assert.equal(n.title, messageText(de, { code: 'alert.run_failed', params: { id: run.id, source: 'ACD Süd' } }, 'de'));
+  assert.equal(n.message, messageText(de, {
+    code: 'alert.msg_run_failed', params: { error: run.error, error_code: run.error_code, error_params: run.error_params },
+  }, 'de'));
+  for (const english of ['of source', 'failed', 'See the run', run.error]) {
+    assert.ok(!n.title.includes(english) && !n.message.includes(english), `"${english}" in ${n.title} / ${n.message}`);
+  }
+  assertStatus(await admin.patch(`/api/v1/alerts/channels/${c.body.id}`, { enabled: false }), 200);
+
+  // e-mail in French: subject, text and the labels of the notice, with French typography
+  const smtp = await startSmtp('starttls', 'alerts@example.com', 'right-password');
+  try {
+    const m = await admin.post('/api/v1/alerts/channels', {
+      name: 'Courriel', kind: 'email', secret: 'right-password',
+      settings: { host: 'localhost', port: smtp.port, security: 'starttls', from: 'acdlink@example.com',
+        to: ['ops@example.com'], user: 'alerts@example.com', ca_file: pki.caFile, language: 'fr' },
+    });
+    assertStatus(m, 201);
+    assert.equal((await sendTest(m.body.id)).ok, true);
+    await waitFor(() => smtp.messages.length === 1, 'the message at the SMTP server');
+    const [, body] = smtp.messages[0].data.split(/\r?\n\r?\n/, 2);
+    const fr = translator('fr');
+    const text = smtp.messages[0].data.slice(smtp.messages[0].data.indexOf(body));
+    assert.ok(text.startsWith(messageText(fr, { code: 'alert.test', params: { channel: 'Courriel' } }, 'fr')), text);
+    assert.ok(text.includes(messageText(fr, { code: 'alert.msg_test', params: { who: 'root' } }, 'fr')), text);
+    assert.ok(text.includes(fr('notice.subject', { subject: 'Courriel' })), text);
+    assert.match(text, /Objet\u00A0: Courriel/);
+    for (const english of ['Test notice', 'asked for this test', 'Event:', 'Subject:', 'At:']) {
+      assert.ok(!text.includes(english), `"${english}" in ${text}`);
+    }
+    assertStatus(await admin.delete(`/api/v1/alerts/channels/${m.body.id}`), 204);
+  } finally {
+    await smtp.stop();
+  }
+});

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { messageText, useI18n } from '../i18n/index.js';
+import { languages, messageText, useI18n } from '../i18n/index.js';
 import {
   ConfirmButton, ErrorBox, FieldError, Notice, Time, fieldErrors, useScrollToError,
 } from '../components.js';
@@ -12,22 +12,23 @@ export const ALERT_EVENTS = ['run_failed', 'rows_rejected', 'target_failing', 'b
   'recompute_pending', 'health_degraded'];
 const FORMATS = ['json', 'slack', 'teams'];
 
-function emptyChannel() {
+function emptyChannel(language = 'en') {
   return {
     name: '', kind: 'webhook', url: '', format: 'json', host: '', port: '', security: 'starttls',
-    from: '', to: '', user: '', auth: 'auto', ca_file: '', secret: '',
+    from: '', to: '', user: '', auth: 'auto', ca_file: '', secret: '', language,
   };
 }
 
 /** The settings object the daemon expects for the form's kind. */
 export function buildChannelSettings(form) {
   const ca = form.ca_file.trim() ? { ca_file: form.ca_file.trim() } : {};
+  const language = form.language || 'en';
   if (form.kind === 'webhook') {
-    return { url: form.url.trim(), format: form.format, ...ca };
+    return { url: form.url.trim(), format: form.format, ...ca, language };
   }
   const s = {
     host: form.host.trim(), security: form.security, from: form.from.trim(),
-    to: form.to.split(/[,;\s]+/).map((x) => x.trim()).filter(Boolean), auth: form.auth, ...ca,
+    to: form.to.split(/[,;\s]+/).map((x) => x.trim()).filter(Boolean), auth: form.auth, ...ca, language,
   };
   if (form.port.trim()) {
     s.port = Number(form.port.trim());
@@ -42,12 +43,13 @@ export function buildChannelSettings(form) {
 function channelField(field) {
   const base = field.replace(/\[\d+\]$/, '');
   return ['name', 'kind', 'url', 'format', 'host', 'port', 'security', 'from', 'to', 'user',
-    'auth', 'ca_file', 'secret'].includes(base) ? base : '';
+    'auth', 'ca_file', 'secret', 'language'].includes(base) ? base : '';
 }
 
 function CreateChannelForm({ onStart, onCreated }) {
-  const { t } = useI18n();
-  const [form, setForm] = useState(emptyChannel);
+  const { t, lang } = useI18n();
+  // notices are worded in the reader's language unless another is chosen
+  const [form, setForm] = useState(() => emptyChannel(lang));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const ref = useRef(null);
@@ -66,7 +68,7 @@ function CreateChannelForm({ onStart, onCreated }) {
         body.secret = form.secret;
       }
       const ch = await api.post('/alerts/channels', body);
-      setForm(emptyChannel());
+      setForm(emptyChannel(lang));
       onCreated(ch);
     } catch (err) {
       setError(err);
@@ -113,6 +115,8 @@ function CreateChannelForm({ onStart, onCreated }) {
         ${field('user', t('alerts.user'), t('alerts.user_help'))}
         ${select('auth', t('alerts.auth'), ['auto', 'plain', 'login'], (a) => t(`alerts.auth.${a}`))}`}
       ${field('ca_file', t('alerts.ca_file'), t('alerts.ca_file_help'))}
+      ${select('language', t('alerts.language'), languages.map((l) => l.code),
+        (c) => languages.find((l) => l.code === c).label, t('alerts.language_help'))}
       <div class="field">
         <label for="channel-create-secret">${webhook ? t('alerts.secret_webhook') : t('alerts.secret_email')}</label>
         <input id="channel-create-secret" type="password" autocomplete="new-password"
