@@ -92,6 +92,11 @@ function unescapeC(s) {
 /** Files whose reasons go to the daemon's log at start-up only (a damaged time zone file). */
 const LOG_ONLY = [path.join('core', 'tzif.c')];
 
+/** Where a reason written into a why buffer reaches the console (the daemon's start-up
+ * checks and the Xlink migration tool speak to an administrator's terminal). */
+const WHY_WRITERS = ['daemon/pipeline/', 'daemon/http/', 'daemon/upload/', 'daemon/alerts/', 'adapters/']
+  .map((d) => d.split('/').join(path.sep));
+
 /** Reasons whose code another function of their file gives (checked to have a text). */
 const CODED_ELSEWHERE = {
   "holds acdlink's own files (key, certificate, log or config), which is never allowed": 'roots.own_files',
@@ -239,6 +244,21 @@ function scan() {
       const known = whyKnown(text) || WHYS.some((w) => w.text.endsWith(`: ${text}`)) || noted
         || Boolean(CODED_ELSEWHERE[text]) || LOG_ONLY.some((f) => rel.endsWith(f));
       messages.push({ text, fmt: text, where: `${rel}:${lineOf(src, m.index)}`, reason: true, known });
+    }
+    // reasons written into a why buffer by the parts a console user meets (settings, imports,
+    // uploads, alerts): a text of core/why_texts.c, or noted with its code in the function
+    if (WHY_WRITERS.some((d) => rel.startsWith(d))) {
+      for (const m of src.matchAll(/\bsnprintf\s*\(\s*why\s*,\s*(?:sizeof\s*\(\s*why\s*\)|whysz)\s*,/g)) {
+        const args = callArgs(src, m.index + m[0].indexOf('('));
+        const fn = functionAround(src, m.index);
+        const noted = /\bwhy_note\s*\(|\bwhy_code\b|\bperr\s*\(|\berror_code\s*\(/.test(fn);
+        for (const fmt of literalChoices(args[2].text)) {
+          const text = instantiate(fmt);
+          if (text !== null) {
+            messages.push({ text, fmt, where: `${rel}:${lineOf(src, m.index)}`, reason: true, known: noted || whyKnown(text) });
+          }
+        }
+      }
     }
     // the settings validators' refusals: fail(err, errsz, FIELD, "why") words "FIELD: why"
     for (const m of src.matchAll(/\bfail\s*\(\s*err\s*,\s*errsz\s*,/g)) {
