@@ -18,6 +18,7 @@ import { DeleteWithConsequences } from './delete_dialog.js';
 import { IntervalOptions } from './queues.js';
 import { SourcePreview } from './preview.js';
 import { SourceFollow, canFollow } from './source_follow.js';
+import { SourceLive, canLive } from './source_live.js';
 import { RootsHint } from '../roots.js';
 import { ZonedTime } from './schedules.js';
 
@@ -849,6 +850,9 @@ function SourceRow({ source, editable, onOpen, onChanged, onDeleted }) {
             ${canFollow(source) && html`
               <button type="button" class="btn btn-small" disabled=${busy} data-testid="source-follow-open"
                       onClick=${() => onOpen('follow', source)}>${t('follow.open')}</button>`}
+            ${canLive(source) && html`
+              <button type="button" class="btn btn-small" disabled=${busy} data-testid="source-live-open"
+                      onClick=${() => onOpen('live', source)}>${t('livestatus.open')}</button>`}
             <${DeleteWithConsequences} kind="sources" id=${source.id} name=${source.name}
                                        disabled=${busy} testid="source-delete"
                                        onDeleted=${(answer) => onDeleted(source, answer)} />`
@@ -857,7 +861,10 @@ function SourceRow({ source, editable, onOpen, onChanged, onDeleted }) {
                     onClick=${() => onOpen('view', source)}>${t('sources.details')}</button>
             ${canFollow(source) && html`
               <button type="button" class="btn btn-small" data-testid="source-follow-open"
-                      onClick=${() => onOpen('follow', source)}>${t('follow.open')}</button>`}`}
+                      onClick=${() => onOpen('follow', source)}>${t('follow.open')}</button>`}
+            ${canLive(source) && html`
+              <button type="button" class="btn btn-small" data-testid="source-live-open"
+                      onClick=${() => onOpen('live', source)}>${t('livestatus.open')}</button>`}`}
       </div></td>
     </tr>
     ${(error || notice) && html`
@@ -961,7 +968,11 @@ export function SourcesPage({ session }) {
         <${SourceFollow} key=${open.key} source=${open.source} editable=${editable}
                          onChanged=${(src) => setItems((old) => old.map((x) => (x.id === src.id ? src : x)))}
                          onClose=${() => setOpen(null)} />`}
-      ${open && open.mode !== 'preview' && open.mode !== 'follow' && html`
+      ${open && open.mode === 'live' && html`
+        <${SourceLive} key=${open.key} source=${open.source} editable=${editable}
+                       onChanged=${(src) => setItems((old) => old.map((x) => (x.id === src.id ? src : x)))}
+                       onClose=${() => setOpen(null)} />`}
+      ${open && !['preview', 'follow', 'live'].includes(open.mode) && html`
         <${SourceForm} key=${open.key} mode=${open.mode} source=${open.source} presets=${presets}
                        session=${session} onCancel=${() => setOpen(null)} onSaved=${onSaved} />`}
       <${Notice} text=${notice} testid="sources-notice" />

@@ -1,0 +1,116 @@
+// Browser test of polling a live-status table from the Sources page: an operator opens "Live
+// status" on an ODBC agent-state source (a SQLite database through the SQLite ODBC driver), a
+// refused poll interval is shown at the form, the columns and the interval are saved, the status
+// shows the agents of the table and follows a row changed in it, and "Stop polling" takes the
+// setting away. Real daemon, real driver, real Chromium; what the console did is checked
+// through the API.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { odbcDriver } from '../lib/api.mjs';
+import { exact, launchBrowser, until } from '../lib/browser.mjs';
+import { REPO_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
+
+const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
+const OPERATOR = { name: 'otto', role: 'operator', password: 'otto-Passw0rd-e2e-long' };
+const en = (await import(pathToFileURL(path.join(REPO_ROOT, 'web', 'src', 'i18n', 'en.js')).href)).default;
+
+let daemon;
+let api;
+let context;
+let page;
+let profileDir;
+let folder;
+let db;
+let source;
+const pageErrors = [];
+const cspViolations = [];
+
+const sql = (text) => execFileSync('sqlite3', [db], { input: text });
+
+before(async () => {
+  const driver = odbcDriver('SQLite3', 'libsqliteodbc');
+  folder = await makeTempDir('acdlink-e2e-live-');
+  db = path.join(folder, 'acd.sqlite');
+  sql(`CREATE TABLE agent_status (agent TEXT PRIMARY KEY, state TEXT, reason TEXT, since TEXT);
+       INSERT INTO agent_status VALUES ('a1', 'READY', NULL, '2026-11-30 08:00:00'), ('a2', 'NR', 'lunch', '2026-11-30 08:00:05');`);
+  daemon = await startDaemon({ users: [ADMIN, OPERATOR] });
+  api = await login(daemon, ADMIN.name, ADMIN.password);
+  const s = await api.post('/api/v1/sources', {
+    name: 'Agent status', kind: 'odbc', product: 'agent_states', time_zone: 'UTC',
+    settings: {
+      odbc: { connection_string: `Driver=${driver};Database=${db}`, sql: 'SELECT agent, state, reason, since FROM agent_status' },
+      agent_states: { span: 'start_only' },
+    },
+  });
+  assert.equal(s.status, 201, s.text);
+  source = s.body;
+  ({ context, page, profileDir } = await launchBrowser(daemon, { timezoneId: 'UTC', pageErrors, cspViolations }));
+});
+
+after(async () => {
+  if (context) {
+    await context.close().catch(() => {});
+  }
+  for (const dir of [profileDir, folder]) {
+    if (dir) {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  }
+  api?.close();
+  if (daemon) {
+    await daemon.stop();
+  }
+});
+
+const text = async (testid) => (await page.locator(`[data-testid="${testid}"]`).textContent()).trim();
+
+test('an operator polls a live-status table from the Sources page, sees its agents and changes, and stops polling', async () => {
+  await page.goto(`${daemon.url}/#/login`);
+  await page.fill('#login-username', OPERATOR.name);
+  await page.fill('#login-password', OPERATOR.password);
+  await page.click('#login-submit');
+  await page.locator('#current-user').filter({ hasText: exact(OPERATOR.name) }).waitFor();
+  await page.click('#nav-sources');
+  const row = page.locator(`[data-testid="source-row"][data-id="${source.id}"]`);
+  await row.locator('[data-testid="source-live-open"]').click();
+  await page.locator('[data-testid="live-status-none"]').waitFor();
+  assert.equal(await text('live-status-none'), en['livestatus.none']);
+
+  await page.fill('#live-status-agent_column', 'agent');
+  await page.fill('#live-status-state_column', 'state');
+  await page.fill('#live-status-reason_column', 'reason');
+  await page.fill('#live-status-since_column', 'since');
+  // a poll interval of 0 is refused by the daemon, and the form says why
+  await page.fill('#live-status-poll', '0');
+  await page.click('[data-testid="live-status-save"]');
+  await page.locator('[data-testid="live-status-save-error"]').waitFor();
+  assert.match(await text('live-status-save-error'), /settings\.live_status\.poll_s/);
+
+  await page.fill('#live-status-poll', '1');
+  await page.click('[data-testid="live-status-save"]');
+  await until(async () => (await page.locator('[data-testid="live-status-notice"]').count()) > 0
+    && (await text('live-status-notice')) === en['livestatus.saved'], 'saved');
+  const saved = (await api.get(`/api/v1/sources/${source.id}`)).body;
+  assert.deepEqual(saved.settings.live_status, { agent_column: 'agent', state_column: 'state', reason_column: 'reason', since_column: 'since', poll_s: 1 });
+  assert.equal(saved.settings.odbc.sql, 'SELECT agent, state, reason, since FROM agent_status', 'the other settings kept');
+
+  // the status shows the table's agents and follows a change
+  await until(async () => (await page.locator('[data-testid="live-status-agents"]').count()) > 0
+    && (await text('live-status-agents')) === '2', 'the status after the first poll');
+  assert.match(await text('live-status-changed'), /^2 /);
+  sql("UPDATE agent_status SET state = 'TALK', since = '2026-11-30 08:01:00' WHERE agent = 'a1'");
+  await until(async () => /^3 /.test(await text('live-status-changed')), 'the status after a row changed');
+  const codes = (await api.get(`/api/v1/activity-codes?source=${source.id}`)).body.items.map((c) => c.code).sort();
+  assert.deepEqual(codes, ['NR:lunch', 'READY', 'TALK']);
+
+  await page.click('[data-testid="live-status-stop"]');
+  await until(async () => (await text('live-status-notice')) === en['livestatus.stopped'], 'stopped');
+  assert.equal((await api.get(`/api/v1/sources/${source.id}`)).body.settings.live_status, undefined);
+  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(cspViolations, []);
+});

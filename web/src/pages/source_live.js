@@ -1,0 +1,149 @@
+// Sources: polling a live-status table (settings.live_status of an ODBC agent-state source: one
+// row per agent with its current state, reason and since when). Shows what the polls did (the
+// answer's "follow" in mode live_status: agents, polls, changes, rejected rows, the last note
+// and error), refreshed every 3 s while open, and lets operators set the columns and the poll
+// interval (a live-status preset's columns are its own: only the interval), or stop polling.
+// The rest of the settings is sent back as the daemon answered it.
+import { useEffect, useState } from 'preact/hooks';
+import { html } from '../html.js';
+import { api } from '../api.js';
+import { useI18n } from '../i18n/index.js';
+import { ErrorBox, Notice, localDateTime } from '../components.js';
+
+const REFRESH_MS = 3000;
+const COLUMNS = ['agent_column', 'state_column', 'reason_column', 'since_column'];
+
+/** 1 when the source can poll a live-status table: an ODBC agent-state source, not incremental. */
+export const canLive = (source) => source.kind === 'odbc' && source.product === 'agent_states'
+  && !(source.settings && source.settings.incremental);
+
+function formOf(source) {
+  const l = (source.settings && source.settings.live_status) || {};
+  const form = { poll_s: String(l.poll_s === undefined ? 5 : l.poll_s) };
+  for (const c of COLUMNS) {
+    form[c] = l[c] || '';
+  }
+  return form;
+}
+
+/** A whole number when the text is one; otherwise the text, so the daemon names the field. */
+const whole = (text) => (/^\d{1,9}$/.test(text.trim()) ? Number(text.trim()) : text.trim());
+
+function Status({ follow }) {
+  const { t, lang } = useI18n();
+  if (!follow) {
+    return html`<p class="muted" data-testid="live-status-none">${t('livestatus.none')}</p>`;
+  }
+  const when = (v) => (v ? localDateTime(lang, new Date(v)) : '—');
+  const rows = [
+    ['agents', String(follow.agents ?? 0)],
+    ['polls', t('livestatus.polls_value', { polls: follow.polls, last: when(follow.last_poll_at) })],
+    ['changed', t('livestatus.changed_value', { changed: follow.rows_changed, read: follow.last_rows, at: when(follow.last_change_at) })],
+    ['rejected', String(follow.last_rejected)],
+  ];
+  return html`
+    <dl class="details" data-testid="live-status-status">
+      ${rows.map(([key, value]) => html`
+        <dt>${t(`livestatus.${key}`)}</dt><dd data-testid=${`live-status-${key}`}>${value}</dd>`)}
+      ${follow.last_note && html`
+        <dt>${t('livestatus.note')}</dt><dd data-testid="live-status-note"><code>${follow.last_note}</code></dd>`}
+      ${follow.error && html`
+        <dt>${t('livestatus.error')}</dt>
+        <dd data-testid="live-status-error" class="error-text">${follow.error}
+          (${t('livestatus.failing_since', { at: when(follow.failing_since) })})</dd>`}
+    </dl>`;
+}
+
+export function SourceLive({ source, editable, onChanged, onClose }) {
+  const { t } = useI18n();
+  const [current, setCurrent] = useState(source);
+  const [form, setForm] = useState(formOf(source));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const [notice, setNotice] = useState('');
+
+  useEffect(() => {
+    let stop = false;
+    const load = async () => {
+      try {
+        const s = await api.get(`/sources/${source.id}`);
+        if (!stop) {
+          setCurrent(s);
+        }
+      } catch (err) {
+        if (!stop) {
+          setError(err);
+        }
+      }
+    };
+    load();
+    const id = setInterval(() => { if (!document.hidden) load(); }, REFRESH_MS);
+    return () => { stop = true; clearInterval(id); };
+  }, [source.id]);
+
+  const preset = Boolean(current.settings && current.settings.odbc && current.settings.odbc.preset);
+  const save = async (live) => {
+    setBusy(true);
+    setError(null);
+    setNotice('');
+    try {
+      const settings = { ...current.settings, live_status: live };
+      const updated = await api.patch(`/sources/${source.id}`, { settings });
+      setCurrent({ ...updated, follow: current.follow });
+      setForm(formOf(updated));
+      onChanged(updated);
+      setNotice(live ? t('livestatus.saved') : t('livestatus.stopped'));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const submit = (e) => {
+    e.preventDefault();
+    const live = { poll_s: whole(form.poll_s) };
+    if (!preset) {
+      for (const c of COLUMNS) {
+        live[c] = form[c].trim() || null;
+      }
+    }
+    save(live);
+  };
+  const set = (key) => (e) => setForm({ ...form, [key]: e.currentTarget.value });
+  const polling = Boolean(current.settings && current.settings.live_status);
+  const following = polling && current.follow && current.follow.mode === 'live_status' ? current.follow : null;
+
+  return html`
+    <div class="card" data-testid="live-status-card">
+      <h2>${t('livestatus.title', { name: source.name })}</h2>
+      <p class="muted">${t('livestatus.intro')}</p>
+      <${Status} follow=${following} />
+      <${ErrorBox} error=${error} testid="live-status-save-error" />
+      <${Notice} text=${notice} testid="live-status-notice" />
+      ${editable && html`
+        <form class="form" onSubmit=${submit} data-testid="live-status-form">
+          ${preset && html`<p class="hint" data-testid="live-status-preset">${t('livestatus.preset_hint')}</p>`}
+          ${!preset && COLUMNS.map((c) => html`
+            <label for=${`live-status-${c}`}>${t(`livestatus.${c}`)}</label>
+            <input id=${`live-status-${c}`} value=${form[c]} onInput=${set(c)}
+                   data-testid=${`live-status-${c}`} />`)}
+          <label for="live-status-poll">${t('livestatus.poll_label')}</label>
+          <input id="live-status-poll" inputmode="numeric" value=${form.poll_s} onInput=${set('poll_s')}
+                 data-testid="live-status-poll" />
+          <p class="hint">${t('livestatus.hint')}</p>
+          <div class="form-actions">
+            <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="live-status-save">
+              ${t('livestatus.save')}</button>
+            ${polling && html`
+              <button type="button" class="btn" disabled=${busy} data-testid="live-status-stop"
+                      onClick=${() => save(null)}>${t('livestatus.stop')}</button>`}
+            <button type="button" class="btn" onClick=${onClose} data-testid="live-status-close">
+              ${t('common.close')}</button>
+          </div>
+        </form>`}
+      ${!editable && html`
+        <div class="form-actions">
+          <button type="button" class="btn" onClick=${onClose} data-testid="live-status-close">${t('common.close')}</button>
+        </div>`}
+    </div>`;
+}
