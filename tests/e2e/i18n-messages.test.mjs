@@ -1,5 +1,6 @@
 // Browser test: a delivery error (a refused connection), an alert notice (its title and why the
-// webhook did not take it), Home's failed run and undelivered notices and a refused setting (a schedule's every_minutes) shown in German and
+// webhook did not take it), Home's failed run and undelivered notices, a refused setting (a schedule's every_minutes) and a
+// missing CA file of an alert channel (whose notices default to the reader's language) shown in German and
 // French are worded from their message codes: the daemon's English sentence is nowhere on the
 // page, the field name stays as it is. Real daemon, Debian's headless Chromium.
 
@@ -171,6 +172,30 @@ for (const lang of ['de', 'fr']) {
     await shows('#schedule-create-every_minutes-error .error-hint', hint, 'the hint');
     assert.ok(!text.includes('quarter-hour'), `${lang}: ${text}`);
     await page.goto(`${daemon.url}/#/deliveries`);
+  });
+}
+
+for (const lang of ['de', 'fr']) {
+  test(`${lang}: an alert channel's language is the reader's, and a CA file that is missing is worded`, async () => {
+    const t = translator(lang);
+    await page.selectOption('#lang-select', lang);
+    await until(async () => (await page.evaluate(() => document.documentElement.lang)) === lang, `lang ${lang}`);
+    await page.goto(`${daemon.url}/#/home`); // a new form on Alerts, opened in this language
+    await page.goto(`${daemon.url}/#/alerts`);
+    await page.locator('#channel-create-language').waitFor();
+    assert.equal(await page.locator('#channel-create-language').inputValue(), lang, 'notices in the reader\'s language');
+    const missing = path.join(folder, `missing-${lang}.pem`);
+    await page.fill('#channel-create-name', `CA ${lang}`);
+    await page.fill('#channel-create-url', 'https://localhost:9/hook');
+    await page.fill('#channel-create-ca_file', missing);
+    await page.click('#channel-create-submit');
+    const box = page.locator('#channel-create-ca_file-error');
+    await box.waitFor();
+    const want = messageText(t, { code: 'val.field', params: { field: 'ca_file', why: 'x', why_code: 'roots.file_missing', why_params: { file: missing } } }, lang);
+    await shows('#channel-create-ca_file-error', want, 'the missing CA file');
+    const text = norm(await box.innerText());
+    assert.ok(!text.includes('does not exist'), `${lang}: ${text}`);
+    assert.ok(text.includes(missing), `${lang}: the file is named: ${text}`);
   });
 }
 
