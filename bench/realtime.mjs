@@ -275,6 +275,7 @@ const share = (t1, t2) => {
 const steadyEnd = BURST_SECONDS > 0 ? BURST_AT : SECONDS;
 const rssEvery30 = samples.filter((x, i) => i === 0 || Math.floor(x.t / 30) !== Math.floor(samples[i - 1].t / 30)).map((x) => Number((x.rss / 1024).toFixed(1)));
 const f = (await admin.get(`/api/v1/sources/${src.id}`)).body.follow;
+const failed = d.stderr().split('\n').filter((l) => /poll failed|polls work again/.test(l));
 console.log(JSON.stringify({
   engine: ENGINE, agents: AGENTS, rate: RATE, seconds: SECONDS, overlap_s: OVERLAP,
   burst: BURST_SECONDS > 0 ? { rate: BURST_RATE, seconds: BURST_SECONDS, at_s: BURST_AT } : null,
@@ -291,6 +292,7 @@ console.log(JSON.stringify({
   },
   peak_rss_mib: Number((peak / 1024).toFixed(1)), rss_mib_every_30s: rssEvery30,
   polls: f.polls, rows_read: f.rows_read, rows_changed: f.rows_changed,
+  poll_failures_logged: failed.length, first_poll_failure: failed[0] || null,
   load_average_start: load0.map((x) => Number(x.toFixed(1))), load_average_end: os.loadavg().map((x) => Number(x.toFixed(1))),
 }, null, 1));
 await d.stop();

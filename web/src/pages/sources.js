@@ -19,6 +19,7 @@ import { IntervalOptions } from './queues.js';
 import { SourcePreview } from './preview.js';
 import { SourceFollow, canFollow } from './source_follow.js';
 import { SourceLive, canLive } from './source_live.js';
+import { SourceIncremental, canFollowQuery } from './source_incremental.js';
 import { RootsHint } from '../roots.js';
 import { ZonedTime } from './schedules.js';
 
@@ -853,6 +854,9 @@ function SourceRow({ source, editable, onOpen, onChanged, onDeleted }) {
             ${canLive(source) && html`
               <button type="button" class="btn btn-small" disabled=${busy} data-testid="source-live-open"
                       onClick=${() => onOpen('live', source)}>${t('livestatus.open')}</button>`}
+            ${canFollowQuery(source) && html`
+              <button type="button" class="btn btn-small" disabled=${busy} data-testid="source-incr-open"
+                      onClick=${() => onOpen('incremental', source)}>${t('incr.open')}</button>`}
             <${DeleteWithConsequences} kind="sources" id=${source.id} name=${source.name}
                                        disabled=${busy} testid="source-delete"
                                        onDeleted=${(answer) => onDeleted(source, answer)} />`
@@ -864,7 +868,10 @@ function SourceRow({ source, editable, onOpen, onChanged, onDeleted }) {
                       onClick=${() => onOpen('follow', source)}>${t('follow.open')}</button>`}
             ${canLive(source) && html`
               <button type="button" class="btn btn-small" data-testid="source-live-open"
-                      onClick=${() => onOpen('live', source)}>${t('livestatus.open')}</button>`}`}
+                      onClick=${() => onOpen('live', source)}>${t('livestatus.open')}</button>`}
+            ${canFollowQuery(source) && html`
+              <button type="button" class="btn btn-small" data-testid="source-incr-open"
+                      onClick=${() => onOpen('incremental', source)}>${t('incr.open')}</button>`}`}
       </div></td>
     </tr>
     ${(error || notice) && html`
@@ -972,7 +979,11 @@ export function SourcesPage({ session }) {
         <${SourceLive} key=${open.key} source=${open.source} editable=${editable}
                        onChanged=${(src) => setItems((old) => old.map((x) => (x.id === src.id ? src : x)))}
                        onClose=${() => setOpen(null)} />`}
-      ${open && !['preview', 'follow', 'live'].includes(open.mode) && html`
+      ${open && open.mode === 'incremental' && html`
+        <${SourceIncremental} key=${open.key} source=${open.source} editable=${editable}
+                              onChanged=${(src) => setItems((old) => old.map((x) => (x.id === src.id ? src : x)))}
+                              onClose=${() => setOpen(null)} />`}
+      ${open && !['preview', 'follow', 'live', 'incremental'].includes(open.mode) && html`
         <${SourceForm} key=${open.key} mode=${open.mode} source=${open.source} presets=${presets}
                        session=${session} onCancel=${() => setOpen(null)} onSaved=${onSaved} />`}
       <${Notice} text=${notice} testid="sources-notice" />
