@@ -13,9 +13,10 @@ import { ErrorBox, FieldError, Notice, fieldErrors, localDateTime } from '../com
 const REFRESH_MS = 3000;
 const FIELDS = ['cursor_column', 'cursor_type', 'overlap_s', 'poll_s', 'reconcile_minutes', 'reconcile_hours'];
 
-/** 1 when the source can follow its query: an ODBC agent-state source without a preset. */
+/** 1 when the source can follow its query: an ODBC agent-state source without a preset that
+ * is not a live-status source. */
 export const canFollowQuery = (source) => source.kind === 'odbc' && source.product === 'agent_states'
-  && !(source.settings && source.settings.odbc && source.settings.odbc.preset);
+  && !(source.settings && ((source.settings.odbc && source.settings.odbc.preset) || source.settings.live_status));
 
 function formOf(source) {
   const f = (source.settings && source.settings.incremental) || {};
