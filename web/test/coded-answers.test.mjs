@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import en from '../src/i18n/en.js';
 import de from '../src/i18n/de.js';
 import fr from '../src/i18n/fr.js';
+import { messageText, translator } from '../src/i18n/index.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -325,6 +326,29 @@ test('the texts of any resource ("{what} not found") come last, after the texts 
   for (const [t, i] of generic) {
     assert.ok(i >= WHYS.length - generic.length, `"${t}" is number ${i} of ${WHYS.length}`);
   }
+});
+
+test('the resource named by reply_rc() ("{what} not found") is a word of every language', () => {
+  const nouns = new Set();
+  for (const file of cFiles(path.join(ROOT, 'daemon'))) {
+    const src = stripComments(fs.readFileSync(file, 'utf8'));
+    for (const m of src.matchAll(/\b(reply_rc|set_fail_rc)\s*\(/g)) {
+      const args = callArgs(src, m.index + m[0].length - 1);
+      const last = args[args.length - 1].text;
+      for (const c of last.matchAll(/"([a-zA-Z ]+)"/g)) {
+        nouns.add(c[1]);
+      }
+    }
+  }
+  assert.ok(nouns.has('source') && nouns.has('value type') && nouns.size >= 40, [...nouns].join('|'));
+  for (const [lang, dict] of Object.entries({ en, de, fr })) {
+    assert.deepEqual([...nouns].filter((n) => !(`msg.what.${n.replace(/ /g, '_')}` in dict)), [], `${lang}: resources without a word`);
+  }
+  const de2 = translator('de');
+  assert.equal(messageText(de2, { code: 'val.not_found', params: { what: 'value type' }, message: 'value type not found' }, 'de'),
+    'Werttyp: nicht gefunden');
+  assert.equal(messageText(translator('en'), { code: 'val.not_found', params: { what: 'value type' }, message: 'value type not found' }, 'en'),
+    'value type not found');
 });
 
 test('every code of the hint and validation tables has a text in every language', () => {

@@ -124,6 +124,7 @@ const PARAM_WORDS = {
   check: (t, v) => t(`health.check.${v}`),
   batch_state: (t, v) => t(`deliveries.state.${v}`),
   need_role: (t, v) => t(`role.${v}`),
+  what: (t, v) => t(`msg.what.${String(v).replace(/ /g, '_')}`),
   your_role: (t, v) => t(`role.${v}`),
   // JSON value kinds in jansson's words: "string", "true or false", ...
   expected: (t, v) => t(`msg.json_kind.${String(v).replace(/ /g, '_')}`),
