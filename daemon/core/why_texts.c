@@ -329,6 +329,29 @@ static const struct why_text texts[] = {
     {"Expected {expected}, got {got}", "val.json_type"},
     {"{why}; or paste the certificate as ca_pem", "val.ca_file_or_pem"},
     {"must be en, de or fr", "val.language"},
+    /* the Xlink migration's refusals of its files (xlink/xlink.c, xlink/ini.c) */
+    {"more than {max} files", "val.xlink_files_max"},
+    {"'{value}' is not a time zone known here: give the Xlink server's IANA zone, e.g. "
+     "Europe/Berlin (or leave it out for UTC)",
+     "val.xlink_zone"},
+    {"isps_ul.ini is missing: it holds the external systems to convert (take it from the Xlink "
+     "folder, with isps.cfg, acd_map.ini and the $N.BAS scripts)",
+     "val.xlink_isps_missing"},
+    {"{file}: the file is empty ({size} bytes): take isps_ul.ini from the Xlink folder again",
+     "val.xlink_empty"},
+    {"{file}: a UTF-16 file (byte-order mark {bom}) with an odd number of bytes: it is cut short "
+     "or damaged; copy it from the Xlink folder again",
+     "val.xlink_utf16_odd"},
+    {"{file}: not a text file ({n} control bytes in {size}): it looks like UTF-16 without a "
+     "byte-order mark; save it again with one (Notepad: encoding \"Unicode\") or as UTF-8",
+     "val.xlink_utf16_no_bom"},
+    {"{file}: not a text file ({n} control bytes in {size}): take the ini file from the Xlink "
+     "folder, not another file",
+     "val.xlink_not_text"},
+    {"{file}: is larger than {max} bytes; this is not an Xlink file", "val.xlink_too_large"},
+    {"{file}:{line}: the line is longer than {max} bytes", "val.xlink_line_long"},
+    {"{file}:{line}: more than {max} entries", "val.xlink_entries"},
+    {"the converted setup was refused: {detail}", "val.xlink_refused"},
     /* why a mapping could not be computed (pipeline/mapping.c, pipeline/recompute.c): kept as
      * a recomputation's last error, so it is matched when shown, on any thread */
     {"cannot start a transaction: {detail}", "val.map_begin"},
@@ -419,6 +442,17 @@ static int is_name(const char *t)
     return n > 0 && n <= 32 && t[1 + n] == '}';
 }
 
+/* 1 when s[0..n) holds ": ". */
+static int memmem_colon(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (s[i] == ':' && s[i + 1] == ' ') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Matches text against tmpl; on a match sets *params (new) to the varying parts. */
 static int match_one(const char *tmpl, const char *text, json_t **params)
 {
@@ -453,6 +487,10 @@ static int match_one(const char *tmpl, const char *text, json_t **params)
             end = lit[0] ? strstr(s, lit) : NULL;
         }
         if (!end || end == s) {
+            break;
+        }
+        /* a file is named without ": " (so "files: a.ini" is a field and a file) */
+        if (!strcmp(name, "file") && memmem_colon(s, (size_t)(end - s))) {
             break;
         }
         /* counts, lines and limits are digits: "settings: 1" is no count */

@@ -515,3 +515,25 @@ test('a failed job (a preview of a source that cannot be read) carries the code 
   wordedEverywhere({ code: job.error_code, params: job.error_params, message: job.error },
     { exact: false, english: ['does not exist', 'cannot be read'] });
 });
+
+test('the Xlink migration\'s refused files and time zone carry codes', async () => {
+  const b64 = (buf) => Buffer.from(buf).toString('base64');
+  const binary = Buffer.alloc(64, 0);
+  binary.write('[x]\r\n', 0);
+  const cases = [
+    ['files', 'val.xlink_isps_missing', ['is missing', 'holds the external systems'],
+      await admin.post('/api/v1/xlink-imports', { files: [{ name: 'acd_map.ini', content_base64: b64('[ACD]\r\n') }] })],
+    ['files', 'val.xlink_utf16_no_bom', ['not a text file', 'looks like UTF-16'],
+      await admin.post('/api/v1/xlink-imports', { files: [{ name: 'isps_ul.ini', content_base64: b64(binary) }] })],
+    ['time_zone', 'val.xlink_zone', ['is not a time zone known here'],
+      await admin.post('/api/v1/xlink-imports', { files: [{ name: 'isps_ul.ini', content_base64: b64('[ISPS]\r\n') }], time_zone: 'Mars/Base' })],
+  ];
+  for (const [field, code, english, res] of cases) {
+    assert.equal(res.status, 422, show(res));
+    const e = res.body.error;
+    assert.equal(e.message_code, 'val.field', show(res));
+    assert.equal(e.params.field, field, show(res));
+    assert.equal(e.params.why_code, code, show(res));
+    wordedEverywhere({ code: e.message_code, params: e.params, message: e.message }, { english });
+  }
+});
