@@ -164,6 +164,15 @@ export function defineLiveStatusScenarios(start, { settings = false } = {}) {
       'bob@example.com': ['Break', '2024-03-31T10:15:00Z', 'in_state'],
       'carol@example.com': ['Offline', '2024-03-30T18:00:00Z', 'logged_out'],
     });
+    // a run of the source (by hand) is a poll with a run log
+    db.exec("UPDATE taskrouter_workers SET activity_name = 'Available', date_status_changed = '2024-03-31 10:45:00' WHERE friendly_name = 'bob@example.com'");
+    const c = await admin.post('/api/v1/runs', { source_id: tw.id, from: '2024-03-31', to: '2024-03-31' });
+    assertStatus(c, 202);
+    const run = await waitFor(async () => { const x = (await admin.get(`/api/v1/runs/${c.body.id}`)).body; return ['done', 'failed'].includes(x.state) ? x : null; }, 'the run');
+    assert.equal(run.state, 'done', JSON.stringify(run));
+    const log = (await admin.get(`/api/v1/runs/${run.id}/log?limit=100`)).body.items;
+    assert.ok(log.some((l) => l.code === 'run.live_status'), JSON.stringify(log.map((l) => l.message)));
+    assert.deepEqual((await board(tw.id))['bob@example.com'], ['Available', '2024-03-31T10:45:00Z', 'in_state']);
     for (const s of [ucce, tw]) {
       assertStatus(await admin.patch(`/api/v1/sources/${s.id}`, { enabled: false }), 200);
     }
