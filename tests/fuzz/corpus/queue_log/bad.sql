@@ -1,0 +1,1 @@
+{fn CONCAT(a, {fn CONCAT(b, c)})} {fn MOD(a, 2)} {ts '1970

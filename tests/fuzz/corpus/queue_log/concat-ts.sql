@@ -1,0 +1,1 @@
+SELECT {fn CONCAT('PAUSED:', RTRIM(data1))}, COALESCE(x, {ts '1970-01-01 00:00:00'}) FROM t WHERE a = '{fn' AND b = "{ts"
