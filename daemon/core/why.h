@@ -33,6 +33,11 @@ int why_lookup(const char *text, char *code, size_t codesz, json_t **params);
  * (new JSON object, caller decrefs) and returns 1; else returns 0. */
 int why_match(const char *text, char *code, size_t codesz, json_t **params);
 
+/* 1 when text has the form of tmpl (a text with "{name}" placeholders, matched as
+ * why_match() matches its texts); *params (new JSON object, caller decrefs) then holds the
+ * parts that vary. */
+int why_match_template(const char *tmpl, const char *text, json_t **params);
+
 /* The message code of the hint of an error answer (core/hint_texts.c): when text is one of the
  * known hints, writes its code into code (codesz) and returns 1; else returns 0. */
 int why_hint(const char *text, char *code, size_t codesz);

@@ -482,7 +482,7 @@ static int match_one(const char *tmpl, const char *text, json_t **params)
         if (litlen == 0) {
             end = s + strlen(s);
         } else {
-            char lit[160];
+            char lit[400];
             snprintf(lit, sizeof(lit), "%.*s", (int)(litlen < sizeof(lit) ? litlen : 0), t);
             end = lit[0] ? strstr(s, lit) : NULL;
         }
@@ -508,6 +508,11 @@ static int match_one(const char *tmpl, const char *text, json_t **params)
     }
     json_decref(p);
     return 0;
+}
+
+int why_match_template(const char *tmpl, const char *text, json_t **params)
+{
+    return tmpl && text && match_one(tmpl, text, params);
 }
 
 int why_match(const char *text, char *code, size_t codesz, json_t **params)

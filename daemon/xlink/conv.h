@@ -125,6 +125,10 @@ int conv_states_zone(struct conv *c, struct ini_file *f, int sec, const char *tz
                      size_t outsz);
 /* Interval / IntervalDuration: 15, 30 or 60; 0 when not convertible (reported as disabling). */
 int conv_interval(struct conv *c, struct ini_file *f, int sec);
+/* Adds the message code and parameters of text (a note of report line it; note: 1 for a note
+ * in parentheses, 0 for one joined with "; ") to it's "detail_codes" (xlink/notes.c). */
+void conv_detail_code(json_t *it, const char *text, int note);
+
 /* A note for e's report line (text after a number that was ignored, ...). */
 void conv_note(struct conv *c, const struct ini_file *f, const struct ini_entry *e,
                const char *note);

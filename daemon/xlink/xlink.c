@@ -51,6 +51,7 @@ static void append_note(json_t *it, const char *note)
         char both[1500];
         snprintf(both, sizeof(both), "%s (%s)", old, note);
         json_object_set_new(it, "detail", json_string(both));
+        conv_detail_code(it, note, 1);
     }
 }
 
@@ -79,6 +80,7 @@ void conv_item(struct conv *c, const struct ini_file *f, const char *section,
             char both[1500];
             snprintf(both, sizeof(both), "%s; %s", old, detail);
             json_object_set_new(it, "detail", json_string(both));
+            conv_detail_code(it, detail, 0);
         }
         if (status_rank(status_names[st]) >
             status_rank(json_string_value(json_object_get(it, "status")))) {
@@ -111,6 +113,7 @@ void conv_item(struct conv *c, const struct ini_file *f, const char *section,
                    : key ? key
                          : "",
                    "status", status_names[st], "detail", detail);
+    conv_detail_code(it, detail, 0);
     if (!f) {
         key = NULL;
     }

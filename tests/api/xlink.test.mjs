@@ -97,6 +97,23 @@ test('a dry run reports every key and changes nothing', async () => {
       assert.ok(hit.detail.length > 5, JSON.stringify(hit));
     }
   });
+  // every note of every line has its message code and parameters, known to each dictionary,
+  // and the English text worded from them is the note as sent
+  const dicts = Object.fromEntries(await Promise.all(['en', 'de', 'fr'].map(async (l) => [l,
+    (await import(path.join(REPO_ROOT, 'web', 'src', 'i18n', `${l}.js`))).default])));
+  const word = (tmpl, params) => tmpl.replace(/\{(\w+)\}/g, (m, n) => (
+    n === 'why' && params.why_code ? word(dicts.en[params.why_code], params.why_params) : params[n]));
+  for (const it of rep.items) {
+    assert.ok(Array.isArray(it.detail_codes) && it.detail_codes.length > 0, JSON.stringify(it));
+    const parts = it.detail_codes.map((c) => {
+      for (const l of ['en', 'de', 'fr']) {
+        assert.equal(typeof dicts[l][c.code], 'string', `${l}: no text for ${JSON.stringify(c)} of ${it.detail}`);
+      }
+      return { text: word(dicts.en[c.code], c.params), note: c.note };
+    });
+    const english = parts.reduce((a, p, n) => (n === 0 ? p.text : p.note ? `${a} (${p.text})` : `${a}; ${p.text}`), '');
+    assert.equal(english, it.detail);
+  }
   assert.equal(line(rep, 'isps_ul.ini', 'CSV Hotline', 'SeparatorCharacter').status, 'converted');
   assert.match(line(rep, 'isps_ul.ini', 'CSV Hotline', 'TimeZone').detail, /Etc\/GMT-2 .*no daylight saving time/);
   assert.match(line(rep, 'isps_ul.ini', 'CSV Hotline', 'Groups').detail, /every queue/);

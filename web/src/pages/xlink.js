@@ -6,6 +6,7 @@ import { html } from '../html.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, ReadOnlyNote, TimeZoneInput, browserTimeZone, canChange } from '../components.js';
+import { xlinkNoteText } from '../xlink_notes.js';
 
 const STATUSES = ['converted', 'skipped', 'not_convertible'];
 const STATUS_CLASS = { converted: 'outcome-ok', skipped: 'outcome-denied', not_convertible: 'outcome-error' };
@@ -83,7 +84,7 @@ function Lines({ lines }) {
                 ${i.key || ''}${i.value !== undefined ? `=${i.value}` : ''}</span></td>
               <td data-label=${t('xlink.status')}>
                 <span class=${`outcome ${STATUS_CLASS[i.status]}`}>${t(`xlink.status.${i.status}`)}</span></td>
-              <td data-label=${t('xlink.detail')} class="cell-detail">${i.detail}</td>
+              <td data-label=${t('xlink.detail')} class="cell-detail" data-testid="xlink-detail">${xlinkNoteText(t, i)}</td>
             </tr>`)}
         </tbody>
       </table>

@@ -1,0 +1,214 @@
+/* notes.c: the message codes of the conversion report's notes (the "detail" of its lines).
+ *
+ * Every report line explains itself in English; this table gives each note its message code,
+ * and the parts that vary become its parameters, sent beside the text as "detail_codes" (one
+ * entry per note of the line, in the order they were joined). The console words the notes in
+ * the reader's language from them (web/src/i18n: "xlink.note.*"); a note without an entry
+ * here keeps its English text. The last three entries are settings as they are (names and
+ * values, the same in every language). */
+#include "core/why.h"
+#include "xlink/conv.h"
+
+#include <string.h>
+
+static const struct {
+    const char *tmpl;
+    const char *code;
+} notes[] = {
+    {"{what}: not a folder of this machine (a path of the Xlink server), so the source is created "
+     "disabled: copy or mount the files here, inside acdlink's allowed import roots, set {setting} "
+     "to that folder and enable the source",
+     "xlink.note.folder_not_here"},
+    {"the source '{source}' is not made (see its section in isps_ul.ini and the to-do list): "
+     "create it, then map WFM queue '{queue}' in the console",
+     "xlink.note.source_not_made"},
+    {"an input of the mapping of line {line}: made with it", "xlink.note.input_made"},
+    {"an input of the mapping of line {line}: not made, see there", "xlink.note.input_not_made"},
+    {"acdlink logs to the journal or log_file and keeps each run's log with the run",
+     "xlink.note.log_journal"},
+    {"acdlink keeps the log of every run with the run (Runs page); no switch needed",
+     "xlink.note.run_log_kept"},
+    {"acdlink learns the activity codes from the data and lists those without a WFM activity "
+     "(Activity codes); map them there",
+     "xlink.note.activities_learned"},
+    {"every file in the folder is read (pattern *), as Xlink did; files already imported are "
+     "recognised by their SHA-256; the files are read as Windows-1252",
+     "xlink.note.every_file_read"},
+    {"not needed: acdlink has no fixed buffers or column type codes", "xlink.note.no_buffers"},
+    {"acd_map.ini lines of the WFM system '{system}' are converted",
+     "xlink.note.wfm_system_converted"},
+    {"not given: acd_map.ini lines of every WFM system are converted",
+     "xlink.note.every_wfm_system"},
+    {"Xlink's own protocol (port {port}) is not used: acdlink delivers to the WFM through a target "
+     "(e.g. the vendor's REST API); set one up",
+     "xlink.note.xlink_protocol"},
+    {"outside any [section]", "xlink.note.outside_section"},
+    {"not used by acdlink", "xlink.note.not_used"},
+    {"a bootstrap setting in acdlink: put log_file_max_kb = {kb} into acdlink.conf (logs rotate by "
+     "default)",
+     "xlink.note.log_file_max"},
+    {"acdlink checks every mapping when it is saved; nothing to correct later",
+     "xlink.note.mappings_checked"},
+    {"acdlink has no global 'write zero values': intervals without data are left alone unless a "
+     "run (or schedule) asks for zero_fill",
+     "xlink.note.write_zero"},
+    {"the WFM login of Xlink is not taken over (its password is never decoded): deliver through an "
+     "acdlink target",
+     "xlink.note.wfm_login"},
+    {"acdlink imports every queue of the file and lists those without a mapping (Unmapped queues); "
+     "names stay case-sensitive",
+     "xlink.note.queues_listed_case"},
+    {"acdlink learns the queues from the data and lists those without a mapping",
+     "xlink.note.queues_listed"},
+    {"{n} columns named; the columns other than queue, date and time are metrics",
+     "xlink.note.columns_named"},
+    {"column {column} '{name}' is the metric '{metric}'", "xlink.note.column_is_metric"},
+    {"'{expr}' is the metric '{metric}'", "xlink.note.expr_is_metric"},
+    {"column {column} holds an average handle time", "xlink.note.column_aht"},
+    {"metric '{metric}' holds an average: map it to the value type aht, which acdlink weights by "
+     "handled",
+     "xlink.note.metric_average"},
+    {"time_zone {zone} (UTC{offset} all year): a fixed offset has no daylight saving time; if the "
+     "ACD writes local time with DST, set the region's zone instead (e.g. Europe/Berlin)",
+     "xlink.note.fixed_offset"},
+    {"the key is repeated; Xlink reads the first one (line {line})", "xlink.note.key_repeated"},
+    {"no source made: {why}", "xlink.note.no_source"},
+    {"no agent-state source made: {why}", "xlink.note.no_state_source"},
+    {"{setting}: '{path}' is a Windows path; give a folder of this machine",
+     "xlink.note.windows_path"},
+    {"repeats the section [{section}] of line {line}: Windows reads only the first section of a "
+     "name, so Xlink never read this one and neither does the migration; move keys that are needed "
+     "into the section of line {first}",
+     "xlink.note.section_repeated"},
+    {"in the repeated section of line {line}: never read (the section of line {first} is)",
+     "xlink.note.in_repeated"},
+    {"odbc.dsn: create this DSN for unixODBC (odbc.ini) or the Windows driver manager on this "
+     "machine",
+     "xlink.note.dsn_create"},
+    {"passwords are never taken over (Xlink's encodings are not encryption): the to-do list names "
+     "the sources to set it for",
+     "xlink.note.passwords_todo"},
+    {"passwords are never taken over: set it on the source (see the to-do list)",
+     "xlink.note.password_set"},
+    {"the queue column of the query", "xlink.note.query_queue"},
+    {"the interval start column of the query; rows are summed into intervals",
+     "xlink.note.query_interval"},
+    {"a date/time column", "xlink.note.datetime_column"},
+    {"FROM of the query", "xlink.note.query_from"},
+    {"FROM of the agent-state query", "xlink.note.state_query_from"},
+    {"the agent id column", "xlink.note.agent_column"},
+    {"the activity code column", "xlink.note.activity_column"},
+    {"the state's start column", "xlink.note.start_column"},
+    {"the state's duration column (seconds)", "xlink.note.duration_column"},
+    {"only used with start-only states (ActivityTimeSpanType 2)", "xlink.note.start_only"},
+    {"ODBC source '{name}'", "xlink.note.odbc_source"},
+    {"ODBC source '{name}', created disabled: see the section's to-do",
+     "xlink.note.odbc_source_disabled"},
+    {"ODBC agent-state source '{name}'", "xlink.note.odbc_state_source"},
+    {"ODBC agent-state source '{name}', created disabled: see the section's to-do",
+     "xlink.note.odbc_state_source_disabled"},
+    {"CSV source '{name}'", "xlink.note.csv_source"},
+    {"CSV source '{name}', created disabled: see the section's to-do",
+     "xlink.note.csv_source_disabled"},
+    {"CSV agent-state source '{name}'", "xlink.note.csv_state_source"},
+    {"CSV agent-state source '{name}', created disabled: see the section's to-do",
+     "xlink.note.csv_state_source_disabled"},
+    {"odbc.dsn of the section's sources", "xlink.note.sections_dsn"},
+    {"a setting of Xlink's Avaya CMS interface: acdlink's preset does without it",
+     "xlink.note.cms_setting"},
+    {"not set: 15-minute intervals assumed", "xlink.note.interval_assumed"},
+    {"acdlink plans 15, 30 or 60-minute intervals; the source is created disabled with 15: "
+     "aggregate the data to one of them",
+     "xlink.note.interval_odd"},
+    {"a fractional offset has no Etc zone; the source uses {zone} and is created disabled: set its "
+     "IANA zone (e.g. Asia/Kolkata for +5:30)",
+     "xlink.note.fractional_offset"},
+    {"no offset: the data is in the Xlink server's local time; the source uses UTC (pass the "
+     "server's zone, e.g. Europe/Berlin, as the migration's time zone)",
+     "xlink.note.no_offset_utc"},
+    {"no offset: the data is in the Xlink server's local time; the source uses {zone}",
+     "xlink.note.no_offset"},
+    {"the same as acdlink: intervals without data are left alone", "xlink.note.zero_same"},
+    {"empty: no agent-state import from this section (AgentActivityTable, AgentColumn, "
+     "ActivityColumn and ActivityStartTimeStampColumn are all empty)",
+     "xlink.note.states_all_empty"},
+    {"empty: no agent-state import from this section", "xlink.note.states_empty"},
+    {"not a folder here: see the section's to-do", "xlink.note.not_folder_todo"},
+    {"no call-data query without {what} (empty or missing)", "xlink.note.no_query_missing"},
+    {"no call-data query without {what} (this one is empty)", "xlink.note.no_query_this_empty"},
+    {"no call-data query without {what}", "xlink.note.no_query"},
+    {"column {column}: the text after ']' is ignored: Windows (and so Xlink) reads this as the "
+     "section [{section}]",
+     "xlink.note.after_bracket"},
+    {"column {column}: neither a section, a key=value line nor a comment; the line is ignored",
+     "xlink.note.line_ignored"},
+    {"mapping of WFM queue '{queue}', value type '{value_type}'", "xlink.note.mapping"},
+    {"mapping of WFM queue '{queue}', value type '{value_type}' (a custom value type: rename or "
+     "replace it as needed)",
+     "xlink.note.mapping_custom"},
+    {"mapping of WFM queue '{queue}', value type '{value_type}' (weighted by {weight})",
+     "xlink.note.mapping_weighted"},
+    {"the source '{source}' has no metric '{metric}' (ColumnNames / ValueTypes)",
+     "xlink.note.no_metric"},
+    {"{n} levels below the system name: sub-groups and vendor trees are not converted",
+     "xlink.note.levels_below"},
+    {"belongs to the WFM system '{system}', not '{wanted}' of isps.cfg",
+     "xlink.note.other_wfm_system"},
+    {"{expr} cannot be summed per interval, so the query leaves it out and the source is created "
+     "disabled: compute it in the source's SQL or as a mapping formula, then enable the source",
+     "xlink.note.not_summable"},
+    {"its content is not documented; nothing in it is converted", "xlink.note.undocumented"},
+    {"read as {number}, as Xlink did: the text '{text}' after the number is ignored",
+     "xlink.note.read_as"},
+    {"{setting} = column {column}", "xlink.note.setting_column"},
+    {"{setting} {value}", "xlink.note.setting_value"},
+    {"{setting}", "xlink.note.setting"},
+};
+
+/* 1 when s is a setting's name: lower-case words joined by '.', with a '.' or a '_'. */
+static int is_setting(const char *s)
+{
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz_.");
+    return n > 0 && !s[n] && s[0] != '.' && s[n - 1] != '.' && strpbrk(s, "._") != NULL;
+}
+
+/* The code and parameters of note text: a new {"code", "params"}, or an empty object when the
+ * note has no code. */
+static json_t *note_code(const char *text, int depth)
+{
+    for (size_t i = 0; text && i < sizeof(notes) / sizeof(notes[0]); i++) {
+        json_t *params = NULL;
+        if (!why_match_template(notes[i].tmpl, text, &params)) {
+            continue;
+        }
+        const char *setting = json_string_value(json_object_get(params, "setting"));
+        const char *why = json_string_value(json_object_get(params, "why"));
+        json_t *inner = why && depth < 2 ? note_code(why, depth + 1) : NULL;
+        if ((setting && !is_setting(setting)) || (why && !json_object_get(inner, "code"))) {
+            json_decref(inner);
+            json_decref(params);
+            continue;
+        }
+        if (inner) {
+            json_object_set(params, "why_code", json_object_get(inner, "code"));
+            json_object_set(params, "why_params", json_object_get(inner, "params"));
+            json_decref(inner);
+        }
+        return json_pack("{s:s, s:o}", "code", notes[i].code, "params", params);
+    }
+    return json_object();
+}
+
+void conv_detail_code(json_t *it, const char *text, int note)
+{
+    json_t *codes = json_object_get(it, "detail_codes");
+    if (!codes) {
+        codes = json_array();
+        json_object_set_new(it, "detail_codes", codes);
+    }
+    json_t *one = note_code(text, 0);
+    if (note && one) {
+        json_object_set_new(one, "note", json_true());
+    }
+    json_array_append_new(codes, one);
+}
