@@ -150,8 +150,11 @@ static json_t *doc_of(int k, const json_t *it)
         return json_is_true(json_object_get(it, "builtin")) ? NULL : strip(it, plain);
     case K_ACTIVITIES: /* built-in ones (the default "Present") are the appliance's own */
         return json_is_string(json_object_get(it, "builtin")) ? NULL : strip(it, plain);
+    case K_SOURCES: /* its follow status is the appliance's own, not setup */
+        o = strip(it, plain);
+        json_object_del(o, "follow");
+        return o;
     case K_QUEUES:
-    case K_SOURCES:
     case K_TARGETS:
         return strip(it, plain);
     case K_ALERT_CHANNELS:

@@ -705,8 +705,10 @@ static int agents_batch(struct store_conn *c, const struct upload_target *t,
 }
 
 /* 1 when target_id's change feed waits: one of its feed batches is not delivered yet
- * (pending, in backoff or being sent), or, with period_s, its last feed batch was made in the
- * present period of the clock (the next one goes at the next period unless full). Waiting
+ * (pending, in backoff or being sent), or, with period_s while an enabled source is followed
+ * (incremental, followed file, live status), its last feed batch was made in the present
+ * period of the clock (the next one goes at the next period unless full). Without a followed
+ * source the changes come from runs and settings changes, which go out as they are made. Waiting
  * changes stay in agent_days, where a newer version of an agent day replaces the older one,
  * so the outbox holds at most one undelivered feed batch per target however many changes
  * come while it is slow or down, and a period gets one batch however many changes it has. */
@@ -717,7 +719,10 @@ static int feed_waits(struct store_conn *c, int64_t target_id, int period_s, int
         c, "SELECT EXISTS (SELECT 1 FROM batches WHERE target_id = ?1 AND state IN ('pending', "
            "'sending') AND kind = 'agent_states' AND resend_id IS NULL), (SELECT created_at "
            "FROM batches WHERE target_id = ?1 AND kind = 'agent_states' AND resend_id IS NULL "
-           "ORDER BY id DESC LIMIT 1)");
+           "ORDER BY id DESC LIMIT 1), EXISTS (SELECT 1 FROM sources WHERE enabled AND product "
+           "= 'agent_states' AND (json_extract(settings, '$.incremental') IS NOT NULL OR "
+           "json_extract(settings, '$.follow') IS NOT NULL OR json_extract(settings, "
+           "'$.live_status') IS NOT NULL))");
     if (!s) {
         return ACDL_EDB;
     }
@@ -725,7 +730,8 @@ static int feed_waits(struct store_conn *c, int64_t target_id, int period_s, int
     int r = sqlite3_step(s);
     if (r == SQLITE_ROW) {
         *waits = sqlite3_column_int(s, 0) ||
-                 (period_s > 0 && !full && sqlite3_column_type(s, 1) != SQLITE_NULL &&
+                 (period_s > 0 && !full && sqlite3_column_int(s, 2) &&
+                  sqlite3_column_type(s, 1) != SQLITE_NULL &&
                   sqlite3_column_int64(s, 1) / period_s == now / period_s);
     }
     store_done(s);

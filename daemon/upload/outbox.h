@@ -49,7 +49,8 @@ int outbox_retry(struct store_conn *c, int64_t id, int64_t now, int *resent);
  * spans as they now are; for a connector with agent_spans_changed_only, the spans that differ
  * from what the target was last given) together with the new position, in one transaction. A
  * target's feed makes no batch while one of its feed batches is undelivered, nor (with the
- * connector's agent_period_s) twice in one period unless a full batch waits: the changes wait
+ * connector's agent_period_s, while a source is followed) twice in one period unless a full
+ * batch waits: the changes wait
  * in agent_days, coalesced per agent day. A new target starts at the present position. *made
  * gets the batches written (may be NULL). */
 int outbox_agents(struct store_conn *c, int64_t now, int *made);
