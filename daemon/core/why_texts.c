@@ -367,6 +367,19 @@ static const struct why_text texts[] = {
      "val.map_weight_queue"},
     {"the results are written, but clearing the record failed", "val.map_record"},
     {"cannot read the pending recompute", "val.map_pending_read"},
+    /* a formula's compile error (pipeline/expr.c notes it only on the thread that compiled) */
+    {"the expression uses something that is not allowed: only the named values, operators, "
+     "CASE, CAST and these functions: {functions}",
+     "expr.not_allowed"},
+    {"unknown name '{name}' (it is neither a field nor a function)", "expr.unknown_name"},
+    {"unknown function '{name}' (the functions are: {functions})", "expr.unknown_function"},
+    {"the expression must be 1 to {max} characters long", "expr.length"},
+    {"too many names (at most {max})", "expr.too_many_names"},
+    {"the expression must be one expression (no ';')", "expr.one_expression"},
+    {"the expression must be one value", "expr.one_value"},
+    {"'now', 'localtime' and 'utc' are not allowed in expressions: they depend on the clock or "
+     "the machine's time zone (give the date functions a column or a fixed time)",
+     "expr.clock"},
     {"mapping {id}: {why}", "val.map_failed"},
     {"mapping {id}: {detail}", "val.map_failed_detail"},
     {"reads contact statistics, not agent states", "val.preset_reads_contacts"},
