@@ -129,6 +129,10 @@ int conv_interval(struct conv *c, struct ini_file *f, int sec);
  * in parentheses, 0 for one joined with "; ") to it's "detail_codes" (xlink/notes.c). */
 void conv_detail_code(json_t *it, const char *text, int note);
 
+/* Adds the message code and parameters of text (a part of block b's summary, joined with "; ")
+ * to b's "summary_codes" (xlink/notes.c). */
+void conv_summary_code(json_t *b, const char *text);
+
 /* A note for e's report line (text after a number that was ignored, ...). */
 void conv_note(struct conv *c, const struct ini_file *f, const struct ini_entry *e,
                const char *note);

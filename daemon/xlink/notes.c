@@ -282,6 +282,18 @@ static const struct {
      "xlink.note.vendor_setting_unneeded"},
     {"the {vendor} interface: not converted; the to-do says what to create",
      "xlink.note.vendor_not_converted"},
+    {"contact source '{name}'", "xlink.note.summary_contact"},
+    {"contact source '{name}' not made: see the to-do", "xlink.note.summary_contact_not_made"},
+    {"contact source '{name}' disabled: see the to-do", "xlink.note.summary_contact_disabled"},
+    {"agent-state source '{name}'", "xlink.note.summary_state"},
+    {"agent-state source '{name}' not made: see the to-do", "xlink.note.summary_state_not_made"},
+    {"agent-state source '{name}' disabled: see the to-do", "xlink.note.summary_state_disabled"},
+    {"nothing to convert: see each key", "xlink.note.summary_nothing"},
+    {"lines before the first [section]", "xlink.note.summary_before_section"},
+    {"WFM queues and mappings: see each line", "xlink.note.summary_mappings"},
+    {"the WFM system: see each key", "xlink.note.summary_wfm_system"},
+    {"a repeated section: never read by Xlink", "xlink.note.summary_repeated"},
+    {"general settings of Xlink: see each key", "xlink.note.summary_general"},
     {"its content is not documented; nothing in it is converted", "xlink.note.undocumented"},
     {"read as {number}, as Xlink did: the text '{text}' after the number is ignored",
      "xlink.note.read_as"},
@@ -322,6 +334,16 @@ static json_t *note_code(const char *text, int depth)
         return json_pack("{s:s, s:o}", "code", notes[i].code, "params", params);
     }
     return json_object();
+}
+
+void conv_summary_code(json_t *b, const char *text)
+{
+    json_t *codes = json_object_get(b, "summary_codes");
+    if (!codes) {
+        codes = json_array();
+        json_object_set_new(b, "summary_codes", codes);
+    }
+    json_array_append_new(codes, note_code(text, 0));
 }
 
 void conv_detail_code(json_t *it, const char *text, int note)

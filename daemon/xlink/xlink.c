@@ -433,12 +433,14 @@ static void block_outcome(struct conv *c, const struct ini_file *f, int sec, jso
         const char *sname = json_string_value(json_object_get(m, "name"));
         if (o < sizeof(text)) {
             const char *product = json_string_value(json_object_get(m, "product"));
-            o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s source '%s'%s", o ? "; " : "",
-                                  !strcmp(product, "agent_states") ? "agent-state" : "contact",
-                                  sname,
-                                  !ok   ? " not made: see the to-do"
-                                  : !on ? " disabled: see the to-do"
-                                        : "");
+            char part[300];
+            snprintf(part, sizeof(part), "%s source '%s'%s",
+                     !strcmp(product, "agent_states") ? "agent-state" : "contact", sname,
+                     !ok   ? " not made: see the to-do"
+                     : !on ? " disabled: see the to-do"
+                           : "");
+            o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s", o ? "; " : "", part);
+            conv_summary_code(b, part);
         }
         size_t k;
         json_t *w;
@@ -464,9 +466,11 @@ static void block_outcome(struct conv *c, const struct ini_file *f, int sec, jso
     const char *outcome = "skipped";
     if (f->sections[sec].first != sec) {
         snprintf(text, sizeof(text), "a repeated section: never read by Xlink");
+        conv_summary_code(b, text);
     } else if (conv_ieq(name, "General") || conv_ieq(name, "DB")) {
         outcome = "settings";
         snprintf(text, sizeof(text), "general settings of Xlink: see each key");
+        conv_summary_code(b, text);
     } else if (made) {
         outcome = disabled ? "created_disabled" : "created";
     } else if (failed || json_array_size(todo)) {
@@ -474,6 +478,7 @@ static void block_outcome(struct conv *c, const struct ini_file *f, int sec, jso
     } else if (!o) {
         snprintf(text, sizeof(text), "%s",
                  sec ? "nothing to convert: see each key" : "lines before the first [section]");
+        conv_summary_code(b, text);
     }
     json_object_set_new(b, "outcome", json_string(outcome));
     json_object_set_new(b, "summary", json_string(text));
@@ -538,9 +543,10 @@ static json_t *build_blocks(struct conv *c, struct ini_file *const *ini, size_t 
                 block_outcome(c, ini[k], (int)s, b);
             } else if (s > 0 || k == 2) {
                 json_object_set_new(b, "outcome", json_string("settings"));
-                json_object_set_new(b, "summary",
-                                    json_string(k == 2 ? "WFM queues and mappings: see each line"
-                                                       : "the WFM system: see each key"));
+                const char *sum = k == 2 ? "WFM queues and mappings: see each line"
+                                         : "the WFM system: see each key";
+                json_object_set_new(b, "summary", json_string(sum));
+                conv_summary_code(b, sum);
             }
             sort_lines(b);
             json_array_append_new(blocks, b);

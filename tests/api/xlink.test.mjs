@@ -129,6 +129,11 @@ test('a dry run reports every key and changes nothing', async () => {
   // every note of every line has its message code and parameters, known to each dictionary,
   // and the English text worded from them is the note as sent
   assert.deepEqual(await uncodedNotes(rep), []);
+  // so has every block's summary
+  const summaries = rep.sections.filter((b) => b.summary)
+    .map((b) => ({ detail: b.summary, detail_codes: b.summary_codes }));
+  assert.ok(summaries.length > 5);
+  assert.deepEqual(await uncodedNotes({ items: summaries }), []);
   assert.equal(line(rep, 'isps_ul.ini', 'CSV Hotline', 'SeparatorCharacter').status, 'converted');
   assert.match(line(rep, 'isps_ul.ini', 'CSV Hotline', 'TimeZone').detail, /Etc\/GMT-2 .*no daylight saving time/);
   assert.match(line(rep, 'isps_ul.ini', 'CSV Hotline', 'Groups').detail, /every queue/);

@@ -1,6 +1,7 @@
 // Browser test of the Xlink migration page in German and French: the report of the test
-// installation (tests/fixtures/xlink) is checked once, then every line's note reads in the chosen
-// language; no note stays English but settings written as they are ("csv.separator ';'").
+// installation (tests/fixtures/xlink) is checked once, then every line's note and every block's
+// summary reads in the chosen language; no note stays English but settings written as they are
+// ("csv.separator ';'").
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,7 +53,10 @@ test('the notes of the Xlink report follow the language', async () => {
   await page.click('#xlink-check');
   await page.locator('#xlink-report').waitFor();
   const cells = page.locator('[data-testid="xlink-detail"]');
+  const summaries = page.locator('[data-testid="xlink-summary-text"]');
   const english = await cells.allTextContents();
+  const englishSummaries = await summaries.allTextContents();
+  assert.ok(englishSummaries.length > 5, `only ${englishSummaries.length} summaries`);
   assert.ok(english.length > 50, `only ${english.length} report lines`);
   assert.ok(english.some((t) => t.includes('acdlink learns the activity codes')));
   const notes = english.filter((t) => !isSetting(t)).length;
@@ -64,6 +68,8 @@ test('the notes of the Xlink report follow the language', async () => {
     assert.equal(worded.length, english.length);
     const still = english.filter((t, i) => worded[i] === t && !isSetting(t));
     assert.deepEqual(still, [], `${lang}: notes still in English`);
+    const sums = await summaries.allTextContents();
+    assert.deepEqual(englishSummaries.filter((t, i) => sums[i] === t), [], `${lang}: summaries still in English`);
   }
   const de = await (async () => {
     await page.selectOption('#lang-select', 'de');

@@ -104,7 +104,8 @@ function Block({ block, dry, filter }) {
         ${block.line ? html` <span class="muted small">${t('xlink.line_of', { line: block.line })}</span>` : ''}
         ${' '}<span class=${`outcome ${OUTCOME_CLASS[block.outcome] || ''}`} data-testid="xlink-outcome">
           ${t(`xlink.outcome.${block.outcome}`)}</span>
-        ${block.summary ? html` <span class="small">${block.summary}</span>` : ''}
+        ${block.summary ? html` <span class="small" data-testid="xlink-summary-text">${
+          xlinkNoteText(t, { detail: block.summary, detail_codes: block.summary_codes })}</span>` : ''}
         ${' '}<span class="muted small">(${t('xlink.lines', { n: lines.length })})</span>
       </summary>
       ${block.sources.map((src) => html`
