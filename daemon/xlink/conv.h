@@ -28,8 +28,9 @@ struct conv_source {
 
 struct conv {
     const struct xlink_opts *opts;
-    json_t *items;   /* the report's lines */
-    json_t *actions; /* what the operator must do by hand */
+    json_t *items;        /* the report's lines */
+    json_t *actions;      /* what the operator must do by hand */
+    json_t *action_codes; /* the code of each action (conv_note_code) */
     json_t *value_types, *queues, *sources, *mappings; /* the setup document's lists */
     struct conv_source src[CONV_MAX_SOURCES];
     int nsrc;
@@ -128,6 +129,12 @@ int conv_interval(struct conv *c, struct ini_file *f, int sec);
 /* Adds the message code and parameters of text (a note of report line it; note: 1 for a note
  * in parentheses, 0 for one joined with "; ") to it's "detail_codes" (xlink/notes.c). */
 void conv_detail_code(json_t *it, const char *text, int note);
+
+/* The message code and parameters of text, a note of the report: a new {"code", "params"}, or
+ * an empty object when it has none. A "why" parameter that is itself a note has its code
+ * beside it (why_code, why_params); one that is several notes of a report line has theirs
+ * (why_codes, as a line's detail_codes). */
+json_t *conv_note_code(const char *text);
 
 /* Adds the message code and parameters of text (a part of block b's summary, joined with "; ")
  * to b's "summary_codes" (xlink/notes.c). */

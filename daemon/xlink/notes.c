@@ -297,6 +297,30 @@ static const struct {
     {"its content is not documented; nothing in it is converted", "xlink.note.undocumented"},
     {"read as {number}, as Xlink did: the text '{text}' after the number is ignored",
      "xlink.note.read_as"},
+    {"the folder {folder} is a Windows share (UNC path), which is not a folder on this machine: "
+     "mount {share} here, e.g. '{command}' (or an /etc/fstab line or systemd mount unit, so it "
+     "stays after a restart) at a place acdlink may read (inside its allowed import roots), then "
+     "create the source with csv.folder {path}",
+     "xlink.note.unc_mount"},
+    {"the time zone '{zone}' is not known here: set the source's zone", "xlink.note.zone_unknown"},
+    {"the section name is empty or longer than 64 characters: create the source by hand",
+     "xlink.note.section_name_bad"},
+    {"more sections than one migration converts: import the rest in a second run",
+     "xlink.note.more_sections"},
+    {"no call-data source: {what} is missing or empty; add it to the section and import again, or "
+     "create an ODBC source with your own SQL",
+     "xlink.todo.no_call_data"},
+    {"no call-data source: {what} are missing or empty; add them to the section and import again, "
+     "or create an ODBC source with your own SQL",
+     "xlink.todo.no_call_data_many"},
+    {"[{section}]: agent states are not imported by this section; for them, create an ODBC "
+     "agent-state source on DSN '{dsn}' with the preset {preset}",
+     "xlink.todo.vendor_states"},
+    {"set the event types that mean a log out (agent_states.logout_activities) so that a day ends "
+     "there",
+     "xlink.note.logout_events_set"},
+    {"{key} (line {line}): {why}", "xlink.todo.key_line"},
+    {"{setting}: {why}", "xlink.note.setting_why"},
     {"{setting} = column {column}", "xlink.note.setting_column"},
     {"{setting} {value}", "xlink.note.setting_value"},
     {"{setting}", "xlink.note.setting"},
@@ -313,6 +337,7 @@ static int is_setting(const char *s)
  * note has no code. */
 static json_t *note_code(const char *text, int depth)
 {
+    char code[96];
     for (size_t i = 0; text && i < sizeof(notes) / sizeof(notes[0]); i++) {
         json_t *params = NULL;
         if (!why_match_template(notes[i].tmpl, text, &params)) {
@@ -320,7 +345,15 @@ static json_t *note_code(const char *text, int depth)
         }
         const char *setting = json_string_value(json_object_get(params, "setting"));
         const char *why = json_string_value(json_object_get(params, "why"));
-        json_t *inner = why && depth < 2 ? note_code(why, depth + 1) : NULL;
+        json_t *inner = why && depth < 4 ? note_code(why, depth + 1) : NULL;
+        json_t *known = NULL;
+        if (inner && !json_object_get(inner, "code") &&
+            (why_lookup(why, code, sizeof(code), &known) ||
+             why_match(why, code, sizeof(code), &known))) {
+            /* a text of the daemon's own (a source's validation): its message code */
+            json_decref(inner);
+            inner = json_pack("{s:s, s:o}", "code", code, "params", known);
+        }
         if ((setting && !is_setting(setting)) || (why && !json_object_get(inner, "code"))) {
             json_decref(inner);
             json_decref(params);
@@ -334,6 +367,11 @@ static json_t *note_code(const char *text, int depth)
         return json_pack("{s:s, s:o}", "code", notes[i].code, "params", params);
     }
     return json_object();
+}
+
+json_t *conv_note_code(const char *text)
+{
+    return note_code(text, 0);
 }
 
 void conv_summary_code(json_t *b, const char *text)

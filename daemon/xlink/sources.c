@@ -332,6 +332,13 @@ static void unc_todo(const char *folder, int writes, char *out, size_t outsz)
              folder, server, share, server, share, mnt, writes ? "" : "ro,", mnt, rest);
 }
 
+/* Adds text to a source's reasons (why) and its code to why_codes. */
+static void why_add(json_t *why, json_t *why_codes, const char *text)
+{
+    json_array_append_new(why, json_string(text));
+    json_array_append_new(why_codes, conv_note_code(text));
+}
+
 void conv_add_source(struct conv *c, struct ini_file *f, int sec, const char *name, int odbc,
                      int agents, json_t *settings, int interval, const char *tz, int enabled,
                      json_t *metrics, int password)
@@ -346,7 +353,7 @@ void conv_add_source_layout(struct conv *c, struct ini_file *f, int sec, const c
 {
     char err[600] = "", canonical[65], todo[1200];
     struct source_cfg *cfg = c->cfg;
-    json_t *why = json_array(), *it;
+    json_t *why = json_array(), *why_codes = json_array(), *it;
     size_t i;
     if (json_array_size(c->disabling)) {
         enabled = 0; /* a line says it disables the source: so it does */
@@ -354,10 +361,16 @@ void conv_add_source_layout(struct conv *c, struct ini_file *f, int sec, const c
     json_array_foreach(c->disabling, i, it)
     {
         char t[1100];
+        const char *detail = json_string_value(json_object_get(it, "detail"));
         snprintf(t, sizeof(t), "%s (line %lld): %s", json_string_value(json_object_get(it, "key")),
-                 (long long)json_integer_value(json_object_get(it, "line")),
-                 json_string_value(json_object_get(it, "detail")));
+                 (long long)json_integer_value(json_object_get(it, "line")), detail);
         json_array_append_new(why, json_string(t));
+        json_t *codes = json_object_get(it, "detail_codes");
+        codes = codes ? json_deep_copy(codes) : json_pack("[o]", conv_note_code(detail));
+        json_array_append_new(
+            why_codes, json_pack("{s:s, s:{s:O*, s:O*, s:s, s:o}}", "code", "xlink.todo.key_line",
+                                 "params", "key", json_object_get(it, "key"), "line",
+                                 json_object_get(it, "line"), "why", detail, "why_codes", codes));
     }
     json_array_clear(c->disabling);
     json_t *made = json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:b, s:b}", "file", f->name, "sec",
@@ -365,13 +378,14 @@ void conv_add_source_layout(struct conv *c, struct ini_file *f, int sec, const c
                              agents ? "agent_states" : "contacts", "enabled", 0, "made", 0,
                              "password", password);
     json_object_set_new(made, "why", why);
+    json_object_set_new(made, "why_codes", why_codes);
     json_array_append_new(c->made, made);
     if (!cfg || c->nsrc == CONV_MAX_SOURCES) {
         json_decref(settings);
         json_decref(metrics);
         conv_item(c, f, sec_name(f, sec), NULL, NULL, ST_NOT_CONVERTIBLE, "too many sections");
-        json_array_append_new(why, json_string("more sections than one migration converts: "
-                                               "import the rest in a second run"));
+        why_add(why, why_codes,
+                "more sections than one migration converts: import the rest in a second run");
         return;
     }
     struct conv_source *s = &c->src[c->nsrc];
@@ -384,7 +398,7 @@ void conv_add_source_layout(struct conv *c, struct ini_file *f, int sec, const c
         enabled = 0;
         snprintf(todo, sizeof(todo), "the time zone '%s' is not known here: set the source's zone",
                  tz);
-        json_array_append_new(why, json_string(todo));
+        why_add(why, why_codes, todo);
     }
     snprintf(s->tz, sizeof(s->tz), "%s", canonical);
     int rc = source_cfg_parse_product(settings, agents ? PRODUCT_AGENT_STATES : PRODUCT_CONTACTS,
@@ -418,7 +432,7 @@ void conv_add_source_layout(struct conv *c, struct ini_file *f, int sec, const c
         }
         conv_item(c, f, sec_name(f, sec), NULL, NULL, ST_NOT_CONVERTIBLE, "no %ssource made: %s",
                   agents ? "agent-state " : "", todo);
-        json_array_append_new(why, json_string(todo));
+        why_add(why, why_codes, todo);
         json_decref(settings);
         s->metrics = metrics; /* the mappings of acd_map.ini still name their lines */
         c->nsrc++;

@@ -193,6 +193,22 @@ void conv_note(struct conv *c, const struct ini_file *f, const struct ini_entry 
     }
 }
 
+/* Adds an action and its code (stolen; its text's code when NULL), once. */
+static void action_add(struct conv *c, const char *text, json_t *code)
+{
+    size_t i;
+    json_t *a;
+    json_array_foreach(c->actions, i, a)
+    {
+        if (!strcmp(json_string_value(a), text)) {
+            json_decref(code);
+            return;
+        }
+    }
+    json_array_append_new(c->actions, json_string(text));
+    json_array_append_new(c->action_codes, code ? code : conv_note_code(text));
+}
+
 void conv_action(struct conv *c, const char *fmt, ...)
 {
     char text[2400] = "";
@@ -200,15 +216,7 @@ void conv_action(struct conv *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    size_t i;
-    json_t *a;
-    json_array_foreach(c->actions, i, a)
-    {
-        if (!strcmp(json_string_value(a), text)) {
-            return;
-        }
-    }
-    json_array_append_new(c->actions, json_string(text));
+    action_add(c, text, NULL);
 }
 
 void conv_rest(struct conv *c, struct ini_file *f, int sec)
@@ -403,6 +411,8 @@ static void block_outcome(struct conv *c, const struct ini_file *f, int sec, jso
 {
     const char *name = f->sections[sec].name;
     json_t *sources = json_object_get(b, "sources"), *todo = json_object_get(b, "todo");
+    json_t *todo_codes = json_array();
+    json_object_set_new(b, "todo_codes", todo_codes);
     char text[2400] = "";
     size_t i, o = 0;
     json_t *m;
@@ -417,6 +427,7 @@ static void block_outcome(struct conv *c, const struct ini_file *f, int sec, jso
         json_object_del(src, "file");
         json_object_del(src, "sec");
         json_object_del(src, "password");
+        json_object_del(src, "why_codes");
         json_t *made_src = doc_source(c, json_string_value(json_object_get(m, "name")));
         if (made_src) {
             json_t *set = json_deep_copy(json_object_get(made_src, "settings"));
@@ -447,9 +458,16 @@ static void block_outcome(struct conv *c, const struct ini_file *f, int sec, jso
         json_array_foreach(json_object_get(m, "why"), k, w)
         {
             char t[2400];
+            json_t *wc = json_array_get(json_object_get(m, "why_codes"), k);
             snprintf(t, sizeof(t), "%s '%s': %s", ok ? "before enabling source" : "source", sname,
                      json_string_value(w));
             json_array_append_new(todo, json_string(t));
+            json_array_append_new(todo_codes,
+                                  json_pack("{s:s, s:{s:s, s:O, s:O*, s:O*}}", "code",
+                                            ok ? "xlink.todo.before_enabling" : "xlink.todo.source",
+                                            "params", "source", sname, "why", w, "why_code",
+                                            json_object_get(wc, "code"), "why_params",
+                                            json_object_get(wc, "params")));
         }
     }
     json_array_foreach(c->flags, i, m)
@@ -457,9 +475,12 @@ static void block_outcome(struct conv *c, const struct ini_file *f, int sec, jso
         if (!strcmp(json_string_value(json_object_get(m, "file")), f->name) &&
             json_integer_value(json_object_get(m, "sec")) == sec) {
             json_array_append(todo, json_object_get(m, "todo"));
+            json_array_append_new(todo_codes,
+                                  conv_note_code(json_string_value(json_object_get(m, "todo"))));
             if (!made && o < sizeof(text)) {
                 o += (size_t)snprintf(text + o, sizeof(text) - o, "%s%s", o ? "; " : "",
                                       json_string_value(json_object_get(m, "todo")));
+                conv_summary_code(b, json_string_value(json_object_get(m, "todo")));
             }
         }
     }
@@ -569,10 +590,19 @@ static json_t *build_blocks(struct conv *c, struct ini_file *const *ini, size_t 
         const char *sec = json_string_value(json_object_get(b, "section"));
         json_array_foreach(json_object_get(b, "todo"), k, t)
         {
-            conv_action(c, "[%s] (%s line %lld): %s", sec ? sec : "",
-                        json_string_value(json_object_get(b, "file")),
-                        (long long)json_integer_value(json_object_get(b, "line")),
-                        json_string_value(t));
+            char text[2400];
+            json_t *tc = json_array_get(json_object_get(b, "todo_codes"), k);
+            snprintf(text, sizeof(text), "[%s] (%s line %lld): %s", sec ? sec : "",
+                     json_string_value(json_object_get(b, "file")),
+                     (long long)json_integer_value(json_object_get(b, "line")),
+                     json_string_value(t));
+            action_add(c, text,
+                       json_pack("{s:s, s:{s:s, s:O, s:O*, s:O, s:O*, s:O*}}", "code",
+                                 "xlink.todo.section_line", "params", "section", sec ? sec : "",
+                                 "file", json_object_get(b, "file"), "line",
+                                 json_object_get(b, "line"), "why", t, "why_code",
+                                 json_object_get(tc, "code"), "why_params",
+                                 json_object_get(tc, "params")));
         }
     }
     json_decref(c->items);
@@ -589,10 +619,15 @@ static void password_actions(struct conv *c)
     {
         if (json_is_true(json_object_get(m, "made")) &&
             json_is_true(json_object_get(m, "password"))) {
-            conv_action(c,
-                        "set the ODBC password of source '%s': set it in the console "
-                        "(Sources) or with PATCH /api/v1/sources/{id}",
-                        json_string_value(json_object_get(m, "name")));
+            const char *name = json_string_value(json_object_get(m, "name"));
+            char text[400];
+            snprintf(text, sizeof(text),
+                     "set the ODBC password of source '%s': set it in the console "
+                     "(Sources) or with PATCH /api/v1/sources/{id}",
+                     name);
+            action_add(c, text,
+                       json_pack("{s:s, s:{s:s, s:s}}", "code", "xlink.todo.password", "params",
+                                 "source", name, "id", "{id}"));
         }
     }
 }
@@ -611,6 +646,7 @@ int xlink_convert(const struct xlink_file *files, size_t n, const struct xlink_o
     c.nfiles = n > XLINK_MAX_FILES ? XLINK_MAX_FILES : n;
     c.items = json_array();
     c.actions = json_array();
+    c.action_codes = json_array();
     c.value_types = json_array();
     c.queues = json_array();
     c.sources = json_array();
@@ -691,13 +727,13 @@ int xlink_convert(const struct xlink_file *files, size_t n, const struct xlink_o
             counts[k] += !strcmp(s, status_names[k]);
         }
     }
-    *doc = json_pack("{s:i, s:O, s:O, s:O, s:O}", "acdlink_config", SETUP_VERSION, "value_types",
-                     c.value_types, "queues", c.queues, "sources", c.sources, "mappings",
-                     c.mappings);
-    *report =
-        json_pack("{s:b, s:O, s:O, s:O, s:O, s:{s:i, s:i, s:i}}", "dry_run", o->dry_run, "files",
-                  flist, "sections", blocks, "items", c.items, "actions", c.actions, "summary",
-                  "converted", counts[0], "skipped", counts[1], "not_convertible", counts[2]);
+    *doc =
+        json_pack("{s:i, s:O, s:O, s:O, s:O}", "acdlink_config", SETUP_VERSION, "value_types",
+                  c.value_types, "queues", c.queues, "sources", c.sources, "mappings", c.mappings);
+    *report = json_pack("{s:b, s:O, s:O, s:O, s:O, s:O, s:{s:i, s:i, s:i}}", "dry_run", o->dry_run,
+                        "files", flist, "sections", blocks, "items", c.items, "actions", c.actions,
+                        "action_codes", c.action_codes, "summary", "converted", counts[0],
+                        "skipped", counts[1], "not_convertible", counts[2]);
 out:
     free(c.cfg);
     for (int k = 0; k < c.nsrc; k++) {
@@ -709,6 +745,7 @@ out:
     json_decref(flist);
     json_decref(c.items);
     json_decref(c.actions);
+    json_decref(c.action_codes);
     json_decref(c.value_types);
     json_decref(c.queues);
     json_decref(c.sources);

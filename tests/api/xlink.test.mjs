@@ -21,31 +21,75 @@ const CASES = path.join(FIXTURES, 'cases');
 
 const DICTS = {};
 
-/** The details of rep's lines with a note that has no code; asserts that every coded line has
- * a text in each language and that its English, worded from the codes, is the note as sent. */
+/** The English of a code (a note of the report, or a message of the daemon's own) in language l. */
+function dictText(l, code) {
+  return DICTS[l][code] ?? DICTS[l][`msg.${code}`];
+}
+
+/** The English worded from one note's code, every nested note checked to have a text in each
+ * language; null when a nested note has no code. */
+function worded(c, where) {
+  if (!c || !c.code) {
+    return null;
+  }
+  for (const l of ['en', 'de', 'fr']) {
+    assert.equal(typeof dictText(l, c.code), 'string', `${l}: no text for ${JSON.stringify(c)} of ${where}`);
+  }
+  const params = c.params || {};
+  let failed = false;
+  const text = dictText('en', c.code).replace(/\{(\w+)\}/g, (m, n) => {
+    const code = params[`${n}_code`];
+    if (typeof code === 'string') {
+      const inner = worded({ code, params: params[`${n}_params`] }, where);
+      failed ||= inner === null;
+      return inner;
+    }
+    if (n === 'why' && Array.isArray(params.why_codes)) {
+      const inner = joinedNotes(params.why_codes, where);
+      failed ||= inner === null;
+      return inner;
+    }
+    return params[n];
+  });
+  return failed ? null : text;
+}
+
+/** Notes joined as the daemon joins a line's notes; null when one has no code. */
+function joinedNotes(codes, where) {
+  const parts = codes.map((c) => ({ text: worded(c, where), note: c.note }));
+  if (parts.some((p) => p.text === null)) {
+    return null;
+  }
+  return parts.reduce((a, p, n) => (n === 0 ? p.text : p.note ? `${a} (${p.text})` : `${a}; ${p.text}`), '');
+}
+
+/** The details of rep's lines with a note that has no code (nor any note inside it); asserts
+ * that every coded line has a text in each language and that its English, worded from the
+ * codes, is the note as sent. */
 async function uncodedNotes(rep) {
   for (const l of ['en', 'de', 'fr']) {
     DICTS[l] ||= (await import(path.join(REPO_ROOT, 'web', 'src', 'i18n', `${l}.js`))).default;
   }
-  const word = (tmpl, params) => tmpl.replace(/\{(\w+)\}/g, (m, n) => (
-    n === 'why' && params.why_code ? word(DICTS.en[params.why_code], params.why_params) : params[n]));
   const uncoded = [];
   for (const it of rep.items) {
     assert.ok(Array.isArray(it.detail_codes) && it.detail_codes.length > 0, JSON.stringify(it));
-    if (!it.detail_codes.every((c) => c.code)) {
+    const english = joinedNotes(it.detail_codes, it.detail);
+    if (english === null) {
       uncoded.push(it.detail);
       continue;
     }
-    const parts = it.detail_codes.map((c) => {
-      for (const l of ['en', 'de', 'fr']) {
-        assert.equal(typeof DICTS[l][c.code], 'string', `${l}: no text for ${JSON.stringify(c)} of ${it.detail}`);
-      }
-      return { text: word(DICTS.en[c.code], c.params), note: c.note };
-    });
-    const english = parts.reduce((a, p, n) => (n === 0 ? p.text : p.note ? `${a} (${p.text})` : `${a}; ${p.text}`), '');
     assert.equal(english, it.detail);
   }
   return uncoded;
+}
+
+/** The to-dos of rep (each block's todo, the report's actions) that have no code; asserts as
+ * uncodedNotes does. */
+async function uncodedTodos(rep) {
+  const todos = rep.sections.flatMap((b) => b.todo.map((t, k) => ({ t, c: (b.todo_codes || [])[k] })));
+  assert.equal(rep.actions.length, rep.action_codes.length);
+  const all = [...todos, ...rep.actions.map((t, k) => ({ t, c: rep.action_codes[k] }))];
+  return uncodedNotes({ items: all.map(({ t, c }) => ({ detail: t, detail_codes: [c || {}] })) });
 }
 
 let d;
@@ -134,6 +178,9 @@ test('a dry run reports every key and changes nothing', async () => {
     .map((b) => ({ detail: b.summary, detail_codes: b.summary_codes }));
   assert.ok(summaries.length > 5);
   assert.deepEqual(await uncodedNotes({ items: summaries }), []);
+  // and every to-do
+  assert.ok(rep.actions.length > 10);
+  assert.deepEqual(await uncodedTodos(rep), []);
   assert.equal(line(rep, 'isps_ul.ini', 'CSV Hotline', 'SeparatorCharacter').status, 'converted');
   assert.match(line(rep, 'isps_ul.ini', 'CSV Hotline', 'TimeZone').detail, /Etc\/GMT-2 .*no daylight saving time/);
   assert.match(line(rep, 'isps_ul.ini', 'CSV Hotline', 'Groups').detail, /every queue/);
@@ -322,10 +369,16 @@ test('the report agrees with what is made: one block per section, every key once
   assert.deepEqual(rep.items, rep.sections.flatMap((b) => [...b.lines, ...b.notes]));
   assertOneLinePerKey(rep, CASES, 'isps_ul.ini');
   assertOneLinePerKey(rep, CASES, 'acd_map.ini');
-  // the notes have codes, but for the reasons of a source that could not be made that come
-  // from the source's own validation (a UNC folder's mount command, a folder outside the roots)
-  const uncoded = await uncodedNotes(rep);
-  assert.ok(uncoded.length <= 2 && uncoded.every((t) => t.startsWith('no source made: ')), JSON.stringify(uncoded));
+  // every note has a code, also the reasons of a source that could not be made that come from
+  // the source's own validation (a UNC folder's mount command, a folder outside the roots); so
+  // have the blocks' summaries and every to-do
+  assert.deepEqual(await uncodedNotes(rep), []);
+  const summaries = rep.sections.filter((b) => b.summary)
+    .map((b) => ({ detail: b.summary, detail_codes: b.summary_codes }));
+  assert.ok(summaries.some((x) => x.detail.startsWith('no call-data source: ')));
+  assert.deepEqual(await uncodedNotes({ items: summaries }), []);
+  assert.ok(rep.actions.length >= 5, JSON.stringify(rep.actions));
+  assert.deepEqual(await uncodedTodos(rep), []);
   assert.equal(rep.summary.converted + rep.summary.skipped + rep.summary.not_convertible, rep.items.length);
   // what is made is what the blocks say
   assert.deepEqual(rep.created.sources.sort(), ['Calls', 'Cisco UCCX', 'Dup', 'Quote', 'TimeLink agents']);

@@ -1,7 +1,7 @@
 // Browser test of the Xlink migration page in German and French: the report of the test
 // installation (tests/fixtures/xlink) is checked once, then every line's note and every block's
-// summary reads in the chosen language; no note stays English but settings written as they are
-// ("csv.separator ';'").
+// summary, every to-do of a block and of the report's to-do list reads in the chosen language; no
+// note stays English but settings written as they are ("csv.separator ';'").
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,6 +59,12 @@ test('the notes of the Xlink report follow the language', async () => {
   assert.ok(englishSummaries.length > 5, `only ${englishSummaries.length} summaries`);
   assert.ok(english.length > 50, `only ${english.length} report lines`);
   assert.ok(english.some((t) => t.includes('acdlink learns the activity codes')));
+  const actions = page.locator('[data-testid="xlink-action"]');
+  const todos = page.locator('[data-testid="xlink-block-todo"]');
+  const englishActions = await actions.allTextContents();
+  const englishTodos = await todos.allTextContents();
+  assert.ok(englishActions.length > 10 && englishTodos.length > 5, `${englishActions.length} actions, ${englishTodos.length} to-dos`);
+  assert.ok(englishActions.some((t) => t.startsWith("set the ODBC password of source 'Avaya CMS'")));
   const notes = english.filter((t) => !isSetting(t)).length;
   assert.ok(notes > 50, `only ${notes} notes that are not settings`);
   for (const lang of ['de', 'fr']) {
@@ -70,6 +76,17 @@ test('the notes of the Xlink report follow the language', async () => {
     assert.deepEqual(still, [], `${lang}: notes still in English`);
     const sums = await summaries.allTextContents();
     assert.deepEqual(englishSummaries.filter((t, i) => sums[i] === t), [], `${lang}: summaries still in English`);
+    const acts = await actions.allTextContents();
+    assert.equal(acts.length, englishActions.length);
+    assert.deepEqual(englishActions.filter((t, i) => acts[i] === t), [], `${lang}: to-do list still in English`);
+    const tds = await todos.allTextContents();
+    assert.deepEqual(englishTodos.filter((t, i) => tds[i] === t), [], `${lang}: block to-dos still in English`);
+    const want = lang === 'de'
+      ? ['ODBC-Passwort der Quelle „Avaya CMS“ setzen', '(isps_ul.ini Zeile 13): Quelle „CSV Hotline“: Source (Zeile 14): csv.folder: kein Ordner dieses Rechners']
+      : ['définir le mot de passe ODBC de la source «\u00A0Avaya CMS\u00A0»', '(isps_ul.ini ligne 13)\u00A0: source «\u00A0CSV Hotline\u00A0»\u00A0: Source (ligne 14)\u00A0: csv.folder\u00A0: pas un dossier'];
+    for (const w of want) {
+      assert.ok(acts.some((t) => t.includes(w)), `${lang}: no to-do with ${w}: ${JSON.stringify(acts)}`);
+    }
   }
   const de = await (async () => {
     await page.selectOption('#lang-select', 'de');

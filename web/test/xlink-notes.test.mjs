@@ -11,7 +11,7 @@ import en from '../src/i18n/en.js';
 import de from '../src/i18n/de.js';
 import fr from '../src/i18n/fr.js';
 import { translator } from '../src/i18n/index.js';
-import { xlinkNoteText } from '../src/xlink_notes.js';
+import { xlinkNoteText, xlinkTodoText } from '../src/xlink_notes.js';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -19,7 +19,7 @@ const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 function noteTable() {
   const src = fs.readFileSync(path.join(ROOT, 'daemon', 'xlink', 'notes.c'), 'utf8');
   const rows = [];
-  for (const m of src.matchAll(/\{((?:\s*"(?:[^"\\]|\\.)*")+),\s*"(xlink\.note\.[a-z0-9_]+)"\}/g)) {
+  for (const m of src.matchAll(/\{((?:\s*"(?:[^"\\]|\\.)*")+),\s*"(xlink\.(?:note|todo)\.[a-z0-9_]+)"\}/g)) {
     const tmpl = [...m[1].matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((s) => JSON.parse(`"${s[1]}"`)).join('');
     rows.push({ tmpl, code: m[2] });
   }
@@ -80,4 +80,56 @@ test('a report line is worded from its codes, notes joined as the daemon joins t
   const unknown = { detail: 'something new', detail_codes: [{ code: 'xlink.note.column_aht', params: {} }, {}] };
   assert.equal(xlinkNoteText(translator('de'), unknown), 'something new');
   assert.equal(xlinkNoteText(translator('de'), { detail: 'old daemon' }), 'old daemon');
+});
+
+test('a to-do is worded from its code, the notes and messages inside it too', () => {
+  const quote = "column 17: the value opens a quote that it does not close: Windows (and so Xlink) reads it as "
+    + 'written, the quote included';
+  const why = `QueueNameColumn (line 44): ${quote}`;
+  const text = `[Quote] (isps_ul.ini line 42): before enabling source 'Quote': ${why}`;
+  const code = {
+    code: 'xlink.todo.section_line',
+    params: {
+      section: 'Quote', file: 'isps_ul.ini', line: 42,
+      why: `before enabling source 'Quote': ${why}`,
+      why_code: 'xlink.todo.before_enabling',
+      why_params: {
+        source: 'Quote', why,
+        why_code: 'xlink.todo.key_line',
+        why_params: {
+          key: 'QueueNameColumn', line: 44, why: quote,
+          why_codes: [{ code: 'xlink.note.open_quote', params: { column: '17' } }],
+        },
+      },
+    },
+  };
+  assert.equal(xlinkTodoText(translator('en'), text, code), text);
+  const g = xlinkTodoText(translator('de'), text, code);
+  assert.match(g, /^\[Quote\] \(isps_ul\.ini Zeile 42\): vor dem Aktivieren der Quelle „Quote“: QueueNameColumn \(Zeile 44\): Spalte 17/);
+  const f = xlinkTodoText(translator('fr'), text, code);
+  assert.match(f, /^\[Quote\] \(isps_ul\.ini ligne 42\)\u00A0: avant d’activer la source «\u00A0Quote\u00A0»\u00A0: /);
+  // a message of the daemon's own inside a to-do: a folder outside the allowed folders
+  const outside = "'/srv/dup' is outside the allowed folders; allowed are folders inside /data/import (import_roots), "
+    + 'set by whoever runs the machine';
+  const dup = {
+    code: 'xlink.todo.source',
+    params: {
+      source: 'Dup', why: `csv.folder: ${outside}`,
+      why_code: 'xlink.note.setting_why',
+      why_params: {
+        setting: 'csv.folder', why: outside, why_code: 'roots.outside',
+        why_params: {
+          folder: "'/srv/dup'", folder_code: 'roots.folder', folder_params: { folder: '/srv/dup' },
+          roots: '/data/import', setting: 'import_roots',
+        },
+      },
+    },
+  };
+  assert.equal(xlinkTodoText(translator('en'), `source 'Dup': csv.folder: ${outside}`, dup),
+    `source 'Dup': csv.folder: ${outside}`);
+  assert.match(xlinkTodoText(translator('de'), 'x', dup), /^Quelle „Dup“: csv\.folder: .*liegt außerhalb der erlaubten Ordner/);
+  // no code, or an unknown one: the English text stays
+  assert.equal(xlinkTodoText(translator('de'), 'new to-do', {}), 'new to-do');
+  assert.equal(xlinkTodoText(translator('de'), 'new to-do', { code: 'xlink.todo.nothing' }), 'new to-do');
+  assert.equal(xlinkTodoText(translator('de'), 'old daemon', undefined), 'old daemon');
 });

@@ -6,7 +6,7 @@ import { html } from '../html.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, ReadOnlyNote, TimeZoneInput, browserTimeZone, canChange } from '../components.js';
-import { xlinkNoteText } from '../xlink_notes.js';
+import { xlinkNoteText, xlinkTodoText } from '../xlink_notes.js';
 
 const STATUSES = ['converted', 'skipped', 'not_convertible'];
 const STATUS_CLASS = { converted: 'outcome-ok', skipped: 'outcome-denied', not_convertible: 'outcome-error' };
@@ -118,7 +118,8 @@ function Block({ block, dry, filter }) {
       ${block.todo.length > 0 && html`
         <div class="notice">
           <strong>${t('xlink.todo')}</strong>
-          <ul>${block.todo.map((a) => html`<li data-testid="xlink-block-todo">${a}</li>`)}</ul>
+          <ul>${block.todo.map((a, k) => html`<li data-testid="xlink-block-todo">${
+            xlinkTodoText(t, a, (block.todo_codes || [])[k])}</li>`)}</ul>
         </div>`}
       ${lines.length > 0 && html`<${Lines} lines=${lines} />`}
     </details>`;
@@ -140,7 +141,8 @@ function Report({ report }) {
       ${report.actions.length > 0 && html`
         <div class="notice" id="xlink-actions">
           <strong>${t('xlink.actions')}</strong>
-          <ul>${report.actions.map((a) => html`<li data-testid="xlink-action">${a}</li>`)}</ul>
+          <ul>${report.actions.map((a, k) => html`<li data-testid="xlink-action">${
+            xlinkTodoText(t, a, (report.action_codes || [])[k])}</li>`)}</ul>
         </div>`}
       ${kinds.length > 0 && html`
         <div id="xlink-created">
