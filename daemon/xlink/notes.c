@@ -319,6 +319,15 @@ static const struct {
     {"set the event types that mean a log out (agent_states.logout_activities) so that a day ends "
      "there",
      "xlink.note.logout_events_set"},
+    {"the {vendor} interface (a vendor \"standard\" interface of Xlink): contact statistics: its "
+     "reporting schema is not public: export the interval statistics per queue as CSV files (a "
+     "CSV source), or create a view with the interval columns (queue_id, queue_name, "
+     "interval_start, then one column per metric) and an ODBC source on DSN '{dsn}' reading it; "
+     "start from the SQL of the preset cisco_ucce_call_type_interval; agent states: export agent "
+     "states as CSV (agent, activity, start, end) for a CSV agent-state source, or create a view "
+     "as (agent_id, activity_id, start_time, end_time) read by an ODBC agent-state source on DSN "
+     "'{dsn}'",
+     "xlink.todo.vendor_not_public"},
     {"{key} (line {line}): {why}", "xlink.todo.key_line"},
     {"{setting}: {why}", "xlink.note.setting_why"},
     {"{setting} = column {column}", "xlink.note.setting_column"},

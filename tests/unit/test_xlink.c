@@ -854,6 +854,21 @@ static void test_vendor_presets(void)
     CHECK_EQ_STR(json_string_value(json_object_get(block("Siemens HiPath", 0), "outcome")),
                  "not_converted");
     CHECK(has_action("reporting schema is not public"));
+    /* every to-do has its message code, the vendor's too */
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(report, "actions"), i, a)
+    {
+        json_t *code = json_array_get(json_object_get(report, "action_codes"), i);
+        if (!json_string_value(json_object_get(code, "code"))) {
+            fprintf(stderr, "no code for the to-do %s\n", json_string_value(a));
+            CHECK(0);
+        }
+    }
+    CHECK_EQ_STR(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(block("Siemens HiPath", 0), "todo_codes"), 0), "code")),
+        "xlink.todo.vendor_not_public");
     /* a half-hour table: the interval table is read, and the report says so */
     expect("ICM old", "CallDataTableName", "not_convertible", "a half-hour table");
     CHECK_EQ_STR(
