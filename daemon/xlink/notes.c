@@ -328,6 +328,8 @@ static const struct {
      "as (agent_id, activity_id, start_time, end_time) read by an ODBC agent-state source on DSN "
      "'{dsn}'",
      "xlink.todo.vendor_not_public"},
+    {"(your DSN)", "xlink.note.your_dsn"},
+    {"(the section's DSN)", "xlink.note.the_sections_dsn"},
     {"{key} (line {line}): {why}", "xlink.todo.key_line"},
     {"{setting}: {why}", "xlink.note.setting_why"},
     {"{setting} = column {column}", "xlink.note.setting_column"},
@@ -368,6 +370,13 @@ static json_t *note_code(const char *text, int depth)
             json_decref(params);
             continue;
         }
+        const char *dsn = json_string_value(json_object_get(params, "dsn"));
+        json_t *dsn_code = dsn && depth < 4 ? note_code(dsn, depth + 1) : NULL;
+        if (json_object_get(dsn_code, "code")) {
+            /* a placeholder for a DSN the section does not name: words of its own */
+            json_object_set(params, "dsn_code", json_object_get(dsn_code, "code"));
+        }
+        json_decref(dsn_code);
         if (inner) {
             json_object_set(params, "why_code", json_object_get(inner, "code"));
             json_object_set(params, "why_params", json_object_get(inner, "params"));

@@ -799,7 +799,8 @@ static void test_vendor_presets(void)
         "IncludeWorkmodeForAgent=1\r\nMinimumActivityDuration=5\r\n"
         "[Nortel Symposium]\r\nSource=SYMP\r\nAgentLoginStat=eAgentLoginStat\r\n"
         "[Siemens HiPath]\r\nSource=HP\r\nCallDataTableName=CallRecord\r\n"
-        "[ICM old]\r\nSource=AW\r\nCallDataTableName=t_Call_Type_Half_Hour\r\n";
+        "[ICM old]\r\nSource=AW\r\nCallDataTableName=t_Call_Type_Half_Hour\r\n"
+        "[Vocalcom]\r\nAdminSource=x\r\n";
     const struct xlink_file files[] = {{"isps_ul.ini", ul, sizeof(ul) - 1}};
     convert(files, 1, NULL);
     if (!doc) {
@@ -869,6 +870,11 @@ static void test_vendor_presets(void)
         json_string_value(json_object_get(
             json_array_get(json_object_get(block("Siemens HiPath", 0), "todo_codes"), 0), "code")),
         "xlink.todo.vendor_not_public");
+    /* a DSN the section does not name: a placeholder with a code of its own */
+    json_t *voc = json_array_get(json_object_get(block("Vocalcom", 0), "todo_codes"), 0);
+    CHECK_EQ_STR(json_string_value(json_object_get(voc, "code")), "xlink.todo.vendor_not_public");
+    CHECK_EQ_STR(json_string_value(json_object_get(json_object_get(voc, "params"), "dsn_code")),
+                 "xlink.note.your_dsn");
     /* a half-hour table: the interval table is read, and the report says so */
     expect("ICM old", "CallDataTableName", "not_convertible", "a half-hour table");
     CHECK_EQ_STR(

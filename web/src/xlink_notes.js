@@ -39,6 +39,13 @@ function noteOf(t, { code, params }) {
   } else if (Array.isArray(p.why_codes)) {
     p.why = joined(t, p.why, p.why_codes);
   }
+  // a part with NAME_code beside it (a DSN the section does not name) has words of its own
+  for (const name of Object.keys(p)) {
+    const c = p[`${name}_code`];
+    if (name !== 'why' && typeof c === 'string' && hasText(c)) {
+      p[name] = t(c, {});
+    }
+  }
   for (const name of ['line', 'column']) {
     if (typeof p[name] === 'number') {
       p[name] = String(p[name]);

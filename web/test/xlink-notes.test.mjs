@@ -128,6 +128,13 @@ test('a to-do is worded from its code, the notes and messages inside it too', ()
   assert.equal(xlinkTodoText(translator('en'), `source 'Dup': csv.folder: ${outside}`, dup),
     `source 'Dup': csv.folder: ${outside}`);
   assert.match(xlinkTodoText(translator('de'), 'x', dup), /^Quelle „Dup“: csv\.folder: .*liegt außerhalb der erlaubten Ordner/);
+  // a DSN the section does not name is worded too
+  const states = {
+    code: 'xlink.todo.vendor_states',
+    params: { section: 'CMS', dsn: "(the section's DSN)", dsn_code: 'xlink.note.the_sections_dsn', preset: 'avaya_cms_agent_trace' },
+  };
+  assert.match(xlinkTodoText(translator('en'), 'x', states), /on DSN '\(the section's DSN\)' with/);
+  assert.match(xlinkTodoText(translator('de'), 'x', states), /auf dem DSN „\(der DSN des Abschnitts\)“ mit/);
   // no code, or an unknown one: the English text stays
   assert.equal(xlinkTodoText(translator('de'), 'new to-do', {}), 'new to-do');
   assert.equal(xlinkTodoText(translator('de'), 'new to-do', { code: 'xlink.todo.nothing' }), 'new to-do');

@@ -919,6 +919,8 @@ export default {
   'xlink.todo.vendor_states': "[{section}]: Agentenstatus werden von diesem Abschnitt nicht importiert; legen Sie dafür eine ODBC-Agentenstatus-Quelle auf dem DSN „{dsn}“ mit der Vorlage {preset} an",
   'xlink.todo.password': "ODBC-Passwort der Quelle „{source}“ setzen: in der Konsole (Quellen) oder mit PATCH /api/v1/sources/{id}",
   'xlink.todo.vendor_not_public': "die Schnittstelle {vendor} (eine herstellereigene „Standard“-Schnittstelle von Xlink): Kontaktstatistik: ihr Berichtsschema ist nicht öffentlich: exportieren Sie die Intervallstatistik je Warteschlange als CSV-Dateien (eine CSV-Quelle), oder legen Sie eine Sicht mit den Intervallspalten an (queue_id, queue_name, interval_start, dann eine Spalte je Kennzahl) und eine ODBC-Quelle auf dem DSN „{dsn}“, die sie liest; gehen Sie vom SQL der Vorlage cisco_ucce_call_type_interval aus; Agentenstatus: exportieren Sie die Agentenstatus als CSV (Agent, Aktivität, Beginn, Ende) für eine CSV-Agentenstatus-Quelle, oder legen Sie eine Sicht (agent_id, activity_id, start_time, end_time) an, die eine ODBC-Agentenstatus-Quelle auf dem DSN „{dsn}“ liest",
+  'xlink.note.your_dsn': "(Ihr DSN)",
+  'xlink.note.the_sections_dsn': "(der DSN des Abschnitts)",
   'xlink.todo.key_line': "{key} (Zeile {line}): {why}",
   'xlink.todo.source': "Quelle „{source}“: {why}",
   'xlink.todo.before_enabling': "vor dem Aktivieren der Quelle „{source}“: {why}",

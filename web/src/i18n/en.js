@@ -919,6 +919,8 @@ export default {
   'xlink.todo.vendor_states': "[{section}]: agent states are not imported by this section; for them, create an ODBC agent-state source on DSN '{dsn}' with the preset {preset}",
   'xlink.todo.password': "set the ODBC password of source '{source}': set it in the console (Sources) or with PATCH /api/v1/sources/{id}",
   'xlink.todo.vendor_not_public': "the {vendor} interface (a vendor \"standard\" interface of Xlink): contact statistics: its reporting schema is not public: export the interval statistics per queue as CSV files (a CSV source), or create a view with the interval columns (queue_id, queue_name, interval_start, then one column per metric) and an ODBC source on DSN '{dsn}' reading it; start from the SQL of the preset cisco_ucce_call_type_interval; agent states: export agent states as CSV (agent, activity, start, end) for a CSV agent-state source, or create a view as (agent_id, activity_id, start_time, end_time) read by an ODBC agent-state source on DSN '{dsn}'",
+  'xlink.note.your_dsn': "(your DSN)",
+  'xlink.note.the_sections_dsn': "(the section's DSN)",
   'xlink.todo.key_line': "{key} (line {line}): {why}",
   'xlink.todo.source': "source '{source}': {why}",
   'xlink.todo.before_enabling': "before enabling source '{source}': {why}",

@@ -919,6 +919,8 @@ export default {
   'xlink.todo.vendor_states': "[{section}] : les états des agents ne sont pas importés par cette section ; pour eux, créez une source ODBC d’états d’agents sur le DSN « {dsn} » avec le préréglage {preset}",
   'xlink.todo.password': "définir le mot de passe ODBC de la source « {source} » : dans la console (Sources) ou avec PATCH /api/v1/sources/{id}",
   'xlink.todo.vendor_not_public': "l’interface {vendor} (une interface « standard » d’éditeur de Xlink) : statistiques de contacts : son schéma de rapports n’est pas public : exportez les statistiques par intervalle et par file en fichiers CSV (une source CSV), ou créez une vue avec les colonnes d’intervalle (queue_id, queue_name, interval_start, puis une colonne par indicateur) et une source ODBC sur le DSN « {dsn} » qui la lit ; partez du SQL du préréglage cisco_ucce_call_type_interval ; états des agents : exportez les états des agents en CSV (agent, activité, début, fin) pour une source CSV d’états d’agents, ou créez une vue (agent_id, activity_id, start_time, end_time) lue par une source ODBC d’états d’agents sur le DSN « {dsn} »",
+  'xlink.note.your_dsn': "(votre DSN)",
+  'xlink.note.the_sections_dsn': "(le DSN de la section)",
   'xlink.todo.key_line': "{key} (ligne {line}) : {why}",
   'xlink.todo.source': "source « {source} » : {why}",
   'xlink.todo.before_enabling': "avant d’activer la source « {source} » : {why}",
