@@ -3,13 +3,10 @@
 // note and error), refreshed every 3 s while open, and lets operators set the file, the poll
 // interval and the reconciliation, or stop following. The rest of the settings is sent back as
 // the daemon answered it (it replaces settings as a whole).
-import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { api } from '../api.js';
+import { useFollowedSource } from './source_followed.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, Notice, localDateTime } from '../components.js';
-
-const REFRESH_MS = 3000;
 
 /** 1 when the source can follow a file: a CSV agent-state source. */
 export const canFollow = (source) => source.kind === 'csv' && source.product === 'agent_states';
@@ -56,48 +53,9 @@ function Status({ follow }) {
 
 export function SourceFollow({ source, editable, onChanged, onClose }) {
   const { t } = useI18n();
-  const [current, setCurrent] = useState(source);
-  const [form, setForm] = useState(formOf(source));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
-  const [notice, setNotice] = useState('');
-
-  useEffect(() => {
-    let stop = false;
-    const load = async () => {
-      try {
-        const s = await api.get(`/sources/${source.id}`);
-        if (!stop) {
-          setCurrent(s);
-        }
-      } catch (err) {
-        if (!stop) {
-          setError(err);
-        }
-      }
-    };
-    load();
-    const id = setInterval(() => { if (!document.hidden) load(); }, REFRESH_MS);
-    return () => { stop = true; clearInterval(id); };
-  }, [source.id]);
-
-  const save = async (follow) => {
-    setBusy(true);
-    setError(null);
-    setNotice('');
-    try {
-      const settings = { ...current.settings, follow };
-      const updated = await api.patch(`/sources/${source.id}`, { settings });
-      setCurrent({ ...updated, follow: current.follow });
-      setForm(formOf(updated));
-      onChanged(updated);
-      setNotice(follow ? t('follow.saved', { file: follow.file }) : t('follow.stopped'));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { current, form, setForm, busy, error, notice, save } = useFollowedSource(
+    source, 'follow', formOf, onChanged,
+    (follow) => (follow ? t('follow.saved', { file: follow.file }) : t('follow.stopped')));
   const submit = (e) => {
     e.preventDefault();
     save({ file: form.file.trim(), poll_s: whole(form.poll_s), reconcile_minutes: whole(form.reconcile_minutes) });

@@ -4,13 +4,11 @@
 // reconciliation), refreshed every 3 s while open, and lets operators set the cursor column and
 // type, the overlap, the poll interval and the reconciliation, or stop following. A refused
 // field is shown under it. The rest of the settings is sent back as the daemon answered it.
-import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { api } from '../api.js';
+import { useFollowedSource } from './source_followed.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, FieldError, Notice, fieldErrors, localDateTime } from '../components.js';
 
-const REFRESH_MS = 3000;
 const FIELDS = ['cursor_column', 'cursor_type', 'overlap_s', 'poll_s', 'reconcile_minutes', 'reconcile_hours'];
 
 /** 1 when the source can follow its query: an ODBC agent-state source without a preset that
@@ -62,48 +60,9 @@ function Status({ follow }) {
 
 export function SourceIncremental({ source, editable, onChanged, onClose }) {
   const { t } = useI18n();
-  const [current, setCurrent] = useState(source);
-  const [form, setForm] = useState(formOf(source));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
-  const [notice, setNotice] = useState('');
-
-  useEffect(() => {
-    let stop = false;
-    const load = async () => {
-      try {
-        const s = await api.get(`/sources/${source.id}`);
-        if (!stop) {
-          setCurrent(s);
-        }
-      } catch (err) {
-        if (!stop) {
-          setError(err);
-        }
-      }
-    };
-    load();
-    const id = setInterval(() => { if (!document.hidden) load(); }, REFRESH_MS);
-    return () => { stop = true; clearInterval(id); };
-  }, [source.id]);
-
-  const save = async (incremental) => {
-    setBusy(true);
-    setError(null);
-    setNotice('');
-    try {
-      const settings = { ...current.settings, incremental };
-      const updated = await api.patch(`/sources/${source.id}`, { settings });
-      setCurrent({ ...updated, follow: current.follow });
-      setForm(formOf(updated));
-      onChanged(updated);
-      setNotice(incremental ? t('incr.saved', { column: incremental.cursor_column }) : t('incr.stopped'));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { current, form, setForm, busy, error, notice, save } = useFollowedSource(
+    source, 'incremental', formOf, onChanged,
+    (incremental) => (incremental ? t('incr.saved', { column: incremental.cursor_column }) : t('incr.stopped')));
   const submit = (e) => {
     e.preventDefault();
     save({

@@ -4,13 +4,10 @@
 // and error), refreshed every 3 s while open, and lets operators set the columns and the poll
 // interval (a live-status preset's columns are its own: only the interval), or stop polling.
 // The rest of the settings is sent back as the daemon answered it.
-import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { api } from '../api.js';
+import { useFollowedSource } from './source_followed.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, Notice, localDateTime } from '../components.js';
-
-const REFRESH_MS = 3000;
 const COLUMNS = ['agent_column', 'state_column', 'reason_column', 'since_column'];
 
 /** 1 when the source can poll a live-status table: an ODBC agent-state source, not incremental. */
@@ -56,49 +53,11 @@ function Status({ follow }) {
 
 export function SourceLive({ source, editable, onChanged, onClose }) {
   const { t } = useI18n();
-  const [current, setCurrent] = useState(source);
-  const [form, setForm] = useState(formOf(source));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
-  const [notice, setNotice] = useState('');
-
-  useEffect(() => {
-    let stop = false;
-    const load = async () => {
-      try {
-        const s = await api.get(`/sources/${source.id}`);
-        if (!stop) {
-          setCurrent(s);
-        }
-      } catch (err) {
-        if (!stop) {
-          setError(err);
-        }
-      }
-    };
-    load();
-    const id = setInterval(() => { if (!document.hidden) load(); }, REFRESH_MS);
-    return () => { stop = true; clearInterval(id); };
-  }, [source.id]);
+  const { current, form, setForm, busy, error, notice, save } = useFollowedSource(
+    source, 'live_status', formOf, onChanged,
+    (live) => (live ? t('livestatus.saved') : t('livestatus.stopped')));
 
   const preset = Boolean(current.settings && current.settings.odbc && current.settings.odbc.preset);
-  const save = async (live) => {
-    setBusy(true);
-    setError(null);
-    setNotice('');
-    try {
-      const settings = { ...current.settings, live_status: live };
-      const updated = await api.patch(`/sources/${source.id}`, { settings });
-      setCurrent({ ...updated, follow: current.follow });
-      setForm(formOf(updated));
-      onChanged(updated);
-      setNotice(live ? t('livestatus.saved') : t('livestatus.stopped'));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
   const submit = (e) => {
     e.preventDefault();
     const live = { poll_s: whole(form.poll_s) };
