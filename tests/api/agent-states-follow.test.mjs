@@ -1,21 +1,22 @@
 // Incremental agent-state sources (settings.incremental) against a real PostgreSQL through
 // psqlODBC: the settings and their refusals, polls every second from the cursor (equal
 // timestamps across polls, a row committed late inside the overlap, the database's clock hours
-// away from the daemon's, rows without a cursor value counted and not staged), a writer
-// inserting while the daemon polls and a strict https-json receiver that must end with every
-// state once and never see an agent's states out of order (and the live board shows each
-// agent's latest state), a kill -9 between and during polls that changes no count, an id
-// cursor, and a run (what a reconciliation queues) that corrects and removes what the polls
-// staged.
+// away from the daemon's, rows without a cursor value counted and not staged), an id cursor,
+// and a run (what a reconciliation queues) that corrects and removes what the polls staged; and
+// the scenarios of tests/lib/incremental-scenarios.mjs (a writer inserting while the daemon
+// polls and is killed with SIGKILL, a strict https-json receiver that must end with every state
+// once and in order, the live board), which agent-states-follow-mariadb.test.mjs runs against
+// MariaDB.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { login, startDaemon } from '../lib/daemon.mjs';
 import { ROOT, assertInvalidField, assertStatus, odbcDriver, show } from '../lib/api.mjs';
 import { drained, runDays, waitFor } from '../lib/pipeline.mjs';
+import { defineIncrementalScenarios } from '../lib/incremental-scenarios.mjs';
 import { PG_PASSWORD, startPg } from '../lib/pg.mjs';
+import { startPostgres } from '../lib/sqldb.mjs';
 import { startWfm } from '../lib/wfm.mjs';
 
 const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
@@ -151,80 +152,6 @@ test('polls stage new rows within seconds, re-read the overlap without changing 
   assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
 });
 
-test('a writer inserts while the daemon polls; a kill -9 between and during polls changes no count; the receiver gets every state once, in order', async () => {
-  sql('TRUNCATE ev');
-  const AGENTS = 12;
-  const PER = 12;
-  const src = (await admin.post('/api/v1/sources', source('writer', { cursor_column: 'started', poll_s: 1, overlap_s: 20, reconcile_minutes: 0 }))).body;
-  const ids = Array.from({ length: AGENTS }, (_, i) => `w${i}`);
-  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: ids.map((a) => `${a};${a}@example.com`).join('\n') }), 200);
-  for (const [code, act] of [['READY', 'ready'], ['TALK', 'talk'], ['PAUSE', 'pause']]) {
-    assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code, activity: act }), 200);
-  }
-  // the writer: one psql session committing one change at a time, each agent's states one
-  // second apart from a base in the database's clock
-  const base = sql("SELECT to_char(date_trunc('minute', localtimestamp) - interval '30 minutes', 'YYYY-MM-DD HH24:MI:SS')");
-  const states = ['READY', 'TALK', 'PAUSE'];
-  const expected = new Map();
-  const script = [];
-  for (let k = 0; k < PER; k++) {
-    for (let a = 0; a < AGENTS; a++) {
-      const state = states[(k + a) % 3];
-      const at = `timestamp '${base}' + interval '${k * 60 + a} seconds'`;
-      script.push(`INSERT INTO ev (agent, state, started) VALUES ('w${a}', '${state}', ${at});`, 'SELECT pg_sleep(0.02);');
-      if (!expected.has(`w${a}`)) expected.set(`w${a}`, []);
-      expected.get(`w${a}`).push(state.toLowerCase());
-    }
-  }
-  const writer = spawn(pg.bin, pg.args, { stdio: ['pipe', 'ignore', 'inherit'] });
-  const half = script.length / 2;
-  writer.stdin.write(`${script.slice(0, half).join('\n')}\n`);
-  // kill -9 while rows arrive (between or during polls), then again once they were staged
-  await waitFor(async () => (await follow(src.id))?.rows_changed > 10, 'the first rows staged');
-  d.proc.kill('SIGKILL');
-  await new Promise((res) => d.proc.once('exit', res));
-  writer.stdin.end(`${script.slice(half).join('\n')}\n`);
-  await new Promise((res) => writer.once('exit', res));
-  await restart();
-  const total = AGENTS * PER;
-  await waitFor(async () => (await follow(src.id)).rows_changed >= total, async () => `all ${total} rows: ${JSON.stringify(await follow(src.id))}`, 30000);
-  d.proc.kill('SIGKILL');
-  await new Promise((res) => d.proc.once('exit', res));
-  await restart();
-  await waitFor(async () => (await follow(src.id)).polls >= 2, 'polls after the restart');
-  await drained(admin);
-  assert.deepEqual(wfm.errors, []);
-  const f = await follow(src.id);
-  assert.equal(f.rows_changed, total, 'each row was staged once, whatever the kills');
-  const day = base.slice(0, 10);
-  // what the receiver holds: every agent's states once, as written
-  for (const a of ids) {
-    const spans = wfm.agents.get(`${a}@example.com|${day}`) || [];
-    assert.deepEqual(spans.filter((s) => !s.filled).map((s) => s.activity), expected.get(a), `${a}: ${JSON.stringify(spans)}`);
-  }
-  // in order: each day an agent was sent extends what it was sent before (never a state
-  // before one it already had, never one taken back)
-  assert.equal(wfm.outOfOrder(), null);
-  // the live board shows each agent's latest state that has begun, as the polls staged it
-  const live = await admin.get('/api/v1/agents/live');
-  assertStatus(live, 200);
-  const served = Date.parse(live.headers.date) / 1000;
-  const acts = new Map(live.body.activities.map((x) => [x.id, x.identifier]));
-  for (let a = 0; a < AGENTS; a++) {
-    const row = live.body.agents.find((x) => x.agent === `w${a}@example.com`);
-    let want = ['no_state', null, null, undefined];
-    for (let k = 0; k < PER; k++) {
-      const start = Date.parse(`${base.replace(' ', 'T')}Z`) / 1000 + k * 60 + a;
-      if (start <= served) {
-        const code = states[(k + a) % 3];
-        want = ['in_state', code, new Date(start * 1000).toISOString().replace('.000Z', 'Z'), code.toLowerCase()];
-      }
-    }
-    assert.deepEqual([row?.status, row?.code, row?.since, acts.get(row?.activity_id)], want, `w${a} on the live board`);
-  }
-  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
-});
-
 test('an id cursor follows inserts; a run of the days corrects a changed row and removes a deleted one', async () => {
   sql("INSERT INTO ev2 VALUES (1, 'i1', 'READY', '2026-11-30 08:00:00'), (2, 'i1', 'TALK', '2026-11-30 08:10:00'), (3, 'i2', 'READY', '2026-11-30 08:05:00')");
   const src = (await admin.post('/api/v1/sources', source('ids', { cursor_column: 'seq', cursor_type: 'id', poll_s: 1, overlap_s: 0, reconcile_minutes: 0 },
@@ -288,3 +215,5 @@ test('a failing poll shows on the source and in health, is logged once and retri
   assert.ok(!ok.body.problems.some((p) => p.code === 'health.polls_failing'), JSON.stringify(ok.body.problems));
   assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
 });
+
+defineIncrementalScenarios(startPostgres);
