@@ -286,15 +286,17 @@ static int results_batch_add(struct results_batch *b, int64_t interval, double v
     return ++b->n == RESULTS_BATCH ? results_batch_flush(b) : ACDL_OK;
 }
 
-int mapping_compute(struct store_conn *c, int64_t id, const char *from, const char *to,
-                    int64_t *written, char *err, size_t errsz)
+/* Computes mapping id inside the caller's write transaction (see mapping_compute()); on
+ * failure the caller rolls back what it wrote. */
+static int compute_in_tx(struct store_conn *c, int64_t id, const char *from, const char *to,
+                         int64_t *written, char *err, size_t errsz)
 {
     struct mapping *m = malloc(sizeof(*m));
     struct cell *cells = NULL;
     size_t n = 0, cap = 0;
     struct expr *e = NULL;
     struct tz *qtz = NULL;
-    int rc, in_tx = 0;
+    int rc;
     *written = 0;
     if (errsz) {
         err[0] = '\0';
@@ -302,14 +304,6 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
     if (!m) {
         return ACDL_ENOMEM;
     }
-    /* The mapping and the staged values are read inside the write transaction: a change of
-     * either committed meanwhile (a route, a run, another recomputation) can then never be
-     * overwritten by results computed from what was there before. */
-    if ((rc = store_begin(c)) != ACDL_OK) {
-        snprintf(err, errsz, "cannot start a transaction: %s", sqlite3_errmsg(store_db(c)));
-        goto out;
-    }
-    in_tx = 1;
     rc = load(c, id, m, err, errsz);
     if (rc != ACDL_OK) {
         if (rc == ACDL_ENOTFOUND) {
@@ -446,17 +440,8 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
     }
     if (rc != ACDL_OK) {
         snprintf(err, errsz, "writing results failed: %s", sqlite3_errmsg(store_db(c)));
-        goto out;
-    }
-    in_tx = 0;
-    if ((rc = store_commit(c)) != ACDL_OK) {
-        /* the cause, not the message of the rollback that followed */
-        snprintf(err, errsz, "storing the results failed: %s", acdl_strerror(rc));
     }
 out:
-    if (in_tx) {
-        store_rollback(c);
-    }
     if (rc != ACDL_OK && errsz && !err[0]) {
         snprintf(err, errsz, "%s", acdl_strerror(rc));
     }
@@ -465,6 +450,138 @@ out:
     free(cells);
     free(m);
     return rc;
+}
+
+int mapping_compute(struct store_conn *c, int64_t id, const char *from, const char *to,
+                    int64_t *written, char *err, size_t errsz)
+{
+    int rc;
+    *written = 0;
+    if (errsz) {
+        err[0] = '\0';
+    }
+    /* The mapping and the staged values are read inside the write transaction: a change of
+     * either committed meanwhile (a route, a run, another recomputation) can then never be
+     * overwritten by results computed from what was there before. */
+    if ((rc = store_begin(c)) != ACDL_OK) {
+        snprintf(err, errsz, "cannot start a transaction: %s", sqlite3_errmsg(store_db(c)));
+        return rc;
+    }
+    rc = compute_in_tx(c, id, from, to, written, err, errsz);
+    if (rc != ACDL_OK) {
+        store_rollback(c);
+        return rc;
+    }
+    if ((rc = store_commit(c)) != ACDL_OK) {
+        /* the cause, not the message of the rollback that followed */
+        snprintf(err, errsz, "storing the results failed: %s", acdl_strerror(rc));
+    }
+    return rc;
+}
+
+/* A run's mappings are computed several to a transaction: one transaction per mapping took
+ * the write lock 6,000 times for a 2,000-queue day, each time after whatever else waited for
+ * it (an agent run's staging, its span batches, the uploader). A group ends after
+ * GROUP_MAX mappings or GROUP_MS of work, so other writers still get their turn; each mapping
+ * has its own savepoint, so one that fails is rolled back alone. */
+#define GROUP_MAX 64
+#define GROUP_MS 200
+
+struct group {
+    struct store_conn *c;
+    int64_t ids[GROUP_MAX];
+    int64_t written[GROUP_MAX];
+    int n, open;
+    int64_t started;
+};
+
+struct apply {
+    int64_t *written, *failed_ids;
+    int *failed, max_failed;
+    char *err;
+    size_t errsz;
+};
+
+static void apply_fail(struct apply *a, int64_t id, const char *why)
+{
+    if (*a->failed == 0) {
+        snprintf(a->err, a->errsz, "mapping %lld: %s", (long long)id, why);
+    }
+    if (*a->failed < a->max_failed) {
+        a->failed_ids[*a->failed] = id;
+    }
+    (*a->failed)++;
+}
+
+/* Commits the group: its mappings count as written, or all as failed when the commit does
+ * not go through (or the transaction was lost, ok = 0). */
+static void group_end(struct group *g, struct apply *a, int ok)
+{
+    int rc = ACDL_EDB;
+    char why[200] = "the transaction was rolled back";
+    if (!g->open) {
+        return;
+    }
+    g->open = 0;
+    if (ok && (rc = store_commit(g->c)) != ACDL_OK) {
+        snprintf(why, sizeof(why), "storing the results failed: %s", acdl_strerror(rc));
+    } else if (!ok) {
+        store_rollback(g->c);
+    }
+    for (int i = 0; i < g->n; i++) {
+        if (rc == ACDL_OK) {
+            *a->written += g->written[i];
+        } else {
+            apply_fail(a, g->ids[i], why);
+        }
+    }
+    g->n = 0;
+}
+
+/* Computes mapping id within the open group, in a savepoint of its own. */
+static void group_compute(struct group *g, struct apply *a, int64_t id, const char *from,
+                          const char *to)
+{
+    sqlite3 *db = store_db(g->c);
+    int64_t w = 0;
+    char e[300] = "";
+    if (!g->open) {
+        store_yield(); /* between groups: a waiting write goes first */
+        if (store_begin(g->c) != ACDL_OK) {
+            snprintf(e, sizeof(e), "cannot start a transaction: %s", sqlite3_errmsg(db));
+            apply_fail(a, id, e);
+            return;
+        }
+        g->open = 1;
+        g->started = plat_monotonic_ms();
+    }
+    if (sqlite3_exec(db, "SAVEPOINT mapping", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(e, sizeof(e), "cannot start a savepoint: %s", sqlite3_errmsg(db));
+        apply_fail(a, id, e);
+        group_end(g, a, 0);
+        return;
+    }
+    int mrc = compute_in_tx(g->c, id, from, to, &w, e, sizeof(e));
+    if (mrc == ACDL_OK) {
+        sqlite3_exec(db, "RELEASE mapping", NULL, NULL, NULL);
+        g->ids[g->n] = id;
+        g->written[g->n++] = w;
+    } else {
+        sqlite3_exec(db, "ROLLBACK TO mapping", NULL, NULL, NULL);
+        sqlite3_exec(db, "RELEASE mapping", NULL, NULL, NULL);
+        if (mrc != ACDL_ENOTFOUND) {
+            apply_fail(a, id, e); /* ENOTFOUND: deleted during the run, its results went too */
+        }
+        if (sqlite3_get_autocommit(db)) {
+            /* SQLite ended the transaction itself (a full disk, an I/O error): the group's
+             * earlier mappings went with it */
+            group_end(g, a, 0);
+            return;
+        }
+    }
+    if (g->n == GROUP_MAX || plat_monotonic_ms() - g->started >= GROUP_MS) {
+        group_end(g, a, 1);
+    }
 }
 
 int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *from, const char *to,
@@ -490,26 +607,21 @@ int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *fr
     if (rc == ACDL_EDB) {
         snprintf(err, errsz, "cannot list the mappings: %s", sqlite3_errmsg(store_db(c)));
     }
-    for (size_t i = 0; rc == ACDL_OK && i < n; i++) {
-        int64_t w = 0;
-        char e[300] = "";
-        store_yield(); /* one transaction per mapping: a waiting write goes between them */
-        int mrc = mapping_compute(c, ids[i], from, to, &w, e, sizeof(e));
-        if (mrc == ACDL_ENOTFOUND) {
-            continue; /* deleted during the run: its results went with it */
-        }
-        if (mrc != ACDL_OK) {
-            if (*failed == 0) {
-                snprintf(err, errsz, "mapping %lld: %s", (long long)ids[i], e);
-            }
-            if (*failed < max_failed) {
-                failed_ids[*failed] = ids[i];
-            }
-            (*failed)++;
-            continue;
-        }
-        *written += w;
+    struct group *g = calloc(1, sizeof(*g));
+    struct apply a = {written, failed_ids, failed, max_failed, err, errsz};
+    if (!g && rc == ACDL_OK) {
+        rc = ACDL_ENOMEM;
     }
+    if (g) {
+        g->c = c;
+    }
+    for (size_t i = 0; rc == ACDL_OK && i < n; i++) {
+        group_compute(g, &a, ids[i], from, to);
+    }
+    if (g) {
+        group_end(g, &a, 1);
+    }
+    free(g);
     free(ids);
     /* every mapping of the source is computed: queued results become whole-row batches */
     outbox_flush(c, plat_now(), 0, NULL);

@@ -28,9 +28,11 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
 /* At most this many failed mappings of one run are recorded one by one. */
 #define MAPPING_MAX_FAILED 256
 
-/* Recomputes every mapping with an input from source_id for from..to. Errors of single
+/* Recomputes every mapping with an input from source_id for from..to, several mappings to a
+ * transaction (up to 64, or 200 ms of work), each in a savepoint of its own. Errors of single
  * mappings are written to err (the first) and counted in *failed, their ids in
- * failed_ids[0..max_failed); the others still run. Returns 0, or ACDL_EDB / ACDL_ENOMEM when
+ * failed_ids[0..max_failed); the others still run (a commit that fails counts every mapping
+ * of its transaction as failed). Returns 0, or ACDL_EDB / ACDL_ENOMEM when
  * the mappings cannot even be listed. */
 int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *from, const char *to,
                          int64_t *written, int64_t *failed_ids, int *failed, int max_failed,

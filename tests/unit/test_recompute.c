@@ -3,7 +3,10 @@
  * run's days while the others are computed and the run's days are cleared; the pending record
  * survives closing and reopening the database and is worked off once the mapping is fixed; a
  * record raised by a newer change is not removed by an older recomputation; failures wait
- * (backoff); a finished run that kept its due days is computed by the drain. */
+ * (backoff); a finished run that kept its due days is computed by the drain. A run's mappings
+ * are computed several to a transaction: a mapping that fails after it has written is rolled
+ * back alone (its results stay as they were), the others of its transaction and of the next
+ * one are stored. */
 #include <sqlite3.h>
 #include <string.h>
 
@@ -251,6 +254,116 @@ static void test_failed_mapping_stays_due(void)
     store_close(st);
 }
 
+/* Stages value v for queue Q1, metric offered, at the first interval of 2026-06-01 in a run
+ * of its own and marks the day due; returns the run. */
+static int64_t stage_run(struct store_conn *c, int64_t source_id, double v)
+{
+    int64_t run_id = 0;
+    struct staging *sg = NULL;
+    const struct tz_date d1 = {2026, 6, 1};
+    if (store_run_add(c, source_id, "manual", "2026-06-01", "2026-06-01", 0, "t", 1000,
+                      &run_id) != ACDL_OK ||
+        staging_open(&sg, c, source_id, run_id) != ACDL_OK) {
+        return 0;
+    }
+    int offered = staging_metric(sg, "offered");
+    int q1 = staging_queue(sg, "Q1", 2, NULL, 0);
+    struct due due = {c, run_id};
+    int rc = staging_add(sg, d1, 1780272000, 900, 96, 0, q1, offered, v);
+    if (rc == ACDL_OK) {
+        rc = staging_commit(sg, NULL, NULL, 0, mark_due, &due);
+    }
+    staging_close(sg);
+    return rc == ACDL_OK ? run_id : 0;
+}
+
+static void test_mappings_grouped(void)
+{
+    char err[512], sql[300];
+    struct store *st = NULL;
+    snprintf(dbpath, sizeof(dbpath), "%s/grouped.db", tmp);
+    if (!CHECK_EQ_INT(store_open(dbpath, 1, &st, err, sizeof(err)), ACDL_OK)) {
+        return;
+    }
+    struct store_conn *c = store_acquire(st);
+    struct store_source src;
+    int64_t source_id = 0, queue_id = 0, first_queue = 0;
+    memset(&src, 0, sizeof(src));
+    snprintf(src.name, sizeof(src.name), "S");
+    snprintf(src.kind, sizeof(src.kind), "csv");
+    snprintf(src.product, sizeof(src.product), "contacts");
+    snprintf(src.layout, sizeof(src.layout), "interval");
+    snprintf(src.time_zone, sizeof(src.time_zone), "UTC");
+    src.interval_minutes = 15;
+    src.enabled = 1;
+    src.settings = "{}";
+    CHECK_EQ_INT(store_source_add(c, &src, 1000, &source_id), ACDL_OK);
+    /* 90 WFM queues with an offered mapping each, the first with a handled and an abandoned
+     * one too: 92 mappings, more than one transaction holds */
+    int64_t handled = 0;
+    for (int i = 0; i < 90; i++) {
+        struct store_queue q;
+        memset(&q, 0, sizeof(q));
+        snprintf(q.identifier, sizeof(q.identifier), "W%d", i);
+        snprintf(q.name, sizeof(q.name), "W%d", i);
+        snprintf(q.channel, sizeof(q.channel), "calls");
+        snprintf(q.time_zone, sizeof(q.time_zone), "UTC");
+        q.interval_minutes = 15;
+        CHECK_EQ_INT(store_queue_add(c, &q, 1000, &queue_id), ACDL_OK);
+        CHECK(mapping(c, queue_id, "offered", source_id, NULL) > 0);
+        if (i == 0) {
+            first_queue = queue_id;
+            handled = mapping(c, queue_id, "handled", source_id, "p1 * 2");
+            CHECK(handled > 0);
+            CHECK(mapping(c, queue_id, "abandoned", source_id, NULL) > 0);
+        }
+    }
+    CHECK_EQ_INT(exec(c, "DELETE FROM recomputes"), ACDL_OK);
+
+    int64_t written = 0;
+    int failed = 0;
+    int64_t run_id = stage_run(c, source_id, 7);
+    CHECK(run_id > 0);
+    CHECK_EQ_INT(mapping_apply_due(c, run_id, source_id, &written, &failed, err, sizeof(err)),
+                 ACDL_OK);
+    CHECK_EQ_INT(failed, 0);
+    CHECK_EQ_INT(written, 92);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE value = 7"), 91);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE value = 14"), 1);
+
+    /* the handled mapping fails while it writes (after its results were deleted): only it is
+     * rolled back, the mappings before and after it in its transaction are stored */
+    snprintf(sql, sizeof(sql),
+             "CREATE TEMP TRIGGER refuse BEFORE INSERT ON results WHEN NEW.queue_id = %lld AND "
+             "NEW.value = 18 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+             (long long)first_queue);
+    CHECK_EQ_INT(exec(c, sql), ACDL_OK);
+    run_id = stage_run(c, source_id, 9);
+    CHECK(run_id > 0);
+    CHECK_EQ_INT(mapping_apply_due(c, run_id, source_id, &written, &failed, err, sizeof(err)),
+                 ACDL_OK);
+    CHECK_EQ_INT(failed, 1);
+    CHECK_EQ_INT(written, 91);
+    snprintf(sql, sizeof(sql), "mapping %lld: ", (long long)handled);
+    CHECK_CONTAINS(err, sql);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE value = 9"), 91);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE value = 14"), 1); /* as it was */
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results"), 92);
+    struct store_recompute p;
+    CHECK_EQ_INT(store_recompute_find(c, "mapping", handled, &p), ACDL_OK);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM recomputes"), 1);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM runs WHERE map_from IS NOT NULL"), 0);
+
+    /* once it can be written, the drain computes it */
+    CHECK_EQ_INT(exec(c, "DROP TRIGGER temp.refuse"), ACDL_OK);
+    int done = 0;
+    CHECK_EQ_INT(recompute_drain(c, plat_now(), 10, &done, &failed), ACDL_OK);
+    CHECK_EQ_INT(done, 1);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE value = 18"), 1);
+    store_release(st, c);
+    store_close(st);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -259,6 +372,7 @@ int main(void)
         return 2;
     }
     RUN(test_failed_mapping_stays_due);
+    RUN(test_mappings_grouped);
     check_tmpdir_done(tmp);
     return check_summary();
 }
