@@ -1,18 +1,22 @@
-// Agent states in real time: a writer commits state changes of AGENTS agents into PostgreSQL
-// or MariaDB at RATE per second for SECONDS (with a burst of BURST_RATE per second for
-// BURST_SECONDS from BURST_AT on), the daemon follows the table (settings.incremental, poll_s
-// 1) and delivers to a strict https-json receiver. Prints, as JSON, the latency from each row's
-// commit to the receiver's acceptance of the first batch holding it (p50, p99, max; at the
-// steady rate and in the burst), the states lost, duplicated and out of order per agent, the
-// daemon's CPU share (over the run, at the steady rate, in the burst) and its RSS every 30 s.
+// Agent states in real time: writer sessions commit state changes of AGENTS agents into
+// PostgreSQL or MariaDB at RATE per second for SECONDS (with a burst of BURST_RATE per second
+// for BURST_SECONDS from BURST_AT on), each row committed on its own, and the daemon follows the
+// table (settings.incremental, poll_s 1) and delivers to a strict https-json receiver. Prints,
+// as JSON, the latency from each row's commit to the receiver's acceptance of the first batch
+// holding it (p50, p99, max; at the steady rate and in the burst), the states lost, duplicated
+// and out of order per agent, the daemon's CPU share (over the run, at the steady rate, in the
+// burst), its RSS every 30 s and how far the writer fell behind its schedule; then a timeline
+// (a line per WINDOW s: rows committed, the writer's worst lag, polls, rows read and states
+// staged per poll, batches and states accepted, backlog, latency, CPU, RSS).
 //   node bench/realtime.mjs [--engine postgresql|mariadb] [--agents 10000] [--rate 300]
 //                           [--seconds 120] [--overlap 120] [--burst-rate 0]
 //                           [--burst-seconds 30] [--burst-at S] [--kill-every 0]
+//                           [--writers 2] [--window 30]
 // --kill-every N: kill -9 the daemon every N seconds and start it again (only latency may
 // change). Loopback only: a throwaway PostgreSQL (tests/lib/pg.sh) or MariaDB
 // (tests/lib/mariadb.sh), the daemon on a temporary data folder, the receiver of
 // tests/lib/wfm.mjs. ACDLINK_BIN chooses the binary.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { ROOT, odbcDriver } from '../tests/lib/api.mjs';
@@ -38,6 +42,8 @@ const BURST_RATE = arg('burst-rate', 0);
 const BURST_SECONDS = BURST_RATE > 0 ? arg('burst-seconds', 30) : 0;
 const BURST_AT = arg('burst-at', Math.max(0, Math.floor((SECONDS - BURST_SECONDS) / 2)));
 const KILL_EVERY = arg('kill-every', 0);
+const WINDOW = arg('window', 30); // seconds per line of the timeline
+const WRITERS = arg('writers', 2); // writer sessions, each with its share of the agents
 const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '2', '--login-max-failures', '100'];
 const STATES = ['READY', 'TALK', 'ACW', 'PAUSE'];
 const load0 = os.loadavg();
@@ -56,31 +62,65 @@ function usage(pid) {
 
 const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
-// the table, the writer (one client session, each insert committed on its own, the row's
-// start the database's clock at the insert, and a second after the agent's previous state at
-// least: a writer that lags must not put two states of an agent into one second) and the
-// source's connection
+// the table and the writer: WRITERS client sessions (2 unless --writers), each calling a stored
+// procedure once per 20 ms tick with its agents' changes due, which inserts them one by one and commits each insert on its own (the
+// row's start the database's clock at the insert, and a second after the agent's previous state
+// at least: a writer that lags must not put two states of an agent into one second). A client
+// sending one INSERT per round trip (psql waits for each answer before it reads the next
+// statement) reached only about 490 commits/s on an idle PostgreSQL at load 17, and 170/s
+// beside the daemon's polls. Each row also records its place in the schedule (seq) and the
+// clock at its insert (at), so the run can tell how far the writer fell behind its schedule.
 let db;
 let conn;
 let password;
 let writerCmd;
-let insert;
+let writeCall; // rows [{a, s, seq}] -> the SQL text of one call
+let dump; // SQL -> its result as text, tab-separated
 if (ENGINE === 'postgresql') {
   db = await startPg();
-  db.psql('CREATE TABLE agent_events (id bigserial PRIMARY KEY, agent text NOT NULL, state text NOT NULL, started timestamp(3) NOT NULL); CREATE INDEX ON agent_events (started); CREATE INDEX ON agent_events (agent, started)');
+  db.psql('CREATE TABLE agent_events (id bigserial PRIMARY KEY, agent text NOT NULL, state text NOT NULL, started timestamp(3) NOT NULL, seq bigint NOT NULL, at timestamp(3) NOT NULL); CREATE INDEX ON agent_events (started); CREATE INDEX ON agent_events (agent, started)');
+  db.psql(`CREATE PROCEDURE write_states(a text[], s text[], q bigint[]) LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1 .. coalesce(array_length(a, 1), 0) LOOP
+    INSERT INTO agent_events (agent, state, started, seq, at) SELECT a[i], s[i], greatest(clock_timestamp(), (SELECT max(started) + interval '1 second' FROM agent_events WHERE agent = a[i])), q[i], clock_timestamp();
+    COMMIT;
+  END LOOP;
+END $$`);
   conn = `Driver={${odbcDriver('PostgreSQL Unicode', 'odbc-postgresql')}};Server=127.0.0.1;Port=${db.port};Database=postgres`;
   password = PG_PASSWORD;
-  writerCmd = [db.bin, [...db.args, '-o', '/dev/null'], "SET TIME ZONE 'UTC';\n"];
-  insert = (a, s) => `INSERT INTO agent_events (agent, state, started) SELECT '${a}', '${s}', greatest(clock_timestamp(), (SELECT max(started) + interval '1 second' FROM agent_events WHERE agent = '${a}'));\n`;
+  // the throwaway cluster commits without waiting for the disk anyway (tests/lib/pg.sh); the
+  // writer's session says so for itself too
+  writerCmd = [db.bin, [...db.args, '-o', '/dev/null'], "SET TIME ZONE 'UTC';\nSET synchronous_commit = off;\n"];
+  writeCall = (rows) => `CALL write_states(ARRAY[${rows.map((r) => `'${r.a}'`).join(',')}]::text[], ARRAY[${rows.map((r) => `'${r.s}'`).join(',')}]::text[], ARRAY[${rows.map((r) => r.seq).join(',')}]::bigint[]);\n`;
+  dump = (q) => execFileSync(db.bin, [...db.args, '-At', '-F', '\t', '-c', q], { encoding: 'utf8', maxBuffer: 1 << 28 }).trim();
 } else {
   db = await startMariadb();
-  db.exec('CREATE TABLE agent_events (id bigint AUTO_INCREMENT PRIMARY KEY, agent varchar(16) NOT NULL, state varchar(8) NOT NULL, started datetime(3) NOT NULL, INDEX (started), INDEX (agent, started)) ENGINE=InnoDB');
+  db.exec('CREATE TABLE agent_events (id bigint AUTO_INCREMENT PRIMARY KEY, agent varchar(16) NOT NULL, state varchar(8) NOT NULL, started datetime(3) NOT NULL, seq bigint NOT NULL, at datetime(3) NOT NULL, INDEX (started), INDEX (agent, started)) ENGINE=InnoDB');
+  // sysdate(3): the clock at the insert (now() is the statement's start); greatest() of a NULL
+  // is NULL here, hence the coalesce. The list: agent,state,seq;... (autocommit: each INSERT
+  // of the procedure commits on its own; the COMMIT says so)
+  db.exec(`DELIMITER //
+CREATE PROCEDURE write_states(IN list TEXT)
+BEGIN
+  DECLARE item TEXT;
+  DECLARE ag VARCHAR(16);
+  DECLARE prev DATETIME(3);
+  WHILE list <> '' DO
+    SET item = SUBSTRING_INDEX(list, ';', 1);
+    SET list = IF(LOCATE(';', list) > 0, SUBSTRING(list, LOCATE(';', list) + 1), '');
+    SET ag = SUBSTRING_INDEX(item, ',', 1);
+    SELECT max(started) INTO prev FROM agent_events WHERE agent = ag;
+    INSERT INTO agent_events (agent, state, started, seq, at) VALUES (ag, SUBSTRING_INDEX(SUBSTRING_INDEX(item, ',', 2), ',', -1), greatest(sysdate(3), coalesce(prev + INTERVAL 1 SECOND, '1970-01-01')), SUBSTRING_INDEX(item, ',', -1), sysdate(3));
+    COMMIT;
+  END WHILE;
+END //
+DELIMITER ;
+`);
   conn = db.connectionString;
   password = DB_PASSWORD;
   writerCmd = ['mariadb', ['--no-defaults', '-S', db.socket, '-u', 'root', 'acd'], "SET time_zone = '+00:00';\n"];
-  // sysdate(3): the clock at the insert (now() is the statement's start); greatest() of a NULL
-  // is NULL here, hence the coalesce
-  insert = (a, s) => `INSERT INTO agent_events (agent, state, started) SELECT '${a}', '${s}', greatest(sysdate(3), coalesce((SELECT max(started) + INTERVAL 1 SECOND FROM agent_events WHERE agent = '${a}'), '1970-01-01'));\n`;
+  writeCall = (rows) => `CALL write_states('${rows.map((r) => `${r.a},${r.s},${r.seq}`).join(';')}');\n`;
+  dump = (q) => execFileSync('mariadb', ['--no-defaults', '-N', '-B', '-S', db.socket, '-u', 'root', 'acd', '-e', q], { encoding: 'utf8', maxBuffer: 1 << 28 }).trim();
 }
 const wfm = await startWfm({ kind: 'https-json', apiKey: 'tok' });
 let d = await startDaemon({ args: ARGS, users: [ROOT], keepDataDir: true });
@@ -106,8 +146,12 @@ for (const a of STATES) {
 ok(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: true }), 'enable');
 await until(async () => (await admin.get(`/api/v1/sources/${src.id}`)).body.follow, 'the first poll');
 
-const writer = spawn(writerCmd[0], writerCmd[1], { stdio: ['pipe', 'ignore', 'inherit'] });
-writer.stdin.write(writerCmd[2]);
+// agent i is written by session i % WRITERS: an agent's states are committed in order
+const writers = Array.from({ length: WRITERS }, () => {
+  const w = spawn(writerCmd[0], writerCmd[1], { stdio: ['pipe', 'ignore', 'inherit'] });
+  w.stdin.write(writerCmd[2]);
+  return { proc: w, exited: new Promise((res) => w.once('exit', res)) };
+});
 const written = new Map(); // agent -> [state,...] in order
 const writtenAt = new Map(); // agent -> [Date.now() when its insert was sent, ...]
 let n = 0;
@@ -120,13 +164,14 @@ let kills = 0;
 const dueAt = (t) => Math.floor(RATE * t + (BURST_RATE - RATE) * Math.min(BURST_SECONDS, Math.max(0, t - BURST_AT)));
 const tick = setInterval(() => {
   const due = dueAt(Math.min(SECONDS, (Date.now() - t0) / 1000));
-  let sql = '';
+  const rows = writers.map(() => []);
   for (; n < due; n++) {
     // an agent changes state at most once in 1.5 s (states are keyed by agent and second)
-    let a = ids[Math.floor(Math.random() * AGENTS)];
-    for (let tries = 0; tries < 20 && Date.now() - (writtenAt.get(a) || [0]).at(-1) < 1500; tries++) {
-      a = ids[Math.floor(Math.random() * AGENTS)];
+    let ix = Math.floor(Math.random() * AGENTS);
+    for (let tries = 0; tries < 20 && Date.now() - (writtenAt.get(ids[ix]) || [0]).at(-1) < 1500; tries++) {
+      ix = Math.floor(Math.random() * AGENTS);
     }
+    const a = ids[ix];
     if (Date.now() - (writtenAt.get(a) || [0]).at(-1) < 1500) {
       break;
     }
@@ -140,21 +185,34 @@ const tick = setInterval(() => {
     }
     list.push(s);
     written.set(a, list);
-    sql += insert(a, s);
+    rows[ix % WRITERS].push({ a, s, seq: n });
   }
-  if (sql) {
-    writer.stdin.write(sql);
-  }
+  rows.forEach((r, i) => {
+    if (r.length) {
+      writers[i].proc.stdin.write(writeCall(r));
+    }
+  });
 }, 20);
-// the daemon's CPU seconds so far (over its restarts) and RSS, every 5 s
+// the daemon's CPU seconds so far (over its restarts), RSS, the source's poll counters and the
+// backlog, every 5 s
 const samples = [];
-const sample = () => {
+const sample = async () => {
+  let s;
   try {
     const u = usage(d.proc.pid);
-    samples.push({ t: (Date.now() - t0) / 1000, cpu: cpuSum + u.cpu - cpu0.cpu, rss: u.rss });
+    s = { t: (Date.now() - t0) / 1000, cpu: cpuSum + u.cpu - cpu0.cpu, rss: u.rss };
   } catch {
-    // the daemon is being restarted
+    return; // the daemon is being restarted
   }
+  try {
+    const f = (await admin.get(`/api/v1/sources/${src.id}`)).body.follow;
+    Object.assign(s, { polls: f.polls, rows_read: f.rows_read, rows_changed: f.rows_changed });
+    const b = (await admin.get('/api/v1/backlog')).body;
+    s.queued = b.queued;
+  } catch {
+    // the daemon is being restarted: the CPU and RSS are kept
+  }
+  samples.push(s);
 };
 const sampler = setInterval(sample, 5000);
 let killer = null;
@@ -180,9 +238,32 @@ if (killer) {
   clearInterval(killer);
 }
 await killing;
-writer.stdin.end();
-await new Promise((res) => writer.once('exit', res));
+for (const w of writers) {
+  w.proc.stdin.end();
+}
+await Promise.all(writers.map((w) => w.exited));
 const writerDone = (Date.now() - t0) / 1000;
+// the writer against its schedule: row seq was due when the schedule's count passed it; its lag
+// is the database's clock at its insert minus that
+const dueMs = (seq) => {
+  const k = seq + 1;
+  const burstEnd = RATE * BURST_AT + BURST_RATE * BURST_SECONDS;
+  let sec;
+  if (BURST_SECONDS === 0 || k <= RATE * BURST_AT) {
+    sec = k / RATE;
+  } else if (k <= burstEnd) {
+    sec = BURST_AT + (k - RATE * BURST_AT) / BURST_RATE;
+  } else {
+    sec = BURST_AT + BURST_SECONDS + (k - burstEnd) / RATE;
+  }
+  return t0 + sec * 1000;
+};
+const epochMs = ENGINE === 'postgresql' ? 'extract(epoch from at) * 1000' : 'UNIX_TIMESTAMP(at) * 1000';
+const committed = dump(`SELECT seq, ${epochMs} FROM agent_events ORDER BY seq`).split('\n').filter(Boolean)
+  .map((l) => { const [q, ms] = l.split('\t'); return { seq: Number(q), at: Number(ms) }; });
+const writerLag = committed.map((r) => Math.round(r.at - dueMs(r.seq)));
+// each row in a transaction of its own: as many transaction ids as rows (PostgreSQL's xmin)
+const ownTransactions = ENGINE === 'postgresql' ? dump('SELECT count(DISTINCT xmin::text) = count(*) FROM agent_events') === 't' : null;
 // the last state of every agent written: wait until the receiver holds them all
 const day = new Date().toISOString().slice(0, 10);
 // until the receiver holds every state written, or nothing more arrives for 60 s
@@ -201,7 +282,7 @@ await until(() => {
   return missing === 0 || Date.now() - lastChange > 60000;
 }, 'every state at the receiver', 900000);
 clearInterval(sampler);
-sample();
+await sample();
 const u = usage(d.proc.pid);
 cpuSum += u.cpu - cpu0.cpu;
 peak = Math.max(peak, u.hwm);
@@ -215,6 +296,7 @@ const lat = { steady: [], burst: [] };
 const latDb = { steady: [], burst: [] };
 const inBurst = (at) => BURST_SECONDS > 0 && at - t0 >= BURST_AT * 1000 && at - t0 < (BURST_AT + BURST_SECONDS) * 1000;
 const have = new Map();
+const accepted = []; // every state: its row's timestamp and the receiver's acceptance (ms)
 const byKey = new Map([...wfm.batches.entries()]);
 for (const rec of wfm.requests) {
   const b = rec.key && byKey.get(rec.key);
@@ -231,6 +313,7 @@ for (const rec of wfm.requests) {
       const phase = inBurst(sent[i]) ? 'burst' : 'steady';
       lat[phase].push(rec.at - sent[i]);
       latDb[phase].push(rec.at - starts[i]);
+      accepted.push({ committed: starts[i], at: rec.at });
     }
     have.set(a, Math.max(have.get(a) || 0, k));
   }
@@ -274,12 +357,62 @@ const share = (t1, t2) => {
 };
 const steadyEnd = BURST_SECONDS > 0 ? BURST_AT : SECONDS;
 const rssEvery30 = samples.filter((x, i) => i === 0 || Math.floor(x.t / 30) !== Math.floor(samples[i - 1].t / 30)).map((x) => Number((x.rss / 1024).toFixed(1)));
+// every WINDOW s of the run: the rows committed and the writer's worst lag then, the daemon's polls
+// (rows read and states staged per poll), the batches and states the receiver accepted, the
+// backlog at the window's end, the latency (p50/p99 s, from the row's timestamp) of the rows
+// committed in the window, CPU share and RSS
+const W = WINDOW;
+const windows = Array.from({ length: Math.ceil(wall / W) }, (_, i) => ({ t: i * W, committed: 0, lagMax: 0, lat: [], batches: 0, states: 0 }));
+const win = (ms) => windows[Math.min(windows.length - 1, Math.max(0, Math.floor((ms - t0) / 1000 / W)))];
+committed.forEach((r, i) => {
+  const x = win(r.at);
+  x.committed++;
+  x.lagMax = Math.max(x.lagMax, writerLag[i]);
+});
+for (const r of accepted) {
+  win(r.committed).lat.push(r.at - r.committed);
+  win(r.at).states++;
+}
+for (const b of wfm.batches.values()) {
+  if (b.seenAt) {
+    win(b.seenAt).batches++;
+  }
+}
+// the sample nearest to t that holds the source's counters (not one taken during a restart)
+const atCounters = (t) => samples.filter((x) => x.polls !== undefined).reduce((best, x) => (!best || Math.abs(x.t - t) < Math.abs(best.t - t) ? x : best), null) || {};
+const timeline = windows.map((x) => {
+  const s1 = at(x.t);
+  const s2 = at(x.t + W);
+  const c1 = atCounters(x.t);
+  const c2 = atCounters(x.t + W);
+  const polls = (c2.polls ?? 0) - (c1.polls ?? 0);
+  x.lat.sort((p, q) => p - q);
+  const sec = (ms) => Number((ms / 1000).toFixed(1));
+  return {
+    t_s: x.t, committed: x.committed, writer_lag_max_s: sec(x.lagMax), polls,
+    read_per_poll: polls > 0 ? Math.round((c2.rows_read - c1.rows_read) / polls) : null,
+    staged_per_poll: polls > 0 ? Math.round((c2.rows_changed - c1.rows_changed) / polls) : null,
+    batches_per_s: Number((x.batches / W).toFixed(1)), states_accepted: x.states, queued: c2.queued ?? null,
+    latency_s: x.lat.length ? [sec(pct(x.lat, 50)), sec(pct(x.lat, 99))] : null,
+    cpu: s2.t > s1.t ? Number(((s2.cpu - s1.cpu) / (s2.t - s1.t)).toFixed(3)) : null, rss_mib: Number((s2.rss / 1024).toFixed(1)),
+  };
+});
+const behind = writerLag.filter((x) => x > 1000).length;
+const writerStats = {
+  rows: committed.length, each_row_its_own_transaction: ownTransactions,
+  lag_behind_schedule_ms: dist(writerLag.slice()), rows_over_1s_late: behind,
+  kept_schedule: behind === 0,
+};
+if (behind > 0) {
+  const worst = windows.filter((x) => x.lagMax > 1000).map((x) => x.t);
+  console.error(`realtime.mjs: the ${ENGINE} writer fell behind its schedule: ${behind} of ${committed.length} rows committed more than 1 s after they were due (worst ${(Math.max(...writerLag) / 1000).toFixed(1)} s; in the ${W} s windows from ${worst.join(', ')} s)`);
+}
 const f = (await admin.get(`/api/v1/sources/${src.id}`)).body.follow;
 const failed = d.stderr().split('\n').filter((l) => /poll failed|polls work again/.test(l));
 console.log(JSON.stringify({
   engine: ENGINE, agents: AGENTS, rate: RATE, seconds: SECONDS, overlap_s: OVERLAP,
   burst: BURST_SECONDS > 0 ? { rate: BURST_RATE, seconds: BURST_SECONDS, at_s: BURST_AT } : null,
-  kills, written: n, writer_done_s: Number(writerDone.toFixed(1)),
+  kills, written: n, writer_done_s: Number(writerDone.toFixed(1)), writer: writerStats,
   received_states: lat.steady.length + lat.burst.length, lost, duplicated: dup, out_of_order: order,
   latency_from_row_timestamp_ms: { steady: dist(latDb.steady), burst: dist(latDb.burst), all: dist([...latDb.steady, ...latDb.burst]) },
   latency_from_send_ms: { steady: dist(lat.steady), burst: dist(lat.burst) },
@@ -295,6 +428,11 @@ console.log(JSON.stringify({
   poll_failures_logged: failed.length, first_poll_failure: failed[0] || null,
   load_average_start: load0.map((x) => Number(x.toFixed(1))), load_average_end: os.loadavg().map((x) => Number(x.toFixed(1))),
 }, null, 1));
+// the timeline, one compact line per WINDOW s
+console.log(`timeline (${ENGINE}): ${JSON.stringify(Object.keys(timeline[0] || {}))}`);
+for (const x of timeline) {
+  console.log(JSON.stringify(Object.values(x)));
+}
 await d.stop();
 await wfm.close();
 fs.rmSync(dataDir, { recursive: true, force: true });

@@ -5,17 +5,24 @@
 # (settings.incremental, overlap OVERLAP s) and delivering to a strict https-json receiver.
 # Prints per engine, as JSON: latency from commit to the receiver's acceptance (p50, p99, max,
 # at the steady rate and in the burst), states lost, duplicated and out of order per agent, the
-# daemon's CPU share of one core and its RSS every 30 s, and the machine's load average.
+# daemon's CPU share of one core and its RSS every 30 s, the machine's load average, and how
+# far the writer fell behind its schedule (a line on stderr when a row was committed more than
+# 1 s late); then a timeline, a line per 30 s: rows committed, the writer's worst lag, polls,
+# rows read and states staged per poll, batches and states the receiver accepted, the backlog,
+# the latency of the rows committed then, CPU and RSS.
 #
 # Usage: bench/realtime.sh [--short|--full] [--engine postgresql|mariadb] [--agents 10000]
 #                          [--rate 300] [--seconds S] [--overlap 120] [--burst-rate R]
 #                          [--burst-seconds 30] [--burst-at S] [--kill-every N]
+#                          [--writers 2] [--window 30]
 #   --full         10,000 agents, 300 changes/s for 600 s, 3,000/s for 30 s from 300 s on
 #                  (the default)
 #   --short        10,000 agents, 300 changes/s for 60 s, 3,000/s for 10 s from 30 s on
 #   --small        1,000 agents at 50 changes/s for 20 s, no burst
 #   --engine E     only this engine (default: postgresql, then mariadb)
 #   --kill-every N kill -9 the daemon every N seconds and start it again
+#   --writers N    writer sessions (each agent's states go through one of them; default 2)
+#   --window S     seconds per line of the timeline printed after the JSON (default 30)
 # Later options override the mode's. Environment: ACDLINK_BIN (default build/acdlink). Needs
 # PostgreSQL 15 with psqlODBC and mariadb-server with odbc-mariadb (scripts/install-deps).
 # Loopback only; the temporary folders are removed.
@@ -30,7 +37,7 @@ while [ $# -gt 0 ]; do
     --short) mode=(--agents 10000 --rate 300 --seconds 60 --burst-rate 3000 --burst-seconds 10 --burst-at 30) ;;
     --small) mode=(--agents 1000 --rate 50 --seconds 20 --burst-rate 0) ;;
     --engine) engines=("$2"); shift ;;
-    --agents | --rate | --seconds | --overlap | --kill-every | --burst-rate | --burst-seconds | --burst-at)
+    --agents | --rate | --seconds | --overlap | --kill-every | --burst-rate | --burst-seconds | --burst-at | --writers | --window)
       args+=("$1" "$2"); shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
