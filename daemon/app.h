@@ -12,6 +12,7 @@ struct secret_key;
 struct runner;
 struct uploader;
 struct alerter;
+struct answers;
 
 struct app {
     const struct acdl_config *cfg; /* borrowed, read-only after start */
@@ -21,6 +22,7 @@ struct app {
     struct runner *runner;      /* the import workers */
     struct uploader *uploader;  /* delivers batches to the targets */
     struct alerter *alerter;    /* sends alert notices */
+    struct answers *answers;    /* the read routes' answer cache (NULL: none) */
     int64_t started_at; /* plat_now() at start */
     const struct embedded_file *web; /* console assets (may be NULL in tests) */
     size_t web_count;

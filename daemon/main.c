@@ -32,6 +32,7 @@
 #include "ops/backup.h"
 #include "http/routes/routes.h"
 #include "http/server.h"
+#include "http/answers.h"
 #include "http/throttle.h"
 #include "sched/runner.h"
 #include "sched/jobs.h"
@@ -256,7 +257,8 @@ static int serve_daemon(int argc, char **argv, const struct serve_flags *fl)
     }
     app.login_throttle =
         throttle_new(cfg.login_max_failures, cfg.login_lockout_base, cfg.login_lockout_max);
-    if (!app.login_throttle || plat_signals_install(on_stop) != ACDL_OK) {
+    app.answers = answers_new(ANSWERS_BUDGET);
+    if (!app.login_throttle || !app.answers || plat_signals_install(on_stop) != ACDL_OK) {
         goto out;
     }
     if (runner_start(&app, 2, &app.runner) != ACDL_OK) {
@@ -317,6 +319,7 @@ out:
     uploader_stop(app.uploader);
     alerter_stop(app.alerter);
     throttle_free(app.login_throttle);
+    answers_free(app.answers);
     secret_key_free(app.secrets);
     store_close(st);
     plat_lock_release(lock);

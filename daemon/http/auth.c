@@ -7,6 +7,7 @@
 #include "crypto/crypto.h"
 #include "http/http.h"
 #include "platform/platform.h"
+#include "store/store.h"
 #include "store/tokens.h"
 #include "store/users.h"
 
@@ -56,6 +57,8 @@ static int resolve_token(struct req *r, const char *value)
         /* never above what its owner may do now */
         const char *role = store_role_rank(t.owner_role) < store_role_rank(t.role) ? t.owner_role
                                                                                    : t.role;
+        r->generation = store_generation(r->app->store, c);
+        r->generation_read = 1;
         r->auth.kind = AUTH_TOKEN;
         r->auth.token_id = t.id;
         r->auth.user_id = t.owner_id;
@@ -81,6 +84,8 @@ static int resolve_session(struct req *r, const char *value)
     struct store_conn *c = store_acquire(r->app->store);
     int rc = store_session_find(c, hash, now, r->app->cfg->session_idle_timeout, &s);
     if (rc == ACDL_OK) {
+        r->generation = store_generation(r->app->store, c);
+        r->generation_read = 1;
         r->auth.kind = AUTH_SESSION;
         r->auth.user_id = s.user_id;
         r->auth.session_id = s.id;

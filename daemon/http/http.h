@@ -60,6 +60,13 @@ struct req {
     struct http_worker *worker;
     struct jsonw *out;
     struct jsonw own_out;
+    /* the store's change generation read with the credentials (store_generation) */
+    uint64_t generation;
+    int generation_read;
+    /* a cached route's answer to keep (reply_cached): its key */
+    int cache_fill;
+    size_t cache_klen;
+    char cache_key[1024];
 };
 
 /* A handler answers the request and returns the HTTP status it sent. */
@@ -75,6 +82,11 @@ struct route {
 
 extern const struct route http_routes[];
 extern const size_t http_route_count;
+/* The handlers of the GET routes whose 200 answers depend on nothing but the path, the query
+ * and the stored data (no clock, no actor, no header): kept in the answer cache
+ * (http/answers.h). */
+extern const route_fn http_cached_routes[];
+extern const size_t http_cached_route_count;
 
 /* Finds the route for method + path. Returns 0 and fills params (into r), ACDL_ENOTFOUND when
  * no route has the path, ACDL_EPERM when the path exists with other methods (then allow holds
@@ -114,6 +126,11 @@ int reply_stream_send_as(struct req *r, int status, const char *content_type);
  * bodies, equal tags), and a request whose If-None-Match lists it gets 304 with the ETag and
  * no body. */
 int reply_stream_send_tagged(struct req *r);
+/* For a route marked cached, after the checks: answers from the answer cache (200 with the
+ * ETag, or 304 when If-None-Match lists it) and returns the status, or returns 0 and marks
+ * the request so that its 200 JSON answer is kept, tagged with the ETag, at the generation
+ * read with its credentials. Does nothing (0) without that generation. */
+int reply_cached(struct req *r);
 /* Ends a page begun as {"items":[ : closes the array and adds next_cursor (last_id as text
  * when more is true, else null) like reply_page. */
 void reply_stream_page_end(struct jsonw *w, int more, int64_t last_id);

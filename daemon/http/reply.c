@@ -6,11 +6,13 @@
 
 #include "core/err.h"
 #include "core/why.h"
+#include "http/answers.h"
 #include "http/jsonw.h"
 #include "crypto/crypto.h"
 #include "http/http.h"
 #include "platform/platform.h"
 #include "store/store.h"
+#include "store/users.h"
 
 /* The security headers of every answer. */
 static const struct {
@@ -284,6 +286,9 @@ static int send_body(struct req *r, int status, const char *ctype, const char *b
     return send_out(r, status, ctype);
 }
 
+static void body_etag(const struct jsonw *w, char *etag);
+static int send_tagged(struct req *r, const char *etag);
+
 int reply_stream_send(struct req *r, int status)
 {
     return reply_stream_send_as(r, status, "application/json");
@@ -300,6 +305,15 @@ int reply_stream_send_as(struct req *r, int status, const char *content_type)
         r->captured = json_loadb(w->buf + REPLY_HEAD_ROOM, w->len - REPLY_HEAD_ROOM, 0, NULL);
         r->captured_status = status;
         return status;
+    }
+    if (r->cache_fill && status == 200 && r->nheaders == 0 &&
+        w->len - REPLY_HEAD_ROOM <= ANSWERS_ONE_MAX &&
+        strcmp(content_type, "application/json") == 0) {
+        char etag[ANSWERS_ETAG_LEN + 1];
+        body_etag(w, etag);
+        answers_put(r->app->answers, r->cache_key, r->cache_klen, r->generation,
+                    w->buf + REPLY_HEAD_ROOM, w->len - REPLY_HEAD_ROOM, etag);
+        return send_tagged(r, etag);
     }
     return send_out(r, status, content_type);
 }
@@ -340,15 +354,12 @@ static int etag_listed(const char *inm, const char *etag)
     return 0;
 }
 
-int reply_stream_send_tagged(struct req *r)
+/* The strong entity tag of the answer in w: a quoted digest of its body, into
+ * etag[ANSWERS_ETAG_LEN + 1]. */
+static void body_etag(const struct jsonw *w, char *etag)
 {
     static const char hex[] = "0123456789abcdef";
-    struct jsonw *w = r->out;
     unsigned char dig[32];
-    char etag[36];
-    if (!r->conn || !w || w->failed || w->len < REPLY_HEAD_ROOM) {
-        return reply_stream_send(r, 200);
-    }
     crypto_sha256(w->buf + REPLY_HEAD_ROOM, w->len - REPLY_HEAD_ROOM, dig);
     etag[0] = '"';
     for (int i = 0; i < 16; i++) {
@@ -357,12 +368,57 @@ int reply_stream_send_tagged(struct req *r)
     }
     etag[33] = '"';
     etag[34] = '\0';
+}
+
+/* Sends the JSON answer in r->out with its ETag: 304 without the body when If-None-Match
+ * lists the tag, else 200. */
+static int send_tagged(struct req *r, const char *etag)
+{
     reply_header(r, "ETag", etag);
     if (etag_listed(mg_get_header(r->conn, "If-None-Match"), etag)) {
-        w->len = REPLY_HEAD_ROOM;
+        r->out->len = REPLY_HEAD_ROOM;
         return send_out(r, 304, NULL);
     }
     return send_out(r, 200, "application/json");
+}
+
+int reply_stream_send_tagged(struct req *r)
+{
+    struct jsonw *w = r->out;
+    char etag[ANSWERS_ETAG_LEN + 1];
+    if (!r->conn || !w || w->failed || w->len < REPLY_HEAD_ROOM) {
+        return reply_stream_send(r, 200);
+    }
+    body_etag(w, etag);
+    return send_tagged(r, etag);
+}
+
+int reply_cached(struct req *r)
+{
+    const char *path = r->ri->local_uri, *q = r->ri->query_string;
+    char etag[ANSWERS_ETAG_LEN + 1];
+    size_t plen = strlen(path), qlen = q ? strlen(q) : 0, n = 0;
+    if (!r->conn || !r->app->answers || !r->generation_read ||
+        plen + qlen + 4 > sizeof(r->cache_key)) {
+        return 0;
+    }
+    /* the role that passed the checks, the path and the query: all the handler reads */
+    r->cache_key[n++] = (char)('0' + store_role_rank(r->auth.role));
+    r->cache_key[n++] = '|';
+    memcpy(r->cache_key + n, path, plen);
+    n += plen;
+    if (q) {
+        r->cache_key[n++] = '?';
+        memcpy(r->cache_key + n, q, qlen);
+        n += qlen;
+    }
+    r->cache_klen = n;
+    struct jsonw *w = reply_stream_begin(r);
+    if (answers_get(r->app->answers, r->cache_key, n, r->generation, w, etag)) {
+        return send_tagged(r, etag);
+    }
+    r->cache_fill = 1;
+    return 0;
 }
 
 static int dump_piece(const char *buffer, size_t size, void *data)

@@ -261,6 +261,16 @@ static int is_state_changing(const char *m)
     return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
 }
 
+static int route_cached(const struct route *rt)
+{
+    for (size_t i = 0; i < http_cached_route_count; i++) {
+        if (rt->fn == http_cached_routes[i] && strcmp(rt->method, "GET") == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int api_dispatch(struct req *r)
 {
     char allow[128];
@@ -335,6 +345,9 @@ static int api_dispatch(struct req *r)
     rc = read_body(r);
     if (rc != 0) {
         return rc;
+    }
+    if (route_cached(rt) && (rc = reply_cached(r)) != 0) {
+        return rc; /* after every check above: the cache never decides who may read */
     }
     return rt->fn(r);
 }

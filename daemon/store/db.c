@@ -65,6 +65,8 @@ struct store_conn {
     int nused;              /* past STMT_USED: every statement is checked at release */
     unsigned char in_used[STMT_CACHE];
     struct store_conn *next_free;
+    unsigned seen_version; /* the data version store_generation last saw here */
+    int seen;              /* 0: store_generation has not looked on this connection yet */
 };
 
 /* The pool opens its first connection (which migrates) at store_open and the others when a
@@ -78,6 +80,7 @@ struct store {
     int n;       /* connections open */
     int max;     /* the pool's bound: n + opening stays at or below it */
     int opening; /* connections being opened (outside the mutex) */
+    _Atomic uint64_t generation; /* store_generation: bumped when a change is seen */
     char *path;
 };
 
@@ -369,6 +372,20 @@ void store_release(struct store *st, struct store_conn *c)
     st->free_list = c;
     pthread_cond_signal(&st->cv);
     pthread_mutex_unlock(&st->mu);
+}
+
+uint64_t store_generation(struct store *st, struct store_conn *c)
+{
+    unsigned v = 0;
+    /* the pager's counter moves on this connection's commits and whenever a read transaction
+     * finds the database changed by another connection, of this process or another one */
+    if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK ||
+        !c->seen || v != c->seen_version) {
+        c->seen_version = v;
+        c->seen = 1;
+        return atomic_fetch_add(&st->generation, 1) + 1;
+    }
+    return atomic_load(&st->generation);
 }
 
 sqlite3 *store_db(struct store_conn *c)

@@ -30,6 +30,13 @@ struct store_conn *store_acquire(struct store *st);
 /* Gives a connection back; rolls back a transaction left open by mistake. Accepts NULL. */
 void store_release(struct store *st, struct store_conn *c);
 
+/* The store's change generation, as of the last read transaction on c (a statement stepped
+ * since c was acquired): it has moved past every value returned before a commit that c's
+ * read saw, whichever connection or process made it. Moves on changes of c's own too, and
+ * once for each connection's first look. Answers tagged with a value read before their own
+ * read are current while the value stays the same. Thread-safe while c is held. */
+uint64_t store_generation(struct store *st, struct store_conn *c);
+
 /* The raw handle, borrowed while c is held. */
 sqlite3 *store_db(struct store_conn *c);
 

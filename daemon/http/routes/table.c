@@ -124,3 +124,6 @@ const struct route http_routes[] = {
     {"POST", "/api/v1/xlink-imports", route_xlink_import, ROLE_OPERATOR, 8 * KB *KB},
 };
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);
+
+const route_fn http_cached_routes[] = {route_queues_list, route_queues_get, route_results_list};
+const size_t http_cached_route_count = sizeof(http_cached_routes) / sizeof(http_cached_routes[0]);
