@@ -203,6 +203,42 @@ int store_batch_mark_sending(struct store_conn *c, int64_t id, int64_t now)
     return exec_changes(c, st, NULL);
 }
 
+/* Batch id was accepted: the spans it carried (batch_agent_sent) become its target's basis
+ * (target_agent_sent) for the agent days where no later batch set it. An older batch accepted
+ * after a later one (a failed batch retried by hand) may have put back older spans: those days
+ * lose their basis and go to the end of the change feed, so they are given whole and current
+ * after it. Inside the transaction that records the acceptance. */
+static int sent_accept(struct store_conn *c, int64_t id)
+{
+    static const char *const sql[] = {
+        "INSERT INTO target_agent_sent (target_id, agent_id, day, spans, batch_id) SELECT "
+        "b.target_id, s.agent_id, s.day, s.spans, s.batch_id FROM batch_agent_sent s JOIN "
+        "batches b ON b.id = s.batch_id WHERE s.batch_id = ?1 ON CONFLICT DO UPDATE SET spans = "
+        "excluded.spans, batch_id = excluded.batch_id WHERE "
+        "coalesce(target_agent_sent.batch_id, 0) <= excluded.batch_id",
+        "UPDATE agent_days SET change_seq = m.top + x.n FROM (SELECT s.agent_id, s.day, "
+        "row_number() OVER (ORDER BY s.agent_id, s.day) AS n FROM batch_agent_sent s JOIN "
+        "batches b ON b.id = s.batch_id JOIN target_agent_sent t ON t.target_id = b.target_id "
+        "AND t.agent_id = s.agent_id AND t.day = s.day WHERE s.batch_id = ?1 AND t.batch_id > "
+        "?1) AS x, (SELECT max(change_seq) AS top FROM agent_days) AS m WHERE "
+        "agent_days.agent_id = x.agent_id AND agent_days.day = x.day",
+        "DELETE FROM target_agent_sent WHERE (target_id, agent_id, day) IN (SELECT b.target_id, "
+        "s.agent_id, s.day FROM batch_agent_sent s JOIN batches b ON b.id = s.batch_id WHERE "
+        "s.batch_id = ?1) AND (spans = '' OR batch_id > ?1)",
+        "DELETE FROM batch_agent_sent WHERE batch_id = ?1",
+    };
+    int rc = ACDL_OK;
+    for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && rc == ACDL_OK; i++) {
+        sqlite3_stmt *st = store_prepare(c, sql[i]);
+        if (!st) {
+            return ACDL_EDB;
+        }
+        sqlite3_bind_int64(st, 1, id);
+        rc = exec_changes(c, st, NULL);
+    }
+    return rc;
+}
+
 int store_batch_finish(struct store_conn *c, int64_t id, const char *state,
                        int64_t next_attempt_at, const struct store_attempt *a, int64_t now)
 {
@@ -249,6 +285,9 @@ int store_batch_finish(struct store_conn *c, int64_t id, const char *state,
         rc = exec_changes(c, up, NULL);
     } else {
         store_done(up);
+    }
+    if (rc == ACDL_OK && !strcmp(state, "acked")) {
+        rc = sent_accept(c, id);
     }
     if (rc == ACDL_OK) {
         return store_commit(c);

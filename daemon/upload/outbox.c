@@ -510,19 +510,21 @@ static int cursor_set(struct store_conn *c, int64_t target_id, int64_t seq)
 /* The longest line of a span in target_agent_sent: two numbers, the activity, separators. */
 #define SENT_LINE_MAX (2 * 21 + 129 + 3)
 
-/* For a target that keeps spans by agent and start: records the spans of agent_id's day as
+/* For a target that keeps spans by agent and start: the spans of agent_id's day as they are
  * given to target_id now ("start<TAB>end<TAB>activity" lines in start order, end 0 while a
- * span goes on; filled holes are not sent to it) and, with changes_only, keeps in sp[0..*ns)
- * only the spans whose line differs from the one recorded before (a new span, a changed end or
- * activity). Inside a transaction. */
-static int sent_update(struct store_conn *c, int64_t target_id, int64_t agent_id, const char *day,
-                       struct upload_span *sp, int *ns, int changes_only)
+ * span goes on; filled holes are not sent to it) into *given (NULL when they are the lines of
+ * the basis, what the target last accepted), and, with changes_only, keeps in sp[0..*ns) only
+ * the spans whose line differs from the basis's (a new span, a changed end or activity). The
+ * basis moves on only when the batch is accepted (store_batch_finish). Inside a transaction. */
+static int sent_diff(struct store_conn *c, int64_t target_id, int64_t agent_id, const char *day,
+                     struct upload_span *sp, int *ns, int changes_only, char **given)
 {
     sqlite3_stmt *s = store_prepare(c, "SELECT spans FROM target_agent_sent WHERE target_id = ? "
                                        "AND agent_id = ? AND day = ?");
     char *old = NULL, *now = NULL;
     size_t len = 0, cap = (size_t)*ns * SENT_LINE_MAX + 1;
     int rc = ACDL_OK, kept = 0;
+    *given = NULL;
     if (!s) {
         return ACDL_EDB;
     }
@@ -573,29 +575,37 @@ static int sent_update(struct store_conn *c, int64_t target_id, int64_t agent_id
         }
     }
     *ns = kept;
-    if (!strcmp(old, now)) {
-        goto out;
+    if (strcmp(old, now) != 0) {
+        *given = now;
+        now = NULL;
     }
-    s = store_prepare(c, len == 0 ? "DELETE FROM target_agent_sent WHERE target_id = ?1 AND "
-                                    "agent_id = ?2 AND day = ?3"
-                                  : "INSERT INTO target_agent_sent (target_id, agent_id, day, "
-                                    "spans) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
-                                    "spans = excluded.spans");
-    if (!s) {
-        rc = ACDL_EDB;
-        goto out;
-    }
-    sqlite3_bind_int64(s, 1, target_id);
-    sqlite3_bind_int64(s, 2, agent_id);
-    sqlite3_bind_text(s, 3, day, -1, SQLITE_STATIC);
-    if (len > 0) {
-        sqlite3_bind_text(s, 4, now, (int)len, SQLITE_STATIC);
-    }
-    rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
-    store_done(s);
 out:
     free(old);
     free(now);
+    return rc;
+}
+
+/* Records the spans given[i] of the agent days ch[0..n) as carried by batch_id (NULL entries:
+ * the basis's); they become the target's basis when the batch is accepted. Inside a
+ * transaction. */
+static int sent_record(struct store_conn *c, int64_t batch_id, const struct agent_day_change *ch,
+                       char *const *given, int n)
+{
+    sqlite3_stmt *s = store_prepare(c, "INSERT INTO batch_agent_sent (batch_id, agent_id, day, "
+                                       "spans) VALUES (?, ?, ?, ?)");
+    int rc = s ? ACDL_OK : ACDL_EDB;
+    for (int i = 0; s && i < n && rc == ACDL_OK; i++) {
+        if (!given[i]) {
+            continue;
+        }
+        sqlite3_bind_int64(s, 1, batch_id);
+        sqlite3_bind_int64(s, 2, ch[i].agent_id);
+        sqlite3_bind_text(s, 3, ch[i].day, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, given[i], -1, SQLITE_STATIC);
+        rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+        sqlite3_reset(s);
+    }
+    store_done(s);
     return rc;
 }
 
@@ -608,10 +618,11 @@ static int agents_batch(struct store_conn *c, const struct upload_target *t,
 {
     struct upload_agent_day *days = calloc((size_t)n, sizeof(*days));
     struct upload_span **held = calloc((size_t)n, sizeof(*held));
+    char **given = calloc((size_t)n, sizeof(*given));
     size_t cap = 256 + (size_t)n * 80, len = 0;
     char *hash = malloc(cap);
     int rc = ACDL_OK;
-    if (!days || !held || !hash) {
+    if (!days || !held || !given || !hash) {
         rc = ACDL_ENOMEM;
     }
     if (hash) {
@@ -643,8 +654,8 @@ static int agents_batch(struct store_conn *c, const struct upload_target *t,
             days[i].nspans = held[i] ? ns : 0;
         }
         if (rc == ACDL_OK && con->agent_spans_changed_only) {
-            rc = sent_update(c, t->id, ch[i].agent_id, ch[i].day, held[i], &days[i].nspans,
-                             changes_only);
+            rc = sent_diff(c, t->id, ch[i].agent_id, ch[i].day, held[i], &days[i].nspans,
+                           changes_only, &given[i]);
         }
         free(sp);
         free(dd);
@@ -670,7 +681,7 @@ static int agents_batch(struct store_conn *c, const struct upload_target *t,
                    "body, items, first_interval, last_interval, state, next_attempt_at, "
                    "created_at, updated_at, resend_id) VALUES (?1, ?2, 'agent_states', ?3, ?4, "
                    "?5, ?6, NULL, NULL, 'pending', ?7, ?7, ?7, ?8) ON CONFLICT (target_id, "
-                   "batch_key) DO NOTHING");
+                   "batch_key) DO NOTHING RETURNING id");
             if (!st) {
                 rc = ACDL_EDB;
             } else {
@@ -684,11 +695,16 @@ static int agents_batch(struct store_conn *c, const struct upload_target *t,
                 if (resend_id > 0) {
                     sqlite3_bind_int64(st, 8, resend_id);
                 }
-                rc = sqlite3_step(st) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
-                if (rc == ACDL_OK && made && sqlite3_changes(store_db(c)) > 0) {
+                int r = sqlite3_step(st);
+                int64_t id = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+                rc = r == SQLITE_ROW || r == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+                store_done(st);
+                if (rc == ACDL_OK && id > 0 && made) {
                     (*made)++;
                 }
-                store_done(st);
+                if (rc == ACDL_OK && id > 0 && con->agent_spans_changed_only) {
+                    rc = sent_record(c, id, ch, given, n);
+                }
             }
         } else if (b != ACDL_ENOTFOUND) {
             rc = b;
@@ -698,7 +714,11 @@ static int agents_batch(struct store_conn *c, const struct upload_target *t,
     for (int i = 0; held && i < n; i++) {
         free(held[i]);
     }
+    for (int i = 0; given && i < n; i++) {
+        free(given[i]);
+    }
     free(held);
+    free(given);
     free(days);
     free(hash);
     return rc;

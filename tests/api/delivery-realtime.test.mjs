@@ -197,6 +197,92 @@ test('an open state is delivered open and closed when the next begins; one chang
   assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
 });
 
+/** injixo-api's spans of an agent as [start, end or null, activity], in start order. */
+function injixoSpans(agent) {
+  return [...injixo.agents.values()].filter((s) => s.agentIdentifier === agent)
+    .map((s) => [s.startTime, s.endTime ?? null, s.activityIdentifier]).sort((p, q) => p[0].localeCompare(q[0]));
+}
+
+/** The daemon's spans of an agent's day as [start, end or null, activity] (filled holes left out). */
+async function daemonSpans(agent, day) {
+  const r = await admin.get(`/api/v1/agent-states?agent=${encodeURIComponent(agent)}&from=${day}&to=${day}`);
+  assertStatus(r, 200);
+  const dd = r.body.days.find((x) => x.day === day);
+  return (dd ? dd.spans : []).filter((s) => !s.filled && s.activity !== 'logged_out').map((s) => [s.start, s.end ?? null, s.activity]);
+}
+
+/** Waits until the injixo target has nothing queued, pending or being sent. */
+async function injixoDrained() {
+  await waitFor(async () => {
+    const x = (await admin.get('/api/v1/backlog')).body.targets.find((y) => y.target_id === targets.injixo);
+    return x.queued === 0 && x.pending === 0 && x.sending === 0;
+  }, 'an empty backlog at injixo');
+}
+
+test('injixo-api: a batch refused for good leaves the basis as accepted, so the next change gives the missing spans; a kill -9 before the answer repeats the batch; retried late, the day follows whole; the receiver ends holding the daemon\'s spans', async () => {
+  const t0 = dbTime(-30 * 60);
+  const day = t0.slice(0, 10);
+  const at = (k) => `timestamp '${t0}' + interval '${k * 60} seconds'`;
+  const insert = (k) => sql(`INSERT INTO ev (agent, state, started) VALUES ('f1', '${CODES[k % 3][0]}', ${at(k)})`);
+  sql(`INSERT INTO ev (agent, state, started) VALUES ${[0, 1, 2].map((k) => `('f1', '${CODES[k % 3][0]}', ${at(k)})`).join(', ')}`);
+  const src = await followed('f', ['f1']);
+  const agent = 'f1@example.com';
+  const start = (k) => addS(t0, k * 60);
+  const batchesWith = (k) => [...injixo.batches.values()].filter((b) => b.body.data.some((s) => s.startTime === start(k)));
+  await waitFor(() => injixo.agents.get(`${agent}|${start(2)}`), 'f1\'s first states at injixo');
+  await injixoDrained();
+
+  // the batch of the fourth state is refused for good: the receiver keeps the third one open
+  const failedBefore = (await deliveries(targets.injixo, '&state=failed')).length;
+  injixo.fail('400');
+  insert(3);
+  await waitFor(async () => (await deliveries(targets.injixo, '&state=failed')).length > failedBefore, 'the refused batch among the deliveries');
+  assert.equal(injixo.agents.get(`${agent}|${start(3)}`), undefined);
+  assert.equal(injixo.agents.get(`${agent}|${start(2)}`).endTime, undefined);
+
+  // the next change is computed against what the receiver accepted: it carries the third state
+  // closed, the fourth (refused before) and the fifth
+  insert(4);
+  await waitFor(() => batchesWith(4).length > 0, 'the fifth state at injixo');
+  assert.deepEqual(batchesWith(4)[0].body.data.map((s) => s.startTime), [start(2), start(3), start(4)]);
+  await injixoDrained();
+  assert.deepEqual(injixoSpans(agent), await daemonSpans(agent, day));
+
+  // a kill -9 while the sixth state's batch waits for its answer: sent again with its key after
+  // the restart, and only then the basis; the seventh costs the two changed spans
+  injixo.fail('timeout');
+  const asked = injixo.requests.length;
+  insert(5);
+  await waitFor(() => injixo.requests.slice(asked).some((r) => r.mode === 'timeout'), 'the sixth state\'s batch at injixo (no answer)');
+  d.proc.kill('SIGKILL');
+  await new Promise((res) => d.proc.once('exit', res));
+  await restart();
+  await waitFor(() => batchesWith(5).length > 0, 'the sixth state at injixo after the restart');
+  await injixoDrained();
+  const keyOf6 = injixo.requests.slice(asked).filter((r) => r.mode === 'timeout').map((r) => r.key ?? r.headers['idempotency-key']);
+  assert.ok(injixo.batches.has(keyOf6[0]), 'the batch sent again has the first attempt\'s key');
+  insert(6);
+  await waitFor(() => batchesWith(6).length > 0, 'the seventh state at injixo');
+  assert.deepEqual(batchesWith(6)[0].body.data.map((s) => s.startTime), [start(5), start(6)]);
+  await injixoDrained();
+  const want = await daemonSpans(agent, day);
+  assert.equal(want.length, 7);
+  assert.deepEqual(injixoSpans(agent), want);
+
+  // the refused batch retried by hand after later ones were accepted puts the fourth state
+  // back open; its day then goes out whole and current after it
+  const refused = (await deliveries(targets.injixo, '&state=failed')).at(0);
+  const seen = injixo.batches.size;
+  assertStatus(await admin.post(`/api/v1/deliveries/${refused.id}/retry`), 200);
+  await waitFor(() => injixo.batches.size >= seen + 2, 'the retried batch and the day after it');
+  await injixoDrained();
+  const last = [...injixo.batches.values()].sort((p, q) => p.order - q.order).at(-1);
+  assert.deepEqual(last.body.data.map((s) => s.startTime), want.map((s) => s[0]), 'the day whole');
+  assert.deepEqual(injixoSpans(agent), await daemonSpans(agent, day));
+  assert.deepEqual(injixo.errors, []);
+  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
+});
+
 test('receivers down during a writer\'s stream: changes coalesce per agent day, one batch waits per target; a kill -9 while catching up; every final state arrives once, in order', async (t) => {
   const AGENTS = 20;
   const PER = 15;
