@@ -16,6 +16,8 @@
 // change). Loopback only: a throwaway PostgreSQL (tests/lib/pg.sh) or MariaDB
 // (tests/lib/mariadb.sh), the daemon on a temporary data folder, the receiver of
 // tests/lib/wfm.mjs. ACDLINK_BIN chooses the binary.
+// --profile OUT: the daemon under `perf record` (DWARF call graphs) from the writers' start
+// until the receiver holds every state, into OUT (not with --kill-every).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,6 +46,10 @@ const BURST_AT = arg('burst-at', Math.max(0, Math.floor((SECONDS - BURST_SECONDS
 const KILL_EVERY = arg('kill-every', 0);
 const WINDOW = arg('window', 30); // seconds per line of the timeline
 const WRITERS = arg('writers', 2); // writer sessions, each with its share of the agents
+const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : '';
+if (PROFILE && KILL_EVERY > 0) {
+  throw new Error('--profile: not with --kill-every (perf follows one process)');
+}
 const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '2', '--login-max-failures', '100'];
 const STATES = ['READY', 'TALK', 'ACW', 'PAUSE'];
 const load0 = os.loadavg();
@@ -146,6 +152,9 @@ for (const a of STATES) {
 ok(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: true }), 'enable');
 await until(async () => (await admin.get(`/api/v1/sources/${src.id}`)).body.follow, 'the first poll');
 
+const perf = PROFILE
+  ? spawn('perf', ['record', '--call-graph', 'dwarf,16384', '-F', '99', '-o', PROFILE, '-p', String(d.proc.pid)], { stdio: ['ignore', 'ignore', 'inherit'] })
+  : null;
 // agent i is written by session i % WRITERS: an agent's states are committed in order
 const writers = Array.from({ length: WRITERS }, () => {
   const w = spawn(writerCmd[0], writerCmd[1], { stdio: ['pipe', 'ignore', 'inherit'] });
@@ -283,6 +292,10 @@ await until(() => {
 }, 'every state at the receiver', 900000);
 clearInterval(sampler);
 await sample();
+if (perf) {
+  perf.kill('SIGINT');
+  await new Promise((res) => perf.once('exit', res));
+}
 const u = usage(d.proc.pid);
 cpuSum += u.cpu - cpu0.cpu;
 peak = Math.max(peak, u.hwm);

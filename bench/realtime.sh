@@ -14,7 +14,7 @@
 # Usage: bench/realtime.sh [--short|--full] [--engine postgresql|mariadb] [--agents 10000]
 #                          [--rate 300] [--seconds S] [--overlap 120] [--burst-rate R]
 #                          [--burst-seconds 30] [--burst-at S] [--kill-every N]
-#                          [--writers 2] [--window 30]
+#                          [--writers 2] [--window 30] [--profile OUT]
 #   --full         10,000 agents, 300 changes/s for 600 s, 3,000/s for 30 s from 300 s on
 #                  (the default)
 #   --short        10,000 agents, 300 changes/s for 60 s, 3,000/s for 10 s from 30 s on
@@ -23,6 +23,9 @@
 #   --kill-every N kill -9 the daemon every N seconds and start it again
 #   --writers N    writer sessions (each agent's states go through one of them; default 2)
 #   --window S     seconds per line of the timeline printed after the JSON (default 30)
+#   --profile OUT  the daemon under `perf record` (DWARF call graphs) while the writer writes
+#                  and until the receiver holds every state, into OUT (OUT.ENGINE with both
+#                  engines); read it with `perf report -i OUT --no-children`
 # Later options override the mode's. Environment: ACDLINK_BIN (default build/acdlink). Needs
 # PostgreSQL 15 with psqlODBC and mariadb-server with odbc-mariadb (scripts/install-deps).
 # Loopback only; the temporary folders are removed.
@@ -31,6 +34,7 @@ cd "$(dirname "$0")/.."
 mode=(--agents 10000 --rate 300 --seconds 600 --burst-rate 3000 --burst-seconds 30 --burst-at 300)
 args=()
 engines=(postgresql mariadb)
+profile=
 while [ $# -gt 0 ]; do
   case $1 in
     --full) ;;
@@ -39,11 +43,17 @@ while [ $# -gt 0 ]; do
     --engine) engines=("$2"); shift ;;
     --agents | --rate | --seconds | --overlap | --kill-every | --burst-rate | --burst-seconds | --burst-at | --writers | --window)
       args+=("$1" "$2"); shift ;;
+    --profile) profile=$(realpath -m "$2"); shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 for e in "${engines[@]}"; do
-  node bench/realtime.mjs --engine "$e" "${mode[@]}" "${args[@]}"
+  p=()
+  if [ -n "$profile" ]; then
+    p=(--profile "$profile")
+    [ "${#engines[@]}" -eq 1 ] || p=(--profile "$profile.$e")
+  fi
+  node bench/realtime.mjs --engine "$e" "${mode[@]}" "${args[@]}" "${p[@]}"
 done

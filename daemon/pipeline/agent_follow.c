@@ -96,6 +96,17 @@ int agent_follow_seen_put(struct follow_seen *t, uint64_t key, uint64_t h)
     return ACDL_OK;
 }
 
+int agent_follow_seen_merge(struct follow_seen *t, const struct follow_seen *from)
+{
+    int rc = ACDL_OK;
+    for (size_t i = 0; i < from->cap && rc == ACDL_OK; i++) {
+        if (from->slot[2 * i]) {
+            rc = agent_follow_seen_put(t, from->slot[2 * i], from->slot[2 * i + 1]);
+        }
+    }
+    return rc;
+}
+
 void agent_follow_seen_clear(struct follow_seen *t)
 {
     if (t->n) {
@@ -119,6 +130,7 @@ void agent_follow_keep_reset(struct agent_follow_keep *k)
     agent_follow_seen_clear(&k->seen);
     agent_follow_seen_clear(&k->next);
     k->have_seen = 0;
+    k->deep_ms = 0;
 }
 
 void agent_follow_keep_free(struct agent_follow_keep *k)
@@ -242,8 +254,24 @@ static int mark_at(struct store_conn *c, int64_t source_id, int64_t at, int olde
     return r == SQLITE_ROW || r == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
 }
 
+int agent_follow_overlap(const struct source_cfg *cfg, const struct agent_follow_keep *keep,
+                         int64_t now_ms, int *deep)
+{
+    const struct source_incremental *in = &cfg->incremental;
+    int near_s = FOLLOW_NEAR_S + in->poll_s;
+    *deep = 1;
+    if (!keep || in->overlap_s <= near_s || in->poll_s >= FOLLOW_DEEP_EVERY_S) {
+        return in->overlap_s;
+    }
+    if (keep->deep_ms > 0 && now_ms - keep->deep_ms < FOLLOW_DEEP_EVERY_S * 1000) {
+        *deep = 0;
+        return near_s;
+    }
+    return in->overlap_s + FOLLOW_DEEP_EVERY_S;
+}
+
 int agent_follow_window(struct store_conn *c, int64_t source_id, const struct source_cfg *cfg,
-                        struct tz *tz, const char *from, const char *to, int64_t now,
+                        struct tz *tz, const char *from, const char *to, int64_t now, int overlap_s,
                         int64_t *since, int64_t *until, int *have_cursor, int64_t *cursor)
 {
     const struct source_incremental *in = &cfg->incremental;
@@ -259,7 +287,7 @@ int agent_follow_window(struct store_conn *c, int64_t source_id, const struct so
         if (from) { /* a run: from what was read reconcile_hours ago */
             rc = mark_at(c, source_id, now - (int64_t)in->reconcile_hours * 3600, 0, &have, &value);
         } else if (*have_cursor) {
-            rc = mark_at(c, source_id, now - in->overlap_s, 1, &have, &value);
+            rc = mark_at(c, source_id, now - overlap_s, 1, &have, &value);
         }
         if (rc == ACDL_OK && have) {
             *since = value;
@@ -277,7 +305,7 @@ int agent_follow_window(struct store_conn *c, int64_t source_id, const struct so
         return ACDL_OK;
     }
     if (*have_cursor) {
-        *since = *cursor - in->overlap_s;
+        *since = *cursor - overlap_s;
         return ACDL_OK;
     }
     int minute = 0, second = 0;

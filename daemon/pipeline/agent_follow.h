@@ -6,12 +6,16 @@
  * 86400 + seconds, fractions cut off), for an id column the id. A poll binds :since = cursor -
  * overlap_s (timestamps) or the greatest id read at least overlap_s seconds ago (ids, kept as
  * marks), and :until = 9999-12-31 23:59:59 or the largest 64-bit number: it reads everything
- * from :since on. Only the database's own values are compared with each other, so a clock
- * difference between the database and the daemon moves nothing (the first poll of a timestamp
- * cursor starts reconcile_hours before the daemon's local time; that is the only use of the
- * daemon's clock). What a poll read is staged in one transaction with the new cursor
- * (pipeline/agent_import.h), and re-reading the overlap changes nothing: states are keyed by
- * agent and start.
+ * from :since on. With an overlap longer than FOLLOW_NEAR_S + poll_s, most polls read only
+ * that near part of it (rows committed within FOLLOW_NEAR_S seconds of their cursor value) and
+ * one poll every FOLLOW_DEEP_EVERY_S seconds reads overlap_s + FOLLOW_DEEP_EVERY_S: a row
+ * committed up to overlap_s - poll_s late, as before, is still read, at most
+ * FOLLOW_DEEP_EVERY_S seconds later, and a poll reads a fraction of the overlap's rows. Only the
+ * database's own values are compared with each other, so a clock difference between the database
+ * and the daemon moves nothing (the first poll of a timestamp cursor starts reconcile_hours before
+ * the daemon's local time; that is the only use of the daemon's clock). What a poll read is staged
+ * in one transaction with the new cursor (pipeline/agent_import.h), and re-reading the overlap
+ * changes nothing: states are keyed by agent and start.
  *
  * A run of such a source (a reconciliation, or one started by hand) reads a window the normal
  * way: for timestamps :since and :until are the run's local days (midnight to midnight), for
@@ -33,6 +37,8 @@
 
 #define FOLLOW_UNTIL_ID INT64_MAX
 #define FOLLOW_MARK_EVERY_S 10
+#define FOLLOW_NEAR_S 5        /* a near poll reads poll_s + this far behind the cursor */
+#define FOLLOW_DEEP_EVERY_S 10 /* the whole overlap (and this much more) this often */
 
 /* The source's follow lock (a fixed table of mutexes by source id). Thread-safe.
  * agent_follow_lock (a run's) also moves the lock's generation: a poll that finds another
@@ -58,6 +64,9 @@ int agent_follow_seen_find(const struct follow_seen *t, uint64_t key, uint64_t h
 /* Holds key with hash h (replacing its hash). Returns 0, or ACDL_ETOOBIG / ACDL_ENOMEM when it
  * cannot (the table is unchanged). */
 int agent_follow_seen_put(struct follow_seen *t, uint64_t key, uint64_t h);
+/* Holds every key of from in t too, with from's hash. Returns 0, or ACDL_ETOOBIG /
+ * ACDL_ENOMEM when t cannot hold them (t then holds a part: do not use it). */
+int agent_follow_seen_merge(struct follow_seen *t, const struct follow_seen *from);
 void agent_follow_seen_clear(struct follow_seen *t); /* keeps the memory */
 void agent_follow_seen_free(struct follow_seen *t);
 
@@ -70,6 +79,7 @@ struct agent_follow_keep {
     unsigned gen;
     int have_seen;
     int64_t rows_skipped; /* overlap rows skipped by the last poll */
+    int64_t deep_ms;      /* monotonic time of the last poll that read the whole overlap */
 };
 
 /* Closes the connection and forgets what was read; the keep can be used again. Accepts NULL. */
@@ -83,12 +93,19 @@ void agent_follow_keep_free(struct agent_follow_keep *k);
 int agent_follow_parse(const struct source_cfg *cfg, struct tz *tz, const char *s, size_t n,
                        int64_t *out, char *why, size_t whysz);
 
-/* The window of a poll (from, to NULL) or of a run of the local days from..to: *since and
- * *until as above, read from the source's cursor (*cursor, when *have_cursor). Borrowed
- * connection; no transaction. */
+/* The window of a poll (from, to NULL) reading overlap_s seconds behind the cursor, or of a
+ * run of the local days from..to: *since and *until as above, read from the source's cursor
+ * (*cursor, when *have_cursor). Borrowed connection; no transaction. */
 int agent_follow_window(struct store_conn *c, int64_t source_id, const struct source_cfg *cfg,
-                        struct tz *tz, const char *from, const char *to, int64_t now,
+                        struct tz *tz, const char *from, const char *to, int64_t now, int overlap_s,
                         int64_t *since, int64_t *until, int *have_cursor, int64_t *cursor);
+
+/* The overlap a poll of cfg reads now (monotonic now_ms): the near part while the last read
+ * of the whole overlap is less than FOLLOW_DEEP_EVERY_S seconds old, else the whole overlap
+ * and FOLLOW_DEEP_EVERY_S more (*deep 1). keep NULL, an overlap within the near part or polls
+ * as far apart as the deep reads: every poll reads overlap_s. */
+int agent_follow_overlap(const struct source_cfg *cfg, const struct agent_follow_keep *keep,
+                         int64_t now_ms, int *deep);
 
 /* What one poll did. */
 struct agent_follow_poll {

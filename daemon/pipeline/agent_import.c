@@ -1229,8 +1229,8 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
     } else if (follow) { /* no poll of the source reads or stages meanwhile */
         agent_follow_lock(run->source_id);
         rc = agent_follow_window(r->c, run->source_id, r->cfg, r->tz, run->period_from,
-                                 run->period_to, plat_now(), &r->since, &r->until, &m->have_stored,
-                                 &m->stored);
+                                 run->period_to, plat_now(), r->cfg->incremental.overlap_s,
+                                 &r->since, &r->until, &m->have_stored, &m->stored);
         if (rc != ACDL_OK) {
             rows_set_error(err, sizeof(err), "run.error_staging_area", NULL,
                            "cannot read the source's cursor");
@@ -1348,7 +1348,8 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
 {
     struct aimp *m = calloc(1, sizeof(*m));
     struct store_run run;
-    int rc;
+    int rc, deep = 1;
+    int64_t started_ms = plat_monotonic_ms();
     memset(out, 0, sizeof(*out));
     if (!m) {
         snprintf(err, errsz, "out of memory");
@@ -1387,8 +1388,9 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
     } else if (rc == ACDL_OK && m->live) {
         rc = live_status_prepare(r);
     } else if (rc == ACDL_OK) {
-        rc = agent_follow_window(r->c, source_id, r->cfg, r->tz, NULL, NULL, plat_now(), &r->since,
-                                 &r->until, &m->have_stored, &m->stored);
+        int ov = agent_follow_overlap(r->cfg, m->keep, started_ms, &deep);
+        rc = agent_follow_window(r->c, source_id, r->cfg, r->tz, NULL, NULL, plat_now(), ov,
+                                 &r->since, &r->until, &m->have_stored, &m->stored);
     }
     if (rc == ACDL_OK) {
         rc = prepare_temp(m);
@@ -1447,11 +1449,20 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
         sqlite3_exec(store_db(r->c), "ROLLBACK", NULL, NULL, NULL);
         m->in_batch = 0;
     }
-    if (keep) { /* committed: what this poll read is what is staged for those keys */
-        struct follow_seen t = keep->seen;
-        keep->seen = keep->next;
-        keep->next = t;
-        keep->have_seen = rc == ACDL_OK && !m->no_skip;
+    if (keep && !file) { /* committed: what this poll read is what is staged for those keys */
+        int ok = rc == ACDL_OK && !m->no_skip;
+        if (ok && !deep && keep->have_seen) {
+            /* a near read: what the last deep read saw of the rest of the overlap holds too */
+            ok = agent_follow_seen_merge(&keep->seen, &keep->next) == ACDL_OK;
+        } else {
+            struct follow_seen t = keep->seen;
+            keep->seen = keep->next;
+            keep->next = t;
+        }
+        keep->have_seen = ok;
+        if (rc == ACDL_OK && deep) {
+            keep->deep_ms = started_ms;
+        }
     }
     *out = m->p;
     out->have_cursor = out->have_cursor && rc == ACDL_OK;

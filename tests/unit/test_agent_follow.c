@@ -1,0 +1,84 @@
+/* test_agent_follow.c: the overlap an incremental poll reads (near polls between deep ones,
+ * and the sources that read the whole overlap every poll) and the merge of what a near poll
+ * read into what the polls before it read. */
+#include <string.h>
+
+#include "check.h"
+#include "core/err.h"
+#include "pipeline/agent_follow.h"
+
+static struct source_cfg cfg_of(int overlap_s, int poll_s)
+{
+    struct source_cfg c;
+    memset(&c, 0, sizeof(c));
+    c.incremental.enabled = 1;
+    c.incremental.overlap_s = overlap_s;
+    c.incremental.poll_s = poll_s;
+    return c;
+}
+
+static void test_overlap(void)
+{
+    struct agent_follow_keep k;
+    struct source_cfg c = cfg_of(120, 1);
+    int deep = 0;
+    memset(&k, 0, sizeof(k));
+    /* the first poll (and one after a restart) reads the whole overlap and a deep period more */
+    CHECK_EQ_INT(agent_follow_overlap(&c, &k, 5000, &deep), 120 + FOLLOW_DEEP_EVERY_S);
+    CHECK_EQ_INT(deep, 1);
+    k.deep_ms = 5000;
+    CHECK_EQ_INT(agent_follow_overlap(&c, &k, 6000, &deep), FOLLOW_NEAR_S + 1);
+    CHECK_EQ_INT(deep, 0);
+    CHECK_EQ_INT(agent_follow_overlap(&c, &k, 5000 + FOLLOW_DEEP_EVERY_S * 1000 - 1, &deep),
+                 FOLLOW_NEAR_S + 1);
+    CHECK_EQ_INT(deep, 0);
+    CHECK_EQ_INT(agent_follow_overlap(&c, &k, 5000 + FOLLOW_DEEP_EVERY_S * 1000, &deep),
+                 120 + FOLLOW_DEEP_EVERY_S);
+    CHECK_EQ_INT(deep, 1);
+    /* an overlap within the near part, polls as far apart as the deep reads, no keep: the
+     * overlap as set, every poll */
+    c = cfg_of(FOLLOW_NEAR_S + 2, 2);
+    CHECK_EQ_INT(agent_follow_overlap(&c, &k, 6000, &deep), FOLLOW_NEAR_S + 2);
+    CHECK_EQ_INT(deep, 1);
+    c = cfg_of(600, FOLLOW_DEEP_EVERY_S);
+    CHECK_EQ_INT(agent_follow_overlap(&c, &k, 6000, &deep), 600);
+    CHECK_EQ_INT(deep, 1);
+    c = cfg_of(0, 1);
+    CHECK_EQ_INT(agent_follow_overlap(&c, &k, 6000, &deep), 0);
+    c = cfg_of(120, 1);
+    CHECK_EQ_INT(agent_follow_overlap(&c, NULL, 6000, &deep), 120);
+    CHECK_EQ_INT(deep, 1);
+    agent_follow_keep_reset(&k); /* a settings change: the next poll reads deep again */
+    CHECK_EQ_INT(agent_follow_overlap(&c, &k, 6000, &deep), 120 + FOLLOW_DEEP_EVERY_S);
+    agent_follow_keep_free(&k);
+}
+
+static void test_merge(void)
+{
+    struct follow_seen a = {0}, b = {0};
+    int same = 0;
+    for (uint64_t i = 1; i <= 10000; i++) {
+        CHECK(agent_follow_seen_put(&a, i * 7919, i) == ACDL_OK);
+    }
+    /* a near poll read keys 9001..11000: 9001..10000 again (half of them changed), the rest new */
+    for (uint64_t i = 9001; i <= 11000; i++) {
+        CHECK(agent_follow_seen_put(&b, i * 7919, i % 2 ? i : i + 1) == ACDL_OK);
+    }
+    CHECK(agent_follow_seen_merge(&a, &b) == ACDL_OK);
+    CHECK_EQ_INT(a.n, 11000);
+    CHECK(agent_follow_seen_find(&a, 1 * 7919, 1, &same) && same);
+    CHECK(agent_follow_seen_find(&a, 9001 * 7919, 9001, &same) && same);
+    CHECK(agent_follow_seen_find(&a, 9002 * 7919, 9002, &same) && !same);
+    CHECK(agent_follow_seen_find(&a, 9002 * 7919, 9003, &same) && same);
+    CHECK(agent_follow_seen_find(&a, 11000 * 7919, 11001, &same) && same);
+    CHECK(!agent_follow_seen_find(&a, 11001 * 7919, 11001, &same));
+    agent_follow_seen_free(&a);
+    agent_follow_seen_free(&b);
+}
+
+int main(void)
+{
+    RUN(test_overlap);
+    RUN(test_merge);
+    return check_summary();
+}
