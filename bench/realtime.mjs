@@ -418,7 +418,7 @@ const writerStats = {
 };
 if (behind > 0) {
   const worst = windows.filter((x) => x.lagMax > 1000).map((x) => x.t);
-  console.error(`realtime.mjs: the ${ENGINE} writer fell behind its schedule: ${behind} of ${committed.length} rows committed more than 1 s after they were due (worst ${(Math.max(...writerLag) / 1000).toFixed(1)} s; in the ${W} s windows from ${worst.join(', ')} s)`);
+  console.error(`realtime.mjs: the ${ENGINE} writer fell behind its schedule: ${behind} of ${committed.length} rows committed more than 1 s after they were due (worst ${(writerLag.reduce((m, x) => Math.max(m, x), 0) / 1000).toFixed(1)} s; in the ${W} s windows from ${worst.join(', ')} s)`);
 }
 const f = (await admin.get(`/api/v1/sources/${src.id}`)).body.follow;
 const failed = d.stderr().split('\n').filter((l) => /poll failed|polls work again/.test(l));
