@@ -256,15 +256,21 @@ void health_collect(struct app *app, struct health *out)
 {
     int64_t now = plat_now();
     memset(out, 0, sizeof(*out));
-    out->db_ok = store_ping(app->store) == ACDL_OK;
+    /* one connection, one read transaction: the checks see one state of the database and take
+     * its locks once instead of once per query */
+    struct store_conn *c = store_acquire(app->store);
+    int begun = store_read_begin(c) == ACDL_OK;
+    out->db_ok = store_ping_conn(c) == ACDL_OK;
     check_disk(app, out);
     check_database(out);
     out->sessions_in_memory = store_session_memory_count(now);
     if (out->db_ok) {
-        struct store_conn *c = store_acquire(app->store);
         check_work(app, c, out, now);
-        store_release(app->store, c);
     }
+    if (begun) {
+        store_read_end(c);
+    }
+    store_release(app->store, c);
 }
 
 json_t *health_problems_json(const struct health *h)

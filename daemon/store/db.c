@@ -495,17 +495,40 @@ void store_rollback(struct store_conn *c)
     }
 }
 
-int store_ping(struct store *st)
+int store_ping_conn(struct store_conn *c)
 {
-    struct store_conn *c = store_acquire(st);
     int rc = ACDL_EDB;
     sqlite3_stmt *s = store_prepare(c, "SELECT count(*) FROM sqlite_schema");
     if (s && sqlite3_step(s) == SQLITE_ROW) {
         rc = ACDL_OK;
     }
     store_done(s);
+    return rc;
+}
+
+int store_ping(struct store *st)
+{
+    struct store_conn *c = store_acquire(st);
+    int rc = store_ping_conn(c);
     store_release(st, c);
     return rc;
+}
+
+int store_read_begin(struct store_conn *c)
+{
+    sqlite3_stmt *s = store_prepare(c, "BEGIN");
+    int r = s ? sqlite3_step(s) : SQLITE_ERROR;
+    store_done(s);
+    return r == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+}
+
+void store_read_end(struct store_conn *c)
+{
+    sqlite3_stmt *s = store_prepare(c, "COMMIT");
+    if (s && sqlite3_step(s) != SQLITE_DONE) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    store_done(s);
 }
 
 int store_bind_text(sqlite3_stmt *st, int idx, const char *s)

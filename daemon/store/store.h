@@ -100,6 +100,13 @@ void store_yield(void);
 
 /* A cheap health check: 0 when the database answers. */
 int store_ping(struct store *st);
+/* The same on a connection held (e.g. inside store_read_begin). */
+int store_ping_conn(struct store_conn *c);
+
+/* A read transaction on c (BEGIN, deferred): the statements until store_read_end see one state
+ * of the database and take its locks once. store_read_begin returns 0 or ACDL_EDB. */
+int store_read_begin(struct store_conn *c);
+void store_read_end(struct store_conn *c);
 
 /* Steps a prepared, bound statement and turns up to limit rows into an array of elements of
  * elem_size bytes with row(). *out is new (free()); *n gets the count. Resets the statement.
