@@ -183,6 +183,7 @@ def main():
     ap.add_argument("--odbc-connstr")
     ap.add_argument("--odbc-user")
     ap.add_argument("--odbc-sql")
+    ap.add_argument("--odbc-connections", type=int, default=0)
     ap.add_argument("--from", dest="from_", required=True)
     ap.add_argument("--to", required=True)
     ap.add_argument("--time-zone", default="Europe/Berlin")
@@ -244,6 +245,8 @@ def main():
                 "password": os.environ.get("ACDLINK_BENCH_ODBC_PASSWORD", ""),
                 "settings": {"odbc": {"connection_string": a.odbc_connstr,
                                       "user": a.odbc_user or "", "sql": a.odbc_sql}}}
+            if a.odbc_connections:
+                source["settings"]["odbc"]["connections"] = a.odbc_connections
         else:
             source = {
                 "name": "bench CMS splits", "kind": "csv", "time_zone": a.time_zone,
@@ -333,6 +336,8 @@ def main():
         for x in items:
             if x["message"].startswith("mapping:"):
                 out["mapping_log"] = x["message"]
+            if x.get("code") == "run.querying":
+                out["odbc_connections"] = (x.get("params") or {}).get("connections", 1)
         if run["state"] != "done":
             for x in items[-10:]:
                 print("log: %s %s %s" % (x["ts"], x["level"], x["message"]), file=sys.stderr)

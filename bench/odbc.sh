@@ -27,13 +27,17 @@
 #
 # Usage: bench/odbc.sh [--short|--full] [--days "1 7 30"] [--queues N] [--repeat R]
 #                      [--order time|queue] [--profile DAYS] [--rows FILE] [--before BIN]
-#                      [--odbc-options TEXT]
+#                      [--odbc-options TEXT] [--connections N] [--one-too]
 #   --short         days "1 7", one round (a quick check); --full (the default): days "1 7 30",
 #                   3 rounds
 #   --rows FILE     also append one Markdown table row per period to FILE (bench/all.sh)
 #   --repeat R      rounds; in each round every period runs (a) then (b): medians per period
 #   --before BIN    also run another acdlink binary (an earlier build) in every round, right
 #                   before (a): contender "before", so a change is measured interleaved
+#   --connections N the source's odbc.connections (queries at once over the period's days;
+#                   the daemon's default when not given)
+#   --one-too       also run this binary with odbc.connections 1 in every round, right before
+#                   (a): contender "one", the same build reading the period in one query
 #   --odbc-options TEXT  appended to acdlink's connection string (e.g. "Fetch=10000"; psqlODBC's
 #                   UseDeclareFetch and Fetch given here replace the daemon's own)
 #   --profile DAYS  instead of timing: one acdlink run of DAYS days under `perf record` and the
@@ -49,7 +53,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 days_list="1 7 30" queues=2000 repeat=3 order=time profile= start=2026-06-01 rows_file=
-before= odbc_options=
+before= odbc_options= connections= one_too=
 while [ $# -gt 0 ]; do
   case $1 in
     --short) days_list="1 7"; repeat=1 ;;
@@ -62,6 +66,8 @@ while [ $# -gt 0 ]; do
     --profile) profile=$2; shift ;;
     --before) before=$(realpath "$2"); shift ;;
     --odbc-options) odbc_options=$2; shift ;;
+    --connections) connections=$2; shift ;;
+    --one-too) one_too=1 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -102,6 +108,7 @@ if [ -n "$before" ]; then
   cp "$before" "$work/acdlink-before"
   contenders="before acdlink psql"
 fi
+[ -n "$one_too" ] && contenders="one $contenders"
 
 export PG_TEST_PASSWORD=bench-pg-password-0123
 pg_out=$(sh tests/lib/pg.sh start)
@@ -143,13 +150,14 @@ run_acdlink() { # $1: days; prints "wall rows rss_kb cpu server_cpu" (daemon: $d
   if ! out=$(ACDLINK_BENCH_ODBC_PASSWORD=$PG_TEST_PASSWORD "$py" bench/import-acdlink.py \
       --bin "${daemon_bin:-$work/acdlink}" --work "$dir" --odbc-connstr "$connstr" --odbc-user app \
       --odbc-sql "$(sql_for :period_start :period_end)" --from "$start" --to "$last" \
-      --timeout 1800 "${@:2}" 2>"$dir/err"); then
+      --timeout 1800 ${conn_arg:+--odbc-connections "$conn_arg"} "${@:2}" 2>"$dir/err"); then
     cat "$dir/err" >&2; tail -5 "$dir/acdlink.log" >&2; return 1
   fi
   echo "$out" >"$work/last-acdlink.txt"
-  grep -E '^(rss_start_kb|temp_file_peak_bytes|wal_bytes_running)=' <<<"$out" | tr '\n' ' ' | sed 's/^/    /; s/$/\n/' >&2
+  grep -E '^(rss_start_kb|temp_file_peak_bytes|wal_bytes_running|odbc_connections)=' <<<"$out" | tr '\n' ' ' | sed 's/^/    /; s/$/\n/' >&2
   if [ "$(sed -n 's/^state=//p' <<<"$out")" != done ]; then
-    echo "acdlink run ($1 days) did not end done:" >&2; sed 's/^/    /' <<<"$out" "$dir/err" >&2
+    echo "acdlink run ($1 days) did not end done:" >&2
+    sed 's/^/    /' <<<"$out" "$dir/err" >&2; tail -5 "$dir/acdlink.log" >&2
     return 1
   fi
   sleep 0.3 # the backend ended with the daemon: let the postmaster reap it
@@ -176,7 +184,7 @@ export PGPASSWORD=$PG_TEST_PASSWORD
 if [ -n "$profile" ]; then
   out_dir=${ACDLINK_BENCH_OUT:-${TMPDIR:-/tmp}/acdlink-bench-profile}
   mkdir -p "$out_dir"
-  run_acdlink "$profile" --perf-record "$out_dir/perf.data" >/dev/null || true
+  conn_arg=$connections run_acdlink "$profile" --perf-record "$out_dir/perf.data" >/dev/null || true
   echo "--- self (cycles) ---"
   perf report -i "$out_dir/perf.data" --no-children --sort dso,symbol --stdio -g none \
     2>/dev/null | grep -E '^ +[0-9]' | head -30 || true
@@ -200,8 +208,9 @@ for ((r = 1; r <= repeat; r++)); do
   for d in $days_list; do
     for c in $contenders; do
       if [ $c != psql ]; then
-        daemon_bin=$work/acdlink
-        [ $c = before ] && daemon_bin=$work/acdlink-before
+        daemon_bin=$work/acdlink conn_arg=$connections
+        [ $c = before ] && daemon_bin=$work/acdlink-before conn_arg=
+        [ $c = one ] && conn_arg=1
         line=$(run_acdlink "$d") || { echo "  run $r $c $d days failed" >&2; continue; }
       else
         line=$(run_psql "$d")
@@ -244,6 +253,12 @@ for d in $days_list; do
     awk -v d="$d" -v a="${rate[acdlink]}" -v b="${rate[before]}" -v ca="${cpu_of[acdlink]}" \
       -v cb="${cpu_of[before]}" -v ma="${rss[acdlink]}" -v mb="${rss[before]}" \
       'BEGIN {printf "%-6s acdlink / before: %.2fx rows/s, client CPU %.2f s vs %.2f s, peak %.1f MiB vs %.1f MiB\n",
+              d, a / b, ca, cb, ma / 1024, mb / 1024}'
+  fi
+  if [ -n "${rate[acdlink]:-}" ] && [ -n "${rate[one]:-}" ]; then
+    awk -v d="$d" -v a="${rate[acdlink]}" -v b="${rate[one]}" -v ca="${cpu_of[acdlink]}" \
+      -v cb="${cpu_of[one]}" -v ma="${rss[acdlink]}" -v mb="${rss[one]}" \
+      'BEGIN {printf "%-6s acdlink / one connection: %.2fx rows/s, client CPU %.2f s vs %.2f s, peak %.1f MiB vs %.1f MiB\n",
               d, a / b, ca, cb, ma / 1024, mb / 1024}'
   fi
   if [ -n "${rate[acdlink]:-}" ] && [ -n "${rate[psql]:-}" ]; then

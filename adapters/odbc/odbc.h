@@ -244,6 +244,42 @@ int odbc_query_next(struct odbc_query *q, struct odbc_row *row, char *err, size_
 void odbc_query_close(struct odbc_query *q);
 
 /* ---------------------------------------------------------------------------------------- */
+/* One period as several queries on several connections                                      */
+
+#define ODBC_PARTS_MAX_CONNS 8
+
+struct odbc_parts;
+
+/* Runs sql once per period of periods[0..nparts-1] (consecutive ranges of the run's days, in
+ * time order), part k on conns[k mod nconn] (open connections, copied; nconn at most
+ * ODBC_PARTS_MAX_CONNS; used only by the threads of p until odbc_parts_close), each on a thread
+ * of its connection, and hands the rows out in the order of the parts: the rows of one query
+ * of the whole period, when the SQL selects the rows of [:period_start, :period_end) and, when
+ * ordered, by time. Rows not yet handed out are held, all together in at most hold_bytes (at
+ * least 2 MiB): a connection whose part is not being read waits when they fill. qo as for
+ * odbc_query_open (read_ahead and prepared are not used). Waits until the first part's query
+ * runs (its columns are those of the result). Returns 0 and *out (close with
+ * odbc_parts_close before closing the connections) or the first query's error (as
+ * odbc_query_open), with the reason in err. */
+int odbc_parts_open(struct odbc_conn **conns, unsigned nconn, const char *sql,
+                    const struct odbc_period *periods, unsigned nparts,
+                    const struct odbc_query_opts *qo, size_t hold_bytes, struct odbc_parts **out,
+                    char *err, size_t errsz);
+
+size_t odbc_parts_ncols(const struct odbc_parts *p);
+const struct odbc_column *odbc_parts_column(const struct odbc_parts *p, size_t i);
+
+/* As odbc_query_next, over the parts in order: row numbers count from the first part's first
+ * row. A part that fails (its query, a fetch, or cancelled through odbc_conn_cancel of its
+ * connection) is returned at once, whatever part is being read, as its error code with the
+ * part's first day in err; every later call returns it again. */
+int odbc_parts_next(struct odbc_parts *p, struct odbc_row *row, char *err, size_t errsz);
+
+/* Stops the threads (a statement still running is cancelled: its connection is then good only
+ * for closing) and frees p; accepts NULL. */
+void odbc_parts_close(struct odbc_parts *p);
+
+/* ---------------------------------------------------------------------------------------- */
 /* Presets: ready SQL for common ACD schemas                                                  */
 
 /* Agent-state presets return agent id, activity id, start, then the end or the duration

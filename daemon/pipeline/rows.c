@@ -31,6 +31,7 @@ void import_cancel_init(struct import_cancel *c)
     pthread_mutex_init(&c->mu, NULL);
     c->flag = 0;
     c->conn = NULL;
+    memset(c->more, 0, sizeof(c->more));
 }
 
 void import_cancel_destroy(struct import_cancel *c)
@@ -44,6 +45,11 @@ void import_cancel(struct import_cancel *c)
     c->flag = 1;
     if (c->conn) {
         odbc_conn_cancel(c->conn);
+    }
+    for (int i = 0; i < ROWS_ODBC_MAX_CONNS - 1; i++) {
+        if (c->more[i]) {
+            odbc_conn_cancel(c->more[i]);
+        }
     }
     pthread_mutex_unlock(&c->mu);
 }
@@ -1604,6 +1610,11 @@ void rows_files_after(struct rows *r)
  * then overlap with ours. One is enough for that (two sets of buffers, ~0.4 MB: the run's
  * memory bound counts them). Previews and discovery read a few rows and fetch inline. */
 #define ROWS_ODBC_READ_AHEAD 1u
+/* A run of several days read by several connections (odbc.connections): one query per day,
+ * or per few days beyond this many days, and the rows of the days not yet staged held in at
+ * most this many bytes (about 40 bytes a row of 9 short columns: ~400,000 rows). */
+#define ROWS_ODBC_MAX_PARTS 62
+#define ROWS_ODBC_HOLD_BYTES (16u * 1024u * 1024u)
 
 /* Naive seconds (days since 1970-01-01 x 86400 + seconds of the day) as a date and time. */
 static void naive_datetime(int64_t t, struct odbc_datetime *out)
@@ -1648,13 +1659,67 @@ static uint64_t conn_key(const struct rows *r, const struct store_source *src)
     return fnv_add(h, t);
 }
 
+/* How many connections read a run's days at once: odbc.connections, but 1 for a kept
+ * connection (polls), previews, incremental reads, a driver that does not stream (MariaDB's
+ * holds each result whole: several at once would hold several), SQL without both period
+ * parameters, and a single day. */
+static unsigned odbc_split_conns(const struct rows *r, struct odbc_conn *conn, const char *sql)
+{
+    struct odbc_sql rw;
+    unsigned want = (unsigned)r->cfg->connections, both = 0;
+    int64_t days = tz_date_diff(r->to, r->from) + 1;
+    if (want <= 1 || r->keep || r->preview_max != 0 || r->cfg->incremental.enabled ||
+        !odbc_conn_streaming(conn)[0] || days < 2 ||
+        odbc_sql_rewrite(sql, &rw, NULL, 0) != ACDL_OK) {
+        return 1;
+    }
+    for (size_t i = 0; i < rw.nparams; i++) {
+        if (rw.params[i] > ODBC_PARAM_PERIOD_END) {
+            both = 4; /* :since or :until */
+        } else {
+            both |= 1u << rw.params[i];
+        }
+    }
+    odbc_sql_free(&rw);
+    if (both != 3) {
+        return 1;
+    }
+    return days < (int64_t)want ? (unsigned)days : want;
+}
+
+/* The run's days as consecutive periods of whole days, in order (new, *n of them): one day
+ * each, or a few when there are more than ROWS_ODBC_MAX_PARTS days. */
+static struct odbc_period *odbc_day_parts(const struct rows *r, unsigned *n)
+{
+    int64_t days = tz_date_diff(r->to, r->from) + 1;
+    int64_t len = (days + ROWS_ODBC_MAX_PARTS - 1) / ROWS_ODBC_MAX_PARTS;
+    unsigned count = (unsigned)((days + len - 1) / len);
+    struct odbc_period *out = calloc(count, sizeof(*out));
+    struct tz_date d = r->from;
+    for (unsigned i = 0; out && i < count; i++) {
+        out[i].start = (struct odbc_datetime){d.y, d.m, d.d, 0, 0, 0};
+        tz_date_add_days(&d, (int)len);
+        if (tz_date_cmp(d, r->to) > 0) {
+            d = r->to;
+            tz_date_add_days(&d, 1);
+        }
+        out[i].end = (struct odbc_datetime){d.y, d.m, d.d, 0, 0, 0};
+    }
+    *n = count;
+    return out;
+}
+
 static int read_odbc(struct rows *r, const struct store_source *src)
 {
     char err[600] = "", aad[64];
     char *password = NULL;
     size_t pwlen = 0;
     struct odbc_conn *conn = NULL;
+    struct odbc_conn *more[ROWS_ODBC_MAX_CONNS - 1] = {NULL};
     struct odbc_query *q = NULL;
+    struct odbc_parts *parts = NULL;
+    struct odbc_period *pp = NULL;
+    unsigned nconn = 1, npp = 0;
     struct odbc_row row;
     int rc;
 
@@ -1680,6 +1745,11 @@ static int read_odbc(struct rows *r, const struct store_source *src)
                   err);
         return ACDL_EPERM;
     }
+    const char *sql = r->cfg->sql;
+    if (r->cfg->preset[0]) {
+        const struct odbc_preset *p = odbc_preset_find(r->cfg->preset);
+        sql = p ? p->sql : "";
+    }
     struct odbc_conn_opts co;
     memset(&co, 0, sizeof(co));
     co.dsn = r->cfg->dsn[0] ? r->cfg->dsn : NULL;
@@ -1693,6 +1763,18 @@ static int read_odbc(struct rows *r, const struct store_source *src)
         rc = ACDL_OK;
     } else {
         rc = odbc_conn_open(&co, &conn, err, sizeof(err));
+    }
+    if (rc == ACDL_OK && (nconn = odbc_split_conns(r, conn, sql)) > 1) {
+        /* the further connections of a run read in parts; fewer when the server refuses more */
+        for (unsigned i = 1; i < nconn; i++) {
+            char why[600] = "";
+            if (odbc_conn_open(&co, &more[i - 1], why, sizeof(why)) != ACDL_OK) {
+                log_warn("odbc", "source %lld: the run reads with %u connections, not %u: %s",
+                         (long long)src->id, i, nconn, why);
+                nconn = i;
+                break;
+            }
+        }
     }
     secret_wipe(password, pwlen);
     if (rc != ACDL_OK) {
@@ -1710,16 +1792,14 @@ static int read_odbc(struct rows *r, const struct store_source *src)
     }
     pthread_mutex_lock(&r->cancel->mu);
     r->cancel->conn = conn;
+    for (unsigned i = 1; i < nconn; i++) {
+        r->cancel->more[i - 1] = more[i - 1];
+    }
     int was_cancelled = r->cancel->flag;
     pthread_mutex_unlock(&r->cancel->mu);
     if (was_cancelled) {
         rc = ACDL_ESTOP;
         goto out;
-    }
-    const char *sql = r->cfg->sql;
-    if (r->cfg->preset[0]) {
-        const struct odbc_preset *p = odbc_preset_find(r->cfg->preset);
-        sql = p ? p->sql : "";
     }
     /* the period: local midnight of the first day to local midnight after the last */
     struct odbc_period period;
@@ -1737,24 +1817,39 @@ static int read_odbc(struct rows *r, const struct store_source *src)
             naive_datetime(r->until, &period.until);
         }
     }
-    rows_note(r, "info", "run.querying",
-              json_pack("{s:s, s:s, s:s, s:s}", "dbms", odbc_conn_dbms_name(conn), "driver",
-                        odbc_conn_driver_name(conn), "from", r->run->period_from, "to",
-                        r->run->period_to),
-              "querying %s (%s) for %s .. %s", odbc_conn_dbms_name(conn),
-              odbc_conn_driver_name(conn), r->run->period_from, r->run->period_to);
+    json_t *detail = json_pack("{s:s, s:s, s:s, s:s}", "dbms", odbc_conn_dbms_name(conn), "driver",
+                               odbc_conn_driver_name(conn), "from", r->run->period_from, "to",
+                               r->run->period_to);
+    if (nconn > 1) {
+        json_object_set_new(detail, "connections", json_integer(nconn));
+    }
+    rows_note(r, "info", "run.querying", detail, "querying %s (%s) for %s .. %s",
+              odbc_conn_dbms_name(conn), odbc_conn_driver_name(conn), r->run->period_from,
+              r->run->period_to);
     struct odbc_query_opts qo = {.rowset_rows = ROWS_ODBC_BLOCK_ROWS,
                                  .read_ahead = r->preview_max == 0 ? ROWS_ODBC_READ_AHEAD : 0,
                                  .prepared = r->keep != NULL};
-    rc = odbc_query_open(conn, sql, &period, &qo, &q, err, sizeof(err));
+    if (nconn > 1) {
+        struct odbc_conn *all[ROWS_ODBC_MAX_CONNS];
+        all[0] = conn;
+        memcpy(all + 1, more, (nconn - 1) * sizeof(*more));
+        pp = odbc_day_parts(r, &npp);
+        rc = pp ? odbc_parts_open(all, nconn, sql, pp, npp, &qo, ROWS_ODBC_HOLD_BYTES, &parts, err,
+                                  sizeof(err))
+                : ACDL_ENOMEM;
+    } else {
+        rc = odbc_query_open(conn, sql, &period, &qo, &q, err, sizeof(err));
+    }
     if (rc != ACDL_OK) {
         rows_note(r, "error", "run.query_failed", odbc_detail(json_object(), err),
                   "the query failed: %s", err);
         goto out;
     }
     free_names(r);
-    for (size_t i = 0; i < odbc_query_ncols(q) && i < ROWS_MAX_COLS - SOURCE_MAX_DERIVED; i++) {
-        const struct odbc_column *col = odbc_query_column(q, i);
+    size_t ncols = parts ? odbc_parts_ncols(parts) : odbc_query_ncols(q);
+    for (size_t i = 0; i < ncols && i < ROWS_MAX_COLS - SOURCE_MAX_DERIVED; i++) {
+        const struct odbc_column *col =
+            parts ? odbc_parts_column(parts, i) : odbc_query_column(q, i);
         add_name(r, col->name, strlen(col->name));
     }
     r->nraw = r->nnames;
@@ -1766,7 +1861,8 @@ static int read_odbc(struct rows *r, const struct store_source *src)
         goto out;
     }
     for (;;) {
-        rc = odbc_query_next(q, &row, err, sizeof(err));
+        rc = parts ? odbc_parts_next(parts, &row, err, sizeof(err))
+                   : odbc_query_next(q, &row, err, sizeof(err));
         if (rc == 0) {
             break;
         }
@@ -1799,10 +1895,16 @@ static int read_odbc(struct rows *r, const struct store_source *src)
     }
     rc = r->sink->end_input ? r->sink->end_input(r, r->sink->ctx) : ACDL_OK;
 out:
+    odbc_parts_close(parts);
+    free(pp);
     odbc_query_close(q);
     pthread_mutex_lock(&r->cancel->mu);
     r->cancel->conn = NULL;
+    memset(r->cancel->more, 0, sizeof(r->cancel->more));
     pthread_mutex_unlock(&r->cancel->mu);
+    for (unsigned i = 1; i < nconn; i++) {
+        odbc_conn_close(more[i - 1]);
+    }
     if (!r->keep) {
         odbc_conn_close(conn);
     } else if (rc != ACDL_OK) {

@@ -52,10 +52,14 @@ struct file_follow_read;
 
 /* How another thread cancels a run: import_cancel() sets the flag and cancels an ODBC
  * statement under way. Initialise with import_cancel_init(). */
+#define ROWS_ODBC_MAX_CONNS SOURCE_ODBC_MAX_CONNECTIONS
+
 struct import_cancel {
     pthread_mutex_t mu;
     volatile int flag;
     struct odbc_conn *conn; /* set by rows_read while a query runs */
+    /* the further connections of a run read in parts (rows_read), or NULL */
+    struct odbc_conn *more[ROWS_ODBC_MAX_CONNS - 1];
 };
 
 void import_cancel_init(struct import_cancel *c);

@@ -470,21 +470,26 @@ static int parse_csv(const json_t *o, struct source_cfg *cfg, char *err, size_t 
 
 static int parse_odbc(const json_t *o, struct source_cfg *cfg, char *err, size_t errsz)
 {
-    static const char *const keys[] = {"dsn", "connection_string", "user", "sql", "preset",
-                                       "timeout_s", NULL};
+    static const char *const keys[] = {"dsn",    "connection_string", "user",        "sql",
+                                       "preset", "timeout_s",         "connections", NULL};
     struct odbc_sql rewritten;
     int rc;
     if (!json_is_object(o)) {
         return fail(err, errsz, "odbc", "must be an object with the connection and the SQL");
     }
     cfg->timeout_s = 300;
+    cfg->connections = SOURCE_ODBC_CONNECTIONS;
     if ((rc = only_keys(o, "odbc", keys, err, errsz)) != 0 ||
         (rc = get_str(o, "dsn", "odbc.dsn", cfg->dsn, sizeof(cfg->dsn), 0, err, errsz)) ||
-        (rc = get_str(o, "connection_string", "odbc.connection_string", cfg->connection_string, sizeof(cfg->connection_string), 0, err, errsz)) ||
+        (rc = get_str(o, "connection_string", "odbc.connection_string", cfg->connection_string,
+                      sizeof(cfg->connection_string), 0, err, errsz)) ||
         (rc = get_str(o, "user", "odbc.user", cfg->user, sizeof(cfg->user), 0, err, errsz)) ||
         (rc = get_str(o, "sql", "odbc.sql", cfg->sql, sizeof(cfg->sql), 1, err, errsz)) ||
-        (rc = get_str(o, "preset", "odbc.preset", cfg->preset, sizeof(cfg->preset), 0, err, errsz)) ||
-        (rc = get_int(o, "timeout_s", "odbc.timeout_s", 1, 86400, &cfg->timeout_s, err, errsz))) {
+        (rc = get_str(o, "preset", "odbc.preset", cfg->preset, sizeof(cfg->preset), 0, err,
+                      errsz)) ||
+        (rc = get_int(o, "timeout_s", "odbc.timeout_s", 1, 86400, &cfg->timeout_s, err, errsz)) ||
+        (rc = get_int(o, "connections", "odbc.connections", 1, SOURCE_ODBC_MAX_CONNECTIONS,
+                      &cfg->connections, err, errsz))) {
         return rc;
     }
     if (!cfg->dsn[0] == !cfg->connection_string[0]) {
@@ -1476,12 +1481,12 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
         }
     } else {
         json_object_set_new(out, "odbc",
-                            json_pack("{s:o, s:o, s:o, s:o, s:o, s:i}", "dsn",
+                            json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:i}", "dsn",
                                       str_or_null(cfg->dsn), "connection_string",
                                       str_or_null(cfg->connection_string), "user",
                                       str_or_null(cfg->user), "sql", str_or_null(cfg->sql),
                                       "preset", str_or_null(cfg->preset), "timeout_s",
-                                      cfg->timeout_s));
+                                      cfg->timeout_s, "connections", cfg->connections));
     }
     if (cfg->product == PRODUCT_AGENT_STATES) {
         json_t *lo = json_array();

@@ -26,6 +26,9 @@ enum source_product { PRODUCT_CONTACTS = 0, PRODUCT_AGENT_STATES };
 enum agent_span_form { SPAN_START_END = 0, SPAN_START_DURATION, SPAN_START_ONLY };
 
 #define SOURCE_MAX_LOGOUT 32
+/* odbc.connections: a run's days read by this many queries on as many connections at once */
+#define SOURCE_ODBC_CONNECTIONS 3
+#define SOURCE_ODBC_MAX_CONNECTIONS 8
 #define SOURCE_MAX_ANSWER_VALUES 32
 
 struct source_column {
@@ -145,6 +148,7 @@ struct source_cfg {
     char sql[65536];
     char preset[64];
     int timeout_s;
+    int connections;     /* a run's period read by up to this many queries at once (by days) */
     unsigned sql_params; /* the named parameters the SQL uses: bit (1 << enum odbc_param_id) */
 
     /* both */

@@ -89,6 +89,9 @@ before(async () => {
         odbc: {
           connection_string: `Driver=${driver};Database=${db}`,
           sql: `SELECT split, split_name, starts, offered, handled FROM iv WHERE starts >= :period_start AND starts < :period_end ${clause}`,
+          // one query for the period: split into one query per day (the default for a run of
+          // several days), a result ordered by queue or backwards arrives day by day
+          connections: order === 'time' ? 3 : 1,
         },
       },
     });
