@@ -2,7 +2,8 @@
 // status" on an ODBC agent-state source (a SQLite database through the SQLite ODBC driver), a
 // refused poll interval is shown at the form, the columns and the interval are saved, the status
 // shows the agents of the table and follows a row changed in it, and "Stop polling" takes the
-// setting away. Real daemon, real driver, real Chromium; what the console did is checked
+// setting away; on a source made from a live-status preset (whose columns are the preset's),
+// "Stop polling" disables the source and "Poll" enables it again. Real daemon, real driver, real Chromium; what the console did is checked
 // through the API.
 
 import { after, before, test } from 'node:test';
@@ -69,12 +70,20 @@ after(async () => {
 
 const text = async (testid) => (await page.locator(`[data-testid="${testid}"]`).textContent()).trim();
 
-test('an operator polls a live-status table from the Sources page, sees its agents and changes, and stops polling', async () => {
+/** Signs the operator in unless the page already is. */
+async function signIn() {
+  if (await page.locator('#current-user').filter({ hasText: exact(OPERATOR.name) }).count() > 0) {
+    return;
+  }
   await page.goto(`${daemon.url}/#/login`);
   await page.fill('#login-username', OPERATOR.name);
   await page.fill('#login-password', OPERATOR.password);
   await page.click('#login-submit');
   await page.locator('#current-user').filter({ hasText: exact(OPERATOR.name) }).waitFor();
+}
+
+test('an operator polls a live-status table from the Sources page, sees its agents and changes, and stops polling', async () => {
+  await signIn();
   await page.click('#nav-sources');
   const row = page.locator(`[data-testid="source-row"][data-id="${source.id}"]`);
   await row.locator('[data-testid="source-live-open"]').click();
@@ -111,6 +120,44 @@ test('an operator polls a live-status table from the Sources page, sees its agen
   await page.click('[data-testid="live-status-stop"]');
   await until(async () => (await text('live-status-notice')) === en['livestatus.stopped'], 'stopped');
   assert.equal((await api.get(`/api/v1/sources/${source.id}`)).body.settings.live_status, undefined);
+  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(cspViolations, []);
+});
+
+test('on a source made from a live-status preset, "Stop polling" disables the source and "Poll" enables it again, the preset and its settings kept', async () => {
+  sql(`CREATE TABLE taskrouter_workers (sid TEXT, friendly_name TEXT, activity_sid TEXT, activity_name TEXT, available INTEGER, date_status_changed TEXT);
+       INSERT INTO taskrouter_workers VALUES ('WK1', 'w1', 'WA1', 'Available', 1, '2026-11-30 08:00:00');`);
+  const driver = odbcDriver('SQLite3', 'libsqliteodbc');
+  const r = await api.post('/api/v1/sources', {
+    name: 'Workers', kind: 'odbc', product: 'agent_states', time_zone: 'UTC',
+    settings: { odbc: { connection_string: `Driver=${driver};Database=${db}`, preset: 'twilio_taskrouter_workers_live' }, live_status: { poll_s: 2 } },
+  });
+  assert.equal(r.status, 201, r.text);
+  const id = r.body.id;
+  const before = (await api.get(`/api/v1/sources/${id}`)).body;
+  assert.equal(before.enabled, true);
+  await signIn();
+  await page.reload(); // the list with the new source
+  await page.click('#nav-sources');
+  await page.locator(`[data-testid="source-row"][data-id="${id}"] [data-testid="source-live-open"]`).click();
+  await page.locator('[data-testid="live-status-preset"]').waitFor();
+  await page.click('[data-testid="live-status-stop"]');
+  await until(async () => (await page.locator('[data-testid="live-status-notice"]').count()) > 0
+    && (await text('live-status-notice')) === en['livestatus.stopped'], 'stopped');
+  assert.equal(await page.locator('[data-testid="live-status-save-error"]').count(), 0);
+  const stopped = (await api.get(`/api/v1/sources/${id}`)).body;
+  assert.equal(stopped.enabled, false);
+  assert.deepEqual(stopped.settings, before.settings, 'the preset and its settings kept');
+  assert.equal(await page.locator('[data-testid="live-status-stop"]').count(), 0, 'no stop button while not polled');
+
+  await page.fill('#live-status-poll', '1');
+  await page.click('[data-testid="live-status-save"]');
+  await until(async () => (await text('live-status-notice')) === en['livestatus.saved'], 'polled again');
+  const again = (await api.get(`/api/v1/sources/${id}`)).body;
+  assert.equal(again.enabled, true);
+  assert.equal(again.settings.live_status.poll_s, 1);
+  assert.equal(again.settings.odbc.preset, 'twilio_taskrouter_workers_live');
+  await page.locator('[data-testid="live-status-stop"]').waitFor();
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(cspViolations, []);
 });

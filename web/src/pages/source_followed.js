@@ -8,7 +8,9 @@ import { api } from '../api.js';
 const REFRESH_MS = 3000;
 
 /** The panel's state for settings[member] of source: formOf(source) gives the form's fields,
- * noticeOf(value) the notice after value was saved (null: following stopped). */
+ * noticeOf(value) the notice after value was saved (null or undefined: following stopped).
+ * save(value, extra) sends settings[member] = value with the other fields of extra (such as
+ * enabled); with value undefined, only extra (the settings stay as they are). */
 export function useFollowedSource(source, member, formOf, onChanged, noticeOf) {
   const [current, setCurrent] = useState(source);
   const [form, setForm] = useState(formOf(source));
@@ -35,13 +37,14 @@ export function useFollowedSource(source, member, formOf, onChanged, noticeOf) {
     return () => { stop = true; clearInterval(id); };
   }, [source.id]);
 
-  const save = async (value) => {
+  const save = async (value, extra = {}) => {
     setBusy(true);
     setError(null);
     setNotice('');
     try {
-      const settings = { ...current.settings, [member]: value };
-      const updated = await api.patch(`/sources/${source.id}`, { settings });
+      const body = value === undefined ? { ...extra }
+        : { settings: { ...current.settings, [member]: value }, ...extra };
+      const updated = await api.patch(`/sources/${source.id}`, body);
       setCurrent({ ...updated, follow: current.follow });
       setForm(formOf(updated));
       onChanged(updated);

@@ -3,7 +3,9 @@
 // answer's "follow" in mode live_status: agents, polls, changes, rejected rows, the last note
 // and error), refreshed every 3 s while open, and lets operators set the columns and the poll
 // interval (a live-status preset's columns are its own: only the interval), or stop polling.
-// The rest of the settings is sent back as the daemon answered it.
+// The rest of the settings is sent back as the daemon answered it. A source made from a
+// live-status preset polls as long as it is enabled (the preset needs its live_status member):
+// stopping disables it, polling again enables it.
 import { html } from '../html.js';
 import { useFollowedSource } from './source_followed.js';
 import { useI18n } from '../i18n/index.js';
@@ -66,10 +68,11 @@ export function SourceLive({ source, editable, onChanged, onClose }) {
         live[c] = form[c].trim() || null;
       }
     }
-    save(live);
+    save(live, preset && !current.enabled ? { enabled: true } : {});
   };
   const set = (key) => (e) => setForm({ ...form, [key]: e.currentTarget.value });
-  const polling = Boolean(current.settings && current.settings.live_status);
+  const polling = Boolean(current.settings && current.settings.live_status) && (!preset || current.enabled);
+  const stop = () => (preset ? save(undefined, { enabled: false }) : save(null));
   const following = polling && current.follow && current.follow.mode === 'live_status' ? current.follow : null;
 
   return html`
@@ -95,7 +98,7 @@ export function SourceLive({ source, editable, onChanged, onClose }) {
               ${t('livestatus.save')}</button>
             ${polling && html`
               <button type="button" class="btn" disabled=${busy} data-testid="live-status-stop"
-                      onClick=${() => save(null)}>${t('livestatus.stop')}</button>`}
+                      onClick=${stop}>${t('livestatus.stop')}</button>`}
             <button type="button" class="btn" onClick=${onClose} data-testid="live-status-close">
               ${t('common.close')}</button>
           </div>
