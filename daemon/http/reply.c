@@ -402,11 +402,13 @@ int reply_cached(struct req *r)
         plen + qlen + 4 > sizeof(r->cache_key)) {
         return 0;
     }
-    /* the role that passed the checks, the path and the query: all the handler reads */
+    /* the role that passed the checks, the path and the query: all the handler reads; the
+     * path ends at a NUL, which no decoded path holds, so no path and query make another's */
     r->cache_key[n++] = (char)('0' + store_role_rank(r->auth.role));
     r->cache_key[n++] = '|';
     memcpy(r->cache_key + n, path, plen);
     n += plen;
+    r->cache_key[n++] = '\0';
     if (q) {
         r->cache_key[n++] = '?';
         memcpy(r->cache_key + n, q, qlen);
