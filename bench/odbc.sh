@@ -27,7 +27,7 @@
 #
 # Usage: bench/odbc.sh [--short|--full] [--days "1 7 30"] [--queues N] [--repeat R]
 #                      [--order time|queue] [--profile DAYS] [--rows FILE] [--before BIN]
-#                      [--odbc-options TEXT] [--connections N] [--one-too]
+#                      [--odbc-options TEXT] [--connections N] [--one-too] [--driver NAME]
 #   --short         days "1 7", one round (a quick check); --full (the default): days "1 7 30",
 #                   3 rounds
 #   --rows FILE     also append one Markdown table row per period to FILE (bench/all.sh)
@@ -36,6 +36,8 @@
 #                   before (a): contender "before", so a change is measured interleaved
 #   --connections N the source's odbc.connections (queries at once over the period's days;
 #                   the daemon's default when not given)
+#   --driver NAME   the registered psqlODBC driver acdlink connects through (default
+#                   "PostgreSQL Unicode"; "PostgreSQL ANSI" hands out the server's bytes as they are)
 #   --one-too       also run this binary with odbc.connections 1 in every round, right before
 #                   (a): contender "one", the same build reading the period in one query
 #   --odbc-options TEXT  appended to acdlink's connection string (e.g. "Fetch=10000"; psqlODBC's
@@ -53,7 +55,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 days_list="1 7 30" queues=2000 repeat=3 order=time profile= start=2026-06-01 rows_file=
-before= odbc_options= connections= one_too=
+before= odbc_options= connections= one_too= driver="PostgreSQL Unicode"
 while [ $# -gt 0 ]; do
   case $1 in
     --short) days_list="1 7"; repeat=1 ;;
@@ -68,6 +70,7 @@ while [ $# -gt 0 ]; do
     --odbc-options) odbc_options=$2; shift ;;
     --connections) connections=$2; shift ;;
     --one-too) one_too=1 ;;
+    --driver) driver=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -80,7 +83,6 @@ bin=${bin:-build/acdlink}
 [ -x "$bin" ] || { echo "no acdlink binary at $bin: build it (cmake --build build) or set ACDLINK_BIN" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time missing: apt-get install time" >&2; exit 1; }
 # the daemon takes only drivers registered with the driver manager (Driver=NAME)
-driver="PostgreSQL Unicode"
 odbcinst -q -d 2>/dev/null | grep -qxF "[$driver]" ||
   { echo "the ODBC driver '$driver' is not registered: apt-get install odbc-postgresql" >&2; exit 1; }
 psql_bin=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
