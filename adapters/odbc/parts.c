@@ -290,10 +290,6 @@ static int run_part(struct parts_worker *w, unsigned part)
                      (unsigned long)odbc_query_ncols(q), (unsigned long)p->ncols);
             rc = ACDL_EINVAL;
         }
-    } else {
-        char q_err[600];
-        snprintf(q_err, sizeof(q_err), "the query failed: %s", err);
-        snprintf(err, sizeof(err), "%s", q_err);
     }
     if (part == 0) {
         pthread_mutex_lock(&p->mu);

@@ -1277,6 +1277,154 @@ static void test_sqlite(void)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* one period as several queries on several connections                                       */
+
+/* A digest of rows read: their count, an FNV-1a hash over every value (NULL marked), and the
+ * messages of rejected rows. */
+struct rows_digest {
+    long rows;
+    uint64_t hash;
+    char rejects[512];
+};
+
+static void digest_row(struct rows_digest *d, const struct odbc_row *row, int rc, const char *err)
+{
+    d->rows++;
+    CHECK_EQ_INT(row->number, d->rows);
+    if (rc != 1) {
+        size_t used = strlen(d->rejects);
+        snprintf(d->rejects + used, sizeof(d->rejects) - used, "%s\n", err);
+        return;
+    }
+    for (size_t i = 0; i < row->nfields; i++) {
+        const struct odbc_field *f = &row->fields[i];
+        const char *p = f->is_null ? "\1NULL" : f->ptr;
+        size_t n = f->is_null ? 5 : f->len;
+        CHECK(f->is_null || strlen(f->ptr) == f->len);
+        for (size_t k = 0; k <= n; k++) {
+            d->hash = (d->hash ^ (unsigned char)(k < n ? p[k] : '|')) * 1099511628211ULL;
+        }
+    }
+}
+
+static void test_parts_sqlite(void)
+{
+    static const char *const sql =
+        "SELECT queue, ts, offered, note FROM big\n"
+        " WHERE ts >= :period_start AND ts < :period_end ORDER BY ts, queue";
+    struct raw r;
+    struct odbc_conn_opts o;
+    struct odbc_conn *c[3] = {NULL, NULL, NULL};
+    struct odbc_period whole = {.start = {2024, 3, 29, 0, 0, 0}, .end = {2024, 4, 2, 0, 0, 0}};
+    struct odbc_period days[4];
+    struct odbc_query *q = NULL;
+    struct odbc_parts *p = NULL;
+    struct odbc_row row;
+    struct rows_digest one, split;
+    char err[512];
+    int rc;
+
+    if (!CHECK_EQ_INT(raw_open(&r, "DSN=lite"), 0)) {
+        return;
+    }
+    /* 4 days of 4,000 rows with 200-byte notes (more than the 2 MiB held), NULLs, an interval
+     * start shared by many rows, a 253-byte note, a queue id longer than 255 bytes, and rows
+     * on each side of the period */
+    CHECK_EQ_INT(raw_exec(&r, "CREATE TABLE big (queue TEXT, ts TIMESTAMP, offered INTEGER, "
+                              "note TEXT)"),
+                 0);
+    CHECK_EQ_INT(raw_exec(&r, "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n "
+                              "WHERE i < 15999) INSERT INTO big SELECT 'q' || (i % 40), "
+                              "datetime('2024-03-29', '+' || (i / 40 * 864) || ' seconds'), "
+                              "CASE WHEN i % 7 = 0 THEN NULL ELSE i END, "
+                              "printf('%0200d', i) FROM n"),
+                 0);
+    CHECK_EQ_INT(raw_exec(&r, "INSERT INTO big VALUES ('q1', '2024-03-30 12:00:00', 1, "
+                              "printf('%0253d', 1)), (printf('%0300d', 7), "
+                              "'2024-03-31 06:00:00', 1, 'x'), ('q1', '2024-03-28 23:59:59', 1, "
+                              "'before'), ('q1', '2024-04-02 00:00:00', 1, 'after')"),
+                 0);
+    raw_close(&r);
+
+    memset(&o, 0, sizeof(o));
+    o.dsn = "lite";
+    for (int i = 0; i < 3; i++) {
+        rc = odbc_conn_open(&o, &c[i], err, sizeof(err));
+        if (!CHECK_EQ_INT(rc, 0)) {
+            printf("  %s\n", err);
+            goto out;
+        }
+    }
+    memset(&one, 0, sizeof(one));
+    memset(&split, 0, sizeof(split));
+    rc = odbc_query_open(c[0], sql, &whole, NULL, &q, err, sizeof(err));
+    if (!CHECK_EQ_INT(rc, 0)) {
+        printf("  %s\n", err);
+        goto out;
+    }
+    while ((rc = odbc_query_next(q, &row, err, sizeof(err))) == 1 || rc == ACDL_ETOOBIG) {
+        digest_row(&one, &row, rc, err);
+    }
+    CHECK_EQ_INT(rc, 0);
+    odbc_query_close(q);
+    CHECK_EQ_INT(one.rows, 16002);
+    CHECK(strstr(one.rejects, "column 1 (queue): value of 300 bytes") != NULL);
+
+    for (int i = 0; i < 4; i++) {
+        days[i] = (struct odbc_period){.start = {2024, 3, 29 + i, 0, 0, 0},
+                                       .end = {2024, 3, 30 + i, 0, 0, 0}};
+    }
+    days[3].end = (struct odbc_datetime){2024, 4, 2, 0, 0, 0};
+    days[2].start = (struct odbc_datetime){2024, 3, 31, 0, 0, 0};
+    days[3].start = (struct odbc_datetime){2024, 4, 1, 0, 0, 0};
+    days[2].end = days[3].start;
+    rc = odbc_parts_open(c, 3, sql, days, 4, NULL, 2u * 1024u * 1024u, &p, err, sizeof(err));
+    if (!CHECK_EQ_INT(rc, 0)) {
+        printf("  %s\n", err);
+        goto out;
+    }
+    CHECK_EQ_INT(odbc_parts_ncols(p), 4);
+    CHECK_EQ_STR(odbc_parts_column(p, 3)->name, "note");
+    plat_sleep_ms(200); /* the connections of the later days fill what may be held, and wait */
+    while ((rc = odbc_parts_next(p, &row, err, sizeof(err))) == 1 || rc == ACDL_ETOOBIG) {
+        digest_row(&split, &row, rc, err);
+    }
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(odbc_parts_next(p, &row, err, sizeof(err)), 0);
+    odbc_parts_close(p);
+    p = NULL;
+    CHECK_EQ_INT(split.rows, one.rows);
+    CHECK(split.hash == one.hash);
+    CHECK_EQ_STR(split.rejects, one.rejects);
+
+    /* a day whose query fails: reported at once, naming its day, whatever day is read */
+    for (int i = 0; i < 3; i++) {
+        odbc_conn_close(c[i]);
+        c[i] = NULL;
+        if (!CHECK_EQ_INT(odbc_conn_open(&o, &c[i], err, sizeof(err)), 0)) {
+            goto out;
+        }
+    }
+    rc = odbc_parts_open(c, 3,
+                         "SELECT queue, ts FROM big WHERE ts >= :period_start AND ts < "
+                         ":period_end AND (ts < '2024-03-31' OR no_such_column = 1)",
+                         days, 4, NULL, 2u * 1024u * 1024u, &p, err, sizeof(err));
+    if (rc == 0) {
+        while ((rc = odbc_parts_next(p, &row, err, sizeof(err))) == 1) {
+        }
+        odbc_parts_close(p);
+        p = NULL;
+    }
+    CHECK(rc < 0);
+    CHECK(strstr(err, "the days from 2024-03-") != NULL);
+out:
+    odbc_parts_close(p);
+    for (int i = 0; i < 3; i++) {
+        odbc_conn_close(c[i]);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* cancel from another thread                                                                  */
 
 struct canceller {
@@ -1622,6 +1770,7 @@ int main(void)
     RUN(test_preset_cic);
     RUN(test_preset_cic_agents);
     RUN(test_sqlite);
+    RUN(test_parts_sqlite);
     RUN(test_cancel);
     RUN(test_read_ahead);
     RUN(test_million_rows);
