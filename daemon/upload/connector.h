@@ -119,6 +119,11 @@ struct upload_connector {
     /* > 0: the change feed makes at most one batch of agent states per this many seconds of
      * the clock (a file per minute), unless a full batch waits. */
     int agent_period_s;
+    /* > 0: a batch of the change feed carries up to this many agent days (0: 200) while their
+     * spans stay within AGENT_FEED_SPANS_MAX after the first 200 days: a target that keeps
+     * up gets small batches, one that fell behind (a burst of changes) catches up with
+     * fewer, larger ones. */
+    int agent_feed_days;
 };
 
 /* The connector called name, or NULL. */

@@ -459,6 +459,7 @@ int outbox_flush(struct store_conn *c, int64_t now, int64_t min_age, int *made)
 }
 
 #define AGENT_DAYS_PER_BATCH 200
+#define AGENT_FEED_SPANS_MAX 20000 /* spans of a feed batch beyond its first 200 days */
 
 static int cursor_get(struct store_conn *c, int64_t target_id, int64_t *seq)
 {
@@ -766,8 +767,17 @@ static int agents_target(struct store_conn *c, const struct upload_target *t,
     int64_t last = 0;
     struct agent_day_change *ch = NULL;
     int n = 0, waits = 0, rc = cursor_get(c, t->id, &last);
+    int most =
+        con->agent_feed_days > AGENT_DAYS_PER_BATCH ? con->agent_feed_days : AGENT_DAYS_PER_BATCH;
     if (rc == ACDL_OK) {
-        rc = agent_results_changes(c, last, AGENT_DAYS_PER_BATCH, &ch, &n);
+        rc = agent_results_changes(c, last, most, &ch, &n);
+    }
+    int64_t spans = 0;
+    for (int i = 0; rc == ACDL_OK && i < n; i++) { /* past 200 days, a bounded body */
+        spans += ch[i].spans;
+        if (i >= AGENT_DAYS_PER_BATCH && spans > AGENT_FEED_SPANS_MAX) {
+            n = i;
+        }
     }
     if (rc == ACDL_OK && n > 0) {
         rc = feed_waits(c, t->id, con->agent_period_s, now, n >= AGENT_DAYS_PER_BATCH, &waits);

@@ -114,3 +114,26 @@ test('an unchanged re-run sends nothing; a changed mapping sends the day again',
   assert.deepEqual(spans.map((s) => s.activity), ['ready', 'logged_out', 'ready']);
   assert.equal((await admin.get('/api/v1/deliveries?limit=50')).body.items.length, before1 + 3);
 });
+
+test('many changed agent days reach https-json in batches of up to 1,000 days, injixo-api and csv-export in batches of 200', async () => {
+  const N = 450;
+  const folder = path.join(base, 'acd');
+  const ids = Array.from({ length: N }, (_, i) => `b${String(i).padStart(3, '0')}`);
+  fs.writeFileSync(path.join(folder, 'b.csv'), ['Agent;Date;Start;End;State', ...ids.map((a) => `${a};24.11.2026;11:00:00;12:00:00;READY`), ''].join('\n'));
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: ids.map((a) => `${a};${a}@example.com`).join('\n') }), 200);
+  const seenJson = new Set(json.batches.keys());
+  const run = await runDays(admin, src.id, DAY);
+  assert.equal(run.state, 'done', JSON.stringify(run));
+  // the run's spans commit in one transaction: the feed holds all N days at once
+  await drained(admin, 70000);
+  const fresh = [...json.batches.entries()].filter(([k]) => !seenJson.has(k)).map(([, b]) => b.body.days.filter((x) => x.agent.startsWith('b')).length);
+  assert.equal(fresh.reduce((a, b) => a + b, 0), N, JSON.stringify(fresh));
+  assert.ok(Math.max(...fresh) > 200 && Math.max(...fresh) <= 1000, JSON.stringify(fresh));
+  for (const a of ids) {
+    assert.deepEqual(json.agents.get(`${a}@example.com|${DAY}`).map((s) => s.activity), ['ready'], a);
+  }
+  const lines = fs.readdirSync(out).filter((f) => f.includes('agent-states')).map((f) => fs.readFileSync(path.join(out, f), 'utf8').split('\r\n').filter((l) => / b\d{3}@|;b\d{3}@/.test(l)).length);
+  assert.equal(lines.reduce((a, b) => a + b, 0), N);
+  assert.ok(lines.every((n) => n <= 200), JSON.stringify(lines));
+  assert.deepEqual(json.errors, []);
+});
