@@ -1420,7 +1420,9 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
     }
     if (rc == ACDL_OK && (moved || diff > 0)) {
         staged = 1;
+        store_cache_wide(r->c, 1);
         rc = stage_follow(m);
+        store_cache_wide(r->c, 0);
         if (rc != ACDL_OK) {
             snprintf(err, errsz, "staging failed: %s", acdl_strerror(rc));
         }

@@ -495,6 +495,13 @@ void store_rollback(struct store_conn *c)
     }
 }
 
+void store_cache_wide(struct store_conn *c, int wide)
+{
+    char sql[48];
+    snprintf(sql, sizeof(sql), "PRAGMA main.cache_size = -%d", wide ? STORE_CACHE_WIDE_KIB : 2000);
+    sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+}
+
 int store_ping_conn(struct store_conn *c)
 {
     int rc = ACDL_EDB;

@@ -62,6 +62,13 @@ int store_begin(struct store_conn *c);
 int store_commit(struct store_conn *c);
 void store_rollback(struct store_conn *c);
 
+/* wide 1: the connection's page cache may hold STORE_CACHE_WIDE_KIB, for a transaction that
+ * changes thousands of pages (a poll's staging, a large feed batch), which would otherwise
+ * spill them into the WAL and read them back before it commits; 0: back to SQLite's default
+ * (2 MiB), freeing what is beyond it. */
+#define STORE_CACHE_WIDE_KIB 16384
+void store_cache_wide(struct store_conn *c, int wide);
+
 /* Applies the migrations in files[0..n) (named NNNN_*.sql) that are newer than the database's
  * user_version. Returns 0, ACDL_ENEWER or ACDL_EDB (with err). */
 int store_migrate(sqlite3 *db, const struct embedded_file *files, size_t n, char *err,

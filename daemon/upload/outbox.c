@@ -867,6 +867,7 @@ int outbox_agents(struct store_conn *c, int64_t now, int *made)
         snprintf(t.name, sizeof(t.name), "%s", targets[i].name);
         snprintf(t.connector, sizeof(t.connector), "%s", targets[i].connector);
         t.settings = json_loads(targets[i].settings, 0, NULL);
+        store_cache_wide(c, 1);
         if (t.settings && store_begin(c) == ACDL_OK) {
             int r = agents_target(c, &t, con, now, made);
             if (r == ACDL_OK) {
@@ -880,6 +881,7 @@ int outbox_agents(struct store_conn *c, int64_t now, int *made)
                           acdl_strerror(r));
             }
         }
+        store_cache_wide(c, 0);
         json_decref(t.settings);
     }
     for (int i = 0; i < n; i++) {
