@@ -1738,8 +1738,14 @@ static int read_odbc(struct rows *r, const struct store_source *src)
         }
     }
     /* the driver and the files the connection string names, checked again when used (saved
-     * before the rules, or written into the database some other way) */
-    if (source_cfg_check_paths(r->cfg, err, sizeof(err)) != ACDL_OK) {
+     * before the rules, or written into the database some other way): whenever a connection
+     * is opened, and once a minute while a followed source keeps its connection */
+    int64_t now_ms = plat_monotonic_ms();
+    int recheck = !(r->keep && r->keep->conn) || now_ms - r->keep->checked_ms >= ROWS_KEPT_CHECK_MS;
+    if (recheck && r->keep) {
+        r->keep->checked_ms = now_ms;
+    }
+    if (recheck && source_cfg_check_paths(r->cfg, err, sizeof(err)) != ACDL_OK) {
         secret_wipe(password, pwlen);
         rows_note(r, "error", "run.paths_refused", why_attach(json_object(), "detail", err), "%s",
                   err);

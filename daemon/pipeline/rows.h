@@ -43,7 +43,7 @@
 #include "store/sources.h"
 
 #define ROWS_MAX_COLS 512
-#define ROWS_LOG_ERRORS 200 /* row errors written to the run log; the rest are counted */
+#define ROWS_LOG_ERRORS 200   /* row errors written to the run log; the rest are counted */
 #define ROWS_DIGEST_ERRORS 20 /* row errors kept in a preview's digest */
 
 struct odbc_conn;
@@ -79,7 +79,13 @@ struct rows_conn_keep {
     uint64_t key;           /* of the connection settings it was opened with */
     int64_t opened_at;      /* plat_now() */
     int64_t connects;       /* connections opened through it */
+    int64_t checked_ms;     /* plat_monotonic_ms() of the last check of its driver and files */
 };
+
+/* How often a poll through a kept connection checks its driver and files again (a connection
+ * being opened is always checked): each listing of the registered drivers costs unixODBC about
+ * 100 bytes that it never gives back, which a poll every second would add up. */
+#define ROWS_KEPT_CHECK_MS 60000
 
 /* Closes the kept connection, if any; accepts NULL. */
 void rows_conn_keep_close(struct rows_conn_keep *k);
@@ -136,7 +142,7 @@ struct rows {
      * timestamp role, or the time role when a date column is given) */
     int i_agent, i_activity, i_activity_name, i_start, i_end;
     int i_reason; /* live-status sources: the reason beside the state (-1: none) */
-    int any_day; /* set by a sink: rows_time() then takes days outside an ODBC run's period */
+    int any_day;  /* set by a sink: rows_time() then takes days outside an ODBC run's period */
     int i_metric[ROWS_MAX_COLS];
     char metric_names[ROWS_MAX_COLS][65];
     int nmetric_cols;
@@ -206,7 +212,8 @@ struct rows_sink {
 
 /* Prepares r (caller's memory, zeroed or not) for run: holds a connection, loads the source,
  * its settings and time zone, and the run's period. preview_max > 0: preview mode,
- * < 0: discovery (see above). Returns 0, or an ACDL_E* code with err; rows_close() must be called either way. */
+ * < 0: discovery (see above). Returns 0, or an ACDL_E* code with err; rows_close() must be called
+ * either way. */
 int rows_open(struct rows *r, struct app *app, const struct store_run *run,
               struct import_cancel *cancel, int preview_max, char *err, size_t errsz);
 
@@ -291,8 +298,7 @@ void rows_finish(struct rows *r, int rc, const char *tag, char *err, size_t errs
  * "day", "columns", "rows", "messages", "counts", and "digest" for a discovery. A read that
  * stops early still answers: its messages say why. Closes r. Returns 0 or an ACDL_E* code
  * with err. */
-int rows_preview(struct rows *r, struct app *app, int64_t source_id, const char *day,
-                 int max_rows, const struct rows_sink *sink, json_t **out, char *err,
-                 size_t errsz);
+int rows_preview(struct rows *r, struct app *app, int64_t source_id, const char *day, int max_rows,
+                 const struct rows_sink *sink, json_t **out, char *err, size_t errsz);
 
 #endif
