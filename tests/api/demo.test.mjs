@@ -150,7 +150,11 @@ test('the demo sets up source, queues, mappings and a run, and says where to loo
   assert.equal(run.counts.rows_rejected, 0, JSON.stringify(run));
   assert.equal(run.counts.rows_staged, run.counts.rows_read);
   assert.equal(run.counts.files_read, fs.readdirSync(folder).filter((f) => f.endsWith('.csv')).length);
-  assert.ok(run.counts.files_read >= 8 && run.counts.files_read <= 9, JSON.stringify(run)); // 7 days + today
+  // 7 days + today; in the first quarter-hour after midnight in Berlin today has no complete
+  // interval yet, so its file is not written
+  const berlinClock = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(run.started_at));
+  const fewest = berlinClock < '00:15' ? 7 : 8;
+  assert.ok(run.counts.files_read >= fewest && run.counts.files_read <= 9, `${berlinClock}: ${JSON.stringify(run)}`);
   const berlinToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(new Date());
   assert.ok(run.to === berlinToday || Date.parse(berlinToday) - Date.parse(run.to) === 86400000, run.to);
   assert.equal(Date.parse(run.to) - Date.parse(run.from), 7 * 86400000, JSON.stringify(run));
