@@ -449,6 +449,7 @@ test('an ODBC source from a preset with a password: "set" in the list, never ret
   assert.equal(await page.textContent('[data-testid="preset-sql"]'), preset.sql);
   assert.equal(await page.locator('[data-testid="preset-view"] textarea, [data-testid="preset-view"] input').count(), 0);
   await page.fill('#source-odbc-timeout-s', '120');
+  await page.fill('#source-odbc-connections', '2');
   await shot('odbc-form');
 
   const from = sent.length;
@@ -469,7 +470,7 @@ test('an ODBC source from a preset with a password: "set" in the list, never ret
   assert.equal(got.password_set, true);
   assert.ok(!('password' in got), 'no password member in the answer');
   assert.deepEqual(got.settings, {
-    odbc: { dsn: 'cms', connection_string: null, user: 'reader', sql: null, preset: preset.id, timeout_s: 120 },
+    odbc: { dsn: 'cms', connection_string: null, user: 'reader', sql: null, preset: preset.id, timeout_s: 120, connections: 2 },
     derived: [],
     filter: null,
   });

@@ -73,7 +73,7 @@ const ODBC = {
   settings: {
     derived: [],
     filter: null,
-    odbc: { connection_string: 'Driver=x;Server=y', dsn: null, preset: null, sql: 'SELECT 1 WHERE a >= :period_start AND a < :period_end', timeout_s: 60, user: 'u' },
+    odbc: { connection_string: 'Driver=x;Server=y', dsn: null, preset: null, sql: 'SELECT 1 WHERE a >= :period_start AND a < :period_end', timeout_s: 60, connections: 5, user: 'u' },
   },
 };
 

@@ -413,6 +413,8 @@ export default {
   'sources.odbc.user': 'Benutzer',
   'sources.odbc.timeout': 'Zeitlimit (Sekunden)',
   'sources.odbc.timeout_help': '1 bis 86400.',
+  'sources.odbc.connections': 'Verbindungen',
+  'sources.odbc.connections_help': '1 bis 8 (Standard 3): wie viele Tage ein Lauf über mehrere Tage gleichzeitig liest, jeden Tag mit einer eigenen Abfrage über eine eigene Verbindung. 1 für eine Datenbank, die nur eine Abfrage zugleich sehen soll.',
   'sources.password': 'Passwort',
   'sources.password_is_set': 'gesetzt',
   'sources.password_not_set': 'nicht gesetzt',

@@ -413,6 +413,8 @@ export default {
   'sources.odbc.user': 'User',
   'sources.odbc.timeout': 'Timeout (seconds)',
   'sources.odbc.timeout_help': '1 to 86400.',
+  'sources.odbc.connections': 'Connections',
+  'sources.odbc.connections_help': '1 to 8 (default 3): how many days a run of several days reads at once, each day by its own query on its own connection. 1 for a database that should see one query at a time.',
   'sources.password': 'Password',
   'sources.password_is_set': 'set',
   'sources.password_not_set': 'not set',

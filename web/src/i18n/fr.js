@@ -413,6 +413,8 @@ export default {
   'sources.odbc.user': 'Utilisateur',
   'sources.odbc.timeout': 'Délai maximal (secondes)',
   'sources.odbc.timeout_help': 'De 1 à 86400.',
+  'sources.odbc.connections': 'Connexions',
+  'sources.odbc.connections_help': 'De 1 à 8 (3 par défaut) : le nombre de jours qu’une exécution sur plusieurs jours lit en même temps, chaque jour par sa propre requête sur sa propre connexion. 1 pour une base qui ne doit voir qu’une requête à la fois.',
   'sources.password': 'Mot de passe',
   'sources.password_is_set': 'défini',
   'sources.password_not_set': 'non défini',

@@ -87,7 +87,7 @@ function emptyForm() {
     metrics: [{ id: rowId(), name: '', column: '' }],
     derived: [], filter: '',
     conn_mode: 'dsn', dsn: '', connection_string: '', user: '', query_mode: 'preset', sql: '',
-    preset: '', timeout_s: '300',
+    preset: '', timeout_s: '300', connections: '3',
   };
 }
 
@@ -144,6 +144,7 @@ export function formFromSource(source) {
       connection_string: o.connection_string || '', user: o.user || '',
       query_mode: o.preset ? 'preset' : 'sql', sql: o.sql || '', preset: o.preset || '',
       timeout_s: String(o.timeout_s === undefined ? 300 : o.timeout_s),
+      connections: String(o.connections === undefined ? 3 : o.connections),
     });
   }
   return form;
@@ -214,6 +215,7 @@ export function buildSettings(form) {
       sql: byPreset ? null : (form.sql.trim() ? form.sql : null),
       preset: byPreset ? form.preset || null : null,
       timeout_s: intValue(form.timeout_s),
+      connections: intValue(form.connections),
     };
   }
   if (form.layout === 'contact') {
@@ -322,7 +324,7 @@ function SourceForm({ mode, source, presets, session, onCancel, onSaved }) {
       if (key === 'sql' || key === 'preset') {
         return form.query_mode === 'preset' ? 'odbc.preset' : 'odbc.sql';
       }
-      return ['user', 'timeout_s'].includes(key) ? field : '';
+      return ['user', 'timeout_s', 'connections'].includes(key) ? field : '';
     }
     return '';
   };
@@ -659,6 +661,10 @@ function SourceForm({ mode, source, presets, session, onCancel, onSaved }) {
           <input id=${idOf('odbc.timeout_s')} type="number" min="1" max="86400" step="1"
                  value=${form.timeout_s} onInput=${onText('timeout_s')}
                  aria-invalid=${invalid('odbc.timeout_s')} />`, t('sources.odbc.timeout_help'))}
+        ${field('odbc.connections', t('sources.odbc.connections'), html`
+          <input id=${idOf('odbc.connections')} type="number" min="1" max="8" step="1"
+                 value=${form.connections} onInput=${onText('connections')}
+                 aria-invalid=${invalid('odbc.connections')} />`, t('sources.odbc.connections_help'))}
       </div>
       <div class="password-box" data-testid="source-password-box">
         ${mode !== 'create' && html`
