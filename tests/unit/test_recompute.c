@@ -84,18 +84,11 @@ static int64_t mapping(struct store_conn *c, int64_t queue_id, const char *vt, i
     return id;
 }
 
-static void test_failed_mapping_stays_due(void)
+/* A CSV interval source "S" in UTC, 15 minutes: its id (0 when it could not be added). */
+static int64_t add_source(struct store_conn *c)
 {
-    char err[512];
-    struct store *st = NULL;
-    snprintf(dbpath, sizeof(dbpath), "%s/recompute.db", tmp);
-    if (!CHECK_EQ_INT(store_open(dbpath, 1, &st, err, sizeof(err)), ACDL_OK)) {
-        return;
-    }
-    struct store_conn *c = store_acquire(st);
     struct store_source src;
-    struct store_queue q;
-    int64_t source_id = 0, queue_id = 0, run_id = 0;
+    int64_t id = 0;
     memset(&src, 0, sizeof(src));
     snprintf(src.name, sizeof(src.name), "S");
     snprintf(src.kind, sizeof(src.kind), "csv");
@@ -105,14 +98,37 @@ static void test_failed_mapping_stays_due(void)
     src.interval_minutes = 15;
     src.enabled = 1;
     src.settings = "{}";
-    CHECK_EQ_INT(store_source_add(c, &src, 1000, &source_id), ACDL_OK);
+    CHECK_EQ_INT(store_source_add(c, &src, 1000, &id), ACDL_OK);
+    return id;
+}
+
+/* A WFM queue named and identified ident, calls, UTC, 15 minutes: its id. */
+static int64_t add_queue(struct store_conn *c, const char *ident)
+{
+    struct store_queue q;
+    int64_t id = 0;
     memset(&q, 0, sizeof(q));
-    snprintf(q.identifier, sizeof(q.identifier), "W1");
-    snprintf(q.name, sizeof(q.name), "W1");
+    snprintf(q.identifier, sizeof(q.identifier), "%s", ident);
+    snprintf(q.name, sizeof(q.name), "%s", ident);
     snprintf(q.channel, sizeof(q.channel), "calls");
     snprintf(q.time_zone, sizeof(q.time_zone), "UTC");
     q.interval_minutes = 15;
-    CHECK_EQ_INT(store_queue_add(c, &q, 1000, &queue_id), ACDL_OK);
+    CHECK_EQ_INT(store_queue_add(c, &q, 1000, &id), ACDL_OK);
+    return id;
+}
+
+static void test_failed_mapping_stays_due(void)
+{
+    char err[512];
+    struct store *st = NULL;
+    snprintf(dbpath, sizeof(dbpath), "%s/recompute.db", tmp);
+    if (!CHECK_EQ_INT(store_open(dbpath, 1, &st, err, sizeof(err)), ACDL_OK)) {
+        return;
+    }
+    struct store_conn *c = store_acquire(st);
+    int64_t source_id = 0, queue_id = 0, run_id = 0;
+    source_id = add_source(c);
+    queue_id = add_queue(c, "W1");
 
     /* a good mapping and one whose formula cannot be compiled (the store takes it as is) */
     int64_t good = mapping(c, queue_id, "offered", source_id, NULL);
@@ -261,8 +277,8 @@ static int64_t stage_run(struct store_conn *c, int64_t source_id, double v)
     int64_t run_id = 0;
     struct staging *sg = NULL;
     const struct tz_date d1 = {2026, 6, 1};
-    if (store_run_add(c, source_id, "manual", "2026-06-01", "2026-06-01", 0, "t", 1000,
-                      &run_id) != ACDL_OK ||
+    if (store_run_add(c, source_id, "manual", "2026-06-01", "2026-06-01", 0, "t", 1000, &run_id) !=
+            ACDL_OK ||
         staging_open(&sg, c, source_id, run_id) != ACDL_OK) {
         return 0;
     }
@@ -286,30 +302,15 @@ static void test_mappings_grouped(void)
         return;
     }
     struct store_conn *c = store_acquire(st);
-    struct store_source src;
     int64_t source_id = 0, queue_id = 0, first_queue = 0;
-    memset(&src, 0, sizeof(src));
-    snprintf(src.name, sizeof(src.name), "S");
-    snprintf(src.kind, sizeof(src.kind), "csv");
-    snprintf(src.product, sizeof(src.product), "contacts");
-    snprintf(src.layout, sizeof(src.layout), "interval");
-    snprintf(src.time_zone, sizeof(src.time_zone), "UTC");
-    src.interval_minutes = 15;
-    src.enabled = 1;
-    src.settings = "{}";
-    CHECK_EQ_INT(store_source_add(c, &src, 1000, &source_id), ACDL_OK);
+    source_id = add_source(c);
     /* 90 WFM queues with an offered mapping each, the first with a handled and an abandoned
      * one too: 92 mappings, more than one transaction holds */
     int64_t handled = 0;
     for (int i = 0; i < 90; i++) {
-        struct store_queue q;
-        memset(&q, 0, sizeof(q));
-        snprintf(q.identifier, sizeof(q.identifier), "W%d", i);
-        snprintf(q.name, sizeof(q.name), "W%d", i);
-        snprintf(q.channel, sizeof(q.channel), "calls");
-        snprintf(q.time_zone, sizeof(q.time_zone), "UTC");
-        q.interval_minutes = 15;
-        CHECK_EQ_INT(store_queue_add(c, &q, 1000, &queue_id), ACDL_OK);
+        char ident[16];
+        snprintf(ident, sizeof(ident), "W%d", i);
+        queue_id = add_queue(c, ident);
         CHECK(mapping(c, queue_id, "offered", source_id, NULL) > 0);
         if (i == 0) {
             first_queue = queue_id;
