@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertStatus, odbcDriver, show, sleep, startWithAdmin } from '../lib/api.mjs';
+import { mapEachQueue } from '../lib/pipeline.mjs';
 
 const QUEUES = ['A', 'B', 'C'];
 const DAYS = ['2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23'];
@@ -97,15 +98,7 @@ before(async () => {
     });
     assertStatus(src, 201);
     sources[order] = src.body;
-    for (const q of QUEUES) {
-      const wq = await admin.post('/api/v1/queues', { identifier: `${order}-${q}`, name: `${order} ${q}`, time_zone: 'UTC' });
-      assertStatus(wq, 201);
-      for (const vt of ['offered', 'handled']) {
-        assertStatus(await admin.post('/api/v1/mappings', {
-          queue_id: wq.body.id, value_type: vt, inputs: [{ source_id: src.body.id, ext_queue: q, metric: vt }],
-        }), 201);
-      }
-    }
+    await mapEachQueue(admin, src.body.id, QUEUES, order, 'UTC');
   }
 });
 

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertStatus, show, sleep, startWithAdmin } from '../lib/api.mjs';
 import { startPostgres } from '../lib/sqldb.mjs';
+import { mapEachQueue } from '../lib/pipeline.mjs';
 
 const QUEUES = ['A', 'B', 'C'];
 const FROM = '2026-10-23';
@@ -70,15 +71,7 @@ before(async () => {
     assertStatus(src, 201);
     assert.equal(src.body.settings.odbc.connections, connections);
     sources[name] = src.body;
-    for (const q of QUEUES) {
-      const wq = await admin.post('/api/v1/queues', { identifier: `${name}-${q}`, name: `${name} ${q}`, time_zone: 'Europe/Berlin' });
-      assertStatus(wq, 201);
-      for (const vt of ['offered', 'handled']) {
-        assertStatus(await admin.post('/api/v1/mappings', {
-          queue_id: wq.body.id, value_type: vt, inputs: [{ source_id: src.body.id, ext_queue: q, metric: vt }],
-        }), 201);
-      }
-    }
+    await mapEachQueue(admin, src.body.id, QUEUES, name, 'Europe/Berlin');
   }
 });
 

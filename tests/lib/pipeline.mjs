@@ -19,6 +19,23 @@ export function writeCsv(folder, name, rows) {
 }
 
 /**
+ * For each external queue of sourceId, a WFM queue "<prefix>-<ext>" ("<prefix> <ext>", zone)
+ * with a mapping of each value type from the metric of the same name.
+ */
+export async function mapEachQueue(admin, sourceId, extQueues, prefix, zone, valueTypes = ['offered', 'handled']) {
+  for (const q of extQueues) {
+    const wq = await admin.post('/api/v1/queues', { identifier: `${prefix}-${q}`, name: `${prefix} ${q}`, time_zone: zone });
+    assert.equal(wq.status, 201, show(wq));
+    for (const vt of valueTypes) {
+      const m = await admin.post('/api/v1/mappings', {
+        queue_id: wq.body.id, value_type: vt, inputs: [{ source_id: sourceId, ext_queue: q, metric: vt }],
+      });
+      assert.equal(m.status, 201, show(m));
+    }
+  }
+}
+
+/**
  * A CSV source reading folder (time zone UTC, so local = UTC) and, for each external queue,
  * a WFM queue "Q<ext>" with offered, handled and aht mappings. Resolves {source, queues}.
  */
