@@ -9,17 +9,14 @@
 // MariaDB.
 
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { login, startDaemon } from '../lib/daemon.mjs';
-import { ROOT, assertInvalidField, assertStatus, odbcDriver, show } from '../lib/api.mjs';
+import { assertInvalidField, assertStatus, odbcDriver, show } from '../lib/api.mjs';
+import { followOf, startFollowDaemon, stopFollowDaemon } from '../lib/follow-daemon.mjs';
 import { drained, runDays, waitFor } from '../lib/pipeline.mjs';
 import { defineIncrementalScenarios } from '../lib/incremental-scenarios.mjs';
 import { PG_PASSWORD, startPg } from '../lib/pg.mjs';
 import { startPostgres } from '../lib/sqldb.mjs';
-import { startWfm } from '../lib/wfm.mjs';
 
-const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
 let d;
 let admin;
 let pg;
@@ -31,35 +28,16 @@ function sql(text) {
   return pg.psql(text);
 }
 
-async function restart() {
-  d = await startDaemon({ dataDir, args: ARGS });
-  admin = await login(d, ROOT.name, ROOT.password);
-}
-
 before(async () => {
   pg = await startPg();
   sql(`CREATE TABLE ev (id bigserial PRIMARY KEY, agent text, state text, started timestamp(3));
        CREATE TABLE ev2 (seq bigint PRIMARY KEY, agent text, state text, started timestamp(0));`);
   conn = `Driver={${odbcDriver('PostgreSQL Unicode', 'odbc-postgresql')}};Server=127.0.0.1;Port=${pg.port};Database=postgres`;
-  wfm = await startWfm({ kind: 'https-json', apiKey: 'tok' });
-  d = await startDaemon({ args: ARGS, users: [ROOT], keepDataDir: true });
-  dataDir = d.dataDir;
-  admin = await login(d, ROOT.name, ROOT.password);
-  assertStatus(await admin.post('/api/v1/targets', { name: 'json', connector: 'https-json', secret: 'tok', settings: { url: wfm.url, ca_file: wfm.pki.caFile } }), 201);
-  for (const a of ['ready', 'talk', 'pause']) {
-    assertStatus(await admin.post('/api/v1/activities', { identifier: a, name: a }), 201);
-  }
+  ({ d, admin, wfm, dataDir } = await startFollowDaemon(['ready', 'talk', 'pause']));
 });
 
 after(async () => {
-  if (d) {
-    const code = await d.stop();
-    assert.equal(code, 0, `the daemon exited with ${code}:\n${d.stderr().slice(-4000)}`);
-  }
-  await wfm?.close();
-  if (dataDir) {
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  await stopFollowDaemon({ d, wfm, dataDir });
   pg?.stop();
 });
 
@@ -72,11 +50,7 @@ function source(name, incremental, { sqlText = SQL_TS } = {}) {
   };
 }
 
-async function follow(id) {
-  const r = await admin.get(`/api/v1/sources/${id}`);
-  assertStatus(r, 200);
-  return r.body.follow;
-}
+const follow = (id) => followOf(admin, id);
 
 /** The staged states of the source as "agent start state" (start as the database wrote it). */
 async function spansOf(agent, day) {

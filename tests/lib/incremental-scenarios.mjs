@@ -12,14 +12,11 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { ROOT, assertStatus } from './api.mjs';
-import { login, startDaemon } from './daemon.mjs';
+import { assertStatus } from './api.mjs';
+import { followOf, killDaemon, restartFollowDaemon, startFollowDaemon, stopFollowDaemon } from './follow-daemon.mjs';
 import { drained, waitFor } from './pipeline.mjs';
-import { startWfm } from './wfm.mjs';
 
-const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
 const STATES = ['READY', 'TALK', 'PAUSE'];
 
 // What differs between the engines: the table's id column and timestamp type, the database's
@@ -48,46 +45,22 @@ export function defineIncrementalScenarios(start) {
   let wfm;
   let dataDir;
 
-  async function restart() {
-    d = await startDaemon({ dataDir, args: ARGS });
-    admin = await login(d, ROOT.name, ROOT.password);
-  }
-
-  async function follow(id) {
-    const r = await admin.get(`/api/v1/sources/${id}`);
-    assertStatus(r, 200);
-    return r.body.follow;
-  }
+  const follow = (id) => followOf(admin, id);
 
   async function killAndRestart() {
-    d.proc.kill('SIGKILL');
-    await new Promise((res) => d.proc.once('exit', res));
-    await restart();
+    await killDaemon(d);
+    ({ d, admin } = await restartFollowDaemon(dataDir));
   }
 
   before(async () => {
     db = await start();
     dialect = DIALECTS[db.engine];
     db.exec(`${dialect.table};`);
-    wfm = await startWfm({ kind: 'https-json', apiKey: 'tok' });
-    d = await startDaemon({ args: ARGS, users: [ROOT], keepDataDir: true });
-    dataDir = d.dataDir;
-    admin = await login(d, ROOT.name, ROOT.password);
-    assertStatus(await admin.post('/api/v1/targets', { name: 'json', connector: 'https-json', secret: 'tok', settings: { url: wfm.url, ca_file: wfm.pki.caFile } }), 201);
-    for (const a of STATES) {
-      assertStatus(await admin.post('/api/v1/activities', { identifier: a.toLowerCase(), name: a }), 201);
-    }
+    ({ d, admin, wfm, dataDir } = await startFollowDaemon(STATES.map((a) => ({ identifier: a.toLowerCase(), name: a }))));
   });
 
   after(async () => {
-    if (d) {
-      const code = await d.stop();
-      assert.equal(code, 0, `the daemon exited with ${code}:\n${d.stderr().slice(-4000)}`);
-    }
-    await wfm?.close();
-    if (dataDir) {
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
+    await stopFollowDaemon({ d, wfm, dataDir });
     db?.stop();
   });
 

@@ -13,15 +13,12 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { ROOT, assertInvalidField, assertStatus } from './api.mjs';
-import { login, startDaemon } from './daemon.mjs';
+import { assertInvalidField, assertStatus } from './api.mjs';
+import { followOf, restartFollowDaemon, startFollowDaemon, stopFollowDaemon } from './follow-daemon.mjs';
 import { drained, waitFor } from './pipeline.mjs';
 import { loadFixtures } from './sqldb.mjs';
-import { startWfm } from './wfm.mjs';
 
-const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
 const AGENTS = 8;
 // the writer's codes (state, or state:reason) and the WFM activities they map to
 const ACTIVITY = { READY: 'ready', TALK: 'talk', ACW: 'acw', 'NR:lunch': 'lunch', 'NR:coffee': 'coffee' };
@@ -39,15 +36,10 @@ export function defineLiveStatusScenarios(start, { settings = false } = {}) {
   let sqlDialect;
 
   async function restart() {
-    d = await startDaemon({ dataDir, args: ARGS });
-    admin = await login(d, ROOT.name, ROOT.password);
+    ({ d, admin } = await restartFollowDaemon(dataDir));
   }
 
-  async function follow(id) {
-    const r = await admin.get(`/api/v1/sources/${id}`);
-    assertStatus(r, 200);
-    return r.body.follow;
-  }
+  const follow = (id) => followOf(admin, id);
 
   function source(name, liveStatus, { sqlText = 'SELECT agent, state, reason, since FROM agent_status', preset = null, zone = 'UTC', extra = {} } = {}) {
     const odbc = { connection_string: db.connectionString, user: db.user, ...(preset ? { preset } : { sql: sqlText }) };
@@ -76,25 +68,11 @@ export function defineLiveStatusScenarios(start, { settings = false } = {}) {
     loadFixtures(db, ['cisco_ucce_agent_event_detail.sql', 'cisco_ucce_agent_real_time.sql', 'twilio_taskrouter_workers.sql']);
     db.exec(`CREATE TABLE agent_status (agent VARCHAR(16) NOT NULL PRIMARY KEY, state VARCHAR(16), reason VARCHAR(16), since TIMESTAMP NULL);
       CREATE TABLE writer_log (seq INTEGER NOT NULL PRIMARY KEY, agent VARCHAR(16), code VARCHAR(40), since TIMESTAMP NULL, at DOUBLE PRECISION);`);
-    wfm = await startWfm({ kind: 'https-json', apiKey: 'tok' });
-    d = await startDaemon({ args: ARGS, users: [ROOT], keepDataDir: true });
-    dataDir = d.dataDir;
-    admin = await login(d, ROOT.name, ROOT.password);
-    assertStatus(await admin.post('/api/v1/targets', { name: 'json', connector: 'https-json', secret: 'tok', settings: { url: wfm.url, ca_file: wfm.pki.caFile } }), 201);
-    for (const a of Object.values(ACTIVITY)) {
-      assertStatus(await admin.post('/api/v1/activities', { identifier: a, name: a }), 201);
-    }
+    ({ d, admin, wfm, dataDir } = await startFollowDaemon(Object.values(ACTIVITY)));
   });
 
   after(async () => {
-    if (d) {
-      const code = await d.stop();
-      assert.equal(code, 0, `the daemon exited with ${code}:\n${d.stderr().slice(-4000)}`);
-    }
-    await wfm?.close();
-    if (dataDir) {
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
+    await stopFollowDaemon({ d, wfm, dataDir });
     db?.stop();
   });
 
