@@ -534,21 +534,6 @@ static int cmp_out(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
-static void digest_of(const struct ctx *x, const struct out_span *o, size_t n, char out[17])
-{
-    uint64_t h = 1469598103934665603ull;
-    char buf[200];
-    for (size_t i = 0; i < n; i++) {
-        int len = snprintf(buf, sizeof(buf), "%lld,%lld,%s\n", (long long)o[i].start,
-                           o[i].end == OPEN_END ? -1LL : (long long)o[i].end,
-                           act_identifier(x, o[i].act));
-        for (int k = 0; k < len && k < (int)sizeof(buf); k++) {
-            h = (h ^ (unsigned char)buf[k]) * 1099511628211ull;
-        }
-    }
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
-}
-
 /* Appends v in decimal to *w (the caller leaves 20 bytes room). */
 static char *put_i64(char *w, int64_t v)
 {
@@ -566,6 +551,30 @@ static char *put_i64(char *w, int64_t v)
         *w++ = tmp[--n];
     }
     return w;
+}
+
+/* FNV-1a over each span's line "start,end,identifier\n" (end -1 while open), as the digests
+ * stored so far were taken: a line of 200 bytes or more counts as its first 199 and a NUL. */
+static void digest_of(const struct ctx *x, const struct out_span *o, size_t n, char out[17])
+{
+    uint64_t h = 1469598103934665603ull;
+    char buf[200];
+    for (size_t i = 0; i < n; i++) {
+        const char *id = act_identifier(x, o[i].act);
+        size_t il = strlen(id);
+        char *w = put_i64(buf, o[i].start);
+        *w++ = ',';
+        w = put_i64(w, o[i].end == OPEN_END ? -1 : o[i].end);
+        *w++ = ',';
+        size_t len = (size_t)(w - buf), room = sizeof(buf) - 1 - len;
+        memcpy(w, id, il < room ? il : room);
+        len += il < room ? il : room;
+        buf[len++] = il < room ? '\n' : '\0'; /* cut short: as snprintf left it */
+        for (size_t k = 0; k < len; k++) {
+            h = (h ^ (unsigned char)buf[k]) * 1099511628211ull;
+        }
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
 /* The day's spans as its span_list (schema 0028): a line per span,
