@@ -307,6 +307,44 @@ static const char *stream_settings(enum odbc_driver_kind kind, unsigned rows, ch
     }
 }
 
+/* PostgreSQL compiles a query whose estimated cost passes jit_above_cost to machine code
+ * before running it (PostgreSQL 11 and later, on by default). The queries of an import read
+ * rows and hardly compute, so the compilation is nearly all cost, paid again for every query
+ * of a run split by days. The session turns it off where nobody chose it: only when the
+ * server's value is its built-in default, so a setting of the server's configuration, of the
+ * database or role (ALTER ... SET jit), of PGOPTIONS or of the connection string (psqlODBC's
+ * ConnSettings=SET jit = on) stays. A server without the setting returns no row; a failure is
+ * logged and changes nothing else. Returns 1 when turned off. */
+static int psql_jit_default(struct odbc_conn *c)
+{
+    static const char sql[] = "SELECT set_config('jit', 'off', false) FROM pg_catalog.pg_settings "
+                              "WHERE name = 'jit' AND source = 'default'";
+    SQLHSTMT st = NULL;
+    SQLRETURN r;
+    int off = 0;
+
+    if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &st))) {
+        return 0;
+    }
+    if (c->query_timeout_s > 0) {
+        SQLSetStmtAttr(st, SQL_ATTR_QUERY_TIMEOUT, (SQLPOINTER)(uintptr_t)c->query_timeout_s, 0);
+    }
+    r = SQLExecDirect(st, (SQLCHAR *)sql, SQL_NTS);
+    while (SQL_SUCCEEDED(r) && SQL_SUCCEEDED(SQLFetch(st))) {
+        off = 1;
+    }
+    if (!SQL_SUCCEEDED(r)) {
+        char msg[ODBC_MSG_MAX] = "";
+        char state[6];
+        odbc_diag(SQL_HANDLE_STMT, st, NULL, msg, sizeof(msg), state);
+        log_info("odbc", "%s: the session's JIT setting stays as the server has it: %s", c->label,
+                 msg);
+    }
+    SQLFreeStmt(st, SQL_CLOSE);
+    SQLFreeHandle(SQL_HANDLE_STMT, st);
+    return off;
+}
+
 /* Builds the connection string into cs. Returns 0 or an ACDL_E* code with err set. */
 static int build_connstr(const struct odbc_conn_opts *o, enum odbc_driver_kind kind,
                          struct odbc_conn *c, char *cs, size_t cssz, char *err, size_t errsz)
@@ -616,9 +654,12 @@ int odbc_conn_open(const struct odbc_conn_opts *o, struct odbc_conn **out, char 
         log_debug("odbc", "%s: driver %s does not take SQL_ATTR_ACCESS_MODE read-only", c->label,
                   c->driver_name);
     }
-    log_info("odbc", "connected to %s: %s %s through %s%s%s", c->label, c->dbms_name,
-             c->dbms_version, c->driver_name, c->streaming[0] ? ", streaming " : "",
-             c->streaming);
+    if (c->kind == ODBC_DRV_PSQL && odbc_ascii_contains(c->dbms_name, "postgresql")) {
+        c->jit_off = psql_jit_default(c);
+    }
+    log_info("odbc", "connected to %s: %s %s through %s%s%s%s", c->label, c->dbms_name,
+             c->dbms_version, c->driver_name, c->streaming[0] ? ", streaming " : "", c->streaming,
+             c->jit_off ? ", JIT off for the session" : "");
     *out = c;
     c = NULL;
 
@@ -683,6 +724,11 @@ const char *odbc_conn_driver_name(const struct odbc_conn *c)
 const char *odbc_conn_streaming(const struct odbc_conn *c)
 {
     return c ? c->streaming : "";
+}
+
+int odbc_conn_jit_off(const struct odbc_conn *c)
+{
+    return c ? c->jit_off : 0;
 }
 
 int odbc_conn_cancel(struct odbc_conn *c)

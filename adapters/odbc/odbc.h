@@ -153,6 +153,10 @@ const char *odbc_conn_driver_name(const struct odbc_conn *c);
  * Fetch=10000", "StepAPI=1"), or "" when none (borrowed, valid while c lives). */
 const char *odbc_conn_streaming(const struct odbc_conn *c);
 
+/* 1 when the connection turned PostgreSQL's JIT compilation off for its session (psqlODBC to
+ * PostgreSQL 11 or later whose jit setting was the server's default; see odbc.c). */
+int odbc_conn_jit_off(const struct odbc_conn *c);
+
 /* Cancels the statement running on c (SQLCancel) and makes every later call on c fail with
  * ACDL_ESTOP: after a cancel the connection is only good for closing. Safe from any thread
  * while c is open, also when no statement runs. Returns 0. */

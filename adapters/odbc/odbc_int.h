@@ -34,6 +34,7 @@ struct odbc_conn {
     char dbms_version[64];
     char driver_name[128];
     char streaming[64];
+    int jit_off; /* PostgreSQL: the session's JIT was turned off (psql_jit_default) */
     /* a statement kept prepared for the next query of the same SQL (odbc_query_opts.prepared),
      * or NULL; prep_sql is its rewritten text (owned) */
     SQLHSTMT prep;

@@ -736,6 +736,76 @@ static void test_connect_ok(void)
     odbc_conn_close(NULL);
 }
 
+/* What the server's session shows of JIT compilation: off where the server has its built-in
+ * default, as set where someone chose it (the connection string's ConnSettings, the role). */
+static void test_jit_default(void)
+{
+    static const char show[] =
+        "SELECT current_setting('jit'), source FROM pg_settings WHERE name = 'jit'";
+    struct odbc_conn_opts o;
+    struct odbc_conn *c = open_pg("pg", 0);
+    struct raw r;
+    char err[512], cs[512], out[256];
+    int rc;
+
+    if (c) {
+        CHECK_EQ_INT(odbc_conn_jit_off(c), 1);
+        CHECK_EQ_INT(read_all(c, show, NULL, out, sizeof(out)), 1);
+        CHECK_EQ_STR(out, "off|session\n");
+        /* it stays off for the queries after, the prepared ones too */
+        struct odbc_query_opts qo;
+        memset(&qo, 0, sizeof(qo));
+        qo.prepared = 1;
+        CHECK_EQ_INT(read_all_opts(c, show, NULL, &qo, out, sizeof(out)), 1);
+        CHECK_EQ_INT(read_all_opts(c, show, NULL, &qo, out, sizeof(out)), 1);
+        CHECK_EQ_STR(out, "off|session\n");
+    }
+    odbc_conn_close(c);
+
+    /* the connection string's own setting wins (as libpq's options: psqlODBC skips ConnSettings
+     * on a read-only connection) */
+    snprintf(cs, sizeof(cs),
+             "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=%d;Database=postgres;"
+             "pqopt={options='-c jit=on'}",
+             g_pg_port);
+    memset(&o, 0, sizeof(o));
+    o.connstr = cs;
+    o.user = "app";
+    o.password = PG_PASSWORD;
+    c = NULL;
+    rc = odbc_conn_open(&o, &c, err, sizeof(err));
+    if (CHECK_EQ_INT(rc, 0)) {
+        CHECK_EQ_INT(odbc_conn_jit_off(c), 0);
+        CHECK_EQ_INT(read_all(c, show, NULL, out, sizeof(out)), 1);
+        CHECK_EQ_STR(out, "on|client\n");
+    } else {
+        printf("  %s\n", err);
+    }
+    odbc_conn_close(c);
+
+    /* and so does the role's */
+    pg_connstr(cs, sizeof(cs), "");
+    if (CHECK_EQ_INT(raw_open(&r, cs), 0)) {
+        CHECK_EQ_INT(raw_exec(&r, "CREATE ROLE jit_kept LOGIN PASSWORD 'jit-kept-pw'"), 0);
+        CHECK_EQ_INT(raw_exec(&r, "ALTER ROLE jit_kept SET jit = on"), 0);
+        raw_close(&r);
+    }
+    snprintf(cs, sizeof(cs),
+             "Driver={PostgreSQL Unicode};Server=127.0.0.1;Port=%d;Database=postgres", g_pg_port);
+    o.user = "jit_kept";
+    o.password = "jit-kept-pw";
+    c = NULL;
+    rc = odbc_conn_open(&o, &c, err, sizeof(err));
+    if (CHECK_EQ_INT(rc, 0)) {
+        CHECK_EQ_INT(odbc_conn_jit_off(c), 0);
+        CHECK_EQ_INT(read_all(c, show, NULL, out, sizeof(out)), 1);
+        CHECK_EQ_STR(out, "on|user\n");
+    } else {
+        printf("  %s\n", err);
+    }
+    odbc_conn_close(c);
+}
+
 /* The reader asks for read-only access; psqlODBC refuses changes itself (ReadOnly=1). */
 static void test_read_only(void)
 {
@@ -1248,6 +1318,7 @@ static void test_sqlite(void)
     }
     CHECK_EQ_STR(odbc_conn_streaming(c), "StepAPI=1");
     CHECK_EQ_STR(odbc_conn_dbms_name(c), "SQLite");
+    CHECK_EQ_INT(odbc_conn_jit_off(c), 0);
     CHECK_EQ_INT(read_all(c,
                           "SELECT queue, ts, offered, note FROM calls\n"
                           " WHERE ts >= :period_start AND ts < :period_end ORDER BY ts",
@@ -1747,6 +1818,7 @@ int main(void)
     RUN(test_connect_errors);
     RUN(test_login_timeout);
     RUN(test_connect_ok);
+    RUN(test_jit_default);
     RUN(test_read_only);
     RUN(test_period_binding);
     RUN(test_nulls_and_columns);
