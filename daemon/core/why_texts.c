@@ -427,8 +427,14 @@ static const struct why_text texts[] = {
     {"'{value}' is not a whole number (the cursor is an id)", "val.cursor_not_whole"},
     {"reads a live-status table: give settings.live_status (e.g. {\"poll_s\": 1})",
      "val.live_status_needed"},
-    {"must be an object {agent_column, state_column, reason_column, since_column, poll_s}",
+    {"must be an object {agent_column, state_column, reason_column, since_column, poll_s, "
+     "history_sql, history_span, reconcile_minutes, reconcile_hours}",
      "val.live_status_object"},
+    {"belongs to a reconciliation: give settings.live_status.history_sql",
+     "val.live_history_needed"},
+    {"a history query must use :since and may use :until (e.g. WHERE start_time >= :since AND "
+     "start_time < :until), not :period_start or :period_end",
+     "val.live_history_params"},
     {"a source follows either a cursor (incremental) or a live-status table, not both",
      "val.live_status_or_cursor"},
     {"the preset reads whole days; choose a live-status preset or give your own odbc.sql",

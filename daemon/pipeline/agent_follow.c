@@ -402,7 +402,9 @@ json_t *agent_follow_status_json(struct store_conn *c, int64_t source_id)
         c, "SELECT cursor_type, cursor_column, value, polls, last_poll_at, last_rows, "
            "last_change_at, rows_read, rows_changed, last_rejected, last_cursor_nulls, "
            "last_note, last_error, last_error_at, failing_since, next_reconcile_at, "
-           "last_reconcile_run FROM source_follow WHERE source_id = ?");
+           "last_reconcile_run, reconcile_at, reconcile_rows, reconcile_added, reconcile_changed, "
+           "reconcile_removed, reconcile_kept, reconcile_newest FROM source_follow WHERE "
+           "source_id = ?");
     if (!s) {
         return json_null();
     }
@@ -448,6 +450,21 @@ json_t *agent_follow_status_json(struct store_conn *c, int64_t source_id)
                       sqlite3_column_type(s, 16) == SQLITE_NULL
                           ? json_null()
                           : json_integer(sqlite3_column_int64(s, 16)));
+        if (o && live) { /* a reconciliation from the history query (live_status.h) */
+            json_object_set_new(o, "last_reconciliation",
+                                sqlite3_column_type(s, 17) == SQLITE_NULL
+                                    ? json_null()
+                                    : json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:o}", "at",
+                                                time_or_null(sqlite3_column_int64(s, 17)), "rows",
+                                                (json_int_t)sqlite3_column_int64(s, 18), "added",
+                                                (json_int_t)sqlite3_column_int64(s, 19), "changed",
+                                                (json_int_t)sqlite3_column_int64(s, 20), "removed",
+                                                (json_int_t)sqlite3_column_int64(s, 21), "kept",
+                                                (json_int_t)sqlite3_column_int64(s, 22), "newest",
+                                                sqlite3_column_type(s, 23) == SQLITE_NULL
+                                                    ? json_null()
+                                                    : time_or_null(sqlite3_column_int64(s, 23))));
+        }
     }
     store_done(s);
     if (o && json_is_null(json_object_get(o, "cursor_column"))) {

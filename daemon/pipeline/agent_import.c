@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/datetime.h"
 #include "core/why.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -42,6 +43,10 @@ struct aimp {
     struct agent_follow_keep *keep; /* a poll's: what the last poll read, or NULL */
     int no_skip;                    /* keep->next could not hold every row: skip none */
     struct agent_results_stats st;
+    /* a live-status source's reconciliation from its history query (live_status.h) */
+    int history;
+    int64_t wlo, whi; /* the window read: UTC of its first local midnight and of the one after */
+    struct live_reconcile rec;
 };
 
 static void result_days(struct aimp *m);
@@ -197,7 +202,7 @@ static int ai_columns(struct rows *r, void *ctx)
     struct aimp *m = ctx;
     const char *want = r->cfg->incremental.cursor_column;
     m->i_cursor = -1;
-    m->live = r->cfg->live_status.enabled; /* also in a preview or a discovery */
+    m->live = r->cfg->live_status.enabled && !r->history; /* also in a preview or a discovery */
     if (!r->cfg->incremental.enabled) {
         return ACDL_OK;
     }
@@ -619,11 +624,15 @@ static int stage_memory(struct aimp *m)
 /* Moves the collected states into agent_staged, notes the agents and codes seen and their
  * counts, and marks the files imported: one transaction. */
 static int stage_follow(struct aimp *m);
+static int stage_history(struct aimp *m);
 
 static int stage(struct aimp *m)
 {
     struct rows *r = &m->r;
     int rc;
+    if (m->history) {
+        return stage_history(m);
+    }
     if (r->cfg->incremental.enabled || m->live) {
         return stage_follow(m);
     }
@@ -710,6 +719,33 @@ static const char *const chg_steps[] = {
     "ON s.source_id = :source AND s.ext_agent = a.ext_agent AND s.start = a.start WHERE "
     "s.start IS NULL OR s.end IS NOT a.end OR s.code IS NOT a.code OR s.day IS NOT a.day OR "
     "s.cursor IS NOT a.cursor",
+};
+
+/* What temp.agent_chg holds goes into agent_staged: removed (kind -1), new or replaced (the
+ * others), with the agents' and codes' counts. */
+static const char *const apply_steps[] = {
+    "DELETE FROM agent_staged WHERE source_id = :source AND (ext_agent, start) IN (SELECT "
+    "ext_agent, start FROM temp.agent_chg WHERE kind = -1)",
+    "INSERT OR REPLACE INTO agent_staged (source_id, ext_agent, start, end, day, code, run_id, "
+    "file, line, cursor) SELECT :source, a.ext_agent, a.start, a.end, a.day, a.code, :run, "
+    "a.file, a.line, a.cursor FROM temp.agent_acc a WHERE EXISTS (SELECT 1 FROM "
+    "temp.agent_chg c WHERE c.ext_agent = a.ext_agent AND c.start = a.start AND c.kind >= 0) "
+    "ORDER BY a.rowid",
+    "INSERT INTO agent_ids (source_id, ext_agent, first_seen, last_seen) SELECT DISTINCT "
+    ":source, ext_agent, :now, :now FROM temp.agent_chg WHERE kind >= 0 ON CONFLICT DO "
+    "UPDATE SET last_seen = excluded.last_seen, first_seen = coalesce(first_seen, "
+    "excluded.first_seen)",
+    "UPDATE agent_ids SET count = (SELECT count(*) FROM agent_staged s WHERE s.source_id = "
+    ":source AND s.ext_agent = agent_ids.ext_agent) WHERE source_id = :source AND ext_agent "
+    "IN (SELECT ext_agent FROM temp.agent_chg)",
+    "INSERT INTO activity_codes (source_id, code, name, first_seen, last_seen) SELECT "
+    ":source, a.code, max(a.name), :now, :now FROM temp.agent_acc a JOIN temp.agent_chg c ON "
+    "c.ext_agent = a.ext_agent AND c.start = a.start AND c.kind >= 0 GROUP BY a.code ON "
+    "CONFLICT DO UPDATE SET last_seen = excluded.last_seen, first_seen = coalesce(first_seen, "
+    "excluded.first_seen), name = coalesce(excluded.name, name)",
+    "UPDATE activity_codes SET count = max(0, count + d.n) FROM (SELECT code, sum(kind = 1) - "
+    "sum(kind = -1) AS n FROM temp.agent_chg GROUP BY code) AS d WHERE "
+    "activity_codes.source_id = :source AND activity_codes.code = d.code",
 };
 
 static int diff_follow(struct aimp *m, int64_t *changed)
@@ -822,30 +858,6 @@ static int stage_follow(struct aimp *m)
         ":source AND s.day >= :from AND s.day <= :to AND s.cursor IS NULL AND NOT EXISTS "
         "(SELECT 1 FROM temp.agent_acc a WHERE a.ext_agent = s.ext_agent AND a.start = s.start)",
     };
-    const char *steps[] = {
-        "DELETE FROM agent_staged WHERE source_id = :source AND (ext_agent, start) IN (SELECT "
-        "ext_agent, start FROM temp.agent_chg WHERE kind = -1)",
-        "INSERT OR REPLACE INTO agent_staged (source_id, ext_agent, start, end, day, code, run_id, "
-        "file, line, cursor) SELECT :source, a.ext_agent, a.start, a.end, a.day, a.code, :run, "
-        "a.file, a.line, a.cursor FROM temp.agent_acc a WHERE EXISTS (SELECT 1 FROM "
-        "temp.agent_chg c WHERE c.ext_agent = a.ext_agent AND c.start = a.start AND c.kind >= 0) "
-        "ORDER BY a.rowid",
-        "INSERT INTO agent_ids (source_id, ext_agent, first_seen, last_seen) SELECT DISTINCT "
-        ":source, ext_agent, :now, :now FROM temp.agent_chg WHERE kind >= 0 ON CONFLICT DO "
-        "UPDATE SET last_seen = excluded.last_seen, first_seen = coalesce(first_seen, "
-        "excluded.first_seen)",
-        "UPDATE agent_ids SET count = (SELECT count(*) FROM agent_staged s WHERE s.source_id = "
-        ":source AND s.ext_agent = agent_ids.ext_agent) WHERE source_id = :source AND ext_agent "
-        "IN (SELECT ext_agent FROM temp.agent_chg)",
-        "INSERT INTO activity_codes (source_id, code, name, first_seen, last_seen) SELECT "
-        ":source, a.code, max(a.name), :now, :now FROM temp.agent_acc a JOIN temp.agent_chg c ON "
-        "c.ext_agent = a.ext_agent AND c.start = a.start AND c.kind >= 0 GROUP BY a.code ON "
-        "CONFLICT DO UPDATE SET last_seen = excluded.last_seen, first_seen = coalesce(first_seen, "
-        "excluded.first_seen), name = coalesce(excluded.name, name)",
-        "UPDATE activity_codes SET count = max(0, count + d.n) FROM (SELECT code, sum(kind = 1) - "
-        "sum(kind = -1) AS n FROM temp.agent_chg GROUP BY code) AS d WHERE "
-        "activity_codes.source_id = :source AND activity_codes.code = d.code",
-    };
     int64_t first = 0;
     if (is_qlog(r)) { /* a poll: the states from its first new line on */
         rc = qlog_derive(m, INT64_MIN, INT64_MAX);
@@ -856,8 +868,8 @@ static int stage_follow(struct aimp *m)
     for (size_t i = 0; rc == ACDL_OK && !pollish && i < sizeof(window) / sizeof(window[0]); i++) {
         rc = exec_bound(r, window[i], m->from, m->to);
     }
-    for (size_t i = 0; rc == ACDL_OK && i < sizeof(steps) / sizeof(steps[0]); i++) {
-        rc = exec_bound(r, steps[i], pollish ? NULL : m->from, pollish ? NULL : m->to);
+    for (size_t i = 0; rc == ACDL_OK && i < sizeof(apply_steps) / sizeof(apply_steps[0]); i++) {
+        rc = exec_bound(r, apply_steps[i], pollish ? NULL : m->from, pollish ? NULL : m->to);
     }
     if (rc == ACDL_OK && m->live) {
         rc = live_status_commit(r, now);
@@ -879,6 +891,46 @@ static int stage_follow(struct aimp *m)
         snprintf(reason, sizeof(reason), "staged by run %lld", (long long)r->run->id);
         rc = store_recompute_add(r->c, "source_agents", r->run->source_id, m->from, m->to, reason,
                                  now, NULL);
+    }
+    if (rc == ACDL_OK) {
+        rc = exec_bound(r, "DROP INDEX IF EXISTS temp.agent_acc_key", NULL, NULL);
+    }
+    if (rc == ACDL_OK) {
+        rc = store_commit(r->c);
+    } else {
+        store_rollback(r->c);
+    }
+    return rc;
+}
+
+/* Staging of a live-status source's reconciliation (live_status.h), one transaction: the
+ * history's states replace the staged states of the window up to its newest start, the
+ * changed agents' spans are recomputed into the delivery, and what it corrected is recorded. */
+static int stage_history(struct aimp *m)
+{
+    struct rows *r = &m->r;
+    int64_t now = plat_now(), first = 0;
+    int rc;
+    ai_pause(m);
+    result_days(m);
+    if ((rc = store_begin(r->c)) != ACDL_OK) {
+        return rc;
+    }
+    rc = live_status_history_trim(r, m->wlo, m->whi, &m->rec);
+    if (rc == ACDL_OK) {
+        rc = diff_follow(m, &first);
+    }
+    if (rc == ACDL_OK) {
+        rc = live_status_history_window(r, m->wlo, m->whi, &m->rec);
+    }
+    for (size_t i = 0; rc == ACDL_OK && i < sizeof(apply_steps) / sizeof(apply_steps[0]); i++) {
+        rc = exec_bound(r, apply_steps[i], NULL, NULL);
+    }
+    if (rc == ACDL_OK) {
+        rc = recompute_changed(m);
+    }
+    if (rc == ACDL_OK) {
+        rc = live_status_reconcile_record(r->c, r->src.id, &m->rec, now);
     }
     if (rc == ACDL_OK) {
         rc = exec_bound(r, "DROP INDEX IF EXISTS temp.agent_acc_key", NULL, NULL);
@@ -1208,7 +1260,19 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
               r->src.kind, source_span_name(r->cfg->states.span), r->src.time_zone,
               run->period_from, run->period_to);
     m->live = r->cfg->live_status.enabled;
-    int follow = r->cfg->incremental.enabled || m->live;
+    if (m->live && r->cfg->live_status.history_sql[0]) {
+        /* a reconciliation: the history query of the run's days, read the normal way */
+        struct tz_date after = r->to;
+        m->live = 0;
+        m->history = r->history = 1;
+        r->cfg->states.span = r->cfg->live_status.history_span;
+        tz_date_add_days(&after, 1);
+        r->since = datetime_days_from_civil(r->from.y, r->from.m, r->from.d) * 86400;
+        r->until = datetime_days_from_civil(after.y, after.m, after.d) * 86400;
+        tz_day_bounds(r->tz, r->from, &m->wlo, NULL);
+        tz_day_bounds(r->tz, r->to, NULL, &m->whi);
+    }
+    int follow = r->cfg->incremental.enabled || m->live || m->history;
     /* the states of a run in memory, up to agent_states_in_memory (a 5,000-seat day is 2M
      * states, about 80 MB); a run that reads more goes on in a temporary table on disk, as
      * does an incremental source (its staging compares in SQL) */
@@ -1217,7 +1281,9 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
         rc = ACDL_ENOMEM;
         goto out;
     }
-    if (m->live) { /* a run reads the table as a poll does */
+    if (m->history) { /* no poll stages the source meanwhile */
+        agent_follow_lock(run->source_id);
+    } else if (m->live) { /* a run reads the table as a poll does */
         agent_follow_lock(run->source_id);
         rc = live_status_prepare(r);
         if (rc != ACDL_OK) {
@@ -1255,7 +1321,22 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
     if (follow) {
         agent_follow_unlock(run->source_id);
     }
-    if (rc == ACDL_OK && m->live) {
+    if (rc == ACDL_OK && m->history) {
+        char newest[32] = "";
+        if (m->rec.have_newest) {
+            fmt_local(r, m->rec.newest, newest);
+        }
+        rows_note(r, "info", "run.live_reconciled",
+                  json_pack("{s:I, s:I, s:I, s:I, s:I, s:s}", "rows", (json_int_t)m->rec.rows,
+                            "added", (json_int_t)m->rec.added, "changed",
+                            (json_int_t)m->rec.changed, "removed", (json_int_t)m->rec.removed,
+                            "kept", (json_int_t)m->rec.kept, "newest", newest),
+                  "reconciled from the history query: %lld rows read, %lld states added, %lld "
+                  "changed, %lld removed; %lld states after its newest row (%s) kept from the "
+                  "live table",
+                  (long long)m->rec.rows, (long long)m->rec.added, (long long)m->rec.changed,
+                  (long long)m->rec.removed, (long long)m->rec.kept, newest);
+    } else if (rc == ACDL_OK && m->live) {
         rows_note(r, "info", "run.live_status",
                   json_pack("{s:I}", "changed", (json_int_t)live_changes),
                   "%lld agents' rows changed, appeared or left the live-status table",

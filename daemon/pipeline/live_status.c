@@ -218,3 +218,97 @@ int64_t live_status_agents(struct store_conn *c, int64_t source_id)
     }
     return n;
 }
+
+/* Runs sql with :source, :lo, :hi and :newest bound; a SELECT's first value into *out. */
+static int exec_window(struct rows *r, const char *sql, int64_t lo, int64_t hi, int64_t newest,
+                       int64_t *out)
+{
+    sqlite3_stmt *s = store_prepare(r->c, sql);
+    if (!s) {
+        return ACDL_EDB;
+    }
+    for (int i = 1; i <= sqlite3_bind_parameter_count(s); i++) {
+        const char *p = sqlite3_bind_parameter_name(s, i);
+        int64_t v = !p                      ? 0
+                    : !strcmp(p, ":source") ? r->src.id
+                    : !strcmp(p, ":lo")     ? lo
+                    : !strcmp(p, ":hi")     ? hi
+                                            : newest;
+        sqlite3_bind_int64(s, i, v);
+    }
+    int st = sqlite3_step(s), rc = ACDL_OK;
+    if (out && st == SQLITE_ROW) {
+        *out = sqlite3_column_type(s, 0) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(s, 0);
+    } else if (st != SQLITE_DONE && st != SQLITE_ROW) {
+        rc = ACDL_EDB;
+    }
+    store_done(s);
+    return rc;
+}
+
+int live_status_history_trim(struct rows *r, int64_t lo, int64_t hi, struct live_reconcile *rec)
+{
+    int rc = exec_window(r, "DELETE FROM temp.agent_acc WHERE start < :lo OR start >= :hi", lo, hi,
+                         0, NULL);
+    int64_t newest = INT64_MIN;
+    if (rc == ACDL_OK) {
+        rc = exec_window(r, "SELECT count(*) FROM temp.agent_acc", lo, hi, 0, &rec->rows);
+    }
+    if (rc == ACDL_OK) {
+        rc = exec_window(r, "SELECT max(start) FROM temp.agent_acc", lo, hi, 0, &newest);
+    }
+    rec->have_newest = rc == ACDL_OK && newest != INT64_MIN;
+    rec->newest = rec->have_newest ? newest : 0;
+    return rc;
+}
+
+int live_status_history_window(struct rows *r, int64_t lo, int64_t hi, struct live_reconcile *rec)
+{
+    static const char *const counts[] = {
+        "SELECT count(*) FROM temp.agent_chg WHERE kind = 1",
+        "SELECT count(*) FROM temp.agent_chg WHERE kind = 0",
+        "SELECT count(*) FROM temp.agent_chg WHERE kind = -1",
+        "SELECT count(*) FROM agent_staged WHERE source_id = :source AND start > :newest AND "
+        "start < :hi",
+    };
+    int64_t *out[] = {&rec->added, &rec->changed, &rec->removed, &rec->kept};
+    int rc = ACDL_OK;
+    if (rec->have_newest) { /* nothing read: the history is not there yet, nothing is removed */
+        rc = exec_window(r,
+                         "INSERT INTO temp.agent_chg (ext_agent, start, day, code, kind) SELECT "
+                         "s.ext_agent, s.start, s.day, s.code, -1 FROM agent_staged s WHERE "
+                         "s.source_id = :source AND s.start >= :lo AND s.start <= :newest AND NOT "
+                         "EXISTS (SELECT 1 FROM temp.agent_acc a WHERE a.ext_agent = s.ext_agent "
+                         "AND a.start = s.start)",
+                         lo, hi, rec->newest, NULL);
+    }
+    for (size_t i = 0; rc == ACDL_OK && i < sizeof(counts) / sizeof(counts[0]); i++) {
+        rc = exec_window(r, counts[i], lo, hi, rec->have_newest ? rec->newest : INT64_MAX, out[i]);
+    }
+    return rc;
+}
+
+int live_status_reconcile_record(struct store_conn *c, int64_t source_id,
+                                 const struct live_reconcile *rec, int64_t now)
+{
+    sqlite3_stmt *s = store_prepare(
+        c, "UPDATE source_follow SET reconcile_at = ?, reconcile_rows = ?, reconcile_added = ?, "
+           "reconcile_changed = ?, reconcile_removed = ?, reconcile_kept = ?, reconcile_newest = "
+           "? WHERE source_id = ?");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, now);
+    sqlite3_bind_int64(s, 2, rec->rows);
+    sqlite3_bind_int64(s, 3, rec->added);
+    sqlite3_bind_int64(s, 4, rec->changed);
+    sqlite3_bind_int64(s, 5, rec->removed);
+    sqlite3_bind_int64(s, 6, rec->kept);
+    if (rec->have_newest) {
+        sqlite3_bind_int64(s, 7, rec->newest);
+    }
+    sqlite3_bind_int64(s, 8, source_id);
+    int rc = store_step_done(c, s, "recording a reconciliation");
+    store_done(s);
+    return rc;
+}

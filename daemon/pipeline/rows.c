@@ -975,7 +975,7 @@ static int prepare_state_columns(struct rows *r)
 {
     const struct source_cfg *cfg = r->cfg;
     enum agent_span_form span = cfg->states.span;
-    if (cfg->live_status.enabled) {
+    if (cfg->live_status.enabled && !r->history) {
         return prepare_live_columns(r);
     }
     if (cfg->kind == SOURCE_ODBC) {
@@ -1752,7 +1752,9 @@ static int read_odbc(struct rows *r, const struct store_source *src)
         return ACDL_EPERM;
     }
     const char *sql = r->cfg->sql;
-    if (r->cfg->preset[0]) {
+    if (r->history) {
+        sql = r->cfg->live_status.history_sql;
+    } else if (r->cfg->preset[0]) {
         const struct odbc_preset *p = odbc_preset_find(r->cfg->preset);
         sql = p ? p->sql : "";
     }
@@ -1814,8 +1816,8 @@ static int read_odbc(struct rows *r, const struct store_source *src)
     memset(&period, 0, sizeof(period));
     period.start = (struct odbc_datetime){r->from.y, r->from.m, r->from.d, 0, 0, 0};
     period.end = (struct odbc_datetime){end.y, end.m, end.d, 0, 0, 0};
-    if (r->cfg->incremental.enabled) {
-        period.cursor_is_id = r->cfg->incremental.cursor_type == CURSOR_ID;
+    if (r->cfg->incremental.enabled || r->history) {
+        period.cursor_is_id = r->cfg->incremental.cursor_type == CURSOR_ID && !r->history;
         period.since_id = r->since;
         period.until_id = r->until;
         if (!period.cursor_is_id) {

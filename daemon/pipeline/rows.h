@@ -187,6 +187,9 @@ struct rows {
      * the source, not a run: no run log; notes and row errors are counted, the last kept in
      * poll_note. */
     int64_t since, until;
+    /* a reconciliation of a live-status source: the history query (cfg->live_status) is read
+     * with the ODBC column contract and :since/:until bound to since and until, as above */
+    int history;
     int poll;
     char poll_note[400];
 

@@ -1153,19 +1153,66 @@ static int parse_follow(const json_t *settings, struct source_cfg *cfg, char *er
     return ACDL_OK;
 }
 
+/* The history query of a live-status source (live_status.h): :since (and :until) bound to the
+ * reconciled window, never the period's parameters; its span form; the reconciliation's
+ * intervals only with it. */
+static int parse_live_history(const json_t *o, struct source_live_status *ls, const char *hspan,
+                              char *err, size_t errsz)
+{
+    const unsigned period = (1u << ODBC_PARAM_PERIOD_START) | (1u << ODBC_PARAM_PERIOD_END);
+    struct odbc_sql rw;
+    char why[300] = "";
+    unsigned params = 0;
+    if (!ls->history_sql[0]) {
+        static const char *const only[] = {"history_span", "reconcile_minutes", "reconcile_hours"};
+        for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++) {
+            json_t *v = json_object_get(o, only[i]);
+            if (v && !json_is_null(v)) {
+                char field[64];
+                snprintf(field, sizeof(field), "settings.live_status.%s", only[i]);
+                return fail(err, errsz, field,
+                            "belongs to a reconciliation: give settings.live_status.history_sql");
+            }
+        }
+        return ACDL_OK;
+    }
+    if (span_parse(hspan, &ls->history_span) != ACDL_OK) {
+        return fail(err, errsz, "settings.live_status.history_span",
+                    "must be start_end, start_duration or start_only");
+    }
+    if (odbc_sql_rewrite(ls->history_sql, &rw, why, sizeof(why)) != ACDL_OK) {
+        return fail(err, errsz, "settings.live_status.history_sql", why);
+    }
+    for (size_t i = 0; i < rw.nparams; i++) {
+        params |= 1u << rw.params[i];
+    }
+    odbc_sql_free(&rw);
+    if (!(params & (1u << ODBC_PARAM_SINCE)) || (params & period)) {
+        return fail(err, errsz, "settings.live_status.history_sql",
+                    "a history query must use :since and may use :until (e.g. WHERE start_time "
+                    ">= :since AND start_time < :until), not :period_start or :period_end");
+    }
+    return ACDL_OK;
+}
+
 /* settings.live_status of an ODBC agent-state source (source_cfg.h): the result columns by
  * name (a live-status preset's own when it has them), a query without parameters, start-only
  * states and a logout code for agents whose row leaves the table. */
 static int parse_live_status(const json_t *settings, struct source_cfg *cfg, char *err,
                              size_t errsz)
 {
-    static const char *const keys[] = {"agent_column", "state_column", "reason_column",
-                                       "since_column", "poll_s",       NULL};
+    static const char *const keys[] = {
+        "agent_column", "state_column",      "reason_column",   "since_column", "poll_s",
+        "history_sql",  "reconcile_minutes", "reconcile_hours", "history_span", NULL};
     struct source_live_status *ls = &cfg->live_status;
     const struct odbc_preset_live *pl = cfg->preset[0] ? odbc_preset_live(cfg->preset) : NULL;
     json_t *o = json_object_get(settings, "live_status");
+    char hspan[32] = "start_only";
     int rc;
     ls->poll_s = SOURCE_POLL_S;
+    ls->history_span = SPAN_START_ONLY;
+    ls->reconcile_minutes = SOURCE_RECONCILE_MINUTES;
+    ls->reconcile_hours = SOURCE_RECONCILE_HOURS;
     if (!o || json_is_null(o)) {
         if (pl) {
             return fail(err, errsz, "odbc.preset",
@@ -1180,7 +1227,7 @@ static int parse_live_status(const json_t *settings, struct source_cfg *cfg, cha
     if (!json_is_object(o)) {
         return fail(err, errsz, "settings.live_status",
                     "must be an object {agent_column, state_column, reason_column, since_column, "
-                    "poll_s}");
+                    "poll_s, history_sql, history_span, reconcile_minutes, reconcile_hours}");
     }
     if (cfg->incremental.enabled) {
         return fail(err, errsz, "settings.live_status",
@@ -1209,7 +1256,16 @@ static int parse_live_status(const json_t *settings, struct source_cfg *cfg, cha
     };
     if ((rc = only_keys(o, "settings.live_status", keys, err, errsz)) ||
         (rc = get_int(o, "poll_s", "settings.live_status.poll_s", 1, 3600, &ls->poll_s, err,
-                      errsz))) {
+                      errsz)) ||
+        (rc = get_str(o, "history_sql", "settings.live_status.history_sql", ls->history_sql,
+                      sizeof(ls->history_sql), 1, err, errsz)) ||
+        (rc = get_str(o, "history_span", "settings.live_status.history_span", hspan, sizeof(hspan),
+                      0, err, errsz)) ||
+        (rc = get_int(o, "reconcile_minutes", "settings.live_status.reconcile_minutes", 0, 10080,
+                      &ls->reconcile_minutes, err, errsz)) ||
+        (rc = get_int(o, "reconcile_hours", "settings.live_status.reconcile_hours", 1, 720,
+                      &ls->reconcile_hours, err, errsz)) ||
+        (rc = parse_live_history(o, ls, hspan, err, errsz))) {
         return rc;
     }
     for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
@@ -1500,12 +1556,18 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
                                       "split_at_midnight", cfg->states.split_at_midnight));
         const struct source_live_status *ls = &cfg->live_status;
         if (ls->enabled) {
-            json_object_set_new(out, "live_status",
-                                json_pack("{s:s, s:s, s:o, s:o, s:i}", "agent_column",
-                                          ls->agent_column, "state_column", ls->state_column,
-                                          "reason_column", str_or_null(ls->reason_column),
-                                          "since_column", str_or_null(ls->since_column), "poll_s",
-                                          ls->poll_s));
+            json_t *lj = json_pack("{s:s, s:s, s:o, s:o, s:i}", "agent_column", ls->agent_column,
+                                   "state_column", ls->state_column, "reason_column",
+                                   str_or_null(ls->reason_column), "since_column",
+                                   str_or_null(ls->since_column), "poll_s", ls->poll_s);
+            if (ls->history_sql[0]) {
+                json_object_set_new(lj, "history_sql", json_string(ls->history_sql));
+                json_object_set_new(lj, "history_span",
+                                    json_string(source_span_name(ls->history_span)));
+                json_object_set_new(lj, "reconcile_minutes", json_integer(ls->reconcile_minutes));
+                json_object_set_new(lj, "reconcile_hours", json_integer(ls->reconcile_hours));
+            }
+            json_object_set_new(out, "live_status", lj);
         }
         const struct source_incremental *in = &cfg->incremental;
         if (in->enabled) {

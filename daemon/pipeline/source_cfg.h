@@ -88,6 +88,12 @@ struct source_live_status {
     char agent_column[129], state_column[129];
     char reason_column[129], since_column[129]; /* "" = none */
     int poll_s;                                 /* 1..3600 */
+    /* the optional history query a reconciliation reads (live_status.h): agent, activity,
+     * start (and end or duration by history_span), :since and :until bound; "" = none */
+    char history_sql[65536];
+    enum agent_span_form history_span;
+    int reconcile_minutes; /* a reconciliation this often (0: never) */
+    int reconcile_hours;   /* of the local days of this many hours back */
 };
 
 /* The state an agent whose row left the table is given when the source names no logout code. */
