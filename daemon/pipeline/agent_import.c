@@ -500,11 +500,170 @@ static int exec_bound(struct rows *r, const char *sql, const char *from, const c
     return ACDL_OK;
 }
 
+/* What a run's staging changes in the counts of its agents and codes (the memory path of a
+ * run that replaces no days wholesale): the staged states of each agent from its first state
+ * read on (ex), walked beside its states in start order, tell an added state from a replaced
+ * one, so the counts move by what changed instead of being counted again over every state the
+ * source ever staged. */
+struct count_delta {
+    int64_t *ex_start; /* the agent's staged states from its first new start on, in order */
+    uint32_t *ex_code; /* their codes: numbers into old */
+    size_t nex, excap, at;
+    int64_t added;    /* states of the current agent that were not staged before */
+    int64_t *by_code; /* per code number of the run: states staged with it */
+    char **old;       /* codes of replaced states, with how many were replaced */
+    int64_t *old_n;
+    size_t nold, oldcap;
+    sqlite3_stmt *ex, *add;
+    int64_t lo, hi; /* the run's days: a state outside them makes the counts counted again */
+    int bad;
+};
+
+/* Grows the arrays *a and *b (elements of ea and eb bytes, *cap of each) to need. */
+static int delta_grow(void **a, size_t ea, void **b, size_t eb, size_t *cap, size_t need)
+{
+    if (need <= *cap) {
+        return ACDL_OK;
+    }
+    size_t nc = *cap ? *cap * 2 : 64;
+    while (nc < need) {
+        nc *= 2;
+    }
+    void *na = realloc(*a, nc * ea);
+    if (na) {
+        *a = na;
+    }
+    void *nb = na ? realloc(*b, nc * eb) : NULL;
+    if (!nb) {
+        return ACDL_ENOMEM;
+    }
+    *b = nb;
+    *cap = nc;
+    return ACDL_OK;
+}
+
+static void delta_free(struct count_delta *d)
+{
+    for (size_t i = 0; i < d->nold; i++) {
+        free(d->old[i]);
+    }
+    free(d->old);
+    free(d->old_n);
+    free(d->ex_start);
+    free(d->ex_code);
+    free(d->by_code);
+    store_done(d->ex);
+    store_done(d->add);
+}
+
+/* The number of an old code in d->old (added with 0 when new); -1 without memory. */
+static long delta_old(struct count_delta *d, const char *code)
+{
+    for (size_t i = d->nold; i-- > 0;) {
+        if (!strcmp(d->old[i], code)) {
+            return (long)i;
+        }
+    }
+    if (delta_grow((void **)&d->old, sizeof(*d->old), (void **)&d->old_n, sizeof(*d->old_n),
+                   &d->oldcap, d->nold + 1) != ACDL_OK) {
+        return -1;
+    }
+    size_t len = strlen(code);
+    char *c = malloc(len + 1);
+    if (!c) {
+        return -1;
+    }
+    memcpy(c, code, len + 1);
+    d->old[d->nold] = c;
+    d->old_n[d->nold] = 0;
+    return (long)d->nold++;
+}
+
+/* The staged states of an agent with start in [from, hi), before its new ones go in. */
+static int delta_agent(struct count_delta *d, int64_t source, const char *ag, size_t al,
+                       int64_t from, int64_t hi)
+{
+    int rc = ACDL_OK, st;
+    d->nex = d->at = 0;
+    d->added = 0;
+    sqlite3_bind_int64(d->ex, 1, source);
+    sqlite3_bind_text(d->ex, 2, ag, (int)al, SQLITE_STATIC);
+    sqlite3_bind_int64(d->ex, 3, from);
+    sqlite3_bind_int64(d->ex, 4, hi);
+    while ((st = sqlite3_step(d->ex)) == SQLITE_ROW) {
+        const char *code = (const char *)sqlite3_column_text(d->ex, 1);
+        long oc = delta_old(d, code ? code : "");
+        if (oc < 0 || delta_grow((void **)&d->ex_start, sizeof(*d->ex_start), (void **)&d->ex_code,
+                                 sizeof(*d->ex_code), &d->excap, d->nex + 1) != ACDL_OK) {
+            rc = ACDL_ENOMEM;
+            break;
+        }
+        d->ex_start[d->nex] = sqlite3_column_int64(d->ex, 0);
+        d->ex_code[d->nex++] = (uint32_t)oc;
+    }
+    if (rc == ACDL_OK && st != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    sqlite3_reset(d->ex);
+    return rc;
+}
+
+/* A state of the current agent staged with code number code: replaced or added. */
+static void delta_state(struct count_delta *d, int64_t start, uint32_t code)
+{
+    while (d->at < d->nex && d->ex_start[d->at] < start) {
+        d->at++;
+    }
+    if (d->at < d->nex && d->ex_start[d->at] == start) {
+        d->old_n[d->ex_code[d->at++]]--;
+    } else {
+        d->added++;
+    }
+    d->by_code[code]++;
+}
+
+/* The agent's added states into temp.agent_run_added (none: no row). */
+static int delta_agent_end(struct count_delta *d, struct store_conn *c, const char *ag, size_t al)
+{
+    if (d->added == 0) {
+        return ACDL_OK;
+    }
+    sqlite3_bind_text(d->add, 1, ag, (int)al, SQLITE_STATIC);
+    sqlite3_bind_int64(d->add, 2, d->added);
+    int rc = store_step_done(c, d->add, "counting the states of the agents read");
+    sqlite3_reset(d->add);
+    return rc;
+}
+
+/* The codes' changes into temp.agent_counts (code, n). */
+static int delta_codes(struct count_delta *d, struct rows *r, struct agent_acc *acc,
+                       uint32_t ncodes)
+{
+    sqlite3_stmt *q = store_prepare(r->c, "INSERT INTO temp.agent_counts (code, n) VALUES (?, ?) "
+                                          "ON CONFLICT DO UPDATE SET n = n + excluded.n");
+    int rc = q ? ACDL_OK : ACDL_EDB;
+    for (size_t i = 0; rc == ACDL_OK && i < (size_t)ncodes + d->nold; i++) {
+        size_t cl;
+        const char *co = i < ncodes ? agent_acc_str(acc, 1, (uint32_t)i, &cl) : d->old[i - ncodes];
+        int64_t n = i < ncodes ? d->by_code[i] : d->old_n[i - ncodes];
+        if (n == 0) {
+            continue;
+        }
+        cl = i < ncodes ? cl : strlen(co);
+        sqlite3_bind_text(q, 1, co, (int)cl, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, n);
+        rc = store_step_done(r->c, q, "counting the states of the codes read");
+        sqlite3_reset(q);
+    }
+    store_done(q);
+    return rc;
+}
+
 /* The states held in memory into agent_staged, in key order: of states of an agent with the
  * same start the last one read (as INSERT OR REPLACE in reading order would keep it); the
  * agents and codes seen into temp.agent_run_ids / temp.agent_run_codes (with the greatest
  * name, as max() would give it). Inside the staging transaction. */
-static int stage_memory(struct aimp *m)
+static int stage_memory(struct aimp *m, struct count_delta *d)
 {
     struct rows *r = &m->r;
     struct agent_acc *acc = m->acc;
@@ -561,10 +720,21 @@ static int stage_memory(struct aimp *m)
             }
         }
         const char *ag = agent_acc_str(acc, 0, w.agent, &al);
+        if (d && (w.start < d->lo || w.start >= d->hi)) {
+            d->bad = 1; /* counted again after staging */
+            d = NULL;
+        }
         if (i == 0 || prev_agent != w.agent) {
             sqlite3_bind_text(ids, 1, ag, (int)al, SQLITE_STATIC);
             rc = store_step_done(r->c, ids, "noting the agents read");
             sqlite3_reset(ids);
+            if (rc == ACDL_OK && d && i > 0) {
+                const char *pa = agent_acc_str(acc, 0, prev_agent, &ol);
+                rc = delta_agent_end(d, r->c, pa, ol);
+            }
+            if (rc == ACDL_OK && d) { /* its states are in start order: w is its first */
+                rc = delta_agent(d, r->run->source_id, ag, al, w.start, d->hi);
+            }
         }
         prev_agent = w.agent;
         if (rc != ACDL_OK) {
@@ -594,6 +764,17 @@ static int stage_memory(struct aimp *m)
         sqlite3_bind_int64(ins, 9, (sqlite3_int64)w.line);
         rc = store_step_done(r->c, ins, "staging states");
         sqlite3_reset(ins);
+        if (d) {
+            delta_state(d, w.start, w.code);
+        }
+    }
+    if (rc == ACDL_OK && d && n > 0) {
+        size_t pl;
+        const char *pa = agent_acc_str(acc, 0, prev_agent, &pl);
+        rc = delta_agent_end(d, r->c, pa, pl);
+    }
+    if (rc == ACDL_OK && d) {
+        rc = delta_codes(d, r, acc, ncodes);
     }
     store_done(ins);
     store_done(ids);
@@ -652,8 +833,25 @@ static int stage(struct aimp *m)
         rc = exec_bound(r, "DELETE FROM agent_staged WHERE source_id = :source AND day >= :from "
                            "AND day <= :to", r->run->period_from, r->run->period_to);
     }
+    /* the counts move by what the run changed, unless it replaced whole days (ODBC) or a
+     * state lies outside the days it recomputes: then they are counted again */
+    struct count_delta delta;
+    int use_delta = 0;
+    memset(&delta, 0, sizeof(delta));
+    if (rc == ACDL_OK && m->acc && r->cfg->kind != SOURCE_ODBC) {
+        delta.lo = m->lo;
+        delta.hi = m->hi;
+        delta.by_code = calloc((size_t)agent_acc_distinct(m->acc, 1) + 1, sizeof(int64_t));
+        delta.ex = store_prepare(r->c, "SELECT start, code FROM agent_staged WHERE source_id = ?1 "
+                                       "AND ext_agent = ?2 AND start >= ?3 AND start < ?4 ORDER "
+                                       "BY start");
+        delta.add = store_prepare(r->c, "INSERT INTO temp.agent_run_added (ext_agent, n) VALUES "
+                                        "(?, ?)");
+        rc = !delta.by_code ? ACDL_ENOMEM : !delta.ex || !delta.add ? ACDL_EDB : ACDL_OK;
+        use_delta = rc == ACDL_OK;
+    }
     if (rc == ACDL_OK && m->acc) {
-        rc = stage_memory(m);
+        rc = stage_memory(m, use_delta ? &delta : NULL);
     } else if (rc == ACDL_OK) {
         const char *spilled[] = {
             "INSERT OR REPLACE INTO agent_staged (source_id, ext_agent, start, end, day, code, "
@@ -685,8 +883,21 @@ static int stage(struct aimp *m)
         "UPDATE activity_codes SET count = coalesce((SELECT c.n FROM temp.agent_counts c WHERE "
         "c.code = activity_codes.code), 0) WHERE source_id = :source",
     };
-    for (size_t i = 0; rc == ACDL_OK && i < sizeof(steps) / sizeof(steps[0]); i++) {
-        rc = exec_bound(r, steps[i], NULL, NULL);
+    const char *delta_steps[] = {
+        steps[0],
+        steps[1],
+        "UPDATE agent_ids SET count = count + a.n FROM temp.agent_run_added a WHERE "
+        "agent_ids.source_id = :source AND agent_ids.ext_agent = a.ext_agent",
+        "UPDATE activity_codes SET count = max(0, count + c.n) FROM temp.agent_counts c WHERE "
+        "activity_codes.source_id = :source AND activity_codes.code = c.code",
+    };
+    use_delta = use_delta && !delta.bad;
+    const char *const *todo = use_delta ? delta_steps : steps;
+    size_t ntodo =
+        use_delta ? sizeof(delta_steps) / sizeof(delta_steps[0]) : sizeof(steps) / sizeof(steps[0]);
+    delta_free(&delta);
+    for (size_t i = 0; rc == ACDL_OK && i < ntodo; i++) {
+        rc = exec_bound(r, todo[i], NULL, NULL);
     }
     if (rc == ACDL_OK) {
         rc = rows_files_commit(r);
@@ -1173,8 +1384,11 @@ static int prepare_temp(struct aimp *m)
         "CREATE TEMP TABLE IF NOT EXISTS agent_run_codes (code TEXT PRIMARY KEY, name TEXT) "
         "WITHOUT ROWID;"
         "CREATE TEMP TABLE IF NOT EXISTS agent_counts (code TEXT PRIMARY KEY, n INTEGER);"
+        "CREATE TEMP TABLE IF NOT EXISTS agent_run_added (ext_agent TEXT PRIMARY KEY, n INTEGER "
+        "NOT NULL) WITHOUT ROWID;"
         "DELETE FROM temp.agent_acc; DELETE FROM temp.agent_counts; DELETE FROM "
-        "temp.agent_run_ids; DELETE FROM temp.agent_run_codes;";
+        "temp.agent_run_ids; DELETE FROM temp.agent_run_codes; DELETE FROM "
+        "temp.agent_run_added;";
     if (sqlite3_exec(store_db(m->r.c), sql, NULL, NULL, NULL) != SQLITE_OK) {
         return ACDL_EDB;
     }

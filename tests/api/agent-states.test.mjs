@@ -417,3 +417,58 @@ test('preview shows parsed agent states', async () => {
   assert.equal(rows[0].local_end, '2026-11-24 08:10:00');
   assert.match(rows[4].error, /Duration/);
 });
+
+test('a later file of the same days: the counts of agents and codes move by the states it adds and replaces', async () => {
+  const cols = { agent: 'Agent', start: 'Start', activity: 'State' };
+  const src = await source('Counts', {
+    'a.csv': [
+      'Agent;Start;State',
+      'c1;2026-11-24 08:00:00;READY',
+      'c1;2026-11-24 09:00:00;TALK',
+      'c1;2026-11-24 10:00:00;AUX1',
+      'c2;2026-11-24 08:00:00;READY',
+      'c2;2026-11-25 08:00:00;TALK',
+      'c3;2026-11-24 07:00:00;READY',
+    ],
+  }, { csv: { separator: ';' }, columns: cols, agent_states: { span: 'start_only' } });
+  const counts = async () => {
+    const ids = await admin.get(`/api/v1/unknown-agents?source=${src.id}`);
+    assertStatus(ids, 200);
+    const codes = await admin.get(`/api/v1/activity-codes?source=${src.id}&unmapped=true`);
+    assertStatus(codes, 200);
+    return {
+      ids: ids.body.items.map((x) => [x.ext_agent, x.count]).sort(),
+      codes: codes.body.items.map((x) => [x.code, x.count]).sort(),
+    };
+  };
+  let r = await run(src.id, '2026-11-24', '2026-11-25');
+  assert.equal(r.state, 'done', JSON.stringify(r));
+  assert.deepEqual(await counts(), {
+    ids: [['c1', 3], ['c2', 2], ['c3', 1]],
+    codes: [['AUX1', 1], ['READY', 3], ['TALK', 2]],
+  });
+  // c1: 09:00 becomes AUX1 (replaced), 11:00 is new; c2: 08:00 again as it was, 09:00 new;
+  // c3 is not in the file; c4 is new
+  fs.writeFileSync(path.join(src.folder, 'b.csv'), [
+    'Agent;Start;State',
+    'c1;2026-11-24 09:00:00;AUX1',
+    'c1;2026-11-24 11:00:00;READY',
+    'c2;2026-11-24 08:00:00;READY',
+    'c2;2026-11-24 09:00:00;READY',
+    'c4;2026-11-25 06:00:00;TALK',
+    'c4;2026-11-25 06:00:00;AUX1',
+    '',
+  ].join('\n'));
+  r = await run(src.id, '2026-11-24', '2026-11-25');
+  assert.equal(r.state, 'done', JSON.stringify(r));
+  assert.deepEqual(await counts(), {
+    ids: [['c1', 4], ['c2', 3], ['c3', 1], ['c4', 1]],
+    codes: [['AUX1', 3], ['READY', 5], ['TALK', 1]],
+  });
+  // the same file once more under another name: every state replaces itself
+  fs.copyFileSync(path.join(src.folder, 'b.csv'), path.join(src.folder, 'c.csv'));
+  r = await run(src.id, '2026-11-24', '2026-11-25');
+  assert.equal(r.state, 'done', JSON.stringify(r));
+  assert.deepEqual((await counts()).codes, [['AUX1', 3], ['READY', 5], ['TALK', 1]]);
+  assert.deepEqual((await counts()).ids, [['c1', 4], ['c2', 3], ['c3', 1], ['c4', 1]]);
+});
