@@ -159,8 +159,10 @@ export function defineLiveReconcileScenarios(start, { settings = false } = {}) {
     db.exec(`INSERT INTO agent_history VALUES ('r1', 'ACW', NULL, '${sqlTime(t0 + 120)}'), ('r2', 'READY', NULL, '${sqlTime(t0 + 200)}'),
       ('r2', 'TALK', NULL, '${sqlTime(t0 + 300)}');`);
     assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { settings: { ...src.settings, live_status: live({ history_sql: history(true) }) } }), 200);
+    // the run's days: t0's and today (t0 + 400 s may lie after midnight)
     const day = new Date(t0 * 1000).toISOString().slice(0, 10);
-    const c = await admin.post('/api/v1/runs', { source_id: src.id, from: day, to: day });
+    const today = new Date().toISOString().slice(0, 10);
+    const c = await admin.post('/api/v1/runs', { source_id: src.id, from: day, to: today });
     assertStatus(c, 202);
     await waitFor(async () => (await admin.get(`/api/v1/runs/${c.body.id}`)).body.state === 'running', 'the reconciliation running');
     const before = JSON.stringify(received());
@@ -181,7 +183,7 @@ export function defineLiveReconcileScenarios(start, { settings = false } = {}) {
     assert.notEqual(before, JSON.stringify(expected));
     assert.deepEqual(received(), expected);
     // once more: nothing to correct
-    const c2 = await admin.post('/api/v1/runs', { source_id: src.id, from: day, to: day });
+    const c2 = await admin.post('/api/v1/runs', { source_id: src.id, from: day, to: today });
     assertStatus(c2, 202);
     assert.equal((await runDone(c2.body.id)).state, 'done');
     assert.deepEqual((await reconciledNote(c2.body.id)).params, { rows: 8, added: 0, changed: 0, removed: 0, kept: 1, newest: sqlTime(t0 + 300) });
