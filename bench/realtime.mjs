@@ -40,6 +40,7 @@ const AGENTS = arg('agents', 10000);
 const RATE = arg('rate', 300);
 const SECONDS = arg('seconds', 120);
 const OVERLAP = arg('overlap', 120);
+const MAX_STATES = arg('max-states', 0); // settings.incremental.max_states_per_poll (0: not sent)
 const BURST_RATE = arg('burst-rate', 0);
 const BURST_SECONDS = BURST_RATE > 0 ? arg('burst-seconds', 30) : 0;
 const BURST_AT = arg('burst-at', Math.max(0, Math.floor((SECONDS - BURST_SECONDS) / 2)));
@@ -141,7 +142,10 @@ const src = ok(await admin.post('/api/v1/sources', {
   settings: {
     odbc: { connection_string: conn, user: 'app', sql: 'SELECT agent, state, started FROM agent_events WHERE started >= :since AND started < :until ORDER BY started' },
     agent_states: { span: 'start_only' },
-    incremental: { cursor_column: 'started', poll_s: 1, overlap_s: OVERLAP, reconcile_minutes: 0 },
+    incremental: {
+      cursor_column: 'started', poll_s: 1, overlap_s: OVERLAP, reconcile_minutes: 0,
+      ...(MAX_STATES > 0 ? { max_states_per_poll: MAX_STATES } : {}),
+    },
   },
 }), 'source');
 const ids = Array.from({ length: AGENTS }, (_, i) => `ag${String(i).padStart(5, '0')}`);

@@ -14,7 +14,7 @@
 # Usage: bench/realtime.sh [--short|--full] [--engine postgresql|mariadb] [--agents 10000]
 #                          [--rate 300] [--seconds S] [--overlap 120] [--burst-rate R]
 #                          [--burst-seconds 30] [--burst-at S] [--kill-every N]
-#                          [--writers 2] [--window 30] [--profile OUT]
+#                          [--writers 2] [--window 30] [--max-states N] [--profile OUT]
 #   --full         10,000 agents, 300 changes/s for 600 s, 3,000/s for 30 s from 300 s on
 #                  (the default)
 #   --short        10,000 agents, 300 changes/s for 60 s, 3,000/s for 10 s from 30 s on
@@ -23,6 +23,7 @@
 #   --kill-every N kill -9 the daemon every N seconds and start it again
 #   --writers N    writer sessions (each agent's states go through one of them; default 2)
 #   --window S     seconds per line of the timeline printed after the JSON (default 30)
+#   --max-states N settings.incremental.max_states_per_poll (default: not sent, the daemon's)
 #   --profile OUT  the daemon under `perf record` (DWARF call graphs) while the writer writes
 #                  and until the receiver holds every state, into OUT (OUT.ENGINE with both
 #                  engines); read it with `perf report -i OUT --no-children`
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
     --short) mode=(--agents 10000 --rate 300 --seconds 60 --burst-rate 3000 --burst-seconds 10 --burst-at 30) ;;
     --small) mode=(--agents 1000 --rate 50 --seconds 20 --burst-rate 0) ;;
     --engine) engines=("$2"); shift ;;
-    --agents | --rate | --seconds | --overlap | --kill-every | --burst-rate | --burst-seconds | --burst-at | --writers | --window)
+    --agents | --rate | --seconds | --overlap | --kill-every | --burst-rate | --burst-seconds | --burst-at | --writers | --window | --max-states)
       args+=("$1" "$2"); shift ;;
     --profile) profile=$(realpath -m "$2"); shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;

@@ -144,6 +144,44 @@ void agent_follow_keep_free(struct agent_follow_keep *k)
     k->have_seen = 0;
 }
 
+size_t agent_follow_bound_max(const struct source_cfg *cfg, size_t n)
+{
+    size_t max =
+        cfg->incremental.max_states > 0 ? (size_t)cfg->incremental.max_states : SOURCE_MAX_STATES;
+    return n / 4 > max ? n / 4 : max;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int agent_follow_bound(int64_t *cursors, size_t n, size_t max, int64_t *limit, size_t *kept)
+{
+    size_t i = 0;
+    if (n <= max) {
+        return 0;
+    }
+    qsort(cursors, n, sizeof(*cursors), cmp_i64);
+    /* the end of the first group, then of every group that still fits */
+    for (i = 1; i < n && cursors[i] == cursors[0]; i++) {
+    }
+    *kept = i;
+    while (i < n) {
+        size_t j = i + 1;
+        while (j < n && cursors[j] == cursors[i]) {
+            j++;
+        }
+        if (j > max) {
+            break;
+        }
+        *kept = i = j;
+    }
+    *limit = cursors[*kept - 1];
+    return *kept < n;
+}
+
 int agent_follow_trylock(int64_t source_id)
 {
     return pthread_mutex_trylock(lock_of(source_id)) == 0;

@@ -107,13 +107,34 @@ int agent_follow_window(struct store_conn *c, int64_t source_id, const struct so
 int agent_follow_overlap(const struct source_cfg *cfg, const struct agent_follow_keep *keep,
                          int64_t now_ms, int *deep);
 
+/* The bound of a poll. A poll stages the states it read at or behind the stored cursor (the
+ * overlap) and, of those beyond it, at most agent_follow_bound_max(): when more were read, the
+ * cursor stops at the greatest cursor value whose states (with every state of a smaller
+ * value) fit, never between states of one value, and the poller polls again at once. The rest
+ * is read again by that poll (it lies beyond the new cursor, inside its overlap) and is not
+ * remembered as read (FOLLOW_SEEN_GONE). A poll never stages fewer than a quarter of the
+ * states it read beyond the cursor, so a long backlog (a daemon stopped for hours) is caught
+ * up in polls that each read at most four times what they stage. */
+#define FOLLOW_SEEN_GONE 0 /* a hash no state has: read by a poll, not staged by it */
+
+/* How many of n states read beyond the stored cursor one poll of cfg stages at most. */
+size_t agent_follow_bound_max(const struct source_cfg *cfg, size_t n);
+
+/* The bound of n cursor values (of the states read beyond the stored cursor; sorted in place):
+ * 1 when more than max were read, with *limit the greatest value such that the values up to
+ * it are at most max, or the smallest value when its states alone are more than max, and
+ * *kept the number of values up to *limit; 0 (nothing cut) otherwise. */
+int agent_follow_bound(int64_t *cursors, size_t n, size_t max, int64_t *limit, size_t *kept);
+
 /* What one poll did. */
 struct agent_follow_poll {
     int64_t rows_read, rows_changed, rows_rejected, cursor_nulls;
     int have_cursor;    /* a cursor value was read */
-    int64_t max_cursor; /* the greatest one */
+    int64_t max_cursor; /* the greatest one (of what was staged when the poll was bounded) */
+    int64_t rows_left;  /* states read beyond the bound, left to the next poll */
     char note[400];     /* the last warning (a rejected row's reason), "" when none */
-    int again;          /* poll again at once: a followed file's read stopped at its limit */
+    int again;          /* poll again at once: a followed file's read stopped at its limit, or
+                           the poll was bounded */
 };
 
 /* Records a poll: the cursor moves to max_cursor when that is greater, the counters add up,

@@ -42,6 +42,7 @@ struct aimp {
     struct file_follow_read ffr; /* a followed file's position (cfg->follow) */
     struct agent_follow_keep *keep; /* a poll's: what the last poll read, or NULL */
     int no_skip;                    /* keep->next could not hold every row: skip none */
+    int64_t beyond;                 /* a poll's states collected beyond the stored cursor */
     struct agent_results_stats st;
     /* a live-status source's reconciliation from its history query (live_status.h) */
     int history;
@@ -362,6 +363,7 @@ static int seen_before(struct aimp *m, const char *agent, size_t alen, int64_t s
     h = hash_bytes(hash_int(h, (int64_t)clen), code, clen);
     h = hash_bytes(hash_int(h, name ? (int64_t)nlen : -1), name, name ? nlen : 0);
     h = hash_int(h, cursor);
+    h = h == FOLLOW_SEEN_GONE ? 1 : h;
     if (m->no_skip) {
         return 0;
     }
@@ -459,6 +461,71 @@ static int ai_row(struct rows *r, void *ctx)
                  m->i_cursor >= 0 ? &cursor : NULL);
     if (rc == ACDL_OK) {
         r->k.rows_staged++;
+        m->beyond += m->poll && m->i_cursor >= 0 && (!m->have_stored || cursor > m->stored);
+    }
+    return rc;
+}
+
+/* A poll that read more states beyond the stored cursor than it may stage (agent_follow.h):
+ * the states beyond the bound leave temp.agent_acc and are noted as not staged in what the
+ * poll read (so the next poll compares them), and the cursor stops at the bound. */
+static int bound_poll(struct aimp *m)
+{
+    struct rows *r = &m->r;
+    size_t n = 0, max = agent_follow_bound_max(r->cfg, (size_t)m->beyond), kept = 0;
+    int64_t limit = 0;
+    int rc = ACDL_OK;
+    if ((size_t)m->beyond <= max) {
+        return ACDL_OK;
+    }
+    int64_t *cur = malloc((size_t)m->beyond * sizeof(*cur));
+    sqlite3_stmt *s = cur ? store_prepare(r->c, "SELECT cursor FROM temp.agent_acc WHERE cursor "
+                                                "> ?1 OR ?2")
+                          : NULL;
+    if (!s) {
+        free(cur);
+        return cur ? ACDL_EDB : ACDL_ENOMEM;
+    }
+    sqlite3_bind_int64(s, 1, m->stored);
+    sqlite3_bind_int(s, 2, !m->have_stored);
+    while (n < (size_t)m->beyond && sqlite3_step(s) == SQLITE_ROW) {
+        cur[n++] = sqlite3_column_int64(s, 0);
+    }
+    store_done(s);
+    if (!agent_follow_bound(cur, n, max, &limit, &kept)) {
+        free(cur);
+        return ACDL_OK;
+    }
+    free(cur);
+    s = m->keep && !m->no_skip ? store_prepare(r->c, "SELECT ext_agent, start FROM "
+                                                     "temp.agent_acc WHERE cursor > ?")
+                               : NULL;
+    if (s) {
+        sqlite3_bind_int64(s, 1, limit);
+    }
+    while (s && sqlite3_step(s) == SQLITE_ROW) {
+        const void *ag = sqlite3_column_blob(s, 0);
+        uint64_t key =
+            hash_int(hash_bytes(14695981039346656037ULL, ag, (size_t)sqlite3_column_bytes(s, 0)),
+                     sqlite3_column_int64(s, 1));
+        if (agent_follow_seen_put(&m->keep->next, key, FOLLOW_SEEN_GONE) != ACDL_OK) {
+            m->no_skip = 1; /* nothing this poll read is remembered */
+            break;
+        }
+    }
+    store_done(s);
+    s = store_prepare(r->c, "DELETE FROM temp.agent_acc WHERE cursor > ?");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, limit);
+    rc = store_step_done(r->c, s, "bounding a poll");
+    store_done(s);
+    if (rc == ACDL_OK) {
+        int64_t left = sqlite3_changes64(store_db(r->c));
+        r->k.rows_staged -= left;
+        m->p.rows_left = left;
+        m->p.max_cursor = limit;
     }
     return rc;
 }
@@ -1701,6 +1768,12 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
     if (rc == ACDL_OK && m->in_batch) {
         ai_pause(m);
     }
+    if (rc == ACDL_OK && !file && !m->live && m->p.have_cursor) {
+        rc = bound_poll(m);
+        if (rc != ACDL_OK) {
+            snprintf(err, errsz, "bounding the poll failed: %s", acdl_strerror(rc));
+        }
+    }
     /* a write only when something changed or the cursor moved: an idle poll writes nothing
      * (the poller records it now and then) */
     int64_t diff = 0;
@@ -1763,7 +1836,7 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
     }
     *out = m->p;
     out->have_cursor = out->have_cursor && rc == ACDL_OK;
-    out->again = rc == ACDL_OK && r->follow && m->ffr.more;
+    out->again = rc == ACDL_OK && ((r->follow && m->ffr.more) || m->p.rows_left > 0);
     rows_close(r);
     free(m);
     return rc;

@@ -1031,8 +1031,8 @@ static int parse_incremental(const json_t *settings, struct source_cfg *cfg, cha
                              size_t errsz)
 {
     static const char *const keys[] = {
-        "cursor_column",     "cursor_type",     "overlap_s", "poll_s",
-        "reconcile_minutes", "reconcile_hours", NULL};
+        "cursor_column",     "cursor_type",     "overlap_s",           "poll_s",
+        "reconcile_minutes", "reconcile_hours", "max_states_per_poll", NULL};
     const unsigned cursor = (1u << ODBC_PARAM_SINCE) | (1u << ODBC_PARAM_UNTIL);
     const unsigned period = (1u << ODBC_PARAM_PERIOD_START) | (1u << ODBC_PARAM_PERIOD_END);
     struct source_incremental *in = &cfg->incremental;
@@ -1043,6 +1043,7 @@ static int parse_incremental(const json_t *settings, struct source_cfg *cfg, cha
     in->poll_s = SOURCE_POLL_S;
     in->reconcile_minutes = SOURCE_RECONCILE_MINUTES;
     in->reconcile_hours = SOURCE_RECONCILE_HOURS;
+    in->max_states = SOURCE_MAX_STATES;
     if (!o || json_is_null(o)) {
         if (cfg->kind == SOURCE_ODBC && (cfg->sql_params & cursor)) {
             return fail(err, errsz, "odbc.sql",
@@ -1057,7 +1058,7 @@ static int parse_incremental(const json_t *settings, struct source_cfg *cfg, cha
     if (!json_is_object(o)) {
         return fail(err, errsz, "settings.incremental",
                     "must be an object {cursor_column, cursor_type, overlap_s, poll_s, "
-                    "reconcile_minutes, reconcile_hours}");
+                    "reconcile_minutes, reconcile_hours, max_states_per_poll}");
     }
     if ((rc = only_keys(o, "settings.incremental", keys, err, errsz)) ||
         (rc = get_str(o, "cursor_column", "settings.incremental.cursor_column", in->cursor_column,
@@ -1071,7 +1072,9 @@ static int parse_incremental(const json_t *settings, struct source_cfg *cfg, cha
         (rc = get_int(o, "reconcile_minutes", "settings.incremental.reconcile_minutes", 0, 10080,
                       &in->reconcile_minutes, err, errsz)) ||
         (rc = get_int(o, "reconcile_hours", "settings.incremental.reconcile_hours", 1, 720,
-                      &in->reconcile_hours, err, errsz))) {
+                      &in->reconcile_hours, err, errsz)) ||
+        (rc = get_int(o, "max_states_per_poll", "settings.incremental.max_states_per_poll", 1,
+                      1000000, &in->max_states, err, errsz))) {
         return rc;
     }
     if (!in->cursor_column[0]) {
@@ -1573,10 +1576,11 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
         if (in->enabled) {
             json_object_set_new(
                 out, "incremental",
-                json_pack("{s:s, s:s, s:i, s:i, s:i, s:i}", "cursor_column", in->cursor_column,
+                json_pack("{s:s, s:s, s:i, s:i, s:i, s:i, s:i}", "cursor_column", in->cursor_column,
                           "cursor_type", source_cursor_type_name(in->cursor_type), "overlap_s",
                           in->overlap_s, "poll_s", in->poll_s, "reconcile_minutes",
-                          in->reconcile_minutes, "reconcile_hours", in->reconcile_hours));
+                          in->reconcile_minutes, "reconcile_hours", in->reconcile_hours,
+                          "max_states_per_poll", in->max_states));
         }
         const struct source_follow_file *fo = &cfg->follow;
         if (fo->enabled) {

@@ -67,6 +67,7 @@ struct source_incremental {
     int poll_s;            /* 1..3600 */
     int reconcile_minutes; /* a full re-read this often (0: never) */
     int reconcile_hours;   /* of this many hours back */
+    int max_states;        /* a poll stages at most this many new states (agent_follow.h) */
 };
 
 /* A CSV agent-state source that follows one growing file of its folder (settings.follow): a
@@ -105,6 +106,7 @@ struct source_live_status {
 
 #define SOURCE_OVERLAP_S 120
 #define SOURCE_POLL_S 5
+#define SOURCE_MAX_STATES 2000 /* settings.incremental.max_states_per_poll */
 #define SOURCE_RECONCILE_MINUTES 15
 #define SOURCE_RECONCILE_HOURS 24
 

@@ -219,9 +219,9 @@ static void poll_one(struct poller *p, struct followed *f, int64_t now_ms)
     if (res.rows_changed > 0) {
         log_debug("follow",
                   "source %lld: %lld rows read (%lld of them as the last poll read "
-                  "them), %lld states staged",
+                  "them), %lld states staged, %lld left to the next poll (bounded)",
                   (long long)f->id, (long long)res.rows_read, (long long)f->keep.rows_skipped,
-                  (long long)res.rows_changed);
+                  (long long)res.rows_changed, (long long)res.rows_left);
         uploader_wake(p->app->uploader);
     }
     reconcile_due(p, f, plat_now());

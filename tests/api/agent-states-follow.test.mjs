@@ -65,6 +65,7 @@ test('incremental settings: defaults, refusals naming the field, and the query\'
   await bad(source('x', { cursor_column: 'started', poll_s: 0 }), 'settings.incremental.poll_s');
   await bad(source('x', { cursor_column: 'started', poll_s: 3601 }), 'settings.incremental.poll_s');
   await bad(source('x', { cursor_column: 'started', overlap_s: -1 }), 'settings.incremental.overlap_s');
+  await bad(source('x', { cursor_column: 'started', max_states_per_poll: 0 }), 'settings.incremental.max_states_per_poll');
   await bad(source('x', { cursor_column: 'started', cursor_type: 'date' }), 'settings.incremental.cursor_type');
   await bad(source('x', { poll_s: 1 }), 'settings.incremental.cursor_column');
   await bad(source('x', { cursor_column: 'started', every: 1 }), 'settings.incremental.every');
@@ -79,6 +80,7 @@ test('incremental settings: defaults, refusals naming the field, and the query\'
   assertStatus(r, 201);
   assert.deepEqual(r.body.settings.incremental, {
     cursor_column: 'started', cursor_type: 'timestamp', overlap_s: 120, poll_s: 5, reconcile_minutes: 15, reconcile_hours: 24,
+    max_states_per_poll: 2000,
   });
   assertStatus(await admin.delete(`/api/v1/sources/${r.body.id}`), 204);
 });
@@ -123,6 +125,40 @@ test('polls stage new rows within seconds, re-read the overlap without changing 
   const h = await admin.get('/api/v1/health');
   assert.equal(h.body.problems.filter((p) => /poll/i.test(JSON.stringify(p))).length, 0);
   sql('DELETE FROM ev WHERE started IS NULL');
+  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
+});
+
+test('a poll stages at most max_states_per_poll new states, stops between cursor values, and the next poll goes on at once', async () => {
+  sql('CREATE TABLE ev3 (agent text, state text, started timestamp(0))');
+  const t0 = sql("SELECT to_char(date_trunc('second', localtimestamp) - interval '10 minutes', 'YYYY-MM-DD HH24:MI:SS')");
+  const at = (s) => `timestamp '${t0}' + interval '${s} seconds'`;
+  // cursor values: t0 x3, t0+1 x1, t0+2 x4 (a group larger than the bound), t0+3 x2, and a NULL
+  const rows = [[0, 'b0'], [0, 'b1'], [0, 'b2'], [1, 'b3'], [2, 'b4'], [2, 'b5'], [2, 'b6'], [2, 'b7'], [3, 'b8'], [3, 'b9']];
+  sql(`INSERT INTO ev3 VALUES ${rows.map(([s, a]) => `('${a}', 'READY', ${at(s)})`).join(', ')}, ('b0', 'TALK', NULL)`);
+  const agents = rows.map(([, a]) => a);
+  // poll_s 60: only polls that go on at once stage all of it within the wait below
+  const src = (await admin.post('/api/v1/sources', source('bounded', { cursor_column: 'started', poll_s: 60, overlap_s: 30, reconcile_minutes: 0, max_states_per_poll: 3 },
+    { sqlText: `SELECT agent, state, coalesce(started, ${at(0)}) AS s, started FROM ev3 WHERE started >= :since OR started IS NULL ORDER BY started` }))).body;
+  assert.equal(src.settings.incremental.max_states_per_poll, 3);
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: agents.map((a) => `${a};${a}@example.com`).join('\n') }), 200);
+  assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'READY', activity: 'ready' }), 200);
+  const f = await waitFor(async () => { const x = await follow(src.id); return x?.rows_changed >= 10 ? x : null; },
+    async () => `every state: ${JSON.stringify(await follow(src.id))}`);
+  // 3 (t0), 1 (t0+1: t0+2's four would pass the bound), 4 (t0+2 whole: a group is never cut),
+  // 2 (t0+3): four polls, each right after the one before
+  assert.equal(f.polls, 4, JSON.stringify(f));
+  assert.equal(f.rows_changed, 10);
+  assert.equal(f.cursor, sql(`SELECT to_char(${at(3)}, 'YYYY-MM-DD HH24:MI:SS')`));
+  assert.equal(f.last_cursor_nulls, 1, 'the NULL cursor is rejected by every poll, bounded or not');
+  const day = t0.slice(0, 10);
+  for (const a of agents) {
+    assert.equal((await spansOf(`${a}@example.com`, day)).length, 1, a);
+  }
+  await drained(admin);
+  for (const a of agents) {
+    const spans = wfm.agents.get(`${a}@example.com|${day}`) || [];
+    assert.deepEqual(spans.filter((s) => !s.filled).map((s) => s.activity), ['ready'], `${a}: ${JSON.stringify(spans)}`);
+  }
   assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
 });
 

@@ -5,7 +5,7 @@
 //
 // A writer process (the engine's own client, one session, every insert committed on its own)
 // inserts agents' states while the daemon polls the table every second (timestamp cursor,
-// overlap 20 s); the daemon is killed with SIGKILL while rows arrive and again once they were
+// overlap 20 s, at most 5 new states staged a poll, so most polls are bounded); the daemon is killed with SIGKILL while rows arrive and again once they were
 // staged: each row is staged once whatever the kills, the strict https-json receiver ends with
 // every agent's states once and in the order written and never sees an agent's states taken
 // back or reordered, and the live board shows each agent's latest state that has begun.
@@ -72,7 +72,9 @@ export function defineIncrementalScenarios(start) {
       settings: {
         odbc: { connection_string: db.connectionString, user: db.user, sql: 'SELECT agent, state, started FROM ev_w WHERE started >= :since AND started < :until ORDER BY started' },
         agent_states: { span: 'start_only' },
-        incremental: { cursor_column: 'started', poll_s: 1, overlap_s: 20, reconcile_minutes: 0 },
+        // at most 5 new states a poll (or a quarter of what it read beyond the cursor): the
+        // kills also hit bounded polls and the catch-up polls right after them
+        incremental: { cursor_column: 'started', poll_s: 1, overlap_s: 20, reconcile_minutes: 0, max_states_per_poll: 5 },
       },
     })).body;
     assert.ok(src.id, JSON.stringify(src));

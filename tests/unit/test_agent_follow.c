@@ -76,9 +76,64 @@ static void test_merge(void)
     agent_follow_seen_free(&b);
 }
 
+static void test_bound(void)
+{
+    struct source_cfg c = cfg_of(120, 1);
+    int64_t limit = 0;
+    size_t kept = 0;
+    /* fits: nothing cut */
+    int64_t a[] = {5, 3, 4};
+    CHECK_EQ_INT(agent_follow_bound(a, 3, 3, &limit, &kept), 0);
+    /* equal cursor values across the bound: the cursor stops before their group, never
+     * inside it (7 7 7 would cross 4) */
+    int64_t b[] = {7, 5, 7, 6, 7, 9};
+    CHECK_EQ_INT(agent_follow_bound(b, 6, 4, &limit, &kept), 1);
+    CHECK(limit == 6);
+    CHECK_EQ_INT((int)kept, 2);
+    /* the bound right at the end of a group: the whole group */
+    int64_t d[] = {7, 5, 7, 6, 7, 9};
+    CHECK_EQ_INT(agent_follow_bound(d, 6, 5, &limit, &kept), 1);
+    CHECK(limit == 7);
+    CHECK_EQ_INT((int)kept, 5);
+    /* a bound smaller than the first group: that group whole, nothing more */
+    int64_t e[] = {3, 2, 2, 2, 2};
+    CHECK_EQ_INT(agent_follow_bound(e, 5, 2, &limit, &kept), 1);
+    CHECK(limit == 2);
+    CHECK_EQ_INT((int)kept, 4);
+    /* ... and when every value is the same, everything (there is nothing to stop before) */
+    int64_t f[] = {4, 4, 4, 4};
+    CHECK_EQ_INT(agent_follow_bound(f, 4, 1, &limit, &kept), 0);
+    /* negative values (ids may be) and the extremes order as numbers */
+    int64_t g[] = {INT64_MAX, -1, INT64_MIN, 0};
+    CHECK_EQ_INT(agent_follow_bound(g, 4, 2, &limit, &kept), 1);
+    CHECK(limit == -1);
+    CHECK_EQ_INT((int)kept, 2);
+    /* the maximum: the setting, or a quarter of what was read beyond the cursor when more */
+    c.incremental.max_states = 100;
+    CHECK_EQ_INT((int)agent_follow_bound_max(&c, 50), 100);
+    CHECK_EQ_INT((int)agent_follow_bound_max(&c, 400), 100);
+    CHECK_EQ_INT((int)agent_follow_bound_max(&c, 1000), 250);
+    c.incremental.max_states = 0; /* unset: the default */
+    CHECK_EQ_INT((int)agent_follow_bound_max(&c, 10), SOURCE_MAX_STATES);
+}
+
+/* A state read beyond the bound is noted as not staged: the next poll never skips it, whatever
+ * content it had. */
+static void test_gone(void)
+{
+    struct follow_seen t = {0};
+    int same = 1;
+    CHECK(agent_follow_seen_put(&t, 42, 77) == ACDL_OK);
+    CHECK(agent_follow_seen_put(&t, 42, FOLLOW_SEEN_GONE) == ACDL_OK);
+    CHECK(agent_follow_seen_find(&t, 42, 77, &same) && !same);
+    agent_follow_seen_free(&t);
+}
+
 int main(void)
 {
     RUN(test_overlap);
     RUN(test_merge);
+    RUN(test_bound);
+    RUN(test_gone);
     return check_summary();
 }

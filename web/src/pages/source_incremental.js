@@ -65,7 +65,9 @@ export function SourceIncremental({ source, editable, onChanged, onClose }) {
     (incremental) => (incremental ? t('incr.saved', { column: incremental.cursor_column }) : t('incr.stopped')));
   const submit = (e) => {
     e.preventDefault();
+    // what the form does not show (max_states_per_poll) is sent back as the daemon answered it
     save({
+      ...((current.settings && current.settings.incremental) || {}),
       cursor_column: form.cursor_column.trim(), cursor_type: form.cursor_type, overlap_s: whole(form.overlap_s),
       poll_s: whole(form.poll_s), reconcile_minutes: whole(form.reconcile_minutes), reconcile_hours: whole(form.reconcile_hours),
     });
