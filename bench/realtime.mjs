@@ -5,7 +5,8 @@
 // as JSON, the latency from each row's commit to the receiver's acceptance of the first batch
 // holding it (p50, p99, max; at the steady rate and in the burst), the states lost, duplicated
 // and out of order per agent, the daemon's CPU share (over the run, at the steady rate, in the
-// burst), its RSS every 30 s and how far the writer fell behind its schedule; then a timeline
+// burst), its RSS every 30 s, whether memory stayed flat (the RSS slope over the last half of
+// the steady phase, and the peak) and how far the writer fell behind its schedule; then a timeline
 // (a line per WINDOW s: rows committed, the writer's worst lag, polls, rows read and states
 // staged per poll, batches and states accepted, backlog, latency, CPU, RSS).
 //   node bench/realtime.mjs [--engine postgresql|mariadb] [--agents 10000] [--rate 300]
@@ -373,6 +374,32 @@ const share = (t1, t2) => {
   return a2.t > a1.t ? Number(((a2.cpu - a1.cpu) / (a2.t - a1.t)).toFixed(3)) : null;
 };
 const steadyEnd = BURST_SECONDS > 0 ? BURST_AT : SECONDS;
+// Flat memory: the RSS slope (least squares over the 5 s samples) in the last half of the
+// steady phase: the writing after the burst and 30 s more when that lasts 60 s or longer, else
+// the writing before the burst. Flat: at most FLAT_MIB_PER_MIN. Not judged with kills (each
+// restart starts again).
+const FLAT_MIB_PER_MIN = 0.25;
+const memoryVerdict = () => {
+  const settled = BURST_AT + BURST_SECONDS + 30;
+  const [from, to] = BURST_SECONDS > 0 && SECONDS - settled >= 60 ? [settled, SECONDS] : [0, steadyEnd];
+  const lo = (from + to) / 2;
+  const xs = samples.filter((x) => x.t >= lo && x.t <= to);
+  let slope = null;
+  if (xs.length >= 3) {
+    const mt = xs.reduce((a, x) => a + x.t, 0) / xs.length;
+    const mr = xs.reduce((a, x) => a + x.rss, 0) / xs.length;
+    const num = xs.reduce((a, x) => a + (x.t - mt) * (x.rss - mr), 0);
+    const den = xs.reduce((a, x) => a + (x.t - mt) ** 2, 0);
+    slope = den > 0 ? (num / den) * 60 / 1024 : null; // MiB per minute
+  }
+  return {
+    peak_rss_mib: Number((peak / 1024).toFixed(1)),
+    steady_last_half_s: [Math.round(lo), to],
+    rss_mib_there: xs.length ? [Number((xs[0].rss / 1024).toFixed(1)), Number((xs[xs.length - 1].rss / 1024).toFixed(1))] : null,
+    slope_mib_per_min: slope === null ? null : Number(slope.toFixed(2)),
+    flat: kills > 0 || slope === null ? null : slope <= FLAT_MIB_PER_MIN,
+  };
+};
 const rssEvery30 = samples.filter((x, i) => i === 0 || Math.floor(x.t / 30) !== Math.floor(samples[i - 1].t / 30)).map((x) => Number((x.rss / 1024).toFixed(1)));
 // every WINDOW s of the run: the rows committed and the writer's worst lag then, the daemon's polls
 // (rows read and states staged per poll), the batches and states the receiver accepted, the
@@ -440,7 +467,7 @@ console.log(JSON.stringify({
     steady: share(Math.min(30, steadyEnd / 2), steadyEnd),
     burst: BURST_SECONDS > 0 ? share(BURST_AT, BURST_AT + BURST_SECONDS + 30) : null,
   },
-  peak_rss_mib: Number((peak / 1024).toFixed(1)), rss_mib_every_30s: rssEvery30,
+  peak_rss_mib: Number((peak / 1024).toFixed(1)), rss_mib_every_30s: rssEvery30, memory: memoryVerdict(),
   polls: f.polls, rows_read: f.rows_read, rows_changed: f.rows_changed,
   poll_failures_logged: failed.length, first_poll_failure: failed[0] || null,
   load_average_start: load0.map((x) => Number(x.toFixed(1))), load_average_end: os.loadavg().map((x) => Number(x.toFixed(1))),
