@@ -46,6 +46,8 @@ for (const lang of ['en', 'de', 'fr']) {
   dict[lang] = (await import(pathToFileURL(path.join(i18nDir, `${lang}.js`)).href)).default;
 }
 const en = dict.en;
+const { translator } = await import(pathToFileURL(path.join(i18nDir, 'index.js')).href);
+const tEn = translator('en');
 
 let daemon;
 let api; // an admin session of its own, for setting up and checking what arrived
@@ -201,8 +203,7 @@ test('the source is previewed and discovered on the Sources page: parsed rows be
   assert.equal(await bad.getAttribute('data-outcome'), 'error');
   assert.match(await bad.locator('[data-testid="preview-error"]').textContent(), /Offered|column 4/);
   assert.equal((await page.locator('[data-testid="preview-counts"]').textContent()).trim(),
-    en['preview.counts'].replace('{read}', '6').replace('{ok}', '5').replace('{rejected}', '1')
-      .replace('{filtered}', '0'));
+    tEn('preview.counts', { read: 6, ok: 5, rejected: 1, filtered: 0 }));
   await shot('preview');
   // discovery reads the whole day and lists the queues and metrics it holds
   await page.click('#preview-discover');
@@ -274,7 +275,7 @@ test('a run is started on the Runs page, followed to "done", and its log names t
   assert.equal(await count('rows_rejected'), 1);
   assert.equal(await count('rows_filtered'), 0);
   assert.equal((await detail.locator('[data-testid="run-progress"]').textContent()).trim(),
-    en['runs.days'].replace('{done}', '1').replace('{total}', '1'));
+    tEn('runs.days', { done: 1, total: 1 }));
   assert.equal(await page.locator('[data-testid="run-cancel"]').count(), 0, 'no cancel for a finished run');
 
   // the rejected row: "file:line: reason", highlighted as a warning

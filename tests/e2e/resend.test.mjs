@@ -18,6 +18,7 @@ import { startWfm } from '../lib/wfm.mjs';
 const SHOTS = process.env.ACDL_E2E_SHOTS || path.join(os.tmpdir(), 'acdl');
 const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
 const en = (await import(pathToFileURL(path.join(REPO_ROOT, 'web', 'src', 'i18n', 'en.js')).href)).default;
+const tEn = (await import(pathToFileURL(path.join(REPO_ROOT, 'web', 'src', 'i18n', 'index.js')).href)).translator('en');
 
 /** Today plus n days as YYYY-MM-DD in UTC (the browser runs in UTC). */
 function day(n) {
@@ -91,7 +92,7 @@ test('a new target is offered the last days and receives them; Deliveries shows 
   assert.match(await offer.textContent(), /New WFM/);
   await page.fill('[data-testid="resend-offer-days"]', '3');
   assert.equal((await page.locator('[data-testid="resend-offer-send"]').textContent()).trim(),
-    en['resend.offer_send'].replace('{n}', '3'));
+    tEn('resend.offer_send', { n: 3 }));
   await shot('offer');
   await page.click('[data-testid="resend-offer-send"]');
   const notice = page.locator('[data-testid="targets-notice"]');
@@ -124,7 +125,7 @@ test('"Send history" on a target sends a chosen period', async () => {
   await page.fill('[data-testid="resend-to"]', OLD);
   await page.uncheck('[data-testid="resend-agent_states"]');
   await page.click('[data-testid="resend-submit"]');
-  await until(async () => /1 intervals/.test(await page.locator('[data-testid="targets-notice"]').textContent()), 'the queued notice');
+  await until(async () => /Queued 1 interval and/.test(await page.locator('[data-testid="targets-notice"]').textContent()), 'the queued notice');
   await until(async () => diffApplied(wfm.applied, expectedInjixo([...recent, ...old])).length === 0, 'the old day at the WFM');
   assert.deepEqual(wfm.errors, []);
   assert.deepEqual(pageErrors, []);

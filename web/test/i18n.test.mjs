@@ -9,7 +9,9 @@ import de from '../src/i18n/de.js';
 import fr from '../src/i18n/fr.js';
 
 const SRC = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
-const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+// {name} and the count of an inline plural block ({name, plural, one {...} other {...}})
+const placeholders = (text) => [...new Set([...text.replace(/\{(\w+), plural,(?: \w+ \{[^{}]*\})+\}/g, '{$1}')
+  .matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
 
 function sourceFiles(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -38,6 +40,39 @@ for (const [lang, dict] of Object.entries({ de, fr })) {
     }
   });
 }
+
+// A count before the word it counts ("{n} rows") needs plural forms: "1 rows" is no English,
+// "1 Zeilen" no German. Limits ({max}) are never one; the daemon's texts (msg.*, xlink.note.*) are
+// worded by the daemon too and keep their own forms.
+const COUNTED = /\{(\w+)\} (rows?|lines?|files?|days?|intervals?|batch(es)?|items?|inputs?|agents?|external queues?|minutes?|seconds?|hours?|states?|entries|mappings?|queues?)\b/;
+
+const NOT_COUNTS = [
+  'schedules.rule_daily', // one day has its own text (rule_daily_one)
+  'xlink.file_read', // "{endings} line endings": CRLF, LF
+  'xlink.todo.section_line', // "{file} line {line}"
+];
+
+test('a count before the word it counts has plural forms', () => {
+  const wrong = Object.entries(en)
+    .filter(([key, v]) => typeof v === 'string' && !/^(msg|xlink\.note)\./.test(key) && !NOT_COUNTS.includes(key))
+    .filter(([, v]) => {
+      const m = COUNTED.exec(v);
+      return m && m[1] !== 'max';
+    })
+    .map(([key, v]) => `${key}: ${v}`);
+  assert.deepEqual(wrong, []);
+});
+
+test('inline plural blocks are chosen by the language\'s rules', async () => {
+  const { translator } = await import('../src/i18n/index.js');
+  assert.equal(translator('en')('discover.counts', { read: 1, queues: 2, agents: 0, rejected: 1 }),
+    '1 row read: 2 external queues, 0 agents, 1 row rejected.');
+  assert.equal(translator('de')('discover.counts', { read: 1, queues: 2, agents: 0, rejected: 1 }),
+    '1 Zeile gelesen: 2 externe Queues, 0 Agenten, 1 Zeile abgewiesen.');
+  assert.equal(translator('fr')('discover.counts', { read: 1, queues: 2, agents: 0, rejected: 1 }),
+    '1 ligne lue\u00A0: 2 files externes, 0 agent, 1 ligne rejetée.');
+  assert.equal(translator('fr')('runs.progress_of', { done: 2, total: 3 }), '2 jours traités sur 3');
+});
 
 test('every literal key used in the source exists in en.js', () => {
   const missing = [];

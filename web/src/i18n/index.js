@@ -71,10 +71,30 @@ export function pluralCategory(code, n) {
   return pluralRules[code].select(Number(n));
 }
 
+const PLURAL_BLOCK = /\{(\w+), plural,((?: \w+ \{[^{}]*\})+)\}/g;
+
+/**
+ * Inline plural forms of a text with several counts: "{rows, plural, one {# row} other {# rows}}"
+ * becomes the form of params.rows's plural category (other when the language has no form of
+ * its own for it), # standing for the number.
+ */
+export function pluralBlocks(code, text, params) {
+  return text.replace(PLURAL_BLOCK, (match, name, body) => {
+    const forms = {};
+    body.replace(/(\w+) \{([^{}]*)\}/g, (m, category, form) => {
+      forms[category] = form;
+    });
+    const n = params && params[name] !== undefined && params[name] !== null ? params[name] : 0;
+    const form = forms[pluralCategory(code, n)] ?? forms.other ?? '';
+    return form.replace(/#/g, `{${name}}`);
+  });
+}
+
 /**
  * Returns t(key, params): "{name}" placeholders are replaced from params (numbers formatted
  * for the language). An entry may be an object of plural forms ({one, other, ...}): the form
- * is chosen by params.n (or params.count) with the language's plural rules.
+ * is chosen by params.n (or params.count) with the language's plural rules; a text with several
+ * counts holds inline plural blocks instead (pluralBlocks).
  */
 export function translator(code) {
   const dict = dictionaries[code] || en;
@@ -94,6 +114,7 @@ export function translator(code) {
     if (code === 'fr') {
       text = frenchTypography(text);
     }
+    text = pluralBlocks(code, text, params);
     if (params) {
       text = text.replace(/\{(\w+)\}/g, (match, name) => {
         const v = params[name];
@@ -164,10 +185,8 @@ export function messageText(t, item, lang = 'en') {
       .format(new Date(Date.UTC(2000, params.month - 1, 1)));
   }
   for (const [name, v] of Object.entries(params)) {
-    if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) {
-      params[name] = formatDate(lang, v);
-    } else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?$/.test(v)) {
-      params[name] = `${formatDate(lang, v.slice(0, 10))}${v.slice(10)}`;
+    if (typeof v === 'string') {
+      params[name] = formatLocal(lang, v);
     }
   }
   for (const [name, word] of Object.entries(PARAM_WORDS)) {
@@ -203,6 +222,15 @@ export function valueTypeName(t, type) {
   return type.name;
 }
 
+/** An activity's name: the built-in ones keep their translated name until renamed. */
+export function activityName(t, a) {
+  if (!a) {
+    return '';
+  }
+  const english = { present: 'Present', logged_out: 'Logged out' };
+  return a.builtin && english[a.builtin] === a.name ? t(`live.builtin.${a.builtin}`) : a.name;
+}
+
 /** The one date format of each language, for display and for date fields. */
 export const DATE_FORMATS = {
   en: { order: ['y', 'm', 'd'], sep: '-' },
@@ -219,6 +247,17 @@ export function formatDate(code, iso) {
   const f = DATE_FORMATS[code] || DATE_FORMATS.en;
   const parts = { y: m[1], m: m[2], d: m[3] };
   return f.order.map((k) => parts[k]).join(f.sep);
+}
+
+/**
+ * A day or a local time as the daemon gives it ("2026-12-06", "2026-12-06 06:00",
+ * "2026-12-06T06:00:00") with the day in the language's format; anything else as it is.
+ */
+export function formatLocal(code, text) {
+  if (typeof text !== 'string' || !/^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$/.test(text)) {
+    return text;
+  }
+  return `${formatDate(code, text.slice(0, 10))}${text.slice(10).replace('T', ' ')}`;
 }
 
 /** A date typed in the language's format (or as YYYY-MM-DD) as "YYYY-MM-DD"; '' when it is none. */

@@ -7,7 +7,7 @@ import { api } from '../api.js';
 import {
   ConfirmButton, ErrorBox, Notice, ReadOnlyNote, Time, canChange, loadAll,
 } from '../components.js';
-import { useI18n } from '../i18n/index.js';
+import { activityName, useI18n } from '../i18n/index.js';
 
 function CreateActivityForm({ onCreated }) {
   const { t } = useI18n();
@@ -87,7 +87,7 @@ function CodeRow({ code, activities, editable, onMapped }) {
                     onChange=${change}>
               <option value="">${t('activities.unmapped_option')}</option>
               ${activities.filter((a) => a.builtin !== 'logged_out').map((a) => html`
-                <option value=${a.identifier}>${a.name} (${a.identifier})</option>`)}
+                <option value=${a.identifier}>${activityName(t, a)} (${a.identifier})</option>`)}
             </select>`
           : html`<span data-testid="code-activity-text">${code.activity || t('activities.unmapped_option')}</span>`}
         <${ErrorBox} error=${error} compact testid="code-error" />
@@ -162,7 +162,7 @@ export function ActivitiesPage({ session }) {
               ${activities.map((a) => html`
                 <tr data-testid="activity-row" data-identifier=${a.identifier}>
                   <td data-label=${t('activities.identifier')}><code>${a.identifier}</code></td>
-                  <td data-label=${t('activities.name')}>${a.name}</td>
+                  <td data-label=${t('activities.name')}>${activityName(t, a)}</td>
                   <td data-label=${t('activities.kind')}>
                     ${a.builtin
                       ? html`<span class="tag tag-builtin">${t(`activities.builtin.${a.builtin}`)}</span>`

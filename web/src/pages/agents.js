@@ -191,7 +191,7 @@ export function AgentsPage({ session }) {
                 <tr data-testid="agent-row" data-identifier=${a.identifier}>
                   <td data-label=${t('agents.identifier')}>${a.identifier}${a.name ? html` <span class="muted">${a.name}</span>` : ''}</td>
                   <td data-label=${t('agents.ext_ids')} data-testid="agent-ext-ids">
-                    ${a.external_ids.map((x) => `${x.source}: ${x.ext_agent}`).join(', ')}</td>
+                    ${a.external_ids.map((x) => t('common.label_value', { label: x.source, value: x.ext_agent })).join(', ')}</td>
                   <td class="cell-actions"><div class="row-actions">
                     <a class="btn btn-small" href=${`#/timeline/${encodeURIComponent(a.identifier)}`}
                        data-testid="agent-timeline">${t('agents.timeline')}</a>

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n } from '../i18n/index.js';
+import { formatLocal, useI18n } from '../i18n/index.js';
 import { DateInput, ErrorBox, LoadMore, Time } from '../components.js';
 
 const PAGE_SIZE = 50;
@@ -41,8 +41,9 @@ export function localToIso(day, time = '', end = false) {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** An audit entry's detail: changed fields as "field: before → after", others as "key=value". */
-export function detailText(t, detail) {
+/** An audit entry's detail: changed fields as "field: before → after", others as "field: value" (days in
+ * the language's format, true and false as its yes and no). */
+export function detailText(t, detail, lang = 'en') {
   if (!detail || typeof detail !== 'object' || Object.keys(detail).length === 0) {
     return '';
   }
@@ -53,17 +54,17 @@ export function detailText(t, detail) {
     if (value === 'changed' || value === 'cleared') {
       return t(`audit.${value}`);
     }
-    return typeof value === 'string' ? value : JSON.stringify(value);
+    if (typeof value === 'boolean') {
+      return t(value ? 'common.yes' : 'common.no');
+    }
+    return typeof value === 'string' ? formatLocal(lang, value) : JSON.stringify(value);
   };
   return Object.entries(detail)
     .map(([key, value]) => {
       if (value && typeof value === 'object' && 'before' in value && 'after' in value) {
         return t('audit.change', { field: key, before: show(value.before), after: show(value.after) });
       }
-      if (value === 'changed' || value === 'cleared') {
-        return t('audit.field_value', { field: key, value: show(value) });
-      }
-      return `${key}=${show(value)}`;
+      return t('audit.field_value', { field: key, value: show(value) });
     })
     .join(', ');
 }
@@ -139,7 +140,7 @@ function Filters({ initial, onApply }) {
 }
 
 export function AuditPage() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [filters, setFilters] = useState(EMPTY_FILTERS);
   const [items, setItems] = useState([]);
   const [cursor, setCursor] = useState(null);
@@ -216,7 +217,7 @@ export function AuditPage() {
                     <span class=${`outcome outcome-${entry.outcome}`}>
                       ${t(`audit.outcome.${entry.outcome}`)}</span></td>
                   <td data-label=${t('audit.detail')} class="cell-detail">
-                    <span class="mono small">${detailText(t, entry.detail)}</span></td>
+                    <span class="mono small">${detailText(t, entry.detail, lang)}</span></td>
                 </tr>`)}
               ${!loading && !error && items.length === 0 && html`
                 <tr><td colspan="7" class="empty">${t('audit.empty')}</td></tr>`}

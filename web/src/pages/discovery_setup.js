@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n } from '../i18n/index.js';
+import { formatDate, useI18n, valueTypeName } from '../i18n/index.js';
 import { ErrorBox, FieldError, errorField, loadAll } from '../components.js';
 
 /** Metric names as ACDs and our layouts write them, for each built-in value type. */
@@ -78,7 +78,7 @@ export function metricRows(names, valueTypes) {
 }
 
 export function DiscoverySetup({ source, result, day }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const discovered = result.queues || [];
   const names = (result.metrics || []).map((m) => m.metric);
   const [catalog, setCatalog] = useState(null); // {queues, valueTypes}
@@ -320,11 +320,11 @@ export function DiscoverySetup({ source, result, day }) {
                             aria-label=${t('setup.value_type_of', { metric: m })}
                             onChange=${(e) => { setTypes({ ...types, [m]: e.currentTarget.value }); setOverride(m, false); setConfirming(false); }}>
                       <option value="">${t('setup.not_mapped')}</option>
-                      ${valueTypes.map((v) => html`<option value=${v.key}>${v.name}</option>`)}
+                      ${valueTypes.map((v) => html`<option value=${v.key}>${valueTypeName(t, v)}</option>`)}
                     </select>
                     ${r.divide_by
                       ? html`<small class="help">${t('setup.ratio_help', { metric: r.metric, per: r.divide_by })}</small>`
-                      : weight && html`<small class="help">${t('mappings.default_weighted', { name: weight.name })}</small>`}
+                      : weight && html`<small class="help">${t('mappings.default_weighted', { name: valueTypeName(t, weight) })}</small>`}
                     <${FieldError} error=${rowError(`m:${m}`)} id=${`setup-metric-error-${i}`} field=${field} />
                     ${((rowError(`m:${m}`) && error.overridable) || overrides.has(m)) && html`
                       <label class="check override-check">
@@ -342,7 +342,7 @@ export function DiscoverySetup({ source, result, day }) {
       <label class="check">
         <input type="checkbox" id="setup-import" checked=${importDay}
                onChange=${(e) => setImportDay(e.currentTarget.checked)} />
-        ${t('setup.import_day', { day })}</label>
+        ${t('setup.import_day', { day: formatDate(lang, day) })}</label>
       <${ErrorBox} error=${rest} testid="setup-error" />
       ${!confirming && html`
         <div class="actions">
@@ -354,7 +354,7 @@ export function DiscoverySetup({ source, result, day }) {
         </div>`}
       ${confirming && html`
         <div class="confirm-box" role="alertdialog" data-testid="setup-confirm">
-          <p>${t('setup.confirm_text', { queues: nQueues, mappings: nMappings })}${importDay ? ` ${t('setup.confirm_import', { day })}` : ''}</p>
+          <p>${t('setup.confirm_text', { queues: nQueues, mappings: nMappings })}${importDay ? ` ${t('setup.confirm_import', { day: formatDate(lang, day) })}` : ''}</p>
           <ul class="muted" data-testid="setup-summary">
             ${(shape === 'each' ? picked.map((q) => [rowOf(q).identifier, [q.ext_queue]])
               : [[target === 'new' ? oneRow.identifier : (queues.find((q) => String(q.id) === target) || {}).identifier,

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { messageText, useI18n } from '../i18n/index.js';
+import { formatDate, formatLocal, messageText, useI18n } from '../i18n/index.js';
 import { ErrorBox, Time, formatNumber } from '../components.js';
 import { RunStateBadge } from './runs.js';
 import { formatAge } from './deliveries.js';
@@ -39,7 +39,7 @@ export function reasonText(t, reason, lang = 'en') {
   }
   const worded = reason.detail_code
     ? messageText(t, { message: d, code: reason.detail_code, params: reason.detail_params }, lang)
-    : d;
+    : formatLocal(lang, d);
   return t(`home.reason.${reason.code}`, { detail: worded });
 }
 
@@ -158,12 +158,12 @@ function SourcesCard({ sources }) {
                 </td>
                 <td data-label=${t('home.next_run')} data-testid="home-source-next">
                   ${s.next_run_local
-                    ? html`<span title=${s.next_run_at}>${s.next_run_local}</span>
+                    ? html`<span title=${s.next_run_at}>${formatLocal(lang, s.next_run_local)}</span>
                            <div class="muted small">${s.time_zone}</div>`
                     : html`<span class="muted">${t('home.no_schedule')}</span>`}
                 </td>
                 <td data-label=${t('home.last_data')} data-testid="home-source-day">
-                  ${s.last_data_day || html`<span class="muted">${t('common.never')}</span>`}
+                  ${formatLocal(lang, s.last_data_day) || html`<span class="muted">${t('common.never')}</span>`}
                 </td>
               </tr>`)}
             ${sources.length === 0 && html`
@@ -305,10 +305,10 @@ function VolumesCard({ volumes, queueId, onQueue }) {
             </select>
           </div>
           <p class="muted small" data-testid="home-volumes-zone">
-            ${t('home.local_time', { zones: zones.join(', '), days: days.join(', ') })}</p>
+            ${t('home.local_time', { zones: zones.join(', '), days: days.map((d) => formatDate(lang, d)).join(', ') })}</p>
           <p data-testid="home-volumes-sum">
-            <span class="legend legend-offered"></span> ${t('home.offered')}:${' '}<strong data-testid="home-sum-offered">${formatNumber(lang, sum('offered'), 1)}</strong>
-            ${' '}<span class="legend legend-handled"></span> ${t('home.handled')}:${' '}<strong data-testid="home-sum-handled">${formatNumber(lang, sum('handled'), 1)}</strong>
+            <span class="legend legend-offered"></span> ${t('common.label', { label: t('home.offered') })}${' '}<strong data-testid="home-sum-offered">${formatNumber(lang, sum('offered'), 1)}</strong>
+            ${' '}<span class="legend legend-handled"></span> ${t('common.label', { label: t('home.handled') })}${' '}<strong data-testid="home-sum-handled">${formatNumber(lang, sum('handled'), 1)}</strong>
             ${chosen && html` · <a href=${`#/results/${chosen.id}`}>${t('home.open_results')}</a>`}
           </p>
           ${points.length === 0

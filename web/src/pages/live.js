@@ -11,7 +11,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/ho
 import { html } from '../html.js';
 import { getTagged } from '../api.js';
 import { ErrorBox, loadAll, localDateTime } from '../components.js';
-import { useI18n } from '../i18n/index.js';
+import { activityName, useI18n } from '../i18n/index.js';
 
 const POLL_MS = 3000;
 const ROW_H = 44; // px: .live-row's height in style.css
@@ -41,15 +41,6 @@ function sinceText(lang, ms, now) {
     return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
   }
   return localDateTime(lang, d).slice(0, -3);
-}
-
-/** An activity's name: the built-in ones keep their translated name until renamed. */
-function activityName(t, a) {
-  if (!a) {
-    return '';
-  }
-  const english = { present: 'Present', logged_out: 'Logged out' };
-  return a.builtin && english[a.builtin] === a.name ? t(`live.builtin.${a.builtin}`) : a.name;
 }
 
 /** The board's rows with what drawing, searching and sorting need. */

@@ -8,7 +8,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { messageText, useI18n } from '../i18n/index.js';
+import { formatDate, formatLocal, messageText, useI18n } from '../i18n/index.js';
 import { DateInput, ErrorBox, Notice, formatNumber } from '../components.js';
 import { rememberDiscovery } from '../discovered.js';
 import { DiscoverySetup } from './discovery_setup.js';
@@ -45,12 +45,12 @@ function PreviewRow({ row, columns }) {
     // an agent-state source: the agent, the state's span (local wall times) and its code
     outcome = html`
       <td data-testid="preview-agent">${row.agent}</td>
-      <td data-testid="preview-local">${row.local_start} – ${row.local_end || t('timeline.open')}</td>
+      <td data-testid="preview-local">${formatLocal(lang, row.local_start)} – ${formatLocal(lang, row.local_end) || t('timeline.open')}</td>
       <td data-testid="preview-activity">${row.activity}</td>`;
   } else {
     outcome = html`
       <td data-testid="preview-queue">${row.ext_queue}${row.queue_name ? html` <span class="muted">${row.queue_name}</span>` : ''}</td>
-      <td data-testid="preview-local">${(row.local || '').replace('T', ' ')}</td>
+      <td data-testid="preview-local">${formatLocal(lang, row.local || '')}</td>
       <td data-testid="preview-values"><${Values} values=${row.values} /></td>`;
   }
   return html`
@@ -79,7 +79,7 @@ function DiscoveryTable({ testid, head, rows }) {
 
 function Discovery({ source, result, day }) {
   const { t, lang } = useI18n();
-  const local = (s) => (s || '').replace('T', ' ');
+  const local = (s) => formatLocal(lang, s || '');
   return html`
     <div data-testid="discovery">
       <p data-testid="discovery-counts">${t('discover.counts', {
@@ -106,11 +106,11 @@ function Discovery({ source, result, day }) {
         <${DiscoveryTable} testid="discovery-activities" head=${[t('discover.code'), t('discover.rows')]}
           rows=${result.activities.map((a) => [a.code, a.rows])} />`}
       ${result.queues.length === 0 && result.agents.length === 0 && html`
-        <p class="empty" data-testid="discovery-empty">${t('preview.empty', { day })}</p>`}
+        <p class="empty" data-testid="discovery-empty">${t('preview.empty', { day: formatDate(lang, day) })}</p>`}
       ${result.errors.length > 0 && html`
         <h3>${t('discover.errors')}</h3>
         <ul class="preview-messages" data-testid="discovery-errors">
-          ${result.errors.map((e) => html`<li class="preview-error">${e.where}:${e.line}: ${messageText(t, { code: e.error_code, params: e.error_params, message: e.error }, lang)}</li>`)}
+          ${result.errors.map((e) => html`<li class="preview-error">${t('msg.run.row_rejected', { where: e.where, line: String(e.line), reason: messageText(t, { code: e.error_code, params: e.error_params, message: e.error }, lang) })}</li>`)}
         </ul>`}
     </div>`;
 }
@@ -232,7 +232,7 @@ export function SourcePreview({ source, onClose }) {
             ${result.messages.map((m) => html`<li class=${`log-${m.level}`}>${messageText(t, m, lang)}</li>`)}
           </ul>`}
         ${result.rows.length === 0
-          ? html`<p class="empty" data-testid="preview-empty">${t('preview.empty', { day })}</p>`
+          ? html`<p class="empty" data-testid="preview-empty">${t('preview.empty', { day: formatDate(lang, day) })}</p>`
           : html`
             <div class="table-wrap">
               <table class="table preview-table" data-testid="preview-table">
@@ -250,7 +250,7 @@ export function SourcePreview({ source, onClose }) {
             </div>`}
         ${counts.rows_ok > 0 && html`
           <button type="button" class="btn" data-testid="preview-import" onClick=${importDay}>
-            ${t('preview.import_day', { day })}</button>`}`}
+            ${t('preview.import_day', { day: formatDate(lang, day) })}</button>`}`}
       <${Notice} text=${notice} testid="preview-notice" />
     </div>`;
 }

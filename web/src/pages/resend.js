@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
-import { useI18n } from '../i18n/index.js';
+import { formatDate, useI18n } from '../i18n/index.js';
 import { ErrorBox, Time, dayFromToday } from '../components.js';
 
 const PRODUCTS = ['contacts', 'agent_states'];
@@ -57,8 +57,8 @@ export function ResendForm({ target, days = 7, onQueued, onCancel }) {
 }
 
 /** The text that confirms a queued resend. */
-export function resendNotice(t, r) {
-  return t('resend.queued', { intervals: r.intervals, days: r.agent_days, from: r.from, to: r.to });
+export function resendNotice(t, r, lang = 'en') {
+  return t('resend.queued', { intervals: r.intervals, days: r.agent_days, from: formatDate(lang, r.from), to: formatDate(lang, r.to) });
 }
 
 /** Offered right after a target is created: its history of the last N days. */

@@ -239,7 +239,7 @@ function ResultsTable({ data, pivot, valueTypes }) {
     body.push(html`
       <tr data-testid="results-row" data-local=${row.local} data-start=${row.start} key=${row.start}>
         <th scope="row" class="cell-interval" data-label=${t('results.interval')}>
-          <span class="mono">${day} ${time}–${intervalEnd(time, data.queue.interval_minutes)}</span>
+          <span class="mono">${formatDate(lang, day)} ${time}–${intervalEnd(time, data.queue.interval_minutes)}</span>
           <span class="muted mono offset"> ${offset}</span></th>
         ${pivot.keys.map((k) => html`
           <td class="num" data-label=${typeOf(k) ? valueTypeName(t, typeOf(k)) : k} data-testid="results-value"

@@ -183,7 +183,7 @@ function TargetRow({ target, editable, admin, onEdit, onChanged, onDeleted, onNo
       <tr class="row-message"><td colspan="6">
         ${resending && html`
           <${ResendForm} target=${target} onCancel=${() => setResending(false)}
-                         onQueued=${(r) => { setResending(false); onNotice(resendNotice(t, r)); }} />`}
+                         onQueued=${(r) => { setResending(false); onNotice(resendNotice(t, r, lang)); }} />`}
         <${ErrorBox} error=${error} testid="target-row-error" />
         ${busy && html`<p class="loading">${t('targets.testing')}</p>`}
         ${result && html`
@@ -205,7 +205,7 @@ function TargetRow({ target, editable, admin, onEdit, onChanged, onDeleted, onNo
 }
 
 export function TargetsPage({ session }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const editable = canChange(session);
   const admin = isAdmin(session);
   const [items, setItems] = useState([]);
@@ -258,7 +258,7 @@ export function TargetsPage({ session }) {
       <${Notice} text=${notice} testid="targets-notice" />
       ${created && editable && html`
         <${ResendOffer} target=${created} onDismiss=${() => setCreated(null)}
-                        onQueued=${(r) => { setCreated(null); setNotice(resendNotice(t, r)); }} />`}
+                        onQueued=${(r) => { setCreated(null); setNotice(resendNotice(t, r, lang)); }} />`}
       <div class="card">
         <h2>${t('targets.list_title')}</h2>
         <${ErrorBox} error=${error} id="targets-error" />

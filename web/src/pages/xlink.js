@@ -41,7 +41,7 @@ function SourceSettings({ settings }) {
     <div class="xlink-settings">
       <p class="small">${t('xlink.source_zone', { zone: settings.time_zone, minutes: settings.interval_minutes })}</p>
       ${parts.map((k) => html`
-        <p class="small mono" data-testid="xlink-setting" data-part=${k}><strong>${k}</strong>: ${
+        <p class="small mono" data-testid="xlink-setting" data-part=${k}><strong>${k}</strong>${t('common.label', { label: '' })} ${
           Object.entries(settings[k]).filter(([n, v]) => n !== 'sql' && v !== null)
             .map(([n, v]) => `${n} ${text(v)}`).join(', ')}</p>
         ${settings[k].sql && html`<pre class="mono small xlink-sql" data-testid="xlink-sql">${settings[k].sql}</pre>`}`)}
@@ -111,7 +111,7 @@ function Block({ block, dry, filter }) {
       ${block.sources.map((src) => html`
         <div class="xlink-source" data-testid="xlink-source" data-name=${src.name}
              data-state=${sourceState(src, dry)}>
-          <p><strong>${src.name}</strong> <span class="muted small">(${src.kind}, ${t(`xlink.product.${src.product}`)})</span>:
+          <p><strong>${src.name}</strong> <span class="muted small">(${src.kind}, ${t(`xlink.product.${src.product}`)})</span>${t('common.label', { label: '' })}
             ${' '}${t(`xlink.state.${sourceState(src, dry)}`)}</p>
           ${src.made && html`<${SourceSettings} settings=${src.settings} />`}
         </div>`)}
@@ -148,7 +148,7 @@ function Report({ report }) {
         <div id="xlink-created">
           <strong>${report.dry_run ? t('xlink.would_create') : t('xlink.created')}</strong>
           <ul>${kinds.map((k) => html`
-            <li data-testid="xlink-created" data-kind=${k}>${t(`xlink.kind.${k}`)}: ${created[k].join(', ')}</li>`)}</ul>
+            <li data-testid="xlink-created" data-kind=${k}>${t('common.label_value', { label: t(`xlink.kind.${k}`), value: created[k].join(', ') })}</li>`)}</ul>
         </div>`}
       ${report.existing && report.existing.length > 0 && html`
         <p class="muted" id="xlink-existing">${t('xlink.existing', { n: report.existing.length })}</p>`}
