@@ -2,23 +2,24 @@
 // console in German and then French, it walks a run whose log holds rejected rows of many kinds
 // (date, time, number, field count, missing queue), a failed run, a failing connection test,
 // the audit log with its date and time filters, the Results page with its chart and the live
-// board with its durations. No text
-// on those pages may be an English text of the console's dictionary (or fit an English
-// template) that the language words differently, and none may hold the daemon's English text of
-// a run-log line or reason that carries a code. Real daemon, real files, Debian's headless
-// Chromium.
+// board with its durations. No text on those pages may be an English text of the console's
+// dictionary (or fit an English template) that the language words differently, an English
+// sentence, an English plural form or a date not in the language's format, and none may hold the
+// daemon's English text of a run-log line or reason that carries a code. Real daemon, real
+// files, Debian's headless Chromium.
 //
-// Design note: the data is made through the API beforehand (as in i18n.test.mjs); the check
-// reads every text node and attribute text (title, placeholder, aria-label) of the page.
+// Design note: the data is made through the API beforehand (as in i18n.test.mjs); the checks
+// (tests/lib/i18n-check.mjs, shared with i18n-walk) read every text node, attribute text (title,
+// placeholder, aria-label) and date field of the page.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { launchBrowser, until } from '../lib/browser.mjs';
-import { REPO_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
+import { login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 import { closedPort } from '../lib/wfm.mjs';
+import { checkLanguage, dict, messageText, norm, translator } from '../lib/i18n-check.mjs';
 
 const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
 const DAY = '2026-11-24';
@@ -36,40 +37,6 @@ const CSV = [
   '',
 ].join('\r\n');
 
-const i18nDir = path.join(REPO_ROOT, 'web', 'src', 'i18n');
-const dict = {};
-for (const lang of ['en', 'de', 'fr']) {
-  dict[lang] = (await import(pathToFileURL(path.join(i18nDir, `${lang}.js`)).href)).default;
-}
-const { messageText, translator } = await import(pathToFileURL(path.join(i18nDir, 'index.js')).href);
-
-const forms = (v) => (typeof v === 'object' ? Object.values(v) : [v]);
-const norm = (s) => s.replace(/[\u00A0\u202F]/g, ' ').replace(/\s+/g, ' ').trim();
-const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const words = (s) => (s.replace(/\{\w+\}/g, ' ').match(/[A-Za-zÀ-ÿ]{3,}/g) || []).length;
-
-/** The English texts the language words differently: exact texts, and templates as patterns. */
-function englishOnly(lang) {
-  const theirs = new Set(Object.values(dict[lang]).flatMap(forms).map((s) => norm(translator(lang)('x') && s)));
-  const exact = new Set();
-  const patterns = [];
-  for (const [key, v] of Object.entries(dict.en)) {
-    const mine = forms(dict[lang][key]).map(norm);
-    for (const s of forms(v).map(norm)) {
-      if (mine.includes(s) || theirs.has(s) || words(s) === 0) {
-        continue;
-      }
-      if (/\{\w+\}/.test(s)) {
-        if (words(s) >= 3) {
-          patterns.push([key, new RegExp(`^${escape(s).replace(/\\\{\w+\\\}/g, '.+?')}$`)]);
-        }
-      } else if (s.length >= 4) {
-        exact.add(s);
-      }
-    }
-  }
-  return { exact, patterns };
-}
 
 let daemon;
 let api;
@@ -95,57 +62,12 @@ async function gotoPage(route, testid) {
   await page.locator(`[data-testid="${testid}"]`).first().waitFor();
 }
 
-/** Every text node and attribute text the page shows. */
-async function pageTexts() {
-  await page.waitForLoadState('networkidle');
-  return page.evaluate(() => {
-    const out = [];
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      const el = n.parentElement;
-      if (el && !el.closest('script, style, option:not(:checked)') && n.textContent.trim()) {
-        out.push(n.textContent);
-      }
-    }
-    for (const el of document.body.querySelectorAll('[title], [placeholder], [aria-label]')) {
-      for (const a of ['title', 'placeholder', 'aria-label']) {
-        if (el.getAttribute(a)) {
-          out.push(el.getAttribute(a));
-        }
-      }
-    }
-    out.push(document.body.innerText);
-    return out;
-  });
-}
+const allowed = ['calls_20261124.csv', 'Hauptquelle', 'Verschwunden', 'Agentenquelle', 'anna@example.com',
+  ...CSV.split('\r\n').filter(Boolean), 'Split', 'Date', 'Time', 'Offered', 'zwölf'];
 
-async function noEnglish(lang, what) {
-  const { exact, patterns } = englishOnly(lang);
-  const texts = await pageTexts();
-  const raw = texts.pop();
-  const whole = norm(raw);
-  const leaks = [];
-  for (const raw of texts) {
-    const s = norm(raw);
-    if (exact.has(s)) {
-      leaks.push(s);
-    }
-    const hit = patterns.find(([, re]) => re.test(s));
-    if (hit && !Object.values(dict[lang]).flatMap(forms).some((f) => norm(f) === s)) {
-      leaks.push(`${s} (${hit[0]})`);
-    }
-  }
-  for (const e of daemonEnglish) {
-    if (whole.includes(e)) {
-      leaks.push(`daemon: ${e}`);
-    }
-  }
-  assert.deepEqual(leaks, [], `${what} in ${lang} shows English`);
-  if (lang === 'fr') {
-    const bad = raw.split('\n').filter((l) => / [;:!?](\s|$)|[^\s\u00A0\u202F][;!?](\s|$)|[^\s\u00A0]:(\s|$)/.test(l));
-    assert.deepEqual(bad, [], `${what}: French typography (no-break space before ; : ! ?)`);
-  }
-  return whole;
+/** Fails when the page shows English (see tests/lib/i18n-check.mjs); returns the page's text. */
+function noEnglish(lang, what) {
+  return checkLanguage(page, lang, what, { allowed: [folder, ...allowed], daemonEnglish });
 }
 
 async function waitRun(id) {
