@@ -2,10 +2,13 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "adapters/odbc/odbc.h"
 #include "bootstrap.h"
 #include "core/err.h"
+#include "core/log.h"
 #include "crypto/secret.h"
 #include "ops/backup.h"
 #include "platform/platform.h"
@@ -58,4 +61,27 @@ void cli_app_close(struct app *app)
     store_close(app->store);
     app->secrets = NULL;
     app->store = NULL;
+}
+
+void cli_odbc_guard(const struct acdl_config *cfg)
+{
+    const char *hidden[] = {cfg->data_dir, cfg->secret_key_file, cfg->tls_cert,
+                            cfg->tls_key,  cfg->config_file,     cfg->log_file};
+    int rc = ACDL_EPERM;
+#ifdef ACDLINK_TEST_CLOCK
+    /* test builds: the fallback of a system without Landlock, on demand */
+    if (!getenv("ACDL_TEST_NO_SANDBOX"))
+#endif
+        rc = odbc_client_guard(hidden, sizeof(hidden) / sizeof(hidden[0]));
+    if (rc == ACDL_OK) {
+        log_info("odbc",
+                 "ODBC drivers run on threads that cannot read %s or the key, TLS, config and "
+                 "log files",
+                 cfg->data_dir);
+    } else {
+        log_warn("odbc",
+                 "this system cannot keep ODBC drivers from the daemon's files (%s): sources "
+                 "through MariaDB's driver may connect only to a DSN",
+                 rc == ACDL_EPERM ? "no Linux Landlock" : acdl_strerror(rc));
+    }
 }

@@ -11,6 +11,10 @@
  * Returns 0, or an ACDL_E* code with err. Close with cli_app_close(). */
 int cli_app_open(const struct acdl_config *cfg, struct app *app, char *err, size_t errsz);
 
+/* Keeps the ODBC drivers of this process from cfg's data folder and its key, TLS, config and log
+ * files (odbc_client_guard) and logs which guard holds. Call once, before any connection. */
+void cli_odbc_guard(const struct acdl_config *cfg);
+
 /* Closes what cli_app_open() opened; accepts a zeroed app. */
 void cli_app_close(struct app *app);
 

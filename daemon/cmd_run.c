@@ -62,6 +62,7 @@ int cmd_run(const struct acdl_config *cfg, const char *source, const char *from,
         fprintf(stderr, "acdlink: %s\n", err);
         return 1;
     }
+    cli_odbc_guard(cfg);
     struct store_conn *c = store_acquire(app.store);
     rc = find_source(c, source, &source_id);
     if (rc == ACDL_OK) {

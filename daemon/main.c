@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "app.h"
-#include "adapters/odbc/odbc.h"
+#include "cli.h"
 #include "bootstrap.h"
 #include "cmd_config.h"
 #include "cmd_help.h"
@@ -229,11 +229,7 @@ static int serve_daemon(int argc, char **argv, const struct serve_flags *fl)
                  getenv("ACDL_TEST_CLOCK_FILE"));
     }
 #endif
-    if (odbc_client_files(cfg.data_dir) != ACDL_OK) {
-        log_warn("odbc", "%s: cannot write the ODBC client option files; sources through "
-                         "MariaDB's driver will be refused",
-                 cfg.data_dir);
-    }
+    cli_odbc_guard(&cfg);
     if (open_store(&cfg, cfg.http_threads + 3, fl->start_fresh, &st) != 0) {
         plat_lock_release(lock);
         return 1;

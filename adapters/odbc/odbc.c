@@ -210,31 +210,115 @@ static enum odbc_driver_kind kind_of_registered(SQLHENV env, const char *drv)
     return k;
 }
 
-/* The folder whose my.cnf (my.ini on Windows) MariaDB's client library reads for connections
- * that ask for option files (odbc_client_files()). */
-static char g_client_home[1024];
-
-int odbc_client_files(const char *data_dir)
+int odbc_client_guard(const char *const *hidden, size_t n)
 {
-    static const char text[] = "# written by acdlink at every start: the MariaDB/MySQL client library\n"
-                               "# of ODBC sources never sends local files to a server\n"
-                               "[client]\nlocal-infile=0\n[odbc]\nlocal-infile=0\n";
-    char dir[1024], path[1100];
-    snprintf(dir, sizeof(dir), "%s%codbc-client", data_dir, PLAT_PATH_SEP);
-    if (plat_mkdir_p(dir, 1) != ACDL_OK) {
-        return ACDL_EIO;
+    return plat_sandbox_init(hidden, n);
+}
+
+int odbc_conn_guarded(const struct odbc_conn *c)
+{
+    return c && c->kind == ODBC_DRV_MARIADB && plat_sandbox_ready() && !plat_sandbox_inside();
+}
+
+/* Restricted threads that wait for calls: restricting a thread costs a copy of the whole
+ * ruleset (one rule per entry beside the hidden paths), so a thread is kept for the next call
+ * instead of being made for each one. */
+#define SANDBOX_IDLE_MAX 8
+
+struct sandbox_job {
+    void (*fn)(void *);
+    void *arg;
+    int rc;
+    int done;
+};
+
+struct sandbox_worker {
+    pthread_cond_t cv;
+    struct sandbox_job *job;
+    struct sandbox_worker *next;
+};
+
+static pthread_mutex_t g_sandbox_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_sandbox_done = PTHREAD_COND_INITIALIZER;
+static struct sandbox_worker *g_sandbox_idle;
+static unsigned g_sandbox_nidle;
+
+static void *sandbox_worker_main(void *p)
+{
+    struct sandbox_worker *w = p;
+    int entered = plat_sandbox_enter();
+    pthread_mutex_lock(&g_sandbox_mu);
+    for (;;) {
+        while (!w->job) {
+            pthread_cond_wait(&w->cv, &g_sandbox_mu);
+        }
+        struct sandbox_job *job = w->job;
+        if (entered == ACDL_OK) {
+            pthread_mutex_unlock(&g_sandbox_mu);
+            job->fn(job->arg);
+            pthread_mutex_lock(&g_sandbox_mu);
+        }
+        job->rc = entered;
+        job->done = 1;
+        w->job = NULL;
+        pthread_cond_broadcast(&g_sandbox_done);
+        if (entered != ACDL_OK || g_sandbox_nidle >= SANDBOX_IDLE_MAX) {
+            break;
+        }
+        w->next = g_sandbox_idle;
+        g_sandbox_idle = w;
+        g_sandbox_nidle++;
     }
-    for (int i = 0; i < 2; i++) {
-        snprintf(path, sizeof(path), "%s%c%s", dir, PLAT_PATH_SEP, i ? "my.ini" : "my.cnf");
-        if (plat_file_write_atomic(path, text, sizeof(text) - 1, 1) != ACDL_OK) {
-            return ACDL_EIO;
+    pthread_mutex_unlock(&g_sandbox_mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
+    return NULL;
+}
+
+int odbc_sandboxed(void (*fn)(void *), void *arg)
+{
+    struct sandbox_job job = {fn, arg, ACDL_EPERM, 0};
+    struct sandbox_worker *w;
+    if (plat_sandbox_inside()) {
+        fn(arg);
+        return ACDL_OK;
+    }
+    pthread_mutex_lock(&g_sandbox_mu);
+    w = g_sandbox_idle;
+    if (w) {
+        g_sandbox_idle = w->next;
+        g_sandbox_nidle--;
+    }
+    pthread_mutex_unlock(&g_sandbox_mu);
+    if (!w) {
+        pthread_t t;
+        pthread_attr_t at;
+        int ok;
+        w = calloc(1, sizeof(*w));
+        if (!w || pthread_cond_init(&w->cv, NULL) != 0) {
+            free(w);
+            return ACDL_ENOMEM;
+        }
+        ok = pthread_attr_init(&at) == 0;
+        if (ok) {
+            ok = pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) == 0 &&
+                 pthread_create(&t, &at, sandbox_worker_main, w) == 0;
+            pthread_attr_destroy(&at);
+        }
+        if (!ok) {
+            pthread_cond_destroy(&w->cv);
+            free(w);
+            return ACDL_ENOMEM;
         }
     }
-    if (plat_setenv("MARIADB_HOME", dir) != ACDL_OK || plat_setenv("MYSQL_HOME", dir) != ACDL_OK) {
-        return ACDL_EIO;
+    pthread_mutex_lock(&g_sandbox_mu);
+    w->job = &job;
+    pthread_cond_signal(&w->cv);
+    while (!job.done) {
+        pthread_cond_wait(&g_sandbox_done, &g_sandbox_mu);
     }
-    snprintf(g_client_home, sizeof(g_client_home), "%s", dir);
-    return ACDL_OK;
+    pthread_mutex_unlock(&g_sandbox_mu);
+    return job.rc;
 }
 
 /* The driver of a DSN as the driver manager lists it (unixODBC: the ini's Driver= value). */
@@ -401,19 +485,15 @@ static int build_connstr(const struct odbc_conn_opts *o, enum odbc_driver_kind k
         }
     }
     if (rc == ACDL_OK && kind == ODBC_DRV_MARIADB) {
-        /* last, so that it wins over anything before it: the client library reads the option
-         * files of odbc_client_files(), which forbid the server to ask for local files (LOAD
-         * DATA LOCAL INFILE would read any file the daemon can read) */
+        /* last, so that it wins over USE_MYCNF=1 or OPTION= before it: no option file is read,
+         * so none (/etc/mysql, ~/.my.cnf) can turn local files on; without them the client
+         * library sends a local file only after a statement that starts with LOAD, which
+         * odbc_query_open never sends */
         size_t n = strlen(cs);
-        if (!g_client_home[0]) {
-            odbc_set_err(err, errsz, "MariaDB/MySQL sources need the daemon's client option "
-                                     "files, which were not written");
-            return ACDL_EDB;
-        }
-        if (n + sizeof("USE_MYCNF=1;") > cssz) {
+        if (n + sizeof("USE_MYCNF=0;") > cssz) {
             rc = ACDL_ETOOBIG;
         } else {
-            snprintf(cs + n, cssz - n, "USE_MYCNF=1;");
+            snprintf(cs + n, cssz - n, "USE_MYCNF=0;");
         }
     }
     if (rc == ACDL_ETOOBIG) {
@@ -519,8 +599,8 @@ static int validate_opts(const struct odbc_conn_opts *o, char *err, size_t errsz
     return ACDL_OK;
 }
 
-int odbc_conn_open(const struct odbc_conn_opts *o, struct odbc_conn **out, char *err,
-                   size_t errsz)
+static int conn_open(const struct odbc_conn_opts *o, struct odbc_conn **out, char *err,
+                     size_t errsz)
 {
     struct odbc_conn *c = NULL;
     struct odbc_secrets sec;
@@ -605,6 +685,16 @@ int odbc_conn_open(const struct odbc_conn_opts *o, struct odbc_conn **out, char 
         }
     }
 
+    if (kind == ODBC_DRV_MARIADB && !plat_sandbox_inside() && !(o->dsn && *o->dsn)) {
+        /* nothing here keeps the driver from the daemon's files: only a server the
+         * administrator named in a DSN on this machine is trusted with it */
+        odbc_set_err(err, errsz,
+                     "through MariaDB's driver this system can only connect to a DSN set up by "
+                     "the administrator in odbc.ini: it cannot keep the driver from reading the "
+                     "daemon's files (that needs Linux with Landlock); give the DSN's name");
+        rc = ACDL_EPERM;
+        goto out;
+    }
     rc = build_connstr(o, kind, c, cs, sizeof(cs), err, errsz);
     if (rc != ACDL_OK) {
         goto out;
@@ -684,9 +774,49 @@ out:
     return rc;
 }
 
+struct open_call {
+    const struct odbc_conn_opts *o;
+    struct odbc_conn **out;
+    char *err;
+    size_t errsz;
+    int rc;
+};
+
+static void open_call_run(void *p)
+{
+    struct open_call *a = p;
+    a->rc = conn_open(a->o, a->out, a->err, a->errsz);
+}
+
+int odbc_conn_open(const struct odbc_conn_opts *o, struct odbc_conn **out, char *err, size_t errsz)
+{
+    struct open_call a = {o, out, err, errsz, ACDL_EPERM};
+    int rc;
+    if (!plat_sandbox_ready() || plat_sandbox_inside()) {
+        return conn_open(o, out, err, errsz);
+    }
+    /* every connect runs where the daemon's files cannot be read: a driver may answer a
+     * server's request for a local file while connecting, and a driver known only now may be
+     * MariaDB's */
+    rc = odbc_sandboxed(open_call_run, &a);
+    if (rc != ACDL_OK) {
+        odbc_set_err(err, errsz, "cannot start a restricted thread for the ODBC driver");
+        return rc;
+    }
+    return a.rc;
+}
+
+static void conn_close_run(void *p)
+{
+    odbc_conn_close(p);
+}
+
 void odbc_conn_close(struct odbc_conn *c)
 {
     if (!c) {
+        return;
+    }
+    if (odbc_conn_guarded(c) && odbc_sandboxed(conn_close_run, c) == ACDL_OK) {
         return;
     }
     if (c->prep) {
@@ -731,6 +861,11 @@ int odbc_conn_jit_off(const struct odbc_conn *c)
     return c ? c->jit_off : 0;
 }
 
+static void cancel_run(void *stmt)
+{
+    SQLCancel((SQLHSTMT)stmt);
+}
+
 int odbc_conn_cancel(struct odbc_conn *c)
 {
     if (!c) {
@@ -739,7 +874,10 @@ int odbc_conn_cancel(struct odbc_conn *c)
     atomic_store(&c->cancelled, 1);
     pthread_mutex_lock(&c->mu);
     if (c->active) {
-        SQLCancel(c->active);
+        /* MariaDB's driver cancels through a connection of its own */
+        if (!odbc_conn_guarded(c) || odbc_sandboxed(cancel_run, c->active) != ACDL_OK) {
+            SQLCancel(c->active);
+        }
     }
     pthread_mutex_unlock(&c->mu);
     return ACDL_OK;

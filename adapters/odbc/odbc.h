@@ -101,15 +101,17 @@ int odbc_connstr_get(const char *connstr, const char *key, char *out, size_t out
  * Returns 1 (registered), 0 (not) or ACDL_EDB (no driver manager environment). */
 int odbc_driver_registered(const char *name, char *names, size_t namesz);
 
-/* Writes data_dir/odbc-client/my.cnf and my.ini (local-infile=0 for the [client] and [odbc]
- * groups) and points MARIADB_HOME and MYSQL_HOME at that folder. Connections through MariaDB's
- * driver (Connector/ODBC, which always lets the server ask for local files) then get
- * USE_MYCNF=1 as the last member of their connection string, so that the client library reads
- * these files and refuses LOAD DATA LOCAL INFILE, asked for by a query or by a server: without
- * it, a query or a server named by an operator could read any file the daemon can read.
- * Call once at start, before any thread; without it such connections are refused. Returns 0
- * or ACDL_EIO. */
-int odbc_client_files(const char *data_dir);
+/* Keeps ODBC drivers from the daemon's own files: hidden (the data folder, the key, TLS, config
+ * and log files; at most 8) become unreadable for the threads that call into drivers (Linux
+ * Landlock, plat_sandbox_init). Every connect then runs on such a thread, and so does every
+ * later call into MariaDB's driver (Connector/ODBC: its client library answers a server that
+ * asks for a local file, LOAD DATA LOCAL INFILE). Where this cannot be done (ACDL_EPERM:
+ * Windows, a kernel without Landlock), connections through MariaDB's driver are allowed only to
+ * a DSN (set up by the administrator), not to a server named in a connection string.
+ * Connections through MariaDB's driver also get USE_MYCNF=0 as the last member of their
+ * connection string, so that no option file can turn local files on. Call once at start,
+ * before any connection. Returns 0, ACDL_EPERM, ACDL_EINVAL or ACDL_EIO. */
+int odbc_client_guard(const char *const *hidden, size_t n);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Connections                                                                                */

@@ -72,6 +72,12 @@ void odbc_redact(char *buf, size_t bufsz, const struct odbc_secrets *sec);
  * (may be NULL), into msg; the first record's SQLSTATE goes to state (6 bytes, "" if none). */
 void odbc_diag(SQLSMALLINT type, SQLHANDLE h, const struct odbc_secrets *sec, char *msg,
                size_t msgsz, char state[6]);
+/* 1 when the calls into c's driver must run on a thread that cannot read the daemon's files
+ * (MariaDB's driver, odbc_client_guard() done, and this thread is not one). */
+int odbc_conn_guarded(const struct odbc_conn *c);
+/* Runs fn(arg) on a new thread that cannot read the daemon's files and waits for it (on such a
+ * thread: runs it here). Returns 0, or ACDL_EPERM / ACDL_ENOMEM without running fn. */
+int odbc_sandboxed(void (*fn)(void *), void *arg);
 /* Turns a SQLSTATE (and message) into an ACDL_E* code. */
 int odbc_classify(const char *state, const char *msg, int cancelled);
 /* snprintf into err when err is not NULL. */

@@ -27,6 +27,7 @@
 #include "adapters/odbc/odbc_int.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "platform/platform.h"
 
 #define DEFAULT_ROWSET 1000u
 #define MAX_ROWSET 100000u
@@ -222,9 +223,17 @@ static void stop_thread(struct odbc_query *q)
     q->thread_on = 0;
 }
 
+static void query_close_run(void *q)
+{
+    odbc_query_close(q);
+}
+
 void odbc_query_close(struct odbc_query *q)
 {
     if (!q) {
+        return;
+    }
+    if (odbc_conn_guarded(q->conn) && odbc_sandboxed(query_close_run, q) == ACDL_OK) {
         return;
     }
     stop_thread(q);
@@ -495,9 +504,9 @@ static int mariadb_reads_only(const char *sql)
     return !first;
 }
 
-int odbc_query_open(struct odbc_conn *c, const char *sql, const struct odbc_period *period,
-                    const struct odbc_query_opts *opts, struct odbc_query **out, char *err,
-                    size_t errsz)
+static int query_open(struct odbc_conn *c, const char *sql, const struct odbc_period *period,
+                      const struct odbc_query_opts *opts, struct odbc_query **out, char *err,
+                      size_t errsz)
 {
     struct odbc_query *q = NULL;
     int rc = ACDL_OK;
@@ -674,6 +683,40 @@ out:
     return ACDL_OK;
 }
 
+struct query_open_call {
+    struct odbc_conn *c;
+    const char *sql;
+    const struct odbc_period *period;
+    const struct odbc_query_opts *opts;
+    struct odbc_query **out;
+    char *err;
+    size_t errsz;
+    int rc;
+};
+
+static void query_open_run(void *p)
+{
+    struct query_open_call *a = p;
+    a->rc = query_open(a->c, a->sql, a->period, a->opts, a->out, a->err, a->errsz);
+}
+
+int odbc_query_open(struct odbc_conn *c, const char *sql, const struct odbc_period *period,
+                    const struct odbc_query_opts *opts, struct odbc_query **out, char *err,
+                    size_t errsz)
+{
+    struct query_open_call a = {c, sql, period, opts, out, err, errsz, ACDL_EPERM};
+    int rc;
+    if (!odbc_conn_guarded(c)) {
+        return query_open(c, sql, period, opts, out, err, errsz);
+    }
+    rc = odbc_sandboxed(query_open_run, &a);
+    if (rc != ACDL_OK) {
+        odbc_set_err(err, errsz, "cannot start a restricted thread for the ODBC driver");
+        return rc;
+    }
+    return a.rc;
+}
+
 size_t odbc_query_ncols(const struct odbc_query *q)
 {
     return q ? q->ncols : 0;
@@ -711,12 +754,53 @@ static void fetch_into(struct odbc_query *q, unsigned k)
     b->rc = b->fetched > 0 ? 1 : 0;
 }
 
+struct fetch_call {
+    struct odbc_query *q;
+    unsigned k;
+};
+
+static void fetch_run(void *p)
+{
+    struct fetch_call *f = p;
+    fetch_into(f->q, f->k);
+}
+
+/* fetch_into, where MariaDB's driver cannot read the daemon's files */
+static void fetch_guarded(struct odbc_query *q, unsigned k)
+{
+    struct fetch_call f = {q, k};
+    int rc;
+    if (!odbc_conn_guarded(q->conn)) {
+        fetch_into(q, k);
+        return;
+    }
+    rc = odbc_sandboxed(fetch_run, &f);
+    if (rc != ACDL_OK) {
+        q->blk[k].fetched = 0;
+        q->blk[k].rc = rc;
+        snprintf(q->blk[k].msg, sizeof(q->blk[k].msg),
+                 "cannot start a restricted thread for the ODBC driver");
+    }
+}
+
 /* The read-ahead thread: fills the free blocks in ring order until the end, an error or
- * close. */
+ * close. For MariaDB's driver it cannot read the daemon's files. */
 static void *read_ahead_main(void *arg)
 {
     struct odbc_query *q = arg;
     unsigned k = 0;
+    if (odbc_conn_guarded(q->conn) && plat_sandbox_enter() != ACDL_OK) {
+        pthread_mutex_lock(&q->mu);
+        q->blk[k].fetched = 0;
+        q->blk[k].rc = ACDL_EPERM;
+        snprintf(q->blk[k].msg, sizeof(q->blk[k].msg),
+                 "cannot restrict the fetch thread for the ODBC driver");
+        q->ready++;
+        q->finished = 1;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        return NULL;
+    }
     for (;;) {
         pthread_mutex_lock(&q->mu);
         while (!q->stop && q->ready + q->held >= q->nblk) {
@@ -750,7 +834,7 @@ static int next_block(struct odbc_query *q, char *err, size_t errsz)
     struct odbc_block *b;
     q->pos = 0;
     if (q->nblk == 1) {
-        fetch_into(q, 0);
+        fetch_guarded(q, 0);
         b = &q->blk[0];
     } else {
         if (!q->thread_on) {

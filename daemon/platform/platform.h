@@ -108,6 +108,25 @@ char **plat_environ(void);
  * Returns 0 or ACDL_EIO. */
 int plat_setenv(const char *name, const char *value);
 
+/* --- threads that cannot read the daemon's own files --- */
+
+/* Prepares a restriction that keeps a thread from reading the hidden paths (folders: all they
+ * hold; at most 8; those that do not exist are skipped) and anything that appears later beside
+ * them; everything else stays readable. Linux: Landlock (kernel 5.13 or later, enabled). Call
+ * once at start. Returns 0, ACDL_EPERM (the system cannot restrict threads: Windows, an older
+ * or a Landlock-less kernel), ACDL_EINVAL (none of the paths exists) or ACDL_EIO. */
+int plat_sandbox_init(const char *const *hidden, size_t n);
+
+/* 1 when plat_sandbox_init() succeeded. */
+int plat_sandbox_ready(void);
+
+/* Restricts the calling thread (and the threads it starts) for the rest of its life. Returns 0
+ * (also when it already is), or ACDL_EPERM (not prepared, or refused by the system). */
+int plat_sandbox_enter(void);
+
+/* 1 when the calling thread is restricted. */
+int plat_sandbox_inside(void);
+
 /* Calls fn(name, ctx) for every regular file directly in dir whose name matches the shell
  * pattern (*, ?, [..]), in name order. Stops early when fn returns non-zero and returns that.
  * Returns 0, or ACDL_ENOTFOUND / ACDL_EIO when dir cannot be read. */

@@ -296,6 +296,30 @@ int plat_setenv(const char *name, const char *value)
     return _putenv_s(name, value) == 0 ? ACDL_OK : ACDL_EIO;
 }
 
+/* Windows has no way to keep one thread of a process from the files the process may read:
+ * callers fall back to what they do without it. */
+int plat_sandbox_init(const char *const *hidden, size_t n)
+{
+    (void)hidden;
+    (void)n;
+    return ACDL_EPERM;
+}
+
+int plat_sandbox_ready(void)
+{
+    return 0;
+}
+
+int plat_sandbox_enter(void)
+{
+    return ACDL_EPERM;
+}
+
+int plat_sandbox_inside(void)
+{
+    return 0;
+}
+
 int plat_dir_is_empty(const char *dir, const char *ignore)
 {
     char pattern[4096];

@@ -1,4 +1,7 @@
 /* test_platform.c: unit tests of the POSIX platform layer: files, times, service notification. */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,10 +88,109 @@ static void test_times(void)
     CHECK(plat_now() > 1700000000);
 }
 
+/* What a restricted thread could open, by name; filled by sandbox_thread. */
+struct sandbox_probe {
+    char dir[64];
+    int entered, inside, hidden_file, hidden_dir_file, hidden_list, later, open_file, sibling;
+};
+
+static int can_read(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return errno == EACCES ? 0 : -1;
+    }
+    fclose(f);
+    return 1;
+}
+
+static void *sandbox_thread(void *arg)
+{
+    struct sandbox_probe *p = arg;
+    char path[160];
+    DIR *d;
+    p->entered = plat_sandbox_enter();
+    p->inside = plat_sandbox_inside();
+    snprintf(path, sizeof(path), "%s/key.file", p->dir);
+    p->hidden_file = can_read(path);
+    snprintf(path, sizeof(path), "%s/data/secret.key", p->dir);
+    p->hidden_dir_file = can_read(path);
+    snprintf(path, sizeof(path), "%s/data", p->dir);
+    d = opendir(path);
+    p->hidden_list = d != NULL;
+    if (d) {
+        closedir(d);
+    }
+    snprintf(path, sizeof(path), "%s/later.txt", p->dir);
+    p->later = can_read(path);
+    snprintf(path, sizeof(path), "%s/open/query.sql", p->dir);
+    p->open_file = can_read(path);
+    p->sibling = can_read("/proc/self/status");
+    return NULL;
+}
+
+/* A restricted thread cannot read the hidden folder, the hidden file or what appears beside
+ * them later; it reads everything else; the other threads read all. */
+static void test_sandbox(void)
+{
+    struct sandbox_probe p;
+    char path[160];
+    const char *hidden[2];
+    char data[120], key[120];
+    pthread_t t;
+    int rc;
+
+    memset(&p, 0, sizeof(p));
+    snprintf(p.dir, sizeof(p.dir), "/tmp/acdl-sandbox-XXXXXX");
+    if (!CHECK(mkdtemp(p.dir) != NULL)) {
+        return;
+    }
+    snprintf(data, sizeof(data), "%s/data", p.dir);
+    snprintf(key, sizeof(key), "%s/key.file", p.dir);
+    snprintf(path, sizeof(path), "%s/open", p.dir);
+    CHECK_EQ_INT(plat_mkdir_p(data, 1), ACDL_OK);
+    CHECK_EQ_INT(plat_mkdir_p(path, 1), ACDL_OK);
+    snprintf(path, sizeof(path), "%s/secret.key", data);
+    CHECK_EQ_INT(plat_file_write_atomic(path, "k", 1, 1), ACDL_OK);
+    CHECK_EQ_INT(plat_file_write_atomic(key, "k", 1, 1), ACDL_OK);
+    snprintf(path, sizeof(path), "%s/open/query.sql", p.dir);
+    CHECK_EQ_INT(plat_file_write_atomic(path, "q", 1, 1), ACDL_OK);
+    CHECK_EQ_INT(plat_sandbox_inside(), 0);
+    CHECK_EQ_INT(plat_sandbox_enter(), ACDL_EPERM); /* not prepared */
+    hidden[0] = data;
+    hidden[1] = key;
+    rc = plat_sandbox_init(hidden, 2);
+    if (rc == ACDL_EPERM) {
+        printf("  (this kernel has no Landlock: restricting threads is not possible here)\n");
+        return;
+    }
+    CHECK_EQ_INT(rc, ACDL_OK);
+    CHECK_EQ_INT(plat_sandbox_ready(), 1);
+    snprintf(path, sizeof(path), "%s/later.txt", p.dir);
+    CHECK_EQ_INT(plat_file_write_atomic(path, "l", 1, 1), ACDL_OK);
+    CHECK_EQ_INT(pthread_create(&t, NULL, sandbox_thread, &p), 0);
+    pthread_join(t, NULL);
+    CHECK_EQ_INT(p.entered, ACDL_OK);
+    CHECK_EQ_INT(p.inside, 1);
+    CHECK_EQ_INT(p.hidden_file, 0);
+    CHECK_EQ_INT(p.hidden_dir_file, 0);
+    CHECK_EQ_INT(p.hidden_list, 0);
+    CHECK_EQ_INT(p.later, 0);
+    CHECK_EQ_INT(p.open_file, 1);
+    CHECK_EQ_INT(p.sibling, 1);
+    /* this thread was not restricted */
+    CHECK_EQ_INT(plat_sandbox_inside(), 0);
+    CHECK_EQ_INT(can_read(key), 1);
+    snprintf(path, sizeof(path), "%s/secret.key", data);
+    CHECK_EQ_INT(can_read(path), 1);
+    check_rm_rf(p.dir);
+}
+
 int main(void)
 {
     RUN(test_notify);
     RUN(test_files);
     RUN(test_times);
+    RUN(test_sandbox);
     return check_summary();
 }
