@@ -44,10 +44,11 @@ test('LOAD DATA LOCAL INFILE through a source\'s query reads no file of the daem
   const log = (await admin.get(`/api/v1/runs/${c.body.id}/log`)).body;
   assert.match(JSON.stringify(log), /must be one SELECT \(or WITH\) statement/, JSON.stringify(log));
   assert.equal(db.query('SELECT count(*) FROM leak'), '0');
-  // a connection string asking for option files not to be read gets them read all the same
+  // a connection string asking for the option files (which could turn local files on) gets
+  // none read, and the statement is refused all the same
   const s2 = await admin.post('/api/v1/sources', {
     name: 'local files 2', kind: 'odbc', time_zone: 'UTC', password: db.password,
-    settings: { odbc: { connection_string: `${db.connectionString};USE_MYCNF=0;OPTION=0`, user: db.user, sql: `LOAD DATA LOCAL INFILE '${file}' INTO TABLE leak` } },
+    settings: { odbc: { connection_string: `${db.connectionString};USE_MYCNF=1;OPTION=65536`, user: db.user, sql: `LOAD DATA LOCAL INFILE '${file}' INTO TABLE leak` } },
   });
   assertStatus(s2, 201);
   const c2 = await admin.post('/api/v1/runs', { source_id: s2.body.id, from: DAY, to: DAY });
