@@ -231,18 +231,74 @@ static void value(int li, const char *name, json_t *params, struct out *o, int d
     }
 }
 
-/* The plural form of n in language li: one or other (the console's Intl.PluralRules). */
-static const char *plural(json_t *params, int li)
+/* The plural form of the number n in language li: one or other (the console's
+ * Intl.PluralRules; French counts 0 and 1 as one). */
+static const char *plural_of(const json_t *n, int li)
 {
-    json_t *n = json_object_get(params, "n");
-    if (!n) {
-        n = json_object_get(params, "count");
-    }
     double v = json_is_number(n)   ? json_number_value(n)
                : json_is_string(n) ? strtod(json_string_value(n), NULL)
                                    : 0;
     int one = li == 2 ? (v >= 0 && v < 2 && v == (long long)v) : v == 1;
     return one ? "one" : "other";
+}
+
+/* The plural form of params' n (or count) in language li. */
+static const char *plural(json_t *params, int li)
+{
+    json_t *n = json_object_get(params, "n");
+    return plural_of(n ? n : json_object_get(params, "count"), li);
+}
+
+#define NAME_CHARS "abcdefghijklmnopqrstuvwxyz_0123456789"
+
+/* An inline plural block at s, "{name, plural, one {# row} other {# rows}}" (the console's
+ * pluralBlocks): writes the form of params' name for language li (other when li has none of
+ * its own), # as the value. Returns the length of the block less one, 0 when s starts none. */
+static size_t plural_block(int li, const char *s, json_t *params, struct out *o, int depth)
+{
+    static const char tag[] = ", plural,";
+    size_t nl = strspn(s + 1, NAME_CHARS);
+    if (!nl || nl >= 64 || strncmp(s + 1 + nl, tag, sizeof(tag) - 1) != 0) {
+        return 0;
+    }
+    char name[64];
+    snprintf(name, sizeof(name), "%.*s", (int)nl, s + 1);
+    const char *want = plural_of(json_object_get(params, name), li);
+    const char *form = NULL, *other = NULL;
+    size_t form_len = 0, other_len = 0;
+    const char *p = s + 1 + nl + sizeof(tag) - 1;
+    while (*p == ' ') {
+        size_t cl = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz");
+        const char *f = p + 1 + cl + 2;
+        const char *end = cl && !strncmp(p + 1 + cl, " {", 2) ? strpbrk(f, "{}") : NULL;
+        if (!end || *end != '}') {
+            return 0;
+        }
+        if (cl == strlen(want) && !strncmp(p + 1, want, cl)) {
+            form = f;
+            form_len = (size_t)(end - f);
+        }
+        if (cl == 5 && !strncmp(p + 1, "other", 5)) {
+            other = f;
+            other_len = (size_t)(end - f);
+        }
+        p = end + 1;
+    }
+    if (*p != '}' || !other) {
+        return 0;
+    }
+    if (!form) {
+        form = other;
+        form_len = other_len;
+    }
+    for (size_t i = 0; i < form_len; i++) {
+        if (form[i] == '#') {
+            value(li, name, params, o, depth);
+        } else {
+            put(o, form + i, 1);
+        }
+    }
+    return (size_t)(p - s);
 }
 
 static int word(int li, const char *key, json_t *params, const char *fallback, struct out *o,
@@ -266,8 +322,11 @@ static int word(int li, const char *key, json_t *params, const char *fallback, s
         text = typo;
     }
     for (const char *s = text; *s; s++) {
-        size_t nl = *s == '{' ? strspn(s + 1, "abcdefghijklmnopqrstuvwxyz_0123456789") : 0;
-        if (nl && nl < 64 && s[1 + nl] == '}') {
+        size_t nl = *s == '{' ? strspn(s + 1, NAME_CHARS) : 0;
+        size_t block = nl ? plural_block(li, s, params, o, depth) : 0;
+        if (block) {
+            s += block;
+        } else if (nl && nl < 64 && s[1 + nl] == '}') {
             char name[64];
             snprintf(name, sizeof(name), "%.*s", (int)nl, s + 1);
             value(li, name, params, o, depth);

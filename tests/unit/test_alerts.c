@@ -1,11 +1,13 @@
-/* test_alerts.c: the SMTP reply reader and message builder (alerts/smtp.c) and the alert
- * channels' settings and webhook bodies (alerts/channel.c). */
+/* test_alerts.c: the SMTP reply reader and message builder (alerts/smtp.c), the alert
+ * channels' settings and webhook bodies (alerts/channel.c) and the wording of notices
+ * (alerts/words.c). */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "alerts/channel.h"
 #include "alerts/smtp.h"
+#include "alerts/words.h"
 #include "check.h"
 #include "core/err.h"
 
@@ -200,6 +202,27 @@ static void test_webhook_bodies(void)
     free(b);
 }
 
+/* Inline plural blocks take each count's form in the language: one, other, French 0 and 1. */
+static void test_words_plural_blocks(void)
+{
+    char out[512];
+    const char *one = "{\"from\": \"2026-11-24\", \"to\": \"2026-11-25\", \"agents\": 1, "
+                      "\"days\": 2, \"spans\": 1200}";
+    CHECK_EQ_INT(alert_words_code("en", "run.agent_spans", one, "x", out, sizeof(out)), 1);
+    CHECK_EQ_STR(out, "Agent spans for 2026-11-24 – 2026-11-25: 1 agent, 2 agent days changed, "
+                      "1,200 spans");
+    CHECK_EQ_INT(alert_words_code("de", "run.agent_spans", one, "x", out, sizeof(out)), 1);
+    CHECK_EQ_STR(out, "Agentenspannen für 24.11.2026 – 25.11.2026: 1 Agent, 2 Agententage "
+                      "geändert, 1.200 Spannen");
+    const char *zero = "{\"from\": \"2026-11-24\", \"to\": \"2026-11-24\", \"agents\": 0, "
+                       "\"days\": 1, \"spans\": 2}";
+    CHECK_EQ_INT(alert_words_code("fr", "run.agent_spans", zero, "x", out, sizeof(out)), 1);
+    CHECK_EQ_STR(out, "Périodes d’agents pour 24/11/2026 – 24/11/2026\u00a0: 0 agent, 1 jour-agent "
+                      "modifié, 2 périodes");
+    CHECK_EQ_INT(alert_words_code("en", "run.agent_spans", "{}", "x", out, sizeof(out)), 1);
+    CHECK(strstr(out, "{agents} agents") != NULL);
+}
+
 int main(void)
 {
     RUN(test_reply_single_and_multi);
@@ -207,5 +230,6 @@ int main(void)
     RUN(test_message_build);
     RUN(test_channel_settings);
     RUN(test_webhook_bodies);
+    RUN(test_words_plural_blocks);
     return check_summary();
 }
