@@ -393,7 +393,7 @@ static const struct why_text texts[] = {
      "days uses :period_start and :period_end",
      "val.since_incremental"},
     {"must be an object {cursor_column, cursor_type, overlap_s, poll_s, reconcile_minutes, "
-     "reconcile_hours}",
+     "reconcile_hours, max_states_per_poll}",
      "val.incremental_object"},
     {"is required: the result column whose value grows with every change (a timestamp or an "
      "increasing id)",

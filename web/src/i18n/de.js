@@ -2537,7 +2537,7 @@ export default {
   'msg.val.odbc_metrics': "ODBC-Kennzahlen sind die Ergebnisspalten nach dem Intervallbeginn",
   'msg.val.contact_metrics': "das Kontaktlayout hat feste Kennzahlen (offered, handled, handle_time)",
   'msg.val.since_incremental': ":since und :until gehören zu inkrementellen Quellen (settings.incremental); eine tageweise gelesene Quelle verwendet :period_start und :period_end",
-  'msg.val.incremental_object': "muss ein Objekt {cursor_column, cursor_type, overlap_s, poll_s, reconcile_minutes, reconcile_hours} sein",
+  'msg.val.incremental_object': "muss ein Objekt {cursor_column, cursor_type, overlap_s, poll_s, reconcile_minutes, reconcile_hours, max_states_per_poll} sein",
   'msg.val.cursor_required': "ist erforderlich: die Ergebnisspalte, deren Wert mit jeder Änderung wächst (ein Zeitstempel oder eine steigende ID)",
   'msg.val.incremental_preset': "die Abfrage einer Vorlage liest ganze Tage; geben Sie eine eigene odbc.sql mit :since an",
   'msg.val.incremental_since': "eine inkrementelle Abfrage muss :since verwenden (z. B. WHERE changed_at >= :since): es wird an die untere Grenze des Cursors gebunden",

@@ -2537,7 +2537,7 @@ export default {
   'msg.val.odbc_metrics': "ODBC metrics are the result columns after the interval start",
   'msg.val.contact_metrics': "the contact layout has fixed metrics (offered, handled, handle_time)",
   'msg.val.since_incremental': ":since and :until belong to incremental sources (settings.incremental); a source read by days uses :period_start and :period_end",
-  'msg.val.incremental_object': "must be an object {cursor_column, cursor_type, overlap_s, poll_s, reconcile_minutes, reconcile_hours}",
+  'msg.val.incremental_object': "must be an object {cursor_column, cursor_type, overlap_s, poll_s, reconcile_minutes, reconcile_hours, max_states_per_poll}",
   'msg.val.cursor_required': "is required: the result column whose value grows with every change (a timestamp or an increasing id)",
   'msg.val.incremental_preset': "a preset's query reads whole days; give your own odbc.sql with :since",
   'msg.val.incremental_since': "an incremental query must use :since (e.g. WHERE changed_at >= :since): it is bound to the cursor's lower bound",

@@ -2537,7 +2537,7 @@ export default {
   'msg.val.odbc_metrics': "les indicateurs ODBC sont les colonnes du résultat après le début de l'intervalle",
   'msg.val.contact_metrics': "la disposition par contact a des indicateurs fixes (offered, handled, handle_time)",
   'msg.val.since_incremental': ":since et :until appartiennent aux sources incrémentales (settings.incremental) ; une source lue par jours utilise :period_start et :period_end",
-  'msg.val.incremental_object': "doit être un objet {cursor_column, cursor_type, overlap_s, poll_s, reconcile_minutes, reconcile_hours}",
+  'msg.val.incremental_object': "doit être un objet {cursor_column, cursor_type, overlap_s, poll_s, reconcile_minutes, reconcile_hours, max_states_per_poll}",
   'msg.val.cursor_required': "est obligatoire : la colonne du résultat dont la valeur croît à chaque changement (un horodatage ou un identifiant croissant)",
   'msg.val.incremental_preset': "la requête d'un modèle lit des jours entiers ; donnez votre propre odbc.sql avec :since",
   'msg.val.incremental_since': "une requête incrémentale doit utiliser :since (p. ex. WHERE changed_at >= :since) : il est lié à la borne inférieure du curseur",
