@@ -6,7 +6,11 @@
  * than field_max (or SQL_NO_TOTAL): that row is reported as an error naming the column, and the
  * next call goes on with the next row.
  *
- * Timestamp columns of psqlODBC are bound as SQL_C_TYPE_TIMESTAMP instead: the driver parses
+ * Integer columns of psqlODBC (SMALLINT, INTEGER, BIGINT) are bound as SQL_C_SBIGINT instead and
+ * written as text here, which spares the driver its text path per value (the encoding check
+ * and a copy; it runs strtoll on the server's digits instead). Decimals stay text: as doubles
+ * they would lose digits beyond 15 and the row error a value that is not finite gets today.
+ * Timestamp columns of psqlODBC are bound as SQL_C_TYPE_TIMESTAMP: the driver parses
  * the server's text into its time structure either way, and its text for SQL_C_CHAR is made
  * from that structure with snprintf per value; we write the same text ("YYYY-MM-DD HH:MM:SS",
  * fractions only when not zero) with a few digit stores, and once per distinct value (the rows
@@ -44,6 +48,7 @@ struct odbc_block {
     SQLLEN **ind; /* per column: rowset indicators */
     /* per column: rowset timestamps when bound as such, or NULL */
     SQL_TIMESTAMP_STRUCT **tsv;
+    SQLBIGINT **iv;       /* per column: rowset integers when bound as SQL_C_SBIGINT, or NULL */
     SQLUSMALLINT *status; /* rowset row states */
     SQLULEN fetched;      /* rows in the block */
     int rc;               /* of the fetch: 1 rows, 0 end, or an ACDL_E* code (msg) */
@@ -61,7 +66,7 @@ struct odbc_query {
 
     size_t ncols;
     struct odbc_column *cols;
-    SQLSMALLINT *ctype; /* per column: SQL_C_CHAR or SQL_C_TYPE_TIMESTAMP */
+    SQLSMALLINT *ctype; /* per column: SQL_C_CHAR, SQL_C_TYPE_TIMESTAMP or SQL_C_SBIGINT */
     size_t *cwidth;     /* per column: bytes of a value's text buffer (width, or less where the
                            type bounds the text) */
     struct odbc_block *blk;
@@ -182,10 +187,12 @@ static void free_block(struct odbc_block *b, size_t ncols)
         free(b->data ? b->data[i] : NULL);
         free(b->ind ? b->ind[i] : NULL);
         free(b->tsv ? b->tsv[i] : NULL);
+        free(b->iv ? b->iv[i] : NULL);
     }
     free(b->data);
     free(b->ind);
     free(b->tsv);
+    free(b->iv);
     free(b->status);
 }
 
@@ -314,6 +321,9 @@ static SQLRETURN bind_block(struct odbc_query *q, unsigned k)
         if (b->tsv[i]) {
             r = SQLBindCol(q->stmt, (SQLUSMALLINT)(i + 1), SQL_C_TYPE_TIMESTAMP, b->tsv[i],
                            (SQLLEN)sizeof(SQL_TIMESTAMP_STRUCT), b->ind[i]);
+        } else if (b->iv[i]) {
+            r = SQLBindCol(q->stmt, (SQLUSMALLINT)(i + 1), SQL_C_SBIGINT, b->iv[i],
+                           (SQLLEN)sizeof(SQLBIGINT), b->ind[i]);
         } else {
             r = SQLBindCol(q->stmt, (SQLUSMALLINT)(i + 1), SQL_C_CHAR, b->data[i],
                            (SQLLEN)q->cwidth[i], b->ind[i]);
@@ -333,7 +343,8 @@ static int alloc_block(struct odbc_query *q, struct odbc_block *b)
     b->data = calloc(q->ncols, sizeof(*b->data));
     b->ind = calloc(q->ncols, sizeof(*b->ind));
     b->tsv = calloc(q->ncols, sizeof(*b->tsv));
-    if (!b->status || !b->data || !b->ind || !b->tsv) {
+    b->iv = calloc(q->ncols, sizeof(*b->iv));
+    if (!b->status || !b->data || !b->ind || !b->tsv || !b->iv) {
         return ACDL_ENOMEM;
     }
     for (i = 0; i < q->ncols; i++) {
@@ -346,13 +357,19 @@ static int alloc_block(struct odbc_query *q, struct odbc_block *b)
             !(b->tsv[i] = malloc(q->rowset * sizeof(SQL_TIMESTAMP_STRUCT)))) {
             return ACDL_ENOMEM;
         }
+        if (q->ctype[i] == SQL_C_SBIGINT && !(b->iv[i] = malloc(q->rowset * sizeof(SQLBIGINT)))) {
+            return ACDL_ENOMEM;
+        }
     }
     return ACDL_OK;
 }
 
 /* How column i is bound. psqlODBC: timestamps as SQL_C_TYPE_TIMESTAMP (their text buffer only
- * holds what ts_text() writes), integers as text in a buffer of the longest integer's text (the
- * server's types bound them; SQLite's are not, so there every column gets the full width). */
+ * holds what ts_text() writes), integers as SQL_C_SBIGINT, written as text into a buffer of the
+ * longest integer's text (int_text()): the server's types bound them, and the driver then only
+ * runs strtoll on the server's digits instead of checking the encoding of the text and copying
+ * it. SQLite's columns are not bound by their declared types (an INTEGER column may hold
+ * text), so there every column is text of the full width. */
 static void column_binding(struct odbc_query *q, size_t i)
 {
     int t = q->cols[i].sql_type;
@@ -363,8 +380,9 @@ static void column_binding(struct odbc_query *q, size_t i)
         (t == SQL_TYPE_TIMESTAMP || t == SQL_TIMESTAMP)) {
         q->ctype[i] = SQL_C_TYPE_TIMESTAMP;
         q->cwidth[i] = sizeof(q->ts_last_text);
-    } else if (psql && q->width > INT_TEXT_MAX &&
-               (t == SQL_SMALLINT || t == SQL_INTEGER || t == SQL_BIGINT || t == SQL_TINYINT)) {
+    } else if (psql && q->width >= INT_TEXT_MAX &&
+               (t == SQL_SMALLINT || t == SQL_INTEGER || t == SQL_BIGINT)) {
+        q->ctype[i] = SQL_C_SBIGINT;
         q->cwidth[i] = INT_TEXT_MAX;
     }
 }
@@ -884,6 +902,26 @@ static char *put_digits(char *p, unsigned v, int n)
     return p + n;
 }
 
+/* v as decimal text into out (INT_TEXT_MAX bytes); returns the length. */
+static size_t int_text(SQLBIGINT v, char *out)
+{
+    char tmp[INT_TEXT_MAX];
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    size_t n = 0, len = 0;
+    do {
+        tmp[n++] = (char)('0' + u % 10u);
+        u /= 10u;
+    } while (u);
+    if (v < 0) {
+        out[len++] = '-';
+    }
+    while (n) {
+        out[len++] = tmp[--n];
+    }
+    out[len] = '\0';
+    return len;
+}
+
 /* t as "YYYY-MM-DD HH:MM:SS" with ".f" (up to 9 digits, trailing zeros cut) when it has a
  * fraction; the text of the last value is reused. Returns the length (< 32). */
 static size_t ts_text(struct odbc_query *q, const SQL_TIMESTAMP_STRUCT *t, char *out)
@@ -972,6 +1010,12 @@ int odbc_query_next(struct odbc_query *q, struct odbc_row *row, char *err, size_
             }
             if (b->tsv[i]) {
                 f->len = ts_text(q, &b->tsv[i][r], p);
+                f->ptr = p;
+                f->is_null = 0;
+                continue;
+            }
+            if (b->iv[i]) {
+                f->len = int_text(b->iv[i][r], p);
                 f->ptr = p;
                 f->is_null = 0;
                 continue;

@@ -964,6 +964,80 @@ static void test_nulls_and_columns(void)
     odbc_conn_close(c);
 }
 
+/* Integers come from psqlODBC as SQL_C_SBIGINT and are written as text: NULLs, negatives and
+ * the ends of each integer type read as the server's text would; decimals and timestamps with
+ * fractions beside them. The SQLite driver's integers stay text (a column declared INTEGER may
+ * hold text there). */
+static void test_typed_values(void)
+{
+    struct odbc_conn *c = open_pg("pg", 0);
+    struct odbc_conn_opts o;
+    struct raw r;
+    char out[2048], err[512];
+    int rc;
+    if (c) {
+        CHECK_EQ_INT(
+            read_all(c,
+                     "SELECT i, s, b, d, ts FROM (VALUES\n"
+                     " (1, 0::int, 0::smallint, 0::bigint, 0::numeric, timestamp '2024-03-31 "
+                     "00:00:00'),\n"
+                     " (2, -1, -32768, -9223372036854775808, -0.5, '2024-03-31 00:00:00.000001'),\n"
+                     " (3, 2147483647, 32767, 9223372036854775807, 12345678901234567890.125,\n"
+                     "  '2024-03-31 23:59:59.123456'),\n"
+                     " (4, -2147483648, NULL, 5000000000, NULL, NULL),\n"
+                     " (5, NULL, 7, NULL, 2.50::numeric(6,2), '1999-12-31 23:59:59.5'))\n"
+                     " v(n, i, s, b, d, ts) ORDER BY n",
+                     NULL, out, sizeof(out)),
+            5);
+        CHECK_EQ_STR(out, "0|0|0|0|2024-03-31 00:00:00\n"
+                          "-1|-32768|-9223372036854775808|-0.5|2024-03-31 00:00:00.000001\n"
+                          "2147483647|32767|9223372036854775807|12345678901234567890.125|"
+                          "2024-03-31 23:59:59.123456\n"
+                          "-2147483648|NULL|5000000000|NULL|NULL\n"
+                          "NULL|7|NULL|2.50|1999-12-31 23:59:59.5\n");
+        /* the same through the read-ahead thread, two rows per block */
+        struct odbc_query_opts qo;
+        char ahead[2048];
+        memset(&qo, 0, sizeof(qo));
+        qo.rowset_rows = 2;
+        qo.read_ahead = 1;
+        CHECK_EQ_INT(read_all_opts(c,
+                                   "SELECT b FROM (VALUES (1, -42::bigint), (2, NULL), (3, 10), "
+                                   "(4, -9223372036854775808), (5, 9)) v(n, b) ORDER BY n",
+                                   NULL, &qo, ahead, sizeof(ahead)),
+                     5);
+        CHECK_EQ_STR(ahead, "-42\nNULL\n10\n-9223372036854775808\n9\n");
+    }
+    odbc_conn_close(c);
+
+    if (!CHECK_EQ_INT(raw_open(&r, "DSN=lite"), 0)) {
+        return;
+    }
+    CHECK_EQ_INT(raw_exec(&r, "CREATE TABLE typed (n INTEGER, i INTEGER, b BIGINT, d REAL, "
+                              "ts TIMESTAMP)"),
+                 0);
+    CHECK_EQ_INT(raw_exec(&r, "INSERT INTO typed VALUES "
+                              "(1, -7, -9223372036854775808, -0.5, '2024-03-31 00:00:00.25'), "
+                              "(2, NULL, 9223372036854775807, NULL, NULL), "
+                              "(3, 'not a number', 0, 2.5, '2024-03-31 23:45:00')"),
+                 0);
+    raw_close(&r);
+    memset(&o, 0, sizeof(o));
+    o.dsn = "lite";
+    c = NULL;
+    rc = odbc_conn_open(&o, &c, err, sizeof(err));
+    if (!CHECK_EQ_INT(rc, 0)) {
+        printf("  %s\n", err);
+        return;
+    }
+    CHECK_EQ_INT(read_all(c, "SELECT i, b, d, ts FROM typed ORDER BY n", NULL, out, sizeof(out)),
+                 3);
+    CHECK_EQ_STR(out, "-7|-9223372036854775808|-0.5|2024-03-31 00:00:00.25\n"
+                      "NULL|9223372036854775807|NULL|NULL\n"
+                      "not a number|0|2.5|2024-03-31 23:45:00\n");
+    odbc_conn_close(c);
+}
+
 static void test_too_long(void)
 {
     struct odbc_conn *c = open_pg("pg", 0);
@@ -1822,6 +1896,7 @@ int main(void)
     RUN(test_read_only);
     RUN(test_period_binding);
     RUN(test_nulls_and_columns);
+    RUN(test_typed_values);
     RUN(test_too_long);
     RUN(test_query_timeout);
     RUN(test_preset_avaya);
