@@ -106,7 +106,7 @@ struct source_live_status {
 
 #define SOURCE_OVERLAP_S 120
 #define SOURCE_POLL_S 5
-#define SOURCE_MAX_STATES 2000 /* settings.incremental.max_states_per_poll */
+#define SOURCE_MAX_STATES 1000000 /* settings.incremental.max_states_per_poll: no bound */
 #define SOURCE_RECONCILE_MINUTES 15
 #define SOURCE_RECONCILE_HOURS 24
 

@@ -80,7 +80,7 @@ test('incremental settings: defaults, refusals naming the field, and the query\'
   assertStatus(r, 201);
   assert.deepEqual(r.body.settings.incremental, {
     cursor_column: 'started', cursor_type: 'timestamp', overlap_s: 120, poll_s: 5, reconcile_minutes: 15, reconcile_hours: 24,
-    max_states_per_poll: 2000,
+    max_states_per_poll: 1000000,
   });
   assertStatus(await admin.delete(`/api/v1/sources/${r.body.id}`), 204);
 });

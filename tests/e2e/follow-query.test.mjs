@@ -101,7 +101,7 @@ test('an operator sets a followed query\'s overlap and poll interval and watches
   const saved = (await api.get(`/api/v1/sources/${source.id}`)).body;
   assert.deepEqual(saved.settings.incremental, {
     cursor_column: 'started', cursor_type: 'timestamp', overlap_s: 30, poll_s: 1, reconcile_minutes: 0, reconcile_hours: 24,
-    max_states_per_poll: 2000,
+    max_states_per_poll: 1000000,
   });
   assert.equal(saved.settings.odbc.user, 'app', 'the other settings kept');
 
