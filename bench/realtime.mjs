@@ -6,7 +6,8 @@
 // holding it (p50, p99, max; at the steady rate and in the burst), the states lost, duplicated
 // and out of order per agent, the daemon's CPU share (over the run, at the steady rate, in the
 // burst), its RSS every 30 s, whether memory stayed flat (the RSS slope over the last half of
-// the steady phase, and the peak) and how far the writer fell behind its schedule; then a timeline
+// the steady phase, and the peak), how far the writer fell behind its schedule and the
+// receiver's connections, TLS handshakes (full and resumed) and requests; then a timeline
 // (a line per WINDOW s: rows committed, the writer's worst lag, polls, rows read and states
 // staged per poll, batches and states accepted, backlog, latency, CPU, RSS).
 //   node bench/realtime.mjs [--engine postgresql|mariadb] [--agents 10000] [--rate 300]
@@ -452,6 +453,8 @@ if (behind > 0) {
   console.error(`realtime.mjs: the ${ENGINE} writer fell behind its schedule: ${behind} of ${committed.length} rows committed more than 1 s after they were due (worst ${(writerLag.reduce((m, x) => Math.max(m, x), 0) / 1000).toFixed(1)} s; in the ${W} s windows from ${worst.join(', ')} s)`);
 }
 const f = (await admin.get(`/api/v1/sources/${src.id}`)).body.follow;
+// the receiver's TCP connections, TLS handshakes (full / resumed) and requests over the run
+const conns = wfm.stats();
 const failed = d.stderr().split('\n').filter((l) => /poll failed|polls work again/.test(l));
 console.log(JSON.stringify({
   engine: ENGINE, agents: AGENTS, rate: RATE, seconds: SECONDS, overlap_s: OVERLAP,
@@ -462,6 +465,7 @@ console.log(JSON.stringify({
   latency_from_send_ms: { steady: dist(lat.steady), burst: dist(lat.burst) },
   request_gap_ms: { p50: pct(gaps, 50), p99: pct(gaps, 99) },
   batches: wfm.batches.size, receiver_errors: wfm.errors.length,
+  connections: { ...conns, handshakes_per_minute: Number((conns.handshakes / (wall / 60)).toFixed(1)) },
   cpu_share_of_one_core: {
     run: Number((cpuSum / wall).toFixed(3)),
     steady: share(Math.min(30, steadyEnd / 2), steadyEnd),

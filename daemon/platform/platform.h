@@ -284,6 +284,13 @@ long plat_sock_recv(plat_sock s, void *p, size_t n);
 void plat_sock_error_clear(void);
 int plat_sock_timed_out(void);
 
+/* Sets how long each later send and receive on s may wait (ms >= 1). */
+void plat_sock_set_timeout(plat_sock s, int ms);
+
+/* 1 when nothing can be read from s now (no data, no end of stream, no error), without
+ * waiting: a kept-alive connection that is still usable; 0 otherwise. */
+int plat_sock_quiet(plat_sock s);
+
 /* Closes s; PLAT_SOCK_NONE is ignored. */
 void plat_sock_close(plat_sock s);
 

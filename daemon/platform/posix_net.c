@@ -118,6 +118,17 @@ int plat_sock_timed_out(void)
     return errno == EAGAIN || errno == EWOULDBLOCK;
 }
 
+void plat_sock_set_timeout(plat_sock s, int ms)
+{
+    set_timeouts((int)s, ms > 0 ? ms : 1);
+}
+
+int plat_sock_quiet(plat_sock s)
+{
+    struct pollfd pfd = {(int)s, POLLIN, 0};
+    return poll(&pfd, 1, 0) == 0;
+}
+
 void plat_sock_close(plat_sock s)
 {
     if (s != PLAT_SOCK_NONE) {

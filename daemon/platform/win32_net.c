@@ -136,6 +136,19 @@ int plat_sock_timed_out(void)
     return WSAGetLastError() == WSAETIMEDOUT;
 }
 
+void plat_sock_set_timeout(plat_sock s, int ms)
+{
+    DWORD v = (DWORD)(ms > 0 ? ms : 1);
+    setsockopt((SOCKET)s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&v, sizeof(v));
+    setsockopt((SOCKET)s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&v, sizeof(v));
+}
+
+int plat_sock_quiet(plat_sock s)
+{
+    WSAPOLLFD pfd = {(SOCKET)s, POLLRDNORM, 0};
+    return WSAPoll(&pfd, 1, 0) == 0;
+}
+
 void plat_sock_close(plat_sock s)
 {
     if (s != PLAT_SOCK_NONE) {

@@ -357,5 +357,7 @@ int settings_post(const struct upload_target *t, const char *url, const struct u
     rq.pin_sha256 = settings_str(t->settings, "pin_sha256", "");
     rq.timeout_s = settings_int(t->settings, "timeout_seconds", 30);
     rq.direct = !settings_bool(t->settings, "use_proxy", 1);
+    /* deliveries (with their batch id) keep the connection; the connection test opens its own */
+    rq.keep = key != NULL;
     return https_send(&rq, a);
 }

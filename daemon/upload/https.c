@@ -1,6 +1,8 @@
 /* https.c: the HTTPS client of the connectors (see https.h). Blocking sockets with send and
- * receive timeouts, checked against one deadline; Connection: close, so the answer ends at
- * the end of the stream or of its Content-Length / chunks. */
+ * receive timeouts, checked against one deadline. A request with rq->keep asks for
+ * keep-alive and reads the answer to the end its Content-Length or chunks give; the
+ * connection is then kept for the next request to the same endpoint (upload/https_keep.c).
+ * Other requests say Connection: close and read to the end of the stream. */
 #include "upload/https.h"
 
 #include <ctype.h>
@@ -15,10 +17,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/err.h"
 #include "config/roots.h"
+#include "core/err.h"
+#include "core/why.h"
 #include "core/log.h"
 #include "platform/platform.h"
+#include "upload/https_keep.h"
 #include "upload/netconn.h"
 
 #define HEAD_MAX 16384
@@ -328,27 +332,233 @@ static void parse_answer(char *buf, size_t got, int complete_by_eof, struct uplo
     }
 }
 
+/* Where the answer in buf[0..got) (NUL-terminated) ends: 1 with *end when it is complete (its
+ * length known from Content-Length or the chunks, or it has no body), 0 while it is not, -1
+ * when only the end of the stream ends it. */
+static int answer_end(char *buf, size_t got, size_t *end)
+{
+    char *sep = strstr(buf, "\r\n\r\n"), v[64];
+    int code = 0, rc = -1;
+    if (!sep) {
+        return 0;
+    }
+    size_t at = (size_t)(sep - buf) + 4;
+    *sep = '\0';
+    sscanf(buf, "HTTP/%*d.%*d %d", &code);
+    if (code == 204 || code == 304) {
+        *end = at;
+        rc = 1;
+    } else if (head_value(buf, "Transfer-Encoding", v, sizeof(v))) {
+        rc = strstr(v, "chunked") ? 0 : -1;
+        while (rc == 0) { /* size CRLF data CRLF ... 0 CRLF [trailers] CRLF */
+            char *crlf = at < got ? strstr(buf + at, "\r\n") : NULL;
+            char *num_end = NULL;
+            if (!crlf) {
+                break;
+            }
+            unsigned long sz = strtoul(buf + at, &num_end, 16);
+            if (num_end == buf + at) {
+                rc = -1; /* not a chunk: read to the end, parse_answer says what it is */
+                break;
+            }
+            at = (size_t)(crlf - buf) + 2;
+            if (sz == 0) {
+                char *last = strstr(buf + at - 2, "\r\n\r\n");
+                if (last) {
+                    *end = (size_t)(last - buf) + 4;
+                    rc = 1;
+                }
+                break;
+            }
+            if (sz > READ_MAX || at + sz + 2 > got) {
+                break;
+            }
+            at += sz + 2;
+        }
+    } else if (head_value(buf, "Content-Length", v, sizeof(v))) {
+        unsigned long want = strtoul(v, NULL, 10);
+        if (want <= READ_MAX) {
+            *end = at + want;
+            rc = got >= *end ? 1 : 0;
+        }
+    }
+    *sep = '\r';
+    return rc;
+}
+
+/* The first place of needle in hay, letters compared without case, or NULL. */
+static const char *find_nocase(const char *hay, const char *needle)
+{
+    size_t nl = strlen(needle);
+    for (; *hay; hay++) {
+        if (!strncasecmp(hay, needle, nl)) {
+            return hay;
+        }
+    }
+    return NULL;
+}
+
+/* How long the server lets the connection of the answer in buf (its head complete) idle:
+ * HTTPS_KEEP_IDLE_MS, less when its Keep-Alive header says so (a second is left for the
+ * journey), 0 when it closes it (HTTP/1.0, Connection: close, a timeout under 2 s). */
+static int answer_idle_ms(char *buf)
+{
+    char *sep = strstr(buf, "\r\n\r\n"), v[128];
+    int idle = HTTPS_KEEP_IDLE_MS;
+    if (!sep || strncmp(buf, "HTTP/1.1 ", 9) != 0) {
+        return 0;
+    }
+    *sep = '\0';
+    if (head_value(buf, "Connection", v, sizeof(v)) && find_nocase(v, "close")) {
+        idle = 0;
+    } else if (head_value(buf, "Keep-Alive", v, sizeof(v))) {
+        const char *t = find_nocase(v, "timeout=");
+        long s = t ? strtol(t + 8, NULL, 10) : 0;
+        if (t && s < 2) {
+            idle = 0;
+        } else if (t && (s - 1) * 1000 < idle) {
+            idle = (int)(s - 1) * 1000;
+        }
+    }
+    *sep = '\r';
+    return idle;
+}
+
+/* What the client needs of a request to a target besides its text. */
+struct https_target {
+    char host[256];
+    int port;
+    const char *proxy; /* NULL: direct */
+    unsigned char key[HTTPS_KEEP_KEY];
+    char *ca_file_pem; /* new: the CA file's text when rq->ca_file is given and kept */
+    size_t ca_file_len;
+};
+
+/* The key of what may be kept for rq: a connection or session is reused only for the same
+ * host, port, proxy, pin and trust anchors (the CA text or the CA file's text as read now). */
+static int target_key(const struct https_request *rq, struct https_target *tg,
+                      struct upload_answer *a)
+{
+    char why[1800] = "", port[16];
+    const char *pin = rq->pin_sha256 ? rq->pin_sha256 : "";
+    const char *ca = rq->ca_pem && *rq->ca_pem ? rq->ca_pem : "";
+    size_t calen = strlen(ca);
+    int kind = *ca ? 1 : 0;
+    if (!kind && rq->ca_file && *rq->ca_file) {
+        int rc = roots_read_file(ROOTS_IMPORT, rq->ca_file, HTTPS_CA_MAX, &tg->ca_file_pem,
+                                 &tg->ca_file_len, why, sizeof(why));
+        if (rc != ACDL_OK) {
+            netconn_fail(a, UPLOAD_FAIL_CONFIG, "the CA file (ca_file) %s", why);
+            netconn_code(a, "tls.ca_file_unread", why_attach(json_object(), "why", why));
+            return ACDL_EINVAL;
+        }
+        ca = tg->ca_file_pem;
+        calen = tg->ca_file_len;
+        kind = 2;
+    }
+    snprintf(port, sizeof(port), "%d:%d", tg->port, kind);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int n = 0;
+    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+             EVP_DigestUpdate(md, tg->host, strlen(tg->host) + 1) == 1 &&
+             EVP_DigestUpdate(md, port, strlen(port) + 1) == 1 &&
+             EVP_DigestUpdate(md, tg->proxy ? tg->proxy : "",
+                              strlen(tg->proxy ? tg->proxy : "") + 1) == 1 &&
+             EVP_DigestUpdate(md, pin, strlen(pin) + 1) == 1 &&
+             EVP_DigestUpdate(md, ca, calen) == 1 && EVP_DigestFinal_ex(md, tg->key, &n) == 1;
+    EVP_MD_CTX_free(md);
+    return ok && n == HTTPS_KEEP_KEY ? ACDL_OK : ACDL_ENOMEM;
+}
+
+/* Opens a connection for rq: TCP (through the proxy's tunnel when one is used) and TLS with
+ * ctx (made here when *ctx is NULL; kept: the CA file's text read for the key), offering
+ * session. */
+static int open_conn(const struct https_request *rq, struct https_target *tg, SSL_CTX **ctx,
+                     SSL_SESSION *session, struct netconn *c, struct upload_answer *a)
+{
+    if ((tg->proxy ? proxy_tunnel(c, tg->proxy, tg->host, tg->port, a)
+                   : netconn_connect(c, tg->host, tg->port, UPLOAD_FAIL_TCP, a)) != ACDL_OK) {
+        return ACDL_EIO;
+    }
+    if (!*ctx && netconn_ctx_new(rq->ca_pem, rq->ca_file, tg->ca_file_pem, tg->ca_file_len, ctx,
+                                 a) != ACDL_OK) {
+        return ACDL_EINVAL;
+    }
+    return netconn_tls_start(c, *ctx, session, tg->host, rq->pin_sha256, a);
+}
+
+/* One request and its answer on the open connection c. *early is 1 when the connection broke
+ * before any byte of the answer came (sending failed, or it closed or reset at once); *idle_ms
+ * > 0 when c may carry another request (the answer read exactly to its end, the server keeps
+ * the connection). */
+static void exchange(const struct https_request *rq, struct netconn *c, const char *head,
+                     size_t headlen, char *buf, struct upload_answer *a, int *early, int *idle_ms)
+{
+    size_t got = 0, end = 0;
+    int eof = 0, done = 0;
+    *early = 0;
+    *idle_ms = 0;
+    if (netconn_write(c, head, headlen) != ACDL_OK ||
+        (rq->len && netconn_write(c, rq->body, rq->len) != ACDL_OK)) {
+        int left = netconn_left_ms(c);
+        netconn_fail(a, left ? UPLOAD_FAIL_IO : UPLOAD_FAIL_TIMEOUT, "%s",
+                     left ? "the connection broke while sending the request"
+                          : "sending the request took too long");
+        netconn_code(a, left ? "net.send_broke" : "net.send_slow", NULL);
+        *early = left > 0;
+        return;
+    }
+    while (got < READ_MAX && done == 0) {
+        long r = netconn_read(c, buf + got, READ_MAX - got);
+        if (r == 0) {
+            eof = 1;
+            break;
+        }
+        if (r == -2) {
+            netconn_fail(a, UPLOAD_FAIL_TIMEOUT, "no complete answer within the timeout");
+            netconn_code(a, "net.answer_timeout", NULL);
+            return;
+        }
+        if (r < 0) {
+            if (got == 0) {
+                netconn_fail(a, UPLOAD_FAIL_IO, "the connection broke before an answer came");
+                netconn_code(a, "net.broke_before_answer", NULL);
+                *early = 1;
+                return;
+            }
+            break; /* a reset after part of the answer: parse_answer decides */
+        }
+        got += (size_t)r;
+        buf[got] = '\0';
+        done = rq->keep ? answer_end(buf, got, &end) : 0;
+    }
+    buf[got] = '\0';
+    *early = got == 0;
+    int idle = done == 1 && got == end ? answer_idle_ms(buf) : 0; /* parse_answer cuts the head */
+    parse_answer(buf, got, eof || done == 1, a);
+    if (idle > 0 && a->fail == UPLOAD_FAIL_NONE && netconn_quiet(c)) {
+        *idle_ms = idle;
+    }
+}
+
 int https_send(const struct https_request *rq, struct upload_answer *a)
 {
-    char host[256], path[1024], *head = NULL, *buf = NULL;
+    char path[1024], *head = NULL, *buf = NULL;
     const char *why = NULL;
-    int port, rc = ACDL_OK;
-    struct netconn c;
+    int rc = ACDL_OK, timeout = rq->timeout_s > 0 ? rq->timeout_s : 30;
+    struct https_target tg;
+    struct https_keep_lease l;
     memset(a, 0, sizeof(*a));
+    memset(&tg, 0, sizeof(tg));
+    memset(&l, 0, sizeof(l));
+    l.conn.fd = PLAT_SOCK_NONE;
     a->retry_after = -1;
-    netconn_init(&c, rq->timeout_s > 0 ? rq->timeout_s : 30);
-    if (https_url_parse(rq->url, host, sizeof(host), &port, path, sizeof(path), &why) != 0) {
+    if (https_url_parse(rq->url, tg.host, sizeof(tg.host), &tg.port, path, sizeof(path), &why) !=
+        0) {
         netconn_fail(a, UPLOAD_FAIL_CONFIG, "the URL %s", why);
         return ACDL_OK;
     }
-    const char *proxy = rq->direct ? NULL : proxy_for(host);
-    if ((proxy ? proxy_tunnel(&c, proxy, host, port, a)
-               : netconn_connect(&c, host, port, UPLOAD_FAIL_TCP, a)) != ACDL_OK) {
-        goto out;
-    }
-    if (netconn_tls(&c, host, rq->ca_pem, rq->ca_file, rq->pin_sha256, a) != ACDL_OK) {
-        goto out;
-    }
+    tg.proxy = rq->direct ? NULL : proxy_for(tg.host);
     head = malloc(HEAD_MAX);
     buf = malloc(READ_MAX + 1);
     if (!head || !buf) {
@@ -356,15 +566,16 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
         goto out;
     }
     char hostport[300];
-    if (port == 443) {
-        snprintf(hostport, sizeof(hostport), strchr(host, ':') ? "[%s]" : "%s", host);
+    if (tg.port == 443) {
+        snprintf(hostport, sizeof(hostport), strchr(tg.host, ':') ? "[%s]" : "%s", tg.host);
     } else {
-        snprintf(hostport, sizeof(hostport), strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
+        snprintf(hostport, sizeof(hostport), strchr(tg.host, ':') ? "[%s]:%d" : "%s:%d", tg.host,
+                 tg.port);
     }
     int n = snprintf(head, HEAD_MAX,
                      "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: acdlink/" ACDLINK_VERSION
-                     "\r\nAccept: application/json\r\nConnection: close\r\n",
-                     rq->method, path, hostport);
+                     "\r\nAccept: application/json\r\nConnection: %s\r\n",
+                     rq->method, path, hostport, rq->keep ? "keep-alive" : "close");
     if (rq->content_type) {
         n += snprintf(head + n, HEAD_MAX - (size_t)n, "Content-Type: %s\r\nContent-Length: %zu\r\n",
                       rq->content_type, rq->len);
@@ -377,45 +588,59 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
                       rq->idempotency_key);
     }
     n += snprintf(head + n, HEAD_MAX - (size_t)n, "\r\n");
-    if (n >= HEAD_MAX || netconn_write(&c, head, (size_t)n) != ACDL_OK ||
-        (rq->len && netconn_write(&c, rq->body, rq->len) != ACDL_OK)) {
-        netconn_fail(a, netconn_left_ms(&c) ? UPLOAD_FAIL_IO : UPLOAD_FAIL_TIMEOUT, "%s",
-                     netconn_left_ms(&c) ? "the connection broke while sending the request"
-                                         : "sending the request took too long");
-        netconn_code(a, netconn_left_ms(&c) ? "net.send_broke" : "net.send_slow", NULL);
+    if (n >= HEAD_MAX) {
+        netconn_fail(a, UPLOAD_FAIL_IO, "the connection broke while sending the request");
+        netconn_code(a, "net.send_broke", NULL);
         goto out;
     }
-    size_t got = 0;
-    int eof = 0;
-    for (;;) {
-        long r = netconn_read(&c, buf + got, READ_MAX - got);
-        if (r == 0) {
-            eof = 1;
-            break;
-        }
-        if (r == -2) {
-            netconn_fail(a, UPLOAD_FAIL_TIMEOUT, "no complete answer within the timeout");
-            netconn_code(a, "net.answer_timeout", NULL);
-            goto out;
-        }
-        if (r < 0) {
-            if (got == 0) {
-                netconn_fail(a, UPLOAD_FAIL_IO, "the connection broke before an answer came");
-                netconn_code(a, "net.broke_before_answer", NULL);
-                goto out;
-            }
-            break; /* a reset after part of the answer: parse_answer decides */
-        }
-        got += (size_t)r;
-        buf[got] = '\0';
-        if (got == READ_MAX) {
-            break;
-        }
+    if (rq->keep && (rc = target_key(rq, &tg, a)) != ACDL_OK) {
+        rc = rc == ACDL_ENOMEM ? rc : ACDL_OK;
+        goto out;
     }
-    buf[got] = '\0';
-    parse_answer(buf, got, eof, a);
+    /* A kept connection the server closed just as the request went out breaks before any
+     * answer: the request goes once more on a new connection at once. Kept connections carry
+     * only requests with an Idempotency-Key (rq->keep), so a server that did take it the
+     * first time answers the second as it answered the first and applies nothing twice. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int early = 0, idle_ms = 0;
+        if (rq->keep) {
+            https_keep_take(tg.key, attempt == 0, &l);
+        }
+        int reused = l.conn.fd != PLAT_SOCK_NONE;
+        if (reused) {
+            netconn_rearm(&l.conn, timeout);
+            https_keep_count_reused();
+        } else {
+            netconn_init(&l.conn, timeout);
+            l.opened_ms = plat_monotonic_ms();
+            if (open_conn(rq, &tg, &l.ctx, l.session, &l.conn, a) != ACDL_OK) {
+                break;
+            }
+        }
+        exchange(rq, &l.conn, head, (size_t)n, buf, a, &early, &idle_ms);
+        if (reused && early && attempt == 0) {
+            log_debug("upload",
+                      "%s: the kept connection was closed by the server; sending "
+                      "on a new one",
+                      tg.host);
+            https_keep_lease_clear(&l);
+            memset(a, 0, sizeof(*a));
+            a->retry_after = -1;
+            continue;
+        }
+        if (rq->keep) {
+            SSL_SESSION *session = netconn_tls_session(&l.conn);
+            https_keep_give(tg.key, l.ctx, session, &l.conn, l.opened_ms,
+                            a->fail == UPLOAD_FAIL_NONE ? idle_ms : 0);
+            SSL_SESSION_free(session);
+        }
+        break;
+    }
 out:
-    netconn_close(&c);
+    https_keep_lease_clear(&l);
+    if (tg.ca_file_pem) {
+        free(tg.ca_file_pem);
+    }
     free(head);
     free(buf);
     return rc;

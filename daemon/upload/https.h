@@ -1,7 +1,8 @@
-/* https.h: a small HTTPS client for the connectors: one POST per connection, certificates
- * always verified (system CAs, or CA certificates given as text or as a file inside the
- * import roots), an optional pinned certificate, the https_proxy
- * environment variable (HTTP CONNECT), and a deadline for the whole exchange. */
+/* https.h: a small HTTPS client for the connectors: a POST on a new connection, or on one kept
+ * alive from the last request to the same endpoint (rq->keep), certificates always verified (system
+ * CAs, or CA certificates given as text or as a file inside the import roots), an optional pinned
+ * certificate, the https_proxy environment variable (HTTP CONNECT), and a deadline for the whole
+ * exchange. */
 #ifndef ACDL_UPLOAD_HTTPS_H
 #define ACDL_UPLOAD_HTTPS_H
 #include <stddef.h>
@@ -21,6 +22,8 @@ struct https_request {
     const char *pin_sha256;      /* "" or NULL: none; else 64 hex digits of the leaf's DER */
     int timeout_s;               /* for the whole exchange */
     int direct;                  /* 1: connect directly even when https_proxy is set */
+    int keep; /* 1: keep the connection for the next request to the same endpoint and send on
+               * a kept one (upload/https_keep.h); only for requests with an idempotency_key */
 };
 
 #define HTTPS_CA_MAX (256 * 1024) /* bytes of PEM text a CA file or ca_pem may hold */

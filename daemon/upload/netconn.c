@@ -172,27 +172,29 @@ int netconn_ca_load(const char *pem, size_t len, X509_STORE *store, char *why, s
     return rc == ACDL_OK ? count : rc;
 }
 
-/* The trust anchors of rq: its CA text, the CA file read inside the import roots, or the
- * system's CAs. */
-static int tls_trust(struct netconn *c, const char *ca_pem, const char *ca_file,
-                     struct upload_answer *a)
+/* Loads the trust anchors into ctx: the CA text, the CA file (its text file_pem when already
+ * read, else read here inside the import roots), or the system's CAs. */
+static int tls_trust(SSL_CTX *ctx, const char *ca_pem, const char *ca_file, const char *file_pem,
+                     size_t file_len, struct upload_answer *a)
 {
     char why[1800] = "", *pem = NULL;
-    size_t len = 0;
+    size_t len = file_len;
     int rc = ACDL_OK;
     if (ca_pem && *ca_pem) {
-        rc = netconn_ca_load(ca_pem, strlen(ca_pem), SSL_CTX_get_cert_store(c->ctx), why,
-                             sizeof(why));
+        rc = netconn_ca_load(ca_pem, strlen(ca_pem), SSL_CTX_get_cert_store(ctx), why, sizeof(why));
         if (rc < 0) {
             netconn_fail(a, UPLOAD_FAIL_CONFIG, "ca_pem %s", why);
             netconn_code(a, "tls.ca_pem", why_attach(json_object(), "why", why));
         }
     } else if (ca_file && *ca_file) {
-        rc = roots_read_file(ROOTS_IMPORT, ca_file, HTTPS_CA_MAX, &pem, &len, why, sizeof(why));
+        if (!file_pem) {
+            rc = roots_read_file(ROOTS_IMPORT, ca_file, HTTPS_CA_MAX, &pem, &len, why, sizeof(why));
+            file_pem = pem;
+        }
         if (rc != ACDL_OK) {
             netconn_fail(a, UPLOAD_FAIL_CONFIG, "the CA file (ca_file) %s", why);
             netconn_code(a, "tls.ca_file_unread", why_attach(json_object(), "why", why));
-        } else if ((rc = netconn_ca_load(pem, len, SSL_CTX_get_cert_store(c->ctx), why,
+        } else if ((rc = netconn_ca_load(file_pem, len, SSL_CTX_get_cert_store(ctx), why,
                                          sizeof(why))) < 0) {
             netconn_fail(a, UPLOAD_FAIL_CONFIG, "the CA file %.300s %s", ca_file, why);
             netconn_code(a, "tls.ca_file_refused",
@@ -201,7 +203,7 @@ static int tls_trust(struct netconn *c, const char *ca_pem, const char *ca_file,
         }
         free(pem);
     } else {
-        SSL_CTX_set_default_verify_paths(c->ctx);
+        SSL_CTX_set_default_verify_paths(ctx);
     }
     return rc < 0 ? ACDL_EINVAL : ACDL_OK;
 }
@@ -222,29 +224,78 @@ static const char *tls_verify_code(long v)
     }
 }
 
-int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const char *ca_file,
-                const char *pin, struct upload_answer *a)
+int netconn_ctx_new(const char *ca_pem, const char *ca_file, const char *file_pem, size_t file_len,
+                    SSL_CTX **out, struct upload_answer *a)
 {
-    c->ctx = SSL_CTX_new(TLS_client_method());
-    if (!c->ctx) {
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    *out = NULL;
+    if (!ctx) {
         netconn_fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
         netconn_code(a, "tls.setup", NULL);
         return ACDL_ECRYPTO;
     }
-    SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
-    SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
-    if (tls_trust(c, ca_pem, ca_file, a) != ACDL_OK) {
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    if (tls_trust(ctx, ca_pem, ca_file, file_pem, file_len, a) != ACDL_OK) {
+        SSL_CTX_free(ctx);
         return ACDL_EINVAL;
     }
-    c->ssl = SSL_new(c->ctx);
-    if (!c->ssl) {
+    *out = ctx;
+    return ACDL_OK;
+}
+
+/* 1 when leaf names host (a DNS name, or an IP address in its IP entries). */
+static int leaf_names(X509 *leaf, const char *host)
+{
+    return X509_check_ip_asc(leaf, host, 0) == 1 ||
+           X509_check_host(leaf, host, strlen(host), 0, NULL) == 1;
+}
+
+/* Compares the leaf's SHA-256 with pin ("" or NULL: none); fills a when it differs. */
+static int tls_pin_check(X509 *leaf, const char *pin, struct upload_answer *a)
+{
+    unsigned char md[32];
+    unsigned int mdl = 0;
+    char hex[65];
+    if (!pin || !*pin) {
+        return ACDL_OK;
+    }
+    if (!leaf || X509_digest(leaf, EVP_sha256(), md, &mdl) != 1 || mdl != 32) {
+        netconn_fail(a, UPLOAD_FAIL_TLS, "the server sent no certificate to compare with the pin");
+        netconn_code(a, "tls.no_certificate", NULL);
+        return ACDL_EIO;
+    }
+    for (int i = 0; i < 32; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    }
+    if (strcasecmp(hex, pin) != 0) {
+        netconn_fail(a, UPLOAD_FAIL_TLS,
+                     "the server's certificate (SHA-256 %s) is not the pinned certificate", hex);
+        netconn_code(a, "tls.pin_mismatch", json_pack("{s:s}", "sha256", hex));
+        return ACDL_EIO;
+    }
+    return ACDL_OK;
+}
+
+int netconn_tls_start(struct netconn *c, SSL_CTX *ctx, SSL_SESSION *session, const char *host,
+                      const char *pin, struct upload_answer *a)
+{
+    if (SSL_CTX_up_ref(ctx) != 1 || !(c->ssl = SSL_new(ctx))) {
         netconn_fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
         netconn_code(a, "tls.setup", NULL);
         return ACDL_ECRYPTO;
     }
+    c->ctx = ctx;
     SSL_set_fd(c->ssl, (int)c->fd); /* OpenSSL keeps a Windows SOCKET in an int, too */
     SSL_set_tlsext_host_name(c->ssl, host);
     SSL_set1_host(c->ssl, host);
+    /* Offered as a copy: a connection that ends in an error (a reset, a missing close_notify)
+     * marks its session as not resumable, which must not spoil the one kept. */
+    SSL_SESSION *copy = session ? SSL_SESSION_dup(session) : NULL;
+    if (copy) {
+        SSL_set_session(c->ssl, copy); /* offered; the server decides */
+        SSL_SESSION_free(copy);
+    }
     if (SSL_connect(c->ssl) != 1) {
         long v = SSL_get_verify_result(c->ssl);
         char why[256] = "";
@@ -268,31 +319,63 @@ int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const c
         c->ssl = NULL;
         return ACDL_EIO;
     }
-    if (pin && *pin) {
-        X509 *leaf = SSL_get1_peer_certificate(c->ssl);
-        unsigned char md[32];
-        unsigned int mdl = 0;
-        char hex[65];
-        if (!leaf || X509_digest(leaf, EVP_sha256(), md, &mdl) != 1 || mdl != 32) {
-            X509_free(leaf);
-            netconn_fail(a, UPLOAD_FAIL_TLS,
-                         "the server sent no certificate to compare with the pin");
-            netconn_code(a, "tls.no_certificate", NULL);
-            return ACDL_EIO;
-        }
-        X509_free(leaf);
-        for (int i = 0; i < 32; i++) {
-            snprintf(hex + 2 * i, 3, "%02x", md[i]);
-        }
-        if (strcasecmp(hex, pin) != 0) {
-            netconn_fail(a, UPLOAD_FAIL_TLS,
-                         "the server's certificate (SHA-256 %s) is not the pinned certificate",
-                         hex);
-            netconn_code(a, "tls.pin_mismatch", json_pack("{s:s}", "sha256", hex));
-            return ACDL_EIO;
-        }
+    /* A resumed session skips the chain: its certificate was verified for this host by this
+     * context when the session began; it must still name the host and match the pin. */
+    X509 *leaf = SSL_get1_peer_certificate(c->ssl);
+    int rc = ACDL_OK;
+    long v = SSL_get_verify_result(c->ssl);
+    if (SSL_session_reused(c->ssl) && v == X509_V_OK && (!leaf || !leaf_names(leaf, host))) {
+        v = X509_V_ERR_HOSTNAME_MISMATCH;
     }
-    return ACDL_OK;
+    if (v != X509_V_OK) {
+        netconn_fail(a, UPLOAD_FAIL_TLS, "the server's certificate was refused: %s",
+                     X509_verify_cert_error_string(v));
+        netconn_code(a, tls_verify_code(v),
+                     json_pack("{s:s}", "detail", X509_verify_cert_error_string(v)));
+        rc = ACDL_EIO;
+    } else {
+        rc = tls_pin_check(leaf, pin, a);
+    }
+    X509_free(leaf);
+    return rc;
+}
+
+int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const char *ca_file,
+                const char *pin, struct upload_answer *a)
+{
+    SSL_CTX *ctx = NULL;
+    int rc = netconn_ctx_new(ca_pem, ca_file, NULL, 0, &ctx, a);
+    if (rc == ACDL_OK) {
+        rc = netconn_tls_start(c, ctx, NULL, host, pin, a);
+    }
+    SSL_CTX_free(ctx); /* the connection holds its own reference */
+    return rc;
+}
+
+int netconn_tls_resumed(const struct netconn *c)
+{
+    return c->ssl && SSL_session_reused(c->ssl);
+}
+
+SSL_SESSION *netconn_tls_session(const struct netconn *c)
+{
+    SSL_SESSION *s = c->ssl ? SSL_get0_session(c->ssl) : NULL;
+    /* a copy, for the reason given in netconn_tls_start() */
+    return s && SSL_SESSION_is_resumable(s) ? SSL_SESSION_dup(s) : NULL;
+}
+
+void netconn_rearm(struct netconn *c, int timeout_s)
+{
+    c->deadline = plat_monotonic_ms() + (int64_t)timeout_s * 1000;
+    if (c->fd != PLAT_SOCK_NONE) {
+        plat_sock_set_timeout(c->fd, timeout_s * 1000);
+    }
+}
+
+int netconn_quiet(const struct netconn *c)
+{
+    return c->fd != PLAT_SOCK_NONE && (!c->ssl || SSL_pending(c->ssl) == 0) &&
+           plat_sock_quiet(c->fd);
 }
 
 void netconn_close(struct netconn *c)

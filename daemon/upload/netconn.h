@@ -47,6 +47,37 @@ int netconn_connect(struct netconn *c, const char *host, int port, enum upload_f
 int netconn_tls(struct netconn *c, const char *host, const char *ca_pem, const char *ca_file,
                 const char *pin, struct upload_answer *a);
 
+/* A TLS client context (TLS 1.2 or newer, the peer's chain always verified) trusting ca_pem
+ * (PEM text), else the CA file ca_file (its text file_pem[0..file_len) when already read, else
+ * read here inside the import roots), else the system's CAs ("" or NULL: not given). *out is
+ * new (SSL_CTX_free()). Fills a and returns an ACDL_E* code on failure. */
+int netconn_ctx_new(const char *ca_pem, const char *ca_file, const char *file_pem, size_t file_len,
+                    SSL_CTX **out, struct upload_answer *a);
+
+/* Starts TLS on the connection with ctx (the connection takes its own reference), offering
+ * session for resumption (NULL: none; borrowed), and checks the server on every connection:
+ * a full handshake verifies the chain and host name against ctx's anchors; a resumed session
+ * (verified so when it began) must have verified and its certificate must name host; both
+ * compare the leaf's SHA-256 with pin ("" or NULL: none). Fills a and returns an ACDL_E* code
+ * on failure. */
+int netconn_tls_start(struct netconn *c, SSL_CTX *ctx, SSL_SESSION *session, const char *host,
+                      const char *pin, struct upload_answer *a);
+
+/* 1 when the connection's TLS session was resumed (no certificate exchange). */
+int netconn_tls_resumed(const struct netconn *c);
+
+/* The connection's TLS session when it can be resumed (new: SSL_SESSION_free()), else NULL.
+ * With TLS 1.3 the server's tickets come after the handshake: ask after an answer was read. */
+SSL_SESSION *netconn_tls_session(const struct netconn *c);
+
+/* Gives an open connection a new exchange: its deadline timeout_s seconds from now, and every
+ * send and receive bounded by it. */
+void netconn_rearm(struct netconn *c, int timeout_s);
+
+/* 1 when the connection is open and nothing waits to be read on it (the server has neither
+ * closed it nor sent anything unasked): a kept connection that may carry the next request. */
+int netconn_quiet(const struct netconn *c);
+
 /* Reads the PEM text pem[0..len) block by block: every block must be a certificate; each is
  * added to store (NULL: only checked). Returns the count of certificates (>= 1), or
  * ACDL_EINVAL with why. */

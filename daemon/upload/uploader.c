@@ -15,6 +15,7 @@
 #include "platform/platform.h"
 #include "store/targets.h"
 #include "upload/connector.h"
+#include "upload/https_keep.h"
 #include "upload/outbox.h"
 
 #define ROUND_MS 250
@@ -238,6 +239,7 @@ static void *uploader_main(void *p)
     }
     while (!atomic_load(&u->stop)) {
         int acked = round_once(u);
+        https_keep_prune();
         if (acked > 0) {
             continue; /* drain a backlog without pausing */
         }
@@ -303,6 +305,7 @@ void uploader_stop(struct uploader *u)
     atomic_store(&u->stop, 1);
     uploader_wake(u);
     pthread_join(u->thread, NULL);
+    https_keep_clear();
     pthread_mutex_destroy(&u->mu);
     pthread_cond_destroy(&u->cv);
     free(u);

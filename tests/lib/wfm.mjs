@@ -11,9 +11,18 @@
 //   'reset'    destroy the connection while the request body arrives
 //   'timeout'  never answer (the client's timeout must end it)
 //   'drop'     apply the batch, start a 200 answer and cut it off (the client must retry)
+//   'hold'     apply the batch and never answer (the client's timeout, or a kill, ends it)
 //   '400'      answer 400 (a permanent failure)
 // wfm.refuse() stops listening (connections are refused) and wfm.accept() listens again on the
 // same port.
+//
+// Connections: wfm.stats() counts TCP connections, TLS handshakes (full, and resumed from an
+// earlier session) and requests, and how many requests came on a connection that had carried
+// one before. wfm.closeKept(rate, seed) closes kept connections at random, like a server whose
+// idle timeout or restart comes at a bad moment: after a fraction `rate` of the answered
+// batches (seeded, so a run repeats) the connection is either ended right after the answer
+// ('idle' closes) or left open and destroyed when the next request arrives on it, before that
+// request is read or applied ('unread' closes: the client sees a reset with no answer).
 //
 // Certificates: makePki() makes a CA and a server certificate for localhost / 127.0.0.1 with the
 // openssl command (argv arrays, no shell).
@@ -191,6 +200,8 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
     script: [],
     retryAfter: 1,
     sockets: new Set(),
+    conns: { tcp: 0, tlsFull: 0, tlsResumed: 0, requests: 0, onKept: 0, idleCloses: 0, unreadCloses: 0 },
+    closing: null, // {rate, rng} while closeKept() is on
   };
   const path0 = kind === 'injixo' ? '/external-systems/contact-events' : '/wfm/batches';
 
@@ -236,7 +247,29 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
     }
   }
 
+  /** After an answered batch: maybe close its connection on purpose (closeKept()). */
+  function maybeClose(res) {
+    if (!w.closing || w.closing.rng() >= w.closing.rate) return;
+    const sock = res.socket;
+    if (w.closing.rng() < 0.5) {
+      w.conns.idleCloses++;
+      res.once('finish', () => sock.end());
+    } else {
+      sock.closeOnNext = true;
+    }
+  }
+
   const server = https.createServer({ key: pki.key, cert: pki.cert }, (req, res) => {
+    const sock = req.socket;
+    w.conns.requests++;
+    if (sock.carried) w.conns.onKept++;
+    sock.carried = (sock.carried || 0) + 1;
+    if (sock.closeOnNext) {
+      w.conns.unreadCloses++;
+      w.requests.push({ method: req.method, url: req.url, headers: req.headers, mode: 'unread-close', at: Date.now() });
+      sock.destroy();
+      return;
+    }
     const mode = w.script.length ? w.script.shift() : 'ok';
     const rec = { method: req.method, url: req.url, headers: req.headers, mode, at: Date.now() };
     w.requests.push(rec);
@@ -291,18 +324,27 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
         w.batches.set(key, { count: 1, body, order: w.batches.size });
         apply(key, parsed);
       }
+      if (mode === 'hold') {
+        return;
+      }
       if (mode === 'drop') {
         res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '100' });
         res.write('{"ok":');
         setTimeout(() => res.socket && res.socket.destroy(), 20);
         return;
       }
+      maybeClose(res);
       answer(res, 200, { ok: true, duplicate: Boolean(seen) });
     });
   });
   server.on('connection', (s) => {
+    w.conns.tcp++;
     w.sockets.add(s);
     s.on('close', () => w.sockets.delete(s));
+  });
+  server.on('secureConnection', (s) => {
+    if (s.isSessionReused()) w.conns.tlsResumed++;
+    else w.conns.tlsFull++;
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -310,6 +352,19 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
   w.baseUrl = `https://localhost:${w.port}`;
   w.url = `${w.baseUrl}${path0}`;
   w.server = server;
+  /** Connections, handshakes and requests so far (a copy). */
+  w.stats = () => ({ ...w.conns, handshakes: w.conns.tlsFull + w.conns.tlsResumed });
+  /** Closes kept connections at random after a fraction rate of the answered batches (0: never). */
+  w.closeKept = (rate, seed = 1) => {
+    let x = seed >>> 0 || 1;
+    const rng = () => { // xorshift32: repeatable
+      x ^= x << 13; x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5; x >>>= 0;
+      return x / 4294967296;
+    };
+    w.closing = rate > 0 ? { rate, rng } : null;
+  };
   w.fail = (mode, times = 1) => {
     for (let i = 0; i < times; i++) w.script.push(mode);
   };
