@@ -47,6 +47,8 @@
 
 #define EXIT_USAGE 2
 
+#define MEMORY_TRIM_EVERY_MS 60000
+
 static volatile sig_atomic_t stop_requested;
 
 static void on_stop(void)
@@ -293,9 +295,15 @@ static int serve_daemon(int argc, char **argv, const struct serve_flags *fl)
         log_warn("http", "plain HTTP: passwords and sessions cross the network unencrypted; "
                          "use this only behind a TLS-terminating proxy (set public_url)");
     }
-    int64_t last_purge = plat_monotonic_ms();
+    int64_t last_purge = plat_monotonic_ms(), last_trim = last_purge;
     while (!stop_requested) {
         plat_sleep_ms(100);
+        /* the free pages inside the allocator's arenas (what a burst's polls and batches used)
+         * go back to the system once a minute: a few milliseconds each time */
+        if (plat_monotonic_ms() - last_trim >= MEMORY_TRIM_EVERY_MS) {
+            plat_memory_trim();
+            last_trim = plat_monotonic_ms();
+        }
         if (plat_monotonic_ms() - last_purge > 600000) {
             struct store_conn *c = store_acquire(st);
             store_session_purge(c, plat_now(), cfg.session_idle_timeout);
@@ -745,6 +753,7 @@ int main(int argc, char **argv)
     /* the data folder, database, key and certificate are the daemon's alone, whatever the
      * umask it was started with */
     plat_files_private();
+    plat_memory_init();
     if (!strcmp(cmd, "help") && argc > 2) {
         if (cmd_help_print(argv[2], stdout) != 0) {
             fprintf(stderr, "acdlink: help: no subcommand '%s'\n", argv[2]);

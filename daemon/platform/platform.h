@@ -47,6 +47,18 @@ int plat_disk_space(const char *path, long long *free_bytes, long long *total_by
  * malloc_trim; a no-op elsewhere. Thread-safe. */
 void plat_memory_trim(void);
 
+/* Sets the allocator up for a daemon of many threads that runs for months, before the first
+ * thread starts (glibc; a no-op elsewhere): at most PLAT_MEMORY_ARENAS arenas instead of 8 per
+ * core, so the memory one thread frees is reused by the others instead of staying in an arena
+ * of its own; blocks of PLAT_MEMORY_MMAP_KIB and more (row buffers, batches, hash tables)
+ * mapped on their own and given back when freed, a fixed threshold instead of glibc's, which
+ * rises with every such block freed until they all stay in the arenas; and the free top of an
+ * arena given back beyond PLAT_MEMORY_TRIM_KIB. */
+#define PLAT_MEMORY_ARENAS 2
+#define PLAT_MEMORY_MMAP_KIB 256
+#define PLAT_MEMORY_TRIM_KIB 1024
+void plat_memory_init(void);
+
 /* Removes a file; a missing file is not an error. */
 int plat_file_remove(const char *path);
 

@@ -189,6 +189,15 @@ void plat_memory_trim(void)
 #endif
 }
 
+void plat_memory_init(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_ARENA_MAX, PLAT_MEMORY_ARENAS);
+    mallopt(M_MMAP_THRESHOLD, PLAT_MEMORY_MMAP_KIB * 1024);
+    mallopt(M_TRIM_THRESHOLD, PLAT_MEMORY_TRIM_KIB * 1024);
+#endif
+}
+
 int plat_path_exists(const char *path)
 {
     struct stat st;

@@ -172,6 +172,11 @@ void plat_memory_trim(void)
     /* the Windows heap returns free pages itself */
 }
 
+void plat_memory_init(void)
+{
+    /* the Windows heap has no per-thread arenas to limit */
+}
+
 int plat_path_exists(const char *path)
 {
     return GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES;
