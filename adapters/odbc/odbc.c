@@ -247,6 +247,7 @@ static void *sandbox_worker_main(void *p)
 {
     struct sandbox_worker *w = p;
     int entered = plat_sandbox_enter();
+    int64_t since = plat_monotonic_ms();
     pthread_mutex_lock(&g_sandbox_mu);
     for (;;) {
         while (!w->job) {
@@ -262,7 +263,9 @@ static void *sandbox_worker_main(void *p)
         job->done = 1;
         w->job = NULL;
         pthread_cond_broadcast(&g_sandbox_done);
-        if (entered != ACDL_OK || g_sandbox_nidle >= SANDBOX_IDLE_MAX) {
+        /* kept no longer than its restriction is current (plat_sandbox_enter) */
+        if (entered != ACDL_OK || g_sandbox_nidle >= SANDBOX_IDLE_MAX ||
+            plat_monotonic_ms() - since > PLAT_SANDBOX_MAX_AGE_MS) {
             break;
         }
         w->next = g_sandbox_idle;

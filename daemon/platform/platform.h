@@ -132,8 +132,13 @@ int plat_sandbox_init(const char *const *hidden, size_t n);
 /* 1 when plat_sandbox_init() succeeded. */
 int plat_sandbox_ready(void);
 
-/* Restricts the calling thread (and the threads it starts) for the rest of its life. Returns 0
- * (also when it already is), or ACDL_EPERM (not prepared, or refused by the system). */
+/* Restricts the calling thread (and the threads it starts) for the rest of its life. The
+ * restriction names the entries beside the hidden paths as they were when it was made, and is
+ * made anew for threads entering after PLAT_SANDBOX_MAX_AGE_MS: callers keep a restricted
+ * thread no longer than that, so that a file replaced there (a new /etc/resolv.conf beside
+ * /etc/acdlink) is readable again soon. Returns 0 (also when it already is), or ACDL_EPERM (not
+ * prepared, or refused by the system). */
+#define PLAT_SANDBOX_MAX_AGE_MS (5 * 60 * 1000)
 int plat_sandbox_enter(void);
 
 /* 1 when the calling thread is restricted. */

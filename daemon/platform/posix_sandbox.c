@@ -4,14 +4,17 @@
  * folders), and a thread restricted by it keeps them only beneath the paths a rule names. To
  * hide a few paths and keep everything else readable, the ruleset names every entry of "/"
  * except the hidden paths and the folders that lead to them, and goes down into those folders
- * the same way. Entries created later beside a hidden path are hidden too (no rule names them);
- * symbolic links get no rule of their own (Landlock checks the path they lead to). The
+ * the same way. Entries created later beside a hidden path are hidden too (no rule names them),
+ * and so is a file renamed over an entry there (a rule names an inode), until the ruleset is
+ * made anew (plat_sandbox_enter, every few minutes); symbolic links get no rule of their own
+ * (Landlock checks the path they lead to). The
  * restriction belongs to the thread that entered it (and threads it starts) and cannot be
  * undone, so callers run the work to restrict on threads of its own. */
 #define _GNU_SOURCE
 #include "platform/platform.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -127,11 +130,35 @@ static int allow_all_but(int ruleset, const struct hidden_set *h, const char *di
 }
 #endif
 
+#ifdef HAVE_LANDLOCK
+static struct hidden_set g_hidden;
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t g_built_ms;
+
+/* A new ruleset from the entries as they are now, or -1 with *rc set. */
+static int ruleset_build(int *rc)
+{
+    struct landlock_ruleset_attr ra;
+    int ruleset;
+    memset(&ra, 0, sizeof(ra));
+    ra.handled_access_fs = READ_DIR_RIGHTS;
+    ruleset = (int)syscall(SYS_landlock_create_ruleset, &ra, sizeof(ra), 0);
+    if (ruleset < 0) {
+        *rc = ACDL_EPERM;
+        return -1;
+    }
+    *rc = allow_all_but(ruleset, &g_hidden, "/", 0);
+    if (*rc != ACDL_OK) {
+        close(ruleset);
+        return -1;
+    }
+    return ruleset;
+}
+#endif
+
 int plat_sandbox_init(const char *const *hidden, size_t n)
 {
 #ifdef HAVE_LANDLOCK
-    struct landlock_ruleset_attr ra;
-    static struct hidden_set h;
     int ruleset, rc;
 
     if (g_ruleset >= 0) {
@@ -140,29 +167,23 @@ int plat_sandbox_init(const char *const *hidden, size_t n)
     if (syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) < 1) {
         return ACDL_EPERM;
     }
-    memset(&h, 0, sizeof(h));
-    for (size_t i = 0; i < n && h.n < SANDBOX_MAX_HIDDEN; i++) {
+    memset(&g_hidden, 0, sizeof(g_hidden));
+    for (size_t i = 0; i < n && g_hidden.n < SANDBOX_MAX_HIDDEN; i++) {
         /* what does not exist yet is hidden anyway when it appears beside a hidden path;
          * elsewhere there is nothing to read */
-        if (hidden[i] && hidden[i][0] && realpath(hidden[i], h.path[h.n]) &&
-            strcmp(h.path[h.n], "/") != 0) {
-            h.n++;
+        if (hidden[i] && hidden[i][0] && realpath(hidden[i], g_hidden.path[g_hidden.n]) &&
+            strcmp(g_hidden.path[g_hidden.n], "/") != 0) {
+            g_hidden.n++;
         }
     }
-    if (h.n == 0) {
+    if (g_hidden.n == 0) {
         return ACDL_EINVAL;
     }
-    memset(&ra, 0, sizeof(ra));
-    ra.handled_access_fs = READ_DIR_RIGHTS;
-    ruleset = (int)syscall(SYS_landlock_create_ruleset, &ra, sizeof(ra), 0);
+    ruleset = ruleset_build(&rc);
     if (ruleset < 0) {
-        return ACDL_EPERM;
-    }
-    rc = allow_all_but(ruleset, &h, "/", 0);
-    if (rc != ACDL_OK) {
-        close(ruleset);
         return rc;
     }
+    g_built_ms = plat_monotonic_ms();
     g_ruleset = ruleset;
     return ACDL_OK;
 #else
@@ -183,16 +204,32 @@ int plat_sandbox_enter(void)
         return ACDL_OK;
     }
 #ifdef HAVE_LANDLOCK
+    int rc = ACDL_OK;
     if (g_ruleset < 0) {
         return ACDL_EPERM;
+    }
+    pthread_mutex_lock(&g_mu);
+    /* an entry replaced since (a file renamed over one in a folder on the way to a hidden
+     * path, such as /etc/resolv.conf beside /etc/acdlink) has no rule: rebuild now and then */
+    if (plat_monotonic_ms() - g_built_ms > PLAT_SANDBOX_MAX_AGE_MS) {
+        int fresh = ruleset_build(&rc);
+        if (fresh >= 0) {
+            close(g_ruleset);
+            g_ruleset = fresh;
+            g_built_ms = plat_monotonic_ms();
+        }
+        rc = ACDL_OK; /* the old one still hides what it hid */
     }
     /* no_new_privs belongs to this thread: it only keeps its programs from gaining rights */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
         syscall(SYS_landlock_restrict_self, g_ruleset, 0) != 0) {
-        return ACDL_EPERM;
+        rc = ACDL_EPERM;
     }
-    t_inside = 1;
-    return ACDL_OK;
+    pthread_mutex_unlock(&g_mu);
+    if (rc == ACDL_OK) {
+        t_inside = 1;
+    }
+    return rc;
 #else
     return ACDL_EPERM;
 #endif
