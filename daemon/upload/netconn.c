@@ -280,12 +280,12 @@ static int tls_pin_check(X509 *leaf, const char *pin, struct upload_answer *a)
 int netconn_tls_start(struct netconn *c, SSL_CTX *ctx, SSL_SESSION *session, const char *host,
                       const char *pin, struct upload_answer *a)
 {
-    if (SSL_CTX_up_ref(ctx) != 1 || !(c->ssl = SSL_new(ctx))) {
+    c->ctx = SSL_CTX_up_ref(ctx) == 1 ? ctx : NULL; /* netconn_close() drops it */
+    if (!c->ctx || !(c->ssl = SSL_new(ctx))) {
         netconn_fail(a, UPLOAD_FAIL_TLS, "TLS could not be set up");
         netconn_code(a, "tls.setup", NULL);
         return ACDL_ECRYPTO;
     }
-    c->ctx = ctx;
     SSL_set_fd(c->ssl, (int)c->fd); /* OpenSSL keeps a Windows SOCKET in an int, too */
     SSL_set_tlsext_host_name(c->ssl, host);
     SSL_set1_host(c->ssl, host);
