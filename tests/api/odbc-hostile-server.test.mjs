@@ -79,11 +79,11 @@ test('a hostile server that asks for the key file while the driver connects gets
   assert.ok(key.length >= 16, 'the key file is there');
   const srv = await hostile(file);
   const { run, log } = await runAgainst(main.op, srv.port, 'hostile at connect');
+  assertNothingOf(key, srv);
   assert.equal(run.state, 'failed', JSON.stringify(run));
   const line = log.find((l) => l.code === 'run.connect_failed');
   assert.ok(line, JSON.stringify(log));
   assert.match(line.message, /local infile|LOCAL INFILE|local file/i, line.message);
-  assertNothingOf(key, srv);
   assert.match(main.d.stderr(), /ODBC drivers run on threads that cannot read/, 'the daemon runs drivers restricted');
 });
 
@@ -92,11 +92,11 @@ test('a hostile server that asks only in answer to the source\'s query gets noth
   const key = fs.readFileSync(file);
   const srv = await hostile(file, { onlyFor: /FROM stats/ });
   const { run, log } = await runAgainst(main.op, srv.port, 'hostile at query');
+  assertNothingOf(key, srv);
   assert.equal(run.state, 'failed', JSON.stringify(run));
   const line = log.find((l) => l.code === 'run.query_failed');
   assert.ok(line, JSON.stringify(log));
   assert.match(line.message, /local infile|LOCAL INFILE|local file/i, line.message);
-  assertNothingOf(key, srv);
 });
 
 test('where threads cannot be restricted, a server named in a connection string is refused before connecting', async () => {
