@@ -42,23 +42,23 @@ for (const [lang, dict] of Object.entries({ de, fr })) {
 }
 
 // A count before the word it counts ("{n} rows") needs plural forms: "1 rows" is no English,
-// "1 Zeilen" no German. Limits ({max}) are never one; the daemon's texts (msg.*, xlink.note.*) are
-// worded by the daemon too and keep their own forms.
-const COUNTED = /\{(\w+)\} (rows?|lines?|files?|days?|intervals?|batch(es)?|items?|inputs?|agents?|external queues?|minutes?|seconds?|hours?|states?|entries|mappings?|queues?)\b/;
+// "1 Zeilen" no German. Limits ({max}) are never one. The daemon's coded texts (msg.*, xlink.note.*)
+// count too: the daemon words them from the same dictionaries and chooses inline plural blocks.
+const COUNTED = /\{(\w+)\} (rows?|lines?|files?|days?|intervals?|batch(es)?|items?|inputs?|agents?|external queues?|minutes?|seconds?|hours?|states?|entries|mappings?|queues?|bytes?|columns?|fields?|codes?|levels?)\b/g;
 
 const NOT_COUNTS = [
   'schedules.rule_daily', // one day has its own text (rule_daily_one)
   'xlink.file_read', // "{endings} line endings": CRLF, LF
   'xlink.todo.section_line', // "{file} line {line}"
+  'msg.dt.day_range_month', // "{month_name} {year} has {days} days": a month has 28 to 31
+  'msg.csv.too_many_fields', // "more than {n} fields": the reader's field limit
+  'msg.csv.record_too_long', // "record longer than {n} bytes": the reader's record limit
 ];
 
 test('a count before the word it counts has plural forms', () => {
   const wrong = Object.entries(en)
-    .filter(([key, v]) => typeof v === 'string' && !/^(msg|xlink\.note)\./.test(key) && !NOT_COUNTS.includes(key))
-    .filter(([, v]) => {
-      const m = COUNTED.exec(v);
-      return m && m[1] !== 'max';
-    })
+    .filter(([key, v]) => typeof v === 'string' && !NOT_COUNTS.includes(key))
+    .filter(([, v]) => [...v.matchAll(COUNTED)].some((m) => m[1] !== 'max'))
     .map(([key, v]) => `${key}: ${v}`);
   assert.deepEqual(wrong, []);
 });
@@ -72,6 +72,11 @@ test('inline plural blocks are chosen by the language\'s rules', async () => {
   assert.equal(translator('fr')('discover.counts', { read: 1, queues: 2, agents: 0, rejected: 1 }),
     '1 ligne lue\u00A0: 2 files externes, 0 agent, 1 ligne rejetée.');
   assert.equal(translator('fr')('runs.progress_of', { done: 2, total: 3 }), '2 jours traités sur 3');
+  assert.equal(translator('en')('msg.run.file_read', { file: 'a.csv', bytes: 1 }), 'a.csv: read (1 byte)');
+  assert.equal(translator('de')('msg.val.login_throttled', { seconds: 1 }),
+    'zu viele fehlgeschlagene Anmeldungen; versuchen Sie es in 1 Sekunde wieder');
+  assert.equal(translator('fr')('msg.val.xlink_empty', { file: 'a.ini', size: 0 }),
+    'a.ini\u00A0: le fichier est vide (0 octet)\u00A0: reprenez isps_ul.ini dans le dossier Xlink');
 });
 
 test('every literal key used in the source exists in en.js', () => {
