@@ -298,6 +298,8 @@ static const struct why_text texts[] = {
     {"this needs the {need_role} role; you have {your_role}", "val.role_needed"},
     {"too many failed logins; try again in {seconds} seconds", "val.login_throttled"},
     {"too many wrong passwords; try again in {seconds} seconds", "val.password_throttled"},
+    {"too many failed logins; try again in {seconds} second", "val.login_throttled"},
+    {"too many wrong passwords; try again in {seconds} second", "val.password_throttled"},
     {"wrong user name or password", "val.wrong_login"},
     {"your session has ended or the token is not valid", "val.session_ended"},
     {"'{name}' is built in: its unit and combination are fixed", "val.builtin_fixed"},

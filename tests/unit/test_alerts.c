@@ -219,6 +219,19 @@ static void test_words_plural_blocks(void)
     CHECK_EQ_INT(alert_words_code("fr", "run.agent_spans", zero, "x", out, sizeof(out)), 1);
     CHECK_EQ_STR(out, "Périodes d’agents pour 24/11/2026 – 24/11/2026\u00a0: 0 agent, 1 jour-agent "
                       "modifié, 2 périodes");
+    /* the run log's coded lines count the same way */
+    CHECK_EQ_INT(alert_words_code("fr", "run.file_read", "{\"file\": \"a.csv\", \"bytes\": 0}", "x",
+                                  out, sizeof(out)),
+                 1);
+    CHECK_EQ_STR(out, "a.csv\u00a0: lu (0 octet)");
+    CHECK_EQ_INT(alert_words_code("de", "val.login_throttled", "{\"seconds\": \"1\"}", "x", out,
+                                  sizeof(out)),
+                 1);
+    CHECK_EQ_STR(out, "zu viele fehlgeschlagene Anmeldungen; versuchen Sie es in 1 Sekunde wieder");
+    CHECK_EQ_INT(alert_words_code("en", "run.file_read", "{\"file\": \"a.csv\", \"bytes\": 2048}",
+                                  "x", out, sizeof(out)),
+                 1);
+    CHECK_EQ_STR(out, "a.csv: read (2,048 bytes)");
     CHECK_EQ_INT(alert_words_code("en", "run.agent_spans", "{}", "x", out, sizeof(out)), 1);
     CHECK(strstr(out, "{agents} agents") != NULL);
 }

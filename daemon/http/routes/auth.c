@@ -74,6 +74,11 @@ int route_auth_login(struct req *r)
         reply_header(r, "Retry-After", num);
         http_audit(r, "auth.login_failed", username, "denied",
                    json_pack("{s:s, s:i}", "reason", "locked", "retry_after", wait));
+        if (wait == 1) {
+            return reply_error(r, 429, "too_many_requests",
+                               "wait for the time in the Retry-After header, then try again",
+                               "too many failed logins; try again in 1 second");
+        }
         return reply_error(r, 429, "too_many_requests",
                            "wait for the time in the Retry-After header, then try again",
                            "too many failed logins; try again in %d seconds", wait);
@@ -199,6 +204,10 @@ int route_auth_password(struct req *r)
         char num[16];
         snprintf(num, sizeof(num), "%d", retry);
         reply_header(r, "Retry-After", num);
+        if (retry == 1) {
+            return reply_error(r, 429, "too_many_requests", "wait, then try again",
+                               "too many wrong passwords; try again in 1 second");
+        }
         return reply_error(r, 429, "too_many_requests", "wait, then try again",
                            "too many wrong passwords; try again in %d seconds", retry);
     }
