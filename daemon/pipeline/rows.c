@@ -986,9 +986,9 @@ static int prepare_state_columns(struct rows *r)
                       : span == SPAN_START_DURATION ? "run.query_columns_states_duration"
                                                     : "run.query_columns_states",
                       json_pack("{s:i, s:s}", "n", r->nraw, "span", source_span_name(span)),
-                      "the query returns %d columns; agent states (%s) need agent id, "
+                      "the query returns %d column%s; agent states (%s) need agent id, "
                       "activity id, start%s",
-                      r->nraw, source_span_name(span),
+                      r->nraw, r->nraw == 1 ? "" : "s", source_span_name(span),
                       span == SPAN_START_END        ? ", end"
                       : span == SPAN_START_DURATION ? ", duration seconds"
                                                     : "");
@@ -1025,8 +1025,8 @@ static int prepare_state_columns(struct rows *r)
             rows_note(r, "error", "run.no_column",
                       json_pack("{s:s, s:s, s:s, s:i}", "where", r->where, "column",
                                 roles[i].col->spec, "role", roles[i].role, "columns", r->nraw),
-                      "%s: no column '%s' for %s (the header has %d columns)", r->where,
-                      roles[i].col->spec, roles[i].role, r->nraw);
+                      "%s: no column '%s' for %s (the header has %d column%s)", r->where,
+                      roles[i].col->spec, roles[i].role, r->nraw, r->nraw == 1 ? "" : "s");
             return ACDL_EINVAL;
         }
     }
@@ -1080,8 +1080,8 @@ static int prepare_columns(struct rows *r)
                       cfg->layout == LAYOUT_CONTACT ? "run.query_columns_contact"
                                                     : "run.query_columns_interval",
                       json_pack("{s:i}", "n", r->nraw),
-                      "the query returns %d columns; the %s layout needs %s", r->nraw,
-                      source_layout_name(cfg->layout),
+                      "the query returns %d column%s; the %s layout needs %s", r->nraw,
+                      r->nraw == 1 ? "" : "s", source_layout_name(cfg->layout),
                       cfg->layout == LAYOUT_CONTACT
                           ? "queue id, timestamp, answered (0/1), duration seconds"
                           : "queue id, queue name, interval start, then one column per metric");
@@ -1127,8 +1127,8 @@ static int prepare_columns(struct rows *r)
             rows_note(r, "error", "run.no_column",
                       json_pack("{s:s, s:s, s:s, s:i}", "where", r->where, "column",
                                 roles[i].col->spec, "role", roles[i].role, "columns", r->nraw),
-                      "%s: no column '%s' for %s (the header has %d columns)", r->where,
-                      roles[i].col->spec, roles[i].role, r->nraw);
+                      "%s: no column '%s' for %s (the header has %d column%s)", r->where,
+                      roles[i].col->spec, roles[i].role, r->nraw, r->nraw == 1 ? "" : "s");
             return ACDL_EINVAL;
         }
     }
@@ -1460,7 +1460,7 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
     }
     rows_note(r, "info", "run.file_read",
               json_pack("{s:s, s:I}", "file", name, "bytes", (json_int_t)size),
-              "%s: read (%lld bytes)", name, size);
+              "%s: read (%lld byte%s)", name, size, size == 1 ? "" : "s");
     return 0;
 }
 
