@@ -196,6 +196,30 @@ static const struct odbc_preset presets[] = {
         "LOGOUT",
     },
     {
+        "cisco_ucce_agent_state_trace",
+        "Cisco UCCE/ICM: agent state changes (Agent_State_Trace)",
+        ODBC_LAYOUT_AGENT_STATES,
+        "SELECT a.PeripheralNumber AS agent_id,\n" UCCE_ART_ACTIVITY
+        "       art.DateTime AS start_time,\n"
+        "       rc.ReasonText AS activity_name\n"
+        "  FROM Agent_State_Trace art\n"
+        "  JOIN Agent a ON a.SkillTargetID = art.SkillTargetID\n"
+        "  LEFT JOIN Reason_Code rc ON rc.ReasonCode = art.ReasonCode AND art.AgentState = 2\n"
+        " WHERE art.DateTime >= :period_start AND art.DateTime < :period_end\n"
+        " ORDER BY a.PeripheralNumber, art.DateTime",
+        "Reads the HDS table Agent_State_Trace (one row per state change of an agent for whom "
+        "agent state trace is switched on) with the agent's PeripheralNumber from Agent. The "
+        "activity is the same as cisco_ucce_agent_real_time_live's: the reason code when the "
+        "agent is not ready (AgentState 2, as NR<ReasonCode> with the reason text from "
+        "Reason_Code as its name), else the state: " UCCE_ART_STATES ", so it is the history "
+        "query of that live-status preset (settings.live_status.history_preset). Each state "
+        "lasts until the agent's next change. DateTime is in the central controller's time "
+        "zone: give the source that zone. With several media routing domains, add a condition "
+        "on MRDomainID.",
+        "start_only",
+        "LOGOUT",
+    },
+    {
         "cisco_ucce_agent_real_time_live",
         "Cisco UCCE/ICM: agents' current states (Agent_Real_Time), polled as a live-status table",
         ODBC_LAYOUT_AGENT_STATES,

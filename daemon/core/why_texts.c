@@ -432,8 +432,11 @@ static const struct why_text texts[] = {
     {"must be an object {agent_column, state_column, reason_column, since_column, poll_s, "
      "history_sql, history_span, reconcile_minutes, reconcile_hours}",
      "val.live_status_object"},
-    {"belongs to a reconciliation: give settings.live_status.history_sql",
+    {"belongs to a reconciliation: give settings.live_status.history_sql or history_preset",
      "val.live_history_needed"},
+    {"give either history_sql or history_preset", "val.live_history_either"},
+    {"is not an agent-state preset read by days (see GET /api/v1/source-presets)",
+     "val.live_history_preset"},
     {"a history query must use :since and may use :until (e.g. WHERE start_time >= :since AND "
      "start_time < :until), not :period_start or :period_end",
      "val.live_history_params"},

@@ -1541,7 +1541,7 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
               r->src.kind, source_span_name(r->cfg->states.span), r->src.time_zone,
               run->period_from, run->period_to);
     m->live = r->cfg->live_status.enabled;
-    if (m->live && r->cfg->live_status.history_sql[0]) {
+    if (m->live && (r->cfg->live_status.history_sql[0] || r->cfg->live_status.history_preset[0])) {
         /* a reconciliation: the history query of the run's days, read the normal way */
         struct tz_date after = r->to;
         m->live = 0;

@@ -1752,7 +1752,10 @@ static int read_odbc(struct rows *r, const struct store_source *src)
         return ACDL_EPERM;
     }
     const char *sql = r->cfg->sql;
-    if (r->history) {
+    if (r->history && r->cfg->live_status.history_preset[0]) {
+        const struct odbc_preset *p = odbc_preset_find(r->cfg->live_status.history_preset);
+        sql = p ? p->sql : "";
+    } else if (r->history) {
         sql = r->cfg->live_status.history_sql;
     } else if (r->cfg->preset[0]) {
         const struct odbc_preset *p = odbc_preset_find(r->cfg->preset);

@@ -1166,6 +1166,25 @@ static int parse_live_history(const json_t *o, struct source_live_status *ls, co
     struct odbc_sql rw;
     char why[300] = "";
     unsigned params = 0;
+    const struct odbc_preset *hp = NULL;
+    if (ls->history_sql[0] && ls->history_preset[0]) {
+        return fail(err, errsz, "settings.live_status.history_preset",
+                    "give either history_sql or history_preset");
+    }
+    if (ls->history_preset[0]) {
+        hp = odbc_preset_find(ls->history_preset);
+        if (!hp || hp->layout != ODBC_LAYOUT_AGENT_STATES || odbc_preset_live(hp->id)) {
+            return fail(err, errsz, "settings.live_status.history_preset",
+                        "is not an agent-state preset read by days (see GET "
+                        "/api/v1/source-presets)");
+        }
+        if (json_object_get(o, "history_span") &&
+            !json_is_null(json_object_get(o, "history_span")) && strcmp(hspan, hp->span) != 0) {
+            return fail(err, errsz, "settings.live_status.history_span",
+                        "differs from the preset's span form");
+        }
+        return span_parse(hp->span, &ls->history_span);
+    }
     if (!ls->history_sql[0]) {
         static const char *const only[] = {"history_span", "reconcile_minutes", "reconcile_hours"};
         for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++) {
@@ -1174,7 +1193,8 @@ static int parse_live_history(const json_t *o, struct source_live_status *ls, co
                 char field[64];
                 snprintf(field, sizeof(field), "settings.live_status.%s", only[i]);
                 return fail(err, errsz, field,
-                            "belongs to a reconciliation: give settings.live_status.history_sql");
+                            "belongs to a reconciliation: give settings.live_status.history_sql or "
+                            "history_preset");
             }
         }
         return ACDL_OK;
@@ -1204,9 +1224,17 @@ static int parse_live_history(const json_t *o, struct source_live_status *ls, co
 static int parse_live_status(const json_t *settings, struct source_cfg *cfg, char *err,
                              size_t errsz)
 {
-    static const char *const keys[] = {
-        "agent_column", "state_column",      "reason_column",   "since_column", "poll_s",
-        "history_sql",  "reconcile_minutes", "reconcile_hours", "history_span", NULL};
+    static const char *const keys[] = {"agent_column",
+                                       "state_column",
+                                       "reason_column",
+                                       "since_column",
+                                       "poll_s",
+                                       "history_sql",
+                                       "history_preset",
+                                       "history_span",
+                                       "reconcile_minutes",
+                                       "reconcile_hours",
+                                       NULL};
     struct source_live_status *ls = &cfg->live_status;
     const struct odbc_preset_live *pl = cfg->preset[0] ? odbc_preset_live(cfg->preset) : NULL;
     json_t *o = json_object_get(settings, "live_status");
@@ -1262,6 +1290,8 @@ static int parse_live_status(const json_t *settings, struct source_cfg *cfg, cha
                       errsz)) ||
         (rc = get_str(o, "history_sql", "settings.live_status.history_sql", ls->history_sql,
                       sizeof(ls->history_sql), 1, err, errsz)) ||
+        (rc = get_str(o, "history_preset", "settings.live_status.history_preset",
+                      ls->history_preset, sizeof(ls->history_preset), 0, err, errsz)) ||
         (rc = get_str(o, "history_span", "settings.live_status.history_span", hspan, sizeof(hspan),
                       0, err, errsz)) ||
         (rc = get_int(o, "reconcile_minutes", "settings.live_status.reconcile_minutes", 0, 10080,
@@ -1563,8 +1593,12 @@ json_t *source_cfg_settings_json(const struct source_cfg *cfg)
                                    "state_column", ls->state_column, "reason_column",
                                    str_or_null(ls->reason_column), "since_column",
                                    str_or_null(ls->since_column), "poll_s", ls->poll_s);
-            if (ls->history_sql[0]) {
+            if (ls->history_preset[0]) {
+                json_object_set_new(lj, "history_preset", json_string(ls->history_preset));
+            } else if (ls->history_sql[0]) {
                 json_object_set_new(lj, "history_sql", json_string(ls->history_sql));
+            }
+            if (ls->history_sql[0] || ls->history_preset[0]) {
                 json_object_set_new(lj, "history_span",
                                     json_string(source_span_name(ls->history_span)));
                 json_object_set_new(lj, "reconcile_minutes", json_integer(ls->reconcile_minutes));

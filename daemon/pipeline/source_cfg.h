@@ -92,6 +92,7 @@ struct source_live_status {
     /* the optional history query a reconciliation reads (live_status.h): agent, activity,
      * start (and end or duration by history_span), :since and :until bound; "" = none */
     char history_sql[65536];
+    char history_preset[64]; /* or an agent-state preset read by days; "" = none */
     enum agent_span_form history_span;
     int reconcile_minutes; /* a reconciliation this often (0: never) */
     int reconcile_hours;   /* of the local days of this many hours back */

@@ -11,13 +11,15 @@
 // source's status and its run log, and the strict https-json receiver ends with the history's
 // states. Then a reconciliation whose query takes seconds is killed with SIGKILL while it runs:
 // the daemon runs it again after the restart, and the end is the same as without the kill; one
-// more changes nothing.
+// more changes nothing. And the Cisco UCCE live-status preset reconciled from Agent_State_Trace
+// (settings.live_status.history_preset) on the vendor's layout.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertInvalidField, assertStatus } from './api.mjs';
 import { followOf, killDaemon, restartFollowDaemon, startFollowDaemon, stopFollowDaemon } from './follow-daemon.mjs';
 import { drained, waitFor } from './pipeline.mjs';
+import { loadFixtures } from './sqldb.mjs';
 
 const ACTIVITY = { READY: 'ready', TALK: 'talk', ACW: 'acw', 'NR:lunch': 'lunch' };
 const AGENTS = ['r0', 'r1', 'r2', 'r3'];
@@ -88,6 +90,7 @@ export function defineLiveReconcileScenarios(start, { settings = false } = {}) {
     db = await start();
     db.exec(`CREATE TABLE agent_status (agent VARCHAR(16) NOT NULL PRIMARY KEY, state VARCHAR(16), reason VARCHAR(16), since TIMESTAMP NULL);
       CREATE TABLE agent_history (agent VARCHAR(16) NOT NULL, state VARCHAR(16) NOT NULL, reason VARCHAR(16), start_time TIMESTAMP NOT NULL);`);
+    loadFixtures(db, ['cisco_ucce_agent_event_detail.sql', 'cisco_ucce_agent_real_time.sql', 'cisco_ucce_agent_state_trace.sql']);
     ({ d, admin, wfm, dataDir } = await startFollowDaemon(Object.values(ACTIVITY)));
   });
 
@@ -107,6 +110,15 @@ export function defineLiveReconcileScenarios(start, { settings = false } = {}) {
     await bad(live({ history_sql: history(false), reconcile_hours: 0 }), 'settings.live_status.reconcile_hours');
     await bad(live({ history_sql: history(false), reconcile_minutes: -1 }), 'settings.live_status.reconcile_minutes');
     await bad(live({ history_sql: 7 }), 'settings.live_status.history_sql');
+    await bad(live({ history_preset: 'nope' }), 'settings.live_status.history_preset');
+    await bad(live({ history_preset: 'cisco_ucce_agent_real_time_live' }), 'settings.live_status.history_preset');
+    await bad(live({ history_preset: 'cisco_ucce_call_type_interval' }), 'settings.live_status.history_preset');
+    await bad(live({ history_preset: 'cisco_ucce_agent_state_trace', history_sql: history(false) }), 'settings.live_status.history_preset');
+    await bad(live({ history_preset: 'genesys_cic_agent_activity', history_span: 'start_only' }), 'settings.live_status.history_span');
+    const p = await admin.post('/api/v1/sources', { ...source('preset', live({ history_preset: 'cisco_ucce_agent_state_trace', reconcile_minutes: 0 })), enabled: false });
+    assertStatus(p, 201);
+    assert.deepEqual(p.body.settings.live_status, { ...live(), history_preset: 'cisco_ucce_agent_state_trace', history_span: 'start_only', reconcile_minutes: 0, reconcile_hours: 24 });
+    assertStatus(await admin.delete(`/api/v1/sources/${p.body.id}`), 204);
     const r = await admin.post('/api/v1/sources', { ...source('defaults', live({ history_sql: history(false) })), enabled: false });
     assertStatus(r, 201);
     assert.deepEqual(r.body.settings.live_status, { ...live(), history_sql: history(false), history_span: 'start_only', reconcile_minutes: 15, reconcile_hours: 24 });
@@ -191,5 +203,24 @@ export function defineLiveReconcileScenarios(start, { settings = false } = {}) {
     await drained(admin);
     assert.deepEqual(received(), expected);
     assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
+  });
+
+  test('the Cisco UCCE live-status preset reconciled from Agent_State_Trace (history_preset)', async () => {
+    const body = source('ucce', { poll_s: 1, history_preset: 'cisco_ucce_agent_state_trace', reconcile_minutes: 0 });
+    body.settings.odbc = { connection_string: db.connectionString, user: db.user, preset: 'cisco_ucce_agent_real_time_live' };
+    const ucce = (await admin.post('/api/v1/sources', body)).body;
+    assert.ok(ucce.id, JSON.stringify(ucce));
+    await waitFor(async () => (await followOf(admin, ucce.id))?.agents === 6, 'the live table read');
+    // a run of the day reconciles: 0042's and 42's states before their current one (the call
+    // of 0042 from 08:00:40 to 08:00:55 too) added, 0099's state the trace does not have
+    // removed, 0100's logout at 17:00 (after the trace's newest change, 12:30) kept
+    const c = await admin.post('/api/v1/runs', { source_id: ucce.id, from: '2024-03-31', to: '2024-03-31' });
+    assertStatus(c, 202);
+    assert.equal((await runDone(c.body.id)).state, 'done');
+    assert.deepEqual((await reconciledNote(c.body.id)).params, { rows: 9, added: 6, changed: 0, removed: 1, kept: 1, newest: '2024-03-31 12:30:00' });
+    const codes = (await admin.get(`/api/v1/activity-codes?source=${ucce.id}`)).body.items;
+    assert.equal(codes.find((x) => x.code === 'NR3')?.name, 'Lunch', JSON.stringify(codes));
+    assert.equal(codes.find((x) => x.code === 'LOGIN')?.count, 2, JSON.stringify(codes));
+    assertStatus(await admin.patch(`/api/v1/sources/${ucce.id}`, { enabled: false }), 200);
   });
 }

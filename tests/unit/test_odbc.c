@@ -282,6 +282,7 @@ static int setup(void)
                                            "avaya_cms_agent_trace.sql",
                                            "cisco_ucce_agent_event_detail.sql",
                                            "cisco_ucce_agent_real_time.sql",
+                                           "cisco_ucce_agent_state_trace.sql",
                                            "asterisk_queue_log_agents.sql",
                                            "cisco_uccx_csq_contacts.sql",
                                            "cisco_uccx_agent_state_detail.sql",
@@ -569,7 +570,7 @@ static void test_presets_list(void)
 {
     size_t n = 0, i;
     const struct odbc_preset *p = odbc_presets(&n);
-    CHECK_EQ_INT(n, 18);
+    CHECK_EQ_INT(n, 19);
     for (i = 0; i < n; i++) {
         struct odbc_sql s;
         char err[256];
@@ -1275,6 +1276,22 @@ static void test_preset_ucce_real_time(void)
                        "activity_name");
 }
 
+static void test_preset_ucce_state_trace(void)
+{
+    /* every change of the day, with the live-status preset's codes */
+    check_agent_preset("cisco_ucce_agent_state_trace",
+                       "0042|LOGIN|2024-03-31 07:59:00|NULL\n"
+                       "0042|READY|2024-03-31 08:00:00|NULL\n"
+                       "0042|TALKING|2024-03-31 08:00:40|NULL\n"
+                       "0042|READY|2024-03-31 08:00:55|NULL\n"
+                       "0042|NR3|2024-03-31 12:30:00|Lunch\n"
+                       "0077|READY|2024-03-31 08:05:00|NULL\n"
+                       "42|LOGIN|2024-03-31 09:00:00|NULL\n"
+                       "42|READY|2024-03-31 09:01:00|NULL\n"
+                       "42|TALKING|2024-03-31 09:15:10|NULL\n",
+                       "activity_name");
+}
+
 static void test_preset_uccx_agents(void)
 {
     /* not ready with its reason code; one login id per resource and profile */
@@ -1906,6 +1923,7 @@ int main(void)
     RUN(test_preset_avaya_agents);
     RUN(test_preset_ucce_agents);
     RUN(test_preset_ucce_real_time);
+    RUN(test_preset_ucce_state_trace);
     RUN(test_preset_asterisk_agents);
     RUN(test_preset_asterisk_states);
     RUN(test_preset_asterisk_intervals);

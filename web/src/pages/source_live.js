@@ -13,7 +13,7 @@ import { useFollowedSource } from './source_followed.js';
 import { useI18n } from '../i18n/index.js';
 import { ErrorBox, FieldError, Notice, fieldErrors, localDateTime } from '../components.js';
 const COLUMNS = ['agent_column', 'state_column', 'reason_column', 'since_column'];
-const HISTORY = ['history_sql', 'history_span', 'reconcile_minutes', 'reconcile_hours'];
+const HISTORY = ['history_sql', 'history_preset', 'history_span', 'reconcile_minutes', 'reconcile_hours'];
 const SPANS = ['start_only', 'start_end', 'start_duration'];
 
 /** 1 when the source can poll a live-status table: an ODBC agent-state source, not incremental. */
@@ -27,6 +27,7 @@ function formOf(source) {
     form[c] = l[c] || '';
   }
   form.history_sql = l.history_sql || '';
+  form.history_preset = l.history_preset || '';
   form.history_span = l.history_span || 'start_only';
   form.reconcile_minutes = String(l.reconcile_minutes === undefined ? 15 : l.reconcile_minutes);
   form.reconcile_hours = String(l.reconcile_hours === undefined ? 24 : l.reconcile_hours);
@@ -88,8 +89,12 @@ export function SourceLive({ source, editable, onChanged, onClose }) {
         live[c] = form[c].trim() || null;
       }
     }
-    if (form.history_sql.trim()) {
-      live.history_sql = form.history_sql;
+    if (form.history_sql.trim() || form.history_preset) {
+      if (form.history_sql.trim()) {
+        live.history_sql = form.history_sql;
+      } else {
+        live.history_preset = form.history_preset; // set through the API: kept
+      }
       live.history_span = form.history_span;
       live.reconcile_minutes = whole(form.reconcile_minutes);
       live.reconcile_hours = whole(form.reconcile_hours);
@@ -127,12 +132,15 @@ export function SourceLive({ source, editable, onChanged, onClose }) {
                     aria-invalid=${fe.slot === 'history_sql' ? 'true' : undefined}></textarea>
           <${FieldError} error=${fe.at('history_sql')} id="live-status-history_sql-error" field="history_sql" />
           <p class="hint">${t('livestatus.history_hint')}</p>
+          ${form.history_preset && !form.history_sql.trim() && html`
+            <p class="hint" data-testid="live-status-history-preset">${t('livestatus.history_preset', { preset: form.history_preset })}</p>`}
           <label for="live-status-history_span">${t('livestatus.history_span')}</label>
           <select id="live-status-history_span" value=${form.history_span} onChange=${set('history_span')}
                   data-testid="live-status-history_span">
             ${SPANS.map((v) => html`<option value=${v}>${t(`livestatus.span_${v}`)}</option>`)}
           </select>
           <${FieldError} error=${fe.at('history_span')} id="live-status-history_span-error" field="history_span" />
+          <${FieldError} error=${fe.at('history_preset')} id="live-status-history_preset-error" field="history_preset" />
           ${['reconcile_minutes', 'reconcile_hours'].map((k) => html`
             <label for=${`live-status-${k}`}>${t(`livestatus.${k}`)}</label>
             <input id=${`live-status-${k}`} inputmode="numeric" value=${form[k]} onInput=${set(k)}
