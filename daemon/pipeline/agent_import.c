@@ -1106,6 +1106,21 @@ static int record_poll(struct aimp *m, const char *error, int64_t now)
     return agent_follow_record(r->c, r->src.id, r->cfg, &m->p, error, now);
 }
 
+/* The end of a poll's or a reconciliation's staging transaction: the run's key index on its
+ * states goes with the commit, and a failure rolls back all of it. */
+static int stage_end(struct rows *r, int rc)
+{
+    if (rc == ACDL_OK) {
+        rc = exec_bound(r, "DROP INDEX IF EXISTS temp.agent_acc_key", NULL, NULL);
+    }
+    if (rc == ACDL_OK) {
+        rc = store_commit(r->c);
+    } else {
+        store_rollback(r->c);
+    }
+    return rc;
+}
+
 /* Staging of an incremental source (agent_follow.h), one transaction: the states read that
  * are new or differ from what is staged (agent and start are the key, so the overlap read
  * again changes nothing), and for a run the states of its window that the source no longer
@@ -1170,15 +1185,7 @@ static int stage_follow(struct aimp *m)
         rc = store_recompute_add(r->c, "source_agents", r->run->source_id, m->from, m->to, reason,
                                  now, NULL);
     }
-    if (rc == ACDL_OK) {
-        rc = exec_bound(r, "DROP INDEX IF EXISTS temp.agent_acc_key", NULL, NULL);
-    }
-    if (rc == ACDL_OK) {
-        rc = store_commit(r->c);
-    } else {
-        store_rollback(r->c);
-    }
-    return rc;
+    return stage_end(r, rc);
 }
 
 /* Staging of a live-status source's reconciliation (live_status.h), one transaction: the
@@ -1210,15 +1217,7 @@ static int stage_history(struct aimp *m)
     if (rc == ACDL_OK) {
         rc = live_status_reconcile_record(r->c, r->src.id, &m->rec, now);
     }
-    if (rc == ACDL_OK) {
-        rc = exec_bound(r, "DROP INDEX IF EXISTS temp.agent_acc_key", NULL, NULL);
-    }
-    if (rc == ACDL_OK) {
-        rc = store_commit(r->c);
-    } else {
-        store_rollback(r->c);
-    }
-    return rc;
+    return stage_end(r, rc);
 }
 
 static void fmt_local(struct rows *r, int64_t t, char out[24])
