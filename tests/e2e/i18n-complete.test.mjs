@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { launchBrowser, until } from '../lib/browser.mjs';
+import { closeConsoleTest, launchBrowser, until } from '../lib/browser.mjs';
 import { login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 import { closedPort } from '../lib/wfm.mjs';
 import { checkLanguage, dict, messageText, norm, translator } from '../lib/i18n-check.mjs';
@@ -167,23 +167,7 @@ before(async () => {
   await page.locator('#current-user').waitFor();
 });
 
-after(async () => {
-  if (context) {
-    await context.close().catch(() => {});
-  }
-  if (profileDir) {
-    await fsp.rm(profileDir, { recursive: true, force: true });
-  }
-  if (folder) {
-    await fsp.rm(folder, { recursive: true, force: true });
-  }
-  if (api) {
-    api.close();
-  }
-  if (daemon) {
-    await daemon.stop();
-  }
-});
+after(() => closeConsoleTest({ context, profileDir, dirs: [folder], api, daemon }));
 
 test('the English check finds English (it would notice a leak)', async () => {
   await setLanguage('en');

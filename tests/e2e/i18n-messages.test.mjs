@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { launchBrowser, until } from '../lib/browser.mjs';
+import { closeConsoleTest, launchBrowser, until } from '../lib/browser.mjs';
 import { REPO_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 import { closedPort } from '../lib/wfm.mjs';
 
@@ -92,23 +92,7 @@ before(async () => {
   await page.locator('#current-user').waitFor();
 });
 
-after(async () => {
-  if (context) {
-    await context.close().catch(() => {});
-  }
-  if (profileDir) {
-    await fsp.rm(profileDir, { recursive: true, force: true });
-  }
-  if (folder) {
-    await fsp.rm(folder, { recursive: true, force: true });
-  }
-  if (api) {
-    api.close();
-  }
-  if (daemon) {
-    await daemon.stop();
-  }
-});
+after(() => closeConsoleTest({ context, profileDir, dirs: [folder], api, daemon }));
 
 async function shows(selector, want, what) {
   await until(async () => norm(await page.locator(selector).first().innerText()).includes(norm(want)), `${what}: "${want}"`);

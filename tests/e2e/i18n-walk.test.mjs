@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { launchBrowser, until } from '../lib/browser.mjs';
+import { closeConsoleTest, launchBrowser, until } from '../lib/browser.mjs';
 import { REPO_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 import { closedPort } from '../lib/wfm.mjs';
 import { checkLanguage, dict } from '../lib/i18n-check.mjs';
@@ -171,23 +171,7 @@ before(async () => {
   await page.locator('#current-user').waitFor();
 });
 
-after(async () => {
-  if (context) {
-    await context.close().catch(() => {});
-  }
-  if (profileDir) {
-    await fsp.rm(profileDir, { recursive: true, force: true });
-  }
-  if (folder) {
-    await fsp.rm(folder, { recursive: true, force: true });
-  }
-  if (api) {
-    api.close();
-  }
-  if (daemon) {
-    await daemon.stop();
-  }
-});
+after(() => closeConsoleTest({ context, profileDir, dirs: [folder], api, daemon }));
 
 test('the checks notice English, an English plural and an ISO date', async () => {
   await page.selectOption('#lang-select', 'en');

@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { exact, launchBrowser, until } from '../lib/browser.mjs';
+import { closeConsoleTest, exact, launchBrowser, until } from '../lib/browser.mjs';
 import { REPO_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 
 const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
@@ -140,23 +140,7 @@ before(async () => {
   await waitText('#current-user', ADMIN.name);
 });
 
-after(async () => {
-  if (context) {
-    await context.close().catch(() => {});
-  }
-  if (profileDir) {
-    await fsp.rm(profileDir, { recursive: true, force: true });
-  }
-  if (folder) {
-    await fsp.rm(folder, { recursive: true, force: true });
-  }
-  if (api) {
-    api.close();
-  }
-  if (daemon) {
-    await daemon.stop();
-  }
-});
+after(() => closeConsoleTest({ context, profileDir, dirs: [folder], api, daemon }));
 
 for (const lang of ['de', 'fr']) {
   test(`${lang}: the run's log, period and counts are worded in the language`, async () => {

@@ -8,11 +8,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { odbcDriver } from '../lib/api.mjs';
-import { exact, launchBrowser, until } from '../lib/browser.mjs';
+import { closeConsoleTest, exact, launchBrowser, until } from '../lib/browser.mjs';
 import { REPO_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 
 const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
@@ -60,20 +59,7 @@ before(async () => {
   ({ context, page, profileDir } = await launchBrowser(daemon, { timezoneId: 'UTC', pageErrors, cspViolations }));
 });
 
-after(async () => {
-  if (context) {
-    await context.close().catch(() => {});
-  }
-  for (const dir of [profileDir, folder]) {
-    if (dir) {
-      await fsp.rm(dir, { recursive: true, force: true });
-    }
-  }
-  api?.close();
-  if (daemon) {
-    await daemon.stop();
-  }
-});
+after(() => closeConsoleTest({ context, profileDir, dirs: [folder], api, daemon }));
 
 const text = async (testid) => (await page.locator(`[data-testid="${testid}"]`).textContent()).trim();
 const shown = async (sel) => (await page.locator(sel).count()) > 0;

@@ -15,7 +15,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { exact, launchBrowser, until } from '../lib/browser.mjs';
+import { closeConsoleTest, exact, launchBrowser, until } from '../lib/browser.mjs';
 import { REPO_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 
 const SHOTS = process.env.ACDL_E2E_SHOTS || path.join(os.tmpdir(), 'acdl');
@@ -157,23 +157,7 @@ before(async () => {
   });
 });
 
-after(async () => {
-  if (context) {
-    await context.close().catch(() => {});
-  }
-  if (profileDir) {
-    await fsp.rm(profileDir, { recursive: true, force: true });
-  }
-  if (folder) {
-    await fsp.rm(folder, { recursive: true, force: true });
-  }
-  if (api) {
-    api.close();
-  }
-  if (daemon) {
-    await daemon.stop();
-  }
-});
+after(() => closeConsoleTest({ context, profileDir, dirs: [folder], api, daemon }));
 
 test('the operator sees Runs, Mappings and Results in the navigation', async () => {
   await signIn(OPERATOR);

@@ -100,3 +100,20 @@ export async function closeBrowser(context, profileDir) {
     await fs.promises.rm(profileDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A console test's end: the browser and its profile, then the test's own folders, the API
+ * session and the daemon (each where it was made).
+ */
+export async function closeConsoleTest({ context, profileDir, dirs = [], api, daemon }) {
+  await closeBrowser(context, profileDir);
+  for (const dir of dirs) {
+    if (dir) {
+      await fs.promises.rm(dir, { recursive: true, force: true });
+    }
+  }
+  api?.close();
+  if (daemon) {
+    await daemon.stop();
+  }
+}
