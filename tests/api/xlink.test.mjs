@@ -26,6 +26,10 @@ function dictText(l, code) {
   return DICTS[l][code] ?? DICTS[l][`msg.${code}`];
 }
 
+// The daemon's English of a note takes a plural block's other form ("7 columns named"), # as {name}
+const otherForm = (s) => s.replace(/\{(\w+), plural,(?: \w+ \{[^{}]*\})*\}/g,
+  (block, name) => /other \{([^{}]*)\}/.exec(block)[1].replace(/#/g, `{${name}}`));
+
 /** The English worded from one note's code, every nested note checked to have a text in each
  * language; null when a nested note has no code. */
 function worded(c, where) {
@@ -37,7 +41,7 @@ function worded(c, where) {
   }
   const params = c.params || {};
   let failed = false;
-  const text = dictText('en', c.code).replace(/\{(\w+)\}/g, (m, n) => {
+  const text = otherForm(dictText('en', c.code)).replace(/\{(\w+)\}/g, (m, n) => {
     const code = params[`${n}_code`];
     if (typeof code === 'string') {
       const inner = worded({ code, params: params[`${n}_params`] }, where);
