@@ -959,12 +959,12 @@ static int stage(struct aimp *m)
         "activity_codes.source_id = :source AND activity_codes.code = c.code",
     };
     use_delta = use_delta && !delta.bad;
-    const char *const *todo = use_delta ? delta_steps : steps;
-    size_t ntodo =
+    const char *const *count_steps = use_delta ? delta_steps : steps;
+    size_t ncount_steps =
         use_delta ? sizeof(delta_steps) / sizeof(delta_steps[0]) : sizeof(steps) / sizeof(steps[0]);
     delta_free(&delta);
-    for (size_t i = 0; rc == ACDL_OK && i < ntodo; i++) {
-        rc = exec_bound(r, todo[i], NULL, NULL);
+    for (size_t i = 0; rc == ACDL_OK && i < ncount_steps; i++) {
+        rc = exec_bound(r, count_steps[i], NULL, NULL);
     }
     if (rc == ACDL_OK) {
         rc = rows_files_commit(r);
