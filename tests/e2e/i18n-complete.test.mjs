@@ -19,7 +19,7 @@ import path from 'node:path';
 import { closeConsoleTest, launchBrowser, until } from '../lib/browser.mjs';
 import { login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 import { closedPort } from '../lib/wfm.mjs';
-import { checkLanguage, dict, messageText, norm, translator } from '../lib/i18n-check.mjs';
+import { addAgentStateSource, checkLanguage, dict, messageText, norm, translator } from '../lib/i18n-check.mjs';
 
 const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
 const DAY = '2026-11-24';
@@ -138,24 +138,9 @@ before(async () => {
   target = t.body;
 
   // agent states for the live board: one agent talking for minutes, one unknown id logged out
-  const agentFolder = path.join(folder, 'agents');
-  await fsp.mkdir(agentFolder);
-  const stamp = (s) => new Date(Date.now() + s * 1000).toISOString().slice(0, 19).replace('T', ' ');
-  await fsp.writeFile(path.join(agentFolder, 'states.csv'),
-    `Agent;Time;State\nA1;${stamp(-900)};TALK\nA2;${stamp(-3600)};READY\nA2;${stamp(-600)};LOGOUT\n`);
-  const as = await api.post('/api/v1/sources', {
-    name: 'Agentenquelle', kind: 'csv', product: 'agent_states', time_zone: 'UTC',
-    settings: {
-      csv: { folder: agentFolder, separator: ';', date_order: 'ymd' },
-      columns: { agent: 'Agent', start: 'Time', activity: 'State' },
-      agent_states: { span: 'start_only', logout_activities: ['LOGOUT'] },
-    },
-  });
-  assert.equal(as.status, 201, as.text);
-  assert.equal((await api.post('/api/v1/agents', { identifier: 'anna@example.com', name: 'Anna',
-    external_ids: [{ source_id: as.body.id, ext_agent: 'A1' }] })).status, 201);
+  const agentSource = await addAgentStateSource(api, folder);
   const today = new Date().toISOString().slice(0, 10);
-  const ar = await api.post('/api/v1/runs', { source_id: as.body.id, from: today, to: today });
+  const ar = await api.post('/api/v1/runs', { source_id: agentSource.id, from: today, to: today });
   assert.equal(ar.status, 202, ar.text);
   assert.equal((await waitRun(ar.body.id)).state, 'done');
 

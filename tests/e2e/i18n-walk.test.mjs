@@ -21,7 +21,7 @@ import path from 'node:path';
 import { closeConsoleTest, launchBrowser, until } from '../lib/browser.mjs';
 import { REPO_ROOT, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 import { closedPort } from '../lib/wfm.mjs';
-import { checkLanguage, dict } from '../lib/i18n-check.mjs';
+import { addAgentStateSource, checkLanguage, dict } from '../lib/i18n-check.mjs';
 
 const ADMIN = { name: 'admin', role: 'admin', password: 'admin-Passw0rd-e2e-long' };
 const VIEWER = { name: 'vera', role: 'viewer', password: 'vera-Passw0rd-e2e-long' };
@@ -141,24 +141,9 @@ before(async () => {
   await until(async () => (await api.get('/api/v1/deliveries')).body.items.find((b) => b.last_error_code), 'a refused delivery');
 
   // agent states for the live board and the timeline
-  const agentFolder = path.join(folder, 'agents');
-  await fsp.mkdir(agentFolder);
-  const stamp = (sec) => new Date(Date.now() + sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
-  await fsp.writeFile(path.join(agentFolder, 'states.csv'),
-    `Agent;Time;State\nA1;${stamp(-900)};TALK\nA2;${stamp(-3600)};READY\nA2;${stamp(-600)};LOGOUT\n`);
-  const as = await api.post('/api/v1/sources', {
-    name: 'Agentenquelle', kind: 'csv', product: 'agent_states', time_zone: 'UTC',
-    settings: {
-      csv: { folder: agentFolder, separator: ';', date_order: 'ymd' },
-      columns: { agent: 'Agent', start: 'Time', activity: 'State' },
-      agent_states: { span: 'start_only', logout_activities: ['LOGOUT'] },
-    },
-  });
-  assert.equal(as.status, 201, as.text);
-  assert.equal((await api.post('/api/v1/agents', { identifier: 'anna@example.com', name: 'Anna',
-    external_ids: [{ source_id: as.body.id, ext_agent: 'A1' }] })).status, 201);
+  const agentSource = await addAgentStateSource(api, folder);
   const today = new Date().toISOString().slice(0, 10);
-  assert.equal((await runDay(as.body.id, today)).state, 'done');
+  assert.equal((await runDay(agentSource.id, today)).state, 'done');
 
   allowed = [folder, ...CSV.split('\r\n').filter(Boolean), ...CSV.split(/[;\r\n]/).filter((x) => /\d\./.test(x)), 'calls_20261124.csv', 'Hauptquelle', 'Verschwunden', 'Agentenquelle', 'anna@example.com',
     'Offered', 'Handled', 'Abandoned', 'AHT', 'Split', 'Date', 'Time', 'State', 'Agent'];

@@ -4,6 +4,7 @@
 // the language's own format. Used by the browser tests that walk the console in de and fr.
 
 import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from './daemon.mjs';
@@ -200,4 +201,29 @@ export async function checkLanguage(page, lang, what, { allowed = [], daemonEngl
     assert.fail(`${what} in ${lang} shows English or foreign forms:\n${[...new Set(leaks)].join('\n')}`);
   }
   return wholeNorm;
+}
+
+/**
+ * The agent states both language walks show on the live board and the timeline: a CSV source
+ * in folder/agents (one agent talking for minutes, one unknown id logged out) and the agent
+ * anna@example.com for its A1. Returns the source.
+ */
+export async function addAgentStateSource(api, folder) {
+  const agentFolder = path.join(folder, 'agents');
+  await fsp.mkdir(agentFolder);
+  const stamp = (s) => new Date(Date.now() + s * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  await fsp.writeFile(path.join(agentFolder, 'states.csv'),
+    `Agent;Time;State\nA1;${stamp(-900)};TALK\nA2;${stamp(-3600)};READY\nA2;${stamp(-600)};LOGOUT\n`);
+  const as = await api.post('/api/v1/sources', {
+    name: 'Agentenquelle', kind: 'csv', product: 'agent_states', time_zone: 'UTC',
+    settings: {
+      csv: { folder: agentFolder, separator: ';', date_order: 'ymd' },
+      columns: { agent: 'Agent', start: 'Time', activity: 'State' },
+      agent_states: { span: 'start_only', logout_activities: ['LOGOUT'] },
+    },
+  });
+  assert.equal(as.status, 201, as.text);
+  assert.equal((await api.post('/api/v1/agents', { identifier: 'anna@example.com', name: 'Anna',
+    external_ids: [{ source_id: as.body.id, ext_agent: 'A1' }] })).status, 201);
+  return as.body;
 }
