@@ -29,6 +29,7 @@
 # Usage: bench/odbc.sh [--short|--full] [--days "1 7 30"] [--queues N] [--repeat R]
 #                      [--order time|queue] [--profile DAYS] [--rows FILE] [--before BIN]
 #                      [--odbc-options TEXT] [--connections N] [--one-too] [--driver NAME]
+#                      [--bare NAME:ARGS]... [--variant NAME:TEXT]... [--contenders LIST]
 #   --short         days "1 7", one round (a quick check); --full (the default): days "1 7 30",
 #                   3 rounds
 #   --rows FILE     also append one Markdown table row per period to FILE (bench/all.sh)
@@ -43,6 +44,18 @@
 #                   (a): contender "one", the same build reading the period in one query
 #   --odbc-options TEXT  appended to acdlink's connection string (e.g. "Fetch=10000"; psqlODBC's
 #                   UseDeclareFetch and Fetch given here replace the daemon's own)
+#   --bare NAME:ARGS  also run the bare driver (bench/odbc-fetch.c, built here with cc) in every
+#                   round, right before (a): contender "bare-NAME" runs the same query through
+#                   unixODBC and the same driver as acdlink's reader does (binding, blocks,
+#                   Fetch, JIT off, one query per day on --connections connections) and does
+#                   nothing with the rows; ARGS are odbc-fetch's options (e.g. "--rowset 1024",
+#                   "--dec numeric", "--connections 1"; "--ansi": Driver={PostgreSQL ANSI}).
+#                   Repeatable; "--bare base:" is the reader's own settings. Its "dec" column
+#                   (the decimals' sum in tenths) must be the same for every variant.
+#   --variant NAME:TEXT  also run this binary with TEXT appended to its connection string (as
+#                   --odbc-options) in every round, right before (a): contender "acdlink-NAME"
+#                   (e.g. "f4k:Fetch=4000"); repeatable
+#   --contenders LIST  run only these (e.g. "bare-base bare-rs1024"; default: all chosen)
 #   --profile DAYS  instead of timing: one acdlink run of DAYS days under `perf record` and the
 #                   top of its report (perf.data in $ACDLINK_BENCH_OUT, default
 #                   $TMPDIR/acdlink-bench-profile)
@@ -56,7 +69,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 days_list="1 7 30" queues=2000 repeat=3 order=time profile= start=2026-06-01 rows_file=
-before= odbc_options= connections= one_too= driver="PostgreSQL Unicode"
+before= odbc_options= connections= one_too= driver="PostgreSQL Unicode" bare_specs=() only= variant_specs=()
 while [ $# -gt 0 ]; do
   case $1 in
     --short) days_list="1 7"; repeat=1 ;;
@@ -72,6 +85,9 @@ while [ $# -gt 0 ]; do
     --connections) connections=$2; shift ;;
     --one-too) one_too=1 ;;
     --driver) driver=$2; shift ;;
+    --bare) bare_specs+=("$2"); shift ;;
+    --contenders) only=$2; shift ;;
+    --variant) variant_specs+=("$2"); shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -112,6 +128,23 @@ if [ -n "$before" ]; then
   contenders="before acdlink psql"
 fi
 [ -n "$one_too" ] && contenders="one $contenders"
+declare -A bare_args
+if [ ${#bare_specs[@]} -gt 0 ]; then
+  cc -O2 -std=gnu11 -o "$work/odbc-fetch" bench/odbc-fetch.c -lodbc -lpthread ||
+    { echo "cannot build bench/odbc-fetch.c (needs unixodbc-dev)" >&2; exit 1; }
+  bare_names=
+  for spec in "${bare_specs[@]}"; do
+    bare_args[${spec%%:*}]=${spec#*:}
+    bare_names+="bare-${spec%%:*} "
+  done
+  contenders="$bare_names$contenders"
+fi
+declare -A variant_opts
+for spec in "${variant_specs[@]}"; do
+  variant_opts[${spec%%:*}]=${spec#*:}
+  contenders="acdlink-${spec%%:*} $contenders"
+done
+[ -n "$only" ] && contenders=$only
 
 export PG_TEST_PASSWORD=bench-pg-password-0123
 pg_out=$(sh tests/lib/pg.sh start)
@@ -154,7 +187,7 @@ run_acdlink() { # $1: days; prints "wall rows rss_kb cpu server_cpu" (daemon: $d
   cpu0=$(pg_cpu)
   rm -rf "$dir"; mkdir -p "$dir"
   if ! out=$(ACDLINK_BENCH_ODBC_PASSWORD=$PG_TEST_PASSWORD "$py" bench/import-acdlink.py \
-      --bin "${daemon_bin:-$work/acdlink}" --work "$dir" --odbc-connstr "$connstr" --odbc-user app \
+      --bin "${daemon_bin:-$work/acdlink}" --work "$dir" --odbc-connstr "$connstr${extra_opts:+;$extra_opts}" --odbc-user app \
       --odbc-sql "$(sql_for :period_start :period_end)" --from "$start" --to "$last" \
       --timeout 1800 ${conn_arg:+--odbc-connections "$conn_arg"} "${@:2}" 2>"$dir/err"); then
     cat "$dir/err" >&2; tail -5 "$dir/acdlink.log" >&2; return 1
@@ -185,6 +218,21 @@ run_psql() { # $1: days
   rows=$(psql_run -At -c "SELECT count(*) FROM intervals WHERE starts >= '$start' AND starts < '$end'")
   awk -v r="$rows" -v s="$server" '{print $1, r, $2, $3 + $4, s}' "$work/time"
 }
+run_bare() { # $1: days, $2: odbc-fetch options; prints "wall rows rss_kb cpu server_cpu"
+  local cs=$connstr cpu0 out args=() a
+  for a in $2; do
+    if [ "$a" = --ansi ]; then cs=${cs/\{$driver\}/\{PostgreSQL ANSI\}}; else args+=("$a"); fi
+  done
+  [ -n "$connections" ] && ! [[ " $2 " == *" --connections "* ]] && args=(--connections "$connections" "${args[@]}")
+  cpu0=$(pg_cpu)
+  out=$("$work/odbc-fetch" "$cs;UID=app;PWD=$PG_TEST_PASSWORD" "$(sql_for '?' '?')" "$start" "$1" \
+    "${args[@]}") || return 1
+  sleep 0.3
+  echo "    $out" >&2
+  awk -v s="$(awk -v a="$cpu0" -v b="$(pg_cpu)" 'BEGIN {print b - a}')" \
+    '{for (i = 1; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}}
+     END {print v["wall"], v["rows"], v["rss_kb"], v["cpu"], s, v["dec_tenths"]}' <<<"$out"
+}
 export PGPASSWORD=$PG_TEST_PASSWORD
 
 if [ -n "$profile" ]; then
@@ -213,11 +261,15 @@ declare -A results
 for ((r = 1; r <= repeat; r++)); do
   for d in $days_list; do
     for c in $contenders; do
-      if [ $c != psql ]; then
+      if [ "${c#bare-}" != "$c" ]; then
+        line=$(run_bare "$d" "${bare_args[${c#bare-}]}") || { echo "  run $r $c $d days failed" >&2; continue; }
+      elif [ $c != psql ]; then
         daemon_bin=$work/acdlink conn_arg=$connections
         [ $c = before ] && daemon_bin=$work/acdlink-before conn_arg=
         [ $c = one ] && conn_arg=1
-        line=$(run_acdlink "$d") || { echo "  run $r $c $d days failed" >&2; continue; }
+        extra_opts=
+        [ "${c#acdlink-}" != "$c" ] && extra_opts=${variant_opts[${c#acdlink-}]}
+        line=$(extra_opts=$extra_opts run_acdlink "$d") || { echo "  run $r $c $d days failed" >&2; continue; }
       else
         line=$(run_psql "$d")
       fi
@@ -237,12 +289,19 @@ for d in $days_list; do
       printf '%-6s %-12s %s\n' "$d" "$c" "no finished run (see above)"
       continue
     fi
-    read -r wall rows kb cpu server < <(printf '%s' "${results[$c-$d]}" | median)
+    read -r wall rows kb cpu server dec < <(printf '%s' "${results[$c-$d]}" | median)
     rate[$c]=$(awk -v r="$rows" -v w="$wall" 'BEGIN {printf "%.0f", r / w}')
     rss[$c]=$kb
     cpu_of[$c]=$cpu
     awk -v d="$d" -v c="$c" -v r="$rows" -v w="$wall" -v m="$kb" -v u="$cpu" -v s="$server" \
-      'BEGIN {printf "%-6s %-12s %10d %8.2f %10.0f %9.1f %7.2f %12.0f %8.2f\n", d, c, r, w, r / w, m / 1024, u, r / (u > 0 ? u : 0.01), s}'
+      -v x="${dec:+ dec $dec}" \
+      'BEGIN {printf "%-6s %-12s %10d %8.2f %10.0f %9.1f %7.2f %12.0f %8.2f%s\n", d, c, r, w, r / w, m / 1024, u, r / (u > 0 ? u : 0.01), s, x}'
+  done
+  for c in $contenders; do
+    [ "${c#bare-}" != "$c" ] && [ -n "${rate[$c]:-}" ] || continue
+    awk -v d="$d" -v c="$c" -v b="${rate[$c]}" -v p="${rate[psql]:-0}" -v a="${rate[acdlink]:-0}" \
+      'BEGIN {printf "%-6s %s / psql \\copy: %s; acdlink / %s: %s\n", d, c,
+              (p > 0 ? sprintf("%.2fx", b / p) : "-"), c, (a > 0 ? sprintf("%.2fx", a / b) : "-")}'
   done
   if [ -n "$rows_file" ]; then
     if [ -n "${rate[acdlink]:-}" ] && [ -n "${rate[psql]:-}" ]; then
