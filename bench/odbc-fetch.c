@@ -279,15 +279,15 @@ int main(int argc, char **argv)
     }
     g_connstr = argv[1];
     g_sql = argv[2];
-    g_days = atoi(argv[4]);
+    g_days = (int)strtol(argv[4], NULL, 10);
     for (int i = 5; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
         if (!strcmp(a, "--connections")) {
-            g_conns = atoi(v), i++;
+            g_conns = (int)strtol(v, NULL, 10), i++;
         } else if (!strcmp(a, "--rowset")) {
-            g_rowset = atoi(v), i++;
+            g_rowset = (int)strtol(v, NULL, 10), i++;
         } else if (!strcmp(a, "--fetch")) {
-            g_fetch = atoi(v), i++;
+            g_fetch = (int)strtol(v, NULL, 10), i++;
         } else if (!strcmp(a, "--ts")) {
             g_ts_text = !strcmp(v, "text"), i++;
         } else if (!strcmp(a, "--int")) {

@@ -54,7 +54,8 @@
 #                   (the decimals' sum in tenths) must be the same for every variant.
 #   --variant NAME:TEXT  also run this binary with TEXT appended to its connection string (as
 #                   --odbc-options) in every round, right before (a): contender "acdlink-NAME"
-#                   (e.g. "f4k:Fetch=4000"); repeatable
+#                   (e.g. "f4k:UseDeclareFetch=1;Fetch=4000"; a connection string that sets
+#                   UseDeclareFetch makes the daemon read the period in one query); repeatable
 #   --contenders LIST  run only these (e.g. "bare-base bare-rs1024"; default: all chosen)
 #   --profile DAYS  instead of timing: one acdlink run of DAYS days under `perf record` and the
 #                   top of its report (perf.data in $ACDLINK_BENCH_OUT, default
@@ -298,7 +299,7 @@ for d in $days_list; do
       'BEGIN {printf "%-6s %-12s %10d %8.2f %10.0f %9.1f %7.2f %12.0f %8.2f%s\n", d, c, r, w, r / w, m / 1024, u, r / (u > 0 ? u : 0.01), s, x}'
   done
   for c in $contenders; do
-    [ "${c#bare-}" != "$c" ] && [ -n "${rate[$c]:-}" ] || continue
+    if [ "${c#bare-}" = "$c" ] || [ -z "${rate[$c]:-}" ]; then continue; fi
     awk -v d="$d" -v c="$c" -v b="${rate[$c]}" -v p="${rate[psql]:-0}" -v a="${rate[acdlink]:-0}" \
       'BEGIN {printf "%-6s %s / psql \\copy: %s; acdlink / %s: %s\n", d, c,
               (p > 0 ? sprintf("%.2fx", b / p) : "-"), c, (a > 0 ? sprintf("%.2fx", a / b) : "-")}'
