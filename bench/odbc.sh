@@ -55,7 +55,9 @@
 #   --variant NAME:TEXT  also run this binary with TEXT appended to its connection string (as
 #                   --odbc-options) in every round, right before (a): contender "acdlink-NAME"
 #                   (e.g. "f4k:UseDeclareFetch=1;Fetch=4000"; a connection string that sets
-#                   UseDeclareFetch makes the daemon read the period in one query); repeatable
+#                   UseDeclareFetch makes the daemon read the period in one query; TEXT
+#                   "Driver={NAME}" replaces the driver, e.g. "ansi:Driver={PostgreSQL ANSI}");
+#                   repeatable
 #   --contenders LIST  run only these (e.g. "bare-base bare-rs1024"; default: all chosen)
 #   --profile DAYS  instead of timing: one acdlink run of DAYS days under `perf record` and the
 #                   top of its report (perf.data in $ACDLINK_BENCH_OUT, default
@@ -183,12 +185,14 @@ sql_for() { # $1 $2: period start and end as SQL text
 connstr="Driver={$driver};Server=127.0.0.1;Port=$pg_port;Database=postgres${odbc_options:+;$odbc_options}"
 
 run_acdlink() { # $1: days; prints "wall rows rss_kb cpu server_cpu" (daemon: $daemon_bin)
-  local last dir="$work/a" out cpu0
+  local last dir="$work/a" out cpu0 cs="$connstr${extra_opts:+;$extra_opts}"
+  # a variant "Driver={NAME}" replaces the driver instead
+  [[ ${extra_opts:-} =~ ^Driver=\{([^}]*)\}$ ]] && cs=${connstr/\{$driver\}/\{${BASH_REMATCH[1]}\}}
   last=$(date -d "$start + $(($1 - 1)) days" +%F)
   cpu0=$(pg_cpu)
   rm -rf "$dir"; mkdir -p "$dir"
   if ! out=$(ACDLINK_BENCH_ODBC_PASSWORD=$PG_TEST_PASSWORD "$py" bench/import-acdlink.py \
-      --bin "${daemon_bin:-$work/acdlink}" --work "$dir" --odbc-connstr "$connstr${extra_opts:+;$extra_opts}" --odbc-user app \
+      --bin "${daemon_bin:-$work/acdlink}" --work "$dir" --odbc-connstr "$cs" --odbc-user app \
       --odbc-sql "$(sql_for :period_start :period_end)" --from "$start" --to "$last" \
       --timeout 1800 ${conn_arg:+--odbc-connections "$conn_arg"} "${@:2}" 2>"$dir/err"); then
     cat "$dir/err" >&2; tail -5 "$dir/acdlink.log" >&2; return 1
