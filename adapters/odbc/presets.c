@@ -261,7 +261,38 @@ static const struct odbc_preset presets[] = {
         "worker.activity.update events). The agent id is the worker's friendly_name, the "
         "activity its Activity's friendly name (a new workspace has Offline, Available and "
         "Unavailable; Offline is the logout code), starting at date_status_changed. A worker "
-        "deleted from the table is logged out at the poll that no longer sees it.",
+        "deleted from the table is logged out at the poll that no longer sees it. "
+        "twilio_taskrouter_events reads the workspace's events with the same agent ids and "
+        "codes: it is this preset's history (settings.live_status.history_preset).",
+        "start_only",
+        "Offline",
+    },
+    {
+        "twilio_taskrouter_events",
+        "Twilio TaskRouter: workers' activity changes (a table of the workspace's Event "
+        "resources)",
+        ODBC_LAYOUT_AGENT_STATES,
+        "SELECT worker_name AS agent_id,\n"
+        "       worker_activity_name AS activity_id,\n"
+        "       event_date AS start_time\n"
+        "  FROM taskrouter_events\n"
+        " WHERE event_type = 'worker.activity.update'\n"
+        "   AND event_date >= :period_start AND event_date < :period_end\n"
+        " ORDER BY worker_name, event_date, event_date_ms",
+        "Reads a table taskrouter_events that mirrors TaskRouter's Event resources of a "
+        "workspace (the Events list: TaskRouter keeps them 30 days), one row per event with the "
+        "resource's fields as columns (sid, event_type, event_date, event_date_ms, "
+        "resource_type, resource_sid, description) and the members of its event_data as "
+        "columns of their own, named as there (worker_sid, worker_name, worker_activity_sid, "
+        "worker_activity_name, worker_previous_activity_sid, worker_previous_activity_name). "
+        "Each worker.activity.update event is a state: the agent id is the worker's friendly "
+        "name (worker_name), the activity the new Activity's friendly name "
+        "(worker_activity_name; Offline is the logout code), starting at event_date (a "
+        "timestamp, UTC as the API gives it: give the source the zone UTC); events of one "
+        "second are ordered by event_date_ms. The codes and agent ids are "
+        "twilio_taskrouter_workers_live's, so it is the history query of that live-status "
+        "preset (settings.live_status.history_preset). Each state lasts until the worker's "
+        "next change.",
         "start_only",
         "Offline",
     },

@@ -283,6 +283,7 @@ static int setup(void)
                                            "cisco_ucce_agent_event_detail.sql",
                                            "cisco_ucce_agent_real_time.sql",
                                            "cisco_ucce_agent_state_trace.sql",
+                                           "twilio_taskrouter_events.sql",
                                            "asterisk_queue_log_agents.sql",
                                            "cisco_uccx_csq_contacts.sql",
                                            "cisco_uccx_agent_state_detail.sql",
@@ -570,7 +571,7 @@ static void test_presets_list(void)
 {
     size_t n = 0, i;
     const struct odbc_preset *p = odbc_presets(&n);
-    CHECK_EQ_INT(n, 19);
+    CHECK_EQ_INT(n, 20);
     for (i = 0; i < n; i++) {
         struct odbc_sql s;
         char err[256];
@@ -1292,6 +1293,20 @@ static void test_preset_ucce_state_trace(void)
                        "activity_name");
 }
 
+static void test_preset_twilio_events(void)
+{
+    /* the worker.activity.update events of the day: the worker's friendly name, the new
+     * activity, from the event's date; other events and other days left out */
+    check_agent_preset("twilio_taskrouter_events",
+                       "alice@example.com|Available|2024-03-31 07:58:00\n"
+                       "alice@example.com|Unavailable|2024-03-31 07:59:30\n"
+                       "alice@example.com|Available|2024-03-31 08:00:05\n"
+                       "bob@example.com|Available|2024-03-31 09:00:00\n"
+                       "bob@example.com|Break|2024-03-31 10:15:00\n"
+                       "dave@example.com|Unavailable|2024-03-31 11:00:00\n",
+                       NULL);
+}
+
 static void test_preset_uccx_agents(void)
 {
     /* not ready with its reason code; one login id per resource and profile */
@@ -1924,6 +1939,7 @@ int main(void)
     RUN(test_preset_ucce_agents);
     RUN(test_preset_ucce_real_time);
     RUN(test_preset_ucce_state_trace);
+    RUN(test_preset_twilio_events);
     RUN(test_preset_asterisk_agents);
     RUN(test_preset_asterisk_states);
     RUN(test_preset_asterisk_intervals);
