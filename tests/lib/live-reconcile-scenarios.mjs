@@ -12,7 +12,8 @@
 // states. Then a reconciliation whose query takes seconds is killed with SIGKILL while it runs:
 // the daemon runs it again after the restart, and the end is the same as without the kill; one
 // more changes nothing. And the Cisco UCCE live-status preset reconciled from Agent_State_Trace
-// (settings.live_status.history_preset) on the vendor's layout.
+// and the Twilio-style one from a table of TaskRouter's events (settings.live_status.history_preset)
+// on the vendors' layouts, the latter delivered.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -54,10 +55,10 @@ export function defineLiveReconcileScenarios(start, { settings = false } = {}) {
   }
 
   /** Each agent's states at the receiver, midnight cuts joined: [activity, start, end]. */
-  function received() {
+  function received(agents = AGENTS.map((a) => `${a}@example.com`), key = (a) => a.replace('@example.com', '')) {
     const out = {};
-    for (const a of AGENTS) {
-      const days = [...wfm.agents.keys()].filter((k) => k.startsWith(`${a}@example.com|`)).sort();
+    for (const a of agents) {
+      const days = [...wfm.agents.keys()].filter((k) => k.startsWith(`${a}|`)).sort();
       const got = [];
       for (const s of days.flatMap((k) => wfm.agents.get(k).filter((x) => !x.filled))) {
         const prev = got[got.length - 1];
@@ -67,7 +68,7 @@ export function defineLiveReconcileScenarios(start, { settings = false } = {}) {
           got.push([s.activity, s.start, s.end]);
         }
       }
-      out[a] = got;
+      out[key(a)] = got;
     }
     return out;
   }
@@ -90,7 +91,8 @@ export function defineLiveReconcileScenarios(start, { settings = false } = {}) {
     db = await start();
     db.exec(`CREATE TABLE agent_status (agent VARCHAR(16) NOT NULL PRIMARY KEY, state VARCHAR(16), reason VARCHAR(16), since TIMESTAMP NULL);
       CREATE TABLE agent_history (agent VARCHAR(16) NOT NULL, state VARCHAR(16) NOT NULL, reason VARCHAR(16), start_time TIMESTAMP NOT NULL);`);
-    loadFixtures(db, ['cisco_ucce_agent_event_detail.sql', 'cisco_ucce_agent_real_time.sql', 'cisco_ucce_agent_state_trace.sql']);
+    loadFixtures(db, ['cisco_ucce_agent_event_detail.sql', 'cisco_ucce_agent_real_time.sql', 'cisco_ucce_agent_state_trace.sql',
+      'twilio_taskrouter_workers.sql', 'twilio_taskrouter_events.sql']);
     ({ d, admin, wfm, dataDir } = await startFollowDaemon(Object.values(ACTIVITY)));
   });
 
@@ -112,6 +114,8 @@ export function defineLiveReconcileScenarios(start, { settings = false } = {}) {
     await bad(live({ history_sql: 7 }), 'settings.live_status.history_sql');
     await bad(live({ history_preset: 'nope' }), 'settings.live_status.history_preset');
     await bad(live({ history_preset: 'cisco_ucce_agent_real_time_live' }), 'settings.live_status.history_preset');
+    await bad(live({ history_preset: 'twilio_taskrouter_workers_live' }), 'settings.live_status.history_preset');
+    await bad(live({ history_preset: 'twilio_taskrouter_events', history_span: 'start_end' }), 'settings.live_status.history_span');
     await bad(live({ history_preset: 'cisco_ucce_call_type_interval' }), 'settings.live_status.history_preset');
     await bad(live({ history_preset: 'cisco_ucce_agent_state_trace', history_sql: history(false) }), 'settings.live_status.history_preset');
     await bad(live({ history_preset: 'genesys_cic_agent_activity', history_span: 'start_only' }), 'settings.live_status.history_span');
@@ -222,5 +226,66 @@ export function defineLiveReconcileScenarios(start, { settings = false } = {}) {
     assert.equal(codes.find((x) => x.code === 'NR3')?.name, 'Lunch', JSON.stringify(codes));
     assert.equal(codes.find((x) => x.code === 'LOGIN')?.count, 2, JSON.stringify(codes));
     assertStatus(await admin.patch(`/api/v1/sources/${ucce.id}`, { enabled: false }), 200);
+  });
+
+  test('the Twilio-style live-status preset reconciled from TaskRouter events (history_preset), delivered', async () => {
+    // two more workers in the table of Worker resources: dave's row says Available since 11:00
+    // where the events say Unavailable (the copier missed an update), erin's state is in no
+    // event (a worker the copier left behind)
+    db.exec(`INSERT INTO taskrouter_workers VALUES
+        ('WK00000000000000000000000000000004', 'dave@example.com', 'WA00000000000000000000000000000002', 'Available', 1,
+         '2024-03-31 11:00:00', '2024-03-31 11:00:00'),
+        ('WK00000000000000000000000000000005', 'erin@example.com', 'WA00000000000000000000000000000002', 'Available', 1,
+         '2024-03-31 09:30:00', '2024-03-31 09:30:00');`);
+    const workers = ['alice', 'bob', 'carol', 'dave', 'erin'].map((w) => `${w}@example.com`);
+    const body = source('twilio', { poll_s: 1, history_preset: 'twilio_taskrouter_events', reconcile_minutes: 0 });
+    body.settings.odbc = { connection_string: db.connectionString, user: db.user, preset: 'twilio_taskrouter_workers_live' };
+    const tw = (await admin.post('/api/v1/sources', { ...body, enabled: false })).body;
+    assert.ok(tw.id, JSON.stringify(tw));
+    assert.equal(tw.settings.live_status.history_span, 'start_only');
+    assert.deepEqual(tw.settings.agent_states.logout_activities, ['Offline']);
+    assertStatus(await admin.post('/api/v1/agent-ids', { source_id: tw.id, text: workers.map((w) => `${w};${w}`).join('\n') }), 200);
+    for (const [code, act] of [['Available', 'ready'], ['Unavailable', 'acw'], ['Break', 'lunch']]) {
+      assertStatus(await admin.post('/api/v1/activity-codes', { source_id: tw.id, code, activity: act }), 200);
+    }
+    assertStatus(await admin.patch(`/api/v1/sources/${tw.id}`, { enabled: true }), 200);
+    await waitFor(async () => (await followOf(admin, tw.id))?.agents === 5, 'the table of workers read');
+    // what the polls saw: each worker's current activity since its last change
+    await drained(admin);
+    const polled = received(workers);
+    assert.deepEqual(Object.fromEntries(['alice', 'bob', 'dave', 'erin'].map((w) => [w, polled[w][0]?.slice(0, 2)])), {
+      alice: ['ready', '2024-03-31T08:00:05Z'], bob: ['lunch', '2024-03-31T10:15:00Z'],
+      dave: ['ready', '2024-03-31T11:00:00Z'], erin: ['ready', '2024-03-31T09:30:00Z'],
+    });
+    // a run of the day reconciles from the events: alice's two states before 08:00:05 (the
+    // unavailable 35 s no poll saw among them) and bob's available from 09:00 added, dave's
+    // activity changed, erin's state removed; the other event types and days are not read
+    const c = await admin.post('/api/v1/runs', { source_id: tw.id, from: '2024-03-31', to: '2024-03-31' });
+    assertStatus(c, 202);
+    assert.equal((await runDone(c.body.id)).state, 'done');
+    assert.deepEqual((await reconciledNote(c.body.id)).params, { rows: 6, added: 3, changed: 1, removed: 1, kept: 0, newest: '2024-03-31 11:00:00' });
+    const f = await followOf(admin, tw.id);
+    assert.deepEqual({ ...f.last_reconciliation, at: undefined }, { at: undefined, rows: 6, added: 3, changed: 1, removed: 1, kept: 0, newest: '2024-03-31T11:00:00Z' });
+    await drained(admin);
+    assert.deepEqual(wfm.errors, []);
+    // the receiver ends with exactly the events' states (carol's Offline of the day before is
+    // the logout code: a hole)
+    const history = {
+      alice: [['ready', '2024-03-31T07:58:00Z', '2024-03-31T07:59:30Z'], ['acw', '2024-03-31T07:59:30Z', '2024-03-31T08:00:05Z'],
+        ['ready', '2024-03-31T08:00:05Z', null]],
+      bob: [['ready', '2024-03-31T09:00:00Z', '2024-03-31T10:15:00Z'], ['lunch', '2024-03-31T10:15:00Z', null]],
+      carol: [],
+      dave: [['acw', '2024-03-31T11:00:00Z', null]],
+      erin: [],
+    };
+    assert.deepEqual(received(workers), history);
+    // once more: nothing to correct, nothing sent again
+    const c2 = await admin.post('/api/v1/runs', { source_id: tw.id, from: '2024-03-31', to: '2024-03-31' });
+    assertStatus(c2, 202);
+    assert.equal((await runDone(c2.body.id)).state, 'done');
+    assert.deepEqual((await reconciledNote(c2.body.id)).params, { rows: 6, added: 0, changed: 0, removed: 0, kept: 0, newest: '2024-03-31 11:00:00' });
+    await drained(admin);
+    assert.deepEqual(received(workers), history);
+    assertStatus(await admin.patch(`/api/v1/sources/${tw.id}`, { enabled: false }), 200);
   });
 }
