@@ -1585,6 +1585,9 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
         }
     }
     rc = rows_read(r, &sink);
+    if (rc == ACDL_OK) { /* the rows read, all of them, shown while the run stages them */
+        rows_progress(r, 1);
+    }
     int64_t live_changes = 0;
     if (rc == ACDL_OK && m->live) {
         ai_pause(m);
