@@ -3,8 +3,9 @@
 // refused poll interval is shown at the form, the columns and the interval are saved, the status
 // shows the agents of the table and follows a row changed in it, and "Stop polling" takes the
 // setting away; on a source made from a live-status preset (whose columns are the preset's),
-// "Stop polling" disables the source and "Poll" enables it again. Real daemon, real driver, real Chromium; what the console did is checked
-// through the API.
+// "Stop polling" disables the source and "Poll" enables it again, and the reconciliation from
+// its history preset (TaskRouter's events) shows in the status. Real daemon, real driver, real
+// Chromium; what the console did is checked through the API.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -110,13 +111,21 @@ test('an operator polls a live-status table from the Sources page, sees its agen
   assert.deepEqual(cspViolations, []);
 });
 
-test('on a source made from a live-status preset, "Stop polling" disables the source and "Poll" enables it again, the preset and its settings kept', async () => {
+test('on a source made from a live-status preset, "Stop polling" disables the source and "Poll" enables it again, the preset and its settings kept; its history preset\'s reconciliation shown', async () => {
+  // a worker available since 08:00 today, and the workspace's events: on a break from 08:00:05
+  const today = new Date().toISOString().slice(0, 10);
   sql(`CREATE TABLE taskrouter_workers (sid TEXT, friendly_name TEXT, activity_sid TEXT, activity_name TEXT, available INTEGER, date_status_changed TEXT);
-       INSERT INTO taskrouter_workers VALUES ('WK1', 'w1', 'WA1', 'Available', 1, '2026-11-30 08:00:00');`);
+       INSERT INTO taskrouter_workers VALUES ('WK1', 'w1', 'WA1', 'Available', 1, '${today} 00:00:00');
+       CREATE TABLE taskrouter_events (sid TEXT, event_type TEXT, event_date TEXT, event_date_ms INTEGER, worker_name TEXT, worker_activity_name TEXT);
+       INSERT INTO taskrouter_events VALUES ('EV1', 'worker.activity.update', '${today} 00:00:00', 0, 'w1', 'Available'),
+         ('EV2', 'worker.activity.update', '${today} 00:00:01', 0, 'w1', 'Break');`);
   const driver = odbcDriver('SQLite3', 'libsqliteodbc');
   const r = await api.post('/api/v1/sources', {
     name: 'Workers', kind: 'odbc', product: 'agent_states', time_zone: 'UTC',
-    settings: { odbc: { connection_string: `Driver=${driver};Database=${db}`, preset: 'twilio_taskrouter_workers_live' }, live_status: { poll_s: 2 } },
+    settings: {
+      odbc: { connection_string: `Driver=${driver};Database=${db}`, preset: 'twilio_taskrouter_workers_live' },
+      live_status: { poll_s: 2, history_preset: 'twilio_taskrouter_events' },
+    },
   });
   assert.equal(r.status, 201, r.text);
   const id = r.body.id;
@@ -127,6 +136,10 @@ test('on a source made from a live-status preset, "Stop polling" disables the so
   await page.click('#nav-sources');
   await page.locator(`[data-testid="source-row"][data-id="${id}"] [data-testid="source-live-open"]`).click();
   await page.locator('[data-testid="live-status-preset"]').waitFor();
+  assert.equal(await text('live-status-history-preset'), en['livestatus.history_preset'].replace('{preset}', 'twilio_taskrouter_events'));
+  // the first reconciliation (right after the first poll) read the events: the break added
+  await until(async () => (await page.locator('[data-testid="live-status-reconciled"]').count()) > 0
+    && / 1 added/.test(await text('live-status-reconciled')), 'the reconciliation shown');
   await page.click('[data-testid="live-status-stop"]');
   await until(async () => (await page.locator('[data-testid="live-status-notice"]').count()) > 0
     && (await text('live-status-notice')) === en['livestatus.stopped'], 'stopped');

@@ -112,7 +112,8 @@ export function SourceLive({ source, editable, onChanged, onClose }) {
       <h2>${t('livestatus.title', { name: source.name })}</h2>
       <p class="muted">${t('livestatus.intro')}</p>
       <${Status} follow=${following}
-        history=${Boolean(current.settings && current.settings.live_status && current.settings.live_status.history_sql)} />
+        history=${Boolean(current.settings && current.settings.live_status
+          && (current.settings.live_status.history_sql || current.settings.live_status.history_preset))} />
       <${ErrorBox} error=${fe.rest} testid="live-status-save-error" />
       <${Notice} text=${notice} testid="live-status-notice" />
       ${editable && html`
