@@ -22,7 +22,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertStatus } from '../lib/api.mjs';
-import { followOf, killDaemon, restartFollowDaemon, startFollowDaemon, stopFollowDaemon } from '../lib/follow-daemon.mjs';
+import { followOf, killDaemon, receivedStates, restartFollowDaemon, startFollowDaemon, stopFollowDaemon } from '../lib/follow-daemon.mjs';
 import { drained, waitFor } from '../lib/pipeline.mjs';
 import { startPostgres } from '../lib/sqldb.mjs';
 
@@ -170,20 +170,7 @@ async function reconcile() {
   return c.body.id;
 }
 
-/** Each agent's states at the receiver, midnight cuts joined: [activity, start, end]. */
-function received(a) {
-  const got = [];
-  const days = [...wfm.agents.keys()].filter((k) => k.startsWith(`${a}@example.com|`)).sort();
-  for (const s of days.flatMap((k) => wfm.agents.get(k).filter((x) => !x.filled))) {
-    const prev = got[got.length - 1];
-    if (prev && prev[0] === s.activity && prev[2] === s.start) {
-      prev[2] = s.end;
-    } else {
-      got.push([s.activity, s.start, s.end]);
-    }
-  }
-  return got;
-}
+const received = (a) => receivedStates(wfm, `${a}@example.com`);
 
 /** The history's states of an agent as the receiver should hold them. */
 function expected(a) {

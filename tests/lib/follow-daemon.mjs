@@ -61,3 +61,21 @@ export async function followOf(admin, id) {
   assertStatus(r, 200);
   return r.body.follow;
 }
+
+/**
+ * The states an https-json receiver holds of one WFM agent (identifier), over all its days with
+ * the midnight cuts joined: [activity, start, end] in order (filled spans left out).
+ */
+export function receivedStates(wfm, identifier) {
+  const got = [];
+  const days = [...wfm.agents.keys()].filter((k) => k.startsWith(`${identifier}|`)).sort();
+  for (const s of days.flatMap((k) => wfm.agents.get(k).filter((x) => !x.filled))) {
+    const prev = got[got.length - 1];
+    if (prev && prev[0] === s.activity && prev[2] === s.start) {
+      prev[2] = s.end;
+    } else {
+      got.push([s.activity, s.start, s.end]);
+    }
+  }
+  return got;
+}

@@ -18,7 +18,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertInvalidField, assertStatus } from './api.mjs';
-import { followOf, killDaemon, restartFollowDaemon, startFollowDaemon, stopFollowDaemon } from './follow-daemon.mjs';
+import { followOf, killDaemon, receivedStates, restartFollowDaemon, startFollowDaemon, stopFollowDaemon } from './follow-daemon.mjs';
 import { drained, waitFor } from './pipeline.mjs';
 import { loadFixtures } from './sqldb.mjs';
 
@@ -55,22 +55,8 @@ export function defineLiveReconcileScenarios(start, { settings = false } = {}) {
   }
 
   /** Each agent's states at the receiver, midnight cuts joined: [activity, start, end]. */
-  function received(agents = AGENTS.map((a) => `${a}@example.com`), key = (a) => a.replace('@example.com', '')) {
-    const out = {};
-    for (const a of agents) {
-      const days = [...wfm.agents.keys()].filter((k) => k.startsWith(`${a}|`)).sort();
-      const got = [];
-      for (const s of days.flatMap((k) => wfm.agents.get(k).filter((x) => !x.filled))) {
-        const prev = got[got.length - 1];
-        if (prev && prev[0] === s.activity && prev[2] === s.start) {
-          prev[2] = s.end;
-        } else {
-          got.push([s.activity, s.start, s.end]);
-        }
-      }
-      out[key(a)] = got;
-    }
-    return out;
+  function received(agents = AGENTS.map((a) => `${a}@example.com`)) {
+    return Object.fromEntries(agents.map((a) => [a.replace('@example.com', ''), receivedStates(wfm, a)]));
   }
 
   async function runDone(id) {
