@@ -38,8 +38,8 @@ struct aimp {
     int live;        /* a live-status source (live_status.h): staged as a poll, also by a run */
     int have_stored; /* the stored cursor before the read */
     int64_t stored;
-    struct agent_follow_poll p; /* what the read found */
-    struct file_follow_read ffr; /* a followed file's position (cfg->follow) */
+    struct agent_follow_poll p;     /* what the read found */
+    struct file_follow_read ffr;    /* a followed file's position (cfg->follow) */
     struct agent_follow_keep *keep; /* a poll's: what the last poll read, or NULL */
     int no_skip;                    /* keep->next could not hold every row: skip none */
     int64_t beyond;                 /* a poll's states collected beyond the stored cursor */
@@ -135,7 +135,10 @@ static int row_end(struct rows *r, const char *agent, size_t alen, struct tz_dat
     struct tz_date eday;
     int minute = 0, second = 0;
     int64_t t = 0;
-    int klen = snprintf(key, sizeof(key), "%.*s\x1f" "end", (int)(alen > 180 ? 180 : alen), agent);
+    int klen = snprintf(key, sizeof(key),
+                        "%.*s\x1f"
+                        "end",
+                        (int)(alen > 180 ? 180 : alen), agent);
     int save_stamp = r->i_stamp, save_time = r->i_time;
     if (r->i_date >= 0) {
         r->i_time = r->i_end;
@@ -726,6 +729,81 @@ static int delta_codes(struct count_delta *d, struct rows *r, struct agent_acc *
     return rc;
 }
 
+/* Staged states go in STAGE_ROWS to a statement: a row per statement spent a fifth of the
+ * staging in starting and ending statements (opening the table's and index's cursors, the
+ * foreign key's counters) and binding. */
+#define STAGE_ROWS 32
+#define STAGE_VALUES1 "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define STAGE_VALUES2 STAGE_VALUES1 ", " STAGE_VALUES1
+#define STAGE_VALUES4 STAGE_VALUES2 ", " STAGE_VALUES2
+#define STAGE_VALUES8 STAGE_VALUES4 ", " STAGE_VALUES4
+#define STAGE_VALUES16 STAGE_VALUES8 ", " STAGE_VALUES8
+#define STAGE_VALUES32 STAGE_VALUES16 ", " STAGE_VALUES16
+/* an upsert, not INSERT OR REPLACE: a REPLACE row by row writes each page it changes to a
+ * statement journal again for every row (the foreign key may abort it), a third of the time
+ * of a day's staging */
+#define STAGE_INSERT(values)                                                                       \
+    "INSERT INTO agent_staged (source_id, ext_agent, start, end, day, code, run_id, file, "        \
+    "line) VALUES " values " ON CONFLICT DO UPDATE SET end = excluded.end, day = excluded.day, "   \
+    "code = excluded.code, run_id = excluded.run_id, file = excluded.file, line = "                \
+    "excluded.line"
+
+/* States waiting for their statement: the strings are the run's (agent_acc_str), the day each
+ * row's own copy. */
+struct stage_buf {
+    struct agent_acc_row row[STAGE_ROWS];
+    char day[STAGE_ROWS][11];
+    int n;
+};
+
+/* Binds the first n rows of b from parameter 9 * k + 1 of s on (k: the row's place). */
+static void stage_bind(struct rows *r, struct agent_acc *acc, sqlite3_stmt *s,
+                       const struct stage_buf *b, int from, int n)
+{
+    for (int k = 0; k < n; k++) {
+        const struct agent_acc_row *w = &b->row[from + k];
+        int p = 9 * k;
+        size_t al, cl, fl;
+        const char *ag = agent_acc_str(acc, 0, w->agent, &al);
+        const char *co = agent_acc_str(acc, 1, w->code, &cl);
+        const char *fi = agent_acc_str(acc, 3, w->file, &fl);
+        sqlite3_bind_int64(s, p + 1, r->run->source_id);
+        sqlite3_bind_text(s, p + 2, ag, (int)al, SQLITE_STATIC);
+        sqlite3_bind_int64(s, p + 3, w->start);
+        if (w->end == AGENT_ACC_OPEN) {
+            sqlite3_bind_null(s, p + 4);
+        } else {
+            sqlite3_bind_int64(s, p + 4, w->end);
+        }
+        sqlite3_bind_text(s, p + 5, b->day[from + k], -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, p + 6, co, (int)cl, SQLITE_STATIC);
+        sqlite3_bind_int64(s, p + 7, r->run->id);
+        sqlite3_bind_text(s, p + 8, fi, (int)fl, SQLITE_STATIC);
+        sqlite3_bind_int64(s, p + 9, (sqlite3_int64)w->line);
+    }
+}
+
+/* Stages the rows b holds, in their order: whole statements of STAGE_ROWS, the rest (at the
+ * end of the run) one by one. */
+static int stage_flush(struct rows *r, struct agent_acc *acc, struct stage_buf *b)
+{
+    static const char *const sql[2] = {STAGE_INSERT(STAGE_VALUES1), STAGE_INSERT(STAGE_VALUES32)};
+    int rc = ACDL_OK;
+    for (int at = 0; rc == ACDL_OK && at < b->n;) {
+        int whole = b->n - at >= STAGE_ROWS;
+        int n = whole ? STAGE_ROWS : 1;
+        sqlite3_stmt *s = store_prepare(r->c, sql[whole]);
+        if (!s) {
+            return ACDL_EDB;
+        }
+        stage_bind(r, acc, s, b, at, n);
+        rc = store_step_done(r->c, s, "staging states");
+        at += n;
+    }
+    b->n = 0;
+    return rc;
+}
+
 /* The states held in memory into agent_staged, in key order: of states of an agent with the
  * same start the last one read (as INSERT OR REPLACE in reading order would keep it); the
  * agents and codes seen into temp.agent_run_ids / temp.agent_run_codes (with the greatest
@@ -750,29 +828,23 @@ static int stage_memory(struct aimp *m, struct count_delta *d)
     for (uint32_t i = 0; i < ncodes; i++) {
         name_of[i] = AGENT_ACC_NONE;
     }
-    /* an upsert, not INSERT OR REPLACE: a REPLACE row by row writes each page it changes to
-     * a statement journal again for every row (the foreign key may abort it), a third of the
-     * time of a day's staging */
-    sqlite3_stmt *ins = store_prepare(
-        r->c, "INSERT INTO agent_staged (source_id, ext_agent, start, end, day, code, run_id, "
-              "file, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET end = "
-              "excluded.end, day = excluded.day, code = excluded.code, run_id = excluded.run_id, "
-              "file = excluded.file, line = excluded.line");
+    struct stage_buf *buf = malloc(sizeof(*buf));
     sqlite3_stmt *ids =
         store_prepare(r->c, "INSERT INTO temp.agent_run_ids (ext_agent) VALUES (?)");
-    if (!ins || !ids) {
-        store_done(ins);
+    if (!buf || !ids) {
         store_done(ids);
+        free(buf);
         free(name_of);
-        return ACDL_EDB;
+        return buf ? ACDL_EDB : ACDL_ENOMEM;
     }
+    buf->n = 0;
     for (size_t i = 0; i < n && rc == ACDL_OK; i++) {
         /* w: this row, next: the one after it (prev: before it, from the last turn) */
         const struct agent_acc_row w = i == 0 ? agent_acc_row_at(acc, 0, NULL) : next;
         if (i + 1 < n) {
             next = agent_acc_row_at(acc, i + 1, NULL);
         }
-        size_t al, cl, fl, nl, ol;
+        size_t al, nl, ol;
         if (w.name != AGENT_ACC_NONE) { /* the code's greatest name (BINARY order) */
             const char *nm = agent_acc_str(acc, 2, w.name, &nl);
             uint32_t cur = name_of[w.code];
@@ -814,27 +886,20 @@ static int stage_memory(struct aimp *m, struct count_delta *d)
             tz_date_format(agent_acc_day_unpack(w.day), ds);
             last_day = w.day;
         }
-        const char *co = agent_acc_str(acc, 1, w.code, &cl);
-        const char *fi = agent_acc_str(acc, 3, w.file, &fl);
-        sqlite3_bind_int64(ins, 1, r->run->source_id);
-        sqlite3_bind_text(ins, 2, ag, (int)al, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 3, w.start);
-        if (w.end == AGENT_ACC_OPEN) {
-            sqlite3_bind_null(ins, 4);
-        } else {
-            sqlite3_bind_int64(ins, 4, w.end);
+        /* delta_agent reads only the agent whose first row it is: none of the rows waiting here */
+        buf->row[buf->n] = w;
+        memcpy(buf->day[buf->n], ds, sizeof(ds));
+        if (++buf->n == STAGE_ROWS) {
+            rc = stage_flush(r, acc, buf);
         }
-        sqlite3_bind_text(ins, 5, ds, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 6, co, (int)cl, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 7, r->run->id);
-        sqlite3_bind_text(ins, 8, fi, (int)fl, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 9, (sqlite3_int64)w.line);
-        rc = store_step_done(r->c, ins, "staging states");
-        sqlite3_reset(ins);
         if (d) {
             delta_state(d, w.start, w.code);
         }
     }
+    if (rc == ACDL_OK) {
+        rc = stage_flush(r, acc, buf);
+    }
+    free(buf);
     if (rc == ACDL_OK && d && n > 0) {
         size_t pl;
         const char *pa = agent_acc_str(acc, 0, prev_agent, &pl);
@@ -843,7 +908,6 @@ static int stage_memory(struct aimp *m, struct count_delta *d)
     if (rc == ACDL_OK && d) {
         rc = delta_codes(d, r, acc, ncodes);
     }
-    store_done(ins);
     store_done(ids);
     sqlite3_stmt *codes = rc == ACDL_OK ? store_prepare(r->c, "INSERT INTO temp.agent_run_codes "
                                                               "(code, name) VALUES (?, ?)")
@@ -897,8 +961,10 @@ static int stage(struct aimp *m)
     }
     if (rc == ACDL_OK && r->cfg->kind == SOURCE_ODBC) {
         /* the query returned whole days: they replace what was staged for them */
-        rc = exec_bound(r, "DELETE FROM agent_staged WHERE source_id = :source AND day >= :from "
-                           "AND day <= :to", r->run->period_from, r->run->period_to);
+        rc = exec_bound(r,
+                        "DELETE FROM agent_staged WHERE source_id = :source AND day >= :from "
+                        "AND day <= :to",
+                        r->run->period_from, r->run->period_to);
     }
     /* the counts move by what the run changed, unless it replaced whole days (ODBC) or a
      * state lies outside the days it recomputes: then they are counted again */
@@ -1100,8 +1166,7 @@ static int record_poll(struct aimp *m, const char *error, int64_t now)
 {
     struct rows *r = &m->r;
     if (r->follow) {
-        return file_follow_record(r->c, r->src.id, r->cfg->follow.file, &m->ffr, &m->p, error,
-                                  now);
+        return file_follow_record(r->c, r->src.id, r->cfg->follow.file, &m->ffr, &m->p, error, now);
     }
     return agent_follow_record(r->c, r->src.id, r->cfg, &m->p, error, now);
 }
