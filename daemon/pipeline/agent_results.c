@@ -219,7 +219,9 @@ static int add_piece(struct ctx *x, int64_t start, int64_t end, int64_t act, int
     p->act = act;
     p->src = src;
     p->seq = (int)x->np;
-    snprintf(p->code, sizeof(p->code), "%s", code);
+    size_t len = strnlen(code, sizeof(p->code) - 1); /* as "%s" into it: cut at 128 bytes */
+    memcpy(p->code, code, len);
+    p->code[len] = '\0';
     x->np++;
     return ACDL_OK;
 }
@@ -515,8 +517,8 @@ static int to_days(struct ctx *x, struct tz_date from, struct tz_date to)
             x->logged_out) {
             tz_utc_to_local(s->tz, p->end, &d, NULL, NULL, NULL);
             tz_utc_to_local(s->tz, x->seg[i + 1].start - 1, &d2, NULL, NULL, NULL);
-            if (tz_date_cmp(d, d2) == 0 && tz_date_cmp(d, from) >= 0 &&
-                tz_date_cmp(d, to) <= 0 && (rc = add_out(x, d, &hole, p->end, x->seg[i + 1].start))) {
+            if (tz_date_cmp(d, d2) == 0 && tz_date_cmp(d, from) >= 0 && tz_date_cmp(d, to) <= 0 &&
+                (rc = add_out(x, d, &hole, p->end, x->seg[i + 1].start))) {
                 return rc;
             }
         }
@@ -757,7 +759,11 @@ static int compute_agent(struct ctx *x, int64_t agent, const char *from_s, const
             goto out;
         }
     }
-    if (x->np > 1) {
+    size_t ordered = 1; /* one source's states come in start order: nothing to sort */
+    while (ordered < x->np && cmp_piece(&x->p[ordered - 1], &x->p[ordered]) < 0) {
+        ordered++;
+    }
+    if (ordered < x->np) {
         qsort(x->p, x->np, sizeof(*x->p), cmp_piece);
     }
     if ((rc = overlay(x)) != ACDL_OK || (rc = to_days(x, from, to)) != ACDL_OK) {
@@ -1018,8 +1024,7 @@ int agent_results_changes(struct store_conn *c, int64_t after_seq, int limit,
     }
     sqlite3_bind_int64(s, 1, after_seq);
     sqlite3_bind_int(s, 2, limit);
-    return store_collect(s, sizeof(struct agent_day_change), limit, row_to_change, (void **)out,
-                         n);
+    return store_collect(s, sizeof(struct agent_day_change), limit, row_to_change, (void **)out, n);
 }
 
 int agent_results_queued(struct store_conn *c, int64_t target_id, int limit, int64_t *resend_id,
