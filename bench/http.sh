@@ -6,7 +6,7 @@
 # daemon with --plain-http on loopback). Rounds are interleaved (every request kind, daemon
 # then nginx, per round); the table gives the medians of the rounds and the ratio.
 #
-#   bench/http.sh [--short|--full] [--rows FILE] [--profile health|queues|results]
+#   bench/http.sh [--short|--full] [--miss] [--rows FILE] [--profile health|queues|results]
 #
 # --short: 3 rounds of 2 s per measurement; --full (default): 5 rounds of 6 s. HTTP_ROUNDS,
 # HTTP_SECONDS, HTTP_CONNECTIONS (default 16) and HTTP_THREADS (wrk's, default 2) override.
@@ -16,13 +16,18 @@
 # --profile NAME: instead of the rounds, one wrk run of HTTP_SECONDS (default 10) against the
 # HTTPS daemon's NAME request under `perf record -g` of the daemon, then perf's summary; the
 # data stays in $HTTP_PROFILE_OUT (default $TMPDIR/acdlink-bench-profile).
+# --miss: every request misses the daemon's answer cache: wrk adds a parameter the routes
+# ignore (&miss=THREAD-N, counting) to each request, so no two requests have the same cache
+# key and each answer is read from the database, written and kept again (nginx gets the same
+# query, which it ignores). Health is never cached, so it is the same in both modes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=full rows_out="" profile=""
+mode=full rows_out="" profile="" miss=0
 while [ $# -gt 0 ]; do
   case $1 in
   --short) mode=short ;;
   --full) mode=full ;;
+  --miss) miss=1 ;;
   --rows)
     rows_out=$2
     shift
@@ -32,7 +37,7 @@ while [ $# -gt 0 ]; do
     shift
     ;;
   *)
-    echo "http.sh: unknown argument $1 (use --short, --full, --rows FILE, --profile NAME)" >&2
+    echo "http.sh: unknown argument $1 (use --short, --full, --miss, --rows FILE, --profile NAME)" >&2
     exit 2
     ;;
   esac
@@ -140,6 +145,25 @@ serve "$work/p" "$port_p" --plain-http
 wait_up "https://localhost:$port_s/api/v1/health" "${ca[@]}"
 wait_up "http://127.0.0.1:$port_p/api/v1/health"
 
+# wrk's script for --miss: a query parameter no route reads, different on every request.
+wrk_args=()
+if [ $miss = 1 ]; then
+  cat >"$work/miss.lua" <<'LUA'
+local threads = 0
+function setup(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
+local n = 0
+function request()
+  n = n + 1
+  local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format(nil, wrk.path .. sep .. "miss=" .. tid .. "-" .. n)
+end
+LUA
+  wrk_args=(-s "$work/miss.lua")
+fi
+
 # 2. nginx serving the daemon's bodies, with the daemon's certificate and key and ciphers.
 names=(health queues results)
 paths=("/api/v1/health" "/api/v1/queues?limit=50" "/api/v1/results?queue=Q-0001&from=$day&to=$day")
@@ -209,7 +233,7 @@ if [ -n "$profile" ]; then
   perf record -q -g -o "$out_dir/perf.data" -p "${pids[0]}" -- sleep $((secs + 1)) 2>/dev/null &
   perf_pid=$!
   sleep 0.5
-  wrk -t"$wthreads" -c"$conns" -d"${secs}s" --latency "${auth[@]}" \
+  wrk -t"$wthreads" -c"$conns" -d"${secs}s" --latency "${wrk_args[@]}" "${auth[@]}" \
     "https://127.0.0.1:$port_s${paths[k]}" | grep -E 'Requests/sec|99%'
   wait $perf_pid || true
   echo "--- self ---"
@@ -238,7 +262,7 @@ measure() { # url pid...
   local out url=$1 c0 c1
   shift
   c0=$(cpu_ticks "$@")
-  out=$(wrk -t"$wthreads" -c"$conns" -d"${secs}s" --latency "${auth[@]}" "$url")
+  out=$(wrk -t"$wthreads" -c"$conns" -d"${secs}s" --latency "${wrk_args[@]}" "${auth[@]}" "$url")
   c1=$(cpu_ticks "$@")
   if grep -q 'Non-2xx\|Socket errors' <<<"$out"; then
     echo "http.sh: errors from $url:" >&2
@@ -277,6 +301,7 @@ col() { awk -v c="$1" 'NF {print $c}' | median; }
 {
   echo
   echo "wrk -t$wthreads -c$conns, keep-alive, $secs s per run, medians of $rounds interleaved rounds;"
+  [ $miss = 1 ] && echo "every request a miss of the answer cache (--miss);"
   echo "CPU: the server's user + system time per request; ratios are acdlink's over nginx's"
   echo "(throughput) and nginx's over acdlink's (CPU), so above 1 is better for acdlink"
   echo
