@@ -2,6 +2,7 @@
  * authentication, role, CSRF, body size and JSON parsing. Deny by default. */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,92 +21,213 @@ static const char *role_name(int role)
     }
 }
 
-/* Matches pattern against path segment by segment; {x} matches one non-empty segment. */
-static int path_match(const char *pat, const char *path, struct req *r)
-{
-    size_t used = 0;
-    int np = 0;
-    while (*pat && *path) {
-        if (*pat != '/' || *path != '/') {
-            return 0;
-        }
-        pat++;
-        path++;
-        const char *pe = strchr(pat, '/');
-        const char *se = strchr(path, '/');
-        size_t pl = pe ? (size_t)(pe - pat) : strlen(pat);
-        size_t sl = se ? (size_t)(se - path) : strlen(path);
-        if (pl >= 2 && pat[0] == '{' && pat[pl - 1] == '}') {
-            if (sl == 0 || np >= REQ_MAX_PARAMS || used + sl + 1 > sizeof(r->param_buf)) {
-                return 0;
-            }
-            memcpy(r->param_buf + used, path, sl);
-            r->param_buf[used + sl] = '\0';
-            r->params[np++] = r->param_buf + used;
-            used += sl + 1;
-        } else if (pl != sl || memcmp(pat, path, pl) != 0) {
-            return 0;
-        }
-        pat += pl;
-        path += sl;
-    }
-    return *pat == '\0' && *path == '\0';
-}
+/* The route table, indexed once: each pattern split into its segments, and the routes grouped
+ * by their third segment (the resource after /api/v1), so that a request's path is split once
+ * and compared with the few routes of its resource instead of the whole table twice. */
+#define ROUTE_SEGS 8     /* segments of the longest pattern (a longer one is never matched) */
+#define ROUTE_BUCKETS 64 /* a power of two */
+#define ROUTE_KEY_SEG 2  /* "/api/v1/RESOURCE/...": the segment the routes are grouped by */
 
-/* The number of literal (not {x}) segments of a route pattern. */
-static int literal_segments(const char *pat)
+struct seg {
+    const char *s;
+    size_t len;
+};
+
+struct route_pat {
+    int nseg, literal; /* its segments, and how many of them are literal (not {x}) */
+    struct seg seg[ROUTE_SEGS];
+    unsigned char param[ROUTE_SEGS];
+};
+
+static struct {
+    struct route_pat *pat;  /* by table index */
+    unsigned short *by_key; /* table indexes grouped by bucket, each group in table order */
+    unsigned short first[ROUTE_BUCKETS + 1];
+    unsigned short *general; /* routes without a literal key segment: checked for every path */
+    size_t ngeneral;
+} idx;
+static pthread_once_t idx_once = PTHREAD_ONCE_INIT;
+
+/* Splits path ("/a/b/c") into its segments; -1 when it does not start with '/' or has more than
+ * max segments. */
+static int split_path(const char *path, struct seg *seg, int max)
 {
     int n = 0;
-    for (const char *p = pat; *p; p++) {
-        if (*p == '/' && p[1] && p[1] != '{') {
-            n++;
+    if (*path != '/') {
+        return -1;
+    }
+    while (*path == '/') {
+        const char *s = ++path;
+        while (*path && *path != '/') {
+            path++;
         }
+        if (n == max) {
+            return -1;
+        }
+        seg[n].s = s;
+        seg[n].len = (size_t)(path - s);
+        n++;
     }
     return n;
 }
 
-/* The most literal segments of any route matching path, or -1 when none matches: a path that
- * a route names literally (/mappings/bulk) belongs to that route, not to /mappings/{id}. */
-static int best_match(const char *path, struct req *r)
+static unsigned seg_bucket(const struct seg *g)
 {
-    int best = -1;
-    for (size_t i = 0; i < http_route_count; i++) {
-        int lit = literal_segments(http_routes[i].path);
-        if (lit > best && path_match(http_routes[i].path, path, r)) {
-            best = lit;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < g->len; i++) {
+        h = (h ^ (unsigned char)g->s[i]) * 16777619u;
+    }
+    return h & (ROUTE_BUCKETS - 1);
+}
+
+static int pat_keyed(const struct route_pat *p)
+{
+    return p->nseg > ROUTE_KEY_SEG && !p->param[ROUTE_KEY_SEG];
+}
+
+static void index_build(void)
+{
+    size_t n = http_route_count;
+    idx.pat = calloc(n ? n : 1, sizeof(*idx.pat));
+    idx.by_key = calloc(n ? n : 1, sizeof(*idx.by_key));
+    idx.general = calloc(n ? n : 1, sizeof(*idx.general));
+    if (!idx.pat || !idx.by_key || !idx.general) {
+        log_error("http", "out of memory indexing the route table: no API route is served");
+        free(idx.pat);
+        idx.pat = NULL;
+        return;
+    }
+    unsigned short count[ROUTE_BUCKETS] = {0};
+    for (size_t i = 0; i < n; i++) {
+        struct route_pat *p = &idx.pat[i];
+        p->nseg = split_path(http_routes[i].path, p->seg, ROUTE_SEGS);
+        for (int k = 0; k < p->nseg; k++) {
+            const struct seg *g = &p->seg[k];
+            p->param[k] = g->len >= 2 && g->s[0] == '{' && g->s[g->len - 1] == '}';
+            p->literal += !p->param[k];
+        }
+        if (p->nseg < 0) {
+            log_error("http", "route %s has more than %d segments: it is never matched",
+                      http_routes[i].path, ROUTE_SEGS);
+        } else if (pat_keyed(p)) {
+            count[seg_bucket(&p->seg[ROUTE_KEY_SEG])]++;
+        } else {
+            idx.general[idx.ngeneral++] = (unsigned short)i;
         }
     }
-    return best;
+    for (int b = 0; b < ROUTE_BUCKETS; b++) {
+        idx.first[b + 1] = (unsigned short)(idx.first[b] + count[b]);
+        count[b] = idx.first[b];
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (idx.pat[i].nseg >= 0 && pat_keyed(&idx.pat[i])) {
+            idx.by_key[count[seg_bucket(&idx.pat[i].seg[ROUTE_KEY_SEG])]++] = (unsigned short)i;
+        }
+    }
+}
+
+/* Whether route pattern p matches the path's segments; {x} takes one non-empty segment, and
+ * the captures must fit the request's parameter buffer. */
+static int pat_match(const struct route_pat *p, const struct seg *seg, int nseg)
+{
+    size_t used = 0;
+    int np = 0;
+    if (p->nseg != nseg) {
+        return 0;
+    }
+    for (int k = nseg - 1; k >= 0; k--) { /* the last segment differs most often */
+        if (p->param[k]) {
+            if (seg[k].len == 0 || np >= REQ_MAX_PARAMS) {
+                return 0;
+            }
+            np++;
+            used += seg[k].len + 1;
+        } else if (p->seg[k].len != seg[k].len || memcmp(p->seg[k].s, seg[k].s, seg[k].len) != 0) {
+            return 0;
+        }
+    }
+    return used <= sizeof(((struct req *)0)->param_buf);
+}
+
+static void pat_params(const struct route_pat *p, const struct seg *seg, struct req *r)
+{
+    size_t used = 0;
+    int np = 0;
+    for (int k = 0; k < p->nseg; k++) {
+        if (p->param[k]) {
+            memcpy(r->param_buf + used, seg[k].s, seg[k].len);
+            r->param_buf[used + seg[k].len] = '\0';
+            r->params[np++] = r->param_buf + used;
+            used += seg[k].len + 1;
+        }
+    }
+}
+
+/* The routes matching path with the most literal segments (a path that a route names literally,
+ * /mappings/bulk, belongs to that route, not to /mappings/{id}), in table order: their indexes
+ * into out (at most ROUTE_MATCH_MAX). Fills r's parameters from the path. Returns how many. */
+#define ROUTE_MATCH_MAX 16
+static int route_matches(const char *path, struct req *r, size_t *out)
+{
+    struct seg seg[ROUTE_SEGS];
+    int nseg, n = 0, best = -1;
+    size_t bi = 0, be = 0, gi = 0;
+    pthread_once(&idx_once, index_build);
+    if (!idx.pat || (nseg = split_path(path, seg, ROUTE_SEGS)) < 0) {
+        return 0;
+    }
+    if (nseg > ROUTE_KEY_SEG) {
+        unsigned b = seg_bucket(&seg[ROUTE_KEY_SEG]);
+        bi = idx.first[b];
+        be = idx.first[b + 1];
+    }
+    /* the bucket's and the general routes merged in table order */
+    while (bi < be || gi < idx.ngeneral) {
+        size_t i = gi >= idx.ngeneral || (bi < be && idx.by_key[bi] < idx.general[gi])
+                       ? idx.by_key[bi++]
+                       : idx.general[gi++];
+        const struct route_pat *p = &idx.pat[i];
+        if (p->literal < best || !pat_match(p, seg, nseg)) {
+            continue;
+        }
+        if (p->literal > best) {
+            best = p->literal;
+            n = 0;
+        }
+        if (n < ROUTE_MATCH_MAX) {
+            out[n++] = i;
+        }
+    }
+    if (n > 0) {
+        pat_params(&idx.pat[out[0]], seg, r);
+    }
+    return n;
 }
 
 int http_route_find(const char *method, const char *path, struct req *r, char *allow,
                     size_t allowsz)
 {
-    int path_found = 0;
+    size_t m[ROUTE_MATCH_MAX];
     size_t used = 0;
-    int best = best_match(path, r);
+    int n = route_matches(path, r, m);
     if (allowsz) {
         allow[0] = '\0';
     }
-    for (size_t i = 0; i < http_route_count; i++) {
-        const struct route *rt = &http_routes[i];
-        if (literal_segments(rt->path) != best || !path_match(rt->path, path, r)) {
-            continue;
-        }
+    for (int k = 0; k < n; k++) {
+        const struct route *rt = &http_routes[m[k]];
         if (strcmp(rt->method, method) == 0 ||
             (strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
             r->route = rt;
             return ACDL_OK;
         }
-        path_found = 1;
-        int n = snprintf(allow + used, allowsz - used, "%s%s", used ? ", " : "", rt->method);
-        if (n > 0 && used + (size_t)n < allowsz) {
-            used += (size_t)n;
+        int w = snprintf(allow + used, allowsz - used, "%s%s", used ? ", " : "", rt->method);
+        if (w > 0 && used + (size_t)w < allowsz) {
+            used += (size_t)w;
         }
     }
-    if (path_found) {
-        int n = snprintf(allow + used, allowsz - used, ", OPTIONS");
-        (void)n;
+    if (n > 0) {
+        int w = snprintf(allow + used, allowsz - used, ", OPTIONS");
+        (void)w;
         return ACDL_EPERM;
     }
     return ACDL_ENOTFOUND;
@@ -279,23 +401,19 @@ static int api_dispatch(struct req *r)
     int rc;
 
     if (strcmp(method, "OPTIONS") == 0) {
-        int found = 0;
+        size_t m[ROUTE_MATCH_MAX];
         size_t used = 0;
-        int best = best_match(path, r);
+        int n = route_matches(path, r, m);
         allow[0] = '\0';
-        for (size_t i = 0; i < http_route_count; i++) {
-            if (literal_segments(http_routes[i].path) == best &&
-                path_match(http_routes[i].path, path, r)) {
-                found = 1;
-                int n = snprintf(allow + used, sizeof(allow) - used, "%s, ", http_routes[i].method);
-                if (n > 0 && used + (size_t)n < sizeof(allow)) {
-                    used += (size_t)n;
-                }
-            }
-        }
-        if (!found) {
+        if (n == 0) {
             return reply_error(r, 404, "not_found", "GET /api/v1/endpoints lists every route",
                                "no such endpoint");
+        }
+        for (int k = 0; k < n; k++) {
+            int w = snprintf(allow + used, sizeof(allow) - used, "%s, ", http_routes[m[k]].method);
+            if (w > 0 && used + (size_t)w < sizeof(allow)) {
+                used += (size_t)w;
+            }
         }
         snprintf(allow + used, sizeof(allow) - used, "OPTIONS");
         reply_header(r, "Allow", allow);

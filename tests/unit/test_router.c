@@ -1,6 +1,7 @@
 /* test_router.c: unit tests of route matching and the route table (http/router.c,
  * http/routes/table.c), and of the ISO-8601 time parser the API uses for filters. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -297,6 +298,173 @@ static void test_time_parse_strict(void)
     }
 }
 
+/* The route lookup as the linear scan of the whole table it replaced does it: the routes whose
+ * pattern matches the path segment by segment ({x}: one non-empty segment), those with the most
+ * literal segments, in table order; the first whose method fits, else their methods. Written
+ * independently of http/router.c's index, to compare with it. */
+static int ref_match(const char *pat, const char *path, const char **params, char *buf,
+                     size_t bufsz)
+{
+    size_t used = 0;
+    int np = 0;
+    while (*pat && *path) {
+        if (*pat != '/' || *path != '/') {
+            return 0;
+        }
+        pat++;
+        path++;
+        size_t pl = strcspn(pat, "/"), sl = strcspn(path, "/");
+        if (pl >= 2 && pat[0] == '{' && pat[pl - 1] == '}') {
+            if (sl == 0 || np >= REQ_MAX_PARAMS || used + sl + 1 > bufsz) {
+                return 0;
+            }
+            memcpy(buf + used, path, sl);
+            buf[used + sl] = '\0';
+            params[np++] = buf + used;
+            used += sl + 1;
+        } else if (pl != sl || memcmp(pat, path, pl) != 0) {
+            return 0;
+        }
+        pat += pl;
+        path += sl;
+    }
+    return *pat == '\0' && *path == '\0';
+}
+
+static int ref_literal(const char *pat)
+{
+    int n = 0;
+    for (const char *p = pat; *p; p++) {
+        n += *p == '/' && p[1] && p[1] != '{';
+    }
+    return n;
+}
+
+/* Returns ACDL_OK with the route's index and its first parameter, ACDL_EPERM with the Allow
+ * text, or ACDL_ENOTFOUND. */
+static int ref_find(const char *method, const char *path, size_t *route, char *param0, char *allow,
+                    size_t allowsz)
+{
+    const char *params[REQ_MAX_PARAMS] = {0};
+    char buf[sizeof(((struct req *)0)->param_buf)];
+    int best = -1;
+    size_t used = 0;
+    for (size_t i = 0; i < http_route_count; i++) {
+        int lit = ref_literal(http_routes[i].path);
+        if (lit > best && ref_match(http_routes[i].path, path, params, buf, sizeof(buf))) {
+            best = lit;
+        }
+    }
+    allow[0] = '\0';
+    for (size_t i = 0; i < http_route_count; i++) {
+        const struct route *rt = &http_routes[i];
+        if (ref_literal(rt->path) != best || !ref_match(rt->path, path, params, buf, sizeof(buf))) {
+            continue;
+        }
+        if (strcmp(rt->method, method) == 0 ||
+            (strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
+            *route = i;
+            snprintf(param0, 256, "%s", params[0] ? params[0] : "");
+            return ACDL_OK;
+        }
+        used +=
+            (size_t)snprintf(allow + used, allowsz - used, "%s%s", used ? ", " : "", rt->method);
+    }
+    if (best < 0) {
+        return ACDL_ENOTFOUND;
+    }
+    snprintf(allow + used, allowsz - used, ", OPTIONS");
+    return ACDL_EPERM;
+}
+
+/* One path against the index and the reference, with every method. */
+static int lookup_same(const char *path)
+{
+    static const char *const methods[] = {"GET",    "HEAD", "POST",    "PATCH",
+                                          "DELETE", "PUT",  "OPTIONS", "get"};
+    int same = 1;
+    for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++) {
+        struct req r;
+        char allow[512], rallow[512], rparam[256] = "";
+        size_t ri = (size_t)-1;
+        int got = find(methods[m], path, &r, allow, sizeof(allow));
+        int want = ref_find(methods[m], path, &ri, rparam, rallow, sizeof(rallow));
+        int ok = got == want;
+        if (ok && want == ACDL_OK) {
+            ok = r.route == &http_routes[ri] && strcmp(r.params[0] ? r.params[0] : "", rparam) == 0;
+        } else if (ok && want == ACDL_EPERM) {
+            ok = strcmp(allow, rallow) == 0;
+        } else if (ok) {
+            ok = allow[0] == '\0';
+        }
+        if (!CHECK(ok)) {
+            fprintf(stdout, "  (%s '%s': %d, want %d)\n", methods[m], path, got, want);
+            same = 0;
+        }
+    }
+    return same;
+}
+
+/* Every route of the table, its path with each {x} filled in, and near misses of each. */
+static void test_lookup_every_route(void)
+{
+    static const char *const fills[] = {"7", "123456789", "bulk", "x%2Fy", "{id}", "live"};
+    int found = 0;
+    for (size_t i = 0; i < http_route_count; i++) {
+        const char *pat = http_routes[i].path;
+        for (size_t f = 0; f < sizeof(fills) / sizeof(fills[0]); f++) {
+            char path[300], v[320];
+            size_t n = 0;
+            for (const char *p = pat; *p && n < sizeof(path) - 20;) {
+                if (*p == '{') {
+                    n += (size_t)snprintf(path + n, sizeof(path) - n, "%s", fills[f]);
+                    p = strchr(p, '}') + 1;
+                } else {
+                    path[n++] = *p++;
+                }
+            }
+            path[n] = '\0';
+            lookup_same(path);
+            if (f == 0) { /* the route itself is found with its method */
+                struct req r;
+                char allow[256];
+                found += find(http_routes[i].method, path, &r, allow, sizeof(allow)) == ACDL_OK &&
+                         r.route->fn == http_routes[i].fn;
+            }
+            snprintf(v, sizeof(v), "%s/", path); /* a trailing slash */
+            lookup_same(v);
+            snprintf(v, sizeof(v), "%s/x", path); /* one segment more */
+            lookup_same(v);
+            snprintf(v, sizeof(v), "%sx", path); /* a longer last segment */
+            lookup_same(v);
+            snprintf(v, sizeof(v), "%.*s", (int)(n - 1), path); /* a shorter one */
+            lookup_same(v);
+            snprintf(v, sizeof(v), "%s", path); /* the last segment's case */
+            v[n - 1] = (char)(v[n - 1] ^ 0x20);
+            lookup_same(v);
+            const char *last = strrchr(path, '/'); /* without the last segment */
+            snprintf(v, sizeof(v), "%.*s", (int)(last - path), path);
+            lookup_same(v);
+            snprintf(v, sizeof(v), "%.*s/", (int)(last - path), path); /* it empty */
+            lookup_same(v);
+            snprintf(v, sizeof(v), "/%s", path); /* a doubled slash */
+            lookup_same(v);
+            snprintf(v, sizeof(v), "%s", path + 1); /* no leading slash */
+            lookup_same(v);
+            snprintf(v, sizeof(v), "/api/v2%s", path + 7); /* another version */
+            lookup_same(v);
+        }
+    }
+    CHECK_EQ_INT(found, (long long)http_route_count);
+    const char *odd[] = {"",       "/",        "//",        "/api",      "/api/",
+                         "/api/v1", "/api/v1/", "/api/v1//", "/x/y/z",    "/api/v1/a/b/c/d/e/f/g/h/i",
+                         "/api/v1/users/1/2/3/4/5/6", "/api/v1/mappings/bulk",
+                         "/api/v1/agents/live",       "/api/v1/results/csv"};
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        lookup_same(odd[i]);
+    }
+}
+
 int main(void)
 {
     RUN(test_accepts_gzip);
@@ -305,6 +473,7 @@ int main(void)
     RUN(test_not_found);
     RUN(test_wrong_method);
     RUN(test_table);
+    RUN(test_lookup_every_route);
     RUN(test_time_parse);
     RUN(test_time_parse_strict);
     return check_summary();
