@@ -51,7 +51,7 @@ static int resolve_token(struct req *r, const char *value)
     }
     crypto_sha256(value, len, hash);
     int64_t now = plat_now();
-    struct store_conn *c = store_acquire(r->app->store);
+    struct store_conn *c = r->held ? r->held : store_acquire(r->app->store);
     int rc = store_token_find(c, hash, now, &t);
     if (rc == ACDL_OK) {
         /* never above what its owner may do now */
@@ -67,11 +67,18 @@ static int resolve_token(struct req *r, const char *value)
         /* last_used_at moves at most once a minute (as store_token_touch writes it): most
          * requests write nothing and take no write lock */
         if (t.last_used_at == 0 || t.last_used_at < now - 60) {
-            store_wait(c, 0); /* best effort: never wait for a long write for this */
-            store_token_touch(c, t.id, now);
+            if (r->held) { /* written after the answer, outside its read transaction */
+                r->touch_token = t.id;
+                r->touch_at = now;
+            } else {
+                store_wait(c, 0); /* best effort: never wait for a long write for this */
+                store_token_touch(c, t.id, now);
+            }
         }
     }
-    store_release(r->app->store, c);
+    if (!r->held) {
+        store_release(r->app->store, c);
+    }
     return rc == ACDL_OK ? ACDL_OK : ACDL_EAUTH;
 }
 
@@ -81,7 +88,7 @@ static int resolve_session(struct req *r, const char *value)
     struct store_session s;
     int64_t now = plat_now();
     crypto_sha256(value, strlen(value), hash);
-    struct store_conn *c = store_acquire(r->app->store);
+    struct store_conn *c = r->held ? r->held : store_acquire(r->app->store);
     int rc = store_session_find(c, hash, now, r->app->cfg->session_idle_timeout, &s);
     if (rc == ACDL_OK) {
         r->generation = store_generation(r->app->store, c);
@@ -95,12 +102,61 @@ static int resolve_session(struct req *r, const char *value)
         snprintf(r->auth.csrf, sizeof(r->auth.csrf), "%s", s.csrf);
         /* write last_seen at most every 30 s: reads stay cheap */
         if (now - s.last_seen >= 30) {
-            store_wait(c, 0); /* best effort: never wait for a long write for this */
-            store_session_touch(c, s.id, now);
+            if (r->held) { /* written after the answer, outside its read transaction */
+                r->touch_session = s.id;
+                r->touch_at = now;
+            } else {
+                store_wait(c, 0); /* best effort: never wait for a long write for this */
+                store_session_touch(c, s.id, now);
+            }
         }
     }
-    store_release(r->app->store, c);
+    if (!r->held) {
+        store_release(r->app->store, c);
+    }
     return rc == ACDL_OK ? ACDL_OK : ACDL_EAUTH;
+}
+
+struct store_conn *req_store(struct req *r)
+{
+    return r->held ? r->held : store_acquire(r->app->store);
+}
+
+void req_store_done(struct req *r, struct store_conn *c)
+{
+    if (c != r->held) {
+        store_release(r->app->store, c);
+    } else if (r->held_open) {
+        store_read_end(c); /* the snapshot ends before the answer goes out */
+        r->held_open = 0;
+    }
+}
+
+void http_auth_hold(struct req *r)
+{
+    r->held = store_acquire(r->app->store);
+    r->held_open = store_read_begin(r->held) == ACDL_OK;
+}
+
+/* Ends what the router holds for a cached route: the read transaction, then the credential's
+ * last-use write (best effort, never waiting for a long write), then the connection. */
+void http_auth_finish(struct req *r)
+{
+    struct store_conn *c = r->held;
+    if (!c) {
+        return;
+    }
+    req_store_done(r, c);
+    if (r->touch_token || r->touch_session) {
+        store_wait(c, 0);
+        if (r->touch_token) {
+            store_token_touch(c, r->touch_token, r->touch_at);
+        } else {
+            store_session_touch(c, r->touch_session, r->touch_at);
+        }
+    }
+    r->held = NULL;
+    store_release(r->app->store, c);
 }
 
 int http_auth_resolve(struct req *r)

@@ -32,6 +32,7 @@ struct auth_ctx {
 
 /* A worker thread's reusable answer buffer (http/reply.c). */
 struct http_worker;
+struct store_conn;
 
 #define REQ_MAX_PARAMS 3
 #define REQ_MAX_HEADERS 6
@@ -63,6 +64,12 @@ struct req {
     /* the store's change generation read with the credentials (store_generation) */
     uint64_t generation;
     int generation_read;
+    /* a cached route's read (http/router.c): the connection that checked the credentials,
+     * whose read transaction the answer is read in too (req_store), and the credential's
+     * last-use time to write after the answer (0: nothing to write) */
+    struct store_conn *held;
+    int held_open;
+    int64_t touch_token, touch_session, touch_at;
     /* a cached route's answer to keep (reply_cached): its key */
     int cache_fill;
     size_t cache_klen;
@@ -184,6 +191,17 @@ int req_id(struct req *r, int i, int64_t *id);
 int reply_page(struct req *r, json_t *items, int more, int64_t last_id);
 
 /* --- authentication (http/auth.c) --- */
+/* The request's database connection: the one the router holds for a cached route (in the
+ * read transaction the credentials were checked in, so the answer is read at the generation
+ * it is tagged with), else one from the pool. Give it back with req_store_done, which ends
+ * the held connection's read transaction (the router releases it after the answer). */
+struct store_conn *req_store(struct req *r);
+void req_store_done(struct req *r, struct store_conn *c);
+/* For a cached route the router holds one connection in a read transaction from before the
+ * credentials are checked (http_auth_hold) to after the answer (http_auth_finish, which then
+ * writes the credential's last use when due). */
+void http_auth_hold(struct req *r);
+void http_auth_finish(struct req *r);
 /* Resolves the request's credentials into r->auth. Returns 0, or ACDL_EAUTH when credentials
  * were presented but are invalid (a revoked token, an expired session). */
 int http_auth_resolve(struct req *r);

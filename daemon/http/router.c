@@ -431,6 +431,10 @@ static int api_dispatch(struct req *r)
                            "%s is not allowed on %.100s", method, path);
     }
     const struct route *rt = r->route;
+    int cached = route_cached(rt);
+    if (cached && rt->role != ROLE_PUBLIC) {
+        http_auth_hold(r); /* one read for the credentials and the answer */
+    }
     /* Public routes (health, login) ignore credentials: a stale or foreign cookie must not
      * get in the way of logging in again. */
     if (rt->role != ROLE_PUBLIC && http_auth_resolve(r) != ACDL_OK) {
@@ -464,7 +468,7 @@ static int api_dispatch(struct req *r)
     if (rc != 0) {
         return rc;
     }
-    if (route_cached(rt) && (rc = reply_cached(r)) != 0) {
+    if (cached && (rc = reply_cached(r)) != 0) {
         return rc; /* after every check above: the cache never decides who may read */
     }
     return rt->fn(r);
@@ -513,6 +517,7 @@ int http_dispatch(struct mg_connection *conn, struct app *app)
     const char *uri = r.ri->local_uri ? r.ri->local_uri : "/";
     if (strncmp(uri, "/api/", 5) == 0 || strcmp(uri, "/api") == 0) {
         status = api_dispatch(&r);
+        http_auth_finish(&r);
         json_decref(r.body);
         json_decref(r.audit_before);
     } else {

@@ -216,6 +216,28 @@ test('credentials and roles are checked before any cached answer', async () => {
   os2.close();
 });
 
+test('a token first used on a cached route: its use is recorded after the answer', async () => {
+  // the credentials and the answer are read in one read transaction; last_used_at is written
+  // after it (the answer is sent first, so the write may land a moment later)
+  for (const url of ['/api/v1/queues?limit=50', `/api/v1/queues/${queues['201'].id}`,
+    `/api/v1/results?queue=${queues['201'].id}&from=${DAY}&to=${DAY}`]) {
+    const t = await createToken(admin, `answers-first-${url.length}`, 'viewer');
+    const tc = bearer(d, t.token);
+    const r = await tc.get(url);
+    assertStatus(r, 200);
+    tc.close();
+    let used = null;
+    for (let i = 0; i < 50 && !used; i++) {
+      const l = await admin.get('/api/v1/tokens?limit=500');
+      used = l.body.items.find((x) => x.id === t.id)?.last_used_at ?? null;
+      if (!used) {
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    }
+    assert.match(String(used), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/, `${url}: last_used_at ${used}`);
+  }
+});
+
 test('health is a live answer: no ETag, never a 304', async () => {
   const h = await viewer.get('/api/v1/health');
   assertStatus(h, 200);

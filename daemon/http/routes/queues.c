@@ -124,9 +124,9 @@ int route_queues_list(struct req *r)
     if ((st = req_page(r, &limit, &cursor)) != 0) {
         return st;
     }
-    struct store_conn *c = store_acquire(r->app->store);
+    struct store_conn *c = req_store(r);
     int rc = store_queue_list(c, cursor, limit + 1, &arr, &n);
-    store_release(r->app->store, c);
+    req_store_done(r, c);
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "queues");
     }
@@ -162,9 +162,9 @@ int route_queues_get(struct req *r)
     if ((st = req_id(r, 0, &id)) != 0) {
         return st;
     }
-    struct store_conn *c = store_acquire(r->app->store);
+    struct store_conn *c = req_store(r);
     int rc = store_queue_get(c, id, &q);
-    store_release(r->app->store, c);
+    req_store_done(r, c);
     return rc == ACDL_OK ? reply_json(r, 200, route_queue_json(&q)) : reply_rc(r, rc, "queue");
 }
 

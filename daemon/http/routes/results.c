@@ -173,7 +173,7 @@ static void results_close(struct req *r, struct results_query *rq)
         store_done(rq->s[i]);
     }
     rq->nstreams = 0;
-    store_release(r->app->store, rq->c);
+    req_store_done(r, rq->c);
     rq->c = NULL;
     tz_close(rq->tz);
     rq->tz = NULL;
@@ -208,7 +208,7 @@ static int results_open(struct req *r, struct results_query *rq)
         return reply_error(r, 400, "invalid_parameter", "use a value type key",
                            "parameter 'value_type' is too long");
     }
-    rq->c = store_acquire(r->app->store);
+    rq->c = req_store(r);
     int rc = route_results_queue_find(rq->c, qbuf, &rq->q);
     if (rc == ACDL_OK && tz_open(rq->q.time_zone, &rq->tz) != ACDL_OK) {
         results_close(r, rq);

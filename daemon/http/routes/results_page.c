@@ -389,7 +389,7 @@ int route_results_page(struct req *r)
         free(pq);
         return st;
     }
-    struct store_conn *c = store_acquire(r->app->store);
+    struct store_conn *c = req_store(r);
     if ((st = read_query(r, c, pq)) != 0) {
         goto out;
     }
@@ -468,7 +468,7 @@ int route_results_page(struct req *r)
     jsonw_obj_end(po.w);
     st = reply_stream_send(r, 200);
 out:
-    store_release(r->app->store, c);
+    req_store_done(r, c);
     free(pq);
     return st;
 }
