@@ -113,9 +113,8 @@ void jsonw_arr_end(struct jsonw *w)
     w->comma = 1;
 }
 
-void jsonw_key(struct jsonw *w, const char *key)
+void jsonw_keyn(struct jsonw *w, const char *key, size_t n)
 {
-    size_t n = strlen(key);
     sep(w);
     char *p = jsonw_room(w, n + 3);
     if (p) {
@@ -487,20 +486,16 @@ void jsonw_raw(struct jsonw *w, const char *text, size_t n)
     put(w, text, n);
 }
 
-void jsonw_kstr(struct jsonw *w, const char *key, const char *s)
+void jsonw_again(struct jsonw *w, size_t off, size_t n)
 {
-    jsonw_key(w, key);
-    jsonw_str(w, s);
-}
-
-void jsonw_kint(struct jsonw *w, const char *key, int64_t v)
-{
-    jsonw_key(w, key);
-    jsonw_int(w, v);
-}
-
-void jsonw_ktime(struct jsonw *w, const char *key, int64_t t)
-{
-    jsonw_key(w, key);
-    jsonw_time(w, t);
+    sep(w);
+    if (off > w->len || n > w->len - off) {
+        w->failed = 1;
+        return;
+    }
+    char *p = jsonw_room(w, n); /* may move the buffer: the source is found after it */
+    if (p) {
+        memmove(p, w->buf + off, n);
+        w->len += n;
+    }
 }

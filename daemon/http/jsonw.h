@@ -13,6 +13,7 @@
 #define ACDL_JSONW_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct jsonw {
     char *buf;    /* owned; NULL until the first write */
@@ -41,8 +42,8 @@ void jsonw_obj_begin(struct jsonw *w);
 void jsonw_obj_end(struct jsonw *w);
 void jsonw_arr_begin(struct jsonw *w);
 void jsonw_arr_end(struct jsonw *w);
-/* An object member's name: key must be plain ASCII needing no escapes (a literal). */
-void jsonw_key(struct jsonw *w, const char *key);
+/* An object member's name (n bytes): plain ASCII needing no escapes. */
+void jsonw_keyn(struct jsonw *w, const char *key, size_t n);
 /* A string value, escaped. s NULL writes null. */
 void jsonw_str(struct jsonw *w, const char *s);
 void jsonw_strn(struct jsonw *w, const char *s, size_t n);
@@ -54,11 +55,31 @@ void jsonw_null(struct jsonw *w);
 void jsonw_time(struct jsonw *w, int64_t t);
 /* A value that is already JSON text (n bytes), copied as it is. */
 void jsonw_raw(struct jsonw *w, const char *text, size_t n);
+/* The n bytes this writer wrote at offset off (w->len before them) again, as jsonw_raw: a
+ * member or value that repeats from row to row is escaped and formatted once. */
+void jsonw_again(struct jsonw *w, size_t off, size_t n);
 
-/* Shorthands for an object member: key and value. */
-void jsonw_kstr(struct jsonw *w, const char *key, const char *s);
-void jsonw_kint(struct jsonw *w, const char *key, int64_t v);
-void jsonw_ktime(struct jsonw *w, const char *key, int64_t t);
+/* An object member's name: key must be plain ASCII needing no escapes (a literal, whose
+ * length the compiler counts here, once). And shorthands for a member: key and value. */
+static inline void jsonw_key(struct jsonw *w, const char *key)
+{
+    jsonw_keyn(w, key, strlen(key));
+}
+static inline void jsonw_kstr(struct jsonw *w, const char *key, const char *s)
+{
+    jsonw_key(w, key);
+    jsonw_str(w, s);
+}
+static inline void jsonw_kint(struct jsonw *w, const char *key, int64_t v)
+{
+    jsonw_key(w, key);
+    jsonw_int(w, v);
+}
+static inline void jsonw_ktime(struct jsonw *w, const char *key, int64_t t)
+{
+    jsonw_key(w, key);
+    jsonw_time(w, t);
+}
 
 /* Writes the decimal digits of v into out (at least 21 bytes); returns their count. */
 size_t jsonw_fmt_int(char *out, int64_t v);

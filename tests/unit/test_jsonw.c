@@ -377,6 +377,54 @@ static void test_limit(void)
     jsonw_free(&w);
 }
 
+/* jsonw_again: text written once is copied as the next value or member, also when the copy
+ * makes the buffer grow (and move), with the writer's commas; a range outside the text fails. */
+static void test_again(void)
+{
+    struct jsonw w;
+    jsonw_init(&w, 1 << 20);
+    jsonw_reset(&w, 8, 1 << 20);
+    jsonw_arr_begin(&w);
+    jsonw_obj_begin(&w);
+    size_t off = w.len;
+    jsonw_kstr(&w, "local", "2026-03-10T00:15+01:00");
+    jsonw_kstr(&w, "k", "\xc3\xa4");
+    size_t len = w.len - off;
+    jsonw_obj_end(&w);
+    for (int i = 0; i < 2000; i++) { /* past the first buffer: the source moves with it */
+        jsonw_obj_begin(&w);
+        jsonw_again(&w, off, len);
+        jsonw_kint(&w, "i", i);
+        jsonw_obj_end(&w);
+    }
+    jsonw_arr_end(&w);
+    CHECK_EQ_INT(w.failed, 0);
+    json_t *arr = json_array();
+    json_array_append_new(
+        arr, json_pack("{s:s, s:s}", "local", "2026-03-10T00:15+01:00", "k", "\xc3\xa4"));
+    for (int i = 0; i < 2000; i++) {
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:i}", "local", "2026-03-10T00:15+01:00",
+                                             "k", "\xc3\xa4", "i", i));
+    }
+    char *want = json_dumps(arr, DUMP_FLAGS);
+    json_decref(arr);
+    CHECK(w.len - 8 == strlen(want) && memcmp(w.buf + 8, want, w.len - 8) == 0);
+    free(want);
+    /* after a comma-separated value, the copy gets its comma */
+    jsonw_reset(&w, 0, 1 << 20);
+    jsonw_arr_begin(&w);
+    jsonw_str(&w, "a");
+    jsonw_again(&w, 1, 3);
+    jsonw_arr_end(&w);
+    CHECK_EQ_STR(finish(&w), "[\"a\",\"a\"]");
+    /* a range past the text: the writer fails */
+    jsonw_reset(&w, 0, 1 << 20);
+    jsonw_str(&w, "a");
+    jsonw_again(&w, 1, 10);
+    CHECK_EQ_INT(w.failed, 1);
+    jsonw_free(&w);
+}
+
 int main(void)
 {
     RUN(test_strings);
@@ -385,5 +433,6 @@ int main(void)
     RUN(test_times);
     RUN(test_structure);
     RUN(test_limit);
+    RUN(test_again);
     return check_summary();
 }

@@ -258,19 +258,35 @@ static int results_stream(struct req *r)
     const char *key;
     double value;
     char local[40] = "";
+    /* what repeats from row to row is written once and copied after: an interval's times
+     * (each value type of the interval has them) and each value type's member */
+    size_t at_off = 0, at_len = 0, vt_off[RESULTS_TYPES], vt_len[RESULTS_TYPES] = {0};
     while ((rc = results_next(&rq, &t, &key, &value, &col)) == 1) {
         if (n++ == RESULTS_MAX_ITEMS) {
             results_close(r, &rq);
             return results_too_many(r);
         }
+        jsonw_obj_begin(w);
         if (t != last_t) { /* rows come by interval: each value type of one shares its time */
             route_results_local(rq.tz, t, local, sizeof(local));
             last_t = t;
+            at_off = w->len;
+            jsonw_ktime(w, "interval_start", t);
+            jsonw_kstr(w, "local", local);
+            at_len = w->len - at_off;
+        } else {
+            jsonw_again(w, at_off, at_len);
         }
-        jsonw_obj_begin(w);
-        jsonw_ktime(w, "interval_start", t);
-        jsonw_kstr(w, "local", local);
-        jsonw_kstr(w, "value_type", key);
+        if (col >= 0 && col < RESULTS_TYPES && vt_len[col]) {
+            jsonw_again(w, vt_off[col], vt_len[col]);
+        } else {
+            size_t off = w->len + 1; /* after the comma */
+            jsonw_kstr(w, "value_type", key);
+            if (col >= 0 && col < RESULTS_TYPES) {
+                vt_off[col] = off;
+                vt_len[col] = w->len - off;
+            }
+        }
         jsonw_key(w, "value");
         jsonw_real(w, value);
         jsonw_obj_end(w);
