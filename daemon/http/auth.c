@@ -41,6 +41,36 @@ static int strcasecmp_ascii(const char *a, const char *b)
     return strlen(a) != n || !prefix_nocase(a, b);
 }
 
+/* Writes a credential's last use: a token's or a session's (best effort: never waits for a
+ * long write for this). */
+static void used_write(struct store_conn *c, int64_t token_id, int64_t session_id, int64_t now)
+{
+    store_wait(c, 0);
+    if (token_id) {
+        store_token_touch(c, token_id, now);
+    } else {
+        store_session_touch(c, session_id, now);
+    }
+}
+
+/* Records a credential's use when one is due (an id not 0): at once on c, which is then given
+ * back; or, on the connection the router holds, after the answer, outside its read
+ * transaction (http_auth_finish). */
+static void used_and_release(struct req *r, struct store_conn *c, int64_t token_id,
+                             int64_t session_id, int64_t now)
+{
+    if (r->held) {
+        r->touch_token = token_id;
+        r->touch_session = session_id;
+        r->touch_at = now;
+        return;
+    }
+    if (token_id || session_id) {
+        used_write(c, token_id, session_id, now);
+    }
+    store_release(r->app->store, c);
+}
+
 static int resolve_token(struct req *r, const char *value)
 {
     unsigned char hash[32];
@@ -51,7 +81,7 @@ static int resolve_token(struct req *r, const char *value)
     }
     crypto_sha256(value, len, hash);
     int64_t now = plat_now();
-    struct store_conn *c = r->held ? r->held : store_acquire(r->app->store);
+    struct store_conn *c = req_store(r);
     int rc = store_token_find(c, hash, now, &t);
     if (rc == ACDL_OK) {
         /* never above what its owner may do now */
@@ -64,21 +94,11 @@ static int resolve_token(struct req *r, const char *value)
         r->auth.user_id = t.owner_id;
         snprintf(r->auth.name, sizeof(r->auth.name), "%s", t.name);
         snprintf(r->auth.role, sizeof(r->auth.role), "%s", role);
-        /* last_used_at moves at most once a minute (as store_token_touch writes it): most
-         * requests write nothing and take no write lock */
-        if (t.last_used_at == 0 || t.last_used_at < now - 60) {
-            if (r->held) { /* written after the answer, outside its read transaction */
-                r->touch_token = t.id;
-                r->touch_at = now;
-            } else {
-                store_wait(c, 0); /* best effort: never wait for a long write for this */
-                store_token_touch(c, t.id, now);
-            }
-        }
     }
-    if (!r->held) {
-        store_release(r->app->store, c);
-    }
+    /* last_used_at moves at most once a minute (as store_token_touch writes it): most requests
+     * write nothing and take no write lock */
+    int due = rc == ACDL_OK && (t.last_used_at == 0 || t.last_used_at < now - 60);
+    used_and_release(r, c, due ? t.id : 0, 0, now);
     return rc == ACDL_OK ? ACDL_OK : ACDL_EAUTH;
 }
 
@@ -88,7 +108,7 @@ static int resolve_session(struct req *r, const char *value)
     struct store_session s;
     int64_t now = plat_now();
     crypto_sha256(value, strlen(value), hash);
-    struct store_conn *c = r->held ? r->held : store_acquire(r->app->store);
+    struct store_conn *c = req_store(r);
     int rc = store_session_find(c, hash, now, r->app->cfg->session_idle_timeout, &s);
     if (rc == ACDL_OK) {
         r->generation = store_generation(r->app->store, c);
@@ -100,20 +120,9 @@ static int resolve_session(struct req *r, const char *value)
         snprintf(r->auth.name, sizeof(r->auth.name), "%s", s.user_name);
         snprintf(r->auth.role, sizeof(r->auth.role), "%s", s.role);
         snprintf(r->auth.csrf, sizeof(r->auth.csrf), "%s", s.csrf);
-        /* write last_seen at most every 30 s: reads stay cheap */
-        if (now - s.last_seen >= 30) {
-            if (r->held) { /* written after the answer, outside its read transaction */
-                r->touch_session = s.id;
-                r->touch_at = now;
-            } else {
-                store_wait(c, 0); /* best effort: never wait for a long write for this */
-                store_session_touch(c, s.id, now);
-            }
-        }
     }
-    if (!r->held) {
-        store_release(r->app->store, c);
-    }
+    /* write last_seen at most every 30 s: reads stay cheap */
+    used_and_release(r, c, 0, rc == ACDL_OK && now - s.last_seen >= 30 ? s.id : 0, now);
     return rc == ACDL_OK ? ACDL_OK : ACDL_EAUTH;
 }
 
@@ -148,12 +157,7 @@ void http_auth_finish(struct req *r)
     }
     req_store_done(r, c);
     if (r->touch_token || r->touch_session) {
-        store_wait(c, 0);
-        if (r->touch_token) {
-            store_token_touch(c, r->touch_token, r->touch_at);
-        } else {
-            store_session_touch(c, r->touch_session, r->touch_at);
-        }
+        used_write(c, r->touch_token, r->touch_session, r->touch_at);
     }
     r->held = NULL;
     store_release(r->app->store, c);
