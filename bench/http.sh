@@ -20,6 +20,9 @@
 # ignore (&miss=THREAD-N, counting) to each request, so no two requests have the same cache
 # key and each answer is read from the database, written and kept again (nginx gets the same
 # query, which it ignores). Health is never cached, so it is the same in both modes.
+# HTTP_BEFORE=BIN: a third daemon, of binary BIN (an earlier build copied aside), serves a copy
+# of the same data over HTTPS and is measured in every round beside the others for the queue
+# list and the result day; a second table gives before and after side by side, with ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=full rows_out="" profile="" miss=0
@@ -135,6 +138,8 @@ kill "${pids[0]}"
 wait "${pids[0]}" 2>/dev/null || true
 pids=()
 cp -a "$work/a" "$work/p"
+before=${HTTP_BEFORE:-}
+[ -z "$before" ] || cp -a "$work/a" "$work/b"
 
 free_port port_s
 free_port port_p
@@ -144,6 +149,13 @@ serve "$work/a" "$port_s"
 serve "$work/p" "$port_p" --plain-http
 wait_up "https://localhost:$port_s/api/v1/health" "${ca[@]}"
 wait_up "http://127.0.0.1:$port_p/api/v1/health"
+if [ -n "$before" ]; then
+  free_port port_b
+  bin_after=$bin bin=$before
+  serve "$work/b" "$port_b"
+  bin=$bin_after
+  wait_up "https://localhost:$port_b/api/v1/health" "${ca[@]}"
+fi
 
 # wrk's script for --miss: a query parameter no route reads, different on every request.
 wrk_args=()
@@ -292,6 +304,9 @@ for r in $(seq 1 "$rounds"); do
       fi
       res[a,$t,$k]+="$(measure "$ua" "$apid")"$'\n'
       res[n,$t,$k]+="$(measure "$un" $(pgrep -P "$(cat "$work/nginx.pid")"))"$'\n'
+      if [ -n "$before" ] && [ "$t" = https ] && [ $k -gt 0 ]; then
+        res[b,$t,$k]+="$(measure "https://127.0.0.1:$port_b${paths[k]}" "${pids[2]}")"$'\n'
+      fi
     done
   done
   echo "http.sh: round $r of $rounds done" >&2
@@ -327,3 +342,20 @@ for t in "${transports[@]}"; do
     fi
   done
 done
+if [ -n "$before" ]; then
+  {
+    echo
+    echo "before ($before) and after ($bin), HTTPS, measured alternately in the same rounds;"
+    echo "ratios: after's throughput over before's, before's CPU over after's (above 1: after is better)"
+    echo
+    echo "| Request | before req/s | after req/s | Ratio | before CPU us/req | after CPU us/req | CPU ratio |"
+    echo "|---|---|---|---|---|---|---|"
+  } >&2
+  for k in 1 2; do
+    a=$(col 1 <<<"${res[a,https,$k]}") b=$(col 1 <<<"${res[b,https,$k]}")
+    ac=$(col 3 <<<"${res[a,https,$k]}") bc=$(col 3 <<<"${res[b,https,$k]}")
+    printf '| GET %s | %.0f | %.0f | %sx | %s | %s | %sx |\n' "${paths[k]%%\?*}" "$b" "$a" \
+      "$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')" "$bc" "$ac" \
+      "$(awk -v a="$ac" -v b="$bc" 'BEGIN {printf "%.2f", (a > 0 ? b / a : 0)}')" >&2
+  done
+fi
