@@ -417,6 +417,9 @@ int reply_cached(struct req *r)
     r->cache_klen = n;
     struct jsonw *w = reply_stream_begin(r);
     if (answers_get(r->app->answers, r->cache_key, n, r->generation, w, etag)) {
+        if (r->held) {
+            req_store_done(r, r->held); /* no read left: the snapshot ends before sending */
+        }
         return send_tagged(r, etag);
     }
     r->cache_fill = 1;

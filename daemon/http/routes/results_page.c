@@ -466,9 +466,13 @@ int route_results_page(struct req *r)
         jsonw_null(po.w);
     }
     jsonw_obj_end(po.w);
+    req_store_done(r, c); /* the read ends before the answer goes out */
+    c = NULL;
     st = reply_stream_send(r, 200);
 out:
-    req_store_done(r, c);
+    if (c) {
+        req_store_done(r, c);
+    }
     free(pq);
     return st;
 }
