@@ -208,8 +208,23 @@ const tick = setInterval(() => {
     }
   });
 }, 20);
-// the daemon's CPU seconds so far (over its restarts), RSS, the source's poll counters and the
-// backlog, every 5 s
+// what the daemon's memory is made of, from its metrics (MiB; connections and threads counted)
+const MEMORY_FIGURES = {
+  acdlink_memory_resident_anonymous_bytes: 'anon', acdlink_memory_heap_system_bytes: 'heap',
+  acdlink_memory_heap_in_use_bytes: 'in_use', acdlink_memory_sqlite_bytes: 'sqlite',
+  acdlink_store_connections: 'conns', acdlink_threads: 'threads',
+};
+const memoryFigures = (text) => {
+  const m = {};
+  for (const [, name, v] of (text || '').matchAll(/^(acdlink_\w+) (\d+)$/gm)) {
+    if (MEMORY_FIGURES[name]) {
+      m[MEMORY_FIGURES[name]] = name.endsWith('_bytes') ? Number((Number(v) / 1048576).toFixed(1)) : Number(v);
+    }
+  }
+  return m;
+};
+// the daemon's CPU seconds so far (over its restarts), RSS, the source's poll counters, the
+// backlog and its memory figures, every 5 s
 const samples = [];
 const sample = async () => {
   let s;
@@ -224,6 +239,7 @@ const sample = async () => {
     Object.assign(s, { polls: f.polls, rows_read: f.rows_read, rows_changed: f.rows_changed });
     const b = (await admin.get('/api/v1/backlog')).body;
     s.queued = b.queued;
+    s.mem = memoryFigures((await admin.get('/api/v1/metrics')).text);
   } catch {
     // the daemon is being restarted: the CPU and RSS are kept
   }
@@ -440,6 +456,7 @@ const timeline = windows.map((x) => {
     batches_per_s: Number((x.batches / W).toFixed(1)), states_accepted: x.states, queued: c2.queued ?? null,
     latency_s: x.lat.length ? [sec(pct(x.lat, 50)), sec(pct(x.lat, 99))] : null,
     cpu: s2.t > s1.t ? Number(((s2.cpu - s1.cpu) / (s2.t - s1.t)).toFixed(3)) : null, rss_mib: Number((s2.rss / 1024).toFixed(1)),
+    memory_mib: c2.mem ?? null,
   };
 });
 const behind = writerLag.filter((x) => x > 1000).length;

@@ -59,6 +59,17 @@ void plat_memory_trim(void);
 #define PLAT_MEMORY_TRIM_KIB 1024
 void plat_memory_init(void);
 
+/* What the process's memory is made of, in bytes, for the metrics (-1: not known here): the
+ * resident set and its anonymous and file-backed parts (/proc/self/status), the allocator's
+ * arenas as taken from the system, the part of them in use and the part free (glibc's
+ * mallinfo2), the blocks mapped on their own, and the threads. */
+struct plat_memory {
+    long long rss, rss_anon, rss_file;
+    long long heap_system, heap_in_use, heap_free, heap_mapped;
+    int threads;
+};
+void plat_memory_stats(struct plat_memory *m);
+
 /* Removes a file; a missing file is not an error. */
 int plat_file_remove(const char *path);
 

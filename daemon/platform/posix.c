@@ -198,6 +198,37 @@ void plat_memory_init(void)
 #endif
 }
 
+void plat_memory_stats(struct plat_memory *m)
+{
+    char line[128];
+    m->rss = m->rss_anon = m->rss_file = -1;
+    m->heap_system = m->heap_in_use = m->heap_free = m->heap_mapped = -1;
+    m->threads = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof(line), f)) {
+        long long kib;
+        if (sscanf(line, "VmRSS: %lld", &kib) == 1) {
+            m->rss = kib * 1024;
+        } else if (sscanf(line, "RssAnon: %lld", &kib) == 1) {
+            m->rss_anon = kib * 1024;
+        } else if (sscanf(line, "RssFile: %lld", &kib) == 1) {
+            m->rss_file = kib * 1024;
+        } else if (sscanf(line, "Threads: %lld", &kib) == 1) {
+            m->threads = (int)kib;
+        }
+    }
+    if (f) {
+        fclose(f);
+    }
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+    struct mallinfo2 mi = mallinfo2();
+    m->heap_system = (long long)mi.arena;
+    m->heap_in_use = (long long)mi.uordblks;
+    m->heap_free = (long long)mi.fordblks;
+    m->heap_mapped = (long long)mi.hblkhd;
+#endif
+}
+
 int plat_path_exists(const char *path)
 {
     struct stat st;

@@ -177,6 +177,14 @@ void plat_memory_init(void)
     /* the Windows heap has no per-thread arenas to limit */
 }
 
+void plat_memory_stats(struct plat_memory *m)
+{
+    /* not measured here: the Windows heap has no arenas to watch */
+    m->rss = m->rss_anon = m->rss_file = -1;
+    m->heap_system = m->heap_in_use = m->heap_free = m->heap_mapped = -1;
+    m->threads = -1;
+}
+
 int plat_path_exists(const char *path)
 {
     return GetFileAttributesA(path) != INVALID_FILE_ATTRIBUTES;

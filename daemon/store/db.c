@@ -374,6 +374,26 @@ void store_release(struct store *st, struct store_conn *c)
     pthread_mutex_unlock(&st->mu);
 }
 
+void store_memory(struct store *st, struct store_memory *m)
+{
+    sqlite3_int64 cur = 0, peak = 0;
+    sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &cur, &peak, 0);
+    m->sqlite_used = cur;
+    m->sqlite_peak = peak;
+    m->cache_idle = 0;
+    m->conns_idle = 0;
+    pthread_mutex_lock(&st->mu);
+    m->conns = st->n;
+    /* an idle connection is only taken under the mutex: nobody uses it meanwhile */
+    for (struct store_conn *c = st->free_list; c; c = c->next_free) {
+        int used = 0, hw = 0;
+        sqlite3_db_status(c->db, SQLITE_DBSTATUS_CACHE_USED, &used, &hw, 0);
+        m->cache_idle += used;
+        m->conns_idle++;
+    }
+    pthread_mutex_unlock(&st->mu);
+}
+
 uint64_t store_generation(struct store *st, struct store_conn *c)
 {
     unsigned v = 0;

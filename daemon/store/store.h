@@ -69,6 +69,16 @@ void store_rollback(struct store_conn *c);
 #define STORE_CACHE_WIDE_KIB 16384
 void store_cache_wide(struct store_conn *c, int wide);
 
+/* The store's memory, for the metrics: SQLite's heap in use and its peak since the start
+ * (every connection's page cache, schema and statements; sqlite3_status64), the page caches of
+ * the connections open, counted over the idle ones (a borrowed one is not looked at: its
+ * thread owns it), the connections open and idle. Thread-safe. */
+struct store_memory {
+    long long sqlite_used, sqlite_peak, cache_idle;
+    int conns, conns_idle;
+};
+void store_memory(struct store *st, struct store_memory *m);
+
 /* Applies the migrations in files[0..n) (named NNNN_*.sql) that are newer than the database's
  * user_version. Returns 0, ACDL_ENEWER or ACDL_EDB (with err). */
 int store_migrate(sqlite3 *db, const struct embedded_file *files, size_t n, char *err,

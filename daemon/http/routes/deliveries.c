@@ -362,6 +362,45 @@ static void emit_health(struct text *t, struct app *app)
          h.sessions_in_memory);
 }
 
+/* One gauge; nothing when the figure is not known on this system (-1). */
+static void emit_gauge(struct text *t, const char *name, const char *help, long long v)
+{
+    if (v >= 0) {
+        emit(t, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", name, help, name, name, v);
+    }
+}
+
+/* What the daemon's memory is made of: the resident set, the allocator's arenas, SQLite's
+ * share and the connections of the store's pool. */
+static void emit_memory(struct text *t, struct app *app)
+{
+    struct plat_memory m;
+    struct store_memory s;
+    plat_memory_stats(&m);
+    store_memory(app->store, &s);
+    emit_gauge(t, "acdlink_memory_resident_bytes", "Resident memory of the daemon.", m.rss);
+    emit_gauge(t, "acdlink_memory_resident_anonymous_bytes",
+               "Resident memory not backed by a file (heap, thread stacks).", m.rss_anon);
+    emit_gauge(t, "acdlink_memory_heap_system_bytes",
+               "Memory the allocator's arenas took from the system.", m.heap_system);
+    emit_gauge(t, "acdlink_memory_heap_in_use_bytes", "Memory of the arenas in use.",
+               m.heap_in_use);
+    emit_gauge(t, "acdlink_memory_heap_free_bytes", "Free memory the arenas keep for reuse.",
+               m.heap_free);
+    emit_gauge(t, "acdlink_memory_heap_mapped_bytes",
+               "Large blocks mapped on their own, outside the arenas.", m.heap_mapped);
+    emit_gauge(t, "acdlink_threads", "Threads of the daemon.", m.threads);
+    emit_gauge(t, "acdlink_memory_sqlite_bytes",
+               "SQLite's memory in use: page caches, schemas, statements.", s.sqlite_used);
+    emit_gauge(t, "acdlink_memory_sqlite_peak_bytes", "The peak of SQLite's memory.",
+               s.sqlite_peak);
+    emit_gauge(t, "acdlink_memory_sqlite_idle_cache_bytes",
+               "Page caches of the idle database connections.", s.cache_idle);
+    emit_gauge(t, "acdlink_store_connections", "Database connections open.", s.conns);
+    emit_gauge(t, "acdlink_store_connections_idle", "Database connections idle in the pool.",
+               s.conns_idle);
+}
+
 int route_metrics_get(struct req *r)
 {
     struct text t = {NULL, 0, 0, 0};
@@ -375,6 +414,7 @@ int route_metrics_get(struct req *r)
     emit_targets(&t, c, now);
     store_release(r->app->store, c);
     emit_health(&t, r->app);
+    emit_memory(&t, r->app);
     if (t.oom || !t.b) {
         free(t.b);
         return reply_rc(r, ACDL_ENOMEM, "metrics");
