@@ -78,7 +78,14 @@ endif()
 add_library(civetweb STATIC "${_cw_out}")
 target_include_directories(civetweb SYSTEM PUBLIC "${ACDLINK_CIVETWEB_DIR}/include")
 # OpenSSL 3 API linked directly, IPv6 on; CGI, file-system features we never use, off.
+# ALTERNATIVE_QUEUE: an accepted connection goes to the idle worker of the lowest number, so
+# the same few workers serve while the load is light. With the default queue every worker
+# waits on one condition variable and is woken in turn, so over hours all http_threads (256)
+# serve requests and each keeps what serving left it: its stack pages, its answer buffer and
+# the allocator's per-thread cache, 50-200 KiB a worker (bench/realtime.sh: RSS rising for
+# 10 minutes and more). When every worker is busy the accepted connection waits (the
+# listening socket's backlog holds the next ones) instead of connection_queue.
 target_compile_definitions(civetweb PRIVATE OPENSSL_API_3_0 NO_SSL_DL USE_IPV6 NO_CGI
-                           NO_CACHING USE_SERVER_STATS)
+                           NO_CACHING USE_SERVER_STATS ALTERNATIVE_QUEUE)
 target_compile_options(civetweb PRIVATE -w)
 target_link_libraries(civetweb PUBLIC OpenSSL::SSL OpenSSL::Crypto Threads::Threads ${CMAKE_DL_LIBS})
