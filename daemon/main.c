@@ -298,9 +298,11 @@ static int serve_daemon(int argc, char **argv, const struct serve_flags *fl)
     int64_t last_purge = plat_monotonic_ms(), last_trim = last_purge;
     while (!stop_requested) {
         plat_sleep_ms(100);
-        /* the free pages inside the allocator's arenas (what a burst's polls and batches used)
-         * go back to the system once a minute: a few milliseconds each time */
+        /* the page caches of the connections idle for a minute, and the free pages inside the
+         * allocator's arenas (what a burst's polls and batches used), go back to the system
+         * once a minute: a few milliseconds each time */
         if (plat_monotonic_ms() - last_trim >= MEMORY_TRIM_EVERY_MS) {
+            store_release_idle(st, MEMORY_TRIM_EVERY_MS);
             plat_memory_trim();
             last_trim = plat_monotonic_ms();
         }

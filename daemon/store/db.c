@@ -65,6 +65,7 @@ struct store_conn {
     int nused;              /* past STMT_USED: every statement is checked at release */
     unsigned char in_used[STMT_CACHE];
     struct store_conn *next_free;
+    int64_t idle_since; /* monotonic ms of the last store_release */
     unsigned seen_version; /* the data version store_generation last saw here */
     int seen;              /* 0: store_generation has not looked on this connection yet */
 };
@@ -245,6 +246,9 @@ int store_open(const char *path, int pool_size, struct store **out, char *err, s
     pthread_cond_init(&st->cv, NULL);
     /* only possible before SQLite's first use; later calls change nothing (SQLITE_MISUSE) */
     sqlite3_config(SQLITE_CONFIG_LOG, store_log_cb, NULL);
+    /* one budget for every connection's page cache: past it a cache reuses its own oldest
+     * pages instead of taking more memory */
+    sqlite3_soft_heap_limit64((sqlite3_int64)STORE_SQLITE_SOFT_KIB * 1024);
     st->max = pool_size < 1 ? 1 : pool_size > POOL_MAX ? POOL_MAX : pool_size;
     st->path = strdup(path);
     c = calloc(1, sizeof(*c));
@@ -367,6 +371,7 @@ void store_release(struct store *st, struct store_conn *c)
     }
     c->wait_ms = WAIT_DEFAULT_MS;
     c->tx_started = 0;
+    c->idle_since = plat_monotonic_ms();
     pthread_mutex_lock(&st->mu);
     c->next_free = st->free_list;
     st->free_list = c;
@@ -392,6 +397,25 @@ void store_memory(struct store *st, struct store_memory *m)
         m->conns_idle++;
     }
     pthread_mutex_unlock(&st->mu);
+}
+
+int store_release_idle(struct store *st, int64_t idle_ms)
+{
+    int n = 0;
+    int64_t now = plat_monotonic_ms();
+    pthread_mutex_lock(&st->mu);
+    for (struct store_conn *c = st->free_list; c; c = c->next_free) {
+        int used = 0, hw = 0;
+        if (now - c->idle_since < idle_ms ||
+            sqlite3_db_status(c->db, SQLITE_DBSTATUS_CACHE_USED, &used, &hw, 0) != SQLITE_OK ||
+            used == 0) {
+            continue;
+        }
+        sqlite3_db_release_memory(c->db);
+        n++;
+    }
+    pthread_mutex_unlock(&st->mu);
+    return n;
 }
 
 uint64_t store_generation(struct store *st, struct store_conn *c)

@@ -79,6 +79,17 @@ struct store_memory {
 };
 void store_memory(struct store *st, struct store_memory *m);
 
+/* Frees the page caches of the connections idle in the pool for idle_ms or longer (the pages
+ * are read again from the file when one is borrowed next). Returns how many it freed.
+ * Thread-safe. */
+int store_release_idle(struct store *st, int64_t idle_ms);
+
+/* The memory all connections' page caches, schemas and statements share (SQLite's soft heap
+ * limit): beyond it a page cache reuses its oldest pages instead of growing. Above what the
+ * pool uses at its busiest (a poll's wide cache and a few 2 MiB caches), so it bounds what
+ * many connections, each filling its cache over time, would hold. */
+#define STORE_SQLITE_SOFT_KIB 32768
+
 /* Applies the migrations in files[0..n) (named NNNN_*.sql) that are newer than the database's
  * user_version. Returns 0, ACDL_ENEWER or ACDL_EDB (with err). */
 int store_migrate(sqlite3 *db, const struct embedded_file *files, size_t n, char *err,

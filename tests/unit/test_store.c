@@ -1091,6 +1091,57 @@ static void test_pool_threads(void)
     store_close(st);
 }
 
+/* Many connections, each reading a table larger than its page cache, share one memory budget:
+ * SQLite's memory stays near STORE_SQLITE_SOFT_KIB instead of growing with every connection's
+ * 2 MiB cache; and the caches of connections left idle go back with store_release_idle. */
+#define MEM_CONNS 40
+static void test_pool_memory(void)
+{
+    struct store *st = open_new("memory.db", MEM_CONNS);
+    struct store_conn *c[MEM_CONNS];
+    struct store_memory m;
+    if (!st) {
+        return;
+    }
+    c[0] = store_acquire(st);
+    CHECK_EQ_INT(sqlite3_exec(store_db(c[0]),
+                              "CREATE TABLE big(x BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION "
+                              "ALL SELECT i + 1 FROM n WHERE i < 64) INSERT INTO big SELECT "
+                              "randomblob(65536) FROM n",
+                              NULL, NULL, NULL),
+                 SQLITE_OK);
+    for (int i = 0; i < MEM_CONNS; i++) {
+        if (i > 0) {
+            c[i] = store_acquire(st);
+        }
+        /* 4 MiB of pages through a 2 MiB cache: full */
+        CHECK_EQ_INT(q_int(store_db(c[i]), "SELECT sum(length(hex(x))) FROM big"), 64 * 131072);
+    }
+    store_memory(st, &m);
+    CHECK_EQ_INT(m.conns, MEM_CONNS);
+    CHECK_EQ_INT(m.conns_idle, 0);
+    /* without the shared budget: 40 caches of 2 MiB, 80 MiB and more; the schemas and
+     * statements of 40 connections come on top of the budget */
+    fprintf(stdout, "  SQLite memory with %d connections: %lld KiB\n", MEM_CONNS,
+            m.sqlite_used / 1024);
+    CHECK(m.sqlite_used <= (long long)(STORE_SQLITE_SOFT_KIB + 16384) * 1024);
+    for (int i = 0; i < MEM_CONNS; i++) {
+        store_release(st, c[i]);
+    }
+    store_memory(st, &m);
+    CHECK_EQ_INT(m.conns_idle, MEM_CONNS);
+    long long before = m.cache_idle;
+    CHECK(before > 4 * 1024 * 1024);
+    CHECK_EQ_INT(store_release_idle(st, 3600000), 0); /* none idle for an hour */
+    CHECK(store_release_idle(st, 0) >= 1);
+    store_memory(st, &m);
+    fprintf(stdout, "  idle caches %lld KiB, %lld KiB after store_release_idle\n", before / 1024,
+            m.cache_idle / 1024);
+    CHECK(m.cache_idle <= before / 10);
+    CHECK_EQ_INT(store_ping(st), ACDL_OK); /* a connection reads again after it */
+    store_close(st);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR); /* keep "applied schema migration" lines out of the output */
@@ -1110,6 +1161,7 @@ int main(void)
     RUN(test_tokens);
     RUN(test_audit);
     RUN(test_pool_threads);
+    RUN(test_pool_memory);
     check_tmpdir_done(tmp);
     return check_summary();
 }
