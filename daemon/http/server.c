@@ -174,7 +174,10 @@ int http_server_start(struct app *app, struct http_server **out, char *err, size
         "request_timeout_ms", "10000",
         "max_request_size", "16384",
         "linger_timeout_ms", "1000",
-        "connection_queue", "64", /* accepted, waiting for a free worker */
+        /* with civetweb's ALTERNATIVE_QUEUE (cmake/Civetweb.cmake) an accepted connection goes
+         * to the idle worker of the lowest number, or waits for one when all are busy (checked
+         * every millisecond; the backlog holds the next ones): connection_queue is unused */
+        "connection_queue", "64",
         "listen_backlog", "512",  /* not yet accepted; the kernel caps it (somaxconn) */
         "access_control_allow_origin", "",
         "enable_directory_listing", "no",
