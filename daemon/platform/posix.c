@@ -222,6 +222,9 @@ void plat_memory_stats(struct plat_memory *m)
     }
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
     struct mallinfo2 mi = mallinfo2();
+    if (mi.arena == 0) {
+        return; /* another allocator in front of glibc's (a sanitizer's): nothing to say */
+    }
     m->heap_system = (long long)mi.arena;
     m->heap_in_use = (long long)mi.uordblks;
     m->heap_free = (long long)mi.fordblks;
