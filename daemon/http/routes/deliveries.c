@@ -362,7 +362,7 @@ static void emit_health(struct text *t, struct app *app)
          h.sessions_in_memory);
 }
 
-/* One gauge; nothing when the figure is not known on this system (-1). */
+/* One gauge; nothing when the figure is not known here (-1). */
 static void emit_gauge(struct text *t, const char *name, const char *help, long long v)
 {
     if (v >= 0) {
