@@ -18,6 +18,8 @@
 // change). Loopback only: a throwaway PostgreSQL (tests/lib/pg.sh) or MariaDB
 // (tests/lib/mariadb.sh), the daemon on a temporary data folder, the receiver of
 // tests/lib/wfm.mjs. ACDLINK_BIN chooses the binary.
+// --log-level L: the daemon's log level (debug: the uploader times each batch); --daemon-log
+// FILE: the daemon's stderr into FILE at the end (with kills: the last daemon's).
 // --profile OUT: the daemon under `perf record` (DWARF call graphs) from the writers' start
 // until the receiver holds every state, into OUT (not with --kill-every).
 import { execFileSync, spawn } from 'node:child_process';
@@ -53,7 +55,9 @@ const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.i
 if (PROFILE && KILL_EVERY > 0) {
   throw new Error('--profile: not with --kill-every (perf follows one process)');
 }
-const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '2', '--login-max-failures', '100'];
+const LOG_LEVEL = process.argv.includes('--log-level') ? process.argv[process.argv.indexOf('--log-level') + 1] : '';
+const DAEMON_LOG = process.argv.includes('--daemon-log') ? process.argv[process.argv.indexOf('--daemon-log') + 1] : '';
+const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '2', '--login-max-failures', '100', ...(LOG_LEVEL ? ['--log-level', LOG_LEVEL] : [])];
 const STATES = ['READY', 'TALK', 'ACW', 'PAUSE'];
 const load0 = os.loadavg();
 
@@ -497,6 +501,9 @@ console.log(JSON.stringify({
 console.log(`timeline (${ENGINE}): ${JSON.stringify(Object.keys(timeline[0] || {}))}`);
 for (const x of timeline) {
   console.log(JSON.stringify(Object.values(x)));
+}
+if (DAEMON_LOG) {
+  fs.writeFileSync(DAEMON_LOG, d.stderr()); // the last daemon's (with kills: since its restart)
 }
 await d.stop();
 await wfm.close();

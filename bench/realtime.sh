@@ -18,6 +18,7 @@
 #                          [--rate 300] [--seconds S] [--overlap 120] [--burst-rate R]
 #                          [--burst-seconds 30] [--burst-at S] [--kill-every N]
 #                          [--writers 2] [--window 30] [--max-states N] [--profile OUT]
+#                          [--log-level debug] [--daemon-log FILE]
 #   --full         10,000 agents, 300 changes/s for 600 s, 3,000/s for 30 s from 300 s on
 #                  (the default)
 #   --short        10,000 agents, 300 changes/s for 60 s, 3,000/s for 10 s from 30 s on
@@ -30,6 +31,9 @@
 #   --profile OUT  the daemon under `perf record` (DWARF call graphs) while the writer writes
 #                  and until the receiver holds every state, into OUT (OUT.ENGINE with both
 #                  engines); read it with `perf report -i OUT --no-children`
+#   --log-level L  the daemon's log level (debug: the uploader logs the time each batch took
+#                  to build, send and record)
+#   --daemon-log FILE  the daemon's stderr into FILE (FILE.ENGINE with both engines)
 # Later options override the mode's. Environment: ACDLINK_BIN (default build/acdlink). Needs
 # PostgreSQL 15 with psqlODBC and mariadb-server with odbc-mariadb (scripts/install-deps).
 # Loopback only; the temporary folders are removed.
@@ -39,6 +43,7 @@ mode=(--agents 10000 --rate 300 --seconds 600 --burst-rate 3000 --burst-seconds 
 args=()
 engines=(postgresql mariadb)
 profile=
+dlog=
 while [ $# -gt 0 ]; do
   case $1 in
     --full) ;;
@@ -48,6 +53,8 @@ while [ $# -gt 0 ]; do
     --agents | --rate | --seconds | --overlap | --kill-every | --burst-rate | --burst-seconds | --burst-at | --writers | --window | --max-states)
       args+=("$1" "$2"); shift ;;
     --profile) profile=$(realpath -m "$2"); shift ;;
+    --log-level) args+=("$1" "$2"); shift ;;
+    --daemon-log) dlog=$(realpath -m "$2"); shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -58,6 +65,9 @@ for e in "${engines[@]}"; do
   if [ -n "$profile" ]; then
     p=(--profile "$profile")
     [ "${#engines[@]}" -eq 1 ] || p=(--profile "$profile.$e")
+  fi
+  if [ -n "$dlog" ]; then
+    if [ "${#engines[@]}" -eq 1 ]; then p+=(--daemon-log "$dlog"); else p+=(--daemon-log "$dlog.$e"); fi
   fi
   node bench/realtime.mjs --engine "$e" "${mode[@]}" "${args[@]}" "${p[@]}"
 done

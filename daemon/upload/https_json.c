@@ -132,5 +132,5 @@ static int build_agents(const struct upload_target *t, const struct upload_agent
 }
 
 const struct upload_connector upload_https_json = {
-    "https-json", check, max_rows, build, build_agents, send_payload, probe, 0, 0, 1000,
+    "https-json", check, max_rows, build, build_agents, send_payload, probe, 0, 0, 3000,
 };

@@ -462,7 +462,7 @@ int outbox_flush(struct store_conn *c, int64_t now, int64_t min_age, int *made)
 }
 
 #define AGENT_DAYS_PER_BATCH 200
-#define AGENT_FEED_SPANS_MAX 20000 /* spans of a feed batch beyond its first 200 days */
+#define AGENT_FEED_SPANS_MAX 60000 /* spans of a feed batch beyond its first 200 days */
 
 static int cursor_get(struct store_conn *c, int64_t target_id, int64_t *seq)
 {
@@ -613,20 +613,42 @@ static int sent_record(struct store_conn *c, int64_t batch_id, const struct agen
     return rc;
 }
 
-/* One batch of the agent days ch[0..n) for target t (their spans as they are now, or only
- * those that changed for a connector that keeps spans by start and changes_only), marked with
- * resend_id (0: the change feed). Inside a transaction. */
-static int agents_batch(struct store_conn *c, const struct upload_target *t,
-                        const struct upload_connector *con, const struct agent_day_change *ch,
-                        int n, int64_t resend_id, int changes_only, int64_t now, int *made)
+/* A batch of agent days made but not yet written: its id, payload (built 0: nothing to send)
+ * and, for a connector that keeps a basis, the spans given per day (NULL: the basis's). */
+struct agents_made {
+    char key[65];
+    struct upload_payload p;
+    int built, n;
+    char **given;
+};
+
+static void agents_made_clear(struct agents_made *m)
+{
+    for (int i = 0; m->given && i < m->n; i++) {
+        free(m->given[i]);
+    }
+    free(m->given);
+    upload_payload_clear(&m->p);
+    memset(m, 0, sizeof(*m));
+}
+
+/* Makes the batch of the agent days ch[0..n) for target t into *m (their spans as they are
+ * now, or only those that changed for a connector that keeps spans by start and changes_only),
+ * marked with resend_id (0: the change feed). Only reads: inside a read or write
+ * transaction. */
+static int agents_make(struct store_conn *c, const struct upload_target *t,
+                       const struct upload_connector *con, const struct agent_day_change *ch, int n,
+                       int64_t resend_id, int changes_only, struct agents_made *m)
 {
     struct upload_agent_day *days = calloc((size_t)n, sizeof(*days));
     struct upload_span **held = calloc((size_t)n, sizeof(*held));
-    char **given = calloc((size_t)n, sizeof(*given));
     size_t cap = 256 + (size_t)n * 80, len = 0;
     char *hash = malloc(cap);
     int rc = ACDL_OK;
-    if (!days || !held || !given || !hash) {
+    memset(m, 0, sizeof(*m));
+    m->n = n;
+    m->given = calloc((size_t)n, sizeof(*m->given));
+    if (!days || !held || !m->given || !hash) {
         rc = ACDL_ENOMEM;
     }
     if (hash) {
@@ -651,147 +673,231 @@ static int agents_batch(struct store_conn *c, const struct upload_target *t,
                 held[i][k].start = sp[k].start;
                 held[i][k].end = sp[k].end;
                 held[i][k].filled = sp[k].source_id == 0;
-                snprintf(held[i][k].activity, sizeof(held[i][k].activity), "%s",
-                         sp[k].activity);
+                snprintf(held[i][k].activity, sizeof(held[i][k].activity), "%s", sp[k].activity);
             }
             days[i].spans = held[i];
             days[i].nspans = held[i] ? ns : 0;
         }
         if (rc == ACDL_OK && con->agent_spans_changed_only) {
             rc = sent_diff(c, t->id, ch[i].agent_id, ch[i].day, held[i], &days[i].nspans,
-                           changes_only, &given[i]);
+                           changes_only, &m->given[i]);
         }
         free(sp);
         free(dd);
         if (len < cap) {
-            len += (size_t)snprintf(hash + len, cap - len, "%lld\t%s\t%lld\n",
-                                    (long long)ch[i].agent_id, ch[i].day,
-                                    (long long)ch[i].change_seq);
+            len +=
+                (size_t)snprintf(hash + len, cap - len, "%lld\t%s\t%lld\n",
+                                 (long long)ch[i].agent_id, ch[i].day, (long long)ch[i].change_seq);
         }
     }
     if (rc == ACDL_OK) {
         unsigned char md[32];
-        char key[65];
-        struct upload_payload p;
-        memset(&p, 0, sizeof(p));
         crypto_sha256(hash, len < cap ? len : cap, md);
         for (int i = 0; i < 32; i++) {
-            snprintf(key + 2 * i, 3, "%02x", md[i]);
+            snprintf(m->key + 2 * i, 3, "%02x", md[i]);
         }
-        int b = con->build_agents(t, days, (size_t)n, key, &p);
-        if (b == ACDL_OK) {
-            sqlite3_stmt *st = store_prepare(
-                c, "INSERT INTO batches (target_id, batch_key, kind, endpoint, content_type, "
-                   "body, items, first_interval, last_interval, state, next_attempt_at, "
-                   "created_at, updated_at, resend_id) VALUES (?1, ?2, 'agent_states', ?3, ?4, "
-                   "?5, ?6, NULL, NULL, 'pending', ?7, ?7, ?7, ?8) ON CONFLICT (target_id, "
-                   "batch_key) DO NOTHING RETURNING id");
-            if (!st) {
-                rc = ACDL_EDB;
-            } else {
-                sqlite3_bind_int64(st, 1, t->id);
-                sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 3, p.endpoint, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 4, p.content_type, -1, SQLITE_STATIC);
-                sqlite3_bind_blob(st, 5, p.body, (int)p.len, SQLITE_STATIC);
-                sqlite3_bind_int(st, 6, n);
-                sqlite3_bind_int64(st, 7, now);
-                if (resend_id > 0) {
-                    sqlite3_bind_int64(st, 8, resend_id);
-                }
-                int r = sqlite3_step(st);
-                int64_t id = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-                rc = r == SQLITE_ROW || r == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
-                store_done(st);
-                if (rc == ACDL_OK && id > 0 && made) {
-                    (*made)++;
-                }
-                if (rc == ACDL_OK && id > 0 && con->agent_spans_changed_only) {
-                    rc = sent_record(c, id, ch, given, n);
-                }
-            }
-        } else if (b != ACDL_ENOTFOUND) {
+        int b = con->build_agents(t, days, (size_t)n, m->key, &m->p);
+        m->built = b == ACDL_OK;
+        if (b != ACDL_OK && b != ACDL_ENOTFOUND) {
             rc = b;
         }
-        upload_payload_clear(&p);
     }
     for (int i = 0; held && i < n; i++) {
         free(held[i]);
     }
-    for (int i = 0; given && i < n; i++) {
-        free(given[i]);
-    }
     free(held);
-    free(given);
     free(days);
     free(hash);
     return rc;
 }
 
-/* 1 when target_id's change feed waits: one of its feed batches is not delivered yet
- * (pending, in backoff or being sent), or, with period_s while an enabled source is followed
- * (incremental, followed file, live status), its last feed batch was made in the present
- * period of the clock (the next one goes at the next period unless full). Without a followed
- * source the changes come from runs and settings changes, which go out as they are made. Waiting
- * changes stay in agent_days, where a newer version of an agent day replaces the older one,
- * so the outbox holds at most one undelivered feed batch per target however many changes
- * come while it is slow or down, and a period gets one batch however many changes it has. */
-static int feed_waits(struct store_conn *c, int64_t target_id, int period_s, int64_t now, int full,
-                      int *waits)
+/* Writes the batch m made of the agent days ch[0..m->n) for target t. Inside a transaction. */
+static int agents_put(struct store_conn *c, const struct upload_target *t,
+                      const struct upload_connector *con, const struct agent_day_change *ch,
+                      const struct agents_made *m, int64_t resend_id, int64_t now, int *made)
+{
+    if (!m->built) {
+        return ACDL_OK;
+    }
+    sqlite3_stmt *st = store_prepare(
+        c, "INSERT INTO batches (target_id, batch_key, kind, endpoint, content_type, "
+           "body, items, first_interval, last_interval, state, next_attempt_at, "
+           "created_at, updated_at, resend_id) VALUES (?1, ?2, 'agent_states', ?3, ?4, "
+           "?5, ?6, NULL, NULL, 'pending', ?7, ?7, ?7, ?8) ON CONFLICT (target_id, "
+           "batch_key) DO NOTHING RETURNING id");
+    if (!st) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(st, 1, t->id);
+    sqlite3_bind_text(st, 2, m->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, m->p.endpoint, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, m->p.content_type, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, m->p.body, (int)m->p.len, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, m->n);
+    sqlite3_bind_int64(st, 7, now);
+    if (resend_id > 0) {
+        sqlite3_bind_int64(st, 8, resend_id);
+    }
+    int r = sqlite3_step(st);
+    int64_t id = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int rc = r == SQLITE_ROW || r == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+    store_done(st);
+    if (rc == ACDL_OK && id > 0 && made) {
+        (*made)++;
+    }
+    if (rc == ACDL_OK && id > 0 && con->agent_spans_changed_only) {
+        rc = sent_record(c, id, ch, m->given, m->n);
+    }
+    return rc;
+}
+
+/* One batch of the agent days ch[0..n) for target t (see agents_make), marked with resend_id
+ * (0: the change feed). Inside a transaction. */
+static int agents_batch(struct store_conn *c, const struct upload_target *t,
+                        const struct upload_connector *con, const struct agent_day_change *ch,
+                        int n, int64_t resend_id, int changes_only, int64_t now, int *made)
+{
+    struct agents_made m;
+    int rc = agents_make(c, t, con, ch, n, resend_id, changes_only, &m);
+    if (rc == ACDL_OK) {
+        rc = agents_put(c, t, con, ch, &m, resend_id, now, made);
+    }
+    agents_made_clear(&m);
+    return rc;
+}
+
+/* 1 when the change feed of connector con may make a batch while the previous one is being
+ * sent: a connector without a basis (each batch carries its days whole, so a batch never
+ * depends on the answer to the one before) and without a period. Batches go out in id order,
+ * one at a time, so the second waits behind the first, and a kill -9 leaves both pending to be
+ * sent in that order. */
+static int feed_ahead(const struct upload_connector *con)
+{
+    return !con->agent_spans_changed_only && con->agent_period_s == 0;
+}
+
+/* 1 when target_id's change feed waits: one of its feed batches is pending (not sent yet, or
+ * in backoff after a failed attempt), or being sent (two with ahead: one batch may be made
+ * while the previous one is in flight, see feed_ahead), or, with period_s while an enabled
+ * source is followed (incremental, followed file, live status), its last feed batch was made
+ * in the present period of the clock (the next one goes at the next period unless full).
+ * Without a followed source the changes come from runs and settings changes, which go out as
+ * they are made. Waiting changes stay in agent_days, where a newer version of an agent day
+ * replaces the older one, so the outbox holds at most one (with ahead two) undelivered feed
+ * batches per target however many changes come while it is slow or down, and a period gets
+ * one batch however many changes it has. */
+static int feed_waits(struct store_conn *c, int64_t target_id, int period_s, int ahead, int64_t now,
+                      int full, int *waits)
 {
     sqlite3_stmt *s = store_prepare(
-        c, "SELECT EXISTS (SELECT 1 FROM batches WHERE target_id = ?1 AND state IN ('pending', "
-           "'sending') AND kind = 'agent_states' AND resend_id IS NULL), (SELECT created_at "
-           "FROM batches WHERE target_id = ?1 AND kind = 'agent_states' AND resend_id IS NULL "
-           "ORDER BY id DESC LIMIT 1), EXISTS (SELECT 1 FROM sources WHERE enabled AND product "
-           "= 'agent_states' AND (json_extract(settings, '$.incremental') IS NOT NULL OR "
-           "json_extract(settings, '$.follow') IS NOT NULL OR json_extract(settings, "
-           "'$.live_status') IS NOT NULL))");
+        c, "SELECT (SELECT count(*) FROM batches WHERE target_id = ?1 AND state = 'pending' "
+           "AND kind = 'agent_states' AND resend_id IS NULL), (SELECT count(*) FROM batches "
+           "WHERE target_id = ?1 AND state = 'sending' AND kind = 'agent_states' AND resend_id "
+           "IS NULL), (SELECT created_at FROM batches WHERE target_id = ?1 AND kind = "
+           "'agent_states' AND resend_id IS NULL ORDER BY id DESC LIMIT 1), EXISTS (SELECT 1 "
+           "FROM sources WHERE enabled AND product = 'agent_states' AND "
+           "(json_extract(settings, '$.incremental') IS NOT NULL OR json_extract(settings, "
+           "'$.follow') IS NOT NULL OR json_extract(settings, '$.live_status') IS NOT NULL))");
     if (!s) {
         return ACDL_EDB;
     }
     sqlite3_bind_int64(s, 1, target_id);
     int r = sqlite3_step(s);
     if (r == SQLITE_ROW) {
-        *waits = sqlite3_column_int(s, 0) ||
-                 (period_s > 0 && !full && sqlite3_column_int(s, 2) &&
-                  sqlite3_column_type(s, 1) != SQLITE_NULL &&
-                  sqlite3_column_int64(s, 1) / period_s == now / period_s);
+        *waits = sqlite3_column_int(s, 0) > 0 || sqlite3_column_int(s, 1) > (ahead ? 1 : 0) ||
+                 (period_s > 0 && !full && sqlite3_column_int(s, 3) &&
+                  sqlite3_column_type(s, 2) != SQLITE_NULL &&
+                  sqlite3_column_int64(s, 2) / period_s == now / period_s);
     }
     store_done(s);
     return r == SQLITE_ROW ? ACDL_OK : ACDL_EDB;
 }
 
-/* One target: the changes after its position into one batch, unless its feed waits. Inside a
- * transaction. */
-static int agents_target(struct store_conn *c, const struct upload_target *t,
-                         const struct upload_connector *con, int64_t now, int *made)
+/* target t's feed position without creating it: ACDL_ENOTFOUND for a target that has none
+ * yet. */
+static int cursor_peek(struct store_conn *c, int64_t target_id, int64_t *seq)
 {
-    int64_t last = 0;
-    struct agent_day_change *ch = NULL;
-    int n = 0, waits = 0, rc = cursor_get(c, t->id, &last);
+    sqlite3_stmt *s = store_prepare(c, "SELECT last_seq FROM target_agent_cursors WHERE "
+                                       "target_id = ?");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, target_id);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(s, 0);
+    }
+    store_done(s);
+    return r == SQLITE_ROW ? ACDL_OK : r == SQLITE_DONE ? ACDL_ENOTFOUND : ACDL_EDB;
+}
+
+/* The next feed batch of target t, made from what the transaction sees: the changes after its
+ * position last (past 200 days, within AGENT_FEED_SPANS_MAX spans) into f->ch[0..f->n) and
+ * the batch into f->m, unless its feed waits (f->n 0). Only reads. */
+struct agents_feed {
+    int64_t last;
+    struct agent_day_change *ch;
+    int n;
+    struct agents_made m;
+};
+
+static int feed_make(struct store_conn *c, const struct upload_target *t,
+                     const struct upload_connector *con, int64_t now, struct agents_feed *f)
+{
+    int waits = 0, rc = ACDL_OK;
     int most =
         con->agent_feed_days > AGENT_DAYS_PER_BATCH ? con->agent_feed_days : AGENT_DAYS_PER_BATCH;
-    if (rc == ACDL_OK) {
-        rc = agent_results_changes(c, last, most, &ch, &n);
-    }
+    rc = agent_results_changes(c, f->last, most, &f->ch, &f->n);
     int64_t spans = 0;
-    for (int i = 0; rc == ACDL_OK && i < n; i++) { /* past 200 days, a bounded body */
-        spans += ch[i].spans;
+    for (int i = 0; rc == ACDL_OK && i < f->n; i++) { /* past 200 days, a bounded body */
+        spans += f->ch[i].spans;
         if (i >= AGENT_DAYS_PER_BATCH && spans > AGENT_FEED_SPANS_MAX) {
-            n = i;
+            f->n = i;
         }
     }
-    if (rc == ACDL_OK && n > 0) {
-        rc = feed_waits(c, t->id, con->agent_period_s, now, n >= AGENT_DAYS_PER_BATCH, &waits);
+    if (rc == ACDL_OK && f->n > 0) {
+        rc = feed_waits(c, t->id, con->agent_period_s, feed_ahead(con), now,
+                        f->n >= AGENT_DAYS_PER_BATCH, &waits);
     }
-    if (rc == ACDL_OK && n > 0 && !waits) {
-        rc = agents_batch(c, t, con, ch, n, 0, 1, now, made);
+    if (rc == ACDL_OK && waits) {
+        f->n = 0;
     }
-    if (rc == ACDL_OK && n > 0 && !waits) {
-        rc = cursor_set(c, t->id, ch[n - 1].change_seq);
+    if (rc == ACDL_OK && f->n > 0) {
+        rc = agents_make(c, t, con, f->ch, f->n, 0, 1, &f->m);
     }
-    free(ch);
+    return rc;
+}
+
+static void feed_clear(struct agents_feed *f)
+{
+    agents_made_clear(&f->m);
+    free(f->ch);
+    f->ch = NULL;
+    f->n = 0;
+}
+
+/* Writes feed batch f of target t with the new position, inside the write transaction. f was
+ * made from an earlier read snapshot: nothing else moves a target's position or sends its feed
+ * batches (the uploader's thread does both), and every change made since has a higher
+ * change_seq, so the batch is still the next one when the position is still f->last and the
+ * feed does not wait (else it is dropped and made again). */
+static int feed_put(struct store_conn *c, const struct upload_target *t,
+                    const struct upload_connector *con, int64_t now, const struct agents_feed *f,
+                    int *made)
+{
+    int64_t last = -1;
+    int waits = 0, rc = cursor_peek(c, t->id, &last);
+    if (rc != ACDL_OK || last != f->last || f->n == 0) {
+        return rc == ACDL_ENOTFOUND ? ACDL_OK : rc;
+    }
+    rc = feed_waits(c, t->id, con->agent_period_s, feed_ahead(con), now,
+                    f->n >= AGENT_DAYS_PER_BATCH, &waits);
+    if (rc == ACDL_OK && !waits) {
+        rc = agents_put(c, t, con, f->ch, &f->m, 0, now, made);
+    }
+    if (rc == ACDL_OK && !waits) {
+        rc = cursor_set(c, t->id, f->ch[f->n - 1].change_seq);
+    }
     return rc;
 }
 
@@ -825,18 +931,37 @@ static int agents_resent(struct store_conn *c, const struct upload_target *t,
 }
 
 /* 1 when target_id has agent-state changes to read (or no position yet) and its feed does not
- * wait for an undelivered batch, or agent days a resend queued: a cheap read, so that the
- * write transaction is only taken when there is work (not every round while a target is
- * down). */
-static int agents_waiting(struct store_conn *c, int64_t target_id)
+ * wait for an undelivered batch (see feed_waits; ahead: one may be in flight), or agent days a
+ * resend queued: a cheap read, so that the snapshot and the write transaction are only taken
+ * when there is work (not every round while a target is down). */
+static int agents_waiting(struct store_conn *c, int64_t target_id, int ahead)
 {
     sqlite3_stmt *s = store_prepare(
         c, "SELECT NOT EXISTS (SELECT 1 FROM target_agent_cursors WHERE target_id = ?1) OR "
            "(EXISTS (SELECT 1 FROM agent_days WHERE change_seq > (SELECT last_seq FROM "
            "target_agent_cursors WHERE target_id = ?1)) AND NOT EXISTS (SELECT 1 FROM batches "
-           "WHERE target_id = ?1 AND state IN ('pending', 'sending') AND kind = 'agent_states' "
-           "AND resend_id IS NULL)) OR EXISTS (SELECT 1 FROM outbox_agent_days WHERE "
-           "target_id = ?1)");
+           "WHERE target_id = ?1 AND state = 'pending' AND kind = 'agent_states' AND resend_id "
+           "IS NULL) AND (SELECT count(*) FROM batches WHERE target_id = ?1 AND state = "
+           "'sending' AND kind = 'agent_states' AND resend_id IS NULL) < ?2) OR EXISTS (SELECT "
+           "1 FROM outbox_agent_days WHERE target_id = ?1)");
+    int waiting = 1;
+    if (!s) {
+        return 1;
+    }
+    sqlite3_bind_int64(s, 1, target_id);
+    sqlite3_bind_int(s, 2, ahead ? 2 : 1);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        waiting = sqlite3_column_int(s, 0);
+    }
+    store_done(s);
+    return waiting;
+}
+
+/* 1 when a resend queued agent days of target_id. */
+static int resend_waiting(struct store_conn *c, int64_t target_id)
+{
+    sqlite3_stmt *s = store_prepare(c, "SELECT EXISTS (SELECT 1 FROM outbox_agent_days WHERE "
+                                       "target_id = ?)");
     int waiting = 1;
     if (!s) {
         return 1;
@@ -847,6 +972,54 @@ static int agents_waiting(struct store_conn *c, int64_t target_id)
     }
     store_done(s);
     return waiting;
+}
+
+/* One target: its next feed batch and the agent days a resend queued. The feed batch is made
+ * from a read snapshot, outside the write lock (a poll staging thousands of states holds that
+ * for seconds, and the feed waited for it before reading a thing); the write transaction only
+ * inserts it with the new position (feed_put). A target without a position gets it, and its
+ * first batch, inside the write transaction. */
+static int agents_target(struct store_conn *c, const struct upload_target *t,
+                         const struct upload_connector *con, int64_t now, int *made)
+{
+    struct agents_feed f;
+    int fresh = 0, resend = 0, rc;
+    memset(&f, 0, sizeof(f));
+    if ((rc = store_read_begin(c)) != ACDL_OK) {
+        return rc;
+    }
+    rc = cursor_peek(c, t->id, &f.last);
+    if (rc == ACDL_ENOTFOUND) {
+        fresh = 1;
+        rc = ACDL_OK;
+    } else if (rc == ACDL_OK) {
+        rc = feed_make(c, t, con, now, &f);
+    }
+    if (rc == ACDL_OK) {
+        resend = resend_waiting(c, t->id);
+    }
+    store_read_end(c);
+    if (rc == ACDL_OK && (fresh || f.n > 0 || resend) && (rc = store_begin(c)) == ACDL_OK) {
+        if (fresh) {
+            rc = cursor_get(c, t->id, &f.last);
+            if (rc == ACDL_OK) {
+                rc = feed_make(c, t, con, now, &f);
+            }
+        }
+        if (rc == ACDL_OK) {
+            rc = feed_put(c, t, con, now, &f, made);
+        }
+        if (rc == ACDL_OK) {
+            rc = agents_resent(c, t, con, now, made);
+        }
+        if (rc == ACDL_OK) {
+            rc = store_commit(c);
+        } else {
+            store_rollback(c);
+        }
+    }
+    feed_clear(&f);
+    return rc;
 }
 
 int outbox_agents(struct store_conn *c, int64_t now, int *made)
@@ -862,7 +1035,7 @@ int outbox_agents(struct store_conn *c, int64_t now, int *made)
     for (int i = 0; i < n; i++) {
         const struct upload_connector *con = upload_connector_find(targets[i].connector);
         struct upload_target t;
-        if (!con || !con->build_agents || !agents_waiting(c, targets[i].id)) {
+        if (!con || !con->build_agents || !agents_waiting(c, targets[i].id, feed_ahead(con))) {
             continue;
         }
         memset(&t, 0, sizeof(t));
@@ -871,18 +1044,10 @@ int outbox_agents(struct store_conn *c, int64_t now, int *made)
         snprintf(t.connector, sizeof(t.connector), "%s", targets[i].connector);
         t.settings = json_loads(targets[i].settings, 0, NULL);
         store_cache_wide(c, 1);
-        if (t.settings && store_begin(c) == ACDL_OK) {
-            int r = agents_target(c, &t, con, now, made);
-            if (r == ACDL_OK) {
-                r = agents_resent(c, &t, con, now, made);
-            }
-            if (r == ACDL_OK) {
-                r = store_commit(c);
-            } else {
-                store_rollback(c);
-                log_error("upload", "target %s: queueing agent states failed: %s", t.name,
-                          acdl_strerror(r));
-            }
+        int r = t.settings ? agents_target(c, &t, con, now, made) : ACDL_OK;
+        if (r != ACDL_OK) {
+            log_error("upload", "target %s: queueing agent states failed: %s", t.name,
+                      acdl_strerror(r));
         }
         store_cache_wide(c, 0);
         json_decref(t.settings);

@@ -101,6 +101,91 @@ void uploader_target_free(struct upload_target *t)
     }
 }
 
+/* One send on a thread of its own, so the uploader makes the next batch of the change feed
+ * while this one is in flight (outbox_agents: a connector whose batches do not depend on the
+ * answer to the one before may have one made behind the one being sent). */
+struct send_job {
+    struct uploader *u;
+    const struct upload_connector *con;
+    const struct upload_target *t;
+    const struct upload_payload *p;
+    const char *key;
+    struct upload_answer *a;
+    int rc;
+    int done;   /* under u->mu */
+    int64_t ms; /* how long the send took */
+};
+
+static void *send_main(void *arg)
+{
+    struct send_job *j = arg;
+    int64_t t0 = plat_monotonic_ms();
+    j->rc = j->con->send(j->t, j->p, j->key, j->a);
+    j->ms = plat_monotonic_ms() - t0;
+    if (j->u) {
+        pthread_mutex_lock(&j->u->mu);
+        j->done = 1;
+        pthread_cond_broadcast(&j->u->cv);
+        pthread_mutex_unlock(&j->u->mu);
+    }
+    return NULL;
+}
+
+/* Waits up to ms for j to end or the uploader to be woken (a poll staged changes); 1 when j
+ * ended. */
+static int send_wait(struct uploader *u, struct send_job *j, int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += ms * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&u->mu);
+    while (!j->done && !u->woken) {
+        if (pthread_cond_timedwait(&u->cv, &u->mu, &ts) != 0) {
+            break;
+        }
+    }
+    u->woken = 0;
+    int done = j->done;
+    pthread_mutex_unlock(&u->mu);
+    return done;
+}
+
+/* Sends p for batch b of target t (*ms: how long that took); for a batch of agent states, on a
+ * thread of its own while this one makes the change feed's next batch from the changes staged
+ * meanwhile (once one is made, the feed waits for this send). */
+static int send_and_feed(struct uploader *u, const struct upload_connector *con,
+                         const struct upload_target *t, const struct upload_payload *p,
+                         const struct store_batch *b, struct upload_answer *a, int64_t *ms)
+{
+    struct send_job j = {u, con, t, p, b->key, a, ACDL_OK, 0, 0};
+    pthread_t th;
+    if (strcmp(b->kind, "agent_states") != 0 || pthread_create(&th, NULL, send_main, &j) != 0) {
+        j.u = NULL;
+        send_main(&j);
+        *ms = j.ms;
+        return j.rc;
+    }
+    int made = 0;
+    do {
+        struct store_conn *c = store_acquire(u->app->store);
+        int64_t t0 = plat_monotonic_ms();
+        outbox_agents(c, plat_now(), &made);
+        store_release(u->app->store, c);
+        if (made > 0) {
+            log_debug("upload",
+                      "agent-state feed: %d batches made in %lld ms while batch %lld is sent", made,
+                      (long long)(plat_monotonic_ms() - t0), (long long)b->id);
+        }
+    } while (made == 0 && !atomic_load(&u->stop) && !send_wait(u, &j, ROUND_MS));
+    pthread_join(th, NULL);
+    *ms = j.ms;
+    return j.rc;
+}
+
 /* Sends batch b of target t; returns 1 when it was acked. */
 static int deliver(struct uploader *u, struct upload_target *t, const struct store_batch *b)
 {
@@ -115,6 +200,7 @@ static int deliver(struct uploader *u, struct upload_target *t, const struct sto
     if (!con) {
         return 0;
     }
+    int64_t t_read = plat_monotonic_ms();
     struct store_conn *c = store_acquire(st);
     int rc = store_batch_body(c, b->id, &p.body, &p.len);
     if (rc == ACDL_OK) {
@@ -127,8 +213,10 @@ static int deliver(struct uploader *u, struct upload_target *t, const struct sto
     }
     snprintf(p.endpoint, sizeof(p.endpoint), "%s", b->endpoint);
     snprintf(p.content_type, sizeof(p.content_type), "%s", b->content_type);
+    size_t body_len = p.len;
+    int64_t send_ms = 0;
     int64_t t0 = plat_monotonic_ms();
-    rc = con->send(t, &p, b->key, &a);
+    rc = send_and_feed(u, con, t, &p, b, &a, &send_ms);
     upload_payload_clear(&p);
     if (rc != ACDL_OK) {
         memset(&a, 0, sizeof(a));
@@ -142,7 +230,7 @@ static int deliver(struct uploader *u, struct upload_target *t, const struct sto
     now = plat_now();
     at.n = b->attempts + 1;
     at.started_at = now;
-    at.duration_ms = (int)(plat_monotonic_ms() - t0);
+    at.duration_ms = (int)send_ms;
     at.http_status = a.status;
     snprintf(at.answer, sizeof(at.answer), "%s", a.answer);
     if (a.fail != UPLOAD_FAIL_NONE || v != UPLOAD_ACKED) {
@@ -164,6 +252,7 @@ static int deliver(struct uploader *u, struct upload_target *t, const struct sto
         state = "failed";
         snprintf(at.outcome, sizeof(at.outcome), "failed");
     }
+    int64_t t_record = plat_monotonic_ms();
     c = store_acquire(st);
     if (v == UPLOAD_ACKED) {
         sqlite3_exec(store_db(c), "PRAGMA synchronous=FULL", NULL, NULL, NULL);
@@ -174,16 +263,21 @@ static int deliver(struct uploader *u, struct upload_target *t, const struct sto
     }
     store_release(st, c);
     if (rc != ACDL_OK) {
-        log_error("upload", "target %s: recording the answer of batch %lld failed",
-                  t->name, (long long)b->id);
+        log_error("upload", "target %s: recording the answer of batch %lld failed", t->name,
+                  (long long)b->id);
     } else if (v == UPLOAD_FAILED) {
-        log_error("upload", "target %s: batch %lld failed for good: %s", t->name,
-                  (long long)b->id, at.error);
+        log_error("upload", "target %s: batch %lld failed for good: %s", t->name, (long long)b->id,
+                  at.error);
     } else if (v == UPLOAD_RETRY) {
         log_warn("upload", "target %s: batch %lld attempt %d: %s; next try in %lld s", t->name,
                  (long long)b->id, at.n, at.error, (long long)(next - now));
     } else {
-        log_debug("upload", "target %s: batch %lld delivered", t->name, (long long)b->id);
+        log_debug("upload",
+                  "target %s: batch %lld delivered (%d items, %zu bytes): read %lld ms, "
+                  "send %d ms (done after %lld ms), record %lld ms",
+                  t->name, (long long)b->id, b->items, body_len, (long long)(t0 - t_read),
+                  at.duration_ms, (long long)(t_record - t0),
+                  (long long)(plat_monotonic_ms() - t_record));
     }
     return v == UPLOAD_ACKED && rc == ACDL_OK;
 }
@@ -196,7 +290,13 @@ static int round_once(struct uploader *u)
     int n = 0, acked = 0;
     struct store_conn *c = store_acquire(st);
     outbox_flush(c, plat_now(), LEFTOVER_AGE_S, NULL);
-    outbox_agents(c, plat_now(), NULL);
+    int64_t t0 = plat_monotonic_ms();
+    int feed = 0;
+    outbox_agents(c, plat_now(), &feed);
+    if (feed > 0) {
+        log_debug("upload", "agent-state feed: %d batches made in %lld ms", feed,
+                  (long long)(plat_monotonic_ms() - t0));
+    }
     int rc = store_target_list(c, 0, MAX_TARGETS, &targets, &n);
     store_release(st, c);
     if (rc != ACDL_OK) {

@@ -334,8 +334,11 @@ test('receivers down during a writer\'s stream: changes coalesce per agent day, 
   for (const [name, id] of [['injixo', targets.injixo], ['json', targets.json]]) {
     const made = (await deliveries(id)).filter((x) => x.id > lastIdAtDown[id]);
     const waiting = (await deliveries(id)).filter((b) => ['pending', 'sending'].includes(b.state));
-    assert.ok(waiting.length <= 1, `${name}: ${waiting.length} batches wait: ${JSON.stringify(waiting)}`);
-    assert.ok(made.length <= 1, `${name}: ${made.length} batches made while down for ${total} changes`);
+    // https-json may have one batch made behind the one being sent (its batches carry whole
+    // days, so none depends on the answer to the one before); injixo-api none
+    const most = name === 'json' ? 2 : 1;
+    assert.ok(waiting.length <= most, `${name}: ${waiting.length} batches wait: ${JSON.stringify(waiting)}`);
+    assert.ok(made.length <= most, `${name}: ${made.length} batches made while down for ${total} changes`);
     t.diagnostic(`${name}: ${made.length} batch(es) made while the receiver was down, ${waiting.length} waiting`);
   }
   const b = (await admin.get('/api/v1/backlog')).body;
