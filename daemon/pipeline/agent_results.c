@@ -139,21 +139,27 @@ static void ctx_free(struct ctx *x)
     free(x->list);
 }
 
-static const char *act_identifier(const struct ctx *x, int64_t id)
+/* The identifier of activity id in acts[0..n) (sorted by id); "" when it is not there. */
+static const char *act_find(const struct activity_name *acts, int n, int64_t id)
 {
-    int lo = 0, hi = x->nacts - 1;
+    int lo = 0, hi = n - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
-        if (x->acts[mid].id == id) {
-            return x->acts[mid].identifier;
+        if (acts[mid].id == id) {
+            return acts[mid].identifier;
         }
-        if (x->acts[mid].id < id) {
+        if (acts[mid].id < id) {
             lo = mid + 1;
         } else {
             hi = mid - 1;
         }
     }
     return "";
+}
+
+static const char *act_identifier(const struct ctx *x, int64_t id)
+{
+    return act_find(x->acts, x->nacts, id);
 }
 
 /* The source's index in the cache, loading its settings and zone; -1 when unusable. */
@@ -931,28 +937,67 @@ static int acts_load(struct store_conn *c, struct activity_name **acts, int *n)
     return rc;
 }
 
+struct agent_acts {
+    struct activity_name *acts;
+    int n;
+};
+
+int agent_results_acts(struct store_conn *c, struct agent_acts **out)
+{
+    struct agent_acts *a = calloc(1, sizeof(*a));
+    *out = NULL;
+    if (!a) {
+        return ACDL_ENOMEM;
+    }
+    int rc = acts_load(c, &a->acts, &a->n);
+    if (rc != ACDL_OK) {
+        agent_results_acts_free(a);
+        return rc;
+    }
+    *out = a;
+    return ACDL_OK;
+}
+
+void agent_results_acts_free(struct agent_acts *a)
+{
+    if (a) {
+        free(a->acts);
+        free(a);
+    }
+}
+
 int agent_results_spans(struct store_conn *c, int64_t agent_id, const char *from, const char *to,
                         int limit, struct agent_span **out, char (**days)[11], int *n)
 {
-    struct activity_name *acts = NULL;
-    int nacts = 0;
-    size_t cap = 0, dcap = 0;
+    struct agent_acts *acts = NULL;
     *out = NULL;
     *days = NULL;
     *n = 0;
-    int rc = acts_load(c, &acts, &nacts);
-    sqlite3_stmt *s = rc == ACDL_OK ? store_prepare(c, "SELECT day, span_list FROM agent_days "
-                                                       "WHERE agent_id = ? AND day >= ? AND day "
-                                                       "<= ? ORDER BY day")
-                                    : NULL;
+    int rc = agent_results_acts(c, &acts);
+    if (rc == ACDL_OK) {
+        rc = agent_results_spans_with(c, acts, agent_id, from, to, limit, out, days, n);
+    }
+    agent_results_acts_free(acts);
+    return rc;
+}
+
+int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts,
+                             int64_t agent_id, const char *from, const char *to, int limit,
+                             struct agent_span **out, char (**days)[11], int *n)
+{
+    size_t cap = 0, dcap = 0;
+    int rc = ACDL_OK;
+    *out = NULL;
+    *days = NULL;
+    *n = 0;
+    sqlite3_stmt *s = store_prepare(c, "SELECT day, span_list FROM agent_days WHERE agent_id = ? "
+                                       "AND day >= ? AND day <= ? ORDER BY day");
     if (!s) {
-        free(acts);
         return ACDL_EDB;
     }
     sqlite3_bind_int64(s, 1, agent_id);
     sqlite3_bind_text(s, 2, from, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, to, -1, SQLITE_TRANSIENT);
-    struct ctx names = {.acts = acts, .nacts = nacts};
     while (rc == ACDL_OK && *n < limit && sqlite3_step(s) == SQLITE_ROW) {
         const char *p = (const char *)sqlite3_column_text(s, 1);
         const char *end = p + sqlite3_column_bytes(s, 1);
@@ -971,7 +1016,7 @@ int agent_results_spans(struct store_conn *c, int64_t agent_id, const char *from
             }
             const char *code = p;
             p += len + 1;
-            const char *ident = act_identifier(&names, act);
+            const char *ident = act_find(acts->acts, acts->n, act);
             if (!ident[0]) {
                 continue; /* its activity was deleted: the day is computed again */
             }
@@ -997,7 +1042,6 @@ int agent_results_spans(struct store_conn *c, int64_t agent_id, const char *from
         }
     }
     store_done(s);
-    free(acts);
     return rc;
 }
 

@@ -65,6 +65,17 @@ int agent_results_spans(struct store_conn *c, int64_t agent_id, const char *from
                         const char *to, int limit, struct agent_span **out, char (**days)[11],
                         int *n);
 
+/* The activities' identifiers, loaded once for many agent_results_spans_with() calls (a batch
+ * of many agent days). *out is new (agent_results_acts_free()). */
+struct agent_acts;
+int agent_results_acts(struct store_conn *c, struct agent_acts **out);
+void agent_results_acts_free(struct agent_acts *a);
+
+/* agent_results_spans() with the activities acts loaded before. */
+int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts,
+                             int64_t agent_id, const char *from, const char *to, int limit,
+                             struct agent_span **out, char (**days)[11], int *n);
+
 /* A result day that changed. */
 struct agent_day_change {
     int64_t agent_id;

@@ -644,12 +644,16 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
     struct upload_span **held = calloc((size_t)n, sizeof(*held));
     size_t cap = 256 + (size_t)n * 80, len = 0;
     char *hash = malloc(cap);
+    struct agent_acts *acts = NULL;
     int rc = ACDL_OK;
     memset(m, 0, sizeof(*m));
     m->n = n;
     m->given = calloc((size_t)n, sizeof(*m->given));
     if (!days || !held || !m->given || !hash) {
         rc = ACDL_ENOMEM;
+    }
+    if (rc == ACDL_OK) { /* once for all the days */
+        rc = agent_results_acts(c, &acts);
     }
     if (hash) {
         len += (size_t)snprintf(hash, cap, "acdlink-agents-v1\ntarget %lld\n", (long long)t->id);
@@ -663,7 +667,8 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
         int ns = 0;
         snprintf(days[i].agent, sizeof(days[i].agent), "%s", ch[i].agent);
         snprintf(days[i].day, sizeof(days[i].day), "%s", ch[i].day);
-        rc = agent_results_spans(c, ch[i].agent_id, ch[i].day, ch[i].day, 5000, &sp, &dd, &ns);
+        rc = agent_results_spans_with(c, acts, ch[i].agent_id, ch[i].day, ch[i].day, 5000, &sp,
+                                      &dd, &ns);
         if (rc == ACDL_OK && ns > 0) {
             held[i] = calloc((size_t)ns, sizeof(**held));
             if (!held[i]) {
@@ -705,6 +710,7 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
     for (int i = 0; held && i < n; i++) {
         free(held[i]);
     }
+    agent_results_acts_free(acts);
     free(held);
     free(days);
     free(hash);
