@@ -464,7 +464,9 @@ int outbox_flush(struct store_conn *c, int64_t now, int64_t min_age, int *made)
 #define AGENT_DAYS_PER_BATCH 200
 #define AGENT_FEED_SPANS_MAX 60000 /* spans of a feed batch beyond its first 200 days */
 
-static int cursor_get(struct store_conn *c, int64_t target_id, int64_t *seq)
+/* Target target_id's feed position without creating it: ACDL_ENOTFOUND for a target that has
+ * none yet. */
+static int cursor_peek(struct store_conn *c, int64_t target_id, int64_t *seq)
 {
     sqlite3_stmt *s = store_prepare(c, "SELECT last_seq FROM target_agent_cursors WHERE "
                                        "target_id = ?");
@@ -477,19 +479,26 @@ static int cursor_get(struct store_conn *c, int64_t target_id, int64_t *seq)
         *seq = sqlite3_column_int64(s, 0);
     }
     store_done(s);
-    if (r == SQLITE_ROW) {
-        return ACDL_OK;
+    return r == SQLITE_ROW ? ACDL_OK : r == SQLITE_DONE ? ACDL_ENOTFOUND : ACDL_EDB;
+}
+
+static int cursor_get(struct store_conn *c, int64_t target_id, int64_t *seq)
+{
+    int rc = cursor_peek(c, target_id, seq);
+    if (rc != ACDL_ENOTFOUND) {
+        return rc;
     }
     /* a new target: the days that changed from its creation on, like interval results (not
      * from the uploader's first look at it, which may come after an import) */
-    s = store_prepare(c, "INSERT INTO target_agent_cursors (target_id, last_seq) SELECT ?1, "
-                         "coalesce(max(change_seq), 0) FROM agent_days WHERE changed_at < "
-                         "(SELECT created_at FROM targets WHERE id = ?1) RETURNING last_seq");
+    sqlite3_stmt *s = store_prepare(
+        c, "INSERT INTO target_agent_cursors (target_id, last_seq) SELECT ?1, "
+           "coalesce(max(change_seq), 0) FROM agent_days WHERE changed_at < (SELECT created_at "
+           "FROM targets WHERE id = ?1) RETURNING last_seq");
     if (!s) {
         return ACDL_EDB;
     }
     sqlite3_bind_int64(s, 1, target_id);
-    r = sqlite3_step(s);
+    int r = sqlite3_step(s);
     if (r == SQLITE_ROW) {
         *seq = sqlite3_column_int64(s, 0);
     }
@@ -817,24 +826,6 @@ static int feed_waits(struct store_conn *c, int64_t target_id, int period_s, int
     }
     store_done(s);
     return r == SQLITE_ROW ? ACDL_OK : ACDL_EDB;
-}
-
-/* target t's feed position without creating it: ACDL_ENOTFOUND for a target that has none
- * yet. */
-static int cursor_peek(struct store_conn *c, int64_t target_id, int64_t *seq)
-{
-    sqlite3_stmt *s = store_prepare(c, "SELECT last_seq FROM target_agent_cursors WHERE "
-                                       "target_id = ?");
-    if (!s) {
-        return ACDL_EDB;
-    }
-    sqlite3_bind_int64(s, 1, target_id);
-    int r = sqlite3_step(s);
-    if (r == SQLITE_ROW) {
-        *seq = sqlite3_column_int64(s, 0);
-    }
-    store_done(s);
-    return r == SQLITE_ROW ? ACDL_OK : r == SQLITE_DONE ? ACDL_ENOTFOUND : ACDL_EDB;
 }
 
 /* The next feed batch of target t, made from what the transaction sees: the changes after its

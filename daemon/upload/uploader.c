@@ -131,17 +131,23 @@ static void *send_main(void *arg)
     return NULL;
 }
 
+/* The clock of the uploader's condition variable ms milliseconds (< 1 s) from now. */
+static void deadline_in(int ms, struct timespec *ts)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_nsec += ms * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 /* Waits up to ms for j to end or the uploader to be woken (a poll staged changes); 1 when j
  * ended. */
 static int send_wait(struct uploader *u, struct send_job *j, int ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += ms * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    deadline_in(ms, &ts);
     pthread_mutex_lock(&u->mu);
     while (!j->done && !u->woken) {
         if (pthread_cond_timedwait(&u->cv, &u->mu, &ts) != 0) {
@@ -344,12 +350,7 @@ static void *uploader_main(void *p)
             continue; /* drain a backlog without pausing */
         }
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += ROUND_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        deadline_in(ROUND_MS, &ts);
         pthread_mutex_lock(&u->mu);
         while (!u->woken && !atomic_load(&u->stop)) {
             if (pthread_cond_timedwait(&u->cv, &u->mu, &ts) != 0) {
