@@ -4,7 +4,8 @@
 // then filled end fields); what one state change costs on each target (injixo-api: the changed
 // spans only; https-json and csv-export: the agent's day, never other agents'); csv-export
 // writes one file per minute, not per change; receivers down during a writer's stream: the
-// outbox holds at most one undelivered batch per target while changes coalesce per agent day,
+// outbox holds at most one undelivered batch per target (https-json two: the next is made while
+// one is sent) while changes coalesce per agent day,
 // and after the receivers come back (a kill -9 while catching up) every agent's final states
 // arrive once, in order per agent.
 
