@@ -15,7 +15,9 @@
 //                           [--burst-seconds 30] [--burst-at S] [--kill-every 0]
 //                           [--writers 2] [--window 30]
 // --kill-every N: kill -9 the daemon every N seconds and start it again (only latency may
-// change). Loopback only: a throwaway PostgreSQL (tests/lib/pg.sh) or MariaDB
+// change); `kills_at` tells for each kill when it came (s, in the burst or not), the backlog of
+// the sample before it, how long the restart took until the API answered and when the
+// receiver next accepted a batch. Loopback only: a throwaway PostgreSQL (tests/lib/pg.sh) or MariaDB
 // (tests/lib/mariadb.sh), the daemon on a temporary data folder, the receiver of
 // tests/lib/wfm.mjs. ACDLINK_BIN chooses the binary.
 // --log-level L: the daemon's log level (debug: the uploader times each batch); --daemon-log
@@ -252,18 +254,21 @@ const sample = async () => {
 const sampler = setInterval(sample, 5000);
 let killer = null;
 let killing = Promise.resolve();
+const killLog = []; // every kill: when, the backlog sampled before it, the restart's time
 if (KILL_EVERY > 0) {
   killer = setInterval(() => {
     killing = killing.then(async () => {
       const u = usage(d.proc.pid);
       cpuSum += u.cpu - cpu0.cpu;
       peak = Math.max(peak, u.hwm);
+      const at = Date.now();
       d.proc.kill('SIGKILL');
       kills++;
       await new Promise((res) => d.proc.once('exit', res));
       d = await startDaemon({ dataDir, args: ARGS, keepDataDir: true });
       cpu0 = usage(d.proc.pid);
       admin = await login(d, ROOT.name, ROOT.password);
+      killLog.push({ at, queued: samples.findLast((x) => x.queued !== undefined)?.queued ?? null, upMs: Date.now() - at });
     });
   }, KILL_EVERY * 1000);
 }
@@ -463,6 +468,14 @@ const timeline = windows.map((x) => {
     memory_mib: c2.mem ?? null,
   };
 });
+// where the kills came: seconds into the run, in the burst (b) or not, the backlog (agent days
+// queued) at the sample before, seconds until the restarted daemon answered, and until the
+// receiver accepted its next batch
+const killsAt = killLog.map((k) => {
+  const next = wfm.requests.find((r) => r.key && r.at >= k.at);
+  const sec = (ms) => Number((ms / 1000).toFixed(1));
+  return [sec(k.at - t0), inBurst(k.at) ? 'b' : '', k.queued, sec(k.upMs), next ? sec(next.at - k.at) : null];
+});
 const behind = writerLag.filter((x) => x > 1000).length;
 const writerStats = {
   rows: committed.length, each_row_its_own_transaction: ownTransactions,
@@ -480,7 +493,8 @@ const failed = d.stderr().split('\n').filter((l) => /poll failed|polls work agai
 console.log(JSON.stringify({
   engine: ENGINE, agents: AGENTS, rate: RATE, seconds: SECONDS, overlap_s: OVERLAP,
   burst: BURST_SECONDS > 0 ? { rate: BURST_RATE, seconds: BURST_SECONDS, at_s: BURST_AT } : null,
-  kills, written: n, writer_done_s: Number(writerDone.toFixed(1)), writer: writerStats,
+  kills, kills_at: killsAt.length ? { columns: ['t_s', 'burst', 'queued', 'restart_s', 'next_batch_s'], kills: killsAt } : null,
+  batches_received_again: wfm.duplicates(), written: n, writer_done_s: Number(writerDone.toFixed(1)), writer: writerStats,
   received_states: lat.steady.length + lat.burst.length, lost, duplicated: dup, out_of_order: order,
   latency_from_row_timestamp_ms: { steady: dist(latDb.steady), burst: dist(latDb.burst), all: dist([...latDb.steady, ...latDb.burst]) },
   latency_from_send_ms: { steady: dist(lat.steady), burst: dist(lat.burst) },
