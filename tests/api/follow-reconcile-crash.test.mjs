@@ -20,10 +20,11 @@
 // runs more).
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertStatus } from '../lib/api.mjs';
+import {
+  assertNothingLeft, assertRunsDone, assertStagedExactly, polled as polledApi, runDone as runDoneApi, runOf as runOfApi, sqliteOf,
+} from '../lib/follow-crash-checks.mjs';
 import { followOf, killDaemon, restartFollowDaemon, startFollowDaemon, stopFollowDaemon } from '../lib/follow-daemon.mjs';
 import { drained, waitFor } from '../lib/pipeline.mjs';
 import { startPostgres } from '../lib/sqldb.mjs';
@@ -58,11 +59,7 @@ let dataDir;
 let src;
 const table = new Map(AGENTS.map((a) => [a, new Map()])); // agent -> start -> code
 
-function sqlite(q) {
-  const r = spawnSync('sqlite3', [path.join(dataDir, 'acdlink.db'), q], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
+const sqlite = (q) => sqliteOf(dataDir)(q);
 
 const tableRows = () => [...table.values()].reduce((n, m) => n + m.size, 0);
 
@@ -110,18 +107,8 @@ function mutate(k) {
   insert(states);
 }
 
-async function runOf(id) {
-  const r = await admin.get(`/api/v1/runs/${id}`);
-  assertStatus(r, 200);
-  return r.body;
-}
-
-async function runDone(id, timeoutMs = 90000) {
-  return waitFor(async () => {
-    const x = await runOf(id);
-    return ['done', 'failed', 'cancelled'].includes(x.state) ? x : null;
-  }, `run ${id} done`, timeoutMs);
-}
+const runOf = (id) => runOfApi(admin, id);
+const runDone = (id) => runDoneApi(admin, id);
 
 /** A run's attempts: one start line each (a run killed while it ran starts again). */
 async function attemptsOf(id) {
@@ -130,10 +117,7 @@ async function attemptsOf(id) {
 }
 
 /** Waits until two polls of source id (default: the followed one) began after now. */
-async function polled(id = src.id) {
-  const n = (await followOf(admin, id)).polls;
-  await waitFor(async () => (await followOf(admin, id)).polls >= n + 2, 'two polls', 20000);
-}
+const polled = (id = src.id) => polledApi(admin, id);
 
 async function reconcile() {
   const c = await admin.post('/api/v1/runs', { source_id: src.id, from: FROM, to: TO });
@@ -226,23 +210,12 @@ test(`${ITERATIONS} kills across the reconciliations of an incremental source le
   await polled();
   id = await reconcile();
   assert.equal((await runDone(id)).state, 'done');
-  const runs = (await admin.get(`/api/v1/runs?source_id=${src.id}&limit=200`)).body.items;
-  assert.deepEqual(runs.filter((r) => r.state !== 'done').map((r) => [r.id, r.state]), []);
+  await assertRunsDone(admin, src.id);
   assert.equal(db.query('SELECT count(*) FROM ev'), String(tableRows()));
 
-  // the staged states are the table's
-  const staged = sqlite(`SELECT ext_agent || '|' || start || '|' || code FROM agent_staged WHERE source_id = ${src.id} ORDER BY ext_agent, start;`);
+  // the staged states are the table's, and a fresh recomputation changes no agent day
   const want = new Set(AGENTS.flatMap((a) => [...table.get(a).entries()].map(([s, c]) => `${a}|${s}|${c}`)));
-  const have = new Set(staged.split('\n'));
-  assert.deepEqual([...have].filter((x) => !want.has(x)).slice(0, 10), [], 'staged states the table does not have');
-  assert.deepEqual([...want].filter((x) => !have.has(x)).slice(0, 10), [], 'table states not staged');
-
-  // a fresh recomputation of the source changes no agent day
-  const days = () => sqlite('SELECT agent_id, day, digest, change_seq FROM agent_days ORDER BY 1, 2;');
-  const before = days();
-  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { settings: (await admin.get(`/api/v1/sources/${src.id}`)).body.settings }), 200);
-  await waitFor(async () => (await admin.get('/api/v1/recomputes')).body.items?.length === 0, 'nothing pending', 60000);
-  assert.equal(days(), before);
+  await assertStagedExactly(admin, sqlite, src.id, want, 'table');
 
   // the receiver holds the table's states of every agent and day
   await drained(admin, 90000);
@@ -250,9 +223,7 @@ test(`${ITERATIONS} kills across the reconciliations of an incremental source le
   const dayList = [...new Set([FROM, TO])];
   const diffs = AGENTS.flatMap((a) => dayList.map((day) => [a, day])).filter(([a, day]) => JSON.stringify(received(a, day)) !== JSON.stringify(expected(a, day)));
   assert.deepEqual(diffs.slice(0, 3).map(([a, day]) => ({ a, day, received: received(a, day), table: expected(a, day) })), []);
-  assert.equal(sqlite('PRAGMA integrity_check;'), 'ok');
-  assert.equal(sqlite('SELECT count(*) FROM recomputes;'), '0');
-  assert.equal(sqlite("SELECT count(*) FROM batches WHERE state <> 'acked';"), '0');
+  assertNothingLeft(sqlite);
   t.diagnostic(`seed ${SEED}: ${ITERATIONS} kills across reconciliations of ${tableRows()} states of ${AGENT_COUNT} agents; `
     + `kills by phase: ${JSON.stringify(phases)}; ${wfm.requests.length} WFM requests, ${wfm.duplicates()} batches received again (applied once)`);
 });

@@ -20,10 +20,11 @@
 // CRASH_SEED=N repeats a series (scripts/crash-soak runs more).
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertStatus } from './api.mjs';
+import {
+  assertNothingLeft, assertRunsDone, assertStagedExactly, polled as polledApi, runDone as runDoneApi, runOf as runOfApi, sqliteOf,
+} from './follow-crash-checks.mjs';
 import { followOf, killDaemon, receivedStates, restartFollowDaemon, startFollowDaemon, stopFollowDaemon } from './follow-daemon.mjs';
 import { drained, waitFor } from './pipeline.mjs';
 
@@ -63,11 +64,7 @@ export function defineLiveReconcileCrash(startDb, engine, iterations) {
   const history = new Map(AGENTS.map((a) => [a, new Map()])); // agent -> start -> code
   const live = new Map(); // agent -> {code, since}
 
-  function sqlite(q) {
-    const r = spawnSync('sqlite3', [path.join(dataDir, 'acdlink.db'), q], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    return r.stdout.trim();
-  }
+  const sqlite = (q) => sqliteOf(dataDir)(q);
 
   const historyRows = () => [...history.values()].reduce((n, m) => n + m.size, 0);
   const latest = (a) => Math.max(...history.get(a).keys());
@@ -140,18 +137,8 @@ export function defineLiveReconcileCrash(startDb, engine, iterations) {
     setLive(liveRows);
   }
 
-  async function runOf(id) {
-    const r = await admin.get(`/api/v1/runs/${id}`);
-    assertStatus(r, 200);
-    return r.body;
-  }
-
-  async function runDone(id, timeoutMs = 90000) {
-    return waitFor(async () => {
-      const x = await runOf(id);
-      return ['done', 'failed', 'cancelled'].includes(x.state) ? x : null;
-    }, `run ${id} done`, timeoutMs);
-  }
+  const runOf = (id) => runOfApi(admin, id);
+  const runDone = (id) => runDoneApi(admin, id);
 
   /**
    * A run's attempts (a run killed while it ran starts again after the restart: one start line
@@ -168,10 +155,7 @@ export function defineLiveReconcileCrash(startDb, engine, iterations) {
   const reconciled = async (id) => (await logOf(id)).notes.at(-1);
 
   /** Waits until two polls began after now (the table's changes seen). */
-  async function polled() {
-    const n = (await followOf(admin, src.id)).polls;
-    await waitFor(async () => (await followOf(admin, src.id)).polls >= n + 2, 'two polls', 20000);
-  }
+  const polled = () => polledApi(admin, src.id);
 
   async function reconcile() {
     const c = await admin.post('/api/v1/runs', { source_id: src.id, from: DAY, to: DAY });
@@ -323,32 +307,19 @@ export function defineLiveReconcileCrash(startDb, engine, iterations) {
     id = await reconcile();
     assert.equal((await runDone(id)).state, 'done');
     assert.deepEqual(await reconciled(id), { rows: historyRows(), added: 0, changed: 0, removed: 0, kept: 0, newest: sqlTime(latest(CLOCK)) });
-    const runs = (await admin.get(`/api/v1/runs?source_id=${src.id}&limit=200`)).body.items;
-    assert.deepEqual(runs.filter((r) => r.state !== 'done').map((r) => [r.id, r.state]), []);
+    await assertRunsDone(admin, src.id);
     assert.equal(db.query('SELECT count(*) FROM agent_history'), String(historyRows()));
 
-    // the staged states are the history's
-    const staged = sqlite(`SELECT ext_agent || '|' || start || '|' || code FROM agent_staged WHERE source_id = ${src.id} ORDER BY ext_agent, start;`);
+    // the staged states are the history's, and a fresh recomputation changes no agent day
     const want = new Set(AGENTS.flatMap((a) => [...history.get(a).entries()].map(([s, c]) => `${a}|${s}|${c}`)));
-    const have = new Set(staged.split('\n'));
-    assert.deepEqual([...have].filter((x) => !want.has(x)).slice(0, 10), [], 'staged states the history does not have');
-    assert.deepEqual([...want].filter((x) => !have.has(x)).slice(0, 10), [], 'history states not staged');
-
-    // a fresh recomputation of the source changes no agent day
-    const days = () => sqlite('SELECT agent_id, day, digest, change_seq FROM agent_days ORDER BY 1, 2;');
-    const before = days();
-    assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { settings: (await admin.get(`/api/v1/sources/${src.id}`)).body.settings }), 200);
-    await waitFor(async () => (await admin.get('/api/v1/recomputes')).body.items?.length === 0, 'nothing pending', 60000);
-    assert.equal(days(), before);
+    await assertStagedExactly(admin, sqlite, src.id, want, 'history');
 
     // the receiver holds exactly the history's states
     await drained(admin, 90000);
     assert.deepEqual(wfm.errors, []);
     const diffs = AGENTS.filter((a) => JSON.stringify(received(a)) !== JSON.stringify(expected(a)));
     assert.deepEqual(diffs.slice(0, 5).map((a) => ({ a, received: received(a), history: expected(a) })), []);
-    assert.equal(sqlite('PRAGMA integrity_check;'), 'ok');
-    assert.equal(sqlite('SELECT count(*) FROM recomputes;'), '0');
-    assert.equal(sqlite("SELECT count(*) FROM batches WHERE state <> 'acked';"), '0');
+    assertNothingLeft(sqlite);
     t.diagnostic(`${engine}, seed ${SEED}: ${iterations} kills across reconciliations of ${historyRows()} states of ${AGENTS.length} agents; `
       + `kills by phase: ${JSON.stringify(phases)}; corrections made after a restart: ${JSON.stringify(corrected)}; `
       + `${wfm.requests.length} WFM requests, ${wfm.duplicates()} batches received again (applied once)`);
