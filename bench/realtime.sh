@@ -24,7 +24,8 @@
 #   --short        10,000 agents, 300 changes/s for 60 s, 3,000/s for 10 s from 30 s on
 #   --small        1,000 agents at 50 changes/s for 20 s, no burst
 #   --engine E     only this engine (default: postgresql, then mariadb)
-#   --kill-every N kill -9 the daemon every N seconds and start it again
+#   --kill-every N kill -9 the daemon every N seconds and start it again (the JSON's kills_at:
+#                  when each came, the backlog then, the restart's and next batch's time)
 #   --writers N    writer sessions (each agent's states go through one of them; default 2)
 #   --window S     seconds per line of the timeline printed after the JSON (default 30)
 #   --max-states N settings.incremental.max_states_per_poll (default: not sent, the daemon's)
