@@ -40,6 +40,12 @@ void answers_free(struct answers *a)
     free(a);
 }
 
+/* 1 when generation a is of the same group as b and earlier. */
+static int gen_before(uint64_t a, uint64_t b)
+{
+    return (a >> 56) == (b >> 56) && a < b;
+}
+
 /* FNV-1a, 64 bits. */
 static uint64_t key_hash(const char *key, size_t klen)
 {
@@ -104,13 +110,13 @@ void answers_put(struct answers *a, const char *key, size_t klen, uint64_t gen, 
     memcpy(mem + klen, body, len);
     pthread_mutex_lock(&a->mu);
     struct answer *e = &a->slot[hash % ANSWERS_SLOTS];
-    if (e->mem && e->gen > gen) {
+    if (e->mem && gen_before(gen, e->gen)) {
         goto out; /* made from an older read than what the slot holds */
     }
     old[nold++] = answer_drop(a, e);
     /* over the budget: answers of earlier generations can never be served again */
     for (int i = 0; i < ANSWERS_SLOTS && a->bytes + need > a->max_bytes; i++) {
-        if (a->slot[i].mem && a->slot[i].gen < gen) {
+        if (a->slot[i].mem && gen_before(a->slot[i].gen, gen)) {
             old[nold++] = answer_drop(a, &a->slot[i]);
         }
     }

@@ -6,6 +6,8 @@
  * (store_generation). An answer is served only at the very generation it was made at, so any
  * commit seen since, by any connection of this process or another process, retires it. Bounded:
  * a fixed number of slots (one per key hash; a newer key takes the slot) and a byte budget;
+ * an answer that reads the WFM queues only is tagged with their change count instead
+ * (ANSWERS_GEN), so commits elsewhere do not retire it;
  * answers over ANSWERS_ONE_MAX are not kept. Authentication and the role check run before
  * every lookup (http/router.c); the cache never decides who may read. Thread-safe. */
 #ifndef ACDL_HTTP_ANSWERS_H
@@ -20,6 +22,12 @@
 #define ANSWERS_ONE_MAX ((size_t)512 * 1024)
 #define ANSWERS_KEY_MAX 1024
 #define ANSWERS_ETAG_LEN 34 /* "\"" + 32 hex digits + "\"" */
+
+/* What an answer's generation counts, in its top byte: any commit (store_generation) or the
+ * WFM queues' changes only (store_queues_generation). Generations are compared only within
+ * their group: one of another group is neither earlier nor later. */
+enum { ANSWERS_GROUP_ALL = 0, ANSWERS_GROUP_QUEUES = 1 };
+#define ANSWERS_GEN(group, n) (((uint64_t)(group) << 56) | ((uint64_t)(n) & ((1ull << 56) - 1)))
 
 struct answers;
 

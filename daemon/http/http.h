@@ -70,8 +70,10 @@ struct req {
     struct store_conn *held;
     int held_open;
     int64_t touch_token, touch_session, touch_at;
-    /* a cached route's answer to keep (reply_cached): its key */
+    /* a cached route's answer to keep (reply_cached): its key; the group of tables its
+     * generation counts (ANSWERS_GROUP_*) */
     int cache_fill;
+    int cache_group;
     size_t cache_klen;
     char cache_key[1024];
 };
@@ -92,7 +94,11 @@ extern const size_t http_route_count;
 /* The handlers of the GET routes whose 200 answers depend on nothing but the path, the query
  * and the stored data (no clock, no actor, no header): kept in the answer cache
  * (http/answers.h). */
-extern const route_fn http_cached_routes[];
+struct http_cached_route {
+    route_fn fn;
+    int group; /* what its answers read: ANSWERS_GROUP_ALL or _QUEUES (answers.h) */
+};
+extern const struct http_cached_route http_cached_routes[];
 extern const size_t http_cached_route_count;
 
 /* Finds the route for method + path. Returns 0 and fills params (into r), ACDL_ENOTFOUND when

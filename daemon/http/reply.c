@@ -415,6 +415,14 @@ int reply_cached(struct req *r)
         n += qlen;
     }
     r->cache_klen = n;
+    /* an answer of the queues only: tagged with their change count, read in the snapshot the
+     * answer will be read from (the credentials' read transaction); without it, with any
+     * commit's generation */
+    uint64_t count;
+    if (r->cache_group == ANSWERS_GROUP_QUEUES && r->held && r->held_open &&
+        store_queues_generation(r->held, &count) == ACDL_OK) {
+        r->generation = ANSWERS_GEN(ANSWERS_GROUP_QUEUES, count);
+    }
     struct jsonw *w = reply_stream_begin(r);
     if (answers_get(r->app->answers, r->cache_key, n, r->generation, w, etag)) {
         if (r->held) {

@@ -383,10 +383,12 @@ static int is_state_changing(const char *m)
     return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
 }
 
-static int route_cached(const struct route *rt)
+/* 1 for a route whose answers are cached, with its group of tables in r->cache_group. */
+static int route_cached(struct req *r, const struct route *rt)
 {
     for (size_t i = 0; i < http_cached_route_count; i++) {
-        if (rt->fn == http_cached_routes[i] && strcmp(rt->method, "GET") == 0) {
+        if (rt->fn == http_cached_routes[i].fn && strcmp(rt->method, "GET") == 0) {
+            r->cache_group = http_cached_routes[i].group;
             return 1;
         }
     }
@@ -431,7 +433,7 @@ static int api_dispatch(struct req *r)
                            "%s is not allowed on %.100s", method, path);
     }
     const struct route *rt = r->route;
-    int cached = route_cached(rt);
+    int cached = route_cached(r, rt);
     if (cached && rt->role != ROLE_PUBLIC) {
         http_auth_hold(r); /* one read for the credentials and the answer */
     }

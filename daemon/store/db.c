@@ -68,6 +68,12 @@ struct store_conn {
     int64_t idle_since; /* monotonic ms of the last store_release */
     unsigned seen_version; /* the data version store_generation last saw here */
     int seen;              /* 0: store_generation has not looked on this connection yet */
+    /* store_queues_generation: what it last read here, at which data and schema version */
+    unsigned counted_version;
+    int counted_seen;   /* 0: not read on this connection yet */
+    int counted_ok;     /* 1: the count and its three triggers were there */
+    int counted_schema; /* the schema version the triggers were found at */
+    uint64_t counted_n;
 };
 
 /* The pool opens its first connection (which migrates) at store_open and the others when a
@@ -430,6 +436,48 @@ uint64_t store_generation(struct store *st, struct store_conn *c)
         return atomic_fetch_add(&st->generation, 1) + 1;
     }
     return atomic_load(&st->generation);
+}
+
+/* 1 when the three triggers that move the queues' change count are in the schema. */
+static int queue_triggers_there(struct store_conn *c)
+{
+    sqlite3_stmt *s = store_prepare(c, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' "
+                                       "AND tbl_name = 'wfm_queues' AND name IN "
+                                       "('wfm_queues_counted_insert', 'wfm_queues_counted_update', "
+                                       "'wfm_queues_counted_delete')");
+    int there = s && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 3;
+    store_done(s);
+    return there;
+}
+
+int store_queues_generation(struct store_conn *c, uint64_t *out)
+{
+    unsigned v = 0;
+    if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, &v) != SQLITE_OK) {
+        c->counted_seen = 0;
+        return ACDL_EDB;
+    }
+    /* the same data version: nothing was committed since the last read here */
+    if (!c->counted_seen || v != c->counted_version) {
+        sqlite3_stmt *s = store_prepare(c, "SELECT n, (SELECT schema_version FROM "
+                                           "pragma_schema_version) FROM change_counts WHERE grp "
+                                           "= 'wfm_queues'");
+        int ok = s && sqlite3_step(s) == SQLITE_ROW;
+        uint64_t n = ok ? (uint64_t)sqlite3_column_int64(s, 0) : 0;
+        int schema = ok ? sqlite3_column_int(s, 1) : 0;
+        store_done(s);
+        /* a schema change (a migration rebuilding the table) may have dropped the triggers */
+        if (ok && (!c->counted_ok || schema != c->counted_schema)) {
+            ok = queue_triggers_there(c);
+        }
+        c->counted_version = v;
+        c->counted_seen = 1;
+        c->counted_ok = ok;
+        c->counted_schema = schema;
+        c->counted_n = n;
+    }
+    *out = c->counted_n;
+    return c->counted_ok ? ACDL_OK : ACDL_ENOTFOUND;
 }
 
 sqlite3 *store_db(struct store_conn *c)

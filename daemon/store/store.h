@@ -17,8 +17,9 @@ struct store;
 struct store_conn;
 
 /* Opens (creating if needed) the database at path, migrates it to the newest schema and makes
- * a pool of up to pool_size connections (opened as borrowers need them). Refuses a database written by a newer version
- * (ACDL_ENEWER). On error writes a message to err. *out is new: free with store_close(). */
+ * a pool of up to pool_size connections (opened as borrowers need them). Refuses a database written
+ * by a newer version (ACDL_ENEWER). On error writes a message to err. *out is new: free with
+ * store_close(). */
 int store_open(const char *path, int pool_size, struct store **out, char *err, size_t errsz);
 
 /* Closes every connection. Accepts NULL. All connections must have been released. */
@@ -36,6 +37,15 @@ void store_release(struct store *st, struct store_conn *c);
  * once for each connection's first look. Answers tagged with a value read before their own
  * read are current while the value stays the same. Thread-safe while c is held. */
 uint64_t store_generation(struct store *st, struct store_conn *c);
+
+/* The count of committed changes of the WFM queues (wfm_queues), moved by triggers in the
+ * same transaction as each change by any connection or process (schema 0037), as read in c's
+ * current read transaction (call it inside one, after a statement stepped in it and before
+ * the answer's own read: the data version it keys its copy by is read first): an answer that
+ * reads only wfm_queues is current while the count stays the same. Read again only when c's
+ * data version moved. ACDL_ENOTFOUND when the count or one of its triggers is missing (use
+ * store_generation then), ACDL_EDB on failure. */
+int store_queues_generation(struct store_conn *c, uint64_t *out);
 
 /* The raw handle, borrowed while c is held. */
 sqlite3 *store_db(struct store_conn *c);

@@ -245,3 +245,57 @@ test('health is a live answer: no ETag, never a 304', async () => {
   const h2 = await viewer.get('/api/v1/health', { headers: { 'If-None-Match': '*' } });
   assertStatus(h2, 200);
 });
+
+test('queue list and one queue: current across an import, a bulk mapping and outside writes', async () => {
+  const list = '/api/v1/queues?limit=50';
+  const one = `/api/v1/queues/${queues['201'].id}`;
+  const l0 = await readTwice(viewer, list);
+  const o0 = await readTwice(viewer, one);
+
+  // an import commits results, runs and staged days, none of them a queue: the same answers
+  writeCsv(folder, 'day.csv', dayRows(2000));
+  const run = await runDays(admin, src.id, DAY);
+  assert.equal(run.state, 'done', JSON.stringify(run));
+  const l1 = await readTwice(viewer, list);
+  const o1 = await readTwice(viewer, one);
+  assert.equal(l1.text, l0.text);
+  assert.equal(etagOf(l1), etagOf(l0));
+  assert.equal(o1.text, o0.text);
+
+  // a bulk mapping creates a queue in its transaction: the next read shows it
+  const bulk = await admin.post('/api/v1/mappings/bulk', {
+    source_id: src.id,
+    queues: [{ identifier: 'BULK1', name: 'Bulk 1', time_zone: 'UTC', ext_queues: ['203'] }],
+    mappings: [{ value_type: 'offered', metric: 'offered' }],
+  });
+  assertStatus(bulk, 201);
+  const l2 = await viewer.get(list);
+  assertStatus(l2, 200);
+  const made = l2.body.items.find((q) => q.identifier === 'BULK1');
+  assert.ok(made, show(l2));
+  assert.equal((await viewer.get(`/api/v1/queues/${made.id}`)).body.name, 'Bulk 1');
+  await readTwice(viewer, list);
+
+  // another process adds a queue, renames it, deletes it: each seen by the next read
+  sqliteExec(`INSERT INTO wfm_queues (identifier, name, channel, interval_minutes, time_zone, created_at, updated_at)
+              VALUES ('OUT1', 'Outside 1', 'calls', 15, 'UTC', unixepoch(), unixepoch())`);
+  const l3 = await viewer.get(list);
+  const out = l3.body.items.find((q) => q.identifier === 'OUT1');
+  assert.ok(out, show(l3));
+  const o3 = await readTwice(viewer, `/api/v1/queues/${out.id}`);
+  assert.equal(o3.body.name, 'Outside 1');
+  sqliteExec(`UPDATE wfm_queues SET name = 'Outside one' WHERE id = ${out.id}`);
+  assert.equal((await viewer.get(`/api/v1/queues/${out.id}`)).body.name, 'Outside one');
+  assert.equal((await viewer.get(list)).body.items.find((q) => q.id === out.id).name, 'Outside one');
+  sqliteExec(`DELETE FROM wfm_queues WHERE id = ${out.id}`);
+  assertError(await viewer.get(`/api/v1/queues/${out.id}`), 404, 'not_found');
+  assert.ok(!(await viewer.get(list)).body.items.some((q) => q.id === out.id));
+
+  // without the count's triggers (a table rebuilt by hand) every commit retires the answers
+  await readTwice(viewer, list);
+  sqliteExec('DROP TRIGGER wfm_queues_counted_update');
+  await readTwice(viewer, list);
+  sqliteExec(`UPDATE wfm_queues SET name = 'Untracked' WHERE id = ${queues['201'].id}`);
+  assert.equal((await viewer.get(one)).body.name, 'Untracked');
+  assert.equal((await viewer.get(list)).body.items.find((q) => q.id === queues['201'].id).name, 'Untracked');
+});

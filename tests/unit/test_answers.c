@@ -159,10 +159,109 @@ static void test_store_generation(void)
     }
 }
 
+/* In a read transaction on c, after a read in it (as the router's, after the credentials'):
+ * the queues' change count (-1: not available). */
+static int64_t queues_count(struct store_conn *c)
+{
+    uint64_t n = 0;
+    CHECK_EQ_INT(store_read_begin(c), ACDL_OK);
+    sqlite3_stmt *s = store_prepare(c, "SELECT count(*) FROM users");
+    CHECK(s != NULL && sqlite3_step(s) == SQLITE_ROW);
+    store_done(s);
+    int rc = store_queues_generation(c, &n);
+    store_read_end(c);
+    return rc == ACDL_OK ? (int64_t)n : -1;
+}
+
+/* The queues' change count moves with every commit that changes wfm_queues, in that commit,
+ * whoever makes it, and with no other; without its triggers it is not offered. */
+static void test_queues_generation(void)
+{
+    char dir[512], path[700], err[512] = "";
+    struct store *st = NULL;
+    sqlite3 *other = NULL;
+    CHECK_EQ_INT(check_tmpdir("answers-q", dir, sizeof(dir)), 0);
+    snprintf(path, sizeof(path), "%s/q.db", dir);
+    if (!CHECK_EQ_INT(store_open(path, 2, &st, err, sizeof(err)), ACDL_OK)) {
+        fprintf(stdout, "  store_open: %s\n", err);
+        return;
+    }
+    struct store_conn *c1 = store_acquire(st), *c2 = store_acquire(st);
+    int64_t n0 = queues_count(c1);
+    CHECK(n0 >= 0);
+    CHECK_EQ_INT(queues_count(c2), n0);
+    /* other tables change: the count stays (an import's commits) */
+    CHECK(exec_sql(store_db(c2), "CREATE TABLE t (x); INSERT INTO t VALUES (1)"));
+    CHECK(exec_sql(store_db(c2), "INSERT INTO t VALUES (2)"));
+    CHECK_EQ_INT(queues_count(c1), n0);
+    CHECK_EQ_INT(queues_count(c2), n0);
+    /* a queue added, changed, deleted: each moves it, seen by both connections */
+    CHECK(exec_sql(store_db(c2), "INSERT INTO wfm_queues (identifier, name, channel, "
+                                 "interval_minutes, time_zone, created_at, updated_at) VALUES "
+                                 "('Q1', 'one', 'calls', 15, 'UTC', 0, 0)"));
+    int64_t n1 = queues_count(c1);
+    CHECK(n1 > n0);
+    CHECK_EQ_INT(queues_count(c2), n1);
+    CHECK(exec_sql(store_db(c1), "UPDATE wfm_queues SET name = 'One' WHERE identifier = 'Q1'"));
+    int64_t n2 = queues_count(c1);
+    CHECK(n2 > n1);
+    CHECK_EQ_INT(queues_count(c2), n2);
+    /* another process's handle on the file */
+    CHECK(sqlite3_open_v2(path, &other, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
+    sqlite3_busy_timeout(other, 5000);
+    CHECK(exec_sql(other, "DELETE FROM wfm_queues WHERE identifier = 'Q1'"));
+    int64_t n3 = queues_count(c2);
+    CHECK(n3 > n2);
+    CHECK_EQ_INT(queues_count(c1), n3);
+    /* a change rolled back does not count */
+    CHECK(exec_sql(other, "BEGIN; INSERT INTO wfm_queues (identifier, name, channel, "
+                          "interval_minutes, time_zone, created_at, updated_at) VALUES "
+                          "('Q2', 'two', 'calls', 15, 'UTC', 0, 0); ROLLBACK"));
+    CHECK_EQ_INT(queues_count(c1), n3);
+    /* a trigger gone (a migration rebuilding the table would drop them): not offered */
+    CHECK(exec_sql(other, "DROP TRIGGER wfm_queues_counted_update"));
+    CHECK_EQ_INT(queues_count(c1), -1);
+    CHECK_EQ_INT(queues_count(c2), -1);
+    sqlite3_close(other);
+    store_release(st, c2);
+    store_release(st, c1);
+    store_close(st);
+    if (check_failed == 0) {
+        check_rm_rf(dir);
+    }
+}
+
+/* Generations of different groups: neither retires the other's answers. */
+static void test_groups(void)
+{
+    struct answers *a = answers_new(1 << 20);
+    char body[64], etag[ANSWERS_ETAG_LEN + 1];
+    uint64_t q5 = ANSWERS_GEN(ANSWERS_GROUP_QUEUES, 5);
+    answers_put(a, "1|/api/v1/queues", 16, q5, "[5]", 3, etag_a);
+    CHECK_EQ_INT(get(a, "1|/api/v1/queues", q5, body, sizeof(body), etag), 1);
+    /* the same number in the other group is another generation */
+    CHECK_EQ_INT(
+        get(a, "1|/api/v1/queues", ANSWERS_GEN(ANSWERS_GROUP_ALL, 5), body, sizeof(body), etag), 0);
+    /* a later generation of any commit does not count as later than the queues' */
+    answers_put(a, "1|/api/v1/queues", 16, ANSWERS_GEN(ANSWERS_GROUP_ALL, 9), "[9]", 3, etag_a);
+    CHECK_EQ_INT(
+        get(a, "1|/api/v1/queues", ANSWERS_GEN(ANSWERS_GROUP_ALL, 9), body, sizeof(body), etag), 1);
+    /* an earlier queues' answer does not take the slot of a later one */
+    answers_put(a, "2|/api/v1/queues", 16, ANSWERS_GEN(ANSWERS_GROUP_QUEUES, 7), "[7]", 3, etag_a);
+    answers_put(a, "2|/api/v1/queues", 16, q5, "[5]", 3, etag_a);
+    CHECK_EQ_INT(get(a, "2|/api/v1/queues", q5, body, sizeof(body), etag), 0);
+    CHECK_EQ_INT(
+        get(a, "2|/api/v1/queues", ANSWERS_GEN(ANSWERS_GROUP_QUEUES, 7), body, sizeof(body), etag),
+        1);
+    answers_free(a);
+}
+
 int main(void)
 {
     RUN(test_generation_and_keys);
     RUN(test_bounds);
     RUN(test_store_generation);
+    RUN(test_queues_generation);
+    RUN(test_groups);
     return check_summary();
 }

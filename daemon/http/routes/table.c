@@ -1,5 +1,6 @@
 /* table.c: the route table: every API endpoint, its handler, minimum role and body limit.
  * GET /api/v1/endpoints serves this table, and a test compares it with docs/openapi.yaml. */
+#include "http/answers.h"
 #include "http/routes/routes.h"
 
 #define KB 1024
@@ -125,5 +126,10 @@ const struct route http_routes[] = {
 };
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);
 
-const route_fn http_cached_routes[] = {route_queues_list, route_queues_get, route_results_list};
+/* the answers of the queue routes read wfm_queues only (answers.h: ANSWERS_GROUP_QUEUES) */
+const struct http_cached_route http_cached_routes[] = {
+    {route_queues_list, ANSWERS_GROUP_QUEUES},
+    {route_queues_get, ANSWERS_GROUP_QUEUES},
+    {route_results_list, ANSWERS_GROUP_ALL},
+};
 const size_t http_cached_route_count = sizeof(http_cached_routes) / sizeof(http_cached_routes[0]);
