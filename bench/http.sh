@@ -6,7 +6,7 @@
 # daemon with --plain-http on loopback). Rounds are interleaved (every request kind, daemon
 # then nginx, per round); the table gives the medians of the rounds and the ratio.
 #
-#   bench/http.sh [--short|--full] [--miss] [--rows FILE] [--profile health|queues|results]
+#   bench/http.sh [--short|--full] [--miss|--commits] [--rows FILE] [--profile health|queues|results]
 #
 # --short: 3 rounds of 2 s per measurement; --full (default): 5 rounds of 6 s. HTTP_ROUNDS,
 # HTTP_SECONDS, HTTP_CONNECTIONS (default 16) and HTTP_THREADS (wrk's, default 2) override.
@@ -20,17 +20,21 @@
 # ignore (&miss=THREAD-N, counting) to each request, so no two requests have the same cache
 # key and each answer is read from the database, written and kept again (nginx gets the same
 # query, which it ignores). Health is never cached, so it is the same in both modes.
+# --commits: while wrk runs, another process (a sqlite3 shell per database) commits a change to
+# a table no route reads HTTP_COMMITS_HZ (default 20) times a second, as an import's commits
+# do: answers that depend on every commit are retired by each, the queue routes' are not.
 # HTTP_BEFORE=BIN: a third daemon, of binary BIN (an earlier build copied aside), serves a copy
 # of the same data over HTTPS and is measured in every round beside the others for the queue
 # list and the result day; a second table gives before and after side by side, with ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mode=full rows_out="" profile="" miss=0
+mode=full rows_out="" profile="" miss=0 commits=0
 while [ $# -gt 0 ]; do
   case $1 in
   --short) mode=short ;;
   --full) mode=full ;;
   --miss) miss=1 ;;
+  --commits) commits=1 ;;
   --rows)
     rows_out=$2
     shift
@@ -40,7 +44,7 @@ while [ $# -gt 0 ]; do
     shift
     ;;
   *)
-    echo "http.sh: unknown argument $1 (use --short, --full, --miss, --rows FILE, --profile NAME)" >&2
+    echo "http.sh: unknown argument $1 (use --short, --full, --miss, --commits, --rows FILE, --profile NAME)" >&2
     exit 2
     ;;
   esac
@@ -65,8 +69,12 @@ done
 }
 
 work=$(mktemp -d)
-pids=()
+pids=() writers=()
 cleanup() {
+  touch "$work/stop" # the --commits writers end
+  for p in "${writers[@]}"; do
+    wait "$p" 2>/dev/null || true
+  done
   for p in "${pids[@]}"; do
     kill "$p" 2>/dev/null || true
   done
@@ -226,6 +234,22 @@ for k in 1 2; do # the same bytes from both (health changes from one answer to t
   }
 done
 
+# --commits: one writer per database, each a sqlite3 shell fed a commit at a steady rate.
+if [ $commits = 1 ]; then
+  hzc=${HTTP_COMMITS_HZ:-20}
+  gap=$(awk -v h="$hzc" 'BEGIN {print 1 / h}')
+  for dir in "$work/a" "$work/p" ${before:+"$work/b"}; do
+    sqlite3 -cmd '.timeout 10000' "$dir/acdlink.db" 'CREATE TABLE bench_commits (n INTEGER); INSERT INTO bench_commits VALUES (0);'
+    (
+      while [ ! -e "$work/stop" ]; do
+        echo 'UPDATE bench_commits SET n = n + 1;'
+        sleep "$gap"
+      done | sqlite3 -cmd '.timeout 10000' "$dir/acdlink.db" >/dev/null
+    ) &
+    writers+=($!)
+  done
+fi
+
 if [ -n "$profile" ]; then
   k=-1
   for i in 0 1 2; do
@@ -317,6 +341,7 @@ col() { awk -v c="$1" 'NF {print $c}' | median; }
   echo
   echo "wrk -t$wthreads -c$conns, keep-alive, $secs s per run, medians of $rounds interleaved rounds;"
   [ $miss = 1 ] && echo "every request a miss of the answer cache (--miss);"
+  [ $commits = 1 ] && echo "another process commits to another table ${hzc}/s meanwhile (--commits);"
   echo "CPU: the server's user + system time per request; ratios are acdlink's over nginx's"
   echo "(throughput) and nginx's over acdlink's (CPU), so above 1 is better for acdlink"
   echo
