@@ -92,6 +92,23 @@ int answers_get(struct answers *a, const char *key, size_t klen, uint64_t gen, s
     return hit;
 }
 
+int answers_renew(struct answers *a, const char *key, size_t klen, uint64_t gen, const char *body,
+                  size_t len, char *etag)
+{
+    uint64_t hash = key_hash(key, klen);
+    struct answer *e = &a->slot[hash % ANSWERS_SLOTS];
+    int same = 0;
+    pthread_mutex_lock(&a->mu);
+    if (answer_is(e, key, klen, hash) && (e->gen == gen || gen_before(e->gen, gen)) &&
+        e->len == len && memcmp(e->mem + e->klen, body, len) == 0) {
+        e->gen = gen;
+        memcpy(etag, e->etag, sizeof(e->etag));
+        same = 1;
+    }
+    pthread_mutex_unlock(&a->mu);
+    return same;
+}
+
 void answers_put(struct answers *a, const char *key, size_t klen, uint64_t gen, const char *body,
                  size_t len, const char *etag)
 {

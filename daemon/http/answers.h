@@ -48,6 +48,13 @@ int answers_get(struct answers *a, const char *key, size_t klen, uint64_t gen, s
 void answers_put(struct answers *a, const char *key, size_t klen, uint64_t gen, const char *body,
                  size_t len, const char *etag);
 
+/* When key's answer held (of gen or an earlier generation of its group) has the very text
+ * body (len bytes): makes it gen's answer, copies its entity tag (terminated) into
+ * etag[ANSWERS_ETAG_LEN + 1] and returns 1, so an answer that a commit elsewhere left as it
+ * was needs no new digest and copy. Returns 0 otherwise (keep it with answers_put). */
+int answers_renew(struct answers *a, const char *key, size_t klen, uint64_t gen, const char *body,
+                  size_t len, char *etag);
+
 /* The bytes held (keys and bodies), for tests and metrics. */
 size_t answers_bytes(struct answers *a);
 

@@ -310,9 +310,15 @@ int reply_stream_send_as(struct req *r, int status, const char *content_type)
         w->len - REPLY_HEAD_ROOM <= ANSWERS_ONE_MAX &&
         strcmp(content_type, "application/json") == 0) {
         char etag[ANSWERS_ETAG_LEN + 1];
-        body_etag(w, etag);
-        answers_put(r->app->answers, r->cache_key, r->cache_klen, r->generation,
-                    w->buf + REPLY_HEAD_ROOM, w->len - REPLY_HEAD_ROOM, etag);
+        const char *body = w->buf + REPLY_HEAD_ROOM;
+        size_t len = w->len - REPLY_HEAD_ROOM;
+        /* the same text as the answer a commit retired: its tag stands, nothing is copied */
+        if (!answers_renew(r->app->answers, r->cache_key, r->cache_klen, r->generation, body,
+                           len, etag)) {
+            body_etag(w, etag);
+            answers_put(r->app->answers, r->cache_key, r->cache_klen, r->generation, body, len,
+                        etag);
+        }
         return send_tagged(r, etag);
     }
     return send_out(r, status, content_type);

@@ -256,8 +256,36 @@ static void test_groups(void)
     answers_free(a);
 }
 
+/* An answer made again with the same text after a commit: renewed, with its tag, in place. */
+static void test_renew(void)
+{
+    struct answers *a = answers_new(1 << 20);
+    char body[64], etag[ANSWERS_ETAG_LEN + 1];
+    answers_put(a, "1|/api/v1/results", 17, 5, "[1,2]", 5, etag_a);
+    size_t held = answers_bytes(a);
+    /* the same text at a later generation: renewed, the old tag */
+    etag[0] = '\0';
+    CHECK_EQ_INT(answers_renew(a, "1|/api/v1/results", 17, 6, "[1,2]", 5, etag), 1);
+    CHECK_EQ_STR(etag, etag_a);
+    CHECK_EQ_INT(answers_bytes(a), held);
+    CHECK_EQ_INT(get(a, "1|/api/v1/results", 6, body, sizeof(body), etag), 1);
+    CHECK_EQ_STR(body, "[1,2]");
+    CHECK_EQ_INT(get(a, "1|/api/v1/results", 5, body, sizeof(body), etag), 0);
+    /* another text, another length, an earlier generation, another group or key: not */
+    CHECK_EQ_INT(answers_renew(a, "1|/api/v1/results", 17, 7, "[1,3]", 5, etag), 0);
+    CHECK_EQ_INT(answers_renew(a, "1|/api/v1/results", 17, 7, "[1,2] ", 6, etag), 0);
+    CHECK_EQ_INT(answers_renew(a, "1|/api/v1/results", 17, 4, "[1,2]", 5, etag), 0);
+    CHECK_EQ_INT(answers_renew(a, "1|/api/v1/results", 17,
+                               ANSWERS_GEN(ANSWERS_GROUP_QUEUES, 9), "[1,2]", 5, etag),
+                 0);
+    CHECK_EQ_INT(answers_renew(a, "2|/api/v1/results", 17, 7, "[1,2]", 5, etag), 0);
+    CHECK_EQ_INT(get(a, "1|/api/v1/results", 6, body, sizeof(body), etag), 1);
+    answers_free(a);
+}
+
 int main(void)
 {
+    RUN(test_renew);
     RUN(test_generation_and_keys);
     RUN(test_bounds);
     RUN(test_store_generation);
