@@ -86,6 +86,6 @@ target_include_directories(civetweb SYSTEM PUBLIC "${ACDLINK_CIVETWEB_DIR}/inclu
 # 10 minutes and more). When every worker is busy the accepted connection waits (the
 # listening socket's backlog holds the next ones) instead of connection_queue.
 target_compile_definitions(civetweb PRIVATE OPENSSL_API_3_0 NO_SSL_DL USE_IPV6 NO_CGI
-                           NO_CACHING USE_SERVER_STATS ALTERNATIVE_QUEUE)
+                           NO_CACHING ALTERNATIVE_QUEUE)
 target_compile_options(civetweb PRIVATE -w)
 target_link_libraries(civetweb PUBLIC OpenSSL::SSL OpenSSL::Crypto Threads::Threads ${CMAKE_DL_LIBS})
