@@ -21,7 +21,7 @@
 # key and each answer is read from the database, written and kept again (nginx gets the same
 # query, which it ignores). Health is never cached, so it is the same in both modes.
 # --commits: while wrk runs, another process (a sqlite3 shell per database) commits a change to
-# a table no route reads HTTP_COMMITS_HZ (default 20) times a second, as an import's commits
+# a table no route reads HTTP_COMMITS_HZ (default 100) times a second, as an import's commits
 # do: answers that depend on every commit are retired by each, the queue routes' are not.
 # HTTP_BEFORE=BIN: a third daemon, of binary BIN (an earlier build copied aside), serves a copy
 # of the same data over HTTPS and is measured in every round beside the others for the queue
@@ -236,11 +236,12 @@ done
 
 # --commits: one writer per database, each a sqlite3 shell fed a commit at a steady rate.
 if [ $commits = 1 ]; then
-  hzc=${HTTP_COMMITS_HZ:-20}
+  hzc=${HTTP_COMMITS_HZ:-100}
   gap=$(awk -v h="$hzc" 'BEGIN {print 1 / h}')
   for dir in "$work/a" "$work/p" ${before:+"$work/b"}; do
     sqlite3 -cmd '.timeout 10000' "$dir/acdlink.db" 'CREATE TABLE bench_commits (n INTEGER); INSERT INTO bench_commits VALUES (0);'
     (
+      echo 'PRAGMA synchronous = OFF;' # the writer's commits cost no fsync
       while [ ! -e "$work/stop" ]; do
         echo 'UPDATE bench_commits SET n = n + 1;'
         sleep "$gap"
