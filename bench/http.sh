@@ -241,14 +241,16 @@ if [ $commits = 1 ]; then
   for dir in "$work/a" "$work/p" ${before:+"$work/b"}; do
     sqlite3 -cmd '.timeout 10000' "$dir/acdlink.db" 'CREATE TABLE bench_commits (n INTEGER); INSERT INTO bench_commits VALUES (0);'
     (
+      exec {nap}<> <(:) # read -t on it waits without starting a process (sleep would)
       echo 'PRAGMA synchronous = OFF;' # the writer's commits cost no fsync
       while [ ! -e "$work/stop" ]; do
         echo 'UPDATE bench_commits SET n = n + 1;'
-        sleep "$gap"
+        read -r -t "$gap" -u "$nap" || true
       done | sqlite3 -cmd '.timeout 10000' "$dir/acdlink.db" >/dev/null
     ) &
     writers+=($!)
   done
+  commits_t0=$SECONDS
 fi
 
 if [ -n "$profile" ]; then
@@ -342,7 +344,9 @@ col() { awk -v c="$1" 'NF {print $c}' | median; }
   echo
   echo "wrk -t$wthreads -c$conns, keep-alive, $secs s per run, medians of $rounds interleaved rounds;"
   [ $miss = 1 ] && echo "every request a miss of the answer cache (--miss);"
-  [ $commits = 1 ] && echo "another process commits to another table ${hzc}/s meanwhile (--commits);"
+  [ $commits = 1 ] && echo "another process commits to another table meanwhile (--commits): \
+$(sqlite3 -cmd '.timeout 10000' "$work/a/acdlink.db" 'SELECT n FROM bench_commits') commits in \
+$((SECONDS - commits_t0)) s to the HTTPS daemon's database, asked for ${hzc}/s;"
   echo "CPU: the server's user + system time per request; ratios are acdlink's over nginx's"
   echo "(throughput) and nginx's over acdlink's (CPU), so above 1 is better for acdlink"
   echo
