@@ -242,11 +242,13 @@ if [ $commits = 1 ]; then
     sqlite3 -cmd '.timeout 10000' "$dir/acdlink.db" 'CREATE TABLE bench_commits (n INTEGER); INSERT INTO bench_commits VALUES (0);'
     (
       exec {nap}<> <(:) # read -t on it waits without starting a process (sleep would)
-      echo 'PRAGMA synchronous = OFF;' # the writer's commits cost no fsync
-      while [ ! -e "$work/stop" ]; do
-        echo 'UPDATE bench_commits SET n = n + 1;'
-        read -r -t "$gap" -u "$nap" || true
-      done | sqlite3 -cmd '.timeout 10000' "$dir/acdlink.db" >/dev/null
+      {
+        echo 'PRAGMA synchronous = OFF;' # the writer's commits cost no fsync
+        while [ ! -e "$work/stop" ]; do
+          echo 'UPDATE bench_commits SET n = n + 1;'
+          read -r -t "$gap" -u "$nap" || true
+        done
+      } | sqlite3 -cmd '.timeout 10000' "$dir/acdlink.db" >/dev/null
     ) &
     writers+=($!)
   done
