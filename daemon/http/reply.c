@@ -313,8 +313,8 @@ int reply_stream_send_as(struct req *r, int status, const char *content_type)
         const char *body = w->buf + REPLY_HEAD_ROOM;
         size_t len = w->len - REPLY_HEAD_ROOM;
         /* the same text as the answer a commit retired: its tag stands, nothing is copied */
-        if (!answers_renew(r->app->answers, r->cache_key, r->cache_klen, r->generation, body,
-                           len, etag)) {
+        if (!answers_renew(r->app->answers, r->cache_key, r->cache_klen, r->generation, body, len,
+                           etag)) {
             body_etag(w, etag);
             answers_put(r->app->answers, r->cache_key, r->cache_klen, r->generation, body, len,
                         etag);

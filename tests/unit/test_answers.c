@@ -275,8 +275,8 @@ static void test_renew(void)
     CHECK_EQ_INT(answers_renew(a, "1|/api/v1/results", 17, 7, "[1,3]", 5, etag), 0);
     CHECK_EQ_INT(answers_renew(a, "1|/api/v1/results", 17, 7, "[1,2] ", 6, etag), 0);
     CHECK_EQ_INT(answers_renew(a, "1|/api/v1/results", 17, 4, "[1,2]", 5, etag), 0);
-    CHECK_EQ_INT(answers_renew(a, "1|/api/v1/results", 17,
-                               ANSWERS_GEN(ANSWERS_GROUP_QUEUES, 9), "[1,2]", 5, etag),
+    CHECK_EQ_INT(answers_renew(a, "1|/api/v1/results", 17, ANSWERS_GEN(ANSWERS_GROUP_QUEUES, 9),
+                               "[1,2]", 5, etag),
                  0);
     CHECK_EQ_INT(answers_renew(a, "2|/api/v1/results", 17, 7, "[1,2]", 5, etag), 0);
     CHECK_EQ_INT(get(a, "1|/api/v1/results", 6, body, sizeof(body), etag), 1);
