@@ -114,15 +114,35 @@ static uint64_t look(struct store *st, struct store_conn *c)
     return store_generation(st, c);
 }
 
-static void test_store_generation(void)
+/* A store of two connections in a new folder named for name (path: its file); NULL on failure. */
+static struct store *store_in(const char *name, char *dir, size_t dirsz, char *path, size_t pathsz)
 {
-    char dir[512], path[700], err[512] = "";
+    char err[512] = "";
     struct store *st = NULL;
-    sqlite3 *other = NULL;
-    CHECK_EQ_INT(check_tmpdir("answers", dir, sizeof(dir)), 0);
-    snprintf(path, sizeof(path), "%s/g.db", dir);
+    CHECK_EQ_INT(check_tmpdir(name, dir, dirsz), 0);
+    snprintf(path, pathsz, "%s/%s.db", dir, name);
     if (!CHECK_EQ_INT(store_open(path, 2, &st, err, sizeof(err)), ACDL_OK)) {
         fprintf(stdout, "  store_open: %s\n", err);
+        return NULL;
+    }
+    return st;
+}
+
+/* Closes st and removes its folder when every check passed. */
+static void store_out(struct store *st, const char *dir)
+{
+    store_close(st);
+    if (check_failed == 0) {
+        check_rm_rf(dir);
+    }
+}
+
+static void test_store_generation(void)
+{
+    char dir[512], path[700];
+    sqlite3 *other = NULL;
+    struct store *st = store_in("answers", dir, sizeof(dir), path, sizeof(path));
+    if (!st) {
         return;
     }
     struct store_conn *c1 = store_acquire(st), *c2 = store_acquire(st);
@@ -153,10 +173,7 @@ static void test_store_generation(void)
     sqlite3_close(other);
     store_release(st, c2);
     store_release(st, c1);
-    store_close(st);
-    if (check_failed == 0) {
-        check_rm_rf(dir);
-    }
+    store_out(st, dir);
 }
 
 /* In a read transaction on c, after a read in it (as the router's, after the credentials'):
@@ -177,13 +194,10 @@ static int64_t queues_count(struct store_conn *c)
  * whoever makes it, and with no other; without its triggers it is not offered. */
 static void test_queues_generation(void)
 {
-    char dir[512], path[700], err[512] = "";
-    struct store *st = NULL;
+    char dir[512], path[700];
     sqlite3 *other = NULL;
-    CHECK_EQ_INT(check_tmpdir("answers-q", dir, sizeof(dir)), 0);
-    snprintf(path, sizeof(path), "%s/q.db", dir);
-    if (!CHECK_EQ_INT(store_open(path, 2, &st, err, sizeof(err)), ACDL_OK)) {
-        fprintf(stdout, "  store_open: %s\n", err);
+    struct store *st = store_in("answers-q", dir, sizeof(dir), path, sizeof(path));
+    if (!st) {
         return;
     }
     struct store_conn *c1 = store_acquire(st), *c2 = store_acquire(st);
@@ -225,10 +239,7 @@ static void test_queues_generation(void)
     sqlite3_close(other);
     store_release(st, c2);
     store_release(st, c1);
-    store_close(st);
-    if (check_failed == 0) {
-        check_rm_rf(dir);
-    }
+    store_out(st, dir);
 }
 
 /* Generations of different groups: neither retires the other's answers. */
