@@ -650,7 +650,11 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
                        int64_t resend_id, int changes_only, struct agents_made *m)
 {
     struct upload_agent_day *days = calloc((size_t)n, sizeof(*days));
-    struct upload_span **held = calloc((size_t)n, sizeof(*held));
+    /* every day's spans in one array (mapped on its own once it is large and given back in
+     * one piece), not a block per day left between the batch's other blocks in the arenas */
+    size_t *first = calloc((size_t)n, sizeof(*first));
+    struct upload_span *all = NULL;
+    size_t nall = 0, capall = 0;
     size_t cap = 256 + (size_t)n * 80, len = 0;
     char *hash = malloc(cap);
     struct agent_acts *acts = NULL;
@@ -658,7 +662,7 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
     memset(m, 0, sizeof(*m));
     m->n = n;
     m->given = calloc((size_t)n, sizeof(*m->given));
-    if (!days || !held || !m->given || !hash) {
+    if (!days || !first || !m->given || !hash) {
         rc = ACDL_ENOMEM;
     }
     if (rc == ACDL_OK) { /* once for all the days */
@@ -678,23 +682,35 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
         snprintf(days[i].day, sizeof(days[i].day), "%s", ch[i].day);
         rc = agent_results_spans_with(c, acts, ch[i].agent_id, ch[i].day, ch[i].day, 5000, &sp,
                                       &dd, &ns);
-        if (rc == ACDL_OK && ns > 0) {
-            held[i] = calloc((size_t)ns, sizeof(**held));
-            if (!held[i]) {
+        if (rc == ACDL_OK && ns > 0 && nall + (size_t)ns > capall) {
+            size_t want = capall ? capall * 2 : 1024;
+            while (want < nall + (size_t)ns) {
+                want *= 2;
+            }
+            struct upload_span *grown = realloc(all, want * sizeof(*all));
+            if (!grown) {
                 rc = ACDL_ENOMEM;
+            } else {
+                all = grown;
+                capall = want;
             }
-            for (int k = 0; held[i] && k < ns; k++) {
-                held[i][k].start = sp[k].start;
-                held[i][k].end = sp[k].end;
-                held[i][k].filled = sp[k].source_id == 0;
-                snprintf(held[i][k].activity, sizeof(held[i][k].activity), "%s", sp[k].activity);
+        }
+        if (rc == ACDL_OK && ns > 0) {
+            struct upload_span *h = all + nall;
+            for (int k = 0; k < ns; k++) {
+                h[k].start = sp[k].start;
+                h[k].end = sp[k].end;
+                h[k].filled = sp[k].source_id == 0;
+                snprintf(h[k].activity, sizeof(h[k].activity), "%s", sp[k].activity);
             }
-            days[i].spans = held[i];
-            days[i].nspans = held[i] ? ns : 0;
+            first[i] = nall;
+            days[i].nspans = ns;
+            nall += (size_t)ns;
         }
         if (rc == ACDL_OK && con->agent_spans_changed_only) {
-            rc = sent_diff(c, t->id, ch[i].agent_id, ch[i].day, held[i], &days[i].nspans,
-                           changes_only, &m->given[i]);
+            rc = sent_diff(c, t->id, ch[i].agent_id, ch[i].day,
+                           days[i].nspans ? all + first[i] : NULL, &days[i].nspans, changes_only,
+                           &m->given[i]);
         }
         free(sp);
         free(dd);
@@ -703,6 +719,9 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
                 (size_t)snprintf(hash + len, cap - len, "%lld\t%s\t%lld\n",
                                  (long long)ch[i].agent_id, ch[i].day, (long long)ch[i].change_seq);
         }
+    }
+    for (int i = 0; rc == ACDL_OK && i < n; i++) { /* the array moved while it grew */
+        days[i].spans = days[i].nspans ? all + first[i] : NULL;
     }
     if (rc == ACDL_OK) {
         unsigned char md[32];
@@ -716,11 +735,9 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
             rc = b;
         }
     }
-    for (int i = 0; held && i < n; i++) {
-        free(held[i]);
-    }
     agent_results_acts_free(acts);
-    free(held);
+    free(all);
+    free(first);
     free(days);
     free(hash);
     return rc;
