@@ -59,6 +59,16 @@ void plat_memory_trim(void);
 #define PLAT_MEMORY_TRIM_KIB 1024
 void plat_memory_init(void);
 
+/* Address space for memory handed out in whole pages (the store's page-cache slabs): n bytes
+ * reserved once and not backed by memory until used. plat_pages_commit backs a part before its
+ * first use (a no-op on POSIX, where touching a page backs it); plat_pages_release gives a
+ * part's memory back to the system at once (its contents are lost; commit it before using it
+ * again). p and n of a part are multiples of the system's page size. Returns NULL, or ACDL_ENOMEM,
+ * when the system refuses. Thread-safe. */
+void *plat_pages_reserve(size_t n);
+int plat_pages_commit(void *p, size_t n);
+void plat_pages_release(void *p, size_t n);
+
 /* What the process's memory is made of, in bytes, for the metrics (-1: not known here): the
  * resident set and its anonymous and file-backed parts (/proc/self/status), the allocator's
  * arenas as taken from the system, the part of them in use and the part free (glibc's

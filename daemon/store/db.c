@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "platform/platform.h"
+#include "store/pagemem.h"
 #include "store/staged.h"
 #include "store/store.h"
 
@@ -252,6 +253,7 @@ int store_open(const char *path, int pool_size, struct store **out, char *err, s
     pthread_cond_init(&st->cv, NULL);
     /* only possible before SQLite's first use; later calls change nothing (SQLITE_MISUSE) */
     sqlite3_config(SQLITE_CONFIG_LOG, store_log_cb, NULL);
+    store_pagemem_install();
     /* one budget for every connection's page cache: past it a cache reuses its own oldest
      * pages instead of taking more memory */
     sqlite3_soft_heap_limit64((sqlite3_int64)STORE_SQLITE_SOFT_KIB * 1024);
@@ -385,6 +387,33 @@ void store_release(struct store *st, struct store_conn *c)
     pthread_mutex_unlock(&st->mu);
 }
 
+/* Walks the connections idle in the pool (an idle connection is only taken under the mutex:
+ * nobody uses it meanwhile), adding up their page caches into *cache and their count into
+ * *conns, and frees the caches of those idle for idle_ms or longer when release is set. Returns
+ * how many caches it freed. */
+static int idle_caches(struct store *st, int64_t idle_ms, int release, long long *cache,
+                       int *conns)
+{
+    int n = 0;
+    int64_t now = plat_monotonic_ms();
+    pthread_mutex_lock(&st->mu);
+    for (struct store_conn *c = st->free_list; c; c = c->next_free) {
+        int used = 0, hw = 0;
+        if (sqlite3_db_status(c->db, SQLITE_DBSTATUS_CACHE_USED, &used, &hw, 0) != SQLITE_OK) {
+            used = 0;
+        }
+        (*conns)++;
+        if (release && used > 0 && now - c->idle_since >= idle_ms) {
+            sqlite3_db_release_memory(c->db);
+            n++;
+            used = 0;
+        }
+        *cache += used;
+    }
+    pthread_mutex_unlock(&st->mu);
+    return n;
+}
+
 void store_memory(struct store *st, struct store_memory *m)
 {
     sqlite3_int64 cur = 0, peak = 0;
@@ -393,34 +422,19 @@ void store_memory(struct store *st, struct store_memory *m)
     m->sqlite_peak = peak;
     m->cache_idle = 0;
     m->conns_idle = 0;
+    idle_caches(st, 0, 0, &m->cache_idle, &m->conns_idle);
     pthread_mutex_lock(&st->mu);
     m->conns = st->n;
-    /* an idle connection is only taken under the mutex: nobody uses it meanwhile */
-    for (struct store_conn *c = st->free_list; c; c = c->next_free) {
-        int used = 0, hw = 0;
-        sqlite3_db_status(c->db, SQLITE_DBSTATUS_CACHE_USED, &used, &hw, 0);
-        m->cache_idle += used;
-        m->conns_idle++;
-    }
     pthread_mutex_unlock(&st->mu);
+    store_pagemem_stats(&m->slabs_held, &m->slabs_used);
 }
 
 int store_release_idle(struct store *st, int64_t idle_ms)
 {
-    int n = 0;
-    int64_t now = plat_monotonic_ms();
-    pthread_mutex_lock(&st->mu);
-    for (struct store_conn *c = st->free_list; c; c = c->next_free) {
-        int used = 0, hw = 0;
-        if (now - c->idle_since < idle_ms ||
-            sqlite3_db_status(c->db, SQLITE_DBSTATUS_CACHE_USED, &used, &hw, 0) != SQLITE_OK ||
-            used == 0) {
-            continue;
-        }
-        sqlite3_db_release_memory(c->db);
-        n++;
-    }
-    pthread_mutex_unlock(&st->mu);
+    long long cache = 0;
+    int conns = 0;
+    int n = idle_caches(st, idle_ms, 1, &cache, &conns);
+    store_pagemem_trim();
     return n;
 }
 

@@ -82,16 +82,17 @@ void store_cache_wide(struct store_conn *c, int wide);
 /* The store's memory, for the metrics: SQLite's heap in use and its peak since the start
  * (every connection's page cache, schema and statements; sqlite3_status64), the page caches of
  * the connections open, counted over the idle ones (a borrowed one is not looked at: its
- * thread owns it), the connections open and idle. Thread-safe. */
+ * thread owns it), the slabs of the page caches' blocks as held from the system and in use
+ * (store/pagemem.h), the connections open and idle. Thread-safe. */
 struct store_memory {
-    long long sqlite_used, sqlite_peak, cache_idle;
+    long long sqlite_used, sqlite_peak, cache_idle, slabs_held, slabs_used;
     int conns, conns_idle;
 };
 void store_memory(struct store *st, struct store_memory *m);
 
 /* Frees the page caches of the connections idle in the pool for idle_ms or longer (the pages
- * are read again from the file when one is borrowed next). Returns how many it freed.
- * Thread-safe. */
+ * are read again from the file when one is borrowed next), and gives the page slabs left
+ * empty back to the system. Returns how many caches it freed. Thread-safe. */
 int store_release_idle(struct store *st, int64_t idle_ms);
 
 /* The memory all connections' page caches, schemas and statements share (SQLite's soft heap

@@ -1125,6 +1125,11 @@ static void test_pool_memory(void)
     fprintf(stdout, "  SQLite memory with %d connections: %lld KiB\n", MEM_CONNS,
             m.sqlite_used / 1024);
     CHECK(m.sqlite_used <= (long long)(STORE_SQLITE_SOFT_KIB + 16384) * 1024);
+    /* the caches' pages are in the slabs, outside the C library's arenas */
+    fprintf(stdout, "  page slabs %lld KiB, %lld KiB of them in use\n", m.slabs_held / 1024,
+            m.slabs_used / 1024);
+    CHECK(m.slabs_used >= 16 * 1024 * 1024);
+    CHECK(m.slabs_held >= m.slabs_used && m.slabs_held <= m.slabs_used + 4 * 1024 * 1024);
     for (int i = 0; i < MEM_CONNS; i++) {
         store_release(st, c[i]);
     }
@@ -1138,6 +1143,11 @@ static void test_pool_memory(void)
     fprintf(stdout, "  idle caches %lld KiB, %lld KiB after store_release_idle\n", before / 1024,
             m.cache_idle / 1024);
     CHECK(m.cache_idle <= before / 10);
+    /* the slabs the caches left empty went back to the system; a slab with a page still in
+     * use stays (64 KiB each) */
+    fprintf(stdout, "  page slabs %lld KiB after it, %lld KiB of them in use\n",
+            m.slabs_held / 1024, m.slabs_used / 1024);
+    CHECK(m.slabs_held <= m.slabs_used + 4 * 1024 * 1024);
     CHECK_EQ_INT(store_ping(st), ACDL_OK); /* a connection reads again after it */
     store_close(st);
 }

@@ -396,6 +396,11 @@ static void emit_memory(struct text *t, struct app *app)
                s.sqlite_peak);
     emit_gauge(t, "acdlink_memory_sqlite_idle_cache_bytes",
                "Page caches of the idle database connections.", s.cache_idle);
+    emit_gauge(t, "acdlink_memory_sqlite_slabs_bytes",
+               "Slabs of SQLite's page blocks, outside the arenas, taken from the system.",
+               s.slabs_held);
+    emit_gauge(t, "acdlink_memory_sqlite_slabs_in_use_bytes", "Page blocks in use in those slabs.",
+               s.slabs_used);
     emit_gauge(t, "acdlink_store_connections", "Database connections open.", s.conns);
     emit_gauge(t, "acdlink_store_connections_idle", "Database connections idle in the pool.",
                s.conns_idle);
