@@ -218,7 +218,7 @@ const tick = setInterval(() => {
 const MEMORY_FIGURES = {
   acdlink_memory_resident_anonymous_bytes: 'anon', acdlink_memory_heap_system_bytes: 'heap',
   acdlink_memory_heap_in_use_bytes: 'in_use', acdlink_memory_sqlite_bytes: 'sqlite',
-  acdlink_store_connections: 'conns', acdlink_threads: 'threads',
+  acdlink_memory_sqlite_slabs_bytes: 'slabs', acdlink_store_connections: 'conns', acdlink_threads: 'threads',
 };
 const memoryFigures = (text) => {
   const m = {};

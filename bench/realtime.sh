@@ -12,7 +12,8 @@
 # 1 s late); then a timeline, a line per 30 s: rows committed, the writer's worst lag, polls,
 # rows read and states staged per poll, batches and states the receiver accepted, the backlog,
 # the latency of the rows committed then, CPU and RSS, and what the memory is made of (from the
-# daemon's metrics: anonymous RSS, the arenas taken and in use, SQLite, connections, threads).
+# daemon's metrics: anonymous RSS, the arenas taken and in use, SQLite and its page slabs,
+# connections, threads).
 #
 # Usage: bench/realtime.sh [--short|--full] [--engine postgresql|mariadb] [--agents 10000]
 #                          [--rate 300] [--seconds S] [--overlap 120] [--burst-rate R]

@@ -9,13 +9,12 @@
 // leave free holes between longer-lived blocks, which the arenas keep.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertStatus, odbcDriver } from '../lib/api.mjs';
-import { followOf, startFollowDaemon, stopFollowDaemon } from '../lib/follow-daemon.mjs';
+import { followOf, residentKib, sqliteShell, startFollowDaemon, stopFollowDaemon } from '../lib/follow-daemon.mjs';
 import { drained, waitFor } from '../lib/pipeline.mjs';
 
 const AGENTS = 3000;
@@ -33,10 +32,6 @@ let db;
 let sourceId;
 let seq = 0;
 
-function sql(text) {
-  execFileSync('sqlite3', [db], { input: `.timeout 10000\n${text}` });
-}
-
 function stamp(ms) {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
@@ -53,7 +48,7 @@ function burst(day) {
     }
   }
   for (let i = 0; i < rows.length; i += 5000) {
-    sql(`BEGIN; INSERT INTO ev VALUES ${rows.slice(i, i + 5000).join(',')}; COMMIT;`);
+    sqliteShell(db, `BEGIN; INSERT INTO ev VALUES ${rows.slice(i, i + 5000).join(',')}; COMMIT;`);
   }
 }
 
@@ -66,13 +61,7 @@ function steady(day, round) {
     seq++;
     rows.push(`(${seq}, 'b${(round * STEADY + i) % AGENTS}', '${codes[seq % 3]}', '${stamp(base + i * 1000)}')`);
   }
-  sql(`INSERT INTO ev VALUES ${rows.join(',')};`);
-}
-
-/** The daemon's resident memory in KiB (/proc/PID/status). */
-function rssKib() {
-  const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${d.proc.pid}/status`, 'utf8'));
-  return Number(m[1]);
+  sqliteShell(db, `INSERT INTO ev VALUES ${rows.join(',')};`);
 }
 
 /** A gauge of the metrics in KiB, or null when the daemon has none (a sanitizer build). */
@@ -102,16 +91,16 @@ async function round(day) {
   const full = () => [...wfm.agents.entries()].filter(([k, v]) => k.endsWith(`|${date}`) && v.filter((x) => !x.filled).length >= PER_AGENT).length;
   await waitFor(async () => full() === AGENTS, `every agent's ${PER_AGENT} states of ${date} at the receiver`, 240000);
   await drained(admin, 240000);
-  const afterBurst = { rss: rssKib(), arenas: await gaugeKib('acdlink_memory_heap_system_bytes') };
+  const afterBurst = { rss: residentKib(d), arenas: await gaugeKib('acdlink_memory_heap_system_bytes') };
   await steadyPolls(day);
-  return { ...afterBurst, settled: rssKib() };
+  return { ...afterBurst, settled: residentKib(d) };
 }
 
 before(async () => {
   const driver = odbcDriver('SQLite3', 'libsqliteodbc');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-memory-burst-'));
   db = path.join(dir, 'acd.sqlite');
-  sql('PRAGMA journal_mode=WAL; CREATE TABLE ev (seq INTEGER PRIMARY KEY, agent TEXT, state TEXT, started TEXT);');
+  sqliteShell(db, 'PRAGMA journal_mode=WAL; CREATE TABLE ev (seq INTEGER PRIMARY KEY, agent TEXT, state TEXT, started TEXT);');
   ({ d, admin, wfm, dataDir } = await startFollowDaemon(['ready', 'talk', 'pause']));
   const r = await admin.post('/api/v1/sources', {
     name: 'burst', kind: 'odbc', product: 'agent_states', time_zone: 'UTC',
@@ -139,7 +128,7 @@ after(async () => {
 
 test('a second burst reuses what the first left, and a burst leaves the arenas small', { skip: UNDER_ASAN && 'the sanitizer keeps freed memory in quarantine' }, async (t) => {
   await steadyPolls(0); // warm-up: connections, statements, caches
-  const warm = { rss: rssKib(), arenas: await gaugeKib('acdlink_memory_heap_system_bytes') };
+  const warm = { rss: residentKib(d), arenas: await gaugeKib('acdlink_memory_heap_system_bytes') };
   const first = await round(1);
   const second = await round(2);
   t.diagnostic(`warm-up: RSS ${warm.rss} KiB, arenas ${warm.arenas} KiB; first burst: RSS ${first.rss} KiB, arenas ${first.arenas} KiB, after the steady polls ${first.settled} KiB; second: RSS ${second.rss} KiB, arenas ${second.arenas} KiB, after the steady polls ${second.settled} KiB`);

@@ -6,13 +6,12 @@
 // allocator arena that grows with the work makes the second far larger than the first.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertStatus, odbcDriver } from '../lib/api.mjs';
-import { followOf, startFollowDaemon, stopFollowDaemon } from '../lib/follow-daemon.mjs';
+import { followOf, residentKib, sqliteShell, startFollowDaemon, stopFollowDaemon } from '../lib/follow-daemon.mjs';
 import { drained, waitFor } from '../lib/pipeline.mjs';
 
 const AGENTS = 1000;
@@ -31,13 +30,11 @@ let db;
 let seq = 0;
 
 function sql(text) {
-  execFileSync('sqlite3', [db], { input: `.timeout 10000\n${text}` });
+  sqliteShell(db, text);
 }
 
-/** The daemon's resident memory in KiB (/proc/PID/status). */
 function rssKib() {
-  const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${d.proc.pid}/status`, 'utf8'));
-  return Number(m[1]);
+  return residentKib(d);
 }
 
 /** n more state changes of agents in turn, a second apart from the last. */

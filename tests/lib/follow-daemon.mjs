@@ -3,6 +3,7 @@
 // https-json receiver (target "json") and knows the WFM activities the tests map codes to.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { ROOT, assertStatus } from './api.mjs';
 import { login, startDaemon } from './daemon.mjs';
@@ -78,4 +79,15 @@ export function receivedStates(wfm, identifier) {
     }
   }
   return got;
+}
+
+/** The daemon's resident memory in KiB (/proc/PID/status). */
+export function residentKib(d) {
+  const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${d.proc.pid}/status`, 'utf8'));
+  return Number(m[1]);
+}
+
+/** Runs SQL text with the sqlite3 shell on the database file db (waiting up to 10 s for a lock). */
+export function sqliteShell(db, text) {
+  execFileSync('sqlite3', [db], { input: `.timeout 10000\n${text}` });
 }
