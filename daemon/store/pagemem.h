@@ -7,9 +7,9 @@
  * stayed with the process after the cache was freed. Here blocks of STORE_PAGEMEM_MIN to
  * STORE_PAGEMEM_SLOT bytes come from slabs of STORE_PAGEMEM_CHUNK_KIB in address space of their
  * own, the lowest slab with room first (so the caches' long-lived pages gather at the bottom),
- * and a slab whose last block is freed goes back to the system (beyond STORE_PAGEMEM_KEEP empty
- * ones, which wait for store_pagemem_trim, so that a cache growing and shrinking at a slab's
- * edge does not give back and take the same memory every time). A slab is small, so that a page
+ * and a slab whose last block is freed is returned to the operating system at once, beyond
+ * STORE_PAGEMEM_KEEP empty ones, which wait for store_pagemem_trim, so that a cache growing and
+ * shrinking at a slab's edge does not give back and take the same memory every time. A slab is small, so that a page
  * that stays, such as the one each idle connection's cache keeps, holds little memory with it.
  * Everything else SQLite allocates goes to malloc (blocks of exactly a page too: a connection's
  * lasting buffers, which would keep slabs). Past STORE_PAGEMEM_CHUNKS slabs (256 MiB of address
@@ -30,8 +30,8 @@ int store_pagemem_install(void);
 /* Gives every empty slab back to the system. Thread-safe. */
 void store_pagemem_trim(void);
 
-/* Bytes the slabs hold from the system (mapped and used at least once since given back) and
- * the bytes of the blocks in use in them. Thread-safe. */
+/* Bytes the slabs hold from the operating system, that is used at least once since given back,
+ * and the bytes of the blocks in use in them. Thread-safe. */
 void store_pagemem_stats(long long *held, long long *in_use);
 
 #endif
