@@ -9,11 +9,11 @@
  * own, the lowest slab with room first (so the caches' long-lived pages gather at the bottom),
  * and a slab whose last block is freed is returned to the operating system at once, beyond
  * STORE_PAGEMEM_KEEP empty ones, which wait for store_pagemem_trim, so that a cache growing and
- * shrinking at a slab's edge does not give back and take the same memory every time. A slab is small, so that a page
- * that stays, such as the one each idle connection's cache keeps, holds little memory with it.
- * Everything else SQLite allocates goes to malloc (blocks of exactly a page too: a connection's
- * lasting buffers, which would keep slabs). Past STORE_PAGEMEM_CHUNKS slabs (256 MiB of address
- * space), page blocks go to malloc too. */
+ * shrinking at a slab's edge does not give back and take the same memory every time. A slab is
+ * small, so that a page that stays, such as the one each idle connection's cache keeps, holds
+ * little memory with it. Everything else SQLite allocates goes to malloc (blocks of exactly a page
+ * too: a connection's lasting buffers, which would keep slabs). Past STORE_PAGEMEM_CHUNKS slabs
+ * (256 MiB of address space), page blocks go to malloc too. */
 #ifndef ACDL_STORE_PAGEMEM_H
 #define ACDL_STORE_PAGEMEM_H
 
