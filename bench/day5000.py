@@ -18,7 +18,8 @@ Prints key=value lines: wall (POST of the runs .. backlog 0), contact_s, agent_s
 end, from the same start), delivery_s (last run's end .. backlog 0), cpu (user+sys of the
 daemon over wall), rss_peak_kb, setup_s, interval_rows, interval_keys (distinct queue,
 date and time), agent_lines (rows in the exported files), files, batches, state_contact,
-state_agent, export_sha256 (of what the files leave in the WFM, see read_export: the same
+state_agent, writers (what the day added to the write line's counters, per kind of writer:
+kind:transactions:waited_s:busy_s:held_s), checkpoints (n:s:max_s), export_sha256 (of what the files leave in the WFM, see read_export: the same
 data gives the same digest).
 
 Usage: day5000.py --bin BIN --work DIR --intervals DIR --states DIR --day YYYY-MM-DD
@@ -119,6 +120,40 @@ def configure(a, api, out_dir):
     return contact["id"], agents["id"]
 
 
+def writers(api):
+    """The store's write line from the daemon's metrics (absent in builds before it): a dict
+    of (kind, metric) and of checkpoint metrics to their values."""
+    text = api.request("GET", "/api/v1/metrics")
+    out = {}
+    for line in text.splitlines() if isinstance(text, str) else []:
+        if line.startswith("acdlink_store_write_") or line.startswith("acdlink_store_checkpoint"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
+def writers_text(before, after):
+    """What the day added: 'kind:transactions:waited_s:busy_s:held_s' per kind, the longest
+    waits first, and the checkpoints 'n:seconds:max_seconds' (the max from the start)."""
+    d = {k: v - before.get(k, 0) for k, v in after.items()}
+    kinds = {}
+    for name, v in d.items():
+        if '{kind="' in name:
+            metric, kind = name[:-2].split('{kind="')
+            kinds.setdefault(kind, {})[metric[len("acdlink_store_write_"):]] = v
+    rows = sorted(kinds.items(), key=lambda kv: -kv[1].get("wait_seconds_total", 0))
+    w = " ".join("%s:%d:%.2f:%.2f:%.2f" % (k, v.get("transactions_total", 0),
+                                           v.get("wait_seconds_total", 0),
+                                           v.get("busy_seconds_total", 0),
+                                           v.get("held_seconds_total", 0))
+                 for k, v in rows if v.get("transactions_total", 0) or
+                 v.get("busy_seconds_total", 0))
+    c = "%d:%.2f:%.3f" % (d.get("acdlink_store_checkpoints_total", 0),
+                          d.get("acdlink_store_checkpoint_seconds_total", 0),
+                          after.get("acdlink_store_checkpoint_max_seconds", 0))
+    return w, c
+
+
 def run_state(api, run_id):
     return api.request("GET", "/api/v1/runs/%d" % run_id)
 
@@ -190,6 +225,7 @@ def main():
         t_setup = time.monotonic()
         contact, agents = configure(a, api, out_dir)
         out["setup_s"] = "%.2f" % (time.monotonic() - t_setup)
+        w0 = writers(api)
         with open("/proc/%d/clear_refs" % pid, "w") as f:
             f.write("5")  # reset VmHWM: the login's scrypt is not the day's memory
         cpu0 = ia.proc_cpu(pid)
@@ -233,6 +269,9 @@ def main():
         out["cpu"] = "%.2f" % (ia.proc_cpu(pid) - cpu0)
         out["rss_peak_kb"] = ia.proc_status(pid).get("VmHWM", 0)
         out["batches"] = b.get("acked", 0)
+        w1 = writers(api)
+        if w1:
+            out["writers"], out["checkpoints"] = writers_text(w0, w1)
         st = api.request("GET", "/api/v1/runs/%d/log?limit=500" % runs["agent"])
         for x in st["items"]:
             if x["message"].startswith("agent spans"):

@@ -141,6 +141,11 @@ for ((i = 1; i <= rounds; i++)); do
     "${A_CPU[-1]}" "${A_C[-1]}" "${A_AG[-1]}" "${A_DEL[-1]}" \
     "$(awk -v k="${A_RSS[-1]}" 'BEGIN {print k / 1024}')" \
     "$(get interval_rows "$out") interval rows ($(get interval_keys "$out") distinct), $(get agent_lines "$out") spans in $(get files "$out") files; load $(cut -d' ' -f1 /proc/loadavg)" >&2
+  if [ -n "$(get writers "$out")" ]; then
+    # the largest waits for the write lock: kind:transactions:waited_s:busy_s:held_s
+    echo "         writers (kind:n:waited_s:busy_s:held_s): $(get writers "$out" | tr ' ' '\n' | tr '\n' ' ')" >&2
+    echo "         checkpoints n:s:max_s: $(get checkpoints "$out")" >&2
+  fi
   read -r sw sc sr srows < <(sqlite_round)
   S_WALL+=("$sw") S_CPU+=("$sc") S_RSS+=("$sr")
   RATIO+=("$(awk -v a="${A_WALL[-1]}" -v s="$sw" 'BEGIN {print a / s}')")

@@ -11,13 +11,16 @@
 #include "store/pagemem.h"
 #include "store/staged.h"
 #include "store/store.h"
+#include "store/writeq.h"
 
-#define STMT_CACHE 512 /* distinct SQL texts per connection; a full cache leaks what it cannot keep */
+#define STMT_CACHE                                                                                 \
+    512 /* distinct SQL texts per connection; a full cache leaks what it cannot keep */
 #define STMT_SLOTS 1024 /* the cache's hash table: twice its entries, so probes stay short */
 #define STMT_USED 32    /* statements remembered per borrowing, to check at release */
 #define POOL_MAX 128
-#define WAIT_DEFAULT_MS 10000 /* how long a write waits for another connection's transaction */
-#define TX_SLOW_MS 2000       /* a write transaction held longer is logged: it delays the API */
+#define WAIT_DEFAULT_MS 10000     /* how long a write waits for another connection's transaction */
+#define TX_SLOW_MS 2000           /* a write transaction held longer is logged: it delays the API */
+#define WAL_CHECKPOINT_PAGES 1000 /* a commit that leaves the WAL this long checkpoints it */
 
 /* The last SQLite failure that says why a write could not proceed, on this thread (busy or
  * locked after the wait, disk full, read-only, I/O): refines ACDL_EDB into a retry-later code
@@ -52,9 +55,15 @@ static void note_write(int code)
 
 struct store_conn {
     sqlite3 *db;
-    int wait_ms;        /* busy wait of this connection's writes */
-    int64_t busy_since; /* monotonic ms of the current wait */
-    int64_t tx_started; /* monotonic ms of store_begin() */
+    struct store *st;
+    int wait_ms;          /* busy wait of this connection's writes */
+    int64_t busy_since;   /* monotonic ms of the current wait */
+    int64_t busy_last_us; /* writeq_now_us() of the busy handler's last call */
+    uint64_t busy_gen;    /* the write line's generation the busy handler waits to move */
+    const char *kind;     /* the caller of store_begin while its transaction is open */
+    int in_line;          /* holds the write line's lock (store_begin .. commit/rollback) */
+    int checkpoint_due;   /* the WAL hook saw a long WAL during store_commit */
+    int64_t tx_started;   /* monotonic ms of store_begin() */
     struct {
         const char *sql;
         int nth; /* which copy of sql (store_prepare_nth) */
@@ -66,7 +75,7 @@ struct store_conn {
     int nused;              /* past STMT_USED: every statement is checked at release */
     unsigned char in_used[STMT_CACHE];
     struct store_conn *next_free;
-    int64_t idle_since; /* monotonic ms of the last store_release */
+    int64_t idle_since;    /* monotonic ms of the last store_release */
     unsigned seen_version; /* the data version store_generation last saw here */
     int seen;              /* 0: store_generation has not looked on this connection yet */
     /* store_queues_generation: what it last read here, at which data and schema version */
@@ -85,22 +94,30 @@ struct store {
     pthread_cond_t cv;
     struct store_conn *free_list;
     struct store_conn *conns[POOL_MAX];
-    int n;       /* connections open */
-    int max;     /* the pool's bound: n + opening stays at or below it */
-    int opening; /* connections being opened (outside the mutex) */
+    int n;                       /* connections open */
+    int max;                     /* the pool's bound: n + opening stays at or below it */
+    int opening;                 /* connections being opened (outside the mutex) */
     _Atomic uint64_t generation; /* store_generation: bumped when a change is seen */
     char *path;
+    struct writeq line; /* the daemon's writers, in line for the write lock */
+    _Atomic int64_t checkpoints, checkpoint_us, checkpoint_max_us;
 };
 
-/* The busy handler: waits up to the connection's wait_ms with short sleeps (the default
- * handler's sleeps grow to 100 ms, which a short API write should not have to sit out), then
- * gives up and remembers why on this thread. */
+/* The busy handler, for a lock held outside the write line (another process, a write outside
+ * a transaction, a read transaction that wrote): waits up to the connection's wait_ms, each turn
+ * until the next commit or release of this process or 1, 2, 4, 8, then 10 ms (another process's
+ * commit is not seen; the default handler's sleeps grow to 100 ms, which a short API write
+ * should not have to sit out), then gives up and remembers why on this thread. */
 static int conn_busy(void *arg, int count)
 {
     struct store_conn *c = arg;
-    int64_t now = plat_monotonic_ms();
+    int64_t now = plat_monotonic_ms(), us = writeq_now_us();
     if (count == 0) {
         c->busy_since = now;
+        c->busy_gen = writeq_gen(&c->st->line);
+    } else {
+        writeq_note_busy(&c->st->line, c->kind ? c->kind : "outside a transaction",
+                         us - c->busy_last_us);
     }
     atomic_store(&last_waiter, (uintptr_t)&thread_mark);
     atomic_store(&last_wait_ms, now);
@@ -108,8 +125,60 @@ static int conn_busy(void *arg, int count)
         thread_sqlite_err = SQLITE_BUSY;
         return 0;
     }
-    sqlite3_sleep(count < 4 ? 1 << count : 10);
+    int ms = count < 4 ? 1 << count : 10;
+    if (ms > c->wait_ms - (now - c->busy_since)) {
+        ms = (int)(c->wait_ms - (now - c->busy_since));
+    }
+    c->busy_gen = writeq_await(&c->st->line, c->busy_gen, ms);
+    c->busy_last_us = writeq_now_us();
     return 1;
+}
+
+/* A passive checkpoint of the WAL, counted for the metrics. */
+static void conn_checkpoint(struct store_conn *c)
+{
+    struct store *st = c->st;
+    int64_t t0 = writeq_now_us();
+    sqlite3_wal_checkpoint_v2(c->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    int64_t us = writeq_now_us() - t0;
+    atomic_fetch_add(&st->checkpoints, 1);
+    atomic_fetch_add(&st->checkpoint_us, us);
+    if (us > atomic_load(&st->checkpoint_max_us)) {
+        atomic_store(&st->checkpoint_max_us, us);
+    }
+}
+
+/* SQLite's WAL hook: after every commit of c, the write lock released. Wakes the busy handlers
+ * of this process, and checkpoints a long WAL as SQLite's own hook would (wal_autocheckpoint,
+ * which this hook replaces); inside store_commit only after the line has moved on, so the next
+ * writer does not wait for the checkpoint. */
+static int conn_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct store_conn *c = arg;
+    (void)db;
+    writeq_note_commit(&c->st->line);
+    if (pages >= WAL_CHECKPOINT_PAGES && !strcmp(name, "main")) {
+        if (c->in_line) {
+            c->checkpoint_due = 1;
+        } else {
+            conn_checkpoint(c);
+        }
+    }
+    return SQLITE_OK;
+}
+
+/* Leaves the write line if c holds its lock, then runs a checkpoint the commit made due. */
+static void conn_leave_line(struct store_conn *c)
+{
+    c->kind = NULL;
+    if (c->in_line) {
+        c->in_line = 0;
+        writeq_leave(&c->st->line);
+    }
+    if (c->checkpoint_due) {
+        c->checkpoint_due = 0;
+        conn_checkpoint(c);
+    }
 }
 
 /* SQLite's error log: the failures that explain an ACDL_EDB are kept for this thread. */
@@ -196,7 +265,8 @@ static int conn_rc(struct store_conn *c, int r)
     return rc;
 }
 
-static int conn_open(const char *path, struct store_conn *c, char *err, size_t errsz)
+static int conn_open(struct store *st, const char *path, struct store_conn *c, char *err,
+                     size_t errsz)
 {
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -207,8 +277,10 @@ static int conn_open(const char *path, struct store_conn *c, char *err, size_t e
         return ACDL_EDB;
     }
     /* busy handler first: the WAL switch itself may need to wait for another connection */
+    c->st = st;
     c->wait_ms = WAIT_DEFAULT_MS;
     sqlite3_busy_handler(db, conn_busy, c);
+    sqlite3_wal_hook(db, conn_wal_hook, c);
     sqlite3_extended_result_codes(db, 1);
     const char *pragmas = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
                           "PRAGMA synchronous=NORMAL; PRAGMA trusted_schema=OFF;";
@@ -251,6 +323,7 @@ int store_open(const char *path, int pool_size, struct store **out, char *err, s
     }
     pthread_mutex_init(&st->mu, NULL);
     pthread_cond_init(&st->cv, NULL);
+    writeq_init(&st->line);
     /* only possible before SQLite's first use; later calls change nothing (SQLITE_MISUSE) */
     sqlite3_config(SQLITE_CONFIG_LOG, store_log_cb, NULL);
     store_pagemem_install();
@@ -265,7 +338,7 @@ int store_open(const char *path, int pool_size, struct store **out, char *err, s
         rc = ACDL_ENOMEM;
         goto fail;
     }
-    rc = conn_open(path, c, err, errsz);
+    rc = conn_open(st, path, c, err, errsz);
     if (rc != ACDL_OK) {
         free(c);
         goto fail;
@@ -293,6 +366,7 @@ void store_close(struct store *st)
     }
     pthread_mutex_destroy(&st->mu);
     pthread_cond_destroy(&st->cv);
+    writeq_destroy(&st->line);
     free(st->path);
     free(st);
 }
@@ -307,7 +381,7 @@ static struct store_conn *pool_open_one(struct store *st)
         log_warn("store", "out of memory for another database connection");
         return NULL;
     }
-    if (conn_open(st->path, c, err, sizeof(err)) != ACDL_OK) {
+    if (conn_open(st, st->path, c, err, sizeof(err)) != ACDL_OK) {
         log_warn("store", "cannot open another database connection: %s", err);
         free(c);
         return NULL;
@@ -377,6 +451,7 @@ void store_release(struct store *st, struct store_conn *c)
         log_warn("store", "a transaction was left open; rolling it back");
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     }
+    conn_leave_line(c);
     c->wait_ms = WAIT_DEFAULT_MS;
     c->tx_started = 0;
     c->idle_since = plat_monotonic_ms();
@@ -557,12 +632,27 @@ void store_done(sqlite3_stmt *stmt)
     }
 }
 
-int store_begin(struct store_conn *c)
+int store_begin_as(struct store_conn *c, const char *kind)
 {
+    char why[256];
+    int wait = c->wait_ms;
+    if (!c->in_line) {
+        if (writeq_enter(&c->st->line, kind, wait, NULL, why, sizeof(why)) == ACDL_OK) {
+            c->in_line = 1;
+        } else {
+            /* one try at SQLite's lock without waiting: it answers "database is locked" when
+             * the writer ahead has begun, and lets this one write if it has not yet */
+            log_warn("store", "%s: %s", kind, why);
+            c->wait_ms = 0;
+        }
+    }
+    c->kind = kind;
     int r = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    c->wait_ms = wait;
     if (r != SQLITE_OK) {
         int rc = conn_rc(c, r);
         log_error("store", "BEGIN failed: %s", sqlite3_errmsg(c->db));
+        conn_leave_line(c);
         return rc;
     }
     c->tx_started = plat_monotonic_ms();
@@ -580,6 +670,7 @@ int store_commit(struct store_conn *c)
             sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
         }
         c->tx_started = 0;
+        conn_leave_line(c);
         return rc;
     }
     int64_t held = plat_monotonic_ms() - c->tx_started;
@@ -590,6 +681,7 @@ int store_commit(struct store_conn *c)
                  (long long)held);
     }
     c->tx_started = 0;
+    conn_leave_line(c);
     atomic_store(&write_ok_seq, atomic_fetch_add(&write_seq, 1) + 1);
     return ACDL_OK;
 }
@@ -599,6 +691,19 @@ void store_rollback(struct store_conn *c)
     if (!sqlite3_get_autocommit(c->db)) {
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     }
+    conn_leave_line(c);
+}
+
+int store_write_stats(struct store *st, struct writeq_stat *out, int max)
+{
+    return writeq_stats(&st->line, out, max);
+}
+
+void store_checkpoint_stats(struct store *st, int64_t *n, int64_t *us, int64_t *max_us)
+{
+    *n = atomic_load(&st->checkpoints);
+    *us = atomic_load(&st->checkpoint_us);
+    *max_us = atomic_load(&st->checkpoint_max_us);
 }
 
 void store_cache_wide(struct store_conn *c, int wide)

@@ -67,10 +67,22 @@ int store_ids_collect(sqlite3_stmt *stmt, int64_t **ids, size_t *n);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0, ACDL_EAGAIN (another connection held the
  * database longer than the wait, see store_wait()), ACDL_ENOSPC (disk full) or ACDL_EDB. A
- * transaction that held the database for seconds is logged as a warning. */
-int store_begin(struct store_conn *c);
+ * transaction that held the database for seconds is logged as a warning.
+ * store_begin takes the writer's place in the store's write line first (store/writeq.h: first
+ * come, first served, woken when the writer ahead commits or rolls back) and counts the wait
+ * and the transaction under the calling function's name (store_write_stats); commit and
+ * rollback (and store_release, for a transaction left open) give the lock to the next. */
+#define store_begin(c) store_begin_as((c), __func__)
+int store_begin_as(struct store_conn *c, const char *kind);
 int store_commit(struct store_conn *c);
 void store_rollback(struct store_conn *c);
+
+/* The write line's counters per kind of writer (the function that began the transaction):
+ * transactions, time waited in line and on SQLite's lock, time held; up to max into out,
+ * returns how many. And the WAL checkpoints: how many, their time summed and the longest. */
+struct writeq_stat;
+int store_write_stats(struct store *st, struct writeq_stat *out, int max);
+void store_checkpoint_stats(struct store *st, int64_t *n, int64_t *us, int64_t *max_us);
 
 /* wide 1: the connection's page cache may hold STORE_CACHE_WIDE_KIB, for a transaction that
  * changes thousands of pages (a poll's staging, a large feed batch), which would otherwise

@@ -12,6 +12,7 @@
 #include "platform/platform.h"
 #include "store/recomputes.h"
 #include "store/targets.h"
+#include "store/writeq.h"
 #include "upload/outbox.h"
 #include "upload/uploader.h"
 
@@ -57,8 +58,7 @@ int route_deliveries_list(struct req *r)
         }
     }
     struct store_conn *c = store_acquire(r->app->store);
-    int rc = store_batch_list(c, target_id, has_state ? state : NULL, cursor, limit + 1, &arr,
-                              &n);
+    int rc = store_batch_list(c, target_id, has_state ? state : NULL, cursor, limit + 1, &arr, &n);
     store_release(r->app->store, c);
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "deliveries");
@@ -126,7 +126,8 @@ int route_deliveries_retry(struct req *r)
     }
     store_release(r->app->store, c);
     if (rc == ACDL_ECONFLICT) {
-        return reply_error(r, 409, "conflict", "only failed batches are retried by hand; the "
+        return reply_error(r, 409, "conflict",
+                           "only failed batches are retried by hand; the "
                            "others are retried by themselves",
                            "batch %lld is %s", (long long)id, b.state);
     }
@@ -274,12 +275,13 @@ static void emit_runs(struct text *t, struct store_conn *c)
          "# HELP acdlink_recomputes_failing Pending recomputes whose last attempt failed.\n"
          "# TYPE acdlink_recomputes_failing gauge\nacdlink_recomputes_failing %lld\n",
          (long long)partial, (long long)pending, (long long)failing);
-    emit(t, "# HELP acdlink_rows_read_total Rows read by all runs.\n"
-            "# TYPE acdlink_rows_read_total counter\nacdlink_rows_read_total %lld\n"
-            "# HELP acdlink_rows_staged_total Rows staged by all runs.\n"
-            "# TYPE acdlink_rows_staged_total counter\nacdlink_rows_staged_total %lld\n"
-            "# HELP acdlink_rows_rejected_total Rows rejected by all runs.\n"
-            "# TYPE acdlink_rows_rejected_total counter\nacdlink_rows_rejected_total %lld\n",
+    emit(t,
+         "# HELP acdlink_rows_read_total Rows read by all runs.\n"
+         "# TYPE acdlink_rows_read_total counter\nacdlink_rows_read_total %lld\n"
+         "# HELP acdlink_rows_staged_total Rows staged by all runs.\n"
+         "# TYPE acdlink_rows_staged_total counter\nacdlink_rows_staged_total %lld\n"
+         "# HELP acdlink_rows_rejected_total Rows rejected by all runs.\n"
+         "# TYPE acdlink_rows_rejected_total counter\nacdlink_rows_rejected_total %lld\n",
          (long long)read, (long long)staged, (long long)rejected);
     s = store_prepare(c, "SELECT s.name, max(r.finished_at) FROM sources s JOIN runs r ON "
                          "r.source_id = s.id AND r.state = 'done' GROUP BY s.id ORDER BY s.id");
@@ -406,13 +408,63 @@ static void emit_memory(struct text *t, struct app *app)
                s.conns_idle);
 }
 
+/* The store's writers: per kind (the function that began the transaction) the transactions,
+ * the seconds they waited in the write line and on SQLite's lock, and held the lock; and the
+ * WAL checkpoints. Where the wall time of a busy day goes between writers. */
+static void emit_writers(struct text *t, struct app *app)
+{
+    static const struct {
+        const char *name, *help;
+    } m[] = {
+        {"acdlink_store_write_transactions_total",
+         "Write transactions by the function that began them."},
+        {"acdlink_store_write_wait_seconds_total",
+         "Time write transactions waited in line for the write lock."},
+        {"acdlink_store_write_busy_seconds_total",
+         "Time writes waited on SQLite's lock held outside the line (another process, a write "
+         "outside a transaction)."},
+        {"acdlink_store_write_held_seconds_total", "Time write transactions held the write lock."},
+        {"acdlink_store_write_timeouts_total",
+         "Write transactions that gave up waiting for the lock."},
+    };
+    struct writeq_stat ws[WRITEQ_KINDS];
+    int n = store_write_stats(app->store, ws, WRITEQ_KINDS);
+    for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+        emit(t, "# HELP %s %s\n# TYPE %s counter\n", m[k].name, m[k].help, m[k].name);
+        for (int i = 0; i < n; i++) {
+            char kind[128];
+            label(ws[i].kind, kind, sizeof(kind));
+            if (k == 0 || k == 4) {
+                emit(t, "%s{kind=\"%s\"} %llu\n", m[k].name, kind,
+                     (unsigned long long)(k == 0 ? ws[i].n : ws[i].timeouts));
+            } else {
+                int64_t us = k == 1 ? ws[i].wait_us : k == 2 ? ws[i].busy_us : ws[i].held_us;
+                emit(t, "%s{kind=\"%s\"} %.6f\n", m[k].name, kind, (double)us / 1e6);
+            }
+        }
+    }
+    int64_t cn, cus, cmax;
+    store_checkpoint_stats(app->store, &cn, &cus, &cmax);
+    emit(t,
+         "# HELP acdlink_store_checkpoints_total WAL checkpoints after commits.\n"
+         "# TYPE acdlink_store_checkpoints_total counter\nacdlink_store_checkpoints_total %lld\n"
+         "# HELP acdlink_store_checkpoint_seconds_total Time spent in WAL checkpoints.\n"
+         "# TYPE acdlink_store_checkpoint_seconds_total counter\n"
+         "acdlink_store_checkpoint_seconds_total %.6f\n"
+         "# HELP acdlink_store_checkpoint_max_seconds The longest WAL checkpoint.\n"
+         "# TYPE acdlink_store_checkpoint_max_seconds gauge\n"
+         "acdlink_store_checkpoint_max_seconds %.6f\n",
+         (long long)cn, (double)cus / 1e6, (double)cmax / 1e6);
+}
+
 int route_metrics_get(struct req *r)
 {
     struct text t = {NULL, 0, 0, 0};
     int64_t now = plat_now();
-    emit(&t, "# HELP acdlink_up 1 while the daemon serves.\n# TYPE acdlink_up gauge\n"
-             "acdlink_up 1\n# HELP acdlink_start_time_seconds When the daemon started.\n"
-             "# TYPE acdlink_start_time_seconds gauge\nacdlink_start_time_seconds %lld\n",
+    emit(&t,
+         "# HELP acdlink_up 1 while the daemon serves.\n# TYPE acdlink_up gauge\n"
+         "acdlink_up 1\n# HELP acdlink_start_time_seconds When the daemon started.\n"
+         "# TYPE acdlink_start_time_seconds gauge\nacdlink_start_time_seconds %lld\n",
          (long long)r->app->started_at);
     struct store_conn *c = store_acquire(r->app->store);
     emit_runs(&t, c);
@@ -420,6 +472,7 @@ int route_metrics_get(struct req *r)
     store_release(r->app->store, c);
     emit_health(&t, r->app);
     emit_memory(&t, r->app);
+    emit_writers(&t, r->app);
     if (t.oom || !t.b) {
         free(t.b);
         return reply_rc(r, ACDL_ENOMEM, "metrics");
