@@ -101,6 +101,14 @@ struct store {
     char *path;
     struct writeq line; /* the daemon's writers, in line for the write lock */
     _Atomic int64_t checkpoints, checkpoint_us, checkpoint_max_us;
+    /* the checkpointer: a thread of its own with a connection of its own, started at the
+     * first long WAL; a commit only asks it (ckpt_due) */
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cv;
+    pthread_t ckpt_thread;
+    int ckpt_state; /* 0: not started, 1: running, -1: cannot run (checkpoints inline) */
+    int ckpt_made;  /* the thread was created: store_close joins it */
+    int ckpt_due, ckpt_stop;
 };
 
 /* The busy handler, for a lock held outside the write line (another process, a write outside
@@ -148,18 +156,73 @@ static void conn_checkpoint(struct store_conn *c)
     }
 }
 
+static int conn_open(struct store *st, const char *path, struct store_conn *c, char *err,
+                     size_t errsz);
+static void conn_free(struct store_conn *c);
+
+/* The checkpointer's thread: a passive checkpoint whenever a commit left a long WAL, on its
+ * own connection, beside the writers (a passive checkpoint does not take the write lock). */
+static void *ckpt_main(void *arg)
+{
+    struct store *st = arg;
+    char err[512] = "";
+    struct store_conn *c = calloc(1, sizeof(*c));
+    if (!c || conn_open(st, st->path, c, err, sizeof(err)) != ACDL_OK) {
+        log_warn("store", "no connection for the checkpoints (%s); commits checkpoint instead",
+                 err[0] ? err : "out of memory");
+        free(c);
+        pthread_mutex_lock(&st->ckpt_mu);
+        st->ckpt_state = -1;
+        pthread_mutex_unlock(&st->ckpt_mu);
+        return NULL;
+    }
+    pthread_mutex_lock(&st->ckpt_mu);
+    while (!st->ckpt_stop) {
+        if (!st->ckpt_due) {
+            pthread_cond_wait(&st->ckpt_cv, &st->ckpt_mu);
+            continue;
+        }
+        st->ckpt_due = 0;
+        pthread_mutex_unlock(&st->ckpt_mu);
+        conn_checkpoint(c);
+        pthread_mutex_lock(&st->ckpt_mu);
+    }
+    pthread_mutex_unlock(&st->ckpt_mu);
+    conn_free(c);
+    return NULL;
+}
+
+/* Asks the checkpointer for a checkpoint (starting it the first time); 0 when it cannot run:
+ * then the caller checkpoints itself. */
+static int ckpt_request(struct store *st)
+{
+    int ok;
+    pthread_mutex_lock(&st->ckpt_mu);
+    if (st->ckpt_state == 0 && !st->ckpt_stop) {
+        st->ckpt_made = pthread_create(&st->ckpt_thread, NULL, ckpt_main, st) == 0;
+        st->ckpt_state = st->ckpt_made ? 1 : -1;
+    }
+    ok = st->ckpt_state == 1;
+    if (ok) {
+        st->ckpt_due = 1;
+        pthread_cond_signal(&st->ckpt_cv);
+    }
+    pthread_mutex_unlock(&st->ckpt_mu);
+    return ok;
+}
+
 /* SQLite's WAL hook: after every commit of c, the write lock released. Wakes the busy handlers
- * of this process, and checkpoints a long WAL as SQLite's own hook would (wal_autocheckpoint,
- * which this hook replaces); inside store_commit only after the line has moved on, so the next
- * writer does not wait for the checkpoint. */
+ * of this process, and has a long WAL checkpointed as SQLite's own hook would
+ * (wal_autocheckpoint, which this hook replaces), but by the checkpointer's thread: the
+ * committing writer goes on with its work, and the next writer does not wait. */
 static int conn_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
     struct store_conn *c = arg;
     (void)db;
     writeq_note_commit(&c->st->line);
-    if (pages >= WAL_CHECKPOINT_PAGES && !strcmp(name, "main")) {
+    if (pages >= WAL_CHECKPOINT_PAGES && !strcmp(name, "main") && !ckpt_request(c->st)) {
         if (c->in_line) {
-            c->checkpoint_due = 1;
+            c->checkpoint_due = 1; /* after store_commit has left the line */
         } else {
             conn_checkpoint(c);
         }
@@ -324,6 +387,8 @@ int store_open(const char *path, int pool_size, struct store **out, char *err, s
     pthread_mutex_init(&st->mu, NULL);
     pthread_cond_init(&st->cv, NULL);
     writeq_init(&st->line);
+    pthread_mutex_init(&st->ckpt_mu, NULL);
+    pthread_cond_init(&st->ckpt_cv, NULL);
     /* only possible before SQLite's first use; later calls change nothing (SQLITE_MISUSE) */
     sqlite3_config(SQLITE_CONFIG_LOG, store_log_cb, NULL);
     store_pagemem_install();
@@ -361,12 +426,22 @@ void store_close(struct store *st)
     if (!st) {
         return;
     }
+    pthread_mutex_lock(&st->ckpt_mu);
+    st->ckpt_stop = 1;
+    int joined = st->ckpt_made;
+    pthread_cond_signal(&st->ckpt_cv);
+    pthread_mutex_unlock(&st->ckpt_mu);
+    if (joined) {
+        pthread_join(st->ckpt_thread, NULL); /* also when it ended early (no connection) */
+    }
     for (int i = 0; i < st->n; i++) {
         conn_free(st->conns[i]);
     }
     pthread_mutex_destroy(&st->mu);
     pthread_cond_destroy(&st->cv);
     writeq_destroy(&st->line);
+    pthread_mutex_destroy(&st->ckpt_mu);
+    pthread_cond_destroy(&st->ckpt_cv);
     free(st->path);
     free(st);
 }

@@ -1,7 +1,8 @@
 /* test_writeq.c: the store's write line (store/writeq.c) with real threads: writers get the lock
  * in the order they came, no wake-up is lost under contention, a writer that waits too long
  * gives up with a message naming the holder, and the counters per kind add up. Then the same
- * through the store: two connections' transactions hand over without a sleep. */
+ * through the store: two connections' transactions hand over without a sleep, and a long WAL
+ * is checkpointed by the checkpointer's thread. */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -268,8 +269,35 @@ static void test_store_line(void)
         }
     }
     CHECK_EQ_INT(seen, 2);
+    /* a commit that leaves the WAL longer than 1,000 pages has it checkpointed by the
+     * checkpointer's thread: the counter moves without another commit */
+    int64_t n0, n1 = 0, us, max_us;
+    store_checkpoint_stats(st, &n0, &us, &max_us);
+    CHECK_EQ_INT(store_begin(c), ACDL_OK);
+    CHECK_EQ_INT(sqlite3_exec(store_db(c),
+                              "CREATE TABLE big (b BLOB); WITH RECURSIVE k(i) AS (SELECT 1 UNION "
+                              "ALL SELECT i + 1 FROM k WHERE i < 1500) INSERT INTO big SELECT "
+                              "randomblob(4000) FROM k",
+                              NULL, NULL, NULL),
+                 SQLITE_OK);
+    CHECK_EQ_INT(store_commit(c), ACDL_OK);
+    for (int i = 0; i < 500 && n1 <= n0; i++) {
+        plat_sleep_ms(10);
+        store_checkpoint_stats(st, &n1, &us, &max_us);
+    }
+    CHECK(n1 > n0);
+    CHECK(us > 0 && max_us > 0);
+    /* nothing left to copy: the checkpoint took every frame */
+    sqlite3_stmt *ck = NULL;
+    sqlite3_prepare_v2(store_db(c), "PRAGMA wal_checkpoint(PASSIVE)", -1, &ck, NULL);
+    CHECK(ck && sqlite3_step(ck) == SQLITE_ROW);
+    if (ck) {
+        CHECK(sqlite3_column_int(ck, 1) >= 1000);
+        CHECK_EQ_INT(sqlite3_column_int(ck, 1), sqlite3_column_int(ck, 2));
+    }
+    sqlite3_finalize(ck);
     store_release(st, c);
-    store_close(st);
+    store_close(st); /* ends the checkpointer */
     check_tmpdir_done(dir);
 }
 
