@@ -717,7 +717,11 @@ int store_begin_as(struct store_conn *c, const char *kind)
         } else {
             /* one try at SQLite's lock without waiting: it answers "database is locked" when
              * the writer ahead has begun, and lets this one write if it has not yet */
-            log_warn("store", "%s: %s", kind, why);
+            if (wait >= 1000) {
+                log_warn("store", "%s: %s", kind, why);
+            } else { /* a best-effort write (store_wait) that does not wait for this */
+                log_debug("store", "%s: %s", kind, why);
+            }
             c->wait_ms = 0;
         }
     }
@@ -772,6 +776,11 @@ void store_rollback(struct store_conn *c)
 int store_write_stats(struct store *st, struct writeq_stat *out, int max)
 {
     return writeq_stats(&st->line, out, max);
+}
+
+int store_write_waiting(struct store *st)
+{
+    return writeq_waiting(&st->line);
 }
 
 void store_checkpoint_stats(struct store *st, int64_t *n, int64_t *us, int64_t *max_us)

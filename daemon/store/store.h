@@ -82,6 +82,8 @@ void store_rollback(struct store_conn *c);
  * returns how many. And the WAL checkpoints: how many, their time summed and the longest. */
 struct writeq_stat;
 int store_write_stats(struct store *st, struct writeq_stat *out, int max);
+/* How many of the daemon's writers wait in line now. */
+int store_write_waiting(struct store *st);
 void store_checkpoint_stats(struct store *st, int64_t *n, int64_t *us, int64_t *max_us);
 
 /* wide 1: the connection's page cache may hold STORE_CACHE_WIDE_KIB, for a transaction that

@@ -23,18 +23,18 @@ int64_t writeq_now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void cond_init(pthread_cond_t *cv)
+/* A wait's end for pthread_cond_timedwait, ms from now (the conditions keep their default
+ * clock, as everywhere in the daemon: the Windows build's threads know no other). */
+static struct timespec deadline_in(int ms)
 {
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    pthread_cond_init(cv, &a);
-    pthread_condattr_destroy(&a);
-}
-
-static struct timespec deadline_at(int64_t us)
-{
-    struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
     return ts;
 }
 
@@ -42,7 +42,7 @@ void writeq_init(struct writeq *q)
 {
     memset(q, 0, sizeof(*q));
     pthread_mutex_init(&q->mu, NULL);
-    cond_init(&q->changed);
+    pthread_cond_init(&q->changed, NULL);
 }
 
 void writeq_destroy(struct writeq *q)
@@ -100,7 +100,7 @@ int writeq_enter(struct writeq *q, const char *kind, int timeout_ms, int64_t *wa
         return ACDL_OK;
     }
     struct writeq_waiter w = {.kind = kind};
-    cond_init(&w.cv);
+    pthread_cond_init(&w.cv, NULL);
     if (q->tail) {
         q->tail->next = &w;
     } else {
@@ -108,7 +108,7 @@ int writeq_enter(struct writeq *q, const char *kind, int timeout_ms, int64_t *wa
     }
     q->tail = &w;
     q->nwaiting++;
-    struct timespec until = deadline_at(t0 + (int64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000);
+    struct timespec until = deadline_in(timeout_ms > 0 ? timeout_ms : 0);
     while (!w.granted) {
         if (pthread_cond_timedwait(&w.cv, &q->mu, &until) == ETIMEDOUT && !w.granted) {
             break;
@@ -189,7 +189,7 @@ uint64_t writeq_gen(struct writeq *q)
 
 uint64_t writeq_await(struct writeq *q, uint64_t seen, int timeout_ms)
 {
-    struct timespec until = deadline_at(writeq_now_us() + (int64_t)timeout_ms * 1000);
+    struct timespec until = deadline_in(timeout_ms > 0 ? timeout_ms : 0);
     pthread_mutex_lock(&q->mu);
     while (q->gen == seen) {
         if (pthread_cond_timedwait(&q->changed, &q->mu, &until) == ETIMEDOUT) {

@@ -244,6 +244,10 @@ static void test_store_line(void)
     sqlite3_exec(store_db(c), "INSERT INTO t VALUES (1)", NULL, NULL, NULL);
     pthread_t t;
     pthread_create(&t, NULL, second_writer, NULL);
+    for (int i = 0; i < 5000 && store_write_waiting(st) < 1; i++) {
+        plat_sleep_ms(1);
+    }
+    CHECK_EQ_INT(store_write_waiting(st), 1);
     plat_sleep_ms(100);
     CHECK_EQ_INT(atomic_load(&second_began), 0); /* in line behind c */
     CHECK_EQ_INT(store_commit(c), ACDL_OK);

@@ -443,6 +443,8 @@ static void emit_writers(struct text *t, struct app *app)
             }
         }
     }
+    emit_gauge(t, "acdlink_store_writers_waiting", "Write transactions waiting in line now.",
+               store_write_waiting(app->store));
     int64_t cn, cus, cmax;
     store_checkpoint_stats(app->store, &cn, &cus, &cmax);
     emit(t,
