@@ -16,6 +16,9 @@
 #   (b) sqlite3 .import of both files into WITHOUT ROWID tables keyed like the staged rows
 #       ((split, date, time) and (agent, time)), WAL, synchronous=NORMAL.
 #   Rounds alternate (a) and (b); medians and the median of the per-round ratios are printed.
+#   Under each acdlink round (from a daemon whose metrics have them): what the day added to the
+#   write line's counters per kind of writer, kind:transactions:waited_s:busy_s:held_s (waited
+#   in line, on SQLite's lock held outside it, holding the lock), and the WAL checkpoints.
 #
 # Usage: bench/day5000.sh [--short|--full] [--rows FILE] [--rounds N] [--queues N]
 #                         [--agents N] [--serial] [--profile OUT.perf]
