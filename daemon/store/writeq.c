@@ -73,6 +73,13 @@ static struct writeq_stat *stat_of(struct writeq *q, const char *kind)
     return s;
 }
 
+/* A release or a commit: wakes writeq_await. With q->mu held. */
+static void moved(struct writeq *q)
+{
+    q->gen++;
+    pthread_cond_broadcast(&q->changed);
+}
+
 static void got_lock(struct writeq *q, const char *kind, int64_t waited, int64_t now)
 {
     struct writeq_stat *s = stat_of(q, kind);
@@ -174,17 +181,13 @@ void writeq_leave(struct writeq *q)
         q->busy = 0;
         q->holder = NULL;
     }
-    q->gen++;
-    pthread_cond_broadcast(&q->changed);
+    moved(q);
     pthread_mutex_unlock(&q->mu);
 }
 
 uint64_t writeq_gen(struct writeq *q)
 {
-    pthread_mutex_lock(&q->mu);
-    uint64_t g = q->gen;
-    pthread_mutex_unlock(&q->mu);
-    return g;
+    return writeq_await(q, UINT64_MAX, 0); /* the generation never reaches UINT64_MAX */
 }
 
 uint64_t writeq_await(struct writeq *q, uint64_t seen, int timeout_ms)
@@ -204,8 +207,7 @@ uint64_t writeq_await(struct writeq *q, uint64_t seen, int timeout_ms)
 void writeq_note_commit(struct writeq *q)
 {
     pthread_mutex_lock(&q->mu);
-    q->gen++;
-    pthread_cond_broadcast(&q->changed);
+    moved(q);
     pthread_mutex_unlock(&q->mu);
 }
 
