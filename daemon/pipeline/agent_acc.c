@@ -37,6 +37,7 @@ struct agent_acc {
     struct packed_row *rows;
     size_t n, cap, max;
     uint32_t *order; /* after sorting: row numbers in sorted order */
+    size_t sorted_n; /* rows held when order was made */
     struct combo *combos;
     size_t ncombos, combocap;
     uint32_t *ctab; /* open addressing over combos: number + 1, 0 empty */
@@ -328,6 +329,9 @@ static int cmp_start_seq(const void *x, const void *y)
 
 int agent_acc_sort(struct agent_acc *a)
 {
+    if (a->order && a->sorted_n == a->n) {
+        return ACDL_OK; /* nothing added since */
+    }
     uint32_t na = a->pool[0].n;
     uint32_t *ids = malloc(((size_t)na + 1) * sizeof(*ids));
     uint32_t *tmp = malloc(((size_t)na + 1) * sizeof(*tmp));
@@ -383,6 +387,7 @@ int agent_acc_sort(struct agent_acc *a)
     }
     free(a->order);
     a->order = order;
+    a->sorted_n = a->n;
     order = NULL;
 out:
     free(ids);
@@ -391,6 +396,31 @@ out:
     free(order);
     free(ss);
     return rc;
+}
+
+void agent_acc_code_names(const struct agent_acc *a, uint32_t *name_of)
+{
+    for (uint32_t i = 0; i < a->pool[1].n; i++) {
+        name_of[i] = AGENT_ACC_NONE;
+    }
+    /* every combination is some row's: its name is one of the code's names */
+    for (size_t i = 0; i < a->ncombos; i++) {
+        const struct combo *c = &a->combos[i];
+        uint32_t cur = name_of[c->code];
+        if (c->name == AGENT_ACC_NONE || cur == c->name) {
+            continue;
+        }
+        if (cur == AGENT_ACC_NONE) {
+            name_of[c->code] = c->name;
+            continue;
+        }
+        const struct spool *p = &a->pool[2];
+        uint32_t nl = p->slen[c->name], ol = p->slen[cur];
+        int d = memcmp(p->buf + p->off[c->name], p->buf + p->off[cur], nl < ol ? nl : ol);
+        if (d > 0 || (d == 0 && nl > ol)) {
+            name_of[c->code] = c->name;
+        }
+    }
 }
 
 struct agent_acc_row agent_acc_row_at(const struct agent_acc *a, size_t i, size_t *seq)

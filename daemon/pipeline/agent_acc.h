@@ -48,13 +48,19 @@ const char *agent_acc_str(const struct agent_acc *a, int which, uint32_t id, siz
 uint32_t agent_acc_distinct(const struct agent_acc *a, int which);
 
 /* Orders the rows by agent id (as SQLite's BINARY collation orders text), start and arrival.
- * Returns 0 or ACDL_ENOMEM. Afterwards agent_acc_row_at walks that order. */
+ * Returns 0 or ACDL_ENOMEM. Afterwards agent_acc_row_at walks that order. Sorting again
+ * with no row added since costs nothing. */
 int agent_acc_sort(struct agent_acc *a);
 
 /* The i-th row in sorted order (after agent_acc_sort), or in arrival order before it; *seq
  * its arrival number. A copy: rows are held packed (24 bytes each, the code, name, file and
  * day of a row as one number of their combination). */
 struct agent_acc_row agent_acc_row_at(const struct agent_acc *a, size_t i, size_t *seq);
+
+/* Per code number (0 .. agent_acc_distinct(a, 1) - 1): the greatest of the names its rows
+ * came with (as SQLite's BINARY collation orders text, as max() would give it), or
+ * AGENT_ACC_NONE when none had a name. */
+void agent_acc_code_names(const struct agent_acc *a, uint32_t *name_of);
 
 int32_t agent_acc_day_pack(struct tz_date d);
 struct tz_date agent_acc_day_unpack(int32_t v);

@@ -48,6 +48,13 @@ struct aimp {
     int history;
     int64_t wlo, whi; /* the window read: UTC of its first local midnight and of the one after */
     struct live_reconcile rec;
+    /* states held in memory: rows of an agent with the start of the row before them, found
+     * while staging (the first REPORT_MAX of them; nrepeated counts all) */
+    struct repeated_row {
+        int64_t start;
+        uint32_t agent, file, line, first_file, first_line;
+    } repeated[REPORT_MAX];
+    int64_t nrepeated;
 };
 
 static void result_days(struct aimp *m);
@@ -829,9 +836,7 @@ static int stage_memory(struct aimp *m, struct count_delta *d)
         free(name_of);
         return ACDL_ENOMEM;
     }
-    for (uint32_t i = 0; i < ncodes; i++) {
-        name_of[i] = AGENT_ACC_NONE;
-    }
+    agent_acc_code_names(acc, name_of); /* the code's greatest name */
     struct stage_buf *buf = malloc(sizeof(*buf));
     sqlite3_stmt *ids =
         store_prepare(r->c, "INSERT INTO temp.agent_run_ids (ext_agent) VALUES (?)");
@@ -848,20 +853,7 @@ static int stage_memory(struct aimp *m, struct count_delta *d)
         if (i + 1 < n) {
             next = agent_acc_row_at(acc, i + 1, NULL);
         }
-        size_t al, nl, ol;
-        if (w.name != AGENT_ACC_NONE) { /* the code's greatest name (BINARY order) */
-            const char *nm = agent_acc_str(acc, 2, w.name, &nl);
-            uint32_t cur = name_of[w.code];
-            if (cur == AGENT_ACC_NONE) {
-                name_of[w.code] = w.name;
-            } else if (cur != w.name) {
-                const char *old = agent_acc_str(acc, 2, cur, &ol);
-                int c = memcmp(nm, old, nl < ol ? nl : ol);
-                if (c > 0 || (c == 0 && nl > ol)) {
-                    name_of[w.code] = w.name;
-                }
-            }
-        }
+        size_t al, ol;
         const char *ag = agent_acc_str(acc, 0, w.agent, &al);
         if (d && (w.start < d->lo || w.start >= d->hi)) {
             d->bad = 1; /* counted again after staging */
@@ -884,6 +876,16 @@ static int stage_memory(struct aimp *m, struct count_delta *d)
             break;
         }
         if (i + 1 < n && next.agent == w.agent && next.start == w.start) {
+            if (m->nrepeated < REPORT_MAX) { /* for the run log (report_conflicts) */
+                struct repeated_row *e = &m->repeated[m->nrepeated];
+                e->start = next.start;
+                e->agent = next.agent;
+                e->file = next.file;
+                e->line = next.line;
+                e->first_file = w.file;
+                e->first_line = w.line;
+            }
+            m->nrepeated++;
             continue; /* a later row of the agent with this start replaces this one */
         }
         if (w.day != last_day) {
@@ -951,6 +953,11 @@ static int stage(struct aimp *m)
     }
     if (r->cfg->incremental.enabled || m->live) {
         return stage_follow(m);
+    }
+    /* the states in key order before the write lock: the sort needs no store, and the other
+     * writers (a contact run's mappings, the uploader) go on meanwhile */
+    if (m->acc && agent_acc_sort(m->acc) != ACDL_OK) {
+        return ACDL_ENOMEM;
     }
     ai_pause(m);
     result_days(m);
@@ -1450,19 +1457,16 @@ static void report_conflicts(struct aimp *m, int64_t lo, int64_t hi)
 {
     struct rows *r = &m->r;
     int64_t n = 0;
-    if (m->acc) { /* sorted by agent, start and arrival: repeats are neighbours */
-        size_t total = agent_acc_count(m->acc), al, fl, pl;
-        for (size_t i = 1; i < total; i++) {
-            const struct agent_acc_row w = agent_acc_row_at(m->acc, i, NULL);
-            const struct agent_acc_row p = agent_acc_row_at(m->acc, i - 1, NULL);
-            if (w.agent != p.agent || w.start != p.start) {
-                continue;
-            }
-            const char *ag = agent_acc_str(m->acc, 0, w.agent, &al);
-            const char *file = agent_acc_str(m->acc, 3, w.file, &fl);
-            const char *first = agent_acc_str(m->acc, 3, p.file, &pl);
-            note_repeated(r, n++, ag, w.start, file, w.line, first, p.line);
+    if (m->acc) { /* found while staging them in key order (stage_memory) */
+        size_t al, fl, pl;
+        for (int64_t i = 0; i < m->nrepeated && i < REPORT_MAX; i++) {
+            const struct repeated_row *e = &m->repeated[i];
+            const char *ag = agent_acc_str(m->acc, 0, e->agent, &al);
+            const char *file = agent_acc_str(m->acc, 3, e->file, &fl);
+            const char *first = agent_acc_str(m->acc, 3, e->first_file, &pl);
+            note_repeated(r, i, ag, e->start, file, e->line, first, e->first_line);
         }
+        n = m->nrepeated;
     } else {
         /* rows are collected in arrival order (appending is what keeps a large import fast);
          * repeated starts are looked for only when fewer states were staged than rows

@@ -69,7 +69,68 @@ static void test_order(void)
         }
     }
     CHECK(!bad);
+    /* sorted before the staging transaction and again in it: the same order, no new one */
+    size_t seq0, seq1;
+    agent_acc_row_at(a, 0, &seq0);
+    agent_acc_row_at(a, N - 1, &seq1);
+    CHECK_EQ_INT(agent_acc_sort(a), ACDL_OK);
+    size_t again0, again1;
+    agent_acc_row_at(a, 0, &again0);
+    agent_acc_row_at(a, N - 1, &again1);
+    CHECK(again0 == seq0 && again1 == seq1);
     free(ref);
+    agent_acc_destroy(a);
+}
+
+/* A row added after a sort is in the next sort's order. */
+static void test_sort_again(void)
+{
+    struct agent_acc *a = agent_acc_create(10);
+    struct tz_date d = {2026, 11, 24};
+    size_t seq, len;
+    CHECK_EQ_INT(agent_acc_add(a, "b", 1, "T", 1, NULL, 0, "f.csv", 10, 20, d, 1), ACDL_OK);
+    CHECK_EQ_INT(agent_acc_sort(a), ACDL_OK);
+    CHECK_EQ_INT(agent_acc_add(a, "a", 1, "T", 1, NULL, 0, "f.csv", 30, 40, d, 2), ACDL_OK);
+    CHECK_EQ_INT(agent_acc_sort(a), ACDL_OK);
+    const struct agent_acc_row w = agent_acc_row_at(a, 0, &seq);
+    CHECK_EQ_STR(agent_acc_str(a, 0, w.agent, &len), "a");
+    CHECK_EQ_INT(seq, 1);
+    agent_acc_destroy(a);
+}
+
+/* Each code's greatest name, as max(name) over its rows would give it: bytes compared as
+ * SQLite's BINARY collation does (a prefix before the longer name, UTF-8 above ASCII), rows
+ * without a name not counted, a code without any named row without one. */
+static void test_code_names(void)
+{
+    struct agent_acc *a = agent_acc_create(20);
+    struct tz_date d = {2026, 11, 24}, d2 = {2026, 11, 25};
+    uint32_t name_of[4];
+    size_t len;
+    static const struct {
+        const char *code, *name, *file;
+        int day2;
+    } rows[] = {
+        {"AUX", "Break", "a.csv", 0},     {"AUX", NULL, "a.csv", 0},
+        {"AUX", "Breakfast", "b.csv", 1}, {"AUX", "Brea", "a.csv", 1},
+        {"TALK", NULL, "a.csv", 0},       {"ACW", "Wrap", "a.csv", 0},
+        {"ACW", "\xc3\xa9", "a.csv", 0},  {"ACW", "Zz", "b.csv", 0},
+        {"IDLE", "", "a.csv", 0},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        const char *nm = rows[i].name;
+        CHECK_EQ_INT(agent_acc_add(a, "7", 1, rows[i].code, strlen(rows[i].code), nm,
+                                   nm ? strlen(nm) : 0, rows[i].file, (int64_t)i * 10,
+                                   AGENT_ACC_OPEN, rows[i].day2 ? d2 : d, i + 1),
+                     ACDL_OK);
+    }
+    CHECK_EQ_INT(agent_acc_distinct(a, 1), 4);
+    agent_acc_code_names(a, name_of);
+    CHECK_EQ_STR(agent_acc_str(a, 1, 0, &len), "AUX");
+    CHECK_EQ_STR(agent_acc_str(a, 2, name_of[0], &len), "Breakfast");
+    CHECK(name_of[1] == AGENT_ACC_NONE); /* TALK */
+    CHECK_EQ_STR(agent_acc_str(a, 2, name_of[2], &len), "\xc3\xa9");
+    CHECK_EQ_STR(agent_acc_str(a, 2, name_of[3], &len), "");
     agent_acc_destroy(a);
 }
 
@@ -109,5 +170,7 @@ int main(void)
 {
     RUN(test_order);
     RUN(test_strings_days);
+    RUN(test_sort_again);
+    RUN(test_code_names);
     return check_summary();
 }
