@@ -840,8 +840,13 @@ static int stage_memory(struct aimp *m, struct count_delta *d)
     struct stage_buf *buf = malloc(sizeof(*buf));
     sqlite3_stmt *ids =
         store_prepare(r->c, "INSERT INTO temp.agent_run_ids (ext_agent) VALUES (?)");
-    if (!buf || !ids) {
+    sqlite3_stmt *days = store_prepare(r->c, "INSERT OR IGNORE INTO agent_staged_days (source_id, "
+                                             "day, ext_agent) VALUES (?, ?, ?)");
+    uint32_t days_agent = AGENT_ACC_NONE;
+    int32_t days_day = -1;
+    if (!buf || !ids || !days) {
         store_done(ids);
+        store_done(days);
         free(buf);
         free(name_of);
         return buf ? ACDL_EDB : ACDL_ENOMEM;
@@ -892,6 +897,17 @@ static int stage_memory(struct aimp *m, struct count_delta *d)
             tz_date_format(agent_acc_day_unpack(w.day), ds);
             last_day = w.day;
         }
+        if (w.agent != days_agent || w.day != days_day) { /* the agent's states of a new day */
+            sqlite3_bind_int64(days, 1, r->run->source_id);
+            sqlite3_bind_text(days, 2, ds, -1, SQLITE_STATIC);
+            sqlite3_bind_text(days, 3, ag, (int)al, SQLITE_STATIC);
+            rc = store_step_done(r->c, days, "noting the agents' staged days");
+            days_agent = w.agent;
+            days_day = w.day;
+            if (rc != ACDL_OK) {
+                break;
+            }
+        }
         /* delta_agent reads only the agent whose first row it is: none of the rows waiting here */
         buf->row[buf->n] = w;
         memcpy(buf->day[buf->n], ds, sizeof(ds));
@@ -915,6 +931,7 @@ static int stage_memory(struct aimp *m, struct count_delta *d)
         rc = delta_codes(d, r, acc, ncodes);
     }
     store_done(ids);
+    store_done(days);
     sqlite3_stmt *codes = rc == ACDL_OK ? store_prepare(r->c, "INSERT INTO temp.agent_run_codes "
                                                               "(code, name) VALUES (?, ?)")
                                         : NULL;
@@ -944,6 +961,22 @@ static int stage_memory(struct aimp *m, struct count_delta *d)
 static int stage_follow(struct aimp *m);
 static int stage_history(struct aimp *m);
 
+/* The starts of states of local days lo .. hi (SQL expressions of dates), as a range of
+ * column col: a local day lies within 15 hours of the UTC day of its date, so two days either
+ * side hold it whatever the zone was. A day's agents come from agent_staged_days, their states
+ * by primary key in this range. */
+#define DAYS_START_RANGE(col, lo, hi)                                                              \
+    col " >= CAST(strftime('%s', " lo ") AS INTEGER) - 172800 AND " col                            \
+        " < CAST(strftime('%s', " hi ") AS INTEGER) + 259200"
+
+/* An ODBC run returned whole days: they replace what was staged for them. */
+static const char *const days_replaced[] = {
+    "DELETE FROM agent_staged WHERE source_id = :source AND ext_agent IN (SELECT ext_agent FROM "
+    "agent_staged_days WHERE source_id = :source AND day >= :from AND day <= :to) "
+    "AND " DAYS_START_RANGE("start", ":from", ":to") " AND day >= :from AND day <= :to",
+    "DELETE FROM agent_staged_days WHERE source_id = :source AND day >= :from AND day <= :to",
+};
+
 static int stage(struct aimp *m)
 {
     struct rows *r = &m->r;
@@ -972,10 +1005,10 @@ static int stage(struct aimp *m)
     }
     if (rc == ACDL_OK && r->cfg->kind == SOURCE_ODBC) {
         /* the query returned whole days: they replace what was staged for them */
-        rc = exec_bound(r,
-                        "DELETE FROM agent_staged WHERE source_id = :source AND day >= :from "
-                        "AND day <= :to",
-                        r->run->period_from, r->run->period_to);
+        for (size_t i = 0; rc == ACDL_OK && i < sizeof(days_replaced) / sizeof(days_replaced[0]);
+             i++) {
+            rc = exec_bound(r, days_replaced[i], r->run->period_from, r->run->period_to);
+        }
     }
     /* the counts move by what the run changed, unless it replaced whole days (ODBC) or a
      * state lies outside the days it recomputes: then they are counted again */
@@ -1002,6 +1035,8 @@ static int stage(struct aimp *m)
             "run_id, file, line) SELECT :source, ext_agent, start, end, day, code, :run, file, "
             "line FROM temp.agent_acc ORDER BY ext_agent, start, rowid",
             "INSERT INTO temp.agent_run_ids SELECT DISTINCT ext_agent FROM temp.agent_acc",
+            "INSERT OR IGNORE INTO agent_staged_days (source_id, day, ext_agent) SELECT DISTINCT "
+            ":source, day, ext_agent FROM temp.agent_acc",
             "INSERT INTO temp.agent_run_codes SELECT code, max(name) FROM temp.agent_acc GROUP "
             "BY code",
         };
@@ -1086,6 +1121,8 @@ static const char *const apply_steps[] = {
     "a.file, a.line, a.cursor FROM temp.agent_acc a WHERE EXISTS (SELECT 1 FROM "
     "temp.agent_chg c WHERE c.ext_agent = a.ext_agent AND c.start = a.start AND c.kind >= 0) "
     "ORDER BY a.rowid",
+    "INSERT OR IGNORE INTO agent_staged_days (source_id, day, ext_agent) SELECT DISTINCT "
+    ":source, day, ext_agent FROM temp.agent_chg WHERE kind >= 0",
     "INSERT INTO agent_ids (source_id, ext_agent, first_seen, last_seen) SELECT DISTINCT "
     ":source, ext_agent, :now, :now FROM temp.agent_chg WHERE kind >= 0 ON CONFLICT DO "
     "UPDATE SET last_seen = excluded.last_seen, first_seen = coalesce(first_seen, "
@@ -1223,9 +1260,14 @@ static int stage_follow(struct aimp *m)
         ":source AND s.cursor >= :since AND s.cursor < :until AND NOT EXISTS (SELECT 1 FROM "
         "temp.agent_acc a WHERE a.ext_agent = s.ext_agent AND a.start = s.start)",
         "INSERT INTO temp.agent_chg (ext_agent, start, day, code, kind) SELECT s.ext_agent, "
-        "s.start, s.day, s.code, -1 FROM agent_staged s WHERE :run > 0 AND s.source_id = "
-        ":source AND s.day >= :from AND s.day <= :to AND s.cursor IS NULL AND NOT EXISTS "
-        "(SELECT 1 FROM temp.agent_acc a WHERE a.ext_agent = s.ext_agent AND a.start = s.start)",
+        "s.start, s.day, s.code, -1 FROM agent_staged_days d JOIN agent_staged s ON s.source_id "
+        "= d.source_id AND s.ext_agent = d.ext_agent AND " DAYS_START_RANGE(
+            "s.start", "d.day", "d.day") " AND s.day = d.day "
+                                         "WHERE :run > 0 AND d.source_id = :source AND d.day >= "
+                                         ":from AND d.day <= :to AND "
+                                         "s.cursor IS NULL AND NOT EXISTS (SELECT 1 FROM "
+                                         "temp.agent_acc a WHERE a.ext_agent = "
+                                         "s.ext_agent AND a.start = s.start)",
     };
     int64_t first = 0;
     if (is_qlog(r)) { /* a poll: the states from its first new line on */

@@ -227,3 +227,36 @@ test('a failing poll shows on the source and in health, is logged once and retri
 });
 
 defineIncrementalScenarios(startPostgres);
+
+test('a run replaces the states of its days: what the query no longer returns is gone, other days stay, the overview names the newest day with states', async () => {
+  sql('CREATE TABLE ev4 (agent text, state text, started timestamp(0))');
+  sql(`INSERT INTO ev4 VALUES ('r1', 'READY', '2026-03-02 08:00:00'), ('r1', 'TALK', '2026-03-02 09:00:00'),
+       ('r2', 'READY', '2026-03-02 08:30:00'), ('r1', 'READY', '2026-03-03 08:00:00'), ('r2', 'READY', '2026-03-03 08:00:00'),
+       ('r2', 'TALK', '2026-03-03 10:00:00'), ('r3', 'READY', '2026-03-03 11:00:00')`);
+  const sqlText = 'SELECT agent, state, started FROM ev4 WHERE started >= :period_start AND started < :period_end ORDER BY started';
+  const src = (await admin.post('/api/v1/sources', source('days', null, { sqlText }))).body;
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: 'r1;r1@example.com\nr2;r2@example.com\nr3;r3@example.com' }), 200);
+  assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'READY', activity: 'ready' }), 200);
+  assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'TALK', activity: 'talk' }), 200);
+  const newestDay = async () => (await admin.get('/api/v1/overview')).body.sources.find((s) => s.id === src.id).last_data_day;
+  assert.equal((await runDays(admin, src.id, '2026-03-02', '2026-03-03')).state, 'done');
+  // (start-only states: the last one of a day goes on into the next)
+  assert.deepEqual(await spansOf('r1@example.com', '2026-03-03'), ['00:00:00 talk', '08:00:00 ready']);
+  assert.deepEqual(await spansOf('r2@example.com', '2026-03-03'), ['00:00:00 ready', '10:00:00 talk']);
+  assert.equal(await newestDay(), '2026-03-03');
+  // the second day again without r1's state and r2's second: those two go, the rest stays
+  sql("DELETE FROM ev4 WHERE started = '2026-03-03 08:00:00' AND agent = 'r1' OR started = '2026-03-03 10:00:00'");
+  assert.equal((await runDays(admin, src.id, '2026-03-03')).state, 'done');
+  // r1 and r2 have no change of state of their own that day any more (r2's 08:00 repeats its ready)
+  assert.deepEqual(await spansOf('r1@example.com', '2026-03-03'), []);
+  assert.deepEqual(await spansOf('r2@example.com', '2026-03-03'), []);
+  assert.deepEqual(await spansOf('r3@example.com', '2026-03-03'), ['11:00:00 ready']);
+  assert.deepEqual(await spansOf('r1@example.com', '2026-03-02'), ['08:00:00 ready', '09:00:00 talk']);
+  assert.equal(await newestDay(), '2026-03-03');
+  // nothing left on the second day: the first is the newest with states
+  sql("DELETE FROM ev4 WHERE started >= '2026-03-03'");
+  assert.equal((await runDays(admin, src.id, '2026-03-03')).state, 'done');
+  assert.deepEqual(await spansOf('r3@example.com', '2026-03-03'), []);
+  assert.equal(await newestDay(), '2026-03-02');
+  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
+});
