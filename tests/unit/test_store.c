@@ -48,8 +48,8 @@ static int table_exists(sqlite3 *db, const char *name)
 {
     sqlite3_stmt *s = NULL;
     int found = 0;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
-                           -1, &s, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", -1,
+                           &s, NULL) == SQLITE_OK) {
         sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
         found = sqlite3_step(s) == SQLITE_ROW;
     }
@@ -234,9 +234,9 @@ static void test_negative_version(void)
     }
 }
 
-#define EF(name, sql)                                                                             \
-    {                                                                                             \
-        name, (const unsigned char *)(sql), sizeof(sql) - 1, "0000000000000000", NULL, 0         \
+#define EF(name, sql)                                                                              \
+    {                                                                                              \
+        name, (const unsigned char *)(sql), sizeof(sql) - 1, "0000000000000000", NULL, 0           \
     }
 
 static void test_migrate(void)
@@ -320,6 +320,48 @@ static void test_migrate(void)
     CHECK(schema_count >= 1);
     CHECK_EQ_INT((long long)schema_count, store_schema_version());
     CHECK(schema_files[schema_count].name == NULL);
+}
+
+/* 0037: the staged states' days become one row per source, day and agent in
+ * agent_staged_days (from the states staged before it), and the index over every state goes. */
+static void test_agent_staged_days(void)
+{
+    char path[700], err[512] = "";
+    sqlite3 *db = NULL;
+    size_t before = 0;
+    db_path("staged-days.db", path, sizeof(path));
+    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+    while (before < schema_count && strncmp(schema_files[before].name, "0037_", 5) != 0) {
+        before++;
+    }
+    CHECK_EQ_INT((long long)before, 36);
+    CHECK_EQ_INT(store_migrate(db, schema_files, before, err, sizeof(err)), ACDL_OK);
+    const char *data =
+        "INSERT INTO sources (id, name, kind, product, layout, time_zone, interval_minutes, "
+        "created_at, updated_at) VALUES (5, 'S', 'csv', 'agent_states', 'interval', 'UTC', 15, 1, "
+        "1), (6, 'T', 'csv', 'agent_states', 'interval', 'UTC', 15, 1, 1);"
+        "INSERT INTO agent_staged (source_id, ext_agent, start, end, day, code, run_id, file, "
+        "line) VALUES (5, '007', 100, NULL, '2026-01-01', 'A', 1, 'f', 2), (5, '007', 200, NULL, "
+        "'2026-01-01', 'B', 1, 'f', 3), (5, '007', 90000, NULL, '2026-01-02', 'A', 1, 'f', 4), "
+        "(5, '7', 100, NULL, '2026-01-01', 'A', 1, 'f', 5), (6, '007', 100, NULL, '2026-01-01', "
+        "'A', 1, 'f', 2);";
+    CHECK_EQ_INT(sqlite3_exec(db, data, NULL, NULL, NULL), SQLITE_OK);
+    if (!CHECK_EQ_INT(store_migrate(db, schema_files, schema_count, err, sizeof(err)), ACDL_OK)) {
+        fprintf(stdout, "  %s\n", err);
+    }
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM agent_staged_days"), 4);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM agent_staged_days WHERE (source_id, day, "
+                           "ext_agent) IN (VALUES (5, '2026-01-01', '007'), (5, '2026-01-02', "
+                           "'007'), (5, '2026-01-01', '7'), (6, '2026-01-01', '007'))"),
+                 4);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'agent_staged_day'"),
+                 0);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM agent_staged"), 5);
+    /* a source's rows go with it */
+    CHECK_EQ_INT(sqlite3_exec(db, "DELETE FROM sources WHERE id = 6", NULL, NULL, NULL), SQLITE_OK);
+    CHECK_EQ_INT(q_int(db, "SELECT count(*) FROM agent_staged_days WHERE source_id = 6"), 0);
+    sqlite3_close(db);
 }
 
 /* Schema 0023 rebuilds the tables whose ids the API shows as AUTOINCREMENT: rows, indices and
@@ -1164,6 +1206,7 @@ int main(void)
     RUN(test_negative_version);
     RUN(test_migrate);
     RUN(test_ids_never_reused);
+    RUN(test_agent_staged_days);
     RUN(test_users);
     RUN(test_no_admin_yet);
     RUN(test_sessions);
