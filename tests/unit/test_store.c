@@ -322,21 +322,30 @@ static void test_migrate(void)
     CHECK(schema_files[schema_count].name == NULL);
 }
 
-/* 0037: the staged states' days become one row per source, day and agent in
- * agent_staged_days (from the states staged before it), and the index over every state goes. */
-static void test_agent_staged_days(void)
+/* A new database at file (under the test folder) migrated up to the schema file whose name
+ * begins with prefix (not included), foreign keys on; NULL when that fails. */
+static sqlite3 *db_before(const char *file, const char *prefix, size_t want)
 {
     char path[700], err[512] = "";
     sqlite3 *db = NULL;
     size_t before = 0;
-    db_path("staged-days.db", path, sizeof(path));
+    db_path(file, path, sizeof(path));
     CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
     sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
-    while (before < schema_count && strncmp(schema_files[before].name, "0037_", 5) != 0) {
+    while (before < schema_count && strncmp(schema_files[before].name, prefix, 5) != 0) {
         before++;
     }
-    CHECK_EQ_INT((long long)before, 36);
+    CHECK_EQ_INT((long long)before, (long long)want);
     CHECK_EQ_INT(store_migrate(db, schema_files, before, err, sizeof(err)), ACDL_OK);
+    return db;
+}
+
+/* 0037: the staged states' days become one row per source, day and agent in
+ * agent_staged_days (from the states staged before it), and the index over every state goes. */
+static void test_agent_staged_days(void)
+{
+    char err[512] = "";
+    sqlite3 *db = db_before("staged-days.db", "0037_", 36);
     const char *data =
         "INSERT INTO sources (id, name, kind, product, layout, time_zone, interval_minutes, "
         "created_at, updated_at) VALUES (5, 'S', 'csv', 'agent_states', 'interval', 'UTC', 15, 1, "
@@ -369,17 +378,8 @@ static void test_agent_staged_days(void)
  * again, and a migration run with foreign keys off that leaves a broken reference is refused. */
 static void test_ids_never_reused(void)
 {
-    char path[700], err[512] = "";
-    sqlite3 *db = NULL;
-    size_t before = 0;
-    db_path("ids.db", path, sizeof(path));
-    CHECK_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_exec(db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
-    while (before < schema_count && strncmp(schema_files[before].name, "0023_", 5) != 0) {
-        before++;
-    }
-    CHECK_EQ_INT((long long)before, 22);
-    CHECK_EQ_INT(store_migrate(db, schema_files, before, err, sizeof(err)), ACDL_OK);
+    char err[512] = "";
+    sqlite3 *db = db_before("ids.db", "0023_", 22);
     const char *data =
         "INSERT INTO users (id, name, role, password_hash, created_at, updated_at) VALUES "
         "(3, 'u', 'admin', 'x', 1, 1);"
