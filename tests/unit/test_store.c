@@ -340,12 +340,12 @@ static sqlite3 *db_before(const char *file, const char *prefix, size_t want)
     return db;
 }
 
-/* 0037: the staged states' days become one row per source, day and agent in
+/* 0038: the staged states' days become one row per source, day and agent in
  * agent_staged_days (from the states staged before it), and the index over every state goes. */
 static void test_agent_staged_days(void)
 {
     char err[512] = "";
-    sqlite3 *db = db_before("staged-days.db", "0037_", 36);
+    sqlite3 *db = db_before("staged-days.db", "0038_", 37);
     const char *data =
         "INSERT INTO sources (id, name, kind, product, layout, time_zone, interval_minutes, "
         "created_at, updated_at) VALUES (5, 'S', 'csv', 'agent_states', 'interval', 'UTC', 15, 1, "

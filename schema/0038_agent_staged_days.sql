@@ -1,4 +1,4 @@
--- 0037: which external agents have staged states on which local day, one row per agent and day,
+-- 0038: which external agents have staged states on which local day, one row per agent and day,
 -- instead of the index agent_staged_day over every staged state. The readers by day (an ODBC
 -- run replacing its days, a followed run's states gone from its window, the newest staged day)
 -- find a day's agents here and their states by primary key; a staging writes a row per agent
