@@ -182,6 +182,58 @@ int agent_follow_bound(int64_t *cursors, size_t n, size_t max, int64_t *limit, s
     return *kept < n;
 }
 
+int agent_follow_parts(int64_t *cur, size_t n, size_t max, int64_t **ends, size_t *nparts)
+{
+    size_t k = 0;
+    *nparts = 0;
+    *ends = malloc((n ? n : 1) * sizeof(**ends));
+    if (!*ends) {
+        return ACDL_ENOMEM;
+    }
+    qsort(cur, n, sizeof(*cur), cmp_i64);
+    for (size_t i = 0, in_part = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && cur[j] == cur[i]) {
+            j++;
+        }
+        if (in_part > 0 && in_part + (j - i) > max) { /* the group starts the next part */
+            (*ends)[k++] = cur[i - 1];
+            in_part = 0;
+        }
+        in_part += j - i;
+        i = j;
+    }
+    if (n > 0) {
+        (*ends)[k++] = cur[n - 1];
+    }
+    *nparts = k;
+    return ACDL_OK;
+}
+
+int agent_follow_advance(struct store_conn *c, int64_t source_id, const struct source_cfg *cfg,
+                         int64_t value, int64_t changed)
+{
+    sqlite3_stmt *s = store_prepare(
+        c, "INSERT INTO source_follow (source_id, cursor_type, cursor_column, value, rows_changed) "
+           "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (source_id) DO UPDATE SET value = CASE WHEN "
+           "cursor_type != excluded.cursor_type OR cursor_column != excluded.cursor_column OR "
+           "value IS NULL OR excluded.value > value THEN excluded.value ELSE value END, "
+           "cursor_type = excluded.cursor_type, cursor_column = excluded.cursor_column, "
+           "rows_changed = rows_changed + ?5");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, source_id);
+    sqlite3_bind_text(s, 2, source_cursor_type_name(cfg->incremental.cursor_type), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, cfg->incremental.cursor_column, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, value);
+    sqlite3_bind_int64(s, 5, changed);
+    int rc = store_step_done(c, s, "moving a source's cursor");
+    store_done(s);
+    return rc;
+}
+
 int agent_follow_trylock(int64_t source_id)
 {
     return pthread_mutex_trylock(lock_of(source_id)) == 0;

@@ -144,6 +144,19 @@ struct agent_follow_poll {
 int agent_follow_record(struct store_conn *c, int64_t source_id, const struct source_cfg *cfg,
                         const struct agent_follow_poll *p, const char *error, int64_t now);
 
+/* A poll's staging in parts (each its own transaction with its own cursor): the changed
+ * states' cursor values cur (n, sorted here) are cut into parts of at most max states, never
+ * between two equal values (a group larger than max is one part). *ends gets each part's
+ * greatest value, ascending (new array, free it; *nparts of them). Returns 0 or ACDL_ENOMEM. */
+#define FOLLOW_PART_STATES 1000
+int agent_follow_parts(int64_t *cur, size_t n, size_t max, int64_t **ends, size_t *nparts);
+
+/* Moves the stored cursor of source_id to value when that is greater and counts changed states
+ * staged (a part of a poll, inside the transaction that staged it; the poll's last part records
+ * the poll with agent_follow_record). Returns 0 or ACDL_EDB. */
+int agent_follow_advance(struct store_conn *c, int64_t source_id, const struct source_cfg *cfg,
+                         int64_t value, int64_t changed);
+
 /* What the API shows of source_id's polls (new reference): {mode ("incremental", or
  * "live_status" with agents: the agents its table showed, and cursor_type, cursor_column and
  * cursor null), cursor_type, cursor_column,

@@ -20,6 +20,7 @@
 #include "pipeline/recompute.h"
 #include "platform/platform.h"
 #include "store/recomputes.h"
+#include "upload/uploader.h"
 
 #define BATCH_ROWS 10000
 #define REPORT_MAX 200 /* duplicates and overlaps listed in the run log; the rest are counted */
@@ -55,6 +56,13 @@ struct aimp {
         uint32_t agent, file, line, first_file, first_line;
     } repeated[REPORT_MAX];
     int64_t nrepeated;
+    /* a poll's staging, for the debug log (ms): the diff before the write lock, the waits for
+     * it, how long it was held in all and at most, and of that the steps */
+    struct {
+        int64_t diff, wait, held, held_max, apply, spans, record, commit;
+        size_t parts;
+    } tm;
+    int64_t diffed; /* a poll's temp.agent_chg made before its staging: its rows + 1, else 0 */
 };
 
 static void result_days(struct aimp *m);
@@ -1099,13 +1107,14 @@ static int stage(struct aimp *m)
  * or differ from what is staged (0). */
 static const char *const chg_steps[] = {
     "CREATE TEMP TABLE IF NOT EXISTS agent_chg (ext_agent TEXT NOT NULL, start INTEGER NOT "
-    "NULL, day TEXT NOT NULL, code TEXT NOT NULL, kind INTEGER NOT NULL)",
+    "NULL, day TEXT NOT NULL, code TEXT NOT NULL, kind INTEGER NOT NULL, cursor INTEGER)",
     "DELETE FROM temp.agent_chg",
     "CREATE INDEX IF NOT EXISTS temp.agent_acc_key ON agent_acc (ext_agent, start)",
     "CREATE INDEX IF NOT EXISTS temp.agent_chg_key ON agent_chg (ext_agent, start)",
     /* new (kind 1) or different (0) */
-    "INSERT INTO temp.agent_chg (ext_agent, start, day, code, kind) SELECT a.ext_agent, "
-    "a.start, a.day, a.code, s.start IS NULL FROM temp.agent_acc a LEFT JOIN agent_staged s "
+    "INSERT INTO temp.agent_chg (ext_agent, start, day, code, kind, cursor) SELECT a.ext_agent, "
+    "a.start, a.day, a.code, s.start IS NULL, a.cursor FROM temp.agent_acc a LEFT JOIN "
+    "agent_staged s "
     "ON s.source_id = :source AND s.ext_agent = a.ext_agent AND s.start = a.start WHERE "
     "s.start IS NULL OR s.end IS NOT a.end OR s.code IS NOT a.code OR s.day IS NOT a.day OR "
     "s.cursor IS NOT a.cursor",
@@ -1246,6 +1255,7 @@ static int stage_follow(struct aimp *m)
     int64_t now = plat_now();
     int pollish = m->poll || m->live;
     int rc;
+    int64_t t0 = plat_monotonic_ms();
     ai_pause(m);
     if (!pollish) {
         result_days(m);
@@ -1253,6 +1263,9 @@ static int stage_follow(struct aimp *m)
     if ((rc = store_begin(r->c)) != ACDL_OK) {
         return rc;
     }
+    int64_t t1 = plat_monotonic_ms();
+    m->tm.parts = 1;
+    m->tm.wait = t1 - t0;
     const char *window[] = {
         /* a run: gone from the window it read (-1) */
         "INSERT INTO temp.agent_chg (ext_agent, start, day, code, kind) SELECT s.ext_agent, "
@@ -1291,9 +1304,11 @@ static int stage_follow(struct aimp *m)
         m->p.rows_changed = sqlite3_column_int64(s, 0);
     }
     store_done(s);
+    int64_t t2 = plat_monotonic_ms(), t3 = t2;
     if (rc == ACDL_OK && pollish) {
         snprintf(m->p.note, sizeof(m->p.note), "%s", r->poll_note);
         rc = recompute_changed(m);
+        t3 = plat_monotonic_ms();
         if (rc == ACDL_OK) {
             rc = record_poll(m, NULL, now);
         }
@@ -1303,7 +1318,189 @@ static int stage_follow(struct aimp *m)
         rc = store_recompute_add(r->c, "source_agents", r->run->source_id, m->from, m->to, reason,
                                  now, NULL);
     }
-    return stage_end(r, rc);
+    int64_t t4 = plat_monotonic_ms();
+    rc = stage_end(r, rc);
+    int64_t t5 = plat_monotonic_ms();
+    m->tm.apply = t2 - t1;
+    m->tm.spans = t3 - t2;
+    m->tm.record = t4 - t3;
+    m->tm.commit = t5 - t4;
+    m->tm.held = m->tm.held_max = t5 - t1;
+    return rc;
+}
+
+/* Test builds: ACDL_TEST_FOLLOW_PART_STATES sets the states of a part (FOLLOW_PART_STATES). */
+static size_t part_states(void)
+{
+#ifdef ACDLINK_TEST_CLOCK
+    const char *v = getenv("ACDL_TEST_FOLLOW_PART_STATES");
+    long n = v ? strtol(v, NULL, 10) : 0;
+    if (n >= 1) {
+        return (size_t)n;
+    }
+#endif
+    return FOLLOW_PART_STATES;
+}
+
+/* Test builds: ACDL_TEST_FOLLOW_EXIT_AFTER_PART=N ends the process at once (like kill -9: no
+ * clean-up) when the N-th part of a poll committed and another one follows, so that a test
+ * can check what a crash between two parts leaves. */
+static void part_committed(size_t k, size_t nparts)
+{
+#ifdef ACDLINK_TEST_CLOCK
+    const char *at = getenv("ACDL_TEST_FOLLOW_EXIT_AFTER_PART");
+    if (at && k + 1 < nparts && (long)(k + 1) == strtol(at, NULL, 10)) {
+        _Exit(137);
+    }
+#else
+    (void)k;
+    (void)nparts;
+#endif
+}
+
+/* The changed states' cursor values cut into parts (agent_follow_parts): *ends, *nparts. */
+static int cut_parts(struct aimp *m, int64_t changed, int64_t **ends, size_t *nparts)
+{
+    size_t n = 0;
+    int64_t *cur = malloc((size_t)(changed > 0 ? changed : 1) * sizeof(*cur));
+    sqlite3_stmt *s = cur ? store_prepare(m->r.c, "SELECT cursor FROM temp.agent_chg") : NULL;
+    if (!s) {
+        free(cur);
+        return cur ? ACDL_EDB : ACDL_ENOMEM;
+    }
+    int st;
+    while ((st = sqlite3_step(s)) == SQLITE_ROW && n < (size_t)changed) {
+        cur[n++] = sqlite3_column_int64(s, 0);
+    }
+    store_done(s);
+    int rc = st == SQLITE_ROW || st == SQLITE_DONE
+                 ? agent_follow_parts(cur, n, part_states(), ends, nparts)
+                 : ACDL_EDB;
+    free(cur);
+    return rc;
+}
+
+/* A poll's part k of nparts ending at cursor end (after the part before, which ended at lo):
+ * its changes into temp.agent_chg from temp.agent_chg_all (one part: they are there). */
+static int part_load(struct aimp *m, size_t k, size_t nparts, int64_t lo, int64_t end)
+{
+    if (nparts <= 1) {
+        return ACDL_OK;
+    }
+    int rc = exec_bound(&m->r, "DELETE FROM temp.agent_chg", NULL, NULL);
+    sqlite3_stmt *s = rc == ACDL_OK ? store_prepare(m->r.c, "INSERT INTO temp.agent_chg SELECT * "
+                                                            "FROM temp.agent_chg_all WHERE "
+                                                            "(?1 OR cursor > ?2) AND cursor <= ?3")
+                                    : NULL;
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int(s, 1, k == 0);
+    sqlite3_bind_int64(s, 2, lo);
+    sqlite3_bind_int64(s, 3, end);
+    return store_step_done(m->r.c, s, "taking a part of a poll");
+}
+
+/* Staging of a poll of an incremental query: what changed is found before the write lock is
+ * taken (from a read snapshot: only this poll stages the source while it holds the source's
+ * lock, agent_follow_lock), then staged in parts of FOLLOW_PART_STATES states in cursor order,
+ * each in a transaction of its own with its agents' spans, their outbox and its cursor (the
+ * greatest cursor value of the part; the last part the poll's), so that the change feed and
+ * the answers' records get the lock between two parts. A crash between two parts leaves the
+ * cursor at the end of the part committed: the next poll reads the rest again. */
+static int stage_parts(struct aimp *m)
+{
+    struct rows *r = &m->r;
+    int64_t now = plat_now(), changed = 0, *ends = NULL, lo = 0, total = 0;
+    int64_t t0 = plat_monotonic_ms();
+    size_t nparts = 0;
+    ai_pause(m);
+    int rc = ACDL_OK;
+    if (m->diffed) { /* the poll found its changes already (nothing written since) */
+        changed = m->diffed - 1;
+    } else {
+        rc = diff_follow(m, &changed);
+    }
+    if (rc == ACDL_OK && changed > 0) {
+        rc = cut_parts(m, changed, &ends, &nparts);
+    }
+    const char *keep_all[] = {
+        "CREATE TEMP TABLE IF NOT EXISTS agent_chg_all AS SELECT * FROM temp.agent_chg WHERE 0",
+        "DELETE FROM temp.agent_chg_all",
+        "INSERT INTO temp.agent_chg_all SELECT * FROM temp.agent_chg",
+        "CREATE INDEX IF NOT EXISTS temp.agent_chg_all_cursor ON agent_chg_all (cursor)",
+    };
+    for (size_t i = 0; rc == ACDL_OK && nparts > 1 && i < sizeof(keep_all) / sizeof(*keep_all);
+         i++) {
+        rc = exec_bound(r, keep_all[i], NULL, NULL);
+    }
+    snprintf(m->p.note, sizeof(m->p.note), "%s", r->poll_note);
+    m->tm.diff = plat_monotonic_ms() - t0;
+    for (size_t k = 0; rc == ACDL_OK && (k < nparts || k == 0); k++) {
+        int last = k + 1 >= nparts;
+        int64_t t1 = plat_monotonic_ms();
+        rc = store_begin(r->c);
+        int64_t t2 = plat_monotonic_ms(), t3 = t2, t4 = t2, t5 = t2;
+        if (rc != ACDL_OK) {
+            break;
+        }
+        rc = part_load(m, k, nparts, lo, nparts ? ends[k] : 0);
+        for (size_t i = 0; rc == ACDL_OK && i < sizeof(apply_steps) / sizeof(apply_steps[0]); i++) {
+            rc = exec_bound(r, apply_steps[i], NULL, NULL);
+        }
+        int64_t in_part = 0;
+        sqlite3_stmt *s =
+            rc == ACDL_OK ? store_prepare(r->c, "SELECT count(*) FROM temp.agent_chg") : NULL;
+        if (s && sqlite3_step(s) == SQLITE_ROW) {
+            in_part = sqlite3_column_int64(s, 0);
+        }
+        store_done(s);
+        t3 = plat_monotonic_ms();
+        if (rc == ACDL_OK) {
+            rc = recompute_changed(m);
+        }
+        t4 = plat_monotonic_ms();
+        if (rc == ACDL_OK && last) { /* the poll, with the states of this part */
+            struct agent_follow_poll p = m->p;
+            p.rows_changed = in_part;
+            rc = agent_follow_record(r->c, r->src.id, r->cfg, &p, NULL, now);
+        } else if (rc == ACDL_OK) {
+            rc = agent_follow_advance(r->c, r->src.id, r->cfg, ends[k], in_part);
+        }
+        t5 = plat_monotonic_ms();
+        if (rc == ACDL_OK) {
+            rc = store_commit(r->c);
+        } else {
+            store_rollback(r->c);
+        }
+        int64_t t6 = plat_monotonic_ms();
+        m->tm.parts++;
+        m->tm.wait += t2 - t1;
+        m->tm.held += t6 - t2;
+        if (t6 - t2 > m->tm.held_max) {
+            m->tm.held_max = t6 - t2;
+            m->tm.apply = t3 - t2;
+            m->tm.spans = t4 - t3;
+            m->tm.record = t5 - t4;
+            m->tm.commit = t6 - t5;
+        }
+        if (rc == ACDL_OK) {
+            total += in_part;
+            m->p.rows_changed = total;
+        }
+        if (rc == ACDL_OK && !last) {
+            part_committed(k, nparts);
+            lo = ends[k];
+            uploader_wake(r->app->uploader); /* the feed takes this part's days */
+            store_yield();                   /* a write that waits goes between two parts */
+        }
+    }
+    free(ends);
+    exec_bound(r, "DROP INDEX IF EXISTS temp.agent_acc_key", NULL, NULL);
+    if (rc != ACDL_OK) {
+        m->p.rows_changed = 0; /* the parts committed counted theirs */
+    }
+    return rc;
 }
 
 /* Staging of a live-status source's reconciliation (live_status.h), one transaction: the
@@ -1874,6 +2071,7 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
     if (rc == ACDL_OK) {
         rc = prepare_temp(m);
     }
+    int64_t read_ms = plat_monotonic_ms();
     if (rc == ACDL_OK) {
         rc = rows_read(r, &sink);
         if (rc != ACDL_OK) {
@@ -1893,7 +2091,7 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
     }
     /* a write only when something changed or the cursor moved: an idle poll writes nothing
      * (the poller records it now and then) */
-    int64_t diff = 0;
+    int64_t diff = 0, t_staged = 0;
     int staged = 0;
     int moved = r->follow ? rc == ACDL_OK && m->ffr.moved
                           : m->p.have_cursor && (!m->have_stored || m->p.max_cursor > m->stored);
@@ -1902,17 +2100,30 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
         moved = diff > 0;
     } else if (rc == ACDL_OK && !moved && r->k.rows_staged > 0) {
         rc = diff_follow(m, &diff); /* a read: most polls only read the overlap again */
+        m->diffed = rc == ACDL_OK ? diff + 1 : 0;
     }
     if (rc == ACDL_OK && (moved || diff > 0)) {
         staged = 1;
+        t_staged = plat_monotonic_ms();
         store_cache_wide(r->c, 1);
-        rc = stage_follow(m);
+        rc = m->i_cursor >= 0 && !m->live && !r->follow ? stage_parts(m) : stage_follow(m);
         store_cache_wide(r->c, 0);
         if (rc != ACDL_OK) {
             snprintf(err, errsz, "staging failed: %s", acdl_strerror(rc));
         }
     } else if (rc == ACDL_OK) {
         snprintf(m->p.note, sizeof(m->p.note), "%s", r->poll_note);
+    }
+    if (staged) {
+        log_debug("follow",
+                  "source %lld: %lld rows read in %lld ms, %lld states staged: changes found in "
+                  "%lld ms, %zu parts, the write lock waited for %lld ms and held %lld ms (the "
+                  "longest part %lld ms: staging %lld, spans %lld, cursor %lld, commit %lld)",
+                  (long long)source_id, (long long)m->p.rows_read, (long long)(t_staged - read_ms),
+                  (long long)m->p.rows_changed, (long long)m->tm.diff, m->tm.parts,
+                  (long long)m->tm.wait, (long long)m->tm.held, (long long)m->tm.held_max,
+                  (long long)m->tm.apply, (long long)m->tm.spans, (long long)m->tm.record,
+                  (long long)m->tm.commit);
     }
     if (m->in_batch) {
         sqlite3_exec(store_db(r->c), "ROLLBACK", NULL, NULL, NULL);

@@ -15,10 +15,10 @@ export const FOLLOW_ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap'
  * Starts the receiver and the daemon; activities are identifiers or {identifier, name}.
  * Resolves {d, admin, wfm, dataDir}.
  */
-export async function startFollowDaemon(activities) {
+export async function startFollowDaemon(activities, { env = {} } = {}) {
   const wfm = await startWfm({ kind: 'https-json', apiKey: 'tok' });
   try {
-    const d = await startDaemon({ args: FOLLOW_ARGS, users: [ROOT], keepDataDir: true });
+    const d = await startDaemon({ args: FOLLOW_ARGS, users: [ROOT], keepDataDir: true, env });
     const admin = await login(d, ROOT.name, ROOT.password);
     assertStatus(await admin.post('/api/v1/targets', { name: 'json', connector: 'https-json', secret: 'tok', settings: { url: wfm.url, ca_file: wfm.pki.caFile } }), 201);
     for (const a of activities) {
@@ -32,9 +32,9 @@ export async function startFollowDaemon(activities) {
   }
 }
 
-/** Starts the daemon again on dataDir and logs in. Resolves {d, admin}. */
-export async function restartFollowDaemon(dataDir) {
-  const d = await startDaemon({ dataDir, args: FOLLOW_ARGS });
+/** Starts the daemon again on dataDir (env: extra environment) and logs in. Resolves {d, admin}. */
+export async function restartFollowDaemon(dataDir, { env = {} } = {}) {
+  const d = await startDaemon({ dataDir, args: FOLLOW_ARGS, env });
   return { d, admin: await login(d, ROOT.name, ROOT.password) };
 }
 
