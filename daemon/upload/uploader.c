@@ -22,6 +22,20 @@
 #define LEFTOVER_AGE_S 30
 #define MAX_TARGETS 256
 
+struct send_job;
+
+/* A target's kept sender thread (agent-state batches): started at its first such batch, ended
+ * when the target is no longer enabled and when the uploader stops. Its job and quit are under
+ * the uploader's mu. */
+struct sender {
+    int64_t target_id;
+    pthread_t thread;
+    pthread_cond_t cv; /* a job or quit for it */
+    struct send_job *job;
+    int quit;
+    struct uploader *u;
+};
+
 struct uploader {
     struct app *app;
     pthread_t thread;
@@ -30,6 +44,8 @@ struct uploader {
     atomic_int stop;
     int woken;
     uint64_t rng;
+    struct sender **senders; /* the uploader thread's own */
+    int nsenders;
 };
 
 int64_t uploader_backoff(int attempt, int64_t base, int64_t cap, int64_t retry_after, double r)
@@ -62,8 +78,7 @@ static double next_random(struct uploader *u)
 }
 
 /* Loads target id for sending: settings parsed, secret opened. */
-int uploader_target_load(struct app *app, struct store_conn *c, int64_t id,
-                         struct upload_target *t)
+int uploader_target_load(struct app *app, struct store_conn *c, int64_t id, struct upload_target *t)
 {
     struct store_target st;
     int rc = store_target_get(c, id, &st);
@@ -80,8 +95,10 @@ int uploader_target_load(struct app *app, struct store_conn *c, int64_t id,
         size_t len = 0;
         snprintf(aad, sizeof(aad), "targets/%lld/secret", (long long)id);
         if (secret_open(app->secrets, aad, st.secret_sealed, &t->secret, &len) != ACDL_OK) {
-            log_error("upload", "target %lld: the stored secret cannot be opened (another key "
-                                "file?); set it again", (long long)id);
+            log_error("upload",
+                      "target %lld: the stored secret cannot be opened (another key "
+                      "file?); set it again",
+                      (long long)id);
             t->secret = NULL;
         }
     }
@@ -101,11 +118,10 @@ void uploader_target_free(struct upload_target *t)
     }
 }
 
-/* One send on a thread of its own, so the uploader makes the next batch of the change feed
- * while this one is in flight (outbox_agents: a connector whose batches do not depend on the
- * answer to the one before may have one made behind the one being sent). */
+/* One send on the target's sender thread, so the uploader makes the next batch of the change
+ * feed while this one is in flight (outbox_agents: a connector whose batches do not depend on
+ * the answer to the one before may have one made behind the one being sent). */
 struct send_job {
-    struct uploader *u;
     const struct upload_connector *con;
     const struct upload_target *t;
     const struct upload_payload *p;
@@ -116,19 +132,91 @@ struct send_job {
     int64_t ms; /* how long the send took */
 };
 
-static void *send_main(void *arg)
+static void send_run(struct send_job *j)
 {
-    struct send_job *j = arg;
     int64_t t0 = plat_monotonic_ms();
     j->rc = j->con->send(j->t, j->p, j->key, j->a);
     j->ms = plat_monotonic_ms() - t0;
-    if (j->u) {
-        pthread_mutex_lock(&j->u->mu);
+}
+
+static void *sender_main(void *arg)
+{
+    struct sender *s = arg;
+    struct uploader *u = s->u;
+    pthread_mutex_lock(&u->mu);
+    for (;;) {
+        while (!s->job && !s->quit) {
+            pthread_cond_wait(&s->cv, &u->mu);
+        }
+        if (!s->job) {
+            break;
+        }
+        struct send_job *j = s->job;
+        pthread_mutex_unlock(&u->mu);
+        send_run(j);
+        pthread_mutex_lock(&u->mu);
         j->done = 1;
-        pthread_cond_broadcast(&j->u->cv);
-        pthread_mutex_unlock(&j->u->mu);
+        s->job = NULL;
+        pthread_cond_broadcast(&u->cv);
     }
+    pthread_mutex_unlock(&u->mu);
     return NULL;
+}
+
+/* Ends sender i (after the job it has, which the uploader waited for) and joins it. */
+static void sender_end(struct uploader *u, int i)
+{
+    struct sender *s = u->senders[i];
+    pthread_mutex_lock(&u->mu);
+    s->quit = 1;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&u->mu);
+    pthread_join(s->thread, NULL);
+    pthread_cond_destroy(&s->cv);
+    free(s);
+    u->senders[i] = u->senders[--u->nsenders];
+}
+
+/* The sender thread of target_id, started when it has none; NULL when it cannot be. */
+static struct sender *sender_of(struct uploader *u, int64_t target_id)
+{
+    for (int i = 0; i < u->nsenders; i++) {
+        if (u->senders[i]->target_id == target_id) {
+            return u->senders[i];
+        }
+    }
+    struct sender **g = realloc(u->senders, (size_t)(u->nsenders + 1) * sizeof(*g));
+    struct sender *s = g ? calloc(1, sizeof(*s)) : NULL;
+    if (g) {
+        u->senders = g;
+    }
+    if (!s) {
+        return NULL;
+    }
+    s->target_id = target_id;
+    s->u = u;
+    pthread_cond_init(&s->cv, NULL);
+    if (pthread_create(&s->thread, NULL, sender_main, s) != 0) {
+        pthread_cond_destroy(&s->cv);
+        free(s);
+        return NULL;
+    }
+    u->senders[u->nsenders++] = s;
+    return s;
+}
+
+/* Ends the sender threads of targets not among the n enabled ones of list (all: list NULL). */
+static void senders_prune(struct uploader *u, const struct store_target *list, int n)
+{
+    for (int i = u->nsenders; i-- > 0;) {
+        int keep = 0;
+        for (int k = 0; list && k < n && !keep; k++) {
+            keep = list[k].enabled && list[k].id == u->senders[i]->target_id;
+        }
+        if (!keep) {
+            sender_end(u, i);
+        }
+    }
 }
 
 /* The clock of the uploader's condition variable ms milliseconds (< 1 s) from now. */
@@ -167,14 +255,17 @@ static int send_and_feed(struct uploader *u, const struct upload_connector *con,
                          const struct upload_target *t, const struct upload_payload *p,
                          const struct store_batch *b, struct upload_answer *a, int64_t *ms)
 {
-    struct send_job j = {u, con, t, p, b->key, a, ACDL_OK, 0, 0};
-    pthread_t th;
-    if (strcmp(b->kind, "agent_states") != 0 || pthread_create(&th, NULL, send_main, &j) != 0) {
-        j.u = NULL;
-        send_main(&j);
+    struct send_job j = {con, t, p, b->key, a, ACDL_OK, 0, 0};
+    struct sender *s = strcmp(b->kind, "agent_states") == 0 ? sender_of(u, t->id) : NULL;
+    if (!s) {
+        send_run(&j);
         *ms = j.ms;
         return j.rc;
     }
+    pthread_mutex_lock(&u->mu);
+    s->job = &j;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&u->mu);
     int made = 0;
     do {
         struct store_conn *c = store_acquire(u->app->store);
@@ -187,7 +278,11 @@ static int send_and_feed(struct uploader *u, const struct upload_connector *con,
                       (long long)(plat_monotonic_ms() - t0), (long long)b->id);
         }
     } while (made == 0 && !atomic_load(&u->stop) && !send_wait(u, &j, ROUND_MS));
-    pthread_join(th, NULL);
+    pthread_mutex_lock(&u->mu); /* the send ends before j goes */
+    while (!j.done) {
+        pthread_cond_wait(&u->cv, &u->mu);
+    }
+    pthread_mutex_unlock(&u->mu);
     *ms = j.ms;
     return j.rc;
 }
@@ -326,6 +421,7 @@ static int round_once(struct uploader *u)
         acked += deliver(u, &t, &b);
         uploader_target_free(&t);
     }
+    senders_prune(u, targets, n);
     for (int i = 0; i < n; i++) {
         store_target_clear(&targets[i]);
     }
@@ -340,8 +436,10 @@ static void *uploader_main(void *p)
     int reset = store_batch_reset_sending(c);
     store_release(u->app->store, c);
     if (reset > 0) {
-        log_info("upload", "%d batches were being sent when the daemon stopped; they are sent "
-                           "again with the same Idempotency-Key", reset);
+        log_info("upload",
+                 "%d batches were being sent when the daemon stopped; they are sent "
+                 "again with the same Idempotency-Key",
+                 reset);
     }
     while (!atomic_load(&u->stop)) {
         int acked = round_once(u);
@@ -360,6 +458,9 @@ static void *uploader_main(void *p)
         u->woken = 0;
         pthread_mutex_unlock(&u->mu);
     }
+    senders_prune(u, NULL, 0);
+    free(u->senders);
+    u->senders = NULL;
     return NULL;
 }
 
