@@ -8,7 +8,10 @@
  * that may pass (network errors, timeouts, 408, 429, 5xx) wait a full-jitter exponential
  * backoff, random in [0, min(cap, base * 2^(attempt-1))] seconds, and at least Retry-After;
  * other answers fail the batch for good, keeping the answer. A target's later batches wait
- * while its oldest is in backoff, so the WFM sees changes in order. */
+ * while its oldest is in backoff, so the WFM sees changes in order. An agent-state batch is sent
+ * on the target's sender thread (one kept per target, started at its first such batch, ended
+ * when the target is no longer enabled or the uploader stops) while this thread makes the change
+ * feed's next batch; it waits for that send before the next. */
 #ifndef ACDL_UPLOAD_UPLOADER_H
 #define ACDL_UPLOAD_UPLOADER_H
 #include <stdint.h>
