@@ -60,6 +60,7 @@ struct aimp {
      * it, how long it was held in all and at most, and of that the steps */
     struct {
         int64_t diff, wait, held, held_max, apply, spans, record, commit;
+        int64_t step[8]; /* apply_steps over all parts */
         size_t parts;
     } tm;
     int64_t diffed; /* a poll's temp.agent_chg made before its staging: its rows + 1, else 0 */
@@ -1125,11 +1126,15 @@ static const char *const chg_steps[] = {
 static const char *const apply_steps[] = {
     "DELETE FROM agent_staged WHERE source_id = :source AND (ext_agent, start) IN (SELECT "
     "ext_agent, start FROM temp.agent_chg WHERE kind = -1)",
-    "INSERT OR REPLACE INTO agent_staged (source_id, ext_agent, start, end, day, code, run_id, "
-    "file, line, cursor) SELECT :source, a.ext_agent, a.start, a.end, a.day, a.code, :run, "
-    "a.file, a.line, a.cursor FROM temp.agent_acc a WHERE EXISTS (SELECT 1 FROM "
-    "temp.agent_chg c WHERE c.ext_agent = a.ext_agent AND c.start = a.start AND c.kind >= 0) "
-    "ORDER BY a.rowid",
+    /* from the changes (a part of a poll is a few of the states read) to their rows read, in
+     * the order read (the last row of a key wins); an upsert, not INSERT OR REPLACE, which
+     * deletes and inserts every row again (stage_memory) */
+    "INSERT INTO agent_staged (source_id, ext_agent, start, end, day, code, run_id, file, line, "
+    "cursor) SELECT :source, a.ext_agent, a.start, a.end, a.day, a.code, :run, a.file, a.line, "
+    "a.cursor FROM temp.agent_chg c CROSS JOIN temp.agent_acc a ON a.ext_agent = c.ext_agent "
+    "AND a.start = c.start WHERE c.kind >= 0 ORDER BY a.rowid ON CONFLICT DO UPDATE SET end = "
+    "excluded.end, day = excluded.day, code = excluded.code, run_id = excluded.run_id, file = "
+    "excluded.file, line = excluded.line, cursor = excluded.cursor",
     "INSERT OR IGNORE INTO agent_staged_days (source_id, day, ext_agent) SELECT DISTINCT "
     ":source, day, ext_agent FROM temp.agent_chg WHERE kind >= 0",
     "INSERT INTO agent_ids (source_id, ext_agent, first_seen, last_seen) SELECT DISTINCT "
@@ -1446,7 +1451,9 @@ static int stage_parts(struct aimp *m)
         }
         rc = part_load(m, k, nparts, lo, nparts ? ends[k] : 0);
         for (size_t i = 0; rc == ACDL_OK && i < sizeof(apply_steps) / sizeof(apply_steps[0]); i++) {
+            int64_t ts = plat_monotonic_ms();
             rc = exec_bound(r, apply_steps[i], NULL, NULL);
+            m->tm.step[i] += plat_monotonic_ms() - ts;
         }
         int64_t in_part = 0;
         sqlite3_stmt *s =
@@ -2118,12 +2125,15 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
         log_debug("follow",
                   "source %lld: %lld rows read in %lld ms, %lld states staged: changes found in "
                   "%lld ms, %zu parts, the write lock waited for %lld ms and held %lld ms (the "
-                  "longest part %lld ms: staging %lld, spans %lld, cursor %lld, commit %lld)",
+                  "longest part %lld ms: staging %lld, spans %lld, cursor %lld, commit %lld; "
+                  "the staging's steps in all parts: %lld %lld %lld %lld %lld %lld ms)",
                   (long long)source_id, (long long)m->p.rows_read, (long long)(t_staged - read_ms),
                   (long long)m->p.rows_changed, (long long)m->tm.diff, m->tm.parts,
                   (long long)m->tm.wait, (long long)m->tm.held, (long long)m->tm.held_max,
                   (long long)m->tm.apply, (long long)m->tm.spans, (long long)m->tm.record,
-                  (long long)m->tm.commit);
+                  (long long)m->tm.commit, (long long)m->tm.step[0], (long long)m->tm.step[1],
+                  (long long)m->tm.step[2], (long long)m->tm.step[3], (long long)m->tm.step[4],
+                  (long long)m->tm.step[5]);
     }
     if (m->in_batch) {
         sqlite3_exec(store_db(r->c), "ROLLBACK", NULL, NULL, NULL);
