@@ -14,8 +14,9 @@
  * database's own values are compared with each other, so a clock difference between the database
  * and the daemon moves nothing (the first poll of a timestamp cursor starts reconcile_hours before
  * the daemon's local time; that is the only use of the daemon's clock). What a poll read is staged
- * in one transaction with the new cursor (pipeline/agent_import.h), and re-reading the overlap
- * changes nothing: states are keyed by agent and start.
+ * with the new cursor in the same transaction (in parts in cursor order, each with the cursor at
+ * its end: agent_follow_parts, pipeline/agent_import.h), and re-reading the overlap changes
+ * nothing: states are keyed by agent and start.
  *
  * A run of such a source (a reconciliation, or one started by hand) reads a window the normal
  * way: for timestamps :since and :until are the run's local days (midnight to midnight), for

@@ -33,9 +33,11 @@ struct agent_follow_keep;
 
 /* One poll of incremental agent-state source source_id (pipeline/agent_follow.h): reads from
  * its cursor, stages what is new or changed with the new cursor and the recomputed spans of
- * the agents it touched in one transaction. The caller holds the source's follow lock. *out
- * gets the counts (rows_changed > 0: the delivery has something new). Returns 0, or an ACDL_E*
- * code with err (nothing staged, the cursor unmoved). keep (NULL: none) is what the poller
+ * the agents it touched: found before the write lock is taken, staged in parts of
+ * FOLLOW_PART_STATES in cursor order, each part one transaction with the cursor at its end. The
+ * caller holds the source's follow lock (nothing else stages the source meanwhile). *out gets
+ * the counts (rows_changed > 0: the delivery has something new). Returns 0, or an ACDL_E* code
+ * with err (nothing more staged, the cursor at the end of the last part committed). keep (NULL: none) is what the poller
  * keeps of the source between polls: the ODBC connection is reused, and a row read again with
  * what the last poll read and staged for its key is skipped without touching SQLite. */
 int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *cancel,
