@@ -210,6 +210,15 @@ int agent_follow_parts(int64_t *cur, size_t n, size_t max, int64_t **ends, size_
     return ACDL_OK;
 }
 
+/* Binds source_id, cfg's cursor type and column to parameters 1-3 of s. */
+static void bind_cursor_key(sqlite3_stmt *s, int64_t source_id, const struct source_cfg *cfg)
+{
+    sqlite3_bind_int64(s, 1, source_id);
+    sqlite3_bind_text(s, 2, source_cursor_type_name(cfg->incremental.cursor_type), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, cfg->incremental.cursor_column, -1, SQLITE_STATIC);
+}
+
 int agent_follow_advance(struct store_conn *c, int64_t source_id, const struct source_cfg *cfg,
                          int64_t value, int64_t changed)
 {
@@ -223,10 +232,7 @@ int agent_follow_advance(struct store_conn *c, int64_t source_id, const struct s
     if (!s) {
         return ACDL_EDB;
     }
-    sqlite3_bind_int64(s, 1, source_id);
-    sqlite3_bind_text(s, 2, source_cursor_type_name(cfg->incremental.cursor_type), -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, cfg->incremental.cursor_column, -1, SQLITE_STATIC);
+    bind_cursor_key(s, source_id, cfg);
     sqlite3_bind_int64(s, 4, value);
     sqlite3_bind_int64(s, 5, changed);
     int rc = store_step_done(c, s, "moving a source's cursor");
@@ -306,10 +312,7 @@ static int cursor_get(struct store_conn *c, int64_t source_id, const struct sour
     if (!s) {
         return ACDL_EDB;
     }
-    sqlite3_bind_int64(s, 1, source_id);
-    sqlite3_bind_text(s, 2, source_cursor_type_name(cfg->incremental.cursor_type), -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, cfg->incremental.cursor_column, -1, SQLITE_STATIC);
+    bind_cursor_key(s, source_id, cfg);
     int r = sqlite3_step(s);
     *have = r == SQLITE_ROW;
     if (*have) {
