@@ -190,7 +190,9 @@ int agent_follow_parts(int64_t *cur, size_t n, size_t max, int64_t **ends, size_
     if (!*ends) {
         return ACDL_ENOMEM;
     }
-    qsort(cur, n, sizeof(*cur), cmp_i64);
+    if (n > 1) {
+        qsort(cur, n, sizeof(*cur), cmp_i64);
+    }
     for (size_t i = 0, in_part = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && cur[j] == cur[i]) {

@@ -1,6 +1,7 @@
 /* test_agent_follow.c: the overlap an incremental poll reads (near polls between deep ones,
  * and the sources that read the whole overlap every poll) and the merge of what a near poll
  * read into what the polls before it read. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -129,11 +130,40 @@ static void test_gone(void)
     agent_follow_seen_free(&t);
 }
 
+/* A poll's parts: at most max changed states each, in cursor order, cut only between two
+ * cursor values; a group larger than max is a part of its own. */
+static void test_parts(void)
+{
+    int64_t *ends = NULL;
+    size_t n = 0;
+    /* 1 2 2 | 3 3 3 3 3 (a group of 5 > 3) | 4 5 6 | 7 */
+    int64_t a[] = {7, 3, 1, 3, 6, 2, 3, 5, 3, 2, 4, 3};
+    CHECK(agent_follow_parts(a, 12, 3, &ends, &n) == ACDL_OK);
+    CHECK_EQ_INT((int)n, 4);
+    CHECK(n == 4 && ends[0] == 2 && ends[1] == 3 && ends[2] == 6 && ends[3] == 7);
+    free(ends);
+    /* everything fits: one part ending at the greatest value */
+    int64_t b[] = {9, -4, 0};
+    CHECK(agent_follow_parts(b, 3, 1000, &ends, &n) == ACDL_OK);
+    CHECK(n == 1 && ends[0] == 9);
+    free(ends);
+    /* one value only, more than a part: one part */
+    int64_t c[] = {5, 5, 5, 5};
+    CHECK(agent_follow_parts(c, 4, 2, &ends, &n) == ACDL_OK);
+    CHECK(n == 1 && ends[0] == 5);
+    free(ends);
+    /* nothing changed: no part */
+    CHECK(agent_follow_parts(NULL, 0, 2, &ends, &n) == ACDL_OK);
+    CHECK_EQ_INT((int)n, 0);
+    free(ends);
+}
+
 int main(void)
 {
     RUN(test_overlap);
     RUN(test_merge);
     RUN(test_bound);
     RUN(test_gone);
+    RUN(test_parts);
     return check_summary();
 }
