@@ -1,5 +1,5 @@
 // What the followed-source kill series share (live-reconcile-crash-scenarios.mjs,
-// follow-reconcile-crash.test.mjs): a run's state and its end, two polls waited for, and the end
+// follow-reconcile-crash-scenarios.mjs): a run's state and its end, two polls waited for, and the end
 // checks: the runs all done, the staged states exactly what the source's database holds, a
 // fresh recomputation changing no agent day, and nothing left to recompute or send. sqlite(q)
 // runs a query on the daemon's database (its output as text).
