@@ -12,7 +12,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeTempDir } from '../lib/daemon.mjs';
-import { defineFollowReconcileCrash, sqlTime } from '../lib/follow-reconcile-crash-scenarios.mjs';
+import { sqlTime } from '../lib/follow-crash-checks.mjs';
+import { defineFollowReconcileCrash } from '../lib/follow-reconcile-crash-scenarios.mjs';
 
 const HEADER = 'agent,state,start\n';
 let folder;

@@ -11,6 +11,19 @@ import { assertStatus } from './api.mjs';
 import { followOf } from './follow-daemon.mjs';
 import { waitFor } from './pipeline.mjs';
 
+/** A repeatable random series from seed (CRASH_SEED): rand() in [0, 1) and pick(list). */
+export function seeded(seed) {
+  let state = seed;
+  const rand = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  return { rand, pick: (arr) => arr[Math.floor(rand() * arr.length)] };
+}
+
+/** A UTC instant in seconds as 'YYYY-MM-DD HH:MM:SS'. */
+export const sqlTime = (t) => new Date(t * 1000).toISOString().slice(0, 19).replace('T', ' ');
+
 /** Run id as the API shows it. */
 export async function runOf(admin, id) {
   const r = await admin.get(`/api/v1/runs/${id}`);

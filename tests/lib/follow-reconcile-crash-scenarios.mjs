@@ -29,7 +29,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertStatus } from './api.mjs';
 import {
-  assertNothingLeft, assertRunsDone, assertStagedExactly, polled as polledApi, runDone as runDoneApi, runOf as runOfApi, sqliteOf,
+  assertNothingLeft, assertRunsDone, assertStagedExactly, polled as polledApi, runDone as runDoneApi, runOf as runOfApi, seeded, sqliteOf, sqlTime,
 } from './follow-crash-checks.mjs';
 import { followOf, killDaemon, restartFollowDaemon, startFollowDaemon, stopFollowDaemon } from './follow-daemon.mjs';
 import { drained, waitFor } from './pipeline.mjs';
@@ -38,15 +38,8 @@ const SEED = Number(process.env.CRASH_SEED || Math.floor(Math.random() * 100000)
 const AGENT_COUNT = 300;
 export const CODES = { READY: 'ready', TALK: 'talk', PAUSE: 'pause' };
 
-let state = SEED;
-function rand() {
-  state = (state * 1103515245 + 12345) % 2147483648;
-  return state / 2147483648;
-}
-const pick = (arr) => arr[Math.floor(rand() * arr.length)];
+const { rand, pick } = seeded(SEED);
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
-/** A UTC instant in seconds as 'YYYY-MM-DD HH:MM:SS'. */
-export const sqlTime = (t) => new Date(t * 1000).toISOString().slice(0, 19).replace('T', ' ');
 const dayOf = (t) => new Date(t * 1000).toISOString().slice(0, 10);
 
 const AGENTS = Array.from({ length: AGENT_COUNT }, (_, i) => `f${String(i).padStart(3, '0')}`);

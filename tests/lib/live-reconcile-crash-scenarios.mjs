@@ -23,7 +23,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { assertStatus } from './api.mjs';
 import {
-  assertNothingLeft, assertRunsDone, assertStagedExactly, polled as polledApi, runDone as runDoneApi, runOf as runOfApi, sqliteOf,
+  assertNothingLeft, assertRunsDone, assertStagedExactly, polled as polledApi, runDone as runDoneApi, runOf as runOfApi, seeded, sqliteOf, sqlTime,
 } from './follow-crash-checks.mjs';
 import { followOf, killDaemon, receivedStates, restartFollowDaemon, startFollowDaemon, stopFollowDaemon } from './follow-daemon.mjs';
 import { drained, waitFor } from './pipeline.mjs';
@@ -34,15 +34,8 @@ const FIRST_STATES = 24; // per agent, every 15 minutes from midnight: 4,800 sta
 const CODES = { S0: 'ready', S1: 'talk', S2: 'acw', S3: 'lunch' };
 const CLOCK = 'clock'; // an agent with one new state each round, the history's newest
 
-let state = SEED;
-function rand() {
-  state = (state * 1103515245 + 12345) % 2147483648;
-  return state / 2147483648;
-}
-const pick = (arr) => arr[Math.floor(rand() * arr.length)];
+const { rand, pick } = seeded(SEED);
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
-
-const sqlTime = (t) => new Date(t * 1000).toISOString().slice(0, 19).replace('T', ' ');
 const iso = (t) => `${new Date(t * 1000).toISOString().slice(0, 19)}Z`;
 
 const AGENTS = [...Array.from({ length: AGENT_COUNT }, (_, i) => `a${String(i).padStart(3, '0')}`), CLOCK];
