@@ -13,8 +13,8 @@
 #include "store/store.h"
 #include "store/writeq.h"
 
-#define STMT_CACHE                                                                                 \
-    512 /* distinct SQL texts per connection; a full cache leaks what it cannot keep */
+/* distinct SQL texts per connection; a full cache leaks what it cannot keep */
+#define STMT_CACHE 512
 #define STMT_SLOTS 1024 /* the cache's hash table: twice its entries, so probes stay short */
 #define STMT_USED 32    /* statements remembered per borrowing, to check at release */
 #define POOL_MAX 128
