@@ -148,20 +148,6 @@ void tz_date_add_days(struct tz_date *day, int n)
     *day = civil_from_days(z);
 }
 
-int tz_date_cmp(struct tz_date a, struct tz_date b)
-{
-    if (a.y != b.y) {
-        return a.y < b.y ? -1 : 1;
-    }
-    if (a.m != b.m) {
-        return a.m < b.m ? -1 : 1;
-    }
-    if (a.d != b.d) {
-        return a.d < b.d ? -1 : 1;
-    }
-    return 0;
-}
-
 int64_t tz_date_diff(struct tz_date a, struct tz_date b)
 {
     if (!tz_date_valid(a) || !tz_date_valid(b)) {

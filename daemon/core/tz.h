@@ -90,7 +90,19 @@ int tz_date_valid(struct tz_date day);
 void tz_date_add_days(struct tz_date *day, int n);
 
 /* <0, 0 or >0 as a is before, equal to or after b (field by field). */
-int tz_date_cmp(struct tz_date a, struct tz_date b);
+static inline int tz_date_cmp(struct tz_date a, struct tz_date b)
+{
+    if (a.y != b.y) {
+        return a.y < b.y ? -1 : 1;
+    }
+    if (a.m != b.m) {
+        return a.m < b.m ? -1 : 1;
+    }
+    if (a.d != b.d) {
+        return a.d < b.d ? -1 : 1;
+    }
+    return 0;
+}
 
 /* Days from b to a (a - b); both must be valid. */
 int64_t tz_date_diff(struct tz_date a, struct tz_date b);
