@@ -301,6 +301,10 @@ int rows_cancelled(const struct rows *r)
 
 void rows_progress(struct rows *r, int force)
 {
+    if (!force && ++r->progress_tick < ROWS_PROGRESS_TICK) {
+        return;
+    }
+    r->progress_tick = 0;
     int64_t now = plat_monotonic_ms();
     if (r->preview_rows || r->poll || (!force && now - r->last_progress_ms < 1000)) {
         return;

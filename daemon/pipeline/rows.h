@@ -45,6 +45,7 @@
 #define ROWS_MAX_COLS 512
 #define ROWS_LOG_ERRORS 200   /* row errors written to the run log; the rest are counted */
 #define ROWS_DIGEST_ERRORS 20 /* row errors kept in a preview's digest */
+#define ROWS_PROGRESS_TICK 256 /* rows_progress calls per read of the clock */
 
 struct odbc_conn;
 struct expr;
@@ -120,6 +121,7 @@ struct rows {
     struct store_run_counts k; /* the sink counts rows_staged; everything else is counted here */
     int row_errors;
     int64_t last_progress_ms;
+    unsigned progress_tick; /* rows_progress calls without force since the clock was read */
 
     /* the current row: raw fields 0..nraw-1, then the derived fields up to nnames-1 */
     const char *names[ROWS_MAX_COLS];
@@ -280,7 +282,8 @@ int rows_parse_number(const struct rows *r, const char *s, size_t n, double *out
 /* 1 when the run was cancelled. */
 int rows_cancelled(const struct rows *r);
 
-/* Writes the run's counters to the store, at most once a second unless force. */
+/* Writes the run's counters to the store, at most once a second unless force (the clock is
+ * read every ROWS_PROGRESS_TICK calls without force: a call per row stays cheap). */
 void rows_progress(struct rows *r, int force);
 
 /* Records the files read as imported (by checksum): call it inside the staging transaction.
