@@ -30,6 +30,7 @@
 #                      [--order time|queue] [--profile DAYS] [--rows FILE] [--before BIN]
 #                      [--odbc-options TEXT] [--connections N] [--one-too] [--driver NAME]
 #                      [--bare NAME:ARGS]... [--variant NAME:TEXT]... [--contenders LIST]
+#                      [--ts-text] [--ts-text-too]
 #   --short         days "1 7", one round (a quick check); --full (the default): days "1 7 30",
 #                   3 rounds
 #   --rows FILE     also append one Markdown table row per period to FILE (bench/all.sh)
@@ -58,6 +59,12 @@
 #                   UseDeclareFetch makes the daemon read the period in one query; TEXT
 #                   "Driver={NAME}" replaces the driver, e.g. "ansi:Driver={PostgreSQL ANSI}");
 #                   repeatable
+#   --ts-text       the query selects the interval start as text made by the server
+#                   (starts::text AS interval_start; ORDER BY still on the timestamp), for every
+#                   contender: psqlODBC then hands it out as it came instead of parsing it
+#   --ts-text-too   also run, in every round right before (a), this binary and the bare driver
+#                   (bench/odbc-fetch.c with its defaults) with that query: contenders "text"
+#                   and "bare-text"
 #   --contenders LIST  run only these (e.g. "bare-base bare-rs1024"; default: all chosen)
 #   --profile DAYS  instead of timing: one acdlink run of DAYS days under `perf record` and the
 #                   top of its report (perf.data in $ACDLINK_BENCH_OUT, default
@@ -72,7 +79,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 days_list="1 7 30" queues=2000 repeat=3 order=time profile= start=2026-06-01 rows_file=
-before= odbc_options= connections= one_too= driver="PostgreSQL Unicode" bare_specs=() only= variant_specs=()
+before= odbc_options= connections= one_too= driver="PostgreSQL Unicode" bare_specs=() only= variant_specs=() ts_col=starts text_too=
 while [ $# -gt 0 ]; do
   case $1 in
     --short) days_list="1 7"; repeat=1 ;;
@@ -91,6 +98,8 @@ while [ $# -gt 0 ]; do
     --bare) bare_specs+=("$2"); shift ;;
     --contenders) only=$2; shift ;;
     --variant) variant_specs+=("$2"); shift ;;
+    --ts-text) ts_col=starts::text ;;
+    --ts-text-too) text_too=1 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -131,6 +140,7 @@ if [ -n "$before" ]; then
   contenders="before acdlink psql"
 fi
 [ -n "$one_too" ] && contenders="one $contenders"
+[ -n "$text_too" ] && contenders="text $contenders" && bare_specs+=("text:")
 declare -A bare_args
 if [ ${#bare_specs[@]} -gt 0 ]; then
   cc -O2 -std=gnu11 -o "$work/odbc-fetch" bench/odbc-fetch.c -lodbc -lpthread ||
@@ -180,7 +190,7 @@ SQL
 psql_run -c "VACUUM (FREEZE, ANALYZE) intervals"
 
 sql_for() { # $1 $2: period start and end as SQL text
-  echo "SELECT split AS queue_id, NULL AS queue_name, starts AS interval_start, offered, handled, abandoned, aht, asa, service_level FROM intervals WHERE starts >= $1 AND starts < $2 ORDER BY $order_by"
+  echo "SELECT split AS queue_id, NULL AS queue_name, $ts_col AS interval_start, offered, handled, abandoned, aht, asa, service_level FROM intervals WHERE starts >= $1 AND starts < $2 ORDER BY $order_by"
 }
 connstr="Driver={$driver};Server=127.0.0.1;Port=$pg_port;Database=postgres${odbc_options:+;$odbc_options}"
 
@@ -255,8 +265,8 @@ if [ -n "$profile" ]; then
 fi
 
 printf 'load average at the start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'workload: %d queues x 96 intervals a day, periods of %s days from %s, ordered by %s\n' \
-  "$queues" "$days_list" "$start" "$order_by"
+printf 'workload: %d queues x 96 intervals a day, periods of %s days from %s, ordered by %s, interval start as %s\n' \
+  "$queues" "$days_list" "$start" "$order_by" "$ts_col"
 printf 'machine: %s CPUs, %s; acdlink %s; %s; psqlODBC %s\n' "$(nproc)" \
   "$(awk '/MemTotal/ {printf "%.0f GiB RAM", $2 / 1048576}' /proc/meminfo)" \
   "$("$work/acdlink" version 2>/dev/null | head -1)" "$(psql_run -At -c 'SELECT version()' | cut -d' ' -f1-2)" \
@@ -267,14 +277,17 @@ for ((r = 1; r <= repeat; r++)); do
   for d in $days_list; do
     for c in $contenders; do
       if [ "${c#bare-}" != "$c" ]; then
-        line=$(run_bare "$d" "${bare_args[${c#bare-}]}") || { echo "  run $r $c $d days failed" >&2; continue; }
+        tc=$ts_col
+        [ $c = bare-text ] && tc=starts::text
+        line=$(ts_col=$tc run_bare "$d" "${bare_args[${c#bare-}]}") || { echo "  run $r $c $d days failed" >&2; continue; }
       elif [ $c != psql ]; then
         daemon_bin=$work/acdlink conn_arg=$connections
         [ $c = before ] && daemon_bin=$work/acdlink-before conn_arg=
         [ $c = one ] && conn_arg=1
-        extra_opts=
+        extra_opts= tc=$ts_col
         [ "${c#acdlink-}" != "$c" ] && extra_opts=${variant_opts[${c#acdlink-}]}
-        line=$(extra_opts=$extra_opts run_acdlink "$d") || { echo "  run $r $c $d days failed" >&2; continue; }
+        [ $c = text ] && tc=starts::text
+        line=$(ts_col=$tc extra_opts=$extra_opts run_acdlink "$d") || { echo "  run $r $c $d days failed" >&2; continue; }
       else
         line=$(run_psql "$d")
       fi
