@@ -1,6 +1,7 @@
 /* random.c: CSPRNG bytes, secrets, base64url and SHA-256. */
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,10 +36,21 @@ size_t crypto_b64url(const unsigned char *in, size_t len, char *out, size_t outs
     return n;
 }
 
+/* SHA-256 fetched from the provider once: EVP_sha256() makes every digest fetch it again, under
+ * a lock all threads share (each answer's ETag and each request's credential are digested) */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void crypto_sha256(const void *data, size_t len, unsigned char out[32])
 {
     unsigned int n = 32;
-    EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
+    pthread_once(&sha256_once, sha256_fetch);
+    EVP_Digest(data, len, out, &n, sha256_md ? sha256_md : EVP_sha256(), NULL);
 }
 
 int crypto_secret_new(const char *prefix, char *out, size_t outsz)
