@@ -9,7 +9,8 @@
 #include "store/recomputes.h"
 #include "upload/outbox.h"
 
-#define QUEUE_COLS "id, identifier, name, channel, interval_minutes, time_zone, created_at, updated_at"
+#define QUEUE_COLS                                                                                 \
+    "id, identifier, name, channel, interval_minutes, time_zone, created_at, updated_at"
 #define VT_COLS "id, key, name, unit, combine, coalesce(weight_key, ''), builtin"
 
 static int step_done(struct store_conn *c, sqlite3_stmt *s, const char *what)
@@ -75,17 +76,15 @@ int store_queue_get(struct store_conn *c, int64_t id, struct store_queue *out)
     return rc;
 }
 
-int store_queue_list(struct store_conn *c, int64_t after_id, int limit, struct store_queue **out,
-                     int *n)
+sqlite3_stmt *store_queue_list_rows(struct store_conn *c, int64_t after_id, int limit)
 {
-    sqlite3_stmt *s = store_prepare(
-        c, "SELECT " QUEUE_COLS " FROM wfm_queues WHERE id > ? ORDER BY id LIMIT ?");
-    if (!s) {
-        return ACDL_EDB;
+    sqlite3_stmt *s =
+        store_prepare(c, "SELECT " QUEUE_COLS " FROM wfm_queues WHERE id > ? ORDER BY id LIMIT ?");
+    if (s) {
+        sqlite3_bind_int64(s, 1, after_id);
+        sqlite3_bind_int(s, 2, limit);
     }
-    sqlite3_bind_int64(s, 1, after_id);
-    sqlite3_bind_int(s, 2, limit);
-    return store_collect(s, sizeof(struct store_queue), limit, row_to_queue, (void **)out, n);
+    return s;
 }
 
 int store_queue_update(struct store_conn *c, const struct store_queue *q, int64_t now)
@@ -209,8 +208,7 @@ int store_value_type_get(struct store_conn *c, int64_t id, struct store_value_ty
     return vt_get(c, s, out);
 }
 
-int store_value_type_get_by_key(struct store_conn *c, const char *key,
-                                struct store_value_type *out)
+int store_value_type_get_by_key(struct store_conn *c, const char *key, struct store_value_type *out)
 {
     sqlite3_stmt *s = store_prepare(c, "SELECT " VT_COLS " FROM value_types WHERE key = ?");
     if (!s) {
@@ -223,8 +221,8 @@ int store_value_type_get_by_key(struct store_conn *c, const char *key,
 int store_value_type_list(struct store_conn *c, int64_t after_id, int limit,
                           struct store_value_type **out, int *n)
 {
-    sqlite3_stmt *s = store_prepare(
-        c, "SELECT " VT_COLS " FROM value_types WHERE id > ? ORDER BY id LIMIT ?");
+    sqlite3_stmt *s =
+        store_prepare(c, "SELECT " VT_COLS " FROM value_types WHERE id > ? ORDER BY id LIMIT ?");
     if (!s) {
         return ACDL_EDB;
     }

@@ -19,9 +19,11 @@ struct store_queue {
 /* ACDL_EEXIST when the identifier is taken. */
 int store_queue_add(struct store_conn *c, const struct store_queue *q, int64_t now, int64_t *id);
 int store_queue_get(struct store_conn *c, int64_t id, struct store_queue *out);
-/* Up to limit queues with id > after_id. *out is new (free()). */
-int store_queue_list(struct store_conn *c, int64_t after_id, int limit, struct store_queue **out,
-                     int *n);
+/* Up to limit queues with id > after_id, in id order, as a statement to step (bound; NULL on
+ * a database error; store_done it) for an answer written straight from the rows: the columns
+ * are struct store_queue's members in their order (id, identifier, name, channel,
+ * interval_minutes, time_zone, created_at, updated_at). */
+sqlite3_stmt *store_queue_list_rows(struct store_conn *c, int64_t after_id, int limit);
 /* Replaces every field but id and created_at. ACDL_ENOTFOUND, ACDL_EEXIST. In the same
  * transaction: a new time zone records the recomputation of the queue's formula mappings, and
  * a new identifier, name, channel or interval (every delivered row carries them) queues all of

@@ -95,8 +95,8 @@ static int fill_queue(struct req *r, struct store_queue *q, int partial)
     int interval = -1, st;
     json_error_t jerr;
     const char *fmt = partial ? "{s?s, s?s, s?s, s?i, s?s}" : "{s:s, s:s, s?s, s?i, s:s}";
-    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, fmt, "identifier", &identifier, "name",
-                       &name, "channel", &channel, "interval_minutes", &interval, "time_zone",
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, fmt, "identifier", &identifier, "name", &name,
+                       "channel", &channel, "interval_minutes", &interval, "time_zone",
                        &zone_name) != 0) {
         return reply_error(r, 422, "invalid_field",
                            "send identifier, name and time_zone, optionally channel and "
@@ -106,8 +106,10 @@ static int fill_queue(struct req *r, struct store_queue *q, int partial)
     if ((identifier && (st = copy_field(r, "identifier", q->identifier, sizeof(q->identifier),
                                         identifier)) != 0) ||
         (name && (st = copy_field(r, "name", q->name, sizeof(q->name), name)) != 0) ||
-        (channel && (st = copy_field(r, "channel", q->channel, sizeof(q->channel), channel)) != 0) ||
-        (zone_name && (st = copy_field(r, "time_zone", q->time_zone, sizeof(q->time_zone), zone_name)) != 0)) {
+        (channel &&
+         (st = copy_field(r, "channel", q->channel, sizeof(q->channel), channel)) != 0) ||
+        (zone_name &&
+         (st = copy_field(r, "time_zone", q->time_zone, sizeof(q->time_zone), zone_name)) != 0)) {
         return st;
     }
     if (json_object_get(r->body, "interval_minutes")) { /* any value, -1 too, is checked */
@@ -116,41 +118,59 @@ static int fill_queue(struct req *r, struct store_queue *q, int partial)
     return check_queue(r, q);
 }
 
+/* A text column as a string member, bounded as struct store_queue's member of size max + 1
+ * holds it (and ending at a NUL, as that copy does): the same text as route_queue_json. */
+static void queue_col(struct jsonw *w, const char *key, size_t klen, sqlite3_stmt *s, int col,
+                      size_t max)
+{
+    const char *t = (const char *)sqlite3_column_text(s, col);
+    size_t n = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
+    jsonw_keyn(w, key, klen);
+    jsonw_strn(w, t ? t : "", strnlen(t ? t : "", n < max ? n : max));
+}
+#define QUEUE_COL(w, key, s, col, member)                                                          \
+    queue_col(w, key, sizeof(key) - 1, s, col, sizeof(((struct store_queue *)0)->member) - 1)
+
 int route_queues_list(struct req *r)
 {
-    int limit, n = 0, st;
-    int64_t cursor;
-    struct store_queue *arr = NULL;
+    int limit, n = 0, st, sr, more = 0;
+    int64_t cursor, last_id = 0;
     if ((st = req_page(r, &limit, &cursor)) != 0) {
         return st;
     }
+    /* written straight from the rows into the answer (no copy of each queue): the same text as
+     * route_queue_json + reply_page */
     struct store_conn *c = req_store(r);
-    int rc = store_queue_list(c, cursor, limit + 1, &arr, &n);
+    sqlite3_stmt *s = store_queue_list_rows(c, cursor, limit + 1);
+    struct jsonw *w = reply_stream_begin(r);
+    jsonw_obj_begin(w);
+    jsonw_key(w, "items");
+    jsonw_arr_begin(w);
+    while (s && (sr = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == limit) {
+            more = 1;
+            break;
+        }
+        n++;
+        last_id = sqlite3_column_int64(s, 0);
+        jsonw_obj_begin(w);
+        jsonw_kint(w, "id", last_id);
+        QUEUE_COL(w, "identifier", s, 1, identifier);
+        QUEUE_COL(w, "name", s, 2, name);
+        QUEUE_COL(w, "channel", s, 3, channel);
+        jsonw_kint(w, "interval_minutes", sqlite3_column_int(s, 4));
+        QUEUE_COL(w, "time_zone", s, 5, time_zone);
+        jsonw_ktime(w, "created_at", sqlite3_column_int64(s, 6));
+        jsonw_ktime(w, "updated_at", sqlite3_column_int64(s, 7));
+        jsonw_obj_end(w);
+    }
+    int rc = !s ? ACDL_EDB : (more || sr == SQLITE_DONE) ? ACDL_OK : store_rc(sr);
+    store_done(s);
     req_store_done(r, c);
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "queues");
     }
-    /* written straight into the answer: the same text as route_queue_json + reply_page */
-    struct jsonw *w = reply_stream_begin(r);
-    int shown = n > limit ? limit : n;
-    jsonw_obj_begin(w);
-    jsonw_key(w, "items");
-    jsonw_arr_begin(w);
-    for (int i = 0; i < shown; i++) {
-        const struct store_queue *q = &arr[i];
-        jsonw_obj_begin(w);
-        jsonw_kint(w, "id", q->id);
-        jsonw_kstr(w, "identifier", q->identifier);
-        jsonw_kstr(w, "name", q->name);
-        jsonw_kstr(w, "channel", q->channel);
-        jsonw_kint(w, "interval_minutes", q->interval_minutes);
-        jsonw_kstr(w, "time_zone", q->time_zone);
-        jsonw_ktime(w, "created_at", q->created_at);
-        jsonw_ktime(w, "updated_at", q->updated_at);
-        jsonw_obj_end(w);
-    }
-    reply_stream_page_end(w, n > limit, shown ? arr[shown - 1].id : 0);
-    free(arr);
+    reply_stream_page_end(w, more, last_id);
     return reply_stream_send(r, 200);
 }
 
@@ -250,4 +270,3 @@ int route_queues_update(struct req *r)
     http_audit(r, "queue.update", q.identifier, "ok", http_audit_update(r, now, id));
     return reply_json(r, 200, now);
 }
-
