@@ -85,8 +85,8 @@ static int resolve_token(struct req *r, const char *value)
     int rc = store_token_find(c, hash, now, &t);
     if (rc == ACDL_OK) {
         /* never above what its owner may do now */
-        const char *role = store_role_rank(t.owner_role) < store_role_rank(t.role) ? t.owner_role
-                                                                                   : t.role;
+        const char *role =
+            store_role_rank(t.owner_role) < store_role_rank(t.role) ? t.owner_role : t.role;
         r->generation = store_generation(r->app->store, c);
         r->generation_read = 1;
         r->auth.kind = AUTH_TOKEN;
@@ -144,7 +144,13 @@ void req_store_done(struct req *r, struct store_conn *c)
 void http_auth_hold(struct req *r)
 {
     r->held = store_acquire(r->app->store);
+    /* the snapshot taken at once: a token looked up in an earlier one and unchanged since is
+     * found without a read (store_token_find) */
     r->held_open = store_read_begin(r->held) == ACDL_OK;
+    if (r->held_open && store_read_snapshot(r->held) != ACDL_OK) {
+        store_read_end(r->held);
+        r->held_open = 0;
+    }
 }
 
 /* Ends what the router holds for a cached route: the read transaction, then the credential's

@@ -84,6 +84,14 @@ struct store_conn {
     int counted_ok;     /* 1: the count and its three triggers were there */
     int counted_schema; /* the schema version the triggers were found at */
     uint64_t counted_n;
+    /* store_memo_*: records kept for as long as the data version stays (kind 0: free) */
+    struct {
+        int kind;
+        unsigned version;
+        unsigned char key[STORE_MEMO_KEY];
+        unsigned char val[STORE_MEMO_VAL];
+    } memo[STORE_MEMO_SLOTS];
+    int memo_next; /* the slot the next new record takes */
 };
 
 /* The pool opens its first connection (which migrates) at store_open and the others when a
@@ -541,8 +549,7 @@ void store_release(struct store *st, struct store_conn *c)
  * nobody uses it meanwhile), adding up their page caches into *cache and their count into
  * *conns, and frees the caches of those idle for idle_ms or longer when release is set. Returns
  * how many caches it freed. */
-static int idle_caches(struct store *st, int64_t idle_ms, int release, long long *cache,
-                       int *conns)
+static int idle_caches(struct store *st, int64_t idle_ms, int release, long long *cache, int *conns)
 {
     int n = 0;
     int64_t now = plat_monotonic_ms();
@@ -814,6 +821,61 @@ int store_ping(struct store *st)
     int rc = store_ping_conn(c);
     store_release(st, c);
     return rc;
+}
+
+/* The data version of c's current read transaction (see store_memo_get) into *v: 1, or 0
+ * when c is in none or has written in it. */
+static int memo_version(struct store_conn *c, unsigned *v)
+{
+    return sqlite3_txn_state(c->db, "main") == SQLITE_TXN_READ &&
+           sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, v) == SQLITE_OK;
+}
+
+int store_memo_get(struct store_conn *c, int kind, const unsigned char *key, void *val, size_t vlen)
+{
+    unsigned v;
+    if (vlen > STORE_MEMO_VAL || !memo_version(c, &v)) {
+        return 0;
+    }
+    for (int i = 0; i < STORE_MEMO_SLOTS; i++) {
+        if (c->memo[i].kind == kind && c->memo[i].version == v &&
+            memcmp(c->memo[i].key, key, STORE_MEMO_KEY) == 0) {
+            memcpy(val, c->memo[i].val, vlen);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void store_memo_put(struct store_conn *c, int kind, const unsigned char *key, const void *val,
+                    size_t vlen)
+{
+    unsigned v;
+    if (kind == 0 || vlen > STORE_MEMO_VAL || !memo_version(c, &v)) {
+        return;
+    }
+    int slot = -1;
+    for (int i = 0; i < STORE_MEMO_SLOTS && slot < 0; i++) {
+        if (c->memo[i].kind == kind && memcmp(c->memo[i].key, key, STORE_MEMO_KEY) == 0) {
+            slot = i; /* the key's earlier record: replaced */
+        }
+    }
+    if (slot < 0) {
+        slot = c->memo_next;
+        c->memo_next = (c->memo_next + 1) % STORE_MEMO_SLOTS;
+    }
+    c->memo[slot].kind = kind;
+    c->memo[slot].version = v;
+    memcpy(c->memo[slot].key, key, STORE_MEMO_KEY);
+    memcpy(c->memo[slot].val, val, vlen);
+}
+
+int store_read_snapshot(struct store_conn *c)
+{
+    sqlite3_stmt *s = store_prepare(c, "PRAGMA data_version");
+    int r = s ? sqlite3_step(s) : SQLITE_ERROR;
+    store_done(s);
+    return r == SQLITE_ROW ? ACDL_OK : ACDL_EDB;
 }
 
 int store_read_begin(struct store_conn *c)

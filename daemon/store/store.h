@@ -160,6 +160,28 @@ int store_ping_conn(struct store_conn *c);
  * of the database and take its locks once. store_read_begin returns 0 or ACDL_EDB. */
 int store_read_begin(struct store_conn *c);
 void store_read_end(struct store_conn *c);
+/* Takes the snapshot of c's read transaction now (BEGIN defers it to the first read): a read
+ * of the database header. 0 or ACDL_EDB. */
+int store_read_snapshot(struct store_conn *c);
+
+/* Records remembered on a connection for as long as it sees no commit: a lookup made in one
+ * read transaction is found again in a later one without reading, while c's data version (see
+ * store_generation: it moves on every commit of c's own and whenever a read transaction of c
+ * finds the database changed by another connection or process) stays the same. Both calls
+ * work only inside a read transaction of c whose snapshot is taken (a statement read in it:
+ * store_read_snapshot) and in which c wrote nothing, so the version compared is that of the
+ * state the caller reads; elsewhere nothing is found or kept. key has STORE_MEMO_KEY bytes,
+ * a record at most STORE_MEMO_VAL; kind (not 0) keeps the callers' records apart. A few per
+ * connection (STORE_MEMO_SLOTS, the oldest gives way). store_memo_get copies key's record of
+ * kind into val (vlen bytes) and returns 1, or returns 0. */
+#define STORE_MEMO_SLOTS 4
+#define STORE_MEMO_KEY 32
+#define STORE_MEMO_VAL 320
+enum { STORE_MEMO_TOKEN = 1 };
+int store_memo_get(struct store_conn *c, int kind, const unsigned char *key, void *val,
+                   size_t vlen);
+void store_memo_put(struct store_conn *c, int kind, const unsigned char *key, const void *val,
+                    size_t vlen);
 
 /* Steps a prepared, bound statement and turns up to limit rows into an array of elements of
  * elem_size bytes with row(). *out is new (free()); *n gets the count. Resets the statement.

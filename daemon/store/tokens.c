@@ -2,6 +2,7 @@
 #include "store/tokens.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/err.h"
 #include "core/log.h"
@@ -77,9 +78,27 @@ static int get_one(sqlite3_stmt *s, struct store_token *out)
     return rc;
 }
 
+/* A lookup kept on the connection (store_memo_*): the token as found, and whether it never
+ * expires (expires_at NULL). */
+struct token_memo {
+    struct store_token t;
+    int expires_null;
+};
+_Static_assert(sizeof(struct token_memo) <= STORE_MEMO_VAL, "a token's record fits the memo");
+
 int store_token_find(struct store_conn *c, const unsigned char hash[32], int64_t now,
                      struct store_token *out)
 {
+    struct token_memo m;
+    /* found in an earlier read transaction of c and nothing committed since: the same row,
+     * with the query's conditions that do not depend on the data (expiry) checked again */
+    if (store_memo_get(c, STORE_MEMO_TOKEN, hash, &m, sizeof(m))) {
+        if (!m.expires_null && !(m.t.expires_at > now)) {
+            return ACDL_ENOTFOUND;
+        }
+        *out = m.t;
+        return ACDL_OK;
+    }
     sqlite3_stmt *s = store_prepare(c, "SELECT " TOKEN_COLS ", u.role FROM api_tokens t "
                                        "JOIN users u ON u.id = t.owner_id "
                                        "WHERE t.token_hash = ? AND t.revoked_at IS NULL "
@@ -95,6 +114,10 @@ int store_token_find(struct store_conn *c, const unsigned char hash[32], int64_t
     if (r == SQLITE_ROW) {
         row_to_token(s, out);
         store_column_text(s, 10, out->owner_role, sizeof(out->owner_role));
+        memset(&m, 0, sizeof(m));
+        m.t = *out;
+        m.expires_null = sqlite3_column_type(s, 9) == SQLITE_NULL;
+        store_memo_put(c, STORE_MEMO_TOKEN, hash, &m, sizeof(m));
         rc = ACDL_OK;
     } else if (r != SQLITE_DONE) {
         rc = ACDL_EDB;
@@ -116,8 +139,8 @@ int store_token_get(struct store_conn *c, int64_t id, struct store_token *out)
 int store_token_list(struct store_conn *c, int64_t after_id, int limit, struct store_token **out,
                      int *n)
 {
-    sqlite3_stmt *s = store_prepare(
-        c, "SELECT " TOKEN_COLS " FROM api_tokens t WHERE t.id > ? ORDER BY t.id LIMIT ?");
+    sqlite3_stmt *s = store_prepare(c, "SELECT " TOKEN_COLS
+                                       " FROM api_tokens t WHERE t.id > ? ORDER BY t.id LIMIT ?");
     if (!s) {
         return ACDL_EDB;
     }

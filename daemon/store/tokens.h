@@ -27,7 +27,9 @@ int store_token_add(struct store_conn *c, const char *name, const char *role, co
                     const unsigned char hash[32], const char *created_by, int64_t owner_id,
                     int64_t expires_at, int64_t now, int64_t *id_out);
 /* A live token by hash: not revoked, not expired at now, its owner there and enabled
- * (owner_role filled); ACDL_ENOTFOUND otherwise. */
+ * (owner_role filled); ACDL_ENOTFOUND otherwise. Inside a read transaction whose snapshot is
+ * taken, a token found before on c is found again without a read while c has seen no commit
+ * since (store_memo_get): any change (a revocation, the owner's role, disabling) is a commit. */
 int store_token_find(struct store_conn *c, const unsigned char hash[32], int64_t now,
                      struct store_token *out);
 int store_token_get(struct store_conn *c, int64_t id, struct store_token *out);

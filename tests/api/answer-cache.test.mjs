@@ -216,6 +216,52 @@ test('credentials and roles are checked before any cached answer', async () => {
   os2.close();
 });
 
+test('a token found again without a read: its revocation, its owner disabled and its expiry count at once', async () => {
+  // a token's lookup is kept on the database connection until that connection sees a commit;
+  // each change below is one, made by another process (a sqlite3 shell) and seen by the next
+  // request on every connection of the pool (each is warmed first), and expiry is checked
+  // against the clock on every request
+  const url = '/api/v1/queues?limit=50';
+  const owner = await createUser(admin, 'memo-owner', 'admin');
+  const os3 = await login(d, owner.name, pw('memo-owner'));
+  const warm = async (c) => {
+    for (let i = 0; i < 16; i++) {
+      assertStatus(await c.get(url), 200);
+    }
+  };
+
+  const t1 = await createToken(os3, 'memo-revoked', 'viewer');
+  const c1 = bearer(d, t1.token);
+  await warm(c1);
+  sqliteExec(`UPDATE api_tokens SET revoked_at = strftime('%s', 'now') WHERE id = ${t1.id}`);
+  for (let i = 0; i < 3; i++) {
+    assertError(await c1.get(url), 401, 'unauthorized');
+  }
+  c1.close();
+
+  const t2 = await createToken(os3, 'memo-disabled', 'viewer');
+  const c2 = bearer(d, t2.token);
+  await warm(c2);
+  sqliteExec(`UPDATE users SET disabled = 1 WHERE id = ${owner.id}`);
+  for (let i = 0; i < 3; i++) {
+    assertError(await c2.get(url), 401, 'unauthorized');
+  }
+  sqliteExec(`UPDATE users SET disabled = 0 WHERE id = ${owner.id}`);
+  await warm(c2); // a refusal is not kept either
+  c2.close();
+
+  const t3 = await createToken(os3, 'memo-expiring', 'viewer');
+  const c3 = bearer(d, t3.token);
+  sqliteExec(`UPDATE api_tokens SET expires_at = strftime('%s', 'now') + 2 WHERE id = ${t3.id}`);
+  await warm(c3); // found at the new version, with its expiry
+  await new Promise((res) => setTimeout(res, 3100));
+  for (let i = 0; i < 3; i++) {
+    assertError(await c3.get(url), 401, 'unauthorized');
+  }
+  c3.close();
+  os3.close();
+});
+
 test('a token first used on a cached route: its use is recorded after the answer', async () => {
   // the credentials and the answer are read in one read transaction; last_used_at is written
   // after it (the answer is sent first, so the write may land a moment later)
