@@ -194,11 +194,22 @@ static int mem_user(struct store_conn *c, struct store_session *out)
     return rc;
 }
 
-int store_session_find(struct store_conn *c, const unsigned char hash[32], int64_t now,
-                       int idle, struct store_session *out)
+int store_session_find(struct store_conn *c, const unsigned char hash[32], int64_t now, int idle,
+                       struct store_session *out)
 {
     if (mem_find(hash, now, idle, out) == ACDL_OK) {
         return mem_user(c, out);
+    }
+    /* found in an earlier read transaction of c and nothing committed since (a logout, the
+     * user's role or disabling, the last-seen write: all commits): the same row, with the
+     * query's conditions on the clock checked again */
+    struct store_session m;
+    if (store_memo_get(c, STORE_MEMO_SESSION, hash, &m, sizeof(m))) {
+        if (!(m.expires_at > now && m.last_seen > now - idle)) {
+            return ACDL_ENOTFOUND;
+        }
+        *out = m;
+        return ACDL_OK;
     }
     sqlite3_stmt *s = store_prepare(
         c, "SELECT s.id, s.user_id, u.name, u.role, s.csrf_token, s.created_at, s.last_seen, "
@@ -221,6 +232,7 @@ int store_session_find(struct store_conn *c, const unsigned char hash[32], int64
         out->created_at = sqlite3_column_int64(s, 5);
         out->last_seen = sqlite3_column_int64(s, 6);
         out->expires_at = sqlite3_column_int64(s, 7);
+        store_memo_put(c, STORE_MEMO_SESSION, hash, out, sizeof(*out));
         rc = ACDL_OK;
     } else if (r != SQLITE_DONE) {
         rc = ACDL_EDB;
@@ -228,6 +240,8 @@ int store_session_find(struct store_conn *c, const unsigned char hash[32], int64
     store_done(s);
     return rc;
 }
+
+_Static_assert(sizeof(struct store_session) <= STORE_MEMO_VAL, "a session's record fits the memo");
 
 int store_session_touch(struct store_conn *c, int64_t id, int64_t now)
 {

@@ -177,7 +177,7 @@ int store_read_snapshot(struct store_conn *c);
 #define STORE_MEMO_SLOTS 4
 #define STORE_MEMO_KEY 32
 #define STORE_MEMO_VAL 320
-enum { STORE_MEMO_TOKEN = 1 };
+enum { STORE_MEMO_TOKEN = 1, STORE_MEMO_SESSION = 2 };
 int store_memo_get(struct store_conn *c, int kind, const unsigned char *key, void *val,
                    size_t vlen);
 void store_memo_put(struct store_conn *c, int kind, const unsigned char *key, const void *val,

@@ -30,8 +30,8 @@ int store_user_list(struct store_conn *c, int64_t after_id, int limit, struct st
 int store_user_count(struct store_conn *c, int64_t *n);
 
 /* Changes role (NULL: keep), hash (NULL: keep), disabled (-1: keep). Refuses with
- * ACDL_ECONFLICT when the change would remove the last enabled admin. A changed hash, a disabled account or a
- * lowered role end the user's sessions. ACDL_ENOTFOUND for an unknown id. */
+ * ACDL_ECONFLICT when the change would remove the last enabled admin. A changed hash, a disabled
+ * account or a lowered role end the user's sessions. ACDL_ENOTFOUND for an unknown id. */
 int store_user_update(struct store_conn *c, int64_t id, const char *role, const char *hash,
                       int disabled, int64_t now);
 
@@ -59,9 +59,11 @@ int store_session_add(struct store_conn *c, const unsigned char hash[32], int64_
 int store_session_memory_count(int64_t now);
 
 /* Finds a live session (not past expires_at, seen within idle seconds, user enabled).
- * ACDL_ENOTFOUND otherwise. */
-int store_session_find(struct store_conn *c, const unsigned char hash[32], int64_t now,
-                       int idle, struct store_session *out);
+ * ACDL_ENOTFOUND otherwise. Inside a read transaction whose snapshot is taken, a session found
+ * before on c is found again without a read while c has seen no commit since
+ * (store_memo_get); the clock's conditions are checked every time. */
+int store_session_find(struct store_conn *c, const unsigned char hash[32], int64_t now, int idle,
+                       struct store_session *out);
 /* Sets last_seen (memory sessions: in memory). */
 int store_session_touch(struct store_conn *c, int64_t id, int64_t now);
 int store_session_delete(struct store_conn *c, int64_t id);

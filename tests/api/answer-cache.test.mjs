@@ -216,7 +216,7 @@ test('credentials and roles are checked before any cached answer', async () => {
   os2.close();
 });
 
-test('a token found again without a read: its revocation, its owner disabled and its expiry count at once', async () => {
+test('a token or session found again without a read: revocation, a disabled owner, expiry and an outside logout count at once', async () => {
   // a token's lookup is kept on the database connection until that connection sees a commit;
   // each change below is one, made by another process (a sqlite3 shell) and seen by the next
   // request on every connection of the pool (each is warmed first), and expiry is checked
@@ -259,6 +259,15 @@ test('a token found again without a read: its revocation, its owner disabled and
     assertError(await c3.get(url), 401, 'unauthorized');
   }
   c3.close();
+
+  // a session: its row deleted by another process is refused at once
+  const c4 = await login(d, owner.name, pw('memo-owner'));
+  await warm(c4);
+  sqliteExec(`DELETE FROM sessions WHERE user_id = ${owner.id}`);
+  for (let i = 0; i < 3; i++) {
+    assertError(await c4.get(url), 401, 'unauthorized');
+  }
+  c4.close();
   os3.close();
 });
 
