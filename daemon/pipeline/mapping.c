@@ -287,9 +287,11 @@ static int results_batch_add(struct results_batch *b, int64_t interval, double v
 }
 
 /* Computes mapping id inside the caller's write transaction (see mapping_compute()); on
- * failure the caller rolls back what it wrote. */
-static int compute_in_tx(struct store_conn *c, int64_t id, const char *from, const char *to,
-                         int64_t *written, char *err, size_t errsz)
+ * failure the caller rolls back what it wrote. memo: the pairs queued in the transaction so
+ * far (outbox_mark_in(); may be NULL). */
+static int compute_in_tx(struct store_conn *c, struct outbox_memo *memo, int64_t id,
+                         const char *from, const char *to, int64_t *written, char *err,
+                         size_t errsz)
 {
     struct mapping *m = malloc(sizeof(*m));
     struct cell *cells = NULL;
@@ -436,7 +438,8 @@ static int compute_in_tx(struct store_conn *c, int64_t id, const char *from, con
     }
     free(rb);
     if (rc == ACDL_OK) {
-        rc = outbox_mark(c, m->queue_id, m->value_type_id, lo, hi, now); /* same transaction */
+        /* same transaction */
+        rc = outbox_mark_in(c, memo, m->queue_id, m->value_type_id, lo, hi, now);
     }
     if (rc != ACDL_OK) {
         snprintf(err, errsz, "writing results failed: %s", sqlite3_errmsg(store_db(c)));
@@ -467,7 +470,7 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
         snprintf(err, errsz, "cannot start a transaction: %s", sqlite3_errmsg(store_db(c)));
         return rc;
     }
-    rc = compute_in_tx(c, id, from, to, written, err, errsz);
+    rc = compute_in_tx(c, NULL, id, from, to, written, err, errsz);
     if (rc != ACDL_OK) {
         store_rollback(c);
         return rc;
@@ -489,6 +492,7 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
 
 struct group {
     struct store_conn *c;
+    struct outbox_memo *memo; /* what the open transaction queued (NULL: not remembered) */
     int64_t ids[GROUP_MAX];
     int64_t written[GROUP_MAX];
     int n, open;
@@ -523,6 +527,7 @@ static void group_end(struct group *g, struct apply *a, int ok)
         return;
     }
     g->open = 0;
+    outbox_memo_clear(g->memo); /* committed, the pairs may be packed and gone */
     if (ok && (rc = store_commit(g->c)) != ACDL_OK) {
         snprintf(why, sizeof(why), "storing the results failed: %s", acdl_strerror(rc));
     } else if (!ok) {
@@ -555,13 +560,14 @@ static void group_compute(struct group *g, struct apply *a, int64_t id, const ch
         g->open = 1;
         g->started = plat_monotonic_ms();
     }
+    size_t queued = outbox_memo_mark(g->memo);
     if (sqlite3_exec(db, "SAVEPOINT mapping", NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(e, sizeof(e), "cannot start a savepoint: %s", sqlite3_errmsg(db));
         apply_fail(a, id, e);
         group_end(g, a, 0);
         return;
     }
-    int mrc = compute_in_tx(g->c, id, from, to, &w, e, sizeof(e));
+    int mrc = compute_in_tx(g->c, g->memo, id, from, to, &w, e, sizeof(e));
     if (mrc == ACDL_OK) {
         sqlite3_exec(db, "RELEASE mapping", NULL, NULL, NULL);
         g->ids[g->n] = id;
@@ -569,6 +575,7 @@ static void group_compute(struct group *g, struct apply *a, int64_t id, const ch
     } else {
         sqlite3_exec(db, "ROLLBACK TO mapping", NULL, NULL, NULL);
         sqlite3_exec(db, "RELEASE mapping", NULL, NULL, NULL);
+        outbox_memo_rewind(g->memo, queued); /* its inserts into outbox_cells are undone */
         if (mrc != ACDL_ENOTFOUND) {
             apply_fail(a, id, e); /* ENOTFOUND: deleted during the run, its results went too */
         }
@@ -614,12 +621,14 @@ int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *fr
     }
     if (g) {
         g->c = c;
+        g->memo = outbox_memo_new(); /* without it every pair is inserted, as before */
     }
     for (size_t i = 0; rc == ACDL_OK && i < n; i++) {
         group_compute(g, &a, ids[i], from, to);
     }
     if (g) {
         group_end(g, &a, 1);
+        outbox_memo_free(g->memo);
     }
     free(g);
     free(ids);

@@ -12,8 +12,129 @@
 #include "store/targets.h"
 #include "upload/connector.h"
 
+/* At most this many pairs are remembered (24 bytes each in the list, 4 in the table):
+ * 6 MiB for a transaction of mappings over a long history; the rest are inserted. */
+#define MEMO_MAX (1u << 18)
+
+struct memo_pair {
+    int64_t target_id, queue_id, interval_start;
+};
+
+struct outbox_memo {
+    struct memo_pair *list; /* in the order remembered: a rewind truncates it */
+    size_t n, cap;
+    uint32_t *slot; /* open addressing: index + 1 into list, 0 free */
+    size_t nslots;  /* a power of two, at least twice n */
+};
+
+struct outbox_memo *outbox_memo_new(void)
+{
+    return calloc(1, sizeof(struct outbox_memo));
+}
+
+void outbox_memo_free(struct outbox_memo *m)
+{
+    if (m) {
+        free(m->list);
+        free(m->slot);
+        free(m);
+    }
+}
+
+static size_t memo_hash(const struct memo_pair *p, size_t nslots)
+{
+    uint64_t h = (uint64_t)p->target_id * 0x9E3779B97F4A7C15u;
+    h ^= (uint64_t)p->queue_id * 0xC2B2AE3D27D4EB4Fu;
+    h ^= (uint64_t)p->interval_start * 0x165667B19E3779F9u;
+    h ^= h >> 29;
+    return (size_t)h & (nslots - 1);
+}
+
+/* The slot holding p, or the free slot where it would go. */
+static size_t memo_find(const struct outbox_memo *m, const struct memo_pair *p)
+{
+    size_t i = memo_hash(p, m->nslots);
+    while (m->slot[i]) {
+        const struct memo_pair *q = &m->list[m->slot[i] - 1];
+        if (q->interval_start == p->interval_start && q->queue_id == p->queue_id &&
+            q->target_id == p->target_id) {
+            break;
+        }
+        i = (i + 1) & (m->nslots - 1);
+    }
+    return i;
+}
+
+static void memo_index(struct outbox_memo *m)
+{
+    memset(m->slot, 0, m->nslots * sizeof(*m->slot));
+    for (size_t k = 0; k < m->n; k++) {
+        m->slot[memo_find(m, &m->list[k])] = (uint32_t)(k + 1);
+    }
+}
+
+static int memo_has(const struct outbox_memo *m, const struct memo_pair *p)
+{
+    return m->n > 0 && m->slot[memo_find(m, p)] != 0;
+}
+
+/* Remembers p (not yet remembered); silently not when full or out of memory. */
+static void memo_add(struct outbox_memo *m, const struct memo_pair *p)
+{
+    if (m->n >= MEMO_MAX) {
+        return;
+    }
+    if (m->n == m->cap) {
+        size_t nc = m->cap ? m->cap * 2 : 1024;
+        struct memo_pair *nl = realloc(m->list, nc * sizeof(*nl));
+        if (!nl) {
+            return;
+        }
+        m->list = nl;
+        m->cap = nc;
+    }
+    if (2 * (m->n + 1) > m->nslots) {
+        size_t ns = m->nslots ? m->nslots * 2 : 4096;
+        uint32_t *sl = malloc(ns * sizeof(*sl));
+        if (!sl) {
+            return;
+        }
+        free(m->slot);
+        m->slot = sl;
+        m->nslots = ns;
+        memo_index(m);
+    }
+    m->list[m->n] = *p;
+    m->slot[memo_find(m, p)] = (uint32_t)(m->n + 1);
+    m->n++;
+}
+
+size_t outbox_memo_mark(const struct outbox_memo *m)
+{
+    return m ? m->n : 0;
+}
+
+void outbox_memo_rewind(struct outbox_memo *m, size_t mark)
+{
+    if (m && mark < m->n) {
+        m->n = mark;
+        memo_index(m);
+    }
+}
+
+void outbox_memo_clear(struct outbox_memo *m)
+{
+    outbox_memo_rewind(m, 0);
+}
+
 int outbox_mark(struct store_conn *c, int64_t queue_id, int64_t value_type_id, int64_t lo,
                 int64_t hi, int64_t now)
+{
+    return outbox_mark_in(c, NULL, queue_id, value_type_id, lo, hi, now);
+}
+
+int outbox_mark_in(struct store_conn *c, struct outbox_memo *memo, int64_t queue_id,
+                   int64_t value_type_id, int64_t lo, int64_t hi, int64_t now)
 {
     /* The upsert changes a target's cell only when the value differs; RETURNING gives
      * exactly the changed ones (inserted or updated). */
@@ -57,12 +178,19 @@ int outbox_mark(struct store_conn *c, int64_t queue_id, int64_t value_type_id, i
         sqlite3_bind_int64(st[i], 3, lo);
         sqlite3_bind_int64(st[i], 4, hi);
         while (rc == ACDL_OK && (r = sqlite3_step(st[i])) == SQLITE_ROW) {
-            sqlite3_bind_int64(q, 1, sqlite3_column_int64(st[i], 0));
+            struct memo_pair p = {sqlite3_column_int64(st[i], 0), queue_id,
+                                  sqlite3_column_int64(st[i], 1)};
+            if (memo && memo_has(memo, &p)) {
+                continue; /* queued in this transaction: the insert would do nothing */
+            }
+            sqlite3_bind_int64(q, 1, p.target_id);
             sqlite3_bind_int64(q, 2, queue_id);
-            sqlite3_bind_int64(q, 3, sqlite3_column_int64(st[i], 1));
+            sqlite3_bind_int64(q, 3, p.interval_start);
             sqlite3_bind_int64(q, 4, now);
             if (sqlite3_step(q) != SQLITE_DONE) {
                 rc = ACDL_EDB;
+            } else if (memo) {
+                memo_add(memo, &p);
             }
             store_done(q);
         }
@@ -454,8 +582,7 @@ int outbox_flush(struct store_conn *c, int64_t now, int64_t min_age, int *made)
     free(pairs);
     if (rc != ACDL_OK) {
         store_rollback(c);
-        log_error("upload", "packing queued results into batches failed: %s",
-                  acdl_strerror(rc));
+        log_error("upload", "packing queued results into batches failed: %s", acdl_strerror(rc));
         return rc;
     }
     return store_commit(c);
@@ -680,8 +807,8 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
         int ns = 0;
         snprintf(days[i].agent, sizeof(days[i].agent), "%s", ch[i].agent);
         snprintf(days[i].day, sizeof(days[i].day), "%s", ch[i].day);
-        rc = agent_results_spans_with(c, acts, ch[i].agent_id, ch[i].day, ch[i].day, 5000, &sp,
-                                      &dd, &ns);
+        rc = agent_results_spans_with(c, acts, ch[i].agent_id, ch[i].day, ch[i].day, 5000, &sp, &dd,
+                                      &ns);
         if (rc == ACDL_OK && ns > 0 && nall + (size_t)ns > capall) {
             size_t want = capall ? capall * 2 : 1024;
             while (want < nall + (size_t)ns) {
@@ -1155,7 +1282,8 @@ int outbox_retry(struct store_conn *c, int64_t id, int64_t now, int *resent)
     }
     rc = store_commit(c);
     if (rc == ACDL_OK && *resent > 0) {
-        log_info("upload", "batch %lld retried; %d intervals of target %lld sent since are "
+        log_info("upload",
+                 "batch %lld retried; %d intervals of target %lld sent since are "
                  "queued again with their current values",
                  (long long)id, *resent, (long long)b.target_id);
         outbox_flush(c, now, 0, NULL); /* the uploader packs them later if this fails */

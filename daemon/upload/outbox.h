@@ -22,6 +22,26 @@
 int outbox_mark(struct store_conn *c, int64_t queue_id, int64_t value_type_id, int64_t lo,
                 int64_t hi, int64_t now);
 
+/* The (target, queue, interval) pairs outbox_mark_in() queued in the caller's open
+ * transaction. The value types of one queue are computed by as many mappings, each changing
+ * the same intervals: remembered, a pair is inserted into outbox_cells once per transaction
+ * instead of once per mapping (the later inserts found it queued and did nothing). What is
+ * remembered must be what the transaction holds: outbox_memo_rewind() to a position taken by
+ * outbox_memo_mark() before a savepoint forgets the pairs a ROLLBACK TO it undid, and
+ * outbox_memo_clear() forgets everything when the transaction ends (committed, the uploader
+ * may pack and remove the pairs). It remembers at most a bounded number of pairs; beyond
+ * them outbox_mark_in() inserts as outbox_mark() does. */
+struct outbox_memo;
+struct outbox_memo *outbox_memo_new(void);
+void outbox_memo_free(struct outbox_memo *m);
+size_t outbox_memo_mark(const struct outbox_memo *m);
+void outbox_memo_rewind(struct outbox_memo *m, size_t mark);
+void outbox_memo_clear(struct outbox_memo *m);
+
+/* outbox_mark() remembering its pairs in memo (NULL: outbox_mark()). */
+int outbox_mark_in(struct store_conn *c, struct outbox_memo *memo, int64_t queue_id,
+                   int64_t value_type_id, int64_t lo, int64_t hi, int64_t now);
+
 /* Queues every result of queue_id with lo <= interval_start < hi again for target_id (0: every
  * target), with a new revision per cell, so they are sent again even when unchanged (the
  * batches get new ids): for a resend (resend_id > 0 marks its pairs) and when what a row

@@ -6,7 +6,8 @@
  * (backoff); a finished run that kept its due days is computed by the drain. A run's mappings
  * are computed several to a transaction: a mapping that fails after it has written is rolled
  * back alone (its results stay as they were), the others of its transaction and of the next
- * one are stored. */
+ * one are stored; the intervals a transaction queued for the targets are remembered for its
+ * later mappings, and forgotten with the mapping that is rolled back. */
 #include <sqlite3.h>
 #include <string.h>
 
@@ -365,6 +366,88 @@ static void test_mappings_grouped(void)
     store_close(st);
 }
 
+/* Stages value v for queue Q1, metric offered, at the first four intervals of 2026-06-01 in
+ * a run of its own and marks the day due; returns the run. */
+static int64_t stage_four(struct store_conn *c, int64_t source_id, double v)
+{
+    int64_t run_id = 0;
+    struct staging *sg = NULL;
+    const struct tz_date d1 = {2026, 6, 1};
+    if (store_run_add(c, source_id, "manual", "2026-06-01", "2026-06-01", 0, "t", 1000, &run_id) !=
+            ACDL_OK ||
+        staging_open(&sg, c, source_id, run_id) != ACDL_OK) {
+        return 0;
+    }
+    int offered = staging_metric(sg, "offered");
+    int q1 = staging_queue(sg, "Q1", 2, NULL, 0);
+    struct due due = {c, run_id};
+    int rc = ACDL_OK;
+    for (int slot = 0; slot < 4 && rc == ACDL_OK; slot++) {
+        rc = staging_add(sg, d1, 1780272000, 900, 96, slot, q1, offered, v);
+    }
+    if (rc == ACDL_OK) {
+        rc = staging_commit(sg, NULL, NULL, 0, mark_due, &due);
+    }
+    staging_close(sg);
+    return rc == ACDL_OK ? run_id : 0;
+}
+
+/* A WFM queue's value types are computed by as many mappings of one transaction: its changed
+ * intervals are inserted into outbox_cells by the first of them only. When that one fails
+ * after it queued some of them (its savepoint rolled back, the pairs with it), the next
+ * mapping of the queue must queue them itself: every interval reaches the target. */
+static void test_queued_once_rolled_back(void)
+{
+    char err[512], sql[600];
+    struct store *st = NULL;
+    snprintf(dbpath, sizeof(dbpath), "%s/queued.db", tmp);
+    if (!CHECK_EQ_INT(store_open(dbpath, 1, &st, err, sizeof(err)), ACDL_OK)) {
+        return;
+    }
+    struct store_conn *c = store_acquire(st);
+    int64_t source_id = add_source(c), queue_id = add_queue(c, "W");
+    CHECK_EQ_INT(exec(c, "INSERT INTO targets (id, name, connector, settings, created_at, "
+                         "updated_at) VALUES (1, 'T', 'csv-export', '{}', 1000, 1000)"),
+                 ACDL_OK);
+    int64_t offered = mapping(c, queue_id, "offered", source_id, NULL);
+    int64_t handled = mapping(c, queue_id, "handled", source_id, "p1 * 2");
+    CHECK(offered > 0 && handled > offered); /* computed in this order */
+    struct store_value_type vt;
+    CHECK_EQ_INT(store_value_type_get_by_key(c, "handled", &vt), ACDL_OK);
+    CHECK_EQ_INT(exec(c, "DELETE FROM recomputes"), ACDL_OK);
+    /* what reaches outbox_cells and stays (a temporary table rolls back with the savepoint) */
+    CHECK_EQ_INT(exec(c, "CREATE TEMP TABLE queued (interval_start INTEGER)"), ACDL_OK);
+    CHECK_EQ_INT(exec(c, "CREATE TEMP TRIGGER seen AFTER INSERT ON outbox_cells BEGIN INSERT "
+                         "INTO queued VALUES (NEW.interval_start); END"),
+                 ACDL_OK);
+    /* the offered mapping fails at the last interval's insert, after it queued the others,
+     * as long as the handled mapping has not written */
+    snprintf(sql, sizeof(sql),
+             "CREATE TEMP TRIGGER refuse BEFORE INSERT ON outbox_cells WHEN NEW.interval_start "
+             "= 1780274700 AND NOT EXISTS (SELECT 1 FROM results WHERE queue_id = %lld AND "
+             "value_type_id = %lld) BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+             (long long)queue_id, (long long)vt.id);
+    CHECK_EQ_INT(exec(c, sql), ACDL_OK);
+
+    int64_t written = 0;
+    int failed = 0;
+    int64_t run_id = stage_four(c, source_id, 5);
+    CHECK(run_id > 0);
+    CHECK_EQ_INT(mapping_apply_due(c, run_id, source_id, &written, &failed, err, sizeof(err)),
+                 ACDL_OK);
+    CHECK_EQ_INT(failed, 1);
+    snprintf(sql, sizeof(sql), "mapping %lld: ", (long long)offered);
+    CHECK_CONTAINS(err, sql);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE value = 10"), 4);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE value = 5"), 0);
+    /* all four intervals queued (by the handled mapping), each once */
+    CHECK_EQ_INT(q_int(c, "SELECT count(DISTINCT interval_start) FROM queued"), 4);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM queued"), 4);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM target_cells WHERE revision = 1"), 4);
+    store_release(st, c);
+    store_close(st);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -374,6 +457,7 @@ int main(void)
     }
     RUN(test_failed_mapping_stays_due);
     RUN(test_mappings_grouped);
+    RUN(test_queued_once_rolled_back);
     check_tmpdir_done(tmp);
     return check_summary();
 }
