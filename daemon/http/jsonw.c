@@ -334,6 +334,22 @@ static size_t fmt_short_real(char *out, double v)
     return k;
 }
 
+size_t jsonw_fmt_g17(char *out, double v)
+{
+    size_t n;
+    if (v > -1e15 && v < 1e15 && v == (double)(int64_t)v && !(v == 0 && signbit(v))) {
+        return jsonw_fmt_int(out, (int64_t)v);
+    }
+    if (isfinite(v) && (n = fmt_short_real(out, v)) > 0) {
+        return n;
+    }
+    char b[40];
+    int k = snprintf(b, sizeof(b), "%.17g", v);
+    n = k > 0 && (size_t)k < sizeof(b) ? (size_t)k : 0;
+    memcpy(out, b, n);
+    return n;
+}
+
 void jsonw_real(struct jsonw *w, double v)
 {
     char b[40];

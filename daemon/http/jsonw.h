@@ -83,6 +83,9 @@ static inline void jsonw_ktime(struct jsonw *w, const char *key, int64_t t)
 
 /* Writes the decimal digits of v into out (at least 21 bytes); returns their count. */
 size_t jsonw_fmt_int(char *out, int64_t v);
+/* Writes printf's "%.17g" of v (C locale) into out (at least 40 bytes, not terminated);
+ * returns its length. Whole numbers and short decimals (217.125) are made by hand. */
+size_t jsonw_fmt_g17(char *out, double v);
 /* Writes t as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes, terminated) for t from
  * 0000-03-01 to 9999-12-31 (outside, the result is clamped to those years' digits); returns
  * 20, the length. The same text as plat_time_iso, without the C library. */

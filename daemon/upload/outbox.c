@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
+#include "http/jsonw.h"
 #include "pipeline/agent_results.h"
 #include "store/targets.h"
 #include "upload/connector.h"
@@ -320,12 +321,22 @@ static int load_rows(struct store_conn *c, const struct pair *p, size_t n, struc
     return rc;
 }
 
-/* The batch id: SHA-256 over the target and every row with its revision. */
+/* The batch id: SHA-256 over the target and every row with its revision. The text is made
+ * without printf (the same bytes as "%s\t%lld\t%lld" and "\t%s=%.17g"): formatting the
+ * values took a fifth of packing the queued intervals. */
 static void batch_key(int64_t target_id, const struct upload_row *rows, const int64_t *revs,
                       size_t n, char key[65])
 {
     unsigned char md[32];
-    size_t cap = 64 + n * 512, len = 0;
+    /* a row: its identifier, two numbers (21 bytes at most) and per value a key and a number
+     * (40), with their separators */
+    size_t cap = 64, len = 0;
+    for (size_t i = 0; i < n; i++) {
+        cap += strnlen(rows[i].queue_identifier, sizeof(rows[i].queue_identifier)) + 2 * 21 + 3;
+        for (int k = 0; k < rows[i].nvalues && k < UPLOAD_MAX_VALUES; k++) {
+            cap += strnlen(rows[i].values[k].key, sizeof(rows[i].values[k].key)) + 40 + 2;
+        }
+    }
     char *buf = malloc(cap);
     if (!buf) {
         memset(key, '0', 64);
@@ -335,15 +346,22 @@ static void batch_key(int64_t target_id, const struct upload_row *rows, const in
     len += (size_t)snprintf(buf, cap, "acdlink-batch-v1\ntarget %lld\n", (long long)target_id);
     for (size_t i = 0; i < n; i++) {
         const struct upload_row *r = &rows[i];
-        len += (size_t)snprintf(buf + len, cap - len, "%s\t%lld\t%lld", r->queue_identifier,
-                                (long long)r->interval_start, (long long)revs[i]);
-        for (int k = 0; k < r->nvalues && len < cap - 100; k++) {
-            len += (size_t)snprintf(buf + len, cap - len, "\t%s=%.17g", r->values[k].key,
-                                    r->values[k].value);
+        size_t l = strnlen(r->queue_identifier, sizeof(r->queue_identifier) - 1);
+        memcpy(buf + len, r->queue_identifier, l);
+        len += l;
+        buf[len++] = '\t';
+        len += jsonw_fmt_int(buf + len, r->interval_start);
+        buf[len++] = '\t';
+        len += jsonw_fmt_int(buf + len, revs[i]);
+        for (int k = 0; k < r->nvalues && k < UPLOAD_MAX_VALUES; k++) {
+            buf[len++] = '\t';
+            l = strnlen(r->values[k].key, sizeof(r->values[k].key) - 1);
+            memcpy(buf + len, r->values[k].key, l);
+            len += l;
+            buf[len++] = '=';
+            len += jsonw_fmt_g17(buf + len, r->values[k].value);
         }
-        if (len < cap - 1) {
-            buf[len++] = '\n';
-        }
+        buf[len++] = '\n';
     }
     crypto_sha256(buf, len, md);
     free(buf);

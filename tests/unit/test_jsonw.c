@@ -1,6 +1,7 @@
 /* test_jsonw.c: unit tests of the streaming JSON writer (http/jsonw.c): its text must be what
  * jansson's json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII) makes of the same values, byte for
- * byte, for strings (escapes, every kind of UTF-8, bad bytes), integers, reals and times. */
+ * byte, for strings (escapes, every kind of UTF-8, bad bytes), integers, reals and times; and
+ * jsonw_fmt_g17() what printf's "%.17g" makes of every real. */
 #include <jansson.h>
 #include <math.h>
 #include <stdint.h>
@@ -139,6 +140,18 @@ static void test_bad_utf8(void)
     same_as_jansson("a\0b", 3);
 }
 
+/* jsonw_fmt_g17() must write printf's "%.17g" of v (the batch ids are hashes of it). */
+static void same_g17(double v)
+{
+    char want[64], got[64];
+    snprintf(want, sizeof(want), "%.17g", v);
+    size_t n = jsonw_fmt_g17(got, v);
+    got[n] = '\0';
+    if (!CHECK(strcmp(got, want) == 0)) {
+        printf("  %%.17g of %s: got %s\n", want, got);
+    }
+}
+
 static void same_real(double v)
 {
     struct jsonw w;
@@ -153,6 +166,7 @@ static void same_real(double v)
         printf("  real %.17g: got %s, jansson %s\n", v, text, want ? want : "(refused)");
     }
     free(want);
+    same_g17(v);
 }
 
 static void test_numbers(void)
@@ -230,6 +244,9 @@ static void test_numbers(void)
     jsonw_arr_begin(&w);
     jsonw_real(&w, NAN);
     jsonw_real(&w, INFINITY);
+    same_g17(INFINITY);
+    same_g17(-INFINITY);
+    same_g17(NAN);
     jsonw_int(&w, INT64_MIN);
     jsonw_int(&w, INT64_MAX);
     jsonw_int(&w, 0);
