@@ -271,9 +271,9 @@ static void test_failed_mapping_stays_due(void)
     store_close(st);
 }
 
-/* Stages value v for queue Q1, metric offered, at the first interval of 2026-06-01 in a run
- * of its own and marks the day due; returns the run. */
-static int64_t stage_run(struct store_conn *c, int64_t source_id, double v)
+/* Stages value v for queue Q1, metric offered, at the first nslots intervals of 2026-06-01
+ * in a run of its own and marks the day due; returns the run. */
+static int64_t stage_run(struct store_conn *c, int64_t source_id, double v, int nslots)
 {
     int64_t run_id = 0;
     struct staging *sg = NULL;
@@ -286,7 +286,10 @@ static int64_t stage_run(struct store_conn *c, int64_t source_id, double v)
     int offered = staging_metric(sg, "offered");
     int q1 = staging_queue(sg, "Q1", 2, NULL, 0);
     struct due due = {c, run_id};
-    int rc = staging_add(sg, d1, 1780272000, 900, 96, 0, q1, offered, v);
+    int rc = ACDL_OK;
+    for (int slot = 0; slot < nslots && rc == ACDL_OK; slot++) {
+        rc = staging_add(sg, d1, 1780272000, 900, 96, slot, q1, offered, v);
+    }
     if (rc == ACDL_OK) {
         rc = staging_commit(sg, NULL, NULL, 0, mark_due, &due);
     }
@@ -324,7 +327,7 @@ static void test_mappings_grouped(void)
 
     int64_t written = 0;
     int failed = 0;
-    int64_t run_id = stage_run(c, source_id, 7);
+    int64_t run_id = stage_run(c, source_id, 7, 1);
     CHECK(run_id > 0);
     CHECK_EQ_INT(mapping_apply_due(c, run_id, source_id, &written, &failed, err, sizeof(err)),
                  ACDL_OK);
@@ -340,7 +343,7 @@ static void test_mappings_grouped(void)
              "NEW.value = 18 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
              (long long)first_queue);
     CHECK_EQ_INT(exec(c, sql), ACDL_OK);
-    run_id = stage_run(c, source_id, 9);
+    run_id = stage_run(c, source_id, 9, 1);
     CHECK(run_id > 0);
     CHECK_EQ_INT(mapping_apply_due(c, run_id, source_id, &written, &failed, err, sizeof(err)),
                  ACDL_OK);
@@ -364,32 +367,6 @@ static void test_mappings_grouped(void)
     CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE value = 18"), 1);
     store_release(st, c);
     store_close(st);
-}
-
-/* Stages value v for queue Q1, metric offered, at the first four intervals of 2026-06-01 in
- * a run of its own and marks the day due; returns the run. */
-static int64_t stage_four(struct store_conn *c, int64_t source_id, double v)
-{
-    int64_t run_id = 0;
-    struct staging *sg = NULL;
-    const struct tz_date d1 = {2026, 6, 1};
-    if (store_run_add(c, source_id, "manual", "2026-06-01", "2026-06-01", 0, "t", 1000, &run_id) !=
-            ACDL_OK ||
-        staging_open(&sg, c, source_id, run_id) != ACDL_OK) {
-        return 0;
-    }
-    int offered = staging_metric(sg, "offered");
-    int q1 = staging_queue(sg, "Q1", 2, NULL, 0);
-    struct due due = {c, run_id};
-    int rc = ACDL_OK;
-    for (int slot = 0; slot < 4 && rc == ACDL_OK; slot++) {
-        rc = staging_add(sg, d1, 1780272000, 900, 96, slot, q1, offered, v);
-    }
-    if (rc == ACDL_OK) {
-        rc = staging_commit(sg, NULL, NULL, 0, mark_due, &due);
-    }
-    staging_close(sg);
-    return rc == ACDL_OK ? run_id : 0;
 }
 
 /* A WFM queue's value types are computed by as many mappings of one transaction: its changed
@@ -431,7 +408,7 @@ static void test_queued_once_rolled_back(void)
 
     int64_t written = 0;
     int failed = 0;
-    int64_t run_id = stage_four(c, source_id, 5);
+    int64_t run_id = stage_run(c, source_id, 5, 4);
     CHECK(run_id > 0);
     CHECK_EQ_INT(mapping_apply_due(c, run_id, source_id, &written, &failed, err, sizeof(err)),
                  ACDL_OK);
