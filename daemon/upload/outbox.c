@@ -13,8 +13,9 @@
 #include "store/targets.h"
 #include "upload/connector.h"
 
-/* At most this many pairs are remembered (24 bytes each in the list, 4 in the table):
- * 6 MiB for a transaction of mappings over a long history; the rest are inserted. */
+/* At most this many pairs are remembered (24 bytes each in the list, two 4-byte slots in
+ * the table): 8 MiB for a transaction of mappings over a long history; the rest are
+ * inserted. */
 #define MEMO_MAX (1u << 18)
 
 struct memo_pair {
