@@ -1105,16 +1105,19 @@ static int stage(struct aimp *m)
 }
 
 /* What an incremental read changes: temp.agent_chg gets the states read that are new (kind 1)
- * or differ from what is staged (0). */
+ * or differ from what is staged (0, with the staged code in was: the codes' counts move from
+ * it). */
 static const char *const chg_steps[] = {
     "CREATE TEMP TABLE IF NOT EXISTS agent_chg (ext_agent TEXT NOT NULL, start INTEGER NOT "
-    "NULL, day TEXT NOT NULL, code TEXT NOT NULL, kind INTEGER NOT NULL, cursor INTEGER)",
+    "NULL, day TEXT NOT NULL, code TEXT NOT NULL, kind INTEGER NOT NULL, cursor INTEGER, was "
+    "TEXT)",
     "DELETE FROM temp.agent_chg",
     "CREATE INDEX IF NOT EXISTS temp.agent_acc_key ON agent_acc (ext_agent, start)",
     "CREATE INDEX IF NOT EXISTS temp.agent_chg_key ON agent_chg (ext_agent, start)",
     /* new (kind 1) or different (0) */
-    "INSERT INTO temp.agent_chg (ext_agent, start, day, code, kind, cursor) SELECT a.ext_agent, "
-    "a.start, a.day, a.code, s.start IS NULL, a.cursor FROM temp.agent_acc a LEFT JOIN "
+    "INSERT INTO temp.agent_chg (ext_agent, start, day, code, kind, cursor, was) SELECT "
+    "a.ext_agent, a.start, a.day, a.code, s.start IS NULL, a.cursor, s.code FROM temp.agent_acc "
+    "a LEFT JOIN "
     "agent_staged s "
     "ON s.source_id = :source AND s.ext_agent = a.ext_agent AND s.start = a.start WHERE "
     "s.start IS NULL OR s.end IS NOT a.end OR s.code IS NOT a.code OR s.day IS NOT a.day OR "
@@ -1122,10 +1125,22 @@ static const char *const chg_steps[] = {
 };
 
 /* What temp.agent_chg holds goes into agent_staged: removed (kind -1), new or replaced (the
- * others), with the agents' and codes' counts. */
+ * others), with the agents' and codes' counts. The agents' counts move by difference: the
+ * states removed, and before the insert the keys of the part not staged yet (a key read twice,
+ * or again in a later part, counts once), instead of counting every staged state of each
+ * changed agent again. */
 static const char *const apply_steps[] = {
     "DELETE FROM agent_staged WHERE source_id = :source AND (ext_agent, start) IN (SELECT "
     "ext_agent, start FROM temp.agent_chg WHERE kind = -1)",
+    "UPDATE agent_ids SET count = max(0, count - d.n) FROM (SELECT ext_agent, count(*) AS n "
+    "FROM temp.agent_chg WHERE kind = -1 GROUP BY ext_agent) AS d WHERE agent_ids.source_id = "
+    ":source AND agent_ids.ext_agent = d.ext_agent",
+    "INSERT INTO agent_ids (source_id, ext_agent, first_seen, last_seen, count) SELECT :source, "
+    "k.ext_agent, :now, :now, sum(NOT EXISTS (SELECT 1 FROM agent_staged s WHERE s.source_id = "
+    ":source AND s.ext_agent = k.ext_agent AND s.start = k.start)) FROM (SELECT DISTINCT "
+    "ext_agent, start FROM temp.agent_chg WHERE kind >= 0) AS k GROUP BY k.ext_agent ON "
+    "CONFLICT DO UPDATE SET last_seen = excluded.last_seen, first_seen = coalesce(first_seen, "
+    "excluded.first_seen), count = count + excluded.count",
     /* from the changes (a part of a poll is a few of the states read) to their rows read, in
      * the order read (the last row of a key wins); an upsert, not INSERT OR REPLACE, which
      * deletes and inserts every row again (stage_memory) */
@@ -1137,21 +1152,16 @@ static const char *const apply_steps[] = {
     "excluded.file, line = excluded.line, cursor = excluded.cursor",
     "INSERT OR IGNORE INTO agent_staged_days (source_id, day, ext_agent) SELECT DISTINCT "
     ":source, day, ext_agent FROM temp.agent_chg WHERE kind >= 0",
-    "INSERT INTO agent_ids (source_id, ext_agent, first_seen, last_seen) SELECT DISTINCT "
-    ":source, ext_agent, :now, :now FROM temp.agent_chg WHERE kind >= 0 ON CONFLICT DO "
-    "UPDATE SET last_seen = excluded.last_seen, first_seen = coalesce(first_seen, "
-    "excluded.first_seen)",
-    "UPDATE agent_ids SET count = (SELECT count(*) FROM agent_staged s WHERE s.source_id = "
-    ":source AND s.ext_agent = agent_ids.ext_agent) WHERE source_id = :source AND ext_agent "
-    "IN (SELECT ext_agent FROM temp.agent_chg)",
     "INSERT INTO activity_codes (source_id, code, name, first_seen, last_seen) SELECT "
     ":source, a.code, max(a.name), :now, :now FROM temp.agent_acc a JOIN temp.agent_chg c ON "
     "c.ext_agent = a.ext_agent AND c.start = a.start AND c.kind >= 0 GROUP BY a.code ON "
     "CONFLICT DO UPDATE SET last_seen = excluded.last_seen, first_seen = coalesce(first_seen, "
     "excluded.first_seen), name = coalesce(excluded.name, name)",
-    "UPDATE activity_codes SET count = max(0, count + d.n) FROM (SELECT code, sum(kind = 1) - "
-    "sum(kind = -1) AS n FROM temp.agent_chg GROUP BY code) AS d WHERE "
-    "activity_codes.source_id = :source AND activity_codes.code = d.code",
+    "UPDATE activity_codes SET count = max(0, count + d.n) FROM (SELECT code, sum(n) AS n FROM "
+    "(SELECT code, CASE WHEN kind = 0 THEN was IS NOT code ELSE kind END AS n FROM "
+    "temp.agent_chg UNION ALL SELECT was, -1 FROM temp.agent_chg WHERE kind = 0 AND was IS NOT "
+    "code) GROUP BY code) AS d WHERE activity_codes.source_id = :source AND activity_codes.code "
+    "= d.code",
 };
 
 static int diff_follow(struct aimp *m, int64_t *changed)
@@ -2126,14 +2136,14 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
                   "source %lld: %lld rows read in %lld ms, %lld states staged: changes found in "
                   "%lld ms, %zu parts, the write lock waited for %lld ms and held %lld ms (the "
                   "longest part %lld ms: staging %lld, spans %lld, cursor %lld, commit %lld; "
-                  "the staging's steps in all parts: %lld %lld %lld %lld %lld %lld ms)",
+                  "the staging's steps in all parts: %lld %lld %lld %lld %lld %lld %lld ms)",
                   (long long)source_id, (long long)m->p.rows_read, (long long)(t_staged - read_ms),
                   (long long)m->p.rows_changed, (long long)m->tm.diff, m->tm.parts,
                   (long long)m->tm.wait, (long long)m->tm.held, (long long)m->tm.held_max,
                   (long long)m->tm.apply, (long long)m->tm.spans, (long long)m->tm.record,
                   (long long)m->tm.commit, (long long)m->tm.step[0], (long long)m->tm.step[1],
                   (long long)m->tm.step[2], (long long)m->tm.step[3], (long long)m->tm.step[4],
-                  (long long)m->tm.step[5]);
+                  (long long)m->tm.step[5], (long long)m->tm.step[6]);
     }
     if (m->in_batch) {
         sqlite3_exec(store_db(r->c), "ROLLBACK", NULL, NULL, NULL);

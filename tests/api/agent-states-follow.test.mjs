@@ -9,6 +9,8 @@
 // MariaDB.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { assertInvalidField, assertStatus, odbcDriver, show } from '../lib/api.mjs';
 import { followOf, startFollowDaemon, stopFollowDaemon } from '../lib/follow-daemon.mjs';
@@ -26,6 +28,15 @@ let conn;
 
 function sql(text) {
   return pg.psql(text);
+}
+
+// The counts of a source's external ids and codes (moved by difference as states are staged,
+// replaced and removed) equal its staged states, and add up to n.
+function countsHold(sourceId, n, what) {
+  const store = (q) => execFileSync('sqlite3', [path.join(dataDir, 'acdlink.db'), q], { encoding: 'utf8' }).trim();
+  assert.equal(store(`SELECT group_concat(ext_agent || ' ' || count) FROM agent_ids i WHERE i.source_id = ${sourceId} AND i.count <> (SELECT count(*) FROM agent_staged s WHERE s.source_id = i.source_id AND s.ext_agent = i.ext_agent)`), '', `${what}: every external id's count is its staged states`);
+  assert.equal(store(`SELECT group_concat(code || ' ' || count) FROM activity_codes k WHERE k.source_id = ${sourceId} AND k.count <> (SELECT count(*) FROM agent_staged s WHERE s.source_id = k.source_id AND s.code = k.code)`), '', `${what}: every code's count is its staged states`);
+  assert.equal(Number(store(`SELECT sum(count) FROM agent_ids WHERE source_id = ${sourceId}`)), n, `${what}: the external ids' counts add up`);
 }
 
 before(async () => {
@@ -121,6 +132,7 @@ test('polls stage new rows within seconds, re-read the overlap without changing 
   const fn = await waitFor(async () => { const f = await follow(src.id); return f.last_cursor_nulls === 1 ? f : null; }, 'the NULL cursor counted');
   assert.match(fn.last_note, /cursor column is NULL/);
   assert.equal(fn.rows_changed, 5);
+  countsHold(src.id, 5, 'the overlap read again');
   assert.deepEqual(await spansOf('a1@example.com', day), [`${sql(`SELECT to_char(${t0}, 'HH24:MI:SS')`)} ready`, `${sql(`SELECT to_char(${t0} + interval '2 seconds', 'HH24:MI:SS')`)} talk`]);
   const h = await admin.get('/api/v1/health');
   assert.equal(h.body.problems.filter((p) => /poll/i.test(JSON.stringify(p))).length, 0);
@@ -182,6 +194,7 @@ test('an id cursor follows inserts; a run of the days corrects a changed row and
   assert.deepEqual(await spansOf('i1@example.com', '2026-11-30'), ['08:00:00 ready', '08:10:00 pause', '08:20:00 ready']);
   assert.deepEqual(await spansOf('i2@example.com', '2026-11-30'), []);
   await drained(admin);
+  countsHold(src.id, 3, 'a row changed and one removed by the run');
   const i1 = wfm.agents.get('i1@example.com|2026-11-30');
   assert.deepEqual(i1.filter((s) => !s.filled).map((s) => s.activity), ['ready', 'pause', 'ready']);
   assert.deepEqual(wfm.agents.get('i2@example.com|2026-11-30'), []);

@@ -89,6 +89,14 @@ test('a crash between two parts of a poll: the cursor and what is staged agree; 
   const staged = store(`SELECT ext_agent || ' ' || (start - ${baseS}) FROM agent_staged WHERE source_id = ${src.id} ORDER BY start, ext_agent`).split('\n').filter(Boolean);
   assert.deepEqual(staged, sorted.slice(0, 2 * PART).map((r) => `${r.agent} ${r.at}`), 'exactly the states up to the cursor are staged');
   assert.equal(Number(store(`SELECT rows_changed FROM source_follow WHERE source_id = ${src.id}`)), 2 * PART, 'the two parts counted their states');
+  // the counts of the external ids and codes move with what was staged (by difference, in
+  // the transaction of each part): each equals its staged states, and they add up to them
+  const countsHold = (n, what) => {
+    assert.equal(store(`SELECT count(*) FROM agent_ids i WHERE i.source_id = ${src.id} AND i.count <> (SELECT count(*) FROM agent_staged s WHERE s.source_id = i.source_id AND s.ext_agent = i.ext_agent)`), '0', `${what}: every external id's count is its staged states`);
+    assert.equal(Number(store(`SELECT sum(count) FROM agent_ids WHERE source_id = ${src.id}`)), n, `${what}: the external ids' counts add up to the staged states`);
+    assert.equal(store(`SELECT count(*) FROM activity_codes k WHERE k.source_id = ${src.id} AND k.count <> (SELECT count(*) FROM agent_staged s WHERE s.source_id = k.source_id AND s.code = k.code)`), '0', `${what}: every code's count is its staged states`);
+  };
+  countsHold(2 * PART, 'after the crash');
   // their agents' spans went into the delivery with them: the days of the two parts' agents
   // are in the agent-state feed or already sent
   const agentsOfParts = new Set(sorted.slice(0, 2 * PART).map((r) => `${r.agent}@example.com`));
@@ -105,6 +113,7 @@ test('a crash between two parts of a poll: the cursor and what is staged agree; 
   assert.equal(f.error, null);
   assert.equal(f.rows_changed, total, 'each row was staged once');
   assert.equal(Number(store(`SELECT count(*) FROM agent_staged WHERE source_id = ${src.id}`)), total);
+  countsHold(total, 'after the restart');
   assert.deepEqual(wfm.errors, []);
   assert.equal(wfm.outOfOrder(), null);
   const day = base.slice(0, 10);
