@@ -66,6 +66,7 @@ struct ctx {
     size_t no, ocap;
     char *list; /* a day's span_list being written */
     size_t listcap;
+    int64_t seq; /* the last change_seq given in this transaction, 0: not read yet */
 };
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
@@ -620,13 +621,36 @@ static int span_list_of(struct ctx *x, const struct out_span *o, size_t n, size_
     return ACDL_OK;
 }
 
+/* The next change_seq: the greatest one read once per transaction (x->seq 0: not yet), then
+ * counted on here; only this recomputation writes agent_days while it holds the transaction. */
+static int next_seq(struct ctx *x, int64_t *seq)
+{
+    if (x->seq == 0) {
+        sqlite3_stmt *s = store_prepare(x->c, "SELECT coalesce(max(change_seq), 0) FROM "
+                                              "agent_days");
+        if (!s) {
+            return ACDL_EDB;
+        }
+        int r = sqlite3_step(s);
+        x->seq = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+        store_done(s);
+        if (r != SQLITE_ROW) {
+            x->seq = 0;
+            return ACDL_EDB;
+        }
+    }
+    *seq = ++x->seq;
+    return ACDL_OK;
+}
+
 /* Writes one day when its digest differs from the stored one: one statement, its spans as one
- * list in the day's row. */
+ * list in the day's row (an update of the stored row, or a new row). */
 static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const struct out_span *o,
                      size_t n, const char *old_digest, struct agent_results_stats *st)
 {
     char dig[17], ds[11];
     size_t len = 0;
+    int64_t seq = 0;
     digest_of(x, o, n, dig);
     if (old_digest && !strcmp(old_digest, dig)) {
         return ACDL_OK;
@@ -635,13 +659,15 @@ static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const str
     if (span_list_of(x, o, n, &len) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
+    if (next_seq(x, &seq) != ACDL_OK) {
+        return ACDL_EDB;
+    }
     sqlite3_stmt *s = store_prepare(
-        x->c, "INSERT INTO agent_days (agent_id, day, digest, spans, open, change_seq, "
-              "changed_at, span_list) VALUES (?1, ?2, ?3, ?4, ?5, (SELECT coalesce(max("
-              "change_seq), 0) + 1 FROM agent_days), ?6, ?7) ON CONFLICT DO UPDATE SET digest = "
-              "excluded.digest, spans = excluded.spans, open = excluded.open, change_seq = "
-              "excluded.change_seq, changed_at = excluded.changed_at, span_list = "
-              "excluded.span_list");
+        x->c, old_digest ? "UPDATE agent_days SET digest = ?3, spans = ?4, open = ?5, change_seq "
+                           "= ?6, changed_at = ?7, span_list = ?8 WHERE agent_id = ?1 AND day = ?2"
+                         : "INSERT INTO agent_days (agent_id, day, digest, spans, open, "
+                           "change_seq, changed_at, span_list) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                           "?7, ?8)");
     if (!s) {
         return ACDL_EDB;
     }
@@ -650,11 +676,12 @@ static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const str
     sqlite3_bind_text(s, 3, dig, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(s, 4, (int)n);
     sqlite3_bind_int(s, 5, n > 0 && o[n - 1].end == OPEN_END);
-    sqlite3_bind_int64(s, 6, plat_now());
-    sqlite3_bind_text(s, 7, x->list, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, seq);
+    sqlite3_bind_int64(s, 7, plat_now());
+    sqlite3_bind_text(s, 8, x->list, (int)len, SQLITE_STATIC);
     int r = sqlite3_step(s);
     store_done(s);
-    if (r != SQLITE_DONE) {
+    if (r != SQLITE_DONE || sqlite3_changes(store_db(x->c)) != 1) {
         log_error("agents", "writing spans failed: %s", sqlite3_errmsg(store_db(x->c)));
         return ACDL_EDB;
     }
@@ -857,6 +884,7 @@ int agent_results_apply(struct store_conn *c, const int64_t *agents, int n, cons
             for (int k = 0; k < x.nsrc; k++) {
                 x.srcs[k].codes_loaded = 0; /* read again in this transaction */
             }
+            x.seq = 0;
         }
         rc = compute_agent(&x, agents[i], from, to, st);
     }
