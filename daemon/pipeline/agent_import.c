@@ -1113,7 +1113,8 @@ static const char *const chg_steps[] = {
     "TEXT)",
     "DELETE FROM temp.agent_chg",
     "CREATE INDEX IF NOT EXISTS temp.agent_acc_key ON agent_acc (ext_agent, start)",
-    "CREATE INDEX IF NOT EXISTS temp.agent_chg_key ON agent_chg (ext_agent, start)",
+    /* no index on agent_chg's key: the statements walk it and look the rows read up by
+     * agent_acc_key, so an index would be one more b-tree entry per change (and per copy) */
     /* new (kind 1) or different (0) */
     "INSERT INTO temp.agent_chg (ext_agent, start, day, code, kind, cursor, was) SELECT "
     "a.ext_agent, a.start, a.day, a.code, s.start IS NULL, a.cursor, s.code FROM temp.agent_acc "
@@ -1153,8 +1154,8 @@ static const char *const apply_steps[] = {
     "INSERT OR IGNORE INTO agent_staged_days (source_id, day, ext_agent) SELECT DISTINCT "
     ":source, day, ext_agent FROM temp.agent_chg WHERE kind >= 0",
     "INSERT INTO activity_codes (source_id, code, name, first_seen, last_seen) SELECT "
-    ":source, a.code, max(a.name), :now, :now FROM temp.agent_acc a JOIN temp.agent_chg c ON "
-    "c.ext_agent = a.ext_agent AND c.start = a.start AND c.kind >= 0 GROUP BY a.code ON "
+    ":source, a.code, max(a.name), :now, :now FROM temp.agent_chg c CROSS JOIN temp.agent_acc "
+    "a ON a.ext_agent = c.ext_agent AND a.start = c.start WHERE c.kind >= 0 GROUP BY a.code ON "
     "CONFLICT DO UPDATE SET last_seen = excluded.last_seen, first_seen = coalesce(first_seen, "
     "excluded.first_seen), name = coalesce(excluded.name, name)",
     "UPDATE activity_codes SET count = max(0, count + d.n) FROM (SELECT code, sum(n) AS n FROM "
