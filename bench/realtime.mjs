@@ -5,7 +5,7 @@
 // as JSON, the latency from each row's commit to the receiver's acceptance of the first batch
 // holding it (p50, p99, max; at the steady rate and in the burst), the states lost, duplicated
 // and out of order per agent, the daemon's CPU share (over the run, at the steady rate, in the
-// burst), its RSS every 30 s, whether memory stayed flat (the RSS slope over the last half of
+// burst) and CPU seconds (over the run, in the burst, per 1,000 states staged), its RSS every 30 s, whether memory stayed flat (the RSS slope over the last half of
 // the steady phase, and the peak), how far the writer fell behind its schedule and the
 // receiver's connections, TLS handshakes (full and resumed) and requests; then a timeline
 // (a line per WINDOW s: rows committed, the writer's worst lag, polls, rows read and states
@@ -505,6 +505,13 @@ console.log(JSON.stringify({
     run: Number((cpuSum / wall).toFixed(3)),
     steady: share(Math.min(30, steadyEnd / 2), steadyEnd),
     burst: BURST_SECONDS > 0 ? share(BURST_AT, BURST_AT + BURST_SECONDS + 30) : null,
+  },
+  // the work behind the shares: the daemon's CPU seconds over the run, and per 1,000 states it
+  // staged (the same writing for every binary: less bound to the load than the shares)
+  cpu_seconds: {
+    run: Number(cpuSum.toFixed(2)),
+    burst_window: BURST_SECONDS > 0 ? Number(((at(BURST_AT + BURST_SECONDS + 30).cpu - at(BURST_AT).cpu)).toFixed(2)) : null,
+    per_1000_states_staged: f.rows_changed > 0 ? Number((cpuSum / f.rows_changed * 1000).toFixed(3)) : null,
   },
   peak_rss_mib: Number((peak / 1024).toFixed(1)), rss_mib_every_30s: rssEvery30, memory: memoryVerdict(),
   polls: f.polls, rows_read: f.rows_read, rows_changed: f.rows_changed,

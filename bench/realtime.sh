@@ -5,7 +5,9 @@
 # (settings.incremental, overlap OVERLAP s) and delivering to a strict https-json receiver.
 # Prints per engine, as JSON: latency from commit to the receiver's acceptance (p50, p99, max,
 # at the steady rate and in the burst), states lost, duplicated and out of order per agent, the
-# daemon's CPU share of one core and its RSS every 30 s, a flat-memory verdict (`memory`: the
+# daemon's CPU share of one core and its CPU seconds (over the run, in the burst and 30 s after
+# it, and per 1,000 states staged: the same writing for every binary, so less bound to the
+# load than the shares), its RSS every 30 s, a flat-memory verdict (`memory`: the
 # peak RSS and the RSS slope over the last half of the steady phase, flat at <= 0.25 MiB a
 # minute), the machine's load average, and how
 # far the writer fell behind its schedule (a line on stderr when a row was committed more than
