@@ -632,12 +632,12 @@ static int next_seq(struct ctx *x, int64_t *seq)
             return ACDL_EDB;
         }
         int r = sqlite3_step(s);
-        x->seq = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+        int64_t top = r == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
         store_done(s);
         if (r != SQLITE_ROW) {
-            x->seq = 0;
             return ACDL_EDB;
         }
+        x->seq = top;
     }
     *seq = ++x->seq;
     return ACDL_OK;
