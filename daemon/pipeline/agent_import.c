@@ -45,6 +45,7 @@ struct aimp {
     int no_skip;                    /* keep->next could not hold every row: skip none */
     int64_t beyond;                 /* a poll's states collected beyond the stored cursor */
     struct agent_results_stats st;
+    struct agent_results_stats run_st; /* the spans computed in the staging transaction */
     /* a live-status source's reconciliation from its history query (live_status.h) */
     int history;
     int64_t wlo, whi; /* the window read: UTC of its first local midnight and of the one after */
@@ -824,11 +825,224 @@ static int stage_flush(struct rows *r, struct agent_acc *acc, struct stage_buf *
     return rc;
 }
 
+/* The spans of a run's agents computed in its staging transaction from the states it holds,
+ * instead of a recomputation after the commit that reads every state back (see run_spans_ok
+ * for when). Per agent of the run mapped to a WFM agent that has no other external id: the
+ * states staged before in the window its days are computed from (none for a day imported the
+ * first time), read before its new ones go in, merged with the new ones (a new state replaces
+ * one with its start), are what a read back would give. An agent mapped to a WFM agent with
+ * several ids is computed after the staging in the same transaction, reading back. */
+struct run_spans {
+    struct agent_results_run *u;
+    int64_t lo, hi;          /* the window of the run's days */
+    sqlite3_stmt *who, *old; /* the agent's WFM agent (and its ids); its states before */
+    int64_t agent_id;        /* of the current agent: 0 none (not mapped, or later) */
+    struct agent_given_state *prev, *st; /* states staged before; merged with the new ones */
+    size_t nprev, prevcap, nst, stcap;
+    struct agent_given_state *add; /* the new ones */
+    size_t nadd, addcap;
+    int64_t *later; /* WFM agents with several ids */
+    size_t nlater, latercap;
+};
+
+static int given_push(struct agent_given_state **a, size_t *n, size_t *cap,
+                      struct agent_given_state v)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 256;
+        struct agent_given_state *g = realloc(*a, nc * sizeof(*g));
+        if (!g) {
+            return ACDL_ENOMEM;
+        }
+        *a = g;
+        *cap = nc;
+    }
+    (*a)[(*n)++] = v;
+    return ACDL_OK;
+}
+
+static void run_spans_prev_free(struct run_spans *x)
+{
+    for (size_t i = 0; i < x->nprev; i++) {
+        free((char *)x->prev[i].code);
+    }
+    x->nprev = 0;
+}
+
+static void run_spans_free(struct run_spans *x)
+{
+    run_spans_prev_free(x);
+    free(x->prev);
+    free(x->st);
+    free(x->add);
+    free(x->later);
+    store_done(x->who);
+    store_done(x->old);
+    agent_results_run_close(x->u);
+}
+
+/* An agent of the run begins (before its states are staged): its WFM agent, and the states
+ * staged before in the window. */
+static int run_spans_agent(struct run_spans *x, struct store_conn *c, int64_t source,
+                           const char *ag, size_t al)
+{
+    int rc = ACDL_OK, st;
+    x->agent_id = 0;
+    x->nadd = 0;
+    run_spans_prev_free(x);
+    sqlite3_bind_int64(x->who, 1, source);
+    sqlite3_bind_text(x->who, 2, ag, (int)al, SQLITE_STATIC);
+    int64_t agent = 0, ids = 0;
+    if ((st = sqlite3_step(x->who)) == SQLITE_ROW) {
+        agent = sqlite3_column_int64(x->who, 0);
+        ids = sqlite3_column_int64(x->who, 1);
+    }
+    sqlite3_reset(x->who);
+    if (st != SQLITE_ROW && st != SQLITE_DONE) {
+        return ACDL_EDB;
+    }
+    if (agent == 0) {
+        return ACDL_OK; /* not mapped: no results */
+    }
+    if (ids != 1) {
+        if (x->nlater == x->latercap) {
+            size_t nc = x->latercap ? x->latercap * 2 : 64;
+            int64_t *g = realloc(x->later, nc * sizeof(*g));
+            if (!g) {
+                return ACDL_ENOMEM;
+            }
+            x->later = g;
+            x->latercap = nc;
+        }
+        x->later[x->nlater++] = agent;
+        return ACDL_OK;
+    }
+    x->agent_id = agent;
+    sqlite3_bind_int64(x->old, 1, source);
+    sqlite3_bind_text(x->old, 2, ag, (int)al, SQLITE_STATIC);
+    sqlite3_bind_int64(x->old, 3, x->lo);
+    sqlite3_bind_int64(x->old, 4, x->hi);
+    while (rc == ACDL_OK && (st = sqlite3_step(x->old)) == SQLITE_ROW) {
+        const char *code = (const char *)sqlite3_column_text(x->old, 2);
+        size_t len = (size_t)sqlite3_column_bytes(x->old, 2);
+        char *dup = malloc(len + 1);
+        struct agent_given_state v = {sqlite3_column_int64(x->old, 0),
+                                      sqlite3_column_type(x->old, 1) == SQLITE_NULL
+                                          ? AGENT_GIVEN_OPEN
+                                          : sqlite3_column_int64(x->old, 1),
+                                      dup};
+        if (!dup) {
+            rc = ACDL_ENOMEM;
+            break;
+        }
+        memcpy(dup, code ? code : "", len);
+        dup[len] = '\0';
+        if ((rc = given_push(&x->prev, &x->nprev, &x->prevcap, v)) != ACDL_OK) {
+            free(dup);
+        }
+    }
+    if (rc == ACDL_OK && st != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    sqlite3_reset(x->old);
+    return rc;
+}
+
+/* The current agent's states all staged: its spans from the states before and the new ones. */
+static int run_spans_done(struct run_spans *x, struct aimp *m)
+{
+    if (x->agent_id == 0) {
+        return ACDL_OK;
+    }
+    size_t i = 0, k = 0;
+    int rc = ACDL_OK;
+    x->nst = 0;
+    while (rc == ACDL_OK && (i < x->nprev || k < x->nadd)) {
+        if (k < x->nadd && (i >= x->nprev || x->add[k].start <= x->prev[i].start)) {
+            if (i < x->nprev && x->prev[i].start == x->add[k].start) {
+                i++; /* replaced */
+            }
+            rc = given_push(&x->st, &x->nst, &x->stcap, x->add[k++]);
+        } else {
+            rc = given_push(&x->st, &x->nst, &x->stcap, x->prev[i++]);
+        }
+    }
+    if (rc == ACDL_OK) {
+        rc = agent_results_run_agent(x->u, x->agent_id, m->r.run->source_id, m->from, m->to, x->st,
+                                     x->nst, &m->run_st);
+    }
+    x->agent_id = 0;
+    return rc;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The WFM agents with several ids, computed reading back (their states are all staged). */
+static int run_spans_later(struct run_spans *x, struct aimp *m)
+{
+    size_t w = 0;
+    if (x->nlater == 0) {
+        return ACDL_OK;
+    }
+    qsort(x->later, x->nlater, sizeof(*x->later), cmp_id);
+    for (size_t i = 0; i < x->nlater; i++) {
+        if (w == 0 || x->later[w - 1] != x->later[i]) {
+            x->later[w++] = x->later[i];
+        }
+    }
+    return agent_results_apply(m->r.c, x->later, (int)w, m->from, m->to, &m->run_st);
+}
+
+/* 1 when the run's spans may be computed in its staging transaction (run_spans): nothing else
+ * of the source's or any agent's results waits to be recomputed (such a recomputation goes on
+ * as before), so the results of the source's agents that the run does not touch are what a
+ * recomputation of them would give, and only the run's agents need computing. */
+static int run_spans_ok(struct aimp *m)
+{
+    sqlite3_stmt *s = store_prepare(m->r.c, "SELECT EXISTS (SELECT 1 FROM recomputes WHERE kind "
+                                            "= 'agent' OR (kind = 'source_agents' AND ref_id "
+                                            "IN (0, ?)))");
+    int pending = 1;
+    if (!s) {
+        return 0;
+    }
+    sqlite3_bind_int64(s, 1, m->r.run->source_id);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        pending = sqlite3_column_int(s, 0);
+    }
+    store_done(s);
+    return !pending && m->from[0] && m->to[0];
+}
+
+static int run_spans_init(struct run_spans *x, struct aimp *m)
+{
+    struct rows *r = &m->r;
+    int rc = agent_results_run_open(r->c, &x->u);
+    if (rc == ACDL_OK) {
+        rc = agent_results_run_window(x->u, r->run->source_id, m->from, m->to, &x->lo, &x->hi);
+    }
+    if (rc == ACDL_OK) {
+        x->who = store_prepare(r->c, "SELECT a.agent_id, (SELECT count(*) FROM agent_ids b WHERE "
+                                     "b.agent_id = a.agent_id) FROM agent_ids a WHERE "
+                                     "a.source_id = ? AND a.ext_agent = ? AND a.agent_id IS NOT "
+                                     "NULL");
+        x->old = store_prepare(r->c, "SELECT start, end, code FROM agent_staged WHERE source_id = "
+                                     "?1 AND ext_agent = ?2 AND start >= ?3 AND start < ?4 ORDER "
+                                     "BY start");
+        rc = x->who && x->old ? ACDL_OK : ACDL_EDB;
+    }
+    return rc;
+}
+
 /* The states held in memory into agent_staged, in key order: of states of an agent with the
  * same start the last one read (as INSERT OR REPLACE in reading order would keep it); the
  * agents and codes seen into temp.agent_run_ids / temp.agent_run_codes (with the greatest
  * name, as max() would give it). Inside the staging transaction. */
-static int stage_memory(struct aimp *m, struct count_delta *d)
+static int stage_memory(struct aimp *m, struct count_delta *d, struct run_spans *sp)
 {
     struct rows *r = &m->r;
     struct agent_acc *acc = m->acc;
@@ -874,6 +1088,15 @@ static int stage_memory(struct aimp *m, struct count_delta *d)
             d = NULL;
         }
         if (i == 0 || prev_agent != w.agent) {
+            if (sp && i > 0) {
+                rc = run_spans_done(sp, m);
+            }
+            if (rc == ACDL_OK && sp) { /* before any of its states are staged */
+                rc = run_spans_agent(sp, r->c, r->run->source_id, ag, al);
+            }
+            if (rc != ACDL_OK) {
+                break;
+            }
             sqlite3_bind_text(ids, 1, ag, (int)al, SQLITE_STATIC);
             rc = store_step_done(r->c, ids, "noting the agents read");
             sqlite3_reset(ids);
@@ -926,9 +1149,21 @@ static int stage_memory(struct aimp *m, struct count_delta *d)
         if (d) {
             delta_state(d, w.start, w.code);
         }
+        if (sp && sp->agent_id) {
+            const struct agent_given_state v = {w.start,
+                                                w.end == AGENT_ACC_OPEN ? AGENT_GIVEN_OPEN : w.end,
+                                                agent_acc_str(acc, 1, w.code, &ol)};
+            rc = given_push(&sp->add, &sp->nadd, &sp->addcap, v);
+        }
+    }
+    if (rc == ACDL_OK && sp && n > 0) {
+        rc = run_spans_done(sp, m);
     }
     if (rc == ACDL_OK) {
         rc = stage_flush(r, acc, buf);
+    }
+    if (rc == ACDL_OK && sp) {
+        rc = run_spans_later(sp, m);
     }
     free(buf);
     if (rc == ACDL_OK && d && n > 0) {
@@ -1036,8 +1271,21 @@ static int stage(struct aimp *m)
         rc = !delta.by_code ? ACDL_ENOMEM : !delta.ex || !delta.add ? ACDL_EDB : ACDL_OK;
         use_delta = rc == ACDL_OK;
     }
+    struct run_spans spans;
+    int in_tx = 0;
+    memset(&spans, 0, sizeof(spans));
+    if (rc == ACDL_OK && m->acc && r->cfg->kind != SOURCE_ODBC && run_spans_ok(m)) {
+        int irc = run_spans_init(&spans, m);
+        in_tx = irc == ACDL_OK;
+        if (irc == ACDL_EINVAL) { /* settings unusable for spans: the recomputation says so */
+            run_spans_free(&spans);
+            memset(&spans, 0, sizeof(spans));
+        } else if (irc != ACDL_OK) {
+            rc = irc;
+        }
+    }
     if (rc == ACDL_OK && m->acc) {
-        rc = stage_memory(m, use_delta ? &delta : NULL);
+        rc = stage_memory(m, use_delta ? &delta : NULL, in_tx ? &spans : NULL);
     } else if (rc == ACDL_OK) {
         const char *spilled[] = {
             "INSERT OR REPLACE INTO agent_staged (source_id, ext_agent, start, end, day, code, "
@@ -1090,7 +1338,8 @@ static int stage(struct aimp *m)
     if (rc == ACDL_OK) {
         rc = rows_files_commit(r);
     }
-    if (rc == ACDL_OK) { /* same transaction: the results follow even after a crash */
+    run_spans_free(&spans);
+    if (rc == ACDL_OK && !in_tx) { /* same transaction: the results follow even after a crash */
         char reason[64] = "";
         snprintf(reason, sizeof(reason), "staged by run %lld", (long long)r->run->id);
         rc = store_recompute_add(r->c, "source_agents", r->run->source_id, m->from, m->to, reason,
@@ -1100,6 +1349,7 @@ static int stage(struct aimp *m)
         rc = store_commit(r->c);
     } else {
         store_rollback(r->c);
+        memset(&m->run_st, 0, sizeof(m->run_st));
     }
     return rc;
 }
@@ -1988,6 +2238,9 @@ int agent_import_run(struct app *app, const struct store_run *run, struct import
                       (long long)unknown);
         }
         int arc = recompute_ref(r->c, "source_agents", run->source_id, &st, aerr, sizeof(aerr));
+        st.agents.agents += m->run_st.agents;
+        st.agents.days_changed += m->run_st.days_changed;
+        st.agents.spans += m->run_st.spans;
         rows_note(r, arc == ACDL_OK ? "info" : "error",
                   arc == ACDL_OK ? "run.agent_spans" : "run.agent_spans_failed",
                   json_pack("{s:s, s:s, s:I, s:I, s:I, s:s}", "from", m->from, "to", m->to,

@@ -293,6 +293,53 @@ static int64_t code_activity(const struct ctx *x, const struct src *s, const cha
     return x->present;
 }
 
+/* Where the pieces of one external id are being made: the index of its first piece, and
+ * whether a state came before and was a logout. */
+struct id_pieces {
+    size_t first;
+    int have_prev, prev_logout;
+};
+
+/* The next state of an external id (in start order) into a piece. */
+static int piece_state(struct ctx *x, int si, struct id_pieces *ip, int64_t start, int64_t end,
+                       const char *code)
+{
+    const struct src *s = &x->srcs[si];
+    int64_t act = code_activity(x, s, code);
+    /* the state before this one, when it had no end of its own, lasts until now */
+    if (ip->have_prev && !ip->prev_logout && x->np > ip->first && x->p[x->np - 1].end == OPEN_END) {
+        x->p[x->np - 1].end = start;
+    }
+    ip->have_prev = 1;
+    ip->prev_logout = s->states.span == SPAN_START_ONLY && is_logout(&s->states, code);
+    if (ip->prev_logout) {
+        return ACDL_OK; /* a logout ends the state before it and is no span itself */
+    }
+    return add_piece(x, start, end, act, si, code);
+}
+
+/* The external id's pieces done: too short ones dropped, their time going to the state
+ * before them when that one touches them. */
+static void pieces_end(struct ctx *x, int si, const struct id_pieces *ip)
+{
+    const struct src *s = &x->srcs[si];
+    if (s->states.min_duration_s <= 0) {
+        return;
+    }
+    size_t w = ip->first;
+    for (size_t i = ip->first; i < x->np; i++) {
+        struct piece *p = &x->p[i];
+        if (p->end != OPEN_END && p->end - p->start < s->states.min_duration_s) {
+            if (w > ip->first && x->p[w - 1].end == p->start) {
+                x->p[w - 1].end = p->end;
+            }
+            continue;
+        }
+        x->p[w++] = *p;
+    }
+    x->np = w;
+}
+
 /* Reads the states of one external id with start in [lo, hi) and turns them into pieces. */
 static int load_id(struct ctx *x, int si, const char *ext_agent, int64_t lo, int64_t hi)
 {
@@ -311,26 +358,14 @@ static int load_id(struct ctx *x, int si, const char *ext_agent, int64_t lo, int
     sqlite3_bind_text(q, 2, ext_agent, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q, 3, lo);
     sqlite3_bind_int64(q, 4, hi);
-    size_t first = x->np;
+    struct id_pieces ip = {x->np, 0, 0};
     int r;
-    int have_prev = 0, prev_logout = 0;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t start = sqlite3_column_int64(q, 0);
         int has_end = sqlite3_column_type(q, 1) != SQLITE_NULL;
-        int64_t end = has_end ? sqlite3_column_int64(q, 1) : OPEN_END;
         const char *code = (const char *)sqlite3_column_text(q, 2);
-        code = code ? code : "";
-        int64_t act = code_activity(x, s, code);
-        /* the state before this one, when it had no end of its own, lasts until now */
-        if (have_prev && !prev_logout && x->np > first && x->p[x->np - 1].end == OPEN_END) {
-            x->p[x->np - 1].end = start;
-        }
-        have_prev = 1;
-        prev_logout = s->states.span == SPAN_START_ONLY && is_logout(&s->states, code);
-        if (prev_logout) {
-            continue; /* a logout ends the state before it and is no span itself */
-        }
-        if ((rc = add_piece(x, start, end, act, si, code)) != ACDL_OK) {
+        rc = piece_state(x, si, &ip, sqlite3_column_int64(q, 0),
+                         has_end ? sqlite3_column_int64(q, 1) : OPEN_END, code ? code : "");
+        if (rc != ACDL_OK) {
             break;
         }
     }
@@ -338,20 +373,26 @@ static int load_id(struct ctx *x, int si, const char *ext_agent, int64_t lo, int
     if (rc == ACDL_OK && r != SQLITE_DONE) {
         rc = ACDL_EDB;
     }
-    /* too short: dropped, its time going to the state before it when that one touches it */
-    if (rc == ACDL_OK && s->states.min_duration_s > 0) {
-        size_t w = first;
-        for (size_t i = first; i < x->np; i++) {
-            struct piece *p = &x->p[i];
-            if (p->end != OPEN_END && p->end - p->start < s->states.min_duration_s) {
-                if (w > first && x->p[w - 1].end == p->start) {
-                    x->p[w - 1].end = p->end;
-                }
-                continue;
-            }
-            x->p[w++] = *p;
+    if (rc == ACDL_OK) {
+        pieces_end(x, si, &ip);
+    }
+    return rc;
+}
+
+/* load_id() from states the caller gives (those with start in [lo, hi) count). */
+static int load_given(struct ctx *x, int si, const struct agent_given_state *st, size_t n,
+                      int64_t lo, int64_t hi)
+{
+    int rc = codes_load(x, si);
+    struct id_pieces ip = {x->np, 0, 0};
+    for (size_t i = 0; rc == ACDL_OK && i < n; i++) {
+        if (st[i].start >= lo && st[i].start < hi) {
+            rc = piece_state(x, si, &ip, st[i].start,
+                             st[i].end == AGENT_GIVEN_OPEN ? OPEN_END : st[i].end, st[i].code);
         }
-        x->np = w;
+    }
+    if (rc == ACDL_OK) {
+        pieces_end(x, si, &ip);
     }
     return rc;
 }
@@ -759,12 +800,29 @@ static int agent_range(struct ctx *x, int64_t agent, const struct ext_id *ids, i
     return any ? 0 : 1;
 }
 
+/* The states of an agent's only external id, given instead of read back. */
+struct given {
+    int64_t source_id;
+    const struct agent_given_state *st;
+    size_t n;
+};
+
 static int compute_agent(struct ctx *x, int64_t agent, const char *from_s, const char *to_s,
-                         struct agent_results_stats *st)
+                         const struct given *g, struct agent_results_stats *st)
 {
     struct ext_id *ids = NULL;
     struct tz_date from, to;
-    int n = 0, rc = agent_ids(x, agent, &ids, &n);
+    int n = 0, rc = ACDL_OK;
+    if (g) {
+        ids = calloc(1, sizeof(*ids));
+        rc = ids ? ACDL_OK : ACDL_ENOMEM;
+        if (ids) {
+            ids[0].source_id = g->source_id;
+            n = 1;
+        }
+    } else {
+        rc = agent_ids(x, agent, &ids, &n);
+    }
     if (rc != ACDL_OK) {
         goto out;
     }
@@ -788,7 +846,8 @@ static int compute_agent(struct ctx *x, int64_t agent, const char *from_s, const
         tz_date_add_days(&b, 1);
         tz_day_bounds(x->srcs[si].tz, a, &lo, NULL);
         tz_day_bounds(x->srcs[si].tz, b, NULL, &hi);
-        if ((rc = load_id(x, si, ids[i].ext_agent, lo, hi)) != ACDL_OK) {
+        rc = g ? load_given(x, si, g->st, g->n, lo, hi) : load_id(x, si, ids[i].ext_agent, lo, hi);
+        if (rc != ACDL_OK) {
             goto out;
         }
     }
@@ -886,7 +945,7 @@ int agent_results_apply(struct store_conn *c, const int64_t *agents, int n, cons
             }
             x.seq = 0;
         }
-        rc = compute_agent(&x, agents[i], from, to, st);
+        rc = compute_agent(&x, agents[i], from, to, NULL, st);
     }
     if (own && !sqlite3_get_autocommit(store_db(c))) {
         if (rc == ACDL_OK) {
@@ -927,6 +986,58 @@ int agent_results_apply_source(struct store_conn *c, int64_t source_id, const ch
     }
     free(ids);
     return rc;
+}
+
+struct agent_results_run {
+    struct ctx x;
+};
+
+int agent_results_run_open(struct store_conn *c, struct agent_results_run **out)
+{
+    struct agent_results_run *u = malloc(sizeof(*u));
+    *out = NULL;
+    if (!u) {
+        return ACDL_ENOMEM;
+    }
+    int rc = ctx_init(&u->x, c);
+    if (rc != ACDL_OK) {
+        ctx_free(&u->x);
+        free(u);
+        return rc;
+    }
+    *out = u;
+    return ACDL_OK;
+}
+
+void agent_results_run_close(struct agent_results_run *u)
+{
+    if (u) {
+        ctx_free(&u->x);
+        free(u);
+    }
+}
+
+int agent_results_run_window(struct agent_results_run *u, int64_t source_id, const char *from,
+                             const char *to, int64_t *lo, int64_t *hi)
+{
+    struct tz_date a, b;
+    int si = src_get(&u->x, source_id);
+    if (si < 0 || tz_date_parse(from, &a) != ACDL_OK || tz_date_parse(to, &b) != ACDL_OK) {
+        return ACDL_EINVAL;
+    }
+    tz_date_add_days(&a, -1); /* as compute_agent reads them */
+    tz_date_add_days(&b, 1);
+    tz_day_bounds(u->x.srcs[si].tz, a, lo, NULL);
+    tz_day_bounds(u->x.srcs[si].tz, b, NULL, hi);
+    return ACDL_OK;
+}
+
+int agent_results_run_agent(struct agent_results_run *u, int64_t agent_id, int64_t source_id,
+                            const char *from, const char *to, const struct agent_given_state *st,
+                            size_t n, struct agent_results_stats *stats)
+{
+    const struct given g = {source_id, st, n};
+    return compute_agent(&u->x, agent_id, from, to, &g, stats);
 }
 
 /* Reads an unsigned decimal up to sep from *p (advancing past sep); 0 or -1 when malformed. */
@@ -1009,9 +1120,9 @@ int agent_results_spans(struct store_conn *c, int64_t agent_id, const char *from
     return rc;
 }
 
-int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts,
-                             int64_t agent_id, const char *from, const char *to, int limit,
-                             struct agent_span **out, char (**days)[11], int *n)
+int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts, int64_t agent_id,
+                             const char *from, const char *to, int limit, struct agent_span **out,
+                             char (**days)[11], int *n)
 {
     size_t cap = 0, dcap = 0;
     int rc = ACDL_OK;

@@ -50,6 +50,35 @@ int agent_results_apply(struct store_conn *c, const int64_t *agents, int n, cons
 int agent_results_apply_source(struct store_conn *c, int64_t source_id, const char *from,
                                const char *to, struct agent_results_stats *st);
 
+/* A state of an external id given by the caller (agent_results_run_agent); code borrowed,
+ * NUL-terminated. */
+struct agent_given_state {
+    int64_t start, end; /* end AGENT_GIVEN_OPEN: none */
+    const char *code;
+};
+#define AGENT_GIVEN_OPEN INT64_MIN
+
+/* The spans of agents computed from states their caller holds instead of reading them back
+ * from agent_staged: a run that has just staged an agent's states in its transaction. One
+ * handle per transaction (the activities and the sources' codes are read once). */
+struct agent_results_run;
+int agent_results_run_open(struct store_conn *c, struct agent_results_run **out);
+void agent_results_run_close(struct agent_results_run *u);
+
+/* [*lo, *hi): the starts of source_id's staged states that the days from..to are computed
+ * from (a state of the day before or after may reach into them). ACDL_EINVAL when the source's
+ * settings are unusable or a day is malformed. */
+int agent_results_run_window(struct agent_results_run *u, int64_t source_id, const char *from,
+                             const char *to, int64_t *lo, int64_t *hi);
+
+/* Recomputes WFM agent agent_id for the days from..to (as agent_results_apply) from st[0..n):
+ * the agent's only external id is of source_id, and st are, in start order, every state of it
+ * staged with start in the window (agent_results_run_window; others are passed over). Inside
+ * the caller's transaction. */
+int agent_results_run_agent(struct agent_results_run *u, int64_t agent_id, int64_t source_id,
+                            const char *from, const char *to, const struct agent_given_state *st,
+                            size_t n, struct agent_results_stats *stats);
+
 /* One span of a result day; end 0 means still going. */
 struct agent_span {
     int64_t start, end;
@@ -61,9 +90,8 @@ struct agent_span {
 
 /* The spans of agent_id on the local days from..to, ordered by day and start. *out is new
  * (free()); at most limit. Borrowed connection, no transaction needed. */
-int agent_results_spans(struct store_conn *c, int64_t agent_id, const char *from,
-                        const char *to, int limit, struct agent_span **out, char (**days)[11],
-                        int *n);
+int agent_results_spans(struct store_conn *c, int64_t agent_id, const char *from, const char *to,
+                        int limit, struct agent_span **out, char (**days)[11], int *n);
 
 /* The activities' identifiers, loaded once for many agent_results_spans_with() calls (a batch
  * of many agent days). *out is new (agent_results_acts_free()). */
@@ -72,9 +100,9 @@ int agent_results_acts(struct store_conn *c, struct agent_acts **out);
 void agent_results_acts_free(struct agent_acts *a);
 
 /* agent_results_spans() with the activities acts loaded before. */
-int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts,
-                             int64_t agent_id, const char *from, const char *to, int limit,
-                             struct agent_span **out, char (**days)[11], int *n);
+int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts, int64_t agent_id,
+                             const char *from, const char *to, int limit, struct agent_span **out,
+                             char (**days)[11], int *n);
 
 /* A result day that changed. */
 struct agent_day_change {
