@@ -845,17 +845,27 @@ struct run_spans {
     size_t nlater, latercap;
 };
 
+/* Room for one more element in *a (*n held, *cap room, elem bytes each). */
+static int room_for_one(void **a, size_t n, size_t *cap, size_t elem)
+{
+    if (n < *cap) {
+        return ACDL_OK;
+    }
+    size_t nc = *cap ? *cap * 2 : 256;
+    void *g = realloc(*a, nc * elem);
+    if (!g) {
+        return ACDL_ENOMEM;
+    }
+    *a = g;
+    *cap = nc;
+    return ACDL_OK;
+}
+
 static int given_push(struct agent_given_state **a, size_t *n, size_t *cap,
                       struct agent_given_state v)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 256;
-        struct agent_given_state *g = realloc(*a, nc * sizeof(*g));
-        if (!g) {
-            return ACDL_ENOMEM;
-        }
-        *a = g;
-        *cap = nc;
+    if (room_for_one((void **)a, *n, cap, sizeof(**a)) != ACDL_OK) {
+        return ACDL_ENOMEM;
     }
     (*a)[(*n)++] = v;
     return ACDL_OK;
@@ -905,14 +915,9 @@ static int run_spans_agent(struct run_spans *x, struct store_conn *c, int64_t so
         return ACDL_OK; /* not mapped: no results */
     }
     if (ids != 1) {
-        if (x->nlater == x->latercap) {
-            size_t nc = x->latercap ? x->latercap * 2 : 64;
-            int64_t *g = realloc(x->later, nc * sizeof(*g));
-            if (!g) {
-                return ACDL_ENOMEM;
-            }
-            x->later = g;
-            x->latercap = nc;
+        if (room_for_one((void **)&x->later, x->nlater, &x->latercap, sizeof(*x->later)) !=
+            ACDL_OK) {
+            return ACDL_ENOMEM;
         }
         x->later[x->nlater++] = agent;
         return ACDL_OK;
