@@ -1006,8 +1006,9 @@ static int run_spans_later(struct run_spans *x, struct aimp *m)
  * of the source's or any agent's results waits to be recomputed (such a recomputation goes on
  * as before), so the results of the source's agents that the run does not touch are what a
  * recomputation of them would give, and only the run's agents need computing. A run that read
- * no state, an ODBC run (it replaces whole days) and one whose states went to the temporary
- * table record the recomputation of the source's agents instead, as before. */
+ * no state, an ODBC run (it replaces whole days), a queue_log source's (its states are derived
+ * in the transaction) and one whose states went to the temporary table record the recomputation of
+ * the source's agents instead, as before. */
 static int run_spans_ok(struct aimp *m)
 {
     sqlite3_stmt *s = store_prepare(m->r.c, "SELECT EXISTS (SELECT 1 FROM recomputes WHERE kind "
@@ -1282,7 +1283,7 @@ static int stage(struct aimp *m)
     int in_tx = 0;
     memset(&spans, 0, sizeof(spans));
     if (rc == ACDL_OK && m->acc && agent_acc_count(m->acc) > 0 && r->cfg->kind != SOURCE_ODBC &&
-        run_spans_ok(m)) {
+        !is_qlog(r) && run_spans_ok(m)) {
         int irc = run_spans_init(&spans, m);
         in_tx = irc == ACDL_OK;
         if (irc == ACDL_EINVAL) { /* settings unusable for spans: the recomputation says so */
