@@ -180,12 +180,13 @@ function checkJson(body, key) {
 
 /**
  * Starts a receiver. Options: kind 'injixo' | 'https-json'; apiKey (Bearer); icid; pki (from
- * makePki()); intervalMinutes (to group contact events back into intervals).
+ * makePki()); intervalMinutes (to group contact events back into intervals); keepBody (what a
+ * batch record keeps of its parsed body: all of it unless given).
  * Returns the receiver: {url, port, baseUrl, applied (Map 'QUEUE|ISO' -> values), rows (https-json:
  * Map 'QUEUE|ISO' -> {queueName, channel, minutes} of the last row), batches (Map key -> {count,
  * body}), requests [], errors [], fail(), refuse(), accept(), close()}.
  */
-export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4711, pki = makePki(), intervalMinutes = 15 } = {}) {
+export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4711, pki = makePki(), intervalMinutes = 15, keepBody = (b) => b } = {}) {
   const w = {
     kind,
     apiKey,
@@ -321,8 +322,8 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
       if (seen) {
         seen.count++;
       } else {
-        w.batches.set(key, { count: 1, body, order: w.batches.size });
         apply(key, parsed);
+        w.batches.set(key, { count: 1, body: keepBody(body), order: w.batches.size });
       }
       if (mode === 'hold') {
         return;
