@@ -18,7 +18,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, assertStatus, createToken, show, sleep } from '../lib/api.mjs';
 import { bearer, login, startDaemon } from '../lib/daemon.mjs';
-import { drained, runDays, waitFor } from '../lib/pipeline.mjs';
+import { diffAgentDays, drained, runDays, waitFor } from '../lib/pipeline.mjs';
 import { startWfm } from '../lib/wfm.mjs';
 
 const ITERATIONS = Number(process.env.CRASH_AGENT_RUN_ITERATIONS || 12);
@@ -118,32 +118,6 @@ after(async () => {
   }
 });
 
-/** Every agent's days from the API against the WFM's. */
-async function checkAgents(c) {
-  const diffs = [];
-  const seen = new Set();
-  const agents = (await c.get('/api/v1/agents?limit=500')).body.items;
-  for (const a of agents) {
-    const r = await c.get(`/api/v1/agent-states?agent=${a.id}&from=${DAYS[0]}&to=${DAYS.at(-1)}`);
-    assert.equal(r.status, 200, show(r));
-    for (const day of r.body.days) {
-      const key = `${a.identifier}|${day.day}`;
-      seen.add(key);
-      const want = day.spans.map((x) => [x.activity, x.start, x.end]);
-      const have = (wfm.agents.get(key) || []).map((x) => [x.activity, x.start, x.end]);
-      if (JSON.stringify(want) !== JSON.stringify(have)) {
-        diffs.push(`WFM ${key}: expected ${JSON.stringify(want)}, got ${JSON.stringify(have)}`);
-      }
-    }
-  }
-  for (const [key, spans] of wfm.agents) {
-    if (!seen.has(key) && spans.length > 0) {
-      diffs.push(`WFM ${key}: holds ${spans.length} spans the daemon has not`);
-    }
-  }
-  return diffs;
-}
-
 async function nothingPending(c) {
   await waitFor(async () => {
     const r = await c.get('/api/v1/recomputes');
@@ -187,7 +161,7 @@ test(`${ITERATIONS} kills during agent-state runs leave every agent day as the s
     assert.equal(sql('SELECT agent_id, day, digest, span_list FROM agent_days ORDER BY 1, 2;'), before);
     assert.equal(sql('SELECT coalesce(max(change_seq), 0) FROM agent_days;'), maxSeq);
     await drained(c, 90000);
-    const diffs = await checkAgents(c);
+    const diffs = await diffAgentDays(c, wfm, DAYS);
     assert.deepEqual(diffs, [], `seed ${SEED}:\n${diffs.slice(0, 20).join('\n')}`);
     assert.deepEqual(wfm.errors, []);
   } finally {

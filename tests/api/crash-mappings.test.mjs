@@ -24,7 +24,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, assertStatus, createToken, show, sleep } from '../lib/api.mjs';
 import { bearer, login, startDaemon } from '../lib/daemon.mjs';
-import { HEADER, contactPipeline, diffResults, drained, line, runDays, waitFor } from '../lib/pipeline.mjs';
+import { HEADER, contactPipeline, diffAgentDays, diffResults, drained, line, runDays, waitFor } from '../lib/pipeline.mjs';
 import { startWfm } from '../lib/wfm.mjs';
 
 const ITERATIONS = Number(process.env.CRASH_MAPPING_ITERATIONS || 36);
@@ -452,35 +452,6 @@ async function checkResends(c) {
   return { diffs, count: list.length };
 }
 
-/** Every agent's days from the API against the WFM's. */
-async function checkAgents(c) {
-  const diffs = [];
-  const seen = new Set();
-  const agents = (await c.get('/api/v1/agents?limit=500')).body.items;
-  for (const a of agents) {
-    const r = await c.get(`/api/v1/agent-states?agent=${a.id}&from=${AGENT_DAYS[0]}&to=${AGENT_DAYS.at(-1)}`);
-    assert.equal(r.status, 200, show(r));
-    if (a.external_ids.length === 0 && r.body.days.some((d) => d.spans.length > 0)) {
-      diffs.push(`${a.identifier} has no external id but spans`);
-    }
-    for (const day of r.body.days) {
-      const key = `${a.identifier}|${day.day}`;
-      seen.add(key);
-      const want = day.spans.map((s) => [s.activity, s.start, s.end]);
-      const have = (wfm.agents.get(key) || []).map((s) => [s.activity, s.start, s.end]);
-      if (JSON.stringify(want) !== JSON.stringify(have)) {
-        diffs.push(`WFM ${key}: expected ${JSON.stringify(want)}, got ${JSON.stringify(have)}`);
-      }
-    }
-  }
-  for (const [key, spans] of wfm.agents) {
-    if (!seen.has(key) && spans.length > 0) {
-      diffs.push(`WFM ${key}: holds ${spans.length} spans the daemon has not`);
-    }
-  }
-  return diffs;
-}
-
 /** A write, again while the daemon answers 503 (busy: it says when to retry). */
 async function write(fn) {
   const deadline = Date.now() + 60000;
@@ -609,7 +580,7 @@ test(`${ITERATIONS} kills after mapping, activity-code, agent-id, queue, source,
     assert.equal(sql('SELECT agent_id, day, digest FROM agent_days ORDER BY 1, 2;'), before);
     assert.equal(sql('SELECT coalesce(max(change_seq), 0) FROM agent_days;'), maxSeq);
     await drained(c, 90000);
-    const adiffs = await checkAgents(c);
+    const adiffs = await diffAgentDays(c, wfm, AGENT_DAYS, { noSpansWithoutIds: true });
     assert.deepEqual(adiffs, [], `seed ${SEED}:\n${adiffs.slice(0, 20).join('\n')}`);
     const rs = await checkResends(c);
     assert.deepEqual(rs.diffs, [], `seed ${SEED}:\n${rs.diffs.slice(0, 20).join('\n')}`);

@@ -219,3 +219,36 @@ export async function diffResults(c, { queues, days, rows, wfm = null }) {
   }
   return diffs;
 }
+
+/**
+ * Every agent's days from the API (days: the first and last day asked for) against what the WFM
+ * receiver holds ('agent|day' -> spans): a line per difference, empty when they agree. With
+ * noSpansWithoutIds an agent without external ids must have no spans either.
+ */
+export async function diffAgentDays(c, wfm, days, { noSpansWithoutIds = false } = {}) {
+  const diffs = [];
+  const seen = new Set();
+  const agents = (await c.get('/api/v1/agents?limit=500')).body.items;
+  for (const a of agents) {
+    const r = await c.get(`/api/v1/agent-states?agent=${a.id}&from=${days[0]}&to=${days.at(-1)}`);
+    assert.equal(r.status, 200, show(r));
+    if (noSpansWithoutIds && a.external_ids.length === 0 && r.body.days.some((d) => d.spans.length > 0)) {
+      diffs.push(`${a.identifier} has no external id but spans`);
+    }
+    for (const day of r.body.days) {
+      const key = `${a.identifier}|${day.day}`;
+      seen.add(key);
+      const want = day.spans.map((s) => [s.activity, s.start, s.end]);
+      const have = (wfm.agents.get(key) || []).map((s) => [s.activity, s.start, s.end]);
+      if (JSON.stringify(want) !== JSON.stringify(have)) {
+        diffs.push(`WFM ${key}: expected ${JSON.stringify(want)}, got ${JSON.stringify(have)}`);
+      }
+    }
+  }
+  for (const [key, spans] of wfm.agents) {
+    if (!seen.has(key) && spans.length > 0) {
+      diffs.push(`WFM ${key}: holds ${spans.length} spans the daemon has not`);
+    }
+  }
+  return diffs;
+}
