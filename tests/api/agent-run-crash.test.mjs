@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ROOT, assertStatus, createToken, show, sleep } from '../lib/api.mjs';
+import { ROOT, assertStatus, createToken, sleep } from '../lib/api.mjs';
 import { bearer, login, startDaemon } from '../lib/daemon.mjs';
 import { diffAgentDays, drained, runDays, waitFor } from '../lib/pipeline.mjs';
 import { startWfm } from '../lib/wfm.mjs';
