@@ -1120,6 +1120,28 @@ int agent_results_spans(struct store_conn *c, int64_t agent_id, const char *from
     return rc;
 }
 
+/* One line of a stored span list ("start,end,activity,source,bytes:code\n"; an empty end: still
+ * going), read in place from *p (advanced past it); -1 when it is malformed. */
+struct list_span {
+    int64_t start, stop, act, src, len;
+    int open;
+    const char *code; /* len bytes, not terminated */
+};
+
+static int list_span_next(const char **p, const char *end, struct list_span *ls)
+{
+    ls->open = 0;
+    if (list_num(p, end, ',', &ls->start, NULL) || list_num(p, end, ',', &ls->stop, &ls->open) ||
+        list_num(p, end, ',', &ls->act, NULL) || list_num(p, end, ',', &ls->src, NULL) ||
+        list_num(p, end, ':', &ls->len, NULL) || ls->len < 0 || ls->len > end - *p - 1 ||
+        (*p)[ls->len] != '\n') {
+        return -1;
+    }
+    ls->code = *p;
+    *p += ls->len + 1;
+    return 0;
+}
+
 int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts, int64_t agent_id,
                              const char *from, const char *to, int limit, struct agent_span **out,
                              char (**days)[11], int *n)
@@ -1142,20 +1164,14 @@ int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts
         const char *end = p + sqlite3_column_bytes(s, 1);
         int first = *n;
         while (p && p < end && *n < limit) {
-            int64_t start, stop, act, src, len;
-            int open = 0;
-            if (list_num(&p, end, ',', &start, NULL) || list_num(&p, end, ',', &stop, &open) ||
-                list_num(&p, end, ',', &act, NULL) || list_num(&p, end, ',', &src, NULL) ||
-                list_num(&p, end, ':', &len, NULL) || len < 0 || len > end - p - 1 ||
-                p[len] != '\n') {
+            struct list_span ls;
+            if (list_span_next(&p, end, &ls)) {
                 log_error("agents", "agent %lld: the stored spans of %s are malformed",
                           (long long)agent_id, (const char *)sqlite3_column_text(s, 0));
                 rc = ACDL_EDB;
                 break;
             }
-            const char *code = p;
-            p += len + 1;
-            const char *ident = act_find(acts->acts, acts->n, act);
+            const char *ident = act_find(acts->acts, acts->n, ls.act);
             if (!ident[0]) {
                 continue; /* its activity was deleted: the day is computed again */
             }
@@ -1166,14 +1182,15 @@ int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts
             }
             struct agent_span *sp = &(*out)[*n];
             store_column_text(s, 0, (*days)[*n], sizeof((*days)[0]));
-            sp->start = start;
-            sp->end = open ? 0 : stop;
-            sp->activity_id = act;
+            sp->start = ls.start;
+            sp->end = ls.open ? 0 : ls.stop;
+            sp->activity_id = ls.act;
             snprintf(sp->activity, sizeof(sp->activity), "%s", ident);
-            sp->source_id = src;
-            snprintf(sp->code, sizeof(sp->code), "%.*s",
-                     (int)(len < (int64_t)sizeof(sp->code) ? len : (int64_t)sizeof(sp->code) - 1),
-                     code);
+            sp->source_id = ls.src;
+            snprintf(
+                sp->code, sizeof(sp->code), "%.*s",
+                (int)(ls.len < (int64_t)sizeof(sp->code) ? ls.len : (int64_t)sizeof(sp->code) - 1),
+                ls.code);
             (*n)++;
         }
         if (rc == ACDL_OK && *n - first > 1) {
@@ -1181,6 +1198,63 @@ int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts
         }
     }
     store_done(s);
+    return rc;
+}
+
+static int cmp_ref_start(const void *a, const void *b)
+{
+    const struct agent_span_ref *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int agent_results_day_spans(struct store_conn *c, const struct agent_acts *acts, int64_t agent_id,
+                            const char *day, int limit, struct agent_span_ref **buf, size_t *cap,
+                            size_t *n)
+{
+    sqlite3_stmt *s = store_prepare(c, "SELECT span_list FROM agent_days WHERE agent_id = ? AND "
+                                       "day = ?");
+    int rc = ACDL_OK, kept = 0, sorted = 1;
+    size_t first = *n;
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, agent_id);
+    sqlite3_bind_text(s, 2, day, -1, SQLITE_STATIC);
+    int r = sqlite3_step(s);
+    if (r != SQLITE_ROW) {
+        rc = r == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+    } else {
+        const char *p = (const char *)sqlite3_column_text(s, 0);
+        const char *end = p + sqlite3_column_bytes(s, 0);
+        while (p && p < end && kept < limit) {
+            struct list_span ls;
+            if (list_span_next(&p, end, &ls)) {
+                log_error("agents", "agent %lld: the stored spans of %s are malformed",
+                          (long long)agent_id, day);
+                rc = ACDL_EDB;
+                break;
+            }
+            const char *ident = act_find(acts->acts, acts->n, ls.act);
+            if (!ident[0]) {
+                continue; /* its activity was deleted: the day is computed again */
+            }
+            if (grow((void **)buf, cap, *n + 1, sizeof(**buf)) != ACDL_OK) {
+                rc = ACDL_ENOMEM;
+                break;
+            }
+            struct agent_span_ref *sp = &(*buf)[(*n)++];
+            sp->start = ls.start;
+            sp->end = ls.open ? 0 : ls.stop;
+            sp->activity = ident;
+            sp->source_id = ls.src;
+            sorted = sorted && (kept == 0 || sp[-1].start <= sp->start);
+            kept++;
+        }
+    }
+    store_done(s);
+    if (rc == ACDL_OK && !sorted) { /* lists are written in start order: hardly ever */
+        qsort(*buf + first, (size_t)kept, sizeof(**buf), cmp_ref_start);
+    }
     return rc;
 }
 

@@ -104,6 +104,22 @@ int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts
                              const char *from, const char *to, int limit, struct agent_span **out,
                              char (**days)[11], int *n);
 
+/* One span of a stored day as agent_results_day_spans() reads it; end 0: still going,
+ * source_id 0: a filled hole. activity points into the acts it was read with. */
+struct agent_span_ref {
+    int64_t start, end;
+    const char *activity; /* the activity's identifier */
+    int64_t source_id;
+};
+
+/* The spans of agent_id's local day (at most limit, those of deleted activities left out, as
+ * agent_results_spans() gives them) in start order, appended to (*buf)[*n..] (capacity *cap,
+ * grown as needed; the caller frees *buf). The stored list is read in place: nothing is
+ * copied but the numbers. Borrowed connection; the spans' names live as long as acts. */
+int agent_results_day_spans(struct store_conn *c, const struct agent_acts *acts, int64_t agent_id,
+                            const char *day, int limit, struct agent_span_ref **buf, size_t *cap,
+                            size_t *n);
+
 /* A result day that changed. */
 struct agent_day_change {
     int64_t agent_id;

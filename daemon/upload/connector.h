@@ -36,7 +36,7 @@ int upload_row_value(const struct upload_row *row, const char *key, double *out)
  * the built-in logged_out activity. */
 struct upload_span {
     int64_t start, end;
-    char activity[129];
+    const char *activity; /* the activity's identifier (owned by whoever filled the struct) */
     int filled;
 };
 

@@ -800,7 +800,8 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
      * one piece), not a block per day left between the batch's other blocks in the arenas */
     size_t *first = calloc((size_t)n, sizeof(*first));
     struct upload_span *all = NULL;
-    size_t nall = 0, capall = 0;
+    struct agent_span_ref *refs = NULL;
+    size_t nall = 0, capall = 0, caprefs = 0;
     size_t cap = 256 + (size_t)n * 80, len = 0;
     char *hash = malloc(cap);
     struct agent_acts *acts = NULL;
@@ -821,16 +822,16 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
         }
     }
     for (int i = 0; i < n && rc == ACDL_OK; i++) {
-        struct agent_span *sp = NULL;
-        char(*dd)[11] = NULL;
-        int ns = 0;
+        size_t nref = 0;
         snprintf(days[i].agent, sizeof(days[i].agent), "%s", ch[i].agent);
         snprintf(days[i].day, sizeof(days[i].day), "%s", ch[i].day);
-        rc = agent_results_spans_with(c, acts, ch[i].agent_id, ch[i].day, ch[i].day, 5000, &sp, &dd,
-                                      &ns);
-        if (rc == ACDL_OK && ns > 0 && nall + (size_t)ns > capall) {
+        /* the day's spans read in place into refs (one buffer for the batch), their names
+         * pointing into acts */
+        rc = agent_results_day_spans(c, acts, ch[i].agent_id, ch[i].day, 5000, &refs, &caprefs,
+                                     &nref);
+        if (rc == ACDL_OK && nref > 0 && nall + nref > capall) {
             size_t want = capall ? capall * 2 : 1024;
-            while (want < nall + (size_t)ns) {
+            while (want < nall + nref) {
                 want *= 2;
             }
             struct upload_span *grown = realloc(all, want * sizeof(*all));
@@ -841,25 +842,23 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
                 capall = want;
             }
         }
-        if (rc == ACDL_OK && ns > 0) {
+        if (rc == ACDL_OK && nref > 0) {
             struct upload_span *h = all + nall;
-            for (int k = 0; k < ns; k++) {
-                h[k].start = sp[k].start;
-                h[k].end = sp[k].end;
-                h[k].filled = sp[k].source_id == 0;
-                snprintf(h[k].activity, sizeof(h[k].activity), "%s", sp[k].activity);
+            for (size_t k = 0; k < nref; k++) {
+                h[k].start = refs[k].start;
+                h[k].end = refs[k].end;
+                h[k].filled = refs[k].source_id == 0;
+                h[k].activity = refs[k].activity;
             }
             first[i] = nall;
-            days[i].nspans = ns;
-            nall += (size_t)ns;
+            days[i].nspans = (int)nref;
+            nall += nref;
         }
         if (rc == ACDL_OK && con->agent_spans_changed_only) {
             rc = sent_diff(c, t->id, ch[i].agent_id, ch[i].day,
                            days[i].nspans ? all + first[i] : NULL, &days[i].nspans, changes_only,
                            &m->given[i]);
         }
-        free(sp);
-        free(dd);
         if (len < cap) {
             len +=
                 (size_t)snprintf(hash + len, cap - len, "%lld\t%s\t%lld\n",
@@ -882,6 +881,7 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
         }
     }
     agent_results_acts_free(acts);
+    free(refs);
     free(all);
     free(first);
     free(days);
