@@ -278,8 +278,10 @@ static void put(struct out *o, const char *s)
 /* A text field, quoted when it holds the separator or a quote. */
 static void put_text(struct out *o, const char *s, char sep)
 {
-    if (!strchr(s, sep) && !strchr(s, '"')) {
-        put(o, s);
+    const char stop[3] = {sep, '"', '\0'};
+    size_t plain = strcspn(s, stop); /* one pass: most fields need no quotes */
+    if (!s[plain]) {
+        put_n(o, s, plain);
         return;
     }
     put(o, "\"");
@@ -310,6 +312,7 @@ enum col_kind {
  * share a few days and, for intervals, a few times of day). */
 struct stamp_cache {
     int a, b, c, ok;
+    size_t len; /* of text */
     char text[96];
 };
 
@@ -407,12 +410,13 @@ static void put_stamp(struct out *o, const struct plan *pl, struct stamp_cache *
                                              sizeof(k->text))) != ACDL_OK) {
             k->text[0] = '\0';
         }
+        k->len = strlen(k->text);
         k->a = a;
         k->b = b;
         k->c = c;
         k->ok = 1;
     }
-    put(o, k->text);
+    put_n(o, k->text, k->len);
 }
 
 /* A value rounded to a whole number or with the plan's decimals. */

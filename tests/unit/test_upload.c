@@ -183,6 +183,18 @@ static void test_csv(void)
                                        "\"A;1\";25/10/2026;02:30;1;1;20\r\n");
     CHECK(strstr(p.endpoint, "-0123456789abcdef.csv") != NULL);
     upload_payload_clear(&p);
+    /* agent lines (in UTC): fields with the separator or a quote quoted, a filled hole left
+     * out, a span still going without its end */
+    const struct upload_span spans[3] = {{1792888200, 1792889100, "say \"hi\"", 0},
+                                         {1792889100, 1792890000, "logged_out", 1},
+                                         {1792890000, 0, "Break", 0}};
+    struct upload_agent_day day = {"A;7", "2026-10-25", spans, 3};
+    CHECK_EQ_INT(upload_csv_export.build_agents(&t, &day, 1, "0123456789abcdef0123", &p), ACDL_OK);
+    CHECK_EQ_STR(p.body ? p.body : "",
+                 "StartDate;StartTime;EndDate;EndTime;AgentID;AgentActivityID\r\n"
+                 "2026-10-25;00:30:00;2026-10-25;00:45:00;\"A;7\";\"say \"\"hi\"\"\"\r\n"
+                 "2026-10-25;01:00:00;;;\"A;7\";Break\r\n");
+    upload_payload_clear(&p);
     json_decref(s);
     const char *bad[][2] = {{"{\"folder\":\"/tmp/x\",\"date_format\":\"d/m/y\"}", "date_format"},
                             {"{\"folder\":\"/tmp/x\",\"time_format\":\"\"}", "time_format"},
