@@ -1071,8 +1071,8 @@ int datetime_parse_format(const struct datetime_format *f, const char *s, size_t
 }
 
 /* v with at least width digits, zero-padded (what "%0*d" writes), without printf: export
- * files write several of these per line. */
-static void write_digits(char *piece, size_t sz, int v, int width)
+ * files write several of these per line. Returns the length written. */
+static size_t write_digits(char *piece, size_t sz, int v, int width)
 {
     char d[12];
     int n = 0;
@@ -1093,6 +1093,7 @@ static void write_digits(char *piece, size_t sz, int v, int width)
         piece[o++] = d[--n];
     }
     piece[o] = '\0';
+    return o;
 }
 
 int datetime_format_write(const struct datetime_format *f, int year, int month, int day, int hour,
@@ -1110,15 +1111,21 @@ int datetime_format_write(const struct datetime_format *f, int year, int month, 
     for (int k = 0; k < f->n; k++) {
         char piece[16];
         int v = 0, kind = f->item[k].kind;
+        size_t pl;
         switch (kind) {
         case T_LIT:
             piece[0] = f->item[k].lit;
             piece[1] = '\0';
+            pl = strlen(piece);
             break;
-        case T_BLANKS: snprintf(piece, sizeof(piece), " "); break;
+        case T_BLANKS:
+            snprintf(piece, sizeof(piece), " ");
+            pl = 1;
+            break;
         case T_AMPM:
             snprintf(piece, sizeof(piece), "%s",
                      f->item[k].lit == 'a' ? (hour < 12 ? "am" : "pm") : (hour < 12 ? "AM" : "PM"));
+            pl = 2;
             break;
         default:
             v = kind == T_YEAR4    ? year
@@ -1128,10 +1135,9 @@ int datetime_format_write(const struct datetime_format *f, int year, int month, 
                 : kind == T_HOUR   ? (ampm ? (hour % 12 == 0 ? 12 : hour % 12) : hour)
                 : kind == T_MINUTE ? minute
                                    : second;
-            write_digits(piece, sizeof(piece), v, f->item[k].outw);
+            pl = write_digits(piece, sizeof(piece), v, f->item[k].outw);
             break;
         }
-        size_t pl = strlen(piece);
         if (o + pl >= outsz) {
             return ACDL_ETOOBIG;
         }
