@@ -11,7 +11,6 @@
 // the store is intact.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +18,7 @@ import { after, before, test } from 'node:test';
 import { ROOT, assertStatus, createToken, sleep } from '../lib/api.mjs';
 import { bearer, login, startDaemon } from '../lib/daemon.mjs';
 import { diffAgentDays, drained, runDays, waitFor } from '../lib/pipeline.mjs';
+import { seeded, sqliteOf } from '../lib/follow-crash-checks.mjs';
 import { startWfm } from '../lib/wfm.mjs';
 
 const ITERATIONS = Number(process.env.CRASH_AGENT_RUN_ITERATIONS || 12);
@@ -37,18 +37,9 @@ let token;
 let source;
 let files = 0;
 
-let state = SEED;
-function rand() {
-  state = (state * 1103515245 + 12345) % 2147483648;
-  return state / 2147483648;
-}
-const pick = (arr) => arr[Math.floor(rand() * arr.length)];
+const { rand, pick } = seeded(SEED);
 
-function sql(q) {
-  const r = spawnSync('sqlite3', [path.join(dataDir, 'acdlink.db'), q], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
+const sql = (q) => sqliteOf(dataDir)(q);
 
 /** A file of one day: for each of some agents, states from a random hour on, every 5 to 60
  * minutes (on whole 5 minutes, so a later file repeats some starts), up to the day's end. */

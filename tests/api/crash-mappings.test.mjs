@@ -17,7 +17,6 @@
 // deleted WFM queue.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +24,7 @@ import { after, before, test } from 'node:test';
 import { ROOT, assertStatus, createToken, show, sleep } from '../lib/api.mjs';
 import { bearer, login, startDaemon } from '../lib/daemon.mjs';
 import { HEADER, contactPipeline, diffAgentDays, diffResults, drained, line, runDays, waitFor } from '../lib/pipeline.mjs';
+import { seeded, sqliteOf } from '../lib/follow-crash-checks.mjs';
 import { startWfm } from '../lib/wfm.mjs';
 
 const ITERATIONS = Number(process.env.CRASH_MAPPING_ITERATIONS || 36);
@@ -66,18 +66,9 @@ const extra = {}; // QV (two inputs: wavg and handled), QB (bulk, ext 42), QC (c
 const DELETED = 'QD';
 const rows = new Map(); // 'ext|day|hh:mm' -> {offered, handled, aht}
 
-let state = SEED;
-function rand() {
-  state = (state * 1103515245 + 12345) % 2147483648;
-  return state / 2147483648;
-}
-const pick = (arr) => arr[Math.floor(rand() * arr.length)];
+const { rand, pick } = seeded(SEED);
 
-function sql(q) {
-  const r = spawnSync('sqlite3', [path.join(dataDir, 'acdlink.db'), q], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
+const sql = (q) => sqliteOf(dataDir)(q);
 
 const hhmm = (slot) => `${String(Math.floor(slot / 4)).padStart(2, '0')}:${String((slot % 4) * 15).padStart(2, '0')}`;
 
