@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/grow.h"
 
 /* Distinct strings, numbered in the order they first came. */
 struct spool {
@@ -53,24 +54,6 @@ static uint32_t hash_of(const char *s, size_t n)
     return h;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap) {
-        return ACDL_OK;
-    }
-    size_t n = *cap ? *cap : 64;
-    while (n < need) {
-        n *= 2;
-    }
-    void *q = realloc(*p, n * elem);
-    if (!q) {
-        return ACDL_ENOMEM;
-    }
-    *p = q;
-    *cap = n;
-    return ACDL_OK;
-}
-
 static int spool_rehash(struct spool *p, uint32_t tcap)
 {
     uint32_t *t = calloc(tcap, sizeof(*t));
@@ -106,8 +89,8 @@ static int spool_intern(struct spool *p, const char *s, size_t n, uint32_t *id)
         h = (h + 1) & (p->tcap - 1);
     }
     size_t ncap = p->ncap;
-    if (grow((void **)&p->buf, &p->cap, p->len + n + 1, 1) != ACDL_OK ||
-        grow((void **)&p->off, &ncap, (size_t)p->n + 1, sizeof(*p->off)) != ACDL_OK) {
+    if (acdl_grow((void **)&p->buf, &p->cap, p->len + n + 1, 1) != ACDL_OK ||
+        acdl_grow((void **)&p->off, &ncap, (size_t)p->n + 1, sizeof(*p->off)) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
     if (ncap != p->ncap) {
@@ -183,7 +166,8 @@ static int combo_intern(struct agent_acc *a, const struct combo *k, uint32_t *id
         }
         h = (h + 1) & (a->ctcap - 1);
     }
-    if (grow((void **)&a->combos, &a->combocap, a->ncombos + 1, sizeof(*a->combos)) != ACDL_OK) {
+    if (acdl_grow((void **)&a->combos, &a->combocap, a->ncombos + 1, sizeof(*a->combos)) !=
+        ACDL_OK) {
         return ACDL_ENOMEM;
     }
     a->combos[a->ncombos] = *k;
@@ -241,7 +225,7 @@ int agent_acc_add(struct agent_acc *a, const char *agent, size_t alen, const cha
         (end != AGENT_ACC_OPEN && (end < start - INT32_MAX || end > start + INT32_MAX))) {
         return ACDL_ETOOBIG;
     }
-    if (grow((void **)&a->rows, &a->cap, a->n + 1, sizeof(*a->rows)) != ACDL_OK ||
+    if (acdl_grow((void **)&a->rows, &a->cap, a->n + 1, sizeof(*a->rows)) != ACDL_OK ||
         spool_intern(&a->pool[0], agent, alen, &r.agent) != ACDL_OK ||
         spool_intern(&a->pool[1], code, clen, &k.code) != ACDL_OK ||
         spool_intern(&a->pool[3], file, strlen(file), &k.file) != ACDL_OK) {
@@ -372,7 +356,7 @@ int agent_acc_sort(struct agent_acc *a)
         if (k >= hi) {
             continue; /* in time order already, as exports are */
         }
-        if (grow((void **)&ss, &sscap, hi - lo, sizeof(*ss)) != ACDL_OK) {
+        if (acdl_grow((void **)&ss, &sscap, hi - lo, sizeof(*ss)) != ACDL_OK) {
             rc = ACDL_ENOMEM;
             goto out;
         }

@@ -9,6 +9,7 @@
 #include "core/datetime.h"
 #include "core/why.h"
 #include "core/err.h"
+#include "core/grow.h"
 #include "core/log.h"
 #include "core/tz.h"
 #include "pipeline/agent_acc.h"
@@ -612,20 +613,11 @@ static int delta_grow(void **a, size_t ea, void **b, size_t eb, size_t *cap, siz
     if (need <= *cap) {
         return ACDL_OK;
     }
-    size_t nc = *cap ? *cap * 2 : 64;
-    while (nc < need) {
-        nc *= 2;
-    }
-    void *na = realloc(*a, nc * ea);
-    if (na) {
-        *a = na;
-    }
-    void *nb = na ? realloc(*b, nc * eb) : NULL;
-    if (!nb) {
+    size_t ca = *cap, cb = *cap;
+    if (acdl_grow(a, &ca, need, ea) != ACDL_OK || acdl_grow(b, &cb, need, eb) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
-    *b = nb;
-    *cap = nc;
+    *cap = ca; /* the same as cb: both grew from *cap to need */
     return ACDL_OK;
 }
 
@@ -845,26 +837,10 @@ struct run_spans {
     size_t nlater, latercap;
 };
 
-/* Room for one more element in *a (*n held, *cap room, elem bytes each). */
-static int room_for_one(void **a, size_t n, size_t *cap, size_t elem)
-{
-    if (n < *cap) {
-        return ACDL_OK;
-    }
-    size_t nc = *cap ? *cap * 2 : 256;
-    void *g = realloc(*a, nc * elem);
-    if (!g) {
-        return ACDL_ENOMEM;
-    }
-    *a = g;
-    *cap = nc;
-    return ACDL_OK;
-}
-
 static int given_push(struct agent_given_state **a, size_t *n, size_t *cap,
                       struct agent_given_state v)
 {
-    if (room_for_one((void **)a, *n, cap, sizeof(**a)) != ACDL_OK) {
+    if (acdl_grow((void **)a, cap, *n + 1, sizeof(**a)) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
     (*a)[(*n)++] = v;
@@ -915,7 +891,7 @@ static int run_spans_agent(struct run_spans *x, struct store_conn *c, int64_t so
         return ACDL_OK; /* not mapped: no results */
     }
     if (ids != 1) {
-        if (room_for_one((void **)&x->later, x->nlater, &x->latercap, sizeof(*x->later)) !=
+        if (acdl_grow((void **)&x->later, &x->latercap, x->nlater + 1, sizeof(*x->later)) !=
             ACDL_OK) {
             return ACDL_ENOMEM;
         }

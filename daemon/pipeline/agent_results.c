@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/grow.h"
 #include "core/log.h"
 #include "core/tz.h"
 #include "pipeline/source_cfg.h"
@@ -69,24 +70,6 @@ struct ctx {
     int64_t seq; /* the last change_seq given in this transaction, 0: not read yet */
 };
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap) {
-        return ACDL_OK;
-    }
-    size_t n = *cap ? *cap * 2 : 256;
-    while (n < need) {
-        n *= 2;
-    }
-    void *q = realloc(*arr, n * elem);
-    if (!q) {
-        return ACDL_ENOMEM;
-    }
-    *arr = q;
-    *cap = n;
-    return ACDL_OK;
-}
-
 static int ctx_init(struct ctx *x, struct store_conn *c)
 {
     memset(x, 0, sizeof(*x));
@@ -98,7 +81,7 @@ static int ctx_init(struct ctx *x, struct store_conn *c)
     }
     size_t cap = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
-        if (grow((void **)&x->acts, &cap, (size_t)x->nacts + 1, sizeof(*x->acts)) != ACDL_OK) {
+        if (acdl_grow((void **)&x->acts, &cap, (size_t)x->nacts + 1, sizeof(*x->acts)) != ACDL_OK) {
             store_done(s);
             return ACDL_ENOMEM;
         }
@@ -217,7 +200,7 @@ static int is_logout(const struct source_states *st, const char *code)
 static int add_piece(struct ctx *x, int64_t start, int64_t end, int64_t act, int src,
                      const char *code)
 {
-    if (grow((void **)&x->p, &x->pcap, x->np + 1, sizeof(*x->p)) != ACDL_OK) {
+    if (acdl_grow((void **)&x->p, &x->pcap, x->np + 1, sizeof(*x->p)) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
     struct piece *p = &x->p[x->np];
@@ -255,7 +238,8 @@ static int codes_load(struct ctx *x, int si)
         const char *code = (const char *)sqlite3_column_text(q, 0);
         size_t len = (size_t)sqlite3_column_bytes(q, 0);
         char *dup = malloc(len + 1);
-        if (!dup || grow((void **)&s->codes, &cap, s->ncodes + 1, sizeof(*s->codes)) != ACDL_OK) {
+        if (!dup ||
+            acdl_grow((void **)&s->codes, &cap, s->ncodes + 1, sizeof(*s->codes)) != ACDL_OK) {
             free(dup);
             rc = ACDL_ENOMEM;
             break;
@@ -427,7 +411,7 @@ static int add_seg(struct ctx *x, const struct piece *p, int64_t start, int64_t 
             return ACDL_OK;
         }
     }
-    if (grow((void **)&x->seg, &x->segcap, x->nseg + 1, sizeof(*x->seg)) != ACDL_OK) {
+    if (acdl_grow((void **)&x->seg, &x->segcap, x->nseg + 1, sizeof(*x->seg)) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
     x->seg[x->nseg] = *p;
@@ -511,7 +495,7 @@ static int overlay(struct ctx *x)
 static int add_out(struct ctx *x, struct tz_date day, const struct piece *p, int64_t start,
                    int64_t end)
 {
-    if (grow((void **)&x->o, &x->ocap, x->no + 1, sizeof(*x->o)) != ACDL_OK) {
+    if (acdl_grow((void **)&x->o, &x->ocap, x->no + 1, sizeof(*x->o)) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
     struct out_span *o = &x->o[x->no++];
@@ -635,7 +619,7 @@ static int span_list_of(struct ctx *x, const struct out_span *o, size_t n, size_
     for (size_t i = 0; i < n; i++) {
         need += 5 * 21 + 2 + (o[i].src >= 0 ? strlen(o[i].code) : 0);
     }
-    if (grow((void **)&x->list, &x->listcap, need, 1) != ACDL_OK) {
+    if (acdl_grow((void **)&x->list, &x->listcap, need, 1) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
     char *w = x->list;
@@ -750,7 +734,7 @@ static int agent_ids(struct ctx *x, int64_t agent, struct ext_id **out, int *n)
     }
     sqlite3_bind_int64(s, 1, agent);
     while (sqlite3_step(s) == SQLITE_ROW) {
-        if (grow((void **)out, &cap, (size_t)*n + 1, sizeof(**out)) != ACDL_OK) {
+        if (acdl_grow((void **)out, &cap, (size_t)*n + 1, sizeof(**out)) != ACDL_OK) {
             store_done(s);
             return ACDL_ENOMEM;
         }
@@ -884,7 +868,7 @@ static int compute_agent(struct ctx *x, int64_t agent, const char *from_s, const
     } *old = NULL;
     size_t nold = 0, oldcap = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
-        if (grow((void **)&old, &oldcap, nold + 1, sizeof(*old)) != ACDL_OK) {
+        if (acdl_grow((void **)&old, &oldcap, nold + 1, sizeof(*old)) != ACDL_OK) {
             rc = ACDL_ENOMEM;
             break;
         }
@@ -974,7 +958,7 @@ int agent_results_apply_source(struct store_conn *c, int64_t source_id, const ch
     }
     sqlite3_bind_int64(s, 1, source_id);
     while (sqlite3_step(s) == SQLITE_ROW) {
-        if (grow((void **)&ids, &cap, n + 1, sizeof(*ids)) != ACDL_OK) {
+        if (acdl_grow((void **)&ids, &cap, n + 1, sizeof(*ids)) != ACDL_OK) {
             rc = ACDL_ENOMEM;
             break;
         }
@@ -1175,8 +1159,8 @@ int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts
             if (!ident[0]) {
                 continue; /* its activity was deleted: the day is computed again */
             }
-            if (grow((void **)out, &cap, (size_t)*n + 1, sizeof(**out)) != ACDL_OK ||
-                grow((void **)days, &dcap, (size_t)*n + 1, sizeof(**days)) != ACDL_OK) {
+            if (acdl_grow((void **)out, &cap, (size_t)*n + 1, sizeof(**out)) != ACDL_OK ||
+                acdl_grow((void **)days, &dcap, (size_t)*n + 1, sizeof(**days)) != ACDL_OK) {
                 rc = ACDL_ENOMEM;
                 break;
             }
@@ -1238,7 +1222,7 @@ int agent_results_day_spans(struct store_conn *c, const struct agent_acts *acts,
             if (!ident[0]) {
                 continue; /* its activity was deleted: the day is computed again */
             }
-            if (grow((void **)buf, cap, *n + 1, sizeof(**buf)) != ACDL_OK) {
+            if (acdl_grow((void **)buf, cap, *n + 1, sizeof(**buf)) != ACDL_OK) {
                 rc = ACDL_ENOMEM;
                 break;
             }
