@@ -22,6 +22,10 @@
 // tests/lib/wfm.mjs. ACDLINK_BIN chooses the binary.
 // --log-level L: the daemon's log level (debug: the uploader times each batch); --daemon-log
 // FILE: the daemon's stderr into FILE at the end (with kills: the last daemon's).
+// --prefill-states N: before the timed run each agent's day already holds N states (inserted in
+// batches, spread over today's hours before now); the run starts when the daemon has staged
+// and delivered them (the JSON's prefill_states and prefill_staged_s; the counters and CPU
+// seconds are the timed run's).
 // --profile OUT: the daemon under `perf record` (DWARF call graphs) from the writers' start
 // until the receiver holds every state, into OUT (not with --kill-every).
 import { execFileSync, spawn } from 'node:child_process';
@@ -53,6 +57,7 @@ const BURST_AT = arg('burst-at', Math.max(0, Math.floor((SECONDS - BURST_SECONDS
 const KILL_EVERY = arg('kill-every', 0);
 const WINDOW = arg('window', 30); // seconds per line of the timeline
 const WRITERS = arg('writers', 2); // writer sessions, each with its share of the agents
+const PREFILL = arg('prefill-states', 0); // states per agent already on the day before the run
 const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : '';
 if (PROFILE && KILL_EVERY > 0) {
   throw new Error('--profile: not with --kill-every (perf follows one process)');
@@ -169,8 +174,43 @@ ok(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: ids.map((a) 
 for (const a of STATES) {
   ok(await admin.post('/api/v1/activity-codes', { source_id: src.id, code: a, activity: a.toLowerCase() }), 'code');
 }
-ok(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: true }), 'enable');
+// --prefill-states N: each agent's day already holds N states (spread over today's hours
+// before now, the overlap and a minute kept clear), inserted in batches of 1,000 agents before
+// the daemon polls; the run starts once the daemon staged them all and its backlog is empty
+const written = new Map(); // agent -> [state,...] in order
+let prefillS = null;
+if (PREFILL > 0) {
+  const tp = Date.now();
+  const dayStart = Math.floor(tp / 86400000) * 86400000;
+  const spanS = Math.floor((tp - dayStart) / 1000) - OVERLAP - 60;
+  if (spanS < PREFILL) {
+    throw new Error(`--prefill-states ${PREFILL}: only ${spanS} s of today before the overlap; run later in the day`);
+  }
+  const list = Array.from({ length: PREFILL }, (_, k) => STATES[k % STATES.length]);
+  const codes = `ARRAY[${STATES.map((x) => `'${x}'`).join(',')}]`;
+  for (let a0 = 0; a0 < AGENTS; a0 += 1000) {
+    const a1 = Math.min(AGENTS, a0 + 1000) - 1;
+    // agent a's k-th state at spanS * (k * AGENTS + a) / (PREFILL * AGENTS) s after midnight
+    if (ENGINE === 'postgresql') {
+      db.psql(`INSERT INTO agent_events (agent, state, started, seq, at) SELECT 'ag' || lpad(a::text, 5, '0'), (${codes})[1 + k % ${STATES.length}], t, -1, t FROM generate_series(${a0}, ${a1}) a, generate_series(0, ${PREFILL - 1}) k, LATERAL (SELECT timestamp '${new Date(dayStart).toISOString().slice(0, 10)}' + (${spanS}::bigint * (k * ${AGENTS} + a) / (${PREFILL}::bigint * ${AGENTS})) * interval '1 second' AS t) x`);
+    } else {
+      db.exec(`INSERT INTO agent_events (agent, state, started, seq, at) SELECT concat('ag', lpad(a.seq, 5, '0')), ELT(1 + k.seq % ${STATES.length}, ${STATES.map((x) => `'${x}'`).join(',')}), TIMESTAMP '${new Date(dayStart).toISOString().slice(0, 10)} 00:00:00' + INTERVAL (${spanS} * (k.seq * ${AGENTS} + a.seq) DIV (${PREFILL} * ${AGENTS})) SECOND, -1, TIMESTAMP '${new Date(dayStart).toISOString().slice(0, 10)} 00:00:00' + INTERVAL (${spanS} * (k.seq * ${AGENTS} + a.seq) DIV (${PREFILL} * ${AGENTS})) SECOND FROM seq_${a0}_to_${a1} a, seq_0_to_${PREFILL - 1} k`);
+    }
+  }
+  for (const a of ids) {
+    written.set(a, list.slice());
+  }
+  ok(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: true }), 'enable');
+  await until(async () => {
+    const f = (await admin.get(`/api/v1/sources/${src.id}`)).body.follow;
+    return f && f.rows_changed >= AGENTS * PREFILL && (await admin.get('/api/v1/backlog')).body.queued === 0;
+  }, 'the prefilled states staged and delivered', 1800000);
+  prefillS = Number(((Date.now() - tp) / 1000).toFixed(1));
+} else {
+  ok(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: true }), 'enable');
+}
 await until(async () => (await admin.get(`/api/v1/sources/${src.id}`)).body.follow, 'the first poll');
+const follow0 = (await admin.get(`/api/v1/sources/${src.id}`)).body.follow;
 
 const perf = PROFILE
   ? spawn('perf', ['record', '--call-graph', 'dwarf,16384', '-F', '99', '-o', PROFILE, '-p', String(d.proc.pid)], { stdio: ['ignore', 'ignore', 'inherit'] })
@@ -181,7 +221,6 @@ const writers = Array.from({ length: WRITERS }, () => {
   w.stdin.write(writerCmd[2]);
   return { proc: w, exited: new Promise((res) => w.once('exit', res)) };
 });
-const written = new Map(); // agent -> [state,...] in order
 const writtenAt = new Map(); // agent -> [Date.now() when its insert was sent, ...]
 let n = 0;
 let peak = 0;
@@ -307,11 +346,11 @@ const dueMs = (seq) => {
   return t0 + sec * 1000;
 };
 const epochMs = ENGINE === 'postgresql' ? 'extract(epoch from at) * 1000' : 'UNIX_TIMESTAMP(at) * 1000';
-const committed = dump(`SELECT seq, ${epochMs} FROM agent_events ORDER BY seq`).split('\n').filter(Boolean)
+const committed = dump(`SELECT seq, ${epochMs} FROM agent_events WHERE seq >= 0 ORDER BY seq`).split('\n').filter(Boolean)
   .map((l) => { const [q, ms] = l.split('\t'); return { seq: Number(q), at: Number(ms) }; });
 const writerLag = committed.map((r) => Math.round(r.at - dueMs(r.seq)));
 // each row in a transaction of its own: as many transaction ids as rows (PostgreSQL's xmin)
-const ownTransactions = ENGINE === 'postgresql' ? dump('SELECT count(DISTINCT xmin::text) = count(*) FROM agent_events') === 't' : null;
+const ownTransactions = ENGINE === 'postgresql' ? dump('SELECT count(DISTINCT xmin::text) = count(*) FROM agent_events WHERE seq >= 0') === 't' : null;
 // the last state of every agent written: wait until the receiver holds them all
 const day = new Date().toISOString().slice(0, 10);
 // until the receiver holds every state written, or nothing more arrives for 60 s
@@ -361,13 +400,14 @@ for (const rec of wfm.requests) {
     const starts = dd.starts;
     const k = starts.length;
     const sent = writtenAt.get(a) || [];
-    for (let i = have.get(a) || 0; i < k && i < sent.length; i++) {
-      const phase = inBurst(sent[i]) ? 'burst' : 'steady';
-      lat[phase].push(rec.at - sent[i]);
+    // the first PREFILL states of each agent were on the day before the run
+    for (let i = have.get(a) ?? PREFILL; i < k && i - PREFILL < sent.length; i++) {
+      const phase = inBurst(sent[i - PREFILL]) ? 'burst' : 'steady';
+      lat[phase].push(rec.at - sent[i - PREFILL]);
       latDb[phase].push(rec.at - starts[i]);
       accepted.push({ committed: starts[i], at: rec.at });
     }
-    have.set(a, Math.max(have.get(a) || 0, k));
+    have.set(a, Math.max(have.get(a) ?? PREFILL, k));
   }
 }
 const dist = (xs) => {
@@ -519,10 +559,11 @@ console.log(JSON.stringify({
   cpu_seconds: {
     run: Number(cpuSum.toFixed(2)),
     burst_window: BURST_SECONDS > 0 ? Number(((at(BURST_AT + BURST_SECONDS + 30).cpu - at(BURST_AT).cpu)).toFixed(2)) : null,
-    per_1000_states_staged: f.rows_changed > 0 ? Number((cpuSum / f.rows_changed * 1000).toFixed(3)) : null,
+    per_1000_states_staged: f.rows_changed > follow0.rows_changed ? Number((cpuSum / (f.rows_changed - follow0.rows_changed) * 1000).toFixed(3)) : null,
   },
   peak_rss_mib: Number((peak / 1024).toFixed(1)), rss_mib_every_30s: rssEvery30, memory: memoryVerdict(),
-  polls: f.polls, rows_read: f.rows_read, rows_changed: f.rows_changed,
+  polls: f.polls - follow0.polls, rows_read: f.rows_read - follow0.rows_read, rows_changed: f.rows_changed - follow0.rows_changed,
+  prefill_states: PREFILL, prefill_staged_s: prefillS,
   poll_failures_logged: failed.length, first_poll_failure: failed[0] || null,
   load_average_start: load0.map((x) => Number(x.toFixed(1))), load_average_end: os.loadavg().map((x) => Number(x.toFixed(1))),
 }, null, 1));

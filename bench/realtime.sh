@@ -20,7 +20,8 @@
 # Usage: bench/realtime.sh [--short|--full] [--engine postgresql|mariadb] [--agents 10000]
 #                          [--rate 300] [--seconds S] [--overlap 120] [--burst-rate R]
 #                          [--burst-seconds 30] [--burst-at S] [--kill-every N]
-#                          [--writers 2] [--window 30] [--max-states N] [--profile OUT]
+#                          [--writers 2] [--window 30] [--max-states N] [--prefill-states N]
+#                          [--profile OUT]
 #                          [--log-level debug] [--daemon-log FILE]
 #   --full         10,000 agents, 300 changes/s for 600 s, 3,000/s for 30 s from 300 s on
 #                  (the default)
@@ -32,6 +33,9 @@
 #   --writers N    writer sessions (each agent's states go through one of them; default 2)
 #   --window S     seconds per line of the timeline printed after the JSON (default 30)
 #   --max-states N settings.incremental.max_states_per_poll (default: not sent, the daemon's)
+#   --prefill-states N  each agent's day already holds N states before the timed run (inserted
+#                  in batches over today's hours before now; the run starts once the daemon has
+#                  staged and delivered them): what a change costs late in a long day
 #   --profile OUT  the daemon under `perf record` (DWARF call graphs) while the writer writes
 #                  and until the receiver holds every state, into OUT (OUT.ENGINE with both
 #                  engines); read it with `perf report -i OUT --no-children`
@@ -54,7 +58,7 @@ while [ $# -gt 0 ]; do
     --short) mode=(--agents 10000 --rate 300 --seconds 60 --burst-rate 3000 --burst-seconds 10 --burst-at 30) ;;
     --small) mode=(--agents 1000 --rate 50 --seconds 20 --burst-rate 0) ;;
     --engine) engines=("$2"); shift ;;
-    --agents | --rate | --seconds | --overlap | --kill-every | --burst-rate | --burst-seconds | --burst-at | --writers | --window | --max-states)
+    --agents | --rate | --seconds | --overlap | --kill-every | --burst-rate | --burst-seconds | --burst-at | --writers | --window | --max-states | --prefill-states)
       args+=("$1" "$2"); shift ;;
     --profile) profile=$(realpath -m "$2"); shift ;;
     --log-level) args+=("$1" "$2"); shift ;;
