@@ -1417,12 +1417,16 @@ static int diff_follow(struct aimp *m, int64_t *changed)
 }
 
 /* The WFM agents of the states a staging changed, recomputed for the days around them inside
- * the staging transaction: a poll's changes reach the delivery in the same commit. */
+ * the staging transaction: a poll's changes reach the delivery in the same commit. Each agent
+ * from its earliest changed state on where its only external id is this one
+ * (agent_results_apply_since), else its whole days. */
 static int recompute_changed(struct aimp *m)
 {
     struct rows *r = &m->r;
-    int64_t *ids = NULL;
-    int n = 0, cap = 0, rc = ACDL_OK;
+    struct agent_since *ag = NULL;
+    char(*ext)[129] = NULL;
+    size_t n = 0, cap = 0, ecap = 0;
+    int rc = ACDL_OK;
     char from[11] = "", to[11] = "";
     struct tz_date a, b;
     sqlite3_stmt *s = store_prepare(r->c, "SELECT min(day), max(day) FROM temp.agent_chg");
@@ -1441,31 +1445,43 @@ static int recompute_changed(struct aimp *m)
     if (!from[0]) {
         return ACDL_OK;
     }
-    s = store_prepare(r->c, "SELECT DISTINCT agent_id FROM agent_ids WHERE source_id = ? AND "
-                            "agent_id IS NOT NULL AND ext_agent IN (SELECT ext_agent FROM "
-                            "temp.agent_chg) ORDER BY agent_id");
+    /* per agent (ascending) its external ids of this source changed, the earliest change, and
+     * how many external ids it has in all */
+    s = store_prepare(r->c, "SELECT i.agent_id, c.ext_agent, min(c.start), (SELECT count(*) "
+                            "FROM agent_ids j WHERE j.agent_id = i.agent_id) FROM temp.agent_chg "
+                            "c JOIN agent_ids i ON i.source_id = ? AND i.ext_agent = c.ext_agent "
+                            "WHERE i.agent_id IS NOT NULL GROUP BY i.agent_id, c.ext_agent "
+                            "ORDER BY i.agent_id");
     if (!s) {
         return ACDL_EDB;
     }
     sqlite3_bind_int64(s, 1, r->src.id);
     while (rc == ACDL_OK && sqlite3_step(s) == SQLITE_ROW) {
-        if (n == cap) {
-            int nc = cap ? 2 * cap : 64;
-            int64_t *g = realloc(ids, (size_t)nc * sizeof(*ids));
-            if (!g) {
-                rc = ACDL_ENOMEM;
-                break;
-            }
-            ids = g;
-            cap = nc;
+        int64_t id = sqlite3_column_int64(s, 0);
+        if (n > 0 && ag[n - 1].agent_id == id) {
+            ag[n - 1].since = AGENT_SINCE_WHOLE; /* several of its ids changed */
+            continue;
         }
-        ids[n++] = sqlite3_column_int64(s, 0);
+        if (acdl_grow((void **)&ag, &cap, n + 1, sizeof(*ag)) != ACDL_OK ||
+            acdl_grow((void **)&ext, &ecap, n + 1, sizeof(*ext)) != ACDL_OK) {
+            rc = ACDL_ENOMEM;
+            break;
+        }
+        store_column_text(s, 1, ext[n], sizeof(ext[n]));
+        ag[n].agent_id = id;
+        ag[n].since =
+            sqlite3_column_int(s, 3) == 1 ? sqlite3_column_int64(s, 2) : AGENT_SINCE_WHOLE;
+        n++;
     }
     store_done(s);
-    if (rc == ACDL_OK && n > 0) {
-        rc = agent_results_apply(r->c, ids, n, from, to, &m->st);
+    for (size_t i = 0; i < n; i++) {
+        ag[i].ext_agent = ext[i]; /* ext may have moved while it grew */
     }
-    free(ids);
+    if (rc == ACDL_OK && n > 0) {
+        rc = agent_results_apply_since(r->c, r->src.id, ag, (int)n, from, to, &m->st);
+    }
+    free(ag);
+    free(ext);
     return rc;
 }
 

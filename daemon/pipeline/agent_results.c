@@ -68,6 +68,7 @@ struct ctx {
     char *list; /* a day's span_list being written */
     size_t listcap;
     int64_t seq; /* the last change_seq given in this transaction, 0: not read yet */
+    int had_end; /* load_id() read a state with an end of its own */
 };
 
 static int ctx_init(struct ctx *x, struct store_conn *c)
@@ -346,6 +347,7 @@ static int load_id(struct ctx *x, int si, const char *ext_agent, int64_t lo, int
     int r;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         int has_end = sqlite3_column_type(q, 1) != SQLITE_NULL;
+        x->had_end |= has_end;
         const char *code = (const char *)sqlite3_column_text(q, 2);
         rc = piece_state(x, si, &ip, sqlite3_column_int64(q, 0),
                          has_end ? sqlite3_column_int64(q, 1) : OPEN_END, code ? code : "");
@@ -587,42 +589,53 @@ static char *put_i64(char *w, int64_t v)
     return w;
 }
 
-/* FNV-1a over each span's line "start,end,identifier\n" (end -1 while open), as the digests
- * stored so far were taken: a line of 200 bytes or more counts as its first 199 and a NUL. */
-static void digest_of(const struct ctx *x, const struct out_span *o, size_t n, char out[17])
+#define DIGEST_SEED 1469598103934665603ull
+
+/* FNV-1a of h continued over one span's line "start,end,identifier\n" (end -1 while open), as
+ * the digests stored so far were taken: a line of 200 bytes or more counts as its first 199 and
+ * a NUL. */
+static uint64_t digest_line(uint64_t h, int64_t start, int64_t end, const char *id)
 {
-    uint64_t h = 1469598103934665603ull;
     char buf[200];
+    size_t il = strlen(id);
+    char *w = put_i64(buf, start);
+    *w++ = ',';
+    w = put_i64(w, end == OPEN_END ? -1 : end);
+    *w++ = ',';
+    size_t len = (size_t)(w - buf), room = sizeof(buf) - 1 - len;
+    memcpy(w, id, il < room ? il : room);
+    len += il < room ? il : room;
+    buf[len++] = il < room ? '\n' : '\0'; /* cut short: as snprintf left it */
+    for (size_t k = 0; k < len; k++) {
+        h = (h ^ (unsigned char)buf[k]) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* The digest of a day: h (DIGEST_SEED, or the state after the spans before o) continued over
+ * o[0..n). */
+static void digest_of(const struct ctx *x, uint64_t h, const struct out_span *o, size_t n,
+                      char out[17])
+{
     for (size_t i = 0; i < n; i++) {
-        const char *id = act_identifier(x, o[i].act);
-        size_t il = strlen(id);
-        char *w = put_i64(buf, o[i].start);
-        *w++ = ',';
-        w = put_i64(w, o[i].end == OPEN_END ? -1 : o[i].end);
-        *w++ = ',';
-        size_t len = (size_t)(w - buf), room = sizeof(buf) - 1 - len;
-        memcpy(w, id, il < room ? il : room);
-        len += il < room ? il : room;
-        buf[len++] = il < room ? '\n' : '\0'; /* cut short: as snprintf left it */
-        for (size_t k = 0; k < len; k++) {
-            h = (h ^ (unsigned char)buf[k]) * 1099511628211ull;
-        }
+        h = digest_line(h, o[i].start, o[i].end, act_identifier(x, o[i].act));
     }
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
 /* The day's spans as its span_list (schema 0028): a line per span,
- * "start,end,activity_id,source_id,bytes:code\n". *out is x->list, valid until the next call. */
-static int span_list_of(struct ctx *x, const struct out_span *o, size_t n, size_t *len)
+ * "start,end,activity_id,source_id,bytes:code\n", written after the first off bytes of x->list
+ * (kept). *len: the whole list's length; it is x->list, valid until the next call. */
+static int span_list_of(struct ctx *x, size_t off, const struct out_span *o, size_t n, size_t *len)
 {
-    size_t need = 1;
+    size_t need = off + 1;
     for (size_t i = 0; i < n; i++) {
         need += 5 * 21 + 2 + (o[i].src >= 0 ? strlen(o[i].code) : 0);
     }
     if (acdl_grow((void **)&x->list, &x->listcap, need, 1) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
-    char *w = x->list;
+    char *w = x->list + off;
     for (size_t i = 0; i < n; i++) {
         const char *code = o[i].src >= 0 ? o[i].code : "";
         size_t cl = strlen(code);
@@ -668,20 +681,31 @@ static int next_seq(struct ctx *x, int64_t *seq)
     return ACDL_OK;
 }
 
-/* Writes one day when its digest differs from the stored one: one statement, its spans as one
- * list in the day's row (an update of the stored row, or a new row). */
-static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const struct out_span *o,
-                     size_t n, const char *old_digest, struct agent_results_stats *st)
+/* The spans of a stored day kept before the ones computed again: their list's first len bytes
+ * (copied to x->list's start), how many, the digest's state after them, and whether the last
+ * is open. */
+struct kept {
+    size_t len, n;
+    uint64_t h;
+    int open;
+};
+
+/* Writes one day when its digest differs from the stored one: one statement, its spans (those
+ * kept, if any, then o[0..n)) as one list in the day's row (an update of the stored row, or a
+ * new row). */
+static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const struct kept *k,
+                     const struct out_span *o, size_t n, const char *old_digest,
+                     struct agent_results_stats *st)
 {
     char dig[17], ds[11];
-    size_t len = 0;
+    size_t len = 0, all = n + (k ? k->n : 0);
     int64_t seq = 0;
-    digest_of(x, o, n, dig);
+    digest_of(x, k ? k->h : DIGEST_SEED, o, n, dig);
     if (old_digest && !strcmp(old_digest, dig)) {
         return ACDL_OK;
     }
     tz_date_format(day, ds);
-    if (span_list_of(x, o, n, &len) != ACDL_OK) {
+    if (span_list_of(x, k ? k->len : 0, o, n, &len) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
     if (next_seq(x, &seq) != ACDL_OK) {
@@ -699,8 +723,8 @@ static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const str
     sqlite3_bind_int64(s, 1, agent);
     sqlite3_bind_text(s, 2, ds, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, dig, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 4, (int)n);
-    sqlite3_bind_int(s, 5, n > 0 && o[n - 1].end == OPEN_END);
+    sqlite3_bind_int(s, 4, (int)all);
+    sqlite3_bind_int(s, 5, n > 0 ? o[n - 1].end == OPEN_END : k && k->n > 0 && k->open);
     sqlite3_bind_int64(s, 6, seq);
     sqlite3_bind_int64(s, 7, plat_now());
     sqlite3_bind_text(s, 8, x->list, (int)len, SQLITE_STATIC);
@@ -712,7 +736,7 @@ static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const str
     }
     if (st) {
         st->days_changed++;
-        st->spans += (int64_t)n;
+        st->spans += (int64_t)all;
     }
     return ACDL_OK;
 }
@@ -881,7 +905,7 @@ static int compute_agent(struct ctx *x, int64_t agent, const char *from_s, const
     while (rc == ACDL_OK && (i < x->no || k < nold)) {
         int c = i >= x->no ? 1 : k >= nold ? -1 : tz_date_cmp(x->o[i].day, old[k].day);
         if (c > 0) {
-            rc = write_day(x, agent, old[k].day, NULL, 0, old[k].digest, st);
+            rc = write_day(x, agent, old[k].day, NULL, NULL, 0, old[k].digest, st);
             k++;
             continue;
         }
@@ -889,7 +913,8 @@ static int compute_agent(struct ctx *x, int64_t agent, const char *from_s, const
         while (j < x->no && tz_date_cmp(x->o[j].day, x->o[i].day) == 0) {
             j++;
         }
-        rc = write_day(x, agent, x->o[i].day, &x->o[i], j - i, c == 0 ? old[k].digest : NULL, st);
+        rc = write_day(x, agent, x->o[i].day, NULL, &x->o[i], j - i, c == 0 ? old[k].digest : NULL,
+                       st);
         if (c == 0) {
             k++;
         }
@@ -1124,6 +1149,267 @@ static int list_span_next(const char **p, const char *end, struct list_span *ls)
     ls->code = *p;
     *p += ls->len + 1;
     return 0;
+}
+
+/* The start of the back-th staged state of ext_agent before t with start >= floor (0: none). */
+static int state_before(struct ctx *x, int si, const char *ext_agent, int64_t t, int64_t floor,
+                        int back, int64_t *start)
+{
+    sqlite3_stmt *q = store_prepare(x->c, "SELECT start FROM agent_staged WHERE source_id = ?1 "
+                                          "AND ext_agent = ?2 AND start < ?3 AND start >= ?4 "
+                                          "ORDER BY start DESC LIMIT 1 OFFSET ?5");
+    if (!q) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(q, 1, x->srcs[si].id);
+    sqlite3_bind_text(q, 2, ext_agent, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 3, t);
+    sqlite3_bind_int64(q, 4, floor);
+    sqlite3_bind_int(q, 5, back - 1);
+    int r = sqlite3_step(q);
+    *start = r == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    store_done(q);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+}
+
+/* The spans of the external id's states from start sj on (x->p, x->seg), and the time from
+ * which they are the whole computation's: *cut, the end of their first segment, when the
+ * second one (and so the boundary between them) depends only on states before since (its
+ * first piece ends before since), else 0. */
+static int tail_from(struct ctx *x, int si, const char *ext_agent, int64_t sj, int64_t since,
+                     int64_t hi, int64_t *cut)
+{
+    *cut = 0;
+    x->np = 0;
+    x->had_end = 0;
+    int rc = load_id(x, si, ext_agent, sj, hi);
+    if (rc != ACDL_OK || x->had_end) {
+        return rc;
+    }
+    for (size_t i = 0; i + 1 < x->np; i++) {
+        if (x->p[i].end > x->p[i + 1].start) {
+            return ACDL_OK; /* overlapping pieces: the whole computation */
+        }
+    }
+    if ((rc = overlay(x)) != ACDL_OK || x->nseg < 2) {
+        return rc;
+    }
+    for (size_t i = 0; i < x->np; i++) {
+        if (x->p[i].start == x->seg[1].start) {
+            if (x->p[i].end < since) {
+                *cut = x->seg[0].end;
+            }
+            break;
+        }
+    }
+    return ACDL_OK;
+}
+
+/* The stored spans of a day before cut: their bytes at the list's start, copied to x->list. */
+static int kept_of(struct ctx *x, const char *list, size_t len, int64_t cut, struct kept *k)
+{
+    const char *p = list, *end = list + len;
+    memset(k, 0, sizeof(*k));
+    k->h = DIGEST_SEED;
+    while (p < end) {
+        struct list_span ls;
+        const char *line = p;
+        if (list_span_next(&p, end, &ls) != 0) {
+            return ACDL_EINVAL;
+        }
+        if (ls.start >= cut) {
+            p = line;
+            break;
+        }
+        k->h = digest_line(k->h, ls.start, ls.open ? OPEN_END : ls.stop, act_identifier(x, ls.act));
+        k->open = ls.open;
+        k->n++;
+    }
+    k->len = (size_t)(p - list);
+    if (acdl_grow((void **)&x->list, &x->listcap, k->len + 1, 1) != ACDL_OK) {
+        return ACDL_ENOMEM;
+    }
+    memcpy(x->list, list, k->len);
+    return ACDL_OK;
+}
+
+#define SINCE_BACK_FIRST 4
+#define SINCE_BACK_MAX 64
+
+/* compute_agent() for an agent whose only external id is ext_agent of source si, when its
+ * states changed from since on and its stored days are those of the states before: the
+ * stored spans before the cut are kept, the rest computed from a few states before since on.
+ * *whole: 1 when that cannot be shown equal to the whole computation (nothing written). */
+static int compute_since(struct ctx *x, int64_t agent, int si, const char *ext_agent, int64_t since,
+                         const char *from_s, const char *to_s, int *whole,
+                         struct agent_results_stats *st)
+{
+    struct src *s = &x->srcs[si];
+    struct tz_date from, to, a, b, dc;
+    int64_t lo, hi, day0, sj = 0, cut = 0;
+    int rc;
+    *whole = 1;
+    if (s->states.span != SPAN_START_ONLY || tz_date_parse(from_s, &from) != ACDL_OK ||
+        tz_date_parse(to_s, &to) != ACDL_OK ||
+        tz_utc_to_local(s->tz, since, &dc, NULL, NULL, NULL) != ACDL_OK) {
+        return ACDL_OK;
+    }
+    a = from;
+    b = to;
+    tz_date_add_days(&a, -1);
+    tz_date_add_days(&b, 1);
+    tz_day_bounds(s->tz, a, &lo, NULL);
+    tz_day_bounds(s->tz, b, NULL, &hi);
+    tz_day_bounds(s->tz, dc, &day0, NULL);
+    if (since < lo || since >= hi || tz_date_cmp(dc, from) <= 0) {
+        return ACDL_OK;
+    }
+    /* from a few states before since (on its own day), more while the cut is not shown */
+    for (int back = SINCE_BACK_FIRST; back <= SINCE_BACK_MAX && !cut; back *= 4) {
+        if ((rc = state_before(x, si, ext_agent, since, day0 > lo ? day0 : lo, back, &sj)) !=
+            ACDL_OK) {
+            return rc;
+        }
+        if (sj == 0) {
+            return ACDL_OK; /* a short day: the whole computation reads little */
+        }
+        if ((rc = tail_from(x, si, ext_agent, sj, since, hi, &cut)) != ACDL_OK) {
+            return rc;
+        }
+    }
+    if (!cut) {
+        return ACDL_OK;
+    }
+    if ((rc = to_days(x, from, to)) != ACDL_OK) {
+        return rc;
+    }
+    size_t w = 0; /* the computed spans from the cut on */
+    for (size_t i = 0; i < x->no; i++) {
+        if (x->o[i].start >= cut) {
+            x->o[w++] = x->o[i];
+        }
+    }
+    x->no = w;
+    if (x->no > 1) {
+        qsort(x->o, x->no, sizeof(*x->o), cmp_out);
+    }
+    /* the stored days the cut reaches (read before any is written): each keeps its spans
+     * before the cut */
+    struct tz_date cd;
+    char cs[11], ts[11];
+    if (tz_utc_to_local(s->tz, cut, &cd, NULL, NULL, NULL) != ACDL_OK) {
+        return ACDL_EINVAL;
+    }
+    *whole = 0;
+    tz_date_format(tz_date_cmp(cd, from) > 0 ? cd : from, cs);
+    tz_date_format(to, ts);
+    sqlite3_stmt *q = store_prepare(x->c, "SELECT day, digest, span_list FROM agent_days WHERE "
+                                          "agent_id = ? AND day >= ? AND day <= ? ORDER BY day");
+    if (!q) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(q, 1, agent);
+    sqlite3_bind_text(q, 2, cs, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 3, ts, -1, SQLITE_TRANSIENT);
+    struct stored_day {
+        struct tz_date day;
+        char digest[17];
+        char *list;
+        size_t len;
+    } *old = NULL;
+    size_t nold = 0, oldcap = 0;
+    int r;
+    rc = ACDL_OK;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *list = (const char *)sqlite3_column_text(q, 2);
+        size_t len = (size_t)sqlite3_column_bytes(q, 2);
+        if (acdl_grow((void **)&old, &oldcap, nold + 1, sizeof(*old)) != ACDL_OK ||
+            !(old[nold].list = malloc(len + 1))) {
+            rc = ACDL_ENOMEM;
+            break;
+        }
+        memcpy(old[nold].list, list ? list : "", len);
+        old[nold].len = len;
+        store_column_text(q, 1, old[nold].digest, sizeof(old[nold].digest));
+        if (tz_date_parse((const char *)sqlite3_column_text(q, 0), &old[nold++].day) != ACDL_OK) {
+            rc = ACDL_EINVAL;
+            break;
+        }
+    }
+    store_done(q);
+    if (rc == ACDL_OK && r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    /* as compute_agent() writes them: by day, the stored ones with their kept spans */
+    size_t i = 0, k = 0;
+    while (rc == ACDL_OK && (i < x->no || k < nold)) {
+        int c = i >= x->no ? 1 : k >= nold ? -1 : tz_date_cmp(x->o[i].day, old[k].day);
+        struct tz_date d = c > 0 ? old[k].day : x->o[i].day;
+        size_t j = i;
+        while (c <= 0 && j < x->no && tz_date_cmp(x->o[j].day, d) == 0) {
+            j++;
+        }
+        if (c >= 0) {
+            struct kept kp;
+            rc = kept_of(x, old[k].list, old[k].len, cut, &kp);
+            if (rc == ACDL_OK) {
+                rc = write_day(x, agent, d, &kp, &x->o[i], j - i, old[k].digest, st);
+            }
+            k++;
+        } else {
+            rc = write_day(x, agent, d, NULL, &x->o[i], j - i, NULL, st);
+        }
+        i = j;
+    }
+    for (size_t m = 0; m < nold; m++) {
+        free(old[m].list);
+    }
+    free(old);
+    if (rc == ACDL_OK && st) {
+        st->agents++;
+        st->from_change++;
+    }
+    return rc;
+}
+
+static int pending_recompute(struct store_conn *c, int *pending)
+{
+    sqlite3_stmt *q = store_prepare(c, "SELECT EXISTS (SELECT 1 FROM recomputes WHERE kind IN "
+                                       "('source_agents', 'agent'))");
+    if (!q) {
+        return ACDL_EDB;
+    }
+    int r = sqlite3_step(q);
+    *pending = r == SQLITE_ROW && sqlite3_column_int(q, 0);
+    store_done(q);
+    return r == SQLITE_ROW ? ACDL_OK : ACDL_EDB;
+}
+
+int agent_results_apply_since(struct store_conn *c, int64_t source_id, const struct agent_since *ag,
+                              int n, const char *from, const char *to,
+                              struct agent_results_stats *st)
+{
+    struct ctx x;
+    int rc = ctx_init(&x, c), pending = 1;
+    int si = rc == ACDL_OK ? src_get(&x, source_id) : -1;
+    if (rc == ACDL_OK) {
+        rc = pending_recompute(c, &pending);
+    }
+    for (int i = 0; rc == ACDL_OK && i < n; i++) {
+        int whole = 1;
+        if (si >= 0 && !pending && ag[i].since != AGENT_SINCE_WHOLE) {
+            rc = compute_since(&x, ag[i].agent_id, si, ag[i].ext_agent, ag[i].since, from, to,
+                               &whole, st);
+        }
+        if (rc == ACDL_OK && whole) {
+            rc = compute_agent(&x, ag[i].agent_id, from, to, NULL, st);
+        }
+    }
+    if (rc != ACDL_OK) {
+        log_error("agents", "computing agent spans failed: %s", acdl_strerror(rc));
+    }
+    ctx_free(&x);
+    return rc;
 }
 
 int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts, int64_t agent_id,

@@ -37,6 +37,7 @@ struct agent_results_stats {
     int64_t agents;       /* agents recomputed */
     int64_t days_changed; /* agent days whose spans changed */
     int64_t spans;        /* spans written for those days */
+    int64_t from_change;  /* of the agents, those computed from their change on */
 };
 
 /* Recomputes the spans of the WFM agents agents[0..n) for the local days from..to
@@ -44,6 +45,31 @@ struct agent_results_stats {
  * Adds to *st (may be NULL). Returns 0 or ACDL_EDB / ACDL_ENOMEM. */
 int agent_results_apply(struct store_conn *c, const int64_t *agents, int n, const char *from,
                         const char *to, struct agent_results_stats *st);
+
+/* An agent whose states changed from since on (the earliest start a change has, added,
+ * changed or removed), or AGENT_SINCE_WHOLE: recompute its whole days. */
+struct agent_since {
+    int64_t agent_id;
+    const char *ext_agent; /* its only external id, of the source; borrowed */
+    int64_t since;
+};
+#define AGENT_SINCE_WHOLE INT64_MIN
+
+/* agent_results_apply() for a followed source's poll, inside the caller's transaction, with
+ * the same result: the agents ag[0..n) (ascending agent_id) whose only external id is of
+ * source_id and whose days from..to hold what the states before since give. For each, the
+ * stored spans before a cut are kept and only the rest is computed, from a few states before
+ * since on: the cut is the end of the first segment those states give when the boundary
+ * after it depends only on states before since (the next segment's first piece ends before
+ * since; no overlapping pieces, no state with an end of its own, a start-only source). Then
+ * the states before the cut and so the spans before it are those of the last computation,
+ * and from the cut on the few states give what all of them give. Where that cannot be shown
+ * (a day with fewer states, a change on the first day of the range, a recomputation pending,
+ * AGENT_SINCE_WHOLE) the agent's whole days are computed. The digests are continued over the
+ * kept spans' lines, so they and change_seq are what the whole computation gives. */
+int agent_results_apply_since(struct store_conn *c, int64_t source_id, const struct agent_since *ag,
+                              int n, const char *from, const char *to,
+                              struct agent_results_stats *st);
 
 /* Recomputes every WFM agent that has an external id of source_id (source_id 0: every agent),
  * days as above. */

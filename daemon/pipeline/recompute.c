@@ -29,7 +29,7 @@ int recompute_do(struct store_conn *c, const struct store_recompute *p, int64_t 
 {
     const char *from = p->day_from[0] ? p->day_from : NULL;
     const char *to = p->day_to[0] ? p->day_to : NULL;
-    struct agent_results_stats as = {0, 0, 0};
+    struct agent_results_stats as = {0, 0, 0, 0};
     int64_t written = 0;
     int rc;
     err[0] = '\0';

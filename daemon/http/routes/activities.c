@@ -306,7 +306,7 @@ int route_activity_codes_map(struct req *r)
     json_t *jact = NULL;
     json_error_t jerr;
     struct store_activity a;
-    struct agent_results_stats stats = {0, 0, 0};
+    struct agent_results_stats stats = {0, 0, 0, 0};
     int st;
     if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:I, s:s, s:o}", "source_id", &source_id,
                        "code", &code, "activity", &jact) != 0) {

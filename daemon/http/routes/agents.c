@@ -395,7 +395,7 @@ int route_agent_ids_map(struct req *r)
     const char *text;
     int create = 1, n = 0, st;
     json_error_t jerr;
-    struct agent_results_stats stats = {0, 0, 0};
+    struct agent_results_stats stats = {0, 0, 0, 0};
     if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s:I, s:s, s?b}", "source_id", &source_id,
                        "text", &text, "create_agents", &create) != 0) {
         return reply_error(r, 422, "invalid_field",

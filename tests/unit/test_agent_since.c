@@ -1,0 +1,270 @@
+/* test_agent_since.c: the spans of a followed source's poll computed from each agent's
+ * earliest change on (agent_results_apply_since) against the whole days computed again
+ * (agent_results_apply), on two real database files given the same randomized polls: new
+ * states, late ones inside the overlap, a state of an equal start given another code, states
+ * removed, states shorter than the minimum duration, logout codes, midnight crossed with and
+ * without split_at_midnight, a DST day, and an agent with a second external id. After every
+ * poll both files must hold the same agent days (span lists, digests, counts, change_seq). */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/tz.h"
+#include "pipeline/agent_results.h"
+#include "store/store.h"
+
+static char tmp[512];
+
+#define AGENTS 6 /* WFM agents 1..6; agent 6 also has an id of source 2 */
+#define POLLS 4000
+
+static const char *const codes[] = {"C1", "C2", "C3", "C4", "OUT"};
+
+struct db {
+    struct store *st;
+    struct store_conn *c;
+};
+
+static int exec(struct db *d, const char *sql)
+{
+    char *msg = NULL;
+    int r = sqlite3_exec(store_db(d->c), sql, NULL, NULL, &msg);
+    if (r != SQLITE_OK) {
+        fprintf(stdout, "%s: %s\n", sql, msg ? msg : "");
+    }
+    sqlite3_free(msg);
+    return r;
+}
+
+static int db_open(struct db *d, const char *name)
+{
+    char path[700], err[512] = "";
+    snprintf(path, sizeof(path), "%s/%s", tmp, name);
+    if (store_open(path, 1, &d->st, err, sizeof(err)) != ACDL_OK) {
+        fprintf(stdout, "%s\n", err);
+        return -1;
+    }
+    d->c = store_acquire(d->st);
+    /* source 1: start-only, a logout code, 60 s minimum, split at midnight, Berlin; source 2:
+     * no minimum, not split */
+    const char *setup =
+        "INSERT INTO sources (id, name, kind, product, layout, time_zone, interval_minutes, "
+        "settings, created_at, updated_at) VALUES (1, 'a', 'csv', 'agent_states', 'interval', "
+        "'Europe/Berlin', 15, '{\"csv\": {\"folder\": \"/tmp\"}, \"columns\": {\"agent\": "
+        "\"A\", \"start\": \"S\", \"activity\": \"C\"}, \"agent_states\": {\"span\": "
+        "\"start_only\", \"logout_activities\": [\"OUT\"], \"min_duration_s\": 60, "
+        "\"split_at_midnight\": true}}', 0, 0), (2, 'b', 'csv', 'agent_states', 'interval', "
+        "'Europe/Berlin', 15, '{\"csv\": {\"folder\": \"/tmp\"}, \"columns\": {\"agent\": "
+        "\"A\", \"start\": \"S\", \"activity\": \"C\"}, \"agent_states\": {\"span\": "
+        "\"start_only\", \"logout_activities\": [\"OUT\"], \"split_at_midnight\": false}}', 0, "
+        "0);"
+        "INSERT INTO wfm_activities (id, identifier, name, created_at, updated_at) VALUES "
+        "(10, 'talk', 'Talk', 0, 0), (11, 'break', 'Break', 0, 0);"
+        "INSERT INTO activity_codes (source_id, code, activity_id) VALUES (1, 'C1', 10), "
+        "(1, 'C2', 10), (1, 'C3', 11), (2, 'C1', 10), (2, 'C2', 10), (2, 'C3', 11);"
+        "INSERT INTO wfm_agents (id, identifier, created_at, updated_at) VALUES (1, 'a1', 0, 0),"
+        " (2, 'a2', 0, 0), (3, 'a3', 0, 0), (4, 'a4', 0, 0), (5, 'a5', 0, 0), (6, 'a6', 0, 0);"
+        "INSERT INTO agent_ids (source_id, ext_agent, agent_id) VALUES (1, 'e1', 1), (1, 'e2', 2),"
+        " (1, 'e3', 3), (2, 'e4', 4), (2, 'e5', 5), (1, 'e6', 6), (2, 'f6', 6);";
+    return exec(d, setup) == SQLITE_OK ? 0 : -1;
+}
+
+static void db_close(struct db *d)
+{
+    if (d->st) {
+        store_release(d->st, d->c);
+        store_close(d->st);
+    }
+}
+
+/* A change of a poll: a state of ext_agent of source at start staged (code) or removed. */
+struct chg {
+    int source;
+    int agent; /* 1..6 */
+    int64_t start;
+    const char *code; /* NULL: removed */
+};
+
+static const char *ext_of(int source, int agent)
+{
+    static const char *const e1[] = {"", "e1", "e2", "e3", "", "", "e6"};
+    static const char *const e2[] = {"", "", "", "", "e4", "e5", "f6"};
+    return source == 1 ? e1[agent] : e2[agent];
+}
+
+static int64_t rnd(int64_t n)
+{
+    return (int64_t)(((uint64_t)rand() << 16 ^ (uint64_t)rand()) % (uint64_t)n);
+}
+
+static void stage(struct db *d, struct tz *tz, const struct chg *c)
+{
+    char sql[400], day[11];
+    struct tz_date dd;
+    tz_utc_to_local(tz, c->start, &dd, NULL, NULL, NULL);
+    tz_date_format(dd, day);
+    if (c->code) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO agent_staged (source_id, ext_agent, start, end, day, code, run_id, "
+                 "file, line) VALUES (%d, '%s', %lld, NULL, '%s', '%s', 0, '', 0) ON CONFLICT DO "
+                 "UPDATE SET code = excluded.code",
+                 c->source, ext_of(c->source, c->agent), (long long)c->start, day, c->code);
+    } else {
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM agent_staged WHERE source_id = %d AND ext_agent = '%s' AND start = "
+                 "%lld",
+                 c->source, ext_of(c->source, c->agent), (long long)c->start);
+    }
+    exec(d, sql);
+}
+
+/* 1 when both files hold the same agent days. */
+static int same_days(struct db *a, struct db *b, int poll)
+{
+    const char *q = "SELECT agent_id, day, digest, spans, open, change_seq, span_list FROM "
+                    "agent_days ORDER BY agent_id, day";
+    sqlite3_stmt *x = NULL, *y = NULL;
+    sqlite3_prepare_v2(store_db(a->c), q, -1, &x, NULL);
+    sqlite3_prepare_v2(store_db(b->c), q, -1, &y, NULL);
+    int same = x && y;
+    while (same) {
+        int rx = sqlite3_step(x), ry = sqlite3_step(y);
+        if (rx != ry) {
+            fprintf(stdout, "poll %d: the files hold different numbers of agent days\n", poll);
+            same = 0;
+            break;
+        }
+        if (rx != SQLITE_ROW) {
+            break;
+        }
+        for (int k = 0; k < 7; k++) {
+            const char *u = (const char *)sqlite3_column_text(x, k);
+            const char *v = (const char *)sqlite3_column_text(y, k);
+            if (strcmp(u ? u : "", v ? v : "")) {
+                fprintf(stdout,
+                        "poll %d: agent %lld day %s column %d differs:\n--- from the change "
+                        "on:\n%s\n--- whole days:\n%s\n",
+                        poll, (long long)sqlite3_column_int64(y, 0), sqlite3_column_text(y, 1), k,
+                        u ? u : "", v ? v : "");
+                same = 0;
+                break;
+            }
+        }
+    }
+    sqlite3_finalize(x);
+    sqlite3_finalize(y);
+    return same;
+}
+
+static void test_random_polls(void)
+{
+    struct db a = {0}, b = {0};
+    struct tz *tz = NULL;
+    if (!CHECK(db_open(&a, "since.db") == 0 && db_open(&b, "whole.db") == 0) ||
+        !CHECK_EQ_INT(tz_open("Europe/Berlin", &tz), ACDL_OK)) {
+        db_close(&a);
+        db_close(&b);
+        return;
+    }
+    srand(12);
+    /* from 2026-03-28 06:00 Berlin (UTC+1) over the DST night into the 31st */
+    int64_t now = 1774674000;
+    int64_t last[2][AGENTS + 1];
+    memset(last, 0, sizeof(last));
+    struct agent_results_stats sa = {0, 0, 0, 0}, sb = {0, 0, 0, 0};
+    int ok = 1;
+    for (int poll = 0; poll < POLLS && ok; poll++) {
+        int source = rnd(3) == 0 ? 2 : 1;
+        struct chg ch[8];
+        int n = 0, nc = 1 + (int)rnd(4);
+        now += 1 + rnd(rnd(40) == 0 ? 30000 : 300); /* now and then a long gap: midnight */
+        for (int k = 0; k < nc; k++) {
+            int agent = source == 1 ? (int)(1 + rnd(3)) : (int)(4 + rnd(2));
+            if (rnd(4) == 0) {
+                agent = 6;
+            }
+            int64_t *l = &last[source - 1][agent];
+            struct chg c = {source, agent, 0, codes[rnd(5)]};
+            int64_t kind = rnd(20);
+            if (kind < 3 && *l > 0) {
+                c.start = *l - rnd(600); /* late, inside the overlap; may hit an equal start */
+            } else if (kind == 3 && *l > 0) {
+                c.start = *l - rnd(300); /* removed (a start without a state: nothing) */
+                c.code = NULL;
+            } else {
+                /* the next state: often shorter than the minimum before it */
+                int64_t t = (*l > now ? *l : now) + (rnd(3) == 0 ? 1 + rnd(59) : rnd(200));
+                c.start = t;
+                *l = t > *l ? t : *l;
+            }
+            ch[n++] = c;
+        }
+        /* both files stage the same, then compute: one from the changes on, one whole */
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        struct agent_since ag[AGENTS];
+        int64_t whole[AGENTS];
+        int na = 0;
+        for (int k = 0; k < n; k++) {
+            stage(&a, tz, &ch[k]);
+            stage(&b, tz, &ch[k]);
+            lo = ch[k].start < lo ? ch[k].start : lo;
+            hi = ch[k].start > hi ? ch[k].start : hi;
+        }
+        for (int agent = 1; agent <= AGENTS; agent++) {
+            int64_t since = INT64_MAX;
+            for (int k = 0; k < n; k++) {
+                if (ch[k].agent == agent && ch[k].start < since) {
+                    since = ch[k].start;
+                }
+            }
+            if (since != INT64_MAX) {
+                ag[na].agent_id = agent;
+                ag[na].ext_agent = ext_of(source, agent);
+                ag[na].since = agent == 6 ? AGENT_SINCE_WHOLE : since; /* two external ids */
+                whole[na++] = agent;
+            }
+        }
+        struct tz_date d1, d2;
+        char from[11], to[11];
+        tz_utc_to_local(tz, lo, &d1, NULL, NULL, NULL);
+        tz_utc_to_local(tz, hi, &d2, NULL, NULL, NULL);
+        tz_date_add_days(&d1, -1);
+        tz_date_add_days(&d2, 1);
+        tz_date_format(d1, from);
+        tz_date_format(d2, to);
+        CHECK_EQ_INT(store_begin(a.c), ACDL_OK);
+        CHECK_EQ_INT(agent_results_apply_since(a.c, source, ag, na, from, to, &sa), ACDL_OK);
+        CHECK_EQ_INT(store_commit(a.c), ACDL_OK);
+        CHECK_EQ_INT(store_begin(b.c), ACDL_OK);
+        CHECK_EQ_INT(agent_results_apply(b.c, whole, na, from, to, &sb), ACDL_OK);
+        CHECK_EQ_INT(store_commit(b.c), ACDL_OK);
+        ok = CHECK(same_days(&a, &b, poll));
+    }
+    /* most agents were computed from their change on, and the days are long */
+    fprintf(
+        stdout,
+        "agents computed %lld, from the change on %lld; days changed %lld, %lld spans written\n",
+        (long long)sa.agents, (long long)sa.from_change, (long long)sa.days_changed,
+        (long long)sa.spans);
+    CHECK(sa.from_change > sa.agents / 3);
+    CHECK_EQ_INT(sa.days_changed, sb.days_changed);
+    CHECK(sb.spans / (sb.days_changed ? sb.days_changed : 1) >= 20);
+    tz_close(tz);
+    db_close(&a);
+    db_close(&b);
+}
+
+int main(void)
+{
+    log_set_level(LOG_ERROR);
+    if (check_tmpdir("agent_since", tmp, sizeof(tmp)) != 0) {
+        fprintf(stdout, "cannot make a temp folder\n");
+        return 2;
+    }
+    RUN(test_random_polls);
+    check_tmpdir_done(tmp);
+    return check_summary();
+}
