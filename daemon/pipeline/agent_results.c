@@ -1236,6 +1236,59 @@ static int kept_of(struct ctx *x, const char *list, size_t len, int64_t cut, str
 #define SINCE_BACK_FIRST 4
 #define SINCE_BACK_MAX 64
 
+/* The cut (tail_from) of the states before t from the few before it on, with start >= floor:
+ * more of them while none is shown; 0 when there is none. */
+static int cut_before(struct ctx *x, int si, const char *ext_agent, int64_t t, int64_t floor,
+                      int64_t hi, int64_t *cut)
+{
+    int64_t sj = 0;
+    int rc = ACDL_OK;
+    *cut = 0;
+    for (int back = SINCE_BACK_FIRST; back <= SINCE_BACK_MAX && !*cut; back *= 4) {
+        if ((rc = state_before(x, si, ext_agent, t, floor, back, &sj)) != ACDL_OK || sj == 0) {
+            break;
+        }
+        rc = tail_from(x, si, ext_agent, sj, t, hi, cut);
+    }
+    return rc;
+}
+
+/* *settled: 1 when the stored spans of day d are what any computation whose days begin at d
+ * or before gives (which reads from the day before its first on): the external id has no
+ * state before the day before d, or the states of the day before d have a cut, from which on
+ * the spans do not depend on earlier states. A state that reaches over a whole day into d
+ * without one makes d's spans depend on where the computation began to read. */
+static int day_settled(struct ctx *x, int si, const char *ext_agent, struct tz_date d, int *settled)
+{
+    struct tz_date p = d;
+    int64_t d0, p0, cut = 0;
+    tz_date_add_days(&p, -1);
+    tz_day_bounds(x->srcs[si].tz, d, &d0, NULL);
+    tz_day_bounds(x->srcs[si].tz, p, &p0, NULL);
+    *settled = 0;
+    sqlite3_stmt *q = store_prepare(x->c, "SELECT EXISTS (SELECT 1 FROM agent_staged WHERE "
+                                          "source_id = ?1 AND ext_agent = ?2 AND start < ?3)");
+    if (!q) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(q, 1, x->srcs[si].id);
+    sqlite3_bind_text(q, 2, ext_agent, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 3, p0);
+    int r = sqlite3_step(q);
+    int before = r == SQLITE_ROW && sqlite3_column_int(q, 0);
+    store_done(q);
+    if (r != SQLITE_ROW) {
+        return ACDL_EDB;
+    }
+    if (!before) {
+        *settled = 1;
+        return ACDL_OK;
+    }
+    int rc = cut_before(x, si, ext_agent, d0, p0, d0, &cut);
+    *settled = rc == ACDL_OK && cut != 0;
+    return rc;
+}
+
 /* compute_agent() for an agent whose only external id is ext_agent of source si, when its
  * states changed from since on and its stored days are those of the states before: the
  * stored spans before the cut are kept, the rest computed from a few states before since on.
@@ -1246,7 +1299,7 @@ static int compute_since(struct ctx *x, int64_t agent, int si, const char *ext_a
 {
     struct src *s = &x->srcs[si];
     struct tz_date from, to, a, b, dc;
-    int64_t lo, hi, day0, sj = 0, cut = 0;
+    int64_t lo, hi, day0, cut = 0;
     int rc;
     *whole = 1;
     if (s->states.span != SPAN_START_ONLY || tz_date_parse(from_s, &from) != ACDL_OK ||
@@ -1261,24 +1314,22 @@ static int compute_since(struct ctx *x, int64_t agent, int si, const char *ext_a
     tz_day_bounds(s->tz, a, &lo, NULL);
     tz_day_bounds(s->tz, b, NULL, &hi);
     tz_day_bounds(s->tz, dc, &day0, NULL);
-    if (since < lo || since >= hi || tz_date_cmp(dc, from) <= 0) {
+    struct tz_date next = from;
+    tz_date_add_days(&next, 1);
+    if (since < lo || since >= hi || tz_date_cmp(dc, next) != 0) {
         return ACDL_OK;
+    }
+    /* the stored days kept (the one before since's, and since's up to the cut) must not
+     * depend on where their computation began to read */
+    int settled = 0;
+    if ((rc = day_settled(x, si, ext_agent, from, &settled)) != ACDL_OK || !settled ||
+        (rc = day_settled(x, si, ext_agent, dc, &settled)) != ACDL_OK || !settled) {
+        return rc;
     }
     /* from a few states before since (on its own day), more while the cut is not shown */
-    for (int back = SINCE_BACK_FIRST; back <= SINCE_BACK_MAX && !cut; back *= 4) {
-        if ((rc = state_before(x, si, ext_agent, since, day0 > lo ? day0 : lo, back, &sj)) !=
-            ACDL_OK) {
-            return rc;
-        }
-        if (sj == 0) {
-            return ACDL_OK; /* a short day: the whole computation reads little */
-        }
-        if ((rc = tail_from(x, si, ext_agent, sj, since, hi, &cut)) != ACDL_OK) {
-            return rc;
-        }
-    }
-    if (!cut) {
-        return ACDL_OK;
+    if ((rc = cut_before(x, si, ext_agent, since, day0 > lo ? day0 : lo, hi, &cut)) != ACDL_OK ||
+        !cut) {
+        return rc; /* a short day: the whole computation reads little */
     }
     if ((rc = to_days(x, from, to)) != ACDL_OK) {
         return rc;

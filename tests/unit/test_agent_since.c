@@ -159,17 +159,20 @@ static int same_days(struct db *a, struct db *b, int poll)
     return same;
 }
 
-static void test_random_polls(void)
+static void random_polls(unsigned seed)
 {
     struct db a = {0}, b = {0};
     struct tz *tz = NULL;
-    if (!CHECK(db_open(&a, "since.db") == 0 && db_open(&b, "whole.db") == 0) ||
+    char fa[32], fb[32];
+    snprintf(fa, sizeof(fa), "since%u.db", seed);
+    snprintf(fb, sizeof(fb), "whole%u.db", seed);
+    if (!CHECK(db_open(&a, fa) == 0 && db_open(&b, fb) == 0) ||
         !CHECK_EQ_INT(tz_open("Europe/Berlin", &tz), ACDL_OK)) {
         db_close(&a);
         db_close(&b);
         return;
     }
-    srand(12);
+    srand(seed);
     /* from 2026-03-28 06:00 Berlin (UTC+1) over the DST night into the 31st */
     int64_t now = 1774674000;
     int64_t last[2][AGENTS + 1];
@@ -180,7 +183,8 @@ static void test_random_polls(void)
         int source = rnd(3) == 0 ? 2 : 1;
         struct chg ch[8];
         int n = 0, nc = 1 + (int)rnd(4);
-        now += 1 + rnd(rnd(40) == 0 ? 30000 : 300); /* now and then a long gap: midnight */
+        now += 1 + rnd(rnd(40) == 0 ? (rnd(5) == 0 ? 200000 : 30000)
+                                    : 300); /* now and then a long gap: midnight */
         for (int k = 0; k < nc; k++) {
             int agent = source == 1 ? (int)(1 + rnd(3)) : (int)(4 + rnd(2));
             if (rnd(4) == 0) {
@@ -191,6 +195,8 @@ static void test_random_polls(void)
             int64_t kind = rnd(20);
             if (kind < 3 && *l > 0) {
                 c.start = *l - rnd(600); /* late, inside the overlap; may hit an equal start */
+            } else if (kind == 4 && *l > 0 && rnd(10) == 0) {
+                c.start = *l - rnd(21600); /* a late row of a long overlap (6 h) */
             } else if (kind == 3 && *l > 0) {
                 c.start = *l - rnd(300); /* removed (a start without a state: nothing) */
                 c.code = NULL;
@@ -249,12 +255,20 @@ static void test_random_polls(void)
         "agents computed %lld, from the change on %lld; days changed %lld, %lld spans written\n",
         (long long)sa.agents, (long long)sa.from_change, (long long)sa.days_changed,
         (long long)sa.spans);
-    CHECK(sa.from_change > sa.agents / 3);
+    CHECK(sa.from_change > sa.agents / 5);
     CHECK_EQ_INT(sa.days_changed, sb.days_changed);
-    CHECK(sb.spans / (sb.days_changed ? sb.days_changed : 1) >= 20);
+    CHECK(sb.spans / (sb.days_changed ? sb.days_changed : 1) >= 15);
     tz_close(tz);
     db_close(&a);
     db_close(&b);
+}
+
+/* three seeds: each run of polls has its own late rows, gaps and codes */
+static void test_random_polls(void)
+{
+    for (unsigned seed = 1; seed <= 3; seed++) {
+        random_polls(seed);
+    }
 }
 
 int main(void)
