@@ -741,6 +741,90 @@ static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const str
     return ACDL_OK;
 }
 
+static int kept_of(struct ctx *x, const char *list, size_t len, int64_t cut, struct kept *k);
+
+/* Writes the computed spans x->o (in day and start order) over the stored days from..to: a
+ * day whose spans changed is rewritten, a stored one now without spans emptied. With cut (0:
+ * none) the stored spans before it are kept and x->o holds those from it on. The stored days
+ * are read before any is written. */
+static int write_days(struct ctx *x, int64_t agent, struct tz_date from, struct tz_date to,
+                      int64_t cut, struct agent_results_stats *st)
+{
+    char fs[11], ts[11];
+    tz_date_format(from, fs);
+    tz_date_format(to, ts);
+    sqlite3_stmt *q = store_prepare(
+        x->c, cut ? "SELECT day, digest, span_list FROM agent_days WHERE agent_id = ? AND day >= "
+                    "? AND day <= ? ORDER BY day"
+                  : "SELECT day, digest, NULL FROM agent_days WHERE agent_id = ? AND day >= ? "
+                    "AND day <= ? ORDER BY day");
+    if (!q) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(q, 1, agent);
+    sqlite3_bind_text(q, 2, fs, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 3, ts, -1, SQLITE_TRANSIENT);
+    struct stored {
+        struct tz_date day;
+        char digest[17];
+        char *list; /* with cut */
+        size_t len;
+    } *old = NULL;
+    size_t nold = 0, oldcap = 0;
+    int r, rc = ACDL_OK;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        if (acdl_grow((void **)&old, &oldcap, nold + 1, sizeof(*old)) != ACDL_OK) {
+            rc = ACDL_ENOMEM;
+            break;
+        }
+        struct stored *o = &old[nold++];
+        memset(o, 0, sizeof(*o));
+        if (tz_date_parse((const char *)sqlite3_column_text(q, 0), &o->day) != ACDL_OK) {
+            rc = ACDL_EINVAL;
+            break;
+        }
+        store_column_text(q, 1, o->digest, sizeof(o->digest));
+        if (cut) {
+            const char *list = (const char *)sqlite3_column_text(q, 2);
+            o->len = (size_t)sqlite3_column_bytes(q, 2);
+            if (!(o->list = malloc(o->len + 1))) {
+                rc = ACDL_ENOMEM;
+                break;
+            }
+            memcpy(o->list, list ? list : "", o->len);
+        }
+    }
+    store_done(q);
+    if (rc == ACDL_OK && r != SQLITE_ROW && r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    size_t i = 0, k = 0;
+    while (rc == ACDL_OK && (i < x->no || k < nold)) {
+        int c = i >= x->no ? 1 : k >= nold ? -1 : tz_date_cmp(x->o[i].day, old[k].day);
+        struct tz_date d = c > 0 ? old[k].day : x->o[i].day;
+        size_t j = i;
+        while (c <= 0 && j < x->no && tz_date_cmp(x->o[j].day, d) == 0) {
+            j++;
+        }
+        struct kept kp, *kept = NULL;
+        if (c >= 0 && cut) {
+            rc = kept_of(x, old[k].list, old[k].len, cut, &kp);
+            kept = &kp;
+        }
+        if (rc == ACDL_OK) {
+            rc = write_day(x, agent, d, kept, j > i ? &x->o[i] : NULL, j - i,
+                           c >= 0 ? old[k].digest : NULL, st);
+        }
+        k += c >= 0;
+        i = j;
+    }
+    for (size_t m = 0; m < nold; m++) {
+        free(old[m].list);
+    }
+    free(old);
+    return rc;
+}
+
 struct ext_id {
     int64_t source_id;
     char ext_agent[129];
@@ -873,54 +957,7 @@ static int compute_agent(struct ctx *x, int64_t agent, const char *from_s, const
         qsort(x->o, x->no, sizeof(*x->o), cmp_out);
     }
 
-    /* the stored days of the range, to rewrite changed ones and empty the ones now without */
-    char fs[11], ts[11];
-    tz_date_format(from, fs);
-    tz_date_format(to, ts);
-    sqlite3_stmt *s = store_prepare(x->c, "SELECT day, digest FROM agent_days WHERE agent_id = ? "
-                                          "AND day >= ? AND day <= ? ORDER BY day");
-    if (!s) {
-        rc = ACDL_EDB;
-        goto out;
-    }
-    sqlite3_bind_int64(s, 1, agent);
-    sqlite3_bind_text(s, 2, fs, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, ts, -1, SQLITE_TRANSIENT);
-    struct stored {
-        struct tz_date day;
-        char digest[17];
-    } *old = NULL;
-    size_t nold = 0, oldcap = 0;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        if (acdl_grow((void **)&old, &oldcap, nold + 1, sizeof(*old)) != ACDL_OK) {
-            rc = ACDL_ENOMEM;
-            break;
-        }
-        tz_date_parse((const char *)sqlite3_column_text(s, 0), &old[nold].day);
-        store_column_text(s, 1, old[nold].digest, sizeof(old[nold].digest));
-        nold++;
-    }
-    store_done(s);
-    size_t i = 0, k = 0;
-    while (rc == ACDL_OK && (i < x->no || k < nold)) {
-        int c = i >= x->no ? 1 : k >= nold ? -1 : tz_date_cmp(x->o[i].day, old[k].day);
-        if (c > 0) {
-            rc = write_day(x, agent, old[k].day, NULL, NULL, 0, old[k].digest, st);
-            k++;
-            continue;
-        }
-        size_t j = i;
-        while (j < x->no && tz_date_cmp(x->o[j].day, x->o[i].day) == 0) {
-            j++;
-        }
-        rc = write_day(x, agent, x->o[i].day, NULL, &x->o[i], j - i, c == 0 ? old[k].digest : NULL,
-                       st);
-        if (c == 0) {
-            k++;
-        }
-        i = j;
-    }
-    free(old);
+    rc = write_days(x, agent, from, to, 0, st);
     if (st) {
         st->agents++;
     }
@@ -1344,78 +1381,13 @@ static int compute_since(struct ctx *x, int64_t agent, int si, const char *ext_a
     if (x->no > 1) {
         qsort(x->o, x->no, sizeof(*x->o), cmp_out);
     }
-    /* the stored days the cut reaches (read before any is written): each keeps its spans
-     * before the cut */
+    /* the stored days the cut reaches: each keeps its spans before the cut */
     struct tz_date cd;
-    char cs[11], ts[11];
     if (tz_utc_to_local(s->tz, cut, &cd, NULL, NULL, NULL) != ACDL_OK) {
         return ACDL_EINVAL;
     }
     *whole = 0;
-    tz_date_format(tz_date_cmp(cd, from) > 0 ? cd : from, cs);
-    tz_date_format(to, ts);
-    sqlite3_stmt *q = store_prepare(x->c, "SELECT day, digest, span_list FROM agent_days WHERE "
-                                          "agent_id = ? AND day >= ? AND day <= ? ORDER BY day");
-    if (!q) {
-        return ACDL_EDB;
-    }
-    sqlite3_bind_int64(q, 1, agent);
-    sqlite3_bind_text(q, 2, cs, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(q, 3, ts, -1, SQLITE_TRANSIENT);
-    struct stored_day {
-        struct tz_date day;
-        char digest[17];
-        char *list;
-        size_t len;
-    } *old = NULL;
-    size_t nold = 0, oldcap = 0;
-    int r;
-    rc = ACDL_OK;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *list = (const char *)sqlite3_column_text(q, 2);
-        size_t len = (size_t)sqlite3_column_bytes(q, 2);
-        if (acdl_grow((void **)&old, &oldcap, nold + 1, sizeof(*old)) != ACDL_OK ||
-            !(old[nold].list = malloc(len + 1))) {
-            rc = ACDL_ENOMEM;
-            break;
-        }
-        memcpy(old[nold].list, list ? list : "", len);
-        old[nold].len = len;
-        store_column_text(q, 1, old[nold].digest, sizeof(old[nold].digest));
-        if (tz_date_parse((const char *)sqlite3_column_text(q, 0), &old[nold++].day) != ACDL_OK) {
-            rc = ACDL_EINVAL;
-            break;
-        }
-    }
-    store_done(q);
-    if (rc == ACDL_OK && r != SQLITE_DONE) {
-        rc = ACDL_EDB;
-    }
-    /* as compute_agent() writes them: by day, the stored ones with their kept spans */
-    size_t i = 0, k = 0;
-    while (rc == ACDL_OK && (i < x->no || k < nold)) {
-        int c = i >= x->no ? 1 : k >= nold ? -1 : tz_date_cmp(x->o[i].day, old[k].day);
-        struct tz_date d = c > 0 ? old[k].day : x->o[i].day;
-        size_t j = i;
-        while (c <= 0 && j < x->no && tz_date_cmp(x->o[j].day, d) == 0) {
-            j++;
-        }
-        if (c >= 0) {
-            struct kept kp;
-            rc = kept_of(x, old[k].list, old[k].len, cut, &kp);
-            if (rc == ACDL_OK) {
-                rc = write_day(x, agent, d, &kp, &x->o[i], j - i, old[k].digest, st);
-            }
-            k++;
-        } else {
-            rc = write_day(x, agent, d, NULL, &x->o[i], j - i, NULL, st);
-        }
-        i = j;
-    }
-    for (size_t m = 0; m < nold; m++) {
-        free(old[m].list);
-    }
-    free(old);
+    rc = write_days(x, agent, tz_date_cmp(cd, from) > 0 ? cd : from, to, cut, st);
     if (rc == ACDL_OK && st) {
         st->agents++;
         st->from_change++;
