@@ -63,10 +63,14 @@ struct agent_since {
  * after it depends only on states before since (the next segment's first piece ends before
  * since; no overlapping pieces, no state with an end of its own, a start-only source). Then
  * the states before the cut and so the spans before it are those of the last computation,
- * and from the cut on the few states give what all of them give. Where that cannot be shown
- * (a day with fewer states, a change on the first day of the range, a recomputation pending,
- * AGENT_SINCE_WHOLE) the agent's whole days are computed. The digests are continued over the
- * kept spans' lines, so they and change_seq are what the whole computation gives. */
+ * and from the cut on the few states give what all of them give. The kept days (the one
+ * before since's and since's) must also not depend on where a computation began to read: the
+ * id has no state before the day before each, or a cut within that day. Where any of this
+ * cannot be shown (a day with few states, a change not on the day after from, a state
+ * reaching over a whole day, a recomputation pending, AGENT_SINCE_WHOLE) the agent's whole
+ * days are computed. The digests are continued over the kept spans' lines, so they and
+ * change_seq are what the whole computation gives (tests/unit/test_agent_since.c compares
+ * both over randomized polls). */
 int agent_results_apply_since(struct store_conn *c, int64_t source_id, const struct agent_since *ag,
                               int n, const char *from, const char *to,
                               struct agent_results_stats *st);
