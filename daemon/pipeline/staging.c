@@ -179,8 +179,10 @@ int staging_open(struct staging **out, struct store_conn *c, int64_t source_id, 
         staging_close(s);
         return ACDL_ENOMEM;
     }
+    /* keyed (q, day), the order the commit reads them in: keyed (day, q), every slice of
+     * the commit sorted the whole table (blobs and all) to find its next 1,000 rows */
     const char *sql = "CREATE TEMP TABLE IF NOT EXISTS staging_days (day TEXT NOT NULL, q INTEGER "
-                      "NOT NULL, vals BLOB NOT NULL, PRIMARY KEY (day, q));"
+                      "NOT NULL, vals BLOB NOT NULL, PRIMARY KEY (q, day));"
                       "DELETE FROM temp.staging_days;";
     if (sqlite3_exec(store_db(c), sql, NULL, NULL, NULL) != SQLITE_OK) {
         log_error("import", "run %lld: cannot prepare the staging table: %s", (long long)run_id,
@@ -573,7 +575,7 @@ static int spill_all(struct staging *s)
         return ACDL_EDB;
     }
     sqlite3_stmt *ins = store_prepare(s->c, "INSERT INTO temp.staging_days (day, q, vals) VALUES "
-                                            "(?, ?, ?) ON CONFLICT (day, q) DO NOTHING");
+                                            "(?, ?, ?) ON CONFLICT (q, day) DO NOTHING");
     if (!ins) {
         rc = ACDL_EDB;
     }
