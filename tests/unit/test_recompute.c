@@ -333,6 +333,7 @@ static void test_mappings_grouped(void)
                  ACDL_OK);
     CHECK_EQ_INT(failed, 0);
     CHECK_EQ_INT(written, 92);
+    CHECK_EQ_INT(q_int(c, "PRAGMA foreign_keys"), 1); /* off only inside the groups */
     CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE value = 7"), 91);
     CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE value = 14"), 1);
 
@@ -349,6 +350,7 @@ static void test_mappings_grouped(void)
                  ACDL_OK);
     CHECK_EQ_INT(failed, 1);
     CHECK_EQ_INT(written, 91);
+    CHECK_EQ_INT(q_int(c, "PRAGMA foreign_keys"), 1);
     snprintf(sql, sizeof(sql), "mapping %lld: ", (long long)handled);
     CHECK_CONTAINS(err, sql);
     CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE value = 9"), 91);
@@ -425,6 +427,48 @@ static void test_queued_once_rolled_back(void)
     store_close(st);
 }
 
+/* A group writes without checking foreign keys: what it writes must take its parents from
+ * rows it read. A mapping whose WFM queue is gone (left behind with the checks off, as no
+ * route can) writes nothing, fails nothing, and the results have no orphan afterwards; the
+ * next group's mappings are stored. */
+static void test_missing_parent(void)
+{
+    char err[512];
+    struct store *st = NULL;
+    snprintf(dbpath, sizeof(dbpath), "%s/parent.db", tmp);
+    if (!CHECK_EQ_INT(store_open(dbpath, 1, &st, err, sizeof(err)), ACDL_OK)) {
+        return;
+    }
+    struct store_conn *c = store_acquire(st);
+    int64_t source_id = add_source(c);
+    int64_t gone = add_queue(c, "GONE"), kept = add_queue(c, "KEPT");
+    CHECK(mapping(c, gone, "offered", source_id, NULL) > 0);
+    CHECK(mapping(c, kept, "offered", source_id, NULL) > 0);
+    CHECK_EQ_INT(exec(c, "DELETE FROM recomputes"), ACDL_OK);
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "PRAGMA foreign_keys = OFF; DELETE FROM wfm_queues WHERE id = %lld; PRAGMA "
+             "foreign_keys = ON",
+             (long long)gone);
+    CHECK_EQ_INT(exec(c, sql), ACDL_OK);
+    int64_t written = 0;
+    int failed = 0;
+    int64_t run_id = stage_run(c, source_id, 3, 2);
+    CHECK(run_id > 0);
+    CHECK_EQ_INT(mapping_apply_due(c, run_id, source_id, &written, &failed, err, sizeof(err)),
+                 ACDL_OK);
+    CHECK_EQ_INT(failed, 0);
+    CHECK_EQ_INT(written, 2);
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM results WHERE queue_id = %lld",
+             (long long)kept);
+    CHECK_EQ_INT(q_int(c, sql), 2);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results"), 2);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM pragma_foreign_key_check('results')"), 0);
+    CHECK_EQ_INT(q_int(c, "PRAGMA foreign_keys"), 1);
+    store_release(st, c);
+    store_close(st);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -435,6 +479,7 @@ int main(void)
     RUN(test_failed_mapping_stays_due);
     RUN(test_mappings_grouped);
     RUN(test_queued_once_rolled_back);
+    RUN(test_missing_parent);
     check_tmpdir_done(tmp);
     return check_summary();
 }
