@@ -114,6 +114,7 @@ struct staging {
     int64_t streamed; /* days (of one queue) written to staging_pending */
     int fallback;     /* why streaming stopped (staging_stream_fallback()) */
     struct tz_date fb_day, fb_after;
+    struct enc *enc; /* finished days being encoded by a thread of their own (or NULL) */
 };
 
 /* Makes room for one more element in the array whose pointer is at arrp (n used of *cap,
@@ -194,6 +195,8 @@ int staging_open(struct staging **out, struct store_conn *c, int64_t source_id, 
     return ACDL_OK;
 }
 
+static void enc_drop(struct staging *s);
+
 static void accs_free(struct staging *s)
 {
     for (int i = 0; i < s->nacc; i++) {
@@ -211,6 +214,7 @@ void staging_close(struct staging *s)
     if (!s) {
         return;
     }
+    enc_drop(s);
     if (s->switch_state == STREAM_SWITCH_OPEN) {
         /* a run that failed or was cancelled while streaming: its days written aside go */
         staging_switch_finish(s->c, s->run_id, 0);
@@ -492,8 +496,10 @@ int staging_add(struct staging *s, struct tz_date day, int64_t base, int step, i
     return ACDL_OK;
 }
 
-/* a as a staged day (into d); notes the metrics its queue delivered. */
-static int acc_to_day(struct staging *s, const struct acc *a, struct staged_day *d)
+/* a as a staged day (into d), its metrics' ids in mt; sets the bits of the metrics it
+ * delivered in metrics. */
+static int acc_day(const struct smetric *mt, const struct acc *a, struct staged_day *d,
+                   uint64_t *metrics)
 {
     staged_day_reset(d, a->base, a->step, a->nslots);
     for (int m = 0; m < a->nm; m++) {
@@ -502,17 +508,23 @@ static int acc_to_day(struct staging *s, const struct acc *a, struct staged_day 
             if (!grid_has(a, i)[m]) {
                 continue;
             }
-            if (!ser && !(ser = staged_day_series(d, s->mt[m].id, 1))) {
+            if (!ser && !(ser = staged_day_series(d, mt[m].id, 1))) {
                 return ACDL_ENOMEM;
             }
             ser->v[i] = cell_get(grid_v(a, i) + (size_t)m * sizeof(double));
             ser->has[i] = 1;
         }
         if (ser) {
-            s->q[a->queue].metrics[m / 64] |= 1ull << (m % 64);
+            metrics[m / 64] |= 1ull << (m % 64);
         }
     }
     return ACDL_OK;
+}
+
+/* a as a staged day (into d); notes the metrics its queue delivered. */
+static int acc_to_day(struct staging *s, const struct acc *a, struct staged_day *d)
+{
+    return acc_day(s->mt, a, d, s->q[a->queue].metrics);
 }
 
 /* Adds a into the spilled row of its day and queue. */
@@ -699,21 +711,15 @@ static int switch_open(struct staging *s, const char *replace_from, const char *
     return rc;
 }
 
-/* Inside a transaction: a's day into staging_pending (its queue upserted first if need be). */
-static int pending_put(struct staging *s, const struct acc *a, struct staged_day *d, int64_t now)
+/* Inside a transaction: the blob (owned: freed here) of queue's day into staging_pending
+ * (the queue upserted first if need be; its metrics noted before). */
+static int pending_blob(struct staging *s, int queue, struct tz_date day, uint8_t *blob, size_t n,
+                        int64_t now)
 {
-    uint8_t *blob = NULL;
-    size_t n = 0;
     char ds[11];
-    int rc = acc_to_day(s, a, d);
-    if (rc != ACDL_OK || d->n == 0) {
-        return rc;
-    }
-    if (s->q[a->queue].db_id <= 0 &&
-        (rc = commit_queues(s, now, a->queue, a->queue + 1)) != ACDL_OK) {
-        return rc;
-    }
-    if ((rc = staged_day_encode(d, &blob, &n)) != ACDL_OK) {
+    int rc;
+    if (s->q[queue].db_id <= 0 && (rc = commit_queues(s, now, queue, queue + 1)) != ACDL_OK) {
+        free(blob);
         return rc;
     }
     sqlite3_stmt *ins = store_prepare(s->c, "INSERT INTO staging_pending (run_id, queue_id, day, "
@@ -722,15 +728,187 @@ static int pending_put(struct staging *s, const struct acc *a, struct staged_day
         free(blob);
         return ACDL_EDB;
     }
-    tz_date_format(a->day, ds);
+    tz_date_format(day, ds);
     sqlite3_bind_int64(ins, 1, s->run_id);
-    sqlite3_bind_int64(ins, 2, s->q[a->queue].db_id);
+    sqlite3_bind_int64(ins, 2, s->q[queue].db_id);
     sqlite3_bind_text(ins, 3, ds, -1, SQLITE_STATIC);
     sqlite3_bind_blob64(ins, 4, blob, n, free);
     rc = step_done(ins);
     store_done(ins);
     s->streamed += rc == ACDL_OK;
     return rc;
+}
+
+/* Inside a transaction: a's day into staging_pending (its queue upserted first if need be). */
+static int pending_put(struct staging *s, const struct acc *a, struct staged_day *d, int64_t now)
+{
+    uint8_t *blob = NULL;
+    size_t n = 0;
+    int rc = acc_to_day(s, a, d);
+    if (rc != ACDL_OK || d->n == 0) {
+        return rc;
+    }
+    if ((rc = staged_day_encode(d, &blob, &n)) != ACDL_OK) {
+        return rc;
+    }
+    return pending_blob(s, a->queue, a->day, blob, n, now);
+}
+
+/* --- finished days encoded beside the reading (streaming) ---
+ *
+ * When a day is finished, its accumulators are handed to a thread of their own, which turns
+ * them into staged-day blobs and frees their grids, while the run reads the next day; the
+ * blobs are written to staging_pending (on the run's connection, in the run's thread) when
+ * the next day is finished, or before anything else looks at staging_pending or the run's
+ * data (stream_stop(), staging_commit(), staging_close()). The thread touches nothing of
+ * struct staging: it gets the accumulators and a copy of the metric ids, and gives back the
+ * blobs and the metrics each queue delivered. At most one batch is in flight; its grids count
+ * towards the memory bound until they are freed. */
+struct enc {
+    pthread_t th;
+    int started; /* a thread runs it (else it was encoded in the caller's thread) */
+    struct acc *acc;
+    int n;
+    struct smetric *mt;
+    int64_t bytes;  /* the grids' bytes */
+    uint8_t **blob; /* NULL: the day had no value */
+    size_t *len;
+    uint64_t (*bits)[METRIC_WORDS];
+    int rc;
+};
+
+static void *enc_main(void *arg)
+{
+    struct enc *e = arg;
+    struct staged_day d = {0};
+    for (int i = 0; i < e->n; i++) {
+        if (e->rc == ACDL_OK && (e->rc = acc_day(e->mt, &e->acc[i], &d, e->bits[i])) == ACDL_OK &&
+            d.n > 0) {
+            e->rc = staged_day_encode(&d, &e->blob[i], &e->len[i]);
+        }
+        free(e->acc[i].grid);
+        e->acc[i].grid = NULL;
+    }
+    staged_day_clear(&d);
+    return NULL;
+}
+
+static void enc_free(struct enc *e)
+{
+    if (!e) {
+        return;
+    }
+    for (int i = 0; i < e->n; i++) {
+        free(e->acc[i].grid);
+        if (e->blob) {
+            free(e->blob[i]);
+        }
+    }
+    free(e->acc);
+    free(e->mt);
+    free(e->blob);
+    free(e->len);
+    free(e->bits);
+    free(e);
+}
+
+/* Hands every accumulator in memory to the encoding thread (none may be in flight). Returns
+ * 0 or ACDL_ENOMEM (then nothing was handed over). */
+static int enc_start(struct staging *s)
+{
+    struct enc *e = calloc(1, sizeof(*e));
+    size_t n = (size_t)s->nacc;
+    if (!e) {
+        return ACDL_ENOMEM;
+    }
+    e->acc = malloc(n * sizeof(*e->acc));
+    e->mt = malloc(((size_t)s->nm + 1) * sizeof(*e->mt));
+    e->blob = calloc(n, sizeof(*e->blob));
+    e->len = calloc(n, sizeof(*e->len));
+    e->bits = calloc(n, sizeof(*e->bits));
+    if (!e->acc || !e->mt || !e->blob || !e->len || !e->bits) {
+        enc_free(e);
+        return ACDL_ENOMEM;
+    }
+    memcpy(e->acc, s->acc, n * sizeof(*e->acc));
+    memcpy(e->mt, s->mt, (size_t)s->nm * sizeof(*e->mt));
+    e->n = s->nacc;
+    for (int i = 0; i < e->n; i++) {
+        e->bytes += (int64_t)((size_t)e->acc[i].nslots * grid_stride(e->acc[i].nm));
+    }
+    /* the accumulators are the batch's now; the hash table forgets them */
+    s->nacc = 0;
+    s->last = NULL;
+    memset(s->ahash, 0xff, (size_t)s->ahcap * sizeof(*s->ahash));
+    e->started = pthread_create(&e->th, NULL, enc_main, e) == 0;
+    if (!e->started) {
+        enc_main(e); /* no thread: encoded here */
+    }
+    s->enc = e;
+    return ACDL_OK;
+}
+
+/* Waits for the batch in flight (if any) and writes its days to staging_pending, a slice per
+ * transaction, opening the run's switch with the first. */
+static int enc_finish(struct staging *s)
+{
+    struct enc *e = s->enc;
+    const int n = staging_slice_rows();
+    int64_t now = plat_now();
+    int rc;
+    if (!e) {
+        return ACDL_OK;
+    }
+    s->enc = NULL;
+    if (e->started) {
+        pthread_join(e->th, NULL);
+    }
+    s->grid_bytes -= e->bytes;
+    rc = e->rc;
+    for (int i = 0; rc == ACDL_OK && i < e->n;) {
+        store_yield();
+        if ((rc = store_begin(s->c)) != ACDL_OK) {
+            break;
+        }
+        if (s->switch_state == STREAM_NO_SWITCH) {
+            rc = switch_open(s, s->stream_from[0] ? s->stream_from : NULL,
+                             s->stream_to[0] ? s->stream_to : NULL);
+        }
+        for (int put = 0; rc == ACDL_OK && put < n && i < e->n; i++) {
+            const struct acc *a = &e->acc[i];
+            for (int w = 0; w < METRIC_WORDS; w++) {
+                s->q[a->queue].metrics[w] |= e->bits[i][w];
+            }
+            if (e->blob[i]) {
+                rc = pending_blob(s, a->queue, a->day, e->blob[i], e->len[i], now);
+                e->blob[i] = NULL; /* SQLite has it (and frees it) */
+                put++;
+            }
+        }
+        rc = rc == ACDL_OK ? store_commit(s->c) : (store_rollback(s->c), rc);
+        if (rc == ACDL_OK && s->switch_state == STREAM_NO_SWITCH) {
+            s->switch_state = STREAM_SWITCH_OPEN;
+        }
+    }
+    if (rc != ACDL_OK) {
+        log_error("import", "run %lld: writing finished days aside failed: %s",
+                  (long long)s->run_id, acdl_strerror(store_thread_rc(rc)));
+    }
+    enc_free(e);
+    return rc;
+}
+
+/* Waits for the batch in flight (if any) and drops it: the run failed or was cancelled. */
+static void enc_drop(struct staging *s)
+{
+    if (s->enc) {
+        if (s->enc->started) {
+            pthread_join(s->enc->th, NULL);
+        }
+        s->grid_bytes -= s->enc->bytes;
+        enc_free(s->enc);
+        s->enc = NULL;
+    }
 }
 
 /* Writes the days in memory before the latest one (all of them when all is set) to
@@ -741,7 +919,7 @@ static int stream_flush(struct staging *s, int all)
     int64_t now = plat_now();
     int64_t cur = datetime_days_from_civil(s->stream_day.y, s->stream_day.m, s->stream_day.d);
     struct staged_day d = {0};
-    int rc = ACDL_OK, i = 0, kept = 0;
+    int rc = enc_finish(s), i = 0, kept = 0;
     s->last = NULL;
     while (rc == ACDL_OK && i < s->nacc) {
         store_yield();
@@ -805,8 +983,11 @@ static int qidx_cmp(const void *a, const void *b)
 static int stream_stop(struct staging *s)
 {
     struct qidx *ix = NULL;
-    int nix = 0, rc = ACDL_OK, r = SQLITE_DONE;
+    int nix = 0, rc = enc_finish(s), r = SQLITE_DONE;
     s->stream = 0;
+    if (rc != ACDL_OK) {
+        return rc;
+    }
     if (s->switch_state != STREAM_SWITCH_OPEN) {
         return ACDL_OK;
     }
@@ -866,8 +1047,12 @@ static int stream_day(struct staging *s, struct tz_date day)
     if (!s->have_stream_day || tz_date_cmp(day, s->stream_day) > 0) {
         int rc = ACDL_OK;
         if (s->have_stream_day && s->nacc > 0 &&
-            (s->switch_state == STREAM_SWITCH_OPEN || s->nacc >= staging_slice_rows())) {
-            rc = stream_flush(s, 1);
+            (s->switch_state == STREAM_SWITCH_OPEN || s->enc || s->nacc >= staging_slice_rows())) {
+            /* the finished days are encoded beside the next day's reading */
+            rc = enc_finish(s);
+            if (rc == ACDL_OK && enc_start(s) != ACDL_OK) {
+                rc = stream_flush(s, 1);
+            }
         }
         s->stream_day = day;
         s->have_stream_day = 1;
@@ -1050,7 +1235,10 @@ static int commit_sliced(struct staging *s, const char *replace_from, const char
 int staging_commit(struct staging *s, const char *replace_from, const char *replace_to, int whole,
                    int (*in_tx)(void *ctx), void *ctx)
 {
-    int rc;
+    int rc = enc_finish(s);
+    if (rc != ACDL_OK) {
+        return rc; /* staging_close() removes the switch */
+    }
     if (s->switch_state == STREAM_SWITCH_OPEN) {
         /* streamed: the last days go aside too, and the switch is committed */
         if ((rc = stream_flush(s, 1)) != ACDL_OK) {

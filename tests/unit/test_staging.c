@@ -229,6 +229,88 @@ static void test_ids_days_metrics(void)
     store_close(st);
 }
 
+/* Streaming (staging_stream()) over days of 1,500 queues in time order: each finished day is
+ * encoded beside the next day's values and written aside when that one is finished. A metric
+ * that first comes on day 3 is staged and noted; a value of day 2 after day 4 began (a batch
+ * in flight) ends streaming and adds up key by key; a run closed without its commit while a
+ * batch is in flight leaves nothing behind. */
+static void test_stream_days(void)
+{
+    struct store_conn *c = NULL;
+    int64_t source_id = 0;
+    struct store *st = open_with_source("stream.db", &c, &source_id);
+    if (!st) {
+        return;
+    }
+    enum { NQ = 1500, ND = 4 };
+    const int64_t base1 = 1780272000;
+    struct staging *s = NULL;
+    if (!CHECK_EQ_INT(staging_open(&s, c, source_id, 7), ACDL_OK)) {
+        return;
+    }
+    staging_stream(s, NULL, NULL);
+    int offered = staging_metric(s, "offered"), handled = -1;
+    int ok = 1;
+    for (int day = 0; day < ND && ok; day++) {
+        struct tz_date d = {2026, 6, 1 + day};
+        if (day == 2) {
+            handled = staging_metric(s, "handled");
+        }
+        for (int q = 0; q < NQ && ok; q++) {
+            char id[16];
+            int n = snprintf(id, sizeof(id), "Q%d", q);
+            int qi = staging_queue(s, id, (size_t)n, NULL, 0);
+            ok = staging_add(s, d, base1 + day * 86400, 900, 96, q % 96, qi, offered,
+                             day * 10000 + q) == ACDL_OK;
+            if (ok && handled >= 0) {
+                ok = staging_add(s, d, base1 + day * 86400, 900, 96, 0, qi, handled, 1) == ACDL_OK;
+            }
+        }
+    }
+    CHECK(ok);
+    CHECK_EQ_INT(staging_stream_fallback(s, NULL, NULL), 0);
+    /* day 2 again, for queue 7 (days 1 and 2 were written aside, day 3 is being encoded) */
+    const struct tz_date d2 = {2026, 6, 2};
+    CHECK_EQ_INT(staging_add(s, d2, base1 + 86400, 900, 96, 7, 7, offered, 5), ACDL_OK);
+    struct tz_date fd, fa;
+    CHECK_EQ_INT(staging_stream_fallback(s, &fd, &fa), STAGING_UNORDERED);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staged_days"), 0); /* nothing before the commit */
+    CHECK_EQ_INT(staging_commit(s, NULL, NULL, 0, NULL, NULL), ACDL_OK);
+    CHECK_EQ_INT(staging_overlaps(s), 1);
+    staging_close(s);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staged_days"), NQ * ND);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM ext_queue_metrics"), 2 * NQ);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staging_pending"), 0);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staging_switches"), 0);
+    CHECK(staged_value(c, "Q7", "offered", "2026-06-02", base1 + 86400 + 7 * 900) == 10007 + 5);
+    CHECK(staged_value(c, "Q1499", "offered", "2026-06-04",
+                       base1 + 3 * 86400 + (1499 % 96) * 900) == 31499);
+    CHECK(staged_value(c, "Q3", "handled", "2026-06-03", base1 + 2 * 86400) == 1);
+    CHECK(staged_value(c, "Q3", "handled", "2026-06-02", base1 + 86400) == -1);
+
+    /* closed while a batch is in flight, never committed: nothing of it stays */
+    CHECK_EQ_INT(staging_open(&s, c, source_id, 8), ACDL_OK);
+    staging_stream(s, NULL, NULL);
+    int o2 = staging_metric(s, "offered");
+    ok = 1;
+    for (int day = 0; day < 3 && ok; day++) {
+        struct tz_date d = {2026, 6, 10 + day};
+        for (int q = 0; q < NQ && ok; q++) {
+            char id[16];
+            int n = snprintf(id, sizeof(id), "Q%d", q);
+            ok = staging_add(s, d, base1 + (9 + day) * 86400, 900, 96, 1,
+                             staging_queue(s, id, (size_t)n, NULL, 0), o2, 1) == ACDL_OK;
+        }
+    }
+    CHECK(ok);
+    staging_close(s);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staged_days"), NQ * ND);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staging_pending"), 0);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM staging_switches"), 0);
+    store_release(st, c);
+    store_close(st);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -238,6 +320,7 @@ int main(void)
     }
     RUN(test_many);
     RUN(test_ids_days_metrics);
+    RUN(test_stream_days);
     check_tmpdir_done(tmp);
     return check_summary();
 }
