@@ -754,6 +754,31 @@ static int pending_put(struct staging *s, const struct acc *a, struct staged_day
     return pending_blob(s, a->queue, a->day, blob, n, now);
 }
 
+/* A transaction that writes finished days aside: the first opens the run's switch. */
+static int aside_begin(struct staging *s)
+{
+    int rc;
+    store_yield();
+    if ((rc = store_begin(s->c)) == ACDL_OK && s->switch_state == STREAM_NO_SWITCH) {
+        rc = switch_open(s, s->stream_from[0] ? s->stream_from : NULL,
+                         s->stream_to[0] ? s->stream_to : NULL);
+        if (rc != ACDL_OK) {
+            store_rollback(s->c);
+        }
+    }
+    return rc;
+}
+
+/* Ends aside_begin()'s transaction: committed when rc is 0, else rolled back. */
+static int aside_end(struct staging *s, int rc)
+{
+    rc = rc == ACDL_OK ? store_commit(s->c) : (store_rollback(s->c), rc);
+    if (rc == ACDL_OK && s->switch_state == STREAM_NO_SWITCH) {
+        s->switch_state = STREAM_SWITCH_OPEN;
+    }
+    return rc;
+}
+
 /* --- finished days encoded beside the reading (streaming) ---
  *
  * When a day is finished, its accumulators are handed to a thread of their own, which turns
@@ -866,13 +891,8 @@ static int enc_finish(struct staging *s)
     s->grid_bytes -= e->bytes;
     rc = e->rc;
     for (int i = 0; rc == ACDL_OK && i < e->n;) {
-        store_yield();
-        if ((rc = store_begin(s->c)) != ACDL_OK) {
+        if ((rc = aside_begin(s)) != ACDL_OK) {
             break;
-        }
-        if (s->switch_state == STREAM_NO_SWITCH) {
-            rc = switch_open(s, s->stream_from[0] ? s->stream_from : NULL,
-                             s->stream_to[0] ? s->stream_to : NULL);
         }
         for (int put = 0; rc == ACDL_OK && put < n && i < e->n; i++) {
             const struct acc *a = &e->acc[i];
@@ -885,10 +905,7 @@ static int enc_finish(struct staging *s)
                 put++;
             }
         }
-        rc = rc == ACDL_OK ? store_commit(s->c) : (store_rollback(s->c), rc);
-        if (rc == ACDL_OK && s->switch_state == STREAM_NO_SWITCH) {
-            s->switch_state = STREAM_SWITCH_OPEN;
-        }
+        rc = aside_end(s, rc);
     }
     if (rc != ACDL_OK) {
         log_error("import", "run %lld: writing finished days aside failed: %s",
@@ -922,13 +939,8 @@ static int stream_flush(struct staging *s, int all)
     int rc = enc_finish(s), i = 0, kept = 0;
     s->last = NULL;
     while (rc == ACDL_OK && i < s->nacc) {
-        store_yield();
-        if ((rc = store_begin(s->c)) != ACDL_OK) {
+        if ((rc = aside_begin(s)) != ACDL_OK) {
             break;
-        }
-        if (s->switch_state == STREAM_NO_SWITCH) {
-            rc = switch_open(s, s->stream_from[0] ? s->stream_from : NULL,
-                             s->stream_to[0] ? s->stream_to : NULL);
         }
         for (int put = 0; rc == ACDL_OK && put < n && i < s->nacc; i++) {
             struct acc *a = &s->acc[i];
@@ -941,10 +953,7 @@ static int stream_flush(struct staging *s, int all)
             free(a->grid);
             put++;
         }
-        rc = rc == ACDL_OK ? store_commit(s->c) : (store_rollback(s->c), rc);
-        if (rc == ACDL_OK && s->switch_state == STREAM_NO_SWITCH) {
-            s->switch_state = STREAM_SWITCH_OPEN;
-        }
+        rc = aside_end(s, rc);
     }
     staged_day_clear(&d);
     if (rc != ACDL_OK) {
