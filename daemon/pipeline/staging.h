@@ -13,7 +13,8 @@
  * of that period: ODBC queries return whole days) and records the metrics each queue has.
  * So a failed or cancelled run leaves the staged data as it was.
  *
- * One struct staging per run, used by one thread. */
+ * One struct staging per run, used by one thread (while streaming, it encodes finished days
+ * on a thread of its own, which touches nothing the caller uses). */
 #ifndef ACDL_PIPELINE_STAGING_H
 #define ACDL_PIPELINE_STAGING_H
 #include <stddef.h>
@@ -51,11 +52,13 @@ int staging_add(struct staging *s, struct tz_date day, int64_t base, int step, i
  * of each input (while streaming it does nothing). Returns 0 or ACDL_EDB / ACDL_ENOMEM. */
 int staging_spill(struct staging *s);
 
-/* Streaming, for inputs whose values come ordered by day (an ODBC query ordered by time):
+/* Streaming, for inputs whose values come ordered by day (an ODBC query ordered by time, CSV
+ * files of one day each read in time order):
  * call it after staging_open(), before the first value. A day is finished when a value of a
  * later day comes; finished days (once more than a slice of them is held, and from then on
- * each) are written to staging_pending of the run's uncommitted switch (staging_switch.h) in
- * short transactions and freed, so nothing piles up to the memory bound and nothing is read
+ * each) are encoded on a thread of their own while the next day comes in, then written to
+ * staging_pending of the run's uncommitted switch (staging_switch.h) in short transactions
+ * and freed, so nothing piles up to the memory bound and nothing is read
  * back from the temporary table: staging_commit() then only commits the switch and merges.
  * replace_from/replace_to: the days the run replaces (as staging_commit() will be told; both
  * or neither NULL). A value of an earlier day than one seen before ends streaming
