@@ -4,7 +4,8 @@
 // mappings over every queue: files in time order; a later file that goes back to a day
 // already written aside (streaming ends, the days go back to the spill table and add up key
 // by key, with the warning); a strict run that fails after days were written aside leaves the
-// staged data as it was, and imports whole once fixed.
+// staged data as it was, and imports whole once fixed; a re-read replaces the days its files
+// hold whole (a queue a day's file no longer holds loses that day).
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -19,8 +20,8 @@ let d;
 let admin;
 let base;
 
-async function run(sourceId, from, to) {
-  const c = await admin.post('/api/v1/runs', { source_id: sourceId, from, to });
+async function run(sourceId, from, to, extra = {}) {
+  const c = await admin.post('/api/v1/runs', { source_id: sourceId, from, to, ...extra });
   assertStatus(c, 202);
   for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
     const r = await admin.get(`/api/v1/runs/${c.body.id}`);
@@ -164,4 +165,33 @@ test('a strict run failing after days were written aside leaves the staged data 
   }
   set[`A ${DAYS[2]} 08:00`] = 7;
   assert.deepEqual(await results(), expected({}, set));
+});
+
+test('a streamed re-read replaces the days its files hold, whole', async () => {
+  const folder = path.join(base, 'reread');
+  fs.mkdirSync(folder);
+  const src = await source('Reread', folder);
+  const results = await mapAll('RRD', src);
+  DAYS.forEach((day, i) => dayFile(folder, `d${i + 1}.csv`, day, v));
+  assert.equal((await run(src.id, DAYS[0], DAYS[2])).state, 'done');
+  assert.deepEqual(await results(), expected());
+  // the files again with other values; day 2's file no longer holds queue D
+  const w = (q, day, t) => v(q, day, t) + 7000;
+  DAYS.forEach((day, i) => dayFile(folder, `d${i + 1}.csv`, day, w));
+  const lines = fs.readFileSync(path.join(folder, 'd2.csv'), 'utf8').split('\n');
+  fs.writeFileSync(path.join(folder, 'd2.csv'), lines.filter((l) => !l.startsWith('D,')).join('\n'));
+  const r = await run(src.id, DAYS[0], DAYS[2], { reread: true });
+  assert.equal(r.state, 'done', JSON.stringify(r));
+  assert.equal(r.counts.files_read, 3);
+  const want = {};
+  for (const q of QUEUES) {
+    for (const day of DAYS) {
+      for (const t of ['08:00', '08:15']) {
+        if (!(q === 'D' && day === DAYS[1])) {
+          want[`${q} ${day} ${t}`] = w(q, day, t);
+        }
+      }
+    }
+  }
+  assert.deepEqual(await results(), want);
 });
