@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { assertStatus, show, sleep, startWithAdmin } from '../lib/api.mjs';
+import { assertStatus, show, startWithAdmin, waitRunEnd } from '../lib/api.mjs';
 
 const QUEUES = ['A', 'B', 'C', 'D'];
 const DAYS = ['2026-10-05', '2026-10-06', '2026-10-07'];
@@ -23,14 +23,7 @@ let base;
 async function run(sourceId, from, to, extra = {}) {
   const c = await admin.post('/api/v1/runs', { source_id: sourceId, from, to, ...extra });
   assertStatus(c, 202);
-  for (const deadline = Date.now() + 60000; Date.now() < deadline;) { // polls until the state is reached
-    const r = await admin.get(`/api/v1/runs/${c.body.id}`);
-    if (['done', 'failed', 'cancelled'].includes(r.body.state)) {
-      return r.body;
-    }
-    await sleep(100);
-  }
-  throw new Error('run did not finish');
+  return waitRunEnd(admin, c.body.id, 60000);
 }
 
 async function source(name, folder, extra = {}) {
