@@ -53,48 +53,55 @@ static int sw_read(struct store_conn *c, int64_t run_id, struct sw *w, int *foun
     return r == SQLITE_ROW || r == SQLITE_DONE ? ACDL_OK : store_rc(r);
 }
 
-/* One slice of a committed switch: up to n pending days into staged_days. *more: 1 while
+/* One slice of a committed switch: up to n pending days into staged_days, by one statement
+ * (a statement stepped per row copied every blob out of SQLite and back in). *more: 1 while
  * pending days are left. */
 static int slice_merge(struct store_conn *c, const struct sw *w, int n, int *more)
 {
-    sqlite3_stmt *sel = store_prepare(c, "SELECT id, queue_id, day, vals FROM staging_pending "
-                                         "WHERE run_id = ? ORDER BY id LIMIT ?");
+    sqlite3_stmt *cut = store_prepare(c, "SELECT max(id), count(*) FROM (SELECT id FROM "
+                                         "staging_pending WHERE run_id = ? ORDER BY id LIMIT ?)");
     sqlite3_stmt *ins = store_prepare(
         c, w->from[0]
-               ? "INSERT INTO staged_days (source_id, queue_id, day, vals, run_id) VALUES (?, ?, "
-                 "?, ?, ?) ON CONFLICT (source_id, queue_id, day) DO UPDATE SET vals = "
+               ? "INSERT INTO staged_days (source_id, queue_id, day, vals, run_id) SELECT ?1, "
+                 "queue_id, day, vals, ?2 FROM staging_pending WHERE run_id = ?2 AND id <= ?3 "
+                 "ORDER BY id ON CONFLICT (source_id, queue_id, day) DO UPDATE SET vals = "
                  "excluded.vals, run_id = excluded.run_id"
-               : "INSERT INTO staged_days (source_id, queue_id, day, vals, run_id) VALUES (?, ?, "
-                 "?, ?, ?) ON CONFLICT (source_id, queue_id, day) DO UPDATE SET vals = "
+               : "INSERT INTO staged_days (source_id, queue_id, day, vals, run_id) SELECT ?1, "
+                 "queue_id, day, vals, ?2 FROM staging_pending WHERE run_id = ?2 AND id <= ?3 "
+                 "ORDER BY id ON CONFLICT (source_id, queue_id, day) DO UPDATE SET vals = "
                  "acdl_staged_merge(vals, excluded.vals), run_id = excluded.run_id");
     sqlite3_stmt *del =
         store_prepare(c, "DELETE FROM staging_pending WHERE run_id = ? AND id <= ?");
-    int rc = sel && ins && del ? ACDL_OK : ACDL_EDB, r, got = 0;
+    int rc = cut && ins && del ? ACDL_OK : ACDL_EDB, r, got = 0;
     int64_t last = 0;
     if (rc != ACDL_OK) {
+        store_done(cut);
+        store_done(ins);
+        store_done(del);
         return rc;
     }
-    sqlite3_bind_int64(sel, 1, w->run_id);
-    sqlite3_bind_int(sel, 2, n);
-    while (rc == ACDL_OK && (r = sqlite3_step(sel)) == SQLITE_ROW) {
-        last = sqlite3_column_int64(sel, 0);
-        sqlite3_bind_int64(ins, 1, w->source_id);
-        sqlite3_bind_int64(ins, 2, sqlite3_column_int64(sel, 1));
-        sqlite3_bind_value(ins, 3, sqlite3_column_value(sel, 2));
-        sqlite3_bind_value(ins, 4, sqlite3_column_value(sel, 3));
-        sqlite3_bind_int64(ins, 5, w->run_id);
-        rc = store_step_done(c, ins, "merging a slice of staged days");
-        got++;
-    }
-    if (rc == ACDL_OK && r != SQLITE_DONE && r != SQLITE_ROW) {
+    sqlite3_bind_int64(cut, 1, w->run_id);
+    sqlite3_bind_int(cut, 2, n);
+    if ((r = sqlite3_step(cut)) == SQLITE_ROW) {
+        last = sqlite3_column_int64(cut, 0);
+        got = sqlite3_column_int(cut, 1);
+    } else {
         rc = store_rc(r);
     }
-    store_done(sel);
+    store_done(cut);
+    if (rc == ACDL_OK && got > 0) {
+        sqlite3_bind_int64(ins, 1, w->source_id);
+        sqlite3_bind_int64(ins, 2, w->run_id);
+        sqlite3_bind_int64(ins, 3, last);
+        rc = store_step_done(c, ins, "merging a slice of staged days");
+    }
     if (rc == ACDL_OK && got > 0) {
         sqlite3_bind_int64(del, 1, w->run_id);
         sqlite3_bind_int64(del, 2, last);
         rc = store_step_done(c, del, "removing merged pending days");
     }
+    store_done(ins);
+    store_done(del);
     *more = got == n;
     return rc;
 }
