@@ -708,6 +708,7 @@ const struct alert_text alert_texts[] = {
     {"msg.val.activity_exists", "an activity '{name}' exists already", "eine Aktivität '{name}' gibt es schon", "une activité '{name}' existe déjà"},
     {"msg.val.activity_required", "is required: the column with the activity (state or reason) code", "ist erforderlich: die Spalte mit dem Aktivitätscode (Status oder Grund)", "est obligatoire : la colonne avec le code d’activité (état ou motif)"},
     {"msg.val.after_import", "must be keep, move or delete", "muss keep, move oder delete sein", "doit être keep, move ou delete"},
+    {"msg.val.agent_days", "must be whole or changes", "muss whole oder changes sein", "doit être whole ou changes"},
     {"msg.val.agent_exists", "an agent '{name}' exists already", "einen Agenten '{name}' gibt es schon", "un agent '{name}' existe déjà"},
     {"msg.val.agent_required", "is required: the column with the agent id", "ist erforderlich: die Spalte mit der Agenten-ID", "est obligatoire : la colonne avec l’identifiant de l’agent"},
     {"msg.val.agent_states_object", "must be an object {span, logout_activities, min_duration_s, split_at_midnight}", "muss ein Objekt {span, logout_activities, min_duration_s, split_at_midnight} sein", "doit être un objet {span, logout_activities, min_duration_s, split_at_midnight}"},

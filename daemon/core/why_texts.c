@@ -37,6 +37,7 @@ static const struct why_text texts[] = {
     {"must be utf-8, windows-1252, iso-8859-1, utf-16le or utf-16be", "val.encoding"},
     {"must be dmy, mdy or ymd", "val.date_order"},
     {"must be keep, move or delete", "val.after_import"},
+    {"must be whole or changes", "val.agent_days"},
     {"is required as an absolute path when after_import is move", "val.archive_required"},
     {"must be an object with the connection and the SQL", "val.odbc_object"},
     {"give either a DSN name or a connection string", "val.dsn_or_cs"},

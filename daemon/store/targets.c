@@ -137,8 +137,25 @@ int store_target_list(struct store_conn *c, int64_t after_id, int limit,
 
 int store_target_update(struct store_conn *c, const struct store_target *t, int64_t now)
 {
-    sqlite3_stmt *st = store_prepare(c, "UPDATE targets SET name = ?, enabled = ?, settings = "
-                                        "?, updated_at = ? WHERE id = ?");
+    /* A target whose agent_days changes (https-json: whole days or their changed part) forgets
+     * what it last accepted: the basis is only kept while parts are sent, so the next change of
+     * each day goes whole and the basis starts again from it (docs/https-json.md). */
+    sqlite3_stmt *st = store_prepare(
+        c, "DELETE FROM target_agent_sent WHERE target_id = ?1 AND (SELECT "
+           "json_extract(settings, '$.agent_days') FROM targets WHERE id = ?1) IS NOT "
+           "json_extract(?2, '$.agent_days')");
+    if (!st) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(st, 1, t->id);
+    store_bind_text(st, 2, t->settings);
+    int r = sqlite3_step(st);
+    store_done(st);
+    if (r != SQLITE_DONE) {
+        return ACDL_EDB;
+    }
+    st = store_prepare(c, "UPDATE targets SET name = ?, enabled = ?, settings = "
+                          "?, updated_at = ? WHERE id = ?");
     if (!st) {
         return ACDL_EDB;
     }

@@ -46,6 +46,10 @@ struct upload_agent_day {
     char day[11];
     const struct upload_span *spans;
     int nspans;
+    /* 0: spans is the whole day; > 0: spans replace the receiver's spans of the day that start
+     * at or after this instant (a part day, agent_days_part); -1: the day is as the receiver
+     * holds it, left out of the batch */
+    int64_t from;
 };
 
 /* A target as connectors see it. */
@@ -124,6 +128,10 @@ struct upload_connector {
      * up gets small batches, one that fell behind (a burst of changes) catches up with
      * fewer, larger ones. */
     int agent_feed_days;
+    /* 1: a target whose settings say agent_days "changes" gets, of a day the receiver already
+     * holds, only its changed tail (a part day: upload_agent_day.from), computed against what
+     * it last accepted; the whole day otherwise (docs/https-json.md). */
+    int agent_days_part;
 };
 
 /* The connector called name, or NULL. */

@@ -708,5 +708,5 @@ static int build_agents(const struct upload_target *t, const struct upload_agent
 }
 
 const struct upload_connector upload_csv_export = {
-    "csv-export", check, max_rows, build, build_agents, send_payload, probe, 0, 60, 0,
+    "csv-export", check, max_rows, build, build_agents, send_payload, probe, 0, 60, 0, 0,
 };

@@ -12,16 +12,16 @@
 
 static int check(json_t **settings, char *err, size_t errsz)
 {
-    const char *url = NULL, *ca = "", *ca_pem = "", *pin = "";
+    const char *url = NULL, *ca = "", *ca_pem = "", *pin = "", *agent_days = "whole";
     int timeout = 30, max_intervals = 1000, use_proxy = 1;
     json_error_t je;
-    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:s, s?s, s?s, s?s, s?i, s?i, s?b}", "url",
-                       &url, "ca_file", &ca, "ca_pem", &ca_pem, "pin_sha256", &pin,
+    if (json_unpack_ex(*settings, &je, JSON_STRICT, "{s:s, s?s, s?s, s?s, s?i, s?i, s?b, s?s}",
+                       "url", &url, "ca_file", &ca, "ca_pem", &ca_pem, "pin_sha256", &pin,
                        "timeout_seconds", &timeout, "max_intervals", &max_intervals, "use_proxy",
-                       &use_proxy) != 0) {
+                       &use_proxy, "agent_days", &agent_days) != 0) {
         snprintf(err, errsz,
                  "settings: %s (https-json takes url, ca_file, ca_pem, pin_sha256, "
-                 "timeout_seconds, max_intervals, use_proxy)",
+                 "timeout_seconds, max_intervals, use_proxy, agent_days)",
                  je.text);
         return ACDL_EINVAL;
     }
@@ -29,9 +29,13 @@ static int check(json_t **settings, char *err, size_t errsz)
         settings_limit("max_intervals", max_intervals, 10000, err, errsz) != ACDL_OK) {
         return ACDL_EINVAL;
     }
-    json_t *n = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b}", "url", url, "ca_file", ca, "pin_sha256",
-                          pin, "timeout_seconds", timeout, "max_intervals", max_intervals,
-                          "use_proxy", use_proxy);
+    if (strcmp(agent_days, "whole") != 0 && strcmp(agent_days, "changes") != 0) {
+        snprintf(err, errsz, "agent_days: must be whole or changes");
+        return ACDL_EINVAL;
+    }
+    json_t *n = json_pack("{s:s, s:s, s:s, s:i, s:i, s:b, s:s}", "url", url, "ca_file", ca,
+                          "pin_sha256", pin, "timeout_seconds", timeout, "max_intervals",
+                          max_intervals, "use_proxy", use_proxy, "agent_days", agent_days);
     if (!n || (*ca_pem && json_object_set_new(n, "ca_pem", json_string(ca_pem)) != 0)) {
         json_decref(n);
         return ACDL_ENOMEM;
@@ -99,7 +103,9 @@ static int probe(const struct upload_target *t, struct upload_answer *a)
 }
 
 /* {"kind":"agent_states","days":[{"agent","day","spans":[{"activity","start","end",
- * "filled"}]}]}: each day replaces what the receiver holds for that agent and day. Written
+ * "filled"}]}]}: each day replaces what the receiver holds for that agent and day; with
+ * agent_days "changes" the batch is version 2 and a part day carries "from": its spans replace
+ * the receiver's spans of the day that start at or after it (days left out: unchanged). Written
  * straight into the body (http/jsonw.h), not as a jansson tree: a batch of 3,000 agent days
  * holds up to 60,000 spans, whose tree of small blocks (about half a kilobyte a span) filled
  * the allocator's arenas in a burst and left them fragmented after it was freed; the body is
@@ -108,22 +114,35 @@ static int build_agents(const struct upload_target *t, const struct upload_agent
                         size_t n, const char *key, struct upload_payload *out)
 {
     struct jsonw w;
-    size_t guess = 96;
+    size_t guess = 96, sent = 0;
+    int part = !strcmp(settings_str(t->settings, "agent_days", "whole"), "changes");
     for (size_t i = 0; i < n; i++) {
         guess += 64 + (size_t)days[i].nspans * 112;
+        sent += days[i].from >= 0;
+    }
+    if (sent == 0) {
+        return ACDL_ENOTFOUND; /* every day is as the receiver holds it */
     }
     jsonw_init(&w, (size_t)1 << 30);
     jsonw_room(&w, guess);
     jsonw_obj_begin(&w);
-    jsonw_kint(&w, "version", 1);
+    jsonw_kint(&w, "version", part ? 2 : 1);
     jsonw_kstr(&w, "batchId", key);
     jsonw_kstr(&w, "kind", "agent_states");
     jsonw_key(&w, "days");
     jsonw_arr_begin(&w);
     for (size_t i = 0; i < n; i++) {
+        if (days[i].from < 0) {
+            continue;
+        }
         jsonw_obj_begin(&w);
         jsonw_kstr(&w, "agent", days[i].agent);
         jsonw_kstr(&w, "day", days[i].day);
+        if (days[i].from > 0) {
+            char f[24];
+            jsonw_key(&w, "from");
+            jsonw_strn(&w, f, jsonw_fmt_time(f, days[i].from));
+        }
         jsonw_key(&w, "spans");
         jsonw_arr_begin(&w);
         for (int k = 0; k < days[i].nspans; k++) {
@@ -157,5 +176,5 @@ static int build_agents(const struct upload_target *t, const struct upload_agent
 }
 
 const struct upload_connector upload_https_json = {
-    "https-json", check, max_rows, build, build_agents, send_payload, probe, 0, 0, 3000,
+    "https-json", check, max_rows, build, build_agents, send_payload, probe, 0, 0, 3000, 1,
 };

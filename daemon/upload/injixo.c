@@ -235,5 +235,5 @@ static int build_agents(const struct upload_target *t, const struct upload_agent
 }
 
 const struct upload_connector upload_injixo = {
-    "injixo-api", check, max_rows, build, build_agents, send_payload, probe, 1, 0, 0,
+    "injixo-api", check, max_rows, build, build_agents, send_payload, probe, 1, 0, 0, 0,
 };

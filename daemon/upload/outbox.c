@@ -12,6 +12,7 @@
 #include "pipeline/agent_results.h"
 #include "store/targets.h"
 #include "upload/connector.h"
+#include "upload/settings.h"
 
 /* At most this many pairs are remembered (24 bytes each in the list, two 4-byte slots in
  * the table): 8 MiB for a transaction of mappings over a long history; the rest are
@@ -666,24 +667,40 @@ static int cursor_set(struct store_conn *c, int64_t target_id, int64_t seq)
     return rc;
 }
 
-/* The longest line of a span in target_agent_sent: two numbers, the activity, separators. */
-#define SENT_LINE_MAX (2 * 21 + 129 + 3)
+/* The longest line of a span in target_agent_sent: two numbers, the activity, separators and
+ * the mark of a filled hole. */
+#define SENT_LINE_MAX (2 * 21 + 129 + 5)
 
-/* For a target that keeps spans by agent and start: the spans of agent_id's day as they are
- * given to target_id now ("start<TAB>end<TAB>activity" lines in start order, end 0 while a
- * span goes on; filled holes are not sent to it) into *given (NULL when they are the lines of
- * the basis, what the target last accepted), and, with changes_only, keeps in sp[0..*ns) only
- * the spans whose line differs from the basis's (a new span, a changed end or activity). The
- * basis moves on only when the batch is accepted (store_batch_finish). Inside a transaction. */
-static int sent_diff(struct store_conn *c, int64_t target_id, int64_t agent_id, const char *day,
-                     struct upload_span *sp, int *ns, int changes_only, char **given)
+/* 1 when target t gets part days (https-json with agent_days "changes", docs/https-json.md). */
+static int agent_part(const struct upload_target *t, const struct upload_connector *con)
 {
-    sqlite3_stmt *s = store_prepare(c, "SELECT spans FROM target_agent_sent WHERE target_id = ? "
-                                       "AND agent_id = ? AND day = ?");
-    char *old = NULL, *now = NULL;
-    size_t len = 0, cap = (size_t)*ns * SENT_LINE_MAX + 1;
-    int rc = ACDL_OK, kept = 0;
-    *given = NULL;
+    return con->agent_days_part &&
+           !strcmp(settings_str(t->settings, "agent_days", "whole"), "changes");
+}
+
+/* 1 when the change feed keeps what target t last accepted of each agent day (its basis,
+ * target_agent_sent): a connector that keeps spans by start, or a target getting part days. */
+static int keeps_basis(const struct upload_target *t, const struct upload_connector *con)
+{
+    return con->agent_spans_changed_only || agent_part(t, con);
+}
+
+/* The basis of agent_id's day for target_id into *old (new; "" when none). With tail, none
+ * either when a batch of the target newer than the basis's carried the day and is not accepted
+ * (pending, being sent, or refused for good): what the receiver holds is then not known. */
+static int sent_basis(struct store_conn *c, int64_t target_id, int64_t agent_id, const char *day,
+                      int tail, char **old, int *has)
+{
+    sqlite3_stmt *s = store_prepare(
+        c, tail ? "SELECT t.spans, EXISTS (SELECT 1 FROM batches b JOIN batch_agent_sent s ON "
+                  "s.batch_id = b.id AND s.agent_id = t.agent_id AND s.day = t.day WHERE "
+                  "b.target_id = t.target_id AND b.state <> 'acked' AND b.id > "
+                  "coalesce(t.batch_id, 0)) FROM target_agent_sent t WHERE t.target_id = ? "
+                  "AND t.agent_id = ? AND t.day = ?"
+                : "SELECT spans, 0 FROM target_agent_sent WHERE target_id = ? AND agent_id = ? "
+                  "AND day = ?");
+    *old = NULL;
+    *has = 0;
     if (!s) {
         return ACDL_EDB;
     }
@@ -691,16 +708,89 @@ static int sent_diff(struct store_conn *c, int64_t target_id, int64_t agent_id, 
     sqlite3_bind_int64(s, 2, agent_id);
     sqlite3_bind_text(s, 3, day, -1, SQLITE_STATIC);
     int r = sqlite3_step(s);
-    if (r == SQLITE_ROW) {
+    if (r == SQLITE_ROW && !sqlite3_column_int(s, 1)) {
         const char *v = (const char *)sqlite3_column_text(s, 0);
-        old = strdup(v ? v : "");
-    } else if (r == SQLITE_DONE) {
-        old = strdup("");
+        *old = strdup(v ? v : "");
+        *has = 1;
+    } else if (r == SQLITE_ROW || r == SQLITE_DONE) {
+        *old = strdup("");
     }
     store_done(s);
+    if (!*old) {
+        return r == SQLITE_ROW || r == SQLITE_DONE ? ACDL_ENOMEM : ACDL_EDB;
+    }
+    return ACDL_OK;
+}
+
+/* The length of the line at p (with its newline). */
+static size_t line_len(const char *p)
+{
+    const char *nl = strchr(p, '\n');
+    return nl ? (size_t)(nl - p) + 1 : strlen(p);
+}
+
+/* A part day (tail): the lines of the basis old and of the day now (sp[0..*ns)) agree up to
+ * the k-th; keeps sp[k..) in sp[0..*ns) and sets *from to the earlier of their k-th spans'
+ * starts, so that the receiver keeps its spans before *from (the first k) and takes the rest.
+ * *from -1 when the day is as the basis (left out), 0 when it differs from the first span on
+ * (the whole day is no dearer). */
+static void tail_cut(const char *old, const char *now, struct upload_span *sp, int *ns,
+                     int64_t *from)
+{
+    const char *o = old, *q = now;
+    int k = 0;
+    while (*o && *q) {
+        size_t ol = line_len(o), ql = line_len(q);
+        if (ol != ql || memcmp(o, q, ol) != 0) {
+            break;
+        }
+        o += ol;
+        q += ql;
+        k++;
+    }
+    if (!*o && !*q) {
+        *from = -1;
+        *ns = 0;
+        return;
+    }
+    if (k == 0) {
+        *from = 0;
+        return;
+    }
+    int64_t f = *o ? strtoll(o, NULL, 10) : INT64_MAX;
+    if (k < *ns && sp[k].start < f) {
+        f = sp[k].start;
+    }
+    memmove(sp, sp + k, (size_t)(*ns - k) * sizeof(*sp));
+    *ns -= k;
+    *from = f;
+}
+
+/* For a target that keeps a basis: the spans of agent_id's day as they are given to target_id
+ * now ("start<TAB>end<TAB>activity" lines in start order, end 0 while a span goes on) into
+ * *given (NULL when they are the lines of the basis, what the target last accepted, or the day
+ * is left out). Without tail (a receiver keeping spans by start) filled holes are not given,
+ * and with changes_only sp[0..*ns) keeps only the spans whose line differs from the basis's (a
+ * new span, a changed end or activity). With tail (https-json) filled holes are given too
+ * (their lines end in "<TAB>-"), and with changes_only the day becomes a part day when the
+ * target holds its basis (tail_cut; *from). The basis moves on only when the batch is
+ * accepted (store_batch_finish). Inside a transaction. */
+static int sent_diff(struct store_conn *c, int64_t target_id, int64_t agent_id, const char *day,
+                     struct upload_span *sp, int *ns, int changes_only, int tail, char **given,
+                     int64_t *from)
+{
+    char *old = NULL, *now = NULL;
+    size_t len = 0, cap = (size_t)*ns * SENT_LINE_MAX + 1;
+    int has = 0, kept = 0;
+    int rc = sent_basis(c, target_id, agent_id, day, tail, &old, &has);
+    *given = NULL;
+    *from = 0;
+    if (rc != ACDL_OK) {
+        return rc;
+    }
     now = malloc(cap);
-    if (!old || !now) {
-        rc = r == SQLITE_ROW || r == SQLITE_DONE ? ACDL_ENOMEM : ACDL_EDB;
+    if (!now) {
+        rc = ACDL_ENOMEM;
         goto out;
     }
     now[0] = '\0';
@@ -709,29 +799,40 @@ static int sent_diff(struct store_conn *c, int64_t target_id, int64_t agent_id, 
     for (int k = 0; k < *ns; k++) {
         char line[SENT_LINE_MAX + 1];
         int changed = 1;
-        if (sp[k].filled) {
+        if (sp[k].filled && !tail) {
             continue;
         }
-        int w = snprintf(line, sizeof(line), "%lld\t%lld\t%s\n", (long long)sp[k].start,
-                         (long long)sp[k].end, sp[k].activity);
+        int w = snprintf(line, sizeof(line), "%lld\t%lld\t%s%s\n", (long long)sp[k].start,
+                         (long long)sp[k].end, sp[k].activity, sp[k].filled ? "\t-" : "");
         if (w < 0 || (size_t)w >= sizeof(line)) {
             rc = ACDL_EINVAL; /* cannot happen: the activity has at most 128 bytes */
             goto out;
         }
-        while (*o && strtoll(o, NULL, 10) < sp[k].start) {
-            const char *nl = strchr(o, '\n');
-            o = nl ? nl + 1 : o + strlen(o);
-        }
-        if (*o) {
-            const char *nl = strchr(o, '\n');
-            size_t ol = nl ? (size_t)(nl - o) + 1 : strlen(o);
-            changed = ol != (size_t)w || memcmp(o, line, ol) != 0;
-        }
         memcpy(now + len, line, (size_t)w + 1);
         len += (size_t)w;
+        if (tail) {
+            continue;
+        }
+        while (*o && strtoll(o, NULL, 10) < sp[k].start) {
+            o += line_len(o);
+        }
+        if (*o) {
+            size_t ol = line_len(o);
+            changed = ol != (size_t)w || memcmp(o, line, ol) != 0;
+        }
         if (changed || !changes_only) {
             sp[kept++] = sp[k];
         }
+    }
+    if (tail) {
+        if (changes_only && has) {
+            tail_cut(old, now, sp, ns, from);
+        }
+        if (*from >= 0) { /* recorded even when equal: the basis follows every batch */
+            *given = now;
+            now = NULL;
+        }
+        goto out;
     }
     *ns = kept;
     if (strcmp(old, now) != 0) {
@@ -820,6 +921,9 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
         if (resend_id > 0) { /* the same days sent again make another batch */
             len += (size_t)snprintf(hash + len, cap - len, "resend %lld\n", (long long)resend_id);
         }
+        if (agent_part(t, con)) { /* a part day is other content than the whole day */
+            len += (size_t)snprintf(hash + len, cap - len, "part\n");
+        }
     }
     for (int i = 0; i < n && rc == ACDL_OK; i++) {
         size_t nref = 0;
@@ -854,10 +958,10 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
             days[i].nspans = (int)nref;
             nall += nref;
         }
-        if (rc == ACDL_OK && con->agent_spans_changed_only) {
+        if (rc == ACDL_OK && keeps_basis(t, con)) {
             rc = sent_diff(c, t->id, ch[i].agent_id, ch[i].day,
                            days[i].nspans ? all + first[i] : NULL, &days[i].nspans, changes_only,
-                           &m->given[i]);
+                           !con->agent_spans_changed_only, &m->given[i], &days[i].from);
         }
         if (len < cap) {
             len +=
@@ -923,7 +1027,7 @@ static int agents_put(struct store_conn *c, const struct upload_target *t,
     if (rc == ACDL_OK && id > 0 && made) {
         (*made)++;
     }
-    if (rc == ACDL_OK && id > 0 && con->agent_spans_changed_only) {
+    if (rc == ACDL_OK && id > 0 && keeps_basis(t, con)) {
         rc = sent_record(c, id, ch, m->given, m->n);
     }
     return rc;
@@ -949,9 +1053,9 @@ static int agents_batch(struct store_conn *c, const struct upload_target *t,
  * depends on the answer to the one before) and without a period. Batches go out in id order,
  * one at a time, so the second waits behind the first, and a kill -9 leaves both pending to be
  * sent in that order. */
-static int feed_ahead(const struct upload_connector *con)
+static int feed_ahead(const struct upload_target *t, const struct upload_connector *con)
 {
-    return !con->agent_spans_changed_only && con->agent_period_s == 0;
+    return !keeps_basis(t, con) && con->agent_period_s == 0;
 }
 
 /* 1 when target_id's change feed waits: one of its feed batches is pending (not sent yet, or
@@ -1016,7 +1120,7 @@ static int feed_make(struct store_conn *c, const struct upload_target *t,
         }
     }
     if (rc == ACDL_OK && f->n > 0) {
-        rc = feed_waits(c, t->id, con->agent_period_s, feed_ahead(con), now,
+        rc = feed_waits(c, t->id, con->agent_period_s, feed_ahead(t, con), now,
                         f->n >= AGENT_DAYS_PER_BATCH, &waits);
     }
     if (rc == ACDL_OK && waits) {
@@ -1050,7 +1154,7 @@ static int feed_put(struct store_conn *c, const struct upload_target *t,
     if (rc != ACDL_OK || last != f->last || f->n == 0) {
         return rc == ACDL_ENOTFOUND ? ACDL_OK : rc;
     }
-    rc = feed_waits(c, t->id, con->agent_period_s, feed_ahead(con), now,
+    rc = feed_waits(c, t->id, con->agent_period_s, feed_ahead(t, con), now,
                     f->n >= AGENT_DAYS_PER_BATCH, &waits);
     if (rc == ACDL_OK && !waits) {
         rc = agents_put(c, t, con, f->ch, &f->m, 0, now, made);
@@ -1195,7 +1299,7 @@ int outbox_agents(struct store_conn *c, int64_t now, int *made)
     for (int i = 0; i < n; i++) {
         const struct upload_connector *con = upload_connector_find(targets[i].connector);
         struct upload_target t;
-        if (!con || !con->build_agents || !agents_waiting(c, targets[i].id, feed_ahead(con))) {
+        if (!con || !con->build_agents) {
             continue;
         }
         memset(&t, 0, sizeof(t));
@@ -1203,6 +1307,10 @@ int outbox_agents(struct store_conn *c, int64_t now, int *made)
         snprintf(t.name, sizeof(t.name), "%s", targets[i].name);
         snprintf(t.connector, sizeof(t.connector), "%s", targets[i].connector);
         t.settings = json_loads(targets[i].settings, 0, NULL);
+        if (!t.settings || !agents_waiting(c, t.id, feed_ahead(&t, con))) {
+            json_decref(t.settings);
+            continue;
+        }
         store_cache_wide(c, 1);
         int r = t.settings ? agents_target(c, &t, con, now, made) : ACDL_OK;
         if (r != ACDL_OK) {

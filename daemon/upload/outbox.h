@@ -67,7 +67,8 @@ int outbox_retry(struct store_conn *c, int64_t id, int64_t now, int *resent);
 /* Agent states: reads the change feed of agent-state results (agent_days.change_seq) after
  * each target's position and writes, per target, one batch of the changed agent days (their
  * spans as they now are; for a connector with agent_spans_changed_only, the spans that differ
- * from what the target was last given) together with the new position, in one transaction. A
+ * from what the target last accepted; for a target getting part days, the changed tail of a
+ * day it holds) together with the new position, in one transaction. A
  * target's feed makes no batch while one of its feed batches is undelivered, nor (with the
  * connector's agent_period_s, while a source is followed) twice in one period unless a full
  * batch waits: the changes wait

@@ -188,7 +188,7 @@ static void test_csv(void)
     const struct upload_span spans[3] = {{1792888200, 1792889100, "say \"hi\"", 0},
                                          {1792889100, 1792890000, "logged_out", 1},
                                          {1792890000, 0, "Break", 0}};
-    struct upload_agent_day day = {"A;7", "2026-10-25", spans, 3};
+    struct upload_agent_day day = {"A;7", "2026-10-25", spans, 3, 0};
     CHECK_EQ_INT(upload_csv_export.build_agents(&t, &day, 1, "0123456789abcdef0123", &p), ACDL_OK);
     CHECK_EQ_STR(p.body ? p.body : "",
                  "StartDate;StartTime;EndDate;EndTime;AgentID;AgentActivityID\r\n"

@@ -1715,6 +1715,7 @@ export default {
   'msg.val.encoding': "muss utf-8, windows-1252, iso-8859-1, utf-16le oder utf-16be sein",
   'msg.val.date_order': "muss dmy, mdy oder ymd sein",
   'msg.val.after_import': "muss keep, move oder delete sein",
+  'msg.val.agent_days': "muss whole oder changes sein",
   'msg.val.archive_required': "ist als absoluter Pfad erforderlich, wenn after_import move ist",
   'msg.val.odbc_object': "muss ein Objekt mit der Verbindung und dem SQL sein",
   'msg.val.dsn_or_cs': "geben Sie entweder einen DSN-Namen oder eine Verbindungszeichenfolge an",

@@ -1715,6 +1715,7 @@ export default {
   'msg.val.encoding': "must be utf-8, windows-1252, iso-8859-1, utf-16le or utf-16be",
   'msg.val.date_order': "must be dmy, mdy or ymd",
   'msg.val.after_import': "must be keep, move or delete",
+  'msg.val.agent_days': "must be whole or changes",
   'msg.val.archive_required': "is required as an absolute path when after_import is move",
   'msg.val.odbc_object': "must be an object with the connection and the SQL",
   'msg.val.dsn_or_cs': "give either a DSN name or a connection string",

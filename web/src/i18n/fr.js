@@ -1715,6 +1715,7 @@ export default {
   'msg.val.encoding': "doit être utf-8, windows-1252, iso-8859-1, utf-16le ou utf-16be",
   'msg.val.date_order': "doit être dmy, mdy ou ymd",
   'msg.val.after_import': "doit être keep, move ou delete",
+  'msg.val.agent_days': "doit être whole ou changes",
   'msg.val.archive_required': "est obligatoire sous forme de chemin absolu quand after_import vaut move",
   'msg.val.odbc_object': "doit être un objet avec la connexion et le SQL",
   'msg.val.dsn_or_cs': "indiquez soit un nom de DSN, soit une chaîne de connexion",
