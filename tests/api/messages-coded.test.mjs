@@ -230,6 +230,7 @@ test('settings saved with errors: every 422 names its field as sent and carries 
     ['csv.folder', 'roots.outside', await source({ csv: { folder: '/etc', pattern: 'passwd' } })],
     ['csv.archive_folder', 'roots.in_data', await source({ csv: { folder: acd, after_import: 'move', archive_folder: d.dataDir } })],
     ['timeout_seconds', 'val.range', await admin.post('/api/v1/targets', { name: 'T', connector: 'https-json', settings: { url: 'https://127.0.0.1:9/x', timeout_seconds: 999 } })],
+    ['agent_days', 'val.agent_days', await admin.post('/api/v1/targets', { name: 'T', connector: 'https-json', settings: { url: 'https://127.0.0.1:9/x', agent_days: 'parts' } })],
   ];
   for (const [field, code, res] of cases) {
     assert.equal(res.status, 422, `${field}: ${show(res)}`);

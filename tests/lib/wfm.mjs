@@ -28,6 +28,7 @@
 // openssl command (argv arrays, no shell).
 
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -151,16 +152,68 @@ function checkAgentStatuses(body, icid) {
   return { statuses: body.data };
 }
 
+/** Checks the days of an https-json agent_states batch (docs/https-json.md) of that version:
+ * a day's spans in start order without overlap, only the last one open; version 2 may give a
+ * day's `from` (a part day), an instant of that day at or before the start of each span given.
+ * Returns an error text or null. */
+function checkAgentDays(days, version) {
+  if (!Array.isArray(days)) return 'days: must be an array';
+  const seen = new Set();
+  for (const [i, dd] of days.entries()) {
+    const w = `days[${i}]`;
+    const e = exactKeys(dd, version === 2 && dd && 'from' in dd ? ['agent', 'day', 'from', 'spans'] : ['agent', 'day', 'spans'], w);
+    if (e) return e;
+    if (typeof dd.agent !== 'string' || !dd.agent) return `${w}.agent: must be a non-empty string`;
+    if (typeof dd.day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(dd.day) || Number.isNaN(Date.parse(`${dd.day}T00:00:00Z`))) return `${w}.day: must be a date like 2026-11-24`;
+    if (seen.has(`${dd.agent}|${dd.day}`)) return `${w}: the agent's day comes twice in the batch`;
+    seen.add(`${dd.agent}|${dd.day}`);
+    let from = null;
+    if ('from' in dd) {
+      const [f, fe] = isoSeconds(dd.from, `${w}.from`);
+      if (fe) return fe;
+      const midnight = Date.parse(`${dd.day}T00:00:00Z`) / 1000;
+      // the local day in any zone (UTC-12 .. UTC+14) lies within these bounds
+      if (f < midnight - 14 * 3600 || f >= midnight + 36 * 3600) return `${w}.from: '${dd.from}' is not on ${dd.day}`;
+      from = f;
+    }
+    if (!Array.isArray(dd.spans)) return `${w}.spans: must be an array`;
+    let prevEnd = null;
+    for (const [k, sp] of dd.spans.entries()) {
+      const ws = `${w}.spans[${k}]`;
+      const se = exactKeys(sp, ['activity', 'start', 'end', 'filled'], ws);
+      if (se) return se;
+      if (typeof sp.activity !== 'string' || !sp.activity) return `${ws}.activity: must be a non-empty string`;
+      const [a, ae] = isoSeconds(sp.start, `${ws}.start`);
+      if (ae) return ae;
+      if (typeof sp.filled !== 'boolean') return `${ws}.filled: must be true or false`;
+      if (from !== null && a < from) return `${ws}.start: before the day's from ${dd.from}`;
+      if (k > 0 && (prevEnd === null || a < prevEnd)) return `${ws}.start: overlaps the span before`;
+      if (sp.end === null) {
+        prevEnd = null;
+      } else {
+        const [b, be] = isoSeconds(sp.end, `${ws}.end`);
+        if (be) return be;
+        if (b <= a) return `${ws}.end: must be after start`;
+        prevEnd = b;
+      }
+    }
+  }
+  return null;
+}
+
 /** Checks an https-json batch body; returns {error} or {intervals}. */
 function checkJson(body, key) {
   let e = exactKeys(body, ['version', 'batchId', 'kind', body.kind === 'agent_states' ? 'days' : 'intervals'], 'body');
   if (e) return { error: e };
-  if (body.version !== 1) return { error: 'version: must be 1' };
-  if (body.kind === 'connection-test') return { intervals: [], test: true };
   if (body.kind === 'agent_states') {
+    if (body.version !== 1 && body.version !== 2) return { error: 'version: must be 1 or 2' };
     if (body.batchId !== key) return { error: 'batchId: must equal the Idempotency-Key header' };
+    e = checkAgentDays(body.days, body.version);
+    if (e) return { error: e };
     return { days: body.days };
   }
+  if (body.version !== 1) return { error: 'version: must be 1' };
+  if (body.kind === 'connection-test') return { intervals: [], test: true };
   if (body.kind !== 'intervals') return { error: `kind: '${body.kind}' is not intervals` };
   if (body.batchId !== key) return { error: 'batchId: must equal the Idempotency-Key header' };
   if (!Array.isArray(body.intervals)) return { error: 'intervals: must be an array' };
@@ -184,7 +237,9 @@ function checkJson(body, key) {
  * batch record keeps of its parsed body: all of it unless given).
  * Returns the receiver: {url, port, baseUrl, applied (Map 'QUEUE|ISO' -> values), rows (https-json:
  * Map 'QUEUE|ISO' -> {queueName, channel, minutes} of the last row), batches (Map key -> {count,
- * body}), requests [], errors [], fail(), refuse(), accept(), close()}.
+ * body (agent states: each day as held after the batch, part days applied), version, bytes,
+ * days, parts (part days), spans (sent), raw (the body as sent, when keepRaw is set)}),
+ * requests [] (bytes: the body's size), errors [], fail(), refuse(), accept(), close()}.
  */
 export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4711, pki = makePki(), intervalMinutes = 15, keepBody = (b) => b } = {}) {
   const w = {
@@ -206,6 +261,26 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
   };
   const path0 = kind === 'injixo' ? '/external-systems/contact-events' : '/wfm/batches';
 
+  /** A part day that cannot apply to what is held: the day is not held, or a span kept (one
+   * starting before from) is still open or reaches past from. An error text or null. */
+  function partError(parsed) {
+    for (const [i, dd] of (parsed.days || []).entries()) {
+      if (!('from' in dd)) continue;
+      const held = w.agents.get(`${dd.agent}|${dd.day}`);
+      if (!held) return `days[${i}].from: no day of ${dd.agent} on ${dd.day} is held here; send the whole day`;
+      const from = Date.parse(dd.from);
+      const bad = held.find((sp) => Date.parse(sp.start) < from && (sp.end === null || Date.parse(sp.end) > from));
+      if (bad) return `days[${i}].from: the span held from ${bad.start} reaches past ${dd.from}`;
+    }
+    return null;
+  }
+
+  /** A batch's body as the days it leaves held (a part day as its whole day after it). */
+  function heldView(body) {
+    if (!Array.isArray(body.days)) return body;
+    return { ...body, days: body.days.map((dd) => ({ agent: dd.agent, day: dd.day, spans: w.agents.get(`${dd.agent}|${dd.day}`) })) };
+  }
+
   function answer(res, status, obj, headers = {}) {
     const text = JSON.stringify(obj);
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
@@ -221,7 +296,13 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
     }
     if (parsed.days) {
       for (const dd of parsed.days) {
-        w.agents.set(`${dd.agent}|${dd.day}`, dd.spans);
+        const id = `${dd.agent}|${dd.day}`;
+        if ('from' in dd) { // a part day: the spans before from stay
+          const from = Date.parse(dd.from);
+          w.agents.set(id, w.agents.get(id).filter((sp) => Date.parse(sp.start) < from).concat(dd.spans));
+        } else {
+          w.agents.set(id, dd.spans);
+        }
       }
       return;
     }
@@ -300,8 +381,11 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
       if (req.headers.authorization !== `Bearer ${apiKey}`) return fail(401, 'bad or missing Authorization: Bearer key');
       if (req.headers['content-type'] !== 'application/json') return fail(415, `Content-Type must be application/json, not ${req.headers['content-type']}`);
       let body;
+      const raw = Buffer.concat(chunks);
+      rec.bytes = raw.length;
+      rec.sha = crypto.createHash('sha256').update(raw).digest('hex');
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        body = JSON.parse(raw.toString('utf8'));
       } catch (err) {
         return fail(400, `body is not JSON: ${err.message}`);
       }
@@ -322,8 +406,15 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
       if (seen) {
         seen.count++;
       } else {
+        const pe = partError(parsed);
+        if (pe) return fail(422, pe);
         apply(key, parsed);
-        w.batches.set(key, { count: 1, body: keepBody(body), order: w.batches.size });
+        const parts = (parsed.days || []).filter((dd) => 'from' in dd);
+        w.batches.set(key, {
+          count: 1, body: keepBody(heldView(body)), order: w.batches.size, version: body.version, bytes: raw.length,
+          days: (parsed.days || []).length, parts: parts.length, spans: (parsed.days || []).reduce((n, dd) => n + dd.spans.length, 0),
+          raw: w.keepRaw ? body : undefined,
+        });
       }
       if (mode === 'hold') {
         return;

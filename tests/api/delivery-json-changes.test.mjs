@@ -1,0 +1,285 @@
+// https-json with agent_days "changes" (docs/https-json.md): a followed source (PostgreSQL
+// through psqlODBC) changes agents' days again and again; a day the receiver holds comes as its
+// changed tail (a version 2 batch, the day with `from`), the first time, after a batch refused
+// for good and after a settings change whole; changes made while the receiver is down coalesce
+// into one part from their earliest changed point; a kill -9 while a batch waits for its answer
+// sends the same body with the same key again, applied once. The strict receiver applies the
+// parts as documented and refuses malformed ones; after every batch it holds the daemon's days.
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import https from 'node:https';
+import { after, before, test } from 'node:test';
+import { login, startDaemon } from '../lib/daemon.mjs';
+import { ROOT, assertInvalidField, assertStatus, odbcDriver } from '../lib/api.mjs';
+import { diffAgentDays, waitFor } from '../lib/pipeline.mjs';
+import { PG_PASSWORD, startPg } from '../lib/pg.mjs';
+import { startWfm } from '../lib/wfm.mjs';
+
+const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
+const CODES = [['READY', 'ready'], ['TALK', 'talk'], ['PAUSE', 'pause']];
+let d;
+let admin;
+let pg;
+let json;
+let dataDir;
+let conn;
+let target;
+
+const sql = (text) => pg.psql(text);
+
+async function restart() {
+  d = await startDaemon({ dataDir, args: ARGS });
+  admin = await login(d, ROOT.name, ROOT.password);
+}
+
+before(async () => {
+  pg = await startPg();
+  sql('CREATE TABLE ev (id bigserial PRIMARY KEY, agent text, state text, started timestamp(0))');
+  conn = `Driver={${odbcDriver('PostgreSQL Unicode', 'odbc-postgresql')}};Server=127.0.0.1;Port=${pg.port};Database=postgres`;
+  json = await startWfm({ kind: 'https-json', apiKey: 'tok' });
+  json.keepRaw = true;
+  d = await startDaemon({ args: ARGS, users: [ROOT], keepDataDir: true });
+  dataDir = d.dataDir;
+  admin = await login(d, ROOT.name, ROOT.password);
+  for (const a of ['ready', 'talk', 'pause']) {
+    assertStatus(await admin.post('/api/v1/activities', { identifier: a, name: a }), 201);
+  }
+});
+
+after(async () => {
+  if (d) {
+    const code = await d.stop();
+    assert.equal(code, 0, `the daemon exited with ${code}:\n${d.stderr().slice(-4000)}`);
+  }
+  await json?.close();
+  if (dataDir) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  pg?.stop();
+});
+
+test('agent_days is whole or changes, anything else refused at its field with a code', async () => {
+  const bad = await admin.post('/api/v1/targets', { name: 'x', connector: 'https-json', settings: { url: json.url, agent_days: 'half' } });
+  assertInvalidField(bad, 'agent_days');
+  assert.equal(bad.body.error.params?.why_code, 'val.agent_days', JSON.stringify(bad.body));
+  const r = await admin.post('/api/v1/targets', { name: 'json', connector: 'https-json', secret: 'tok', settings: { url: json.url, ca_file: json.pki.caFile } });
+  assertStatus(r, 201);
+  assert.equal(r.body.settings.agent_days, 'whole', 'the default keeps the whole-day format');
+  target = r.body.id;
+  assertStatus(await admin.patch(`/api/v1/targets/${target}`, { settings: { url: json.url, ca_file: json.pki.caFile, agent_days: 'changes' } }), 200);
+});
+
+const iso = (ts) => `${ts.replace(' ', 'T')}Z`;
+const addS = (ts, s) => new Date(Date.parse(iso(ts)) + s * 1000).toISOString().replace('.000Z', 'Z');
+
+/** The database's time offsetS seconds from now, moved earlier so that spanS seconds after it
+ * stay on its UTC day. */
+function dbDayTime(offsetS, spanS) {
+  const t = sql(`SELECT to_char(date_trunc('second', localtimestamp) + interval '${offsetS} seconds', 'YYYY-MM-DD HH24:MI:SS')`);
+  const end = addS(t, spanS);
+  if (end.slice(0, 10) === t.slice(0, 10)) {
+    return t;
+  }
+  return addS(`${end.slice(0, 10)} 00:00:00`, -(spanS + 60)).replace('T', ' ').replace('Z', '');
+}
+
+async function backlogOf() {
+  return (await admin.get('/api/v1/backlog')).body.targets.find((y) => y.target_id === target);
+}
+
+/** Waits until the target has nothing pending or being sent and its feed has caught up. */
+async function settled() {
+  let quiet = 0;
+  await waitFor(async () => {
+    const x = await backlogOf();
+    quiet = x && x.queued === 0 && x.pending === 0 && x.sending === 0 ? quiet + 1 : 0;
+    return quiet >= 3; // three looks in a row: a poll may be about to stage a change
+  }, 'an empty backlog at https-json');
+}
+
+/** The daemon's states of an agent's day (filled holes not counted). */
+async function daemonStates(identifier, day) {
+  const a = (await admin.get('/api/v1/agents?limit=500')).body.items.find((x) => x.identifier === identifier);
+  const r = await admin.get(`/api/v1/agent-states?agent=${a.id}&from=${day}&to=${day}`);
+  assertStatus(r, 200);
+  return (r.body.days.find((x) => x.day === day)?.spans || []).filter((s) => !s.filled).length;
+}
+
+/** The batches the receiver applied since `from` (a count of batches), in order. */
+const appliedSince = (from) => [...json.batches.values()].sort((p, q) => p.order - q.order).slice(from);
+
+/** Waits until a batch after the first `from` holds the day of agent with `k` states (not
+ * counting filled holes) and checks that the receiver then holds the daemon's days. */
+async function arrives(agent, day, k, what) {
+  await waitFor(() => (json.agents.get(`${agent}|${day}`) || []).filter((s) => !s.filled).length === k,
+    async () => `${what}: the receiver holds ${JSON.stringify(json.agents.get(`${agent}|${day}`))}, refused ${JSON.stringify(json.errors)}; the daemon has ${JSON.stringify(await diffAgentDays(admin, json, [day]))}`);
+  await settled();
+  assert.deepEqual(await diffAgentDays(admin, json, [day]), [], what);
+  assert.deepEqual(json.errors, [], what);
+}
+
+test('changes: a held day comes as its changed tail, whole when not held, after a refusal or a settings change; coalesced changes from their earliest point; a kill -9 before the answer repeats the same body once', async (t) => {
+  const t0 = dbDayTime(-10 * 60, 20 * 60);
+  const day = t0.slice(0, 10);
+  const at = (k) => `timestamp '${t0}' + interval '${Math.round(k * 60)} seconds'`;
+  // a state in the middle of the day gets a code of its own (the same as the one before would
+  // only continue that one)
+  const insert = (agent, k, code = CODES[k % 3][0]) => sql(`INSERT INTO ev (agent, state, started) VALUES ('${agent}', '${code}', ${at(k)})`);
+  const start = (k) => addS(t0, Math.round(k * 60));
+  sql(`INSERT INTO ev (agent, state, started) VALUES ${[0, 1, 2].flatMap((k) => [`('f1', '${CODES[k % 3][0]}', ${at(k)})`, `('f2', '${CODES[(k + 1) % 3][0]}', ${at(k + 0.5)})`]).join(', ')}`);
+  const src = (await admin.post('/api/v1/sources', {
+    name: 'f', kind: 'odbc', product: 'agent_states', time_zone: 'UTC', password: PG_PASSWORD, enabled: false,
+    settings: {
+      odbc: { connection_string: conn, user: 'app', sql: 'SELECT agent, state, started FROM ev WHERE started >= :since AND started < :until ORDER BY started' },
+      agent_states: { span: 'start_only' },
+      incremental: { cursor_column: 'started', poll_s: 1, overlap_s: 3600, reconcile_minutes: 0 },
+    },
+  })).body;
+  assert.ok(src.id, JSON.stringify(src));
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: 'f1;f1@example.com\nf2;f2@example.com\n' }), 200);
+  for (const [code, act] of CODES) {
+    assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code, activity: act }), 200);
+  }
+  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: true }), 200);
+  const f1 = 'f1@example.com';
+  const f2 = 'f2@example.com';
+
+  // nothing held yet: both days whole, in a version 2 batch
+  await arrives(f1, day, 3, 'f1\'s first states');
+  await waitFor(() => (json.agents.get(`${f2}|${day}`) || []).length >= 3, 'f2\'s first states');
+  await settled();
+  const first = appliedSince(0);
+  assert.ok(first.every((b) => b.version === 2 && b.parts === 0), JSON.stringify(first.map((b) => b.raw)));
+
+  // one state change: the open state is closed and a new one opens; the part starts at the
+  // closed state and carries those two spans, f2's day is not sent
+  let seen = json.batches.size;
+  insert('f1', 3);
+  await arrives(f1, day, 4, 'the fourth state of f1');
+  let fresh = appliedSince(seen);
+  assert.equal(fresh.length, 1);
+  assert.deepEqual(fresh[0].raw.days.map((x) => [x.agent, x.day, x.from, x.spans.map((s) => [s.start, s.end])]),
+    [[f1, day, start(2), [[start(2), start(3)], [start(3), null]]]]);
+
+  // a late row in the middle of the day: the part starts at the state it shortens
+  seen = json.batches.size;
+  insert('f1', 1.5, 'READY');
+  await arrives(f1, day, 5, 'the late state of f1');
+  fresh = appliedSince(seen);
+  assert.equal(fresh.length, 1);
+  assert.equal(fresh[0].raw.days[0].from, start(1));
+  assert.deepEqual(fresh[0].raw.days[0].spans.map((s) => s.start), [start(1), start(1.5), start(2), start(3)]);
+
+  // the receiver down: the batch of the next change waits; two more changes (one at the end,
+  // one earlier in the day) coalesce and follow as one part from the earliest changed point
+  await json.refuse();
+  seen = json.batches.size;
+  insert('f1', 4);
+  await waitFor(async () => (await backlogOf()).pending > 0, 'the batch of the fifth state pending');
+  insert('f1', 5);
+  insert('f1', 1.25, 'PAUSE');
+  await waitFor(async () => await daemonStates(f1, day) === 8, 'both changes staged while the receiver is down');
+  await json.accept();
+  await arrives(f1, day, 8, 'f1\'s changes after the outage');
+  fresh = appliedSince(seen);
+  assert.equal(fresh.length, 2, JSON.stringify(fresh.map((b) => b.raw)));
+  assert.equal(fresh[0].raw.days[0].from, start(3));
+  assert.equal(fresh[1].raw.days[0].from, start(1), 'the coalesced changes from the earliest changed state');
+  assert.deepEqual(fresh[1].raw.days[0].spans.map((s) => s.start), [1, 1.25, 1.5, 2, 3, 4, 5].map(start));
+
+  // a batch refused for good: the receiver keeps what it had; the next change sends the day whole
+  json.fail('400');
+  seen = json.batches.size;
+  insert('f1', 6);
+  await waitFor(async () => (await admin.get(`/api/v1/deliveries?limit=50&target_id=${target}&state=failed`)).body.items.length > 0, 'the refused batch');
+  assert.equal(json.batches.size, seen);
+  insert('f1', 7);
+  await arrives(f1, day, 10, 'f1\'s day after the refusal');
+  fresh = appliedSince(seen);
+  assert.equal(fresh.length, 1);
+  assert.equal('from' in fresh[0].raw.days[0], false, 'the day whole after a refusal');
+  assert.equal(fresh[0].raw.days[0].spans.filter((s) => !s.filled).length, 10);
+
+  // a kill -9 while the next batch waits for its answer (the receiver applied it): sent again
+  // after the restart with the same key and body, applied once; the change after it is a part
+  // against it
+  json.fail('hold');
+  const asked = json.requests.length;
+  seen = json.batches.size;
+  insert('f1', 8);
+  await waitFor(() => json.requests.slice(asked).some((r) => r.mode === 'hold'), 'the held batch');
+  d.proc.kill('SIGKILL');
+  await new Promise((res) => d.proc.once('exit', res));
+  await restart();
+  await arrives(f1, day, 11, 'f1\'s ninth state after the restart');
+  const held = json.requests.slice(asked).find((r) => r.mode === 'hold');
+  const again = json.requests.slice(asked).filter((r) => r.key === held.key);
+  assert.equal(again.length, 2, 'sent twice');
+  assert.equal(again[0].sha, again[1].sha, 'the same body');
+  assert.equal(json.batches.get(held.key).count, 2);
+  assert.equal(appliedSince(seen).length, 1, 'applied once');
+  assert.equal(json.batches.get(held.key).raw.days[0].from, start(7));
+  seen = json.batches.size;
+  insert('f1', 9);
+  await arrives(f1, day, 12, 'f1\'s tenth state');
+  fresh = appliedSince(seen);
+  assert.equal(fresh[0].raw.days[0].from, start(8));
+
+  // back to whole days: a version 1 batch; then changes again: whole first, then parts
+  const settings = { url: json.url, ca_file: json.pki.caFile };
+  assertStatus(await admin.patch(`/api/v1/targets/${target}`, { settings: { ...settings, agent_days: 'whole' } }), 200);
+  seen = json.batches.size;
+  insert('f1', 10);
+  await arrives(f1, day, 13, 'f1\'s day in whole mode');
+  fresh = appliedSince(seen);
+  assert.deepEqual(fresh.map((b) => [b.version, b.parts]), [[1, 0]]);
+  assertStatus(await admin.patch(`/api/v1/targets/${target}`, { settings: { ...settings, agent_days: 'changes' } }), 200);
+  seen = json.batches.size;
+  insert('f1', 11);
+  await arrives(f1, day, 14, 'f1\'s day back in changes mode');
+  insert('f1', 12);
+  await arrives(f1, day, 15, 'f1\'s next change');
+  fresh = appliedSince(seen);
+  assert.deepEqual(fresh.map((b) => [b.version, b.raw.days[0].from ?? null]), [[2, null], [2, start(11)]]);
+  const all = appliedSince(0);
+  t.diagnostic(`bytes per batch: ${all.map((b) => `${b.parts ? 'part' : 'whole'} ${b.bytes}`).join(', ')}`);
+  assert.equal(json.duplicates(), 1); // the held batch, applied once
+  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
+});
+
+test('the strict receiver refuses malformed part days', async () => {
+  const ca = fs.readFileSync(json.pki.caFile);
+  const post = (body) => new Promise((resolve, reject) => {
+    const text = JSON.stringify({ version: 2, batchId: 'b'.repeat(64), kind: 'agent_states', ...body });
+    const req = https.request(json.url, {
+      method: 'POST', ca, headers: { 'Content-Type': 'application/json', Authorization: 'Bearer tok', 'Idempotency-Key': 'b'.repeat(64) },
+    }, (res) => {
+      let got = '';
+      res.on('data', (c) => { got += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body: got }));
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+  const [key, spans] = [...json.agents.entries()].find(([k]) => k.startsWith('f1@example.com|'));
+  const [agent, day] = key.split('|');
+  const span = (s, e) => ({ activity: 'ready', start: s, end: e, filled: false });
+  const from = spans[2].start;
+  const cases = [
+    [{ days: [{ agent, day, from, spans: [] }], version: 1 }, 'from'], // version 1 knows no from
+    [{ days: [{ agent: 'nobody@example.com', day, from, spans: [] }] }, 'no day'],
+    [{ days: [{ agent, day, from: `${Number(day.slice(0, 4)) - 1}${day.slice(4)}T00:00:00Z`, spans: [] }] }, 'is not on'],
+    [{ days: [{ agent, day, from, spans: [span(spans[1].start, null)] }] }, 'before the day\'s from'],
+    [{ days: [{ agent, day, from, spans: [span(spans[2].end, null), span(spans[3].start, null)] }] }, 'overlaps'],
+    [{ days: [{ agent, day, from: addS(spans[1].start.replace('T', ' ').replace('Z', ''), 1), spans: [] }] }, 'reaches past'],
+  ];
+  const before1 = JSON.stringify(json.agents.get(key));
+  for (const [body, what] of cases) {
+    const res = await post(body);
+    assert.equal(res.status, 422, `${what}: ${res.body}`);
+    assert.ok(res.body.includes(what), `${what}: ${res.body}`);
+  }
+  assert.equal(JSON.stringify(json.agents.get(key)), before1, 'nothing applied');
+  json.errors.length = 0;
+});
