@@ -26,6 +26,10 @@
 // batches, spread over today's hours before now); the run starts when the daemon has staged
 // and delivered them (the JSON's prefill_states and prefill_staged_s; the counters and CPU
 // seconds are the timed run's).
+// --agent-days whole|changes: the https-json target's agent_days (default changes: a day the
+// receiver holds goes as its changed tail, docs/https-json.md; whole: every change sends the
+// agent's day whole, the setting not sent, as binaries before it know it). `batch_bytes` tells
+// what the batches weighed (bytes of body, spans and part days per batch).
 // --profile OUT: the daemon under `perf record` (DWARF call graphs) from the writers' start
 // until the receiver holds every state, into OUT (not with --kill-every).
 import { execFileSync, spawn } from 'node:child_process';
@@ -61,6 +65,10 @@ const PREFILL = arg('prefill-states', 0); // states per agent already on the day
 const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : '';
 if (PROFILE && KILL_EVERY > 0) {
   throw new Error('--profile: not with --kill-every (perf follows one process)');
+}
+const AGENT_DAYS = process.argv.includes('--agent-days') ? process.argv[process.argv.lastIndexOf('--agent-days') + 1] : 'changes';
+if (!['whole', 'changes'].includes(AGENT_DAYS)) {
+  throw new Error(`--agent-days ${AGENT_DAYS}: whole or changes`);
 }
 const LOG_LEVEL = process.argv.includes('--log-level') ? process.argv[process.argv.indexOf('--log-level') + 1] : '';
 const DAEMON_LOG = process.argv.includes('--daemon-log') ? process.argv[process.argv.indexOf('--daemon-log') + 1] : '';
@@ -154,7 +162,7 @@ const wfm = await startWfm({ kind: 'https-json', apiKey: 'tok', keepBody });
 let d = await startDaemon({ args: ARGS, users: [ROOT], keepDataDir: true });
 const dataDir = d.dataDir;
 let admin = await login(d, ROOT.name, ROOT.password);
-ok(await admin.post('/api/v1/targets', { name: 'wfm', connector: 'https-json', secret: 'tok', settings: { url: wfm.url, ca_file: wfm.pki.caFile } }), 'target');
+ok(await admin.post('/api/v1/targets', { name: 'wfm', connector: 'https-json', secret: 'tok', settings: { url: wfm.url, ca_file: wfm.pki.caFile, ...(AGENT_DAYS === 'changes' ? { agent_days: 'changes' } : {}) } }), 'target');
 for (const a of STATES) {
   ok(await admin.post('/api/v1/activities', { identifier: a.toLowerCase(), name: a }), 'activity');
 }
@@ -535,6 +543,20 @@ if (behind > 0) {
   console.error(`realtime.mjs: the ${ENGINE} writer fell behind its schedule: ${behind} of ${committed.length} rows committed more than 1 s after they were due (worst ${(writerLag.reduce((m, x) => Math.max(m, x), 0) / 1000).toFixed(1)} s; in the ${W} s windows from ${worst.join(', ')} s)`);
 }
 const f = (await admin.get(`/api/v1/sources/${src.id}`)).body.follow;
+/** What the applied batches weighed: bytes of body per batch (p50, p99, max, mean), in all,
+ * per state received, and spans, days and part days per batch (means). */
+function batchBytes() {
+  const bs = [...wfm.batches.values()];
+  const bytes = bs.map((b) => b.bytes).sort((x, y) => x - y);
+  const sum = (xs) => xs.reduce((a, x) => a + x, 0);
+  const mean = (xs) => (xs.length ? Number((sum(xs) / xs.length).toFixed(1)) : null);
+  const states = lat.steady.length + lat.burst.length;
+  return {
+    p50: pct(bytes, 50), p99: pct(bytes, 99), max: bytes.at(-1) ?? null, mean: mean(bytes),
+    total_mib: Number((sum(bytes) / 1048576).toFixed(2)), per_state: states ? Number((sum(bytes) / states).toFixed(1)) : null,
+    spans_per_batch: mean(bs.map((b) => b.spans)), days_per_batch: mean(bs.map((b) => b.days)), part_days_per_batch: mean(bs.map((b) => b.parts)),
+  };
+}
 // the receiver's TCP connections, TLS handshakes (full / resumed) and requests over the run
 const conns = wfm.stats();
 const failed = d.stderr().split('\n').filter((l) => /poll failed|polls work again/.test(l));
@@ -547,7 +569,8 @@ console.log(JSON.stringify({
   latency_from_row_timestamp_ms: { steady: dist(latDb.steady), burst: dist(latDb.burst), all: dist([...latDb.steady, ...latDb.burst]) },
   latency_from_send_ms: { steady: dist(lat.steady), burst: dist(lat.burst) },
   request_gap_ms: { p50: pct(gaps, 50), p99: pct(gaps, 99) },
-  batches: wfm.batches.size, receiver_errors: wfm.errors.length,
+  batches: wfm.batches.size, receiver_errors: wfm.errors.length, agent_days: AGENT_DAYS,
+  batch_bytes: batchBytes(),
   connections: { ...conns, handshakes_per_minute: Number((conns.handshakes / (wall / 60)).toFixed(1)) },
   cpu_share_of_one_core: {
     run: Number((cpuSum / wall).toFixed(3)),

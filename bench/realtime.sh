@@ -21,7 +21,7 @@
 #                          [--rate 300] [--seconds S] [--overlap 120] [--burst-rate R]
 #                          [--burst-seconds 30] [--burst-at S] [--kill-every N]
 #                          [--writers 2] [--window 30] [--max-states N] [--prefill-states N]
-#                          [--profile OUT]
+#                          [--profile OUT] [--agent-days whole|changes]
 #                          [--log-level debug] [--daemon-log FILE]
 #   --full         10,000 agents, 300 changes/s for 600 s, 3,000/s for 30 s from 300 s on
 #                  (the default)
@@ -36,6 +36,9 @@
 #   --prefill-states N  each agent's day already holds N states before the timed run (inserted
 #                  in batches over today's hours before now; the run starts once the daemon has
 #                  staged and delivered them): what a change costs late in a long day
+#   --agent-days A the https-json target's agent_days: changes (the default: a day the receiver
+#                  holds goes as its changed tail) or whole (every change sends the agent's day
+#                  whole; the setting is not sent, so a binary that does not know it runs too)
 #   --profile OUT  the daemon under `perf record` (DWARF call graphs) while the writer writes
 #                  and until the receiver holds every state, into OUT (OUT.ENGINE with both
 #                  engines); read it with `perf report -i OUT --no-children`
@@ -58,7 +61,7 @@ while [ $# -gt 0 ]; do
     --short) mode=(--agents 10000 --rate 300 --seconds 60 --burst-rate 3000 --burst-seconds 10 --burst-at 30) ;;
     --small) mode=(--agents 1000 --rate 50 --seconds 20 --burst-rate 0) ;;
     --engine) engines=("$2"); shift ;;
-    --agents | --rate | --seconds | --overlap | --kill-every | --burst-rate | --burst-seconds | --burst-at | --writers | --window | --max-states | --prefill-states)
+    --agents | --rate | --seconds | --overlap | --kill-every | --burst-rate | --burst-seconds | --burst-at | --writers | --window | --max-states | --prefill-states | --agent-days)
       args+=("$1" "$2"); shift ;;
     --profile) profile=$(realpath -m "$2"); shift ;;
     --log-level) args+=("$1" "$2"); shift ;;
