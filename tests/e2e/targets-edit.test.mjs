@@ -1,7 +1,8 @@
 // Browser test of editing targets in place: every setting of an injixo-api target (URL, CA
 // file or pasted CA, pin, proxy use, timeout, batch size, external system) and of a csv-export
 // target (folder, prefix, separator, date and time formats, header, decimals, columns, agent
-// columns, agent time zone) is changed on the target's edit form; refusals of the API (422)
+// columns, agent time zone) and the agent days of an https-json target (whole or changes
+// only) is changed on the target's edit form; refusals of the API (422)
 // appear at the field they name; the API key is never sent back by the daemon nor by the form
 // unless a new one is typed (operators get no key field at all), and the stored key keeps
 // working until it is replaced. Real daemon behind a dead https_proxy, a strict TLS receiver
@@ -231,6 +232,30 @@ test('csv-export: folder, formats, columns and agent settings are edited; 422s a
   });
   // the row shows the new folder
   await page.locator(`[data-testid="target-row"][data-id="${files.id}"]`).filter({ hasText: path.join(tmp, 'wfm-in') }).waitFor();
+});
+
+test('https-json: agent states as whole days or changes only, chosen on the form', async () => {
+  const json = (await api.post('/api/v1/targets', { name: 'Json', connector: 'https-json', settings: { url: 'https://127.0.0.1:9/wfm' } })).body;
+  assert.ok(json && json.id, 'the https-json target is created');
+  await page.reload();
+  await page.locator(`[data-testid="target-row"][data-id="${json.id}"]`).waitFor();
+  const id = `#target-edit-${json.id}`;
+  let form = await openEdit(json.id);
+  assert.equal(await page.inputValue(`${id}-agent-days`), 'whole', 'whole days by default');
+  assert.deepEqual(await page.locator(`${id}-agent-days option`).allTextContents(),
+    [en['targets.edit.agent_days.whole'], en['targets.edit.agent_days.changes']]);
+  await form.getByText(en['targets.edit.agent_days_help']).waitFor();
+  await page.selectOption(`${id}-agent-days`, 'changes');
+  let n = await save(form);
+  await form.waitFor({ state: 'detached' });
+  assert.equal(JSON.parse(patches[n]).settings.agent_days, 'changes');
+  assert.equal((await target(json.id)).settings.agent_days, 'changes');
+  form = await openEdit(json.id);
+  assert.equal(await page.inputValue(`${id}-agent-days`), 'changes');
+  await page.selectOption(`${id}-agent-days`, 'whole');
+  n = await save(form);
+  await form.waitFor({ state: 'detached' });
+  assert.equal((await target(json.id)).settings.agent_days, 'whole');
 });
 
 test('an operator edits settings but sees no key field and sends no key', async () => {

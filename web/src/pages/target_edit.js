@@ -17,7 +17,7 @@ const HTTP_KEYS = ['ca_file', 'ca_pem', 'pin_sha256', 'timeout_seconds', 'max_in
 /** The settings each connector takes, in the order the form shows them. */
 export const CONNECTOR_KEYS = {
   'injixo-api': ['base_url', 'integration_configuration_id', 'external_system', ...HTTP_KEYS],
-  'https-json': ['url', ...HTTP_KEYS],
+  'https-json': ['url', ...HTTP_KEYS, 'agent_days'],
   'csv-export': ['folder', 'create_folder', 'file_prefix', 'separator', 'date_format',
     'time_format', 'header', 'decimals', 'max_intervals', 'columns', 'agent_columns',
     'agent_date_format', 'agent_time_format', 'agent_time_zone'],
@@ -29,6 +29,7 @@ const LIST_KEYS = ['columns', 'agent_columns'];
 const AGENT_VALUES = ['start_date', 'start_time', 'end_date', 'end_time', 'agent', 'activity'];
 const CONTACT_VALUES = ['queue', 'queue_name', 'channel', 'date', 'time'];
 const SEPARATORS = [';', ',', '|', '\t'];
+const AGENT_DAYS = ['whole', 'changes'];
 
 let rowCounter = 0;
 const rowId = () => {
@@ -50,6 +51,8 @@ export function formFromTarget(target) {
       form[key] = (v || []).map((c) => ({ id: rowId(), header: c.header, value: c.value }));
     } else if (BOOL_KEYS.includes(key)) {
       form[key] = v === undefined ? key !== 'create_folder' : Boolean(v);
+    } else if (key === 'agent_days') {
+      form[key] = v || 'whole';
     } else {
       form[key] = v === undefined || v === null ? '' : String(v);
     }
@@ -257,6 +260,12 @@ export function TargetEditForm({ target, session, onCancel, onSaved }) {
     timeout_seconds: () => field('timeout_seconds', label('timeout_seconds'), text('timeout_seconds', { numeric: true }), help('timeout_seconds')),
     max_intervals: () => field('max_intervals', label('max_intervals'), text('max_intervals', { numeric: true }), help('max_intervals')),
     use_proxy: () => box('use_proxy', label('use_proxy'), help('use_proxy')),
+    agent_days: () => field('agent_days', label('agent_days'), html`
+      <select id=${idOf('agent_days')} value=${form.agent_days} onChange=${onText('agent_days')}
+              aria-invalid=${fe.at('agent_days') ? 'true' : undefined}>
+        ${(AGENT_DAYS.includes(form.agent_days) ? AGENT_DAYS : [form.agent_days, ...AGENT_DAYS])
+          .map((v) => html`<option value=${v}>${AGENT_DAYS.includes(v) ? t(`targets.edit.agent_days.${v}`) : v}</option>`)}
+      </select>`, help('agent_days'), 'field-wide'),
     folder: () => field('folder', t('targets.folder'), text('folder', { mono: true }),
       html`${t('targets.folder_help')}<${RootsHint} kind="export" />`, 'field-wide'),
     create_folder: () => box('create_folder', label('create_folder'), help('create_folder')),
