@@ -694,9 +694,9 @@ static int sent_basis(struct store_conn *c, int64_t target_id, int64_t agent_id,
     sqlite3_stmt *s = store_prepare(
         c, tail ? "SELECT t.spans, EXISTS (SELECT 1 FROM batches b JOIN batch_agent_sent s ON "
                   "s.batch_id = b.id AND s.agent_id = t.agent_id AND s.day = t.day WHERE "
-                  "b.target_id = t.target_id AND b.state <> 'acked' AND b.id > "
-                  "coalesce(t.batch_id, 0)) FROM target_agent_sent t WHERE t.target_id = ? "
-                  "AND t.agent_id = ? AND t.day = ?"
+                  "b.target_id = t.target_id AND b.state IN ('pending', 'sending', 'failed') AND "
+                  "b.id > coalesce(t.batch_id, 0)) FROM target_agent_sent t WHERE t.target_id "
+                  "= ? AND t.agent_id = ? AND t.day = ?"
                 : "SELECT spans, 0 FROM target_agent_sent WHERE target_id = ? AND agent_id = ? "
                   "AND day = ?");
     *old = NULL;
