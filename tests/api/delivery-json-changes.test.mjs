@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { login, startDaemon } from '../lib/daemon.mjs';
 import { ROOT, assertInvalidField, assertStatus, odbcDriver } from '../lib/api.mjs';
 import { diffAgentDays, waitFor } from '../lib/pipeline.mjs';
-import { PG_PASSWORD, startPg } from '../lib/pg.mjs';
+import { PG_PASSWORD, addS, dbDayTime, startPg } from '../lib/pg.mjs';
 import { startWfm } from '../lib/wfm.mjs';
 
 const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
@@ -70,20 +70,6 @@ test('agent_days is whole or changes, anything else refused at its field with a 
   assertStatus(await admin.patch(`/api/v1/targets/${target}`, { settings: { url: json.url, ca_file: json.pki.caFile, agent_days: 'changes' } }), 200);
 });
 
-const iso = (ts) => `${ts.replace(' ', 'T')}Z`;
-const addS = (ts, s) => new Date(Date.parse(iso(ts)) + s * 1000).toISOString().replace('.000Z', 'Z');
-
-/** The database's time offsetS seconds from now, moved earlier so that spanS seconds after it
- * stay on its UTC day. */
-function dbDayTime(offsetS, spanS) {
-  const t = sql(`SELECT to_char(date_trunc('second', localtimestamp) + interval '${offsetS} seconds', 'YYYY-MM-DD HH24:MI:SS')`);
-  const end = addS(t, spanS);
-  if (end.slice(0, 10) === t.slice(0, 10)) {
-    return t;
-  }
-  return addS(`${end.slice(0, 10)} 00:00:00`, -(spanS + 60)).replace('T', ' ').replace('Z', '');
-}
-
 async function backlogOf() {
   return (await admin.get('/api/v1/backlog')).body.targets.find((y) => y.target_id === target);
 }
@@ -120,7 +106,7 @@ async function arrives(agent, day, k, what) {
 }
 
 test('changes: a held day comes as its changed tail, whole when not held, after a refusal or a settings change; coalesced changes from their earliest point; a kill -9 before the answer repeats the same body once', async (t) => {
-  const t0 = dbDayTime(-10 * 60, 20 * 60);
+  const t0 = dbDayTime(pg, -10 * 60, 20 * 60);
   const day = t0.slice(0, 10);
   const at = (k) => `timestamp '${t0}' + interval '${Math.round(k * 60)} seconds'`;
   // a state in the middle of the day gets a code of its own (the same as the one before would

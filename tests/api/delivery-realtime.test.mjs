@@ -18,7 +18,7 @@ import { after, before, test } from 'node:test';
 import { login, startDaemon } from '../lib/daemon.mjs';
 import { ROOT, assertStatus, odbcDriver } from '../lib/api.mjs';
 import { drained, waitFor } from '../lib/pipeline.mjs';
-import { PG_PASSWORD, startPg } from '../lib/pg.mjs';
+import { PG_PASSWORD, addS, dbDayTime, startPg } from '../lib/pg.mjs';
 import { startWfm } from '../lib/wfm.mjs';
 
 const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
@@ -113,27 +113,6 @@ async function follow(id) {
   return r.body.follow;
 }
 
-/** The database's time as 'YYYY-MM-DD HH24:MI:SS' plus an offset in seconds. */
-function dbTime(offsetS) {
-  return sql(`SELECT to_char(date_trunc('second', localtimestamp) + interval '${offsetS} seconds', 'YYYY-MM-DD HH24:MI:SS')`);
-}
-
-/**
- * The database's time offsetS seconds from now, moved earlier where needed so that the spanS
- * seconds after it stay on one UTC day: a test's states are of one day at any hour it runs.
- */
-function dbDayTime(offsetS, spanS) {
-  const t = dbTime(offsetS);
-  const end = addS(t, spanS);
-  if (end.slice(0, 10) === t.slice(0, 10)) {
-    return t;
-  }
-  return addS(`${end.slice(0, 10)} 00:00:00`, -(spanS + 60)).replace('T', ' ').replace('Z', '');
-}
-
-const iso = (ts) => `${ts.replace(' ', 'T')}Z`;
-const addS = (ts, s) => new Date(Date.parse(iso(ts)) + s * 1000).toISOString().replace('.000Z', 'Z');
-
 /** The agent-state files of the csv-export target, oldest first. */
 function agentFiles() {
   return fs.readdirSync(out).filter((f) => f.includes('agent-states') && f.endsWith('.csv')).sort();
@@ -148,7 +127,7 @@ async function deliveries(targetId, extra = '') {
 test('an open state is delivered open and closed when the next begins; one change costs the changed spans (injixo-api) or the agent\'s day', async (t) => {
   const PRIOR = 20;
   // states of o1 a minute apart from 40 minutes ago, the last one still going; o2 has a day too
-  const t0 = dbDayTime(-40 * 60, (PRIOR + 1) * 60);
+  const t0 = dbDayTime(pg, -40 * 60, (PRIOR + 1) * 60);
   const rows = [];
   for (let k = 0; k < PRIOR; k++) {
     rows.push(`('o1', '${CODES[k % 3][0]}', timestamp '${t0}' + interval '${k * 60} seconds')`);
@@ -234,7 +213,7 @@ async function injixoDrained() {
 }
 
 test('injixo-api: a batch refused for good leaves the basis as accepted, so the next change gives the missing spans; a kill -9 before the answer repeats the batch; retried late, the day follows whole; the receiver ends holding the daemon\'s spans', async () => {
-  const t0 = dbDayTime(-30 * 60, 10 * 60);
+  const t0 = dbDayTime(pg, -30 * 60, 10 * 60);
   const day = t0.slice(0, 10);
   const at = (k) => `timestamp '${t0}' + interval '${k * 60} seconds'`;
   const insert = (k) => sql(`INSERT INTO ev (agent, state, started) VALUES ('f1', '${CODES[k % 3][0]}', ${at(k)})`);
@@ -303,7 +282,7 @@ test('receivers down during a writer\'s stream: changes coalesce per agent day, 
   const ids = Array.from({ length: AGENTS }, (_, i) => `s${i}`);
   const src = await followed('s', ids);
   await drained(admin, 70000);
-  const base0 = dbDayTime(-30 * 60, PER * 60);
+  const base0 = dbDayTime(pg, -30 * 60, PER * 60);
   const day = base0.slice(0, 10);
   const expected = new Map(ids.map((a) => [a, []]));
   const script = [];

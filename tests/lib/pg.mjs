@@ -38,3 +38,20 @@ export function startPg() {
     proc.on('exit', (code) => reject(new Error(`pg.sh exited with ${code} (is PostgreSQL installed?)`)));
   });
 }
+
+/** A database timestamp ('YYYY-MM-DD HH:MM:SS', UTC) s seconds later, as ISO-8601 with Z. */
+export const addS = (ts, s) => new Date(Date.parse(`${ts.replace(' ', 'T')}Z`) + s * 1000).toISOString().replace('.000Z', 'Z');
+
+/**
+ * The time of pg's database offsetS seconds from now ('YYYY-MM-DD HH:MM:SS'), moved earlier
+ * where needed so that the spanS seconds after it stay on one UTC day: a test's states are of
+ * one day at any hour it runs.
+ */
+export function dbDayTime(pg, offsetS, spanS) {
+  const t = pg.psql(`SELECT to_char(date_trunc('second', localtimestamp) + interval '${offsetS} seconds', 'YYYY-MM-DD HH24:MI:SS')`);
+  const end = addS(t, spanS);
+  if (end.slice(0, 10) === t.slice(0, 10)) {
+    return t;
+  }
+  return addS(`${end.slice(0, 10)} 00:00:00`, -(spanS + 60)).replace('T', ' ').replace('Z', '');
+}
