@@ -7,7 +7,9 @@
 // outbox holds at most one undelivered batch per target (https-json two: the next is made while
 // one is sent) while changes coalesce per agent day,
 // and after the receivers come back (a kill -9 while catching up) every agent's final states
-// arrive once, in order per agent.
+// arrive once, in order per agent. A second https-json target with agent_days "changes" gets a
+// change as the part of the day from the state that ended (two spans), keeps one batch at a
+// time, and after the outage and the kill holds every agent's day as written.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -27,6 +29,7 @@ let admin;
 let pg;
 let injixo;
 let json;
+let jsonc; // https-json with agent_days "changes"
 let dataDir;
 let conn;
 let base;
@@ -48,6 +51,8 @@ before(async () => {
   conn = `Driver={${odbcDriver('PostgreSQL Unicode', 'odbc-postgresql')}};Server=127.0.0.1;Port=${pg.port};Database=postgres`;
   injixo = await startWfm({ kind: 'injixo' });
   json = await startWfm({ kind: 'https-json', apiKey: 'tok' });
+  jsonc = await startWfm({ kind: 'https-json', apiKey: 'tok' });
+  jsonc.keepRaw = true;
   base = fs.mkdtempSync(path.join(os.tmpdir(), 'acdlink-realtime-'));
   out = path.join(base, 'out');
   fs.mkdirSync(out);
@@ -64,6 +69,7 @@ before(async () => {
     settings: { base_url: injixo.baseUrl, integration_configuration_id: injixo.icid, ca_file: injixo.pki.caFile },
   });
   targets.json = await mk({ name: 'json', connector: 'https-json', secret: 'tok', settings: { url: json.url, ca_file: json.pki.caFile } });
+  targets.jsonc = await mk({ name: 'json-changes', connector: 'https-json', secret: 'tok', settings: { url: jsonc.url, ca_file: jsonc.pki.caFile, agent_days: 'changes' } });
   targets.csv = await mk({ name: 'files', connector: 'csv-export', settings: { folder: out } });
   for (const a of ['ready', 'talk', 'pause']) {
     assertStatus(await admin.post('/api/v1/activities', { identifier: a, name: a }), 201);
@@ -77,6 +83,7 @@ after(async () => {
   }
   await injixo?.close();
   await json?.close();
+  await jsonc?.close();
   if (dataDir) {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
@@ -148,6 +155,7 @@ test('an open state is delivered open and closed when the next begins; one chang
   const filesBefore = agentFiles().length;
   const injixoBefore = injixo.batches.size;
   const jsonBefore = json.batches.size;
+  const jsoncBefore = jsonc.batches.size;
 
   // one state change of o1: the open state ends, a new one begins
   const nextStart = addS(t0, PRIOR * 60);
@@ -183,10 +191,15 @@ test('an open state is delivered open and closed when the next begins; one chang
   assert.deepEqual(injixoNew[0].body.data.map((s) => [s.agentIdentifier, s.startTime, s.endTime ?? null]),
     [['o1@example.com', lastStart, nextStart], ['o1@example.com', nextStart, null]], 'injixo-api: the closed and the new span only');
   assert.deepEqual(jsonNew[0].body.days.map((x) => [x.agent, x.day, x.spans.length]), [['o1@example.com', day, PRIOR + 1]], 'https-json: the agent\'s day, no other agent');
+  const jsoncNew = [...jsonc.batches.values()].slice(jsoncBefore);
+  assert.equal(jsoncNew.length, 1);
+  assert.deepEqual(jsoncNew[0].raw.days.map((x) => [x.agent, x.day, x.from, x.spans.map((sp) => [sp.start, sp.end])]),
+    [['o1@example.com', day, lastStart, [[lastStart, nextStart], [nextStart, null]]]], 'https-json with agent_days changes: the part from the state that ended');
+  assert.deepEqual(jsonc.agents.get(`o1@example.com|${day}`), json.agents.get(`o1@example.com|${day}`), 'both receivers hold the same day');
   const csvLines = csvText.split('\r\n').filter(Boolean);
   assert.equal(csvLines.length, 1 + PRIOR + 1, 'csv-export: a header and the agent\'s day');
   assert.ok(csvLines.every((l, i) => i === 0 || l.includes('o1@example.com')));
-  t.diagnostic(`one state change of an agent with ${PRIOR} states that day: injixo-api ${JSON.stringify(injixoNew[0].body).length} bytes (${injixoNew[0].body.data.length} spans), https-json ${JSON.stringify(jsonNew[0].body).length} bytes (${jsonNew[0].body.days[0].spans.length} spans), csv-export ${Buffer.byteLength(csvText)} bytes (${csvLines.length - 1} lines); from the commit to the receiver: injixo-api ${latency.injixo} ms, https-json ${latency.json} ms`);
+  t.diagnostic(`one state change of an agent with ${PRIOR} states that day: injixo-api ${JSON.stringify(injixoNew[0].body).length} bytes (${injixoNew[0].body.data.length} spans), https-json ${JSON.stringify(jsonNew[0].body).length} bytes (${jsonNew[0].body.days[0].spans.length} spans), with agent_days changes ${jsoncNew[0].bytes} bytes (${jsoncNew[0].spans} spans), csv-export ${Buffer.byteLength(csvText)} bytes (${csvLines.length - 1} lines); from the commit to the receiver: injixo-api ${latency.injixo} ms, https-json ${latency.json} ms`);
   assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
 });
 
@@ -301,8 +314,9 @@ test('receivers down during a writer\'s stream: changes coalesce per agent day, 
   await waitFor(() => [...injixo.agents.keys()].some((k) => k.startsWith('s')), 'the first states at injixo');
   await injixo.refuse();
   await json.refuse();
+  await jsonc.refuse();
   const lastIdAtDown = {};
-  for (const id of [targets.injixo, targets.json]) {
+  for (const id of [targets.injixo, targets.json, targets.jsonc]) {
     lastIdAtDown[id] = Math.max(0, ...(await deliveries(id)).map((x) => x.id));
   }
   const filesAtDown = agentFiles().length;
@@ -311,11 +325,12 @@ test('receivers down during a writer\'s stream: changes coalesce per agent day, 
   await waitFor(async () => (await follow(src.id)).rows_changed >= total, async () => `all ${total} rows: ${JSON.stringify(await follow(src.id))}`, 30000);
   // the feed has caught up with the stream; a few more rounds of the uploader while down
   await waitFor(async () => (await deliveries(targets.injixo, '&state=pending')).some((b) => b.attempts >= 2), 'retries while the receiver is down');
-  for (const [name, id] of [['injixo', targets.injixo], ['json', targets.json]]) {
+  for (const [name, id] of [['injixo', targets.injixo], ['json', targets.json], ['json-changes', targets.jsonc]]) {
     const made = (await deliveries(id)).filter((x) => x.id > lastIdAtDown[id]);
     const waiting = (await deliveries(id)).filter((b) => ['pending', 'sending'].includes(b.state));
     // https-json may have one batch made behind the one being sent (its batches carry whole
-    // days, so none depends on the answer to the one before); injixo-api none
+    // days, so none depends on the answer to the one before); injixo-api and https-json with
+    // agent_days changes none (the next batch is computed against what the receiver accepted)
     const most = name === 'json' ? 2 : 1;
     assert.ok(waiting.length <= most, `${name}: ${waiting.length} batches wait: ${JSON.stringify(waiting)}`);
     assert.ok(made.length <= most, `${name}: ${made.length} batches made while down for ${total} changes`);
@@ -333,6 +348,7 @@ test('receivers down during a writer\'s stream: changes coalesce per agent day, 
   const injixoSeen = injixo.batches.size;
   await injixo.accept();
   await json.accept();
+  await jsonc.accept();
   await waitFor(() => injixo.batches.size > injixoSeen, 'the first batch after the outage');
   d.proc.kill('SIGKILL');
   await new Promise((res) => d.proc.once('exit', res));
@@ -341,6 +357,7 @@ test('receivers down during a writer\'s stream: changes coalesce per agent day, 
   await drained(admin, 90000);
   assert.deepEqual(injixo.errors, []);
   assert.deepEqual(json.errors, []);
+  assert.deepEqual(jsonc.errors, []);
   // every agent's final states: injixo by start, each closed by the next, the last one open
   for (const a of ids) {
     const want = expected.get(a);
@@ -351,6 +368,7 @@ test('receivers down during a writer\'s stream: changes coalesce per agent day, 
     }
     const spans = json.agents.get(`${a}@example.com|${day}`) || [];
     assert.deepEqual(spans.filter((s) => !s.filled).map((s) => [s.start, s.activity]), want, `${a} at https-json`);
+    assert.deepEqual(jsonc.agents.get(`${a}@example.com|${day}`), spans, `${a} at https-json with agent_days changes`);
   }
   // csv-export: the last file naming an agent holds its day as it ended, the last state open
   const lastDay = new Map();
@@ -381,15 +399,19 @@ test('receivers down during a writer\'s stream: changes coalesce per agent day, 
       lastStart.set(s.agentIdentifier, s.startTime);
     }
   }
-  const seen = new Map();
-  for (const x of [...json.batches.values()].sort((p, q) => p.order - q.order)) {
-    for (const dd of x.body.days) {
-      const starts = dd.spans.filter((s) => !s.filled).map((s) => `${s.start} ${s.activity}`);
-      const prev = seen.get(dd.agent) || [];
-      assert.deepEqual(starts.slice(0, prev.length), prev, `${dd.agent}: ${JSON.stringify(starts)} after ${JSON.stringify(prev)}`);
-      seen.set(dd.agent, starts);
+  for (const w of [json, jsonc]) { // (a part day as the day it leaves held)
+    const seen = new Map();
+    for (const x of [...w.batches.values()].sort((p, q) => p.order - q.order)) {
+      for (const dd of x.body.days) {
+        const starts = dd.spans.filter((s) => !s.filled).map((s) => `${s.start} ${s.activity}`);
+        const prev = seen.get(dd.agent) || [];
+        assert.deepEqual(starts.slice(0, prev.length), prev, `${dd.agent}: ${JSON.stringify(starts)} after ${JSON.stringify(prev)}`);
+        seen.set(dd.agent, starts);
+      }
     }
   }
-  t.diagnostic(`injixo: ${injixo.batches.size} batches, ${injixo.duplicates()} received again with the same key; https-json: ${json.batches.size} batches, ${json.duplicates()} again`);
+  const parts = [...jsonc.batches.values()].reduce((n, x) => n + x.parts, 0);
+  assert.ok(parts > 0, 'https-json with agent_days changes got part days');
+  t.diagnostic(`injixo: ${injixo.batches.size} batches, ${injixo.duplicates()} received again with the same key; https-json: ${json.batches.size} batches, ${json.duplicates()} again; with agent_days changes ${jsonc.batches.size} batches (${parts} part days), ${jsonc.duplicates()} again`);
   assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
 });
