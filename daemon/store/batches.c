@@ -204,7 +204,9 @@ int store_batch_mark_sending(struct store_conn *c, int64_t id, int64_t now)
 }
 
 /* Batch id was accepted: the spans it carried (batch_agent_sent) become its target's basis
- * (target_agent_sent) for the agent days where no later batch set it. An older batch accepted
+ * (target_agent_sent) for the agent days where no later batch set it; spans "=N\n..." (a part
+ * day) are the basis's first N bytes and the lines after (a day whose basis is gone meanwhile,
+ * a changed setting, gets none: the next change sends it whole). An older batch accepted
  * after a later one (a failed batch retried by hand) may have put back older spans: those days
  * lose their basis and go to the end of the change feed, so they are given whole and current
  * after it. Inside the transaction that records the acceptance. */
@@ -212,10 +214,14 @@ static int sent_accept(struct store_conn *c, int64_t id)
 {
     static const char *const sql[] = {
         "INSERT INTO target_agent_sent (target_id, agent_id, day, spans, batch_id) SELECT "
-        "b.target_id, s.agent_id, s.day, s.spans, s.batch_id FROM batch_agent_sent s JOIN "
-        "batches b ON b.id = s.batch_id WHERE s.batch_id = ?1 ON CONFLICT DO UPDATE SET spans = "
-        "excluded.spans, batch_id = excluded.batch_id WHERE "
-        "coalesce(target_agent_sent.batch_id, 0) <= excluded.batch_id",
+        "b.target_id, s.agent_id, s.day, CASE WHEN substr(s.spans, 1, 1) = '=' THEN "
+        "CAST(substr(CAST(t.spans AS BLOB), 1, CAST(substr(s.spans, 2, instr(s.spans, char(10)) "
+        "- 2) AS INTEGER)) AS TEXT) || substr(s.spans, instr(s.spans, char(10)) + 1) ELSE "
+        "s.spans END, s.batch_id FROM batch_agent_sent s JOIN batches b ON b.id = s.batch_id "
+        "LEFT JOIN target_agent_sent t ON t.target_id = b.target_id AND t.agent_id = s.agent_id "
+        "AND t.day = s.day WHERE s.batch_id = ?1 AND (substr(s.spans, 1, 1) <> '=' OR t.spans "
+        "IS NOT NULL) ON CONFLICT DO UPDATE SET spans = excluded.spans, batch_id = "
+        "excluded.batch_id WHERE coalesce(target_agent_sent.batch_id, 0) <= excluded.batch_id",
         "UPDATE agent_days SET change_seq = m.top + x.n FROM (SELECT s.agent_id, s.day, "
         "row_number() OVER (ORDER BY s.agent_id, s.day) AS n FROM batch_agent_sent s JOIN "
         "batches b ON b.id = s.batch_id JOIN target_agent_sent t ON t.target_id = b.target_id "

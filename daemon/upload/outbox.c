@@ -733,9 +733,9 @@ static size_t line_len(const char *p)
  * the k-th; keeps sp[k..) in sp[0..*ns) and sets *from to the earlier of their k-th spans'
  * starts, so that the receiver keeps its spans before *from (the first k) and takes the rest.
  * *from -1 when the day is as the basis (left out), 0 when it differs from the first span on
- * (the whole day is no dearer). */
+ * (the whole day is no dearer). *keep: the bytes of the lines kept (the first k). */
 static void tail_cut(const char *old, const char *now, struct upload_span *sp, int *ns,
-                     int64_t *from)
+                     int64_t *from, size_t *keep)
 {
     const char *o = old, *q = now;
     int k = 0;
@@ -764,6 +764,7 @@ static void tail_cut(const char *old, const char *now, struct upload_span *sp, i
     memmove(sp, sp + k, (size_t)(*ns - k) * sizeof(*sp));
     *ns -= k;
     *from = f;
+    *keep = (size_t)(q - now);
 }
 
 /* For a target that keeps a basis: the spans of agent_id's day as they are given to target_id
@@ -773,8 +774,10 @@ static void tail_cut(const char *old, const char *now, struct upload_span *sp, i
  * and with changes_only sp[0..*ns) keeps only the spans whose line differs from the basis's (a
  * new span, a changed end or activity). With tail (https-json) filled holes are given too
  * (their lines end in "<TAB>-"), and with changes_only the day becomes a part day when the
- * target holds its basis (tail_cut; *from). The basis moves on only when the batch is
- * accepted (store_batch_finish). Inside a transaction. */
+ * target holds its basis (tail_cut; *from); its lines given are then "=N" and the lines from
+ * the first that differs, N the bytes of the basis's lines kept (the basis it becomes is those
+ * and these; a day's lines are written once, not again for every part). The basis moves on
+ * only when the batch is accepted (store_batch_finish). Inside a transaction. */
 static int sent_diff(struct store_conn *c, int64_t target_id, int64_t agent_id, const char *day,
                      struct upload_span *sp, int *ns, int changes_only, int tail, char **given,
                      int64_t *from)
@@ -825,10 +828,19 @@ static int sent_diff(struct store_conn *c, int64_t target_id, int64_t agent_id, 
         }
     }
     if (tail) {
+        size_t keep = 0;
         if (changes_only && has) {
-            tail_cut(old, now, sp, ns, from);
+            tail_cut(old, now, sp, ns, from, &keep);
         }
-        if (*from >= 0) { /* recorded even when equal: the basis follows every batch */
+        if (*from > 0) {
+            *given = malloc(24 + len - keep);
+            if (!*given) {
+                rc = ACDL_ENOMEM;
+                goto out;
+            }
+            int w = snprintf(*given, 24, "=%zu\n", keep);
+            memcpy(*given + w, now + keep, len - keep + 1);
+        } else if (*from == 0) { /* recorded even when equal: the basis follows every batch */
             *given = now;
             now = NULL;
         }
