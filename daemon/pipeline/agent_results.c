@@ -65,7 +65,7 @@ struct ctx {
     size_t np, pcap, nseg, segcap;
     struct out_span *o;
     size_t no, ocap;
-    char *list; /* a day's span_list being written */
+    char *list; /* a day's span list being written */
     size_t listcap;
     int64_t seq; /* the last change_seq given in this transaction, 0: not read yet */
     int had_end; /* load_id() read a state with an end of its own */
@@ -623,7 +623,7 @@ static void digest_of(const struct ctx *x, uint64_t h, const struct out_span *o,
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-/* The day's spans as its span_list (schema 0028): a line per span,
+/* The day's spans as its span list (schema 0028, in parts since 0039): a line per span,
  * "start,end,activity_id,source_id,bytes:code\n", written after the first off bytes of x->list
  * (kept). *len: the whole list's length; it is x->list, valid until the next call. */
 static int span_list_of(struct ctx *x, size_t off, const struct out_span *o, size_t n, size_t *len)
@@ -681,6 +681,52 @@ static int next_seq(struct ctx *x, int64_t *seq)
     return ACDL_OK;
 }
 
+/* Reads an unsigned decimal up to sep from *p (advancing past sep); 0 or -1 when malformed. */
+static int list_num(const char **p, const char *end, char sep, int64_t *v, int *empty)
+{
+    const char *q = *p;
+    int neg = q < end && *q == '-';
+    uint64_t u = 0;
+    q += neg;
+    const char *digits = q;
+    while (q < end && *q >= '0' && *q <= '9' && u < UINT64_MAX / 10) {
+        u = u * 10 + (uint64_t)(*q++ - '0');
+    }
+    if (q >= end || *q != sep) {
+        return -1;
+    }
+    if (empty) {
+        *empty = q == digits;
+    } else if (q == digits) {
+        return -1;
+    }
+    *v = neg ? -(int64_t)u : (int64_t)u;
+    *p = q + 1;
+    return 0;
+}
+
+/* One line of a stored span list ("start,end,activity,source,bytes:code\n"; an empty end: still
+ * going), read in place from *p (advanced past it); -1 when it is malformed. */
+struct list_span {
+    int64_t start, stop, act, src, len;
+    int open;
+    const char *code; /* len bytes, not terminated */
+};
+
+static int list_span_next(const char **p, const char *end, struct list_span *ls)
+{
+    ls->open = 0;
+    if (list_num(p, end, ',', &ls->start, NULL) || list_num(p, end, ',', &ls->stop, &ls->open) ||
+        list_num(p, end, ',', &ls->act, NULL) || list_num(p, end, ',', &ls->src, NULL) ||
+        list_num(p, end, ':', &ls->len, NULL) || ls->len < 0 || ls->len > end - *p - 1 ||
+        (*p)[ls->len] != '\n') {
+        return -1;
+    }
+    ls->code = *p;
+    *p += ls->len + 1;
+    return 0;
+}
+
 /* The spans of a stored day kept before the ones computed again: their list's first len bytes
  * (copied to x->list's start), how many, the digest's state after them, and whether the last
  * is open. */
@@ -688,11 +734,64 @@ struct kept {
     size_t len, n;
     uint64_t h;
     int open;
+    size_t from; /* the list's bytes before the first part rewritten (schema 0039) */
+    int part;    /* that part's number */
 };
 
-/* Writes one day when its digest differs from the stored one: one statement, its spans (those
- * kept, if any, then o[0..n)) as one list in the day's row (an update of the stored row, or a
- * new row). */
+/* A part of a day's list (schema 0039) is closed once it holds this many bytes or more: a
+ * part stays within its page, and a change rewrites only the part holding its cut and those
+ * after. */
+#define PART_BYTES 512
+
+/* Writes the list's bytes from its part number part on: parts of whole lines, each closed at
+ * PART_BYTES or more, replacing the stored parts from part on (had: the day had a row). */
+static int write_parts(struct ctx *x, int64_t agent, const char *ds, int part, const char *list,
+                       size_t len, int had)
+{
+    const char *p = list, *end = list + len;
+    int rc = ACDL_OK;
+    while (rc == ACDL_OK && p < end) {
+        const char *b = p;
+        while (p < end && (size_t)(p - b) < PART_BYTES) {
+            struct list_span ls;
+            if (list_span_next(&p, end, &ls) != 0) {
+                return ACDL_EINVAL;
+            }
+        }
+        sqlite3_stmt *s = store_prepare(x->c, "INSERT INTO agent_day_parts (agent_id, day, part, "
+                                              "list) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO "
+                                              "UPDATE SET list = excluded.list");
+        if (!s) {
+            return ACDL_EDB;
+        }
+        sqlite3_bind_int64(s, 1, agent);
+        sqlite3_bind_text(s, 2, ds, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 3, part++);
+        sqlite3_bind_text(s, 4, b, (int)(p - b), SQLITE_STATIC);
+        rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+        store_done(s);
+    }
+    if (rc == ACDL_OK && had) {
+        sqlite3_stmt *s = store_prepare(x->c, "DELETE FROM agent_day_parts WHERE agent_id = ?1 "
+                                              "AND day = ?2 AND part >= ?3");
+        if (!s) {
+            return ACDL_EDB;
+        }
+        sqlite3_bind_int64(s, 1, agent);
+        sqlite3_bind_text(s, 2, ds, -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 3, part);
+        rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+        store_done(s);
+    }
+    if (rc != ACDL_OK) {
+        log_error("agents", "writing spans failed: %s", sqlite3_errmsg(store_db(x->c)));
+    }
+    return rc;
+}
+
+/* Writes one day when its digest differs from the stored one: its row (an update of the
+ * stored row, or a new row) and its spans (those kept, if any, then o[0..n)) as one list in
+ * parts, from the first part not wholly kept on. */
 static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const struct kept *k,
                      const struct out_span *o, size_t n, const char *old_digest,
                      struct agent_results_stats *st)
@@ -713,10 +812,9 @@ static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const str
     }
     sqlite3_stmt *s = store_prepare(
         x->c, old_digest ? "UPDATE agent_days SET digest = ?3, spans = ?4, open = ?5, change_seq "
-                           "= ?6, changed_at = ?7, span_list = ?8 WHERE agent_id = ?1 AND day = ?2"
+                           "= ?6, changed_at = ?7 WHERE agent_id = ?1 AND day = ?2"
                          : "INSERT INTO agent_days (agent_id, day, digest, spans, open, "
-                           "change_seq, changed_at, span_list) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                           "?7, ?8)");
+                           "change_seq, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!s) {
         return ACDL_EDB;
     }
@@ -727,12 +825,17 @@ static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const str
     sqlite3_bind_int(s, 5, n > 0 ? o[n - 1].end == OPEN_END : k && k->n > 0 && k->open);
     sqlite3_bind_int64(s, 6, seq);
     sqlite3_bind_int64(s, 7, plat_now());
-    sqlite3_bind_text(s, 8, x->list, (int)len, SQLITE_STATIC);
     int r = sqlite3_step(s);
     store_done(s);
     if (r != SQLITE_DONE || sqlite3_changes(store_db(x->c)) != 1) {
         log_error("agents", "writing spans failed: %s", sqlite3_errmsg(store_db(x->c)));
         return ACDL_EDB;
+    }
+    size_t from = k ? k->from : 0;
+    int rc =
+        write_parts(x, agent, ds, k ? k->part : 0, x->list + from, len - from, old_digest != NULL);
+    if (rc != ACDL_OK) {
+        return rc;
     }
     if (st) {
         st->days_changed++;
@@ -742,6 +845,45 @@ static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const str
 }
 
 static int kept_of(struct ctx *x, const char *list, size_t len, int64_t cut, struct kept *k);
+
+/* The stored list of an agent day: its parts joined (*list, *len; malloc'd) and where each
+ * ends (*ends, *nparts; malloc'd). */
+static int day_list(struct ctx *x, int64_t agent, struct tz_date day, char **list, size_t *len,
+                    size_t **ends, int *nparts)
+{
+    char ds[11];
+    size_t cap = 0, ecap = 0;
+    int r, rc = ACDL_OK;
+    tz_date_format(day, ds);
+    *list = NULL;
+    *len = 0;
+    *ends = NULL;
+    *nparts = 0;
+    sqlite3_stmt *q = store_prepare(x->c, "SELECT list FROM agent_day_parts WHERE agent_id = ? "
+                                          "AND day = ? ORDER BY part");
+    if (!q) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(q, 1, agent);
+    sqlite3_bind_text(q, 2, ds, -1, SQLITE_TRANSIENT);
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *p = (const char *)sqlite3_column_text(q, 0);
+        size_t n = (size_t)sqlite3_column_bytes(q, 0);
+        if (acdl_grow((void **)list, &cap, *len + n + 1, 1) != ACDL_OK ||
+            acdl_grow((void **)ends, &ecap, (size_t)*nparts + 1, sizeof(**ends)) != ACDL_OK) {
+            rc = ACDL_ENOMEM;
+            break;
+        }
+        memcpy(*list + *len, p ? p : "", n);
+        *len += n;
+        (*ends)[(*nparts)++] = *len;
+    }
+    store_done(q);
+    if (rc == ACDL_OK && r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    return rc;
+}
 
 /* Writes the computed spans x->o (in day and start order) over the stored days from..to: a
  * day whose spans changed is rewritten, a stored one now without spans emptied. With cut (0:
@@ -754,10 +896,8 @@ static int write_days(struct ctx *x, int64_t agent, struct tz_date from, struct 
     tz_date_format(from, fs);
     tz_date_format(to, ts);
     sqlite3_stmt *q = store_prepare(
-        x->c, cut ? "SELECT day, digest, span_list FROM agent_days WHERE agent_id = ? AND day >= "
-                    "? AND day <= ? ORDER BY day"
-                  : "SELECT day, digest, NULL FROM agent_days WHERE agent_id = ? AND day >= ? "
-                    "AND day <= ? ORDER BY day");
+        x->c, "SELECT day, digest FROM agent_days WHERE agent_id = ? AND day >= ? AND day <= ? "
+              "ORDER BY day");
     if (!q) {
         return ACDL_EDB;
     }
@@ -767,8 +907,10 @@ static int write_days(struct ctx *x, int64_t agent, struct tz_date from, struct 
     struct stored {
         struct tz_date day;
         char digest[17];
-        char *list; /* with cut */
+        char *list; /* with cut: its parts joined */
         size_t len;
+        size_t *ends; /* where each part ends in list */
+        int nparts;
     } *old = NULL;
     size_t nold = 0, oldcap = 0;
     int r, rc = ACDL_OK;
@@ -784,19 +926,14 @@ static int write_days(struct ctx *x, int64_t agent, struct tz_date from, struct 
             break;
         }
         store_column_text(q, 1, o->digest, sizeof(o->digest));
-        if (cut) {
-            const char *list = (const char *)sqlite3_column_text(q, 2);
-            o->len = (size_t)sqlite3_column_bytes(q, 2);
-            if (!(o->list = malloc(o->len + 1))) {
-                rc = ACDL_ENOMEM;
-                break;
-            }
-            memcpy(o->list, list ? list : "", o->len);
-        }
     }
     store_done(q);
     if (rc == ACDL_OK && r != SQLITE_ROW && r != SQLITE_DONE) {
         rc = ACDL_EDB;
+    }
+    for (size_t m = 0; cut && rc == ACDL_OK && m < nold; m++) {
+        rc =
+            day_list(x, agent, old[m].day, &old[m].list, &old[m].len, &old[m].ends, &old[m].nparts);
     }
     size_t i = 0, k = 0;
     while (rc == ACDL_OK && (i < x->no || k < nold)) {
@@ -809,6 +946,9 @@ static int write_days(struct ctx *x, int64_t agent, struct tz_date from, struct 
         struct kept kp, *kept = NULL;
         if (c >= 0 && cut) {
             rc = kept_of(x, old[k].list, old[k].len, cut, &kp);
+            while (kp.part < old[k].nparts && old[k].ends[kp.part] <= kp.len) {
+                kp.from = old[k].ends[kp.part++];
+            }
             kept = &kp;
         }
         if (rc == ACDL_OK) {
@@ -820,6 +960,7 @@ static int write_days(struct ctx *x, int64_t agent, struct tz_date from, struct 
     }
     for (size_t m = 0; m < nold; m++) {
         free(old[m].list);
+        free(old[m].ends);
     }
     free(old);
     return rc;
@@ -1086,30 +1227,6 @@ int agent_results_run_agent(struct agent_results_run *u, int64_t agent_id, int64
     return compute_agent(&u->x, agent_id, from, to, &g, stats);
 }
 
-/* Reads an unsigned decimal up to sep from *p (advancing past sep); 0 or -1 when malformed. */
-static int list_num(const char **p, const char *end, char sep, int64_t *v, int *empty)
-{
-    const char *q = *p;
-    int neg = q < end && *q == '-';
-    uint64_t u = 0;
-    q += neg;
-    const char *digits = q;
-    while (q < end && *q >= '0' && *q <= '9' && u < UINT64_MAX / 10) {
-        u = u * 10 + (uint64_t)(*q++ - '0');
-    }
-    if (q >= end || *q != sep) {
-        return -1;
-    }
-    if (empty) {
-        *empty = q == digits;
-    } else if (q == digits) {
-        return -1;
-    }
-    *v = neg ? -(int64_t)u : (int64_t)u;
-    *p = q + 1;
-    return 0;
-}
-
 /* The identifiers of the activities, sorted by id. */
 static int acts_load(struct store_conn *c, struct activity_name **acts, int *n)
 {
@@ -1164,28 +1281,6 @@ int agent_results_spans(struct store_conn *c, int64_t agent_id, const char *from
     }
     agent_results_acts_free(acts);
     return rc;
-}
-
-/* One line of a stored span list ("start,end,activity,source,bytes:code\n"; an empty end: still
- * going), read in place from *p (advanced past it); -1 when it is malformed. */
-struct list_span {
-    int64_t start, stop, act, src, len;
-    int open;
-    const char *code; /* len bytes, not terminated */
-};
-
-static int list_span_next(const char **p, const char *end, struct list_span *ls)
-{
-    ls->open = 0;
-    if (list_num(p, end, ',', &ls->start, NULL) || list_num(p, end, ',', &ls->stop, &ls->open) ||
-        list_num(p, end, ',', &ls->act, NULL) || list_num(p, end, ',', &ls->src, NULL) ||
-        list_num(p, end, ':', &ls->len, NULL) || ls->len < 0 || ls->len > end - *p - 1 ||
-        (*p)[ls->len] != '\n') {
-        return -1;
-    }
-    ls->code = *p;
-    *p += ls->len + 1;
-    return 0;
 }
 
 /* The start of the back-th staged state of ext_agent before t with start >= floor (0: none). */
@@ -1266,7 +1361,9 @@ static int kept_of(struct ctx *x, const char *list, size_t len, int64_t cut, str
     if (acdl_grow((void **)&x->list, &x->listcap, k->len + 1, 1) != ACDL_OK) {
         return ACDL_ENOMEM;
     }
-    memcpy(x->list, list, k->len);
+    if (k->len) {
+        memcpy(x->list, list, k->len);
+    }
     return ACDL_OK;
 }
 
@@ -1444,8 +1541,10 @@ int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts
     *out = NULL;
     *days = NULL;
     *n = 0;
-    sqlite3_stmt *s = store_prepare(c, "SELECT day, span_list FROM agent_days WHERE agent_id = ? "
-                                       "AND day >= ? AND day <= ? ORDER BY day");
+    char cur[11] = "";
+    int first = 0;
+    sqlite3_stmt *s = store_prepare(c, "SELECT day, list FROM agent_day_parts WHERE agent_id = ? "
+                                       "AND day >= ? AND day <= ? ORDER BY day, part");
     if (!s) {
         return ACDL_EDB;
     }
@@ -1455,7 +1554,14 @@ int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts
     while (rc == ACDL_OK && *n < limit && sqlite3_step(s) == SQLITE_ROW) {
         const char *p = (const char *)sqlite3_column_text(s, 1);
         const char *end = p + sqlite3_column_bytes(s, 1);
-        int first = *n;
+        const char *day = (const char *)sqlite3_column_text(s, 0);
+        if (strcmp(cur, day ? day : "") != 0) { /* a day's first part */
+            if (*n - first > 1) {
+                qsort(*out + first, (size_t)(*n - first), sizeof(**out), cmp_span_start);
+            }
+            snprintf(cur, sizeof(cur), "%s", day ? day : "");
+            first = *n;
+        }
         while (p && p < end && *n < limit) {
             struct list_span ls;
             if (list_span_next(&p, end, &ls)) {
@@ -1486,11 +1592,11 @@ int agent_results_spans_with(struct store_conn *c, const struct agent_acts *acts
                 ls.code);
             (*n)++;
         }
-        if (rc == ACDL_OK && *n - first > 1) {
-            qsort(*out + first, (size_t)(*n - first), sizeof(**out), cmp_span_start);
-        }
     }
     store_done(s);
+    if (rc == ACDL_OK && *n - first > 1) {
+        qsort(*out + first, (size_t)(*n - first), sizeof(**out), cmp_span_start);
+    }
     return rc;
 }
 
@@ -1504,8 +1610,8 @@ int agent_results_day_spans(struct store_conn *c, const struct agent_acts *acts,
                             const char *day, int limit, struct agent_span_ref **buf, size_t *cap,
                             size_t *n)
 {
-    sqlite3_stmt *s = store_prepare(c, "SELECT span_list FROM agent_days WHERE agent_id = ? AND "
-                                       "day = ?");
+    sqlite3_stmt *s = store_prepare(c, "SELECT list FROM agent_day_parts WHERE agent_id = ? AND "
+                                       "day = ? ORDER BY part");
     int rc = ACDL_OK, kept = 0, sorted = 1;
     size_t first = *n;
     if (!s) {
@@ -1513,10 +1619,12 @@ int agent_results_day_spans(struct store_conn *c, const struct agent_acts *acts,
     }
     sqlite3_bind_int64(s, 1, agent_id);
     sqlite3_bind_text(s, 2, day, -1, SQLITE_STATIC);
-    int r = sqlite3_step(s);
-    if (r != SQLITE_ROW) {
-        rc = r == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
-    } else {
+    int r;
+    while (rc == ACDL_OK && kept < limit && (r = sqlite3_step(s)) != SQLITE_DONE) {
+        if (r != SQLITE_ROW) {
+            rc = ACDL_EDB;
+            break;
+        }
         const char *p = (const char *)sqlite3_column_text(s, 0);
         const char *end = p + sqlite3_column_bytes(s, 0);
         while (p && p < end && kept < limit) {

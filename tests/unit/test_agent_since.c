@@ -124,8 +124,10 @@ static void stage(struct db *d, struct tz *tz, const struct chg *c)
 /* 1 when both files hold the same agent days. */
 static int same_days(struct db *a, struct db *b, int poll)
 {
-    const char *q = "SELECT agent_id, day, digest, spans, open, change_seq, span_list FROM "
-                    "agent_days ORDER BY agent_id, day";
+    const char *q = "SELECT agent_id, day, digest, spans, open, change_seq, (SELECT "
+                    "group_concat(list, '') FROM (SELECT list FROM agent_day_parts p WHERE "
+                    "p.agent_id = d.agent_id AND p.day = d.day ORDER BY part)) FROM agent_days d "
+                    "ORDER BY agent_id, day";
     sqlite3_stmt *x = NULL, *y = NULL;
     sqlite3_prepare_v2(store_db(a->c), q, -1, &x, NULL);
     sqlite3_prepare_v2(store_db(b->c), q, -1, &y, NULL);

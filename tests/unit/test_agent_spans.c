@@ -106,12 +106,16 @@ static void test_upgrade(void)
     sqlite3_stmt *s = NULL;
     sqlite3_prepare_v2(store_db(c),
                        "SELECT (SELECT count(*) FROM sqlite_schema WHERE name = 'agent_spans'), "
-                       "(SELECT span_list FROM agent_days WHERE agent_id = 8 AND day = "
-                       "'2026-11-23')",
+                       "(SELECT count(*) FROM agent_day_parts WHERE agent_id = 8 AND day = "
+                       "'2026-11-23'), (SELECT list FROM agent_day_parts WHERE agent_id = 7 AND "
+                       "day = '2026-11-25' AND part = 0), (SELECT count(*) FROM "
+                       "pragma_table_info('agent_days') WHERE name = 'span_list')",
                        -1, &s, NULL);
     if (CHECK(s && sqlite3_step(s) == SQLITE_ROW)) {
         CHECK_EQ_INT(sqlite3_column_int(s, 0), 0);
-        CHECK_EQ_STR((const char *)sqlite3_column_text(s, 1), "");
+        CHECK_EQ_INT(sqlite3_column_int(s, 1), 0);
+        CHECK_EQ_STR((const char *)sqlite3_column_text(s, 2), "90000,91000,5,4,0:\n");
+        CHECK_EQ_INT(sqlite3_column_int(s, 3), 0);
     }
     sqlite3_finalize(s);
     store_release(st, c);
