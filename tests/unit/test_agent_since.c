@@ -68,7 +68,13 @@ static int db_open(struct db *d, const char *name)
         "INSERT INTO wfm_agents (id, identifier, created_at, updated_at) VALUES (1, 'a1', 0, 0),"
         " (2, 'a2', 0, 0), (3, 'a3', 0, 0), (4, 'a4', 0, 0), (5, 'a5', 0, 0), (6, 'a6', 0, 0);"
         "INSERT INTO agent_ids (source_id, ext_agent, agent_id) VALUES (1, 'e1', 1), (1, 'e2', 2),"
-        " (1, 'e3', 3), (2, 'e4', 4), (2, 'e5', 5), (1, 'e6', 6), (2, 'f6', 6);";
+        " (1, 'e3', 3), (2, 'e4', 4), (2, 'e5', 5), (1, 'e6', 6), (2, 'f6', 6);"
+        /* the bytes of span list parts written */
+        "CREATE TEMP TABLE written (bytes INTEGER NOT NULL); INSERT INTO written VALUES (0);"
+        "CREATE TEMP TRIGGER part_in AFTER INSERT ON agent_day_parts BEGIN UPDATE written SET "
+        "bytes = bytes + length(CAST(new.list AS BLOB)); END;"
+        "CREATE TEMP TRIGGER part_up AFTER UPDATE ON agent_day_parts BEGIN UPDATE written SET "
+        "bytes = bytes + length(CAST(new.list AS BLOB)); END;";
     return exec(d, setup) == SQLITE_OK ? 0 : -1;
 }
 
@@ -121,9 +127,34 @@ static void stage(struct db *d, struct tz *tz, const struct chg *c)
     exec(d, sql);
 }
 
+static int64_t query_int(struct db *d, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(store_db(d->c), sql, -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        v = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    return v;
+}
+
+/* The parts of a's lists that are not a day's last and hold fewer than 512 bytes (each part
+ * is filled up to 512 bytes or more before the next begins). */
+static int64_t short_parts(struct db *a)
+{
+    return query_int(a, "SELECT count(*) FROM agent_day_parts p WHERE length(CAST(list AS "
+                        "BLOB)) < 512 AND part < (SELECT max(part) FROM agent_day_parts q WHERE "
+                        "q.agent_id = p.agent_id AND q.day = p.day)");
+}
+
 /* 1 when both files hold the same agent days. */
 static int same_days(struct db *a, struct db *b, int poll)
 {
+    if (short_parts(a) != 0 || short_parts(b) != 0) {
+        fprintf(stdout, "poll %d: a list part not a day's last is short\n", poll);
+        return 0;
+    }
     const char *q = "SELECT agent_id, day, digest, spans, open, change_seq, (SELECT "
                     "group_concat(list, '') FROM (SELECT list FROM agent_day_parts p WHERE "
                     "p.agent_id = d.agent_id AND p.day = d.day ORDER BY part)) FROM agent_days d "
@@ -260,6 +291,67 @@ static void random_polls(unsigned seed)
     CHECK(sa.from_change > sa.agents / 5);
     CHECK_EQ_INT(sa.days_changed, sb.days_changed);
     CHECK(sb.spans / (sb.days_changed ? sb.days_changed : 1) >= 15);
+    /* the days are kept in several parts, and from the change on fewer bytes are written */
+    int64_t wa = query_int(&a, "SELECT bytes FROM temp.written");
+    int64_t wb = query_int(&b, "SELECT bytes FROM temp.written");
+    int64_t multi = query_int(&a, "SELECT count(*) FROM agent_day_parts WHERE part > 0");
+    fprintf(stdout,
+            "list bytes written: from the change on %lld, whole days %lld; %lld parts "
+            "after a day's first\n",
+            (long long)wa, (long long)wb, (long long)multi);
+    CHECK(multi > 0);
+    CHECK(wa > 0 && wa < wb);
+    tz_close(tz);
+    db_close(&a);
+    db_close(&b);
+}
+
+/* A long day, a state at a time: a change rewrites only the list's last part or two, not the
+ * day; one reaching back into the day rewrites the parts from there on. Both as whole. */
+static void test_long_day(void)
+{
+    struct db a = {0}, b = {0};
+    struct tz *tz = NULL;
+    if (!CHECK(db_open(&a, "long_since.db") == 0 && db_open(&b, "long_whole.db") == 0) ||
+        !CHECK_EQ_INT(tz_open("Europe/Berlin", &tz), ACDL_OK)) {
+        db_close(&a);
+        db_close(&b);
+        return;
+    }
+    int64_t t0 = 1774857600; /* 2026-03-30 10:00 Berlin */
+    int64_t written[3] = {0, 0, 0};
+    for (int i = 0; i <= 160; i++) {
+        /* 150: a late state between the 10th and 11th; 160: a next state again */
+        int64_t start = i == 150 ? t0 + 10 * 90 + 45 : t0 + (i < 150 ? i : i - 1) * 90;
+        struct chg c = {1, 1, start, i % 2 ? "C3" : "C1"};
+        stage(&a, tz, &c);
+        stage(&b, tz, &c);
+        struct agent_since ag = {1, "e1", start};
+        int64_t whole = 1;
+        exec(&a, "UPDATE temp.written SET bytes = 0");
+        CHECK_EQ_INT(store_begin(a.c), ACDL_OK);
+        CHECK_EQ_INT(agent_results_apply_since(a.c, 1, &ag, 1, "2026-03-29", "2026-03-31", NULL),
+                     ACDL_OK);
+        CHECK_EQ_INT(store_commit(a.c), ACDL_OK);
+        CHECK_EQ_INT(store_begin(b.c), ACDL_OK);
+        CHECK_EQ_INT(agent_results_apply(b.c, &whole, 1, "2026-03-29", "2026-03-31", NULL),
+                     ACDL_OK);
+        CHECK_EQ_INT(store_commit(b.c), ACDL_OK);
+        if (i >= 149) {
+            written[i - 149 < 2 ? i - 149 : 2] = query_int(&a, "SELECT bytes FROM temp.written");
+        }
+    }
+    CHECK(same_days(&a, &b, 0));
+    int64_t len = query_int(&a, "SELECT sum(length(CAST(list AS BLOB))) FROM agent_day_parts");
+    int64_t parts = query_int(&a, "SELECT count(*) FROM agent_day_parts");
+    fprintf(stdout,
+            "a day of %lld bytes in %lld parts; a next state wrote %lld bytes, a late "
+            "one %lld, a next one again %lld\n",
+            (long long)len, (long long)parts, (long long)written[0], (long long)written[1],
+            (long long)written[2]);
+    CHECK(len > 4000 && parts >= 8);
+    CHECK(written[0] > 0 && written[0] < 1200 && written[2] > 0 && written[2] < 1200);
+    CHECK(written[1] > len / 2); /* from the 11th state on */
     tz_close(tz);
     db_close(&a);
     db_close(&b);
@@ -280,6 +372,7 @@ int main(void)
         fprintf(stdout, "cannot make a temp folder\n");
         return 2;
     }
+    RUN(test_long_day);
     RUN(test_random_polls);
     check_tmpdir_done(tmp);
     return check_summary();
