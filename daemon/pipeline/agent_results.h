@@ -14,9 +14,10 @@
  * source's split_at_midnight a span crossing local midnight is cut there and each part
  * belongs to its day; without, it belongs to the day it starts on.
  *
- * A day's spans are kept as one list in its agent_days row (written with one statement, read
- * with one lookup); the activities of the source's codes are read once per transaction, not
- * joined to each state. Every agent and day has a digest in agent_days; when a recomputation
+ * A day's spans are kept as one list in parts of a few hundred bytes (agent_day_parts,
+ * schema 0039), beside its small agent_days row: a change from a time on rewrites the part
+ * holding it and those after, not the day; the activities of the source's codes are read once
+ * per transaction, not joined to each state. Every agent and day has a digest in agent_days; when a recomputation
  * changes a day's spans, its change_seq is set to a new, higher number:
  * agent_results_changes() lists the days that changed after a given number (what the delivery
  * to the WFM reads).
