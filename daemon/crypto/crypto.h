@@ -31,6 +31,14 @@ size_t crypto_b64url(const unsigned char *in, size_t len, char *out, size_t outs
 /* SHA-256 of data. */
 void crypto_sha256(const void *data, size_t len, unsigned char out[32]);
 
+/* SHA-256 over data given in pieces, with the digest of what was given so far taken at any
+ * point (crypto_sha256_peek; the data may go on after it). begin: NULL when out of memory. */
+struct crypto_sha256_ctx;
+struct crypto_sha256_ctx *crypto_sha256_begin(void);
+void crypto_sha256_add(struct crypto_sha256_ctx *x, const void *data, size_t len);
+int crypto_sha256_peek(struct crypto_sha256_ctx *x, unsigned char out[32]);
+void crypto_sha256_end(struct crypto_sha256_ctx *x);
+
 /* SHA-256 of a file's content as 64 hex digits (out: 65 bytes); *size gets its length.
  * Returns 0, ACDL_ENOTFOUND or ACDL_EIO. */
 int crypto_sha256_file(const char *path, char out[65], long long *size);

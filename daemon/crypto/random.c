@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -51,6 +52,48 @@ void crypto_sha256(const void *data, size_t len, unsigned char out[32])
     unsigned int n = 32;
     pthread_once(&sha256_once, sha256_fetch);
     EVP_Digest(data, len, out, &n, sha256_md ? sha256_md : EVP_sha256(), NULL);
+}
+
+struct crypto_sha256_ctx {
+    EVP_MD_CTX *run, *peek;
+};
+
+struct crypto_sha256_ctx *crypto_sha256_begin(void)
+{
+    struct crypto_sha256_ctx *x = calloc(1, sizeof(*x));
+    pthread_once(&sha256_once, sha256_fetch);
+    if (x) {
+        x->run = EVP_MD_CTX_new();
+        x->peek = EVP_MD_CTX_new();
+    }
+    if (!x || !x->run || !x->peek ||
+        EVP_DigestInit_ex(x->run, sha256_md ? sha256_md : EVP_sha256(), NULL) != 1) {
+        crypto_sha256_end(x);
+        return NULL;
+    }
+    return x;
+}
+
+void crypto_sha256_add(struct crypto_sha256_ctx *x, const void *data, size_t len)
+{
+    EVP_DigestUpdate(x->run, data, len);
+}
+
+int crypto_sha256_peek(struct crypto_sha256_ctx *x, unsigned char out[32])
+{
+    unsigned int n = 32;
+    return EVP_MD_CTX_copy_ex(x->peek, x->run) == 1 && EVP_DigestFinal_ex(x->peek, out, &n) == 1
+               ? ACDL_OK
+               : ACDL_ECRYPTO;
+}
+
+void crypto_sha256_end(struct crypto_sha256_ctx *x)
+{
+    if (x) {
+        EVP_MD_CTX_free(x->run);
+        EVP_MD_CTX_free(x->peek);
+        free(x);
+    }
 }
 
 int crypto_secret_new(const char *prefix, char *out, size_t outsz)

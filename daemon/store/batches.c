@@ -36,8 +36,8 @@ static void row_to_batch(sqlite3_stmt *st, void *elem)
     store_column_text(st, 18, b->last_error_params, sizeof(b->last_error_params));
 }
 
-int store_batch_list(struct store_conn *c, int64_t target_id, const char *state,
-                     int64_t before_id, int limit, struct store_batch **out, int *n)
+int store_batch_list(struct store_conn *c, int64_t target_id, const char *state, int64_t before_id,
+                     int limit, struct store_batch **out, int *n)
 {
     sqlite3_stmt *st = store_prepare(
         c, "SELECT " BATCH_COLS " FROM batches WHERE (?1 = 0 OR target_id = ?1) AND (?2 IS "
@@ -170,8 +170,7 @@ int store_batch_reset_sending(struct store_conn *c)
     return rc == ACDL_OK ? ch : rc;
 }
 
-int store_batch_next(struct store_conn *c, int64_t target_id, int64_t now,
-                     struct store_batch *out)
+int store_batch_next(struct store_conn *c, int64_t target_id, int64_t now, struct store_batch *out)
 {
     sqlite3_stmt *st = store_prepare(c, "SELECT " BATCH_COLS " FROM batches WHERE target_id = "
                                         "? AND state IN ('pending', 'sending') ORDER BY id "
@@ -204,23 +203,28 @@ int store_batch_mark_sending(struct store_conn *c, int64_t id, int64_t now)
 }
 
 /* Batch id was accepted: the spans it carried (batch_agent_sent) become its target's basis
- * (target_agent_sent) for the agent days where no later batch set it; spans "=N\n..." (a part
- * day) are the basis's first N bytes and the lines after (a day whose basis is gone meanwhile,
- * a changed setting, gets none: the next change sends it whole). An older batch accepted
- * after a later one (a failed batch retried by hand) may have put back older spans: those days
- * lose their basis and go to the end of the change feed, so they are given whole and current
- * after it. Inside the transaction that records the acceptance. */
+ * (target_agent_sent) for the agent days where no later batch set it. For a target getting part
+ * days they are the digests of the day (outbox.c, sum_points), copied as they are; "=" before
+ * them (a part day) only where the target still holds a basis. Spans "=N\n..." (a part day made
+ * before the digests) are the basis's first N bytes and the lines after, for a basis of lines;
+ * a basis of digests cannot take them and is dropped. A day whose basis is gone meanwhile (a
+ * changed setting) gets none: the next change sends it whole. An older batch accepted after a
+ * later one (a failed batch retried by hand) may have put back older spans: those days lose
+ * their basis and go to the end of the change feed, so they are given whole and current after
+ * it. Inside the transaction that records the acceptance. */
 static int sent_accept(struct store_conn *c, int64_t id)
 {
     static const char *const sql[] = {
         "INSERT INTO target_agent_sent (target_id, agent_id, day, spans, batch_id) SELECT "
-        "b.target_id, s.agent_id, s.day, CASE WHEN substr(s.spans, 1, 1) = '=' THEN "
+        "b.target_id, s.agent_id, s.day, CASE WHEN substr(s.spans, 1, 2) = '=#' THEN "
+        "substr(s.spans, 2) WHEN substr(s.spans, 1, 1) = '=' THEN "
         "CAST(substr(CAST(t.spans AS BLOB), 1, CAST(substr(s.spans, 2, instr(s.spans, char(10)) "
         "- 2) AS INTEGER)) AS TEXT) || substr(s.spans, instr(s.spans, char(10)) + 1) ELSE "
         "s.spans END, s.batch_id FROM batch_agent_sent s JOIN batches b ON b.id = s.batch_id "
         "LEFT JOIN target_agent_sent t ON t.target_id = b.target_id AND t.agent_id = s.agent_id "
-        "AND t.day = s.day WHERE s.batch_id = ?1 AND (substr(s.spans, 1, 1) <> '=' OR t.spans "
-        "IS NOT NULL) ON CONFLICT DO UPDATE SET spans = excluded.spans, batch_id = "
+        "AND t.day = s.day WHERE s.batch_id = ?1 AND (substr(s.spans, 1, 1) <> '=' OR "
+        "substr(s.spans, 2, 1) = '#' AND t.spans IS NOT NULL OR substr(t.spans, 1, 1) NOT IN "
+        "('#', '')) ON CONFLICT DO UPDATE SET spans = excluded.spans, batch_id = "
         "excluded.batch_id WHERE coalesce(target_agent_sent.batch_id, 0) <= excluded.batch_id",
         "UPDATE agent_days SET change_seq = m.top + x.n FROM (SELECT s.agent_id, s.day, "
         "row_number() OVER (ORDER BY s.agent_id, s.day) AS n FROM batch_agent_sent s JOIN "
@@ -230,7 +234,7 @@ static int sent_accept(struct store_conn *c, int64_t id)
         "agent_days.agent_id = x.agent_id AND agent_days.day = x.day",
         "DELETE FROM target_agent_sent WHERE (target_id, agent_id, day) IN (SELECT b.target_id, "
         "s.agent_id, s.day FROM batch_agent_sent s JOIN batches b ON b.id = s.batch_id WHERE "
-        "s.batch_id = ?1) AND (spans = '' OR batch_id > ?1)",
+        "s.batch_id = ?1) AND (spans = '' OR batch_id IS NOT ?1)",
         "DELETE FROM batch_agent_sent WHERE batch_id = ?1",
     };
     int rc = ACDL_OK;
@@ -245,8 +249,8 @@ static int sent_accept(struct store_conn *c, int64_t id)
     return rc;
 }
 
-int store_batch_finish(struct store_conn *c, int64_t id, const char *state,
-                       int64_t next_attempt_at, const struct store_attempt *a, int64_t now)
+int store_batch_finish(struct store_conn *c, int64_t id, const char *state, int64_t next_attempt_at,
+                       const struct store_attempt *a, int64_t now)
 {
     int rc = store_begin(c);
     if (rc != ACDL_OK) {

@@ -767,23 +767,272 @@ static void tail_cut(const char *old, const char *now, struct upload_span *sp, i
     *keep = (size_t)(q - now);
 }
 
+/* Span s's line as a basis holds it ("start<TAB>end<TAB>activity", "<TAB>-" for a filled hole,
+ * a newline) into out (SENT_LINE_MAX + 1 bytes, terminated); its length, 0 when the activity is
+ * longer than 128 bytes (it cannot be). Made without printf: a part day formats every line of the
+ * day, and printf took most of that. */
+static size_t sent_line(char *out, const struct upload_span *s)
+{
+    size_t al = strlen(s->activity), n;
+    if (al > 128) {
+        return 0;
+    }
+    n = jsonw_fmt_int(out, s->start);
+    out[n++] = '\t';
+    n += jsonw_fmt_int(out + n, s->end);
+    out[n++] = '\t';
+    memcpy(out + n, s->activity, al);
+    n += al;
+    if (s->filled) {
+        out[n++] = '\t';
+        out[n++] = '-';
+    }
+    out[n++] = '\n';
+    out[n] = '\0';
+    return n;
+}
+
+/* A target getting part days keeps as its basis not the day's lines but their digest at a few
+ * points: "#L\n" (the day has L lines), then for each point j (L, L-1 .. L-4, L-8, L-16, L-32 ..
+ * while above 0, and 1) "j<TAB>start<TAB>digest\n": the start of line j + 1 (empty for j = L) and,
+ * in hex, the first 16 bytes of SHA-256 over the first j lines. It stays a few hundred bytes
+ * however long the day grows, so making a part, recording it and its acceptance read and write that
+ * much instead of the day's lines (about 5 KB at 120 states), and acceptance copies it instead of
+ * composing the day. The part starts at the last point both agree on: the first line that
+ * differs when it is among the last five lines of the basis (a new state, a state ended) or the
+ * second, else at most twice as many lines before the end as the exact cut. */
+#define SUM_EXACT 4
+#define SUM_MAX 72 /* points of any int line count */
+#define SUM_LINE_MAX (11 + 1 + 21 + 1 + 32 + 1)
+
+struct sum_point {
+    int j;
+    int64_t start; /* INT64_MAX: none (j is the last line) */
+    unsigned char md[16];
+};
+
+/* The points of a day of n lines, in descending order, into js; their count. */
+static int sum_points(int n, int *js)
+{
+    int k = 0;
+    if (n <= 0) {
+        return 0;
+    }
+    for (int d = 0; d <= SUM_EXACT && n - d > 0; d++) {
+        js[k++] = n - d;
+    }
+    for (int64_t d = 2 * SUM_EXACT; n - d > 0; d *= 2) {
+        js[k++] = (int)(n - d);
+    }
+    if (js[k - 1] > 1) { /* nothing cut nearer the start than after the first line */
+        js[k++] = 1;
+    }
+    return k;
+}
+
+static int hex_val(int ch)
+{
+    return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+/* Reads the digest basis s ("#L\n..." as above) into *lines and pt[0..*np); -1 when malformed. */
+static int sum_parse(const char *s, int *lines, struct sum_point *pt, int *np)
+{
+    char *e;
+    long long v = strtoll(s + 1, &e, 10);
+    *np = 0;
+    if (s[0] != '#' || e == s + 1 || *e != '\n' || v <= 0 || v > INT32_MAX) {
+        return -1;
+    }
+    *lines = (int)v;
+    for (s = e + 1; *s && *np < SUM_MAX; (*np)++) {
+        struct sum_point *p = &pt[*np];
+        v = strtoll(s, &e, 10);
+        if (e == s || *e != '\t' || v <= 0 || v > *lines) {
+            return -1;
+        }
+        p->j = (int)v;
+        s = e + 1;
+        p->start = INT64_MAX;
+        if (*s != '\t') {
+            p->start = strtoll(s, &e, 10);
+            s = e;
+        }
+        if (*s++ != '\t') {
+            return -1;
+        }
+        for (int i = 0; i < 16; i++) {
+            int hi = hex_val(s[2 * i]), lo = hi < 0 ? -1 : hex_val(s[2 * i + 1]);
+            if (lo < 0) {
+                return -1;
+            }
+            p->md[i] = (unsigned char)(hi << 4 | lo);
+        }
+        s += 32;
+        if (*s++ != '\n') {
+            return -1;
+        }
+    }
+    return *s ? -1 : 0;
+}
+
+/* The part of a day for a target getting part days (sent_diff with tail): the day's lines now
+ * (sp[0..*ns)) against the basis old (has: the target holds it), as tail_cut; a basis of lines
+ * (kept before the digests) is cut exactly by tail_cut. *given: the basis the batch makes when
+ * accepted, the digests of the day now, "=" before them for a part (then the target must still
+ * hold a basis), "" for an empty day; NULL when the day is left out. */
+static int tail_diff(const char *old, int has, int changes_only, struct upload_span *sp, int *ns,
+                     char **given, int64_t *from)
+{
+    int m = *ns, want[2 * SUM_MAX], nwant = 0, jnow[SUM_MAX], nnow = sum_points(m, jnow);
+    int lines = 0, nb = 0, legacy = 0, rc = ACDL_OK;
+    struct sum_point bp[SUM_MAX];
+    unsigned char(*md)[16] = NULL;
+    size_t *off = malloc(((size_t)m + 1) * sizeof(*off));
+    char *now = malloc((size_t)m * SENT_LINE_MAX + 1);
+    struct crypto_sha256_ctx *h = m > 0 ? crypto_sha256_begin() : NULL;
+    *given = NULL;
+    *from = 0;
+    if (!off || !now || (m > 0 && !h)) {
+        rc = ACDL_ENOMEM;
+        goto out;
+    }
+    off[0] = 0;
+    now[0] = '\0';
+    for (int k = 0; k < m; k++) {
+        size_t w = sent_line(now + off[k], &sp[k]);
+        if (w == 0) {
+            rc = ACDL_EINVAL;
+            goto out;
+        }
+        off[k + 1] = off[k] + w;
+    }
+    if (changes_only && has && old[0] == '#') {
+        if (sum_parse(old, &lines, bp, &nb) != 0) {
+            nb = 0; /* not readable: the day goes whole */
+        }
+    } else if (changes_only && has && old[0]) {
+        legacy = 1;
+    }
+    /* the points digested, ascending: the day's own and the basis's within it */
+    for (int i = nnow; i-- > 0;) {
+        want[nwant++] = jnow[i];
+    }
+    for (int i = 0; i < nb; i++) {
+        if (bp[i].j <= m) {
+            want[nwant++] = bp[i].j;
+        }
+    }
+    for (int i = 1; i < nwant; i++) { /* a few dozen at most */
+        for (int k = i; k > 0 && want[k - 1] > want[k]; k--) {
+            int t = want[k];
+            want[k] = want[k - 1];
+            want[k - 1] = t;
+        }
+    }
+    md = nwant ? malloc((size_t)nwant * sizeof(*md)) : NULL;
+    if (nwant && !md) {
+        rc = ACDL_ENOMEM;
+        goto out;
+    }
+    for (int i = 0, at = 0; i < nwant; i++) {
+        unsigned char full[32];
+        crypto_sha256_add(h, now + off[at], off[want[i]] - off[at]);
+        at = want[i];
+        if (crypto_sha256_peek(h, full) != ACDL_OK) {
+            rc = ACDL_ECRYPTO;
+            goto out;
+        }
+        memcpy(md[i], full, 16);
+    }
+    /* where the part starts */
+    if (legacy) {
+        size_t keep = 0;
+        tail_cut(old, now, sp, ns, from, &keep);
+    } else {
+        for (int i = 0; i < nb; i++) {
+            int w = 0;
+            while (w < nwant && want[w] != bp[i].j) {
+                w++;
+            }
+            if (w == nwant || memcmp(md[w], bp[i].md, 16) != 0) {
+                continue;
+            }
+            int k = bp[i].j;
+            if (k == lines && k == m) {
+                *from = -1; /* as the target holds it */
+                *ns = 0;
+            } else {
+                int64_t f = bp[i].start;
+                if (k < m && sp[k].start < f) {
+                    f = sp[k].start;
+                }
+                memmove(sp, sp + k, (size_t)(m - k) * sizeof(*sp));
+                *ns = m - k;
+                *from = f;
+            }
+            break;
+        }
+    }
+    if (*from < 0) {
+        goto out;
+    }
+    /* the basis it makes: the day now's digests */
+    *given = malloc(2 + 12 + (size_t)nnow * SUM_LINE_MAX + 1);
+    if (!*given) {
+        rc = ACDL_ENOMEM;
+        goto out;
+    }
+    char *g = *given;
+    if (m > 0) {
+        if (*from > 0) {
+            *g++ = '=';
+        }
+        *g++ = '#';
+        g += jsonw_fmt_int(g, m);
+        *g++ = '\n';
+    }
+    for (int i = 0; i < nnow; i++) {
+        int w = 0, j = jnow[i];
+        while (want[w] != j) {
+            w++;
+        }
+        g += jsonw_fmt_int(g, j);
+        *g++ = '\t';
+        if (j < m) {
+            g += jsonw_fmt_int(g, strtoll(now + off[j], NULL, 10));
+        }
+        *g++ = '\t';
+        for (int b = 0; b < 16; b++) {
+            *g++ = "0123456789abcdef"[md[w][b] >> 4];
+            *g++ = "0123456789abcdef"[md[w][b] & 15];
+        }
+        *g++ = '\n';
+    }
+    *g = '\0';
+out:
+    crypto_sha256_end(h);
+    free(md);
+    free(off);
+    free(now);
+    return rc;
+}
+
 /* For a target that keeps a basis: the spans of agent_id's day as they are given to target_id
- * now ("start<TAB>end<TAB>activity" lines in start order, end 0 while a span goes on) into
- * *given (NULL when they are the lines of the basis, what the target last accepted, or the day
- * is left out). Without tail (a receiver keeping spans by start) filled holes are not given,
- * and with changes_only sp[0..*ns) keeps only the spans whose line differs from the basis's (a
- * new span, a changed end or activity). With tail (https-json) filled holes are given too
- * (their lines end in "<TAB>-"), and with changes_only the day becomes a part day when the
- * target holds its basis (tail_cut; *from); its lines given are then "=N" and the lines from
- * the first that differs, N the bytes of the basis's lines kept (the basis it becomes is those
- * and these; a day's lines are written once, not again for every part). The basis moves on
- * only when the batch is accepted (store_batch_finish). Inside a transaction. */
+ * now into *given (NULL when they are as the basis, what the target last accepted, or the day is
+ * left out). Without tail (a receiver keeping spans by start): "start<TAB>end<TAB>activity"
+ * lines in start order (end 0 while a span goes on), filled holes not given, and with
+ * changes_only sp[0..*ns) keeps only the spans whose line differs from the basis's (a new span,
+ * a changed end or activity). With tail (https-json) filled holes are given too, and with
+ * changes_only the day becomes a part day when the target holds its basis (tail_diff; *from);
+ * *given is then the digests of the day (see sum_points). The basis moves on only when the batch
+ * is accepted (store_batch_finish). Inside a transaction. */
 static int sent_diff(struct store_conn *c, int64_t target_id, int64_t agent_id, const char *day,
                      struct upload_span *sp, int *ns, int changes_only, int tail, char **given,
                      int64_t *from)
 {
     char *old = NULL, *now = NULL;
-    size_t len = 0, cap = (size_t)*ns * SENT_LINE_MAX + 1;
+    size_t len = 0;
     int has = 0, kept = 0;
     int rc = sent_basis(c, target_id, agent_id, day, tail, &old, &has);
     *given = NULL;
@@ -791,7 +1040,12 @@ static int sent_diff(struct store_conn *c, int64_t target_id, int64_t agent_id, 
     if (rc != ACDL_OK) {
         return rc;
     }
-    now = malloc(cap);
+    if (tail) {
+        rc = tail_diff(old, has, changes_only, sp, ns, given, from);
+        free(old);
+        return rc;
+    }
+    now = malloc((size_t)*ns * SENT_LINE_MAX + 1);
     if (!now) {
         rc = ACDL_ENOMEM;
         goto out;
@@ -800,51 +1054,27 @@ static int sent_diff(struct store_conn *c, int64_t target_id, int64_t agent_id, 
     /* both lists are in start order: one walk through the old lines finds each span's */
     const char *o = old;
     for (int k = 0; k < *ns; k++) {
-        char line[SENT_LINE_MAX + 1];
         int changed = 1;
-        if (sp[k].filled && !tail) {
+        if (sp[k].filled) {
             continue;
         }
-        int w = snprintf(line, sizeof(line), "%lld\t%lld\t%s%s\n", (long long)sp[k].start,
-                         (long long)sp[k].end, sp[k].activity, sp[k].filled ? "\t-" : "");
-        if (w < 0 || (size_t)w >= sizeof(line)) {
-            rc = ACDL_EINVAL; /* cannot happen: the activity has at most 128 bytes */
+        size_t w = sent_line(now + len, &sp[k]);
+        if (w == 0) {
+            rc = ACDL_EINVAL;
             goto out;
         }
-        memcpy(now + len, line, (size_t)w + 1);
-        len += (size_t)w;
-        if (tail) {
-            continue;
-        }
+        const char *line = now + len;
+        len += w;
         while (*o && strtoll(o, NULL, 10) < sp[k].start) {
             o += line_len(o);
         }
         if (*o) {
             size_t ol = line_len(o);
-            changed = ol != (size_t)w || memcmp(o, line, ol) != 0;
+            changed = ol != w || memcmp(o, line, ol) != 0;
         }
         if (changed || !changes_only) {
             sp[kept++] = sp[k];
         }
-    }
-    if (tail) {
-        size_t keep = 0;
-        if (changes_only && has) {
-            tail_cut(old, now, sp, ns, from, &keep);
-        }
-        if (*from > 0) {
-            *given = malloc(24 + len - keep);
-            if (!*given) {
-                rc = ACDL_ENOMEM;
-                goto out;
-            }
-            int w = snprintf(*given, 24, "=%zu\n", keep);
-            memcpy(*given + w, now + keep, len - keep + 1);
-        } else if (*from == 0) { /* recorded even when equal: the basis follows every batch */
-            *given = now;
-            now = NULL;
-        }
-        goto out;
     }
     *ns = kept;
     if (strcmp(old, now) != 0) {

@@ -7,8 +7,10 @@
 // parts as documented and refuses malformed ones; after every batch it holds the daemon's days.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { login, startDaemon } from '../lib/daemon.mjs';
 import { ROOT, assertInvalidField, assertStatus, odbcDriver } from '../lib/api.mjs';
@@ -211,6 +213,22 @@ test('changes: a held day comes as its changed tail, whole when not held, after 
   await arrives(f1, day, 12, 'f1\'s tenth state');
   fresh = appliedSince(seen);
   assert.equal(fresh[0].raw.days[0].from, start(8));
+
+  // a long day: 200 more states of f2 at once, then one more: still a part of two spans, and
+  // what the daemon keeps of the day as the receiver accepted it stays a few hundred bytes (it
+  // was the day's lines, 40 bytes a state, read and written again with every part)
+  sql(`INSERT INTO ev (agent, state, started) SELECT 'f2', (ARRAY['READY', 'TALK', 'PAUSE'])[1 + g % 3], ${at(3)} + g * interval '1 second' FROM generate_series(1, 200) g`);
+  await arrives(f2, day, 203, 'f2\'s long day');
+  seen = json.batches.size;
+  sql(`INSERT INTO ev (agent, state, started) VALUES ('f2', 'READY', ${at(7)})`);
+  await arrives(f2, day, 204, 'f2\'s state after the long day');
+  fresh = appliedSince(seen);
+  assert.deepEqual(fresh.map((b) => b.raw.days.map((x) => [x.agent, x.from, x.spans.map((s) => [s.start, s.end])])),
+    [[[f2, addS(t0, 380), [[addS(t0, 380), start(7)], [start(7), null]]]]]);
+  const basis = spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(dataDir, 'acdlink.db'),
+    `SELECT max(length(spans)) FROM target_agent_sent WHERE target_id = ${target}`], { encoding: 'utf8' });
+  assert.equal(basis.status, 0, basis.stderr);
+  assert.ok(Number(basis.stdout.trim()) < 1000, `the basis of a day of 200 states: ${basis.stdout.trim()} bytes`);
 
   // back to whole days: a version 1 batch; then changes again: whole first, then parts
   const settings = { url: json.url, ca_file: json.pki.caFile };
