@@ -1169,8 +1169,9 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
     }
     for (int i = 0; i < n && rc == ACDL_OK; i++) {
         size_t nref = 0;
-        snprintf(days[i].agent, sizeof(days[i].agent), "%s", ch[i].agent);
-        snprintf(days[i].day, sizeof(days[i].day), "%s", ch[i].day);
+        /* both fields are as long as ch's (terminated there) */
+        memcpy(days[i].agent, ch[i].agent, sizeof(days[i].agent));
+        memcpy(days[i].day, ch[i].day, sizeof(days[i].day));
         /* the day's spans read in place into refs (one buffer for the batch), their names
          * pointing into acts */
         rc = agent_results_day_spans(c, acts, ch[i].agent_id, ch[i].day, 5000, &refs, &caprefs,
@@ -1205,10 +1206,15 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
                            days[i].nspans ? all + first[i] : NULL, &days[i].nspans, changes_only,
                            !con->agent_spans_changed_only, &m->given[i], &days[i].from);
         }
-        if (len < cap) {
-            len +=
-                (size_t)snprintf(hash + len, cap - len, "%lld\t%s\t%lld\n",
-                                 (long long)ch[i].agent_id, ch[i].day, (long long)ch[i].change_seq);
+        if (hash && len + 21 + 1 + sizeof(ch[i].day) + 21 + 1 <= cap) { /* "%lld\t%s\t%lld\n" */
+            size_t dl = strnlen(ch[i].day, sizeof(ch[i].day) - 1);
+            len += jsonw_fmt_int(hash + len, ch[i].agent_id);
+            hash[len++] = '\t';
+            memcpy(hash + len, ch[i].day, dl);
+            len += dl;
+            hash[len++] = '\t';
+            len += jsonw_fmt_int(hash + len, ch[i].change_seq);
+            hash[len++] = '\n';
         }
     }
     for (int i = 0; rc == ACDL_OK && i < n; i++) { /* the array moved while it grew */
