@@ -217,18 +217,29 @@ test('changes: a held day comes as its changed tail, whole when not held, after 
   // a long day: 200 more states of f2 at once, then one more: still a part of two spans, and
   // what the daemon keeps of the day as the receiver accepted it stays a few hundred bytes (it
   // was the day's lines, 40 bytes a state, read and written again with every part)
-  sql(`INSERT INTO ev (agent, state, started) SELECT 'f2', (ARRAY['READY', 'TALK', 'PAUSE'])[1 + g % 3], ${at(3)} + g * interval '1 second' FROM generate_series(1, 200) g`);
+  sql(`INSERT INTO ev (agent, state, started) SELECT 'f2', (ARRAY['READY', 'TALK', 'PAUSE'])[1 + g % 3], ${at(3)} + g * interval '2 seconds' FROM generate_series(1, 200) g`);
   await arrives(f2, day, 203, 'f2\'s long day');
   seen = json.batches.size;
-  sql(`INSERT INTO ev (agent, state, started) VALUES ('f2', 'READY', ${at(7)})`);
+  sql(`INSERT INTO ev (agent, state, started) VALUES ('f2', 'READY', ${at(10)})`);
   await arrives(f2, day, 204, 'f2\'s state after the long day');
   fresh = appliedSince(seen);
   assert.deepEqual(fresh.map((b) => b.raw.days.map((x) => [x.agent, x.from, x.spans.map((s) => [s.start, s.end])])),
-    [[[f2, addS(t0, 380), [[addS(t0, 380), start(7)], [start(7), null]]]]]);
+    [[[f2, addS(t0, 580), [[addS(t0, 580), start(10)], [start(10), null]]]]]);
   const basis = spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(dataDir, 'acdlink.db'),
     `SELECT max(length(spans)) FROM target_agent_sent WHERE target_id = ${target}`], { encoding: 'utf8' });
   assert.equal(basis.status, 0, basis.stderr);
   assert.ok(Number(basis.stdout.trim()) < 1000, `the basis of a day of 200 states: ${basis.stdout.trim()} bytes`);
+  // a late row in the middle of the long day: a part from at most twice as far back as the
+  // state it shortens (the basis keeps digests at a few points only), which the strict
+  // receiver applies to what it holds
+  seen = json.batches.size;
+  sql(`INSERT INTO ev (agent, state, started) VALUES ('f2', 'READY', ${at(3)} + interval '201 seconds')`);
+  await arrives(f2, day, 205, 'f2\'s late row in the long day');
+  fresh = appliedSince(seen);
+  assert.equal(fresh.length, 1);
+  const part = fresh[0].raw.days[0];
+  assert.ok(part.from && part.from <= addS(t0, 380), `a part from the state the late row shortens or before: ${part.from}`);
+  assert.ok(part.spans.length >= 104 && part.spans.length < 200, `the part's spans: ${part.spans.length}`);
 
   // back to whole days: a version 1 batch; then changes again: whole first, then parts
   const settings = { url: json.url, ca_file: json.pki.caFile };
