@@ -82,6 +82,29 @@ test('create, read, change and delete a target; defaults are filled in', async (
   assertError(await admin.get(`/api/v1/targets/${r.body.id}`), 404, 'not_found');
 });
 
+test('where a target that holds a secret sends is changed by admins only', async () => {
+  const r = await admin.post('/api/v1/targets', injixo('Addr', {}));
+  assertStatus(r, 201);
+  const path1 = `/api/v1/targets/${r.body.id}`;
+  // an operator pointing it at another address would have the daemon send the API key there
+  const moved = await operator.patch(path1, { settings: { integration_configuration_id: 4711, base_url: 'https://collector.example' } });
+  assertError(moved, 403, 'forbidden');
+  assert.match(JSON.stringify(moved.body), /admin/);
+  assert.equal((await admin.get(path1)).body.settings.base_url, 'https://api.injixo.com');
+  // other settings stay operator work, and so does the address of a target without a secret
+  const t = await operator.patch(path1, { settings: { integration_configuration_id: 4711, timeout_seconds: 60 } });
+  assertStatus(t, 200);
+  assert.equal(t.body.settings.timeout_seconds, 60);
+  const a = await admin.patch(path1, { settings: { integration_configuration_id: 4711, base_url: 'https://eu.injixo.example' } });
+  assertStatus(a, 200);
+  assert.equal(a.body.settings.base_url, 'https://eu.injixo.example');
+  assertStatus(await admin.patch(path1, { secret: null }), 200);
+  const o = await operator.patch(path1, { settings: { integration_configuration_id: 4711, base_url: 'https://other.injixo.example' } });
+  assertStatus(o, 200);
+  assert.equal(o.body.secret_set, false);
+  assertStatus(await admin.delete(path1), 204);
+});
+
 test('the secret is write-only, sealed at rest and set by admins only', async () => {
   assertError(await operator.post('/api/v1/targets', injixo('Op', {})), 403, 'forbidden');
   const r = await operator.post('/api/v1/targets', { ...injixo('Op', {}), secret: undefined });

@@ -19,11 +19,11 @@
 static json_t *target_json(const struct store_target *t)
 {
     json_t *settings = json_loads(t->settings, 0, NULL);
-    return json_pack("{s:I, s:s, s:s, s:b, s:o, s:b, s:o, s:o}", "id", (json_int_t)t->id,
-                     "name", t->name, "connector", t->connector, "enabled", t->enabled,
-                     "settings", settings ? settings : json_object(), "secret_set",
-                     t->secret_sealed != NULL, "created_at", json_time(t->created_at),
-                     "updated_at", json_time(t->updated_at));
+    return json_pack("{s:I, s:s, s:s, s:b, s:o, s:b, s:o, s:o}", "id", (json_int_t)t->id, "name",
+                     t->name, "connector", t->connector, "enabled", t->enabled, "settings",
+                     settings ? settings : json_object(), "secret_set", t->secret_sealed != NULL,
+                     "created_at", json_time(t->created_at), "updated_at",
+                     json_time(t->updated_at));
 }
 
 /* Validates settings for connector and stores the normalised text in t->settings. */
@@ -54,14 +54,26 @@ static int set_secret(struct req *r, struct store_conn *c, int64_t id, const cha
     int rc;
     if (secret) {
         snprintf(aad, sizeof(aad), "targets/%lld/secret", (long long)id);
-        if ((rc = secret_seal(r->app->secrets, aad, secret, strlen(secret), &sealed)) !=
-            ACDL_OK) {
+        if ((rc = secret_seal(r->app->secrets, aad, secret, strlen(secret), &sealed)) != ACDL_OK) {
             return rc;
         }
     }
     rc = store_target_set_secret(c, id, sealed, plat_now());
     free(sealed);
     return rc;
+}
+
+/* The address a target sends to (https-json's url, injixo-api's base_url) in its stored
+ * settings, into out ("" when it has none). */
+static void target_address(const char *settings, char *out, size_t n)
+{
+    json_t *j = settings ? json_loads(settings, 0, NULL) : NULL;
+    const char *a = json_string_value(json_object_get(j, "url"));
+    if (!a) {
+        a = json_string_value(json_object_get(j, "base_url"));
+    }
+    snprintf(out, n, "%s", a ? a : "");
+    json_decref(j);
 }
 
 /* The secret member: absent (keep), null (clear) or a string (set; admins only). */
@@ -154,8 +166,8 @@ int route_targets_create(struct req *r)
                        "connector", &connector, "enabled", &enabled, "settings", &settings,
                        "secret", &jsecret) != 0) {
         return reply_error(r, 422, "invalid_field",
-                           "send name, connector and settings; optionally enabled and secret",
-                           "%s", jerr.text);
+                           "send name, connector and settings; optionally enabled and secret", "%s",
+                           jerr.text);
     }
     if (!upload_connector_find(connector)) {
         return reply_error(r, 422, "invalid_field", "use injixo-api, csv-export or https-json",
@@ -243,9 +255,22 @@ int route_targets_update(struct req *r)
     if (enabled != -1) {
         t.enabled = enabled;
     }
+    /* where a target that holds a secret sends is an admin's choice: an operator pointing it
+     * elsewhere would have the daemon hand the secret (and the data) to that address */
+    char before[2048], after[2048];
+    target_address(t.settings, before, sizeof(before));
     if (settings && (st = check_settings(r, &t, settings)) != 0) {
         store_target_clear(&t);
         return st;
+    }
+    target_address(t.settings, after, sizeof(after));
+    if (t.secret_sealed && t.secret_sealed[0] && strcmp(before, after) != 0 &&
+        store_role_rank(r->auth.role) < ROLE_ADMIN) {
+        store_target_clear(&t);
+        return reply_error(r, 403, "forbidden",
+                           "ask an admin to change the address of a target that holds a secret",
+                           "the address of a target that holds a secret is changed by admins "
+                           "only");
     }
     c = store_acquire(r->app->store);
     rc = store_begin(c);
@@ -308,7 +333,7 @@ int route_targets_delete(struct req *r)
 
 static const char *fail_name(enum upload_fail f)
 {
-    static const char *const names[] = {"none", "dns",     "tcp",  "proxy", "tls",
+    static const char *const names[] = {"none",    "dns",        "tcp",  "proxy",   "tls",
                                         "timeout", "connection", "file", "settings"};
     return (size_t)f < sizeof(names) / sizeof(names[0]) ? names[f] : "connection";
 }
@@ -323,8 +348,7 @@ static int run_test(struct app *app, void *p, json_t **result, char *err, size_t
     int rc = uploader_target_load(app, c, id, &t);
     store_release(app->store, c);
     if (rc != ACDL_OK) {
-        snprintf(err, errsz, "target %lld cannot be loaded: %s", (long long)id,
-                 acdl_strerror(rc));
+        snprintf(err, errsz, "target %lld cannot be loaded: %s", (long long)id, acdl_strerror(rc));
         return rc;
     }
     memset(&a, 0, sizeof(a));
