@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import { login, startDaemon } from '../lib/daemon.mjs';
 import { ROOT, assertInvalidField, assertStatus, odbcDriver } from '../lib/api.mjs';
 import { diffAgentDays, waitFor } from '../lib/pipeline.mjs';
-import { PG_PASSWORD, addS, dbDayTime, startPg } from '../lib/pg.mjs';
+import { addS, dbDayTime, followedPgSource, startPg } from '../lib/pg.mjs';
 import { startWfm } from '../lib/wfm.mjs';
 
 const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
@@ -116,20 +116,7 @@ test('changes: a held day comes as its changed tail, whole when not held, after 
   const insert = (agent, k, code = CODES[k % 3][0]) => sql(`INSERT INTO ev (agent, state, started) VALUES ('${agent}', '${code}', ${at(k)})`);
   const start = (k) => addS(t0, Math.round(k * 60));
   sql(`INSERT INTO ev (agent, state, started) VALUES ${[0, 1, 2].flatMap((k) => [`('f1', '${CODES[k % 3][0]}', ${at(k)})`, `('f2', '${CODES[(k + 1) % 3][0]}', ${at(k + 0.5)})`]).join(', ')}`);
-  const src = (await admin.post('/api/v1/sources', {
-    name: 'f', kind: 'odbc', product: 'agent_states', time_zone: 'UTC', password: PG_PASSWORD, enabled: false,
-    settings: {
-      odbc: { connection_string: conn, user: 'app', sql: 'SELECT agent, state, started FROM ev WHERE started >= :since AND started < :until ORDER BY started' },
-      agent_states: { span: 'start_only' },
-      incremental: { cursor_column: 'started', poll_s: 1, overlap_s: 3600, reconcile_minutes: 0 },
-    },
-  })).body;
-  assert.ok(src.id, JSON.stringify(src));
-  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: 'f1;f1@example.com\nf2;f2@example.com\n' }), 200);
-  for (const [code, act] of CODES) {
-    assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code, activity: act }), 200);
-  }
-  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: true }), 200);
+  const src = await followedPgSource(admin, { name: 'f', conn, agents: ['f1', 'f2'], codes: CODES, overlapS: 3600 });
   const f1 = 'f1@example.com';
   const f2 = 'f2@example.com';
 

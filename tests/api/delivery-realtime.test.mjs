@@ -20,7 +20,7 @@ import { after, before, test } from 'node:test';
 import { login, startDaemon } from '../lib/daemon.mjs';
 import { ROOT, assertStatus, odbcDriver } from '../lib/api.mjs';
 import { drained, waitFor } from '../lib/pipeline.mjs';
-import { PG_PASSWORD, addS, dbDayTime, startPg } from '../lib/pg.mjs';
+import { addS, dbDayTime, followedPgSource, startPg } from '../lib/pg.mjs';
 import { startWfm } from '../lib/wfm.mjs';
 
 const ARGS = ['--upload-backoff-base', '1', '--upload-backoff-cap', '1', '--login-max-failures', '100'];
@@ -96,22 +96,7 @@ after(async () => {
 const CODES = [['READY', 'ready'], ['TALK', 'talk'], ['PAUSE', 'pause']];
 
 async function followed(name, agents) {
-  const src = (await admin.post('/api/v1/sources', {
-    name, kind: 'odbc', product: 'agent_states', time_zone: 'UTC', password: PG_PASSWORD, enabled: false,
-    settings: {
-      odbc: { connection_string: conn, user: 'app', sql: `SELECT agent, state, started FROM ev WHERE agent LIKE '${name}%' AND started >= :since AND started < :until ORDER BY started` },
-      agent_states: { span: 'start_only' },
-      incremental: { cursor_column: 'started', poll_s: 1, overlap_s: 20, reconcile_minutes: 0 },
-    },
-  })).body;
-  assert.ok(src.id, JSON.stringify(src));
-  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: agents.map((a) => `${a};${a}@example.com`).join('\n') }), 200);
-  for (const [code, act] of CODES) {
-    assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code, activity: act }), 200);
-  }
-  // followed once its agents and codes are mapped
-  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: true }), 200);
-  return src;
+  return followedPgSource(admin, { name, conn, agents, codes: CODES, overlapS: 20, where: `agent LIKE '${name}%'` });
 }
 
 async function follow(id) {

@@ -1,8 +1,10 @@
 // pg.mjs: a throwaway PostgreSQL cluster for a test file (tests/lib/pg.sh run) and psql on it.
 
+import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { assertStatus } from './api.mjs';
 import { REPO_ROOT } from './daemon.mjs';
 
 export const PG_PASSWORD = 'pw;with{braces}=x'; // pg.sh's default
@@ -54,4 +56,30 @@ export function dbDayTime(pg, offsetS, spanS) {
     return t;
   }
   return addS(`${end.slice(0, 10)} 00:00:00`, -(spanS + 60)).replace('T', ' ').replace('Z', '');
+}
+
+/**
+ * A followed agent-state source on the table ev (agent, state, started) through psqlODBC at
+ * conn: start-only states, polled every second on the cursor started with overlapS seconds of
+ * overlap, where an extra SQL condition ('' for none). Its external ids agents are mapped to
+ * AGENT@example.com and its codes ([[code, activity]]) to activities before it is enabled.
+ */
+export async function followedPgSource(admin, { name, conn, agents, codes, overlapS, where = '' }) {
+  const sql = `SELECT agent, state, started FROM ev WHERE ${where ? `${where} AND ` : ''}started >= :since AND started < :until ORDER BY started`;
+  const src = (await admin.post('/api/v1/sources', {
+    name, kind: 'odbc', product: 'agent_states', time_zone: 'UTC', password: PG_PASSWORD, enabled: false,
+    settings: {
+      odbc: { connection_string: conn, user: 'app', sql },
+      agent_states: { span: 'start_only' },
+      incremental: { cursor_column: 'started', poll_s: 1, overlap_s: overlapS, reconcile_minutes: 0 },
+    },
+  })).body;
+  assert.ok(src.id, JSON.stringify(src));
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: agents.map((a) => `${a};${a}@example.com`).join('\n') }), 200);
+  for (const [code, activity] of codes) {
+    assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code, activity }), 200);
+  }
+  // followed once its agents and codes are mapped
+  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: true }), 200);
+  return src;
 }
