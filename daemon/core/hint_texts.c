@@ -27,6 +27,8 @@ static const struct {
     {"ask an admin to set the password", "hint.ask_admin_set_password"},
     {"ask an admin to change the address of a target that holds a secret",
      "hint.ask_admin_change_target_address"},
+    {"ask an admin to change where a source that holds a password connects",
+     "hint.ask_admin_change_source_connection"},
     {"ask an admin to set the secret", "hint.ask_admin_set_secret"},
     {"ask an administrator for the role", "hint.ask_administrator_role"},
     {"ask for 1 to 200 rows", "hint.ask_1_200_rows"},

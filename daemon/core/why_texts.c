@@ -293,6 +293,9 @@ static const struct why_text texts[] = {
     {"stored secrets are set by admins only", "val.secret_admins"},
     {"the address of a target that holds a secret is changed by admins only",
      "val.target_address_admins"},
+    {"the connection (dsn, connection_string) of a source that holds a password is changed by "
+     "admins only",
+     "val.source_connection_admins"},
     {"the answer would hold more than {max} results", "val.too_many_results"},
     {"the channel has a rule for {event} already", "val.rule_exists"},
     {"the last enabled admin cannot be deleted", "val.last_admin_delete"},

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { TEST_ROOT, login } from '../lib/daemon.mjs';
 import {
-  assertError, assertInvalidField, assertStatus, createUser, pw, show, startWithAdmin,
+  assertError, assertInvalidField, assertStatus, createUser, odbcDriver, pw, show, startWithAdmin,
 } from '../lib/api.mjs';
 
 let d;
@@ -159,6 +159,46 @@ test('ODBC source: the password is write-only, sealed at rest and set by admins 
   assertInvalidField(await operator.patch(`/api/v1/sources/${id}`, { settings: { odbc: { dsn: 'a', connection_string: 'Driver=x', sql: 'select 1' } } }), 'odbc.dsn');
   assertInvalidField(await operator.patch(`/api/v1/sources/${id}`, { settings: { odbc: { dsn: 'a', preset: 'nope' } } }), 'odbc.preset');
   assertError(await operator.patch(`/api/v1/sources/${id}`, { kind: 'csv' }), 422, 'invalid_field');
+});
+
+test('where a source that holds a password connects is changed by admins only (else an operator could point it at a server of theirs and receive the password)', async () => {
+  const conn = (server) => `Driver={${odbcDriver('PostgreSQL Unicode', 'odbc-postgresql')}};Server=${server};Port=5432;Database=cms`;
+  const settings = (odbc) => ({ odbc: { user: 'reader', preset: 'avaya_cms_hsplit', ...odbc } });
+  const r = await admin.post('/api/v1/sources', {
+    name: 'CMS with password', kind: 'odbc', time_zone: 'Europe/Berlin',
+    settings: settings({ connection_string: conn('cms.example.internal') }), password: CANARY,
+  });
+  assertStatus(r, 201);
+  const id = r.body.id;
+  const refused = async (odbc) => {
+    const x = await operator.patch(`/api/v1/sources/${id}`, { settings: settings(odbc) });
+    assertError(x, 403, 'forbidden');
+    assert.equal(x.body.error.hint_code, 'hint.ask_admin_change_source_connection', show(x));
+    assert.match(x.body.error.message, /^odbc: the connection \(dsn, connection_string\)/, show(x));
+  };
+  await refused({ connection_string: conn('collector.attacker.example') });
+  await refused({ connection_string: null, dsn: 'other' });
+  // nothing of the refused changes was stored
+  const kept = await admin.get(`/api/v1/sources/${id}`);
+  assert.equal(kept.body.settings.odbc.connection_string, conn('cms.example.internal'));
+  // the same connection with other settings stays operator work
+  const same = await operator.patch(`/api/v1/sources/${id}`, {
+    settings: settings({ connection_string: conn('cms.example.internal'), timeout_s: 60 }),
+  });
+  assertStatus(same, 200);
+  assertStatus(await operator.patch(`/api/v1/sources/${id}`, { name: 'CMS renamed' }), 200);
+  // config apply goes through the same check as the caller
+  const doc = (await operator.get('/api/v1/config')).body;
+  const mine = doc.sources.find((s) => s.name === 'CMS renamed');
+  mine.settings.odbc.connection_string = conn('collector.attacker.example');
+  const applied = await operator.post('/api/v1/config/apply', { config: doc });
+  assert.notEqual(applied.status, 200, show(applied));
+  assert.match(JSON.stringify(applied.body.error), /admins only/, show(applied));
+  assert.equal((await admin.get(`/api/v1/sources/${id}`)).body.settings.odbc.connection_string, conn('cms.example.internal'));
+  // an admin may; and once the password is cleared, so may an operator
+  assertStatus(await admin.patch(`/api/v1/sources/${id}`, { settings: settings({ connection_string: conn('cms2.example.internal') }) }), 200);
+  assertStatus(await admin.patch(`/api/v1/sources/${id}`, { password: null }), 200);
+  assertStatus(await operator.patch(`/api/v1/sources/${id}`, { settings: settings({ connection_string: conn('cms3.example.internal') }) }), 200);
 });
 
 test('a connection string with a password in it is refused (422 naming it, hint: the sealed password field)', async () => {

@@ -83,8 +83,8 @@ static int check_settings(struct req *r, struct store_source *s, const json_t *s
     source_kind_parse(s->kind, &kind);
     source_layout_parse(s->layout, &layout);
     source_product_parse(s->product, &product);
-    if (source_cfg_parse_product(settings, product, kind, layout, s->time_zone,
-                                 s->interval_minutes, cfg, err, sizeof(err)) != ACDL_OK) {
+    if (source_cfg_parse_product(settings, product, kind, layout, s->time_zone, s->interval_minutes,
+                                 cfg, err, sizeof(err)) != ACDL_OK) {
         st = reply_error(r, 422, "invalid_field",
                          "see the source settings in docs/openapi.yaml (schema SourceSettings)",
                          "%s", err);
@@ -155,6 +155,18 @@ static int set_password(struct req *r, struct store_conn *c, int64_t id, const c
     rc = store_source_set_password(c, id, sealed, plat_now());
     free(sealed);
     return rc;
+}
+
+/* Where an ODBC source connects (its DSN and connection string) in its stored settings, into
+ * out ("" for a CSV source). */
+static void source_address(const char *settings, char *out, size_t n)
+{
+    json_t *j = settings ? json_loads(settings, 0, NULL) : NULL;
+    json_t *o = json_object_get(j, "odbc");
+    const char *dsn = json_string_value(json_object_get(o, "dsn"));
+    const char *cs = json_string_value(json_object_get(o, "connection_string"));
+    snprintf(out, n, "%s\n%s", dsn ? dsn : "", cs ? cs : "");
+    json_decref(j);
 }
 
 /* The password member: absent (keep), null (clear) or a string (set; admins only). */
@@ -345,9 +357,9 @@ int route_sources_update(struct req *r)
     if ((st = req_id(r, 0, &id)) != 0) {
         return st;
     }
-    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s?s, s?s, s?i, s?o, s?o, s?o}", "name",
-                       &name, "time_zone", &zone_name, "interval_minutes", &interval, "enabled",
-                       &jenabled, "settings", &settings, "password", &jpw) != 0) {
+    if (json_unpack_ex(r->body, &jerr, JSON_STRICT, "{s?s, s?s, s?i, s?o, s?o, s?o}", "name", &name,
+                       "time_zone", &zone_name, "interval_minutes", &interval, "enabled", &jenabled,
+                       "settings", &settings, "password", &jpw) != 0) {
         return reply_error(r, 422, "invalid_field",
                            "send any of name, time_zone, interval_minutes, enabled, settings, "
                            "password (kind, product and layout are fixed)",
@@ -392,6 +404,10 @@ int route_sources_update(struct req *r)
         s.enabled = enabled;
     }
     json_t *current = settings ? NULL : json_loads(s.settings, 0, NULL);
+    /* where a source that holds a password connects is an admin's choice: an operator pointing
+     * it at a server of theirs would have the daemon log in there with the stored password */
+    char before[4200], after[4200];
+    source_address(s.settings, before, sizeof(before));
     st = check_common(r, &s);
     if (st == 0) {
         st = check_settings(r, &s, settings ? settings : current);
@@ -400,6 +416,15 @@ int route_sources_update(struct req *r)
     if (st != 0) {
         store_source_clear(&s);
         return st;
+    }
+    source_address(s.settings, after, sizeof(after));
+    if (s.password_sealed && strcmp(before, after) != 0 &&
+        store_role_rank(r->auth.role) < ROLE_ADMIN) {
+        store_source_clear(&s);
+        return reply_error(r, 403, "forbidden",
+                           "ask an admin to change where a source that holds a password connects",
+                           "odbc: the connection (dsn, connection_string) of a source that "
+                           "holds a password is changed by admins only");
     }
     /* agent-state results depend on the source's time zone and settings (minimum duration,
      * split at midnight): recorded in the same transaction, recomputed after it */
@@ -522,8 +547,8 @@ static int submit_read(struct req *r, int discover)
                            "%s", jerr.text);
     }
     if (tz_date_parse(day, &d) != ACDL_OK) {
-        return reply_error(r, 422, "invalid_field", "use YYYY-MM-DD",
-                           "day: '%.20s' is not a date", day);
+        return reply_error(r, 422, "invalid_field", "use YYYY-MM-DD", "day: '%.20s' is not a date",
+                           day);
     }
     if (rows < 1 || rows > 200) {
         return reply_error(r, 422, "invalid_field", "ask for 1 to 200 rows",
