@@ -537,6 +537,21 @@ static int send(struct setup *s, const char *method, const char *target, json_t 
     return ACDL_OK;
 }
 
+/* Names the object of kind k whose change the API refused in the error's message ("target
+ * 'Cloud WFM': base_url: ..."): the document path alone gives only its place in the list. */
+static void error_names(struct setup *s, int k, const char *key)
+{
+    const char *msg = str_member(s->error, "message");
+    char text[800];
+    if (msg) {
+        snprintf(text, sizeof(text), "%s '%.200s': %.590s", kinds[k].what, key, msg);
+        json_t *v = json_string(text);
+        if (v) {
+            json_object_set_new(s->error, "message", v);
+        }
+    }
+}
+
 /* The products of a resend item or answer as "contacts,agent_states" (both when absent). */
 static void resend_products(const json_t *item, char *out, size_t sz)
 {
@@ -678,6 +693,8 @@ static int apply_kind(struct setup *s, const json_t *doc, int k)
             rc = body ? send(s, "POST", kinds[k].path, body, path) : ACDL_EINVAL;
             if (rc == ACDL_OK) {
                 note(s, k, key, "create", NULL);
+            } else if (rc == ACDL_ECONFLICT) {
+                error_names(s, k, key);
             }
             json_decref(body);
             json_decref(want);
@@ -714,6 +731,8 @@ static int apply_kind(struct setup *s, const json_t *doc, int k)
                               kinds[k].upsert ? kinds[k].path : target, body, path);
             if (rc == ACDL_OK) {
                 note(s, k, key, "update", changed);
+            } else if (rc == ACDL_ECONFLICT) {
+                error_names(s, k, key);
             }
             json_decref(body);
         }
