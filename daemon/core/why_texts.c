@@ -291,8 +291,7 @@ static const struct why_text texts[] = {
     {"run {id} is {state}", "val.run_state"},
     {"stored passwords are set by admins only", "val.password_admins"},
     {"stored secrets are set by admins only", "val.secret_admins"},
-    {"the address of a target that holds a secret is changed by admins only",
-     "val.target_address_admins"},
+    {"a target's address and trust settings are set by admins only", "val.target_address_admins"},
     {"the connection (dsn, connection_string) of a source that holds a password is changed by "
      "admins only",
      "val.source_connection_admins"},

@@ -132,6 +132,10 @@ struct upload_connector {
      * holds, only its changed tail (a part day: upload_agent_day.from), computed against what
      * it last accepted; the whole day otherwise (docs/https-json.md). */
     int agent_days_part;
+    /* The settings that say where the data goes and whom to trust with it (the network address,
+     * the CA, the pin; NULL-terminated, NULL: none): set and changed by admins only, since whoever
+     * chooses them chooses who receives the data and the target's secret. */
+    const char *const *admin_settings;
 };
 
 /* The connector called name, or NULL. */

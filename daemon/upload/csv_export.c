@@ -707,6 +707,7 @@ static int build_agents(const struct upload_target *t, const struct upload_agent
     return ACDL_OK;
 }
 
+/* no admin settings: its folder is confined to the export roots instead */
 const struct upload_connector upload_csv_export = {
-    "csv-export", check, max_rows, build, build_agents, send_payload, probe, 0, 60, 0, 0,
+    "csv-export", check, max_rows, build, build_agents, send_payload, probe, 0, 60, 0, 0, NULL,
 };

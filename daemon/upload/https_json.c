@@ -175,6 +175,10 @@ static int build_agents(const struct upload_target *t, const struct upload_agent
     return ACDL_OK;
 }
 
+/* where batches and the bearer token go, and whom the connection trusts */
+static const char *const admin_settings[] = {"url", "ca_file", "ca_pem", "pin_sha256", NULL};
+
 const struct upload_connector upload_https_json = {
     "https-json", check, max_rows, build, build_agents, send_payload, probe, 0, 0, 3000, 1,
+    admin_settings,
 };

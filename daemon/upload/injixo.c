@@ -234,6 +234,10 @@ static int build_agents(const struct upload_target *t, const struct upload_agent
     return ACDL_OK;
 }
 
+/* where batches and the API key go, and whom the connection trusts */
+static const char *const admin_settings[] = {"base_url", "ca_file", "ca_pem", "pin_sha256", NULL};
+
 const struct upload_connector upload_injixo = {
     "injixo-api", check, max_rows, build, build_agents, send_payload, probe, 1, 0, 0, 0,
+    admin_settings,
 };

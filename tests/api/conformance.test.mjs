@@ -323,6 +323,15 @@ test('answers of every route (success and typical errors) match the spec', async
   const tg = await a.post('/api/v1/targets', { name: 'conf-target', connector: 'csv-export', settings: { folder: '/tmp/acdlink-conf-out' } });
   await a.post('/api/v1/targets', { name: 'conf-target', connector: 'csv-export', settings: { folder: '/tmp/x' } });
   await a.post('/api/v1/targets', { name: 'conf-target2', connector: 'https-json', settings: { url: 'http://x' } });
+  // an operator may not set a network target's address or trust settings (403 with coded texts)
+  const opTok = await a.post('/api/v1/tokens', { name: 'conf-op', role: 'operator' });
+  const op = bearer(d, opTok.body.token, { record });
+  await op.post('/api/v1/targets', { name: 'conf-json', connector: 'https-json', settings: { url: 'https://127.0.0.1:9/x' } });
+  const tjs = await a.post('/api/v1/targets', { name: 'conf-json', connector: 'https-json', settings: { url: 'https://127.0.0.1:9/x' } });
+  await op.patch(`/api/v1/targets/${tjs.body.id}`, { settings: { url: 'https://127.0.0.1:9/y' } });
+  await op.patch(`/api/v1/targets/${tjs.body.id}`, { settings: { url: 'https://127.0.0.1:9/x', timeout_seconds: 9 } });
+  await a.delete(`/api/v1/targets/${tjs.body.id}`);
+  await a.delete(`/api/v1/tokens/${opTok.body.id}`);
   await a.get('/api/v1/targets?limit=5');
   await a.get(`/api/v1/targets/${tg.body.id}`);
   await a.get('/api/v1/targets/999999');

@@ -176,6 +176,23 @@ test('the same matrix holds for session users (role from the user, CSRF token se
   assert.deepEqual(failures, []);
 });
 
+test('inside the operator routes, a target\'s address and trust settings need the admin role (tokens too)', async () => {
+  const op = bearer(d, tokens.operator.token);
+  const adm = bearer(d, tokens.admin.token);
+  const json = { name: 'roles-json', connector: 'https-json', settings: { url: 'https://127.0.0.1:9/roles' } };
+  const refused = await op.post('/api/v1/targets', json);
+  assertError(refused, 403, 'forbidden');
+  assert.equal(refused.body.error.hint_code, 'hint.ask_admin_target_address', show(refused));
+  const made = await adm.post('/api/v1/targets', json);
+  assertStatus(made, 201);
+  const p = `/api/v1/targets/${made.body.id}`;
+  assertError(await op.patch(p, { settings: { ...made.body.settings, url: 'https://127.0.0.1:9/elsewhere' } }), 403, 'forbidden');
+  assertError(await op.patch(p, { settings: { ...made.body.settings, pin_sha256: 'a'.repeat(64) } }), 403, 'forbidden');
+  assertStatus(await op.patch(p, { settings: { ...made.body.settings, timeout_seconds: 20 }, enabled: false }), 200);
+  assertStatus(await adm.patch(p, { settings: { ...made.body.settings, url: 'https://127.0.0.1:9/elsewhere' } }), 200);
+  assertStatus(await op.delete(p), 204);
+});
+
 test('token list: fields, no secret, prefix is a proper prefix of the secret', async () => {
   const created = await createToken(admin, 'listed', 'operator');
   assert.ok(Number.isInteger(created.id), show({ status: 201, body: created }));

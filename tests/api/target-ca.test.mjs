@@ -1,8 +1,9 @@
 // A target's CA certificate: a file named in ca_file is a privilege like a source folder. It
-// must lie inside the import roots (links resolved, never the data folder), is read the way
-// source files are (no link out of the roots, regular files only) when saved and again when
-// sending, and must hold certificates only. ca_pem takes the certificate as text, checked at
-// save, so no path is needed at all. ODBC sources: database files inside the import roots, and
+// is set by admins only (like the target's address and ca_pem: an operator's try is refused
+// before the file is looked at), and even an admin's must lie inside the import roots (links
+// resolved, never the data folder); it is read the way source files are (no link out of the
+// roots, regular files only) when saved and again when sending, and must hold certificates
+// only. ca_pem takes the certificate as text, checked at save, so no path is needed at all. ODBC sources: database files inside the import roots, and
 // drivers only by the names registered with the driver manager, never a library file.
 
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
-  assertInvalidField, assertStatus, createUser, odbcDriver, pw, show, sleep, startWithAdmin,
+  assertError, assertInvalidField, assertStatus, createUser, odbcDriver, pw, show, sleep, startWithAdmin,
 } from '../lib/api.mjs';
 import { TEST_ROOT, login, makeTempDir } from '../lib/daemon.mjs';
 import { startWfm } from '../lib/wfm.mjs';
@@ -29,7 +30,7 @@ function target(name, settings, connector = 'injixo-api') {
     : { name, connector, settings: { url: `${wfm.baseUrl}/batches`, ...settings } };
 }
 
-/** The API key is set by an admin (operators manage targets but never secrets). */
+/** The API key is set by an admin, as are the address and the CA (operators test targets). */
 async function setKey(id) {
   assertStatus(await admin.patch(`/api/v1/targets/${id}`, { secret: SECRET }), 200);
 }
@@ -78,19 +79,23 @@ test('ca_file outside the import roots or in the data folder is refused, naming 
   const key = path.join(d.dataDir, 'secret.key');
   assert.ok(fs.existsSync(key), 'the data folder holds the key file');
   for (const connector of ['injixo-api', 'https-json']) {
-    assertRefused(await operator.post('/api/v1/targets', target('Key', { ca_file: key }, connector)),
+    // an operator names no file at all: refused before it is looked at
+    const op = await operator.post('/api/v1/targets', target('Key', { ca_file: key }, connector));
+    assertError(op, 403, 'forbidden');
+    assert.equal(op.body.error.hint_code, 'hint.ask_admin_target_address', show(op));
+    assertRefused(await admin.post('/api/v1/targets', target('Key', { ca_file: key }, connector)),
       /data folder/);
-    assertRefused(await operator.post('/api/v1/targets', target('Shadow', { ca_file: '/etc/shadow' }, connector)),
+    assertRefused(await admin.post('/api/v1/targets', target('Shadow', { ca_file: '/etc/shadow' }, connector)),
       /outside the allowed folders/);
   }
   // a link inside the roots that leads to the key file is judged by where it leads
   const link = path.join(folder, 'ca-link.pem');
   fs.symlinkSync(key, link);
-  assertRefused(await operator.post('/api/v1/targets', target('Link', { ca_file: link })), /data folder/);
+  assertRefused(await admin.post('/api/v1/targets', target('Link', { ca_file: link })), /data folder/);
   // a changed target is checked the same way
-  const ok = await operator.post('/api/v1/targets', target('Allowed', { ca_file: wfm.pki.caFile }));
+  const ok = await admin.post('/api/v1/targets', target('Allowed', { ca_file: wfm.pki.caFile }));
   assertStatus(ok, 201);
-  assertRefused(await operator.patch(`/api/v1/targets/${ok.body.id}`,
+  assertRefused(await admin.patch(`/api/v1/targets/${ok.body.id}`,
     { settings: { integration_configuration_id: 4711, base_url: wfm.baseUrl, ca_file: '/etc/shadow' } }), /outside/);
   const list = await operator.get('/api/v1/targets?limit=500');
   assert.ok(!list.body.items.some((t) => ['Key', 'Shadow', 'Link'].includes(t.name)), 'nothing refused was stored');
@@ -100,23 +105,23 @@ test('ca_file outside the import roots or in the data folder is refused, naming 
 test('ca_file inside the roots must hold certificates only; nothing of a refused file is shown', async () => {
   const keyFile = path.join(folder, 'server.key');
   fs.writeFileSync(keyFile, wfm.pki.key);
-  const r = await operator.post('/api/v1/targets', target('Private key', { ca_file: keyFile }));
+  const r = await admin.post('/api/v1/targets', target('Private key', { ca_file: keyFile }));
   assertInvalidField(r, 'ca_file');
   assert.match(r.body.error.message, /PRIVATE KEY, not a CERTIFICATE/, show(r));
   assert.ok(!JSON.stringify(r.body).includes(wfm.pki.key.split('\n')[1]), 'the file is not echoed');
   fs.writeFileSync(path.join(folder, 'text.pem'), 'root:x:0:0:root:/root:/bin/bash\n');
-  const t = await operator.post('/api/v1/targets', target('Text', { ca_file: path.join(folder, 'text.pem') }));
+  const t = await admin.post('/api/v1/targets', target('Text', { ca_file: path.join(folder, 'text.pem') }));
   assertInvalidField(t, 'ca_file');
   assert.match(t.body.error.message, /no PEM certificate/, show(t));
   assert.ok(!JSON.stringify(t.body).includes('/bin/bash'), 'the file is not echoed');
-  assertInvalidField(await operator.post('/api/v1/targets', target('Missing', { ca_file: path.join(folder, 'none.pem') })),
+  assertInvalidField(await admin.post('/api/v1/targets', target('Missing', { ca_file: path.join(folder, 'none.pem') })),
     'ca_file');
 });
 
 test('an allowed ca_file works; swapped for a link out of the roots after saving, it is not read', async () => {
   const ca = path.join(folder, 'wfm-ca.pem');
   fs.copyFileSync(wfm.pki.caFile, ca);
-  const t = await operator.post('/api/v1/targets', target('CA file', { ca_file: ca }));
+  const t = await admin.post('/api/v1/targets', target('CA file', { ca_file: ca }));
   assertStatus(t, 201);
   assert.equal(t.body.settings.ca_file, ca);
   assert.equal(t.body.settings.ca_pem, undefined);
@@ -137,7 +142,7 @@ test('an allowed ca_file works; swapped for a link out of the roots after saving
 
 test('ca_pem: the CA certificate as text, checked at save and used to verify the WFM', async () => {
   for (const connector of ['injixo-api', 'https-json']) {
-    const t = await operator.post('/api/v1/targets', target(`PEM ${connector}`, { ca_pem: wfm.pki.ca }, connector));
+    const t = await admin.post('/api/v1/targets', target(`PEM ${connector}`, { ca_pem: wfm.pki.ca }, connector));
     assertStatus(t, 201);
     assert.equal(t.body.settings.ca_pem, wfm.pki.ca);
     assert.equal(t.body.settings.ca_file, '');
@@ -160,12 +165,12 @@ test('ca_pem: the CA certificate as text, checked at save and used to verify the
     [{ ca_pem: wfm.pki.ca, ca_file: wfm.pki.caFile }, /either as text \(ca_pem\) or as a file \(ca_file\), not both/],
   ];
   for (const [settings, message] of bad) {
-    const r = await operator.post('/api/v1/targets', target('Bad PEM', settings));
+    const r = await admin.post('/api/v1/targets', target('Bad PEM', settings));
     assertInvalidField(r, 'ca_pem');
     assert.match(r.body.error.message, message, show(r));
   }
   // a chain of two certificates is taken
-  const chain = await operator.post('/api/v1/targets', target('Chain', { ca_pem: `${wfm.pki.ca}${wfm.pki.cert}` }));
+  const chain = await admin.post('/api/v1/targets', target('Chain', { ca_pem: `${wfm.pki.ca}${wfm.pki.cert}` }));
   assertStatus(chain, 201);
   await admin.delete(`/api/v1/targets/${chain.body.id}`);
 });

@@ -82,32 +82,123 @@ test('create, read, change and delete a target; defaults are filled in', async (
   assertError(await admin.get(`/api/v1/targets/${r.body.id}`), 404, 'not_found');
 });
 
-test('where a target that holds a secret sends is changed by admins only', async () => {
+/** Asserts the 403 of an operator's address or trust setting, naming `field`. */
+function assertAdminSetting(res, field) {
+  assertError(res, 403, 'forbidden');
+  const e = res.body.error;
+  assert.equal(e.message, `${field}: a target's address and trust settings are set by admins only`, show(res));
+  assert.equal(e.hint_code, 'hint.ask_admin_target_address', show(res));
+  assert.equal(e.message_code, 'val.field', show(res));
+  assert.deepEqual([e.params.field, e.params.why_code], [field, 'val.target_address_admins'], show(res));
+}
+
+test('where a target sends and whom it trusts are set by admins only, at creation and later', async () => {
+  const names = async () => (await admin.get('/api/v1/targets?limit=500')).body.items.map((x) => x.name);
+  const before = await names();
+  // an operator cannot create a network target: the daemon would post (and test) where they say
+  assertAdminSetting(await operator.post('/api/v1/targets', { ...injixo('Op cloud', {}), secret: undefined }), 'base_url');
+  assertAdminSetting(await operator.post('/api/v1/targets', { ...injixo('Op cloud', { base_url: 'https://api.injixo.com' }), secret: undefined }), 'base_url');
+  assertAdminSetting(await operator.post('/api/v1/targets', { name: 'Op json', connector: 'https-json', settings: { url: 'https://collector.example/in' } }), 'url');
+  assertAdminSetting(await operator.post('/api/v1/targets', { name: 'Op json', connector: 'https-json', settings: { url: 'https://collector.example/in', ca_file: wfm.pki.caFile } }), 'url');
+  assert.deepEqual(await names(), before, 'nothing was created');
+  // csv-export stays operator work (its folder is confined to the export roots)
+  const files = await operator.post('/api/v1/targets', { name: 'Op files', connector: 'csv-export', settings: { folder: path.join(os.tmpdir(), 'acdlink-op-files') } });
+  assertStatus(files, 201);
+  assertStatus(await operator.delete(`/api/v1/targets/${files.body.id}`), 204);
+
+  // a target without a secret: its address and trust settings are still the admin's
+  const made = await admin.post('/api/v1/targets', { name: 'Keyless', connector: 'https-json', settings: { url: 'https://127.0.0.1:9/in' } });
+  assertStatus(made, 201);
+  assert.equal(made.body.secret_set, false);
+  const p = `/api/v1/targets/${made.body.id}`;
+  const stored = made.body.settings;
+  const over = (settings) => operator.patch(p, { settings: { ...stored, ...settings } });
+  assertAdminSetting(await over({ url: 'https://collector.example/in' }), 'url');
+  assertAdminSetting(await over({ ca_pem: wfm.pki.ca }), 'ca_pem');
+  assertAdminSetting(await over({ ca_file: wfm.pki.caFile }), 'ca_file');
+  assertAdminSetting(await over({ pin_sha256: wfm.pki.pinSha256 }), 'pin_sha256');
+  assertAdminSetting(await operator.patch(p, { settings: { url: 'https://collector.example/in' } }), 'url');
+  assert.deepEqual((await admin.get(p)).body.settings, stored, 'the refusals changed nothing');
+  // the same values sent back (as the console's form does) and everything else stay operator work
+  const same = await over({});
+  assertStatus(same, 200);
+  assert.deepEqual(same.body.settings, stored);
+  const other = await over({ timeout_seconds: 45, max_intervals: 200, use_proxy: false, agent_days: 'changes' });
+  assertStatus(other, 200);
+  assert.deepEqual([other.body.settings.timeout_seconds, other.body.settings.max_intervals, other.body.settings.use_proxy, other.body.settings.agent_days],
+    [45, 200, false, 'changes']);
+  assertStatus(await operator.patch(p, { name: 'Keyless WFM', enabled: false }), 200);
+  // an admin sets and changes them
+  const a = await admin.patch(p, { settings: { ...other.body.settings, url: 'https://eu.collector.example/in', ca_pem: wfm.pki.ca, pin_sha256: wfm.pki.pinSha256 } });
+  assertStatus(a, 200);
+  assert.equal(a.body.settings.url, 'https://eu.collector.example/in');
+  assert.equal(a.body.settings.ca_pem, wfm.pki.ca);
+  // ... and the operator may send them back unchanged, but not drop them
+  assertStatus(await operator.patch(p, { settings: { ...a.body.settings, timeout_seconds: 50 } }), 200);
+  const { ca_pem: _pem, ...noPem } = a.body.settings;
+  assertAdminSetting(await operator.patch(p, { settings: noPem }), 'ca_pem');
+  assertAdminSetting(await operator.patch(p, { settings: { ...a.body.settings, pin_sha256: '' } }), 'pin_sha256');
+  assertStatus(await admin.delete(p), 204);
+
+  // a target that holds a secret: moving it would hand the key to that address
   const r = await admin.post('/api/v1/targets', injixo('Addr', {}));
   assertStatus(r, 201);
   const path1 = `/api/v1/targets/${r.body.id}`;
-  // an operator pointing it at another address would have the daemon send the API key there
-  const moved = await operator.patch(path1, { settings: { integration_configuration_id: 4711, base_url: 'https://collector.example' } });
-  assertError(moved, 403, 'forbidden');
-  assert.match(JSON.stringify(moved.body), /admin/);
+  assertAdminSetting(await operator.patch(path1, { settings: { integration_configuration_id: 4711, base_url: 'https://collector.example' } }), 'base_url');
   assert.equal((await admin.get(path1)).body.settings.base_url, 'https://api.injixo.com');
-  // other settings stay operator work, and so does the address of a target without a secret
-  const t = await operator.patch(path1, { settings: { integration_configuration_id: 4711, timeout_seconds: 60 } });
-  assertStatus(t, 200);
-  assert.equal(t.body.settings.timeout_seconds, 60);
-  const a = await admin.patch(path1, { settings: { integration_configuration_id: 4711, base_url: 'https://eu.injixo.example' } });
-  assertStatus(a, 200);
-  assert.equal(a.body.settings.base_url, 'https://eu.injixo.example');
-  assertStatus(await admin.patch(path1, { secret: null }), 200);
-  const o = await operator.patch(path1, { settings: { integration_configuration_id: 4711, base_url: 'https://other.injixo.example' } });
-  assertStatus(o, 200);
-  assert.equal(o.body.secret_set, false);
+  // the stored address written another way (a trailing slash) is the same address
+  const slash = await operator.patch(path1, { settings: { integration_configuration_id: 4711, base_url: 'https://api.injixo.com/', timeout_seconds: 60 } });
+  assertStatus(slash, 200);
+  assert.equal(slash.body.settings.timeout_seconds, 60);
+  assert.equal(slash.body.secret_set, true);
+  const moved = await admin.patch(path1, { settings: { integration_configuration_id: 4711, base_url: 'https://eu.injixo.example' } });
+  assertStatus(moved, 200);
+  assert.equal(moved.body.settings.base_url, 'https://eu.injixo.example');
   assertStatus(await admin.delete(path1), 204);
+});
+
+test('config apply follows the same rule: an operator\'s document cannot set a target\'s address or trust', async () => {
+  const base = (await admin.get('/api/v1/config')).body;
+  const json = { name: 'Applied', connector: 'https-json', enabled: true, settings: { url: 'https://127.0.0.1:9/applied' } };
+  const exists = async () => (await admin.get('/api/v1/targets?limit=500')).body.items.find((x) => x.name === 'Applied');
+  // creating a network target through a document is refused to operators, naming it and the field
+  const made = await operator.post('/api/v1/config/apply', { config: { ...base, targets: [...base.targets, json] } });
+  assertError(made, 409, 'conflict');
+  assert.match(made.body.error.message, /^config\.targets\[\d+\]: target 'Applied': url: a target's address and trust settings are set by admins only/, show(made));
+  assert.equal(made.body.error.hint, "ask an admin to set or change a target's address or its trust settings");
+  assert.equal(await exists(), undefined);
+  // an admin applies the same document
+  const ok = await admin.post('/api/v1/config/apply', { config: { ...base, targets: [...base.targets, json] } });
+  assertStatus(ok, 200);
+  assert.ok(ok.body.changes.some((c) => c.kind === 'targets' && c.key === 'Applied' && c.action === 'create'), show(ok));
+  // the operator's own export applies unchanged, and other settings change
+  const doc = (await operator.get('/api/v1/config')).body;
+  const at = doc.targets.findIndex((x) => x.name === 'Applied');
+  assertStatus(await operator.post('/api/v1/config/apply', { config: doc }), 200);
+  doc.targets[at].settings.timeout_seconds = 40;
+  const t = await operator.post('/api/v1/config/apply', { config: doc });
+  assertStatus(t, 200);
+  assert.equal((await exists()).settings.timeout_seconds, 40);
+  for (const [field, value] of [['url', 'https://collector.example/in'], ['ca_pem', wfm.pki.ca], ['pin_sha256', wfm.pki.pinSha256]]) {
+    const changed = structuredClone(doc);
+    changed.targets[at].settings[field] = value;
+    const r = await operator.post('/api/v1/config/apply', { config: changed });
+    assertError(r, 409, 'conflict');
+    assert.match(r.body.error.message, new RegExp(`^config\\.targets\\[${at}\\]: target 'Applied': ${field}: .*admins only`), show(r));
+  }
+  assert.equal((await exists()).settings.url, 'https://127.0.0.1:9/applied');
+  // the admin's apply changes the address
+  const moved = structuredClone(doc);
+  moved.targets[at].settings.url = 'https://127.0.0.1:9/moved';
+  assertStatus(await admin.post('/api/v1/config/apply', { config: moved }), 200);
+  const now = await exists();
+  assert.equal(now.settings.url, 'https://127.0.0.1:9/moved');
+  assertStatus(await admin.delete(`/api/v1/targets/${now.id}`), 204);
 });
 
 test('the secret is write-only, sealed at rest and set by admins only', async () => {
   assertError(await operator.post('/api/v1/targets', injixo('Op', {})), 403, 'forbidden');
-  const r = await operator.post('/api/v1/targets', { ...injixo('Op', {}), secret: undefined });
+  const r = await admin.post('/api/v1/targets', { ...injixo('Op', {}), secret: undefined });
   assertStatus(r, 201);
   assert.equal(r.body.secret_set, false);
   assertError(await operator.patch(`/api/v1/targets/${r.body.id}`, { secret: 'x' }), 403, 'forbidden');

@@ -63,17 +63,34 @@ static int set_secret(struct req *r, struct store_conn *c, int64_t id, const cha
     return rc;
 }
 
-/* The address a target sends to (https-json's url, injixo-api's base_url) in its stored
- * settings, into out ("" when it has none). */
-static void target_address(const char *settings, char *out, size_t n)
+/* The first of the connector's admin settings (connector.h: its address and trust settings)
+ * whose value differs between the stored settings before and after (JSON text), or NULL when
+ * none does. An absent setting counts as "" (ca_pem is kept only when given). */
+static const char *admin_setting_changed(const struct upload_connector *con, const char *before,
+                                         const char *after)
 {
-    json_t *j = settings ? json_loads(settings, 0, NULL) : NULL;
-    const char *a = json_string_value(json_object_get(j, "url"));
-    if (!a) {
-        a = json_string_value(json_object_get(j, "base_url"));
+    json_t *b = before ? json_loads(before, 0, NULL) : NULL;
+    json_t *a = after ? json_loads(after, 0, NULL) : NULL;
+    const char *changed = NULL;
+    for (const char *const *f = con ? con->admin_settings : NULL; f && *f && !changed; f++) {
+        const char *x = json_string_value(json_object_get(b, *f));
+        const char *y = json_string_value(json_object_get(a, *f));
+        if (strcmp(x ? x : "", y ? y : "") != 0) {
+            changed = *f;
+        }
     }
-    snprintf(out, n, "%s", a ? a : "");
-    json_decref(j);
+    json_decref(b);
+    json_decref(a);
+    return changed;
+}
+
+/* Where a target sends (and whom it trusts with its data and secret) is an admin's choice: an
+ * operator who could set it would have the daemon post to, and test, any address. */
+static int refuse_admin_setting(struct req *r, const char *field)
+{
+    return reply_error(r, 403, "forbidden",
+                       "ask an admin to set or change a target's address or its trust settings",
+                       "%s: a target's address and trust settings are set by admins only", field);
 }
 
 /* The secret member: absent (keep), null (clear) or a string (set; admins only). */
@@ -176,6 +193,10 @@ int route_targets_create(struct req *r)
     if ((st = check_name(r, name)) != 0 || (st = secret_member(r, jsecret, &secret)) != 0) {
         return st;
     }
+    const struct upload_connector *con = upload_connector_find(connector);
+    if (con->admin_settings && store_role_rank(r->auth.role) < ROLE_ADMIN) {
+        return refuse_admin_setting(r, con->admin_settings[0]); /* its address, whatever it is */
+    }
     memset(&t, 0, sizeof(t));
     snprintf(t.name, sizeof(t.name), "%s", name);
     snprintf(t.connector, sizeof(t.connector), "%s", connector);
@@ -255,22 +276,25 @@ int route_targets_update(struct req *r)
     if (enabled != -1) {
         t.enabled = enabled;
     }
-    /* where a target that holds a secret sends is an admin's choice: an operator pointing it
-     * elsewhere would have the daemon hand the secret (and the data) to that address */
-    char before[2048], after[2048];
-    target_address(t.settings, before, sizeof(before));
+    char *before = t.settings ? strdup(t.settings) : NULL;
+    if (t.settings && !before) {
+        store_target_clear(&t);
+        return reply_rc(r, ACDL_ENOMEM, "target");
+    }
     if (settings && (st = check_settings(r, &t, settings)) != 0) {
+        free(before);
         store_target_clear(&t);
         return st;
     }
-    target_address(t.settings, after, sizeof(after));
-    if (t.secret_sealed && t.secret_sealed[0] && strcmp(before, after) != 0 &&
-        store_role_rank(r->auth.role) < ROLE_ADMIN) {
+    /* compared as stored (normalised): the same address sent back is no change */
+    const char *guarded =
+        store_role_rank(r->auth.role) < ROLE_ADMIN
+            ? admin_setting_changed(upload_connector_find(t.connector), before, t.settings)
+            : NULL;
+    free(before);
+    if (guarded) {
         store_target_clear(&t);
-        return reply_error(r, 403, "forbidden",
-                           "ask an admin to change the address of a target that holds a secret",
-                           "the address of a target that holds a secret is changed by admins "
-                           "only");
+        return refuse_admin_setting(r, guarded);
     }
     c = store_acquire(r->app->store);
     rc = store_begin(c);
