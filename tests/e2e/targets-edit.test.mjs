@@ -5,7 +5,8 @@
 // only) is changed on the target's edit form; refusals of the API (422)
 // appear at the field they name; the API key is never sent back by the daemon nor by the form
 // unless a new one is typed (operators get no key field at all), and the stored key keeps
-// working until it is replaced. Real daemon behind a dead https_proxy, a strict TLS receiver
+// working until it is replaced. An operator sees a network target's address and trust settings
+// read-only (sent back as stored) and can add csv-export targets only. Real daemon behind a dead https_proxy, a strict TLS receiver
 // (tests/lib/wfm.mjs), Debian's headless Chromium.
 
 import { after, before, test } from 'node:test';
@@ -258,25 +259,46 @@ test('https-json: agent states as whole days or changes only, chosen on the form
   assert.equal((await target(json.id)).settings.agent_days, 'whole');
 });
 
-test('an operator edits settings but sees no key field and sends no key', async () => {
+test('an operator edits settings but sees no key field and sends no key; address and trust are read-only', async () => {
   const OP = { name: 'op', password: 'operator-Passw0rd-e2e-long' };
   assert.equal((await api.post('/api/v1/users', { name: OP.name, role: 'operator', password: OP.password })).status, 201);
   await page.click('#logout');
   await page.locator('#login-username').waitFor();
   await signIn(page, daemon, OP);
   await page.click('#nav-targets');
+  // an operator adds csv-export targets only: network targets are an admin's
+  await page.locator('#target-create-form').getByText(en['targets.network_admin_only']).waitFor();
+  assert.deepEqual(await page.locator('#target-create-connector option').evaluateAll((o) => o.map((x) => x.value)), ['csv-export']);
+  assert.equal(await page.locator('#target-create-base_url, #target-create-url, #target-create-ca_file').count(), 0);
+  const stored = await target(cloud.id);
   const id = `#target-edit-${cloud.id}`;
   const form = await openEdit(cloud.id);
   assert.equal(await page.locator(`${id}-secret`).count(), 0, 'no key field for operators');
   await form.getByText(en['targets.secret_admin_only']).waitFor();
   assert.equal((await form.locator('[data-testid="target-edit-secret-state"]').textContent()).trim(), en['targets.edit.secret_is_set']);
+  assert.equal((await form.locator('[data-testid="target-edit-admin-note"]').textContent()).trim(), en['targets.edit.admin_settings_note']);
+  for (const key of ['base-url', 'ca-file', 'ca-pem', 'pin-sha256']) {
+    assert.equal(await page.locator(`${id}-${key}`).isEditable(), false, `${key} is read-only for operators`);
+  }
+  assert.equal(await page.inputValue(`${id}-base-url`), stored.settings.base_url);
+  assert.equal(await page.locator(`${id}-timeout-seconds`).isEditable(), true);
   await page.fill(`${id}-timeout-seconds`, '15');
   const n = await save(form);
   await form.waitFor({ state: 'detached' });
-  assert.ok(!('secret' in JSON.parse(patches[n])));
+  const sent = JSON.parse(patches[n]);
+  assert.ok(!('secret' in sent));
+  for (const key of ['base_url', 'ca_file', 'ca_pem', 'pin_sha256']) {
+    assert.equal(sent.settings[key], stored.settings[key], `${key} is sent back as stored`);
+  }
   const t = await target(cloud.id);
   assert.equal(t.settings.timeout_seconds, 15);
+  assert.equal(t.settings.base_url, stored.settings.base_url);
   assert.equal(t.secret_set, true);
+  // a csv-export target keeps its folder editable
+  const files2 = await openEdit(files.id);
+  assert.equal(await files2.locator('[data-testid="target-edit-admin-note"]').count(), 0);
+  assert.equal(await page.locator(`#target-edit-${files.id}-folder`).isEditable(), true);
+  await files2.locator('[data-testid="target-edit-cancel"]').click();
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(cspViolations, []);
 });

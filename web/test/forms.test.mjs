@@ -124,3 +124,22 @@ test('every channel, unit, combination and source choice has an English label', 
   ];
   assert.deepEqual(need.filter((k) => !(k in en)), []);
 });
+
+test('an operator sends a target\'s address and trust settings back as stored and adds csv-export targets only', async () => {
+  const { ADMIN_KEYS, CONNECTOR_KEYS, formFromTarget, settingsFromForm } = await import('../src/pages/target_edit.js');
+  const { CONNECTORS, creatableConnectors } = await import('../src/pages/targets.js');
+  const target = {
+    name: 'J', enabled: true, connector: 'https-json',
+    settings: { url: 'https://wfm.example/in', ca_file: '', ca_pem: 'PEM', pin_sha256: '', timeout_seconds: 30,
+      max_intervals: 1000, use_proxy: true, agent_days: 'whole' },
+  };
+  const form = { ...formFromTarget(target), url: 'https://collector.example/', ca_pem: '', pin_sha256: 'ab', timeout_seconds: '45' };
+  const locked = CONNECTOR_KEYS['https-json'].filter((k) => ADMIN_KEYS.includes(k));
+  assert.deepEqual(locked, ['url', 'ca_file', 'ca_pem', 'pin_sha256']);
+  assert.deepEqual(settingsFromForm(target, form, locked).settings, { ...target.settings, timeout_seconds: 45 });
+  const admin = settingsFromForm(target, form).settings;
+  assert.deepEqual([admin.url, 'ca_pem' in admin, admin.pin_sha256], ['https://collector.example/', false, 'ab']);
+  assert.deepEqual(CONNECTOR_KEYS['csv-export'].filter((k) => ADMIN_KEYS.includes(k)), []);
+  assert.deepEqual(creatableConnectors(false), ['csv-export']);
+  assert.deepEqual(creatableConnectors(true), CONNECTORS);
+});

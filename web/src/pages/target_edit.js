@@ -2,7 +2,8 @@
 // each API error shown at the field it names. The daemon replaces settings whole, so the form
 // sends the target's current settings with the edited values over them (a setting the form does
 // not know is kept as it is). The API key is write-only: the form shows whether one is set and
-// sends a key only when one was typed.
+// sends a key only when one was typed. Where a network target sends and whom it trusts (its URL,
+// CA and pin) are set by admins only: an operator sees them read-only and sends them unchanged.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
@@ -22,6 +23,9 @@ export const CONNECTOR_KEYS = {
     'time_format', 'header', 'decimals', 'max_intervals', 'columns', 'agent_columns',
     'agent_date_format', 'agent_time_format', 'agent_time_zone'],
 };
+
+/** The settings only admins set or change (the daemon answers others 403). */
+export const ADMIN_KEYS = ['base_url', 'url', 'ca_file', 'ca_pem', 'pin_sha256'];
 
 const INT_KEYS = ['integration_configuration_id', 'timeout_seconds', 'max_intervals', 'decimals'];
 const BOOL_KEYS = ['use_proxy', 'create_folder', 'header'];
@@ -61,14 +65,18 @@ export function formFromTarget(target) {
 }
 
 /**
- * The settings to send: the target's current ones with the form's values over them. Whole
- * numbers become numbers; anything else stays text (the daemon names the field). Returns
- * {settings, badInt} where badInt is the first number field that holds no whole number.
+ * The settings to send: the target's current ones with the form's values over them, except the
+ * locked keys, which stay as they are. Whole numbers become numbers; anything else stays text
+ * (the daemon names the field). Returns {settings, badInt} where badInt is the first number
+ * field that holds no whole number.
  */
-export function settingsFromForm(target, form) {
+export function settingsFromForm(target, form, locked = []) {
   const settings = { ...target.settings };
   let badInt = '';
   for (const key of shownKeys(target)) {
+    if (locked.includes(key)) {
+      continue;
+    }
     if (LIST_KEYS.includes(key)) {
       settings[key] = form[key].map((r) => ({ header: r.header, value: r.value }));
     } else if (BOOL_KEYS.includes(key)) {
@@ -125,6 +133,7 @@ export function TargetEditForm({ target, session, onCancel, onSaved }) {
   const keys = shownKeys(target);
   const admin = isAdmin(session);
   const http = target.connector !== 'csv-export';
+  const locked = admin ? [] : keys.filter((k) => ADMIN_KEYS.includes(k));
   const fe = fieldErrors(error, (f) => resolveField(f, keys), 'name');
   const prefix = `target-edit-${target.id}`;
   const idOf = (key) => `${prefix}-${key.replace(/_/g, '-')}`;
@@ -141,7 +150,7 @@ export function TargetEditForm({ target, session, onCancel, onSaved }) {
   const submit = async (event) => {
     event.preventDefault();
     setError(null);
-    const { settings, badInt } = settingsFromForm(target, form);
+    const { settings, badInt } = settingsFromForm(target, form, locked);
     if (badInt) {
       setError({ status: 0, code: 'invalid_field', hint: '',
         message: `${badInt}: ${t('targets.edit.whole_number')}` });
@@ -184,7 +193,7 @@ export function TargetEditForm({ target, session, onCancel, onSaved }) {
   const text = (key, props = {}) => html`
     <input id=${idOf(key)} type="text" autocomplete="off" spellcheck="false" value=${form[key]}
            class=${props.mono ? 'mono' : undefined} inputmode=${props.numeric ? 'numeric' : undefined}
-           placeholder=${props.placeholder} maxlength=${props.max}
+           placeholder=${props.placeholder} maxlength=${props.max} readonly=${locked.includes(key)}
            aria-invalid=${fe.at(key) ? 'true' : undefined} onInput=${onText(key)} />`;
   const box = (key, label, help) => html`
     <div class="field field-check" data-slot=${key}>
@@ -254,7 +263,7 @@ export function TargetEditForm({ target, session, onCancel, onSaved }) {
     ca_file: () => field('ca_file', t('targets.ca_file'), text('ca_file', { mono: true }), t('targets.ca_file_help'), 'field-wide'),
     ca_pem: () => field('ca_pem', label('ca_pem'), html`
       <textarea id=${idOf('ca_pem')} class="mono" rows="4" spellcheck="false" value=${form.ca_pem}
-                aria-invalid=${fe.at('ca_pem') ? 'true' : undefined} onInput=${onText('ca_pem')} />`,
+                readonly=${locked.includes('ca_pem')} aria-invalid=${fe.at('ca_pem') ? 'true' : undefined} onInput=${onText('ca_pem')} />`,
     help('ca_pem'), 'field-full'),
     pin_sha256: () => field('pin_sha256', label('pin_sha256'), text('pin_sha256', { mono: true, max: 64 }), help('pin_sha256'), 'field-wide'),
     timeout_seconds: () => field('timeout_seconds', label('timeout_seconds'), text('timeout_seconds', { numeric: true }), help('timeout_seconds')),
@@ -303,6 +312,8 @@ export function TargetEditForm({ target, session, onCancel, onSaved }) {
       </fieldset>
       <fieldset class="form-section">
         <legend>${t('targets.edit.section_settings')}</legend>
+        ${locked.length > 0 && html`
+          <p class="muted" data-testid="target-edit-admin-note">${t('targets.edit.admin_settings_note')}</p>`}
         <div class="section-grid">
           ${keys.map((key) => controls[key]())}
         </div>

@@ -1,5 +1,7 @@
 // Targets: the WFM connections (injixo-api, csv-export, https-json), with a connection test
-// per target. Operators configure; the API key is set by admins only and never shown again.
+// per target. Operators configure; the API key is set by admins only and never shown again, and
+// so are where a network target sends and whom it trusts (its URL, CA and pin): an operator adds
+// csv-export targets only and sees those settings of the others read-only.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { api } from '../api.js';
@@ -13,10 +15,15 @@ import { ResendForm, ResendOffer, resendNotice } from './resend.js';
 
 export const CONNECTORS = ['injixo-api', 'csv-export', 'https-json'];
 
-function emptyForm() {
+/** The connectors a session may add: a network target's address is set by admins only. */
+export function creatableConnectors(admin) {
+  return admin ? CONNECTORS : ['csv-export'];
+}
+
+function emptyForm(admin) {
   return {
-    name: '', connector: 'injixo-api', base_url: 'https://api.injixo.com', icid: '', url: '',
-    folder: '', ca_file: '', secret: '',
+    name: '', connector: creatableConnectors(admin)[0], base_url: 'https://api.injixo.com', icid: '',
+    url: '', folder: '', ca_file: '', secret: '',
   };
 }
 
@@ -34,13 +41,13 @@ export function buildTargetSettings(form) {
 
 function CreateTargetForm({ session, onStart, onCreated }) {
   const { t } = useI18n();
-  const [form, setForm] = useState(emptyForm);
+  const admin = isAdmin(session);
+  const [form, setForm] = useState(() => emptyForm(admin));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const ref = useRef(null);
   useScrollToError(ref, error);
   const set = (key) => (e) => setForm({ ...form, [key]: e.currentTarget.value });
-  const admin = isAdmin(session);
   const http = form.connector !== 'csv-export';
 
   const submit = async (event) => {
@@ -54,7 +61,7 @@ function CreateTargetForm({ session, onStart, onCreated }) {
         body.secret = form.secret;
       }
       const target = await api.post('/targets', body);
-      setForm(emptyForm());
+      setForm(emptyForm(admin));
       onCreated(target);
     } catch (err) {
       setError(err);
@@ -78,9 +85,10 @@ function CreateTargetForm({ session, onStart, onCreated }) {
       <div class="field">
         <label for="target-create-connector">${t('targets.connector')}</label>
         <select id="target-create-connector" value=${form.connector} onChange=${set('connector')}>
-          ${CONNECTORS.map((c) => html`<option value=${c}>${t(`targets.connector.${c}`)}</option>`)}
+          ${creatableConnectors(admin).map((c) => html`<option value=${c}>${t(`targets.connector.${c}`)}</option>`)}
         </select>
         <small class="help">${t(`targets.connector_help.${form.connector}`)}</small>
+        ${!admin && html`<small class="help" data-testid="target-create-admin-note">${t('targets.network_admin_only')}</small>`}
       </div>
       ${form.connector === 'injixo-api' && html`
         ${field('base_url', t('targets.base_url'), t('targets.base_url_help'))}
@@ -96,7 +104,6 @@ function CreateTargetForm({ session, onStart, onCreated }) {
                  value=${form.secret} onInput=${set('secret')} />
           <small class="help">${t('targets.secret_help')}</small>
         </div>`}
-      ${http && !admin && html`<p class="muted">${t('targets.secret_admin_only')}</p>`}
       <${ErrorBox} error=${error} id="target-create-error" />
       <div class="actions">
         <button type="submit" class="btn btn-primary" id="target-create-submit"
