@@ -132,6 +132,18 @@ static int cmp_cells(const void *a, const void *b)
     return x->input - y->input;
 }
 
+/* Cells of one input without weights come in order already (days in key order, intervals in
+ * order within a day): sorting them is then only a check. */
+static int cells_sorted(const struct cell *cells, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        if (cmp_cells(&cells[i - 1], &cells[i]) > 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 struct collect_ctx {
     struct cell **cells;
     size_t *n, *cap;
@@ -158,23 +170,132 @@ static int collect_cell(void *ctx, int64_t utc, double value)
     return 0;
 }
 
-/* Appends the staged values of (source, queue, metric) in the day window to cells. */
-static int collect(struct store_conn *c, const struct input *in, const char *metric, int index,
-                   int is_weight, const char *from, const char *to, struct cell **cells, size_t *n,
-                   size_t *cap)
+/* The staged days of one input (source, external queue) in one day window, as read: the
+ * mappings of a WFM queue (offered, handled, AHT, ...) usually share their inputs, and each
+ * takes its metric from the same day blobs, so they are read from the store once for all of
+ * them. Valid within one write transaction only (the mappings write results, never staged
+ * days); day_memo_clear() when it ends. */
+struct day_memo {
+    int valid;
+    int64_t source_id;
+    char ext_queue[129];
+    char from[11], to[11];
+    size_t n, cap, bytes;
+    struct memo_day {
+        size_t len;
+        unsigned char *blob;
+    } * days;
+};
+
+static void day_memo_clear(struct day_memo *d)
 {
+    if (!d) {
+        return;
+    }
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->days[i].blob);
+    }
+    d->n = 0;
+    d->bytes = 0;
+    d->valid = 0;
+}
+
+static void day_memo_free(struct day_memo *d)
+{
+    if (d) {
+        day_memo_clear(d);
+        free(d->days);
+        free(d);
+    }
+}
+
+/* Days beyond this many bytes are not held (a long history read without a period): the input
+ * is then read from the store for each of its mappings, as it always was. */
+#define DAY_MEMO_MAX_BYTES (8 << 20)
+
+static int day_memo_holds(const struct day_memo *d, const struct input *in, const char *from,
+                          const char *to)
+{
+    return d && d->valid && d->source_id == in->source_id && !strcmp(d->ext_queue, in->ext_queue) &&
+           !strcmp(d->from, from ? from : "") && !strcmp(d->to, to ? to : "");
+}
+
+static int day_memo_add(struct day_memo *d, const void *blob, size_t len)
+{
+    if (d->n == d->cap) {
+        size_t ncap = d->cap ? d->cap * 2 : 64;
+        struct memo_day *nd = realloc(d->days, ncap * sizeof(*nd));
+        if (!nd) {
+            return ACDL_ENOMEM;
+        }
+        d->days = nd;
+        d->cap = ncap;
+    }
+    unsigned char *copy = malloc(len ? len : 1);
+    if (!copy) {
+        return ACDL_ENOMEM;
+    }
+    if (len) {
+        memcpy(copy, blob, len);
+    }
+    d->days[d->n].blob = copy;
+    d->days[d->n++].len = len;
+    d->bytes += len;
+    return ACDL_OK;
+}
+
+/* Appends the values of metric_id in one staged day to cells; a day that cannot be read is
+ * skipped with a warning. */
+static int collect_day(const struct input *in, const void *blob, size_t len, int64_t metric_id,
+                       struct collect_ctx *k)
+{
+    int rc = staged_blob_values(blob, len, metric_id, collect_cell, k);
+    if (rc == ACDL_EINVAL) {
+        log_warn("mapping", "source %lld, queue '%s': a staged day cannot be read; skipped",
+                 (long long)in->source_id, in->ext_queue);
+        rc = ACDL_OK;
+    }
+    return rc;
+}
+
+/* Appends the staged values of (source, queue, metric) in the day window to cells, from memo
+ * when it holds the input's days (may be NULL), else from the store, keeping them in memo. */
+static int collect(struct store_conn *c, struct day_memo *memo, const struct input *in,
+                   const char *metric, int index, int is_weight, const char *from, const char *to,
+                   struct cell **cells, size_t *n, size_t *cap)
+{
+    struct collect_ctx k = {cells, n, cap, index, is_weight};
+    int64_t metric_id = 0;
+    int rc = ACDL_OK;
+    sqlite3_stmt *s = store_prepare(c, "SELECT id FROM metric_names WHERE name = ?");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_text(s, 1, metric, -1, SQLITE_STATIC);
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        metric_id = sqlite3_column_int64(s, 0);
+    }
+    store_done(s);
+    if (r != SQLITE_ROW) {
+        return r == SQLITE_DONE ? ACDL_OK : ACDL_EDB; /* never staged: no values */
+    }
+    if (day_memo_holds(memo, in, from, to)) {
+        for (size_t i = 0; rc == ACDL_OK && i < memo->n; i++) {
+            rc = collect_day(in, memo->days[i].blob, memo->days[i].len, metric_id, &k);
+        }
+        return rc;
+    }
     /* Two statements, so that with a period SQLite seeks by the key (source_id, queue_id, day)
      * instead of reading the queue's whole history. */
-    sqlite3_stmt *s =
-        from && to
-            ? store_prepare(c, "SELECT d.vals, m.id FROM ext_queues e JOIN metric_names m ON "
-                               "m.name = ?5 JOIN staged_days d ON d.source_id = e.source_id AND "
-                               "d.queue_id = e.id AND d.day BETWEEN ?2 AND ?3 WHERE e.source_id "
-                               "= ?1 AND e.ext_queue = ?4")
-            : store_prepare(c, "SELECT d.vals, m.id FROM ext_queues e JOIN metric_names m ON "
-                               "m.name = ?5 JOIN staged_days d ON d.source_id = e.source_id AND "
-                               "d.queue_id = e.id WHERE e.source_id = ?1 AND e.ext_queue = ?4 "
-                               "AND ?2 IS NULL AND ?3 IS NULL");
+    s = from && to ? store_prepare(c, "SELECT d.vals FROM ext_queues e JOIN staged_days d ON "
+                                      "d.source_id = e.source_id AND d.queue_id = e.id AND d.day "
+                                      "BETWEEN ?2 AND ?3 WHERE e.source_id = ?1 AND e.ext_queue "
+                                      "= ?4")
+                   : store_prepare(c, "SELECT d.vals FROM ext_queues e JOIN staged_days d ON "
+                                      "d.source_id = e.source_id AND d.queue_id = e.id WHERE "
+                                      "e.source_id = ?1 AND e.ext_queue = ?4 AND ?2 IS NULL AND "
+                                      "?3 IS NULL");
     if (!s) {
         return ACDL_EDB;
     }
@@ -182,19 +303,36 @@ static int collect(struct store_conn *c, const struct input *in, const char *met
     store_bind_text(s, 2, from);
     store_bind_text(s, 3, to);
     sqlite3_bind_text(s, 4, in->ext_queue, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, metric, -1, SQLITE_STATIC);
-    struct collect_ctx k = {cells, n, cap, index, is_weight};
-    int rc = ACDL_OK;
-    while (rc == ACDL_OK && sqlite3_step(s) == SQLITE_ROW) {
-        rc = staged_blob_values(sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0),
-                                sqlite3_column_int64(s, 1), collect_cell, &k);
-        if (rc == ACDL_EINVAL) {
-            log_warn("mapping", "source %lld, queue '%s': a staged day cannot be read; skipped",
-                     (long long)in->source_id, in->ext_queue);
-            rc = ACDL_OK;
+    int keep = memo != NULL;
+    if (keep) {
+        day_memo_clear(memo);
+    }
+    while (rc == ACDL_OK && (r = sqlite3_step(s)) == SQLITE_ROW) {
+        const void *blob = sqlite3_column_blob(s, 0);
+        size_t len = (size_t)sqlite3_column_bytes(s, 0);
+        rc = collect_day(in, blob, len, metric_id, &k);
+        if (rc == ACDL_OK && keep) {
+            if (memo->bytes + len > DAY_MEMO_MAX_BYTES) {
+                day_memo_clear(memo);
+                keep = 0;
+            } else if ((rc = day_memo_add(memo, blob, len)) != ACDL_OK) {
+                day_memo_clear(memo);
+            }
         }
     }
     store_done(s);
+    if (rc == ACDL_OK && r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    if (rc == ACDL_OK && keep) {
+        memo->valid = 1;
+        memo->source_id = in->source_id;
+        snprintf(memo->ext_queue, sizeof(memo->ext_queue), "%s", in->ext_queue);
+        snprintf(memo->from, sizeof(memo->from), "%s", from ? from : "");
+        snprintf(memo->to, sizeof(memo->to), "%s", to ? to : "");
+    } else if (keep) {
+        day_memo_clear(memo);
+    }
     return rc;
 }
 
@@ -227,18 +365,23 @@ static int window(const struct mapping *m, const char *from, const char *to, int
     return ACDL_OK;
 }
 
-/* Results are written RESULTS_BATCH at a time by one statement (rows not used are bound NULL
- * and left out): one statement per result row cost more than computing them, in setting up
- * and ending the statement and in seeking the table and the foreign keys' parents anew for
- * every row; within one statement the cursors stay where the previous row left them. */
+/* Results are written RESULTS_BATCH at a time by one statement: one statement per result row
+ * cost more than computing them, in setting up and ending the statement and in seeking the
+ * table and the foreign keys' parents anew for every row; within one statement the cursors
+ * stay where the previous row left them. The rows are a plain multi-row VALUES (no SELECT
+ * around it to filter rows not used: that took a second coroutine and a test per row, a
+ * quarter of the statement's opcodes a row); the last rows of a mapping, fewer than a batch,
+ * go one by one. */
 #define RESULTS_BATCH 128
-#define RB_ROW "(?,?)"
+/* ?1 .. ?3 first, so that (interval, value) of row i are ?(4 + 2i) and ?(5 + 2i) */
+#define RB_COLS "INSERT INTO results (updated_at, queue_id, value_type_id, interval_start, value) "
+#define RB_ROW "(?3,?1,?2,?,?)"
 #define RB_ROWS8 RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW
 #define RB_ROWS32 RB_ROWS8 "," RB_ROWS8 "," RB_ROWS8 "," RB_ROWS8
 #define RB_ROWS128 RB_ROWS32 "," RB_ROWS32 "," RB_ROWS32 "," RB_ROWS32
 
 struct results_batch {
-    sqlite3_stmt *ins;
+    sqlite3_stmt *ins, *one;
     int64_t queue_id, value_type_id, now;
     int n;
     int64_t interval[RESULTS_BATCH];
@@ -248,33 +391,33 @@ struct results_batch {
 static int results_batch_open(struct store_conn *c, struct results_batch *b, int64_t queue_id,
                               int64_t value_type_id, int64_t now)
 {
-    /* ?1 .. ?3 first, so that (interval, value) of row i are ?(4 + 2i) and ?(5 + 2i) */
-    b->ins = store_prepare(
-        c, "INSERT INTO results (queue_id, value_type_id, interval_start, value, updated_at) "
-           "SELECT ?1, ?2, column1, column2, ?3 FROM (VALUES " RB_ROWS128 ") WHERE column1 IS "
-           "NOT NULL");
+    b->ins = store_prepare(c, RB_COLS "VALUES " RB_ROWS128);
+    b->one = store_prepare(c, RB_COLS "VALUES (?3,?1,?2,?4,?5)");
     b->queue_id = queue_id;
     b->value_type_id = value_type_id;
     b->now = now;
     b->n = 0;
-    return b->ins ? ACDL_OK : ACDL_EDB;
+    return b->ins && b->one ? ACDL_OK : ACDL_EDB;
 }
 
+/* Writes the rows held: a whole batch by one statement, fewer one by one. */
 static int results_batch_flush(struct results_batch *b)
 {
-    int rc;
-    if (b->n == 0) {
-        return ACDL_OK;
+    int rc = ACDL_OK;
+    sqlite3_stmt *s = b->n == RESULTS_BATCH ? b->ins : b->one;
+    int per = b->n == RESULTS_BATCH ? RESULTS_BATCH : 1;
+    sqlite3_bind_int64(s, 1, b->queue_id);
+    sqlite3_bind_int64(s, 2, b->value_type_id);
+    sqlite3_bind_int64(s, 3, b->now);
+    for (int k = 0; k < b->n && rc == ACDL_OK; k += per) {
+        for (int i = 0; i < per; i++) {
+            sqlite3_bind_int64(s, 4 + 2 * i, b->interval[k + i]);
+            sqlite3_bind_double(s, 5 + 2 * i, b->value[k + i]);
+        }
+        rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+        sqlite3_reset(s); /* the bindings stay: ?1 .. ?3 are the same for every row */
     }
-    sqlite3_bind_int64(b->ins, 1, b->queue_id);
-    sqlite3_bind_int64(b->ins, 2, b->value_type_id);
-    sqlite3_bind_int64(b->ins, 3, b->now);
-    for (int i = 0; i < b->n; i++) {
-        sqlite3_bind_int64(b->ins, 4 + 2 * i, b->interval[i]);
-        sqlite3_bind_double(b->ins, 5 + 2 * i, b->value[i]);
-    }
-    rc = sqlite3_step(b->ins) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
-    store_done(b->ins); /* also unbinds: the rows not used next time are NULL */
+    store_done(s);
     b->n = 0;
     return rc;
 }
@@ -289,8 +432,8 @@ static int results_batch_add(struct results_batch *b, int64_t interval, double v
 /* Computes mapping id inside the caller's write transaction (see mapping_compute()); on
  * failure the caller rolls back what it wrote. memo: the pairs queued in the transaction so
  * far (outbox_mark_in(); may be NULL). */
-static int compute_in_tx(struct store_conn *c, struct outbox_memo *memo, int64_t id,
-                         const char *from, const char *to, int64_t *written, char *err,
+static int compute_in_tx(struct store_conn *c, struct outbox_memo *memo, struct day_memo *days,
+                         int64_t id, const char *from, const char *to, int64_t *written, char *err,
                          size_t errsz)
 {
     struct mapping *m = malloc(sizeof(*m));
@@ -332,15 +475,16 @@ static int compute_in_tx(struct store_conn *c, struct outbox_memo *memo, int64_t
         }
     }
     for (int i = 0; i < m->n && rc == ACDL_OK; i++) {
-        rc = collect(c, &m->in[i], m->in[i].metric, i, 0, from, to, &cells, &n, &cap);
+        rc = collect(c, days, &m->in[i], m->in[i].metric, i, 0, from, to, &cells, &n, &cap);
         if (rc == ACDL_OK && m->in[i].weight_metric[0]) {
-            rc = collect(c, &m->in[i], m->in[i].weight_metric, i, 1, from, to, &cells, &n, &cap);
+            rc = collect(c, days, &m->in[i], m->in[i].weight_metric, i, 1, from, to, &cells, &n,
+                         &cap);
         }
     }
     if (rc != ACDL_OK) {
         goto out;
     }
-    if (n > 1) {
+    if (!cells_sorted(cells, n)) {
         qsort(cells, n, sizeof(*cells), cmp_cells);
     }
 
@@ -470,7 +614,7 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
         snprintf(err, errsz, "cannot start a transaction: %s", sqlite3_errmsg(store_db(c)));
         return rc;
     }
-    rc = compute_in_tx(c, NULL, id, from, to, written, err, errsz);
+    rc = compute_in_tx(c, NULL, NULL, id, from, to, written, err, errsz);
     if (rc != ACDL_OK) {
         store_rollback(c);
         return rc;
@@ -505,6 +649,7 @@ static void group_fk(sqlite3 *db, int on)
 struct group {
     struct store_conn *c;
     struct outbox_memo *memo; /* what the open transaction queued (NULL: not remembered) */
+    struct day_memo *days;    /* the staged days last read in the open transaction (or NULL) */
     int64_t ids[GROUP_MAX];
     int64_t written[GROUP_MAX];
     int n, open;
@@ -540,6 +685,7 @@ static void group_end(struct group *g, struct apply *a, int ok)
     }
     g->open = 0;
     outbox_memo_clear(g->memo); /* committed, the pairs may be packed and gone */
+    day_memo_clear(g->days);    /* others may stage days once it has ended */
     if (ok && (rc = store_commit(g->c)) != ACDL_OK) {
         snprintf(why, sizeof(why), "storing the results failed: %s", acdl_strerror(rc));
     } else if (!ok) {
@@ -582,7 +728,7 @@ static void group_compute(struct group *g, struct apply *a, int64_t id, const ch
         group_end(g, a, 0);
         return;
     }
-    int mrc = compute_in_tx(g->c, g->memo, id, from, to, &w, e, sizeof(e));
+    int mrc = compute_in_tx(g->c, g->memo, g->days, id, from, to, &w, e, sizeof(e));
     if (mrc == ACDL_OK) {
         sqlite3_exec(db, "RELEASE mapping", NULL, NULL, NULL);
         g->ids[g->n] = id;
@@ -636,7 +782,8 @@ int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *fr
     }
     if (g) {
         g->c = c;
-        g->memo = outbox_memo_new(); /* without it every pair is inserted, as before */
+        g->memo = outbox_memo_new();           /* without it every pair is inserted, as before */
+        g->days = calloc(1, sizeof(*g->days)); /* without it each mapping reads its days */
     }
     for (size_t i = 0; rc == ACDL_OK && i < n; i++) {
         group_compute(g, &a, ids[i], from, to);
@@ -644,6 +791,7 @@ int mapping_apply_source(struct store_conn *c, int64_t source_id, const char *fr
     if (g) {
         group_end(g, &a, 1);
         outbox_memo_free(g->memo);
+        day_memo_free(g->days);
     }
     free(g);
     free(ids);

@@ -7,7 +7,9 @@
  * are computed several to a transaction: a mapping that fails after it has written is rolled
  * back alone (its results stay as they were), the others of its transaction and of the next
  * one are stored; the intervals a transaction queued for the targets are remembered for its
- * later mappings, and forgotten with the mapping that is rolled back. */
+ * later mappings, and forgotten with the mapping that is rolled back. The mappings of a run
+ * that share an input read its staged days once: what they compute is exactly what each
+ * mapping computes alone, over whole batches of results and the rows after the last one. */
 #include <sqlite3.h>
 #include <string.h>
 
@@ -469,6 +471,112 @@ static void test_missing_parent(void)
     store_close(st);
 }
 
+/* mapping_mark_due() for the two days of test_days_read_once. */
+static int mark_due2(void *ctx)
+{
+    struct due *d = ctx;
+    return mapping_mark_due(d->c, d->run_id, "2026-06-01", "2026-06-02");
+}
+
+/* A mapping of WFM queue queue_id, value type vt, from queue Q1's metric, with formula (or
+ * NULL): its id (0 on failure). */
+static int64_t mapping_of(struct store_conn *c, int64_t queue_id, const char *vt, int64_t source_id,
+                          const char *metric, const char *formula)
+{
+    int64_t id = mapping(c, queue_id, vt, source_id, formula);
+    char sql[200];
+    snprintf(sql, sizeof(sql), "UPDATE mapping_inputs SET metric = '%s' WHERE mapping_id = %lld",
+             metric, (long long)id);
+    return id > 0 && exec(c, sql) == ACDL_OK ? id : 0;
+}
+
+static void test_days_read_once(void)
+{
+    char err[512];
+    struct store *st = NULL;
+    snprintf(dbpath, sizeof(dbpath), "%s/once.db", tmp);
+    if (!CHECK_EQ_INT(store_open(dbpath, 1, &st, err, sizeof(err)), ACDL_OK)) {
+        return;
+    }
+    struct store_conn *c = store_acquire(st);
+    int64_t source_id = add_source(c), w1 = add_queue(c, "W1"), w2 = add_queue(c, "W2");
+    int64_t ids[5];
+    ids[0] = mapping_of(c, w1, "offered", source_id, "offered", NULL);
+    ids[1] = mapping_of(c, w1, "handled", source_id, "handled", NULL);
+    ids[2] = mapping_of(c, w1, "abandoned", source_id, "offered", "p1 - 1");
+    ids[3] = mapping_of(c, w2, "offered", source_id, "handled", "p1 * 3");
+    ids[4] = mapping_of(c, w2, "handled", source_id, "offered", NULL);
+    for (int i = 0; i < 5; i++) {
+        CHECK(ids[i] > 0);
+    }
+    CHECK_EQ_INT(exec(c, "DELETE FROM recomputes"), ACDL_OK);
+
+    /* two days of Q1: offered = slot + 1 + 100 * day, handled = slot (none at slot 5) */
+    int64_t run_id = 0;
+    struct staging *sg = NULL;
+    CHECK_EQ_INT(
+        store_run_add(c, source_id, "manual", "2026-06-01", "2026-06-02", 0, "t", 1000, &run_id),
+        ACDL_OK);
+    CHECK_EQ_INT(staging_open(&sg, c, source_id, run_id), ACDL_OK);
+    int offered = staging_metric(sg, "offered"), handled = staging_metric(sg, "handled");
+    int q1 = staging_queue(sg, "Q1", 2, NULL, 0);
+    int rc = ACDL_OK;
+    for (int day = 0; day < 2; day++) {
+        const struct tz_date d = {2026, 6, 1 + day};
+        for (int slot = 0; slot < 96 && rc == ACDL_OK; slot++) {
+            int64_t base = 1780272000 + 86400 * day;
+            rc = staging_add(sg, d, base, 900, 96, slot, q1, offered, slot + 1 + 100 * day);
+            if (rc == ACDL_OK && slot != 5) {
+                rc = staging_add(sg, d, base, 900, 96, slot, q1, handled, slot);
+            }
+        }
+    }
+    struct due due = {c, run_id};
+    CHECK_EQ_INT(rc, ACDL_OK);
+    CHECK_EQ_INT(staging_commit(sg, NULL, NULL, 0, mark_due2, &due), ACDL_OK);
+    staging_close(sg);
+
+    int64_t written = 0;
+    int failed = 0;
+    CHECK_EQ_INT(mapping_apply_due(c, run_id, source_id, &written, &failed, err, sizeof(err)),
+                 ACDL_OK);
+    CHECK_EQ_INT(failed, 0);
+    CHECK_EQ_INT(written, 192 * 5 - 2 * 2); /* handled has no slot 5 */
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results"), 192 * 5 - 4);
+    CHECK_EQ_INT(exec(c, "CREATE TEMP TABLE together AS SELECT queue_id, value_type_id, "
+                         "interval_start, value FROM results"),
+                 ACDL_OK);
+    /* each mapping alone, reading its days itself */
+    CHECK_EQ_INT(exec(c, "DELETE FROM results"), ACDL_OK);
+    for (int i = 0; i < 5; i++) {
+        int64_t w = 0;
+        CHECK_EQ_INT(mapping_compute(c, ids[i], "2026-06-01", "2026-06-02", &w, err, sizeof(err)),
+                     ACDL_OK);
+    }
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results"), 192 * 5 - 4);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM (SELECT queue_id, value_type_id, interval_start, "
+                          "value FROM results EXCEPT SELECT * FROM together)"),
+                 0);
+    CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM (SELECT * FROM together EXCEPT SELECT "
+                          "queue_id, value_type_id, interval_start, value FROM results)"),
+                 0);
+    /* and the values are the rules': W1 abandoned = offered - 1 on the second day's last slot,
+     * W2 offered = 3 x handled */
+    char sql[300];
+    snprintf(sql, sizeof(sql),
+             "SELECT value FROM together WHERE queue_id = %lld AND interval_start = %lld AND "
+             "value_type_id = (SELECT value_type_id FROM mappings WHERE id = %lld)",
+             (long long)w1, (long long)(1780272000 + 86400 + 95 * 900), (long long)ids[2]);
+    CHECK_EQ_INT(q_int(c, sql), 195);
+    snprintf(sql, sizeof(sql),
+             "SELECT sum(value) FROM together WHERE queue_id = %lld AND value_type_id = (SELECT "
+             "value_type_id FROM mappings WHERE id = %lld)",
+             (long long)w2, (long long)ids[3]);
+    CHECK_EQ_INT(q_int(c, sql), 2 * 3 * (95 * 96 / 2 - 5));
+    store_release(st, c);
+    store_close(st);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -480,6 +588,7 @@ int main(void)
     RUN(test_mappings_grouped);
     RUN(test_queued_once_rolled_back);
     RUN(test_missing_parent);
+    RUN(test_days_read_once);
     check_tmpdir_done(tmp);
     return check_summary();
 }
