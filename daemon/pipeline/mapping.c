@@ -429,6 +429,138 @@ static int results_batch_add(struct results_batch *b, int64_t interval, double v
     return ++b->n == RESULTS_BATCH ? results_batch_flush(b) : ACDL_OK;
 }
 
+struct result {
+    int64_t interval;
+    double value;
+};
+
+/* The results of (queue, value type) in [lo, hi), in interval order, into *old. */
+static int read_results(struct store_conn *c, int64_t queue_id, int64_t value_type_id, int64_t lo,
+                        int64_t hi, struct result **old, size_t *n)
+{
+    size_t cap = 0;
+    int rc = ACDL_OK, r;
+    *old = NULL;
+    *n = 0;
+    sqlite3_stmt *s = store_prepare(c, "SELECT interval_start, value FROM results WHERE queue_id "
+                                       "= ? AND value_type_id = ? AND interval_start >= ? AND "
+                                       "interval_start < ? ORDER BY interval_start");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, queue_id);
+    sqlite3_bind_int64(s, 2, value_type_id);
+    sqlite3_bind_int64(s, 3, lo);
+    sqlite3_bind_int64(s, 4, hi);
+    while (rc == ACDL_OK && (r = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            struct result *nr = realloc(*old, ncap * sizeof(*nr));
+            if (!nr) {
+                rc = ACDL_ENOMEM;
+                break;
+            }
+            *old = nr;
+            cap = ncap;
+        }
+        (*old)[*n].interval = sqlite3_column_int64(s, 0);
+        (*old)[(*n)++].value = sqlite3_column_double(s, 1);
+    }
+    if (rc == ACDL_OK && r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    store_done(s);
+    return rc;
+}
+
+/* Writes one changed result (value set) or removes one that is gone (value NULL). */
+static int write_one(struct store_conn *c, int64_t queue_id, int64_t value_type_id,
+                     int64_t interval, const double *value, int64_t now)
+{
+    sqlite3_stmt *s =
+        value ? store_prepare(c, "UPDATE results SET value = ?5, updated_at = ?4 WHERE queue_id = "
+                                 "?1 AND value_type_id = ?2 AND interval_start = ?3")
+              : store_prepare(c, "DELETE FROM results WHERE queue_id = ?1 AND value_type_id = ?2 "
+                                 "AND interval_start = ?3");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, queue_id);
+    sqlite3_bind_int64(s, 2, value_type_id);
+    sqlite3_bind_int64(s, 3, interval);
+    if (value) {
+        sqlite3_bind_int64(s, 4, now);
+        sqlite3_bind_double(s, 5, *value);
+    }
+    int rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+    store_done(s);
+    return rc;
+}
+
+/* Makes the results of (queue, value type) in [lo, hi) res[0..n) (in interval order), writing
+ * only what changed: a re-import of the same values writes nothing, one changed value one row
+ * (the others keep their updated_at). When more than a quarter of the rows there would change
+ * or go, the window is deleted and written anew, as one statement a row costs more than a
+ * batch's row. */
+static int write_results(struct store_conn *c, int64_t queue_id, int64_t value_type_id, int64_t lo,
+                         int64_t hi, const struct result *res, size_t n, int64_t now)
+{
+    struct result *old = NULL;
+    size_t nold = 0, i = 0, j = 0, changes = 0;
+    int rc = read_results(c, queue_id, value_type_id, lo, hi, &old, &nold);
+    while (rc == ACDL_OK && j < nold) {
+        if (i < n && res[i].interval < old[j].interval) {
+            i++; /* new: inserted in the batch, whatever else changes */
+        } else if (i == n || old[j].interval < res[i].interval) {
+            changes++, j++; /* gone */
+        } else {
+            changes += res[i++].value != old[j++].value;
+        }
+    }
+    int anew = changes * 4 > nold;
+    if (rc == ACDL_OK && anew) {
+        sqlite3_stmt *del = store_prepare(c, "DELETE FROM results WHERE queue_id = ? AND "
+                                             "value_type_id = ? AND interval_start >= ? AND "
+                                             "interval_start < ?");
+        if (!del) {
+            rc = ACDL_EDB;
+        } else {
+            sqlite3_bind_int64(del, 1, queue_id);
+            sqlite3_bind_int64(del, 2, value_type_id);
+            sqlite3_bind_int64(del, 3, lo);
+            sqlite3_bind_int64(del, 4, hi);
+            rc = sqlite3_step(del) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+            store_done(del);
+        }
+        nold = 0; /* all of res is new now */
+    }
+    struct results_batch *rb = rc == ACDL_OK ? malloc(sizeof(*rb)) : NULL;
+    if (rc == ACDL_OK && !rb) {
+        rc = ACDL_ENOMEM;
+    } else if (rc == ACDL_OK) {
+        rc = results_batch_open(c, rb, queue_id, value_type_id, now);
+    }
+    for (i = 0, j = 0; rc == ACDL_OK && (i < n || j < nold);) {
+        if (j == nold || (i < n && res[i].interval < old[j].interval)) {
+            rc = results_batch_add(rb, res[i].interval, res[i].value);
+            i++;
+        } else if (i == n || old[j].interval < res[i].interval) {
+            rc = write_one(c, queue_id, value_type_id, old[j++].interval, NULL, now);
+        } else {
+            if (res[i].value != old[j].value) {
+                rc = write_one(c, queue_id, value_type_id, res[i].interval, &res[i].value, now);
+            }
+            i++, j++;
+        }
+    }
+    if (rc == ACDL_OK) {
+        rc = results_batch_flush(rb);
+    }
+    free(rb);
+    free(old);
+    return rc;
+}
+
 /* Computes mapping id inside the caller's write transaction (see mapping_compute()); on
  * failure the caller rolls back what it wrote. memo: the pairs queued in the transaction so
  * far (outbox_mark_in(); may be NULL). */
@@ -438,7 +570,8 @@ static int compute_in_tx(struct store_conn *c, struct outbox_memo *memo, struct 
 {
     struct mapping *m = malloc(sizeof(*m));
     struct cell *cells = NULL;
-    size_t n = 0, cap = 0;
+    struct result *res = NULL;
+    size_t n = 0, cap = 0, nres = 0;
     struct expr *e = NULL;
     struct tz *qtz = NULL;
     int rc;
@@ -488,36 +621,15 @@ static int compute_in_tx(struct store_conn *c, struct outbox_memo *memo, struct 
         qsort(cells, n, sizeof(*cells), cmp_cells);
     }
 
-    sqlite3_stmt *del;
     int64_t lo = INT64_MIN, hi = INT64_MAX;
-    if (from && to) {
-        if ((rc = window(m, from, to, &lo, &hi)) != ACDL_OK) {
-            snprintf(err, errsz, "bad period %s .. %s", from, to);
-            goto out;
-        }
-        del = store_prepare(c, "DELETE FROM results WHERE queue_id = ? AND value_type_id = ? "
-                               "AND interval_start >= ? AND interval_start < ?");
-        if (del) {
-            sqlite3_bind_int64(del, 3, lo);
-            sqlite3_bind_int64(del, 4, hi);
-        }
-    } else {
-        del = store_prepare(c, "DELETE FROM results WHERE queue_id = ? AND value_type_id = ?");
-    }
-    if (!del) {
-        rc = ACDL_EDB;
+    if (from && to && (rc = window(m, from, to, &lo, &hi)) != ACDL_OK) {
+        snprintf(err, errsz, "bad period %s .. %s", from, to);
         goto out;
     }
-    sqlite3_bind_int64(del, 1, m->queue_id);
-    sqlite3_bind_int64(del, 2, m->value_type_id);
-    rc = sqlite3_step(del) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
-    store_done(del);
-    int64_t now = plat_now();
-    struct results_batch *rb = malloc(sizeof(*rb));
-    if (!rb) {
+    /* at most one result a cell */
+    if (!(res = malloc((n ? n : 1) * sizeof(*res)))) {
         rc = ACDL_ENOMEM;
-    } else if (rc == ACDL_OK) {
-        rc = results_batch_open(c, rb, m->queue_id, m->value_type_id, now);
+        goto out;
     }
     for (size_t k = 0; k < n && rc == ACDL_OK;) {
         int64_t interval = cells[k].interval;
@@ -574,13 +686,12 @@ static int compute_in_tx(struct store_conn *c, struct outbox_memo *memo, struct 
         if (!has) {
             continue;
         }
-        rc = results_batch_add(rb, interval, value);
-        (*written)++;
+        res[nres].interval = interval;
+        res[nres++].value = value;
     }
-    if (rc == ACDL_OK) {
-        rc = results_batch_flush(rb);
-    }
-    free(rb);
+    *written = (int64_t)nres;
+    int64_t now = plat_now();
+    rc = write_results(c, m->queue_id, m->value_type_id, lo, hi, res, nres, now);
     if (rc == ACDL_OK) {
         /* same transaction */
         rc = outbox_mark_in(c, memo, m->queue_id, m->value_type_id, lo, hi, now);
@@ -595,6 +706,7 @@ out:
     expr_free(e);
     tz_close(qtz);
     free(cells);
+    free(res);
     free(m);
     return rc;
 }

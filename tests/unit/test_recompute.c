@@ -9,7 +9,8 @@
  * one are stored; the intervals a transaction queued for the targets are remembered for its
  * later mappings, and forgotten with the mapping that is rolled back. The mappings of a run
  * that share an input read its staged days once: what they compute is exactly what each
- * mapping computes alone, over whole batches of results and the rows after the last one. */
+ * mapping computes alone, over whole batches of results and the rows after the last one. A
+ * re-import writes only the results that changed. */
 #include <sqlite3.h>
 #include <string.h>
 
@@ -273,9 +274,9 @@ static void test_failed_mapping_stays_due(void)
     store_close(st);
 }
 
-/* Stages value v for queue Q1, metric offered, at the first nslots intervals of 2026-06-01
- * in a run of its own and marks the day due; returns the run. */
-static int64_t stage_run(struct store_conn *c, int64_t source_id, double v, int nslots)
+/* Stages vals[slot] for queue Q1, metric offered, at the first nslots intervals of 2026-06-01
+ * (a negative value: none) in a run of its own and marks the day due; returns the run. */
+static int64_t stage_vals(struct store_conn *c, int64_t source_id, const double *vals, int nslots)
 {
     int64_t run_id = 0;
     struct staging *sg = NULL;
@@ -290,13 +291,25 @@ static int64_t stage_run(struct store_conn *c, int64_t source_id, double v, int 
     struct due due = {c, run_id};
     int rc = ACDL_OK;
     for (int slot = 0; slot < nslots && rc == ACDL_OK; slot++) {
-        rc = staging_add(sg, d1, 1780272000, 900, 96, slot, q1, offered, v);
+        if (vals[slot] >= 0) {
+            rc = staging_add(sg, d1, 1780272000, 900, 96, slot, q1, offered, vals[slot]);
+        }
     }
     if (rc == ACDL_OK) {
         rc = staging_commit(sg, NULL, NULL, 0, mark_due, &due);
     }
     staging_close(sg);
     return rc == ACDL_OK ? run_id : 0;
+}
+
+/* Stages value v at the first nslots intervals of 2026-06-01 (see stage_vals()). */
+static int64_t stage_run(struct store_conn *c, int64_t source_id, double v, int nslots)
+{
+    double vals[96];
+    for (int i = 0; i < nslots && i < 96; i++) {
+        vals[i] = v;
+    }
+    return stage_vals(c, source_id, vals, nslots);
 }
 
 static void test_mappings_grouped(void)
@@ -577,6 +590,78 @@ static void test_days_read_once(void)
     store_close(st);
 }
 
+/* A re-import writes only the results that changed: one changed value is the one row written
+ * (the others keep their updated_at), an interval without a value loses its row, the same
+ * values write nothing, and when most values change the day is written anew. */
+static void test_reimport_writes_changes(void)
+{
+    char err[512];
+    struct store *st = NULL;
+    snprintf(dbpath, sizeof(dbpath), "%s/reimport.db", tmp);
+    if (!CHECK_EQ_INT(store_open(dbpath, 1, &st, err, sizeof(err)), ACDL_OK)) {
+        return;
+    }
+    struct store_conn *c = store_acquire(st);
+    int64_t source_id = add_source(c), queue_id = add_queue(c, "W");
+    CHECK(mapping(c, queue_id, "offered", source_id, NULL) > 0);
+    CHECK_EQ_INT(exec(c, "DELETE FROM recomputes"), ACDL_OK);
+    double vals[8] = {5, 5, 5, 5, 5, 5, 5, 5};
+    int64_t written = 0, run_id;
+    int failed = 0;
+    for (int round = 0; round < 5; round++) {
+        if (round == 1) {
+            vals[3] = 6; /* one value changes */
+        } else if (round == 4) {
+            for (int i = 0; i < 8; i++) {
+                vals[i] = 9; /* all change */
+            }
+        }
+        CHECK_EQ_INT(exec(c, "UPDATE results SET updated_at = 1"), ACDL_OK);
+        if (round == 2) { /* an interval that has no value (any more) */
+            char sql[200];
+            snprintf(sql, sizeof(sql),
+                     "INSERT INTO results VALUES (%lld, (SELECT value_type_id FROM mappings), "
+                     "1780272000 + 20 * 900, 4, 1)",
+                     (long long)queue_id);
+            CHECK_EQ_INT(exec(c, sql), ACDL_OK);
+        }
+        run_id = stage_vals(c, source_id, vals, 8);
+        CHECK(run_id > 0);
+        CHECK_EQ_INT(mapping_apply_due(c, run_id, source_id, &written, &failed, err, sizeof(err)),
+                     ACDL_OK);
+        CHECK_EQ_INT(failed, 0);
+        CHECK_EQ_INT(written, 8);
+        switch (round) {
+        case 0:
+            CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE value = 5 AND updated_at > "
+                                  "1"),
+                         8);
+            break;
+        case 1:
+            CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE updated_at = 1 AND value = "
+                                  "5"),
+                         7);
+            CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE updated_at > 1 AND value = "
+                                  "6 AND interval_start = 1780272000 + 3 * 900"),
+                         1);
+            break;
+        case 2:
+        case 3: /* the same again: nothing written */
+            CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results"), 8);
+            CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE updated_at = 1"), 8);
+            CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE value = 4"), 0);
+            break;
+        default:
+            CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results WHERE value = 9 AND updated_at > "
+                                  "1"),
+                         8);
+            CHECK_EQ_INT(q_int(c, "SELECT count(*) FROM results"), 8);
+        }
+    }
+    store_release(st, c);
+    store_close(st);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -589,6 +674,7 @@ int main(void)
     RUN(test_queued_once_rolled_back);
     RUN(test_missing_parent);
     RUN(test_days_read_once);
+    RUN(test_reimport_writes_changes);
     check_tmpdir_done(tmp);
     return check_summary();
 }
