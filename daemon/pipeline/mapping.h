@@ -17,11 +17,11 @@
 #define MAPPING_MAX_INPUTS 32
 
 /* Recomputes the results of mapping id for the staged local days from..to of its sources
- * (both NULL: every staged day), replacing the results of that window and queueing the
- * changed ones for delivery, in one transaction that also reads the mapping and the staged
- * values. *written gets the number of results. Returns 0, ACDL_ENOTFOUND (no such mapping),
- * ACDL_EINVAL (e.g. a weighted mapping whose weights are not mapped) or ACDL_EDB; err always
- * says why on failure. */
+ * (both NULL: every staged day), replacing the results of that window (writing only the rows
+ * that changed) and queueing the changed ones for delivery, in one transaction that also reads
+ * the mapping and the staged values. *written gets the number of results. Returns 0,
+ * ACDL_ENOTFOUND (no such mapping), ACDL_EINVAL (e.g. a weighted mapping whose weights are not
+ * mapped) or ACDL_EDB; err always says why on failure. */
 int mapping_compute(struct store_conn *c, int64_t id, const char *from, const char *to,
                     int64_t *written, char *err, size_t errsz);
 
@@ -29,7 +29,8 @@ int mapping_compute(struct store_conn *c, int64_t id, const char *from, const ch
 #define MAPPING_MAX_FAILED 256
 
 /* Recomputes every mapping with an input from source_id for from..to, several mappings to a
- * transaction (up to 64, or 200 ms of work), each in a savepoint of its own. Errors of single
+ * transaction (up to 64, or 200 ms of work), each in a savepoint of its own; mappings that
+ * follow each other with the same input read its staged days once. Errors of single
  * mappings are written to err (the first) and counted in *failed, their ids in
  * failed_ids[0..max_failed); the others still run (a commit that fails counts every mapping
  * of its transaction as failed). Returns 0, or ACDL_EDB / ACDL_ENOMEM when
