@@ -369,19 +369,25 @@ static int window(const struct mapping *m, const char *from, const char *to, int
  * cost more than computing them, in setting up and ending the statement and in seeking the
  * table and the foreign keys' parents anew for every row; within one statement the cursors
  * stay where the previous row left them. The rows are a plain multi-row VALUES (no SELECT
- * around it to filter rows not used: that took a second coroutine and a test per row, a
- * quarter of the statement's opcodes a row); the last rows of a mapping, fewer than a batch,
- * go one by one. */
+ * around it to filter rows not used: that took a second coroutine and a test per row, 7 of
+ * the statement's 32 opcodes a row); the last rows of a mapping, fewer than a batch, go by
+ * statements of 32, 8 and 1 rows. */
 #define RESULTS_BATCH 128
 /* ?1 .. ?3 first, so that (interval, value) of row i are ?(4 + 2i) and ?(5 + 2i) */
-#define RB_COLS "INSERT INTO results (updated_at, queue_id, value_type_id, interval_start, value) "
+#define RB_INS                                                                                     \
+    "INSERT INTO results (updated_at, queue_id, value_type_id, interval_start, value) VALUES "
 #define RB_ROW "(?3,?1,?2,?,?)"
 #define RB_ROWS8 RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW "," RB_ROW
 #define RB_ROWS32 RB_ROWS8 "," RB_ROWS8 "," RB_ROWS8 "," RB_ROWS8
 #define RB_ROWS128 RB_ROWS32 "," RB_ROWS32 "," RB_ROWS32 "," RB_ROWS32
+#define RB_SIZES 4
+
+static const int rb_rows[RB_SIZES] = {RESULTS_BATCH, 32, 8, 1};
+static const char *const rb_sql[RB_SIZES] = {RB_INS RB_ROWS128, RB_INS RB_ROWS32, RB_INS RB_ROWS8,
+                                             RB_INS RB_ROW};
 
 struct results_batch {
-    sqlite3_stmt *ins, *one;
+    sqlite3_stmt *ins[RB_SIZES]; /* rb_rows[i] rows each */
     int64_t queue_id, value_type_id, now;
     int n;
     int64_t interval[RESULTS_BATCH];
@@ -391,33 +397,42 @@ struct results_batch {
 static int results_batch_open(struct store_conn *c, struct results_batch *b, int64_t queue_id,
                               int64_t value_type_id, int64_t now)
 {
-    b->ins = store_prepare(c, RB_COLS "VALUES " RB_ROWS128);
-    b->one = store_prepare(c, RB_COLS "VALUES (?3,?1,?2,?4,?5)");
+    int rc = ACDL_OK;
+    for (int i = 0; i < RB_SIZES; i++) {
+        if (!(b->ins[i] = store_prepare(c, rb_sql[i]))) {
+            rc = ACDL_EDB;
+        }
+    }
     b->queue_id = queue_id;
     b->value_type_id = value_type_id;
     b->now = now;
     b->n = 0;
-    return b->ins && b->one ? ACDL_OK : ACDL_EDB;
+    return rc;
 }
 
-/* Writes the rows held: a whole batch by one statement, fewer one by one. */
+/* Writes the rows held: by the largest statements that they fill. */
 static int results_batch_flush(struct results_batch *b)
 {
-    int rc = ACDL_OK;
-    sqlite3_stmt *s = b->n == RESULTS_BATCH ? b->ins : b->one;
-    int per = b->n == RESULTS_BATCH ? RESULTS_BATCH : 1;
-    sqlite3_bind_int64(s, 1, b->queue_id);
-    sqlite3_bind_int64(s, 2, b->value_type_id);
-    sqlite3_bind_int64(s, 3, b->now);
-    for (int k = 0; k < b->n && rc == ACDL_OK; k += per) {
-        for (int i = 0; i < per; i++) {
-            sqlite3_bind_int64(s, 4 + 2 * i, b->interval[k + i]);
-            sqlite3_bind_double(s, 5 + 2 * i, b->value[k + i]);
+    int rc = ACDL_OK, k = 0;
+    for (int z = 0; z < RB_SIZES && rc == ACDL_OK && k < b->n; z++) {
+        sqlite3_stmt *s = b->ins[z];
+        int per = rb_rows[z];
+        if (b->n - k < per) {
+            continue;
         }
-        rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
-        sqlite3_reset(s); /* the bindings stay: ?1 .. ?3 are the same for every row */
+        sqlite3_bind_int64(s, 1, b->queue_id);
+        sqlite3_bind_int64(s, 2, b->value_type_id);
+        sqlite3_bind_int64(s, 3, b->now);
+        for (; b->n - k >= per && rc == ACDL_OK; k += per) {
+            for (int i = 0; i < per; i++) {
+                sqlite3_bind_int64(s, 4 + 2 * i, b->interval[k + i]);
+                sqlite3_bind_double(s, 5 + 2 * i, b->value[k + i]);
+            }
+            rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+            sqlite3_reset(s); /* the bindings stay: ?1 .. ?3 are the same for every row */
+        }
+        store_done(s);
     }
-    store_done(s);
     b->n = 0;
     return rc;
 }
