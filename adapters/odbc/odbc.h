@@ -256,8 +256,8 @@ void odbc_query_close(struct odbc_query *q);
 
 struct odbc_parts;
 
-/* Runs sql once per period of periods[0..nparts-1] (consecutive ranges of the run's days, in
- * time order), part k on conns[k mod nconn] (open connections, copied; nconn at most
+/* Runs sql once per period of periods[0..nparts-1] (consecutive ranges of the run's days or
+ * parts of a day, in time order), part k on conns[k mod nconn] (open connections, copied; nconn at most
  * ODBC_PARTS_MAX_CONNS; used only by the threads of p until odbc_parts_close), each on a thread
  * of its connection, and hands the rows out in the order of the parts: the rows of one query
  * of the whole period, when the SQL selects the rows of [:period_start, :period_end) and, when
@@ -280,6 +280,9 @@ const struct odbc_column *odbc_parts_column(const struct odbc_parts *p, size_t i
  * connection) is returned at once, whatever part is being read, as its error code with the
  * part's first day in err; every later call returns it again. */
 int odbc_parts_next(struct odbc_parts *p, struct odbc_row *row, char *err, size_t errsz);
+
+/* The part (index into periods) of the row odbc_parts_next handed out last. */
+unsigned odbc_parts_part(const struct odbc_parts *p);
 
 /* Stops the threads (a statement still running is cancelled: its connection is then good only
  * for closing) and frees p; accepts NULL. */

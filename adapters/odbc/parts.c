@@ -536,6 +536,11 @@ static void renumber(const char *msg, uint64_t local, uint64_t number, char *err
     }
 }
 
+unsigned odbc_parts_part(const struct odbc_parts *p)
+{
+    return p ? p->rpart : 0;
+}
+
 int odbc_parts_next(struct odbc_parts *p, struct odbc_row *row, char *err, size_t errsz)
 {
     if (err && errsz) {

@@ -327,6 +327,7 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
                       (long long)results);
         }
     }
+again:
     if ((rc = staging_open(&m->st, r->c, run->source_id, run->id)) != ACDL_OK) {
         rows_set_error(err, sizeof(err), "run.error_staging_area", NULL,
                        "cannot prepare the staging area");
@@ -351,6 +352,21 @@ int import_run(struct app *app, const struct store_run *run, struct import_cance
               "import of %s (%s, %s layout, %s) for %s .. %s", r->src.name, r->src.kind,
               r->src.layout, r->src.time_zone, run->period_from, run->period_to);
     rc = rows_read(r, &sink);
+    if (rc == ACDL_EAGAIN && r->part_mismatch && !r->no_day_split) {
+        /* read in parts of a day, the query gave a row outside its part: it selects by
+         * something else than the time (a date, say), so the run reads again by whole days */
+        rows_note(r, "info", "run.day_parts_mismatch",
+                  json_pack("{s:I}", "row", (json_int_t)r->line),
+                  "query row %llu lies outside the part of the day it was asked for: the query "
+                  "does not select by the time within a day, so the run reads again with one "
+                  "query per day",
+                  (unsigned long long)r->line);
+        staging_close(m->st);
+        m->st = NULL;
+        m->stream_noted = 0;
+        rows_restart(r);
+        goto again;
+    }
     if (rc == ACDL_OK) {
         int64_t dups = staging_overlaps(m->st);
         if (dups > 0 && layout == LAYOUT_INTERVAL) {

@@ -590,6 +590,16 @@ static int parse_time(struct rows *r, const char *queue, size_t qlen, struct tz_
     return 0;
 }
 
+/* A run read in parts of a day: a row whose local time (the naive time the query compares
+ * with its period) lies outside the part being read. */
+static inline void part_check(struct rows *r, int rc, struct tz_date day, int minute, int second)
+{
+    if (r->part_check && (rc == 0 || rc == 1)) {
+        int64_t t = datetime_days_from_civil(day.y, day.m, day.d) * 86400 + minute * 60 + second;
+        r->part_mismatch |= t < r->part_lo || t >= r->part_hi;
+    }
+}
+
 int rows_time(struct rows *r, const char *queue, size_t qlen, struct tz_date *day, int64_t *utc,
               int *minute_of_day, int *second)
 {
@@ -615,6 +625,7 @@ int rows_time(struct rows *r, const char *queue, size_t qlen, struct tz_date *da
         *minute_of_day = tc->minute;
         *second = tc->second;
         r->outside |= tc->rc == 1;
+        part_check(r, tc->rc, *day, *minute_of_day, *second);
         return tc->rc;
     }
     tc->valid = 0;
@@ -632,6 +643,7 @@ int rows_time(struct rows *r, const char *queue, size_t qlen, struct tz_date *da
         tc->rc = rc;
         tc->valid = 1;
     }
+    part_check(r, rc, *day, *minute_of_day, *second);
     return rc;
 }
 
@@ -1217,6 +1229,7 @@ static int file_still_written(struct rows *r, const char *path, const char *name
 {
     int64_t age = plat_file_age_s(path);
     if (age < 0 || age >= r->cfg->partial_line_wait_s) {
+
         return 0;
     }
     rows_note(r, "info", "run.partial_line",
@@ -1228,7 +1241,6 @@ static int file_still_written(struct rows *r, const char *path, const char *name
               name, (unsigned long long)line, (long long)age, r->cfg->partial_line_wait_s);
     return 1;
 }
-
 
 /* Opens name in the source folder for reading: only a regular file whose resolved path (into
  * real) lies inside the import roots. NULL (logged, counted as skipped) otherwise. */
@@ -1665,15 +1677,16 @@ static uint64_t conn_key(const struct rows *r, const struct store_source *src)
 
 /* How many connections read a run's days at once: odbc.connections, but 1 for a kept
  * connection (polls), previews, incremental reads, a driver that does not stream (MariaDB's
- * holds each result whole: several at once would hold several), SQL without both period
- * parameters, and a single day. */
+ * holds each result whole: several at once would hold several) and SQL without both period
+ * parameters; a single day too once its query was found not to select by the time within a
+ * day (r->no_day_split). */
 static unsigned odbc_split_conns(const struct rows *r, struct odbc_conn *conn, const char *sql)
 {
     struct odbc_sql rw;
     unsigned want = (unsigned)r->cfg->connections, both = 0;
     int64_t days = tz_date_diff(r->to, r->from) + 1;
     if (want <= 1 || r->keep || r->preview_max != 0 || r->cfg->incremental.enabled ||
-        !odbc_conn_streaming(conn)[0] || days < 2 ||
+        !odbc_conn_streaming(conn)[0] || (days < 2 && r->no_day_split) ||
         odbc_sql_rewrite(sql, &rw, NULL, 0) != ACDL_OK) {
         return 1;
     }
@@ -1688,13 +1701,55 @@ static unsigned odbc_split_conns(const struct rows *r, struct odbc_conn *conn, c
     if (both != 3) {
         return 1;
     }
-    return days < (int64_t)want ? (unsigned)days : want;
+    return days < (int64_t)want && r->no_day_split ? (unsigned)days : want;
+}
+
+/* A run of fewer days than connections (nconn): each day in this many parts of a day. */
+static int64_t odbc_day_split(const struct rows *r, unsigned nconn)
+{
+    int64_t days = tz_date_diff(r->to, r->from) + 1;
+    return r->no_day_split || days >= (int64_t)nconn ? 1 : ((int64_t)nconn + days - 1) / days;
+}
+
+/* A run of fewer days than connections: each day as that many consecutive parts of equal
+ * length (naive local times; a day the clocks change has the same cuts, and the parts still
+ * cover it whole), the run checking that each row lies in its part (rows_time()). */
+static struct odbc_period *odbc_subday_parts(struct rows *r, unsigned nconn, unsigned *n)
+{
+    int64_t days = tz_date_diff(r->to, r->from) + 1, k = odbc_day_split(r, nconn);
+    struct odbc_period *out = calloc((size_t)(days * k), sizeof(*out));
+    struct tz_date d = r->from;
+    for (int64_t i = 0; out && i < days; i++, tz_date_add_days(&d, 1)) {
+        struct tz_date next = d;
+        tz_date_add_days(&next, 1);
+        for (int64_t j = 0; j < k; j++) {
+            int lo = (int)(j * 1440 / k), hi = (int)((j + 1) * 1440 / k);
+            struct odbc_period *p = &out[i * k + j];
+            p->start = (struct odbc_datetime){d.y, d.m, d.d, lo / 60, lo % 60, 0};
+            p->end = hi == 1440 ? (struct odbc_datetime){next.y, next.m, next.d, 0, 0, 0}
+                                : (struct odbc_datetime){d.y, d.m, d.d, hi / 60, hi % 60, 0};
+        }
+    }
+    *n = (unsigned)(days * k);
+    r->part_check = out != NULL;
+    return out;
+}
+
+/* The naive seconds of a period's bound. */
+static int64_t naive_seconds(const struct odbc_datetime *t)
+{
+    return datetime_days_from_civil(t->year, t->month, t->day) * 86400 + t->hour * 3600 +
+           t->minute * 60 + t->second;
 }
 
 /* The run's days as consecutive periods of whole days, in order (new, *n of them): one day
- * each, or a few when there are more than ROWS_ODBC_MAX_PARTS days. */
-static struct odbc_period *odbc_day_parts(const struct rows *r, unsigned *n)
+ * each, or a few when there are more than ROWS_ODBC_MAX_PARTS days; parts of a day when the
+ * run has fewer days than connections (odbc_subday_parts). */
+static struct odbc_period *odbc_day_parts(struct rows *r, unsigned nconn, unsigned *n)
 {
+    if (odbc_day_split(r, nconn) > 1) {
+        return odbc_subday_parts(r, nconn, n);
+    }
     int64_t days = tz_date_diff(r->to, r->from) + 1;
     int64_t len = (days + ROWS_ODBC_MAX_PARTS - 1) / ROWS_ODBC_MAX_PARTS;
     unsigned count = (unsigned)((days + len - 1) / len);
@@ -1723,7 +1778,7 @@ static int read_odbc(struct rows *r, const struct store_source *src)
     struct odbc_query *q = NULL;
     struct odbc_parts *parts = NULL;
     struct odbc_period *pp = NULL;
-    unsigned nconn = 1, npp = 0;
+    unsigned nconn = 1, npp = 0, part = ~0u;
     struct odbc_row row;
     int rc;
 
@@ -1848,7 +1903,7 @@ static int read_odbc(struct rows *r, const struct store_source *src)
         struct odbc_conn *all[ROWS_ODBC_MAX_CONNS];
         all[0] = conn;
         memcpy(all + 1, more, (nconn - 1) * sizeof(*more));
-        pp = odbc_day_parts(r, &npp);
+        pp = odbc_day_parts(r, nconn, &npp);
         rc = pp ? odbc_parts_open(all, nconn, sql, pp, npp, &qo, ROWS_ODBC_HOLD_BYTES, &parts, err,
                                   sizeof(err))
                 : ACDL_ENOMEM;
@@ -1892,6 +1947,11 @@ static int read_odbc(struct rows *r, const struct store_source *src)
                       "reading the result failed: %s", err);
             goto out;
         }
+        if (r->part_check && odbc_parts_part(parts) != part) {
+            part = odbc_parts_part(parts);
+            r->part_lo = naive_seconds(&pp[part].start);
+            r->part_hi = naive_seconds(&pp[part].end);
+        }
         int n = (int)row.nfields < r->nraw ? (int)row.nfields : r->nraw;
         for (int i = 0; i < n; i++) {
             r->val[i] = row.fields[i].ptr;
@@ -1900,6 +1960,10 @@ static int read_odbc(struct rows *r, const struct store_source *src)
         }
         rc = process_row(r);
         if (rc != ACDL_OK) {
+            goto out;
+        }
+        if (r->part_mismatch) {
+            rc = ACDL_EAGAIN; /* the caller reads again by whole days */
             goto out;
         }
         if (rows_cancelled(r)) {
@@ -2032,6 +2096,23 @@ int rows_read(struct rows *r, const struct rows_sink *sink)
         rc = ACDL_ESTOP;
     }
     return rc;
+}
+
+void rows_restart(struct rows *r)
+{
+    int days_total = r->k.days_total;
+    memset(&r->k, 0, sizeof(r->k));
+    r->k.days_total = days_total;
+    r->row_errors = 0;
+    r->line = 0;
+    r->outside = 0;
+    r->tcache.valid = 0;
+    r->fold_valid = 0;
+    memset(r->seq, 0, sizeof(struct rows_seq_slot) * SEQ_SLOTS);
+    r->part_check = 0;
+    r->part_mismatch = 0;
+    r->no_day_split = 1;
+    store_run_progress(r->c, r->run->id, &r->k);
 }
 
 void rows_finish(struct rows *r, int rc, const char *tag, char *err, size_t errsz)

@@ -161,6 +161,12 @@ struct rows {
     int seen_any;
     int reread;  /* CSV: files imported before are read again; only the period's days count */
     int outside; /* the current row's day is outside the period (rows_time() returned 1) */
+    /* ODBC, a run shorter than its connections: its days read in parts of a day (naive
+     * seconds [part_lo, part_hi) of the part being read). A row outside its part means the
+     * query does not select by the time within a day: the read stops with ACDL_EAGAIN and
+     * part_mismatch set, and the caller reads again with whole days (no_day_split). */
+    int part_check, part_mismatch, no_day_split;
+    int64_t part_lo, part_hi;
 
     /* preview */
     int64_t preview_other; /* rows of other days than the previewed one, left out */
@@ -297,6 +303,10 @@ void rows_files_after(struct rows *r);
  * (done for 0, cancelled for ACDL_ESTOP, else failed), the error (err, or a text for rc when
  * empty), the summary of the counts in the run log, the run's record in the store, one line in
  * the daemon's log under tag. Then closes r. */
+/* Before reading the run again from the start after rows_read() ended with ACDL_EAGAIN and
+ * part_mismatch (its period then read by whole days): the counts and the row state reset. */
+void rows_restart(struct rows *r);
+
 void rows_finish(struct rows *r, int rc, const char *tag, char *err, size_t errsz);
 
 /* A preview (max_rows > 0) or discovery (max_rows < 0) of source_id's local day through sink

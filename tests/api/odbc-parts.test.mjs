@@ -4,8 +4,10 @@
 // mappings, over the autumn DST change and with values given twice. A
 // day whose query fails fails the run with that day named, and the data of the source's
 // earlier run stays as it was. The interval start cast to text by the server (the cheaper
-// form for psqlODBC, see README "ODBC import") stages the same as the timestamp. A real
-// PostgreSQL (tests/lib/pg.sh) through psqlODBC.
+// form for psqlODBC, see README "ODBC import") stages the same as the timestamp. A run of
+// fewer days than connections reads each day in parts of a day, and the same again; a query
+// that selects by date (not by the time within a day) is found out by a row outside its part
+// and read again by whole days. A real PostgreSQL (tests/lib/pg.sh) through psqlODBC.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -21,13 +23,16 @@ const SQL = 'SELECT split, NULL AS split_name, starts, offered, handled FROM iv'
   + ' WHERE starts >= :period_start AND starts < :period_end ORDER BY starts, split, seq';
 // the same rows with the interval start as the server's text
 const SQL_TEXT = SQL.replace(', starts,', ', starts::text AS interval_start,');
+// the same rows chosen by their date: right for whole days only
+const SQL_DATE = SQL.replace('starts >= :period_start AND starts < :period_end',
+  'starts::date >= CAST(:period_start AS date) AND starts::date < CAST(:period_end AS date)');
 let db;
 let d;
 let admin;
 const sources = {};
 
-async function runPeriod(sourceId) {
-  const c = await admin.post('/api/v1/runs', { source_id: sourceId, from: FROM, to: TO });
+async function runPeriod(sourceId, from = FROM, to = TO) {
+  const c = await admin.post('/api/v1/runs', { source_id: sourceId, from, to });
   assertStatus(c, 202);
   for (const deadline = Date.now() + 120000; Date.now() < deadline;) { // polls until the run ends
     const r = await admin.get(`/api/v1/runs/${c.body.id}`);
@@ -41,11 +46,11 @@ async function runPeriod(sourceId) {
 }
 
 // Every (queue, value type) result of the period, keyed by the local start with its offset.
-async function results(name) {
+async function results(name, from = FROM, to = TO) {
   const out = {};
   for (const q of QUEUES) {
     for (const vt of ['offered', 'handled']) {
-      const r = await admin.get(`/api/v1/results?queue=${name}-${q}&from=${FROM}&to=${TO}&value_type=${vt}`);
+      const r = await admin.get(`/api/v1/results?queue=${name}-${q}&from=${from}&to=${to}&value_type=${vt}`);
       assertStatus(r, 200);
       out[`${q} ${vt}`] = Object.fromEntries(r.body.items.map((x) => [x.local, x.value]));
     }
@@ -67,7 +72,8 @@ before(async () => {
       FROM generate_series(0, 3) i;
     INSERT INTO iv VALUES (repeat('x', 300), '2026-10-25 12:00', 1, 1, 0);`);
   ({ d, admin } = await startWithAdmin({ args: ['--login-max-failures', '100'] }));
-  for (const [name, connections, sql] of [['one', 1, SQL], ['split', 3, SQL], ['text', 3, SQL_TEXT]]) {
+  for (const [name, connections, sql] of [['one', 1, SQL], ['split', 3, SQL], ['text', 3, SQL_TEXT],
+    ['parts', 3, SQL], ['bydate', 3, SQL_DATE]]) {
     const src = await admin.post('/api/v1/sources', {
       name: `ODBC ${name}`, kind: 'odbc', time_zone: 'Europe/Berlin', password: db.password,
       settings: { odbc: { connection_string: db.connectionString, user: db.user, sql, connections } },
@@ -131,6 +137,50 @@ test('a period read by one query per day stages exactly what one query stages', 
   // the autumn day's 02:00 .. 02:45 of queue A came twice: added up, in the split run too
   assert.equal(one['A offered']['2026-10-25T02:00+02:00'], 3000 + 8 * 3 + 65 + 500, JSON.stringify(one['A offered']));
   assert.equal(Object.keys(one['A offered']).filter((k) => k.startsWith('2026-10-25')).length, 96);
+});
+
+test('a run of fewer days than connections reads parts of a day and stages what one query stages', async () => {
+  // the autumn day (its repeated hour, queue A's values given twice, the rejected row at
+  // 12:00) alone, and with the day after it: parts of 8 and of 12 hours
+  for (const [from, to] of [['2026-10-25', '2026-10-25'], ['2026-10-25', '2026-10-26']]) {
+    const one = await runPeriod(sources.one.id, from, to);
+    const split = await runPeriod(sources.parts.id, from, to);
+    assert.equal(one.state, 'done', show(one));
+    assert.equal(split.state, 'done', show(split));
+    const querying = split.log.find((l) => l.code === 'run.querying').params;
+    assert.equal(querying.connections, 3, JSON.stringify(split.log));
+    assert.equal(split.log.filter((l) => l.code === 'run.day_parts_mismatch').length, 0, JSON.stringify(split.log));
+    for (const k of ['rows_read', 'rows_staged', 'rows_rejected', 'rows_filtered']) {
+      assert.equal(split.counts[k], one.counts[k], k);
+    }
+    assert.equal(split.counts.rows_rejected, 1);
+    const rejects = (r) => r.log.filter((l) => l.level !== 'info' && /longer than/.test(l.message)).map((l) => l.message);
+    assert.deepEqual(rejects(split), rejects(one));
+    const want = await results('one', from, to);
+    assert.deepEqual(await results('parts', from, to), want);
+    assert.equal(Object.keys(want['A offered']).filter((k) => k.startsWith('2026-10-25')).length, 96);
+    assert.equal(want['A offered']['2026-10-25T02:00+02:00'], 3000 + 8 * 3 + 65 + 500);
+  }
+});
+
+test('a query that selects by date is read again by whole days, with the same result', async () => {
+  const from = '2026-10-25';
+  const one = await runPeriod(sources.one.id, from, from);
+  const r = await runPeriod(sources.bydate.id, from, from);
+  assert.equal(r.state, 'done', show(r));
+  const note = r.log.find((l) => l.code === 'run.day_parts_mismatch');
+  assert.ok(note, JSON.stringify(r.log));
+  assert.match(note.message, /reads again with one query per day/);
+  // the second reading is one query (a day), its counts are those of the run
+  const querying = r.log.filter((l) => l.code === 'run.querying').map((l) => l.params.connections);
+  assert.deepEqual(querying, [3, undefined]);
+  for (const k of ['rows_read', 'rows_staged', 'rows_rejected', 'rows_filtered']) {
+    assert.equal(r.counts[k], one.counts[k], k);
+  }
+  assert.deepEqual(await results('bydate', from, from), await results('one', from, from));
+  const aOffered = Object.values((await results('bydate', from, from))['A offered']).reduce((a, b) => a + b, 0);
+  const want = Number(db.query(`SELECT sum(offered) FROM iv WHERE split = 'A' AND starts::date = '${from}'`));
+  assert.equal(aOffered, want);
 });
 
 test('an interval start cast to text by the server stages what the timestamp stages', async () => {

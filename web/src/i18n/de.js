@@ -1457,6 +1457,7 @@ export default {
   'msg.run.connect_failed': "Verbindung fehlgeschlagen: {detail}",
   'msg.run.querying': "Abfrage an {dbms} ({driver}) für {from} – {to}",
   'msg.run.query_failed': "Die Abfrage ist fehlgeschlagen: {detail}",
+  'msg.run.day_parts_mismatch': "Abfragezeile {row} liegt außerhalb des Tagesabschnitts, für den sie abgefragt wurde: Die Abfrage wählt nicht nach der Uhrzeit innerhalb eines Tages aus, daher liest der Lauf erneut mit einer Abfrage je Tag",
   'msg.run.rows_unordered': "Abfragezeile {row} enthält den {day} nach Zeilen vom {after}: Die Zeilen sind nicht nach Zeit sortiert, daher werden die Tage erst am Ende des Laufs übernommen (ORDER BY nach Intervallbeginn oder Zeitstempel macht den Import schneller)",
   'msg.run.day_too_large': "Die Werte des {day} allein überschreiten die Speichergrenze: Die Tage werden erst am Ende des Laufs übernommen",
   'msg.run.result_failed': "Das Lesen des Ergebnisses ist fehlgeschlagen: {detail}",

@@ -1457,6 +1457,7 @@ export default {
   'msg.run.connect_failed': "Connecting failed: {detail}",
   'msg.run.querying': "Querying {dbms} ({driver}) for {from} – {to}",
   'msg.run.query_failed': "The query failed: {detail}",
+  'msg.run.day_parts_mismatch': "Query row {row} lies outside the part of the day it was asked for: the query does not select by the time within a day, so the run reads again with one query per day",
   'msg.run.rows_unordered': "Query row {row} holds {day} after rows of {after}: the rows are not ordered by time, so the days are staged at the end of the run (ORDER BY the interval start or timestamp makes the import faster)",
   'msg.run.day_too_large': "The values of {day} alone exceed the memory bound: the days are staged at the end of the run",
   'msg.run.result_failed': "Reading the result failed: {detail}",

@@ -1457,6 +1457,7 @@ export default {
   'msg.run.connect_failed': "La connexion a échoué : {detail}",
   'msg.run.querying': "Interrogation de {dbms} ({driver}) pour {from} – {to}",
   'msg.run.query_failed': "La requête a échoué : {detail}",
+  'msg.run.day_parts_mismatch': "La ligne {row} de la requête se trouve hors de la partie de la journée demandée : la requête ne sélectionne pas selon l’heure dans la journée, l’exécution relit donc avec une requête par jour",
   'msg.run.rows_unordered': "La ligne {row} de la requête contient le {day} après des lignes du {after} : les lignes ne sont pas triées par heure, les jours sont donc enregistrés à la fin de l’exécution (un ORDER BY sur le début d’intervalle ou l’horodatage accélère l’import)",
   'msg.run.day_too_large': "Les valeurs du {day} dépassent à elles seules la limite de mémoire : les jours sont enregistrés à la fin de l’exécution",
   'msg.run.result_failed': "La lecture du résultat a échoué : {detail}",
