@@ -1768,6 +1768,55 @@ static struct odbc_period *odbc_day_parts(struct rows *r, unsigned nconn, unsign
     return out;
 }
 
+struct conn_opener {
+    pthread_t th;
+    int started, rc;
+    const struct odbc_conn_opts *co;
+    struct odbc_conn *conn;
+    char why[600];
+};
+
+static void *conn_opener_main(void *arg)
+{
+    struct conn_opener *o = arg;
+    o->rc = odbc_conn_open(o->co, &o->conn, o->why, sizeof(o->why));
+    return NULL;
+}
+
+/* Opens the further connections of a run that reads in parts (more[0..nconn-2]), all at once
+ * (each connecting takes a few round trips to the server and its login), and returns how
+ * many connections the run has then: those refused are left out, with a warning. */
+static unsigned more_conns_open(const struct odbc_conn_opts *co, struct odbc_conn **more,
+                                unsigned nconn, int64_t source_id)
+{
+    struct conn_opener o[ROWS_ODBC_MAX_CONNS - 1];
+    unsigned got = 1;
+    memset(o, 0, sizeof(o));
+    for (unsigned i = 0; i + 1 < nconn; i++) {
+        o[i].co = co;
+        o[i].started = pthread_create(&o[i].th, NULL, conn_opener_main, &o[i]) == 0;
+        if (!o[i].started) {
+            conn_opener_main(&o[i]);
+        }
+    }
+    for (unsigned i = 0; i + 1 < nconn; i++) {
+        if (o[i].started) {
+            pthread_join(o[i].th, NULL);
+        }
+        if (o[i].rc == ACDL_OK) {
+            more[got++ - 1] = o[i].conn;
+        } else {
+            log_warn("odbc", "source %lld: a connection of the run was refused: %s",
+                     (long long)source_id, o[i].why);
+        }
+    }
+    if (got < nconn) {
+        log_warn("odbc", "source %lld: the run reads with %u connections, not %u",
+                 (long long)source_id, got, nconn);
+    }
+    return got;
+}
+
 static int read_odbc(struct rows *r, const struct store_source *src)
 {
     char err[600] = "", aad[64];
@@ -1836,15 +1885,7 @@ static int read_odbc(struct rows *r, const struct store_source *src)
     }
     if (rc == ACDL_OK && (nconn = odbc_split_conns(r, conn, sql)) > 1) {
         /* the further connections of a run read in parts; fewer when the server refuses more */
-        for (unsigned i = 1; i < nconn; i++) {
-            char why[600] = "";
-            if (odbc_conn_open(&co, &more[i - 1], why, sizeof(why)) != ACDL_OK) {
-                log_warn("odbc", "source %lld: the run reads with %u connections, not %u: %s",
-                         (long long)src->id, i, nconn, why);
-                nconn = i;
-                break;
-            }
-        }
+        nconn = more_conns_open(&co, more, nconn, src->id);
     }
     secret_wipe(password, pwlen);
     if (rc != ACDL_OK) {
