@@ -1248,8 +1248,11 @@ int staging_commit(struct staging *s, const char *replace_from, const char *repl
     if (rc != ACDL_OK) {
         return rc; /* staging_close() removes the switch */
     }
-    if (s->switch_state == STREAM_SWITCH_OPEN) {
-        /* streamed: the last days go aside too, and the switch is committed */
+    if (s->switch_state == STREAM_SWITCH_OPEN ||
+        (s->stream && !whole && s->nacc > staging_slice_rows())) {
+        /* streamed: the last days go aside too, and the switch is committed (also a run
+         * whose days are all still in memory, a single day say, when they are more than a
+         * slice: written aside at once rather than spilled and read back) */
         if ((rc = stream_flush(s, 1)) != ACDL_OK) {
             return rc; /* staging_close() removes the switch */
         }
