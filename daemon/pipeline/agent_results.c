@@ -734,8 +734,10 @@ struct kept {
     size_t len, n;
     uint64_t h;
     int open;
-    size_t from; /* the list's bytes before the first part rewritten (schema 0039) */
-    int part;    /* that part's number */
+    size_t from;     /* the list's bytes before the first part rewritten (schema 0039) */
+    int part;        /* that part's number */
+    size_t part_n;   /* the day's spans before that part (schema 0040) */
+    uint64_t part_h; /* the digest's state after them */
 };
 
 /* A part of a day's list (schema 0039) is closed once it holds this many bytes or more: a
@@ -744,23 +746,33 @@ struct kept {
 #define PART_BYTES 512
 
 /* Writes the list's bytes from its part number part on: parts of whole lines, each closed at
- * PART_BYTES or more, replacing the stored parts from part on (had: the day had a row). */
+ * PART_BYTES or more, replacing the stored parts from part on (had: the day had a row). Each
+ * part gets what a change needs to begin there (schema 0040): its first start, the spans
+ * before it (n before the first) and the digest's state after them (h before the first). */
 static int write_parts(struct ctx *x, int64_t agent, const char *ds, int part, const char *list,
-                       size_t len, int had)
+                       size_t len, int had, size_t n, uint64_t h)
 {
     const char *p = list, *end = list + len;
     int rc = ACDL_OK;
     while (rc == ACDL_OK && p < end) {
         const char *b = p;
+        size_t n0 = n;
+        uint64_t h0 = h;
+        int64_t first = 0;
         while (p < end && (size_t)(p - b) < PART_BYTES) {
             struct list_span ls;
             if (list_span_next(&p, end, &ls) != 0) {
                 return ACDL_EINVAL;
             }
+            first = n == n0 ? ls.start : first;
+            h = digest_line(h, ls.start, ls.open ? OPEN_END : ls.stop, act_identifier(x, ls.act));
+            n++;
         }
-        sqlite3_stmt *s = store_prepare(x->c, "INSERT INTO agent_day_parts (agent_id, day, part, "
-                                              "list) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO "
-                                              "UPDATE SET list = excluded.list");
+        sqlite3_stmt *s = store_prepare(
+            x->c, "INSERT INTO agent_day_parts (agent_id, day, part, list, first_start, "
+                  "spans_before, digest_before) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT "
+                  "DO UPDATE SET list = excluded.list, first_start = excluded.first_start, "
+                  "spans_before = excluded.spans_before, digest_before = excluded.digest_before");
         if (!s) {
             return ACDL_EDB;
         }
@@ -768,6 +780,9 @@ static int write_parts(struct ctx *x, int64_t agent, const char *ds, int part, c
         sqlite3_bind_text(s, 2, ds, -1, SQLITE_STATIC);
         sqlite3_bind_int(s, 3, part++);
         sqlite3_bind_text(s, 4, b, (int)(p - b), SQLITE_STATIC);
+        sqlite3_bind_int64(s, 5, first);
+        sqlite3_bind_int64(s, 6, (int64_t)n0);
+        sqlite3_bind_int64(s, 7, (int64_t)h0);
         rc = sqlite3_step(s) == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
         store_done(s);
     }
@@ -832,8 +847,8 @@ static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const str
         return ACDL_EDB;
     }
     size_t from = k ? k->from : 0;
-    int rc =
-        write_parts(x, agent, ds, k ? k->part : 0, x->list + from, len - from, old_digest != NULL);
+    int rc = write_parts(x, agent, ds, k ? k->part : 0, x->list + from, len - from,
+                         old_digest != NULL, k ? k->part_n : 0, k ? k->part_h : DIGEST_SEED);
     if (rc != ACDL_OK) {
         return rc;
     }
@@ -846,10 +861,14 @@ static int write_day(struct ctx *x, int64_t agent, struct tz_date day, const str
 
 static int kept_of(struct ctx *x, const char *list, size_t len, int64_t cut, struct kept *k);
 
-/* The stored list of an agent day: its parts joined (*list, *len; malloc'd) and where each
- * ends (*ends, *nparts; malloc'd). */
-static int day_list(struct ctx *x, int64_t agent, struct tz_date day, char **list, size_t *len,
-                    size_t **ends, int *nparts)
+/* The stored list of an agent day from the part holding cut on (schema 0040: the last part
+ * whose first span starts before cut, else the first): those parts joined (*list, *len;
+ * malloc'd), where each ends (*ends, *nparts; malloc'd), the first one's number (*part) and
+ * the state before it (*n spans, digest *h). Parts written before 0040 carry no state: then
+ * the whole day from part 0 on, *whole set. */
+static int day_tail(struct ctx *x, int64_t agent, struct tz_date day, int64_t cut, char **list,
+                    size_t *len, size_t **ends, int *nparts, int *part, size_t *n, uint64_t *h,
+                    int *whole)
 {
     char ds[11];
     size_t cap = 0, ecap = 0;
@@ -859,23 +878,42 @@ static int day_list(struct ctx *x, int64_t agent, struct tz_date day, char **lis
     *len = 0;
     *ends = NULL;
     *nparts = 0;
-    sqlite3_stmt *q = store_prepare(x->c, "SELECT list FROM agent_day_parts WHERE agent_id = ? "
-                                          "AND day = ? ORDER BY part");
+    *part = 0;
+    *n = 0;
+    *h = DIGEST_SEED;
+    *whole = 0;
+    sqlite3_stmt *q = store_prepare(
+        x->c, "SELECT part, list, first_start, spans_before, digest_before FROM agent_day_parts "
+              "WHERE agent_id = ?1 AND day = ?2 AND part >= coalesce((SELECT part FROM "
+              "agent_day_parts WHERE agent_id = ?1 AND day = ?2 AND first_start < ?3 ORDER BY "
+              "part DESC LIMIT 1), 0) ORDER BY part");
     if (!q) {
         return ACDL_EDB;
     }
     sqlite3_bind_int64(q, 1, agent);
     sqlite3_bind_text(q, 2, ds, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 3, cut);
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *p = (const char *)sqlite3_column_text(q, 0);
-        size_t n = (size_t)sqlite3_column_bytes(q, 0);
-        if (acdl_grow((void **)list, &cap, *len + n + 1, 1) != ACDL_OK ||
+        const char *p = (const char *)sqlite3_column_text(q, 1);
+        size_t pn = (size_t)sqlite3_column_bytes(q, 1);
+        if (*nparts == 0) {
+            *part = sqlite3_column_int(q, 0);
+            *whole = sqlite3_column_type(q, 3) == SQLITE_NULL ||
+                     sqlite3_column_type(q, 4) == SQLITE_NULL;
+            if (*whole && *part != 0) {
+                rc = ACDL_EINVAL; /* a part with a state always follows one with a state */
+                break;
+            }
+            *n = *whole ? 0 : (size_t)sqlite3_column_int64(q, 3);
+            *h = *whole ? DIGEST_SEED : (uint64_t)sqlite3_column_int64(q, 4);
+        }
+        if (acdl_grow((void **)list, &cap, *len + pn + 1, 1) != ACDL_OK ||
             acdl_grow((void **)ends, &ecap, (size_t)*nparts + 1, sizeof(**ends)) != ACDL_OK) {
             rc = ACDL_ENOMEM;
             break;
         }
-        memcpy(*list + *len, p ? p : "", n);
-        *len += n;
+        memcpy(*list + *len, p ? p : "", pn);
+        *len += pn;
         (*ends)[(*nparts)++] = *len;
     }
     store_done(q);
@@ -883,6 +921,21 @@ static int day_list(struct ctx *x, int64_t agent, struct tz_date day, char **lis
         rc = ACDL_EDB;
     }
     return rc;
+}
+
+/* Counts on *n and the digest's state *h over the spans of list[0..len). */
+static int list_state(const struct ctx *x, const char *list, size_t len, size_t *n, uint64_t *h)
+{
+    const char *p = list, *end = list + len;
+    while (p < end) {
+        struct list_span ls;
+        if (list_span_next(&p, end, &ls) != 0) {
+            return ACDL_EINVAL;
+        }
+        *h = digest_line(*h, ls.start, ls.open ? OPEN_END : ls.stop, act_identifier(x, ls.act));
+        (*n)++;
+    }
+    return ACDL_OK;
 }
 
 /* Writes the computed spans x->o (in day and start order) over the stored days from..to: a
@@ -907,10 +960,13 @@ static int write_days(struct ctx *x, int64_t agent, struct tz_date from, struct 
     struct stored {
         struct tz_date day;
         char digest[17];
-        char *list; /* with cut: its parts joined */
+        char *list; /* with cut: its parts from the one holding the cut on, joined */
         size_t len;
-        size_t *ends; /* where each part ends in list */
-        int nparts;
+        size_t *ends;     /* where each part ends in list */
+        int nparts, part; /* how many, the first one's number */
+        size_t n;         /* the day's spans before it */
+        uint64_t h;       /* the digest's state after them */
+        int whole;        /* parts without a state (before schema 0040): all of them read */
     } *old = NULL;
     size_t nold = 0, oldcap = 0;
     int r, rc = ACDL_OK;
@@ -932,8 +988,9 @@ static int write_days(struct ctx *x, int64_t agent, struct tz_date from, struct 
         rc = ACDL_EDB;
     }
     for (size_t m = 0; cut && rc == ACDL_OK && m < nold; m++) {
-        rc =
-            day_list(x, agent, old[m].day, &old[m].list, &old[m].len, &old[m].ends, &old[m].nparts);
+        struct stored *o = &old[m];
+        rc = day_tail(x, agent, o->day, cut, &o->list, &o->len, &o->ends, &o->nparts, &o->part,
+                      &o->n, &o->h, &o->whole);
     }
     size_t i = 0, k = 0;
     while (rc == ACDL_OK && (i < x->no || k < nold)) {
@@ -945,9 +1002,24 @@ static int write_days(struct ctx *x, int64_t agent, struct tz_date from, struct 
         }
         struct kept kp, *kept = NULL;
         if (c >= 0 && cut) {
-            rc = kept_of(x, old[k].list, old[k].len, cut, &kp);
-            while (kp.part < old[k].nparts && old[k].ends[kp.part] <= kp.len) {
-                kp.from = old[k].ends[kp.part++];
+            struct stored *o = &old[k];
+            kp.n = o->n;
+            kp.h = o->h;
+            rc = kept_of(x, o->list, o->len, cut, &kp);
+            /* from the first part not wholly kept on (all of them for a day read whole, so
+             * that each part gets its state); its state: the stored one, or the kept spans' */
+            kp.part = o->part;
+            kp.part_n = o->n;
+            kp.part_h = o->h;
+            for (int e = 0; !o->whole && e < o->nparts && o->ends[e] <= kp.len; e++) {
+                kp.from = o->ends[e];
+                kp.part++;
+            }
+            if (kp.from == kp.len) {
+                kp.part_n = kp.n;
+                kp.part_h = kp.h;
+            } else if (kp.from > 0 && rc == ACDL_OK) {
+                rc = list_state(x, o->list, kp.from, &kp.part_n, &kp.part_h);
             }
             kept = &kp;
         }
@@ -1337,12 +1409,17 @@ static int tail_from(struct ctx *x, int si, const char *ext_agent, int64_t sj, i
     return ACDL_OK;
 }
 
-/* The stored spans of a day before cut: their bytes at the list's start, copied to x->list. */
+/* The stored spans of a day before cut: their bytes at the list's start, copied to x->list,
+ * counted on from k->n spans and the digest's state k->h before the list (the rest of *k
+ * zeroed). */
 static int kept_of(struct ctx *x, const char *list, size_t len, int64_t cut, struct kept *k)
 {
     const char *p = list, *end = list + len;
+    size_t n = k->n;
+    uint64_t h = k->h;
     memset(k, 0, sizeof(*k));
-    k->h = DIGEST_SEED;
+    k->n = n;
+    k->h = h;
     while (p < end) {
         struct list_span ls;
         const char *line = p;
