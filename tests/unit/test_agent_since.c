@@ -17,6 +17,7 @@
 #include "store/store.h"
 
 static char tmp[512];
+static int a_old; /* the file computed from the change on had its parts' states removed */
 
 #define AGENTS 6 /* WFM agents 1..6; agent 6 also has an id of source 2 */
 #define POLLS 4000
@@ -148,11 +149,118 @@ static int64_t short_parts(struct db *a)
                         "q.agent_id = p.agent_id AND q.day = p.day)");
 }
 
+/* The day digest's definition (agent_days.digest), taken here on its own: FNV-1a over the lines
+ * "start,end,identifier\n" of the day's spans (end -1 while open). */
+static uint64_t fnv_line(uint64_t h, long long start, long long end, const char *id)
+{
+    char line[200];
+    int n = snprintf(line, sizeof(line), "%lld,%lld,%s\n", start, end, id);
+    for (int k = 0; k < n; k++) {
+        h = (h ^ (unsigned char)line[k]) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* 1 when every part of d's lists holds what a change needs to begin there (schema 0040): the
+ * start of its first span, the day's spans before it and the digest's state after them, as
+ * computed here from the parts before it; and the day's digest and count are those of all its
+ * parts. With old set a day's parts may all have no state (as written before 0040). */
+static int part_states_ok(struct db *d, int poll, int old)
+{
+    const char *q = "SELECT p.agent_id, p.day, p.part, p.list, p.first_start, p.spans_before, "
+                    "p.digest_before, d.digest, d.spans FROM agent_day_parts p JOIN agent_days d "
+                    "USING (agent_id, day) ORDER BY p.agent_id, p.day, p.part";
+    sqlite3_stmt *s = NULL, *ids = NULL;
+    char names[32][32];
+    memset(names, 0, sizeof(names));
+    sqlite3_prepare_v2(store_db(d->c), "SELECT id, identifier FROM wfm_activities WHERE id < 32",
+                       -1, &ids, NULL);
+    while (ids && sqlite3_step(ids) == SQLITE_ROW) {
+        snprintf(names[sqlite3_column_int(ids, 0)], sizeof(names[0]), "%s",
+                 (const char *)sqlite3_column_text(ids, 1));
+    }
+    sqlite3_finalize(ids);
+    if (sqlite3_prepare_v2(store_db(d->c), q, -1, &s, NULL) != SQLITE_OK) {
+        return 0;
+    }
+    int ok = 1, r, nulls = 0, parts = 0;
+    long long n = 0, agent = -1;
+    uint64_t h = 0;
+    char day[11] = "", digest[17] = "";
+    long long spans = 0;
+    while (ok && (r = sqlite3_step(s)) != SQLITE_DONE) {
+        int end_of_day = r != SQLITE_ROW || sqlite3_column_int64(s, 0) != agent ||
+                         strcmp((const char *)sqlite3_column_text(s, 1), day) != 0;
+        if (end_of_day && agent >= 0) {
+            char got[17];
+            snprintf(got, sizeof(got), "%016llx", (unsigned long long)h);
+            if (strcmp(got, digest) != 0 || n != spans || (nulls && nulls != parts)) {
+                fprintf(stdout,
+                        "poll %d: agent %lld day %s: its parts give digest %s and %lld spans, "
+                        "the day holds %s and %lld; %d of %d parts without a state\n",
+                        poll, agent, day, got, n, digest, spans, nulls, parts);
+                ok = 0;
+            }
+        }
+        if (r != SQLITE_ROW || !ok) {
+            break;
+        }
+        if (end_of_day) {
+            agent = sqlite3_column_int64(s, 0);
+            snprintf(day, sizeof(day), "%s", (const char *)sqlite3_column_text(s, 1));
+            snprintf(digest, sizeof(digest), "%s", (const char *)sqlite3_column_text(s, 7));
+            spans = sqlite3_column_int64(s, 8);
+            n = 0;
+            h = 1469598103934665603ull;
+            nulls = parts = 0;
+        }
+        const char *l = (const char *)sqlite3_column_text(s, 3);
+        long long first = strtoll(l, NULL, 10);
+        parts++;
+        if (sqlite3_column_type(s, 4) == SQLITE_NULL) {
+            nulls++;
+            ok = old && sqlite3_column_type(s, 5) == SQLITE_NULL &&
+                 sqlite3_column_type(s, 6) == SQLITE_NULL;
+        } else if (sqlite3_column_int64(s, 4) != first || sqlite3_column_int64(s, 5) != n ||
+                   (uint64_t)sqlite3_column_int64(s, 6) != h) {
+            ok = 0;
+        }
+        if (!ok) {
+            fprintf(stdout,
+                    "poll %d: agent %lld day %s part %d holds first start %s, %s spans and "
+                    "digest state %s before it; its list starts at %lld after %lld spans and "
+                    "state %lld\n",
+                    poll, agent, day, sqlite3_column_int(s, 2), sqlite3_column_text(s, 4),
+                    sqlite3_column_text(s, 5), sqlite3_column_text(s, 6), first, n, (long long)h);
+        }
+        while (*l) { /* start,end,activity,source,bytes:code\n */
+            char *e;
+            long long st = strtoll(l, &e, 10), en = -1, act;
+            if (e[1] != ',') {
+                en = strtoll(e + 1, &e, 10);
+            } else {
+                e++;
+            }
+            act = strtoll(e + 1, &e, 10);
+            strtoll(e + 1, &e, 10);
+            long long cl = strtoll(e + 1, &e, 10);
+            l = e + 1 + cl + 1;
+            h = fnv_line(h, st, en, act >= 0 && act < 32 ? names[act] : "");
+            n++;
+        }
+    }
+    sqlite3_finalize(s);
+    return ok;
+}
+
 /* 1 when both files hold the same agent days. */
 static int same_days(struct db *a, struct db *b, int poll)
 {
     if (short_parts(a) != 0 || short_parts(b) != 0) {
         fprintf(stdout, "poll %d: a list part not a day's last is short\n", poll);
+        return 0;
+    }
+    if (!part_states_ok(a, poll, a_old) || !part_states_ok(b, poll, 0)) {
         return 0;
     }
     const char *q = "SELECT agent_id, day, digest, spans, open, change_seq, (SELECT "
@@ -212,7 +320,18 @@ static void random_polls(unsigned seed)
     memset(last, 0, sizeof(last));
     struct agent_results_stats sa = {0, 0, 0, 0}, sb = {0, 0, 0, 0};
     int ok = 1;
+    int64_t stateless = 0, seq_old = 0;
+    a_old = 0;
     for (int poll = 0; poll < POLLS && ok; poll++) {
+        if (seed == 2 && poll % 400 == 200) {
+            /* now and then parts as written before schema 0040: no state; each day read whole
+             * once */
+            exec(&a, "UPDATE agent_day_parts SET first_start = NULL, spans_before = NULL, "
+                     "digest_before = NULL");
+            stateless += query_int(&a, "SELECT count(*) FROM agent_day_parts");
+            seq_old = query_int(&a, "SELECT max(change_seq) FROM agent_days");
+            a_old = 1;
+        }
         int source = rnd(3) == 0 ? 2 : 1;
         struct chg ch[8];
         int n = 0, nc = 1 + (int)rnd(4);
@@ -300,7 +419,21 @@ static void random_polls(unsigned seed)
             "after a day's first\n",
             (long long)wa, (long long)wb, (long long)multi);
     CHECK(multi > 0);
-    CHECK(wa > 0 && wa < wb);
+    CHECK(wa > 0 && (a_old || wa < wb)); /* (days without a state are written whole) */
+    if (a_old) {                         /* the days changed since got their parts' states */
+        char sql[300];
+        int64_t left = query_int(&a, "SELECT count(*) FROM agent_day_parts WHERE first_start IS "
+                                     "NULL");
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM agent_day_parts JOIN agent_days USING (agent_id, day) "
+                 "WHERE first_start IS NULL AND change_seq > %lld",
+                 (long long)seq_old);
+        fprintf(stdout, "parts without a state: %lld, %lld of them left\n", (long long)stateless,
+                (long long)left);
+        CHECK(stateless > 0 && left < stateless);
+        CHECK_EQ_INT(query_int(&a, sql), 0);
+    }
+    a_old = 0;
     tz_close(tz);
     db_close(&a);
     db_close(&b);
@@ -357,6 +490,101 @@ static void test_long_day(void)
     db_close(&b);
 }
 
+/* A file of schema 0039 (parts without a state) upgraded: the migration leaves every day as it
+ * was (digest, change_seq: nothing goes out again); a change to a long day reads and writes it
+ * whole once, giving each part its state, and from then on only its last parts. */
+static void test_upgrade(void)
+{
+    struct db a = {0}, b = {0};
+    struct tz *tz = NULL;
+    char path[700], err[512] = "";
+    sqlite3 *raw = NULL;
+    if (!CHECK(db_open(&a, "old_since.db") == 0 && db_open(&b, "old_whole.db") == 0) ||
+        !CHECK_EQ_INT(tz_open("Europe/Berlin", &tz), ACDL_OK)) {
+        db_close(&a);
+        db_close(&b);
+        return;
+    }
+    int64_t t0 = 1774857600; /* 2026-03-30 10:00 Berlin */
+    int64_t whole[2] = {1, 2};
+    for (int i = 0; i < 130; i++) { /* agent 1: a long day; agent 2: a short one */
+        struct chg c = {1, 1 + (i % 10 == 0), t0 + i * 90, i % 2 ? "C3" : "C1"};
+        stage(&a, tz, &c);
+        stage(&b, tz, &c);
+    }
+    for (int k = 0; k < 2; k++) {
+        struct db *d = k ? &b : &a;
+        CHECK_EQ_INT(store_begin(d->c), ACDL_OK);
+        CHECK_EQ_INT(agent_results_apply(d->c, whole, 2, "2026-03-29", "2026-03-31", NULL),
+                     ACDL_OK);
+        CHECK_EQ_INT(store_commit(d->c), ACDL_OK);
+    }
+    db_close(&a);
+    memset(&a, 0, sizeof(a));
+    /* back to 0039 as it was written then */
+    snprintf(path, sizeof(path), "%s/old_since.db", tmp);
+    CHECK_EQ_INT(sqlite3_open(path, &raw), SQLITE_OK);
+    CHECK_EQ_INT(sqlite3_exec(raw,
+                              "ALTER TABLE agent_day_parts DROP COLUMN first_start; ALTER TABLE "
+                              "agent_day_parts DROP COLUMN spans_before; ALTER TABLE "
+                              "agent_day_parts DROP COLUMN digest_before; PRAGMA user_version = "
+                              "39;",
+                              NULL, NULL, NULL),
+                 SQLITE_OK);
+    sqlite3_close(raw);
+    if (!CHECK_EQ_INT(store_open(path, 1, &a.st, err, sizeof(err)), ACDL_OK)) {
+        fprintf(stdout, "%s\n", err);
+        tz_close(tz);
+        db_close(&b);
+        return;
+    }
+    a.c = store_acquire(a.st);
+    exec(&a, "CREATE TEMP TABLE written (bytes INTEGER NOT NULL); INSERT INTO written VALUES (0);"
+             "CREATE TEMP TRIGGER part_up AFTER UPDATE ON agent_day_parts BEGIN UPDATE written SET "
+             "bytes = bytes + length(CAST(new.list AS BLOB)); END;"
+             "CREATE TEMP TRIGGER part_in AFTER INSERT ON agent_day_parts BEGIN UPDATE written SET "
+             "bytes = bytes + length(CAST(new.list AS BLOB)); END;");
+    CHECK_EQ_INT(query_int(&a, "SELECT count(*) FROM agent_day_parts WHERE first_start IS NOT "
+                               "NULL OR spans_before IS NOT NULL OR digest_before IS NOT NULL"),
+                 0);
+    a_old = 1;
+    CHECK(same_days(&a, &b, 0));
+    int64_t seq2 = query_int(&a, "SELECT change_seq FROM agent_days WHERE agent_id = 2");
+    int64_t len = query_int(&a, "SELECT sum(length(CAST(list AS BLOB))) FROM agent_day_parts "
+                                "WHERE agent_id = 1");
+    int64_t written[2] = {0, 0};
+    for (int i = 0; i < 2; i++) { /* agent 1's next states */
+        struct chg c = {1, 1, t0 + (130 + i) * 90, i ? "C3" : "C1"};
+        struct agent_since ag = {1, "e1", c.start};
+        int64_t one = 1;
+        stage(&a, tz, &c);
+        stage(&b, tz, &c);
+        exec(&a, "UPDATE temp.written SET bytes = 0");
+        CHECK_EQ_INT(store_begin(a.c), ACDL_OK);
+        CHECK_EQ_INT(agent_results_apply_since(a.c, 1, &ag, 1, "2026-03-29", "2026-03-31", NULL),
+                     ACDL_OK);
+        CHECK_EQ_INT(store_commit(a.c), ACDL_OK);
+        CHECK_EQ_INT(store_begin(b.c), ACDL_OK);
+        CHECK_EQ_INT(agent_results_apply(b.c, &one, 1, "2026-03-29", "2026-03-31", NULL), ACDL_OK);
+        CHECK_EQ_INT(store_commit(b.c), ACDL_OK);
+        written[i] = query_int(&a, "SELECT bytes FROM temp.written");
+        CHECK(same_days(&a, &b, 1 + i)); /* agent 2's day still has no state */
+    }
+    fprintf(stdout,
+            "after the upgrade a day of %lld bytes: the first change wrote %lld, the next "
+            "%lld\n",
+            (long long)len, (long long)written[0], (long long)written[1]);
+    CHECK(written[0] >= len && written[1] > 0 && written[1] < 1200);
+    CHECK_EQ_INT(query_int(&a, "SELECT change_seq FROM agent_days WHERE agent_id = 2"), seq2);
+    CHECK_EQ_INT(query_int(&a, "SELECT count(*) FROM agent_day_parts WHERE agent_id = 1 AND "
+                               "first_start IS NULL"),
+                 0);
+    a_old = 0;
+    tz_close(tz);
+    db_close(&a);
+    db_close(&b);
+}
+
 /* three seeds: each run of polls has its own late rows, gaps and codes */
 static void test_random_polls(void)
 {
@@ -373,6 +601,7 @@ int main(void)
         return 2;
     }
     RUN(test_long_day);
+    RUN(test_upgrade);
     RUN(test_random_polls);
     check_tmpdir_done(tmp);
     return check_summary();
