@@ -16,7 +16,9 @@
  *
  * A day's spans are kept as one list in parts of a few hundred bytes (agent_day_parts,
  * schema 0039), beside its small agent_days row: a change from a time on rewrites the part
- * holding it and those after, not the day; the activities of the source's codes are read once
+ * holding it and those after, not the day, and reads only those (each part keeps its first
+ * start, the spans before it and the digest's state after them, schema 0040); the activities
+ * of the source's codes are read once
  * per transaction, not joined to each state. Every agent and day has a digest in agent_days; when a recomputation
  * changes a day's spans, its change_seq is set to a new, higher number:
  * agent_results_changes() lists the days that changed after a given number (what the delivery
