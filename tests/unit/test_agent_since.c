@@ -439,16 +439,38 @@ static void random_polls(unsigned seed)
     db_close(&b);
 }
 
+/* Opens the files a (computed from the change on) and b (whole days) and the zone. */
+static int open_pair(struct db *a, struct db *b, const char *na, const char *nb, struct tz **tz)
+{
+    if (!CHECK(db_open(a, na) == 0 && db_open(b, nb) == 0) ||
+        !CHECK_EQ_INT(tz_open("Europe/Berlin", tz), ACDL_OK)) {
+        db_close(a);
+        db_close(b);
+        return -1;
+    }
+    return 0;
+}
+
+/* One agent's change on 2026-03-30 applied to a from its start on and to b as whole days. */
+static void apply_pair(struct db *a, struct db *b, const struct agent_since *ag)
+{
+    int64_t whole = ag->agent_id;
+    CHECK_EQ_INT(store_begin(a->c), ACDL_OK);
+    CHECK_EQ_INT(agent_results_apply_since(a->c, 1, ag, 1, "2026-03-29", "2026-03-31", NULL),
+                 ACDL_OK);
+    CHECK_EQ_INT(store_commit(a->c), ACDL_OK);
+    CHECK_EQ_INT(store_begin(b->c), ACDL_OK);
+    CHECK_EQ_INT(agent_results_apply(b->c, &whole, 1, "2026-03-29", "2026-03-31", NULL), ACDL_OK);
+    CHECK_EQ_INT(store_commit(b->c), ACDL_OK);
+}
+
 /* A long day, a state at a time: a change rewrites only the list's last part or two, not the
  * day; one reaching back into the day rewrites the parts from there on. Both as whole. */
 static void test_long_day(void)
 {
     struct db a = {0}, b = {0};
     struct tz *tz = NULL;
-    if (!CHECK(db_open(&a, "long_since.db") == 0 && db_open(&b, "long_whole.db") == 0) ||
-        !CHECK_EQ_INT(tz_open("Europe/Berlin", &tz), ACDL_OK)) {
-        db_close(&a);
-        db_close(&b);
+    if (open_pair(&a, &b, "long_since.db", "long_whole.db", &tz) != 0) {
         return;
     }
     int64_t t0 = 1774857600; /* 2026-03-30 10:00 Berlin */
@@ -460,16 +482,8 @@ static void test_long_day(void)
         stage(&a, tz, &c);
         stage(&b, tz, &c);
         struct agent_since ag = {1, "e1", start};
-        int64_t whole = 1;
         exec(&a, "UPDATE temp.written SET bytes = 0");
-        CHECK_EQ_INT(store_begin(a.c), ACDL_OK);
-        CHECK_EQ_INT(agent_results_apply_since(a.c, 1, &ag, 1, "2026-03-29", "2026-03-31", NULL),
-                     ACDL_OK);
-        CHECK_EQ_INT(store_commit(a.c), ACDL_OK);
-        CHECK_EQ_INT(store_begin(b.c), ACDL_OK);
-        CHECK_EQ_INT(agent_results_apply(b.c, &whole, 1, "2026-03-29", "2026-03-31", NULL),
-                     ACDL_OK);
-        CHECK_EQ_INT(store_commit(b.c), ACDL_OK);
+        apply_pair(&a, &b, &ag);
         if (i >= 149) {
             written[i - 149 < 2 ? i - 149 : 2] = query_int(&a, "SELECT bytes FROM temp.written");
         }
@@ -499,10 +513,7 @@ static void test_upgrade(void)
     struct tz *tz = NULL;
     char path[700], err[512] = "";
     sqlite3 *raw = NULL;
-    if (!CHECK(db_open(&a, "old_since.db") == 0 && db_open(&b, "old_whole.db") == 0) ||
-        !CHECK_EQ_INT(tz_open("Europe/Berlin", &tz), ACDL_OK)) {
-        db_close(&a);
-        db_close(&b);
+    if (open_pair(&a, &b, "old_since.db", "old_whole.db", &tz) != 0) {
         return;
     }
     int64_t t0 = 1774857600; /* 2026-03-30 10:00 Berlin */
@@ -556,17 +567,10 @@ static void test_upgrade(void)
     for (int i = 0; i < 2; i++) { /* agent 1's next states */
         struct chg c = {1, 1, t0 + (130 + i) * 90, i ? "C3" : "C1"};
         struct agent_since ag = {1, "e1", c.start};
-        int64_t one = 1;
         stage(&a, tz, &c);
         stage(&b, tz, &c);
         exec(&a, "UPDATE temp.written SET bytes = 0");
-        CHECK_EQ_INT(store_begin(a.c), ACDL_OK);
-        CHECK_EQ_INT(agent_results_apply_since(a.c, 1, &ag, 1, "2026-03-29", "2026-03-31", NULL),
-                     ACDL_OK);
-        CHECK_EQ_INT(store_commit(a.c), ACDL_OK);
-        CHECK_EQ_INT(store_begin(b.c), ACDL_OK);
-        CHECK_EQ_INT(agent_results_apply(b.c, &one, 1, "2026-03-29", "2026-03-31", NULL), ACDL_OK);
-        CHECK_EQ_INT(store_commit(b.c), ACDL_OK);
+        apply_pair(&a, &b, &ag);
         written[i] = query_int(&a, "SELECT bytes FROM temp.written");
         CHECK(same_days(&a, &b, 1 + i)); /* agent 2's day still has no state */
     }
