@@ -561,6 +561,10 @@ test('an operator edits sources but never sees the password field', async () => 
   await waitText('#source-password-status', en['sources.password_is_set']);
   assert.equal(await page.locator('#source-password').count(), 0);
   assert.equal(await page.locator('#source-password-clear').count(), 0);
+  // where a source that holds a password connects is an admin's: shown read-only, with a line
+  await waitText('[data-testid="source-connection-admin-note"]', en['sources.odbc.connection_admin_only']);
+  assert.equal(await page.locator('#source-odbc-dsn').isEditable(), false, 'the DSN is read-only');
+  assert.equal(await page.locator('#source-conn-mode-string').isEnabled(), false, 'the connection kind is fixed');
   await page.fill('#source-odbc-timeout-s', '600');
   const from = sent.length;
   await page.click('#source-submit');
@@ -570,6 +574,7 @@ test('an operator edits sources but never sees the password field', async () => 
   const got = await sourceByName(ODBC_NAME);
   assert.equal(got.settings.odbc.timeout_s, 600);
   assert.equal(got.password_set, true, 'the password stays');
+  assert.equal(got.settings.odbc.dsn, patch.body.settings.odbc.dsn, 'the connection went back as stored');
   await shot('operator');
 });
 

@@ -442,6 +442,7 @@ export default {
   'sources.password_keep': 'Passwort behalten',
   'sources.password_will_clear': 'wird beim Speichern gelöscht',
   'sources.password_admin_only': 'Nur Admins können das Passwort setzen oder löschen.',
+  'sources.odbc.connection_admin_only': 'Ein Passwort ist gesetzt: Wohin sich diese Quelle verbindet (DSN oder Verbindungszeichenfolge), ändert ein Admin; es ist nur lesbar.',
   'sources.odbc.by_preset': 'Vorlage',
   'sources.odbc.by_sql': 'Eigenes SQL',
   'sources.odbc.preset': 'Vorlage',

@@ -442,6 +442,7 @@ export default {
   'sources.password_keep': 'Keep password',
   'sources.password_will_clear': 'is cleared on save',
   'sources.password_admin_only': 'Only admins can set or clear the password.',
+  'sources.odbc.connection_admin_only': 'A password is set: an admin changes where this source connects (DSN or connection string); it is shown read-only.',
   'sources.odbc.by_preset': 'Preset',
   'sources.odbc.by_sql': 'Own SQL',
   'sources.odbc.preset': 'Preset',

@@ -442,6 +442,7 @@ export default {
   'sources.password_keep': 'Garder le mot de passe',
   'sources.password_will_clear': 'sera effacé à l’enregistrement',
   'sources.password_admin_only': 'Seuls les administrateurs peuvent définir ou effacer le mot de passe.',
+  'sources.odbc.connection_admin_only': 'Un mot de passe est défini : un admin change où se connecte cette source (DSN ou chaîne de connexion) ; elle est affichée en lecture seule.',
   'sources.odbc.by_preset': 'Modèle',
   'sources.odbc.by_sql': 'SQL personnalisé',
   'sources.odbc.preset': 'Modèle',

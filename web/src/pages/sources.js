@@ -265,6 +265,8 @@ function SourceForm({ mode, source, presets, session, onCancel, onSaved }) {
   const split = form.time_mode === 'datetime';
   const formats = form.date_mode === 'formats';
   const showPassword = !csv && admin && !readOnly;
+  // where a source that holds a password connects is an admin's (the API refuses others)
+  const connLocked = !csv && !admin && !readOnly && mode !== 'create' && Boolean(source && source.password_set);
   const update = (changes) => setForm((old) => ({ ...old, ...changes }));
   const onText = (key) => (e) => update({ [key]: e.currentTarget.value });
 
@@ -343,7 +345,7 @@ function SourceForm({ mode, source, presets, session, onCancel, onSaved }) {
     <input id=${idOf(slot)} type="text" autocomplete="off" autocapitalize="none" spellcheck="false"
            class=${opts.mono ? 'mono' : undefined} maxlength=${opts.max}
            placeholder=${opts.placeholder} value=${form[key]} onInput=${onText(key)}
-           aria-invalid=${invalid(slot)} />`;
+           readonly=${opts.readOnly} aria-invalid=${invalid(slot)} />`;
   const select = (slot, key, options) => html`
     <select id=${idOf(slot)} value=${form[key]} onChange=${onText(key)} aria-invalid=${invalid(slot)}>
       ${options.map(([value, label]) => html`<option value=${value}>${label}</option>`)}
@@ -353,7 +355,7 @@ function SourceForm({ mode, source, presets, session, onCancel, onSaved }) {
       ${options.map(([value, label]) => html`
         <label class="radio">
           <input type="radio" name=${name} id=${`${name}-${value}`} value=${value}
-                 checked=${form[key] === value}
+                 checked=${form[key] === value} disabled=${name === 'source-conn-mode' && connLocked}
                  onChange=${() => (onPick ? onPick(value) : update({ [key]: value }))} />
           <span>${label}</span>
         </label>`)}
@@ -647,12 +649,14 @@ function SourceForm({ mode, source, presets, session, onCancel, onSaved }) {
       <legend>${t('sources.section_connection')}</legend>
       ${radios('source-conn-mode', 'conn_mode', [
         ['dsn', t('sources.odbc.by_dsn')], ['string', t('sources.odbc.by_string')]])}
+      ${connLocked && html`
+        <p class="muted" data-testid="source-connection-admin-note">${t('sources.odbc.connection_admin_only')}</p>`}
       <div class="section-grid">
         ${form.conn_mode === 'dsn'
-          ? field('odbc.dsn', t('sources.odbc.dsn'), textInput('odbc.dsn', 'dsn', { max: 255 }),
+          ? field('odbc.dsn', t('sources.odbc.dsn'), textInput('odbc.dsn', 'dsn', { max: 255, readOnly: connLocked }),
             t('sources.odbc.dsn_help'))
           : field('odbc.connection_string', t('sources.odbc.connection_string'),
-            textInput('odbc.connection_string', 'connection_string', { mono: true, max: 1023,
+            textInput('odbc.connection_string', 'connection_string', { mono: true, max: 1023, readOnly: connLocked,
               placeholder: 'Driver={ODBC Driver 18 for SQL Server};Server=db;Database=awdb' }),
             t('sources.odbc.connection_string_help'), 'field-wide')}
         ${field('odbc.user', t('sources.odbc.user'), textInput('odbc.user', 'user', { max: 128 }),
