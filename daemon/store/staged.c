@@ -364,6 +364,12 @@ int staged_day_encode(const struct staged_day *d, uint8_t **out, size_t *n)
         free(b.p);
         return ACDL_ENOMEM;
     }
+    if (b.cap > b.n) {
+        /* the buffer doubled past the blob (a 1.3 KB day took 2 KB): the rest goes back, since
+         * a streamed run holds a day's blobs until they are written aside */
+        uint8_t *fit = realloc(b.p, b.n ? b.n : 1);
+        b.p = fit ? fit : b.p;
+    }
     *out = b.p;
     *n = b.n;
     return ACDL_OK;
