@@ -135,7 +135,6 @@ static void suggest_skip(struct rows *r, const char *name, const struct csv_opti
     }
 }
 
-
 static void note_v(struct rows *r, const char *level, const char *code, json_t *params,
                    const char *fmt, va_list ap)
 {
@@ -225,7 +224,7 @@ void rows_reject(struct rows *r, const char *code, json_t *params, const char *f
 /* A CSV reader's error as a run-log line: "run.file_error" (the file is not read on) or
  * "run.row_rejected_at", with the reason's code and its line, column and counts. */
 void rows_csv_error(struct rows *r, const char *level, const char *code, const char *file,
-                           const struct csv_error *e)
+                    const struct csv_error *e)
 {
     json_t *p = json_pack("{s:s, s:I, s:I, s:s}", "where", file, "line", (json_int_t)e->line,
                           "column", (json_int_t)e->column, "reason", e->reason);
@@ -755,7 +754,8 @@ static json_t *digest_entry(json_t *digest, const char *group, const json_t *val
         e = json_pack("{s:I}", "rows", (json_int_t)0);
         json_object_set_new(g, v, e);
     }
-    json_object_set_new(e, "rows", json_integer(json_integer_value(json_object_get(e, "rows")) + 1));
+    json_object_set_new(e, "rows",
+                        json_integer(json_integer_value(json_object_get(e, "rows")) + 1));
     return e;
 }
 
@@ -1026,10 +1026,13 @@ static int prepare_state_columns(struct rows *r)
         int *idx;
         const char *role;
     } roles[] = {
-        {&cfg->agent, &r->i_agent, "agent"},        {&cfg->activity, &r->i_activity, "activity"},
+        {&cfg->agent, &r->i_agent, "agent"},
+        {&cfg->activity, &r->i_activity, "activity"},
         {&cfg->activity_name, &r->i_activity_name, "activity_name"},
-        {&cfg->date, &r->i_date, "date"},           {&cfg->start, &r->i_start, "start"},
-        {&cfg->end, &r->i_end, "end"},              {&cfg->duration, &r->i_duration, "duration"},
+        {&cfg->date, &r->i_date, "date"},
+        {&cfg->start, &r->i_start, "start"},
+        {&cfg->end, &r->i_end, "end"},
+        {&cfg->duration, &r->i_duration, "duration"},
     };
     for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
         if (!roles[i].col->spec[0]) {
@@ -1245,7 +1248,7 @@ static int file_still_written(struct rows *r, const char *path, const char *name
 /* Opens name in the source folder for reading: only a regular file whose resolved path (into
  * real) lies inside the import roots. NULL (logged, counted as skipped) otherwise. */
 FILE *rows_open_in_folder(struct rows *r, struct plat_dir *dir, const char *name,
-                            enum plat_entry_kind kind, char *real, size_t realsz)
+                          enum plat_entry_kind kind, char *real, size_t realsz)
 {
     char parent[ROOTS_PATH_MAX], why[1600] = "";
     enum fspath_flavour fl = PLAT_PATH_WINDOWS ? FSPATH_WINDOWS : FSPATH_POSIX;
@@ -1482,8 +1485,7 @@ static int import_file(const char *name, enum plat_entry_kind kind, void *ctx)
 
 /* Opens folder after checking it (and what was opened) against the import roots; *out is
  * new. Returns 0, or an ACDL_E* code after a run-log line. */
-int rows_open_folder(struct rows *r, const char *field, const char *folder,
-                     struct plat_dir **out)
+int rows_open_folder(struct rows *r, const char *field, const char *folder, struct plat_dir **out)
 {
     char real[ROOTS_PATH_MAX], opened[ROOTS_PATH_MAX], why[1600] = "";
     int rc = roots_check_folder(ROOTS_IMPORT, folder, real, sizeof(real), why, sizeof(why));
@@ -1590,7 +1592,8 @@ void rows_files_after(struct rows *r)
                                sizeof(why)) == ACDL_OK) {
             plat_mkdir_p(real, 0);
         }
-        if (rows_open_folder(r, "csv.archive_folder", r->cfg->archive_folder, &archive) != ACDL_OK) {
+        if (rows_open_folder(r, "csv.archive_folder", r->cfg->archive_folder, &archive) !=
+            ACDL_OK) {
             rows_note(r, "warn", "run.files_stay", NULL, "imported files stay where they are");
             plat_dir_close(dir);
             return;
@@ -1675,18 +1678,26 @@ static uint64_t conn_key(const struct rows *r, const struct store_source *src)
     return fnv_add(h, t);
 }
 
+/* Whether a run's days may be read in parts of a day: contact statistics only, whose rows
+ * each stand alone in time, and not once the query was found not to select by the time within
+ * a day. An agent state's row ends the state before it (start-only layouts) or may begin in an
+ * earlier part (start and duration): the day is read whole. */
+static int odbc_day_split_ok(const struct rows *r)
+{
+    return !r->no_day_split && r->cfg->product == PRODUCT_CONTACTS;
+}
+
 /* How many connections read a run's days at once: odbc.connections, but 1 for a kept
  * connection (polls), previews, incremental reads, a driver that does not stream (MariaDB's
  * holds each result whole: several at once would hold several) and SQL without both period
- * parameters; a single day too once its query was found not to select by the time within a
- * day (r->no_day_split). */
+ * parameters; a single day too when it is not read in parts (odbc_day_split_ok). */
 static unsigned odbc_split_conns(const struct rows *r, struct odbc_conn *conn, const char *sql)
 {
     struct odbc_sql rw;
     unsigned want = (unsigned)r->cfg->connections, both = 0;
     int64_t days = tz_date_diff(r->to, r->from) + 1;
     if (want <= 1 || r->keep || r->preview_max != 0 || r->cfg->incremental.enabled ||
-        !odbc_conn_streaming(conn)[0] || (days < 2 && r->no_day_split) ||
+        !odbc_conn_streaming(conn)[0] || (days < 2 && !odbc_day_split_ok(r)) ||
         odbc_sql_rewrite(sql, &rw, NULL, 0) != ACDL_OK) {
         return 1;
     }
@@ -1701,14 +1712,14 @@ static unsigned odbc_split_conns(const struct rows *r, struct odbc_conn *conn, c
     if (both != 3) {
         return 1;
     }
-    return days < (int64_t)want && r->no_day_split ? (unsigned)days : want;
+    return days < (int64_t)want && !odbc_day_split_ok(r) ? (unsigned)days : want;
 }
 
 /* A run of fewer days than connections (nconn): each day in this many parts of a day. */
 static int64_t odbc_day_split(const struct rows *r, unsigned nconn)
 {
     int64_t days = tz_date_diff(r->to, r->from) + 1;
-    return r->no_day_split || days >= (int64_t)nconn ? 1 : ((int64_t)nconn + days - 1) / days;
+    return !odbc_day_split_ok(r) || days >= (int64_t)nconn ? 1 : ((int64_t)nconn + days - 1) / days;
 }
 
 /* A run of fewer days than connections: each day as that many consecutive parts of equal
@@ -2130,7 +2141,7 @@ int rows_read(struct rows *r, const struct rows_sink *sink)
 {
     r->sink = sink;
     r->last_progress_ms = plat_monotonic_ms();
-    int rc = r->follow ? rows_follow_read(r)
+    int rc = r->follow                    ? rows_follow_read(r)
              : r->cfg->kind == SOURCE_CSV ? read_csv(r)
                                           : read_odbc(r, &r->src);
     if (rc == ACDL_OK && rows_cancelled(r)) {
@@ -2231,9 +2242,8 @@ static int preview_outcome(struct rows *r, int read_rc, char *err, size_t errsz)
     return ACDL_OK;
 }
 
-int rows_preview(struct rows *r, struct app *app, int64_t source_id, const char *day,
-                 int max_rows, const struct rows_sink *sink, json_t **out, char *err,
-                 size_t errsz)
+int rows_preview(struct rows *r, struct app *app, int64_t source_id, const char *day, int max_rows,
+                 const struct rows_sink *sink, json_t **out, char *err, size_t errsz)
 {
     struct store_run run;
     struct import_cancel cancel;
