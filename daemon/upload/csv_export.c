@@ -175,8 +175,10 @@ static int check(json_t **settings, char *err, size_t errsz)
                              "starting with '.'");
         return ACDL_EINVAL;
     }
+    /* no letter or digit: the default column headers are made of them, and a header holding
+     * the separator would split its column */
     if (strlen(sep) != 1 || strchr("\"\r\n", sep[0]) || (sep[0] >= 'a' && sep[0] <= 'z') ||
-        (sep[0] >= '0' && sep[0] <= '9')) {
+        (sep[0] >= 'A' && sep[0] <= 'Z') || (sep[0] >= '0' && sep[0] <= '9')) {
         snprintf(err, errsz, "separator: one character such as ; , | or a tab");
         return ACDL_EINVAL;
     }

@@ -236,6 +236,9 @@ test('settings are validated per connector, naming the field', async () => {
     [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', date_format: 'dd/MM/yyyy' } }, 'date_format'],
     [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', time_format: 'hh:mi' } }, 'time_format'],
     [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', separator: ';;' } }, 'separator'],
+    // a letter would split the default headers (AgentID with separator A)
+    [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', separator: 'A' } }, 'separator'],
+    [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', separator: 'e' } }, 'separator'],
     [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', file_prefix: '../x' } }, 'file_prefix'],
     [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', columns: [{ header: 'A;B', value: 'queue' }] } }, 'columns[0]'],
     [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', columns: [] } }, 'columns'],
