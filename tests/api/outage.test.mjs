@@ -104,7 +104,7 @@ test('72 hours of scheduled imports while the WFM is down arrive exactly once wh
     if (k === 23 || k === 26) {
       const b = await backlog(admin);
       assert.equal(b.failed, 0);
-      assert.ok(b.pending >= k, JSON.stringify(b));
+      assert.ok(b.pending + b.sending >= k, JSON.stringify(b));
       if (k === 23) {
         assert.equal(b.warning, false, `no warning before 24 h: ${JSON.stringify(b)}`);
       } else {
@@ -119,7 +119,8 @@ test('72 hours of scheduled imports while the WFM is down arrive exactly once wh
   assert.ok(runs.every((r) => r.state === 'done' && r.trigger === 'schedule'), JSON.stringify(runs.filter((r) => r.state !== 'done')));
   assert.equal(wfm.batches.size, 0, 'nothing reached the WFM while it was down');
   const b = await backlog(admin);
-  assert.ok(b.pending >= HOURS, `every import is waiting: ${JSON.stringify(b)}`);
+  // one batch may be on its way to the WFM that is still down (a retry in flight): waiting too
+  assert.ok(b.pending + b.sending >= HOURS, `every import is waiting: ${JSON.stringify(b)}`);
   const oldest = (await admin.get(`/api/v1/deliveries?state=pending&limit=500`)).body.items.at(-1);
   assert.ok(oldest.attempts >= 2, `the oldest batch was tried again and again: ${JSON.stringify(oldest)}`);
   const tok = await createToken(admin, 'prom', 'viewer');
