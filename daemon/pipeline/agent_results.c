@@ -2,6 +2,7 @@
 #include "pipeline/agent_results.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1687,8 +1688,15 @@ int agent_results_day_spans(struct store_conn *c, const struct agent_acts *acts,
                             const char *day, int limit, struct agent_span_ref **buf, size_t *cap,
                             size_t *n)
 {
+    return agent_results_day_spans_from(c, acts, agent_id, day, 0, INT_MAX, limit, buf, cap, n);
+}
+
+int agent_results_day_spans_from(struct store_conn *c, const struct agent_acts *acts,
+                                 int64_t agent_id, const char *day, int part, int last, int limit,
+                                 struct agent_span_ref **buf, size_t *cap, size_t *n)
+{
     sqlite3_stmt *s = store_prepare(c, "SELECT list FROM agent_day_parts WHERE agent_id = ? AND "
-                                       "day = ? ORDER BY part");
+                                       "day = ? AND part >= ? AND part <= ? ORDER BY part");
     int rc = ACDL_OK, kept = 0, sorted = 1;
     size_t first = *n;
     if (!s) {
@@ -1696,6 +1704,8 @@ int agent_results_day_spans(struct store_conn *c, const struct agent_acts *acts,
     }
     sqlite3_bind_int64(s, 1, agent_id);
     sqlite3_bind_text(s, 2, day, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, part);
+    sqlite3_bind_int(s, 4, last);
     int r;
     while (rc == ACDL_OK && kept < limit && (r = sqlite3_step(s)) != SQLITE_DONE) {
         if (r != SQLITE_ROW) {
@@ -1732,6 +1742,78 @@ int agent_results_day_spans(struct store_conn *c, const struct agent_acts *acts,
     store_done(s);
     if (rc == ACDL_OK && !sorted) { /* lists are written in start order: hardly ever */
         qsort(*buf + first, (size_t)kept, sizeof(**buf), cmp_ref_start);
+    }
+    return rc;
+}
+
+uint64_t agent_results_acts_digest(const struct agent_acts *a)
+{
+    uint64_t h = DIGEST_SEED;
+    for (int i = 0; i < a->n; i++) {
+        h = digest_line(h, a->acts[i].id, 0, a->acts[i].identifier);
+    }
+    return h;
+}
+
+int agent_results_day_parts(struct store_conn *c, int64_t agent_id, const char *day,
+                            struct agent_part_state **out, int *np, int *nspans, uint64_t *digest)
+{
+    sqlite3_stmt *s = store_prepare(c, "SELECT digest, spans FROM agent_days WHERE agent_id = ? "
+                                       "AND day = ?");
+    int rc = ACDL_OK, r;
+    size_t cap = 0;
+    *out = NULL;
+    *np = 0;
+    *nspans = 0;
+    *digest = 0;
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, agent_id);
+    sqlite3_bind_text(s, 2, day, -1, SQLITE_STATIC);
+    r = sqlite3_step(s);
+    if (r == SQLITE_ROW) {
+        const char *d = (const char *)sqlite3_column_text(s, 0);
+        *digest = d ? strtoull(d, NULL, 16) : 0;
+        *nspans = sqlite3_column_int(s, 1);
+    } else if (r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    store_done(s);
+    if (rc != ACDL_OK || *nspans == 0) {
+        return rc;
+    }
+    s = store_prepare(c, "SELECT part, first_start, spans_before, digest_before FROM "
+                         "agent_day_parts WHERE agent_id = ? AND day = ? ORDER BY part");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, agent_id);
+    sqlite3_bind_text(s, 2, day, -1, SQLITE_STATIC);
+    while (rc == ACDL_OK && (r = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_type(s, 1) == SQLITE_NULL || sqlite3_column_type(s, 2) == SQLITE_NULL ||
+            sqlite3_column_type(s, 3) == SQLITE_NULL) {
+            rc = ACDL_ENOTFOUND; /* written before 0040 */
+            break;
+        }
+        if (acdl_grow((void **)out, &cap, (size_t)*np + 1, sizeof(**out)) != ACDL_OK) {
+            rc = ACDL_ENOMEM;
+            break;
+        }
+        struct agent_part_state *p = &(*out)[(*np)++];
+        p->part = sqlite3_column_int(s, 0);
+        p->first_start = sqlite3_column_int64(s, 1);
+        p->spans_before = sqlite3_column_int(s, 2);
+        p->digest_before = (uint64_t)sqlite3_column_int64(s, 3);
+    }
+    if (rc == ACDL_OK && r != SQLITE_DONE) {
+        rc = ACDL_EDB;
+    }
+    store_done(s);
+    if (rc != ACDL_OK) {
+        free(*out);
+        *out = NULL;
+        *np = 0;
     }
     return rc;
 }

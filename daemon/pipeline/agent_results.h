@@ -19,8 +19,8 @@
  * holding it and those after, not the day, and reads only those (each part keeps its first
  * start, the spans before it and the digest's state after them, schema 0040); the activities
  * of the source's codes are read once
- * per transaction, not joined to each state. Every agent and day has a digest in agent_days; when a recomputation
- * changes a day's spans, its change_seq is set to a new, higher number:
+ * per transaction, not joined to each state. Every agent and day has a digest in agent_days; when a
+ * recomputation changes a day's spans, its change_seq is set to a new, higher number:
  * agent_results_changes() lists the days that changed after a given number (what the delivery
  * to the WFM reads).
  *
@@ -152,6 +152,32 @@ struct agent_span_ref {
 int agent_results_day_spans(struct store_conn *c, const struct agent_acts *acts, int64_t agent_id,
                             const char *day, int limit, struct agent_span_ref **buf, size_t *cap,
                             size_t *n);
+
+/* agent_results_day_spans() of the day's list parts number part to last (the spans of the
+ * other parts not read), appended. */
+int agent_results_day_spans_from(struct store_conn *c, const struct agent_acts *acts,
+                                 int64_t agent_id, const char *day, int part, int last, int limit,
+                                 struct agent_span_ref **buf, size_t *cap, size_t *n);
+
+/* A digest of the activities' identifiers (ids, names and which exist): what the lines of a
+ * day's spans are made of besides the spans themselves. */
+uint64_t agent_results_acts_digest(const struct agent_acts *a);
+
+/* What a part of a day's list (schema 0040) begins with: its first span's start, the day's
+ * spans before it and the state of the day's digest after those. */
+struct agent_part_state {
+    int part;
+    int64_t first_start;
+    int spans_before;
+    uint64_t digest_before;
+};
+
+/* The states of agent_id's day's parts in part order (*out new, free(); none for a day without
+ * spans), the day's span count *nspans and its digest *digest (the state after all of its
+ * spans). Reads none of the lists. ACDL_ENOTFOUND when a part was written before 0040 and
+ * carries no state. */
+int agent_results_day_parts(struct store_conn *c, int64_t agent_id, const char *day,
+                            struct agent_part_state **out, int *np, int *nspans, uint64_t *digest);
 
 /* A result day that changed. */
 struct agent_day_change {

@@ -204,8 +204,9 @@ int store_batch_mark_sending(struct store_conn *c, int64_t id, int64_t now)
 
 /* Batch id was accepted: the spans it carried (batch_agent_sent) become its target's basis
  * (target_agent_sent) for the agent days where no later batch set it. For a target getting part
- * days they are the digests of the day (outbox.c, sum_points), copied as they are; "=" before
- * them (a part day) only where the target still holds a basis. Spans "=N\n..." (a part day made
+ * days they are the digests of the day (outbox.c: "#" at points by line, sum_points, or "@" by
+ * the parts' states, part_plan), copied as they are; "=" before them (a part day) only where
+ * the target still holds a basis. Spans "=N\n..." (a part day made
  * before the digests) are the basis's first N bytes and the lines after, for a basis of lines;
  * a basis of digests cannot take them and is dropped. A day whose basis is gone meanwhile (a
  * changed setting) gets none: the next change sends it whole. An older batch accepted after a
@@ -216,15 +217,15 @@ static int sent_accept(struct store_conn *c, int64_t id)
 {
     static const char *const sql[] = {
         "INSERT INTO target_agent_sent (target_id, agent_id, day, spans, batch_id) SELECT "
-        "b.target_id, s.agent_id, s.day, CASE WHEN substr(s.spans, 1, 2) = '=#' THEN "
+        "b.target_id, s.agent_id, s.day, CASE WHEN substr(s.spans, 1, 2) IN ('=#', '=@') THEN "
         "substr(s.spans, 2) WHEN substr(s.spans, 1, 1) = '=' THEN "
         "CAST(substr(CAST(t.spans AS BLOB), 1, CAST(substr(s.spans, 2, instr(s.spans, char(10)) "
         "- 2) AS INTEGER)) AS TEXT) || substr(s.spans, instr(s.spans, char(10)) + 1) ELSE "
         "s.spans END, s.batch_id FROM batch_agent_sent s JOIN batches b ON b.id = s.batch_id "
         "LEFT JOIN target_agent_sent t ON t.target_id = b.target_id AND t.agent_id = s.agent_id "
         "AND t.day = s.day WHERE s.batch_id = ?1 AND (substr(s.spans, 1, 1) <> '=' OR "
-        "substr(s.spans, 2, 1) = '#' AND t.spans IS NOT NULL OR substr(t.spans, 1, 1) NOT IN "
-        "('#', '')) ON CONFLICT DO UPDATE SET spans = excluded.spans, batch_id = "
+        "substr(s.spans, 2, 1) IN ('#', '@') AND t.spans IS NOT NULL OR substr(t.spans, 1, 1) "
+        "NOT IN ('#', '@', '')) ON CONFLICT DO UPDATE SET spans = excluded.spans, batch_id = "
         "excluded.batch_id WHERE coalesce(target_agent_sent.batch_id, 0) <= excluded.batch_id",
         "UPDATE agent_days SET change_seq = m.top + x.n FROM (SELECT s.agent_id, s.day, "
         "row_number() OVER (ORDER BY s.agent_id, s.day) AS n FROM batch_agent_sent s JOIN "

@@ -1,6 +1,7 @@
 /* outbox.c: changed results into batches (see outbox.h). */
 #include "upload/outbox.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1018,6 +1019,260 @@ out:
     return rc;
 }
 
+/* The basis of a part-day target by parts (schema 0040 keeps each part's state, so a batch finds
+ * what the receiver holds without reading or formatting the lines before it): "@G<TAB>L<TAB>D\n"
+ * (G: the digest of the activities' identifiers and the agent's, agent_results_acts_digest;
+ * L: the day's spans; D: the day's digest, the state after all of them), then for some of the
+ * day's parts after the first (the last six and those 8, 16, 32 .. parts before the last)
+ * "j<TAB>start<TAB>state\n": the spans before the part, its first start and the digest's state
+ * after those spans; then "~j\n" (j: the spans before the day's last part) and points within
+ * that part, "+i<TAB>start<TAB>state\n" for i of its lines (the last five, then 8, 16 .. before
+ * its end, and 1; start empty after its last line): the start of line i + 1 and an FNV-1a state
+ * continued from the part's over its first i lines as sent. Digests in hex. A day's lines are
+ * its spans formatted with the activities' identifiers, so with G equal and a state equal at j
+ * the receiver holds the lines of the day now before its span j, and with one equal within
+ * the last part those before its line i too. */
+#define PART_KEEP_LAST 6
+
+/* Reads a hex number of 16 digits at *p, then the separator sep; -1 when it is not there. */
+static int hex64_at(const char **p, char sep, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (int i = 0; i < 16; i++) {
+        int d = hex_val((*p)[i]);
+        if (d < 0) {
+            return -1;
+        }
+        x = x << 4 | (uint64_t)d;
+    }
+    if ((*p)[16] != sep) {
+        return -1;
+    }
+    *v = x;
+    *p += 17;
+    return 0;
+}
+
+static char *hex64_put(char *g, uint64_t v)
+{
+    for (int i = 15; i >= 0; i--) {
+        g[i] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    }
+    return g + 16;
+}
+
+/* Reads a decimal number at *p (none: INT64_MAX when empty_ok), then sep; -1 when it is not
+ * there. */
+static int dec_at(const char **p, char sep, int empty_ok, int64_t *v)
+{
+    char *e;
+    if (empty_ok && **p == sep) {
+        *v = INT64_MAX;
+        (*p)++;
+        return 0;
+    }
+    *v = strtoll(*p, &e, 10);
+    if (e == *p || *e != sep) {
+        return -1;
+    }
+    *p = e + 1;
+    return 0;
+}
+
+/* What a part day of a part-day target is planned from (part_plan, part_cut). */
+struct part_plan {
+    struct agent_part_state *ps; /* the day's parts' states */
+    int np, nspans;
+    uint64_t gen, dig;
+    int part;     /* the first part read and given */
+    int64_t from; /* the part day's from; 0: whole, -1: left out */
+    int in_last;  /* the match is at the day's last part, whose points the basis holds */
+    int nin;      /* those points */
+    struct {
+        int64_t i, start;
+        uint64_t st;
+    } in[SUM_MAX];
+};
+
+/* Where the part day of ch for a part-day target begins, by the parts' states against the
+ * basis (above): p->part the first part of the list to read, p->from (0: the whole day, -1: as
+ * the receiver holds it, left out). The part is the last one whose first span's count is at
+ * most the basis's span count and whose state the basis holds, or the basis's end where a part
+ * begins there; from the earlier of the two days' starts there (part_cut may cut further in
+ * the last part). ACDL_ENOTFOUND when the day's parts carry no state (written before 0040) or
+ * the day is longer than a batch gives: then tail_diff does it from the lines. */
+static int part_plan(struct store_conn *c, int64_t target_id, uint64_t gen,
+                     const struct agent_day_change *ch, int changes_only, struct part_plan *p)
+{
+    int has = 0;
+    char *old = NULL;
+    memset(p, 0, sizeof(*p));
+    p->gen = gen;
+    int rc = agent_results_day_parts(c, ch->agent_id, ch->day, &p->ps, &p->np, &p->nspans, &p->dig);
+    if (rc == ACDL_OK && p->nspans > 5000) {
+        rc = ACDL_ENOTFOUND;
+    }
+    if (rc == ACDL_OK) {
+        rc = sent_basis(c, target_id, ch->agent_id, ch->day, 1, &old, &has);
+    }
+    if (rc != ACDL_OK || p->nspans == 0) {
+        goto out;
+    }
+    const char *b = old;
+    uint64_t bgen, bdig;
+    int64_t lines;
+    if (!changes_only || !has || *b++ != '@' || hex64_at(&b, '\t', &bgen) != 0 || bgen != gen ||
+        dec_at(&b, '\t', 0, &lines) != 0 || hex64_at(&b, '\n', &bdig) != 0) {
+        goto out;
+    }
+    if (lines == p->nspans && bdig == p->dig) {
+        p->from = -1;
+        goto out;
+    }
+    /* the basis's end (no span after it), then its points; the last part that matches */
+    int64_t j = lines, start = INT64_MAX, j0 = -1;
+    uint64_t st = bdig;
+    int best = -1;
+    for (;;) {
+        for (int k = p->np; k-- > 1;) {
+            if (p->ps[k].spans_before < j) {
+                break;
+            }
+            if (p->ps[k].spans_before == j && p->ps[k].digest_before == st && k > best) {
+                best = k;
+                p->from = p->ps[k].first_start < start ? p->ps[k].first_start : start;
+                p->part = p->ps[k].part;
+            }
+        }
+        if (!*b || *b == '~' || dec_at(&b, '\t', 0, &j) != 0 || dec_at(&b, '\t', 1, &start) != 0 ||
+            hex64_at(&b, '\n', &st) != 0 || j <= 0 || j > lines) {
+            break;
+        }
+    }
+    if (best < 0 && p->np > 0) { /* the first part begins the day: its state is always held */
+        best = 0;
+        p->part = p->ps[0].part;
+    }
+    /* the points within the basis's last part, when the match is at that part */
+    if (*b == '~' && (b++, dec_at(&b, '\n', 0, &j0) == 0) && best == p->np - 1 &&
+        p->ps[best].spans_before == j0) {
+        p->in_last = 1;
+        while (*b == '+' && p->nin < SUM_MAX) {
+            b++;
+            if (dec_at(&b, '\t', 0, &p->in[p->nin].i) != 0 ||
+                dec_at(&b, '\t', 1, &p->in[p->nin].start) != 0 ||
+                hex64_at(&b, '\n', &p->in[p->nin].st) != 0) {
+                p->nin = 0;
+                break;
+            }
+            p->nin++;
+        }
+    }
+out:
+    free(old);
+    if (rc != ACDL_OK) {
+        free(p->ps);
+        p->ps = NULL;
+    }
+    return rc;
+}
+
+/* FNV-1a of h continued over span s's line as sent. */
+static uint64_t part_line_state(uint64_t h, const struct agent_span_ref *r)
+{
+    char line[SENT_LINE_MAX + 1];
+    struct upload_span u = {r->start, r->end, r->activity, r->source_id == 0};
+    size_t n = sent_line(line, &u);
+    for (size_t k = 0; k < n; k++) {
+        h = (h ^ (unsigned char)line[k]) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* The part day planned by p, its lines r[0..n) read from p->part on, of which the day's last
+ * part's are r[nlast_at..n): *skip the lines the receiver holds (cut within the last part at
+ * the last point the basis holds there and the day now agrees on), p->from moved to the cut,
+ * and *given the basis the batch makes ("=" before it for a part, "" for an empty day). */
+static int part_cut(struct part_plan *p, const struct agent_span_ref *r, size_t n, size_t last_at,
+                    size_t *skip, char **given)
+{
+    size_t nl = n - last_at;
+    int js[SUM_MAX], nj = sum_points((int)nl, js);
+    uint64_t st[SUM_MAX];
+    *skip = 0;
+    *given = NULL;
+    if (p->nspans == 0) {
+        *given = strdup("");
+        return *given ? ACDL_OK : ACDL_ENOMEM;
+    }
+    uint64_t h = p->np > 0 ? p->ps[p->np - 1].digest_before : 0;
+    for (int q = nj, i = 0; q-- > 0;) { /* js descending: walk it backwards */
+        for (; i < js[q]; i++) {
+            h = part_line_state(h, &r[last_at + (size_t)i]);
+        }
+        st[q] = h;
+    }
+    if (p->in_last) {
+        int64_t bi = 0, bstart = INT64_MAX;
+        for (int k = 0; k < p->nin; k++) {
+            for (int q = 0; q < nj; q++) {
+                if (js[q] == p->in[k].i && st[q] == p->in[k].st && p->in[k].i > bi) {
+                    bi = p->in[k].i;
+                    bstart = p->in[k].start;
+                }
+            }
+        }
+        if (bi > 0) {
+            int64_t f = (size_t)bi < nl ? r[last_at + (size_t)bi].start : INT64_MAX;
+            p->from = f < bstart ? f : bstart;
+            *skip = last_at + (size_t)bi;
+        }
+    }
+    char *g = *given = malloc(2 + 3 * 17 + 12 + (size_t)(p->np + nj + 1) * (22 + 21 + 17 + 3) + 1);
+    if (!g) {
+        return ACDL_ENOMEM;
+    }
+    if (p->from > 0) {
+        *g++ = '=';
+    }
+    *g++ = '@';
+    g = hex64_put(g, p->gen);
+    *g++ = '\t';
+    g += jsonw_fmt_int(g, p->nspans);
+    *g++ = '\t';
+    g = hex64_put(g, p->dig);
+    *g++ = '\n';
+    for (int k = p->np; k-- > 1;) {
+        int d = p->np - 1 - k;
+        if (d >= PART_KEEP_LAST && (d & (d - 1)) != 0) {
+            continue;
+        }
+        g += jsonw_fmt_int(g, p->ps[k].spans_before);
+        *g++ = '\t';
+        g += jsonw_fmt_int(g, p->ps[k].first_start);
+        *g++ = '\t';
+        g = hex64_put(g, p->ps[k].digest_before);
+        *g++ = '\n';
+    }
+    *g++ = '~';
+    g += jsonw_fmt_int(g, p->np > 0 ? p->ps[p->np - 1].spans_before : 0);
+    *g++ = '\n';
+    for (int q = 0; q < nj; q++) {
+        *g++ = '+';
+        g += jsonw_fmt_int(g, js[q]);
+        *g++ = '\t';
+        if ((size_t)js[q] < nl) {
+            g += jsonw_fmt_int(g, r[last_at + (size_t)js[q]].start);
+        }
+        *g++ = '\t';
+        g = hex64_put(g, st[q]);
+        *g++ = '\n';
+    }
+    *g = '\0';
+    return ACDL_OK;
+}
+
 /* For a target that keeps a basis: the spans of agent_id's day as they are given to target_id
  * now into *given (NULL when they are as the basis, what the target last accepted, or the day is
  * left out). Without tail (a receiver keeping spans by start): "start<TAB>end<TAB>activity"
@@ -1167,15 +1422,51 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
             len += (size_t)snprintf(hash + len, cap - len, "part\n");
         }
     }
+    uint64_t acts_gen = acts ? agent_results_acts_digest(acts) : 0;
     for (int i = 0; i < n && rc == ACDL_OK; i++) {
         size_t nref = 0;
+        int part = 0, planned = 0;
         /* both fields are as long as ch's (terminated there) */
         memcpy(days[i].agent, ch[i].agent, sizeof(days[i].agent));
         memcpy(days[i].day, ch[i].day, sizeof(days[i].day));
-        /* the day's spans read in place into refs (one buffer for the batch), their names
-         * pointing into acts */
-        rc = agent_results_day_spans(c, acts, ch[i].agent_id, ch[i].day, 5000, &refs, &caprefs,
-                                     &nref);
+        struct part_plan plan;
+        size_t skip = 0;
+        memset(&plan, 0, sizeof(plan));
+        if (agent_part(t, con)) { /* where the part begins, from the parts' states */
+            uint64_t gen = acts_gen;
+            for (const char *a = ch[i].agent; *a; a++) {
+                gen = (gen ^ (unsigned char)*a) * 1099511628211ull;
+            }
+            rc = part_plan(c, t->id, gen, &ch[i], changes_only, &plan);
+            planned = rc == ACDL_OK;
+            rc = rc == ACDL_ENOTFOUND ? ACDL_OK : rc;
+            part = plan.part;
+            days[i].from = plan.from;
+        }
+        /* the day's spans (from the part on) read in place into refs (one buffer for the
+         * batch), their names pointing into acts; with a plan the last part's apart */
+        if (rc == ACDL_OK && !(planned && plan.from < 0)) {
+            int last = planned && plan.np > 0 ? plan.ps[plan.np - 1].part : -1;
+            size_t last_at = 0;
+            rc = agent_results_day_spans_from(c, acts, ch[i].agent_id, ch[i].day, part,
+                                              last >= 0 ? last - 1 : INT_MAX, 5000, &refs, &caprefs,
+                                              &nref);
+            last_at = nref;
+            if (rc == ACDL_OK && last >= 0) {
+                rc = agent_results_day_spans_from(c, acts, ch[i].agent_id, ch[i].day,
+                                                  last > part ? last : part, INT_MAX, 5000, &refs,
+                                                  &caprefs, &nref);
+            }
+            if (rc == ACDL_OK && planned) {
+                rc = part_cut(&plan, refs, nref, last_at, &skip, &m->given[i]);
+                days[i].from = plan.from;
+            }
+        }
+        free(plan.ps);
+        if (skip > 0) {
+            memmove(refs, refs + skip, (nref - skip) * sizeof(*refs));
+            nref -= skip;
+        }
         if (rc == ACDL_OK && nref > 0 && nall + nref > capall) {
             size_t want = capall ? capall * 2 : 1024;
             while (want < nall + nref) {
@@ -1201,7 +1492,7 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
             days[i].nspans = (int)nref;
             nall += nref;
         }
-        if (rc == ACDL_OK && keeps_basis(t, con)) {
+        if (rc == ACDL_OK && keeps_basis(t, con) && !planned) {
             rc = sent_diff(c, t->id, ch[i].agent_id, ch[i].day,
                            days[i].nspans ? all + first[i] : NULL, &days[i].nspans, changes_only,
                            !con->agent_spans_changed_only, &m->given[i], &days[i].from);

@@ -288,3 +288,76 @@ test('the strict receiver refuses malformed part days', async () => {
   assert.equal(JSON.stringify(json.agents.get(key)), before1, 'nothing applied');
   json.errors.length = 0;
 });
+
+test('parts: a change is found and sent from the last part the receiver holds (the parts\' states, not the lines before); a rename sends the day whole; random late rows and new states keep the receiver\'s day exactly the daemon\'s', async () => {
+  const t0 = dbDayTime(pg, -10 * 60, 20 * 60);
+  const day = t0.slice(0, 10);
+  const f3 = 'f3@example.com';
+  const at = (s) => `timestamp '${t0}' + interval '${s} seconds'`;
+  const start = (s) => addS(t0, s);
+  const db = (q) => {
+    const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(dataDir, 'acdlink.db'), q], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  const iso = (epoch) => new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
+  assertStatus(await admin.post('/api/v1/activities', { identifier: 'hold', name: 'hold' }), 201);
+  const codes = [...CODES, ['HOLD', 'hold']];
+  // state g at 4 g seconds, every seventh on hold
+  const code = (g) => (g % 7 === 6 ? 'HOLD' : CODES[g % 3][0]);
+  sql(`INSERT INTO ev (agent, state, started) VALUES ${Array.from({ length: 150 }, (_, g) => `('f3', '${code(g)}', ${at(4 * g)})`).join(', ')}`);
+  const src = await followedPgSource(admin, { name: 'f3', conn, agents: ['f3'], codes, overlapS: 3600, where: 'agent = \'f3\'' });
+  await arrives(f3, day, 150, 'f3\'s long day');
+  const agentId = db(`SELECT id FROM wfm_agents WHERE identifier = '${f3}'`);
+  const parts = () => db(`SELECT spans_before, first_start FROM agent_day_parts WHERE agent_id = ${agentId} AND day = '${day}' ORDER BY part`)
+    .split('\n').map((l) => l.split('|').map(Number));
+  let states = 150;
+
+  // a new state: cut within the last part, the two spans that changed
+  let seen = json.batches.size;
+  sql(`INSERT INTO ev (agent, state, started) VALUES ('f3', 'READY', ${at(4 * 150)})`);
+  await arrives(f3, day, ++states, 'f3\'s next state');
+  let fresh = appliedSince(seen);
+  assert.deepEqual(fresh.map((b) => b.raw.days.map((x) => [x.from, x.spans.length])), [[[start(4 * 149), 2]]]);
+
+  // a late row in the third part from the end (before the count the receiver accepted): sent
+  // from that part's first span, the parts before it neither read nor sent
+  const ps = parts();
+  assert.ok(ps.length >= 5, `the day's parts: ${JSON.stringify(ps)}`);
+  const [before, first] = ps.at(-3);
+  const i = before + 2; // the state the late row shortens, inside the part
+  seen = json.batches.size;
+  sql(`INSERT INTO ev (agent, state, started) VALUES ('f3', '${CODES[(i + 2) % 3][0]}', ${at(4 * i + 1)})`);
+  await arrives(f3, day, ++states, 'f3\'s late row');
+  fresh = appliedSince(seen);
+  assert.equal(fresh.length, 1);
+  let d3 = fresh[0].raw.days.find((x) => x.agent === f3);
+  assert.equal(d3.from, iso(first), 'from the first span of the part holding the change');
+  assert.equal(d3.spans.length, states - before, 'the spans of that part and those after');
+
+  // a rename of an activity on the day: the receiver's lines all change, the day goes whole
+  const hold = (await admin.get('/api/v1/activities')).body.items.find((a) => a.identifier === 'hold');
+  seen = json.batches.size;
+  assertStatus(await admin.patch(`/api/v1/activities/${hold.id}`, { identifier: 'held', name: 'held' }), 200);
+  await waitFor(async () => (json.agents.get(`${f3}|${day}`) || []).some((s) => s.activity === 'held'), 'the renamed activity at the receiver');
+  await settled();
+  assert.deepEqual(await diffAgentDays(admin, json, [day]), []);
+  d3 = appliedSince(seen).map((b) => b.raw.days.find((x) => x.agent === f3)).find(Boolean);
+  assert.equal('from' in d3, false, 'the day whole after the rename');
+
+  // random late rows and new states, one batch at a time: after each the receiver holds the
+  // daemon's day
+  let rnd = 12345;
+  const rand = (n) => { rnd = (rnd * 1103515245 + 12345) % 2147483648; return rnd % n; };
+  let end = 4 * 150;
+  for (let round = 0; round < 12; round++) {
+    const late = rand(3) > 0;
+    const s = late ? 4 * rand(150) + 1 + rand(2) : (end += 4);
+    sql(`INSERT INTO ev (agent, state, started) VALUES ('f3', '${late ? code(rand(7)) : CODES[round % 3][0]}', ${at(s)})`);
+    await waitFor(async () => (await backlogOf()).queued + (await backlogOf()).pending > 0 || (await diffAgentDays(admin, json, [day])).length === 0, 'the change staged');
+    await settled();
+    assert.deepEqual(await diffAgentDays(admin, json, [day]), [], `round ${round}: ${late ? 'a late row' : 'a new state'} at ${s} s`);
+    assert.deepEqual(json.errors, [], `round ${round}`);
+  }
+  assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
+});
