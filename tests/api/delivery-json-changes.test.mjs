@@ -5,6 +5,9 @@
 // into one part from their earliest changed point; a kill -9 while a batch waits for its answer
 // sends the same body with the same key again, applied once. The strict receiver applies the
 // parts as documented and refuses malformed ones; after every batch it holds the daemon's days.
+// A long day's part is found by the states of the day's list parts (a late row sends from the
+// start of the part it falls in), a rename sends the day whole, and random late rows and new
+// states leave the receiver with the daemon's day after every batch.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
