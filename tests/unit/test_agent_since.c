@@ -536,6 +536,7 @@ static void test_upgrade(void)
     snprintf(path, sizeof(path), "%s/old_since.db", tmp);
     CHECK_EQ_INT(sqlite3_open(path, &raw), SQLITE_OK);
     CHECK_EQ_INT(sqlite3_exec(raw,
+                              "DROP INDEX IF EXISTS agent_day_parts_state; "
                               "ALTER TABLE agent_day_parts DROP COLUMN first_start; ALTER TABLE "
                               "agent_day_parts DROP COLUMN spans_before; ALTER TABLE "
                               "agent_day_parts DROP COLUMN digest_before; PRAGMA user_version = "
