@@ -836,6 +836,24 @@ static int hex_val(int ch)
     return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
 }
 
+/* Reads a decimal number at *p (none: INT64_MAX when empty_ok), then sep; -1 when it is not
+ * there. */
+static int dec_at(const char **p, char sep, int empty_ok, int64_t *v)
+{
+    char *e;
+    if (empty_ok && **p == sep) {
+        *v = INT64_MAX;
+        (*p)++;
+        return 0;
+    }
+    *v = strtoll(*p, &e, 10);
+    if (e == *p || *e != sep) {
+        return -1;
+    }
+    *p = e + 1;
+    return 0;
+}
+
 /* Reads the digest basis s ("#L\n..." as above) into *lines and pt[0..*np); -1 when malformed. */
 static int sum_parse(const char *s, int *lines, struct sum_point *pt, int *np)
 {
@@ -848,20 +866,12 @@ static int sum_parse(const char *s, int *lines, struct sum_point *pt, int *np)
     *lines = (int)v;
     for (s = e + 1; *s && *np < SUM_MAX; (*np)++) {
         struct sum_point *p = &pt[*np];
-        v = strtoll(s, &e, 10);
-        if (e == s || *e != '\t' || v <= 0 || v > *lines) {
+        int64_t j;
+        if (dec_at(&s, '\t', 0, &j) != 0 || j <= 0 || j > *lines ||
+            dec_at(&s, '\t', 1, &p->start) != 0) {
             return -1;
         }
-        p->j = (int)v;
-        s = e + 1;
-        p->start = INT64_MAX;
-        if (*s != '\t') {
-            p->start = strtoll(s, &e, 10);
-            s = e;
-        }
-        if (*s++ != '\t') {
-            return -1;
-        }
+        p->j = (int)j;
         for (int i = 0; i < 16; i++) {
             int hi = hex_val(s[2 * i]), lo = hi < 0 ? -1 : hex_val(s[2 * i + 1]);
             if (lo < 0) {
@@ -1060,24 +1070,6 @@ static char *hex64_put(char *g, uint64_t v)
         v >>= 4;
     }
     return g + 16;
-}
-
-/* Reads a decimal number at *p (none: INT64_MAX when empty_ok), then sep; -1 when it is not
- * there. */
-static int dec_at(const char **p, char sep, int empty_ok, int64_t *v)
-{
-    char *e;
-    if (empty_ok && **p == sep) {
-        *v = INT64_MAX;
-        (*p)++;
-        return 0;
-    }
-    *v = strtoll(*p, &e, 10);
-    if (e == *p || *e != sep) {
-        return -1;
-    }
-    *p = e + 1;
-    return 0;
 }
 
 /* What a part day of a part-day target is planned from (part_plan, part_cut). */
