@@ -101,10 +101,11 @@ async function daemonStates(identifier, day) {
 const appliedSince = (from) => [...json.batches.values()].sort((p, q) => p.order - q.order).slice(from);
 
 /** Waits until a batch after the first `from` holds the day of agent with `k` states (not
- * counting filled holes) and checks that the receiver then holds the daemon's days. */
-async function arrives(agent, day, k, what) {
+ * counting filled holes) and checks that the receiver then holds the daemon's days. A new
+ * source's first poll and its whole day may take longer on a loaded machine: timeoutMs. */
+async function arrives(agent, day, k, what, timeoutMs = 20000) {
   await waitFor(() => (json.agents.get(`${agent}|${day}`) || []).filter((s) => !s.filled).length === k,
-    async () => `${what}: the receiver holds ${JSON.stringify(json.agents.get(`${agent}|${day}`))}, refused ${JSON.stringify(json.errors)}; the daemon has ${JSON.stringify(await diffAgentDays(admin, json, [day]))}`);
+    async () => `${what}: the receiver holds ${JSON.stringify(json.agents.get(`${agent}|${day}`))}, refused ${JSON.stringify(json.errors)}; the daemon has ${JSON.stringify(await diffAgentDays(admin, json, [day]))}`, timeoutMs);
   await settled();
   assert.deepEqual(await diffAgentDays(admin, json, [day]), [], what);
   assert.deepEqual(json.errors, [], what);
@@ -310,7 +311,7 @@ test('parts: a change is found and sent from the last part the receiver holds (t
   const code = (g) => (g % 7 === 6 ? 'HOLD' : CODES[g % 3][0]);
   sql(`INSERT INTO ev (agent, state, started) VALUES ${Array.from({ length: 150 }, (_, g) => `('f3', '${code(g)}', ${at(4 * g)})`).join(', ')}`);
   const src = await followedPgSource(admin, { name: 'f3', conn, agents: ['f3'], codes, overlapS: 3600, where: 'agent = \'f3\'' });
-  await arrives(f3, day, 150, 'f3\'s long day');
+  await arrives(f3, day, 150, 'f3\'s long day', 60000);
   const agentId = db(`SELECT id FROM wfm_agents WHERE identifier = '${f3}'`);
   const parts = () => db(`SELECT spans_before, first_start FROM agent_day_parts WHERE agent_id = ${agentId} AND day = '${day}' ORDER BY part`)
     .split('\n').map((l) => l.split('|').map(Number));
