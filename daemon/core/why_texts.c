@@ -428,6 +428,9 @@ static const struct why_text texts[] = {
     {"'{value}' is also in answered_values", "val.also_answered"},
     {"must be a whole number from {min} to {max}", "val.whole_number_range"},
     {"{key}= loads a library into the daemon; leave it out", "val.odbc_loads_library"},
+    {"{key}= sends a statement of its own when connecting; leave it out (the source's SQL is the "
+     "one statement sent)",
+     "val.odbc_connect_statement"},
     {"the ODBC driver manager cannot list its drivers to check '{driver}'; check the ODBC "
      "installation",
      "val.odbc_drivers_unlisted"},

@@ -286,6 +286,9 @@ int source_cfg_check_driver(const struct source_cfg *cfg, char *err, size_t errs
     const char *cs = cfg->connection_string;
     static const char *const loads[] = {"LoadExt", "TranslationDLL", "TranslateDLL", "PLUGIN_DIR",
                                         NULL};
+    /* statements a driver sends itself after connecting, apart from the source's one SELECT:
+     * MariaDB's driver runs INITSTMT=, and a LOAD DATA LOCAL INFILE there sends a local file */
+    static const char *const stmts[] = {"INITSTMT", NULL};
     char v[512] = "", names[1024] = "", why[1800];
     if (cfg->kind != SOURCE_ODBC) {
         return ACDL_OK;
@@ -294,6 +297,15 @@ int source_cfg_check_driver(const struct source_cfg *cfg, char *err, size_t errs
         if (odbc_connstr_get(cs, loads[i], v, sizeof(v))) {
             snprintf(why, sizeof(why), "%s= loads a library into the daemon; leave it out",
                      loads[i]);
+            return fail(err, errsz, "odbc.connection_string", why);
+        }
+    }
+    for (int i = 0; stmts[i]; i++) {
+        if (odbc_connstr_get(cs, stmts[i], v, sizeof(v))) {
+            snprintf(why, sizeof(why),
+                     "%s= sends a statement of its own when connecting; leave it out (the "
+                     "source's SQL is the one statement sent)",
+                     stmts[i]);
             return fail(err, errsz, "odbc.connection_string", why);
         }
     }

@@ -5,20 +5,28 @@
 // of it may reach the table.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { assertStatus, startWithAdmin, waitRunEnd } from '../lib/api.mjs';
+import { bearer } from '../lib/daemon.mjs';
+import {
+  assertInvalidField, assertStatus, createToken, show, startWithAdmin, waitRunEnd,
+} from '../lib/api.mjs';
 import { startMariadb } from '../lib/sqldb.mjs';
 
 const DAY = '2026-11-24';
 let db;
 let d;
 let admin;
+let operator;
+// in the daemon's environment (/proc/self/environ), which the driver's thread may read
+const CANARY = 'acdl-environ-canary-7f3e';
 
 before(async () => {
   db = await startMariadb();
-  db.exec('CREATE TABLE leak (x TEXT); SET GLOBAL local_infile = 1;');
-  ({ d, admin } = await startWithAdmin());
+  db.exec("CREATE TABLE leak (x TEXT); SET GLOBAL local_infile = 1; CREATE USER 'nopw'@'%'; GRANT ALL ON *.* TO 'nopw'@'%';");
+  ({ d, admin } = await startWithAdmin({ env: { ACDL_TEST_CANARY: CANARY } }));
+  operator = bearer(d, (await createToken(admin, 'local-files-operator', 'operator')).token);
 });
 
 after(async () => {
@@ -69,4 +77,45 @@ test('LOAD DATA LOCAL INFILE through a source\'s query reads no file of the daem
     assert.match(JSON.stringify(log3), /must be one SELECT \(or WITH\) statement/, sql);
   }
   assert.equal(db.query('SELECT count(*) FROM leak'), '0');
+});
+
+// MariaDB's driver runs INITSTMT= itself right after connecting, before (and apart from) the
+// source's one SELECT: a LOAD DATA LOCAL INFILE there has the client send a file of its
+// choice. An operator's source pointing at a server of theirs (a user without a password)
+// would get what the connecting thread can read, such as the daemon's environment.
+test('INITSTMT= in a connection string is refused, when saved and when a run connects', async () => {
+  const cs = (file) => `${db.connectionString};InitStmt={LOAD DATA LOCAL INFILE '${file}' INTO TABLE leak}`;
+  for (const who of [operator, admin]) {
+    for (const file of ['/proc/self/environ', path.join(d.dataDir, 'secret.key')]) {
+      const s = await who.post('/api/v1/sources', {
+        name: `init statement ${file.length} ${who === admin}`, kind: 'odbc', time_zone: 'UTC',
+        settings: { odbc: { connection_string: cs(file), user: 'nopw', sql: 'SELECT 1' } },
+      });
+      assertInvalidField(s, 'odbc.connection_string');
+      assert.match(s.body.error.message, /INITSTMT= sends a statement of its own when connecting/i, show(s));
+      assert.equal(s.body.error.message_code, 'val.odbc_connect_statement', show(s));
+      if (s.status === 201) {
+        const c = await who.post('/api/v1/runs', { source_id: s.body.id, from: DAY, to: DAY });
+        await waitRunEnd(who, c.body.id, 60000);
+      }
+    }
+  }
+  // one saved before this rule (written into the database) fails when its run connects
+  const ok = await operator.post('/api/v1/sources', {
+    name: 'init statement later', kind: 'odbc', time_zone: 'UTC',
+    settings: { odbc: { connection_string: db.connectionString, user: 'nopw', sql: 'SELECT 1' } },
+  });
+  assertStatus(ok, 201);
+  const settings = JSON.stringify({ ...ok.body.settings, odbc: { ...ok.body.settings.odbc, connection_string: cs('/proc/self/environ') } });
+  const upd = spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(d.dataDir, 'acdlink.db'),
+    `UPDATE sources SET settings = '${settings.replaceAll("'", "''")}' WHERE id = ${ok.body.id};`], { encoding: 'utf8' });
+  assert.equal(upd.status, 0, upd.stderr);
+  const c = await operator.post('/api/v1/runs', { source_id: ok.body.id, from: DAY, to: DAY });
+  assertStatus(c, 202);
+  const r = await waitRunEnd(operator, c.body.id, 60000);
+  assert.equal(r.state, 'failed', JSON.stringify(r));
+  const log = JSON.stringify((await operator.get(`/api/v1/runs/${c.body.id}/log`)).body);
+  assert.match(log, /INITSTMT= sends a statement of its own when connecting/i, log);
+  assert.equal(db.query('SELECT count(*) FROM leak'), '0');
+  assert.ok(!db.query('SELECT coalesce(group_concat(x), \'\') FROM leak').includes(CANARY));
 });

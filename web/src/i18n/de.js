@@ -2568,6 +2568,7 @@ export default {
   'msg.val.also_answered': "'{value}' steht auch in answered_values",
   'msg.val.whole_number_range': "muss eine ganze Zahl von {min} bis {max} sein",
   'msg.val.odbc_loads_library': "{key}= lädt eine Bibliothek in den Dienst; lassen Sie es weg",
+  'msg.val.odbc_connect_statement': "{key}= sendet beim Verbinden eine eigene Anweisung; lassen Sie es weg (das SQL der Quelle ist die einzige gesendete Anweisung)",
   'msg.val.odbc_drivers_unlisted': "der ODBC-Treibermanager kann seine Treiber nicht auflisten, um '{driver}' zu prüfen; prüfen Sie die ODBC-Installation",
   'msg.val.cursor_not_whole': "'{value}' ist keine ganze Zahl (der Cursor ist eine ID)",
   'msg.val.live_status_needed': "liest eine Live-Status-Tabelle: geben Sie settings.live_status an (z. B. {\"poll_s\": 1})",

@@ -2568,6 +2568,7 @@ export default {
   'msg.val.also_answered': "'{value}' is also in answered_values",
   'msg.val.whole_number_range': "must be a whole number from {min} to {max}",
   'msg.val.odbc_loads_library': "{key}= loads a library into the daemon; leave it out",
+  'msg.val.odbc_connect_statement': "{key}= sends a statement of its own when connecting; leave it out (the source's SQL is the one statement sent)",
   'msg.val.odbc_drivers_unlisted': "the ODBC driver manager cannot list its drivers to check '{driver}'; check the ODBC installation",
   'msg.val.cursor_not_whole': "'{value}' is not a whole number (the cursor is an id)",
   'msg.val.live_status_needed': "reads a live-status table: give settings.live_status (e.g. {\"poll_s\": 1})",

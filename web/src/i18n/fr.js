@@ -2568,6 +2568,7 @@ export default {
   'msg.val.also_answered': "'{value}' figure aussi dans answered_values",
   'msg.val.whole_number_range': "doit être un nombre entier de {min} à {max}",
   'msg.val.odbc_loads_library': "{key}= charge une bibliothèque dans le service ; retirez-le",
+  'msg.val.odbc_connect_statement': "{key}= envoie sa propre instruction à la connexion ; retirez-le (le SQL de la source est la seule instruction envoyée)",
   'msg.val.odbc_drivers_unlisted': "le gestionnaire de pilotes ODBC ne peut pas lister ses pilotes pour vérifier '{driver}' ; vérifiez l'installation ODBC",
   'msg.val.cursor_not_whole': "'{value}' n'est pas un nombre entier (le curseur est un identifiant)",
   'msg.val.live_status_needed': "lit une table d'état en direct : donnez settings.live_status (p. ex. {\"poll_s\": 1})",
