@@ -162,6 +162,10 @@ static const struct {
     {"remove PWD=... from the connection string and set the source's password field instead: it is "
      "stored sealed and never shown",
      "hint.remove_pwd_from_connection_string_set"},
+    {"remove the password from pqopt and set the source's password field instead (it is stored "
+     "sealed and never shown); a client key's passphrase belongs in a DSN of the machine "
+     "(odbc.ini)",
+     "hint.remove_password_from_pqopt"},
     {"remove the mappings that use it, and change the value types that are weighted by it, first",
      "hint.remove_mappings_that_use_change_value"},
     {"rename it instead", "hint.rename_instead"},

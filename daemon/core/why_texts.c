@@ -108,6 +108,9 @@ static const struct why_text texts[] = {
     {"must be text of at most 1024 bytes, or null", "val.password_text"},
     {"holds a password (PWD= or Password=), which would be readable by every viewer",
      "val.connstr_password"},
+    {"holds a password (password=, sslpassword= or a URI), which would be readable by every "
+     "viewer",
+     "val.pqopt_password"},
     {"'{value}' is not a date", "val.not_date"},
     {"must be from 1 to 200", "val.rows_1_200"},
     {"must be from 5 to 1440", "val.every_minutes"},

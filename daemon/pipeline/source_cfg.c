@@ -1,6 +1,7 @@
 /* source_cfg.c: validation of a source's settings JSON, field by field. */
 #include "pipeline/source_cfg.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -573,6 +574,55 @@ static int key_is(const char *k, size_t n, const char *word)
     return 1;
 }
 
+/* 1 when psqlODBC's pqopt (libpq's "keyword = value" options, values bare or in single
+ * quotes with backslash escapes) gives libpq a password: "password" or "sslpassword" (a client
+ * key's passphrase), or a URI, which may carry one after the user. */
+static int pqopt_has_password(const char *cs)
+{
+    char v[1024] = "";
+    if (!odbc_connstr_get(cs, "pqopt", v, sizeof(v))) {
+        return 0;
+    }
+    if (strstr(v, "://")) {
+        return 1;
+    }
+    for (const char *p = v; *p;) {
+        while (isspace((unsigned char)*p)) {
+            p++;
+        }
+        const char *k = p;
+        while (*p && *p != '=' && !isspace((unsigned char)*p)) {
+            p++;
+        }
+        size_t kl = (size_t)(p - k);
+        if (key_is(k, kl, "password") || key_is(k, kl, "sslpassword")) {
+            return 1;
+        }
+        while (isspace((unsigned char)*p)) {
+            p++;
+        }
+        if (*p == '=') {
+            p++;
+        }
+        while (isspace((unsigned char)*p)) {
+            p++;
+        }
+        if (*p == '\'') {
+            for (p++; *p && *p != '\''; p++) {
+                if (*p == '\\' && p[1]) {
+                    p++;
+                }
+            }
+            p += *p != '\0';
+        } else {
+            while (*p && !isspace((unsigned char)*p)) {
+                p++;
+            }
+        }
+    }
+    return 0;
+}
+
 int source_cfg_connstr_has_password(const char *s)
 {
     const char *p = s;
@@ -613,7 +663,7 @@ int source_cfg_connstr_has_password(const char *s)
             p++;
         }
     }
-    return 0;
+    return pqopt_has_password(s) ? 2 : 0;
 }
 
 /* ASCII case-insensitive equality of s (n bytes, blanks around it ignored) and word. */

@@ -229,6 +229,40 @@ test('a connection string with a password in it is refused (422 naming it, hint:
   assertInvalidField(p, 'odbc.connection_string');
 });
 
+test('a password given to libpq through psqlODBC\'s pqopt is refused like PWD= (every viewer reads the connection string)', async () => {
+  const pg = odbcDriver('PostgreSQL Unicode', 'odbc-postgresql');
+  const odbc = (connection_string) => ({
+    name: `pqopt-${Math.random().toString(36).slice(2, 8)}`,
+    kind: 'odbc',
+    layout: 'interval',
+    time_zone: 'UTC',
+    interval_minutes: 15,
+    settings: { odbc: { connection_string, user: 'acd', preset: 'avaya_cms_hsplit' } },
+  });
+  const base = `Driver={${pg}};Server=127.0.0.1;Database=cms`;
+  for (const opt of ['password=canary-pw', 'sslmode=require  PASSWORD = canary-pw', "password='canary pw'",
+    "application_name='a b' sslpassword=canary-pw", 'postgresql://acd:canary-pw@127.0.0.1/cms']) {
+    for (const who of [operator, admin]) {
+      const r = await who.post('/api/v1/sources', odbc(`${base};pqopt={${opt}}`));
+      assertInvalidField(r, 'odbc.connection_string (pqopt)');
+      assert.equal(r.body.error.params.why_code, 'val.pqopt_password', show(r));
+      assert.equal(r.body.error.hint_code, 'hint.remove_password_from_pqopt', show(r));
+      assert.ok(!JSON.stringify(r.body).includes('canary'), show(r));
+    }
+  }
+  // libpq's other options stay, a quoted value that merely says "password" too
+  for (const opt of ['sslmode=require', "application_name='password=x' connect_timeout=5", "options='-c statement_timeout=0'"]) {
+    const r = await operator.post('/api/v1/sources', odbc(`${base};pqopt={${opt}}`));
+    assertStatus(r, 201);
+    // and changing one to carry a password is refused as well
+    const p = await operator.patch(`/api/v1/sources/${r.body.id}`, { settings: { odbc: { connection_string: `${base};pqopt={${opt} password=canary-pw}`, user: 'acd', preset: 'avaya_cms_hsplit' } } });
+    assertInvalidField(p, 'odbc.connection_string (pqopt)');
+    assert.equal((await viewer.get(`/api/v1/sources/${r.body.id}`)).body.settings.odbc.connection_string, `${base};pqopt={${opt}}`);
+  }
+  const listed = JSON.stringify((await viewer.get('/api/v1/sources?limit=500')).body);
+  assert.ok(!listed.includes('canary'), listed);
+});
+
 test('presets are listed for the console', async () => {
   const r = await viewer.get('/api/v1/source-presets');
   assertStatus(r, 200);

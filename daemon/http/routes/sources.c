@@ -88,12 +88,20 @@ static int check_settings(struct req *r, struct store_source *s, const json_t *s
         st = reply_error(r, 422, "invalid_field",
                          "see the source settings in docs/openapi.yaml (schema SourceSettings)",
                          "%s", err);
-    } else if (kind == SOURCE_ODBC && source_cfg_connstr_has_password(cfg->connection_string)) {
+    } else if (kind == SOURCE_ODBC &&
+               source_cfg_connstr_has_password(cfg->connection_string) == 1) {
         st = reply_error(r, 422, "invalid_field",
                          "remove PWD=... from the connection string and set the source's "
                          "password field instead: it is stored sealed and never shown",
                          "odbc.connection_string: holds a password (PWD= or Password=), which "
                          "would be readable by every viewer");
+    } else if (kind == SOURCE_ODBC && source_cfg_connstr_has_password(cfg->connection_string)) {
+        st = reply_error(r, 422, "invalid_field",
+                         "remove the password from pqopt and set the source's password field "
+                         "instead (it is stored sealed and never shown); a client key's "
+                         "passphrase belongs in a DSN of the machine (odbc.ini)",
+                         "odbc.connection_string (pqopt): holds a password (password=, "
+                         "sslpassword= or a URI), which would be readable by every viewer");
     } else if (source_cfg_check_driver(cfg, err, sizeof(err)) != ACDL_OK) {
         st = reply_error(r, 422, "invalid_field",
                          "name an ODBC driver registered on this machine (odbcinst -q -d lists "
