@@ -810,6 +810,7 @@ const struct alert_text alert_texts[] = {
     {"msg.val.ext_id_taken", "'{external_id}' of source {source} belongs to another agent", "'{external_id}' der Quelle {source} gehört einem anderen Agenten", "'{external_id}' de la source {source} appartient à un autre agent"},
     {"msg.val.external_system", "must be 1..128 characters", "muss 1..128 Zeichen lang sein", "doit compter 1..128 caractères"},
     {"msg.val.field", "{field}: {why}", "{field}: {why}", "{field} : {why}"},
+    {"msg.val.file_dotdot", "'{value}' must not contain '..': name the file itself", "'{value}' darf kein '..' enthalten: nennen Sie die Datei selbst", "'{value}' ne doit pas contenir '..' : indiquez le fichier lui-même"},
     {"msg.val.file_prefix", "1..64 characters without / \\ : * \? \" < > | and not starting with '.'", "1..64 Zeichen ohne / \\ : * \? \" < > | und nicht mit '.' beginnend", "1..64 caractères sans / \\ : * \? \" < > | et ne commençant pas par '.'"},
     {"msg.val.filedsn", "FILEDSN= and SAVEFILE= name files; use a DSN of the machine or the connection's own keys", "FILEDSN= und SAVEFILE= nennen Dateien; verwenden Sie einen DSN der Maschine oder die eigenen Schlüssel der Verbindung", "FILEDSN= et SAVEFILE= désignent des fichiers ; utilisez un DSN de la machine ou les clés propres de la connexion"},
     {"msg.val.folder_required", "is required: the folder the ACD writes its files to", "ist erforderlich: der Ordner, in den die ACD ihre Dateien schreibt", "est obligatoire : le dossier où l’ACD écrit ses fichiers"},

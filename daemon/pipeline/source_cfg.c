@@ -232,13 +232,37 @@ static int check_folder(const char *field, const char *folder, char *err, size_t
     return fail(err, errsz, field, why ? why : "is too long");
 }
 
+/* 1 when path has a ".." part (between '/' or '\\'). */
+static int has_dotdot(const char *path)
+{
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, "/\\");
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            return 1;
+        }
+        p += n + (p[n] != '\0');
+    }
+    return 0;
+}
+
+static int is_folder(const char *path)
+{
+    struct plat_dir *d = NULL;
+    if (plat_dir_open(path, &d) != ACDL_OK) {
+        return 0;
+    }
+    plat_dir_close(d);
+    return 1;
+}
+
 /* An ODBC connection string's members that name files: file DSNs (read, or written by
  * SAVEFILE), and database files (SQLite, Access, Firebird, dBase: read with the daemon's
  * rights, so only inside the import roots, like source folders). */
 static int check_connstr_files(const char *cs, char *err, size_t errsz)
 {
+    /* files first, then the keys that name a folder */
     static const char *const files[] = {"Database", "DBQ", "DBPath", "DefaultDir", NULL};
-    char v[1024] = "", why[1800] = "";
+    char v[1024] = "", why[1800] = "", full[ROOTS_PATH_MAX];
     if (odbc_connstr_get(cs, "FILEDSN", v, sizeof(v)) ||
         odbc_connstr_get(cs, "SAVEFILE", v, sizeof(v))) {
         return fail(err, errsz, "odbc.connection_string",
@@ -246,10 +270,26 @@ static int check_connstr_files(const char *cs, char *err, size_t errsz)
                     "connection's own keys");
     }
     for (int i = 0; files[i]; i++) {
-        int abs = odbc_connstr_get(cs, files[i], v, sizeof(v)) &&
-                  (v[0] == '/' || v[0] == '\\' || (v[0] && v[1] == ':'));
+        if (!odbc_connstr_get(cs, files[i], v, sizeof(v)) || !v[0]) {
+            continue;
+        }
+        int abs = v[0] == '/' || v[0] == '\\' || (v[0] && v[1] == ':');
+        const char *file = v;
+        /* a relative path is opened from the daemon's working folder, so it is checked as that
+         * path; a bare name is one only when it names a file there (or a folder, for the keys
+         * that take a folder): otherwise it is a database name (PostgreSQL, MariaDB) */
+        if (!abs && plat_path_absolute(v, full, sizeof(full)) != ACDL_OK) {
+            return fail(err, errsz, "odbc.connection_string", "is too long");
+        }
+        if (!abs && !strpbrk(v, "/\\") && (!plat_path_exists(full) || (i < 2 && is_folder(full)))) {
+            continue;
+        }
+        file = abs ? v : full;
+        if (has_dotdot(v)) { /* the roots are checked on the path as written */
+            snprintf(why, sizeof(why), "'%.300s' must not contain '..': name the file itself", v);
+        }
         /* a path in the form of the other OS: nothing the driver could open here */
-        if (abs && roots_check_file(ROOTS_IMPORT, v, why, sizeof(why)) == ACDL_EPERM) {
+        if (has_dotdot(v) || roots_check_file(ROOTS_IMPORT, file, why, sizeof(why)) == ACDL_EPERM) {
             char what[64];
             snprintf(what, sizeof(what), "odbc.connection_string (%s=)", files[i]);
             return fail(err, errsz, what, why);

@@ -173,6 +173,7 @@ function looksLikeBindError(text) {
  *   plainHttp pass --plain-http and talk plain HTTP
  *   dataDir   use this directory instead of a fresh temporary one (it is then not deleted)
  *   keepDataDir  do not delete the temporary directory in stop()
+ *   cwd       the daemon's working folder (default: the test's)
  *
  * Returns {url, port, dataDir, ca, bin, proc, plainHttp, stderr(), stdout(), exited,
  *          initialAdminPassword(), stop(signal) -> exit code (or signal name)}.
@@ -184,6 +185,7 @@ export async function startDaemon({
   plainHttp = false,
   dataDir = null,
   keepDataDir = false,
+  cwd = undefined,
 } = {}) {
   const bin = findBinary();
   if (!fs.existsSync(bin)) {
@@ -199,7 +201,7 @@ export async function startDaemon({
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     try {
-      return await startOnce({ bin, dir, port, args, env, plainHttp, ownDir, keepDataDir });
+      return await startOnce({ bin, dir, port, args, env, plainHttp, ownDir, keepDataDir, cwd });
     } catch (err) {
       lastError = err;
       if (!err.bindError) {
@@ -213,7 +215,7 @@ export async function startDaemon({
   throw lastError;
 }
 
-async function startOnce({ bin, dir, port, args, env, plainHttp, ownDir, keepDataDir }) {
+async function startOnce({ bin, dir, port, args, env, plainHttp, ownDir, keepDataDir, cwd }) {
   const argv = ['serve', '--data-dir', dir, '--listen', `127.0.0.1:${port}`];
   if (plainHttp) {
     argv.push('--plain-http');
@@ -222,6 +224,7 @@ async function startOnce({ bin, dir, port, args, env, plainHttp, ownDir, keepDat
   const proc = spawn(bin, argv, {
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
   });
   let stderrText = '';
   let stdoutText = '';
