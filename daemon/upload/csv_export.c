@@ -142,6 +142,23 @@ static int check_columns(const json_t *columns, const char *field, int agent, ch
     return ACDL_OK;
 }
 
+/* A separator that a written date or time holds (the '/' of 31/12/2026) would split its cell:
+ * such cells are not quoted. fmt was checked before. */
+static int separator_in_format(char sep, const char *field, const char *fmt, int is_time,
+                               char *err, size_t errsz)
+{
+    char probe[64], why[400];
+    if (format_fields(fmt, is_time, is_time ? 23 : 2026, is_time ? 59 : 12, is_time ? 0 : 31,
+                      probe, sizeof(probe), why, sizeof(why)) != ACDL_OK ||
+        !strchr(probe, sep)) {
+        return ACDL_OK;
+    }
+    snprintf(err, errsz,
+             "separator: '%c' is in what %s writes (%s): choose another separator or format", sep,
+             field, probe);
+    return ACDL_EINVAL;
+}
+
 static int check(json_t **settings, char *err, size_t errsz)
 {
     const char *folder = NULL, *prefix = "acdlink-intervals", *sep = ";",
@@ -204,6 +221,19 @@ static int check(json_t **settings, char *err, size_t errsz)
     }
     if (format_fields(a_time, 1, 23, 59, 0, probe, sizeof(probe), why, sizeof(why)) != ACDL_OK) {
         format_error(err, errsz, "agent_time_format", why, "hh:mm:ss");
+        return ACDL_EINVAL;
+    }
+    if (separator_in_format(sep[0], "date_format", date_fmt, 0, err, errsz) != ACDL_OK ||
+        separator_in_format(sep[0], "time_format", time_fmt, 1, err, errsz) != ACDL_OK ||
+        separator_in_format(sep[0], "agent_date_format", a_date, 0, err, errsz) != ACDL_OK ||
+        separator_in_format(sep[0], "agent_time_format", a_time, 1, err, errsz) != ACDL_OK) {
+        return ACDL_EINVAL;
+    }
+    /* values are not quoted either: a negative one starts with '-', decimals have a '.' */
+    if (sep[0] == '-' || (sep[0] == '.' && decimals > 0)) {
+        snprintf(err, errsz,
+                 "separator: '%c' is in the values written (%s): choose another separator",
+                 sep[0], sep[0] == '-' ? "-3" : "2.50");
         return ACDL_EINVAL;
     }
     char zone[65];

@@ -239,6 +239,14 @@ test('settings are validated per connector, naming the field', async () => {
     // a letter would split the default headers (AgentID with separator A)
     [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', separator: 'A' } }, 'separator'],
     [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', separator: 'e' } }, 'separator'],
+    // a separator inside a written date, time or value would split its cell (nothing quotes them):
+    // 24/11/2026 with '/', 08:15 with ':', 2.50 with '.', -3 with '-'
+    [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', separator: '/' } }, 'separator'],
+    [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', separator: ':', date_format: 'yyyy-mm-dd' } }, 'separator'],
+    [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', separator: '.', decimals: 2 } }, 'separator'],
+    [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', separator: '-', agent_date_format: 'dd/mm/yyyy' } }, 'separator'],
+    [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', separator: '/', date_format: 'yyyy-mm-dd', agent_date_format: 'dd/mm/yyyy' } }, 'separator'],
+    [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', separator: '.', date_format: 'dd.mm.yyyy' } }, 'separator'],
     [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', file_prefix: '../x' } }, 'file_prefix'],
     [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', columns: [{ header: 'A;B', value: 'queue' }] } }, 'columns[0]'],
     [{ name: 'x', connector: 'csv-export', settings: { folder: '/tmp', columns: [] } }, 'columns'],
@@ -250,6 +258,16 @@ test('settings are validated per connector, naming the field', async () => {
   for (const [body, field] of bad) {
     assertInvalidField(await admin.post('/api/v1/targets', body), field);
   }
+  // the same characters where nothing written holds them stay allowed
+  for (const settings of [{ separator: '.', date_format: 'dd/mm/yyyy', agent_date_format: 'yyyy-mm-dd' },
+    { separator: '/', date_format: 'dd.mm.yyyy', agent_date_format: 'yyyy-mm-dd', decimals: 1 }]) {
+    const ok = await admin.post('/api/v1/targets', { name: 'sep ok', connector: 'csv-export', settings: { folder: '/tmp', ...settings } });
+    assertStatus(ok, 201);
+    await admin.delete(`/api/v1/targets/${ok.body.id}`);
+  }
+  const mixed = await admin.post('/api/v1/targets', { name: 'x', connector: 'csv-export', settings: { folder: '/tmp', separator: '/' } });
+  assert.match(mixed.body.error.message, /^separator: '\/' is in what date_format writes \(31\/12\/2026\)/, show(mixed));
+  assert.equal(mixed.body.error.params.why_code, 'val.export_separator_in_format', show(mixed));
   const csv = await admin.post('/api/v1/targets', { name: 'Files', connector: 'csv-export', settings: { folder: '/tmp/x' } });
   assertStatus(csv, 201);
   assert.deepEqual(csv.body.settings.columns.map((c) => c.header), ['Queue', 'Date', 'Time', 'IncomingCalls', 'AnsweredCalls', 'AHT']);

@@ -1815,6 +1815,8 @@ export default {
   'msg.val.external_system': "muss 1..128 Zeichen lang sein",
   'msg.val.csv_folder_needed': "geben Sie den Ordner an, den der Dateisammler des WFM überwacht",
   'msg.val.export_separator': "ein Zeichen wie ; , | oder ein Tabulator",
+  'msg.val.export_separator_in_format': "'{separator}' steht in dem, was {format} schreibt ({example}): wählen Sie ein anderes Trennzeichen oder Format",
+  'msg.val.export_separator_in_values': "'{separator}' steht in den geschriebenen Werten ({example}): wählen Sie ein anderes Trennzeichen",
   'msg.val.file_prefix': "1..64 Zeichen ohne / \\ : * ? \" < > | und nicht mit '.' beginnend",
   'msg.val.url_https': "muss mit https:// beginnen (Zertifikate werden immer geprüft)",
   'msg.val.url_form': "muss https://host[:port]/pfad ohne Benutzer, Leerzeichen oder Fragment sein",

@@ -1815,6 +1815,8 @@ export default {
   'msg.val.external_system': "must be 1..128 characters",
   'msg.val.csv_folder_needed': "give the folder the WFM's file collector watches",
   'msg.val.export_separator': "one character such as ; , | or a tab",
+  'msg.val.export_separator_in_format': "'{separator}' is in what {format} writes ({example}): choose another separator or format",
+  'msg.val.export_separator_in_values': "'{separator}' is in the values written ({example}): choose another separator",
   'msg.val.file_prefix': "1..64 characters without / \\ : * ? \" < > | and not starting with '.'",
   'msg.val.url_https': "must start with https:// (certificates are always verified)",
   'msg.val.url_form': "must be https://host[:port]/path without user, spaces or fragment",

@@ -1815,6 +1815,8 @@ export default {
   'msg.val.external_system': "doit compter 1..128 caractères",
   'msg.val.csv_folder_needed': "indiquez le dossier surveillé par le collecteur de fichiers du WFM",
   'msg.val.export_separator': "un caractère comme ; , | ou une tabulation",
+  'msg.val.export_separator_in_format': "'{separator}' figure dans ce qu'écrit {format} ({example}) : choisissez un autre séparateur ou format",
+  'msg.val.export_separator_in_values': "'{separator}' figure dans les valeurs écrites ({example}) : choisissez un autre séparateur",
   'msg.val.file_prefix': "1..64 caractères sans / \\ : * ? \" < > | et ne commençant pas par '.'",
   'msg.val.url_https': "doit commencer par https:// (les certificats sont toujours vérifiés)",
   'msg.val.url_form': "doit être https://hôte[:port]/chemin sans utilisateur, espace ni fragment",
