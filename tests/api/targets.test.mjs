@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -369,5 +370,46 @@ test('https_proxy: the connection goes through CONNECT, a dead proxy is named, u
     await p.stop();
     await q.stop();
     await proxy.close();
+  }
+});
+
+// A receiver that writes the request's Authorization header into its answer (a debugging proxy,
+// an API that quotes the key it refused): the answer is shown to operators (connection test)
+// and to viewers (delivery attempts), so the key never appears in it, whole or cut off.
+test('a server that echoes the API key in its answer: the key is not shown in the connection test', async () => {
+  const pki = makePki('echo');
+  const secret = 'echo-canary-key-0123456789abcdef';
+  // the daemon keeps the first 2,047 bytes of an answer: this one is cut inside the key
+  const UPLOAD_ANSWER_CUT = 2047 - 'Bearer '.length - 8;
+  const bodies = [(auth) => ({ error: `invalid key: ${auth}` }), (auth) => `${'x'.repeat(UPLOAD_ANSWER_CUT)}${auth}`];
+  let shape = 0;
+  const server = https.createServer({ key: pki.key, cert: pki.cert }, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const b = bodies[shape](req.headers.authorization || '');
+      const text = typeof b === 'string' ? b : JSON.stringify(b);
+      res.writeHead(400, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const t = await admin.post('/api/v1/targets', {
+      name: 'Echo', connector: 'https-json', secret,
+      settings: { url: `https://127.0.0.1:${server.address().port}/wfm/batches`, ca_file: pki.caFile },
+    });
+    assertStatus(t, 201);
+    for (shape = 0; shape < bodies.length; shape++) {
+      const res = await testTarget(operator, t.body.id);
+      assert.equal(res.ok, false, JSON.stringify(res));
+      assert.equal(res.status, 400, JSON.stringify(res));
+      const shown = JSON.stringify(res);
+      assert.ok(!shown.includes(secret.slice(0, 8)), shown);
+      assert.match(shown, shape === 0 ? /invalid key: Bearer \*\*\*/ : /xxxx/, shown);
+    }
+    await admin.delete(`/api/v1/targets/${t.body.id}`);
+  } finally {
+    server.close();
+    fs.rmSync(pki.dir, { recursive: true, force: true });
   }
 });
