@@ -273,6 +273,24 @@ void health_collect(struct app *app, struct health *out)
     store_release(app->store, c);
 }
 
+json_t *health_problems_public(const struct health *h)
+{
+    json_t *problems = json_array();
+    for (int i = 0; i < HEALTH_NCHECKS; i++) {
+        if (!h->degraded[i]) {
+            continue;
+        }
+        char msg[160];
+        snprintf(msg, sizeof(msg), "%s: degraded; sign in (or send an API token) for the reason",
+                 health_check_name(i));
+        json_array_append_new(problems,
+                              json_pack("{s:s, s:s, s:s, s:{s:s}}", "check", health_check_name(i),
+                                        "message", msg, "code", "health.check_degraded", "params",
+                                        "check", health_check_name(i)));
+    }
+    return problems;
+}
+
 json_t *health_problems_json(const struct health *h)
 {
     json_t *problems = json_array();

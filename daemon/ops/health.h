@@ -39,6 +39,10 @@ const char *health_check_name(enum health_check k);
  * params word the message in the console's language. */
 json_t *health_problems_json(const struct health *h);
 
+/* The problems as a caller without credentials sees them: the degraded checks only, without
+ * the names and reasons (sources, targets, hosts, files) that health_problems_json() gives. */
+json_t *health_problems_public(const struct health *h);
+
 /* Collects the health of app. Never fails: what cannot be read counts as degraded. */
 void health_collect(struct app *app, struct health *out);
 

@@ -3,8 +3,8 @@
 // every answer matches the spec's Health schema.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createToken, loadSpec, show, startWithAdmin } from '../lib/api.mjs';
-import { bearer } from '../lib/daemon.mjs';
+import { createToken, loadSpec, show, startWithAdmin, waitRunEnd } from '../lib/api.mjs';
+import { bearer, client } from '../lib/daemon.mjs';
 import { checkAnswer } from '../lib/schema.mjs';
 
 const spec = loadSpec();
@@ -67,5 +67,42 @@ test('a healthy daemon: ok, no problems; the backlog warns after backlog_warn_af
     assert.equal((await again.admin.get('/api/v1/backlog')).body.warn_after_seconds, 3600);
   } finally {
     await again.d.stop();
+  }
+});
+
+// Health answers without credentials (load balancers, monitors); the reasons name sources,
+// targets, hosts, users and files, so a caller without credentials learns only which checks
+// are degraded, and a signed-in one (the console's banner, a token) the reasons.
+test('without credentials health says which checks are degraded, not the names and reasons', async () => {
+  const { d, admin } = await startWithAdmin();
+  try {
+    const s = await admin.post('/api/v1/sources', {
+      name: 'Secret ACD', kind: 'odbc', time_zone: 'UTC',
+      settings: { odbc: { dsn: 'no-such-dsn-canary-host', sql: 'SELECT 1, 2, 3, 4 WHERE :period_start < :period_end' } },
+    });
+    assert.equal(s.status, 201, show(s));
+    const run = await admin.post('/api/v1/runs', { source_id: s.body.id, from: '2026-11-24', to: '2026-11-24' });
+    assert.equal((await waitRunEnd(admin, run.body.id, 30000)).state, 'failed');
+    const full = await admin.get('/api/v1/health');
+    assert.match(JSON.stringify(full.body.problems), /Secret ACD/, show(full));
+    const viewer = bearer(d, (await createToken(admin, 'monitor', 'viewer')).token);
+    assert.match(JSON.stringify((await viewer.get('/api/v1/health')).body.problems), /Secret ACD/);
+    const anon = client(d);
+    const h = await anon.get('/api/v1/health');
+    assert.equal(h.status, 200, show(h));
+    assert.deepEqual(checkAnswer(spec, 'GET', '/api/v1/health', h), [], show(h));
+    assert.equal(h.body.status, 'degraded', show(h));
+    const text = JSON.stringify(h.body);
+    assert.ok(!/Secret ACD|canary/.test(text), text);
+    assert.deepEqual(h.body.problems, [{
+      check: 'runs', code: 'health.check_degraded', params: { check: 'runs' },
+      message: 'runs: degraded; sign in (or send an API token) for the reason',
+    }], show(h));
+    // a stale or foreign cookie is no sign-in either, and still gets an answer
+    const hs = await anon.request('GET', '/api/v1/health', { headers: { Cookie: '__Host-acdlink_session=not-a-session' } });
+    assert.equal(hs.status, 200, show(hs));
+    assert.ok(!JSON.stringify(hs.body).includes('Secret ACD'), show(hs));
+  } finally {
+    await d.stop();
   }
 });

@@ -18,7 +18,10 @@ int route_health_get(struct req *r)
         return reply_error(r, 503, "unavailable", "look at the daemon's log",
                            "the database does not answer");
     }
-    json_t *problems = health_problems_json(&h);
+    /* the reasons name sources, targets, hosts and files: for signed-in callers (the console's
+     * banner sends its session) and tokens only; a stale or foreign credential is none */
+    int known = http_auth_resolve(r) == ACDL_OK && r->auth.kind != AUTH_NONE;
+    json_t *problems = known ? health_problems_json(&h) : health_problems_public(&h);
     json_t *body = json_object();
     json_object_set_new(body, "status", json_string(health_degraded(&h) ? "degraded" : "ok"));
     json_object_set_new(body, "version", json_string(ACDLINK_VERSION));

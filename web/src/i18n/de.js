@@ -1515,6 +1515,7 @@ export default {
   'msg.odbc.warning': "der Treiber hat gewarnt (SQLSTATE {state}) („{detail}“)",
   'msg.health.disk_unknown': "der freie Platz von {folder} kann nicht gelesen werden",
   'msg.health.disk_low': "der Datenordner {folder} hat {free_mib} MiB frei, weniger als disk_min_free_mb ({min_mib} MiB): Platz schaffen, sonst schlagen Importe und Änderungen fehl, sobald er voll ist",
+  'msg.health.check_degraded': "{check}: beeinträchtigt; melden Sie sich an (oder senden Sie ein API-Token), um den Grund zu sehen",
   'msg.health.db_down': "die Datenbank antwortet nicht; siehe das Protokoll des Dienstes",
   'msg.health.db_read_only': "in die Datenbank kann seit {since} nicht geschrieben werden ({why}): bis das behoben ist, wird nichts Neues gespeichert",
   'msg.health.polls_failing': {"one": "die Abfragen von {n} Quelle schlagen fehl (sie werden wiederholt); „{name}“: {detail}", "other": "die Abfragen von {n} Quellen schlagen fehl (sie werden wiederholt); „{name}“: {detail}"},

@@ -1515,6 +1515,7 @@ export default {
   'msg.odbc.warning': "the driver warned (SQLSTATE {state}) (“{detail}”)",
   'msg.health.disk_unknown': "cannot read the free space of {folder}",
   'msg.health.disk_low': "the data folder {folder} has {free_mib} MiB free, less than disk_min_free_mb ({min_mib} MiB): free space, or imports and changes fail once it is full",
+  'msg.health.check_degraded': "{check}: degraded; sign in (or send an API token) for the reason",
   'msg.health.db_down': "the database does not answer; see the daemon's log",
   'msg.health.db_read_only': "the database cannot be written since {since} ({why}): nothing new is stored until this is fixed",
   'msg.health.polls_failing': {"one": "the polls of {n} source fail (they are retried); '{name}': {detail}", "other": "the polls of {n} sources fail (they are retried); '{name}': {detail}"},

@@ -1515,6 +1515,7 @@ export default {
   'msg.odbc.warning': "le pilote a averti (SQLSTATE {state}) (« {detail} »)",
   'msg.health.disk_unknown': "l’espace libre de {folder} ne peut pas être lu",
   'msg.health.disk_low': "le dossier de données {folder} a {free_mib} Mio libres, moins que disk_min_free_mb ({min_mib} Mio) : libérez de l’espace, sinon imports et modifications échoueront une fois plein",
+  'msg.health.check_degraded': "{check} : dégradé ; connectez-vous (ou envoyez un jeton d'API) pour en voir la raison",
   'msg.health.db_down': "la base de données ne répond pas ; voir le journal du service",
   'msg.health.db_read_only': "la base de données ne peut plus être écrite depuis {since} ({why}) : rien de nouveau n’est enregistré tant que ce n’est pas corrigé",
   'msg.health.polls_failing': {"one": "les interrogations de {n} source échouent (elles sont répétées) ; « {name} » : {detail}", "many": "les interrogations de {n} sources échouent (elles sont répétées) ; « {name} » : {detail}", "other": "les interrogations de {n} sources échouent (elles sont répétées) ; « {name} » : {detail}"},
