@@ -5,12 +5,11 @@
 // of it may reach the table.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { bearer } from '../lib/daemon.mjs';
 import {
-  assertInvalidField, assertStatus, createToken, show, startWithAdmin, waitRunEnd,
+  assertInvalidField, assertStatus, createToken, runWithStoredConnstr, show, startWithAdmin, waitRunEnd,
 } from '../lib/api.mjs';
 import { startMariadb } from '../lib/sqldb.mjs';
 
@@ -106,15 +105,8 @@ test('INITSTMT= in a connection string is refused, when saved and when a run con
     settings: { odbc: { connection_string: db.connectionString, user: 'nopw', sql: 'SELECT 1' } },
   });
   assertStatus(ok, 201);
-  const settings = JSON.stringify({ ...ok.body.settings, odbc: { ...ok.body.settings.odbc, connection_string: cs('/proc/self/environ') } });
-  const upd = spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(d.dataDir, 'acdlink.db'),
-    `UPDATE sources SET settings = '${settings.replaceAll("'", "''")}' WHERE id = ${ok.body.id};`], { encoding: 'utf8' });
-  assert.equal(upd.status, 0, upd.stderr);
-  const c = await operator.post('/api/v1/runs', { source_id: ok.body.id, from: DAY, to: DAY });
-  assertStatus(c, 202);
-  const r = await waitRunEnd(operator, c.body.id, 60000);
+  const { run: r, log } = await runWithStoredConnstr(operator, d, ok.body, cs('/proc/self/environ'), DAY);
   assert.equal(r.state, 'failed', JSON.stringify(r));
-  const log = JSON.stringify((await operator.get(`/api/v1/runs/${c.body.id}/log`)).body);
   assert.match(log, /INITSTMT= sends a statement of its own when connecting/i, log);
   assert.equal(db.query('SELECT count(*) FROM leak'), '0');
   assert.ok(!db.query('SELECT coalesce(group_concat(x), \'\') FROM leak').includes(CANARY));

@@ -7,13 +7,13 @@
 // password hashes and the sealed secrets.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { TEST_ROOT, bearer, login, makeTempDir, startDaemon } from '../lib/daemon.mjs';
 import {
-  ROOT, assertInvalidField, assertStatus, createToken, odbcDriver, show, sleep, waitRunEnd,
+  ROOT, assertInvalidField, assertStatus, createToken, odbcDriver, runWithStoredConnstr, show, sleep,
 } from '../lib/api.mjs';
 
 const DAY = '2026-11-24';
@@ -94,15 +94,8 @@ test('a database name that is no file here (a folder is none either), and a rela
 test('a relative path written into the database some other way fails the run when it connects', async () => {
   const ok = await operator.post('/api/v1/sources', source(`Driver=${driver};Database=${path.join(elsewhere, 'acd.sqlite')}`, 'later'));
   assertStatus(ok, 201);
-  const settings = JSON.stringify({ ...ok.body.settings, odbc: { ...ok.body.settings.odbc, connection_string: `Driver=${driver};Database=acdlink.db` } });
-  const upd = spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(d.dataDir, 'acdlink.db'),
-    `UPDATE sources SET settings = '${settings.replaceAll("'", "''")}' WHERE id = ${ok.body.id};`], { encoding: 'utf8' });
-  assert.equal(upd.status, 0, upd.stderr);
-  const c = await operator.post('/api/v1/runs', { source_id: ok.body.id, from: DAY, to: DAY });
-  assertStatus(c, 202);
-  const run = await waitRunEnd(operator, c.body.id, 30000);
+  const { run, log } = await runWithStoredConnstr(operator, d, ok.body, `Driver=${driver};Database=acdlink.db`, DAY, 30000);
   assert.equal(run.state, 'failed', JSON.stringify(run));
-  const log = JSON.stringify((await operator.get(`/api/v1/runs/${c.body.id}/log`)).body);
   assert.match(log, /Database=/, log);
   assert.ok(!log.includes('$scrypt'), log);
 });

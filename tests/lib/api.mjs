@@ -288,6 +288,23 @@ export async function waitRunEnd(session, id, timeoutMs = 30000) {
   }
 }
 
+/**
+ * Writes connection_string into source's stored settings straight in the daemon's database
+ * (unchecked, as an older version could have stored it), then runs day through session;
+ * returns {run, log} (the run as it ended, its log as JSON text).
+ */
+export async function runWithStoredConnstr(session, daemon, source, connectionString, day, timeoutMs = 60000) {
+  const settings = JSON.stringify({ ...source.settings, odbc: { ...source.settings.odbc, connection_string: connectionString } });
+  const upd = spawnSync('sqlite3', ['-cmd', '.timeout 10000', path.join(daemon.dataDir, 'acdlink.db'),
+    `UPDATE sources SET settings = '${settings.replaceAll("'", "''")}' WHERE id = ${source.id};`], { encoding: 'utf8' });
+  assert.equal(upd.status, 0, upd.stderr);
+  const c = await session.post('/api/v1/runs', { source_id: source.id, from: day, to: day });
+  assertStatus(c, 202);
+  const run = await waitRunEnd(session, c.body.id, timeoutMs);
+  const log = JSON.stringify((await session.get(`/api/v1/runs/${c.body.id}/log`)).body);
+  return { run, log };
+}
+
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
