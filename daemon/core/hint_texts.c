@@ -166,6 +166,8 @@ static const struct {
      "sealed and never shown); a client key's passphrase belongs in a DSN of the machine "
      "(odbc.ini)",
      "hint.remove_password_from_pqopt"},
+    {"put the client key's passphrase in a DSN of the machine (odbc.ini), or use a key without one",
+     "hint.key_passphrase_in_dsn"},
     {"remove the mappings that use it, and change the value types that are weighted by it, first",
      "hint.remove_mappings_that_use_change_value"},
     {"rename it instead", "hint.rename_instead"},

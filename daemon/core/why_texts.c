@@ -111,6 +111,8 @@ static const struct why_text texts[] = {
     {"holds a password (password=, sslpassword= or a URI), which would be readable by every "
      "viewer",
      "val.pqopt_password"},
+    {"holds a key's passphrase, which would be readable by every viewer",
+     "val.connstr_key_passphrase"},
     {"'{value}' is not a date", "val.not_date"},
     {"must be from 1 to 200", "val.rows_1_200"},
     {"must be from 5 to 1440", "val.every_minutes"},

@@ -685,6 +685,9 @@ int source_cfg_connstr_has_password(const char *s)
         if (key_is(k, kl, "pwd") || key_is(k, kl, "password")) {
             return 1;
         }
+        if (key_is(k, kl, "tlskeypwd")) { /* MariaDB's: the client key's passphrase */
+            return 3;
+        }
         p++;
         while (is_blank(*p)) {
             p++;

@@ -183,7 +183,8 @@ int source_cfg_parse_product(const json_t *settings, enum source_product product
 
 /* 1 when the ODBC connection string s sets a password (a PWD or PASSWORD attribute, in any
  * case and spacing; values in braces may hold ';'), 2 when psqlODBC's pqopt gives libpq one
- * (password, sslpassword or a URI), else 0. Such strings are refused when saved: the password belongs
+ * (password, sslpassword or a URI), 3 for MariaDB's TLSKEYPWD (a client key's passphrase),
+ * else 0. Such strings are refused when saved: the password belongs
  * in the source's sealed password field, never in readable settings. */
 int source_cfg_connstr_has_password(const char *s);
 /* Checks a CSV source's folder and archive folder against the allowed import roots

@@ -229,7 +229,7 @@ test('a connection string with a password in it is refused (422 naming it, hint:
   assertInvalidField(p, 'odbc.connection_string');
 });
 
-test('a password given to libpq through psqlODBC\'s pqopt is refused like PWD= (every viewer reads the connection string)', async () => {
+test('a password given to libpq through psqlODBC\'s pqopt, or MariaDB\'s key passphrase, is refused like PWD= (every viewer reads the connection string)', async () => {
   const pg = odbcDriver('PostgreSQL Unicode', 'odbc-postgresql');
   const odbc = (connection_string) => ({
     name: `pqopt-${Math.random().toString(36).slice(2, 8)}`,
@@ -258,6 +258,15 @@ test('a password given to libpq through psqlODBC\'s pqopt is refused like PWD= (
     const p = await operator.patch(`/api/v1/sources/${r.body.id}`, { settings: { odbc: { connection_string: `${base};pqopt={${opt} password=canary-pw}`, user: 'acd', preset: 'avaya_cms_hsplit' } } });
     assertInvalidField(p, 'odbc.connection_string (pqopt)');
     assert.equal((await viewer.get(`/api/v1/sources/${r.body.id}`)).body.settings.odbc.connection_string, `${base};pqopt={${opt}}`);
+  }
+  // MariaDB's TLSKEYPWD= (a client key's passphrase) likewise
+  const maria = odbcDriver('MariaDB Unicode', 'odbc-mariadb');
+  for (const cs of [`Driver={${maria}};Server=127.0.0.1;TLSKEYPWD=canary-pw`, `Driver={${maria}};Server=h; tlskeypwd ={canary;pw}`]) {
+    const r = await operator.post('/api/v1/sources', odbc(cs));
+    assertInvalidField(r, 'odbc.connection_string (TLSKEYPWD=)');
+    assert.equal(r.body.error.params.why_code, 'val.connstr_key_passphrase', show(r));
+    assert.equal(r.body.error.hint_code, 'hint.key_passphrase_in_dsn', show(r));
+    assert.ok(!JSON.stringify(r.body).includes('canary'), show(r));
   }
   const listed = JSON.stringify((await viewer.get('/api/v1/sources?limit=500')).body);
   assert.ok(!listed.includes('canary'), listed);

@@ -95,6 +95,13 @@ static int check_settings(struct req *r, struct store_source *s, const json_t *s
                          "password field instead: it is stored sealed and never shown",
                          "odbc.connection_string: holds a password (PWD= or Password=), which "
                          "would be readable by every viewer");
+    } else if (kind == SOURCE_ODBC &&
+               source_cfg_connstr_has_password(cfg->connection_string) == 3) {
+        st = reply_error(r, 422, "invalid_field",
+                         "put the client key's passphrase in a DSN of the machine (odbc.ini), "
+                         "or use a key without one",
+                         "odbc.connection_string (TLSKEYPWD=): holds a key's passphrase, which "
+                         "would be readable by every viewer");
     } else if (kind == SOURCE_ODBC && source_cfg_connstr_has_password(cfg->connection_string)) {
         st = reply_error(r, 422, "invalid_field",
                          "remove the password from pqopt and set the source's password field "
