@@ -448,4 +448,12 @@ test('the results of a queue download as CSV with daily totals', async () => {
   ]);
   assert.equal((await admin.get('/api/v1/results/csv?queue=NOPE&from=2026-11-24&to=2026-11-25')).status, 404);
   assert.equal((await admin.get('/api/v1/results/csv?queue=CSVRES&from=2026-11-24')).status, 400);
+  // an identifier holding the separator or a quote is one quoted cell, not two; the file name
+  // keeps none of them (a quote there ended the header's quoted file name)
+  const odd = 'Q;7 "B"';
+  assertStatus(await admin.post('/api/v1/queues', { identifier: odd, name: 'Odd', time_zone: 'UTC' }), 201);
+  const o = await admin.get(`/api/v1/results/csv?queue=${encodeURIComponent(odd)}&from=2026-11-24&to=2026-11-25`);
+  assert.equal(o.status, 200, show(o));
+  assert.deepEqual((typeof o.body === 'string' ? o.body : o.text).split('\r\n').slice(0, 2), ['queue;"Q;7 ""B"""', 'date;time']);
+  assert.match(o.headers['content-disposition'], /^attachment; filename="results-Q_7 _B_-2026-11-24-2026-11-25.csv"$/);
 });

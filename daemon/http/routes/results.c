@@ -327,6 +327,31 @@ static void csv_put(struct jsonw *w, const char *fmt, ...)
     w->len += (size_t)k < 256 ? (size_t)k : 255;
 }
 
+/* Appends s as one CSV cell: in quotes (a quote doubled) when it holds the separator ';' or a
+ * quote, which would otherwise split the cell or open a quoted one. */
+static void csv_put_cell(struct jsonw *w, const char *s)
+{
+    size_t n = strlen(s), k = 0;
+    int quote = strpbrk(s, ";\"") != NULL;
+    char *p = jsonw_room(w, 2 * n + 2);
+    if (!p) {
+        return;
+    }
+    if (quote) {
+        p[k++] = '"';
+    }
+    for (size_t i = 0; i < n; i++) {
+        p[k++] = s[i];
+        if (s[i] == '"') {
+            p[k++] = '"';
+        }
+    }
+    if (quote) {
+        p[k++] = '"';
+    }
+    w->len += k;
+}
+
 /* Writes one day's totals line: sums for summed value types, the weighted mean (by the weight
  * type's values of the same intervals, when they are in the answer) for weighted ones. */
 static void csv_day_total(struct jsonw *w, const char *day, int nvt, const double *sum,
@@ -392,7 +417,9 @@ int route_results_csv(struct req *r)
         }
     }
     struct jsonw *w = reply_stream_begin(r);
-    csv_put(w, "queue;%s\r\ndate;time", rq.q.identifier);
+    csv_put(w, "queue;");
+    csv_put_cell(w, rq.q.identifier);
+    csv_put(w, "\r\ndate;time");
     for (int k = 0; k < nvt; k++) {
         csv_put(w, ";%s", rq.vt_key[k]);
     }
@@ -442,9 +469,14 @@ int route_results_csv(struct req *r)
             has[col] = 1;
         }
     }
-    char disp[200];
-    snprintf(disp, sizeof(disp), "attachment; filename=\"results-%s-%s-%s.csv\"", rq.q.identifier,
-             rq.from_s, rq.to_s);
+    /* the file name without what a quoted header value or a file system takes apart */
+    char disp[200], fname[130];
+    snprintf(fname, sizeof(fname), "%s", rq.q.identifier);
+    for (char *c = fname; *c; c++) {
+        *c = strchr("\";\\/:*?<>|", *c) ? '_' : *c;
+    }
+    snprintf(disp, sizeof(disp), "attachment; filename=\"results-%s-%s-%s.csv\"", fname, rq.from_s,
+             rq.to_s);
     results_close(r, &rq);
     if (rc < 0) {
         return reply_rc(r, rc, "results");
