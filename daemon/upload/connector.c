@@ -274,8 +274,9 @@ int settings_https_check(const char *field, const char *url, const char *ca_file
         snprintf(err, errsz, "%s: %s", field, uwhy);
         return ACDL_EINVAL;
     }
-    if (strlen(url) > 200) {
-        snprintf(err, errsz, "%s: is longer than 200 characters", field);
+    /* a Teams workflow's address, its signature in the query, has 230 to 300 characters */
+    if (strlen(url) > HTTPS_URL_MAX) {
+        snprintf(err, errsz, "%s: is longer than %d characters", field, HTTPS_URL_MAX);
         return ACDL_EINVAL;
     }
     if (ca_file && *ca_file && ca_pem && *ca_pem) {

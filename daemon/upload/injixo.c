@@ -162,7 +162,7 @@ static int build(const struct upload_target *t, const struct upload_row *rows, s
 static int send_payload(const struct upload_target *t, const struct upload_payload *p,
                         const char *key, struct upload_answer *a)
 {
-    char url[512];
+    char url[HTTPS_URL_MAX + 128];
     snprintf(url, sizeof(url), "%s%s", settings_str(t->settings, "base_url", DEFAULT_BASE),
              p->endpoint);
     return settings_post(t, url, p, key, a);

@@ -6,6 +6,10 @@
 
 #include "upload/connector.h"
 
+/* The longest address (url, base_url) a setting may hold: a Teams workflow's, with its
+ * signature in the query, has 230 to 300 characters; the request path holds up to 1023. */
+#define HTTPS_URL_MAX 1000
+
 /* Checks an https URL (named field in messages), an optional CA file (read inside the import
  * roots) or CA text (PEM certificates; not both), an optional pin and a timeout. Returns 0 or
  * ACDL_EINVAL with err naming the field. */

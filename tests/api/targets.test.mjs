@@ -413,3 +413,40 @@ test('a server that echoes the API key in its answer: the key is not shown in th
     fs.rmSync(pki.dir, { recursive: true, force: true });
   }
 });
+
+// Teams workflows ("when a webhook request is received") and other receivers take their
+// signature in the query: such an address is longer than 200 characters and must be taken
+// whole, by https-json targets and by alert webhooks alike.
+test('a long address (a Teams workflow\'s, over 200 characters) is taken whole', async () => {
+  const pki = makePki('long');
+  const query = `?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${'AbCdEfGhIj'.repeat(5)}`;
+  const longPath = `/workflows/${'0123456789abcdef'.repeat(2)}/triggers/manual/paths/invoke${query}`;
+  const seen = [];
+  const server = https.createServer({ key: pki.key, cert: pki.cert }, (req, res) => {
+    seen.push(req.url);
+    req.resume();
+    req.on('end', () => res.writeHead(202, { 'Content-Length': '0' }).end());
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `https://127.0.0.1:${server.address().port}${longPath}`;
+    assert.ok(url.length > 200, String(url.length));
+    const t = await admin.post('/api/v1/targets', { name: 'Long', connector: 'https-json', settings: { url, ca_file: pki.caFile } });
+    assertStatus(t, 201);
+    assert.equal(t.body.settings.url, url);
+    const res = await testTarget(operator, t.body.id);
+    assert.equal(res.ok, true, JSON.stringify(res));
+    assert.deepEqual(seen, [longPath]);
+    const ch = await admin.post('/api/v1/alerts/channels', { name: 'Teams long', kind: 'webhook', settings: { url, format: 'teams', ca_file: pki.caFile } });
+    assertStatus(ch, 201);
+    assert.equal(ch.body.settings.url, url);
+    await admin.delete(`/api/v1/alerts/channels/${ch.body.id}`);
+    await admin.delete(`/api/v1/targets/${t.body.id}`);
+    // the limit is a limit all the same
+    const tooLong = await admin.post('/api/v1/targets', { name: 'Too long', connector: 'https-json', settings: { url: `${url}&x=${'y'.repeat(1000)}` } });
+    assertInvalidField(tooLong, 'url');
+  } finally {
+    server.close();
+    fs.rmSync(pki.dir, { recursive: true, force: true });
+  }
+});
