@@ -329,6 +329,7 @@ static const struct why_text texts[] = {
     {"a network path needs a server and a share: \\\\server\\share\\folder", "val.path_share"},
     {"must not contain '..': give the folder itself", "val.path_dotdot"},
     {"'{value}' must not contain '..': name the file itself", "val.file_dotdot"},
+    {"'{value}' is a file: URI: give the file's path", "val.file_uri"},
     {"must not contain : * ? \" < > | after the drive", "val.path_chars"},
     {"has a name ending in '.' or a space, which Windows drops", "val.path_trailing"},
     {"request refused: cross-site request", "val.csrf_cross_site"},

@@ -273,6 +273,13 @@ static int check_connstr_files(const char *cs, char *err, size_t errsz)
         if (!odbc_connstr_get(cs, files[i], v, sizeof(v)) || !v[0]) {
             continue;
         }
+        if ((v[0] | 0x20) == 'f' && (v[1] | 0x20) == 'i' && (v[2] | 0x20) == 'l' &&
+            (v[3] | 0x20) == 'e' && v[4] == ':') { /* SQLite's URI file names */
+            char what[64];
+            snprintf(what, sizeof(what), "odbc.connection_string (%s=)", files[i]);
+            snprintf(why, sizeof(why), "'%.300s' is a file: URI: give the file's path", v);
+            return fail(err, errsz, what, why);
+        }
         int abs = v[0] == '/' || v[0] == '\\' || (v[0] && v[1] == ':');
         const char *file = v;
         /* a relative path is opened from the daemon's working folder, so it is checked as that

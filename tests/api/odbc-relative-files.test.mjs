@@ -99,3 +99,21 @@ test('a relative path written into the database some other way fails the run whe
   assert.match(log, /Database=/, log);
   assert.ok(!log.includes('$scrypt'), log);
 });
+
+// The SQLite driver takes SQLite's URI file names too (file:/path, file:///path?mode=ro): one
+// whose path is not checked, started in a folder inside an import root, read the data folder.
+test('a file: URI in Database= is refused', async () => {
+  const d2 = await startDaemon({ cwd: elsewhere, users: [ROOT], env: { ACDL_TEST_NO_SANDBOX: '1' } });
+  try {
+    const a2 = await login(d2, ROOT.name, ROOT.password);
+    const op2 = bearer(d2, (await createToken(a2, 'uri-operator', 'operator')).token);
+    const db = path.join(d2.dataDir, 'acdlink.db');
+    for (const v of [`file:${db}`, `file://${db}`, `FILE:${db}?mode=ro`, `file:${path.join(elsewhere, 'acd.sqlite')}`, 'file:acd.sqlite']) {
+      const r = await op2.post('/api/v1/sources', source(`Driver=${driver};Database=${v}`, `uri ${v.length}`));
+      assertInvalidField(r, 'odbc.connection_string (Database=)');
+      assert.match(r.body.error.message, /file: URI/, show(r));
+    }
+  } finally {
+    await d2.stop();
+  }
+});

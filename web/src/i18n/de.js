@@ -2545,6 +2545,7 @@ export default {
   'msg.val.path_share': "ein Netzwerkpfad braucht einen Server und eine Freigabe: \\\\server\\freigabe\\ordner",
   'msg.val.path_dotdot': "darf kein '..' enthalten: geben Sie den Ordner selbst an",
   'msg.val.file_dotdot': "'{value}' darf kein '..' enthalten: nennen Sie die Datei selbst",
+  'msg.val.file_uri': "'{value}' ist eine file:-URI: geben Sie den Pfad der Datei an",
   'msg.val.path_chars': "darf nach dem Laufwerk kein : * ? \" < > | enthalten",
   'msg.val.path_trailing': "hat einen Namen, der auf '.' oder ein Leerzeichen endet, was Windows weglässt",
   'msg.val.csrf_cross_site': "Anfrage abgelehnt: Anfrage von einer fremden Seite",

@@ -2545,6 +2545,7 @@ export default {
   'msg.val.path_share': "a network path needs a server and a share: \\\\server\\share\\folder",
   'msg.val.path_dotdot': "must not contain '..': give the folder itself",
   'msg.val.file_dotdot': "'{value}' must not contain '..': name the file itself",
+  'msg.val.file_uri': "'{value}' is a file: URI: give the file's path",
   'msg.val.path_chars': "must not contain : * ? \" < > | after the drive",
   'msg.val.path_trailing': "has a name ending in '.' or a space, which Windows drops",
   'msg.val.csrf_cross_site': "request refused: cross-site request",

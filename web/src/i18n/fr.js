@@ -2545,6 +2545,7 @@ export default {
   'msg.val.path_share': "un chemin réseau a besoin d'un serveur et d'un partage : \\\\serveur\\partage\\dossier",
   'msg.val.path_dotdot': "ne doit pas contenir '..' : indiquez le dossier lui-même",
   'msg.val.file_dotdot': "'{value}' ne doit pas contenir '..' : indiquez le fichier lui-même",
+  'msg.val.file_uri': "'{value}' est une URI de fichier (file) : indiquez le chemin du fichier",
   'msg.val.path_chars': "ne doit pas contenir : * ? \" < > | après le lecteur",
   'msg.val.path_trailing': "a un nom finissant par '.' ou une espace, que Windows supprime",
   'msg.val.csrf_cross_site': "requête refusée : requête venant d'un autre site",
