@@ -450,3 +450,46 @@ test('a long address (a Teams workflow\'s, over 200 characters) is taken whole',
     fs.rmSync(pki.dir, { recursive: true, force: true });
   }
 });
+
+// A receiver that signs its address (Azure Functions' ?code=, a Logic App's or Teams workflow's
+// &sig=) takes the query as its credential: only admins see it. Others see the address with
+// its query as "?***", and sending that back (the console's form, an exported document applied)
+// keeps the stored address.
+test('the query of a target\'s address is shown to admins only', async () => {
+  await createUser(admin, 'view', 'viewer');
+  const viewer = await login(d, 'view', pw('view'));
+  const url = 'https://wfm.example/api/batches?code=sig-canary-0123456789&x=1';
+  const t = await admin.post('/api/v1/targets', { name: 'Signed', connector: 'https-json', settings: { url } });
+  assertStatus(t, 201);
+  assert.equal(t.body.settings.url, url);
+  for (const who of [viewer, operator]) {
+    const one = await who.get(`/api/v1/targets/${t.body.id}`);
+    assert.equal(one.body.settings.url, 'https://wfm.example/api/batches?***', show(one));
+    for (const p of ['/api/v1/targets', '/api/v1/config']) {
+      const all = await who.get(p);
+      assertStatus(all, 200);
+      assert.ok(!JSON.stringify(all.body).includes('sig-canary'), show(all));
+    }
+  }
+  // the operator's form sends the settings back as shown, with a change of its own
+  const shown = (await operator.get(`/api/v1/targets/${t.body.id}`)).body.settings;
+  const p = await operator.patch(`/api/v1/targets/${t.body.id}`, { settings: { ...shown, timeout_seconds: 45 } });
+  assertStatus(p, 200);
+  assert.equal(p.body.settings.url, 'https://wfm.example/api/batches?***');
+  assert.ok(!JSON.stringify(p.body).includes('sig-canary'), show(p));
+  const full = (await admin.get(`/api/v1/targets/${t.body.id}`)).body.settings;
+  assert.equal(full.url, url);
+  assert.equal(full.timeout_seconds, 45);
+  // another query is another address: an admin's
+  const q = await operator.patch(`/api/v1/targets/${t.body.id}`, { settings: { ...shown, url: 'https://wfm.example/api/batches?code=mine' } });
+  assertError(q, 403, 'forbidden');
+  // an operator's exported document applied back changes nothing
+  const doc = (await operator.get('/api/v1/config')).body;
+  const applied = await operator.post('/api/v1/config/apply', { config: { acdlink_config: doc.acdlink_config, targets: doc.targets } });
+  assertStatus(applied, 200);
+  assert.equal((await admin.get(`/api/v1/targets/${t.body.id}`)).body.settings.url, url);
+  // the audit log keeps no signed address either
+  const audit = await admin.get('/api/v1/audit?limit=50');
+  assert.ok(!JSON.stringify(audit.body).includes('sig-canary'), show(audit));
+  await admin.delete(`/api/v1/targets/${t.body.id}`);
+});

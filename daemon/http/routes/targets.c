@@ -16,9 +16,43 @@
 #include "upload/connector.h"
 #include "upload/uploader.h"
 
-static json_t *target_json(const struct store_target *t)
+/* The query of a target's address, shown to admins only: receivers that sign their address
+ * (Azure's ?code=, a Logic App's or Teams workflow's &sig=) take it as their credential. */
+#define QUERY_SHOWN "?***"
+
+/* Writes url with its query as QUERY_SHOWN into out; 0 when it has no query (out unused). */
+static int url_masked(const char *url, char *out, size_t outsz)
+{
+    const char *q = url ? strchr(url, '?') : NULL;
+    if (!q) {
+        return 0;
+    }
+    snprintf(out, outsz, "%.*s%s", (int)(q - url), url, QUERY_SHOWN);
+    return 1;
+}
+
+/* The connector's address setting (its first admin setting: url, base_url), or NULL. */
+static const char *address_setting(const char *connector)
+{
+    const struct upload_connector *con = upload_connector_find(connector);
+    return con && con->admin_settings ? con->admin_settings[0] : NULL;
+}
+
+static int is_admin(const struct req *r)
+{
+    return store_role_rank(r->auth.role) >= ROLE_ADMIN;
+}
+
+/* The target as answered; for callers below admin with the query of its address masked. */
+static json_t *target_view(const struct store_target *t, int admin)
 {
     json_t *settings = json_loads(t->settings, 0, NULL);
+    const char *field = admin ? NULL : address_setting(t->connector);
+    char shown[1100];
+    if (field &&
+        url_masked(json_string_value(json_object_get(settings, field)), shown, sizeof(shown))) {
+        json_object_set_new(settings, field, json_string(shown));
+    }
     return json_pack("{s:I, s:s, s:s, s:b, s:o, s:b, s:o, s:o}", "id", (json_int_t)t->id, "name",
                      t->name, "connector", t->connector, "enabled", t->enabled, "settings",
                      settings ? settings : json_object(), "secret_set", t->secret_sealed != NULL,
@@ -142,7 +176,7 @@ int route_targets_list(struct req *r)
     json_t *items = json_array();
     int shown = n > limit ? limit : n;
     for (int i = 0; i < shown; i++) {
-        json_array_append_new(items, target_json(&arr[i]));
+        json_array_append_new(items, target_view(&arr[i], is_admin(r)));
     }
     int64_t last = shown ? arr[shown - 1].id : 0;
     for (int i = 0; i < n; i++) {
@@ -166,7 +200,7 @@ int route_targets_get(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "target");
     }
-    st = reply_json(r, 200, target_json(&t));
+    st = reply_json(r, 200, target_view(&t, is_admin(r)));
     store_target_clear(&t);
     return st;
 }
@@ -236,7 +270,7 @@ int route_targets_create(struct req *r)
     char loc[64];
     snprintf(loc, sizeof(loc), "/api/v1/targets/%lld", (long long)id);
     reply_header(r, "Location", loc);
-    st = reply_json(r, 201, target_json(&t));
+    st = reply_json(r, 201, target_view(&t, is_admin(r)));
     store_target_clear(&t);
     return st;
 }
@@ -269,7 +303,7 @@ int route_targets_update(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "target");
     }
-    r->audit_before = target_json(&t);
+    r->audit_before = target_view(&t, 0); /* the audit log keeps no signed address */
     if (name) {
         snprintf(t.name, sizeof(t.name), "%s", name);
     }
@@ -281,6 +315,17 @@ int route_targets_update(struct req *r)
         store_target_clear(&t);
         return reply_rc(r, ACDL_ENOMEM, "target");
     }
+    /* the address as shown to a caller below admin (its query masked) sent back is no change */
+    const char *field = is_admin(r) ? NULL : address_setting(t.connector);
+    json_t *jb = field ? json_loads(before ? before : "{}", 0, NULL) : NULL;
+    const char *stored = json_string_value(json_object_get(jb, field));
+    char shown[1100];
+    if (settings && stored && url_masked(stored, shown, sizeof(shown)) &&
+        json_is_string(json_object_get(settings, field)) &&
+        !strcmp(json_string_value(json_object_get(settings, field)), shown)) {
+        json_object_set_new(settings, field, json_string(stored));
+    }
+    json_decref(jb);
     if (settings && (st = check_settings(r, &t, settings)) != 0) {
         free(before);
         store_target_clear(&t);
@@ -321,14 +366,15 @@ int route_targets_update(struct req *r)
     if (rc != ACDL_OK) {
         return reply_rc(r, rc, "target");
     }
-    json_t *now = target_json(&t);
+    json_t *now = target_view(&t, 0);
     json_t *detail = http_audit_update(r, now, id);
+    json_decref(now);
     if (jsecret) {
         json_object_set_new(detail, "secret", json_string(secret ? "changed" : "cleared"));
     }
     http_audit(r, "target.update", t.name, "ok", detail);
     uploader_wake(r->app->uploader);
-    st = reply_json(r, 200, now);
+    st = reply_json(r, 200, target_view(&t, is_admin(r)));
     store_target_clear(&t);
     return st;
 }
