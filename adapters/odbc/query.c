@@ -522,6 +522,37 @@ static int mariadb_reads_only(const char *sql)
     return !first;
 }
 
+/* 1 when sql, read as SQLite reads it, starts with SELECT or WITH (after blanks, comments and
+ * opening parentheses). The SQLite driver runs one statement, on the daemon's own thread: any
+ * other (VACUUM INTO, ATTACH) writes or opens files with the daemon's rights. */
+static int sqlite_reads_only(const char *sql)
+{
+    const char *p = sql;
+    for (;;) {
+        if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '(') {
+            p++;
+        } else if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n') {
+                p++;
+            }
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *e = strstr(p + 2, "*/");
+            if (!e) {
+                return 0;
+            }
+            p = e + 2;
+        } else {
+            break;
+        }
+    }
+    size_t n = 0;
+    while (isalpha((unsigned char)p[n])) {
+        n++;
+    }
+    return (n == 6 && odbc_ascii_casecmp_n(p, n, "select") == 0) ||
+           (n == 4 && odbc_ascii_casecmp_n(p, n, "with") == 0);
+}
+
 static int query_open(struct odbc_conn *c, const char *sql, const struct odbc_period *period,
                       const struct odbc_query_opts *opts, struct odbc_query **out, char *err,
                       size_t errsz)
@@ -551,6 +582,13 @@ static int query_open(struct odbc_conn *c, const char *sql, const struct odbc_pe
                      "through MariaDB's driver the SQL must be one SELECT (or WITH) statement, "
                      "without executable comments: the driver lets the server read the daemon's "
                      "files for other statements");
+        return ACDL_EINVAL;
+    }
+    if (c->kind == ODBC_DRV_SQLITE && !sqlite_reads_only(sql)) {
+        odbc_set_err(err, errsz,
+                     "through the SQLite driver the SQL must be one SELECT (or WITH) statement: "
+                     "other statements (VACUUM INTO, ATTACH) write and open files with the "
+                     "daemon's rights");
         return ACDL_EINVAL;
     }
     q = calloc(1, sizeof(*q));

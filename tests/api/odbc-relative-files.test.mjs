@@ -117,3 +117,27 @@ test('a file: URI in Database= is refused', async () => {
     await d2.stop();
   }
 });
+
+// The SQLite driver runs its one statement on the daemon's thread: VACUUM INTO wrote a copy of
+// the source's database to any path the daemon may write (its data folder included), ATTACH
+// opened any file. Through it only a query (SELECT or WITH) is sent.
+test('through the SQLite driver only a SELECT (or WITH) is sent: no VACUUM INTO, no ATTACH', async () => {
+  const planted = path.join(d.dataDir, 'planted.db');
+  const cs = `Driver=${driver};Database=${path.join(elsewhere, 'acd.sqlite')}`;
+  for (const sql of [`VACUUM INTO '${planted}'`, `/* q */ ATTACH DATABASE '${path.join(d.dataDir, 'acdlink.db')}' AS d`,
+    `  -- a comment\n VACUUM INTO '${planted}'`]) {
+    const s = await operator.post('/api/v1/sources', source(cs, `stmt ${sql.length}`));
+    assertStatus(s, 201);
+    const p = await operator.patch(`/api/v1/sources/${s.body.id}`, { settings: { ...s.body.settings, odbc: { ...s.body.settings.odbc, sql } } });
+    assertStatus(p, 200);
+    const shown = await previewOf(s.body.id);
+    assert.match(shown, /through the SQLite driver the SQL must be one SELECT \(or WITH\) statement/, shown);
+    assert.ok(!fs.existsSync(planted), `${sql}: ${planted} was written`);
+  }
+  // a query still reads, a comment before it too
+  const ok = await operator.post('/api/v1/sources', source(cs, 'stmt ok'));
+  const q = "/* c */ SELECT 'q', 'Q', '2026-11-24 00:00:00', x FROM t WHERE :period_start < :period_end";
+  assertStatus(await operator.patch(`/api/v1/sources/${ok.body.id}`, { settings: { ...ok.body.settings, odbc: { ...ok.body.settings.odbc, sql: q } } }), 200);
+  const shown = await previewOf(ok.body.id);
+  assert.match(shown, /"state":"done"/, shown);
+});
