@@ -39,13 +39,14 @@ before(async () => {
 });
 
 after(async () => {
+  const code = d ? await d.stop() : 0;
   if (d) {
-    await d.stop();
     fs.rmSync(d.dataDir, { recursive: true, force: true });
   }
   if (elsewhere) {
     fs.rmSync(elsewhere, { recursive: true, force: true });
   }
+  assert.equal(code, 0, `the daemon's exit (sanitizer reports end it with 1):\n${d && d.stderr().slice(-3000)}`);
 });
 
 const source = (connection_string, name) => ({
