@@ -67,6 +67,26 @@ static json_t *source_answer(struct req *r, const struct store_source *s)
     return o;
 }
 
+/* What a connection string that holds a secret gets (source_cfg_connstr_has_password() - 1):
+ * every viewer reads the connection string. */
+static const struct {
+    const char *hint, *message;
+} connstr_secrets[] = {
+    {"remove PWD=... from the connection string and set the source's password field instead: "
+     "it is stored sealed and never shown",
+     "odbc.connection_string: holds a password (PWD= or Password=), which would be readable by "
+     "every viewer"},
+    {"remove the password from pqopt and set the source's password field instead (it is stored "
+     "sealed and never shown); a client key's passphrase belongs in a DSN of the machine "
+     "(odbc.ini)",
+     "odbc.connection_string (pqopt): holds a password (password=, sslpassword= or a URI), which "
+     "would be readable by every viewer"},
+    {"put the client key's passphrase in a DSN of the machine (odbc.ini), or use a key without "
+     "one",
+     "odbc.connection_string (TLSKEYPWD=): holds a key's passphrase, which would be readable by "
+     "every viewer"},
+};
+
 /* Validates settings for s (kind, layout, time zone, interval already in s) and replaces
  * s->settings by the normalised JSON. Answers 422 and returns the status when bad. */
 static int check_settings(struct req *r, struct store_source *s, const json_t *settings)
@@ -75,7 +95,7 @@ static int check_settings(struct req *r, struct store_source *s, const json_t *s
     enum source_kind kind;
     enum source_layout layout;
     struct source_cfg *cfg = malloc(sizeof(*cfg));
-    int st = 0;
+    int st = 0, pw;
     if (!cfg) {
         return reply_rc(r, ACDL_ENOMEM, "source");
     }
@@ -89,26 +109,9 @@ static int check_settings(struct req *r, struct store_source *s, const json_t *s
                          "see the source settings in docs/openapi.yaml (schema SourceSettings)",
                          "%s", err);
     } else if (kind == SOURCE_ODBC &&
-               source_cfg_connstr_has_password(cfg->connection_string) == 1) {
-        st = reply_error(r, 422, "invalid_field",
-                         "remove PWD=... from the connection string and set the source's "
-                         "password field instead: it is stored sealed and never shown",
-                         "odbc.connection_string: holds a password (PWD= or Password=), which "
-                         "would be readable by every viewer");
-    } else if (kind == SOURCE_ODBC &&
-               source_cfg_connstr_has_password(cfg->connection_string) == 3) {
-        st = reply_error(r, 422, "invalid_field",
-                         "put the client key's passphrase in a DSN of the machine (odbc.ini), "
-                         "or use a key without one",
-                         "odbc.connection_string (TLSKEYPWD=): holds a key's passphrase, which "
-                         "would be readable by every viewer");
-    } else if (kind == SOURCE_ODBC && source_cfg_connstr_has_password(cfg->connection_string)) {
-        st = reply_error(r, 422, "invalid_field",
-                         "remove the password from pqopt and set the source's password field "
-                         "instead (it is stored sealed and never shown); a client key's "
-                         "passphrase belongs in a DSN of the machine (odbc.ini)",
-                         "odbc.connection_string (pqopt): holds a password (password=, "
-                         "sslpassword= or a URI), which would be readable by every viewer");
+               (pw = source_cfg_connstr_has_password(cfg->connection_string)) != 0) {
+        st = reply_error(r, 422, "invalid_field", connstr_secrets[pw - 1].hint, "%s",
+                         connstr_secrets[pw - 1].message);
     } else if (source_cfg_check_driver(cfg, err, sizeof(err)) != ACDL_OK) {
         st = reply_error(r, 422, "invalid_field",
                          "name an ODBC driver registered on this machine (odbcinst -q -d lists "
