@@ -463,6 +463,28 @@ static int authenticate(struct session *s, const struct smtp_message *m, int ext
     return rc;
 }
 
+/* The password as sent (itself, AUTH LOGIN's base64 of it, AUTH PLAIN's of user and password)
+ * never stays in what the server answered: a failure is shown beside the channel. */
+static void redact_login(const struct smtp_message *m, struct upload_answer *a)
+{
+    char raw[1100], enc[1600];
+    size_t ul = m->user ? strlen(m->user) : 0, pl = m->password ? strlen(m->password) : 0;
+    if (!pl || ul + pl + 2 >= sizeof(raw)) {
+        return;
+    }
+    netconn_redact(a, m->password);
+    b64(m->password, pl, enc, sizeof(enc));
+    netconn_redact(a, enc);
+    raw[0] = '\0';
+    memcpy(raw + 1, m->user ? m->user : "", ul);
+    raw[ul + 1] = '\0';
+    memcpy(raw + ul + 2, m->password, pl);
+    b64(raw, ul + pl + 2, enc, sizeof(enc));
+    netconn_redact(a, enc);
+    OPENSSL_cleanse(raw, sizeof(raw));
+    OPENSSL_cleanse(enc, sizeof(enc));
+}
+
 int smtp_send(const struct smtp_message *m, struct upload_answer *a)
 {
     struct session *s = calloc(1, sizeof(*s));
@@ -558,6 +580,7 @@ int smtp_send(const struct smtp_message *m, struct upload_answer *a)
     netconn_write(&s->c, "QUIT\r\n", 6); /* the message is taken; the answer does not matter */
 out:
     netconn_close(&s->c);
+    redact_login(m, a);
     free(msg);
     free(s);
     return rc;

@@ -541,30 +541,6 @@ static void exchange(const struct https_request *rq, struct netconn *c, const ch
     }
 }
 
-/* Writes "***" over every copy of secret in text (NUL-terminated, in place), and over its start
- * where the kept text ends inside it: an answer that quotes the key it was sent is shown to
- * operators and viewers. */
-static void redact_secret(char *text, const char *secret)
-{
-    size_t sl = strlen(secret);
-    char *p = text;
-    if (sl < 4) {
-        return;
-    }
-    while ((p = strstr(p, secret)) != NULL) {
-        memcpy(p, "***", 3);
-        memmove(p + 3, p + sl, strlen(p + sl) + 1);
-        p += 3;
-    }
-    size_t tl = strlen(text);
-    for (size_t k = sl - 1 < tl ? sl - 1 : tl; k >= 4; k--) {
-        if (!memcmp(text + tl - k, secret, k)) {
-            snprintf(text + tl - k, k + 1, "%s", "***");
-            break;
-        }
-    }
-}
-
 int https_send(const struct https_request *rq, struct upload_answer *a)
 {
     char path[1024], *head = NULL, *buf = NULL;
@@ -662,8 +638,7 @@ int https_send(const struct https_request *rq, struct upload_answer *a)
     }
 out:
     if (rq->bearer) {
-        redact_secret(a->answer, rq->bearer);
-        redact_secret(a->error, rq->bearer);
+        netconn_redact(a, rq->bearer);
     }
     https_keep_lease_clear(&l);
     if (tg.ca_file_pem) {

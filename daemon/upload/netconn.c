@@ -27,6 +27,38 @@ void netconn_fail(struct upload_answer *a, enum upload_fail f, const char *fmt, 
     a->error_code[0] = a->error_params[0] = '\0';
 }
 
+/* Writes "***" over every copy of secret in text (NUL-terminated, in place), and over its start
+ * where the kept text ends inside it. */
+static void redact_text(char *text, const char *secret)
+{
+    size_t sl = strlen(secret);
+    char *p = text;
+    if (sl < 4) {
+        return;
+    }
+    while ((p = strstr(p, secret)) != NULL) {
+        memcpy(p, "***", 3);
+        memmove(p + 3, p + sl, strlen(p + sl) + 1);
+        p += 3;
+    }
+    size_t tl = strlen(text);
+    for (size_t k = sl - 1 < tl ? sl - 1 : tl; k >= 4; k--) {
+        if (!memcmp(text + tl - k, secret, k)) {
+            snprintf(text + tl - k, k + 1, "%s", "***");
+            break;
+        }
+    }
+}
+
+void netconn_redact(struct upload_answer *a, const char *secret)
+{
+    if (secret) {
+        redact_text(a->answer, secret);
+        redact_text(a->error, secret);
+        redact_text(a->error_params, secret);
+    }
+}
+
 void netconn_code(struct upload_answer *a, const char *code, json_t *params)
 {
     if (!params) {

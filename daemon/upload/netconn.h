@@ -25,6 +25,11 @@ struct netconn {
 void netconn_fail(struct upload_answer *a, enum upload_fail f, const char *fmt, ...)
     ACDL_PRINTF(3, 4);
 
+/* Writes "***" over secret (a key, token or password that was sent) wherever the answer,
+ * the error or its parameters quote it, also where the kept text ends inside it: they are shown
+ * to operators and viewers. NULL: nothing. */
+void netconn_redact(struct upload_answer *a, const char *secret);
+
 /* Sets the message code of a->error (after netconn_fail() or a text written there) and its
  * parameters (stolen; NULL: none); see struct upload_answer. */
 void netconn_code(struct upload_answer *a, const char *code, json_t *params);

@@ -446,3 +446,70 @@ test('a channel\'s language: notices in German at the webhook (a failed run with
     await smtp.stop();
   }
 });
+
+// A mail server that quotes what it was sent when it refuses the login (the base64 of AUTH
+// PLAIN or LOGIN, or the password itself): the failure is shown beside the channel and in
+// health, so the password is never in it, in any of its forms.
+test('a mail server that echoes the login in its refusal: the password is not shown', async () => {
+  const tls = await import('node:tls');
+  const password = 'echo-smtp-canary-pw';
+  const seen = [];
+  const server = tls.createServer({ key: pki.key, cert: pki.cert }, (sock) => {
+    let buf = '';
+    let loginStep = 0;
+    sock.write('220 echo ESMTP\r\n');
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      let i;
+      while ((i = buf.indexOf('\r\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        seen.push(line);
+        if (/^EHLO/i.test(line)) {
+          sock.write('250-echo\r\n250 AUTH PLAIN LOGIN\r\n');
+        } else if (/^AUTH PLAIN /i.test(line)) {
+          const b = line.slice(11);
+          const clear = Buffer.from(b, 'base64').toString('latin1').split('\0')[2];
+          sock.write(`535 5.7.8 refused ${b} (password ${clear})\r\n`);
+        } else if (/^AUTH LOGIN/i.test(line)) {
+          loginStep = 1;
+          sock.write('334 VXNlcm5hbWU6\r\n');
+        } else if (loginStep === 1) {
+          loginStep = 2;
+          sock.write('334 UGFzc3dvcmQ6\r\n');
+        } else if (loginStep === 2) {
+          loginStep = 0;
+          sock.write(`535 5.7.8 refused ${line} (password ${Buffer.from(line, 'base64').toString('latin1')})\r\n`);
+        } else {
+          sock.write('221 bye\r\n');
+          sock.end();
+        }
+      }
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    for (const auth of ['plain', 'login']) {
+      const c = await admin.post('/api/v1/alerts/channels', { name: `Echo ${auth}`, kind: 'email', secret: password,
+        settings: { host: 'localhost', port: server.address().port, security: 'tls', auth, from: 'a@example.com',
+          to: ['b@example.com'], user: 'alerts@example.com', ca_file: pki.caFile, timeout_seconds: 5 } });
+      assertStatus(c, 201);
+      const bad = await sendTest(c.body.id);
+      assert.equal(bad.ok, false, JSON.stringify(bad));
+      assert.match(bad.message, /refused the user name or password \(535/, JSON.stringify(bad));
+      const forms = [password, Buffer.from(password).toString('base64'),
+        Buffer.from(`\0alerts@example.com\0${password}`).toString('base64')];
+      const shown = [JSON.stringify(bad), JSON.stringify((await admin.get(`/api/v1/alerts/channels/${c.body.id}`)).body),
+        JSON.stringify((await admin.get('/api/v1/health')).body), JSON.stringify((await admin.get('/api/v1/alerts/notices')).body)].join('\n');
+      for (const f of forms) {
+        assert.ok(!shown.includes(f), `${auth}: ${f} shown in ${shown}`);
+      }
+      assert.match(shown, /refused \*\*\* \(password \*\*\*\)/, shown);
+      assertStatus(await admin.delete(`/api/v1/alerts/channels/${c.body.id}`), 204);
+    }
+    assert.ok(seen.some((l) => /^AUTH PLAIN /.test(l)), seen.join('\n'));
+  } finally {
+    server.close();
+  }
+});
