@@ -67,7 +67,7 @@ static json_t *source_answer(struct req *r, const struct store_source *s)
     return o;
 }
 
-/* What a connection string that holds a secret gets (source_cfg_connstr_has_password() - 1):
+/* The refusal of a connection string that holds a secret, by source_cfg_connstr_has_password() - 1:
  * every viewer reads the connection string. */
 static const struct {
     const char *hint, *message;
