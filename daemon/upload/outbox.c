@@ -1265,43 +1265,184 @@ static int part_cut(struct part_plan *p, const struct agent_span_ref *r, size_t 
     return ACDL_OK;
 }
 
-/* For a target that keeps a basis: the spans of agent_id's day as they are given to target_id
- * now into *given (NULL when they are as the basis, what the target last accepted, or the day is
- * left out). Without tail (a receiver keeping spans by start): "start<TAB>end<TAB>activity"
- * lines in start order (end 0 while a span goes on), filled holes not given, and with
- * changes_only sp[0..*ns) keeps only the spans whose line differs from the basis's (a new span,
- * a changed end or activity). With tail (https-json) filled holes are given too, and with
- * changes_only the day becomes a part day when the target holds its basis (tail_diff; *from);
- * *given is then the digests of the day (see sum_points). The basis moves on only when the batch
- * is accepted (store_batch_finish). Inside a transaction. */
+/* For a target getting part days (https-json with agent_days "changes"): the spans of
+ * agent_id's day as they are given to target_id now, filled holes too, and with changes_only a
+ * part day when the target holds its basis (tail_diff; *from); *given the digests of the day
+ * (see sum_points), NULL when the day is left out. The basis moves on only when the batch is
+ * accepted (store_batch_finish). Inside a transaction. */
 static int sent_diff(struct store_conn *c, int64_t target_id, int64_t agent_id, const char *day,
-                     struct upload_span *sp, int *ns, int changes_only, int tail, char **given,
-                     int64_t *from)
+                     struct upload_span *sp, int *ns, int changes_only, char **given, int64_t *from)
 {
-    char *old = NULL, *now = NULL;
-    size_t len = 0;
-    int has = 0, kept = 0;
-    int rc = sent_basis(c, target_id, agent_id, day, tail, &old, &has);
+    char *old = NULL;
+    int has = 0;
+    int rc = sent_basis(c, target_id, agent_id, day, 1, &old, &has);
     *given = NULL;
     *from = 0;
+    if (rc == ACDL_OK) {
+        rc = tail_diff(old, has, changes_only, sp, ns, given, from);
+    }
+    free(old);
+    return rc;
+}
+
+/* A target that keeps spans by start (injixo-api, agent_spans_changed_only) keeps as its basis
+ * the lines of the day it last accepted, "start<TAB>end<TAB>activity\n" in start order (end 0
+ * while a span goes on, filled holes not given), and after them, when the day's parts carry
+ * their state (schema 0040), a trailer: "@G<TAB>L<TAB>D\n" (G, L, D as in the basis by parts
+ * above), then for each part of the day after the first "^j<TAB>state<TAB>off\n": the day's
+ * spans before the part, the digest's state after them (hex) and the bytes of the lines before
+ * the part. With G and a state equal at j the basis's lines before off are the day's lines
+ * before its span j, so no span there differs: a change reads the parts' states, then only the
+ * parts from the last one whose state the trailer holds (or that begins at the basis's end) and
+ * compares their lines with the basis's from off on. The spans given are the same as those a
+ * comparison of the whole day finds. A day whose parts carry no state (written before 0040) or
+ * that is longer than a batch reads (5,000 spans) has lines without a trailer and is read whole,
+ * as is a day whose basis is unknown, of another generation (a rename) or none. */
+#define KEEP_SPANS_MAX 5000
+
+struct keep_plan {
+    struct agent_part_state *ps; /* the day's parts' states (NULL: none known) */
+    int np, nspans;
+    int usable; /* the day gets a trailer */
+    int same;   /* the day is as the basis: nothing read, nothing given */
+    int newer;  /* a batch not accepted, newer than the basis's, carried the day */
+    uint64_t gen, dig;
+    char *old;       /* the basis ("" when none) */
+    size_t lines;    /* the bytes of its lines */
+    const char *pts; /* its points within old (NULL: none usable) */
+    int k;           /* the first part read, an index of ps (0: the whole day) */
+    size_t off;      /* the bytes of the basis's lines before ps[k] */
+};
+
+static void keep_plan_clear(struct keep_plan *p)
+{
+    free(p->ps);
+    free(p->old);
+    memset(p, 0, sizeof(*p));
+}
+
+/* 1 when a batch of target_id not accepted (pending, being sent, or refused for good) and newer
+ * than the one that made the basis carried agent_id's day: the basis at its acceptance is then
+ * not known, and a batch's basis goes whole, not as the basis's first bytes and the rest. */
+static int keep_newer(struct store_conn *c, int64_t target_id, int64_t agent_id, const char *day,
+                      int *newer)
+{
+    sqlite3_stmt *s = store_prepare(
+        c, "SELECT EXISTS (SELECT 1 FROM batches b JOIN batch_agent_sent s ON s.batch_id = b.id "
+           "AND s.agent_id = t.agent_id AND s.day = t.day WHERE b.target_id = t.target_id AND "
+           "b.state IN ('pending', 'sending', 'failed') AND b.id > coalesce(t.batch_id, 0)) FROM "
+           "target_agent_sent t WHERE t.target_id = ? AND t.agent_id = ? AND t.day = ?");
+    if (!s) {
+        return ACDL_EDB;
+    }
+    sqlite3_bind_int64(s, 1, target_id);
+    sqlite3_bind_int64(s, 2, agent_id);
+    sqlite3_bind_text(s, 3, day, -1, SQLITE_STATIC);
+    int r = sqlite3_step(s);
+    *newer = r != SQLITE_ROW || sqlite3_column_int(s, 0);
+    store_done(s);
+    return r == SQLITE_ROW || r == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
+}
+
+/* Where the comparison of ch's day for target_id begins (above): p->k and p->off, or p->same.
+ * Reads the parts' states and the basis, none of the day's lists. */
+static int keep_plan(struct store_conn *c, int64_t target_id, uint64_t gen,
+                     const struct agent_day_change *ch, int changes_only, struct keep_plan *p)
+{
+    int has = 0;
+    memset(p, 0, sizeof(*p));
+    p->gen = gen;
+    int rc = agent_results_day_parts(c, ch->agent_id, ch->day, &p->ps, &p->np, &p->nspans, &p->dig);
+    p->usable = rc == ACDL_OK && p->nspans <= KEEP_SPANS_MAX;
+    if (rc == ACDL_ENOTFOUND) {
+        rc = ACDL_OK;
+    }
+    if (rc == ACDL_OK) {
+        rc = sent_basis(c, target_id, ch->agent_id, ch->day, 0, &p->old, &has);
+    }
     if (rc != ACDL_OK) {
         return rc;
     }
-    if (tail) {
-        rc = tail_diff(old, has, changes_only, sp, ns, given, from);
-        free(old);
-        return rc;
+    /* the trailer: the line beginning with '@' (a line of a span begins with a digit) */
+    const char *o = p->old;
+    size_t t = strlen(o);
+    while (t > 0 && !(o[t] == '@' && o[t - 1] == '\n')) {
+        t--;
     }
-    now = malloc((size_t)*ns * SENT_LINE_MAX + 1);
-    if (!now) {
+    p->lines = o[t] == '@' ? t : strlen(o);
+    const char *b = o + p->lines;
+    uint64_t bgen, bdig;
+    int64_t lines;
+    if (!changes_only || !has || !p->usable || *b++ != '@' || hex64_at(&b, '\t', &bgen) != 0 ||
+        bgen != gen || dec_at(&b, '\t', 0, &lines) != 0 || hex64_at(&b, '\n', &bdig) != 0) {
+        return ACDL_OK; /* the whole day */
+    }
+    if (lines == p->nspans && bdig == p->dig) {
+        p->same = 1;
+        return ACDL_OK;
+    }
+    /* the basis's end, then its points: the last part that begins at one */
+    p->pts = b;
+    int64_t j = lines, off = (int64_t)p->lines;
+    uint64_t st = bdig;
+    for (;;) {
+        for (int k = p->np; k-- > p->k + 1;) {
+            if (p->ps[k].spans_before == j && p->ps[k].digest_before == st) {
+                p->k = k;
+                p->off = (size_t)off;
+                break;
+            }
+        }
+        if (*b != '^') {
+            break;
+        }
+        b++;
+        if (dec_at(&b, '\t', 0, &j) != 0 || hex64_at(&b, '\t', &st) != 0 ||
+            dec_at(&b, '\n', 0, &off) != 0 || j <= 0 || j > lines || off < 0 ||
+            off > (int64_t)p->lines) {
+            p->k = 0; /* not readable: the whole day */
+            p->off = 0;
+            p->pts = NULL;
+            break;
+        }
+    }
+    if (p->k > 0) {
+        rc = keep_newer(c, target_id, ch->agent_id, ch->day, &p->newer);
+    }
+    return rc;
+}
+
+/* The spans sp[0..*ns) of the day planned by p, read from part p->k on (the whole day with k
+ * 0), kept in sp only where their line differs from the basis's (all of them without
+ * changes_only: a resend), and into *given the basis the batch makes: NULL when it is the
+ * basis, "=off\n" and the lines from the part on with the trailer when the basis at acceptance
+ * still begins with the off bytes (store_batch_finish), else the day's lines whole with it. */
+static int keep_diff(const struct keep_plan *p, struct upload_span *sp, int *ns, int changes_only,
+                     char **given)
+{
+    size_t len = 0, ptslen = 0;
+    int kept = 0, rc = ACDL_OK, next = p->k + 1;
+    int64_t jk = p->k > 0 ? p->ps[p->k].spans_before : 0;
+    *given = NULL;
+    if (p->usable && p->k > 0 && p->pts) { /* the basis's points before the part stay */
+        for (const char *q = p->pts; *q == '^' && strtoll(q + 1, NULL, 10) < jk; q += line_len(q)) {
+            ptslen = (size_t)(q + line_len(q) - p->pts);
+        }
+    }
+    size_t *poff = p->np > 0 ? calloc((size_t)p->np, sizeof(*poff)) : NULL;
+    char *now = malloc((size_t)*ns * SENT_LINE_MAX + ptslen + (size_t)(p->np + 1) * 64 + 1);
+    if (!now || (p->np > 0 && !poff)) {
         rc = ACDL_ENOMEM;
         goto out;
     }
     now[0] = '\0';
-    /* both lists are in start order: one walk through the old lines finds each span's */
-    const char *o = old;
+    /* both lists are in start order: one walk through the basis's lines finds each span's */
+    const char *o = p->old + p->off, *oend = p->old + p->lines;
     for (int k = 0; k < *ns; k++) {
         int changed = 1;
+        while (next < p->np && sp[k].start >= p->ps[next].first_start) {
+            poff[next++] = p->off + len;
+        }
         if (sp[k].filled) {
             continue;
         }
@@ -1312,10 +1453,10 @@ static int sent_diff(struct store_conn *c, int64_t target_id, int64_t agent_id, 
         }
         const char *line = now + len;
         len += w;
-        while (*o && strtoll(o, NULL, 10) < sp[k].start) {
+        while (o < oend && strtoll(o, NULL, 10) < sp[k].start) {
             o += line_len(o);
         }
-        if (*o) {
+        if (o < oend) {
             size_t ol = line_len(o);
             changed = ol != w || memcmp(o, line, ol) != 0;
         }
@@ -1323,13 +1464,59 @@ static int sent_diff(struct store_conn *c, int64_t target_id, int64_t agent_id, 
             sp[kept++] = sp[k];
         }
     }
+    while (next < p->np) {
+        poff[next++] = p->off + len;
+    }
     *ns = kept;
-    if (strcmp(old, now) != 0) {
+    if (p->usable && p->nspans > 0) { /* the trailer */
+        char *g = now + len;
+        *g++ = '@';
+        g = hex64_put(g, p->gen);
+        *g++ = '\t';
+        g += jsonw_fmt_int(g, p->nspans);
+        *g++ = '\t';
+        g = hex64_put(g, p->dig);
+        *g++ = '\n';
+        memcpy(g, p->pts ? p->pts : "", ptslen);
+        g += ptslen;
+        for (int k = p->k > 1 ? p->k : 1; k < p->np; k++) {
+            *g++ = '^';
+            g += jsonw_fmt_int(g, p->ps[k].spans_before);
+            *g++ = '\t';
+            g = hex64_put(g, p->ps[k].digest_before);
+            *g++ = '\t';
+            g += jsonw_fmt_int(g, k == p->k ? (int64_t)p->off : (int64_t)poff[k]);
+            *g++ = '\n';
+        }
+        *g = '\0';
+        len = (size_t)(g - now);
+    }
+    if (strcmp(p->old + p->off, now) == 0) {
+        goto out; /* as the basis */
+    }
+    if (p->off > 0) {
+        size_t head = p->newer ? p->off : 0;
+        char *g = malloc(head + 24 + len + 1);
+        if (!g) {
+            rc = ACDL_ENOMEM;
+            goto out;
+        }
+        size_t n = head;
+        if (p->newer) {
+            memcpy(g, p->old, head);
+        } else {
+            g[n++] = '=';
+            n += jsonw_fmt_int(g + n, (int64_t)p->off);
+            g[n++] = '\n';
+        }
+        memcpy(g + n, now, len + 1);
+        *given = g;
+    } else {
         *given = now;
         now = NULL;
     }
 out:
-    free(old);
+    free(poff);
     free(now);
     return rc;
 }
@@ -1422,13 +1609,19 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
         memcpy(days[i].agent, ch[i].agent, sizeof(days[i].agent));
         memcpy(days[i].day, ch[i].day, sizeof(days[i].day));
         struct part_plan plan;
+        struct keep_plan kp;
         size_t skip = 0;
+        uint64_t gen = acts_gen;
+        for (const char *a = ch[i].agent; *a; a++) {
+            gen = (gen ^ (unsigned char)*a) * 1099511628211ull;
+        }
         memset(&plan, 0, sizeof(plan));
+        memset(&kp, 0, sizeof(kp));
+        if (con->agent_spans_changed_only) { /* the part the comparison begins at */
+            rc = keep_plan(c, t->id, gen, &ch[i], changes_only, &kp);
+            part = kp.k > 0 ? kp.ps[kp.k].part : 0;
+        }
         if (agent_part(t, con)) { /* where the part begins, from the parts' states */
-            uint64_t gen = acts_gen;
-            for (const char *a = ch[i].agent; *a; a++) {
-                gen = (gen ^ (unsigned char)*a) * 1099511628211ull;
-            }
             rc = part_plan(c, t->id, gen, &ch[i], changes_only, &plan);
             planned = rc == ACDL_OK;
             rc = rc == ACDL_ENOTFOUND ? ACDL_OK : rc;
@@ -1437,7 +1630,7 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
         }
         /* the day's spans (from the part on) read in place into refs (one buffer for the
          * batch), their names pointing into acts; with a plan the last part's apart */
-        if (rc == ACDL_OK && !(planned && plan.from < 0)) {
+        if (rc == ACDL_OK && !(planned && plan.from < 0) && !kp.same) {
             int last = planned && plan.np > 0 ? plan.ps[plan.np - 1].part : -1;
             size_t last_at = 0;
             rc = agent_results_day_spans_from(c, acts, ch[i].agent_id, ch[i].day, part,
@@ -1484,11 +1677,15 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
             days[i].nspans = (int)nref;
             nall += nref;
         }
-        if (rc == ACDL_OK && keeps_basis(t, con) && !planned) {
+        if (rc == ACDL_OK && con->agent_spans_changed_only && !kp.same) {
+            rc = keep_diff(&kp, days[i].nspans ? all + first[i] : NULL, &days[i].nspans,
+                           changes_only, &m->given[i]);
+        } else if (rc == ACDL_OK && keeps_basis(t, con) && !planned && !kp.same) {
             rc = sent_diff(c, t->id, ch[i].agent_id, ch[i].day,
                            days[i].nspans ? all + first[i] : NULL, &days[i].nspans, changes_only,
-                           !con->agent_spans_changed_only, &m->given[i], &days[i].from);
+                           &m->given[i], &days[i].from);
         }
+        keep_plan_clear(&kp);
         if (hash && len + 21 + 1 + sizeof(ch[i].day) + 21 + 1 <= cap) { /* "%lld\t%s\t%lld\n" */
             size_t dl = strnlen(ch[i].day, sizeof(ch[i].day) - 1);
             len += jsonw_fmt_int(hash + len, ch[i].agent_id);
