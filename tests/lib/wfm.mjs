@@ -239,7 +239,7 @@ function checkJson(body, key) {
  * Map 'QUEUE|ISO' -> {queueName, channel, minutes} of the last row), batches (Map key -> {count,
  * body (agent states: each day as held after the batch, part days applied), version, bytes,
  * days, parts (part days), spans (sent), raw (the body as sent, when keepRaw is set)}),
- * requests [] (bytes: the body's size), errors [], fail(), refuse(), accept(), close()}.
+ * requests [] (bytes: the body's size; body: the parsed body, when keepRaw is set), errors [], fail(), refuse(), accept(), close()}.
  */
 export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4711, pki = makePki(), intervalMinutes = 15, keepBody = (b) => b } = {}) {
   const w = {
@@ -389,6 +389,7 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
       } catch (err) {
         return fail(400, `body is not JSON: ${err.message}`);
       }
+      if (w.keepRaw) rec.body = body; // refused ones too
       const key = req.headers['idempotency-key'];
       const parsed = agentPath ? checkAgentStatuses(body, icid)
         : kind === 'injixo' ? checkInjixo(body, icid) : checkJson(body, key);
