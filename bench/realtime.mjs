@@ -1,7 +1,8 @@
 // Agent states in real time: writer sessions commit state changes of AGENTS agents into
 // PostgreSQL or MariaDB at RATE per second for SECONDS (with a burst of BURST_RATE per second
 // for BURST_SECONDS from BURST_AT on), each row committed on its own, and the daemon follows the
-// table (settings.incremental, poll_s 1) and delivers to a strict https-json receiver. Prints,
+// table (settings.incremental, poll_s 1) and delivers to a strict https-json receiver (or
+// injixo-api, --target). Prints,
 // as JSON, the latency from each row's commit to the receiver's acceptance of the first batch
 // holding it (p50, p99, max; at the steady rate and in the burst), the states lost, duplicated
 // and out of order per agent, the daemon's CPU share (over the run, at the steady rate, in the
@@ -30,6 +31,10 @@
 // receiver holds goes as its changed tail, docs/https-json.md; whole: every change sends the
 // agent's day whole, the setting not sent, as binaries before it know it). `batch_bytes` tells
 // what the batches weighed (bytes of body, spans and part days per batch).
+// --target injixo-api: deliver to the receiver's injixo-api agent-statuses endpoint instead
+// (spans that differ from what it accepted, kept there by agent and start); the same checks
+// against what the receiver holds (lost, duplicated, out of order per agent), latency from the
+// first batch after which it holds the state; --agent-days does not apply.
 // --profile OUT: the daemon under `perf record` (DWARF call graphs) from the writers' start
 // until the receiver holds every state, into OUT (not with --kill-every).
 import { execFileSync, spawn } from 'node:child_process';
@@ -69,6 +74,10 @@ if (PROFILE && KILL_EVERY > 0) {
 const AGENT_DAYS = process.argv.includes('--agent-days') ? process.argv[process.argv.lastIndexOf('--agent-days') + 1] : 'changes';
 if (!['whole', 'changes'].includes(AGENT_DAYS)) {
   throw new Error(`--agent-days ${AGENT_DAYS}: whole or changes`);
+}
+const TARGET = process.argv.includes('--target') ? process.argv[process.argv.lastIndexOf('--target') + 1] : 'https-json';
+if (!['https-json', 'injixo-api'].includes(TARGET)) {
+  throw new Error(`--target ${TARGET}: https-json or injixo-api`);
 }
 const LOG_LEVEL = process.argv.includes('--log-level') ? process.argv[process.argv.indexOf('--log-level') + 1] : '';
 const DAEMON_LOG = process.argv.includes('--daemon-log') ? process.argv[process.argv.indexOf('--daemon-log') + 1] : '';
@@ -158,11 +167,54 @@ const keepBody = (body) => ({
     starts: Float64Array.from(dd.spans.filter((s) => !s.filled), (s) => Date.parse(s.start)),
   })),
 });
-const wfm = await startWfm({ kind: 'https-json', apiKey: 'tok', keepBody });
+// injixo-api: the receiver keeps statuses by agent and start; they are indexed by agent here, and
+// a batch keeps, like an https-json one, the starts of its agents' days as held after it
+const held = new Map(); // injixo-api: agent -> starts (ms, ascending) held
+const byAgent = new Map(); // injixo-api: agent -> Map start -> status
+class Statuses extends Map {
+  set(k, st) {
+    super.set(k, st);
+    let m = byAgent.get(st.agentIdentifier);
+    if (!m) {
+      m = new Map();
+      byAgent.set(st.agentIdentifier, m);
+      held.set(st.agentIdentifier, []);
+    }
+    if (!m.has(st.startTime)) {
+      const xs = held.get(st.agentIdentifier);
+      const t = Date.parse(st.startTime);
+      let i = xs.length;
+      while (i > 0 && xs[i - 1] > t) {
+        i--;
+      }
+      xs.splice(i, 0, t);
+    }
+    m.set(st.startTime, st);
+    return this;
+  }
+}
+const keepStatuses = (body) => ({
+  sent: body.data.length,
+  days: [...new Set(body.data.map((st) => st.agentIdentifier))].map((agent) => ({ agent, starts: Float64Array.from(held.get(agent)) })),
+});
+const wfm = TARGET === 'injixo-api'
+  ? await startWfm({ kind: 'injixo', keepBody: keepStatuses })
+  : await startWfm({ kind: 'https-json', apiKey: 'tok', keepBody });
+if (TARGET === 'injixo-api') {
+  wfm.agents = new Statuses();
+}
+/** The receiver's non-filled spans of agent a (WFM identifier) today, in start order, as
+ * {activity}. */
+const heldSpans = (a, day) => (TARGET === 'injixo-api'
+  ? [...(byAgent.get(a) || new Map()).values()].sort((x, y) => x.startTime.localeCompare(y.startTime)).map((st) => ({ activity: st.activityIdentifier }))
+  : (wfm.agents.get(`${a}|${day}`) || []).filter((sp) => !sp.filled));
+const heldCount = (a, day) => (TARGET === 'injixo-api' ? (held.get(a) || []).length : heldSpans(a, day).length);
 let d = await startDaemon({ args: ARGS, users: [ROOT], keepDataDir: true });
 const dataDir = d.dataDir;
 let admin = await login(d, ROOT.name, ROOT.password);
-ok(await admin.post('/api/v1/targets', { name: 'wfm', connector: 'https-json', secret: 'tok', settings: { url: wfm.url, ca_file: wfm.pki.caFile, ...(AGENT_DAYS === 'changes' ? { agent_days: 'changes' } : {}) } }), 'target');
+ok(await admin.post('/api/v1/targets', TARGET === 'injixo-api'
+  ? { name: 'wfm', connector: 'injixo-api', secret: wfm.apiKey, settings: { base_url: wfm.baseUrl, integration_configuration_id: wfm.icid, ca_file: wfm.pki.caFile } }
+  : { name: 'wfm', connector: 'https-json', secret: 'tok', settings: { url: wfm.url, ca_file: wfm.pki.caFile, ...(AGENT_DAYS === 'changes' ? { agent_days: 'changes' } : {}) } }), 'target');
 for (const a of STATES) {
   ok(await admin.post('/api/v1/activities', { identifier: a.toLowerCase(), name: a }), 'activity');
 }
@@ -367,8 +419,7 @@ let lastChange = Date.now();
 await until(() => {
   let missing = 0;
   for (const [a, list] of written) {
-    const spans = wfm.agents.get(`${a}@example.com|${day}`);
-    missing += Math.max(0, list.length - (spans ? spans.filter((x) => !x.filled).length : 0));
+    missing += Math.max(0, list.length - heldCount(`${a}@example.com`, day));
   }
   if (missing !== last) {
     last = missing;
@@ -427,8 +478,7 @@ let lost = 0;
 let dup = 0;
 let order = 0;
 for (const [a, list] of written) {
-  const got = (wfm.agents.get(`${a}@example.com|${day}`) || []).filter((s) => !s.filled);
-  const acts = got.map((s) => s.activity);
+  const acts = heldSpans(`${a}@example.com`, day).map((s) => s.activity);
   const want = list.map((s) => s.toLowerCase());
   lost += Math.max(0, want.length - acts.length);
   dup += Math.max(0, acts.length - want.length);
@@ -554,7 +604,8 @@ function batchBytes() {
   return {
     p50: pct(bytes, 50), p99: pct(bytes, 99), max: bytes.at(-1) ?? null, mean: mean(bytes),
     total_mib: Number((sum(bytes) / 1048576).toFixed(2)), per_state: states ? Number((sum(bytes) / states).toFixed(1)) : null,
-    spans_per_batch: mean(bs.map((b) => b.spans)), days_per_batch: mean(bs.map((b) => b.days)), part_days_per_batch: mean(bs.map((b) => b.parts)),
+    spans_per_batch: mean(bs.map((b) => b.body.sent ?? b.spans)), days_per_batch: mean(bs.map((b) => (b.body.sent === undefined ? b.days : b.body.days.length))),
+    part_days_per_batch: TARGET === 'https-json' ? mean(bs.map((b) => b.parts)) : null,
   };
 }
 // the receiver's TCP connections, TLS handshakes (full / resumed) and requests over the run
@@ -569,7 +620,7 @@ console.log(JSON.stringify({
   latency_from_row_timestamp_ms: { steady: dist(latDb.steady), burst: dist(latDb.burst), all: dist([...latDb.steady, ...latDb.burst]) },
   latency_from_send_ms: { steady: dist(lat.steady), burst: dist(lat.burst) },
   request_gap_ms: { p50: pct(gaps, 50), p99: pct(gaps, 99) },
-  batches: wfm.batches.size, receiver_errors: wfm.errors.length, agent_days: AGENT_DAYS,
+  batches: wfm.batches.size, receiver_errors: wfm.errors.length, target: TARGET, agent_days: TARGET === 'https-json' ? AGENT_DAYS : null,
   batch_bytes: batchBytes(),
   connections: { ...conns, handshakes_per_minute: Number((conns.handshakes / (wall / 60)).toFixed(1)) },
   cpu_share_of_one_core: {

@@ -2,7 +2,8 @@
 # Agent states in real time (bench/realtime.mjs): AGENTS agents, a writer committing RATE state
 # changes per second (and a burst of BURST_RATE per second) into a throwaway PostgreSQL and a
 # throwaway MariaDB, one after the other, the daemon following the table every second
-# (settings.incremental, overlap OVERLAP s) and delivering to a strict https-json receiver.
+# (settings.incremental, overlap OVERLAP s) and delivering to a strict https-json receiver
+# (or its injixo-api endpoint, --target).
 # Prints per engine, as JSON: latency from commit to the receiver's acceptance (p50, p99, max,
 # at the steady rate and in the burst), states lost, duplicated and out of order per agent, the
 # daemon's CPU share of one core and its CPU seconds (over the run, in the burst and 30 s after
@@ -22,6 +23,7 @@
 #                          [--burst-seconds 30] [--burst-at S] [--kill-every N]
 #                          [--writers 2] [--window 30] [--max-states N] [--prefill-states N]
 #                          [--profile OUT] [--agent-days whole|changes]
+#                          [--target https-json|injixo-api]
 #                          [--log-level debug] [--daemon-log FILE]
 #   --full         10,000 agents, 300 changes/s for 600 s, 3,000/s for 30 s from 300 s on
 #                  (the default)
@@ -39,6 +41,10 @@
 #   --agent-days A the https-json target's agent_days: changes (the default: a day the receiver
 #                  holds goes as its changed tail) or whole (every change sends the agent's day
 #                  whole; the setting is not sent, so a binary that does not know it runs too)
+#   --target T     https-json (the default) or injixo-api: the receiver's agent-statuses
+#                  endpoint, which gets the spans that differ from what it last accepted and
+#                  keeps them by agent and start; the same checks (lost, duplicated, out of
+#                  order from what the receiver holds); --agent-days does not apply
 #   --profile OUT  the daemon under `perf record` (DWARF call graphs) while the writer writes
 #                  and until the receiver holds every state, into OUT (OUT.ENGINE with both
 #                  engines); read it with `perf report -i OUT --no-children`
@@ -61,7 +67,7 @@ while [ $# -gt 0 ]; do
     --short) mode=(--agents 10000 --rate 300 --seconds 60 --burst-rate 3000 --burst-seconds 10 --burst-at 30) ;;
     --small) mode=(--agents 1000 --rate 50 --seconds 20 --burst-rate 0) ;;
     --engine) engines=("$2"); shift ;;
-    --agents | --rate | --seconds | --overlap | --kill-every | --burst-rate | --burst-seconds | --burst-at | --writers | --window | --max-states | --prefill-states | --agent-days)
+    --agents | --rate | --seconds | --overlap | --kill-every | --burst-rate | --burst-seconds | --burst-at | --writers | --window | --max-states | --prefill-states | --agent-days | --target)
       args+=("$1" "$2"); shift ;;
     --profile) profile=$(realpath -m "$2"); shift ;;
     --log-level) args+=("$1" "$2"); shift ;;
