@@ -686,20 +686,18 @@ static int keeps_basis(const struct upload_target *t, const struct upload_connec
     return con->agent_spans_changed_only || agent_part(t, con);
 }
 
-/* The basis of agent_id's day for target_id into *old (new; "" when none). With tail, none
- * either when a batch of the target newer than the basis's carried the day and is not accepted
- * (pending, being sent, or refused for good): what the receiver holds is then not known. */
+/* The basis of agent_id's day for target_id into *old (new; "" when none). *newer: a batch of
+ * the target newer than the basis's carried the day and is not accepted (pending, being sent,
+ * or refused for good); with tail the basis then counts as none (what the receiver holds is not
+ * known). */
 static int sent_basis(struct store_conn *c, int64_t target_id, int64_t agent_id, const char *day,
-                      int tail, char **old, int *has)
+                      int tail, char **old, int *has, int *newer)
 {
     sqlite3_stmt *s = store_prepare(
-        c, tail ? "SELECT t.spans, EXISTS (SELECT 1 FROM batches b JOIN batch_agent_sent s ON "
-                  "s.batch_id = b.id AND s.agent_id = t.agent_id AND s.day = t.day WHERE "
-                  "b.target_id = t.target_id AND b.state IN ('pending', 'sending', 'failed') AND "
-                  "b.id > coalesce(t.batch_id, 0)) FROM target_agent_sent t WHERE t.target_id "
-                  "= ? AND t.agent_id = ? AND t.day = ?"
-                : "SELECT spans, 0 FROM target_agent_sent WHERE target_id = ? AND agent_id = ? "
-                  "AND day = ?");
+        c, "SELECT t.spans, EXISTS (SELECT 1 FROM batches b JOIN batch_agent_sent s ON s.batch_id "
+           "= b.id AND s.agent_id = t.agent_id AND s.day = t.day WHERE b.target_id = t.target_id "
+           "AND b.state IN ('pending', 'sending', 'failed') AND b.id > coalesce(t.batch_id, 0)) "
+           "FROM target_agent_sent t WHERE t.target_id = ? AND t.agent_id = ? AND t.day = ?");
     *old = NULL;
     *has = 0;
     if (!s) {
@@ -709,7 +707,11 @@ static int sent_basis(struct store_conn *c, int64_t target_id, int64_t agent_id,
     sqlite3_bind_int64(s, 2, agent_id);
     sqlite3_bind_text(s, 3, day, -1, SQLITE_STATIC);
     int r = sqlite3_step(s);
-    if (r == SQLITE_ROW && !sqlite3_column_int(s, 1)) {
+    int later = r == SQLITE_ROW && sqlite3_column_int(s, 1);
+    if (newer) {
+        *newer = later;
+    }
+    if (r == SQLITE_ROW && !(tail && later)) {
         const char *v = (const char *)sqlite3_column_text(s, 0);
         *old = strdup(v ? v : "");
         *has = 1;
@@ -1106,7 +1108,7 @@ static int part_plan(struct store_conn *c, int64_t target_id, uint64_t gen,
         rc = ACDL_ENOTFOUND;
     }
     if (rc == ACDL_OK) {
-        rc = sent_basis(c, target_id, ch->agent_id, ch->day, 1, &old, &has);
+        rc = sent_basis(c, target_id, ch->agent_id, ch->day, 1, &old, &has, NULL);
     }
     if (rc != ACDL_OK || p->nspans == 0) {
         goto out;
@@ -1275,7 +1277,7 @@ static int sent_diff(struct store_conn *c, int64_t target_id, int64_t agent_id, 
 {
     char *old = NULL;
     int has = 0;
-    int rc = sent_basis(c, target_id, agent_id, day, 1, &old, &has);
+    int rc = sent_basis(c, target_id, agent_id, day, 1, &old, &has, NULL);
     *given = NULL;
     *from = 0;
     if (rc == ACDL_OK) {
@@ -1321,29 +1323,6 @@ static void keep_plan_clear(struct keep_plan *p)
     memset(p, 0, sizeof(*p));
 }
 
-/* 1 when a batch of target_id not accepted (pending, being sent, or refused for good) and newer
- * than the one that made the basis carried agent_id's day: the basis at its acceptance is then
- * not known, and a batch's basis goes whole, not as the basis's first bytes and the rest. */
-static int keep_newer(struct store_conn *c, int64_t target_id, int64_t agent_id, const char *day,
-                      int *newer)
-{
-    sqlite3_stmt *s = store_prepare(
-        c, "SELECT EXISTS (SELECT 1 FROM batches b JOIN batch_agent_sent s ON s.batch_id = b.id "
-           "AND s.agent_id = t.agent_id AND s.day = t.day WHERE b.target_id = t.target_id AND "
-           "b.state IN ('pending', 'sending', 'failed') AND b.id > coalesce(t.batch_id, 0)) FROM "
-           "target_agent_sent t WHERE t.target_id = ? AND t.agent_id = ? AND t.day = ?");
-    if (!s) {
-        return ACDL_EDB;
-    }
-    sqlite3_bind_int64(s, 1, target_id);
-    sqlite3_bind_int64(s, 2, agent_id);
-    sqlite3_bind_text(s, 3, day, -1, SQLITE_STATIC);
-    int r = sqlite3_step(s);
-    *newer = r != SQLITE_ROW || sqlite3_column_int(s, 0);
-    store_done(s);
-    return r == SQLITE_ROW || r == SQLITE_DONE ? ACDL_OK : ACDL_EDB;
-}
-
 /* Where the comparison of ch's day for target_id begins (above): p->k and p->off, or p->same.
  * Reads the parts' states and the basis, none of the day's lists. */
 static int keep_plan(struct store_conn *c, int64_t target_id, uint64_t gen,
@@ -1358,7 +1337,7 @@ static int keep_plan(struct store_conn *c, int64_t target_id, uint64_t gen,
         rc = ACDL_OK;
     }
     if (rc == ACDL_OK) {
-        rc = sent_basis(c, target_id, ch->agent_id, ch->day, 0, &p->old, &has);
+        rc = sent_basis(c, target_id, ch->agent_id, ch->day, 0, &p->old, &has, &p->newer);
     }
     if (rc != ACDL_OK) {
         return rc;
@@ -1405,9 +1384,6 @@ static int keep_plan(struct store_conn *c, int64_t target_id, uint64_t gen,
             p->pts = NULL;
             break;
         }
-    }
-    if (p->k > 0) {
-        rc = keep_newer(c, target_id, ch->agent_id, ch->day, &p->newer);
     }
     return rc;
 }

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { login, startDaemon } from '../lib/daemon.mjs';
 import { ROOT, assertStatus, odbcDriver } from '../lib/api.mjs';
-import { waitFor } from '../lib/pipeline.mjs';
+import { daemonSpans, injixoSpans, waitFor } from '../lib/pipeline.mjs';
 import { addS, dbDayTime, followedPgSource, startPg } from '../lib/pg.mjs';
 import { startWfm } from '../lib/wfm.mjs';
 
@@ -68,20 +68,6 @@ after(async () => {
   pg?.stop();
 });
 
-/** The receiver's spans of an agent as [start, end or null, activity], in start order. */
-function held(agent) {
-  return [...injixo.agents.values()].filter((s) => s.agentIdentifier === agent)
-    .map((s) => [s.startTime, s.endTime ?? null, s.activityIdentifier]).sort((p, q) => p[0].localeCompare(q[0]));
-}
-
-/** The daemon's spans of an agent's day as [start, end or null, activity] (filled holes left out). */
-async function daemonSpans(agent, day) {
-  const r = await admin.get(`/api/v1/agent-states?agent=${encodeURIComponent(agent)}&from=${day}&to=${day}`);
-  assertStatus(r, 200);
-  const dd = r.body.days.find((x) => x.day === day);
-  return (dd ? dd.spans : []).filter((s) => !s.filled && s.activity !== 'logged_out').map((s) => [s.start, s.end ?? null, s.activity]);
-}
-
 async function backlogOf() {
   return (await admin.get('/api/v1/backlog')).body.targets.find((y) => y.target_id === target);
 }
@@ -117,9 +103,9 @@ test('a long day: after each change, a late row early in the day too, injixo-api
   // state g at 4 g seconds, every seventh on hold
   sql(`INSERT INTO ev (agent, state, started) VALUES ${Array.from({ length: STATES }, (_, g) => `('g1', '${code(g)}', ${at(4 * g)})`).join(', ')}`);
   const src = await followedPgSource(admin, { name: 'g1', conn, agents: ['g1'], codes: CODES, overlapS: 7200, where: 'agent = \'g1\'' });
-  await waitFor(() => held(agent).length === STATES, () => `the long day at injixo: ${held(agent).length} spans held`, 60000);
+  await waitFor(() => injixoSpans(injixo, agent).length === STATES, () => `the long day at injixo: ${injixoSpans(injixo, agent).length} spans held`, 60000);
   await settled();
-  assert.deepEqual(held(agent), await daemonSpans(agent, day));
+  assert.deepEqual(injixoSpans(injixo, agent), await daemonSpans(admin, agent, day));
   const agentId = db(`SELECT id FROM wfm_agents WHERE identifier = '${agent}'`);
   const parts = () => db(`SELECT spans_before, first_start FROM agent_day_parts WHERE agent_id = ${agentId} AND day = '${day}' ORDER BY part`)
     .split('\n').map((l) => l.split('|').map(Number));
@@ -141,18 +127,18 @@ test('a long day: after each change, a late row early in the day too, injixo-api
    * receiver held before it (every span with whole), and the receiver then holds the day. */
   let steps = 0;
   const step = async (what, change, { whole = false } = {}) => {
-    const before = new Map(held(agent).map((s) => [s[0], JSON.stringify(s)]));
+    const before = new Map(injixoSpans(injixo, agent).map((s) => [s[0], JSON.stringify(s)]));
     const keys = new Set(injixo.batches.keys());
     const fresh = () => [...injixo.batches.entries()].filter(([k]) => !keys.has(k)).map(([, b]) => b);
     await change();
     await waitFor(() => fresh().length > 0, () => `${what}: a batch at injixo (errors ${JSON.stringify(injixo.errors)})`);
     await settled();
-    const now = await daemonSpans(agent, day);
+    const now = await daemonSpans(admin, agent, day);
     const want = whole ? now : now.filter((s) => before.get(s[0]) !== JSON.stringify(s));
     const got = fresh().flatMap((b) => b.body.data.map((s) => [s.startTime, s.endTime ?? null, s.activityIdentifier]));
     assert.ok(want.length > 0, `${what}: a change`);
     assert.deepEqual(got, want, `${what}: the spans that differ from what the receiver held`);
-    const h = held(agent);
+    const h = injixoSpans(injixo, agent);
     const i0 = h.findIndex((x, i) => JSON.stringify(x) !== JSON.stringify(now[i]));
     assert.deepEqual(h, now, `${what}: the receiver holds the daemon's day; from ${i0}: held ${JSON.stringify(h.slice(i0 - 2, i0 + 3))}, daemon ${JSON.stringify(now.slice(i0 - 2, i0 + 3))}, got ${JSON.stringify(got)}, before ${JSON.stringify([...before.values()].slice(i0 - 2, i0 + 3))}`);
     assert.deepEqual(injixo.errors, [], what);

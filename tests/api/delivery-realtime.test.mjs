@@ -19,7 +19,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { login, startDaemon } from '../lib/daemon.mjs';
 import { ROOT, assertStatus, odbcDriver } from '../lib/api.mjs';
-import { drained, waitFor } from '../lib/pipeline.mjs';
+import { daemonSpans, drained, injixoSpans, waitFor } from '../lib/pipeline.mjs';
 import { addS, dbDayTime, followedPgSource, startPg } from '../lib/pg.mjs';
 import { startWfm } from '../lib/wfm.mjs';
 
@@ -188,20 +188,6 @@ test('an open state is delivered open and closed when the next begins; one chang
   assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
 });
 
-/** injixo-api's spans of an agent as [start, end or null, activity], in start order. */
-function injixoSpans(agent) {
-  return [...injixo.agents.values()].filter((s) => s.agentIdentifier === agent)
-    .map((s) => [s.startTime, s.endTime ?? null, s.activityIdentifier]).sort((p, q) => p[0].localeCompare(q[0]));
-}
-
-/** The daemon's spans of an agent's day as [start, end or null, activity] (filled holes left out). */
-async function daemonSpans(agent, day) {
-  const r = await admin.get(`/api/v1/agent-states?agent=${encodeURIComponent(agent)}&from=${day}&to=${day}`);
-  assertStatus(r, 200);
-  const dd = r.body.days.find((x) => x.day === day);
-  return (dd ? dd.spans : []).filter((s) => !s.filled && s.activity !== 'logged_out').map((s) => [s.start, s.end ?? null, s.activity]);
-}
-
 /** Waits until the injixo target has nothing queued, pending or being sent. */
 async function injixoDrained() {
   await waitFor(async () => {
@@ -241,7 +227,7 @@ test('injixo-api: a batch refused for good leaves the basis as accepted, so the 
   await waitFor(() => batchesWith(4).length > 0, 'the fifth state at injixo');
   assert.deepEqual(batchesWith(4)[0].body.data.map((s) => s.startTime), [start(2), start(3), start(4)]);
   await injixoDrained();
-  assert.deepEqual(injixoSpans(agent), await daemonSpans(agent, day));
+  assert.deepEqual(injixoSpans(injixo, agent), await daemonSpans(admin, agent, day));
 
   // a kill -9 while the sixth state's batch waits for its answer: sent again with its key after
   // the restart, and only then the basis; the seventh costs the two changed spans
@@ -260,9 +246,9 @@ test('injixo-api: a batch refused for good leaves the basis as accepted, so the 
   await waitFor(() => batchesWith(6).length > 0, 'the seventh state at injixo');
   assert.deepEqual(batchesWith(6)[0].body.data.map((s) => s.startTime), [start(5), start(6)]);
   await injixoDrained();
-  const want = await daemonSpans(agent, day);
+  const want = await daemonSpans(admin, agent, day);
   assert.equal(want.length, 7);
-  assert.deepEqual(injixoSpans(agent), want);
+  assert.deepEqual(injixoSpans(injixo, agent), want);
 
   // the refused batch retried by hand after later ones were accepted puts the fourth state
   // back open; its day then goes out whole and current after it
@@ -273,7 +259,7 @@ test('injixo-api: a batch refused for good leaves the basis as accepted, so the 
   await injixoDrained();
   const last = [...injixo.batches.values()].sort((p, q) => p.order - q.order).at(-1);
   assert.deepEqual(last.body.data.map((s) => s.startTime), want.map((s) => s[0]), 'the day whole');
-  assert.deepEqual(injixoSpans(agent), await daemonSpans(agent, day));
+  assert.deepEqual(injixoSpans(injixo, agent), await daemonSpans(admin, agent, day));
   assert.deepEqual(injixo.errors, []);
   assertStatus(await admin.patch(`/api/v1/sources/${src.id}`, { enabled: false }), 200);
 });

@@ -220,6 +220,20 @@ export async function diffResults(c, { queues, days, rows, wfm = null }) {
   return diffs;
 }
 
+/** An injixo receiver's statuses of an agent as [start, end or null, activity], in start order. */
+export function injixoSpans(wfm, agent) {
+  return [...wfm.agents.values()].filter((s) => s.agentIdentifier === agent)
+    .map((s) => [s.startTime, s.endTime ?? null, s.activityIdentifier]).sort((p, q) => p[0].localeCompare(q[0]));
+}
+
+/** The daemon's spans of an agent's day as [start, end or null, activity] (filled holes left out). */
+export async function daemonSpans(c, agent, day) {
+  const r = await c.get(`/api/v1/agent-states?agent=${encodeURIComponent(agent)}&from=${day}&to=${day}`);
+  assert.equal(r.status, 200, show(r));
+  const dd = r.body.days.find((x) => x.day === day);
+  return (dd ? dd.spans : []).filter((s) => !s.filled && s.activity !== 'logged_out').map((s) => [s.start, s.end ?? null, s.activity]);
+}
+
 /**
  * Every agent's days from the API (days: the first and last day asked for) against what the WFM
  * receiver holds ('agent|day' -> spans): a line per difference, empty when they agree. With
