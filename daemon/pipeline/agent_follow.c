@@ -109,6 +109,10 @@ int agent_follow_seen_merge(struct follow_seen *t, const struct follow_seen *fro
 
 void agent_follow_seen_clear(struct follow_seen *t)
 {
+    if (t->cap > FOLLOW_SEEN_KEEP && t->n * 8 < t->cap) {
+        agent_follow_seen_free(t);
+        return;
+    }
     if (t->n) {
         memset(t->slot, 0, t->cap * 2 * sizeof(uint64_t));
     }
@@ -127,8 +131,8 @@ void agent_follow_keep_reset(struct agent_follow_keep *k)
         return;
     }
     rows_conn_keep_close(&k->conn);
-    agent_follow_seen_clear(&k->seen);
-    agent_follow_seen_clear(&k->next);
+    agent_follow_seen_free(&k->seen);
+    agent_follow_seen_free(&k->next);
     k->have_seen = 0;
     k->deep_ms = 0;
 }

@@ -52,9 +52,10 @@ unsigned agent_follow_generation(int64_t source_id); /* with the lock held */
 /* The states a poll read, by a hash of their key (agent, start) and of what the staging
  * compares (end, day, code, name, cursor): after a poll that committed, exactly what is
  * staged for them. The next poll skips a row of the overlap found here with the same content
- * (most of its rows) without any SQLite work. At most FOLLOW_SEEN_MAX states (beyond that
- * rows are not remembered, so not skipped). */
-#define FOLLOW_SEEN_MAX 1000000
+ * (most of its rows) without any SQLite work. At most FOLLOW_SEEN_MAX states, a table of 16 MiB
+ * (beyond that the poll's rows are not remembered, so not skipped, and both tables are given
+ * back: a poll that large reads a long day or a backlog, not an overlap). */
+#define FOLLOW_SEEN_MAX 500000
 struct follow_seen {
     uint64_t *slot; /* pairs key, hash; key 0: empty */
     size_t cap, n;  /* cap: a power of two, 0: none allocated */
@@ -68,7 +69,12 @@ int agent_follow_seen_put(struct follow_seen *t, uint64_t key, uint64_t h);
 /* Holds every key of from in t too, with from's hash. Returns 0, or ACDL_ETOOBIG /
  * ACDL_ENOMEM when t cannot hold them (t then holds a part: do not use it). */
 int agent_follow_seen_merge(struct follow_seen *t, const struct follow_seen *from);
-void agent_follow_seen_clear(struct follow_seen *t); /* keeps the memory */
+/* Empties t. It keeps its memory for the next poll unless that is more than FOLLOW_SEEN_KEEP
+ * slots and 8 times what its last use needed (a large poll, or a long day's first polls, read
+ * far more than the overlap holds since): then the memory is given back and the table grows
+ * again from nothing as rows come. */
+#define FOLLOW_SEEN_KEEP 65536 /* slots (1 MiB) */
+void agent_follow_seen_clear(struct follow_seen *t);
 void agent_follow_seen_free(struct follow_seen *t);
 
 /* What the poller keeps of one followed source between polls (owned by the poller, zeroed to
@@ -83,9 +89,10 @@ struct agent_follow_keep {
     int64_t deep_ms;      /* monotonic time of the last poll that read the whole overlap */
 };
 
-/* Closes the connection and forgets what was read; the keep can be used again. Accepts NULL. */
+/* Closes the connection and forgets what was read (giving its memory back); the keep can be
+ * used again and the next poll reads the whole overlap. Accepts NULL. */
 void agent_follow_keep_reset(struct agent_follow_keep *k);
-/* The same, and frees the memory. */
+/* The same, when the keep is not used again. */
 void agent_follow_keep_free(struct agent_follow_keep *k);
 
 /* The cursor value of the text s (n bytes) for cfg's cursor type: an id (whole number) or a

@@ -394,7 +394,10 @@ static int seen_before(struct aimp *m, const char *agent, size_t alen, int64_t s
         skip = 1;
     }
     if (agent_follow_seen_put(&k->next, key, h) != ACDL_OK) {
-        m->no_skip = 1;
+        m->no_skip = 1; /* the tables are of no use to this poll or the next: given back now */
+        agent_follow_seen_free(&k->next);
+        agent_follow_seen_free(&k->seen);
+        k->have_seen = 0;
         return 0;
     }
     return skip;
@@ -531,6 +534,7 @@ static int bound_poll(struct aimp *m)
                      sqlite3_column_int64(s, 1));
         if (agent_follow_seen_put(&m->keep->next, key, FOLLOW_SEEN_GONE) != ACDL_OK) {
             m->no_skip = 1; /* nothing this poll read is remembered */
+            agent_follow_seen_free(&m->keep->next);
             break;
         }
     }
@@ -2433,6 +2437,10 @@ int agent_import_poll(struct app *app, int64_t source_id, struct import_cancel *
             keep->next = t;
         }
         keep->have_seen = ok;
+        if (!ok) { /* nothing in them can be used: their memory goes back at once */
+            agent_follow_seen_free(&keep->seen);
+            agent_follow_seen_free(&keep->next);
+        }
         if (rc == ACDL_OK && deep) {
             keep->deep_ms = started_ms;
         }

@@ -1,6 +1,6 @@
 /* test_agent_follow.c: the overlap an incremental poll reads (near polls between deep ones,
  * and the sources that read the whole overlap every poll) and the merge of what a near poll
- * read into what the polls before it read. */
+ * read into what the polls before it read, and the memory those tables keep between polls. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,6 +158,50 @@ static void test_parts(void)
     free(ends);
 }
 
+/* A table grown for a large poll gives its memory back once a poll needs far less of it;
+ * one of the overlap's size keeps it from poll to poll. */
+static void test_clear_shrinks(void)
+{
+    struct follow_seen t = {0};
+    int same = 0;
+    for (uint64_t i = 1; i <= 300000; i++) { /* a long day's first poll */
+        CHECK(agent_follow_seen_put(&t, i * 7919, i) == ACDL_OK);
+    }
+    size_t big = t.cap;
+    CHECK(big > FOLLOW_SEEN_KEEP);
+    agent_follow_seen_clear(&t); /* the next poll needed as much: kept */
+    CHECK(t.cap == big && t.n == 0 && t.slot);
+    CHECK(!agent_follow_seen_find(&t, 7919, 1, &same));
+    for (uint64_t i = 1; i <= 1000; i++) { /* the overlap of a poll a second */
+        CHECK(agent_follow_seen_put(&t, i * 7919, i) == ACDL_OK);
+    }
+    agent_follow_seen_clear(&t); /* far less than it holds: given back */
+    CHECK(t.cap == 0 && t.n == 0 && !t.slot);
+    CHECK(!agent_follow_seen_find(&t, 7919, 1, &same));
+    for (uint64_t i = 1; i <= 1000; i++) {
+        CHECK(agent_follow_seen_put(&t, i * 7919, i) == ACDL_OK);
+    }
+    size_t small = t.cap;
+    CHECK(small > 0 && small <= FOLLOW_SEEN_KEEP);
+    agent_follow_seen_clear(&t); /* small tables are kept whatever they held */
+    CHECK(t.cap == small && t.slot);
+    CHECK(agent_follow_seen_put(&t, 5, 6) == ACDL_OK);
+    CHECK(agent_follow_seen_find(&t, 5, 6, &same) && same);
+    agent_follow_seen_free(&t);
+
+    /* a reset (a settings change) gives both tables back */
+    struct agent_follow_keep k;
+    memset(&k, 0, sizeof(k));
+    for (uint64_t i = 1; i <= 100; i++) {
+        CHECK(agent_follow_seen_put(&k.seen, i, i) == ACDL_OK);
+        CHECK(agent_follow_seen_put(&k.next, i, i) == ACDL_OK);
+    }
+    k.have_seen = 1;
+    agent_follow_keep_reset(&k);
+    CHECK(!k.seen.slot && !k.next.slot && k.seen.cap == 0 && !k.have_seen);
+    agent_follow_keep_free(&k);
+}
+
 int main(void)
 {
     RUN(test_overlap);
@@ -165,5 +209,6 @@ int main(void)
     RUN(test_bound);
     RUN(test_gone);
     RUN(test_parts);
+    RUN(test_clear_shrinks);
     return check_summary();
 }
