@@ -1542,11 +1542,13 @@ static void agents_made_clear(struct agents_made *m)
 
 /* Makes the batch of the agent days ch[0..n) for target t into *m (their spans as they are
  * now, or only those that changed for a connector that keeps spans by start and changes_only),
- * marked with resend_id (0: the change feed). Only reads: inside a read or write
- * transaction. */
+ * marked with resend_id (0: the change feed). max_spans > 0: the batch ends after the first
+ * day at which the spans it carries reach max_spans (m->n says how many days it holds), so that
+ * long days (a whole day of a thousand states each) make a body of bounded size. Only reads:
+ * inside a read or write transaction. */
 static int agents_make(struct store_conn *c, const struct upload_target *t,
                        const struct upload_connector *con, const struct agent_day_change *ch, int n,
-                       int64_t resend_id, int changes_only, struct agents_made *m)
+                       int64_t resend_id, int changes_only, size_t max_spans, struct agents_made *m)
 {
     struct upload_agent_day *days = calloc((size_t)n, sizeof(*days));
     /* every day's spans in one array (mapped on its own once it is large and given back in
@@ -1672,6 +1674,9 @@ static int agents_make(struct store_conn *c, const struct upload_target *t,
             len += jsonw_fmt_int(hash + len, ch[i].change_seq);
             hash[len++] = '\n';
         }
+        if (max_spans > 0 && nall >= max_spans && i + 1 < n) { /* the rest in the next batch */
+            n = m->n = i + 1;
+        }
     }
     for (int i = 0; rc == ACDL_OK && i < n; i++) { /* the array moved while it grew */
         days[i].spans = days[i].nspans ? all + first[i] : NULL;
@@ -1744,7 +1749,7 @@ static int agents_batch(struct store_conn *c, const struct upload_target *t,
                         int n, int64_t resend_id, int changes_only, int64_t now, int *made)
 {
     struct agents_made m;
-    int rc = agents_make(c, t, con, ch, n, resend_id, changes_only, &m);
+    int rc = agents_make(c, t, con, ch, n, resend_id, changes_only, 0, &m);
     if (rc == ACDL_OK) {
         rc = agents_put(c, t, con, ch, &m, resend_id, now, made);
     }
@@ -1805,7 +1810,7 @@ static int feed_waits(struct store_conn *c, int64_t target_id, int period_s, int
 struct agents_feed {
     int64_t last;
     struct agent_day_change *ch;
-    int n;
+    int n, full; /* full: as many days or spans as a batch takes (a period does not wait) */
     struct agents_made m;
 };
 
@@ -1823,15 +1828,18 @@ static int feed_make(struct store_conn *c, const struct upload_target *t,
             f->n = i;
         }
     }
+    /* whole days count here: what a batch carries of them (a part day) is known once made */
+    f->full = f->n >= AGENT_DAYS_PER_BATCH || spans > AGENT_FEED_SPANS_MAX;
     if (rc == ACDL_OK && f->n > 0) {
-        rc = feed_waits(c, t->id, con->agent_period_s, feed_ahead(t, con), now,
-                        f->n >= AGENT_DAYS_PER_BATCH, &waits);
+        rc = feed_waits(c, t->id, con->agent_period_s, feed_ahead(t, con), now, f->full, &waits);
     }
     if (rc == ACDL_OK && waits) {
         f->n = 0;
     }
-    if (rc == ACDL_OK && f->n > 0) {
-        rc = agents_make(c, t, con, f->ch, f->n, 0, 1, &f->m);
+    if (rc == ACDL_OK && f->n > 0) { /* within the spans also before 200 days (long days) */
+        rc = agents_make(c, t, con, f->ch, f->n, 0, 1, AGENT_FEED_SPANS_MAX, &f->m);
+        f->full = f->full || f->m.n < f->n;
+        f->n = f->m.n < f->n ? f->m.n : f->n;
     }
     return rc;
 }
@@ -1858,8 +1866,7 @@ static int feed_put(struct store_conn *c, const struct upload_target *t,
     if (rc != ACDL_OK || last != f->last || f->n == 0) {
         return rc == ACDL_ENOTFOUND ? ACDL_OK : rc;
     }
-    rc = feed_waits(c, t->id, con->agent_period_s, feed_ahead(t, con), now,
-                    f->n >= AGENT_DAYS_PER_BATCH, &waits);
+    rc = feed_waits(c, t->id, con->agent_period_s, feed_ahead(t, con), now, f->full, &waits);
     if (rc == ACDL_OK && !waits) {
         rc = agents_put(c, t, con, f->ch, &f->m, 0, now, made);
     }

@@ -2,7 +2,7 @@
 // (agent and activity identifiers, ISO times, no endTime while a span goes on, filled holes not
 // sent), to https-json as whole days, and to csv-export as StartDate;StartTime;EndDate;EndTime;
 // AgentID;AgentActivityID (at most one file a minute); a mapping change sends the changed day
-// again, an unchanged re-run nothing.
+// again, an unchanged re-run nothing; long days go in batches of bounded spans.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -135,5 +135,43 @@ test('many changed agent days reach https-json in batches of up to 3,000 days, i
   const lines = fs.readdirSync(out).filter((f) => f.includes('agent-states')).map((f) => fs.readFileSync(path.join(out, f), 'utf8').split('\r\n').filter((l) => / b\d{3}@|;b\d{3}@/.test(l)).length);
   assert.equal(lines.reduce((a, b) => a + b, 0), N);
   assert.ok(lines.every((n) => n <= 200), JSON.stringify(lines));
+  assert.deepEqual(json.errors, []);
+});
+
+test('long agent days reach https-json in batches that end once they carry 60,000 spans', async () => {
+  const PER_DAY = 5000; // states of each agent's day, 2 s each (a day delivers up to 5,000 spans)
+  const folder = path.join(base, 'acd');
+  const ids = Array.from({ length: 16 }, (_, i) => `long${String(i).padStart(2, '0')}`);
+  const hms = (s) => [Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60].map((x) => String(x).padStart(2, '0')).join(':');
+  const rows = ['Agent;Date;Start;End;State'];
+  for (const a of ids) {
+    for (let k = 0; k < PER_DAY; k++) {
+      rows.push(`${a};24.11.2026;${hms(2 * k)};${hms(2 * k + 2)};${k % 2 ? 'LTALK' : 'LREADY'}`);
+    }
+  }
+  fs.writeFileSync(path.join(folder, 'c.csv'), `${rows.join('\n')}\n`);
+  // codes of their own (TALK is mapped to ready by the test before)
+  assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'LREADY', activity: 'ready' }), 200);
+  assertStatus(await admin.post('/api/v1/activity-codes', { source_id: src.id, code: 'LTALK', activity: 'talk' }), 200);
+  assertStatus(await admin.post('/api/v1/agent-ids', { source_id: src.id, text: ids.map((a) => `${a};${a}@example.com`).join('\n') }), 200);
+  const seenJson = new Set(json.batches.keys());
+  const run = await runDays(admin, src.id, DAY);
+  assert.equal(run.state, 'done', JSON.stringify(run));
+  await drained(admin, 70000);
+  // per new batch, the spans of each long day it carries, in the batch's order
+  const fresh = [...json.batches.entries()].filter(([k]) => !seenJson.has(k)).sort(([, x], [, y]) => x.order - y.order)
+    .map(([, b]) => b.body.days.filter((x) => x.agent.startsWith('long')).map((x) => x.spans.length)).filter((l) => l.length);
+  assert.deepEqual(fresh.flat(), ids.map(() => PER_DAY), JSON.stringify(fresh));
+  // a batch ends with the day at which it reached 60,000 spans (the 16 days whole: 80,000)
+  assert.ok(fresh.length >= 2, JSON.stringify(fresh));
+  for (const b of fresh) {
+    assert.ok(b.slice(0, -1).reduce((x, y) => x + y, 0) < 60000, JSON.stringify(fresh));
+  }
+  for (const a of ids) {
+    const spans = json.agents.get(`${a}@example.com|${DAY}`);
+    assert.equal(spans.length, PER_DAY, a);
+    assert.deepEqual(spans.slice(0, 2).map((s) => s.activity), ['ready', 'talk'], a);
+    assert.equal(spans.at(-1).end, `${DAY}T${hms(2 * PER_DAY)}Z`, a);
+  }
   assert.deepEqual(json.errors, []);
 });
