@@ -276,6 +276,7 @@ const perf = PROFILE
   ? spawn('perf', ['record', '--call-graph', 'dwarf,16384', '-F', '99', '-o', PROFILE, '-p', String(d.proc.pid)], { stdio: ['ignore', 'ignore', 'inherit'] })
   : null;
 // agent i is written by session i % WRITERS: an agent's states are committed in order
+const batches0 = wfm.batches.size; // the prefill's batches (batch_bytes counts the timed run's)
 const writers = Array.from({ length: WRITERS }, () => {
   const w = spawn(writerCmd[0], writerCmd[1], { stdio: ['pipe', 'ignore', 'inherit'] });
   w.stdin.write(writerCmd[2]);
@@ -595,8 +596,11 @@ if (behind > 0) {
 const f = (await admin.get(`/api/v1/sources/${src.id}`)).body.follow;
 /** What the applied batches weighed: bytes of body per batch (p50, p99, max, mean), in all,
  * per state received, and spans, days and part days per batch (means). */
+// the batches of the timed run (those of the prefill apart: their count and largest body)
 function batchBytes() {
-  const bs = [...wfm.batches.values()];
+  const all = [...wfm.batches.values()];
+  const bs = all.filter((b) => b.order >= batches0);
+  const pre = all.filter((b) => b.order < batches0).map((b) => b.bytes);
   const bytes = bs.map((b) => b.bytes).sort((x, y) => x - y);
   const sum = (xs) => xs.reduce((a, x) => a + x, 0);
   const mean = (xs) => (xs.length ? Number((sum(xs) / xs.length).toFixed(1)) : null);
@@ -606,6 +610,7 @@ function batchBytes() {
     total_mib: Number((sum(bytes) / 1048576).toFixed(2)), per_state: states ? Number((sum(bytes) / states).toFixed(1)) : null,
     spans_per_batch: mean(bs.map((b) => b.body.sent ?? b.spans)), days_per_batch: mean(bs.map((b) => (b.body.sent === undefined ? b.days : b.body.days.length))),
     part_days_per_batch: TARGET === 'https-json' ? mean(bs.map((b) => b.parts)) : null,
+    prefill: pre.length ? { batches: pre.length, max: Math.max(...pre), total_mib: Number((sum(pre) / 1048576).toFixed(2)) } : null,
   };
 }
 // the receiver's TCP connections, TLS handshakes (full / resumed) and requests over the run
