@@ -277,6 +277,7 @@ const perf = PROFILE
   : null;
 // agent i is written by session i % WRITERS: an agent's states are committed in order
 const batches0 = wfm.batches.size; // the prefill's batches (batch_bytes counts the timed run's)
+const spansPre = { sent: wfm.spansSent, again: wfm.spansAgain }; // the prefill's
 const writers = Array.from({ length: WRITERS }, () => {
   const w = spawn(writerCmd[0], writerCmd[1], { stdio: ['pipe', 'ignore', 'inherit'] });
   w.stdin.write(writerCmd[2]);
@@ -611,6 +612,8 @@ function batchBytes() {
     spans_per_batch: mean(bs.map((b) => b.body.sent ?? b.spans)), days_per_batch: mean(bs.map((b) => (b.body.sent === undefined ? b.days : b.body.days.length))),
     part_days_per_batch: TARGET === 'https-json' ? mean(bs.map((b) => b.parts)) : null,
     prefill: pre.length ? { batches: pre.length, max: Math.max(...pre), total_mib: Number((sum(pre) / 1048576).toFixed(2)) } : null,
+    // spans sent that the receiver held already as they were (a part day could have left them out)
+    spans_sent: { spans: wfm.spansSent - spansPre.sent, held_already: wfm.spansAgain - spansPre.again, prefill: spansPre },
   };
 }
 // the receiver's TCP connections, TLS handshakes (full / resumed) and requests over the run

@@ -250,6 +250,8 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
     applied: new Map(),
     rows: new Map(),
     agents: new Map(), // injixo: 'agent|start' -> status; https-json: 'agent|day' -> spans
+    spansSent: 0, // https-json: spans of the days applied, and those of them held as they were before
+    spansAgain: 0,
     batches: new Map(),
     requests: [],
     errors: [],
@@ -297,6 +299,18 @@ export async function startWfm({ kind = 'injixo', apiKey = 'wfm-key-1', icid = 4
     if (parsed.days) {
       for (const dd of parsed.days) {
         const id = `${dd.agent}|${dd.day}`;
+        // spans sent that this receiver already held as they are (what a sender could have left out)
+        const f = 'from' in dd ? Date.parse(dd.from) : -Infinity;
+        const list = w.agents.get(id) || [];
+        const held = new Map();
+        for (let k = list.length - 1; k >= 0 && Date.parse(list[k].start) >= f; k--) { // held in start order
+          held.set(list[k].start, list[k]);
+        }
+        w.spansAgain += dd.spans.filter((sp) => {
+          const h = held.get(sp.start);
+          return h && h.end === sp.end && h.activity === sp.activity && h.filled === sp.filled;
+        }).length;
+        w.spansSent += dd.spans.length;
         if ('from' in dd) { // a part day: the spans before from stay
           const from = Date.parse(dd.from);
           w.agents.set(id, w.agents.get(id).filter((sp) => Date.parse(sp.start) < from).concat(dd.spans));
