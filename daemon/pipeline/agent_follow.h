@@ -70,9 +70,9 @@ int agent_follow_seen_put(struct follow_seen *t, uint64_t key, uint64_t h);
  * ACDL_ENOMEM when t cannot hold them (t then holds a part: do not use it). */
 int agent_follow_seen_merge(struct follow_seen *t, const struct follow_seen *from);
 /* Empties t. It keeps its memory for the next poll unless that is more than FOLLOW_SEEN_KEEP
- * slots and 8 times what its last use needed (a large poll, or a long day's first polls, read
- * far more than the overlap holds since): then the memory is given back and the table grows
- * again from nothing as rows come. */
+ * slots and more than 8 slots for each key its last use held (a large poll, or a long day's
+ * first polls, read far more than the overlap holds since): then the memory is given back and
+ * the table grows again from nothing as rows come. */
 #define FOLLOW_SEEN_KEEP 65536 /* slots (1 MiB) */
 void agent_follow_seen_clear(struct follow_seen *t);
 void agent_follow_seen_free(struct follow_seen *t);
