@@ -114,11 +114,14 @@ function assertAnswerOrder(items) {
 /**
  * The CSV download of a one-queue answer as it was made from the answer's items: a column per
  * value type in key order, a line per local interval, after each local day its totals (sums;
- * weighted types by their weight type's values of the same intervals).
+ * weighted types by their weight type's values of the same intervals). The queue's identifier
+ * is one cell: quoted, its quotes doubled, when it holds ';' or a quote.
  */
 function expectedCsv(body, weights) {
   const keys = [...new Set(body.items.map((x) => x.value_type))].sort();
-  const out = [`queue;${body.queue.identifier}`, `date;time${keys.map((k) => `;${k}`).join('')}`];
+  const id = body.queue.identifier;
+  const cell = /[;"]/.test(id) ? `"${id.replaceAll('"', '""')}"` : id;
+  const out = [`queue;${cell}`, `date;time${keys.map((k) => `;${k}`).join('')}`];
   const byLocal = new Map();
   for (const x of body.items) {
     if (!byLocal.has(x.local)) {
