@@ -337,6 +337,7 @@ again:
         /* a query ordered by time stages each day as the next begins; ODBC runs replace
          * their period whole (a zero-fill run is staged whole: it reads the replaced days) */
         staging_stream(m->st, run->period_from, run->period_to);
+        staging_stream_lean(m->st);
     } else if (kind == SOURCE_CSV && !run->zero_fill) {
         /* files of one day each, read in time order (the usual export), stage the same way:
          * no spill table in between; files in another order end streaming at their first

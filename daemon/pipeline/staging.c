@@ -108,6 +108,7 @@ struct staging {
 
     /* streaming: whole days go to staging_pending as the next day begins */
     int stream;       /* 1 while days are streamed (off, or fallen back: 0) */
+    int lean;         /* staging_stream_lean(): new grids first encode a day in flight */
     int switch_state; /* STREAM_* */
     char stream_from[11], stream_to[11];
     struct tz_date stream_day; /* the latest day so far */
@@ -437,7 +438,7 @@ static struct acc *acc_get(struct staging *s, struct tz_date day, int64_t base, 
     a->base = base;
     a->step = step;
     a->nslots = nslots;
-    if (s->enc) {
+    if (s->enc && s->lean) {
         enc_help(s->enc); /* a grid of the batch in flight freed first */
     }
     if (acc_grid(s, a, s->nm) != ACDL_OK) {
@@ -801,11 +802,12 @@ static int aside_end(struct staging *s, int rc)
  * data (stream_stop(), staging_commit(), staging_close()). The thread touches nothing of
  * struct staging: it gets the accumulators and a copy of the metric ids, and gives back the
  * blobs and the metrics each queue delivered. At most one batch is in flight; its grids count
- * towards the memory bound until they are freed. Each new grid the run's thread makes while a
- * batch is in flight first encodes a day of the batch the thread has not taken (enc_help()),
- * so the two days' grids are not held together. The run's thread writes the blobs as soon as
- * it sees the batch done (staging_add() looks at every value), not only when the next day is
- * finished, so a day's blobs (~2 KB a queue-day) are not held beside the next day's grids. */
+ * towards the memory bound until they are freed. In a lean run (staging_stream_lean()) each
+ * new grid the run's thread makes while a batch is in flight first encodes a day of the batch
+ * the thread has not taken (enc_help()), so the two days' grids are not held together. The run's
+ * thread writes the blobs as soon as it sees the batch done (staging_add() looks at every value),
+ * not only when the next day is finished, so a day's blobs (~2 KB a queue-day) are not held beside
+ * the next day's grids. */
 struct enc {
     pthread_t th;
     int started; /* a thread runs it (else it was encoded in the caller's thread) */
@@ -1139,6 +1141,11 @@ static int stream_overflow(struct staging *s)
         }
     }
     return rc;
+}
+
+void staging_stream_lean(struct staging *s)
+{
+    s->lean = 1;
 }
 
 void staging_stream(struct staging *s, const char *replace_from, const char *replace_to)

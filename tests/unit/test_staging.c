@@ -234,11 +234,11 @@ static void test_ids_days_metrics(void)
  * that first comes on day 3 is staged and noted; a value of day 2 after day 4 began (a batch
  * in flight) ends streaming and adds up key by key; a run closed without its commit while a
  * batch is in flight leaves nothing behind. */
-static void test_stream_days(void)
+static void stream_days(int lean)
 {
     struct store_conn *c = NULL;
     int64_t source_id = 0;
-    struct store *st = open_with_source("stream.db", &c, &source_id);
+    struct store *st = open_with_source(lean ? "stream-lean.db" : "stream.db", &c, &source_id);
     if (!st) {
         return;
     }
@@ -249,6 +249,9 @@ static void test_stream_days(void)
         return;
     }
     staging_stream(s, NULL, NULL);
+    if (lean) {
+        staging_stream_lean(s);
+    }
     int offered = staging_metric(s, "offered"), handled = -1;
     int ok = 1;
     for (int day = 0; day < ND && ok; day++) {
@@ -311,6 +314,17 @@ static void test_stream_days(void)
     store_close(st);
 }
 
+static void test_stream_days(void)
+{
+    stream_days(0);
+}
+
+/* The same with the run's thread encoding a day in flight before each new grid. */
+static void test_stream_days_lean(void)
+{
+    stream_days(1);
+}
+
 int main(void)
 {
     log_set_level(LOG_ERROR);
@@ -321,6 +335,7 @@ int main(void)
     RUN(test_many);
     RUN(test_ids_days_metrics);
     RUN(test_stream_days);
+    RUN(test_stream_days_lean);
     check_tmpdir_done(tmp);
     return check_summary();
 }
